@@ -1,0 +1,52 @@
+// Loader tests: multi-document YAML, JSON, Kubernetes-style YAML 1.1 scalars, and precise error positions.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadText, loadFiles } from '../../src/api/loader.js';
+
+test('multi-document YAML keeps each document and maps paths to lines', () => {
+  const text = 'apiVersion: v1\nkind: ConfigMap\n---\napiVersion: argoproj.io/v1alpha1\nkind: Workflow\nspec:\n  templates:\n  - name: a\n    container:\n      image: x\n---\n';
+  const r = loadText(text, 'f.yaml');
+  assert.equal(r.errors.length, 0);
+  assert.equal(r.documents.length, 2);
+  const wf = r.documents[1];
+  assert.equal(wf.index, 1);
+  assert.deepEqual(wf.locate(['spec', 'templates', 0, 'container', 'image']), { file: 'f.yaml', line: 10, column: 7 });
+  // A path that does not exist maps to its nearest existing parent.
+  assert.deepEqual(wf.locate(['spec', 'templates', 0, 'nope']), { file: 'f.yaml', line: 8, column: 5 });
+});
+
+test('YAML 1.1 scalars as Kubernetes reads them; dates stay strings', () => {
+  const r = loadText('a: yes\nb: 0755\nc: 2026-01-01\nd: "1"\n', 'x.yaml');
+  assert.deepEqual(r.documents[0].object, { a: true, b: 493, c: '2026-01-01', d: '1' });
+});
+
+test('syntax errors carry file, line and column; duplicate keys are errors', () => {
+  const r = loadText('a: 1\nb: [1, 2\nc: 3\n', 'bad.yaml');
+  assert.equal(r.documents.length, 0);
+  assert.ok(r.errors.length > 0);
+  assert.equal(r.errors[0].file, 'bad.yaml');
+  assert.ok(r.errors[0].line >= 2);
+  const d = loadText('a: 1\na: 2\n', 'dup.yaml');
+  assert.equal(d.errors.length, 1);
+  assert.equal(d.errors[0].line, 2);
+});
+
+test('a document that is not a map is an error', () => {
+  const r = loadText('- a\n- b\n', 'list.yaml');
+  assert.match(r.errors[0].message, /must be a map/);
+});
+
+test('loadFiles walks directories, reads JSON, reports unreadable paths', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'weir-loader-'));
+  await mkdir(join(dir, 'sub'));
+  await writeFile(join(dir, 'sub', 'a.json'), '{"apiVersion": "v1",\n "kind": "Secret"}');
+  await writeFile(join(dir, 'b.yml'), 'kind: X\n');
+  await writeFile(join(dir, 'notes.txt'), 'ignored');
+  const r = await loadFiles([dir, join(dir, 'missing.yaml')]);
+  assert.deepEqual(r.documents.map((d) => d.object.kind).sort(), ['Secret', 'X']);
+  assert.equal(r.errors.length, 1);
+  assert.match(r.errors[0].message, /no such file/);
+});
