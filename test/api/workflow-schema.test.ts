@@ -1,0 +1,230 @@
+// Checks the Argo Workflows and Kubernetes core schemas against the fixtures in test/fixtures/argo-workflows:
+// every fixture document validates cleanly (no errors, no unknown fields), the fixtures together use every
+// field the schemas define, and typical mistakes are reported at the right path.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import type { TSchema } from '@sinclair/typebox';
+import { repoPath } from '../helpers/paths.js';
+import { validateAgainst } from '../../src/api/validate.js';
+import { loadText } from '../../src/api/loader.js';
+import type { LoadedDocument } from '../../src/api/loader.js';
+import { formatPath } from '../../src/api/findings.js';
+import type { Finding } from '../../src/api/findings.js';
+import { resolveRef } from '../../src/api/schema-kit.js';
+import {
+  WorkflowSchema, WorkflowTemplateSchema, ClusterWorkflowTemplateSchema,
+} from '../../src/api/workflow.js';
+import { CronWorkflowSchema } from '../../src/api/cron-workflow.js';
+import { ConfigMapSchema, SecretSchema } from '../../src/api/k8s.js';
+
+const schemasByKind: Record<string, TSchema> = {
+  Workflow: WorkflowSchema,
+  WorkflowTemplate: WorkflowTemplateSchema,
+  ClusterWorkflowTemplate: ClusterWorkflowTemplateSchema,
+  CronWorkflow: CronWorkflowSchema,
+  ConfigMap: ConfigMapSchema,
+  Secret: SecretSchema,
+};
+
+const fixtureDir = repoPath('test', 'fixtures', 'argo-workflows');
+
+interface Doc { file: string; index: number; kind: string; value: Record<string, unknown>; loaded: LoadedDocument }
+
+/** Parses the fixtures with Weir's own loader (YAML 1.1 scalars, as Kubernetes reads them). */
+function loadFixtures(): Doc[] {
+  const docs: Doc[] = [];
+  for (const file of readdirSync(fixtureDir).filter((f) => f.endsWith('.yaml')).sort()) {
+    const r = loadText(readFileSync(`${fixtureDir}/${file}`, 'utf8'), file);
+    assert.deepEqual(r.errors, [], `${file}: YAML errors`);
+    for (const d of r.documents) docs.push({ file, index: d.index, kind: String(d.object.kind), value: d.object, loaded: d });
+  }
+  return docs;
+}
+
+const show = (fs: Finding[], doc?: LoadedDocument): string => fs.map((f) => {
+  const at = doc ? doc.locate(f.path) : undefined;
+  return `${at ? `${at.file}:${at.line}:${at.column} ` : ''}${f.severity} ${formatPath(f.path)}: ${f.message}`;
+}).join('\n');
+
+function minimalWorkflow(templates: unknown[]): Record<string, unknown> {
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Workflow',
+    metadata: { generateName: 'neg-' },
+    spec: { entrypoint: 'main', templates },
+  };
+}
+
+// ---- coverage: which schema fields do the fixtures use? --------------------------------------------------
+// A field is identified by its name plus its own schema, so a field shared by several shapes (the container
+// fields reused by script, sidecar and containerSet entries; a secret key selector used in many places)
+// counts as covered once any fixture uses it in any of them.
+
+type S = TSchema & {
+  properties?: Record<string, S>; patternProperties?: Record<string, S>; items?: S; 'x-weir-ref'?: string;
+};
+
+const shapeId = (s: S): string => Object.keys(s.properties ?? {}).sort().join(',');
+const fieldIds = new WeakMap<S, string>();
+function fieldId(name: string, prop: S): string {
+  let id = fieldIds.get(prop);
+  if (id === undefined) {
+    id = `${name}|${JSON.stringify(prop)}`;
+    fieldIds.set(prop, id);
+  }
+  return id;
+}
+
+function deref(s: S): S {
+  const ref = s['x-weir-ref'];
+  if (ref === undefined) return s;
+  const target = resolveRef(ref);
+  assert.ok(target, `unregistered ref ${ref}`);
+  return target;
+}
+
+function allFields(root: S, out = new Set<string>(), seen = new Set<string>()): Set<string> {
+  const s = deref(root);
+  if (s.properties) {
+    const id = shapeId(s);
+    if (seen.has(id)) return out;
+    seen.add(id);
+    for (const [k, v] of Object.entries(s.properties)) {
+      out.add(fieldId(k, v));
+      allFields(v, out, seen);
+    }
+  }
+  for (const v of Object.values(s.patternProperties ?? {})) allFields(v, out, seen);
+  if (s.items) allFields(s.items, out, seen);
+  return out;
+}
+
+function usedFields(root: S, value: unknown, out: Set<string>): void {
+  const s = deref(root);
+  if (Array.isArray(value)) {
+    if (s.items) for (const v of value) usedFields(s.items, v, out);
+    return;
+  }
+  if (typeof value !== 'object' || value === null) return;
+  for (const [k, v] of Object.entries(value)) {
+    const prop = s.properties?.[k];
+    if (prop) {
+      out.add(fieldId(k, prop));
+      usedFields(prop, v, out);
+    } else {
+      const pattern = Object.values(s.patternProperties ?? {})[0];
+      if (pattern) usedFields(pattern, v, out);
+    }
+  }
+}
+
+void describe('Argo Workflows schemas', () => {
+  const docs = loadFixtures();
+
+  void test('fixtures cover every kind, in several multi-document files', () => {
+    const kinds = new Set(docs.map((d) => d.kind));
+    assert.deepEqual([...kinds].sort(), Object.keys(schemasByKind).sort());
+    const perFile = new Map<string, number>();
+    for (const d of docs) perFile.set(d.file, (perFile.get(d.file) ?? 0) + 1);
+    assert.ok([...perFile.values()].filter((n) => n > 1).length >= 2, 'expected multi-document fixture files');
+  });
+
+  for (const doc of docs) {
+    void test(`${doc.file}#${doc.index} (${doc.kind}) validates with no errors and no unknown fields`, () => {
+      const schema = schemasByKind[doc.kind];
+      assert.ok(schema, `no schema for kind ${doc.kind}`);
+      const problems = validateAgainst(schema, doc.value).filter(
+        (f) => f.severity === 'error' || f.rule === 'unknown-field',
+      );
+      assert.equal(problems.length, 0, show(problems, doc.loaded));
+    });
+  }
+
+  void test('the fixtures together use every field the schemas define', () => {
+    const defined = new Set<string>();
+    const used = new Set<string>();
+    for (const schema of Object.values(schemasByKind)) allFields(schema, defined);
+    for (const doc of docs) usedFields(schemasByKind[doc.kind], doc.value, used);
+    // ObjectMeta bookkeeping fields are written by the API server, not by people.
+    const serverSet = ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp',
+      'deletionGracePeriodSeconds', 'finalizers', 'ownerReferences', 'managedFields'];
+    const missing = [...defined].filter((f) => !used.has(f) && !serverSet.includes(f.split('|')[0]));
+    assert.deepEqual(missing.map((f) => f.slice(0, 160)), []);
+  });
+});
+
+void describe('Argo Workflows schemas: mistakes are reported', () => {
+  void test('a wrong type is an error at the exact path', () => {
+    const wf = minimalWorkflow([{ name: 'main', container: { image: 'alpine', command: 'echo hi' } }]);
+    const errors = validateAgainst(WorkflowSchema, wf).filter((f) => f.severity === 'error');
+    assert.equal(errors.length, 1, show(errors));
+    assert.equal(formatPath(errors[0].path), 'spec.templates[0].container.command');
+  });
+
+  void test('a misspelled field is an unknown-field warning, not an error', () => {
+    const wf = minimalWorkflow([{ name: 'main', container: { image: 'alpine' }, retryStrateg: { limit: 1 } }]);
+    const findings = validateAgainst(WorkflowSchema, wf);
+    assert.equal(findings.filter((f) => f.severity === 'error').length, 0, show(findings));
+    const unknown = findings.filter((f) => f.rule === 'unknown-field');
+    assert.equal(unknown.length, 1, show(findings));
+    assert.equal(unknown[0].severity, 'warning');
+    assert.equal(formatPath(unknown[0].path), 'spec.templates[0].retryStrateg');
+  });
+
+  void test('missing template, step, task and parameter names are errors', () => {
+    const wf = minimalWorkflow([
+      { container: { image: 'alpine' } },
+      { name: 'steps', steps: [[{ template: 'x' }]] },
+      { name: 'dag', dag: { tasks: [{ template: 'x' }] } },
+      { name: 'p', inputs: { parameters: [{ value: 1 }] }, container: { image: 'alpine' } },
+    ]);
+    const paths = validateAgainst(WorkflowSchema, wf).filter((f) => f.severity === 'error').map((f) => formatPath(f.path));
+    assert.deepEqual(paths.sort(), [
+      'spec.templates[0].name',
+      'spec.templates[1].steps[0][0].name',
+      'spec.templates[2].dag.tasks[0].name',
+      'spec.templates[3].inputs.parameters[0].name',
+    ]);
+  });
+
+  void test('inline templates and templateDefaults need no name, but are still checked', () => {
+    const wf = minimalWorkflow([{ name: 'main', steps: [[{ name: 's', inline: { container: { image: 7 } } }]] }]);
+    (wf.spec as Record<string, unknown>).templateDefaults = { timeout: '1m' };
+    const errors = validateAgainst(WorkflowSchema, wf).filter((f) => f.severity === 'error');
+    assert.deepEqual(errors.map((f) => formatPath(f.path)), ['spec.templates[0].steps[0][0].inline.container.image']);
+  });
+
+  void test('AnyString and IntOrString fields accept YAML numbers and booleans where Argo does', () => {
+    const wf = minimalWorkflow([{
+      name: 'main',
+      activeDeadlineSeconds: '{{workflow.parameters.deadline}}',
+      retryStrategy: { limit: 3, backoff: { factor: '2' } },
+      inputs: { parameters: [{ name: 'n', value: 3, default: true, enum: [1, 'two', false] }] },
+      container: { image: 'alpine', resources: { limits: { cpu: 0.5, memory: '1Gi' } } },
+    }]);
+    assert.deepEqual(validateAgainst(WorkflowSchema, wf), []);
+    const bad = minimalWorkflow([{ name: 'main', retryStrategy: { limit: true }, container: { image: 'alpine' } }]);
+    assert.deepEqual(validateAgainst(WorkflowSchema, bad).map((f) => formatPath(f.path)), ['spec.templates[0].retryStrategy.limit']);
+  });
+
+  void test('enums are enforced: retryPolicy, concurrencyPolicy and catchup', () => {
+    const wf = minimalWorkflow([{ name: 'main', retryStrategy: { retryPolicy: 'OnFail' }, container: { image: 'a' } }]);
+    assert.deepEqual(validateAgainst(WorkflowSchema, wf).map((f) => formatPath(f.path)), ['spec.templates[0].retryStrategy.retryPolicy']);
+    const cron = {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'CronWorkflow',
+      metadata: { name: 'c' },
+      spec: { schedules: ['* * * * *'], concurrencyPolicy: 'Sometimes', catchup: 'everything', workflowSpec: {} },
+    };
+    const paths = validateAgainst(CronWorkflowSchema, cron).map((f) => formatPath(f.path)).sort();
+    assert.deepEqual(paths, ['spec.catchup', 'spec.concurrencyPolicy']);
+  });
+
+  void test('a CronWorkflow without workflowSpec, and a Workflow without spec, are errors', () => {
+    const cron = { apiVersion: 'argoproj.io/v1alpha1', kind: 'CronWorkflow', metadata: { name: 'c' }, spec: { schedule: '@daily' } };
+    assert.deepEqual(validateAgainst(CronWorkflowSchema, cron).map((f) => formatPath(f.path)), ['spec.workflowSpec']);
+    const wf = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { name: 'w' } };
+    assert.deepEqual(validateAgainst(WorkflowSchema, wf).map((f) => formatPath(f.path)), ['spec']);
+  });
+});
