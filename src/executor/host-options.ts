@@ -1,0 +1,96 @@
+// Options of the host-process step executor, validated and resolved once (resolveHostExecutorOptions).
+import { accessSync, constants } from 'node:fs';
+import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { WeirError } from '../core/errors.js';
+import { nullLogger } from '../core/logger.js';
+import type { Logger } from '../core/logger.js';
+
+export interface HostExecutorOptions {
+  /** Root of Weir's data; steps live under `<dataDir>/steps/`. Required. */
+  dataDir: string;
+  /** Default: a logger that discards everything. */
+  logger?: Logger;
+  /** Path of bubblewrap. Default (undefined): `bwrap` looked up on PATH. `null`: run steps unisolated. */
+  bwrapPath?: string | null;
+  /** Milliseconds since the epoch; stamps log lines and start times. Default: Date.now. */
+  clock?: () => number;
+  /** Names of Weir's own environment variables passed to steps (spec.env wins). Default: see DEFAULT_INHERIT_ENV. */
+  inheritEnv?: readonly string[];
+  /** POSIX shell running the fixed exit-code wrapper. Default: /bin/sh. */
+  shellPath?: string;
+  /** How often a waited-on step's process group is probed for liveness, in ms. Default: 250. */
+  pollIntervalMs?: number;
+}
+
+export interface ResolvedHostExecutorOptions {
+  readonly dataDir: string;
+  readonly stepsDir: string;
+  readonly logger: Logger;
+  /** Absolute path of bwrap, or null when steps run unisolated. */
+  readonly bwrapPath: string | null;
+  /** Why bwrap is not used (for the one warning), when bwrapPath is null. */
+  readonly unisolatedReason: string | null;
+  readonly clock: () => number;
+  readonly inheritEnv: readonly string[];
+  readonly shellPath: string;
+  readonly pollIntervalMs: number;
+}
+
+export const DEFAULT_INHERIT_ENV: readonly string[] = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'USER', 'LOGNAME'];
+
+const invalid = (field: string, why: string): WeirError =>
+  new WeirError('INVALID_ARGUMENT', `HostExecutorOptions.${field} ${why}`, { details: { field } });
+
+/** Finds an executable on a PATH string; undefined when absent. */
+export function findOnPath(name: string, pathEnv: string | undefined): string | undefined {
+  if (name.includes('/')) return isExecutable(name) ? name : undefined;
+  for (const dir of (pathEnv ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    const p = join(dir, name);
+    if (isExecutable(p)) return p;
+  }
+  return undefined;
+}
+
+function isExecutable(p: string): boolean {
+  try {
+    accessSync(p, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function resolveHostExecutorOptions(o: HostExecutorOptions): ResolvedHostExecutorOptions {
+  if (typeof o?.dataDir !== 'string' || o.dataDir === '') throw invalid('dataDir', 'is required');
+  const dataDir = resolve(o.dataDir);
+  let bwrapPath: string | null = null;
+  let unisolatedReason: string | null = null;
+  if (o.bwrapPath === null) {
+    unisolatedReason = 'isolation disabled by configuration (bwrapPath: null)';
+  } else if (o.bwrapPath === undefined) {
+    bwrapPath = findOnPath('bwrap', process.env.PATH) ?? null;
+    if (bwrapPath === null) unisolatedReason = 'bwrap (bubblewrap) not found on PATH';
+  } else {
+    if (!isAbsolute(o.bwrapPath) && !o.bwrapPath.includes('/')) {
+      bwrapPath = findOnPath(o.bwrapPath, process.env.PATH) ?? null;
+    } else bwrapPath = isExecutable(o.bwrapPath) ? resolve(o.bwrapPath) : null;
+    if (bwrapPath === null) throw invalid('bwrapPath', `is not an executable: ${o.bwrapPath}`);
+  }
+  const pollIntervalMs = o.pollIntervalMs ?? 250;
+  if (!Number.isFinite(pollIntervalMs) || pollIntervalMs < 5) throw invalid('pollIntervalMs', 'must be a number >= 5');
+  const shellPath = o.shellPath ?? '/bin/sh';
+  if (!isAbsolute(shellPath)) throw invalid('shellPath', 'must be absolute');
+  if (o.inheritEnv !== undefined && !Array.isArray(o.inheritEnv)) throw invalid('inheritEnv', 'must be an array');
+  return Object.freeze({
+    dataDir,
+    stepsDir: join(dataDir, 'steps'),
+    logger: o.logger ?? nullLogger,
+    bwrapPath,
+    unisolatedReason,
+    clock: o.clock ?? Date.now,
+    inheritEnv: Object.freeze([...(o.inheritEnv ?? DEFAULT_INHERIT_ENV)]),
+    shellPath,
+    pollIntervalMs,
+  });
+}

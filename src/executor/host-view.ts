@@ -1,0 +1,176 @@
+// A step's filesystem view on the host: which host path backs each container path, what to create and copy
+// before launch, and (isolated) the sandbox layout handed to planBwrap. Also resolves container paths to
+// host paths after exit, following symlinks with the view's semantics so a step cannot make Weir read
+// arbitrary host files through a symlink.
+import { lstat, readlink } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import { WeirError } from '../core/errors.js';
+import { canonicalContainerPath, isUnder } from './sandbox.js';
+import type { SandboxBind, SandboxLayout } from './sandbox.js';
+import type { StepSpec } from './types.js';
+import type { NodePaths } from './node-dir.js';
+
+/** Serialisable mapping of container paths to host paths (persisted with the handle). */
+export interface ViewMap {
+  /** Host dir backing `/`; null when unisolated (container paths are host paths). */
+  root: string | null;
+  binds: { containerPath: string; hostPath: string }[];
+}
+
+export interface PreparedView {
+  view: ViewMap;
+  /** null when unisolated. */
+  layout: SandboxLayout | null;
+  /** Host dirs to create before launch (mode 0o777 for private tmp dirs is applied by the caller). */
+  mkdirs: string[];
+  /** Host dirs that must be world-writable with the sticky bit (private /tmp). */
+  stickyDirs: string[];
+  copies: { from: string; to: string; mode?: number }[];
+  /** Path of the script file as the step sees it (appended to argv), when spec.script is set. */
+  scriptPath: string | undefined;
+  /** Path the wrapper writes the exit code to, as the wrapper sees it. */
+  exitPath: string;
+  /** Host cwd for spawn (unisolated only; isolated steps chdir inside bwrap). */
+  hostCwd: string | undefined;
+  /** Extra env for the step (TMPDIR when unisolated). */
+  extraEnv: Record<string, string>;
+}
+
+export const VIEW_STAGING = '/.weir/staging';
+export const VIEW_EXIT = '/.weir/exit';
+const FORBIDDEN = ['/proc', '/dev', '/.weir'];
+
+function checkPath(p: string, what: string): void {
+  if (typeof p !== 'string' || !posix.isAbsolute(p)) {
+    throw new WeirError('INVALID_SPEC', `${what} must be an absolute path: ${String(p)}`, { details: { path: p } });
+  }
+  if (FORBIDDEN.some((f) => isUnder(posix.normalize(p), f)) || posix.normalize(p) === '/') {
+    throw new WeirError('INVALID_SPEC', `${what} may not be ${p}`, { details: { path: p } });
+  }
+}
+
+/** Host path backing a container path (no symlink resolution). */
+export function mapToHost(view: ViewMap, containerPath: string): string {
+  const p = posix.normalize(containerPath);
+  if (view.root === null) return p;
+  let best: { containerPath: string; hostPath: string } | undefined;
+  for (const b of view.binds) {
+    if (isUnder(p, b.containerPath) && (best === undefined || b.containerPath.length > best.containerPath.length)) best = b;
+  }
+  if (best !== undefined) return join(best.hostPath, posix.relative(best.containerPath, p));
+  return join(view.root, p);
+}
+
+/** Host path of what the step sees at `containerPath`, symlinks followed inside the view; undefined if absent. */
+export async function resolveInView(view: ViewMap, containerPath: string, hops = 0): Promise<string | undefined> {
+  if (hops > 40) return undefined;
+  const parts = posix.normalize(containerPath).split('/').filter((s) => s !== '');
+  let cur = '/';
+  for (let i = 0; i < parts.length; i++) {
+    const next = posix.join(cur, parts[i]);
+    const host = mapToHost(view, next);
+    const st = await lstat(host).catch(() => undefined);
+    if (st === undefined) return undefined;
+    if (st.isSymbolicLink()) {
+      const target = await readlink(host);
+      const base = posix.isAbsolute(target) ? target : posix.join(cur, target);
+      return resolveInView(view, posix.join(base, ...parts.slice(i + 1)), hops + 1);
+    }
+    cur = next;
+  }
+  return mapToHost(view, cur);
+}
+
+export async function prepareView(
+  spec: StepSpec,
+  paths: NodePaths,
+  opts: { isolated: boolean; dataDir: string },
+): Promise<PreparedView> {
+  for (const o of spec.outputPaths) checkPath(o, 'outputPaths entry');
+  for (const m of spec.mounts) checkPath(m.containerPath, 'mounts[].containerPath');
+  for (const f of spec.inputFiles ?? []) checkPath(f.containerPath, 'inputFiles[].containerPath');
+  if (spec.workingDir !== undefined) checkPath(spec.workingDir, 'workingDir');
+  return opts.isolated ? prepareIsolated(spec, paths, opts.dataDir) : prepareUnisolated(spec, paths);
+}
+
+async function prepareIsolated(spec: StepSpec, paths: NodePaths, dataDir: string): Promise<PreparedView> {
+  const privateDirs = ['/tmp'];
+  const mounts: SandboxBind[] = [];
+  for (const m of spec.mounts) {
+    const containerPath = await canonicalContainerPath(m.containerPath, privateDirs);
+    mounts.push({ containerPath, hostPath: m.hostPath, readOnly: m.readOnly === true });
+  }
+  const stopAt = [...privateDirs, ...mounts.map((m) => m.containerPath)];
+  const binds: SandboxBind[] = [...mounts, { containerPath: VIEW_EXIT, hostPath: paths.exit, readOnly: false }];
+  if (spec.script !== undefined) binds.push({ containerPath: VIEW_STAGING, hostPath: paths.staging, readOnly: true });
+  const view: ViewMap = { root: paths.root, binds: binds.map((b) => ({ containerPath: b.containerPath, hostPath: b.hostPath })) };
+  const covered = (p: string): boolean => stopAt.some((s) => isUnder(p, s));
+
+  const writableDirs = new Set<string>();
+  const mkdirs = new Set<string>([paths.root]);
+  const wantDir = (containerDir: string): void => {
+    if (!covered(containerDir)) writableDirs.add(containerDir);
+    mkdirs.add(mapToHost(view, containerDir));
+  };
+  for (const o of spec.outputPaths) wantDir(posix.dirname(await canonicalContainerPath(o, stopAt)));
+  const copies: PreparedView['copies'] = [];
+  for (const f of spec.inputFiles ?? []) {
+    const c = await canonicalContainerPath(f.containerPath, stopAt);
+    wantDir(posix.dirname(c));
+    copies.push({ from: f.hostPath, to: mapToHost(view, c), mode: f.mode });
+  }
+  let chdir = '/tmp';
+  if (spec.workingDir !== undefined) {
+    chdir = await canonicalContainerPath(spec.workingDir, stopAt);
+    const exists = covered(chdir) ? false : await lstat(chdir).then((s) => s.isDirectory(), () => false);
+    if (!exists) wantDir(chdir);
+  }
+  const tmpHost = mapToHost(view, '/tmp');
+  mkdirs.add(tmpHost);
+  return {
+    view,
+    layout: {
+      rootHostDir: paths.root,
+      binds,
+      writableDirs: [...writableDirs],
+      privateDirs,
+      hide: [dataDir],
+      chdir,
+    },
+    mkdirs: [...mkdirs],
+    stickyDirs: [tmpHost],
+    copies,
+    scriptPath: spec.script === undefined ? undefined : posix.join(VIEW_STAGING, 'script'),
+    exitPath: VIEW_EXIT,
+    hostCwd: undefined,
+    extraEnv: {},
+  };
+}
+
+function prepareUnisolated(spec: StepSpec, paths: NodePaths): PreparedView {
+  for (const m of spec.mounts) {
+    if (posix.normalize(m.containerPath) !== posix.normalize(m.hostPath)) {
+      throw new WeirError(
+        'INVALID_SPEC',
+        `volume mount at ${m.containerPath} needs isolation (bubblewrap); without it only mounts whose hostPath equals containerPath work`,
+        { details: { containerPath: m.containerPath, hostPath: m.hostPath } },
+      );
+    }
+  }
+  const mkdirs = new Set<string>([paths.tmp]);
+  for (const o of spec.outputPaths) mkdirs.add(posix.dirname(posix.normalize(o)));
+  if (spec.workingDir !== undefined) mkdirs.add(posix.normalize(spec.workingDir));
+  const copies = (spec.inputFiles ?? []).map((f) => ({ from: f.hostPath, to: posix.normalize(f.containerPath), mode: f.mode }));
+  for (const c of copies) mkdirs.add(posix.dirname(c.to));
+  return {
+    view: { root: null, binds: [] },
+    layout: null,
+    mkdirs: [...mkdirs],
+    stickyDirs: [],
+    copies,
+    scriptPath: spec.script === undefined ? undefined : paths.script,
+    exitPath: paths.exit,
+    hostCwd: spec.workingDir ?? paths.tmp,
+    extraEnv: { TMPDIR: paths.tmp },
+  };
+}

@@ -1,0 +1,118 @@
+// The step executor contract: runs one resolved Pod-type workflow node (container or script template).
+// Implementations: host processes (host-executor.ts) and, later, Kubernetes pods. Every implementation
+// runs the conformance suite in test/executor/conformance.ts. Handles are plain JSON so the controller
+// can persist them and re-adopt running steps after a restart (including kill -9 of the server).
+
+/** A fully resolved step: no `{{...}}` placeholders left. */
+export interface StepSpec {
+  workflow: { namespace: string; name: string; uid: string };
+  /** Unique within the workflow (one per retry attempt); with `workflow.uid` it identifies the step. */
+  nodeId: string;
+  /** Container image; the host executor only records it. */
+  image?: string;
+  /** argv[0] + args (container command+args, or the script template's command). Never parsed by a shell. */
+  command: string[];
+  /** Script templates: the executor writes `source` to a file and APPENDS that file's path to `command`. */
+  script?: { source: string };
+  /** Exactly the variables to set (values are passed byte-for-byte); implementations may add a base env. */
+  env: Record<string, string>;
+  /** Absolute; defaults to an implementation-chosen private scratch dir (host: `/tmp` of the step's view). */
+  workingDir?: string;
+  /** Absolute paths (files or dirs) the step writes outputs/artifacts to; read back after exit. */
+  outputPaths: string[];
+  /** Volumes: `hostPath` is a directory the controller owns (per-workflow for emptyDir/named volumes). */
+  mounts: StepMount[];
+  /** Input artifacts, placed into the step's view before it starts (copied; `mode` applied to files). */
+  inputFiles?: StepInputFile[];
+}
+
+export interface StepMount {
+  containerPath: string;
+  hostPath: string;
+  readOnly?: boolean;
+}
+
+export interface StepInputFile {
+  containerPath: string;
+  /** A file or a directory on the Weir host. */
+  hostPath: string;
+  mode?: number;
+}
+
+export type JsonScalar = string | number | boolean | null;
+
+/**
+ * Serialisable reference to a started step. Persist it verbatim; pass it back to any executor instance of
+ * the same kind (even in a new process) to wait, stream logs, kill, adopt or clean up.
+ */
+export interface StepHandle {
+  /** Which implementation owns the handle ('host', 'pod'). */
+  readonly executor: string;
+  /** Stable id, derived from workflow uid + node id. */
+  readonly id: string;
+  /** ISO-8601 time the step was launched. */
+  readonly startedAt: string;
+  /** Implementation-specific, opaque to the controller (host: pid, process start ticks, boot id, dir). */
+  readonly details: Readonly<Record<string, JsonScalar>>;
+}
+
+export interface StepResult {
+  /**
+   * Exit code of the step's main process. A process killed by signal N reports 128+N (as Kubernetes does).
+   * null when no code could be determined (the step vanished, or the sandbox could not be set up).
+   */
+  exitCode: number | null;
+  /** Set when the executor itself stopped the step (kill) and the step died of that signal. */
+  signal?: NodeJS.Signals;
+  startedAt: Date;
+  finishedAt: Date;
+  /** The raw last 256 KiB of stdout (Argo's `result` = this with ONE trailing newline trimmed; the caller trims). */
+  stdoutTail: string;
+  /** Human-readable reason when something other than the step's own exit code decided the outcome. */
+  message?: string;
+  /** Contents of a file the step wrote at `containerPath`, or undefined when there is no such file. */
+  readOutput(containerPath: string): Promise<Buffer | undefined>;
+  /** Copies a file or directory the step wrote at `containerPath` to `hostDest` (created; parent must exist). */
+  copyOutput(containerPath: string, hostDest: string): Promise<'file' | 'dir' | undefined>;
+}
+
+export interface LogLine {
+  time: Date;
+  stream: 'stdout' | 'stderr';
+  /** One line, without its trailing newline. */
+  line: string;
+}
+
+export interface LogsOptions {
+  /** Keep streaming until the step ends (or `signal` aborts). */
+  follow?: boolean;
+  /** Only lines stamped at or after this time. */
+  since?: Date;
+  signal?: AbortSignal;
+}
+
+/** What `adopt` found: still running, finished (wait() returns at once), or gone without a trace of its end. */
+export type AdoptState = 'running' | 'exited' | 'lost';
+
+export interface StepExecutor {
+  /** Which handles this executor accepts (`StepHandle.executor`). */
+  readonly kind: string;
+  /**
+   * Launches the step detached from the caller and returns once it runs. Idempotent per
+   * (workflow.uid, nodeId): a second call returns the existing handle instead of launching again.
+   */
+  start(spec: StepSpec, signal?: AbortSignal): Promise<StepHandle>;
+  /** Resolves when the step has finished. Aborting `signal` rejects with CANCELLED; the step keeps running. */
+  wait(handle: StepHandle, signal?: AbortSignal): Promise<StepResult>;
+  /** Log lines with per-line timestamps, stdout and stderr interleaved in time order. */
+  logs(handle: StepHandle, opts?: LogsOptions): AsyncIterable<LogLine>;
+  /** SIGTERM to all the step's processes, SIGKILL to whatever is left after `graceMs`. Resolves once all are gone. */
+  kill(handle: StepHandle, graceMs: number): Promise<void>;
+  /** Re-attaches to a step started by another instance (e.g. before a restart). */
+  adopt(handle: StepHandle): Promise<AdoptState>;
+  /** Frees everything the step left behind (logs, private dirs). Kills it first if it still runs. */
+  cleanup(handle: StepHandle): Promise<void>;
+}
+
+/** Size of the stdout tail kept for `result` (Argo: 256 KiB). */
+export const STDOUT_TAIL_BYTES = 256 * 1024;
