@@ -1,0 +1,104 @@
+// `weir lint` core: schema and semantic checks over loaded manifests, with every finding located at
+// file:line:column. Cross-document references (templateRef, workflowTemplateRef) resolve among the given files.
+import { validateAgainst } from './validate.js';
+import { findKind, KIND_LIST } from './kinds.js';
+import type { KindInfo } from './kinds.js';
+import { lintWorkflowSpec } from './lint-workflow.js';
+import type { LintContext } from './lint-workflow.js';
+import { lintEventSource, lintSensor } from './lint-events.js';
+import { lintCronWorkflow } from './lint-cron.js';
+import { finding } from './findings.js';
+import type { Finding } from './findings.js';
+import type { LoadedDocument, LoadResult, LocatedFinding } from './loader.js';
+import { suggest } from '../core/suggest.js';
+import { asObj, str } from './walk.js';
+import type { Obj } from './walk.js';
+
+export interface LintReport {
+  findings: LocatedFinding[];
+  documents: number;
+  /** Input that could not be read or parsed (exit 2 in the CLI). */
+  unreadable: boolean;
+}
+
+/** Checks one document's apiVersion/kind; returns the kind's info when known. */
+export function checkKind(obj: Obj, out: Finding[]): KindInfo | undefined {
+  const kind = obj.kind;
+  const apiVersion = obj.apiVersion;
+  if (typeof kind !== 'string' || kind === '') {
+    out.push(finding('error', 'kind', ['kind'], 'kind is missing'));
+    return undefined;
+  }
+  const info = KIND_LIST.find((k) => k.kind === kind);
+  if (info === undefined) {
+    const hint = suggest(kind, KIND_LIST.map((k) => k.kind)) ?? findKind(kind)?.kind;
+    out.push(finding('error', 'kind', ['kind'], `unknown kind ${JSON.stringify(kind)}${hint ? ` (did you mean ${JSON.stringify(hint)}?)` : ''}; Weir understands ${KIND_LIST.map((k) => k.kind).join(', ')}`));
+    return undefined;
+  }
+  if (typeof apiVersion !== 'string' || apiVersion === '') {
+    out.push(finding('error', 'api-version', ['apiVersion'], `apiVersion is missing (expected ${info.apiVersion})`));
+    return undefined;
+  }
+  if (apiVersion !== info.apiVersion) {
+    out.push(finding('error', 'api-version', ['apiVersion'], `apiVersion ${JSON.stringify(apiVersion)} is not supported for ${kind}; expected ${info.apiVersion}`));
+    return undefined;
+  }
+  return info;
+}
+
+/** Schema and semantic findings for one document (paths relative to the document root). */
+export function lintDocument(obj: Obj, ctx: LintContext): Finding[] {
+  const out: Finding[] = [];
+  const info = checkKind(obj, out);
+  if (info === undefined) return out;
+  out.push(...validateAgainst(info.schema, obj));
+  const meta = asObj(obj.metadata);
+  if (str(meta?.name) === undefined && (info.kind !== 'Workflow' || str(meta?.generateName) === undefined)) {
+    out.push(finding('error', 'required', ['metadata', 'name'], info.kind === 'Workflow' ? 'metadata.name or metadata.generateName is required' : 'metadata.name is required'));
+  }
+  const spec = asObj(obj.spec);
+  switch (info.kind) {
+    case 'Workflow':
+    case 'WorkflowTemplate':
+    case 'ClusterWorkflowTemplate':
+      if (spec) out.push(...lintWorkflowSpec(spec, ['spec'], info.kind, ctx));
+      break;
+    case 'CronWorkflow':
+      out.push(...lintCronWorkflow(obj, ctx));
+      break;
+    case 'EventSource':
+      out.push(...lintEventSource(obj));
+      break;
+    case 'Sensor':
+      out.push(...lintSensor(obj));
+      break;
+    default:
+      break;
+  }
+  return out;
+}
+
+/** A lookup of WorkflowTemplates and ClusterWorkflowTemplates defined in a set of documents. */
+export function templateContext(objects: readonly Obj[]): LintContext {
+  const ns = new Map<string, Obj>();
+  const cluster = new Map<string, Obj>();
+  for (const o of objects) {
+    const name = str(asObj(o.metadata)?.name);
+    if (name === undefined) continue;
+    if (o.kind === 'WorkflowTemplate') ns.set(name, o);
+    if (o.kind === 'ClusterWorkflowTemplate') cluster.set(name, o);
+  }
+  return { findWorkflowTemplate: (name, clusterScope) => (clusterScope ? cluster : ns).get(name) };
+}
+
+export function lintLoaded(loaded: LoadResult): LintReport {
+  const ctx = templateContext(loaded.documents.map((d) => d.object));
+  const findings: LocatedFinding[] = [...loaded.errors];
+  for (const doc of loaded.documents) findings.push(...locate(doc, lintDocument(doc.object, ctx)));
+  findings.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
+  return { findings, documents: loaded.documents.length, unreadable: loaded.errors.length > 0 };
+}
+
+export function locate(doc: LoadedDocument, findings: readonly Finding[]): LocatedFinding[] {
+  return findings.map((f) => ({ ...f, ...doc.locate(f.path) }));
+}

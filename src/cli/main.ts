@@ -1,0 +1,66 @@
+// The `weir` command: dispatches to one module per verb (loaded lazily so start-up stays fast) and turns
+// every failure into a one-line message and an exit code. This is the only place that reads process state.
+import { readFileSync } from 'node:fs';
+import { WeirError, isWeirError } from '../core/errors.js';
+import { suggest } from '../core/suggest.js';
+import type { CliIo, Verb } from './io.js';
+import { processIo } from './io.js';
+
+const VERBS = {
+  lint: { summary: 'Check manifests offline (schema and semantics)', load: () => import('./lint.js') },
+  version: { summary: 'Print the version', load: () => import('./version.js') },
+} satisfies Record<string, { summary: string; load: () => Promise<{ verb: Verb }> }>;
+
+type VerbName = keyof typeof VERBS;
+
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function usage(): string {
+  const width = Math.max(...Object.keys(VERBS).map((v) => v.length));
+  const lines = Object.entries(VERBS).map(([name, v]) => `  ${name.padEnd(width)}  ${v.summary}`);
+  return ['Usage: weir <command> [flags]', '', 'Commands:', ...lines, '', 'Run `weir <command> --help` for the flags of a command.'].join('\n');
+}
+
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
+    io.stdout(usage() + '\n');
+    return first === undefined ? 2 : 0;
+  }
+  if (first === '--version' || first === '-v') {
+    io.stdout(`weir ${packageVersion()}\n`);
+    return 0;
+  }
+  if (!Object.hasOwn(VERBS, first)) {
+    const hint = suggest(first, Object.keys(VERBS));
+    io.stderr(`weir: unknown command ${JSON.stringify(first)}${hint ? ` (did you mean "${hint}"?)` : ''}; run \`weir --help\`\n`);
+    return 2;
+  }
+  try {
+    const mod = await VERBS[first as VerbName].load();
+    return await mod.verb(rest, io);
+  } catch (e) {
+    return reportError(e, io);
+  }
+}
+
+/** One line for the user; the stack only with WEIR_DEBUG=1. */
+export function reportError(e: unknown, io: CliIo): number {
+  if (io.env.WEIR_DEBUG === '1') io.stderr(`${(e as Error)?.stack ?? String(e)}\n`);
+  if (isWeirError(e)) {
+    io.stderr(`weir: ${e.message}\n`);
+    return e.code === 'INVALID_ARGUMENT' || e.code === 'INVALID_SPEC' || e.code === 'PARSE_ERROR' ? 2 : 1;
+  }
+  const code = (e as { code?: string })?.code;
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' || code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+    io.stderr(`weir: ${(e as Error).message.split('\n')[0]}\n`);
+    return 2;
+  }
+  io.stderr(`weir: internal error: ${(e as Error)?.message ?? String(e)} (run with WEIR_DEBUG=1 for details)\n`);
+  return 1;
+}
+
+export { WeirError };
