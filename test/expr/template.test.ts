@@ -1,0 +1,74 @@
+// Table tests for `{{...}}` substitution: simple and expression tags, strictness, and the literal-value guarantee.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { listPlaceholders, makeExprEvaluator, substitute, substituteVars } from '../../src/expr/template.js';
+import { WeirError } from '../../src/core/errors.js';
+
+const vars: Record<string, string> = {
+  'inputs.parameters.name': 'world',
+  'inputs.parameters.n': '5',
+  'inputs.parameters.my-param': 'hyphen',
+  'inputs.parameters.evil': '{{inputs.parameters.name}} $(rm -rf /) `id` {{=1+1}}',
+  'workflow.name': 'wf-1',
+  'steps.a.outputs.result': '{"k": [1, 2]}',
+};
+
+const table: [string, string][] = [
+  ['hello {{inputs.parameters.name}}!', 'hello world!'], ['{{ inputs.parameters.name }}', 'world'],
+  ['{{workflow.name}}-{{inputs.parameters.n}}', 'wf-1-5'], ['{{unknown.var}}', '{{unknown.var}}'], ['no tags', 'no tags'],
+  ['{{ unclosed', '{{ unclosed'], ['{{}}', '{{}}'],
+  ['{{=asInt(inputs.parameters.n) * 2}}', '10'], ['{{=inputs.parameters.n + "x"}}', '5x'], ['{{=7 / 2}}', '3.5'],
+  ['{{=1.0 + 2}}', '3'], ['{{=true}}', 'true'], ['{{=[1, "a"]}}', '[1,"a"]'], ['{{={b: 1, a: 2}}}', '{"a":2,"b":1}'],
+  ["{{=inputs.parameters['my-param']}}", 'hyphen'], ['{{=sprig.upper(workflow.name)}}', 'WF-1'],
+  ['{{=jsonpath(steps.a.outputs.result, "$.k[1]")}}', '2'], ['{{=sprig.dict("a", "}}").a}}', '}}'],
+  ["{{= 'a}}b' }}", 'a}}b'], ['{{=inputs.parameters.missing}}', '{{=inputs.parameters.missing}}'], ['{{=nope}}', '{{=nope}}'],
+  ['{{=1 +}}', '{{=1 +}}'],
+  // values are inserted literally and never re-scanned
+  ['{{inputs.parameters.evil}}', vars['inputs.parameters.evil']], ['{{=inputs.parameters.evil}}', vars['inputs.parameters.evil']],
+  ['[{{inputs.parameters.evil}}] [{{inputs.parameters.name}}]', `[${vars['inputs.parameters.evil']}] [world]`],
+];
+
+describe('substituteVars', () => {
+  for (const [text, want] of table) test(text, () => assert.equal(substituteVars(text, vars), want));
+});
+
+describe('strict mode', () => {
+  test('reports every unresolved tag', () =>
+    assert.throws(
+      () => substituteVars('{{a}} {{inputs.parameters.name}} {{=nope}}', vars, { strict: true }),
+      (e: unknown) => e instanceof WeirError && e.code === 'EXPRESSION_ERROR' &&
+        JSON.stringify(e.details?.unresolved) === JSON.stringify(['{{a}}', '{{=nope}}']),
+    ));
+  test('resolves normally when everything is known', () =>
+    assert.equal(substituteVars('{{inputs.parameters.name}}', vars, { strict: true }), 'world'));
+  test('expression tags without an evaluator are unresolved', () => {
+    assert.equal(substitute('{{=1}}', () => undefined), '{{=1}}');
+    assert.throws(() => substitute('{{=1}}', () => undefined, { strict: true }), /failed to resolve \{\{=1\}\}/);
+  });
+});
+
+test('lookup receives trimmed names and custom evaluators are used', () => {
+  const seen: string[] = [];
+  const out = substitute('{{  a.b  }} {{=x}}', (n) => (seen.push(n), 'V'), { evalExpr: (src) => `<${src}>` });
+  assert.equal(out, 'V <x>');
+  assert.deepEqual(seen, ['a.b']);
+});
+
+test('makeExprEvaluator refuses nil results', () => {
+  const ev = makeExprEvaluator({ 'a.b': '1' });
+  assert.equal(ev('a.b'), '1');
+  assert.throws(() => ev('a.c'), /evaluated to nil/);
+});
+
+describe('listPlaceholders', () => {
+  test('finds simple and expression tags with offsets', () => {
+    const text = 'x {{ a.b }} y {{=c + "}}"}} {{';
+    assert.deepEqual(listPlaceholders(text), [
+      { name: 'a.b', expr: false, start: 2, end: 11 },
+      { name: 'c + "}}"', expr: true, start: 14, end: 27 },
+    ]);
+    assert.equal(text.slice(14, 27), '{{=c + "}}"}}');
+  });
+  test('an expression with an unbalanced quote falls back to the first }}', () =>
+    assert.deepEqual(listPlaceholders('{{=a == "x}} tail'), [{ name: 'a == "x', expr: true, start: 0, end: 12 }]));
+});
