@@ -127,8 +127,8 @@ void describe('Argo Events schemas: fixtures', () => {
   void test('the fixtures together use every field the schemas define', () => {
     const defined = new Set<string>();
     const used = new Set<string>();
-    for (const schema of Object.values(schemasByKind)) allFields(schema as S, defined);
-    for (const doc of docs) usedFields(schemasByKind[doc.kind] as S, doc.value, used);
+    for (const schema of Object.values(schemasByKind)) allFields(schema, defined);
+    for (const doc of docs) usedFields(schemasByKind[doc.kind], doc.value, used);
     const serverSet = ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp',
       'deletionGracePeriodSeconds', 'finalizers', 'ownerReferences', 'managedFields'];
     const missing = [...defined].filter((f) => !used.has(f) && !serverSet.includes(f.split('|')[0]));
