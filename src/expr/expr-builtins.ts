@@ -184,8 +184,9 @@ const defs: Record<string, [number, number, Fn]> = {
     if (isNil(v)) return null;
     if (isMap(v)) return typeof k === 'string' && hasOwn(v, k) ? v[k] : null;
     if (Array.isArray(v) && typeof k === 'number' && Number.isInteger(k)) {
-      const i = k < 0 ? v.length + k : k;
-      return i >= 0 && i < v.length ? v[i] : null;
+      const items: unknown[] = v;
+      const i = k < 0 ? items.length + k : k;
+      return i >= 0 && i < items.length ? items[i] : null;
     }
     return null;
   }],

@@ -124,7 +124,7 @@ function filterMatch(item: unknown, seg: Extract<Seg, { t: 'filter' }>): boolean
       return v !== lit;
   }
   if (typeof v !== typeof lit || (typeof v !== 'number' && typeof v !== 'string')) return false;
-  const a = v as number | string;
+  const a: number | string = v;
   const b = lit as number | string;
   return seg.op === '<' ? a < b : seg.op === '<=' ? a <= b : seg.op === '>' ? a > b : a >= b;
 }
@@ -150,7 +150,7 @@ export function jsonPathQuery(doc: unknown, path: string): unknown {
           for (const k of seg.keys) next.push(...child(v, k, false));
           break;
         case 'slice':
-          if (Array.isArray(v)) next.push(...v.slice(seg.a ?? 0, seg.b ?? v.length));
+          if (Array.isArray(v)) next.push(...(v as unknown[]).slice(seg.a ?? 0, seg.b ?? v.length));
           break;
         case 'deep':
           deep(v, seg.name, next, 0);

@@ -262,7 +262,7 @@ function evalNode(n: Node, src: string): unknown {
       if (typeof left !== 'boolean') throw typeErr(left, 'ternary operator', 'a bool');
       return right;
     case ',':
-      return [...(Array.isArray(left) && n.left && 'op' in n.left && n.left.op === ',' ? left : [left]), right];
+      return [...(Array.isArray(left) && n.left && 'op' in n.left && n.left.op === ',' ? (left as unknown[]) : [left]), right];
     case '==':
       return deepEqual(left, right);
     case '!=':
@@ -273,8 +273,8 @@ function evalNode(n: Node, src: string): unknown {
     case '<=': {
       const ok = (typeof left === 'number' && typeof right === 'number') || (typeof left === 'string' && typeof right === 'string');
       if (!ok) throw typeErr(typeof left === 'number' || typeof left === 'string' ? right : left, 'comparator', 'a number');
-      const l = left as number | string;
-      const r = right as number | string;
+      const l = left;
+      const r = right;
       return n.op === '>' ? l > r : n.op === '>=' ? l >= r : n.op === '<' ? l < r : l <= r;
     }
     case '=~':

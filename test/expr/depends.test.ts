@@ -35,22 +35,22 @@ const table: [string, boolean | undefined][] = [
   ['running', undefined], ['ok || running', undefined], ['ok && unknown-task', undefined], ['pending.Daemoned', undefined],
 ];
 
-describe('evaluateDepends', () => {
-  for (const [src, want] of table) test(src, () => assert.equal(evalSrc(src), want));
+void describe('evaluateDepends', () => {
+  for (const [src, want] of table) void test(src, () => assert.equal(evalSrc(src), want));
 });
 
-describe('parseDepends', () => {
-  test('task names in order, deduplicated, with hyphens', () =>
+void describe('parseDepends', () => {
+  void test('task names in order, deduplicated, with hyphens', () =>
     assert.deepEqual(dependsTaskNames(parseDepends('a-1 && (b.Failed || a-1.Succeeded) && !c')), ['a-1', 'b', 'c']));
   const errors: [string, RegExp][] = [
     ['A.Finished', /task result 'Finished' for task 'A' is invalid \(at position 3\)/], ['A &&', /unexpected end/],
     ['(A', /expected \)/], ['A B', /unexpected "B"/], ['A & B', /unexpected character "&"/], ['', /empty/],
     ['('.repeat(100) + 'A' + ')'.repeat(100), /nested deeper/],
   ];
-  for (const [src, re] of errors) test(src.slice(0, 30) || '(empty)', () => assert.throws(() => parseDepends(src), re));
+  for (const [src, re] of errors) void test(src.slice(0, 30) || '(empty)', () => assert.throws(() => parseDepends(src), re));
 });
 
-test('dependenciesToDepends joins with &&', () => {
+void test('dependenciesToDepends joins with &&', () => {
   assert.equal(dependenciesToDepends(['A', 'b-c']), 'A && b-c');
   assert.equal(evalSrc(dependenciesToDepends(['ok', 'skip'])), true);
 });

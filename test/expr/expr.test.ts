@@ -108,13 +108,13 @@ const cases: [string, unknown][] = [
   ['1 + /* two */ 2 // trailing', 3],
 ];
 
-describe('expr-lang evaluation', () => {
+void describe('expr-lang evaluation', () => {
   for (const [src, want] of cases) {
-    test(src, () => assert.deepEqual(run(src), want));
+    void test(src, () => assert.deepEqual(run(src), want));
   }
 });
 
-describe('expr-lang errors carry positions', () => {
+void describe('expr-lang errors carry positions', () => {
   const errors: [string, RegExp][] = [
     ['1 +', /unexpected end of expression \(at position 4\)/], ['(1 + 2', /expected \)/], ['1 2', /unexpected token "2" \(at position 3\)/],
     ['"abc', /literal not terminated/], ['unknownVar', /unknown name unknownVar \(at position 1\)/], ['nosuch(1)', /unknown func nosuch/],
@@ -124,10 +124,10 @@ describe('expr-lang errors carry positions', () => {
     ['jsonpath("{}", "$.missing")', /not found/], ['fromJSON("{")', /invalid JSON/], ['fromBase64("!!")', /illegal base64/],
     ['# + 1', /outside of a closure/], ['1 ? 2 : 3', /expects bool/], ['sortBy([1], #, "sideways")', /unknown order/],
   ];
-  for (const [src, re] of errors) test(src, () => expectError(src, re));
+  for (const [src, re] of errors) void test(src, () => expectError(src, re));
 });
 
-describe('hostile expressions stay inside the sandbox', () => {
+void describe('hostile expressions stay inside the sandbox', () => {
   const hostile: [string, RegExp | null][] = [
     ['"x".constructor', /cannot fetch constructor from string/], ['{}.constructor', null], ['{}["__proto__"]', null],
     ['inputs.__proto__', null], ['inputs.parameters.constructor', null], ['users.constructor', /cannot fetch/],
@@ -136,35 +136,35 @@ describe('hostile expressions stay inside the sandbox', () => {
     ['{"__proto__": {"polluted": 1}}.polluted', null],
   ];
   for (const [src, re] of hostile) {
-    test(src, () => (re ? expectError(src, re) : assert.equal(run(src), null)));
+    void test(src, () => (re ? expectError(src, re) : assert.equal(run(src), null)));
   }
-  test('map literal with __proto__ key stays an own property', () => {
+  void test('map literal with __proto__ key stays an own property', () => {
     const m = run('{"__proto__": 1}') as Record<string, unknown>;
     assert.equal(Object.getPrototypeOf(m), Object.prototype);
     assert.deepEqual(Object.keys(m), ['__proto__']);
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
   });
-  test('huge range is refused', () => expectError('len(1..100000000)', /larger than/));
-  test('filter over a big range exhausts the step budget', () =>
+  void test('huge range is refused', () => expectError('len(1..100000000)', /larger than/));
+  void test('filter over a big range exhausts the step budget', () =>
     assert.throws(() => evaluate('filter(1..900000, # > 0 && # > 1 && # > 2)', {}, { stepBudget: 100_000 }), /step budget/));
-  test('repeat is capped', () => expectError('repeat("x", 100000000)', /longer than/));
-  test('string doubling is capped', () => expectError('let a = repeat("x", 600000); a + a', /longer than/));
-  test('deep nesting is refused at parse time', () =>
+  void test('repeat is capped', () => expectError('repeat("x", 100000000)', /longer than/));
+  void test('string doubling is capped', () => expectError('let a = repeat("x", 600000); a + a', /longer than/));
+  void test('deep nesting is refused at parse time', () =>
     assert.throws(() => parseExpr('('.repeat(500) + '1' + ')'.repeat(500)), /nested deeper/));
-  test('huge expressions are refused', () => assert.throws(() => parseExpr('1+'.repeat(6000) + '1'), /too large|nested/));
-  test('catastrophic regex is refused', () => expectError('"aaaaaaaaaaaaaaaaaaaaaaaaaaaa!" matches "(a+)+$"', /nested quantifiers/));
-  test('long regex is refused', () => expectError(`"a" matches "${'a'.repeat(2000)}"`, /longer than/));
-  test('backreferences are refused like RE2', () => expectError('"aa" matches "(a)\\\\1"', /unsupported/));
-  test('JS functions in env are not callable', () =>
+  void test('huge expressions are refused', () => assert.throws(() => parseExpr('1+'.repeat(6000) + '1'), /too large|nested/));
+  void test('catastrophic regex is refused', () => expectError('"aaaaaaaaaaaaaaaaaaaaaaaaaaaa!" matches "(a+)+$"', /nested quantifiers/));
+  void test('long regex is refused', () => expectError(`"a" matches "${'a'.repeat(2000)}"`, /longer than/));
+  void test('backreferences are refused like RE2', () => expectError('"aa" matches "(a)\\\\1"', /unsupported/));
+  void test('JS functions in env are not callable', () =>
     assert.throws(() => evaluate('f()', { f: () => 'pwned' }), /not callable|unknown func/));
 });
 
-describe('envFromFlat and renderValue', () => {
-  test('nests dotted keys; parent keys lose to children like Argo', () => {
+void describe('envFromFlat and renderValue', () => {
+  void test('nests dotted keys; parent keys lose to children like Argo', () => {
     assert.deepEqual(envFromFlat({ 'a.b': '1', 'a.c.d': '2', a: '3', ab: '4' }), { a: { b: '1', c: { d: '2' } }, ab: '4' });
   });
   const renders: [unknown, string | undefined][] = [
     ['s', 's'], [3, '3'], [3.5, '3.5'], [true, 'true'], [[1, 'a'], '[1,"a"]'], [{ b: 1, a: 2 }, '{"a":2,"b":1}'], [null, undefined],
   ];
-  for (const [v, want] of renders) test(`render ${JSON.stringify(v)}`, () => assert.equal(renderValue(v), want));
+  for (const [v, want] of renders) void test(`render ${JSON.stringify(v)}`, () => assert.equal(renderValue(v), want));
 });

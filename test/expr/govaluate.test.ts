@@ -17,12 +17,12 @@ const truthTable: [string, boolean][] = [
   ['[my var] == [my var]', true], ["'it\\'s' == 'it\\'s'", true], ['"say" == \'say\'', true], ['1 == 1 ? true : false', true], ['1 == 2 ? true : false', false],
 ];
 
-describe('evaluateWhen', () => {
-  for (const [src, want] of truthTable) test(src, () => assert.equal(evaluateWhen(src), want));
-  test('empty when means run', () => assert.equal(evaluateWhen(''), true));
+void describe('evaluateWhen', () => {
+  for (const [src, want] of truthTable) void test(src, () => assert.equal(evaluateWhen(src), want));
+  void test('empty when means run', () => assert.equal(evaluateWhen(''), true));
 });
 
-describe('evaluateWhen errors', () => {
+void describe('evaluateWhen errors', () => {
   const errors: [string, RegExp][] = [
     ['my-value == my-value', /cannot be used with the modifier '-'/], ['hello world == hello world', /Cannot transition token types/],
     ['3abc == 3abc', /Cannot transition/], ['x.y == x.y', /unexported field 'y'/], ['x.Y == x.Y', /No parameter 'x' found/],
@@ -35,21 +35,21 @@ describe('evaluateWhen errors', () => {
     ['('.repeat(200) + 'true' + ')'.repeat(200), /nested deeper/], ['a'.repeat(20000), /longer than/],
   ];
   for (const [src, re] of errors) {
-    test(src.slice(0, 40), () =>
+    void test(src.slice(0, 40), () =>
       assert.throws(() => evaluateWhen(src), (e: unknown) => e instanceof WeirError && e.code === 'EXPRESSION_ERROR' && re.test(e.message)),
     );
   }
-  test('catastrophic regex is refused', () => assert.throws(() => evaluateWhen(`'${'a'.repeat(30)}!' =~ '(a+)+$'`), /nested quantifiers/));
+  void test('catastrophic regex is refused', () => assert.throws(() => evaluateWhen(`'${'a'.repeat(30)}!' =~ '(a+)+$'`), /nested quantifiers/));
 });
 
-describe('checkWhenSyntax', () => {
+void describe('checkWhenSyntax', () => {
   const lint: [string, RegExp | undefined][] = [
     ['{{steps.flip.outputs.result}} == heads', undefined], ["'{{inputs.parameters.x}}' == 'a'", undefined],
     ['{{tasks.a.outputs.result}} > 5 && {{workflow.status}} != Failed', undefined], ['{{x}}5 == 5{{y}}', undefined],
     ['{{x}} == ', /Unexpected end/], ['{{x}} = y', /Invalid token/], ['({{x}} == y', /Unbalanced/], ['', undefined],
   ];
   for (const [src, re] of lint) {
-    test(src || '(empty)', () => {
+    void test(src || '(empty)', () => {
       const msg = checkWhenSyntax(src);
       if (re === undefined) assert.equal(msg, undefined);
       else assert.match(msg ?? '', re);

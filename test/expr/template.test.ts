@@ -28,40 +28,40 @@ const table: [string, string][] = [
   ['[{{inputs.parameters.evil}}] [{{inputs.parameters.name}}]', `[${vars['inputs.parameters.evil']}] [world]`],
 ];
 
-describe('substituteVars', () => {
-  for (const [text, want] of table) test(text, () => assert.equal(substituteVars(text, vars), want));
+void describe('substituteVars', () => {
+  for (const [text, want] of table) void test(text, () => assert.equal(substituteVars(text, vars), want));
 });
 
-describe('strict mode', () => {
-  test('reports every unresolved tag', () =>
+void describe('strict mode', () => {
+  void test('reports every unresolved tag', () =>
     assert.throws(
       () => substituteVars('{{a}} {{inputs.parameters.name}} {{=nope}}', vars, { strict: true }),
       (e: unknown) => e instanceof WeirError && e.code === 'EXPRESSION_ERROR' &&
         JSON.stringify(e.details?.unresolved) === JSON.stringify(['{{a}}', '{{=nope}}']),
     ));
-  test('resolves normally when everything is known', () =>
+  void test('resolves normally when everything is known', () =>
     assert.equal(substituteVars('{{inputs.parameters.name}}', vars, { strict: true }), 'world'));
-  test('expression tags without an evaluator are unresolved', () => {
+  void test('expression tags without an evaluator are unresolved', () => {
     assert.equal(substitute('{{=1}}', () => undefined), '{{=1}}');
     assert.throws(() => substitute('{{=1}}', () => undefined, { strict: true }), /failed to resolve \{\{=1\}\}/);
   });
 });
 
-test('lookup receives trimmed names and custom evaluators are used', () => {
+void test('lookup receives trimmed names and custom evaluators are used', () => {
   const seen: string[] = [];
   const out = substitute('{{  a.b  }} {{=x}}', (n) => (seen.push(n), 'V'), { evalExpr: (src) => `<${src}>` });
   assert.equal(out, 'V <x>');
   assert.deepEqual(seen, ['a.b']);
 });
 
-test('makeExprEvaluator refuses nil results', () => {
+void test('makeExprEvaluator refuses nil results', () => {
   const ev = makeExprEvaluator({ 'a.b': '1' });
   assert.equal(ev('a.b'), '1');
   assert.throws(() => ev('a.c'), /evaluated to nil/);
 });
 
-describe('listPlaceholders', () => {
-  test('finds simple and expression tags with offsets', () => {
+void describe('listPlaceholders', () => {
+  void test('finds simple and expression tags with offsets', () => {
     const text = 'x {{ a.b }} y {{=c + "}}"}} {{';
     assert.deepEqual(listPlaceholders(text), [
       { name: 'a.b', expr: false, start: 2, end: 11 },
@@ -69,6 +69,6 @@ describe('listPlaceholders', () => {
     ]);
     assert.equal(text.slice(14, 27), '{{=c + "}}"}}');
   });
-  test('an expression with an unbalanced quote falls back to the first }}', () =>
+  void test('an expression with an unbalanced quote falls back to the first }}', () =>
     assert.deepEqual(listPlaceholders('{{=a == "x}} tail'), [{ name: 'a == "x', expr: true, start: 0, end: 12 }]));
 });
