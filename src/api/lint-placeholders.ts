@@ -28,7 +28,7 @@ export function lintPlaceholders(tpl: Obj, base: FieldPath, out: Finding[], opts
   const tplName = str(tpl.name) ?? '';
 
   // Steps: which step names each group may reference.
-  const groups = asArr(tpl.steps).map((g) => (Array.isArray(g) ? g : asArr(asObj(g)?.steps)));
+  const groups = asArr(tpl.steps).map((g) => (Array.isArray(g) ? (g as unknown[]) : asArr(asObj(g)?.steps)));
   const allSteps = new Set<string>();
   const stepTemplate = new Map<string, Obj | undefined>();
   for (const g of groups) for (const s of g) {

@@ -75,7 +75,7 @@ export function lintWorkflowSpec(spec: Obj, base: FieldPath, kind: SpecKind, ctx
 }
 
 interface TemplateLintEnv {
-  resolveLocal(name: string): Obj | undefined;
+  resolveLocal: (name: string) => Obj | undefined;
   haveAllTemplates: boolean;
   ctx: LintContext;
   out: Finding[];

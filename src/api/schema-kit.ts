@@ -17,7 +17,9 @@ export function Obj<T extends TProperties>(properties: T, options: ObjectOptions
 }
 
 /** Optional field shorthand. */
-export const Opt = Type.Optional;
+export function Opt<T extends TSchema>(schema: T) {
+  return Type.Optional(schema);
+}
 
 /** String limited to a fixed set of values; emitted as a JSON Schema `enum`. */
 export function StringEnum<const T extends readonly string[]>(values: T, options: SchemaOptions = {}): TUnsafe<T[number]> {

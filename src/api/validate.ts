@@ -32,7 +32,7 @@ const MAX_DEPTH = 200;
 /** Validates `value` against `schema`; returns every finding (empty when valid). */
 export function validateAgainst(schema: TSchema, value: unknown, basePath: FieldPath = []): Finding[] {
   const out: Finding[] = [];
-  walk(schema as JsonSchema, value, [...basePath], out, 0);
+  walk(schema, value, [...basePath], out, 0);
   return out;
 }
 
@@ -61,7 +61,7 @@ function walk(schema: JsonSchema, value: unknown, path: (string | number)[], out
   if (ref !== undefined) {
     const target = resolveRef(ref);
     if (target === undefined) throw new Error(`schema reference ${ref} is not registered`);
-    walk(target as JsonSchema, value, path, out, depth + 1);
+    walk(target, value, path, out, depth + 1);
     return;
   }
   if (schema['x-kubernetes-int-or-string']) {

@@ -53,9 +53,9 @@ export function parseSchedule(expression: string, timezone?: string): Schedule {
     } catch {
       throw new WeirError('INVALID_SPEC', `invalid duration in ${JSON.stringify(expression)}: use a form like "@every 30s" or "@every 1h30m"`);
     }
-    if (!(ms >= 1000)) throw new WeirError('INVALID_SPEC', `${JSON.stringify(expression)}: the interval must be at least 1s`);
-    // robfig/cron's @every fires at the previous fire time plus the interval, rounded to whole seconds.
-    const step = Math.floor(ms / 1000) * 1000;
+    if (!(ms > 0)) throw new WeirError('INVALID_SPEC', `${JSON.stringify(expression)}: the interval must be positive`);
+    // As in robfig/cron: intervals under a second round up to one second, others down to whole seconds.
+    const step = Math.max(1000, Math.floor(ms / 1000) * 1000);
     return {
       expression,
       timezone: zone,

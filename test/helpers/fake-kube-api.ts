@@ -4,6 +4,7 @@
 // these machines; this fake is written from the Kubernetes API conventions, not recorded from a cluster.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { mkdtemp, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ export interface FakeKubeApi {
   close(): Promise<void>;
 }
 
-function json(res: import('node:http').ServerResponse, status: number, body: unknown): void {
+function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
 }

@@ -19,7 +19,7 @@ export function structuralViolations(schema: unknown, path = 'openAPIV3Schema'):
   const intOrString = s['x-kubernetes-int-or-string'] === true;
   const preserve = s['x-kubernetes-preserve-unknown-fields'] === true;
   if (type === undefined && !intOrString && !preserve) out.push(`${path}: type is required`);
-  if (type !== undefined && !TYPES.has(type as string)) out.push(`${path}: unknown type ${String(type)}`);
+  if (type !== undefined && !TYPES.has(type as string)) out.push(`${path}: unknown type ${JSON.stringify(type)}`);
   if (intOrString && type !== undefined) out.push(`${path}: x-kubernetes-int-or-string must not set type`);
   if (s.uniqueItems === true) out.push(`${path}: uniqueItems must not be true`);
   if (s.properties !== undefined && s.additionalProperties !== undefined) out.push(`${path}: properties and additionalProperties are mutually exclusive`);
