@@ -4,7 +4,7 @@ import { aggregate } from './expr-closures.js';
 import { jsonPathQuery } from './expr-jsonpath.js';
 import { parseDate } from './expr-time.js';
 import {
-  Callable, MAX_STRING, checkString, compare, equal, exprError, fromJSONText, goString, hasOwn,
+  Callable, MAX_STRING, checkString, compare, exprError, fromJSONText, goString, hasOwn,
   isMap, isNil, newMap, parseDuration, table, toJSONText, typeName,
 } from './expr-values.js';
 import type { CallContext } from './expr-values.js';
@@ -174,11 +174,13 @@ const defs: Record<string, [number, number, Fn]> = {
   }],
   flatten: [1, 1, ([a], ctx) => flattenDeep(arr(a, 'flatten'), ctx)],
   uniq: [1, 1, ([a], ctx) => {
-    const out: unknown[] = [];
     const items = arr(a, 'uniq');
-    ctx.charge(items.length * 4);
-    for (const x of items) if (!out.some((y) => equal(x, y))) out.push(x);
-    return out;
+    ctx.charge(items.length);
+    const seen = new Set<string>();
+    return items.filter((x) => {
+      const k = typeof x === 'object' && x !== null ? `o:${toJSONText(x)}` : `${typeof x}:${String(x)}`;
+      return seen.has(k) ? false : (seen.add(k), true);
+    });
   }],
   get: [2, 2, ([v, k]) => {
     if (isNil(v)) return null;

@@ -2,7 +2,7 @@
 // (pipeline value last, e.g. sprig.replace(old, new, s)) and sprig's lenient conversions (atoi of junk is 0).
 import { createHash, randomUUID } from 'node:crypto';
 import { goSplit, str, toFloat, trimChars } from './expr-builtins.js';
-import { checkSubject, compileRegex } from './expr-regex.js';
+import { prepareRegex } from './expr-regex.js';
 import { semverCompare } from './expr-semver.js';
 import {
   Callable, MAX_STRING, checkString, exprError, formatGoTime, fromJSONText, goString, hasOwn, isMap, isNil, newMap,
@@ -66,9 +66,10 @@ function goExpand(repl: string): string {
   return repl.replace(/\$\{(\w+)\}/g, (_m, n: string) => (/^\d+$/.test(n) ? `$${n}` : `$<${n}>`)).replace(/\$([A-Za-z_]\w*)/g, '$<$1>');
 }
 
-function globalRe(pattern: string): RegExp {
-  const re = compileRegex(pattern);
-  return new RegExp(re.source, `${re.flags}g`);
+/** Compiles a sprig regex argument for one subject (both must be strings). */
+function rx(name: string, pattern: unknown, subject: unknown, global = false): [RegExp, string] {
+  const s = str(subject, name);
+  return [prepareRegex(str(pattern, name), s, { global }), s];
 }
 
 function title(s: string): string {
@@ -146,19 +147,31 @@ const fns: Record<string, Fn> = {
       return newMap();
     }
   },
-  regexMatch: ([re, s]) => compileRegex(str(re, 'regexMatch')).test(checkSubject(str(s, 'regexMatch'))),
-  regexFind: ([re, s]) => compileRegex(str(re, 'regexFind')).exec(checkSubject(str(s, 'regexFind')))?.[0] ?? '',
-  regexFindAll: ([re, s, n]) => {
-    const all = [...checkSubject(str(s, 'regexFindAll')).matchAll(globalRe(str(re, 'regexFindAll')))].map((m) => m[0]);
+  regexMatch: ([p, s]) => {
+    const [re, t] = rx('regexMatch', p, s);
+    return re.test(t);
+  },
+  regexFind: ([p, s]) => {
+    const [re, t] = rx('regexFind', p, s);
+    return re.exec(t)?.[0] ?? '';
+  },
+  regexFindAll: ([p, s, n]) => {
+    const [re, t] = rx('regexFindAll', p, s, true);
+    const all = [...t.matchAll(re)].map((m) => m[0]);
     const k = toI(n ?? -1);
     return k < 0 ? all : all.slice(0, k);
   },
-  regexReplaceAll: ([re, s, r]) =>
-    checkString(checkSubject(str(s, 'regexReplaceAll')).replace(globalRe(str(re, 'regexReplaceAll')), goExpand(str(r, 'regexReplaceAll')))),
-  regexReplaceAllLiteral: ([re, s, r]) =>
-    checkString(checkSubject(str(s, 'regexReplaceAllLiteral')).replace(globalRe(str(re, 'regexReplaceAllLiteral')), () => str(r, 'regexReplaceAllLiteral'))),
-  regexSplit: ([re, s, n]) => {
-    const parts = checkSubject(str(s, 'regexSplit')).split(globalRe(str(re, 'regexSplit')));
+  regexReplaceAll: ([p, s, r]) => {
+    const [re, t] = rx('regexReplaceAll', p, s, true);
+    return checkString(t.replace(re, goExpand(str(r, 'regexReplaceAll'))));
+  },
+  regexReplaceAllLiteral: ([p, s, r]) => {
+    const [re, t] = rx('regexReplaceAllLiteral', p, s, true);
+    return checkString(t.replace(re, () => str(r, 'regexReplaceAllLiteral')));
+  },
+  regexSplit: ([p, s, n]) => {
+    const [re, t] = rx('regexSplit', p, s, true);
+    const parts = t.split(re);
     const k = toI(n ?? -1);
     return k < 0 || parts.length <= k ? parts : [...parts.slice(0, k - 1), parts.slice(k - 1).join('')];
   },
@@ -193,9 +206,21 @@ const fns: Record<string, Fn> = {
   prepend: ([l, v]) => [v, ...list(l, 'prepend')],
   concat: (ls) => ls.flatMap((l) => list(l, 'concat')),
   reverse: ([l]) => [...list(l, 'reverse')].reverse(),
-  uniq: ([l]) => list(l, 'uniq').filter((v, i, a) => a.findIndex((w) => goString(w) === goString(v)) === i),
+  uniq: ([l], ctx) => {
+    const seen = new Set<string>();
+    const items = list(l, 'uniq');
+    ctx.charge(items.length);
+    return items.filter((v) => {
+      const k = `${typeName(v)}:${goString(v)}`;
+      return seen.has(k) ? false : (seen.add(k), true);
+    });
+  },
   has: ([needle, l]) => list(l, 'has').some((v) => goString(v) === goString(needle) && typeName(v) === typeName(needle)),
-  without: ([l, ...drop]) => list(l, 'without').filter((v) => !drop.some((d) => goString(d) === goString(v))),
+  without: ([l, ...drop], ctx) => {
+    const items = list(l, 'without');
+    ctx.charge(items.length * drop.length);
+    return items.filter((v) => !drop.some((d) => goString(d) === goString(v)));
+  },
   compact: ([l]) => list(l, 'compact').filter((v) => !sprigEmpty(v)),
   sortAlpha: ([l]) => list(l, 'sortAlpha').map(sv).sort(),
   trunc: ([n, s]) => {
@@ -219,8 +244,8 @@ const fns: Record<string, Fn> = {
     if (str(s, 'repeat').length * c > MAX_STRING) throw exprError(`repeat: result longer than ${MAX_STRING} characters`);
     return (s as string).repeat(c);
   },
-  indent: ([n, s]) => checkString(str(s, 'indent').split('\n').map((l) => ' '.repeat(Math.min(Math.max(0, toI(n)), 1000)) + l).join('\n')),
-  nindent: ([n, s]) => `\n${checkString(str(s, 'nindent').split('\n').map((l) => ' '.repeat(Math.min(Math.max(0, toI(n)), 1000)) + l).join('\n'))}`,
+  indent: ([n, s]) => indent(toI(n), str(s, 'indent')),
+  nindent: ([n, s]) => `\n${indent(toI(n), str(s, 'nindent'))}`,
   until: ([n], ctx) => untilStep(0, toI(n), toI(n) < 0 ? -1 : 1, ctx),
   untilStep: ([a, b, s], ctx) => untilStep(toI(a), toI(b), toI(s), ctx),
   seq: (args, ctx) => {
@@ -236,6 +261,13 @@ const fns: Record<string, Fn> = {
   kindOf: ([v]) => typeName(v),
   typeOf: ([v]) => typeName(v),
 };
+
+function indent(n: number, s: string): string {
+  const pad = ' '.repeat(Math.max(0, Math.min(n, MAX_STRING)));
+  const lines = s.split('\n');
+  if (s.length + lines.length * pad.length > MAX_STRING) throw exprError(`indent: result longer than ${MAX_STRING} characters`);
+  return lines.map((l) => pad + l).join('\n');
+}
 
 function untilStep(start: number, stop: number, step: number, ctx: CallContext): number[] {
   if (step === 0 || (stop - start) * step <= 0) return [];

@@ -153,6 +153,11 @@ void describe('hostile expressions stay inside the sandbox', () => {
     assert.throws(() => parseExpr('('.repeat(500) + '1' + ')'.repeat(500)), /nested deeper/));
   void test('huge expressions are refused', () => assert.throws(() => parseExpr('1+'.repeat(6000) + '1'), /too large|nested/));
   void test('catastrophic regex is refused', () => expectError('"aaaaaaaaaaaaaaaaaaaaaaaaaaaa!" matches "(a+)+$"', /nested quantifiers/));
+  void test('repeated overlapping alternatives are refused', () => expectError('"aaaa" matches "(a|aa)*c"', /overlapping alternatives/));
+  void test('distinct alternatives are allowed', () => assert.equal(run('"foobar" matches "^(foo|bar)+$"'), true));
+  void test('polynomial patterns get a smaller subject cap', () =>
+    assert.throws(() => evaluate('s matches ".*a.*b"', { s: 'x'.repeat(20_000) }), /longer than 10000/));
+  void test('sprig regex functions share the guards', () => expectError('sprig.regexMatch("(x+)+y", "xxxx")', /nested quantifiers/));
   void test('long regex is refused', () => expectError(`"a" matches "${'a'.repeat(2000)}"`, /longer than/));
   void test('backreferences are refused like RE2', () => expectError('"aa" matches "(a)\\\\1"', /unsupported/));
   void test('JS functions in env are not callable', () =>
