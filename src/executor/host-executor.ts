@@ -12,7 +12,7 @@ import type { ViewMap } from './host-view.js';
 import { readLogs } from './log-reader.js';
 import { nodeDirFor, nodePaths, readHandleFile, readTail } from './node-dir.js';
 import type { HandleFile, NodePaths } from './node-dir.js';
-import { signalGroup, stepGroupAlive } from './proc.js';
+import { signalStep, stepGroupAlive } from './proc.js';
 import type { GroupIdentity } from './proc.js';
 import { HostLister } from './sandbox.js';
 import { cancelled, determineOutcome, StepMonitor } from './step-monitor.js';
@@ -24,6 +24,7 @@ const isAborted = (s: AbortSignal | undefined): s is AbortSignal => s?.aborted =
 
 interface Tracked {
   paths: NodePaths;
+  isolated: boolean;
   identity: GroupIdentity;
   monitor: StepMonitor;
 }
@@ -98,25 +99,25 @@ export class HostExecutor implements StepExecutor {
   }
 
   logs(handle: StepHandle, opts: LogsOptions = {}): AsyncIterable<LogLine> {
-    const self = this;
-    return {
-      async *[Symbol.asyncIterator]() {
-        const t = await self.attach(handle);
-        yield* readLogs(
-          {
-            paths: t.paths,
-            index: () => t.monitor.index(),
-            finished: async () => {
-              await t.monitor.check();
-              return t.monitor.outcome !== undefined;
-            },
-            changed: (signal) => t.monitor.nextChange(signal, 250),
-            clock: self.options.clock,
-          },
-          opts,
-        );
+    return this.streamLogs(handle, opts);
+  }
+
+  private async *streamLogs(handle: StepHandle, opts: LogsOptions): AsyncGenerator<LogLine> {
+    const t = await this.attach(handle);
+    yield* readLogs(
+      {
+        paths: t.paths,
+        index: () => t.monitor.index(),
+        finished: async () => {
+          await t.monitor.check();
+          return t.monitor.outcome !== undefined;
+        },
+        changed: (signal) => t.monitor.nextChange(signal, 250),
+        // Log stamps are filesystem times (mtimes), so the fallback must be real time too.
+        clock: Date.now,
       },
-    };
+      opts,
+    );
   }
 
   async kill(handle: StepHandle, graceMs: number): Promise<void> {
@@ -126,10 +127,10 @@ export class HostExecutor implements StepExecutor {
       writeFile(t.paths.killed, JSON.stringify({ at: new Date(this.options.clock()).toISOString(), signal }));
     await mark('SIGTERM');
     this.options.logger.info({ node: handle.id, graceMs }, 'terminating step');
-    signalGroup(t.identity.pid, 'SIGTERM');
+    signalStep(t.identity.pid, 'SIGTERM', t.isolated);
     if (!(await this.waitGone(t, graceMs))) {
       await mark('SIGKILL');
-      signalGroup(t.identity.pid, 'SIGKILL');
+      signalStep(t.identity.pid, 'SIGKILL', t.isolated);
       if (!(await this.waitGone(t, 5000))) {
         this.options.logger.warn({ node: handle.id, pid: t.identity.pid }, 'step processes still present after SIGKILL');
       }
@@ -189,6 +190,7 @@ export class HostExecutor implements StepExecutor {
     };
     const t: Tracked = {
       paths,
+      isolated: d.isolated === true,
       identity,
       monitor: new StepMonitor({
         paths,

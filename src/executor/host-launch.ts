@@ -21,8 +21,14 @@ import type { StepSpec } from './types.js';
  * alive through SIGTERM (sent to the whole group) so it can still record the code; handlers are reset by exec,
  * so the step itself gets default signal dispositions. After recording, `kill -KILL 0` ends background
  * processes the step left in its group, as a container runtime does when the main process exits.
+ * `$0` is "weir-step" so the shell's own messages (e.g. "not found") name it.
  */
 export const WRAPPER = 'f=$1; shift; trap : TERM INT HUP; "$@"; c=$?; echo "$c" >"$f"; kill -KILL 0';
+/**
+ * Isolated, the wrapper is pid 1 of the step's own pid namespace (bwrap --unshare-pid --as-pid-1): when it
+ * exits, the kernel kills whatever is left in the namespace, and bwrap's monitor reaps it (no orphan zombies).
+ */
+export const WRAPPER_ISOLATED = 'f=$1; shift; trap : TERM INT HUP; "$@"; c=$?; echo "$c" >"$f"';
 
 export interface Launched {
   child: ChildProcess;
@@ -89,7 +95,7 @@ export async function launchStep(
 
   let command: string;
   let args: string[];
-  const wrapped = ['-c', WRAPPER, 'weir-step', prepared.exitPath, ...argv];
+  const wrapped = ['-c', isolated ? WRAPPER_ISOLATED : WRAPPER, 'weir-step', prepared.exitPath, ...argv];
   if (prepared.layout !== null && o.bwrapPath !== null) {
     const plan = await planBwrap(prepared.layout, lister);
     if (plan.truncated.length > 0) {

@@ -1,6 +1,6 @@
 // Linux process helpers for detached steps: process start time (guards against pid reuse), boot id,
 // liveness of a process group, and signalling a whole group.
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 
 export interface ProcInfo {
   /** Start time in clock ticks since boot (field 22 of /proc/<pid>/stat). */
@@ -81,5 +81,66 @@ export function stepGroupAlive(id: GroupIdentity): boolean {
     return true;
   }
   // Leader gone (e.g. bwrap's monitor died of SIGTERM); members may still run in its group.
-  return groupExists(id.pid);
+  return groupHasLiveMember(id.pid);
+}
+
+export interface GroupMember {
+  pid: number;
+  ppid: number;
+}
+
+/** Live (non-zombie) members of group `pgid`, from a scan of /proc. */
+export function listGroupMembers(pgid: number): GroupMember[] {
+  const out: GroupMember[] = [];
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return out;
+  }
+  for (const name of names) {
+    const c = name.charCodeAt(0);
+    if (c < 48 || c > 57) continue;
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${name}/stat`, 'latin1');
+    } catch {
+      continue;
+    }
+    const rest = text.slice(text.lastIndexOf(')') + 2).split(' ', 4); // state, ppid, pgrp, session
+    if (Number(rest[2]) === pgid && rest[0] !== 'Z' && rest[0] !== 'X') out.push({ pid: Number(name), ppid: Number(rest[1]) });
+  }
+  return out;
+}
+
+/**
+ * Whether group `pgid` has a member that is not a zombie. Zombies count as gone: a process whose parent
+ * died is reaped by init, which may take its time. Scans /proc, so only used once the leader itself is gone.
+ */
+export function groupHasLiveMember(pgid: number): boolean {
+  return groupExists(pgid) && listGroupMembers(pgid).length > 0;
+}
+
+/**
+ * Signals a step. Unisolated: the whole process group. Isolated, the leader is bwrap's monitor and its child
+ * the wrapper shell, pid 1 of the step's pid namespace: the monitor is spared so it stays alive to reap the
+ * namespace (else its orphans become zombies of the host's init); SIGTERM spares the wrapper too (it would
+ * only trap it); SIGKILL hits the wrapper, which takes every process of the namespace with it.
+ */
+export function signalStep(pgid: number, sig: NodeJS.Signals, isolated: boolean): boolean {
+  if (!isolated) return signalGroup(pgid, sig);
+  const members = listGroupMembers(pgid);
+  const leaderAlive = members.some((m) => m.pid === pgid);
+  if (!leaderAlive) return signalGroup(pgid, sig);
+  let sent = false;
+  for (const m of members) {
+    if (m.pid === pgid || (sig !== 'SIGKILL' && m.ppid === pgid)) continue;
+    try {
+      process.kill(m.pid, sig);
+      sent = true;
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return sent;
 }

@@ -83,7 +83,7 @@ export interface BwrapPlan {
 /** bwrap arguments (everything before `--`). */
 export async function planBwrap(layout: SandboxLayout, lister: HostLister): Promise<BwrapPlan> {
   const { binds, privateDirs } = layout;
-  const args = ['--unshare-pid', '--bind', layout.rootHostDir, '/'];
+  const args = ['--unshare-pid', '--as-pid-1', '--bind', layout.rootHostDir, '/'];
   const truncated: string[] = [];
   const inBind = (p: string): boolean => binds.some((b) => b.containerPath !== p && isUnder(p, b.containerPath));
   const inPrivate = (p: string): boolean => privateDirs.some((d) => isUnder(p, d));

@@ -1,0 +1,69 @@
+// Shared pieces of the step executor conformance suite: the environment an implementation provides,
+// feature flags, spec builders and polling helpers.
+import { randomUUID } from 'node:crypto';
+import type { LogLine, StepExecutor, StepHandle, StepSpec } from '../../src/executor/types.js';
+
+export interface ConformanceEnv {
+  executor: StepExecutor;
+  /** A NEW executor instance over the same state, as after a restart of Weir. */
+  reopen(): StepExecutor;
+  /** A fresh host directory usable as a mount's hostPath or an input file's parent. */
+  hostDir(): Promise<string>;
+  dispose(): Promise<void>;
+}
+
+export interface ConformanceFeatures {
+  /** Steps get private views (parallel writes to one path do not collide; /tmp is private). */
+  isolation: boolean;
+  /** `mounts` with containerPath != hostPath work. */
+  mounts: boolean;
+}
+
+export type ConformanceFactory = () => Promise<ConformanceEnv>;
+
+/** A unique absolute path prefix that is safe to write even when steps run unisolated. */
+export const scratch = (): string => `/tmp/weir-conf-${randomUUID().slice(0, 8)}`;
+
+let counter = 0;
+export function spec(command: string[], extra: Partial<StepSpec> = {}): StepSpec {
+  counter++;
+  return {
+    workflow: { namespace: 'conformance', name: 'wf', uid: extra.workflow?.uid ?? `uid-${randomUUID()}` },
+    nodeId: `wf-${counter}-${randomUUID().slice(0, 6)}`,
+    command,
+    env: {},
+    outputPaths: [],
+    mounts: [],
+    ...extra,
+  };
+}
+
+export const sh = (script: string, extra: Partial<StepSpec> = {}): StepSpec => spec(['sh', '-c', script], extra);
+
+export async function collect(it: AsyncIterable<LogLine>): Promise<LogLine[]> {
+  const out: LogLine[] = [];
+  for await (const l of it) out.push(l);
+  return out;
+}
+
+/** Polls `fn` until it returns a truthy value (or throws after `timeoutMs`). */
+export async function eventually<T>(fn: () => Promise<T> | T, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Resolves once the step has printed `text` on stdout. */
+export async function waitForOutput(ex: StepExecutor, h: StepHandle, text: string): Promise<void> {
+  const ac = new AbortController();
+  try {
+    for await (const l of ex.logs(h, { follow: true, signal: ac.signal })) if (l.line.includes(text)) return;
+  } finally {
+    ac.abort();
+  }
+  throw new Error(`step ended without printing ${text}`);
+}
