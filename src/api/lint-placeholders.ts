@@ -5,7 +5,6 @@ import { finding } from './findings.js';
 import type { FieldPath, Finding } from './findings.js';
 import { listPlaceholders } from '../expr/template.js';
 import { parseExpr } from '../expr/expr.js';
-import { parseDepends, dependsTaskNames } from '../expr/depends.js';
 import { asObj, asArr, str } from './walk.js';
 import type { Obj } from './walk.js';
 
@@ -39,26 +38,16 @@ export function lintPlaceholders(tpl: Obj, base: FieldPath, out: Finding[], opts
       stepTemplate.set(n, calleeOf(o, resolve));
     }
   }
-  // DAG: ancestors per task.
+  // DAG: every task's callee, for output-parameter checks.
   const tasks = asArr(asObj(tpl.dag)?.tasks);
-  const edges = new Map<string, string[]>();
+  const allTasks = new Set<string>();
   for (const t of tasks) {
     const o = asObj(t);
     const n = str(o?.name);
     if (!o || !n) continue;
-    const deps = asArr(o.dependencies).map(str).filter((x): x is string => x !== undefined);
-    const dep = str(o.depends);
-    if (dep) {
-      try {
-        deps.push(...dependsTaskNames(parseDepends(dep)));
-      } catch {
-        /* reported by the DAG check */
-      }
-    }
-    edges.set(n, deps);
+    allTasks.add(n);
     stepTemplate.set(n, calleeOf(o, resolve));
   }
-  const allTasks = new Set(edges.keys());
 
   const check = (text: string, path: FieldPath, region: Region): void => {
     let tags;
@@ -154,8 +143,8 @@ export function lintPlaceholders(tpl: Obj, base: FieldPath, out: Finding[], opts
       asArr(dag.tasks).forEach((t, ti) => {
         const task = asObj(t);
         if (!task) return;
-        const n = str(task.name) ?? '';
-        const region: Region = { steps: 'none', tasks: ancestors(n, edges), item: hasLoop(task), where: 'here' };
+        // Argo's validation puts every task of the DAG in scope (ancestors also in aggregated form).
+        const region: Region = { steps: 'none', tasks: allTasks, item: hasLoop(task), where: 'here' };
         walkStrings(task, [...base, 'dag', 'tasks', ti], (s, p) => check(s, p, region), ['inline']);
       });
       const rest = { ...dag, tasks: undefined };
@@ -185,18 +174,6 @@ function calleeOf(caller: Obj, resolve: (name: string) => Obj | undefined): Obj 
   const n = str(caller.template);
   if (n !== undefined) return resolve(n);
   return asObj(caller.inline);
-}
-
-function ancestors(task: string, edges: Map<string, string[]>): Set<string> {
-  const out = new Set<string>();
-  const todo = [...(edges.get(task) ?? [])];
-  while (todo.length > 0) {
-    const n = todo.pop() as string;
-    if (out.has(n)) continue;
-    out.add(n);
-    todo.push(...(edges.get(n) ?? []));
-  }
-  return out;
 }
 
 function walkStrings(v: unknown, path: FieldPath, fn: (s: string, p: FieldPath) => void, skipKeys: readonly string[]): void {

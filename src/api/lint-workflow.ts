@@ -200,6 +200,13 @@ function lintDag(tpl: Obj, dag: Obj, path: FieldPath, env: TemplateLintEnv): voi
     if (asArr(task.dependencies).length > 0) usesDeps = true;
     if (str(task.depends) !== undefined) usesDepends = true;
   });
+  if (usesDepends) {
+    tasks.forEach((t, i) => {
+      if (asObj(t)?.continueOn !== undefined) {
+        env.out.push(finding('error', 'dag-continue-on', [...path, 'tasks', i, 'continueOn'], 'continueOn cannot be used in a DAG that uses "depends"; write "task.Failed" or "task.Errored" in depends instead'));
+      }
+    });
+  }
   if (usesDeps && usesDepends) {
     env.out.push(finding('error', 'dag-mixed-deps', path, `template ${JSON.stringify(str(tpl.name) ?? '')} uses both "dependencies" and "depends"; use one of them for all tasks of a DAG`));
   }

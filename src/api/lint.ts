@@ -53,8 +53,8 @@ export function lintDocument(obj: Obj, ctx: LintContext): Finding[] {
   if (info === undefined) return out;
   out.push(...validateAgainst(info.schema, obj));
   const meta = asObj(obj.metadata);
-  if (str(meta?.name) === undefined && (info.kind !== 'Workflow' || str(meta?.generateName) === undefined)) {
-    out.push(finding('error', 'required', ['metadata', 'name'], info.kind === 'Workflow' ? 'metadata.name or metadata.generateName is required' : 'metadata.name is required'));
+  if (str(meta?.name) === undefined && str(meta?.generateName) === undefined) {
+    out.push(finding('error', 'required', ['metadata', 'name'], 'metadata.name (or metadata.generateName) is required'));
   }
   const spec = asObj(obj.spec);
   switch (info.kind) {

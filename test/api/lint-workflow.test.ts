@@ -49,9 +49,9 @@ const cases: { name: string; yaml: string; expect: RegExp[] }[] = [
     expect: [/step "b", which does not run before/, /step "a", which does not run before/, /names a step "zz"/, /output parameter that step "a" does not produce/],
   },
   {
-    name: 'task references must be dependencies',
-    yaml: wf(`  - name: main\n    dag:\n      tasks:\n      - {name: a, template: t}\n      - {name: b, template: t}\n      - name: c\n        depends: a\n        template: t\n        arguments: {parameters: [{name: p, value: "{{tasks.a.outputs.result}}{{tasks.b.outputs.result}}"}]}\n  - name: t\n    inputs: {parameters: [{name: p, default: x}]}\n    container: {image: a}\n`),
-    expect: [/task "b", which is not a dependency/],
+    name: 'task references must name a task of the DAG; continueOn is not allowed with depends',
+    yaml: wf(`  - name: main\n    dag:\n      tasks:\n      - {name: a, template: t}\n      - {name: b, template: t}\n      - name: c\n        depends: a\n        template: t\n        arguments: {parameters: [{name: p, value: "{{tasks.a.outputs.result}}{{tasks.x.outputs.result}}"}]}\n        continueOn: {failed: true}\n  - name: t\n    inputs: {parameters: [{name: p, default: x}]}\n    container: {image: a}\n`),
+    expect: [/names a task "x"/, /continueOn cannot be used/],
   },
   {
     name: 'item outside a loop; undeclared workflow parameter',
