@@ -22,6 +22,7 @@ export type ExprNode =
 
 export const MAX_NODES = 5000;
 export const MAX_DEPTH = 64;
+export const MAX_TREE_DEPTH = 400;
 
 interface OpInfo {
   prec: number;
@@ -81,6 +82,7 @@ class Parser {
   parseAll(): ExprNode {
     const n = this.expression(0);
     if (this.t.kind !== 'eof') throw this.unexpected();
+    checkTreeDepth(n);
     return n;
   }
 
@@ -318,6 +320,32 @@ class Parser {
     }
     this.i++;
     return this.node({ k: 'map', entries, pos });
+  }
+}
+
+function children(n: ExprNode): (ExprNode | undefined)[] {
+  switch (n.k) {
+    case 'member': return [n.obj, n.prop];
+    case 'slice': return [n.obj, n.from, n.to];
+    case 'call': return [n.callee, ...n.args];
+    case 'closure': return [n.body];
+    case 'unary': return [n.arg];
+    case 'binary': return [n.left, n.right];
+    case 'cond': return [n.test, n.then, n.else];
+    case 'array': return n.items;
+    case 'map': return n.entries.flat();
+    case 'let': return [n.value, n.body];
+    default: return [];
+  }
+}
+
+/** Operator chains like `1+1+...` are built iteratively, so the finished tree's depth is checked separately. */
+function checkTreeDepth(root: ExprNode): void {
+  const stack: [ExprNode, number][] = [[root, 1]];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const [n, d] = item;
+    if (d > MAX_TREE_DEPTH) throw exprError(`expression nested deeper than ${MAX_TREE_DEPTH} operations`, n.pos);
+    for (const c of children(n)) if (c) stack.push([c, d + 1]);
   }
 }
 

@@ -39,8 +39,8 @@ function exportValue(v: unknown): unknown {
 export function envFromFlat(flat: Record<string, unknown>): Record<string, unknown> {
   const keys = Object.keys(flat).sort();
   const dropped = new Set<string>();
-  for (let i = 0; i + 1 < keys.length; i++) {
-    if (keys.slice(i + 1).some((k) => k.startsWith(`${keys[i]}.`))) dropped.add(keys[i]);
+  for (const k of keys) {
+    for (let i = k.indexOf('.'); i > 0; i = k.indexOf('.', i + 1)) dropped.add(k.slice(0, i));
   }
   const root = newMap();
   for (const key of keys) {

@@ -151,6 +151,8 @@ void describe('hostile expressions stay inside the sandbox', () => {
   void test('string doubling is capped', () => expectError('let a = repeat("x", 600000); a + a', /longer than/));
   void test('deep nesting is refused at parse time', () =>
     assert.throws(() => parseExpr('('.repeat(500) + '1' + ')'.repeat(500)), /nested deeper/));
+  void test('long operator chains are refused by tree depth', () =>
+    assert.throws(() => parseExpr('1' + '+1'.repeat(1000)), /nested deeper than 400 operations/));
   void test('huge expressions are refused', () => assert.throws(() => parseExpr('1+'.repeat(6000) + '1'), /too large|nested/));
   void test('catastrophic regex is refused', () => expectError('"aaaaaaaaaaaaaaaaaaaaaaaaaaaa!" matches "(a+)+$"', /nested quantifiers/));
   void test('repeated overlapping alternatives are refused', () => expectError('"aaaa" matches "(a|aa)*c"', /overlapping alternatives/));
