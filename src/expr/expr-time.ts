@@ -34,11 +34,11 @@ function parseLayout(s: string, layout: string): Date | undefined {
   if (!m) return undefined;
   const v: Record<string, string> = { Y: '0000', M: '01', D: '01', h: '00', m: '00', s: '00', ms: '000', z: 'Z' };
   fields.forEach((f, i) => (v[f] = m[i + 1]));
-  if (!layout.includes('2006') && layout.includes('15')) {
-    v.Y = '0000';
-  }
-  const t = Date.UTC(Number(v.Y), Number(v.M) - 1, Number(v.D), Number(v.h), Number(v.m), Number(v.s), Number(v.ms));
-  if (Number.isNaN(t)) return undefined;
+  const d = new Date(0);
+  d.setUTCFullYear(Number(v.Y), Number(v.M) - 1, Number(v.D));
+  d.setUTCHours(Number(v.h), Number(v.m), Number(v.s), Number(v.ms));
+  const t = d.getTime();
+  if (Number.isNaN(t) || d.getUTCDate() !== Number(v.D)) return undefined;
   return new Date(t - offsetMinutes(v.z) * 60_000);
 }
 

@@ -85,7 +85,7 @@ const cases: [string, unknown][] = [
   // time
   ['now().Year()', 2024], ['now().Unix()', 1709528767], ['date("2023-08-14").Day()', 14], ['duration("1h30m").Minutes()', 90],
   ['date("2023-08-14T00:00:00Z") + duration("24h") > date("2023-08-14")', true], ['now() - duration("1h") < now()', true],
-  ['date("14/08/2023", "02/01/2006").Month()', 8], ['now().Format("2006-01-02")', '2024-03-04'],
+  ['date("14/08/2023", "02/01/2006").Month()', 8], ['date("15:04:05").Year()', 0], ['date("10:00:00").Hour()', 10], ['now().Format("2006-01-02")', '2024-03-04'],
   // sprig
   ['sprig.trim("  a ")', 'a'], ['sprig.upper("a")', 'A'], ['sprig.lower("A")', 'a'], ['sprig.title("hello world")', 'Hello World'],
   ['sprig.replace("a", "b", "aaa")', 'bbb'], ['sprig.default("d", "")', 'd'], ['sprig.default("d", "x")', 'x'],
@@ -121,7 +121,7 @@ void describe('expr-lang errors carry positions', () => {
     ['"a" + 1', /invalid operation: string \+ int/], ['"a" < 1', /invalid operation/], ['1 && true', /expects bool/],
     ['nothing.a', /cannot fetch a from nil/], ['[1][5]', /index out of range/], ['1 % 0', /integer divide by zero/],
     ['1.5 % 2', /invalid operation/], ['int("x")', /cannot parse/], ['len(1)', /invalid argument/], ['upper(1, 2)', /too many arguments/],
-    ['jsonpath("{}", "$.missing")', /not found/], ['fromJSON("{")', /invalid JSON/], ['fromBase64("!!")', /illegal base64/],
+    ['jsonpath("{}", "$.missing")', /not found/], ['fromJSON("{")', /invalid JSON/], ['fromBase64("!!")', /illegal base64/], ['date("2023-02-30")', /cannot parse/],
     ['# + 1', /outside of a closure/], ['1 ? 2 : 3', /expects bool/], ['sortBy([1], #, "sideways")', /unknown order/],
   ];
   for (const [src, re] of errors) void test(src, () => expectError(src, re));
