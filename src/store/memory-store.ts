@@ -45,7 +45,8 @@ function fieldValue(obj: StoredObject, path: string): string | undefined {
     cur = (cur as Record<string, unknown>)[p];
   }
   if (cur === undefined || cur === null) return undefined;
-  return typeof cur === 'object' ? JSON.stringify(cur) : String(cur);
+  if (typeof cur === 'object') return JSON.stringify(cur);
+  return typeof cur === 'string' ? cur : JSON.stringify(cur);
 }
 
 function matchesFields(obj: StoredObject, fields: Record<string, string> | undefined): boolean {
