@@ -1,6 +1,7 @@
 // StepExecutor that runs steps as detached host processes, isolated with bubblewrap when available.
 // Each step owns <dataDir>/steps/<workflow-uid>/<node-id>/; everything needed to wait for it, read its logs
 // and outputs, or kill it after a restart of Weir is in that directory and in the serialisable handle.
+import { existsSync, writeFileSync } from 'node:fs';
 import { cp, lstat, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { WeirError } from '../core/errors.js';
@@ -24,6 +25,7 @@ const isAborted = (s: AbortSignal | undefined): s is AbortSignal => s?.aborted =
 
 interface Tracked {
   paths: NodePaths;
+  view: ViewMap;
   isolated: boolean;
   identity: GroupIdentity;
   monitor: StepMonitor;
@@ -53,12 +55,14 @@ export class HostExecutor implements StepExecutor {
       throw new WeirError('INVALID_SPEC', 'step spec needs workflow.uid and nodeId');
     }
     const paths = nodePaths(nodeDirFor(o.stepsDir, spec.workflow.uid, spec.nodeId));
-    const existing = await readHandleFile(paths.handle);
-    if (existing !== undefined) {
-      await this.attach(existing.handle);
-      return existing.handle;
+    if (existsSync(paths.dir)) {
+      const existing = await readHandleFile(paths.handle);
+      if (existing !== undefined) {
+        await this.attach(existing.handle);
+        return existing.handle;
+      }
+      await rm(paths.dir, { recursive: true, force: true }); // a launch that died before recording its handle
     }
-    await rm(paths.dir, { recursive: true, force: true });
     if (!this.isolated && !this.warned) {
       this.warned = true;
       o.logger.warn(
@@ -82,12 +86,14 @@ export class HostExecutor implements StepExecutor {
       },
     };
     const file: HandleFile = { handle, view: launched.view };
-    await writeFile(paths.handle, JSON.stringify(file));
+    writeFileSync(paths.handle, JSON.stringify(file));
     o.logger.debug(
       { workflow: `${spec.workflow.namespace}/${spec.workflow.name}`, node: spec.nodeId, pid: launched.identity.pid },
       'step started',
     );
-    const t = await this.attach(handle);
+    const t = this.track(handle, paths, launched.view);
+    this.tracked.set(handle.id, t);
+    t.monitor.startFresh();
     t.monitor.attachChild(launched.child);
     return handle;
   }
@@ -95,7 +101,7 @@ export class HostExecutor implements StepExecutor {
   async wait(handle: StepHandle, signal?: AbortSignal): Promise<StepResult> {
     const t = await this.attach(handle);
     const outcome = await t.monitor.waitDone(signal);
-    return this.result(handle, t.paths, outcome);
+    return this.result(handle, t, outcome);
   }
 
   logs(handle: StepHandle, opts: LogsOptions = {}): AsyncIterable<LogLine> {
@@ -179,17 +185,25 @@ export class HostExecutor implements StepExecutor {
 
   private async doAttach(handle: StepHandle): Promise<Tracked> {
     const paths = nodePaths(this.dirOf(handle));
-    if ((await lstat(paths.handle).catch(() => undefined)) === undefined) {
-      throw new WeirError('NOT_FOUND', `step ${handle.id} has no state under ${paths.dir}`);
-    }
+    const file = await readHandleFile(paths.handle);
+    if (file === undefined) throw new WeirError('NOT_FOUND', `step ${handle.id} has no state under ${paths.dir}`);
+    const t = this.track(handle, paths, file.view);
+    const early = await determineOutcome(paths, t.identity);
+    if (early === undefined) this.tracked.set(handle.id, t);
+    await t.monitor.start(early);
+    return t;
+  }
+
+  private track(handle: StepHandle, paths: NodePaths, view: ViewMap): Tracked {
     const d = handle.details;
     const identity: GroupIdentity = {
       pid: Number(d.pid),
       startTicks: typeof d.startTicks === 'string' ? d.startTicks : null,
       bootId: typeof d.bootId === 'string' ? d.bootId : null,
     };
-    const t: Tracked = {
+    return {
       paths,
+      view,
       isolated: d.isolated === true,
       identity,
       monitor: new StepMonitor({
@@ -201,10 +215,6 @@ export class HostExecutor implements StepExecutor {
         onFinished: () => this.tracked.delete(handle.id),
       }),
     };
-    const early = await determineOutcome(paths, identity);
-    if (early === undefined) this.tracked.set(handle.id, t);
-    await t.monitor.start(early);
-    return t;
   }
 
   private dirOf(handle: StepHandle): string {
@@ -224,9 +234,8 @@ export class HostExecutor implements StepExecutor {
     }
   }
 
-  private async result(handle: StepHandle, paths: NodePaths, out: Outcome): Promise<StepResult> {
-    const file = await readHandleFile(paths.handle);
-    const view: ViewMap = file?.view ?? { root: null, binds: [] };
+  private async result(handle: StepHandle, t: Tracked, out: Outcome): Promise<StepResult> {
+    const { paths, view } = t;
     const log = this.options.logger;
     const resolve = async (containerPath: string): Promise<string | undefined> => {
       const p = await resolveInView(view, containerPath);

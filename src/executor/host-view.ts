@@ -12,7 +12,9 @@ import type { NodePaths } from './node-dir.js';
 
 /** Serialisable mapping of container paths to host paths (persisted with the handle). */
 export interface ViewMap {
-  /** Host dir backing `/`; null when unisolated (container paths are host paths). */
+  /** false: unisolated, container paths are host paths. */
+  isolated: boolean;
+  /** Isolated: host dir backing `/`, or null when `/` was an ephemeral tmpfs (unmapped paths are gone). */
   root: string | null;
   binds: { containerPath: string; hostPath: string }[];
 }
@@ -49,16 +51,16 @@ function checkPath(p: string, what: string): void {
   }
 }
 
-/** Host path backing a container path (no symlink resolution). */
-export function mapToHost(view: ViewMap, containerPath: string): string {
+/** Host path backing a container path (no symlink resolution); undefined when nothing on the host backs it. */
+export function mapToHost(view: ViewMap, containerPath: string): string | undefined {
   const p = posix.normalize(containerPath);
-  if (view.root === null) return p;
+  if (!view.isolated) return p;
   let best: { containerPath: string; hostPath: string } | undefined;
   for (const b of view.binds) {
     if (isUnder(p, b.containerPath) && (best === undefined || b.containerPath.length > best.containerPath.length)) best = b;
   }
   if (best !== undefined) return join(best.hostPath, posix.relative(best.containerPath, p));
-  return join(view.root, p);
+  return view.root === null ? undefined : join(view.root, p);
 }
 
 /** Host path of what the step sees at `containerPath`, symlinks followed inside the view; undefined if absent. */
@@ -69,10 +71,11 @@ export async function resolveInView(view: ViewMap, containerPath: string, hops =
   for (let i = 0; i < parts.length; i++) {
     const next = posix.join(cur, parts[i]);
     const host = mapToHost(view, next);
-    const st = await lstat(host).catch(() => undefined);
-    if (st === undefined) return undefined;
-    if (st.isSymbolicLink()) {
-      const target = await readlink(host);
+    // Unbacked (ephemeral root): the view shows the host's own entry there (read-only) or a plain shadow dir.
+    const st = await lstat(host ?? next).catch(() => undefined);
+    if (st === undefined && host !== undefined) return undefined;
+    if (st?.isSymbolicLink() === true) {
+      const target = await readlink(host ?? next);
       const base = posix.isAbsolute(target) ? target : posix.join(cur, target);
       return resolveInView(view, posix.join(base, ...parts.slice(i + 1)), hops + 1);
     }
@@ -80,6 +83,7 @@ export async function resolveInView(view: ViewMap, containerPath: string, hops =
   }
   return mapToHost(view, cur);
 }
+
 
 export async function prepareView(
   spec: StepSpec,
@@ -94,51 +98,63 @@ export async function prepareView(
 }
 
 async function prepareIsolated(spec: StepSpec, paths: NodePaths, dataDir: string): Promise<PreparedView> {
-  const privateDirs = ['/tmp'];
   const mounts: SandboxBind[] = [];
   for (const m of spec.mounts) {
-    const containerPath = await canonicalContainerPath(m.containerPath, privateDirs);
+    const containerPath = await canonicalContainerPath(m.containerPath, ['/tmp']);
     mounts.push({ containerPath, hostPath: m.hostPath, readOnly: m.readOnly === true });
   }
-  const stopAt = [...privateDirs, ...mounts.map((m) => m.containerPath)];
-  const binds: SandboxBind[] = [...mounts, { containerPath: VIEW_EXIT, hostPath: paths.exit, readOnly: false }];
-  if (spec.script !== undefined) binds.push({ containerPath: VIEW_STAGING, hostPath: paths.staging, readOnly: true });
-  const view: ViewMap = { root: paths.root, binds: binds.map((b) => ({ containerPath: b.containerPath, hostPath: b.hostPath })) };
+  const binds: SandboxBind[] = [{ containerPath: '/tmp', hostPath: paths.tmp, readOnly: false }, ...mounts];
+  const stopAt = binds.map((b) => b.containerPath);
   const covered = (p: string): boolean => stopAt.some((s) => isUnder(p, s));
 
-  const writableDirs = new Set<string>();
-  const mkdirs = new Set<string>([paths.root]);
-  const wantDir = (containerDir: string): void => {
-    if (!covered(containerDir)) writableDirs.add(containerDir);
-    mkdirs.add(mapToHost(view, containerDir));
-  };
-  for (const o of spec.outputPaths) wantDir(posix.dirname(await canonicalContainerPath(o, stopAt)));
-  const copies: PreparedView['copies'] = [];
+  // Dirs the step must be able to write, and whose contents are read back (or placed) on the host.
+  const wanted: string[] = [];
+  for (const o of spec.outputPaths) wanted.push(posix.dirname(await canonicalContainerPath(o, stopAt)));
+  const inputs: { containerPath: string; from: string; mode?: number }[] = [];
   for (const f of spec.inputFiles ?? []) {
     const c = await canonicalContainerPath(f.containerPath, stopAt);
-    wantDir(posix.dirname(c));
-    copies.push({ from: f.hostPath, to: mapToHost(view, c), mode: f.mode });
+    wanted.push(posix.dirname(c));
+    inputs.push({ containerPath: c, from: f.hostPath, mode: f.mode });
   }
   let chdir = '/tmp';
   if (spec.workingDir !== undefined) {
     chdir = await canonicalContainerPath(spec.workingDir, stopAt);
-    const exists = covered(chdir) ? false : await lstat(chdir).then((s) => s.isDirectory(), () => false);
-    if (!exists) wantDir(chdir);
+    if (covered(chdir) || !(await lstat(chdir).then((st) => st.isDirectory(), () => false))) wanted.push(chdir);
   }
-  const tmpHost = mapToHost(view, '/tmp');
-  mkdirs.add(tmpHost);
+  // Writing directly under `/` needs a host-backed root (slower: bwrap's mount points then hit the disk).
+  const hostRoot = wanted.some((d) => d === '/');
+  const writableDirs: string[] = [];
+  if (!hostRoot) {
+    for (const d of [...new Set(wanted)].sort((a, b) => a.length - b.length)) {
+      if (covered(d) || writableDirs.some((w) => isUnder(d, w))) continue;
+      writableDirs.push(d);
+      const populate = await lstat(d).then((st) => st.isDirectory(), () => false);
+      binds.push({ containerPath: d, hostPath: join(paths.work, d), readOnly: false, populate });
+    }
+  }
+  binds.push({ containerPath: VIEW_EXIT, hostPath: paths.exit, readOnly: false });
+  if (spec.script !== undefined) binds.push({ containerPath: VIEW_STAGING, hostPath: paths.staging, readOnly: true });
+  const view: ViewMap = {
+    isolated: true,
+    root: hostRoot ? paths.root : null,
+    binds: binds.map((b) => ({ containerPath: b.containerPath, hostPath: b.hostPath })),
+  };
+  const mkdirs = new Set<string>([paths.tmp]);
+  if (hostRoot) mkdirs.add(paths.root);
+  for (const d of wanted) {
+    const h = mapToHost(view, d);
+    if (h !== undefined) mkdirs.add(h);
+  }
+  const copies: PreparedView['copies'] = [];
+  for (const i of inputs) {
+    const to = mapToHost(view, i.containerPath);
+    if (to !== undefined) copies.push({ from: i.from, to, mode: i.mode });
+  }
   return {
     view,
-    layout: {
-      rootHostDir: paths.root,
-      binds,
-      writableDirs: [...writableDirs],
-      privateDirs,
-      hide: [dataDir],
-      chdir,
-    },
+    layout: { rootHostDir: hostRoot ? paths.root : null, binds, writableDirs: hostRoot ? [...new Set(wanted)] : [], hide: [dataDir], chdir },
     mkdirs: [...mkdirs],
-    stickyDirs: [tmpHost],
+    stickyDirs: [paths.tmp],
     copies,
     scriptPath: spec.script === undefined ? undefined : posix.join(VIEW_STAGING, 'script'),
     exitPath: VIEW_EXIT,
@@ -163,7 +179,7 @@ function prepareUnisolated(spec: StepSpec, paths: NodePaths): PreparedView {
   const copies = (spec.inputFiles ?? []).map((f) => ({ from: f.hostPath, to: posix.normalize(f.containerPath), mode: f.mode }));
   for (const c of copies) mkdirs.add(posix.dirname(c.to));
   return {
-    view: { root: null, binds: [] },
+    view: { isolated: false, root: null, binds: [] },
     layout: null,
     mkdirs: [...mkdirs],
     stickyDirs: [],

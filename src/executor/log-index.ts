@@ -73,7 +73,8 @@ export class StepWatch {
     private readonly onChange: (file: string | null) => void,
   ) {}
 
-  start(): void {
+  /** Starts watching; `observeNow` indexes what the files already hold. */
+  start(observeNow: boolean): void {
     try {
       this.watcher = watch(this.paths.dir, { persistent: false }, (_event, file) => {
         const name = typeof file === 'string' ? file : null;
@@ -84,7 +85,7 @@ export class StepWatch {
     } catch (err) {
       this.log.warn({ err, dir: this.paths.dir }, 'cannot watch step directory; falling back to polling');
     }
-    void this.observe();
+    if (observeNow) void this.observe();
   }
 
   /** Stats stdout/stderr and records growth. Concurrent calls coalesce into one extra pass. */

@@ -2,6 +2,7 @@
 // in it: handle.json (handle + view), stdout/stderr (written by the OS), exit (written by the wrapper),
 // killed (written by kill()), log-index (log timestamps). The directory is the source of truth after a restart.
 import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ViewMap } from './host-view.js';
@@ -17,9 +18,11 @@ export interface NodePaths {
   logIndex: string;
   staging: string;
   script: string;
-  /** Isolated: host dir backing `/` of the view. */
+  /** Isolated: host dir backing `/` of the view, when the step writes directly under `/`. */
   root: string;
-  /** Unisolated: private scratch dir (TMPDIR, default cwd). */
+  /** Isolated: host dirs backing the writable dirs of the view (output parents...), at their container paths. */
+  work: string;
+  /** Backs /tmp when isolated; unisolated: private scratch dir (TMPDIR, default cwd). */
   tmp: string;
 }
 
@@ -46,6 +49,7 @@ export function nodePaths(dir: string): NodePaths {
     staging: join(dir, 'staging'),
     script: join(dir, 'staging', 'script'),
     root: join(dir, 'root'),
+    work: join(dir, 'work'),
     tmp: join(dir, 'tmp'),
   };
 }
@@ -74,19 +78,15 @@ export interface ExitRecord {
  * The wrapper writes "<code>\n" with one small write after the main process ended. Only a complete,
  * newline-terminated number counts, so a reader racing the write never sees a truncated code.
  */
-export async function readExit(path: string): Promise<ExitRecord | undefined> {
-  let fh;
+export function readExit(path: string): ExitRecord | undefined {
+  // Synchronous: a stat of a tiny local file, on the hot path of every step's completion.
   try {
-    fh = await open(path, 'r');
+    const st = statSync(path);
+    if (st.size === 0 || st.size > 4) return undefined;
+    const m = /^(\d{1,3})\n$/.exec(readFileSync(path, 'latin1'));
+    return m === null ? undefined : { code: Number(m[1]), at: st.mtime };
   } catch {
     return undefined;
-  }
-  try {
-    const [buf, st] = await Promise.all([fh.readFile({ encoding: 'latin1' }), fh.stat()]);
-    const m = /^(\d{1,3})\n$/.exec(buf);
-    return m === null ? undefined : { code: Number(m[1]), at: st.mtime };
-  } finally {
-    await fh.close();
   }
 }
 
@@ -106,6 +106,7 @@ export async function readKilled(path: string): Promise<KilledRecord | undefined
 
 /** The last `bytes` bytes of a file as UTF-8 (a multi-byte character cut at the start is dropped). */
 export async function readTail(path: string, bytes: number): Promise<string> {
+  if ((statSync(path, { throwIfNoEntry: false })?.size ?? 0) === 0) return '';
   let fh;
   try {
     fh = await open(path, 'r');
@@ -114,6 +115,7 @@ export async function readTail(path: string, bytes: number): Promise<string> {
   }
   try {
     const { size } = await fh.stat();
+    if (size === 0) return '';
     const start = Math.max(0, size - bytes);
     const buf = Buffer.alloc(size - start);
     let off = 0;

@@ -1,8 +1,8 @@
 // Turns a step's filesystem view into bubblewrap arguments without creating anything on the host outside
-// Weir's data dir. The view's root `/` is a per-node host dir (writable, read back after exit). Every host
-// top-level entry is bound into it read-only, except "shadow" dirs: ancestors of binds and dirs the step
-// must be able to write (output parents). A shadow is a real dir in the per-node root whose host children
-// are again bound read-only one by one. Mount points bwrap creates therefore land in the per-node root.
+// Weir's data dir. The view's root `/` is bwrap's own tmpfs (or, when the step writes directly under `/`, a
+// per-node host dir). Every host top-level entry is bound into it read-only, except "shadow" dirs: ancestors
+// of binds. A shadow is a plain dir of the root whose host children are again bound read-only one by one,
+// so bwrap creates missing mount points in the root (tmpfs or per-node dir), never on the host.
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import { posix } from 'node:path';
 
@@ -12,6 +12,8 @@ export interface SandboxBind {
   /** Existing host file or directory. */
   hostPath: string;
   readOnly: boolean;
+  /** A private writable dir over an existing host dir: re-bind the host's children read-only inside it. */
+  populate?: boolean;
 }
 
 export interface HostEntry {
@@ -62,13 +64,16 @@ export const isUnder = (p: string, dir: string): boolean => dir === '/' || p ===
 export const MAX_SHADOW_ENTRIES = 512;
 
 export interface SandboxLayout {
-  /** Host dir that becomes `/` of the view. */
-  rootHostDir: string;
+  /**
+   * Host dir that becomes `/` of the view, or null for bwrap's own (ephemeral) tmpfs root. A host-backed root
+   * is only needed when the step must write directly under `/`: every mount point bwrap creates then lands
+   * on the host disk, which costs about a millisecond each there.
+   */
+  rootHostDir: string | null;
+  /** Binds, in any order (nested ones are mounted after their parents). */
   binds: readonly SandboxBind[];
-  /** Container paths that must be writable dirs of the per-node root (created by the caller beforehand). */
+  /** With a host-backed root: container dirs that must be writable dirs of that root (made shadows). */
   writableDirs: readonly string[];
-  /** Writable dirs that start empty instead of showing the host's contents (e.g. /tmp). */
-  privateDirs: readonly string[];
   /** Host paths to cover with an empty tmpfs where the view would show them (Weir's data dir). */
   hide: readonly string[];
   chdir: string;
@@ -76,37 +81,36 @@ export interface SandboxLayout {
 
 export interface BwrapPlan {
   args: string[];
-  /** Shadow dirs whose host contents are hidden because they had too many entries to re-bind. */
+  /** Dirs whose host contents are hidden because they had too many entries to re-bind. */
   truncated: string[];
 }
 
 /** bwrap arguments (everything before `--`). */
 export async function planBwrap(layout: SandboxLayout, lister: HostLister): Promise<BwrapPlan> {
-  const { binds, privateDirs } = layout;
-  const args = ['--unshare-pid', '--as-pid-1', '--bind', layout.rootHostDir, '/'];
+  const { binds } = layout;
+  const args = ['--unshare-pid', '--as-pid-1'];
+  if (layout.rootHostDir !== null) args.push('--bind', layout.rootHostDir, '/');
   const truncated: string[] = [];
   const inBind = (p: string): boolean => binds.some((b) => b.containerPath !== p && isUnder(p, b.containerPath));
-  const inPrivate = (p: string): boolean => privateDirs.some((d) => isUnder(p, d));
   const shadows = new Set<string>(['/']);
   const addChain = (p: string): void => {
-    for (let q = p; q !== '/'; q = posix.dirname(q)) if (!inPrivate(q) && !inBind(q)) shadows.add(q);
+    for (let q = p; q !== '/'; q = posix.dirname(q)) if (!inBind(q)) shadows.add(q);
   };
   for (const b of binds) addChain(posix.dirname(b.containerPath));
-  for (const d of layout.writableDirs) addChain(d);
-  for (const d of privateDirs) addChain(posix.dirname(d));
+  if (layout.rootHostDir !== null) for (const d of layout.writableDirs) addChain(d);
   const bindTargets = new Set(binds.map((b) => b.containerPath));
   const roBound: string[] = [];
 
-  for (const dir of [...shadows].sort()) {
+  const reBind = async (dir: string): Promise<void> => {
     const entries = await lister.list(dir);
-    if (entries === undefined) continue;
+    if (entries === undefined) return;
     if (dir !== '/' && entries.length > MAX_SHADOW_ENTRIES) {
       truncated.push(dir);
-      continue;
+      return;
     }
     for (const e of entries) {
       const p = posix.join(dir, e.name);
-      if (shadows.has(p) || bindTargets.has(p) || inPrivate(p)) continue;
+      if (shadows.has(p) || bindTargets.has(p)) continue;
       const special = SPECIAL[p];
       if (special !== undefined) args.push(...special);
       else if (e.type === 'symlink') args.push('--symlink', e.target ?? '', p);
@@ -115,9 +119,11 @@ export async function planBwrap(layout: SandboxLayout, lister: HostLister): Prom
         roBound.push(p);
       }
     }
-  }
+  };
+  for (const dir of [...shadows].sort()) await reBind(dir);
   for (const b of [...binds].sort((x, y) => depth(x.containerPath) - depth(y.containerPath))) {
     args.push(b.readOnly ? '--ro-bind' : '--bind', b.hostPath, b.containerPath);
+    if (b.populate === true) await reBind(b.containerPath);
   }
   for (const h of layout.hide) {
     if (roBound.some((r) => isUnder(h, r)) && !binds.some((b) => isUnder(b.containerPath, h))) {

@@ -23,10 +23,10 @@ const signalName = (n: number): NodeJS.Signals | undefined =>
 
 /** The step's outcome, or undefined while it still runs. */
 export async function determineOutcome(paths: NodePaths, id: GroupIdentity): Promise<Outcome | undefined> {
-  let exit = await readExit(paths.exit);
+  let exit = readExit(paths.exit);
   if (exit === undefined) {
     if (stepGroupAlive(id)) return undefined;
-    exit = await readExit(paths.exit); // the wrapper may have written it just before the group went away
+    exit = readExit(paths.exit); // the wrapper may have written it just before the group went away
   }
   const killed = await readKilled(paths.killed);
   if (exit !== undefined) {
@@ -84,12 +84,20 @@ export class StepMonitor {
   async start(known?: Outcome): Promise<void> {
     if (known !== undefined) return this.finish(known);
     const index = await LogIndex.load(this.o.paths.logIndex);
-    this.watch = new StepWatch(this.o.paths, index, this.o.logger, (file) => {
-      if (file === 'exit' || file === null) void this.check();
-      this.notify();
-    });
-    this.watch.start();
+    this.watch = new StepWatch(this.o.paths, index, this.o.logger, (file) => this.onDirChange(file));
+    this.watch.start(true);
     await this.check();
+  }
+
+  /** Begins watching a step this process just launched: nothing indexed or exited yet. */
+  startFresh(): void {
+    this.watch = new StepWatch(this.o.paths, new LogIndex(), this.o.logger, (file) => this.onDirChange(file));
+    this.watch.start(false);
+  }
+
+  private onDirChange(file: string | null): void {
+    if (file === 'exit' || file === null) void this.check();
+    this.notify();
   }
 
   attachChild(child: ChildProcess): void {
