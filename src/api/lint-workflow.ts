@@ -167,16 +167,21 @@ function lintSteps(tpl: Obj, groups: unknown[], path: FieldPath, env: TemplateLi
         if (seen.has(name)) env.out.push(finding('error', 'duplicate-name', [...sp, 'name'], `step name ${JSON.stringify(name)} is used more than once in template ${JSON.stringify(str(tpl.name) ?? '')}`));
         seen.add(name);
       }
-      const inline = checkTemplateTarget(step, sp, env);
-      if (inline !== undefined && inline === asObj(step.inline)) lintTemplate(inline, [...sp, 'inline'], env);
-      lintWhen(step.when, [...sp, 'when'], env.out);
-      lintHooks(step.hooks, [...sp, 'hooks'], env.resolveLocal, env.haveAllTemplates, env.ctx, env.out);
-      const onExit = str(step.onExit);
-      if (onExit !== undefined && env.haveAllTemplates && env.resolveLocal(onExit) === undefined) {
-        env.out.push(finding('error', 'missing-template', [...sp, 'onExit'], `onExit template ${JSON.stringify(onExit)} is not defined`));
-      }
+      lintCaller(step, sp, env);
     });
   });
+}
+
+/** What steps and DAG tasks share: the template they call (or inline), when, hooks and onExit. */
+function lintCaller(caller: Obj, path: FieldPath, env: TemplateLintEnv): void {
+  const inline = checkTemplateTarget(caller, path, env);
+  if (inline !== undefined && inline === asObj(caller.inline)) lintTemplate(inline, [...path, 'inline'], env);
+  lintWhen(caller.when, [...path, 'when'], env.out);
+  lintHooks(caller.hooks, [...path, 'hooks'], env.resolveLocal, env.haveAllTemplates, env.ctx, env.out);
+  const onExit = str(caller.onExit);
+  if (onExit !== undefined && env.haveAllTemplates && env.resolveLocal(onExit) === undefined) {
+    env.out.push(finding('error', 'missing-template', [...path, 'onExit'], `onExit template ${JSON.stringify(onExit)} is not defined`));
+  }
 }
 
 function lintWhen(when: unknown, path: FieldPath, out: Finding[]): void {
@@ -235,14 +240,7 @@ function lintDag(tpl: Obj, dag: Obj, path: FieldPath, env: TemplateLintEnv): voi
       }
     }
     edges.set(name, deps);
-    const inline = checkTemplateTarget(task, tp, env);
-    if (inline !== undefined && inline === asObj(task.inline)) lintTemplate(inline, [...tp, 'inline'], env);
-    lintWhen(task.when, [...tp, 'when'], env.out);
-    lintHooks(task.hooks, [...tp, 'hooks'], env.resolveLocal, env.haveAllTemplates, env.ctx, env.out);
-    const onExit = str(task.onExit);
-    if (onExit !== undefined && env.haveAllTemplates && env.resolveLocal(onExit) === undefined) {
-      env.out.push(finding('error', 'missing-template', [...tp, 'onExit'], `onExit template ${JSON.stringify(onExit)} is not defined`));
-    }
+    lintCaller(task, tp, env);
   });
   const cycle = findCycle(edges);
   if (cycle !== undefined) {
