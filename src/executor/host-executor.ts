@@ -1,7 +1,7 @@
 // StepExecutor that runs steps as detached host processes, isolated with bubblewrap when available.
 // Each step owns <dataDir>/steps/<workflow-uid>/<node-id>/; everything needed to wait for it, read its logs
 // and outputs, or kill it after a restart of Weir is in that directory and in the serialisable handle.
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { cp, lstat, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { WeirError } from '../core/errors.js';
@@ -86,7 +86,7 @@ export class HostExecutor implements StepExecutor {
       },
     };
     const file: HandleFile = { handle, view: launched.view };
-    writeFileSync(paths.handle, JSON.stringify(file));
+    await writeFile(paths.handle, JSON.stringify(file));
     o.logger.debug(
       { workflow: `${spec.workflow.namespace}/${spec.workflow.name}`, node: spec.nodeId, pid: launched.identity.pid },
       'step started',
@@ -94,7 +94,7 @@ export class HostExecutor implements StepExecutor {
     const t = this.track(handle, paths, launched.view);
     this.tracked.set(handle.id, t);
     t.monitor.startFresh();
-    t.monitor.attachChild(launched.child);
+    t.monitor.onLeaderExit(launched.leaderExited);
     return handle;
   }
 

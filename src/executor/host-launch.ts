@@ -3,8 +3,7 @@
 // wrapper receives it as positional parameters ("$@"), records the exit code and kills leftover processes.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { chmodSync, closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
-import { cp } from 'node:fs/promises';
+import { chmod, cp, mkdir, open, writeFile } from 'node:fs/promises';
 import { WeirError } from '../core/errors.js';
 import type { ResolvedHostExecutorOptions } from './host-options.js';
 import { findOnPath } from './host-options.js';
@@ -33,6 +32,8 @@ export const WRAPPER_ISOLATED = 'f=$1; shift; trap : TERM INT HUP; "$@"; c=$?; e
 
 export interface Launched {
   child: ChildProcess;
+  /** Resolves when the spawned leader process exits (listener attached right at spawn, so never missed). */
+  leaderExited: Promise<void>;
   identity: GroupIdentity;
   view: ViewMap;
   startedAt: number;
@@ -80,22 +81,25 @@ export async function launchStep(
   const env = stepEnv(spec, o, prepared.extraEnv);
   const argv = stepArgv(spec, env, prepared.scriptPath);
 
-  // Small local-file operations are synchronous on purpose: each takes microseconds, and a round trip
-  // through the thread pool per operation would dominate the start latency of short steps.
+  // File and directory creation costs about a millisecond on some disks: issue the creations in parallel.
+  await mkdir(paths.dir, { recursive: true });
   const dirs = prepared.mkdirs.filter((d) => !prepared.mkdirs.some((e) => e !== d && e.startsWith(d + '/')));
-  for (const d of dirs) mkdirSync(d, { recursive: true });
-  for (const d of prepared.stickyDirs) chmodSync(d, 0o1777);
-  if (spec.script !== undefined) {
-    mkdirSync(paths.staging, { recursive: true });
-    writeFileSync(paths.script, spec.script.source, { mode: 0o755 });
-  }
+  const [out, err] = await Promise.all([
+    open(paths.stdout, 'w'),
+    open(paths.stderr, 'w'),
+    isolated ? writeFile(paths.exit, '') : undefined, // bind source; unisolated, the wrapper creates it
+    ...dirs.map((d) => mkdir(d, { recursive: true })),
+    spec.script === undefined
+      ? undefined
+      : mkdir(paths.staging).then(() => writeFile(paths.script, spec.script?.source ?? '', { mode: 0o755 })),
+  ]);
+  await Promise.all(prepared.stickyDirs.map((d) => chmod(d, 0o1777)));
   for (const c of prepared.copies) {
     await cp(c.from, c.to, { recursive: true, force: true, verbatimSymlinks: true }).catch((cause: unknown) => {
       throw new WeirError('IO_ERROR', `cannot place input ${c.from} at ${c.to}`, { cause });
     });
-    if (c.mode !== undefined) chmodSync(c.to, c.mode);
+    if (c.mode !== undefined) await chmod(c.to, c.mode);
   }
-  writeFileSync(paths.exit, '');
 
   let command: string;
   let args: string[];
@@ -112,19 +116,20 @@ export async function launchStep(
     args = wrapped;
   }
 
-  const out = openSync(paths.stdout, 'w');
-  const err = openSync(paths.stderr, 'w');
   let child: ChildProcess;
   let info: ReturnType<typeof readProcInfo>;
   let spawnError: Error | undefined;
+  let leaderExited: Promise<void>;
   const startedAt = o.clock();
   try {
     child = spawn(command, args, {
       detached: true,
-      stdio: ['ignore', out, err],
+      stdio: ['ignore', out.fd, err.fd],
       env,
       cwd: prepared.hostCwd ?? paths.dir,
     });
+    const c = child;
+    leaderExited = new Promise((resolve) => c.once('exit', () => resolve()));
     child.on('error', (e) => {
       spawnError = e;
       o.logger.warn({ err: e, node: spec.nodeId }, 'step process error');
@@ -134,8 +139,8 @@ export async function launchStep(
   } catch (cause) {
     throw new WeirError('INVALID_SPEC', `cannot start step: ${(cause as Error).message}`, { cause });
   } finally {
-    closeSync(out);
-    closeSync(err);
+    // Not awaited before reading /proc above; closing our copies does not affect the child's.
+    await Promise.all([out.close(), err.close()]);
   }
   const pid = child.pid;
   if (pid === undefined) {
@@ -143,5 +148,5 @@ export async function launchStep(
     throw new WeirError('IO_ERROR', `cannot spawn ${command}: ${spawnError?.message ?? 'unknown error'}`, { cause: spawnError });
   }
   child.unref();
-  return { child, identity: { pid, startTicks: info?.startTicks ?? null, bootId: readBootId() }, view: prepared.view, startedAt };
+  return { child, leaderExited, identity: { pid, startTicks: info?.startTicks ?? null, bootId: readBootId() }, view: prepared.view, startedAt };
 }

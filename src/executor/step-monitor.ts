@@ -1,7 +1,6 @@
 // Follows one running host step until it ends: reacts to the exit file (inotify), to the leader's exit when
 // Weir spawned it itself, and polls process-group liveness while someone waits. Decides the outcome from the
 // step directory alone, so a new Weir process reaches the same verdict as the one that launched the step.
-import type { ChildProcess } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import { WeirError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -100,8 +99,9 @@ export class StepMonitor {
     this.notify();
   }
 
-  attachChild(child: ChildProcess): void {
-    child.once('exit', () => void this.check());
+  /** Re-checks as soon as the launched leader process exits. */
+  onLeaderExit(exited: Promise<void>): void {
+    void exited.then(() => this.check());
   }
 
   /** Re-evaluates whether the step ended. Concurrent calls coalesce. */
