@@ -1,6 +1,7 @@
 // Shared pieces of the step executor conformance suite: the environment an implementation provides,
 // feature flags, spec builders and polling helpers.
 import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import type { LogLine, StepExecutor, StepHandle, StepSpec } from '../../src/executor/types.js';
 
 export interface ConformanceEnv {
@@ -21,8 +22,19 @@ export interface ConformanceFeatures {
 
 export type ConformanceFactory = () => Promise<ConformanceEnv>;
 
-/** A unique absolute path prefix that is safe to write even when steps run unisolated. */
-export const scratch = (): string => `/tmp/weir-conf-${randomUUID().slice(0, 8)}`;
+const scratchPaths: string[] = [];
+
+/** A unique absolute path prefix that is safe to write even when steps run unisolated (removed by cleanupScratch). */
+export function scratch(): string {
+  const p = `/tmp/weir-conf-${randomUUID().slice(0, 8)}`;
+  scratchPaths.push(p, `${p}.count`);
+  return p;
+}
+
+/** Removes what unisolated steps wrote at scratch() paths on the real host. */
+export async function cleanupScratch(): Promise<void> {
+  await Promise.all(scratchPaths.splice(0).map((p) => rm(p, { recursive: true, force: true })));
+}
 
 let counter = 0;
 export function spec(command: string[], extra: Partial<StepSpec> = {}): StepSpec {

@@ -2,10 +2,9 @@
 // test file calls runExecutorConformance(name, factory, features); isolation/mount cases run when supported.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { tmpdir } from 'node:os';
-import { collect, eventually, scratch, sh, spec, waitForOutput } from './conformance-kit.js';
+import { cleanupScratch, collect, eventually, scratch, sh, spec, waitForOutput } from './conformance-kit.js';
 import type { ConformanceEnv, ConformanceFactory, ConformanceFeatures } from './conformance-kit.js';
 import type { StepHandle } from '../../src/executor/types.js';
 
@@ -17,6 +16,7 @@ export function runExecutorConformance(name: string, factory: ConformanceFactory
     });
     after(async () => {
       await env.dispose();
+      await cleanupScratch();
     });
 
     test('exit codes and timestamps', async () => {
@@ -103,7 +103,7 @@ export function runExecutorConformance(name: string, factory: ConformanceFactory
       assert.equal(String(await r.readOutput(`${base}/out.txt`)), 'hello');
       assert.equal(await r.readOutput(`${base}/missing.txt`), undefined);
       assert.equal(await r.readOutput(`${base}/art`), undefined, 'a directory is not a file output');
-      const dest = join(await mkdtemp(join(tmpdir(), 'weir-conf-copy-')), 'art');
+      const dest = join(await env.hostDir(), 'art');
       assert.equal(await r.copyOutput(`${base}/art`, dest), 'dir');
       assert.equal(await readFile(join(dest, 'sub', 'b'), 'utf8'), 'b\n');
       assert.equal(await r.copyOutput(`${base}/nothing`, join(dest, 'x')), undefined);
