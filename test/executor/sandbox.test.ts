@@ -1,0 +1,111 @@
+// Unit tests for the bwrap plan (against a fake host listing) and the log timestamp index.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { HostLister, planBwrap } from '../../src/executor/sandbox.js';
+import type { HostEntry, SandboxLayout } from '../../src/executor/sandbox.js';
+import { LogIndex } from '../../src/executor/log-index.js';
+
+class FakeLister extends HostLister {
+  constructor(private readonly tree: Record<string, HostEntry[]>) {
+    super();
+  }
+  override list(dir: string): Promise<HostEntry[] | undefined> {
+    return Promise.resolve(this.tree[dir]);
+  }
+}
+
+const host = new FakeLister({
+  '/': [
+    { name: 'bin', type: 'symlink', target: 'usr/bin' },
+    { name: 'dev', type: 'dir' },
+    { name: 'etc', type: 'dir' },
+    { name: 'mnt', type: 'dir' },
+    { name: 'proc', type: 'dir' },
+    { name: 'tmp', type: 'dir' },
+    { name: 'usr', type: 'dir' },
+    { name: 'var', type: 'dir' },
+  ],
+  '/mnt': [{ name: 'data', type: 'dir' }],
+  '/etc': [
+    { name: 'hosts', type: 'file' },
+    { name: 'ssl', type: 'dir' },
+  ],
+});
+
+const layout = (over: Partial<SandboxLayout>): SandboxLayout => ({
+  rootHostDir: null,
+  binds: [{ containerPath: '/tmp', hostPath: '/d/n/tmp', readOnly: false }],
+  writableDirs: [],
+  hide: ['/var/lib/weir'],
+  chdir: '/tmp',
+  ...over,
+});
+
+/** Splits bwrap args into [option, operands...] groups for readable assertions. */
+function ops(args: string[]): string[] {
+  const out: string[] = [];
+  const arity: Record<string, number> = { '--bind': 2, '--ro-bind': 2, '--ro-bind-try': 2, '--symlink': 2, '--dev': 1, '--proc': 1, '--tmpfs': 1, '--chdir': 1 };
+  for (let i = 0; i < args.length; ) {
+    const n = arity[args[i]] ?? 0;
+    out.push(args.slice(i, i + 1 + n).join(' '));
+    i += 1 + n;
+  }
+  return out;
+}
+
+describe('planBwrap', () => {
+  test('ephemeral root: host entries bound read-only, /tmp and output dirs bound from the node dir', async () => {
+    const plan = await planBwrap(
+      layout({
+        binds: [
+          { containerPath: '/tmp', hostPath: '/d/n/tmp', readOnly: false },
+          { containerPath: '/mnt/out', hostPath: '/d/n/work/mnt/out', readOnly: false },
+        ],
+      }),
+      host,
+    );
+    const o = ops(plan.args);
+    assert.deepEqual(o.slice(0, 2), ['--unshare-pid', '--as-pid-1']);
+    assert.ok(!o.some((x) => x.startsWith('--bind') && x.endsWith(' /')), 'root must not be host-backed');
+    for (const want of ['--symlink usr/bin /bin', '--dev /dev', '--proc /proc', '--ro-bind-try /etc /etc', '--ro-bind-try /mnt/data /mnt/data', '--bind /d/n/tmp /tmp', '--bind /d/n/work/mnt/out /mnt/out', '--tmpfs /var/lib/weir', '--chdir /tmp']) {
+      assert.ok(o.includes(want), `missing ${want} in ${o.join(' | ')}`);
+    }
+    // /mnt is a shadow (a dir of the tmpfs root), never bound from the host, so /mnt/out is not created there.
+    assert.ok(!o.includes('--ro-bind-try /mnt /mnt'));
+    assert.ok(!o.includes('--ro-bind-try /tmp /tmp'));
+  });
+
+  test('a private dir over an existing host dir is re-populated read-only', async () => {
+    const plan = await planBwrap(
+      layout({ binds: [{ containerPath: '/etc', hostPath: '/d/n/work/etc', readOnly: false, populate: true }] }),
+      host,
+    );
+    const o = ops(plan.args);
+    const at = o.indexOf('--bind /d/n/work/etc /etc');
+    assert.ok(at >= 0);
+    assert.ok(o.indexOf('--ro-bind-try /etc/hosts /etc/hosts') > at);
+    assert.ok(o.indexOf('--ro-bind-try /etc/ssl /etc/ssl') > at);
+  });
+
+  test('host-backed root when the step writes directly under /', async () => {
+    const plan = await planBwrap(layout({ rootHostDir: '/d/n/root', writableDirs: ['/'] }), host);
+    const o = ops(plan.args);
+    assert.equal(o[2], '--bind /d/n/root /');
+  });
+});
+
+describe('LogIndex', () => {
+  test('a line gets the time of the first record covering its end', () => {
+    const idx = new LogIndex();
+    assert.equal(idx.record('stdout', 10, 1000), true);
+    assert.equal(idx.record('stdout', 10, 1100), false, 'no growth, no record');
+    idx.record('stdout', 25, 1200);
+    idx.record('stdout', 40, 1150); // clock went backwards: clamped
+    assert.equal(idx.timeFor('stdout', 5), 1000);
+    assert.equal(idx.timeFor('stdout', 10), 1000);
+    assert.equal(idx.timeFor('stdout', 11), 1200);
+    assert.equal(idx.timeFor('stdout', 40), 1200);
+    assert.equal(idx.timeFor('stdout', 41), undefined);
+    assert.equal(idx.timeFor('stderr', 1), undefined);
+  });
+});
