@@ -6,6 +6,7 @@ import { join, extname } from 'node:path';
 import { parseAllDocuments, LineCounter, isMap, isSeq, isPair, isScalar } from 'yaml';
 import type { Document, Node as YamlNode, Pair, Tags, DocumentOptions, ParseOptions, SchemaOptions } from 'yaml';
 import type { FieldPath, Finding } from './findings.js';
+import { relaxFlowIndentation } from './yaml-relax.js';
 
 export interface SourceLocation {
   file: string;
@@ -79,29 +80,52 @@ export async function loadFiles(paths: readonly string[]): Promise<LoadResult> {
   return result;
 }
 
+// Go's YAML reader (sigs.k8s.io/yaml) reads a float only when the text has a digit (`.` and `-.` stay strings)
+// and has no base-60 numbers (`10:30` stays a string); YAML 1.1 as the yaml package reads it differs in both.
+const FLOAT_PLAIN = /^[-+]?(?=[0-9_]*\.?[0-9_]*[0-9])(?:[0-9][0-9_]*)?\.[0-9_]*$/;
+
+function goLikeTags(tags: Tags): Tags {
+  return tags
+    .filter((t) => typeof t === 'string' || (t.tag !== 'tag:yaml.org,2002:timestamp' && t.format !== 'TIME'))
+    .map((t) => (typeof t !== 'string' && t.tag === 'tag:yaml.org,2002:float' && t.format === undefined && t.test?.source.includes('\\.[0-9_]*$')
+      ? { ...t, test: FLOAT_PLAIN }
+      : t));
+}
+
 const PARSE_OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
   version: '1.1',
-  customTags: (tags: Tags) => tags.filter((t) => typeof t === 'string' || t.tag !== 'tag:yaml.org,2002:timestamp'),
+  customTags: goLikeTags,
   uniqueKeys: true,
   prettyErrors: false,
 };
 
 /** Parses one file's text. Documents that are empty (e.g. after a trailing `---`) are skipped. */
 export function loadText(text: string, file: string): LoadResult {
-  const lineCounter = new LineCounter();
+  let lineCounter = new LineCounter();
   const result: LoadResult = { documents: [], errors: [] };
   const at = (offset: number): { line: number; column: number } => {
     const p = lineCounter.linePos(offset);
     return { line: p.line, column: p.col };
   };
-  let docs;
+  let list;
   try {
-    docs = parseAllDocuments(text, { ...PARSE_OPTIONS, lineCounter });
+    list = parseDocs(text, lineCounter);
+    if (list.some((d) => d.errors.length > 0)) {
+      // Retry with Go-tolerated indentation inside flow/quoted content; keep the retry only if it is clean.
+      const relaxed = relaxFlowIndentation(text);
+      if (relaxed !== undefined) {
+        const relaxedCounter = new LineCounter();
+        const retry = parseDocs(relaxed, relaxedCounter);
+        if (retry.every((d) => d.errors.length === 0)) {
+          list = retry;
+          lineCounter = relaxedCounter;
+        }
+      }
+    }
   } catch (e) {
     result.errors.push({ file, line: 1, column: 1, severity: 'error', rule: 'parse', path: [], message: (e as Error).message });
     return result;
   }
-  const list = Array.isArray(docs) ? docs : [];
   list.forEach((doc, index) => {
     if (doc.errors.length > 0) {
       for (const err of doc.errors) {
@@ -132,6 +156,11 @@ export function loadText(text: string, file: string): LoadResult {
     });
   });
   return result;
+}
+
+function parseDocs(text: string, lineCounter: LineCounter): Document.Parsed[] {
+  const docs = parseAllDocuments(text, { ...PARSE_OPTIONS, lineCounter });
+  return Array.isArray(docs) ? docs : [];
 }
 
 function firstLine(s: string): string {

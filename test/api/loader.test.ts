@@ -50,3 +50,37 @@ test('loadFiles walks directories, reads JSON, reports unreadable paths', async 
   assert.equal(r.errors.length, 1);
   assert.match(r.errors[0].message, /no such file/);
 });
+
+test('scalars Go reads as strings stay strings: a lone dot, clock times', () => {
+  const r = loadText('args: [build, -o, ., -.]\nat: 10:30\nratio: .5\ncount: 1_000\n', 'go.yaml');
+  assert.deepEqual(r.documents[0].object, { args: ['build', '-o', '.', '-.'], at: '10:30', ratio: 0.5, count: 1000 });
+});
+
+test('flow and quoted content closed at the opening line\'s indentation is read as Go reads it', () => {
+  const text = [
+    'spec:',
+    '  container:',
+    '    args: ["',
+    '      make &&',
+    '      make test',
+    '    "]',
+    '    env: [',
+    '    {name: A, value: b}',
+    '    ]',
+    '',
+  ].join('\n');
+  const r = loadText(text, 'flow.yaml');
+  assert.deepEqual(r.errors, []);
+  const spec = r.documents[0].object.spec as { container: { args: string[]; env: unknown[] } };
+  assert.deepEqual(spec.container.args, [' make && make test ']);
+  assert.deepEqual(spec.container.env, [{ name: 'A', value: 'b' }]);
+  // Positions still point at the original lines.
+  assert.equal(r.documents[0].locate(['spec', 'container', 'env']).line, 7);
+});
+
+test('a block scalar containing brackets and quotes is left alone by the lenient retry', () => {
+  const text = 'a: |\n  echo "[\nb: [1,\n2]\n';
+  const r = loadText(text, 'mixed.yaml');
+  assert.deepEqual(r.errors, []);
+  assert.deepEqual(r.documents[0].object, { a: 'echo "[\n', b: [1, 2] });
+});
