@@ -130,7 +130,11 @@ export function lintPlaceholders(tpl: Obj, base: FieldPath, out: Finding[], opts
           const step = asObj(s);
           if (!step) return;
           const region: Region = { steps: snapshot, tasks: 'none', item: hasLoop(step), where: 'here' };
-          walkStrings(step, [...base, 'steps', gi, si], (t, p) => check(t, p, region), ['inline']);
+          walkStrings(step, [...base, 'steps', gi, si], (t, p) => check(t, p, region), ['inline', 'hooks']);
+          // A step's lifecycle hooks run once the step is done, so they may read the step's own outputs.
+          const own = str(step.name);
+          const hookRegion: Region = { ...region, steps: own === undefined ? snapshot : new Set([...snapshot, own]) };
+          walkStrings(step.hooks, [...base, 'steps', gi, si, 'hooks'], (t, p) => check(t, p, hookRegion), ['inline']);
         });
         for (const s of g) {
           const n = str(asObj(s)?.name);

@@ -34,7 +34,8 @@ export function lintWorkflowSpec(spec: Obj, base: FieldPath, kind: SpecKind, ctx
     const refName = str(wtRef.name);
     const target = refName === undefined ? undefined : ctx.findWorkflowTemplate(refName, wtRef.clusterScope === true);
     if (target === undefined) {
-      out.push(finding('error', 'missing-template', [...base, 'workflowTemplateRef', 'name'],
+      // Usually stored in the cluster rather than in the same files, so only a warning.
+      out.push(finding('warning', 'missing-template', [...base, 'workflowTemplateRef', 'name'],
         `${wtRef.clusterScope === true ? 'ClusterWorkflowTemplate' : 'WorkflowTemplate'} ${JSON.stringify(refName ?? '')} not found among the given files`));
     } else {
       refTemplates = templateMap(target);
@@ -123,7 +124,8 @@ function checkTemplateTarget(caller: Obj, path: FieldPath, env: Pick<TemplateLin
     const what = cluster ? 'ClusterWorkflowTemplate' : 'WorkflowTemplate';
     const wt = wtName === undefined ? undefined : env.ctx.findWorkflowTemplate(wtName, cluster);
     if (wt === undefined) {
-      env.out.push(finding('error', 'missing-template', [...path, 'templateRef', 'name'], `${what} ${JSON.stringify(wtName ?? '')} not found among the given files`));
+      // The referenced template usually lives in the cluster, not in the linted files: a warning, not an error.
+      env.out.push(finding('warning', 'missing-template', [...path, 'templateRef', 'name'], `${what} ${JSON.stringify(wtName ?? '')} not found among the given files`));
       return undefined;
     }
     const t = tplName === undefined ? undefined : templateMap(wt).get(tplName);

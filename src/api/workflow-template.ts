@@ -18,7 +18,8 @@ import {
 
 export const ScriptTemplateSchema = Obj({
   ...containerProperties,
-  source: Type.String({ description: 'Script text, written to a file and run with `command`.' }),
+  // Argo's full CRD lists it as required, but the controller and `argo lint` accept a script without one.
+  source: Opt(Type.String({ description: 'Script text, written to a file and run with `command`.' })),
 }, { description: 'A container that runs an inline script.' });
 
 export const ContainerNodeSchema = Obj({

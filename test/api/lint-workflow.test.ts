@@ -97,3 +97,22 @@ test('findings point at the offending line', () => {
   assert.equal(e.length, 1);
   assert.equal(e[0].line, 9);
 });
+
+test('a template stored elsewhere (templateRef, workflowTemplateRef) is a warning, not an error', () => {
+  const steps = lint(wf(`  - name: main\n    steps:\n    - - {name: a, templateRef: {name: lib, template: x}}\n`));
+  assert.deepEqual(steps.map((f) => [f.severity, f.rule]), [['warning', 'missing-template']]);
+  const byRef = lint(`apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {generateName: r-}\nspec:\n  workflowTemplateRef: {name: stored-in-cluster}\n`);
+  assert.deepEqual(byRef.map((f) => [f.severity, f.rule]), [['warning', 'missing-template']]);
+});
+
+test('a step hook may read the outputs of the step it belongs to', () => {
+  const yaml = wf(`  - name: main\n    steps:\n    - - name: produce\n        template: t\n        hooks:\n          exit:\n            template: report\n            arguments:\n              parameters: [{name: m, value: "{{steps.produce.outputs.parameters.out}}"}]\n              artifacts: [{name: f, from: "{{steps.produce.outputs.artifacts.file}}"}]\n  - name: t\n    outputs:\n      parameters: [{name: out, valueFrom: {path: /tmp/o}}]\n      artifacts: [{name: file, path: /tmp/f}]\n    container: {image: a}\n  - name: report\n    inputs:\n      parameters: [{name: m}]\n      artifacts: [{name: f, path: /tmp/f}]\n    container: {image: a}\n`);
+  assert.deepEqual(errors(yaml), []);
+  // Outside the hook, the same step is still not in scope of its own arguments.
+  const self = wf(`  - name: main\n    steps:\n    - - name: produce\n        template: t\n        arguments: {parameters: [{name: p, value: "{{steps.produce.outputs.result}}"}]}\n  - name: t\n    inputs: {parameters: [{name: p}]}\n    container: {image: a}\n`);
+  assert.match(errors(self)[0]?.message ?? '', /does not run before this point/);
+});
+
+test('a script template without source is accepted, as Argo accepts it', () => {
+  assert.deepEqual(lint(wf(`  - name: main\n    script: {image: alpine, command: [sh, -c], args: ["exit 3"]}\n`)), []);
+});
