@@ -1,0 +1,89 @@
+// Calling a child from a steps group or a DAG: `when` (after substitution, govaluate semantics), argument
+// substitution, Skipped nodes, step/task-level exit handlers (onExit / hooks.exit) and continueOn.
+import { evaluateWhen } from '../expr/govaluate.js';
+import type { WorkflowStep } from '../api/workflow-steps.js';
+import type { Exec, Scope } from './execute.js';
+import { isFailed, isFinished } from './nodes.js';
+import { subst, substDeep } from './params.js';
+import type { Vars } from './params.js';
+import type { NodeStatus } from './types.js';
+
+export interface ChildCall {
+  /** The step or task (loop already expanded: `vars` holds the item). */
+  step: WorkflowStep;
+  name: string;
+  displayName: string;
+  boundaryID: string;
+  vars: Vars;
+  scope: Scope;
+  depth: number;
+}
+
+/** Returns the child node, or undefined when it may not start yet (parallelism). */
+export function runChild(ex: Exec, c: ChildCall, canStart: boolean): NodeStatus | undefined {
+  const existing = ex.nodes.byName(c.name);
+  if (!existing) {
+    if (!canStart) return undefined;
+    const errors: string[] = [];
+    if (c.step.when !== undefined) {
+      const w = subst(c.step.when, c.vars, errors);
+      if (errors.length === 0) {
+        let run: boolean;
+        try {
+          run = evaluateWhen(w);
+        } catch (e) {
+          return ex.nodes.mark(ex.nodes.create({ name: c.name, displayName: c.displayName, type: 'Skipped', boundaryID: c.boundaryID }), 'Error', `invalid when ${JSON.stringify(w)}: ${(e as Error).message}`);
+        }
+        if (!run) {
+          const n = ex.nodes.create({ name: c.name, displayName: c.displayName, type: 'Skipped', boundaryID: c.boundaryID, templateName: c.step.template });
+          return ex.nodes.mark(n, 'Skipped', `when '${w}' evaluated false`);
+        }
+      }
+    }
+    const args = errors.length === 0 ? substDeep(c.step.arguments ?? {}, c.vars, errors) : undefined;
+    if (errors.length > 0) {
+      const n = ex.nodes.create({ name: c.name, displayName: c.displayName, type: 'Pod', boundaryID: c.boundaryID, templateName: c.step.template });
+      return ex.nodes.mark(n, 'Error', errors[0]);
+    }
+    if (c.step.hooks && Object.keys(c.step.hooks).some((k) => k !== 'exit')) ex.notes.add('lifecycle hooks other than exit (not supported yet; ignored)');
+    return ex.executeTemplate({
+      name: c.name, displayName: c.displayName, boundaryID: c.boundaryID, scope: c.scope, depth: c.depth + 1,
+      call: { template: c.step.template, templateRef: c.step.templateRef, inline: c.step.inline as never, arguments: args },
+    });
+  }
+  return ex.executeTemplate({
+    name: c.name, displayName: c.displayName, boundaryID: c.boundaryID, scope: c.scope, depth: c.depth + 1,
+    call: { template: c.step.template, templateRef: c.step.templateRef, inline: c.step.inline as never },
+  });
+}
+
+/**
+ * Runs the step's exit handler once the child has finished (node `<child>.onExit`). Returns false while the
+ * handler still runs; the handler's failure does not change the child's own phase.
+ */
+export function runChildExitHandler(ex: Exec, c: ChildCall, child: NodeStatus, prefix: string, nodeVars: Vars): boolean {
+  const hook = c.step.hooks?.exit ?? (c.step.onExit ? { template: c.step.onExit } : undefined);
+  if (!hook || !isFinished(child.phase) || child.type === 'Skipped') return true;
+  const errors: string[] = [];
+  const vars = { ...c.vars, ...nodeVars, [`${prefix}.status`]: child.phase };
+  const args = substDeep(hook.arguments ?? {}, vars, errors);
+  const exitName = `${c.name}.onExit`;
+  if (errors.length > 0 && !ex.nodes.byName(exitName)) {
+    const n = ex.nodes.create({ name: exitName, displayName: `${c.displayName}.onExit`, type: 'Pod', boundaryID: c.boundaryID });
+    ex.nodes.mark(n, 'Error', errors[0]);
+    ex.nodes.addChild(child.id, n.id);
+    return true;
+  }
+  const n = ex.executeTemplate({
+    name: exitName, displayName: `${c.displayName}.onExit`, boundaryID: c.boundaryID, scope: c.scope, depth: c.depth + 1,
+    call: { template: hook.template, templateRef: hook.templateRef, arguments: args },
+  });
+  ex.nodes.addChild(child.id, n.id);
+  return isFinished(n.phase);
+}
+
+/** Whether a finished child's failure is tolerated by its continueOn. */
+export function continues(step: WorkflowStep, phase: NodeStatus['phase']): boolean {
+  if (!isFailed(phase)) return true;
+  return phase === 'Failed' ? step.continueOn?.failed === true : step.continueOn?.error === true;
+}

@@ -1,0 +1,209 @@
+// `dag` templates: tasks start when their `depends` (or `dependencies`) holds, Omitted when it cannot, loops become
+// TaskGroup nodes, failFast stops scheduling after an unhandled failure, and the DAG's phase follows Argo's
+// assessment: each target task's branch phase (an Omitted task inherits the phase of the branch it sits on).
+import { dependenciesToDepends, dependsTaskNames, evaluateDepends, parseDepends } from '../expr/depends.js';
+import type { DependsNode, TaskResult } from '../expr/depends.js';
+import type { DAGTask } from '../api/workflow-steps.js';
+import type { Template } from '../api/workflow-template.js';
+import type { Exec, Scope } from './execute.js';
+import { continues, runChild, runChildExitHandler } from './children.js';
+import type { ChildCall } from './children.js';
+import { isFailed, isFinished, loopItemName, taskNodeName } from './nodes.js';
+import { aggregateVars, nodeVars, subst } from './params.js';
+import type { Vars } from './params.js';
+import { expandLoop, isLoop, itemVars } from './loops.js';
+import type { NodePhase, NodeStatus } from './types.js';
+
+interface TaskInfo {
+  task: DAGTask;
+  depends?: DependsNode;
+  deps: string[];
+}
+
+export function executeDag(ex: Exec, node: NodeStatus, tmpl: Template, vars: Vars, scope: Scope, depth: number): NodeStatus {
+  node.phase = 'Running';
+  const dag = tmpl.dag;
+  if (!dag) return node;
+  const infos = new Map<string, TaskInfo>();
+  try {
+    for (const t of dag.tasks) {
+      const src = t.depends ?? (t.dependencies && t.dependencies.length > 0 ? dependenciesToDepends(t.dependencies) : undefined);
+      const d = src !== undefined && src.trim() !== '' ? parseDepends(src) : undefined;
+      infos.set(t.name, { task: t, depends: d, deps: d ? dependsTaskNames(d) : [] });
+    }
+  } catch (e) {
+    return ex.nodes.mark(node, 'Error', (e as Error).message);
+  }
+  const errors: string[] = [];
+  const targetText = dag.target !== undefined ? subst(dag.target, vars, errors) : undefined;
+  if (errors.length > 0) return ex.nodes.mark(node, 'Error', errors[0]);
+  const dependedOn = new Set([...infos.values()].flatMap((i) => i.deps));
+  const targets = targetText !== undefined && targetText.trim() !== ''
+    ? targetText.trim().split(/\s+/)
+    : dag.tasks.map((t) => t.name).filter((n) => !dependedOn.has(n));
+  for (const t of targets) if (!infos.has(t)) return ex.nodes.mark(node, 'Error', `target ${JSON.stringify(t)} is not a task of this DAG`);
+  const needed = new Set<string>();
+  const visit = (n: string): void => {
+    if (needed.has(n) || !infos.has(n)) return;
+    needed.add(n);
+    for (const d of infos.get(n)?.deps ?? []) visit(d);
+  };
+  targets.forEach(visit);
+  const failFast = dag.failFast !== false;
+  const handled = new Set<string>();
+  for (const i of infos.values()) {
+    for (const m of (i.task.depends ?? '').matchAll(/([A-Za-z0-9_-]+)\.(Failed|Errored|AllFailed)/g)) handled.add(m[1]);
+  }
+  const taskNode = (name: string): NodeStatus | undefined => ex.nodes.byName(taskNodeName(node.name, name));
+  const result = (name: string): TaskResult | undefined => {
+    const n = taskNode(name);
+    if (!n) return undefined;
+    const r: TaskResult = { phase: n.phase, continueOn: infos.get(name)?.task.continueOn };
+    if (n.type === 'TaskGroup') r.childPhases = (n.children ?? []).map((id) => ex.nodes.get(id)?.phase ?? 'Pending');
+    return r;
+  };
+  let taskVars: Vars = {};
+  const refreshVars = (): void => {
+    taskVars = {};
+    for (const name of needed) {
+      const n = taskNode(name);
+      if (!n) continue;
+      if (n.type === 'TaskGroup') {
+        const kids = (n.children ?? []).map((id) => ex.nodes.get(id)).filter((x): x is NodeStatus => x !== undefined);
+        Object.assign(taskVars, aggregateVars(`tasks.${name}`, kids, n.phase, n.id));
+      } else Object.assign(taskVars, nodeVars(`tasks.${name}`, n));
+    }
+  };
+  const stopScheduling = (): boolean => failFast && [...needed].some((name) => {
+    const n = taskNode(name);
+    return n !== undefined && isFailed(n.phase) && !handled.has(name) && !continues(infos.get(name)?.task as DAGTask, n.phase);
+  });
+  const running = (): number => [...needed].filter((n) => {
+    const x = taskNode(n);
+    return x !== undefined && !isFinished(x.phase);
+  }).length;
+  for (let pass = 0, progress = true; progress && pass < 10_000; pass++) {
+    progress = false;
+    refreshVars();
+    for (const t of dag.tasks) {
+      if (!needed.has(t.name)) continue;
+      const info = infos.get(t.name) as TaskInfo;
+      const existing = taskNode(t.name);
+      if (existing && isFinished(existing.phase)) continue;
+      if (!existing) {
+        const ok = info.depends ? evaluateDepends(info.depends, result) : true;
+        if (ok === undefined) continue;
+        if (ok === false) {
+          const n = ex.nodes.create({ name: taskNodeName(node.name, t.name), displayName: t.name, type: 'Skipped', boundaryID: node.id, templateName: t.template });
+          ex.nodes.mark(n, 'Omitted', 'omitted: depends condition not met');
+          link(ex, node, info, n, taskNode);
+          progress = true;
+          continue;
+        }
+        if (stopScheduling()) continue;
+        if (tmpl.parallelism !== undefined && running() >= tmpl.parallelism) continue;
+      }
+      refreshVars();
+      const n = runTask(ex, node, info, { ...vars, ...taskVars }, scope, depth, tmpl.parallelism === undefined ? Infinity : tmpl.parallelism - running());
+      if (n) {
+        if (!existing) link(ex, node, info, n, taskNode);
+        if (isFinished(n.phase)) progress = true;
+      }
+    }
+  }
+  refreshVars();
+  const nodesNeeded = [...needed].map((n) => taskNode(n));
+  if (nodesNeeded.some((n) => n !== undefined && !isFinished(n.phase))) return node;
+  const unscheduled = nodesNeeded.some((n) => n === undefined);
+  if (unscheduled && !stopScheduling()) return node;
+  node.outboundNodes = targets.map((t) => taskNode(t)).filter((n): n is NodeStatus => n !== undefined).flatMap((n) => ex.nodes.outbound(n.id));
+  const phase = assessDag(targets, infos, (name) => taskNode(name)?.phase, failFast);
+  if (phase === 'Succeeded') {
+    const err = ex.templateOutputs(node, tmpl, { ...vars, ...taskVars });
+    if (err) return ex.nodes.mark(node, 'Error', err);
+    return ex.nodes.mark(node, 'Succeeded');
+  }
+  const failedTask = [...needed].map((n) => taskNode(n)).find((n) => n !== undefined && isFailed(n.phase));
+  return ex.nodes.mark(node, phase === 'Running' ? 'Failed' : phase, failedTask ? `child '${failedTask.id}' ${failedTask.phase === 'Error' ? 'errored' : 'failed'}` : undefined);
+}
+
+function link(ex: Exec, dagNode: NodeStatus, info: TaskInfo, n: NodeStatus, taskNode: (name: string) => NodeStatus | undefined): void {
+  const parents = info.deps.map(taskNode).filter((p): p is NodeStatus => p !== undefined);
+  if (parents.length === 0) ex.nodes.addChild(dagNode.id, n.id);
+  for (const p of parents) for (const out of ex.nodes.outbound(p.id)) ex.nodes.addChild(out, n.id);
+}
+
+function runTask(ex: Exec, dagNode: NodeStatus, info: TaskInfo, vars: Vars, scope: Scope, depth: number, slots: number): NodeStatus | undefined {
+  const t = info.task;
+  const name = taskNodeName(dagNode.name, t.name);
+  const base: ChildCall = { step: t, name, displayName: t.name, boundaryID: dagNode.id, vars, scope, depth };
+  if (!isLoop(t)) {
+    const n = runChild(ex, base, slots > 0);
+    if (n) runChildExitHandler(ex, base, n, `tasks.${t.name}`, nodeVars(`tasks.${t.name}`, n));
+    return n;
+  }
+  const group = ex.nodes.byName(name) ?? ex.nodes.create({ name, displayName: t.name, type: 'TaskGroup', boundaryID: dagNode.id, phase: 'Running', templateName: t.template });
+  const errors: string[] = [];
+  const items = expandLoop(t, vars, errors);
+  if (errors.length > 0) return ex.nodes.mark(group, 'Error', errors[0]);
+  let all = true;
+  let failure: NodeStatus | undefined;
+  let free = slots === Infinity ? Infinity : Math.max(0, slots);
+  items.forEach((item, i) => {
+    const dn = loopItemName(t.name, i, item);
+    const wasNew = ex.nodes.byName(`${name}(${i}:`) === undefined && ex.nodes.byName(taskNodeName(dagNode.name, dn)) === undefined;
+    const c = runChild(ex, { ...base, name: taskNodeName(dagNode.name, dn), displayName: dn, boundaryID: dagNode.id, vars: { ...vars, ...itemVars(item) } }, free > 0);
+    if (!c) {
+      all = false;
+      return;
+    }
+    if (wasNew && !isFinished(c.phase)) free--;
+    ex.nodes.addChild(group.id, c.id);
+    if (!isFinished(c.phase)) all = false;
+    else if (!continues(t, c.phase)) failure ??= c;
+  });
+  if (!all) return group;
+  if (failure) return ex.nodes.mark(group, failure.phase, `child '${failure.id}' failed`);
+  return ex.nodes.mark(group, 'Succeeded');
+}
+
+/**
+ * Argo's DAG phase: walks from the roots; each task's branch phase is its own phase, except that Omitted tasks keep
+ * the phase of the branch they hang off. The DAG fails with the first target whose branch failed (unless the target's
+ * continueOn tolerates it).
+ */
+export function assessDag(
+  targets: readonly string[],
+  infos: ReadonlyMap<string, { task: DAGTask; deps: string[] }>,
+  phaseOf: (task: string) => NodePhase | undefined,
+  failFast: boolean,
+): NodePhase {
+  const memo = new Map<string, NodePhase | undefined>();
+  const branch = (name: string, seen: Set<string>): NodePhase | undefined => {
+    if (memo.has(name)) return memo.get(name);
+    if (seen.has(name)) return undefined;
+    seen.add(name);
+    const p = phaseOf(name);
+    let b: NodePhase | undefined = p;
+    if (p === 'Omitted') {
+      const parents = (infos.get(name)?.deps ?? []).map((d) => branch(d, seen)).filter((x): x is NodePhase => x !== undefined);
+      b = parents.find((x) => isFailed(x)) ?? parents[0] ?? 'Succeeded';
+    }
+    memo.set(name, b);
+    return b;
+  };
+  let result: NodePhase = 'Succeeded';
+  for (const t of targets) {
+    const b = branch(t, new Set());
+    if (b === undefined) {
+      result = 'Running';
+      if (!failFast) break;
+    } else if (isFailed(b)) {
+      const task = infos.get(t)?.task;
+      if (task && continues(task, b)) continue;
+      result = b;
+      if (failFast) break;
+    }
+  }
+  return result;
+}

@@ -1,0 +1,276 @@
+// The recursive template executor of one reconcile pass (Argo's executeTemplate): resolves a template call
+// (local, templateRef, inline), resolves inputs, wraps retries, and dispatches to pod, steps, DAG and suspend
+// handling. Everything here is pure over the OperateContext; side effects are collected as actions.
+import { parseGoDuration } from '../core/duration.js';
+import type { Template } from '../api/workflow-template.js';
+import type { Arguments } from '../api/workflow-io.js';
+import type { TemplateRef } from '../api/workflow-steps.js';
+import type { WorkflowSpec } from '../api/workflow.js';
+import { NodeMap, isFinished, retryAttemptName } from './nodes.js';
+import { inputVars, resolveInputs, subst, substDeep } from './params.js';
+import type { Vars } from './params.js';
+import { buildStepSpec, finishPod, KUBERNETES_ONLY_TEMPLATE_FIELDS, unsupportedPodFeature } from './pod-step.js';
+import { decideRetry } from './retry.js';
+import type { Action, NodeStatus, NodeType, OperateContext, ParamValue, WorkflowObject, WorkflowStatus } from './types.js';
+import { executeSteps } from './steps.js';
+import { executeDag } from './dag.js';
+
+/** Where plain `template: x` names resolve: the workflow's own templates or those of a (cluster) workflow template. */
+export type Scope = { kind: 'local' } | { kind: 'ref'; name: string; cluster: boolean };
+
+export interface Call {
+  template?: string;
+  templateRef?: TemplateRef;
+  inline?: Template;
+  /** Substituted arguments (only used when the node is created). */
+  arguments?: Arguments;
+}
+
+export interface ExecOptions {
+  name: string;
+  displayName: string;
+  boundaryID?: string;
+  call: Call;
+  scope: Scope;
+  depth: number;
+  /** Variables beyond workflow.* that the template may see (exit handlers: workflow.status). */
+  extraVars?: Vars;
+  /** Set on retry attempts so the strategy is not applied twice. */
+  attempt?: number;
+}
+
+interface Resolved {
+  tmpl: Template;
+  scope: Scope;
+  templateName?: string;
+  templateRef?: TemplateRef;
+}
+
+const typeOf = (t: Template): NodeType =>
+  t.steps ? 'Steps' : t.dag ? 'DAG' : t.suspend ? 'Suspend' : 'Pod';
+
+export class Exec {
+  readonly actions: Action[] = [];
+  readonly notes = new Set<string>();
+  requeueMs: number | undefined;
+  activePods = 0;
+
+  constructor(
+    readonly wf: WorkflowObject,
+    readonly spec: WorkflowSpec,
+    readonly status: WorkflowStatus,
+    readonly ctx: OperateContext,
+    readonly nodes: NodeMap,
+    public globals: Vars,
+  ) {
+    for (const n of Object.values(nodes.nodes)) {
+      if (n.type === 'Pod' && !isFinished(n.phase) && ctx.pod(n.id) !== undefined) this.activePods++;
+    }
+  }
+
+  get now(): number {
+    return this.ctx.now;
+  }
+
+  requeueAfter(ms: number): void {
+    const v = Math.max(0, Math.ceil(ms));
+    this.requeueMs = this.requeueMs === undefined ? v : Math.min(this.requeueMs, v);
+  }
+
+  resolve(call: Call, scope: Scope): Resolved | { error: string } {
+    const defaults = this.spec.templateDefaults as Partial<Template> | undefined;
+    const withDefaults = (t: Template): Template => (defaults ? { ...defaults, ...t } as Template : t);
+    if (call.inline) return { tmpl: withDefaults({ ...call.inline, name: call.inline.name ?? '' }), scope };
+    if (call.templateRef) {
+      const ref = call.templateRef;
+      const src = this.ctx.workflowTemplate(ref.name ?? '', ref.clusterScope === true);
+      const what = ref.clusterScope ? 'ClusterWorkflowTemplate' : 'WorkflowTemplate';
+      if (!src) return { error: `${what} ${JSON.stringify(ref.name ?? '')} not found` };
+      const t = (src.spec.templates ?? []).find((x) => x.name === ref.template);
+      if (!t) return { error: `template ${JSON.stringify(ref.template ?? '')} not found in ${what} ${JSON.stringify(ref.name)}` };
+      return { tmpl: withDefaults(t), scope: { kind: 'ref', name: ref.name ?? '', cluster: ref.clusterScope === true }, templateRef: ref };
+    }
+    const name = call.template ?? '';
+    const list = scope.kind === 'local'
+      ? (this.spec.templates ?? [])
+      : (this.ctx.workflowTemplate(scope.name, scope.cluster)?.spec.templates ?? []);
+    const t = list.find((x) => x.name === name);
+    if (!t) return { error: `template ${JSON.stringify(name)} not found` };
+    return { tmpl: withDefaults(t), scope, templateName: name };
+  }
+
+  private errorNode(o: ExecOptions, message: string, type: NodeType = 'Pod', extra: Partial<NodeStatus> = {}): NodeStatus {
+    const existing = this.nodes.byName(o.name);
+    const node = existing ?? this.nodes.create({ name: o.name, displayName: o.displayName, type, boundaryID: o.boundaryID, ...extra });
+    return this.nodes.mark(node, 'Error', message);
+  }
+
+  /** Runs (or advances) the node called `o.name`; returns it. */
+  executeTemplate(o: ExecOptions): NodeStatus {
+    const existing = this.nodes.byName(o.name);
+    if (existing && isFinished(existing.phase)) return existing;
+    if (o.depth > (this.ctx.maxDepth ?? 100)) {
+      return this.errorNode(o, `maximum recursion depth exceeded (${this.ctx.maxDepth ?? 100} nested templates); is a template calling itself without end?`);
+    }
+    const r = this.resolve(o.call, o.scope);
+    if ('error' in r) return this.errorNode(o, r.error);
+    const { tmpl } = r;
+    const ids: Partial<NodeStatus> = r.templateRef ? { templateRef: r.templateRef } : { templateName: r.templateName ?? tmpl.name };
+    let params: ParamValue[];
+    if (existing) params = existing.inputs?.parameters ?? [];
+    else {
+      const inp = resolveInputs(tmpl, o.call.arguments, (n) => this.ctx.configMap(n));
+      if (inp.error) return this.errorNode(o, inp.error, typeOf(tmpl), ids);
+      params = inp.parameters;
+    }
+    const inputs = params.length > 0 ? { inputs: { parameters: params } } : {};
+    if (tmpl.retryStrategy && o.attempt === undefined) return this.executeRetry(o, r, ids, inputs);
+    const node = existing ?? this.nodes.create({ name: o.name, displayName: o.displayName, type: typeOf(tmpl), boundaryID: o.boundaryID, ...ids, ...inputs });
+    const vars: Vars = {
+      ...this.globals,
+      ...o.extraVars,
+      ...inputVars(params),
+      'node.name': o.name,
+      'retries': String(o.attempt ?? 0),
+    };
+    for (const f of KUBERNETES_ONLY_TEMPLATE_FIELDS) if (tmpl[f] !== undefined && f !== 'metadata') this.notes.add(`template field ${f}`);
+    if (tmpl.container || tmpl.script) return this.executePod(node, tmpl, vars);
+    if (tmpl.steps) return executeSteps(this, node, tmpl, vars, r.scope, o.depth);
+    if (tmpl.dag) return executeDag(this, node, tmpl, vars, r.scope, o.depth);
+    if (tmpl.suspend) return this.executeSuspend(node, tmpl, vars);
+    const kind = tmpl.resource ? 'resource' : tmpl.http ? 'http' : tmpl.data ? 'data' : tmpl.containerSet ? 'containerSet' : tmpl.plugin ? 'plugin' : 'empty';
+    return this.nodes.mark(node, 'Error', `not supported yet: ${kind} templates`);
+  }
+
+  private executeRetry(o: ExecOptions, r: Resolved, ids: Partial<NodeStatus>, inputs: Partial<NodeStatus>): NodeStatus {
+    const strategy = r.tmpl.retryStrategy ?? {};
+    const node = this.nodes.byName(o.name) ?? this.nodes.create({ name: o.name, displayName: o.displayName, type: 'Retry', boundaryID: o.boundaryID, ...ids, ...inputs });
+    node.phase = 'Running';
+    for (let guard = 0; guard < 1000; guard++) {
+      const attempts = (node.children ?? []).map((id) => this.nodes.get(id)).filter((n): n is NodeStatus => n !== undefined);
+      const d = decideRetry(strategy, attempts, this.now);
+      if (d.kind === 'running') return node;
+      if (d.kind === 'wait') {
+        this.requeueAfter(d.ms);
+        return node;
+      }
+      if (d.kind === 'done') {
+        if (d.from?.outputs) node.outputs = d.from.outputs;
+        this.exportGlobals(node);
+        return this.nodes.mark(node, d.phase, d.message);
+      }
+      const child = this.executeTemplate({
+        ...o,
+        name: retryAttemptName(o.name, d.attempt),
+        displayName: retryAttemptName(o.displayName, d.attempt),
+        attempt: d.attempt,
+        call: { ...o.call, arguments: { parameters: (inputs.inputs?.parameters ?? []) as never } },
+      });
+      this.nodes.addChild(node.id, child.id);
+      if (!isFinished(child.phase)) return node;
+    }
+    return this.nodes.mark(node, 'Error', 'retry loop did not settle');
+  }
+
+  private executePod(node: NodeStatus, tmpl: Template, vars: Vars): NodeStatus {
+    const pod = this.ctx.pod(node.id);
+    const errors: string[] = [];
+    const t = substDeep({ ...tmpl, steps: undefined, dag: undefined }, { ...vars, 'pod.name': node.id }, errors);
+    if (errors.length > 0) return this.nodes.mark(node, 'Error', errors[0]);
+    if (pod === undefined) {
+      const unsupported = unsupportedPodFeature(t);
+      if (unsupported) return this.nodes.mark(node, 'Error', `not supported yet: ${unsupported}`);
+      if (this.spec.parallelism !== undefined && this.activePods >= this.spec.parallelism) {
+        node.message = 'Waiting for workflow parallelism';
+        return node;
+      }
+      const wfm = this.wf.metadata;
+      const build = buildStepSpec(t, { namespace: wfm.namespace ?? 'default', name: wfm.name, uid: wfm.uid }, node.id, {
+        configMap: (n) => this.ctx.configMap(n),
+        secret: (n) => this.ctx.secret?.(n),
+      });
+      if (build.error || !build.spec) return this.nodes.mark(node, 'Error', build.error ?? 'cannot build step');
+      this.actions.push({ type: 'start', nodeId: node.id, spec: build.spec, outputFiles: build.outputFiles });
+      this.activePods++;
+      delete node.message;
+      node.podName = node.id;
+      return node;
+    }
+    if (pod.state === 'running') {
+      node.phase = 'Running';
+      const ads = Number(t.activeDeadlineSeconds ?? NaN);
+      if (Number.isFinite(ads)) {
+        const deadline = Date.parse(pod.startedAt) + ads * 1000;
+        if (this.now >= deadline) {
+          this.actions.push({ type: 'kill', nodeId: node.id, reason: 'template activeDeadlineSeconds' });
+          return this.nodes.mark(node, 'Failed', 'Pod was active on the node longer than the specified deadline');
+        }
+        this.requeueAfter(deadline - this.now);
+      }
+      return node;
+    }
+    const fin = finishPod(t, pod.outcome);
+    node.outputs = fin.outputs;
+    node.startedAt = pod.outcome.startedAt;
+    node.finishedAt = pod.outcome.finishedAt;
+    this.exportGlobals(node);
+    return this.nodes.mark(node, fin.phase, fin.message);
+  }
+
+  private executeSuspend(node: NodeStatus, tmpl: Template, vars: Vars): NodeStatus {
+    const errors: string[] = [];
+    const duration = tmpl.suspend?.duration === undefined ? undefined : subst(String(tmpl.suspend.duration), vars, errors);
+    if (errors.length > 0) return this.nodes.mark(node, 'Error', errors[0]);
+    if (duration === undefined || duration === '') {
+      return this.nodes.mark(node, 'Error', 'not supported yet: suspend without duration (resuming is not implemented)');
+    }
+    let ms: number;
+    try {
+      ms = parseGoDuration(duration);
+    } catch (e) {
+      return this.nodes.mark(node, 'Error', (e as Error).message);
+    }
+    node.phase = 'Running';
+    const until = Date.parse(node.startedAt ?? '') + ms;
+    if (this.now >= until) return this.nodes.mark(node, 'Succeeded');
+    this.requeueAfter(until - this.now);
+    return node;
+  }
+
+  /** Publishes parameters with a globalName as workflow outputs (and `workflow.outputs.parameters.*`). */
+  exportGlobals(node: NodeStatus): void {
+    for (const p of node.outputs?.parameters ?? []) {
+      const g = p.globalName;
+      if (typeof g !== 'string' || g === '' || p.value === undefined) continue;
+      const list = (this.status.outputs ??= {}).parameters ??= [];
+      const cur = list.find((x) => x.name === g);
+      if (cur) cur.value = p.value;
+      else list.push({ name: g, value: p.value });
+      this.globals = { ...this.globals, [`workflow.outputs.parameters.${g}`]: p.value };
+    }
+  }
+
+  /** Template outputs of steps/DAG templates: parameters from valueFrom.parameter / expression / value. */
+  templateOutputs(node: NodeStatus, tmpl: Template, vars: Vars): string | undefined {
+    const params: ParamValue[] = [];
+    for (const p of tmpl.outputs?.parameters ?? []) {
+      const errors: string[] = [];
+      const vf = p.valueFrom;
+      let value: string | undefined;
+      if (vf?.parameter !== undefined) value = subst(vf.parameter, vars, errors);
+      else if (vf?.expression !== undefined) value = subst(`{{=${vf.expression}}}`, vars, errors);
+      else if (p.value !== undefined) value = subst(String(p.value), vars, errors);
+      if (errors.length > 0) {
+        if (vf?.default !== undefined) value = String(vf.default);
+        else return errors[0];
+      }
+      const out: ParamValue = { name: p.name };
+      if (value !== undefined) out.value = value;
+      if (p.globalName) out.globalName = p.globalName;
+      params.push(out);
+    }
+    if (params.length > 0) node.outputs = { ...node.outputs, parameters: params };
+    this.exportGlobals(node);
+    return undefined;
+  }
+}

@@ -1,0 +1,144 @@
+// The pure heart of the controller: given a Workflow (spec + status so far) and an OperateContext (clock, stored
+// templates, ConfigMaps, step outcomes) computes the next status and the side effects to perform. Workflow-level
+// concerns live here: workflowTemplateRef, global parameters, activeDeadlineSeconds, onExit, phase and progress.
+import type { WorkflowSpec } from '../api/workflow.js';
+import { Exec } from './execute.js';
+import { NodeMap, isFailed, isFinished } from './nodes.js';
+import { fromConfigMap, paramString, workflowVars } from './params.js';
+import type { Action, NodeStatus, OperateContext, OperateResult, ParamValue, WorkflowObject, WorkflowPhase, WorkflowStatus } from './types.js';
+
+const KUBERNETES_ONLY_SPEC_FIELDS = [
+  'nodeSelector', 'affinity', 'tolerations', 'imagePullSecrets', 'hostNetwork', 'dnsPolicy', 'dnsConfig', 'hostAliases',
+  'securityContext', 'schedulerName', 'podSpecPatch', 'podPriorityClassName', 'podPriority', 'podDisruptionBudget',
+  'serviceAccountName', 'automountServiceAccountToken', 'executor', 'podMetadata', 'podGC', 'volumeClaimGC', 'artifactGC',
+  'artifactRepositoryRef', 'archiveLogs', 'ttlStrategy', 'metrics', 'priority',
+] as const;
+
+export const DEADLINE_MESSAGE = 'Step exceeded its deadline';
+
+const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** The spec actually run: a workflowTemplateRef's spec with the workflow's own fields on top. */
+export function effectiveSpec(wf: WorkflowObject, ctx: OperateContext): WorkflowSpec | { error: string } {
+  const ref = wf.spec.workflowTemplateRef;
+  if (!ref) return wf.spec;
+  const src = ctx.workflowTemplate(ref.name ?? '', ref.clusterScope === true);
+  if (!src) return { error: `${ref.clusterScope ? 'ClusterWorkflowTemplate' : 'WorkflowTemplate'} ${JSON.stringify(ref.name ?? '')} not found` };
+  const merged: WorkflowSpec = { ...src.spec, ...wf.spec };
+  const own = wf.spec.arguments?.parameters ?? [];
+  const base = src.spec.arguments?.parameters ?? [];
+  merged.arguments = { ...src.spec.arguments, ...wf.spec.arguments, parameters: [...base.filter((b) => !own.some((o) => o.name === b.name)), ...own] };
+  merged.templates = [...(src.spec.templates ?? []), ...(wf.spec.templates ?? [])];
+  delete merged.workflowTemplateRef;
+  return merged;
+}
+
+/** Workflow arguments as resolved global parameters (value, default, configMapKeyRef, enum check). */
+export function globalParameters(spec: WorkflowSpec, ctx: OperateContext): { params: ParamValue[]; error?: string } {
+  const params: ParamValue[] = [];
+  for (const p of spec.arguments?.parameters ?? []) {
+    let value = paramString(p.value) ?? paramString(p.default);
+    if (value === undefined && p.valueFrom?.configMapKeyRef) {
+      const r = fromConfigMap(p.valueFrom.configMapKeyRef, (n) => ctx.configMap(n));
+      if (r.error) return { params, error: `spec.arguments.parameters.${p.name}: ${r.error}` };
+      value = r.value ?? paramString(p.valueFrom.default);
+    }
+    const allowed = (p.enum ?? []).map((e) => paramString(e));
+    if (value !== undefined && allowed.length > 0 && !allowed.includes(value)) {
+      return { params, error: `spec.arguments.parameters.${p.name}: value ${JSON.stringify(value)} is not one of the enum values ${JSON.stringify(allowed)}` };
+    }
+    params.push(value === undefined ? { name: p.name } : { name: p.name, value });
+  }
+  return { params };
+}
+
+function finish(status: WorkflowStatus, phase: WorkflowPhase, now: number, message?: string): void {
+  status.phase = phase;
+  status.finishedAt ??= iso(now);
+  if (message) status.message = message;
+}
+
+function progress(nodes: Record<string, NodeStatus>): string {
+  const pods = Object.values(nodes).filter((n) => n.type === 'Pod');
+  return `${pods.filter((n) => n.phase === 'Succeeded').length}/${pods.length}`;
+}
+
+/** Failed/Errored Pod nodes as Argo's `workflow.failures` JSON. */
+export function failuresJson(nodes: Record<string, NodeStatus>): string {
+  return JSON.stringify(Object.values(nodes).filter((n) => n.type === 'Pod' && isFailed(n.phase)).map((n) => ({
+    displayName: n.displayName, message: n.message ?? '', templateName: n.templateName ?? '', phase: n.phase, podName: n.podName ?? n.id, finishedAt: n.finishedAt ?? '',
+  })));
+}
+
+/** Computes the next status of `wf`. Pure: no I/O, no clock other than `ctx.now`. */
+export function operate(wf: WorkflowObject, ctx: OperateContext): OperateResult {
+  const status: WorkflowStatus = structuredClone(wf.status ?? {});
+  const actions: Action[] = [];
+  if (status.phase && status.phase !== 'Running' && status.phase !== 'Pending') return { status, actions, notes: [] };
+  const now = ctx.now;
+  status.phase = 'Running';
+  status.startedAt ??= iso(now);
+  status.nodes ??= {};
+  const eff = effectiveSpec(wf, ctx);
+  if ('error' in eff) {
+    finish(status, 'Error', now, eff.error);
+    return { status, actions, notes: [] };
+  }
+  const spec = eff;
+  const g = globalParameters(spec, ctx);
+  if (g.error) {
+    finish(status, 'Error', now, g.error);
+    return { status, actions, notes: [] };
+  }
+  const nodes = new NodeMap(wf.metadata.name, status.nodes, () => iso(now));
+  const ex = new Exec(wf, spec, status, ctx, nodes, workflowVars(wf, status, g.params, now));
+  for (const f of KUBERNETES_ONLY_SPEC_FIELDS) if (spec[f] !== undefined) ex.notes.add(`spec.${f}`);
+  if (spec.volumes !== undefined || spec.volumeClaimTemplates !== undefined) ex.notes.add('spec.volumes/volumeClaimTemplates (not supported yet)');
+  const exitName = `${wf.metadata.name}.onExit`;
+  const ads = spec.activeDeadlineSeconds;
+  const deadline = ads === undefined ? undefined : Date.parse(status.startedAt) + ads * 1000;
+  if (deadline !== undefined && now >= deadline && status.message !== DEADLINE_MESSAGE) {
+    for (const n of Object.values(status.nodes)) {
+      if (isFinished(n.phase) || n.name.startsWith(exitName)) continue;
+      if (n.type === 'Pod' && ctx.pod(n.id)?.state === 'running') actions.push({ type: 'kill', nodeId: n.id, reason: 'workflow activeDeadlineSeconds' });
+      nodes.mark(n, 'Failed', DEADLINE_MESSAGE);
+    }
+    status.message = DEADLINE_MESSAGE;
+  }
+  const entry = spec.entrypoint ?? '';
+  let root: NodeStatus;
+  if (status.message === DEADLINE_MESSAGE && !nodes.byName(wf.metadata.name)) {
+    root = nodes.mark(nodes.create({ name: wf.metadata.name, displayName: wf.metadata.name, type: 'Pod', templateName: entry }), 'Failed', DEADLINE_MESSAGE);
+  } else {
+    root = ex.executeTemplate({
+      name: wf.metadata.name, displayName: wf.metadata.name, scope: { kind: 'local' }, depth: 0,
+      call: { template: entry, arguments: { parameters: g.params as never } },
+    });
+  }
+  if (deadline !== undefined && now < deadline) ex.requeueAfter(deadline - now);
+  let phase: WorkflowPhase | undefined;
+  let message: string | undefined;
+  if (isFinished(root.phase)) {
+    phase = root.phase === 'Failed' || root.phase === 'Error' ? root.phase : 'Succeeded';
+    message = phase === 'Succeeded' ? undefined : (status.message === DEADLINE_MESSAGE ? DEADLINE_MESSAGE : root.message);
+    const onExit = spec.hooks?.exit?.template ?? spec.onExit;
+    if (onExit) {
+      ex.globals = { ...ex.globals, 'workflow.status': phase, 'workflow.failures': failuresJson(status.nodes) };
+      const exitNode = ex.executeTemplate({
+        name: exitName, displayName: exitName, scope: { kind: 'local' }, depth: 0,
+        call: { template: onExit, arguments: { parameters: g.params as never } },
+      });
+      if (!isFinished(exitNode.phase)) phase = undefined;
+      else if (isFailed(exitNode.phase) && phase === 'Succeeded') {
+        phase = exitNode.phase === 'Error' ? 'Error' : 'Failed';
+        message = exitNode.message;
+      }
+    }
+  }
+  if (phase) finish(status, phase, now, message);
+  status.progress = progress(status.nodes);
+  actions.unshift(...ex.actions);
+  const out: OperateResult = { status, actions, notes: [...ex.notes] };
+  if (!phase && ex.requeueMs !== undefined) out.requeueAfterMs = ex.requeueMs;
+  return out;
+}

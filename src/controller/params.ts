@@ -1,0 +1,202 @@
+// Parameters and variables: single-pass `{{...}}` substitution over flat variable maps (values are inserted
+// literally, never re-scanned), template input resolution (arguments, default, enum, configMapKeyRef), and the
+// variable scopes Argo exposes: workflow.*, inputs.*, steps.X.* / tasks.X.* (with loop aggregation), item.
+import { substitute, makeExprEvaluator } from '../expr/template.js';
+import type { Template } from '../api/workflow-template.js';
+import type { Parameter } from '../api/workflow-io.js';
+import type { NodeStatus, ParamValue, WorkflowObject, WorkflowStatus } from './types.js';
+
+export type Vars = Record<string, string>;
+
+const MUST_RESOLVE = /^(inputs\.|steps\.|tasks\.|item$|item\.|workflow\.parameters\.|workflow\.outputs\.)/;
+
+/** Replaces placeholders once; unresolvable variables Argo would refuse are collected into `errors`. */
+export function subst(text: string, vars: Vars, errors: string[]): string {
+  const evalExpr = makeExprEvaluator(vars);
+  return substitute(
+    text,
+    (name) => {
+      if (Object.hasOwn(vars, name)) return vars[name];
+      if (MUST_RESOLVE.test(name)) errors.push(`failed to resolve {{${name}}}`);
+      return undefined;
+    },
+    {
+      evalExpr: (src) => {
+        try {
+          return evalExpr(src);
+        } catch (e) {
+          errors.push(`failed to evaluate {{=${src}}}: ${(e as Error).message}`);
+          throw e;
+        }
+      },
+    },
+  );
+}
+
+/** Substitutes every string inside a JSON-like value (object keys are left alone). */
+export function substDeep<T>(value: T, vars: Vars, errors: string[]): T {
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return subst(v, vars, errors);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v !== null && typeof v === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) out[k] = walk(x);
+      return out;
+    }
+    return v;
+  };
+  return walk(value) as T;
+}
+
+/** Argo parameter values may be written as YAML numbers or booleans; they are strings at runtime. */
+export function paramString(v: unknown): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return JSON.stringify(v);
+}
+
+export interface InputResolution {
+  parameters: ParamValue[];
+  error?: string;
+}
+
+/**
+ * Resolves a template's input parameters from the caller's (already substituted) arguments: the argument value,
+ * else the input's `value`/`default`, else its `valueFrom.configMapKeyRef`; then the `enum` check.
+ */
+export function resolveInputs(
+  tmpl: Template,
+  args: { parameters?: Parameter[] } | undefined,
+  configMap: (name: string) => Record<string, string> | undefined,
+): InputResolution {
+  const out: ParamValue[] = [];
+  for (const p of tmpl.inputs?.parameters ?? []) {
+    const arg = args?.parameters?.find((a) => a.name === p.name);
+    let value = paramString(arg?.value);
+    if (value === undefined && arg?.valueFrom?.configMapKeyRef) {
+      const r = fromConfigMap(arg.valueFrom.configMapKeyRef, configMap);
+      if (r.error) return { parameters: out, error: r.error };
+      value = r.value;
+    }
+    value ??= paramString(p.value) ?? paramString(p.default);
+    if (value === undefined && p.valueFrom?.configMapKeyRef) {
+      const r = fromConfigMap(p.valueFrom.configMapKeyRef, configMap);
+      if (r.error) return { parameters: out, error: r.error };
+      value = r.value ?? paramString(p.valueFrom.default);
+    }
+    if (value === undefined) return { parameters: out, error: `inputs.parameters.${p.name} was not supplied` };
+    const allowed = (p.enum ?? []).map((e) => paramString(e));
+    if (allowed.length > 0 && !allowed.includes(value)) {
+      return { parameters: out, error: `inputs.parameters.${p.name}: value ${JSON.stringify(value)} is not one of the enum values ${JSON.stringify(allowed)}` };
+    }
+    out.push({ name: p.name, value });
+  }
+  if ((tmpl.inputs?.artifacts ?? []).some((a) => a.optional !== true)) {
+    return { parameters: out, error: 'not supported yet: input artifacts' };
+  }
+  return { parameters: out };
+}
+
+export function fromConfigMap(
+  ref: { name?: string; key: string; optional?: boolean },
+  configMap: (name: string) => Record<string, string> | undefined,
+): { value?: string; error?: string } {
+  const data = configMap(ref.name ?? '');
+  if (data === undefined) return ref.optional ? {} : { error: `ConfigMap ${JSON.stringify(ref.name ?? '')} not found` };
+  if (!Object.hasOwn(data, ref.key)) return ref.optional ? {} : { error: `ConfigMap ${JSON.stringify(ref.name)} has no key ${JSON.stringify(ref.key)}` };
+  return { value: data[ref.key] };
+}
+
+export function inputVars(params: readonly ParamValue[] | undefined): Vars {
+  const v: Vars = {};
+  for (const p of params ?? []) if (p.value !== undefined) v[`inputs.parameters.${p.name}`] = p.value;
+  v['inputs.parameters'] = JSON.stringify(params ?? []);
+  return v;
+}
+
+const seconds = (from: string | undefined, now: number): string => {
+  if (!from) return '0';
+  return String(Math.max(0, (now - Date.parse(from)) / 1000));
+};
+
+/** `workflow.*` variables. `statusPhase`/failures are only meaningful for exit handlers. */
+export function workflowVars(wf: WorkflowObject, status: WorkflowStatus, globals: readonly ParamValue[], now: number, exit?: { phase: string; failures: string }): Vars {
+  const m = wf.metadata;
+  const v: Vars = {
+    'workflow.name': m.name,
+    'workflow.namespace': m.namespace ?? 'default',
+    'workflow.uid': m.uid,
+    'workflow.mainEntrypoint': wf.spec.entrypoint ?? '',
+    'workflow.serviceAccountName': wf.spec.serviceAccountName ?? 'default',
+    'workflow.creationTimestamp': m.creationTimestamp ?? '',
+    'workflow.duration': seconds(status.startedAt, now),
+    'workflow.priority': String(wf.spec.priority ?? 0),
+  };
+  if (m.creationTimestamp) {
+    const d = new Date(m.creationTimestamp);
+    v['workflow.creationTimestamp.RFC3339'] = m.creationTimestamp;
+    v['workflow.creationTimestamp.s'] = String(Math.floor(d.getTime() / 1000));
+  }
+  for (const [k, x] of Object.entries(m.labels ?? {})) v[`workflow.labels.${k}`] = x;
+  for (const [k, x] of Object.entries((m.annotations as Record<string, string> | undefined) ?? {})) v[`workflow.annotations.${k}`] = x;
+  for (const p of globals) if (p.value !== undefined) v[`workflow.parameters.${p.name}`] = p.value;
+  v['workflow.parameters.json'] = JSON.stringify(globals.map((p) => ({ name: p.name, value: p.value })));
+  for (const p of status.outputs?.parameters ?? []) if (p.value !== undefined) v[`workflow.outputs.parameters.${p.name}`] = p.value;
+  if (exit) {
+    v['workflow.status'] = exit.phase;
+    v['workflow.failures'] = exit.failures;
+  }
+  return v;
+}
+
+/** Variables describing one finished (or running) node under a prefix like `steps.hello` or `tasks.A`. */
+export function nodeVars(prefix: string, node: NodeStatus): Vars {
+  const v: Vars = {
+    [`${prefix}.id`]: node.id,
+    [`${prefix}.status`]: node.phase,
+  };
+  if (node.startedAt) v[`${prefix}.startedAt`] = node.startedAt;
+  if (node.finishedAt) v[`${prefix}.finishedAt`] = node.finishedAt;
+  const o = node.outputs;
+  if (o?.result !== undefined) v[`${prefix}.outputs.result`] = o.result;
+  if (o?.exitCode !== undefined) v[`${prefix}.exitCode`] = o.exitCode;
+  for (const p of o?.parameters ?? []) if (p.value !== undefined) v[`${prefix}.outputs.parameters.${p.name}`] = p.value;
+  if (o?.parameters) v[`${prefix}.outputs.parameters`] = JSON.stringify(o.parameters.map((p) => ({ name: p.name, value: p.value })));
+  return v;
+}
+
+/** A result string as a JSON list element: parsed when it is JSON, else the string itself (Argo's Item). */
+function asItem(s: string): unknown {
+  try {
+    return JSON.parse(s) as unknown;
+  } catch {
+    return s;
+  }
+}
+
+/** Aggregated outputs of loop children: `outputs.result` and `outputs.parameters[.p]` become JSON lists. */
+export function aggregateVars(prefix: string, children: readonly NodeStatus[], phase: string, id: string): Vars {
+  const v: Vars = { [`${prefix}.id`]: id, [`${prefix}.status`]: phase };
+  const results: unknown[] = [];
+  const paramMaps: Record<string, string>[] = [];
+  const byName = new Map<string, string[]>();
+  for (const c of children) {
+    if (c.outputs?.result !== undefined) results.push(asItem(c.outputs.result));
+    const ps = c.outputs?.parameters ?? [];
+    if (ps.length > 0) {
+      const m: Record<string, string> = {};
+      for (const p of ps) {
+        m[p.name] = p.value ?? '';
+        const list = byName.get(p.name) ?? [];
+        list.push(p.value ?? '');
+        byName.set(p.name, list);
+      }
+      paramMaps.push(m);
+    }
+  }
+  v[`${prefix}.outputs.result`] = JSON.stringify(results);
+  v[`${prefix}.outputs.parameters`] = JSON.stringify(paramMaps);
+  for (const [name, list] of byName) v[`${prefix}.outputs.parameters.${name}`] = JSON.stringify(list);
+  return v;
+}
