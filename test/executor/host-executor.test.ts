@@ -4,10 +4,9 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { HostExecutor } from '../../src/executor/host-executor.js';
 import { findOnPath } from '../../src/executor/host-options.js';
 import type { StepHandle } from '../../src/executor/types.js';
@@ -159,8 +158,12 @@ describe('host executor isolation (bubblewrap)', { skip: !hasBwrap && 'bwrap not
   });
 
   test('the data dir of Weir is hidden from steps', async () => {
-    // A data dir outside /tmp (which is private anyway), next to the compiled tests.
-    const dataDir = fileURLToPath(new URL(`./data-${randomUUID().slice(0, 8)}`, import.meta.url));
+    // A data dir outside /tmp (which is private in the sandbox anyway, and may hold this checkout), with a
+    // sibling file that must stay visible.
+    const parent = join('/var/tmp', `weir-test-${randomUUID().slice(0, 8)}`);
+    const dataDir = join(parent, 'data');
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(join(parent, 'visible'), 'x');
     const ex = new HostExecutor({ dataDir });
     try {
       const h = await ex.start(sh(`ls -A ${dataDir} | wc -l; ls -A ${dirname(dataDir)} | wc -l`));
@@ -170,7 +173,7 @@ describe('host executor isolation (bubblewrap)', { skip: !hasBwrap && 'bwrap not
       assert.ok(beside > 0, 'ordinary host dirs are visible');
       await ex.cleanup(h);
     } finally {
-      await rm(dataDir, { recursive: true, force: true });
+      await rm(parent, { recursive: true, force: true });
     }
   });
 
