@@ -72,8 +72,9 @@ export const ObjectMeta = Obj({
   name: Opt(Type.String({ description: 'Resource name, unique within its namespace.' })),
   generateName: Opt(Type.String({ description: 'Prefix for a generated unique name.' })),
   namespace: Opt(Type.String()),
-  labels: Opt(StringMap(Type.String())),
-  annotations: Opt(StringMap(Type.String())),
+  // The Argo CLI reads YAML into typed structs, so `ci: true` becomes the label value "true".
+  labels: Opt(StringMap(AnyString())),
+  annotations: Opt(StringMap(AnyString())),
   uid: Opt(Type.String()),
   resourceVersion: Opt(Type.String()),
   generation: Opt(Type.Integer()),

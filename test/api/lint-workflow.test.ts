@@ -116,3 +116,8 @@ test('a step hook may read the outputs of the step it belongs to', () => {
 test('a script template without source is accepted, as Argo accepts it', () => {
   assert.deepEqual(lint(wf(`  - name: main\n    script: {image: alpine, command: [sh, -c], args: ["exit 3"]}\n`)), []);
 });
+
+test('label and annotation values written as YAML booleans or numbers are accepted, as the Argo CLI reads them', () => {
+  const yaml = `apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata:\n  generateName: l-\n  labels: {e2e: true, tier: 2}\n  annotations: {retries: 3}\nspec:\n  entrypoint: main\n  templates: [{name: main, container: {image: a}}]\n`;
+  assert.deepEqual(lint(yaml), []);
+});
