@@ -142,7 +142,7 @@ export const verb: Verb = async (args, io) => {
   try {
     const executor = new HostExecutor({ dataDir, logger });
     const controller = new WorkflowController({
-      store, executor, logger,
+      store, executor, logger, resyncMs: 2000,
       onStepStarted: values.logs
         ? ({ nodeId, handle, executor: ex }) => {
           logStreams.push((async () => {

@@ -22,6 +22,8 @@ export interface WorkflowControllerOptions {
   killGraceMs?: number;
   /** Template nesting limit. Default 100. */
   maxDepth?: number;
+  /** Every known workflow is reconciled again this often (level-triggered healing). Default 30000 ms. */
+  resyncMs?: number;
   /** Called once per started step (e.g. to stream its logs). */
   onStepStarted?: (info: { workflow: string; nodeId: string; handle: StepHandle; executor: StepExecutor }) => void;
 }
@@ -44,6 +46,7 @@ export class WorkflowController {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly pods = new Map<string, PodRecord>();
   private readonly noted = new Set<string>();
+  private readonly known = new Set<string>();
   private wake: (() => void) | undefined;
   private readonly log: Logger;
   private readonly clock: () => number;
@@ -65,6 +68,7 @@ export class WorkflowController {
       return;
     }
     this.pending.add(key);
+    this.known.add(key);
     this.wake?.();
   }
 
@@ -72,6 +76,9 @@ export class WorkflowController {
   async run(signal: AbortSignal): Promise<void> {
     const onAbort = (): void => this.wake?.();
     signal.addEventListener('abort', onAbort);
+    const resync = setInterval(() => {
+      for (const k of this.known) this.enqueue(k);
+    }, this.o.resyncMs ?? 30_000);
     try {
       while (!signal.aborted) {
         const next = this.pending.values().next();
@@ -86,6 +93,7 @@ export class WorkflowController {
         await this.reconcile(next.value);
       }
     } finally {
+      clearInterval(resync);
       signal.removeEventListener('abort', onAbort);
       for (const t of this.timers.values()) clearTimeout(t);
       this.timers.clear();
@@ -150,9 +158,15 @@ export class WorkflowController {
       this.enqueue(key, 1000);
       return;
     }
-    if (!obj) return;
+    if (!obj) {
+      this.known.delete(key);
+      return;
+    }
     const wf = obj as unknown as WorkflowObject;
-    if (FINAL.has(String(wf.status?.phase))) return;
+    if (FINAL.has(String(wf.status?.phase))) {
+      this.known.delete(key);
+      return;
+    }
     let result: OperateResult;
     try {
       result = operate(wf, await this.context(wf));

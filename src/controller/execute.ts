@@ -149,7 +149,12 @@ export class Exec {
     for (let guard = 0; guard < 1000; guard++) {
       const attempts = (node.children ?? []).map((id) => this.nodes.get(id)).filter((n): n is NodeStatus => n !== undefined);
       const d = decideRetry(strategy, attempts, this.now);
-      if (d.kind === 'running') return node;
+      if (d.kind === 'running') {
+        const n = attempts.length - 1;
+        const last = this.executeTemplate({ ...o, name: retryAttemptName(o.name, n), displayName: retryAttemptName(o.displayName, n), attempt: n });
+        if (!isFinished(last.phase)) return node;
+        continue;
+      }
       if (d.kind === 'wait') {
         this.requeueAfter(d.ms);
         return node;
