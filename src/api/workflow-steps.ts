@@ -108,7 +108,12 @@ export const SynchronizationSchema = Obj({
 
 export const MemoizeSchema = Obj({
   key: Opt(Type.String({ description: 'Cache key.' })),
-  cache: Opt(Obj({ configMap: Opt(ConfigMapKeySelectorSchema) })),
+  // Argo keys cache entries by `key` above and only reads the ConfigMap's name here; its examples omit `key`.
+  cache: Opt(Obj({ configMap: Opt(Obj({
+    name: Type.String({ description: 'ConfigMap name.' }),
+    key: Opt(Type.String({ description: 'Key within the ConfigMap.' })),
+    optional: Opt(Type.Boolean({ description: 'Do not fail when the ConfigMap or key is missing.' })),
+  })) })),
   maxAge: Opt(Type.String({ description: 'Ignore entries older than this, e.g. "1h".' })),
 }, { description: 'Reuse outputs of an earlier run with the same key.' });
 

@@ -121,3 +121,9 @@ test('label and annotation values written as YAML booleans or numbers are accept
   const yaml = `apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata:\n  generateName: l-\n  labels: {e2e: true, tier: 2}\n  annotations: {retries: 3}\nspec:\n  entrypoint: main\n  templates: [{name: main, container: {image: a}}]\n`;
   assert.deepEqual(lint(yaml), []);
 });
+
+test('a memoize cache ConfigMap needs only its name', () => {
+  const yaml = wf(`  - name: main\n    memoize:\n      key: "k"\n      maxAge: 10s\n      cache: {configMap: {name: memo-store}}\n    container: {image: a}\n`);
+  assert.deepEqual(lint(yaml), []);
+  assert.match(errors(wf(`  - name: main\n    memoize: {key: k, cache: {configMap: {key: only-key}}}\n    container: {image: a}\n`))[0]?.message ?? '', /name is required/);
+});
