@@ -57,6 +57,7 @@ export function renderTree(status: WorkflowStatus, opts: RenderOptions): string[
     children.forEach((c, i) => walk(c, next, i === children.length - 1, false));
   };
   for (const r of kids.get(undefined) ?? []) walk(r, '', true, true);
+  // eslint-disable-next-line no-control-regex -- strips our own colour codes
   const visible = (s: string): number => s.replace(/\x1b\[[0-9;]*m/g, '').length;
   const w0 = Math.max(4, ...rows.map((r) => visible(r[0])));
   const w1 = Math.max(8, ...rows.map((r) => r[1].length));

@@ -39,7 +39,7 @@ const REGISTERED = new Set(['ConfigMap', 'Secret', 'WorkflowTemplate', 'ClusterW
 function stderrLogger(io: CliIo): Logger {
   const make = (level: string): LogFn => (obj, msg) => {
     if (level === 'debug' && io.env.WEIR_DEBUG !== '1') return;
-    const extra = obj.err !== undefined ? `: ${String(obj.err as string)}` : '';
+    const extra = typeof obj.err === 'string' ? `: ${obj.err}` : '';
     io.stderr(`weir: ${level === 'info' ? '' : `${level}: `}${msg ?? ''}${extra}\n`);
   };
   return { debug: make('debug'), info: make('info'), warn: make('warn'), error: make('error') };

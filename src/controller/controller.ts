@@ -8,7 +8,6 @@ import type { Logger } from '../core/logger.js';
 import { findOnPath } from '../executor/host-options.js';
 import type { StepExecutor, StepHandle, StepSpec } from '../executor/types.js';
 import type { ResourceStore, StoredObject } from '../store/types.js';
-import type { WorkflowSpec } from '../api/workflow.js';
 import { operate } from './operate.js';
 import type { OperateContext, OperateResult, PodState, WorkflowObject } from './types.js';
 
@@ -129,7 +128,7 @@ export class WorkflowController {
       maxDepth: this.o.maxDepth,
       workflowTemplate: (name, cluster) => {
         const o = (cluster ? cwt : wt).get(name);
-        return o ? { spec: (o.spec ?? {}) as WorkflowSpec } : undefined;
+        return o ? { spec: (o.spec ?? {}) } : undefined;
       },
       configMap: (name) => {
         const o = cm.get(name);

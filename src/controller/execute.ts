@@ -6,7 +6,8 @@ import type { Template } from '../api/workflow-template.js';
 import type { Arguments } from '../api/workflow-io.js';
 import type { TemplateRef } from '../api/workflow-steps.js';
 import type { WorkflowSpec } from '../api/workflow.js';
-import { NodeMap, isFinished, retryAttemptName } from './nodes.js';
+import type { NodeMap} from './nodes.js';
+import { isFinished, retryAttemptName } from './nodes.js';
 import { inputVars, resolveInputs, subst, substDeep } from './params.js';
 import type { Vars } from './params.js';
 import { buildStepSpec, finishPod, KUBERNETES_ONLY_TEMPLATE_FIELDS, unsupportedPodFeature } from './pod-step.js';
@@ -78,8 +79,8 @@ export class Exec {
   }
 
   resolve(call: Call, scope: Scope): Resolved | { error: string } {
-    const defaults = this.spec.templateDefaults as Partial<Template> | undefined;
-    const withDefaults = (t: Template): Template => (defaults ? { ...defaults, ...t } as Template : t);
+    const defaults = this.spec.templateDefaults;
+    const withDefaults = (t: Template): Template => (defaults ? { ...defaults, ...t } : t);
     if (call.inline) return { tmpl: withDefaults({ ...call.inline, name: call.inline.name ?? '' }), scope };
     if (call.templateRef) {
       const ref = call.templateRef;
@@ -169,7 +170,7 @@ export class Exec {
         name: retryAttemptName(o.name, d.attempt),
         displayName: retryAttemptName(o.displayName, d.attempt),
         attempt: d.attempt,
-        call: { ...o.call, arguments: { parameters: (inputs.inputs?.parameters ?? []) as never } },
+        call: { ...o.call, arguments: { parameters: (inputs.inputs?.parameters ?? []) } },
       });
       this.nodes.addChild(node.id, child.id);
       if (!isFinished(child.phase)) return node;

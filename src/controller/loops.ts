@@ -102,7 +102,7 @@ export function itemVars(item: unknown): Vars {
   } else if (Array.isArray(item)) {
     v.item = JSON.stringify(item);
   } else {
-    v.item = item === null || item === undefined ? '' : String(item as string | number | boolean);
+    v.item = typeof item === 'string' ? item : item === null || item === undefined ? '' : JSON.stringify(item);
   }
   return v;
 }

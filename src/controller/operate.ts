@@ -112,7 +112,7 @@ export function operate(wf: WorkflowObject, ctx: OperateContext): OperateResult 
   } else {
     root = ex.executeTemplate({
       name: wf.metadata.name, displayName: wf.metadata.name, scope: { kind: 'local' }, depth: 0,
-      call: { template: entry, arguments: { parameters: g.params as never } },
+      call: { template: entry, arguments: { parameters: g.params } },
     });
   }
   if (deadline !== undefined && now < deadline) ex.requeueAfter(deadline - now);
@@ -126,7 +126,7 @@ export function operate(wf: WorkflowObject, ctx: OperateContext): OperateResult 
       ex.globals = { ...ex.globals, 'workflow.status': phase, 'workflow.failures': failuresJson(status.nodes) };
       const exitNode = ex.executeTemplate({
         name: exitName, displayName: exitName, scope: { kind: 'local' }, depth: 0,
-        call: { template: onExit, arguments: { parameters: g.params as never } },
+        call: { template: onExit, arguments: { parameters: g.params } },
       });
       if (!isFinished(exitNode.phase)) phase = undefined;
       else if (isFailed(exitNode.phase) && phase === 'Succeeded') {

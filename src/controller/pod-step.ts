@@ -35,7 +35,7 @@ export function buildStepSpec(
   t: Template,
   wf: { namespace: string; name: string; uid: string },
   nodeId: string,
-  lookups: { configMap(name: string): Record<string, string> | undefined; secret(name: string): Record<string, string> | undefined },
+  lookups: { configMap: (name: string) => Record<string, string> | undefined; secret: (name: string) => Record<string, string> | undefined },
 ): StepBuild {
   const c = t.container ?? t.script;
   if (!c) return { outputFiles: [], error: 'template has no container or script' };
