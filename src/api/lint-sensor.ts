@@ -62,6 +62,10 @@ function lintFilters(filters: Obj, path: FieldPath, out: Finding[]): void {
         out.push(finding('error', 'time-filter', [...path, 'time', key], `${key} must be a time of day HH:MM:SS, got ${JSON.stringify(v)}`));
       }
     }
+    const tz = str(time.timezone);
+    if (tz !== undefined && tz !== '' && !isValidTimeZone(tz)) {
+      out.push(finding('error', 'timezone', [...path, 'time', 'timezone'], `unknown time zone ${JSON.stringify(tz)} (use an IANA name such as "Europe/Berlin")`));
+    }
   }
   asArr(filters.data).forEach((d, i) => {
     const f = asObj(d);

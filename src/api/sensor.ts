@@ -59,6 +59,7 @@ export const EventDependencyFilter = Obj(
         {
           start: Type.String({ description: 'Window start, HH:MM:SS (UTC).' }),
           stop: Type.String({ description: 'Window end, HH:MM:SS (UTC); before start means the next day.' }),
+          timezone: Opt(Type.String({ description: 'IANA time zone the window is in (default UTC); follows daylight saving.' })),
         },
         { description: 'Passes events inside a daily time window.' },
       ),
@@ -87,6 +88,14 @@ export const EventDependency = Obj(
           script: Opt(Type.String({ description: 'Lua script applied to the event.' })),
         },
         { description: 'Rewrites the event before filters and triggers see it.' },
+      ),
+    ),
+    jetStream: Opt(
+      Obj(
+        {
+          deliverPolicy: Opt(Type.String({ description: 'Where a new JetStream consumer starts: "all", "last" or "new" (default).' })),
+        },
+        { description: 'JetStream consumer options for this dependency (JetStream event bus only).' },
       ),
     ),
   },

@@ -237,6 +237,16 @@ const sensorCases: Case[] = [
     ],
   },
   {
+    name: 'time filter window may name its time zone',
+    spec: { dependencies: [
+      dep('a', { filters: { time: { start: '08:30:00', stop: '18:00:00', timezone: 'Asia/Kolkata' } } }),
+      dep('b', { filters: { time: { start: '08:30:00', stop: '18:00:00', timezone: 'Atlantis/Central' } } }),
+    ], triggers: [logTrigger('t')] },
+    expect: [
+      ['error', 'spec.dependencies[1].filters.time.timezone', /unknown time zone "Atlantis\/Central"/],
+    ],
+  },
+  {
     name: 'argoWorkflow operation and source, k8s source, http url',
     spec: { dependencies: [dep('a')], triggers: [
       { template: { name: 'w1', argoWorkflow: { operation: 'submit-from', source: { inline: 'x' } } } },
