@@ -11,7 +11,7 @@ import { loadText } from '../../src/api/loader.js';
 import type { LoadedDocument } from '../../src/api/loader.js';
 import { formatPath } from '../../src/api/findings.js';
 import type { Finding } from '../../src/api/findings.js';
-import { resolveRef } from '../../src/api/schema-kit.js';
+import { allFields, usedFields } from '../helpers/schema-coverage.js';
 import { EventSourceSchema, EVENT_SOURCE_KINDS } from '../../src/api/eventsource.js';
 import { SensorSchema } from '../../src/api/sensor.js';
 import { TRIGGER_KINDS } from '../../src/api/sensor-triggers.js';
@@ -44,51 +44,6 @@ const show = (fs: Finding[], doc?: LoadedDocument): string => fs.map((f) => {
 }).join('\n');
 
 // ---- coverage: a field is its name plus its own schema, so a shape reused in many places counts once --------
-type S = TSchema & { properties?: Record<string, S>; patternProperties?: Record<string, S>; items?: S; 'x-weir-ref'?: string };
-
-const fieldIds = new WeakMap<S, string>();
-function fieldId(name: string, prop: S): string {
-  let id = fieldIds.get(prop);
-  if (id === undefined) {
-    id = `${name}|${JSON.stringify(prop)}`;
-    fieldIds.set(prop, id);
-  }
-  return id;
-}
-const deref = (s: S): S => (s['x-weir-ref'] === undefined ? s : (resolveRef(s['x-weir-ref']) as S));
-
-function allFields(root: S, out: Set<string>, seen = new Set<S>()): Set<string> {
-  const s = deref(root);
-  if (seen.has(s)) return out;
-  seen.add(s);
-  for (const [k, v] of Object.entries(s.properties ?? {})) {
-    out.add(fieldId(k, v));
-    allFields(v, out, seen);
-  }
-  for (const v of Object.values(s.patternProperties ?? {})) allFields(v, out, seen);
-  if (s.items) allFields(s.items, out, seen);
-  return out;
-}
-
-function usedFields(root: S, value: unknown, out: Set<string>): void {
-  const s = deref(root);
-  if (Array.isArray(value)) {
-    if (s.items) for (const v of value) usedFields(s.items, v, out);
-    return;
-  }
-  if (typeof value !== 'object' || value === null) return;
-  for (const [k, v] of Object.entries(value)) {
-    const prop = s.properties?.[k];
-    if (prop) {
-      out.add(fieldId(k, prop));
-      usedFields(prop, v, out);
-    } else {
-      const pattern = Object.values(s.patternProperties ?? {})[0];
-      if (pattern) usedFields(pattern, v, out);
-    }
-  }
-}
-
 void describe('Argo Events schemas: fixtures', () => {
   const docs = loadFixtures();
 

@@ -11,7 +11,7 @@ import { loadText } from '../../src/api/loader.js';
 import type { LoadedDocument } from '../../src/api/loader.js';
 import { formatPath } from '../../src/api/findings.js';
 import type { Finding } from '../../src/api/findings.js';
-import { resolveRef } from '../../src/api/schema-kit.js';
+import { allFields, usedFields } from '../helpers/schema-coverage.js';
 import {
   WorkflowSchema, WorkflowTemplateSchema, ClusterWorkflowTemplateSchema,
 } from '../../src/api/workflow.js';
@@ -54,69 +54,6 @@ function minimalWorkflow(templates: unknown[]): Record<string, unknown> {
     metadata: { generateName: 'neg-' },
     spec: { entrypoint: 'main', templates },
   };
-}
-
-// ---- coverage: which schema fields do the fixtures use? --------------------------------------------------
-// A field is identified by its name plus its own schema, so a field shared by several shapes (the container
-// fields reused by script, sidecar and containerSet entries; a secret key selector used in many places)
-// counts as covered once any fixture uses it in any of them.
-
-type S = TSchema & {
-  properties?: Record<string, S>; patternProperties?: Record<string, S>; items?: S; 'x-weir-ref'?: string;
-};
-
-const shapeId = (s: S): string => Object.keys(s.properties ?? {}).sort().join(',');
-const fieldIds = new WeakMap<S, string>();
-function fieldId(name: string, prop: S): string {
-  let id = fieldIds.get(prop);
-  if (id === undefined) {
-    id = `${name}|${JSON.stringify(prop)}`;
-    fieldIds.set(prop, id);
-  }
-  return id;
-}
-
-function deref(s: S): S {
-  const ref = s['x-weir-ref'];
-  if (ref === undefined) return s;
-  const target = resolveRef(ref);
-  assert.ok(target, `unregistered ref ${ref}`);
-  return target;
-}
-
-function allFields(root: S, out = new Set<string>(), seen = new Set<string>()): Set<string> {
-  const s = deref(root);
-  if (s.properties) {
-    const id = shapeId(s);
-    if (seen.has(id)) return out;
-    seen.add(id);
-    for (const [k, v] of Object.entries(s.properties)) {
-      out.add(fieldId(k, v));
-      allFields(v, out, seen);
-    }
-  }
-  for (const v of Object.values(s.patternProperties ?? {})) allFields(v, out, seen);
-  if (s.items) allFields(s.items, out, seen);
-  return out;
-}
-
-function usedFields(root: S, value: unknown, out: Set<string>): void {
-  const s = deref(root);
-  if (Array.isArray(value)) {
-    if (s.items) for (const v of value) usedFields(s.items, v, out);
-    return;
-  }
-  if (typeof value !== 'object' || value === null) return;
-  for (const [k, v] of Object.entries(value)) {
-    const prop = s.properties?.[k];
-    if (prop) {
-      out.add(fieldId(k, prop));
-      usedFields(prop, v, out);
-    } else {
-      const pattern = Object.values(s.patternProperties ?? {})[0];
-      if (pattern) usedFields(pattern, v, out);
-    }
-  }
 }
 
 void describe('Argo Workflows schemas', () => {
