@@ -1,12 +1,21 @@
 // In-memory ResourceStore with Kubernetes semantics (used by `weir run` and tests): generateName with five random
 // lowercase alphanumerics, uids, one monotonically increasing resourceVersion for the whole store, CONFLICT on stale
-// updates, label and field selectors, limit/continue pagination and watches that replay changes since a version.
-import { randomUUID, randomInt } from 'node:crypto';
+// updates, label and field selectors, limit/continue pagination (name or newest order) and watches that replay
+// changes since a version. Object rules, continue tokens and the watch loop are shared with the other stores.
+import { randomUUID } from 'node:crypto';
 import { WeirError } from '../core/errors.js';
 import { KINDS } from '../api/kinds.js';
 import type { KindName } from '../api/kinds.js';
 import { compileLabelSelector } from './label-selector.js';
-import type { LabelPredicate } from './label-selector.js';
+import { compareSortKeys, cursorOf, decodeContinue, encodeContinue, isAfter, listOrder } from './list-order.js';
+import type { SortKey } from './list-order.js';
+import {
+  alreadyExists, assertKind, buildCreated, buildDeleted, buildUpdated, clone, createdMs, expiredVersion, formatTimestamp,
+  generateNameExhausted, matchesFields, namespaceFor, notFound, parseResourceVersion, requestedName, randomSuffix,
+  staleVersion, storageKey,
+} from './object-rules.js';
+import { watchStream } from './watch-stream.js';
+import type { Change, ChangeListener, ChangeSource } from './watch-stream.js';
 import type { ListOptions, ListResult, NewObject, ResourceStore, StoredObject, WatchEvent, WatchOptions } from './types.js';
 
 export interface MemoryStoreOptions {
@@ -16,60 +25,36 @@ export interface MemoryStoreOptions {
   historyLimit?: number;
 }
 
-interface Change {
-  rv: number;
-  kind: KindName;
-  event: WatchEvent;
-}
-
-const ALPHANUM = 'bcdfghjklmnpqrstvwxz2456789';
-
-/** Kubernetes' generateName suffix: 5 characters from its consonant/digit alphabet. */
-export function randomSuffix(): string {
-  let s = '';
-  for (let i = 0; i < 5; i++) s += ALPHANUM[randomInt(ALPHANUM.length)];
-  return s;
-}
-
-const clone = <T>(v: T): T => structuredClone(v);
-
-function keyOf(namespace: string | undefined, name: string): string {
-  return `${namespace ?? ''}/${name}`;
-}
-
-/** Reads a dotted field path (`status.phase`, `metadata.name`) from an object. */
-function fieldValue(obj: StoredObject, path: string): string | undefined {
-  let cur: unknown = obj;
-  for (const p of path.split('.')) {
-    if (cur === null || typeof cur !== 'object' || !Object.hasOwn(cur, p)) return undefined;
-    cur = (cur as Record<string, unknown>)[p];
-  }
-  if (cur === undefined || cur === null) return undefined;
-  if (typeof cur === 'object') return JSON.stringify(cur);
-  return typeof cur === 'string' ? cur : JSON.stringify(cur);
-}
-
-function matchesFields(obj: StoredObject, fields: Record<string, string> | undefined): boolean {
-  if (!fields) return true;
-  return Object.entries(fields).every(([path, want]) => (fieldValue(obj, path) ?? '') === want);
+interface Entry {
+  obj: StoredObject;
+  sort: SortKey;
 }
 
 export class MemoryStore implements ResourceStore {
-  private readonly objects = new Map<KindName, Map<string, StoredObject>>();
+  private readonly objects = new Map<KindName, Map<string, Entry>>();
   private readonly history: Change[] = [];
-  private readonly listeners = new Set<(c: Change) => void>();
+  private readonly listeners = new Set<ChangeListener>();
   private rv = 0;
   private closed = false;
   private readonly clock: () => number;
   private readonly historyLimit: number;
+  private readonly changes: ChangeSource;
 
   constructor(opts: MemoryStoreOptions = {}) {
     this.clock = opts.clock ?? Date.now;
     this.historyLimit = opts.historyLimit ?? 10_000;
+    this.changes = {
+      subscribe: (l) => {
+        this.listeners.add(l);
+        return () => this.listeners.delete(l);
+      },
+      readAfter: (kind, after, max) => this.readAfter(kind, after, max),
+      isClosed: () => this.closed,
+    };
   }
 
-  private table(kind: KindName): Map<string, StoredObject> {
-    if (!Object.hasOwn(KINDS, kind)) throw new WeirError('UNKNOWN_KIND', `unknown kind ${JSON.stringify(kind)}`);
+  private table(kind: KindName): Map<string, Entry> {
+    assertKind(kind);
     let t = this.objects.get(kind);
     if (!t) {
       t = new Map();
@@ -78,48 +63,54 @@ export class MemoryStore implements ResourceStore {
     return t;
   }
 
-  private ns(kind: KindName, namespace: string | undefined): string | undefined {
-    return KINDS[kind].namespaced ? (namespace ?? 'default') : undefined;
-  }
-
   private assertOpen(): void {
     if (this.closed) throw new WeirError('CANCELLED', 'store is closed');
   }
 
-  private emit(kind: KindName, type: WatchEvent['type'], obj: StoredObject): void {
-    const change: Change = { rv: this.rv, kind, event: { type, object: clone(obj) } };
+  private emit(kind: KindName, type: Change['type'], obj: StoredObject): void {
+    const change: Change = { rv: this.rv, kind, type, object: clone(obj) };
     this.history.push(change);
     if (this.history.length > this.historyLimit) this.history.splice(0, this.history.length - this.historyLimit);
     for (const l of this.listeners) l(change);
+  }
+
+  private oldestKept(): number {
+    return this.history.length > 0 ? this.history[0].rv : this.rv + 1;
+  }
+
+  private readAfter(kind: KindName, after: number, max: number): Change[] {
+    if (after < this.oldestKept() - 1 && after < this.rv) throw expiredVersion(after, this.oldestKept());
+    let lo = 0;
+    let hi = this.history.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.history[mid].rv <= after) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: Change[] = [];
+    for (let i = lo; i < this.history.length && out.length < max; i++) if (this.history[i].kind === kind) out.push(this.history[i]);
+    return out;
   }
 
   create(kind: KindName, obj: NewObject): Promise<StoredObject> {
     return Promise.resolve().then(() => {
       this.assertOpen();
       const t = this.table(kind);
-      const meta = obj.metadata ?? {};
-      const namespace = this.ns(kind, meta.namespace);
-      let name = meta.name;
-      if (!name) {
-        if (!meta.generateName) throw new WeirError('INVALID_SPEC', `${kind}: metadata.name or metadata.generateName is required`);
-        do name = meta.generateName + randomSuffix();
-        while (t.has(keyOf(namespace, name)));
-      } else if (t.has(keyOf(namespace, name))) {
-        throw new WeirError('ALREADY_EXISTS', `${kind} ${keyOf(namespace, name)} already exists`, { details: { kind, namespace, name } });
+      const namespace = namespaceFor(kind, obj.metadata?.namespace);
+      let name = requestedName(kind, obj);
+      if (name === undefined) {
+        for (let i = 0; name === undefined || t.has(storageKey(namespace, name)); i++) {
+          if (i >= 100) throw generateNameExhausted(kind, String(obj.metadata.generateName));
+          name = String(obj.metadata.generateName) + randomSuffix();
+        }
+      } else if (t.has(storageKey(namespace, name))) {
+        throw alreadyExists(kind, namespace, name);
       }
       this.rv++;
-      const stored = clone(obj) as StoredObject;
-      stored.metadata = {
-        ...clone(meta),
-        name,
-        uid: randomUUID(),
-        resourceVersion: String(this.rv),
-        generation: 1,
-        creationTimestamp: new Date(this.clock()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      };
-      if (namespace !== undefined) stored.metadata.namespace = namespace;
-      else delete stored.metadata.namespace;
-      t.set(keyOf(namespace, name), stored);
+      const creationTimestamp = formatTimestamp(this.clock());
+      const stored = buildCreated(obj, { name, namespace, uid: randomUUID(), resourceVersion: this.rv, creationTimestamp });
+      const key = storageKey(namespace, name);
+      t.set(key, { obj: stored, sort: { key, createdMs: createdMs(stored), createRv: this.rv } });
       this.emit(kind, 'ADDED', stored);
       return clone(stored);
     });
@@ -128,30 +119,29 @@ export class MemoryStore implements ResourceStore {
   get(kind: KindName, namespace: string | undefined, name: string): Promise<StoredObject | undefined> {
     return Promise.resolve().then(() => {
       this.assertOpen();
-      const o = this.table(kind).get(keyOf(this.ns(kind, namespace), name));
-      return o === undefined ? undefined : clone(o);
+      const e = this.table(kind).get(storageKey(namespaceFor(kind, namespace), name));
+      return e === undefined ? undefined : clone(e.obj);
     });
   }
 
   list(kind: KindName, opts: ListOptions = {}): Promise<ListResult> {
     return Promise.resolve().then(() => {
       this.assertOpen();
+      const t = this.table(kind);
       const pred = compileLabelSelector(opts.labelSelector);
+      const order = listOrder(opts.order);
+      const after = opts.continue === undefined ? undefined : decodeContinue(opts.continue, order);
       const ns = KINDS[kind].namespaced ? opts.namespace : undefined;
-      const all = [...this.table(kind).entries()]
-        .filter(([, o]) => ns === undefined || o.metadata.namespace === ns)
-        .filter(([, o]) => pred(o.metadata.labels) && matchesFields(o, opts.fieldSelector))
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      let start = 0;
-      if (opts.continue !== undefined) {
-        const after = decodeContinue(opts.continue);
-        start = all.findIndex(([k]) => k > after);
-        if (start < 0) start = all.length;
-      }
+      const cmp = compareSortKeys(order);
+      const all = [...t.values()]
+        .filter((e) => ns === undefined || e.obj.metadata.namespace === ns)
+        .filter((e) => pred(e.obj.metadata.labels) && matchesFields(e.obj, opts.fieldSelector))
+        .filter((e) => after === undefined || isAfter(after, e.sort))
+        .sort((a, b) => cmp(a.sort, b.sort));
       const limit = opts.limit !== undefined && opts.limit > 0 ? opts.limit : Infinity;
-      const page = all.slice(start, start + limit);
-      const result: ListResult = { items: page.map(([, o]) => clone(o)), resourceVersion: String(this.rv) };
-      if (start + page.length < all.length && page.length > 0) result.continue = encodeContinue(page[page.length - 1][0]);
+      const page = all.slice(0, limit);
+      const result: ListResult = { items: page.map((e) => clone(e.obj)), resourceVersion: String(this.rv) };
+      if (page.length < all.length && page.length > 0) result.continue = encodeContinue(cursorOf(order, page[page.length - 1].sort));
       return result;
     });
   }
@@ -160,25 +150,17 @@ export class MemoryStore implements ResourceStore {
     return Promise.resolve().then(() => {
       this.assertOpen();
       const t = this.table(kind);
-      const namespace = this.ns(kind, obj.metadata?.namespace);
-      const key = keyOf(namespace, obj.metadata?.name);
+      const namespace = namespaceFor(kind, obj.metadata?.namespace);
+      const name = obj.metadata?.name;
+      const key = storageKey(namespace, name);
       const cur = t.get(key);
-      if (!cur) throw new WeirError('NOT_FOUND', `${kind} ${key} not found`, { details: { kind, namespace, name: obj.metadata?.name } });
-      if (obj.metadata.resourceVersion !== cur.metadata.resourceVersion) {
-        throw new WeirError('CONFLICT', `${kind} ${key} was modified (resourceVersion ${obj.metadata.resourceVersion} is stale; now ${cur.metadata.resourceVersion})`);
+      if (!cur) throw notFound(kind, namespace, name);
+      if (obj.metadata.resourceVersion !== cur.obj.metadata.resourceVersion) {
+        throw staleVersion(kind, namespace, name, obj.metadata.resourceVersion, cur.obj.metadata.resourceVersion);
       }
       this.rv++;
-      const next = clone(obj);
-      const specChanged = JSON.stringify(next.spec) !== JSON.stringify(cur.spec);
-      next.metadata = {
-        ...next.metadata,
-        uid: cur.metadata.uid,
-        creationTimestamp: cur.metadata.creationTimestamp,
-        resourceVersion: String(this.rv),
-        generation: (cur.metadata.generation ?? 1) + (specChanged ? 1 : 0),
-      };
-      if (namespace !== undefined) next.metadata.namespace = namespace;
-      t.set(key, next);
+      const next = buildUpdated(cur.obj, obj, namespace, this.rv);
+      t.set(key, { obj: next, sort: cur.sort });
       this.emit(kind, 'MODIFIED', next);
       return clone(next);
     });
@@ -188,87 +170,34 @@ export class MemoryStore implements ResourceStore {
     return Promise.resolve().then(() => {
       this.assertOpen();
       const t = this.table(kind);
-      const key = keyOf(this.ns(kind, namespace), name);
+      const ns = namespaceFor(kind, namespace);
+      const key = storageKey(ns, name);
       const cur = t.get(key);
       if (!cur) return false;
-      if (opts.resourceVersion !== undefined && opts.resourceVersion !== cur.metadata.resourceVersion) {
-        throw new WeirError('CONFLICT', `${kind} ${key} was modified (resourceVersion ${opts.resourceVersion} is stale)`);
+      if (opts.resourceVersion !== undefined && opts.resourceVersion !== cur.obj.metadata.resourceVersion) {
+        throw staleVersion(kind, ns, name, opts.resourceVersion, cur.obj.metadata.resourceVersion);
       }
       t.delete(key);
       this.rv++;
-      const gone = clone(cur);
-      gone.metadata.resourceVersion = String(this.rv);
-      this.emit(kind, 'DELETED', gone);
+      this.emit(kind, 'DELETED', buildDeleted(cur.obj, this.rv));
       return true;
     });
   }
 
   watch(kind: KindName, opts: WatchOptions): AsyncIterable<WatchEvent> {
     this.assertOpen();
-    this.table(kind);
-    return this.watchGen(kind, opts, compileLabelSelector(opts.labelSelector));
-  }
-
-  private async *watchGen(kind: KindName, opts: WatchOptions, pred: LabelPredicate): AsyncGenerator<WatchEvent> {
-    const queue: Change[] = [];
-    let wake: (() => void) | undefined;
-    const listener = (c: Change): void => {
-      queue.push(c);
-      wake?.();
-    };
-    const since = opts.sinceResourceVersion === undefined ? this.rv : Number(opts.sinceResourceVersion);
-    if (!Number.isFinite(since)) throw new WeirError('INVALID_ARGUMENT', `bad resource version ${JSON.stringify(opts.sinceResourceVersion)}`);
-    const oldest = this.history.length > 0 ? this.history[0].rv : this.rv + 1;
-    if (since < oldest - 1 && since < this.rv) {
-      throw new WeirError('CONFLICT', `resource version ${since} is too old (oldest kept: ${oldest}); list again`);
-    }
-    queue.push(...this.history.filter((c) => c.rv > since));
-    this.listeners.add(listener);
-    const onAbort = (): void => wake?.();
-    opts.signal.addEventListener('abort', onAbort);
-    const closedCheck = (): boolean => opts.signal.aborted || this.closed;
-    try {
-      for (;;) {
-        while (queue.length > 0) {
-          const c = queue.shift() as Change;
-          if (closedCheck()) return;
-          if (c.kind !== kind) continue;
-          const meta = c.event.object.metadata;
-          if (opts.namespace !== undefined && KINDS[kind].namespaced && meta.namespace !== opts.namespace) continue;
-          if (!pred(meta.labels)) continue;
-          yield clone(c.event);
-        }
-        if (closedCheck()) return;
-        await new Promise<void>((r) => {
-          wake = r;
-        });
-        wake = undefined;
-      }
-    } finally {
-      this.listeners.delete(listener);
-      opts.signal.removeEventListener('abort', onAbort);
-    }
+    assertKind(kind);
+    const labels = compileLabelSelector(opts.labelSelector);
+    const since = opts.sinceResourceVersion === undefined ? this.rv : parseResourceVersion(opts.sinceResourceVersion);
+    if (since < this.oldestKept() - 1 && since < this.rv) throw expiredVersion(since, this.oldestKept());
+    return watchStream(this.changes, { kind, since, namespace: opts.namespace, labels, signal: opts.signal });
   }
 
   close(): Promise<void> {
     this.closed = true;
-    for (const l of this.listeners) l({ rv: this.rv, kind: 'Workflow', event: { type: 'MODIFIED', object: null as unknown as StoredObject } });
+    for (const l of this.listeners) l(null);
     return Promise.resolve();
   }
-}
-
-function encodeContinue(key: string): string {
-  return Buffer.from(JSON.stringify({ after: key })).toString('base64url');
-}
-
-function decodeContinue(token: string): string {
-  try {
-    const v = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { after?: unknown };
-    if (typeof v.after === 'string') return v.after;
-  } catch {
-    // fall through
-  }
-  throw new WeirError('INVALID_ARGUMENT', `invalid continue token ${JSON.stringify(token)}`);
 }
 
 export function createMemoryStore(opts: MemoryStoreOptions = {}): MemoryStore {

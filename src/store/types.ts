@@ -32,6 +32,12 @@ export interface NewObject {
   [key: string]: unknown;
 }
 
+/**
+ * `name`: by `namespace/name` (Kubernetes' etcd key order; the default). `newest`: creationTimestamp descending,
+ * later creates first on ties (what `argo list` shows).
+ */
+export type ListOrder = 'name' | 'newest';
+
 export interface ListOptions {
   /** Omit for all namespaces (and for cluster-scoped kinds). */
   namespace?: string;
@@ -40,8 +46,10 @@ export interface ListOptions {
   /** Equality filters on fields, e.g. { 'status.phase': 'Failed', 'metadata.name': 'x' }. */
   fieldSelector?: Record<string, string>;
   limit?: number;
-  /** Opaque token from a previous page. */
+  /** Opaque token from a previous page (of a list with the same options). */
   continue?: string;
+  /** Default `name`. */
+  order?: ListOrder;
 }
 
 export interface ListResult {

@@ -1,46 +1,19 @@
 // Conformance suite for ResourceStore implementations (memory, SQLite, Kubernetes). Each implementation's test
-// file calls runStoreConformance(name, makeStore); every test uses a fresh store.
+// file calls runStoreConformance(name, makeStore); every test uses a fresh store. More cases: conformance-more.ts.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { WeirError } from '../../src/core/errors.js';
-import type { NewObject, ResourceStore, WatchEvent } from '../../src/store/types.js';
+import type { ResourceStore } from '../../src/store/types.js';
+import { cm, rejectsCode, take, wf } from './conformance-kit.js';
+import type { StoreFactory, StoreFactoryOptions } from './conformance-kit.js';
+import { runMoreConformance } from './conformance-more.js';
 
-export type StoreFactory = () => Promise<ResourceStore> | ResourceStore;
-
-const cm = (name: string, labels: Record<string, string> = {}, namespace = 'default'): NewObject => ({
-  apiVersion: 'v1',
-  kind: 'ConfigMap',
-  metadata: { name, namespace, labels },
-  data: { k: name },
-});
-
-const wf = (name: string, phase?: string): NewObject => ({
-  apiVersion: 'argoproj.io/v1alpha1',
-  kind: 'Workflow',
-  metadata: { name, namespace: 'default' },
-  spec: { entrypoint: 'main' },
-  ...(phase ? { status: { phase } } : {}),
-});
-
-async function rejectsCode(p: Promise<unknown>, code: string): Promise<void> {
-  await assert.rejects(p, (e: unknown) => e instanceof WeirError && e.code === code);
-}
-
-async function take(it: AsyncIterable<WatchEvent>, n: number): Promise<WatchEvent[]> {
-  const out: WatchEvent[] = [];
-  if (n === 0) return out;
-  for await (const ev of it) {
-    out.push(ev);
-    if (out.length >= n) break;
-  }
-  return out;
-}
+export type { StoreFactory, StoreFactoryOptions };
 
 export function runStoreConformance(name: string, makeStore: StoreFactory): void {
   describe(`ResourceStore conformance: ${name}`, () => {
-    const withStore = (title: string, fn: (s: ResourceStore) => Promise<void>): void => {
+    const withStore = (title: string, fn: (s: ResourceStore) => Promise<void>, opts?: StoreFactoryOptions): void => {
       test(title, async () => {
-        const s = await makeStore();
+        const s = await makeStore(opts);
         try {
           await fn(s);
         } finally {
@@ -185,5 +158,7 @@ export function runStoreConformance(name: string, makeStore: StoreFactory): void
       assert.ok(await s.get('ClusterWorkflowTemplate', undefined, 'c'));
       assert.ok(await s.get('ClusterWorkflowTemplate', 'anything', 'c'));
     });
+
+    runMoreConformance(withStore);
   });
 }

@@ -5,7 +5,7 @@ import { createMemoryStore } from '../../src/store/memory-store.js';
 import { compileLabelSelector, parseLabelSelector } from '../../src/store/label-selector.js';
 import { runStoreConformance } from './conformance.js';
 
-runStoreConformance('memory', () => createMemoryStore());
+runStoreConformance('memory', (opts) => createMemoryStore(opts));
 
 test('label selector table', () => {
   const labels = { app: 'web', tier: 'front', 'example.com/team': 'a' };
