@@ -63,8 +63,9 @@ export function buildListQuery(q: ListQueryInput): ListQuery {
   const ns = KINDS[q.kind].namespaced ? q.namespace : undefined;
   const fields = { ...(q.fieldSelector ?? {}) };
   if (ns !== undefined && q.order === 'name') {
-    // namespace/name keys of one namespace form a contiguous range ('0' follows '/'), so name-order indexes serve it.
-    where.push('o.skey >= ? AND o.skey < ?');
+    // namespace/name keys of one namespace form a contiguous range ('0' follows '/' and no key lacks a '/'), so
+    // name-order indexes serve it. Written as BETWEEN: with a phase filter too, SQLite then prefers the phase index.
+    where.push('o.skey BETWEEN ? AND ?');
     params.push(`${ns}/`, `${ns}0`);
   } else if (ns !== undefined) {
     where.push('o.namespace = ?');
