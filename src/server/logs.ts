@@ -1,0 +1,132 @@
+// Step logs for GET /api/v1/workflows/{ns}/{name}/log: Argo's LogEntry stream (`{"result":{"content","podName"}}`)
+// for one pod (podName = node id) or every Pod node of the workflow. logOptions: container (only "main" has output
+// here), follow (new steps are picked up until the workflow is finished), sinceSeconds, sinceTime, tailLines,
+// timestamps; `grep` is a plain substring filter (not a regular expression: no ReDoS on user input).
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { NodeStatus, WorkflowObject } from '../controller/types.js';
+import { WeirError } from '../core/errors.js';
+import type { StepHandle } from '../executor/types.js';
+import type { StoredObject } from '../store/types.js';
+import { boolParam, intParam } from './http.js';
+import type { StepAccess } from './options.js';
+import type { RouteContext } from './router.js';
+import { getResource, nameOf, namespaceOf } from './routes-common.js';
+import { startStream, writeResult } from './ndjson.js';
+
+const FINAL = new Set(['Succeeded', 'Failed', 'Error']);
+const NODE_DONE = new Set(['Succeeded', 'Failed', 'Error', 'Skipped', 'Omitted']);
+
+interface LogQuery {
+  podName: string;
+  container: string;
+  follow: boolean;
+  timestamps: boolean;
+  tail: number | undefined;
+  since: Date | undefined;
+  grep: string;
+}
+
+function parseQuery(ctx: RouteContext): LogQuery {
+  const q = ctx.query;
+  const sinceSeconds = intParam(q, 'logOptions.sinceSeconds');
+  const sinceTime = q.get('logOptions.sinceTime');
+  let since: Date | undefined;
+  if (sinceTime) {
+    since = new Date(sinceTime);
+    if (Number.isNaN(since.getTime())) throw new WeirError('INVALID_ARGUMENT', `logOptions.sinceTime must be an RFC 3339 time, got ${JSON.stringify(sinceTime)}`);
+  }
+  if (sinceSeconds !== undefined) {
+    const s = new Date(ctx.opts.clock() - sinceSeconds * 1000);
+    if (since === undefined || s > since) since = s;
+  }
+  return {
+    podName: ctx.params.podName ?? q.get('podName') ?? '',
+    container: q.get('logOptions.container') || 'main',
+    follow: boolParam(q, 'logOptions.follow'),
+    timestamps: boolParam(q, 'logOptions.timestamps'),
+    tail: intParam(q, 'logOptions.tailLines'),
+    since,
+    grep: q.get('grep') ?? '',
+  };
+}
+
+const podNameOf = (n: NodeStatus): string => n.podName ?? n.id;
+const podNodes = (wf: StoredObject, podName: string): NodeStatus[] =>
+  Object.values((wf as unknown as WorkflowObject).status?.nodes ?? {})
+    .filter((n) => n.type === 'Pod' && (podName === '' || podName === podNameOf(n) || podName === n.id))
+    .sort((a, b) => (a.startedAt ?? '').localeCompare(b.startedAt ?? '') || a.name.localeCompare(b.name));
+
+export async function streamLogs(ctx: RouteContext, steps: StepAccess): Promise<void> {
+  const q = parseQuery(ctx);
+  const ns = namespaceOf(ctx);
+  const name = nameOf(ctx);
+  let latest = await getResource(ctx, 'Workflow', ns, name);
+  if (q.podName !== '' && !q.follow && podNodes(latest, q.podName).length === 0) {
+    throw new WeirError('NOT_FOUND', `pod ${JSON.stringify(q.podName)} not found in workflow ${name}`);
+  }
+  startStream(ctx.res);
+  const inner = new AbortController();
+  const signal = AbortSignal.any([ctx.signal, inner.signal]);
+  const nodeNow = (id: string): NodeStatus | undefined => (latest as unknown as WorkflowObject).status?.nodes?.[id];
+
+  const streamPod = async (node: NodeStatus): Promise<void> => {
+    let h: StepHandle | undefined;
+    for (;;) {
+      h = await steps.handleOf(latest, node.id);
+      if (h || !q.follow || signal.aborted || NODE_DONE.has(String(nodeNow(node.id)?.phase))) break;
+      await sleep(200, undefined, { signal }).catch(() => undefined);
+    }
+    h ??= await steps.handleOf(latest, node.id);
+    if (!h || signal.aborted) return;
+    let skip = 0;
+    if (q.tail !== undefined) {
+      let count = 0;
+      for await (const _ of steps.executor.logs(h, { since: q.since, signal })) count++;
+      skip = Math.max(0, count - q.tail);
+    }
+    const podName = podNameOf(node);
+    for await (const l of steps.executor.logs(h, { follow: q.follow, since: q.since, signal })) {
+      if (skip > 0) {
+        skip--;
+        continue;
+      }
+      if (q.grep !== '' && !l.line.includes(q.grep)) continue;
+      const content = q.timestamps ? `${l.time.toISOString()} ${l.line}` : l.line;
+      await writeResult(ctx.res, { content, podName }, signal);
+    }
+  };
+
+  try {
+    if (q.container !== 'main') return;
+    if (!q.follow) {
+      for (const n of podNodes(latest, q.podName)) await streamPod(n);
+      return;
+    }
+    const started = new Set<string>();
+    const tasks: Promise<void>[] = [];
+    const startNew = (): void => {
+      for (const n of podNodes(latest, q.podName)) {
+        if (started.has(n.id)) continue;
+        started.add(n.id);
+        tasks.push(streamPod(n).catch((e: unknown) => ctx.opts.logger.warn({ workflow: name, node: n.id, err: (e as Error).message }, 'log stream failed')));
+      }
+    };
+    startNew();
+    const finished = (): boolean => FINAL.has(String((latest as unknown as WorkflowObject).status?.phase));
+    if (!finished()) {
+      for await (const ev of ctx.opts.store.watch('Workflow', { namespace: ns, sinceResourceVersion: latest.metadata.resourceVersion, signal })) {
+        if (ev.object.metadata.name !== name) continue;
+        if (ev.type === 'DELETED') break;
+        latest = ev.object;
+        startNew();
+        if (finished()) break;
+      }
+    }
+    await Promise.all(tasks);
+  } catch (e) {
+    if (!signal.aborted) ctx.opts.logger.warn({ workflow: name, err: (e as Error).message }, 'log stream ended with an error');
+  } finally {
+    inner.abort();
+    if (!ctx.res.writableEnded) ctx.res.end();
+  }
+}
