@@ -2,7 +2,6 @@
 // labelled as argo-server does, with Argo's submitOptions (entrypoint, parameters, labels, annotations,
 // generateName, name, serverDryRun) applied.
 import { overrideParameters } from '../controller/manual-ops.js';
-import type { WorkflowObject } from '../controller/types.js';
 import { WeirError } from '../core/errors.js';
 import type { NewObject } from '../store/types.js';
 import type { RouteContext } from './router.js';
