@@ -9,6 +9,7 @@ import { processIo } from './io.js';
 const VERBS = {
   lint: { summary: 'Check manifests offline (schema and semantics)', load: () => import('./lint.js') },
   run: { summary: 'Run one Workflow to completion on this host', load: () => import('./run.js') },
+  server: { summary: 'Serve the Argo-compatible REST API and run workflows (long-running)', load: () => import('./server.js') },
   version: { summary: 'Print the version', load: () => import('./version.js') },
 } satisfies Record<string, { summary: string; load: () => Promise<{ verb: Verb }> }>;
 

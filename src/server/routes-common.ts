@@ -87,7 +87,7 @@ export function listBody(r: ListResult): { metadata: { resourceVersion: string; 
 
 export async function listResource(ctx: RouteContext, kind: KindName, namespace: string | undefined): Promise<unknown> {
   const { resourceVersion: _rv, ...lo } = listOptionsFrom(ctx.query);
-  const r = await ctx.opts.store.list(kind, { ...lo, ...(namespace ? { namespace } : {}) });
+  const r = await ctx.opts.store.list(kind, { ...lo, ...(namespace ? { namespace } : {}), ...(kind === 'Workflow' ? { order: 'newest' as const } : {}) });
   return applyFields(listBody(r), ctx.query.get('fields'));
 }
 

@@ -1,0 +1,197 @@
+// `weir server [MANIFEST_DIR...] [--port 2746] [--host 127.0.0.1] [--data-dir D] [--auth-token T]`: the composition
+// root of the long-running process — SQLite store and host executor in the data dir, workflow controller, REST API.
+// Manifests in the given paths are applied (created or updated) at start. Drain order on SIGINT/SIGTERM:
+//   1. the API stops accepting requests (streams end, in-flight requests get drainTimeoutMs),
+//   2. background services stop (controller loop; running steps keep running detached and are re-adopted later),
+//   3. the store closes.
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { lintLoaded } from '../api/lint.js';
+import { loadFiles } from '../api/loader.js';
+import { formatPath } from '../api/findings.js';
+import { isKindName, KINDS } from '../api/kinds.js';
+import { resolveServerConfig } from '../core/config.js';
+import type { ServerConfig } from '../core/config.js';
+import { WeirError } from '../core/errors.js';
+import type { Logger, LogFn } from '../core/logger.js';
+import { WorkflowController } from '../controller/controller.js';
+import { HostExecutor } from '../executor/host-executor.js';
+import { nodeDirFor, nodePaths, readHandleFile } from '../executor/node-dir.js';
+import { createApiServer } from '../server/api-server.js';
+import type { ApiServer } from '../server/api-server.js';
+import { isLoopback } from '../server/options.js';
+import { createSqliteStore } from '../store/sqlite-store.js';
+import type { NewObject, ResourceStore, StoredObject } from '../store/types.js';
+import type { CliIo, Verb } from './io.js';
+import { packageVersion } from './main.js';
+
+const HELP = `Usage: weir server [MANIFEST_PATH...] [--port 2746] [--host 127.0.0.1] [--data-dir D] [--auth-token T]
+
+Runs Weir as a service: the Argo-compatible REST API (argo-server paths), the workflow controller and the host step
+executor, with state in a SQLite database under the data directory. Manifests (files or directories) given as
+arguments are created or updated at start.
+      --port N          listen port (env WEIR_PORT; default 2746; 0 picks a free port)
+      --host H          listen address (env WEIR_HOST; default 127.0.0.1). Any non-loopback address needs a token.
+      --data-dir D      state directory (env WEIR_DATA_DIR; default ./.weir)
+      --auth-token T    require "Authorization: Bearer T" on every request but /healthz (env WEIR_AUTH_TOKEN)
+      --namespace NS    namespace for manifests that name none (default: default)
+Stop with Ctrl-C or SIGTERM; running steps keep running and are picked up again at the next start.
+`;
+
+/** A long-running part of the process, started after the API listens and stopped before the store closes. */
+export interface BackgroundService {
+  name: string;
+  run(signal: AbortSignal): Promise<void>;
+}
+
+function stderrLogger(io: CliIo): Logger {
+  const make = (level: string): LogFn => (obj, msg) => {
+    if (level === 'debug' && io.env.WEIR_DEBUG !== '1') return;
+    const fields = Object.entries(obj).filter(([k, v]) => k !== 'stack' && v !== undefined).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+    io.stderr(`weir: ${level === 'info' ? '' : `${level}: `}${msg ?? ''}${fields.length > 0 ? ` (${fields.join(' ')})` : ''}\n`);
+  };
+  return { debug: make('debug'), info: make('info'), warn: make('warn'), error: make('error') };
+}
+
+const FINAL = new Set(['Succeeded', 'Failed', 'Error']);
+const keyOf = (o: StoredObject): string => `${o.metadata.namespace ?? 'default'}/${o.metadata.name}`;
+
+/** Enqueues unfinished workflows at start and every workflow created later (until the controller watches itself). */
+async function pickUpWorkflows(store: ResourceStore, controller: WorkflowController, signal: AbortSignal): Promise<void> {
+  let cont: string | undefined;
+  let since: string | undefined;
+  do {
+    const page = await store.list('Workflow', { limit: 500, ...(cont ? { continue: cont } : {}) });
+    since ??= page.resourceVersion;
+    for (const wf of page.items) if (!FINAL.has(String((wf.status as { phase?: string } | undefined)?.phase))) controller.enqueue(keyOf(wf));
+    cont = page.continue;
+  } while (cont);
+  for await (const ev of store.watch('Workflow', { signal, ...(since ? { sinceResourceVersion: since } : {}) })) {
+    if (ev.type === 'ADDED') controller.enqueue(keyOf(ev.object));
+  }
+}
+
+/** Creates or updates every manifest; Workflows that already exist are left alone (they are runs, not config). */
+async function applyManifests(paths: string[], store: ResourceStore, namespace: string, log: Logger, io: CliIo): Promise<number> {
+  const loaded = await loadFiles(paths);
+  const report = lintLoaded(loaded);
+  const errors = report.findings.filter((f) => f.severity === 'error');
+  if (errors.length > 0) {
+    for (const f of errors) io.stderr(`${f.file}:${f.line}:${f.column}: error: ${f.message}${f.path.length > 0 ? ` (${formatPath(f.path)})` : ''}\n`);
+    throw new WeirError('INVALID_SPEC', `not starting: ${errors.length} error(s) in the manifests`);
+  }
+  let applied = 0;
+  for (const d of loaded.documents) {
+    const kind = String(d.object.kind);
+    if (!isKindName(kind)) continue;
+    const obj = structuredClone(d.object) as unknown as NewObject;
+    const ns = KINDS[kind].namespaced ? (obj.metadata.namespace ?? namespace) : undefined;
+    if (ns === undefined) delete obj.metadata.namespace;
+    else obj.metadata.namespace = ns;
+    const existing = obj.metadata.name ? await store.get(kind, ns, obj.metadata.name) : undefined;
+    if (!existing) {
+      await store.create(kind, obj);
+    } else if (kind === 'Workflow') {
+      log.info({ workflow: `${ns}/${obj.metadata.name}` }, 'workflow exists already; leaving it as it is');
+      continue;
+    } else {
+      const next = { ...obj, metadata: { ...existing.metadata, ...obj.metadata, resourceVersion: existing.metadata.resourceVersion } } as StoredObject;
+      if (next.status === undefined && existing.status !== undefined) next.status = existing.status;
+      await store.update(kind, next);
+    }
+    applied++;
+  }
+  return applied;
+}
+
+export interface RunningServer {
+  api: ApiServer;
+  url: string;
+  /** Drains in the documented order; idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Builds and starts everything; used by the verb and by in-process tests. */
+export async function startServer(cfg: ServerConfig & { manifests: string[]; namespace: string }, io: CliIo): Promise<RunningServer> {
+  if (cfg.authToken === undefined && !isLoopback(cfg.host)) {
+    throw new WeirError('INVALID_ARGUMENT', `refusing to listen on ${cfg.host} without an auth token: set --auth-token or WEIR_AUTH_TOKEN`);
+  }
+  const log = stderrLogger(io);
+  await mkdir(cfg.dataDir, { recursive: true });
+  const store = createSqliteStore({ dataDir: cfg.dataDir });
+  try {
+    if (cfg.manifests.length > 0) {
+      const n = await applyManifests(cfg.manifests, store, cfg.namespace, log, io);
+      log.info({}, `applied ${n} manifest(s)`);
+    }
+    const executor = new HostExecutor({ dataDir: cfg.dataDir, logger: log });
+    const controller = new WorkflowController({ store, executor, logger: log });
+    const stepsDir = join(cfg.dataDir, 'steps');
+    const api = createApiServer({
+      store, controller, logger: log, host: cfg.host, port: cfg.port, authToken: cfg.authToken, namespace: cfg.namespace,
+      version: packageVersion(), processMetrics: true,
+      steps: {
+        executor,
+        // The controller knows the steps it started; after a restart the handle is read back from the step's dir.
+        handleOf: async (wf, id) => controller.handleOf(wf.metadata.uid, id)
+          ?? (await readHandleFile(nodePaths(nodeDirFor(stepsDir, wf.metadata.uid, id)).handle))?.handle,
+      },
+    });
+    const { url } = await api.listen();
+    // Event sources, sensors and cron workflows join this list as services of the same process.
+    const services: BackgroundService[] = [
+      { name: 'workflow-controller', run: (s) => controller.run(s) },
+      { name: 'workflow-pickup', run: (s) => pickUpWorkflows(store, controller, s) },
+    ];
+    const ac = new AbortController();
+    const running = services.map((svc) => svc.run(ac.signal).catch((e: unknown) => {
+      if (!ac.signal.aborted) log.error({ service: svc.name, err: (e as Error).message }, 'service stopped with an error');
+    }));
+    let stopping: Promise<void> | undefined;
+    const stop = (): Promise<void> => (stopping ??= (async () => {
+      await api.close();
+      ac.abort();
+      await Promise.all(running);
+      await store.close();
+    })());
+    return { api, url, stop };
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+}
+
+export const verb: Verb = async (args, io) => {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'auth-token': { type: 'string' },
+      namespace: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    io.stdout(HELP);
+    return 0;
+  }
+  const cfg = resolveServerConfig({ port: values.port, host: values.host, dataDir: values['data-dir'], authToken: values['auth-token'] }, io.env, io.cwd);
+  const srv = await startServer({ ...cfg, manifests: positionals.map((p) => resolve(io.cwd, p)), namespace: values.namespace ?? 'default' }, io);
+  io.stdout(`Weir server listening on ${srv.url}\n`);
+  await new Promise<void>((done) => {
+    const onSignal = (sig: NodeJS.Signals): void => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      io.stderr(`weir: ${sig}: stopping (again to force)\n`);
+      done();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  await srv.stop();
+  return 0;
+};
