@@ -68,12 +68,22 @@ export function resolveSqliteStoreOptions(opts: SqliteStoreOptions): ResolvedSql
   return Object.freeze({ dataDir, dbPath: join(dataDir, 'weir.db'), clock: opts.clock ?? Date.now, historyLimit, busyTimeoutMs, synchronous });
 }
 
+/** SQLite failures are IO_ERROR (TIMEOUT when another connection held the lock past busyTimeoutMs); bugs INTERNAL. */
+function storeError(e: unknown): WeirError {
+  if (e instanceof WeirError) return e;
+  if (e instanceof Database.SqliteError) {
+    const code = e.code === 'SQLITE_BUSY' || e.code === 'SQLITE_LOCKED' ? 'TIMEOUT' : 'IO_ERROR';
+    return new WeirError(code, `sqlite store: ${e.message} (${e.code})`, { cause: e, details: { sqliteCode: e.code } });
+  }
+  return new WeirError('INTERNAL', `sqlite store: ${(e as Error).message}`, { cause: e });
+}
+
 /** Runs a synchronous body as a promise, so its throws become rejections (like every ResourceStore method). */
 function run<T>(fn: () => T): Promise<T> {
   try {
     return Promise.resolve(fn());
   } catch (e) {
-    return Promise.reject(e instanceof WeirError ? e : new WeirError('IO_ERROR', `sqlite store: ${(e as Error).message}`, { cause: e }));
+    return Promise.reject(storeError(e));
   }
 }
 
@@ -287,11 +297,15 @@ export class SqliteStore implements ResourceStore {
   }
 
   private readAfter(kind: KindName, after: number, max: number): Change[] {
-    return this.db.transaction((): Change[] => {
-      this.expiredCheck(after);
-      const rows = this.st.readChanges.all(after, kind, max) as { rv: number; type: Change['type']; body: string }[];
-      return rows.map((r) => ({ rv: r.rv, kind, type: r.type, object: JSON.parse(r.body) as StoredObject }));
-    }).deferred();
+    try {
+      return this.db.transaction((): Change[] => {
+        this.expiredCheck(after);
+        const rows = this.st.readChanges.all(after, kind, max) as { rv: number; type: Change['type']; body: string }[];
+        return rows.map((r) => ({ rv: r.rv, kind, type: r.type, object: JSON.parse(r.body) as StoredObject }));
+      }).deferred();
+    } catch (e) {
+      throw storeError(e);
+    }
   }
 
   watch(kind: KindName, opts: WatchOptions): AsyncIterable<WatchEvent> {
@@ -302,7 +316,7 @@ export class SqliteStore implements ResourceStore {
       since = opts.sinceResourceVersion === undefined ? (this.st.currentRv.get() as number) : parseResourceVersion(opts.sinceResourceVersion);
       this.expiredCheck(since);
     } catch (e) {
-      throw e instanceof WeirError ? e : new WeirError('IO_ERROR', `sqlite store: ${(e as Error).message}`, { cause: e });
+      throw storeError(e);
     }
     return watchStream(this.changes, { kind, since, namespace: opts.namespace, labels, signal: opts.signal });
   }

@@ -162,6 +162,22 @@ describe('SQLite store', () => {
     }
   });
 
+  test('a write blocked by another connection past busyTimeoutMs fails with TIMEOUT, and works once it is free', async () => {
+    const dataDir = tempDir();
+    const s = createSqliteStore({ dataDir, busyTimeoutMs: 50 });
+    const other = new Database(join(dataDir, 'weir.db'));
+    try {
+      other.exec('BEGIN IMMEDIATE');
+      await assert.rejects(s.create('ConfigMap', cm('a')), (e: unknown) => e instanceof WeirError && e.code === 'TIMEOUT');
+      assert.deepEqual((await s.list('ConfigMap')).items, [], 'reads are not blocked by a writer');
+      other.exec('ROLLBACK');
+      assert.equal((await s.create('ConfigMap', cm('a'))).metadata.name, 'a');
+    } finally {
+      other.close();
+      await s.close();
+    }
+  });
+
   test('a database from a newer schema version is refused; bad options name the field', async () => {
     const dataDir = tempDir();
     await createSqliteStore({ dataDir }).close();
