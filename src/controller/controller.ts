@@ -1,15 +1,19 @@
 // The level-triggered workflow controller: a queue of `namespace/name` keys processed one at a time per workflow.
-// reconcile(key) reads the Workflow, computes the next status with the pure `operate`, performs its actions through
-// the StepExecutor, and saves once with optimistic concurrency. Step completions (wait() resolving) and timers
-// only enqueue the key again. An unexpected throw marks the workflow Error; nothing crash-loops.
+// reconcile(key) reads the Workflow, computes the next status with the pure `operate`, saves it once with
+// optimistic concurrency, and only then performs side effects through the executor. Crash safety: a step's intent is
+// saved before it is started and its handle in the same save that records it Running; a restarted controller lists
+// all Workflows and re-adopts their steps from the saved handles (see WeirNodeState in types.ts). Step completions,
+// watch events and timers only enqueue the key again. An unexpected throw marks the workflow Error.
 import { WeirError } from '../core/errors.js';
 import { nullLogger } from '../core/logger.js';
 import type { Logger } from '../core/logger.js';
 import { findOnPath } from '../executor/host-options.js';
 import type { StepExecutor, StepHandle, StepSpec } from '../executor/types.js';
 import type { ResourceStore, StoredObject } from '../store/types.js';
+import { isFinished } from './nodes.js';
 import { operate } from './operate.js';
-import type { OperateContext, OperateResult, PodState, WorkflowObject } from './types.js';
+import { StepTracker } from './step-tracker.js';
+import type { Action, OperateContext, OperateResult, WorkflowObject, WorkflowStatus } from './types.js';
 
 export interface WorkflowControllerOptions {
   store: ResourceStore;
@@ -23,13 +27,10 @@ export interface WorkflowControllerOptions {
   maxDepth?: number;
   /** Every known workflow is reconciled again this often (level-triggered healing). Default 30000 ms. */
   resyncMs?: number;
-  /** Called once per started step (e.g. to stream its logs). */
+  /** List all Workflows at start and watch the store for new and changed ones. Default true. */
+  watch?: boolean;
+  /** Called once per step this process starts or adopts (e.g. to stream its logs). */
   onStepStarted?: (info: { workflow: string; nodeId: string; handle: StepHandle; executor: StepExecutor }) => void;
-}
-
-interface PodRecord {
-  state: PodState;
-  handle?: StepHandle;
 }
 
 const FINAL = new Set(['Succeeded', 'Failed', 'Error']);
@@ -40,24 +41,37 @@ function parseKey(key: string): { namespace: string; name: string } {
   return i < 0 ? { namespace: 'default', name: key } : { namespace: key.slice(0, i), name: key.slice(i + 1) };
 }
 
+const keyOf = (o: StoredObject): string => `${o.metadata.namespace ?? 'default'}/${o.metadata.name}`;
+
 export class WorkflowController {
   private readonly pending = new Set<string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
-  private readonly pods = new Map<string, PodRecord>();
   private readonly noted = new Set<string>();
   private readonly known = new Set<string>();
+  /** resourceVersion of our own last save per key: its watch event needs no reconcile. */
+  private readonly written = new Map<string, string>();
   private wake: (() => void) | undefined;
+  private stopped = false;
   private readonly log: Logger;
   private readonly clock: () => number;
+  private readonly steps: StepTracker;
 
   constructor(private readonly o: WorkflowControllerOptions) {
     this.log = o.logger ?? nullLogger;
     this.clock = o.clock ?? Date.now;
+    this.steps = new StepTracker({
+      executor: o.executor,
+      log: this.log,
+      now: this.clock,
+      changed: (key) => this.enqueue(key),
+      onFollow: o.onStepStarted ? ({ workflowKey, nodeId, handle }) => o.onStepStarted?.({ workflow: workflowKey, nodeId, handle, executor: o.executor }) : undefined,
+    });
   }
 
   /** Schedules a reconcile of `namespace/name` now or after `delayMs`. */
   enqueue(key: string, delayMs = 0): void {
     if (delayMs > 0) {
+      if (this.stopped) return;
       const prev = this.timers.get(key);
       if (prev) clearTimeout(prev);
       this.timers.set(key, setTimeout(() => {
@@ -71,13 +85,29 @@ export class WorkflowController {
     this.wake?.();
   }
 
-  /** Processes queued keys until `signal` aborts. Keys are handled one at a time. */
+  /** Same as run(): lists the stored Workflows, watches for changes and reconciles until `signal` aborts. */
+  start(signal: AbortSignal): Promise<void> {
+    return this.run(signal);
+  }
+
+  /**
+   * Processes queued keys until `signal` aborts, one key at a time. Unless `watch: false`, first enqueues every
+   * non-final Workflow in the store (a restarted controller continues them) and follows the store's changes.
+   */
   async run(signal: AbortSignal): Promise<void> {
-    const onAbort = (): void => this.wake?.();
-    signal.addEventListener('abort', onAbort);
     const resync = setInterval(() => {
       for (const k of this.known) this.enqueue(k);
     }, this.o.resyncMs ?? 30_000);
+    const onAbort = (): void => {
+      this.stopped = true;
+      clearInterval(resync);
+      for (const t of this.timers.values()) clearTimeout(t);
+      this.timers.clear();
+      this.wake?.();
+    };
+    signal.addEventListener('abort', onAbort);
+    this.stopped = false;
+    const watching = this.o.watch === false ? Promise.resolve() : this.watchStore(signal);
     try {
       while (!signal.aborted) {
         const next = this.pending.values().next();
@@ -92,20 +122,59 @@ export class WorkflowController {
         await this.reconcile(next.value);
       }
     } finally {
-      clearInterval(resync);
+      onAbort();
       signal.removeEventListener('abort', onAbort);
-      for (const t of this.timers.values()) clearTimeout(t);
-      this.timers.clear();
+      await watching;
     }
   }
 
-  private podKey(uid: string, nodeId: string): string {
-    return `${uid}/${nodeId}`;
+  /** Lists all Workflows (enqueueing the unfinished ones), then follows changes; retries after store errors. */
+  private async watchStore(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        let rv: string | undefined;
+        let cont: string | undefined;
+        do {
+          const page = await this.o.store.list('Workflow', { limit: 500, continue: cont });
+          rv ??= page.resourceVersion;
+          for (const o of page.items) if (!FINAL.has(String((o.status as WorkflowStatus | undefined)?.phase))) this.enqueue(keyOf(o));
+          cont = page.continue;
+        } while (cont !== undefined && !signal.aborted);
+        for await (const ev of this.o.store.watch('Workflow', { signal, sinceResourceVersion: rv })) {
+          const key = keyOf(ev.object);
+          if (ev.type === 'DELETED') {
+            this.onDeleted(key, ev.object);
+            continue;
+          }
+          if (this.written.get(key) === ev.object.metadata.resourceVersion) continue;
+          if (!FINAL.has(String((ev.object.status as WorkflowStatus | undefined)?.phase))) this.enqueue(key);
+        }
+      } catch (e) {
+        if (signal.aborted) return;
+        this.log.warn({ err: (e as Error).message }, 'workflow watch failed; listing again in 1s');
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
   }
 
-  /** The handle of a started step, if this controller started it. */
+  /** A deleted Workflow: forget it and free its steps' files (logs included; they are kept until now on purpose). */
+  private onDeleted(key: string, obj: StoredObject): void {
+    this.known.delete(key);
+    this.written.delete(key);
+    const wf = obj as unknown as WorkflowObject;
+    this.steps.forget(wf.metadata.uid, () => false);
+    for (const n of Object.values(wf.status?.nodes ?? {})) {
+      const h = n.weir?.handle;
+      if (!h || h.executor !== this.o.executor.kind) continue;
+      void this.o.executor.cleanup(h).catch((e: unknown) => {
+        this.log.warn({ workflow: key, node: n.id, err: (e as Error).message }, 'step cleanup failed');
+      });
+    }
+  }
+
+  /** The handle of a step this controller follows (started or adopted). */
   handleOf(uid: string, nodeId: string): StepHandle | undefined {
-    return this.pods.get(this.podKey(uid, nodeId))?.handle;
+    return this.steps.handle(uid, nodeId);
   }
 
   private async context(wf: WorkflowObject): Promise<OperateContext> {
@@ -122,7 +191,6 @@ export class WorkflowController {
     const cwt = byName(cwts.items);
     const cm = byName(cms.items);
     const sec = byName(secrets.items);
-    const uid = wf.metadata.uid;
     return {
       now: this.clock(),
       maxDepth: this.o.maxDepth,
@@ -142,7 +210,7 @@ export class WorkflowController {
         for (const [k, v] of Object.entries((o.stringData ?? {}) as Record<string, string>)) out[k] = String(v);
         return out;
       },
-      pod: (nodeId) => this.pods.get(this.podKey(uid, nodeId))?.state,
+      pod: (nodeId) => this.steps.podState(wf, nodeId),
     };
   }
 
@@ -162,41 +230,44 @@ export class WorkflowController {
       return;
     }
     const wf = obj as unknown as WorkflowObject;
+    const uid = wf.metadata.uid;
     if (FINAL.has(String(wf.status?.phase))) {
       this.known.delete(key);
+      this.steps.forget(uid, () => false);
       return;
     }
     let result: OperateResult;
     try {
+      await this.steps.adoptFrom(wf, key);
       result = operate(wf, await this.context(wf));
     } catch (e) {
       this.log.error({ workflow: key, err: (e as Error).message }, 'reconcile failed; marking the workflow Error');
       const now = new Date(this.clock()).toISOString().replace(/\.\d{3}Z$/, 'Z');
       result = { status: { ...wf.status, phase: 'Error', message: `internal error: ${(e as Error).message}`, finishedAt: now }, actions: [], notes: [] };
     }
-    const fresh = result.notes.filter((n) => !this.noted.has(`${wf.metadata.uid}:${n}`));
+    const fresh = result.notes.filter((n) => !this.noted.has(`${uid}:${n}`));
     if (fresh.length > 0) {
-      for (const n of fresh) this.noted.add(`${wf.metadata.uid}:${n}`);
+      for (const n of fresh) this.noted.add(`${uid}:${n}`);
       this.log.info({ workflow: key, ignored: fresh }, `ignoring Kubernetes-only or unsupported settings: ${fresh.join(', ')}`);
     }
-    let started = false;
-    for (const a of result.actions) {
-      if (a.type === 'start') {
-        await this.startStep(key, wf.metadata.uid, a.nodeId, a.spec, a.outputFiles);
-        started = true;
-      } else {
-        const rec = this.pods.get(this.podKey(wf.metadata.uid, a.nodeId));
-        if (rec?.handle) {
-          this.log.info({ workflow: key, node: a.nodeId, reason: a.reason }, 'stopping step');
-          void this.o.executor.kill(rec.handle, this.o.killGraceMs ?? 2000).catch((e: unknown) => {
-            this.log.warn({ workflow: key, node: a.nodeId, err: (e as Error).message }, 'kill failed');
-          });
-        }
-      }
+    const status = result.status;
+    const nodes = status.nodes ?? {};
+    // Handles of steps this process follows go into the same save that records the node Running (or finished).
+    for (const n of Object.values(nodes)) {
+      const h = n.type === 'Pod' ? this.steps.handle(uid, n.id) : undefined;
+      if (h && n.weir?.handle === undefined) n.weir = { ...n.weir, handle: h };
     }
-    if (JSON.stringify(result.status) !== JSON.stringify(wf.status ?? {})) {
+    // Intents are saved before anything starts: a crash after this save repeats the (idempotent) start.
+    const starts = result.actions.filter((a): a is Extract<Action, { type: 'start' }> => a.type === 'start' && !this.steps.follows(uid, a.nodeId));
+    const at = new Date(this.clock()).toISOString();
+    for (const a of starts) {
+      const n = nodes[a.nodeId];
+      if (n) n.weir = { ...n.weir, intent: n.weir?.intent ?? at, outputFiles: a.outputFiles };
+    }
+    if (JSON.stringify(status) !== JSON.stringify(wf.status ?? {})) {
       try {
-        await this.o.store.update('Workflow', { ...obj, status: result.status });
+        const saved = await this.o.store.update('Workflow', { ...obj, status });
+        this.written.set(key, saved.metadata.resourceVersion);
       } catch (e) {
         if (e instanceof WeirError && e.code === 'CONFLICT') {
           this.enqueue(key);
@@ -207,49 +278,20 @@ export class WorkflowController {
         return;
       }
     }
-    if (started) this.enqueue(key);
-    else if (result.requeueAfterMs !== undefined) this.enqueue(key, Math.max(1, result.requeueAfterMs));
-  }
-
-  private async startStep(key: string, uid: string, nodeId: string, spec: StepSpec, outputFiles: string[]): Promise<void> {
-    const pk = this.podKey(uid, nodeId);
-    if (this.pods.has(pk)) return;
-    const ex = this.o.executor;
-    const now = (): string => new Date(this.clock()).toISOString();
-    const done = (exitCode: number | null, message: string): void => {
-      this.pods.set(pk, { state: { state: 'done', outcome: { exitCode, stdout: '', files: {}, startedAt: now(), finishedAt: now(), message } } });
-      this.enqueue(key);
-    };
-    let handle: StepHandle;
-    try {
-      handle = await ex.start(withPythonFallback(spec));
-    } catch (e) {
-      done(null, `failed to start step: ${(e as Error).message}`);
-      return;
+    // Outcomes now saved: the cache need not remember finished steps.
+    this.steps.forget(uid, (id) => !FINAL.has(String(status.phase)) && !isFinished(nodes[id]?.phase));
+    for (const a of result.actions) {
+      if (a.type !== 'kill') continue;
+      const h = this.steps.handle(uid, a.nodeId) ?? nodes[a.nodeId]?.weir?.handle;
+      if (!h) continue;
+      this.log.info({ workflow: key, node: a.nodeId, reason: a.reason }, 'stopping step');
+      void this.o.executor.kill(h, this.o.killGraceMs ?? 2000).catch((e: unknown) => {
+        this.log.warn({ workflow: key, node: a.nodeId, err: (e as Error).message }, 'kill failed');
+      });
     }
-    this.pods.set(pk, { state: { state: 'running', startedAt: handle.startedAt }, handle });
-    this.o.onStepStarted?.({ workflow: key, nodeId, handle, executor: ex });
-    void ex.wait(handle).then(
-      async (r) => {
-        const files: Record<string, string | undefined> = {};
-        for (const p of outputFiles) {
-          const b = await r.readOutput(p).catch(() => undefined);
-          files[p] = b?.toString('utf8');
-        }
-        this.pods.set(pk, {
-          handle,
-          state: {
-            state: 'done',
-            outcome: {
-              exitCode: r.exitCode, stdout: r.stdoutTail, files, startedAt: r.startedAt.toISOString(), finishedAt: r.finishedAt.toISOString(),
-              ...(r.message !== undefined ? { message: r.message } : {}),
-            },
-          },
-        });
-        this.enqueue(key);
-      },
-      (e: unknown) => done(null, `lost track of step: ${(e as Error).message}`),
-    );
+    await Promise.all(starts.map((a) => this.steps.start(key, uid, a.nodeId, withPythonFallback(a.spec), a.outputFiles)));
+    if (starts.length > 0) this.enqueue(key);
+    else if (result.requeueAfterMs !== undefined) this.enqueue(key, Math.max(1, result.requeueAfterMs));
   }
 }
 

@@ -183,10 +183,10 @@ export class Exec {
     const errors: string[] = [];
     const t = substDeep({ ...tmpl, steps: undefined, dag: undefined }, { ...vars, 'pod.name': node.id }, errors);
     if (errors.length > 0) return this.nodes.mark(node, 'Error', errors[0]);
-    if (pod === undefined) {
+    if (pod === undefined || pod.state === 'starting') {
       const unsupported = unsupportedPodFeature(t);
       if (unsupported) return this.nodes.mark(node, 'Error', `not supported yet: ${unsupported}`);
-      if (this.spec.parallelism !== undefined && this.activePods >= this.spec.parallelism) {
+      if (pod === undefined && this.spec.parallelism !== undefined && this.activePods >= this.spec.parallelism) {
         node.message = 'Waiting for workflow parallelism';
         return node;
       }
@@ -197,7 +197,7 @@ export class Exec {
       });
       if (build.error || !build.spec) return this.nodes.mark(node, 'Error', build.error ?? 'cannot build step');
       this.actions.push({ type: 'start', nodeId: node.id, spec: build.spec, outputFiles: build.outputFiles });
-      this.activePods++;
+      if (pod === undefined) this.activePods++;
       delete node.message;
       node.podName = node.id;
       return node;
@@ -218,7 +218,8 @@ export class Exec {
     const fin = finishPod(t, pod.outcome);
     node.outputs = fin.outputs;
     node.startedAt = pod.outcome.startedAt;
-    node.finishedAt = pod.outcome.finishedAt;
+    // Exit times come from filesystem stamps (coarser clock): never before the start.
+    node.finishedAt = Date.parse(pod.outcome.finishedAt) < Date.parse(pod.outcome.startedAt) ? pod.outcome.startedAt : pod.outcome.finishedAt;
     this.exportGlobals(node);
     return this.nodes.mark(node, fin.phase, fin.message);
   }

@@ -100,7 +100,7 @@ export function operate(wf: WorkflowObject, ctx: OperateContext): OperateResult 
   if (deadline !== undefined && now >= deadline && status.message !== DEADLINE_MESSAGE) {
     for (const n of Object.values(status.nodes)) {
       if (isFinished(n.phase) || n.name.startsWith(exitName)) continue;
-      if (n.type === 'Pod' && ctx.pod(n.id)?.state === 'running') actions.push({ type: 'kill', nodeId: n.id, reason: 'workflow activeDeadlineSeconds' });
+      if (n.type === 'Pod' && ctx.pod(n.id) !== undefined && ctx.pod(n.id)?.state !== 'done') actions.push({ type: 'kill', nodeId: n.id, reason: 'workflow activeDeadlineSeconds' });
       nodes.mark(n, 'Failed', DEADLINE_MESSAGE);
     }
     status.message = DEADLINE_MESSAGE;

@@ -1,6 +1,6 @@
 // Status shapes of Argo Workflows (status.nodes, NodeStatus, outputs) and the inputs/outputs of the pure
 // `operate` step: what the controller knows (clock, stored templates, ConfigMaps, step outcomes) and what it must do.
-import type { StepSpec } from '../executor/types.js';
+import type { StepHandle, StepSpec } from '../executor/types.js';
 import type { Template } from '../api/workflow-template.js';
 import type { WorkflowSpec } from '../api/workflow.js';
 
@@ -40,6 +40,24 @@ export interface NodeStatus {
   outputs?: NodeOutputs;
   progress?: string;
   podName?: string;
+  /** Weir's own bookkeeping (Argo clients ignore it); see WeirNodeState. */
+  weir?: WeirNodeState;
+}
+
+/**
+ * Crash-safety record of a Pod node, saved in the Workflow itself so a restarted controller can continue:
+ * `intent` is saved BEFORE the executor is asked to start the step (executor.start is idempotent per
+ * (workflow uid, node id), so repeating it after a crash re-attaches instead of running twice); `handle` is saved in
+ * the same update that records the node Running (or, for very short steps, finished). Handles of finished steps are
+ * kept so logs stay readable; the step's files are cleaned up when the Workflow is deleted.
+ */
+export interface WeirNodeState {
+  /** When the controller decided to start the step (ISO-8601). */
+  intent?: string;
+  /** Container paths of output files to read back when the step ends (saved with the intent). */
+  outputFiles?: string[];
+  /** The executor's handle, verbatim (plain JSON). */
+  handle?: StepHandle;
 }
 
 export interface WorkflowStatus {
@@ -73,7 +91,11 @@ export interface PodOutcome {
   message?: string;
 }
 
-export type PodState = { state: 'running'; startedAt: string } | { state: 'done'; outcome: PodOutcome };
+/**
+ * What the controller knows about a Pod node's step: `starting` (an intent was saved but no handle yet: start it again,
+ * idempotently), `running`, or `done` with the recorded outcome. undefined: never started.
+ */
+export type PodState = { state: 'starting' } | { state: 'running'; startedAt: string } | { state: 'done'; outcome: PodOutcome };
 
 export interface TemplateSource {
   /** Spec of a WorkflowTemplate (namespaced) or ClusterWorkflowTemplate. */

@@ -1,0 +1,140 @@
+// The controller's cache of the steps it follows: handle + (once known) outcome, keyed by workflow uid and node id.
+// It is only a cache: the Workflow's status (node.weir.intent / node.weir.handle, see types.ts) is the source of
+// truth, and `adoptFrom` rebuilds the cache from it after a restart through executor.adopt().
+import type { Logger } from '../core/logger.js';
+import type { StepExecutor, StepHandle, StepResult, StepSpec } from '../executor/types.js';
+import { isFinished } from './nodes.js';
+import type { PodOutcome, PodState, WorkflowObject } from './types.js';
+
+interface Tracked {
+  handle?: StepHandle;
+  outcome?: PodOutcome;
+}
+
+export interface StepTrackerOptions {
+  executor: StepExecutor;
+  log: Logger;
+  /** Called whenever something about a workflow's steps changed (a step finished). */
+  changed: (workflowKey: string) => void;
+  /** Called once per step this process starts or adopts (log streaming). */
+  onFollow?: (info: { workflowKey: string; nodeId: string; handle: StepHandle }) => void;
+  now: () => number;
+}
+
+const k = (uid: string, nodeId: string): string => `${uid}/${nodeId}`;
+
+export class StepTracker {
+  private readonly steps = new Map<string, Tracked>();
+  /** Output files to read when a step finishes, by step key. */
+  private readonly outputs = new Map<string, string[]>();
+
+  constructor(private readonly o: StepTrackerOptions) {}
+
+  handle(uid: string, nodeId: string): StepHandle | undefined {
+    return this.steps.get(k(uid, nodeId))?.handle;
+  }
+
+  /** The state `operate` sees for a Pod node: cache first, then the status' own record. */
+  podState(wf: WorkflowObject, nodeId: string): PodState | undefined {
+    const t = this.steps.get(k(wf.metadata.uid, nodeId));
+    if (t?.outcome) return { state: 'done', outcome: t.outcome };
+    if (t?.handle) return { state: 'running', startedAt: t.handle.startedAt };
+    const w = wf.status?.nodes?.[nodeId]?.weir;
+    if (w?.handle) return { state: 'running', startedAt: w.handle.startedAt };
+    if (w?.intent) return { state: 'starting' };
+    return undefined;
+  }
+
+  /**
+   * Re-attaches to every unfinished Pod node whose handle was saved by another process (or before a restart):
+   * running → followed again; exited → outcome collected; lost → an Error outcome with the reason.
+   */
+  async adoptFrom(wf: WorkflowObject, workflowKey: string): Promise<void> {
+    const uid = wf.metadata.uid;
+    const todo = Object.values(wf.status?.nodes ?? {}).filter((n) =>
+      n.type === 'Pod' && !isFinished(n.phase) && n.weir?.handle !== undefined && !this.steps.has(k(uid, n.id)));
+    await Promise.all(todo.map(async (n) => {
+      const handle = n.weir?.handle as StepHandle;
+      const key = k(uid, n.id);
+      let state: string;
+      try {
+        state = handle.executor === this.o.executor.kind ? await this.o.executor.adopt(handle) : 'lost';
+      } catch (e) {
+        state = 'lost';
+        this.o.log.warn({ workflow: workflowKey, node: n.id, err: (e as Error).message }, 'cannot adopt step');
+      }
+      if (this.steps.has(key)) return;
+      if (state === 'lost') {
+        const at = new Date(this.o.now()).toISOString();
+        this.steps.set(key, { handle, outcome: { exitCode: null, stdout: '', files: {}, startedAt: handle.startedAt, finishedAt: at, message: 'step lost: its process is gone and left no exit status (host restarted, or its files were removed)' } });
+        this.o.changed(workflowKey);
+        return;
+      }
+      this.o.log.info({ workflow: workflowKey, node: n.id, state }, 'adopted step');
+      this.outputs.set(key, n.weir?.outputFiles ?? []);
+      this.follow(workflowKey, key, n.id, handle);
+    }));
+  }
+
+  /** Starts (idempotently) a step whose intent is already saved. Never throws: a failure becomes an Error outcome. */
+  async start(workflowKey: string, uid: string, nodeId: string, spec: StepSpec, outputFiles: string[]): Promise<void> {
+    const key = k(uid, nodeId);
+    if (this.steps.has(key)) return;
+    this.outputs.set(key, outputFiles);
+    let handle: StepHandle;
+    try {
+      handle = await this.o.executor.start(spec);
+    } catch (e) {
+      const at = new Date(this.o.now()).toISOString();
+      this.steps.set(key, { outcome: { exitCode: null, stdout: '', files: {}, startedAt: at, finishedAt: at, message: `failed to start step: ${(e as Error).message}` } });
+      return;
+    }
+    this.follow(workflowKey, key, nodeId, handle);
+  }
+
+  private follow(workflowKey: string, key: string, nodeId: string, handle: StepHandle): void {
+    const t: Tracked = { handle };
+    this.steps.set(key, t);
+    this.o.onFollow?.({ workflowKey, nodeId, handle });
+    void this.o.executor.wait(handle).then(
+      async (r) => {
+        t.outcome = await this.outcomeOf(key, r);
+        this.o.changed(workflowKey);
+      },
+      (e: unknown) => {
+        const at = new Date(this.o.now()).toISOString();
+        t.outcome = { exitCode: null, stdout: '', files: {}, startedAt: handle.startedAt, finishedAt: at, message: `lost track of step: ${(e as Error).message}` };
+        this.o.changed(workflowKey);
+      },
+    );
+  }
+
+  private async outcomeOf(key: string, r: StepResult): Promise<PodOutcome> {
+    const files: Record<string, string | undefined> = {};
+    for (const p of this.outputs.get(key) ?? []) {
+      const b = await r.readOutput(p).catch(() => undefined);
+      files[p] = b?.toString('utf8');
+    }
+    return {
+      exitCode: r.exitCode, stdout: r.stdoutTail, files, startedAt: r.startedAt.toISOString(), finishedAt: r.finishedAt.toISOString(),
+      ...(r.message !== undefined ? { message: r.message } : {}),
+    };
+  }
+
+  /** Whether this process follows the step (started or adopted it). */
+  follows(uid: string, nodeId: string): boolean {
+    return this.steps.has(k(uid, nodeId));
+  }
+
+  /** Drops cache entries of nodes whose outcome is saved (finished in the stored status) or of a gone workflow. */
+  forget(uid: string, keep: (nodeId: string) => boolean): void {
+    for (const key of [...this.steps.keys()]) {
+      if (!key.startsWith(`${uid}/`)) continue;
+      const nodeId = key.slice(uid.length + 1);
+      if (!keep(nodeId)) {
+        this.steps.delete(key);
+        this.outputs.delete(key);
+      }
+    }
+  }
+}
