@@ -10,9 +10,14 @@ export function startStream(res: ServerResponse): void {
 }
 
 /** Writes one `{"result": ...}` line, waiting for the socket when its buffer is full. */
-export async function writeResult(res: ServerResponse, result: unknown, signal: AbortSignal): Promise<void> {
+export function writeResult(res: ServerResponse, result: unknown, signal: AbortSignal): Promise<void> {
+  return writeLine(res, { result }, signal);
+}
+
+/** Writes one JSON value as a line (already wrapped), waiting for the socket when its buffer is full. */
+export async function writeLine(res: ServerResponse, value: unknown, signal: AbortSignal): Promise<void> {
   if (signal.aborted || res.writableEnded || res.destroyed) return;
-  if (!res.write(JSON.stringify({ result }) + '\n')) {
+  if (!res.write(JSON.stringify(value) + '\n')) {
     await once(res, 'drain', { signal }).catch(() => undefined);
   }
 }

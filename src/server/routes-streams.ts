@@ -10,7 +10,7 @@ import { STREAMED } from './router.js';
 import type { Router, RouteContext } from './router.js';
 import { namespaceOf } from './routes-common.js';
 import { streamLogs } from './logs.js';
-import { startStream, writeResult } from './ndjson.js';
+import { startStream, writeLine } from './ndjson.js';
 
 function fieldValue(obj: unknown, path: string): string {
   let cur: unknown = obj;
@@ -26,7 +26,7 @@ async function watchKind(ctx: RouteContext, kind: KindName): Promise<typeof STRE
   const lo = listOptionsFrom(ctx.query);
   const fields = ctx.query.get('fields');
   const matches = (o: StoredObject): boolean => Object.entries(lo.fieldSelector ?? {}).every(([k, v]) => fieldValue(o, k) === v);
-  const send = (type: string, object: StoredObject): Promise<void> => writeResult(ctx.res, applyFields({ type, object }, fields), ctx.signal);
+  const send = (type: string, object: StoredObject): Promise<void> => writeLine(ctx.res, applyFields({ result: { type, object } }, fields), ctx.signal);
   let since = lo.resourceVersion;
   startStream(ctx.res);
   try {

@@ -1,5 +1,6 @@
 // Test kit for the API server: starts createApiServer in-process on a free port with a memory store, a recording
 // controller and a scriptable fake step executor (log lines pushed by the test), plus small fetch helpers.
+/* eslint-disable @typescript-eslint/no-explicit-any -- untyped JSON response bodies, checked field by field */
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import type { ResourceStore, StoredObject } from '../../src/store/types.js';
 import { createApiServer } from '../../src/server/api-server.js';

@@ -1,5 +1,6 @@
 // In-process HTTP tests of the other kinds' CRUD routes (workflow templates, cluster workflow templates, cron
 // workflows with suspend/resume, event sources, sensors): create, list, get, update with resourceVersion, delete.
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call -- untyped JSON response bodies, checked field by field */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startKit } from './kit.js';

@@ -1,6 +1,7 @@
 // In-process HTTP tests of the workflow routes: create (validation, generateName, dry run, enqueue), list/get shapes,
 // fields, pagination, namespaces, delete, lint, submit, the manual operations, and the error statuses
 // (400/401/404/409/413/500-free).
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-call -- untyped JSON response bodies, checked field by field */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startKit, hello } from './kit.js';
@@ -199,7 +200,7 @@ describe('request handling', () => {
         c.close();
       },
     });
-    const r = await fetch(`${k.url}/api/v1/workflows/default`, { method: 'POST', body, duplex: 'half' } as RequestInit);
+    const r = await fetch(`${k.url}/api/v1/workflows/default`, { method: 'POST', body, duplex: 'half' });
     assert.equal(r.status, 413);
   });
 
