@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { chmod, cp, mkdir, open, writeFile } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { WeirError } from '../core/errors.js';
 import type { ResolvedHostExecutorOptions } from './host-options.js';
 import { findOnPath } from './host-options.js';
@@ -84,14 +85,36 @@ export async function launchStep(
   // File and directory creation costs about a millisecond on some disks: issue the creations in parallel.
   await mkdir(paths.dir, { recursive: true });
   const dirs = prepared.mkdirs.filter((d) => !prepared.mkdirs.some((e) => e !== d && e.startsWith(d + '/')));
-  const [out, err] = await Promise.all([
-    open(paths.stdout, 'w'),
-    open(paths.stderr, 'w'),
+  const [out, err] = await Promise.all([open(paths.stdout, 'w'), open(paths.stderr, 'w')]);
+  try {
+    return await spawnStep({ spec, paths, o, lister, isolated, prepared, env, argv, dirs, out, err });
+  } finally {
+    // Closing our copies does not affect the child's; on any failure before the spawn they must not leak.
+    await Promise.all([out.close(), err.close()]);
+  }
+}
+
+interface SpawnInput {
+  spec: StepSpec;
+  paths: NodePaths;
+  o: ResolvedHostExecutorOptions;
+  lister: HostLister;
+  isolated: boolean;
+  prepared: Awaited<ReturnType<typeof prepareView>>;
+  env: NodeJS.ProcessEnv;
+  argv: string[];
+  dirs: string[];
+  out: FileHandle;
+  err: FileHandle;
+}
+
+async function spawnStep({ spec, paths, o, lister, isolated, prepared, env, argv, dirs, out, err }: SpawnInput): Promise<Launched> {
+  await Promise.all([
     isolated ? writeFile(paths.exit, '') : undefined, // bind source; unisolated, the wrapper creates it
     ...dirs.map((d) => mkdir(d, { recursive: true })),
     spec.script === undefined
       ? undefined
-      : mkdir(paths.staging).then(() => writeFile(paths.script, spec.script?.source ?? '', { mode: 0o755 })),
+      : mkdir(paths.staging, { recursive: true }).then(() => writeFile(paths.script, spec.script?.source ?? '', { mode: 0o755 })),
   ]);
   await Promise.all(prepared.stickyDirs.map((d) => chmod(d, 0o1777)));
   for (const c of prepared.copies) {
@@ -138,9 +161,6 @@ export async function launchStep(
     info = child.pid === undefined ? undefined : readProcInfo(child.pid);
   } catch (cause) {
     throw new WeirError('INVALID_SPEC', `cannot start step: ${(cause as Error).message}`, { cause });
-  } finally {
-    // Not awaited before reading /proc above; closing our copies does not affect the child's.
-    await Promise.all([out.close(), err.close()]);
   }
   const pid = child.pid;
   if (pid === undefined) {
