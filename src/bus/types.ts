@@ -1,0 +1,77 @@
+// The event bus contract: publish a CloudEvent and wait for the durable acknowledgement (de-duplicated by event
+// id), durable named consumers with ack / nak-with-delay / term, and a key-value store for sensor state.
+// Implementations: NATS JetStream (src/bus/jetstream-bus.ts) and embedded SQLite (src/bus/embedded-bus.ts); both
+// run the conformance suite in test/bus/.
+import type { CloudEvent } from '../core/cloudevent.js';
+
+export interface PublishOptions {
+  signal?: AbortSignal;
+  /** How long to wait for the durable acknowledgement before failing with BUS_UNAVAILABLE. */
+  timeoutMs?: number;
+}
+
+export interface PublishAck {
+  /** Position of the event in the bus's log. */
+  seq: number;
+  /** True when an event with the same id was already stored within the de-duplication window (nothing new stored). */
+  duplicate: boolean;
+}
+
+export interface BusMessage {
+  event: CloudEvent;
+  /** Stream position. */
+  seq: number;
+  /** 1 on first delivery, then 2, 3... on redeliveries. */
+  deliveryCount: number;
+  /** Done: never deliver again to this consumer. */
+  ack(): Promise<void>;
+  /** Not now: deliver again after `delayMs` (default: the consumer's ackWait). */
+  nak(delayMs?: number): Promise<void>;
+  /** Give up on this message for this consumer (poison); it is not redelivered. */
+  term(reason?: string): Promise<void>;
+  /** Still working: extend the ack deadline. */
+  working(): Promise<void>;
+}
+
+export interface ConsumerOptions {
+  /** Durable name; a restarted consumer with the same name resumes where it left off. */
+  durableName: string;
+  /** Which events: pairs of EventSource name and event name ('*' matches any). */
+  filters: readonly { eventSourceName: string; eventName: string }[];
+  /** Redeliver when not acked within this time. Default 30 s. */
+  ackWaitMs?: number;
+  /** Give up after this many deliveries (0 = unlimited). Default 0. */
+  maxDeliver?: number;
+  /** Where a NEW durable consumer starts: all retained events or only new ones. Default 'new'. */
+  deliverPolicy?: 'all' | 'new';
+  /** Messages in flight at once. Default 64. */
+  maxAckPending?: number;
+  signal: AbortSignal;
+}
+
+export interface KvEntry {
+  value: string;
+  revision: number;
+}
+
+/** A bucket of string values with compare-and-set, for sensor state that must survive restarts. */
+export interface KeyValueStore {
+  get(key: string): Promise<KvEntry | undefined>;
+  /** With `expectedRevision` (0 = must not exist) the write fails with CONFLICT if the entry changed. Returns the new revision. */
+  put(key: string, value: string, opts?: { expectedRevision?: number }): Promise<number>;
+  delete(key: string): Promise<void>;
+  keys(prefix?: string): Promise<string[]>;
+}
+
+export type BusState = 'connecting' | 'up' | 'down' | 'closed';
+
+export interface EventBus {
+  readonly name: string;
+  state(): BusState;
+  /** Stores the event durably (subject `<bus>.<source>.<subject>`) and resolves with the ack; BUS_UNAVAILABLE otherwise. */
+  publish(event: CloudEvent, opts?: PublishOptions): Promise<PublishAck>;
+  /** Delivers matching events until `opts.signal` aborts; each message must be acked, nakked or termed by the handler. */
+  consume(opts: ConsumerOptions): AsyncIterable<BusMessage>;
+  kv(bucket: string): Promise<KeyValueStore>;
+  close(): Promise<void>;
+}
