@@ -52,6 +52,8 @@ export class WorkflowController {
   private readonly written = new Map<string, string>();
   private wake: (() => void) | undefined;
   private stopped = false;
+  /** Reconcile passes so far (benchmarks and tests read it). */
+  passes = 0;
   private readonly log: Logger;
   private readonly clock: () => number;
   private readonly steps: StepTracker;
@@ -216,6 +218,7 @@ export class WorkflowController {
 
   /** One level-triggered pass over a workflow. Never throws. */
   async reconcile(key: string): Promise<void> {
+    this.passes++;
     const { namespace, name } = parseKey(key);
     let obj: StoredObject | undefined;
     try {
@@ -255,19 +258,23 @@ export class WorkflowController {
     // Handles of steps this process follows go into the same save that records the node Running (or finished).
     for (const n of Object.values(nodes)) {
       const h = n.type === 'Pod' ? this.steps.handle(uid, n.id) : undefined;
-      if (h && n.weir?.handle === undefined) n.weir = { ...n.weir, handle: h };
+      if (h && n.weir?.handle === undefined) {
+        n.weir = { ...n.weir, handle: h };
+        delete n.weir.intent;
+      }
     }
     // Intents are saved before anything starts: a crash after this save repeats the (idempotent) start.
     const starts = result.actions.filter((a): a is Extract<Action, { type: 'start' }> => a.type === 'start' && !this.steps.follows(uid, a.nodeId));
     const at = new Date(this.clock()).toISOString();
     for (const a of starts) {
       const n = nodes[a.nodeId];
-      if (n) n.weir = { ...n.weir, intent: n.weir?.intent ?? at, outputFiles: a.outputFiles };
+      if (n) n.weir = { ...n.weir, intent: n.weir?.intent ?? at, ...(a.outputFiles.length > 0 ? { outputFiles: a.outputFiles } : {}) };
     }
+    let current: StoredObject = obj;
     if (JSON.stringify(status) !== JSON.stringify(wf.status ?? {})) {
       try {
-        const saved = await this.o.store.update('Workflow', { ...obj, status });
-        this.written.set(key, saved.metadata.resourceVersion);
+        current = await this.o.store.update('Workflow', { ...obj, status });
+        this.written.set(key, current.metadata.resourceVersion);
       } catch (e) {
         if (e instanceof WeirError && e.code === 'CONFLICT') {
           this.enqueue(key);
@@ -290,8 +297,35 @@ export class WorkflowController {
       });
     }
     await Promise.all(starts.map((a) => this.steps.start(key, uid, a.nodeId, withPythonFallback(a.spec), a.outputFiles)));
-    if (starts.length > 0) this.enqueue(key);
+    if (starts.length > 0 && !(await this.saveStarted(key, current, starts.map((a) => a.nodeId)))) this.enqueue(key);
     else if (result.requeueAfterMs !== undefined) this.enqueue(key, Math.max(1, result.requeueAfterMs));
+  }
+
+  /**
+   * Records freshly started steps as Running with their handles, without a full pass. Returns false when a full
+   * pass is needed instead (a step already finished or failed to start, or the save conflicted).
+   */
+  private async saveStarted(key: string, obj: StoredObject, nodeIds: string[]): Promise<boolean> {
+    const wf = obj as unknown as WorkflowObject;
+    const uid = wf.metadata.uid;
+    const next = structuredClone(wf.status ?? {});
+    for (const id of nodeIds) {
+      const n = next.nodes?.[id];
+      const st = this.steps.podState(wf, id);
+      const h = this.steps.handle(uid, id);
+      if (!n || !h || st?.state !== 'running' || isFinished(n.phase)) return false;
+      n.phase = 'Running';
+      n.weir = { ...n.weir, handle: h };
+      delete n.weir.intent;
+    }
+    try {
+      const saved = await this.o.store.update('Workflow', { ...obj, status: next });
+      this.written.set(key, saved.metadata.resourceVersion);
+      return true;
+    } catch (e) {
+      if (!(e instanceof WeirError && e.code === 'CONFLICT')) this.log.warn({ workflow: key, err: (e as Error).message }, 'cannot save started steps');
+      return false;
+    }
   }
 }
 

@@ -168,6 +168,8 @@ export function nodeVars(prefix: string, node: NodeStatus): Vars {
 
 /** A result string as a JSON list element: parsed when it is JSON, else the string itself (Argo's Item). */
 function asItem(s: string): unknown {
+  // Only text that can start a JSON value is parsed (a thrown parse error per child per pass is costly in big loops).
+  if (!/^\s*[[{"\d\-tfn]/.test(s)) return s;
   try {
     return JSON.parse(s) as unknown;
   } catch {

@@ -13,7 +13,7 @@ import type { NodeStatus } from './types.js';
 export function executeSteps(ex: Exec, node: NodeStatus, tmpl: Template, vars: Vars, scope: Scope, depth: number): NodeStatus {
   node.phase = 'Running';
   const groups = tmpl.steps ?? [];
-  let scopeVars: Vars = { ...vars };
+  const scopeVars: Vars = { ...vars };
   let prev: NodeStatus | undefined;
   for (let i = 0; i < groups.length; i++) {
     const gName = stepGroupName(node.name, i);
@@ -22,7 +22,7 @@ export function executeSteps(ex: Exec, node: NodeStatus, tmpl: Template, vars: V
     else if ((prev.children ?? []).length === 0) ex.nodes.addChild(prev.id, g.id);
     else for (const c of prev.children ?? []) for (const out of ex.nodes.outbound(c)) ex.nodes.addChild(out, g.id);
     const r = executeGroup(ex, g, groups[i], node, tmpl, scopeVars, scope, depth);
-    scopeVars = { ...scopeVars, ...r.vars };
+    Object.assign(scopeVars, r.vars); // one growing map (copying it per group is quadratic in long chains)
     if (!isFinished(g.phase)) return node;
     if (g.phase === 'Failed' || g.phase === 'Error') {
       node.outboundNodes = (g.children ?? []).flatMap((c) => ex.nodes.outbound(c));
