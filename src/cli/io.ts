@@ -7,6 +7,8 @@ export interface CliIo {
   cwd: string;
   /** True when stderr is a terminal (for progress trees and colour). */
   isTTY: boolean;
+  /** True when stdout is a terminal (live trees and colour on stdout); absent means no. */
+  stdoutTTY?: boolean;
 }
 
 export type Verb = (args: readonly string[], io: CliIo) => Promise<number>;
@@ -18,6 +20,7 @@ export function processIo(): CliIo {
     env: process.env,
     cwd: process.cwd(),
     isTTY: process.stderr.isTTY === true,
+    stdoutTTY: process.stdout.isTTY === true,
   };
 }
 

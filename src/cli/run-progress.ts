@@ -36,22 +36,30 @@ function displayTree(nodes: Record<string, NodeStatus>): Map<string | undefined,
   return kids;
 }
 
+/** An extra column between TEMPLATE and DURATION (e.g. PODNAME for `weir get`). */
+export interface TreeColumn {
+  header: string;
+  value(n: NodeStatus): string;
+}
+
 export interface RenderOptions {
   colour: boolean;
   now: number;
+  columns?: readonly TreeColumn[];
 }
 
 /** The tree as text lines (no trailing newline). */
 export function renderTree(status: WorkflowStatus, opts: RenderOptions): string[] {
   const nodes = status.nodes ?? {};
   const kids = displayTree(nodes);
-  const rows: [string, string, string, string][] = [];
+  const extra = opts.columns ?? [];
+  const rows: string[][] = [];
   const paint = (phase: string, s: string): string => (opts.colour ? `\x1b[${COLOUR[phase] ?? '0'}m${s}\x1b[0m` : s);
   const walk = (n: NodeStatus, prefix: string, last: boolean, top: boolean): void => {
     const branch = top ? ' ' : `${prefix}${last ? '└─' : '├─'}`;
     const label = `${branch}${paint(n.phase, ICON[n.phase] ?? '?')} ${n.displayName}`;
     const tmpl = n.templateName ?? (n.templateRef ? `${n.templateRef.name}/${n.templateRef.template}` : '');
-    rows.push([label, tmpl, durationText(n, opts.now), n.message ?? '']);
+    rows.push([label, tmpl, ...extra.map((c) => c.value(n)), durationText(n, opts.now), n.message ?? '']);
     const children = kids.get(n.id) ?? [];
     const next = top ? ' ' : `${prefix}${last ? '  ' : '│ '}`;
     children.forEach((c, i) => walk(c, next, i === children.length - 1, false));
@@ -61,9 +69,11 @@ export function renderTree(status: WorkflowStatus, opts: RenderOptions): string[
   const visible = (s: string): number => s.replace(/\x1b\[[0-9;]*m/g, '').length;
   const w0 = Math.max(4, ...rows.map((r) => visible(r[0])));
   const w1 = Math.max(8, ...rows.map((r) => r[1].length));
-  const line = (r: [string, string, string, string]): string =>
-    `${r[0]}${' '.repeat(w0 - visible(r[0]))}  ${r[1].padEnd(w1)}  ${r[2].padEnd(8)}  ${r[3]}`.trimEnd();
-  return [line(['STEP', 'TEMPLATE', 'DURATION', 'MESSAGE']), ...rows.map(line)];
+  const header = ['STEP', 'TEMPLATE', ...extra.map((c) => c.header), 'DURATION', 'MESSAGE'];
+  const wx = extra.map((_, i) => Math.max(header[2 + i].length, ...rows.map((r) => r[2 + i].length)));
+  const line = (r: string[]): string =>
+    [`${r[0]}${' '.repeat(w0 - visible(r[0]))}`, r[1].padEnd(w1), ...wx.map((w, i) => r[2 + i].padEnd(w)), r[2 + wx.length].padEnd(8), r[3 + wx.length]].join('  ').trimEnd();
+  return [line(header), ...rows.map(line)];
 }
 
 /** Live progress on a stream: redraws in place on a TTY, otherwise prints phase changes as plain lines. */
@@ -75,12 +85,13 @@ export class ProgressRenderer {
     private readonly write: (s: string) => void,
     private readonly tty: boolean,
     private readonly colour: boolean,
+    private readonly columns?: readonly TreeColumn[],
   ) {}
 
   update(status: WorkflowStatus | undefined, now: number): void {
     if (!status) return;
     if (this.tty) {
-      const lines = renderTree(status, { colour: this.colour, now });
+      const lines = renderTree(status, { colour: this.colour, now, columns: this.columns });
       const up = this.drawn > 0 ? `\x1b[${this.drawn}A\x1b[J` : '';
       this.write(up + lines.join('\n') + '\n');
       this.drawn = lines.length;
@@ -101,7 +112,7 @@ export class ProgressRenderer {
       this.update(status, now);
       return;
     }
-    this.write(renderTree(status, { colour: false, now }).join('\n') + '\n');
+    this.write(renderTree(status, { colour: false, now, columns: this.columns }).join('\n') + '\n');
   }
 
   /** Forget the drawn area (after other output was written below it). */

@@ -1,5 +1,5 @@
-// The one module that reads Weir's environment variables (WEIR_DATA_DIR, WEIR_AUTH_TOKEN, WEIR_PORT, WEIR_HOST)
-// and merges them with command-line flags: precedence is flags > environment > defaults. Values are checked here so
+// The one module that reads Weir's environment variables (WEIR_DATA_DIR, WEIR_AUTH_TOKEN, WEIR_PORT, WEIR_HOST for the
+// server; WEIR_SERVER, WEIR_AUTH_TOKEN, WEIR_NAMESPACE for the CLI client) and merges them with command-line flags: precedence is flags > environment > defaults. Values are checked here so
 // a bad one is reported with its source (flag or variable name).
 import { resolve } from 'node:path';
 import { WeirError } from './errors.js';
@@ -9,6 +9,8 @@ export const ENV = {
   authToken: 'WEIR_AUTH_TOKEN',
   port: 'WEIR_PORT',
   host: 'WEIR_HOST',
+  server: 'WEIR_SERVER',
+  namespace: 'WEIR_NAMESPACE',
 } as const;
 
 export const DEFAULT_DATA_DIR = '.weir';
@@ -45,5 +47,46 @@ export function resolveServerConfig(flags: ServerFlags, env: Readonly<Record<str
     authToken: nonEmpty(flags.authToken) ?? nonEmpty(env[ENV.authToken]),
     port,
     host: nonEmpty(flags.host) ?? nonEmpty(env[ENV.host]) ?? '127.0.0.1',
+  });
+}
+
+export const DEFAULT_SERVER_URL = 'http://127.0.0.1:2746';
+export const DEFAULT_NAMESPACE = 'default';
+
+export interface ClientFlags {
+  server?: string;
+  token?: string;
+  namespace?: string;
+}
+
+export interface ClientConfig {
+  /** Base URL without a trailing slash, e.g. `http://127.0.0.1:2746`. */
+  readonly server: string;
+  readonly token: string | undefined;
+  readonly namespace: string;
+}
+
+/** The CLI's view of a server: flags > environment (WEIR_SERVER, WEIR_AUTH_TOKEN, WEIR_NAMESPACE) > defaults. */
+export function resolveClientConfig(flags: ClientFlags, env: Readonly<Record<string, string | undefined>>): ClientConfig {
+  const fromFlag = nonEmpty(flags.server);
+  const raw = fromFlag ?? nonEmpty(env[ENV.server]) ?? DEFAULT_SERVER_URL;
+  const source = fromFlag !== undefined ? '--server' : nonEmpty(env[ENV.server]) !== undefined ? ENV.server : 'default';
+  let url: URL;
+  try {
+    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`);
+  } catch {
+    throw new WeirError('INVALID_ARGUMENT', `${source} must be a URL like http://127.0.0.1:2746, got ${JSON.stringify(raw)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new WeirError('INVALID_ARGUMENT', `${source} must be an http:// or https:// URL, got ${JSON.stringify(raw)}`);
+  }
+  const namespace = nonEmpty(flags.namespace) ?? nonEmpty(env[ENV.namespace]) ?? DEFAULT_NAMESPACE;
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace) || namespace.length > 63) {
+    throw new WeirError('INVALID_ARGUMENT', `namespace must be a DNS label (lower-case letters, digits, -), got ${JSON.stringify(namespace)}`);
+  }
+  return Object.freeze({
+    server: `${url.origin}${url.pathname.replace(/\/+$/, '')}`,
+    token: nonEmpty(flags.token) ?? nonEmpty(env[ENV.authToken]),
+    namespace,
   });
 }

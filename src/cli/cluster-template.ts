@@ -1,0 +1,5 @@
+// `weir cluster-template create|list|get|delete`: ClusterWorkflowTemplates on a running server (see resource-verbs.ts).
+import { resourceVerb } from './resource-verbs.js';
+import { kindRow } from './resources.js';
+
+export const verb = resourceVerb(kindRow('ClusterWorkflowTemplate'));

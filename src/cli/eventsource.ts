@@ -1,0 +1,5 @@
+// `weir eventsource create|list|get|delete`: EventSources on a running server (see resource-verbs.ts).
+import { resourceVerb } from './resource-verbs.js';
+import { kindRow } from './resources.js';
+
+export const verb = resourceVerb(kindRow('EventSource'));

@@ -1,0 +1,5 @@
+// `weir sensor create|list|get|delete`: Sensors on a running server (see resource-verbs.ts).
+import { resourceVerb } from './resource-verbs.js';
+import { kindRow } from './resources.js';
+
+export const verb = resourceVerb(kindRow('Sensor'));

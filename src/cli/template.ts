@@ -1,0 +1,5 @@
+// `weir template create|list|get|delete`: WorkflowTemplates on a running server (see resource-verbs.ts).
+import { resourceVerb } from './resource-verbs.js';
+import { kindRow } from './resources.js';
+
+export const verb = resourceVerb(kindRow('WorkflowTemplate'));
