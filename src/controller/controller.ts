@@ -4,15 +4,19 @@
 // saved before it is started and its handle in the same save that records it Running; a restarted controller lists
 // all Workflows and re-adopts their steps from the saved handles (see WeirNodeState in types.ts). Step completions,
 // watch events and timers only enqueue the key again. An unexpected throw marks the workflow Error.
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { WeirError } from '../core/errors.js';
 import { nullLogger } from '../core/logger.js';
 import type { Logger } from '../core/logger.js';
 import { findOnPath } from '../executor/host-options.js';
+import { safeName } from '../executor/node-dir.js';
 import type { StepExecutor, StepHandle, StepSpec } from '../executor/types.js';
 import type { ResourceStore, StoredObject } from '../store/types.js';
 import { isFinished } from './nodes.js';
 import { operate } from './operate.js';
 import { StepTracker } from './step-tracker.js';
+import type { VolumePrep } from './volumes.js';
 import type { Action, OperateContext, OperateResult, WorkflowObject, WorkflowStatus } from './types.js';
 
 export interface WorkflowControllerOptions {
@@ -27,6 +31,8 @@ export interface WorkflowControllerOptions {
   maxDepth?: number;
   /** Every known workflow is reconciled again this often (level-triggered healing). Default 30000 ms. */
   resyncMs?: number;
+  /** Root of per-workflow volume directories. Default: `<executor dataDir>/volumes` for the host executor, else unset. */
+  volumesDir?: string;
   /** List all Workflows at start and watch the store for new and changed ones. Default true. */
   watch?: boolean;
   /** Called once per step this process starts or adopts (e.g. to stream its logs). */
@@ -57,10 +63,13 @@ export class WorkflowController {
   private readonly log: Logger;
   private readonly clock: () => number;
   private readonly steps: StepTracker;
+  private readonly volumesDir: string | undefined;
 
   constructor(private readonly o: WorkflowControllerOptions) {
     this.log = o.logger ?? nullLogger;
     this.clock = o.clock ?? Date.now;
+    const exDir = (o.executor as { options?: { dataDir?: unknown } }).options?.dataDir;
+    this.volumesDir = o.volumesDir ?? (typeof exDir === 'string' ? join(exDir, 'volumes') : undefined);
     this.steps = new StepTracker({
       executor: o.executor,
       log: this.log,
@@ -165,6 +174,8 @@ export class WorkflowController {
     this.written.delete(key);
     const wf = obj as unknown as WorkflowObject;
     this.steps.forget(wf.metadata.uid, () => false);
+    const root = this.volumeRoot(wf);
+    if (root) void rm(root, { recursive: true, force: true }).catch(() => undefined);
     for (const n of Object.values(wf.status?.nodes ?? {})) {
       const h = n.weir?.handle;
       if (!h || h.executor !== this.o.executor.kind) continue;
@@ -177,6 +188,10 @@ export class WorkflowController {
   /** The handle of a step this controller follows (started or adopted). */
   handleOf(uid: string, nodeId: string): StepHandle | undefined {
     return this.steps.handle(uid, nodeId);
+  }
+
+  private volumeRoot(wf: WorkflowObject): string | undefined {
+    return this.volumesDir === undefined ? undefined : join(this.volumesDir, safeName(wf.metadata.uid));
   }
 
   private async context(wf: WorkflowObject): Promise<OperateContext> {
@@ -196,6 +211,7 @@ export class WorkflowController {
     return {
       now: this.clock(),
       maxDepth: this.o.maxDepth,
+      volumeRoot: this.volumeRoot(wf),
       workflowTemplate: (name, cluster) => {
         const o = (cluster ? cwt : wt).get(name);
         return o ? { spec: (o.spec ?? {}) } : undefined;
@@ -296,6 +312,7 @@ export class WorkflowController {
         this.log.warn({ workflow: key, node: a.nodeId, err: (e as Error).message }, 'kill failed');
       });
     }
+    await Promise.all(starts.map((a) => prepareVolumes(a.prepare ?? [])));
     await Promise.all(starts.map((a) => this.steps.start(key, uid, a.nodeId, withPythonFallback(a.spec), a.outputFiles)));
     if (starts.length > 0 && !(await this.saveStarted(key, current, starts.map((a) => a.nodeId)))) this.enqueue(key);
     else if (result.requeueAfterMs !== undefined) this.enqueue(key, Math.max(1, result.requeueAfterMs));
@@ -325,6 +342,18 @@ export class WorkflowController {
     } catch (e) {
       if (!(e instanceof WeirError && e.code === 'CONFLICT')) this.log.warn({ workflow: key, err: (e as Error).message }, 'cannot save started steps');
       return false;
+    }
+  }
+}
+
+/** Creates volume directories and writes configMap/secret files (idempotent). */
+async function prepareVolumes(prep: readonly VolumePrep[]): Promise<void> {
+  for (const p of prep) {
+    await mkdir(p.dir, { recursive: true });
+    for (const [name, text] of Object.entries(p.files ?? {})) {
+      const file = join(p.dir, name);
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, text);
     }
   }
 }

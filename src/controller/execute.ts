@@ -12,6 +12,7 @@ import { inputVars, resolveInputs, subst, substDeep } from './params.js';
 import type { Vars } from './params.js';
 import { buildStepSpec, finishPod, KUBERNETES_ONLY_TEMPLATE_FIELDS, unsupportedPodFeature } from './pod-step.js';
 import { decideRetry } from './retry.js';
+import { planMounts } from './volumes.js';
 import type { Action, NodeStatus, NodeType, OperateContext, ParamValue, WorkflowObject, WorkflowStatus } from './types.js';
 import { executeSteps } from './steps.js';
 import { executeDag } from './dag.js';
@@ -196,7 +197,10 @@ export class Exec {
         secret: (n) => this.ctx.secret?.(n),
       });
       if (build.error || !build.spec) return this.nodes.mark(node, 'Error', build.error ?? 'cannot build step');
-      this.actions.push({ type: 'start', nodeId: node.id, spec: build.spec, outputFiles: build.outputFiles });
+      const plan = planMounts(t, this.spec, node.id, this.ctx.volumeRoot, { configMap: (n) => this.ctx.configMap(n), secret: (n) => this.ctx.secret?.(n) });
+      if (plan.error) return this.nodes.mark(node, 'Error', plan.error);
+      build.spec.mounts = plan.mounts;
+      this.actions.push({ type: 'start', nodeId: node.id, spec: build.spec, outputFiles: build.outputFiles, ...(plan.prepare.length > 0 ? { prepare: plan.prepare } : {}) });
       if (pod === undefined) this.activePods++;
       delete node.message;
       node.podName = node.id;

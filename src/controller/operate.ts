@@ -93,7 +93,6 @@ export function operate(wf: WorkflowObject, ctx: OperateContext): OperateResult 
   const nodes = new NodeMap(wf.metadata.name, status.nodes, () => iso(now));
   const ex = new Exec(wf, spec, status, ctx, nodes, workflowVars(wf, status, g.params, now));
   for (const f of KUBERNETES_ONLY_SPEC_FIELDS) if (spec[f] !== undefined) ex.notes.add(`spec.${f}`);
-  if (spec.volumes !== undefined || spec.volumeClaimTemplates !== undefined) ex.notes.add('spec.volumes/volumeClaimTemplates (not supported yet)');
   const exitName = `${wf.metadata.name}.onExit`;
   const ads = spec.activeDeadlineSeconds;
   const deadline = ads === undefined ? undefined : Date.parse(status.startedAt) + ads * 1000;

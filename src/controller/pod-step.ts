@@ -16,9 +16,7 @@ export const KUBERNETES_ONLY_TEMPLATE_FIELDS = [
 export function unsupportedPodFeature(t: Template): string | undefined {
   if ((t.sidecars ?? []).length > 0) return 'sidecars';
   if ((t.initContainers ?? []).length > 0) return 'initContainers';
-  if ((t.volumes ?? []).length > 0) return 'template volumes';
   const c = t.container ?? t.script;
-  if ((c?.volumeMounts ?? []).length > 0) return 'volumeMounts';
   if ((c?.envFrom ?? []).length > 0) return 'envFrom';
   if (t.daemon) return 'daemon templates';
   return undefined;

@@ -3,6 +3,7 @@
 import type { StepHandle, StepSpec } from '../executor/types.js';
 import type { Template } from '../api/workflow-template.js';
 import type { WorkflowSpec } from '../api/workflow.js';
+import type { VolumePrep } from './volumes.js';
 
 export type NodePhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Error' | 'Skipped' | 'Omitted';
 export type WorkflowPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Error';
@@ -111,12 +112,14 @@ export interface OperateContext {
   /** Decoded Secret data. */
   secret?(name: string): Record<string, string> | undefined;
   pod(nodeId: string): PodState | undefined;
+  /** This workflow's volume directory on the host (volumes.ts lays it out); undefined: volumeMounts are an error. */
+  volumeRoot?: string;
   /** Maximum template nesting (recursion guard). Default 100. */
   maxDepth?: number;
 }
 
 export type Action =
-  | { type: 'start'; nodeId: string; spec: StepSpec; outputFiles: string[] }
+  | { type: 'start'; nodeId: string; spec: StepSpec; outputFiles: string[]; prepare?: VolumePrep[] }
   | { type: 'kill'; nodeId: string; reason: string };
 
 export interface OperateResult {

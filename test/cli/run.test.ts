@@ -134,3 +134,10 @@ test('a bad manifest exits 2 naming file:line:column and the field, without a st
   assert.match(r.stderr, /^test\/fixtures\/run\/bad-template\.yaml:12:13: error: template "nope" is not defined/m);
   assert.doesNotMatch(r.stderr, /\n\s+at .+:\d+:\d+\)/);
 });
+
+test('volumes: a workflow emptyDir and a volumeClaimTemplate are shared between steps; ConfigMap volumes are files', async () => {
+  const r = await runJson('volumes.yaml');
+  assert.equal(r.code, 0, r.stderr);
+  const read = r.nodes.find((n) => n.displayName === 'read');
+  assert.equal(read?.outputs?.result, 'shared-text\nclaim-text\nhello from a configmap');
+});
