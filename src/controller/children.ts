@@ -23,7 +23,7 @@ export interface ChildCall {
 export function runChild(ex: Exec, c: ChildCall, canStart: boolean): NodeStatus | undefined {
   const existing = ex.nodes.byName(c.name);
   if (!existing) {
-    if (!canStart) return undefined;
+    if (!canStart || ex.spec.suspend === true) return undefined;
     const errors: string[] = [];
     if (c.step.when !== undefined) {
       const w = subst(c.step.when, c.vars, errors);

@@ -187,6 +187,7 @@ export class Exec {
     if (pod === undefined || pod.state === 'starting') {
       const unsupported = unsupportedPodFeature(t);
       if (unsupported) return this.nodes.mark(node, 'Error', `not supported yet: ${unsupported}`);
+      if (pod === undefined && this.spec.suspend === true) return node; // spec.suspend: nothing new starts
       if (pod === undefined && this.spec.parallelism !== undefined && this.activePods >= this.spec.parallelism) {
         node.message = 'Waiting for workflow parallelism';
         return node;
@@ -209,8 +210,17 @@ export class Exec {
     if (pod.state === 'running') {
       node.phase = 'Running';
       const ads = Number(t.activeDeadlineSeconds ?? NaN);
-      if (Number.isFinite(ads)) {
-        const deadline = Date.parse(pod.startedAt) + ads * 1000;
+      let timeoutMs = NaN;
+      if (typeof t.timeout === 'string' && t.timeout !== '') {
+        try {
+          timeoutMs = parseGoDuration(t.timeout);
+        } catch (e) {
+          return this.nodes.mark(node, 'Error', `timeout: ${(e as Error).message}`);
+        }
+      }
+      const limitMs = Math.min(Number.isFinite(ads) ? ads * 1000 : Infinity, Number.isFinite(timeoutMs) ? timeoutMs : Infinity);
+      if (limitMs !== Infinity) {
+        const deadline = Date.parse(pod.startedAt) + limitMs;
         if (this.now >= deadline) {
           this.actions.push({ type: 'kill', nodeId: node.id, reason: 'template activeDeadlineSeconds' });
           return this.nodes.mark(node, 'Failed', 'Pod was active on the node longer than the specified deadline');
@@ -233,7 +243,9 @@ export class Exec {
     const duration = tmpl.suspend?.duration === undefined ? undefined : subst(String(tmpl.suspend.duration), vars, errors);
     if (errors.length > 0) return this.nodes.mark(node, 'Error', errors[0]);
     if (duration === undefined || duration === '') {
-      return this.nodes.mark(node, 'Error', 'not supported yet: suspend without duration (resuming is not implemented)');
+      // Stays Running until resumed: something else (manual-ops resume) sets this node's phase to Succeeded.
+      node.phase = 'Running';
+      return node;
     }
     let ms: number;
     try {

@@ -96,18 +96,24 @@ export function operate(wf: WorkflowObject, ctx: OperateContext): OperateResult 
   const exitName = `${wf.metadata.name}.onExit`;
   const ads = spec.activeDeadlineSeconds;
   const deadline = ads === undefined ? undefined : Date.parse(status.startedAt) + ads * 1000;
-  if (deadline !== undefined && now >= deadline && status.message !== DEADLINE_MESSAGE) {
-    for (const n of Object.values(status.nodes)) {
+  /** Fails every unfinished node outside the workflow's exit handler and stops its step. */
+  const stopAll = (message: string, reason: string): void => {
+    for (const n of Object.values(status.nodes ?? {})) {
       if (isFinished(n.phase) || n.name.startsWith(exitName)) continue;
-      if (n.type === 'Pod' && ctx.pod(n.id) !== undefined && ctx.pod(n.id)?.state !== 'done') actions.push({ type: 'kill', nodeId: n.id, reason: 'workflow activeDeadlineSeconds' });
-      nodes.mark(n, 'Failed', DEADLINE_MESSAGE);
+      if (n.type === 'Pod' && ctx.pod(n.id) !== undefined && ctx.pod(n.id)?.state !== 'done') actions.push({ type: 'kill', nodeId: n.id, reason });
+      nodes.mark(n, 'Failed', message);
     }
-    status.message = DEADLINE_MESSAGE;
-  }
+    status.message = message;
+  };
+  if (deadline !== undefined && now >= deadline && status.message !== DEADLINE_MESSAGE) stopAll(DEADLINE_MESSAGE, 'workflow activeDeadlineSeconds');
+  const shutdown = spec.shutdown;
+  const shutdownMessage = shutdown ? `Stopped with strategy '${shutdown}'` : undefined;
+  if (shutdownMessage !== undefined) stopAll(shutdownMessage, `workflow shutdown (${shutdown})`);
+  const forced = status.message === DEADLINE_MESSAGE || (shutdownMessage !== undefined && status.message === shutdownMessage) ? status.message : undefined;
   const entry = spec.entrypoint ?? '';
   let root: NodeStatus;
-  if (status.message === DEADLINE_MESSAGE && !nodes.byName(wf.metadata.name)) {
-    root = nodes.mark(nodes.create({ name: wf.metadata.name, displayName: wf.metadata.name, type: 'Pod', templateName: entry }), 'Failed', DEADLINE_MESSAGE);
+  if (forced !== undefined && !nodes.byName(wf.metadata.name)) {
+    root = nodes.mark(nodes.create({ name: wf.metadata.name, displayName: wf.metadata.name, type: 'Pod', templateName: entry }), 'Failed', forced);
   } else {
     root = ex.executeTemplate({
       name: wf.metadata.name, displayName: wf.metadata.name, scope: { kind: 'local' }, depth: 0,
@@ -119,9 +125,9 @@ export function operate(wf: WorkflowObject, ctx: OperateContext): OperateResult 
   let message: string | undefined;
   if (isFinished(root.phase)) {
     phase = root.phase === 'Failed' || root.phase === 'Error' ? root.phase : 'Succeeded';
-    message = phase === 'Succeeded' ? undefined : (status.message === DEADLINE_MESSAGE ? DEADLINE_MESSAGE : root.message);
+    message = phase === 'Succeeded' ? undefined : (forced ?? root.message);
     const onExit = spec.hooks?.exit?.template ?? spec.onExit;
-    if (onExit) {
+    if (onExit && shutdown !== 'Terminate') {
       ex.globals = { ...ex.globals, 'workflow.status': phase, 'workflow.failures': failuresJson(status.nodes) };
       const exitNode = ex.executeTemplate({
         name: exitName, displayName: exitName, scope: { kind: 'local' }, depth: 0,

@@ -46,6 +46,13 @@ export interface NodeStatus {
 }
 
 /**
+ * Suspend/resume contract (used by manual-ops): a Suspend node without `duration` stays Running until its phase is set
+ * to Succeeded (resume) or Failed (stop) in the stored status; the next reconcile then continues after it. With a
+ * duration it succeeds by itself once the duration since its startedAt has passed (or earlier when resumed).
+ * `spec.suspend: true` starts no new step or child (running steps go on) until it is cleared. `spec.shutdown:
+ * Terminate` stops running steps and fails every unfinished node with "Stopped with strategy 'Terminate'", no exit
+ * handler runs; `Stop` does the same but the workflow's exit handler still runs.
+ *
  * Crash-safety record of a Pod node, saved in the Workflow itself so a restarted controller can continue:
  * `intent` is saved BEFORE the executor is asked to start the step (executor.start is idempotent per
  * (workflow uid, node id), so repeating it after a crash re-attaches instead of running twice); `handle` is saved in

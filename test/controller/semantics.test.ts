@@ -1,0 +1,139 @@
+// Argo semantics driven through the pure operate() with a hand-controlled simulator: suspend without duration and
+// its resume contract, spec.suspend, spec.shutdown Stop/Terminate, template timeout.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parse } from 'yaml';
+import { operate } from '../../src/controller/operate.js';
+import type { Action, NodeStatus, OperateContext, PodState, WorkflowObject } from '../../src/controller/types.js';
+
+/** A workflow plus simulated steps; nothing finishes unless the test says so. */
+export class Sim {
+  wf: WorkflowObject;
+  pods = new Map<string, PodState>();
+  now = Date.parse('2024-01-01T00:00:00Z');
+  actions: Action[] = [];
+  extra: Partial<OperateContext> = {};
+
+  constructor(yaml: string) {
+    this.wf = parse(yaml) as WorkflowObject;
+    this.wf.metadata.uid = 'uid-1';
+  }
+
+  pass(): this {
+    const r = operate(this.wf, { now: this.now, workflowTemplate: () => undefined, configMap: () => undefined, pod: (id) => this.pods.get(id), ...this.extra });
+    this.wf.status = r.status;
+    this.actions = r.actions;
+    for (const a of r.actions) if (a.type === 'start') this.pods.set(a.nodeId, { state: 'running', startedAt: new Date(this.now).toISOString() });
+    return this;
+  }
+
+  node(name: string): NodeStatus {
+    const n = Object.values(this.wf.status?.nodes ?? {}).find((x) => x.displayName === name || x.name === name);
+    assert.ok(n, `no node ${name}: ${Object.values(this.wf.status?.nodes ?? {}).map((x) => x.name).join(', ')}`);
+    return n;
+  }
+
+  has(name: string): boolean {
+    return Object.values(this.wf.status?.nodes ?? {}).some((x) => x.displayName === name || x.name === name);
+  }
+
+  finish(name: string, code = 0, stdout = ''): this {
+    const n = this.node(name);
+    const p = this.pods.get(n.id);
+    assert.equal(p?.state, 'running', `${name} is not running`);
+    this.pods.set(n.id, { state: 'done', outcome: { exitCode: code, stdout, files: {}, startedAt: (p as { startedAt: string }).startedAt, finishedAt: new Date(this.now).toISOString() } });
+    return this;
+  }
+
+  get phase(): string | undefined {
+    return this.wf.status?.phase;
+  }
+}
+
+const twoSteps = (extra: string, first = 'a: { template: t }'): string => `
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: w }
+spec:
+  entrypoint: main
+${extra}
+  templates:
+    - name: main
+      steps:
+        - - { name: a, ${first.replace(/^a: \{ (.*) \}$/, '$1')} }
+        - - { name: b, template: t }
+    - name: t
+      container: { image: x, command: [x] }
+    - name: wait
+      suspend: {}
+    - name: exit
+      container: { image: x, command: [exit] }
+`;
+
+test('suspend without duration stays Running until its phase is set to Succeeded (resume contract)', () => {
+  const s = new Sim(twoSteps('', 'a: { template: wait }')).pass();
+  assert.equal(s.node('a').phase, 'Running');
+  assert.equal(s.node('a').type, 'Suspend');
+  s.now += 3_600_000;
+  s.pass();
+  assert.equal(s.node('a').phase, 'Running');
+  assert.equal(s.has('b'), false);
+  s.node('a').phase = 'Succeeded';
+  s.pass();
+  assert.equal(s.node('b').phase, 'Pending');
+  assert.ok(s.actions.some((a) => a.type === 'start'));
+  s.finish('b').pass();
+  assert.equal(s.phase, 'Succeeded');
+});
+
+test('spec.suspend: running steps go on, nothing new starts until it is cleared', () => {
+  const s = new Sim(twoSteps('')).pass();
+  s.wf.spec.suspend = true;
+  s.finish('a').pass();
+  assert.equal(s.node('a').phase, 'Succeeded');
+  assert.equal(s.has('b'), false);
+  assert.equal(s.actions.length, 0);
+  assert.equal(s.phase, 'Running');
+  delete s.wf.spec.suspend;
+  s.pass();
+  assert.ok(s.actions.some((a) => a.type === 'start'));
+  s.finish('b').pass();
+  assert.equal(s.phase, 'Succeeded');
+});
+
+test('spec.shutdown Terminate: running step killed, nodes Failed with Argo\'s message, no exit handler', () => {
+  const s = new Sim(twoSteps('  onExit: exit')).pass();
+  s.wf.spec.shutdown = 'Terminate';
+  s.pass();
+  assert.deepEqual(s.actions.map((a) => a.type), ['kill']);
+  assert.equal(s.phase, 'Failed');
+  assert.equal(s.wf.status?.message, "Stopped with strategy 'Terminate'");
+  assert.equal(s.node('a').phase, 'Failed');
+  assert.equal(s.node('a').message, "Stopped with strategy 'Terminate'");
+  assert.equal(s.has('w.onExit'), false);
+});
+
+test('spec.shutdown Stop: running step killed, the exit handler still runs, then Failed', () => {
+  const s = new Sim(twoSteps('  onExit: exit')).pass();
+  s.wf.spec.shutdown = 'Stop';
+  s.pass();
+  assert.ok(s.actions.some((a) => a.type === 'kill'));
+  assert.ok(s.actions.some((a) => a.type === 'start'), 'exit handler started');
+  assert.equal(s.phase, 'Running');
+  s.finish('w.onExit').pass();
+  assert.equal(s.phase, 'Failed');
+  assert.equal(s.wf.status?.message, "Stopped with strategy 'Stop'");
+  assert.equal(s.node('w.onExit').phase, 'Succeeded');
+});
+
+test('template timeout kills a pod step once exceeded', () => {
+  const s = new Sim(twoSteps('').replace('container: { image: x, command: [x] }', 'timeout: 30s\n      container: { image: x, command: [x] }')).pass();
+  s.now += 10_000;
+  s.pass();
+  assert.equal(s.node('a').phase, 'Running');
+  s.now += 25_000;
+  s.pass();
+  assert.deepEqual(s.actions.map((a) => a.type), ['kill']);
+  assert.equal(s.node('a').phase, 'Failed');
+  assert.equal(s.phase, 'Failed');
+});
