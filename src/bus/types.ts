@@ -65,6 +65,32 @@ export interface KeyValueStore {
 
 export type BusState = 'connecting' | 'up' | 'down' | 'closed';
 
+/** Counters since the bus was created (for /metrics and tests). */
+export interface BusMetrics {
+  /** Events stored (duplicates excluded). */
+  published: number;
+  /** Publishes answered `duplicate: true`. */
+  duplicates: number;
+  /** Publishes that failed (BUS_UNAVAILABLE and others). */
+  publishFailures: number;
+  /** Publishes refused because the bus was full (discard: new). */
+  rejectedFull: number;
+  /** Times the bus was found at its limits with discard: old (a warning is logged each time). */
+  limitWarnings: number;
+  /** Events removed by the limits before every consumer acked them (discard: old; embedded bus counts exactly). */
+  droppedUnconsumed: number;
+  /** Messages handed to consumers, first deliveries and redeliveries. */
+  delivered: number;
+  redelivered: number;
+  acked: number;
+  nakked: number;
+  termed: number;
+  /** Messages given up after maxDeliver deliveries. */
+  maxDeliverExceeded: number;
+  /** Times the connection was lost (JetStream). */
+  disconnects: number;
+}
+
 export interface EventBus {
   readonly name: string;
   state(): BusState;
@@ -73,5 +99,7 @@ export interface EventBus {
   /** Delivers matching events until `opts.signal` aborts; each message must be acked, nakked or termed by the handler. */
   consume(opts: ConsumerOptions): AsyncIterable<BusMessage>;
   kv(bucket: string): Promise<KeyValueStore>;
+  /** A snapshot of the counters (both implementations provide it; optional so test fakes need not). */
+  metrics?(): BusMetrics;
   close(): Promise<void>;
 }

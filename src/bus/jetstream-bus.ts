@@ -1,0 +1,279 @@
+// The EventBus on NATS JetStream: one stream per bus (`weir-<bus>` by default) holding subjects
+// `<bus>.<eventSourceName>.<eventName>` (tokens encoded by subject-codec.ts). Publishes carry Nats-Msg-Id = event id
+// so the server de-duplicates within duplicateWindow; a publish fails fast with BUS_UNAVAILABLE while disconnected
+// and after publishTimeoutMs otherwise. The client reconnects forever with capped, jittered exponential backoff.
+// Consumers: jetstream-consumer.ts; KV buckets: jetstream-kv.ts.
+import { connect } from '@nats-io/transport-node';
+import type { NatsConnection, Subscription } from '@nats-io/nats-core';
+import { nanos } from '@nats-io/nats-core';
+import { DiscardPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import type { JetStreamClient, JetStreamManager, StreamConfig } from '@nats-io/jetstream';
+import type { CloudEvent } from '../core/cloudevent.js';
+import { WeirError } from '../core/errors.js';
+import { checkEvent, resolveConsumerOptions, throwIfAborted } from './bus-options.js';
+import { busError, isNotFound, JS_CODES } from './jetstream-errors.js';
+import { consumeJetStream } from './jetstream-consumer.js';
+import { openJetStreamKv } from './jetstream-kv.js';
+import { resolveJetStreamBusOptions } from './jetstream-options.js';
+import type { JetStreamBusOptions, ResolvedJetStreamBusOptions } from './jetstream-options.js';
+import { newBusMetrics, snapshot } from './metrics.js';
+import { encodeToken, eventSubject } from './subject-codec.js';
+import type { BusMessage, BusMetrics, BusState, ConsumerOptions, EventBus, KeyValueStore, PublishAck, PublishOptions } from './types.js';
+
+/** What the consumer and KV modules need from the bus. */
+export interface JetStreamContext {
+  readonly options: ResolvedJetStreamBusOptions;
+  readonly nc: NatsConnection;
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+  readonly metrics: BusMetrics;
+  /** True when the server is at least this version (e.g. "2.10.0"). */
+  serverAtLeast(version: string): boolean;
+  state(): BusState;
+}
+
+/** Compares dotted versions numerically ("2.9.10" < "2.10.0"). */
+export function versionAtLeast(have: string | undefined, want: string): boolean {
+  if (have === undefined) return false;
+  const a = have.split(/[.-]/).map((x) => parseInt(x, 10) || 0);
+  const b = want.split('.').map((x) => parseInt(x, 10) || 0);
+  for (let i = 0; i < b.length; i++) if ((a[i] ?? 0) !== b[i]) return (a[i] ?? 0) > b[i];
+  return true;
+}
+
+function streamConfig(o: ResolvedJetStreamBusOptions): Partial<StreamConfig> & { name: string } {
+  return {
+    name: o.streamName,
+    subjects: [`${encodeToken(o.name)}.>`],
+    retention: RetentionPolicy.Limits,
+    storage: o.storage === 'memory' ? StorageType.Memory : StorageType.File,
+    num_replicas: o.replicas,
+    max_age: nanos(o.maxAgeMs),
+    max_msgs: o.maxMsgs,
+    max_bytes: o.maxBytes,
+    discard: o.discard === 'new' ? DiscardPolicy.New : DiscardPolicy.Old,
+    duplicate_window: nanos(o.duplicateWindowMs),
+  };
+}
+
+export class JetStreamBus implements EventBus {
+  readonly name: string;
+  readonly options: ResolvedJetStreamBusOptions;
+  private current: BusState = 'connecting';
+  private readonly counters = newBusMetrics();
+  private readonly ctx: JetStreamContext;
+  private readonly advisories: Subscription;
+  private lastLimitCheck = 0;
+  private reconnectAttempt = 0;
+  private closing: Promise<void> | undefined;
+
+  private constructor(options: ResolvedJetStreamBusOptions, nc: NatsConnection, jsm: JetStreamManager) {
+    this.options = options;
+    this.name = options.name;
+    const js = jetstream(nc, { timeout: options.publishTimeoutMs });
+    this.ctx = {
+      options, nc, js, jsm, metrics: this.counters,
+      serverAtLeast: (v) => versionAtLeast(nc.info?.version, v),
+      state: () => this.current,
+    };
+    this.current = 'up';
+    void this.watchStatus();
+    // The server reports every message a consumer gave up on after max_deliver deliveries.
+    this.advisories = nc.subscribe(`$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${options.streamName}.*`, {
+      callback: (_err, m) => {
+        this.counters.maxDeliverExceeded++;
+        let info: Record<string, unknown> = {};
+        try {
+          info = m.json<Record<string, unknown>>();
+        } catch {
+          // keep the count even when the advisory is unreadable
+        }
+        options.logger.warn({ consumer: info.consumer, seq: info.stream_seq, deliveries: info.deliveries }, 'event bus: message given up after maxDeliver deliveries');
+      },
+    });
+  }
+
+  /** Connects, creates or updates the stream, and returns the bus; BUS_UNAVAILABLE when the server cannot be reached. */
+  static async create(opts: JetStreamBusOptions): Promise<JetStreamBus> {
+    const o = resolveJetStreamBusOptions(opts);
+    let bus: JetStreamBus | undefined;
+    let nc: NatsConnection;
+    try {
+      nc = await connect({
+        servers: [...o.servers],
+        name: `weir-bus-${o.name}`,
+        timeout: o.connectTimeoutMs,
+        reconnect: true,
+        maxReconnectAttempts: -1,
+        waitOnFirstConnect: false,
+        pingInterval: 10_000,
+        maxPingOut: 2,
+        reconnectDelayHandler: () => bus?.nextReconnectDelay() ?? o.reconnectMinMs,
+      });
+    } catch (e) {
+      throw new WeirError('BUS_UNAVAILABLE', `cannot connect to NATS at ${o.servers.join(',')}: ${(e as Error).message}`, { cause: e, details: { reason: 'disconnected' } });
+    }
+    try {
+      const jsm = await jetstreamManager(nc, { timeout: o.publishTimeoutMs });
+      bus = new JetStreamBus(o, nc, jsm);
+      await bus.ensureStream();
+      return bus;
+    } catch (e) {
+      await nc.close().catch(() => undefined);
+      throw busError(e, `cannot set up stream ${o.streamName} on ${o.servers.join(',')}`);
+    }
+  }
+
+  /** Capped exponential backoff with ±25% jitter; reset after each successful reconnect. */
+  private nextReconnectDelay(): number {
+    const { reconnectMinMs: min, reconnectMaxMs: max } = this.options;
+    const base = Math.min(max, min * 2 ** Math.min(this.reconnectAttempt++, 30));
+    return Math.round(base * (0.75 + Math.random() * 0.5));
+  }
+
+  private async watchStatus(): Promise<void> {
+    const log = this.options.logger;
+    for await (const s of this.ctx.nc.status()) {
+      if (this.current === 'closed') break;
+      switch (s.type) {
+        case 'disconnect':
+          this.counters.disconnects++;
+          this.current = 'down';
+          log.warn({ server: s.server }, 'event bus: disconnected from NATS; reconnecting');
+          break;
+        case 'reconnecting':
+          this.current = 'down';
+          break;
+        case 'reconnect':
+          this.reconnectAttempt = 0;
+          this.current = 'up';
+          log.info({ server: s.server }, 'event bus: reconnected to NATS');
+          // A memory-storage stream does not survive a server restart; put it back before publishing again.
+          this.ensureStream().catch((e: unknown) => log.error({ err: (e as Error).message }, 'event bus: cannot re-create the stream after reconnecting'));
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  /** Creates the stream, or updates its limits when they differ from the options. */
+  async ensureStream(): Promise<void> {
+    const cfg = streamConfig(this.options);
+    try {
+      const info = await this.ctx.jsm.streams.info(cfg.name);
+      const c = info.config;
+      const same = c.max_age === cfg.max_age && c.max_msgs === cfg.max_msgs && c.max_bytes === cfg.max_bytes && c.discard === cfg.discard &&
+        c.duplicate_window === cfg.duplicate_window && c.num_replicas === cfg.num_replicas && (c.subjects ?? []).includes(cfg.subjects![0]);
+      if (!same) {
+        await this.ctx.jsm.streams.update(cfg.name, { ...cfg, subjects: [...new Set([...(c.subjects ?? []), ...cfg.subjects!])] });
+        this.options.logger.info({ stream: cfg.name }, 'event bus: stream limits updated');
+      }
+    } catch (e) {
+      if (!isNotFound(e, JS_CODES.streamNotFound)) throw e;
+      await this.ctx.jsm.streams.add(cfg);
+      this.options.logger.info({ stream: cfg.name }, 'event bus: stream created');
+    }
+  }
+
+  state(): BusState {
+    return this.current;
+  }
+
+  metrics(): BusMetrics {
+    return snapshot(this.counters);
+  }
+
+  async publish(event: CloudEvent, opts: PublishOptions = {}): Promise<PublishAck> {
+    checkEvent(event);
+    const details = { eventId: event.id, eventSource: event.source, eventName: event.subject };
+    const fail = (e: unknown): WeirError => {
+      this.counters.publishFailures++;
+      const err = busError(e, 'publish', details);
+      if (err.details?.reason === 'full') this.counters.rejectedFull++;
+      return err;
+    };
+    throwIfAborted(opts.signal, 'publish');
+    if (this.current !== 'up') {
+      const reason = this.current === 'closed' ? 'closed' : 'disconnected';
+      throw fail(new WeirError('BUS_UNAVAILABLE', `publish: ${reason === 'closed' ? 'bus closed' : 'not connected to NATS (reconnecting)'}`, { details: { ...details, reason } }));
+    }
+    const timeout = opts.timeoutMs ?? this.options.publishTimeoutMs;
+    const subject = eventSubject(this.name, event.source, event.subject);
+    const pub = this.ctx.js.publish(subject, JSON.stringify(event), { msgID: event.id, timeout, expect: { streamName: this.options.streamName } });
+    let ack;
+    try {
+      ack = opts.signal === undefined ? await pub : await raceAbort(pub, opts.signal);
+    } catch (e) {
+      if (e instanceof WeirError && e.code === 'CANCELLED') throw e;
+      throw fail(e);
+    }
+    if (ack.duplicate) this.counters.duplicates++;
+    else this.counters.published++;
+    this.maybeCheckLimits();
+    return { seq: ack.seq, duplicate: ack.duplicate };
+  }
+
+  /** discard: old never drops silently: when the stream sits at its limits, warn (naming lagging consumers) and count. */
+  private maybeCheckLimits(): void {
+    const o = this.options;
+    if (o.discard !== 'old' || (o.maxMsgs < 0 && o.maxBytes < 0)) return;
+    const now = Date.now();
+    if (now - this.lastLimitCheck < o.limitCheckIntervalMs) return;
+    this.lastLimitCheck = now;
+    void (async () => {
+      const info = await this.ctx.jsm.streams.info(o.streamName);
+      const st = info.state;
+      const full = (o.maxMsgs > 0 && st.messages >= o.maxMsgs) || (o.maxBytes > 0 && st.bytes >= o.maxBytes * 0.98);
+      if (!full) return;
+      this.counters.limitWarnings++;
+      const lagging: string[] = [];
+      for await (const ci of this.ctx.jsm.consumers.list(o.streamName)) {
+        if (ci.ack_floor.stream_seq + 1 < st.first_seq && ci.num_pending + ci.num_ack_pending > 0) lagging.push(ci.name);
+      }
+      o.logger.warn({ stream: o.streamName, messages: st.messages, bytes: st.bytes, firstSeq: st.first_seq, laggingConsumers: lagging },
+        'event bus: stream is at its limits; the oldest events are discarded (discard: old)' + (lagging.length > 0 ? ' before these consumers acked them' : ''));
+    })().catch((e: unknown) => o.logger.debug({ err: (e as Error).message }, 'event bus: limit check failed'));
+  }
+
+  consume(opts: ConsumerOptions): AsyncIterable<BusMessage> {
+    const o = resolveConsumerOptions(opts);
+    return consumeJetStream(this.ctx, o);
+  }
+
+  kv(bucket: string): Promise<KeyValueStore> {
+    if (this.current === 'closed') return Promise.reject(new WeirError('BUS_UNAVAILABLE', 'kv: bus closed', { details: { reason: 'closed' } }));
+    return openJetStreamKv(this.ctx, bucket);
+  }
+
+  /** Drains the connection (pending acks are flushed); idempotent. */
+  close(): Promise<void> {
+    return (this.closing ??= (async () => {
+      this.current = 'closed';
+      this.advisories.unsubscribe();
+      try {
+        if (!this.ctx.nc.isClosed()) await this.ctx.nc.drain();
+      } catch {
+        await this.ctx.nc.close().catch(() => undefined);
+      }
+    })());
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new WeirError('CANCELLED', 'publish cancelled', { cause: signal.reason }));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/** Connects and prepares the stream; see JetStreamBusOptions for the defaults. */
+export function createJetStreamBus(opts: JetStreamBusOptions): Promise<JetStreamBus> {
+  return JetStreamBus.create(opts);
+}

@@ -1,0 +1,185 @@
+// Durable pull consumers on the bus stream: created (or updated) from ConsumerOptions with explicit ack, ackWait,
+// maxDeliver and maxAckPending; messages are pulled with the client's consume() (which re-pulls after reconnects)
+// and handed out as BusMessages. Servers before 2.10 take one filter subject: with several filters the consumer
+// reads the whole bus and acks the events that match none. On stop, pulled messages not yet handed out are nakked
+// so they are redelivered at once instead of after ackWait.
+import { nanos } from '@nats-io/nats-core';
+import { AckPolicy, DeliverPolicy } from '@nats-io/jetstream';
+import type { ConsumerConfig, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
+import type { CloudEvent } from '../core/cloudevent.js';
+import { WeirError } from '../core/errors.js';
+import type { ResolvedConsumerOptions } from './bus-options.js';
+import { busError, isNotFound, JS_CODES } from './jetstream-errors.js';
+import type { JetStreamContext } from './jetstream-bus.js';
+import { encodeToken, filterSubject, matchesFilter } from './subject-codec.js';
+import type { BusMessage } from './types.js';
+
+interface FilterPlan {
+  /** Server-side filter fields. */
+  fields: Pick<ConsumerConfig, 'filter_subject' | 'filter_subjects'>;
+  /** True when the server cannot express the filters and the consumer must check each event. */
+  clientSide: boolean;
+}
+
+function planFilters(ctx: JetStreamContext, o: ResolvedConsumerOptions): FilterPlan {
+  const subjects = o.filters.map((f) => filterSubject(ctx.options.name, f));
+  if (subjects.length === 1) return { fields: { filter_subject: subjects[0] }, clientSide: false };
+  if (ctx.serverAtLeast('2.10.0')) return { fields: { filter_subjects: subjects }, clientSide: false };
+  return { fields: { filter_subject: `${encodeToken(ctx.options.name)}.>` }, clientSide: true };
+}
+
+const sameList = (a: readonly string[] | undefined, b: readonly string[] | undefined): boolean =>
+  JSON.stringify([...(a ?? [])].sort()) === JSON.stringify([...(b ?? [])].sort());
+
+/** Creates the durable consumer, or updates ackWait/maxDeliver/maxAckPending/filters on an existing one. */
+async function ensureConsumer(ctx: JetStreamContext, o: ResolvedConsumerOptions, durable: string, plan: FilterPlan): Promise<void> {
+  const stream = ctx.options.streamName;
+  const tunables = { ack_wait: nanos(o.ackWaitMs), max_deliver: o.maxDeliver === 0 ? -1 : o.maxDeliver, max_ack_pending: o.maxAckPending };
+  try {
+    const ci = await ctx.jsm.consumers.info(stream, durable);
+    const c = ci.config;
+    const filtersSame = (c.filter_subject ?? '') === (plan.fields.filter_subject ?? '') && sameList(c.filter_subjects, plan.fields.filter_subjects);
+    if (c.ack_wait !== tunables.ack_wait || c.max_deliver !== tunables.max_deliver || c.max_ack_pending !== tunables.max_ack_pending || !filtersSame) {
+      const filters = plan.fields.filter_subjects ? { filter_subjects: plan.fields.filter_subjects } : { filter_subject: plan.fields.filter_subject };
+      await ctx.jsm.consumers.update(stream, durable, { ...tunables, ...filters });
+    }
+  } catch (e) {
+    if (!isNotFound(e, JS_CODES.consumerNotFound)) throw e;
+    await ctx.jsm.consumers.add(stream, {
+      durable_name: durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: o.deliverPolicy === 'all' ? DeliverPolicy.All : DeliverPolicy.New,
+      ...tunables,
+      ...plan.fields,
+    });
+  }
+}
+
+function wrap(ctx: JetStreamContext, o: ResolvedConsumerOptions, m: JsMsg, event: CloudEvent): BusMessage {
+  const { metrics, options } = ctx;
+  const ensureOpen = (what: string): void => {
+    if (ctx.nc.isClosed()) throw new WeirError('BUS_UNAVAILABLE', `${what}: bus closed`, { details: { reason: 'closed', eventId: event.id } });
+  };
+  const termWithReason = ctx.serverAtLeast('2.11.0');
+  return {
+    event,
+    seq: m.seq,
+    deliveryCount: m.info.deliveryCount,
+    ack: async () => {
+      ensureOpen('ack');
+      try {
+        await m.ackAck({ timeout: options.publishTimeoutMs });
+      } catch (e) {
+        throw busError(e, 'ack', { eventId: event.id });
+      }
+      metrics.acked++;
+    },
+    nak: (delayMs) => {
+      ensureOpen('nak');
+      m.nak(Math.max(0, Math.round(delayMs ?? o.ackWaitMs)));
+      metrics.nakked++;
+      return Promise.resolve();
+    },
+    term: (reason) => {
+      ensureOpen('term');
+      if (termWithReason && reason !== undefined) m.term(reason);
+      else m.term();
+      metrics.termed++;
+      return Promise.resolve();
+    },
+    working: () => {
+      ensureOpen('working');
+      m.working();
+      return Promise.resolve();
+    },
+  };
+}
+
+function parseEvent(m: JsMsg): CloudEvent | undefined {
+  try {
+    const e = m.json<CloudEvent>();
+    return e !== null && typeof e === 'object' && typeof e.id === 'string' ? e : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+
+/** Naks what the client pulled but never handed out, so it is redelivered now rather than after ackWait. */
+async function releaseBuffered(msgs: ConsumerMessages): Promise<void> {
+  msgs.stop();
+  const it = msgs[Symbol.asyncIterator]();
+  const deadline = Date.now() + 1000;
+  while (Date.now() < deadline) {
+    const r = await Promise.race([it.next(), new Promise<IteratorResult<JsMsg>>((res) => setTimeout(() => res({ done: true, value: undefined }), 50))]);
+    if (r.done) break;
+    r.value.nak();
+  }
+}
+
+export async function* consumeJetStream(ctx: JetStreamContext, o: ResolvedConsumerOptions): AsyncGenerator<BusMessage> {
+  const { options, metrics } = ctx;
+  const log = options.logger;
+  const durable = encodeToken(o.durableName);
+  const plan = planFilters(ctx, o);
+  let backoff = options.reconnectMinMs;
+  let ready = false;
+  while (!o.signal.aborted && ctx.state() !== 'closed') {
+    let msgs: ConsumerMessages | undefined;
+    const stop = (): void => msgs?.stop();
+    try {
+      if (!ready) {
+        await ensureConsumer(ctx, o, durable, plan);
+        ready = true;
+      }
+      const consumer = await ctx.js.consumers.get(options.streamName, durable);
+      msgs = await consumer.consume({ max_messages: Math.min(o.maxAckPending, 256) });
+      o.signal.addEventListener('abort', stop, { once: true });
+      backoff = options.reconnectMinMs;
+      for await (const m of msgs) {
+        if (o.signal.aborted) {
+          m.nak();
+          break;
+        }
+        const event = parseEvent(m);
+        if (event === undefined) {
+          log.error({ consumer: o.durableName, seq: m.seq, subject: m.subject }, 'event bus: message is not a CloudEvent; terminating it');
+          m.term();
+          continue;
+        }
+        if (plan.clientSide && !o.filters.some((f) => matchesFilter(f, event.source, event.subject))) {
+          m.ack();
+          continue;
+        }
+        metrics.delivered++;
+        if (m.info.deliveryCount > 1) metrics.redelivered++;
+        yield wrap(ctx, o, m, event);
+      }
+    } catch (e) {
+      if (o.signal.aborted || ctx.state() === 'closed') break;
+      // The consumer may have been deleted (or the stream re-created): set it up again on the next round.
+      ready = false;
+      log.warn({ consumer: o.durableName, err: (e as Error).message }, 'event bus: consumer interrupted; retrying');
+      await sleep(backoff, o.signal);
+      backoff = Math.min(options.reconnectMaxMs, backoff * 2);
+      continue;
+    } finally {
+      o.signal.removeEventListener('abort', stop);
+      if (msgs !== undefined && !ctx.nc.isClosed()) await releaseBuffered(msgs).catch(() => undefined);
+    }
+    if (!o.signal.aborted && ctx.state() !== 'closed') await sleep(backoff, o.signal);
+  }
+  if (ctx.state() === 'closed' && !o.signal.aborted) {
+    throw busError(new WeirError('BUS_UNAVAILABLE', 'consume: bus closed', { details: { reason: 'closed' } }), 'consume');
+  }
+}
