@@ -28,7 +28,7 @@ interface OpDef {
 
 const FLAG_HELP: Record<OpDef['flags'][number], string> = {
   'node-field-selector': '      --node-field-selector SEL  only nodes matching, e.g. displayName=approve or templateName=x',
-  message: '      --message TEXT             message recorded on the stopped workflow',
+  message: '      --message TEXT             with --node-field-selector: message recorded on the failed nodes',
   'restart-successful': '      --restart-successful       also run again the succeeded nodes matched by --node-field-selector',
   memoized: '      --memoized                 reuse the outputs of succeeded steps',
   parameters: '  -p, --parameter NAME=VALUE     override a workflow argument (repeatable)\n  -f, --parameter-file F         YAML or JSON map of workflow arguments',
