@@ -1,0 +1,167 @@
+// The subset of gjson (read) and sjson (write) path syntax Argo Events users write in sensors: dotted keys
+// (`body.repo.name`), escaped dots (`labels.app\.kubernetes\.io/name`), array indexes (`items.0`), `#` (array length)
+// and `#.key` (the key of every element), `*`/`?` wildcards in keys; for writes `-1` appends and `:N` forces an
+// object key. Values are plain JSON data; nothing is ever evaluated.
+import { WeirError } from '../../src/core/errors.js';
+
+/** gjson's result type names (what Argo compares when deciding "raw JSON or string"). */
+export type JsonKind = 'Null' | 'False' | 'True' | 'Number' | 'String' | 'JSON';
+
+export interface PathResult {
+  exists: boolean;
+  value: unknown;
+}
+
+const MISSING: PathResult = { exists: false, value: undefined };
+
+/** Splits a path on unescaped dots; `\x` keeps `x` literally. */
+export function splitPath(path: string): string[] {
+  const parts: string[] = [];
+  let cur = '';
+  for (let i = 0; i < path.length; i++) {
+    const c = path[i];
+    if (c === '\\' && i + 1 < path.length) {
+      cur += path[++i];
+    } else if (c === '.') {
+      parts.push(cur);
+      cur = '';
+    } else cur += c;
+  }
+  parts.push(cur);
+  return parts;
+}
+
+function wildcardRegex(key: string): RegExp | undefined {
+  if (!/[*?]/.test(key)) return undefined;
+  const body = key.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${body}$`, 's');
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function step(cur: unknown, parts: readonly string[], at: number): PathResult {
+  if (at === parts.length) return { exists: cur !== undefined, value: cur };
+  const key = parts[at];
+  if (Array.isArray(cur)) {
+    if (key === '#') {
+      if (at + 1 === parts.length) return { exists: true, value: cur.length };
+      const out: unknown[] = [];
+      for (const el of cur) {
+        const r = step(el, parts, at + 1);
+        if (r.exists) out.push(r.value);
+      }
+      return { exists: true, value: out };
+    }
+    if (/^\d+$/.test(key)) {
+      const i = Number(key);
+      return i < cur.length ? step(cur[i], parts, at + 1) : MISSING;
+    }
+    return MISSING;
+  }
+  if (isObject(cur)) {
+    if (Object.prototype.hasOwnProperty.call(cur, key)) return step(cur[key], parts, at + 1);
+    const re = wildcardRegex(key);
+    if (re) {
+      for (const k of Object.keys(cur)) if (re.test(k)) return step(cur[k], parts, at + 1);
+    }
+    return MISSING;
+  }
+  return MISSING;
+}
+
+/** Reads `path` from a JSON value (gjson.Get). An empty path does not exist, as in gjson. */
+export function getPath(doc: unknown, path: string): PathResult {
+  if (path === '') return MISSING;
+  return step(doc, splitPath(path), 0);
+}
+
+export function kindOf(v: unknown): JsonKind {
+  if (v === null || v === undefined) return 'Null';
+  if (v === true) return 'True';
+  if (v === false) return 'False';
+  if (typeof v === 'number') return 'Number';
+  if (typeof v === 'string') return 'String';
+  return 'JSON';
+}
+
+/** Go's strconv.FormatFloat(f, 'f', -1, 64): shortest decimal, never an exponent. */
+export function formatFloatF(n: number): string {
+  if (!Number.isFinite(n)) return n > 0 ? '+Inf' : n < 0 ? '-Inf' : 'NaN';
+  const s = String(n);
+  if (!/e/i.test(s)) return s;
+  const m = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(s);
+  if (!m) return s;
+  const digits = m[2] + (m[3] ?? '');
+  const exp = Number(m[4]);
+  if (exp >= 0) return m[1] + digits + '0'.repeat(Math.max(0, exp - (digits.length - 1))) + (exp < digits.length - 1 ? '.' + digits.slice(exp + 1) : '');
+  return `${m[1]}0.${'0'.repeat(-exp - 1)}${digits}`;
+}
+
+/** gjson Result.String(): strings raw, numbers without exponent, true/false, objects/arrays as compact JSON, null as "". */
+export function resultString(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number') return formatFloatF(v);
+  if (typeof v === 'boolean') return String(v);
+  return JSON.stringify(v);
+}
+
+/** gjson Result.Float(): numbers as is, strings parsed, true = 1. */
+export function resultFloat(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (v === true) return 1;
+  if (typeof v === 'string') {
+    const n = Number.parseFloat(v);
+    return Number.isNaN(n) ? 0 : n;
+  }
+  return 0;
+}
+
+/** gjson Result.Bool(): true, "true"/"1"/"t"..., non-zero numbers. */
+export function resultBool(v: unknown): boolean {
+  if (v === true) return true;
+  if (typeof v === 'number') return v !== 0;
+  if (typeof v === 'string') return ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v);
+  return false;
+}
+
+// ---- writes (sjson) ----
+
+function badPath(path: string, why: string): WeirError {
+  return new WeirError('INVALID_SPEC', `cannot set path ${JSON.stringify(path)}: ${why}`);
+}
+
+/** Returns a copy of `doc` with `value` stored at `path` (sjson.Set); missing parents are created. */
+export function setPath(doc: unknown, path: string, value: unknown): unknown {
+  if (path === '') throw badPath(path, 'empty path');
+  const parts = splitPath(path);
+  const root = doc === undefined || doc === null ? undefined : structuredClone(doc);
+  return setIn(root, parts, 0, value, path);
+}
+
+function setIn(cur: unknown, parts: readonly string[], at: number, value: unknown, path: string): unknown {
+  if (at === parts.length) return value;
+  let key = parts[at];
+  const forceKey = key.startsWith(':');
+  if (forceKey) key = key.slice(1);
+  const numeric = !forceKey && /^(-1|\d+)$/.test(key);
+  if (Array.isArray(cur) && numeric) {
+    const arr = cur;
+    const i = key === '-1' ? arr.length : Number(key);
+    if (i > 100_000) throw badPath(path, `index ${i} is too large`);
+    while (arr.length < i) arr.push(null);
+    arr[i] = setIn(arr[i], parts, at + 1, value, path);
+    return arr;
+  }
+  if (cur === undefined || cur === null) {
+    if (numeric) return setIn([], parts, at, value, path);
+    const obj: Record<string, unknown> = {};
+    obj[key] = setIn(undefined, parts, at + 1, value, path);
+    return obj;
+  }
+  if (isObject(cur)) {
+    Object.defineProperty(cur, key, { value: setIn(cur[key], parts, at + 1, value, path), enumerable: true, writable: true, configurable: true });
+    return cur;
+  }
+  throw badPath(path, `${parts.slice(0, at).join('.') || 'the document'} is not an object or array`);
+}

@@ -1,0 +1,33 @@
+// The trigger registry: one row per supported kind. A trigger template is planned by the adapter of the (first)
+// kind key it sets; kinds of Argo Events that Weir does not implement are a coded UNKNOWN_KIND error.
+import { WeirError } from '../../src/core/errors.js';
+import { argoWorkflowTrigger } from './argo-workflow.js';
+import { httpTrigger } from './http.js';
+import { k8sTrigger } from './k8s.js';
+import { kafkaTrigger } from './kafka.js';
+import { logTrigger } from './log.js';
+import { natsTrigger } from './nats.js';
+import type { TriggerAdapter } from './types.js';
+
+export type SupportedTriggerKind = 'argoWorkflow' | 'k8s' | 'http' | 'log' | 'kafka' | 'nats';
+
+export const TRIGGERS = {
+  argoWorkflow: argoWorkflowTrigger,
+  k8s: k8sTrigger,
+  http: httpTrigger,
+  log: logTrigger,
+  kafka: kafkaTrigger,
+  nats: natsTrigger,
+} satisfies Record<SupportedTriggerKind, TriggerAdapter>;
+
+const ARGO_KINDS = ['argoWorkflow', 'k8s', 'http', 'log', 'kafka', 'nats', 'awsLambda', 'slack', 'openWhisk', 'custom', 'azureEventHubs', 'azureServiceBus', 'pulsar', 'email'];
+
+/** The adapter for a trigger template; UNKNOWN_KIND when it sets no kind or one Weir does not implement. */
+export function triggerAdapterFor(template: Record<string, unknown>): TriggerAdapter {
+  const kind = ARGO_KINDS.find((k) => template[k] !== undefined && template[k] !== null);
+  if (kind === undefined) throw new WeirError('UNKNOWN_KIND', `trigger ${JSON.stringify(template.name)} sets no action (one of ${Object.keys(TRIGGERS).join(', ')})`);
+  if (!Object.prototype.hasOwnProperty.call(TRIGGERS, kind)) {
+    throw new WeirError('UNKNOWN_KIND', `trigger kind ${kind} is not supported by Weir (supported: ${Object.keys(TRIGGERS).join(', ')})`);
+  }
+  return TRIGGERS[kind as SupportedTriggerKind];
+}

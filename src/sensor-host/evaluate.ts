@@ -1,0 +1,188 @@
+// The pure heart of a sensor: evaluate(sensor, event, state) → { decisions, state }. Matches the event to
+// dependencies (eventSourceName/eventName = CloudEvent source/subject), applies transforms and filters, then per
+// trigger combines it with the saved partial state under the trigger's `conditions` (Argo Events' JetStream
+// semantics: without `&` a trigger fires on each matching event; with `&` the latest event per dependency is kept
+// until the conditions hold, then the trigger fires with all of them and its state is cleared). Firing plans the
+// action (parameters resolved) with a deterministic key. Time comes from `opts.now`; no I/O.
+import type { CloudEvent } from '../core/cloudevent.js';
+import { parseSchedule } from '../core/cron.js';
+import type { Schedule } from '../core/cron.js';
+import { evaluate as evalExprLang } from '../expr/expr.js';
+import type { Sensor, EventDependency } from '../api/sensor.js';
+import { conditionNames, evaluateConditions, parseConditions } from '../api/sensor-conditions.js';
+import type { ConditionsAst } from '../api/sensor-conditions.js';
+import { applyFilters } from '../../sensors/filters/registry.js';
+import type { DependencyFilters } from '../../sensors/filters/registry.js';
+import type { FilterContext } from '../../sensors/filters/types.js';
+import { applyParams } from '../../sensors/parameters.js';
+import type { Parameter } from '../../sensors/parameters.js';
+import { triggerAdapterFor } from '../../sensors/triggers/registry.js';
+import type { Decision, SensorState, TriggerState } from './decisions.js';
+import { MAX_CONSUMED, MAX_FIRED, emptyTriggerState } from './decisions.js';
+import { firingKey, lineageOf } from './lineage.js';
+
+export interface EvaluateOptions {
+  /** The processing time (decides conditionsReset and is stamped on decisions). */
+  now: Date;
+}
+
+export interface EvaluateResult {
+  decisions: Decision[];
+  state: SensorState;
+  /** Names of the triggers whose state changed (the host persists only those). */
+  changed: string[];
+}
+
+const filterContext: FilterContext = { evalExpr: (src, env) => evalExprLang(src, env) };
+
+const iso = (d: Date): string => d.toISOString();
+
+interface CompiledTrigger {
+  name: string;
+  deps: string[];
+  ast: ConditionsAst;
+  requiresAnd: boolean;
+  resets: Schedule[];
+}
+
+const compiled = new WeakMap<object, CompiledTrigger[]>();
+
+/** Parses conditions and reset schedules once per sensor spec object. */
+function compileTriggers(sensor: Sensor): CompiledTrigger[] {
+  const hit = compiled.get(sensor.spec);
+  if (hit) return hit;
+  const allDeps = sensor.spec.dependencies.map((d) => d.name);
+  const out = sensor.spec.triggers.map((t): CompiledTrigger => {
+    const cond = (t.template.conditions ?? '').trim() || allDeps.join(' && ');
+    const ast = parseConditions(cond);
+    const resets = (t.template.conditionsReset ?? [])
+      .map((r) => r.byTime)
+      .filter((b): b is { cron: string; timezone?: string } => typeof b?.cron === 'string' && b.cron !== '')
+      .map((b) => parseSchedule(b.cron, b.timezone || undefined));
+    const deps = t.template.conditions?.trim() ? conditionNames(ast).map((n) => n.name) : allDeps;
+    return { name: t.template.name, deps, ast, requiresAnd: cond.includes('&'), resets };
+  });
+  compiled.set(sensor.spec, out);
+  return out;
+}
+
+function transformError(dep: EventDependency): string | undefined {
+  const t = dep.transform;
+  if (!t) return undefined;
+  if (t.jq) return 'transform: jq transforms are not supported by Weir';
+  if (t.script) return 'transform: Lua script transforms are not supported by Weir';
+  return undefined;
+}
+
+const push = (list: string[], items: readonly string[], max: number): string[] => [...list.filter((x) => !items.includes(x)), ...items].slice(-max);
+
+/** True when a reset tick fell between the oldest saved dependency and now. */
+function resetDue(ts: TriggerState, resets: readonly Schedule[], now: Date): boolean {
+  const times = Object.values(ts.deps).map((d) => new Date(d.at).getTime());
+  if (times.length === 0 || resets.length === 0) return false;
+  const oldest = new Date(Math.min(...times));
+  return resets.some((s) => {
+    const next = s.next(oldest);
+    return next !== undefined && next.getTime() <= now.getTime();
+  });
+}
+
+function fire(sensor: Sensor, trig: Sensor['spec']['triggers'][number], ts: TriggerState, events: Record<string, CloudEvent>, event: CloudEvent, at: string): { decision: Decision; state: TriggerState } {
+  const ns = sensor.metadata.namespace ?? 'default';
+  const id = { namespace: ns, name: String(sensor.metadata.name) };
+  const eventIds = Object.fromEntries(Object.entries(events).map(([d, e]) => [d, e.id]));
+  const key = firingKey(id, trig.template.name, eventIds);
+  const consumed = push(ts.consumed, Object.values(eventIds), MAX_CONSUMED);
+  const state: TriggerState = { deps: {}, fired: push(ts.fired, [key], MAX_FIRED), consumed };
+  if (ts.fired.includes(key)) {
+    return { decision: { type: 'deduplicated', at, eventId: event.id, trigger: trig.template.name, key, reason: 'already fired for these events' }, state };
+  }
+  try {
+    const template = applyParams(structuredClone(trig.template) as unknown as Record<string, unknown>, trig.parameters as Parameter[] | undefined, events);
+    const adapter = triggerAdapterFor(template);
+    const plan = adapter.plan({
+      sensor: id, triggerName: trig.template.name, template, events, key, lineage: lineageOf(id, trig.template.name, eventIds, key),
+      ...(trig.policy ? { policy: trig.policy as { status?: { allow?: number[] } } } : {}),
+    });
+    return { decision: { type: 'triggered', at, eventId: event.id, trigger: trig.template.name, key, events: eventIds, plan }, state };
+  } catch (e) {
+    return { decision: { type: 'failed', at, eventId: event.id, trigger: trig.template.name, key, error: (e as Error).message }, state };
+  }
+}
+
+/** Evaluates one event against a sensor. Never throws for bad events or specs; problems become decisions. */
+export function evaluate(sensor: Sensor, event: CloudEvent, state: SensorState, opts: EvaluateOptions): EvaluateResult {
+  const at = iso(opts.now);
+  const decisions: Decision[] = [];
+  const next: SensorState = { triggers: { ...state.triggers } };
+  const changed = new Set<string>();
+
+  const candidates = sensor.spec.dependencies.filter((d) => d.eventSourceName === event.source && d.eventName === event.subject);
+  if (candidates.length === 0) {
+    decisions.push({ type: 'ignored', at, eventId: event.id, reason: `no dependency waits for ${event.source}/${event.subject}` });
+    return { decisions, state: next, changed: [] };
+  }
+  const matched: EventDependency[] = [];
+  for (const dep of candidates) {
+    const terr = transformError(dep);
+    if (terr) {
+      decisions.push({ type: 'filtered-out', at, eventId: event.id, dependency: dep.name, filter: 'transform', reason: terr, error: true });
+      continue;
+    }
+    const r = applyFilters(dep.filters as DependencyFilters | undefined, dep.filtersLogicalOperator, event, filterContext);
+    if (r.pass) {
+      decisions.push({ type: 'matched', at, eventId: event.id, dependency: dep.name });
+      matched.push(dep);
+    } else {
+      decisions.push({ type: 'filtered-out', at, eventId: event.id, dependency: dep.name, filter: r.filter ?? 'filters', reason: r.reason ?? 'did not pass', ...(r.error ? { error: true } : {}) });
+    }
+  }
+
+  let triggers: CompiledTrigger[];
+  try {
+    triggers = compileTriggers(sensor);
+  } catch (e) {
+    for (const t of sensor.spec.triggers) decisions.push({ type: 'failed', at, eventId: event.id, trigger: t.template.name, error: (e as Error).message });
+    return { decisions, state: next, changed: [] };
+  }
+
+  sensor.spec.triggers.forEach((trig, i) => {
+    const ct = triggers[i];
+    let ts = next.triggers[ct.name] ?? emptyTriggerState();
+    for (const dep of matched) {
+      if (!ct.deps.includes(dep.name)) continue;
+      if (ts.consumed.includes(event.id)) {
+        decisions.push({ type: 'deduplicated', at, eventId: event.id, trigger: ct.name, reason: `event already consumed by a firing of this trigger` });
+        continue;
+      }
+      if (resetDue(ts, ct.resets, opts.now)) {
+        decisions.push({ type: 'reset', at, eventId: event.id, trigger: ct.name, dropped: Object.keys(ts.deps).sort() });
+        ts = { ...ts, deps: {} };
+        changed.add(ct.name);
+      }
+      if (!ct.requiresAnd) {
+        const r = fire(sensor, trig, ts, { [dep.name]: event }, event, at);
+        decisions.push(r.decision);
+        ts = r.state;
+        changed.add(ct.name);
+        continue;
+      }
+      const satisfied = new Set([...Object.keys(ts.deps), dep.name]);
+      if (evaluateConditions(ct.ast, (n) => satisfied.has(n))) {
+        const events: Record<string, CloudEvent> = {};
+        for (const [d, saved] of Object.entries(ts.deps)) events[d] = saved.event;
+        events[dep.name] = event;
+        const r = fire(sensor, trig, ts, events, event, at);
+        decisions.push(r.decision);
+        ts = r.state;
+      } else {
+        ts = { ...ts, deps: { ...ts.deps, [dep.name]: { event, at } } };
+        const sat = [...satisfied].sort();
+        decisions.push({ type: 'waiting', at, eventId: event.id, trigger: ct.name, dependency: dep.name, satisfied: sat, waitingFor: ct.deps.filter((d) => !satisfied.has(d)) });
+      }
+      changed.add(ct.name);
+    }
+    next.triggers[ct.name] = ts;
+  });
+  return { decisions, state: next, changed: [...changed] };
+}
