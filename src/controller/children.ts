@@ -1,6 +1,8 @@
 // Calling a child from a steps group or a DAG: `when` (after substitution, govaluate semantics), argument
 // substitution, Skipped nodes, step/task-level exit handlers (onExit / hooks.exit) and continueOn.
 import { evaluateWhen } from '../expr/govaluate.js';
+import { envFromFlat, evaluate } from '../expr/expr.js';
+import type { LifecycleHook } from '../api/workflow-steps.js';
 import type { WorkflowStep } from '../api/workflow-steps.js';
 import type { Exec, Scope } from './execute.js';
 import { isFailed, isFinished } from './nodes.js';
@@ -45,7 +47,6 @@ export function runChild(ex: Exec, c: ChildCall, canStart: boolean): NodeStatus 
       const n = ex.nodes.create({ name: c.name, displayName: c.displayName, type: 'Pod', boundaryID: c.boundaryID, templateName: c.step.template });
       return ex.nodes.mark(n, 'Error', errors[0]);
     }
-    if (c.step.hooks && Object.keys(c.step.hooks).some((k) => k !== 'exit')) ex.notes.add('lifecycle hooks other than exit (not supported yet; ignored)');
     return ex.executeTemplate({
       name: c.name, displayName: c.displayName, boundaryID: c.boundaryID, scope: c.scope, depth: c.depth + 1,
       call: { template: c.step.template, templateRef: c.step.templateRef, inline: c.step.inline as never, arguments: args },
@@ -86,4 +87,39 @@ export function runChildExitHandler(ex: Exec, c: ChildCall, child: NodeStatus, p
 export function continues(step: WorkflowStep, phase: NodeStatus['phase']): boolean {
   if (!isFailed(phase)) return true;
   return phase === 'Failed' ? step.continueOn?.failed === true : step.continueOn?.error === true;
+}
+
+/**
+ * Lifecycle hooks with an `expression` (every key but `exit`): each pass the expression is evaluated over `vars`;
+ * the first time it is true the hook's template runs as node `<owner>.hooks.<key>` (once). Returns false while a
+ * started hook still runs (its owner does not complete before it).
+ */
+export function runHooks(
+  ex: Exec, hooks: Record<string, LifecycleHook> | undefined, owner: { name: string; displayName: string; boundaryID?: string; id: string },
+  vars: Vars, scope: Scope, depth: number,
+): boolean {
+  let done = true;
+  for (const [key, hook] of Object.entries(hooks ?? {})) {
+    if (key === 'exit' || hook.expression === undefined) continue;
+    const name = `${owner.name}.hooks.${key}`;
+    const existing = ex.nodes.byName(name);
+    if (!existing) {
+      let fire: unknown;
+      try {
+        fire = evaluate(hook.expression, envFromFlat(vars));
+      } catch {
+        fire = false; // variables that do not exist yet (a step not started) keep the hook waiting
+      }
+      if (fire !== true) continue;
+    }
+    const errors: string[] = [];
+    const args = existing ? undefined : substDeep(hook.arguments ?? {}, vars, errors);
+    const n = ex.executeTemplate({
+      name, displayName: `${owner.displayName}.hooks.${key}`, boundaryID: owner.boundaryID, scope, depth: depth + 1,
+      call: { template: hook.template, templateRef: hook.templateRef, arguments: args },
+    });
+    if (owner.id !== ex.wf.metadata.name) ex.nodes.addChild(owner.id, n.id);
+    if (!isFinished(n.phase)) done = false;
+  }
+  return done;
 }

@@ -6,7 +6,7 @@ import type { DependsNode, TaskResult } from '../expr/depends.js';
 import type { DAGTask } from '../api/workflow-steps.js';
 import type { Template } from '../api/workflow-template.js';
 import type { Exec, Scope } from './execute.js';
-import { continues, runChild, runChildExitHandler } from './children.js';
+import { continues, runChild, runChildExitHandler, runHooks } from './children.js';
 import type { ChildCall } from './children.js';
 import { isFailed, isFinished, loopItemName, taskNodeName } from './nodes.js';
 import { aggregateVars, nodeVars, subst } from './params.js';
@@ -82,6 +82,7 @@ export function executeDag(ex: Exec, node: NodeStatus, tmpl: Template, vars: Var
     const x = taskNode(n);
     return x !== undefined && !isFinished(x.phase);
   }).length;
+  const hooksRunning = new Set<string>();
   for (let pass = 0, progress = true; progress && pass < 10_000; pass++) {
     progress = false;
     refreshVars();
@@ -89,7 +90,8 @@ export function executeDag(ex: Exec, node: NodeStatus, tmpl: Template, vars: Var
       if (!needed.has(t.name)) continue;
       const info = infos.get(t.name) as TaskInfo;
       const existing = taskNode(t.name);
-      if (existing && isFinished(existing.phase)) continue;
+      const exprHooks = Object.entries(t.hooks ?? {}).some(([k, h]) => k !== 'exit' && h.expression !== undefined);
+      if (existing && isFinished(existing.phase) && !exprHooks) continue;
       if (!existing) {
         const ok = info.depends ? evaluateDepends(info.depends, result) : true;
         if (ok === undefined) continue;
@@ -107,13 +109,15 @@ export function executeDag(ex: Exec, node: NodeStatus, tmpl: Template, vars: Var
       const n = runTask(ex, node, info, { ...vars, ...taskVars }, scope, depth, tmpl.parallelism === undefined ? Infinity : tmpl.parallelism - running());
       if (n) {
         if (!existing) link(ex, node, info, n, taskNode);
-        if (isFinished(n.phase)) progress = true;
+        if (isFinished(n.phase) && !(existing && isFinished(existing.phase))) progress = true;
+        if (exprHooks && !isFinished(n.phase)) hooksRunning.add(t.name);
+        else hooksRunning.delete(t.name);
       }
     }
   }
   refreshVars();
   const nodesNeeded = [...needed].map((n) => taskNode(n));
-  if (nodesNeeded.some((n) => n !== undefined && !isFinished(n.phase))) return node;
+  if (hooksRunning.size > 0 || nodesNeeded.some((n) => n !== undefined && !isFinished(n.phase))) return node;
   const unscheduled = nodesNeeded.some((n) => n === undefined);
   if (unscheduled && !stopScheduling()) return node;
   node.outboundNodes = targets.map((t) => taskNode(t)).filter((n): n is NodeStatus => n !== undefined).flatMap((n) => ex.nodes.outbound(n.id));
@@ -139,7 +143,11 @@ function runTask(ex: Exec, dagNode: NodeStatus, info: TaskInfo, vars: Vars, scop
   const base: ChildCall = { step: t, name, displayName: t.name, boundaryID: dagNode.id, vars, scope, depth };
   if (!isLoop(t)) {
     const n = runChild(ex, base, slots > 0);
-    if (n) runChildExitHandler(ex, base, n, `tasks.${t.name}`, nodeVars(`tasks.${t.name}`, n));
+    if (n) {
+      const hooksDone = runHooks(ex, t.hooks, { name, displayName: t.name, boundaryID: dagNode.id, id: n.id }, { ...vars, ...nodeVars(`tasks.${t.name}`, n) }, scope, depth);
+      const exitDone = runChildExitHandler(ex, base, n, `tasks.${t.name}`, nodeVars(`tasks.${t.name}`, n));
+      if (isFinished(n.phase) && !(hooksDone && exitDone)) return { ...n, phase: 'Running' };
+    }
     return n;
   }
   const group = ex.nodes.byName(name) ?? ex.nodes.create({ name, displayName: t.name, type: 'TaskGroup', boundaryID: dagNode.id, phase: 'Running', templateName: t.template });

@@ -3,6 +3,7 @@
 // concerns live here: workflowTemplateRef, global parameters, activeDeadlineSeconds, onExit, phase and progress.
 import type { WorkflowSpec } from '../api/workflow.js';
 import { Exec } from './execute.js';
+import { runHooks } from './children.js';
 import { NodeMap, isFailed, isFinished } from './nodes.js';
 import { fromConfigMap, paramString, workflowVars } from './params.js';
 import type { Action, NodeStatus, OperateContext, OperateResult, ParamValue, WorkflowObject, WorkflowPhase, WorkflowStatus } from './types.js';
@@ -123,7 +124,10 @@ export function operate(wf: WorkflowObject, ctx: OperateContext): OperateResult 
   if (deadline !== undefined && now < deadline) ex.requeueAfter(deadline - now);
   let phase: WorkflowPhase | undefined;
   let message: string | undefined;
-  if (isFinished(root.phase)) {
+  const rootPhase = !isFinished(root.phase) ? 'Running' : root.phase === 'Failed' || root.phase === 'Error' ? root.phase : 'Succeeded';
+  const hooksDone = forced !== undefined || runHooks(ex, spec.hooks, { name: wf.metadata.name, displayName: wf.metadata.name, id: root.id },
+    { ...ex.globals, 'workflow.status': rootPhase, 'workflow.failures': failuresJson(status.nodes) }, { kind: 'local' }, 0);
+  if (isFinished(root.phase) && hooksDone) {
     phase = root.phase === 'Failed' || root.phase === 'Error' ? root.phase : 'Succeeded';
     message = phase === 'Succeeded' ? undefined : (forced ?? root.message);
     const onExit = spec.hooks?.exit?.template ?? spec.onExit;

@@ -2,7 +2,7 @@
 // Steps node's first child is StepGroup `name[0]`; each later group hangs off the previous group's outbound nodes.
 import type { Template } from '../api/workflow-template.js';
 import type { Exec, Scope } from './execute.js';
-import { runChild, runChildExitHandler, continues } from './children.js';
+import { runChild, runChildExitHandler, runHooks, continues } from './children.js';
 import type { ChildCall } from './children.js';
 import { isFinished, loopItemName, stepGroupName, stepNodeName } from './nodes.js';
 import { aggregateVars, nodeVars } from './params.js';
@@ -76,7 +76,8 @@ function executeGroup(
       ex.nodes.addChild(g.id, child.id);
       if (wasNew && !isFinished(child.phase)) running++;
       const prefix = `steps.${step.name}`;
-      const hookDone = runChildExitHandler(ex, c, child, prefix, nodeVars(prefix, child));
+      const hooksDone = runHooks(ex, step.hooks, { name: c.name, displayName: c.displayName, boundaryID: c.boundaryID, id: child.id }, { ...c.vars, ...nodeVars(prefix, child) }, c.scope, c.depth);
+      const hookDone = runChildExitHandler(ex, c, child, prefix, nodeVars(prefix, child)) && hooksDone;
       children.push(child);
       if (!isFinished(child.phase) || !hookDone) allDone = false;
       else if (!continues(step, child.phase)) failure ??= child;

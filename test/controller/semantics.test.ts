@@ -137,3 +137,40 @@ test('template timeout kills a pod step once exceeded', () => {
   assert.equal(s.node('a').phase, 'Failed');
   assert.equal(s.phase, 'Failed');
 });
+
+test('lifecycle hooks with expressions: step-level fires once when its step runs, workflow-level on success', () => {
+  const s = new Sim(`
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: w }
+spec:
+  entrypoint: main
+  hooks:
+    done:
+      expression: workflow.status == "Succeeded"
+      template: t
+  templates:
+    - name: main
+      steps:
+        - - name: a
+            template: t
+            hooks:
+              running:
+                expression: steps.a.status == "Running"
+                template: t
+    - name: t
+      container: { image: x, command: [x] }
+`).pass();
+  assert.equal(s.has('w[0].a.hooks.running'), false, 'a is Pending on the first pass');
+  s.pass();
+  assert.equal(s.node('w[0].a.hooks.running').phase, 'Pending');
+  s.finish('a').pass();
+  assert.equal(s.node('a').phase, 'Succeeded');
+  assert.equal(s.phase, 'Running', 'the step waits for its running hook');
+  s.finish('w[0].a.hooks.running').pass();
+  assert.equal(s.node('w.hooks.done').phase, 'Pending');
+  assert.equal(s.phase, 'Running');
+  s.finish('w.hooks.done').pass();
+  assert.equal(s.phase, 'Succeeded');
+  assert.equal(Object.values(s.wf.status?.nodes ?? {}).filter((n) => n.name.includes('.hooks.')).length, 2);
+});
