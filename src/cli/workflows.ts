@@ -44,9 +44,10 @@ export async function listWorkflows(
   const out: WorkflowObject[] = [];
   let cont: string | undefined;
   const path = o.namespace === undefined ? '/api/v1/workflows/' : wfPath(o.namespace);
+  const pageSize = o.filter === undefined && o.limit !== undefined ? Math.min(o.limit, 500) : 500;
   do {
     const page = await client.get<ListBody>(path, {
-      'listOptions.labelSelector': o.labelSelector, 'listOptions.limit': 500, 'listOptions.continue': cont,
+      'listOptions.labelSelector': o.labelSelector, 'listOptions.limit': pageSize, 'listOptions.continue': cont,
     });
     for (const wf of page.items ?? []) {
       if (o.filter && !matchesFilter(wf, o.filter)) continue;

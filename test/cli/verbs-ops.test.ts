@@ -21,13 +21,17 @@ describe('workflow operations', () => {
     assert.equal((await k.weir('submit', await k.manifest('g.yaml', gated('gate-1')), '-o', 'name')).out, 'gate-1\n');
     await atGate(k, 'gate-1');
     assert.match((await k.weir('list')).out, /^gate-1\s+Running \(Suspended\)/m);
+    const follow = k.weir('logs', 'gate-1', '--follow');
     const r = await k.weir('resume', 'gate-1');
     assert.equal(r.code, 0, r.err);
     assert.equal(r.out, 'workflow gate-1 resumed\n');
     const w = await k.weir('wait', 'gate-1');
     assert.equal(w.code, 0, w.err);
     assert.match(w.out, /^gate-1 Succeeded at /);
-    assert.match((await k.weir('logs', 'gate-1')).out, /: approved\n$/);
+    assert.match((await k.weir('logs', 'gate-1')).out, /^gate-1-\d+: approved\n$/);
+    const followed = await follow;
+    assert.equal(followed.code, 0, followed.err);
+    assert.match(followed.out, /^gate-1-\d+: approved\n$/, 'logs --follow picks up the step started after it and ends with the workflow');
   });
 
   test('suspend sets spec.suspend and resume clears it; @latest resolves to the newest', async () => {
