@@ -20,6 +20,7 @@ import { triggerAdapterFor } from '../../sensors/triggers/registry.js';
 import type { Decision, SensorState, TriggerState } from './decisions.js';
 import { MAX_CONSUMED, MAX_FIRED, emptyTriggerState } from './decisions.js';
 import { firingKey, lineageOf } from './lineage.js';
+import type { TriggerPlan } from '../../sensors/triggers/types.js';
 
 export interface EvaluateOptions {
   /** The processing time (decides conditionsReset and is stamped on decisions). */
@@ -31,6 +32,8 @@ export interface EvaluateResult {
   state: SensorState;
   /** Names of the triggers whose state changed (the host persists only those). */
   changed: string[];
+  /** The events behind each `triggered` decision, by firing key (for execution and dead-letter triggers). */
+  firings: Record<string, Record<string, CloudEvent>>;
 }
 
 const filterContext: FilterContext = { evalExpr: (src, env) => evalExprLang(src, env) };
@@ -87,9 +90,22 @@ function resetDue(ts: TriggerState, resets: readonly Schedule[], now: Date): boo
   });
 }
 
-function fire(sensor: Sensor, trig: Sensor['spec']['triggers'][number], ts: TriggerState, events: Record<string, CloudEvent>, event: CloudEvent, at: string): { decision: Decision; state: TriggerState } {
-  const ns = sensor.metadata.namespace ?? 'default';
-  const id = { namespace: ns, name: String(sensor.metadata.name) };
+type SensorTrigger = Sensor['spec']['triggers'][number];
+
+/** Plans one trigger for a set of events (trigger parameters first, then the kind's own). Throws on bad specs. */
+export function planTrigger(sensor: Sensor, trig: SensorTrigger, events: Record<string, CloudEvent>, key: string): TriggerPlan {
+  const id = { namespace: sensor.metadata.namespace ?? 'default', name: String(sensor.metadata.name) };
+  const eventIds = Object.fromEntries(Object.entries(events).map(([d, e]) => [d, e.id]));
+  const template = applyParams(structuredClone(trig.template) as unknown as Record<string, unknown>, trig.parameters as Parameter[] | undefined, events);
+  const adapter = triggerAdapterFor(template);
+  return adapter.plan({
+    sensor: id, triggerName: trig.template.name, template, events, key, lineage: lineageOf(id, trig.template.name, eventIds, key),
+    ...(trig.policy ? { policy: trig.policy as { status?: { allow?: number[] } } } : {}),
+  });
+}
+
+function fire(sensor: Sensor, trig: SensorTrigger, ts: TriggerState, events: Record<string, CloudEvent>, event: CloudEvent, at: string): { decision: Decision; state: TriggerState } {
+  const id = { namespace: sensor.metadata.namespace ?? 'default', name: String(sensor.metadata.name) };
   const eventIds = Object.fromEntries(Object.entries(events).map(([d, e]) => [d, e.id]));
   const key = firingKey(id, trig.template.name, eventIds);
   const consumed = push(ts.consumed, Object.values(eventIds), MAX_CONSUMED);
@@ -98,12 +114,7 @@ function fire(sensor: Sensor, trig: Sensor['spec']['triggers'][number], ts: Trig
     return { decision: { type: 'deduplicated', at, eventId: event.id, trigger: trig.template.name, key, reason: 'already fired for these events' }, state };
   }
   try {
-    const template = applyParams(structuredClone(trig.template) as unknown as Record<string, unknown>, trig.parameters as Parameter[] | undefined, events);
-    const adapter = triggerAdapterFor(template);
-    const plan = adapter.plan({
-      sensor: id, triggerName: trig.template.name, template, events, key, lineage: lineageOf(id, trig.template.name, eventIds, key),
-      ...(trig.policy ? { policy: trig.policy as { status?: { allow?: number[] } } } : {}),
-    });
+    const plan = planTrigger(sensor, trig, events, key);
     return { decision: { type: 'triggered', at, eventId: event.id, trigger: trig.template.name, key, events: eventIds, plan }, state };
   } catch (e) {
     return { decision: { type: 'failed', at, eventId: event.id, trigger: trig.template.name, key, error: (e as Error).message }, state };
@@ -116,11 +127,12 @@ export function evaluate(sensor: Sensor, event: CloudEvent, state: SensorState, 
   const decisions: Decision[] = [];
   const next: SensorState = { triggers: { ...state.triggers } };
   const changed = new Set<string>();
+  const firings: Record<string, Record<string, CloudEvent>> = {};
 
   const candidates = sensor.spec.dependencies.filter((d) => d.eventSourceName === event.source && d.eventName === event.subject);
   if (candidates.length === 0) {
     decisions.push({ type: 'ignored', at, eventId: event.id, reason: `no dependency waits for ${event.source}/${event.subject}` });
-    return { decisions, state: next, changed: [] };
+    return { decisions, state: next, changed: [], firings };
   }
   const matched: EventDependency[] = [];
   for (const dep of candidates) {
@@ -143,7 +155,7 @@ export function evaluate(sensor: Sensor, event: CloudEvent, state: SensorState, 
     triggers = compileTriggers(sensor);
   } catch (e) {
     for (const t of sensor.spec.triggers) decisions.push({ type: 'failed', at, eventId: event.id, trigger: t.template.name, error: (e as Error).message });
-    return { decisions, state: next, changed: [] };
+    return { decisions, state: next, changed: [], firings };
   }
 
   sensor.spec.triggers.forEach((trig, i) => {
@@ -162,6 +174,7 @@ export function evaluate(sensor: Sensor, event: CloudEvent, state: SensorState, 
       }
       if (!ct.requiresAnd) {
         const r = fire(sensor, trig, ts, { [dep.name]: event }, event, at);
+        if (r.decision.type === 'triggered') firings[r.decision.key] = { [dep.name]: event };
         decisions.push(r.decision);
         ts = r.state;
         changed.add(ct.name);
@@ -173,6 +186,7 @@ export function evaluate(sensor: Sensor, event: CloudEvent, state: SensorState, 
         for (const [d, saved] of Object.entries(ts.deps)) events[d] = saved.event;
         events[dep.name] = event;
         const r = fire(sensor, trig, ts, events, event, at);
+        if (r.decision.type === 'triggered') firings[r.decision.key] = events;
         decisions.push(r.decision);
         ts = r.state;
       } else {
@@ -184,5 +198,5 @@ export function evaluate(sensor: Sensor, event: CloudEvent, state: SensorState, 
     }
     next.triggers[ct.name] = ts;
   });
-  return { decisions, state: next, changed: [...changed] };
+  return { decisions, state: next, changed: [...changed], firings };
 }

@@ -1,0 +1,153 @@
+// The sensor host: lists and watches Sensor objects in the store and runs one SensorRunner (one durable bus
+// consumer) per sensor; a changed spec restarts its runner, a deleted sensor stops it and drops its partial state.
+// Lifecycle: run(signal) until aborted; status() reports per-sensor counts for the API and CLI.
+// Options: store, bus, logger, onWorkflow (controller enqueue), clock, maxDeliveries, ackWaitMs, history bounds.
+import type { Sensor } from '../api/sensor.js';
+import type { EventBus, KeyValueStore } from '../bus/types.js';
+import type { Logger } from '../core/logger.js';
+import type { ResourceStore, StoredObject } from '../store/types.js';
+import type { HistoryRecord } from './history.js';
+import { HistoryWriter } from './history.js';
+import type { SensorStatus } from './history.js';
+import { realClock } from './policy.js';
+import type { PolicyClock } from './policy.js';
+import { kafkaPublisher, natsPublisher, storeResourceOps } from './runtime.js';
+import { SensorRunner } from './sensor-runner.js';
+import { STATE_BUCKET, dropState } from './state-store.js';
+
+export interface SensorHostOptions {
+  store: ResourceStore;
+  bus: EventBus;
+  logger: Logger;
+  /** Called when a trigger created or changed a Workflow (the controller's enqueue). */
+  onWorkflow?: (namespace: string, name: string) => void;
+  /** Default: the real clock. */
+  clock?: PolicyClock;
+  /** Deliveries before a failing trigger is dead-lettered or given up. Default 5. */
+  maxDeliveries?: number;
+  /** Default 1 s doubling per delivery, at most 30 s. */
+  redeliveryDelayMs?: (deliveryCount: number) => number;
+  /** Default 60 s. */
+  ackWaitMs?: number;
+  /** Bound of the decision history per sensor. Default 500. */
+  maxDecisions?: number;
+  /** Observer of every decision recorded (tests, metrics). */
+  onDecisions?: (sensor: string, records: readonly HistoryRecord[]) => void;
+}
+
+export type HostState = 'starting' | 'running' | 'draining' | 'stopped' | 'failed';
+
+interface Running {
+  specJson: string;
+  ac: AbortController;
+  done: Promise<void>;
+  status: SensorStatus;
+}
+
+const keyOf = (o: { metadata: { namespace?: string; name: string } }): string => `${o.metadata.namespace ?? 'default'}/${o.metadata.name}`;
+
+export class SensorHost {
+  private readonly running = new Map<string, Running>();
+  private kvPromise: Promise<KeyValueStore> | undefined;
+  private readonly kafka;
+  private readonly nats;
+  private hostState: HostState = 'stopped';
+
+  constructor(private readonly o: SensorHostOptions) {
+    this.kafka = kafkaPublisher(o.logger);
+    this.nats = natsPublisher(o.logger);
+  }
+
+  state(): HostState {
+    return this.hostState;
+  }
+
+  /** Per-sensor status (namespace/name → counts, last event, errors) of the sensors running in this process. */
+  status(): Record<string, SensorStatus> {
+    return Object.fromEntries([...this.running].map(([k, r]) => [k, structuredClone(r.status)]));
+  }
+
+  private kv(): Promise<KeyValueStore> {
+    return (this.kvPromise ??= this.o.bus.kv(STATE_BUCKET));
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    this.hostState = 'starting';
+    try {
+      const page = await this.o.store.list('Sensor', {});
+      for (const s of page.items) await this.apply(s);
+      this.hostState = 'running';
+      for await (const ev of this.o.store.watch('Sensor', { signal, sinceResourceVersion: page.resourceVersion })) {
+        if (ev.type === 'DELETED') await this.remove(keyOf(ev.object), true);
+        else await this.apply(ev.object);
+      }
+    } catch (e) {
+      if (!signal.aborted) {
+        this.hostState = 'failed';
+        throw e;
+      }
+    } finally {
+      if (this.hostState !== 'failed') this.hostState = 'draining';
+      for (const k of [...this.running.keys()]) await this.remove(k, false);
+      await this.kafka.close();
+      await this.nats.close();
+      if (this.hostState === 'draining') this.hostState = 'stopped';
+    }
+  }
+
+  private async apply(obj: StoredObject): Promise<void> {
+    const key = keyOf(obj);
+    const specJson = JSON.stringify(obj.spec ?? {});
+    const cur = this.running.get(key);
+    if (cur && cur.specJson === specJson) return;
+    if (cur) await this.remove(key, false);
+    const sensor = structuredClone(obj) as unknown as Sensor;
+    const namespace = obj.metadata.namespace ?? 'default';
+    const status: SensorStatus = { events: 0, counts: {}, errors: 0 };
+    const ac = new AbortController();
+    const history = new HistoryWriter({ store: this.o.store, log: this.o.logger, maxDecisions: this.o.maxDecisions }, namespace, obj.metadata.name);
+    const kv = await this.kv();
+    const runner = new SensorRunner({
+      sensor, bus: this.o.bus, kv, history, log: this.o.logger, clock: this.o.clock ?? realClock,
+      runtime: {
+        resources: storeResourceOps({ store: this.o.store, log: this.o.logger, onWorkflow: this.o.onWorkflow, clock: (this.o.clock ?? realClock).now }),
+        fetch: globalThis.fetch, kafka: this.kafka, nats: this.nats,
+      },
+      maxDeliveries: this.o.maxDeliveries ?? 5,
+      redeliveryDelayMs: this.o.redeliveryDelayMs ?? ((n) => Math.min(30_000, 1000 * 2 ** Math.max(0, n - 1))),
+      ackWaitMs: this.o.ackWaitMs ?? 60_000,
+      onDecisions: (records) => {
+        status.events++;
+        for (const r of records) {
+          status.counts[r.type] = (status.counts[r.type] ?? 0) + 1;
+          status.lastEventTime = r.at;
+          const err = r.type === 'failed' ? r.error : undefined;
+          if (err !== undefined) {
+            status.errors++;
+            status.lastError = err;
+            status.lastErrorTime = r.at;
+          }
+        }
+        this.o.onDecisions?.(key, records);
+      },
+    });
+    const done = runner.run(ac.signal).catch((e: unknown) => {
+      if (!ac.signal.aborted) this.o.logger.error({ sensor: key, err: (e as Error).message }, 'sensor stopped with an error');
+    });
+    this.running.set(key, { specJson, ac, done, status });
+    this.o.logger.info({ sensor: key }, 'sensor started');
+  }
+
+  private async remove(key: string, deleted: boolean): Promise<void> {
+    const r = this.running.get(key);
+    if (r) {
+      r.ac.abort();
+      await r.done;
+      this.running.delete(key);
+    }
+    if (deleted) {
+      const [ns, name] = key.split('/');
+      await dropState(await this.kv(), ns, name).catch((e: unknown) => this.o.logger.warn({ sensor: key, err: (e as Error).message }, 'could not drop sensor state'));
+    }
+  }
+}

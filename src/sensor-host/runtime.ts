@@ -1,0 +1,165 @@
+// What trigger adapters act through: store-backed resource operations (create with firing-key de-duplication,
+// manual workflow operations as the pure functions of src/controller, workflows from templates) and cached Kafka and
+// NATS publishers. Built once per host; close() drops broker connections.
+import { Kafka, logLevel } from 'kafkajs';
+import type { Producer } from 'kafkajs';
+import { connect } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { isKindName } from '../api/kinds.js';
+import { WeirError, NonRetryableError, isWeirError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { resumeWorkflow, stopWorkflow, suspendWorkflow, terminateWorkflow } from '../controller/manual-ops.js';
+import type { OpResult } from '../controller/manual-ops.js';
+import { resubmitWorkflow, retryWorkflow } from '../controller/manual-retry.js';
+import type { WorkflowObject } from '../controller/types.js';
+import type { NewObject, ResourceStore, StoredObject } from '../store/types.js';
+import type { Publisher, ResourceOps } from '../../sensors/triggers/types.js';
+import { ANNOTATION_FIRING_KEY } from './lineage.js';
+
+export interface RuntimeOptions {
+  store: ResourceStore;
+  log: Logger;
+  /** Called after a Workflow was created or changed (e.g. the controller's enqueue). */
+  onWorkflow?: (namespace: string, name: string) => void;
+  clock?: () => number;
+}
+
+const annotationsOf = (o: StoredObject): Record<string, string> => (o.metadata.annotations ?? {}) as Record<string, string>;
+
+/** Store-backed operations; errors no retry can fix are NonRetryableError. */
+export function storeResourceOps(o: RuntimeOptions): ResourceOps {
+  const { store } = o;
+  const kick = (ns: string, name: string): void => o.onWorkflow?.(ns, name);
+  const clock = o.clock ? { clock: o.clock } : {};
+
+  const create: ResourceOps['create'] = async (kind, obj, key) => {
+    if (!isKindName(kind)) throw new NonRetryableError('UNKNOWN_KIND', `cannot create a ${kind}: not a kind Weir stores`);
+    const meta = (obj.metadata ?? {}) as { name?: string; namespace?: string };
+    try {
+      const created = await store.create(kind, obj as unknown as NewObject);
+      if (kind === 'Workflow') kick(created.metadata.namespace ?? 'default', created.metadata.name);
+      return { name: created.metadata.name, deduplicated: false };
+    } catch (e) {
+      if (!isWeirError(e) || e.code !== 'ALREADY_EXISTS' || !meta.name) throw e;
+      const existing = await store.get(kind, meta.namespace, meta.name);
+      if (existing && annotationsOf(existing)[ANNOTATION_FIRING_KEY] === key) return { name: meta.name, deduplicated: true };
+      throw new NonRetryableError('ALREADY_EXISTS', `${kind} ${meta.namespace ?? ''}/${meta.name} already exists and was not created by this firing`, { cause: e });
+    }
+  };
+
+  const mutate = async (ns: string, name: string, fn: (wf: WorkflowObject) => OpResult): Promise<void> => {
+    for (let attempt = 0; ; attempt++) {
+      const cur = await store.get('Workflow', ns, name);
+      if (!cur) throw new NonRetryableError('NOT_FOUND', `Workflow ${ns}/${name} not found`);
+      const res = fn(cur as unknown as WorkflowObject);
+      if (!res.changed) return;
+      try {
+        await store.update('Workflow', res.workflow as unknown as StoredObject);
+        kick(ns, name);
+        return;
+      } catch (e) {
+        if (!isWeirError(e) || e.code !== 'CONFLICT' || attempt >= 4) throw e;
+      }
+    }
+  };
+
+  const workflowOp: ResourceOps['workflowOp'] = async (op, ns, name, key) => {
+    const bad = (e: unknown): never => {
+      if (isWeirError(e) && e.code === 'INVALID_ARGUMENT') throw new NonRetryableError('INVALID_ARGUMENT', e.message, { cause: e });
+      throw e;
+    };
+    switch (op) {
+      case 'suspend': await mutate(ns, name, suspendWorkflow).catch(bad); break;
+      case 'resume': await mutate(ns, name, (wf) => resumeWorkflow(wf, clock)).catch(bad); break;
+      case 'stop': await mutate(ns, name, (wf) => stopWorkflow(wf, clock)).catch(bad); break;
+      case 'terminate': await mutate(ns, name, terminateWorkflow).catch(bad); break;
+      case 'retry': await mutate(ns, name, (wf) => retryWorkflow(wf, clock)).catch(bad); break;
+      case 'resubmit': {
+        const cur = await store.get('Workflow', ns, name);
+        if (!cur) throw new NonRetryableError('NOT_FOUND', `Workflow ${ns}/${name} not found`);
+        let next: NewObject;
+        try {
+          next = resubmitWorkflow(cur as unknown as WorkflowObject, clock);
+        } catch (e) {
+          return bad(e);
+        }
+        next.metadata.namespace = ns;
+        next.metadata.name = `${String(next.metadata.generateName ?? `${name}-`).slice(0, 53)}${key}`;
+        delete next.metadata.generateName;
+        next.metadata.annotations = { ...(next.metadata.annotations ?? {}), [ANNOTATION_FIRING_KEY]: key };
+        return create('Workflow', next as unknown as Record<string, unknown>, key);
+      }
+      default:
+        throw new NonRetryableError('INVALID_SPEC', `unknown argoWorkflow operation ${op}`);
+    }
+    return { name, deduplicated: false };
+  };
+
+  const workflowFrom: ResourceOps['workflowFrom'] = async (kind, ns, name, base) => {
+    const meta = (base.metadata ??= {}) as { labels?: Record<string, string> };
+    const labels = (meta.labels ??= {});
+    const spec = (base.spec ??= {}) as Record<string, unknown>;
+    if (kind === 'WorkflowTemplate' || kind === 'ClusterWorkflowTemplate') {
+      const cluster = kind === 'ClusterWorkflowTemplate';
+      if (!(await store.get(kind, cluster ? undefined : ns, name))) throw new NonRetryableError('NOT_FOUND', `${kind} ${name} not found`);
+      spec.workflowTemplateRef = cluster ? { name, clusterScope: true } : { name };
+      labels[cluster ? 'workflows.argoproj.io/cluster-workflow-template' : 'workflows.argoproj.io/workflow-template'] = name;
+      return base;
+    }
+    const cron = await store.get('CronWorkflow', ns, name);
+    if (!cron) throw new NonRetryableError('NOT_FOUND', `CronWorkflow ${ns}/${name} not found`);
+    const cs = (cron.spec ?? {}) as { workflowSpec?: Record<string, unknown> };
+    base.spec = { ...structuredClone(cs.workflowSpec ?? {}), ...spec };
+    labels['workflows.argoproj.io/cron-workflow'] = name;
+    return base;
+  };
+
+  return { create, workflowOp, workflowFrom };
+}
+
+/** Kafka producers (kafkajs), one per broker list, connected on first use. */
+export function kafkaPublisher(log: Logger): Publisher & { close(): Promise<void> } {
+  const producers = new Map<string, Promise<Producer>>();
+  return {
+    async publish(t, payload, signal) {
+      if (signal.aborted) throw new WeirError('CANCELLED', 'kafka publish cancelled');
+      let p = producers.get(t.url);
+      if (!p) {
+        const kafka = new Kafka({ clientId: 'weir-sensor', brokers: t.url.split(',').map((s) => s.trim()), logLevel: logLevel.NOTHING });
+        const producer = kafka.producer({ allowAutoTopicCreation: true });
+        p = producer.connect().then(() => producer);
+        producers.set(t.url, p);
+        p.catch(() => producers.delete(t.url));
+      }
+      const producer = await p;
+      await producer.send({ topic: t.topic, messages: [{ key: t.key ?? null, value: payload, headers: t.headers ?? {} }] });
+    },
+    async close() {
+      for (const p of producers.values()) await p.then((x) => x.disconnect()).catch((e: unknown) => log.warn({ err: (e as Error).message }, 'kafka producer close failed'));
+      producers.clear();
+    },
+  };
+}
+
+/** Plain NATS connections, one per URL, connected on first use. */
+export function natsPublisher(log: Logger): Publisher & { close(): Promise<void> } {
+  const conns = new Map<string, Promise<NatsConnection>>();
+  return {
+    async publish(t, payload, signal) {
+      if (signal.aborted) throw new WeirError('CANCELLED', 'nats publish cancelled');
+      let c = conns.get(t.url);
+      if (!c) {
+        c = connect({ servers: t.url, reconnect: true });
+        conns.set(t.url, c);
+        c.catch(() => conns.delete(t.url));
+      }
+      const nc = await c;
+      nc.publish(t.topic, payload);
+      await nc.flush();
+    },
+    async close() {
+      for (const c of conns.values()) await c.then((x) => x.drain()).catch((e: unknown) => log.warn({ err: (e as Error).message }, 'nats connection close failed'));
+      conns.clear();
+    },
+  };
+}

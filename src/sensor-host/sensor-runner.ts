@@ -1,0 +1,169 @@
+// Runs one Sensor: a durable bus consumer (name from namespace + sensor name) feeding each event through the pure
+// evaluate(), then the delivery contract: triggers execute (rate limit, retryStrategy) BEFORE their new state is
+// saved (compare-and-set) and BEFORE the message is acked, so a crash or failure redelivers the event and the
+// deterministic firing key turns the repeat into "deduplicated". Failed triggers nak with backoff until the last
+// delivery, then go to the dlqTrigger (dead-lettered) or are recorded as failed; `atLeastOnce: false` acks at once.
+import type { BusMessage, EventBus, KeyValueStore } from '../bus/types.js';
+import type { Sensor } from '../api/sensor.js';
+import type { CloudEvent } from '../core/cloudevent.js';
+import { NonRetryableError, isWeirError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { TriggerPlan, TriggerRuntime } from '../../sensors/triggers/types.js';
+import { triggerAdapterFor } from '../../sensors/triggers/registry.js';
+import type { Decision } from './decisions.js';
+import { evaluate, planTrigger } from './evaluate.js';
+import type { HistoryRecord, HistoryWriter, RecordedEvent } from './history.js';
+import { RateLimiter, withRetries } from './policy.js';
+import type { PolicyClock } from './policy.js';
+import { loadState, saveTriggerState } from './state-store.js';
+
+export interface SensorRunnerOptions {
+  sensor: Sensor;
+  bus: EventBus;
+  kv: KeyValueStore;
+  history: HistoryWriter;
+  runtime: Omit<TriggerRuntime, 'signal' | 'log'>;
+  log: Logger;
+  clock: PolicyClock;
+  /** Deliveries before a failing trigger is dead-lettered or given up. Default 5. */
+  maxDeliveries: number;
+  /** Delay before redelivery after the n-th failed delivery. Default 1 s doubling, at most 30 s. */
+  redeliveryDelayMs: (deliveryCount: number) => number;
+  ackWaitMs: number;
+  onDecisions?: (records: readonly HistoryRecord[]) => void;
+}
+
+type Trig = Sensor['spec']['triggers'][number];
+
+/** A durable consumer name from namespace and sensor name (bus implementations encode it as needed). */
+export const durableNameOf = (namespace: string, name: string): string => `sensor-${namespace}-${name}`;
+
+export class SensorRunner {
+  readonly namespace: string;
+  readonly name: string;
+  private readonly limiters = new Map<string, RateLimiter>();
+
+  constructor(private readonly o: SensorRunnerOptions) {
+    this.namespace = o.sensor.metadata.namespace ?? 'default';
+    this.name = String(o.sensor.metadata.name);
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    const seen = new Set<string>();
+    const filters = this.o.sensor.spec.dependencies
+      .map((d) => ({ eventSourceName: d.eventSourceName, eventName: d.eventName }))
+      .filter((f) => (seen.has(`${f.eventSourceName}\0${f.eventName}`) ? false : (seen.add(`${f.eventSourceName}\0${f.eventName}`), true)));
+    const deliverAll = this.o.sensor.spec.dependencies.some((d) => d.jetStream?.deliverPolicy === 'all');
+    const consumer = this.o.bus.consume({
+      durableName: durableNameOf(this.namespace, this.name), filters, signal, ackWaitMs: this.o.ackWaitMs, maxAckPending: 1,
+      deliverPolicy: deliverAll ? 'all' : 'new',
+    });
+    for await (const msg of consumer) {
+      if (signal.aborted) break;
+      await this.handle(msg, signal);
+    }
+  }
+
+  /** Processes one delivery end to end; never throws (problems are decisions and naks). */
+  async handle(msg: BusMessage, signal: AbortSignal): Promise<void> {
+    const { sensor, log } = this.o;
+    const now = new Date(this.o.clock.now());
+    const event = msg.event;
+    const records: HistoryRecord[] = [];
+    const rec = (stage: HistoryRecord['stage'], d: Decision): void => void records.push({ ...d, stage });
+    let redeliver = false;
+    try {
+      const names = sensor.spec.triggers.map((t) => t.template.name);
+      const loaded = await loadState(this.o.kv, this.namespace, this.name, names);
+      const res = evaluate(sensor, event, loaded.state, { now });
+      for (const d of res.decisions) rec('evaluate', d);
+      for (const trig of sensor.spec.triggers) {
+        const tname = trig.template.name;
+        let ok = true;
+        for (const d of res.decisions) {
+          if (d.type !== 'triggered' || d.trigger !== tname) continue;
+          const outcome = await this.execute(trig, d.plan, d.key, res.firings[d.key] ?? {}, msg, signal, (x) => rec('execute', x), now);
+          if (outcome === 'redeliver') ok = false;
+        }
+        if (!ok) {
+          redeliver = true;
+          continue;
+        }
+        if (!res.changed.includes(tname)) continue;
+        try {
+          await saveTriggerState(this.o.kv, this.namespace, this.name, tname, res.state.triggers[tname], loaded.revisions[tname] ?? 0);
+        } catch (e) {
+          if (!isWeirError(e) || e.code !== 'CONFLICT') throw e;
+          log.warn({ sensor: this.name, trigger: tname, eventId: event.id }, 'sensor state changed concurrently; event will be redelivered');
+          redeliver = true;
+        }
+      }
+    } catch (e) {
+      log.error({ sensor: this.name, eventId: event.id, err: (e as Error).message }, 'sensor could not process event');
+      rec('execute', { type: 'failed', at: now.toISOString(), eventId: event.id, trigger: '', error: (e as Error).message, retry: true });
+      redeliver = true;
+    }
+    const recorded: RecordedEvent = { ...event, weirreceivedat: now.toISOString() };
+    await this.o.history.append(recorded, records);
+    this.o.onDecisions?.(records);
+    try {
+      if (redeliver) await msg.nak(this.o.redeliveryDelayMs(msg.deliveryCount));
+      else await msg.ack();
+    } catch (e) {
+      log.warn({ sensor: this.name, eventId: event.id, err: (e as Error).message }, 'could not ack/nak event; it will be redelivered');
+    }
+  }
+
+  private limiter(trig: Trig): RateLimiter {
+    let l = this.limiters.get(trig.template.name);
+    if (!l) {
+      l = new RateLimiter(trig.rateLimit as { unit?: string; requestsPerUnit?: number } | undefined, this.o.clock);
+      this.limiters.set(trig.template.name, l);
+    }
+    return l;
+  }
+
+  private async runPlan(trig: Trig, plan: TriggerPlan, signal: AbortSignal): Promise<{ outcome: 'done' | 'deduplicated'; detail?: Record<string, unknown> }> {
+    const adapter = triggerAdapterFor(trig.template as unknown as Record<string, unknown>);
+    const rt: TriggerRuntime = { ...this.o.runtime, signal, log: this.o.log };
+    await this.limiter(trig).take(signal);
+    return withRetries(trig.retryStrategy as never, this.o.clock, signal, () => adapter.execute(plan, rt));
+  }
+
+  /** Executes one firing; 'redeliver' when the message must come again. */
+  private async execute(trig: Trig, plan: TriggerPlan, key: string, events: Record<string, CloudEvent>, msg: BusMessage, signal: AbortSignal, rec: (d: Decision) => void, now: Date): Promise<'ok' | 'redeliver'> {
+    const base = { at: now.toISOString(), eventId: msg.event.id, trigger: trig.template.name, key };
+    try {
+      const r = await this.runPlan(trig, plan, signal);
+      if (r.outcome === 'deduplicated') rec({ ...base, type: 'deduplicated', reason: 'the action was already done for these events' });
+      else rec({ ...base, type: 'done', ...(r.detail ? { detail: r.detail } : {}) });
+      return 'ok';
+    } catch (e) {
+      const error = (e as Error).message;
+      const permanent = e instanceof NonRetryableError || (isWeirError(e) && e.code === 'INVALID_SPEC');
+      const last = permanent || msg.deliveryCount >= this.o.maxDeliveries || signal.aborted;
+      this.o.log.warn({ sensor: this.name, trigger: trig.template.name, eventId: msg.event.id, err: error }, 'trigger failed');
+      if (trig.atLeastOnce === false) {
+        rec({ ...base, type: 'failed', error, retry: false });
+        return 'ok';
+      }
+      if (!last) {
+        rec({ ...base, type: 'failed', error, retry: true });
+        return 'redeliver';
+      }
+      if (trig.dlqTrigger) {
+        try {
+          const dlqPlan = planTrigger(this.o.sensor, trig.dlqTrigger as Trig, events, key);
+          await this.runPlan(trig.dlqTrigger as Trig, dlqPlan, signal);
+          rec({ ...base, type: 'dead-lettered', error, plan: dlqPlan });
+          return 'ok';
+        } catch (e2) {
+          rec({ ...base, type: 'failed', error: `${error}; dlqTrigger failed too: ${(e2 as Error).message}`, retry: false });
+          return 'ok';
+        }
+      }
+      rec({ ...base, type: 'failed', error, retry: false });
+      return 'ok';
+    }
+  }
+}
