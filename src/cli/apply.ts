@@ -16,6 +16,7 @@ Creates or updates manifests of any kind the server manages (Workflow, WorkflowT
 CronWorkflow, EventSource, Sensor). Directories are read recursively (*.yaml, *.yml, *.json).
   -f, --filename PATH   file or directory (repeatable; plain arguments work too)
       --dry-run         print what would be done without changing anything
+
 ${CLIENT_HELP}`;
 
 /** JSON with sorted keys, to compare content regardless of key order. */

@@ -18,6 +18,7 @@ Deletes workflows; steps still running are stopped.
   -l, --selector SEL      only workflows matching the label selector
       --prefix P          only names starting with P
       --dry-run           print what would be deleted
+
 ${CLIENT_HELP}`;
 
 export const verb: Verb = async (args, io) => {

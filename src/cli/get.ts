@@ -10,6 +10,7 @@ const HELP = `Usage: weir get NAME|@latest... [-o json|yaml|wide|name]
 Shows workflows with their node tree. @latest is the newest workflow in the namespace.
   -o, --output json|yaml|wide|name   json/yaml print the object exactly as the REST API returns it;
                                      wide adds node types and results to the tree
+
 ${CLIENT_HELP}`;
 
 export const verb: Verb = async (args, io) => {

@@ -21,6 +21,7 @@ Lists workflows, newest first.
   -A, --all-namespaces     every namespace
       --no-headers         omit the header line
   -o, --output wide|json|yaml|name
+
 ${CLIENT_HELP}`;
 
 const PHASES = ['Pending', 'Running', 'Succeeded', 'Failed', 'Error'];

@@ -15,6 +15,7 @@ Prints the output of a workflow's steps, each line prefixed with its pod name.
       --grep TEXT       only lines containing TEXT
       --timestamps      prefix each line with its time
       --no-color        never colour the pod names
+
 ${CLIENT_HELP}`;
 
 const COLOURS = ['36', '33', '35', '32', '34', '31'];

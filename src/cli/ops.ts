@@ -46,7 +46,7 @@ function body(def: OpDef, ns: string, name: string, v: OpValues, params: string[
 }
 
 export function opVerb(def: OpDef): Verb {
-  const help = `Usage: weir ${def.op} NAME|@latest... [flags]\n\n${def.summary}\n${def.flags.map((f) => `${FLAG_HELP[f]}\n`).join('')}${CLIENT_HELP}`;
+  const help = `Usage: weir ${def.op} NAME|@latest... [flags]\n\n${def.summary}\n${def.flags.map((f) => `${FLAG_HELP[f]}\n`).join('')}\n${CLIENT_HELP}`;
   return async (args, io) => {
     const { values, positionals } = parseFlags(args, {
       'node-field-selector': { type: 'string' },

@@ -20,6 +20,7 @@ Flags:
   -o, --output FORMAT     list: wide|json|yaml|name; get and create: json|yaml|name
       --all               delete: every ${r.noun}${r.clusterScoped ? '' : ' in the namespace'}
       --no-headers        list: omit the header line
+
 ${CLIENT_HELP}`;
 }
 

@@ -27,6 +27,7 @@ Creates workflows on a running Weir server.
       --wait                   wait until the workflows finish; exit 1 unless all Succeeded
       --watch                  show the live node tree until the workflow finishes (one workflow)
   -o, --output name|json|yaml|wide
+
 ${CLIENT_HELP}`;
 
 const FORMATS = ['name', 'json', 'yaml', 'wide'] as const;

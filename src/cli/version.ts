@@ -9,6 +9,7 @@ const HELP = `Usage: weir version [--client] [-o json]
 Prints the version of this CLI and of the Weir server (exit 1 when the server cannot be asked).
       --client            only the CLI's version (no server needed)
   -o, --output json       both as JSON
+
 ${CLIENT_HELP}`;
 
 interface ServerVersion {

@@ -7,6 +7,7 @@ import { resolveName, waitOrWatch } from './workflows.js';
 const HELP = `Usage: weir wait NAME|@latest...
 
 Waits for workflows to finish. Exit status: 0 when all Succeeded, 1 otherwise.
+
 ${CLIENT_HELP}`;
 
 export const verb: Verb = async (args, io) => {

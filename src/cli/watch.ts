@@ -7,6 +7,7 @@ import { resolveName, watchWorkflow } from './workflows.js';
 const HELP = `Usage: weir watch NAME|@latest
 
 Shows a workflow's node tree as it runs, until it finishes. Exit status: 0 when it Succeeded, 1 otherwise.
+
 ${CLIENT_HELP}`;
 
 export const verb: Verb = async (args, io) => {
