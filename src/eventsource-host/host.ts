@@ -1,0 +1,198 @@
+// The event source host: lists and watches EventSource objects in the store and runs every event of every kind it
+// has an adapter for. A created EventSource starts its events, an updated one restarts only the events whose
+// configuration changed, a deleted one stops them. Status per event for the API via status().
+// Drain order on abort: the watch ends, every event's signal aborts and its adapter returns (webhook routes are
+// removed, consumers disconnect), then the shared webhook servers close.
+import type { KeyValueStore } from '../bus/types.js';
+import { WeirError } from '../core/errors.js';
+import type { StoredObject } from '../store/types.js';
+import { eventSourceRegistry } from '../../eventsources/index.js';
+import { HttpMux } from './http-mux.js';
+import { resolveHostOptions } from './options.js';
+import type { EventSourceHostOptions, ResolvedHostOptions } from './options.js';
+import { EventRunner } from './runner.js';
+import type { EventStatus } from './runner.js';
+import { STATE_BUCKET } from './state.js';
+import type { EventSourceFactory } from './types.js';
+
+export type HostState = 'starting' | 'running' | 'draining' | 'stopped' | 'failed';
+
+/** Status of one EventSource object: its events. */
+export interface EventSourceStatus {
+  namespace: string;
+  name: string;
+  events: EventStatus[];
+}
+
+/** Keys of EventSource.spec that are not event source kinds. */
+const NON_KIND_KEYS = new Set(['eventBusName', 'template', 'service', 'replicas']);
+
+interface Running {
+  runner: EventRunner;
+  config: string;
+}
+
+export class EventSourceHost {
+  readonly name = 'eventsource-host';
+  private readonly o: ResolvedHostOptions;
+  private readonly registry: Readonly<Record<string, EventSourceFactory>>;
+  private readonly http: HttpMux;
+  /** ns/name -> (kind/event -> running) */
+  private readonly sources = new Map<string, Map<string, Running>>();
+  private hostState: HostState = 'stopped';
+  private resolveClosed: () => void = () => undefined;
+  /** Settles when run() has returned. */
+  readonly closed: Promise<void>;
+  private readonly ac = new AbortController();
+
+  constructor(opts: EventSourceHostOptions) {
+    this.o = resolveHostOptions(opts);
+    this.registry = this.o.registry ?? eventSourceRegistry;
+    this.http = new HttpMux({ host: this.o.webhookHost, logger: this.o.logger });
+    this.closed = new Promise((r) => (this.resolveClosed = r));
+  }
+
+  state(): HostState {
+    return this.hostState;
+  }
+
+  /** Every event of every EventSource the host knows, grouped by EventSource, sorted by namespace/name. */
+  status(): EventSourceStatus[] {
+    return [...this.sources].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([key, events]) => {
+      const [namespace, name] = key.split('/');
+      return { namespace, name, events: [...events.values()].map((r) => ({ ...r.runner.status })) };
+    });
+  }
+
+  /** Status of one EventSource, or undefined when the host does not run it. */
+  eventSourceStatus(namespace: string, name: string): EventSourceStatus | undefined {
+    return this.status().find((s) => s.namespace === namespace && s.name === name);
+  }
+
+  /** Webhook ports open now and their endpoints. */
+  webhookRoutes(): { port: number; paths: string[] }[] {
+    return this.http.routes();
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    if (this.hostState !== 'stopped') throw new WeirError('CONFLICT', 'the event source host is already running');
+    this.hostState = 'starting';
+    const onAbort = (): void => this.ac.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    if (signal.aborted) this.ac.abort();
+    const inner = this.ac.signal;
+    try {
+      const kv = this.o.kv ?? (await this.openKv(inner));
+      if (kv !== undefined) await this.watchLoop(kv, inner);
+    } catch (e) {
+      if (!inner.aborted) {
+        this.hostState = 'failed';
+        throw e;
+      }
+    } finally {
+      if (this.hostState !== 'failed') this.hostState = 'draining';
+      signal.removeEventListener('abort', onAbort);
+      await Promise.all([...this.sources.values()].flatMap((m) => [...m.values()].map((r) => r.runner.stop())));
+      await this.http.close();
+      if (this.hostState !== 'failed') this.hostState = 'stopped';
+      this.resolveClosed();
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.ac.abort();
+    if (this.hostState !== 'stopped' && this.hostState !== 'failed') await this.closed;
+  }
+
+  private async openKv(signal: AbortSignal): Promise<KeyValueStore | undefined> {
+    let delay = this.o.restartBackoffMs;
+    while (!signal.aborted) {
+      try {
+        return await this.o.bus.kv(STATE_BUCKET);
+      } catch (e) {
+        this.o.logger.warn({ err: (e as Error).message, retryInMs: delay }, 'event source state bucket unavailable; retrying');
+        await this.o.clock.sleep(delay, signal).catch(() => undefined);
+        delay = Math.min(Math.max(delay * 2, 1), this.o.maxRestartBackoffMs);
+      }
+    }
+    return undefined;
+  }
+
+  /** List, then watch from the list's version; after a watch failure, list again (level-triggered). */
+  private async watchLoop(kv: KeyValueStore, signal: AbortSignal): Promise<void> {
+    let delay = this.o.restartBackoffMs;
+    while (!signal.aborted) {
+      try {
+        const seen = new Set<string>();
+        let cont: string | undefined;
+        let since: string | undefined;
+        do {
+          const page = await this.o.store.list('EventSource', { limit: 500, ...(this.o.namespace !== undefined ? { namespace: this.o.namespace } : {}), ...(cont !== undefined ? { continue: cont } : {}) });
+          since ??= page.resourceVersion;
+          for (const obj of page.items) {
+            seen.add(keyOf(obj));
+            await this.apply(kv, obj, signal);
+          }
+          cont = page.continue;
+        } while (cont !== undefined && cont !== '');
+        for (const key of [...this.sources.keys()]) if (!seen.has(key)) await this.remove(key);
+        this.hostState = 'running';
+        delay = this.o.restartBackoffMs;
+        for await (const ev of this.o.store.watch('EventSource', { signal, ...(this.o.namespace !== undefined ? { namespace: this.o.namespace } : {}), ...(since !== undefined ? { sinceResourceVersion: since } : {}) })) {
+          if (ev.type === 'DELETED') await this.remove(keyOf(ev.object));
+          else await this.apply(kv, ev.object, signal);
+        }
+        if (signal.aborted) return;
+        throw new WeirError('IO_ERROR', 'the EventSource watch ended');
+      } catch (e) {
+        if (signal.aborted) return;
+        this.o.logger.warn({ err: (e as Error).message, retryInMs: delay }, 'EventSource watch failed; listing again');
+        await this.o.clock.sleep(delay, signal).catch(() => undefined);
+        delay = Math.min(Math.max(delay * 2, 1), this.o.maxRestartBackoffMs);
+      }
+    }
+  }
+
+  /** Starts, restarts or stops the events of one EventSource to match its spec. */
+  private async apply(kv: KeyValueStore, obj: StoredObject, signal: AbortSignal): Promise<void> {
+    const key = keyOf(obj);
+    const namespace = obj.metadata.namespace ?? 'default';
+    const eventSource = obj.metadata.name;
+    const wanted = new Map<string, { kind: string; eventName: string; spec: Record<string, unknown>; config: string }>();
+    const spec = (obj.spec ?? {}) as Record<string, unknown>;
+    for (const [kind, entries] of Object.entries(spec)) {
+      if (NON_KIND_KEYS.has(kind) || entries === null || typeof entries !== 'object' || Array.isArray(entries)) continue;
+      for (const [eventName, cfg] of Object.entries(entries as Record<string, unknown>)) {
+        const s = cfg !== null && typeof cfg === 'object' && !Array.isArray(cfg) ? (cfg as Record<string, unknown>) : {};
+        wanted.set(`${kind}/${eventName}`, { kind, eventName, spec: s, config: JSON.stringify(s) });
+      }
+    }
+    const current = this.sources.get(key) ?? new Map<string, Running>();
+    const stale = [...current].filter(([k, r]) => wanted.get(k)?.config !== r.config);
+    await Promise.all(stale.map(([, r]) => r.runner.stop()));
+    for (const [k] of stale) current.delete(k);
+    for (const [k, w] of wanted) {
+      if (current.has(k)) continue;
+      const factory = Object.hasOwn(this.registry, w.kind) ? this.registry[w.kind] : undefined;
+      const runner = new EventRunner({ o: this.o, kv, http: this.http, store: this.o.store }, { namespace, eventSource, eventName: w.eventName, kind: w.kind }, w.spec, factory?.());
+      current.set(k, { runner, config: w.config });
+      runner.start(signal);
+    }
+    if (current.size > 0) this.sources.set(key, current);
+    else this.sources.delete(key);
+  }
+
+  private async remove(key: string): Promise<void> {
+    const current = this.sources.get(key);
+    if (current === undefined) return;
+    this.sources.delete(key);
+    await Promise.all([...current.values()].map((r) => r.runner.stop()));
+  }
+}
+
+const keyOf = (o: StoredObject): string => `${o.metadata.namespace ?? 'default'}/${o.metadata.name}`;
+
+/** Builds a host; the composition root runs it as a BackgroundService (`run(signal)`). */
+export function createEventSourceHost(opts: EventSourceHostOptions): EventSourceHost {
+  return new EventSourceHost(opts);
+}
