@@ -28,7 +28,7 @@ const VERBS = {
   'cluster-template': { summary: 'Manage ClusterWorkflowTemplates (create|list|get|delete)', load: () => import('./cluster-template.js') },
   cron: { summary: 'Manage CronWorkflows (create|list|get|delete|suspend|resume)', load: () => import('./cron.js') },
   eventsource: { summary: 'Manage EventSources (create|list|get|delete)', load: () => import('./eventsource.js') },
-  sensor: { summary: 'Manage Sensors (create|list|get|delete)', load: () => import('./sensor.js') },
+  sensor: { summary: 'Manage Sensors (create|list|get|delete|test|history)', load: () => import('./sensor.js') },
   apply: { summary: 'Create or update manifests of any kind on the server', load: () => import('./apply.js') },
 } satisfies Record<string, { summary: string; load: () => Promise<{ verb: Verb }> }>;
 

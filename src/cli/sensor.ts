@@ -1,5 +1,16 @@
-// `weir sensor create|list|get|delete`: Sensors on a running server (see resource-verbs.ts).
+// `weir sensor create|list|get|delete`: Sensors on a running server (see resource-verbs.ts); `weir sensor test` and
+// `weir sensor history` (offline replay and the decision log) live in sensor-tools.ts.
 import { resourceVerb } from './resource-verbs.js';
 import { kindRow } from './resources.js';
+import type { Verb } from './io.js';
+import { SENSOR_TOOLS_HELP, sensorHistory, sensorTest } from './sensor-tools.js';
 
-export const verb = resourceVerb(kindRow('Sensor'));
+const crud = resourceVerb(kindRow('Sensor'));
+
+export const verb: Verb = async (args, io) => {
+  if (args[0] === 'test') return sensorTest(args.slice(1), io);
+  if (args[0] === 'history') return sensorHistory(args.slice(1), io);
+  const code = await crud(args, io);
+  if (args.includes('--help') || args.includes('-h') || args[0] === 'help') io.stdout(SENSOR_TOOLS_HELP);
+  return code;
+};

@@ -22,6 +22,8 @@ import { createApiServer } from '../server/api-server.js';
 import type { ApiServer } from '../server/api-server.js';
 import { isLoopback } from '../server/options.js';
 import { createSqliteStore } from '../store/sqlite-store.js';
+import type { EventBus } from '../bus/types.js';
+import { SensorHost } from '../sensor-host/host.js';
 import type { NewObject, ResourceStore, StoredObject } from '../store/types.js';
 import type { CliIo, Verb } from './io.js';
 import { packageVersion } from './main.js';
@@ -113,7 +115,7 @@ export interface RunningServer {
 }
 
 /** Builds and starts everything; used by the verb and by in-process tests. */
-export async function startServer(cfg: ServerConfig & { manifests: string[]; namespace: string }, io: CliIo): Promise<RunningServer> {
+export async function startServer(cfg: ServerConfig & { manifests: string[]; namespace: string; bus?: EventBus }, io: CliIo): Promise<RunningServer> {
   if (cfg.authToken === undefined && !isLoopback(cfg.host)) {
     throw new WeirError('INVALID_ARGUMENT', `refusing to listen on ${cfg.host} without an auth token: set --auth-token or WEIR_AUTH_TOKEN`);
   }
@@ -144,6 +146,11 @@ export async function startServer(cfg: ServerConfig & { manifests: string[]; nam
       { name: 'workflow-controller', run: (s) => controller.run(s) },
       { name: 'workflow-pickup', run: (s) => pickUpWorkflows(store, controller, s) },
     ];
+    const bus = cfg.bus;
+    if (bus) {
+      const sensors = new SensorHost({ store, bus, logger: log, onWorkflow: (ns, name) => controller.enqueue(`${ns}/${name}`) });
+      services.push({ name: 'sensor-host', run: (s) => sensors.run(s) });
+    }
     const ac = new AbortController();
     const running = services.map((svc) => svc.run(ac.signal).catch((e: unknown) => {
       if (!ac.signal.aborted) log.error({ service: svc.name, err: (e as Error).message }, 'service stopped with an error');
