@@ -155,12 +155,12 @@ function setIn(cur: unknown, parts: readonly string[], at: number, value: unknow
   }
   if (cur === undefined || cur === null) {
     if (numeric) return setIn([], parts, at, value, path);
-    const obj: Record<string, unknown> = {};
-    obj[key] = setIn(undefined, parts, at + 1, value, path);
-    return obj;
+    return setIn({}, parts, at, value, path);
   }
   if (isObject(cur)) {
-    Object.defineProperty(cur, key, { value: setIn(cur[key], parts, at + 1, value, path), enumerable: true, writable: true, configurable: true });
+    // Own properties only: `__proto__` and friends are ordinary keys, never the prototype.
+    const existing = Object.prototype.hasOwnProperty.call(cur, key) ? cur[key] : undefined;
+    Object.defineProperty(cur, key, { value: setIn(existing, parts, at + 1, value, path), enumerable: true, writable: true, configurable: true });
     return cur;
   }
   throw badPath(path, `${parts.slice(0, at).join('.') || 'the document'} is not an object or array`);
