@@ -154,6 +154,7 @@ async function run(kind: string, ctx: StartContext): Promise<void> {
         await state.delete(OBJ + key);
         seen.delete(key);
       }
+      log.debug({ bucket, listed: listed.size, changed: changed.length }, 's3 poll done');
       if (baseline) {
         await state.put(META_KEY, JSON.stringify({ fp: fingerprint }));
         baseline = false;

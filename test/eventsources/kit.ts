@@ -29,6 +29,23 @@ export async function settle(turns = 20): Promise<void> {
   for (let i = 0; i < turns; i++) await new Promise((r) => setImmediate(r));
 }
 
+/** Every event stored on a real bus for one EventSource (and event name), read by a fresh durable consumer. */
+export async function busEvents(bus: EventBus, source: string, eventName = '*', settleMs = 300): Promise<CloudEvent[]> {
+  const ac = new AbortController();
+  const out: CloudEvent[] = [];
+  const loop = (async () => {
+    for await (const m of bus.consume({ durableName: `read-${randomUUID().slice(0, 8)}`, filters: [{ eventSourceName: source, eventName }], deliverPolicy: 'all', signal: ac.signal })) {
+      out.push(m.event);
+      await m.ack();
+    }
+  })();
+  // Everything acked before this call is stored; give the consumer a moment to deliver it.
+  await new Promise((r) => setTimeout(r, settleMs));
+  ac.abort();
+  await loop.catch(() => undefined);
+  return out;
+}
+
 interface Timer { at: number; resolve: () => void }
 
 /** A clock whose sleeps end only when advance() passes their time. */

@@ -7,7 +7,6 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { createWebhookSource } from '../../eventsources/webhook.js';
 import { createJetStreamBus } from '../../src/bus/jetstream-bus.js';
 import type { EventBus } from '../../src/bus/types.js';
-import type { CloudEvent } from '../../src/core/cloudevent.js';
 import { createRecordingLogger } from '../../src/core/logger.js';
 import { createEventSourceHost } from '../../src/eventsource-host/host.js';
 import type { EventSourceHost } from '../../src/eventsource-host/host.js';
@@ -15,7 +14,7 @@ import { createMemoryStore } from '../../src/store/memory-store.js';
 import { freePort, startNatsServer } from '../helpers/nats-server.js';
 import type { NatsServer } from '../helpers/nats-server.js';
 import { runEventSourceConformance } from './conformance.js';
-import { FakeBus, eventually, runAdapter } from './kit.js';
+import { FakeBus, busEvents, eventually, runAdapter } from './kit.js';
 
 const confPort = await freePort();
 runEventSourceConformance({
@@ -33,22 +32,6 @@ runEventSourceConformance({
     for (let i = 0; i < n; i++) await fetch(`http://127.0.0.1:${confPort}/conf`, { method: 'POST', body: JSON.stringify({ i }) });
   },
 });
-
-async function busEvents(bus: EventBus, source: string, eventName = '*'): Promise<CloudEvent[]> {
-  const ac = new AbortController();
-  const out: CloudEvent[] = [];
-  const loop = (async () => {
-    for await (const m of bus.consume({ durableName: `read-${randomUUID().slice(0, 8)}`, filters: [{ eventSourceName: source, eventName }], deliverPolicy: 'all', signal: ac.signal })) {
-      out.push(m.event);
-      await m.ack();
-    }
-  })();
-  // Everything acked before this call is stored; give the consumer a moment to deliver it.
-  await new Promise((r) => setTimeout(r, 300));
-  ac.abort();
-  await loop.catch(() => undefined);
-  return out;
-}
 
 describe('webhook through the host with a JetStream bus', () => {
   let nats: NatsServer;
