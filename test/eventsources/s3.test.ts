@@ -12,7 +12,6 @@ import { STATE_BUCKET } from '../../src/eventsource-host/state.js';
 import { startNatsServer } from '../helpers/nats-server.js';
 import type { NatsServer } from '../helpers/nats-server.js';
 import { startS3rver } from '../helpers/s3rver.js';
-import type { S3rverInstance } from '../helpers/s3rver.js';
 import { runEventSourceConformance } from './conformance.js';
 import { busEvents, eventually, runAdapter } from './kit.js';
 import type { RunningAdapter } from './kit.js';
