@@ -1,0 +1,95 @@
+// Group commit for the embedded bus: write operations submitted in the same tick run in ONE SQLite transaction
+// (each in its own savepoint, so one failing operation does not undo the others), and every submitter's promise
+// settles only after that transaction committed — with synchronous=FULL, after the fsync. Many concurrent
+// publishes then cost one fsync instead of one each. Operations submitted as `durable: false` (consumer
+// bookkeeping: dispatch, ack, nak) whose loss only means a redelivery commit without the fsync when the batch holds
+// nothing else (synchronous=NORMAL in WAL mode: they survive a process kill; a power loss may redeliver).
+import type Database from 'better-sqlite3';
+
+interface Op {
+  fn: () => unknown;
+  durable: boolean;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+}
+
+export class GroupCommit {
+  private queue: Op[] = [];
+  private scheduled = false;
+  private idle: Promise<void> = Promise.resolve();
+  private markIdle: (() => void) | undefined;
+  private stoppedWith: (() => unknown) | undefined;
+
+  /** `onCommitted` runs after each successful commit (e.g. to wake consumers). */
+  constructor(
+    private readonly db: Database.Database,
+    private readonly onCommitted: () => void,
+    private readonly toError: (e: unknown) => unknown,
+    /** The connection's synchronous setting ('full' makes non-durable batches worth relaxing). */
+    private readonly synchronous: 'full' | 'normal' = 'full',
+  ) {}
+
+  submit<T>(fn: () => T, opts: { durable?: boolean } = {}): Promise<T> {
+    if (this.stoppedWith) return Promise.reject(this.stoppedWith());
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ fn, durable: opts.durable ?? true, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        if (this.markIdle === undefined) this.idle = new Promise<void>((r) => (this.markIdle = r));
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Resolves when everything submitted so far has settled. */
+  settled(): Promise<void> {
+    return this.idle;
+  }
+
+  /** Refuses later submissions (and queued ones not yet run) with `err()`; call before closing the database. */
+  stop(err: () => unknown): void {
+    this.stoppedWith = err;
+  }
+
+  private flush(): void {
+    const ops = this.queue;
+    this.queue = [];
+    this.scheduled = false;
+    if (this.stoppedWith) {
+      for (const op of ops) op.reject(this.stoppedWith());
+      this.finish();
+      return;
+    }
+    const results: { ok: boolean; value: unknown }[] = [];
+    const relax = this.synchronous === 'full' && ops.every((op) => !op.durable);
+    try {
+      if (relax) this.db.pragma('synchronous = NORMAL');
+      this.db.transaction(() => {
+        for (const op of ops) {
+          try {
+            results.push({ ok: true, value: this.db.transaction(op.fn)() });
+          } catch (e) {
+            results.push({ ok: false, value: e });
+          }
+        }
+      }).immediate();
+    } catch (e) {
+      for (const op of ops) op.reject(this.toError(e));
+      this.finish();
+      return;
+    } finally {
+      if (relax) this.db.pragma('synchronous = FULL');
+    }
+    ops.forEach((op, i) => (results[i].ok ? op.resolve(results[i].value) : op.reject(this.toError(results[i].value))));
+    this.onCommitted();
+    this.finish();
+  }
+
+  private finish(): void {
+    if (!this.scheduled && this.markIdle) {
+      const m = this.markIdle;
+      this.markIdle = undefined;
+      m();
+    }
+  }
+}

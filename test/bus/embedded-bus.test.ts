@@ -1,0 +1,116 @@
+// Runs the bus conformance suite against the embedded SQLite bus (one data dir per bus key), plus its own
+// behaviour: retention and discard policies, the de-duplication window with an injected clock, in-memory buses,
+// option checks.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createEmbeddedBus, resolveEmbeddedBusOptions } from '../../src/bus/embedded-bus.js';
+import { WeirError } from '../../src/core/errors.js';
+import { createRecordingLogger } from '../../src/core/logger.js';
+import { collect, event, eventually, runBusConformance } from './conformance.js';
+
+let root: string;
+before(async () => {
+  root = await mkdtemp(join(tmpdir(), 'weir-bus-'));
+});
+after(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+runBusConformance('embedded', (key) => Promise.resolve(createEmbeddedBus({ dataDir: join(root, key) })));
+
+const all = [{ eventSourceName: '*', eventName: '*' }];
+
+describe('embedded bus', () => {
+  test('the bus lives in <dataDir>/bus.db (default name) or bus-<name>.db', async () => {
+    const dir = join(root, 'files');
+    const a = createEmbeddedBus({ dataDir: dir });
+    const b = createEmbeddedBus({ dataDir: dir, name: 'other.bus' });
+    await Promise.all([a.close(), b.close()]);
+    assert.ok(existsSync(join(dir, 'bus.db')));
+    assert.ok(existsSync(join(dir, 'bus-other_2Ebus.db')));
+  });
+
+  test('discard new: a full bus refuses publishes with BUS_UNAVAILABLE (bus full)', async () => {
+    const bus = createEmbeddedBus({ path: ':memory:', maxMsgs: 3, discard: 'new' });
+    try {
+      for (let i = 0; i < 3; i++) await bus.publish(event('s', 'e'));
+      await assert.rejects(bus.publish(event('s', 'e')), (e: unknown) => e instanceof WeirError && e.code === 'BUS_UNAVAILABLE' && e.details?.reason === 'full');
+      assert.equal(bus.metrics().rejectedFull, 1);
+    } finally {
+      await bus.close();
+    }
+  });
+
+  test('discard old: removing events a consumer has not acked is warned about and counted per consumer', async () => {
+    const log = createRecordingLogger();
+    const bus = createEmbeddedBus({ path: ':memory:', maxMsgs: 5, discard: 'old', logger: log });
+    try {
+      // 'fast' acks everything; 'lagging' exists but never reads.
+      const fast = collect(bus, { durableName: 'fast', filters: all, deliverPolicy: 'all' });
+      const lagging = collect(bus, { durableName: 'lagging', filters: [{ eventSourceName: 'nobody', eventName: '*' }], deliverPolicy: 'all' });
+      const other = collect(bus, { durableName: 'b-only', filters: [{ eventSourceName: 'b', eventName: '*' }], deliverPolicy: 'all' }, () => Promise.resolve());
+      for (let i = 0; i < 5; i++) {
+        const e = event('a', 'e', { i });
+        await bus.publish(e);
+        await eventually(() => fast.ids().includes(e.id));
+      }
+      assert.equal(bus.metrics().droppedUnconsumed, 0);
+      await bus.publish(event('b', 'e'));
+      await eventually(() => other.received.length === 1);
+      for (let i = 0; i < 5; i++) await bus.publish(event('a', 'e'));
+      // The 'b' event (delivered to b-only, never acked) was pushed out: exactly one unconsumed drop, for b-only.
+      await eventually(() => bus.metrics().droppedUnconsumed >= 1);
+      assert.equal(bus.metrics().droppedUnconsumed, 1);
+      assert.ok(bus.metrics().limitWarnings >= 1);
+      const w = log.at('warn', 'before every consumer acked');
+      assert.equal(w.length, 1);
+      assert.deepEqual(w[0].obj.consumers, { 'b-only': 1 });
+      await Promise.all([fast.stop(), lagging.stop(), other.stop()]);
+    } finally {
+      await bus.close();
+    }
+  });
+
+  test('the de-duplication window follows the clock; maxAge removes old events', async () => {
+    let now = 1_000_000;
+    const bus = createEmbeddedBus({ path: ':memory:', duplicateWindow: '1m', maxAge: '1h', clock: () => now });
+    try {
+      const e = event('s', 'e');
+      const a = await bus.publish(e);
+      now += 59_000;
+      assert.equal((await bus.publish(e)).duplicate, true);
+      now += 2_000;
+      const b = await bus.publish(e);
+      assert.equal(b.duplicate, false);
+      assert.ok(b.seq > a.seq);
+      now += 3_600_000 + 1;
+      const fresh = event('s', 'fresh');
+      await bus.publish(fresh);
+      // Both stored copies of `e` are older than maxAge now and were removed by that publish.
+      const c = collect(bus, { durableName: 'c', filters: all, deliverPolicy: 'all' });
+      await eventually(() => c.received.length >= 1);
+      await c.stop();
+      assert.deepEqual(c.ids(), [fresh.id]);
+    } finally {
+      await bus.close();
+    }
+  });
+
+  test('options are checked and name the field', () => {
+    const bad = (o: Parameters<typeof resolveEmbeddedBusOptions>[0], field: string): void => {
+      assert.throws(() => resolveEmbeddedBusOptions(o), (e: unknown) => e instanceof WeirError && e.code === 'INVALID_ARGUMENT' && e.details?.field === field);
+    };
+    bad({}, 'dataDir');
+    bad({ dataDir: '/x', discard: 'both' as 'old' }, 'discard');
+    bad({ dataDir: '/x', maxMsgs: 0 }, 'maxMsgs');
+    bad({ dataDir: '/x', maxAge: 'tomorrow' }, 'maxAge');
+    const o = resolveEmbeddedBusOptions({ dataDir: '/x' });
+    assert.equal(o.path, '/x/bus.db');
+    assert.equal(o.duplicateWindowMs, 120_000);
+    assert.equal(o.synchronous, 'full');
+  });
+});
