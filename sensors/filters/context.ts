@@ -19,7 +19,7 @@ export const contextFilter: FilterKind<ContextFilterSpec> = {
     for (const k of KEYS) {
       const want = spec[k];
       if (typeof want === 'string' && want !== '' && event[k] !== want) {
-        return fail(`context filter: ${k} is ${JSON.stringify(event[k])}, want ${JSON.stringify(want)}`);
+        return fail(`${k} is ${JSON.stringify(event[k])}, want ${JSON.stringify(want)}`);
       }
     }
     return PASS;

@@ -84,12 +84,12 @@ export const dataFilter: FilterKind<DataFilterSpec[]> = {
       const r = one(f, event.data);
       if (r.pass && op === 'or') return PASS;
       if (!r.pass) {
-        if (op === 'and') return { ...r, reason: `data filter: ${r.reason ?? ''}` };
+        if (op === 'and') return r;
         misses.push(r);
       }
     }
     if (op === 'and') return PASS;
     const errored = misses.some((m) => m.error);
-    return { pass: false, error: errored, reason: `data filters: ${misses.map((m) => m.reason).join(' / ')}` };
+    return { pass: false, error: errored, reason: misses.map((m) => m.reason).join(' / ') };
   },
 };

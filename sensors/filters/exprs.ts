@@ -39,11 +39,11 @@ export const exprsFilter: FilterKind<ExprFilterSpec[]> = {
       }
       if (outcome.pass && op === 'or') return PASS;
       if (!outcome.pass) {
-        if (op === 'and') return { ...outcome, reason: `expr filter: ${outcome.reason ?? ''}` };
+        if (op === 'and') return outcome;
         misses.push(outcome);
       }
     }
     if (op === 'and') return PASS;
-    return { pass: false, error: misses.some((m) => m.error), reason: `expr filters: ${misses.map((m) => m.reason).join(' / ') || 'none passed'}` };
+    return { pass: false, error: misses.some((m) => m.error), reason: misses.map((m) => m.reason).join(' / ') || 'no expression passed' };
   },
 };

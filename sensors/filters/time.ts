@@ -30,7 +30,7 @@ export const timeFilter: FilterKind<TimeFilterSpec> = {
     if (start === undefined) return failErr(`time filter: invalid start ${JSON.stringify(spec.start)}`);
     if (stop === undefined) return failErr(`time filter: invalid stop ${JSON.stringify(spec.stop)}`);
     const t = new Date(event.time);
-    if (Number.isNaN(t.getTime())) return failErr(`time filter: event time ${JSON.stringify(event.time)} is not a time`);
+    if (Number.isNaN(t.getTime())) return failErr(`event time ${JSON.stringify(event.time)} is not a time`);
     let now: number;
     try {
       now = localSeconds(t, spec.timezone || 'UTC');
@@ -38,6 +38,6 @@ export const timeFilter: FilterKind<TimeFilterSpec> = {
       return failErr(`time filter: unknown time zone ${JSON.stringify(spec.timezone)}`);
     }
     const ok = start < stop ? now >= start && now < stop : now >= start || now < stop;
-    return ok ? PASS : fail(`time filter: event time ${event.time} is outside ${spec.start}-${spec.stop} ${spec.timezone || 'UTC'}`);
+    return ok ? PASS : fail(`event time ${event.time} is outside ${spec.start}-${spec.stop} ${spec.timezone || 'UTC'}`);
   },
 };
