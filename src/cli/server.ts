@@ -1,9 +1,10 @@
-// `weir server [MANIFEST_DIR...] [--port 2746] [--host 127.0.0.1] [--data-dir D] [--auth-token T]`: the composition
+// `weir server [MANIFEST_DIR...] [--port 2746] [--host 127.0.0.1] [--data-dir D] [--auth-token T] [--bus B]`: the composition
 // root of the long-running process — SQLite store and host executor in the data dir, workflow controller, REST API.
 // Manifests in the given paths are applied (created or updated) at start. Drain order on SIGINT/SIGTERM:
 //   1. the API stops accepting requests (streams end, in-flight requests get drainTimeoutMs),
 //   2. background services stop (controller loop; running steps keep running detached and are re-adopted later),
-//   3. the store closes.
+//   3. the event bus closes (when this process created it: pending acks are flushed),
+//   4. the store closes.
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,12 +24,14 @@ import type { ApiServer } from '../server/api-server.js';
 import { isLoopback } from '../server/options.js';
 import { createSqliteStore } from '../store/sqlite-store.js';
 import type { EventBus } from '../bus/types.js';
+import { busConfigFrom, createBus } from '../bus/factory.js';
+import type { EventBus as EventBusResource } from '../api/eventbus.js';
 import { SensorHost } from '../sensor-host/host.js';
 import type { NewObject, ResourceStore, StoredObject } from '../store/types.js';
 import type { CliIo, Verb } from './io.js';
 import { packageVersion } from './main.js';
 
-const HELP = `Usage: weir server [MANIFEST_PATH...] [--port 2746] [--host 127.0.0.1] [--data-dir D] [--auth-token T]
+const HELP = `Usage: weir server [MANIFEST_PATH...] [--port 2746] [--host 127.0.0.1] [--data-dir D] [--auth-token T] [--bus B]
 
 Runs Weir as a service: the Argo-compatible REST API (argo-server paths), the workflow controller and the host step
 executor, with state in a SQLite database under the data directory. Manifests (files or directories) given as
@@ -38,6 +41,8 @@ arguments are created or updated at start.
       --data-dir D      state directory (env WEIR_DATA_DIR; default ./.weir)
       --auth-token T    require "Authorization: Bearer T" on every request but /healthz (env WEIR_AUTH_TOKEN)
       --namespace NS    namespace for manifests that name none (default: default)
+      --bus B           event bus: "embedded" (default: <data-dir>/bus.db) or nats://host:4222 (env WEIR_BUS);
+                        without it, an EventBus "default" with jetstreamExotic.url is used when applied
 Stop with Ctrl-C or SIGTERM; running steps keep running and are picked up again at the next start.
 `;
 
@@ -122,10 +127,20 @@ export async function startServer(cfg: ServerConfig & { manifests: string[]; nam
   const log = stderrLogger(io);
   await mkdir(cfg.dataDir, { recursive: true });
   const store = createSqliteStore({ dataDir: cfg.dataDir });
+  let ownBus: EventBus | undefined;
   try {
     if (cfg.manifests.length > 0) {
       const n = await applyManifests(cfg.manifests, store, cfg.namespace, log, io);
       log.info({}, `applied ${n} manifest(s)`);
+    }
+    // The event bus (src/bus/factory.ts): an injected one (tests), else --bus / WEIR_BUS, else the EventBus "default"
+    // in the namespace, else embedded in the data dir. Event-source and sensor hosts get it from `bus` below; this
+    // process owns (and closes) a bus it created.
+    if (cfg.bus === undefined) {
+      ownBus = await createBus(busConfigFrom({
+        busUrl: cfg.busUrl, dataDir: cfg.dataDir, logger: log,
+        eventBus: (await store.get('EventBus', cfg.namespace, 'default')) as EventBusResource | undefined,
+      }));
     }
     const executor = new HostExecutor({ dataDir: cfg.dataDir, logger: log });
     const controller = new WorkflowController({ store, executor, logger: log });
@@ -146,7 +161,7 @@ export async function startServer(cfg: ServerConfig & { manifests: string[]; nam
       { name: 'workflow-controller', run: (s) => controller.run(s) },
       { name: 'workflow-pickup', run: (s) => pickUpWorkflows(store, controller, s) },
     ];
-    const bus = cfg.bus;
+    const bus = cfg.bus ?? ownBus;
     if (bus) {
       const sensors = new SensorHost({ store, bus, logger: log, onWorkflow: (ns, name) => controller.enqueue(`${ns}/${name}`) });
       services.push({ name: 'sensor-host', run: (s) => sensors.run(s) });
@@ -160,10 +175,12 @@ export async function startServer(cfg: ServerConfig & { manifests: string[]; nam
       await api.close();
       ac.abort();
       await Promise.all(running);
+      await ownBus?.close();
       await store.close();
     })());
     return { api, url, stop };
   } catch (e) {
+    await ownBus?.close();
     await store.close();
     throw e;
   }
@@ -179,6 +196,7 @@ export const verb: Verb = async (args, io) => {
       'data-dir': { type: 'string' },
       'auth-token': { type: 'string' },
       namespace: { type: 'string' },
+      bus: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -186,7 +204,7 @@ export const verb: Verb = async (args, io) => {
     io.stdout(HELP);
     return 0;
   }
-  const cfg = resolveServerConfig({ port: values.port, host: values.host, dataDir: values['data-dir'], authToken: values['auth-token'] }, io.env, io.cwd);
+  const cfg = resolveServerConfig({ port: values.port, host: values.host, dataDir: values['data-dir'], authToken: values['auth-token'], bus: values.bus }, io.env, io.cwd);
   const srv = await startServer({ ...cfg, manifests: positionals.map((p) => resolve(io.cwd, p)), namespace: values.namespace ?? 'default' }, io);
   io.stdout(`Weir server listening on ${srv.url}\n`);
   await new Promise<void>((done) => {

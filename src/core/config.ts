@@ -1,4 +1,4 @@
-// The one module that reads Weir's environment variables (WEIR_DATA_DIR, WEIR_AUTH_TOKEN, WEIR_PORT, WEIR_HOST for the
+// The one module that reads Weir's environment variables (WEIR_DATA_DIR, WEIR_AUTH_TOKEN, WEIR_PORT, WEIR_HOST, WEIR_BUS for the
 // server; WEIR_SERVER, WEIR_AUTH_TOKEN, WEIR_NAMESPACE for the CLI client) and merges them with command-line flags: precedence is flags > environment > defaults. Values are checked here so
 // a bad one is reported with its source (flag or variable name).
 import { resolve } from 'node:path';
@@ -11,6 +11,8 @@ export const ENV = {
   host: 'WEIR_HOST',
   server: 'WEIR_SERVER',
   namespace: 'WEIR_NAMESPACE',
+  /** Event bus: `embedded` (default) or a NATS JetStream URL `nats://host:4222`. */
+  bus: 'WEIR_BUS',
 } as const;
 
 export const DEFAULT_DATA_DIR = '.weir';
@@ -20,6 +22,8 @@ export interface ServerFlags {
   authToken?: string;
   port?: string;
   host?: string;
+  /** `--bus`: `embedded` or `nats://host:port` (see src/bus/factory.ts). */
+  bus?: string;
 }
 
 export interface ServerConfig {
@@ -28,6 +32,8 @@ export interface ServerConfig {
   readonly authToken: string | undefined;
   readonly port: number;
   readonly host: string;
+  /** From --bus / WEIR_BUS; absent means "EventBus resource, else embedded" (src/bus/factory.ts). */
+  readonly busUrl?: string;
 }
 
 function parsePort(v: string, source: string): number {
@@ -42,7 +48,9 @@ export function resolveServerConfig(flags: ServerFlags, env: Readonly<Record<str
   const portFlag = nonEmpty(flags.port);
   const portEnv = nonEmpty(env[ENV.port]);
   const port = portFlag !== undefined ? parsePort(portFlag, '--port') : portEnv !== undefined ? parsePort(portEnv, ENV.port) : 2746;
+  const busUrl = nonEmpty(flags.bus) ?? nonEmpty(env[ENV.bus]);
   return Object.freeze({
+    ...(busUrl !== undefined ? { busUrl } : {}),
     dataDir: resolve(cwd, nonEmpty(flags.dataDir) ?? nonEmpty(env[ENV.dataDir]) ?? DEFAULT_DATA_DIR),
     authToken: nonEmpty(flags.authToken) ?? nonEmpty(env[ENV.authToken]),
     port,
