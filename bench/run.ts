@@ -6,9 +6,10 @@ import { lintBenchmark } from './lint.js';
 import { fanoutBenchmark } from './fanout.js';
 import { chainBenchmark } from './chain.js';
 import { storeListBenchmark, storePhaseBenchmark } from './store.js';
+import { busPublishBenchmark } from './bus-publish.js';
 import type { Benchmark } from './types.js';
 
-const BENCHMARKS = { lint: lintBenchmark, fanout: fanoutBenchmark, chain: chainBenchmark, 'store-list': storeListBenchmark, 'store-phase': storePhaseBenchmark } satisfies Record<string, Benchmark>;
+const BENCHMARKS = { lint: lintBenchmark, fanout: fanoutBenchmark, chain: chainBenchmark, 'store-list': storeListBenchmark, 'store-phase': storePhaseBenchmark, 'bus-publish': busPublishBenchmark } satisfies Record<string, Benchmark>;
 const RUNS = Number(process.env.WEIR_BENCH_RUNS ?? 5);
 
 const stats = (xs: number[]) => {
