@@ -16,6 +16,7 @@ import type { ResourceStore, StoredObject } from '../store/types.js';
 import { isFinished } from './nodes.js';
 import { operate } from './operate.js';
 import { StepTracker } from './step-tracker.js';
+import { withStandInPath } from './image-stand-ins.js';
 import type { VolumePrep } from './volumes.js';
 import type { Action, OperateContext, OperateResult, WorkflowObject, WorkflowStatus } from './types.js';
 
@@ -313,7 +314,13 @@ export class WorkflowController {
       });
     }
     await Promise.all(starts.map((a) => prepareVolumes(a.prepare ?? [])));
-    await Promise.all(starts.map((a) => this.steps.start(key, uid, a.nodeId, withPythonFallback(a.spec), a.outputFiles)));
+    await Promise.all(starts.map((a) => {
+      const spec = withStandInPath(withPythonFallback(a.spec), process.env.PATH);
+      const missing = missingCommand(spec);
+      if (missing === undefined) return this.steps.start(key, uid, a.nodeId, spec, a.outputFiles);
+      this.steps.fail(uid, a.nodeId, 127, missing);
+      return Promise.resolve();
+    }));
     if (starts.length > 0 && !(await this.saveStarted(key, current, starts.map((a) => a.nodeId)))) this.enqueue(key);
     else if (result.requeueAfterMs !== undefined) this.enqueue(key, Math.max(1, result.requeueAfterMs));
   }
@@ -356,6 +363,17 @@ async function prepareVolumes(prep: readonly VolumePrep[]): Promise<void> {
       await writeFile(file, text);
     }
   }
+}
+
+/**
+ * A command named without a path that is not on the step's PATH (a shell builtin such as `exit`, or a missing
+ * binary): the message a container runtime would give, instead of letting the step's wrapper shell run a builtin.
+ */
+export function missingCommand(spec: StepSpec): string | undefined {
+  const cmd = spec.command[0];
+  if (cmd === undefined || cmd.includes('/')) return undefined;
+  if (findOnPath(cmd, spec.env.PATH ?? process.env.PATH) !== undefined) return undefined;
+  return `${cmd}: executable file not found in $PATH`;
 }
 
 /** `python` is often absent on hosts that have `python3`; images are only recorded, so map the name. */

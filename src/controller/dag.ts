@@ -55,9 +55,12 @@ export function executeDag(ex: Exec, node: NodeStatus, tmpl: Template, vars: Var
     for (const m of (i.task.depends ?? '').matchAll(/([A-Za-z0-9_-]+)\.(Failed|Errored|AllFailed)/g)) handled.add(m[1]);
   }
   const taskNode = (name: string): NodeStatus | undefined => ex.nodes.byName(taskNodeName(node.name, name));
+  /** Tasks whose node finished but whose hooks (exit handler, expression hooks) still run: not finished yet. */
+  const hooksRunning = new Set<string>();
   const result = (name: string): TaskResult | undefined => {
     const n = taskNode(name);
     if (!n) return undefined;
+    if (hooksRunning.has(name)) return { phase: 'Running' };
     const r: TaskResult = { phase: n.phase, continueOn: infos.get(name)?.task.continueOn };
     if (n.type === 'TaskGroup') r.childPhases = (n.children ?? []).map((id) => ex.nodes.get(id)?.phase ?? 'Pending');
     return r;
@@ -82,7 +85,6 @@ export function executeDag(ex: Exec, node: NodeStatus, tmpl: Template, vars: Var
     const x = taskNode(n);
     return x !== undefined && !isFinished(x.phase);
   }).length;
-  const hooksRunning = new Set<string>();
   for (let pass = 0, progress = true; progress && pass < 10_000; pass++) {
     progress = false;
     refreshVars();
@@ -90,8 +92,8 @@ export function executeDag(ex: Exec, node: NodeStatus, tmpl: Template, vars: Var
       if (!needed.has(t.name)) continue;
       const info = infos.get(t.name) as TaskInfo;
       const existing = taskNode(t.name);
-      const exprHooks = Object.entries(t.hooks ?? {}).some(([k, h]) => k !== 'exit' && h.expression !== undefined);
-      if (existing && isFinished(existing.phase) && !exprHooks) continue;
+      const hooked = Object.keys(t.hooks ?? {}).length > 0 || t.onExit !== undefined;
+      if (existing && isFinished(existing.phase) && !hooked) continue;
       if (!existing) {
         const ok = info.depends ? evaluateDepends(info.depends, result) : true;
         if (ok === undefined) continue;
@@ -109,9 +111,10 @@ export function executeDag(ex: Exec, node: NodeStatus, tmpl: Template, vars: Var
       const n = runTask(ex, node, info, { ...vars, ...taskVars }, scope, depth, tmpl.parallelism === undefined ? Infinity : tmpl.parallelism - running());
       if (n) {
         if (!existing) link(ex, node, info, n, taskNode);
+        const real = taskNode(t.name);
+        if (hooked && real && isFinished(real.phase) && !isFinished(n.phase)) hooksRunning.add(t.name);
+        else if (hooksRunning.delete(t.name)) progress = true;
         if (isFinished(n.phase) && !(existing && isFinished(existing.phase))) progress = true;
-        if (exprHooks && !isFinished(n.phase)) hooksRunning.add(t.name);
-        else hooksRunning.delete(t.name);
       }
     }
   }
@@ -141,13 +144,15 @@ function runTask(ex: Exec, dagNode: NodeStatus, info: TaskInfo, vars: Vars, scop
   const t = info.task;
   const name = taskNodeName(dagNode.name, t.name);
   const base: ChildCall = { step: t, name, displayName: t.name, boundaryID: dagNode.id, vars, scope, depth };
+  /** Runs a child's hooks; false while any of them still runs. */
+  const hooks = (c: ChildCall, n: NodeStatus): boolean => {
+    const nv = nodeVars(`tasks.${t.name}`, n);
+    const hooksDone = runHooks(ex, t.hooks, { name: c.name, displayName: c.displayName, boundaryID: dagNode.id, id: n.id }, { ...c.vars, ...nv }, scope, depth);
+    return runChildExitHandler(ex, c, n, `tasks.${t.name}`, nv) && hooksDone;
+  };
   if (!isLoop(t)) {
     const n = runChild(ex, base, slots > 0);
-    if (n) {
-      const hooksDone = runHooks(ex, t.hooks, { name, displayName: t.name, boundaryID: dagNode.id, id: n.id }, { ...vars, ...nodeVars(`tasks.${t.name}`, n) }, scope, depth);
-      const exitDone = runChildExitHandler(ex, base, n, `tasks.${t.name}`, nodeVars(`tasks.${t.name}`, n));
-      if (isFinished(n.phase) && !(hooksDone && exitDone)) return { ...n, phase: 'Running' };
-    }
+    if (n && !hooks(base, n) && isFinished(n.phase)) return { ...n, phase: 'Running' };
     return n;
   }
   const group = ex.nodes.byName(name) ?? ex.nodes.create({ name, displayName: t.name, type: 'TaskGroup', boundaryID: dagNode.id, phase: 'Running', templateName: t.template });
@@ -160,14 +165,16 @@ function runTask(ex: Exec, dagNode: NodeStatus, info: TaskInfo, vars: Vars, scop
   items.forEach((item, i) => {
     const dn = loopItemName(t.name, i, item);
     const wasNew = ex.nodes.byName(`${name}(${i}:`) === undefined && ex.nodes.byName(taskNodeName(dagNode.name, dn)) === undefined;
-    const c = runChild(ex, { ...base, name: taskNodeName(dagNode.name, dn), displayName: dn, boundaryID: dagNode.id, vars: { ...vars, ...itemVars(item) } }, free > 0);
+    const call: ChildCall = { ...base, name: taskNodeName(dagNode.name, dn), displayName: dn, boundaryID: dagNode.id, vars: { ...vars, ...itemVars(item) } };
+    const c = runChild(ex, call, free > 0);
     if (!c) {
       all = false;
       return;
     }
     if (wasNew && !isFinished(c.phase)) free--;
     ex.nodes.addChild(group.id, c.id);
-    if (!isFinished(c.phase)) all = false;
+    const hooksDone = hooks(call, c);
+    if (!isFinished(c.phase) || !hooksDone) all = false;
     else if (!continues(t, c.phase)) failure ??= c;
   });
   if (!all) return group;

@@ -13,6 +13,7 @@ import type { Vars } from './params.js';
 import { buildStepSpec, finishPod, KUBERNETES_ONLY_TEMPLATE_FIELDS, unsupportedPodFeature } from './pod-step.js';
 import { decideRetry } from './retry.js';
 import { planMounts } from './volumes.js';
+import { applyTemplateDefaults } from './template-defaults.js';
 import type { Action, NodeStatus, NodeType, OperateContext, ParamValue, WorkflowObject, WorkflowStatus } from './types.js';
 import { executeSteps } from './steps.js';
 import { executeDag } from './dag.js';
@@ -81,7 +82,7 @@ export class Exec {
 
   resolve(call: Call, scope: Scope): Resolved | { error: string } {
     const defaults = this.spec.templateDefaults;
-    const withDefaults = (t: Template): Template => (defaults ? { ...defaults, ...t } : t);
+    const withDefaults = (t: Template): Template => applyTemplateDefaults(defaults, t);
     if (call.inline) return { tmpl: withDefaults({ ...call.inline, name: call.inline.name ?? '' }), scope };
     if (call.templateRef) {
       const ref = call.templateRef;
@@ -121,7 +122,7 @@ export class Exec {
     let params: ParamValue[];
     if (existing) params = existing.inputs?.parameters ?? [];
     else {
-      const inp = resolveInputs(tmpl, o.call.arguments, (n) => this.ctx.configMap(n));
+      const inp = resolveInputs(tmpl, o.call.arguments, (n) => this.ctx.configMap(n), { ...this.globals, ...o.extraVars });
       if (inp.error) return this.errorNode(o, inp.error, typeOf(tmpl), ids);
       params = inp.parameters;
     }

@@ -69,6 +69,7 @@ export function resolveInputs(
   tmpl: Template,
   args: { parameters?: Parameter[] } | undefined,
   configMap: (name: string) => Record<string, string> | undefined,
+  defaultVars?: Vars,
 ): InputResolution {
   const out: ParamValue[] = [];
   for (const p of tmpl.inputs?.parameters ?? []) {
@@ -79,7 +80,16 @@ export function resolveInputs(
       if (r.error) return { parameters: out, error: r.error };
       value = r.value;
     }
-    value ??= paramString(p.value) ?? paramString(p.default);
+    if (value === undefined) {
+      // The template's own default may hold placeholders ({{workflow.*}}, {{=expr}}): Argo substitutes them with the
+      // global scope plus the inputs resolved so far.
+      value = paramString(p.value) ?? paramString(p.default);
+      if (value !== undefined && defaultVars !== undefined && value.includes('{{')) {
+        const errors: string[] = [];
+        value = subst(value, { ...defaultVars, ...inputVars(out) }, errors);
+        if (errors.length > 0) return { parameters: out, error: `inputs.parameters.${p.name}: ${errors[0]}` };
+      }
+    }
     if (value === undefined && p.valueFrom?.configMapKeyRef) {
       const r = fromConfigMap(p.valueFrom.configMapKeyRef, configMap);
       if (r.error) return { parameters: out, error: r.error };

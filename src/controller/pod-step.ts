@@ -3,6 +3,7 @@
 import type { StepSpec } from '../executor/types.js';
 import type { Template } from '../api/workflow-template.js';
 import { fromConfigMap, paramString } from './params.js';
+import { imageEntrypoint } from './image-stand-ins.js';
 import type { NodeOutputs, NodePhase, PodOutcome } from './types.js';
 
 /** Pod settings that only mean something on Kubernetes; accepted and ignored by the host executor. */
@@ -52,8 +53,10 @@ export function buildStepSpec(
       continue;
     } else env[e.name] = '';
   }
-  let command = [...(c.command ?? []), ...(t.script ? [] : (c.args ?? []))];
-  if (t.script) command = [...(c.command ?? ['sh']), ...(c.args ?? [])];
+  const entrypoint = c.command === undefined || c.command.length === 0 ? imageEntrypoint(c.image) : undefined;
+  let command = [...(c.command ?? entrypoint ?? []), ...(t.script ? [] : (c.args ?? []))];
+  // Script templates run `command` + args + the script's path; with no command Argo uses the image's entrypoint.
+  if (t.script) command = [...(c.command ?? entrypoint ?? ['sh']), ...(c.args ?? [])];
   if (command.length === 0) return { outputFiles: [], error: 'container has neither command nor args (image entrypoints are not known on the host executor)' };
   const outputFiles = (t.outputs?.parameters ?? []).map((p) => p.valueFrom?.path).filter((p): p is string => typeof p === 'string' && p !== '');
   const artifactPaths = (t.outputs?.artifacts ?? []).map((a) => a.path).filter((p): p is string => typeof p === 'string' && p !== '');
@@ -67,7 +70,8 @@ export function buildStepSpec(
   };
   if (c.image) spec.image = c.image;
   if (c.workingDir) spec.workingDir = c.workingDir;
-  if (t.script) spec.script = { source: t.script.source ?? '' };
+  // An entrypoint-run script without source (argosay + args) has nothing to append: the args are the whole call.
+  if (t.script && !(entrypoint !== undefined && (t.script.source ?? '') === '')) spec.script = { source: t.script.source ?? '' };
   return { spec, outputFiles: [...new Set(outputFiles)] };
 }
 

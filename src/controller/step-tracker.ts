@@ -92,6 +92,12 @@ export class StepTracker {
     this.follow(workflowKey, key, nodeId, handle);
   }
 
+  /** Records a step that never started (e.g. its command does not exist) with the given outcome. */
+  fail(uid: string, nodeId: string, exitCode: number | null, message: string): void {
+    const at = new Date(this.o.now()).toISOString();
+    this.steps.set(k(uid, nodeId), { outcome: { exitCode, stdout: '', files: {}, startedAt: at, finishedAt: at, message } });
+  }
+
   private follow(workflowKey: string, key: string, nodeId: string, handle: StepHandle): void {
     const t: Tracked = { handle };
     this.steps.set(key, t);

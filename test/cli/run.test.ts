@@ -141,3 +141,18 @@ test('volumes: a workflow emptyDir and a volumeClaimTemplate are shared between 
   const read = r.nodes.find((n) => n.displayName === 'read');
   assert.equal(read?.outputs?.result, 'shared-text\nclaim-text\nhello from a configmap');
 });
+
+test('image stand-ins: argosay entrypoint, cowsay on PATH, a builtin command fails as not found', async () => {
+  const r = await runJson('stand-ins.yaml');
+  assert.equal(r.code, 0, r.stderr);
+  const by = (d: string): NodeStatus => {
+    const n = r.nodes.find((x) => x.displayName === d);
+    assert.ok(n, d);
+    return n;
+  };
+  assert.equal(by('say').outputs?.result, 'said by argosay');
+  assert.match(by('cow').outputs?.result ?? '', /< moo >/);
+  assert.equal(by('list').outputs?.result, '[1,2]');
+  assert.equal(by('builtin').phase, 'Failed');
+  assert.match(by('builtin').message ?? '', /exit code 127.*exit: executable file not found/);
+});

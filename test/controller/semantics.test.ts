@@ -2,53 +2,7 @@
 // its resume contract, spec.suspend, spec.shutdown Stop/Terminate, template timeout.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parse } from 'yaml';
-import { operate } from '../../src/controller/operate.js';
-import type { Action, NodeStatus, OperateContext, PodState, WorkflowObject } from '../../src/controller/types.js';
-
-/** A workflow plus simulated steps; nothing finishes unless the test says so. */
-export class Sim {
-  wf: WorkflowObject;
-  pods = new Map<string, PodState>();
-  now = Date.parse('2024-01-01T00:00:00Z');
-  actions: Action[] = [];
-  extra: Partial<OperateContext> = {};
-
-  constructor(yaml: string) {
-    this.wf = parse(yaml) as WorkflowObject;
-    this.wf.metadata.uid = 'uid-1';
-  }
-
-  pass(): this {
-    const r = operate(this.wf, { now: this.now, workflowTemplate: () => undefined, configMap: () => undefined, pod: (id) => this.pods.get(id), ...this.extra });
-    this.wf.status = r.status;
-    this.actions = r.actions;
-    for (const a of r.actions) if (a.type === 'start') this.pods.set(a.nodeId, { state: 'running', startedAt: new Date(this.now).toISOString() });
-    return this;
-  }
-
-  node(name: string): NodeStatus {
-    const n = Object.values(this.wf.status?.nodes ?? {}).find((x) => x.displayName === name || x.name === name);
-    assert.ok(n, `no node ${name}: ${Object.values(this.wf.status?.nodes ?? {}).map((x) => x.name).join(', ')}`);
-    return n;
-  }
-
-  has(name: string): boolean {
-    return Object.values(this.wf.status?.nodes ?? {}).some((x) => x.displayName === name || x.name === name);
-  }
-
-  finish(name: string, code = 0, stdout = ''): this {
-    const n = this.node(name);
-    const p = this.pods.get(n.id);
-    assert.equal(p?.state, 'running', `${name} is not running`);
-    this.pods.set(n.id, { state: 'done', outcome: { exitCode: code, stdout, files: {}, startedAt: (p as { startedAt: string }).startedAt, finishedAt: new Date(this.now).toISOString() } });
-    return this;
-  }
-
-  get phase(): string | undefined {
-    return this.wf.status?.phase;
-  }
-}
+import { Sim } from './sim.js';
 
 const twoSteps = (extra: string, first = 'a: { template: t }'): string => `
 apiVersion: argoproj.io/v1alpha1
