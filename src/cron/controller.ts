@@ -1,0 +1,173 @@
+// CronController: the background service that runs CronWorkflows. Level-triggered: a queue of `namespace/name`
+// keys fed by a list+watch of CronWorkflows, a watch of their child Workflows (phase changes), and one timer loop
+// that sleeps (abortably, on the injected clock) until the earliest next tick or resync. Each key is reconciled
+// by reconcileCron (one at a time); errors are logged and retried after a second, never fatal.
+import { setTimeout as delay } from 'node:timers/promises';
+import { nullLogger } from '../core/logger.js';
+import type { Logger } from '../core/logger.js';
+import type { ResourceStore, StoredObject } from '../store/types.js';
+import { reconcileCron } from './reconcile.js';
+import { CRON_WORKFLOW_LABEL } from './ticks.js';
+import type { Clock } from './types.js';
+
+export interface CronControllerOptions {
+  store: ResourceStore;
+  /** Default: the system clock. */
+  clock?: Clock;
+  logger?: Logger;
+  /** Look at every CronWorkflow at least this often (ms). Default 30,000. */
+  resyncMs?: number;
+  /** Entries kept in status.history. Default 200. */
+  historyLimit?: number;
+  /**
+   * Ticks before this instant (ms) count as missed while Weir was down (catch-up rules). Default: the clock's time
+   * when run() starts (or when the controller is built, for direct reconcile() calls).
+   */
+  liveSince?: number;
+}
+
+export type CronControllerState = 'starting' | 'running' | 'stopped' | 'failed';
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: async (ms, signal) => {
+    if (signal.aborted || ms <= 0) return;
+    await delay(Math.min(ms, 2_147_000_000), undefined, { signal }).catch(() => undefined);
+  },
+};
+
+const keyOf = (o: StoredObject): string => `${o.metadata.namespace ?? 'default'}/${o.metadata.name}`;
+const FINAL = new Set(['Succeeded', 'Failed', 'Error']);
+
+export class CronController {
+  readonly name = 'cron-controller';
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private liveSince: number;
+  private readonly queue = new Set<string>();
+  private readonly wake = new Map<string, number>();
+  private kick: AbortController | undefined;
+  private currentState: CronControllerState = 'starting';
+  /** Last phase seen per child workflow key: only changes wake the CronWorkflow. */
+  private readonly childPhase = new Map<string, string>();
+
+  constructor(private readonly o: CronControllerOptions) {
+    this.clock = o.clock ?? systemClock;
+    this.log = o.logger ?? nullLogger;
+    this.liveSince = o.liveSince ?? this.clock.now();
+  }
+
+  get state(): CronControllerState {
+    return this.currentState;
+  }
+
+  enqueue(key: string): void {
+    this.queue.add(key);
+    this.kick?.abort();
+  }
+
+  /** Reconciles one CronWorkflow now; returns when to look again (ms) and whether to go again at once. */
+  async reconcile(key: string): Promise<{ nextWakeMs?: number; again?: boolean }> {
+    const [ns, name] = key.split('/');
+    return reconcileCron({ store: this.o.store, clock: this.clock, log: this.log, liveSince: this.liveSince, historyLimit: this.o.historyLimit }, ns, name);
+  }
+
+  /** Reconciles every stored CronWorkflow once (tests, and the first pass of run()). */
+  async reconcileAll(): Promise<void> {
+    for (const key of await this.listKeys()) {
+      for (let i = 0; i < 5 && (await this.reconcile(key)).again; i++);
+    }
+  }
+
+  private async listKeys(): Promise<string[]> {
+    const keys: string[] = [];
+    let cont: string | undefined;
+    do {
+      const page = await this.o.store.list('CronWorkflow', { limit: 500, ...(cont ? { continue: cont } : {}) });
+      keys.push(...page.items.map(keyOf));
+      cont = page.continue;
+    } while (cont);
+    return keys;
+  }
+
+  /** Schedules until `signal` aborts. */
+  async run(signal: AbortSignal): Promise<void> {
+    if (this.o.liveSince === undefined) this.liveSince = this.clock.now();
+    this.currentState = 'running';
+    const watches = [this.watchCrons(signal), this.watchChildren(signal)];
+    const resyncMs = this.o.resyncMs ?? 30_000;
+    try {
+      while (!signal.aborted) {
+        const key = this.queue.values().next().value;
+        if (key !== undefined) {
+          this.queue.delete(key);
+          const now = this.clock.now();
+          let next = now + resyncMs;
+          try {
+            const r = await this.reconcile(key);
+            if (r.again) this.queue.add(key);
+            if (r.nextWakeMs !== undefined) next = Math.min(next, r.nextWakeMs);
+          } catch (e) {
+            this.log.error({ cronWorkflow: key, err: (e as Error).message }, 'cron reconcile failed; retrying in 1s');
+            next = now + 1000;
+          }
+          this.wake.set(key, next);
+          continue;
+        }
+        const now = this.clock.now();
+        let earliest = now + resyncMs;
+        for (const [k, t] of this.wake) {
+          if (t <= now) {
+            this.wake.delete(k);
+            this.queue.add(k);
+          } else earliest = Math.min(earliest, t);
+        }
+        if (this.queue.size > 0) continue;
+        this.kick = new AbortController();
+        await this.clock.sleep(earliest - now, AbortSignal.any([signal, this.kick.signal]));
+        this.kick = undefined;
+      }
+    } finally {
+      await Promise.allSettled(watches);
+      this.currentState = 'stopped';
+    }
+  }
+
+  private async watchCrons(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        const page = await this.o.store.list('CronWorkflow');
+        for (const o of page.items) this.enqueue(keyOf(o));
+        for await (const ev of this.o.store.watch('CronWorkflow', { signal, sinceResourceVersion: page.resourceVersion })) {
+          if (ev.type === 'DELETED') this.wake.delete(keyOf(ev.object));
+          else this.enqueue(keyOf(ev.object));
+        }
+      } catch (e) {
+        if (signal.aborted) return;
+        this.log.warn({ err: (e as Error).message }, 'cron workflow watch failed; listing again in 1s');
+        await this.clock.sleep(1000, signal);
+      }
+    }
+  }
+
+  private async watchChildren(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        for await (const ev of this.o.store.watch('Workflow', { signal, labelSelector: CRON_WORKFLOW_LABEL })) {
+          const wf = ev.object;
+          const k = keyOf(wf);
+          const phase = ev.type === 'DELETED' ? 'Deleted' : String((wf.status as { phase?: string } | undefined)?.phase ?? 'Pending');
+          if (this.childPhase.get(k) === phase) continue;
+          if (ev.type === 'DELETED' || FINAL.has(phase)) this.childPhase.delete(k);
+          else this.childPhase.set(k, phase);
+          const owner = wf.metadata.labels?.[CRON_WORKFLOW_LABEL];
+          if (owner) this.enqueue(`${wf.metadata.namespace ?? 'default'}/${owner}`);
+        }
+      } catch (e) {
+        if (signal.aborted) return;
+        this.log.warn({ err: (e as Error).message }, 'cron child watch failed; watching again in 1s');
+        await this.clock.sleep(1000, signal);
+      }
+    }
+  }
+}

@@ -1,0 +1,66 @@
+// Test kit for the cron controller: a fake clock whose sleeps end when time is advanced, CronWorkflow manifests,
+// and helpers that play the workflow controller's part (setting child phases) on a memory store.
+import type { Clock } from '../../src/cron/types.js';
+import type { NewObject, ResourceStore, StoredObject } from '../../src/store/types.js';
+
+export class FakeClock implements Clock {
+  private sleepers: { until: number; done: () => void }[] = [];
+  constructor(public t: number) {}
+  now(): number {
+    return this.t;
+  }
+  sleep(ms: number, signal: AbortSignal): Promise<void> {
+    if (signal.aborted || ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const s = { until: this.t + ms, done: () => resolve() };
+      this.sleepers.push(s);
+      signal.addEventListener('abort', () => {
+        this.sleepers = this.sleepers.filter((x) => x !== s);
+        resolve();
+      }, { once: true });
+    });
+  }
+  advance(ms: number): void {
+    this.t += ms;
+    const due = this.sleepers.filter((s) => s.until <= this.t);
+    this.sleepers = this.sleepers.filter((s) => s.until > this.t);
+    for (const s of due) s.done();
+  }
+}
+
+export function cronManifest(name: string, spec: Record<string, unknown>): NewObject {
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'CronWorkflow',
+    metadata: { name, namespace: 'default' },
+    spec: { workflowSpec: { entrypoint: 'main', templates: [{ name: 'main', container: { image: 'alpine', command: ['true'] } }] }, ...spec },
+  };
+}
+
+export async function children(store: ResourceStore, cron: string): Promise<StoredObject[]> {
+  const r = await store.list('Workflow', { namespace: 'default', labelSelector: `workflows.argoproj.io/cron-workflow=${cron}` });
+  return r.items.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+}
+
+export async function setPhase(store: ResourceStore, name: string, phase: string, finishedAt?: string): Promise<void> {
+  const wf = await store.get('Workflow', 'default', name);
+  if (!wf) throw new Error(`no workflow ${name}`);
+  const final = phase === 'Succeeded' || phase === 'Failed' || phase === 'Error';
+  await store.update('Workflow', { ...wf, status: { ...(wf.status as object | undefined), phase, ...(final ? { finishedAt: finishedAt ?? new Date().toISOString() } : {}) } });
+}
+
+export async function cronStatus(store: ResourceStore, name: string): Promise<Record<string, unknown> & { history?: Record<string, unknown>[] }> {
+  const c = await store.get('CronWorkflow', 'default', name);
+  return (c?.status ?? {}) as Record<string, unknown> & { history?: Record<string, unknown>[] };
+}
+
+/** Polls `check` (real time) until it returns a value other than undefined/false, or fails after `ms`. */
+export async function eventually<T>(check: () => Promise<T | undefined | false> | T | undefined | false, ms = 5000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
