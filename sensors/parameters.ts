@@ -39,7 +39,7 @@ export function eventContext(e: CloudEvent): Record<string, string> {
   return { id: e.id, source: e.source, specversion: e.specversion, type: e.type, datacontenttype: e.datacontenttype, subject: e.subject, time: e.time };
 }
 
-const str = (v: unknown): string | undefined => (v === undefined || v === null ? undefined : typeof v === 'string' ? v : String(v));
+const str = (v: unknown): string | undefined => (v === undefined || v === null ? undefined : typeof v === 'string' ? v : JSON.stringify(v));
 
 function byKey(doc: unknown, key: string): ResolvedValue | undefined {
   const r = getPath(doc, key);

@@ -40,7 +40,7 @@ export function goPrint(v: unknown, top = true): string {
     const o = v as Record<string, unknown>;
     return `map[${Object.keys(o).sort().map((k) => `${k}:${goPrint(o[k], false)}`).join(' ')}]`;
   }
-  return String(v);
+  return JSON.stringify(v) ?? '';
 }
 
 /** Go template truthiness: zero values are false. */
@@ -55,7 +55,7 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : v === undefined
 const num = (v: unknown): number => {
   if (typeof v === 'number') return v;
   if (typeof v === 'boolean') return v ? 1 : 0;
-  const n = Number.parseFloat(String(v ?? ''));
+  const n = Number.parseFloat(typeof v === 'string' ? v : '');
   return Number.isNaN(n) ? 0 : n;
 };
 const int = (v: unknown): number => Math.trunc(num(v));

@@ -82,7 +82,7 @@ export const argoWorkflowTrigger: TriggerAdapter = {
     if (name === '') throw new WeirError('INVALID_SPEC', `argoWorkflow ${op} needs the resource's metadata.name`);
     const namespace = typeof meta.namespace === 'string' && meta.namespace !== '' ? meta.namespace : input.sensor.namespace;
     if (op === 'submit-from') {
-      const kind = String(resource.kind ?? '');
+      const kind = typeof resource.kind === 'string' ? resource.kind : '';
       if (!['WorkflowTemplate', 'ClusterWorkflowTemplate', 'CronWorkflow'].includes(kind)) throw new WeirError('INVALID_SPEC', `argoWorkflow submit-from needs a WorkflowTemplate, ClusterWorkflowTemplate or CronWorkflow, got ${JSON.stringify(kind)}`);
       const base: Record<string, unknown> = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { generateName: `${name}-` }, spec: {} };
       applyArgs(base, t.args ?? []);

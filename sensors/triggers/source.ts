@@ -48,7 +48,7 @@ export function prepareForCreate(obj: Record<string, unknown>, input: { key: str
   meta.name = name;
   delete meta.generateName;
   meta.namespace = namespace;
-  meta.labels = { ...((meta.labels as Record<string, string> | undefined) ?? {}), ...input.lineage.labels };
-  meta.annotations = { ...((meta.annotations as Record<string, string> | undefined) ?? {}), ...input.lineage.annotations };
+  meta.labels = { ...((meta.labels) ?? {}), ...input.lineage.labels };
+  meta.annotations = { ...((meta.annotations) ?? {}), ...input.lineage.annotations };
   return { name, namespace };
 }

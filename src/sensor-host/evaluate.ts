@@ -12,7 +12,6 @@ import type { Sensor, EventDependency } from '../api/sensor.js';
 import { conditionNames, evaluateConditions, parseConditions } from '../api/sensor-conditions.js';
 import type { ConditionsAst } from '../api/sensor-conditions.js';
 import { applyFilters } from '../../sensors/filters/registry.js';
-import type { DependencyFilters } from '../../sensors/filters/registry.js';
 import type { FilterContext } from '../../sensors/filters/types.js';
 import { applyParams } from '../../sensors/parameters.js';
 import type { Parameter } from '../../sensors/parameters.js';
@@ -100,7 +99,7 @@ export function planTrigger(sensor: Sensor, trig: SensorTrigger, events: Record<
   const adapter = triggerAdapterFor(template);
   return adapter.plan({
     sensor: id, triggerName: trig.template.name, template, events, key, lineage: lineageOf(id, trig.template.name, eventIds, key),
-    ...(trig.policy ? { policy: trig.policy as { status?: { allow?: number[] } } } : {}),
+    ...(trig.policy ? { policy: trig.policy } : {}),
   });
 }
 
@@ -141,7 +140,7 @@ export function evaluate(sensor: Sensor, event: CloudEvent, state: SensorState, 
       decisions.push({ type: 'filtered-out', at, eventId: event.id, dependency: dep.name, filter: 'transform', reason: terr, error: true });
       continue;
     }
-    const r = applyFilters(dep.filters as DependencyFilters | undefined, dep.filtersLogicalOperator, event, filterContext);
+    const r = applyFilters(dep.filters, dep.filtersLogicalOperator, event, filterContext);
     if (r.pass) {
       decisions.push({ type: 'matched', at, eventId: event.id, dependency: dep.name });
       matched.push(dep);

@@ -5,7 +5,7 @@
 import type { CloudEvent } from '../core/cloudevent.js';
 import { isWeirError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { ResourceStore, StoredObject } from '../store/types.js';
+import type { ResourceStore } from '../store/types.js';
 import type { Decision } from './decisions.js';
 
 export type Stage = 'evaluate' | 'execute';
@@ -127,7 +127,7 @@ export class HistoryWriter {
       data['events.jsonl'] = events.join('\n') + '\n';
       data['status.json'] = JSON.stringify(status);
       try {
-        if (cur) await store.update('ConfigMap', { ...cur, data } as StoredObject);
+        if (cur) await store.update('ConfigMap', { ...cur, data });
         else await store.create('ConfigMap', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: this.namespace, labels: { [LABEL]: 'true' } }, data });
         return;
       } catch (e) {

@@ -110,7 +110,7 @@ export class SensorHost {
     const runner = new SensorRunner({
       sensor, bus: this.o.bus, kv, history, log: this.o.logger, clock: this.o.clock ?? realClock,
       runtime: {
-        resources: storeResourceOps({ store: this.o.store, log: this.o.logger, onWorkflow: this.o.onWorkflow, clock: (this.o.clock ?? realClock).now }),
+        resources: storeResourceOps({ store: this.o.store, log: this.o.logger, onWorkflow: this.o.onWorkflow, clock: () => (this.o.clock ?? realClock).now() }),
         fetch: globalThis.fetch, kafka: this.kafka, nats: this.nats,
       },
       maxDeliveries: this.o.maxDeliveries ?? 5,

@@ -55,7 +55,7 @@ export function backoffDelays(b: BackoffSpec | undefined, random: () => number):
 
 /** Runs `fn` with the retry strategy; NonRetryableError stops at once. Throws the last error. */
 export async function withRetries<T>(b: BackoffSpec | undefined, clock: PolicyClock, signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
-  const delays = backoffDelays(b, clock.random);
+  const delays = backoffDelays(b, () => clock.random());
   for (let attempt = 0; ; attempt++) {
     try {
       return await fn();

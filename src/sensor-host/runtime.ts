@@ -24,7 +24,7 @@ export interface RuntimeOptions {
   clock?: () => number;
 }
 
-const annotationsOf = (o: StoredObject): Record<string, string> => (o.metadata.annotations ?? {}) as Record<string, string>;
+const annotationsOf = (o: StoredObject): Record<string, string> => (o.metadata.annotations ?? {});
 
 /** Store-backed operations; errors no retry can fix are NonRetryableError. */
 export function storeResourceOps(o: RuntimeOptions): ResourceOps {
@@ -87,7 +87,7 @@ export function storeResourceOps(o: RuntimeOptions): ResourceOps {
         next.metadata.name = `${String(next.metadata.generateName ?? `${name}-`).slice(0, 53)}${key}`;
         delete next.metadata.generateName;
         next.metadata.annotations = { ...(next.metadata.annotations ?? {}), [ANNOTATION_FIRING_KEY]: key };
-        return create('Workflow', next as unknown as Record<string, unknown>, key);
+        return create('Workflow', next, key);
       }
       default:
         throw new NonRetryableError('INVALID_SPEC', `unknown argoWorkflow operation ${op}`);

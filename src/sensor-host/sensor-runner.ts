@@ -117,14 +117,14 @@ export class SensorRunner {
   private limiter(trig: Trig): RateLimiter {
     let l = this.limiters.get(trig.template.name);
     if (!l) {
-      l = new RateLimiter(trig.rateLimit as { unit?: string; requestsPerUnit?: number } | undefined, this.o.clock);
+      l = new RateLimiter(trig.rateLimit, this.o.clock);
       this.limiters.set(trig.template.name, l);
     }
     return l;
   }
 
   private async runPlan(trig: Trig, plan: TriggerPlan, signal: AbortSignal): Promise<{ outcome: 'done' | 'deduplicated'; detail?: Record<string, unknown> }> {
-    const adapter = triggerAdapterFor(trig.template as unknown as Record<string, unknown>);
+    const adapter = triggerAdapterFor(trig.template);
     const rt: TriggerRuntime = { ...this.o.runtime, signal, log: this.o.log };
     await this.limiter(trig).take(signal);
     return withRetries(trig.retryStrategy as never, this.o.clock, signal, () => adapter.execute(plan, rt));
@@ -153,8 +153,8 @@ export class SensorRunner {
       }
       if (trig.dlqTrigger) {
         try {
-          const dlqPlan = planTrigger(this.o.sensor, trig.dlqTrigger as Trig, events, key);
-          await this.runPlan(trig.dlqTrigger as Trig, dlqPlan, signal);
+          const dlqPlan = planTrigger(this.o.sensor, trig.dlqTrigger, events, key);
+          await this.runPlan(trig.dlqTrigger, dlqPlan, signal);
           rec({ ...base, type: 'dead-lettered', error, plan: dlqPlan });
           return 'ok';
         } catch (e2) {

@@ -136,7 +136,7 @@ for (const [kind, make] of stores) {
         const events = [ev('payment', { body: { amount: 0 } }), ev('order', { body: { id: 'o-1' } }), ev('payment', { body: { amount: 12.5, currency: 'eur' } }), ev('order', { body: { id: 'o-2' } })];
         for (const e of events) await bus.publish(e);
         const wfs = await eventually(async () => { const w = await workflowsOf(h.store, name); return w.length === 1 && w; }, 'one workflow');
-        await eventually(async () => records.filter((r) => r.stage === 'evaluate' && r.eventId === events[3].id).length > 0, 'last event processed');
+        await eventually(() => Promise.resolve(records.filter((r) => r.stage === 'evaluate' && r.eventId === events[3].id).length > 0), 'last event processed');
         const wf = wfs[0];
         const params = (wf.spec as { arguments: { parameters: { name: string; value: string }[] } }).arguments.parameters;
         assert.deepEqual(params.map((p) => p.value), ['o-1', '12.5 EUR']);
@@ -188,7 +188,7 @@ for (const [kind, make] of stores) {
       try {
         const a = ev('order', { body: { id: 'o-9' } });
         await bus.publish(a);
-        await eventually(async () => records.some((r) => r.type === 'waiting' && r.eventId === a.id), 'a waiting');
+        await eventually(() => Promise.resolve(records.some((r) => r.type === 'waiting' && r.eventId === a.id)), 'a waiting');
         await host.stop();
         await bus.close();
         bus = await newBus(busName);
@@ -196,7 +196,7 @@ for (const [kind, make] of stores) {
         const b = ev('payment', { body: { amount: 5, currency: 'usd' } });
         await bus.publish(b);
         const wfs = await eventually(async () => { const w = await workflowsOf(h.store, name); return w.length > 0 && w; }, 'workflow after restart');
-        await eventually(async () => records.some((r) => r.type === 'done'), 'done');
+        await eventually(() => Promise.resolve(records.some((r) => r.type === 'done')), 'done');
         assert.equal(wfs.length, 1);
         assert.deepEqual((wfs[0].spec as { arguments: { parameters: { value: string }[] } }).arguments.parameters.map((p) => p.value), ['o-9', '5 USD']);
         assert.equal(records.filter((r) => r.type === 'triggered').length, 1);
