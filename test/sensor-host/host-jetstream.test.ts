@@ -1,5 +1,5 @@
 // Integration: the sensor host on a real NATS JetStream bus (test/helpers/nats-server.ts) with the memory and SQLite
-// stores. Events in → Workflows created with resolved parameters; a redelivered completing event finds the Workflow
+// stores, and on the embedded bus. Events in → Workflows created with resolved parameters; a redelivered completing event finds the Workflow
 // already there (deduplicated, no second Workflow); a host restart between `a` and `b` fires exactly once; and
 // `weir sensor test` over the exported events prints exactly the live evaluation decisions.
 import { after, before, describe, test } from 'node:test';
@@ -9,6 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { createEmbeddedBus } from '../../src/bus/embedded-bus.js';
 import { createJetStreamBus } from '../../src/bus/jetstream-bus.js';
 import type { BusMessage, EventBus, KeyValueStore } from '../../src/bus/types.js';
 import type { Sensor } from '../../src/api/sensor.js';
@@ -208,6 +209,35 @@ for (const [kind, make] of stores) {
     });
   });
 }
+
+describe('sensor host on the embedded bus', () => {
+  test('restart (bus reopened from its file) between a and b: the pair fires exactly once', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'weir-sensor-embedded-'));
+    const store = createMemoryStore();
+    const records: HistoryRecord[] = [];
+    let bus: EventBus = createEmbeddedBus({ dataDir: dir });
+    let host = startHost(store, bus, records);
+    try {
+      await store.create('Sensor', parse(SENSOR_YAML('embedded')) as NewObject);
+      const a = ev('order', { body: { id: 'o-e' } });
+      await bus.publish(a);
+      await eventually(() => Promise.resolve(records.some((r) => r.type === 'waiting' && r.eventId === a.id)), 'a waiting');
+      await host.stop();
+      await bus.close();
+      bus = createEmbeddedBus({ dataDir: dir });
+      host = startHost(store, bus, records);
+      await bus.publish(ev('payment', { body: { amount: 3, currency: 'gbp' } }));
+      await eventually(() => Promise.resolve(records.some((r) => r.type === 'done')), 'done');
+      const wfs = await workflowsOf(store, 'embedded');
+      assert.equal(wfs.length, 1);
+      assert.deepEqual((wfs[0].spec as { arguments: { parameters: { value: string }[] } }).arguments.parameters.map((p) => p.value), ['o-e', '3 GBP']);
+    } finally {
+      await host.stop();
+      await bus.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('delivery contract (runner with real KV)', () => {
   test('a crash after the Workflow was created but before state was saved: the redelivery is deduplicated, no second Workflow', async () => {
