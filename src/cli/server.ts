@@ -27,6 +27,7 @@ import type { EventBus } from '../bus/types.js';
 import { busConfigFrom, createBus } from '../bus/factory.js';
 import type { EventBus as EventBusResource } from '../api/eventbus.js';
 import { SensorHost } from '../sensor-host/host.js';
+import { CronController } from '../cron/controller.js';
 import type { NewObject, ResourceStore, StoredObject } from '../store/types.js';
 import type { CliIo, Verb } from './io.js';
 import { packageVersion } from './main.js';
@@ -160,6 +161,7 @@ export async function startServer(cfg: ServerConfig & { manifests: string[]; nam
     const services: BackgroundService[] = [
       { name: 'workflow-controller', run: (s) => controller.run(s) },
       { name: 'workflow-pickup', run: (s) => pickUpWorkflows(store, controller, s) },
+      { name: 'cron-controller', run: (s) => new CronController({ store, logger: log }).run(s) },
     ];
     const bus = cfg.bus ?? ownBus;
     if (bus) {

@@ -17,6 +17,17 @@ export const phaseOf = (wf: StoredObject): string => String((wf.status as { phas
 export const isFinished = (wf: StoredObject): boolean => FINAL.has(phaseOf(wf));
 export const isFailed = (wf: StoredObject): boolean => phaseOf(wf) === 'Failed' || phaseOf(wf) === 'Error';
 
+/**
+ * Replaces `{{workflow.scheduledTime}}` in every string of `v`. Argo's controller derives that global variable
+ * from the scheduled-time annotation; Weir's engine does not (yet), so the cron controller fills it in here.
+ */
+function withScheduledTime(v: unknown, value: string): unknown {
+  if (typeof v === 'string') return v.replace(/\{\{\s*workflow\.scheduledTime\s*\}\}/g, value);
+  if (Array.isArray(v)) return v.map((x) => withScheduledTime(x, value));
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withScheduledTime(x, value)]));
+  return v;
+}
+
 /** The Workflow to create for `scheduled` (not yet stored). */
 export function buildChild(cron: StoredObject, scheduled: Date, opts: { backfill?: string } = {}): NewObject {
   const spec = (cron.spec ?? {}) as CronSpecView;
@@ -27,6 +38,7 @@ export function buildChild(cron: StoredObject, scheduled: Date, opts: { backfill
     if (v !== undefined) labels[k] = v;
   }
   if (opts.backfill !== undefined) labels[BACKFILL_LABEL] = opts.backfill;
+  const scheduledTime = formatScheduledTime(scheduled, spec.timezone);
   return {
     apiVersion: ARGO_API_VERSION,
     kind: 'Workflow',
@@ -36,11 +48,11 @@ export function buildChild(cron: StoredObject, scheduled: Date, opts: { backfill
       labels,
       annotations: {
         ...(spec.workflowMetadata?.annotations ?? {}),
-        [SCHEDULED_TIME_ANNOTATION]: formatScheduledTime(scheduled, spec.timezone),
+        [SCHEDULED_TIME_ANNOTATION]: scheduledTime,
         [OWNER_ANNOTATION]: `CronWorkflow/${ns}/${cron.metadata.name}/${cron.metadata.uid}`,
       },
     },
-    spec: structuredClone(spec.workflowSpec ?? {}),
+    spec: withScheduledTime(spec.workflowSpec ?? {}, scheduledTime) as Record<string, unknown>,
   };
 }
 

@@ -15,6 +15,7 @@ import type { ApiServerOptions, ResolvedServerOptions } from './options.js';
 import { Router, STREAMED } from './router.js';
 import { infoRoutes } from './routes-info.js';
 import { resourceRoutes } from './routes-resources.js';
+import { cronRoutes } from './routes-cron.js';
 import { workflowRoutes } from './routes-workflows.js';
 import { streamRoutes } from './routes-streams.js';
 
@@ -42,6 +43,7 @@ export function buildRouter(): Router {
   workflowRoutes(r);
   streamRoutes(r);
   resourceRoutes(r);
+  cronRoutes(r);
   return r;
 }
 
