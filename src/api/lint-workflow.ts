@@ -249,7 +249,8 @@ function lintDag(tpl: Obj, dag: Obj, path: FieldPath, env: TemplateLintEnv): voi
     env.out.push(finding('error', 'dag-cycle', [...path, 'tasks', names.get(cycle[0]) ?? 0], `dependency cycle: ${cycle.join(' -> ')}`));
   }
   const target = str(dag.target);
-  if (target !== undefined) {
+  // A target with placeholders is only known at run time (the engine checks it then).
+  if (target !== undefined && !target.includes('{{')) {
     for (const tn of target.split(/\s+/).filter(Boolean)) {
       if (!names.has(tn)) env.out.push(finding('error', 'missing-dependency', [...path, 'target'], `target task ${JSON.stringify(tn)} is not defined`));
     }

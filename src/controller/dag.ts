@@ -11,7 +11,7 @@ import type { ChildCall } from './children.js';
 import { isFailed, isFinished, loopItemName, taskNodeName } from './nodes.js';
 import { aggregateVars, nodeVars, subst } from './params.js';
 import type { Vars } from './params.js';
-import { expandLoop, isLoop, itemVars } from './loops.js';
+import { EMPTY_PARAMS, expandLoop, isLoop, itemVars } from './loops.js';
 import type { NodePhase, NodeStatus } from './types.js';
 
 interface TaskInfo {
@@ -155,9 +155,16 @@ function runTask(ex: Exec, dagNode: NodeStatus, info: TaskInfo, vars: Vars, scop
     if (n && !hooks(base, n) && isFinished(n.phase)) return { ...n, phase: 'Running' };
     return n;
   }
-  const group = ex.nodes.byName(name) ?? ex.nodes.create({ name, displayName: t.name, type: 'TaskGroup', boundaryID: dagNode.id, phase: 'Running', templateName: t.template });
+  const existing = ex.nodes.byName(name);
+  if (existing?.type === 'Skipped') return existing;
   const errors: string[] = [];
   const items = expandLoop(t, vars, errors);
+  if (items.length === 0 && errors.length === 0 && !existing) {
+    if (slots <= 0) return undefined;
+    const skipped = ex.nodes.create({ name, displayName: t.name, type: 'Skipped', boundaryID: dagNode.id, templateName: t.template });
+    return ex.nodes.mark(skipped, 'Skipped', EMPTY_PARAMS);
+  }
+  const group = existing ?? ex.nodes.create({ name, displayName: t.name, type: 'TaskGroup', boundaryID: dagNode.id, phase: 'Running', templateName: t.template });
   if (errors.length > 0) return ex.nodes.mark(group, 'Error', errors[0]);
   let all = true;
   let failure: NodeStatus | undefined;

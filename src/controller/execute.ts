@@ -8,11 +8,11 @@ import type { TemplateRef } from '../api/workflow-steps.js';
 import type { WorkflowSpec } from '../api/workflow.js';
 import type { NodeMap} from './nodes.js';
 import { isFinished, retryAttemptName } from './nodes.js';
-import { inputVars, resolveInputs, subst, substDeep } from './params.js';
-import type { Vars } from './params.js';
+import { artifactVars, inputVars, resolveInputs, subst, substDeep } from './params.js';
+import type { InputArtifact, Vars } from './params.js';
 import { buildStepSpec, finishPod, KUBERNETES_ONLY_TEMPLATE_FIELDS, unsupportedPodFeature } from './pod-step.js';
 import { decideRetry } from './retry.js';
-import { planMounts } from './volumes.js';
+import { planMounts, rawArtifactFiles } from './volumes.js';
 import { applyTemplateDefaults } from './template-defaults.js';
 import type { Action, NodeStatus, NodeType, OperateContext, ParamValue, WorkflowObject, WorkflowStatus } from './types.js';
 import { executeSteps } from './steps.js';
@@ -120,24 +120,35 @@ export class Exec {
     const { tmpl } = r;
     const ids: Partial<NodeStatus> = r.templateRef ? { templateRef: r.templateRef } : { templateName: r.templateName ?? tmpl.name };
     let params: ParamValue[];
-    if (existing) params = existing.inputs?.parameters ?? [];
-    else {
+    let arts: InputArtifact[];
+    if (existing) {
+      params = existing.inputs?.parameters ?? [];
+      arts = (existing.inputs?.artifacts ?? []).flatMap((a) => (a.raw ? [{ name: a.name, path: a.path, mode: a.mode, raw: a.raw.data }] : []));
+    } else {
       const inp = resolveInputs(tmpl, o.call.arguments, (n) => this.ctx.configMap(n), { ...this.globals, ...o.extraVars });
       if (inp.error) return this.errorNode(o, inp.error, typeOf(tmpl), ids);
       params = inp.parameters;
+      arts = inp.artifacts ?? [];
     }
-    const inputs = params.length > 0 ? { inputs: { parameters: params } } : {};
+    const inputs: Partial<NodeStatus> = {};
+    if (params.length > 0 || arts.length > 0) {
+      inputs.inputs = {
+        ...(params.length > 0 ? { parameters: params } : {}),
+        ...(arts.length > 0 ? { artifacts: arts.map((a) => ({ name: a.name, ...(a.path !== undefined ? { path: a.path } : {}), ...(a.mode !== undefined ? { mode: a.mode } : {}), raw: { data: a.raw } })) } : {}),
+      };
+    }
     if (tmpl.retryStrategy && o.attempt === undefined) return this.executeRetry(o, r, ids, inputs);
     const node = existing ?? this.nodes.create({ name: o.name, displayName: o.displayName, type: typeOf(tmpl), boundaryID: o.boundaryID, ...ids, ...inputs });
     const vars: Vars = {
       ...this.globals,
       ...o.extraVars,
       ...inputVars(params),
+      ...artifactVars(arts),
       'node.name': o.name,
       'retries': String(o.attempt ?? 0),
     };
     for (const f of KUBERNETES_ONLY_TEMPLATE_FIELDS) if (tmpl[f] !== undefined && f !== 'metadata') this.notes.add(`template field ${f}`);
-    if (tmpl.container || tmpl.script) return this.executePod(node, tmpl, vars);
+    if (tmpl.container || tmpl.script) return this.executePod(node, tmpl, vars, arts);
     if (tmpl.steps) return executeSteps(this, node, tmpl, vars, r.scope, o.depth);
     if (tmpl.dag) return executeDag(this, node, tmpl, vars, r.scope, o.depth);
     if (tmpl.suspend) return this.executeSuspend(node, tmpl, vars);
@@ -180,7 +191,7 @@ export class Exec {
     return this.nodes.mark(node, 'Error', 'retry loop did not settle');
   }
 
-  private executePod(node: NodeStatus, tmpl: Template, vars: Vars): NodeStatus {
+  private executePod(node: NodeStatus, tmpl: Template, vars: Vars, arts: readonly InputArtifact[] = []): NodeStatus {
     const pod = this.ctx.pod(node.id);
     const errors: string[] = [];
     const t = substDeep({ ...tmpl, steps: undefined, dag: undefined }, { ...vars, 'pod.name': node.id }, errors);
@@ -202,6 +213,12 @@ export class Exec {
       const plan = planMounts(t, this.spec, node.id, this.ctx.volumeRoot, { configMap: (n) => this.ctx.configMap(n), secret: (n) => this.ctx.secret?.(n) });
       if (plan.error) return this.nodes.mark(node, 'Error', plan.error);
       build.spec.mounts = plan.mounts;
+      if (arts.length > 0) {
+        const raw = rawArtifactFiles(arts, node.id, this.ctx.volumeRoot);
+        if (raw.error) return this.nodes.mark(node, 'Error', raw.error);
+        plan.prepare.push(...raw.prepare);
+        build.spec.inputFiles = raw.inputFiles;
+      }
       this.actions.push({ type: 'start', nodeId: node.id, spec: build.spec, outputFiles: build.outputFiles, ...(plan.prepare.length > 0 ? { prepare: plan.prepare } : {}) });
       if (pod === undefined) this.activePods++;
       delete node.message;
@@ -281,7 +298,9 @@ export class Exec {
       const errors: string[] = [];
       const vf = p.valueFrom;
       let value: string | undefined;
-      if (vf?.parameter !== undefined) value = subst(vf.parameter, vars, errors);
+      // Go's JSON decoding matches field names case-insensitively: Argo also reads `Parameter`.
+      const fromParam = vf?.parameter ?? (vf as { Parameter?: unknown } | undefined)?.Parameter;
+      if (typeof fromParam === 'string') value = subst(fromParam, vars, errors);
       else if (vf?.expression !== undefined) value = subst(`{{=${vf.expression}}}`, vars, errors);
       else if (p.value !== undefined) value = subst(String(p.value), vars, errors);
       if (errors.length > 0) {

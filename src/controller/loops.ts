@@ -10,6 +10,9 @@ export interface LoopSource {
   withSequence?: Sequence;
 }
 
+/** Message of the Skipped node Argo creates for a loop over no items. */
+export const EMPTY_PARAMS = 'Skipped, empty params';
+
 export const isLoop = (s: LoopSource): boolean => s.withItems !== undefined || s.withParam !== undefined || s.withSequence !== undefined;
 
 /** Expands a loop into its items; errors (bad JSON, bad sequence) are pushed to `errors` and yield []. */

@@ -5,7 +5,7 @@ import type { WorkflowSpec } from '../api/workflow.js';
 import { Exec } from './execute.js';
 import { runHooks } from './children.js';
 import { NodeMap, isFailed, isFinished } from './nodes.js';
-import { fromConfigMap, paramString, workflowVars } from './params.js';
+import { fromConfigMap, paramString, substDeep, workflowVars } from './params.js';
 import type { Action, NodeStatus, OperateContext, OperateResult, ParamValue, WorkflowObject, WorkflowPhase, WorkflowStatus } from './types.js';
 
 const KUBERNETES_ONLY_SPEC_FIELDS = [
@@ -130,13 +130,19 @@ export function operate(wf: WorkflowObject, ctx: OperateContext): OperateResult 
   if (isFinished(root.phase) && hooksDone) {
     phase = root.phase === 'Failed' || root.phase === 'Error' ? root.phase : 'Succeeded';
     message = phase === 'Succeeded' ? undefined : (forced ?? root.message);
-    const onExit = spec.hooks?.exit?.template ?? spec.onExit;
-    if (onExit && shutdown !== 'Terminate') {
+    const hook = spec.hooks?.exit ?? (spec.onExit ? { template: spec.onExit } : undefined);
+    if (hook && shutdown !== 'Terminate') {
       ex.globals = { ...ex.globals, 'workflow.status': phase, 'workflow.failures': failuresJson(status.nodes) };
-      const exitNode = ex.executeTemplate({
-        name: exitName, displayName: exitName, scope: { kind: 'local' }, depth: 0,
-        call: { template: onExit, arguments: { parameters: g.params } },
-      });
+      // The hook's own arguments (substituted with workflow.status etc.) come first; global parameters fill the rest.
+      const errors: string[] = [];
+      const own = substDeep(hook.arguments?.parameters ?? [], ex.globals, errors);
+      const parameters = [...own, ...g.params.filter((p) => !own.some((o) => o.name === p.name))];
+      const exitNode = errors.length > 0 && !nodes.byName(exitName)
+        ? nodes.mark(nodes.create({ name: exitName, displayName: exitName, type: 'Pod' }), 'Error', errors[0])
+        : ex.executeTemplate({
+          name: exitName, displayName: exitName, scope: { kind: 'local' }, depth: 0,
+          call: { template: hook.template, templateRef: hook.templateRef, arguments: { parameters, artifacts: hook.arguments?.artifacts } },
+        });
       if (!isFinished(exitNode.phase)) phase = undefined;
       else if (isFailed(exitNode.phase) && phase === 'Succeeded') {
         phase = exitNode.phase === 'Error' ? 'Error' : 'Failed';

@@ -3,7 +3,7 @@
 // variable scopes Argo exposes: workflow.*, inputs.*, steps.X.* / tasks.X.* (with loop aggregation), item.
 import { substitute, makeExprEvaluator } from '../expr/template.js';
 import type { Template } from '../api/workflow-template.js';
-import type { Parameter } from '../api/workflow-io.js';
+import type { Artifact, Parameter } from '../api/workflow-io.js';
 import type { NodeStatus, ParamValue, WorkflowObject, WorkflowStatus } from './types.js';
 
 export type Vars = Record<string, string>;
@@ -56,9 +56,31 @@ export function paramString(v: unknown): string | undefined {
   return JSON.stringify(v);
 }
 
+/** An input artifact the host can provide: literal (`raw`) data written to `path`. */
+export interface InputArtifact {
+  name: string;
+  path?: string;
+  mode?: number;
+  raw: string;
+}
+
 export interface InputResolution {
   parameters: ParamValue[];
+  artifacts?: InputArtifact[];
   error?: string;
+}
+
+/** The raw data an argument artifact carries: its own `raw`, or (passed on with `from`) the JSON form inputVars gives. */
+function rawOf(a: { raw?: { data: string }; from?: string } | undefined): string | undefined {
+  if (a?.raw !== undefined) return a.raw.data;
+  if (typeof a?.from === 'string' && a.from.startsWith('{"raw":')) {
+    try {
+      return (JSON.parse(a.from) as { raw: string }).raw;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -67,7 +89,7 @@ export interface InputResolution {
  */
 export function resolveInputs(
   tmpl: Template,
-  args: { parameters?: Parameter[] } | undefined,
+  args: { parameters?: Parameter[]; artifacts?: Artifact[] } | undefined,
   configMap: (name: string) => Record<string, string> | undefined,
   defaultVars?: Vars,
 ): InputResolution {
@@ -102,10 +124,38 @@ export function resolveInputs(
     }
     out.push({ name: p.name, value });
   }
-  if ((tmpl.inputs?.artifacts ?? []).some((a) => a.optional !== true)) {
-    return { parameters: out, error: 'not supported yet: input artifacts' };
+  const artifacts: InputArtifact[] = [];
+  for (const a of tmpl.inputs?.artifacts ?? []) {
+    const arg = args?.artifacts?.find((x) => x.name === a.name);
+    const raw = rawOf(arg) ?? rawOf(a);
+    if (raw !== undefined) {
+      artifacts.push({ name: a.name, ...(a.path !== undefined ? { path: a.path } : {}), ...(a.mode !== undefined ? { mode: a.mode } : {}), raw });
+      continue;
+    }
+    if (a.optional === true && (arg === undefined || (arg.from === undefined && arg.raw === undefined))) continue;
+    return { parameters: out, error: `inputs.artifacts.${a.name}: not supported yet: input artifacts other than raw data (no artifact repository)` };
   }
-  return { parameters: out };
+  return { parameters: out, ...(artifacts.length > 0 ? { artifacts } : {}) };
+}
+
+/** Drops argument artifacts passed on with `from: {{inputs.artifacts.X}}` when X is absent (an optional input). */
+export function dropAbsentArtifacts<T extends { artifacts?: { name: string; from?: string }[] }>(args: T, vars: Vars): T {
+  if (!args.artifacts) return args;
+  const absent = (from: string | undefined): boolean => {
+    const m = /^\{\{\s*inputs\.artifacts\.([^\s{}]+)\s*\}\}$/.exec(from ?? '');
+    return m !== null && !Object.hasOwn(vars, `inputs.artifacts.${m[1]}`);
+  };
+  return { ...args, artifacts: args.artifacts.filter((a) => !absent(a.from)) };
+}
+
+/** `inputs.artifacts.X` variables of provided artifacts (their raw data, so `from` can pass them on). */
+export function artifactVars(artifacts: readonly InputArtifact[] | undefined): Vars {
+  const v: Vars = {};
+  for (const a of artifacts ?? []) {
+    v[`inputs.artifacts.${a.name}`] = JSON.stringify({ raw: a.raw });
+    if (a.path !== undefined) v[`inputs.artifacts.${a.name}.path`] = a.path;
+  }
+  return v;
 }
 
 export function fromConfigMap(
@@ -150,6 +200,8 @@ export function workflowVars(wf: WorkflowObject, status: WorkflowStatus, globals
   }
   for (const [k, x] of Object.entries(m.labels ?? {})) v[`workflow.labels.${k}`] = x;
   for (const [k, x] of Object.entries((m.annotations as Record<string, string> | undefined) ?? {})) v[`workflow.annotations.${k}`] = x;
+  v['workflow.labels.json'] = JSON.stringify(m.labels ?? {});
+  v['workflow.annotations.json'] = JSON.stringify(m.annotations ?? {});
   for (const p of globals) if (p.value !== undefined) v[`workflow.parameters.${p.name}`] = p.value;
   v['workflow.parameters.json'] = JSON.stringify(globals.map((p) => ({ name: p.name, value: p.value })));
   for (const p of status.outputs?.parameters ?? []) if (p.value !== undefined) v[`workflow.outputs.parameters.${p.name}`] = p.value;

@@ -7,7 +7,7 @@ import type { ChildCall } from './children.js';
 import { isFinished, loopItemName, stepGroupName, stepNodeName } from './nodes.js';
 import { aggregateVars, nodeVars } from './params.js';
 import type { Vars } from './params.js';
-import { expandLoop, isLoop, itemVars } from './loops.js';
+import { EMPTY_PARAMS, expandLoop, isLoop, itemVars } from './loops.js';
 import type { NodeStatus } from './types.js';
 
 export function executeSteps(ex: Exec, node: NodeStatus, tmpl: Template, vars: Vars, scope: Scope, depth: number): NodeStatus {
@@ -56,6 +56,11 @@ function executeGroup(
       if (errors.length > 0) {
         ex.nodes.mark(g, 'Error', errors[0]);
         return { vars: out };
+      }
+      if (items.length === 0) {
+        const sName = stepNodeName(g.name, step.name);
+        const skipped = ex.nodes.byName(sName) ?? ex.nodes.mark(ex.nodes.create({ name: sName, displayName: step.name, type: 'Skipped', boundaryID: parent.id, templateName: step.template }), 'Skipped', EMPTY_PARAMS);
+        ex.nodes.addChild(g.id, skipped.id);
       }
       items.forEach((item, i) => {
         const dn = loopItemName(step.name, i, item);

@@ -37,7 +37,7 @@ export interface NodeStatus {
   boundaryID?: string;
   children?: string[];
   outboundNodes?: string[];
-  inputs?: { parameters?: ParamValue[] };
+  inputs?: { parameters?: ParamValue[]; artifacts?: { name: string; path?: string; mode?: number; raw?: { data: string } }[] };
   outputs?: NodeOutputs;
   progress?: string;
   podName?: string;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Template } from '../api/workflow-template.js';
 import type { WorkflowSpec } from '../api/workflow.js';
 import type { Volume } from '../api/k8s.js';
-import type { StepMount } from '../executor/types.js';
+import type { StepInputFile, StepMount } from '../executor/types.js';
 import { safeName } from '../executor/node-dir.js';
 
 /** A directory to create (and files to write into it) before a step starts. */
@@ -91,4 +91,19 @@ export function planMounts(t: Template, spec: WorkflowSpec, nodeId: string, root
     plan.mounts.push({ containerPath: vm.mountPath, hostPath: hostDir, ...(vm.readOnly ? { readOnly: true } : {}) });
   }
   return plan;
+}
+
+/** Raw input artifacts as files under the node's volume dir, copied to their paths when the step starts. */
+export function rawArtifactFiles(
+  arts: readonly { name: string; path?: string; mode?: number; raw: string }[], nodeId: string, root: string | undefined,
+): { prepare: VolumePrep[]; inputFiles: StepInputFile[]; error?: string } {
+  const out: { prepare: VolumePrep[]; inputFiles: StepInputFile[]; error?: string } = { prepare: [], inputFiles: [] };
+  if (root === undefined) return { ...out, error: 'raw input artifacts need a volume directory (controller option volumesDir)' };
+  for (const a of arts) {
+    if (a.path === undefined) continue;
+    const dir = join(root, 'node', safeName(nodeId), 'artifacts', safeName(a.name));
+    out.prepare.push({ dir, files: { data: a.raw } });
+    out.inputFiles.push({ containerPath: a.path, hostPath: join(dir, 'data'), ...(a.mode !== undefined ? { mode: a.mode } : {}) });
+  }
+  return out;
 }
