@@ -49,6 +49,9 @@ export function limit(component: string, field: string, v: number | undefined): 
   return v;
 }
 
+/** Array check without narrowing (Array.isArray turns a readonly array type into any[]). */
+const isList = (v: unknown): boolean => Array.isArray(v);
+
 export interface ResolvedConsumerOptions {
   readonly durableName: string;
   readonly filters: readonly { eventSourceName: string; eventName: string }[];
@@ -62,8 +65,9 @@ export interface ResolvedConsumerOptions {
 export function resolveConsumerOptions(o: ConsumerOptions): ResolvedConsumerOptions {
   const c = 'consumer';
   if (typeof o.durableName !== 'string' || o.durableName === '') throw badOption(c, 'durableName', 'a non-empty name is required');
-  if (!Array.isArray(o.filters) || o.filters.length === 0) throw badOption(c, 'filters', 'at least one { eventSourceName, eventName } pair is required');
-  for (const f of o.filters) {
+  const given: ConsumerOptions['filters'] = o.filters;
+  if (!isList(given) || given.length === 0) throw badOption(c, 'filters', 'at least one { eventSourceName, eventName } pair is required');
+  for (const f of given) {
     if (typeof f?.eventSourceName !== 'string' || f.eventSourceName === '' || typeof f.eventName !== 'string' || f.eventName === '') {
       throw badOption(c, 'filters', 'each filter needs a non-empty eventSourceName and eventName (\'*\' for any)');
     }
@@ -78,7 +82,7 @@ export function resolveConsumerOptions(o: ConsumerOptions): ResolvedConsumerOpti
   if (!Number.isSafeInteger(maxAckPending) || maxAckPending < 1) throw badOption(c, 'maxAckPending', 'must be a positive integer');
   if (!(o.signal instanceof AbortSignal)) throw badOption(c, 'signal', 'an AbortSignal is required');
   const seen = new Set<string>();
-  const filters = o.filters.filter((f) => {
+  const filters = given.filter((f) => {
     const k = `${f.eventSourceName}\0${f.eventName}`;
     return seen.has(k) ? false : (seen.add(k), true);
   }).map((f) => Object.freeze({ eventSourceName: f.eventSourceName, eventName: f.eventName }));

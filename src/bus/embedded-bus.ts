@@ -82,10 +82,10 @@ export function resolveEmbeddedBusOptions(o: EmbeddedBusOptions): ResolvedEmbedd
   });
 }
 
-function busDbError(e: unknown): unknown {
+function busDbError(e: unknown): Error {
   if (e instanceof WeirError) return e;
   if (e instanceof Database.SqliteError) return new WeirError('BUS_UNAVAILABLE', `embedded bus: ${e.message} (${e.code})`, { cause: e, details: { reason: 'error', sqliteCode: e.code } });
-  return e;
+  return e instanceof Error ? e : new WeirError('INTERNAL', `embedded bus: ${String(e)}`);
 }
 
 export class EmbeddedBus implements EventBus {

@@ -70,8 +70,14 @@ function filterSql(filters: readonly { eventSourceName: string; eventName: strin
   const args: string[] = [];
   for (const f of filters) {
     const conds: string[] = [];
-    if (f.eventSourceName !== '*') (conds.push('source = ?'), args.push(f.eventSourceName));
-    if (f.eventName !== '*') (conds.push('name = ?'), args.push(f.eventName));
+    if (f.eventSourceName !== '*') {
+      conds.push('source = ?');
+      args.push(f.eventSourceName);
+    }
+    if (f.eventName !== '*') {
+      conds.push('name = ?');
+      args.push(f.eventName);
+    }
     if (conds.length === 0) return { sql: '1', args: [] };
     parts.push(`(${conds.join(' AND ')})`);
   }

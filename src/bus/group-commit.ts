@@ -18,13 +18,13 @@ export class GroupCommit {
   private scheduled = false;
   private idle: Promise<void> = Promise.resolve();
   private markIdle: (() => void) | undefined;
-  private stoppedWith: (() => unknown) | undefined;
+  private stoppedWith: (() => Error) | undefined;
 
   /** `onCommitted` runs after each successful commit (e.g. to wake consumers). */
   constructor(
     private readonly db: Database.Database,
     private readonly onCommitted: () => void,
-    private readonly toError: (e: unknown) => unknown,
+    private readonly toError: (e: unknown) => Error,
     /** The connection's synchronous setting ('full' makes non-durable batches worth relaxing). */
     private readonly synchronous: 'full' | 'normal' = 'full',
   ) {}
@@ -47,7 +47,7 @@ export class GroupCommit {
   }
 
   /** Refuses later submissions (and queued ones not yet run) with `err()`; call before closing the database. */
-  stop(err: () => unknown): void {
+  stop(err: () => Error): void {
     this.stoppedWith = err;
   }
 

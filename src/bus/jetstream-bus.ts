@@ -246,16 +246,19 @@ export class JetStreamBus implements EventBus {
     return openJetStreamKv(this.ctx, bucket);
   }
 
-  /** Drains the connection (pending acks are flushed); idempotent. */
+  /** Drains the connection (pending acks are flushed; at most 2 s, then closes); idempotent. */
   close(): Promise<void> {
     return (this.closing ??= (async () => {
       this.current = 'closed';
       this.advisories.unsubscribe();
-      try {
-        if (!this.ctx.nc.isClosed()) await this.ctx.nc.drain();
-      } catch {
-        await this.ctx.nc.close().catch(() => undefined);
-      }
+      const nc = this.ctx.nc;
+      if (nc.isClosed()) return;
+      // Drain flushes pending acks; while disconnected it could wait for a reconnect, so it is bounded.
+      let timer: NodeJS.Timeout | undefined;
+      const drained = nc.drain().then(() => true, () => false);
+      const ok = await Promise.race([drained, new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 2000)))]);
+      clearTimeout(timer);
+      if (!ok) await nc.close().catch(() => undefined);
     })());
   }
 

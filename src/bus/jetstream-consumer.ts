@@ -2,7 +2,7 @@
 // maxDeliver and maxAckPending; messages are pulled with the client's consume() (which re-pulls after reconnects)
 // and handed out as BusMessages. Servers before 2.10 take one filter subject: with several filters the consumer
 // reads the whole bus and acks the events that match none. On stop, pulled messages not yet handed out are nakked
-// so they are redelivered at once instead of after ackWait.
+// so they are redelivered at once instead of after ackWait (they count as a delivery).
 import { nanos } from '@nats-io/nats-core';
 import { AckPolicy, DeliverPolicy } from '@nats-io/jetstream';
 import type { ConsumerConfig, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
@@ -115,15 +115,38 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
     signal.addEventListener('abort', done, { once: true });
   });
 
-/** Naks what the client pulled but never handed out, so it is redelivered now rather than after ackWait. */
-async function releaseBuffered(msgs: ConsumerMessages): Promise<void> {
-  msgs.stop();
-  const it = msgs[Symbol.asyncIterator]();
-  const deadline = Date.now() + 1000;
-  while (Date.now() < deadline) {
-    const r = await Promise.race([it.next(), new Promise<IteratorResult<JsMsg>>((res) => setTimeout(() => res({ done: true, value: undefined }), 50))]);
-    if (r.done) break;
-    r.value.nak();
+/**
+ * Pulled messages land in our own queue (consume() in callback mode; the server's maxAckPending bounds it), so that
+ * on stop the ones never handed out can be nakked and redelivered at once instead of after ackWait.
+ */
+class PullQueue {
+  readonly items: JsMsg[] = [];
+  ended = false;
+  private wake: (() => void) | undefined;
+
+  push(m: JsMsg): void {
+    this.items.push(m);
+    this.poke();
+  }
+
+  end(): void {
+    this.ended = true;
+    this.poke();
+  }
+
+  poke(): void {
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
+
+  /** Resolves when a message arrives, the pull ends, or poke() is called. */
+  waitForMore(): Promise<void> {
+    return new Promise((resolve) => (this.wake = resolve));
+  }
+
+  releaseAll(): void {
+    for (const m of this.items.splice(0)) m.nak();
   }
 }
 
@@ -136,20 +159,32 @@ export async function* consumeJetStream(ctx: JetStreamContext, o: ResolvedConsum
   let ready = false;
   while (!o.signal.aborted && ctx.state() !== 'closed') {
     let msgs: ConsumerMessages | undefined;
-    const stop = (): void => msgs?.stop();
+    const q = new PullQueue();
+    const onAbort = (): void => q.poke();
     try {
       if (!ready) {
         await ensureConsumer(ctx, o, durable, plan);
         ready = true;
       }
       const consumer = await ctx.js.consumers.get(options.streamName, durable);
-      msgs = await consumer.consume({ max_messages: Math.min(o.maxAckPending, 256) });
-      o.signal.addEventListener('abort', stop, { once: true });
+      msgs = await consumer.consume({ max_messages: Math.min(o.maxAckPending, 256), callback: (m) => q.push(m) });
+      let failure: unknown;
+      void msgs.closed().then((err) => {
+        failure = err;
+        q.end();
+      });
+      o.signal.addEventListener('abort', onAbort, { once: true });
       backoff = options.reconnectMinMs;
-      for await (const m of msgs) {
-        if (o.signal.aborted) {
-          m.nak();
-          break;
+      for (;;) {
+        if (o.signal.aborted) break;
+        const m = q.items.shift();
+        if (m === undefined) {
+          if (q.ended) {
+            if (failure instanceof Error) throw failure;
+            break;
+          }
+          await q.waitForMore();
+          continue;
         }
         const event = parseEvent(m);
         if (event === undefined) {
@@ -170,14 +205,19 @@ export async function* consumeJetStream(ctx: JetStreamContext, o: ResolvedConsum
       // The consumer may have been deleted (or the stream re-created): set it up again on the next round.
       ready = false;
       log.warn({ consumer: o.durableName, err: (e as Error).message }, 'event bus: consumer interrupted; retrying');
+    } finally {
+      o.signal.removeEventListener('abort', onAbort);
+      msgs?.stop();
+      if (!ctx.nc.isClosed() && q.items.length > 0) {
+        // The UNSUB of the pull inbox must reach the server before the naks, or it redelivers them to the dead pull.
+        await ctx.nc.flush().catch(() => undefined);
+        q.releaseAll();
+      }
+    }
+    if (!o.signal.aborted && ctx.state() !== 'closed') {
       await sleep(backoff, o.signal);
       backoff = Math.min(options.reconnectMaxMs, backoff * 2);
-      continue;
-    } finally {
-      o.signal.removeEventListener('abort', stop);
-      if (msgs !== undefined && !ctx.nc.isClosed()) await releaseBuffered(msgs).catch(() => undefined);
     }
-    if (!o.signal.aborted && ctx.state() !== 'closed') await sleep(backoff, o.signal);
   }
   if (ctx.state() === 'closed' && !o.signal.aborted) {
     throw busError(new WeirError('BUS_UNAVAILABLE', 'consume: bus closed', { details: { reason: 'closed' } }), 'consume');

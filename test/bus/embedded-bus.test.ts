@@ -11,6 +11,7 @@ import { createEmbeddedBus, resolveEmbeddedBusOptions } from '../../src/bus/embe
 import { WeirError } from '../../src/core/errors.js';
 import { createRecordingLogger } from '../../src/core/logger.js';
 import { collect, event, eventually, runBusConformance } from './conformance.js';
+import type { Collector } from './conformance.js';
 
 let root: string;
 before(async () => {
@@ -95,6 +96,30 @@ describe('embedded bus', () => {
       await eventually(() => c.received.length >= 1);
       await c.stop();
       assert.deepEqual(c.ids(), [fresh.id]);
+    } finally {
+      await bus.close();
+    }
+  });
+
+  test('messages fetched but not handed out when a consumer stops are released at once, not after ackWait', async () => {
+    const bus = createEmbeddedBus({ path: ':memory:' });
+    try {
+      const evs = Array.from({ length: 5 }, (_, i) => event('s', 'e', { i }));
+      for (const e of evs) await bus.publish(e);
+      const opts = { durableName: 'rel', filters: all, deliverPolicy: 'all' as const, ackWaitMs: 60_000 };
+      const holder: { c?: Collector } = {};
+      holder.c = collect(bus, opts, async (m) => {
+        await m.ack();
+        void holder.c?.stop();
+      });
+      await eventually(() => holder.c!.received.length >= 1);
+      await holder.c.stop();
+      assert.equal(holder.c.received.length, 1);
+      const next = collect(bus, opts);
+      const rest = evs.slice(1).map((e) => e.id);
+      await eventually(() => rest.every((id) => next.ids().includes(id)), 8000, 'released messages delivered well before ackWait');
+      assert.ok(!next.ids().includes(evs[0].id));
+      await next.stop();
     } finally {
       await bus.close();
     }
