@@ -52,7 +52,7 @@ export function buildChild(cron: StoredObject, scheduled: Date, opts: { backfill
         [OWNER_ANNOTATION]: `CronWorkflow/${ns}/${cron.metadata.name}/${cron.metadata.uid}`,
       },
     },
-    spec: withScheduledTime(spec.workflowSpec ?? {}, scheduledTime) as Record<string, unknown>,
+    spec: withScheduledTime(spec.workflowSpec ?? {}, scheduledTime),
   };
 }
 

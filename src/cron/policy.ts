@@ -93,7 +93,13 @@ export function evalWhen(cron: StoredObject, now: () => Date): boolean {
   const vars = cronVars(cron);
   const flat: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(vars)) flat[`cronworkflow.${k}`] = v;
-  const text = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v));
+  const text = (v: unknown): string | undefined => {
+    if (v === null || v === undefined) return undefined;
+    if (v instanceof Date) return v.toISOString();
+    if (typeof v === 'string') return v;
+    if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+    return JSON.stringify(v);
+  };
   const substituted = substitute(when, (n) => text(flat[n]), { strict: true, evalExpr: makeExprEvaluator(flat, { now }) });
   return evaluateWhen(substituted);
 }

@@ -125,9 +125,10 @@ export function parseTimeInZone(input: string, zone: string | undefined, endOfDa
     const d = new Date(s);
     return Number.isNaN(d.getTime()) ? undefined : d;
   }
-  const [y, mo, d, h, mi, se] = m.slice(1).map((x) => (x === undefined ? undefined : Number(x)));
+  const [y, mo, d] = m.slice(1, 4).map(Number);
+  const [h, mi, se] = m.slice(4).map((x) => (x === undefined ? undefined : Number(x)));
   const dateOnly = h === undefined;
-  const wall = Date.UTC(y!, mo! - 1, d!, h ?? 0, mi ?? 0, se ?? 0);
+  const wall = Date.UTC(y, mo - 1, d, h ?? 0, mi ?? 0, se ?? 0);
   if (Number.isNaN(wall) || new Date(wall).getUTCDate() !== d) return undefined;
   // The instant whose wall clock in `zone` is `wall` (two passes settle the offset across a DST change).
   let t = wall - zoneOffsetMinutes(new Date(wall), zone) * 60_000;
