@@ -288,9 +288,10 @@ export class WorkflowController {
       if (n) n.weir = { ...n.weir, intent: n.weir?.intent ?? at, ...(a.outputFiles.length > 0 ? { outputFiles: a.outputFiles } : {}) };
     }
     let current: StoredObject = obj;
-    if (JSON.stringify(status) !== JSON.stringify(wf.status ?? {})) {
+    const metadata = withWorkflowMetadata(obj.metadata, result.metadata);
+    if (JSON.stringify(status) !== JSON.stringify(wf.status ?? {}) || metadata !== obj.metadata) {
       try {
-        current = await this.o.store.update('Workflow', { ...obj, status });
+        current = await this.o.store.update('Workflow', { ...obj, metadata, status });
         this.written.set(key, current.metadata.resourceVersion);
       } catch (e) {
         if (e instanceof WeirError && e.code === 'CONFLICT') {
@@ -351,6 +352,16 @@ export class WorkflowController {
       return false;
     }
   }
+}
+
+/** The object's metadata with operate's labels/annotations merged in; the same object when nothing changes. */
+function withWorkflowMetadata(m: StoredObject['metadata'], want: OperateResult['metadata']): StoredObject['metadata'] {
+  if (!want) return m;
+  const labels = { ...m.labels, ...want.labels };
+  const annotations = { ...m.annotations, ...want.annotations };
+  const same = (a: Record<string, string> | undefined, b: Record<string, string>): boolean => JSON.stringify(a ?? {}) === JSON.stringify(b);
+  if (same(m.labels, labels) && same(m.annotations, annotations)) return m;
+  return { ...m, ...(Object.keys(labels).length > 0 ? { labels } : {}), ...(Object.keys(annotations).length > 0 ? { annotations } : {}) };
 }
 
 /** Creates volume directories and writes configMap/secret files (idempotent). */

@@ -4,7 +4,7 @@
 import { parseGoDuration } from '../core/duration.js';
 import type { Template } from '../api/workflow-template.js';
 import type { Arguments } from '../api/workflow-io.js';
-import type { TemplateRef } from '../api/workflow-steps.js';
+import type { RetryStrategy, TemplateRef } from '../api/workflow-steps.js';
 import type { WorkflowSpec } from '../api/workflow.js';
 import type { NodeMap} from './nodes.js';
 import { isFinished, retryAttemptName } from './nodes.js';
@@ -40,6 +40,8 @@ export interface ExecOptions {
   extraVars?: Vars;
   /** Set on retry attempts so the strategy is not applied twice. */
   attempt?: number;
+  /** A retryStrategy from outside the template (spec.retryStrategy for the entrypoint); the template's own wins. */
+  retry?: RetryStrategy;
 }
 
 interface Resolved {
@@ -137,7 +139,8 @@ export class Exec {
         ...(arts.length > 0 ? { artifacts: arts.map((a) => ({ name: a.name, ...(a.path !== undefined ? { path: a.path } : {}), ...(a.mode !== undefined ? { mode: a.mode } : {}), raw: { data: a.raw } })) } : {}),
       };
     }
-    if (tmpl.retryStrategy && o.attempt === undefined) return this.executeRetry(o, r, ids, inputs);
+    const strategy = tmpl.retryStrategy ?? o.retry;
+    if (strategy && o.attempt === undefined) return this.executeRetry(o, strategy, ids, inputs);
     const node = existing ?? this.nodes.create({ name: o.name, displayName: o.displayName, type: typeOf(tmpl), boundaryID: o.boundaryID, ...ids, ...inputs });
     const vars: Vars = {
       ...this.globals,
@@ -156,8 +159,7 @@ export class Exec {
     return this.nodes.mark(node, 'Error', `not supported yet: ${kind} templates`);
   }
 
-  private executeRetry(o: ExecOptions, r: Resolved, ids: Partial<NodeStatus>, inputs: Partial<NodeStatus>): NodeStatus {
-    const strategy = r.tmpl.retryStrategy ?? {};
+  private executeRetry(o: ExecOptions, strategy: RetryStrategy, ids: Partial<NodeStatus>, inputs: Partial<NodeStatus>): NodeStatus {
     const node = this.nodes.byName(o.name) ?? this.nodes.create({ name: o.name, displayName: o.displayName, type: 'Retry', boundaryID: o.boundaryID, ...ids, ...inputs });
     node.phase = 'Running';
     for (let guard = 0; guard < 1000; guard++) {

@@ -2,6 +2,7 @@
 // templates, ConfigMaps, step outcomes) computes the next status and the side effects to perform. Workflow-level
 // concerns live here: workflowTemplateRef, global parameters, activeDeadlineSeconds, onExit, phase and progress.
 import type { WorkflowSpec } from '../api/workflow.js';
+import { envFromFlat, evaluate } from '../expr/expr.js';
 import { Exec } from './execute.js';
 import { runHooks } from './children.js';
 import { NodeMap, isFailed, isFinished } from './nodes.js';
@@ -53,6 +54,29 @@ export function globalParameters(spec: WorkflowSpec, ctx: OperateContext): { par
   return { params };
 }
 
+/**
+ * spec.workflowMetadata: fixed labels/annotations and `labelsFrom` expressions (over workflow.* variables) merged onto
+ * the Workflow's own metadata. undefined metadata: nothing to set.
+ */
+export function workflowMetadata(
+  wf: WorkflowObject, spec: WorkflowSpec, status: WorkflowStatus, params: ParamValue[], now: number,
+): { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; error?: string } {
+  const wm = spec.workflowMetadata;
+  if (!wm) return {};
+  const labels: Record<string, string> = { ...wf.metadata.labels, ...wm.labels };
+  const annotations: Record<string, string> = { ...(wf.metadata.annotations as Record<string, string> | undefined), ...wm.annotations };
+  const env = envFromFlat(workflowVars({ ...wf, metadata: { ...wf.metadata, labels, annotations } }, status, params, now));
+  for (const [k, from] of Object.entries(wm.labelsFrom ?? {})) {
+    try {
+      const v = evaluate(from.expression, env);
+      labels[k] = typeof v === 'string' ? v : JSON.stringify(v);
+    } catch (e) {
+      return { error: `spec.workflowMetadata.labelsFrom.${k}: ${(e as Error).message}` };
+    }
+  }
+  return { metadata: { labels, annotations } };
+}
+
 function finish(status: WorkflowStatus, phase: WorkflowPhase, now: number, message?: string): void {
   status.phase = phase;
   status.finishedAt ??= iso(now);
@@ -91,8 +115,14 @@ export function operate(wf: WorkflowObject, ctx: OperateContext): OperateResult 
     finish(status, 'Error', now, g.error);
     return { status, actions, notes: [] };
   }
+  const meta = workflowMetadata(wf, spec, status, g.params, now);
+  if (meta.error) {
+    finish(status, 'Error', now, meta.error);
+    return { status, actions, notes: [] };
+  }
+  const wfView: WorkflowObject = meta.metadata ? { ...wf, metadata: { ...wf.metadata, ...meta.metadata } } : wf;
   const nodes = new NodeMap(wf.metadata.name, status.nodes, () => iso(now));
-  const ex = new Exec(wf, spec, status, ctx, nodes, workflowVars(wf, status, g.params, now));
+  const ex = new Exec(wf, spec, status, ctx, nodes, workflowVars(wfView, status, g.params, now));
   for (const f of KUBERNETES_ONLY_SPEC_FIELDS) if (spec[f] !== undefined) ex.notes.add(`spec.${f}`);
   const exitName = `${wf.metadata.name}.onExit`;
   const ads = spec.activeDeadlineSeconds;
@@ -119,6 +149,7 @@ export function operate(wf: WorkflowObject, ctx: OperateContext): OperateResult 
     root = ex.executeTemplate({
       name: wf.metadata.name, displayName: wf.metadata.name, scope: { kind: 'local' }, depth: 0,
       call: { template: entry, arguments: { parameters: g.params } },
+      ...(spec.retryStrategy ? { retry: spec.retryStrategy } : {}),
     });
   }
   if (deadline !== undefined && now < deadline) ex.requeueAfter(deadline - now);
@@ -154,6 +185,7 @@ export function operate(wf: WorkflowObject, ctx: OperateContext): OperateResult 
   status.progress = progress(status.nodes);
   actions.unshift(...ex.actions);
   const out: OperateResult = { status, actions, notes: [...ex.notes] };
+  if (meta.metadata) out.metadata = meta.metadata;
   if (!phase && ex.requeueMs !== undefined) out.requeueAfterMs = ex.requeueMs;
   return out;
 }

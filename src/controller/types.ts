@@ -136,6 +136,8 @@ export interface OperateResult {
   requeueAfterMs?: number;
   /** Things worth one log line (ignored Kubernetes-only fields...). */
   notes: string[];
+  /** Labels/annotations to set on the Workflow itself (spec.workflowMetadata), saved with the status. */
+  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
 }
 
 export type { Template };

@@ -156,3 +156,11 @@ test('image stand-ins: argosay entrypoint, cowsay on PATH, a builtin command fai
   assert.equal(by('builtin').phase, 'Failed');
   assert.match(by('builtin').message ?? '', /exit code 127.*exit: executable file not found/);
 });
+
+test('spec.workflowMetadata labels are set on the Workflow object', async () => {
+  const r = await weir('run', 'test/fixtures/run/workflow-metadata.yaml', '-o', 'json');
+  assert.equal(r.code, 0, r.stderr);
+  const wf = JSON.parse(r.stdout) as { metadata: { labels?: Record<string, string> } };
+  assert.equal(wf.metadata.labels?.fixed, 'yes');
+  assert.equal(wf.metadata.labels?.team, 'blue');
+});

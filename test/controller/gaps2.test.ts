@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { Sim } from './sim.js';
 import { lintLoaded } from '../../src/api/lint.js';
 import { loadText } from '../../src/api/loader.js';
+import { operate } from '../../src/controller/operate.js';
 
 const wf = (spec: string, meta = ''): string => `
 apiVersion: argoproj.io/v1alpha1
@@ -162,4 +163,41 @@ test('valueFrom.Parameter (capital P) is read like parameter', () => {
   s.finishAll({ s: 'hello\n' });
   assert.equal(s.phase, 'Succeeded');
   assert.deepEqual(s.node('w').outputs?.parameters, [{ name: 'out', value: 'hello' }]);
+});
+
+test('spec.retryStrategy: the root is a Retry node with attempt <wf>(0); a failed attempt is retried', () => {
+  const s = new Sim(wf(`
+  entrypoint: main
+  retryStrategy: { limit: 1 }
+  templates:
+    - name: main
+      container: { image: x, command: [x] }
+`)).pass();
+  assert.equal(s.node('w').type, 'Retry');
+  assert.equal(s.node('w(0)').type, 'Pod');
+  s.finish('w(0)', 1).pass();
+  assert.equal(s.node('w(0)').phase, 'Failed');
+  assert.equal(s.node('w(1)').phase, 'Pending');
+  s.finish('w(1)', 0, 'ok\n').pass();
+  assert.equal(s.phase, 'Succeeded');
+  assert.equal(s.node('w').outputs?.result, 'ok');
+});
+
+test('spec.workflowMetadata: labels and labelsFrom expressions are returned for the Workflow and visible as variables', () => {
+  const s = new Sim(wf(`
+  entrypoint: main
+  arguments: { parameters: [{ name: team, value: blue }] }
+  workflowMetadata:
+    labels: { fixed: yes-it-is }
+    labelsFrom:
+      team: { expression: "workflow.parameters.team + '-x'" }
+  templates:
+    - name: main
+      container: { image: x, command: [echo, "{{workflow.labels.team}}"] }
+`, ', labels: { own: o }'));
+  const r = operate(s.wf, { now: s.now, workflowTemplate: () => undefined, configMap: () => undefined, pod: () => undefined });
+  assert.deepEqual(r.metadata?.labels, { own: 'o', fixed: 'yes-it-is', team: 'blue-x' });
+  const start = r.actions.find((a) => a.type === 'start');
+  assert.ok(start?.type === 'start');
+  assert.deepEqual(start.spec.command, ['echo', 'blue-x']);
 });
