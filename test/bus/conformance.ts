@@ -296,6 +296,24 @@ export function runBusConformance(name: string, makeBus: MakeBus): void {
       }
     });
 
+    test('maxAckPending bounds the messages in flight; an ack lets the next one through', async () => {
+      const bus = await makeBus(`maxpending-${uniq()}`);
+      try {
+        for (let i = 0; i < 5; i++) await bus.publish(event('s', 'e', { i }));
+        const c = collect(bus, { durableName: 'p', filters: all, deliverPolicy: 'all', ackWaitMs: 30_000, maxAckPending: 2 }, () => Promise.resolve());
+        await eventually(() => c.received.length >= 2);
+        await sleep(400);
+        assert.equal(c.received.length, 2);
+        await c.received[0].msg.ack();
+        await eventually(() => c.received.length >= 3);
+        await sleep(300);
+        assert.equal(c.received.length, 3);
+        await c.stop();
+      } finally {
+        await bus.close();
+      }
+    });
+
     test('events on one subject are delivered in publish order', async () => {
       const bus = await makeBus(`order-${uniq()}`);
       try {
