@@ -27,6 +27,7 @@ import type { EventBus } from '../bus/types.js';
 import { busConfigFrom, createBus } from '../bus/factory.js';
 import type { EventBus as EventBusResource } from '../api/eventbus.js';
 import { SensorHost } from '../sensor-host/host.js';
+import { createEventSourceHost } from '../eventsource-host/host.js';
 import { CronController } from '../cron/controller.js';
 import type { NewObject, ResourceStore, StoredObject } from '../store/types.js';
 import type { CliIo, Verb } from './io.js';
@@ -165,6 +166,9 @@ export async function startServer(cfg: ServerConfig & { manifests: string[]; nam
     ];
     const bus = cfg.bus ?? ownBus;
     if (bus) {
+      // Webhook ports listen on the API's address (loopback unless --host says otherwise).
+      const eventSources = createEventSourceHost({ store, bus, logger: log, webhookHost: cfg.host });
+      services.push({ name: 'eventsource-host', run: (s) => eventSources.run(s) });
       const sensors = new SensorHost({ store, bus, logger: log, onWorkflow: (ns, name) => controller.enqueue(`${ns}/${name}`) });
       services.push({ name: 'sensor-host', run: (s) => sensors.run(s) });
     }
