@@ -50,6 +50,8 @@ export class CronController {
   private currentState: CronControllerState = 'starting';
   /** Last phase seen per child workflow key: only changes wake the CronWorkflow. */
   private readonly childPhase = new Map<string, string>();
+  /** Per key: ticks up to this instant are decided by this process (see ReconcileDeps.checkedUntil). */
+  private readonly checked = new Map<string, number>();
 
   constructor(private readonly o: CronControllerOptions) {
     this.clock = o.clock ?? systemClock;
@@ -69,7 +71,11 @@ export class CronController {
   /** Reconciles one CronWorkflow now; returns when to look again (ms) and whether to go again at once. */
   async reconcile(key: string): Promise<{ nextWakeMs?: number; again?: boolean }> {
     const [ns, name] = key.split('/');
-    return reconcileCron({ store: this.o.store, clock: this.clock, log: this.log, liveSince: this.liveSince, historyLimit: this.o.historyLimit }, ns, name);
+    const r = await reconcileCron({
+      store: this.o.store, clock: this.clock, log: this.log, liveSince: this.liveSince, historyLimit: this.o.historyLimit, checkedUntil: this.checked.get(key),
+    }, ns, name);
+    if (r.checkedUntil !== undefined) this.checked.set(key, r.checkedUntil);
+    return r;
   }
 
   /** Reconciles every stored CronWorkflow once (tests, and the first pass of run()). */
@@ -139,7 +145,10 @@ export class CronController {
         const page = await this.o.store.list('CronWorkflow');
         for (const o of page.items) this.enqueue(keyOf(o));
         for await (const ev of this.o.store.watch('CronWorkflow', { signal, sinceResourceVersion: page.resourceVersion })) {
-          if (ev.type === 'DELETED') this.wake.delete(keyOf(ev.object));
+          if (ev.type === 'DELETED') {
+            this.wake.delete(keyOf(ev.object));
+            this.checked.delete(keyOf(ev.object));
+          }
           else this.enqueue(keyOf(ev.object));
         }
       } catch (e) {

@@ -19,6 +19,11 @@ export interface ReconcileDeps {
   /** Ticks before this instant (ms) fell due while Weir was down. */
   liveSince: number;
   historyLimit?: number;
+  /**
+   * Instant (ms) up to which this process already decided the ticks of this CronWorkflow. Ticks before it are not
+   * looked at again even when the cursor in the status is older (e.g. after the schedules were changed).
+   */
+  checkedUntil?: number;
 }
 
 export interface ReconcileOutcome {
@@ -26,6 +31,8 @@ export interface ReconcileOutcome {
   nextWakeMs?: number;
   /** Run again right away (conflict, or more work than one pass does). */
   again?: boolean;
+  /** Set when the pass was saved: ticks up to here are decided (pass it back as checkedUntil). */
+  checkedUntil?: number;
 }
 
 const MAX_TICKS_PER_PASS = 10_000;
@@ -110,7 +117,8 @@ export async function reconcileCron(deps: ReconcileDeps, namespace: string, name
     }
     st.phase ??= 'Active';
 
-    const cursor = new Date(st.lastProcessedTime ?? st.lastScheduledTime ?? cron.metadata.creationTimestamp);
+    const stored = Date.parse(st.lastProcessedTime ?? st.lastScheduledTime ?? cron.metadata.creationTimestamp);
+    const cursor = new Date(Math.max(stored, deps.checkedUntil ?? Number.NEGATIVE_INFINITY));
     const { ticks: due, truncated } = ticksBetween(schedules, cursor, new Date(now), MAX_TICKS_PER_PASS);
     const decisions = decideDue({
       due, liveSince: deps.liveSince, now, catchup: spec.catchup, catchupLimit: spec.catchupLimit, startingDeadlineSeconds: spec.startingDeadlineSeconds,
@@ -124,7 +132,7 @@ export async function reconcileCron(deps: ReconcileDeps, namespace: string, name
     if (truncated) outcome = { again: true };
     else {
       const nt = nextTick(schedules, new Date(now));
-      if (nt !== undefined) outcome = { nextWakeMs: nt.getTime() };
+      outcome = { checkedUntil: now, ...(nt !== undefined ? { nextWakeMs: nt.getTime() } : {}) };
     }
 
     const bf = await advanceBackfills({ store, cron: view(), status: st, children, schedules, now, historyLimit: limit });
@@ -185,7 +193,7 @@ export async function reconcileCron(deps: ReconcileDeps, namespace: string, name
   try {
     await store.update('CronWorkflow', { ...cron, metadata: { ...cron.metadata, labels }, status: st });
   } catch (e) {
-    if (isWeirError(e) && (e.code === 'CONFLICT' || e.code === 'NOT_FOUND')) return { ...outcome, again: e.code === 'CONFLICT' };
+    if (isWeirError(e) && (e.code === 'CONFLICT' || e.code === 'NOT_FOUND')) return { nextWakeMs: outcome.nextWakeMs, again: e.code === 'CONFLICT' };
     throw e;
   }
   return outcome;

@@ -99,6 +99,22 @@ describe('cron controller', () => {
     assert.equal(c?.metadata.labels?.['workflows.argoproj.io/cron-workflow-completed'], 'true');
   });
 
+  test('changing the schedules does not run the new schedule\'s past ticks', async () => {
+    const { clock, store } = setup();
+    await store.create('CronWorkflow', cronManifest('chg', { schedules: ['0 0 * * *'] }));
+    const ctl = new CronController({ store, clock });
+    await ctl.reconcileAll();
+    clock.advance(3_600_000 * 5);
+    await ctl.reconcileAll();
+    const cur = (await store.get('CronWorkflow', 'default', 'chg'))!;
+    await store.update('CronWorkflow', { ...cur, spec: { ...(cur.spec as object), schedules: ['@every 1s'] } });
+    await ctl.reconcileAll();
+    assert.equal((await children(store, 'chg')).length, 0);
+    clock.advance(1000);
+    await ctl.reconcileAll();
+    assert.equal((await children(store, 'chg')).length, 1);
+  });
+
   test('history limits delete the oldest finished children (3 successful, 1 failed by default; custom limits)', async () => {
     const { clock, store } = setup();
     await store.create('CronWorkflow', cronManifest('h', { schedules: ['@every 1s'] }));
