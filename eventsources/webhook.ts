@@ -1,6 +1,6 @@
 // Webhook event source: receives events as HTTP requests on a shared per-port server (the host's HttpRoutes).
 // Config keys: port, endpoint, method, authSecret (bearer token), maxPayloadSize (default 1 MiB), metadata,
-// hmac {secret, header, algorithm, prefix} (Weir), filter (host). Emits Argo's WebhookEventData
+// hmac {secret, header, algorithm, prefix} (Weir), filter (host). Not supported (warned): serverCertSecret/serverKeySecret. Emits Argo's WebhookEventData
 // `{header, body, metadata}`: header is Go's http.Header (canonical names, value lists, Authorization masked); body is
 // the JSON body, the query (GET) or the form (urlencoded POST) as name -> values. Answers 200 "success" only after the
 // bus acknowledged; 503 when the bus is unavailable; 400/401/405/413 with a reason. `Idempotency-Key` or
@@ -165,6 +165,9 @@ export function createWebhookSource(): EventSourceAdapter {
       const port = Number(text(spec.port));
       const endpoint = text(spec.endpoint);
       if (!Number.isInteger(port) || endpoint === undefined) throw new WeirError('INVALID_SPEC', 'webhook needs port and endpoint');
+      if (spec.serverCertSecret !== undefined || spec.serverKeySecret !== undefined) {
+        ctx.log.warn({ port, endpoint }, 'webhook: serverCertSecret/serverKeySecret (TLS) are not supported yet; serving plain HTTP (terminate TLS in front)');
+      }
       await ctx.http.serve({ port, path: endpoint, signal: ctx.signal, handler: (req, res) => handle(ctx, spec, req, res) });
       ctx.log.info({ port, endpoint, method: text(spec.method) }, 'webhook endpoint active');
       await new Promise<void>((resolve) => {
