@@ -18,6 +18,7 @@ import { operate } from './operate.js';
 import { StepTracker } from './step-tracker.js';
 import { withStandInPath } from './image-stand-ins.js';
 import type { VolumePrep } from './volumes.js';
+import { hasStep } from './types.js';
 import type { Action, OperateContext, OperateResult, WorkflowObject, WorkflowStatus } from './types.js';
 
 export interface WorkflowControllerOptions {
@@ -274,7 +275,7 @@ export class WorkflowController {
     const nodes = status.nodes ?? {};
     // Handles of steps this process follows go into the same save that records the node Running (or finished).
     for (const n of Object.values(nodes)) {
-      const h = n.type === 'Pod' ? this.steps.handle(uid, n.id) : undefined;
+      const h = hasStep(n.type) ? this.steps.handle(uid, n.id) : undefined;
       if (h && n.weir?.handle === undefined) {
         n.weir = { ...n.weir, handle: h };
         delete n.weir.intent;

@@ -14,9 +14,11 @@ import { buildStepSpec, finishPod, KUBERNETES_ONLY_TEMPLATE_FIELDS, unsupportedP
 import { decideRetry } from './retry.js';
 import { planMounts, rawArtifactFiles } from './volumes.js';
 import { applyTemplateDefaults } from './template-defaults.js';
+import { hasStep } from './types.js';
 import type { Action, NodeStatus, NodeType, OperateContext, ParamValue, WorkflowObject, WorkflowStatus } from './types.js';
 import { executeSteps } from './steps.js';
 import { executeDag } from './dag.js';
+import { executeContainerSet } from './container-set.js';
 
 /** Where plain `template: x` names resolve: the workflow's own templates or those of a (cluster) workflow template. */
 export type Scope = { kind: 'local' } | { kind: 'ref'; name: string; cluster: boolean };
@@ -69,7 +71,7 @@ export class Exec {
     public globals: Vars,
   ) {
     for (const n of Object.values(nodes.nodes)) {
-      if (n.type === 'Pod' && !isFinished(n.phase) && ctx.pod(n.id) !== undefined) this.activePods++;
+      if (hasStep(n.type) && !isFinished(n.phase) && ctx.pod(n.id) !== undefined) this.activePods++;
     }
   }
 
@@ -155,6 +157,7 @@ export class Exec {
     if (tmpl.steps) return executeSteps(this, node, tmpl, vars, r.scope, o.depth);
     if (tmpl.dag) return executeDag(this, node, tmpl, vars, r.scope, o.depth);
     if (tmpl.suspend) return this.executeSuspend(node, tmpl, vars);
+    if (tmpl.containerSet) return executeContainerSet(this, node, tmpl, vars);
     const kind = tmpl.resource ? 'resource' : tmpl.http ? 'http' : tmpl.data ? 'data' : tmpl.containerSet ? 'containerSet' : tmpl.plugin ? 'plugin' : 'empty';
     return this.nodes.mark(node, 'Error', `not supported yet: ${kind} templates`);
   }

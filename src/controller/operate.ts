@@ -7,6 +7,7 @@ import { Exec } from './execute.js';
 import { runHooks } from './children.js';
 import { NodeMap, isFailed, isFinished } from './nodes.js';
 import { fromConfigMap, paramString, substDeep, workflowVars } from './params.js';
+import { hasStep } from './types.js';
 import type { Action, NodeStatus, OperateContext, OperateResult, ParamValue, WorkflowObject, WorkflowPhase, WorkflowStatus } from './types.js';
 
 const KUBERNETES_ONLY_SPEC_FIELDS = [
@@ -131,7 +132,7 @@ export function operate(wf: WorkflowObject, ctx: OperateContext): OperateResult 
   const stopAll = (message: string, reason: string): void => {
     for (const n of Object.values(status.nodes ?? {})) {
       if (isFinished(n.phase) || n.name.startsWith(exitName)) continue;
-      if (n.type === 'Pod' && ctx.pod(n.id) !== undefined && ctx.pod(n.id)?.state !== 'done') actions.push({ type: 'kill', nodeId: n.id, reason });
+      if (hasStep(n.type) && ctx.pod(n.id) !== undefined && ctx.pod(n.id)?.state !== 'done') actions.push({ type: 'kill', nodeId: n.id, reason });
       nodes.mark(n, 'Failed', message);
     }
     status.message = message;

@@ -4,6 +4,7 @@
 import type { Logger } from '../core/logger.js';
 import type { StepExecutor, StepHandle, StepResult, StepSpec } from '../executor/types.js';
 import { isFinished } from './nodes.js';
+import { hasStep } from './types.js';
 import type { PodOutcome, PodState, WorkflowObject } from './types.js';
 
 interface Tracked {
@@ -52,7 +53,7 @@ export class StepTracker {
   async adoptFrom(wf: WorkflowObject, workflowKey: string): Promise<void> {
     const uid = wf.metadata.uid;
     const todo = Object.values(wf.status?.nodes ?? {}).filter((n) =>
-      n.type === 'Pod' && !isFinished(n.phase) && n.weir?.handle !== undefined && !this.steps.has(k(uid, n.id)));
+      hasStep(n.type) && !isFinished(n.phase) && n.weir?.handle !== undefined && !this.steps.has(k(uid, n.id)));
     await Promise.all(todo.map(async (n) => {
       const handle = n.weir?.handle as StepHandle;
       const key = k(uid, n.id);

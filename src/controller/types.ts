@@ -7,7 +7,10 @@ import type { VolumePrep } from './volumes.js';
 
 export type NodePhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Error' | 'Skipped' | 'Omitted';
 export type WorkflowPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Error';
-export type NodeType = 'Pod' | 'Steps' | 'StepGroup' | 'DAG' | 'TaskGroup' | 'Retry' | 'Skipped' | 'Suspend';
+export type NodeType = 'Pod' | 'Container' | 'Steps' | 'StepGroup' | 'DAG' | 'TaskGroup' | 'Retry' | 'Skipped' | 'Suspend' | 'HTTP';
+
+/** Node types whose work is a step run by the executor (a Pod, or one container of a containerSet). */
+export const hasStep = (t: NodeType): boolean => t === 'Pod' || t === 'Container';
 
 export interface ParamValue {
   name: string;

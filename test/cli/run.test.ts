@@ -164,3 +164,11 @@ test('spec.workflowMetadata labels are set on the Workflow object', async () => 
   assert.equal(wf.metadata.labels?.fixed, 'yes');
   assert.equal(wf.metadata.labels?.team, 'blue');
 });
+
+test('containerSet: shared volume across containers, in-place retry, result from main', async () => {
+  const r = await runJson('container-set.yaml');
+  assert.equal(r.code, 0, r.stderr);
+  const root = r.nodes.find((n) => n.type === 'Pod');
+  assert.equal(root?.outputs?.result, 'from-write');
+  assert.deepEqual(r.nodes.filter((n) => n.type === ('Container' as string)).map((n) => n.displayName).sort(), ['main', 'write']);
+});
