@@ -17,6 +17,7 @@ import { isFinished } from './nodes.js';
 import { operate } from './operate.js';
 import { StepTracker } from './step-tracker.js';
 import { withStandInPath } from './image-stand-ins.js';
+import { CACHE_LABEL } from './memoize.js';
 import type { VolumePrep } from './volumes.js';
 import { hasStep } from './types.js';
 import type { Action, OperateContext, OperateResult, WorkflowObject, WorkflowStatus } from './types.js';
@@ -315,6 +316,7 @@ export class WorkflowController {
         this.log.warn({ workflow: key, node: a.nodeId, err: (e as Error).message }, 'kill failed');
       });
     }
+    for (const a of result.actions) if (a.type === 'memoize') await this.saveCacheEntry(namespace, a);
     await Promise.all(starts.map((a) => prepareVolumes(a.prepare ?? [])));
     await Promise.all(starts.map((a) => {
       const spec = withStandInPath(withPythonFallback(a.spec), process.env.PATH);
@@ -325,6 +327,27 @@ export class WorkflowController {
     }));
     if (starts.length > 0 && !(await this.saveStarted(key, current, starts.map((a) => a.nodeId)))) this.enqueue(key);
     else if (result.requeueAfterMs !== undefined) this.enqueue(key, Math.max(1, result.requeueAfterMs));
+  }
+
+  /** Writes one memoization entry into its cache ConfigMap (created with Argo's cache label when missing). */
+  private async saveCacheEntry(namespace: string, a: Extract<Action, { type: 'memoize' }>): Promise<void> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        const cur = await this.o.store.get('ConfigMap', namespace, a.cacheName);
+        if (!cur) {
+          await this.o.store.create('ConfigMap', {
+            apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: a.cacheName, namespace, labels: { [CACHE_LABEL]: 'Cache' } }, data: { [a.key]: a.entry },
+          });
+        } else {
+          await this.o.store.update('ConfigMap', { ...cur, data: { ...(cur.data as Record<string, string> | undefined), [a.key]: a.entry } });
+        }
+        return;
+      } catch (e) {
+        if (e instanceof WeirError && (e.code === 'CONFLICT' || e.code === 'ALREADY_EXISTS')) continue;
+        this.log.warn({ cache: a.cacheName, err: (e as Error).message }, 'cannot save memoization entry');
+        return;
+      }
+    }
   }
 
   /**

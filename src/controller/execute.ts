@@ -13,6 +13,7 @@ import type { InputArtifact, Vars } from './params.js';
 import { buildStepSpec, finishPod, KUBERNETES_ONLY_TEMPLATE_FIELDS, unsupportedPodFeature } from './pod-step.js';
 import { decideRetry } from './retry.js';
 import { planMounts, rawArtifactFiles } from './volumes.js';
+import { lookupEntry, memoKey } from './memoize.js';
 import { applyTemplateDefaults } from './template-defaults.js';
 import { hasStep } from './types.js';
 import type { Action, NodeStatus, NodeType, OperateContext, ParamValue, WorkflowObject, WorkflowStatus } from './types.js';
@@ -141,9 +142,39 @@ export class Exec {
         ...(arts.length > 0 ? { artifacts: arts.map((a) => ({ name: a.name, ...(a.path !== undefined ? { path: a.path } : {}), ...(a.mode !== undefined ? { mode: a.mode } : {}), raw: { data: a.raw } })) } : {}),
       };
     }
+    let memo: { key: string; cacheName: string } | undefined;
+    if (tmpl.memoize && !existing && o.attempt === undefined) {
+      const mk = memoKey(tmpl.memoize, { ...this.globals, ...o.extraVars, ...inputVars(params) });
+      if ('error' in mk) return this.errorNode(o, mk.error, typeOf(tmpl), ids);
+      memo = mk;
+      const hit = lookupEntry(this.memoWrites.get(mk.cacheName) ?? this.ctx.configMap(mk.cacheName), mk.key, tmpl.memoize.maxAge, this.now);
+      if (hit) {
+        const n = this.nodes.create({ name: o.name, displayName: o.displayName, type: typeOf(tmpl), boundaryID: o.boundaryID, ...ids, ...inputs });
+        n.memoizationStatus = { hit: true, ...mk };
+        if (hit.outputs) n.outputs = hit.outputs;
+        this.exportGlobals(n);
+        return this.nodes.mark(n, 'Succeeded');
+      }
+    }
+    const done = this.executeFresh(o, r, tmpl, ids, inputs, params, arts, existing, memo);
+    const ms = done.memoizationStatus;
+    if (ms && !ms.hit && done.phase === 'Succeeded') this.saveMemo(ms, done);
+    return done;
+  }
+
+  private executeFresh(
+    o: ExecOptions, r: Resolved, tmpl: Template, ids: Partial<NodeStatus>, inputs: Partial<NodeStatus>, params: ParamValue[],
+    arts: InputArtifact[], existing: NodeStatus | undefined, memo: { key: string; cacheName: string } | undefined,
+  ): NodeStatus {
     const strategy = tmpl.retryStrategy ?? o.retry;
+    if (strategy && o.attempt === undefined) {
+      const rn = this.executeRetry(o, strategy, ids, inputs);
+      if (memo) rn.memoizationStatus ??= { hit: false, ...memo };
+      return rn;
+    }
     if (strategy && o.attempt === undefined) return this.executeRetry(o, strategy, ids, inputs);
     const node = existing ?? this.nodes.create({ name: o.name, displayName: o.displayName, type: typeOf(tmpl), boundaryID: o.boundaryID, ...ids, ...inputs });
+    if (memo) node.memoizationStatus ??= { hit: false, ...memo };
     const vars: Vars = {
       ...this.globals,
       ...o.extraVars,
@@ -281,6 +312,17 @@ export class Exec {
     if (this.now >= until) return this.nodes.mark(node, 'Succeeded');
     this.requeueAfter(until - this.now);
     return node;
+  }
+
+  /** Cache entries written in this pass, by cache name (seen before the controller stores them). */
+  readonly memoWrites = new Map<string, Record<string, string>>();
+
+  private saveMemo(ms: { key: string; cacheName: string }, node: NodeStatus): void {
+    const at = new Date(this.now).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const entry = JSON.stringify({ nodeID: node.id, outputs: node.outputs ?? {}, creationTimestamp: at, lastHitTimestamp: at });
+    const data = { ...(this.memoWrites.get(ms.cacheName) ?? this.ctx.configMap(ms.cacheName) ?? {}), [ms.key]: entry };
+    this.memoWrites.set(ms.cacheName, data);
+    this.actions.push({ type: 'memoize', cacheName: ms.cacheName, key: ms.key, entry });
   }
 
   /** Publishes parameters with a globalName as workflow outputs (and `workflow.outputs.parameters.*`). */

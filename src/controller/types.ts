@@ -44,6 +44,7 @@ export interface NodeStatus {
   outputs?: NodeOutputs;
   progress?: string;
   podName?: string;
+  memoizationStatus?: { hit: boolean; key: string; cacheName: string };
   /** Weir's own bookkeeping (Argo clients ignore it); see WeirNodeState. */
   weir?: WeirNodeState;
 }
@@ -130,7 +131,9 @@ export interface OperateContext {
 
 export type Action =
   | { type: 'start'; nodeId: string; spec: StepSpec; outputFiles: string[]; prepare?: VolumePrep[] }
-  | { type: 'kill'; nodeId: string; reason: string };
+  | { type: 'kill'; nodeId: string; reason: string }
+  /** Write a memoization entry (JSON text) under `key` of the cache ConfigMap `cacheName` (created when missing). */
+  | { type: 'memoize'; cacheName: string; key: string; entry: string };
 
 export interface OperateResult {
   status: WorkflowStatus;
