@@ -74,8 +74,8 @@ async function healthy(monitorPort: number): Promise<boolean> {
 export async function startNatsServer(opts: NatsServerOptions = {}): Promise<NatsServer> {
   const ownDir = opts.storeDir === undefined;
   const storeDir = opts.storeDir ?? (await mkdtemp(join(tmpdir(), 'weir-nats-')));
-  const port = await freePort();
-  const monitorPort = await freePort();
+  let port = await freePort();
+  let monitorPort = await freePort();
   const startTimeoutMs = opts.startTimeoutMs ?? 15_000;
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
@@ -128,7 +128,18 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
     clearTimeout(t);
   };
 
-  await launch();
+  // A port released by freePort() can be taken by another connection before nats-server binds it: on the first
+  // start only, try again on fresh ports. (restart() must keep the port clients already know.)
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await launch();
+      break;
+    } catch (e) {
+      if (attempt >= 5 || !/address already in use/i.test((e as Error).message)) throw e;
+      port = await freePort();
+      monitorPort = await freePort();
+    }
+  }
   const stop = (): Promise<void> => end('SIGTERM');
   const close = async (): Promise<void> => {
     await stop();
