@@ -4,21 +4,20 @@
 // saved before it is started and its handle in the same save that records it Running; a restarted controller lists
 // all Workflows and re-adopts their steps from the saved handles (see WeirNodeState in types.ts). Step completions,
 // watch events and timers only enqueue the key again. An unexpected throw marks the workflow Error.
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { WeirError } from '../core/errors.js';
 import { nullLogger } from '../core/logger.js';
 import type { Logger } from '../core/logger.js';
-import { findOnPath } from '../executor/host-options.js';
 import { safeName } from '../executor/node-dir.js';
-import type { StepExecutor, StepHandle, StepSpec } from '../executor/types.js';
+import type { StepExecutor, StepHandle } from '../executor/types.js';
 import type { ResourceStore, StoredObject } from '../store/types.js';
 import { isFinished } from './nodes.js';
 import { operate } from './operate.js';
 import { StepTracker } from './step-tracker.js';
 import { withStandInPath } from './image-stand-ins.js';
-import { CACHE_LABEL } from './memoize.js';
-import type { VolumePrep } from './volumes.js';
+import { holdersIn } from './sync.js';
+import { missingCommand, prepareVolumes, releasedLocks, saveCacheEntry, withPythonFallback, withWorkflowMetadata } from './controller-effects.js';
 import { hasStep } from './types.js';
 import type { Action, OperateContext, OperateResult, WorkflowObject, WorkflowStatus } from './types.js';
 
@@ -207,6 +206,7 @@ export class WorkflowController {
       s.list('Secret', { namespace: ns }),
     ]);
     const byName = (items: StoredObject[]): Map<string, StoredObject> => new Map(items.map((i) => [i.metadata.name, i]));
+    const locks = /synchronization|templateRef/.test(JSON.stringify(wf.spec)) ? await this.lockHolders(wf) : undefined;
     const wt = byName(wts.items);
     const cwt = byName(cwts.items);
     const cm = byName(cms.items);
@@ -232,7 +232,24 @@ export class WorkflowController {
         return out;
       },
       pod: (nodeId) => this.steps.podState(wf, nodeId),
+      ...(locks ? { lockHolders: (key: string) => locks.get(key) ?? 0 } : {}),
     };
+  }
+
+  /** Holders per lock key in every OTHER unfinished Workflow (the statuses are the truth; nothing is kept here). */
+  private async lockHolders(self: WorkflowObject): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    let cont: string | undefined;
+    do {
+      const page = await this.o.store.list('Workflow', { limit: 500, continue: cont });
+      for (const o of page.items) {
+        const st = o.status as WorkflowStatus | undefined;
+        if (o.metadata.uid === self.metadata.uid || FINAL.has(String(st?.phase))) continue;
+        for (const [k, hs] of holdersIn(st)) out.set(k, (out.get(k) ?? 0) + hs.length);
+      }
+      cont = page.continue;
+    } while (cont !== undefined);
+    return out;
   }
 
   /** One level-triggered pass over a workflow. Never throws. */
@@ -305,6 +322,8 @@ export class WorkflowController {
         return;
       }
     }
+    // Locks released: other workflows waiting for them may go on now.
+    if (releasedLocks(wf.status, status)) for (const k of this.known) if (k !== key) this.enqueue(k);
     // Outcomes now saved: the cache need not remember finished steps.
     this.steps.forget(uid, (id) => !FINAL.has(String(status.phase)) && !isFinished(nodes[id]?.phase));
     for (const a of result.actions) {
@@ -316,7 +335,7 @@ export class WorkflowController {
         this.log.warn({ workflow: key, node: a.nodeId, err: (e as Error).message }, 'kill failed');
       });
     }
-    for (const a of result.actions) if (a.type === 'memoize') await this.saveCacheEntry(namespace, a);
+    for (const a of result.actions) if (a.type === 'memoize') await saveCacheEntry(this.o.store, namespace, a, this.log);
     await Promise.all(starts.map((a) => prepareVolumes(a.prepare ?? [])));
     await Promise.all(starts.map((a) => {
       const spec = withStandInPath(withPythonFallback(a.spec), process.env.PATH);
@@ -327,27 +346,6 @@ export class WorkflowController {
     }));
     if (starts.length > 0 && !(await this.saveStarted(key, current, starts.map((a) => a.nodeId)))) this.enqueue(key);
     else if (result.requeueAfterMs !== undefined) this.enqueue(key, Math.max(1, result.requeueAfterMs));
-  }
-
-  /** Writes one memoization entry into its cache ConfigMap (created with Argo's cache label when missing). */
-  private async saveCacheEntry(namespace: string, a: Extract<Action, { type: 'memoize' }>): Promise<void> {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      try {
-        const cur = await this.o.store.get('ConfigMap', namespace, a.cacheName);
-        if (!cur) {
-          await this.o.store.create('ConfigMap', {
-            apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: a.cacheName, namespace, labels: { [CACHE_LABEL]: 'Cache' } }, data: { [a.key]: a.entry },
-          });
-        } else {
-          await this.o.store.update('ConfigMap', { ...cur, data: { ...(cur.data as Record<string, string> | undefined), [a.key]: a.entry } });
-        }
-        return;
-      } catch (e) {
-        if (e instanceof WeirError && (e.code === 'CONFLICT' || e.code === 'ALREADY_EXISTS')) continue;
-        this.log.warn({ cache: a.cacheName, err: (e as Error).message }, 'cannot save memoization entry');
-        return;
-      }
-    }
   }
 
   /**
@@ -376,45 +374,5 @@ export class WorkflowController {
       return false;
     }
   }
-}
-
-/** The object's metadata with operate's labels/annotations merged in; the same object when nothing changes. */
-function withWorkflowMetadata(m: StoredObject['metadata'], want: OperateResult['metadata']): StoredObject['metadata'] {
-  if (!want) return m;
-  const labels = { ...m.labels, ...want.labels };
-  const annotations = { ...m.annotations, ...want.annotations };
-  const same = (a: Record<string, string> | undefined, b: Record<string, string>): boolean => JSON.stringify(a ?? {}) === JSON.stringify(b);
-  if (same(m.labels, labels) && same(m.annotations, annotations)) return m;
-  return { ...m, ...(Object.keys(labels).length > 0 ? { labels } : {}), ...(Object.keys(annotations).length > 0 ? { annotations } : {}) };
-}
-
-/** Creates volume directories and writes configMap/secret files (idempotent). */
-async function prepareVolumes(prep: readonly VolumePrep[]): Promise<void> {
-  for (const p of prep) {
-    await mkdir(p.dir, { recursive: true });
-    for (const [name, text] of Object.entries(p.files ?? {})) {
-      const file = join(p.dir, name);
-      await mkdir(dirname(file), { recursive: true });
-      await writeFile(file, text);
-    }
-  }
-}
-
-/**
- * A command named without a path that is not on the step's PATH (a shell builtin such as `exit`, or a missing
- * binary): the message a container runtime would give, instead of letting the step's wrapper shell run a builtin.
- */
-export function missingCommand(spec: StepSpec): string | undefined {
-  const cmd = spec.command[0];
-  if (cmd === undefined || cmd.includes('/')) return undefined;
-  if (findOnPath(cmd, spec.env.PATH ?? process.env.PATH) !== undefined) return undefined;
-  return `${cmd}: executable file not found in $PATH`;
-}
-
-/** `python` is often absent on hosts that have `python3`; images are only recorded, so map the name. */
-export function withPythonFallback(spec: StepSpec): StepSpec {
-  if (spec.command[0] !== 'python' || findOnPath('python', process.env.PATH) !== undefined) return spec;
-  if (findOnPath('python3', process.env.PATH) === undefined) return spec;
-  return { ...spec, command: ['python3', ...spec.command.slice(1)] };
 }
 

@@ -14,6 +14,7 @@ import { buildStepSpec, finishPod, KUBERNETES_ONLY_TEMPLATE_FIELDS, unsupportedP
 import { decideRetry } from './retry.js';
 import { planMounts, rawArtifactFiles } from './volumes.js';
 import { lookupEntry, memoKey } from './memoize.js';
+import { LockTable, locksOf } from './sync.js';
 import { applyTemplateDefaults } from './template-defaults.js';
 import { hasStep } from './types.js';
 import type { Action, NodeStatus, NodeType, OperateContext, ParamValue, WorkflowObject, WorkflowStatus } from './types.js';
@@ -59,6 +60,7 @@ const typeOf = (t: Template): NodeType =>
 
 export class Exec {
   readonly actions: Action[] = [];
+  readonly locks: LockTable;
   readonly notes = new Set<string>();
   requeueMs: number | undefined;
   activePods = 0;
@@ -71,6 +73,7 @@ export class Exec {
     readonly nodes: NodeMap,
     public globals: Vars,
   ) {
+    this.locks = new LockTable(status, (k) => ctx.lockHolders?.(k) ?? 0);
     for (const n of Object.values(nodes.nodes)) {
       if (hasStep(n.type) && !isFinished(n.phase) && ctx.pod(n.id) !== undefined) this.activePods++;
     }
@@ -175,6 +178,37 @@ export class Exec {
     if (strategy && o.attempt === undefined) return this.executeRetry(o, strategy, ids, inputs);
     const node = existing ?? this.nodes.create({ name: o.name, displayName: o.displayName, type: typeOf(tmpl), boundaryID: o.boundaryID, ...ids, ...inputs });
     if (memo) node.memoizationStatus ??= { hit: false, ...memo };
+    if (tmpl.synchronization) {
+      const waiting = this.acquireLocks(tmpl, node);
+      if (waiting !== undefined) return waiting;
+      const done = this.dispatch(node, tmpl, r, o, params, arts);
+      if (isFinished(done.phase)) this.locks.release(this.holder(node.id));
+      return done;
+    }
+    return this.dispatch(node, tmpl, r, o, params, arts);
+  }
+
+  /** The lock holder name of a node (Argo's `<namespace>/<workflow>/<node id>`; the workflow itself without a node). */
+  holder(nodeId?: string): string {
+    const m = this.wf.metadata;
+    return `${m.namespace ?? 'default'}/${m.name}${nodeId === undefined ? '' : `/${nodeId}`}`;
+  }
+
+  /** Takes the template's locks for the node; returns the node (Pending, waiting) when they are not free. */
+  private acquireLocks(tmpl: Template, node: NodeStatus): NodeStatus | undefined {
+    const locks = locksOf(tmpl.synchronization, this.wf.metadata.namespace ?? 'default', (n) => this.ctx.configMap(n));
+    if ('error' in locks) return this.nodes.mark(node, 'Error', locks.error);
+    const waiting = this.locks.acquire(locks, this.holder(node.id));
+    if (waiting !== undefined) {
+      node.phase = 'Pending';
+      node.message = waiting;
+      return node;
+    }
+    if (node.message?.startsWith('Waiting for ')) delete node.message;
+    return undefined;
+  }
+
+  private dispatch(node: NodeStatus, tmpl: Template, r: Resolved, o: ExecOptions, params: ParamValue[], arts: InputArtifact[]): NodeStatus {
     const vars: Vars = {
       ...this.globals,
       ...o.extraVars,

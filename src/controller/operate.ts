@@ -4,6 +4,7 @@
 import type { WorkflowSpec } from '../api/workflow.js';
 import { envFromFlat, evaluate } from '../expr/expr.js';
 import { Exec } from './execute.js';
+import { locksOf } from './sync.js';
 import { runHooks } from './children.js';
 import { NodeMap, isFailed, isFinished } from './nodes.js';
 import { fromConfigMap, paramString, substDeep, workflowVars } from './params.js';
@@ -143,6 +144,21 @@ export function operate(wf: WorkflowObject, ctx: OperateContext): OperateResult 
   if (shutdownMessage !== undefined) stopAll(shutdownMessage, `workflow shutdown (${shutdown})`);
   const forced = status.message === DEADLINE_MESSAGE || (shutdownMessage !== undefined && status.message === shutdownMessage) ? status.message : undefined;
   const entry = spec.entrypoint ?? '';
+  if (spec.synchronization && forced === undefined && !nodes.byName(wf.metadata.name)) {
+    // Workflow-level locks are taken before anything runs; until then the workflow is Pending and waits.
+    const locks = locksOf(spec.synchronization, wf.metadata.namespace ?? 'default', (n) => ctx.configMap(n));
+    if ('error' in locks) {
+      finish(status, 'Error', now, locks.error);
+      return { status, actions, notes: [] };
+    }
+    const waiting = ex.locks.acquire(locks, ex.holder());
+    if (waiting !== undefined) {
+      status.phase = 'Pending';
+      status.message = waiting;
+      return { status, actions, notes: [] };
+    }
+    if (status.message?.startsWith('Waiting for ')) delete status.message;
+  }
   let root: NodeStatus;
   if (forced !== undefined && !nodes.byName(wf.metadata.name)) {
     root = nodes.mark(nodes.create({ name: wf.metadata.name, displayName: wf.metadata.name, type: 'Pod', templateName: entry }), 'Failed', forced);
@@ -182,7 +198,10 @@ export function operate(wf: WorkflowObject, ctx: OperateContext): OperateResult 
       }
     }
   }
-  if (phase) finish(status, phase, now, message);
+  if (phase) {
+    finish(status, phase, now, message);
+    delete status.synchronization; // a finished workflow holds no locks
+  }
   status.progress = progress(status.nodes);
   actions.unshift(...ex.actions);
   const out: OperateResult = { status, actions, notes: [...ex.notes] };

@@ -10,7 +10,7 @@ import type { NodeOutputs, NodePhase, PodOutcome } from './types.js';
 export const KUBERNETES_ONLY_TEMPLATE_FIELDS = [
   'nodeSelector', 'affinity', 'tolerations', 'schedulerName', 'priorityClassName', 'priority', 'serviceAccountName',
   'automountServiceAccountToken', 'executor', 'hostAliases', 'securityContext', 'podSpecPatch', 'metadata', 'archiveLocation',
-  'metrics', 'synchronization',
+  'metrics',
 ] as const;
 
 /** Fields that change what a step does and that the host executor cannot honour yet. */

@@ -125,6 +125,8 @@ export interface OperateContext {
   pod(nodeId: string): PodState | undefined;
   /** This workflow's volume directory on the host (volumes.ts lays it out); undefined: volumeMounts are an error. */
   volumeRoot?: string;
+  /** How many holders OTHER unfinished workflows have on a lock key (synchronization). Default: none. */
+  lockHolders?(key: string): number;
   /** Maximum template nesting (recursion guard). Default 100. */
   maxDepth?: number;
 }

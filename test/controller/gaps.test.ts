@@ -7,7 +7,7 @@ import { applyTemplateDefaults } from '../../src/controller/template-defaults.js
 import type { Template } from '../../src/api/workflow-template.js';
 import { IMAGES_BIN, isArgosayImage, withStandInPath } from '../../src/controller/image-stand-ins.js';
 import { buildStepSpec } from '../../src/controller/pod-step.js';
-import { missingCommand } from '../../src/controller/controller.js';
+import { missingCommand } from '../../src/controller/controller-effects.js';
 
 const wf = (spec: string): string => `
 apiVersion: argoproj.io/v1alpha1

@@ -1,0 +1,107 @@
+// Synchronization: template-level mutexes and semaphores (v3 and v4 forms) inside one workflow through the pure
+// engine, holders of other workflows, and two workflows sharing a workflow-level mutex through the real controller
+// (never overlapping; the second waits Pending with Argo's message, then runs).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { Sim } from './sim.js';
+import { HostExecutor } from '../../src/executor/host-executor.js';
+import { WorkflowController } from '../../src/controller/controller.js';
+import { createMemoryStore } from '../../src/store/memory-store.js';
+import type { NewObject } from '../../src/store/types.js';
+import type { WorkflowStatus } from '../../src/controller/types.js';
+import { locksOf } from '../../src/controller/sync.js';
+
+const par = (sync: string): string => `
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: w, namespace: ns }
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      steps:
+        - - { name: a, template: t }
+          - { name: b, template: t }
+          - { name: c, template: t }
+    - name: t
+      synchronization: ${sync}
+      container: { image: x, command: [x] }
+`;
+
+test('template mutex: one step at a time, the others Pending "Waiting for ... lock"', () => {
+  const s = new Sim(par('{ mutex: { name: m } }')).pass();
+  assert.deepEqual(s.started(), ['a']);
+  assert.equal(s.node('b').phase, 'Pending');
+  assert.equal(s.node('b').message, 'Waiting for ns/Mutex/m lock. Lock status: 0/1');
+  assert.deepEqual((s.wf.status?.synchronization as { mutex: unknown }).mutex, { holding: [{ mutex: 'ns/Mutex/m', holder: `ns/w/${s.node('a').id}` }] });
+  s.finish('a').pass();
+  assert.deepEqual(s.started(), ['b']);
+  assert.equal(s.node('b').message, undefined);
+  s.finish('b').pass().finish('c').pass();
+  assert.equal(s.phase, 'Succeeded');
+  assert.equal(s.wf.status?.synchronization, undefined, 'all released');
+});
+
+test('semaphore (v4 form) sized by a ConfigMap key; other workflows\' holders count', () => {
+  const s = new Sim(par('{ semaphores: [{ configMapKeyRef: { name: cm, key: k } }] }'));
+  s.extra = { configMap: (n: string) => (n === 'cm' ? { k: '2' } : undefined) };
+  s.pass();
+  assert.deepEqual(s.started(), ['a', 'b']);
+  assert.match(s.node('c').message ?? '', /^Waiting for ns\/ConfigMap\/cm\/k lock\. Lock status: 0\/2$/);
+  const t = new Sim(par('{ semaphore: { configMapKeyRef: { name: cm, key: k } } }'));
+  t.extra = { configMap: (n: string) => (n === 'cm' ? { k: '2' } : undefined), lockHolders: () => 1 };
+  t.pass();
+  assert.deepEqual(t.started(), ['a']);
+  assert.deepEqual(locksOf({ semaphore: { configMapKeyRef: { name: 'nope', key: 'k' } } }, 'ns', () => undefined), { error: 'semaphore: ConfigMap "nope" key "k" not found' });
+});
+
+const wfLevel = (name: string, log: string): NewObject => parse(`
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: ${name}, namespace: default }
+spec:
+  entrypoint: main
+  synchronization: { mutex: { name: shared } }
+  templates:
+    - name: main
+      container: { image: alpine, command: [sh, -c, "echo start-${name} >> ${log}; sleep 0.3; echo end-${name} >> ${log}"] }
+`) as NewObject;
+
+test('workflow-level mutex across two workflows: the second waits Pending, then runs; never overlapping', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'weir-sync-'));
+  const store = createMemoryStore();
+  const ac = new AbortController();
+  try {
+    const log = join(dir, 'log');
+    const controller = new WorkflowController({ store, resyncMs: 60_000, executor: new HostExecutor({ dataDir: join(dir, 'data'), bwrapPath: null, pollIntervalMs: 20 }) });
+    const running = controller.run(ac.signal);
+    await store.create('Workflow', wfLevel('one', log));
+    let sawWaiting = false;
+    const phase = async (n: string): Promise<WorkflowStatus | undefined> => (await store.get('Workflow', 'default', n))?.status as WorkflowStatus | undefined;
+    for (;;) {
+      if ((await phase('one'))?.phase === 'Running') break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await store.create('Workflow', wfLevel('two', log));
+    for (;;) {
+      const two = await phase('two');
+      if (two?.phase === 'Pending' && two.message === 'Waiting for default/Mutex/shared lock. Lock status: 0/1') sawWaiting = true;
+      if (two?.phase === 'Succeeded' || two?.phase === 'Failed' || two?.phase === 'Error') break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.ok(sawWaiting, 'the second workflow waited for the lock');
+    assert.equal((await phase('one'))?.phase, 'Succeeded');
+    assert.equal((await phase('two'))?.phase, 'Succeeded');
+    assert.deepEqual((await readFile(log, 'utf8')).trim().split('\n'), ['start-one', 'end-one', 'start-two', 'end-two']);
+    ac.abort();
+    await running;
+  } finally {
+    ac.abort();
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
