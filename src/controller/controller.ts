@@ -17,6 +17,8 @@ import { operate } from './operate.js';
 import { StepTracker } from './step-tracker.js';
 import { withStandInPath } from './image-stand-ins.js';
 import { holdersIn } from './sync.js';
+import { performHttp } from './http-step.js';
+import type { HttpRequestSpec, HttpState } from './http-step.js';
 import { missingCommand, prepareVolumes, releasedLocks, saveCacheEntry, withPythonFallback, withWorkflowMetadata } from './controller-effects.js';
 import { hasStep } from './types.js';
 import type { Action, OperateContext, OperateResult, WorkflowObject, WorkflowStatus } from './types.js';
@@ -66,6 +68,9 @@ export class WorkflowController {
   private readonly clock: () => number;
   private readonly steps: StepTracker;
   private readonly volumesDir: string | undefined;
+  /** Requests of http nodes, by `<uid>/<node id>` (in memory: one in flight at a restart is sent again). */
+  private readonly requests = new Map<string, HttpState>();
+  private readonly httpAbort = new AbortController();
 
   constructor(private readonly o: WorkflowControllerOptions) {
     this.log = o.logger ?? nullLogger;
@@ -113,6 +118,7 @@ export class WorkflowController {
     }, this.o.resyncMs ?? 30_000);
     const onAbort = (): void => {
       this.stopped = true;
+      this.httpAbort.abort();
       clearInterval(resync);
       for (const t of this.timers.values()) clearTimeout(t);
       this.timers.clear();
@@ -187,6 +193,15 @@ export class WorkflowController {
     }
   }
 
+  private sendHttp(key: string, reqKey: string, request: HttpRequestSpec): void {
+    this.requests.set(reqKey, { state: 'running' });
+    void performHttp(request, this.httpAbort.signal).then((st) => {
+      if (!this.requests.has(reqKey)) return;
+      this.requests.set(reqKey, st);
+      this.enqueue(key);
+    });
+  }
+
   /** The handle of a step this controller follows (started or adopted). */
   handleOf(uid: string, nodeId: string): StepHandle | undefined {
     return this.steps.handle(uid, nodeId);
@@ -233,6 +248,7 @@ export class WorkflowController {
       },
       pod: (nodeId) => this.steps.podState(wf, nodeId),
       ...(locks ? { lockHolders: (key: string) => locks.get(key) ?? 0 } : {}),
+      http: (nodeId) => this.requests.get(`${wf.metadata.uid}/${nodeId}`),
     };
   }
 
@@ -335,7 +351,11 @@ export class WorkflowController {
         this.log.warn({ workflow: key, node: a.nodeId, err: (e as Error).message }, 'kill failed');
       });
     }
-    for (const a of result.actions) if (a.type === 'memoize') await saveCacheEntry(this.o.store, namespace, a, this.log);
+    for (const a of result.actions) {
+      if (a.type === 'memoize') await saveCacheEntry(this.o.store, namespace, a, this.log);
+      if (a.type === 'http' && !this.requests.has(`${uid}/${a.nodeId}`)) this.sendHttp(key, `${uid}/${a.nodeId}`, a.request);
+    }
+    if (FINAL.has(String(status.phase))) for (const k of [...this.requests.keys()]) if (k.startsWith(`${uid}/`)) this.requests.delete(k);
     await Promise.all(starts.map((a) => prepareVolumes(a.prepare ?? [])));
     await Promise.all(starts.map((a) => {
       const spec = withStandInPath(withPythonFallback(a.spec), process.env.PATH);

@@ -21,6 +21,7 @@ import type { Action, NodeStatus, NodeType, OperateContext, ParamValue, Workflow
 import { executeSteps } from './steps.js';
 import { executeDag } from './dag.js';
 import { executeContainerSet } from './container-set.js';
+import { executeHttp } from './http-step.js';
 
 /** Where plain `template: x` names resolve: the workflow's own templates or those of a (cluster) workflow template. */
 export type Scope = { kind: 'local' } | { kind: 'ref'; name: string; cluster: boolean };
@@ -56,7 +57,7 @@ interface Resolved {
 }
 
 const typeOf = (t: Template): NodeType =>
-  t.steps ? 'Steps' : t.dag ? 'DAG' : t.suspend ? 'Suspend' : 'Pod';
+  t.steps ? 'Steps' : t.dag ? 'DAG' : t.suspend ? 'Suspend' : t.http ? 'HTTP' : 'Pod';
 
 export class Exec {
   readonly actions: Action[] = [];
@@ -223,6 +224,7 @@ export class Exec {
     if (tmpl.dag) return executeDag(this, node, tmpl, vars, r.scope, o.depth);
     if (tmpl.suspend) return this.executeSuspend(node, tmpl, vars);
     if (tmpl.containerSet) return executeContainerSet(this, node, tmpl, vars);
+    if (tmpl.http) return executeHttp(this, node, tmpl, vars);
     const kind = tmpl.resource ? 'resource' : tmpl.http ? 'http' : tmpl.data ? 'data' : tmpl.containerSet ? 'containerSet' : tmpl.plugin ? 'plugin' : 'empty';
     return this.nodes.mark(node, 'Error', `not supported yet: ${kind} templates`);
   }

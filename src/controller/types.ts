@@ -4,6 +4,7 @@ import type { StepHandle, StepSpec } from '../executor/types.js';
 import type { Template } from '../api/workflow-template.js';
 import type { WorkflowSpec } from '../api/workflow.js';
 import type { VolumePrep } from './volumes.js';
+import type { HttpRequestSpec, HttpState } from './http-step.js';
 
 export type NodePhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Error' | 'Skipped' | 'Omitted';
 export type WorkflowPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Error';
@@ -125,6 +126,8 @@ export interface OperateContext {
   pod(nodeId: string): PodState | undefined;
   /** This workflow's volume directory on the host (volumes.ts lays it out); undefined: volumeMounts are an error. */
   volumeRoot?: string;
+  /** The state of an http node's request (undefined: never sent by this controller). */
+  http?(nodeId: string): HttpState | undefined;
   /** How many holders OTHER unfinished workflows have on a lock key (synchronization). Default: none. */
   lockHolders?(key: string): number;
   /** Maximum template nesting (recursion guard). Default 100. */
@@ -135,7 +138,9 @@ export type Action =
   | { type: 'start'; nodeId: string; spec: StepSpec; outputFiles: string[]; prepare?: VolumePrep[] }
   | { type: 'kill'; nodeId: string; reason: string }
   /** Write a memoization entry (JSON text) under `key` of the cache ConfigMap `cacheName` (created when missing). */
-  | { type: 'memoize'; cacheName: string; key: string; entry: string };
+  | { type: 'memoize'; cacheName: string; key: string; entry: string }
+  /** Send an HTTP request for an `http` template node (its response is reported through OperateContext.http). */
+  | { type: 'http'; nodeId: string; request: HttpRequestSpec };
 
 export interface OperateResult {
   status: WorkflowStatus;
