@@ -31,6 +31,12 @@ export function imageEntrypoint(image: string | undefined): string[] | undefined
   return isArgosayImage(image) ? ['argosay'] : undefined;
 }
 
+/** The image's default CMD (used when a container sets neither command nor args): whalesay's is `bash`. */
+export function imageCmd(image: string | undefined): string[] | undefined {
+  const path = (image ?? '').replace(/@.*$/, '').replace(/:[^/:]*$/, '');
+  return path === 'docker/whalesay' || path.endsWith('/docker/whalesay') ? ['bash'] : undefined;
+}
+
 /** Puts the stand-ins' directory first on the step's PATH (the step's own PATH, else `hostPath`). */
 export function withStandInPath(spec: StepSpec, hostPath: string | undefined, bin: string | undefined = IMAGES_BIN): StepSpec {
   if (bin === undefined) return spec;

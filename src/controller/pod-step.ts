@@ -3,7 +3,7 @@
 import type { StepSpec } from '../executor/types.js';
 import type { Template } from '../api/workflow-template.js';
 import { fromConfigMap, paramString } from './params.js';
-import { imageEntrypoint } from './image-stand-ins.js';
+import { imageCmd, imageEntrypoint } from './image-stand-ins.js';
 import type { NodeOutputs, NodePhase, PodOutcome } from './types.js';
 
 /** Pod settings that only mean something on Kubernetes; accepted and ignored by the host executor. */
@@ -54,7 +54,9 @@ export function buildStepSpec(
     } else env[e.name] = '';
   }
   const entrypoint = c.command === undefined || c.command.length === 0 ? imageEntrypoint(c.image) : undefined;
-  let command = [...(c.command ?? entrypoint ?? []), ...(t.script ? [] : (c.args ?? []))];
+  const noArgs = (c.args ?? []).length === 0 && entrypoint === undefined && (c.command ?? []).length === 0;
+  const args = noArgs && !t.script ? (imageCmd(c.image) ?? []) : (c.args ?? []);
+  let command = [...(c.command ?? entrypoint ?? []), ...(t.script ? [] : args)];
   // Script templates run `command` + args + the script's path; with no command Argo uses the image's entrypoint.
   if (t.script) command = [...(c.command ?? entrypoint ?? ['sh']), ...(c.args ?? [])];
   if (command.length === 0) return { outputFiles: [], error: 'container has neither command nor args (image entrypoints are not known on the host executor)' };
