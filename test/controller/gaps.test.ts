@@ -158,7 +158,7 @@ test('image stand-ins: argosay images run their entrypoint; PATH gets the stand-
   assert.equal(sc.spec?.script, undefined);
   const plain = buildStepSpec({ name: 't', container: { image: 'alpine' } }, wfr, 'id', none);
   assert.match(plain.error ?? '', /neither command/);
-  const whale = buildStepSpec({ name: 't', container: { image: 'docker/whalesay:latest' } } as Template, wfr, 'id', none);
+  const whale = buildStepSpec({ name: 't', container: { image: 'docker/whalesay:latest' } }, wfr, 'id', none);
   assert.deepEqual(whale.spec?.command, ['bash'], "whalesay's default CMD");
   assert.ok(IMAGES_BIN?.endsWith('/images/bin'));
   const spec = b.spec;
