@@ -1,52 +1,93 @@
-// `npm run bench [-- NAME...]`: runs each benchmark after a warm-up, several times, and prints median/min/max
-// next to its same-run baseline; writes bench/results/latest.json. Not part of `npm test`.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// `npm run bench [-- NAME...]`: runs each benchmark after a warm-up, several times (WEIR_BENCH_RUNS, else the
+// benchmark's own default, else 3), and prints median/min/max next to its same-run baseline with the ratio and
+// whether the target is met. Results are merged by name into bench/results/latest.json. Not part of `npm test`.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { repoPath } from '../test/helpers/paths.js';
 import { lintBenchmark } from './lint.js';
 import { fanoutBenchmark } from './fanout.js';
 import { chainBenchmark } from './chain.js';
 import { storeListBenchmark, storePhaseBenchmark } from './store.js';
 import { busPublishBenchmark } from './bus-publish.js';
-import type { Benchmark } from './types.js';
+import { ingestBenchmark } from './ingest.js';
+import { triggerBenchmark } from './trigger.js';
+import { throughputBenchmark } from './throughput.js';
+import { bigdagBenchmark } from './bigdag.js';
+import { backfillBenchmark } from './backfill.js';
+import { judge, sharedFigures, summarize } from './stats.js';
+import type { Row } from './stats.js';
+import { formatTable } from './table.js';
+import type { Benchmark, Sample } from './types.js';
 
-const BENCHMARKS = { lint: lintBenchmark, fanout: fanoutBenchmark, chain: chainBenchmark, 'store-list': storeListBenchmark, 'store-phase': storePhaseBenchmark, 'bus-publish': busPublishBenchmark } satisfies Record<string, Benchmark>;
-const RUNS = Number(process.env.WEIR_BENCH_RUNS ?? 5);
+const BENCHMARKS = {
+  lint: lintBenchmark, fanout: fanoutBenchmark, chain: chainBenchmark, 'store-list': storeListBenchmark, 'store-phase': storePhaseBenchmark,
+  'bus-publish': busPublishBenchmark, ingest: ingestBenchmark, trigger: triggerBenchmark, throughput: throughputBenchmark,
+  bigdag: bigdagBenchmark, backfill: backfillBenchmark,
+} satisfies Record<string, Benchmark>;
 
-const stats = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return { median: s[Math.floor(s.length / 2)], min: s[0], max: s[s.length - 1] };
-};
+const RUNS_ENV = process.env.WEIR_BENCH_RUNS === undefined || process.env.WEIR_BENCH_RUNS === '' ? undefined : Number(process.env.WEIR_BENCH_RUNS);
+const DEFAULT_RUNS = 3;
+
+async function measure(b: Benchmark): Promise<Row> {
+  const runsN = Math.max(1, RUNS_ENV ?? b.runs ?? DEFAULT_RUNS);
+  const started = performance.now();
+  const state = await b.setup();
+  try {
+    if (b.warmup !== false) await b.run(state);
+    const runs: Sample[] = [];
+    const base: Sample[] = [];
+    for (let i = 0; i < runsN; i++) {
+      if (b.baseline) base.push(await b.baseline(state));
+      runs.push(await b.run(state));
+      process.stderr.write(`  ${b.name} run ${i + 1}/${runsN} done\n`);
+    }
+    const row = summarize(b, runs, base);
+    row.met = judge(b.target, row);
+    row.seconds = Math.round((performance.now() - started) / 100) / 10;
+    Object.assign(row, b.extra?.(state) ?? {});
+    sharedFigures.set(b.name, row.median);
+    return row;
+  } finally {
+    await b.teardown(state);
+  }
+}
+
+function save(rows: Row[]): void {
+  const file = repoPath('bench', 'results', 'latest.json');
+  mkdirSync(repoPath('bench', 'results'), { recursive: true });
+  let previous: Row[] = [];
+  if (existsSync(file)) {
+    try {
+      previous = (JSON.parse(readFileSync(file, 'utf8')) as { results?: Row[] }).results ?? [];
+    } catch {
+      previous = [];
+    }
+  }
+  const byName = new Map(previous.map((r) => [r.name, r]));
+  for (const r of rows) byName.set(r.name, r);
+  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
+  writeFileSync(file, JSON.stringify({ when: new Date().toISOString(), machine, results: [...byName.values()] }, null, 2) + '\n');
+}
 
 async function main(): Promise<void> {
   const names = process.argv.slice(2);
   for (const n of names) if (!Object.hasOwn(BENCHMARKS, n)) throw new Error(`unknown benchmark ${n}; have ${Object.keys(BENCHMARKS).join(', ')}`);
-  const selected = names.length > 0 ? names.map((n) => BENCHMARKS[n as keyof typeof BENCHMARKS]) : Object.values(BENCHMARKS);
-  const results: Record<string, unknown>[] = [];
+  const selected: Benchmark[] = names.length > 0 ? names.map((n) => BENCHMARKS[n as keyof typeof BENCHMARKS]) : Object.values(BENCHMARKS);
+  const rows: Row[] = [];
+  const t0 = performance.now();
   for (const b of selected) {
-    const state = await b.setup();
+    process.stderr.write(`bench: ${b.name}: ${b.description}\n`);
     try {
-      await b.run(state); // warm-up
-      const runs: number[] = [];
-      const base: number[] = [];
-      for (let i = 0; i < RUNS; i++) {
-        if (b.baseline) base.push(await b.baseline(state));
-        runs.push(await b.run(state));
-      }
-      const r = stats(runs);
-      const bl = base.length > 0 ? stats(base) : undefined;
-      const met = b.target.kind === 'absolute-ms' ? r.median < b.target.max : b.target.kind === 'ratio-max' && bl ? r.median / bl.median <= b.target.max : undefined;
-      const row = { name: b.name, description: b.description, unit: b.unit, ...r, baseline: bl, ratio: bl ? r.median / bl.median : undefined, target: b.target, met, ...(b.extra?.(state) ?? {}) };
-      results.push(row);
-      const fmt = (x: number) => x.toFixed(1).padStart(8);
-      console.log(`${b.name.padEnd(10)} median ${fmt(r.median)} ms  min ${fmt(r.min)}  max ${fmt(r.max)}` +
-        (bl ? `  baseline ${fmt(bl.median)} ms  ratio ${(r.median / bl.median).toFixed(2)}` : '') +
-        `  target ${JSON.stringify(b.target)} ${met === undefined ? '' : met ? 'MET' : 'NOT MET'}`);
-    } finally {
-      await b.teardown(state);
+      rows.push(await measure(b));
+    } catch (e) {
+      process.stderr.write(`bench: ${b.name} failed: ${(e as Error).stack ?? String(e)}\n`);
+      rows.push({ name: b.name, description: b.description, unit: b.unit, median: NaN, min: NaN, max: NaN, target: b.target, met: false, error: (e as Error).message });
+      process.exitCode = 1;
     }
+    console.log(formatTable(rows.slice(-1)));
   }
-  mkdirSync(repoPath('bench', 'results'), { recursive: true });
-  writeFileSync(repoPath('bench', 'results', 'latest.json'), JSON.stringify({ when: new Date().toISOString(), results }, null, 2) + '\n');
+  console.log(`\nSummary (${((performance.now() - t0) / 1000).toFixed(0)} s):\n${formatTable(rows)}`);
+  save(rows);
 }
 
 main().catch((e: unknown) => {
