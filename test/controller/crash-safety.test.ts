@@ -66,7 +66,7 @@ test('kill -9 of the controller while the 2nd of 3 steps runs: a new controller 
     await new JsonFileStore(storePath).create('Workflow', threeSteps(log, [0, 2, 0]));
     const first = await spawnChild(storePath, join(dir, 'data'));
     children.push(first);
-    await eventually(() => existsSync(log) && readFileSync(log, 'utf8').includes('start-b'), 15_000, 'step b to start');
+    await eventually(() => existsSync(log) && readFileSync(log, 'utf8').includes('start-b'), 60_000, 'step b to start');
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
     const before = JSON.parse(readFileSync(storePath, 'utf8')) as { objects: Record<string, { status?: WorkflowStatus }> };
@@ -137,7 +137,7 @@ for (const callThrough of [false, true]) {
         const wf = await store.get('Workflow', 'default', 'crash');
         const st = wf?.status as WorkflowStatus | undefined;
         return st?.phase === 'Succeeded' || st?.phase === 'Failed' ? st : undefined;
-      }, 15_000, 'the workflow to finish');
+      }, 60_000, 'the workflow to finish');
       assert.equal(done.phase, 'Succeeded');
       assert.deepEqual((await readFile(log, 'utf8')).trim().split('\n'), ['start-a', 'end-a', 'start-b', 'end-b', 'start-c', 'end-c']);
       ac2.abort();
