@@ -16,7 +16,7 @@ import {
 import type { S3Client } from '@aws-sdk/client-s3';
 import { WeirError } from '../core/errors.js';
 import { regularFiles, safeJoin } from './fs-util.js';
-import { S3ClientCache, isS3NotFound, s3Error } from './s3-client.js';
+import { S3ClientCache, isS3NotFound, isS3Transient, s3Error } from './s3-client.js';
 import type { S3Target } from './s3-client.js';
 import type { ArtifactDriver, DriverContext, LoadedKind, TransferOptions } from './types.js';
 
@@ -30,6 +30,19 @@ export interface S3DriverOptions {
 }
 
 const MiB = 1024 * 1024;
+const BODY_ATTEMPTS = 3;
+
+/** Streaming bodies cannot be replayed by the SDK's own retry; retry here with a fresh stream per attempt. */
+async function withBodyRetry<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (attempt >= BODY_ATTEMPTS || signal?.aborted === true || !isS3Transient(e)) throw e;
+      await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+    }
+  }
+}
 
 /** Runs `fn` over `items` with at most `n` at a time; the first failure stops new work and is thrown. */
 async function eachLimit<T>(items: Iterable<T> | AsyncIterable<T>, n: number, fn: (item: T) => Promise<void>): Promise<void> {
@@ -71,7 +84,7 @@ export function s3Driver(ctx: DriverContext, opts: S3DriverOptions = {}): Artifa
 
   async function putFile(t: S3Target, key: string, file: string, size: number, signal?: AbortSignal): Promise<void> {
     if (size <= threshold) {
-      await t.client.send(new PutObjectCommand({ Bucket: t.bucket, Key: key, Body: createReadStream(file), ContentLength: size }), { abortSignal: signal });
+      await withBodyRetry(() => t.client.send(new PutObjectCommand({ Bucket: t.bucket, Key: key, Body: createReadStream(file), ContentLength: size }), { abortSignal: signal }), signal);
       return;
     }
     const partSize = Math.max(basePart, Math.ceil(size / 10_000));
@@ -84,10 +97,10 @@ export function s3Driver(ctx: DriverContext, opts: S3DriverOptions = {}): Artifa
       await eachLimit(numbers, concurrency, async (n) => {
         const start = (n - 1) * partSize;
         const end = Math.min(size, start + partSize);
-        const r = await t.client.send(new UploadPartCommand({
+        const r = await withBodyRetry(() => t.client.send(new UploadPartCommand({
           Bucket: t.bucket, Key: key, UploadId: uploadId, PartNumber: n,
           Body: createReadStream(file, { start, end: end - 1 }), ContentLength: end - start,
-        }), { abortSignal: signal });
+        }), { abortSignal: signal }), signal);
         parts.push({ PartNumber: n, ETag: r.ETag });
       });
       parts.sort((a, b) => a.PartNumber - b.PartNumber);

@@ -26,6 +26,17 @@ export function s3EndpointUrl(s3: S3Location): string | undefined {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(ep) ? ep : `${s3.insecure === true ? 'http' : 'https'}://${ep}`;
 }
 
+const quiet = (): void => undefined;
+const QUIET_LOGGER = { trace: quiet, debug: quiet, info: quiet, warn: quiet, error: quiet };
+
+/** True for failures worth another attempt with a fresh body stream (network errors, 5xx, throttling). */
+export function isS3Transient(e: unknown): boolean {
+  const { name, status } = s3ErrorInfo(e);
+  if (name === 'AbortError') return false;
+  if (status !== undefined) return status >= 500 || status === 429;
+  return ['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED', 'TimeoutError', 'RequestTimeout', 'SlowDown'].some((c) => name === c || (e as { code?: unknown }).code === c);
+}
+
 /** Caches clients by their full configuration (a hash, so secrets are not kept as map keys). */
 export class S3ClientCache {
   readonly #clients = new Map<string, S3Client>();
@@ -60,6 +71,8 @@ export class S3ClientCache {
       // Stream bodies with a known length; no aws-chunked trailers (many S3-compatible servers reject them).
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
+      // The SDK warns on console about failed streaming requests unless given a logger; failures are thrown anyway.
+      logger: QUIET_LOGGER,
     };
     if (endpoint !== undefined) cfg.endpoint = endpoint;
     let mode: string;
