@@ -58,7 +58,7 @@ export class Redactor {
     const original = e instanceof Error ? e : new Error(String(e));
     const code: ErrorCode = opts.code ?? (isWeirError(e) ? e.code : 'IO_ERROR');
     const base = this.text(original.message);
-    const message = opts.context !== undefined ? `${opts.context}: ${base}` : base;
+    const message = opts.context !== undefined ? `${this.text(opts.context)}: ${base}` : base;
     const cause = new Error(this.text(original.message));
     cause.name = original.name;
     const details = isWeirError(e) && e.details !== undefined ? this.value(e.details) as Record<string, unknown> : undefined;
