@@ -7,7 +7,7 @@ import type { KindInfo } from './kinds.js';
 
 type Json = Record<string, unknown>;
 
-const DROP_KEYS = new Set(['default', '$id', 'title', 'examples', 'x-weir-ref', 'x-weir-scalar']);
+const DROP_KEYS = new Set(['default', '$id', 'title', 'examples', 'x-weir-ref', 'x-weir-scalar', 'x-weir-keep-text']);
 
 /** Converts one schema node to a Kubernetes structural schema node. */
 export function toStructural(schema: TSchema): Json {

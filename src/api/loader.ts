@@ -7,6 +7,8 @@ import { parseAllDocuments, LineCounter, isMap, isSeq, isPair, isScalar } from '
 import type { Document, Node as YamlNode, Pair, Tags, DocumentOptions, ParseOptions, SchemaOptions } from 'yaml';
 import type { FieldPath, Finding } from './findings.js';
 import { relaxFlowIndentation } from './yaml-relax.js';
+import { restoreStringScalars } from './yaml-strings.js';
+import { KIND_LIST } from './kinds.js';
 
 export interface SourceLocation {
   file: string;
@@ -148,6 +150,8 @@ export function loadText(text: string, file: string): LoadResult {
         message: 'a manifest must be a map with apiVersion and kind, not ' + (Array.isArray(object) ? 'a list' : 'a single value') });
       return;
     }
+    const kindInfo = KIND_LIST.find((k) => k.kind === (object as Record<string, unknown>).kind);
+    if (kindInfo !== undefined) restoreStringScalars(kindInfo.schema, doc.contents, object);
     result.documents.push({
       file,
       index,

@@ -36,6 +36,14 @@ export function AnyString(options: SchemaOptions = {}): TUnsafe<string | number 
   return Type.Unsafe<string | number | boolean>({ ...options, 'x-weir-scalar': true });
 }
 
+/**
+ * A Go `string` field that YAML authors often write unquoted (label values): numbers and booleans are accepted and
+ * keep their text exactly as written (`yes` stays "yes"), as Kubernetes' YAML reader does for string fields.
+ */
+export function TextScalar(options: SchemaOptions = {}): TUnsafe<string | number | boolean> {
+  return Type.Unsafe<string | number | boolean>({ ...options, 'x-weir-scalar': true, 'x-weir-keep-text': true });
+}
+
 /** An object whose contents are not checked (Kubernetes-only structures we accept and pass through). */
 export function OpenObject(options: SchemaOptions = {}): TUnsafe<Record<string, unknown>> {
   return Type.Unsafe<Record<string, unknown>>({ ...options, type: 'object', 'x-kubernetes-preserve-unknown-fields': true });
@@ -73,8 +81,8 @@ export const ObjectMeta = Obj({
   generateName: Opt(Type.String({ description: 'Prefix for a generated unique name.' })),
   namespace: Opt(Type.String()),
   // The Argo CLI reads YAML into typed structs, so `ci: true` becomes the label value "true".
-  labels: Opt(StringMap(AnyString())),
-  annotations: Opt(StringMap(AnyString())),
+  labels: Opt(StringMap(TextScalar())),
+  annotations: Opt(StringMap(TextScalar())),
   uid: Opt(Type.String()),
   resourceVersion: Opt(Type.String()),
   generation: Opt(Type.Integer()),

@@ -84,3 +84,22 @@ test('a block scalar containing brackets and quotes is left alone by the lenient
   assert.deepEqual(r.errors, []);
   assert.deepEqual(r.documents[0].object, { a: 'echo "[\n', b: [1, 2] });
 });
+
+test('string fields keep their text as written, as Kubernetes reads them; typed fields use YAML 1.1', () => {
+  const yaml = [
+    'apiVersion: argoproj.io/v1alpha1', 'kind: Workflow', 'metadata: {name: x, labels: {enabled: yes, ver: 1.10}}',
+    'spec:', '  entrypoint: n', '  arguments: {parameters: [{name: n, value: yes}]}', '  templates:', '  - name: n',
+    '    inputs: {artifacts: [{name: a, path: /x, mode: 0755}]}', '    container: {image: a, args: [sleep, 10, 1.50, off]}', '',
+  ].join('\n');
+  const obj = loadText(yaml, 'x.yaml').documents[0].object as {
+    metadata: { labels: Record<string, unknown> };
+    spec: { entrypoint: unknown; arguments: { parameters: { name: unknown; value: unknown }[] }; templates: { name: unknown; inputs: { artifacts: { mode: unknown }[] }; container: { args: unknown[] } }[] };
+  };
+  assert.deepEqual(obj.metadata.labels, { enabled: 'yes', ver: '1.10' });
+  assert.equal(obj.spec.entrypoint, 'n');
+  assert.equal(obj.spec.arguments.parameters[0].name, 'n');
+  assert.equal(obj.spec.arguments.parameters[0].value, true, "Argo's AnyString decodes JSON: yes becomes true");
+  assert.equal(obj.spec.templates[0].name, 'n');
+  assert.equal(obj.spec.templates[0].inputs.artifacts[0].mode, 493, 'an integer field reads 0755 as octal');
+  assert.deepEqual(obj.spec.templates[0].container.args, ['sleep', '10', '1.50', 'off']);
+});
