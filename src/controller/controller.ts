@@ -13,13 +13,14 @@ import { safeName } from '../executor/node-dir.js';
 import type { StepExecutor, StepHandle } from '../executor/types.js';
 import type { ResourceStore, StoredObject } from '../store/types.js';
 import { isFinished } from './nodes.js';
-import { operate } from './operate.js';
+import { COMPLETED_LABEL, PHASE_LABEL, operate } from './operate.js';
 import { StepTracker } from './step-tracker.js';
 import { withStandInPath } from './image-stand-ins.js';
 import { holdersIn } from './sync.js';
 import { performHttp } from './http-step.js';
 import type { HttpRequestSpec, HttpState } from './http-step.js';
 import { missingCommand, prepareVolumes, releasedLocks, saveCacheEntry, withPythonFallback, withWorkflowMetadata } from './controller-effects.js';
+import { splitStepId, subStepRecord, subStepsOf } from './sub-steps.js';
 import { hasStep } from './types.js';
 import type { Action, OperateContext, OperateResult, WorkflowObject, WorkflowStatus } from './types.js';
 
@@ -184,8 +185,8 @@ export class WorkflowController {
     this.steps.forget(wf.metadata.uid, () => false);
     const root = this.volumeRoot(wf);
     if (root) void rm(root, { recursive: true, force: true }).catch(() => undefined);
-    for (const n of Object.values(wf.status?.nodes ?? {})) {
-      const h = n.weir?.handle;
+    const handles = Object.values(wf.status?.nodes ?? {}).flatMap((n) => [n.weir?.handle, ...subStepsOf(n).map((x) => x.record.handle)].map((h) => ({ n, h })));
+    for (const { n, h } of handles) {
       if (!h || h.executor !== this.o.executor.kind) continue;
       void this.o.executor.cleanup(h).catch((e: unknown) => {
         this.log.warn({ workflow: key, node: n.id, err: (e as Error).message }, 'step cleanup failed');
@@ -298,7 +299,10 @@ export class WorkflowController {
     } catch (e) {
       this.log.error({ workflow: key, err: (e as Error).message }, 'reconcile failed; marking the workflow Error');
       const now = new Date(this.clock()).toISOString().replace(/\.\d{3}Z$/, 'Z');
-      result = { status: { ...wf.status, phase: 'Error', message: `internal error: ${(e as Error).message}`, finishedAt: now }, actions: [], notes: [] };
+      result = {
+        status: { ...wf.status, phase: 'Error', message: `internal error: ${(e as Error).message}`, finishedAt: now }, actions: [], notes: [],
+        metadata: { labels: { ...wf.metadata.labels, [PHASE_LABEL]: 'Error', [COMPLETED_LABEL]: 'true' } },
+      };
     }
     const fresh = result.notes.filter((n) => !this.noted.has(`${uid}:${n}`));
     if (fresh.length > 0) {
@@ -315,12 +319,26 @@ export class WorkflowController {
         delete n.weir.intent;
       }
     }
+    for (const [stepId, h] of this.steps.subHandles(uid)) {
+      const rec = subStepRecord(nodes, stepId, true);
+      if (rec && rec.handle === undefined) {
+        rec.handle = h;
+        delete rec.intent;
+      }
+    }
     // Intents are saved before anything starts: a crash after this save repeats the (idempotent) start.
     const starts = result.actions.filter((a): a is Extract<Action, { type: 'start' }> => a.type === 'start' && !this.steps.follows(uid, a.nodeId));
     const at = new Date(this.clock()).toISOString();
     for (const a of starts) {
+      const sub = subStepRecord(nodes, a.nodeId, true);
+      if (sub) sub.intent ??= at;
       const n = nodes[a.nodeId];
-      if (n) n.weir = { ...n.weir, intent: n.weir?.intent ?? at, ...(a.outputFiles.length > 0 ? { outputFiles: a.outputFiles } : {}) };
+      if (n) {
+        n.weir = {
+          ...n.weir, intent: n.weir?.intent ?? at, ...(a.outputFiles.length > 0 ? { outputFiles: a.outputFiles } : {}),
+          ...(a.outputArtifacts ? { outputArtifacts: a.outputArtifacts } : {}),
+        };
+      }
     }
     let current: StoredObject = obj;
     const metadata = withWorkflowMetadata(obj.metadata, result.metadata);
@@ -341,10 +359,11 @@ export class WorkflowController {
     // Locks released: other workflows waiting for them may go on now.
     if (releasedLocks(wf.status, status)) for (const k of this.known) if (k !== key) this.enqueue(k);
     // Outcomes now saved: the cache need not remember finished steps.
-    this.steps.forget(uid, (id) => !FINAL.has(String(status.phase)) && !isFinished(nodes[id]?.phase));
+    const killed = new Set(result.actions.filter((a) => a.type === 'kill').map((a) => a.nodeId));
+    this.steps.forget(uid, (id) => !killed.has(id) && !FINAL.has(String(status.phase)) && !isFinished(nodes[splitStepId(id).nodeId]?.phase));
     for (const a of result.actions) {
       if (a.type !== 'kill') continue;
-      const h = this.steps.handle(uid, a.nodeId) ?? nodes[a.nodeId]?.weir?.handle;
+      const h = this.steps.handle(uid, a.nodeId) ?? nodes[a.nodeId]?.weir?.handle ?? subStepRecord(nodes, a.nodeId)?.handle;
       if (!h) continue;
       this.log.info({ workflow: key, node: a.nodeId, reason: a.reason }, 'stopping step');
       void this.o.executor.kill(h, this.o.killGraceMs ?? 2000).catch((e: unknown) => {
@@ -377,11 +396,17 @@ export class WorkflowController {
     const uid = wf.metadata.uid;
     const next = structuredClone(wf.status ?? {});
     for (const id of nodeIds) {
-      const n = next.nodes?.[id];
+      const n = next.nodes?.[splitStepId(id).nodeId];
       const st = this.steps.podState(wf, id);
       const h = this.steps.handle(uid, id);
       if (!n || !h || st?.state !== 'running' || isFinished(n.phase)) return false;
       n.phase = 'Running';
+      const sub = subStepRecord(next.nodes ?? {}, id, true);
+      if (sub) {
+        sub.handle = h;
+        delete sub.intent;
+        continue;
+      }
       n.weir = { ...n.weir, handle: h };
       delete n.weir.intent;
     }

@@ -8,7 +8,7 @@ import type { Template } from '../api/workflow-template.js';
 import type { Exec, Scope } from './execute.js';
 import { continues, runChild, runChildExitHandler, runHooks } from './children.js';
 import type { ChildCall } from './children.js';
-import { isFailed, isFinished, loopItemName, taskNodeName } from './nodes.js';
+import { isFailed, isFinished, isSettled, loopItemName, taskNodeName } from './nodes.js';
 import { aggregateVars, nodeVars, subst } from './params.js';
 import type { Vars } from './params.js';
 import { EMPTY_PARAMS, expandLoop, isLoop, itemVars } from './loops.js';
@@ -61,7 +61,7 @@ export function executeDag(ex: Exec, node: NodeStatus, tmpl: Template, vars: Var
     const n = taskNode(name);
     if (!n) return undefined;
     if (hooksRunning.has(name)) return { phase: 'Running' };
-    const r: TaskResult = { phase: n.phase, continueOn: infos.get(name)?.task.continueOn };
+    const r: TaskResult = { phase: n.phase, continueOn: infos.get(name)?.task.continueOn, ...(n.daemoned === true ? { daemoned: true } : {}) };
     if (n.type === 'TaskGroup') r.childPhases = (n.children ?? []).map((id) => ex.nodes.get(id)?.phase ?? 'Pending');
     return r;
   };
@@ -114,17 +114,20 @@ export function executeDag(ex: Exec, node: NodeStatus, tmpl: Template, vars: Var
         const real = taskNode(t.name);
         if (hooked && real && isFinished(real.phase) && !isFinished(n.phase)) hooksRunning.add(t.name);
         else if (hooksRunning.delete(t.name)) progress = true;
-        if (isFinished(n.phase) && !(existing && isFinished(existing.phase))) progress = true;
+        if (isSettled(n) && !(existing && isSettled(existing))) progress = true;
       }
     }
   }
   refreshVars();
   const nodesNeeded = [...needed].map((n) => taskNode(n));
-  if (hooksRunning.size > 0 || nodesNeeded.some((n) => n !== undefined && !isFinished(n.phase))) return node;
+  if (hooksRunning.size > 0 || nodesNeeded.some((n) => n !== undefined && !isSettled(n))) return node;
   const unscheduled = nodesNeeded.some((n) => n === undefined);
   if (unscheduled && !stopScheduling()) return node;
   node.outboundNodes = targets.map((t) => taskNode(t)).filter((n): n is NodeStatus => n !== undefined).flatMap((n) => ex.nodes.outbound(n.id));
-  const phase = assessDag(targets, infos, (name) => taskNode(name)?.phase, failFast);
+  const phase = assessDag(targets, infos, (name) => {
+    const n = taskNode(name);
+    return n !== undefined && n.daemoned === true && n.phase === 'Running' ? 'Succeeded' : n?.phase;
+  }, failFast);
   if (phase === 'Succeeded') {
     const err = ex.templateOutputs(node, tmpl, { ...vars, ...taskVars });
     if (err) return ex.nodes.mark(node, 'Error', err);
@@ -181,7 +184,7 @@ function runTask(ex: Exec, dagNode: NodeStatus, info: TaskInfo, vars: Vars, scop
     if (wasNew && !isFinished(c.phase)) free--;
     ex.nodes.addChild(group.id, c.id);
     const hooksDone = hooks(call, c);
-    if (!isFinished(c.phase) || !hooksDone) all = false;
+    if (!isSettled(c) || !hooksDone) all = false;
     else if (!continues(t, c.phase)) failure ??= c;
   });
   if (!all) return group;

@@ -22,6 +22,7 @@ import { executeSteps } from './steps.js';
 import { executeDag } from './dag.js';
 import { executeContainerSet } from './container-set.js';
 import { executeHttp } from './http-step.js';
+import { killDaemons, runInitContainers, startSidecars, stopSidecars } from './pod-extras.js';
 
 /** Where plain `template: x` names resolve: the workflow's own templates or those of a (cluster) workflow template. */
 export type Scope = { kind: 'local' } | { kind: 'ref'; name: string; cluster: boolean };
@@ -220,8 +221,11 @@ export class Exec {
     };
     for (const f of KUBERNETES_ONLY_TEMPLATE_FIELDS) if (tmpl[f] !== undefined && f !== 'metadata') this.notes.add(`template field ${f}`);
     if (tmpl.container || tmpl.script) return this.executePod(node, tmpl, vars, arts);
-    if (tmpl.steps) return executeSteps(this, node, tmpl, vars, r.scope, o.depth);
-    if (tmpl.dag) return executeDag(this, node, tmpl, vars, r.scope, o.depth);
+    if (tmpl.steps || tmpl.dag) {
+      const done = tmpl.steps ? executeSteps(this, node, tmpl, vars, r.scope, o.depth) : executeDag(this, node, tmpl, vars, r.scope, o.depth);
+      if (isFinished(done.phase)) killDaemons(this, done.id);
+      return done;
+    }
     if (tmpl.suspend) return this.executeSuspend(node, tmpl, vars);
     if (tmpl.containerSet) return executeContainerSet(this, node, tmpl, vars);
     if (tmpl.http) return executeHttp(this, node, tmpl, vars);
@@ -238,7 +242,10 @@ export class Exec {
       if (d.kind === 'running') {
         const n = attempts.length - 1;
         const last = this.executeTemplate({ ...o, name: retryAttemptName(o.name, n), displayName: retryAttemptName(o.displayName, n), attempt: n });
-        if (!isFinished(last.phase)) return node;
+        if (!isFinished(last.phase)) {
+          if (last.daemoned === true) node.daemoned = true;
+          return node;
+        }
         continue;
       }
       if (d.kind === 'wait') {
@@ -271,10 +278,19 @@ export class Exec {
     if (pod === undefined || pod.state === 'starting') {
       const unsupported = unsupportedPodFeature(t);
       if (unsupported) return this.nodes.mark(node, 'Error', `not supported yet: ${unsupported}`);
-      if (pod === undefined && this.spec.suspend === true) return node; // spec.suspend: nothing new starts
-      if (pod === undefined && this.spec.parallelism !== undefined && this.activePods >= this.spec.parallelism) {
+      const fresh = pod === undefined && node.podName === undefined;
+      if (fresh && this.spec.suspend === true) return node; // spec.suspend: nothing new starts
+      if (fresh && this.spec.parallelism !== undefined && this.activePods >= this.spec.parallelism) {
         node.message = 'Waiting for workflow parallelism';
         return node;
+      }
+      if ((t.initContainers ?? []).length > 0) {
+        const init = runInitContainers(this, node, t);
+        if (init !== 'done') {
+          if (fresh) this.activePods++;
+          if (node.message === 'Waiting for workflow parallelism') delete node.message;
+          return init;
+        }
       }
       const wfm = this.wf.metadata;
       const build = buildStepSpec(t, { namespace: wfm.namespace ?? 'default', name: wfm.name, uid: wfm.uid }, node.id, {
@@ -292,13 +308,24 @@ export class Exec {
         build.spec.inputFiles = raw.inputFiles;
       }
       this.actions.push({ type: 'start', nodeId: node.id, spec: build.spec, outputFiles: build.outputFiles, ...(plan.prepare.length > 0 ? { prepare: plan.prepare } : {}) });
-      if (pod === undefined) this.activePods++;
+      const sidecarError = startSidecars(this, node, t);
+      if (sidecarError) {
+        this.actions.pop();
+        return this.nodes.mark(node, 'Error', sidecarError);
+      }
+      if (fresh) this.activePods++;
+      if (t.daemon === true) this.requeueAfter(0); // look again once it runs: dependants go on then
       delete node.message;
       node.podName = node.id;
       return node;
     }
     if (pod.state === 'running') {
       node.phase = 'Running';
+      if (t.daemon === true) {
+        if (node.daemoned !== true) this.requeueAfter(0); // dependants may start now
+        node.daemoned = true;
+        node.podIP = '127.0.0.1';
+      }
       const ads = Number(t.activeDeadlineSeconds ?? NaN);
       let timeoutMs = NaN;
       if (typeof t.timeout === 'string' && t.timeout !== '') {
@@ -319,6 +346,7 @@ export class Exec {
       }
       return node;
     }
+    stopSidecars(this, node, t);
     const fin = finishPod(t, pod.outcome);
     node.outputs = fin.outputs;
     node.startedAt = pod.outcome.startedAt;

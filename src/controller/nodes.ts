@@ -36,6 +36,8 @@ export const loopItemName = (base: string, i: number, item: unknown): string => 
 
 const DONE: ReadonlySet<NodePhase> = new Set(['Succeeded', 'Failed', 'Error', 'Skipped', 'Omitted']);
 export const isFinished = (p: NodePhase | undefined): boolean => p !== undefined && DONE.has(p);
+/** Finished, or a daemon that is up: what steps groups and DAG dependants wait for. */
+export const isSettled = (n: { phase: NodePhase; daemoned?: boolean }): boolean => isFinished(n.phase) || (n.daemoned === true && n.phase === 'Running');
 export const isFailed = (p: NodePhase | undefined): boolean => p === 'Failed' || p === 'Error';
 
 /** The mutable node map of one reconcile pass. */

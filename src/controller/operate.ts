@@ -6,6 +6,7 @@ import { envFromFlat, evaluate } from '../expr/expr.js';
 import { Exec } from './execute.js';
 import { locksOf } from './sync.js';
 import { runHooks } from './children.js';
+import { killDaemons } from './pod-extras.js';
 import { NodeMap, isFailed, isFinished } from './nodes.js';
 import { fromConfigMap, paramString, substDeep, workflowVars } from './params.js';
 import { hasStep } from './types.js';
@@ -97,8 +98,26 @@ export function failuresJson(nodes: Record<string, NodeStatus>): string {
   })));
 }
 
-/** Computes the next status of `wf`. Pure: no I/O, no clock other than `ctx.now`. */
+export const PHASE_LABEL = 'workflows.argoproj.io/phase';
+export const COMPLETED_LABEL = 'workflows.argoproj.io/completed';
+
+/**
+ * Computes the next status of `wf`. Pure: no I/O, no clock other than `ctx.now`. The result's metadata always
+ * carries Argo's `workflows.argoproj.io/phase` and `workflows.argoproj.io/completed` labels for the new phase.
+ */
 export function operate(wf: WorkflowObject, ctx: OperateContext): OperateResult {
+  const r = operatePass(wf, ctx);
+  const phase = r.status.phase ?? 'Pending';
+  const labels = {
+    ...(r.metadata?.labels ?? wf.metadata.labels),
+    [PHASE_LABEL]: phase,
+    [COMPLETED_LABEL]: phase === 'Succeeded' || phase === 'Failed' || phase === 'Error' ? 'true' : 'false',
+  };
+  r.metadata = { ...r.metadata, labels };
+  return r;
+}
+
+function operatePass(wf: WorkflowObject, ctx: OperateContext): OperateResult {
   const status: WorkflowStatus = structuredClone(wf.status ?? {});
   const actions: Action[] = [];
   if (status.phase && status.phase !== 'Running' && status.phase !== 'Pending') return { status, actions, notes: [] };
@@ -199,6 +218,7 @@ export function operate(wf: WorkflowObject, ctx: OperateContext): OperateResult 
     }
   }
   if (phase) {
+    killDaemons(ex, undefined);
     finish(status, phase, now, message);
     delete status.synchronization; // a finished workflow holds no locks
   }

@@ -180,6 +180,9 @@ const seconds = (from: string | undefined, now: number): string => {
   return String(Math.max(0, (now - Date.parse(from)) / 1000));
 };
 
+/** Set by the cron controller on the Workflows it creates; read back as `{{workflow.scheduledTime}}`. */
+export const SCHEDULED_TIME_ANNOTATION = 'workflows.argoproj.io/scheduled-time';
+
 /** `workflow.*` variables. `statusPhase`/failures are only meaningful for exit handlers. */
 export function workflowVars(wf: WorkflowObject, status: WorkflowStatus, globals: readonly ParamValue[], now: number, exit?: { phase: string; failures: string }): Vars {
   const m = wf.metadata;
@@ -198,6 +201,8 @@ export function workflowVars(wf: WorkflowObject, status: WorkflowStatus, globals
     v['workflow.creationTimestamp.RFC3339'] = m.creationTimestamp;
     v['workflow.creationTimestamp.s'] = String(Math.floor(d.getTime() / 1000));
   }
+  const scheduled = (m.annotations as Record<string, string> | undefined)?.[SCHEDULED_TIME_ANNOTATION];
+  if (scheduled !== undefined) v['workflow.scheduledTime'] = scheduled;
   for (const [k, x] of Object.entries(m.labels ?? {})) v[`workflow.labels.${k}`] = x;
   for (const [k, x] of Object.entries((m.annotations as Record<string, string> | undefined) ?? {})) v[`workflow.annotations.${k}`] = x;
   v['workflow.labels.json'] = JSON.stringify(m.labels ?? {});
@@ -218,6 +223,7 @@ export function nodeVars(prefix: string, node: NodeStatus): Vars {
     [`${prefix}.id`]: node.id,
     [`${prefix}.status`]: node.phase,
   };
+  if (node.podIP !== undefined) v[`${prefix}.ip`] = node.podIP;
   if (node.startedAt) v[`${prefix}.startedAt`] = node.startedAt;
   if (node.finishedAt) v[`${prefix}.finishedAt`] = node.finishedAt;
   const o = node.outputs;

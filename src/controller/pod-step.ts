@@ -15,11 +15,8 @@ export const KUBERNETES_ONLY_TEMPLATE_FIELDS = [
 
 /** Fields that change what a step does and that the host executor cannot honour yet. */
 export function unsupportedPodFeature(t: Template): string | undefined {
-  if ((t.sidecars ?? []).length > 0) return 'sidecars';
-  if ((t.initContainers ?? []).length > 0) return 'initContainers';
   const c = t.container ?? t.script;
   if ((c?.envFrom ?? []).length > 0) return 'envFrom';
-  if (t.daemon) return 'daemon templates';
   return undefined;
 }
 

@@ -4,6 +4,7 @@
 import type { Logger } from '../core/logger.js';
 import type { StepExecutor, StepHandle, StepResult, StepSpec } from '../executor/types.js';
 import { isFinished } from './nodes.js';
+import { SUB_STEP_SEP, subStepRecord, subStepsOf } from './sub-steps.js';
 import { hasStep } from './types.js';
 import type { PodOutcome, PodState, WorkflowObject } from './types.js';
 
@@ -40,7 +41,7 @@ export class StepTracker {
     const t = this.steps.get(k(wf.metadata.uid, nodeId));
     if (t?.outcome) return { state: 'done', outcome: t.outcome };
     if (t?.handle) return { state: 'running', startedAt: t.handle.startedAt };
-    const w = wf.status?.nodes?.[nodeId]?.weir;
+    const w = subStepRecord(wf.status?.nodes ?? {}, nodeId) ?? wf.status?.nodes?.[nodeId]?.weir;
     if (w?.handle) return { state: 'running', startedAt: w.handle.startedAt };
     if (w?.intent) return { state: 'starting' };
     return undefined;
@@ -52,10 +53,14 @@ export class StepTracker {
    */
   async adoptFrom(wf: WorkflowObject, workflowKey: string): Promise<void> {
     const uid = wf.metadata.uid;
-    const todo = Object.values(wf.status?.nodes ?? {}).filter((n) =>
-      hasStep(n.type) && !isFinished(n.phase) && n.weir?.handle !== undefined && !this.steps.has(k(uid, n.id)));
+    const todo: { id: string; handle: StepHandle; outputFiles?: string[] }[] = [];
+    for (const n of Object.values(wf.status?.nodes ?? {})) {
+      if (!hasStep(n.type) || isFinished(n.phase)) continue;
+      if (n.weir?.handle !== undefined && !this.steps.has(k(uid, n.id))) todo.push({ id: n.id, handle: n.weir.handle, outputFiles: n.weir.outputFiles });
+      for (const s of subStepsOf(n)) if (s.record.handle !== undefined && !this.steps.has(k(uid, s.stepId))) todo.push({ id: s.stepId, handle: s.record.handle });
+    }
     await Promise.all(todo.map(async (n) => {
-      const handle = n.weir?.handle as StepHandle;
+      const handle = n.handle;
       const key = k(uid, n.id);
       let state: string;
       try {
@@ -72,7 +77,7 @@ export class StepTracker {
         return;
       }
       this.o.log.info({ workflow: workflowKey, node: n.id, state }, 'adopted step');
-      this.outputs.set(key, n.weir?.outputFiles ?? []);
+      this.outputs.set(key, n.outputFiles ?? []);
       this.follow(workflowKey, key, n.id, handle);
     }));
   }
@@ -126,6 +131,17 @@ export class StepTracker {
       exitCode: r.exitCode, stdout: r.stdoutTail, files, startedAt: r.startedAt.toISOString(), finishedAt: r.finishedAt.toISOString(),
       ...(r.message !== undefined ? { message: r.message } : {}),
     };
+  }
+
+  /** Handles of followed sub-steps (init containers, sidecars) of a workflow, by step id. */
+  subHandles(uid: string): [string, StepHandle][] {
+    const out: [string, StepHandle][] = [];
+    for (const [key, t] of this.steps) {
+      if (!key.startsWith(`${uid}/`) || t.handle === undefined) continue;
+      const id = key.slice(uid.length + 1);
+      if (id.includes(SUB_STEP_SEP)) out.push([id, t.handle]);
+    }
+    return out;
   }
 
   /** Whether this process follows the step (started or adopted it). */

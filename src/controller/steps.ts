@@ -4,7 +4,7 @@ import type { Template } from '../api/workflow-template.js';
 import type { Exec, Scope } from './execute.js';
 import { runChild, runChildExitHandler, runHooks, continues } from './children.js';
 import type { ChildCall } from './children.js';
-import { isFinished, loopItemName, stepGroupName, stepNodeName } from './nodes.js';
+import { isFinished, isSettled, loopItemName, stepGroupName, stepNodeName } from './nodes.js';
 import { aggregateVars, nodeVars } from './params.js';
 import type { Vars } from './params.js';
 import { EMPTY_PARAMS, expandLoop, isLoop, itemVars } from './loops.js';
@@ -84,12 +84,12 @@ function executeGroup(
       const hooksDone = runHooks(ex, step.hooks, { name: c.name, displayName: c.displayName, boundaryID: c.boundaryID, id: child.id }, { ...c.vars, ...nodeVars(prefix, child) }, c.scope, c.depth);
       const hookDone = runChildExitHandler(ex, c, child, prefix, nodeVars(prefix, child)) && hooksDone;
       children.push(child);
-      if (!isFinished(child.phase) || !hookDone) allDone = false;
+      if (!isSettled(child) || !hookDone) allDone = false;
       else if (!continues(step, child.phase)) failure ??= child;
     }
     const prefix = `steps.${step.name}`;
     if (isLoop(step)) {
-      const phase = children.every((c) => isFinished(c.phase)) ? (children.find((c) => c.phase === 'Failed' || c.phase === 'Error')?.phase ?? 'Succeeded') : 'Running';
+      const phase = children.every((c) => isSettled(c)) ? (children.find((c) => c.phase === 'Failed' || c.phase === 'Error')?.phase ?? 'Succeeded') : 'Running';
       Object.assign(out, aggregateVars(prefix, children, phase, g.id));
     } else if (children[0]) Object.assign(out, nodeVars(prefix, children[0]));
   }

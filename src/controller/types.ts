@@ -3,6 +3,7 @@
 import type { StepHandle, StepSpec } from '../executor/types.js';
 import type { Template } from '../api/workflow-template.js';
 import type { WorkflowSpec } from '../api/workflow.js';
+import type { Artifact } from '../api/workflow-io.js';
 import type { VolumePrep } from './volumes.js';
 import type { HttpRequestSpec, HttpState } from './http-step.js';
 
@@ -46,6 +47,10 @@ export interface NodeStatus {
   progress?: string;
   podName?: string;
   memoizationStatus?: { hit: boolean; key: string; cacheName: string };
+  /** A daemon step that is up (Running): dependants go on; it is stopped when its steps/DAG template ends. */
+  daemoned?: boolean;
+  /** The step's address; on the host always 127.0.0.1 (`{{steps.X.ip}}`). */
+  podIP?: string;
   /** Weir's own bookkeeping (Argo clients ignore it); see WeirNodeState. */
   weir?: WeirNodeState;
 }
@@ -71,6 +76,26 @@ export interface WeirNodeState {
   outputFiles?: string[];
   /** The executor's handle, verbatim (plain JSON). */
   handle?: StepHandle;
+  /** Output artifacts to save when the step ends (saved with the intent; see artifacts.ts). */
+  outputArtifacts?: OutputArtifactPlan;
+  /** Records of the node's init containers and sidecars, by sub-step name (see sub-steps.ts). */
+  steps?: Record<string, { intent?: string; handle?: StepHandle }>;
+}
+
+/** Input artifacts to load on the host before a step starts (artifacts.ts). */
+export interface InputArtifactPlan {
+  /** Declarations merged with their arguments, each with a location (or key) and a `path`. */
+  artifacts: Artifact[];
+  /** Host directory where they are staged (then copied into the step's view). */
+  stagingDir: string;
+}
+
+/** What to do with a step's output artifacts once it exits (artifacts.ts). */
+export interface OutputArtifactPlan {
+  /** The template's outputs.artifacts, placeholders resolved. */
+  artifacts: Artifact[];
+  /** Key format variables (workflow.name, pod.name, ...). */
+  keyVars: Record<string, string>;
 }
 
 export interface WorkflowStatus {
@@ -135,7 +160,14 @@ export interface OperateContext {
 }
 
 export type Action =
-  | { type: 'start'; nodeId: string; spec: StepSpec; outputFiles: string[]; prepare?: VolumePrep[] }
+  /**
+   * Start a step. `nodeId` is the node's id, or a sub-step id `<node>::<sub>` (sub-steps.ts). Input artifacts are
+   * loaded on the host first (a failure fails the step); output artifacts are saved when it exits.
+   */
+  | {
+    type: 'start'; nodeId: string; spec: StepSpec; outputFiles: string[]; prepare?: VolumePrep[];
+    inputArtifacts?: InputArtifactPlan; outputArtifacts?: OutputArtifactPlan;
+  }
   | { type: 'kill'; nodeId: string; reason: string }
   /** Write a memoization entry (JSON text) under `key` of the cache ConfigMap `cacheName` (created when missing). */
   | { type: 'memoize'; cacheName: string; key: string; entry: string }

@@ -196,7 +196,7 @@ test('spec.workflowMetadata: labels and labelsFrom expressions are returned for 
       container: { image: x, command: [echo, "{{workflow.labels.team}}"] }
 `, ', labels: { own: o }'));
   const r = operate(s.wf, { now: s.now, workflowTemplate: () => undefined, configMap: () => undefined, pod: () => undefined });
-  assert.deepEqual(r.metadata?.labels, { own: 'o', fixed: 'yes-it-is', team: 'blue-x' });
+  assert.deepEqual(r.metadata?.labels, { own: 'o', fixed: 'yes-it-is', team: 'blue-x', 'workflows.argoproj.io/phase': 'Running', 'workflows.argoproj.io/completed': 'false' });
   const start = r.actions.find((a) => a.type === 'start');
   assert.ok(start?.type === 'start');
   assert.deepEqual(start.spec.command, ['echo', 'blue-x']);

@@ -1,0 +1,94 @@
+// The parts of a Pod node beyond its main container: `initContainers` (run one after another to completion before
+// main), `sidecars` (started with main, sharing the node's volumes, stopped once main exits; the node's result is
+// main's) and daemons (`daemon: true`: the node stays Running with `daemoned: true` once started, and is stopped and
+// marked Succeeded when the steps/DAG template that holds it ends, as Argo's killDaemonedChildren does).
+// Init containers and sidecars are sub-steps of the node (sub-steps.ts).
+import type { Template } from '../api/workflow-template.js';
+import type { UserContainer } from '../api/k8s.js';
+import type { Exec } from './execute.js';
+import { isFinished } from './nodes.js';
+import { buildStepSpec } from './pod-step.js';
+import { subStepId } from './sub-steps.js';
+import { planMounts } from './volumes.js';
+import type { NodeStatus } from './types.js';
+
+/** Sub-step name of an init container or sidecar. */
+const subName = (kind: 'init' | 'sidecar', c: UserContainer): string => `${kind}-${c.name}`;
+
+/** The start action of one extra container of `node` (same volumes as main); an error message when it cannot run. */
+function startExtra(ex: Exec, node: NodeStatus, t: Template, c: UserContainer, stepId: string): string | undefined {
+  const main = t.container ?? t.script;
+  const { mirrorVolumeMounts, ...container } = c as UserContainer & { mirrorVolumeMounts?: boolean };
+  const vms = [...(mirrorVolumeMounts === true ? main?.volumeMounts ?? [] : []), ...(container.volumeMounts ?? [])];
+  const one: Template = { name: t.name, container: { ...container, ...(vms.length > 0 ? { volumeMounts: vms } : {}) }, volumes: t.volumes };
+  const wfm = ex.wf.metadata;
+  const lookups = { configMap: (x: string) => ex.ctx.configMap(x), secret: (x: string) => ex.ctx.secret?.(x) };
+  const build = buildStepSpec(one, { namespace: wfm.namespace ?? 'default', name: wfm.name, uid: wfm.uid }, stepId, lookups);
+  if (build.error || !build.spec) return `container ${c.name}: ${build.error ?? 'cannot build step'}`;
+  const plan = planMounts(one, ex.spec, node.id, ex.ctx.volumeRoot, lookups);
+  if (plan.error) return `container ${c.name}: ${plan.error}`;
+  build.spec.mounts = plan.mounts;
+  ex.actions.push({ type: 'start', nodeId: stepId, spec: build.spec, outputFiles: [], ...(plan.prepare.length > 0 ? { prepare: plan.prepare } : {}) });
+  return undefined;
+}
+
+/**
+ * Advances the init containers of a node whose main container has not started. Returns 'done' once all succeeded;
+ * otherwise the node (Pending/Running while one runs, Failed/Error when one failed).
+ */
+export function runInitContainers(ex: Exec, node: NodeStatus, t: Template): 'done' | NodeStatus {
+  for (const c of t.initContainers ?? []) {
+    const id = subStepId(node.id, subName('init', c));
+    const st = ex.ctx.pod(id);
+    if (st === undefined || st.state === 'starting') {
+      const err = startExtra(ex, node, t, c, id);
+      if (err) return ex.nodes.mark(node, 'Error', `init ${err}`);
+      node.podName = node.id;
+      return node;
+    }
+    if (st.state === 'running') {
+      node.phase = 'Running';
+      return node;
+    }
+    const code = st.outcome.exitCode;
+    if (code === 0) continue;
+    const why = code === null ? (st.outcome.message ?? 'vanished without an exit code') : `Error (exit code ${code})${st.outcome.message ? `: ${st.outcome.message}` : ''}`;
+    return ex.nodes.mark(node, code === null ? 'Error' : 'Failed', `init container ${c.name}: ${why}`);
+  }
+  return 'done';
+}
+
+/** Start actions for the node's sidecars that have not started yet; an error message when one cannot run. */
+export function startSidecars(ex: Exec, node: NodeStatus, t: Template): string | undefined {
+  for (const c of t.sidecars ?? []) {
+    const id = subStepId(node.id, subName('sidecar', c));
+    const st = ex.ctx.pod(id);
+    if (st !== undefined && st.state !== 'starting') continue;
+    const err = startExtra(ex, node, t, c, id);
+    if (err) return `sidecar ${err}`;
+  }
+  return undefined;
+}
+
+/** Stops the node's sidecars that still run (main has exited). */
+export function stopSidecars(ex: Exec, node: NodeStatus, t: Template): void {
+  for (const c of t.sidecars ?? []) {
+    const id = subStepId(node.id, subName('sidecar', c));
+    const st = ex.ctx.pod(id);
+    if (st !== undefined && st.state !== 'done') ex.actions.push({ type: 'kill', nodeId: id, reason: 'main container exited' });
+  }
+}
+
+/**
+ * Stops the daemons whose boundary is `boundaryID` (every daemon when undefined: the workflow ends) and marks them
+ * Succeeded, no longer daemoned.
+ */
+export function killDaemons(ex: Exec, boundaryID: string | undefined): void {
+  for (const n of Object.values(ex.nodes.nodes)) {
+    if (n.daemoned !== true || (boundaryID !== undefined && n.boundaryID !== boundaryID)) continue;
+    delete n.daemoned;
+    if (isFinished(n.phase)) continue;
+    if (ex.ctx.pod(n.id) !== undefined) ex.actions.push({ type: 'kill', nodeId: n.id, reason: 'daemon no longer needed: its template ended' });
+    ex.nodes.mark(n, 'Succeeded');
+  }
+}
