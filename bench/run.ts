@@ -9,6 +9,7 @@ import { fanoutBenchmark } from './fanout.js';
 import { chainBenchmark } from './chain.js';
 import { storeListBenchmark, storePhaseBenchmark } from './store.js';
 import { busPublishBenchmark } from './bus-publish.js';
+import { artifactBenchmark } from './artifact.js';
 import { ingestBenchmark } from './ingest.js';
 import { triggerBenchmark } from './trigger.js';
 import { throughputBenchmark } from './throughput.js';
@@ -22,7 +23,7 @@ import type { Benchmark, Sample } from './types.js';
 const BENCHMARKS = {
   lint: lintBenchmark, fanout: fanoutBenchmark, chain: chainBenchmark, 'store-list': storeListBenchmark, 'store-phase': storePhaseBenchmark,
   'bus-publish': busPublishBenchmark, ingest: ingestBenchmark, trigger: triggerBenchmark, throughput: throughputBenchmark,
-  bigdag: bigdagBenchmark, backfill: backfillBenchmark,
+  bigdag: bigdagBenchmark, backfill: backfillBenchmark, artifact: artifactBenchmark,
 } satisfies Record<string, Benchmark>;
 
 const RUNS_ENV = process.env.WEIR_BENCH_RUNS === undefined || process.env.WEIR_BENCH_RUNS === '' ? undefined : Number(process.env.WEIR_BENCH_RUNS);

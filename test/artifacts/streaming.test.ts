@@ -51,9 +51,12 @@ async function sha256(file: string): Promise<string> {
 test('200 MB through s3 (multipart up, streamed down) with bounded RSS growth', { timeout: 300_000 }, async () => {
   const src = join(work.path, 'big.bin');
   await pipeline(generated(SIZE), createWriteStream(src));
-  const svc = createArtifactService({ dataDir: join(work.path, 'data'), secrets: fakeSecrets({ 'c/a': s3.accessKeyId, 'c/s': s3.secretAccessKey }) });
+  // A low multipart threshold so the multipart path (not the default single PUT) is the one measured here.
+  const svc = createArtifactService({
+    dataDir: join(work.path, 'data'), secrets: fakeSecrets({ 'c/a': s3.accessKeyId, 'c/s': s3.secretAccessKey }),
+    drivers: { s3: { multipartThreshold: 32 * MB, partSize: 16 * MB } },
+  });
   const repo = { s3: { bucket: 'big-art', endpoint: s3.endpoint, accessKeySecret: { name: 'c', key: 'a' }, secretKeySecret: { name: 'c', key: 's' } } };
-  global.gc?.();
   const base = process.memoryUsage().rss;
   let peak = base;
   const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 20);
