@@ -64,7 +64,11 @@ export function planMounts(t: Template, spec: WorkflowSpec, nodeId: string, root
     } else {
       const { v, scope } = found;
       const base = scope === 'node' ? join(root, 'node', safeName(nodeId)) : join(root, 'wf');
-      if (v.hostPath) hostDir = v.hostPath.path;
+      if (v.hostPath) {
+        hostDir = v.hostPath.path;
+        // Kubernetes creates the directory for type DirectoryOrCreate; other types expect it to exist.
+        if (v.hostPath.type === 'DirectoryOrCreate') plan.prepare.push({ dir: hostDir });
+      }
       else if (v.persistentVolumeClaim) {
         hostDir = join(root, 'pvc', safeName(v.persistentVolumeClaim.claimName));
         plan.prepare.push({ dir: hostDir });
