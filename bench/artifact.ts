@@ -62,7 +62,7 @@ process.stdin.on('end', () => s.stop().then(() => process.exit(0))); process.std
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
   const endpoint = await new Promise<string>((res, rej) => {
     let buf = '';
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       buf += d.toString();
       if (buf.includes('\n')) res(buf.trim());
     });

@@ -53,7 +53,7 @@ function entry(pack: ReturnType<typeof tarPack>, h: TarHeaders): Promise<void> {
 async function fileEntry(pack: ReturnType<typeof tarPack>, h: TarHeaders, abs: string, signal?: AbortSignal): Promise<void> {
   let sink!: NodeJS.WritableStream;
   const done = new Promise<void>((ok, fail) => {
-    sink = pack.entry(h, (err) => (err ? fail(err) : ok())) as unknown as NodeJS.WritableStream;
+    sink = pack.entry(h, (err) => (err ? fail(err) : ok()));
   });
   await Promise.all([pipeline(createReadStream(abs), sink, { signal }), done]);
 }

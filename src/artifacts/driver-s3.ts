@@ -57,7 +57,7 @@ async function eachLimit<T>(items: Iterable<T> | AsyncIterable<T>, n: number, fn
     if (running.size >= n) await Promise.race(running);
   }
   await Promise.all(running);
-  if (failed !== undefined) throw failed;
+  if (failed !== undefined) throw failed instanceof Error ? failed : new Error(`upload failed: ${JSON.stringify(failed)}`);
 }
 
 export function s3Driver(ctx: DriverContext, opts: S3DriverOptions = {}): ArtifactDriver & { close(): void } {

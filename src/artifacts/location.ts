@@ -42,7 +42,7 @@ export function locationKind(loc: object): LocationKind | undefined {
 /** Only the location keys of an artifact (drops name, path, archive, ...). */
 export function locationOf(a: object): WeirArtifactLocation {
   const kind = locationKind(a);
-  return kind === undefined ? {} : { [kind]: (a as AnyLoc)[kind] } as WeirArtifactLocation;
+  return kind === undefined ? {} : { [kind]: (a as AnyLoc)[kind] };
 }
 
 export function getKey(loc: object): string | undefined {
@@ -56,7 +56,7 @@ export function withKey(loc: WeirArtifactLocation, key: string): WeirArtifactLoc
   const kind = locationKind(loc);
   const field = kind && KEY_FIELD[kind];
   if (!kind || !field) throw new WeirError('INVALID_SPEC', `artifact location ${kind ?? '(none)'} has no key`);
-  return { [kind]: { ...obj((loc as AnyLoc)[kind]), [field]: key } } as WeirArtifactLocation;
+  return { [kind]: { ...obj((loc as AnyLoc)[kind]), [field]: key } };
 }
 
 export function hasLocation(a: object): boolean {

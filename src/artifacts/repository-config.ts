@@ -48,24 +48,24 @@ export function repositoryLocation(repo: ArtifactRepository): WeirArtifactLocati
   if (repo.local) return { local: { key: repo.local.keyFormat || DEFAULT_KEY_FORMAT } };
   if (repo.gcs) {
     const { keyFormat, ...rest } = repo.gcs;
-    return { gcs: { ...rest, key: keyFormat || DEFAULT_KEY_FORMAT } } as WeirArtifactLocation;
+    return { gcs: { ...rest, key: keyFormat || DEFAULT_KEY_FORMAT } };
   }
   if (repo.oss) {
     const { keyFormat, ...rest } = repo.oss;
-    return { oss: { ...rest, key: keyFormat || DEFAULT_KEY_FORMAT } } as WeirArtifactLocation;
+    return { oss: { ...rest, key: keyFormat || DEFAULT_KEY_FORMAT } };
   }
   if (repo.azure) {
     const { blobNameFormat, ...rest } = repo.azure;
-    return { azure: { ...rest, blob: blobNameFormat || DEFAULT_KEY_FORMAT } } as WeirArtifactLocation;
+    return { azure: { ...rest, blob: blobNameFormat || DEFAULT_KEY_FORMAT } };
   }
   if (repo.artifactory) {
     const { repoURL, keyFormat, ...rest } = repo.artifactory;
     const base = repoURL === undefined ? '' : repoURL.endsWith('/') ? repoURL : `${repoURL}/`;
-    return { artifactory: { ...rest, url: `${base}${keyFormat || DEFAULT_KEY_FORMAT}` } } as WeirArtifactLocation;
+    return { artifactory: { ...rest, url: `${base}${keyFormat || DEFAULT_KEY_FORMAT}` } };
   }
   if (repo.hdfs) {
     const { pathFormat, ...rest } = repo.hdfs;
-    return { hdfs: { ...rest, path: pathFormat || DEFAULT_KEY_FORMAT } } as WeirArtifactLocation;
+    return { hdfs: { ...rest, path: pathFormat || DEFAULT_KEY_FORMAT } };
   }
   return undefined;
 }
@@ -88,7 +88,7 @@ export function parseArtifactRepository(text: string, source: string): ArtifactR
   for (const k of REPO_KINDS) {
     if (r[k] !== undefined && (r[k] === null || typeof r[k] !== 'object' || Array.isArray(r[k]))) throw new WeirError('INVALID_SPEC', `${source}: ${k} must be a mapping`);
   }
-  return r as ArtifactRepository;
+  return r;
 }
 
 export interface ResolveRepositoryOptions {

@@ -43,7 +43,7 @@ export class S3ClientCache {
   constructor(private readonly secrets: SecretSource, private readonly max = 16) {}
 
   async target(loc: WeirArtifactLocation, op: string): Promise<S3Target> {
-    const s3 = loc.s3 as S3Location | undefined;
+    const s3: S3Location | undefined = loc.s3;
     if (s3 === undefined) throw new WeirError('INVALID_SPEC', 's3 driver called without an s3 location');
     const redactor = new Redactor();
     const bucket = s3.bucket ?? '';

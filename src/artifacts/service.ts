@@ -4,7 +4,7 @@
 // a single top entry becoming `<dest>`; `mode` (and `recurseMode`) applied; `subPath` picks a sub path;
 // `optional` turns "missing" into a skip. Outputs are packed to a temp file (tgz default, zip) or sent as is.
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdir, rename, rm } from 'node:fs/promises';
+import { chmod, lstat, mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 import { WeirError, isWeirError } from '../core/errors.js';
 import type { Artifact } from '../api/workflow-io.js';
@@ -112,7 +112,7 @@ export class ArtifactService {
       const inner = safeJoin(whole, sub);
       if (!(await pathExists(inner))) throw new WeirError('NOT_FOUND', `artifact ${a.name}: subPath ${sub} not found in ${describeLocation(loc)}`);
       await rename(inner, dest);
-      return (await walkTree(dest).next()).value?.stat.isDirectory() === true ? 'dir' : 'file';
+      return (await lstat(dest)).isDirectory() ? 'dir' : 'file';
     } finally {
       await rm(whole, { recursive: true, force: true });
     }
