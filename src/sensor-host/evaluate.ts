@@ -120,6 +120,20 @@ function fire(sensor: Sensor, trig: SensorTrigger, ts: TriggerState, events: Rec
   }
 }
 
+/**
+ * Names of the triggers whose state evaluating this event may change (those that depend on a dependency the event
+ * is for); events for disjoint sets can be processed concurrently. All triggers when the spec does not compile.
+ */
+export function triggersFor(sensor: Sensor, event: Pick<CloudEvent, 'source' | 'subject'>): string[] {
+  const deps = sensor.spec.dependencies.filter((d) => d.eventSourceName === event.source && d.eventName === event.subject).map((d) => d.name);
+  if (deps.length === 0) return [];
+  try {
+    return compileTriggers(sensor).filter((ct) => ct.deps.some((d) => deps.includes(d))).map((ct) => ct.name);
+  } catch {
+    return sensor.spec.triggers.map((t) => t.template.name);
+  }
+}
+
 /** Evaluates one event against a sensor. Never throws for bad events or specs; problems become decisions. */
 export function evaluate(sensor: Sensor, event: CloudEvent, state: SensorState, opts: EvaluateOptions): EvaluateResult {
   const at = iso(opts.now);

@@ -1,7 +1,8 @@
 // The decision log of a sensor: a bounded history of decisions, of the events that produced them, and a status
 // summary, kept in a ConfigMap `weir-sensor-<name>` next to the Sensor. A ConfigMap because every store (memory,
 // SQLite, Kubernetes) already holds them with optimistic concurrency, they are visible with ordinary tools, and no
-// schema change is needed; the bound (entries and bytes) keeps it far below the 1 MiB object limit.
+// schema change is needed; the bound (entries and bytes) keeps it far below the 1 MiB object limit. Decisions are
+// buffered and written in batches (one update per flush interval), so a crash may lose the last unflushed ones.
 import type { CloudEvent } from '../core/cloudevent.js';
 import { isWeirError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -32,6 +33,10 @@ export interface HistoryOptions {
   maxEvents?: number;
   /** Upper bound of decisions + events text. Default 512 KiB. */
   maxBytes?: number;
+  /** Longest time a decision waits in memory before it is written. Default 500 ms. */
+  flushIntervalMs?: number;
+  /** Write at once when this many decisions are buffered. Default maxDecisions. */
+  flushEvery?: number;
 }
 
 export const historyName = (sensor: string): string => `weir-sensor-${sensor}`.slice(0, 253);
@@ -69,59 +74,121 @@ function errorOf(d: HistoryRecord): string | undefined {
   return undefined;
 }
 
-/** Appends to one sensor's history; writes are serialised and retried on CONFLICT; failures are logged, never thrown. */
+/** Decisions and events appended since the last flush, with their contribution to the status summary. */
+interface Pending {
+  decisions: string[];
+  events: string[];
+  events0: number;
+  lastEventTime?: string;
+  counts: Partial<Record<Decision['type'], number>>;
+  errors: number;
+  lastError?: string;
+  lastErrorTime?: string;
+}
+
+const emptyPending = (): Pending => ({ decisions: [], events: [], events0: 0, counts: {}, errors: 0 });
+
+/**
+ * Appends to one sensor's history. append() only buffers (it is off the ack path); the buffer is written as ONE
+ * ConfigMap update every `flushIntervalMs` or once `flushEvery` decisions are pending, and on flush()/close().
+ * Writes are serialised and retried on CONFLICT; failures are logged, never thrown. The history is a log for people
+ * and `weir sensor test`, not part of the delivery contract: a crash loses at most the decisions not yet flushed.
+ */
 export class HistoryWriter {
   private chain: Promise<void> = Promise.resolve();
+  private pending: Pending = emptyPending();
+  private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly maxDecisions: number;
   private readonly maxEvents: number;
   private readonly maxBytes: number;
+  private readonly flushIntervalMs: number;
+  private readonly flushEvery: number;
 
   constructor(private readonly opts: HistoryOptions, private readonly namespace: string, private readonly sensor: string) {
     this.maxDecisions = opts.maxDecisions ?? 500;
     this.maxEvents = opts.maxEvents ?? 200;
     this.maxBytes = opts.maxBytes ?? 512 * 1024;
+    this.flushIntervalMs = opts.flushIntervalMs ?? 500;
+    this.flushEvery = opts.flushEvery ?? this.maxDecisions;
   }
 
-  append(event: RecordedEvent, records: readonly HistoryRecord[]): Promise<void> {
-    this.chain = this.chain.then(() => this.write(event, records)).catch((e: unknown) => {
-      this.opts.log.warn({ sensor: this.sensor, eventId: event.id, err: (e as Error).message }, 'could not record sensor decisions');
+  /** Buffers one processed event and its decisions; written by the next flush. */
+  append(event: RecordedEvent, records: readonly HistoryRecord[]): void {
+    const p = this.pending;
+    p.events.push(JSON.stringify(event));
+    if (p.events.length > this.maxEvents) p.events.splice(0, p.events.length - this.maxEvents);
+    for (const r of records) p.decisions.push(JSON.stringify(r));
+    if (p.decisions.length > this.maxDecisions) p.decisions.splice(0, p.decisions.length - this.maxDecisions);
+    p.events0++;
+    p.lastEventTime = event.weirreceivedat;
+    for (const r of records) {
+      p.counts[r.type] = (p.counts[r.type] ?? 0) + 1;
+      const err = errorOf(r);
+      if (err !== undefined) {
+        p.errors++;
+        p.lastError = err;
+        p.lastErrorTime = r.at;
+      }
+    }
+    if (p.decisions.length >= this.flushEvery) void this.flush();
+    else if (!this.timer) {
+      this.timer = setTimeout(() => void this.flush(), this.flushIntervalMs);
+      this.timer.unref?.();
+    }
+  }
+
+  /** Writes what is buffered; resolves when every append so far is written (or its write failed and was logged). */
+  flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.pending.events0 === 0) return this.chain;
+    const batch = this.pending;
+    this.pending = emptyPending();
+    this.chain = this.chain.then(() => this.write(batch)).catch((e: unknown) => {
+      this.opts.log.warn({ sensor: this.sensor, err: (e as Error).message, events: batch.events0 }, 'could not record sensor decisions');
     });
     return this.chain;
   }
 
-  private trim(list: string[], max: number): string[] {
-    return list.slice(-max);
+  /** Flushes and stops the timer (the runner stopped). */
+  close(): Promise<void> {
+    return this.flush();
   }
 
-  private async write(event: RecordedEvent, records: readonly HistoryRecord[]): Promise<void> {
+  private async write(batch: Pending): Promise<void> {
     const { store } = this.opts;
     const name = historyName(this.sensor);
     for (let attempt = 0; ; attempt++) {
       const cur = await store.get('ConfigMap', this.namespace, name);
       const data = { ...((cur?.data ?? {}) as Record<string, string>) };
-      let decisions = this.trim([...lines(data['decisions.jsonl']), ...records.map((r) => JSON.stringify(r))], this.maxDecisions);
-      let events = this.trim([...lines(data['events.jsonl']), JSON.stringify(event)], this.maxEvents);
-      const size = (): number => decisions.reduce((n, l) => n + l.length + 1, 0) + events.reduce((n, l) => n + l.length + 1, 0);
-      while (size() > this.maxBytes && (decisions.length > 1 || events.length > 1)) {
-        if (decisions.length >= events.length) decisions = decisions.slice(1);
-        else events = events.slice(1);
+      let decisions = [...lines(data['decisions.jsonl']), ...batch.decisions].slice(-this.maxDecisions);
+      let events = [...lines(data['events.jsonl']), ...batch.events].slice(-this.maxEvents);
+      const bytes = (l: string[]): number => l.reduce((n, x) => n + x.length + 1, 0);
+      let dBytes = bytes(decisions);
+      let eBytes = bytes(events);
+      let d0 = 0;
+      let e0 = 0;
+      while (dBytes + eBytes > this.maxBytes && (decisions.length - d0 > 1 || events.length - e0 > 1)) {
+        if (decisions.length - d0 >= events.length - e0) dBytes -= decisions[d0++].length + 1;
+        else eBytes -= events[e0++].length + 1;
       }
+      decisions = decisions.slice(d0);
+      events = events.slice(e0);
       let status: SensorStatus;
       try {
         status = JSON.parse(data['status.json'] ?? '') as SensorStatus;
       } catch {
         status = { events: 0, counts: {}, errors: 0 };
       }
-      status.events++;
-      status.lastEventTime = event.weirreceivedat;
-      for (const r of records) {
-        status.counts[r.type] = (status.counts[r.type] ?? 0) + 1;
-        const err = errorOf(r);
-        if (err !== undefined) {
-          status.errors++;
-          status.lastError = err;
-          status.lastErrorTime = r.at;
-        }
+      status.events += batch.events0;
+      if (batch.lastEventTime !== undefined) status.lastEventTime = batch.lastEventTime;
+      for (const [t, n] of Object.entries(batch.counts)) status.counts[t as Decision['type']] = (status.counts[t as Decision['type']] ?? 0) + n;
+      if (batch.errors > 0) {
+        status.errors += batch.errors;
+        status.lastError = batch.lastError;
+        status.lastErrorTime = batch.lastErrorTime;
       }
       data['decisions.jsonl'] = decisions.join('\n') + '\n';
       data['events.jsonl'] = events.join('\n') + '\n';
@@ -134,10 +201,5 @@ export class HistoryWriter {
         if (!isWeirError(e) || (e.code !== 'CONFLICT' && e.code !== 'ALREADY_EXISTS') || attempt >= 5) throw e;
       }
     }
-  }
-
-  /** Resolves when every append so far is written. */
-  flush(): Promise<void> {
-    return this.chain;
   }
 }

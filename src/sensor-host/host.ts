@@ -31,6 +31,8 @@ export interface SensorHostOptions {
   ackWaitMs?: number;
   /** Bound of the decision history per sensor. Default 500. */
   maxDecisions?: number;
+  /** Events one sensor processes at once (different triggers run in parallel, one trigger in order). Default 32. */
+  maxInFlight?: number;
   /** Observer of every decision recorded (tests, metrics). */
   onDecisions?: (sensor: string, records: readonly HistoryRecord[]) => void;
 }
@@ -42,6 +44,7 @@ interface Running {
   ac: AbortController;
   done: Promise<void>;
   status: SensorStatus;
+  history: HistoryWriter;
 }
 
 const keyOf = (o: { metadata: { namespace?: string; name: string } }): string => `${o.metadata.namespace ?? 'default'}/${o.metadata.name}`;
@@ -116,6 +119,7 @@ export class SensorHost {
       maxDeliveries: this.o.maxDeliveries ?? 5,
       redeliveryDelayMs: this.o.redeliveryDelayMs ?? ((n) => Math.min(30_000, 1000 * 2 ** Math.max(0, n - 1))),
       ackWaitMs: this.o.ackWaitMs ?? 60_000,
+      ...(this.o.maxInFlight !== undefined ? { maxInFlight: this.o.maxInFlight } : {}),
       onDecisions: (records) => {
         status.events++;
         for (const r of records) {
@@ -134,7 +138,7 @@ export class SensorHost {
     const done = runner.run(ac.signal).catch((e: unknown) => {
       if (!ac.signal.aborted) this.o.logger.error({ sensor: key, err: (e as Error).message }, 'sensor stopped with an error');
     });
-    this.running.set(key, { specJson, ac, done, status });
+    this.running.set(key, { specJson, ac, done, status, history });
     this.o.logger.info({ sensor: key }, 'sensor started');
   }
 
@@ -143,6 +147,7 @@ export class SensorHost {
     if (r) {
       r.ac.abort();
       await r.done;
+      await r.history.close();
       this.running.delete(key);
     }
     if (deleted) {

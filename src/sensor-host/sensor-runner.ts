@@ -3,6 +3,9 @@
 // saved (compare-and-set) and BEFORE the message is acked, so a crash or failure redelivers the event and the
 // deterministic firing key turns the repeat into "deduplicated". Failed triggers nak with backoff until the last
 // delivery, then go to the dlqTrigger (dead-lettered) or are recorded as failed; `atLeastOnce: false` acks at once.
+// Up to `maxInFlight` events are processed at once; events that may change the same trigger's state run one after
+// the other in arrival order (TriggerLanes), so "a && b" still fires once per pair. History and ack come after the
+// trigger locks are released; the history is buffered (HistoryWriter) and is not part of the delivery contract.
 import type { BusMessage, EventBus, KeyValueStore } from '../bus/types.js';
 import type { Sensor } from '../api/sensor.js';
 import type { CloudEvent } from '../core/cloudevent.js';
@@ -11,11 +14,12 @@ import type { Logger } from '../core/logger.js';
 import type { TriggerPlan, TriggerRuntime } from '../../sensors/triggers/types.js';
 import { triggerAdapterFor } from '../../sensors/triggers/registry.js';
 import type { Decision } from './decisions.js';
-import { evaluate, planTrigger } from './evaluate.js';
+import { evaluate, planTrigger, triggersFor } from './evaluate.js';
 import type { HistoryRecord, HistoryWriter, RecordedEvent } from './history.js';
 import { RateLimiter, withRetries } from './policy.js';
 import type { PolicyClock } from './policy.js';
-import { loadState, saveTriggerState } from './state-store.js';
+import { saveTriggerState } from './state-store.js';
+import { TriggerLanes } from './trigger-lanes.js';
 
 export interface SensorRunnerOptions {
   sensor: Sensor;
@@ -30,6 +34,8 @@ export interface SensorRunnerOptions {
   /** Delay before redelivery after the n-th failed delivery. Default 1 s doubling, at most 30 s. */
   redeliveryDelayMs: (deliveryCount: number) => number;
   ackWaitMs: number;
+  /** Events processed at once (the consumer's maxAckPending). Default 32. */
+  maxInFlight?: number;
   onDecisions?: (records: readonly HistoryRecord[]) => void;
 }
 
@@ -42,6 +48,7 @@ export class SensorRunner {
   readonly namespace: string;
   readonly name: string;
   private readonly limiters = new Map<string, RateLimiter>();
+  private readonly lanes = new TriggerLanes();
 
   constructor(private readonly o: SensorRunnerOptions) {
     this.namespace = o.sensor.metadata.namespace ?? 'default';
@@ -54,27 +61,39 @@ export class SensorRunner {
       .map((d) => ({ eventSourceName: d.eventSourceName, eventName: d.eventName }))
       .filter((f) => (seen.has(`${f.eventSourceName}\0${f.eventName}`) ? false : (seen.add(`${f.eventSourceName}\0${f.eventName}`), true)));
     const deliverAll = this.o.sensor.spec.dependencies.some((d) => d.jetStream?.deliverPolicy === 'all');
+    const maxInFlight = Math.max(1, this.o.maxInFlight ?? 32);
     const consumer = this.o.bus.consume({
-      durableName: durableNameOf(this.namespace, this.name), filters, signal, ackWaitMs: this.o.ackWaitMs, maxAckPending: 1,
+      durableName: durableNameOf(this.namespace, this.name), filters, signal, ackWaitMs: this.o.ackWaitMs, maxAckPending: maxInFlight,
       deliverPolicy: deliverAll ? 'all' : 'new',
     });
-    for await (const msg of consumer) {
-      if (signal.aborted) break;
-      await this.handle(msg, signal);
+    const inFlight = new Set<Promise<void>>();
+    try {
+      for await (const msg of consumer) {
+        if (signal.aborted) break;
+        const p: Promise<void> = this.handle(msg, signal).finally(() => inFlight.delete(p));
+        inFlight.add(p);
+        if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+      }
+    } finally {
+      await Promise.allSettled([...inFlight]);
     }
   }
 
-  /** Processes one delivery end to end; never throws (problems are decisions and naks). */
+  /**
+   * Processes one delivery end to end; never throws (problems are decisions and naks). Takes its trigger locks
+   * synchronously, so calls made in arrival order are serialised per trigger in that order.
+   */
   async handle(msg: BusMessage, signal: AbortSignal): Promise<void> {
     const { sensor, log } = this.o;
-    const now = new Date(this.o.clock.now());
     const event = msg.event;
+    const names = triggersFor(sensor, event);
+    const release = await this.lanes.acquire(names);
+    const now = new Date(this.o.clock.now());
     const records: HistoryRecord[] = [];
     const rec = (stage: HistoryRecord['stage'], d: Decision): void => void records.push({ ...d, stage });
     let redeliver = false;
     try {
-      const names = sensor.spec.triggers.map((t) => t.template.name);
-      const loaded = await loadState(this.o.kv, this.namespace, this.name, names);
+      const loaded = await this.lanes.load(this.o.kv, this.namespace, this.name, names);
       const res = evaluate(sensor, event, loaded.state, { now });
       for (const d of res.decisions) rec('evaluate', d);
       for (const trig of sensor.spec.triggers) {
@@ -86,13 +105,16 @@ export class SensorRunner {
           if (outcome === 'redeliver') ok = false;
         }
         if (!ok) {
+          this.lanes.forget(tname);
           redeliver = true;
           continue;
         }
         if (!res.changed.includes(tname)) continue;
         try {
-          await saveTriggerState(this.o.kv, this.namespace, this.name, tname, res.state.triggers[tname], loaded.revisions[tname] ?? 0);
+          const ts = res.state.triggers[tname];
+          this.lanes.saved(tname, ts, await saveTriggerState(this.o.kv, this.namespace, this.name, tname, ts, loaded.revisions[tname] ?? 0));
         } catch (e) {
+          this.lanes.forget(tname);
           if (!isWeirError(e) || e.code !== 'CONFLICT') throw e;
           log.warn({ sensor: this.name, trigger: tname, eventId: event.id }, 'sensor state changed concurrently; event will be redelivered');
           redeliver = true;
@@ -101,10 +123,13 @@ export class SensorRunner {
     } catch (e) {
       log.error({ sensor: this.name, eventId: event.id, err: (e as Error).message }, 'sensor could not process event');
       rec('execute', { type: 'failed', at: now.toISOString(), eventId: event.id, trigger: '', error: (e as Error).message, retry: true });
+      for (const n of names) this.lanes.forget(n);
       redeliver = true;
+    } finally {
+      release();
     }
     const recorded: RecordedEvent = { ...event, weirreceivedat: now.toISOString() };
-    await this.o.history.append(recorded, records);
+    this.o.history.append(recorded, records);
     this.o.onDecisions?.(records);
     try {
       if (redeliver) await msg.nak(this.o.redeliveryDelayMs(msg.deliveryCount));
