@@ -21,6 +21,9 @@ import { performHttp } from './http-step.js';
 import type { HttpRequestSpec, HttpState } from './http-step.js';
 import { missingCommand, prepareVolumes, releasedLocks, saveCacheEntry, withPythonFallback, withWorkflowMetadata } from './controller-effects.js';
 import { splitStepId, subStepRecord, subStepsOf } from './sub-steps.js';
+import { ArtifactHost } from './artifact-effects.js';
+import type { ArtifactHostOptions } from './artifact-effects.js';
+import { repositoryOf } from './artifacts.js';
 import { hasStep } from './types.js';
 import type { Action, OperateContext, OperateResult, WorkflowObject, WorkflowStatus } from './types.js';
 
@@ -40,11 +43,20 @@ export interface WorkflowControllerOptions {
   volumesDir?: string;
   /** List all Workflows at start and watch the store for new and changed ones. Default true. */
   watch?: boolean;
+  /**
+   * Artifacts: `dataDir` holds the local repository (default: the host executor's data dir), `defaultRepository`
+   * is used when the namespace has no artifact-repositories ConfigMap (default `{ local: {} }`). false: no artifact
+   * support (input artifacts other than raw data and output artifacts fail their step).
+   */
+  artifacts?: ArtifactHostSettings | false;
   /** Called once per step this process starts or adopts (e.g. to stream its logs). */
   onStepStarted?: (info: { workflow: string; nodeId: string; handle: StepHandle; executor: StepExecutor }) => void;
 }
 
 const FINAL = new Set(['Succeeded', 'Failed', 'Error']);
+
+/** Artifact settings of the controller (see WorkflowControllerOptions.artifacts). */
+export type ArtifactHostSettings = Partial<Omit<ArtifactHostOptions, 'store'>>;
 
 /** Splits `namespace/name`. */
 function parseKey(key: string): { namespace: string; name: string } {
@@ -72,17 +84,23 @@ export class WorkflowController {
   /** Requests of http nodes, by `<uid>/<node id>` (in memory: one in flight at a restart is sent again). */
   private readonly requests = new Map<string, HttpState>();
   private readonly httpAbort = new AbortController();
+  private readonly artifacts: ArtifactHost | undefined;
 
   constructor(private readonly o: WorkflowControllerOptions) {
     this.log = o.logger ?? nullLogger;
     this.clock = o.clock ?? Date.now;
     const exDir = (o.executor as { options?: { dataDir?: unknown } }).options?.dataDir;
     this.volumesDir = o.volumesDir ?? (typeof exDir === 'string' ? join(exDir, 'volumes') : undefined);
+    const artDir = o.artifacts === false ? undefined : o.artifacts?.dataDir ?? (typeof exDir === 'string' ? exDir : undefined);
+    if (o.artifacts !== false && artDir !== undefined) this.artifacts = new ArtifactHost({ store: o.store, dataDir: artDir, defaultRepository: o.artifacts?.defaultRepository, drivers: o.artifacts?.drivers });
     this.steps = new StepTracker({
       executor: o.executor,
       log: this.log,
       now: this.clock,
       changed: (key) => this.enqueue(key),
+      saveArtifacts: (wfKey, plan, r) => this.artifacts
+        ? this.artifacts.saveOutputs(parseKey(wfKey).namespace, plan, r)
+        : Promise.resolve({ artifacts: [], errors: ['no artifact repository on this controller'] }),
       onFollow: o.onStepStarted ? ({ workflowKey, nodeId, handle }) => o.onStepStarted?.({ workflow: workflowKey, nodeId, handle, executor: o.executor }) : undefined,
     });
   }
@@ -121,6 +139,7 @@ export class WorkflowController {
       this.stopped = true;
       this.httpAbort.abort();
       clearInterval(resync);
+      this.artifacts?.close();
       for (const t of this.timers.values()) clearTimeout(t);
       this.timers.clear();
       this.wake?.();
@@ -185,6 +204,9 @@ export class WorkflowController {
     this.steps.forget(wf.metadata.uid, () => false);
     const root = this.volumeRoot(wf);
     if (root) void rm(root, { recursive: true, force: true }).catch(() => undefined);
+    void this.artifacts?.collect(wf, 'deletion').then((r) => {
+      for (const f of r?.failed ?? []) this.log.warn({ workflow: key, node: f.record.nodeId, err: f.message }, 'artifact garbage collection failed');
+    }, (e: unknown) => this.log.warn({ workflow: key, err: (e as Error).message }, 'artifact garbage collection failed'));
     const handles = Object.values(wf.status?.nodes ?? {}).flatMap((n) => [n.weir?.handle, ...subStepsOf(n).map((x) => x.record.handle)].map((h) => ({ n, h })));
     for (const { n, h } of handles) {
       if (!h || h.executor !== this.o.executor.kind) continue;
@@ -223,6 +245,7 @@ export class WorkflowController {
     ]);
     const byName = (items: StoredObject[]): Map<string, StoredObject> => new Map(items.map((i) => [i.metadata.name, i]));
     const locks = /synchronization|templateRef/.test(JSON.stringify(wf.spec)) ? await this.lockHolders(wf) : undefined;
+    const artifactRepository = this.artifacts && wf.status?.artifactRepositoryRef === undefined ? await this.artifacts.resolveRepository(wf) : undefined;
     const wt = byName(wts.items);
     const cwt = byName(cwts.items);
     const cm = byName(cms.items);
@@ -250,6 +273,7 @@ export class WorkflowController {
       pod: (nodeId) => this.steps.podState(wf, nodeId),
       ...(locks ? { lockHolders: (key: string) => locks.get(key) ?? 0 } : {}),
       http: (nodeId) => this.requests.get(`${wf.metadata.uid}/${nodeId}`),
+      ...(artifactRepository ? { artifactRepository } : {}),
     };
   }
 
@@ -376,15 +400,40 @@ export class WorkflowController {
     }
     if (FINAL.has(String(status.phase))) for (const k of [...this.requests.keys()]) if (k.startsWith(`${uid}/`)) this.requests.delete(k);
     await Promise.all(starts.map((a) => prepareVolumes(a.prepare ?? [])));
-    await Promise.all(starts.map((a) => {
-      const spec = withStandInPath(withPythonFallback(a.spec), process.env.PATH);
+    await Promise.all(starts.map(async (a) => {
+      let spec = withStandInPath(withPythonFallback(a.spec), process.env.PATH);
+      if (a.inputArtifacts) {
+        try {
+          if (!this.artifacts) throw new Error('no artifact repository on this controller');
+          const files = await this.artifacts.loadInputs(namespace, a.inputArtifacts, repositoryOf(status));
+          spec = { ...spec, inputFiles: [...(spec.inputFiles ?? []), ...files] };
+        } catch (e) {
+          this.steps.fail(uid, a.nodeId, null, `failed to load input artifacts: ${(e as Error).message}`);
+          return;
+        }
+      }
       const missing = missingCommand(spec);
-      if (missing === undefined) return this.steps.start(key, uid, a.nodeId, spec, a.outputFiles);
+      if (missing === undefined) return this.steps.start(key, uid, a.nodeId, spec, a.outputFiles, a.outputArtifacts);
       this.steps.fail(uid, a.nodeId, 127, missing);
       return Promise.resolve();
     }));
+    if (FINAL.has(String(status.phase)) && !FINAL.has(String(wf.status?.phase))) await this.collectArtifacts(key, current);
     if (starts.length > 0 && !(await this.saveStarted(key, current, starts.map((a) => a.nodeId)))) this.enqueue(key);
     else if (result.requeueAfterMs !== undefined) this.enqueue(key, Math.max(1, result.requeueAfterMs));
+  }
+
+  /** artifactGC OnWorkflowCompletion: deletes the due artifacts and records them `deleted: true` in the status. */
+  private async collectArtifacts(key: string, obj: StoredObject): Promise<void> {
+    if (!this.artifacts) return;
+    const wf = structuredClone(obj) as unknown as WorkflowObject;
+    try {
+      const r = await this.artifacts.collect(wf, 'completion');
+      if (!r) return;
+      for (const f of r.failed) this.log.warn({ workflow: key, node: f.record.nodeId, err: f.message }, 'artifact garbage collection failed');
+      if (r.deleted.length > 0) await this.o.store.update('Workflow', { ...obj, status: wf.status });
+    } catch (e) {
+      this.log.warn({ workflow: key, err: (e as Error).message }, 'artifact garbage collection failed');
+    }
   }
 
   /**

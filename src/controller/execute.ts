@@ -3,12 +3,13 @@
 // handling. Everything here is pure over the OperateContext; side effects are collected as actions.
 import { parseGoDuration } from '../core/duration.js';
 import type { Template } from '../api/workflow-template.js';
-import type { Arguments } from '../api/workflow-io.js';
+import type { Arguments, Artifact } from '../api/workflow-io.js';
 import type { RetryStrategy, TemplateRef } from '../api/workflow-steps.js';
 import type { WorkflowSpec } from '../api/workflow.js';
 import type { NodeMap} from './nodes.js';
 import { isFinished, retryAttemptName } from './nodes.js';
-import { artifactVars, inputVars, resolveInputs, subst, substDeep } from './params.js';
+import { inputVars, resolveInputs, subst, substDeep } from './params.js';
+import { artifactRefJson, hasAnyLocation, inputArtifactVars, keyFormatVars, outputArtifactPathVars, outputPlan, parseArtifactRef, repositoryOf, stagingDir } from './artifacts.js';
 import type { InputArtifact, Vars } from './params.js';
 import { buildStepSpec, finishPod, KUBERNETES_ONLY_TEMPLATE_FIELDS, unsupportedPodFeature } from './pod-step.js';
 import { decideRetry } from './retry.js';
@@ -133,7 +134,7 @@ export class Exec {
     let arts: InputArtifact[];
     if (existing) {
       params = existing.inputs?.parameters ?? [];
-      arts = (existing.inputs?.artifacts ?? []).flatMap((a) => (a.raw ? [{ name: a.name, path: a.path, mode: a.mode, raw: a.raw.data }] : []));
+      arts = existing.inputs?.artifacts ?? [];
     } else {
       const inp = resolveInputs(tmpl, o.call.arguments, (n) => this.ctx.configMap(n), { ...this.globals, ...o.extraVars });
       if (inp.error) return this.errorNode(o, inp.error, typeOf(tmpl), ids);
@@ -144,7 +145,7 @@ export class Exec {
     if (params.length > 0 || arts.length > 0) {
       inputs.inputs = {
         ...(params.length > 0 ? { parameters: params } : {}),
-        ...(arts.length > 0 ? { artifacts: arts.map((a) => ({ name: a.name, ...(a.path !== undefined ? { path: a.path } : {}), ...(a.mode !== undefined ? { mode: a.mode } : {}), raw: { data: a.raw } })) } : {}),
+        ...(arts.length > 0 ? { artifacts: arts } : {}),
       };
     }
     let memo: { key: string; cacheName: string } | undefined;
@@ -215,7 +216,8 @@ export class Exec {
       ...this.globals,
       ...o.extraVars,
       ...inputVars(params),
-      ...artifactVars(arts),
+      ...inputArtifactVars(arts),
+      ...outputArtifactPathVars(tmpl.outputs?.artifacts),
       'node.name': o.name,
       'retries': String(o.attempt ?? 0),
     };
@@ -301,13 +303,16 @@ export class Exec {
       const plan = planMounts(t, this.spec, node.id, this.ctx.volumeRoot, { configMap: (n) => this.ctx.configMap(n), secret: (n) => this.ctx.secret?.(n) });
       if (plan.error) return this.nodes.mark(node, 'Error', plan.error);
       build.spec.mounts = plan.mounts;
-      if (arts.length > 0) {
-        const raw = rawArtifactFiles(arts, node.id, this.ctx.volumeRoot);
+      const raws = arts.flatMap((a) => (a.raw !== undefined ? [{ name: a.name, path: a.path, mode: a.mode, raw: a.raw.data }] : []));
+      if (raws.length > 0) {
+        const raw = rawArtifactFiles(raws, node.id, this.ctx.volumeRoot);
         if (raw.error) return this.nodes.mark(node, 'Error', raw.error);
         plan.prepare.push(...raw.prepare);
         build.spec.inputFiles = raw.inputFiles;
       }
-      this.actions.push({ type: 'start', nodeId: node.id, spec: build.spec, outputFiles: build.outputFiles, ...(plan.prepare.length > 0 ? { prepare: plan.prepare } : {}) });
+      const io = this.artifactPlans(node, t, vars, arts);
+      if (typeof io === 'string') return this.nodes.mark(node, 'Error', io);
+      this.actions.push({ type: 'start', nodeId: node.id, spec: build.spec, outputFiles: build.outputFiles, ...(plan.prepare.length > 0 ? { prepare: plan.prepare } : {}), ...io });
       const sidecarError = startSidecars(this, node, t);
       if (sidecarError) {
         this.actions.pop();
@@ -356,6 +361,20 @@ export class Exec {
     return this.nodes.mark(node, fin.phase, fin.message);
   }
 
+  /** Load/save plans of a pod's non-raw input artifacts and its output artifacts; a message when impossible. */
+  private artifactPlans(node: NodeStatus, t: Template, vars: Vars, arts: readonly InputArtifact[]): Pick<Extract<Action, { type: 'start' }>, 'inputArtifacts' | 'outputArtifacts'> | string {
+    const root = this.ctx.volumeRoot;
+    const inputs = arts.filter((a) => a.raw === undefined && a.path !== undefined && a.path !== '');
+    const repository = repositoryOf(this.status);
+    const out = outputPlan(t.outputs?.artifacts, keyFormatVars(vars, node.id, repository));
+    if (inputs.length === 0 && out === undefined) return {};
+    if (root === undefined) return 'artifacts need a volume directory (controller option volumesDir)';
+    const r: Pick<Extract<Action, { type: 'start' }>, 'inputArtifacts' | 'outputArtifacts'> = {};
+    if (inputs.length > 0) r.inputArtifacts = { artifacts: inputs, stagingDir: stagingDir(root, node.id, 'inputs') };
+    if (out) r.outputArtifacts = { ...out, stagingDir: stagingDir(root, node.id, 'outputs'), ...(repository ? { repository } : {}) };
+    return r;
+  }
+
   private executeSuspend(node: NodeStatus, tmpl: Template, vars: Vars): NodeStatus {
     const errors: string[] = [];
     const duration = tmpl.suspend?.duration === undefined ? undefined : subst(String(tmpl.suspend.duration), vars, errors);
@@ -389,8 +408,19 @@ export class Exec {
     this.actions.push({ type: 'memoize', cacheName: ms.cacheName, key: ms.key, entry });
   }
 
-  /** Publishes parameters with a globalName as workflow outputs (and `workflow.outputs.parameters.*`). */
+  /** Publishes parameters and artifacts with a globalName as workflow outputs (`workflow.outputs.*`). */
   exportGlobals(node: NodeStatus): void {
+    for (const a of node.outputs?.artifacts ?? []) {
+      const g = a.globalName;
+      if (typeof g !== 'string' || g === '' || !hasAnyLocation(a)) continue;
+      const list = (this.status.outputs ??= {}).artifacts ??= [];
+      const entry = { ...a, name: g };
+      delete entry.globalName;
+      const i = list.findIndex((x) => x.name === g);
+      if (i >= 0) list[i] = entry;
+      else list.push(entry);
+      this.globals = { ...this.globals, [`workflow.outputs.artifacts.${g}`]: artifactRefJson(a) };
+    }
     for (const p of node.outputs?.parameters ?? []) {
       const g = p.globalName;
       if (typeof g !== 'string' || g === '' || p.value === undefined) continue;
@@ -424,6 +454,21 @@ export class Exec {
       params.push(out);
     }
     if (params.length > 0) node.outputs = { ...node.outputs, parameters: params };
+    const arts: Artifact[] = [];
+    for (const a of tmpl.outputs?.artifacts ?? []) {
+      const errors: string[] = [];
+      const from = a.from !== undefined ? subst(a.from, vars, errors) : a.fromExpression !== undefined ? subst(`{{=${a.fromExpression}}}`, vars, errors) : undefined;
+      const loc = errors.length === 0 ? parseArtifactRef(from) : undefined;
+      if (loc === undefined) {
+        if (a.optional === true) continue;
+        return errors[0] ?? `outputs.artifacts.${a.name}: cannot resolve ${JSON.stringify(a.from ?? a.fromExpression ?? '')}`;
+      }
+      const own: Artifact = { ...a };
+      delete own.from;
+      delete own.fromExpression;
+      arts.push({ ...own, ...loc });
+    }
+    if (arts.length > 0) node.outputs = { ...node.outputs, artifacts: arts };
     this.exportGlobals(node);
     return undefined;
   }

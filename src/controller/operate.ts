@@ -15,8 +15,8 @@ import type { Action, NodeStatus, OperateContext, OperateResult, ParamValue, Wor
 const KUBERNETES_ONLY_SPEC_FIELDS = [
   'nodeSelector', 'affinity', 'tolerations', 'imagePullSecrets', 'hostNetwork', 'dnsPolicy', 'dnsConfig', 'hostAliases',
   'securityContext', 'schedulerName', 'podSpecPatch', 'podPriorityClassName', 'podPriority', 'podDisruptionBudget',
-  'serviceAccountName', 'automountServiceAccountToken', 'executor', 'podMetadata', 'podGC', 'volumeClaimGC', 'artifactGC',
-  'artifactRepositoryRef', 'archiveLogs', 'ttlStrategy', 'metrics', 'priority',
+  'serviceAccountName', 'automountServiceAccountToken', 'executor', 'podMetadata', 'podGC', 'volumeClaimGC',
+  'archiveLogs', 'ttlStrategy', 'metrics', 'priority',
 ] as const;
 
 export const DEADLINE_MESSAGE = 'Step exceeded its deadline';
@@ -131,6 +131,13 @@ function operatePass(wf: WorkflowObject, ctx: OperateContext): OperateResult {
     return { status, actions, notes: [] };
   }
   const spec = eff;
+  if (status.artifactRepositoryRef === undefined && ctx.artifactRepository !== undefined) {
+    if ('ref' in ctx.artifactRepository) status.artifactRepositoryRef = ctx.artifactRepository.ref;
+    else if (spec.artifactRepositoryRef !== undefined) {
+      finish(status, 'Error', now, ctx.artifactRepository.error);
+      return { status, actions, notes: [] };
+    }
+  }
   const g = globalParameters(spec, ctx);
   if (g.error) {
     finish(status, 'Error', now, g.error);

@@ -4,6 +4,7 @@
 import { substitute, makeExprEvaluator } from '../expr/template.js';
 import type { Template } from '../api/workflow-template.js';
 import type { Artifact, Parameter } from '../api/workflow-io.js';
+import { artifactRefJson, mergeInputArtifact, nodeArtifactVars } from './artifacts.js';
 import type { NodeStatus, ParamValue, WorkflowObject, WorkflowStatus } from './types.js';
 
 export type Vars = Record<string, string>;
@@ -56,31 +57,13 @@ export function paramString(v: unknown): string | undefined {
   return JSON.stringify(v);
 }
 
-/** An input artifact the host can provide: literal (`raw`) data written to `path`. */
-export interface InputArtifact {
-  name: string;
-  path?: string;
-  mode?: number;
-  raw: string;
-}
+/** An input artifact merged with its argument (see mergeInputArtifact): a location (or key, or raw data) and a path. */
+export type InputArtifact = Artifact;
 
 export interface InputResolution {
   parameters: ParamValue[];
   artifacts?: InputArtifact[];
   error?: string;
-}
-
-/** The raw data an argument artifact carries: its own `raw`, or (passed on with `from`) the JSON form inputVars gives. */
-function rawOf(a: { raw?: { data: string }; from?: string } | undefined): string | undefined {
-  if (a?.raw !== undefined) return a.raw.data;
-  if (typeof a?.from === 'string' && a.from.startsWith('{"raw":')) {
-    try {
-      return (JSON.parse(a.from) as { raw: string }).raw;
-    } catch {
-      return undefined;
-    }
-  }
-  return undefined;
 }
 
 /**
@@ -127,13 +110,9 @@ export function resolveInputs(
   const artifacts: InputArtifact[] = [];
   for (const a of tmpl.inputs?.artifacts ?? []) {
     const arg = args?.artifacts?.find((x) => x.name === a.name);
-    const raw = rawOf(arg) ?? rawOf(a);
-    if (raw !== undefined) {
-      artifacts.push({ name: a.name, ...(a.path !== undefined ? { path: a.path } : {}), ...(a.mode !== undefined ? { mode: a.mode } : {}), raw });
-      continue;
-    }
-    if (a.optional === true && (arg === undefined || (arg.from === undefined && arg.raw === undefined))) continue;
-    return { parameters: out, error: `inputs.artifacts.${a.name}: not supported yet: input artifacts other than raw data (no artifact repository)` };
+    const m = mergeInputArtifact(a, arg);
+    if (typeof m === 'string') return { parameters: out, error: m };
+    if (m !== undefined) artifacts.push(m);
   }
   return { parameters: out, ...(artifacts.length > 0 ? { artifacts } : {}) };
 }
@@ -148,15 +127,6 @@ export function dropAbsentArtifacts<T extends { artifacts?: { name: string; from
   return { ...args, artifacts: args.artifacts.filter((a) => !absent(a.from)) };
 }
 
-/** `inputs.artifacts.X` variables of provided artifacts (their raw data, so `from` can pass them on). */
-export function artifactVars(artifacts: readonly InputArtifact[] | undefined): Vars {
-  const v: Vars = {};
-  for (const a of artifacts ?? []) {
-    v[`inputs.artifacts.${a.name}`] = JSON.stringify({ raw: a.raw });
-    if (a.path !== undefined) v[`inputs.artifacts.${a.name}.path`] = a.path;
-  }
-  return v;
-}
 
 export function fromConfigMap(
   ref: { name?: string; key: string; optional?: boolean },
@@ -210,6 +180,7 @@ export function workflowVars(wf: WorkflowObject, status: WorkflowStatus, globals
   for (const p of globals) if (p.value !== undefined) v[`workflow.parameters.${p.name}`] = p.value;
   v['workflow.parameters.json'] = JSON.stringify(globals.map((p) => ({ name: p.name, value: p.value })));
   for (const p of status.outputs?.parameters ?? []) if (p.value !== undefined) v[`workflow.outputs.parameters.${p.name}`] = p.value;
+  for (const a of status.outputs?.artifacts ?? []) v[`workflow.outputs.artifacts.${a.name}`] = artifactRefJson(a);
   if (exit) {
     v['workflow.status'] = exit.phase;
     v['workflow.failures'] = exit.failures;
@@ -231,6 +202,7 @@ export function nodeVars(prefix: string, node: NodeStatus): Vars {
   if (o?.exitCode !== undefined) v[`${prefix}.exitCode`] = o.exitCode;
   for (const p of o?.parameters ?? []) if (p.value !== undefined) v[`${prefix}.outputs.parameters.${p.name}`] = p.value;
   if (o?.parameters) v[`${prefix}.outputs.parameters`] = JSON.stringify(o.parameters.map((p) => ({ name: p.name, value: p.value })));
+  if (o?.artifacts) Object.assign(v, nodeArtifactVars(prefix, node));
   return v;
 }
 

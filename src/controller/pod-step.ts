@@ -113,7 +113,12 @@ export function finishPod(t: Template, o: PodOutcome): PodFinish {
     params.push(out);
   }
   if (params.length > 0) outputs.parameters = params;
-  const arts = (t.outputs?.artifacts ?? []).map((a) => ({ name: a.name, ...(a.path ? { path: a.path } : {}) }));
+  // Saved artifacts (status form, with their locations) when the controller saved them; else what was declared.
+  const arts = o.artifacts ?? (t.outputs?.artifacts ?? []).map((a) => ({ name: a.name, ...(a.path ? { path: a.path } : {}) }));
   if (arts.length > 0) outputs.artifacts = arts;
+  if (phase === 'Succeeded' && (o.artifactErrors ?? []).length > 0) {
+    phase = 'Error';
+    message = `failed to save outputs: ${(o.artifactErrors ?? []).join('; ')}`;
+  }
   return { phase, ...(message !== undefined ? { message } : {}), outputs };
 }

@@ -6,7 +6,8 @@ import type { StepExecutor, StepHandle, StepResult, StepSpec } from '../executor
 import { isFinished } from './nodes.js';
 import { SUB_STEP_SEP, subStepRecord, subStepsOf } from './sub-steps.js';
 import { hasStep } from './types.js';
-import type { PodOutcome, PodState, WorkflowObject } from './types.js';
+import type { Artifact } from '../api/workflow-io.js';
+import type { OutputArtifactPlan, PodOutcome, PodState, WorkflowObject } from './types.js';
 
 interface Tracked {
   handle?: StepHandle;
@@ -20,6 +21,8 @@ export interface StepTrackerOptions {
   changed: (workflowKey: string) => void;
   /** Called once per step this process starts or adopts (log streaming). */
   onFollow?: (info: { workflowKey: string; nodeId: string; handle: StepHandle }) => void;
+  /** Saves a finished step's output artifacts (before its outcome is reported). */
+  saveArtifacts?: (workflowKey: string, plan: OutputArtifactPlan, result: StepResult) => Promise<{ artifacts: Artifact[]; errors: string[] }>;
   now: () => number;
 }
 
@@ -29,6 +32,8 @@ export class StepTracker {
   private readonly steps = new Map<string, Tracked>();
   /** Output files to read when a step finishes, by step key. */
   private readonly outputs = new Map<string, string[]>();
+  /** Output artifacts to save when a step finishes, by step key. */
+  private readonly artifactPlans = new Map<string, OutputArtifactPlan>();
 
   constructor(private readonly o: StepTrackerOptions) {}
 
@@ -53,10 +58,10 @@ export class StepTracker {
    */
   async adoptFrom(wf: WorkflowObject, workflowKey: string): Promise<void> {
     const uid = wf.metadata.uid;
-    const todo: { id: string; handle: StepHandle; outputFiles?: string[] }[] = [];
+    const todo: { id: string; handle: StepHandle; outputFiles?: string[]; outputArtifacts?: OutputArtifactPlan }[] = [];
     for (const n of Object.values(wf.status?.nodes ?? {})) {
       if (!hasStep(n.type) || isFinished(n.phase)) continue;
-      if (n.weir?.handle !== undefined && !this.steps.has(k(uid, n.id))) todo.push({ id: n.id, handle: n.weir.handle, outputFiles: n.weir.outputFiles });
+      if (n.weir?.handle !== undefined && !this.steps.has(k(uid, n.id))) todo.push({ id: n.id, handle: n.weir.handle, outputFiles: n.weir.outputFiles, outputArtifacts: n.weir.outputArtifacts });
       for (const s of subStepsOf(n)) if (s.record.handle !== undefined && !this.steps.has(k(uid, s.stepId))) todo.push({ id: s.stepId, handle: s.record.handle });
     }
     await Promise.all(todo.map(async (n) => {
@@ -78,15 +83,17 @@ export class StepTracker {
       }
       this.o.log.info({ workflow: workflowKey, node: n.id, state }, 'adopted step');
       this.outputs.set(key, n.outputFiles ?? []);
+      if (n.outputArtifacts) this.artifactPlans.set(key, n.outputArtifacts);
       this.follow(workflowKey, key, n.id, handle);
     }));
   }
 
   /** Starts (idempotently) a step whose intent is already saved. Never throws: a failure becomes an Error outcome. */
-  async start(workflowKey: string, uid: string, nodeId: string, spec: StepSpec, outputFiles: string[]): Promise<void> {
+  async start(workflowKey: string, uid: string, nodeId: string, spec: StepSpec, outputFiles: string[], outputArtifacts?: OutputArtifactPlan): Promise<void> {
     const key = k(uid, nodeId);
     if (this.steps.has(key)) return;
     this.outputs.set(key, outputFiles);
+    if (outputArtifacts) this.artifactPlans.set(key, outputArtifacts);
     let handle: StepHandle;
     try {
       handle = await this.o.executor.start(spec);
@@ -110,7 +117,7 @@ export class StepTracker {
     this.o.onFollow?.({ workflowKey, nodeId, handle });
     void this.o.executor.wait(handle).then(
       async (r) => {
-        t.outcome = await this.outcomeOf(key, r);
+        t.outcome = await this.outcomeOf(workflowKey, key, r);
         this.o.changed(workflowKey);
       },
       (e: unknown) => {
@@ -121,15 +128,21 @@ export class StepTracker {
     );
   }
 
-  private async outcomeOf(key: string, r: StepResult): Promise<PodOutcome> {
+  private async outcomeOf(workflowKey: string, key: string, r: StepResult): Promise<PodOutcome> {
     const files: Record<string, string | undefined> = {};
     for (const p of this.outputs.get(key) ?? []) {
       const b = await r.readOutput(p).catch(() => undefined);
       files[p] = b?.toString('utf8');
     }
+    const plan = this.artifactPlans.get(key);
+    let saved: { artifacts: Artifact[]; errors: string[] } | undefined;
+    if (plan && this.o.saveArtifacts) {
+      saved = await this.o.saveArtifacts(workflowKey, plan, r).catch((e: unknown) => ({ artifacts: [], errors: [(e as Error).message] }));
+    }
     return {
       exitCode: r.exitCode, stdout: r.stdoutTail, files, startedAt: r.startedAt.toISOString(), finishedAt: r.finishedAt.toISOString(),
       ...(r.message !== undefined ? { message: r.message } : {}),
+      ...(saved ? { artifacts: saved.artifacts, ...(saved.errors.length > 0 ? { artifactErrors: saved.errors } : {}) } : {}),
     };
   }
 
@@ -157,6 +170,7 @@ export class StepTracker {
       if (!keep(nodeId)) {
         this.steps.delete(key);
         this.outputs.delete(key);
+        this.artifactPlans.delete(key);
       }
     }
   }

@@ -4,6 +4,9 @@ import type { StepHandle, StepSpec } from '../executor/types.js';
 import type { Template } from '../api/workflow-template.js';
 import type { WorkflowSpec } from '../api/workflow.js';
 import type { Artifact } from '../api/workflow-io.js';
+import type { ArtifactRepository } from '../artifacts/repository-config.js';
+import type { StatusArtifact } from '../artifacts/service.js';
+import type { ArtifactRepositoryRefStatus } from './artifacts.js';
 import type { VolumePrep } from './volumes.js';
 import type { HttpRequestSpec, HttpState } from './http-step.js';
 
@@ -22,7 +25,7 @@ export interface ParamValue {
 
 export interface NodeOutputs {
   parameters?: ParamValue[];
-  artifacts?: { name: string; path?: string }[];
+  artifacts?: StatusArtifact[];
   result?: string;
   exitCode?: string;
 }
@@ -42,7 +45,7 @@ export interface NodeStatus {
   boundaryID?: string;
   children?: string[];
   outboundNodes?: string[];
-  inputs?: { parameters?: ParamValue[]; artifacts?: { name: string; path?: string; mode?: number; raw?: { data: string } }[] };
+  inputs?: { parameters?: ParamValue[]; artifacts?: StatusArtifact[] };
   outputs?: NodeOutputs;
   progress?: string;
   podName?: string;
@@ -96,6 +99,10 @@ export interface OutputArtifactPlan {
   artifacts: Artifact[];
   /** Key format variables (workflow.name, pod.name, ...). */
   keyVars: Record<string, string>;
+  /** The workflow's repository (status.artifactRepositoryRef), for unlocated and key-only outputs. */
+  repository?: ArtifactRepository;
+  /** Host directory where outputs are copied out of the step before they are saved. */
+  stagingDir?: string;
 }
 
 export interface WorkflowStatus {
@@ -105,7 +112,7 @@ export interface WorkflowStatus {
   message?: string;
   progress?: string;
   nodes?: Record<string, NodeStatus>;
-  outputs?: { parameters?: ParamValue[] };
+  outputs?: { parameters?: ParamValue[]; artifacts?: StatusArtifact[] };
   [key: string]: unknown;
 }
 
@@ -127,6 +134,10 @@ export interface PodOutcome {
   startedAt: string;
   finishedAt: string;
   message?: string;
+  /** Output artifacts saved after exit (status form), when the step had any to save. */
+  artifacts?: Artifact[];
+  /** `<name>: <message>` per output artifact that could not be saved. */
+  artifactErrors?: string[];
 }
 
 /**
@@ -155,6 +166,8 @@ export interface OperateContext {
   http?(nodeId: string): HttpState | undefined;
   /** How many holders OTHER unfinished workflows have on a lock key (synchronization). Default: none. */
   lockHolders?(key: string): number;
+  /** The workflow's artifact repository, resolved by the controller while status.artifactRepositoryRef is unset. */
+  artifactRepository?: { ref: ArtifactRepositoryRefStatus } | { error: string };
   /** Maximum template nesting (recursion guard). Default 100. */
   maxDepth?: number;
 }

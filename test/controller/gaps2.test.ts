@@ -138,16 +138,29 @@ test('raw input artifacts become input files; an absent optional artifact passed
   assert.deepEqual(s.node('use').inputs?.artifacts?.map((a) => a.name), ['msg']);
 });
 
-test('a required input artifact that is not raw data is a clear error', () => {
+test('input artifacts: a required one without a source is an error; a located one becomes a load plan', () => {
+  const missing = new Sim(wf(`
+  entrypoint: main
+  templates:
+    - name: main
+      inputs: { artifacts: [{ name: a, path: /a }] }
+      container: { image: x, command: [x] }
+`)).pass();
+  assert.equal(missing.phase, 'Error');
+  assert.match(missing.node('w').message ?? '', /inputs\.artifacts\.a: required artifact 'a' not supplied/);
   const s = new Sim(wf(`
   entrypoint: main
   templates:
     - name: main
-      inputs: { artifacts: [{ name: a, path: /a, s3: { key: k } }] }
+      inputs: { artifacts: [{ name: a, path: /a, mode: 256, s3: { key: k } }] }
       container: { image: x, command: [x] }
-`)).pass();
-  assert.equal(s.phase, 'Error');
-  assert.match(s.node('w').message ?? '', /inputs\.artifacts\.a: not supported yet/);
+`));
+  s.extra = { volumeRoot: '/vol' };
+  s.pass();
+  const start = s.actions.find((a) => a.type === 'start');
+  assert.ok(start?.type === 'start');
+  assert.deepEqual(start.inputArtifacts, { artifacts: [{ name: 'a', path: '/a', mode: 0o400, s3: { key: 'k' } }], stagingDir: '/vol/node/w/inputs' });
+  assert.deepEqual(s.node('w').inputs?.artifacts, [{ name: 'a', path: '/a', mode: 0o400, s3: { key: 'k' } }]);
 });
 
 test('valueFrom.Parameter (capital P) is read like parameter', () => {
