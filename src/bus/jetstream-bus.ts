@@ -109,6 +109,8 @@ export class JetStreamBus implements EventBus {
         pingInterval: 10_000,
         maxPingOut: 2,
         reconnectDelayHandler: () => bus?.nextReconnectDelay() ?? o.reconnectMinMs,
+        // No async stack trace per request/publish (profiled: ~8% of a webhook server's CPU); errors keep their message.
+        noAsyncTraces: true,
       });
     } catch (e) {
       throw new WeirError('BUS_UNAVAILABLE', `cannot connect to NATS at ${o.servers.join(',')}: ${(e as Error).message}`, { cause: e, details: { reason: 'disconnected' } });

@@ -5,7 +5,7 @@
 //   2. background services stop (controller loop; running steps keep running detached and are re-adopted later),
 //   3. the event bus closes (when this process created it: pending acks are flushed),
 //   4. the store closes.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { lintLoaded } from '../api/lint.js';
@@ -32,6 +32,8 @@ import { CronController } from '../cron/controller.js';
 import type { NewObject, ResourceStore, StoredObject } from '../store/types.js';
 import type { CliIo, Verb } from './io.js';
 import { packageVersion } from './main.js';
+import { parseArtifactRepository } from '../artifacts/repository-config.js';
+import type { ArtifactRepository } from '../artifacts/repository-config.js';
 
 const HELP = `Usage: weir server [MANIFEST_PATH...] [--port 2746] [--host 127.0.0.1] [--data-dir D] [--auth-token T] [--bus B]
 
@@ -45,6 +47,9 @@ arguments are created or updated at start.
       --namespace NS    namespace for manifests that name none (default: default)
       --bus B           event bus: "embedded" (default: <data-dir>/bus.db) or nats://host:4222 (env WEIR_BUS);
                         without it, an EventBus "default" with jetstreamExotic.url is used when applied
+      --artifact-repository F  YAML file with the default artifact repository (Argo's ArtifactRepository, e.g.
+                        s3: {bucket, endpoint, ...}); default: the local repository <data-dir>/artifacts. A namespace's
+                        artifact-repositories ConfigMap and spec.artifactRepositoryRef take precedence
 Stop with Ctrl-C or SIGTERM; running steps keep running and are picked up again at the next start.
 `;
 
@@ -122,7 +127,7 @@ export interface RunningServer {
 }
 
 /** Builds and starts everything; used by the verb and by in-process tests. */
-export async function startServer(cfg: ServerConfig & { manifests: string[]; namespace: string; bus?: EventBus }, io: CliIo): Promise<RunningServer> {
+export async function startServer(cfg: ServerConfig & { manifests: string[]; namespace: string; bus?: EventBus; artifactRepository?: ArtifactRepository }, io: CliIo): Promise<RunningServer> {
   if (cfg.authToken === undefined && !isLoopback(cfg.host)) {
     throw new WeirError('INVALID_ARGUMENT', `refusing to listen on ${cfg.host} without an auth token: set --auth-token or WEIR_AUTH_TOKEN`);
   }
@@ -145,7 +150,7 @@ export async function startServer(cfg: ServerConfig & { manifests: string[]; nam
       }));
     }
     const executor = new HostExecutor({ dataDir: cfg.dataDir, logger: log });
-    const controller = new WorkflowController({ store, executor, logger: log });
+    const controller = new WorkflowController({ store, executor, logger: log, ...(cfg.artifactRepository ? { artifacts: { defaultRepository: cfg.artifactRepository } } : {}) });
     const stepsDir = join(cfg.dataDir, 'steps');
     const api = createApiServer({
       store, controller, logger: log, host: cfg.host, port: cfg.port, authToken: cfg.authToken, namespace: cfg.namespace,
@@ -203,6 +208,7 @@ export const verb: Verb = async (args, io) => {
       'auth-token': { type: 'string' },
       namespace: { type: 'string' },
       bus: { type: 'string' },
+      'artifact-repository': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -211,7 +217,9 @@ export const verb: Verb = async (args, io) => {
     return 0;
   }
   const cfg = resolveServerConfig({ port: values.port, host: values.host, dataDir: values['data-dir'], authToken: values['auth-token'], bus: values.bus }, io.env, io.cwd);
-  const srv = await startServer({ ...cfg, manifests: positionals.map((p) => resolve(io.cwd, p)), namespace: values.namespace ?? 'default' }, io);
+  const repoFile = values['artifact-repository'];
+  const artifactRepository = repoFile === undefined ? undefined : parseArtifactRepository(await readFile(resolve(io.cwd, repoFile), 'utf8'), repoFile);
+  const srv = await startServer({ ...cfg, manifests: positionals.map((p) => resolve(io.cwd, p)), namespace: values.namespace ?? 'default', ...(artifactRepository ? { artifactRepository } : {}) }, io);
   io.stdout(`Weir server listening on ${srv.url}\n`);
   await new Promise<void>((done) => {
     const onSignal = (sig: NodeJS.Signals): void => {
