@@ -32,21 +32,59 @@ function send(res: ServerResponse, status: number, body: string, headers: Record
 async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) throw new HttpFailure(413, `request body is ${declared} bytes; the limit is ${limit}`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new HttpFailure(413, `request body exceeds the limit of ${limit} bytes`);
-    chunks.push(chunk);
+  // Plain 'data'/'end' listeners: cheaper than the stream's async iterator for the usual one-chunk body.
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) {
+        cleanup();
+        req.destroy();
+        reject(new HttpFailure(413, `request body exceeds the limit of ${limit} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+    };
+    const onError = (e: Error): void => {
+      cleanup();
+      reject(e);
+    };
+    const onAborted = (): void => onError(new Error('request closed before its body ended'));
+    const cleanup = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onAborted);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onAborted);
+  });
+}
+
+/** Canonical forms of header names seen so far (clients send the same few names; bounded). */
+const canonicalCache = new Map<string, string>();
+
+function canonical(raw: string): string {
+  let k = canonicalCache.get(raw);
+  if (k === undefined) {
+    k = canonicalHeaderKey(raw);
+    if (canonicalCache.size < 1024) canonicalCache.set(raw, k);
   }
-  return Buffer.concat(chunks);
+  return k;
 }
 
 /** Go's http.Header from Node's raw header list. */
 function goHeader(req: IncomingMessage): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
-    const k = canonicalHeaderKey(req.rawHeaders[i]);
+    const k = canonical(req.rawHeaders[i]);
     (out[k] ??= []).push(req.rawHeaders[i + 1]);
   }
   if (out.Authorization !== undefined) out.Authorization = [MASKED];
