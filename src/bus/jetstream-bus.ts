@@ -30,6 +30,8 @@ export interface JetStreamContext {
   /** True when the server is at least this version (e.g. "2.10.0"). */
   serverAtLeast(version: string): boolean;
   state(): BusState;
+  /** Resolves true once connected (at once when up), false when the bus closes or `signal` aborts first. */
+  untilConnected(signal: AbortSignal): Promise<boolean>;
 }
 
 /** Compares dotted versions numerically ("2.9.10" < "2.10.0"). */
@@ -66,6 +68,8 @@ export class JetStreamBus implements EventBus {
   private lastLimitCheck = 0;
   private reconnectAttempt = 0;
   private closing: Promise<void> | undefined;
+  /** Waiters of untilConnected(), woken on reconnect and on close. */
+  private readonly upWaiters = new Set<() => void>();
 
   private constructor(options: ResolvedJetStreamBusOptions, nc: NatsConnection, jsm: JetStreamManager) {
     this.options = options;
@@ -75,6 +79,7 @@ export class JetStreamBus implements EventBus {
       options, nc, js, jsm, metrics: this.counters,
       serverAtLeast: (v) => versionAtLeast(nc.info?.version, v),
       state: () => this.current,
+      untilConnected: (signal) => this.untilConnected(signal),
     };
     this.current = 'up';
     void this.watchStatus();
@@ -126,6 +131,24 @@ export class JetStreamBus implements EventBus {
     }
   }
 
+  private untilConnected(signal: AbortSignal): Promise<boolean> {
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (this.current !== 'up' && this.current !== 'closed' && !signal.aborted) return;
+        this.upWaiters.delete(check);
+        signal.removeEventListener('abort', check);
+        resolve(this.current === 'up' && !signal.aborted);
+      };
+      this.upWaiters.add(check);
+      signal.addEventListener('abort', check, { once: true });
+      check();
+    });
+  }
+
+  private wakeWaiters(): void {
+    for (const w of [...this.upWaiters]) w();
+  }
+
   /** Capped exponential backoff with ±25% jitter; reset after each successful reconnect. */
   private nextReconnectDelay(): number {
     const { reconnectMinMs: min, reconnectMaxMs: max } = this.options;
@@ -149,6 +172,7 @@ export class JetStreamBus implements EventBus {
         case 'reconnect':
           this.reconnectAttempt = 0;
           this.current = 'up';
+          this.wakeWaiters();
           log.info({ server: s.server }, 'event bus: reconnected to NATS');
           // A memory-storage stream does not survive a server restart; put it back before publishing again.
           this.ensureStream().catch((e: unknown) => log.error({ err: (e as Error).message }, 'event bus: cannot re-create the stream after reconnecting'));
@@ -252,6 +276,7 @@ export class JetStreamBus implements EventBus {
   close(): Promise<void> {
     return (this.closing ??= (async () => {
       this.current = 'closed';
+      this.wakeWaiters();
       this.advisories.unsubscribe();
       const nc = this.ctx.nc;
       if (nc.isClosed()) return;

@@ -61,31 +61,65 @@ function wrap(ctx: JetStreamContext, o: ResolvedConsumerOptions, m: JsMsg, event
     if (ctx.nc.isClosed()) throw new WeirError('BUS_UNAVAILABLE', `${what}: bus closed`, { details: { reason: 'closed', eventId: event.id } });
   };
   const termWithReason = ctx.serverAtLeast('2.11.0');
+  const confirm = async (): Promise<void> => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_r, reject) => (timer = setTimeout(() => reject(new WeirError('TIMEOUT', 'no answer from NATS')), options.publishTimeoutMs)));
+    try {
+      await Promise.race([ctx.nc.flush(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  /**
+   * Gets an ack/nak/term to the server. One written while disconnected is dropped by the client, and the server would
+   * redeliver only after ackWait (stalling a maxAckPending-1 consumer that long), so it waits for the reconnect and
+   * sends again; each send is confirmed by a round trip (ackAck, or a flush after the fire-and-forget ones). A send
+   * that fails while connected (JetStream stopping or starting: no responders, timeouts) is retried with a short
+   * backoff until the server would redeliver anyway (ackWait).
+   */
+  const settle = async (what: string, send: () => Promise<unknown>): Promise<void> => {
+    const deadline = Date.now() + o.ackWaitMs;
+    let delay = 100;
+    for (;;) {
+      ensureOpen(what);
+      if (ctx.state() !== 'up' && !(await ctx.untilConnected(o.signal))) {
+        const reason = ctx.state() === 'closed' ? 'closed' : 'disconnected';
+        throw new WeirError('BUS_UNAVAILABLE', `${what}: not connected to NATS`, { details: { reason, eventId: event.id } });
+      }
+      try {
+        await send();
+        return;
+      } catch (e) {
+        if (o.signal.aborted || ctx.nc.isClosed() || Date.now() + delay > deadline) throw busError(e, what, { eventId: event.id });
+        if (ctx.state() === 'up') {
+          await sleep(delay, o.signal);
+          delay = Math.min(delay * 2, 2000);
+        }
+      }
+    }
+  };
   return {
     event,
     seq: m.seq,
     deliveryCount: m.info.deliveryCount,
     ack: async () => {
-      ensureOpen('ack');
-      try {
-        await m.ackAck({ timeout: options.publishTimeoutMs });
-      } catch (e) {
-        throw busError(e, 'ack', { eventId: event.id });
-      }
+      await settle('ack', () => m.ackAck({ timeout: options.publishTimeoutMs }));
       metrics.acked++;
     },
-    nak: (delayMs) => {
-      ensureOpen('nak');
-      m.nak(Math.max(0, Math.round(delayMs ?? o.ackWaitMs)));
+    nak: async (delayMs) => {
+      await settle('nak', () => {
+        m.nak(Math.max(0, Math.round(delayMs ?? o.ackWaitMs)));
+        return confirm();
+      });
       metrics.nakked++;
-      return Promise.resolve();
     },
-    term: (reason) => {
-      ensureOpen('term');
-      if (termWithReason && reason !== undefined) m.term(reason);
-      else m.term();
+    term: async (reason) => {
+      await settle('term', () => {
+        if (termWithReason && reason !== undefined) m.term(reason);
+        else m.term();
+        return confirm();
+      });
       metrics.termed++;
-      return Promise.resolve();
     },
     working: () => {
       ensureOpen('working');

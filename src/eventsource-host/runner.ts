@@ -1,5 +1,6 @@
 // Runs one event (one named configuration of one kind) of one EventSource: validates it, starts the adapter with its
 // context, restarts it after failures with a capped exponential backoff, and stops it when its signal aborts.
+import { setMaxListeners } from 'node:events';
 import type { KeyValueStore } from '../bus/types.js';
 import { WeirError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -59,6 +60,8 @@ export class EventRunner {
   }
 
   start(parent: AbortSignal): void {
+    // Every concurrent emit (one per webhook request in flight) races this signal: no listener limit.
+    setMaxListeners(0, this.ac.signal);
     const onAbort = (): void => this.ac.abort();
     if (parent.aborted) this.ac.abort();
     else parent.addEventListener('abort', onAbort, { once: true });
