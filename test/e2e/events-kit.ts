@@ -140,8 +140,8 @@ export function duplicates(values: string[]): string[] {
 
 export interface SensorYamlOptions {
   name: string;
-  /** Dependencies: name, eventSourceName, eventName (delivered from the start of the stream). */
-  deps: { name: string; eventSourceName: string; eventName: string }[];
+  /** Dependencies: name, eventSourceName, eventName (delivered from the start of the stream), data filters. */
+  deps: { name: string; eventSourceName: string; eventName: string; dataFilters?: { path: string; type: string; value: string[] }[] }[];
   /** Trigger conditions (default: all dependencies). */
   conditions?: string;
   /** Workflow parameters: name -> { dependency, dataKey }. */
@@ -155,7 +155,10 @@ export function sensorYaml(o: SensorYamlOptions): string {
   const names = Object.keys(o.params);
   const lines = [
     'apiVersion: argoproj.io/v1alpha1', 'kind: Sensor', 'metadata:', `  name: ${o.name}`, 'spec:', '  dependencies:',
-    ...o.deps.flatMap((d) => [`    - name: ${d.name}`, `      eventSourceName: ${d.eventSourceName}`, `      eventName: ${d.eventName}`, '      jetStream: { deliverPolicy: all }']),
+    ...o.deps.flatMap((d) => [
+      `    - name: ${d.name}`, `      eventSourceName: ${d.eventSourceName}`, `      eventName: ${d.eventName}`, '      jetStream: { deliverPolicy: all }',
+      ...(d.dataFilters !== undefined ? ['      filters:', `        data: ${JSON.stringify(d.dataFilters)}`] : []),
+    ]),
     '  triggers:', '    - template:', '        name: submit',
     ...(o.conditions !== undefined ? [`        conditions: ${JSON.stringify(o.conditions)}`] : []),
     '        argoWorkflow:', '          operation: submit', '          source:', '            resource:',
