@@ -18,6 +18,9 @@ import { StepTracker } from './step-tracker.js';
 import { withStandInPath } from './image-stand-ins.js';
 import { holdersIn } from './sync.js';
 import { performHttp } from './http-step.js';
+import { performResource } from './resource-effects.js';
+import type { ResourceRequest, ResourceState } from './resource-step.js';
+import type { ArtifactRepository } from '../artifacts/repository-config.js';
 import type { HttpRequestSpec, HttpState } from './http-step.js';
 import { missingCommand, prepareVolumes, releasedLocks, saveCacheEntry, withPythonFallback, withWorkflowMetadata } from './controller-effects.js';
 import { splitStepId, subStepRecord, subStepsOf } from './sub-steps.js';
@@ -83,6 +86,9 @@ export class WorkflowController {
   private readonly volumesDir: string | undefined;
   /** Requests of http nodes, by `<uid>/<node id>` (in memory: one in flight at a restart is sent again). */
   private readonly requests = new Map<string, HttpState>();
+  /** Requests of resource nodes, by `<uid>/<node id>` (in memory like http requests). */
+  private readonly resources = new Map<string, ResourceState>();
+  private readonly resourceAborts = new Map<string, AbortController>();
   private readonly httpAbort = new AbortController();
   private readonly artifacts: ArtifactHost | undefined;
 
@@ -225,6 +231,20 @@ export class WorkflowController {
     });
   }
 
+  private performResource(key: string, reqKey: string, request: ResourceRequest, repository: ArtifactRepository | undefined): void {
+    this.resources.set(reqKey, { state: 'running' });
+    const artifacts = this.artifacts ? { service: this.artifacts.service(parseKey(key).namespace), ...(repository ? { repository } : {}) } : undefined;
+    const ac = new AbortController();
+    this.resourceAborts.set(reqKey, ac);
+    const signal = AbortSignal.any([this.httpAbort.signal, ac.signal]);
+    void performResource(request, { store: this.o.store, signal, ...(artifacts ? { artifacts } : {}) }).then((st) => {
+      this.resourceAborts.delete(reqKey);
+      if (!this.resources.has(reqKey)) return;
+      this.resources.set(reqKey, st);
+      this.enqueue(key);
+    });
+  }
+
   /** The handle of a step this controller follows (started or adopted). */
   handleOf(uid: string, nodeId: string): StepHandle | undefined {
     return this.steps.handle(uid, nodeId);
@@ -273,6 +293,7 @@ export class WorkflowController {
       pod: (nodeId) => this.steps.podState(wf, nodeId),
       ...(locks ? { lockHolders: (key: string) => locks.get(key) ?? 0 } : {}),
       http: (nodeId) => this.requests.get(`${wf.metadata.uid}/${nodeId}`),
+      resource: (nodeId) => this.resources.get(`${wf.metadata.uid}/${nodeId}`),
       ...(artifactRepository ? { artifactRepository } : {}),
     };
   }
@@ -397,8 +418,13 @@ export class WorkflowController {
     for (const a of result.actions) {
       if (a.type === 'memoize') await saveCacheEntry(this.o.store, namespace, a, this.log);
       if (a.type === 'http' && !this.requests.has(`${uid}/${a.nodeId}`)) this.sendHttp(key, `${uid}/${a.nodeId}`, a.request);
+      if (a.type === 'resource' && !this.resources.has(`${uid}/${a.nodeId}`)) this.performResource(key, `${uid}/${a.nodeId}`, a.request, repositoryOf(status));
     }
-    if (FINAL.has(String(status.phase))) for (const k of [...this.requests.keys()]) if (k.startsWith(`${uid}/`)) this.requests.delete(k);
+    if (FINAL.has(String(status.phase))) {
+      for (const k of [...this.requests.keys()]) if (k.startsWith(`${uid}/`)) this.requests.delete(k);
+      for (const k of [...this.resources.keys()]) if (k.startsWith(`${uid}/`)) this.resources.delete(k);
+      for (const [k, ac] of this.resourceAborts) if (k.startsWith(`${uid}/`)) ac.abort();
+    }
     await Promise.all(starts.map((a) => prepareVolumes(a.prepare ?? [])));
     await Promise.all(starts.map(async (a) => {
       let spec = withStandInPath(withPythonFallback(a.spec), process.env.PATH);

@@ -9,6 +9,7 @@ import type { StatusArtifact } from '../artifacts/service.js';
 import type { ArtifactRepositoryRefStatus } from './artifacts.js';
 import type { VolumePrep } from './volumes.js';
 import type { HttpRequestSpec, HttpState } from './http-step.js';
+import type { ResourceRequest, ResourceState } from './resource-step.js';
 
 export type NodePhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Error' | 'Skipped' | 'Omitted';
 export type WorkflowPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Error';
@@ -164,6 +165,8 @@ export interface OperateContext {
   volumeRoot?: string;
   /** The state of an http node's request (undefined: never sent by this controller). */
   http?(nodeId: string): HttpState | undefined;
+  /** The state of a resource node's request (undefined: never sent by this controller). */
+  resource?(nodeId: string): ResourceState | undefined;
   /** How many holders OTHER unfinished workflows have on a lock key (synchronization). Default: none. */
   lockHolders?(key: string): number;
   /** The workflow's artifact repository, resolved by the controller while status.artifactRepositoryRef is unset. */
@@ -185,7 +188,9 @@ export type Action =
   /** Write a memoization entry (JSON text) under `key` of the cache ConfigMap `cacheName` (created when missing). */
   | { type: 'memoize'; cacheName: string; key: string; entry: string }
   /** Send an HTTP request for an `http` template node (its response is reported through OperateContext.http). */
-  | { type: 'http'; nodeId: string; request: HttpRequestSpec };
+  | { type: 'http'; nodeId: string; request: HttpRequestSpec }
+  /** Perform a `resource` template's action (its outcome is reported through OperateContext.resource). */
+  | { type: 'resource'; nodeId: string; request: ResourceRequest };
 
 export interface OperateResult {
   status: WorkflowStatus;
