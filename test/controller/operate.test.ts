@@ -181,8 +181,20 @@ spec:
   entrypoint: main
   templates:
     - name: main
-      resource: { action: create, manifest: "x" }
+      plugin: { hello: {} }
 `, () => ({ code: 0 }));
   assert.equal(wf.status?.phase, 'Error');
-  assert.equal(wf.status?.message, 'not supported yet: resource templates');
+  assert.equal(wf.status?.message, 'not supported yet: plugin templates');
+  const res = drive(`
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: u }
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      resource: { action: create, manifest: "{apiVersion: v1, kind: Pod, metadata: {name: p}}" }
+`, () => ({ code: 0 }));
+  assert.equal(res.status?.phase, 'Error');
+  assert.equal(res.status?.message, 'resource kind Pod is not supported on this host');
 });
