@@ -141,7 +141,7 @@ export function duplicates(values: string[]): string[] {
 export interface SensorYamlOptions {
   name: string;
   /** Dependencies: name, eventSourceName, eventName (delivered from the start of the stream), data filters. */
-  deps: { name: string; eventSourceName: string; eventName: string; dataFilters?: { path: string; type: string; value: string[] }[] }[];
+  deps: { name: string; eventSourceName: string; eventName: string; dataFilters?: { path: string; type: string; value: string[]; comparator?: string }[] }[];
   /** Trigger conditions (default: all dependencies). */
   conditions?: string;
   /** Workflow parameters: name -> { dependency, dataKey }. */
