@@ -14,6 +14,7 @@ import type { DriverOptions } from '../artifacts/drivers.js';
 import { resolveArtifactRepository } from '../artifacts/repository-config.js';
 import type { ArtifactRepository } from '../artifacts/repository-config.js';
 import { loadStepInputs, saveStepOutputs } from '../artifacts/step-io.js';
+import { resolveArtifactLocation } from '../artifacts/location.js';
 import { planArtifactGC, runArtifactGC } from '../artifacts/gc.js';
 import type { ArtifactGCEvent, GCOutcome, SavedArtifactRecord } from '../artifacts/gc.js';
 import type { StepInputFile, StepResult } from '../executor/types.js';
@@ -99,6 +100,14 @@ export class ArtifactHost {
     } finally {
       await rm(plan.stagingDir, { recursive: true, force: true });
     }
+  }
+
+  /** The file keys under an artifact location (a `data` template's source). */
+  async listKeys(namespace: string, a: Artifact, repository: ArtifactRepository | undefined): Promise<string[]> {
+    const loc = resolveArtifactLocation(a, repository);
+    const driver = this.service(namespace).driverFor(loc);
+    if (!driver.list) throw new WeirError('INVALID_SPEC', `artifact location ${driver.kind} cannot list its files`);
+    return driver.list(loc);
   }
 
   /** Deletes the workflow's saved output artifacts due at `event`; marks them `deleted: true` in `wf` (mutated). */

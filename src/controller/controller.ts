@@ -21,6 +21,8 @@ import { performHttp } from './http-step.js';
 import { performResource } from './resource-effects.js';
 import type { ResourceRequest, ResourceState } from './resource-step.js';
 import type { ArtifactRepository } from '../artifacts/repository-config.js';
+import type { Artifact } from '../api/workflow-io.js';
+import type { DataListState } from './data-step.js';
 import type { HttpRequestSpec, HttpState } from './http-step.js';
 import { missingCommand, prepareVolumes, releasedLocks, saveCacheEntry, withPythonFallback, withWorkflowMetadata } from './controller-effects.js';
 import { splitStepId, subStepRecord, subStepsOf } from './sub-steps.js';
@@ -89,6 +91,8 @@ export class WorkflowController {
   /** Requests of resource nodes, by `<uid>/<node id>` (in memory like http requests). */
   private readonly resources = new Map<string, ResourceState>();
   private readonly resourceAborts = new Map<string, AbortController>();
+  /** Artifact listings of data nodes, by `<uid>/<node id>`. */
+  private readonly listings = new Map<string, DataListState>();
   private readonly httpAbort = new AbortController();
   private readonly artifacts: ArtifactHost | undefined;
 
@@ -245,6 +249,17 @@ export class WorkflowController {
     });
   }
 
+  private listArtifact(key: string, reqKey: string, artifact: Artifact, repository: ArtifactRepository | undefined): void {
+    this.listings.set(reqKey, { state: 'running' });
+    const host = this.artifacts;
+    const work = host ? host.listKeys(parseKey(key).namespace, artifact, repository) : Promise.reject(new Error('no artifact repository on this controller'));
+    void work.then((keys) => ({ state: 'done', keys }) as const, (e: unknown) => ({ state: 'failed', message: `data source: ${(e as Error).message}` }) as const).then((st) => {
+      if (!this.listings.has(reqKey)) return;
+      this.listings.set(reqKey, st);
+      this.enqueue(key);
+    });
+  }
+
   /** The handle of a step this controller follows (started or adopted). */
   handleOf(uid: string, nodeId: string): StepHandle | undefined {
     return this.steps.handle(uid, nodeId);
@@ -294,6 +309,7 @@ export class WorkflowController {
       ...(locks ? { lockHolders: (key: string) => locks.get(key) ?? 0 } : {}),
       http: (nodeId) => this.requests.get(`${wf.metadata.uid}/${nodeId}`),
       resource: (nodeId) => this.resources.get(`${wf.metadata.uid}/${nodeId}`),
+      dataList: (nodeId) => this.listings.get(`${wf.metadata.uid}/${nodeId}`),
       ...(artifactRepository ? { artifactRepository } : {}),
     };
   }
@@ -419,11 +435,13 @@ export class WorkflowController {
       if (a.type === 'memoize') await saveCacheEntry(this.o.store, namespace, a, this.log);
       if (a.type === 'http' && !this.requests.has(`${uid}/${a.nodeId}`)) this.sendHttp(key, `${uid}/${a.nodeId}`, a.request);
       if (a.type === 'resource' && !this.resources.has(`${uid}/${a.nodeId}`)) this.performResource(key, `${uid}/${a.nodeId}`, a.request, repositoryOf(status));
+      if (a.type === 'data-list' && !this.listings.has(`${uid}/${a.nodeId}`)) this.listArtifact(key, `${uid}/${a.nodeId}`, a.artifact, repositoryOf(status));
     }
     if (FINAL.has(String(status.phase))) {
       for (const k of [...this.requests.keys()]) if (k.startsWith(`${uid}/`)) this.requests.delete(k);
       for (const k of [...this.resources.keys()]) if (k.startsWith(`${uid}/`)) this.resources.delete(k);
       for (const [k, ac] of this.resourceAborts) if (k.startsWith(`${uid}/`)) ac.abort();
+      for (const k of [...this.listings.keys()]) if (k.startsWith(`${uid}/`)) this.listings.delete(k);
     }
     await Promise.all(starts.map((a) => prepareVolumes(a.prepare ?? [])));
     await Promise.all(starts.map(async (a) => {

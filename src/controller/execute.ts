@@ -24,6 +24,7 @@ import { executeDag } from './dag.js';
 import { executeContainerSet } from './container-set.js';
 import { executeHttp } from './http-step.js';
 import { executeResource } from './resource-step.js';
+import { executeData } from './data-step.js';
 import { killDaemons, runInitContainers, startSidecars, stopSidecars } from './pod-extras.js';
 
 /** Where plain `template: x` names resolve: the workflow's own templates or those of a (cluster) workflow template. */
@@ -233,6 +234,7 @@ export class Exec {
     if (tmpl.containerSet) return executeContainerSet(this, node, tmpl, vars);
     if (tmpl.http) return executeHttp(this, node, tmpl, vars);
     if (tmpl.resource) return executeResource(this, node, tmpl, vars, arts);
+    if (tmpl.data) return executeData(this, node, tmpl, vars);
     const kind = tmpl.resource ? 'resource' : tmpl.http ? 'http' : tmpl.data ? 'data' : tmpl.containerSet ? 'containerSet' : tmpl.plugin ? 'plugin' : 'empty';
     return this.nodes.mark(node, 'Error', `not supported yet: ${kind} templates`);
   }

@@ -4,7 +4,7 @@
 import { substitute, makeExprEvaluator } from '../expr/template.js';
 import type { Template } from '../api/workflow-template.js';
 import type { Artifact, Parameter } from '../api/workflow-io.js';
-import { artifactRefJson, mergeInputArtifact, nodeArtifactVars } from './artifacts.js';
+import { artifactRefJson, hasAnyLocation, locationPart, mergeInputArtifact, nodeArtifactVars, parseArtifactRef } from './artifacts.js';
 import type { NodeStatus, ParamValue, WorkflowObject, WorkflowStatus } from './types.js';
 
 export type Vars = Record<string, string>;
@@ -110,7 +110,16 @@ export function resolveInputs(
   const artifacts: InputArtifact[] = [];
   for (const a of tmpl.inputs?.artifacts ?? []) {
     const arg = args?.artifacts?.find((x) => x.name === a.name);
-    const m = mergeInputArtifact(a, arg);
+    const argLocated = arg !== undefined && (parseArtifactRef(arg.from) !== undefined || hasAnyLocation(arg));
+    let decl = a;
+    // A location written in the template itself (`s3: {key: "{{inputs.parameters.key}}"}`, raw data) is
+    // substituted like the rest of the template: with the global scope plus this template's input parameters.
+    if (!argLocated && defaultVars !== undefined && hasAnyLocation(a)) {
+      const errors: string[] = [];
+      decl = { ...a, ...substDeep(locationPart(a), { ...defaultVars, ...inputVars(out) }, errors) };
+      if (errors.length > 0) return { parameters: out, error: `inputs.artifacts.${a.name}: ${errors[0]}` };
+    }
+    const m = mergeInputArtifact(decl, arg);
     if (typeof m === 'string') return { parameters: out, error: m };
     if (m !== undefined) artifacts.push(m);
   }

@@ -10,6 +10,7 @@ import type { ArtifactRepositoryRefStatus } from './artifacts.js';
 import type { VolumePrep } from './volumes.js';
 import type { HttpRequestSpec, HttpState } from './http-step.js';
 import type { ResourceRequest, ResourceState } from './resource-step.js';
+import type { DataListState } from './data-step.js';
 
 export type NodePhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Error' | 'Skipped' | 'Omitted';
 export type WorkflowPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Error';
@@ -167,6 +168,8 @@ export interface OperateContext {
   http?(nodeId: string): HttpState | undefined;
   /** The state of a resource node's request (undefined: never sent by this controller). */
   resource?(nodeId: string): ResourceState | undefined;
+  /** The state of a data node's artifact listing (undefined: never asked for by this controller). */
+  dataList?(nodeId: string): DataListState | undefined;
   /** How many holders OTHER unfinished workflows have on a lock key (synchronization). Default: none. */
   lockHolders?(key: string): number;
   /** The workflow's artifact repository, resolved by the controller while status.artifactRepositoryRef is unset. */
@@ -190,7 +193,9 @@ export type Action =
   /** Send an HTTP request for an `http` template node (its response is reported through OperateContext.http). */
   | { type: 'http'; nodeId: string; request: HttpRequestSpec }
   /** Perform a `resource` template's action (its outcome is reported through OperateContext.resource). */
-  | { type: 'resource'; nodeId: string; request: ResourceRequest };
+  | { type: 'resource'; nodeId: string; request: ResourceRequest }
+  /** List the file keys under an artifact location for a `data` template (reported through OperateContext.dataList). */
+  | { type: 'data-list'; nodeId: string; artifact: Artifact };
 
 export interface OperateResult {
   status: WorkflowStatus;

@@ -24,6 +24,7 @@ before(async () => {
   s3 = await startS3rver({ buckets: [BUCKET] });
   raw = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } });
   await raw.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'input/hello.txt', Body: 'hello from the bucket\n' }));
+  await raw.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'input/other.bin', Body: 'x' }));
 });
 after(async () => {
   raw.destroy();
@@ -46,6 +47,7 @@ spec:
       steps:
         - - { name: fetch, template: fetch }
           - { name: gen, template: gen }
+          - { name: list, template: list }
         - - name: consume
             template: consume
             arguments:
@@ -67,6 +69,13 @@ spec:
               accessKeySecret: { name: s3creds, key: ak }
               secretKeySecret: { name: s3creds, key: sk }
       container: { image: alpine, command: [sh, -c, 'cat /in/a.txt /in/b.txt'] }
+    - name: list
+      data:
+        source:
+          artifactPaths: { name: files, s3: { key: input } }
+        transformation:
+          - expression: 'filter(data, {# endsWith ".txt"})'
+          - expression: 'map(data, {upper(#)})'
     - name: gen
       script:
         image: alpine
@@ -90,7 +99,7 @@ spec:
       container: { image: alpine, command: [sh, -c, 'cat /w/d/one.txt /w/d/sub/two.txt /w/f/three.txt /w/f/sub/four.txt /w/five.txt'] }
 `;
 
-test('s3 repository from the artifact-repositories ConfigMap: inputs by key, tgz and archive-none round trips, artifactGC', async () => {
+test('s3 repository from the artifact-repositories ConfigMap: inputs by key, tgz and archive-none round trips, data template, artifactGC', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'weir-art-s3-'));
   const store = createMemoryStore();
   const ac = new AbortController();
@@ -116,6 +125,8 @@ test('s3 repository from the artifact-repositories ConfigMap: inputs by key, tgz
     assert.equal(st?.phase, 'Succeeded', JSON.stringify(nodes.map((n) => [n.displayName, n.phase, n.message])));
     assert.equal(node('fetch').outputs?.result, 'hello from the bucket\nhello from the bucket');
     assert.equal(node('consume').outputs?.result, 'one\ntwo\nthree\nfour\nfive');
+    assert.equal(node('list').type, 'Pod');
+    assert.equal(node('list').outputs?.result, '["INPUT/HELLO.TXT"]', 'data template: listed keys, filtered and mapped');
     const gen = node('gen');
     assert.deepEqual((st?.artifactRepositoryRef as { configMap?: string; key?: string }).configMap, 'artifact-repositories');
     const byName = (n: string) => gen.outputs?.artifacts?.find((a) => a.name === n);

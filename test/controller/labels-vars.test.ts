@@ -1,4 +1,4 @@
-// Workflow labels Argo maintains (phase, completed) and the `workflow.scheduledTime` global from the cron annotation.
+// Workflow labels Argo maintains (phase, completed), the `workflow.scheduledTime` global from the cron annotation, and data templates.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Sim } from './sim.js';
@@ -35,4 +35,37 @@ test('workflow.scheduledTime resolves from the scheduled-time annotation, in {{}
   const start = s.actions.find((a) => a.type === 'start');
   assert.ok(start && start.type === 'start');
   assert.deepEqual(start.spec.command, ['echo', '2024-05-06T07:08:09Z', '2024-05-06T07:08:09Z']);
+});
+
+test('data template: raw source transformed by expressions; a bad expression is an Error', () => {
+  const s = new Sim(`
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: dt }
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      data:
+        source: { raw: "a.log b.txt c.log" }
+        transformation:
+          - expression: 'split(data, " ")'
+          - expression: 'filter(data, {# endsWith ".log"})'
+`).pass();
+  assert.equal(s.phase, 'Succeeded');
+  assert.equal(s.node('dt').outputs?.result, '["a.log","c.log"]');
+  const bad = new Sim(`
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: dt }
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      data:
+        source: { raw: "x" }
+        transformation: [{ expression: 'nosuchfn(data)' }]
+`).pass();
+  assert.equal(bad.phase, 'Error');
+  assert.match(bad.node('dt').message ?? '', /data\.transformation\[0\]/);
 });
