@@ -22,6 +22,7 @@ import { nodeDirFor, nodePaths, readHandleFile } from '../executor/node-dir.js';
 import { createApiServer } from '../server/api-server.js';
 import type { ApiServer } from '../server/api-server.js';
 import { isLoopback } from '../server/options.js';
+import type { LiveStatus } from '../server/options.js';
 import { createSqliteStore } from '../store/sqlite-store.js';
 import type { EventBus } from '../bus/types.js';
 import { busConfigFrom, createBus } from '../bus/factory.js';
@@ -152,8 +153,10 @@ export async function startServer(cfg: ServerConfig & { manifests: string[]; nam
     const executor = new HostExecutor({ dataDir: cfg.dataDir, logger: log });
     const controller = new WorkflowController({ store, executor, logger: log, ...(cfg.artifactRepository ? { artifacts: { defaultRepository: cfg.artifactRepository } } : {}) });
     const stepsDir = join(cfg.dataDir, 'steps');
+    // Filled in once the event source and sensor hosts exist (below); the API shows it as status.weir.
+    const live: LiveStatus = { eventSource: () => undefined, sensor: () => undefined };
     const api = createApiServer({
-      store, controller, logger: log, host: cfg.host, port: cfg.port, authToken: cfg.authToken, namespace: cfg.namespace,
+      store, controller, live, logger: log, host: cfg.host, port: cfg.port, authToken: cfg.authToken, namespace: cfg.namespace,
       version: packageVersion(), processMetrics: true,
       steps: {
         executor,
@@ -175,6 +178,8 @@ export async function startServer(cfg: ServerConfig & { manifests: string[]; nam
       const eventSources = createEventSourceHost({ store, bus, logger: log, webhookHost: cfg.host });
       services.push({ name: 'eventsource-host', run: (s) => eventSources.run(s) });
       const sensors = new SensorHost({ store, bus, logger: log, onWorkflow: (ns, name) => controller.enqueue(`${ns}/${name}`) });
+      live.eventSource = (ns, name) => eventSources.eventSourceStatus(ns, name)?.events;
+      live.sensor = (ns, name) => sensors.status()[`${ns}/${name}`];
       services.push({ name: 'sensor-host', run: (s) => sensors.run(s) });
     }
     const ac = new AbortController();

@@ -20,8 +20,16 @@ export interface StepAccess {
   handleOf(workflow: StoredObject, nodeId: string): StepHandle | undefined | Promise<StepHandle | undefined>;
 }
 
+/** Runtime status of the event sources and sensors this process runs (last event time, counts, errors). */
+export interface LiveStatus {
+  eventSource(namespace: string, name: string): unknown;
+  sensor(namespace: string, name: string): unknown;
+}
+
 export interface ApiServerOptions {
   store: ResourceStore;
+  /** Shown as `status.weir` on event sources and sensors read through the API. */
+  live?: LiveStatus;
   /** Enqueued after every change the API makes to a workflow. */
   controller?: WorkflowKicker;
   steps?: StepAccess;
@@ -48,6 +56,7 @@ export interface ApiServerOptions {
 
 export interface ResolvedServerOptions {
   readonly store: ResourceStore;
+  readonly live: LiveStatus | undefined;
   readonly controller: WorkflowKicker | undefined;
   readonly steps: StepAccess | undefined;
   readonly logger: Logger;
@@ -99,6 +108,7 @@ export function resolveServerOptions(o: ApiServerOptions): ResolvedServerOptions
   if (!Number.isFinite(drainTimeoutMs) || drainTimeoutMs < 0) throw invalid('drainTimeoutMs', 'must be a non-negative number');
   return Object.freeze({
     store: o.store,
+    live: o.live,
     controller: o.controller,
     steps: o.steps,
     logger: o.logger ?? nullLogger,

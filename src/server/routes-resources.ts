@@ -20,14 +20,16 @@ interface ResourceRoute {
   lint?: boolean;
   /** PUT {path}/{ns}/{name}/suspend|resume toggling spec.suspend */
   suspendable?: boolean;
+  /** Runtime status merged into `status.weir` on reads (event sources, sensors). */
+  live?: 'eventSource' | 'sensor';
 }
 
 export const RESOURCE_ROUTES: readonly ResourceRoute[] = [
   { kind: 'WorkflowTemplate', path: '/api/v1/workflow-templates', bodyKey: 'template', lint: true },
   { kind: 'ClusterWorkflowTemplate', path: '/api/v1/cluster-workflow-templates', bodyKey: 'template', clusterScoped: true, lint: true },
   { kind: 'CronWorkflow', path: '/api/v1/cron-workflows', bodyKey: 'cronWorkflow', lint: true, suspendable: true },
-  { kind: 'EventSource', path: '/api/v1/event-sources', bodyKey: 'eventSource' },
-  { kind: 'Sensor', path: '/api/v1/sensors', bodyKey: 'sensor' },
+  { kind: 'EventSource', path: '/api/v1/event-sources', bodyKey: 'eventSource', live: 'eventSource' },
+  { kind: 'Sensor', path: '/api/v1/sensors', bodyKey: 'sensor', live: 'sensor' },
 ];
 
 function addResource(r: Router, d: ResourceRoute): void {
@@ -44,11 +46,23 @@ function addResource(r: Router, d: ResourceRoute): void {
     return ctx.opts.store.create(d.kind, obj);
   };
 
-  r.get(base, (ctx) => listResource(ctx, d.kind, ns(ctx)));
-  if (!d.clusterScoped) r.get(`${d.path}/`, (ctx) => listResource(ctx, d.kind, undefined));
+  const withLive = (ctx: RouteContext, o: StoredObject): StoredObject => {
+    const name = (o.metadata as { name?: unknown } | undefined)?.name;
+    if (d.live === undefined || typeof name !== 'string') return o; // e.g. trimmed away by `fields`
+    const live = ctx.opts.live?.[d.live](o.metadata.namespace ?? 'default', name);
+    if (live === undefined) return o;
+    return { ...o, status: { ...((o.status) ?? {}), weir: live } };
+  };
+  const list = async (ctx: RouteContext, namespace: string | undefined): Promise<unknown> => {
+    const body = (await listResource(ctx, d.kind, namespace)) as { items?: unknown };
+    if (d.live !== undefined && Array.isArray(body.items)) body.items = body.items.map((o) => withLive(ctx, o as StoredObject));
+    return body;
+  };
+  r.get(base, (ctx) => list(ctx, ns(ctx)));
+  if (!d.clusterScoped) r.get(`${d.path}/`, (ctx) => list(ctx, undefined));
   r.post(base, (ctx) => create(ctx, false));
   if (d.lint) r.post(`${base}/lint`, (ctx) => create(ctx, true));
-  r.get(`${base}/:name`, (ctx) => getResource(ctx, d.kind, ns(ctx), nameOf(ctx)));
+  r.get(`${base}/:name`, async (ctx) => withLive(ctx, await getResource(ctx, d.kind, ns(ctx), nameOf(ctx))));
   r.put(`${base}/:name`, async (ctx) => {
     const body = await ctx.body();
     return replaceResource(ctx, d.kind, ns(ctx), nameOf(ctx), bodyObject(body, d.bodyKey));
