@@ -2,7 +2,6 @@
 // keys under `source.artifactPaths` (listed through the artifact library; an action the controller performs) or
 // Weir's `source.raw` text; each `transformation` expression (expr-lang, `data` bound to the current value) maps it
 // in turn; outputs.result is the final value (JSON unless it is a string). The node's type is Pod, as in Argo.
-import type { Artifact } from '../api/workflow-io.js';
 import type { Template } from '../api/workflow-template.js';
 import { evaluate } from '../expr/expr.js';
 import type { Exec } from './execute.js';
