@@ -68,7 +68,8 @@ export interface InputResolution {
 
 /**
  * Resolves a template's input parameters from the caller's (already substituted) arguments: the argument value,
- * else the input's `value`/`default`, else its `valueFrom.configMapKeyRef`; then the `enum` check.
+ * else the input's `value`/`default`, else its `valueFrom.configMapKeyRef`; then the `enum` check. Input artifacts:
+ * the argument's location, else the template's own (substituted with `defaultVars` plus the input parameters).
  */
 export function resolveInputs(
   tmpl: Template,
