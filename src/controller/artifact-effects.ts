@@ -18,7 +18,8 @@ import { resolveArtifactLocation } from '../artifacts/location.js';
 import { planArtifactGC, runArtifactGC } from '../artifacts/gc.js';
 import type { ArtifactGCEvent, GCOutcome, SavedArtifactRecord } from '../artifacts/gc.js';
 import type { StepInputFile, StepResult } from '../executor/types.js';
-import type { ResourceStore } from '../store/types.js';
+import type { ResourceStore, StoredObject } from '../store/types.js';
+import type { Logger } from '../core/logger.js';
 import type { ArtifactRepositoryRefStatus } from './artifacts.js';
 import type { InputArtifactPlan, OutputArtifactPlan, WorkflowObject } from './types.js';
 
@@ -122,6 +123,19 @@ export class ArtifactHost {
     const out = await runArtifactGC(plan, this.service(wf.metadata.namespace ?? 'default'), { repository });
     for (const r of out.deleted) r.artifact.deleted = true;
     return out;
+  }
+
+  /** artifactGC OnWorkflowCompletion: deletes the due artifacts and records them `deleted: true` in the stored status. */
+  async collectOnCompletion(key: string, obj: StoredObject, log: Logger): Promise<void> {
+    const wf = structuredClone(obj) as unknown as WorkflowObject;
+    try {
+      const r = await this.collect(wf, 'completion');
+      if (!r) return;
+      for (const f of r.failed) log.warn({ workflow: key, node: f.record.nodeId, err: f.message }, 'artifact garbage collection failed');
+      if (r.deleted.length > 0) await this.o.store.update('Workflow', { ...obj, status: wf.status });
+    } catch (e) {
+      log.warn({ workflow: key, err: (e as Error).message }, 'artifact garbage collection failed');
+    }
   }
 
   close(): void {

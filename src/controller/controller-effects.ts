@@ -1,6 +1,6 @@
 // Side effects and small helpers of the controller's reconcile pass, kept apart from the queue/save loop: the
 // Workflow's metadata from spec.workflowMetadata, lock releases that wake waiting workflows, volume directories,
-// memoization cache writes, and the last adjustments of a step before it starts (python fallback, missing commands).
+// memoization cache writes, lock holders of other workflows, and the last adjustments of a step before it starts (python fallback, missing commands).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { WeirError } from '../core/errors.js';
@@ -11,7 +11,7 @@ import type { ResourceStore, StoredObject } from '../store/types.js';
 import { CACHE_LABEL } from './memoize.js';
 import { holdersIn } from './sync.js';
 import type { VolumePrep } from './volumes.js';
-import type { Action, OperateResult, WorkflowStatus } from './types.js';
+import type { Action, OperateResult, WorkflowObject, WorkflowStatus } from './types.js';
 
 const FINAL = new Set(['Succeeded', 'Failed', 'Error']);
 
@@ -83,3 +83,18 @@ export function withPythonFallback(spec: StepSpec): StepSpec {
   return { ...spec, command: ['python3', ...spec.command.slice(1)] };
 }
 
+/** Holders per lock key in every OTHER unfinished Workflow (the statuses are the truth; nothing is kept here). */
+export async function lockHoldersOf(store: ResourceStore, self: WorkflowObject): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  let cont: string | undefined;
+  do {
+    const page = await store.list('Workflow', { limit: 500, continue: cont });
+    for (const o of page.items) {
+      const st = o.status as WorkflowStatus | undefined;
+      if (o.metadata.uid === self.metadata.uid || FINAL.has(String(st?.phase))) continue;
+      for (const [k, hs] of holdersIn(st)) out.set(k, (out.get(k) ?? 0) + hs.length);
+    }
+    cont = page.continue;
+  } while (cont !== undefined);
+  return out;
+}

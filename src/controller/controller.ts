@@ -16,17 +16,10 @@ import { isFinished } from './nodes.js';
 import { COMPLETED_LABEL, PHASE_LABEL, operate } from './operate.js';
 import { StepTracker } from './step-tracker.js';
 import { withStandInPath } from './image-stand-ins.js';
-import { holdersIn } from './sync.js';
-import { performHttp } from './http-step.js';
-import { performResource } from './resource-effects.js';
-import type { ResourceRequest, ResourceState } from './resource-step.js';
-import type { ArtifactRepository } from '../artifacts/repository-config.js';
-import type { Artifact } from '../api/workflow-io.js';
-import type { DataListState } from './data-step.js';
-import type { HttpRequestSpec, HttpState } from './http-step.js';
-import { missingCommand, prepareVolumes, releasedLocks, saveCacheEntry, withPythonFallback, withWorkflowMetadata } from './controller-effects.js';
+import { lockHoldersOf, missingCommand, prepareVolumes, releasedLocks, saveCacheEntry, withPythonFallback, withWorkflowMetadata } from './controller-effects.js';
 import { splitStepId, subStepRecord, subStepsOf } from './sub-steps.js';
 import { ArtifactHost } from './artifact-effects.js';
+import { ControllerRequests } from './controller-requests.js';
 import type { ArtifactHostOptions } from './artifact-effects.js';
 import { repositoryOf } from './artifacts.js';
 import { hasStep } from './types.js';
@@ -87,13 +80,7 @@ export class WorkflowController {
   private readonly steps: StepTracker;
   private readonly volumesDir: string | undefined;
   /** Requests of http nodes, by `<uid>/<node id>` (in memory: one in flight at a restart is sent again). */
-  private readonly requests = new Map<string, HttpState>();
-  /** Requests of resource nodes, by `<uid>/<node id>` (in memory like http requests). */
-  private readonly resources = new Map<string, ResourceState>();
-  private readonly resourceAborts = new Map<string, AbortController>();
-  /** Artifact listings of data nodes, by `<uid>/<node id>`. */
-  private readonly listings = new Map<string, DataListState>();
-  private readonly httpAbort = new AbortController();
+  private readonly requests: ControllerRequests;
   private readonly artifacts: ArtifactHost | undefined;
 
   constructor(private readonly o: WorkflowControllerOptions) {
@@ -103,6 +90,7 @@ export class WorkflowController {
     this.volumesDir = o.volumesDir ?? (typeof exDir === 'string' ? join(exDir, 'volumes') : undefined);
     const artDir = o.artifacts === false ? undefined : o.artifacts?.dataDir ?? (typeof exDir === 'string' ? exDir : undefined);
     if (o.artifacts !== false && artDir !== undefined) this.artifacts = new ArtifactHost({ store: o.store, dataDir: artDir, defaultRepository: o.artifacts?.defaultRepository, drivers: o.artifacts?.drivers });
+    this.requests = new ControllerRequests({ store: o.store, artifacts: this.artifacts, done: (key) => this.enqueue(key) });
     this.steps = new StepTracker({
       executor: o.executor,
       log: this.log,
@@ -147,7 +135,7 @@ export class WorkflowController {
     }, this.o.resyncMs ?? 30_000);
     const onAbort = (): void => {
       this.stopped = true;
-      this.httpAbort.abort();
+      this.requests.close();
       clearInterval(resync);
       this.artifacts?.close();
       for (const t of this.timers.values()) clearTimeout(t);
@@ -226,40 +214,6 @@ export class WorkflowController {
     }
   }
 
-  private sendHttp(key: string, reqKey: string, request: HttpRequestSpec): void {
-    this.requests.set(reqKey, { state: 'running' });
-    void performHttp(request, this.httpAbort.signal).then((st) => {
-      if (!this.requests.has(reqKey)) return;
-      this.requests.set(reqKey, st);
-      this.enqueue(key);
-    });
-  }
-
-  private performResource(key: string, reqKey: string, request: ResourceRequest, repository: ArtifactRepository | undefined): void {
-    this.resources.set(reqKey, { state: 'running' });
-    const artifacts = this.artifacts ? { service: this.artifacts.service(parseKey(key).namespace), ...(repository ? { repository } : {}) } : undefined;
-    const ac = new AbortController();
-    this.resourceAborts.set(reqKey, ac);
-    const signal = AbortSignal.any([this.httpAbort.signal, ac.signal]);
-    void performResource(request, { store: this.o.store, signal, ...(artifacts ? { artifacts } : {}) }).then((st) => {
-      this.resourceAborts.delete(reqKey);
-      if (!this.resources.has(reqKey)) return;
-      this.resources.set(reqKey, st);
-      this.enqueue(key);
-    });
-  }
-
-  private listArtifact(key: string, reqKey: string, artifact: Artifact, repository: ArtifactRepository | undefined): void {
-    this.listings.set(reqKey, { state: 'running' });
-    const host = this.artifacts;
-    const work = host ? host.listKeys(parseKey(key).namespace, artifact, repository) : Promise.reject(new Error('no artifact repository on this controller'));
-    void work.then((keys) => ({ state: 'done', keys }) as const, (e: unknown) => ({ state: 'failed', message: `data source: ${(e as Error).message}` }) as const).then((st) => {
-      if (!this.listings.has(reqKey)) return;
-      this.listings.set(reqKey, st);
-      this.enqueue(key);
-    });
-  }
-
   /** The handle of a step this controller follows (started or adopted). */
   handleOf(uid: string, nodeId: string): StepHandle | undefined {
     return this.steps.handle(uid, nodeId);
@@ -279,7 +233,7 @@ export class WorkflowController {
       s.list('Secret', { namespace: ns }),
     ]);
     const byName = (items: StoredObject[]): Map<string, StoredObject> => new Map(items.map((i) => [i.metadata.name, i]));
-    const locks = /synchronization|templateRef/.test(JSON.stringify(wf.spec)) ? await this.lockHolders(wf) : undefined;
+    const locks = /synchronization|templateRef/.test(JSON.stringify(wf.spec)) ? await lockHoldersOf(this.o.store, wf) : undefined;
     const artifactRepository = this.artifacts && wf.status?.artifactRepositoryRef === undefined ? await this.artifacts.resolveRepository(wf) : undefined;
     const wt = byName(wts.items);
     const cwt = byName(cwts.items);
@@ -307,27 +261,9 @@ export class WorkflowController {
       },
       pod: (nodeId) => this.steps.podState(wf, nodeId),
       ...(locks ? { lockHolders: (key: string) => locks.get(key) ?? 0 } : {}),
-      http: (nodeId) => this.requests.get(`${wf.metadata.uid}/${nodeId}`),
-      resource: (nodeId) => this.resources.get(`${wf.metadata.uid}/${nodeId}`),
-      dataList: (nodeId) => this.listings.get(`${wf.metadata.uid}/${nodeId}`),
+      ...this.requests.contextFor(wf.metadata.uid),
       ...(artifactRepository ? { artifactRepository } : {}),
     };
-  }
-
-  /** Holders per lock key in every OTHER unfinished Workflow (the statuses are the truth; nothing is kept here). */
-  private async lockHolders(self: WorkflowObject): Promise<Map<string, number>> {
-    const out = new Map<string, number>();
-    let cont: string | undefined;
-    do {
-      const page = await this.o.store.list('Workflow', { limit: 500, continue: cont });
-      for (const o of page.items) {
-        const st = o.status as WorkflowStatus | undefined;
-        if (o.metadata.uid === self.metadata.uid || FINAL.has(String(st?.phase))) continue;
-        for (const [k, hs] of holdersIn(st)) out.set(k, (out.get(k) ?? 0) + hs.length);
-      }
-      cont = page.continue;
-    } while (cont !== undefined);
-    return out;
   }
 
   /** One level-triggered pass over a workflow. Never throws. */
@@ -433,16 +369,9 @@ export class WorkflowController {
     }
     for (const a of result.actions) {
       if (a.type === 'memoize') await saveCacheEntry(this.o.store, namespace, a, this.log);
-      if (a.type === 'http' && !this.requests.has(`${uid}/${a.nodeId}`)) this.sendHttp(key, `${uid}/${a.nodeId}`, a.request);
-      if (a.type === 'resource' && !this.resources.has(`${uid}/${a.nodeId}`)) this.performResource(key, `${uid}/${a.nodeId}`, a.request, repositoryOf(status));
-      if (a.type === 'data-list' && !this.listings.has(`${uid}/${a.nodeId}`)) this.listArtifact(key, `${uid}/${a.nodeId}`, a.artifact, repositoryOf(status));
+      if (a.type === 'http' || a.type === 'resource' || a.type === 'data-list') this.requests.perform(key, namespace, uid, a, repositoryOf(status));
     }
-    if (FINAL.has(String(status.phase))) {
-      for (const k of [...this.requests.keys()]) if (k.startsWith(`${uid}/`)) this.requests.delete(k);
-      for (const k of [...this.resources.keys()]) if (k.startsWith(`${uid}/`)) this.resources.delete(k);
-      for (const [k, ac] of this.resourceAborts) if (k.startsWith(`${uid}/`)) ac.abort();
-      for (const k of [...this.listings.keys()]) if (k.startsWith(`${uid}/`)) this.listings.delete(k);
-    }
+    if (FINAL.has(String(status.phase))) this.requests.forget(uid);
     await Promise.all(starts.map((a) => prepareVolumes(a.prepare ?? [])));
     await Promise.all(starts.map(async (a) => {
       let spec = withStandInPath(withPythonFallback(a.spec), process.env.PATH);
@@ -461,23 +390,9 @@ export class WorkflowController {
       this.steps.fail(uid, a.nodeId, 127, missing);
       return Promise.resolve();
     }));
-    if (FINAL.has(String(status.phase)) && !FINAL.has(String(wf.status?.phase))) await this.collectArtifacts(key, current);
+    if (FINAL.has(String(status.phase)) && !FINAL.has(String(wf.status?.phase))) await this.artifacts?.collectOnCompletion(key, current, this.log);
     if (starts.length > 0 && !(await this.saveStarted(key, current, starts.map((a) => a.nodeId)))) this.enqueue(key);
     else if (result.requeueAfterMs !== undefined) this.enqueue(key, Math.max(1, result.requeueAfterMs));
-  }
-
-  /** artifactGC OnWorkflowCompletion: deletes the due artifacts and records them `deleted: true` in the status. */
-  private async collectArtifacts(key: string, obj: StoredObject): Promise<void> {
-    if (!this.artifacts) return;
-    const wf = structuredClone(obj) as unknown as WorkflowObject;
-    try {
-      const r = await this.artifacts.collect(wf, 'completion');
-      if (!r) return;
-      for (const f of r.failed) this.log.warn({ workflow: key, node: f.record.nodeId, err: f.message }, 'artifact garbage collection failed');
-      if (r.deleted.length > 0) await this.o.store.update('Workflow', { ...obj, status: wf.status });
-    } catch (e) {
-      this.log.warn({ workflow: key, err: (e as Error).message }, 'artifact garbage collection failed');
-    }
   }
 
   /**

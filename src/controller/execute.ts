@@ -1,6 +1,6 @@
 // The recursive template executor of one reconcile pass (Argo's executeTemplate): resolves a template call
 // (local, templateRef, inline), resolves inputs, wraps retries, and dispatches to pod, steps, DAG and suspend
-// handling. Everything here is pure over the OperateContext; side effects are collected as actions.
+// handling (pod nodes: pod-node.ts). Everything here is pure over the OperateContext; side effects are collected as actions.
 import { parseGoDuration } from '../core/duration.js';
 import type { Template } from '../api/workflow-template.js';
 import type { Arguments, Artifact } from '../api/workflow-io.js';
@@ -8,12 +8,11 @@ import type { RetryStrategy, TemplateRef } from '../api/workflow-steps.js';
 import type { WorkflowSpec } from '../api/workflow.js';
 import type { NodeMap} from './nodes.js';
 import { isFinished, retryAttemptName } from './nodes.js';
-import { inputVars, resolveInputs, subst, substDeep } from './params.js';
-import { artifactRefJson, hasAnyLocation, inputArtifactVars, keyFormatVars, outputArtifactPathVars, outputPlan, parseArtifactRef, repositoryOf, stagingDir } from './artifacts.js';
+import { inputVars, resolveInputs, subst } from './params.js';
+import { artifactRefJson, hasAnyLocation, inputArtifactVars, outputArtifactPathVars, parseArtifactRef } from './artifacts.js';
 import type { InputArtifact, Vars } from './params.js';
-import { buildStepSpec, finishPod, KUBERNETES_ONLY_TEMPLATE_FIELDS, unsupportedPodFeature } from './pod-step.js';
+import { KUBERNETES_ONLY_TEMPLATE_FIELDS } from './pod-step.js';
 import { decideRetry } from './retry.js';
-import { planMounts, rawArtifactFiles } from './volumes.js';
 import { lookupEntry, memoKey } from './memoize.js';
 import { LockTable, locksOf } from './sync.js';
 import { applyTemplateDefaults } from './template-defaults.js';
@@ -25,7 +24,8 @@ import { executeContainerSet } from './container-set.js';
 import { executeHttp } from './http-step.js';
 import { executeResource } from './resource-step.js';
 import { executeData } from './data-step.js';
-import { killDaemons, runInitContainers, startSidecars, stopSidecars } from './pod-extras.js';
+import { executePod } from './pod-node.js';
+import { killDaemons } from './pod-extras.js';
 
 /** Where plain `template: x` names resolve: the workflow's own templates or those of a (cluster) workflow template. */
 export type Scope = { kind: 'local' } | { kind: 'ref'; name: string; cluster: boolean };
@@ -224,7 +224,7 @@ export class Exec {
       'retries': String(o.attempt ?? 0),
     };
     for (const f of KUBERNETES_ONLY_TEMPLATE_FIELDS) if (tmpl[f] !== undefined && f !== 'metadata') this.notes.add(`template field ${f}`);
-    if (tmpl.container || tmpl.script) return this.executePod(node, tmpl, vars, arts);
+    if (tmpl.container || tmpl.script) return executePod(this, node, tmpl, vars, arts);
     if (tmpl.steps || tmpl.dag) {
       const done = tmpl.steps ? executeSteps(this, node, tmpl, vars, r.scope, o.depth) : executeDag(this, node, tmpl, vars, r.scope, o.depth);
       if (isFinished(done.phase)) killDaemons(this, done.id);
@@ -274,109 +274,6 @@ export class Exec {
       if (!isFinished(child.phase)) return node;
     }
     return this.nodes.mark(node, 'Error', 'retry loop did not settle');
-  }
-
-  private executePod(node: NodeStatus, tmpl: Template, vars: Vars, arts: readonly InputArtifact[] = []): NodeStatus {
-    const pod = this.ctx.pod(node.id);
-    const errors: string[] = [];
-    const t = substDeep({ ...tmpl, steps: undefined, dag: undefined }, { ...vars, 'pod.name': node.id }, errors);
-    if (errors.length > 0) return this.nodes.mark(node, 'Error', errors[0]);
-    if (pod === undefined || pod.state === 'starting') {
-      const unsupported = unsupportedPodFeature(t);
-      if (unsupported) return this.nodes.mark(node, 'Error', `not supported yet: ${unsupported}`);
-      const fresh = pod === undefined && node.podName === undefined;
-      if (fresh && this.spec.suspend === true) return node; // spec.suspend: nothing new starts
-      if (fresh && this.spec.parallelism !== undefined && this.activePods >= this.spec.parallelism) {
-        node.message = 'Waiting for workflow parallelism';
-        return node;
-      }
-      if ((t.initContainers ?? []).length > 0) {
-        const init = runInitContainers(this, node, t);
-        if (init !== 'done') {
-          if (fresh) this.activePods++;
-          if (node.message === 'Waiting for workflow parallelism') delete node.message;
-          return init;
-        }
-      }
-      const wfm = this.wf.metadata;
-      const build = buildStepSpec(t, { namespace: wfm.namespace ?? 'default', name: wfm.name, uid: wfm.uid }, node.id, {
-        configMap: (n) => this.ctx.configMap(n),
-        secret: (n) => this.ctx.secret?.(n),
-      });
-      if (build.error || !build.spec) return this.nodes.mark(node, 'Error', build.error ?? 'cannot build step');
-      const plan = planMounts(t, this.spec, node.id, this.ctx.volumeRoot, { configMap: (n) => this.ctx.configMap(n), secret: (n) => this.ctx.secret?.(n) });
-      if (plan.error) return this.nodes.mark(node, 'Error', plan.error);
-      build.spec.mounts = plan.mounts;
-      const raws = arts.flatMap((a) => (a.raw !== undefined ? [{ name: a.name, path: a.path, mode: a.mode, raw: a.raw.data }] : []));
-      if (raws.length > 0) {
-        const raw = rawArtifactFiles(raws, node.id, this.ctx.volumeRoot);
-        if (raw.error) return this.nodes.mark(node, 'Error', raw.error);
-        plan.prepare.push(...raw.prepare);
-        build.spec.inputFiles = raw.inputFiles;
-      }
-      const io = this.artifactPlans(node, t, vars, arts);
-      if (typeof io === 'string') return this.nodes.mark(node, 'Error', io);
-      this.actions.push({ type: 'start', nodeId: node.id, spec: build.spec, outputFiles: build.outputFiles, ...(plan.prepare.length > 0 ? { prepare: plan.prepare } : {}), ...io });
-      const sidecarError = startSidecars(this, node, t);
-      if (sidecarError) {
-        this.actions.pop();
-        return this.nodes.mark(node, 'Error', sidecarError);
-      }
-      if (fresh) this.activePods++;
-      if (t.daemon === true) this.requeueAfter(0); // look again once it runs: dependants go on then
-      delete node.message;
-      node.podName = node.id;
-      return node;
-    }
-    if (pod.state === 'running') {
-      node.phase = 'Running';
-      if (t.daemon === true) {
-        if (node.daemoned !== true) this.requeueAfter(0); // dependants may start now
-        node.daemoned = true;
-        node.podIP = '127.0.0.1';
-      }
-      const ads = Number(t.activeDeadlineSeconds ?? NaN);
-      let timeoutMs = NaN;
-      if (typeof t.timeout === 'string' && t.timeout !== '') {
-        try {
-          timeoutMs = parseGoDuration(t.timeout);
-        } catch (e) {
-          return this.nodes.mark(node, 'Error', `timeout: ${(e as Error).message}`);
-        }
-      }
-      const limitMs = Math.min(Number.isFinite(ads) ? ads * 1000 : Infinity, Number.isFinite(timeoutMs) ? timeoutMs : Infinity);
-      if (limitMs !== Infinity) {
-        const deadline = Date.parse(pod.startedAt) + limitMs;
-        if (this.now >= deadline) {
-          this.actions.push({ type: 'kill', nodeId: node.id, reason: 'template activeDeadlineSeconds' });
-          return this.nodes.mark(node, 'Failed', 'Pod was active on the node longer than the specified deadline');
-        }
-        this.requeueAfter(deadline - this.now);
-      }
-      return node;
-    }
-    stopSidecars(this, node, t);
-    const fin = finishPod(t, pod.outcome);
-    node.outputs = fin.outputs;
-    node.startedAt = pod.outcome.startedAt;
-    // Exit times come from filesystem stamps (coarser clock): never before the start.
-    node.finishedAt = Date.parse(pod.outcome.finishedAt) < Date.parse(pod.outcome.startedAt) ? pod.outcome.startedAt : pod.outcome.finishedAt;
-    this.exportGlobals(node);
-    return this.nodes.mark(node, fin.phase, fin.message);
-  }
-
-  /** Load/save plans of a pod's non-raw input artifacts and its output artifacts; a message when impossible. */
-  private artifactPlans(node: NodeStatus, t: Template, vars: Vars, arts: readonly InputArtifact[]): Pick<Extract<Action, { type: 'start' }>, 'inputArtifacts' | 'outputArtifacts'> | string {
-    const root = this.ctx.volumeRoot;
-    const inputs = arts.filter((a) => a.raw === undefined && a.path !== undefined && a.path !== '');
-    const repository = repositoryOf(this.status);
-    const out = outputPlan(t.outputs?.artifacts, keyFormatVars(vars, node.id, repository));
-    if (inputs.length === 0 && out === undefined) return {};
-    if (root === undefined) return 'artifacts need a volume directory (controller option volumesDir)';
-    const r: Pick<Extract<Action, { type: 'start' }>, 'inputArtifacts' | 'outputArtifacts'> = {};
-    if (inputs.length > 0) r.inputArtifacts = { artifacts: inputs, stagingDir: stagingDir(root, node.id, 'inputs') };
-    if (out) r.outputArtifacts = { ...out, stagingDir: stagingDir(root, node.id, 'outputs'), ...(repository ? { repository } : {}) };
-    return r;
   }
 
   private executeSuspend(node: NodeStatus, tmpl: Template, vars: Vars): NodeStatus {
