@@ -27,7 +27,8 @@ export interface SensorHostOptions {
   maxDeliveries?: number;
   /** Default 1 s doubling per delivery, at most 30 s. */
   redeliveryDelayMs?: (deliveryCount: number) => number;
-  /** Default 60 s. */
+  /** Ack deadline of the sensors' consumers; runners heartbeat while they work, so this bounds only how long an event
+   *  that was in flight in a crashed process waits before it is redelivered. Default 10 s. */
   ackWaitMs?: number;
   /** Bound of the decision history per sensor. Default 500. */
   maxDecisions?: number;
@@ -118,7 +119,7 @@ export class SensorHost {
       },
       maxDeliveries: this.o.maxDeliveries ?? 5,
       redeliveryDelayMs: this.o.redeliveryDelayMs ?? ((n) => Math.min(30_000, 1000 * 2 ** Math.max(0, n - 1))),
-      ackWaitMs: this.o.ackWaitMs ?? 60_000,
+      ackWaitMs: this.o.ackWaitMs ?? 10_000,
       ...(this.o.maxInFlight !== undefined ? { maxInFlight: this.o.maxInFlight } : {}),
       onDecisions: (records) => {
         status.events++;

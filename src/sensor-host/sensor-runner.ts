@@ -33,6 +33,7 @@ export interface SensorRunnerOptions {
   maxDeliveries: number;
   /** Delay before redelivery after the n-th failed delivery. Default 1 s doubling, at most 30 s. */
   redeliveryDelayMs: (deliveryCount: number) => number;
+  /** The consumer's ack deadline; the runner heartbeats (working) every third of it while it handles an event. */
   ackWaitMs: number;
   /** Events processed at once (the consumer's maxAckPending). Default 32. */
   maxInFlight?: number;
@@ -84,6 +85,23 @@ export class SensorRunner {
    * synchronously, so calls made in arrival order are serialised per trigger in that order.
    */
   async handle(msg: BusMessage, signal: AbortSignal): Promise<void> {
+    // While this process works on the event (waiting for its trigger lane included) it tells the bus so; the ack
+    // deadline can then be short, and after a crash the event is redelivered within ackWait, not much later.
+    const beat = setInterval(() => {
+      try {
+        void msg.working().catch(() => undefined);
+      } catch {
+        // The bus is closing: the event is redelivered after ackWait anyway.
+      }
+    }, Math.max(50, Math.floor(this.o.ackWaitMs / 3)));
+    try {
+      await this.process(msg, signal);
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
+  private async process(msg: BusMessage, signal: AbortSignal): Promise<void> {
     const { sensor, log } = this.o;
     const event = msg.event;
     const names = triggersFor(sensor, event);
