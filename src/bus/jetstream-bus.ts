@@ -66,7 +66,8 @@ export class JetStreamBus implements EventBus {
   private readonly ctx: JetStreamContext;
   private readonly advisories: Subscription;
   private lastLimitCheck = 0;
-  private reconnectAttempt = 0;
+  /** When the connection was lost (Date.now()); undefined while connected. */
+  private downSince: number | undefined;
   private closing: Promise<void> | undefined;
   /** Waiters of untilConnected(), woken on reconnect and on close. */
   private readonly upWaiters = new Set<() => void>();
@@ -149,10 +150,17 @@ export class JetStreamBus implements EventBus {
     for (const w of [...this.upWaiters]) w();
   }
 
-  /** Capped exponential backoff with ±25% jitter; reset after each successful reconnect. */
+  /**
+   * Delay before the next reconnect attempt: about half the time already spent disconnected (at least
+   * reconnectMinMs, at most reconnectMaxMs, ±25% jitter), so attempts back off geometrically and a bus that comes
+   * back is found within half the outage again. A function of time, not of a call count: nats.js asks on every turn
+   * of its dial loop (also while it only waits), so a counter would double more than once per attempt.
+   */
   private nextReconnectDelay(): number {
     const { reconnectMinMs: min, reconnectMaxMs: max } = this.options;
-    const base = Math.min(max, min * 2 ** Math.min(this.reconnectAttempt++, 30));
+    const now = Date.now();
+    this.downSince ??= now;
+    const base = Math.min(max, Math.max(min, (now - this.downSince) / 2));
     return Math.round(base * (0.75 + Math.random() * 0.5));
   }
 
@@ -162,6 +170,7 @@ export class JetStreamBus implements EventBus {
       if (this.current === 'closed') break;
       switch (s.type) {
         case 'disconnect':
+          this.downSince ??= Date.now();
           this.counters.disconnects++;
           this.current = 'down';
           log.warn({ server: s.server }, 'event bus: disconnected from NATS; reconnecting');
@@ -170,7 +179,7 @@ export class JetStreamBus implements EventBus {
           this.current = 'down';
           break;
         case 'reconnect':
-          this.reconnectAttempt = 0;
+          this.downSince = undefined;
           this.current = 'up';
           this.wakeWaiters();
           log.info({ server: s.server }, 'event bus: reconnected to NATS');

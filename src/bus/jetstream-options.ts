@@ -33,7 +33,8 @@ export interface JetStreamBusOptions {
   publishTimeoutMs?: number;
   /** How long the first connection may take before createJetStreamBus fails with BUS_UNAVAILABLE. Default 5000 ms. */
   connectTimeoutMs?: number;
-  /** Reconnect backoff: first wait, doubled per failed attempt up to the cap, with ±25% jitter. Attempts are unlimited. */
+  /** Reconnect backoff: shortest wait; each wait is about half the time disconnected so far, up to the cap, ±25% jitter.
+   *  Attempts are unlimited. */
   reconnectMinMs?: number;
   /** Default 5000 ms. */
   reconnectMaxMs?: number;
