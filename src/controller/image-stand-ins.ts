@@ -42,8 +42,9 @@ export function withStandInPath(spec: StepSpec, hostPath: string | undefined, bi
   if (bin === undefined) return spec;
   const base = spec.env.PATH ?? hostPath ?? '/usr/local/bin:/usr/bin:/bin';
   if (base.split(':').includes(bin)) return spec;
-  // Bound read-only at its own path: inside the sandbox the host's /tmp is private, so a checkout under /tmp
-  // would otherwise be invisible to the step (unisolated, the executor accepts a mount onto the same path).
-  const mounted = spec.mounts.some((m) => m.containerPath === bin) ? spec.mounts : [...spec.mounts, { containerPath: bin, hostPath: bin, readOnly: true }];
+  // Inside the sandbox the host's /tmp is private, so an installation under /tmp is bound read-only at its own
+  // path (unisolated, the executor accepts a mount onto the same path). Elsewhere the read-only host root shows it.
+  const hidden = bin === '/tmp' || bin.startsWith('/tmp/');
+  const mounted = !hidden || spec.mounts.some((m) => m.containerPath === bin) ? spec.mounts : [...spec.mounts, { containerPath: bin, hostPath: bin, readOnly: true }];
   return { ...spec, mounts: mounted, env: { ...spec.env, PATH: `${bin}:${base}` } };
 }
