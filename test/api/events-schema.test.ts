@@ -3,15 +3,12 @@
 // every field the schemas define, and typical mistakes are reported at the right path.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
 import type { TSchema } from '@sinclair/typebox';
 import { repoPath } from '../helpers/paths.js';
 import { validateAgainst } from '../../src/api/validate.js';
-import { loadText } from '../../src/api/loader.js';
-import type { LoadedDocument } from '../../src/api/loader.js';
 import { formatPath } from '../../src/api/findings.js';
-import type { Finding } from '../../src/api/findings.js';
-import { allFields, usedFields } from '../helpers/schema-coverage.js';
+import { allFields, usedFields, loadFixtureDocs, showFindings } from '../helpers/schema-coverage.js';
+import type { FixtureDoc } from '../helpers/schema-coverage.js';
 import { EventSourceSchema, EVENT_SOURCE_KINDS } from '../../src/api/eventsource.js';
 import { SensorSchema } from '../../src/api/sensor.js';
 import { TRIGGER_KINDS } from '../../src/api/sensor-triggers.js';
@@ -26,22 +23,9 @@ const schemasByKind: Record<string, TSchema> = {
 
 const fixtureDir = repoPath('test', 'fixtures', 'argo-events');
 
-interface Doc { file: string; index: number; kind: string; value: Record<string, unknown>; loaded: LoadedDocument }
-
-function loadFixtures(): Doc[] {
-  const docs: Doc[] = [];
-  for (const file of readdirSync(fixtureDir).filter((f) => f.endsWith('.yaml')).sort()) {
-    const r = loadText(readFileSync(`${fixtureDir}/${file}`, 'utf8'), file);
-    assert.deepEqual(r.errors, [], `${file}: YAML errors`);
-    for (const d of r.documents) docs.push({ file, index: d.index, kind: String(d.object.kind), value: d.object, loaded: d });
-  }
-  return docs;
-}
-
-const show = (fs: Finding[], doc?: LoadedDocument): string => fs.map((f) => {
-  const at = doc ? doc.locate(f.path) : undefined;
-  return `${at ? `${at.file}:${at.line}:${at.column} ` : ''}${f.severity} ${formatPath(f.path)}: ${f.message}`;
-}).join('\n');
+type Doc = FixtureDoc;
+const loadFixtures = (): Doc[] => loadFixtureDocs(fixtureDir);
+const show = showFindings;
 
 // ---- coverage: a field is its name plus its own schema, so a shape reused in many places counts once --------
 void describe('Argo Events schemas: fixtures', () => {

@@ -2,7 +2,14 @@
 // uses. A field is identified by its name plus its own schema, so a field shared by several shapes (container
 // fields reused by scripts and sidecars, a secret selector used in many places) counts once, wherever it is used.
 import type { TSchema } from '@sinclair/typebox';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { resolveRef } from '../../src/api/schema-kit.js';
+import { loadText } from '../../src/api/loader.js';
+import type { LoadedDocument } from '../../src/api/loader.js';
+import { formatPath } from '../../src/api/findings.js';
+import type { Finding } from '../../src/api/findings.js';
 
 type S = TSchema & { properties?: Record<string, S>; patternProperties?: Record<string, S>; items?: S; 'x-weir-ref'?: string };
 
@@ -63,3 +70,22 @@ export function usedFields(root: TSchema, value: unknown, out: Set<string>): voi
     }
   }
 }
+
+export interface FixtureDoc { file: string; index: number; kind: string; value: Record<string, unknown>; loaded: LoadedDocument }
+
+/** Every document of the .yaml files in `dir`, read with Weir's own loader (as Kubernetes reads YAML). */
+export function loadFixtureDocs(dir: string): FixtureDoc[] {
+  const docs: FixtureDoc[] = [];
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
+    const r = loadText(readFileSync(join(dir, file), 'utf8'), file);
+    assert.deepEqual(r.errors, [], `${file}: YAML errors`);
+    for (const d of r.documents) docs.push({ file, index: d.index, kind: String(d.object.kind), value: d.object, loaded: d });
+  }
+  return docs;
+}
+
+/** Findings as readable lines, located in their document when it is given. */
+export const showFindings = (fs: Finding[], doc?: LoadedDocument): string => fs.map((f) => {
+  const at = doc ? doc.locate(f.path) : undefined;
+  return `${at ? `${at.file}:${at.line}:${at.column} ` : ''}${f.severity} ${formatPath(f.path)}: ${f.message}`;
+}).join('\n');
