@@ -134,6 +134,19 @@ export function triggersFor(sensor: Sensor, event: Pick<CloudEvent, 'source' | '
   }
 }
 
+/**
+ * Names of the triggers that fire on each matching event by itself (no `&` in their conditions): they never keep
+ * saved dependencies, so their firings for different events depend on one another only through the de-duplication
+ * lists. Empty when the spec does not compile.
+ */
+export function independentTriggers(sensor: Sensor): Set<string> {
+  try {
+    return new Set(compileTriggers(sensor).filter((ct) => !ct.requiresAnd).map((ct) => ct.name));
+  } catch {
+    return new Set();
+  }
+}
+
 /** Evaluates one event against a sensor. Never throws for bad events or specs; problems become decisions. */
 export function evaluate(sensor: Sensor, event: CloudEvent, state: SensorState, opts: EvaluateOptions): EvaluateResult {
   const at = iso(opts.now);

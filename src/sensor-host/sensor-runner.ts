@@ -4,8 +4,9 @@
 // deterministic firing key turns the repeat into "deduplicated". Failed triggers nak with backoff until the last
 // delivery, then go to the dlqTrigger (dead-lettered) or are recorded as failed; `atLeastOnce: false` acks at once.
 // Up to `maxInFlight` events are processed at once; events that may change the same trigger's state run one after
-// the other in arrival order (TriggerLanes), so "a && b" still fires once per pair. History and ack come after the
-// trigger locks are released; the history is buffered (HistoryWriter) and is not part of the delivery contract.
+// the other in arrival order (TriggerLanes), so "a && b" still fires once per pair. Events for triggers without `&`
+// that queue for the same locks are handled as one batch: firings at once, one state save, then the acks. History
+// and ack come after the trigger locks are released; the history is buffered (HistoryWriter), not part of the contract.
 import type { BusMessage, EventBus, KeyValueStore } from '../bus/types.js';
 import type { Sensor } from '../api/sensor.js';
 import type { CloudEvent } from '../core/cloudevent.js';
@@ -14,7 +15,8 @@ import type { Logger } from '../core/logger.js';
 import type { TriggerPlan, TriggerRuntime } from '../../sensors/triggers/types.js';
 import { triggerAdapterFor } from '../../sensors/triggers/registry.js';
 import type { Decision } from './decisions.js';
-import { evaluate, planTrigger, triggersFor } from './evaluate.js';
+import { evaluate, independentTriggers, planTrigger, triggersFor } from './evaluate.js';
+import type { EvaluateResult } from './evaluate.js';
 import type { HistoryRecord, HistoryWriter, RecordedEvent } from './history.js';
 import { RateLimiter, withRetries } from './policy.js';
 import type { PolicyClock } from './policy.js';
@@ -42,6 +44,22 @@ export interface SensorRunnerOptions {
 
 type Trig = Sensor['spec']['triggers'][number];
 
+/** Events processed together under one set of trigger locks. */
+interface Batch {
+  msgs: BusMessage[];
+  ids: Set<string>;
+  done: Promise<void>;
+  lock: Promise<() => void>;
+}
+
+/** One event of a batch: its decisions, the triggers whose firings failed, and whether it must come again. */
+interface Item {
+  msg: BusMessage;
+  records: HistoryRecord[];
+  failed: Set<string>;
+  redeliver: boolean;
+}
+
 /** A durable consumer name from namespace and sensor name (bus implementations encode it as needed). */
 export const durableNameOf = (namespace: string, name: string): string => `sensor-${namespace}-${name}`;
 
@@ -50,10 +68,15 @@ export class SensorRunner {
   readonly name: string;
   private readonly limiters = new Map<string, RateLimiter>();
   private readonly lanes = new TriggerLanes();
+  /** The batch still waiting for its locks, per set of trigger names. */
+  private readonly forming = new Map<string, Batch>();
+  private independent: Set<string> | undefined;
+  private readonly maxBatch: number;
 
   constructor(private readonly o: SensorRunnerOptions) {
     this.namespace = o.sensor.metadata.namespace ?? 'default';
     this.name = String(o.sensor.metadata.name);
+    this.maxBatch = Math.max(1, o.maxInFlight ?? 32);
   }
 
   async run(signal: AbortSignal): Promise<void> {
@@ -101,59 +124,128 @@ export class SensorRunner {
     }
   }
 
+  /**
+   * Puts the event into a batch: events for the same set of independent triggers (see independentTriggers) that
+   * arrive while that set is busy join the batch waiting for it, up to maxInFlight, unless the batch already holds an
+   * event with the same id (a re-sent event is evaluated after the first one is settled). Any other event takes its
+   * locks alone. The locks are queued when a batch is formed, so batches keep arrival order per trigger.
+   */
   private async process(msg: BusMessage, signal: AbortSignal): Promise<void> {
+    const names = triggersFor(this.o.sensor, msg.event);
+    this.independent ??= independentTriggers(this.o.sensor);
+    const independent = this.independent;
+    const batchable = names.length > 0 && names.every((n) => independent.has(n));
+    const key = names.join('\0');
+    if (batchable) {
+      const open = this.forming.get(key);
+      if (open && open.msgs.length < this.maxBatch && !open.ids.has(msg.event.id)) {
+        open.msgs.push(msg);
+        open.ids.add(msg.event.id);
+        return open.done;
+      }
+    } else if (names.length > 0) {
+      // Later events must not overtake this one by joining a batch formed before it.
+      this.forming.clear();
+    }
+    let settled!: () => void;
+    const batch: Batch = { msgs: [msg], ids: new Set([msg.event.id]), done: new Promise<void>((r) => (settled = r)), lock: this.lanes.acquire(names) };
+    if (batchable) this.forming.set(key, batch);
+    try {
+      const release = await batch.lock;
+      if (this.forming.get(key) === batch) this.forming.delete(key);
+      await this.runBatch(batch.msgs, names, release, signal);
+    } finally {
+      settled();
+    }
+  }
+
+  /**
+   * Evaluates the batch's events in order against the trigger states, executes their firings (one event's firings in
+   * trigger order, different events' at once), saves each changed trigger state once (compare-and-set) with only the
+   * events whose firings of that trigger succeeded, releases the locks, then acks (or naks) each event.
+   */
+  private async runBatch(msgs: readonly BusMessage[], names: readonly string[], release: () => void, signal: AbortSignal): Promise<void> {
     const { sensor, log } = this.o;
-    const event = msg.event;
-    const names = triggersFor(sensor, event);
-    const release = await this.lanes.acquire(names);
     const now = new Date(this.o.clock.now());
-    const records: HistoryRecord[] = [];
-    const rec = (stage: HistoryRecord['stage'], d: Decision): void => void records.push({ ...d, stage });
-    let redeliver = false;
+    const items: Item[] = msgs.map((msg) => ({ msg, records: [], failed: new Set<string>(), redeliver: false }));
+    const rec = (it: Item, stage: HistoryRecord['stage'], d: Decision): void => void it.records.push({ ...d, stage });
     try {
       const loaded = await this.lanes.load(this.o.kv, this.namespace, this.name, names);
-      const res = evaluate(sensor, event, loaded.state, { now });
-      for (const d of res.decisions) rec('evaluate', d);
+      let state = loaded.state;
+      const changed = new Set<string>();
+      const results = items.map((it) => {
+        const res = evaluate(sensor, it.msg.event, state, { now });
+        state = res.state;
+        for (const c of res.changed) changed.add(c);
+        for (const d of res.decisions) rec(it, 'evaluate', d);
+        return res;
+      });
+      await Promise.all(items.map((it, i) => this.executeFirings(it, results[i], signal, now, (x) => rec(it, 'execute', x))));
       for (const trig of sensor.spec.triggers) {
         const tname = trig.template.name;
-        let ok = true;
-        for (const d of res.decisions) {
-          if (d.type !== 'triggered' || d.trigger !== tname) continue;
-          const outcome = await this.execute(trig, d.plan, d.key, res.firings[d.key] ?? {}, msg, signal, (x) => rec('execute', x), now);
-          if (outcome === 'redeliver') ok = false;
+        const failed = items.filter((it) => it.failed.has(tname));
+        for (const it of failed) it.redeliver = true;
+        let ts = changed.has(tname) ? state.triggers[tname] : undefined;
+        if (ts !== undefined && failed.length > 0) {
+          // Only the events whose firings succeeded count: evaluate them again without the failed ones.
+          let part = loaded.state;
+          let partChanged = false;
+          for (const it of items) {
+            if (it.failed.has(tname)) continue;
+            const res = evaluate(sensor, it.msg.event, part, { now });
+            part = res.state;
+            partChanged ||= res.changed.includes(tname);
+          }
+          ts = partChanged ? part.triggers[tname] : undefined;
         }
-        if (!ok) {
-          this.lanes.forget(tname);
-          redeliver = true;
+        if (ts === undefined) {
+          if (failed.length > 0) this.lanes.forget(tname);
           continue;
         }
-        if (!res.changed.includes(tname)) continue;
         try {
-          const ts = res.state.triggers[tname];
           this.lanes.saved(tname, ts, await saveTriggerState(this.o.kv, this.namespace, this.name, tname, ts, loaded.revisions[tname] ?? 0));
         } catch (e) {
           this.lanes.forget(tname);
           if (!isWeirError(e) || e.code !== 'CONFLICT') throw e;
-          log.warn({ sensor: this.name, trigger: tname, eventId: event.id }, 'sensor state changed concurrently; event will be redelivered');
-          redeliver = true;
+          log.warn({ sensor: this.name, trigger: tname, eventId: msgs[0].event.id, events: msgs.length }, 'sensor state changed concurrently; events will be redelivered');
+          for (const it of items) it.redeliver = true;
         }
       }
     } catch (e) {
-      log.error({ sensor: this.name, eventId: event.id, err: (e as Error).message }, 'sensor could not process event');
-      rec('execute', { type: 'failed', at: now.toISOString(), eventId: event.id, trigger: '', error: (e as Error).message, retry: true });
+      log.error({ sensor: this.name, eventId: msgs[0].event.id, events: msgs.length, err: (e as Error).message }, 'sensor could not process event');
+      for (const it of items) {
+        rec(it, 'execute', { type: 'failed', at: now.toISOString(), eventId: it.msg.event.id, trigger: '', error: (e as Error).message, retry: true });
+        it.redeliver = true;
+      }
       for (const n of names) this.lanes.forget(n);
-      redeliver = true;
     } finally {
       release();
     }
-    const recorded: RecordedEvent = { ...event, weirreceivedat: now.toISOString() };
-    this.o.history.append(recorded, records);
-    this.o.onDecisions?.(records);
-    try {
-      if (redeliver) await msg.nak(this.o.redeliveryDelayMs(msg.deliveryCount));
-      else await msg.ack();
-    } catch (e) {
-      log.warn({ sensor: this.name, eventId: event.id, err: (e as Error).message }, 'could not ack/nak event; it will be redelivered');
+    const at = now.toISOString();
+    for (const it of items) {
+      const recorded: RecordedEvent = { ...it.msg.event, weirreceivedat: at };
+      this.o.history.append(recorded, it.records);
+      this.o.onDecisions?.(it.records);
+    }
+    await Promise.all(items.map(async ({ msg, redeliver }) => {
+      try {
+        if (redeliver) await msg.nak(this.o.redeliveryDelayMs(msg.deliveryCount));
+        else await msg.ack();
+      } catch (e) {
+        log.warn({ sensor: this.name, eventId: msg.event.id, err: (e as Error).message }, 'could not ack/nak event; it will be redelivered');
+      }
+    }));
+  }
+
+  /** Executes one event's firings, trigger by trigger in spec order; notes the triggers that need a redelivery. */
+  private async executeFirings(it: Item, res: EvaluateResult, signal: AbortSignal, now: Date, rec: (d: Decision) => void): Promise<void> {
+    for (const trig of this.o.sensor.spec.triggers) {
+      const tname = trig.template.name;
+      for (const d of res.decisions) {
+        if (d.type !== 'triggered' || d.trigger !== tname) continue;
+        const outcome = await this.execute(trig, d.plan, d.key, res.firings[d.key] ?? {}, it.msg, signal, rec, now);
+        if (outcome === 'redeliver') it.failed.add(tname);
+      }
     }
   }
 
