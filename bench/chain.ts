@@ -1,6 +1,7 @@
-// Benchmark `chain`: 100 sequential `true` steps through the controller. Measured value: controller overhead per
-// step = (wall − Σ step durations) / 100, in ms. Target (issue): under 20 ms per step beyond process start.
-// Baseline: one direct HostExecutor spawn of the same step (start → exit), for scale.
+// Benchmark `chain`: 100 sequential `true` steps through the controller. Measured value: wall time per step (ms);
+// baseline: one direct HostExecutor spawn of the same step (start → exit resolved), median of 5 in the same run.
+// Controller overhead per step = value − baseline; target (benchmarks issue): at most 5 ms. The engine issue's
+// reading (under 20 ms beyond process start) is the figure `overheadBeyondStepMs`: (wall − Σ node durations) / 100.
 import type { Benchmark } from './types.js';
 import type { NewObject } from '../src/store/types.js';
 import { directSpawns, engineSetup, engineTeardown, runWorkflow } from './engine-kit.js';
@@ -26,7 +27,7 @@ interface ChainState extends EngineState {
 
 export const chainBenchmark: Benchmark = {
   name: 'chain',
-  description: `${N} sequential \`true\` steps: controller overhead per step in ms ((wall − Σ step durations) / ${N}); baseline: one direct spawn`,
+  description: `${N} sequential \`true\` steps: wall ms per step; baseline: one direct spawn of the step; overhead per step = median − baseline`,
   setup: engineSetup,
   teardown: (s) => engineTeardown(s as EngineState),
   async baseline(s) {
@@ -41,14 +42,9 @@ export const chainBenchmark: Benchmark = {
     if (pods.length !== N) throw new Error(`expected ${N} steps, got ${pods.length}`);
     const stepsMs = pods.reduce((a, n) => a + Date.parse(n.finishedAt ?? '') - Date.parse(n.startedAt ?? ''), 0);
     st.last = { wallMs: ms, stepsMs, passes };
-    return (ms - stepsMs) / N;
+    return { value: ms / N, figures: { overheadBeyondStepMs: (ms - stepsMs) / N, passes } };
   },
-  extra: (s) => {
-    const st = s as ChainState;
-    // Second reading of the target: overhead beyond a whole direct spawn (start → wait resolved) of the same step.
-    const beyondSpawn = st.last && st.spawnMs !== undefined ? (st.last.wallMs - N * st.spawnMs) / N : undefined;
-    return { lastRun: st.last, overheadBeyondDirectSpawnMsLastRun: beyondSpawn };
-  },
-  target: { kind: 'absolute-ms', max: 20 },
+  extra: (s) => ({ lastRun: (s as ChainState).last }),
+  target: { kind: 'excess-max', max: 5 },
   unit: 'ms',
 };

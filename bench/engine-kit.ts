@@ -36,7 +36,7 @@ export async function runWorkflow(s: EngineState, wf: NewObject): Promise<{ ms: 
   const t0 = performance.now();
   const created = await store.create('Workflow', wf);
   let status: WorkflowStatus | undefined;
-  for await (const ev of store.watch('Workflow', { signal: ac.signal, sinceResourceVersion: created.metadata.resourceVersion })) {
+  for await (const ev of store.watch('Workflow', { signal: ac.signal, sinceResourceVersion: created.metadata.resourceVersion, shared: true })) {
     status = ev.object.status as WorkflowStatus | undefined;
     if (status?.phase === 'Succeeded' || status?.phase === 'Failed' || status?.phase === 'Error') break;
   }

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { repoPath } from '../test/helpers/paths.js';
 import { lintBenchmark } from './lint.js';
-import { fanoutBenchmark } from './fanout.js';
+import { fanout200Benchmark, fanoutBenchmark } from './fanout.js';
 import { chainBenchmark } from './chain.js';
 import { storeListBenchmark, storePhaseBenchmark } from './store.js';
 import { busPublishBenchmark } from './bus-publish.js';
@@ -21,7 +21,7 @@ import { formatTable } from './table.js';
 import type { Benchmark, Sample } from './types.js';
 
 const BENCHMARKS = {
-  lint: lintBenchmark, fanout: fanoutBenchmark, chain: chainBenchmark, 'store-list': storeListBenchmark, 'store-phase': storePhaseBenchmark,
+  lint: lintBenchmark, fanout: fanoutBenchmark, 'fanout-200': fanout200Benchmark, chain: chainBenchmark, 'store-list': storeListBenchmark, 'store-phase': storePhaseBenchmark,
   'bus-publish': busPublishBenchmark, ingest: ingestBenchmark, trigger: triggerBenchmark, throughput: throughputBenchmark,
   bigdag: bigdagBenchmark, backfill: backfillBenchmark, artifact: artifactBenchmark,
 } satisfies Record<string, Benchmark>;

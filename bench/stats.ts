@@ -72,6 +72,8 @@ export function judge(t: Target, row: Row): boolean | undefined {
       return row.ratio === undefined ? undefined : row.ratio <= t.max;
     case 'ratio-min':
       return row.ratio === undefined ? undefined : row.ratio >= t.min;
+    case 'excess-max':
+      return row.baseline === undefined ? undefined : row.median - row.baseline.median <= t.max;
     case 'figure-max': {
       const f = row.figures?.[t.figure];
       return f === undefined ? false : f <= t.max;

@@ -18,6 +18,8 @@ export function targetText(t: Target): string {
       return `ratio <= ${t.max}`;
     case 'ratio-min':
       return `ratio >= ${t.min}`;
+    case 'excess-max':
+      return `median - baseline <= ${t.max}`;
     case 'figure-max':
       return `${t.figure} <= ${t.max}`;
     case 'report':

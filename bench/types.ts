@@ -16,6 +16,7 @@ export type Sample = number | Measurement;
  * - `absolute-ms`: median below `max` (unit ms);
  * - `ratio-max`: ratio at most `max` (time-like, lower is better);
  * - `ratio-min`: ratio at least `min` (rate-like, higher is better);
+ * - `excess-max`: median minus the baseline's median at most `max` (same unit: an overhead per item);
  * - `figure-max`: the median of a named figure at most `max` (e.g. peak RSS), and every run completed;
  * - `report`: no target, just the numbers.
  */
@@ -23,6 +24,7 @@ export type Target =
   | { kind: 'absolute-ms'; max: number }
   | { kind: 'ratio-max'; max: number }
   | { kind: 'ratio-min'; min: number }
+  | { kind: 'excess-max'; max: number }
   | { kind: 'figure-max'; figure: string; max: number }
   | { kind: 'report' };
 

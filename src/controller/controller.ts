@@ -23,7 +23,7 @@ import { ControllerRequests } from './controller-requests.js';
 import type { ArtifactHostOptions } from './artifact-effects.js';
 import { repositoryOf } from './artifacts.js';
 import { hasStep } from './types.js';
-import type { Action, OperateContext, OperateResult, WorkflowObject, WorkflowStatus } from './types.js';
+import type { Action, NodeStatus, OperateContext, OperateResult, WorkflowObject, WorkflowStatus } from './types.js';
 
 export interface WorkflowControllerOptions {
   store: ResourceStore;
@@ -71,6 +71,15 @@ export class WorkflowController {
   private readonly known = new Set<string>();
   /** resourceVersion of our own last save per key: its watch event needs no reconcile. */
   private readonly written = new Map<string, string>();
+  /**
+   * The object our last save returned, per key (ours to read): the next pass starts from it instead of reading the
+   * store again while the watch has shown no newer version. A stale copy cannot do harm: its save conflicts.
+   */
+  private readonly owned = new Map<string, { obj: StoredObject; statusJson: string | undefined }>();
+  /** The newest resourceVersion per key that the watch (or our own save) has shown. */
+  private readonly latest = new Map<string, string>();
+  /** JSON text of a workflow's spec by key and generation (what context() scans for references). */
+  private readonly specTexts = new Map<string, { generation: unknown; text: string }>();
   private wake: (() => void) | undefined;
   private stopped = false;
   /** Reconcile passes so far (benchmarks and tests read it). */
@@ -177,8 +186,9 @@ export class WorkflowController {
           for (const o of page.items) if (!FINAL.has(String((o.status as WorkflowStatus | undefined)?.phase))) this.enqueue(keyOf(o));
           cont = page.continue;
         } while (cont !== undefined && !signal.aborted);
-        for await (const ev of this.o.store.watch('Workflow', { signal, sinceResourceVersion: rv })) {
+        for await (const ev of this.o.store.watch('Workflow', { signal, sinceResourceVersion: rv, shared: true })) {
           const key = keyOf(ev.object);
+          this.latest.set(key, ev.object.metadata.resourceVersion);
           if (ev.type === 'DELETED') {
             this.onDeleted(key, ev.object);
             continue;
@@ -196,8 +206,7 @@ export class WorkflowController {
 
   /** A deleted Workflow: forget it and free its steps' files (logs included; they are kept until now on purpose). */
   private onDeleted(key: string, obj: StoredObject): void {
-    this.known.delete(key);
-    this.written.delete(key);
+    this.forgetKey(key);
     const wf = obj as unknown as WorkflowObject;
     this.steps.forget(wf.metadata.uid, () => false);
     const root = this.volumeRoot(wf);
@@ -214,6 +223,42 @@ export class WorkflowController {
     }
   }
 
+  private forgetKey(key: string): void {
+    this.known.delete(key);
+    this.written.delete(key);
+    this.owned.delete(key);
+    this.latest.delete(key);
+    this.specTexts.delete(key);
+  }
+
+  /** Our last saved copy of `key` when nothing newer is known to exist, else undefined. */
+  private ownedCopy(key: string): { obj: StoredObject; statusJson: string | undefined } | undefined {
+    if (this.o.watch === false) return undefined; // nothing tells us about other writers
+    const c = this.owned.get(key);
+    if (!c) return undefined;
+    const mine = c.obj.metadata.resourceVersion;
+    const seen = this.latest.get(key);
+    if (seen === undefined || seen === mine) return c;
+    // Versions of our stores are increasing integers: a watch event older than our save is not news.
+    return /^\d+$/.test(seen) && /^\d+$/.test(mine) && Number(seen) < Number(mine) ? c : undefined;
+  }
+
+  private keep(key: string, obj: StoredObject, statusJson: string | undefined): void {
+    this.written.set(key, obj.metadata.resourceVersion);
+    this.latest.set(key, obj.metadata.resourceVersion);
+    this.owned.set(key, { obj, statusJson });
+  }
+
+  /** The spec's JSON text, recomputed only when the spec changes (generation). */
+  private specText(key: string, wf: WorkflowObject): string {
+    const generation = (wf.metadata as { generation?: unknown }).generation;
+    const c = this.specTexts.get(key);
+    if (c && generation !== undefined && c.generation === generation) return c.text;
+    const text = JSON.stringify(wf.spec);
+    this.specTexts.set(key, { generation, text });
+    return text;
+  }
+
   /** The handle of a step this controller follows (started or adopted). */
   handleOf(uid: string, nodeId: string): StepHandle | undefined {
     return this.steps.handle(uid, nodeId);
@@ -223,17 +268,25 @@ export class WorkflowController {
     return this.volumesDir === undefined ? undefined : join(this.volumesDir, safeName(wf.metadata.uid));
   }
 
-  private async context(wf: WorkflowObject): Promise<OperateContext> {
+  private async context(key: string, wf: WorkflowObject): Promise<OperateContext> {
     const s = this.o.store;
     const ns = wf.metadata.namespace ?? 'default';
-    const [wts, cwts, cms, secrets] = await Promise.all([
-      s.list('WorkflowTemplate', { namespace: ns }),
-      s.list('ClusterWorkflowTemplate'),
-      s.list('ConfigMap', { namespace: ns }),
-      s.list('Secret', { namespace: ns }),
+    const none = Promise.resolve({ items: [] as StoredObject[] });
+    // Only what the workflow (and the templates it refers to) can reference is read: a pass over a workflow that
+    // names no ConfigMap, Secret or template does not list them (the namespace may hold many).
+    const text = this.specText(key, wf);
+    const refsTemplates = text.includes('emplateRef');
+    const [wts, cwts] = await Promise.all([
+      refsTemplates ? s.list('WorkflowTemplate', { namespace: ns }) : none,
+      refsTemplates ? s.list('ClusterWorkflowTemplate') : none,
+    ]);
+    const all = refsTemplates ? text + JSON.stringify([...wts.items, ...cwts.items].map((o) => o.spec)) : text;
+    const [cms, secrets] = await Promise.all([
+      /configmap/i.test(all) ? s.list('ConfigMap', { namespace: ns }) : none,
+      /secret/i.test(all) ? s.list('Secret', { namespace: ns }) : none,
     ]);
     const byName = (items: StoredObject[]): Map<string, StoredObject> => new Map(items.map((i) => [i.metadata.name, i]));
-    const locks = /synchronization|templateRef/.test(JSON.stringify(wf.spec)) ? await lockHoldersOf(this.o.store, wf) : undefined;
+    const locks = /synchronization|templateRef/.test(all) ? await lockHoldersOf(this.o.store, wf) : undefined;
     const artifactRepository = this.artifacts && wf.status?.artifactRepositoryRef === undefined ? await this.artifacts.resolveRepository(wf) : undefined;
     const wt = byName(wts.items);
     const cwt = byName(cwts.items);
@@ -271,28 +324,31 @@ export class WorkflowController {
     this.passes++;
     const { namespace, name } = parseKey(key);
     let obj: StoredObject | undefined;
+    const mine = this.ownedCopy(key);
     try {
-      obj = await this.o.store.get('Workflow', namespace, name);
+      obj = mine?.obj ?? await this.o.store.get('Workflow', namespace, name);
     } catch (e) {
       this.log.error({ workflow: key, err: (e as Error).message }, 'cannot read workflow');
       this.enqueue(key, 1000);
       return;
     }
     if (!obj) {
-      this.known.delete(key);
+      this.forgetKey(key);
       return;
     }
     const wf = obj as unknown as WorkflowObject;
     const uid = wf.metadata.uid;
     if (FINAL.has(String(wf.status?.phase))) {
-      this.known.delete(key);
+      this.forgetKey(key);
       this.steps.forget(uid, () => false);
       return;
     }
+    // Taken: until a save succeeds, the next pass reads the store.
+    this.owned.delete(key);
     let result: OperateResult;
     try {
       await this.steps.adoptFrom(wf, key);
-      result = operate(wf, await this.context(wf));
+      result = operate(wf, await this.context(key, wf));
     } catch (e) {
       this.log.error({ workflow: key, err: (e as Error).message }, 'reconcile failed; marking the workflow Error');
       const now = new Date(this.clock()).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -339,10 +395,11 @@ export class WorkflowController {
     }
     let current: StoredObject = obj;
     const metadata = withWorkflowMetadata(obj.metadata, result.metadata);
-    if (JSON.stringify(status) !== JSON.stringify(wf.status ?? {}) || metadata !== obj.metadata) {
+    const statusJson = JSON.stringify(status);
+    if (statusJson !== (mine?.statusJson ?? JSON.stringify(wf.status ?? {})) || metadata !== obj.metadata) {
       try {
-        current = await this.o.store.update('Workflow', { ...obj, metadata, status });
-        this.written.set(key, current.metadata.resourceVersion);
+        current = await this.o.store.update('Workflow', { ...obj, metadata, status }, { handOver: true });
+        this.keep(key, current, statusJson);
       } catch (e) {
         if (e instanceof WeirError && e.code === 'CONFLICT') {
           this.enqueue(key);
@@ -352,7 +409,7 @@ export class WorkflowController {
         this.enqueue(key, 1000);
         return;
       }
-    }
+    } else this.owned.set(key, { obj, statusJson }); // unchanged: still the stored version
     // Locks released: other workflows waiting for them may go on now.
     if (releasedLocks(wf.status, status)) for (const k of this.known) if (k !== key) this.enqueue(k);
     // Outcomes now saved: the cache need not remember finished steps.
@@ -402,14 +459,22 @@ export class WorkflowController {
   private async saveStarted(key: string, obj: StoredObject, nodeIds: string[]): Promise<boolean> {
     const wf = obj as unknown as WorkflowObject;
     const uid = wf.metadata.uid;
-    const next = structuredClone(wf.status ?? {});
+    // `obj` is the store's (read-only): the nodes changed are copied, the rest of the status is shared.
+    const nodes = { ...(wf.status?.nodes ?? {}) };
+    const copied = new Set<string>();
     for (const id of nodeIds) {
-      const n = next.nodes?.[splitStepId(id).nodeId];
+      const nodeKey = splitStepId(id).nodeId;
+      const n0 = nodes[nodeKey];
       const st = this.steps.podState(wf, id);
       const h = this.steps.handle(uid, id);
-      if (!n || !h || st?.state !== 'running' || isFinished(n.phase)) return false;
+      if (!n0 || !h || st?.state !== 'running' || isFinished(n0.phase)) return false;
+      if (!copied.has(nodeKey)) {
+        nodes[nodeKey] = JSON.parse(JSON.stringify(n0)) as NodeStatus;
+        copied.add(nodeKey);
+      }
+      const n = nodes[nodeKey];
       n.phase = 'Running';
-      const sub = subStepRecord(next.nodes ?? {}, id, true);
+      const sub = subStepRecord(nodes, id, true);
       if (sub) {
         sub.handle = h;
         delete sub.intent;
@@ -418,9 +483,10 @@ export class WorkflowController {
       n.weir = { ...n.weir, handle: h };
       delete n.weir.intent;
     }
+    const next: WorkflowStatus = { ...wf.status, nodes };
     try {
-      const saved = await this.o.store.update('Workflow', { ...obj, status: next });
-      this.written.set(key, saved.metadata.resourceVersion);
+      const saved = await this.o.store.update('Workflow', { ...obj, status: next }, { handOver: true });
+      this.keep(key, saved, undefined);
       return true;
     } catch (e) {
       if (!(e instanceof WeirError && e.code === 'CONFLICT')) this.log.warn({ workflow: key, err: (e as Error).message }, 'cannot save started steps');

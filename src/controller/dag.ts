@@ -18,6 +18,15 @@ interface TaskInfo {
   task: DAGTask;
   depends?: DependsNode;
   deps: string[];
+  /** Tasks whose `tasks.<name>.*` variables this task's fields mention; 'all' when it indexes `tasks[...]`. */
+  refs: string[] | 'all';
+}
+
+/** The task names a task's fields refer to through `tasks.<name>` (or all, for `tasks[...]` in an expression). */
+function taskRefs(t: DAGTask): string[] | 'all' {
+  const text = JSON.stringify(t);
+  if (/\btasks\s*\[/.test(text)) return 'all';
+  return [...new Set([...text.matchAll(/\btasks\.([A-Za-z0-9_-]+)/g)].map((m) => m[1]))];
 }
 
 export function executeDag(ex: Exec, node: NodeStatus, tmpl: Template, vars: Vars, scope: Scope, depth: number): NodeStatus {
@@ -25,11 +34,12 @@ export function executeDag(ex: Exec, node: NodeStatus, tmpl: Template, vars: Var
   const dag = tmpl.dag;
   if (!dag) return node;
   const infos = new Map<string, TaskInfo>();
+  const plainNames = dag.tasks.every((t) => /^[A-Za-z0-9_-]+$/.test(t.name));
   try {
     for (const t of dag.tasks) {
       const src = t.depends ?? (t.dependencies && t.dependencies.length > 0 ? dependenciesToDepends(t.dependencies) : undefined);
       const d = src !== undefined && src.trim() !== '' ? parseDepends(src) : undefined;
-      infos.set(t.name, { task: t, depends: d, deps: d ? dependsTaskNames(d) : [] });
+      infos.set(t.name, { task: t, depends: d, deps: d ? dependsTaskNames(d) : [], refs: plainNames ? taskRefs(t) : 'all' });
     }
   } catch (e) {
     return ex.nodes.mark(node, 'Error', (e as Error).message);
@@ -65,19 +75,28 @@ export function executeDag(ex: Exec, node: NodeStatus, tmpl: Template, vars: Var
     if (n.type === 'TaskGroup') r.childPhases = (n.children ?? []).map((id) => ex.nodes.get(id)?.phase ?? 'Pending');
     return r;
   };
-  let taskVars: Vars = {};
-  const refreshVars = (): void => {
-    taskVars = {};
-    for (const name of needed) {
-      const n = taskNode(name);
-      if (!n) continue;
-      if (n.type === 'TaskGroup') {
-        const kids = (n.children ?? []).map((id) => ex.nodes.get(id)).filter((x): x is NodeStatus => x !== undefined);
-        Object.assign(taskVars, aggregateVars(`tasks.${name}`, kids, n.phase, n.id));
-      } else Object.assign(taskVars, nodeVars(`tasks.${name}`, n));
-    }
+  const varsOf = (name: string): Vars => {
+    const n = taskNode(name);
+    if (!n) return {};
+    if (n.type !== 'TaskGroup') return nodeVars(`tasks.${name}`, n);
+    const kids = (n.children ?? []).map((id) => ex.nodes.get(id)).filter((x): x is NodeStatus => x !== undefined);
+    return aggregateVars(`tasks.${name}`, kids, n.phase, n.id);
   };
-  const stopScheduling = (): boolean => failFast && [...needed].some((name) => {
+  // tasks.* variables per task, kept current as tasks run. Each task gets the scope plus the variables of the tasks
+  // its own fields mention (copying every task's variables for every task is quadratic in wide DAGs).
+  const byTask = new Map<string, Vars>();
+  const refreshVars = (): void => {
+    byTask.clear();
+    for (const name of needed) byTask.set(name, varsOf(name));
+  };
+  const allTaskVars = (): Vars => Object.assign({}, ...byTask.values()) as Vars;
+  const varsFor = (info: TaskInfo): Vars => {
+    if (info.refs === 'all') return { ...vars, ...allTaskVars() };
+    const out: Vars = { ...vars };
+    for (const r of info.refs) Object.assign(out, byTask.get(r));
+    return out;
+  };
+  const computeStop = (): boolean => failFast && [...needed].some((name) => {
     const n = taskNode(name);
     return n !== undefined && isFailed(n.phase) && !handled.has(name) && !continues(infos.get(name)?.task as DAGTask, n.phase);
   });
@@ -88,6 +107,7 @@ export function executeDag(ex: Exec, node: NodeStatus, tmpl: Template, vars: Var
   for (let pass = 0, progress = true; progress && pass < 10_000; pass++) {
     progress = false;
     refreshVars();
+    let stopped = computeStop();
     for (const t of dag.tasks) {
       if (!needed.has(t.name)) continue;
       const info = infos.get(t.name) as TaskInfo;
@@ -101,28 +121,31 @@ export function executeDag(ex: Exec, node: NodeStatus, tmpl: Template, vars: Var
           const n = ex.nodes.create({ name: taskNodeName(node.name, t.name), displayName: t.name, type: 'Skipped', boundaryID: node.id, templateName: t.template });
           ex.nodes.mark(n, 'Omitted', 'omitted: depends condition not met');
           link(ex, node, info, n, taskNode);
+          byTask.set(t.name, varsOf(t.name));
           progress = true;
           continue;
         }
-        if (stopScheduling()) continue;
+        if (stopped) continue;
         if (tmpl.parallelism !== undefined && running() >= tmpl.parallelism) continue;
       }
-      refreshVars();
-      const n = runTask(ex, node, info, { ...vars, ...taskVars }, scope, depth, tmpl.parallelism === undefined ? Infinity : tmpl.parallelism - running());
+      const n = runTask(ex, node, info, varsFor(info), scope, depth, tmpl.parallelism === undefined ? Infinity : tmpl.parallelism - running());
+      byTask.set(t.name, varsOf(t.name));
       if (n) {
         if (!existing) link(ex, node, info, n, taskNode);
         const real = taskNode(t.name);
         if (hooked && real && isFinished(real.phase) && !isFinished(n.phase)) hooksRunning.add(t.name);
         else if (hooksRunning.delete(t.name)) progress = true;
         if (isSettled(n) && !(existing && isSettled(existing))) progress = true;
+        if (isFailed(real?.phase ?? n.phase)) stopped = computeStop();
       }
     }
   }
   refreshVars();
+  const taskVars = allTaskVars();
   const nodesNeeded = [...needed].map((n) => taskNode(n));
   if (hooksRunning.size > 0 || nodesNeeded.some((n) => n !== undefined && !isSettled(n))) return node;
   const unscheduled = nodesNeeded.some((n) => n === undefined);
-  if (unscheduled && !stopScheduling()) return node;
+  if (unscheduled && !computeStop()) return node;
   node.outboundNodes = targets.map((t) => taskNode(t)).filter((n): n is NodeStatus => n !== undefined).flatMap((n) => ex.nodes.outbound(n.id));
   const phase = assessDag(targets, infos, (name) => {
     const n = taskNode(name);
@@ -149,6 +172,7 @@ function runTask(ex: Exec, dagNode: NodeStatus, info: TaskInfo, vars: Vars, scop
   const base: ChildCall = { step: t, name, displayName: t.name, boundaryID: dagNode.id, vars, scope, depth };
   /** Runs a child's hooks; false while any of them still runs. */
   const hooks = (c: ChildCall, n: NodeStatus): boolean => {
+    if (t.hooks === undefined && t.onExit === undefined) return true;
     const nv = nodeVars(`tasks.${t.name}`, n);
     const hooksDone = runHooks(ex, t.hooks, { name: c.name, displayName: c.displayName, boundaryID: dagNode.id, id: n.id }, { ...c.vars, ...nv }, scope, depth);
     return runChildExitHandler(ex, c, n, `tasks.${t.name}`, nv) && hooksDone;

@@ -12,9 +12,19 @@ export function fnv32a(s: string): number {
   return h >>> 0;
 }
 
+const idCache = new Map<string, number>();
+
 /** Argo's Workflow.NodeID: the workflow name for the root node, else `<wf>-<fnv32a(nodeName)>`. */
 export function nodeId(workflowName: string, nodeName: string): string {
-  return nodeName === workflowName ? workflowName : `${workflowName}-${fnv32a(nodeName)}`;
+  if (nodeName === workflowName) return workflowName;
+  // Every pass looks up every node by name: remember the hashes (bounded; names repeat across passes).
+  let h = idCache.get(nodeName);
+  if (h === undefined) {
+    if (idCache.size >= 200_000) idCache.clear();
+    h = fnv32a(nodeName);
+    idCache.set(nodeName, h);
+  }
+  return `${workflowName}-${h}`;
 }
 
 export const stepGroupName = (parent: string, i: number): string => `${parent}[${i}]`;
@@ -42,6 +52,9 @@ export const isFailed = (p: NodePhase | undefined): boolean => p === 'Failed' ||
 
 /** The mutable node map of one reconcile pass. */
 export class NodeMap {
+  /** Children sets of the parents touched this pass (a includes() per addChild is quadratic for wide groups). */
+  private readonly childSets = new Map<string, Set<string>>();
+
   constructor(
     readonly workflowName: string,
     readonly nodes: Record<string, NodeStatus>,
@@ -72,7 +85,14 @@ export class NodeMap {
     const p = this.nodes[parentId];
     if (!p) return;
     p.children ??= [];
-    if (!p.children.includes(childId)) p.children.push(childId);
+    let set = this.childSets.get(parentId);
+    if (set === undefined || set.size !== p.children.length) {
+      set = new Set(p.children);
+      this.childSets.set(parentId, set);
+    }
+    if (set.has(childId)) return;
+    set.add(childId);
+    p.children.push(childId);
   }
 
   /** Sets the phase (and finishedAt when finished); keeps the first message unless a new one is given. */

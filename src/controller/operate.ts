@@ -118,7 +118,7 @@ export function operate(wf: WorkflowObject, ctx: OperateContext): OperateResult 
 }
 
 function operatePass(wf: WorkflowObject, ctx: OperateContext): OperateResult {
-  const status: WorkflowStatus = structuredClone(wf.status ?? {});
+  const status: WorkflowStatus = JSON.parse(JSON.stringify(wf.status ?? {})) as WorkflowStatus; // (faster than structuredClone for this JSON tree)
   const actions: Action[] = [];
   if (status.phase && status.phase !== 'Running' && status.phase !== 'Pending') return { status, actions, notes: [] };
   const now = ctx.now;

@@ -81,8 +81,9 @@ function executeGroup(
       ex.nodes.addChild(g.id, child.id);
       if (wasNew && !isFinished(child.phase)) running++;
       const prefix = `steps.${step.name}`;
-      const hooksDone = runHooks(ex, step.hooks, { name: c.name, displayName: c.displayName, boundaryID: c.boundaryID, id: child.id }, { ...c.vars, ...nodeVars(prefix, child) }, c.scope, c.depth);
-      const hookDone = runChildExitHandler(ex, c, child, prefix, nodeVars(prefix, child)) && hooksDone;
+      // (vars are only assembled when there are hooks: copying the scope per step and pass is quadratic in long chains)
+      const hooksDone = step.hooks === undefined || runHooks(ex, step.hooks, { name: c.name, displayName: c.displayName, boundaryID: c.boundaryID, id: child.id }, { ...c.vars, ...nodeVars(prefix, child) }, c.scope, c.depth);
+      const hookDone = (step.hooks === undefined && step.onExit === undefined) ? hooksDone : runChildExitHandler(ex, c, child, prefix, nodeVars(prefix, child)) && hooksDone;
       children.push(child);
       if (!isSettled(child) || !hookDone) allDone = false;
       else if (!continues(step, child.phase)) failure ??= child;

@@ -16,7 +16,7 @@ import {
 } from './object-rules.js';
 import { watchStream } from './watch-stream.js';
 import type { Change, ChangeListener, ChangeSource } from './watch-stream.js';
-import type { ListOptions, ListResult, NewObject, ResourceStore, StoredObject, WatchEvent, WatchOptions } from './types.js';
+import type { ListOptions, ListResult, NewObject, ResourceStore, StoredObject, UpdateOptions, WatchEvent, WatchOptions } from './types.js';
 
 export interface MemoryStoreOptions {
   /** Current time for creationTimestamp. Default: Date.now. */
@@ -68,7 +68,8 @@ export class MemoryStore implements ResourceStore {
   }
 
   private emit(kind: KindName, type: Change['type'], obj: StoredObject): void {
-    const change: Change = { rv: this.rv, kind, type, object: clone(obj) };
+    // Stored objects are never changed in place (an update stores a new copy), so the change log can share them.
+    const change: Change = { rv: this.rv, kind, type, object: obj };
     this.history.push(change);
     if (this.history.length > this.historyLimit) this.history.splice(0, this.history.length - this.historyLimit);
     for (const l of this.listeners) l(change);
@@ -146,7 +147,7 @@ export class MemoryStore implements ResourceStore {
     });
   }
 
-  update(kind: KindName, obj: StoredObject): Promise<StoredObject> {
+  update(kind: KindName, obj: StoredObject, opts: UpdateOptions = {}): Promise<StoredObject> {
     return Promise.resolve().then(() => {
       this.assertOpen();
       const t = this.table(kind);
@@ -159,10 +160,11 @@ export class MemoryStore implements ResourceStore {
         throw staleVersion(kind, namespace, name, obj.metadata.resourceVersion, cur.obj.metadata.resourceVersion);
       }
       this.rv++;
-      const next = buildUpdated(cur.obj, obj, namespace, this.rv);
+      const handOver = opts.handOver === true;
+      const next = buildUpdated(cur.obj, obj, namespace, this.rv, !handOver);
       t.set(key, { obj: next, sort: cur.sort });
       this.emit(kind, 'MODIFIED', next);
-      return clone(next);
+      return handOver ? next : clone(next);
     });
   }
 
@@ -190,7 +192,7 @@ export class MemoryStore implements ResourceStore {
     const labels = compileLabelSelector(opts.labelSelector);
     const since = opts.sinceResourceVersion === undefined ? this.rv : parseResourceVersion(opts.sinceResourceVersion);
     if (since < this.oldestKept() - 1 && since < this.rv) throw expiredVersion(since, this.oldestKept());
-    return watchStream(this.changes, { kind, since, namespace: opts.namespace, labels, signal: opts.signal });
+    return watchStream(this.changes, { kind, since, namespace: opts.namespace, labels, signal: opts.signal, shared: opts.shared });
   }
 
   close(): Promise<void> {

@@ -16,7 +16,11 @@ export function randomSuffix(): string {
   return s;
 }
 
-export const clone = <T>(v: T): T => structuredClone(v);
+/**
+ * A deep copy of stored (JSON) data. A JSON round trip: faster than structuredClone for these plain trees, and it
+ * gives exactly what a store that keeps JSON text would return (undefined fields dropped).
+ */
+export const clone = <T>(v: T): T => (v === undefined ? v : JSON.parse(JSON.stringify(v)) as T);
 
 export function assertKind(kind: KindName): void {
   if (!Object.hasOwn(KINDS, kind)) throw new WeirError('UNKNOWN_KIND', `unknown kind ${JSON.stringify(kind)}`);
@@ -70,8 +74,8 @@ export function buildCreated(obj: NewObject, a: Assigned): StoredObject {
 }
 
 /** The object as stored by an update of `cur`: uid and creationTimestamp kept, generation bumped on spec change. */
-export function buildUpdated(cur: StoredObject, obj: StoredObject, namespace: string | undefined, resourceVersion: number): StoredObject {
-  const next = clone(obj);
+export function buildUpdated(cur: StoredObject, obj: StoredObject, namespace: string | undefined, resourceVersion: number, copy = true): StoredObject {
+  const next = copy ? clone(obj) : { ...obj };
   const specChanged = JSON.stringify(next.spec) !== JSON.stringify(cur.spec);
   next.metadata = {
     ...next.metadata,

@@ -71,6 +71,20 @@ export interface WatchOptions {
   /** Deliver every change after this resource version (from a previous list), then live changes. */
   sinceResourceVersion?: string;
   signal: AbortSignal;
+  /**
+   * Deliver the store's own copy of each object instead of a private one per event (no copying: what a controller
+   * that only reads the events wants). The consumer must not change event objects.
+   */
+  shared?: boolean;
+}
+
+export interface UpdateOptions {
+  /**
+   * The caller hands `obj` over (it will not change it afterwards) and takes the result read-only: a store may keep
+   * `obj` as it is and return the object it stored instead of copies (two deep copies less per save of a big
+   * object). A store may ignore this and copy anyway.
+   */
+  handOver?: boolean;
 }
 
 export interface ResourceStore {
@@ -79,7 +93,7 @@ export interface ResourceStore {
   get(kind: KindName, namespace: string | undefined, name: string): Promise<StoredObject | undefined>;
   list(kind: KindName, opts?: ListOptions): Promise<ListResult>;
   /** Replaces the object. metadata.resourceVersion must match the stored one, else CONFLICT; NOT_FOUND if gone. */
-  update(kind: KindName, obj: StoredObject): Promise<StoredObject>;
+  update(kind: KindName, obj: StoredObject, opts?: UpdateOptions): Promise<StoredObject>;
   /** Deletes; with `resourceVersion`, only if it still matches (CONFLICT otherwise). Returns false if absent. */
   delete(kind: KindName, namespace: string | undefined, name: string, opts?: { resourceVersion?: string }): Promise<boolean>;
   watch(kind: KindName, opts: WatchOptions): AsyncIterable<WatchEvent>;

@@ -33,6 +33,8 @@ export interface WatchStreamOptions {
   namespace: string | undefined;
   labels: LabelPredicate;
   signal: AbortSignal;
+  /** Yield the change's own object (read-only for the consumer) instead of a copy. */
+  shared?: boolean;
 }
 
 const REPLAY_CHUNK = 256;
@@ -52,6 +54,7 @@ export async function* watchStream(src: ChangeSource, o: WatchStreamOptions): As
   const ns = KINDS[o.kind].namespaced ? o.namespace : undefined;
   const wanted = (c: Change): boolean =>
     c.kind === o.kind && (ns === undefined || c.object.metadata.namespace === ns) && o.labels(c.object.metadata.labels);
+  const copy = (x: StoredObject): StoredObject => (o.shared === true ? x : clone(x));
   let cursor = o.since;
   try {
     for (;;) {
@@ -61,7 +64,7 @@ export async function* watchStream(src: ChangeSource, o: WatchStreamOptions): As
       for (const c of chunk) {
         if (done()) return;
         cursor = c.rv;
-        if (wanted(c)) yield { type: c.type, object: clone(c.object) };
+        if (wanted(c)) yield { type: c.type, object: copy(c.object) };
       }
     }
     for (;;) {
@@ -70,7 +73,7 @@ export async function* watchStream(src: ChangeSource, o: WatchStreamOptions): As
         if (done()) return;
         if (c.rv <= cursor) continue;
         cursor = c.rv;
-        if (wanted(c)) yield { type: c.type, object: clone(c.object) };
+        if (wanted(c)) yield { type: c.type, object: copy(c.object) };
       }
       if (done()) return;
       await new Promise<void>((resolve) => {
