@@ -1,14 +1,38 @@
 // Versioned schema of the SQLite store. Each migration runs once, in its own transaction, and is recorded in
 // `schema_migrations`; a database written by a newer Weir (unknown versions) is refused rather than guessed at.
-// Tables: objects (one row per object, indexed columns + JSON body), labels (object row id, key, value),
-// changes (the bounded change log watches replay) and revision (the store-wide resourceVersion counter).
+// Tables: objects (one row per object, indexed columns + JSON body + what an update needs from the current object),
+// labels (object row id, key, value), changes (the bounded change log watches replay) and revision (the store-wide
+// resourceVersion counter).
 import type Database from 'better-sqlite3';
 import { WeirError } from '../core/errors.js';
+import { hashSpecJson } from './sqlite-rows.js';
+import type { StoredObject } from './types.js';
 
 interface Migration {
   version: number;
   name: string;
   sql: string;
+  /** Runs after `sql`, in the same transaction: fills new columns from existing rows. */
+  backfill?: (db: Database.Database) => void;
+}
+
+const BACKFILL_PAGE = 500;
+
+/** Version 2: the columns update() reads instead of parsing the stored body, computed once from each body. */
+function backfillUpdateColumns(db: Database.Database): void {
+  const page = db.prepare('SELECT id, body FROM objects WHERE id > ? ORDER BY id LIMIT ?');
+  const set = db.prepare('UPDATE objects SET uid = ?, created = ?, generation = ?, spec_hash = ?, labels = ? WHERE id = ?');
+  for (let after = 0; ;) {
+    const rows = page.all(after, BACKFILL_PAGE) as { id: number; body: string }[];
+    if (rows.length === 0) return;
+    for (const r of rows) {
+      const o = JSON.parse(r.body) as StoredObject;
+      const m = o.metadata;
+      const generation = typeof m.generation === 'number' ? m.generation : 1;
+      set.run(m.uid ?? null, m.creationTimestamp ?? null, generation, hashSpecJson(JSON.stringify(o.spec)), JSON.stringify(m.labels ?? {}), r.id);
+    }
+    after = rows[rows.length - 1].id;
+  }
 }
 
 const MIGRATIONS: readonly Migration[] = [
@@ -51,6 +75,18 @@ const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'objects: uid, creationTimestamp, generation, spec hash and labels JSON for updates',
+    sql: `
+      ALTER TABLE objects ADD COLUMN uid TEXT;                               -- metadata.uid
+      ALTER TABLE objects ADD COLUMN created TEXT;                           -- metadata.creationTimestamp as stored
+      ALTER TABLE objects ADD COLUMN generation INTEGER NOT NULL DEFAULT 1;  -- metadata.generation
+      ALTER TABLE objects ADD COLUMN spec_hash TEXT NOT NULL DEFAULT '';     -- sha256 of the spec JSON, '' without spec
+      ALTER TABLE objects ADD COLUMN labels TEXT NOT NULL DEFAULT '{}';      -- metadata.labels as JSON
+    `,
+    backfill: backfillUpdateColumns,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
@@ -72,6 +108,7 @@ export function migrate(db: Database.Database, now: () => string): number[] {
     db.transaction(() => {
       if (isApplied.get(m.version) !== undefined) return;
       db.exec(m.sql);
+      m.backfill?.(db);
       record.run(m.version, m.name, now());
       ran.push(m.version);
     }).immediate();

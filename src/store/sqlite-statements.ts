@@ -1,16 +1,29 @@
 // The SQLite store's fixed statements, prepared once per connection (schema in sqlite-schema.ts).
 import type Database from 'better-sqlite3';
 
-/** The columns get/update/delete read. */
+/** The columns get reads. */
 export interface ObjectRow {
   id: number;
   rv: number;
   body: string;
 }
 
+/** The columns update/delete read: what they need of the current object, without its body. */
+export interface ObjectHead {
+  id: number;
+  rv: number;
+  uid: string | null;
+  created: string | null;
+  generation: number;
+  spec_hash: string;
+  labels: string;
+}
+
 export class SqliteStatements {
   readonly exists: Database.Statement;
   readonly getObject: Database.Statement;
+  readonly getHead: Database.Statement;
+  readonly deletedBody: Database.Statement;
   readonly insertObject: Database.Statement;
   readonly updateObject: Database.Statement;
   readonly deleteObject: Database.Statement;
@@ -26,11 +39,16 @@ export class SqliteStatements {
   constructor(db: Database.Database) {
     this.exists = db.prepare('SELECT 1 FROM objects WHERE kind = ? AND skey = ?').pluck();
     this.getObject = db.prepare('SELECT id, rv, body FROM objects WHERE kind = ? AND skey = ?');
+    this.getHead = db.prepare('SELECT id, rv, uid, created, generation, spec_hash, labels FROM objects WHERE kind = ? AND skey = ?');
+    // The last state stamped with the deletion's resourceVersion, edited by SQLite's JSON functions (no JS parse).
+    this.deletedBody = db.prepare("SELECT json_set(body, '$.metadata.resourceVersion', ?) FROM objects WHERE id = ?").pluck();
     this.insertObject = db.prepare(
-      `INSERT INTO objects (kind, namespace, name, skey, phase, created_ms, create_rv, rv, body)
-       VALUES (@kind, @namespace, @name, @skey, @phase, @created_ms, @create_rv, @rv, @body)`,
+      `INSERT INTO objects (kind, namespace, name, skey, phase, created_ms, create_rv, rv, body, uid, created, generation, spec_hash, labels)
+       VALUES (@kind, @namespace, @name, @skey, @phase, @created_ms, @create_rv, @rv, @body, @uid, @created, 1, @spec_hash, @labels)`,
     );
-    this.updateObject = db.prepare('UPDATE objects SET phase = ?, rv = ?, body = ? WHERE id = ?');
+    this.updateObject = db.prepare(
+      'UPDATE objects SET phase = @phase, rv = @rv, body = @body, generation = @generation, spec_hash = @spec_hash, labels = @labels WHERE id = @id',
+    );
     this.deleteObject = db.prepare('DELETE FROM objects WHERE id = ?');
     this.insertLabel = db.prepare('INSERT INTO labels (obj, key, value) VALUES (?, ?, ?)');
     this.deleteLabels = db.prepare('DELETE FROM labels WHERE obj = ?');

@@ -1,6 +1,11 @@
-// The embedded durable ResourceStore on SQLite (better-sqlite3): one file `<dataDir>/weir.db` in WAL mode. Every
-// write is one IMMEDIATE transaction that bumps the store-wide resourceVersion, writes the object row, its labels
-// and a change-log row, and prunes the log to `historyLimit`; in-process watchers are told after the commit.
+// The embedded durable ResourceStore on SQLite (better-sqlite3): one file `<dataDir>/weir.db` in WAL mode. Each write
+// bumps the store-wide resourceVersion, writes the object row, its labels and a change-log row, and prunes the log to
+// `historyLimit`. Writes are group-committed (sqlite-batch.ts): those issued in the same event-loop turn share one
+// IMMEDIATE transaction and one fsync, each in its own savepoint; a write's promise settles after that commit.
+// Visibility: a write is applied in a later turn than its call (setImmediate); until its batch commits, get/list/watch
+// do not see it; it is visible from the commit on, which is before its promise resolves (watchers are told right after
+// the commit, so a watcher may see a change just before the writer's `await` returns). Reads see committed data only.
+// update() never parses the stored body: the row keeps uid, creationTimestamp, generation, a spec hash and labels.
 // Lists use indexed columns (kind, namespace/name key, phase, creation time) and keyset continue tokens.
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -11,18 +16,23 @@ import type { KindName } from '../api/kinds.js';
 import { compileLabelSelector, parseLabelSelector } from './label-selector.js';
 import { cursorOf, decodeContinue, encodeContinue, listOrder } from './list-order.js';
 import {
-  alreadyExists, assertKind, buildCreated, buildDeleted, buildUpdated, clone, createdMs, expiredVersion, fieldValue,
-  formatTimestamp, generateNameExhausted, matchesFields, namespaceFor, notFound, parseResourceVersion, randomSuffix,
-  requestedName, staleVersion, storageKey,
+  alreadyExists, assertKind, createdMs, expiredVersion, formatTimestamp, generateNameExhausted, matchesFields, namespaceFor,
+  notFound, parseResourceVersion, randomSuffix, requestedName, staleVersion, storageKey,
 } from './object-rules.js';
+import { GroupCommit } from './sqlite-batch.js';
+import type { Applied } from './sqlite-batch.js';
 import { migrate } from './sqlite-schema.js';
 import { buildListQuery } from './sqlite-query.js';
 import type { ListQuery, ListRow } from './sqlite-query.js';
+import { bodyOf, CommittedChange, encodeObject } from './sqlite-rows.js';
+import type { EncodedObject, MetadataDraft } from './sqlite-rows.js';
 import { SqliteStatements } from './sqlite-statements.js';
-import type { ObjectRow } from './sqlite-statements.js';
+import type { ObjectHead, ObjectRow } from './sqlite-statements.js';
 import { watchStream } from './watch-stream.js';
 import type { Change, ChangeListener, ChangeSource } from './watch-stream.js';
-import type { ListOptions, ListResult, NewObject, ResourceStore, StoredObject, WatchEvent, WatchOptions } from './types.js';
+import type {
+  ListOptions, ListResult, NewObject, ResourceStore, StoredObject, UpdateOptions, WatchEvent, WatchOptions,
+} from './types.js';
 
 export interface SqliteStoreOptions {
   /** Directory of the database file `weir.db` (created if missing). Required. */
@@ -51,6 +61,8 @@ export interface ResolvedSqliteStoreOptions {
 }
 
 const MAX_GENERATE_TRIES = 100;
+/** Most writes one group commit applies; the rest go in the next turn, so one commit does not block the loop long. */
+const MAX_BATCH_WRITES = 1000;
 
 function badOption(field: string, why: string): WeirError {
   return new WeirError('INVALID_ARGUMENT', `sqlite store option ${field}: ${why}`, { details: { field } });
@@ -87,8 +99,6 @@ function run<T>(fn: () => T): Promise<T> {
   }
 }
 
-const labelsJson = (o: StoredObject): string => JSON.stringify(o.metadata.labels ?? {});
-
 export class SqliteStore implements ResourceStore {
   readonly options: ResolvedSqliteStoreOptions;
   private readonly db: Database.Database;
@@ -96,6 +106,7 @@ export class SqliteStore implements ResourceStore {
   private readonly listeners = new Set<ChangeListener>();
   private readonly queryCache = new Map<string, Database.Statement>();
   private readonly changes: ChangeSource;
+  private readonly writes: GroupCommit;
   private closed = false;
 
   constructor(opts: SqliteStoreOptions) {
@@ -125,6 +136,7 @@ export class SqliteStore implements ResourceStore {
       readAfter: (kind, after, max) => this.readAfter(kind, after, max),
       isClosed: () => this.closed,
     };
+    this.writes = new GroupCommit({ db: this.db, maxBatch: MAX_BATCH_WRITES, toError: storeError, publish: (c) => this.publish(c) });
   }
 
   private assertOpen(kind: KindName): void {
@@ -132,50 +144,66 @@ export class SqliteStore implements ResourceStore {
     assertKind(kind);
   }
 
-  /** Inside a write transaction: next resourceVersion, the change-log row, and pruning to historyLimit. */
-  private logChange(kind: KindName, type: Change['type'], object: StoredObject, rv: number, body: string): Change {
+  /** Checks and encodes a write now (throws reject at once), then queues what it does inside the group commit. */
+  private write<T>(kind: KindName, prepare: () => () => Applied<T>): Promise<T> {
+    let apply: () => Applied<T>;
+    try {
+      this.assertOpen(kind);
+      apply = prepare();
+    } catch (e) {
+      return Promise.reject(storeError(e));
+    }
+    return this.writes.enqueue(apply);
+  }
+
+  /** Inside a write transaction: the change-log row, and pruning to historyLimit. */
+  private logChange(kind: KindName, type: Change['type'], rv: number, body: string, object?: StoredObject): Change {
     this.st.insertChange.run(rv, kind, type, body);
     this.st.pruneChanges.run(rv - this.options.historyLimit);
-    return { rv, kind, type, object };
+    return new CommittedChange(rv, kind, type, body, object);
   }
 
   private publish(c: Change): void {
     for (const l of this.listeners) l(c);
   }
 
-  private writeLabels(id: number | bigint, o: StoredObject): void {
-    for (const [k, v] of Object.entries(o.metadata.labels ?? {})) this.st.insertLabel.run(id, k, String(v));
+  private writeLabels(id: number | bigint, labels: Record<string, unknown> | undefined): void {
+    for (const [k, v] of Object.entries(labels ?? {})) this.st.insertLabel.run(id, k, String(v));
   }
 
   create(kind: KindName, obj: NewObject): Promise<StoredObject> {
-    return run(() => {
-      this.assertOpen(kind);
+    return this.write(kind, () => {
       const namespace = namespaceFor(kind, obj.metadata?.namespace);
       const wanted = requestedName(kind, obj);
-      const change = this.db.transaction((): Change => {
-        let name = wanted;
-        if (name === undefined) {
-          for (let i = 0; name === undefined || this.st.exists.get(kind, storageKey(namespace, name)) !== undefined; i++) {
-            if (i >= MAX_GENERATE_TRIES) throw generateNameExhausted(kind, String(obj.metadata.generateName));
-            name = String(obj.metadata.generateName) + randomSuffix();
-          }
-        } else if (this.st.exists.get(kind, storageKey(namespace, name)) !== undefined) {
-          throw alreadyExists(kind, namespace, name);
-        }
-        const rv = this.st.bumpRv.get() as number;
-        const creationTimestamp = formatTimestamp(this.options.clock());
-        const stored = buildCreated(obj, { name, namespace, uid: randomUUID(), resourceVersion: rv, creationTimestamp });
-        const body = JSON.stringify(stored);
-        const { lastInsertRowid } = this.st.insertObject.run({
-          kind, namespace: namespace ?? '', name, skey: storageKey(namespace, name), phase: fieldValue(stored, 'status.phase') ?? '',
-          created_ms: createdMs(stored), create_rv: rv, rv, body,
-        });
-        this.writeLabels(lastInsertRowid, stored);
-        return this.logChange(kind, 'ADDED', stored, rv, body);
-      }).immediate();
-      this.publish(change);
-      return clone(change.object);
+      const enc = encodeObject(obj);
+      return () => this.applyCreate(kind, namespace, wanted, enc);
     });
+  }
+
+  private applyCreate(kind: KindName, namespace: string | undefined, wanted: string | undefined, enc: EncodedObject): Applied<StoredObject> {
+    let name = wanted;
+    if (name === undefined) {
+      for (let i = 0; name === undefined || this.st.exists.get(kind, storageKey(namespace, name)) !== undefined; i++) {
+        if (i >= MAX_GENERATE_TRIES) throw generateNameExhausted(kind, String(enc.metadata.generateName));
+        name = String(enc.metadata.generateName) + randomSuffix();
+      }
+    } else if (this.st.exists.get(kind, storageKey(namespace, name)) !== undefined) {
+      throw alreadyExists(kind, namespace, name);
+    }
+    const rv = this.st.bumpRv.get() as number;
+    const creationTimestamp = formatTimestamp(this.options.clock());
+    const uid = randomUUID();
+    const meta: MetadataDraft = { ...enc.metadata, name, uid, resourceVersion: String(rv), generation: 1, creationTimestamp };
+    if (namespace !== undefined) meta.namespace = namespace;
+    else delete meta.namespace;
+    const body = bodyOf(enc, meta);
+    const stored = JSON.parse(body) as StoredObject;
+    const { lastInsertRowid } = this.st.insertObject.run({
+      kind, namespace: namespace ?? '', name, skey: storageKey(namespace, name), phase: enc.phase, created_ms: createdMs(stored),
+      create_rv: rv, rv, body, uid, created: creationTimestamp, spec_hash: enc.specHash, labels: enc.labelsJson,
+    });
+    this.writeLabels(lastInsertRowid, meta.labels);
+    return { result: stored, change: this.logChange(kind, 'ADDED', rv, body) };
   }
 
   get(kind: KindName, namespace: string | undefined, name: string): Promise<StoredObject | undefined> {
@@ -245,49 +273,63 @@ export class SqliteStore implements ResourceStore {
     return (this.db.prepare(`EXPLAIN QUERY PLAN ${q.sql}`).all(...q.params) as { detail: string }[]).map((r) => r.detail);
   }
 
-  update(kind: KindName, obj: StoredObject): Promise<StoredObject> {
-    return run(() => {
-      this.assertOpen(kind);
+  /**
+   * With `handOver` (the caller will not change `obj` and takes the result read-only), the result is `obj` with the
+   * stored metadata, shared with watchers, instead of a copy parsed from the stored JSON (one parse of the body less).
+   */
+  update(kind: KindName, obj: StoredObject, opts: UpdateOptions = {}): Promise<StoredObject> {
+    return this.write(kind, () => {
       const namespace = namespaceFor(kind, obj.metadata?.namespace);
       const name = obj.metadata?.name;
-      const change = this.db.transaction((): Change => {
-        const row = this.st.getObject.get(kind, storageKey(namespace, name)) as ObjectRow | undefined;
-        if (row === undefined) throw notFound(kind, namespace, name);
-        if (obj.metadata.resourceVersion !== String(row.rv)) staleOrThrow(kind, namespace, name, obj.metadata.resourceVersion, row.rv);
-        const cur = JSON.parse(row.body) as StoredObject;
-        const rv = this.st.bumpRv.get() as number;
-        const next = buildUpdated(cur, obj, namespace, rv);
-        const body = JSON.stringify(next);
-        this.st.updateObject.run(fieldValue(next, 'status.phase') ?? '', rv, body, row.id);
-        if (labelsJson(next) !== labelsJson(cur)) {
-          this.st.deleteLabels.run(row.id);
-          this.writeLabels(row.id, next);
-        }
-        return this.logChange(kind, 'MODIFIED', next, rv, body);
-      }).immediate();
-      this.publish(change);
-      return clone(change.object);
+      const given = obj.metadata?.resourceVersion;
+      const enc = encodeObject(obj);
+      return () => this.applyUpdate(kind, namespace, name, given, enc, opts.handOver === true ? obj : undefined);
     });
   }
 
+  private applyUpdate(
+    kind: KindName, namespace: string | undefined, name: string, given: string, enc: EncodedObject, handedOver: StoredObject | undefined,
+  ): Applied<StoredObject> {
+    const cur = this.st.getHead.get(kind, storageKey(namespace, name)) as ObjectHead | undefined;
+    if (cur === undefined) throw notFound(kind, namespace, name);
+    if (given !== String(cur.rv)) staleOrThrow(kind, namespace, name, given, cur.rv);
+    const rv = this.st.bumpRv.get() as number;
+    // As buildUpdated (object-rules.ts) does from the parsed current object: uid and creationTimestamp kept,
+    // generation bumped when the spec changed.
+    const generation = cur.generation + (enc.specHash === cur.spec_hash ? 0 : 1);
+    const meta: MetadataDraft = {
+      ...enc.metadata, uid: cur.uid ?? undefined, creationTimestamp: cur.created ?? undefined, resourceVersion: String(rv), generation,
+    };
+    if (namespace !== undefined) meta.namespace = namespace;
+    else delete meta.namespace;
+    const body = bodyOf(enc, meta);
+    this.st.updateObject.run({ phase: enc.phase, rv, body, generation, spec_hash: enc.specHash, labels: enc.labelsJson, id: cur.id });
+    if (enc.labelsJson !== cur.labels) {
+      this.st.deleteLabels.run(cur.id);
+      this.writeLabels(cur.id, meta.labels);
+    }
+    if (handedOver === undefined) return { result: JSON.parse(body) as StoredObject, change: this.logChange(kind, 'MODIFIED', rv, body) };
+    const stored: StoredObject = { ...handedOver, metadata: meta as StoredObject['metadata'] };
+    return { result: stored, change: this.logChange(kind, 'MODIFIED', rv, body, stored) };
+  }
+
   delete(kind: KindName, namespace: string | undefined, name: string, opts: { resourceVersion?: string } = {}): Promise<boolean> {
-    return run(() => {
-      this.assertOpen(kind);
+    return this.write(kind, () => {
       const ns = namespaceFor(kind, namespace);
-      const change = this.db.transaction((): Change | undefined => {
-        const row = this.st.getObject.get(kind, storageKey(ns, name)) as ObjectRow | undefined;
-        if (row === undefined) return undefined;
-        if (opts.resourceVersion !== undefined && opts.resourceVersion !== String(row.rv)) staleOrThrow(kind, ns, name, opts.resourceVersion, row.rv);
-        const rv = this.st.bumpRv.get() as number;
-        const gone = buildDeleted(JSON.parse(row.body) as StoredObject, rv);
-        this.st.deleteObject.run(row.id);
-        this.st.deleteLabels.run(row.id);
-        return this.logChange(kind, 'DELETED', gone, rv, JSON.stringify(gone));
-      }).immediate();
-      if (change === undefined) return false;
-      this.publish(change);
-      return true;
+      const precondition = opts.resourceVersion;
+      return () => this.applyDelete(kind, ns, name, precondition);
     });
+  }
+
+  private applyDelete(kind: KindName, ns: string | undefined, name: string, precondition: string | undefined): Applied<boolean> {
+    const cur = this.st.getHead.get(kind, storageKey(ns, name)) as ObjectHead | undefined;
+    if (cur === undefined) return { result: false };
+    if (precondition !== undefined && precondition !== String(cur.rv)) staleOrThrow(kind, ns, name, precondition, cur.rv);
+    const rv = this.st.bumpRv.get() as number;
+    const body = this.st.deletedBody.get(String(rv), cur.id) as string;
+    this.st.deleteObject.run(cur.id);
+    this.st.deleteLabels.run(cur.id);
+    return { result: true, change: this.logChange(kind, 'DELETED', rv, body) };
   }
 
   private expiredCheck(since: number): void {
@@ -301,7 +343,7 @@ export class SqliteStore implements ResourceStore {
       return this.db.transaction((): Change[] => {
         this.expiredCheck(after);
         const rows = this.st.readChanges.all(after, kind, max) as { rv: number; type: Change['type']; body: string }[];
-        return rows.map((r) => ({ rv: r.rv, kind, type: r.type, object: JSON.parse(r.body) as StoredObject }));
+        return rows.map((r) => new CommittedChange(r.rv, kind, r.type, r.body));
       }).deferred();
     } catch (e) {
       throw storeError(e);
@@ -318,11 +360,13 @@ export class SqliteStore implements ResourceStore {
     } catch (e) {
       throw storeError(e);
     }
-    return watchStream(this.changes, { kind, since, namespace: opts.namespace, labels, signal: opts.signal });
+    return watchStream(this.changes, { kind, since, namespace: opts.namespace, labels, signal: opts.signal, shared: opts.shared });
   }
 
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
+    // Writes already issued are committed (and published) before the store closes.
+    this.writes.drain();
     this.closed = true;
     for (const l of this.listeners) l(null);
     this.listeners.clear();
