@@ -32,7 +32,7 @@ export interface SensorHostOptions {
   ackWaitMs?: number;
   /** Bound of the decision history per sensor. Default 500. */
   maxDecisions?: number;
-  /** Events one sensor processes at once (different triggers run in parallel, one trigger in order). Default 32. */
+  /** Events one sensor processes at once (different triggers run in parallel, one trigger in order, or in batches for triggers without `&`). Default 256. */
   maxInFlight?: number;
   /** Observer of every decision recorded (tests, metrics). */
   onDecisions?: (sensor: string, records: readonly HistoryRecord[]) => void;

@@ -37,12 +37,17 @@ export interface SensorRunnerOptions {
   redeliveryDelayMs: (deliveryCount: number) => number;
   /** The consumer's ack deadline; the runner heartbeats (working) every third of it while it handles an event. */
   ackWaitMs: number;
-  /** Events processed at once (the consumer's maxAckPending). Default 32. */
+  /**
+   * Events processed at once (the consumer's maxAckPending). Default 256. A batch holds at most half of them, so the
+   * next batch can fill while one executes.
+   */
   maxInFlight?: number;
   onDecisions?: (records: readonly HistoryRecord[]) => void;
 }
 
 type Trig = Sensor['spec']['triggers'][number];
+
+const DEFAULT_MAX_IN_FLIGHT = 256;
 
 /** Events processed together under one set of trigger locks. */
 interface Batch {
@@ -76,7 +81,7 @@ export class SensorRunner {
   constructor(private readonly o: SensorRunnerOptions) {
     this.namespace = o.sensor.metadata.namespace ?? 'default';
     this.name = String(o.sensor.metadata.name);
-    this.maxBatch = Math.max(1, o.maxInFlight ?? 32);
+    this.maxBatch = Math.max(1, Math.ceil((o.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT) / 2));
   }
 
   async run(signal: AbortSignal): Promise<void> {
@@ -85,7 +90,7 @@ export class SensorRunner {
       .map((d) => ({ eventSourceName: d.eventSourceName, eventName: d.eventName }))
       .filter((f) => (seen.has(`${f.eventSourceName}\0${f.eventName}`) ? false : (seen.add(`${f.eventSourceName}\0${f.eventName}`), true)));
     const deliverAll = this.o.sensor.spec.dependencies.some((d) => d.jetStream?.deliverPolicy === 'all');
-    const maxInFlight = Math.max(1, this.o.maxInFlight ?? 32);
+    const maxInFlight = Math.max(1, this.o.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT);
     const consumer = this.o.bus.consume({
       durableName: durableNameOf(this.namespace, this.name), filters, signal, ackWaitMs: this.o.ackWaitMs, maxAckPending: maxInFlight,
       deliverPolicy: deliverAll ? 'all' : 'new',
@@ -126,7 +131,7 @@ export class SensorRunner {
 
   /**
    * Puts the event into a batch: events for the same set of independent triggers (see independentTriggers) that
-   * arrive while that set is busy join the batch waiting for it, up to maxInFlight, unless the batch already holds an
+   * arrive while that set is busy join the batch waiting for it, up to maxInFlight / 2, unless the batch already holds an
    * event with the same id (a re-sent event is evaluated after the first one is settled). Any other event takes its
    * locks alone. The locks are queued when a batch is formed, so batches keep arrival order per trigger.
    */
