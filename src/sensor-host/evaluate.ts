@@ -95,7 +95,11 @@ type SensorTrigger = Sensor['spec']['triggers'][number];
 export function planTrigger(sensor: Sensor, trig: SensorTrigger, events: Record<string, CloudEvent>, key: string): TriggerPlan {
   const id = { namespace: sensor.metadata.namespace ?? 'default', name: String(sensor.metadata.name) };
   const eventIds = Object.fromEntries(Object.entries(events).map(([d, e]) => [d, e.id]));
-  const template = applyParams(structuredClone(trig.template) as unknown as Record<string, unknown>, trig.parameters as Parameter[] | undefined, events);
+  // Trigger parameters rewrite a copy of the template; without them the adapters only read it (they copy what they
+  // change, e.g. readSource), so the spec's own object is passed and no per-event deep copy is made.
+  const params = trig.parameters as Parameter[] | undefined;
+  const own = trig.template as unknown as Record<string, unknown>;
+  const template = params !== undefined && params.length > 0 ? applyParams(structuredClone(own), params, events) : own;
   const adapter = triggerAdapterFor(template);
   return adapter.plan({
     sensor: id, triggerName: trig.template.name, template, events, key, lineage: lineageOf(id, trig.template.name, eventIds, key),
