@@ -93,12 +93,15 @@ export async function planBwrap(layout: SandboxLayout, lister: HostLister): Prom
   const truncated: string[] = [];
   const inBind = (p: string): boolean => binds.some((b) => b.containerPath !== p && isUnder(p, b.containerPath));
   const shadows = new Set<string>(['/']);
+  const bindTargets = new Set(binds.map((b) => b.containerPath));
+  // A bind target is no shadow even when another bind lies below it (e.g. the stand-ins under a private /tmp): its
+  // contents come from its own bind, mounted over anything re-bound there (re-binding the host's /tmp children
+  // would only race with other programs deleting their temp dirs: bwrap fails when a source vanishes mid-setup).
   const addChain = (p: string): void => {
-    for (let q = p; q !== '/'; q = posix.dirname(q)) if (!inBind(q)) shadows.add(q);
+    for (let q = p; q !== '/'; q = posix.dirname(q)) if (!inBind(q) && !bindTargets.has(q)) shadows.add(q);
   };
   for (const b of binds) addChain(posix.dirname(b.containerPath));
   if (layout.rootHostDir !== null) for (const d of layout.writableDirs) addChain(d);
-  const bindTargets = new Set(binds.map((b) => b.containerPath));
   const roBound: string[] = [];
 
   const reBind = async (dir: string): Promise<void> => {

@@ -26,6 +26,7 @@ const host = new FakeLister({
     { name: 'var', type: 'dir' },
   ],
   '/mnt': [{ name: 'data', type: 'dir' }],
+  '/tmp': [{ name: 'someone-elses-temp-dir', type: 'dir' }, { name: 'weir-install', type: 'dir' }],
   '/etc': [
     { name: 'hosts', type: 'file' },
     { name: 'ssl', type: 'dir' },
@@ -85,6 +86,22 @@ describe('planBwrap', () => {
     assert.ok(at >= 0);
     assert.ok(o.indexOf('--ro-bind-try /etc/hosts /etc/hosts') > at);
     assert.ok(o.indexOf('--ro-bind-try /etc/ssl /etc/ssl') > at);
+  });
+
+  test('a bind below the private /tmp does not re-bind the host /tmp children (other programs delete them any time)', async () => {
+    const plan = await planBwrap(
+      layout({
+        binds: [
+          { containerPath: '/tmp', hostPath: '/d/n/tmp', readOnly: false },
+          { containerPath: '/tmp/weir-install/images/bin', hostPath: '/tmp/weir-install/images/bin', readOnly: true },
+        ],
+      }),
+      host,
+    );
+    const o = ops(plan.args);
+    assert.ok(!o.some((x) => x.includes('someone-elses-temp-dir')), o.join(' | '));
+    const tmp = o.indexOf('--bind /d/n/tmp /tmp');
+    assert.ok(tmp >= 0 && o.indexOf('--ro-bind /tmp/weir-install/images/bin /tmp/weir-install/images/bin') > tmp);
   });
 
   test('host-backed root when the step writes directly under /', async () => {
