@@ -53,6 +53,14 @@ export interface WorkflowControllerOptions {
 
 const FINAL = new Set(['Succeeded', 'Failed', 'Error']);
 
+/**
+ * A pass whose read-operate-save part took at least this long (a big workflow: the cost grows with its node count)
+ * makes the next pass of the same workflow wait as long again, so that step completions arriving meanwhile are
+ * handled together instead of one pass each (which is quadratic), and the controller leaves at least half of its
+ * thread to starting steps. Passes of small workflows stay immediate.
+ */
+const EXPENSIVE_PASS_MS = 3;
+
 /** Artifact settings of the controller (see WorkflowControllerOptions.artifacts). */
 export type ArtifactHostSettings = Partial<Omit<ArtifactHostOptions, 'store'>>;
 
@@ -67,6 +75,11 @@ const keyOf = (o: StoredObject): string => `${o.metadata.namespace ?? 'default'}
 export class WorkflowController {
   private readonly pending = new Set<string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Cost (ms) of the last pass's read-operate-save part, per key. */
+  private readonly costs = new Map<string, number>();
+  /** performance.now() before which the key's next pass waits (see EXPENSIVE_PASS_MS), and its timers. */
+  private readonly notBefore = new Map<string, number>();
+  private readonly gapTimers = new Map<string, NodeJS.Timeout>();
   private readonly noted = new Set<string>();
   private readonly known = new Set<string>();
   /** resourceVersion of our own last save per key: its watch event needs no reconcile. */
@@ -149,6 +162,8 @@ export class WorkflowController {
       this.artifacts?.close();
       for (const t of this.timers.values()) clearTimeout(t);
       this.timers.clear();
+      for (const t of this.gapTimers.values()) clearTimeout(t);
+      this.gapTimers.clear();
       this.wake?.();
     };
     signal.addEventListener('abort', onAbort);
@@ -164,8 +179,22 @@ export class WorkflowController {
           this.wake = undefined;
           continue;
         }
-        this.pending.delete(next.value);
-        await this.reconcile(next.value);
+        const key = next.value;
+        this.pending.delete(key);
+        const wait = (this.notBefore.get(key) ?? 0) - performance.now();
+        if (wait > 0) {
+          if (!this.gapTimers.has(key)) {
+            this.gapTimers.set(key, setTimeout(() => {
+              this.gapTimers.delete(key);
+              this.enqueue(key);
+            }, Math.ceil(wait)));
+          }
+          continue;
+        }
+        await this.reconcile(key);
+        const cost = this.costs.get(key) ?? 0;
+        if (cost >= EXPENSIVE_PASS_MS) this.notBefore.set(key, performance.now() + cost);
+        else this.notBefore.delete(key);
       }
     } finally {
       onAbort();
@@ -229,6 +258,8 @@ export class WorkflowController {
     this.owned.delete(key);
     this.latest.delete(key);
     this.specTexts.delete(key);
+    this.costs.delete(key);
+    this.notBefore.delete(key);
   }
 
   /** Our last saved copy of `key` when nothing newer is known to exist, else undefined. */
@@ -322,6 +353,7 @@ export class WorkflowController {
   /** One level-triggered pass over a workflow. Never throws. */
   async reconcile(key: string): Promise<void> {
     this.passes++;
+    const t0 = performance.now();
     const { namespace, name } = parseKey(key);
     let obj: StoredObject | undefined;
     const mine = this.ownedCopy(key);
@@ -410,6 +442,8 @@ export class WorkflowController {
         return;
       }
     } else this.owned.set(key, { obj, statusJson }); // unchanged: still the stored version
+    const cost = performance.now() - t0;
+    this.costs.set(key, cost);
     // Locks released: other workflows waiting for them may go on now.
     if (releasedLocks(wf.status, status)) for (const k of this.known) if (k !== key) this.enqueue(k);
     // Outcomes now saved: the cache need not remember finished steps.
@@ -448,7 +482,8 @@ export class WorkflowController {
       return Promise.resolve();
     }));
     if (FINAL.has(String(status.phase)) && !FINAL.has(String(wf.status?.phase))) await this.artifacts?.collectOnCompletion(key, current, this.log);
-    if (starts.length > 0 && !(await this.saveStarted(key, current, starts.map((a) => a.nodeId)))) this.enqueue(key);
+    // Started steps are recorded Running by a small save right away, or, for a big workflow, by its next pass.
+    if (starts.length > 0 && (cost >= EXPENSIVE_PASS_MS || !(await this.saveStarted(key, current, starts.map((a) => a.nodeId))))) this.enqueue(key);
     else if (result.requeueAfterMs !== undefined) this.enqueue(key, Math.max(1, result.requeueAfterMs));
   }
 

@@ -30,9 +30,28 @@ interface Entry {
   sort: SortKey;
 }
 
+/** A change log slot whose object a newer change of the same object superseded (see emit). */
+interface Superseded {
+  rv: number;
+  kind: KindName;
+  superseded: true;
+}
+
+/**
+ * MODIFIED changes older than this many changes are dropped from the log once a newer change of the same object
+ * exists: a watch replaying from further back gets each object's later versions, not every intermediate one (as a
+ * level-triggered consumer needs). Without it, the log would hold up to historyLimit full versions of one big
+ * Workflow (10,000 x several MB).
+ */
+const KEEP_ALL_RECENT = 16;
+
+const changeId = (kind: KindName, o: StoredObject): string => `${kind}|${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+
 export class MemoryStore implements ResourceStore {
   private readonly objects = new Map<KindName, Map<string, Entry>>();
-  private readonly history: Change[] = [];
+  private readonly history: (Change | Superseded)[] = [];
+  /** rv of the newest change per object (changeId), for dropping superseded changes. */
+  private readonly newest = new Map<string, number>();
   private readonly listeners = new Set<ChangeListener>();
   private rv = 0;
   private closed = false;
@@ -71,7 +90,16 @@ export class MemoryStore implements ResourceStore {
     // Stored objects are never changed in place (an update stores a new copy), so the change log can share them.
     const change: Change = { rv: this.rv, kind, type, object: obj };
     this.history.push(change);
-    if (this.history.length > this.historyLimit) this.history.splice(0, this.history.length - this.historyLimit);
+    this.newest.set(changeId(kind, obj), this.rv);
+    const old = this.history[this.history.length - 1 - KEEP_ALL_RECENT] as Change | Superseded | undefined;
+    if (old && !('superseded' in old) && old.type === 'MODIFIED' && (this.newest.get(changeId(old.kind, old.object)) ?? 0) > old.rv) {
+      this.history[this.history.length - 1 - KEEP_ALL_RECENT] = { rv: old.rv, kind: old.kind, superseded: true };
+    }
+    if (this.history.length > this.historyLimit) {
+      this.history.splice(0, this.history.length - this.historyLimit);
+      const oldest = this.history[0].rv;
+      if (this.newest.size > 2 * this.historyLimit) for (const [k, rv] of this.newest) if (rv < oldest) this.newest.delete(k);
+    }
     for (const l of this.listeners) l(change);
   }
 
@@ -89,7 +117,10 @@ export class MemoryStore implements ResourceStore {
       else hi = mid;
     }
     const out: Change[] = [];
-    for (let i = lo; i < this.history.length && out.length < max; i++) if (this.history[i].kind === kind) out.push(this.history[i]);
+    for (let i = lo; i < this.history.length && out.length < max; i++) {
+      const c = this.history[i];
+      if (c.kind === kind && !('superseded' in c)) out.push(c);
+    }
     return out;
   }
 
