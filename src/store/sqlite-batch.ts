@@ -29,6 +29,8 @@ export interface GroupCommitOptions {
   toError: (e: unknown) => WeirError;
   /** Called once per committed change, in resourceVersion order, after the commit. */
   publish: (c: Change) => void;
+  /** Runs inside the transaction after the batch's writes, before COMMIT (e.g. trimming the change log once). */
+  beforeCommit: () => void;
 }
 
 export class GroupCommit {
@@ -40,7 +42,11 @@ export class GroupCommit {
   constructor(private readonly o: GroupCommitOptions) {
     // Called inside `batch`, better-sqlite3 runs a transaction function as SAVEPOINT / RELEASE (ROLLBACK TO on throw).
     this.inSavepoint = o.db.transaction((w: QueuedWrite) => w.apply());
-    const all = o.db.transaction((ws: readonly QueuedWrite[]) => ws.map((w) => this.applyOne(w)));
+    const all = o.db.transaction((ws: readonly QueuedWrite[]) => {
+      const outcomes = ws.map((w) => this.applyOne(w));
+      o.beforeCommit();
+      return outcomes;
+    });
     this.batch = (ws) => all.immediate(ws);
   }
 

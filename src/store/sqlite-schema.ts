@@ -16,22 +16,17 @@ interface Migration {
   backfill?: (db: Database.Database) => void;
 }
 
-const BACKFILL_PAGE = 500;
-
 /** Version 2: the columns update() reads instead of parsing the stored body, computed once from each body. */
 function backfillUpdateColumns(db: Database.Database): void {
-  const page = db.prepare('SELECT id, body FROM objects WHERE id > ? ORDER BY id LIMIT ?');
+  // One body at a time: rows may be several MB each.
+  const ids = db.prepare('SELECT id FROM objects ORDER BY id').pluck().all() as number[];
+  const read = db.prepare('SELECT body FROM objects WHERE id = ?').pluck();
   const set = db.prepare('UPDATE objects SET uid = ?, created = ?, generation = ?, spec_hash = ?, labels = ? WHERE id = ?');
-  for (let after = 0; ;) {
-    const rows = page.all(after, BACKFILL_PAGE) as { id: number; body: string }[];
-    if (rows.length === 0) return;
-    for (const r of rows) {
-      const o = JSON.parse(r.body) as StoredObject;
-      const m = o.metadata;
-      const generation = typeof m.generation === 'number' ? m.generation : 1;
-      set.run(m.uid ?? null, m.creationTimestamp ?? null, generation, hashSpecJson(JSON.stringify(o.spec)), JSON.stringify(m.labels ?? {}), r.id);
-    }
-    after = rows[rows.length - 1].id;
+  for (const id of ids) {
+    const o = JSON.parse(read.get(id) as string) as StoredObject;
+    const m = o.metadata;
+    const generation = typeof m.generation === 'number' ? m.generation : 1;
+    set.run(m.uid ?? null, m.creationTimestamp ?? null, generation, hashSpecJson(JSON.stringify(o.spec)), JSON.stringify(m.labels ?? {}), id);
   }
 }
 

@@ -1,6 +1,6 @@
 // The embedded durable ResourceStore on SQLite (better-sqlite3): one file `<dataDir>/weir.db` in WAL mode. Each write
-// bumps the store-wide resourceVersion, writes the object row, its labels and a change-log row, and prunes the log to
-// `historyLimit`. Writes are group-committed (sqlite-batch.ts): those issued in the same event-loop turn share one
+// bumps the store-wide resourceVersion, writes the object row, its labels and a change-log row; each commit prunes the
+// log to `historyLimit`. Writes are group-committed (sqlite-batch.ts): those issued in the same event-loop turn share one
 // IMMEDIATE transaction and one fsync, each in its own savepoint; a write's promise settles after that commit.
 // Visibility: a write is applied in a later turn than its call (setImmediate); until its batch commits, get/list/watch
 // do not see it; it is visible from the commit on, which is before its promise resolves (watchers are told right after
@@ -136,7 +136,9 @@ export class SqliteStore implements ResourceStore {
       readAfter: (kind, after, max) => this.readAfter(kind, after, max),
       isClosed: () => this.closed,
     };
-    this.writes = new GroupCommit({ db: this.db, maxBatch: MAX_BATCH_WRITES, toError: storeError, publish: (c) => this.publish(c) });
+    this.writes = new GroupCommit({
+      db: this.db, maxBatch: MAX_BATCH_WRITES, toError: storeError, publish: (c) => this.publish(c), beforeCommit: () => this.pruneChanges(),
+    });
   }
 
   private assertOpen(kind: KindName): void {
@@ -156,11 +158,15 @@ export class SqliteStore implements ResourceStore {
     return this.writes.enqueue(apply);
   }
 
-  /** Inside a write transaction: the change-log row, and pruning to historyLimit. */
+  /** Inside a write transaction: the change-log row (the log is trimmed once per batch, by pruneChanges). */
   private logChange(kind: KindName, type: Change['type'], rv: number, body: string, object?: StoredObject): Change {
     this.st.insertChange.run(rv, kind, type, body);
-    this.st.pruneChanges.run(rv - this.options.historyLimit);
     return new CommittedChange(rv, kind, type, body, object);
+  }
+
+  /** Before each group commit: keeps the last historyLimit changes. */
+  private pruneChanges(): void {
+    this.st.pruneChanges.run((this.st.currentRv.get() as number) - this.options.historyLimit);
   }
 
   private publish(c: Change): void {

@@ -1,7 +1,7 @@
 // Not a test: a micro-measure of the SQLite store's write path (default durability, synchronous=full), run by hand:
 // `node dist/test/store/sqlite-write-measure.js [rounds]`. Prints one JSON line per case: concurrent small creates and
 // updates (all issued in one tick), the same one at a time, and sequential updates of a ~5 MB Workflow.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSqliteStore } from '../../src/store/sqlite-store.js';
@@ -55,6 +55,11 @@ for (let r = 0; r < rounds; r++) {
         big = await store.update('Workflow', big);
       }
     });
+    await timed('200 sequential updates of the same Workflow, handed over (UpdateOptions.handOver)', 200, async () => {
+      for (let i = 0; i < 200; i++) big = await store.update('Workflow', { ...big, status: { ...(big.status as object), progress: `${i}/200` } }, { handOver: true });
+    });
+    const mib = (f: string): number => Math.round(statSync(join(dir, f), { throwIfNoEntry: false })?.size ?? 0) / 2 ** 20;
+    process.stdout.write(`${JSON.stringify({ case: 'files after the big updates', weirDbMiB: Math.round(mib('weir.db')), walMiB: Math.round(mib('weir.db-wal')) })}\n`);
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
