@@ -37,6 +37,11 @@ export interface WorkflowControllerOptions {
   maxDepth?: number;
   /** Every known workflow is reconciled again this often (level-triggered healing). Default 30000 ms. */
   resyncMs?: number;
+  /**
+   * Workflows reconciled at the same time (never one workflow twice at once). Default 16: passes of different
+   * workflows then share the store's group commits instead of waiting for one commit each.
+   */
+  workers?: number;
   /** Root of per-workflow volume directories. Default: `<executor dataDir>/volumes` for the host executor, else unset. */
   volumesDir?: string;
   /** List all Workflows at start and watch the store for new and changed ones. Default true. */
@@ -94,6 +99,10 @@ export class WorkflowController {
   /** JSON text of a workflow's spec by key and generation (what context() scans for references). */
   private readonly specTexts = new Map<string, { generation: unknown; text: string }>();
   private wake: (() => void) | undefined;
+  /** Set by wakeUp(): something changed since the run loop last looked. */
+  private woken = false;
+  /** Held by passes that read other workflows' lock holdings, until their save: two must not both take a lock. */
+  private syncTail: Promise<void> = Promise.resolve();
   private stopped = false;
   /** Reconcile passes so far (benchmarks and tests read it). */
   passes = 0;
@@ -139,6 +148,11 @@ export class WorkflowController {
     }
     this.pending.add(key);
     this.known.add(key);
+    this.wakeUp();
+  }
+
+  private wakeUp(): void {
+    this.woken = true;
     this.wake?.();
   }
 
@@ -148,8 +162,9 @@ export class WorkflowController {
   }
 
   /**
-   * Processes queued keys until `signal` aborts, one key at a time. Unless `watch: false`, first enqueues every
-   * non-final Workflow in the store (a restarted controller continues them) and follows the store's changes.
+   * Processes queued keys until `signal` aborts, up to `workers` keys at a time and one pass per key at a time.
+   * Unless `watch: false`, first enqueues every non-final Workflow in the store (a restarted controller continues
+   * them) and follows the store's changes.
    */
   async run(signal: AbortSignal): Promise<void> {
     const resync = setInterval(() => {
@@ -169,33 +184,40 @@ export class WorkflowController {
     signal.addEventListener('abort', onAbort);
     this.stopped = false;
     const watching = this.o.watch === false ? Promise.resolve() : this.watchStore(signal);
+    const workers = Math.max(1, this.o.workers ?? 16);
+    const inFlight = new Map<string, Promise<void>>();
     try {
       while (!signal.aborted) {
-        const next = this.pending.values().next();
-        if (next.done) {
-          await new Promise<void>((r) => {
-            this.wake = r;
-          });
-          this.wake = undefined;
-          continue;
-        }
-        const key = next.value;
-        this.pending.delete(key);
-        const wait = (this.notBefore.get(key) ?? 0) - performance.now();
-        if (wait > 0) {
-          if (!this.gapTimers.has(key)) {
-            this.gapTimers.set(key, setTimeout(() => {
-              this.gapTimers.delete(key);
-              this.enqueue(key);
-            }, Math.ceil(wait)));
+        this.woken = false;
+        for (const key of this.pending) {
+          if (inFlight.size >= workers) break;
+          if (inFlight.has(key)) continue; // its pass in flight runs it again when done (the key stays pending)
+          this.pending.delete(key);
+          const wait = (this.notBefore.get(key) ?? 0) - performance.now();
+          if (wait > 0) {
+            if (!this.gapTimers.has(key)) {
+              this.gapTimers.set(key, setTimeout(() => {
+                this.gapTimers.delete(key);
+                this.enqueue(key);
+              }, Math.ceil(wait)));
+            }
+            continue;
           }
-          continue;
+          inFlight.set(key, this.reconcile(key).finally(() => {
+            inFlight.delete(key);
+            const cost = this.costs.get(key) ?? 0;
+            if (cost >= EXPENSIVE_PASS_MS) this.notBefore.set(key, performance.now() + cost);
+            else this.notBefore.delete(key);
+            this.wakeUp();
+          }));
         }
-        await this.reconcile(key);
-        const cost = this.costs.get(key) ?? 0;
-        if (cost >= EXPENSIVE_PASS_MS) this.notBefore.set(key, performance.now() + cost);
-        else this.notBefore.delete(key);
+        if (this.woken) continue;
+        await new Promise<void>((r) => {
+          this.wake = r;
+        });
+        this.wake = undefined;
       }
+      await Promise.all(inFlight.values());
     } finally {
       onAbort();
       signal.removeEventListener('abort', onAbort);
@@ -299,7 +321,19 @@ export class WorkflowController {
     return this.volumesDir === undefined ? undefined : join(this.volumesDir, safeName(wf.metadata.uid));
   }
 
-  private async context(key: string, wf: WorkflowObject): Promise<OperateContext> {
+  /** Waits for the lock-holdings mutex; returns its release. */
+  private async lockSync(): Promise<() => void> {
+    let release!: () => void;
+    const mine = new Promise<void>((r) => {
+      release = r;
+    });
+    const before = this.syncTail;
+    this.syncTail = before.then(() => mine);
+    await before;
+    return release;
+  }
+
+  private async context(key: string, wf: WorkflowObject, held: { release?: () => void }): Promise<OperateContext> {
     const s = this.o.store;
     const ns = wf.metadata.namespace ?? 'default';
     const none = Promise.resolve({ items: [] as StoredObject[] });
@@ -317,7 +351,9 @@ export class WorkflowController {
       /secret/i.test(all) ? s.list('Secret', { namespace: ns }) : none,
     ]);
     const byName = (items: StoredObject[]): Map<string, StoredObject> => new Map(items.map((i) => [i.metadata.name, i]));
-    const locks = /synchronization|templateRef/.test(all) ? await lockHoldersOf(this.o.store, wf) : undefined;
+    // Lock holdings are read and the pass's own taking of locks saved under one mutex (released after the pass).
+    if (/synchronization|templateRef/.test(all)) held.release = await this.lockSync();
+    const locks = held.release ? await lockHoldersOf(this.o.store, wf) : undefined;
     const artifactRepository = this.artifacts && wf.status?.artifactRepositoryRef === undefined ? await this.artifacts.resolveRepository(wf) : undefined;
     const wt = byName(wts.items);
     const cwt = byName(cwts.items);
@@ -352,8 +388,16 @@ export class WorkflowController {
 
   /** One level-triggered pass over a workflow. Never throws. */
   async reconcile(key: string): Promise<void> {
+    const held: { release?: () => void } = {};
+    try {
+      await this.pass(key, held);
+    } finally {
+      held.release?.();
+    }
+  }
+
+  private async pass(key: string, held: { release?: () => void }): Promise<void> {
     this.passes++;
-    const t0 = performance.now();
     const { namespace, name } = parseKey(key);
     let obj: StoredObject | undefined;
     const mine = this.ownedCopy(key);
@@ -378,9 +422,13 @@ export class WorkflowController {
     // Taken: until a save succeeds, the next pass reads the store.
     this.owned.delete(key);
     let result: OperateResult;
+    let opMs = 0;
     try {
       await this.steps.adoptFrom(wf, key);
-      result = operate(wf, await this.context(key, wf));
+      const ctx = await this.context(key, wf, held);
+      const t1 = performance.now();
+      result = operate(wf, ctx);
+      opMs = performance.now() - t1;
     } catch (e) {
       this.log.error({ workflow: key, err: (e as Error).message }, 'reconcile failed; marking the workflow Error');
       const now = new Date(this.clock()).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -427,7 +475,10 @@ export class WorkflowController {
     }
     let current: StoredObject = obj;
     const metadata = withWorkflowMetadata(obj.metadata, result.metadata);
+    const t2 = performance.now();
     const statusJson = JSON.stringify(status);
+    // What the pass cost this thread: operate, and serialising the status (about what the store's save costs again).
+    const cost = opMs + 2 * (performance.now() - t2);
     if (statusJson !== (mine?.statusJson ?? JSON.stringify(wf.status ?? {})) || metadata !== obj.metadata) {
       try {
         current = await this.o.store.update('Workflow', { ...obj, metadata, status }, { handOver: true });
@@ -442,7 +493,6 @@ export class WorkflowController {
         return;
       }
     } else this.owned.set(key, { obj, statusJson }); // unchanged: still the stored version
-    const cost = performance.now() - t0;
     this.costs.set(key, cost);
     // Locks released: other workflows waiting for them may go on now.
     if (releasedLocks(wf.status, status)) for (const k of this.known) if (k !== key) this.enqueue(k);

@@ -105,3 +105,33 @@ test('workflow-level mutex across two workflows: the second waits Pending, then 
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('workflow-level mutex: five workflows created at once and reconciled in parallel still run one at a time', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'weir-sync-'));
+  const store = createMemoryStore();
+  const ac = new AbortController();
+  try {
+    const log = join(dir, 'log');
+    const controller = new WorkflowController({ store, resyncMs: 60_000, workers: 8, executor: new HostExecutor({ dataDir: join(dir, 'data'), bwrapPath: null, pollIntervalMs: 20 }) });
+    const running = controller.run(ac.signal);
+    const names = ['w1', 'w2', 'w3', 'w4', 'w5'];
+    await Promise.all(names.map((n) => store.create('Workflow', wfLevel(n, log))));
+    const phase = async (n: string): Promise<string | undefined> => ((await store.get('Workflow', 'default', n))?.status as WorkflowStatus | undefined)?.phase;
+    for (;;) {
+      const phases = await Promise.all(names.map(phase));
+      if (phases.every((p) => p === 'Succeeded' || p === 'Failed' || p === 'Error')) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    for (const n of names) assert.equal(await phase(n), 'Succeeded');
+    const lines = (await readFile(log, 'utf8')).trim().split('\n');
+    assert.equal(lines.length, 10);
+    // Never overlapping: every start is directly followed by the same workflow's end.
+    for (let i = 0; i < lines.length; i += 2) assert.equal(lines[i + 1], lines[i].replace('start-', 'end-'), lines.join(' '));
+    ac.abort();
+    await running;
+  } finally {
+    ac.abort();
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
