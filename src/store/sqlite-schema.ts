@@ -82,6 +82,14 @@ const MIGRATIONS: readonly Migration[] = [
     `,
     backfill: backfillUpdateColumns,
   },
+  {
+    version: 3,
+    name: 'changes: object key, so superseded MODIFIED rows can be compacted',
+    sql: `
+      ALTER TABLE changes ADD COLUMN skey TEXT;  -- namespace/name of the changed object (NULL in rows written before v3)
+      CREATE INDEX changes_modified ON changes (kind, skey, rv) WHERE type = 'MODIFIED';
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -35,6 +35,7 @@ export class SqliteStatements {
   readonly pruneChanges: Database.Statement;
   readonly oldestChange: Database.Statement;
   readonly readChanges: Database.Statement;
+  readonly compactChanges: Database.Statement;
 
   constructor(db: Database.Database) {
     this.exists = db.prepare('SELECT 1 FROM objects WHERE kind = ? AND skey = ?').pluck();
@@ -54,9 +55,13 @@ export class SqliteStatements {
     this.deleteLabels = db.prepare('DELETE FROM labels WHERE obj = ?');
     this.bumpRv = db.prepare('UPDATE revision SET rv = rv + 1 WHERE id = 1 RETURNING rv').pluck();
     this.currentRv = db.prepare('SELECT rv FROM revision WHERE id = 1').pluck();
-    this.insertChange = db.prepare('INSERT INTO changes (rv, kind, type, body) VALUES (?, ?, ?, ?)');
+    this.insertChange = db.prepare('INSERT INTO changes (rv, kind, type, body, skey) VALUES (?, ?, ?, ?, ?)');
     this.pruneChanges = db.prepare('DELETE FROM changes WHERE rv <= ?');
     this.oldestChange = db.prepare('SELECT min(rv) FROM changes').pluck();
-    this.readChanges = db.prepare('SELECT rv, type, body FROM changes WHERE rv > ? AND kind = ? ORDER BY rv LIMIT ?');
+    this.readChanges = db.prepare("SELECT rv, type, body FROM changes WHERE rv > ? AND kind = ? AND type <> 'COMPACTED' ORDER BY rv LIMIT ?");
+    // A superseded MODIFIED row keeps its rv (so the oldest kept version, hence Expired, is unchanged) but not its body.
+    this.compactChanges = db.prepare(
+      "UPDATE changes SET type = 'COMPACTED', body = '' WHERE kind = ? AND skey = ? AND type = 'MODIFIED' AND rv <= ?",
+    );
   }
 }

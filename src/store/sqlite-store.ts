@@ -1,6 +1,6 @@
 // The embedded durable ResourceStore on SQLite (better-sqlite3): one file `<dataDir>/weir.db` in WAL mode. Each write
-// bumps the store-wide resourceVersion, writes the object row, its labels and a change-log row; each commit prunes the
-// log to `historyLimit`. Writes are group-committed (sqlite-batch.ts): those issued in the same event-loop turn share one
+// bumps the store-wide resourceVersion, writes the object row, its labels and a change-log row (compacting this
+// object's MODIFIED rows more than 16 changes old); each commit prunes the log to `historyLimit`. Writes are group-committed (sqlite-batch.ts): those issued in the same event-loop turn share one
 // IMMEDIATE transaction and one fsync, each in its own savepoint; a write's promise settles after that commit.
 // Visibility: a write is applied in a later turn than its call (setImmediate); until its batch commits, get/list/watch
 // do not see it; it is visible from the commit on, which is before its promise resolves (watchers are told right after
@@ -63,6 +63,12 @@ export interface ResolvedSqliteStoreOptions {
 const MAX_GENERATE_TRIES = 100;
 /** Most writes one group commit applies; the rest go in the next turn, so one commit does not block the loop long. */
 const MAX_BATCH_WRITES = 1000;
+/**
+ * MODIFIED changes older than this many changes are compacted once a newer change of the same object exists (as the
+ * memory store does): a watch replaying from further back gets each object's later versions, not every intermediate
+ * one. Without it the log holds up to historyLimit full versions of one big Workflow (10,000 x several MB on disk).
+ */
+const KEEP_ALL_RECENT = 16;
 
 function badOption(field: string, why: string): WeirError {
   return new WeirError('INVALID_ARGUMENT', `sqlite store option ${field}: ${why}`, { details: { field } });
@@ -158,9 +164,13 @@ export class SqliteStore implements ResourceStore {
     return this.writes.enqueue(apply);
   }
 
-  /** Inside a write transaction: the change-log row (the log is trimmed once per batch, by pruneChanges). */
-  private logChange(kind: KindName, type: Change['type'], rv: number, body: string, object?: StoredObject): Change {
-    this.st.insertChange.run(rv, kind, type, body);
+  /**
+   * Inside a write transaction: the change-log row, and compaction of this object's older MODIFIED rows that it
+   * supersedes (the log is trimmed to historyLimit once per batch, by pruneChanges).
+   */
+  private logChange(kind: KindName, type: Change['type'], skey: string, rv: number, body: string, object?: StoredObject): Change {
+    this.st.insertChange.run(rv, kind, type, body, skey);
+    this.st.compactChanges.run(kind, skey, rv - KEEP_ALL_RECENT);
     return new CommittedChange(rv, kind, type, body, object);
   }
 
@@ -209,7 +219,7 @@ export class SqliteStore implements ResourceStore {
       create_rv: rv, rv, body, uid, created: creationTimestamp, spec_hash: enc.specHash, labels: enc.labelsJson,
     });
     this.writeLabels(lastInsertRowid, meta.labels);
-    return { result: stored, change: this.logChange(kind, 'ADDED', rv, body) };
+    return { result: stored, change: this.logChange(kind, 'ADDED', storageKey(namespace, name), rv, body) };
   }
 
   get(kind: KindName, namespace: string | undefined, name: string): Promise<StoredObject | undefined> {
@@ -314,9 +324,10 @@ export class SqliteStore implements ResourceStore {
       this.st.deleteLabels.run(cur.id);
       this.writeLabels(cur.id, meta.labels);
     }
-    if (handedOver === undefined) return { result: JSON.parse(body) as StoredObject, change: this.logChange(kind, 'MODIFIED', rv, body) };
+    const skey = storageKey(namespace, name);
+    if (handedOver === undefined) return { result: JSON.parse(body) as StoredObject, change: this.logChange(kind, 'MODIFIED', skey, rv, body) };
     const stored: StoredObject = { ...handedOver, metadata: meta as StoredObject['metadata'] };
-    return { result: stored, change: this.logChange(kind, 'MODIFIED', rv, body, stored) };
+    return { result: stored, change: this.logChange(kind, 'MODIFIED', skey, rv, body, stored) };
   }
 
   delete(kind: KindName, namespace: string | undefined, name: string, opts: { resourceVersion?: string } = {}): Promise<boolean> {
@@ -335,7 +346,7 @@ export class SqliteStore implements ResourceStore {
     const body = this.st.deletedBody.get(String(rv), cur.id) as string;
     this.st.deleteObject.run(cur.id);
     this.st.deleteLabels.run(cur.id);
-    return { result: true, change: this.logChange(kind, 'DELETED', rv, body) };
+    return { result: true, change: this.logChange(kind, 'DELETED', storageKey(ns, name), rv, body) };
   }
 
   private expiredCheck(since: number): void {

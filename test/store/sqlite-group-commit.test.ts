@@ -1,6 +1,7 @@
 // The SQLite store's group commit: writes issued in the same tick share one transaction, yet each fails alone (its
 // own savepoint), a failed commit fails the whole batch with nothing kept, watchers see commits in resourceVersion
-// order, and what a write stores is fixed when it is issued. Also: update() keeps generation/uid semantics.
+// order, and what a write stores is fixed when it is issued. Also: update() keeps generation/uid semantics, and the
+// change log compacts superseded MODIFIED rows (as the memory store does) without gaps, duplicates or early Expired.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -181,6 +182,50 @@ describe('SQLite store group commit', () => {
       assert.ok(await s2.get('ConfigMap', 'default', 'late'));
     } finally {
       await s2.close();
+    }
+  });
+
+  test('an object updated many times keeps its last versions in the log; a replay from the start gets later versions only', async () => {
+    const dataDir = tempDir();
+    const s = createSqliteStore({ dataDir, synchronous: 'normal' });
+    try {
+      let a = await s.create('ConfigMap', cm('a'));
+      const first = a.metadata.resourceVersion;
+      for (let i = 1; i <= 40; i++) {
+        a = await s.update('ConfigMap', { ...a, data: { v: String(i) } });
+        if (i === 20) await s.create('ConfigMap', cm('b'));
+      }
+      await s.delete('ConfigMap', 'default', 'b');
+      const ac = new AbortController();
+      const got: WatchEvent[] = [];
+      for await (const ev of s.watch('ConfigMap', { sinceResourceVersion: '0', signal: ac.signal })) {
+        got.push(ev);
+        if (ev.type === 'DELETED') break;
+      }
+      ac.abort();
+      const rvs = got.map((e) => Number(e.object.metadata.resourceVersion));
+      assert.deepEqual(rvs, [...rvs].sort((p, q) => p - q));
+      assert.equal(new Set(rvs).size, rvs.length);
+      assert.equal(got[0].type, 'ADDED');
+      assert.equal(got[0].object.metadata.resourceVersion, first);
+      const versions = got.filter((e) => e.object.metadata.name === 'a' && e.type === 'MODIFIED').map((e) => Number((e.object.data as { v: string }).v));
+      // Every MODIFIED of `a` within the last 16 changes is kept, older ones it superseded are gone.
+      assert.deepEqual(versions, Array.from({ length: 40 - 25 + 1 }, (_, i) => 25 + i));
+      assert.deepEqual(got.filter((e) => e.object.metadata.name === 'b').map((e) => e.type), ['ADDED', 'DELETED']);
+      // Compacted rows keep their place: a watch from the first version is not Expired (its first event is b's ADDED,
+      // as a's versions before it were superseded).
+      const ac2 = new AbortController();
+      const [fromFirst] = await collect(s.watch('ConfigMap', { sinceResourceVersion: first, signal: ac2.signal }), 1);
+      ac2.abort();
+      assert.match(fromFirst, /^ADDED b /);
+    } finally {
+      await s.close();
+    }
+    const check = new Database(join(dataDir, 'weir.db'), { readonly: true });
+    try {
+      assert.equal(check.prepare("SELECT count(*) FROM changes WHERE type = 'COMPACTED' AND body = ''").pluck().get(), 24);
+    } finally {
+      check.close();
     }
   });
 
