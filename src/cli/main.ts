@@ -27,8 +27,8 @@ const VERBS = {
   template: { summary: 'Manage WorkflowTemplates (create|list|get|delete)', load: () => import('./template.js') },
   'cluster-template': { summary: 'Manage ClusterWorkflowTemplates (create|list|get|delete)', load: () => import('./cluster-template.js') },
   cron: { summary: 'Manage CronWorkflows (create|list|get|delete|suspend|resume|backfill)', load: () => import('./cron.js') },
-  eventsource: { summary: 'Manage EventSources (create|list|get|delete)', load: () => import('./eventsource.js') },
-  sensor: { summary: 'Manage Sensors (create|list|get|delete|test|history)', load: () => import('./sensor.js') },
+  eventsource: { summary: 'Manage EventSources (create|list|get|delete|logs)', load: () => import('./eventsource.js') },
+  sensor: { summary: 'Manage Sensors (create|list|get|delete|test|history|logs)', load: () => import('./sensor.js') },
   apply: { summary: 'Create or update manifests of any kind on the server', load: () => import('./apply.js') },
 } satisfies Record<string, { summary: string; load: () => Promise<{ verb: Verb }> }>;
 

@@ -23,6 +23,8 @@ import { createApiServer } from '../server/api-server.js';
 import type { ApiServer } from '../server/api-server.js';
 import { isLoopback } from '../server/options.js';
 import type { LiveStatus } from '../server/options.js';
+import { ComponentLogs, eventSourceLogTap, sensorLogTap } from '../server/component-logs.js';
+import { tapLogger } from '../core/log-tap.js';
 import { createSqliteStore } from '../store/sqlite-store.js';
 import type { EventBus } from '../bus/types.js';
 import { busConfigFrom, createBus } from '../bus/factory.js';
@@ -155,8 +157,10 @@ export async function startServer(cfg: ServerConfig & { manifests: string[]; nam
     const stepsDir = join(cfg.dataDir, 'steps');
     // Filled in once the event source and sensor hosts exist (below); the API shows it as status.weir.
     const live: LiveStatus = { eventSource: () => undefined, sensor: () => undefined };
+    // The last records of each event source and sensor, tapped from the hosts' logger (GET .../stream/.../logs).
+    const componentLogs = { eventSources: new ComponentLogs(), sensors: new ComponentLogs() };
     const api = createApiServer({
-      store, controller, live, logger: log, host: cfg.host, port: cfg.port, authToken: cfg.authToken, namespace: cfg.namespace,
+      store, controller, live, componentLogs, logger: log, host: cfg.host, port: cfg.port, authToken: cfg.authToken, namespace: cfg.namespace,
       version: packageVersion(), processMetrics: true,
       steps: {
         executor,
@@ -175,9 +179,9 @@ export async function startServer(cfg: ServerConfig & { manifests: string[]; nam
     const bus = cfg.bus ?? ownBus;
     if (bus) {
       // Webhook ports listen on the API's address (loopback unless --host says otherwise).
-      const eventSources = createEventSourceHost({ store, bus, logger: log, webhookHost: cfg.host });
+      const eventSources = createEventSourceHost({ store, bus, logger: tapLogger(log, eventSourceLogTap(componentLogs.eventSources)), webhookHost: cfg.host });
       services.push({ name: 'eventsource-host', run: (s) => eventSources.run(s) });
-      const sensors = new SensorHost({ store, bus, logger: log, onWorkflow: (ns, name) => controller.enqueue(`${ns}/${name}`) });
+      const sensors = new SensorHost({ store, bus, logger: tapLogger(log, sensorLogTap(componentLogs.sensors)), onWorkflow: (ns, name) => controller.enqueue(`${ns}/${name}`) });
       live.eventSource = (ns, name) => eventSources.eventSourceStatus(ns, name)?.events;
       live.sensor = (ns, name) => sensors.status()[`${ns}/${name}`];
       services.push({ name: 'sensor-host', run: (s) => sensors.run(s) });

@@ -5,6 +5,7 @@
 import type { Sensor } from '../api/sensor.js';
 import type { EventBus, KeyValueStore } from '../bus/types.js';
 import type { Logger } from '../core/logger.js';
+import { childLogger } from '../core/log-tap.js';
 import type { ResourceStore, StoredObject } from '../store/types.js';
 import type { HistoryRecord } from './history.js';
 import { HistoryWriter } from './history.js';
@@ -109,10 +110,12 @@ export class SensorHost {
     const namespace = obj.metadata.namespace ?? 'default';
     const status: SensorStatus = { events: 0, counts: {}, errors: 0 };
     const ac = new AbortController();
-    const history = new HistoryWriter({ store: this.o.store, log: this.o.logger, maxDecisions: this.o.maxDecisions }, namespace, obj.metadata.name);
+    // Every record of this sensor names it (namespace + sensor), so the server's per-sensor log ring can keep it.
+    const log = childLogger(this.o.logger, { namespace, sensor: obj.metadata.name });
+    const history = new HistoryWriter({ store: this.o.store, log, maxDecisions: this.o.maxDecisions }, namespace, obj.metadata.name);
     const kv = await this.kv();
     const runner = new SensorRunner({
-      sensor, bus: this.o.bus, kv, history, log: this.o.logger, clock: this.o.clock ?? realClock,
+      sensor, bus: this.o.bus, kv, history, log, clock: this.o.clock ?? realClock,
       runtime: {
         resources: storeResourceOps({ store: this.o.store, log: this.o.logger, onWorkflow: this.o.onWorkflow, clock: () => (this.o.clock ?? realClock).now() }),
         fetch: globalThis.fetch, kafka: this.kafka, nats: this.nats,

@@ -12,6 +12,7 @@ import type { Sensor } from '../api/sensor.js';
 import type { CloudEvent } from '../core/cloudevent.js';
 import { NonRetryableError, isWeirError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { childLogger } from '../core/log-tap.js';
 import type { TriggerPlan, TriggerRuntime } from '../../sensors/triggers/types.js';
 import { triggerAdapterFor } from '../../sensors/triggers/registry.js';
 import type { Decision } from './decisions.js';
@@ -265,7 +266,7 @@ export class SensorRunner {
 
   private async runPlan(trig: Trig, plan: TriggerPlan, signal: AbortSignal): Promise<{ outcome: 'done' | 'deduplicated'; detail?: Record<string, unknown> }> {
     const adapter = triggerAdapterFor(trig.template);
-    const rt: TriggerRuntime = { ...this.o.runtime, signal, log: this.o.log };
+    const rt: TriggerRuntime = { ...this.o.runtime, signal, log: childLogger(this.o.log, { sensor: this.name, trigger: trig.template.name }) };
     await this.limiter(trig).take(signal);
     return withRetries(trig.retryStrategy as never, this.o.clock, signal, () => adapter.execute(plan, rt));
   }
@@ -275,6 +276,8 @@ export class SensorRunner {
     const base = { at: now.toISOString(), eventId: msg.event.id, trigger: trig.template.name, key };
     try {
       const r = await this.runPlan(trig, plan, signal);
+      const workflow = typeof r.detail?.workflow === 'string' ? r.detail.workflow : undefined;
+      this.o.log.info({ sensor: this.name, trigger: trig.template.name, eventId: msg.event.id, outcome: r.outcome, workflow }, r.outcome === 'deduplicated' ? 'trigger already fired for these events' : 'trigger fired');
       if (r.outcome === 'deduplicated') rec({ ...base, type: 'deduplicated', reason: 'the action was already done for these events' });
       else rec({ ...base, type: 'done', ...(r.detail ? { detail: r.detail } : {}) });
       return 'ok';

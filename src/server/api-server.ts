@@ -18,6 +18,7 @@ import { resourceRoutes } from './routes-resources.js';
 import { cronRoutes } from './routes-cron.js';
 import { workflowRoutes } from './routes-workflows.js';
 import { streamRoutes } from './routes-streams.js';
+import { componentLogRoutes } from './routes-component-logs.js';
 
 export type ServerState = 'starting' | 'running' | 'draining' | 'stopped' | 'failed';
 
@@ -42,6 +43,7 @@ export function buildRouter(): Router {
   infoRoutes(r);
   workflowRoutes(r);
   streamRoutes(r);
+  componentLogRoutes(r);
   resourceRoutes(r);
   cronRoutes(r);
   return r;

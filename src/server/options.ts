@@ -5,6 +5,7 @@ import { nullLogger } from '../core/logger.js';
 import type { Logger } from '../core/logger.js';
 import type { StepExecutor, StepHandle } from '../executor/types.js';
 import type { ResourceStore, StoredObject } from '../store/types.js';
+import type { ComponentLogs } from './component-logs.js';
 
 /** What the server needs of the workflow controller: a way to make it look at a workflow now. */
 export interface WorkflowKicker {
@@ -30,6 +31,8 @@ export interface ApiServerOptions {
   store: ResourceStore;
   /** Shown as `status.weir` on event sources and sensors read through the API. */
   live?: LiveStatus;
+  /** Recent log records of the event sources and sensors this process runs (the .../logs streams); none: empty streams. */
+  componentLogs?: { eventSources: ComponentLogs; sensors: ComponentLogs };
   /** Enqueued after every change the API makes to a workflow. */
   controller?: WorkflowKicker;
   steps?: StepAccess;
@@ -57,6 +60,7 @@ export interface ApiServerOptions {
 export interface ResolvedServerOptions {
   readonly store: ResourceStore;
   readonly live: LiveStatus | undefined;
+  readonly componentLogs: { eventSources: ComponentLogs; sensors: ComponentLogs } | undefined;
   readonly controller: WorkflowKicker | undefined;
   readonly steps: StepAccess | undefined;
   readonly logger: Logger;
@@ -109,6 +113,7 @@ export function resolveServerOptions(o: ApiServerOptions): ResolvedServerOptions
   return Object.freeze({
     store: o.store,
     live: o.live,
+    componentLogs: o.componentLogs,
     controller: o.controller,
     steps: o.steps,
     logger: o.logger ?? nullLogger,
