@@ -22,11 +22,18 @@ interface TaskInfo {
   refs: string[] | 'all';
 }
 
-/** The task names a task's fields refer to through `tasks.<name>` (or all, for `tasks[...]` in an expression). */
+/**
+ * The task names a task's fields refer to through `tasks.<name>`; 'all' when `tasks` appears in any other form
+ * (`tasks?.x`, `tasks . x`, `tasks['x']`, `len(tasks)`, or just the word in a value): then every task's variables.
+ */
 function taskRefs(t: DAGTask): string[] | 'all' {
   const text = JSON.stringify(t);
-  if (/\btasks\s*\[/.test(text)) return 'all';
-  return [...new Set([...text.matchAll(/\btasks\.([A-Za-z0-9_-]+)/g)].map((m) => m[1]))];
+  const names = new Set<string>();
+  for (const m of text.matchAll(/\btasks\b(\.([A-Za-z0-9_-]+))?/g)) {
+    if (m[2] === undefined) return 'all';
+    names.add(m[2]);
+  }
+  return [...names];
 }
 
 export function executeDag(ex: Exec, node: NodeStatus, tmpl: Template, vars: Vars, scope: Scope, depth: number): NodeStatus {
