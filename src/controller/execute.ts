@@ -9,6 +9,7 @@ import type { WorkflowSpec } from '../api/workflow.js';
 import type { NodeMap} from './nodes.js';
 import { isFinished, retryAttemptName } from './nodes.js';
 import { inputVars, resolveInputs, subst } from './params.js';
+import { substituteIntoExpression } from '../expr/template.js';
 import { artifactRefJson, hasAnyLocation, inputArtifactVars, outputArtifactPathVars, parseArtifactRef } from './artifacts.js';
 import type { InputArtifact, Vars } from './params.js';
 import { KUBERNETES_ONLY_TEMPLATE_FIELDS } from './pod-step.js';
@@ -174,7 +175,12 @@ export class Exec {
     o: ExecOptions, r: Resolved, tmpl: Template, ids: Partial<NodeStatus>, inputs: Partial<NodeStatus>, params: ParamValue[],
     arts: InputArtifact[], existing: NodeStatus | undefined, memo: { key: string; cacheName: string } | undefined,
   ): NodeStatus {
-    const strategy = tmpl.retryStrategy ?? o.retry;
+    let strategy = tmpl.retryStrategy ?? o.retry;
+    if (strategy?.expression?.includes('{{') === true) {
+      // Argo fills the template's variables (inputs...) into the expression first; here values go in as data.
+      const v: Vars = { ...this.globals, ...o.extraVars, ...inputVars(params) };
+      strategy = { ...strategy, expression: substituteIntoExpression(strategy.expression, (n) => v[n]) };
+    }
     if (strategy && o.attempt === undefined) {
       const rn = this.executeRetry(o, strategy, ids, inputs);
       if (memo) rn.memoizationStatus ??= { hit: false, ...memo };

@@ -57,7 +57,8 @@ export function decideRetry(strategy: RetryStrategy, attempts: readonly NodeStat
     const env = envFromFlat({
       'lastRetry.exitCode': last.outputs?.exitCode ?? '-1',
       'lastRetry.status': last.phase,
-      'lastRetry.duration': String((finished - started) / 1000),
+      // Whole seconds, as Argo's (its node times have second precision), so asInt(lastRetry.duration) works.
+      'lastRetry.duration': String(Math.floor(finished / 1000) - Math.floor(started / 1000)),
       'lastRetry.message': last.message ?? '',
     });
     let ok: unknown;

@@ -124,3 +124,43 @@ export function substituteVars(
     evalExpr: makeExprEvaluator(vars, opts),
   });
 }
+
+const EXPR_LITERAL = /^(true|false|-?\d+(\.\d+)?([eE][+-]?\d+)?)$/;
+
+/**
+ * Puts `{{name}}` values into the text of an expression (retryStrategy.expression) so that they stay data: inside a
+ * quoted string a value is escaped for that quote; elsewhere a number or boolean is written as that literal (Argo's
+ * `{{inputs.parameters.ok}} == true`) and anything else as a quoted string, never as code. Unknown names and
+ * `{{=...}}` tags are left as written.
+ */
+export function substituteIntoExpression(expr: string, lookup: (name: string) => string | undefined): string {
+  let out = '';
+  let last = 0;
+  let quote: string | undefined;
+  let scanned = 0;
+  const scanTo = (end: number): void => {
+    for (let i = scanned; i < end; i++) {
+      const ch = expr[i];
+      if (quote !== undefined) {
+        if (ch === '\\' && quote !== '`') i++;
+        else if (ch === quote) quote = undefined;
+      } else if (ch === '"' || ch === "'" || ch === '`') quote = ch;
+    }
+    scanned = end;
+  };
+  for (const p of listPlaceholders(expr)) {
+    if (p.expr) continue;
+    const value = lookup(p.name);
+    if (value === undefined) continue;
+    scanTo(p.start);
+    out += expr.slice(last, p.start);
+    if (quote === '`') out += value.replaceAll('`', '');
+    else if (quote !== undefined) {
+      const escaped = JSON.stringify(value).slice(1, -1); // backslashes, double quotes and control characters escaped
+      out += quote === "'" ? escaped.replaceAll("'", "\\'") : escaped;
+    } else out += EXPR_LITERAL.test(value) ? value : JSON.stringify(value);
+    last = p.end;
+    scanned = p.end;
+  }
+  return out + expr.slice(last);
+}

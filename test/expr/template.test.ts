@@ -1,7 +1,8 @@
 // Table tests for `{{...}}` substitution: simple and expression tags, strictness, and the literal-value guarantee.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { listPlaceholders, makeExprEvaluator, substitute, substituteVars } from '../../src/expr/template.js';
+import { listPlaceholders, makeExprEvaluator, substitute, substituteIntoExpression, substituteVars } from '../../src/expr/template.js';
+import { evaluate, envFromFlat } from '../../src/expr/expr.js';
 import { WeirError } from '../../src/core/errors.js';
 
 const vars: Record<string, string> = {
@@ -71,4 +72,26 @@ void describe('listPlaceholders', () => {
   });
   void test('an expression with an unbalanced quote falls back to the first }}', () =>
     assert.deepEqual(listPlaceholders('{{=a == "x}} tail'), [{ name: 'a == "x', expr: true, start: 0, end: 12 }]));
+});
+
+describe('substituteIntoExpression (retryStrategy.expression)', () => {
+  const vars: Record<string, string> = { ok: 'true', n: '3', word: 'heads', evil: 'x" || true || "', quote: "it's" };
+  const sub = (e: string): string => substituteIntoExpression(e, (k) => vars[k]);
+  const cases: [string, string, unknown][] = [
+    ['{{ok}} == true', 'true == true', true],
+    ['asInt(lastRetry.exitCode) > {{n}}', 'asInt(lastRetry.exitCode) > 3', false],
+    ['{{word}} == "heads"', '"heads" == "heads"', true],
+    ['"{{word}}" == "heads"', '"heads" == "heads"', true],
+    ["'{{quote}}' == \"it's\"", "'it\\'s' == \"it's\"", true],
+    // A value never becomes code: the injection attempt stays one string.
+    ['"{{evil}}" == "y"', '"x\\" || true || \\"" == "y"', false],
+    ['{{evil}} == "y"', '"x\\" || true || \\"" == "y"', false],
+    ['{{unknown}} == 1', '{{unknown}} == 1', undefined],
+  ];
+  for (const [expr, text, result] of cases) {
+    test(`${expr} -> ${text}`, () => {
+      assert.equal(sub(expr), text);
+      if (result !== undefined) assert.equal(evaluate(sub(expr), envFromFlat({ 'lastRetry.exitCode': '2' })), result);
+    });
+  }
 });

@@ -1,5 +1,6 @@
-// tasks.* references in the forms expressions allow: each DAG task gets the variables of the tasks it mentions, and
-// every task's variables when it names `tasks` any other way (optional chaining, spaces, indexing, the whole map).
+// What expressions see: DAG tasks' references to tasks.* in every form expressions allow (each task gets the variables
+// of the tasks it mentions, or all of them when it names `tasks` any other way), and retryStrategy.expression with the
+// template's inputs filled in as data and lastRetry.duration in whole seconds.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Sim } from './sim.js';
@@ -38,4 +39,30 @@ test('DAG task references to tasks.* in every expression form resolve', () => {
   assert.ok(Number(value('whole')) >= 1, `whole: ${String(value('whole'))}`);
   s.runToEnd();
   assert.equal(s.phase, 'Succeeded');
+});
+
+test('retryStrategy.expression sees the template inputs (as data) and lastRetry.duration in whole seconds', () => {
+  const s = new Sim(`
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: w }
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      steps:
+        - - { name: r, template: flaky, arguments: { parameters: [{ name: safe, value: "true" }] } }
+    - name: flaky
+      inputs: { parameters: [{ name: safe }] }
+      retryStrategy:
+        limit: "5"
+        expression: 'asInt(lastRetry.exitCode) > 1 && asInt(lastRetry.duration) < 120 && {{inputs.parameters.safe}} == true'
+      container: { image: x, command: [x] }
+`).pass();
+  s.now += 1500;
+  s.finish('r(0)', 2).pass(); // exit 2 after 1.5 s: retried
+  assert.ok(s.has('r(1)'), `no second attempt: ${s.node('r').message ?? ''}`);
+  s.finish('r(1)', 1).pass(); // exit 1: not retried
+  assert.equal(s.has('r(2)'), false);
+  assert.equal(s.node('r').phase, 'Failed');
 });
