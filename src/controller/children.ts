@@ -21,6 +21,21 @@ export interface ChildCall {
   depth: number;
 }
 
+/**
+ * Notes on a node that will not run (Skipped, Omitted) the output parameter defaults its template declares
+ * (`valueFrom.default`): references to its outputs resolve to them, as in Argo.
+ */
+export function recordAbsentDefaults(ex: Exec, step: WorkflowStep, scope: Scope, node: NodeStatus): void {
+  const r = ex.resolve({ template: step.template, templateRef: step.templateRef, inline: step.inline as never }, scope);
+  if ('error' in r) return;
+  const defaults: Record<string, string> = {};
+  for (const p of r.tmpl.outputs?.parameters ?? []) {
+    const d = p.valueFrom?.default;
+    if (d !== undefined && d !== null) defaults[p.name] = typeof d === 'string' ? d : JSON.stringify(d);
+  }
+  if (Object.keys(defaults).length > 0) node.weir = { ...node.weir, absentDefaults: defaults };
+}
+
 /** Returns the child node, or undefined when it may not start yet (parallelism). */
 export function runChild(ex: Exec, c: ChildCall, canStart: boolean): NodeStatus | undefined {
   const existing = ex.nodes.byName(c.name);
@@ -38,6 +53,7 @@ export function runChild(ex: Exec, c: ChildCall, canStart: boolean): NodeStatus 
         }
         if (!run) {
           const n = ex.nodes.create({ name: c.name, displayName: c.displayName, type: 'Skipped', boundaryID: c.boundaryID, templateName: c.step.template });
+          recordAbsentDefaults(ex, c.step, c.scope, n);
           return ex.nodes.mark(n, 'Skipped', `when '${w}' evaluated false`);
         }
       }

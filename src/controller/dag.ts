@@ -6,7 +6,7 @@ import type { DependsNode, TaskResult } from '../expr/depends.js';
 import type { DAGTask } from '../api/workflow-steps.js';
 import type { Template } from '../api/workflow-template.js';
 import type { Exec, Scope } from './execute.js';
-import { continues, runChild, runChildExitHandler, runHooks } from './children.js';
+import { continues, recordAbsentDefaults, runChild, runChildExitHandler, runHooks } from './children.js';
 import type { ChildCall } from './children.js';
 import { isFailed, isFinished, isSettled, loopItemName, taskNodeName } from './nodes.js';
 import { aggregateVars, nodeVars, subst } from './params.js';
@@ -127,6 +127,7 @@ export function executeDag(ex: Exec, node: NodeStatus, tmpl: Template, vars: Var
         if (ok === false) {
           const n = ex.nodes.create({ name: taskNodeName(node.name, t.name), displayName: t.name, type: 'Skipped', boundaryID: node.id, templateName: t.template });
           ex.nodes.mark(n, 'Omitted', 'omitted: depends condition not met');
+          recordAbsentDefaults(ex, t, scope, n);
           link(ex, node, info, n, taskNode);
           byTask.set(t.name, varsOf(t.name));
           progress = true;

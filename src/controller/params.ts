@@ -213,6 +213,7 @@ export function nodeVars(prefix: string, node: NodeStatus): Vars {
   for (const p of o?.parameters ?? []) if (p.value !== undefined) v[`${prefix}.outputs.parameters.${p.name}`] = p.value;
   if (o?.parameters) v[`${prefix}.outputs.parameters`] = JSON.stringify(o.parameters.map((p) => ({ name: p.name, value: p.value })));
   if (o?.artifacts) Object.assign(v, nodeArtifactVars(prefix, node));
+  for (const [k, x] of Object.entries(node.weir?.absentDefaults ?? {})) v[`${prefix}.outputs.parameters.${k}`] ??= x;
   return v;
 }
 

@@ -85,6 +85,11 @@ export interface WeirNodeState {
   outputArtifacts?: OutputArtifactPlan;
   /** Records of the node's init containers and sidecars, by sub-step name (see sub-steps.ts). */
   steps?: Record<string, { intent?: string; handle?: StepHandle }>;
+  /**
+   * A Skipped/Omitted node: its template's output parameters that declare `valueFrom.default`, which references to
+   * the node's outputs resolve to (Argo: outputs of skipped and omitted nodes).
+   */
+  absentDefaults?: Record<string, string>;
 }
 
 /** Input artifacts to load on the host before a step starts (artifacts.ts). */

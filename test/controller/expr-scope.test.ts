@@ -66,3 +66,50 @@ spec:
   assert.equal(s.has('r(2)'), false);
   assert.equal(s.node('r').phase, 'Failed');
 });
+
+test('outputs of a skipped or omitted producer resolve to its valueFrom.default (DAG withParam and steps)', () => {
+  const producer = `
+    - name: produce
+      outputs: { parameters: [{ name: items, valueFrom: { path: /tmp/out, default: '["a","b"]' } }] }
+      container: { image: x, command: [x] }
+    - name: consume
+      inputs: { parameters: [{ name: in }] }
+      container: { image: x, command: [echo, "{{inputs.parameters.in}}"] }`;
+  const dag = new Sim(`
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: w }
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      dag:
+        tasks:
+          - { name: skipped, template: produce, when: "false" }
+          - { name: gate, template: produce }
+          - { name: omitted, template: produce, depends: gate.Failed }
+          - { name: a, template: consume, depends: skipped.Skipped, withParam: "{{tasks.skipped.outputs.parameters.items}}", arguments: { parameters: [{ name: in, value: "{{item}}" }] } }
+          - { name: b, template: consume, depends: omitted.Omitted, arguments: { parameters: [{ name: in, value: "{{tasks.omitted.outputs.parameters.items}}" }] } }
+${producer}
+`).pass();
+  dag.finish('gate').pass();
+  dag.runToEnd();
+  assert.equal(dag.phase, 'Succeeded', JSON.stringify(Object.values(dag.wf.status?.nodes ?? {}).map((n) => [n.displayName, n.phase, n.message])));
+  assert.deepEqual(['a(0:a)', 'a(1:b)'].map((n) => dag.node(n).inputs?.parameters?.[0]?.value), ['a', 'b']);
+  assert.equal(dag.node('b').inputs?.parameters?.[0]?.value, '["a","b"]');
+  const steps = new Sim(`
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: w }
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      steps:
+        - - { name: p, template: produce, when: "false" }
+        - - { name: c, template: consume, arguments: { parameters: [{ name: in, value: "{{steps.p.outputs.parameters.items}}" }] } }
+${producer}
+`).runToEnd();
+  assert.equal(steps.phase, 'Succeeded');
+  assert.equal(steps.node('c').inputs?.parameters?.[0]?.value, '["a","b"]');
+});
