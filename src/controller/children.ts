@@ -6,7 +6,7 @@ import type { LifecycleHook } from '../api/workflow-steps.js';
 import type { WorkflowStep } from '../api/workflow-steps.js';
 import type { Exec, Scope } from './execute.js';
 import { isFailed, isFinished } from './nodes.js';
-import { dropAbsentArtifacts, subst, substDeep } from './params.js';
+import { dropAbsentArtifacts, dropAbsentOutputRefs, subst, substDeep } from './params.js';
 import type { Vars } from './params.js';
 import type { NodeStatus } from './types.js';
 
@@ -58,7 +58,7 @@ export function runChild(ex: Exec, c: ChildCall, canStart: boolean): NodeStatus 
         }
       }
     }
-    const args = errors.length === 0 ? substDeep(dropAbsentArtifacts(c.step.arguments ?? {}, c.vars), c.vars, errors) : undefined;
+    const args = errors.length === 0 ? substDeep(dropAbsentOutputRefs(dropAbsentArtifacts(c.step.arguments ?? {}, c.vars), c.vars), c.vars, errors) : undefined;
     if (errors.length > 0) {
       const n = ex.nodes.create({ name: c.name, displayName: c.displayName, type: 'Pod', boundaryID: c.boundaryID, templateName: c.step.template });
       return ex.nodes.mark(n, 'Error', errors[0]);

@@ -137,6 +137,25 @@ export function dropAbsentArtifacts<T extends { artifacts?: { name: string; from
   return { ...args, artifacts: args.artifacts.filter((a) => !absent(a.from)) };
 }
 
+/**
+ * Argument parameters that are nothing but a reference to an output of a Skipped or Omitted step/task that has no
+ * value lose their value, so that the consuming input's own default applies (Argo 3.7.16+/4.0.7+).
+ */
+export function dropAbsentOutputRefs<T extends { parameters?: { name: string; value?: unknown }[] }>(args: T, vars: Vars): T {
+  if (!args.parameters) return args;
+  let changed = false;
+  const parameters = args.parameters.map((p) => {
+    const m = typeof p.value === 'string' ? /^\{\{\s*((?:tasks|steps)\.[^\s{}]+?)\.outputs\.(?:parameters\.[^\s{}]+|result)\s*\}\}$/.exec(p.value) : null;
+    if (m === null || Object.hasOwn(vars, (p.value as string).slice(2, -2).trim())) return p;
+    const status = vars[`${m[1]}.status`];
+    if (status !== 'Skipped' && status !== 'Omitted') return p;
+    changed = true;
+    const rest = { ...p };
+    delete rest.value;
+    return rest;
+  });
+  return changed ? { ...args, parameters } : args;
+}
 
 export function fromConfigMap(
   ref: { name?: string; key: string; optional?: boolean },

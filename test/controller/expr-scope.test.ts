@@ -113,3 +113,32 @@ ${producer}
   assert.equal(steps.phase, 'Succeeded');
   assert.equal(steps.node('c').inputs?.parameters?.[0]?.value, '["a","b"]');
 });
+
+test('an argument that only references a skipped producer\'s missing output leaves the consuming input to its default', () => {
+  const s = new Sim(`
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: w }
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      dag:
+        tasks:
+          - { name: p, template: produce, when: "false" }
+          - { name: with-default, template: consume, depends: p.Skipped, arguments: { parameters: [{ name: in, value: "{{tasks.p.outputs.parameters.msg}}" }] } }
+          - { name: no-default, template: strict, depends: p.Skipped, arguments: { parameters: [{ name: in, value: "{{tasks.p.outputs.parameters.msg}}" }] } }
+    - name: produce
+      outputs: { parameters: [{ name: msg, valueFrom: { path: /tmp/out } }] }
+      container: { image: x, command: [x] }
+    - name: consume
+      inputs: { parameters: [{ name: in, default: none }] }
+      container: { image: x, command: [echo, "{{inputs.parameters.in}}"] }
+    - name: strict
+      inputs: { parameters: [{ name: in }] }
+      container: { image: x, command: [echo, "{{inputs.parameters.in}}"] }
+`).runToEnd();
+  assert.equal(s.node('with-default').inputs?.parameters?.[0]?.value, 'none');
+  assert.equal(s.node('with-default').phase, 'Succeeded');
+  assert.equal(s.node('no-default').phase, 'Error');
+});
