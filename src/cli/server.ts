@@ -159,6 +159,7 @@ export async function startServer(cfg: ServerConfig & { manifests: string[]; nam
     const live: LiveStatus = { eventSource: () => undefined, sensor: () => undefined };
     // The last records of each event source and sensor, tapped from the hosts' logger (GET .../stream/.../logs).
     const componentLogs = { eventSources: new ComponentLogs(), sensors: new ComponentLogs() };
+    const debugLogs = process.env.WEIR_DEBUG === '1'; // debug records are kept only when they are logged at all
     const api = createApiServer({
       store, controller, live, componentLogs, logger: log, host: cfg.host, port: cfg.port, authToken: cfg.authToken, namespace: cfg.namespace,
       version: packageVersion(), processMetrics: true,
@@ -179,9 +180,9 @@ export async function startServer(cfg: ServerConfig & { manifests: string[]; nam
     const bus = cfg.bus ?? ownBus;
     if (bus) {
       // Webhook ports listen on the API's address (loopback unless --host says otherwise).
-      const eventSources = createEventSourceHost({ store, bus, logger: tapLogger(log, eventSourceLogTap(componentLogs.eventSources)), webhookHost: cfg.host });
+      const eventSources = createEventSourceHost({ store, bus, logger: tapLogger(log, eventSourceLogTap(componentLogs.eventSources), { debug: debugLogs }), webhookHost: cfg.host });
       services.push({ name: 'eventsource-host', run: (s) => eventSources.run(s) });
-      const sensors = new SensorHost({ store, bus, logger: tapLogger(log, sensorLogTap(componentLogs.sensors)), onWorkflow: (ns, name) => controller.enqueue(`${ns}/${name}`) });
+      const sensors = new SensorHost({ store, bus, logger: tapLogger(log, sensorLogTap(componentLogs.sensors), { debug: debugLogs }), onWorkflow: (ns, name) => controller.enqueue(`${ns}/${name}`) });
       live.eventSource = (ns, name) => eventSources.eventSourceStatus(ns, name)?.events;
       live.sensor = (ns, name) => sensors.status()[`${ns}/${name}`];
       services.push({ name: 'sensor-host', run: (s) => sensors.run(s) });

@@ -14,11 +14,15 @@ export function childLogger(log: Logger, fields: Readonly<Record<string, unknown
 
 export type LogTap = (level: LogLevel, obj: Readonly<Record<string, unknown>>, msg: string | undefined) => void;
 
-/** Passes every record to `log` as it is and shows it to `tap` first; a throwing tap never breaks logging. */
-export function tapLogger(log: Logger, tap: LogTap): Logger {
+/**
+ * Passes every record to `log` as it is and shows it to `tap` first; a throwing tap never breaks logging. Debug
+ * records reach the tap only with `debug: true` (per-event debug records are the hot path: a webhook logs one per
+ * request).
+ */
+export function tapLogger(log: Logger, tap: LogTap, opts: { debug?: boolean } = {}): Logger {
   const make = (level: LogLevel): LogFn => (obj, msg) => {
     try {
-      tap(level, obj, msg);
+      if (level !== 'debug' || opts.debug === true) tap(level, obj, msg);
     } catch {
       // An observer must not change what the logger does.
     }

@@ -64,6 +64,7 @@ export class ComponentLogs {
   private seq = 0;
   /** Map order is write order: the first key is the least recently written. */
   private readonly rings = new Map<string, Ring>();
+  private lastKey: string | undefined;
   private readonly subscribers = new Set<LogSubscriber>();
 
   constructor(o: ComponentLogsOptions = {}) {
@@ -78,9 +79,15 @@ export class ComponentLogs {
     const e: ComponentLogEntry = { ...input, msg, seq: ++this.seq };
     const key = `${e.namespace}/${e.name}`;
     let ring = this.rings.get(key);
-    if (ring === undefined) ring = new Ring(this.perName);
-    else this.rings.delete(key);
-    this.rings.set(key, ring);
+    if (ring === undefined) {
+      ring = new Ring(this.perName);
+      this.rings.set(key, ring);
+    } else if (key !== this.lastKey) {
+      // Moved to the end (most recently written); a run of records of one name skips the re-insert.
+      this.rings.delete(key);
+      this.rings.set(key, ring);
+    }
+    this.lastKey = key;
     ring.push(e);
     if (this.rings.size > this.maxNames) {
       const oldest = this.rings.keys().next().value;
