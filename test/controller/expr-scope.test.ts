@@ -5,14 +5,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Sim } from './sim.js';
 
-const wf = `
-apiVersion: argoproj.io/v1alpha1
+/** The lines every workflow below starts with; its templates follow. */
+const HEADER = `apiVersion: argoproj.io/v1alpha1
 kind: Workflow
 metadata: { name: w }
 spec:
   entrypoint: main
   templates:
-    - name: main
+`;
+
+const wf = `
+${HEADER}    - name: main
       dag:
         tasks:
           - { name: gen, template: t }
@@ -43,13 +46,7 @@ test('DAG task references to tasks.* in every expression form resolve', () => {
 
 test('retryStrategy.expression sees the template inputs (as data) and lastRetry.duration in whole seconds', () => {
   const s = new Sim(`
-apiVersion: argoproj.io/v1alpha1
-kind: Workflow
-metadata: { name: w }
-spec:
-  entrypoint: main
-  templates:
-    - name: main
+${HEADER}    - name: main
       steps:
         - - { name: r, template: flaky, arguments: { parameters: [{ name: safe, value: "true" }] } }
     - name: flaky
@@ -76,13 +73,7 @@ test('outputs of a skipped or omitted producer resolve to its valueFrom.default 
       inputs: { parameters: [{ name: in }] }
       container: { image: x, command: [echo, "{{inputs.parameters.in}}"] }`;
   const dag = new Sim(`
-apiVersion: argoproj.io/v1alpha1
-kind: Workflow
-metadata: { name: w }
-spec:
-  entrypoint: main
-  templates:
-    - name: main
+${HEADER}    - name: main
       dag:
         tasks:
           - { name: skipped, template: produce, when: "false" }
@@ -98,13 +89,7 @@ ${producer}
   assert.deepEqual(['a(0:a)', 'a(1:b)'].map((n) => dag.node(n).inputs?.parameters?.[0]?.value), ['a', 'b']);
   assert.equal(dag.node('b').inputs?.parameters?.[0]?.value, '["a","b"]');
   const steps = new Sim(`
-apiVersion: argoproj.io/v1alpha1
-kind: Workflow
-metadata: { name: w }
-spec:
-  entrypoint: main
-  templates:
-    - name: main
+${HEADER}    - name: main
       steps:
         - - { name: p, template: produce, when: "false" }
         - - { name: c, template: consume, arguments: { parameters: [{ name: in, value: "{{steps.p.outputs.parameters.items}}" }] } }
@@ -116,13 +101,7 @@ ${producer}
 
 test('an argument that only references a skipped producer\'s missing output leaves the consuming input to its default', () => {
   const s = new Sim(`
-apiVersion: argoproj.io/v1alpha1
-kind: Workflow
-metadata: { name: w }
-spec:
-  entrypoint: main
-  templates:
-    - name: main
+${HEADER}    - name: main
       dag:
         tasks:
           - { name: p, template: produce, when: "false" }
