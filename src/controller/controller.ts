@@ -15,15 +15,17 @@ import type { ResourceStore, StoredObject } from '../store/types.js';
 import { isFinished } from './nodes.js';
 import { COMPLETED_LABEL, PHASE_LABEL, operate } from './operate.js';
 import { StepTracker } from './step-tracker.js';
+import { PassCache } from './pass-cache.js';
+import { Mutex, buildContext } from './controller-context.js';
 import { withStandInPath } from './image-stand-ins.js';
-import { lockHoldersOf, missingCommand, prepareVolumes, releasedLocks, saveCacheEntry, withPythonFallback, withWorkflowMetadata } from './controller-effects.js';
+import { missingCommand, prepareVolumes, releasedLocks, saveCacheEntry, withPythonFallback, withWorkflowMetadata } from './controller-effects.js';
 import { splitStepId, subStepRecord, subStepsOf } from './sub-steps.js';
 import { ArtifactHost } from './artifact-effects.js';
 import { ControllerRequests } from './controller-requests.js';
 import type { ArtifactHostOptions } from './artifact-effects.js';
 import { repositoryOf } from './artifacts.js';
 import { hasStep } from './types.js';
-import type { Action, NodeStatus, OperateContext, OperateResult, WorkflowObject, WorkflowStatus } from './types.js';
+import type { Action, NodeStatus, OperateResult, WorkflowObject, WorkflowStatus } from './types.js';
 
 export interface WorkflowControllerOptions {
   store: ResourceStore;
@@ -87,22 +89,13 @@ export class WorkflowController {
   private readonly gapTimers = new Map<string, NodeJS.Timeout>();
   private readonly noted = new Set<string>();
   private readonly known = new Set<string>();
-  /** resourceVersion of our own last save per key: its watch event needs no reconcile. */
-  private readonly written = new Map<string, string>();
-  /**
-   * The object our last save returned, per key (ours to read): the next pass starts from it instead of reading the
-   * store again while the watch has shown no newer version. A stale copy cannot do harm: its save conflicts.
-   */
-  private readonly owned = new Map<string, { obj: StoredObject; statusJson: string | undefined }>();
-  /** The newest resourceVersion per key that the watch (or our own save) has shown. */
-  private readonly latest = new Map<string, string>();
-  /** JSON text of a workflow's spec by key and generation (what context() scans for references). */
-  private readonly specTexts = new Map<string, { generation: unknown; text: string }>();
+  /** Last saved objects, newest versions seen, own writes, spec texts (see pass-cache.ts). */
+  private readonly cache: PassCache;
   private wake: (() => void) | undefined;
   /** Set by wakeUp(): something changed since the run loop last looked. */
   private woken = false;
-  /** Held by passes that read other workflows' lock holdings, until their save: two must not both take a lock. */
-  private syncTail: Promise<void> = Promise.resolve();
+  /** Held by passes that read other workflows' lock holdings, until they end: two must not both take a lock. */
+  private readonly syncMutex = new Mutex();
   private stopped = false;
   /** Reconcile passes so far (benchmarks and tests read it). */
   passes = 0;
@@ -116,6 +109,7 @@ export class WorkflowController {
 
   constructor(private readonly o: WorkflowControllerOptions) {
     this.log = o.logger ?? nullLogger;
+    this.cache = new PassCache(o.watch !== false);
     this.clock = o.clock ?? Date.now;
     const exDir = (o.executor as { options?: { dataDir?: unknown } }).options?.dataDir;
     this.volumesDir = o.volumesDir ?? (typeof exDir === 'string' ? join(exDir, 'volumes') : undefined);
@@ -239,12 +233,12 @@ export class WorkflowController {
         } while (cont !== undefined && !signal.aborted);
         for await (const ev of this.o.store.watch('Workflow', { signal, sinceResourceVersion: rv, shared: true })) {
           const key = keyOf(ev.object);
-          this.latest.set(key, ev.object.metadata.resourceVersion);
+          const own = this.cache.observed(key, ev.object.metadata.resourceVersion);
           if (ev.type === 'DELETED') {
             this.onDeleted(key, ev.object);
             continue;
           }
-          if (this.written.get(key) === ev.object.metadata.resourceVersion) continue;
+          if (own) continue;
           if (!FINAL.has(String((ev.object.status as WorkflowStatus | undefined)?.phase))) this.enqueue(key);
         }
       } catch (e) {
@@ -276,40 +270,9 @@ export class WorkflowController {
 
   private forgetKey(key: string): void {
     this.known.delete(key);
-    this.written.delete(key);
-    this.owned.delete(key);
-    this.latest.delete(key);
-    this.specTexts.delete(key);
+    this.cache.forget(key);
     this.costs.delete(key);
     this.notBefore.delete(key);
-  }
-
-  /** Our last saved copy of `key` when nothing newer is known to exist, else undefined. */
-  private ownedCopy(key: string): { obj: StoredObject; statusJson: string | undefined } | undefined {
-    if (this.o.watch === false) return undefined; // nothing tells us about other writers
-    const c = this.owned.get(key);
-    if (!c) return undefined;
-    const mine = c.obj.metadata.resourceVersion;
-    const seen = this.latest.get(key);
-    if (seen === undefined || seen === mine) return c;
-    // Versions of our stores are increasing integers: a watch event older than our save is not news.
-    return /^\d+$/.test(seen) && /^\d+$/.test(mine) && Number(seen) < Number(mine) ? c : undefined;
-  }
-
-  private keep(key: string, obj: StoredObject, statusJson: string | undefined): void {
-    this.written.set(key, obj.metadata.resourceVersion);
-    this.latest.set(key, obj.metadata.resourceVersion);
-    this.owned.set(key, { obj, statusJson });
-  }
-
-  /** The spec's JSON text, recomputed only when the spec changes (generation). */
-  private specText(key: string, wf: WorkflowObject): string {
-    const generation = (wf.metadata as { generation?: unknown }).generation;
-    const c = this.specTexts.get(key);
-    if (c && generation !== undefined && c.generation === generation) return c.text;
-    const text = JSON.stringify(wf.spec);
-    this.specTexts.set(key, { generation, text });
-    return text;
   }
 
   /** The handle of a step this controller follows (started or adopted). */
@@ -319,71 +282,6 @@ export class WorkflowController {
 
   private volumeRoot(wf: WorkflowObject): string | undefined {
     return this.volumesDir === undefined ? undefined : join(this.volumesDir, safeName(wf.metadata.uid));
-  }
-
-  /** Waits for the lock-holdings mutex; returns its release. */
-  private async lockSync(): Promise<() => void> {
-    let release!: () => void;
-    const mine = new Promise<void>((r) => {
-      release = r;
-    });
-    const before = this.syncTail;
-    this.syncTail = before.then(() => mine);
-    await before;
-    return release;
-  }
-
-  private async context(key: string, wf: WorkflowObject, held: { release?: () => void }): Promise<OperateContext> {
-    const s = this.o.store;
-    const ns = wf.metadata.namespace ?? 'default';
-    const none = Promise.resolve({ items: [] as StoredObject[] });
-    // Only what the workflow (and the templates it refers to) can reference is read: a pass over a workflow that
-    // names no ConfigMap, Secret or template does not list them (the namespace may hold many).
-    const text = this.specText(key, wf);
-    const refsTemplates = text.includes('emplateRef');
-    const [wts, cwts] = await Promise.all([
-      refsTemplates ? s.list('WorkflowTemplate', { namespace: ns }) : none,
-      refsTemplates ? s.list('ClusterWorkflowTemplate') : none,
-    ]);
-    const all = refsTemplates ? text + JSON.stringify([...wts.items, ...cwts.items].map((o) => o.spec)) : text;
-    const [cms, secrets] = await Promise.all([
-      /configmap/i.test(all) ? s.list('ConfigMap', { namespace: ns }) : none,
-      /secret/i.test(all) ? s.list('Secret', { namespace: ns }) : none,
-    ]);
-    const byName = (items: StoredObject[]): Map<string, StoredObject> => new Map(items.map((i) => [i.metadata.name, i]));
-    // Lock holdings are read and the pass's own taking of locks saved under one mutex (released after the pass).
-    if (/synchronization|templateRef/.test(all)) held.release = await this.lockSync();
-    const locks = held.release ? await lockHoldersOf(this.o.store, wf) : undefined;
-    const artifactRepository = this.artifacts && wf.status?.artifactRepositoryRef === undefined ? await this.artifacts.resolveRepository(wf) : undefined;
-    const wt = byName(wts.items);
-    const cwt = byName(cwts.items);
-    const cm = byName(cms.items);
-    const sec = byName(secrets.items);
-    return {
-      now: this.clock(),
-      maxDepth: this.o.maxDepth,
-      volumeRoot: this.volumeRoot(wf),
-      workflowTemplate: (name, cluster) => {
-        const o = (cluster ? cwt : wt).get(name);
-        return o ? { spec: (o.spec ?? {}) } : undefined;
-      },
-      configMap: (name) => {
-        const o = cm.get(name);
-        return o ? Object.fromEntries(Object.entries((o.data ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)])) : undefined;
-      },
-      secret: (name) => {
-        const o = sec.get(name);
-        if (!o) return undefined;
-        const out: Record<string, string> = {};
-        for (const [k, v] of Object.entries((o.data ?? {}) as Record<string, string>)) out[k] = Buffer.from(String(v), 'base64').toString('utf8');
-        for (const [k, v] of Object.entries((o.stringData ?? {}) as Record<string, string>)) out[k] = String(v);
-        return out;
-      },
-      pod: (nodeId) => this.steps.podState(wf, nodeId),
-      ...(locks ? { lockHolders: (key: string) => locks.get(key) ?? 0 } : {}),
-      ...this.requests.contextFor(wf.metadata.uid),
-      ...(artifactRepository ? { artifactRepository } : {}),
-    };
   }
 
   /** One level-triggered pass over a workflow. Never throws. */
@@ -400,7 +298,7 @@ export class WorkflowController {
     this.passes++;
     const { namespace, name } = parseKey(key);
     let obj: StoredObject | undefined;
-    const mine = this.ownedCopy(key);
+    const mine = this.cache.copy(key);
     try {
       obj = mine?.obj ?? await this.o.store.get('Workflow', namespace, name);
     } catch (e) {
@@ -420,12 +318,15 @@ export class WorkflowController {
       return;
     }
     // Taken: until a save succeeds, the next pass reads the store.
-    this.owned.delete(key);
+    this.cache.drop(key);
     let result: OperateResult;
     let opMs = 0;
     try {
       await this.steps.adoptFrom(wf, key);
-      const ctx = await this.context(key, wf, held);
+      const ctx = await buildContext({
+        store: this.o.store, now: this.clock(), maxDepth: this.o.maxDepth, volumeRoot: this.volumeRoot(wf), specText: this.cache.specText(key, wf),
+        steps: this.steps, requests: this.requests, artifacts: this.artifacts, syncMutex: this.syncMutex, held,
+      }, wf);
       const t1 = performance.now();
       result = operate(wf, ctx);
       opMs = performance.now() - t1;
@@ -482,7 +383,7 @@ export class WorkflowController {
     if (statusJson !== (mine?.statusJson ?? JSON.stringify(wf.status ?? {})) || metadata !== obj.metadata) {
       try {
         current = await this.o.store.update('Workflow', { ...obj, metadata, status }, { handOver: true });
-        this.keep(key, current, statusJson);
+        this.cache.saved(key, current, statusJson);
       } catch (e) {
         if (e instanceof WeirError && e.code === 'CONFLICT') {
           this.enqueue(key);
@@ -492,7 +393,7 @@ export class WorkflowController {
         this.enqueue(key, 1000);
         return;
       }
-    } else this.owned.set(key, { obj, statusJson }); // unchanged: still the stored version
+    } else this.cache.unchanged(key, { obj, statusJson }); // still the stored version
     this.costs.set(key, cost);
     // Locks released: other workflows waiting for them may go on now.
     if (releasedLocks(wf.status, status)) for (const k of this.known) if (k !== key) this.enqueue(k);
@@ -571,7 +472,7 @@ export class WorkflowController {
     const next: WorkflowStatus = { ...wf.status, nodes };
     try {
       const saved = await this.o.store.update('Workflow', { ...obj, status: next }, { handOver: true });
-      this.keep(key, saved, undefined);
+      this.cache.saved(key, saved, undefined);
       return true;
     } catch (e) {
       if (!(e instanceof WeirError && e.code === 'CONFLICT')) this.log.warn({ workflow: key, err: (e as Error).message }, 'cannot save started steps');
