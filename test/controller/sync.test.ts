@@ -71,14 +71,27 @@ spec:
       container: { image: alpine, command: [sh, -c, "echo start-${name} >> ${log}; sleep 0.3; echo end-${name} >> ${log}"] }
 `) as NewObject;
 
-test('workflow-level mutex across two workflows: the second waits Pending, then runs; never overlapping', async () => {
+/** Runs `body` against a running controller over a memory store (host executor without bwrap); cleans up after. */
+async function withController(
+  body: (h: { store: ReturnType<typeof createMemoryStore>; log: string }) => Promise<void>, opts: { workers?: number } = {},
+): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'weir-sync-'));
   const store = createMemoryStore();
   const ac = new AbortController();
   try {
-    const log = join(dir, 'log');
-    const controller = new WorkflowController({ store, resyncMs: 60_000, executor: new HostExecutor({ dataDir: join(dir, 'data'), bwrapPath: null, pollIntervalMs: 20 }) });
+    const controller = new WorkflowController({ store, resyncMs: 60_000, ...opts, executor: new HostExecutor({ dataDir: join(dir, 'data'), bwrapPath: null, pollIntervalMs: 20 }) });
     const running = controller.run(ac.signal);
+    await body({ store, log: join(dir, 'log') });
+    ac.abort();
+    await running;
+  } finally {
+    ac.abort();
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+test('workflow-level mutex across two workflows: the second waits Pending, then runs; never overlapping', () => withController(async ({ store, log }) => {
     await store.create('Workflow', wfLevel('one', log));
     let sawWaiting = false;
     const phase = async (n: string): Promise<WorkflowStatus | undefined> => (await store.get('Workflow', 'default', n))?.status as WorkflowStatus | undefined;
@@ -97,23 +110,9 @@ test('workflow-level mutex across two workflows: the second waits Pending, then 
     assert.equal((await phase('one'))?.phase, 'Succeeded');
     assert.equal((await phase('two'))?.phase, 'Succeeded');
     assert.deepEqual((await readFile(log, 'utf8')).trim().split('\n'), ['start-one', 'end-one', 'start-two', 'end-two']);
-    ac.abort();
-    await running;
-  } finally {
-    ac.abort();
-    await store.close();
-    await rm(dir, { recursive: true, force: true });
-  }
-});
+}));
 
-test('workflow-level mutex: five workflows created at once and reconciled in parallel still run one at a time', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'weir-sync-'));
-  const store = createMemoryStore();
-  const ac = new AbortController();
-  try {
-    const log = join(dir, 'log');
-    const controller = new WorkflowController({ store, resyncMs: 60_000, workers: 8, executor: new HostExecutor({ dataDir: join(dir, 'data'), bwrapPath: null, pollIntervalMs: 20 }) });
-    const running = controller.run(ac.signal);
+test('workflow-level mutex: five workflows created at once and reconciled in parallel still run one at a time', () => withController(async ({ store, log }) => {
     const names = ['w1', 'w2', 'w3', 'w4', 'w5'];
     await Promise.all(names.map((n) => store.create('Workflow', wfLevel(n, log))));
     const phase = async (n: string): Promise<string | undefined> => ((await store.get('Workflow', 'default', n))?.status as WorkflowStatus | undefined)?.phase;
@@ -127,11 +126,4 @@ test('workflow-level mutex: five workflows created at once and reconciled in par
     assert.equal(lines.length, 10);
     // Never overlapping: every start is directly followed by the same workflow's end.
     for (let i = 0; i < lines.length; i += 2) assert.equal(lines[i + 1], lines[i].replace('start-', 'end-'), lines.join(' '));
-    ac.abort();
-    await running;
-  } finally {
-    ac.abort();
-    await store.close();
-    await rm(dir, { recursive: true, force: true });
-  }
-});
+}, { workers: 8 }));
