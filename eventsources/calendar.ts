@@ -9,8 +9,8 @@
 import { isWeirError } from '../src/core/errors.js';
 import { parseSchedule } from '../src/core/cron.js';
 import { parseGoDuration } from '../src/core/duration.js';
-import { goTimeString, lintKind, localDate, stringMap, text } from '../src/eventsource-host/adapter-kit.js';
-import type { EventSourceAdapter, StartContext } from '../src/eventsource-host/types.js';
+import { goTimeString, localDate, stringMap, text } from '../src/core/adapter-kit.js';
+import type { EventSourceAdapter, StartContext } from '../src/api/eventsource-adapter.js';
 
 /** State key of the last published tick (RFC 3339). */
 export const LAST_TICK_KEY = 'lastTick';
@@ -109,5 +109,5 @@ async function run(ctx: StartContext): Promise<void> {
 }
 
 export function createCalendarSource(): EventSourceAdapter {
-  return { kind: 'calendar', validate: (spec) => lintKind('calendar', spec), start: run };
+  return { kind: 'calendar', start: run };
 }

@@ -1,7 +1,7 @@
 // The event source registry: one line per kind Weir runs itself. Adding a kind is one adapter file and one line.
 // `minio` is Argo's MinIO notification source, served by the S3 polling adapter with MinIO's payload details.
 import { WeirError } from '../src/core/errors.js';
-import type { EventSourceAdapter, EventSourceFactory } from '../src/eventsource-host/types.js';
+import type { EventSourceAdapter, EventSourceFactory } from '../src/api/eventsource-adapter.js';
 import { createCalendarSource } from './calendar.js';
 import { createKafkaSource } from './kafka.js';
 import { createS3Source } from './s3.js';

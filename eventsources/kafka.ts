@@ -15,8 +15,9 @@ import type { KafkaConfig, KafkaMessage, SASLOptions } from 'kafkajs';
 import { isWeirError, WeirError } from '../src/core/errors.js';
 import type { Logger } from '../src/core/logger.js';
 import { parseGoDuration } from '../src/core/duration.js';
-import { goTimeString, lintKind, stringMap, text } from '../src/eventsource-host/adapter-kit.js';
-import type { EventSourceAdapter, SecretRef, StartContext } from '../src/eventsource-host/types.js';
+import { goTimeString, stringMap, text } from '../src/core/adapter-kit.js';
+import type { Finding } from '../src/api/findings.js';
+import type { EventSourceAdapter, SecretRef, StartContext } from '../src/api/eventsource-adapter.js';
 
 interface TlsSpec { caCertSecret?: SecretRef; clientCertSecret?: SecretRef; clientKeySecret?: SecretRef; insecureSkipVerify?: boolean }
 interface SaslSpec { mechanism?: string; userSecret?: SecretRef; passwordSecret?: SecretRef }
@@ -161,7 +162,7 @@ export function createKafkaSource(): EventSourceAdapter {
   return {
     kind: 'kafka',
     validate: (spec) => {
-      const out = lintKind('kafka', spec);
+      const out: Finding[] = [];
       if (spec.consumerGroup === undefined && text(spec.partition) === undefined) {
         out.push({ severity: 'error', rule: 'kafka-partition', path: ['partition'], message: 'set consumerGroup or partition' });
       }

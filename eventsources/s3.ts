@@ -15,8 +15,9 @@ import { Agent } from 'node:https';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import { isWeirError, WeirError } from '../src/core/errors.js';
-import { lintKind, stringMap, text } from '../src/eventsource-host/adapter-kit.js';
-import type { EventSourceAdapter, SecretRef, StartContext } from '../src/eventsource-host/types.js';
+import { stringMap, text } from '../src/core/adapter-kit.js';
+import type { Finding } from '../src/api/findings.js';
+import type { EventSourceAdapter, SecretRef, StartContext } from '../src/api/eventsource-adapter.js';
 
 export const DEFAULT_POLL_SECONDS = 5;
 export const PAGE_SIZE = 1000;
@@ -174,7 +175,7 @@ export function createS3Source(kind: 's3' | 'minio' = 's3'): EventSourceAdapter 
   return {
     kind,
     validate: (spec) => {
-      const out = lintKind(kind, spec);
+      const out: Finding[] = [];
       if (kind === 'minio') {
         for (const field of ['accessKey', 'secretKey', 'endpoint'] as const) {
           if (spec[field] === undefined || spec[field] === '') out.push({ severity: 'error', rule: 'required', path: [field], message: `${field} is required for the minio event source` });

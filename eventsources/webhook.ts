@@ -8,8 +8,8 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isWeirError, WeirError } from '../src/core/errors.js';
-import { canonicalHeaderKey, lintKind, stringMap, text } from '../src/eventsource-host/adapter-kit.js';
-import type { EventSourceAdapter, SecretRef, StartContext } from '../src/eventsource-host/types.js';
+import { canonicalHeaderKey, stringMap, text } from '../src/core/adapter-kit.js';
+import type { EventSourceAdapter, SecretRef, StartContext } from '../src/api/eventsource-adapter.js';
 
 export const DEFAULT_MAX_PAYLOAD_SIZE = 1_048_576;
 const MASKED = '*** Masked Auth Secret ***';
@@ -197,7 +197,6 @@ async function handle(ctx: StartContext, spec: Record<string, unknown>, req: Inc
 export function createWebhookSource(): EventSourceAdapter {
   return {
     kind: 'webhook',
-    validate: (spec) => lintKind('webhook', spec),
     start: async (ctx) => {
       const spec = ctx.spec;
       const port = Number(text(spec.port));

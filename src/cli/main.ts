@@ -1,6 +1,6 @@
 // The `weir` command: dispatches to one module per verb (loaded lazily so start-up stays fast) and turns
 // every failure into a one-line message and an exit code. This is the only place that reads process state.
-import { readFileSync } from 'node:fs';
+import { packageVersion } from '../core/package-version.js';
 import { WeirError, isWeirError } from '../core/errors.js';
 import { suggest } from '../core/suggest.js';
 import type { CliIo, Verb } from './io.js';
@@ -33,11 +33,6 @@ const VERBS = {
 } satisfies Record<string, { summary: string; load: () => Promise<{ verb: Verb }> }>;
 
 type VerbName = keyof typeof VERBS;
-
-export function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 function usage(): string {
   const width = Math.max(...Object.keys(VERBS).map((v) => v.length));

@@ -34,7 +34,7 @@ import { createEventSourceHost } from '../eventsource-host/host.js';
 import { CronController } from '../cron/controller.js';
 import type { NewObject, ResourceStore, StoredObject } from '../store/types.js';
 import type { CliIo, Verb } from './io.js';
-import { packageVersion } from './main.js';
+import { packageVersion } from '../core/package-version.js';
 import { parseArtifactRepository } from '../artifacts/repository-config.js';
 import type { ArtifactRepository } from '../artifacts/repository-config.js';
 

@@ -2,7 +2,7 @@
 // (GET /api/v1/version). Without a reachable server the client part is still printed and the exit status is 1.
 import { CLIENT_HELP, clientFrom, outputFormat, parseFlags } from './flags.js';
 import type { Verb } from './io.js';
-import { packageVersion } from './main.js';
+import { packageVersion } from '../core/package-version.js';
 
 const HELP = `Usage: weir version [--client] [-o json]
 

@@ -1,7 +1,7 @@
 // The real clock for event sources: Date.now and an abortable sleep. Tests inject their own Clock.
 import { setTimeout as delay } from 'node:timers/promises';
 import { WeirError } from '../core/errors.js';
-import type { Clock } from './types.js';
+import type { Clock } from '../api/eventsource-adapter.js';
 
 export const systemClock: Clock = {
   now: () => Date.now(),

@@ -8,7 +8,7 @@ import { NonRetryableError, toWeirError, WeirError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { evalExpr, parseExpr } from '../expr/expr.js';
 import type { ExprNode } from '../expr/expr.js';
-import type { Clock, Emit, EmitInput } from './types.js';
+import type { Clock, Emit, EmitInput } from '../api/eventsource-adapter.js';
 
 /** Counters and last-seen facts of one running event. */
 export interface EventCounters {

@@ -13,7 +13,7 @@ import type { EventSourceHostOptions, ResolvedHostOptions } from './options.js';
 import { EventRunner } from './runner.js';
 import type { EventStatus } from './runner.js';
 import { STATE_BUCKET } from './state.js';
-import type { EventSourceFactory } from './types.js';
+import type { EventSourceFactory } from '../api/eventsource-adapter.js';
 
 export type HostState = 'starting' | 'running' | 'draining' | 'stopped' | 'failed';
 

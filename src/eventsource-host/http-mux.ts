@@ -5,7 +5,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { WeirError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { HttpHandler, HttpRoute, HttpRoutes } from './types.js';
+import type { HttpHandler, HttpRoute, HttpRoutes } from '../api/eventsource-adapter.js';
 
 interface PortServer {
   server: Server;

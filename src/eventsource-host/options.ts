@@ -6,7 +6,7 @@ import { nullLogger } from '../core/logger.js';
 import type { Logger } from '../core/logger.js';
 import type { ResourceStore } from '../store/types.js';
 import { systemClock } from './clock.js';
-import type { Clock, EventSourceFactory } from './types.js';
+import type { Clock, EventSourceFactory } from '../api/eventsource-adapter.js';
 
 export interface EventSourceHostOptions {
   store: ResourceStore;

@@ -11,7 +11,8 @@ import type { HttpMux } from './http-mux.js';
 import type { ResolvedHostOptions } from './options.js';
 import { storeSecrets } from './secrets.js';
 import { scopedState, stateScope } from './state.js';
-import type { EventSourceAdapter } from './types.js';
+import type { EventSourceAdapter } from '../api/eventsource-adapter.js';
+import { validateConfig } from './validate.js';
 
 export type EventState = 'starting' | 'running' | 'backoff' | 'invalid' | 'unsupported' | 'stopped';
 
@@ -89,7 +90,7 @@ export class EventRunner {
       log.warn({ code: 'UNKNOWN_KIND' }, `event source kind ${kind} is not run by Weir; ignoring this event`);
       return;
     }
-    const errors = (this.adapter.validate(this.spec) ?? []).filter((f) => f.severity === 'error');
+    const errors = validateConfig(this.adapter, this.spec).filter((f) => f.severity === 'error');
     let filter: string | undefined;
     try {
       const f = (this.spec.filter as { expression?: unknown } | undefined)?.expression;

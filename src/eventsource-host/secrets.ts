@@ -2,7 +2,7 @@
 // namespace in the store (`data` base64, `stringData` plain, as Kubernetes). Values are never logged.
 import { WeirError } from '../core/errors.js';
 import type { ResourceStore } from '../store/types.js';
-import type { SecretRef, Secrets } from './types.js';
+import type { SecretRef, Secrets } from '../api/eventsource-adapter.js';
 
 export function storeSecrets(store: ResourceStore, namespace: string): Secrets {
   return {

@@ -3,7 +3,7 @@
 // `=XX` per UTF-8 byte) so scopes cannot collide and keys stay valid NATS KV keys. Also an in-memory KeyValueStore.
 import type { KeyValueStore, KvEntry } from '../bus/types.js';
 import { WeirError } from '../core/errors.js';
-import type { AdapterState } from './types.js';
+import type { AdapterState } from '../api/eventsource-adapter.js';
 
 /** Name of the bus KV bucket holding event source checkpoints. */
 export const STATE_BUCKET = 'weir-eventsource-state';

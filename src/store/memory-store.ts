@@ -4,7 +4,7 @@
 // changes since a version. Object rules, continue tokens and the watch loop are shared with the other stores.
 import { randomUUID } from 'node:crypto';
 import { WeirError } from '../core/errors.js';
-import { KINDS } from '../api/kinds.js';
+import { KIND_IDENTITY } from '../core/kinds.js';
 import type { KindName } from '../api/kinds.js';
 import { compileLabelSelector } from './label-selector.js';
 import { compareSortKeys, cursorOf, decodeContinue, encodeContinue, isAfter, listOrder } from './list-order.js';
@@ -163,7 +163,7 @@ export class MemoryStore implements ResourceStore {
       const pred = compileLabelSelector(opts.labelSelector);
       const order = listOrder(opts.order);
       const after = opts.continue === undefined ? undefined : decodeContinue(opts.continue, order);
-      const ns = KINDS[kind].namespaced ? opts.namespace : undefined;
+      const ns = KIND_IDENTITY[kind].namespaced ? opts.namespace : undefined;
       const cmp = compareSortKeys(order);
       const all = [...t.values()]
         .filter((e) => ns === undefined || e.obj.metadata.namespace === ns)

@@ -3,7 +3,7 @@
 // coded errors. Stores keep only their storage and indexing logic.
 import { randomInt } from 'node:crypto';
 import { WeirError } from '../core/errors.js';
-import { KINDS } from '../api/kinds.js';
+import { KIND_IDENTITY } from '../core/kinds.js';
 import type { KindName } from '../api/kinds.js';
 import type { NewObject, StoredObject } from './types.js';
 
@@ -23,12 +23,12 @@ export function randomSuffix(): string {
 export const clone = <T>(v: T): T => (v === undefined ? v : JSON.parse(JSON.stringify(v)) as T);
 
 export function assertKind(kind: KindName): void {
-  if (!Object.hasOwn(KINDS, kind)) throw new WeirError('UNKNOWN_KIND', `unknown kind ${JSON.stringify(kind)}`);
+  if (!Object.hasOwn(KIND_IDENTITY, kind)) throw new WeirError('UNKNOWN_KIND', `unknown kind ${JSON.stringify(kind)}`);
 }
 
 /** The namespace an object of `kind` lives in: `default` when omitted, none for cluster-scoped kinds. */
 export function namespaceFor(kind: KindName, namespace: string | undefined): string | undefined {
-  return KINDS[kind].namespaced ? (namespace || 'default') : undefined;
+  return KIND_IDENTITY[kind].namespaced ? (namespace || 'default') : undefined;
 }
 
 /** The storage key `namespace/name` (`/name` for cluster-scoped); lists in name order sort by it, as etcd keys do. */

@@ -1,7 +1,7 @@
 // Translates ListOptions into one SQL query over the SQLite store's indexed columns: namespace (as a key range in
 // name order), status.phase, metadata.name/namespace, label requirements (labels table), the keyset cursor and the
 // order. Field selectors on other paths are left to the caller (`jsFields`), which filters decoded rows.
-import { KINDS } from '../api/kinds.js';
+import { KIND_IDENTITY } from '../core/kinds.js';
 import type { KindName } from '../api/kinds.js';
 import type { Requirement } from './label-selector.js';
 import type { Cursor } from './list-order.js';
@@ -60,7 +60,7 @@ function labelClause(r: Requirement, params: (string | number)[]): string {
 export function buildListQuery(q: ListQueryInput): ListQuery {
   const where: string[] = ['o.kind = ?'];
   const params: (string | number)[] = [q.kind];
-  const ns = KINDS[q.kind].namespaced ? q.namespace : undefined;
+  const ns = KIND_IDENTITY[q.kind].namespaced ? q.namespace : undefined;
   const fields = { ...(q.fieldSelector ?? {}) };
   if (ns !== undefined && q.order === 'name') {
     // namespace/name keys of one namespace form a contiguous range ('0' follows '/' and no key lacks a '/'), so
@@ -77,7 +77,7 @@ export function buildListQuery(q: ListQueryInput): ListQuery {
     delete fields['status.phase'];
   }
   if (Object.hasOwn(fields, 'metadata.name')) {
-    if (ns !== undefined || !KINDS[q.kind].namespaced) {
+    if (ns !== undefined || !KIND_IDENTITY[q.kind].namespaced) {
       where.push('o.skey = ?');
       params.push(storageKey(ns, fields['metadata.name']));
     } else {

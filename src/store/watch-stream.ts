@@ -1,7 +1,7 @@
 // The watch loop shared by the stores: subscribe to live commits first, replay the change log after the start
 // version in chunks, then deliver live changes, skipping any resourceVersion already delivered (no gaps, no
 // duplicates). Filters by kind, namespace and label selector; ends on abort or when the store closes.
-import { KINDS } from '../api/kinds.js';
+import { KIND_IDENTITY } from '../core/kinds.js';
 import type { KindName } from '../api/kinds.js';
 import type { LabelPredicate } from './label-selector.js';
 import { clone } from './object-rules.js';
@@ -51,7 +51,7 @@ export async function* watchStream(src: ChangeSource, o: WatchStreamOptions): As
   const onAbort = (): void => wake?.();
   o.signal.addEventListener('abort', onAbort);
   const done = (): boolean => o.signal.aborted || storeClosed || src.isClosed();
-  const ns = KINDS[o.kind].namespaced ? o.namespace : undefined;
+  const ns = KIND_IDENTITY[o.kind].namespaced ? o.namespace : undefined;
   const wanted = (c: Change): boolean =>
     c.kind === o.kind && (ns === undefined || c.object.metadata.namespace === ns) && o.labels(c.object.metadata.labels);
   const copy = (x: StoredObject): StoredObject => (o.shared === true ? x : clone(x));

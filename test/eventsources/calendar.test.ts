@@ -4,7 +4,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCalendarSource, calendarTicker, LAST_TICK_KEY, startingPoint } from '../../eventsources/calendar.js';
-import { goTimeString } from '../../src/eventsource-host/adapter-kit.js';
+import { goTimeString } from '../../src/core/adapter-kit.js';
 import { memoryKv } from '../../src/eventsource-host/state.js';
 import { runEventSourceConformance } from './conformance.js';
 import { FakeBus, FakeClock, eventually, runAdapter } from './kit.js';

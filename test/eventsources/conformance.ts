@@ -1,11 +1,12 @@
-// The event source conformance suite every adapter runs: validate() accepts a good spec and rejects bad ones with
+// The event source conformance suite every adapter runs: the run-time validation (schema, then validate()) accepts a good spec and rejects bad ones with
 // error findings, start() emits CloudEvents with type = kind, source = EventSource name, subject = event name and a
 // JSON payload and distinct ids for distinct source events, and the adapter stops promptly on abort and emits nothing
 // afterwards. Idempotent ids (same source event -> same id) are checked per adapter, since only each knows its replay.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { EventSourceAdapter } from '../../src/eventsource-host/types.js';
-import type { Clock } from '../../src/eventsource-host/types.js';
+import type { EventSourceAdapter } from '../../src/api/eventsource-adapter.js';
+import { validateConfig } from '../../src/eventsource-host/validate.js';
+import type { Clock } from '../../src/api/eventsource-adapter.js';
 import { FakeBus, eventually, runAdapter } from './kit.js';
 import type { RunningAdapter } from './kit.js';
 
@@ -33,10 +34,10 @@ export function runEventSourceConformance(s: ConformanceSubject): void {
     test('validate accepts the example spec and rejects bad specs with error findings', () => {
       const a = s.adapter();
       assert.equal(a.kind.length > 0, true);
-      const good = (a.validate(s.spec()) ?? []).filter((f) => f.severity === 'error');
+      const good = validateConfig(a, s.spec()).filter((f) => f.severity === 'error');
       assert.deepEqual(good, [], 'no errors for the good spec');
       for (const [label, bad] of Object.entries(s.invalid)) {
-        const errors = (a.validate(bad) ?? []).filter((f) => f.severity === 'error');
+        const errors = validateConfig(a, bad).filter((f) => f.severity === 'error');
         assert.ok(errors.length > 0, `rejects: ${label}`);
         for (const f of errors) assert.ok(f.message.length > 0 && Array.isArray(f.path), `finding has a message and a path (${label})`);
       }

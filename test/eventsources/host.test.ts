@@ -9,7 +9,7 @@ import { WeirError } from '../../src/core/errors.js';
 import { createRecordingLogger } from '../../src/core/logger.js';
 import { createEventSourceHost } from '../../src/eventsource-host/host.js';
 import { escapeKey, memoryKv, scopedState, stateScope, unescapeKey } from '../../src/eventsource-host/state.js';
-import type { EventSourceAdapter, StartContext } from '../../src/eventsource-host/types.js';
+import type { EventSourceAdapter, StartContext } from '../../src/api/eventsource-adapter.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import { FakeBus, FakeClock, eventually } from './kit.js';
 

@@ -12,7 +12,7 @@ import type { EventCounters } from '../../src/eventsource-host/emitter.js';
 import { HttpMux } from '../../src/eventsource-host/http-mux.js';
 import { memoryKv, scopedState, stateScope } from '../../src/eventsource-host/state.js';
 import { systemClock } from '../../src/eventsource-host/clock.js';
-import type { AdapterState, Clock, EventSourceAdapter, Secrets } from '../../src/eventsource-host/types.js';
+import type { AdapterState, Clock, EventSourceAdapter, Secrets } from '../../src/api/eventsource-adapter.js';
 
 export async function eventually<T>(fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
   const end = Date.now() + timeoutMs;

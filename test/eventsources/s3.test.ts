@@ -9,6 +9,7 @@ import { createS3Source, encodeNotificationKey, wantsEvent } from '../../eventso
 import { createJetStreamBus } from '../../src/bus/jetstream-bus.js';
 import type { EventBus, KeyValueStore } from '../../src/bus/types.js';
 import { STATE_BUCKET } from '../../src/eventsource-host/state.js';
+import { validateConfig } from '../../src/eventsource-host/validate.js';
 import { startNatsServer } from '../helpers/nats-server.js';
 import type { NatsServer } from '../helpers/nats-server.js';
 import { startS3rver } from '../helpers/s3rver.js';
@@ -122,7 +123,7 @@ describe('s3 event source against s3rver', () => {
 
   test('minio kind: MinIO event source name, Argo-required fields validated', async () => {
     const a = createS3Source('minio');
-    const errors = (a.validate({ bucket: { name: BUCKET } }) ?? []).filter((f) => f.severity === 'error').map((f) => f.path.join('.'));
+    const errors = validateConfig(a, { bucket: { name: BUCKET } }).filter((f) => f.severity === 'error').map((f) => f.path.join('.'));
     assert.deepEqual(errors.sort(), ['accessKey', 'endpoint', 'secretKey']);
     const name = `minio-${randomUUID().slice(0, 6)}`;
     const r = runAdapter({ adapter: a, kind: 'minio', spec: specFor('minio/'), bus, kv, secrets, name });

@@ -1,9 +1,10 @@
 // The event source adapter contract. An adapter (eventsources/<kind>.ts) reads one named configuration of its kind,
 // calls `emit()` for every event and awaits the bus acknowledgement; the host (this folder) builds the CloudEvent
 // envelope and id, applies the filter, publishes, retries, counts metrics and owns shared resources (HTTP ports,
-// checkpoint state, secrets, clock). Adapters import only from src/core and from this file / adapter-kit.ts.
+// checkpoint state, secrets, clock) and runs the manifest linter's checks for the kind before `validate`. Adapters
+// import only from src/core (src/core/adapter-kit.ts has their helpers) and types from src/api (this file).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Finding } from '../api/findings.js';
+import type { Finding } from './findings.js';
 import type { Logger } from '../core/logger.js';
 
 /** What an adapter hands to `emit`. The host turns it into a CloudEvent. */
@@ -111,8 +112,11 @@ export interface StartContext<TSpec = Record<string, unknown>> {
 export interface EventSourceAdapter<TSpec = Record<string, unknown>> {
   /** The EventSource spec key, e.g. "webhook"; also the CloudEvent type. */
   readonly kind: string;
-  /** Problems in one named configuration; paths are relative to the configuration. */
-  validate(spec: TSpec): Finding[] | void;
+  /**
+   * Problems in one named configuration beyond its schema (the host has already run the manifest linter's checks
+   * for the kind); paths are relative to the configuration.
+   */
+  validate?(spec: TSpec): Finding[] | void;
   /**
    * Runs the source until `ctx.signal` aborts, then resolves after releasing everything. Throwing (or rejecting)
    * means the source failed; the host logs it, counts it and starts it again after a backoff.

@@ -1,24 +1,5 @@
-// Small pure helpers shared by the event source adapters: per-kind validation through the manifest linter,
-// Go-compatible time and header formatting (Argo's payloads carry Go's renderings), and spec field readers.
-import { lintEventSource } from '../api/lint-events.js';
-import type { Finding } from '../api/findings.js';
-import { WeirError } from '../core/errors.js';
-
-/** Runs the manifest linter's checks for one named configuration of `kind`; paths are relative to it. */
-export function lintKind(kind: string, spec: unknown): Finding[] {
-  const doc = { spec: { [kind]: { x: spec } } };
-  return lintEventSource(doc)
-    .filter((f) => f.path[0] === 'spec' && f.path[1] === kind && f.path[2] === 'x')
-    .map((f) => ({ ...f, path: f.path.slice(3) }));
-}
-
-/** Throws INVALID_SPEC listing the errors among `findings` (warnings pass). */
-export function assertNoErrors(kind: string, findings: Finding[] | void): void {
-  const errors = (findings ?? []).filter((f) => f.severity === 'error');
-  if (errors.length === 0) return;
-  const text = errors.map((f) => `${f.path.join('.') || kind}: ${f.message}`).join('; ');
-  throw new WeirError('INVALID_SPEC', `invalid ${kind} event source: ${text}`, { details: { findings: errors } });
-}
+// Small pure helpers for the event source adapters: Go-compatible time and header formatting (Argo's payloads carry
+// Go's renderings) and spec field readers.
 
 /** A string field (YAML numbers/booleans mean their text, as Argo's AnyString); undefined when absent or empty. */
 export function text(v: unknown): string | undefined {
