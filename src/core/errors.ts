@@ -56,6 +56,10 @@ export function isWeirError(e: unknown): e is WeirError {
 /** Converts anything thrown into a WeirError without losing the original as cause. */
 export function toWeirError(e: unknown, fallback: ErrorCode = 'INTERNAL'): WeirError {
   if (e instanceof WeirError) return e;
-  const message = e instanceof Error ? e.message : String(e);
-  return new WeirError(fallback, message, { cause: e });
+  return new WeirError(fallback, errorMessage(e), { cause: e });
+}
+
+/** The message of anything thrown: an Error's message, otherwise its text (`String(e)`). */
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }
