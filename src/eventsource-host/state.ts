@@ -48,11 +48,6 @@ export function scopedState(kv: KeyValueStore, scope: string): AdapterState {
   };
 }
 
-/** Removes every checkpoint of one event (used when an EventSource is deleted). */
-export async function clearScope(kv: KeyValueStore, scope: string): Promise<void> {
-  for (const k of await kv.keys(scope)) if (k.startsWith(scope)) await kv.delete(k);
-}
-
 /** A KeyValueStore in memory (tests, and hosts run without a durable bus). */
 export function memoryKv(): KeyValueStore {
   const m = new Map<string, KvEntry>();

@@ -24,9 +24,6 @@ export type Decision =
 
 export type DecisionType = Decision['type'];
 
-/** Decisions made by the pure evaluation (the rest come from executing triggers). */
-export const EVALUATION_DECISIONS: readonly DecisionType[] = ['ignored', 'matched', 'filtered-out', 'reset', 'waiting', 'triggered', 'deduplicated', 'failed'];
-
 export interface SavedDependency {
   event: CloudEvent;
   /** When it was saved (RFC 3339). */

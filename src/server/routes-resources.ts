@@ -83,10 +83,3 @@ function addResource(r: Router, d: ResourceRoute): void {
 export function resourceRoutes(r: Router): void {
   for (const d of RESOURCE_ROUTES) addResource(r, d);
 }
-
-/** Kind-level guard used by tests: every row names a distinct kind. */
-export function resourceRouteFor(kind: KindName): ResourceRoute {
-  const d = RESOURCE_ROUTES.find((x) => x.kind === kind);
-  if (!d) throw new WeirError('UNKNOWN_KIND', `no API route for kind ${kind}`);
-  return d;
-}
