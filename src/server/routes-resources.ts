@@ -2,7 +2,6 @@
 // workflow-templates, cluster-workflow-templates, cron-workflows (+ suspend/resume), event-sources, sensors.
 // Adding a kind is one row. Each object is validated with the same schema + lint as `weir lint`.
 import type { KindName } from '../api/kinds.js';
-import { WeirError } from '../core/errors.js';
 import type { StoredObject } from '../store/types.js';
 import type { Router, RouteContext } from './router.js';
 import {
