@@ -176,7 +176,9 @@ export class SensorRunner {
     const items: Item[] = msgs.map((msg) => ({ msg, records: [], failed: new Set<string>(), redeliver: false }));
     const rec = (it: Item, stage: HistoryRecord['stage'], d: Decision): void => void it.records.push({ ...d, stage });
     try {
-      const loaded = await this.lanes.load(this.o.kv, this.namespace, this.name, names);
+      const loaded = await this.lanes.load(this.o.kv, this.namespace, this.name, names, (trigger, err) => {
+        log.error({ sensor: this.name, namespace: this.namespace, trigger, err }, 'stored trigger state is corrupt; the trigger starts again from an empty state');
+      });
       let state = loaded.state;
       const changed = new Set<string>();
       const results = items.map((it) => {

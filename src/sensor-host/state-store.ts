@@ -2,6 +2,7 @@
 // its TriggerState as JSON, written with compare-and-set on the revision read, so two hosts of the same sensor
 // cannot both apply an event to the same state (the loser gets CONFLICT and its message is redelivered).
 import type { KeyValueStore } from '../bus/types.js';
+import { errorMessage } from '../core/errors.js';
 import { emptyTriggerState } from './decisions.js';
 import type { SensorState, TriggerState } from './decisions.js';
 
@@ -15,21 +16,28 @@ export interface LoadedState {
 
 export const stateKey = (namespace: string, sensor: string, trigger: string): string => `${namespace}/${sensor}/${trigger}`;
 
-function parse(v: string): TriggerState {
+/** Called when a stored trigger state cannot be read; the trigger then starts from an empty state. */
+export type CorruptStateHandler = (trigger: string, err: string) => void;
+
+function parse(v: string, trigger: string, onCorrupt: CorruptStateHandler): TriggerState {
   try {
-    const o = JSON.parse(v) as Partial<TriggerState>;
+    const o = JSON.parse(v) as Partial<TriggerState> | null;
+    if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new Error(`not an object: ${v.slice(0, 80)}`);
     return { deps: o.deps ?? {}, fired: o.fired ?? [], consumed: o.consumed ?? [] };
-  } catch {
+  } catch (e) {
+    onCorrupt(trigger, errorMessage(e));
     return emptyTriggerState();
   }
 }
 
-export async function loadState(kv: KeyValueStore, namespace: string, sensor: string, triggers: readonly string[]): Promise<LoadedState> {
+export async function loadState(
+  kv: KeyValueStore, namespace: string, sensor: string, triggers: readonly string[], onCorrupt: CorruptStateHandler,
+): Promise<LoadedState> {
   const state: SensorState = { triggers: {} };
   const revisions: Record<string, number> = {};
   for (const t of triggers) {
     const e = await kv.get(stateKey(namespace, sensor, t));
-    state.triggers[t] = e ? parse(e.value) : emptyTriggerState();
+    state.triggers[t] = e ? parse(e.value, t, onCorrupt) : emptyTriggerState();
     revisions[t] = e?.revision ?? 0;
   }
   return { state, revisions };

@@ -4,7 +4,7 @@
 // a hint: saves are still compare-and-set on the cached revision, and a conflict or failure drops the entry.
 import type { KeyValueStore } from '../bus/types.js';
 import type { TriggerState } from './decisions.js';
-import type { LoadedState } from './state-store.js';
+import type { CorruptStateHandler, LoadedState } from './state-store.js';
 import { loadState } from './state-store.js';
 
 export class TriggerLanes {
@@ -28,9 +28,9 @@ export class TriggerLanes {
   }
 
   /** The states of `names` (held locks): from the cache, else from the KV store. */
-  async load(kv: KeyValueStore, namespace: string, sensor: string, names: readonly string[]): Promise<LoadedState> {
+  async load(kv: KeyValueStore, namespace: string, sensor: string, names: readonly string[], onCorrupt: CorruptStateHandler): Promise<LoadedState> {
     const missing = names.filter((n) => !this.cache.has(n));
-    const loaded = missing.length > 0 ? await loadState(kv, namespace, sensor, missing) : { state: { triggers: {} }, revisions: {} };
+    const loaded = missing.length > 0 ? await loadState(kv, namespace, sensor, missing, onCorrupt) : { state: { triggers: {} }, revisions: {} };
     for (const n of names) {
       const c = this.cache.get(n);
       if (!c) continue;

@@ -19,7 +19,7 @@ import type { HistoryRecord } from '../../src/sensor-host/history.js';
 import { realClock } from '../../src/sensor-host/policy.js';
 import { storeResourceOps } from '../../src/sensor-host/runtime.js';
 import { SensorRunner } from '../../src/sensor-host/sensor-runner.js';
-import { STATE_BUCKET } from '../../src/sensor-host/state-store.js';
+import { STATE_BUCKET, stateKey } from '../../src/sensor-host/state-store.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import type { ResourceStore } from '../../src/store/types.js';
 import { startNatsServer } from '../helpers/nats-server.js';
@@ -76,6 +76,8 @@ interface Rig {
   /** Delivers the events at once (delivery count `n`); resolves when every one is acked or nakked. */
   deliver(events: readonly CloudEvent[], n?: number): Promise<void>;
   orders(): Promise<string[]>;
+  /** Overwrites the stored state of trigger `handle` with `value`. */
+  writeState(value: string): Promise<void>;
 }
 
 async function rig(bus: EventBus, trigger: string, store: ResourceStore = createMemoryStore()): Promise<Rig> {
@@ -111,6 +113,7 @@ async function rig(bus: EventBus, trigger: string, store: ResourceStore = create
     deliver: async (events, n = 1) => {
       await Promise.all(events.map((e, i) => runner.handle(msg(e, n, i + 1), signal)));
     },
+    writeState: async (value) => void (await realKv.put(stateKey('demo', name, 'handle'), value)),
     orders: async () => (await store.list('Workflow', { namespace: 'demo' })).items
       .map((w) => String((w.spec as { arguments: { parameters: { value: string }[] } }).arguments.parameters[0].value)).sort(),
   };
@@ -180,5 +183,19 @@ describe('events handled at once for a trigger without &', () => {
     const logged = r.log.at('info', 'log trigger').map((l) => (l.obj.events as { order: { id: string } }).order.id);
     assert.equal(logged.filter((id) => id === twice.id).length, 1);
     assert.equal(logged.length, 3);
+  });
+
+  test('a corrupt stored trigger state is logged with the sensor and trigger, then the trigger starts afresh', async () => {
+    const r = await rig(bus, SUBMIT);
+    await r.writeState('{"deps": not json');
+    await r.deliver([ev('c-1')]);
+    assert.deepEqual(r.settled, ['ack:c-1']);
+    assert.deepEqual(await r.orders(), ['c-1']);
+    const [rec] = r.log.at('error', 'stored trigger state is corrupt');
+    assert.ok(rec, 'an error record for the corrupt state');
+    assert.equal(rec.obj.trigger, 'handle');
+    assert.match(String(rec.obj.sensor), /^b-/);
+    assert.equal(rec.obj.namespace, 'demo');
+    assert.match(String(rec.obj.err), /JSON/);
   });
 });
