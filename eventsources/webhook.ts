@@ -8,6 +8,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isWeirError, WeirError } from '../src/core/errors.js';
+import { jsonDepthExceededAt, MAX_JSON_DEPTH } from '../src/core/json-depth.js';
 import { canonicalHeaderKey, lintKind, stringMap, text } from '../src/eventsource-host/adapter-kit.js';
 import type { EventSourceAdapter, SecretRef, StartContext } from '../src/eventsource-host/types.js';
 
@@ -102,8 +103,11 @@ function parseBody(req: IncomingMessage, raw: Buffer, url: URL): unknown {
   const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   if (type === 'application/x-www-form-urlencoded') return valuesMap(new URLSearchParams(raw.toString('utf8')));
   if (raw.length === 0) return null;
+  const json = raw.toString('utf8');
+  // Depth capped before the parse, so neither the parser nor a later walk of the payload can overflow the stack.
+  if (jsonDepthExceededAt(json) >= 0) throw new HttpFailure(400, `request body nests deeper than ${MAX_JSON_DEPTH} levels; flatten the data`);
   try {
-    return JSON.parse(raw.toString('utf8')) as unknown;
+    return JSON.parse(json) as unknown;
   } catch {
     throw new HttpFailure(400, 'request body is not valid JSON (send JSON, a form, or use GET with query parameters)');
   }
