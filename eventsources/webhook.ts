@@ -40,8 +40,8 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
       if (size > limit) {
+        // Not destroyed: the handler answers 413 and then drains the rest (req.resume), so the client reads the answer.
         cleanup();
-        req.destroy();
         reject(new HttpFailure(413, `request body exceeds the limit of ${limit} bytes`));
         return;
       }
@@ -186,7 +186,10 @@ async function handle(ctx: StartContext, spec: Record<string, unknown>, req: Inc
   } catch (e) {
     if (e instanceof HttpFailure) {
       ctx.log.info({ status: e.status, reason: e.message }, 'webhook request rejected');
-      send(res, e.status, e.message, e.status === 405 && method !== undefined ? { allow: method } : {});
+      const headers: Record<string, string> = e.status === 405 && method !== undefined ? { allow: method } : {};
+      // The rest of an oversized body is read and dropped, but the connection is not reused.
+      if (e.status === 413) headers.connection = 'close';
+      send(res, e.status, e.message, headers);
     } else if (isWeirError(e) && (e.code === 'BUS_UNAVAILABLE' || e.code === 'CANCELLED' || e.code === 'TIMEOUT')) {
       send(res, 503, `event bus unavailable, retry later: ${e.message}`, { 'retry-after': '1' });
     } else {

@@ -1,5 +1,6 @@
 // Webhook robustness against hostile or careless clients, over real HTTP and a real (embedded, in-memory SQLite) bus:
-// a body nested 100,000 deep is a 400 and not a bus failure.
+// a body nested 100,000 deep is a 400 and not a bus failure; a chunked body over maxPayloadSize is answered 413 (the
+// client reads the answer instead of a reset connection).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -49,5 +50,23 @@ describe('webhook hardening', () => {
     } finally {
       await deepHook.stop();
     }
+  });
+
+  test('a chunked body over maxPayloadSize is answered 413, as one with Content-Length is', async () => {
+    const withLength = await post(JSON.stringify({ pad: 'x'.repeat(2000) }));
+    assert.equal(withLength.status, 413);
+    for (const chunks of [10, 2000]) {
+      const body = new ReadableStream<Uint8Array>({
+        start(c) {
+          for (let i = 0; i < chunks; i++) c.enqueue(new TextEncoder().encode(i === 0 ? '{"pad": "' : 'x'.repeat(500)));
+          c.enqueue(new TextEncoder().encode('"}'));
+          c.close();
+        },
+      });
+      const res = await post(body, {}, { duplex: 'half' });
+      assert.equal(res.status, 413, `${chunks} chunks`);
+      assert.match(await res.text(), /exceeds the limit of 1000 bytes/);
+    }
+    assert.equal((await post('{"small": true}')).status, 200, 'the endpoint still works');
   });
 });
