@@ -4,7 +4,8 @@
 // `{header, body, metadata}`: header is Go's http.Header (canonical names, value lists, Authorization masked); body is
 // the JSON body, the query (GET) or the form (urlencoded POST) as name -> values. Answers 200 "success" only after the
 // bus acknowledged; 503 when the bus is unavailable; 400/401/405/413 with a reason. `Idempotency-Key` or
-// `X-Request-Id` makes the event id deterministic, so a client's retry never creates a second event.
+// `X-Request-Id` makes the event id deterministic, so a client's retry never creates a second event; the same key
+// with a different body is a 409.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isWeirError, WeirError } from '../src/core/errors.js';
@@ -163,7 +164,35 @@ function idempotencyId(req: IncomingMessage): string | undefined {
   return `idem-${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
 }
 
-async function handle(ctx: StartContext, spec: Record<string, unknown>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** Idempotency keys remembered per endpoint with the hash of their body (oldest forgotten first). */
+export const IDEMPOTENCY_MEMORY = 10_000;
+
+/**
+ * Body hashes of the idempotency keys this endpoint stored events for, so a key sent again with a different body is
+ * told apart from a retry (409, not a silent drop). The bus decides what is a duplicate (its duplicate window); this
+ * only compares bodies. Kept in memory: after a restart the first repeat of an older key cannot be compared and is
+ * answered as a retry (logged).
+ */
+class KeyBodies {
+  private readonly m = new Map<string, string>();
+  get(id: string): string | undefined {
+    return this.m.get(id);
+  }
+  set(id: string, hash: string): void {
+    this.m.delete(id);
+    this.m.set(id, hash);
+    if (this.m.size > IDEMPOTENCY_MEMORY) this.m.delete(this.m.keys().next().value as string);
+  }
+}
+
+function bodyHash(req: IncomingMessage, raw: Buffer, url: URL): string {
+  const h = createHash('sha256');
+  if (req.method === 'GET') h.update(url.search);
+  else h.update(raw);
+  return h.digest('hex');
+}
+
+async function handle(ctx: StartContext, spec: Record<string, unknown>, keys: KeyBodies, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const method = text(spec.method);
   const started = Date.now();
   try {
@@ -181,6 +210,15 @@ async function handle(ctx: StartContext, spec: Record<string, unknown>, req: Inc
     if (metadata !== undefined) data.metadata = metadata;
     const id = idempotencyId(req);
     const r = await ctx.emit({ ...(id !== undefined ? { id } : {}), data });
+    if (id !== undefined && !r.filtered) {
+      const hash = bodyHash(req, raw, url);
+      const first = keys.get(id);
+      if (!r.duplicate) keys.set(id, hash);
+      else if (first === undefined) ctx.log.warn({ eventId: r.id }, 'idempotency key seen again; its first body is not known here (restarted?), answered as a retry');
+      else if (first !== hash) {
+        throw new HttpFailure(409, 'this Idempotency-Key/X-Request-Id was already used with a different body; the event was not stored again (use a new key for a new event)');
+      }
+    }
     ctx.log.debug({ eventId: r.id, ms: Date.now() - started }, 'webhook request accepted');
     send(res, 200, 'success');
   } catch (e) {
@@ -213,7 +251,8 @@ export function createWebhookSource(): EventSourceAdapter {
       if (spec.serverCertSecret !== undefined || spec.serverKeySecret !== undefined) {
         ctx.log.warn({ port, endpoint }, 'webhook: serverCertSecret/serverKeySecret (TLS) are not supported yet; serving plain HTTP (terminate TLS in front)');
       }
-      await ctx.http.serve({ port, path: endpoint, signal: ctx.signal, handler: (req, res) => handle(ctx, spec, req, res) });
+      const keys = new KeyBodies();
+      await ctx.http.serve({ port, path: endpoint, signal: ctx.signal, handler: (req, res) => handle(ctx, spec, keys, req, res) });
       ctx.log.info({ port, endpoint, method: text(spec.method) }, 'webhook endpoint active');
       await new Promise<void>((resolve) => {
         if (ctx.signal.aborted) resolve();

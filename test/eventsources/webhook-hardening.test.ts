@@ -1,6 +1,6 @@
 // Webhook robustness against hostile or careless clients, over real HTTP and a real (embedded, in-memory SQLite) bus:
 // a body nested 100,000 deep is a 400 and not a bus failure; a chunked body over maxPayloadSize is answered 413 (the
-// client reads the answer instead of a reset connection).
+// client reads the answer instead of a reset connection); an idempotency key reused with a different body is a 409.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -68,5 +68,19 @@ describe('webhook hardening', () => {
       assert.match(await res.text(), /exceeds the limit of 1000 bytes/);
     }
     assert.equal((await post('{"small": true}')).status, 200, 'the endpoint still works');
+  });
+
+  test('an idempotency key sent again with a different body is a 409; the same body again stays 200', async () => {
+    const key = randomUUID();
+    const before = hook.counters.published;
+    assert.equal((await post('{"order": 1}', { 'idempotency-key': key })).status, 200);
+    assert.equal((await post('{"order": 1}', { 'idempotency-key': key })).status, 200, 'a retry');
+    const clash = await post('{"order": 2}', { 'idempotency-key': key });
+    assert.equal(clash.status, 409);
+    assert.match(await clash.text(), /Idempotency-Key.*different body/);
+    const viaRequestId = await post('{"order": 3}', { 'x-request-id': key });
+    assert.equal(viaRequestId.status, 409, 'X-Request-Id is the same key');
+    assert.equal(hook.counters.published, before + 1, 'one event stored');
+    assert.equal((await post('{"order": 2}', { 'idempotency-key': randomUUID() })).status, 200, 'a new key is a new event');
   });
 });
