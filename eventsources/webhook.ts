@@ -133,7 +133,7 @@ async function checkAuth(ctx: StartContext, spec: Record<string, unknown>, req: 
   }
   const header = req.headers.authorization ?? '';
   if (!header.startsWith('Bearer ')) throw new HttpFailure(401, 'invalid Authorization header (expected "Bearer <token>")');
-  if (token === undefined || !safeEqual(header.slice('Bearer '.length), token)) throw new HttpFailure(401, 'invalid auth token');
+  if (token === undefined || token === '' || !safeEqual(header.slice('Bearer '.length), token)) throw new HttpFailure(401, 'invalid auth token');
 }
 
 async function checkHmac(ctx: StartContext, hmac: HmacSpec | undefined, req: IncomingMessage, raw: Buffer): Promise<void> {
@@ -145,6 +145,8 @@ async function checkHmac(ctx: StartContext, hmac: HmacSpec | undefined, req: Inc
     ctx.log.error({ err: (e as Error).message }, 'cannot read the webhook hmac secret');
     throw new HttpFailure(500, 'error loading hmac secret');
   }
+  // Fail closed: an optional secret that is missing (or empty) must not turn into an empty HMAC key anyone can sign with.
+  if (secret === undefined || secret === '') throw new HttpFailure(401, 'hmac secret is not configured (missing or empty); refusing every request');
   const algorithm = hmac.algorithm ?? 'sha256';
   const headerName = (hmac.header ?? `X-Hub-Signature-256`).toLowerCase();
   const got = req.headers[headerName];
@@ -153,7 +155,7 @@ async function checkHmac(ctx: StartContext, hmac: HmacSpec | undefined, req: Inc
   // Without a configured prefix, GitHub's "<algorithm>=<hex>" form is accepted as well as the bare hex digest.
   const prefix = hmac.prefix ?? (value.startsWith(`${algorithm}=`) ? `${algorithm}=` : '');
   if (!value.startsWith(prefix)) throw new HttpFailure(401, 'signature mismatch');
-  const expected = createHmac(algorithm, secret ?? '').update(raw).digest('hex');
+  const expected = createHmac(algorithm, secret).update(raw).digest('hex');
   if (!safeEqual(value.slice(prefix.length).toLowerCase(), expected)) throw new HttpFailure(401, 'signature mismatch');
 }
 
