@@ -4,10 +4,12 @@
 // `{header, body, metadata}`: header is Go's http.Header (canonical names, value lists, Authorization masked); body is
 // the JSON body, the query (GET) or the form (urlencoded POST) as name -> values. Answers 200 "success" only after the
 // bus acknowledged; 503 when the bus is unavailable; 400/401/405/413 with a reason. `Idempotency-Key` or
-// `X-Request-Id` makes the event id deterministic, so a client's retry never creates a second event.
+// `X-Request-Id` makes the event id deterministic, so a client's retry never creates a second event; the same key
+// with a different body is a 409.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isWeirError, WeirError } from '../src/core/errors.js';
+import { jsonDepthExceededAt, MAX_JSON_DEPTH } from '../src/core/json-depth.js';
 import { canonicalHeaderKey, stringMap, text } from '../src/core/adapter-kit.js';
 import type { EventSourceAdapter, SecretRef, StartContext } from '../src/api/eventsource-adapter.js';
 
@@ -39,8 +41,8 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
       if (size > limit) {
+        // Not destroyed: the handler answers 413 and then drains the rest (req.resume), so the client reads the answer.
         cleanup();
-        req.destroy();
         reject(new HttpFailure(413, `request body exceeds the limit of ${limit} bytes`));
         return;
       }
@@ -102,8 +104,11 @@ function parseBody(req: IncomingMessage, raw: Buffer, url: URL): unknown {
   const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   if (type === 'application/x-www-form-urlencoded') return valuesMap(new URLSearchParams(raw.toString('utf8')));
   if (raw.length === 0) return null;
+  const json = raw.toString('utf8');
+  // Depth capped before the parse, so neither the parser nor a later walk of the payload can overflow the stack.
+  if (jsonDepthExceededAt(json) >= 0) throw new HttpFailure(400, `request body nests deeper than ${MAX_JSON_DEPTH} levels; flatten the data`);
   try {
-    return JSON.parse(raw.toString('utf8')) as unknown;
+    return JSON.parse(json) as unknown;
   } catch {
     throw new HttpFailure(400, 'request body is not valid JSON (send JSON, a form, or use GET with query parameters)');
   }
@@ -128,7 +133,7 @@ async function checkAuth(ctx: StartContext, spec: Record<string, unknown>, req: 
   }
   const header = req.headers.authorization ?? '';
   if (!header.startsWith('Bearer ')) throw new HttpFailure(401, 'invalid Authorization header (expected "Bearer <token>")');
-  if (token === undefined || !safeEqual(header.slice('Bearer '.length), token)) throw new HttpFailure(401, 'invalid auth token');
+  if (token === undefined || token === '' || !safeEqual(header.slice('Bearer '.length), token)) throw new HttpFailure(401, 'invalid auth token');
 }
 
 async function checkHmac(ctx: StartContext, hmac: HmacSpec | undefined, req: IncomingMessage, raw: Buffer): Promise<void> {
@@ -140,6 +145,8 @@ async function checkHmac(ctx: StartContext, hmac: HmacSpec | undefined, req: Inc
     ctx.log.error({ err: (e as Error).message }, 'cannot read the webhook hmac secret');
     throw new HttpFailure(500, 'error loading hmac secret');
   }
+  // Fail closed: an optional secret that is missing (or empty) must not turn into an empty HMAC key anyone can sign with.
+  if (secret === undefined || secret === '') throw new HttpFailure(401, 'hmac secret is not configured (missing or empty); refusing every request');
   const algorithm = hmac.algorithm ?? 'sha256';
   const headerName = (hmac.header ?? `X-Hub-Signature-256`).toLowerCase();
   const got = req.headers[headerName];
@@ -148,7 +155,7 @@ async function checkHmac(ctx: StartContext, hmac: HmacSpec | undefined, req: Inc
   // Without a configured prefix, GitHub's "<algorithm>=<hex>" form is accepted as well as the bare hex digest.
   const prefix = hmac.prefix ?? (value.startsWith(`${algorithm}=`) ? `${algorithm}=` : '');
   if (!value.startsWith(prefix)) throw new HttpFailure(401, 'signature mismatch');
-  const expected = createHmac(algorithm, secret ?? '').update(raw).digest('hex');
+  const expected = createHmac(algorithm, secret).update(raw).digest('hex');
   if (!safeEqual(value.slice(prefix.length).toLowerCase(), expected)) throw new HttpFailure(401, 'signature mismatch');
 }
 
@@ -159,7 +166,35 @@ function idempotencyId(req: IncomingMessage): string | undefined {
   return `idem-${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
 }
 
-async function handle(ctx: StartContext, spec: Record<string, unknown>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** Idempotency keys remembered per endpoint with the hash of their body (oldest forgotten first). */
+export const IDEMPOTENCY_MEMORY = 10_000;
+
+/**
+ * Body hashes of the idempotency keys this endpoint stored events for, so a key sent again with a different body is
+ * told apart from a retry (409, not a silent drop). The bus decides what is a duplicate (its duplicate window); this
+ * only compares bodies. Kept in memory: after a restart the first repeat of an older key cannot be compared and is
+ * answered as a retry (logged).
+ */
+class KeyBodies {
+  private readonly m = new Map<string, string>();
+  get(id: string): string | undefined {
+    return this.m.get(id);
+  }
+  set(id: string, hash: string): void {
+    this.m.delete(id);
+    this.m.set(id, hash);
+    if (this.m.size > IDEMPOTENCY_MEMORY) this.m.delete(this.m.keys().next().value as string);
+  }
+}
+
+function bodyHash(req: IncomingMessage, raw: Buffer, url: URL): string {
+  const h = createHash('sha256');
+  if (req.method === 'GET') h.update(url.search);
+  else h.update(raw);
+  return h.digest('hex');
+}
+
+async function handle(ctx: StartContext, spec: Record<string, unknown>, keys: KeyBodies, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const method = text(spec.method);
   const started = Date.now();
   try {
@@ -177,12 +212,24 @@ async function handle(ctx: StartContext, spec: Record<string, unknown>, req: Inc
     if (metadata !== undefined) data.metadata = metadata;
     const id = idempotencyId(req);
     const r = await ctx.emit({ ...(id !== undefined ? { id } : {}), data });
+    if (id !== undefined && !r.filtered) {
+      const hash = bodyHash(req, raw, url);
+      const first = keys.get(id);
+      if (!r.duplicate) keys.set(id, hash);
+      else if (first === undefined) ctx.log.warn({ eventId: r.id }, 'idempotency key seen again; its first body is not known here (restarted?), answered as a retry');
+      else if (first !== hash) {
+        throw new HttpFailure(409, 'this Idempotency-Key/X-Request-Id was already used with a different body; the event was not stored again (use a new key for a new event)');
+      }
+    }
     ctx.log.debug({ eventId: r.id, ms: Date.now() - started }, 'webhook request accepted');
     send(res, 200, 'success');
   } catch (e) {
     if (e instanceof HttpFailure) {
       ctx.log.info({ status: e.status, reason: e.message }, 'webhook request rejected');
-      send(res, e.status, e.message, e.status === 405 && method !== undefined ? { allow: method } : {});
+      const headers: Record<string, string> = e.status === 405 && method !== undefined ? { allow: method } : {};
+      // The rest of an oversized body is read and dropped, but the connection is not reused.
+      if (e.status === 413) headers.connection = 'close';
+      send(res, e.status, e.message, headers);
     } else if (isWeirError(e) && (e.code === 'BUS_UNAVAILABLE' || e.code === 'CANCELLED' || e.code === 'TIMEOUT')) {
       send(res, 503, `event bus unavailable, retry later: ${e.message}`, { 'retry-after': '1' });
     } else {
@@ -205,7 +252,8 @@ export function createWebhookSource(): EventSourceAdapter {
       if (spec.serverCertSecret !== undefined || spec.serverKeySecret !== undefined) {
         ctx.log.warn({ port, endpoint }, 'webhook: serverCertSecret/serverKeySecret (TLS) are not supported yet; serving plain HTTP (terminate TLS in front)');
       }
-      await ctx.http.serve({ port, path: endpoint, signal: ctx.signal, handler: (req, res) => handle(ctx, spec, req, res) });
+      const keys = new KeyBodies();
+      await ctx.http.serve({ port, path: endpoint, signal: ctx.signal, handler: (req, res) => handle(ctx, spec, keys, req, res) });
       ctx.log.info({ port, endpoint, method: text(spec.method) }, 'webhook endpoint active');
       await new Promise<void>((resolve) => {
         if (ctx.signal.aborted) resolve();

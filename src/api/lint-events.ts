@@ -85,6 +85,13 @@ export function checkWebhookContext(c: Obj, path: FieldPath, out: Finding[], sta
   if (hmac !== undefined && hmac.header !== undefined && nonEmpty(hmac.header) === undefined) {
     out.push(finding('error', 'webhook-hmac', [...path, 'hmac', 'header'], 'hmac.header must name the request header carrying the signature'));
   }
+  for (const key of ['authSecret', 'hmac'] as const) {
+    const ref = key === 'hmac' ? asObj(hmac?.secret) : asObj(c.authSecret);
+    if (ref?.optional !== true) continue;
+    const at = key === 'hmac' ? [...path, 'hmac', 'secret', 'optional'] : [...path, 'authSecret', 'optional'];
+    out.push(finding('warning', 'webhook-secret-optional', at,
+      `optional: true on ${key === 'hmac' ? 'the HMAC secret' : 'authSecret'} does not make the check optional: while the Secret or key is missing, every request is refused with 401`));
+  }
 }
 
 function checkCalendar(c: Obj, path: FieldPath, out: Finding[]): void {

@@ -3,6 +3,7 @@
 // concerns live here: workflowTemplateRef, global parameters, activeDeadlineSeconds, onExit, phase and progress.
 import type { WorkflowSpec } from '../api/workflow.js';
 import { envFromFlat, evaluate } from '../expr/expr.js';
+import { labelKeyProblem, labelValueProblem } from '../store/object-rules.js';
 import { Exec } from './execute.js';
 import { locksOf } from './sync.js';
 import { runHooks } from './children.js';
@@ -75,6 +76,13 @@ export function workflowMetadata(
       labels[k] = typeof v === 'string' ? v : JSON.stringify(v);
     } catch (e) {
       return { error: `spec.workflowMetadata.labelsFrom.${k}: ${(e as Error).message}` };
+    }
+  }
+  // The store refuses labels Kubernetes would refuse; say which field made one, instead of failing the save.
+  for (const [field, keys] of [['labels', Object.keys(wm.labels ?? {})], ['labelsFrom', Object.keys(wm.labelsFrom ?? {})]] as const) {
+    for (const k of keys) {
+      const why = labelKeyProblem(k) ?? labelValueProblem(labels[k]);
+      if (why !== undefined) return { error: `spec.workflowMetadata.${field}.${k}: invalid label ${JSON.stringify(k)}=${JSON.stringify(labels[k])}: ${why}` };
     }
   }
   return { metadata: { labels, annotations } };

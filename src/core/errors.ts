@@ -11,6 +11,8 @@ export const ErrorCodes = {
   ALREADY_EXISTS: { status: 409, summary: 'A resource with this name already exists.' },
   CONFLICT: { status: 409, summary: 'The resource changed since it was read (resourceVersion mismatch).' },
   UNAUTHORIZED: { status: 401, summary: 'Missing or wrong credentials.' },
+  FORBIDDEN: { status: 403, summary: 'The request was refused by policy (a foreign Host or Origin on the tokenless API).' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, summary: 'The request body must be sent as application/json.' },
   PAYLOAD_TOO_LARGE: { status: 413, summary: 'The request body exceeds the configured limit.' },
   BUS_UNAVAILABLE: { status: 503, summary: 'The event bus did not acknowledge in time.' },
   STEP_FAILED: { status: 500, summary: 'A workflow step exited unsuccessfully.' },

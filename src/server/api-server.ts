@@ -1,5 +1,6 @@
 // The API server: node:http with Argo's REST paths, an explicit lifecycle (starting → running → draining → stopped,
-// or failed), bearer auth, body limits and one error mapping. Drain order in close(): stop accepting connections →
+// or failed), bearer auth (or, without a token, the loopback Host/Origin guard), JSON-only bodies, body limits and one
+// error mapping. Drain order in close(): stop accepting connections →
 // end streams (watch, log follow) → wait for in-flight requests up to drainTimeoutMs → cut what is left.
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -7,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { WeirError, isWeirError } from '../core/errors.js';
 import { OPEN_PATHS, bearerAuth } from './auth.js';
+import { assertJsonContentType, assertLoopbackRequest } from './request-guard.js';
 import { parseJsonObject, readBody, sendError, sendJson } from './http.js';
 import { createServerMetrics } from './metrics.js';
 import type { ServerMetrics } from './metrics.js';
@@ -78,6 +80,7 @@ export function createApiServer(input: ApiServerOptions): ApiServer {
         sendJson(res, 200, { status: state === 'running' ? 'ok' : state });
         return;
       }
+      if (!checkAuth) assertLoopbackRequest(req);
       if (checkAuth && !OPEN_PATHS.has(u.pathname)) {
         try {
           checkAuth(req);
@@ -95,6 +98,7 @@ export function createApiServer(input: ApiServerOptions): ApiServer {
       }
       const m = router.match(req.method ?? 'GET', u.pathname);
       route = m.pattern;
+      assertJsonContentType(req);
       let bodyPromise: Promise<Record<string, unknown>> | undefined;
       const out = await m.handler({
         req, res, params: m.params, query: u.searchParams, opts,

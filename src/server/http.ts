@@ -1,9 +1,10 @@
 // HTTP plumbing shared by every route: JSON replies, the `{code, message}` error body (never a stack), request bodies
-// read under a byte limit (413) and parsed as JSON objects (400 with the parser's reason), and query-string helpers
+// read under a byte limit (413) and parsed as JSON objects (400 with the parser's reason or the nesting-depth cap), and query-string helpers
 // for Argo's `listOptions.*`, `fields` and boolean parameters.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCodes, WeirError } from '../core/errors.js';
 import type { ErrorCode } from '../core/errors.js';
+import { assertJsonDepth } from '../core/json-depth.js';
 import type { ListOptions } from '../store/types.js';
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -46,10 +47,11 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
   return Buffer.concat(chunks);
 }
 
-/** Parses a JSON object body; an empty body is `{}`. */
+/** Parses a JSON object body (nesting depth capped before the parse: 400, never a stack overflow); empty is `{}`. */
 export function parseJsonObject(buf: Buffer): Record<string, unknown> {
   const text = buf.toString('utf8');
   if (text.trim() === '') return {};
+  assertJsonDepth(text, undefined, 'request body');
   let v: unknown;
   try {
     v = JSON.parse(text);

@@ -10,7 +10,7 @@ import { compileLabelSelector } from './label-selector.js';
 import { compareSortKeys, cursorOf, decodeContinue, encodeContinue, isAfter, listOrder } from './list-order.js';
 import type { SortKey } from './list-order.js';
 import {
-  alreadyExists, assertKind, buildCreated, buildDeleted, buildUpdated, clone, createdMs, expiredVersion, formatTimestamp,
+  alreadyExists, assertKind, assertValidLabels, buildCreated, buildDeleted, buildUpdated, clone, createdMs, expiredVersion, formatTimestamp,
   generateNameExhausted, matchesFields, namespaceFor, notFound, parseResourceVersion, requestedName, randomSuffix,
   staleVersion, storageKey,
 } from './object-rules.js';
@@ -130,6 +130,7 @@ export class MemoryStore implements ResourceStore {
       const t = this.table(kind);
       const namespace = namespaceFor(kind, obj.metadata?.namespace);
       let name = requestedName(kind, obj);
+      assertValidLabels(kind, obj);
       if (name === undefined) {
         for (let i = 0; name === undefined || t.has(storageKey(namespace, name)); i++) {
           if (i >= 100) throw generateNameExhausted(kind, String(obj.metadata.generateName));
@@ -187,6 +188,7 @@ export class MemoryStore implements ResourceStore {
       const key = storageKey(namespace, name);
       const cur = t.get(key);
       if (!cur) throw notFound(kind, namespace, name);
+      assertValidLabels(kind, obj);
       if (obj.metadata.resourceVersion !== cur.obj.metadata.resourceVersion) {
         throw staleVersion(kind, namespace, name, obj.metadata.resourceVersion, cur.obj.metadata.resourceVersion);
       }

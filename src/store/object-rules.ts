@@ -1,6 +1,6 @@
 // Kubernetes object semantics shared by every ResourceStore implementation: namespace defaulting, generateName
-// suffixes, the metadata a create/update/delete assigns, field selector values, sort keys and the store's
-// coded errors. Stores keep only their storage and indexing logic.
+// suffixes, label key/value rules, the metadata a create/update/delete assigns, field selector values, sort keys and
+// the store's coded errors. Stores keep only their storage and indexing logic.
 import { randomInt } from 'node:crypto';
 import { WeirError } from '../core/errors.js';
 import { KIND_IDENTITY } from '../core/kinds.js';
@@ -47,6 +47,49 @@ export function requestedName(kind: KindName, obj: NewObject): string | undefine
   if (meta.name) return meta.name;
   if (!meta.generateName) throw new WeirError('INVALID_SPEC', `${kind}: metadata.name or metadata.generateName is required`);
   return undefined;
+}
+
+const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** Why `key` is not a Kubernetes label key (`[prefix/]name`), or undefined when it is one. */
+export function labelKeyProblem(key: string): string | undefined {
+  const slash = key.indexOf('/');
+  const prefix = slash < 0 ? undefined : key.slice(0, slash);
+  const name = slash < 0 ? key : key.slice(slash + 1);
+  if (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) {
+    return 'its prefix must be a lowercase DNS subdomain of at most 253 characters';
+  }
+  if (name === '' || name.length > 63 || !LABEL_NAME.test(name)) {
+    return 'its name must be 1-63 characters of [A-Za-z0-9-_.], starting and ending with a letter or digit (an optional DNS prefix ends with "/")';
+  }
+  return undefined;
+}
+
+/** Why `value` is not a Kubernetes label value, or undefined when it is one (the empty string is valid). */
+export function labelValueProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string') return `it must be a string, got ${value === null ? 'null' : typeof value}`;
+  if (value === '') return undefined;
+  if (value.length > 63) return `it is ${value.length} characters long; at most 63 are allowed`;
+  if (!LABEL_NAME.test(value)) return 'it must consist of [A-Za-z0-9-_.] and start and end with a letter or digit';
+  return undefined;
+}
+
+/** INVALID_SPEC naming the first label of `obj` whose key or value Kubernetes would refuse. Every store write runs it. */
+export function assertValidLabels(kind: KindName, obj: { metadata?: { labels?: unknown } }): void {
+  const labels = obj.metadata?.labels;
+  if (labels === undefined || labels === null) return;
+  if (typeof labels !== 'object' || Array.isArray(labels)) throw new WeirError('INVALID_SPEC', `${kind}: metadata.labels must be a map of strings`);
+  for (const [key, value] of Object.entries(labels)) {
+    const keyWhy = labelKeyProblem(key);
+    const why = keyWhy === undefined ? labelValueProblem(value) : undefined;
+    if (keyWhy === undefined && why === undefined) continue;
+    const shown = typeof value === 'string' && value.length > 80 ? `${JSON.stringify(value.slice(0, 80))}...` : JSON.stringify(value);
+    const message = keyWhy !== undefined
+      ? `${kind}: invalid label key ${JSON.stringify(key)} in metadata.labels: ${keyWhy}`
+      : `${kind}: invalid value ${shown} for label ${JSON.stringify(key)} in metadata.labels: ${why ?? ''}`;
+    throw new WeirError('INVALID_SPEC', message, { details: { field: `metadata.labels.${key}`, label: key } });
+  }
 }
 
 export interface Assigned {

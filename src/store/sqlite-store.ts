@@ -16,7 +16,7 @@ import type { KindName } from '../api/kinds.js';
 import { compileLabelSelector, parseLabelSelector } from './label-selector.js';
 import { cursorOf, decodeContinue, encodeContinue, listOrder } from './list-order.js';
 import {
-  alreadyExists, assertKind, createdMs, expiredVersion, formatTimestamp, generateNameExhausted, matchesFields, namespaceFor,
+  alreadyExists, assertKind, assertValidLabels, createdMs, expiredVersion, formatTimestamp, generateNameExhausted, matchesFields, namespaceFor,
   notFound, parseResourceVersion, randomSuffix, requestedName, staleVersion, storageKey,
 } from './object-rules.js';
 import { GroupCommit } from './sqlite-batch.js';
@@ -191,6 +191,7 @@ export class SqliteStore implements ResourceStore {
     return this.write(kind, () => {
       const namespace = namespaceFor(kind, obj.metadata?.namespace);
       const wanted = requestedName(kind, obj);
+      assertValidLabels(kind, obj);
       const enc = encodeObject(obj);
       return () => this.applyCreate(kind, namespace, wanted, enc);
     });
@@ -298,6 +299,7 @@ export class SqliteStore implements ResourceStore {
       const namespace = namespaceFor(kind, obj.metadata?.namespace);
       const name = obj.metadata?.name;
       const given = obj.metadata?.resourceVersion;
+      assertValidLabels(kind, obj);
       const enc = encodeObject(obj);
       return () => this.applyUpdate(kind, namespace, name, given, enc, opts.handOver === true ? obj : undefined);
     });

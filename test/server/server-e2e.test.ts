@@ -50,7 +50,7 @@ describe('weir server (spawned)', () => {
     try {
       const url = await eventually(() => /listening on (http:\/\/\S+)/.exec(p.out())?.[1], 20_000);
       assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
-      const c = await fetch(`${url}/api/v1/workflows/default`, { method: 'POST', body: JSON.stringify({ workflow: steps }) });
+      const c = await fetch(`${url}/api/v1/workflows/default`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ workflow: steps }) });
       assert.equal(c.status, 200);
       const name = ((await c.json()) as { metadata: { name: string } }).metadata.name;
       const wf = await eventually(async () => {

@@ -53,7 +53,7 @@ test('kill -9 mid-workflow, restart: Succeeded, each step ran once, timestamps c
   let second: ReturnType<typeof server> | undefined;
   try {
     const url1 = await eventually(() => /listening on (http:\/\/\S+)/.exec(first.out())?.[1], 30_000);
-    const res = await fetch(`${url1}/api/v1/workflows/default`, { method: 'POST', body: JSON.stringify({ workflow: wf }) });
+    const res = await fetch(`${url1}/api/v1/workflows/default`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ workflow: wf }) });
     assert.equal(res.status, 200, await res.text());
     await eventually(() => existsSync(log) && readFileSync(log, 'utf8').includes('start two'), 60_000).catch(async (e: unknown) => {
       const w = await (await fetch(`${url1}/api/v1/workflows/default/survivor`)).text();

@@ -200,7 +200,7 @@ describe('request handling', () => {
         c.close();
       },
     });
-    const r = await fetch(`${k.url}/api/v1/workflows/default`, { method: 'POST', body, duplex: 'half' });
+    const r = await fetch(`${k.url}/api/v1/workflows/default`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, duplex: 'half' });
     assert.equal(r.status, 413);
   });
 

@@ -6,6 +6,7 @@ import type { ResourceStore } from '../../src/store/types.js';
 import { cm, rejectsCode, take, wf } from './conformance-kit.js';
 import type { StoreFactory, StoreFactoryOptions } from './conformance-kit.js';
 import { runMoreConformance } from './conformance-more.js';
+import { runLabelConformance } from './conformance-labels.js';
 
 export type { StoreFactory, StoreFactoryOptions };
 
@@ -160,5 +161,6 @@ export function runStoreConformance(name: string, makeStore: StoreFactory): void
     });
 
     runMoreConformance(withStore);
+    runLabelConformance(withStore);
   });
 }
