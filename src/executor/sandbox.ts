@@ -85,10 +85,30 @@ export interface BwrapPlan {
   truncated: string[];
 }
 
+/** Who the step is inside its user namespace (see privilegeArgs). */
+export interface StepIdentity {
+  uid: number;
+  gid: number;
+  disableUserns: boolean;
+}
+
+/**
+ * The step holds no privilege, whoever runs Weir: its own user namespace with the step as `uid`/`gid` (mapped to
+ * Weir's own user outside, so files it writes stay readable and its dirs writable), every capability dropped
+ * (bwrap also sets no_new_privs, so setuid binaries grant nothing) and, where bwrap can, no nested user namespace
+ * (which would give it a fresh set of capabilities over its own mounts). Remounts, mount, chown, raw sockets fail.
+ */
+export function privilegeArgs(id: StepIdentity): string[] {
+  const args = ['--unshare-user', '--uid', String(id.uid), '--gid', String(id.gid)];
+  if (id.disableUserns) args.push('--disable-userns');
+  args.push('--cap-drop', 'ALL');
+  return args;
+}
+
 /** bwrap arguments (everything before `--`). */
-export async function planBwrap(layout: SandboxLayout, lister: HostLister): Promise<BwrapPlan> {
+export async function planBwrap(layout: SandboxLayout, lister: HostLister, identity: StepIdentity): Promise<BwrapPlan> {
   const { binds } = layout;
-  const args = ['--unshare-pid', '--as-pid-1'];
+  const args = [...privilegeArgs(identity), '--unshare-pid', '--as-pid-1'];
   if (layout.rootHostDir !== null) args.push('--bind', layout.rootHostDir, '/');
   const truncated: string[] = [];
   const inBind = (p: string): boolean => binds.some((b) => b.containerPath !== p && isUnder(p, b.containerPath));

@@ -33,6 +33,8 @@ const host = new FakeLister({
   ],
 });
 
+const ID = { uid: 65534, gid: 65534, disableUserns: true };
+
 const layout = (over: Partial<SandboxLayout>): SandboxLayout => ({
   rootHostDir: null,
   binds: [{ containerPath: '/tmp', hostPath: '/d/n/tmp', readOnly: false }],
@@ -45,7 +47,7 @@ const layout = (over: Partial<SandboxLayout>): SandboxLayout => ({
 /** Splits bwrap args into [option, operands...] groups for readable assertions. */
 function ops(args: string[]): string[] {
   const out: string[] = [];
-  const arity: Record<string, number> = { '--bind': 2, '--ro-bind': 2, '--ro-bind-try': 2, '--symlink': 2, '--dev': 1, '--proc': 1, '--tmpfs': 1, '--chdir': 1 };
+  const arity: Record<string, number> = { '--bind': 2, '--ro-bind': 2, '--ro-bind-try': 2, '--symlink': 2, '--dev': 1, '--proc': 1, '--tmpfs': 1, '--chdir': 1, '--uid': 1, '--gid': 1, '--cap-drop': 1 };
   for (let i = 0; i < args.length; ) {
     const n = arity[args[i]] ?? 0;
     out.push(args.slice(i, i + 1 + n).join(' '));
@@ -64,9 +66,10 @@ describe('planBwrap', () => {
         ],
       }),
       host,
+      ID,
     );
     const o = ops(plan.args);
-    assert.deepEqual(o.slice(0, 2), ['--unshare-pid', '--as-pid-1']);
+    assert.deepEqual(o.slice(0, 7), ['--unshare-user', '--uid 65534', '--gid 65534', '--disable-userns', '--cap-drop ALL', '--unshare-pid', '--as-pid-1']);
     assert.ok(!o.some((x) => x.startsWith('--bind') && x.endsWith(' /')), 'root must not be host-backed');
     for (const want of ['--symlink usr/bin /bin', '--dev /dev', '--proc /proc', '--ro-bind-try /etc /etc', '--ro-bind-try /mnt/data /mnt/data', '--bind /d/n/tmp /tmp', '--bind /d/n/work/mnt/out /mnt/out', '--tmpfs /var/lib/weir', '--chdir /tmp']) {
       assert.ok(o.includes(want), `missing ${want} in ${o.join(' | ')}`);
@@ -80,6 +83,7 @@ describe('planBwrap', () => {
     const plan = await planBwrap(
       layout({ binds: [{ containerPath: '/etc', hostPath: '/d/n/work/etc', readOnly: false, populate: true }] }),
       host,
+      ID,
     );
     const o = ops(plan.args);
     const at = o.indexOf('--bind /d/n/work/etc /etc');
@@ -97,6 +101,7 @@ describe('planBwrap', () => {
         ],
       }),
       host,
+      ID,
     );
     const o = ops(plan.args);
     assert.ok(!o.some((x) => x.includes('someone-elses-temp-dir')), o.join(' | '));
@@ -105,9 +110,9 @@ describe('planBwrap', () => {
   });
 
   test('host-backed root when the step writes directly under /', async () => {
-    const plan = await planBwrap(layout({ rootHostDir: '/d/n/root', writableDirs: ['/'] }), host);
+    const plan = await planBwrap(layout({ rootHostDir: '/d/n/root', writableDirs: ['/'] }), host, ID);
     const o = ops(plan.args);
-    assert.equal(o[2], '--bind /d/n/root /');
+    assert.equal(o[7], '--bind /d/n/root /');
   });
 });
 
