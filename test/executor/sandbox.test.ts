@@ -26,6 +26,9 @@ const host = new FakeLister({
     { name: 'var', type: 'dir' },
   ],
   '/mnt': [{ name: 'data', type: 'dir' }],
+  '/var': [{ name: 'lib', type: 'dir' }],
+  '/var/lib': [{ name: 'weir', type: 'dir' }, { name: 'other', type: 'dir' }],
+  '/var/lib/weir': [{ name: 'weir.db', type: 'file' }, { name: 'weir.db-wal', type: 'file' }, { name: 'steps', type: 'dir' }],
   '/tmp': [{ name: 'someone-elses-temp-dir', type: 'dir' }, { name: 'weir-install', type: 'dir' }],
   '/etc': [
     { name: 'hosts', type: 'file' },
@@ -113,6 +116,26 @@ describe('planBwrap', () => {
     const plan = await planBwrap(layout({ rootHostDir: '/d/n/root', writableDirs: ['/'] }), host, ID);
     const o = ops(plan.args);
     assert.equal(o[7], '--bind /d/n/root /');
+  });
+});
+
+describe('planBwrap hides the data dir', () => {
+  test('a step path inside the data dir makes it a dir of mount points only, never re-bound from the host', async () => {
+    const plan = await planBwrap(
+      layout({ binds: [{ containerPath: '/tmp', hostPath: '/d/n/tmp', readOnly: false }, { containerPath: '/var/lib/weir/out', hostPath: '/d/n/work/out', readOnly: false }] }),
+      host,
+      ID,
+    );
+    const o = ops(plan.args);
+    assert.ok(!o.some((x) => x.includes('weir.db') || x.includes('/var/lib/weir/steps')), o.join(' | '));
+    assert.ok(o.includes('--ro-bind-try /var/lib/other /var/lib/other'));
+  });
+
+  test('a bind whose source contains the data dir gets an empty tmpfs where the data dir shows', async () => {
+    const plan = await planBwrap(layout({ binds: [{ containerPath: '/host', hostPath: '/var', readOnly: true }] }), host, ID);
+    const o = ops(plan.args);
+    const at = o.indexOf('--ro-bind /var /host');
+    assert.ok(at >= 0 && o.indexOf('--tmpfs /host/lib/weir') > at, o.join(' | '));
   });
 });
 

@@ -27,8 +27,12 @@ export interface SandboxKit {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-export async function startSandboxKit(extra: Partial<ServerConfig> = {}): Promise<SandboxKit> {
-  const dir = await mkdtemp(join(tmpdir(), 'weir-security-'));
+/**
+ * `base`: where the temp dir goes (default the OS temp dir). Steps see a private /tmp, so a data dir under /tmp is
+ * out of their sight anyway: attacks on the data dir put it elsewhere (e.g. /var/tmp, as ./.weir would be).
+ */
+export async function startSandboxKit(extra: Partial<ServerConfig> = {}, base = tmpdir()): Promise<SandboxKit> {
+  const dir = await mkdtemp(join(base, 'weir-security-'));
   const dataDir = join(dir, 'data');
   const io = memoryIo({}, dir);
   const srv = await startServer({ dataDir, authToken: undefined, port: 0, host: '127.0.0.1', manifests: [], namespace: 'default', ...extra }, io);
