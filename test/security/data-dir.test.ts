@@ -33,3 +33,15 @@ test('output paths inside the data dir (even named weir.db) show none of its fil
   assert.doesNotMatch(seen, /READ|steps|bus|wal/, `the step saw the data dir: ${seen}`);
   assert.equal(outputParam(wf, 'own'), 'mine', 'the step reads back its own file, not the database');
 });
+test('a hostPath volume of an ancestor of the data dir shows it empty', async () => {
+  await using kit = await startSandboxKit({ allowHostPath: [{ prefix: '/', readWrite: false }] }, '/var/tmp');
+  const rel = kit.dataDir.slice(kit.dir.length);
+  const wf = await kit.run(shellWorkflow(probe(`/host${rel}`), {
+    container: { volumeMounts: [{ name: 'up', mountPath: '/host', readOnly: true }] },
+    spec: { volumes: [{ name: 'up', hostPath: { path: kit.dir } }] },
+    outputs: report,
+  }));
+  assert.equal(podNode(wf).phase, 'Succeeded', JSON.stringify(podNode(wf)));
+  const seen = outputParam(wf, 'report');
+  assert.doesNotMatch(seen, /weir\.db|READ|steps|bus/, `the step saw the data dir: ${seen}`);
+});

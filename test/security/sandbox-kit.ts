@@ -20,6 +20,8 @@ export interface SandboxKit {
   /** Temp dir holding the data dir (`<dir>/data`) and anything the test puts next to it. */
   dir: string;
   dataDir: string;
+  /** POSTs a Workflow without waiting: the HTTP status and the parsed body. */
+  submit(wf: Record<string, unknown>): Promise<{ status: number; body: { code?: string; message?: string } }>;
   /** Submits a Workflow (JSON body through the API) and resolves with it once its phase is final. */
   run(wf: Record<string, unknown>): Promise<FinishedWorkflow>;
   /** The server's stderr so far. */
@@ -50,6 +52,10 @@ export async function startSandboxKit(extra: Partial<ServerConfig> = {}, base = 
     url: srv.url,
     dir,
     dataDir,
+    async submit(wf) {
+      const r = await fetch(`${srv.url}/api/v1/workflows/default`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ workflow: wf }) });
+      return { status: r.status, body: (await r.json()) as { code?: string; message?: string } };
+    },
     async run(wf) {
       const created = (await api('POST', '/api/v1/workflows/default', { workflow: wf })) as FinishedWorkflow;
       const name = created.metadata.name;
