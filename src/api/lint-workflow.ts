@@ -4,6 +4,7 @@
 import { finding } from './findings.js';
 import type { FieldPath, Finding } from './findings.js';
 import { lintPlaceholders } from './lint-placeholders.js';
+import { lintVolumeMounts } from './lint-volumes.js';
 import { checkWhenSyntax } from '../expr/govaluate.js';
 import { parseDepends, dependsTaskNames } from '../expr/depends.js';
 import { asObj, asArr, str } from './walk.js';
@@ -154,6 +155,7 @@ function lintTemplate(tpl: Obj, path: FieldPath, env: TemplateLintEnv): void {
   if (steps.length > 0) lintSteps(tpl, steps, path, env);
   if (dag !== undefined) lintDag(tpl, dag, [...path, 'dag'], env);
   lintPlaceholders(tpl, path, env.out, env.scopeOpts, (calleeName) => env.resolveLocal(calleeName));
+  lintVolumeMounts(tpl, path, env.out);
 }
 
 function lintSteps(tpl: Obj, groups: unknown[], path: FieldPath, env: TemplateLintEnv): void {

@@ -1,8 +1,9 @@
 // Streaming tar+gzip for artifacts, in Argo's layout: a directory is archived under its base name
 // (`out/`, `out/a.txt`), a file as its base name alone. Symlinks are stored as links, never followed.
-// Extraction refuses entries and symlink targets that leave the destination and writes through no symlink.
+// Extraction refuses entries and symlink targets that leave the destination (also through chains of links, checked
+// against what is on disk after each link) and writes through no symlink.
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readlink, symlink, utimes } from 'node:fs/promises';
+import { mkdir, open, readlink, rm, symlink, utimes } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -12,7 +13,7 @@ import type { Header } from 'tar-stream';
 
 type TarHeaders = Partial<Header> & Pick<Header, 'name'>;
 import { WeirError } from '../core/errors.js';
-import { ensureParentInside, safeJoin, symlinkStaysInside, walkTree } from './fs-util.js';
+import { ensureParentInside, safeJoin, symlinkResolvesInside, symlinkStaysInside, walkTree } from './fs-util.js';
 
 export interface PackOptions {
   /** gzip level 0-9 (-1 or undefined: zlib's default, as Argo's gzip.DefaultCompression). */
@@ -108,6 +109,7 @@ function validTarHeader(b: Buffer): boolean {
  */
 export async function extractTarGz(source: Readable, destDir: string, signal?: AbortSignal): Promise<void> {
   const ex = tarExtract();
+  const links: { name: string; path: string; link: string }[] = [];
   const consume = (async () => {
     for await (const e of ex) {
       const h = e.header;
@@ -121,6 +123,8 @@ export async function extractTarGz(source: Readable, destDir: string, signal?: A
         if (!symlinkStaysInside(destDir, target, link)) throw new WeirError('INVALID_SPEC', `illegal symlink target: ${h.name} -> ${link}`);
         await ensureParentInside(destDir, target);
         await symlink(link, target);
+        links.push({ name: h.name, path: target, link });
+        await refuseEscapingLinks(destDir, links.slice(-1));
         e.resume();
       } else if (h.type === 'file' || h.type === 'contiguous-file') {
         if (target === resolve(destDir)) throw new WeirError('INVALID_SPEC', `illegal path ${JSON.stringify(h.name)}`);
@@ -131,11 +135,25 @@ export async function extractTarGz(source: Readable, destDir: string, signal?: A
         e.resume();
       }
     }
+    // A later link can redirect an earlier one; writes never go through links (ensureParentInside), so once is enough.
+    await refuseEscapingLinks(destDir, links);
   })().catch((err: unknown) => {
     ex.destroy(err as Error);
     throw err;
   });
   await Promise.all([pipeline(source, createGunzip(), ex, { signal }), consume]);
+}
+
+/**
+ * The links must lead inside `destDir` with the links now on disk followed (`d1/x -> d2/up/../..` with
+ * `d1/d2/up -> ..` leads to the parent). An escaping link is removed and refused (INVALID_SPEC).
+ */
+async function refuseEscapingLinks(destDir: string, links: readonly { name: string; path: string; link: string }[]): Promise<void> {
+  for (const l of links) {
+    if (await symlinkResolvesInside(destDir, l.path)) continue;
+    await rm(l.path, { force: true });
+    throw new WeirError('INVALID_SPEC', `illegal symlink target: ${l.name} -> ${l.link} resolves outside the destination`);
+  }
 }
 
 /** Convenience for callers that hold the archive as a file. */

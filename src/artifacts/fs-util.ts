@@ -1,9 +1,9 @@
 // Filesystem helpers shared by the archivers and drivers: a sorted, non-following tree walk, containment
 // checks that refuse `..`/absolute names and writes through symlinks, and Argo's "single top entry is renamed
 // to the destination, several entries make the destination a directory" placement rule.
-import { copyFile, lstat, mkdir, readdir, realpath, rename, rm, rmdir } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, readdir, readlink, realpath, rename, rm, rmdir } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { WeirError } from '../core/errors.js';
 
 export interface TreeEntry {
@@ -50,14 +50,62 @@ export function safeJoin(root: string, name: string): string {
   return target;
 }
 
-/** Creates the parent directories of `target` and checks that none of them resolves (via symlinks) outside `root`. */
+/**
+ * Creates the parent directories of `target` one at a time, checking before each step that the path so far does
+ * not resolve (via symlinks) outside `root`: nothing is ever created outside it.
+ */
 export async function ensureParentInside(root: string, target: string): Promise<void> {
-  const parent = dirname(target);
-  await mkdir(parent, { recursive: true });
-  const [realRoot, realParent] = await Promise.all([realpath(root), realpath(parent)]);
-  if (!isInside(realRoot, realParent)) {
-    throw new WeirError('INVALID_SPEC', `illegal path ${JSON.stringify(relative(root, target))}: its directory resolves outside the destination`);
+  const realRoot = await realpath(root);
+  const rel = relative(root, dirname(target));
+  if (rel.startsWith('..') || isAbsolute(rel)) throw outsideError(root, target);
+  let cur = root;
+  for (const part of rel === '' ? [] : rel.split(sep)) {
+    cur = join(cur, part);
+    const st = await lstat(cur).catch(() => undefined);
+    if (st === undefined) await mkdir(cur).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EEXIST') throw e;
+    });
+    if (!isInside(realRoot, await realpath(cur))) throw outsideError(root, target);
   }
+}
+
+const outsideError = (root: string, target: string): WeirError =>
+  new WeirError('INVALID_SPEC', `illegal path ${JSON.stringify(relative(root, target))}: its directory resolves outside the destination`);
+
+/**
+ * Where a symlink at `linkPath` pointing to `linkTarget` leads, resolved the way the kernel would with what is on
+ * disk now: existing links on the way are followed, missing components taken as they are. undefined: a loop.
+ */
+export async function resolveLinkTarget(linkPath: string, linkTarget: string): Promise<string | undefined> {
+  let hops = 0;
+  const walk = async (start: string, path: string): Promise<string | undefined> => {
+    let cur = start;
+    const parts = path.split('/').filter((p) => p !== '' && p !== '.');
+    for (let i = 0; i < parts.length; i++) {
+      if (parts[i] === '..') {
+        cur = dirname(cur);
+        continue;
+      }
+      const next = join(cur, parts[i]);
+      const st = await lstat(next).catch(() => undefined);
+      if (st?.isSymbolicLink() === true) {
+        if (++hops > 40) return undefined;
+        const t = await readlink(next);
+        const via = await walk(isAbsolute(t) ? '/' : cur, t);
+        if (via === undefined) return undefined;
+        cur = via;
+      } else cur = next;
+    }
+    return cur;
+  };
+  return walk(isAbsolute(linkTarget) ? '/' : await realpath(dirname(linkPath)), linkTarget);
+}
+
+/** True when the symlink at `linkPath` (as it is on disk now) leads to a path strictly inside `root`. */
+export async function symlinkResolvesInside(root: string, linkPath: string): Promise<boolean> {
+  const realRoot = await realpath(root);
+  const to = await resolveLinkTarget(linkPath, await readlink(linkPath));
+  return to !== undefined && to !== realRoot && isInside(realRoot, to);
 }
 
 /** True when a symlink at `linkPath` pointing to `linkTarget` stays inside `root`. */

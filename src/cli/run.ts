@@ -1,6 +1,7 @@
 // `weir run FILE... [-p NAME=VALUE]... [--parameter-file F] [--entrypoint T] [-o json|yaml] [--logs] [--data-dir D]`:
 // runs exactly one Workflow to completion in-process (memory store, host executor). ConfigMaps, Secrets and
 // (Cluster)WorkflowTemplates from the given files are registered first. Exit: 0 Succeeded, 1 Failed/Error, 2 bad input.
+import { resolveHostPathAllowances } from '../core/config.js';
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -31,6 +32,8 @@ ClusterWorkflowTemplate) are registered first so the workflow can refer to them.
   -o, --output json|yaml      print the final Workflow object on stdout (only it)
       --logs                  print step logs on stderr as they arrive
       --data-dir D            keep step data here (default: a temporary directory, removed afterwards)
+      --allow-host-path PREFIX[:rw]  host path prefix hostPath volumes may mount, read-only unless :rw (repeatable;
+                              env WEIR_ALLOW_HOST_PATH, comma-separated). Default: hostPath volumes are refused
 Exit status: 0 Succeeded, 1 Failed or Error, 2 invalid input.
 `;
 
@@ -88,6 +91,7 @@ export const verb: Verb = async (args, io) => {
       output: { type: 'string', short: 'o' },
       logs: { type: 'boolean' },
       'data-dir': { type: 'string' },
+      'allow-host-path': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -143,6 +147,7 @@ export const verb: Verb = async (args, io) => {
     const executor = new HostExecutor({ dataDir, logger });
     const controller = new WorkflowController({
       store, executor, logger, resyncMs: 2000,
+      hostPaths: { allow: resolveHostPathAllowances(values['allow-host-path'], io.env), deny: [dataDir] },
       onStepStarted: values.logs
         ? ({ nodeId, handle, executor: ex }) => {
           logStreams.push((async () => {

@@ -48,6 +48,8 @@ arguments are created or updated at start.
       --data-dir D      state directory (env WEIR_DATA_DIR; default ./.weir)
       --auth-token T    require "Authorization: Bearer T" on every request but /healthz (env WEIR_AUTH_TOKEN)
       --namespace NS    namespace for manifests that name none (default: default)
+      --allow-host-path PREFIX[:rw]  host path prefix that hostPath volumes may mount, read-only unless :rw
+                        (repeatable; env WEIR_ALLOW_HOST_PATH, comma-separated). Default: hostPath volumes are refused
       --bus B           event bus: "embedded" (default: <data-dir>/bus.db) or nats://host:4222 (env WEIR_BUS);
                         without it, an EventBus "default" with jetstreamExotic.url is used when applied
       --artifact-repository F  YAML file with the default artifact repository (Argo's ArtifactRepository, e.g.
@@ -153,7 +155,8 @@ export async function startServer(cfg: ServerConfig & { manifests: string[]; nam
       }));
     }
     const executor = new HostExecutor({ dataDir: cfg.dataDir, logger: log });
-    const controller = new WorkflowController({ store, executor, logger: log, ...(cfg.artifactRepository ? { artifacts: { defaultRepository: cfg.artifactRepository } } : {}) });
+    const hostPaths = { allow: cfg.allowHostPath ?? [], deny: [cfg.dataDir] };
+    const controller = new WorkflowController({ store, executor, logger: log, hostPaths, ...(cfg.artifactRepository ? { artifacts: { defaultRepository: cfg.artifactRepository } } : {}) });
     const stepsDir = join(cfg.dataDir, 'steps');
     // Filled in once the event source and sensor hosts exist (below); the API shows it as status.weir.
     const live: LiveStatus = { eventSource: () => undefined, sensor: () => undefined };
@@ -215,6 +218,7 @@ export const verb: Verb = async (args, io) => {
       port: { type: 'string' },
       host: { type: 'string' },
       'data-dir': { type: 'string' },
+      'allow-host-path': { type: 'string', multiple: true },
       'auth-token': { type: 'string' },
       namespace: { type: 'string' },
       bus: { type: 'string' },
@@ -226,7 +230,7 @@ export const verb: Verb = async (args, io) => {
     io.stdout(HELP);
     return 0;
   }
-  const cfg = resolveServerConfig({ port: values.port, host: values.host, dataDir: values['data-dir'], authToken: values['auth-token'], bus: values.bus }, io.env, io.cwd);
+  const cfg = resolveServerConfig({ port: values.port, host: values.host, dataDir: values['data-dir'], authToken: values['auth-token'], bus: values.bus, allowHostPath: values['allow-host-path'] }, io.env, io.cwd);
   const repoFile = values['artifact-repository'];
   const artifactRepository = repoFile === undefined ? undefined : parseArtifactRepository(await readFile(resolve(io.cwd, repoFile), 'utf8'), repoFile);
   const srv = await startServer({ ...cfg, manifests: positionals.map((p) => resolve(io.cwd, p)), namespace: values.namespace ?? 'default', ...(artifactRepository ? { artifactRepository } : {}) }, io);

@@ -95,7 +95,7 @@ function runContainer(ex: Exec, pod: NodeStatus, n: NodeStatus, t: Template, c: 
     });
     if (build.error || !build.spec) return `container ${c.name}: ${build.error ?? 'cannot build step'}`;
     // Volumes belong to the pod: every container sees the same template-level volume dirs.
-    const plan = planMounts(one, ex.spec, pod.id, ex.ctx.volumeRoot, { configMap: (x) => ex.ctx.configMap(x), secret: (x) => ex.ctx.secret?.(x) });
+    const plan = planMounts(one, ex.spec, pod.id, ex.ctx.volumeRoot, { configMap: (x) => ex.ctx.configMap(x), secret: (x) => ex.ctx.secret?.(x), hostPaths: ex.ctx.hostPaths });
     if (plan.error) return `container ${c.name}: ${plan.error}`;
     build.spec.mounts = plan.mounts;
     if (retry.retries > 0) build.spec.command = ['sh', '-c', RETRY_WRAPPER, 'weir-retry', String(retry.retries), String(retry.delaySec), ...build.spec.command];

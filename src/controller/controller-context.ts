@@ -8,6 +8,7 @@ import type { ArtifactHost } from './artifact-effects.js';
 import type { ControllerRequests } from './controller-requests.js';
 import type { StepTracker } from './step-tracker.js';
 import type { OperateContext, WorkflowObject } from './types.js';
+import type { HostPathPolicy } from './host-paths.js';
 
 /** A FIFO mutex: acquire() resolves with the release function. */
 export class Mutex {
@@ -30,6 +31,7 @@ export interface ContextDeps {
   now: number;
   maxDepth: number | undefined;
   volumeRoot: string | undefined;
+  hostPaths: HostPathPolicy;
   /** The workflow spec's JSON text (cached per generation). */
   specText: string;
   steps: StepTracker;
@@ -67,6 +69,7 @@ export async function buildContext(d: ContextDeps, wf: WorkflowObject): Promise<
     now: d.now,
     maxDepth: d.maxDepth,
     volumeRoot: d.volumeRoot,
+    hostPaths: d.hostPaths,
     workflowTemplate: (name, cluster) => {
       const o = (cluster ? cwt : wt).get(name);
       return o ? { spec: (o.spec ?? {}) } : undefined;

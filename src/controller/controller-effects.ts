@@ -10,6 +10,7 @@ import type { StepSpec } from '../executor/types.js';
 import type { ResourceStore, StoredObject } from '../store/types.js';
 import { CACHE_LABEL } from './memoize.js';
 import { holdersIn } from './sync.js';
+import { checkHostPathReal, ensureSubPath } from './host-paths.js';
 import type { VolumePrep } from './volumes.js';
 import type { Action, OperateResult, WorkflowObject, WorkflowStatus } from './types.js';
 
@@ -54,8 +55,20 @@ export function withWorkflowMetadata(m: StoredObject['metadata'], want: OperateR
 }
 
 /** Creates volume directories and writes configMap/secret files (idempotent). */
-export async function prepareVolumes(prep: readonly VolumePrep[]): Promise<void> {
+/**
+ * Creates volume dirs and writes configMap/secret files before a step starts, after the run-time checks (hostPath
+ * policy and subPath containment with symlinks resolved; INVALID_SPEC when refused). Returns the resolved host dir
+ * of each subPath mount, keyed by the dir planned for it.
+ */
+export async function prepareVolumes(prep: readonly VolumePrep[]): Promise<Map<string, string>> {
+  const resolved = new Map<string, string>();
   for (const p of prep) {
+    if (p.check?.kind === 'hostPath') await checkHostPathReal(p.check.path, p.check.readOnly, p.check.policy);
+    if (p.check?.kind === 'subPath') {
+      resolved.set(p.dir, await ensureSubPath(p.check.base, p.check.subPath, p.create !== false));
+      continue;
+    }
+    if (p.create === false) continue;
     await mkdir(p.dir, { recursive: true });
     for (const [name, text] of Object.entries(p.files ?? {})) {
       const file = join(p.dir, name);
@@ -63,7 +76,16 @@ export async function prepareVolumes(prep: readonly VolumePrep[]): Promise<void>
       await writeFile(file, text);
     }
   }
+  return resolved;
 }
+
+/** The step's mounts with subPath dirs replaced by their resolved host dirs (see prepareVolumes). */
+export function withResolvedMounts(spec: StepSpec, resolved: ReadonlyMap<string, string>): StepSpec {
+  if (resolved.size === 0) return spec;
+  return { ...spec, mounts: spec.mounts.map((m) => ({ ...m, hostPath: resolved.get(m.hostPath) ?? m.hostPath })) };
+}
+
+export const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /**
  * A command named without a path that is not on the step's PATH (a shell builtin such as `exit`, or a missing

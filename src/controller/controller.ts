@@ -18,13 +18,15 @@ import { StepTracker } from './step-tracker.js';
 import { PassCache } from './pass-cache.js';
 import { Mutex, buildContext } from './controller-context.js';
 import { withStandInPath } from './image-stand-ins.js';
-import { missingCommand, prepareVolumes, releasedLocks, saveCacheEntry, withPythonFallback, withWorkflowMetadata } from './controller-effects.js';
+import { errorText, missingCommand, prepareVolumes, releasedLocks, withResolvedMounts, saveCacheEntry, withPythonFallback, withWorkflowMetadata } from './controller-effects.js';
 import { splitStepId, subStepRecord, subStepsOf } from './sub-steps.js';
 import { ArtifactHost } from './artifact-effects.js';
 import { ControllerRequests } from './controller-requests.js';
 import type { ArtifactHostOptions } from './artifact-effects.js';
 import { repositoryOf } from './artifacts.js';
 import { hasStep } from './types.js';
+import { NO_HOST_PATHS } from './host-paths.js';
+import type { HostPathPolicy } from './host-paths.js';
 import type { Action, NodeStatus, OperateResult, WorkflowObject, WorkflowStatus } from './types.js';
 
 export interface WorkflowControllerOptions {
@@ -46,6 +48,11 @@ export interface WorkflowControllerOptions {
   workers?: number;
   /** Root of per-workflow volume directories. Default: `<executor dataDir>/volumes` for the host executor, else unset. */
   volumesDir?: string;
+  /**
+   * Host paths that hostPath volumes may mount. Default: none (hostPath volumes fail their step); the host
+   * executor's data dir is always added to `deny`.
+   */
+  hostPaths?: HostPathPolicy;
   /** List all Workflows at start and watch the store for new and changed ones. Default true. */
   watch?: boolean;
   /**
@@ -103,6 +110,7 @@ export class WorkflowController {
   private readonly clock: () => number;
   private readonly steps: StepTracker;
   private readonly volumesDir: string | undefined;
+  private readonly hostPaths: HostPathPolicy;
   /** Requests of http nodes, by `<uid>/<node id>` (in memory: one in flight at a restart is sent again). */
   private readonly requests: ControllerRequests;
   private readonly artifacts: ArtifactHost | undefined;
@@ -113,6 +121,8 @@ export class WorkflowController {
     this.clock = o.clock ?? Date.now;
     const exDir = (o.executor as { options?: { dataDir?: unknown } }).options?.dataDir;
     this.volumesDir = o.volumesDir ?? (typeof exDir === 'string' ? join(exDir, 'volumes') : undefined);
+    const policy = o.hostPaths ?? NO_HOST_PATHS;
+    this.hostPaths = Object.freeze({ allow: policy.allow, deny: [...policy.deny, ...(typeof exDir === 'string' ? [exDir] : [])] });
     const artDir = o.artifacts === false ? undefined : o.artifacts?.dataDir ?? (typeof exDir === 'string' ? exDir : undefined);
     if (o.artifacts !== false && artDir !== undefined) this.artifacts = new ArtifactHost({ store: o.store, dataDir: artDir, defaultRepository: o.artifacts?.defaultRepository, drivers: o.artifacts?.drivers });
     this.requests = new ControllerRequests({ store: o.store, artifacts: this.artifacts, done: (key) => this.enqueue(key) });
@@ -324,7 +334,7 @@ export class WorkflowController {
     try {
       await this.steps.adoptFrom(wf, key);
       const ctx = await buildContext({
-        store: this.o.store, now: this.clock(), maxDepth: this.o.maxDepth, volumeRoot: this.volumeRoot(wf), specText: this.cache.specText(key, wf),
+        store: this.o.store, now: this.clock(), maxDepth: this.o.maxDepth, volumeRoot: this.volumeRoot(wf), hostPaths: this.hostPaths, specText: this.cache.specText(key, wf),
         steps: this.steps, requests: this.requests, artifacts: this.artifacts, syncMutex: this.syncMutex, held,
       }, wf);
       const t1 = performance.now();
@@ -414,9 +424,14 @@ export class WorkflowController {
       if (a.type === 'http' || a.type === 'resource' || a.type === 'data-list') this.requests.perform(key, namespace, uid, a, repositoryOf(status));
     }
     if (FINAL.has(String(status.phase))) this.requests.forget(uid);
-    await Promise.all(starts.map((a) => prepareVolumes(a.prepare ?? [])));
     await Promise.all(starts.map(async (a) => {
       let spec = withStandInPath(withPythonFallback(a.spec), process.env.PATH);
+      try {
+        spec = withResolvedMounts(spec, await prepareVolumes(a.prepare ?? []));
+      } catch (e) {
+        this.steps.fail(uid, a.nodeId, null, `cannot mount volumes: ${errorText(e)}`);
+        return;
+      }
       if (a.inputArtifacts) {
         try {
           if (!this.artifacts) throw new Error('no artifact repository on this controller');

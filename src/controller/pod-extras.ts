@@ -25,7 +25,7 @@ function startExtra(ex: Exec, node: NodeStatus, t: Template, c: UserContainer, s
   const lookups = { configMap: (x: string) => ex.ctx.configMap(x), secret: (x: string) => ex.ctx.secret?.(x) };
   const build = buildStepSpec(one, { namespace: wfm.namespace ?? 'default', name: wfm.name, uid: wfm.uid }, stepId, lookups);
   if (build.error || !build.spec) return `container ${c.name}: ${build.error ?? 'cannot build step'}`;
-  const plan = planMounts(one, ex.spec, node.id, ex.ctx.volumeRoot, lookups);
+  const plan = planMounts(one, ex.spec, node.id, ex.ctx.volumeRoot, { ...lookups, hostPaths: ex.ctx.hostPaths });
   if (plan.error) return `container ${c.name}: ${plan.error}`;
   build.spec.mounts = plan.mounts;
   ex.actions.push({ type: 'start', nodeId: stepId, spec: build.spec, outputFiles: [], ...(plan.prepare.length > 0 ? { prepare: plan.prepare } : {}) });

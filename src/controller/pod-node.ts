@@ -40,7 +40,7 @@ export function executePod(ex: Exec, node: NodeStatus, tmpl: Template, vars: Var
       secret: (n) => ex.ctx.secret?.(n),
     });
     if (build.error || !build.spec) return ex.nodes.mark(node, 'Error', build.error ?? 'cannot build step');
-    const plan = planMounts(t, ex.spec, node.id, ex.ctx.volumeRoot, { configMap: (n) => ex.ctx.configMap(n), secret: (n) => ex.ctx.secret?.(n) });
+    const plan = planMounts(t, ex.spec, node.id, ex.ctx.volumeRoot, { configMap: (n) => ex.ctx.configMap(n), secret: (n) => ex.ctx.secret?.(n), hostPaths: ex.ctx.hostPaths });
     if (plan.error) return ex.nodes.mark(node, 'Error', plan.error);
     build.spec.mounts = plan.mounts;
     const raws = arts.flatMap((a) => (a.raw !== undefined ? [{ name: a.name, path: a.path, mode: a.mode, raw: a.raw.data }] : []));

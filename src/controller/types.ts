@@ -8,6 +8,7 @@ import type { ArtifactRepository } from '../artifacts/repository-config.js';
 import type { StatusArtifact } from '../artifacts/service.js';
 import type { ArtifactRepositoryRefStatus } from './artifacts.js';
 import type { VolumePrep } from './volumes.js';
+import type { HostPathPolicy } from './host-paths.js';
 import type { HttpRequestSpec, HttpState } from './http-step.js';
 import type { ResourceRequest, ResourceState } from './resource-step.js';
 import type { DataListState } from './data-step.js';
@@ -169,6 +170,8 @@ export interface OperateContext {
   pod(nodeId: string): PodState | undefined;
   /** This workflow's volume directory on the host (volumes.ts lays it out); undefined: volumeMounts are an error. */
   volumeRoot?: string;
+  /** Host paths hostPath volumes may mount (default: none). */
+  hostPaths?: HostPathPolicy;
   /** The state of an http node's request (undefined: never sent by this controller). */
   http?(nodeId: string): HttpState | undefined;
   /** The state of a resource node's request (undefined: never sent by this controller). */

@@ -8,11 +8,16 @@ import type { WorkflowSpec } from '../api/workflow.js';
 import type { Volume } from '../api/k8s.js';
 import type { StepInputFile, StepMount } from '../executor/types.js';
 import { safeName } from '../executor/node-dir.js';
+import { hostPathRefusal, NO_HOST_PATHS, subPathRefusal } from './host-paths.js';
+import type { HostPathPolicy, VolumeCheck } from './host-paths.js';
 
-/** A directory to create (and files to write into it) before a step starts. */
+/** A directory to create (and files to write into it) before a step starts, and what to check first. */
 export interface VolumePrep {
   dir: string;
   files?: Record<string, string>;
+  /** false: only check (a hostPath that must exist). Default true. */
+  create?: boolean;
+  check?: VolumeCheck;
 }
 
 export interface MountPlan {
@@ -24,6 +29,8 @@ export interface MountPlan {
 interface Lookups {
   configMap(name: string): Record<string, string> | undefined;
   secret(name: string): Record<string, string> | undefined;
+  /** Allowed hostPath prefixes. Default: none. */
+  hostPaths?: HostPathPolicy;
 }
 
 function dataVolume(dir: string, data: Record<string, string> | undefined, items: { key: string; path: string }[] | undefined, what: string, optional: boolean): VolumePrep | string {
@@ -66,8 +73,14 @@ export function planMounts(t: Template, spec: WorkflowSpec, nodeId: string, root
       const base = scope === 'node' ? join(root, 'node', safeName(nodeId)) : join(root, 'wf');
       if (v.hostPath) {
         hostDir = v.hostPath.path;
-        // Kubernetes creates the directory for type DirectoryOrCreate; other types expect it to exist.
-        if (v.hostPath.type === 'DirectoryOrCreate') plan.prepare.push({ dir: hostDir });
+        // Kubernetes creates the directory for type DirectoryOrCreate (needs a read-write prefix here); other types
+        // expect it to exist.
+        const create = v.hostPath.type === 'DirectoryOrCreate';
+        const policy = lookups.hostPaths ?? NO_HOST_PATHS;
+        const readOnly = vm.readOnly === true && !create;
+        const refused = hostPathRefusal(hostDir, readOnly, policy);
+        if (refused !== undefined) return { ...plan, error: `volume ${JSON.stringify(v.name)}: ${refused}` };
+        plan.prepare.push({ dir: hostDir, create, check: { kind: 'hostPath', path: hostDir, readOnly, policy } });
       }
       else if (v.persistentVolumeClaim) {
         hostDir = join(root, 'pvc', safeName(v.persistentVolumeClaim.claimName));
@@ -89,8 +102,12 @@ export function planMounts(t: Template, spec: WorkflowSpec, nodeId: string, root
       }
     }
     if (vm.subPath) {
-      hostDir = join(hostDir, vm.subPath);
-      if (!dataFiles) plan.prepare.push({ dir: hostDir });
+      const refused = subPathRefusal(vm.subPath);
+      if (refused !== undefined) return { ...plan, error: `volumeMount ${JSON.stringify(vm.name)}: ${refused}` };
+      const base = hostDir;
+      hostDir = join(base, vm.subPath);
+      // Checked again on the host with symlinks resolved (an earlier step may have put a link in the volume).
+      if (!dataFiles) plan.prepare.push({ dir: hostDir, check: { kind: 'subPath', base, subPath: vm.subPath } });
     }
     plan.mounts.push({ containerPath: vm.mountPath, hostPath: hostDir, ...(vm.readOnly ? { readOnly: true } : {}) });
   }

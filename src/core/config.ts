@@ -1,7 +1,7 @@
-// The one module that reads Weir's environment variables (WEIR_DATA_DIR, WEIR_AUTH_TOKEN, WEIR_PORT, WEIR_HOST, WEIR_BUS for the
-// server; WEIR_SERVER, WEIR_AUTH_TOKEN, WEIR_NAMESPACE for the CLI client) and merges them with command-line flags: precedence is flags > environment > defaults. Values are checked here so
+// The one module that reads Weir's environment variables (WEIR_DATA_DIR, WEIR_AUTH_TOKEN, WEIR_PORT, WEIR_HOST, WEIR_BUS,
+// WEIR_ALLOW_HOST_PATH for the server and `weir run`; WEIR_SERVER, WEIR_AUTH_TOKEN, WEIR_NAMESPACE for the CLI client) and merges them with command-line flags: precedence is flags > environment > defaults. Values are checked here so
 // a bad one is reported with its source (flag or variable name).
-import { resolve } from 'node:path';
+import { isAbsolute, normalize, resolve } from 'node:path';
 import { WeirError } from './errors.js';
 
 export const ENV = {
@@ -13,6 +13,8 @@ export const ENV = {
   namespace: 'WEIR_NAMESPACE',
   /** Event bus: `embedded` (default) or a NATS JetStream URL `nats://host:4222`. */
   bus: 'WEIR_BUS',
+  /** Host path prefixes hostPath volumes may mount: `PREFIX[:rw]`, comma-separated. Default: none. */
+  allowHostPath: 'WEIR_ALLOW_HOST_PATH',
 } as const;
 
 export const DEFAULT_DATA_DIR = '.weir';
@@ -24,6 +26,15 @@ export interface ServerFlags {
   host?: string;
   /** `--bus`: `embedded` or `nats://host:port` (see src/bus/factory.ts). */
   bus?: string;
+  /** `--allow-host-path PREFIX[:rw]` (repeatable). */
+  allowHostPath?: readonly string[];
+}
+
+/** A host path prefix hostPath volumes may mount (and whether read-write). */
+export interface HostPathAllowance {
+  /** Absolute, normalised. */
+  readonly prefix: string;
+  readonly readWrite: boolean;
 }
 
 export interface ServerConfig {
@@ -34,6 +45,26 @@ export interface ServerConfig {
   readonly host: string;
   /** From --bus / WEIR_BUS; absent means "EventBus resource, else embedded" (src/bus/factory.ts). */
   readonly busUrl?: string;
+  /** Prefixes hostPath volumes may mount; absent or empty: hostPath volumes are refused. */
+  readonly allowHostPath?: readonly HostPathAllowance[];
+}
+
+/**
+ * `PREFIX[:rw|:ro]` entries from --allow-host-path (repeatable) or, when no flag is given, WEIR_ALLOW_HOST_PATH
+ * (comma-separated). A prefix must be absolute; it is normalised (`/srv/data/` and `/srv//data` are `/srv/data`).
+ */
+export function resolveHostPathAllowances(flags: readonly string[] | undefined, env: Readonly<Record<string, string | undefined>>): HostPathAllowance[] {
+  const fromFlags = (flags ?? []).filter((f) => f !== '');
+  const source = fromFlags.length > 0 ? '--allow-host-path' : ENV.allowHostPath;
+  const items = fromFlags.length > 0 ? fromFlags : (nonEmpty(env[ENV.allowHostPath]) ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return items.map((item) => {
+    const m = /^(.*?)(?::(rw|ro))?$/.exec(item);
+    const prefix = m?.[1] ?? '';
+    if (!isAbsolute(prefix) || prefix.includes('\0')) {
+      throw new WeirError('INVALID_ARGUMENT', `${source} takes an absolute host path prefix with an optional :rw or :ro, got ${JSON.stringify(item)}`);
+    }
+    return Object.freeze({ prefix: normalize(prefix).replace(/(.)\/+$/, '$1'), readWrite: m?.[2] === 'rw' });
+  });
 }
 
 function parsePort(v: string, source: string): number {
@@ -50,6 +81,7 @@ export function resolveServerConfig(flags: ServerFlags, env: Readonly<Record<str
   const port = portFlag !== undefined ? parsePort(portFlag, '--port') : portEnv !== undefined ? parsePort(portEnv, ENV.port) : 2746;
   const busUrl = nonEmpty(flags.bus) ?? nonEmpty(env[ENV.bus]);
   return Object.freeze({
+    allowHostPath: Object.freeze(resolveHostPathAllowances(flags.allowHostPath, env)),
     ...(busUrl !== undefined ? { busUrl } : {}),
     dataDir: resolve(cwd, nonEmpty(flags.dataDir) ?? nonEmpty(env[ENV.dataDir]) ?? DEFAULT_DATA_DIR),
     authToken: nonEmpty(flags.authToken) ?? nonEmpty(env[ENV.authToken]),

@@ -1,4 +1,5 @@
 // Options of the host-process step executor, validated and resolved once (resolveHostExecutorOptions).
+import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { WeirError } from '../core/errors.js';
@@ -20,6 +21,14 @@ export interface HostExecutorOptions {
   shellPath?: string;
   /** How often a waited-on step's process group is probed for liveness, in ms. Default: 250. */
   pollIntervalMs?: number;
+  /**
+   * uid and gid a sandboxed step runs as inside its own user namespace (it holds no capabilities there either).
+   * Default: 65534 (nobody) when Weir runs as root, else Weir's own ids.
+   */
+  sandboxUid?: number;
+  sandboxGid?: number;
+  /** Bytes of stdout (and of stderr) kept per step: the head and the tail, the middle is dropped. Default 64 MiB. */
+  maxLogBytes?: number;
 }
 
 export interface ResolvedHostExecutorOptions {
@@ -34,7 +43,39 @@ export interface ResolvedHostExecutorOptions {
   readonly inheritEnv: readonly string[];
   readonly shellPath: string;
   readonly pollIntervalMs: number;
+  /** Isolated: the step's user-namespace identity and whether bwrap can forbid nested user namespaces. */
+  readonly sandboxIdentity: SandboxIdentity;
+  readonly maxLogBytes: number;
 }
+
+export interface SandboxIdentity {
+  uid: number;
+  gid: number;
+  /** bwrap >= 0.8 `--disable-userns`: the step cannot create user namespaces of its own. */
+  disableUserns: boolean;
+}
+
+/** Smallest log cap: the 256 KiB `result` tail must fit in the kept tail. */
+export const MIN_LOG_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_LOG_BYTES = 64 * 1024 * 1024;
+
+const probed = new Map<string, boolean>();
+/** Whether this bwrap knows `--disable-userns` (asked once per binary). */
+function bwrapCanDisableUserns(bwrap: string): boolean {
+  let known = probed.get(bwrap);
+  if (known === undefined) {
+    const r = spawnSync(bwrap, ['--help'], { encoding: 'utf8', timeout: 5000 });
+    known = `${r.stdout ?? ''}${r.stderr ?? ''}`.includes('--disable-userns');
+    probed.set(bwrap, known);
+  }
+  return known;
+}
+
+const idOption = (v: number | undefined, field: string, fallback: number): number => {
+  if (v === undefined) return fallback;
+  if (!Number.isInteger(v) || v < 0 || v > 0xfffffffe) throw invalid(field, 'must be an integer from 0 to 4294967294');
+  return v;
+};
 
 export const DEFAULT_INHERIT_ENV: readonly string[] = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'USER', 'LOGNAME'];
 
@@ -82,6 +123,14 @@ export function resolveHostExecutorOptions(o: HostExecutorOptions): ResolvedHost
   const shellPath = o.shellPath ?? '/bin/sh';
   if (!isAbsolute(shellPath)) throw invalid('shellPath', 'must be absolute');
   if (o.inheritEnv !== undefined && !Array.isArray(o.inheritEnv)) throw invalid('inheritEnv', 'must be an array');
+  const root = process.getuid?.() === 0;
+  const sandboxIdentity: SandboxIdentity = Object.freeze({
+    uid: idOption(o.sandboxUid, 'sandboxUid', root ? 65534 : (process.getuid?.() ?? 65534)),
+    gid: idOption(o.sandboxGid, 'sandboxGid', root ? 65534 : (process.getgid?.() ?? 65534)),
+    disableUserns: bwrapPath !== null && bwrapCanDisableUserns(bwrapPath),
+  });
+  const maxLogBytes = o.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES;
+  if (!Number.isSafeInteger(maxLogBytes) || maxLogBytes < MIN_LOG_BYTES) throw invalid('maxLogBytes', `must be an integer >= ${MIN_LOG_BYTES}`);
   return Object.freeze({
     dataDir,
     stepsDir: join(dataDir, 'steps'),
@@ -92,5 +141,7 @@ export function resolveHostExecutorOptions(o: HostExecutorOptions): ResolvedHost
     inheritEnv: Object.freeze([...(o.inheritEnv ?? DEFAULT_INHERIT_ENV)]),
     shellPath,
     pollIntervalMs,
+    sandboxIdentity,
+    maxLogBytes,
   });
 }

@@ -2,7 +2,7 @@
 // before launch, and (isolated) the sandbox layout handed to planBwrap. Also resolves container paths to
 // host paths after exit, following symlinks with the view's semantics so a step cannot make Weir read
 // arbitrary host files through a symlink.
-import { lstat, readlink } from 'node:fs/promises';
+import { lstat, readlink, realpath } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { WeirError } from '../core/errors.js';
 import { canonicalContainerPath, isUnder } from './sandbox.js';
@@ -152,7 +152,7 @@ async function prepareIsolated(spec: StepSpec, paths: NodePaths, dataDir: string
   }
   return {
     view,
-    layout: { rootHostDir: hostRoot ? paths.root : null, binds, writableDirs: hostRoot ? [...new Set(wanted)] : [], hide: [dataDir], chdir },
+    layout: { rootHostDir: hostRoot ? paths.root : null, binds, writableDirs: hostRoot ? [...new Set(wanted)] : [], hide: await hidden(dataDir), chdir },
     mkdirs: [...mkdirs],
     stickyDirs: [paths.tmp],
     copies,
@@ -161,6 +161,12 @@ async function prepareIsolated(spec: StepSpec, paths: NodePaths, dataDir: string
     hostCwd: undefined,
     extraEnv: {},
   };
+}
+
+/** The data dir as named and as it really is (symlinks resolved): neither may show in the view. */
+async function hidden(dataDir: string): Promise<string[]> {
+  const real = await realpath(dataDir).catch(() => dataDir);
+  return real === dataDir ? [dataDir] : [dataDir, real];
 }
 
 function prepareUnisolated(spec: StepSpec, paths: NodePaths): PreparedView {

@@ -3,7 +3,7 @@
 // per-node host dir). Every host top-level entry is bound into it read-only, except "shadow" dirs: ancestors
 // of binds. A shadow is a plain dir of the root whose host children are again bound read-only one by one,
 // so bwrap creates missing mount points in the root (tmpfs or per-node dir), never on the host.
-import { lstat, readdir, readlink } from 'node:fs/promises';
+import { lstat, readdir, readlink, realpath } from 'node:fs/promises';
 import { posix } from 'node:path';
 
 export interface SandboxBind {
@@ -74,7 +74,10 @@ export interface SandboxLayout {
   binds: readonly SandboxBind[];
   /** With a host-backed root: container dirs that must be writable dirs of that root (made shadows). */
   writableDirs: readonly string[];
-  /** Host paths to cover with an empty tmpfs where the view would show them (Weir's data dir). */
+  /**
+   * Host paths (absolute, symlink-free) never shown to the step (Weir's data dir): covered with an empty tmpfs where
+   * the view would show them, never re-bound entry by entry, and covered inside any bind whose source contains them.
+   */
   hide: readonly string[];
   chdir: string;
 }
@@ -85,10 +88,30 @@ export interface BwrapPlan {
   truncated: string[];
 }
 
+/** Who the step is inside its user namespace (see privilegeArgs). */
+export interface StepIdentity {
+  uid: number;
+  gid: number;
+  disableUserns: boolean;
+}
+
+/**
+ * The step holds no privilege, whoever runs Weir: its own user namespace with the step as `uid`/`gid` (mapped to
+ * Weir's own user outside, so files it writes stay readable and its dirs writable), every capability dropped
+ * (bwrap also sets no_new_privs, so setuid binaries grant nothing) and, where bwrap can, no nested user namespace
+ * (which would give it a fresh set of capabilities over its own mounts). Remounts, mount, chown, raw sockets fail.
+ */
+export function privilegeArgs(id: StepIdentity): string[] {
+  const args = ['--unshare-user', '--uid', String(id.uid), '--gid', String(id.gid)];
+  if (id.disableUserns) args.push('--disable-userns');
+  args.push('--cap-drop', 'ALL');
+  return args;
+}
+
 /** bwrap arguments (everything before `--`). */
-export async function planBwrap(layout: SandboxLayout, lister: HostLister): Promise<BwrapPlan> {
+export async function planBwrap(layout: SandboxLayout, lister: HostLister, identity: StepIdentity): Promise<BwrapPlan> {
   const { binds } = layout;
-  const args = ['--unshare-pid', '--as-pid-1'];
+  const args = [...privilegeArgs(identity), '--unshare-pid', '--as-pid-1'];
   if (layout.rootHostDir !== null) args.push('--bind', layout.rootHostDir, '/');
   const truncated: string[] = [];
   const inBind = (p: string): boolean => binds.some((b) => b.containerPath !== p && isUnder(p, b.containerPath));
@@ -104,7 +127,10 @@ export async function planBwrap(layout: SandboxLayout, lister: HostLister): Prom
   if (layout.rootHostDir !== null) for (const d of layout.writableDirs) addChain(d);
   const roBound: string[] = [];
 
+  // Nothing of a hidden dir (the data dir) is ever re-bound: a shadow inside it is an empty dir of mount points.
+  const hidden = (p: string): boolean => layout.hide.some((h) => isUnder(p, h));
   const reBind = async (dir: string): Promise<void> => {
+    if (hidden(dir)) return;
     const entries = await lister.list(dir);
     if (entries === undefined) return;
     if (dir !== '/' && entries.length > MAX_SHADOW_ENTRIES) {
@@ -127,6 +153,11 @@ export async function planBwrap(layout: SandboxLayout, lister: HostLister): Prom
   for (const b of [...binds].sort((x, y) => depth(x.containerPath) - depth(y.containerPath))) {
     args.push(b.readOnly ? '--ro-bind' : '--bind', b.hostPath, b.containerPath);
     if (b.populate === true) await reBind(b.containerPath);
+    // A bind of the hidden dir or of an ancestor (a hostPath volume of `/`...): an empty tmpfs where it shows.
+    const source = await realpath(b.hostPath).catch(() => posix.normalize(b.hostPath));
+    for (const h of layout.hide) {
+      if (isUnder(h, source)) args.push('--tmpfs', posix.join(b.containerPath, posix.relative(source, h)));
+    }
   }
   for (const h of layout.hide) {
     if (roBound.some((r) => isUnder(h, r)) && !binds.some((b) => isUnder(b.containerPath, h))) {

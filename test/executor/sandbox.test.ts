@@ -26,12 +26,17 @@ const host = new FakeLister({
     { name: 'var', type: 'dir' },
   ],
   '/mnt': [{ name: 'data', type: 'dir' }],
+  '/var': [{ name: 'lib', type: 'dir' }],
+  '/var/lib': [{ name: 'weir', type: 'dir' }, { name: 'other', type: 'dir' }],
+  '/var/lib/weir': [{ name: 'weir.db', type: 'file' }, { name: 'weir.db-wal', type: 'file' }, { name: 'steps', type: 'dir' }],
   '/tmp': [{ name: 'someone-elses-temp-dir', type: 'dir' }, { name: 'weir-install', type: 'dir' }],
   '/etc': [
     { name: 'hosts', type: 'file' },
     { name: 'ssl', type: 'dir' },
   ],
 });
+
+const ID = { uid: 65534, gid: 65534, disableUserns: true };
 
 const layout = (over: Partial<SandboxLayout>): SandboxLayout => ({
   rootHostDir: null,
@@ -45,7 +50,7 @@ const layout = (over: Partial<SandboxLayout>): SandboxLayout => ({
 /** Splits bwrap args into [option, operands...] groups for readable assertions. */
 function ops(args: string[]): string[] {
   const out: string[] = [];
-  const arity: Record<string, number> = { '--bind': 2, '--ro-bind': 2, '--ro-bind-try': 2, '--symlink': 2, '--dev': 1, '--proc': 1, '--tmpfs': 1, '--chdir': 1 };
+  const arity: Record<string, number> = { '--bind': 2, '--ro-bind': 2, '--ro-bind-try': 2, '--symlink': 2, '--dev': 1, '--proc': 1, '--tmpfs': 1, '--chdir': 1, '--uid': 1, '--gid': 1, '--cap-drop': 1 };
   for (let i = 0; i < args.length; ) {
     const n = arity[args[i]] ?? 0;
     out.push(args.slice(i, i + 1 + n).join(' '));
@@ -64,9 +69,10 @@ describe('planBwrap', () => {
         ],
       }),
       host,
+      ID,
     );
     const o = ops(plan.args);
-    assert.deepEqual(o.slice(0, 2), ['--unshare-pid', '--as-pid-1']);
+    assert.deepEqual(o.slice(0, 7), ['--unshare-user', '--uid 65534', '--gid 65534', '--disable-userns', '--cap-drop ALL', '--unshare-pid', '--as-pid-1']);
     assert.ok(!o.some((x) => x.startsWith('--bind') && x.endsWith(' /')), 'root must not be host-backed');
     for (const want of ['--symlink usr/bin /bin', '--dev /dev', '--proc /proc', '--ro-bind-try /etc /etc', '--ro-bind-try /mnt/data /mnt/data', '--bind /d/n/tmp /tmp', '--bind /d/n/work/mnt/out /mnt/out', '--tmpfs /var/lib/weir', '--chdir /tmp']) {
       assert.ok(o.includes(want), `missing ${want} in ${o.join(' | ')}`);
@@ -80,6 +86,7 @@ describe('planBwrap', () => {
     const plan = await planBwrap(
       layout({ binds: [{ containerPath: '/etc', hostPath: '/d/n/work/etc', readOnly: false, populate: true }] }),
       host,
+      ID,
     );
     const o = ops(plan.args);
     const at = o.indexOf('--bind /d/n/work/etc /etc');
@@ -97,6 +104,7 @@ describe('planBwrap', () => {
         ],
       }),
       host,
+      ID,
     );
     const o = ops(plan.args);
     assert.ok(!o.some((x) => x.includes('someone-elses-temp-dir')), o.join(' | '));
@@ -105,9 +113,29 @@ describe('planBwrap', () => {
   });
 
   test('host-backed root when the step writes directly under /', async () => {
-    const plan = await planBwrap(layout({ rootHostDir: '/d/n/root', writableDirs: ['/'] }), host);
+    const plan = await planBwrap(layout({ rootHostDir: '/d/n/root', writableDirs: ['/'] }), host, ID);
     const o = ops(plan.args);
-    assert.equal(o[2], '--bind /d/n/root /');
+    assert.equal(o[7], '--bind /d/n/root /');
+  });
+});
+
+describe('planBwrap hides the data dir', () => {
+  test('a step path inside the data dir makes it a dir of mount points only, never re-bound from the host', async () => {
+    const plan = await planBwrap(
+      layout({ binds: [{ containerPath: '/tmp', hostPath: '/d/n/tmp', readOnly: false }, { containerPath: '/var/lib/weir/out', hostPath: '/d/n/work/out', readOnly: false }] }),
+      host,
+      ID,
+    );
+    const o = ops(plan.args);
+    assert.ok(!o.some((x) => x.includes('weir.db') || x.includes('/var/lib/weir/steps')), o.join(' | '));
+    assert.ok(o.includes('--ro-bind-try /var/lib/other /var/lib/other'));
+  });
+
+  test('a bind whose source contains the data dir gets an empty tmpfs where the data dir shows', async () => {
+    const plan = await planBwrap(layout({ binds: [{ containerPath: '/host', hostPath: '/var', readOnly: true }] }), host, ID);
+    const o = ops(plan.args);
+    const at = o.indexOf('--ro-bind /var /host');
+    assert.ok(at >= 0 && o.indexOf('--tmpfs /host/lib/weir') > at, o.join(' | '));
   });
 });
 

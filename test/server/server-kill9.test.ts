@@ -14,9 +14,9 @@ import { eventually } from './kit.js';
 
 const mainJs = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
-function server(dataDir: string): { out: () => string; kill: (s: NodeJS.Signals) => void; exit: Promise<unknown> } {
+function server(dataDir: string, allowHostPath: string): { out: () => string; kill: (s: NodeJS.Signals) => void; exit: Promise<unknown> } {
   const script = `import(${JSON.stringify(mainJs)}).then(async (m) => { process.exitCode = await m.main(process.argv.slice(1)); })`;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script, 'server', '--port', '0', '--data-dir', dataDir], { cwd: repoRoot });
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script, 'server', '--port', '0', '--data-dir', dataDir, '--allow-host-path', `${allowHostPath}:rw`], { cwd: repoRoot });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -49,7 +49,7 @@ test('kill -9 mid-workflow, restart: Succeeded, each step ran once, timestamps c
       ],
     },
   };
-  const first = server(join(dir, 'data'));
+  const first = server(join(dir, 'data'), shared);
   let second: ReturnType<typeof server> | undefined;
   try {
     const url1 = await eventually(() => /listening on (http:\/\/\S+)/.exec(first.out())?.[1], 30_000);
@@ -61,7 +61,7 @@ test('kill -9 mid-workflow, restart: Succeeded, each step ran once, timestamps c
     });
     first.kill('SIGKILL');
     await first.exit;
-    second = server(join(dir, 'data'));
+    second = server(join(dir, 'data'), shared);
     const url2 = await eventually(() => /listening on (http:\/\/\S+)/.exec(second?.out() ?? '')?.[1], 30_000);
     const done = await eventually(async () => {
       const w = (await (await fetch(`${url2}/api/v1/workflows/default/survivor`)).json()) as { status?: { phase?: string; startedAt: string; finishedAt: string; nodes: Record<string, Node> } };
