@@ -19,6 +19,7 @@ import { cronRoutes } from './routes-cron.js';
 import { workflowRoutes } from './routes-workflows.js';
 import { streamRoutes } from './routes-streams.js';
 import { componentLogRoutes } from './routes-component-logs.js';
+import { sensorHistoryRoutes } from './routes-sensor-history.js';
 
 export type ServerState = 'starting' | 'running' | 'draining' | 'stopped' | 'failed';
 
@@ -46,6 +47,7 @@ export function buildRouter(): Router {
   componentLogRoutes(r);
   resourceRoutes(r);
   cronRoutes(r);
+  sensorHistoryRoutes(r);
   return r;
 }
 
