@@ -161,7 +161,10 @@ export const verb: Verb = async (args, io) => {
     const running = controller.run(ac.signal);
     controller.enqueue(key);
     const wf = await final;
-    await Promise.race([Promise.all(logStreams), new Promise((r) => setTimeout(r, 2000))]);
+    // Give --logs followers a moment to print their last lines; the timer is cleared so it never delays exit.
+    let grace: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(logStreams), new Promise((r) => { grace = setTimeout(r, 2000); })]);
+    clearTimeout(grace);
     ac.abort();
     await running;
     const status = wf.status as WorkflowStatus | undefined;
