@@ -15,7 +15,7 @@ import { repoRoot } from '../helpers/paths.js';
 function descendants(pid: number): number[] {
   const out: number[] = [];
   const visit = (p: number): void => {
-    let kids: number[] = [];
+    let kids: number[];
     try {
       kids = readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
     } catch {
