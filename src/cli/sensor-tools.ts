@@ -15,6 +15,7 @@ import { emptySensorState } from '../sensor-host/decisions.js';
 import type { Decision } from '../sensor-host/decisions.js';
 import { evaluate } from '../sensor-host/evaluate.js';
 import type { HistoryRecord, SensorHistory } from '../sensor-host/history.js';
+import { findingLine } from './findings-out.js';
 import { CLIENT_HELP, clientFrom, needArgs, outputFormat, parseFlags } from './flags.js';
 import type { CliIo } from './io.js';
 
@@ -80,9 +81,11 @@ function describe(d: Decision | HistoryRecord): string {
 
 const indent = (s: string, n: number): string => s.split('\n').map((l) => ' '.repeat(n) + l).join('\n');
 
-async function loadSensor(file: string): Promise<Sensor> {
+async function loadSensor(file: string, io: CliIo): Promise<Sensor> {
   const loaded = await loadFiles([file]);
-  const errors = lintLoaded(loaded).findings.filter((f) => f.severity === 'error');
+  const findings = lintLoaded(loaded).findings;
+  for (const f of findings) if (f.severity === 'warning') io.stderr(`${findingLine(f, io.cwd)}\n`);
+  const errors = findings.filter((f) => f.severity === 'error');
   if (errors.length > 0) {
     const first = errors[0];
     throw new WeirError('INVALID_SPEC', `${first.file}:${first.line}:${first.column}: ${first.message}${first.path.length > 0 ? ` (${formatPath(first.path)})` : ''}${errors.length > 1 ? ` (and ${errors.length - 1} more; run weir lint)` : ''}`);
@@ -114,7 +117,7 @@ export async function sensorTest(args: readonly string[], io: CliIo): Promise<nu
   }
   if (positionals.length !== 1 || values.events === undefined) throw new WeirError('INVALID_ARGUMENT', 'usage: weir sensor test SENSOR.yaml --events EVENTS.jsonl [-o json]');
   if (values.output !== undefined && values.output !== 'json') throw new WeirError('INVALID_ARGUMENT', `unknown output format ${JSON.stringify(values.output)}; use json`);
-  const sensor = await loadSensor(resolve(io.cwd, positionals[0]));
+  const sensor = await loadSensor(resolve(io.cwd, positionals[0]), io);
   const file = resolve(io.cwd, values.events);
   let text: string;
   try {
