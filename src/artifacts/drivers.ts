@@ -5,7 +5,6 @@ import { WeirError } from '../core/errors.js';
 import { httpDriver } from './driver-http.js';
 import { localDriver } from './driver-local.js';
 import { rawDriver } from './driver-raw.js';
-import { s3Driver } from './driver-s3.js';
 import type { S3DriverOptions } from './driver-s3.js';
 import { locationKind } from './location.js';
 import type { ArtifactDriver, DriverContext, LocationKind, WeirArtifactLocation } from './types.js';
@@ -16,8 +15,32 @@ export interface DriverOptions {
 
 type DriverFactory = (ctx: DriverContext, opts: DriverOptions) => ArtifactDriver;
 
+/**
+ * The S3 driver, loaded on first use: the AWS SDK takes seconds to import on a busy machine, and most runs (`weir
+ * run`, workflows on the local repository) never touch S3.
+ */
+function lazyS3Driver(ctx: DriverContext, o?: S3DriverOptions): ArtifactDriver {
+  let real: Promise<ArtifactDriver> | undefined;
+  const get = (): Promise<ArtifactDriver> => (real ??= import('./driver-s3.js').then((m) => m.s3Driver(ctx, o)));
+  const op = async <K extends 'save' | 'delete' | 'exists' | 'list'>(k: K): Promise<NonNullable<ArtifactDriver[K]>> => {
+    const d = await get();
+    const f = d[k];
+    if (f === undefined) throw new WeirError('INTERNAL', `s3 driver has no ${k}`);
+    return f.bind(d) as NonNullable<ArtifactDriver[K]>;
+  };
+  return {
+    kind: 's3',
+    load: async (loc, dest, t) => (await get()).load(loc, dest, t),
+    save: async (src, loc, t) => (await op('save'))(src, loc, t),
+    delete: async (loc, t) => (await op('delete'))(loc, t),
+    exists: async (loc, t) => (await op('exists'))(loc, t),
+    list: async (loc, t) => (await op('list'))(loc, t),
+    close: () => void real?.then((d) => (d as { close?: () => void }).close?.(), () => undefined),
+  } as ArtifactDriver;
+}
+
 const DRIVER_FACTORIES = {
-  s3: (ctx, o) => s3Driver(ctx, o.s3),
+  s3: (ctx, o) => lazyS3Driver(ctx, o.s3),
   local: (ctx) => localDriver(ctx),
   http: (ctx) => httpDriver(ctx),
   raw: () => rawDriver(),

@@ -13,7 +13,25 @@ export interface CliIo {
 
 export type Verb = (args: readonly string[], io: CliIo) => Promise<number>;
 
+/** Exit status when the reader of stdout went away (128 + SIGPIPE, what `git log | head` ends with). */
+export const EXIT_BROKEN_PIPE = 141;
+
+let pipeGuard = false;
+
+/** A closed stdout/stderr (`weir list | head`) ends the CLI quietly, as git does, instead of an EPIPE stack trace. */
+function guardBrokenPipes(): void {
+  if (pipeGuard) return;
+  pipeGuard = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') process.exit(EXIT_BROKEN_PIPE);
+      throw e;
+    });
+  }
+}
+
 export function processIo(): CliIo {
+  guardBrokenPipes();
   return {
     stdout: (t) => void process.stdout.write(t),
     stderr: (t) => void process.stderr.write(t),

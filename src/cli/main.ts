@@ -34,6 +34,11 @@ const VERBS = {
 
 type VerbName = keyof typeof VERBS;
 
+/** Every verb with its sub-verbs (the `(a|b|c)` list in its summary), for help and for the test that walks them. */
+export function verbTable(): { verb: string; subs: string[] }[] {
+  return Object.entries(VERBS).map(([verb, v]) => ({ verb, subs: /\(((?:[a-z-]+\|)+[a-z-]+)\)$/.exec(v.summary)?.[1].split('|') ?? [] }));
+}
+
 function usage(): string {
   const width = Math.max(...Object.keys(VERBS).map((v) => v.length));
   const lines = Object.entries(VERBS).map(([name, v]) => `  ${name.padEnd(width)}  ${v.summary}`);
@@ -59,12 +64,29 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     const mod = await VERBS[first as VerbName].load();
     return await mod.verb(rest, io);
   } catch (e) {
-    return reportError(e, io);
+    return reportError(e, io, commandOf(first, rest));
   }
 }
 
+/** `verb` or `verb sub` as typed, for "run `weir ... --help`" hints. */
+function commandOf(verb: string, rest: readonly string[]): string {
+  const sub = rest[0];
+  const subs = verbTable().find((v) => v.verb === verb)?.subs ?? [];
+  return sub !== undefined && subs.includes(sub) ? `${verb} ${sub}` : verb;
+}
+
+/** node:util parseArgs messages rewritten as one balanced line (its own text ends mid-quote when cut at a newline). */
+function flagMessage(e: Error & { code?: string }, command: string | undefined): string {
+  const help = `run \`weir ${command ?? '<command>'} --help\` for the flags`;
+  const unknown = /^Unknown option '([^']+)'/.exec(e.message);
+  if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown) return `unknown flag ${unknown[1]}; ${help}`;
+  const positional = /^Unexpected argument '([^']*)'/.exec(e.message);
+  if (e.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' && positional) return `unexpected argument ${JSON.stringify(positional[1])}; ${help}`;
+  return `${e.message.split('\n')[0].replace(/\.$/, '')}; ${help}`;
+}
+
 /** One line for the user; the stack only with WEIR_DEBUG=1. */
-export function reportError(e: unknown, io: CliIo): number {
+export function reportError(e: unknown, io: CliIo, command?: string): number {
   if (io.env.WEIR_DEBUG === '1') io.stderr(`${(e as Error)?.stack ?? String(e)}\n`);
   if (isWeirError(e)) {
     io.stderr(`weir: ${e.message}\n`);
@@ -72,7 +94,7 @@ export function reportError(e: unknown, io: CliIo): number {
   }
   const code = (e as { code?: string })?.code;
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' || code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
-    io.stderr(`weir: ${(e as Error).message.split('\n')[0]}\n`);
+    io.stderr(`weir: ${flagMessage(e as Error & { code?: string }, command)}\n`);
     return 2;
   }
   io.stderr(`weir: internal error: ${(e as Error)?.message ?? String(e)} (run with WEIR_DEBUG=1 for details)\n`);

@@ -1,13 +1,13 @@
 // The non-workflow kinds the server verbs manage, one table row each (REST path, body key, list columns), and the
 // helpers `apply` and the resource verbs share: paths, target namespace, reading manifests with file:line errors.
 import { resolve } from 'node:path';
-import { formatPath } from '../api/findings.js';
 import { lintLoaded } from '../api/lint.js';
 import { loadFiles } from '../api/loader.js';
 import type { KindName } from '../api/kinds.js';
 import { parseSchedule } from '../core/cron.js';
 import { WeirError } from '../core/errors.js';
 import type { StoredObject } from '../store/types.js';
+import { printFindings } from './findings-out.js';
 import { age, shortDuration } from './format.js';
 import type { CliIo } from './io.js';
 
@@ -135,23 +135,24 @@ export interface Manifest {
 }
 
 /**
- * Reads and lints manifest files/directories; lint errors are printed at file:line:column and undefined returned
+ * Reads and lints manifest files/directories; lint errors and warnings are printed at file:line:column (on errors,
+ * undefined is returned: exit 2)
  * (exit 2). `accept` reports documents the caller cannot take (message), located at their `kind`.
  */
 export async function readManifests(paths: readonly string[], io: CliIo, accept: (kind: string) => string | undefined): Promise<Manifest[] | undefined> {
   const loaded = await loadFiles(paths.map((p) => resolve(io.cwd, p)));
   const rel = (f: string): string => (f.startsWith(io.cwd + '/') ? f.slice(io.cwd.length + 1) : f);
-  const lines = lintLoaded(loaded).findings.filter((f) => f.severity === 'error')
-    .map((f) => `${rel(f.file)}:${f.line}:${f.column}: error: ${f.message}${f.path.length > 0 ? ` (${formatPath(f.path)})` : ''}`);
+  const errors = printFindings(lintLoaded(loaded).findings, io);
+  const lines: string[] = [];
   for (const d of loaded.documents) {
     const why = accept(String(d.object.kind));
     if (why === undefined) continue;
     const at = d.locate(['kind']);
     lines.push(`${rel(at.file)}:${at.line}:${at.column}: error: ${why}`);
   }
-  if (lines.length > 0) {
+  if (errors + lines.length > 0) {
     io.stderr(lines.map((l) => `${l}\n`).join(''));
-    io.stderr(`weir: nothing sent: ${lines.length} error(s) in the input\n`);
+    io.stderr(`weir: nothing sent: ${errors + lines.length} error(s) in the input\n`);
     return undefined;
   }
   if (loaded.documents.length === 0) throw new WeirError('INVALID_ARGUMENT', `no manifests found in ${paths.join(', ')}`);

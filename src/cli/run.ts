@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { loadFiles } from '../api/loader.js';
 import { lintLoaded } from '../api/lint.js';
-import { formatPath } from '../api/findings.js';
 import { isKindName } from '../api/kinds.js';
 import { WeirError } from '../core/errors.js';
 import type { Logger, LogFn } from '../core/logger.js';
@@ -19,6 +18,7 @@ import { createMemoryStore } from '../store/memory-store.js';
 import type { NewObject, StoredObject } from '../store/types.js';
 import { WorkflowController } from '../controller/controller.js';
 import type { WorkflowStatus } from '../controller/types.js';
+import { printFindings } from './findings-out.js';
 import { ProgressRenderer } from './run-progress.js';
 import type { CliIo, Verb } from './io.js';
 
@@ -111,10 +111,9 @@ export const verb: Verb = async (args, io) => {
   const loaded = await loadFiles(positionals.map((p) => resolve(io.cwd, p)));
   const report = lintLoaded(loaded);
   const rel = (f: string): string => (f.startsWith(io.cwd + '/') ? f.slice(io.cwd.length + 1) : f);
-  const errors = report.findings.filter((f) => f.severity === 'error');
-  if (errors.length > 0) {
-    for (const f of errors) io.stderr(`${rel(f.file)}:${f.line}:${f.column}: error: ${f.message}${f.path.length > 0 ? ` (${formatPath(f.path)})` : ''}\n`);
-    io.stderr(`weir: not running: ${errors.length} error(s) in the input\n`);
+  const errors = printFindings(report.findings, io);
+  if (errors > 0) {
+    io.stderr(`weir: not running: ${errors} error(s) in the input\n`);
     return 2;
   }
   const workflows = loaded.documents.filter((d) => d.object.kind === 'Workflow');
@@ -166,7 +165,10 @@ export const verb: Verb = async (args, io) => {
     const running = controller.run(ac.signal);
     controller.enqueue(key);
     const wf = await final;
-    await Promise.race([Promise.all(logStreams), new Promise((r) => setTimeout(r, 2000))]);
+    // Give --logs followers a moment to print their last lines; the timer is cleared so it never delays exit.
+    let grace: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(logStreams), new Promise((r) => { grace = setTimeout(r, 2000); })]);
+    clearTimeout(grace);
     ac.abort();
     await running;
     const status = wf.status as WorkflowStatus | undefined;

@@ -1,7 +1,7 @@
 // `weir sensor test SENSOR.yaml --events EVENTS.jsonl [-o json]` replays CloudEvents offline through the same pure
 // evaluate() the server runs (printing each decision and the action each trigger would take, with resolved
 // parameters); `weir sensor history NAME [--events] [-o json]` prints the recorded decisions (or the recorded events,
-// as JSONL that `sensor test --events` reads back) from the store in the data directory.
+// as JSONL that `sensor test --events` reads back) from the server (GET /api/v1/sensors/{ns}/{name}/history).
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -10,20 +10,20 @@ import { lintLoaded } from '../api/lint.js';
 import { loadFiles } from '../api/loader.js';
 import type { Sensor } from '../api/sensor.js';
 import type { CloudEvent } from '../core/cloudevent.js';
-import { resolveServerConfig } from '../core/config.js';
 import { WeirError } from '../core/errors.js';
 import { emptySensorState } from '../sensor-host/decisions.js';
 import type { Decision } from '../sensor-host/decisions.js';
 import { evaluate } from '../sensor-host/evaluate.js';
-import { readHistory } from '../sensor-host/history.js';
-import type { HistoryRecord } from '../sensor-host/history.js';
-import { createSqliteStore } from '../store/sqlite-store.js';
+import type { HistoryRecord, SensorHistory } from '../sensor-host/history.js';
+import { findingLine } from './findings-out.js';
+import { CLIENT_HELP, clientFrom, needArgs, outputFormat, parseFlags } from './flags.js';
 import type { CliIo } from './io.js';
 
 export const SENSOR_TOOLS_HELP = `  weir sensor test SENSOR.yaml --events EVENTS.jsonl [-o json]
       Replays events (one CloudEvent per line, or {eventSourceName, eventName, data}) through the sensor offline.
-  weir sensor history NAME [--events] [-o json] [--data-dir D] [-n NS]
-      Recorded decisions of a sensor (newest last); --events prints the recorded events as JSONL for sensor test.
+  weir sensor history NAME [--events] [-o json]
+      Recorded decisions of a sensor from the server (newest last); --events prints the recorded events as JSONL
+      for sensor test.
 `;
 
 /** Reads the JSONL event file: CloudEvents, or bare {eventSourceName, eventName, data} lines (ids line-N). */
@@ -81,9 +81,11 @@ function describe(d: Decision | HistoryRecord): string {
 
 const indent = (s: string, n: number): string => s.split('\n').map((l) => ' '.repeat(n) + l).join('\n');
 
-async function loadSensor(file: string): Promise<Sensor> {
+async function loadSensor(file: string, io: CliIo): Promise<Sensor> {
   const loaded = await loadFiles([file]);
-  const errors = lintLoaded(loaded).findings.filter((f) => f.severity === 'error');
+  const findings = lintLoaded(loaded).findings;
+  for (const f of findings) if (f.severity === 'warning') io.stderr(`${findingLine(f, io.cwd)}\n`);
+  const errors = findings.filter((f) => f.severity === 'error');
   if (errors.length > 0) {
     const first = errors[0];
     throw new WeirError('INVALID_SPEC', `${first.file}:${first.line}:${first.column}: ${first.message}${first.path.length > 0 ? ` (${formatPath(first.path)})` : ''}${errors.length > 1 ? ` (and ${errors.length - 1} more; run weir lint)` : ''}`);
@@ -95,11 +97,27 @@ async function loadSensor(file: string): Promise<Sensor> {
   return s;
 }
 
+const TEST_HELP = `Usage: weir sensor test SENSOR.yaml --events EVENTS.jsonl [-o json]
+
+Replays events through the sensor offline, with the same evaluation the server runs, and prints each decision and
+the action each trigger would take (with resolved parameters). Nothing is sent to a server.
+      --events FILE       one event per line: a CloudEvent, or {eventSourceName, eventName, data}
+                          (weir sensor history NAME --events prints recorded events in this form)
+  -o, --output json       the decisions as JSON, one per line
+`;
+
 export async function sensorTest(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({ args: [...args], allowPositionals: true, strict: true, options: { events: { type: 'string' }, output: { type: 'string', short: 'o' } } });
+  const { values, positionals } = parseArgs({
+    args: [...args], allowPositionals: true, strict: true,
+    options: { events: { type: 'string' }, output: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    io.stdout(TEST_HELP);
+    return 0;
+  }
   if (positionals.length !== 1 || values.events === undefined) throw new WeirError('INVALID_ARGUMENT', 'usage: weir sensor test SENSOR.yaml --events EVENTS.jsonl [-o json]');
   if (values.output !== undefined && values.output !== 'json') throw new WeirError('INVALID_ARGUMENT', `unknown output format ${JSON.stringify(values.output)}; use json`);
-  const sensor = await loadSensor(resolve(io.cwd, positionals[0]));
+  const sensor = await loadSensor(resolve(io.cwd, positionals[0]), io);
   const file = resolve(io.cwd, values.events);
   let text: string;
   try {
@@ -127,30 +145,35 @@ export async function sensorTest(args: readonly string[], io: CliIo): Promise<nu
   return 0;
 }
 
+const HISTORY_HELP = `Usage: weir sensor history NAME [--events] [-o json]
+
+Prints the decisions the server recorded for a sensor (oldest first) and its counters, read through the API.
+      --events            the recorded events instead, as JSONL that weir sensor test --events reads back
+  -o, --output json       the decisions as JSON, one per line
+
+${CLIENT_HELP}`;
+
 export async function sensorHistory(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...args], allowPositionals: true, strict: true,
-    options: { events: { type: 'boolean' }, output: { type: 'string', short: 'o' }, 'data-dir': { type: 'string' }, namespace: { type: 'string', short: 'n' } },
-  });
-  if (positionals.length !== 1) throw new WeirError('INVALID_ARGUMENT', 'usage: weir sensor history NAME [--events] [-o json] [--data-dir D] [-n NS]');
-  if (values.output !== undefined && values.output !== 'json') throw new WeirError('INVALID_ARGUMENT', `unknown output format ${JSON.stringify(values.output)}; use json`);
-  const cfg = resolveServerConfig({ dataDir: values['data-dir'] }, io.env, io.cwd);
-  const ns = values.namespace ?? io.env.WEIR_NAMESPACE ?? 'default';
-  const store = createSqliteStore({ dataDir: cfg.dataDir });
-  try {
-    const h = await readHistory(store, ns, positionals[0]);
-    if (values.events) {
-      for (const e of h.events) io.stdout(JSON.stringify(e) + '\n');
-    } else if (values.output === 'json') {
-      for (const d of h.decisions) io.stdout(JSON.stringify(d) + '\n');
-    } else {
-      if (h.decisions.length === 0) io.stderr(`No decisions recorded for sensor ${ns}/${positionals[0]}.\n`);
-      for (const d of h.decisions) io.stdout(`${d.at} ${d.eventId} ${d.stage === 'execute' ? '[exec] ' : ''}${describe(d)}\n`);
-      const s = h.status;
-      io.stdout(`events: ${s.events}, errors: ${s.errors}${s.lastEventTime ? `, last event ${s.lastEventTime}` : ''}${s.lastError ? `, last error: ${s.lastError}` : ''}\n`);
-    }
+  const { values, positionals } = parseFlags(args, { events: { type: 'boolean' }, output: { type: 'string', short: 'o' } });
+  if (values.help) {
+    io.stdout(HISTORY_HELP);
     return 0;
-  } finally {
-    await store.close();
   }
+  needArgs(positionals, 'weir sensor history NAME [--events] [-o json]', 1);
+  outputFormat(values.output, ['json'] as const);
+  const client = clientFrom(values, io);
+  const ns = client.namespace;
+  const name = positionals[0];
+  const h = await client.get<SensorHistory>(`/api/v1/sensors/${encodeURIComponent(ns)}/${encodeURIComponent(name)}/history`);
+  if (values.events) {
+    for (const e of h.events) io.stdout(JSON.stringify(e) + '\n');
+  } else if (values.output === 'json') {
+    for (const d of h.decisions) io.stdout(JSON.stringify(d) + '\n');
+  } else {
+    if (h.decisions.length === 0) io.stderr(`No decisions recorded for sensor ${ns}/${name}.\n`);
+    for (const d of h.decisions) io.stdout(`${d.at} ${d.eventId} ${d.stage === 'execute' ? '[exec] ' : ''}${describe(d)}\n`);
+    const s = h.status;
+    io.stdout(`events: ${s.events}, errors: ${s.errors}${s.lastEventTime ? `, last event ${s.lastEventTime}` : ''}${s.lastError ? `, last error: ${s.lastError}` : ''}\n`);
+  }
+  return 0;
 }

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { lintLoaded } from '../api/lint.js';
 import { loadFiles } from '../api/loader.js';
-import { formatPath } from '../api/findings.js';
+import { printFindings } from './findings-out.js';
 import { isKindName, KINDS } from '../api/kinds.js';
 import { resolveServerConfig } from '../core/config.js';
 import type { ServerConfig } from '../core/config.js';
@@ -95,11 +95,8 @@ async function pickUpWorkflows(store: ResourceStore, controller: WorkflowControl
 async function applyManifests(paths: string[], store: ResourceStore, namespace: string, log: Logger, io: CliIo): Promise<number> {
   const loaded = await loadFiles(paths);
   const report = lintLoaded(loaded);
-  const errors = report.findings.filter((f) => f.severity === 'error');
-  if (errors.length > 0) {
-    for (const f of errors) io.stderr(`${f.file}:${f.line}:${f.column}: error: ${f.message}${f.path.length > 0 ? ` (${formatPath(f.path)})` : ''}\n`);
-    throw new WeirError('INVALID_SPEC', `not starting: ${errors.length} error(s) in the manifests`);
-  }
+  const errors = printFindings(report.findings, io);
+  if (errors > 0) throw new WeirError('INVALID_SPEC', `not starting: ${errors} error(s) in the manifests`);
   let applied = 0;
   for (const d of loaded.documents) {
     const kind = String(d.object.kind);

@@ -21,6 +21,7 @@ import { cronRoutes } from './routes-cron.js';
 import { workflowRoutes } from './routes-workflows.js';
 import { streamRoutes } from './routes-streams.js';
 import { componentLogRoutes } from './routes-component-logs.js';
+import { sensorHistoryRoutes } from './routes-sensor-history.js';
 
 export type ServerState = 'starting' | 'running' | 'draining' | 'stopped' | 'failed';
 
@@ -48,6 +49,7 @@ export function buildRouter(): Router {
   componentLogRoutes(r);
   resourceRoutes(r);
   cronRoutes(r);
+  sensorHistoryRoutes(r);
   return r;
 }
 

@@ -67,7 +67,7 @@ const mainJs = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 export function spawnWeir(args: string[], env: Record<string, string> = {}): Promise<Result> {
   const script = `import(${JSON.stringify(mainJs)}).then(async (m) => { process.exitCode = await m.main(process.argv.slice(1)); })`;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script, ...args], { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1', ...env } });
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script, '--', ...args], { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1', ...env } });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));

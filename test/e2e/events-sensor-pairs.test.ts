@@ -42,7 +42,7 @@ test('a && b fires once per pair, also across a SIGKILL between a and b; weir se
     assert.equal(code, 0, `weir ${args.join(' ')}: ${io.err}`);
     return io.out;
   };
-  const history = async (): Promise<Rec[]> => (await cli('sensor', 'history', 'pairs', '-o', 'json', '--data-dir', dataDir)).trim().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Rec);
+  const history = async (): Promise<Rec[]> => (await cli('sensor', 'history', 'pairs', '-o', 'json', '--server', weir!.url)).trim().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Rec);
   /** The last evaluate decision about the newest event handled. */
   const lastDecision = async (): Promise<string | undefined> => (await history()).filter((r) => r.stage === 'evaluate').at(-1)?.type;
   let weir: SpawnedWeir | undefined;
@@ -98,7 +98,7 @@ test('a && b fires once per pair, also across a SIGKILL between a and b; weir se
       'matched', 'triggered', // amount 20
       'matched', 'waiting', // amount 30, alone
     ]);
-    const events = await tmp.file('events.jsonl', await cli('sensor', 'history', 'pairs', '--events', '--data-dir', dataDir));
+    const events = await tmp.file('events.jsonl', await cli('sensor', 'history', 'pairs', '--events', '--server', weir.url));
     const offline = (await cli('sensor', 'test', sensorFile, '--events', events, '-o', 'json')).trim().split('\n').map((l) => JSON.parse(l) as Rec);
     assert.deepEqual(offline, live);
     const text = await cli('sensor', 'test', sensorFile, '--events', events);

@@ -1,0 +1,75 @@
+// Issue 11 item 23: stopping `npm start` (SIGTERM to npm, as a process manager or `kill` does) stops the server it
+// started; no `node bin/weir.js server` is left behind re-parented to PID 1.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { eventually } from '../e2e/events-kit.js';
+import { freePort } from '../helpers/nats-server.js';
+import { repoRoot } from '../helpers/paths.js';
+
+/** Every descendant pid of `pid` (Linux /proc). */
+function descendants(pid: number): number[] {
+  const out: number[] = [];
+  const visit = (p: number): void => {
+    let kids: number[];
+    try {
+      kids = readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    } catch {
+      return;
+    }
+    for (const k of kids) {
+      out.push(k);
+      visit(k);
+    }
+  };
+  visit(pid);
+  return out;
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+test('SIGTERM to npm start stops the weir server it started', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'weir-npm-start-'));
+  const port = await freePort();
+  const npm = spawn('npm', ['start'], {
+    cwd: repoRoot, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, WEIR_PORT: String(port), WEIR_DATA_DIR: join(dir, 'data') },
+  });
+  let log = '';
+  npm.stdout.on('data', (d: Buffer) => (log += d.toString()));
+  npm.stderr.on('data', (d: Buffer) => (log += d.toString()));
+  const npmExited = new Promise<void>((r) => npm.once('exit', () => r()));
+  let servers: number[] = [];
+  try {
+    await eventually(async () => (await fetch(`http://127.0.0.1:${port}/api/v1/version`).then((r) => r.ok, () => false)), 'the server answers', 60_000, 100);
+    // The first match in pre-order is the server (its own children, forked for steps, come after it).
+    const first = descendants(npm.pid!).find((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('weir.js\0server'));
+    assert.ok(first !== undefined, 'a weir server runs under npm start');
+    servers = [first];
+    process.kill(npm.pid!, 'SIGTERM');
+    await npmExited;
+    await eventually(() => !alive(servers[0]), `the server (pid ${servers[0]}) exits after npm does`, 30_000, 100);
+    await eventually(async () => (await fetch(`http://127.0.0.1:${port}/api/v1/version`).then(() => false, () => true)), 'the port is closed', 10_000, 100);
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n--- npm start output ---\n${log.slice(-3000)}`, { cause: e });
+  } finally {
+    for (const p of servers) if (alive(p)) process.kill(p, 'SIGKILL');
+    try {
+      process.kill(-npm.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    await rm(dir, { recursive: true, force: true });
+  }
+});
