@@ -10,6 +10,7 @@ import { ARGO_WORKFLOW_OPERATIONS, TRIGGER_KINDS } from './sensor-triggers.js';
 import { DATA_FILTER_COMPARATORS, DATA_FILTER_TYPES } from './sensor.js';
 import { isValidTimeZone, parseSchedule } from '../core/cron.js';
 import { parseGoDuration } from '../core/duration.js';
+import { goRegexpError } from '../core/go-regexp.js';
 
 const TIME_OF_DAY = /^(\d{1,2}):(\d{2}):(\d{2})$/;
 const GO_BOOLS = ['1', 't', 'T', 'TRUE', 'true', 'True', '0', 'f', 'F', 'FALSE', 'false', 'False'];
@@ -39,10 +40,9 @@ function lintDataFilter(f: Obj, path: FieldPath, out: Finding[]): void {
     } else if (type === 'bool' && !(typeof v === 'boolean' || GO_BOOLS.includes(s))) {
       out.push(finding('error', 'data-filter-value', [...path, 'value', i], `${JSON.stringify(v)} is not a boolean (true/false)`));
     } else if (type === 'string') {
-      try {
-        new RegExp(s);
-      } catch {
-        out.push(finding('warning', 'data-filter-value', [...path, 'value', i], `${JSON.stringify(v)} is not a valid regular expression`));
+      const bad = goRegexpError(s);
+      if (bad !== undefined) {
+        out.push(finding('error', 'data-filter-value', [...path, 'value', i], `${JSON.stringify(v)} is not a Go (RE2) regular expression: ${bad}`));
       }
     }
   });
