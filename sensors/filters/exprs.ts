@@ -1,5 +1,5 @@
 // Expr filter (`filters.exprs`): boolean expressions over `fields` bound from gjson paths of the event data,
-// evaluated by Weir's expr-lang interpreter (injected through the filter context). An expression with no fields
+// evaluated with govaluate as Argo Events does (Weir's interpreter, injected through the filter context): `=~`, `in (...)`. An expression with no fields
 // is skipped, as in Argo. Several combine with `exprLogicalOperator`. Config keys: expr, fields[].name/path.
 import { getPath } from '../common/json-path.js';
 import type { FilterKind, FilterOutcome } from './types.js';

@@ -11,6 +11,7 @@ import { DATA_FILTER_COMPARATORS, DATA_FILTER_TYPES } from './sensor.js';
 import { isValidTimeZone, parseSchedule } from '../core/cron.js';
 import { parseGoDuration } from '../core/duration.js';
 import { goRegexpError } from '../core/go-regexp.js';
+import { checkGovaluateSyntax } from '../expr/govaluate.js';
 
 const TIME_OF_DAY = /^(\d{1,2}):(\d{2}):(\d{2})$/;
 const GO_BOOLS = ['1', 't', 'T', 'TRUE', 'true', 'True', '0', 'f', 'F', 'FALSE', 'false', 'False'];
@@ -70,6 +71,11 @@ function lintFilters(filters: Obj, path: FieldPath, out: Finding[]): void {
   asArr(filters.data).forEach((d, i) => {
     const f = asObj(d);
     if (f !== undefined) lintDataFilter(f, [...path, 'data', i], out);
+  });
+  asArr(filters.exprs).forEach((e, i) => {
+    const expr = str(asObj(e)?.expr);
+    const bad = expr === undefined ? undefined : checkGovaluateSyntax(expr);
+    if (bad !== undefined) out.push(finding('error', 'expression', [...path, 'exprs', i, 'expr'], `${bad} (exprs filters are govaluate expressions, as in Argo)`));
   });
 }
 

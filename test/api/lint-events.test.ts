@@ -147,6 +147,18 @@ const logTrigger = (name: string, extra: Record<string, unknown> = {}) => ({ tem
 
 const sensorCases: Case[] = [
   {
+    name: 'exprs filters are govaluate: =~ and in (...) are clean, a syntax error is reported',
+    spec: {
+      dependencies: [{ ...dep('a'), filters: { exprs: [
+        { expr: 'action =~ "start"', fields: [{ name: 'action', path: 'body.action' }] },
+        { expr: 'action in ("start","stop")', fields: [{ name: 'action', path: 'body.action' }] },
+        { expr: 'action ==', fields: [{ name: 'action', path: 'body.action' }] },
+      ] } }],
+      triggers: [logTrigger('t')],
+    },
+    expect: [['error', 'spec.dependencies[0].filters.exprs[2].expr', /Unexpected end of expression/]],
+  },
+  {
     name: 'a sensor with conditions over declared dependencies is clean',
     spec: { dependencies: [dep('a'), dep('b-1'), dep('c.d')], triggers: [logTrigger('t', { conditions: 'a && (b-1 || !c.d)' })] },
     expect: [],
@@ -225,7 +237,7 @@ const sensorCases: Case[] = [
       ['error', 'spec.dependencies[0].filters.data[3].value[0]', /not a boolean/],
       ['error', 'spec.dependencies[0].filters.data[4].type', /type is required/],
       ['error', 'spec.dependencies[0].filters.data[4].value', /at least one entry/],
-      ['warning', 'spec.dependencies[0].filters.data[5].value[0]', /regular expression/],
+      ['error', 'spec.dependencies[0].filters.data[5].value[0]', /regular expression/],
     ],
   },
   {

@@ -4,15 +4,15 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeCloudEvent } from '../../src/core/cloudevent.js';
 import type { CloudEvent } from '../../src/core/cloudevent.js';
-import { evaluate } from '../../src/expr/expr.js';
+import { evaluateWithParams } from '../../src/expr/govaluate.js';
 import { applyFilters } from '../../sensors/filters/registry.js';
 import type { DependencyFilters } from '../../sensors/filters/registry.js';
 import { applyParams, constructPayload, resolveParamValue } from '../../sensors/parameters.js';
 
-const ctx = { evalExpr: (src: string, env: Record<string, unknown>) => evaluate(src, env) };
+const ctx = { evalExpr: (src: string, env: Record<string, unknown>) => evaluateWithParams(src, env) };
 const ev = (data: unknown, extra: Partial<CloudEvent> = {}): CloudEvent =>
   makeCloudEvent({ id: 'e1', source: 'webhook', subject: 'example', type: 'webhook', time: '2024-05-01T10:30:00Z', data, ...extra });
-const data = { body: { total: 120, currency: 'EUR', country: 'de', express: true, name: 'order-7' } };
+const data = { body: { total: 120, currency: 'EUR', country: 'de', express: true, name: 'order-7', action: 'restart' } };
 
 describe('filters', () => {
   const cases: [string, DependencyFilters, string | undefined, boolean, string?][] = [
@@ -27,6 +27,11 @@ describe('filters', () => {
     ['data and: one of two fails', { data: [{ path: 'body.total', type: 'number', value: ['1'] }, { path: 'body.currency', type: 'string', value: ['EUR'] }] }, undefined, false, 'data'],
     ['expr', { exprs: [{ expr: 'total > 50 && currency == "EUR"', fields: [{ name: 'total', path: 'body.total' }, { name: 'currency', path: 'body.currency' }] }] }, undefined, true],
     ['expr false', { exprs: [{ expr: 'total > 500', fields: [{ name: 'total', path: 'body.total' }] }] }, undefined, false, 'exprs'],
+    ['expr =~ (govaluate regex, Argo)', { exprs: [{ expr: 'action =~ "start"', fields: [{ name: 'action', path: 'body.action' }] }] }, undefined, true],
+    ['expr !~', { exprs: [{ expr: 'action !~ "^re"', fields: [{ name: 'action', path: 'body.action' }] }] }, undefined, false, 'exprs'],
+    ['expr in (...) (govaluate)', { exprs: [{ expr: 'action in ("start","restart")', fields: [{ name: 'action', path: 'body.action' }] }] }, undefined, true],
+    ['expr in (...) miss', { exprs: [{ expr: 'action in ("start","stop")', fields: [{ name: 'action', path: 'body.action' }] }] }, undefined, false, 'exprs'],
+    ['expr unknown parameter is an error', { exprs: [{ expr: 'nope == 1', fields: [{ name: 'total', path: 'body.total' }] }] }, undefined, false, 'exprs'],
     ['expr without fields is skipped', { exprs: [{ expr: 'false' }] }, undefined, true],
     ['context', { context: { source: 'webhook', subject: 'example' } }, undefined, true],
     ['context mismatch', { context: { type: 'calendar' } }, undefined, false, 'context'],
