@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isWeirError, WeirError } from '../src/core/errors.js';
 import { canonicalHeaderKey, lintKind, stringMap, text } from '../src/eventsource-host/adapter-kit.js';
 import type { EventSourceAdapter, SecretRef, StartContext } from '../src/eventsource-host/types.js';
+import { parseJsonLossless } from '../src/core/json-lossless.js';
 
 export const DEFAULT_MAX_PAYLOAD_SIZE = 1_048_576;
 const MASKED = '*** Masked Auth Secret ***';
@@ -103,7 +104,7 @@ function parseBody(req: IncomingMessage, raw: Buffer, url: URL): unknown {
   if (type === 'application/x-www-form-urlencoded') return valuesMap(new URLSearchParams(raw.toString('utf8')));
   if (raw.length === 0) return null;
   try {
-    return JSON.parse(raw.toString('utf8')) as unknown;
+    return parseJsonLossless(raw.toString('utf8'));
   } catch {
     throw new HttpFailure(400, 'request body is not valid JSON (send JSON, a form, or use GET with query parameters)');
   }

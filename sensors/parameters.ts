@@ -8,6 +8,7 @@ import { WeirError } from '../src/core/errors.js';
 import { renderTemplate } from './common/go-template.js';
 import { getPath, kindOf, resultString, setPath } from './common/json-path.js';
 import type { JsonKind } from './common/json-path.js';
+import { toPlainJson } from '../src/core/json-lossless.js';
 
 export interface ParameterSource {
   dependencyName: string;
@@ -71,7 +72,7 @@ export function resolveParamValue(src: ParameterSource, events: EventsByDependen
   let why = '';
   if (tmpl) {
     try {
-      const out = renderTemplate(tmpl, { Input: doc ?? null });
+      const out = renderTemplate(tmpl, { Input: toPlainJson(doc ?? null) });
       if (out !== '' && out !== '<no value>') return { text: out, kind: 'String' };
       why = `template evaluated to empty string or no value: ${tmpl}`;
     } catch (e) {

@@ -3,6 +3,7 @@
 // and `#.key` (the key of every element), `*`/`?` wildcards in keys; for writes `-1` appends and `:N` forces an
 // object key. Values are plain JSON data; nothing is ever evaluated.
 import { WeirError } from '../../src/core/errors.js';
+import { isJsonNumber } from '../../src/core/json-lossless.js';
 
 /** gjson's result type names (what Argo compares when deciding "raw JSON or string"). */
 export type JsonKind = 'Null' | 'False' | 'True' | 'Number' | 'String' | 'JSON';
@@ -37,7 +38,7 @@ function wildcardRegex(key: string): RegExp | undefined {
   return new RegExp(`^${body}$`, 's');
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && !isJsonNumber(v);
 
 function step(cur: unknown, parts: readonly string[], at: number): PathResult {
   if (at === parts.length) return { exists: cur !== undefined, value: cur };
@@ -79,7 +80,7 @@ export function kindOf(v: unknown): JsonKind {
   if (v === null || v === undefined) return 'Null';
   if (v === true) return 'True';
   if (v === false) return 'False';
-  if (typeof v === 'number') return 'Number';
+  if (typeof v === 'number' || isJsonNumber(v)) return 'Number';
   if (typeof v === 'string') return 'String';
   return 'JSON';
 }
@@ -102,6 +103,8 @@ export function resultString(v: unknown): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'string') return v;
   if (typeof v === 'number') return formatFloatF(v);
+  // gjson keeps an integer's digits as sent; other numbers print as their float64.
+  if (isJsonNumber(v)) return /^-?\d+$/.test(v.text) ? v.text : formatFloatF(v.valueOf());
   if (typeof v === 'boolean') return String(v);
   return JSON.stringify(v);
 }
@@ -109,6 +112,7 @@ export function resultString(v: unknown): string {
 /** gjson Result.Float(): numbers as is, strings parsed, true = 1. */
 export function resultFloat(v: unknown): number {
   if (typeof v === 'number') return v;
+  if (isJsonNumber(v)) return v.valueOf();
   if (v === true) return 1;
   if (typeof v === 'string') {
     const n = Number.parseFloat(v);
@@ -121,6 +125,7 @@ export function resultFloat(v: unknown): number {
 export function resultBool(v: unknown): boolean {
   if (v === true) return true;
   if (typeof v === 'number') return v !== 0;
+  if (isJsonNumber(v)) return v.valueOf() !== 0;
   if (typeof v === 'string') return ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v);
   return false;
 }

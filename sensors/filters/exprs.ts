@@ -4,6 +4,7 @@
 import { getPath } from '../common/json-path.js';
 import type { FilterKind, FilterOutcome } from './types.js';
 import { PASS, fail, failErr } from './types.js';
+import { toPlainJson } from '../../src/core/json-lossless.js';
 
 export interface ExprFilterSpec {
   expr: string;
@@ -24,7 +25,7 @@ export const exprsFilter: FilterKind<ExprFilterSpec[]> = {
           missing = field.path;
           break;
         }
-        Object.defineProperty(env, field.name, { value: r.value, enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(env, field.name, { value: toPlainJson(r.value), enumerable: true, writable: true, configurable: true });
       }
       let outcome: FilterOutcome;
       if (missing !== undefined) outcome = failErr(`path '${missing}' does not exist`);

@@ -19,6 +19,7 @@ import { readHistory } from '../sensor-host/history.js';
 import type { HistoryRecord } from '../sensor-host/history.js';
 import { createSqliteStore } from '../store/sqlite-store.js';
 import type { CliIo } from './io.js';
+import { parseJsonLossless } from '../core/json-lossless.js';
 
 export const SENSOR_TOOLS_HELP = `  weir sensor test SENSOR.yaml --events EVENTS.jsonl [-o json]
       Replays events (one CloudEvent per line, or {eventSourceName, eventName, data}) through the sensor offline.
@@ -33,7 +34,7 @@ export function parseEventLines(text: string, file: string): { event: CloudEvent
     if (line.trim() === '' || line.trimStart().startsWith('#')) return;
     let o: Record<string, unknown>;
     try {
-      o = JSON.parse(line) as Record<string, unknown>;
+      o = parseJsonLossless(line) as Record<string, unknown>;
     } catch (e) {
       throw new WeirError('PARSE_ERROR', `${file}:${i + 1}: not JSON: ${(e as Error).message}`);
     }

@@ -6,6 +6,7 @@ import { makeCloudEvent } from '../../src/core/cloudevent.js';
 import type { CloudEvent } from '../../src/core/cloudevent.js';
 import { evaluateWithParams } from '../../src/expr/govaluate.js';
 import { applyFilters } from '../../sensors/filters/registry.js';
+import { parseJsonLossless } from '../../src/core/json-lossless.js';
 import type { DependencyFilters } from '../../sensors/filters/registry.js';
 import { applyParams, constructPayload, resolveParamValue } from '../../sensors/parameters.js';
 
@@ -104,5 +105,20 @@ describe('parameters', () => {
   });
   test('unsupported operation is an error', () => {
     assert.throws(() => applyParams({}, [{ src: { dependencyName: 'dep', value: 'x' }, dest: 'a', operation: 'merge' }], events), /unsupported trigger parameter operation/);
+  });
+});
+
+describe('lossless event numbers (Argo keeps the payload bytes)', () => {
+  void test('integers above 2^53 keep their digits for dataKey, filters and JSON blocks; non-integers print as Go floats', () => {
+    const data = parseJsonLossless('{"body":{"id":12345678901234567890,"ratio":1.50,"small":7}}');
+    const e = { dep: ev(data) };
+    assert.deepEqual(resolveParamValue({ dependencyName: 'dep', dataKey: 'body.id' }, e), { text: '12345678901234567890', kind: 'Number' });
+    assert.deepEqual(resolveParamValue({ dependencyName: 'dep', dataKey: 'body.ratio' }, e), { text: '1.5', kind: 'Number' });
+    assert.deepEqual(resolveParamValue({ dependencyName: 'dep', dataKey: 'body' }, e), { text: '{"id":12345678901234567890,"ratio":1.50,"small":7}', kind: 'JSON' });
+    assert.equal(JSON.stringify(JSON.parse(JSON.stringify(ev(data)))), JSON.stringify(ev(JSON.parse('{"body":{"id":12345678901234567000,"ratio":1.5,"small":7}}'))), 'control: plain JSON.parse loses the digits');
+    assert.equal(JSON.stringify(parseJsonLossless(JSON.stringify(ev(data)))), JSON.stringify(ev(data)), 'the bus round trip keeps them');
+    const f = applyFilters({ data: [{ path: 'body.id', type: 'string', value: ['^12345678901234567890$'] }, { path: 'body.id', type: 'number', value: ['1e19'], comparator: '>' }] }, undefined, ev(data), ctx);
+    assert.equal(f.pass, true, f.reason);
+    assert.equal(applyFilters({ exprs: [{ expr: 'id > 10000000000000000000', fields: [{ name: 'id', path: 'body.id' }] }] }, undefined, ev(data), ctx).pass, true);
   });
 });
