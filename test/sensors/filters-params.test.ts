@@ -75,9 +75,13 @@ describe('parameters', () => {
     assert.equal(resolveParamValue({ dependencyName: 'other', dataKey: 'a' }, events), undefined);
     assert.throws(() => resolveParamValue({ dependencyName: 'dep', dataKey: 'body.nope' }, events), /unable to resolve 'dep' parameter/);
   });
-  test('no selector and no default: the whole event', () => {
+  test('no selector and no default: the whole event as Argo marshals it (data is a []byte, so base64)', () => {
     const v = resolveParamValue({ dependencyName: 'dep' }, events);
-    assert.deepEqual(JSON.parse(v?.text ?? ''), { context: { id: 'e1', source: 'webhook', specversion: '1.0', type: 'webhook', datacontenttype: 'application/json', subject: 'example', time: '2024-05-01T10:30:00Z' }, data: { body: { id: 7, name: 'n1', obj: { a: 1 }, nil: null } } });
+    const dataText = '{"body":{"id":7,"name":"n1","obj":{"a":1},"nil":null}}';
+    assert.equal(v?.text, `{"context":{"id":"e1","source":"webhook","specversion":"1.0","type":"webhook","datacontenttype":"application/json","subject":"example","time":"2024-05-01T10:30:00Z"},"data":"${Buffer.from(dataText).toString('base64')}"}`);
+    assert.equal(v?.kind, 'String');
+    const ms = resolveParamValue({ dependencyName: 'dep' }, { dep: ev(null, { time: '2024-05-01T10:30:00.123Z' }) });
+    assert.equal(ms?.text, '{"context":{"id":"e1","source":"webhook","specversion":"1.0","type":"webhook","datacontenttype":"application/json","subject":"example","time":"2024-05-01T10:30:00Z"},"data":null}');
   });
   test('apply: overwrite, append, prepend, raw data, -1', () => {
     const obj = { spec: { args: ['a'], name: 'base', params: [{ value: 'old' }] } };
