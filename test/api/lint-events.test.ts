@@ -8,7 +8,7 @@ import { formatPath } from '../../src/api/findings.js';
 import type { Finding } from '../../src/api/findings.js';
 import { WeirError } from '../../src/core/errors.js';
 
-type Expect = [severity: 'error' | 'warning', path: string, message: RegExp];
+type Expect = [severity: 'error' | 'warning' | 'info', path: string, message: RegExp];
 interface Case { name: string; spec: Record<string, unknown>; expect: Expect[] }
 
 const es = (spec: Record<string, unknown>) => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'EventSource', metadata: { name: 'x' }, spec });
@@ -146,6 +146,22 @@ const dep = (name: string, extra: Record<string, unknown> = {}) => ({ name, even
 const logTrigger = (name: string, extra: Record<string, unknown> = {}) => ({ template: { name, log: {}, ...extra } });
 
 const sensorCases: Case[] = [
+  {
+    name: 'a placeholder dependency that trigger-level parameters overwrite is a note (upstream 02-parameterization/sensor-05)',
+    spec: {
+      dependencies: [dep('test-dep')],
+      triggers: [{
+        template: { name: 't', argoWorkflow: { operation: 'submit', source: { resource: {} }, parameters: [{ src: { dependencyName: 'THIS_WILL_BE_REPLACED', dataKey: 'x' }, dest: 'x' }] } },
+        parameters: [{ src: { dependencyName: 'test-dep', dataKey: 'body.dependencyName' }, dest: 'argoWorkflow.parameters.0.src.dependencyName' }],
+      }, {
+        template: { name: 'u', argoWorkflow: { operation: 'submit', source: { resource: {} }, parameters: [{ src: { dependencyName: 'typo', dataKey: 'x' }, dest: 'x' }] } },
+      }],
+    },
+    expect: [
+      ['info', 'spec.triggers[0].template.argoWorkflow.parameters[0].src.dependencyName', /placeholder: trigger-level parameters set it/],
+      ['error', 'spec.triggers[1].template.argoWorkflow.parameters[0].src.dependencyName', /unknown dependency "typo"/],
+    ],
+  },
   {
     name: 'exprs filters are govaluate: =~ and in (...) are clean, a syntax error is reported',
     spec: {
