@@ -12,6 +12,7 @@ import { isWeirError, WeirError } from '../src/core/errors.js';
 import { jsonDepthExceededAt, MAX_JSON_DEPTH } from '../src/core/json-depth.js';
 import { canonicalHeaderKey, stringMap, text } from '../src/core/adapter-kit.js';
 import type { EventSourceAdapter, SecretRef, StartContext } from '../src/api/eventsource-adapter.js';
+import { parseJsonLossless } from '../src/core/json-lossless.js';
 
 export const DEFAULT_MAX_PAYLOAD_SIZE = 1_048_576;
 const MASKED = '*** Masked Auth Secret ***';
@@ -108,7 +109,7 @@ function parseBody(req: IncomingMessage, raw: Buffer, url: URL): unknown {
   // Depth capped before the parse, so neither the parser nor a later walk of the payload can overflow the stack.
   if (jsonDepthExceededAt(json) >= 0) throw new HttpFailure(400, `request body nests deeper than ${MAX_JSON_DEPTH} levels; flatten the data`);
   try {
-    return JSON.parse(json) as unknown;
+    return parseJsonLossless(json);
   } catch {
     throw new HttpFailure(400, 'request body is not valid JSON (send JSON, a form, or use GET with query parameters)');
   }

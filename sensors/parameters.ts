@@ -8,6 +8,7 @@ import { WeirError } from '../src/core/errors.js';
 import { renderTemplate } from './common/go-template.js';
 import { getPath, kindOf, resultString, setPath } from './common/json-path.js';
 import type { JsonKind } from './common/json-path.js';
+import { toPlainJson } from '../src/core/json-lossless.js';
 
 export interface ParameterSource {
   dependencyName: string;
@@ -36,7 +37,22 @@ export interface ResolvedValue {
 
 /** The CloudEvent context as Argo serialises it for `contextKey`/`contextTemplate`. */
 export function eventContext(e: CloudEvent): Record<string, string> {
-  return { id: e.id, source: e.source, specversion: e.specversion, type: e.type, datacontenttype: e.datacontenttype, subject: e.subject, time: e.time };
+  return { id: e.id, source: e.source, specversion: e.specversion, type: e.type, datacontenttype: e.datacontenttype, subject: e.subject, time: goTime(e.time) };
+}
+
+/** metav1.Time's JSON form: RFC 3339 in UTC, whole seconds. */
+function goTime(t: string): string {
+  const d = new Date(t);
+  return Number.isNaN(d.getTime()) ? t : d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/**
+ * The whole event as Argo serialises its Event struct (json.Marshal): `{"context": {...}, "data": "<base64>"}`;
+ * the data is a byte slice in Go, so it is the base64 of the payload's JSON text.
+ */
+export function wholeEventText(e: CloudEvent): string {
+  const data = e.data === undefined || e.data === null ? null : Buffer.from(typeof e.data === 'string' && e.datacontenttype !== 'application/json' ? e.data : JSON.stringify(e.data), 'utf8').toString('base64');
+  return JSON.stringify({ context: eventContext(e), data });
 }
 
 const str = (v: unknown): string | undefined => (v === undefined || v === null ? undefined : typeof v === 'string' ? v : JSON.stringify(v));
@@ -62,7 +78,7 @@ export function resolveParamValue(src: ParameterSource, events: EventsByDependen
   const hasData = !!src.dataKey || !!src.dataTemplate;
   if (!hasCtx && !hasData) {
     if (def !== undefined) return { text: def, kind: 'String' };
-    return { text: JSON.stringify({ context: eventContext(event), data: event.data ?? null }), kind: 'String' };
+    return { text: wholeEventText(event), kind: 'String' };
   }
   // As in Argo, data selectors win over context selectors when both are given.
   const doc: unknown = hasData ? event.data : eventContext(event);
@@ -71,7 +87,7 @@ export function resolveParamValue(src: ParameterSource, events: EventsByDependen
   let why = '';
   if (tmpl) {
     try {
-      const out = renderTemplate(tmpl, { Input: doc ?? null });
+      const out = renderTemplate(tmpl, { Input: toPlainJson(doc ?? null) });
       if (out !== '' && out !== '<no value>') return { text: out, kind: 'String' };
       why = `template evaluated to empty string or no value: ${tmpl}`;
     } catch (e) {

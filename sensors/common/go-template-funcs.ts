@@ -3,6 +3,8 @@
 // quote, b64enc, toJson, ...). Plain functions over JSON-like data; no reflection, no evaluation of strings.
 import { createHash } from 'node:crypto';
 import { WeirError } from '../../src/core/errors.js';
+import { compileGoRegexp } from '../../src/core/go-regexp.js';
+import type { GoRegexp } from '../../src/core/go-regexp.js';
 import { formatFloatF } from './json-path.js';
 
 export type TplFunc = (...args: unknown[]) => unknown;
@@ -108,13 +110,11 @@ function index(v: unknown, ...keys: unknown[]): unknown {
   return cur;
 }
 
-function regex(pattern: unknown): RegExp {
-  const p = str(pattern);
-  if (p.length > 1000) throw tplError('regular expression too long');
+function regex(pattern: unknown): GoRegexp {
   try {
-    return new RegExp(p);
+    return compileGoRegexp(str(pattern));
   } catch (e) {
-    throw tplError(`bad regular expression ${JSON.stringify(p)}: ${(e as Error).message}`);
+    throw tplError(e instanceof Error ? e.message : String(e));
   }
 }
 
@@ -163,8 +163,11 @@ export const FUNCS: Readonly<Record<string, TplFunc>> = Object.freeze({
   splitList: (sep: unknown, s: unknown) => str(s).split(str(sep)),
   join: (sep: unknown, l: unknown) => list(l).map((x) => str(x)).join(str(sep)),
   regexMatch: (re: unknown, s: unknown) => regex(re).test(str(s)),
-  regexFind: (re: unknown, s: unknown) => regex(re).exec(str(s))?.[0] ?? '',
-  regexReplaceAll: (re: unknown, s: unknown, r: unknown) => str(s).replace(new RegExp(regex(re).source, 'g'), str(r).replace(/\$\{?(\d+)\}?/g, '$$$1')),
+  regexFind: (re: unknown, s: unknown) => regex(re).find(str(s))?.groups[0] ?? '',
+  regexFindAll: (re: unknown, s: unknown, n: unknown) => regex(re).findAll(str(s), int(n)).map((m) => m.groups[0] ?? ''),
+  regexReplaceAll: (re: unknown, s: unknown, r: unknown) => regex(re).replaceAll(str(s), str(r)),
+  regexReplaceAllLiteral: (re: unknown, s: unknown, r: unknown) => regex(re).replaceAllLiteral(str(s), str(r)),
+  regexSplit: (re: unknown, s: unknown, n: unknown) => regex(re).split(str(s), int(n)),
   // sprig: defaults and types
   default: (d: unknown, v?: unknown) => (truthy(v) ? v : d),
   empty: (v: unknown) => !truthy(v),

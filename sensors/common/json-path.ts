@@ -1,8 +1,10 @@
-// The subset of gjson (read) and sjson (write) path syntax Argo Events users write in sensors: dotted keys
-// (`body.repo.name`), escaped dots (`labels.app\.kubernetes\.io/name`), array indexes (`items.0`), `#` (array length)
-// and `#.key` (the key of every element), `*`/`?` wildcards in keys; for writes `-1` appends and `:N` forces an
-// object key. Values are plain JSON data; nothing is ever evaluated.
+// JSON paths as Argo Events evaluates them: reads with gjson's full syntax (gjson.ts), writes with sjson's
+// (`body.repo.name`, escaped dots, array indexes, `-1` appends, `:N` forces an object key), and gjson's Result
+// conversions (String/Float/Bool, type names). Values are plain JSON data; nothing is ever evaluated.
 import { WeirError } from '../../src/core/errors.js';
+import { isJsonNumber } from '../../src/core/json-lossless.js';
+import { gjsonGet } from './gjson.js';
+import { isJsonText } from './gjson-text.js';
 
 /** gjson's result type names (what Argo compares when deciding "raw JSON or string"). */
 export type JsonKind = 'Null' | 'False' | 'True' | 'Number' | 'String' | 'JSON';
@@ -12,7 +14,6 @@ export interface PathResult {
   value: unknown;
 }
 
-const MISSING: PathResult = { exists: false, value: undefined };
 
 /** Splits a path on unescaped dots; `\x` keeps `x` literally. */
 export function splitPath(path: string): string[] {
@@ -31,55 +32,18 @@ export function splitPath(path: string): string[] {
   return parts;
 }
 
-function wildcardRegex(key: string): RegExp | undefined {
-  if (!/[*?]/.test(key)) return undefined;
-  const body = key.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${body}$`, 's');
-}
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && !isJsonNumber(v) && !isJsonText(v);
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function step(cur: unknown, parts: readonly string[], at: number): PathResult {
-  if (at === parts.length) return { exists: cur !== undefined, value: cur };
-  const key = parts[at];
-  if (Array.isArray(cur)) {
-    if (key === '#') {
-      if (at + 1 === parts.length) return { exists: true, value: cur.length };
-      const out: unknown[] = [];
-      for (const el of cur) {
-        const r = step(el, parts, at + 1);
-        if (r.exists) out.push(r.value);
-      }
-      return { exists: true, value: out };
-    }
-    if (/^\d+$/.test(key)) {
-      const i = Number(key);
-      return i < cur.length ? step(cur[i], parts, at + 1) : MISSING;
-    }
-    return MISSING;
-  }
-  if (isObject(cur)) {
-    if (Object.prototype.hasOwnProperty.call(cur, key)) return step(cur[key], parts, at + 1);
-    const re = wildcardRegex(key);
-    if (re) {
-      for (const k of Object.keys(cur)) if (re.test(k)) return step(cur[k], parts, at + 1);
-    }
-    return MISSING;
-  }
-  return MISSING;
-}
-
-/** Reads `path` from a JSON value (gjson.Get). An empty path does not exist, as in gjson. */
+/** Reads `path` from a JSON value with gjson's full path syntax (gjson.ts). An empty path does not exist. */
 export function getPath(doc: unknown, path: string): PathResult {
-  if (path === '') return MISSING;
-  return step(doc, splitPath(path), 0);
+  return gjsonGet(doc, path);
 }
 
 export function kindOf(v: unknown): JsonKind {
   if (v === null || v === undefined) return 'Null';
   if (v === true) return 'True';
   if (v === false) return 'False';
-  if (typeof v === 'number') return 'Number';
+  if (typeof v === 'number' || isJsonNumber(v)) return 'Number';
   if (typeof v === 'string') return 'String';
   return 'JSON';
 }
@@ -102,13 +66,17 @@ export function resultString(v: unknown): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'string') return v;
   if (typeof v === 'number') return formatFloatF(v);
+  // gjson keeps an integer's digits as sent; other numbers print as their float64.
+  if (isJsonNumber(v)) return /^-?\d+$/.test(v.text) ? v.text : formatFloatF(v.valueOf());
   if (typeof v === 'boolean') return String(v);
+  if (isJsonText(v)) return v.text;
   return JSON.stringify(v);
 }
 
 /** gjson Result.Float(): numbers as is, strings parsed, true = 1. */
 export function resultFloat(v: unknown): number {
   if (typeof v === 'number') return v;
+  if (isJsonNumber(v)) return v.valueOf();
   if (v === true) return 1;
   if (typeof v === 'string') {
     const n = Number.parseFloat(v);
@@ -121,6 +89,7 @@ export function resultFloat(v: unknown): number {
 export function resultBool(v: unknown): boolean {
   if (v === true) return true;
   if (typeof v === 'number') return v !== 0;
+  if (isJsonNumber(v)) return v.valueOf() !== 0;
   if (typeof v === 'string') return ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v);
   return false;
 }

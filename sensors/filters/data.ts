@@ -1,7 +1,9 @@
 // Data filter (`filters.data`): the value at a gjson path of the event data, optionally rewritten by a Go template,
-// compared as string (regexps, = / !=), number (>=, >, =, !=, <, <=) or bool against a list of values (any matches).
+// compared as string (Go/RE2 regexps run in linear time, = / !=), number (>=, >, =, !=, <, <=) or bool against a list of values (any matches).
 // Several data filters combine with `dataLogicalOperator` (and by default). Config keys: path, type, value,
 // comparator, template.
+import { compileGoRegexp } from '../../src/core/go-regexp.js';
+import type { GoRegexp } from '../../src/core/go-regexp.js';
 import { renderTemplate } from '../common/go-template.js';
 import { getPath, resultBool, resultFloat, resultString } from '../common/json-path.js';
 import type { FilterKind, FilterOutcome, LogicalOperator } from './types.js';
@@ -58,11 +60,11 @@ function one(f: DataFilterSpec, data: unknown): FilterOutcome {
     case 'string': {
       const got = resultString(actual);
       for (const v of values) {
-        let re: RegExp;
+        let re: GoRegexp;
         try {
-          re = new RegExp(v);
+          re = compileGoRegexp(v);
         } catch (e) {
-          return failErr(`bad regular expression ${JSON.stringify(v)}: ${(e as Error).message}`);
+          return failErr(`bad regular expression ${JSON.stringify(v)}: ${e instanceof Error ? e.message : String(e)}`);
         }
         const m = re.test(got);
         if ((cmp === '' || cmp === '=') && m) return PASS;

@@ -1,9 +1,10 @@
 // Expr filter (`filters.exprs`): boolean expressions over `fields` bound from gjson paths of the event data,
-// evaluated by Weir's expr-lang interpreter (injected through the filter context). An expression with no fields
+// evaluated with govaluate as Argo Events does (Weir's interpreter, injected through the filter context): `=~`, `in (...)`. An expression with no fields
 // is skipped, as in Argo. Several combine with `exprLogicalOperator`. Config keys: expr, fields[].name/path.
 import { getPath } from '../common/json-path.js';
 import type { FilterKind, FilterOutcome } from './types.js';
 import { PASS, fail, failErr } from './types.js';
+import { toPlainJson } from '../../src/core/json-lossless.js';
 
 export interface ExprFilterSpec {
   expr: string;
@@ -24,7 +25,7 @@ export const exprsFilter: FilterKind<ExprFilterSpec[]> = {
           missing = field.path;
           break;
         }
-        Object.defineProperty(env, field.name, { value: r.value, enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(env, field.name, { value: toPlainJson(r.value), enumerable: true, writable: true, configurable: true });
       }
       let outcome: FilterOutcome;
       if (missing !== undefined) outcome = failErr(`path '${missing}' does not exist`);

@@ -11,7 +11,7 @@ export interface FilterOutcome {
 }
 
 export interface FilterContext {
-  /** expr-lang evaluation over plain values (injected so adapters import nothing beyond src/core). */
+  /** govaluate evaluation with parameters, as Argo's `exprs` (injected so adapters import nothing beyond src/core). */
   evalExpr(src: string, env: Record<string, unknown>): unknown;
 }
 

@@ -10,6 +10,8 @@ import { ARGO_WORKFLOW_OPERATIONS, TRIGGER_KINDS } from './sensor-triggers.js';
 import { DATA_FILTER_COMPARATORS, DATA_FILTER_TYPES } from './sensor.js';
 import { isValidTimeZone, parseSchedule } from '../core/cron.js';
 import { parseGoDuration } from '../core/duration.js';
+import { goRegexpError } from '../core/go-regexp.js';
+import { checkGovaluateSyntax } from '../expr/govaluate.js';
 
 const TIME_OF_DAY = /^(\d{1,2}):(\d{2}):(\d{2})$/;
 const GO_BOOLS = ['1', 't', 'T', 'TRUE', 'true', 'True', '0', 'f', 'F', 'FALSE', 'false', 'False'];
@@ -39,10 +41,9 @@ function lintDataFilter(f: Obj, path: FieldPath, out: Finding[]): void {
     } else if (type === 'bool' && !(typeof v === 'boolean' || GO_BOOLS.includes(s))) {
       out.push(finding('error', 'data-filter-value', [...path, 'value', i], `${JSON.stringify(v)} is not a boolean (true/false)`));
     } else if (type === 'string') {
-      try {
-        new RegExp(s);
-      } catch {
-        out.push(finding('warning', 'data-filter-value', [...path, 'value', i], `${JSON.stringify(v)} is not a valid regular expression`));
+      const bad = goRegexpError(s);
+      if (bad !== undefined) {
+        out.push(finding('error', 'data-filter-value', [...path, 'value', i], `${JSON.stringify(v)} is not a Go (RE2) regular expression: ${bad}`));
       }
     }
   });
@@ -71,6 +72,11 @@ function lintFilters(filters: Obj, path: FieldPath, out: Finding[]): void {
     const f = asObj(d);
     if (f !== undefined) lintDataFilter(f, [...path, 'data', i], out);
   });
+  asArr(filters.exprs).forEach((e, i) => {
+    const expr = str(asObj(e)?.expr);
+    const bad = expr === undefined ? undefined : checkGovaluateSyntax(expr);
+    if (bad !== undefined) out.push(finding('error', 'expression', [...path, 'exprs', i, 'expr'], `${bad} (exprs filters are govaluate expressions, as in Argo)`));
+  });
 }
 
 function lintDurationLike(v: unknown, path: FieldPath, out: Finding[]): void {
@@ -82,10 +88,21 @@ function lintDurationLike(v: unknown, path: FieldPath, out: Finding[]): void {
   }
 }
 
-function lintParameters(params: unknown, path: FieldPath, deps: ReadonlySet<string>, out: Finding[]): void {
+/**
+ * Parameter sources must name declared dependencies. A trigger-level parameter may rewrite an action's parameters
+ * before they resolve (Argo applies `trigger.parameters` to the template first, e.g. upstream's
+ * 02-parameterization/sensor-05.yaml writes `argoWorkflow.parameters.0.src.dependencyName`): such a placeholder is
+ * only noted (info). `overwritten` holds the trigger-level dests; `at` is this list's path inside the template.
+ */
+function lintParameters(params: unknown, path: FieldPath, deps: ReadonlySet<string>, out: Finding[], overwritten: readonly string[] = [], at = ''): void {
   asArr(params).forEach((p, i) => {
     const dep = str(asObj(asObj(p)?.src)?.dependencyName);
-    if (dep !== undefined && !deps.has(dep)) {
+    if (dep === undefined || deps.has(dep)) return;
+    const self = `${at}.${i}.src.dependencyName`;
+    const rewritten = at !== '' && overwritten.some((d) => self === d || self.startsWith(`${d}.`));
+    if (rewritten) {
+      out.push(finding('info', 'unknown-dependency', [...path, i, 'src', 'dependencyName'], `dependency ${JSON.stringify(dep)} is a placeholder: trigger-level parameters set it at run time`));
+    } else {
       out.push(finding('error', 'unknown-dependency', [...path, i, 'src', 'dependencyName'], `parameter refers to unknown dependency ${JSON.stringify(dep)} (${list(deps)})`));
     }
   });
@@ -135,11 +152,12 @@ function lintTrigger(trigger: Obj, path: FieldPath, deps: ReadonlySet<string>, o
     } else if (kinds.length > 1) {
       out.push(finding('warning', 'trigger-kind', tp, `trigger sets several actions (${kinds.join(', ')}); only one is used`));
     }
+    const overwritten = asArr(trigger.parameters).map((p) => str(asObj(p)?.dest)).filter((d): d is string => d !== undefined && d !== '');
     for (const k of kinds) {
       const body = asObj(template[k]) as Obj;
-      lintParameters(body.parameters, [...tp, k, 'parameters'], deps, out);
-      lintParameters(body.payload, [...tp, k, 'payload'], deps, out);
-      if (k === 'http') lintParameters(body.dynamicHeaders, [...tp, k, 'dynamicHeaders'], deps, out);
+      lintParameters(body.parameters, [...tp, k, 'parameters'], deps, out, overwritten, `${k}.parameters`);
+      lintParameters(body.payload, [...tp, k, 'payload'], deps, out, overwritten, `${k}.payload`);
+      if (k === 'http') lintParameters(body.dynamicHeaders, [...tp, k, 'dynamicHeaders'], deps, out, overwritten, `${k}.dynamicHeaders`);
     }
     const wf = asObj(template.argoWorkflow);
     if (wf !== undefined) {

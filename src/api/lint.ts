@@ -21,6 +21,13 @@ export interface LintReport {
   unreadable: boolean;
 }
 
+/** An apiVersion outside argoproj.io that looks like a Kubernetes one (`v1`, `apps/v1`, `rbac.authorization.k8s.io/v1`). */
+function isForeignKubernetesKind(apiVersion: unknown): boolean {
+  if (typeof apiVersion !== 'string') return false;
+  const m = /^(?:([a-z0-9]([-a-z0-9.]*[a-z0-9])?)\/)?(v\d+(?:(?:alpha|beta)\d+)?)$/.exec(apiVersion);
+  return m !== null && m[1] !== 'argoproj.io';
+}
+
 /** Checks one document's apiVersion/kind; returns the kind's info when known. */
 export function checkKind(obj: Obj, out: Finding[]): KindInfo | undefined {
   const kind = obj.kind;
@@ -30,6 +37,12 @@ export function checkKind(obj: Obj, out: Finding[]): KindInfo | undefined {
     return undefined;
   }
   const info = KIND_LIST.find((k) => k.kind === kind);
+  if (info === undefined && isForeignKubernetesKind(apiVersion)) {
+    // Valid Kubernetes manifests (ServiceAccount, Role, Pod, Service, ...) often share a file with Argo's; Weir
+    // does not model them, so they are skipped with a note instead of failing the file.
+    out.push(finding('info', 'kind-skipped', ['kind'], `${kind} (${String(apiVersion)}) is a Kubernetes kind Weir does not model; skipped`));
+    return undefined;
+  }
   if (info === undefined) {
     const hint = suggest(kind, KIND_LIST.map((k) => k.kind)) ?? findKind(kind)?.kind;
     out.push(finding('error', 'kind', ['kind'], `unknown kind ${JSON.stringify(kind)}${hint ? ` (did you mean ${JSON.stringify(hint)}?)` : ''}; Weir understands ${KIND_LIST.map((k) => k.kind).join(', ')}`));

@@ -8,6 +8,7 @@ import type { ResolvedConsumerOptions } from './bus-options.js';
 import type { EmbeddedBus } from './embedded-bus.js';
 import type { Delivery } from './embedded-log.js';
 import type { BusMessage } from './types.js';
+import { parseJsonLossless } from '../core/json-lossless.js';
 
 const BATCH = 32;
 /** Consumer bookkeeping: losing it to a power cut means a redelivery, never a lost event (see group-commit.ts). */
@@ -59,7 +60,7 @@ export async function* consumeEmbedded(bus: EmbeddedBus, o: ResolvedConsumerOpti
         const d = batch.shift()!;
         let event: CloudEvent;
         try {
-          event = JSON.parse(d.body) as CloudEvent;
+          event = parseJsonLossless(d.body) as CloudEvent;
         } catch {
           options.logger.error({ consumer: o.durableName, seq: d.seq }, 'event bus: stored event is not JSON; terminating it');
           await writes.submit(() => log.settle(o.durableName, d.seq), ND);

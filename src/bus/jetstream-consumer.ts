@@ -13,6 +13,7 @@ import { busError, isNotFound, JS_CODES } from './jetstream-errors.js';
 import type { JetStreamContext } from './jetstream-bus.js';
 import { encodeToken, filterSubject, matchesFilter } from './subject-codec.js';
 import type { BusMessage } from './types.js';
+import { parseJsonLossless } from '../core/json-lossless.js';
 
 interface FilterPlan {
   /** Server-side filter fields. */
@@ -131,7 +132,7 @@ function wrap(ctx: JetStreamContext, o: ResolvedConsumerOptions, m: JsMsg, event
 
 function parseEvent(m: JsMsg): CloudEvent | undefined {
   try {
-    const e = m.json<CloudEvent>();
+    const e = parseJsonLossless(m.string()) as CloudEvent | null;
     return e !== null && typeof e === 'object' && typeof e.id === 'string' ? e : undefined;
   } catch {
     return undefined;

@@ -18,6 +18,7 @@ import type { HistoryRecord, SensorHistory } from '../sensor-host/history.js';
 import { findingLine } from './findings-out.js';
 import { CLIENT_HELP, clientFrom, needArgs, outputFormat, parseFlags } from './flags.js';
 import type { CliIo } from './io.js';
+import { parseJsonLossless } from '../core/json-lossless.js';
 
 export const SENSOR_TOOLS_HELP = `  weir sensor test SENSOR.yaml --events EVENTS.jsonl [-o json]
       Replays events (one CloudEvent per line, or {eventSourceName, eventName, data}) through the sensor offline.
@@ -33,7 +34,7 @@ export function parseEventLines(text: string, file: string): { event: CloudEvent
     if (line.trim() === '' || line.trimStart().startsWith('#')) return;
     let o: Record<string, unknown>;
     try {
-      o = JSON.parse(line) as Record<string, unknown>;
+      o = parseJsonLossless(line) as Record<string, unknown>;
     } catch (e) {
       throw new WeirError('PARSE_ERROR', `${file}:${i + 1}: not JSON: ${(e as Error).message}`);
     }

@@ -9,6 +9,7 @@ import type { Logger } from '../core/logger.js';
 import { evalExpr, parseExpr } from '../expr/expr.js';
 import type { ExprNode } from '../expr/expr.js';
 import type { Clock, Emit, EmitInput } from '../api/eventsource-adapter.js';
+import { toPlainJson } from '../core/json-lossless.js';
 
 /** Counters and last-seen facts of one running event. */
 export interface EventCounters {
@@ -60,7 +61,8 @@ export function createEmit(o: EmitterOptions): Emit {
 
   const passes = (input: EmitInput, id: string): boolean => {
     if (filter === undefined) return true;
-    const env = input.data !== null && typeof input.data === 'object' && !Array.isArray(input.data) ? (input.data as Record<string, unknown>) : {};
+    const plain = toPlainJson(input.data);
+    const env = plain !== null && typeof plain === 'object' && !Array.isArray(plain) ? (plain as Record<string, unknown>) : {};
     try {
       return evalExpr(filter, env) === true;
     } catch (e) {

@@ -2,7 +2,8 @@
 // (pipeline value last, e.g. sprig.replace(old, new, s)) and sprig's lenient conversions (atoi of junk is 0).
 import { createHash, randomUUID } from 'node:crypto';
 import { goSplit, str, toFloat, trimChars } from './expr-builtins.js';
-import { prepareRegex } from './expr-regex.js';
+import { compileRegex } from './expr-regex.js';
+import type { GoRegexp } from '../core/go-regexp.js';
 import { semverCompare } from './expr-semver.js';
 import {
   Callable, MAX_STRING, checkString, exprError, formatGoTime, fromJSONText, goString, hasOwn, isMap, isNil, newMap,
@@ -62,14 +63,9 @@ function toTime(v: unknown): Date {
   throw exprError(`date: cannot use ${typeName(v)} as a time`);
 }
 
-function goExpand(repl: string): string {
-  return repl.replace(/\$\{(\w+)\}/g, (_m, n: string) => (/^\d+$/.test(n) ? `$${n}` : `$<${n}>`)).replace(/\$([A-Za-z_]\w*)/g, '$<$1>');
-}
-
 /** Compiles a sprig regex argument for one subject (both must be strings). */
-function rx(name: string, pattern: unknown, subject: unknown, global = false): [RegExp, string] {
-  const s = str(subject, name);
-  return [prepareRegex(str(pattern, name), s, { global }), s];
+function rx(name: string, pattern: unknown, subject: unknown): [GoRegexp, string] {
+  return [compileRegex(str(pattern, name)), str(subject, name)];
 }
 
 function title(s: string): string {
@@ -153,27 +149,23 @@ const fns: Record<string, Fn> = {
   },
   regexFind: ([p, s]) => {
     const [re, t] = rx('regexFind', p, s);
-    return re.exec(t)?.[0] ?? '';
+    return re.find(t)?.groups[0] ?? '';
   },
   regexFindAll: ([p, s, n]) => {
-    const [re, t] = rx('regexFindAll', p, s, true);
-    const all = [...t.matchAll(re)].map((m) => m[0]);
-    const k = toI(n ?? -1);
-    return k < 0 ? all : all.slice(0, k);
+    const [re, t] = rx('regexFindAll', p, s);
+    return re.findAll(t, toI(n ?? -1)).map((m) => m.groups[0] ?? '');
   },
   regexReplaceAll: ([p, s, r]) => {
-    const [re, t] = rx('regexReplaceAll', p, s, true);
-    return checkString(t.replace(re, goExpand(str(r, 'regexReplaceAll'))));
+    const [re, t] = rx('regexReplaceAll', p, s);
+    return checkString(re.replaceAll(t, str(r, 'regexReplaceAll')));
   },
   regexReplaceAllLiteral: ([p, s, r]) => {
-    const [re, t] = rx('regexReplaceAllLiteral', p, s, true);
-    return checkString(t.replace(re, () => str(r, 'regexReplaceAllLiteral')));
+    const [re, t] = rx('regexReplaceAllLiteral', p, s);
+    return checkString(re.replaceAllLiteral(t, str(r, 'regexReplaceAllLiteral')));
   },
   regexSplit: ([p, s, n]) => {
-    const [re, t] = rx('regexSplit', p, s, true);
-    const parts = t.split(re);
-    const k = toI(n ?? -1);
-    return k < 0 || parts.length <= k ? parts : [...parts.slice(0, k - 1), parts.slice(k - 1).join('')];
+    const [re, t] = rx('regexSplit', p, s);
+    return re.split(t, toI(n ?? -1));
   },
   date: ([layout, t]) => formatGoTime(toTime(t), str(layout, 'date')),
   dateInZone: ([layout, t]) => formatGoTime(toTime(t), str(layout, 'dateInZone')),

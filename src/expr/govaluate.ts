@@ -1,6 +1,7 @@
-// Argo's step/task `when:` language: github.com/Knetic/govaluate (v3) evaluated with no parameters after `{{...}}`
+// github.com/Knetic/govaluate (v3). Argo's step/task `when:` evaluates it with no parameters after `{{...}}`
 // substitution, where Argo turns every bare word (govaluate "variable") into a string literal, so
 // `heads == heads` is true. Words with dots are accessors (errors), `a-b` is subtraction (an error on strings).
+// Argo Events' `exprs` filters evaluate it with parameters (evaluateWithParams): bare words are looked up.
 import { WeirError } from '../core/errors.js';
 import { goNumber } from './expr-values.js';
 import { regexTest } from './expr-regex.js';
@@ -168,7 +169,7 @@ function readEscaped(src: string, i: number, end: (c: string) => boolean): [stri
   return [out, -1];
 }
 
-type Node = { lit: unknown; pos: number } | { op: string; kind: Kind; left?: Node; right: Node; pos: number };
+type Node = { lit: unknown; pos: number } | { variable: string; pos: number } | { op: string; kind: Kind; left?: Node; right: Node; pos: number };
 
 const LEVELS: { kinds: Kind[]; ops: Set<string> }[] = [
   { kinds: ['SEPARATOR'], ops: new Set([',']) },
@@ -184,7 +185,7 @@ const LEVELS: { kinds: Kind[]; ops: Set<string> }[] = [
 ];
 
 /** Builds the evaluation tree: left-associative at every level, prefix operators bind tightest. */
-function plan(toks: Tok[], src: string): Node {
+function plan(toks: Tok[], src: string, withParams = false): Node {
   let i = 0;
   let depth = 0;
   const level = (n: number): Node => {
@@ -217,6 +218,7 @@ function plan(toks: Tok[], src: string): Node {
       if (t.kind === 'VARIABLE' && toks[i - 2]?.kind === 'PREFIX') {
         throw fail(`Cannot transition token types from PREFIX [${String(toks[i - 2].value)}] to STRING [${String(t.value)}]`, src);
       }
+      if (t.kind === 'VARIABLE' && withParams) return { variable: String(t.value), pos: t.pos };
       return { lit: t.value, pos: t.pos };
     }
     throw fail(`Unexpected token ${String(t.value)}`, src);
@@ -233,10 +235,14 @@ function deepEqual(a: unknown, b: unknown): boolean {
   return a === b;
 }
 
-function evalNode(n: Node, src: string): unknown {
+function evalNode(n: Node, src: string, params?: Readonly<Record<string, unknown>>): unknown {
   if ('lit' in n) return n.lit;
+  if ('variable' in n) {
+    if (params === undefined || !Object.prototype.hasOwnProperty.call(params, n.variable)) throw fail(`No parameter '${n.variable}' found.`, src);
+    return params[n.variable];
+  }
   if (n.op === 'accessor') throw fail(`No parameter '${String((n.right as { lit: unknown }).lit).split('.')[0]}' found.`, src);
-  const left = n.left ? evalNode(n.left, src) : undefined;
+  const left = n.left ? evalNode(n.left, src, params) : undefined;
   const typeErr = (v: unknown, what: string, need: string): WeirError =>
     fail(`Value '${show(v)}' cannot be used with the ${what} '${n.op}', it is not ${need}`, src);
   if (n.op === '&&' && left === false) return false;
@@ -244,7 +250,7 @@ function evalNode(n: Node, src: string): unknown {
   if (n.op === '??' && left !== null && left !== undefined) return left;
   if (n.op === '?' && left === false) return null;
   if (n.op === ':' && left !== null && left !== undefined) return left;
-  const right = evalNode(n.right, src);
+  const right = evalNode(n.right, src, params);
   const num = (v: unknown, what: string): number => {
     if (typeof v !== 'number') throw typeErr(v, what, 'a number');
     return v;
@@ -325,6 +331,34 @@ export function evaluateWhen(src: string): boolean {
   const result = evalNode(plan(toks, src), src);
   if (typeof result !== 'boolean') throw fail(`Expected boolean evaluation, got ${show(result)}`, src);
   return result;
+}
+
+/**
+ * govaluate's EvaluableExpression.Evaluate(parameters), as Argo Events evaluates `exprs` filters: bare words are
+ * parameters (a missing one is "No parameter 'x' found."), everything else as for `when`. Parameter values are plain
+ * JSON values (numbers as float64). Returns the result of any type; throws EXPRESSION_ERROR.
+ */
+export function evaluateWithParams(src: string, params: Readonly<Record<string, unknown>>): unknown {
+  try {
+    if (src.length > MAX_WHEN) throw fail(`expression longer than ${MAX_WHEN} characters`, src.slice(0, 80));
+    const toks = tokenize(src);
+    if (toks.length > 2000) throw fail('expression has too many tokens', src.slice(0, 80));
+    return evalNode(plan(toks, src, true), src, params);
+  } catch (e) {
+    if (e instanceof WeirError) throw new WeirError(e.code, e.message.replace(/^invalid 'when' expression/, 'invalid expression'), { cause: e, details: e.details });
+    throw e;
+  }
+}
+
+/** Lint: the syntax of a govaluate expression with parameters; an error message or undefined. */
+export function checkGovaluateSyntax(src: string): string | undefined {
+  try {
+    if (src.length > MAX_WHEN) return `expression longer than ${MAX_WHEN} characters`;
+    if (src.trim() !== '') plan(tokenize(src), src, true);
+    return undefined;
+  } catch (e) {
+    return e instanceof WeirError ? e.message.replace(/^invalid 'when' expression/, 'invalid expression') : String(e);
+  }
 }
 
 /**

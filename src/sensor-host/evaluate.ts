@@ -7,7 +7,7 @@
 import type { CloudEvent } from '../core/cloudevent.js';
 import { parseSchedule } from '../core/cron.js';
 import type { Schedule } from '../core/cron.js';
-import { evaluate as evalExprLang } from '../expr/expr.js';
+import { evaluateWithParams } from '../expr/govaluate.js';
 import type { Sensor, EventDependency } from '../api/sensor.js';
 import { conditionNames, evaluateConditions, parseConditions } from '../api/sensor-conditions.js';
 import type { ConditionsAst } from '../api/sensor-conditions.js';
@@ -35,7 +35,7 @@ export interface EvaluateResult {
   firings: Record<string, Record<string, CloudEvent>>;
 }
 
-const filterContext: FilterContext = { evalExpr: (src, env) => evalExprLang(src, env) };
+const filterContext: FilterContext = { evalExpr: (src, env) => evaluateWithParams(src, env) };
 
 const iso = (d: Date): string => d.toISOString();
 

@@ -8,6 +8,7 @@ import { isWeirError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { ResourceStore } from '../store/types.js';
 import type { Decision } from './decisions.js';
+import { parseJsonLossless } from '../core/json-lossless.js';
 
 export type Stage = 'evaluate' | 'execute';
 export type HistoryRecord = Decision & { stage: Stage };
@@ -56,7 +57,7 @@ export async function readHistory(store: ResourceStore, namespace: string, senso
   const data = (cm?.data ?? {}) as Record<string, string>;
   const parse = <T>(l: string): T | undefined => {
     try {
-      return JSON.parse(l) as T;
+      return parseJsonLossless(l) as T;
     } catch {
       return undefined;
     }

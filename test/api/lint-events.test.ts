@@ -8,7 +8,7 @@ import { formatPath } from '../../src/api/findings.js';
 import type { Finding } from '../../src/api/findings.js';
 import { WeirError } from '../../src/core/errors.js';
 
-type Expect = [severity: 'error' | 'warning', path: string, message: RegExp];
+type Expect = [severity: 'error' | 'warning' | 'info', path: string, message: RegExp];
 interface Case { name: string; spec: Record<string, unknown>; expect: Expect[] }
 
 const es = (spec: Record<string, unknown>) => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'EventSource', metadata: { name: 'x' }, spec });
@@ -147,6 +147,34 @@ const logTrigger = (name: string, extra: Record<string, unknown> = {}) => ({ tem
 
 const sensorCases: Case[] = [
   {
+    name: 'a placeholder dependency that trigger-level parameters overwrite is a note (upstream 02-parameterization/sensor-05)',
+    spec: {
+      dependencies: [dep('test-dep')],
+      triggers: [{
+        template: { name: 't', argoWorkflow: { operation: 'submit', source: { resource: {} }, parameters: [{ src: { dependencyName: 'THIS_WILL_BE_REPLACED', dataKey: 'x' }, dest: 'x' }] } },
+        parameters: [{ src: { dependencyName: 'test-dep', dataKey: 'body.dependencyName' }, dest: 'argoWorkflow.parameters.0.src.dependencyName' }],
+      }, {
+        template: { name: 'u', argoWorkflow: { operation: 'submit', source: { resource: {} }, parameters: [{ src: { dependencyName: 'typo', dataKey: 'x' }, dest: 'x' }] } },
+      }],
+    },
+    expect: [
+      ['info', 'spec.triggers[0].template.argoWorkflow.parameters[0].src.dependencyName', /placeholder: trigger-level parameters set it/],
+      ['error', 'spec.triggers[1].template.argoWorkflow.parameters[0].src.dependencyName', /unknown dependency "typo"/],
+    ],
+  },
+  {
+    name: 'exprs filters are govaluate: =~ and in (...) are clean, a syntax error is reported',
+    spec: {
+      dependencies: [{ ...dep('a'), filters: { exprs: [
+        { expr: 'action =~ "start"', fields: [{ name: 'action', path: 'body.action' }] },
+        { expr: 'action in ("start","stop")', fields: [{ name: 'action', path: 'body.action' }] },
+        { expr: 'action ==', fields: [{ name: 'action', path: 'body.action' }] },
+      ] } }],
+      triggers: [logTrigger('t')],
+    },
+    expect: [['error', 'spec.dependencies[0].filters.exprs[2].expr', /Unexpected end of expression/]],
+  },
+  {
     name: 'a sensor with conditions over declared dependencies is clean',
     spec: { dependencies: [dep('a'), dep('b-1'), dep('c.d')], triggers: [logTrigger('t', { conditions: 'a && (b-1 || !c.d)' })] },
     expect: [],
@@ -225,7 +253,7 @@ const sensorCases: Case[] = [
       ['error', 'spec.dependencies[0].filters.data[3].value[0]', /not a boolean/],
       ['error', 'spec.dependencies[0].filters.data[4].type', /type is required/],
       ['error', 'spec.dependencies[0].filters.data[4].value', /at least one entry/],
-      ['warning', 'spec.dependencies[0].filters.data[5].value[0]', /regular expression/],
+      ['error', 'spec.dependencies[0].filters.data[5].value[0]', /regular expression/],
     ],
   },
   {

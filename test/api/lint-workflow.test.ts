@@ -127,3 +127,12 @@ test('a memoize cache ConfigMap needs only its name', () => {
   assert.deepEqual(lint(yaml), []);
   assert.match(errors(wf(`  - name: main\n    memoize: {key: k, cache: {configMap: {key: only-key}}}\n    container: {image: a}\n`))[0]?.message ?? '', /name is required/);
 });
+
+test('Kubernetes kinds Weir does not model (RBAC, Pod, Service) are skipped with an info note, not errors', () => {
+  const yaml = ['apiVersion: v1', 'kind: ServiceAccount', 'metadata: {name: sa}', '---', 'apiVersion: rbac.authorization.k8s.io/v1', 'kind: Role',
+    'metadata: {name: r}', 'rules: []', '---', 'apiVersion: apps/v1', 'kind: Deployment', 'metadata: {name: d}', '---',
+    'apiVersion: argoproj.io/v1alpha1', 'kind: Workfow', 'metadata: {name: typo}', ''].join('\n');
+  const got = lint(yaml);
+  assert.deepEqual(got.filter((f) => f.severity === 'info').map((f) => f.rule), ['kind-skipped', 'kind-skipped', 'kind-skipped']);
+  assert.deepEqual(got.filter((f) => f.severity === 'error').map((f) => f.message.slice(0, 24)), ['unknown kind "Workfow" (']);
+});

@@ -4,15 +4,16 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeCloudEvent } from '../../src/core/cloudevent.js';
 import type { CloudEvent } from '../../src/core/cloudevent.js';
-import { evaluate } from '../../src/expr/expr.js';
+import { evaluateWithParams } from '../../src/expr/govaluate.js';
 import { applyFilters } from '../../sensors/filters/registry.js';
+import { parseJsonLossless } from '../../src/core/json-lossless.js';
 import type { DependencyFilters } from '../../sensors/filters/registry.js';
 import { applyParams, constructPayload, resolveParamValue } from '../../sensors/parameters.js';
 
-const ctx = { evalExpr: (src: string, env: Record<string, unknown>) => evaluate(src, env) };
+const ctx = { evalExpr: (src: string, env: Record<string, unknown>) => evaluateWithParams(src, env) };
 const ev = (data: unknown, extra: Partial<CloudEvent> = {}): CloudEvent =>
   makeCloudEvent({ id: 'e1', source: 'webhook', subject: 'example', type: 'webhook', time: '2024-05-01T10:30:00Z', data, ...extra });
-const data = { body: { total: 120, currency: 'EUR', country: 'de', express: true, name: 'order-7' } };
+const data = { body: { total: 120, currency: 'EUR', country: 'de', express: true, name: 'order-7', action: 'restart' } };
 
 describe('filters', () => {
   const cases: [string, DependencyFilters, string | undefined, boolean, string?][] = [
@@ -27,6 +28,11 @@ describe('filters', () => {
     ['data and: one of two fails', { data: [{ path: 'body.total', type: 'number', value: ['1'] }, { path: 'body.currency', type: 'string', value: ['EUR'] }] }, undefined, false, 'data'],
     ['expr', { exprs: [{ expr: 'total > 50 && currency == "EUR"', fields: [{ name: 'total', path: 'body.total' }, { name: 'currency', path: 'body.currency' }] }] }, undefined, true],
     ['expr false', { exprs: [{ expr: 'total > 500', fields: [{ name: 'total', path: 'body.total' }] }] }, undefined, false, 'exprs'],
+    ['expr =~ (govaluate regex, Argo)', { exprs: [{ expr: 'action =~ "start"', fields: [{ name: 'action', path: 'body.action' }] }] }, undefined, true],
+    ['expr !~', { exprs: [{ expr: 'action !~ "^re"', fields: [{ name: 'action', path: 'body.action' }] }] }, undefined, false, 'exprs'],
+    ['expr in (...) (govaluate)', { exprs: [{ expr: 'action in ("start","restart")', fields: [{ name: 'action', path: 'body.action' }] }] }, undefined, true],
+    ['expr in (...) miss', { exprs: [{ expr: 'action in ("start","stop")', fields: [{ name: 'action', path: 'body.action' }] }] }, undefined, false, 'exprs'],
+    ['expr unknown parameter is an error', { exprs: [{ expr: 'nope == 1', fields: [{ name: 'total', path: 'body.total' }] }] }, undefined, false, 'exprs'],
     ['expr without fields is skipped', { exprs: [{ expr: 'false' }] }, undefined, true],
     ['context', { context: { source: 'webhook', subject: 'example' } }, undefined, true],
     ['context mismatch', { context: { type: 'calendar' } }, undefined, false, 'context'],
@@ -69,9 +75,13 @@ describe('parameters', () => {
     assert.equal(resolveParamValue({ dependencyName: 'other', dataKey: 'a' }, events), undefined);
     assert.throws(() => resolveParamValue({ dependencyName: 'dep', dataKey: 'body.nope' }, events), /unable to resolve 'dep' parameter/);
   });
-  test('no selector and no default: the whole event', () => {
+  test('no selector and no default: the whole event as Argo marshals it (data is a []byte, so base64)', () => {
     const v = resolveParamValue({ dependencyName: 'dep' }, events);
-    assert.deepEqual(JSON.parse(v?.text ?? ''), { context: { id: 'e1', source: 'webhook', specversion: '1.0', type: 'webhook', datacontenttype: 'application/json', subject: 'example', time: '2024-05-01T10:30:00Z' }, data: { body: { id: 7, name: 'n1', obj: { a: 1 }, nil: null } } });
+    const dataText = '{"body":{"id":7,"name":"n1","obj":{"a":1},"nil":null}}';
+    assert.equal(v?.text, `{"context":{"id":"e1","source":"webhook","specversion":"1.0","type":"webhook","datacontenttype":"application/json","subject":"example","time":"2024-05-01T10:30:00Z"},"data":"${Buffer.from(dataText).toString('base64')}"}`);
+    assert.equal(v?.kind, 'String');
+    const ms = resolveParamValue({ dependencyName: 'dep' }, { dep: ev(null, { time: '2024-05-01T10:30:00.123Z' }) });
+    assert.equal(ms?.text, '{"context":{"id":"e1","source":"webhook","specversion":"1.0","type":"webhook","datacontenttype":"application/json","subject":"example","time":"2024-05-01T10:30:00Z"},"data":null}');
   });
   test('apply: overwrite, append, prepend, raw data, -1', () => {
     const obj = { spec: { args: ['a'], name: 'base', params: [{ value: 'old' }] } };
@@ -99,5 +109,20 @@ describe('parameters', () => {
   });
   test('unsupported operation is an error', () => {
     assert.throws(() => applyParams({}, [{ src: { dependencyName: 'dep', value: 'x' }, dest: 'a', operation: 'merge' }], events), /unsupported trigger parameter operation/);
+  });
+});
+
+describe('lossless event numbers (Argo keeps the payload bytes)', () => {
+  void test('integers above 2^53 keep their digits for dataKey, filters and JSON blocks; non-integers print as Go floats', () => {
+    const data = parseJsonLossless('{"body":{"id":12345678901234567890,"ratio":1.50,"small":7}}');
+    const e = { dep: ev(data) };
+    assert.deepEqual(resolveParamValue({ dependencyName: 'dep', dataKey: 'body.id' }, e), { text: '12345678901234567890', kind: 'Number' });
+    assert.deepEqual(resolveParamValue({ dependencyName: 'dep', dataKey: 'body.ratio' }, e), { text: '1.5', kind: 'Number' });
+    assert.deepEqual(resolveParamValue({ dependencyName: 'dep', dataKey: 'body' }, e), { text: '{"id":12345678901234567890,"ratio":1.50,"small":7}', kind: 'JSON' });
+    assert.equal(JSON.stringify(JSON.parse(JSON.stringify(ev(data)))), JSON.stringify(ev(JSON.parse('{"body":{"id":12345678901234567000,"ratio":1.5,"small":7}}'))), 'control: plain JSON.parse loses the digits');
+    assert.equal(JSON.stringify(parseJsonLossless(JSON.stringify(ev(data)))), JSON.stringify(ev(data)), 'the bus round trip keeps them');
+    const f = applyFilters({ data: [{ path: 'body.id', type: 'string', value: ['^12345678901234567890$'] }, { path: 'body.id', type: 'number', value: ['1e19'], comparator: '>' }] }, undefined, ev(data), ctx);
+    assert.equal(f.pass, true, f.reason);
+    assert.equal(applyFilters({ exprs: [{ expr: 'id > 10000000000000000000', fields: [{ name: 'id', path: 'body.id' }] }] }, undefined, ev(data), ctx).pass, true);
   });
 });
