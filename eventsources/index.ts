@@ -2,12 +2,13 @@
 // `minio` is Argo's MinIO notification source, served by the S3 polling adapter with MinIO's payload details.
 import { WeirError } from '../src/core/errors.js';
 import type { EventSourceAdapter, EventSourceFactory } from '../src/eventsource-host/types.js';
+import { createAmqpSource } from './amqp.js';
 import { createCalendarSource } from './calendar.js';
 import { createKafkaSource } from './kafka.js';
 import { createS3Source } from './s3.js';
 import { createWebhookSource } from './webhook.js';
 
-export type RunnableEventSourceKind = 'webhook' | 'calendar' | 's3' | 'minio' | 'kafka';
+export type RunnableEventSourceKind = 'webhook' | 'calendar' | 's3' | 'minio' | 'kafka' | 'amqp';
 
 export const eventSourceRegistry = {
   webhook: createWebhookSource,
@@ -15,6 +16,7 @@ export const eventSourceRegistry = {
   s3: () => createS3Source('s3'),
   minio: () => createS3Source('minio'),
   kafka: createKafkaSource,
+  amqp: createAmqpSource,
 } as const satisfies Record<RunnableEventSourceKind, EventSourceFactory>;
 
 export function isRunnableKind(kind: string): kind is RunnableEventSourceKind {
