@@ -62,7 +62,7 @@ describe('amqp event source against RabbitMQ', () => {
         await new Promise((r) => setTimeout(r, 1000));
       }
     };
-    let r = runAdapter({ adapter: createAmqpSource(), spec, bus, eventName: 'orders' });
+    let r = runAdapter({ adapter: createAmqpSource(), spec, bus, name: 'amqp-orders', eventName: 'orders' });
     await eventually(() => r.log.records.some((l) => l.msg === 'amqp consumer started'), 20_000, 'consumer');
     await publish(exchange, 'orders.eu', 0, 100, { messageId: undefined, headers: { origin: 'test' }, timestamp: 1_700_000_000, appId: 'shop' });
     await eventually(() => bus.events.length >= 30, 20_000, '30 events');
@@ -70,7 +70,7 @@ describe('amqp event source against RabbitMQ', () => {
     const first = bus.events.length;
     assert.ok(first < 100, `stopped mid-stream (${first})`);
     bus.gate = undefined;
-    r = runAdapter({ adapter: createAmqpSource(), spec, bus, eventName: 'orders' });
+    r = runAdapter({ adapter: createAmqpSource(), spec, bus, name: 'amqp-orders', eventName: 'orders' });
     await eventually(() => bus.events.length >= 100, 30_000, '100 events after restart');
     await eventually(async () => (await pub.checkQueue(queue)).messageCount === 0, 10_000, 'queue drained');
     await new Promise((res) => setTimeout(res, 300));
