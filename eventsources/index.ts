@@ -3,12 +3,20 @@
 import { WeirError } from '../src/core/errors.js';
 import type { EventSourceAdapter, EventSourceFactory } from '../src/eventsource-host/types.js';
 import { createAmqpSource } from './amqp.js';
+import { createBitbucketServerSource, createBitbucketSource } from './bitbucket.js';
 import { createCalendarSource } from './calendar.js';
+import { createGithubSource } from './github.js';
+import { createGitlabSource } from './gitlab.js';
 import { createKafkaSource } from './kafka.js';
+import { createMqttSource } from './mqtt.js';
+import { createNatsSource } from './nats.js';
+import { createRedisSource } from './redis.js';
+import { createRedisStreamSource } from './redis-stream.js';
 import { createS3Source } from './s3.js';
 import { createWebhookSource } from './webhook.js';
 
-export type RunnableEventSourceKind = 'webhook' | 'calendar' | 's3' | 'minio' | 'kafka' | 'amqp';
+export type RunnableEventSourceKind = 'webhook' | 'calendar' | 's3' | 'minio' | 'kafka' | 'amqp' | 'mqtt' | 'nats' | 'redis' | 'redisStream'
+  | 'github' | 'gitlab' | 'bitbucket' | 'bitbucketserver';
 
 export const eventSourceRegistry = {
   webhook: createWebhookSource,
@@ -17,6 +25,14 @@ export const eventSourceRegistry = {
   minio: () => createS3Source('minio'),
   kafka: createKafkaSource,
   amqp: createAmqpSource,
+  mqtt: createMqttSource,
+  nats: createNatsSource,
+  redis: createRedisSource,
+  redisStream: createRedisStreamSource,
+  github: createGithubSource,
+  gitlab: createGitlabSource,
+  bitbucket: createBitbucketSource,
+  bitbucketserver: createBitbucketServerSource,
 } as const satisfies Record<RunnableEventSourceKind, EventSourceFactory>;
 
 export function isRunnableKind(kind: string): kind is RunnableEventSourceKind {

@@ -1,4 +1,5 @@
-// Semantic checks for the broker and file event sources Weir runs (amqp, mqtt, nats, redis, redisStream, file):
+// Semantic checks for the broker, file and Git-host event sources Weir runs (amqp, mqtt, nats, redis, redisStream,
+// file, github, gitlab, bitbucket, bitbucketserver):
 // the fields Argo requires, mutually exclusive settings, and values Weir parses (YAML queue arguments, regexps).
 // Merged into lint-events.ts's per-kind table; pure functions over parsed documents.
 import { parse as parseYaml } from 'yaml';
@@ -89,7 +90,15 @@ function checkFile(c: Obj, path: FieldPath, out: Finding[]): void {
   }
 }
 
+function checkGitHook(c: Obj, path: FieldPath, out: Finding[]): void {
+  if (asObj(c.webhook) === undefined) out.push(finding('error', 'required', [...path, 'webhook'], 'webhook is required (port and endpoint Weir listens on for the service\'s deliveries)'));
+}
+
 export const BROKER_KIND_CHECKS: Record<string, Checker> = {
+  github: checkGitHook,
+  gitlab: checkGitHook,
+  bitbucket: checkGitHook,
+  bitbucketserver: checkGitHook,
   amqp: checkAmqp,
   mqtt: checkMqtt,
   nats: checkNats,
