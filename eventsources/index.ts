@@ -5,6 +5,7 @@ import type { EventSourceAdapter, EventSourceFactory } from '../src/eventsource-
 import { createAmqpSource } from './amqp.js';
 import { createBitbucketServerSource, createBitbucketSource } from './bitbucket.js';
 import { createCalendarSource } from './calendar.js';
+import { createFileSource } from './file.js';
 import { createGithubSource } from './github.js';
 import { createGitlabSource } from './gitlab.js';
 import { createKafkaSource } from './kafka.js';
@@ -16,7 +17,7 @@ import { createS3Source } from './s3.js';
 import { createWebhookSource } from './webhook.js';
 
 export type RunnableEventSourceKind = 'webhook' | 'calendar' | 's3' | 'minio' | 'kafka' | 'amqp' | 'mqtt' | 'nats' | 'redis' | 'redisStream'
-  | 'github' | 'gitlab' | 'bitbucket' | 'bitbucketserver';
+  | 'github' | 'gitlab' | 'bitbucket' | 'bitbucketserver' | 'file';
 
 export const eventSourceRegistry = {
   webhook: createWebhookSource,
@@ -33,6 +34,7 @@ export const eventSourceRegistry = {
   gitlab: createGitlabSource,
   bitbucket: createBitbucketSource,
   bitbucketserver: createBitbucketServerSource,
+  file: createFileSource,
 } as const satisfies Record<RunnableEventSourceKind, EventSourceFactory>;
 
 export function isRunnableKind(kind: string): kind is RunnableEventSourceKind {
