@@ -6,7 +6,7 @@ import type { FieldPath, Finding } from './findings.js';
 import { asArr, asObj, str } from './walk.js';
 import type { Obj } from './walk.js';
 import { conditionNames, parseConditions } from './sensor-conditions.js';
-import { ARGO_WORKFLOW_OPERATIONS, TRIGGER_KINDS } from './sensor-triggers.js';
+import { ARGO_WORKFLOW_OPERATIONS, TRIGGER_KINDS, UNSUPPORTED_TRIGGER_KINDS } from './sensor-triggers.js';
 import { DATA_FILTER_COMPARATORS, DATA_FILTER_TYPES } from './sensor.js';
 import { isValidTimeZone, parseSchedule } from '../core/cron.js';
 import { parseGoDuration } from '../core/duration.js';
@@ -136,6 +136,7 @@ function lintTrigger(trigger: Obj, path: FieldPath, deps: ReadonlySet<string>, o
       out.push(finding('warning', 'trigger-kind', tp, `trigger sets several actions (${kinds.join(', ')}); only one is used`));
     }
     for (const k of kinds) {
+      if (UNSUPPORTED_TRIGGER_KINDS.includes(k)) out.push(finding('warning', 'trigger-unsupported', [...tp, k], `${k} triggers are not supported by Weir: this trigger fails at run time (see the README's events section)`));
       const body = asObj(template[k]) as Obj;
       lintParameters(body.parameters, [...tp, k, 'parameters'], deps, out);
       lintParameters(body.payload, [...tp, k, 'payload'], deps, out);
