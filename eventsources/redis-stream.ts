@@ -12,6 +12,8 @@ import { redisOptions } from '../src/eventsource-host/redis-kit.js';
 import type { EventSourceAdapter, StartContext } from '../src/eventsource-host/types.js';
 
 export const REDIS_STREAM_CONSUMER = 'argo-events-worker';
+/** Reads of new entries on their way to the bus at once. */
+const MAX_BATCHES = 4;
 type Entry = [id: string, fields: string[]];
 type StreamReply = [stream: string, entries: Entry[]][] | null;
 
@@ -28,12 +30,15 @@ async function run(ctx: StartContext): Promise<void> {
   const count = typeof spec.maxMsgCountPerRead === 'number' && spec.maxMsgCountPerRead > 0 ? spec.maxMsgCountPerRead : 10;
   const metadata = stringMap(spec.metadata);
   const client = new Redis({ ...(await redisOptions(ctx)), maxRetriesPerRequest: 3 });
+  const acker = client.duplicate();
   client.on('error', (e: Error) => log.warn({ err: e.message }, 'redisStream: connection error (reconnecting)'));
+  acker.on('error', (e: Error) => log.warn({ err: e.message }, 'redisStream: connection error (reconnecting)'));
   // A blocked XREADGROUP ends when the connection is closed.
   const onAbort = (): void => client.disconnect();
   signal.addEventListener('abort', onAbort, { once: true });
   try {
     await client.connect();
+    await acker.connect();
     for (const s of streams) {
       try {
         await client.xgroup('CREATE', s, group, '$', 'MKSTREAM');
@@ -42,37 +47,59 @@ async function run(ctx: StartContext): Promise<void> {
       }
     }
     log.info({ streams, consumerGroup: group }, 'redisStream consumer started');
-    // Per stream: "0" re-reads this consumer's pending entries until none are left, then ">" reads new ones.
+    // Per stream: "0" re-reads this consumer's pending entries until none are left, then ">" reads new ones. Up to
+    // MAX_BATCHES reads are on their way to the bus at once; XACKs go over a second connection, since a blocked
+    // XREADGROUP holds the first.
     const cursor = new Map(streams.map((s) => [s, '0']));
-    while (!signal.aborted) {
-      const ids = streams.map((s) => cursor.get(s) ?? '>');
-      const blocking = ids.every((i) => i === '>');
-      let reply: StreamReply;
-      try {
-        reply = (blocking
-          ? await client.xreadgroup('GROUP', group, REDIS_STREAM_CONSUMER, 'COUNT', count, 'BLOCK', 2000, 'STREAMS', ...streams, ...ids)
-          : await client.xreadgroup('GROUP', group, REDIS_STREAM_CONSUMER, 'COUNT', count, 'STREAMS', ...streams, ...ids)) as StreamReply;
-      } catch (e) {
-        if (signal.aborted) break;
-        throw e;
-      }
-      for (const [stream, entries] of reply ?? []) {
-        if (cursor.get(stream) !== '>' && entries.length === 0) cursor.set(stream, '>');
-        // Entries of one read go to the bus together; each is acknowledged once the bus has it.
-        const done = await Promise.all(entries.map(async ([id, fields]) => {
-          if (fields === null) return id; // trimmed away while pending: nothing to publish
-          await emitAcked(ctx, { id: `${stream}:${id}`, data: { stream, message_id: id, values: valuesOf(fields), ...(metadata !== undefined ? { metadata } : {}) } });
-          return id;
-        }));
-        if (done.length > 0) {
-          await client.xack(stream, group, ...done);
-          if (cursor.get(stream) !== '>') cursor.set(stream, done[done.length - 1]);
+    const inFlight = new Set<Promise<void>>();
+    let failed: unknown;
+    const publish = async (stream: string, entries: Entry[]): Promise<void> => {
+      const done = await Promise.all(entries.map(async ([id, fields]) => {
+        if (fields === null) return id; // trimmed away while pending: nothing to publish
+        await emitAcked(ctx, { id: `${stream}:${id}`, data: { stream, message_id: id, values: valuesOf(fields), ...(metadata !== undefined ? { metadata } : {}) } });
+        return id;
+      }));
+      if (done.length > 0) await acker.xack(stream, group, ...done);
+    };
+    try {
+      while (!signal.aborted && failed === undefined) {
+        const ids = streams.map((s) => cursor.get(s) ?? '>');
+        const pendingPhase = ids.some((i) => i !== '>');
+        let reply: StreamReply;
+        try {
+          reply = (pendingPhase
+            ? await client.xreadgroup('GROUP', group, REDIS_STREAM_CONSUMER, 'COUNT', count, 'STREAMS', ...streams, ...ids)
+            : await client.xreadgroup('GROUP', group, REDIS_STREAM_CONSUMER, 'COUNT', count, 'BLOCK', 2000, 'STREAMS', ...streams, ...ids)) as StreamReply;
+        } catch (e) {
+          if (signal.aborted) break;
+          throw e;
+        }
+        for (const [stream, entries] of reply ?? []) {
+          if (cursor.get(stream) !== '>') {
+            // Pending entries are re-read in order, one read at a time, so the cursor can move past them.
+            if (entries.length === 0) cursor.set(stream, '>');
+            else {
+              await publish(stream, entries);
+              cursor.set(stream, entries[entries.length - 1][0]);
+            }
+            continue;
+          }
+          if (entries.length === 0) continue;
+          const p = publish(stream, entries).catch((e: unknown) => {
+            failed ??= e;
+          }).finally(() => inFlight.delete(p));
+          inFlight.add(p);
+          if (inFlight.size >= MAX_BATCHES) await Promise.race(inFlight);
         }
       }
+    } finally {
+      await Promise.allSettled([...inFlight]);
     }
+    if (failed !== undefined && !signal.aborted) throw failed instanceof Error ? failed : new Error(errText(failed));
   } finally {
     signal.removeEventListener('abort', onAbort);
     client.disconnect();
+    acker.disconnect();
   }
 }
 
