@@ -11,6 +11,7 @@ import { storeListBenchmark, storePhaseBenchmark } from './store.js';
 import { busPublishBenchmark } from './bus-publish.js';
 import { artifactBenchmark } from './artifact.js';
 import { ingestBenchmark } from './ingest.js';
+import { ingestAmqpBenchmark, ingestRedisStreamBenchmark } from './ingest-brokers.js';
 import { triggerBenchmark } from './trigger.js';
 import { throughputBenchmark } from './throughput.js';
 import { bigdagBenchmark } from './bigdag.js';
@@ -23,7 +24,8 @@ import type { Benchmark, Sample } from './types.js';
 
 const BENCHMARKS = {
   lint: lintBenchmark, fanout: fanoutBenchmark, 'fanout-200': fanout200Benchmark, chain: chainBenchmark, 'store-list': storeListBenchmark, 'store-phase': storePhaseBenchmark,
-  'bus-publish': busPublishBenchmark, ingest: ingestBenchmark, trigger: triggerBenchmark, throughput: throughputBenchmark,
+  'bus-publish': busPublishBenchmark, ingest: ingestBenchmark, 'ingest-amqp': ingestAmqpBenchmark, 'ingest-redis-stream': ingestRedisStreamBenchmark,
+  trigger: triggerBenchmark, throughput: throughputBenchmark,
   bigdag: bigdagBenchmark, backfill: backfillBenchmark, artifact: artifactBenchmark, 'sqlite-driver': sqliteDriverBenchmark,
 } satisfies Record<string, Benchmark>;
 

@@ -1,15 +1,17 @@
 // The trigger registry: one row per supported kind. A trigger template is planned by the adapter of the (first)
 // kind key it sets; kinds of Argo Events that Weir does not implement are a coded UNKNOWN_KIND error.
 import { WeirError } from '../../src/core/errors.js';
+import { amqpTrigger } from './amqp.js';
 import { argoWorkflowTrigger } from './argo-workflow.js';
 import { httpTrigger } from './http.js';
 import { k8sTrigger } from './k8s.js';
 import { kafkaTrigger } from './kafka.js';
 import { logTrigger } from './log.js';
+import { mqttTrigger } from './mqtt.js';
 import { natsTrigger } from './nats.js';
 import type { TriggerAdapter } from './types.js';
 
-export type SupportedTriggerKind = 'argoWorkflow' | 'k8s' | 'http' | 'log' | 'kafka' | 'nats';
+export type SupportedTriggerKind = 'argoWorkflow' | 'k8s' | 'http' | 'log' | 'kafka' | 'nats' | 'amqp' | 'mqtt';
 
 export const TRIGGERS = {
   argoWorkflow: argoWorkflowTrigger,
@@ -18,9 +20,11 @@ export const TRIGGERS = {
   log: logTrigger,
   kafka: kafkaTrigger,
   nats: natsTrigger,
+  amqp: amqpTrigger,
+  mqtt: mqttTrigger,
 } satisfies Record<SupportedTriggerKind, TriggerAdapter>;
 
-const ARGO_KINDS = ['argoWorkflow', 'k8s', 'http', 'log', 'kafka', 'nats', 'awsLambda', 'slack', 'openWhisk', 'custom', 'azureEventHubs', 'azureServiceBus', 'pulsar', 'email'];
+const ARGO_KINDS = ['argoWorkflow', 'k8s', 'http', 'log', 'kafka', 'nats', 'awsLambda', 'slack', 'openWhisk', 'custom', 'azureEventHubs', 'azureServiceBus', 'pulsar', 'email', 'amqp', 'mqtt'];
 
 /** The adapter for a trigger template; UNKNOWN_KIND when it sets no kind or one Weir does not implement. */
 export function triggerAdapterFor(template: Record<string, unknown>): TriggerAdapter {

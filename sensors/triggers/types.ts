@@ -47,6 +47,19 @@ export interface Publisher {
   publish(target: { url: string; topic: string; key?: string; headers?: Record<string, string> }, payload: string, signal: AbortSignal): Promise<void>;
 }
 
+export interface AmqpTarget { url: string; exchange: string; exchangeType?: string; routingKey: string; persistent: boolean; messageId: string }
+export interface MqttTarget { url: string; topic: string; qos: 0 | 1 | 2; retain: boolean }
+
+/** Publishes to an AMQP broker and resolves once the broker confirmed the message. */
+export interface AmqpPublisher {
+  publish(target: AmqpTarget, payload: string, signal: AbortSignal): Promise<void>;
+}
+
+/** Publishes to an MQTT broker and resolves once the broker acknowledged (QoS 1/2) or the packet was written (QoS 0). */
+export interface MqttPublisher {
+  publish(target: MqttTarget, payload: string, signal: AbortSignal): Promise<void>;
+}
+
 export interface TriggerRuntime {
   signal: AbortSignal;
   log: Logger;
@@ -54,6 +67,9 @@ export interface TriggerRuntime {
   fetch: typeof fetch;
   kafka: Publisher;
   nats: Publisher;
+  /** Absent in runtimes built without broker publishers: the amqp trigger then fails with a clear error. */
+  amqp?: AmqpPublisher;
+  mqtt?: MqttPublisher;
 }
 
 export interface TriggerAdapter {

@@ -97,6 +97,16 @@ export const NATSEventSource = Obj(
     url: Opt(Type.String()),
     subject: Opt(Type.String()),
     queue: Opt(Type.String({ description: 'Queue group to subscribe with.' })),
+    jetStream: Opt(
+      Obj(
+        {
+          stream: Opt(Type.String({ description: 'The JetStream stream holding the subject.' })),
+          consumer: Opt(Type.String({ description: 'Durable consumer name (created when missing); default weir-<eventsource>-<event>.' })),
+          deliverPolicy: Opt(Type.String({ description: 'For a new consumer: all (default), new or last.' })),
+        },
+        { description: '(Weir) Consume the subject through a durable JetStream consumer of the stream (acknowledged after the bus has the event) instead of a core subscription.' },
+      ),
+    ),
     connectionBackoff: Opt(Backoff),
     jsonBody,
     tls: Opt(TLSConfig),

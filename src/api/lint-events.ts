@@ -7,6 +7,7 @@ import type { FieldPath, Finding } from './findings.js';
 import { asArr, asObj, str } from './walk.js';
 import type { Obj } from './walk.js';
 import { EVENT_SOURCE_KINDS } from './eventsource.js';
+import { BROKER_KIND_CHECKS } from './lint-events-brokers.js';
 import { isValidTimeZone, parseSchedule } from '../core/cron.js';
 import { parseGoDuration } from '../core/duration.js';
 
@@ -171,6 +172,7 @@ const KIND_CHECKS: Partial<Record<string, Checker>> = {
   s3: checkS3,
   minio: checkS3,
   kafka: checkKafka,
+  ...BROKER_KIND_CHECKS,
 };
 
 /** Semantic checks for one EventSource document. */

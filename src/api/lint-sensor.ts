@@ -6,7 +6,7 @@ import type { FieldPath, Finding } from './findings.js';
 import { asArr, asObj, str } from './walk.js';
 import type { Obj } from './walk.js';
 import { conditionNames, parseConditions } from './sensor-conditions.js';
-import { ARGO_WORKFLOW_OPERATIONS, TRIGGER_KINDS } from './sensor-triggers.js';
+import { ARGO_WORKFLOW_OPERATIONS, TRIGGER_KINDS, UNSUPPORTED_TRIGGER_KINDS } from './sensor-triggers.js';
 import { DATA_FILTER_COMPARATORS, DATA_FILTER_TYPES } from './sensor.js';
 import { isValidTimeZone, parseSchedule } from '../core/cron.js';
 import { parseGoDuration } from '../core/duration.js';
@@ -154,6 +154,7 @@ function lintTrigger(trigger: Obj, path: FieldPath, deps: ReadonlySet<string>, o
     }
     const overwritten = asArr(trigger.parameters).map((p) => str(asObj(p)?.dest)).filter((d): d is string => d !== undefined && d !== '');
     for (const k of kinds) {
+      if (UNSUPPORTED_TRIGGER_KINDS.includes(k)) out.push(finding('warning', 'trigger-unsupported', [...tp, k], `${k} triggers are not supported by Weir: this trigger fails at run time (see the README's events section)`));
       const body = asObj(template[k]) as Obj;
       lintParameters(body.parameters, [...tp, k, 'parameters'], deps, out, overwritten, `${k}.parameters`);
       lintParameters(body.payload, [...tp, k, 'payload'], deps, out, overwritten, `${k}.payload`);

@@ -152,6 +152,33 @@ export const NATSTrigger = Obj(
   { description: 'Publishes a NATS message.' },
 );
 
+/** (Weir) Publishes one AMQP message; Argo Events has no AMQP trigger. */
+export const AMQPTrigger = Obj(
+  {
+    url: Opt(Type.String({ description: 'Broker URL, e.g. amqp://guest:guest@rabbitmq:5672.' })),
+    exchangeName: Opt(Type.String({ description: 'Exchange to publish to ("" is the default exchange).' })),
+    exchangeType: Opt(Type.String({ description: 'When set, the exchange is declared (durable) with this type first.' })),
+    routingKey: Opt(Type.String()),
+    persistent: Opt(Type.Boolean({ description: 'Delivery mode 2 (default true).' })),
+    payload: Parameters,
+    parameters: Parameters,
+  },
+  { description: '(Weir) Publishes an AMQP message (publisher confirms; message-id = the firing key).' },
+);
+
+/** (Weir) Publishes one MQTT message; Argo Events has no MQTT trigger. */
+export const MQTTTrigger = Obj(
+  {
+    url: Opt(Type.String({ description: 'Broker URL, e.g. tcp://mosquitto:1883.' })),
+    topic: Opt(Type.String()),
+    qos: Opt(Type.Integer({ description: '0, 1 (default) or 2.' })),
+    retain: Opt(Type.Boolean()),
+    payload: Parameters,
+    parameters: Parameters,
+  },
+  { description: '(Weir) Publishes an MQTT message.' },
+);
+
 export const AWSLambdaTrigger = Obj({
   functionName: Opt(Type.String()),
   accessKey: Opt(SecretKeySelector),
@@ -256,8 +283,13 @@ export const TRIGGER_KINDS = [
   'azureServiceBus',
   'pulsar',
   'email',
+  'amqp',
+  'mqtt',
 ] as const;
 export type TriggerKind = (typeof TRIGGER_KINDS)[number];
+
+/** Argo trigger kinds Weir does not run: valid manifests, but lint warns, since the trigger would fail at run time. */
+export const UNSUPPORTED_TRIGGER_KINDS: readonly TriggerKind[] = ['awsLambda', 'slack', 'openWhisk', 'custom', 'azureEventHubs', 'azureServiceBus', 'pulsar', 'email'];
 
 export const TriggerTemplate = Obj(
   {
@@ -289,6 +321,8 @@ export const TriggerTemplate = Obj(
     azureServiceBus: Opt(AzureServiceBusTrigger),
     pulsar: Opt(PulsarTrigger),
     email: Opt(EmailTrigger),
+    amqp: Opt(AMQPTrigger),
+    mqtt: Opt(MQTTTrigger),
   },
   { description: 'What the trigger does and when.' },
 );

@@ -13,6 +13,7 @@ import type { SensorStatus } from './history.js';
 import { realClock } from './policy.js';
 import type { PolicyClock } from './policy.js';
 import { kafkaPublisher, natsPublisher, storeResourceOps } from './runtime.js';
+import { amqpPublisher, mqttPublisher } from './broker-publishers.js';
 import { SensorRunner } from './sensor-runner.js';
 import { STATE_BUCKET, dropState } from './state-store.js';
 
@@ -56,11 +57,15 @@ export class SensorHost {
   private kvPromise: Promise<KeyValueStore> | undefined;
   private readonly kafka;
   private readonly nats;
+  private readonly amqp;
+  private readonly mqtt;
   private hostState: HostState = 'stopped';
 
   constructor(private readonly o: SensorHostOptions) {
     this.kafka = kafkaPublisher(o.logger);
     this.nats = natsPublisher(o.logger);
+    this.amqp = amqpPublisher(o.logger);
+    this.mqtt = mqttPublisher(o.logger);
   }
 
   state(): HostState {
@@ -96,6 +101,8 @@ export class SensorHost {
       for (const k of [...this.running.keys()]) await this.remove(k, false);
       await this.kafka.close();
       await this.nats.close();
+      await this.amqp.close();
+      await this.mqtt.close();
       if (this.hostState === 'draining') this.hostState = 'stopped';
     }
   }
@@ -118,7 +125,7 @@ export class SensorHost {
       sensor, bus: this.o.bus, kv, history, log, clock: this.o.clock ?? realClock,
       runtime: {
         resources: storeResourceOps({ store: this.o.store, log: this.o.logger, onWorkflow: this.o.onWorkflow, clock: () => (this.o.clock ?? realClock).now() }),
-        fetch: globalThis.fetch, kafka: this.kafka, nats: this.nats,
+        fetch: globalThis.fetch, kafka: this.kafka, nats: this.nats, amqp: this.amqp, mqtt: this.mqtt,
       },
       maxDeliveries: this.o.maxDeliveries ?? 5,
       redeliveryDelayMs: this.o.redeliveryDelayMs ?? ((n) => Math.min(30_000, 1000 * 2 ** Math.max(0, n - 1))),

@@ -57,7 +57,8 @@ void describe('Argo Events schemas: fixtures', () => {
     });
     if (doc.kind !== 'EventBus') {
       void test(`${doc.file}#${doc.index} (${doc.kind}) passes the semantic lint`, () => {
-        const findings = doc.kind === 'Sensor' ? lintSensor(doc.value) : lintEventSource(doc.value);
+        // Trigger kinds Weir does not run are a deliberate warning (the fixtures cover every Argo kind).
+        const findings = (doc.kind === 'Sensor' ? lintSensor(doc.value) : lintEventSource(doc.value)).filter((f) => f.rule !== 'trigger-unsupported');
         assert.deepEqual(findings, [], show(findings, doc.loaded));
       });
     }

@@ -149,9 +149,11 @@ describe('event source host', () => {
   });
 
   test('the registry names the runnable kinds; an unknown kind is a coded error', () => {
-    assert.deepEqual(Object.keys(eventSourceRegistry).sort(), ['calendar', 'kafka', 'minio', 's3', 'webhook']);
+    assert.deepEqual(Object.keys(eventSourceRegistry).sort(), [
+      'amqp', 'bitbucket', 'bitbucketserver', 'calendar', 'file', 'github', 'gitlab', 'kafka', 'minio', 'mqtt', 'nats', 'redis', 'redisStream', 's3', 'webhook',
+    ]);
     assert.equal(adapterFor('minio').kind, 'minio');
-    assert.throws(() => adapterFor('github'), (e: unknown) => e instanceof WeirError && e.code === 'UNKNOWN_KIND');
+    assert.throws(() => adapterFor('sftp'), (e: unknown) => e instanceof WeirError && e.code === 'UNKNOWN_KIND');
     assert.throws(() => adapterFor('toString'), (e: unknown) => e instanceof WeirError && e.code === 'UNKNOWN_KIND');
   });
 });
