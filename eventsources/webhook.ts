@@ -171,19 +171,21 @@ function idempotencyId(req: IncomingMessage): string | undefined {
 export const IDEMPOTENCY_MEMORY = 10_000;
 
 /**
- * Body hashes of the idempotency keys this endpoint stored events for, so a key sent again with a different body is
- * told apart from a retry (409, not a silent drop). The bus decides what is a duplicate (its duplicate window); this
- * only compares bodies. Kept in memory: after a restart the first repeat of an older key cannot be compared and is
- * answered as a retry (logged).
+ * Body hashes of the idempotency keys this endpoint saw, so a key sent again with a different body is told apart from
+ * a retry (409, not a silent drop). The bus decides what is a duplicate (its duplicate window); this only compares
+ * bodies. A hash is noted before the publish (so two different bodies sent at once are told apart too) and marked
+ * stored once the bus took the event. Kept in memory: after a restart the first repeat of an older key cannot be
+ * compared and is answered as a retry (logged).
  */
 class KeyBodies {
-  private readonly m = new Map<string, string>();
-  get(id: string): string | undefined {
+  private readonly m = new Map<string, { hash: string; stored: boolean }>();
+  get(id: string): { hash: string; stored: boolean } | undefined {
     return this.m.get(id);
   }
-  set(id: string, hash: string): void {
+  note(id: string, hash: string, stored: boolean): void {
+    if (!stored && this.m.has(id)) return;
     this.m.delete(id);
-    this.m.set(id, hash);
+    this.m.set(id, { hash, stored });
     if (this.m.size > IDEMPOTENCY_MEMORY) this.m.delete(this.m.keys().next().value as string);
   }
 }
@@ -212,14 +214,16 @@ async function handle(ctx: StartContext, spec: Record<string, unknown>, keys: Ke
     const metadata = stringMap(spec.metadata);
     if (metadata !== undefined) data.metadata = metadata;
     const id = idempotencyId(req);
+    const hash = id === undefined ? undefined : bodyHash(req, raw, url);
+    if (id !== undefined && hash !== undefined) keys.note(id, hash, false);
     const r = await ctx.emit({ ...(id !== undefined ? { id } : {}), data });
-    if (id !== undefined && !r.filtered) {
-      const hash = bodyHash(req, raw, url);
-      const first = keys.get(id);
-      if (!r.duplicate) keys.set(id, hash);
-      else if (first === undefined) ctx.log.warn({ eventId: r.id }, 'idempotency key seen again; its first body is not known here (restarted?), answered as a retry');
-      else if (first !== hash) {
+    if (id !== undefined && hash !== undefined && !r.filtered) {
+      const known = keys.get(id);
+      if (!r.duplicate) keys.note(id, hash, true);
+      else if (known !== undefined && known.hash !== hash) {
         throw new HttpFailure(409, 'this Idempotency-Key/X-Request-Id was already used with a different body; the event was not stored again (use a new key for a new event)');
+      } else if (known?.stored !== true) {
+        ctx.log.warn({ eventId: r.id }, 'idempotency key seen again but its stored body is not known here (restarted?); answered as a retry');
       }
     }
     ctx.log.debug({ eventId: r.id, ms: Date.now() - started }, 'webhook request accepted');

@@ -7,6 +7,7 @@ import { lintWorkflowSpec } from './lint-workflow.js';
 import type { LintContext } from './lint-workflow.js';
 import { lintEventSource, lintSensor } from './lint-events.js';
 import { lintCronWorkflow } from './lint-cron.js';
+import { lintLabels } from './lint-labels.js';
 import { finding } from './findings.js';
 import type { Finding } from './findings.js';
 import type { LoadedDocument, LoadResult, LocatedFinding } from './loader.js';
@@ -69,6 +70,7 @@ export function lintDocument(obj: Obj, ctx: LintContext): Finding[] {
   if (str(meta?.name) === undefined && str(meta?.generateName) === undefined) {
     out.push(finding('error', 'required', ['metadata', 'name'], 'metadata.name (or metadata.generateName) is required'));
   }
+  out.push(...lintLabels(meta));
   const spec = asObj(obj.spec);
   switch (info.kind) {
     case 'Workflow':

@@ -3,7 +3,7 @@
 // concerns live here: workflowTemplateRef, global parameters, activeDeadlineSeconds, onExit, phase and progress.
 import type { WorkflowSpec } from '../api/workflow.js';
 import { envFromFlat, evaluate } from '../expr/expr.js';
-import { labelKeyProblem, labelValueProblem } from '../store/object-rules.js';
+import { labelKeyProblem, labelValueProblem } from '../core/labels.js';
 import { Exec } from './execute.js';
 import { locksOf } from './sync.js';
 import { runHooks } from './children.js';

@@ -83,4 +83,12 @@ describe('webhook hardening', () => {
     assert.equal(hook.counters.published, before + 1, 'one event stored');
     assert.equal((await post('{"order": 2}', { 'idempotency-key': randomUUID() })).status, 200, 'a new key is a new event');
   });
+
+  test('two different bodies sent at once with one key: one is stored (200), the other is a 409', async () => {
+    const key = randomUUID();
+    const before = hook.counters.published;
+    const statuses = (await Promise.all(['{"a": 1}', '{"b": 2}'].map((b) => post(b, { 'idempotency-key': key }).then((r) => r.status)))).sort();
+    assert.deepEqual(statuses, [200, 409]);
+    assert.equal(hook.counters.published, before + 1);
+  });
 });

@@ -6,12 +6,17 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startKit, hello } from '../server/kit.js';
 import type { Kit } from '../server/kit.js';
 import { WeirClient } from '../../src/cli/client.js';
 import { resolveServerOptions } from '../../src/server/options.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import { WeirError } from '../../src/core/errors.js';
+import { memoryIo } from '../../src/cli/io.js';
+import { startServer } from '../../src/cli/server.js';
 
 interface Raw { status: number; body: { code?: string; message?: string; metadata?: { name?: string } } }
 
@@ -121,5 +126,26 @@ describe('with a token, and when listening beyond loopback', () => {
       assert.throws(() => resolveServerOptions({ store, host }), (e: unknown) => e instanceof WeirError && /refusing to listen on .* without an auth token/.test(e.message), host);
     }
     assert.equal(resolveServerOptions({ store, host: '0.0.0.0', authToken: 'x' }).host, '0.0.0.0');
+  });
+});
+
+describe('the attack from the issue against a real weir server', () => {
+  test('text/plain POST with a foreign Origin and Host: 403 for both, and no workflow exists (read through the CLI client)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'weir-xorigin-'));
+    const io = memoryIo();
+    const srv = await startServer({ dataDir: join(dir, 'data'), authToken: undefined, port: 0, host: '127.0.0.1', manifests: [], namespace: 'default' }, io);
+    try {
+      const attack = JSON.stringify({ workflow: { metadata: { generateName: 'pwn-' }, spec: { entrypoint: 'main', templates: [{ name: 'main', container: { image: 'alpine', command: ['id'] } }] } } });
+      const r = await raw(`${srv.url}/api/v1/workflows/default`, 'POST', { host: 'attacker.example:2746', origin: 'http://attacker.example:2746', 'content-type': 'text/plain' }, attack);
+      assert.equal(r.status, 403);
+      assert.equal(r.body.code, 'FORBIDDEN');
+      const sameHost = await raw(`${srv.url}/api/v1/workflows/default`, 'POST', { host: new URL(srv.url).host, origin: 'http://attacker.example', 'content-type': 'text/plain' }, attack);
+      assert.equal(sameHost.status, 403);
+      const client = new WeirClient({ server: srv.url, namespace: 'default', token: undefined });
+      assert.deepEqual((await client.get<{ items: unknown[] | null }>('/api/v1/workflows/default')).items ?? [], [], 'nothing was created');
+    } finally {
+      await srv.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
