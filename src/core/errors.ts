@@ -13,6 +13,7 @@ export const ErrorCodes = {
   UNAUTHORIZED: { status: 401, summary: 'Missing or wrong credentials.' },
   PAYLOAD_TOO_LARGE: { status: 413, summary: 'The request body exceeds the configured limit.' },
   BUS_UNAVAILABLE: { status: 503, summary: 'The event bus did not acknowledge in time.' },
+  ENGINE_UNAVAILABLE: { status: 503, summary: 'No container engine (podman or Docker) answers for the container executor.' },
   STEP_FAILED: { status: 500, summary: 'A workflow step exited unsuccessfully.' },
   TIMEOUT: { status: 504, summary: 'A deadline passed.' },
   CANCELLED: { status: 499, summary: 'The operation was cancelled by its caller.' },
