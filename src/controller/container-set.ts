@@ -92,6 +92,8 @@ function runContainer(ex: Exec, pod: NodeStatus, n: NodeStatus, t: Template, c: 
     const build = buildStepSpec(one, { namespace: wfm.namespace ?? 'default', name: wfm.name, uid: wfm.uid }, n.id, {
       configMap: (x) => ex.ctx.configMap(x),
       secret: (x) => ex.ctx.secret?.(x),
+      runsImages: ex.ctx.runsImages,
+      hostNetwork: ex.spec.hostNetwork,
     });
     if (build.error || !build.spec) return `container ${c.name}: ${build.error ?? 'cannot build step'}`;
     // Volumes belong to the pod: every container sees the same template-level volume dirs.

@@ -30,6 +30,8 @@ export interface ContextDeps {
   now: number;
   maxDepth: number | undefined;
   volumeRoot: string | undefined;
+  /** The executor runs images (any executor but the host one). */
+  runsImages?: boolean;
   /** The workflow spec's JSON text (cached per generation). */
   specText: string;
   steps: StepTracker;
@@ -67,6 +69,7 @@ export async function buildContext(d: ContextDeps, wf: WorkflowObject): Promise<
     now: d.now,
     maxDepth: d.maxDepth,
     volumeRoot: d.volumeRoot,
+    ...(d.runsImages ? { runsImages: true } : {}),
     workflowTemplate: (name, cluster) => {
       const o = (cluster ? cwt : wt).get(name);
       return o ? { spec: (o.spec ?? {}) } : undefined;

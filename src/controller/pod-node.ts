@@ -38,6 +38,8 @@ export function executePod(ex: Exec, node: NodeStatus, tmpl: Template, vars: Var
     const build = buildStepSpec(t, { namespace: wfm.namespace ?? 'default', name: wfm.name, uid: wfm.uid }, node.id, {
       configMap: (n) => ex.ctx.configMap(n),
       secret: (n) => ex.ctx.secret?.(n),
+      runsImages: ex.ctx.runsImages,
+      hostNetwork: ex.spec.hostNetwork,
     });
     if (build.error || !build.spec) return ex.nodes.mark(node, 'Error', build.error ?? 'cannot build step');
     const plan = planMounts(t, ex.spec, node.id, ex.ctx.volumeRoot, { configMap: (n) => ex.ctx.configMap(n), secret: (n) => ex.ctx.secret?.(n) });

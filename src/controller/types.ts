@@ -181,6 +181,8 @@ export interface OperateContext {
   artifactRepository?: { ref: ArtifactRepositoryRefStatus } | { error: string };
   /** Maximum template nesting (recursion guard). Default 100. */
   maxDepth?: number;
+  /** The executor runs images (container executor): commands come from the images, not host stand-ins. */
+  runsImages?: boolean;
 }
 
 export type Action =

@@ -13,6 +13,7 @@ export const ENV = {
   namespace: 'WEIR_NAMESPACE',
   /** Event bus: `embedded` (default) or a NATS JetStream URL `nats://host:4222`. */
   bus: 'WEIR_BUS',
+  executor: 'WEIR_EXECUTOR',
 } as const;
 
 export const DEFAULT_DATA_DIR = '.weir';
@@ -24,6 +25,8 @@ export interface ServerFlags {
   host?: string;
   /** `--bus`: `embedded` or `nats://host:port` (see src/bus/factory.ts). */
   bus?: string;
+  /** `--executor`: `host` (default) or `container`. */
+  executor?: string;
 }
 
 export interface ServerConfig {
@@ -34,6 +37,18 @@ export interface ServerConfig {
   readonly host: string;
   /** From --bus / WEIR_BUS; absent means "EventBus resource, else embedded" (src/bus/factory.ts). */
   readonly busUrl?: string;
+  /** From --executor / WEIR_EXECUTOR: `host` (default) or `container`. */
+  readonly executor?: string;
+}
+
+/** The step executor: --executor > WEIR_EXECUTOR > `host`; anything else is INVALID_ARGUMENT. */
+export function resolveExecutorKind(flag: string | undefined, env: Readonly<Record<string, string | undefined>>): string {
+  const flagV = nonEmpty(flag);
+  const v = flagV ?? nonEmpty(env[ENV.executor]) ?? 'host';
+  if (v !== 'host' && v !== 'container') {
+    throw new WeirError('INVALID_ARGUMENT', `${flagV !== undefined ? '--executor' : ENV.executor} must be host or container, got ${JSON.stringify(v)}`);
+  }
+  return v;
 }
 
 function parsePort(v: string, source: string): number {
@@ -55,6 +70,7 @@ export function resolveServerConfig(flags: ServerFlags, env: Readonly<Record<str
     authToken: nonEmpty(flags.authToken) ?? nonEmpty(env[ENV.authToken]),
     port,
     host: nonEmpty(flags.host) ?? nonEmpty(env[ENV.host]) ?? '127.0.0.1',
+    executor: resolveExecutorKind(flags.executor, env),
   });
 }
 
