@@ -71,7 +71,7 @@ export function executePod(ex: Exec, node: NodeStatus, tmpl: Template, vars: Var
     if (t.daemon === true) {
       if (node.daemoned !== true) ex.requeueAfter(0); // dependants may start now
       node.daemoned = true;
-      node.podIP = '127.0.0.1';
+      node.podIP = pod.ip ?? '127.0.0.1';
     }
     const ads = Number(t.activeDeadlineSeconds ?? NaN);
     let timeoutMs = NaN;

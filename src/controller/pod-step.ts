@@ -5,7 +5,6 @@ import type { Template } from '../api/workflow-template.js';
 import { fromConfigMap, paramString } from './params.js';
 import { imageCmd, imageEntrypoint } from './image-stand-ins.js';
 import { containerSettings, envFromSources } from './container-settings.js';
-import type { EnvFromSource } from './container-settings.js';
 import type { NodeOutputs, NodePhase, PodOutcome } from './types.js';
 
 /** Pod settings that only mean something on Kubernetes; accepted and ignored by the host executor. */
@@ -43,7 +42,7 @@ export function buildStepSpec(
 ): StepBuild {
   const c = t.container ?? t.script;
   if (!c) return { outputFiles: [], error: 'template has no container or script' };
-  const from = envFromSources((c.envFrom ?? []) as EnvFromSource[], lookups);
+  const from = envFromSources((c.envFrom ?? []), lookups);
   if (from.error) return { outputFiles: [], error: from.error };
   const env: Record<string, string> = { ...from.env };
   for (const e of c.env ?? []) {
@@ -86,7 +85,7 @@ function outputPathsOf(t: Template): { outputFiles: string[]; outputPaths: strin
 /** The spec for an executor that runs images: command/args as written, the rest in `spec.container`. */
 function imageStepSpec(t: Template, wf: StepSpec['workflow'], nodeId: string, env: Record<string, string>, hostNetwork: boolean | undefined): StepBuild {
   const c = (t.container ?? t.script) as NonNullable<Template['container']>;
-  const cs = containerSettings(c, t.securityContext as Record<string, unknown> | undefined, hostNetwork);
+  const cs = containerSettings(c, t.securityContext, hostNetwork);
   if (cs.error) return { outputFiles: [], error: cs.error };
   const { outputFiles, outputPaths } = outputPathsOf(t);
   const spec: StepSpec = { workflow: wf, nodeId, command: [...(c.command ?? []), ...(c.args ?? [])], env, outputPaths, mounts: [], container: cs.settings };

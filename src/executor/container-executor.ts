@@ -105,12 +105,15 @@ export class ContainerExecutor implements StepExecutor {
       await api.call({ method: 'DELETE', path: `/containers/${name}${query({ force: true })}` }).catch(() => undefined);
       throw new WeirError('STEP_FAILED', `cannot start container for ${imageRef}: ${errorText(e)}`, { cause: e });
     }
-    return { executor: this.kind, id: name, startedAt, details: { container: name } };
+    const after = await this.inspect(name);
+    return after ? this.handleOf(after, name) : { executor: this.kind, id: name, startedAt, details: { container: name } };
   }
 
+  /** The handle of a container; `ip` (its address on the engine's network, for `{{steps.X.ip}}`) while it runs. */
   private handleOf(c: ContainerInspect, name: string): StepHandle {
     const startedAt = c.Config.Labels?.[LABEL_STARTED] ?? c.Created;
-    return { executor: this.kind, id: name, startedAt, details: { container: name } };
+    const ip = c.NetworkSettings?.IPAddress || Object.values(c.NetworkSettings?.Networks ?? {}).map((n) => n.IPAddress).find((x) => x);
+    return { executor: this.kind, id: name, startedAt, details: { container: name, ...(ip ? { ip } : {}) } };
   }
 
   private nameOf(h: StepHandle): string {

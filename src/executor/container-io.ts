@@ -3,13 +3,14 @@
 // inside a volume or not. A symlink is followed inside the container's view only (never on the host); copies
 // skip links and refuse entries that would leave the destination.
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
-import { posix } from 'node:path';
+import type { Stats } from 'node:fs';
+import { lstat, mkdir, readdir, stat } from 'node:fs/promises';
+import { isAbsolute, join, posix, relative, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { extract as tarExtract, pack as tarPack } from 'tar-stream';
 import type { Header } from 'tar-stream';
-import { ensureParentInside, safeJoin, walkTree } from '../artifacts/fs-util.js';
+import { WeirError } from '../core/errors.js';
 import { query, readAll } from './container-api.js';
 import type { EngineApi } from './container-api.js';
 import type { StepInputFile } from './types.js';
@@ -18,6 +19,24 @@ type TarHeaders = Partial<Header> & Pick<Header, 'name'>;
 type Pack = ReturnType<typeof tarPack>;
 
 const MAX_LINKS = 8;
+
+/** Depth-first, name-ordered, never following links (an input directory staged by the controller). */
+async function* walk(abs: string, rel = ''): AsyncGenerator<{ rel: string; abs: string; stat: Stats }> {
+  const st = await lstat(abs);
+  yield { rel, abs, stat: st };
+  if (!st.isDirectory()) return;
+  for (const name of (await readdir(abs)).sort()) yield* walk(join(abs, name), rel === '' ? name : `${rel}/${name}`);
+}
+
+/** `dest/rel` for an archive entry name; refuses absolute names, `..` and anything landing outside `dest`. */
+function inside(dest: string, rel: string): string {
+  const target = resolve(dest, rel);
+  const r = relative(resolve(dest), target);
+  if (rel.includes('\0') || rel.startsWith('/') || rel.split('/').includes('..') || r.startsWith('..') || isAbsolute(r)) {
+    throw new WeirError('INVALID_SPEC', `illegal path ${JSON.stringify(rel)} in a container's archive`);
+  }
+  return target;
+}
 
 function entry(pack: Pack, h: TarHeaders, body?: Buffer): Promise<void> {
   return new Promise((res, rej) => pack.entry(h, body ?? Buffer.alloc(0), (err) => (err ? rej(err) : res())));
@@ -40,7 +59,7 @@ export async function putInputs(api: EngineApi, id: string, inputs: readonly Ste
       const base = f.containerPath.replace(/^\/+/, '');
       const st = await stat(f.hostPath);
       if (st.isDirectory()) {
-        for await (const e of walkTree(f.hostPath)) {
+        for await (const e of walk(f.hostPath)) {
           const name = e.rel === '' ? base : `${base}/${e.rel}`;
           const mode = e.stat.mode & 0o7777;
           if (e.stat.isDirectory()) await entry(pack, { name, type: 'directory', mode, uid: 0, gid: 0 });
@@ -141,13 +160,13 @@ async function extractUnder(source: Readable, dest: string, kind: 'file' | 'dir'
         e.resume();
         continue;
       }
-      const target = safeJoin(dest, rel);
+      // Only directories and regular files are written (no links), so no parent can point outside `dest`.
+      const target = inside(dest, rel);
       if (h.type === 'directory') {
-        await ensureParentInside(dest, target);
         await mkdir(target, { recursive: true, mode: 0o755 });
         e.resume();
       } else if (h.type === 'file' || h.type === 'contiguous-file') {
-        await ensureParentInside(dest, target);
+        await mkdir(posix.dirname(target), { recursive: true });
         await pipeline(e, createWriteStream(target, { mode: (h.mode ?? 0o644) & 0o777, flags: 'wx' }));
       } else e.resume(); // symlinks, devices: not copied out of a container
     }

@@ -20,7 +20,7 @@ export interface SelectedExecutor {
   /** e.g. `host` or `container (podman 4.3.1)`. */
   description: string;
   /** Removes everything the workflow's steps left in the executor (`weir run` with a temporary data dir). */
-  removeWorkflow(uid: string): Promise<void>;
+  removeWorkflow: (uid: string) => Promise<void>;
 }
 
 const factories = {
