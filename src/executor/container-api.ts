@@ -115,6 +115,7 @@ export interface ContainerInspect {
   State: { Status: string; Running: boolean; ExitCode: number; OOMKilled: boolean; Error?: string; StartedAt: string; FinishedAt: string; Pid?: number };
   Config: { Labels?: Record<string, string> | null; Image?: string; Entrypoint?: string[] | string | null };
   LogPath?: string;
+  HostConfig?: { Memory?: number };
   NetworkSettings?: { IPAddress?: string; Networks?: Record<string, { IPAddress?: string }> | null };
 }
 

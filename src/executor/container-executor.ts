@@ -99,7 +99,7 @@ export class ContainerExecutor implements StepExecutor {
       throw new WeirError('STEP_FAILED', `cannot create container for ${imageRef}: ${errorText(e)}`, { cause: e });
     }
     try {
-      await putInputs(api, name, spec.inputFiles ?? []);
+      await putInputs(api, name, spec.inputFiles ?? [], (await this.engine).isPodman ? 0o755 : undefined);
       await api.call({ method: 'POST', path: `/containers/${name}/start`, signal });
     } catch (e) {
       await api.call({ method: 'DELETE', path: `/containers/${name}${query({ force: true })}` }).catch(() => undefined);
@@ -150,9 +150,12 @@ export class ContainerExecutor implements StepExecutor {
     let exitCode: number | null = c.State.ExitCode;
     let message: string | undefined;
     const stdoutTail = await this.stdoutTail(api, name, c);
-    if (c.State.OOMKilled) {
+    // podman on cgroup v1 does not always flag an OOM kill: a SIGKILL Weir did not send, under a memory limit, is one.
+    const limit = c.HostConfig?.Memory ?? 0;
+    const oom = c.State.OOMKilled || (exitCode === 137 && limit > 0 && !this.killed.has(name) && (await this.killMark(name)) === undefined);
+    if (oom) {
       exitCode = 137;
-      message = 'OOMKilled: the step exceeded its memory limit (resources.limits.memory) and was killed';
+      message = `OOMKilled: the step exceeded its memory limit${limit > 0 ? ` of ${limit} bytes` : ''} (resources.limits.memory) and was killed`;
     } else if (exitCode === 1) {
       // The init process reports a command it cannot run on stderr and exits 1; runtimes say 127 for it.
       const first = (await this.firstStderr(name, c)) ?? '';
@@ -174,7 +177,7 @@ export class ContainerExecutor implements StepExecutor {
       readOutput: (p) => readContainerFile(api, name, p),
       copyOutput: (p, dest) => copyContainerPath(api, name, p, dest),
     };
-    if (signal && (exitCode === 143 || exitCode === 137) && !c.State.OOMKilled) res.signal = exitCode === 143 ? 'SIGTERM' : 'SIGKILL';
+    if (signal && (exitCode === 143 || exitCode === 137) && !oom) res.signal = exitCode === 143 ? 'SIGTERM' : 'SIGKILL';
     if (message !== undefined) res.message = message;
     return res;
   }
@@ -207,19 +210,25 @@ export class ContainerExecutor implements StepExecutor {
     if (c.LogPath) {
       let ended = !c.State.Running;
       let gen: AsyncGenerator<LogLine> | undefined;
+      let first: IteratorResult<LogLine> | undefined;
       try {
         const waiter = ended || opts.follow !== true ? undefined : api.call({ method: 'POST', path: `/containers/${name}/wait${query({ condition: 'not-running' })}`, signal: opts.signal });
         waiter?.then(() => (ended = true), () => (ended = true));
         gen = readLogFile({ path: c.LogPath, finished: () => Promise.resolve(ended) }, opts);
-        const first = await gen.next();
-        if (first.done) return;
-        yield first.value;
+        first = await gen.next();
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT' && (e as NodeJS.ErrnoException).code !== 'EACCES') throw e;
-        gen = undefined;
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code !== 'ENOENT' && code !== 'EACCES') throw e;
+        gen = undefined; // not readable from here: the engine's endpoint below
       }
-      if (gen) {
-        yield* gen;
+      if (gen && first) {
+        try {
+          if (first.done) return;
+          yield first.value;
+          yield* gen;
+        } finally {
+          await gen.return(undefined);
+        }
         return;
       }
     }

@@ -50,11 +50,16 @@ async function fileEntry(pack: Pack, h: TarHeaders, abs: string): Promise<void> 
   await Promise.all([pipeline(createReadStream(abs), sink), done]);
 }
 
-/** Places input files/dirs at their container paths (missing parents are created by the engine). */
-export async function putInputs(api: EngineApi, id: string, inputs: readonly StepInputFile[]): Promise<void> {
-  if (inputs.length === 0) return;
+/**
+ * Places input files/dirs at their container paths (missing parents are created by the engine). `rootMode`
+ * also sets the mode of `/`: podman 4 presents an imported image's root as 0555, which a root step without
+ * CAP_DAC_OVERRIDE (all capabilities are dropped) could not write to, unlike on Docker or Kubernetes.
+ */
+export async function putInputs(api: EngineApi, id: string, inputs: readonly StepInputFile[], rootMode?: number): Promise<void> {
+  if (inputs.length === 0 && rootMode === undefined) return;
   const pack = tarPack();
   const feed = (async () => {
+    if (rootMode !== undefined) await entry(pack, { name: './', type: 'directory', mode: rootMode, uid: 0, gid: 0 });
     for (const f of inputs) {
       const base = f.containerPath.replace(/^\/+/, '');
       const st = await stat(f.hostPath);
