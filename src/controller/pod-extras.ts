@@ -28,6 +28,7 @@ function startExtra(ex: Exec, node: NodeStatus, t: Template, c: UserContainer, s
   const plan = planMounts(one, ex.spec, node.id, ex.ctx.volumeRoot, lookups);
   if (plan.error) return `container ${c.name}: ${plan.error}`;
   build.spec.mounts = plan.mounts;
+  if (build.spec.container) build.spec.container.networkOf = node.id; // one pod: main and extras share localhost
   ex.actions.push({ type: 'start', nodeId: stepId, spec: build.spec, outputFiles: [], ...(plan.prepare.length > 0 ? { prepare: plan.prepare } : {}) });
   return undefined;
 }

@@ -45,6 +45,8 @@ export function executePod(ex: Exec, node: NodeStatus, tmpl: Template, vars: Var
     const plan = planMounts(t, ex.spec, node.id, ex.ctx.volumeRoot, { configMap: (n) => ex.ctx.configMap(n), secret: (n) => ex.ctx.secret?.(n) });
     if (plan.error) return ex.nodes.mark(node, 'Error', plan.error);
     build.spec.mounts = plan.mounts;
+    // With sidecars or init containers the main container joins the pod's shared network namespace.
+    if (build.spec.container && ((t.sidecars ?? []).length > 0 || (t.initContainers ?? []).length > 0)) build.spec.container.networkOf = node.id;
     const raws = arts.flatMap((a) => (a.raw !== undefined ? [{ name: a.name, path: a.path, mode: a.mode, raw: a.raw.data }] : []));
     if (raws.length > 0) {
       const raw = rawArtifactFiles(raws, node.id, ex.ctx.volumeRoot);

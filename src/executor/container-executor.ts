@@ -8,10 +8,11 @@ import { WeirError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { EngineStatusError, errorText, query } from './container-api.js';
 import type { ContainerInspect, EngineApi } from './container-api.js';
-import { LABEL_STARTED, containerName, createBody, normalImage, resolveArgv } from './container-create.js';
+import { LABEL_NODE, LABEL_STARTED, containerName, createBody, normalImage, resolveArgv } from './container-create.js';
 import { connectEngine, serviceLogFor } from './container-engine.js';
 import type { Engine } from './container-engine.js';
 import { ImageResolver } from './container-images.js';
+import { LABEL_POD, ensureInfra, podAddress, releaseInfra } from './container-pod.js';
 import { copyContainerPath, putInputs, readContainerFile } from './container-io.js';
 import { readLogApi, readLogFile, stdoutTailFromFile } from './container-logs.js';
 import type { AdoptState, LogLine, LogsOptions, StepExecutor, StepHandle, StepResult, StepSpec } from './types.js';
@@ -73,7 +74,7 @@ export class ContainerExecutor implements StepExecutor {
     const api = await this.api();
     const name = containerName(spec);
     const existing = await this.inspect(name);
-    if (existing) return this.handleOf(existing, name);
+    if (existing) return this.handleOf(api, existing, name);
     const imageRef = spec.image ?? this.o.defaultImage;
     if (imageRef === undefined || imageRef === '') throw new WeirError('INVALID_SPEC', 'the container executor needs an image for every step (container.image)');
     const image = normalImage(imageRef);
@@ -88,14 +89,15 @@ export class ContainerExecutor implements StepExecutor {
       await writeFile(scriptHostPath, spec.script.source, { mode: 0o644 });
     }
     const startedAt = new Date().toISOString();
-    const networkContainer = spec.container?.networkOf !== undefined ? containerName({ workflow: spec.workflow, nodeId: spec.container.networkOf }) : undefined;
+    const podId = spec.container?.networkOf;
+    const networkContainer = podId !== undefined ? await ensureInfra(api, spec, podId, image, this.o.labels ?? {}) : undefined;
     const body = createBody({ spec: { ...spec, image }, argv, name, startedAt, scriptHostPath, networkContainer, logDriver: (await this.engine).isPodman ? 'k8s-file' : 'json-file' });
-    if (this.o.labels) body.Labels = { ...(body.Labels as Record<string, string>), ...this.o.labels };
+    body.Labels = { ...(body.Labels as Record<string, string>), ...this.o.labels, ...(networkContainer ? { [LABEL_POD]: networkContainer } : {}) };
     try {
       await api.call({ method: 'POST', path: `/containers/create${query({ name })}`, json: body, signal });
     } catch (e) {
-      const again = e instanceof EngineStatusError && e.status === 409 ? await this.inspect(name) : undefined;
-      if (again) return this.handleOf(again, name); // a concurrent start won the race
+      const again = await this.inspect(name);
+      if (again) return this.handleOf(api, again, name); // a concurrent start won the race (409, or 500 from podman)
       throw new WeirError('STEP_FAILED', `cannot create container for ${imageRef}: ${errorText(e)}`, { cause: e });
     }
     try {
@@ -106,14 +108,19 @@ export class ContainerExecutor implements StepExecutor {
       throw new WeirError('STEP_FAILED', `cannot start container for ${imageRef}: ${errorText(e)}`, { cause: e });
     }
     const after = await this.inspect(name);
-    return after ? this.handleOf(after, name) : { executor: this.kind, id: name, startedAt, details: { container: name } };
+    return after ? this.handleOf(api, after, name) : { executor: this.kind, id: name, startedAt, details: { container: name } };
   }
 
-  /** The handle of a container; `ip` (its address on the engine's network, for `{{steps.X.ip}}`) while it runs. */
-  private handleOf(c: ContainerInspect, name: string): StepHandle {
+  /**
+   * The handle of a container; `ip` (its address on the engine's network, for `{{steps.X.ip}}`: the pod's for a pod
+   * member) while it runs; `pod`: the pod's infra container.
+   */
+  private async handleOf(api: EngineApi, c: ContainerInspect, name: string): Promise<StepHandle> {
     const startedAt = c.Config.Labels?.[LABEL_STARTED] ?? c.Created;
-    const ip = c.NetworkSettings?.IPAddress || Object.values(c.NetworkSettings?.Networks ?? {}).map((n) => n.IPAddress).find((x) => x);
-    return { executor: this.kind, id: name, startedAt, details: { container: name, ...(ip ? { ip } : {}) } };
+    const pod = c.Config.Labels?.[LABEL_POD];
+    const own = c.NetworkSettings?.IPAddress || Object.values(c.NetworkSettings?.Networks ?? {}).map((n) => n.IPAddress).find((x) => x);
+    const ip = pod ? (c.State.Running ? await podAddress(api, pod) : undefined) : own;
+    return { executor: this.kind, id: name, startedAt, details: { container: name, ...(pod ? { pod } : {}), ...(ip ? { ip } : {}) } };
   }
 
   private nameOf(h: StepHandle): string {
@@ -292,13 +299,19 @@ export class ContainerExecutor implements StepExecutor {
     });
     this.killed.delete(name);
     await rm(this.stepDir(name), { recursive: true, force: true });
+    const pod = handle.details.pod;
+    if (typeof pod === 'string') await releaseInfra(await this.api(), pod);
   }
 
   /** Removes every container carrying `label=value` (test clean-up; Weir's own clean-up goes per step). */
   async removeLabelled(label: string, value: string): Promise<number> {
     const api = await this.api();
-    const list = await api.call<{ Id: string }[]>({ path: `/containers/json${query({ all: true, filters: JSON.stringify({ label: [`${label}=${value}`] }) })}` });
-    await Promise.all(list.map((c) => api.call({ method: 'DELETE', path: `/containers/${c.Id}${query({ force: true, v: true })}` }).catch(() => undefined)));
+    const list = await api.call<{ Id: string; Labels?: Record<string, string> | null }[]>({ path: `/containers/json${query({ all: true, filters: JSON.stringify({ label: [`${label}=${value}`] }) })}` });
+    const remove = (cs: typeof list): Promise<unknown> => Promise.all(cs.map((c) => api.call({ method: 'DELETE', path: `/containers/${c.Id}${query({ force: true, v: true })}` }).catch(() => undefined)));
+    // Pod members first: a pod's infra container cannot go while members use its network namespace.
+    const isInfra = (c: (typeof list)[number]): boolean => (c.Labels?.[LABEL_NODE] ?? '').endsWith('::pod');
+    await remove(list.filter((c) => !isInfra(c)));
+    await remove(list.filter(isInfra));
     return list.length;
   }
 

@@ -49,7 +49,7 @@ export interface ContainerSettings {
   memoryBytes?: number;
   cpus?: number;
   hostNetwork?: boolean;
-  /** Share the network namespace (localhost) of this other step of the same workflow: pod members (sidecars, containerSet). */
+  /** Pod members (main + sidecars, containerSet containers) name their pod (its node id): they share one network namespace. */
   networkOf?: string;
 }
 

@@ -1,12 +1,9 @@
 // Argo's container semantics on the container executor (podman here): the image's ENTRYPOINT/CMD/WORKDIR under
 // Kubernetes' command rules, a memory limit enforced as an OOM kill (137 with a message), runAsUser/runAsGroup,
 // capabilities dropped, a missing image with imagePullPolicy Never as a clear error; and through `weir run`,
-// outputs outside any volume and a daemon step's service reached by a later step.
+// outputs outside any volume, a daemon step's service reached by a later step, and a sidecar on localhost.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { spec } from './conformance-kit.js';
 import { makeContainerEnv } from './container-env.js';
 import type { ContainerEnv } from './container-env.js';
@@ -65,16 +62,17 @@ describe('container executor: Argo container semantics', () => {
 
 describe('container executor through weir run', () => {
   test('outputs outside any volume are collected; declared output dirs are not pre-created', async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'weir-ctr-run-'));
-    try {
-      const r = await runFixture('test/fixtures/container/outputs-outside-volumes.yaml', '--executor', 'container', '--data-dir', dataDir);
-      assert.equal(r.code, 0, r.stderr);
-      assert.equal(r.node('make').outputs?.result, '/');
-      assert.equal(r.node('make').outputs?.parameters?.find((p) => p.name === 'r')?.value, 'heads');
-      assert.equal(r.node('use').outputs?.result, 'headspart');
-    } finally {
-      await rm(dataDir, { recursive: true, force: true });
-    }
+    const r = await runFixture('test/fixtures/container/outputs-outside-volumes.yaml', '--executor', 'container');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.node('make').outputs?.result, '/');
+    assert.equal(r.node('make').outputs?.parameters?.find((p) => p.name === 'r')?.value, 'heads');
+    assert.equal(r.node('use').outputs?.result, 'headspart');
+  });
+
+  test('a sidecar shares the pod network: main reaches it on localhost', async () => {
+    const r = await runFixture('test/fixtures/container/sidecar.yaml', '--executor', 'container');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.wf.status.nodes?.[Object.keys(r.wf.status.nodes ?? {})[0]]?.outputs?.result, 'hello-from-sidecar');
   });
 
   test("a daemon step's service is reachable by a later step at {{steps.X.ip}}", async () => {
