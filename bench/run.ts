@@ -17,6 +17,7 @@ import { throughputBenchmark } from './throughput.js';
 import { bigdagBenchmark } from './bigdag.js';
 import { backfillBenchmark } from './backfill.js';
 import { sqliteDriverBenchmark } from './sqlite-driver.js';
+import { chainContainerBenchmark, throughputContainerBenchmark } from './container.js';
 import { judge, sharedFigures, summarize } from './stats.js';
 import type { Row } from './stats.js';
 import { formatTable } from './table.js';
@@ -27,6 +28,7 @@ const BENCHMARKS = {
   'bus-publish': busPublishBenchmark, ingest: ingestBenchmark, 'ingest-amqp': ingestAmqpBenchmark, 'ingest-redis-stream': ingestRedisStreamBenchmark,
   trigger: triggerBenchmark, throughput: throughputBenchmark,
   bigdag: bigdagBenchmark, backfill: backfillBenchmark, artifact: artifactBenchmark, 'sqlite-driver': sqliteDriverBenchmark,
+  'throughput-container': throughputContainerBenchmark, 'chain-container': chainContainerBenchmark,
 } satisfies Record<string, Benchmark>;
 
 const RUNS_ENV = process.env.WEIR_BENCH_RUNS === undefined || process.env.WEIR_BENCH_RUNS === '' ? undefined : Number(process.env.WEIR_BENCH_RUNS);

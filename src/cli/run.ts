@@ -13,7 +13,8 @@ import { lintLoaded } from '../api/lint.js';
 import { isKindName } from '../api/kinds.js';
 import { WeirError } from '../core/errors.js';
 import type { Logger, LogFn } from '../core/logger.js';
-import { HostExecutor } from '../executor/host-executor.js';
+import { resolveExecutorKind } from '../core/config.js';
+import { createExecutor } from '../executor/select.js';
 import { createMemoryStore } from '../store/memory-store.js';
 import type { NewObject, StoredObject } from '../store/types.js';
 import { WorkflowController } from '../controller/controller.js';
@@ -34,6 +35,8 @@ ClusterWorkflowTemplate) are registered first so the workflow can refer to them.
       --data-dir D            keep step data here (default: a temporary directory, removed afterwards)
       --allow-host-path PREFIX[:rw]  host path prefix hostPath volumes may mount, read-only unless :rw (repeatable;
                               env WEIR_ALLOW_HOST_PATH, comma-separated). Default: hostPath volumes are refused
+      --executor E            host (default) or container: every step in its image via podman/Docker
+                              (env WEIR_EXECUTOR)
 Exit status: 0 Succeeded, 1 Failed or Error, 2 invalid input.
 `;
 
@@ -92,6 +95,7 @@ export const verb: Verb = async (args, io) => {
       logs: { type: 'boolean' },
       'data-dir': { type: 'string' },
       'allow-host-path': { type: 'string', multiple: true },
+      executor: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -135,6 +139,7 @@ export const verb: Verb = async (args, io) => {
   const created = await store.create('Workflow', wfDoc as unknown as NewObject);
   const key = `${created.metadata.namespace ?? 'default'}/${created.metadata.name}`;
 
+  const executorKind = resolveExecutorKind(values.executor, io.env);
   const ownDataDir = values['data-dir'] === undefined;
   const dataDir = ownDataDir ? await mkdtemp(join(tmpdir(), 'weir-run-')) : resolve(io.cwd, values['data-dir'] as string);
   const colour = io.isTTY && io.env.NO_COLOR === undefined;
@@ -142,8 +147,11 @@ export const verb: Verb = async (args, io) => {
   const ac = new AbortController();
   const logStreams: Promise<void>[] = [];
   let lastStatus: WorkflowStatus | undefined;
+  let removeSteps: (() => Promise<void>) | undefined;
   try {
-    const executor = new HostExecutor({ dataDir, logger });
+    const { executor, description, removeWorkflow } = await createExecutor(executorKind, { dataDir, logger });
+    if (ownDataDir) removeSteps = () => removeWorkflow(created.metadata.uid);
+    logger.info({}, `step executor: ${description}`);
     const controller = new WorkflowController({
       store, executor, logger, resyncMs: 2000,
       hostPaths: { allow: resolveHostPathAllowances(values['allow-host-path'], io.env), deny: [dataDir] },
@@ -180,6 +188,7 @@ export const verb: Verb = async (args, io) => {
   } finally {
     ac.abort();
     await store.close();
+    await removeSteps?.().catch((e: unknown) => logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'cannot remove the steps\' containers'));
     if (ownDataDir) await rm(dataDir, { recursive: true, force: true }).catch(() => undefined);
   }
 };

@@ -17,7 +17,7 @@ import type { ServerConfig } from '../core/config.js';
 import { WeirError } from '../core/errors.js';
 import type { Logger, LogFn } from '../core/logger.js';
 import { WorkflowController } from '../controller/controller.js';
-import { HostExecutor } from '../executor/host-executor.js';
+import { createExecutor } from '../executor/select.js';
 import { nodeDirFor, nodePaths, readHandleFile } from '../executor/node-dir.js';
 import { createApiServer } from '../server/api-server.js';
 import type { ApiServer } from '../server/api-server.js';
@@ -50,6 +50,8 @@ arguments are created or updated at start.
       --namespace NS    namespace for manifests that name none (default: default)
       --allow-host-path PREFIX[:rw]  host path prefix that hostPath volumes may mount, read-only unless :rw
                         (repeatable; env WEIR_ALLOW_HOST_PATH, comma-separated). Default: hostPath volumes are refused
+      --executor E      step executor: host (default; sandboxed host processes) or container (podman/Docker;
+                        env WEIR_EXECUTOR)
       --bus B           event bus: "embedded" (default: <data-dir>/bus.db) or nats://host:4222 (env WEIR_BUS);
                         without it, an EventBus "default" with jetstreamExotic.url is used when applied
       --artifact-repository F  YAML file with the default artifact repository (Argo's ArtifactRepository, e.g.
@@ -151,7 +153,8 @@ export async function startServer(cfg: ServerConfig & { manifests: string[]; nam
         eventBus: (await store.get('EventBus', cfg.namespace, 'default')) as EventBusResource | undefined,
       }));
     }
-    const executor = new HostExecutor({ dataDir: cfg.dataDir, logger: log });
+    const { executor, description: executorInfo } = await createExecutor(cfg.executor ?? 'host', { dataDir: cfg.dataDir, logger: log });
+    log.info({}, `step executor: ${executorInfo}`);
     const hostPaths = { allow: cfg.allowHostPath ?? [], deny: [cfg.dataDir] };
     const controller = new WorkflowController({ store, executor, logger: log, hostPaths, ...(cfg.artifactRepository ? { artifacts: { defaultRepository: cfg.artifactRepository } } : {}) });
     const stepsDir = join(cfg.dataDir, 'steps');
@@ -162,7 +165,7 @@ export async function startServer(cfg: ServerConfig & { manifests: string[]; nam
     const debugLogs = process.env.WEIR_DEBUG === '1'; // debug records are kept only when they are logged at all
     const api = createApiServer({
       store, controller, live, componentLogs, logger: log, host: cfg.host, port: cfg.port, authToken: cfg.authToken, namespace: cfg.namespace,
-      version: packageVersion(), processMetrics: true,
+      version: packageVersion(), executorInfo, processMetrics: true,
       steps: {
         executor,
         // The controller knows the steps it started; after a restart the handle is read back from the step's dir.
@@ -216,6 +219,7 @@ export const verb: Verb = async (args, io) => {
       host: { type: 'string' },
       'data-dir': { type: 'string' },
       'allow-host-path': { type: 'string', multiple: true },
+      executor: { type: 'string' },
       'auth-token': { type: 'string' },
       namespace: { type: 'string' },
       bus: { type: 'string' },
@@ -227,7 +231,7 @@ export const verb: Verb = async (args, io) => {
     io.stdout(HELP);
     return 0;
   }
-  const cfg = resolveServerConfig({ port: values.port, host: values.host, dataDir: values['data-dir'], authToken: values['auth-token'], bus: values.bus, allowHostPath: values['allow-host-path'] }, io.env, io.cwd);
+  const cfg = resolveServerConfig({ port: values.port, host: values.host, dataDir: values['data-dir'], authToken: values['auth-token'], bus: values.bus, allowHostPath: values['allow-host-path'], executor: values.executor }, io.env, io.cwd);
   const repoFile = values['artifact-repository'];
   const artifactRepository = repoFile === undefined ? undefined : parseArtifactRepository(await readFile(resolve(io.cwd, repoFile), 'utf8'), repoFile);
   const srv = await startServer({ ...cfg, manifests: positionals.map((p) => resolve(io.cwd, p)), namespace: values.namespace ?? 'default', ...(artifactRepository ? { artifactRepository } : {}) }, io);

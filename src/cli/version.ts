@@ -16,6 +16,7 @@ interface ServerVersion {
   version?: string;
   compiler?: string;
   platform?: string;
+  executor?: string;
 }
 
 export const verb: Verb = async (args, io) => {
@@ -35,5 +36,6 @@ export const verb: Verb = async (args, io) => {
   const server = await api.get<ServerVersion>('/api/v1/version');
   if (output === 'json') io.stdout(`${JSON.stringify({ client, server }, null, 2)}\n`);
   else io.stdout(`server ${server.version ?? 'unknown'} at ${api.server}${server.compiler ? ` (${server.compiler}, ${server.platform ?? ''})` : ''}\n`);
+  if (output !== 'json' && server.executor !== undefined) io.stdout(`executor ${server.executor}\n`);
   return 0;
 };

@@ -92,12 +92,15 @@ function runContainer(ex: Exec, pod: NodeStatus, n: NodeStatus, t: Template, c: 
     const build = buildStepSpec(one, { namespace: wfm.namespace ?? 'default', name: wfm.name, uid: wfm.uid }, n.id, {
       configMap: (x) => ex.ctx.configMap(x),
       secret: (x) => ex.ctx.secret?.(x),
+      runsImages: ex.ctx.runsImages,
+      hostNetwork: ex.spec.hostNetwork,
     });
     if (build.error || !build.spec) return `container ${c.name}: ${build.error ?? 'cannot build step'}`;
     // Volumes belong to the pod: every container sees the same template-level volume dirs.
     const plan = planMounts(one, ex.spec, pod.id, ex.ctx.volumeRoot, { configMap: (x) => ex.ctx.configMap(x), secret: (x) => ex.ctx.secret?.(x), hostPaths: ex.ctx.hostPaths });
     if (plan.error) return `container ${c.name}: ${plan.error}`;
     build.spec.mounts = plan.mounts;
+    if (build.spec.container) build.spec.container.networkOf = pod.id; // the set's containers share one network namespace
     if (retry.retries > 0) build.spec.command = ['sh', '-c', RETRY_WRAPPER, 'weir-retry', String(retry.retries), String(retry.delaySec), ...build.spec.command];
     ex.actions.push({ type: 'start', nodeId: n.id, spec: build.spec, outputFiles: build.outputFiles, ...(plan.prepare.length > 0 ? { prepare: plan.prepare } : {}) });
     if (st === undefined) ex.activePods++;

@@ -32,6 +32,8 @@ export interface ContextDeps {
   maxDepth: number | undefined;
   volumeRoot: string | undefined;
   hostPaths: HostPathPolicy;
+  /** The executor runs images (any executor but the host one). */
+  runsImages?: boolean;
   /** The workflow spec's JSON text (cached per generation). */
   specText: string;
   steps: StepTracker;
@@ -70,6 +72,7 @@ export async function buildContext(d: ContextDeps, wf: WorkflowObject): Promise<
     maxDepth: d.maxDepth,
     volumeRoot: d.volumeRoot,
     hostPaths: d.hostPaths,
+    ...(d.runsImages ? { runsImages: true } : {}),
     workflowTemplate: (name, cluster) => {
       const o = (cluster ? cwt : wt).get(name);
       return o ? { spec: (o.spec ?? {}) } : undefined;

@@ -335,6 +335,7 @@ export class WorkflowController {
       await this.steps.adoptFrom(wf, key);
       const ctx = await buildContext({
         store: this.o.store, now: this.clock(), maxDepth: this.o.maxDepth, volumeRoot: this.volumeRoot(wf), hostPaths: this.hostPaths, specText: this.cache.specText(key, wf),
+        runsImages: this.o.executor.kind !== 'host',
         steps: this.steps, requests: this.requests, artifacts: this.artifacts, syncMutex: this.syncMutex, held,
       }, wf);
       const t1 = performance.now();
@@ -425,7 +426,8 @@ export class WorkflowController {
     }
     if (FINAL.has(String(status.phase))) this.requests.forget(uid);
     await Promise.all(starts.map(async (a) => {
-      let spec = withStandInPath(withPythonFallback(a.spec), process.env.PATH);
+      const onHost = this.o.executor.kind === 'host';
+      let spec = onHost ? withStandInPath(withPythonFallback(a.spec), process.env.PATH) : a.spec;
       try {
         spec = withResolvedMounts(spec, await prepareVolumes(a.prepare ?? []));
       } catch (e) {
@@ -442,7 +444,7 @@ export class WorkflowController {
           return;
         }
       }
-      const missing = missingCommand(spec);
+      const missing = onHost ? missingCommand(spec) : undefined;
       if (missing === undefined) return this.steps.start(key, uid, a.nodeId, spec, a.outputFiles, a.outputArtifacts);
       this.steps.fail(uid, a.nodeId, 127, missing);
       return Promise.resolve();

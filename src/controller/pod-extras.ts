@@ -23,11 +23,12 @@ function startExtra(ex: Exec, node: NodeStatus, t: Template, c: UserContainer, s
   const one: Template = { name: t.name, container: { ...container, ...(vms.length > 0 ? { volumeMounts: vms } : {}) }, volumes: t.volumes };
   const wfm = ex.wf.metadata;
   const lookups = { configMap: (x: string) => ex.ctx.configMap(x), secret: (x: string) => ex.ctx.secret?.(x) };
-  const build = buildStepSpec(one, { namespace: wfm.namespace ?? 'default', name: wfm.name, uid: wfm.uid }, stepId, lookups);
+  const build = buildStepSpec(one, { namespace: wfm.namespace ?? 'default', name: wfm.name, uid: wfm.uid }, stepId, { ...lookups, runsImages: ex.ctx.runsImages, hostNetwork: ex.spec.hostNetwork });
   if (build.error || !build.spec) return `container ${c.name}: ${build.error ?? 'cannot build step'}`;
   const plan = planMounts(one, ex.spec, node.id, ex.ctx.volumeRoot, { ...lookups, hostPaths: ex.ctx.hostPaths });
   if (plan.error) return `container ${c.name}: ${plan.error}`;
   build.spec.mounts = plan.mounts;
+  if (build.spec.container) build.spec.container.networkOf = node.id; // one pod: main and extras share localhost
   ex.actions.push({ type: 'start', nodeId: stepId, spec: build.spec, outputFiles: [], ...(plan.prepare.length > 0 ? { prepare: plan.prepare } : {}) });
   return undefined;
 }

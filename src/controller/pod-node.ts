@@ -38,11 +38,15 @@ export function executePod(ex: Exec, node: NodeStatus, tmpl: Template, vars: Var
     const build = buildStepSpec(t, { namespace: wfm.namespace ?? 'default', name: wfm.name, uid: wfm.uid }, node.id, {
       configMap: (n) => ex.ctx.configMap(n),
       secret: (n) => ex.ctx.secret?.(n),
+      runsImages: ex.ctx.runsImages,
+      hostNetwork: ex.spec.hostNetwork,
     });
     if (build.error || !build.spec) return ex.nodes.mark(node, 'Error', build.error ?? 'cannot build step');
     const plan = planMounts(t, ex.spec, node.id, ex.ctx.volumeRoot, { configMap: (n) => ex.ctx.configMap(n), secret: (n) => ex.ctx.secret?.(n), hostPaths: ex.ctx.hostPaths });
     if (plan.error) return ex.nodes.mark(node, 'Error', plan.error);
     build.spec.mounts = plan.mounts;
+    // With sidecars or init containers the main container joins the pod's shared network namespace.
+    if (build.spec.container && ((t.sidecars ?? []).length > 0 || (t.initContainers ?? []).length > 0)) build.spec.container.networkOf = node.id;
     const raws = arts.flatMap((a) => (a.raw !== undefined ? [{ name: a.name, path: a.path, mode: a.mode, raw: a.raw.data }] : []));
     if (raws.length > 0) {
       const raw = rawArtifactFiles(raws, node.id, ex.ctx.volumeRoot);
@@ -69,7 +73,7 @@ export function executePod(ex: Exec, node: NodeStatus, tmpl: Template, vars: Var
     if (t.daemon === true) {
       if (node.daemoned !== true) ex.requeueAfter(0); // dependants may start now
       node.daemoned = true;
-      node.podIP = '127.0.0.1';
+      node.podIP = pod.ip ?? '127.0.0.1';
     }
     const ads = Number(t.activeDeadlineSeconds ?? NaN);
     let timeoutMs = NaN;

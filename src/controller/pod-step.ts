@@ -4,6 +4,7 @@ import type { StepSpec } from '../executor/types.js';
 import type { Template } from '../api/workflow-template.js';
 import { fromConfigMap, paramString } from './params.js';
 import { imageCmd, imageEntrypoint } from './image-stand-ins.js';
+import { containerSettings, envFromSources } from './container-settings.js';
 import type { NodeOutputs, NodePhase, PodOutcome } from './types.js';
 
 /** Pod settings that only mean something on Kubernetes; accepted and ignored by the host executor. */
@@ -13,10 +14,9 @@ export const KUBERNETES_ONLY_TEMPLATE_FIELDS = [
   'metrics',
 ] as const;
 
-/** Fields that change what a step does and that the host executor cannot honour yet. */
+/** Fields that change what a step does and that no executor can honour yet (none at the moment). */
 export function unsupportedPodFeature(t: Template): string | undefined {
-  const c = t.container ?? t.script;
-  if ((c?.envFrom ?? []).length > 0) return 'envFrom';
+  void t;
   return undefined;
 }
 
@@ -31,11 +31,20 @@ export function buildStepSpec(
   t: Template,
   wf: { namespace: string; name: string; uid: string },
   nodeId: string,
-  lookups: { configMap: (name: string) => Record<string, string> | undefined; secret: (name: string) => Record<string, string> | undefined },
+  lookups: {
+    configMap: (name: string) => Record<string, string> | undefined;
+    secret: (name: string) => Record<string, string> | undefined;
+    /** The executor runs images (container executor): the image's ENTRYPOINT/CMD are known there, no stand-ins. */
+    runsImages?: boolean;
+    /** The workflow's spec.hostNetwork. */
+    hostNetwork?: boolean;
+  },
 ): StepBuild {
   const c = t.container ?? t.script;
   if (!c) return { outputFiles: [], error: 'template has no container or script' };
-  const env: Record<string, string> = {};
+  const from = envFromSources((c.envFrom ?? []), lookups);
+  if (from.error) return { outputFiles: [], error: from.error };
+  const env: Record<string, string> = { ...from.env };
   for (const e of c.env ?? []) {
     if (e.value !== undefined) env[e.name] = e.value;
     else if (e.valueFrom?.configMapKeyRef) {
@@ -50,6 +59,7 @@ export function buildStepSpec(
       continue;
     } else env[e.name] = '';
   }
+  if (lookups.runsImages) return imageStepSpec(t, wf, nodeId, env, lookups.hostNetwork);
   const entrypoint = c.command === undefined || c.command.length === 0 ? imageEntrypoint(c.image) : undefined;
   const noArgs = (c.args ?? []).length === 0 && entrypoint === undefined && (c.command ?? []).length === 0;
   const args = noArgs && !t.script ? (imageCmd(c.image) ?? []) : (c.args ?? []);
@@ -57,21 +67,32 @@ export function buildStepSpec(
   // Script templates run `command` + args + the script's path; with no command Argo uses the image's entrypoint.
   if (t.script) command = [...(c.command ?? entrypoint ?? ['sh']), ...(c.args ?? [])];
   if (command.length === 0) return { outputFiles: [], error: 'container has neither command nor args (image entrypoints are not known on the host executor)' };
-  const outputFiles = (t.outputs?.parameters ?? []).map((p) => p.valueFrom?.path).filter((p): p is string => typeof p === 'string' && p !== '');
-  const artifactPaths = (t.outputs?.artifacts ?? []).map((a) => a.path).filter((p): p is string => typeof p === 'string' && p !== '');
-  const spec: StepSpec = {
-    workflow: wf,
-    nodeId,
-    command,
-    env,
-    outputPaths: [...new Set([...outputFiles, ...artifactPaths])],
-    mounts: [],
-  };
+  const { outputFiles, outputPaths } = outputPathsOf(t);
+  const spec: StepSpec = { workflow: wf, nodeId, command, env, outputPaths, mounts: [] };
   if (c.image) spec.image = c.image;
   if (c.workingDir) spec.workingDir = c.workingDir;
   // An entrypoint-run script without source (argosay + args) has nothing to append: the args are the whole call.
   if (t.script && !(entrypoint !== undefined && (t.script.source ?? '') === '')) spec.script = { source: t.script.source ?? '' };
-  return { spec, outputFiles: [...new Set(outputFiles)] };
+  return { spec, outputFiles };
+}
+
+function outputPathsOf(t: Template): { outputFiles: string[]; outputPaths: string[] } {
+  const outputFiles = (t.outputs?.parameters ?? []).map((p) => p.valueFrom?.path).filter((p): p is string => typeof p === 'string' && p !== '');
+  const artifactPaths = (t.outputs?.artifacts ?? []).map((a) => a.path).filter((p): p is string => typeof p === 'string' && p !== '');
+  return { outputFiles: [...new Set(outputFiles)], outputPaths: [...new Set([...outputFiles, ...artifactPaths])] };
+}
+
+/** The spec for an executor that runs images: command/args as written, the rest in `spec.container`. */
+function imageStepSpec(t: Template, wf: StepSpec['workflow'], nodeId: string, env: Record<string, string>, hostNetwork: boolean | undefined): StepBuild {
+  const c = (t.container ?? t.script) as NonNullable<Template['container']>;
+  const cs = containerSettings(c, t.securityContext, hostNetwork);
+  if (cs.error) return { outputFiles: [], error: cs.error };
+  const { outputFiles, outputPaths } = outputPathsOf(t);
+  const spec: StepSpec = { workflow: wf, nodeId, command: [...(c.command ?? []), ...(c.args ?? [])], env, outputPaths, mounts: [], container: cs.settings };
+  if (c.image) spec.image = c.image;
+  if (c.workingDir) spec.workingDir = c.workingDir;
+  if (t.script) spec.script = { source: t.script.source ?? '' };
+  return { spec, outputFiles };
 }
 
 /** Argo's `result` (and file-based output parameters): the text with ONE trailing newline trimmed. */

@@ -45,9 +45,9 @@ export class StepTracker {
   podState(wf: WorkflowObject, nodeId: string): PodState | undefined {
     const t = this.steps.get(k(wf.metadata.uid, nodeId));
     if (t?.outcome) return { state: 'done', outcome: t.outcome };
-    if (t?.handle) return { state: 'running', startedAt: t.handle.startedAt };
+    if (t?.handle) return running(t.handle);
     const w = subStepRecord(wf.status?.nodes ?? {}, nodeId) ?? wf.status?.nodes?.[nodeId]?.weir;
-    if (w?.handle) return { state: 'running', startedAt: w.handle.startedAt };
+    if (w?.handle) return running(w.handle);
     if (w?.intent) return { state: 'starting' };
     return undefined;
   }
@@ -174,4 +174,10 @@ export class StepTracker {
       }
     }
   }
+}
+
+/** A running step's state; `ip` when the executor gave the step its own address (container executor). */
+function running(h: StepHandle): PodState {
+  const ip = h.details.ip;
+  return { state: 'running', startedAt: h.startedAt, ...(typeof ip === 'string' && ip !== '' ? { ip } : {}) };
 }

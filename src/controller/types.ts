@@ -55,7 +55,7 @@ export interface NodeStatus {
   memoizationStatus?: { hit: boolean; key: string; cacheName: string };
   /** A daemon step that is up (Running): dependants go on; it is stopped when its steps/DAG template ends. */
   daemoned?: boolean;
-  /** The step's address; on the host always 127.0.0.1 (`{{steps.X.ip}}`). */
+  /** The step's address (`{{steps.X.ip}}`): the container's IP with the container executor, else 127.0.0.1. */
   podIP?: string;
   /** Weir's own bookkeeping (Argo clients ignore it); see WeirNodeState. */
   weir?: WeirNodeState;
@@ -152,7 +152,7 @@ export interface PodOutcome {
  * What the controller knows about a Pod node's step: `starting` (an intent was saved but no handle yet: start it again,
  * idempotently), `running`, or `done` with the recorded outcome. undefined: never started.
  */
-export type PodState = { state: 'starting' } | { state: 'running'; startedAt: string } | { state: 'done'; outcome: PodOutcome };
+export type PodState = { state: 'starting' } | { state: 'running'; startedAt: string; ip?: string } | { state: 'done'; outcome: PodOutcome };
 
 export interface TemplateSource {
   /** Spec of a WorkflowTemplate (namespaced) or ClusterWorkflowTemplate. */
@@ -184,6 +184,8 @@ export interface OperateContext {
   artifactRepository?: { ref: ArtifactRepositoryRefStatus } | { error: string };
   /** Maximum template nesting (recursion guard). Default 100. */
   maxDepth?: number;
+  /** The executor runs images (container executor): commands come from the images, not host stand-ins. */
+  runsImages?: boolean;
 }
 
 export type Action =

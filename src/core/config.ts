@@ -15,6 +15,7 @@ export const ENV = {
   bus: 'WEIR_BUS',
   /** Host path prefixes hostPath volumes may mount: `PREFIX[:rw]`, comma-separated. Default: none. */
   allowHostPath: 'WEIR_ALLOW_HOST_PATH',
+  executor: 'WEIR_EXECUTOR',
 } as const;
 
 export const DEFAULT_DATA_DIR = '.weir';
@@ -26,6 +27,8 @@ export interface ServerFlags {
   host?: string;
   /** `--bus`: `embedded` or `nats://host:port` (see src/bus/factory.ts). */
   bus?: string;
+  /** `--executor`: `host` (default) or `container`. */
+  executor?: string;
   /** `--allow-host-path PREFIX[:rw]` (repeatable). */
   allowHostPath?: readonly string[];
 }
@@ -45,6 +48,8 @@ export interface ServerConfig {
   readonly host: string;
   /** From --bus / WEIR_BUS; absent means "EventBus resource, else embedded" (src/bus/factory.ts). */
   readonly busUrl?: string;
+  /** From --executor / WEIR_EXECUTOR: `host` (default) or `container`. */
+  readonly executor?: string;
   /** Prefixes hostPath volumes may mount; absent or empty: hostPath volumes are refused. */
   readonly allowHostPath?: readonly HostPathAllowance[];
 }
@@ -67,6 +72,16 @@ export function resolveHostPathAllowances(flags: readonly string[] | undefined, 
   });
 }
 
+/** The step executor: --executor > WEIR_EXECUTOR > `host`; anything else is INVALID_ARGUMENT. */
+export function resolveExecutorKind(flag: string | undefined, env: Readonly<Record<string, string | undefined>>): string {
+  const flagV = nonEmpty(flag);
+  const v = flagV ?? nonEmpty(env[ENV.executor]) ?? 'host';
+  if (v !== 'host' && v !== 'container') {
+    throw new WeirError('INVALID_ARGUMENT', `${flagV !== undefined ? '--executor' : ENV.executor} must be host or container, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
 function parsePort(v: string, source: string): number {
   if (!/^\d+$/.test(v.trim()) || Number(v) > 65535) throw new WeirError('INVALID_ARGUMENT', `${source} must be a port number from 0 to 65535, got ${JSON.stringify(v)}`);
   return Number(v);
@@ -87,6 +102,7 @@ export function resolveServerConfig(flags: ServerFlags, env: Readonly<Record<str
     authToken: nonEmpty(flags.authToken) ?? nonEmpty(env[ENV.authToken]),
     port,
     host: nonEmpty(flags.host) ?? nonEmpty(env[ENV.host]) ?? '127.0.0.1',
+    executor: resolveExecutorKind(flags.executor, env),
   });
 }
 

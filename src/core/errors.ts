@@ -15,6 +15,7 @@ export const ErrorCodes = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, summary: 'The request body must be sent as application/json.' },
   PAYLOAD_TOO_LARGE: { status: 413, summary: 'The request body exceeds the configured limit.' },
   BUS_UNAVAILABLE: { status: 503, summary: 'The event bus did not acknowledge in time.' },
+  ENGINE_UNAVAILABLE: { status: 503, summary: 'No container engine (podman or Docker) answers for the container executor.' },
   STEP_FAILED: { status: 500, summary: 'A workflow step exited unsuccessfully.' },
   TIMEOUT: { status: 504, summary: 'A deadline passed.' },
   CANCELLED: { status: 499, summary: 'The operation was cancelled by its caller.' },

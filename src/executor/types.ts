@@ -24,6 +24,33 @@ export interface StepSpec {
   mounts: StepMount[];
   /** Input artifacts, placed into the step's view before it starts (copied; `mode` applied to files). */
   inputFiles?: StepInputFile[];
+  /**
+   * Container settings, for executors that run images (ignored by the host executor). When present, the
+   * executor resolves the command from `command`/`args` and the image's ENTRYPOINT/CMD (Kubernetes rules)
+   * instead of using `command` above.
+   */
+  container?: ContainerSettings;
+}
+
+/** What a Kubernetes container spec says beyond argv/env/workingDir (resolved: quantities are numbers). */
+export interface ContainerSettings {
+  /** Kubernetes `command` (replaces the image's ENTRYPOINT) and `args` (replace its CMD). */
+  command?: string[];
+  args?: string[];
+  imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
+  runAsUser?: number;
+  runAsGroup?: number;
+  runAsNonRoot?: boolean;
+  readOnlyRootFilesystem?: boolean;
+  privileged?: boolean;
+  /** Capabilities the step asks for (`securityContext.capabilities.add`); all others are dropped. */
+  capabilitiesAdd?: string[];
+  /** `resources.limits.memory` in bytes and `resources.limits.cpu` in CPUs. */
+  memoryBytes?: number;
+  cpus?: number;
+  hostNetwork?: boolean;
+  /** Pod members (main + sidecars, containerSet containers) name their pod (its node id): they share one network namespace. */
+  networkOf?: string;
 }
 
 export interface StepMount {

@@ -49,6 +49,8 @@ export interface ApiServerOptions {
   namespace?: string;
   /** Reported by /api/v1/version. Default "0.0.0". */
   version?: string;
+  /** The step executor for /api/v1/version (e.g. `container (podman 4.3.1)`). */
+  executorInfo?: string;
   /** Milliseconds since the epoch. Default Date.now. */
   clock?: () => number;
   /** How long close() waits for in-flight requests before cutting connections. Default 5000 ms. */
@@ -70,6 +72,8 @@ export interface ResolvedServerOptions {
   readonly maxBodyBytes: number;
   readonly namespace: string;
   readonly version: string;
+  /** The step executor as shown by /api/v1/version (e.g. `container (podman 4.3.1)`). */
+  readonly executorInfo: string | undefined;
   readonly clock: () => number;
   readonly drainTimeoutMs: number;
   readonly processMetrics: boolean;
@@ -123,6 +127,7 @@ export function resolveServerOptions(o: ApiServerOptions): ResolvedServerOptions
     maxBodyBytes,
     namespace,
     version: o.version ?? '0.0.0',
+    executorInfo: o.executorInfo,
     clock: o.clock ?? Date.now,
     drainTimeoutMs,
     processMetrics: o.processMetrics === true,

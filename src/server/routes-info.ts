@@ -12,6 +12,7 @@ export function infoRoutes(r: Router): void {
     goVersion: '',
     compiler: `node ${process.version}`,
     platform: `${process.platform}/${process.arch}`,
+    ...(ctx.opts.executorInfo !== undefined ? { executor: ctx.opts.executorInfo } : {}),
   }));
   r.get('/api/v1/info', () => Promise.resolve({
     links: [],

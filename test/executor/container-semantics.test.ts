@@ -1,0 +1,85 @@
+// Argo's container semantics on the container executor (podman here): the image's ENTRYPOINT/CMD/WORKDIR under
+// Kubernetes' command rules, a memory limit enforced as an OOM kill (137 with a message), runAsUser/runAsGroup,
+// capabilities dropped, a missing image with imagePullPolicy Never as a clear error; and through `weir run`,
+// outputs outside any volume, a daemon step's service reached by a later step, and a sidecar on localhost.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spec } from './conformance-kit.js';
+import { makeContainerEnv } from './container-env.js';
+import type { ContainerEnv } from './container-env.js';
+import type { ContainerSettings, StepSpec } from '../../src/executor/types.js';
+import { runFixture } from '../cli/run-kit.js';
+
+const TEST_IMAGE = 'localhost/weir-test/entrypoint:1';
+
+describe('container executor: Argo container semantics', () => {
+  let env: ContainerEnv;
+  before(async () => {
+    env = await makeContainerEnv();
+  });
+  after(async () => {
+    await env.dispose();
+  });
+
+  const run = async (s: StepSpec): Promise<{ code: number | null; out: string; message?: string }> => {
+    const r = await env.executor.wait(await env.executor.start(s));
+    return { code: r.exitCode, out: r.stdoutTail, ...(r.message !== undefined ? { message: r.message } : {}) };
+  };
+  const inImage = (image: string, container: ContainerSettings, extra: Partial<StepSpec> = {}): StepSpec =>
+    spec([...(container.command ?? []), ...(container.args ?? [])], { image, container, ...extra });
+
+  test("the image's ENTRYPOINT, CMD and WORKDIR apply by Kubernetes' rules", async () => {
+    assert.deepEqual(await run(inImage(TEST_IMAGE, {})), { code: 0, out: 'entry:from-cmd\n/srv/app\n' }, 'neither command nor args: ENTRYPOINT + CMD');
+    assert.deepEqual(await run(inImage(TEST_IMAGE, { args: ['a', 'b c'] })), { code: 0, out: 'entry:a b c\n/srv/app\n' }, 'args replace CMD');
+    assert.deepEqual(await run(inImage(TEST_IMAGE, { command: ['sh', '-c', 'echo own; pwd'] })), { code: 0, out: 'own\n/srv/app\n' }, 'command replaces ENTRYPOINT and drops CMD');
+    assert.deepEqual(await run(inImage(TEST_IMAGE, {}, { workingDir: '/tmp' })), { code: 0, out: 'entry:from-cmd\n/tmp\n' }, 'workingDir beats WORKDIR');
+    assert.deepEqual(await run(inImage('argoproj/argosay:v2', { args: ['echo', 'hi'] })), { code: 0, out: 'hi\n' });
+  });
+
+  test('a step over its memory limit is OOM-killed: exit 137 and a message saying so', async () => {
+    const r = await run(inImage('python:3.12', { command: ['python3', '-c', 'x = bytearray(400 * 1024 * 1024); print(len(x))'], memoryBytes: 64 * 1024 * 1024 }));
+    assert.equal(r.code, 137);
+    assert.match(r.message ?? '', /OOMKilled.*memory limit/);
+    const ok = await run(inImage('python:3.12', { command: ['python3', '-c', 'x = bytearray(8 * 1024 * 1024); print(len(x))'], memoryBytes: 64 * 1024 * 1024 }));
+    assert.deepEqual(ok, { code: 0, out: `${8 * 1024 * 1024}\n` });
+  });
+
+  test('runAsUser and runAsGroup set the process identity; capabilities are dropped unless added', async () => {
+    const id = await run(inImage('busybox', { command: ['sh', '-c', 'id -u; id -g'], runAsUser: 1234, runAsGroup: 5678 }));
+    assert.deepEqual(id, { code: 0, out: '1234\n5678\n' });
+    const caps = await run(inImage('busybox', { command: ['sh', '-c', 'grep CapEff /proc/self/status'] }));
+    assert.equal(caps.out, 'CapEff:\t0000000000000000\n');
+    const added = await run(inImage('busybox', { command: ['sh', '-c', 'grep CapEff /proc/self/status'], capabilitiesAdd: ['NET_RAW'] }));
+    assert.equal(added.out, 'CapEff:\t0000000000002000\n');
+    const ro = await run(inImage('busybox', { command: ['sh', '-c', 'echo x > /etc/probe'], readOnlyRootFilesystem: true }));
+    assert.notEqual(ro.code, 0, 'wrote to a read-only root filesystem');
+  });
+
+  test('a missing image with imagePullPolicy Never fails the start with a clear error', async () => {
+    await assert.rejects(env.executor.start(inImage('weir-test/no-such-image:0', { command: ['true'], imagePullPolicy: 'Never' })), /weir-test\/no-such-image:0 is not present and imagePullPolicy is Never/);
+  });
+});
+
+describe('container executor through weir run', () => {
+  test('outputs outside any volume are collected; declared output dirs are not pre-created', async () => {
+    const r = await runFixture('test/fixtures/container/outputs-outside-volumes.yaml', '--executor', 'container');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.node('make').outputs?.result, '/');
+    assert.equal(r.node('make').outputs?.parameters?.find((p) => p.name === 'r')?.value, 'heads');
+    assert.equal(r.node('use').outputs?.result, 'headspart');
+  });
+
+  test('a sidecar shares the pod network: main reaches it on localhost', async () => {
+    const r = await runFixture('test/fixtures/container/sidecar.yaml', '--executor', 'container');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.wf.status.nodes?.[Object.keys(r.wf.status.nodes ?? {})[0]]?.outputs?.result, 'hello-from-sidecar');
+  });
+
+  test("a daemon step's service is reachable by a later step at {{steps.X.ip}}", async () => {
+    const r = await runFixture('test/fixtures/container/daemon.yaml', '--executor', 'container');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.node('client').outputs?.result, 'hello-from-daemon');
+    assert.match(r.node('server').podIP ?? '', /^\d+\.\d+\.\d+\.\d+$/);
+    assert.notEqual(r.node('server').podIP, '127.0.0.1');
+  });
+});
