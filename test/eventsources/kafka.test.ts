@@ -91,7 +91,7 @@ describe('kafka event source against the kcat mock cluster', () => {
     } finally {
       await r.stop();
     }
-    const events = await busEvents(bus, name);
+    const events = await busEvents(bus, name, '*', 300, 100);
     assert.equal(events.length, 100, 'every message exactly once on the bus');
     assert.deepEqual(events.map((e) => (e.data as { body: { n: number } }).body.n).sort((a, b) => a - b), Array.from({ length: 100 }, (_, i) => i));
     const e = events.find((x) => (x.data as { key: string }).key === 'k7');

@@ -30,7 +30,11 @@ export async function settle(turns = 20): Promise<void> {
 }
 
 /** Every event stored on a real bus for one EventSource (and event name), read by a fresh durable consumer. */
-export async function busEvents(bus: EventBus, source: string, eventName = '*', settleMs = 300): Promise<CloudEvent[]> {
+/**
+ * Every event of `source` on the bus. Waits (up to 20 s) until at least `atLeast` arrived, then `settleMs` more for
+ * any extra (a duplicate would show up then), so a loaded machine's slow delivery is not read as a loss.
+ */
+export async function busEvents(bus: EventBus, source: string, eventName = '*', settleMs = 300, atLeast = 0): Promise<CloudEvent[]> {
   const ac = new AbortController();
   const out: CloudEvent[] = [];
   const loop = (async () => {
@@ -39,7 +43,9 @@ export async function busEvents(bus: EventBus, source: string, eventName = '*', 
       await m.ack();
     }
   })();
-  // Everything acked before this call is stored; give the consumer a moment to deliver it.
+  // Everything acked before this call is stored; give the consumer time to deliver it.
+  const deadline = Date.now() + 20_000;
+  while (out.length < atLeast && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
   await new Promise((r) => setTimeout(r, settleMs));
   ac.abort();
   await loop.catch(() => undefined);
