@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'dist-*/**', 'node_modules/**', 'crds/**', 'bin/**', 'scripts/*.js', 'eslint.config.js'] },
+  { ignores: ['dist/**', 'test-output/**', 'dist-*/**', 'node_modules/**', 'crds/**', 'bin/**', 'scripts/*.js', 'eslint.config.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

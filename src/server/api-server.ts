@@ -19,6 +19,8 @@ import { cronRoutes } from './routes-cron.js';
 import { workflowRoutes } from './routes-workflows.js';
 import { streamRoutes } from './routes-streams.js';
 import { componentLogRoutes } from './routes-component-logs.js';
+import { serveUiRequest } from './routes-ui.js';
+import { uiApiRoutes } from './routes-ui-api.js';
 
 export type ServerState = 'starting' | 'running' | 'draining' | 'stopped' | 'failed';
 
@@ -46,6 +48,7 @@ export function buildRouter(): Router {
   componentLogRoutes(r);
   resourceRoutes(r);
   cronRoutes(r);
+  uiApiRoutes(r);
   return r;
 }
 
@@ -78,6 +81,7 @@ export function createApiServer(input: ApiServerOptions): ApiServer {
         sendJson(res, 200, { status: state === 'running' ? 'ok' : state });
         return;
       }
+      if (await serveUiRequest(req, res, u.pathname)) return;
       if (checkAuth && !OPEN_PATHS.has(u.pathname)) {
         try {
           checkAuth(req);

@@ -1,0 +1,2 @@
+// placeholder
+export function LineagePage() { return <div class="state">Coming soon</div>; }
