@@ -100,8 +100,8 @@ export async function axeViolations(page: Page): Promise<string[]> {
 }
 
 /** Saves a screenshot as test-output/ui/NAME.png. */
-export async function shot(page: Page, name: string): Promise<void> {
+export async function shot(page: Page, name: string, fullPage = false): Promise<void> {
   const dir = repoPath('test-output', 'ui');
   mkdirSync(dir, { recursive: true });
-  await page.screenshot({ path: join(dir, `${name}.png`) });
+  await page.screenshot({ path: join(dir, `${name}.png`), fullPage });
 }

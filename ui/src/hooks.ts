@@ -7,7 +7,7 @@ export interface Loaded<T> {
   data: T | undefined;
   error: Error | undefined;
   loading: boolean;
-  reload(): void;
+  reload: () => void;
 }
 
 export function useApi<T>(path: string | undefined, pollMs?: number): Loaded<T> {
