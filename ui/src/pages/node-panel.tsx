@@ -81,7 +81,7 @@ export function NodePanel({ wf, node }: { wf: Workflow; node: NodeStatus }) {
       {phase === 'Suspended' && <ResumeForm wf={wf} node={node} />}
       {(node.inputs?.parameters?.length ?? 0) > 0 && <><h2>Input parameters</h2><KV rows={(node.inputs?.parameters ?? []).map((p) => [p.name, <code>{p.value ?? ''}</code>])} /></>}
       {(node.outputs?.parameters?.length ?? 0) > 0 && <><h2>Output parameters</h2><KV rows={(node.outputs?.parameters ?? []).map((p) => [p.name, <code>{p.value ?? ''}</code>])} /></>}
-      {node.outputs?.result !== undefined && <><h2>Result</h2><pre>{node.outputs.result}</pre></>}
+      {node.outputs?.result !== undefined && <><h2>Result</h2><pre tabIndex={0}>{node.outputs.result}</pre></>}
       {(['inputs', 'outputs'] as const).map((io) => (node[io]?.artifacts?.length ?? 0) > 0 && (
         <div key={io}><h2>{io === 'inputs' ? 'Input' : 'Output'} artifacts</h2>
           <ul>{(node[io]?.artifacts ?? []).map((a) => <li key={a.name}><strong>{a.name}</strong> <code class="muted">{artifactWhere(a)}</code></li>)}</ul>
