@@ -63,18 +63,23 @@ export async function streamLines<T>(path: string, onItem: (item: T) => void, si
   const res = await send(path, { headers: headers(false), signal });
   if (!res.ok || !res.body) throw await failure(res);
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buf = '';
+  let parts: string[] = [];
   try {
     for (;;) {
       const { value, done } = await reader.read();
       if (done) break;
-      buf += value;
+      // Only the new chunk is searched for line ends, so a multi-megabyte line (a 10,000-node workflow) is
+      // assembled in linear time.
+      let start = 0;
       let i: number;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 1);
+      while ((i = value.indexOf('\n', start)) >= 0) {
+        parts.push(value.slice(start, i));
+        const line = parts.join('');
+        parts = [];
+        start = i + 1;
         if (line.trim() !== '') onItem(JSON.parse(line) as T);
       }
+      if (start < value.length) parts.push(value.slice(start));
     }
   } finally {
     reader.releaseLock();

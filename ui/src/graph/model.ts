@@ -68,7 +68,7 @@ export function gridSize(count: number): { w: number; h: number } {
 }
 
 /** Structure of the graph (which boxes, which edges); phases are read separately so a phase change keeps the layout. */
-export function buildGraph(nodes: Record<string, NodeStatus>, expanded: ReadonlySet<string>): Graph {
+export function buildGraph(nodes: Record<string, NodeStatus>, isExpanded: (groupId: string) => boolean): Graph {
   const parents = new Map<string, string[]>();
   for (const n of Object.values(nodes)) {
     for (const c of n.children ?? []) {
@@ -87,8 +87,8 @@ export function buildGraph(nodes: Record<string, NodeStatus>, expanded: Readonly
     const members: string[] = [];
     const queue = [...kids];
     const hidden = new Set<string>();
-    while (queue.length > 0) {
-      const id = queue.shift() as string;
+    for (let qi = 0; qi < queue.length; qi++) {
+      const id = queue[qi];
       if (hidden.has(id) || owner.has(id)) continue;
       hidden.add(id);
       members.push(id);
@@ -98,7 +98,7 @@ export function buildGraph(nodes: Record<string, NodeStatus>, expanded: Readonly
       }
     }
     for (const id of members) owner.set(id, gid);
-    const isOpen = expanded.has(gid);
+    const isOpen = isExpanded(gid);
     const size = isOpen ? gridSize(members.length) : { w: 220, h: 54 };
     out.push({ id: gid, kind: isOpen ? 'grid' : 'group', label: `${kids.length} × ${nodes[kids[0]]?.displayName?.replace(/\(\d+.*$/, '') ?? 'items'}`, sub: '', phase: 'Pending', w: size.w, h: size.h, x: 0, y: 0, members });
   }

@@ -126,7 +126,7 @@ function Runs({ name, cluster, ns }: { name: string; cluster: boolean; ns: strin
 
 function Planned({ spec }: { spec: Spec }) {
   const nodes = useMemo(() => plannedNodes(spec.templates ?? [], spec.entrypoint), [spec]);
-  const graph = useMemo(() => layout(buildGraph(nodes, new Set())), [nodes]);
+  const graph = useMemo(() => layout(buildGraph(nodes, () => false)), [nodes]);
   const phases = useMemo(() => phasesOf(graph, nodes), [graph, nodes]);
   return (
     <div style={{ height: 520, display: 'flex' }}>

@@ -80,13 +80,14 @@ export function WorkflowPage({ params, loc }: { params: Record<string, string>; 
   });
   const nodes = wf?.status?.nodes ?? {};
   const count = Object.keys(nodes).length;
-  const structure = `${count}|${[...expanded].join(',')}`;
-  const graph = useMemo(() => layout(buildGraph(nodes, expanded)), [structure, name]);
+  const expandAll = loc.query.get('expand') === 'all';
+  const structure = `${count}|${expandAll}|${[...expanded].join(',')}`;
+  const graph = useMemo(() => layout(buildGraph(nodes, (g) => expandAll !== expanded.has(g))), [structure, name]);
   const phases = useMemo(() => phasesOf(graph, nodes), [graph, nodes]);
   if (error) return <ErrorState error={error} />;
   if (!wf) return <Loading what={`workflow ${name}`} />;
   const setQuery = (k: string, v: string | undefined): void => {
-    const q: Record<string, string | undefined> = { tab: loc.query.get('tab') ?? undefined, node: selected, [k]: v };
+    const q: Record<string, string | undefined> = { tab: loc.query.get('tab') ?? undefined, expand: loc.query.get('expand') ?? undefined, node: selected, [k]: v };
     navigate(`/workflows/${enc(ns)}/${enc(name)}${qs(q)}`);
   };
   const node: NodeStatus | undefined = selected ? nodes[selected] : undefined;
