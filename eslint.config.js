@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 import { weirPlugin } from './scripts/lint/eslint-plugin.js';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'dist-*/**', 'node_modules/**', 'crds/**', 'bin/**', 'scripts/*.js', 'scripts/lint/*.js', 'eslint.config.js'] },
+  { ignores: ['dist/**', 'test-output/**', 'dist-*/**', 'node_modules/**', 'crds/**', 'bin/**', 'scripts/*.js', 'scripts/lint/*.js', 'eslint.config.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

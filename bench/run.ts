@@ -18,6 +18,7 @@ import { bigdagBenchmark } from './bigdag.js';
 import { backfillBenchmark } from './backfill.js';
 import { sqliteDriverBenchmark } from './sqlite-driver.js';
 import { chainContainerBenchmark, throughputContainerBenchmark } from './container.js';
+import { uiGraphBenchmark, uiListBenchmark, uiUpdateBenchmark } from './ui.js';
 import { judge, sharedFigures, summarize } from './stats.js';
 import type { Row } from './stats.js';
 import { formatTable } from './table.js';
@@ -29,7 +30,11 @@ const BENCHMARKS = {
   trigger: triggerBenchmark, throughput: throughputBenchmark,
   bigdag: bigdagBenchmark, backfill: backfillBenchmark, artifact: artifactBenchmark, 'sqlite-driver': sqliteDriverBenchmark,
   'throughput-container': throughputContainerBenchmark, 'chain-container': chainContainerBenchmark,
+  'ui-graph': uiGraphBenchmark, 'ui-update': uiUpdateBenchmark, 'ui-list': uiListBenchmark,
 } satisfies Record<string, Benchmark>;
+
+/** Names that run several benchmarks. */
+const GROUPS: Readonly<Record<string, readonly string[]>> = { ui: ['ui-graph', 'ui-update', 'ui-list'] };
 
 const RUNS_ENV = process.env.WEIR_BENCH_RUNS === undefined || process.env.WEIR_BENCH_RUNS === '' ? undefined : Number(process.env.WEIR_BENCH_RUNS);
 const DEFAULT_RUNS = 3;
@@ -76,7 +81,7 @@ function save(rows: Row[]): void {
 }
 
 async function main(): Promise<void> {
-  const names = process.argv.slice(2);
+  const names = process.argv.slice(2).flatMap((n) => GROUPS[n] ?? [n]);
   for (const n of names) if (!Object.hasOwn(BENCHMARKS, n)) throw new Error(`unknown benchmark ${n}; have ${Object.keys(BENCHMARKS).join(', ')}`);
   const selected: Benchmark[] = names.length > 0 ? names.map((n) => BENCHMARKS[n as keyof typeof BENCHMARKS]) : Object.values(BENCHMARKS);
   const rows: Row[] = [];

@@ -22,6 +22,8 @@ import { workflowRoutes } from './routes-workflows.js';
 import { streamRoutes } from './routes-streams.js';
 import { componentLogRoutes } from './routes-component-logs.js';
 import { sensorHistoryRoutes } from './routes-sensor-history.js';
+import { serveUiRequest } from './routes-ui.js';
+import { uiApiRoutes } from './routes-ui-api.js';
 
 export type ServerState = 'starting' | 'running' | 'draining' | 'stopped' | 'failed';
 
@@ -50,6 +52,7 @@ export function buildRouter(): Router {
   resourceRoutes(r);
   cronRoutes(r);
   sensorHistoryRoutes(r);
+  uiApiRoutes(r);
   return r;
 }
 
@@ -83,6 +86,7 @@ export function createApiServer(input: ApiServerOptions): ApiServer {
         return;
       }
       if (!checkAuth) assertLoopbackRequest(req);
+      if (await serveUiRequest(req, res, u.pathname)) return;
       if (checkAuth && !OPEN_PATHS.has(u.pathname)) {
         try {
           checkAuth(req);
