@@ -5,7 +5,7 @@
 // Target: at most 1.5x the raw client.
 import { CustomObjectsApi, Watch } from '@kubernetes/client-node';
 import { KubernetesStore } from '../src/store/kubernetes-store.js';
-import type { StoredObject, WatchEvent } from '../src/store/types.js';
+import type { StoredObject } from '../src/store/types.js';
 import { startKube } from '../test/helpers/kube.js';
 import type { Benchmark, Measurement } from './types.js';
 
