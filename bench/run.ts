@@ -16,6 +16,7 @@ import { throughputBenchmark } from './throughput.js';
 import { bigdagBenchmark } from './bigdag.js';
 import { backfillBenchmark } from './backfill.js';
 import { kubeStoreBenchmark } from './kube-store.js';
+import { bigdagKubeBenchmark } from './bigdag-kube.js';
 import { judge, sharedFigures, summarize } from './stats.js';
 import type { Row } from './stats.js';
 import { formatTable } from './table.js';
@@ -24,7 +25,7 @@ import type { Benchmark, Sample } from './types.js';
 const BENCHMARKS = {
   lint: lintBenchmark, fanout: fanoutBenchmark, 'fanout-200': fanout200Benchmark, chain: chainBenchmark, 'store-list': storeListBenchmark, 'store-phase': storePhaseBenchmark,
   'bus-publish': busPublishBenchmark, ingest: ingestBenchmark, trigger: triggerBenchmark, throughput: throughputBenchmark,
-  bigdag: bigdagBenchmark, backfill: backfillBenchmark, artifact: artifactBenchmark, 'kube-store': kubeStoreBenchmark,
+  bigdag: bigdagBenchmark, backfill: backfillBenchmark, artifact: artifactBenchmark, 'kube-store': kubeStoreBenchmark, 'bigdag-kube': bigdagKubeBenchmark,
 } satisfies Record<string, Benchmark>;
 
 const RUNS_ENV = process.env.WEIR_BENCH_RUNS === undefined || process.env.WEIR_BENCH_RUNS === '' ? undefined : Number(process.env.WEIR_BENCH_RUNS);
