@@ -33,9 +33,13 @@ export function normalize(o: StoredObject, kind: KindName): StoredObject {
   return o;
 }
 
-/** The server-side part of a field selector, as `a=b,c=d`. */
-function serverFieldSelector(fields: Readonly<Record<string, string>> | undefined): string | undefined {
+/** The Kubernetes system namespaces a store leaves out of lists and watches across all namespaces. */
+export const SYSTEM_NAMESPACES: readonly string[] = ['kube-system', 'kube-public', 'kube-node-lease'];
+
+/** The server-side part of a field selector, as `a=b,c!=d`; `skip` adds `metadata.namespace!=` terms. */
+export function serverFieldSelector(fields: Readonly<Record<string, string>> | undefined, skip: readonly string[] = []): string | undefined {
   const parts = Object.entries(fields ?? {}).filter(([k]) => SERVER_FIELDS.has(k)).map(([k, v]) => `${k}=${v}`);
+  for (const ns of skip) parts.push(`metadata.namespace!=${ns}`);
   return parts.length > 0 ? parts.join(',') : undefined;
 }
 
@@ -57,6 +61,8 @@ export interface ListRequest {
   kind: KindName;
   namespace: string | undefined;
   opts: ListOptions;
+  /** Namespaces left out when listing a namespaced kind across all namespaces. */
+  skipNamespaces?: readonly string[];
 }
 
 /** One list in the store contract's terms. */
@@ -69,7 +75,8 @@ export async function kubeList(rest: KubeRest, r: ListRequest): Promise<ListResu
   }
   const cursor = opts.continue ? decodeContinue(opts.continue, order) : undefined;
   const limit = opts.limit ? opts.limit : undefined;
-  const base: Query = { labelSelector: opts.labelSelector || undefined, fieldSelector: serverFieldSelector(opts.fieldSelector) };
+  const skip = KINDS[kind].namespaced && namespace === undefined ? r.skipNamespaces ?? [] : [];
+  const base: Query = { labelSelector: opts.labelSelector || undefined, fieldSelector: serverFieldSelector(opts.fieldSelector, skip) };
   const keep = (o: StoredObject): boolean => matchesFields(o, opts.fieldSelector);
   const path = resourcePath(kind, namespace);
   if (order === 'newest') return newestPage(rest, { kind, path, base, keep, limit, cursor });

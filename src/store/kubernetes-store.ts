@@ -5,7 +5,7 @@ import { WeirError } from '../core/errors.js';
 import { KINDS } from '../api/kinds.js';
 import type { KindName } from '../api/kinds.js';
 import { assertKind, namespaceFor, parseResourceVersion, requestedName } from './object-rules.js';
-import { kubeList, normalize } from './kubernetes-list.js';
+import { kubeList, normalize, SYSTEM_NAMESPACES } from './kubernetes-list.js';
 import type { KubeList } from './kubernetes-list.js';
 import { KubeRest, loadKubeConfig, resourcePath } from './kubernetes-rest.js';
 import type { KubeConnectOptions } from './kubernetes-rest.js';
@@ -19,6 +19,11 @@ import type { ListOptions, ListResult, NewObject, ResourceStore, StoredObject, U
 export interface KubernetesStoreOptions extends KubeConnectOptions {
   /** Big Workflows: compression threshold and the offload database (kubernetes-nodes.ts). */
   nodeStatus?: NodeStatusOptions;
+  /**
+   * Namespaces left out of lists and watches across all namespaces (a get, or a list naming the namespace, still
+   * reaches them). Default: the system namespaces kube-system, kube-public and kube-node-lease.
+   */
+  skipNamespaces?: readonly string[];
 }
 
 export class KubernetesStore implements ResourceStore {
@@ -35,7 +40,10 @@ export class KubernetesStore implements ResourceStore {
   constructor(opts: KubernetesStoreOptions = {}) {
     this.rest = new KubeRest(loadKubeConfig(opts));
     this.nodes = opts.nodeStatus ?? {};
+    this.skipNamespaces = opts.skipNamespaces ?? SYSTEM_NAMESPACES;
   }
+
+  private readonly skipNamespaces: readonly string[];
 
   /** Restores offloaded or compressed Workflow nodes (a DELETED event's may be gone: then it goes without). */
   private async decode(kind: KindName, o: StoredObject, tolerant = false): Promise<StoredObject> {
@@ -105,7 +113,7 @@ export class KubernetesStore implements ResourceStore {
     assertKind(kind);
     this.checkOpen();
     const namespace = KINDS[kind].namespaced ? opts.namespace || undefined : undefined;
-    const out = await kubeList(this.rest, { kind, namespace, opts });
+    const out = await kubeList(this.rest, { kind, namespace, opts, skipNamespaces: this.skipNamespaces });
     this.seen({ metadata: { resourceVersion: out.resourceVersion } });
     if (kind === 'Workflow') for (const o of out.items) await this.decode(kind, o);
     return out;
@@ -152,7 +160,7 @@ export class KubernetesStore implements ResourceStore {
     const signal = AbortSignal.any([opts.signal, this.closing.signal]);
     const namespace = KINDS[kind].namespaced ? opts.namespace || undefined : undefined;
     const start = opts.sinceResourceVersion ?? (this.latestRv > 0 ? String(this.latestRv) : undefined);
-    return this.watchFrom(start, { kind, namespace, labelSelector: opts.labelSelector, since: '', signal });
+    return this.watchFrom(start, { kind, namespace, labelSelector: opts.labelSelector, since: '', signal, skipNamespaces: KINDS[kind].namespaced ? this.skipNamespaces : [] });
   }
 
   private async *watchFrom(start: string | undefined, o: KubeWatchOptions): AsyncGenerator<WatchEvent> {

@@ -8,7 +8,7 @@ import { WeirError } from '../core/errors.js';
 import type { KindName } from '../api/kinds.js';
 import { compileLabelSelector } from './label-selector.js';
 import { storageKey } from './object-rules.js';
-import { normalize } from './kubernetes-list.js';
+import { normalize, serverFieldSelector } from './kubernetes-list.js';
 import type { KubeList } from './kubernetes-list.js';
 import { messageOf, resourcePath, statusError } from './kubernetes-rest.js';
 import type { KubeRest } from './kubernetes-rest.js';
@@ -20,6 +20,8 @@ export interface KubeWatchOptions {
   labelSelector: string | undefined;
   /** Deliver changes after this resource version. */
   since: string;
+  /** Namespaces left out when watching across all namespaces. */
+  skipNamespaces?: readonly string[];
   signal: AbortSignal;
 }
 
@@ -87,7 +89,8 @@ export async function* kubeWatch(rest: KubeRest, o: KubeWatchOptions): AsyncGene
           if (!started) throw item.error;
           // The server's history no longer reaches our cursor: list again and deliver the difference.
           conn.abort();
-          const list = await rest.request<KubeList>('GET', path, { query: { labelSelector: o.labelSelector || undefined } });
+          const skip = o.namespace === undefined ? o.skipNamespaces ?? [] : [];
+          const list = await rest.request<KubeList>('GET', path, { query: { labelSelector: o.labelSelector || undefined, fieldSelector: serverFieldSelector(undefined, skip) } });
           const seen = new Set<string>();
           for (const raw of list.items ?? []) {
             const obj = normalize(raw, o.kind);
@@ -154,7 +157,8 @@ interface KubeStatusObject {
 /** Opens one API watch; events, bookmarks, errors and the end of the connection arrive through `push`. */
 async function connect(rest: KubeRest, path: string, o: KubeWatchOptions, push: (i: Item) => void): Promise<AbortController> {
   const w = new Watch(rest.kc);
-  const query = { resourceVersion: o.since, allowWatchBookmarks: true, labelSelector: o.labelSelector || undefined };
+  const skip = o.namespace === undefined ? o.skipNamespaces ?? [] : [];
+  const query = { resourceVersion: o.since, allowWatchBookmarks: true, labelSelector: o.labelSelector || undefined, fieldSelector: serverFieldSelector(undefined, skip) };
   let ended = false;
   const end = (i: Item): void => {
     if (ended) return;

@@ -26,7 +26,7 @@ test('kubectl get wf shows NAME, STATUS, AGE and MESSAGE', async () => {
   await kube.kubectl(['create', '-f', '-'], { input: JSON.stringify(wf) });
   const { stdout } = await kube.kubectl(['get', 'wf', 'columns']);
   assert.match(stdout, /^NAME\s+STATUS\s+AGE\s+MESSAGE\n/);
-  assert.match(stdout, /^columns\s+Failed\s+\d+s\s+step main exited 1$/m);
+  assert.match(stdout, /^columns\s+Failed\s+\d+[smh]\S*\s+step main exited 1$/m);
   const bad = await kube.kubectl(['create', '-f', '-'], { input: JSON.stringify({ ...wf, metadata: { name: 'bad' }, spec: { entrypoint: 7 } }) }).then(() => '', (e: Error) => e.message);
   assert.match(bad, /spec\.entrypoint/);
 });

@@ -71,7 +71,7 @@ test('two replicas: the leader is SIGKILLed during step two; the other finishes 
     assert.deepEqual(['one', 'two', 'three'].map((s) => recorder.hits(s)), [1, 1, 1], 'each step ran exactly once');
     const table = (await kube.kubectl(['get', 'wf'])).stdout;
     assert.match(table, /^NAME\s+STATUS\s+AGE\s+MESSAGE/m);
-    assert.match(table, /^ha-steps\s+Succeeded\s+\d+s/m);
+    assert.match(table, /^ha-steps\s+Succeeded\s+\d+[smh]/m);
 
     const host = survivor === replicas[0] ? '127.0.0.1' : '127.0.0.2';
     await eventually(async () => (await fetch(`http://${host}:${hookPort}/order`).then((r) => r.status, () => 0)) === 405, 'webhook endpoint on the survivor', 30_000, 100);
