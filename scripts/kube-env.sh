@@ -41,7 +41,10 @@ build_apiserver() {
     [ -n "$staging" ] || die "no staging modules found in $gomod"
     local minor="0.${KUBE_VERSION#1.}"
     { echo; echo 'replace ('; for m in $staging; do echo "	$m => $m v$minor"; done; echo ')'; } >> go.mod
-    go build -p "$GOMAXPROCS" -trimpath -ldflags=-s -o "$out.tmp" k8s.io/kubernetes/cmd/kube-apiserver
+    local v="k8s.io/component-base/version"
+    go build -p "$GOMAXPROCS" -trimpath -o "$out.tmp" \
+      -ldflags "-s -X $v.gitVersion=v$KUBE_VERSION -X $v.gitMajor=${KUBE_VERSION%%.*} -X $v.gitMinor=$(echo "$KUBE_VERSION" | cut -d. -f2)" \
+      k8s.io/kubernetes/cmd/kube-apiserver
     mv "$out.tmp" "$out" )
 }
 
