@@ -19,6 +19,8 @@ import { backfillBenchmark } from './backfill.js';
 import { sqliteDriverBenchmark } from './sqlite-driver.js';
 import { chainContainerBenchmark, throughputContainerBenchmark } from './container.js';
 import { uiGraphBenchmark, uiListBenchmark, uiUpdateBenchmark } from './ui.js';
+import { kubeStoreBenchmark } from './kube-store.js';
+import { bigdagKubeBenchmark } from './bigdag-kube.js';
 import { judge, sharedFigures, summarize } from './stats.js';
 import type { Row } from './stats.js';
 import { formatTable } from './table.js';
@@ -31,6 +33,7 @@ const BENCHMARKS = {
   bigdag: bigdagBenchmark, backfill: backfillBenchmark, artifact: artifactBenchmark, 'sqlite-driver': sqliteDriverBenchmark,
   'throughput-container': throughputContainerBenchmark, 'chain-container': chainContainerBenchmark,
   'ui-graph': uiGraphBenchmark, 'ui-update': uiUpdateBenchmark, 'ui-list': uiListBenchmark,
+  'kube-store': kubeStoreBenchmark, 'bigdag-kube': bigdagKubeBenchmark,
 } satisfies Record<string, Benchmark>;
 
 /** Names that run several benchmarks. */

@@ -17,6 +17,7 @@ export const BOUNDARIES = [
   { module: 'src/artifacts', imports: ['src/core'], types: ['src/api'] },
   { module: 'eventsources', imports: ['src/core'], types: ['src/api'] },
   { module: 'sensors', imports: ['src/core'], types: ['src/api'] },
+  { module: 'src/leader', imports: ['src/core', 'src/store'], types: [] },
   { module: 'src/cron', imports: ['src/core', 'src/api', 'src/expr', 'src/store'], types: [] },
   {
     module: 'src/controller',
@@ -36,16 +37,16 @@ export const BOUNDARIES = [
   {
     module: 'src/server',
     imports: [
-      'src/core', 'src/api', 'src/expr', 'src/store', 'src/executor', 'src/bus', 'src/artifacts', 'src/cron',
-      'src/controller', 'src/eventsource-host', 'src/sensor-host', 'eventsources', 'sensors',
+      'src/core', 'src/api', 'src/expr', 'src/store', 'src/executor', 'src/bus', 'src/artifacts', 'src/leader',
+      'src/cron', 'src/controller', 'src/eventsource-host', 'src/sensor-host', 'eventsources', 'sensors',
     ],
     types: [],
   },
   {
     module: 'src/cli',
     imports: [
-      'src/core', 'src/api', 'src/expr', 'src/store', 'src/executor', 'src/bus', 'src/artifacts', 'src/cron',
-      'src/controller', 'src/eventsource-host', 'src/sensor-host', 'src/server', 'eventsources', 'sensors',
+      'src/core', 'src/api', 'src/expr', 'src/store', 'src/executor', 'src/bus', 'src/artifacts', 'src/leader',
+      'src/cron', 'src/controller', 'src/eventsource-host', 'src/sensor-host', 'src/server', 'eventsources', 'sensors',
     ],
     types: [],
   },

@@ -104,3 +104,9 @@ export function renderCrds(kinds: readonly KindInfo[]): { file: string; text: st
       text: CRD_HEADER + stringify(buildCrd(k), { lineWidth: 0, aliasDuplicateObjects: false }),
     }));
 }
+
+/** crds/kustomization.yaml: lets `kubectl apply -k` (and deploy/'s kustomization) install every CRD. */
+export function renderCrdKustomization(crds: readonly { file: string }[]): { file: string; text: string } {
+  const body = { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: crds.map((c) => c.file) };
+  return { file: 'kustomization.yaml', text: CRD_HEADER + stringify(body) };
+}

@@ -1,5 +1,6 @@
-// `weir server [MANIFEST_DIR...] [--port 2746] [--host 127.0.0.1] [--data-dir D] [--auth-token T] [--bus B]`: the composition
-// root of the long-running process — SQLite store and host executor in the data dir, workflow controller, REST API.
+// `weir server [MANIFEST_DIR...] [--port 2746] [--host 127.0.0.1] [--data-dir D] [--auth-token T] [--bus B] [--store S]`: the
+// composition root of the long-running process — store (SQLite in the data dir, or Kubernetes: server-store.ts), host
+// executor in the data dir, workflow controller (with Kubernetes: on the Lease holder only), REST API.
 // Manifests in the given paths are applied (created or updated) at start. Drain order on SIGINT/SIGTERM:
 //   1. the API stops accepting requests (streams end, in-flight requests get drainTimeoutMs),
 //   2. background services stop (controller loop; running steps keep running detached and are re-adopted later),
@@ -25,7 +26,8 @@ import { isLoopback } from '../server/options.js';
 import type { LiveStatus } from '../server/options.js';
 import { ComponentLogs, eventSourceLogTap, sensorLogTap } from '../server/component-logs.js';
 import { tapLogger } from '../core/log-tap.js';
-import { createSqliteStore } from '../store/sqlite-store.js';
+import { openStore, runLeaderServices } from './server-store.js';
+import type { BackgroundService } from './server-store.js';
 import type { EventBus } from '../bus/types.js';
 import { busConfigFrom, createBus } from '../bus/factory.js';
 import type { EventBus as EventBusResource } from '../api/eventbus.js';
@@ -41,8 +43,8 @@ import type { ArtifactRepository } from '../artifacts/repository-config.js';
 const HELP = `Usage: weir server [MANIFEST_PATH...] [--port 2746] [--host 127.0.0.1] [--data-dir D] [--auth-token T] [--bus B]
 
 Runs Weir as a service: the Argo-compatible REST API (argo-server paths), the workflow controller and the host step
-executor, with state in a SQLite database under the data directory. Manifests (files or directories) given as
-arguments are created or updated at start.
+executor, with state in a SQLite database under the data directory (or in a Kubernetes cluster: --store kubernetes).
+Manifests (files or directories) given as arguments are created or updated at start.
       --port N          listen port (env WEIR_PORT; default 2746; 0 picks a free port)
       --host H          listen address (env WEIR_HOST; default 127.0.0.1). Any non-loopback address needs a token.
       --data-dir D      state directory (env WEIR_DATA_DIR; default ./.weir)
@@ -57,14 +59,16 @@ arguments are created or updated at start.
       --artifact-repository F  YAML file with the default artifact repository (Argo's ArtifactRepository, e.g.
                         s3: {bucket, endpoint, ...}); default: the local repository <data-dir>/artifacts. A namespace's
                         artifact-repositories ConfigMap and spec.artifactRepositoryRef take precedence
+      --store S         sqlite (default) or kubernetes (env WEIR_STORE): resources as CRDs, ConfigMaps and Secrets in
+                        a cluster; replicas elect a leader on a Lease that runs the controllers (all serve the API)
+      --kubeconfig F    kubeconfig of --store kubernetes (default: KUBECONFIG, in-cluster service account, ~/.kube/config)
+      --lease-duration S  seconds the leader Lease lasts without renewal (env WEIR_LEASE_DURATION; default 15)
+      --offload-db URL  postgres:// database for the node status of workflows too big for the cluster even
+                        compressed (env WEIR_OFFLOAD_DB; Argo's node status offload)
 Stop with Ctrl-C or SIGTERM; running steps keep running and are picked up again at the next start.
 `;
 
-/** A long-running part of the process, started after the API listens and stopped before the store closes. */
-export interface BackgroundService {
-  name: string;
-  run(signal: AbortSignal): Promise<void>;
-}
+export type { BackgroundService };
 
 function stderrLogger(io: CliIo): Logger {
   const make = (level: string): LogFn => (obj, msg) => {
@@ -131,13 +135,24 @@ export interface RunningServer {
 }
 
 /** Builds and starts everything; used by the verb and by in-process tests. */
-export async function startServer(cfg: ServerConfig & { manifests: string[]; namespace: string; bus?: EventBus; artifactRepository?: ArtifactRepository }, io: CliIo): Promise<RunningServer> {
+export type ServerStartConfig = Omit<ServerConfig, 'store' | 'leaseDurationMs'> & Partial<Pick<ServerConfig, 'store' | 'leaseDurationMs'>> & {
+  manifests: string[];
+  namespace: string;
+  bus?: EventBus;
+  artifactRepository?: ArtifactRepository;
+  /** Called when this replica lost the leader Lease and stopped (the verb exits non-zero). */
+  onFatal?: (reason: string) => void;
+};
+
+export async function startServer(cfg: ServerStartConfig, io: CliIo): Promise<RunningServer> {
   if (cfg.authToken === undefined && !isLoopback(cfg.host)) {
     throw new WeirError('INVALID_ARGUMENT', `refusing to listen on ${cfg.host} without an auth token: set --auth-token or WEIR_AUTH_TOKEN`);
   }
   const log = stderrLogger(io);
   await mkdir(cfg.dataDir, { recursive: true });
-  const store = createSqliteStore({ dataDir: cfg.dataDir });
+  const { store, kube } = await openStore({
+    store: cfg.store ?? 'sqlite', dataDir: cfg.dataDir, ...(cfg.kubeconfig ? { kubeconfig: cfg.kubeconfig } : {}), ...(cfg.offloadDb ? { offloadDb: cfg.offloadDb } : {}),
+  });
   let ownBus: EventBus | undefined;
   try {
     if (cfg.manifests.length > 0) {
@@ -174,23 +189,35 @@ export async function startServer(cfg: ServerConfig & { manifests: string[]; nam
       },
     });
     const { url } = await api.listen();
-    // Event sources, sensors and cron workflows join this list as services of the same process.
-    const services: BackgroundService[] = [
+    // Leader-only services (with a local store: this process is the leader); event sources run on every replica.
+    const leaderServices: BackgroundService[] = [
       { name: 'workflow-controller', run: (s) => controller.run(s) },
       { name: 'workflow-pickup', run: (s) => pickUpWorkflows(store, controller, s) },
       { name: 'cron-controller', run: (s) => new CronController({ store, logger: log }).run(s) },
     ];
+    const services: BackgroundService[] = [];
     const bus = cfg.bus ?? ownBus;
     if (bus) {
       // Webhook ports listen on the API's address (loopback unless --host says otherwise).
       const eventSources = createEventSourceHost({ store, bus, logger: tapLogger(log, eventSourceLogTap(componentLogs.eventSources), { debug: debugLogs }), webhookHost: cfg.host });
       services.push({ name: 'eventsource-host', run: (s) => eventSources.run(s) });
+
       const sensors = new SensorHost({ store, bus, logger: tapLogger(log, sensorLogTap(componentLogs.sensors), { debug: debugLogs }), onWorkflow: (ns, name) => controller.enqueue(`${ns}/${name}`) });
       live.eventSource = (ns, name) => eventSources.eventSourceStatus(ns, name)?.events;
       live.sensor = (ns, name) => sensors.status()[`${ns}/${name}`];
-      services.push({ name: 'sensor-host', run: (s) => sensors.run(s) });
+      leaderServices.push({ name: 'sensor-host', run: (s) => sensors.run(s) });
     }
     const ac = new AbortController();
+    services.push({
+      name: 'leader',
+      run: (s) => runLeaderServices({
+        kube, namespace: cfg.namespace, leaseDurationMs: cfg.leaseDurationMs ?? 15_000, services: leaderServices, logger: log,
+        onLost: () => {
+          cfg.onFatal?.('lost the leader Lease');
+          void stop();
+        },
+      }, s),
+    });
     const running = services.map((svc) => svc.run(ac.signal).catch((e: unknown) => {
       if (!ac.signal.aborted) log.error({ service: svc.name, err: (e as Error).message }, 'service stopped with an error');
     }));
@@ -224,6 +251,10 @@ export const verb: Verb = async (args, io) => {
       namespace: { type: 'string' },
       bus: { type: 'string' },
       'artifact-repository': { type: 'string' },
+      store: { type: 'string' },
+      kubeconfig: { type: 'string' },
+      'lease-duration': { type: 'string' },
+      'offload-db': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -231,12 +262,25 @@ export const verb: Verb = async (args, io) => {
     io.stdout(HELP);
     return 0;
   }
-  const cfg = resolveServerConfig({ port: values.port, host: values.host, dataDir: values['data-dir'], authToken: values['auth-token'], bus: values.bus, allowHostPath: values['allow-host-path'], executor: values.executor }, io.env, io.cwd);
+  const cfg = resolveServerConfig({
+    port: values.port, host: values.host, dataDir: values['data-dir'], authToken: values['auth-token'], bus: values.bus,
+    allowHostPath: values['allow-host-path'], executor: values.executor,
+    store: values.store, kubeconfig: values.kubeconfig, leaseDuration: values['lease-duration'], offloadDb: values['offload-db'],
+  }, io.env, io.cwd);
   const repoFile = values['artifact-repository'];
   const artifactRepository = repoFile === undefined ? undefined : parseArtifactRepository(await readFile(resolve(io.cwd, repoFile), 'utf8'), repoFile);
-  const srv = await startServer({ ...cfg, manifests: positionals.map((p) => resolve(io.cwd, p)), namespace: values.namespace ?? 'default', ...(artifactRepository ? { artifactRepository } : {}) }, io);
+  let fatal: string | undefined;
+  let wakeOnFatal: (() => void) | undefined;
+  const srv = await startServer({
+    ...cfg, manifests: positionals.map((p) => resolve(io.cwd, p)), namespace: values.namespace ?? 'default', ...(artifactRepository ? { artifactRepository } : {}),
+    onFatal: (reason) => {
+      fatal = reason;
+      wakeOnFatal?.();
+    },
+  }, io);
   io.stdout(`Weir server listening on ${srv.url}\n`);
   await new Promise<void>((done) => {
+    wakeOnFatal = done;
     const onSignal = (sig: NodeJS.Signals): void => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
@@ -247,5 +291,9 @@ export const verb: Verb = async (args, io) => {
     process.on('SIGTERM', onSignal);
   });
   await srv.stop();
+  if (fatal !== undefined) {
+    io.stderr(`weir: stopped: ${fatal}\n`);
+    return 1;
+  }
   return 0;
 };

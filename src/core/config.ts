@@ -1,5 +1,6 @@
 // The one module that reads Weir's environment variables (WEIR_DATA_DIR, WEIR_AUTH_TOKEN, WEIR_PORT, WEIR_HOST, WEIR_BUS,
-// WEIR_ALLOW_HOST_PATH for the server and `weir run`; WEIR_SERVER, WEIR_AUTH_TOKEN, WEIR_NAMESPACE for the CLI client) and merges them with command-line flags: precedence is flags > environment > defaults. Values are checked here so
+// WEIR_ALLOW_HOST_PATH, WEIR_EXECUTOR, WEIR_STORE, WEIR_LEASE_DURATION, WEIR_OFFLOAD_DB for the server and `weir run`;
+// WEIR_SERVER, WEIR_AUTH_TOKEN, WEIR_NAMESPACE for the CLI client) and merges them with command-line flags: precedence is flags > environment > defaults. Values are checked here so
 // a bad one is reported with its source (flag or variable name).
 import { isAbsolute, normalize, resolve } from 'node:path';
 import { WeirError } from './errors.js';
@@ -16,7 +17,16 @@ export const ENV = {
   /** Host path prefixes hostPath volumes may mount: `PREFIX[:rw]`, comma-separated. Default: none. */
   allowHostPath: 'WEIR_ALLOW_HOST_PATH',
   executor: 'WEIR_EXECUTOR',
+  /** Resource store of `weir server`: `sqlite` (default) or `kubernetes`. */
+  store: 'WEIR_STORE',
+  /** Kubernetes store: seconds a leader Lease lasts without renewal (default 15). */
+  leaseDuration: 'WEIR_LEASE_DURATION',
+  /** Kubernetes store: PostgreSQL URL for the node status of workflows too big for etcd even compressed. */
+  offloadDb: 'WEIR_OFFLOAD_DB',
 } as const;
+
+export const STORE_KINDS = ['sqlite', 'kubernetes'] as const;
+export type StoreKind = (typeof STORE_KINDS)[number];
 
 export const DEFAULT_DATA_DIR = '.weir';
 
@@ -27,6 +37,14 @@ export interface ServerFlags {
   host?: string;
   /** `--bus`: `embedded` or `nats://host:port` (see src/bus/factory.ts). */
   bus?: string;
+  /** `--store`: `sqlite` or `kubernetes`. */
+  store?: string;
+  /** `--kubeconfig`: kubeconfig file of the Kubernetes store (default: KUBECONFIG, in-cluster, ~/.kube/config). */
+  kubeconfig?: string;
+  /** `--lease-duration`: seconds. */
+  leaseDuration?: string;
+  /** `--offload-db`: postgres:// URL. */
+  offloadDb?: string;
   /** `--executor`: `host` (default) or `container`. */
   executor?: string;
   /** `--allow-host-path PREFIX[:rw]` (repeatable). */
@@ -48,6 +66,14 @@ export interface ServerConfig {
   readonly host: string;
   /** From --bus / WEIR_BUS; absent means "EventBus resource, else embedded" (src/bus/factory.ts). */
   readonly busUrl?: string;
+  /** From --store / WEIR_STORE; default sqlite (in the data dir). */
+  readonly store: StoreKind;
+  /** From --kubeconfig; absent: the Kubernetes client's default (KUBECONFIG, in-cluster, ~/.kube/config). */
+  readonly kubeconfig?: string;
+  /** Leader Lease duration with the Kubernetes store (ms); from --lease-duration / WEIR_LEASE_DURATION seconds. */
+  readonly leaseDurationMs: number;
+  /** From --offload-db / WEIR_OFFLOAD_DB: PostgreSQL for offloaded workflow node status (Kubernetes store). */
+  readonly offloadDb?: string;
   /** From --executor / WEIR_EXECUTOR: `host` (default) or `container`. */
   readonly executor?: string;
   /** Prefixes hostPath volumes may mount; absent or empty: hostPath volumes are refused. */
@@ -95,9 +121,28 @@ export function resolveServerConfig(flags: ServerFlags, env: Readonly<Record<str
   const portEnv = nonEmpty(env[ENV.port]);
   const port = portFlag !== undefined ? parsePort(portFlag, '--port') : portEnv !== undefined ? parsePort(portEnv, ENV.port) : 2746;
   const busUrl = nonEmpty(flags.bus) ?? nonEmpty(env[ENV.bus]);
+  const storeFlag = nonEmpty(flags.store);
+  const store = storeFlag ?? nonEmpty(env[ENV.store]) ?? 'sqlite';
+  if (!(STORE_KINDS as readonly string[]).includes(store)) {
+    throw new WeirError('INVALID_ARGUMENT', `${storeFlag !== undefined ? '--store' : ENV.store} must be one of ${STORE_KINDS.join(', ')}, got ${JSON.stringify(store)}`);
+  }
+  const leaseFlag = nonEmpty(flags.leaseDuration);
+  const lease = leaseFlag ?? nonEmpty(env[ENV.leaseDuration]) ?? '15';
+  if (!/^\d+(\.\d+)?$/.test(lease) || Number(lease) < 1 || Number(lease) > 3600) {
+    throw new WeirError('INVALID_ARGUMENT', `${leaseFlag !== undefined ? '--lease-duration' : ENV.leaseDuration} must be seconds from 1 to 3600, got ${JSON.stringify(lease)}`);
+  }
+  const kubeconfig = nonEmpty(flags.kubeconfig);
+  const offloadDb = nonEmpty(flags.offloadDb) ?? nonEmpty(env[ENV.offloadDb]);
+  if (offloadDb !== undefined && !/^postgres(ql)?:\/\//.test(offloadDb)) {
+    throw new WeirError('INVALID_ARGUMENT', `${nonEmpty(flags.offloadDb) !== undefined ? '--offload-db' : ENV.offloadDb} must be a postgres:// URL`);
+  }
   return Object.freeze({
     allowHostPath: Object.freeze(resolveHostPathAllowances(flags.allowHostPath, env)),
+    ...(offloadDb !== undefined ? { offloadDb } : {}),
     ...(busUrl !== undefined ? { busUrl } : {}),
+    store: store as StoreKind,
+    ...(kubeconfig !== undefined ? { kubeconfig: resolve(cwd, kubeconfig) } : {}),
+    leaseDurationMs: Math.round(Number(lease) * 1000),
     dataDir: resolve(cwd, nonEmpty(flags.dataDir) ?? nonEmpty(env[ENV.dataDir]) ?? DEFAULT_DATA_DIR),
     authToken: nonEmpty(flags.authToken) ?? nonEmpty(env[ENV.authToken]),
     port,

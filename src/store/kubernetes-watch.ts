@@ -1,0 +1,187 @@
+// Watches for KubernetesStore: one API watch from a resource version with bookmarks, reconnected from the last
+// version seen whenever the connection ends (idle timeouts, server-side closes), so the reader sees every change once
+// and in order. A start version older than the server's history fails as Expired (CONFLICT, reason Expired: list
+// again). When the history runs out later, mid-stream, the watch lists again itself and delivers what changed since
+// the last event (objects newer than it, DELETED for objects it had delivered that are gone), then goes on live.
+import { Watch } from '@kubernetes/client-node';
+import { WeirError } from '../core/errors.js';
+import type { KindName } from '../api/kinds.js';
+import { compileLabelSelector } from './label-selector.js';
+import { storageKey } from './object-rules.js';
+import { normalize, serverFieldSelector } from './kubernetes-list.js';
+import type { KubeList } from './kubernetes-list.js';
+import { messageOf, resourcePath, statusError } from './kubernetes-rest.js';
+import type { KubeRest } from './kubernetes-rest.js';
+import type { StoredObject, WatchEvent } from './types.js';
+
+export interface KubeWatchOptions {
+  kind: KindName;
+  namespace: string | undefined;
+  labelSelector: string | undefined;
+  /** Deliver changes after this resource version. */
+  since: string;
+  /** Namespaces left out when watching across all namespaces. */
+  skipNamespaces?: readonly string[];
+  signal: AbortSignal;
+}
+
+type Item = { ev: WatchEvent } | { bookmark: string } | { error: WeirError } | { closed: true };
+
+/** Consecutive failed connects before the watch gives up (the reader lists again and restarts it). */
+const MAX_RETRIES = 5;
+
+const isExpired = (e: WeirError): boolean => e.code === 'CONFLICT' && e.details?.reason === 'Expired';
+
+export async function* kubeWatch(rest: KubeRest, o: KubeWatchOptions): AsyncGenerator<WatchEvent> {
+  const path = resourcePath(o.kind, o.namespace);
+  const matches = compileLabelSelector(o.labelSelector ?? '');
+  const queue: Item[] = [];
+  let wake: (() => void) | undefined;
+  const push = (i: Item): void => {
+    queue.push(i);
+    wake?.();
+  };
+  const onAbort = (): void => wake?.();
+  o.signal.addEventListener('abort', onAbort);
+  let cursor = Number(o.since);
+  let started = false;
+  let retries = 0;
+  /** Objects delivered by this watch and not deleted since: key -> resourceVersion (for a re-list after Expired). */
+  const delivered = new Map<string, number>();
+  let conn: AbortController | undefined;
+  let generation = 0;
+  try {
+    while (!o.signal.aborted) {
+      // Items of an older connection (its end, after we aborted it) must not reach this one.
+      const mine = ++generation;
+      queue.length = 0;
+      conn = await connect(rest, path, { ...o, since: String(cursor) }, (i) => {
+        if (mine === generation) push(i);
+      });
+      let reconnect = false;
+      while (!reconnect) {
+        if (o.signal.aborted) return;
+        const item = queue.shift();
+        if (item === undefined) {
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+          });
+          wake = undefined;
+          continue;
+        }
+        if ('ev' in item) {
+          started = true;
+          retries = 0;
+          const rv = Number(item.ev.object.metadata.resourceVersion);
+          if (rv <= cursor) continue;
+          cursor = rv;
+          const key = storageKey(item.ev.object.metadata.namespace, item.ev.object.metadata.name);
+          if (item.ev.type === 'DELETED') delivered.delete(key);
+          else delivered.set(key, rv);
+          yield { type: item.ev.type, object: normalize(item.ev.object, o.kind) };
+        } else if ('bookmark' in item) {
+          started = true;
+          retries = 0;
+          cursor = Math.max(cursor, Number(item.bookmark));
+        } else if ('closed' in item) {
+          reconnect = true;
+        } else if (isExpired(item.error)) {
+          if (!started) throw item.error;
+          // The server's history no longer reaches our cursor: list again and deliver the difference.
+          conn.abort();
+          const skip = o.namespace === undefined ? o.skipNamespaces ?? [] : [];
+          const list = await rest.request<KubeList>('GET', path, { query: { labelSelector: o.labelSelector || undefined, fieldSelector: serverFieldSelector(undefined, skip) } });
+          const seen = new Set<string>();
+          for (const raw of list.items ?? []) {
+            const obj = normalize(raw, o.kind);
+            const key = storageKey(obj.metadata.namespace, obj.metadata.name);
+            seen.add(key);
+            const rv = Number(obj.metadata.resourceVersion);
+            if (rv > cursor && matches(obj.metadata.labels)) {
+              const type = delivered.has(key) ? 'MODIFIED' : 'ADDED';
+              delivered.set(key, rv);
+              yield { type, object: obj };
+            }
+          }
+          for (const [key, rv] of [...delivered]) {
+            if (seen.has(key)) continue;
+            delivered.delete(key);
+            yield { type: 'DELETED', object: tombstone(o.kind, key, rv) };
+          }
+          cursor = Number(list.metadata?.resourceVersion ?? cursor);
+          queue.length = 0;
+          reconnect = true;
+        } else {
+          if (++retries > MAX_RETRIES) throw item.error;
+          await sleep(Math.min(250 * 2 ** retries, 4000), o.signal);
+          reconnect = true;
+        }
+      }
+      conn.abort();
+    }
+  } finally {
+    conn?.abort();
+    o.signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/** The last known identity of an object that vanished while the history was out of reach. */
+function tombstone(kind: KindName, key: string, rv: number): StoredObject {
+  const slash = key.indexOf('/');
+  const ns = key.slice(0, slash);
+  return normalize({
+    apiVersion: '', kind: '',
+    metadata: { name: key.slice(slash + 1), ...(ns ? { namespace: ns } : {}), uid: '', resourceVersion: String(rv), creationTimestamp: '' },
+  }, kind);
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+interface KubeStatusObject {
+  kind?: string;
+  code?: number;
+  reason?: string;
+  message?: string;
+}
+
+/** Opens one API watch; events, bookmarks, errors and the end of the connection arrive through `push`. */
+async function connect(rest: KubeRest, path: string, o: KubeWatchOptions, push: (i: Item) => void): Promise<AbortController> {
+  const w = new Watch(rest.kc);
+  const skip = o.namespace === undefined ? o.skipNamespaces ?? [] : [];
+  const query = { resourceVersion: o.since, allowWatchBookmarks: true, labelSelector: o.labelSelector || undefined, fieldSelector: serverFieldSelector(undefined, skip) };
+  let ended = false;
+  const end = (i: Item): void => {
+    if (ended) return;
+    ended = true;
+    push(i);
+  };
+  return w.watch(path, query, (type: string, obj: unknown) => {
+    if (ended) return;
+    if (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED') {
+      push({ ev: { type, object: obj as StoredObject } });
+    } else if (type === 'BOOKMARK') {
+      const rv = (obj as StoredObject | undefined)?.metadata?.resourceVersion;
+      if (rv) push({ bookmark: rv });
+    } else if (type === 'ERROR') {
+      const st = obj as KubeStatusObject;
+      end({ error: statusError(st.code ?? 500, st, `watch ${path}`) });
+    }
+  }, (err: unknown) => {
+    if (err === null || err === undefined) return end({ closed: true });
+    if (err instanceof Error && err.name === 'TimeoutError') return end({ closed: true });
+    if (err instanceof Error && err.name === 'AbortError') return end({ closed: true });
+    const http = (err as { statusCode?: unknown }).statusCode;
+    if (typeof http === 'number') return end({ error: statusError(http, { message: messageOf(err) }, `watch ${path}`) });
+    end({ error: new WeirError('IO_ERROR', `watch ${path}: ${messageOf(err)}`, { cause: err }) });
+  });
+}

@@ -1,0 +1,82 @@
+// A real Kubernetes API server (etcd + kube-apiserver built from the Go module proxy by scripts/kube-env.sh) for
+// tests: started once per test process, with our CRDs installed by server-side apply, stopped when the process
+// ends (kube-env.sh's owner watchdog also stops it after a SIGKILL). It never skips: when the control plane cannot
+// be built or started, startKube() rejects with the command and its stderr.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { repoPath } from './paths.js';
+
+const run = promisify(execFile);
+
+export interface KubeEnv {
+  /** Path of an admin kubeconfig (token auth, system:masters). */
+  readonly kubeconfig: string;
+  /** https://127.0.0.1:<port> */
+  readonly server: string;
+  /** The state dir (certificates, logs, etcd data). */
+  readonly dir: string;
+  /** Runs kubectl against this server; rejects with its stderr on a non-zero exit. */
+  kubectl(args: readonly string[], opts?: { input?: string; timeoutMs?: number }): Promise<{ stdout: string; stderr: string }>;
+  /** Creates a namespace unless it exists. */
+  ensureNamespace(name: string): Promise<void>;
+}
+
+let started: Promise<KubeEnv> | undefined;
+let pids: number[] = [];
+
+process.on('exit', () => {
+  for (const p of pids) {
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+
+/** How long a cold build of the control plane may take (once per machine; the binaries are cached). */
+const BUILD_TIMEOUT_MS = Number(process.env.WEIR_KUBE_BUILD_TIMEOUT_MS ?? 60 * 60_000);
+
+/** The API server of this test process (started on first use). */
+export function startKube(): Promise<KubeEnv> {
+  started ??= launch();
+  return started;
+}
+
+async function launch(): Promise<KubeEnv> {
+  const script = repoPath('scripts', 'kube-env.sh');
+  const args = [script, 'up', '--print-env', '--owner-pid', String(process.pid)];
+  let stdout: string;
+  try {
+    ({ stdout } = await run('bash', args, { timeout: BUILD_TIMEOUT_MS, maxBuffer: 64 << 20, killSignal: 'SIGKILL' }));
+  } catch (e) {
+    const err = e as { stderr?: string; message?: string };
+    const tail = (err.stderr ?? '').split('\n').slice(-40).join('\n');
+    throw new Error(`could not start the Kubernetes control plane: \`bash ${args.join(' ')}\` failed: ${err.message ?? ''}\n${tail}`, { cause: e });
+  }
+  const env: Record<string, string> = {};
+  for (const line of stdout.split('\n')) {
+    const m = /^export ([A-Z_]+)='?([^']*)'?$/.exec(line.trim());
+    if (m) env[m[1]] = m[2];
+  }
+  if (!env.KUBECONFIG || !env.WEIR_KUBE_SERVER) throw new Error(`kube-env.sh up printed no KUBECONFIG/WEIR_KUBE_SERVER:\n${stdout}`);
+  pids = (env.WEIR_KUBE_PIDS ?? '').split(/\s+/).filter(Boolean).map(Number);
+  const kubeconfig = env.KUBECONFIG;
+  const kubectl = async (a: readonly string[], o: { input?: string; timeoutMs?: number } = {}): Promise<{ stdout: string; stderr: string }> => {
+    const child = run('kubectl', ['--kubeconfig', kubeconfig, ...a], { timeout: o.timeoutMs ?? 120_000, maxBuffer: 256 << 20 });
+    if (o.input !== undefined) child.child.stdin?.end(o.input);
+    try {
+      return await child;
+    } catch (e) {
+      const err = e as { stderr?: string; message?: string };
+      throw new Error(`kubectl ${a.join(' ')} failed: ${err.stderr || err.message}`, { cause: e });
+    }
+  };
+  await kubectl(['apply', '--server-side', '--field-manager', 'weir-tests', '-k', repoPath('crds')], { timeoutMs: 300_000 });
+  await kubectl(['wait', '--for', 'condition=Established', '--timeout', '120s', 'crd', '--all']);
+  const ensureNamespace = async (name: string): Promise<void> => {
+    await kubectl(['create', 'namespace', name, '--dry-run=client', '-o', 'yaml']).then(({ stdout: y }) =>
+      kubectl(['apply', '--server-side', '-f', '-'], { input: y }));
+  };
+  return { kubeconfig, server: env.WEIR_KUBE_SERVER, dir: env.WEIR_KUBE_DIR ?? '', kubectl, ensureNamespace };
+}
