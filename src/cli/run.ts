@@ -1,7 +1,7 @@
 // `weir run FILE... [-p NAME=VALUE]... [--parameter-file F] [--entrypoint T] [-o json|yaml] [--logs] [--data-dir D]`:
 // runs exactly one Workflow to completion in-process (memory store, host executor). ConfigMaps, Secrets and
 // (Cluster)WorkflowTemplates from the given files are registered first. Exit: 0 Succeeded, 1 Failed/Error, 2 bad input.
-import { resolveHostPathAllowances } from '../core/config.js';
+import { parseMaxLogBytes, resolveHostPathAllowances } from '../core/config.js';
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -144,7 +144,8 @@ export const verb: Verb = async (args, io) => {
   const logStreams: Promise<void>[] = [];
   let lastStatus: WorkflowStatus | undefined;
   try {
-    const executor = new HostExecutor({ dataDir, logger });
+    const maxLogBytes = parseMaxLogBytes(io.env);
+    const executor = new HostExecutor({ dataDir, logger, ...(maxLogBytes !== undefined ? { maxLogBytes } : {}) });
     const controller = new WorkflowController({
       store, executor, logger, resyncMs: 2000,
       hostPaths: { allow: resolveHostPathAllowances(values['allow-host-path'], io.env), deny: [dataDir] },

@@ -154,7 +154,7 @@ export async function startServer(cfg: ServerConfig & { manifests: string[]; nam
         eventBus: (await store.get('EventBus', cfg.namespace, 'default')) as EventBusResource | undefined,
       }));
     }
-    const executor = new HostExecutor({ dataDir: cfg.dataDir, logger: log });
+    const executor = new HostExecutor({ dataDir: cfg.dataDir, logger: log, ...(cfg.maxLogBytes !== undefined ? { maxLogBytes: cfg.maxLogBytes } : {}) });
     const hostPaths = { allow: cfg.allowHostPath ?? [], deny: [cfg.dataDir] };
     const controller = new WorkflowController({ store, executor, logger: log, hostPaths, ...(cfg.artifactRepository ? { artifacts: { defaultRepository: cfg.artifactRepository } } : {}) });
     const stepsDir = join(cfg.dataDir, 'steps');

@@ -1,5 +1,5 @@
 // The one module that reads Weir's environment variables (WEIR_DATA_DIR, WEIR_AUTH_TOKEN, WEIR_PORT, WEIR_HOST, WEIR_BUS,
-// WEIR_ALLOW_HOST_PATH for the server and `weir run`; WEIR_SERVER, WEIR_AUTH_TOKEN, WEIR_NAMESPACE for the CLI client) and merges them with command-line flags: precedence is flags > environment > defaults. Values are checked here so
+// WEIR_ALLOW_HOST_PATH, WEIR_MAX_LOG_BYTES for the server and `weir run`; WEIR_SERVER, WEIR_AUTH_TOKEN, WEIR_NAMESPACE for the CLI client) and merges them with command-line flags: precedence is flags > environment > defaults. Values are checked here so
 // a bad one is reported with its source (flag or variable name).
 import { isAbsolute, normalize, resolve } from 'node:path';
 import { WeirError } from './errors.js';
@@ -15,6 +15,8 @@ export const ENV = {
   bus: 'WEIR_BUS',
   /** Host path prefixes hostPath volumes may mount: `PREFIX[:rw]`, comma-separated. Default: none. */
   allowHostPath: 'WEIR_ALLOW_HOST_PATH',
+  /** Bytes of stdout (and of stderr) kept per step, e.g. `64Mi` (default) or `1Gi`: the head and the tail. */
+  maxLogBytes: 'WEIR_MAX_LOG_BYTES',
 } as const;
 
 export const DEFAULT_DATA_DIR = '.weir';
@@ -47,6 +49,19 @@ export interface ServerConfig {
   readonly busUrl?: string;
   /** Prefixes hostPath volumes may mount; absent or empty: hostPath volumes are refused. */
   readonly allowHostPath?: readonly HostPathAllowance[];
+  /** WEIR_MAX_LOG_BYTES; absent: the executor's default (64 MiB). */
+  readonly maxLogBytes?: number;
+}
+
+const UNITS: Record<string, number> = { '': 1, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3 };
+
+/** `WEIR_MAX_LOG_BYTES`: bytes, or a number with Ki/Mi/Gi. undefined when unset. */
+export function parseMaxLogBytes(env: Readonly<Record<string, string | undefined>>): number | undefined {
+  const v = nonEmpty(env[ENV.maxLogBytes]);
+  if (v === undefined) return undefined;
+  const m = /^(\d+)(Ki|Mi|Gi)?$/.exec(v.trim());
+  if (m === null) throw new WeirError('INVALID_ARGUMENT', `${ENV.maxLogBytes} must be a byte count such as 67108864 or 64Mi, got ${JSON.stringify(v)}`);
+  return Number(m[1]) * UNITS[m[2] ?? ''];
 }
 
 /**
@@ -82,6 +97,7 @@ export function resolveServerConfig(flags: ServerFlags, env: Readonly<Record<str
   const busUrl = nonEmpty(flags.bus) ?? nonEmpty(env[ENV.bus]);
   return Object.freeze({
     allowHostPath: Object.freeze(resolveHostPathAllowances(flags.allowHostPath, env)),
+    ...(parseMaxLogBytes(env) !== undefined ? { maxLogBytes: parseMaxLogBytes(env) } : {}),
     ...(busUrl !== undefined ? { busUrl } : {}),
     dataDir: resolve(cwd, nonEmpty(flags.dataDir) ?? nonEmpty(env[ENV.dataDir]) ?? DEFAULT_DATA_DIR),
     authToken: nonEmpty(flags.authToken) ?? nonEmpty(env[ENV.authToken]),

@@ -212,6 +212,7 @@ export class HostExecutor implements StepExecutor {
         clock: this.options.clock,
         logger: this.options.logger,
         pollIntervalMs: this.options.pollIntervalMs,
+        maxLogBytes: this.options.maxLogBytes,
         onFinished: () => this.tracked.delete(handle.id),
       }),
     };

@@ -56,6 +56,8 @@ export interface StepMonitorOptions {
   clock: () => number;
   logger: Logger;
   pollIntervalMs: number;
+  /** Bytes kept per stream (log-cap.ts). */
+  maxLogBytes: number;
   onFinished: (outcome: Outcome) => void;
 }
 
@@ -83,14 +85,14 @@ export class StepMonitor {
   async start(known?: Outcome): Promise<void> {
     if (known !== undefined) return this.finish(known);
     const index = await LogIndex.load(this.o.paths.logIndex);
-    this.watch = new StepWatch(this.o.paths, index, this.o.logger, (file) => this.onDirChange(file));
+    this.watch = new StepWatch(this.o.paths, index, this.o.logger, (file) => this.onDirChange(file), this.o.maxLogBytes);
     this.watch.start(true);
     await this.check();
   }
 
   /** Begins watching a step this process just launched: nothing indexed or exited yet. */
   startFresh(): void {
-    this.watch = new StepWatch(this.o.paths, new LogIndex(), this.o.logger, (file) => this.onDirChange(file));
+    this.watch = new StepWatch(this.o.paths, new LogIndex(), this.o.logger, (file) => this.onDirChange(file), this.o.maxLogBytes);
     this.watch.start(false);
   }
 
