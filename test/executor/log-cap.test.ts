@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { stat, truncate, appendFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { HostExecutor } from '../../src/executor/host-executor.js';
 import { MIN_LOG_BYTES } from '../../src/executor/host-options.js';
 import { tailStart } from '../../src/executor/log-reader.js';
 import { collect, sh } from './conformance-kit.js';
@@ -38,6 +39,23 @@ test('a step printing 30x the cap keeps its head and tail (about the cap on disk
 
     const last3 = await collect(env.executor.logs(h, { tailLines: 3 }));
     assert.deepEqual(last3.map((l) => l.line), [pad(LINES - 1), pad(LINES), 'done']);
+  } finally {
+    await env.dispose();
+  }
+});
+
+test('a step that ended while no Weir process watched gets its logs capped when Weir finds it', async () => {
+  const env = await makeHostEnv({ maxLogBytes: 1024 ** 3 });
+  try {
+    const h = await env.executor.start(sh(`seq -f %0100.0f 1 ${LINES}`));
+    await env.executor.wait(h);
+    const file = join(String(h.details.dir), 'stdout');
+    assert.ok((await stat(file)).blocks * 512 > 20 * CAP, 'not capped by the first executor');
+    const later = new HostExecutor({ dataDir: env.dataDir, maxLogBytes: CAP });
+    assert.equal(await later.adopt(h), 'exited');
+    assert.ok((await stat(file)).blocks * 512 <= CAP + CAP / 8 + 64 * 1024);
+    const last = await collect(later.logs(h, { tailLines: 1 }));
+    assert.deepEqual(last.map((l) => l.line), [pad(LINES)]);
   } finally {
     await env.dispose();
   }
