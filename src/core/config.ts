@@ -95,8 +95,9 @@ export function resolveServerConfig(flags: ServerFlags, env: Readonly<Record<str
   const portEnv = nonEmpty(env[ENV.port]);
   const port = portFlag !== undefined ? parsePort(portFlag, '--port') : portEnv !== undefined ? parsePort(portEnv, ENV.port) : 2746;
   const busUrl = nonEmpty(flags.bus) ?? nonEmpty(env[ENV.bus]);
+  const allowHostPath = resolveHostPathAllowances(flags.allowHostPath, env);
   return Object.freeze({
-    allowHostPath: Object.freeze(resolveHostPathAllowances(flags.allowHostPath, env)),
+    ...(allowHostPath.length > 0 ? { allowHostPath: Object.freeze(allowHostPath) } : {}),
     ...(parseMaxLogBytes(env) !== undefined ? { maxLogBytes: parseMaxLogBytes(env) } : {}),
     ...(busUrl !== undefined ? { busUrl } : {}),
     dataDir: resolve(cwd, nonEmpty(flags.dataDir) ?? nonEmpty(env[ENV.dataDir]) ?? DEFAULT_DATA_DIR),
