@@ -1,7 +1,7 @@
 // `weir run FILE... [-p NAME=VALUE]... [--parameter-file F] [--entrypoint T] [-o json|yaml] [--logs] [--data-dir D]`:
 // runs exactly one Workflow to completion in-process (memory store, host executor). ConfigMaps, Secrets and
 // (Cluster)WorkflowTemplates from the given files are registered first. Exit: 0 Succeeded, 1 Failed/Error, 2 bad input.
-import { resolveHostPathAllowances } from '../core/config.js';
+import { parseMaxLogBytes, resolveHostPathAllowances } from '../core/config.js';
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -149,7 +149,8 @@ export const verb: Verb = async (args, io) => {
   let lastStatus: WorkflowStatus | undefined;
   let removeSteps: (() => Promise<void>) | undefined;
   try {
-    const { executor, description, removeWorkflow } = await createExecutor(executorKind, { dataDir, logger });
+    const maxLogBytes = parseMaxLogBytes(io.env);
+    const { executor, description, removeWorkflow } = await createExecutor(executorKind, { dataDir, logger, ...(maxLogBytes !== undefined ? { maxLogBytes } : {}) });
     if (ownDataDir) removeSteps = () => removeWorkflow(created.metadata.uid);
     logger.info({}, `step executor: ${description}`);
     const controller = new WorkflowController({

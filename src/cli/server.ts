@@ -168,7 +168,9 @@ export async function startServer(cfg: ServerStartConfig, io: CliIo): Promise<Ru
         eventBus: (await store.get('EventBus', cfg.namespace, 'default')) as EventBusResource | undefined,
       }));
     }
-    const { executor, description: executorInfo } = await createExecutor(cfg.executor ?? 'host', { dataDir: cfg.dataDir, logger: log });
+    const { executor, description: executorInfo } = await createExecutor(cfg.executor ?? 'host', {
+      dataDir: cfg.dataDir, logger: log, ...(cfg.maxLogBytes !== undefined ? { maxLogBytes: cfg.maxLogBytes } : {}),
+    });
     log.info({}, `step executor: ${executorInfo}`);
     const hostPaths = { allow: cfg.allowHostPath ?? [], deny: [cfg.dataDir] };
     const controller = new WorkflowController({ store, executor, logger: log, hostPaths, ...(cfg.artifactRepository ? { artifacts: { defaultRepository: cfg.artifactRepository } } : {}) });

@@ -1,6 +1,6 @@
 // The one module that reads Weir's environment variables (WEIR_DATA_DIR, WEIR_AUTH_TOKEN, WEIR_PORT, WEIR_HOST, WEIR_BUS,
-// WEIR_ALLOW_HOST_PATH, WEIR_EXECUTOR, WEIR_STORE, WEIR_LEASE_DURATION, WEIR_OFFLOAD_DB for the server and `weir run`;
-// WEIR_SERVER, WEIR_AUTH_TOKEN, WEIR_NAMESPACE for the CLI client) and merges them with command-line flags: precedence is flags > environment > defaults. Values are checked here so
+// WEIR_ALLOW_HOST_PATH, WEIR_MAX_LOG_BYTES, WEIR_EXECUTOR, WEIR_STORE, WEIR_LEASE_DURATION, WEIR_OFFLOAD_DB for the server and
+// `weir run`; WEIR_SERVER, WEIR_AUTH_TOKEN, WEIR_NAMESPACE for the CLI client) and merges them with command-line flags: precedence is flags > environment > defaults. Values are checked here so
 // a bad one is reported with its source (flag or variable name).
 import { isAbsolute, normalize, resolve } from 'node:path';
 import { WeirError } from './errors.js';
@@ -23,6 +23,8 @@ export const ENV = {
   leaseDuration: 'WEIR_LEASE_DURATION',
   /** Kubernetes store: PostgreSQL URL for the node status of workflows too big for etcd even compressed. */
   offloadDb: 'WEIR_OFFLOAD_DB',
+  /** Bytes of stdout (and of stderr) kept per step, e.g. `64Mi` (default) or `1Gi`: the head and the tail. */
+  maxLogBytes: 'WEIR_MAX_LOG_BYTES',
 } as const;
 
 export const STORE_KINDS = ['sqlite', 'kubernetes'] as const;
@@ -78,6 +80,19 @@ export interface ServerConfig {
   readonly executor?: string;
   /** Prefixes hostPath volumes may mount; absent or empty: hostPath volumes are refused. */
   readonly allowHostPath?: readonly HostPathAllowance[];
+  /** WEIR_MAX_LOG_BYTES; absent: the executor's default (64 MiB). */
+  readonly maxLogBytes?: number;
+}
+
+const UNITS: Record<string, number> = { '': 1, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3 };
+
+/** `WEIR_MAX_LOG_BYTES`: bytes, or a number with Ki/Mi/Gi. undefined when unset. */
+export function parseMaxLogBytes(env: Readonly<Record<string, string | undefined>>): number | undefined {
+  const v = nonEmpty(env[ENV.maxLogBytes]);
+  if (v === undefined) return undefined;
+  const m = /^(\d+)(Ki|Mi|Gi)?$/.exec(v.trim());
+  if (m === null) throw new WeirError('INVALID_ARGUMENT', `${ENV.maxLogBytes} must be a byte count such as 67108864 or 64Mi, got ${JSON.stringify(v)}`);
+  return Number(m[1]) * UNITS[m[2] ?? ''];
 }
 
 /**
@@ -136,8 +151,11 @@ export function resolveServerConfig(flags: ServerFlags, env: Readonly<Record<str
   if (offloadDb !== undefined && !/^postgres(ql)?:\/\//.test(offloadDb)) {
     throw new WeirError('INVALID_ARGUMENT', `${nonEmpty(flags.offloadDb) !== undefined ? '--offload-db' : ENV.offloadDb} must be a postgres:// URL`);
   }
+  const allowHostPath = resolveHostPathAllowances(flags.allowHostPath, env);
+  const maxLogBytes = parseMaxLogBytes(env);
   return Object.freeze({
-    allowHostPath: Object.freeze(resolveHostPathAllowances(flags.allowHostPath, env)),
+    ...(allowHostPath.length > 0 ? { allowHostPath: Object.freeze(allowHostPath) } : {}),
+    ...(maxLogBytes !== undefined ? { maxLogBytes } : {}),
     ...(offloadDb !== undefined ? { offloadDb } : {}),
     ...(busUrl !== undefined ? { busUrl } : {}),
     store: store as StoreKind,

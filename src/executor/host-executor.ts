@@ -1,7 +1,7 @@
 // StepExecutor that runs steps as detached host processes, isolated with bubblewrap when available.
 // Each step owns <dataDir>/steps/<workflow-uid>/<node-id>/; everything needed to wait for it, read its logs
 // and outputs, or kill it after a restart of Weir is in that directory and in the serialisable handle.
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { cp, lstat, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { WeirError } from '../core/errors.js';
@@ -71,22 +71,27 @@ export class HostExecutor implements StepExecutor {
       );
     }
     if (isAborted(signal)) throw cancelled(signal);
-    const launched = await launchStep(spec, paths, o, this.lister);
-    const handle: StepHandle = {
-      executor: this.kind,
-      id: `${spec.workflow.uid}/${spec.nodeId}`,
-      startedAt: new Date(launched.startedAt).toISOString(),
-      details: {
-        dir: paths.dir,
-        pid: launched.identity.pid,
-        startTicks: launched.identity.startTicks,
-        bootId: launched.identity.bootId,
-        isolated: this.isolated,
-        image: spec.image ?? null,
-      },
-    };
-    const file: HandleFile = { handle, view: launched.view };
-    await writeFile(paths.handle, JSON.stringify(file));
+    let handle: StepHandle | undefined;
+    // handle.json is written synchronously right after the spawn, before anything else runs: a Weir process killed
+    // between the two would leave a running step without a handle, and the next Weir would launch it a second time.
+    const launched = await launchStep(spec, paths, o, this.lister, (l) => {
+      handle = {
+        executor: this.kind,
+        id: `${spec.workflow.uid}/${spec.nodeId}`,
+        startedAt: new Date(l.startedAt).toISOString(),
+        details: {
+          dir: paths.dir,
+          pid: l.identity.pid,
+          startTicks: l.identity.startTicks,
+          bootId: l.identity.bootId,
+          isolated: this.isolated,
+          image: spec.image ?? null,
+        },
+      };
+      const file: HandleFile = { handle, view: l.view };
+      writeFileSync(paths.handle, JSON.stringify(file));
+    });
+    if (handle === undefined) throw new WeirError('INTERNAL', `step ${spec.nodeId} started without a handle`);
     o.logger.debug(
       { workflow: `${spec.workflow.namespace}/${spec.workflow.name}`, node: spec.nodeId, pid: launched.identity.pid },
       'step started',
@@ -212,6 +217,7 @@ export class HostExecutor implements StepExecutor {
         clock: this.options.clock,
         logger: this.options.logger,
         pollIntervalMs: this.options.pollIntervalMs,
+        maxLogBytes: this.options.maxLogBytes,
         onFinished: () => this.tracked.delete(handle.id),
       }),
     };

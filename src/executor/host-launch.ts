@@ -71,11 +71,15 @@ export function stepArgv(spec: StepSpec, env: Record<string, string>, scriptPath
   return argv;
 }
 
+/** Called synchronously right after the spawn (nothing else runs in between): records the step's identity. */
+export type OnSpawned = (l: Pick<Launched, 'identity' | 'view' | 'startedAt'>) => void;
+
 export async function launchStep(
   spec: StepSpec,
   paths: NodePaths,
   o: ResolvedHostExecutorOptions,
   lister: HostLister,
+  onSpawned: OnSpawned,
 ): Promise<Launched> {
   const isolated = o.bwrapPath !== null;
   const prepared = await prepareView(spec, paths, { isolated, dataDir: o.dataDir });
@@ -87,7 +91,7 @@ export async function launchStep(
   const dirs = prepared.mkdirs.filter((d) => !prepared.mkdirs.some((e) => e !== d && e.startsWith(d + '/')));
   const [out, err] = await Promise.all([open(paths.stdout, 'w'), open(paths.stderr, 'w')]);
   try {
-    return await spawnStep({ spec, paths, o, lister, isolated, prepared, env, argv, dirs, out, err });
+    return await spawnStep({ spec, paths, o, lister, isolated, prepared, env, argv, dirs, out, err, onSpawned });
   } finally {
     // Closing our copies does not affect the child's; on any failure before the spawn they must not leak.
     await Promise.all([out.close(), err.close()]);
@@ -106,9 +110,10 @@ interface SpawnInput {
   dirs: string[];
   out: FileHandle;
   err: FileHandle;
+  onSpawned: OnSpawned;
 }
 
-async function spawnStep({ spec, paths, o, lister, isolated, prepared, env, argv, dirs, out, err }: SpawnInput): Promise<Launched> {
+async function spawnStep({ spec, paths, o, lister, isolated, prepared, env, argv, dirs, out, err, onSpawned }: SpawnInput): Promise<Launched> {
   await Promise.all([
     isolated ? writeFile(paths.exit, '') : undefined, // bind source; unisolated, the wrapper creates it
     ...dirs.map((d) => mkdir(d, { recursive: true })),
@@ -167,6 +172,8 @@ async function spawnStep({ spec, paths, o, lister, isolated, prepared, env, argv
     if (spawnError === undefined) await new Promise((resolve) => child.once('error', resolve));
     throw new WeirError('IO_ERROR', `cannot spawn ${command}: ${spawnError?.message ?? 'unknown error'}`, { cause: spawnError });
   }
+  const identity: GroupIdentity = { pid, startTicks: info?.startTicks ?? null, bootId: readBootId() };
+  onSpawned({ identity, view: prepared.view, startedAt });
   child.unref();
-  return { child, leaderExited, identity: { pid, startTicks: info?.startTicks ?? null, bootId: readBootId() }, view: prepared.view, startedAt };
+  return { child, leaderExited, identity, view: prepared.view, startedAt };
 }

@@ -7,6 +7,7 @@ import { watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
 import { appendFile, readFile, stat } from 'node:fs/promises';
 import type { Logger } from '../core/logger.js';
+import { LogCap } from './log-cap.js';
 import type { NodePaths } from './node-dir.js';
 
 export type StreamName = 'stdout' | 'stderr';
@@ -55,7 +56,7 @@ export class LogIndex {
 }
 
 /**
- * Watches one running step's directory: indexes log growth and notices the exit file. `onChange` is
+ * Watches one running step's directory: indexes log growth, caps the logs (log-cap.ts) and notices the exit file. `onChange` is
  * called (debounced by the caller's own logic) whenever something in the directory changed.
  */
 export class StepWatch {
@@ -66,12 +67,17 @@ export class StepWatch {
   private again = false;
   private closed = false;
 
+  private readonly caps: { stdout: LogCap; stderr: LogCap };
+
   constructor(
     private readonly paths: NodePaths,
     readonly index: LogIndex,
     private readonly log: Logger,
     private readonly onChange: (file: string | null) => void,
-  ) {}
+    maxLogBytes: number,
+  ) {
+    this.caps = { stdout: new LogCap(paths.stdout, maxLogBytes, log), stderr: new LogCap(paths.stderr, maxLogBytes, log) };
+  }
 
   /** Starts watching; `observeNow` indexes what the files already hold. */
   start(observeNow: boolean): void {
@@ -100,6 +106,7 @@ export class StepWatch {
         const [o, e] = await Promise.all([sizeOf(this.paths.stdout), sizeOf(this.paths.stderr)]);
         if (this.index.record('stdout', o.size, o.at)) this.pending += `${CODE.stdout} ${o.size} ${o.at}\n`;
         if (this.index.record('stderr', e.size, e.at)) this.pending += `${CODE.stderr} ${e.size} ${e.at}\n`;
+        await Promise.all([this.caps.stdout.enforce(o.size), this.caps.stderr.enforce(e.size)]);
       } while (this.again && !this.closed);
       this.observing = undefined;
       if (this.pending !== '' && this.flushTimer === undefined && !this.closed) {

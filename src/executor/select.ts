@@ -13,6 +13,8 @@ export type ExecutorKind = (typeof EXECUTOR_KINDS)[number];
 export interface ExecutorSetup {
   dataDir: string;
   logger: Logger;
+  /** Bytes of stdout (and of stderr) the host executor keeps per step (head and tail); default its own. */
+  maxLogBytes?: number;
 }
 
 export interface SelectedExecutor {
@@ -25,7 +27,7 @@ export interface SelectedExecutor {
 
 const factories = {
   host: (o: ExecutorSetup): Promise<SelectedExecutor> => Promise.resolve({
-    executor: new HostExecutor({ dataDir: o.dataDir, logger: o.logger }),
+    executor: new HostExecutor({ dataDir: o.dataDir, logger: o.logger, ...(o.maxLogBytes !== undefined ? { maxLogBytes: o.maxLogBytes } : {}) }),
     description: 'host',
     removeWorkflow: () => Promise.resolve(), // its files live in the data dir
   }),

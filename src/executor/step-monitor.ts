@@ -4,6 +4,8 @@
 import { constants as osConstants } from 'node:os';
 import { WeirError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { stat } from 'node:fs/promises';
+import { LogCap } from './log-cap.js';
 import { LogIndex, StepWatch } from './log-index.js';
 import { mtimeOf, readExit, readKilled, readTail } from './node-dir.js';
 import type { NodePaths } from './node-dir.js';
@@ -56,6 +58,8 @@ export interface StepMonitorOptions {
   clock: () => number;
   logger: Logger;
   pollIntervalMs: number;
+  /** Bytes kept per stream (log-cap.ts). */
+  maxLogBytes: number;
   onFinished: (outcome: Outcome) => void;
 }
 
@@ -81,16 +85,23 @@ export class StepMonitor {
 
   /** Begins watching; with `known` (already ended), settles at once without watching. */
   async start(known?: Outcome): Promise<void> {
-    if (known !== undefined) return this.finish(known);
+    if (known !== undefined) {
+      // Ended while no Weir process watched it: cap its logs now (log-cap.ts).
+      await Promise.all([this.o.paths.stdout, this.o.paths.stderr].map(async (p) => {
+        const size = (await stat(p).catch(() => undefined))?.size ?? 0;
+        await new LogCap(p, this.o.maxLogBytes, this.o.logger).enforce(size);
+      }));
+      return this.finish(known);
+    }
     const index = await LogIndex.load(this.o.paths.logIndex);
-    this.watch = new StepWatch(this.o.paths, index, this.o.logger, (file) => this.onDirChange(file));
+    this.watch = new StepWatch(this.o.paths, index, this.o.logger, (file) => this.onDirChange(file), this.o.maxLogBytes);
     this.watch.start(true);
     await this.check();
   }
 
   /** Begins watching a step this process just launched: nothing indexed or exited yet. */
   startFresh(): void {
-    this.watch = new StepWatch(this.o.paths, new LogIndex(), this.o.logger, (file) => this.onDirChange(file));
+    this.watch = new StepWatch(this.o.paths, new LogIndex(), this.o.logger, (file) => this.onDirChange(file), this.o.maxLogBytes);
     this.watch.start(false);
   }
 

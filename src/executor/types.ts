@@ -115,6 +115,8 @@ export interface LogsOptions {
   follow?: boolean;
   /** Only lines stamped at or after this time. */
   since?: Date;
+  /** Only the last N lines (of those at or after `since`), found by reading back from the end of the logs. */
+  tailLines?: number;
   signal?: AbortSignal;
 }
 

@@ -56,6 +56,15 @@ const podNodes = (wf: StoredObject, podName: string): NodeStatus[] =>
     .filter((n) => n.type === 'Pod' && (podName === '' || podName === podNameOf(n) || podName === n.id))
     .sort((a, b) => (a.startedAt ?? '').localeCompare(b.startedAt ?? '') || a.name.localeCompare(b.name));
 
+async function lastLines<T>(it: AsyncIterable<T>, n: number): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) {
+    out.push(x);
+    if (out.length > 2 * n + 64) out.splice(0, out.length - n);
+  }
+  return out.slice(Math.max(0, out.length - n));
+}
+
 export async function streamLogs(ctx: RouteContext, steps: StepAccess): Promise<void> {
   const q = parseQuery(ctx);
   const ns = namespaceOf(ctx);
@@ -78,18 +87,12 @@ export async function streamLogs(ctx: RouteContext, steps: StepAccess): Promise<
     }
     h ??= await steps.handleOf(latest, node.id);
     if (!h || signal.aborted) return;
-    let skip = 0;
-    if (q.tail !== undefined) {
-      let count = 0;
-      for await (const _ of steps.executor.logs(h, { since: q.since, signal })) count++;
-      skip = Math.max(0, count - q.tail);
-    }
     const podName = podNameOf(node);
-    for await (const l of steps.executor.logs(h, { follow: q.follow, since: q.since, signal })) {
-      if (skip > 0) {
-        skip--;
-        continue;
-      }
+    // The executor reads the tail back from the end of the logs; without follow, an executor that ignores
+    // tailLines is still cut to the last lines here.
+    const tail = q.tail === undefined ? {} : { tailLines: Math.max(0, q.tail) };
+    const lines = steps.executor.logs(h, { follow: q.follow, since: q.since, signal, ...tail });
+    for await (const l of q.tail !== undefined && !q.follow ? await lastLines(lines, Math.max(0, q.tail)) : lines) {
       if (q.grep !== '' && !l.line.includes(q.grep)) continue;
       const content = q.timestamps ? `${l.time.toISOString()} ${l.line}` : l.line;
       await writeResult(ctx.res, { content, podName }, signal);

@@ -4,7 +4,7 @@
 import { WeirError } from '../core/errors.js';
 import { KIND_IDENTITY } from '../core/kinds.js';
 import type { KindName } from '../api/kinds.js';
-import { assertKind, namespaceFor, parseResourceVersion, requestedName } from './object-rules.js';
+import { assertKind, assertValidLabels, namespaceFor, parseResourceVersion, requestedName } from './object-rules.js';
 import { kubeList, normalize, SYSTEM_NAMESPACES } from './kubernetes-list.js';
 import type { KubeList } from './kubernetes-list.js';
 import { KubeRest, loadKubeConfig, resourcePath } from './kubernetes-rest.js';
@@ -83,6 +83,8 @@ export class KubernetesStore implements ResourceStore {
   async create(kind: KindName, obj: NewObject): Promise<StoredObject> {
     assertKind(kind);
     this.checkOpen();
+    // The same label rules and message as every store (the API server would refuse them too, in its own words).
+    assertValidLabels(kind, obj);
     const name = requestedName(kind, obj);
     const namespace = namespaceFor(kind, obj.metadata?.namespace);
     const k = KIND_IDENTITY[kind];
@@ -122,6 +124,7 @@ export class KubernetesStore implements ResourceStore {
   async update(kind: KindName, obj: StoredObject, _opts?: UpdateOptions): Promise<StoredObject> {
     assertKind(kind);
     this.checkOpen();
+    assertValidLabels(kind, obj);
     const namespace = namespaceFor(kind, obj.metadata.namespace);
     const k = KIND_IDENTITY[kind];
     const metadata: Record<string, unknown> = { ...obj.metadata };

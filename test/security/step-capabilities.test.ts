@@ -33,6 +33,7 @@ test('a step started by a root server holds no capabilities and cannot write to 
     assert.equal(report.CapEff, '0000000000000000', 'the step holds capabilities');
     assert.equal(report.NoNewPrivs, '1', 'no_new_privs is not set');
     for (const k of ['remount', 'direct', 'mount', 'chown', 'chownhost', 'raw', 'userns']) assert.notEqual(report[k], '0', `${k} succeeded inside the step: ${JSON.stringify(report)}`);
+    assert.equal(report.raw, '1', 'python3 must run and fail with PermissionError (exit 1), not be missing');
     assert.notEqual(report.uid, '0', 'the step runs as uid 0');
     assert.equal(existsSync(canary), false, 'the remounted host view was written');
     assert.equal(existsSync(canary2), false, 'the host view was written');
