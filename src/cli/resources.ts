@@ -90,6 +90,15 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     row: (o, now) => [o.metadata.name, age(o.metadata.creationTimestamp, now), String(sensorList(o, 'dependencies')), String(sensorList(o, 'triggers'))],
     details: (o) => [['Dependencies:', String(sensorList(o, 'dependencies'))], ['Triggers:', String(sensorList(o, 'triggers'))]],
   },
+  // Stored for `weir apply` (no verbs of their own): the Secrets and ConfigMaps workflows and event sources read.
+  {
+    kind: 'ConfigMap', verb: 'configmap', noun: 'config map', path: '/api/v1/configmaps', bodyKey: 'configMap', clusterScoped: false, suspendable: false,
+    ...nameAge, details: () => [],
+  },
+  {
+    kind: 'Secret', verb: 'secret', noun: 'secret', path: '/api/v1/secrets', bodyKey: 'secret', clusterScoped: false, suspendable: false,
+    ...nameAge, details: () => [],
+  },
 ];
 
 const NOT_EVENT_TYPES = new Set(['template', 'service', 'replicas', 'eventBusName']);

@@ -119,10 +119,10 @@ describe('resource verbs', () => {
     assert.equal(fourth.out, "WorkflowTemplate 'greet' unchanged\n");
     assert.equal(((await k.fetchJson('/api/v1/workflow-templates/default/greet')) as { spec: { arguments: { parameters: { value: string }[] } } }).spec.arguments.parameters[0].value, 'two');
 
-    const cm = await k.manifest('cm.yaml', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, data: {} });
-    const refused = await k.weir('apply', '-f', cm);
+    const bus = await k.manifest('bus.yaml', { apiVersion: A, kind: 'EventBus', metadata: { name: 'default' }, spec: { jetstream: {} } });
+    const refused = await k.weir('apply', '-f', bus);
     assert.equal(refused.code, 2);
-    assert.match(refused.err, /cm\.yaml:\d+:\d+: error: weir apply cannot send ConfigMap/);
+    assert.match(refused.err, /bus\.yaml:\d+:\d+: error: weir apply cannot send EventBus/);
     const ns = await k.weir('apply', '-f', v2, '-n', 'other');
     assert.equal(ns.code, 0, ns.err);
     assert.equal(ns.out, "WorkflowTemplate 'greet' created\n");
