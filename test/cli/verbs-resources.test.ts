@@ -77,7 +77,7 @@ describe('resource verbs', () => {
     const es = await k.weir('eventsource', 'create', repoPath('examples/webhook-eventsource.yaml'));
     assert.equal(es.code, 0, es.err);
     const esName = /^Name:\s+(\S+)$/m.exec(es.out)?.[1] ?? '';
-    assert.match((await k.weir('eventsource', 'list')).out, new RegExp(`^${esName}\\s+\\d+s\\s+webhook$`, 'm'));
+    assert.match((await k.weir('eventsource', 'list')).out, new RegExp(`^${esName}\\s+\\d+s\\s+webhook\\s+(running|starting|-)$`, 'm'));
     const sn = await k.weir('sensor', 'create', repoPath('examples/webhook-sensor.yaml'));
     assert.equal(sn.code, 0, sn.err);
     const snName = /^Name:\s+(\S+)$/m.exec(sn.out)?.[1] ?? '';
