@@ -167,9 +167,6 @@ export function createKafkaSource(): EventSourceAdapter {
     kind: 'kafka',
     validate: (spec) => {
       const out: Finding[] = [];
-      if (spec.consumerGroup === undefined && text(spec.partition) === undefined) {
-        out.push({ severity: 'error', rule: 'kafka-partition', path: ['partition'], message: 'set consumerGroup or partition' });
-      }
       const mech = (spec.sasl as SaslSpec | undefined)?.mechanism;
       if (mech !== undefined && !['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'].includes(mech.toUpperCase())) {
         out.push({ severity: 'error', rule: 'kafka-sasl', path: ['sasl', 'mechanism'], message: `SASL mechanism ${mech} is not supported by Weir (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)` });

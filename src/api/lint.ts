@@ -106,10 +106,11 @@ export function templateContext(objects: readonly Obj[]): LintContext {
   return { findWorkflowTemplate: (name, clusterScope) => (clusterScope ? cluster : ns).get(name) };
 }
 
-export function lintLoaded(loaded: LoadResult): LintReport {
+/** `extra` adds checks the caller knows and src/api cannot (e.g. what the running server accepts). */
+export function lintLoaded(loaded: LoadResult, extra?: (doc: Obj) => Finding[]): LintReport {
   const ctx = templateContext(loaded.documents.map((d) => d.object));
   const findings: LocatedFinding[] = [...loaded.errors];
-  for (const doc of loaded.documents) findings.push(...locate(doc, lintDocument(doc.object, ctx)));
+  for (const doc of loaded.documents) findings.push(...locate(doc, [...lintDocument(doc.object, ctx), ...(extra?.(doc.object) ?? [])]));
   findings.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
   return { findings, documents: loaded.documents.length, unreadable: loaded.errors.length > 0 };
 }

@@ -13,7 +13,8 @@ import { wfPath } from './workflows.js';
 const HELP = `Usage: weir apply -f FILE|DIR... [--dry-run]
 
 Creates or updates manifests of any kind the server manages (Workflow, WorkflowTemplate, ClusterWorkflowTemplate,
-CronWorkflow, EventSource, Sensor). Directories are read recursively (*.yaml, *.yml, *.json).
+CronWorkflow, EventSource, Sensor, ConfigMap, Secret). Directories are read recursively (*.yaml, *.yml, *.json).
+A changed Secret or ConfigMap is used by the next step or event-source (re)start that reads it; nothing restarts.
   -f, --filename PATH   file or directory (repeatable; plain arguments work too)
       --dry-run         print what would be done without changing anything
 
@@ -46,7 +47,7 @@ async function getOrUndefined(client: WeirClient, path: string): Promise<StoredO
   }
 }
 
-const APPLIED = new Set<KindName>(['Workflow', 'WorkflowTemplate', 'ClusterWorkflowTemplate', 'CronWorkflow', 'EventSource', 'Sensor']);
+const APPLIED = new Set<KindName>(['Workflow', 'WorkflowTemplate', 'ClusterWorkflowTemplate', 'CronWorkflow', 'EventSource', 'Sensor', 'ConfigMap', 'Secret']);
 
 export const verb: Verb = async (args, io) => {
   const { values, positionals } = parseFlags(args, {

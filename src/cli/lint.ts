@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { loadFiles } from '../api/loader.js';
-import { lintLoaded } from '../api/lint.js';
+import { lintManifests } from './runtime-lint.js';
 import { formatPath } from '../api/findings.js';
 import { WeirError } from '../core/errors.js';
 import type { Verb } from './io.js';
@@ -32,7 +32,7 @@ export const verb: Verb = async (args, io) => {
     throw new WeirError('INVALID_ARGUMENT', `unknown output format ${JSON.stringify(values.output)}; use json`);
   }
   const loaded = await loadFiles(positionals.map((p) => resolve(io.cwd, p)));
-  const report = lintLoaded(loaded);
+  const report = await lintManifests(loaded);
   const rel = (f: string): string => (f.startsWith(io.cwd + '/') ? f.slice(io.cwd.length + 1) : f);
   const errors = report.findings.filter((f) => f.severity === 'error' || (values.strict && f.severity === 'warning')).length;
   const warnings = report.findings.filter((f) => f.severity === 'warning').length;

@@ -1,7 +1,7 @@
 // The non-workflow kinds the server verbs manage, one table row each (REST path, body key, list columns), and the
 // helpers `apply` and the resource verbs share: paths, target namespace, reading manifests with file:line errors.
 import { resolve } from 'node:path';
-import { lintLoaded } from '../api/lint.js';
+import { lintManifests } from './runtime-lint.js';
 import { loadFiles } from '../api/loader.js';
 import type { KindName } from '../api/kinds.js';
 import { parseSchedule } from '../core/cron.js';
@@ -80,9 +80,9 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
   },
   {
     kind: 'EventSource', verb: 'eventsource', noun: 'event source', path: '/api/v1/event-sources', bodyKey: 'eventSource', clusterScoped: false, suspendable: false,
-    columns: ['NAME', 'AGE', 'TYPES'],
-    row: (o, now) => [o.metadata.name, age(o.metadata.creationTimestamp, now), eventTypes(o).join(',')],
-    details: (o) => [['Types:', eventTypes(o).join(', ')]],
+    columns: ['NAME', 'AGE', 'TYPES', 'STATE'],
+    row: (o, now) => [o.metadata.name, age(o.metadata.creationTimestamp, now), eventTypes(o).join(','), eventStates(o).summary],
+    details: (o) => [['Types:', eventTypes(o).join(', ')], ['State:', eventStates(o).summary], ...eventStates(o).lines.map((l): [string, string] => ['', l])],
   },
   {
     kind: 'Sensor', verb: 'sensor', noun: 'sensor', path: '/api/v1/sensors', bodyKey: 'sensor', clusterScoped: false, suspendable: false,
@@ -90,9 +90,37 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
     row: (o, now) => [o.metadata.name, age(o.metadata.creationTimestamp, now), String(sensorList(o, 'dependencies')), String(sensorList(o, 'triggers'))],
     details: (o) => [['Dependencies:', String(sensorList(o, 'dependencies'))], ['Triggers:', String(sensorList(o, 'triggers'))]],
   },
+  // Stored for `weir apply` (no verbs of their own): the Secrets and ConfigMaps workflows and event sources read.
+  {
+    kind: 'ConfigMap', verb: 'configmap', noun: 'config map', path: '/api/v1/configmaps', bodyKey: 'configMap', clusterScoped: false, suspendable: false,
+    ...nameAge, details: () => [],
+  },
+  {
+    kind: 'Secret', verb: 'secret', noun: 'secret', path: '/api/v1/secrets', bodyKey: 'secret', clusterScoped: false, suspendable: false,
+    ...nameAge, details: () => [],
+  },
 ];
 
 const NOT_EVENT_TYPES = new Set(['template', 'service', 'replicas', 'eventBusName']);
+
+interface LiveEvent { eventName?: string; kind?: string; state?: string; lastError?: { message?: string } }
+
+/**
+ * What the server does with an EventSource's events (from status.weir, which the server adds on reads): `running`,
+ * `unsupported`, `invalid: <reason>`, ... one per event, and a summary (`running`, or `2 running, 1 unsupported`).
+ * No status.weir means the server has not started it (yet), shown as `-`.
+ */
+function eventStates(o: StoredObject): { summary: string; lines: string[] } {
+  const live = (o.status as { weir?: unknown } | undefined)?.weir;
+  const events = Array.isArray(live) ? (live as LiveEvent[]) : [];
+  if (events.length === 0) return { summary: '-', lines: [] };
+  const label = (e: LiveEvent): string => (e.state === 'invalid' || e.state === 'backoff') && e.lastError?.message ? `${e.state}: ${e.lastError.message}` : (e.state ?? 'unknown');
+  const counts = new Map<string, number>();
+  for (const e of events) counts.set(e.state ?? 'unknown', (counts.get(e.state ?? 'unknown') ?? 0) + 1);
+  const summary = counts.size === 1 && events.length === 1 ? label(events[0])
+    : counts.size === 1 ? [...counts.keys()][0] : [...counts].map(([k, n]) => `${n} ${k}`).join(', ');
+  return { summary, lines: events.map((e) => `${e.kind ?? '?'}/${e.eventName ?? '?'}: ${label(e)}`) };
+}
 const eventTypes = (o: StoredObject): string[] => Object.keys((o.spec ?? {}) as Record<string, unknown>).filter((k) => !NOT_EVENT_TYPES.has(k));
 const sensorList = (o: StoredObject, key: string): number => {
   const v = ((o.spec ?? {}) as Record<string, unknown>)[key];
@@ -142,7 +170,7 @@ export interface Manifest {
 export async function readManifests(paths: readonly string[], io: CliIo, accept: (kind: string) => string | undefined): Promise<Manifest[] | undefined> {
   const loaded = await loadFiles(paths.map((p) => resolve(io.cwd, p)));
   const rel = (f: string): string => (f.startsWith(io.cwd + '/') ? f.slice(io.cwd.length + 1) : f);
-  const errors = printFindings(lintLoaded(loaded).findings, io);
+  const errors = printFindings((await lintManifests(loaded)).findings, io);
   const lines: string[] = [];
   for (const d of loaded.documents) {
     const why = accept(String(d.object.kind));

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { loadFiles } from '../api/loader.js';
-import { lintLoaded } from '../api/lint.js';
+import { lintManifests } from './runtime-lint.js';
 import { isKindName } from '../api/kinds.js';
 import { WeirError } from '../core/errors.js';
 import type { Logger, LogFn } from '../core/logger.js';
@@ -113,7 +113,7 @@ export const verb: Verb = async (args, io) => {
   for (const p of values.parameter ?? []) params.push(parseParam(p));
 
   const loaded = await loadFiles(positionals.map((p) => resolve(io.cwd, p)));
-  const report = lintLoaded(loaded);
+  const report = await lintManifests(loaded);
   const rel = (f: string): string => (f.startsWith(io.cwd + '/') ? f.slice(io.cwd.length + 1) : f);
   const errors = printFindings(report.findings, io);
   if (errors > 0) {

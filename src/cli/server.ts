@@ -9,7 +9,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { lintLoaded } from '../api/lint.js';
+import { lintManifests } from './runtime-lint.js';
 import { loadFiles } from '../api/loader.js';
 import { printFindings } from './findings-out.js';
 import { isKindName, KINDS } from '../api/kinds.js';
@@ -100,7 +100,7 @@ async function pickUpWorkflows(store: ResourceStore, controller: WorkflowControl
 /** Creates or updates every manifest; Workflows that already exist are left alone (they are runs, not config). */
 async function applyManifests(paths: string[], store: ResourceStore, namespace: string, log: Logger, io: CliIo): Promise<number> {
   const loaded = await loadFiles(paths);
-  const report = lintLoaded(loaded);
+  const report = await lintManifests(loaded);
   const errors = printFindings(report.findings, io);
   if (errors > 0) throw new WeirError('INVALID_SPEC', `not starting: ${errors} error(s) in the manifests`);
   let applied = 0;

@@ -1,5 +1,5 @@
 // Workflow helpers shared by the server verbs: paths, `@latest`, paged listing with client-side filters (phase,
-// age, name prefix), waiting for the end through the watch stream, and the live tree of `weir watch` / `--watch`.
+// age, name prefix), waiting for the end through the watch stream (reconnected when it breaks), and the live tree of `weir watch` / `--watch`.
 import type { WorkflowObject } from '../controller/types.js';
 import { WeirError } from '../core/errors.js';
 import type { WeirClient } from './client.js';
@@ -76,24 +76,64 @@ interface WatchEvent {
   object: WorkflowObject;
 }
 
-/** Follows one workflow through the watch stream until its phase is final; reports every version on the way. */
+/** Longest pause between reconnection attempts of a broken watch. */
+const MAX_RECONNECT_DELAY_MS = 5_000;
+/** How long the server may stay unreachable (after the first successful contact) before waiting gives up. */
+export const RECONNECT_GIVE_UP_MS = 10 * 60_000;
+
+/** A failure that a new connection can cure: the stream broke off or ended, the server restarted or timed out. */
+const isTransient = (e: unknown): boolean => e instanceof WeirError && (e.code === 'IO_ERROR' || e.code === 'TIMEOUT' || e.code === 'BUS_UNAVAILABLE');
+
+/**
+ * Follows one workflow through the watch stream until its phase is final; reports every version on the way. A
+ * broken or ended stream (an idle connection cut after minutes, a server restart) is reconnected: the workflow is
+ * read again and a new watch opened, with a growing pause, until the server has been unreachable for
+ * RECONNECT_GIVE_UP_MS. Until the workflow was read once nothing is retried, so a wrong --server fails at once.
+ */
 export async function waitForWorkflow(
   client: WeirClient, ns: string, name: string, onUpdate?: (wf: WorkflowObject) => void, signal?: AbortSignal,
 ): Promise<WorkflowObject> {
-  const now = await getWorkflow(client, ns, name);
-  if (isFinalPhase(now.status?.phase)) {
-    onUpdate?.(now);
-    return now;
+  let reached = false;
+  let failingSince: number | undefined;
+  let delay = 100;
+  const seen = (wf: WorkflowObject): void => {
+    reached = true;
+    failingSince = undefined;
+    onUpdate?.(wf);
+  };
+  for (;;) {
+    try {
+      const done = await watchOnce(client, ns, name, seen, signal);
+      if (done) return done;
+    } catch (e) {
+      if (!reached || !isTransient(e) || signal?.aborted) throw e;
+    }
+    if (signal?.aborted) throw new WeirError('CANCELLED', 'stopped waiting');
+    failingSince ??= Date.now();
+    if (Date.now() - failingSince > RECONNECT_GIVE_UP_MS) {
+      throw new WeirError('IO_ERROR', `lost the server while waiting for workflow ${name}; gave up after ${RECONNECT_GIVE_UP_MS / 60_000} minutes`);
+    }
+    await new Promise<void>((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 2, MAX_RECONNECT_DELAY_MS);
   }
+}
+
+/** One read plus one watch; the final workflow, or undefined when the stream ended before the end. */
+async function watchOnce(
+  client: WeirClient, ns: string, name: string, onUpdate: (wf: WorkflowObject) => void, signal: AbortSignal | undefined,
+): Promise<WorkflowObject | undefined> {
+  const now = await getWorkflow(client, ns, name);
+  onUpdate(now);
+  if (isFinalPhase(now.status?.phase)) return now;
   const query = { 'listOptions.fieldSelector': `metadata.name=${name}` };
   for await (const ev of client.stream<WatchEvent>(`/api/v1/workflow-events/${encodeURIComponent(ns)}`, query, signal)) {
     if (!ev?.object || ev.object.metadata?.name !== name) continue;
     if (ev.type === 'DELETED') throw new WeirError('NOT_FOUND', `workflow ${name} was deleted while waiting for it`);
-    onUpdate?.(ev.object);
+    onUpdate(ev.object);
     if (isFinalPhase(ev.object.status?.phase)) return ev.object;
   }
   if (signal?.aborted) throw new WeirError('CANCELLED', 'stopped waiting');
-  throw new WeirError('IO_ERROR', `the server closed the watch of workflow ${name} before it finished`);
+  return undefined;
 }
 
 /** `name Phase at time` (what `argo wait` prints). */

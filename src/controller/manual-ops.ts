@@ -142,9 +142,12 @@ function shutdown(wf: WorkflowObject, strategy: 'Stop' | 'Terminate'): OpResult 
   if (isCompleted(wf)) {
     throw bad(`cannot shutdown a completed workflow: workflow: ${JSON.stringify(wf.metadata.name)}, namespace: ${JSON.stringify(wf.metadata.namespace ?? '')}`);
   }
-  if (wf.spec.shutdown === strategy) return { workflow: wf, changed: false };
+  if (wf.spec.shutdown === strategy && wf.spec.suspend !== true) return { workflow: wf, changed: false };
   const out = structuredClone(wf);
   out.spec.shutdown = strategy;
+  // As Argo's stop/terminate: a suspended workflow is unsuspended so the shutdown (and, for Stop, the exit handler)
+  // can run; otherwise it would wait for a resume that stopping made pointless.
+  delete out.spec.suspend;
   return { workflow: out, changed: true };
 }
 

@@ -138,7 +138,9 @@ function operatePass(wf: WorkflowObject, ctx: OperateContext): OperateResult {
     finish(status, 'Error', now, eff.error);
     return { status, actions, notes: [] };
   }
-  const spec = eff;
+  // A shutdown outranks spec.suspend (also for workflows stored suspended and stopped before stop cleared it):
+  // nothing new starts but the exit handler of a Stop, and the workflow ends.
+  const spec = eff.shutdown !== undefined && eff.suspend === true ? { ...eff, suspend: undefined } : eff;
   if (status.artifactRepositoryRef === undefined && ctx.artifactRepository !== undefined) {
     if ('ref' in ctx.artifactRepository) status.artifactRepositoryRef = ctx.artifactRepository.ref;
     else if (spec.artifactRepositoryRef !== undefined) {

@@ -1,6 +1,7 @@
 // CRUD routes for the non-workflow kinds, with argo-server's and argo-events' paths and body keys, from one table:
-// workflow-templates, cluster-workflow-templates, cron-workflows (+ suspend/resume), event-sources, sensors.
-// Adding a kind is one row. Each object is validated with the same schema + lint as `weir lint`.
+// workflow-templates, cluster-workflow-templates, cron-workflows (+ suspend/resume), event-sources, sensors; and
+// Weir's own configmaps and secrets (argo-server has none; same shape: /api/v1/{configmaps|secrets}/{ns}[/{name}],
+// bodies {"configMap": ...} / {"secret": ...}). Adding a kind is one row. Each object is validated with the same schema + lint as `weir lint`.
 import type { KindName } from '../api/kinds.js';
 import type { StoredObject } from '../store/types.js';
 import type { Router, RouteContext } from './router.js';
@@ -29,6 +30,8 @@ export const RESOURCE_ROUTES: readonly ResourceRoute[] = [
   { kind: 'CronWorkflow', path: '/api/v1/cron-workflows', bodyKey: 'cronWorkflow', lint: true, suspendable: true },
   { kind: 'EventSource', path: '/api/v1/event-sources', bodyKey: 'eventSource', live: 'eventSource' },
   { kind: 'Sensor', path: '/api/v1/sensors', bodyKey: 'sensor', live: 'sensor' },
+  { kind: 'ConfigMap', path: '/api/v1/configmaps', bodyKey: 'configMap' },
+  { kind: 'Secret', path: '/api/v1/secrets', bodyKey: 'secret' },
 ];
 
 function addResource(r: Router, d: ResourceRoute): void {

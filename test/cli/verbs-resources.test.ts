@@ -77,7 +77,7 @@ describe('resource verbs', () => {
     const es = await k.weir('eventsource', 'create', repoPath('examples/webhook-eventsource.yaml'));
     assert.equal(es.code, 0, es.err);
     const esName = /^Name:\s+(\S+)$/m.exec(es.out)?.[1] ?? '';
-    assert.match((await k.weir('eventsource', 'list')).out, new RegExp(`^${esName}\\s+\\d+s\\s+webhook$`, 'm'));
+    assert.match((await k.weir('eventsource', 'list')).out, new RegExp(`^${esName}\\s+\\d+s\\s+webhook\\s+(running|starting|-)$`, 'm'));
     const sn = await k.weir('sensor', 'create', repoPath('examples/webhook-sensor.yaml'));
     assert.equal(sn.code, 0, sn.err);
     const snName = /^Name:\s+(\S+)$/m.exec(sn.out)?.[1] ?? '';
@@ -119,10 +119,10 @@ describe('resource verbs', () => {
     assert.equal(fourth.out, "WorkflowTemplate 'greet' unchanged\n");
     assert.equal(((await k.fetchJson('/api/v1/workflow-templates/default/greet')) as { spec: { arguments: { parameters: { value: string }[] } } }).spec.arguments.parameters[0].value, 'two');
 
-    const cm = await k.manifest('cm.yaml', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, data: {} });
-    const refused = await k.weir('apply', '-f', cm);
+    const bus = await k.manifest('bus.yaml', { apiVersion: A, kind: 'EventBus', metadata: { name: 'default' }, spec: { jetstream: {} } });
+    const refused = await k.weir('apply', '-f', bus);
     assert.equal(refused.code, 2);
-    assert.match(refused.err, /cm\.yaml:\d+:\d+: error: weir apply cannot send ConfigMap/);
+    assert.match(refused.err, /bus\.yaml:\d+:\d+: error: weir apply cannot send EventBus/);
     const ns = await k.weir('apply', '-f', v2, '-n', 'other');
     assert.equal(ns.code, 0, ns.err);
     assert.equal(ns.out, "WorkflowTemplate 'greet' created\n");

@@ -102,7 +102,7 @@ describe('weir server verbs: errors', () => {
   test('usage errors exit 2 before any request', async () => {
     const io = (): ReturnType<typeof memoryIo> => memoryIo({ WEIR_SERVER: 'http://127.0.0.1:9' });
     const cases: [string[], RegExp][] = [
-      [['list', '--bogus'], /Unknown option '--bogus'/],
+      [['list', '--bogus'], /^weir: unknown flag --bogus; run `weir list --help` for the flags\n$/],
       [['list', '-o', 'table'], /unknown output format "table"; use wide, json, yaml, name/],
       [['list', '--since', 'yesterday'], /--since expects a duration/],
       [['list', '--status', 'Done'], /--status: unknown phase "Done"/],

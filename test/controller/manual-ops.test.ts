@@ -148,6 +148,15 @@ describe('resume and set', () => {
     const wf = workflow('wf', 'Running', [node('wf', 'wf', 'Steps', 'Running')]);
     assert.equal(resumeWorkflow(wf).changed, false);
   });
+  test('stop and terminate of a suspended workflow also clear spec.suspend (as Argo), so the shutdown can run', () => {
+    for (const op of [(w: WorkflowObject) => stopWorkflow(w), terminateWorkflow]) {
+      const r = op(suspended());
+      assert.equal(r.changed, true);
+      assert.equal(r.workflow.spec.suspend, undefined);
+      assert.ok(r.workflow.spec.shutdown === 'Stop' || r.workflow.spec.shutdown === 'Terminate');
+    }
+  });
+
   test('stop with a selector fails the matching suspend node with the message', () => {
     const r = stopWorkflow(suspended(), { nodeFieldSelector: 'displayName=other', message: 'nope', clock });
     const n = r.workflow.status?.nodes?.[id('wf[0].other')];

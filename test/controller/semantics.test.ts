@@ -80,6 +80,32 @@ test('spec.shutdown Stop: running step killed, the exit handler still runs, then
   assert.equal(s.node('w.onExit').phase, 'Succeeded');
 });
 
+// Issue 11 item 15: stop/terminate of a suspended workflow (spec.suspend still set, as stored before stop cleared it).
+test('spec.shutdown Stop while spec.suspend: the workflow ends, the exit handler runs', () => {
+  const s = new Sim(twoSteps('  onExit: exit')).pass();
+  s.wf.spec.suspend = true;
+  s.pass();
+  s.wf.spec.shutdown = 'Stop';
+  s.pass();
+  assert.ok(s.actions.some((a) => a.type === 'kill'));
+  assert.ok(s.actions.some((a) => a.type === 'start'), 'exit handler started although spec.suspend is set');
+  s.finish('w.onExit').pass();
+  assert.equal(s.phase, 'Failed');
+  assert.equal(s.wf.status?.message, "Stopped with strategy 'Stop'");
+  assert.equal(s.node('w.onExit').phase, 'Succeeded');
+});
+
+test('spec.shutdown Terminate while spec.suspend and a suspend node waiting: Failed at once, no exit handler', () => {
+  const s = new Sim(twoSteps('  onExit: exit', 'a: { template: wait }')).pass();
+  s.wf.spec.suspend = true;
+  s.pass();
+  s.wf.spec.shutdown = 'Terminate';
+  s.pass();
+  assert.equal(s.phase, 'Failed');
+  assert.equal(s.node('a').phase, 'Failed');
+  assert.equal(s.has('w.onExit'), false);
+});
+
 test('template timeout kills a pod step once exceeded', () => {
   const s = new Sim(twoSteps('').replace('container: { image: x, command: [x] }', 'timeout: 30s\n      container: { image: x, command: [x] }')).pass();
   s.now += 10_000;

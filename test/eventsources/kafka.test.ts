@@ -54,7 +54,6 @@ runEventSourceConformance({
   invalid: {
     'no url': { topic: 't', partition: '0' },
     'no topic': { url: 'k:9092', partition: '0' },
-    'neither group nor partition': { url: 'k:9092', topic: 't' },
     'bad partition': { url: 'k:9092', topic: 't', partition: '-1' },
     'unsupported SASL mechanism': { url: 'k:9092', topic: 't', partition: '0', sasl: { mechanism: 'GSSAPI' } },
   },
