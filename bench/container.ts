@@ -71,7 +71,8 @@ const chain = (): NewObject => ({
 /** Runs the workflows through one controller, `inFlight` at a time; wall ms from the first create to the last end. */
 async function runWorkflows(s: State, wfs: NewObject[], inFlight: number): Promise<number> {
   const store = createMemoryStore();
-  const executor = new ContainerExecutor({ dataDir: join(s.dir, `data-${s.runs++}`) });
+  const dataDir = join(s.dir, `data-${s.runs++}`);
+  const executor = new ContainerExecutor({ dataDir, labels: { 'io.weir.bench': dataDir } });
   const controller = new WorkflowController({ store, executor });
   const ac = new AbortController();
   const running = controller.run(ac.signal);
@@ -101,6 +102,7 @@ async function runWorkflows(s: State, wfs: NewObject[], inFlight: number): Promi
   ac.abort();
   await running;
   await store.close();
+  await executor.removeLabelled('io.weir.bench', dataDir);
   return ms;
 }
 

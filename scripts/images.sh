@@ -38,7 +38,7 @@ suite=bookworm
 bbsum=$(sha256sum "$bb" | cut -c1-64)
 hash() { printf '%s' "$*" | sha256sum | cut -c1-16; }
 recipe_bb=$(hash busybox-v1 "$bbsum")
-recipe_argosay=$(hash argosay-v1 "$bbsum" "$(cat images/bin/argosay)")
+recipe_argosay=$(hash argosay-v2 "$bbsum" "$(cat images/bin/argosay)" "$(cat images/bin/cowsay)")
 recipe_debian=$(hash debian-v1 "$suite" "$(cat "$sources")" "$(cat images/bin/cowsay)")
 recipe_test=$(hash weir-test-v1 "$bbsum")
 work=$(mktemp -d /tmp/weir-images-XXXXXX)
@@ -85,6 +85,9 @@ if ! have "$recipe_argosay" $ARGOSAY_TAGS; then
   cp images/bin/argosay "$work/argosay/argosay"
   chmod 755 "$work/argosay/argosay"
   ln -s /argosay "$work/argosay/usr/local/bin/argosay"
+  # Argo's examples also call `cowsay` in argosay:v1 containers.
+  cp images/bin/cowsay "$work/argosay/usr/local/bin/cowsay"
+  chmod 755 "$work/argosay/usr/local/bin/cowsay"
   import "$recipe_argosay" "$work/argosay" 'ENTRYPOINT ["/argosay"]' -- $ARGOSAY_TAGS
 fi
 if ! have "$recipe_debian" $DEBIAN_TAGS $PYTHON_TAGS $WHALESAY_TAGS; then

@@ -2,7 +2,7 @@
 // Docker (one HTTP client, no process spawned per step). The container's name derives from workflow uid + node id,
 // so start is idempotent and a restarted Weir finds its steps again (adopt); the engine keeps exit codes, logs and
 // the stopped container's filesystem until cleanup removes the container. See README "Container executor".
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WeirError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -86,7 +86,9 @@ export class ContainerExecutor implements StepExecutor {
     if (spec.script) {
       await mkdir(this.stepDir(name), { recursive: true });
       scriptHostPath = join(this.stepDir(name), 'script');
-      await writeFile(scriptHostPath, spec.script.source, { mode: 0o644 });
+      // Executable: `command: [sh, -c]` runs the appended path itself (Argo's scripts-bash example).
+      await writeFile(scriptHostPath, spec.script.source, { mode: 0o755 });
+      await chmod(scriptHostPath, 0o755);
     }
     const startedAt = new Date().toISOString();
     const podId = spec.container?.networkOf;
@@ -107,7 +109,9 @@ export class ContainerExecutor implements StepExecutor {
       await api.call({ method: 'DELETE', path: `/containers/${name}${query({ force: true })}` }).catch(() => undefined);
       throw new WeirError('STEP_FAILED', `cannot start container for ${imageRef}: ${errorText(e)}`, { cause: e });
     }
-    const after = await this.inspect(name);
+    // podman can fail an inspect of a container that is just exiting ("read /proc/N/cgroup: no such process"): the
+    // container runs (or ran), so the handle without an address is right then.
+    const after = await this.inspect(name).catch(() => undefined);
     return after ? this.handleOf(api, after, name) : { executor: this.kind, id: name, startedAt, details: { container: name } };
   }
 
@@ -130,11 +134,18 @@ export class ContainerExecutor implements StepExecutor {
   }
 
   private async inspect(name: string): Promise<ContainerInspect | undefined> {
-    try {
-      return await (await this.api()).call<ContainerInspect>({ path: `/containers/${name}/json` });
-    } catch (e) {
-      if (e instanceof EngineStatusError && e.status === 404) return undefined;
-      throw e;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await (await this.api()).call<ContainerInspect>({ path: `/containers/${name}/json` });
+      } catch (e) {
+        if (e instanceof EngineStatusError && e.status === 404) return undefined;
+        // A transient podman race with a container that is exiting: ask again.
+        if (attempt < 3 && e instanceof EngineStatusError && /no such process/.test(e.message)) {
+          await new Promise((r) => setTimeout(r, 50));
+          continue;
+        }
+        throw e;
+      }
     }
   }
 
