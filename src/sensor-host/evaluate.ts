@@ -9,6 +9,7 @@ import { parseSchedule } from '../core/cron.js';
 import type { Schedule } from '../core/cron.js';
 import { evaluateWithParams } from '../expr/govaluate.js';
 import type { Sensor, EventDependency } from '../api/sensor.js';
+import { isKindName } from '../api/kinds.js';
 import { conditionNames, evaluateConditions, parseConditions } from '../api/sensor-conditions.js';
 import type { ConditionsAst } from '../api/sensor-conditions.js';
 import { applyFilters } from '../../sensors/filters/registry.js';
@@ -102,7 +103,7 @@ export function planTrigger(sensor: Sensor, trig: SensorTrigger, events: Record<
   const template = params !== undefined && params.length > 0 ? applyParams(structuredClone(own), params, events) : own;
   const adapter = triggerAdapterFor(template);
   return adapter.plan({
-    sensor: id, triggerName: trig.template.name, template, events, key, lineage: lineageOf(id, trig.template.name, eventIds, key),
+    sensor: id, triggerName: trig.template.name, template, events, key, lineage: lineageOf(id, trig.template.name, eventIds, key), canStore: isKindName,
     ...(trig.policy ? { policy: trig.policy } : {}),
   });
 }
