@@ -14,7 +14,7 @@ import { resolveServerConfig } from '../core/config.js';
 import { WeirError } from '../core/errors.js';
 import { emptySensorState } from '../sensor-host/decisions.js';
 import type { Decision } from '../sensor-host/decisions.js';
-import { evaluate } from '../sensor-host/evaluate.js';
+import { evaluate, prepareSensor } from '../sensor-host/evaluate.js';
 import { readHistory } from '../sensor-host/history.js';
 import type { HistoryRecord } from '../sensor-host/history.js';
 import { createSqliteStore } from '../store/sqlite-store.js';
@@ -108,6 +108,7 @@ export async function sensorTest(args: readonly string[], io: CliIo): Promise<nu
   } catch (e) {
     throw new WeirError('IO_ERROR', `cannot read ${values.events}: ${(e as Error).message}`, { cause: e });
   }
+  await prepareSensor(sensor);
   const results = replay(sensor, parseEventLines(text, values.events));
   if (values.output === 'json') {
     for (const r of results) for (const d of r.decisions) io.stdout(JSON.stringify({ ...d, stage: 'evaluate' }) + '\n');
