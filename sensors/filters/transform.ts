@@ -23,7 +23,17 @@ export function applyTransform(spec: TransformSpec | undefined, event: CloudEven
     const r = runLua(spec.script, event.data);
     if (!r.ok) return { ok: false, error: `transform: script: ${r.error}` };
     if (typeof r.value !== 'object' || r.value === null) return { ok: false, error: 'transform: script: transformation script output type is not of lua table' };
-    return { ok: true, event: { ...event, data: r.value, datacontenttype: 'application/json' } };
+    return { ok: true, event: { ...event, data: sortKeys(r.value), datacontenttype: 'application/json' } };
   }
   return { ok: true, event };
+}
+
+/** Argo turns the Lua table into a Go map and marshals it, so the new data's object keys come out sorted. */
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (typeof v !== 'object' || v === null) return v;
+  const src = v as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(src).sort()) Object.defineProperty(out, k, { value: sortKeys(src[k]), enumerable: true, writable: true, configurable: true });
+  return out;
 }
