@@ -1,9 +1,9 @@
 // Event transforms (`transform.jq`, `transform.script`), applied before a dependency's filters as in Argo Events:
 // the result replaces the event's data (JSON), for the filters and for the trigger parameters. `script` is Lua in the
-// sandbox (lua-sandbox.ts) and must return a table. `jq` is not supported yet: no npm jq both installs without a
-// download and can be stopped mid-run on the server's thread (README, Events); such events are filtered out with
-// that reason and `weir lint` warns. An error filters the event out with the reason.
+// sandbox (lua-sandbox.ts) and must return a table; `jq` runs real jq in a bounded worker (jq.ts) and its first output
+// must be a JSON object. An error filters the event out with the reason.
 import type { CloudEvent } from '../../src/core/cloudevent.js';
+import { runJq } from '../common/jq.js';
 import { runLua } from '../common/lua-sandbox.js';
 
 export interface TransformSpec {
@@ -17,7 +17,10 @@ export type TransformOutcome = { ok: true; event: CloudEvent } | { ok: false; er
 export function applyTransform(spec: TransformSpec | undefined, event: CloudEvent): TransformOutcome {
   if (!spec || event.data === undefined || event.data === null) return { ok: true, event };
   if (spec.jq) {
-    return { ok: false, error: 'transform: jq transforms are not supported by Weir (use transform.script with Lua)' };
+    const r = runJq(spec.jq, event.data);
+    if (!r.ok) return { ok: false, error: `transform: jq: ${r.error}` };
+    if (typeof r.value !== 'object' || r.value === null || Array.isArray(r.value)) return { ok: false, error: 'transform: jq transformation output must be a JSON object' };
+    return { ok: true, event: { ...event, data: r.value, datacontenttype: 'application/json' } };
   }
   if (spec.script) {
     const r = runLua(spec.script, event.data);

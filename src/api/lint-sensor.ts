@@ -210,10 +210,6 @@ export function lintSensor(doc: unknown): Finding[] {
     }
     const filters = asObj(dep.filters);
     if (filters !== undefined) lintFilters(filters, ['spec', 'dependencies', i, 'filters'], out);
-    const jq = str(asObj(dep.transform)?.jq);
-    if (jq !== undefined && jq !== '') {
-      out.push(finding('warning', 'unsupported', ['spec', 'dependencies', i, 'transform', 'jq'], 'jq transforms are not supported by Weir: every event of this dependency is filtered out (use transform.script with Lua)'));
-    }
   });
 
   const triggers = asArr(spec.triggers);

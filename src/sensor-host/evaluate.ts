@@ -15,6 +15,7 @@ import type { ConditionsAst } from '../api/sensor-conditions.js';
 import { applyFilters } from '../../sensors/filters/registry.js';
 import { applyTransform } from '../../sensors/filters/transform.js';
 import { loadLua } from '../../sensors/common/lua-sandbox.js';
+import { loadJq } from '../../sensors/common/jq.js';
 import type { FilterContext } from '../../sensors/filters/types.js';
 import { applyParams } from '../../sensors/parameters.js';
 import type { Parameter } from '../../sensors/parameters.js';
@@ -71,10 +72,11 @@ function compileTriggers(sensor: Sensor): CompiledTrigger[] {
   return out;
 }
 
-/** Loads what a sensor's filters and transforms need before its first event (the Lua VM). */
+/** Loads what a sensor's filters and transforms need before its first event (the Lua VM, the jq worker). */
 export async function prepareSensor(sensor: Sensor): Promise<void> {
   const deps = sensor.spec.dependencies;
   if (deps.some((d) => (typeof d.filters?.script === 'string' && d.filters.script !== '') || !!d.transform?.script)) await loadLua();
+  if (deps.some((d) => !!d.transform?.jq)) await loadJq();
 }
 
 const push = (list: string[], items: readonly string[], max: number): string[] => [...list.filter((x) => !items.includes(x)), ...items].slice(-max);

@@ -1,6 +1,6 @@
 // Lua `script` filters and `transform` (issue 16, fidelity 7) in the wasmoon sandbox, through the real evaluation:
 // Argo's semantics (a filter passes on `true`, a transform returns the new data table), and the sandbox's limits:
-// no host access, a deadline and a memory cap; jq transforms are refused with a reason.
+// no host access, a deadline and a memory cap; jq transforms with real jq in a bounded worker.
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeCloudEvent } from '../../src/core/cloudevent.js';
@@ -8,6 +8,7 @@ import { parseJsonLossless } from '../../src/core/json-lossless.js';
 import { evaluate, prepareSensor } from '../../src/sensor-host/evaluate.js';
 import type { Sensor } from '../../src/api/sensor.js';
 import { loadLua, runLua } from '../../sensors/common/lua-sandbox.js';
+import { loadJq, runJq } from '../../sensors/common/jq.js';
 import { emptyTriggerState } from '../../src/sensor-host/decisions.js';
 
 const ev = (data: unknown) => makeCloudEvent({ id: `e-${Math.random()}`, source: 'es', subject: 'e', type: 'webhook', time: '2024-01-01T00:00:00Z', data });
@@ -70,9 +71,19 @@ void describe('Lua filters and transforms', () => {
     runLua('leak = 1 return true', {});
     assert.deepEqual(runLua('return leak == nil', {}), { ok: true, value: true });
   });
-  void test('jq transforms are refused with a reason', () => {
-    const d = decide(sensor({ transform: { jq: '.body' } }), { body: {} })[0];
-    assert.equal(d.type, 'filtered-out');
-    assert.match('reason' in d ? String(d.reason) : '', /jq transforms are not supported/);
+  void test('jq transforms (real jq in a bounded worker): first output as the new data; loops are stopped', async () => {
+    await loadJq();
+    const s = sensor({ transform: { jq: '.body.message *= 2' }, filters: { data: [{ path: 'body.message', type: 'string', value: ['^hihi$'] }] } });
+    await prepareSensor(s);
+    const ds = decide(s, parseJsonLossless('{"body":{"message":"hi","id":12345678901234567890}}'));
+    assert.deepEqual(ds.map((d) => d.type), ['matched', 'triggered'], JSON.stringify(ds));
+    assert.match(JSON.stringify(ds[1]), /"id":12345678901234567890/);
+    const notObject = decide(sensor({ transform: { jq: '.body.message' } }), { body: { message: 'x' } })[0];
+    assert.match('reason' in notObject ? String(notObject.reason) : '', /must be a JSON object/);
+    const loop = runJq('def f: f; f', {});
+    assert.equal(loop.ok, false);
+    assert.match(loop.ok ? '' : loop.error, /ran longer than/);
+    await loadJq();
+    assert.deepEqual(runJq('{a: .x}', { x: 1 }), { ok: true, value: { a: 1 } }, 'a fresh worker after the stopped one');
   });
 });
