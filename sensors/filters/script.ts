@@ -1,12 +1,16 @@
-// Script filter (`filters.script`, Lua in Argo Events): not supported by Weir — there is no Lua interpreter and we
-// will not embed one that evaluates strings. A dependency with a script filter never passes, and the decision
-// says why, so the gap is visible instead of silently letting events through.
+// Script filter (`filters.script`): a Lua chunk run in the sandbox (lua-sandbox.ts) with the event data as the global
+// `event`; the event passes when the chunk returns `true` (Argo Events' semantics: any other value filters it out,
+// an error filters it out as an error).
+import { runLua } from '../common/lua-sandbox.js';
 import type { FilterKind } from './types.js';
-import { failErr } from './types.js';
+import { PASS, fail, failErr } from './types.js';
 
 export const scriptFilter: FilterKind<string> = {
   kind: 'script',
-  run() {
-    return failErr('script filter: Lua scripts are not supported by Weir (use exprs or data filters)');
+  run(script, _op, event) {
+    if (event.data === undefined || event.data === null) return PASS;
+    const r = runLua(script, event.data);
+    if (!r.ok) return failErr(`script: ${r.error}`);
+    return r.value === true ? PASS : fail(`script returned ${JSON.stringify(r.value)}`);
   },
 };

@@ -17,6 +17,11 @@ export interface TriggerInput {
   policy?: { status?: { allow?: number[] } };
   /** Labels and annotations naming the sensor, trigger and events (for created resources). */
   lineage: { labels: Record<string, string>; annotations: Record<string, string> };
+  /**
+   * Whether the store behind this host can hold a kind (`k8s` create): the embedded store holds Weir's kinds only.
+   * Planning refuses other kinds, so `weir sensor test` and the server agree. Absent: any kind.
+   */
+  canStore?: (kind: string) => boolean;
 }
 
 /** JSON-safe description of what a trigger will do. */

@@ -13,7 +13,7 @@ import type { CloudEvent } from '../core/cloudevent.js';
 import { WeirError } from '../core/errors.js';
 import { emptySensorState } from '../sensor-host/decisions.js';
 import type { Decision } from '../sensor-host/decisions.js';
-import { evaluate } from '../sensor-host/evaluate.js';
+import { evaluate, prepareSensor } from '../sensor-host/evaluate.js';
 import type { HistoryRecord, SensorHistory } from '../sensor-host/history.js';
 import { findingLine } from './findings-out.js';
 import { CLIENT_HELP, clientFrom, needArgs, outputFormat, parseFlags } from './flags.js';
@@ -126,6 +126,7 @@ export async function sensorTest(args: readonly string[], io: CliIo): Promise<nu
   } catch (e) {
     throw new WeirError('IO_ERROR', `cannot read ${values.events}: ${(e as Error).message}`, { cause: e });
   }
+  await prepareSensor(sensor);
   const results = replay(sensor, parseEventLines(text, values.events));
   if (values.output === 'json') {
     for (const r of results) for (const d of r.decisions) io.stdout(JSON.stringify({ ...d, stage: 'evaluate' }) + '\n');

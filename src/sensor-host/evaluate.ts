@@ -9,9 +9,13 @@ import { parseSchedule } from '../core/cron.js';
 import type { Schedule } from '../core/cron.js';
 import { evaluateWithParams } from '../expr/govaluate.js';
 import type { Sensor, EventDependency } from '../api/sensor.js';
+import { isKindName } from '../api/kinds.js';
 import { conditionNames, evaluateConditions, parseConditions } from '../api/sensor-conditions.js';
 import type { ConditionsAst } from '../api/sensor-conditions.js';
 import { applyFilters } from '../../sensors/filters/registry.js';
+import { applyTransform } from '../../sensors/filters/transform.js';
+import { loadLua } from '../../sensors/common/lua-sandbox.js';
+import { loadJq } from '../../sensors/common/jq.js';
 import type { FilterContext } from '../../sensors/filters/types.js';
 import { applyParams } from '../../sensors/parameters.js';
 import type { Parameter } from '../../sensors/parameters.js';
@@ -68,12 +72,11 @@ function compileTriggers(sensor: Sensor): CompiledTrigger[] {
   return out;
 }
 
-function transformError(dep: EventDependency): string | undefined {
-  const t = dep.transform;
-  if (!t) return undefined;
-  if (t.jq) return 'transform: jq transforms are not supported by Weir';
-  if (t.script) return 'transform: Lua script transforms are not supported by Weir';
-  return undefined;
+/** Loads what a sensor's filters and transforms need before its first event (the Lua VM, the jq worker). */
+export async function prepareSensor(sensor: Sensor): Promise<void> {
+  const deps = sensor.spec.dependencies;
+  if (deps.some((d) => (typeof d.filters?.script === 'string' && d.filters.script !== '') || !!d.transform?.script)) await loadLua();
+  if (deps.some((d) => !!d.transform?.jq)) await loadJq();
 }
 
 const push = (list: string[], items: readonly string[], max: number): string[] => [...list.filter((x) => !items.includes(x)), ...items].slice(-max);
@@ -102,7 +105,7 @@ export function planTrigger(sensor: Sensor, trig: SensorTrigger, events: Record<
   const template = params !== undefined && params.length > 0 ? applyParams(structuredClone(own), params, events) : own;
   const adapter = triggerAdapterFor(template);
   return adapter.plan({
-    sensor: id, triggerName: trig.template.name, template, events, key, lineage: lineageOf(id, trig.template.name, eventIds, key),
+    sensor: id, triggerName: trig.template.name, template, events, key, lineage: lineageOf(id, trig.template.name, eventIds, key), canStore: isKindName,
     ...(trig.policy ? { policy: trig.policy } : {}),
   });
 }
@@ -164,17 +167,17 @@ export function evaluate(sensor: Sensor, event: CloudEvent, state: SensorState, 
     decisions.push({ type: 'ignored', at, eventId: event.id, reason: `no dependency waits for ${event.source}/${event.subject}` });
     return { decisions, state: next, changed: [], firings };
   }
-  const matched: EventDependency[] = [];
+  const matched: { dep: EventDependency; event: CloudEvent }[] = [];
   for (const dep of candidates) {
-    const terr = transformError(dep);
-    if (terr) {
-      decisions.push({ type: 'filtered-out', at, eventId: event.id, dependency: dep.name, filter: 'transform', reason: terr, error: true });
+    const t = applyTransform(dep.transform, event);
+    if (!t.ok) {
+      decisions.push({ type: 'filtered-out', at, eventId: event.id, dependency: dep.name, filter: 'transform', reason: t.error, error: true });
       continue;
     }
-    const r = applyFilters(dep.filters, dep.filtersLogicalOperator, event, filterContext);
+    const r = applyFilters(dep.filters, dep.filtersLogicalOperator, t.event, filterContext);
     if (r.pass) {
       decisions.push({ type: 'matched', at, eventId: event.id, dependency: dep.name });
-      matched.push(dep);
+      matched.push({ dep, event: t.event });
     } else {
       decisions.push({ type: 'filtered-out', at, eventId: event.id, dependency: dep.name, filter: r.filter ?? 'filters', reason: r.reason ?? 'did not pass', ...(r.error ? { error: true } : {}) });
     }
@@ -191,7 +194,7 @@ export function evaluate(sensor: Sensor, event: CloudEvent, state: SensorState, 
   sensor.spec.triggers.forEach((trig, i) => {
     const ct = triggers[i];
     let ts = next.triggers[ct.name] ?? emptyTriggerState();
-    for (const dep of matched) {
+    for (const { dep, event: depEvent } of matched) {
       if (!ct.deps.includes(dep.name)) continue;
       if (ts.consumed.includes(event.id)) {
         decisions.push({ type: 'deduplicated', at, eventId: event.id, trigger: ct.name, reason: `event already consumed by a firing of this trigger` });
@@ -203,8 +206,8 @@ export function evaluate(sensor: Sensor, event: CloudEvent, state: SensorState, 
         changed.add(ct.name);
       }
       if (!ct.requiresAnd) {
-        const r = fire(sensor, trig, ts, { [dep.name]: event }, event, at);
-        if (r.decision.type === 'triggered') firings[r.decision.key] = { [dep.name]: event };
+        const r = fire(sensor, trig, ts, { [dep.name]: depEvent }, event, at);
+        if (r.decision.type === 'triggered') firings[r.decision.key] = { [dep.name]: depEvent };
         decisions.push(r.decision);
         ts = r.state;
         changed.add(ct.name);
@@ -214,13 +217,13 @@ export function evaluate(sensor: Sensor, event: CloudEvent, state: SensorState, 
       if (evaluateConditions(ct.ast, (n) => satisfied.has(n))) {
         const events: Record<string, CloudEvent> = {};
         for (const [d, saved] of Object.entries(ts.deps)) events[d] = saved.event;
-        events[dep.name] = event;
+        events[dep.name] = depEvent;
         const r = fire(sensor, trig, ts, events, event, at);
         if (r.decision.type === 'triggered') firings[r.decision.key] = events;
         decisions.push(r.decision);
         ts = r.state;
       } else {
-        ts = { ...ts, deps: { ...ts.deps, [dep.name]: { event, at } } };
+        ts = { ...ts, deps: { ...ts.deps, [dep.name]: { event: depEvent, at } } };
         const sat = [...satisfied].sort();
         decisions.push({ type: 'waiting', at, eventId: event.id, trigger: ct.name, dependency: dep.name, satisfied: sat, waitingFor: ct.deps.filter((d) => !satisfied.has(d)) });
       }

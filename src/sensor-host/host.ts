@@ -16,6 +16,7 @@ import { kafkaPublisher, natsPublisher, storeResourceOps } from './runtime.js';
 import { amqpPublisher, mqttPublisher } from './broker-publishers.js';
 import { SensorRunner } from './sensor-runner.js';
 import { STATE_BUCKET, dropState } from './state-store.js';
+import { prepareSensor } from './evaluate.js';
 
 export interface SensorHostOptions {
   store: ResourceStore;
@@ -114,6 +115,7 @@ export class SensorHost {
     if (cur && cur.specJson === specJson) return;
     if (cur) await this.remove(key, false);
     const sensor = structuredClone(obj) as unknown as Sensor;
+    await prepareSensor(sensor);
     const namespace = obj.metadata.namespace ?? 'default';
     const status: SensorStatus = { events: 0, counts: {}, errors: 0 };
     const ac = new AbortController();

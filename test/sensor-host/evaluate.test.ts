@@ -9,7 +9,7 @@ import { makeCloudEvent } from '../../src/core/cloudevent.js';
 import type { CloudEvent } from '../../src/core/cloudevent.js';
 import { emptySensorState } from '../../src/sensor-host/decisions.js';
 import type { Decision, SensorState } from '../../src/sensor-host/decisions.js';
-import { evaluate } from '../../src/sensor-host/evaluate.js';
+import { evaluate, prepareSensor } from '../../src/sensor-host/evaluate.js';
 import { firingKey, labelValue } from '../../src/sensor-host/lineage.js';
 
 export function sensorFrom(yaml: string): Sensor {
@@ -159,7 +159,7 @@ spec:
     assert.match(f.error, /http\.url/);
   });
 
-  test('trigger parameters apply to the template before the kind plans it; unsupported transforms are reported', () => {
+  test('trigger parameters apply to the template before the kind plans it; a failing jq transform is reported', async () => {
     const s = sensorFrom(`
 metadata: { name: s }
 spec:
@@ -174,11 +174,12 @@ spec:
       parameters:
         - { src: { dependencyName: a, dataKey: path }, dest: http.url, operation: append }
 `);
+    await prepareSensor(s);
     const { decisions } = run(s, [ce('a', { path: '/more' }), ce('j', {})]);
     const t = decisions[0][1] as Extract<Decision, { type: 'triggered' }>;
     assert.equal(t.plan.action.url, 'http://127.0.0.1:1/base/more');
     assert.deepEqual(types(decisions[1]), ['filtered-out:j']);
-    assert.match((decisions[1][0] as { reason: string }).reason, /jq transforms are not supported/);
+    assert.match((decisions[1][0] as { reason: string }).reason, /jq transformation output must be a JSON object/);
   });
 
   test('label values are valid and stable', () => {

@@ -94,4 +94,31 @@ spec:
       await rm(dir, { recursive: true, force: true });
     }
   });
+  test('a k8s trigger creating a kind the store cannot hold fails as the server would; a ConfigMap triggers', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'weir-sensor-cli-'));
+    try {
+      const trigger = (name: string, kind: string, apiVersion: string) => `    - template:
+        name: ${name}
+        k8s:
+          operation: create
+          source:
+            resource: { apiVersion: ${apiVersion}, kind: ${kind}, metadata: { generateName: x- }, spec: {} }
+`;
+      await writeFile(join(dir, 's.yaml'), `apiVersion: argoproj.io/v1alpha1
+kind: Sensor
+metadata: { name: k8s }
+spec:
+  dependencies: [{ name: d, eventSourceName: es, eventName: e }]
+  triggers:
+${trigger('pod', 'Pod', 'v1')}${trigger('deploy', 'Deployment', 'apps/v1')}${trigger('cm', 'ConfigMap', 'v1')}`);
+      await writeFile(join(dir, 'e.jsonl'), JSON.stringify({ eventSourceName: 'es', eventName: 'e', data: {} }));
+      const io = memoryIo({}, dir);
+      await main(['sensor', 'test', 's.yaml', '--events', 'e.jsonl'], io);
+      assert.match(io.out, /trigger pod: FAILED[^\n]*cannot create a Pod: not a kind Weir stores/, io.out);
+      assert.match(io.out, /trigger deploy: FAILED[^\n]*cannot create a Deployment: not a kind Weir stores/, io.out);
+      assert.match(io.out, /trigger cm: TRIGGERED/, io.out);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
