@@ -86,7 +86,7 @@ function send(res: ServerResponse, status: number, body: string): void {
   res.end(body);
 }
 
-/** Serves one Git-host webhook configuration until the source stops. `dataKey` is Argo's name for the headers. */
+/** Serves one Git-host webhook configuration until the source stops (payload `{headers, body, metadata}`). */
 export async function serveGitHook(ctx: StartContext, kind: string, handler: HookHandler): Promise<void> {
   const hook = (ctx.spec.webhook ?? {}) as Record<string, unknown>;
   const port = Number(text(hook.port));
