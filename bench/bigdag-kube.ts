@@ -64,7 +64,11 @@ async function runBig(st: State): Promise<Measurement> {
     peakRssMiB = Math.max(peakRssMiB, memoryOf(st.replica.pid).peakRssMiB);
     const phase = raw.status?.phase ?? '';
     if (['Succeeded', 'Failed', 'Error'].includes(phase)) {
-      if (phase !== 'Succeeded') throw new Error(`bigdag-kube ended ${phase}: ${raw.status?.message ?? ''}\n${st.replica.log().slice(-3000)}`);
+      if (phase !== 'Succeeded') {
+        const wf = (await st.store.get('Workflow', 'default', name)) as { status?: { nodes?: Record<string, { phase?: string; message?: string; name?: string }> } };
+        const bad = Object.values(wf.status?.nodes ?? {}).filter((n) => n.phase === 'Error' || n.phase === 'Failed').slice(0, 5).map((n) => `${n.name ?? ''}: ${n.message ?? ''}`);
+        throw new Error(`bigdag-kube ended ${phase}: ${raw.status?.message ?? ''}\n${bad.join('\n')}\n${st.replica.log().slice(-3000)}`);
+      }
       break;
     }
     if (st.replica.exited()) throw new Error(`weir server exited: ${st.replica.log().slice(-3000)}`);

@@ -19,7 +19,11 @@ export interface NodeOffload {
 }
 
 export interface NodeStatusOptions {
-  /** Encoded object size above which nodes are compressed (then offloaded). Default 1,000,000 bytes. */
+  /**
+   * Encoded object size above which nodes are compressed (then offloaded). Default 500,000 bytes: the API server
+   * stores managedFields next to the object (one entry per field a writer set, about as big again for a node map),
+   * and etcd refuses anything over 1.5 MiB.
+   */
   maxObjectBytes?: number;
   offload?: NodeOffload;
 }
@@ -33,7 +37,7 @@ const statusOf = (o: StoredObject | { status?: unknown }): Status | undefined =>
 export async function encodeNodes<T extends { status?: unknown; metadata: { name?: string; namespace?: string } }>(obj: T, o: NodeStatusOptions): Promise<T> {
   const status = statusOf(obj);
   if (!status || status.nodes === undefined) return obj;
-  const max = o.maxObjectBytes ?? 1_000_000;
+  const max = o.maxObjectBytes ?? 500_000;
   const text = JSON.stringify(obj);
   if (Buffer.byteLength(text) <= max) {
     if (status.compressedNodes === undefined && status.offloadNodeStatusVersion === undefined) return obj;
