@@ -31,7 +31,7 @@ export function loadJq(): Promise<void> {
       starting = undefined;
       resolve();
     });
-    worker.once('error', (e) => {
+    worker.once('error', (e: Error) => {
       starting = undefined;
       reject(e);
     });
