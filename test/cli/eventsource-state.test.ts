@@ -18,7 +18,7 @@ test('unsupported and refused events: lint warnings, then their state in eventso
   const file = await k.manifest('things.yaml', {
     apiVersion: 'argoproj.io/v1alpha1', kind: 'EventSource', metadata: { name: 'things' },
     spec: {
-      amqp: { q: { url: 'amqp://127.0.0.1:5672', exchangeName: 'x', exchangeType: 'fanout', routingKey: 'k' } },
+      nsq: { q: { hostAddress: '127.0.0.1:4161', topic: 't', channel: 'c' } },
       kafka: {
         refused: { url: kafka.brokers.join(','), topic, sasl: { mechanism: 'GSSAPI' } },
         plain: { url: kafka.brokers.join(','), topic, jsonBody: true },
@@ -28,18 +28,18 @@ test('unsupported and refused events: lint warnings, then their state in eventso
   });
   const lint = await k.weir('lint', file);
   assert.equal(lint.code, 0, 'warnings only');
-  assert.match(lint.out, /things\.yaml:\d+:\d+: warning: Weir does not run amqp event sources: .*\(spec\.amqp\)/);
+  assert.match(lint.out, /things\.yaml:\d+:\d+: warning: Weir does not run nsq event sources: .*\(spec\.nsq\)/);
   assert.match(lint.out, /warning: the server will not start this event \(state "invalid"\): SASL mechanism GSSAPI is not supported by Weir .*\(spec\.kafka\.refused\.sasl\.mechanism\)/);
   assert.doesNotMatch(lint.out, /plain|consumerGroup or partition/, 'kafka without consumerGroup is fine');
   const apply = await k.weir('apply', '-f', file);
   assert.equal(apply.code, 0, apply.err);
-  assert.match(apply.err, /warning: Weir does not run amqp event sources/);
+  assert.match(apply.err, /warning: Weir does not run nsq event sources/);
 
   const get = await eventually(async () => {
     const r = await k.weir('eventsource', 'get', 'things');
     return /kafka\/plain: running/.test(r.out) && /webhook\/hook: running/.test(r.out) && r.out;
   }, 'the runnable events run', 30_000, 200);
-  assert.match(get, /amqp\/q: unsupported/);
+  assert.match(get, /nsq\/q: unsupported/);
   assert.match(get, /kafka\/refused: invalid: sasl\.mechanism: SASL mechanism GSSAPI is not supported/);
   const list = await k.weir('eventsource', 'list');
   const [header, row] = list.out.trimEnd().split('\n');

@@ -30,12 +30,12 @@ describe('resolveServerOptions', () => {
 
 describe('resolveServerConfig', () => {
   test('defaults relative to cwd', () => {
-    assert.deepEqual({ ...resolveServerConfig({}, {}, '/w') }, { dataDir: '/w/.weir', authToken: undefined, port: 2746, host: '127.0.0.1', executor: 'host' });
+    assert.deepEqual({ ...resolveServerConfig({}, {}, '/w') }, { dataDir: '/w/.weir', authToken: undefined, port: 2746, host: '127.0.0.1', executor: 'host', store: 'sqlite', leaseDurationMs: 15_000 });
   });
   test('env over defaults, flags over env', () => {
     const env = { WEIR_DATA_DIR: '/env', WEIR_AUTH_TOKEN: 'et', WEIR_PORT: '9000', WEIR_HOST: '::1' };
-    assert.deepEqual({ ...resolveServerConfig({}, env, '/w') }, { dataDir: '/env', authToken: 'et', port: 9000, host: '::1', executor: 'host' });
-    assert.deepEqual({ ...resolveServerConfig({ dataDir: 'd', authToken: 'ft', port: '0', host: '127.0.0.2' }, env, '/w') }, { dataDir: '/w/d', authToken: 'ft', port: 0, host: '127.0.0.2', executor: 'host' });
+    assert.deepEqual({ ...resolveServerConfig({}, env, '/w') }, { dataDir: '/env', authToken: 'et', port: 9000, host: '::1', executor: 'host', store: 'sqlite', leaseDurationMs: 15_000 });
+    assert.deepEqual({ ...resolveServerConfig({ dataDir: 'd', authToken: 'ft', port: '0', host: '127.0.0.2' }, env, '/w') }, { dataDir: '/w/d', authToken: 'ft', port: 0, host: '127.0.0.2', executor: 'host', store: 'sqlite', leaseDurationMs: 15_000 });
   });
   test('the executor: --executor over WEIR_EXECUTOR over host; anything else names its source', () => {
     assert.equal(resolveServerConfig({}, { WEIR_EXECUTOR: 'container' }, '/').executor, 'container');

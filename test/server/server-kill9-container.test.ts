@@ -56,7 +56,7 @@ test('container executor: kill -9 of the server mid-step, restart: the step is a
   try {
     const url1 = await eventually(() => /listening on (http:\/\/\S+)/.exec(first.out())?.[1], 120_000);
     assert.match(first.out(), /step executor: container \(podman /);
-    const res = await fetch(`${url1}/api/v1/workflows/default`, { method: 'POST', body: JSON.stringify({ workflow: wf }) });
+    const res = await fetch(`${url1}/api/v1/workflows/default`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ workflow: wf }) });
     assert.equal(res.status, 200, await res.text());
     await eventually(() => existsSync(log) && readFileSync(log, 'utf8').includes('start two'), 120_000).catch(async (e: unknown) => {
       const w = await (await fetch(`${url1}/api/v1/workflows/default/survivor-ctr`)).text();

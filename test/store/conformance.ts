@@ -10,10 +10,16 @@ import { runLabelConformance } from './conformance-labels.js';
 
 export type { StoreFactory, StoreFactoryOptions };
 
-export function runStoreConformance(name: string, makeStore: StoreFactory): void {
+/** Cases that cannot be checked against an implementation, each with the reason (shown as the skip reason). */
+export interface ConformanceOptions {
+  notApplicable?: Readonly<Record<string, string>>;
+}
+
+export function runStoreConformance(name: string, makeStore: StoreFactory, conf: ConformanceOptions = {}): void {
   describe(`ResourceStore conformance: ${name}`, () => {
     const withStore = (title: string, fn: (s: ResourceStore) => Promise<void>, opts?: StoreFactoryOptions): void => {
-      test(title, async () => {
+      const reason = conf.notApplicable?.[title];
+      test(title, reason === undefined ? {} : { skip: `not applicable to ${name}: ${reason}` }, async () => {
         const s = await makeStore(opts);
         try {
           await fn(s);
