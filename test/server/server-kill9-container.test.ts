@@ -15,9 +15,9 @@ import { eventually } from './kit.js';
 
 const mainJs = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
-function server(dataDir: string): { out: () => string; kill: (s: NodeJS.Signals) => void; exit: Promise<unknown> } {
+function server(dataDir: string, allowHostPath: string): { out: () => string; kill: (s: NodeJS.Signals) => void; exit: Promise<unknown> } {
   const script = `import(${JSON.stringify(mainJs)}).then(async (m) => { process.exitCode = await m.main(process.argv.slice(1)); })`;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script, 'server', '--port', '0', '--data-dir', dataDir, '--executor', 'container'], { cwd: repoRoot });
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script, 'server', '--port', '0', '--data-dir', dataDir, '--executor', 'container', '--allow-host-path', `${allowHostPath}:rw`], { cwd: repoRoot });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -51,7 +51,7 @@ test('container executor: kill -9 of the server mid-step, restart: the step is a
       ],
     },
   };
-  const first = server(join(dir, 'data'));
+  const first = server(join(dir, 'data'), shared);
   let second: ReturnType<typeof server> | undefined;
   try {
     const url1 = await eventually(() => /listening on (http:\/\/\S+)/.exec(first.out())?.[1], 120_000);
@@ -64,7 +64,7 @@ test('container executor: kill -9 of the server mid-step, restart: the step is a
     });
     first.kill('SIGKILL');
     await first.exit;
-    second = server(join(dir, 'data'));
+    second = server(join(dir, 'data'), shared);
     const url2 = await eventually(() => /listening on (http:\/\/\S+)/.exec(second?.out() ?? '')?.[1], 120_000);
     const done = await eventually(async () => {
       const w = (await (await fetch(`${url2}/api/v1/workflows/default/survivor-ctr`)).json()) as { status?: { phase?: string; nodes: Record<string, Node> } };
