@@ -6,7 +6,7 @@ import type { Producer } from 'kafkajs';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { isKindName } from '../api/kinds.js';
-import { WeirError, NonRetryableError, isWeirError } from '../core/errors.js';
+import { WeirError, NonRetryableError, isWeirError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { resumeWorkflow, stopWorkflow, suspendWorkflow, terminateWorkflow } from '../controller/manual-ops.js';
 import type { OpResult } from '../controller/manual-ops.js';
@@ -135,7 +135,7 @@ export function kafkaPublisher(log: Logger): Publisher & { close(): Promise<void
       await producer.send({ topic: t.topic, messages: [{ key: t.key ?? null, value: payload, headers: t.headers ?? {} }] });
     },
     async close() {
-      for (const p of producers.values()) await p.then((x) => x.disconnect()).catch((e: unknown) => log.warn({ err: (e as Error).message }, 'kafka producer close failed'));
+      for (const p of producers.values()) await p.then((x) => x.disconnect()).catch((e: unknown) => log.warn({ err: errorMessage(e) }, 'kafka producer close failed'));
       producers.clear();
     },
   };
@@ -158,7 +158,7 @@ export function natsPublisher(log: Logger): Publisher & { close(): Promise<void>
       await nc.flush();
     },
     async close() {
-      for (const c of conns.values()) await c.then((x) => x.drain()).catch((e: unknown) => log.warn({ err: (e as Error).message }, 'nats connection close failed'));
+      for (const c of conns.values()) await c.then((x) => x.drain()).catch((e: unknown) => log.warn({ err: errorMessage(e) }, 'nats connection close failed'));
       conns.clear();
     },
   };

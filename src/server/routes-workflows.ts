@@ -2,7 +2,7 @@
 // the store, the controller enqueued), list/get with listOptions and `fields`, delete (running steps are killed),
 // lint, submit from a (Cluster)WorkflowTemplate or CronWorkflow, and the manual operations (suspend, resume, stop,
 // terminate, set, retry, resubmit) applied as pure functions and saved with optimistic-concurrency retries.
-import { WeirError } from '../core/errors.js';
+import { WeirError, errorMessage } from '../core/errors.js';
 import { resumeWorkflow, setWorkflow, stopWorkflow, suspendWorkflow, terminateWorkflow } from '../controller/manual-ops.js';
 import type { OpResult } from '../controller/manual-ops.js';
 import { resubmitWorkflow, retryWorkflow } from '../controller/manual-retry.js';
@@ -84,7 +84,7 @@ async function killRunning(ctx: RouteContext, wf: StoredObject): Promise<void> {
   const nodes = Object.values((wf as unknown as WorkflowObject).status?.nodes ?? {}).filter((n) => n.type === 'Pod' && (n.phase === 'Running' || n.phase === 'Pending'));
   await Promise.all(nodes.map(async (n) => {
     const h = await steps.handleOf(wf, n.id);
-    if (h) await steps.executor.kill(h, 2000).catch((e: unknown) => ctx.opts.logger.warn({ workflow: wf.metadata.name, node: n.id, err: (e as Error).message }, 'kill failed'));
+    if (h) await steps.executor.kill(h, 2000).catch((e: unknown) => ctx.opts.logger.warn({ workflow: wf.metadata.name, node: n.id, err: errorMessage(e) }, 'kill failed'));
   }));
 }
 
@@ -148,7 +148,7 @@ export function workflowRoutes(r: Router): void {
       if (steps) {
         for (const id of res.deletedPodNodeIds) {
           const h = await steps.handleOf(wf as unknown as StoredObject, id);
-          if (h) await steps.executor.cleanup(h).catch((e: unknown) => ctx.opts.logger.warn({ workflow: wf.metadata.name, node: id, err: (e as Error).message }, 'step cleanup failed'));
+          if (h) await steps.executor.cleanup(h).catch((e: unknown) => ctx.opts.logger.warn({ workflow: wf.metadata.name, node: id, err: errorMessage(e) }, 'step cleanup failed'));
         }
       }
       return res;
