@@ -13,6 +13,7 @@ import type { OpResult } from '../controller/manual-ops.js';
 import { resubmitWorkflow, retryWorkflow } from '../controller/manual-retry.js';
 import type { WorkflowObject } from '../controller/types.js';
 import type { NewObject, ResourceStore, StoredObject } from '../store/types.js';
+import { updateWithRetry } from '../store/update-retry.js';
 import type { Publisher, ResourceOps } from '../../sensors/triggers/types.js';
 import { ANNOTATION_FIRING_KEY } from './lineage.js';
 
@@ -48,19 +49,11 @@ export function storeResourceOps(o: RuntimeOptions): ResourceOps {
   };
 
   const mutate = async (ns: string, name: string, fn: (wf: WorkflowObject) => OpResult): Promise<void> => {
-    for (let attempt = 0; ; attempt++) {
-      const cur = await store.get('Workflow', ns, name);
-      if (!cur) throw new NonRetryableError('NOT_FOUND', `Workflow ${ns}/${name} not found`);
+    const r = await updateWithRetry(store, 'Workflow', ns, name, (cur) => {
       const res = fn(cur as unknown as WorkflowObject);
-      if (!res.changed) return;
-      try {
-        await store.update('Workflow', res.workflow as unknown as StoredObject);
-        kick(ns, name);
-        return;
-      } catch (e) {
-        if (!isWeirError(e) || e.code !== 'CONFLICT' || attempt >= 4) throw e;
-      }
-    }
+      return res.changed ? (res.workflow as unknown as StoredObject) : undefined;
+    }, { attempts: 5, notFound: () => new NonRetryableError('NOT_FOUND', `Workflow ${ns}/${name} not found`) });
+    if (r.updated) kick(ns, name);
   };
 
   const workflowOp: ResourceOps['workflowOp'] = async (op, ns, name, key) => {

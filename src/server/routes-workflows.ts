@@ -8,10 +8,11 @@ import type { OpResult } from '../controller/manual-ops.js';
 import { resubmitWorkflow, retryWorkflow } from '../controller/manual-retry.js';
 import type { NodePhase, WorkflowObject } from '../controller/types.js';
 import type { NewObject, StoredObject } from '../store/types.js';
+import { updateWithRetry } from '../store/update-retry.js';
 import { applyFields } from './http.js';
 import type { Router, RouteContext } from './router.js';
 import {
-  bodyObject, deleteResource, getResource, listResource, nameOf, namespaceOf, normalise, validate,
+  bodyObject, deleteResource, getResource, listResource, nameOf, namespaceOf, normalise, notFoundError, validate,
 } from './routes-common.js';
 import { submitFrom } from './submit.js';
 
@@ -47,18 +48,12 @@ export async function createWorkflow(ctx: RouteContext, obj: NewObject, namespac
 async function mutate(ctx: RouteContext, op: (wf: WorkflowObject) => OpResult | Promise<OpResult>): Promise<StoredObject> {
   const ns = namespaceOf(ctx);
   const name = nameOf(ctx);
-  for (let attempt = 0; ; attempt++) {
-    const cur = await getResource(ctx, 'Workflow', ns, name);
-    const r = await op(cur as unknown as WorkflowObject);
-    if (!r.changed) return cur;
-    try {
-      const saved = await ctx.opts.store.update('Workflow', r.workflow as unknown as StoredObject);
-      kick(ctx, saved);
-      return saved;
-    } catch (e) {
-      if (!(e instanceof WeirError) || e.code !== 'CONFLICT' || attempt >= 9) throw e;
-    }
-  }
+  const r = await updateWithRetry(ctx.opts.store, 'Workflow', ns, name, async (cur) => {
+    const res = await op(cur as unknown as WorkflowObject);
+    return res.changed ? (res.workflow as unknown as StoredObject) : undefined;
+  }, { attempts: 10, notFound: () => notFoundError('Workflow', ns, name) });
+  if (r.updated) kick(ctx, r.object);
+  return r.object;
 }
 
 function outputParameters(v: unknown): Record<string, string> | undefined {
