@@ -39,7 +39,7 @@ async function drain(st: State, adapter: ReturnType<typeof createAmqpSource>, sp
   const t0 = performance.now();
   const r = runAdapter({ adapter, spec, bus: st.bus, name: `bench-${randomUUID().slice(0, 6)}`, eventName: 'msg' });
   try {
-    await eventually(() => r.counters.published >= N, 600_000, `${N} events`);
+    await eventually(() => r.counters.published >= N, { timeoutMs: 600_000, what: `${N} events` });
     return rate(performance.now() - t0);
   } finally {
     await r.stop();

@@ -11,9 +11,9 @@
 import { connect } from 'amqplib';
 import type { Channel, ConsumeMessage, Options } from 'amqplib';
 import { parse as parseYaml } from 'yaml';
-import { WeirError } from '../src/core/errors.js';
+import { WeirError, errorMessage } from '../src/core/errors.js';
 import { goTimeString, stringMap, text } from '../src/core/adapter-kit.js';
-import { GO_ZERO_TIME, argoBody, contentId, emitAcked, errText, readBasicAuth, readTls, untilAborted } from './common/broker-kit.js';
+import { GO_ZERO_TIME, argoBody, contentId, emitAcked, readBasicAuth, readTls, untilAborted } from './common/broker-kit.js';
 import type { EventSourceAdapter, SecretRef, StartContext } from '../src/api/eventsource-adapter.js';
 
 /** Messages in flight at once (the channel prefetch): each is acknowledged on its own once the bus has it. */
@@ -132,8 +132,8 @@ async function run(ctx: StartContext): Promise<void> {
       }
       handle(m).catch((e: unknown) => {
         if (signal.aborted) return;
-        log.error({ err: errText(e) }, 'amqp: publishing a message failed; restarting the source (the message is redelivered)');
-        failure?.(e instanceof Error ? e : new Error(errText(e)));
+        log.error({ err: errorMessage(e) }, 'amqp: publishing a message failed; restarting the source (the message is redelivered)');
+        failure?.(e instanceof Error ? e : new Error(errorMessage(e)));
       });
     }, { noAck: false, exclusive: flag(consume, 'exclusive', false), ...(tag !== undefined ? { consumerTag: tag } : {}) });
     log.info({ queue, exchange: text(spec.exchangeName), routingKey: text(spec.routingKey), consumerTag: ok.consumerTag }, 'amqp consumer started');

@@ -6,7 +6,7 @@
 // The event id is the scheduled tick (RFC 3339), and the last published tick is kept in the adapter state, so a
 // restart never fires a tick twice; with catchup enabled, ticks missed while stopped are fired at once (at most
 // maxDuration back). The clock is injected (ctx.clock).
-import { isWeirError } from '../src/core/errors.js';
+import { isWeirError, errorMessage } from '../src/core/errors.js';
 import { parseSchedule } from '../src/core/cron.js';
 import { parseGoDuration } from '../src/core/duration.js';
 import { goTimeString, localDate, stringMap, text } from '../src/core/adapter-kit.js';
@@ -102,7 +102,7 @@ async function run(ctx: StartContext): Promise<void> {
       await state.put(LAST_TICK_KEY, tick.toISOString());
     } catch (e) {
       // The bus de-duplicates the tick by id if it is fired again after a restart.
-      log.warn({ err: (e as Error).message }, 'could not save the last tick');
+      log.warn({ err: errorMessage(e) }, 'could not save the last tick');
     }
     from = tick.getTime();
   }

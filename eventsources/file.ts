@@ -11,9 +11,9 @@ import { watch } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { WeirError } from '../src/core/errors.js';
+import { WeirError, errorMessage } from '../src/core/errors.js';
 import { stringMap, text } from '../src/core/adapter-kit.js';
-import { emitAcked, errText, untilAborted } from './common/broker-kit.js';
+import { emitAcked, untilAborted } from './common/broker-kit.js';
 import type { EventSourceAdapter, StartContext } from '../src/api/eventsource-adapter.js';
 
 export const FILE_OP_BITS = { CREATE: 1, WRITE: 2, REMOVE: 4, RENAME: 8, CHMOD: 16 } as const;
@@ -41,7 +41,7 @@ async function run(ctx: StartContext): Promise<void> {
   const metadata = stringMap(spec.metadata) ?? null;
   if (spec.polling === true) log.info({ field: 'polling' }, 'file: polling is not needed; Weir uses the kernel\'s file notifications');
   const st = await stat(directory).catch((e: unknown) => {
-    throw new WeirError('INVALID_SPEC', `file: cannot watch ${directory}: ${errText(e)}`);
+    throw new WeirError('INVALID_SPEC', `file: cannot watch ${directory}: ${errorMessage(e)}`);
   });
   if (!st.isDirectory()) throw new WeirError('INVALID_SPEC', `file: ${directory} is not a directory`);
   let failure: ((e: Error) => void) | undefined;
@@ -64,7 +64,7 @@ async function run(ctx: StartContext): Promise<void> {
       if (c === undefined || c.op !== wanted) return;
       await emitAcked(ctx, { id: c.id, data: { name: full, op: FILE_OP_BITS[c.op], metadata } });
     }).catch((e: unknown) => {
-      if (!signal.aborted) failure?.(e instanceof Error ? e : new WeirError('INTERNAL', errText(e)));
+      if (!signal.aborted) failure?.(e instanceof Error ? e : new WeirError('INTERNAL', errorMessage(e)));
     });
   });
   log.info({ directory, path, pathRegexp: re?.source, eventType: wanted }, 'file watcher started');

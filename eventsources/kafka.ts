@@ -12,7 +12,7 @@
 // the newest offset on every start; Weir resumes where it stopped).
 import { Kafka, logLevel, PartitionAssigners } from 'kafkajs';
 import type { KafkaConfig, KafkaMessage, SASLOptions } from 'kafkajs';
-import { isWeirError, WeirError } from '../src/core/errors.js';
+import { isWeirError, WeirError, errorMessage } from '../src/core/errors.js';
 import { jsonDepthExceededAt, MAX_JSON_DEPTH } from '../src/core/json-depth.js';
 import type { Logger } from '../src/core/logger.js';
 import { parseGoDuration } from '../src/core/duration.js';
@@ -158,7 +158,7 @@ async function run(ctx: StartContext): Promise<void> {
     });
     await Promise.race([stopped, crashed]);
   } finally {
-    await consumer.disconnect().catch((e: unknown) => log.warn({ err: (e as Error).message }, 'kafka: disconnect failed'));
+    await consumer.disconnect().catch((e: unknown) => log.warn({ err: errorMessage(e) }, 'kafka: disconnect failed'));
   }
 }
 

@@ -7,9 +7,9 @@
 // broker resends an unacknowledged message after a crash. Argo subscribes at QoS 0 (at most once); Weir uses QoS 1.
 import { connect } from 'mqtt';
 import type { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
-import { WeirError } from '../src/core/errors.js';
+import { WeirError, errorMessage } from '../src/core/errors.js';
 import { stringMap, text } from '../src/core/adapter-kit.js';
-import { argoBody, contentId, emitAcked, errText, readBasicAuth, readTls, untilAborted } from './common/broker-kit.js';
+import { argoBody, contentId, emitAcked, readBasicAuth, readTls, untilAborted } from './common/broker-kit.js';
 import type { EventSourceAdapter, StartContext } from '../src/api/eventsource-adapter.js';
 
 type MessageHandler = (client: MqttClient, packet: IPublishPacket, done: (e?: Error) => void) => void;
@@ -58,8 +58,8 @@ async function run(ctx: StartContext): Promise<void> {
     }
     emitAcked(ctx, { id, data: { topic: packet.topic, messageId, body: b.body, ...(metadata !== undefined ? { metadata } : {}) } })
       .then(() => done(), (e: unknown) => {
-        if (!signal.aborted) failure?.(e instanceof Error ? e : new WeirError('INTERNAL', errText(e)));
-        done(e instanceof Error ? e : new Error(errText(e)));
+        if (!signal.aborted) failure?.(e instanceof Error ? e : new WeirError('INTERNAL', errorMessage(e)));
+        done(e instanceof Error ? e : new Error(errorMessage(e)));
       });
   };
   const client = await connectOnce(url, {

@@ -7,9 +7,10 @@
 // resumes without loss and the bus drops the replays by id. The consumer name is Argo's "argo-events-worker".
 import { Redis } from 'ioredis';
 import { stringMap } from '../src/core/adapter-kit.js';
-import { emitAcked, errText } from './common/broker-kit.js';
+import { emitAcked } from './common/broker-kit.js';
 import { redisOptions } from './common/redis-kit.js';
 import type { EventSourceAdapter, StartContext } from '../src/api/eventsource-adapter.js';
+import { errorMessage } from '../src/core/errors.js';
 
 export const REDIS_STREAM_CONSUMER = 'argo-events-worker';
 /** Reads of new entries on their way to the bus at once. */
@@ -43,7 +44,7 @@ async function run(ctx: StartContext): Promise<void> {
       try {
         await client.xgroup('CREATE', s, group, '$', 'MKSTREAM');
       } catch (e) {
-        if (!errText(e).startsWith('BUSYGROUP')) throw e;
+        if (!errorMessage(e).startsWith('BUSYGROUP')) throw e;
       }
     }
     log.info({ streams, consumerGroup: group }, 'redisStream consumer started');
@@ -95,7 +96,7 @@ async function run(ctx: StartContext): Promise<void> {
     } finally {
       await Promise.allSettled([...inFlight]);
     }
-    if (failed !== undefined && !signal.aborted) throw failed instanceof Error ? failed : new Error(errText(failed));
+    if (failed !== undefined && !signal.aborted) throw failed instanceof Error ? failed : new Error(errorMessage(failed));
   } finally {
     signal.removeEventListener('abort', onAbort);
     client.disconnect();

@@ -6,9 +6,9 @@
 // subscribed (server down or restarting) are lost, by Redis's design; use redisStream for durable delivery.
 // Events are published one at a time in arrival order; the event id is random (a message is never redelivered).
 import { Redis } from 'ioredis';
-import { WeirError } from '../src/core/errors.js';
+import { WeirError, errorMessage } from '../src/core/errors.js';
 import { stringMap } from '../src/core/adapter-kit.js';
-import { emitAcked, errText, untilAborted } from './common/broker-kit.js';
+import { emitAcked, untilAborted } from './common/broker-kit.js';
 import { redisOptions } from './common/redis-kit.js';
 import type { EventSourceAdapter, StartContext } from '../src/api/eventsource-adapter.js';
 
@@ -39,7 +39,7 @@ async function run(ctx: StartContext): Promise<void> {
       }
       await emitAcked(ctx, { data: { channel, pattern: '', body, ...(metadata !== undefined ? { metadata } : {}) } });
     }).catch((e: unknown) => {
-      if (!signal.aborted) failure?.(e instanceof Error ? e : new WeirError('INTERNAL', errText(e)));
+      if (!signal.aborted) failure?.(e instanceof Error ? e : new WeirError('INTERNAL', errorMessage(e)));
     });
   });
   try {

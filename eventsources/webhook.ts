@@ -8,7 +8,7 @@
 // with a different body is a 409.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isWeirError, WeirError } from '../src/core/errors.js';
+import { isWeirError, WeirError, errorMessage } from '../src/core/errors.js';
 import { jsonDepthExceededAt, MAX_JSON_DEPTH } from '../src/core/json-depth.js';
 import { canonicalHeaderKey, stringMap, text } from '../src/core/adapter-kit.js';
 import type { EventSourceAdapter, SecretRef, StartContext } from '../src/api/eventsource-adapter.js';
@@ -129,7 +129,7 @@ async function checkAuth(ctx: StartContext, spec: Record<string, unknown>, req: 
   try {
     token = await ctx.secrets.get(ref);
   } catch (e) {
-    ctx.log.error({ err: (e as Error).message }, 'cannot read the webhook auth secret');
+    ctx.log.error({ err: errorMessage(e) }, 'cannot read the webhook auth secret');
     throw new HttpFailure(500, 'error loading auth token');
   }
   const header = req.headers.authorization ?? '';
@@ -143,7 +143,7 @@ async function checkHmac(ctx: StartContext, hmac: HmacSpec | undefined, req: Inc
   try {
     secret = await ctx.secrets.get(hmac.secret);
   } catch (e) {
-    ctx.log.error({ err: (e as Error).message }, 'cannot read the webhook hmac secret');
+    ctx.log.error({ err: errorMessage(e) }, 'cannot read the webhook hmac secret');
     throw new HttpFailure(500, 'error loading hmac secret');
   }
   // Fail closed: an optional secret that is missing (or empty) must not turn into an empty HMAC key anyone can sign with.
@@ -238,7 +238,7 @@ async function handle(ctx: StartContext, spec: Record<string, unknown>, keys: Ke
     } else if (isWeirError(e) && (e.code === 'BUS_UNAVAILABLE' || e.code === 'CANCELLED' || e.code === 'TIMEOUT')) {
       send(res, 503, `event bus unavailable, retry later: ${e.message}`, { 'retry-after': '1' });
     } else {
-      ctx.log.error({ err: (e as Error).message }, 'webhook request failed');
+      ctx.log.error({ err: errorMessage(e) }, 'webhook request failed');
       send(res, 500, 'failed to record event');
     }
     // Drain what the client still sends so the connection can be reused.

@@ -4,7 +4,7 @@
 // with `operation` overwrite/append/prepend. Values are data: inserted as strings (or raw JSON with `useRawData`),
 // never re-evaluated.
 import type { CloudEvent } from '../src/core/cloudevent.js';
-import { WeirError } from '../src/core/errors.js';
+import { WeirError, errorMessage } from '../src/core/errors.js';
 import { renderTemplate } from './common/go-template.js';
 import { getPath, kindOf, resultString, setPath } from './common/json-path.js';
 import type { JsonKind } from './common/json-path.js';
@@ -91,7 +91,7 @@ export function resolveParamValue(src: ParameterSource, events: EventsByDependen
       if (out !== '' && out !== '<no value>') return { text: out, kind: 'String' };
       why = `template evaluated to empty string or no value: ${tmpl}`;
     } catch (e) {
-      why = (e as Error).message;
+      why = errorMessage(e);
     }
   }
   if (key) {

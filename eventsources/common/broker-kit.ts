@@ -10,11 +10,6 @@ export interface BasicAuthSpec { username?: SecretRef; password?: SecretRef }
 
 export interface TlsOptions { ca?: string[]; cert?: string; key?: string; rejectUnauthorized: boolean }
 
-/** The message of any thrown value. */
-export function errText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
 /** Node TLS options from Argo's TLSConfig (secrets read through the host); undefined without tls. */
 export async function readTls(ctx: StartContext, tls: unknown): Promise<TlsOptions | undefined> {
   if (tls === undefined || tls === null || typeof tls !== 'object') return undefined;

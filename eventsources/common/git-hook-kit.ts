@@ -5,9 +5,9 @@
 // service is not done (no outbound calls): the user points the service's webhook at Weir's endpoint.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isWeirError, WeirError } from '../../src/core/errors.js';
+import { isWeirError, WeirError, errorMessage } from '../../src/core/errors.js';
 import { canonicalHeaderKey, stringMap, text } from '../../src/core/adapter-kit.js';
-import { errText, untilAborted } from './broker-kit.js';
+import { untilAborted } from './broker-kit.js';
 import type { StartContext } from '../../src/api/eventsource-adapter.js';
 
 export const GIT_HOOK_MAX_PAYLOAD = 1_048_576;
@@ -120,7 +120,7 @@ export async function serveGitHook(ctx: StartContext, kind: string, handler: Hoo
       } else if (isWeirError(e) && (e.code === 'BUS_UNAVAILABLE' || e.code === 'CANCELLED' || e.code === 'TIMEOUT')) {
         send(res, 503, `event bus unavailable, retry later: ${e.message}`);
       } else {
-        ctx.log.error({ err: errText(e) }, `${kind} webhook request failed`);
+        ctx.log.error({ err: errorMessage(e) }, `${kind} webhook request failed`);
         send(res, 500, 'failed to record event');
       }
       req.resume();
@@ -137,7 +137,7 @@ export async function hookSecret(ctx: StartContext, ref: unknown): Promise<strin
   try {
     return await ctx.secrets.get(ref as { name?: string; key: string });
   } catch (e) {
-    ctx.log.error({ err: errText(e) }, 'cannot read the webhook secret');
+    ctx.log.error({ err: errorMessage(e) }, 'cannot read the webhook secret');
     throw new HookFailure(500, 'error loading the webhook secret');
   }
 }

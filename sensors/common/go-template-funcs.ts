@@ -2,7 +2,7 @@
 // builtins (and, or, not, eq, len, index, printf...) and the common sprig functions (upper, lower, trim, default,
 // quote, b64enc, toJson, ...). Plain functions over JSON-like data; no reflection, no evaluation of strings.
 import { createHash } from 'node:crypto';
-import { WeirError } from '../../src/core/errors.js';
+import { WeirError, errorMessage } from '../../src/core/errors.js';
 import { compileGoRegexp } from '../../src/core/go-regexp.js';
 import type { GoRegexp } from '../../src/core/go-regexp.js';
 import { formatFloatF } from './json-path.js';
@@ -114,7 +114,7 @@ function regex(pattern: unknown): GoRegexp {
   try {
     return compileGoRegexp(str(pattern));
   } catch (e) {
-    throw tplError(e instanceof Error ? e.message : String(e));
+    throw tplError(errorMessage(e));
   }
 }
 

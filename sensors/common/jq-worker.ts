@@ -2,6 +2,7 @@
 // each request `{ filter, input }` by writing `{ok, out|error}` JSON into the shared buffer and waking the caller.
 import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
+import { errorMessage } from '../../src/core/errors.js';
 
 interface Jq {
   raw(input: string, filter: string, flags?: string[]): string;
@@ -26,7 +27,7 @@ parentPort?.on('message', (m: { filter: string; input: string }) => {
     const out = jq.raw(m.input, m.filter, ['-c']);
     answer({ ok: true, out });
   } catch (e) {
-    answer({ ok: false, error: e instanceof Error ? e.message : String(e) });
+    answer({ ok: false, error: errorMessage(e) });
   }
 });
 // The first run compiles and sets jq up; do it before announcing readiness so no event pays for it.

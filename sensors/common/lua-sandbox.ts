@@ -6,6 +6,7 @@
 import { LuaEngine, LuaFactory } from 'wasmoon';
 import type { LuaWasm } from 'wasmoon';
 import { toPlainJson } from '../../src/core/json-lossless.js';
+import { errorMessage } from '../../src/core/errors.js';
 
 /** Limits of one run. */
 export const LUA_MEMORY_BYTES = 16 * 1024 * 1024;
@@ -46,7 +47,7 @@ export function runLua(script: string, data: unknown): LuaOutcome {
     const value: unknown = engine.doStringSync(script);
     return { ok: true, value: value === undefined ? null : value };
   } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
+    const msg = errorMessage(e);
     return { ok: false, error: msg === 'thread timeout exceeded' ? `script ran longer than ${LUA_TIMEOUT_MS} ms` : msg };
   } finally {
     engine.global.close();

@@ -8,6 +8,7 @@ import { renderTemplate } from '../common/go-template.js';
 import { getPath, resultBool, resultFloat, resultString } from '../common/json-path.js';
 import type { FilterKind, FilterOutcome, LogicalOperator } from './types.js';
 import { PASS, fail, failErr } from './types.js';
+import { errorMessage } from '../../src/core/errors.js';
 
 export interface DataFilterSpec {
   path: string;
@@ -31,7 +32,7 @@ function one(f: DataFilterSpec, data: unknown): FilterOutcome {
     try {
       out = renderTemplate(f.template, { Input: resultString(found.value) });
     } catch (e) {
-      return failErr((e as Error).message);
+      return failErr(errorMessage(e));
     }
     if (out === '' || out === '<no value>') return failErr(`template '${f.template}' evaluated to empty string or no value`);
     actual = out;
@@ -64,7 +65,7 @@ function one(f: DataFilterSpec, data: unknown): FilterOutcome {
         try {
           re = compileGoRegexp(v);
         } catch (e) {
-          return failErr(`bad regular expression ${JSON.stringify(v)}: ${e instanceof Error ? e.message : String(e)}`);
+          return failErr(`bad regular expression ${JSON.stringify(v)}: ${errorMessage(e)}`);
         }
         const m = re.test(got);
         if ((cmp === '' || cmp === '=') && m) return PASS;

@@ -5,6 +5,7 @@ import { getPath } from '../common/json-path.js';
 import type { FilterKind, FilterOutcome } from './types.js';
 import { PASS, fail, failErr } from './types.js';
 import { toPlainJson } from '../../src/core/json-lossless.js';
+import { errorMessage } from '../../src/core/errors.js';
 
 export interface ExprFilterSpec {
   expr: string;
@@ -35,7 +36,7 @@ export const exprsFilter: FilterKind<ExprFilterSpec[]> = {
           const v = ctx.evalExpr(f.expr, env);
           outcome = v === true ? PASS : fail(`${JSON.stringify(f.expr)} is ${JSON.stringify(v ?? null)}`);
         } catch (e) {
-          outcome = failErr(`${JSON.stringify(f.expr)}: ${(e as Error).message}`);
+          outcome = failErr(`${JSON.stringify(f.expr)}: ${errorMessage(e)}`);
         }
       }
       if (outcome.pass && op === 'or') return PASS;

@@ -1,7 +1,7 @@
 // Reads the resource of an argoWorkflow/k8s trigger from its `source`: the embedded `resource` object or an
 // `inline` YAML/JSON string. Other locations (s3, file, url, configmap, git) are refused with a clear error.
 import { parse } from 'yaml';
-import { WeirError } from '../../src/core/errors.js';
+import { WeirError, errorMessage } from '../../src/core/errors.js';
 
 export function readSource(source: unknown, where: string): Record<string, unknown> {
   const s = (source ?? {}) as Record<string, unknown>;
@@ -14,7 +14,7 @@ export function readSource(source: unknown, where: string): Record<string, unkno
     try {
       v = parse(s.inline) as unknown;
     } catch (e) {
-      throw new WeirError('INVALID_SPEC', `${where}.source.inline is not valid YAML/JSON: ${(e as Error).message}`);
+      throw new WeirError('INVALID_SPEC', `${where}.source.inline is not valid YAML/JSON: ${errorMessage(e)}`);
     }
     if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new WeirError('INVALID_SPEC', `${where}.source.inline must hold one object`);
     return v as Record<string, unknown>;

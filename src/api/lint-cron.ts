@@ -7,6 +7,7 @@ import { lintWorkflowSpec } from './lint-workflow.js';
 import type { LintContext } from './lint-workflow.js';
 import { asObj, asArr, str } from './walk.js';
 import type { Obj } from './walk.js';
+import { errorMessage } from '../core/errors.js';
 
 export function lintCronWorkflow(obj: Obj, ctx: LintContext): Finding[] {
   const out: Finding[] = [];
@@ -21,7 +22,7 @@ export function lintCronWorkflow(obj: Obj, ctx: LintContext): Finding[] {
     try {
       parseSchedule(s, tzOk ? tz : undefined);
     } catch (e) {
-      out.push(finding('error', 'cron', path, (e as Error).message));
+      out.push(finding('error', 'cron', path, errorMessage(e)));
     }
   };
   const schedules = asArr(spec.schedules);

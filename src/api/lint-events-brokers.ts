@@ -7,6 +7,7 @@ import { finding } from './findings.js';
 import type { FieldPath, Finding } from './findings.js';
 import { asArr, asObj, str } from './walk.js';
 import type { Obj } from './walk.js';
+import { errorMessage } from '../core/errors.js';
 
 type Checker = (cfg: Obj, path: FieldPath, out: Finding[]) => void;
 
@@ -33,7 +34,7 @@ function checkAmqp(c: Obj, path: FieldPath, out: Finding[]): void {
     try {
       v = parseYaml(args);
     } catch (e) {
-      out.push(finding('error', 'amqp-arguments', [...path, 'queueDeclare', 'arguments'], `arguments is not valid YAML: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`));
+      out.push(finding('error', 'amqp-arguments', [...path, 'queueDeclare', 'arguments'], `arguments is not valid YAML: ${errorMessage(e).split('\n')[0]}`));
       return;
     }
     if (v === null || typeof v !== 'object' || Array.isArray(v)) {
@@ -85,7 +86,7 @@ function checkFile(c: Obj, path: FieldPath, out: Finding[]): void {
     try {
       new RegExp(re);
     } catch (e) {
-      out.push(finding('error', 'file-regexp', [...path, 'watchPathConfig', 'pathRegexp'], `pathRegexp is not a valid regular expression: ${e instanceof Error ? e.message : String(e)}`));
+      out.push(finding('error', 'file-regexp', [...path, 'watchPathConfig', 'pathRegexp'], `pathRegexp is not a valid regular expression: ${errorMessage(e)}`));
     }
   }
 }

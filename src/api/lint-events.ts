@@ -10,6 +10,7 @@ import { EVENT_SOURCE_KINDS } from './eventsource.js';
 import { BROKER_KIND_CHECKS } from './lint-events-brokers.js';
 import { isValidTimeZone, parseSchedule } from '../core/cron.js';
 import { parseGoDuration } from '../core/duration.js';
+import { errorMessage } from '../core/errors.js';
 
 export { lintSensor } from './lint-sensor.js';
 
@@ -54,7 +55,7 @@ function checkDuration(v: unknown, path: FieldPath, out: Finding[], what: string
   try {
     if (parseGoDuration(s) <= 0) out.push(finding('error', 'duration', path, `${what} must be greater than zero, got ${JSON.stringify(s)}`));
   } catch (e) {
-    out.push(finding('error', 'duration', path, `${(e as Error).message} (Go duration such as "30s", "1m30s" or "2h")`));
+    out.push(finding('error', 'duration', path, `${errorMessage(e)} (Go duration such as "30s", "1m30s" or "2h")`));
   }
 }
 
@@ -112,7 +113,7 @@ function checkCalendar(c: Obj, path: FieldPath, out: Finding[]): void {
     try {
       parseSchedule(schedule, tzUsable ? tz : undefined);
     } catch (e) {
-      out.push(finding('error', 'cron', [...path, 'schedule'], (e as Error).message));
+      out.push(finding('error', 'cron', [...path, 'schedule'], errorMessage(e)));
     }
   }
   if (interval !== undefined) checkDuration(interval, [...path, 'interval'], out, 'interval');
@@ -161,7 +162,7 @@ function checkKafka(c: Obj, path: FieldPath, out: Finding[]): void {
     try {
       parseYaml(c.config);
     } catch (e) {
-      out.push(finding('error', 'kafka-config', [...path, 'config'], `config is not valid YAML: ${(e as Error).message.split('\n')[0]}`));
+      out.push(finding('error', 'kafka-config', [...path, 'config'], `config is not valid YAML: ${errorMessage(e).split('\n')[0]}`));
     }
   }
 }

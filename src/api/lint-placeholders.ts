@@ -7,6 +7,7 @@ import { listPlaceholders } from '../expr/template.js';
 import { parseExpr } from '../expr/expr.js';
 import { asObj, asArr, str } from './walk.js';
 import type { Obj } from './walk.js';
+import { errorMessage } from '../core/errors.js';
 
 export interface PlaceholderScopeOptions {
   checkWorkflowParams: boolean;
@@ -54,7 +55,7 @@ export function lintPlaceholders(tpl: Obj, base: FieldPath, out: Finding[], opts
     try {
       tags = listPlaceholders(text);
     } catch (e) {
-      out.push(finding('error', 'placeholder', path, (e as Error).message));
+      out.push(finding('error', 'placeholder', path, errorMessage(e)));
       return;
     }
     for (const tag of tags) {
@@ -62,7 +63,7 @@ export function lintPlaceholders(tpl: Obj, base: FieldPath, out: Finding[], opts
         try {
           parseExpr(tag.name);
         } catch (e) {
-          out.push(finding('error', 'expression-syntax', path, `invalid expression {{=${tag.name}}}: ${(e as Error).message}`));
+          out.push(finding('error', 'expression-syntax', path, `invalid expression {{=${tag.name}}}: ${errorMessage(e)}`));
         }
         continue;
       }

@@ -12,6 +12,7 @@ import { isValidTimeZone, parseSchedule } from '../core/cron.js';
 import { parseGoDuration } from '../core/duration.js';
 import { goRegexpError } from '../core/go-regexp.js';
 import { checkGovaluateSyntax } from '../expr/govaluate.js';
+import { errorMessage } from '../core/errors.js';
 
 const TIME_OF_DAY = /^(\d{1,2}):(\d{2}):(\d{2})$/;
 const GO_BOOLS = ['1', 't', 'T', 'TRUE', 'true', 'True', '0', 'f', 'F', 'FALSE', 'false', 'False'];
@@ -84,7 +85,7 @@ function lintDurationLike(v: unknown, path: FieldPath, out: Finding[]): void {
   try {
     parseGoDuration(v);
   } catch (e) {
-    out.push(finding('error', 'duration', path, (e as Error).message));
+    out.push(finding('error', 'duration', path, errorMessage(e)));
   }
 }
 
@@ -118,7 +119,7 @@ function lintConditions(template: Obj, path: FieldPath, deps: ReadonlySet<string
         }
       }
     } catch (e) {
-      out.push(finding('error', 'conditions', [...path, 'conditions'], (e as Error).message));
+      out.push(finding('error', 'conditions', [...path, 'conditions'], errorMessage(e)));
     }
   }
   asArr(template.conditionsReset).forEach((r, i) => {
@@ -136,7 +137,7 @@ function lintConditions(template: Obj, path: FieldPath, deps: ReadonlySet<string
     try {
       parseSchedule(cron, tzOk && tz !== '' ? tz : undefined);
     } catch (e) {
-      out.push(finding('error', 'cron', [...p, 'cron'], (e as Error).message));
+      out.push(finding('error', 'cron', [...p, 'cron'], errorMessage(e)));
     }
   });
 }

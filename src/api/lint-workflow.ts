@@ -9,6 +9,7 @@ import { checkWhenSyntax } from '../expr/govaluate.js';
 import { parseDepends, dependsTaskNames } from '../expr/depends.js';
 import { asObj, asArr, str } from './walk.js';
 import type { Obj } from './walk.js';
+import { errorMessage } from '../core/errors.js';
 
 export interface LintContext {
   /** Finds a WorkflowTemplate (or ClusterWorkflowTemplate when clusterScope) among the linted documents. */
@@ -240,7 +241,7 @@ function lintDag(tpl: Obj, dag: Obj, path: FieldPath, env: TemplateLintEnv): voi
           else deps.push(dn);
         }
       } catch (e) {
-        env.out.push(finding('error', 'depends-syntax', [...tp, 'depends'], `invalid depends expression: ${(e as Error).message}`));
+        env.out.push(finding('error', 'depends-syntax', [...tp, 'depends'], `invalid depends expression: ${errorMessage(e)}`));
       }
     }
     edges.set(name, deps);

@@ -9,6 +9,7 @@ import type { FieldPath, Finding } from './findings.js';
 import { relaxFlowIndentation } from './yaml-relax.js';
 import { restoreStringScalars } from './yaml-strings.js';
 import { KIND_LIST } from './kinds.js';
+import { errorMessage } from '../core/errors.js';
 
 export interface SourceLocation {
   file: string;
@@ -60,7 +61,7 @@ export async function expandPaths(paths: readonly string[]): Promise<{ files: st
 
 function readError(file: string, e: unknown): LocatedFinding {
   const code = (e as NodeJS.ErrnoException).code;
-  const why = code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+  const why = code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : errorMessage(e);
   return { file, line: 0, column: 0, severity: 'error', rule: 'read', path: [], message: `cannot read: ${why}` };
 }
 
@@ -125,7 +126,7 @@ export function loadText(text: string, file: string): LoadResult {
       }
     }
   } catch (e) {
-    result.errors.push({ file, line: 1, column: 1, severity: 'error', rule: 'parse', path: [], message: (e as Error).message });
+    result.errors.push({ file, line: 1, column: 1, severity: 'error', rule: 'parse', path: [], message: errorMessage(e) });
     return result;
   }
   list.forEach((doc, index) => {
@@ -140,7 +141,7 @@ export function loadText(text: string, file: string): LoadResult {
     try {
       object = doc.toJS({ maxAliasCount: 1000 });
     } catch (e) {
-      result.errors.push({ file, ...at(0), severity: 'error', rule: 'parse', path: [], message: (e as Error).message });
+      result.errors.push({ file, ...at(0), severity: 'error', rule: 'parse', path: [], message: errorMessage(e) });
       return;
     }
     if (object === null || object === undefined) return;

@@ -5,6 +5,7 @@
 import type { Artifact } from '../api/workflow-io.js';
 import type { ArtifactRepository } from './repository-config.js';
 import type { ArtifactService, StatusArtifact } from './service.js';
+import { errorMessage } from '../core/errors.js';
 
 export type ArtifactGCStrategy = 'OnWorkflowCompletion' | 'OnWorkflowDeletion' | 'Never' | '';
 export type ArtifactGCEvent = 'completion' | 'deletion';
@@ -51,7 +52,7 @@ export async function runArtifactGC(plan: GCPlan, service: ArtifactService, o: {
       await service.deleteArtifact(r.artifact, o);
       out.deleted.push(r);
     } catch (e) {
-      out.failed.push({ record: r, message: e instanceof Error ? e.message : String(e) });
+      out.failed.push({ record: r, message: errorMessage(e) });
     }
   }
   return out;

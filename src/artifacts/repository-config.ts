@@ -4,7 +4,7 @@
 // Resolution order (Argo's): with a ref, the ConfigMap in the workflow's namespace, then in the controller's;
 // without, the default ConfigMap in the workflow's namespace, then the server default.
 import { parse as parseYaml } from 'yaml';
-import { WeirError } from '../core/errors.js';
+import { WeirError, errorMessage } from '../core/errors.js';
 import type { ConfigMap } from '../api/k8s.js';
 import type { S3ArtifactSchema } from '../api/workflow-io.js';
 import type { Static } from '../api/schema-kit.js';
@@ -78,7 +78,7 @@ export function parseArtifactRepository(text: string, source: string): ArtifactR
   try {
     v = parseYaml(text);
   } catch (e) {
-    throw new WeirError('INVALID_SPEC', `${source}: artifact repository is not valid YAML: ${(e as Error).message}`, { cause: e });
+    throw new WeirError('INVALID_SPEC', `${source}: artifact repository is not valid YAML: ${errorMessage(e)}`, { cause: e });
   }
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new WeirError('INVALID_SPEC', `${source}: artifact repository must be a mapping`);
   const r = v as Record<string, unknown>;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Artifact } from '../api/workflow-io.js';
 import type { ArtifactRepository } from './repository-config.js';
 import type { ArtifactService, StatusArtifact } from './service.js';
+import { errorMessage } from '../core/errors.js';
 
 /** Same shape as StepInputFile in src/executor/types.ts. */
 export interface StagedInputFile {
@@ -82,7 +83,7 @@ export async function saveStepOutputs(o: SaveStepOutputsOptions): Promise<SavedS
       const r = await o.service.saveOutput(a, src, { repository: o.repository, vars: o.vars, signal: o.signal });
       if (r.status === 'saved') out.saved.push(r.artifact);
     } catch (e) {
-      out.errors.push(`${a.name}: ${e instanceof Error ? e.message : String(e)}`);
+      out.errors.push(`${a.name}: ${errorMessage(e)}`);
     }
   }
   return out;

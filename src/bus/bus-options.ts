@@ -2,7 +2,7 @@
 // consumer options with their defaults, and the event checks done before a publish.
 import type { CloudEvent } from '../core/cloudevent.js';
 import { parseGoDuration } from '../core/duration.js';
-import { WeirError } from '../core/errors.js';
+import { WeirError, errorMessage } from '../core/errors.js';
 import type { ConsumerOptions } from './types.js';
 
 export function badOption(component: string, field: string, why: string): WeirError {
@@ -21,7 +21,7 @@ export function durationMs(component: string, field: string, v: string | number 
     if (ms < 0) throw badOption(component, field, 'must not be negative');
     return ms;
   } catch (e) {
-    throw e instanceof WeirError && e.code === 'INVALID_ARGUMENT' ? e : badOption(component, field, (e as Error).message);
+    throw e instanceof WeirError && e.code === 'INVALID_ARGUMENT' ? e : badOption(component, field, errorMessage(e));
   }
 }
 

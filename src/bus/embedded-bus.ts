@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { CloudEvent } from '../core/cloudevent.js';
-import { WeirError } from '../core/errors.js';
+import { WeirError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { nullLogger } from '../core/logger.js';
 import { badOption, byteSize, checkEvent, durationMs, limit, resolveConsumerOptions, throwIfAborted } from './bus-options.js';
@@ -111,7 +111,7 @@ export class EmbeddedBus implements EventBus {
       if (path !== ':memory:') mkdirSync(join(path, '..'), { recursive: true });
       this.db = new Database(path);
     } catch (e) {
-      throw new WeirError('IO_ERROR', `cannot open ${path}: ${(e as Error).message}`, { cause: e });
+      throw new WeirError('IO_ERROR', `cannot open ${path}: ${errorMessage(e)}`, { cause: e });
     }
     try {
       this.db.pragma('busy_timeout = 5000');
@@ -123,7 +123,7 @@ export class EmbeddedBus implements EventBus {
       migrateBusDb(this.db, path);
     } catch (e) {
       this.db.close();
-      throw e instanceof WeirError ? e : new WeirError('IO_ERROR', `cannot open ${path}: ${(e as Error).message}`, { cause: e });
+      throw e instanceof WeirError ? e : new WeirError('IO_ERROR', `cannot open ${path}: ${errorMessage(e)}`, { cause: e });
     }
     this.log = new EventLog(this.db, this.options);
     this.writes = new GroupCommit(this.db, () => this.wake(), busDbError, this.options.synchronous);

@@ -9,7 +9,7 @@ import { nanos } from '@nats-io/nats-core';
 import { DiscardPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import type { JetStreamClient, JetStreamManager, StreamConfig } from '@nats-io/jetstream';
 import type { CloudEvent } from '../core/cloudevent.js';
-import { WeirError } from '../core/errors.js';
+import { WeirError, errorMessage } from '../core/errors.js';
 import { checkEvent, resolveConsumerOptions, throwIfAborted } from './bus-options.js';
 import { busError, isNotFound, JS_CODES } from './jetstream-errors.js';
 import { consumeJetStream } from './jetstream-consumer.js';
@@ -119,7 +119,7 @@ export class JetStreamBus implements EventBus {
         noAsyncTraces: true,
       });
     } catch (e) {
-      throw new WeirError('BUS_UNAVAILABLE', `cannot connect to NATS at ${o.servers.join(',')}: ${(e as Error).message}`, { cause: e, details: { reason: 'disconnected' } });
+      throw new WeirError('BUS_UNAVAILABLE', `cannot connect to NATS at ${o.servers.join(',')}: ${errorMessage(e)}`, { cause: e, details: { reason: 'disconnected' } });
     }
     try {
       const jsm = await jetstreamManager(nc, { timeout: o.publishTimeoutMs });
@@ -184,7 +184,7 @@ export class JetStreamBus implements EventBus {
           this.wakeWaiters();
           log.info({ server: s.server }, 'event bus: reconnected to NATS');
           // A memory-storage stream does not survive a server restart; put it back before publishing again.
-          this.ensureStream().catch((e: unknown) => log.error({ err: (e as Error).message }, 'event bus: cannot re-create the stream after reconnecting'));
+          this.ensureStream().catch((e: unknown) => log.error({ err: errorMessage(e) }, 'event bus: cannot re-create the stream after reconnecting'));
           break;
         default:
           break;
@@ -268,7 +268,7 @@ export class JetStreamBus implements EventBus {
       }
       o.logger.warn({ stream: o.streamName, messages: st.messages, bytes: st.bytes, firstSeq: st.first_seq, laggingConsumers: lagging },
         'event bus: stream is at its limits; the oldest events are discarded (discard: old)' + (lagging.length > 0 ? ' before these consumers acked them' : ''));
-    })().catch((e: unknown) => o.logger.debug({ err: (e as Error).message }, 'event bus: limit check failed'));
+    })().catch((e: unknown) => o.logger.debug({ err: errorMessage(e) }, 'event bus: limit check failed'));
   }
 
   consume(opts: ConsumerOptions): AsyncIterable<BusMessage> {

@@ -7,7 +7,7 @@ import { nanos } from '@nats-io/nats-core';
 import { AckPolicy, DeliverPolicy } from '@nats-io/jetstream';
 import type { ConsumerConfig, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import type { CloudEvent } from '../core/cloudevent.js';
-import { WeirError } from '../core/errors.js';
+import { WeirError, errorMessage } from '../core/errors.js';
 import type { ResolvedConsumerOptions } from './bus-options.js';
 import { busError, isNotFound, JS_CODES } from './jetstream-errors.js';
 import type { JetStreamContext } from './jetstream-bus.js';
@@ -239,7 +239,7 @@ export async function* consumeJetStream(ctx: JetStreamContext, o: ResolvedConsum
       if (o.signal.aborted || ctx.state() === 'closed') break;
       // The consumer may have been deleted (or the stream re-created): set it up again on the next round.
       ready = false;
-      log.warn({ consumer: o.durableName, err: (e as Error).message }, 'event bus: consumer interrupted; retrying');
+      log.warn({ consumer: o.durableName, err: errorMessage(e) }, 'event bus: consumer interrupted; retrying');
     } finally {
       o.signal.removeEventListener('abort', onAbort);
       msgs?.stop();

@@ -2,7 +2,7 @@
 // BUS_UNAVAILABLE with a `reason` detail; a full stream (discard: new) is BUS_UNAVAILABLE with reason `full`.
 import { ClosedConnectionError, ConnectionError, DrainingConnectionError, NoRespondersError, RequestError, TimeoutError } from '@nats-io/nats-core';
 import { JetStreamApiError } from '@nats-io/jetstream';
-import { WeirError } from '../core/errors.js';
+import { WeirError, errorMessage } from '../core/errors.js';
 
 /** JetStream API error codes Weir reacts to. */
 export const JS_CODES = {
@@ -45,7 +45,7 @@ export function failureReason(e: unknown): BusFailureReason {
 export function busError(e: unknown, what: string, details: Record<string, unknown> = {}): WeirError {
   if (e instanceof WeirError) return e;
   const reason = failureReason(e);
-  const msg = e instanceof Error ? e.message : String(e);
+  const msg = errorMessage(e);
   if (reason === 'error' && e instanceof JetStreamApiError) {
     return new WeirError('INTERNAL', `${what}: ${msg}`, { cause: e, details: { ...details, jsCode: e.code } });
   }

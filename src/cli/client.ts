@@ -1,7 +1,7 @@
 // HTTP client of the server verbs: JSON requests and NDJSON streams against a running `weir server` (argo-server's
 // REST paths), with a bearer token, an AbortSignal on every call, and every failure turned into a one-line WeirError:
 // no server answering, `{code, message}` error bodies, and replies that are not what the API sends.
-import { ErrorCodes, WeirError } from '../core/errors.js';
+import { ErrorCodes, WeirError, errorMessage } from '../core/errors.js';
 import type { ErrorCode } from '../core/errors.js';
 import type { ClientConfig } from '../core/config.js';
 
@@ -56,7 +56,7 @@ export class WeirClient {
   }
 
   private transportError(e: unknown): WeirError {
-    const name = (e as Error)?.name;
+    const name = e instanceof Error ? e.name : undefined;
     if (name === 'TimeoutError') return new WeirError('TIMEOUT', `the Weir server at ${this.server} did not answer in time`, { cause: e });
     if (name === 'AbortError') return new WeirError('CANCELLED', 'cancelled', { cause: e });
     return new WeirError('IO_ERROR', `cannot reach the Weir server at ${this.server} (start one with "weir server")`, { cause: e });
@@ -100,8 +100,8 @@ export class WeirClient {
       }
     } catch (e) {
       if (e instanceof WeirError) throw e;
-      if ((e as Error)?.name === 'AbortError' || signal?.aborted || this.signal?.aborted) return;
-      throw new WeirError('IO_ERROR', `the stream from ${this.server} broke off: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+      if ((e instanceof Error && e.name === 'AbortError') || signal?.aborted || this.signal?.aborted) return;
+      throw new WeirError('IO_ERROR', `the stream from ${this.server} broke off: ${errorMessage(e)}`, { cause: e });
     }
     const rest = buf.trim();
     if (rest !== '') yield streamItem<T>(rest);

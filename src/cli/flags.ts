@@ -8,7 +8,7 @@ import type { ParseArgsConfig } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { resolveClientConfig } from '../core/config.js';
 import { parseGoDuration } from '../core/duration.js';
-import { WeirError } from '../core/errors.js';
+import { WeirError, errorMessage } from '../core/errors.js';
 import { WeirClient } from './client.js';
 import type { CliIo } from './io.js';
 
@@ -79,7 +79,7 @@ export async function parameters(values: { parameter?: string[]; 'parameter-file
     try {
       data = parseYaml(await readFile(path, 'utf8'));
     } catch (e) {
-      throw usageError(`--parameter-file ${file}: ${(e as Error).message.split('\n')[0]}`);
+      throw usageError(`--parameter-file ${file}: ${errorMessage(e).split('\n')[0]}`);
     }
     if (data === null || typeof data !== 'object' || Array.isArray(data)) throw usageError(`--parameter-file ${file}: expected a map of parameter names to values`);
     for (const [k, v] of Object.entries(data as Record<string, unknown>)) out.push(`${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);

@@ -1,7 +1,7 @@
 // The `weir` command: dispatches to one module per verb (loaded lazily so start-up stays fast) and turns
 // every failure into a one-line message and an exit code. This is the only place that reads process state.
 import { packageVersion } from '../core/package-version.js';
-import { WeirError, isWeirError } from '../core/errors.js';
+import { WeirError, isWeirError, errorMessage } from '../core/errors.js';
 import { suggest } from '../core/suggest.js';
 import type { CliIo, Verb } from './io.js';
 import { processIo } from './io.js';
@@ -87,7 +87,7 @@ function flagMessage(e: Error & { code?: string }, command: string | undefined):
 
 /** One line for the user; the stack only with WEIR_DEBUG=1. */
 export function reportError(e: unknown, io: CliIo, command?: string): number {
-  if (io.env.WEIR_DEBUG === '1') io.stderr(`${(e as Error)?.stack ?? String(e)}\n`);
+  if (io.env.WEIR_DEBUG === '1') io.stderr(`${(e instanceof Error ? e.stack : undefined) ?? String(e)}\n`);
   if (isWeirError(e)) {
     io.stderr(`weir: ${e.message}\n`);
     return e.code === 'INVALID_ARGUMENT' || e.code === 'INVALID_SPEC' || e.code === 'PARSE_ERROR' ? 2 : 1;
@@ -97,7 +97,7 @@ export function reportError(e: unknown, io: CliIo, command?: string): number {
     io.stderr(`weir: ${flagMessage(e as Error & { code?: string }, command)}\n`);
     return 2;
   }
-  io.stderr(`weir: internal error: ${(e as Error)?.message ?? String(e)} (run with WEIR_DEBUG=1 for details)\n`);
+  io.stderr(`weir: internal error: ${errorMessage(e)} (run with WEIR_DEBUG=1 for details)\n`);
   return 1;
 }
 

@@ -11,7 +11,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { loadFiles } from '../api/loader.js';
 import { lintManifests } from './runtime-lint.js';
 import { isKindName } from '../api/kinds.js';
-import { WeirError } from '../core/errors.js';
+import { WeirError, errorMessage } from '../core/errors.js';
 import type { Logger, LogFn } from '../core/logger.js';
 import { resolveExecutorKind } from '../core/config.js';
 import { createExecutor } from '../executor/select.js';
@@ -62,7 +62,7 @@ async function readParameterFile(path: string): Promise<[string, string][]> {
   try {
     data = parseYaml(await readFile(path, 'utf8'));
   } catch (e) {
-    throw new WeirError('INVALID_ARGUMENT', `--parameter-file ${path}: ${(e as Error).message.split('\n')[0]}`);
+    throw new WeirError('INVALID_ARGUMENT', `--parameter-file ${path}: ${errorMessage(e).split('\n')[0]}`);
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new WeirError('INVALID_ARGUMENT', `--parameter-file ${path}: expected a map of parameter names to values`);
@@ -189,7 +189,7 @@ export const verb: Verb = async (args, io) => {
   } finally {
     ac.abort();
     await store.close();
-    await removeSteps?.().catch((e: unknown) => logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'cannot remove the steps\' containers'));
+    await removeSteps?.().catch((e: unknown) => logger.warn({ err: errorMessage(e) }, 'cannot remove the steps\' containers'));
     if (ownDataDir) await rm(dataDir, { recursive: true, force: true }).catch(() => undefined);
   }
 };

@@ -12,6 +12,7 @@ import type { Obj } from '../api/walk.js';
 import type * as Adapters from '../../eventsources/index.js';
 import { asObj } from '../api/walk.js';
 import { compileFilter } from '../eventsource-host/emitter.js';
+import { errorMessage } from '../core/errors.js';
 
 type Registry = Pick<typeof Adapters, 'adapterFor' | 'eventSourceRegistry' | 'isRunnableKind'>;
 
@@ -42,7 +43,7 @@ export function eventSourceRuntimeFindings(doc: Obj, { adapterFor, eventSourceRe
         try {
           compileFilter(filter);
         } catch (e) {
-          refused.push({ severity: 'error', rule: 'filter', path: ['filter', 'expression'], message: (e as Error).message });
+          refused.push({ severity: 'error', rule: 'filter', path: ['filter', 'expression'], message: errorMessage(e) });
         }
       }
       for (const f of refused) {

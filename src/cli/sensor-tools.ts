@@ -10,7 +10,7 @@ import { lintLoaded } from '../api/lint.js';
 import { loadFiles } from '../api/loader.js';
 import type { Sensor } from '../api/sensor.js';
 import type { CloudEvent } from '../core/cloudevent.js';
-import { WeirError } from '../core/errors.js';
+import { WeirError, errorMessage } from '../core/errors.js';
 import { emptySensorState } from '../sensor-host/decisions.js';
 import type { Decision } from '../sensor-host/decisions.js';
 import { evaluate, prepareSensor } from '../sensor-host/evaluate.js';
@@ -36,7 +36,7 @@ export function parseEventLines(text: string, file: string): { event: CloudEvent
     try {
       o = parseJsonLossless(line) as Record<string, unknown>;
     } catch (e) {
-      throw new WeirError('PARSE_ERROR', `${file}:${i + 1}: not JSON: ${(e as Error).message}`);
+      throw new WeirError('PARSE_ERROR', `${file}:${i + 1}: not JSON: ${errorMessage(e)}`);
     }
     if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new WeirError('PARSE_ERROR', `${file}:${i + 1}: expected a JSON object`);
     const source = typeof o.source === 'string' ? o.source : o.eventSourceName;
@@ -124,7 +124,7 @@ export async function sensorTest(args: readonly string[], io: CliIo): Promise<nu
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    throw new WeirError('IO_ERROR', `cannot read ${values.events}: ${(e as Error).message}`, { cause: e });
+    throw new WeirError('IO_ERROR', `cannot read ${values.events}: ${errorMessage(e)}`, { cause: e });
   }
   await prepareSensor(sensor);
   const results = replay(sensor, parseEventLines(text, values.events));

@@ -9,6 +9,7 @@ import { KubernetesStore } from '../store/kubernetes-store.js';
 import { createSqliteStore } from '../store/sqlite-store.js';
 import { PgNodeOffload } from '../store/node-offload-pg.js';
 import type { ResourceStore } from '../store/types.js';
+import { errorMessage } from '../core/errors.js';
 
 export interface StoreChoice {
   store: StoreKind;
@@ -56,7 +57,7 @@ export interface LeaderRunOptions {
 /** Runs `services` now (local store) or whenever this replica holds the Lease; resolves when `signal` aborts. */
 export async function runLeaderServices(o: LeaderRunOptions, signal: AbortSignal): Promise<void> {
   const start = (s: AbortSignal): Promise<void>[] => o.services.map((svc) => svc.run(s).catch((e: unknown) => {
-    if (!s.aborted) o.logger.error({ service: svc.name, err: e instanceof Error ? e.message : String(e) }, 'service stopped with an error');
+    if (!s.aborted) o.logger.error({ service: svc.name, err: errorMessage(e) }, 'service stopped with an error');
   }));
   if (!o.kube) {
     await Promise.all(start(signal));

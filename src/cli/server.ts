@@ -15,7 +15,7 @@ import { printFindings } from './findings-out.js';
 import { isKindName, KINDS } from '../api/kinds.js';
 import { resolveServerConfig } from '../core/config.js';
 import type { ServerConfig } from '../core/config.js';
-import { WeirError } from '../core/errors.js';
+import { WeirError, errorMessage } from '../core/errors.js';
 import type { Logger, LogFn } from '../core/logger.js';
 import { WorkflowController } from '../controller/controller.js';
 import { createExecutor } from '../executor/select.js';
@@ -221,7 +221,7 @@ export async function startServer(cfg: ServerStartConfig, io: CliIo): Promise<Ru
       }, s),
     });
     const running = services.map((svc) => svc.run(ac.signal).catch((e: unknown) => {
-      if (!ac.signal.aborted) log.error({ service: svc.name, err: (e as Error).message }, 'service stopped with an error');
+      if (!ac.signal.aborted) log.error({ service: svc.name, err: errorMessage(e) }, 'service stopped with an error');
     }));
     let stopping: Promise<void> | undefined;
     const stop = (): Promise<void> => (stopping ??= (async () => {

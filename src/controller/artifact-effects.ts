@@ -4,7 +4,7 @@
 // artifacts loaded on the host before a step starts, outputs copied out of a finished step and saved, and
 // artifactGC (OnWorkflowCompletion after the final status is saved, OnWorkflowDeletion when the Workflow is deleted).
 import { mkdir, rm } from 'node:fs/promises';
-import { WeirError } from '../core/errors.js';
+import { WeirError, errorMessage } from '../core/errors.js';
 import type { SecretKeySelector } from '../api/k8s.js';
 import type { ConfigMap } from '../api/k8s.js';
 import type { Artifact } from '../api/workflow-io.js';
@@ -75,7 +75,7 @@ export class ArtifactHost {
       if (r.repository) ref.artifactRepository = r.repository;
       return { ref };
     } catch (e) {
-      return { error: `artifact repository: ${(e as Error).message}` };
+      return { error: `artifact repository: ${errorMessage(e)}` };
     }
   }
 
@@ -134,7 +134,7 @@ export class ArtifactHost {
       for (const f of r.failed) log.warn({ workflow: key, node: f.record.nodeId, err: f.message }, 'artifact garbage collection failed');
       if (r.deleted.length > 0) await this.o.store.update('Workflow', { ...obj, status: wf.status });
     } catch (e) {
-      log.warn({ workflow: key, err: (e as Error).message }, 'artifact garbage collection failed');
+      log.warn({ workflow: key, err: errorMessage(e) }, 'artifact garbage collection failed');
     }
   }
 

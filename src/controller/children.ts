@@ -9,6 +9,7 @@ import { isFailed, isFinished } from './nodes.js';
 import { dropAbsentArtifacts, dropAbsentOutputRefs, subst, substDeep } from './params.js';
 import type { Vars } from './params.js';
 import type { NodeStatus } from './types.js';
+import { errorMessage } from '../core/errors.js';
 
 export interface ChildCall {
   /** The step or task (loop already expanded: `vars` holds the item). */
@@ -49,7 +50,7 @@ export function runChild(ex: Exec, c: ChildCall, canStart: boolean): NodeStatus 
         try {
           run = evaluateWhen(w);
         } catch (e) {
-          return ex.nodes.mark(ex.nodes.create({ name: c.name, displayName: c.displayName, type: 'Skipped', boundaryID: c.boundaryID }), 'Error', `invalid when ${JSON.stringify(w)}: ${(e as Error).message}`);
+          return ex.nodes.mark(ex.nodes.create({ name: c.name, displayName: c.displayName, type: 'Skipped', boundaryID: c.boundaryID }), 'Error', `invalid when ${JSON.stringify(w)}: ${errorMessage(e)}`);
         }
         if (!run) {
           const n = ex.nodes.create({ name: c.name, displayName: c.displayName, type: 'Skipped', boundaryID: c.boundaryID, templateName: c.step.template });

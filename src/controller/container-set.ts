@@ -12,6 +12,7 @@ import { buildStepSpec, finishPod } from './pod-step.js';
 import { paramString } from './params.js';
 import { planMounts } from './volumes.js';
 import type { NodeStatus } from './types.js';
+import { errorMessage } from '../core/errors.js';
 
 /** Re-runs `"$@"` up to N more times, sleeping D seconds between tries, in the same process context. */
 const RETRY_WRAPPER = 'n=$1; d=$2; shift 2; i=0; while :; do "$@"; c=$?; [ "$c" -eq 0 ] && exit 0; i=$((i+1)); [ "$i" -gt "$n" ] && exit "$c"; sleep "$d"; done';
@@ -42,7 +43,7 @@ export function executeContainerSet(ex: Exec, node: NodeStatus, tmpl: Template, 
     try {
       retryDelay = parseGoDuration(cs.retryStrategy.duration) / 1000;
     } catch (e) {
-      return ex.nodes.mark(node, 'Error', `containerSet.retryStrategy.duration: ${(e as Error).message}`);
+      return ex.nodes.mark(node, 'Error', `containerSet.retryStrategy.duration: ${errorMessage(e)}`);
     }
   }
   const visited = new Set<string>();

@@ -3,7 +3,7 @@
 // memoization cache writes, lock holders of other workflows, and the last adjustments of a step before it starts (python fallback, missing commands).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { WeirError } from '../core/errors.js';
+import { WeirError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { findOnPath } from '../executor/host-options.js';
 import type { StepSpec } from '../executor/types.js';
@@ -31,7 +31,7 @@ export async function saveCacheEntry(store: ResourceStore, namespace: string, a:
       return;
     } catch (e) {
       if (e instanceof WeirError && (e.code === 'CONFLICT' || e.code === 'ALREADY_EXISTS')) continue;
-      log.warn({ cache: a.cacheName, err: (e as Error).message }, 'cannot save memoization entry');
+      log.warn({ cache: a.cacheName, err: errorMessage(e) }, 'cannot save memoization entry');
       return;
     }
   }
@@ -84,8 +84,6 @@ export function withResolvedMounts(spec: StepSpec, resolved: ReadonlyMap<string,
   if (resolved.size === 0) return spec;
   return { ...spec, mounts: spec.mounts.map((m) => ({ ...m, hostPath: resolved.get(m.hostPath) ?? m.hostPath })) };
 }
-
-export const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /**
  * A command named without a path that is not on the step's PATH (a shell builtin such as `exit`, or a missing

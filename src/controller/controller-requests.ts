@@ -12,6 +12,7 @@ import type { HttpState } from './http-step.js';
 import { performResource } from './resource-effects.js';
 import type { ResourceState } from './resource-step.js';
 import type { Action, OperateContext } from './types.js';
+import { errorMessage } from '../core/errors.js';
 
 type Request = Extract<Action, { type: 'http' | 'resource' | 'data-list' }>;
 
@@ -72,7 +73,7 @@ export class ControllerRequests {
       if (!this.o.artifacts) throw new Error('no artifact repository on this controller');
       return { state: 'done', keys: await this.o.artifacts.listKeys(namespace, artifact, repository) };
     } catch (e) {
-      return { state: 'failed', message: `data source: ${(e as Error).message}` };
+      return { state: 'failed', message: `data source: ${errorMessage(e)}` };
     }
   }
 

@@ -6,7 +6,7 @@
 // watch events and timers only enqueue the key again. An unexpected throw marks the workflow Error.
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { WeirError } from '../core/errors.js';
+import { WeirError, errorMessage } from '../core/errors.js';
 import { nullLogger } from '../core/logger.js';
 import type { Logger } from '../core/logger.js';
 import { safeName } from '../executor/node-dir.js';
@@ -18,7 +18,7 @@ import { StepTracker } from './step-tracker.js';
 import { PassCache } from './pass-cache.js';
 import { Mutex, buildContext } from './controller-context.js';
 import { withStandInPath } from './image-stand-ins.js';
-import { errorText, missingCommand, prepareVolumes, releasedLocks, withResolvedMounts, saveCacheEntry, withPythonFallback, withWorkflowMetadata } from './controller-effects.js';
+import { missingCommand, prepareVolumes, releasedLocks, withResolvedMounts, saveCacheEntry, withPythonFallback, withWorkflowMetadata } from './controller-effects.js';
 import { splitStepId, subStepRecord, subStepsOf } from './sub-steps.js';
 import { ArtifactHost } from './artifact-effects.js';
 import { ControllerRequests } from './controller-requests.js';
@@ -253,7 +253,7 @@ export class WorkflowController {
         }
       } catch (e) {
         if (signal.aborted) return;
-        this.log.warn({ err: (e as Error).message }, 'workflow watch failed; listing again in 1s');
+        this.log.warn({ err: errorMessage(e) }, 'workflow watch failed; listing again in 1s');
         await new Promise((r) => setTimeout(r, 1000));
       }
     }
@@ -268,12 +268,12 @@ export class WorkflowController {
     if (root) void rm(root, { recursive: true, force: true }).catch(() => undefined);
     void this.artifacts?.collect(wf, 'deletion').then((r) => {
       for (const f of r?.failed ?? []) this.log.warn({ workflow: key, node: f.record.nodeId, err: f.message }, 'artifact garbage collection failed');
-    }, (e: unknown) => this.log.warn({ workflow: key, err: (e as Error).message }, 'artifact garbage collection failed'));
+    }, (e: unknown) => this.log.warn({ workflow: key, err: errorMessage(e) }, 'artifact garbage collection failed'));
     const handles = Object.values(wf.status?.nodes ?? {}).flatMap((n) => [n.weir?.handle, ...subStepsOf(n).map((x) => x.record.handle)].map((h) => ({ n, h })));
     for (const { n, h } of handles) {
       if (!h || h.executor !== this.o.executor.kind) continue;
       void this.o.executor.cleanup(h).catch((e: unknown) => {
-        this.log.warn({ workflow: key, node: n.id, err: (e as Error).message }, 'step cleanup failed');
+        this.log.warn({ workflow: key, node: n.id, err: errorMessage(e) }, 'step cleanup failed');
       });
     }
   }
@@ -312,7 +312,7 @@ export class WorkflowController {
     try {
       obj = mine?.obj ?? await this.o.store.get('Workflow', namespace, name);
     } catch (e) {
-      this.log.error({ workflow: key, err: (e as Error).message }, 'cannot read workflow');
+      this.log.error({ workflow: key, err: errorMessage(e) }, 'cannot read workflow');
       this.enqueue(key, 1000);
       return;
     }
@@ -342,10 +342,10 @@ export class WorkflowController {
       result = operate(wf, ctx);
       opMs = performance.now() - t1;
     } catch (e) {
-      this.log.error({ workflow: key, err: (e as Error).message }, 'reconcile failed; marking the workflow Error');
+      this.log.error({ workflow: key, err: errorMessage(e) }, 'reconcile failed; marking the workflow Error');
       const now = new Date(this.clock()).toISOString().replace(/\.\d{3}Z$/, 'Z');
       result = {
-        status: { ...wf.status, phase: 'Error', message: `internal error: ${(e as Error).message}`, finishedAt: now }, actions: [], notes: [],
+        status: { ...wf.status, phase: 'Error', message: `internal error: ${errorMessage(e)}`, finishedAt: now }, actions: [], notes: [],
         metadata: { labels: { ...wf.metadata.labels, [PHASE_LABEL]: 'Error', [COMPLETED_LABEL]: 'true' } },
       };
     }
@@ -400,7 +400,7 @@ export class WorkflowController {
           this.enqueue(key);
           return;
         }
-        this.log.error({ workflow: key, err: (e as Error).message }, 'cannot save workflow status');
+        this.log.error({ workflow: key, err: errorMessage(e) }, 'cannot save workflow status');
         this.enqueue(key, 1000);
         return;
       }
@@ -417,7 +417,7 @@ export class WorkflowController {
       if (!h) continue;
       this.log.info({ workflow: key, node: a.nodeId, reason: a.reason }, 'stopping step');
       void this.o.executor.kill(h, this.o.killGraceMs ?? 2000).catch((e: unknown) => {
-        this.log.warn({ workflow: key, node: a.nodeId, err: (e as Error).message }, 'kill failed');
+        this.log.warn({ workflow: key, node: a.nodeId, err: errorMessage(e) }, 'kill failed');
       });
     }
     for (const a of result.actions) {
@@ -431,7 +431,7 @@ export class WorkflowController {
       try {
         spec = withResolvedMounts(spec, await prepareVolumes(a.prepare ?? []));
       } catch (e) {
-        this.steps.fail(uid, a.nodeId, null, `cannot mount volumes: ${errorText(e)}`);
+        this.steps.fail(uid, a.nodeId, null, `cannot mount volumes: ${errorMessage(e)}`);
         return;
       }
       if (a.inputArtifacts) {
@@ -440,7 +440,7 @@ export class WorkflowController {
           const files = await this.artifacts.loadInputs(namespace, a.inputArtifacts, repositoryOf(status));
           spec = { ...spec, inputFiles: [...(spec.inputFiles ?? []), ...files] };
         } catch (e) {
-          this.steps.fail(uid, a.nodeId, null, `failed to load input artifacts: ${(e as Error).message}`);
+          this.steps.fail(uid, a.nodeId, null, `failed to load input artifacts: ${errorMessage(e)}`);
           return;
         }
       }
@@ -492,7 +492,7 @@ export class WorkflowController {
       this.cache.saved(key, saved, undefined);
       return true;
     } catch (e) {
-      if (!(e instanceof WeirError && e.code === 'CONFLICT')) this.log.warn({ workflow: key, err: (e as Error).message }, 'cannot save started steps');
+      if (!(e instanceof WeirError && e.code === 'CONFLICT')) this.log.warn({ workflow: key, err: errorMessage(e) }, 'cannot save started steps');
       return false;
     }
   }

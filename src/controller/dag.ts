@@ -13,6 +13,7 @@ import { aggregateVars, nodeVars, subst } from './params.js';
 import type { Vars } from './params.js';
 import { EMPTY_PARAMS, expandLoop, isLoop, itemVars } from './loops.js';
 import type { NodePhase, NodeStatus } from './types.js';
+import { errorMessage } from '../core/errors.js';
 
 interface TaskInfo {
   task: DAGTask;
@@ -49,7 +50,7 @@ export function executeDag(ex: Exec, node: NodeStatus, tmpl: Template, vars: Var
       infos.set(t.name, { task: t, depends: d, deps: d ? dependsTaskNames(d) : [], refs: plainNames ? taskRefs(t) : 'all' });
     }
   } catch (e) {
-    return ex.nodes.mark(node, 'Error', (e as Error).message);
+    return ex.nodes.mark(node, 'Error', errorMessage(e));
   }
   const errors: string[] = [];
   const targetText = dag.target !== undefined ? subst(dag.target, vars, errors) : undefined;

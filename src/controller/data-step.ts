@@ -9,6 +9,7 @@ import { mergeInputArtifact } from './artifacts.js';
 import { substDeep } from './params.js';
 import type { Vars } from './params.js';
 import type { NodeStatus } from './types.js';
+import { errorMessage } from '../core/errors.js';
 
 /** What the controller knows about a data node's artifact listing. */
 export type DataListState = { state: 'running' } | { state: 'done'; keys: string[] } | { state: 'failed'; message: string };
@@ -40,7 +41,7 @@ export function executeData(ex: Exec, node: NodeStatus, tmpl: Template, vars: Va
     try {
       data = evaluate(t.expression, { data });
     } catch (e) {
-      return ex.nodes.mark(node, 'Error', `data.transformation[${i}] ${JSON.stringify(t.expression)}: ${(e as Error).message}`);
+      return ex.nodes.mark(node, 'Error', `data.transformation[${i}] ${JSON.stringify(t.expression)}: ${errorMessage(e)}`);
     }
   }
   node.outputs = { result: typeof data === 'string' ? data : JSON.stringify(data) };

@@ -27,6 +27,7 @@ import { executeResource } from './resource-step.js';
 import { executeData } from './data-step.js';
 import { executePod } from './pod-node.js';
 import { killDaemons } from './pod-extras.js';
+import { errorMessage } from '../core/errors.js';
 
 /** Where plain `template: x` names resolve: the workflow's own templates or those of a (cluster) workflow template. */
 export type Scope = { kind: 'local' } | { kind: 'ref'; name: string; cluster: boolean };
@@ -295,7 +296,7 @@ export class Exec {
     try {
       ms = parseGoDuration(duration);
     } catch (e) {
-      return this.nodes.mark(node, 'Error', (e as Error).message);
+      return this.nodes.mark(node, 'Error', errorMessage(e));
     }
     node.phase = 'Running';
     const until = Date.parse(node.startedAt ?? '') + ms;

@@ -8,6 +8,7 @@ import type { Exec } from './execute.js';
 import { substDeep } from './params.js';
 import type { Vars } from './params.js';
 import type { NodeStatus } from './types.js';
+import { errorMessage } from '../core/errors.js';
 
 export interface HttpRequestSpec {
   method: string;
@@ -65,7 +66,7 @@ export function executeHttp(ex: Exec, node: NodeStatus, tmpl: Template, vars: Va
     try {
       ok = evaluate(cond, env);
     } catch (e) {
-      return ex.nodes.mark(node, 'Error', `successCondition: ${(e as Error).message}`);
+      return ex.nodes.mark(node, 'Error', `successCondition: ${errorMessage(e)}`);
     }
   }
   if (ok === true) return ex.nodes.mark(node, 'Succeeded');

@@ -12,6 +12,7 @@ import { NodeMap, isFailed, isFinished } from './nodes.js';
 import { fromConfigMap, paramString, substDeep, workflowVars } from './params.js';
 import { hasStep } from './types.js';
 import type { Action, NodeStatus, OperateContext, OperateResult, ParamValue, WorkflowObject, WorkflowPhase, WorkflowStatus } from './types.js';
+import { errorMessage } from '../core/errors.js';
 
 const KUBERNETES_ONLY_SPEC_FIELDS = [
   'nodeSelector', 'affinity', 'tolerations', 'imagePullSecrets', 'hostNetwork', 'dnsPolicy', 'dnsConfig', 'hostAliases',
@@ -75,7 +76,7 @@ export function workflowMetadata(
       const v = evaluate(from.expression, env);
       labels[k] = typeof v === 'string' ? v : JSON.stringify(v);
     } catch (e) {
-      return { error: `spec.workflowMetadata.labelsFrom.${k}: ${(e as Error).message}` };
+      return { error: `spec.workflowMetadata.labelsFrom.${k}: ${errorMessage(e)}` };
     }
   }
   // The store refuses labels Kubernetes would refuse; say which field made one, instead of failing the save.

@@ -6,6 +6,7 @@ import type { Template } from '../api/workflow-template.js';
 import type { Artifact, Parameter } from '../api/workflow-io.js';
 import { artifactRefJson, hasAnyLocation, locationPart, mergeInputArtifact, nodeArtifactVars, parseArtifactRef } from './artifacts.js';
 import type { NodeStatus, ParamValue, WorkflowObject, WorkflowStatus } from './types.js';
+import { errorMessage } from '../core/errors.js';
 
 export type Vars = Record<string, string>;
 
@@ -26,7 +27,7 @@ export function subst(text: string, vars: Vars, errors: string[]): string {
         try {
           return evalExpr(src);
         } catch (e) {
-          errors.push(`failed to evaluate {{=${src}}}: ${(e as Error).message}`);
+          errors.push(`failed to evaluate {{=${src}}}: ${errorMessage(e)}`);
           throw e;
         }
       },

@@ -11,6 +11,7 @@ import { buildStepSpec, finishPod, unsupportedPodFeature } from './pod-step.js';
 import { runInitContainers, startSidecars, stopSidecars } from './pod-extras.js';
 import { planMounts, rawArtifactFiles } from './volumes.js';
 import type { Action, NodeStatus } from './types.js';
+import { errorMessage } from '../core/errors.js';
 
 export function executePod(ex: Exec, node: NodeStatus, tmpl: Template, vars: Vars, arts: readonly InputArtifact[] = []): NodeStatus {
   const pod = ex.ctx.pod(node.id);
@@ -81,7 +82,7 @@ export function executePod(ex: Exec, node: NodeStatus, tmpl: Template, vars: Var
       try {
         timeoutMs = parseGoDuration(t.timeout);
       } catch (e) {
-        return ex.nodes.mark(node, 'Error', `timeout: ${(e as Error).message}`);
+        return ex.nodes.mark(node, 'Error', `timeout: ${errorMessage(e)}`);
       }
     }
     const limitMs = Math.min(Number.isFinite(ads) ? ads * 1000 : Infinity, Number.isFinite(timeoutMs) ? timeoutMs : Infinity);

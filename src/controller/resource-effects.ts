@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { isWeirError } from '../core/errors.js';
+import { isWeirError, errorMessage } from '../core/errors.js';
 import type { KindName } from '../api/kinds.js';
 import type { ResourceStore, StoredObject, NewObject } from '../store/types.js';
 import type { ArtifactService } from '../artifacts/service.js';
@@ -179,7 +179,7 @@ export async function performResource(req: ResourceRequest, ctx: ResourceEffects
     }
     return { state: 'failed', message: 'stopped while waiting for the resource condition' };
   } catch (e) {
-    const msg = isWeirError(e) ? e.message : (e as Error).message;
+    const msg = isWeirError(e) ? e.message : errorMessage(e);
     return { state: 'failed', message: msg };
   }
 }

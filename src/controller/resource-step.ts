@@ -14,6 +14,7 @@ import { paramString, substDeep } from './params.js';
 import type { Vars } from './params.js';
 import { jqFilter, kubectlJsonPath, parseCondition } from './resource-query.js';
 import type { NodeStatus, ParamValue } from './types.js';
+import { errorMessage } from '../core/errors.js';
 
 export type ResourceAction = 'get' | 'create' | 'apply' | 'delete' | 'replace' | 'patch';
 
@@ -61,7 +62,7 @@ export function executeResource(ex: Exec, node: NodeStatus, tmpl: Template, vars
     try {
       for (const c of [req.successCondition, req.failureCondition]) if (c !== undefined) parseCondition(c);
     } catch (e) {
-      return ex.nodes.mark(node, 'Error', `resource condition: ${(e as Error).message}`);
+      return ex.nodes.mark(node, 'Error', `resource condition: ${errorMessage(e)}`);
     }
     if (res.setOwnerReference === true) {
       const m = ex.wf.metadata;
@@ -75,7 +76,7 @@ export function executeResource(ex: Exec, node: NodeStatus, tmpl: Template, vars
       try {
         req.manifest = parseYaml(res.manifest ?? '') as unknown;
       } catch (e) {
-        return ex.nodes.mark(node, 'Error', `resource manifest is not valid YAML: ${(e as Error).message}`);
+        return ex.nodes.mark(node, 'Error', `resource manifest is not valid YAML: ${errorMessage(e)}`);
       }
       const target = req.mergeStrategy === 'json' && res.action === 'patch' ? flagTarget(req.flags) : (req.manifest as { kind?: unknown } | null)?.kind;
       const kind = storeKind(typeof target === 'string' ? target.split('/')[0] : undefined);
@@ -99,7 +100,7 @@ export function executeResource(ex: Exec, node: NodeStatus, tmpl: Template, vars
       else if (vf?.jqFilter !== undefined) value = jqFilter(vf.jqFilter, st.object ?? {});
       else if (p.value !== undefined) value = paramString(p.value);
     } catch (e) {
-      if (vf?.default === undefined) return ex.nodes.mark(node, 'Error', `output parameter ${p.name}: ${(e as Error).message}`);
+      if (vf?.default === undefined) return ex.nodes.mark(node, 'Error', `output parameter ${p.name}: ${errorMessage(e)}`);
     }
     if ((value === undefined || value === '') && vf?.default !== undefined) value = paramString(vf.default);
     params.push({ name: p.name, ...(value !== undefined ? { value } : {}), ...(p.globalName ? { globalName: p.globalName } : {}) });

@@ -6,6 +6,7 @@ import type { RetryStrategy } from '../api/workflow-steps.js';
 import { paramString } from './params.js';
 import type { NodeStatus } from './types.js';
 import { isFailed, isFinished } from './nodes.js';
+import { errorMessage } from '../core/errors.js';
 
 export type RetryDecision =
   | { kind: 'start'; attempt: number }
@@ -65,7 +66,7 @@ export function decideRetry(strategy: RetryStrategy, attempts: readonly NodeStat
     try {
       ok = evaluate(strategy.expression, env);
     } catch (e) {
-      return { kind: 'done', phase: 'Error', message: `retryStrategy.expression: ${(e as Error).message}`, from: last };
+      return { kind: 'done', phase: 'Error', message: `retryStrategy.expression: ${errorMessage(e)}`, from: last };
     }
     if (ok !== true) return { kind: 'done', phase: last.phase, message: last.message, from: last };
   }

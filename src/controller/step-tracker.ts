@@ -8,6 +8,7 @@ import { SUB_STEP_SEP, subStepRecord, subStepsOf } from './sub-steps.js';
 import { hasStep } from './types.js';
 import type { Artifact } from '../api/workflow-io.js';
 import type { OutputArtifactPlan, PodOutcome, PodState, WorkflowObject } from './types.js';
+import { errorMessage } from '../core/errors.js';
 
 interface Tracked {
   handle?: StepHandle;
@@ -72,7 +73,7 @@ export class StepTracker {
         state = handle.executor === this.o.executor.kind ? await this.o.executor.adopt(handle) : 'lost';
       } catch (e) {
         state = 'lost';
-        this.o.log.warn({ workflow: workflowKey, node: n.id, err: (e as Error).message }, 'cannot adopt step');
+        this.o.log.warn({ workflow: workflowKey, node: n.id, err: errorMessage(e) }, 'cannot adopt step');
       }
       if (this.steps.has(key)) return;
       if (state === 'lost') {
@@ -99,7 +100,7 @@ export class StepTracker {
       handle = await this.o.executor.start(spec);
     } catch (e) {
       const at = new Date(this.o.now()).toISOString();
-      this.steps.set(key, { outcome: { exitCode: null, stdout: '', files: {}, startedAt: at, finishedAt: at, message: `failed to start step: ${(e as Error).message}` } });
+      this.steps.set(key, { outcome: { exitCode: null, stdout: '', files: {}, startedAt: at, finishedAt: at, message: `failed to start step: ${errorMessage(e)}` } });
       return;
     }
     this.follow(workflowKey, key, nodeId, handle);
@@ -122,7 +123,7 @@ export class StepTracker {
       },
       (e: unknown) => {
         const at = new Date(this.o.now()).toISOString();
-        t.outcome = { exitCode: null, stdout: '', files: {}, startedAt: handle.startedAt, finishedAt: at, message: `lost track of step: ${(e as Error).message}` };
+        t.outcome = { exitCode: null, stdout: '', files: {}, startedAt: handle.startedAt, finishedAt: at, message: `lost track of step: ${errorMessage(e)}` };
         this.o.changed(workflowKey);
       },
     );
@@ -137,7 +138,7 @@ export class StepTracker {
     const plan = this.artifactPlans.get(key);
     let saved: { artifacts: Artifact[]; errors: string[] } | undefined;
     if (plan && this.o.saveArtifacts) {
-      saved = await this.o.saveArtifacts(workflowKey, plan, r).catch((e: unknown) => ({ artifacts: [], errors: [(e as Error).message] }));
+      saved = await this.o.saveArtifacts(workflowKey, plan, r).catch((e: unknown) => ({ artifacts: [], errors: [errorMessage(e)] }));
     }
     return {
       exitCode: r.exitCode, stdout: r.stdoutTail, files, startedAt: r.startedAt.toISOString(), finishedAt: r.finishedAt.toISOString(),

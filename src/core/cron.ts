@@ -2,7 +2,7 @@
 // descriptors @yearly/@annually/@monthly/@weekly/@daily/@midnight/@hourly, `@every <duration>`, and an optional
 // `CRON_TZ=<zone>` / `TZ=<zone>` prefix. Next-tick computation is DST-correct in IANA time zones (croner).
 import { Cron } from 'croner';
-import { WeirError } from './errors.js';
+import { WeirError, errorMessage } from './errors.js';
 import { parseGoDuration } from './duration.js';
 
 export interface Schedule {
@@ -72,7 +72,7 @@ export function parseSchedule(expression: string, timezone?: string): Schedule {
   try {
     cron = new Cron(pattern, { timezone: zone, paused: true, mode: '5-part' });
   } catch (e) {
-    const why = (e as Error).message.replace(/^CronPattern:\s*/, '');
+    const why = errorMessage(e).replace(/^CronPattern:\s*/, '');
     throw new WeirError('INVALID_SPEC', `invalid cron expression ${JSON.stringify(expression)}: ${why}`, { cause: e });
   }
   return {

@@ -4,7 +4,7 @@
 // lookaround: those are syntax errors, as in Go). The "All" functions skip empty matches abutting a previous match,
 // and replacements expand `$1`, `${1}`, `$name`, `${name}` as Go's Regexp.Expand does.
 import { RE2JS } from 're2js';
-import { WeirError } from './errors.js';
+import { WeirError, errorMessage } from './errors.js';
 
 /** Longest pattern accepted (Go has no limit; ours keeps compile time and memory small). */
 export const MAX_PATTERN = 10_000;
@@ -151,7 +151,7 @@ export function compileGoRegexp(pattern: string): GoRegexp {
   try {
     re = RE2JS.compile(pattern);
   } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
+    const msg = errorMessage(e);
     throw new WeirError('INVALID_SPEC', msg.startsWith('error parsing regexp') ? msg : `error parsing regexp: ${msg}`, { cause: e });
   }
   const out = new GoRegexp(pattern, re);
@@ -166,6 +166,6 @@ export function goRegexpError(pattern: string): string | undefined {
     compileGoRegexp(pattern);
     return undefined;
   } catch (e) {
-    return e instanceof Error ? e.message : String(e);
+    return errorMessage(e);
   }
 }

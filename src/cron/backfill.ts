@@ -5,7 +5,7 @@
 // (finished) Workflow and creates it again under the same name: `failed` only for Failed/Error runs, `all` for any.
 import { randomUUID } from 'node:crypto';
 import type { Schedule } from '../core/cron.js';
-import { WeirError, isWeirError } from '../core/errors.js';
+import { WeirError, isWeirError, errorMessage } from '../core/errors.js';
 import type { ResourceStore, StoredObject } from '../store/types.js';
 import { BACKFILL_LABEL, buildChild, isFailed, isFinished, listChildren, phaseOf } from './children.js';
 import { entryFor, recordTick } from './history.js';
@@ -169,7 +169,7 @@ export async function advanceBackfills(ctx: AdvanceContext): Promise<{ again: bo
     try {
       times = backfillTimes(ctx.schedules, new Date(job.from), new Date(job.to), job.reverse);
     } catch (e) {
-      Object.assign(job, { state: 'Failed', message: (e as Error).message, finishedAt: new Date(ctx.now).toISOString() });
+      Object.assign(job, { state: 'Failed', message: errorMessage(e), finishedAt: new Date(ctx.now).toISOString() });
       continue;
     }
     job.total = times.length;
@@ -208,7 +208,7 @@ export async function advanceBackfills(ctx: AdvanceContext): Promise<{ again: bo
         } else {
           const e = r?.err;
           if (isWeirError(e) && e.code === 'ALREADY_EXISTS') return { again: true };
-          Object.assign(job, { state: 'Failed', message: `creating ${c.name}: ${(e as Error).message}`, finishedAt: new Date(ctx.now).toISOString() });
+          Object.assign(job, { state: 'Failed', message: `creating ${c.name}: ${errorMessage(e)}`, finishedAt: new Date(ctx.now).toISOString() });
           break advance;
         }
         job.next++;

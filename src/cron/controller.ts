@@ -9,6 +9,7 @@ import type { ResourceStore, StoredObject } from '../store/types.js';
 import { reconcileCron } from './reconcile.js';
 import { CRON_WORKFLOW_LABEL } from './ticks.js';
 import type { Clock } from './types.js';
+import { errorMessage } from '../core/errors.js';
 
 export interface CronControllerOptions {
   store: ResourceStore;
@@ -114,7 +115,7 @@ export class CronController {
             if (r.again) this.queue.add(key);
             if (r.nextWakeMs !== undefined) next = Math.min(next, r.nextWakeMs);
           } catch (e) {
-            this.log.error({ cronWorkflow: key, err: (e as Error).message }, 'cron reconcile failed; retrying in 1s');
+            this.log.error({ cronWorkflow: key, err: errorMessage(e) }, 'cron reconcile failed; retrying in 1s');
             next = now + 1000;
           }
           this.wake.set(key, next);
@@ -153,7 +154,7 @@ export class CronController {
         }
       } catch (e) {
         if (signal.aborted) return;
-        this.log.warn({ err: (e as Error).message }, 'cron workflow watch failed; listing again in 1s');
+        this.log.warn({ err: errorMessage(e) }, 'cron workflow watch failed; listing again in 1s');
         await this.clock.sleep(1000, signal);
       }
     }
@@ -174,7 +175,7 @@ export class CronController {
         }
       } catch (e) {
         if (signal.aborted) return;
-        this.log.warn({ err: (e as Error).message }, 'cron child watch failed; watching again in 1s');
+        this.log.warn({ err: errorMessage(e) }, 'cron child watch failed; watching again in 1s');
         await this.clock.sleep(1000, signal);
       }
     }

@@ -2,7 +2,7 @@
 // children, enforce history limits, check stopStrategy, decide every tick due since the cursor (live or missed,
 // see policy.ts), run the ones that should run (suspend, when, concurrencyPolicy, deterministic child names), move
 // backfill jobs on, and save the status once (optimistic concurrency; a CONFLICT just means "again").
-import { isWeirError } from '../core/errors.js';
+import { isWeirError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { ResourceStore, StoredObject } from '../store/types.js';
 import { advanceBackfills } from './backfill.js';
@@ -98,7 +98,7 @@ export async function reconcileCron(deps: ReconcileDeps, namespace: string, name
     if (schedules.length === 0) throw new Error('no schedules');
     removeCondition(st, 'SpecError');
   } catch (e) {
-    upsertCondition(st, { type: 'SpecError', status: 'True', message: (e as Error).message });
+    upsertCondition(st, { type: 'SpecError', status: 'True', message: errorMessage(e) });
     schedules = undefined;
   }
 
@@ -112,7 +112,7 @@ export async function reconcileCron(deps: ReconcileDeps, namespace: string, name
           log.info(wfLog, 'stopStrategy met; the CronWorkflow stops scheduling');
         }
       } catch (e) {
-        upsertCondition(st, { type: 'SpecError', status: 'True', message: `failed to check stopStrategy: ${(e as Error).message}` });
+        upsertCondition(st, { type: 'SpecError', status: 'True', message: `failed to check stopStrategy: ${errorMessage(e)}` });
       }
     }
     st.phase ??= 'Active';
@@ -148,8 +148,8 @@ export async function reconcileCron(deps: ReconcileDeps, namespace: string, name
     try {
       if (!evalWhen(cur, nowFn)) return skip('Skipped', 'when is false');
     } catch (e) {
-      upsertCondition(st, { type: 'SubmissionError', status: 'True', message: `run policy error: ${(e as Error).message}` });
-      return skip('Error', `when: ${(e as Error).message}`);
+      upsertCondition(st, { type: 'SubmissionError', status: 'True', message: `run policy error: ${errorMessage(e)}` });
+      return skip('Error', `when: ${errorMessage(e)}`);
     }
     const active = st.active ?? [];
     let reason: string | undefined;
@@ -170,9 +170,9 @@ export async function reconcileCron(deps: ReconcileDeps, namespace: string, name
         reason = 'already submitted earlier';
       } else {
         st.failed = (st.failed ?? 0) + 1;
-        upsertCondition(st, { type: 'SubmissionError', status: 'True', message: `Failed to submit Workflow: ${(e as Error).message}` });
-        log.warn({ ...wfLog, err: (e as Error).message }, 'could not create the scheduled workflow');
-        return skip('Error', (e as Error).message);
+        upsertCondition(st, { type: 'SubmissionError', status: 'True', message: `Failed to submit Workflow: ${errorMessage(e)}` });
+        log.warn({ ...wfLog, err: errorMessage(e) }, 'could not create the scheduled workflow');
+        return skip('Error', errorMessage(e));
       }
     }
     if (wf) {

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventBus } from '../bus/types.js';
 import { makeCloudEvent } from '../core/cloudevent.js';
-import { NonRetryableError, toWeirError, WeirError } from '../core/errors.js';
+import { NonRetryableError, toWeirError, WeirError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { evalExpr, parseExpr } from '../expr/expr.js';
 import type { ExprNode } from '../expr/expr.js';
@@ -50,7 +50,7 @@ export function compileFilter(expression: string | undefined): ExprNode | undefi
   try {
     return parseExpr(expression);
   } catch (e) {
-    throw new WeirError('INVALID_SPEC', `filter.expression: ${(e as Error).message}`, { cause: e });
+    throw new WeirError('INVALID_SPEC', `filter.expression: ${errorMessage(e)}`, { cause: e });
   }
 }
 
@@ -66,8 +66,8 @@ export function createEmit(o: EmitterOptions): Emit {
     try {
       return evalExpr(filter, env) === true;
     } catch (e) {
-      o.counters.lastError = { message: `filter: ${(e as Error).message}`, time: new Date(o.clock.now()).toISOString() };
-      o.log.warn({ ...fields, eventId: id, err: (e as Error).message }, 'filter expression failed; event dropped');
+      o.counters.lastError = { message: `filter: ${errorMessage(e)}`, time: new Date(o.clock.now()).toISOString() };
+      o.log.warn({ ...fields, eventId: id, err: errorMessage(e) }, 'filter expression failed; event dropped');
       return false;
     }
   };

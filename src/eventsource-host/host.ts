@@ -4,7 +4,7 @@
 // Drain order on abort: the watch ends, every event's signal aborts and its adapter returns (webhook routes are
 // removed, consumers disconnect), then the shared webhook servers close.
 import type { KeyValueStore } from '../bus/types.js';
-import { WeirError } from '../core/errors.js';
+import { WeirError, errorMessage } from '../core/errors.js';
 import type { StoredObject } from '../store/types.js';
 import { eventSourceRegistry } from '../../eventsources/index.js';
 import { HttpMux } from './http-mux.js';
@@ -110,7 +110,7 @@ export class EventSourceHost {
       try {
         return await this.o.bus.kv(STATE_BUCKET);
       } catch (e) {
-        this.o.logger.warn({ err: (e as Error).message, retryInMs: delay }, 'event source state bucket unavailable; retrying');
+        this.o.logger.warn({ err: errorMessage(e), retryInMs: delay }, 'event source state bucket unavailable; retrying');
         await this.o.clock.sleep(delay, signal).catch(() => undefined);
         delay = Math.min(Math.max(delay * 2, 1), this.o.maxRestartBackoffMs);
       }
@@ -146,7 +146,7 @@ export class EventSourceHost {
         throw new WeirError('IO_ERROR', 'the EventSource watch ended');
       } catch (e) {
         if (signal.aborted) return;
-        this.o.logger.warn({ err: (e as Error).message, retryInMs: delay }, 'EventSource watch failed; listing again');
+        this.o.logger.warn({ err: errorMessage(e), retryInMs: delay }, 'EventSource watch failed; listing again');
         await this.o.clock.sleep(delay, signal).catch(() => undefined);
         delay = Math.min(Math.max(delay * 2, 1), this.o.maxRestartBackoffMs);
       }

@@ -3,7 +3,7 @@
 // with its first route and closes with its last one.
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { WeirError } from '../core/errors.js';
+import { WeirError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { HttpHandler, HttpRoute, HttpRoutes } from '../api/eventsource-adapter.js';
 
@@ -83,7 +83,7 @@ export class HttpMux implements HttpRoutes {
     const handler = routes.get(path);
     if (handler !== undefined) {
       handler(req, res).catch((e: unknown) => {
-        this.o.logger.error({ path, err: (e as Error).message }, 'webhook handler failed');
+        this.o.logger.error({ path, err: errorMessage(e) }, 'webhook handler failed');
         reply(res, 500, 'internal error');
       });
       return;

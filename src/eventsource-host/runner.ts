@@ -2,7 +2,7 @@
 // context, restarts it after failures with a capped exponential backoff, and stops it when its signal aborts.
 import { setMaxListeners } from 'node:events';
 import type { KeyValueStore } from '../bus/types.js';
-import { WeirError } from '../core/errors.js';
+import { WeirError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { ResourceStore } from '../store/types.js';
 import { compileFilter, createEmit } from './emitter.js';
@@ -97,7 +97,7 @@ export class EventRunner {
       filter = typeof f === 'string' ? f : undefined;
       compileFilter(filter);
     } catch (e) {
-      errors.push({ severity: 'error', rule: 'filter', path: ['filter', 'expression'], message: (e as Error).message });
+      errors.push({ severity: 'error', rule: 'filter', path: ['filter', 'expression'], message: errorMessage(e) });
     }
     if (errors.length > 0) {
       const msg = errors.map((f) => `${f.path.join('.')}: ${f.message}`).join('; ');

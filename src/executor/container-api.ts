@@ -5,7 +5,7 @@
 import { Agent, request } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
-import { WeirError } from '../core/errors.js';
+import { WeirError, errorMessage } from '../core/errors.js';
 
 export interface EngineRequest {
   method?: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD';
@@ -26,10 +26,6 @@ export class EngineStatusError extends WeirError {
   }
 }
 
-export function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
 export class EngineApi {
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 128 });
   constructor(readonly socketPath: string) {}
@@ -47,7 +43,7 @@ export class EngineApi {
       const r = request({ socketPath: this.socketPath, agent: this.agent, method: req.method ?? 'GET', path: req.path, headers, signal: req.signal }, resolve);
       r.on('error', (e) => {
         if (req.signal?.aborted) reject(new WeirError('CANCELLED', 'engine request cancelled', { cause: e }));
-        else reject(new WeirError('ENGINE_UNAVAILABLE', `container engine at ${this.socketPath}: ${errorText(e)}`, { cause: e }));
+        else reject(new WeirError('ENGINE_UNAVAILABLE', `container engine at ${this.socketPath}: ${errorMessage(e)}`, { cause: e }));
       });
       if (payload === undefined) r.end();
       else if (Buffer.isBuffer(payload)) r.end(payload);

@@ -5,9 +5,9 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, openSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
-import { WeirError } from '../core/errors.js';
+import { WeirError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { EngineApi, errorText } from './container-api.js';
+import { EngineApi } from './container-api.js';
 import type { EngineVersion } from './container-api.js';
 
 export const PODMAN_SOCKET = '/run/podman/podman.sock';
@@ -105,7 +105,7 @@ async function startPodmanService(podman: string, socket: string, o: ConnectOpti
     child.on('error', () => undefined);
     child.unref();
   } catch (e) {
-    o.logger?.warn({ err: errorText(e) }, 'cannot start podman system service');
+    o.logger?.warn({ err: errorMessage(e) }, 'cannot start podman system service');
     return undefined;
   }
   const deadline = Date.now() + 15_000;

@@ -4,9 +4,9 @@
 // the stopped container's filesystem until cleanup removes the container. See README "Container executor".
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { WeirError } from '../core/errors.js';
+import { WeirError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { EngineStatusError, errorText, query } from './container-api.js';
+import { EngineStatusError, query } from './container-api.js';
 import type { ContainerInspect, EngineApi } from './container-api.js';
 import { LABEL_NODE, LABEL_STARTED, containerName, createBody, normalImage, resolveArgv } from './container-create.js';
 import { connectEngine, serviceLogFor } from './container-engine.js';
@@ -100,14 +100,14 @@ export class ContainerExecutor implements StepExecutor {
     } catch (e) {
       const again = await this.inspect(name);
       if (again) return this.handleOf(api, again, name); // a concurrent start won the race (409, or 500 from podman)
-      throw new WeirError('STEP_FAILED', `cannot create container for ${imageRef}: ${errorText(e)}`, { cause: e });
+      throw new WeirError('STEP_FAILED', `cannot create container for ${imageRef}: ${errorMessage(e)}`, { cause: e });
     }
     try {
       await putInputs(api, name, spec.inputFiles ?? [], (await this.engine).isPodman ? 0o755 : undefined);
       await api.call({ method: 'POST', path: `/containers/${name}/start`, signal });
     } catch (e) {
       await api.call({ method: 'DELETE', path: `/containers/${name}${query({ force: true })}` }).catch(() => undefined);
-      throw new WeirError('STEP_FAILED', `cannot start container for ${imageRef}: ${errorText(e)}`, { cause: e });
+      throw new WeirError('STEP_FAILED', `cannot start container for ${imageRef}: ${errorMessage(e)}`, { cause: e });
     }
     // podman can fail an inspect of a container that is just exiting ("read /proc/N/cgroup: no such process"): the
     // container runs (or ran), so the handle without an address is right then.

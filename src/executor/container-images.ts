@@ -1,9 +1,9 @@
 // Images for the container executor: imagePullPolicy applied (Never: local only; IfNotPresent: pull when missing;
 // Always: pull, and keep using a local copy when the registry cannot be reached, with a warning), and each image's
 // config (ENTRYPOINT, CMD, WORKDIR) cached briefly so a burst of steps inspects an image once.
-import { WeirError } from '../core/errors.js';
+import { WeirError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { EngineStatusError, errorText, query, readAll } from './container-api.js';
+import { EngineStatusError, query, readAll } from './container-api.js';
 import type { EngineApi, ImageInspect } from './container-api.js';
 
 const CACHE_MS = 5000;
@@ -27,8 +27,8 @@ export class ImageResolver {
         await this.pullOnce(image, signal);
         local = await this.inspect(image);
       } catch (e) {
-        if (local === undefined) throw new WeirError('STEP_FAILED', `image ${image} is not present and pulling it failed: ${errorText(e)}`, { cause: e });
-        this.log?.warn({ image, err: errorText(e) }, 'imagePullPolicy Always: pull failed, using the local image');
+        if (local === undefined) throw new WeirError('STEP_FAILED', `image ${image} is not present and pulling it failed: ${errorMessage(e)}`, { cause: e });
+        this.log?.warn({ image, err: errorMessage(e) }, 'imagePullPolicy Always: pull failed, using the local image');
       }
     }
     if (local === undefined) {

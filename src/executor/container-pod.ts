@@ -3,8 +3,8 @@
 // holds it, so members reach each other on localhost and the pod has one address. The infra container runs
 // catatonit's pause mode (the static binary podman ships as its init, bind-mounted read-only) in a member's image.
 import { existsSync, realpathSync } from 'node:fs';
-import { WeirError } from '../core/errors.js';
-import { EngineStatusError, errorText, query } from './container-api.js';
+import { WeirError, errorMessage } from '../core/errors.js';
+import { EngineStatusError, query } from './container-api.js';
 import type { ContainerInspect, EngineApi } from './container-api.js';
 import { LABEL_MANAGED, LABEL_NODE, LABEL_STARTED, LABEL_UID, LABEL_WORKFLOW, containerName } from './container-create.js';
 import type { StepSpec } from './types.js';
@@ -63,7 +63,7 @@ export async function ensureInfra(api: EngineApi, spec: StepSpec, podId: string,
       await api.call({ method: 'POST', path: `/containers/create${query({ name })}`, json: body });
     } catch (e) {
       // Another member of the pod created it first (podman answers a name race with 409 or 500).
-      if (!(await inspect(api, name))) throw new WeirError('STEP_FAILED', `cannot create the pod's network holder: ${errorText(e)}`, { cause: e });
+      if (!(await inspect(api, name))) throw new WeirError('STEP_FAILED', `cannot create the pod's network holder: ${errorMessage(e)}`, { cause: e });
     }
     c = await inspect(api, name);
   }

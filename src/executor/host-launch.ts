@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { chmod, cp, mkdir, open, writeFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { WeirError } from '../core/errors.js';
+import { WeirError, errorMessage } from '../core/errors.js';
 import type { ResolvedHostExecutorOptions } from './host-options.js';
 import { findOnPath } from './host-options.js';
 import { prepareView } from './host-view.js';
@@ -165,7 +165,7 @@ async function spawnStep({ spec, paths, o, lister, isolated, prepared, env, argv
     // Read before returning to the event loop: until Node reaps it, even an exited child is still in /proc.
     info = child.pid === undefined ? undefined : readProcInfo(child.pid);
   } catch (cause) {
-    throw new WeirError('INVALID_SPEC', `cannot start step: ${(cause as Error).message}`, { cause });
+    throw new WeirError('INVALID_SPEC', `cannot start step: ${errorMessage(cause)}`, { cause });
   }
   const pid = child.pid;
   if (pid === undefined) {

@@ -1,6 +1,6 @@
 // Tree-walking interpreter for parsed expr-lang expressions. Values only come from the environment and
 // literals; every node visit and closure iteration is charged to a step budget so hostile input stays bounded.
-import { WeirError } from '../core/errors.js';
+import { WeirError, errorMessage } from '../core/errors.js';
 import type { ExprNode } from './expr-parser.js';
 import { BUILTINS } from './expr-builtins.js';
 import { callPredicateBuiltin } from './expr-closures.js';
@@ -180,7 +180,7 @@ export class Interpreter implements CallContext {
         if (e.details?.position === undefined) throw exprError(`${fn.name}: ${e.message}`, pos);
         throw e;
       }
-      throw new WeirError('EXPRESSION_ERROR', `${fn.name}: ${(e as Error).message} (at position ${pos + 1})`, {
+      throw new WeirError('EXPRESSION_ERROR', `${fn.name}: ${errorMessage(e)} (at position ${pos + 1})`, {
         cause: e,
         details: { position: pos },
       });

@@ -4,13 +4,14 @@
 import { compileGoRegexp } from '../core/go-regexp.js';
 import type { GoRegexp } from '../core/go-regexp.js';
 import { exprError } from './expr-values.js';
+import { errorMessage } from '../core/errors.js';
 
 /** Compiles `pattern` (Go syntax); a bad pattern is an expression error at `pos`. */
 export function compileRegex(pattern: string, pos?: number): GoRegexp {
   try {
     return compileGoRegexp(pattern);
   } catch (e) {
-    throw exprError(e instanceof Error ? e.message : String(e), pos);
+    throw exprError(errorMessage(e), pos);
   }
 }
 

@@ -1,7 +1,7 @@
 // Value model shared by Weir's expression interpreters: nil/bool/number/string/array/map plus time values,
 // safe member access (own properties only, never prototypes), equality, ordering, Go-style formatting and JSON.
 // Numbers are JS numbers; an integral number counts as expr-lang `int`, any other as `float`.
-import { WeirError } from '../core/errors.js';
+import { WeirError, errorMessage } from '../core/errors.js';
 
 /** A function value callable from expressions. Only these are callable: plain JS functions in data never are. */
 export class Callable {
@@ -218,7 +218,7 @@ export function fromJSONText(s: string): unknown {
   try {
     return JSON.parse(s, (_k, val: unknown) => (isMap(val) ? newMap(Object.entries(val)) : val));
   } catch (e) {
-    throw new WeirError('EXPRESSION_ERROR', `invalid JSON: ${(e as Error).message}`, { cause: e });
+    throw new WeirError('EXPRESSION_ERROR', `invalid JSON: ${errorMessage(e)}`, { cause: e });
   }
 }
 

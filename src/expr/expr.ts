@@ -1,7 +1,7 @@
 // Public API of Weir's expr-lang implementation (Argo's `{{=...}}`, `when`/`expression` of retry, hooks, stop):
 // parse once, evaluate against an environment of plain values, with Argo's functions (sprig, jsonpath, asInt...).
 // Untrusted data must only ever be passed in `env`, never concatenated into the source.
-import { WeirError } from '../core/errors.js';
+import { WeirError, errorMessage } from '../core/errors.js';
 import { Interpreter } from './expr-eval.js';
 import type { EvalOptions } from './expr-eval.js';
 import { parseExpr } from './expr-parser.js';
@@ -17,7 +17,7 @@ export function evalExpr(node: ExprNode, env: Record<string, unknown>, opts: Eva
     return exportValue(new Interpreter(env, opts).eval(node));
   } catch (e) {
     if (e instanceof WeirError) throw e;
-    const msg = e instanceof RangeError ? 'expression exhausted resources' : (e as Error).message;
+    const msg = e instanceof RangeError ? 'expression exhausted resources' : errorMessage(e);
     throw new WeirError('EXPRESSION_ERROR', msg, { cause: e });
   }
 }

@@ -6,7 +6,7 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { WeirError } from '../core/errors.js';
+import { WeirError, errorMessage } from '../core/errors.js';
 import { nullLogger } from '../core/logger.js';
 import type { Logger } from '../core/logger.js';
 import type { KubeRest } from '../store/kubernetes-rest.js';
@@ -135,7 +135,7 @@ export class LeaseElection {
       return true;
     } catch (e) {
       if (!signal.aborted && !(e instanceof WeirError && (e.code === 'CONFLICT' || e.code === 'ALREADY_EXISTS'))) {
-        this.o.logger.warn({ lease: `${this.o.namespace}/${this.o.name}`, err: e instanceof Error ? e.message : String(e) }, 'lease update failed');
+        this.o.logger.warn({ lease: `${this.o.namespace}/${this.o.name}`, err: errorMessage(e) }, 'lease update failed');
       }
       return false;
     }

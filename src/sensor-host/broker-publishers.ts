@@ -5,11 +5,10 @@ import { connect as amqpConnect } from 'amqplib';
 import type { ChannelModel, ConfirmChannel } from 'amqplib';
 import { connectAsync } from 'mqtt';
 import type { MqttClient } from 'mqtt';
-import { WeirError } from '../core/errors.js';
+import { WeirError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { AmqpPublisher, MqttPublisher } from '../../sensors/triggers/types.js';
 
-const text = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 export function amqpPublisher(log: Logger): AmqpPublisher & { close(): Promise<void> } {
   const conns = new Map<string, Promise<{ conn: ChannelModel; ch: ConfirmChannel; declared: Set<string> }>>();
@@ -46,7 +45,7 @@ export function amqpPublisher(log: Logger): AmqpPublisher & { close(): Promise<v
       await c.ch.waitForConfirms();
     },
     async close() {
-      for (const p of conns.values()) await p.then((c) => c.conn.close()).catch((e: unknown) => log.warn({ err: text(e) }, 'amqp trigger connection close failed'));
+      for (const p of conns.values()) await p.then((c) => c.conn.close()).catch((e: unknown) => log.warn({ err: errorMessage(e) }, 'amqp trigger connection close failed'));
       conns.clear();
     },
   };
@@ -67,7 +66,7 @@ export function mqttPublisher(log: Logger): MqttPublisher & { close(): Promise<v
       await client.publishAsync(t.topic, payload, { qos: t.qos, retain: t.retain });
     },
     async close() {
-      for (const c of clients.values()) await c.then((x) => x.endAsync()).catch((e: unknown) => log.warn({ err: text(e) }, 'mqtt trigger client close failed'));
+      for (const c of clients.values()) await c.then((x) => x.endAsync()).catch((e: unknown) => log.warn({ err: errorMessage(e) }, 'mqtt trigger client close failed'));
       clients.clear();
     },
   };

@@ -24,6 +24,7 @@ import type { Decision, SensorState, TriggerState } from './decisions.js';
 import { MAX_CONSUMED, MAX_FIRED, emptyTriggerState } from './decisions.js';
 import { firingKey, lineageOf } from './lineage.js';
 import type { TriggerPlan } from '../../sensors/triggers/types.js';
+import { errorMessage } from '../core/errors.js';
 
 export interface EvaluateOptions {
   /** The processing time (decides conditionsReset and is stamped on decisions). */
@@ -123,7 +124,7 @@ function fire(sensor: Sensor, trig: SensorTrigger, ts: TriggerState, events: Rec
     const plan = planTrigger(sensor, trig, events, key);
     return { decision: { type: 'triggered', at, eventId: event.id, trigger: trig.template.name, key, events: eventIds, plan }, state };
   } catch (e) {
-    return { decision: { type: 'failed', at, eventId: event.id, trigger: trig.template.name, key, error: (e as Error).message }, state };
+    return { decision: { type: 'failed', at, eventId: event.id, trigger: trig.template.name, key, error: errorMessage(e) }, state };
   }
 }
 
@@ -187,7 +188,7 @@ export function evaluate(sensor: Sensor, event: CloudEvent, state: SensorState, 
   try {
     triggers = compileTriggers(sensor);
   } catch (e) {
-    for (const t of sensor.spec.triggers) decisions.push({ type: 'failed', at, eventId: event.id, trigger: t.template.name, error: (e as Error).message });
+    for (const t of sensor.spec.triggers) decisions.push({ type: 'failed', at, eventId: event.id, trigger: t.template.name, error: errorMessage(e) });
     return { decisions, state: next, changed: [], firings };
   }
 

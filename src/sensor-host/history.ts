@@ -4,7 +4,7 @@
 // schema change is needed; the bound (entries and bytes) keeps it far below the 1 MiB object limit. Decisions are
 // buffered and written in batches (one update per flush interval), so a crash may lose the last unflushed ones.
 import type { CloudEvent } from '../core/cloudevent.js';
-import { isWeirError } from '../core/errors.js';
+import { isWeirError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { ResourceStore } from '../store/types.js';
 import type { Decision } from './decisions.js';
@@ -148,7 +148,7 @@ export class HistoryWriter {
     const batch = this.pending;
     this.pending = emptyPending();
     this.chain = this.chain.then(() => this.write(batch)).catch((e: unknown) => {
-      this.opts.log.warn({ sensor: this.sensor, err: (e as Error).message, events: batch.events0 }, 'could not record sensor decisions');
+      this.opts.log.warn({ sensor: this.sensor, err: errorMessage(e), events: batch.events0 }, 'could not record sensor decisions');
     });
     return this.chain;
   }

@@ -17,6 +17,7 @@ import { amqpPublisher, mqttPublisher } from './broker-publishers.js';
 import { SensorRunner } from './sensor-runner.js';
 import { STATE_BUCKET, dropState } from './state-store.js';
 import { prepareSensor } from './evaluate.js';
+import { errorMessage } from '../core/errors.js';
 
 export interface SensorHostOptions {
   store: ResourceStore;
@@ -149,7 +150,7 @@ export class SensorHost {
       },
     });
     const done = runner.run(ac.signal).catch((e: unknown) => {
-      if (!ac.signal.aborted) this.o.logger.error({ sensor: key, err: (e as Error).message }, 'sensor stopped with an error');
+      if (!ac.signal.aborted) this.o.logger.error({ sensor: key, err: errorMessage(e) }, 'sensor stopped with an error');
     });
     this.running.set(key, { specJson, ac, done, status, history });
     this.o.logger.info({ sensor: key }, 'sensor started');
@@ -165,7 +166,7 @@ export class SensorHost {
     }
     if (deleted) {
       const [ns, name] = key.split('/');
-      await dropState(await this.kv(), ns, name).catch((e: unknown) => this.o.logger.warn({ sensor: key, err: (e as Error).message }, 'could not drop sensor state'));
+      await dropState(await this.kv(), ns, name).catch((e: unknown) => this.o.logger.warn({ sensor: key, err: errorMessage(e) }, 'could not drop sensor state'));
     }
   }
 }

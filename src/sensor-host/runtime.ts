@@ -6,13 +6,14 @@ import type { Producer } from 'kafkajs';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { isKindName } from '../api/kinds.js';
-import { WeirError, NonRetryableError, isWeirError } from '../core/errors.js';
+import { WeirError, NonRetryableError, isWeirError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { resumeWorkflow, stopWorkflow, suspendWorkflow, terminateWorkflow } from '../controller/manual-ops.js';
 import type { OpResult } from '../controller/manual-ops.js';
 import { resubmitWorkflow, retryWorkflow } from '../controller/manual-retry.js';
 import type { WorkflowObject } from '../controller/types.js';
 import type { NewObject, ResourceStore, StoredObject } from '../store/types.js';
+import { updateWithRetry } from '../store/update-retry.js';
 import type { Publisher, ResourceOps } from '../../sensors/triggers/types.js';
 import { ANNOTATION_FIRING_KEY } from './lineage.js';
 
@@ -48,19 +49,11 @@ export function storeResourceOps(o: RuntimeOptions): ResourceOps {
   };
 
   const mutate = async (ns: string, name: string, fn: (wf: WorkflowObject) => OpResult): Promise<void> => {
-    for (let attempt = 0; ; attempt++) {
-      const cur = await store.get('Workflow', ns, name);
-      if (!cur) throw new NonRetryableError('NOT_FOUND', `Workflow ${ns}/${name} not found`);
+    const r = await updateWithRetry(store, 'Workflow', ns, name, (cur) => {
       const res = fn(cur as unknown as WorkflowObject);
-      if (!res.changed) return;
-      try {
-        await store.update('Workflow', res.workflow as unknown as StoredObject);
-        kick(ns, name);
-        return;
-      } catch (e) {
-        if (!isWeirError(e) || e.code !== 'CONFLICT' || attempt >= 4) throw e;
-      }
-    }
+      return res.changed ? (res.workflow as unknown as StoredObject) : undefined;
+    }, { attempts: 5, notFound: () => new NonRetryableError('NOT_FOUND', `Workflow ${ns}/${name} not found`) });
+    if (r.updated) kick(ns, name);
   };
 
   const workflowOp: ResourceOps['workflowOp'] = async (op, ns, name, key) => {
@@ -135,7 +128,7 @@ export function kafkaPublisher(log: Logger): Publisher & { close(): Promise<void
       await producer.send({ topic: t.topic, messages: [{ key: t.key ?? null, value: payload, headers: t.headers ?? {} }] });
     },
     async close() {
-      for (const p of producers.values()) await p.then((x) => x.disconnect()).catch((e: unknown) => log.warn({ err: (e as Error).message }, 'kafka producer close failed'));
+      for (const p of producers.values()) await p.then((x) => x.disconnect()).catch((e: unknown) => log.warn({ err: errorMessage(e) }, 'kafka producer close failed'));
       producers.clear();
     },
   };
@@ -158,7 +151,7 @@ export function natsPublisher(log: Logger): Publisher & { close(): Promise<void>
       await nc.flush();
     },
     async close() {
-      for (const c of conns.values()) await c.then((x) => x.drain()).catch((e: unknown) => log.warn({ err: (e as Error).message }, 'nats connection close failed'));
+      for (const c of conns.values()) await c.then((x) => x.drain()).catch((e: unknown) => log.warn({ err: errorMessage(e) }, 'nats connection close failed'));
       conns.clear();
     },
   };

@@ -10,7 +10,7 @@
 import type { BusMessage, EventBus, KeyValueStore } from '../bus/types.js';
 import type { Sensor } from '../api/sensor.js';
 import type { CloudEvent } from '../core/cloudevent.js';
-import { NonRetryableError, isWeirError } from '../core/errors.js';
+import { NonRetryableError, isWeirError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { childLogger } from '../core/log-tap.js';
 import type { TriggerPlan, TriggerRuntime } from '../../sensors/triggers/types.js';
@@ -220,9 +220,9 @@ export class SensorRunner {
         }
       }
     } catch (e) {
-      log.error({ sensor: this.name, eventId: msgs[0].event.id, events: msgs.length, err: (e as Error).message }, 'sensor could not process event');
+      log.error({ sensor: this.name, eventId: msgs[0].event.id, events: msgs.length, err: errorMessage(e) }, 'sensor could not process event');
       for (const it of items) {
-        rec(it, 'execute', { type: 'failed', at: now.toISOString(), eventId: it.msg.event.id, trigger: '', error: (e as Error).message, retry: true });
+        rec(it, 'execute', { type: 'failed', at: now.toISOString(), eventId: it.msg.event.id, trigger: '', error: errorMessage(e), retry: true });
         it.redeliver = true;
       }
       for (const n of names) this.lanes.forget(n);
@@ -240,7 +240,7 @@ export class SensorRunner {
         if (redeliver) await msg.nak(this.o.redeliveryDelayMs(msg.deliveryCount));
         else await msg.ack();
       } catch (e) {
-        log.warn({ sensor: this.name, eventId: msg.event.id, err: (e as Error).message }, 'could not ack/nak event; it will be redelivered');
+        log.warn({ sensor: this.name, eventId: msg.event.id, err: errorMessage(e) }, 'could not ack/nak event; it will be redelivered');
       }
     }));
   }
@@ -284,7 +284,7 @@ export class SensorRunner {
       else rec({ ...base, type: 'done', ...(r.detail ? { detail: r.detail } : {}) });
       return 'ok';
     } catch (e) {
-      const error = (e as Error).message;
+      const error = errorMessage(e);
       const permanent = e instanceof NonRetryableError || (isWeirError(e) && e.code === 'INVALID_SPEC');
       const last = permanent || msg.deliveryCount >= this.o.maxDeliveries || signal.aborted;
       this.o.log.warn({ sensor: this.name, trigger: trig.template.name, eventId: msg.event.id, err: error }, 'trigger failed');
@@ -303,7 +303,7 @@ export class SensorRunner {
           rec({ ...base, type: 'dead-lettered', error, plan: dlqPlan });
           return 'ok';
         } catch (e2) {
-          rec({ ...base, type: 'failed', error: `${error}; dlqTrigger failed too: ${(e2 as Error).message}`, retry: false });
+          rec({ ...base, type: 'failed', error: `${error}; dlqTrigger failed too: ${errorMessage(e2)}`, retry: false });
           return 'ok';
         }
       }

@@ -6,7 +6,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { WeirError, isWeirError } from '../core/errors.js';
+import { WeirError, isWeirError, errorMessage } from '../core/errors.js';
 import { OPEN_PATHS, bearerAuth } from './auth.js';
 import { assertJsonContentType, assertLoopbackRequest } from './request-guard.js';
 import { parseJsonObject, readBody, sendError, sendJson } from './http.js';
@@ -120,7 +120,7 @@ export function createApiServer(input: ApiServerOptions): ApiServer {
         return;
       }
       const id = randomUUID();
-      log.error({ err: (e as Error)?.message ?? String(e), stack: (e as Error)?.stack, requestId: id, method: req.method, path: req.url }, 'unexpected error in API request');
+      log.error({ err: errorMessage(e), stack: e instanceof Error ? e.stack : undefined, requestId: id, method: req.method, path: req.url }, 'unexpected error in API request');
       sendError(res, new WeirError('INTERNAL', `internal error (request ${id}); see the server log`));
     }
   };

@@ -2,7 +2,7 @@
 // read under a byte limit (413) and parsed as JSON objects (400 with the parser's reason or the nesting-depth cap), and query-string helpers
 // for Argo's `listOptions.*`, `fields` and boolean parameters.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ErrorCodes, WeirError } from '../core/errors.js';
+import { ErrorCodes, WeirError, errorMessage } from '../core/errors.js';
 import type { ErrorCode } from '../core/errors.js';
 import { assertJsonDepth } from '../core/json-depth.js';
 import type { ListOptions } from '../store/types.js';
@@ -56,7 +56,7 @@ export function parseJsonObject(buf: Buffer): Record<string, unknown> {
   try {
     v = JSON.parse(text);
   } catch (e) {
-    throw new WeirError('PARSE_ERROR', `request body is not valid JSON: ${(e as Error).message}`);
+    throw new WeirError('PARSE_ERROR', `request body is not valid JSON: ${errorMessage(e)}`);
   }
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new WeirError('INVALID_SPEC', 'request body must be a JSON object');
   return v as Record<string, unknown>;

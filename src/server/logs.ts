@@ -4,7 +4,7 @@
 // timestamps; `grep` is a plain substring filter (not a regular expression: no ReDoS on user input).
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { NodeStatus, WorkflowObject } from '../controller/types.js';
-import { WeirError } from '../core/errors.js';
+import { WeirError, errorMessage } from '../core/errors.js';
 import type { StepHandle } from '../executor/types.js';
 import type { StoredObject } from '../store/types.js';
 import { boolParam, intParam } from './http.js';
@@ -111,7 +111,7 @@ export async function streamLogs(ctx: RouteContext, steps: StepAccess): Promise<
       for (const n of podNodes(latest, q.podName)) {
         if (started.has(n.id)) continue;
         started.add(n.id);
-        tasks.push(streamPod(n).catch((e: unknown) => ctx.opts.logger.warn({ workflow: name, node: n.id, err: (e as Error).message }, 'log stream failed')));
+        tasks.push(streamPod(n).catch((e: unknown) => ctx.opts.logger.warn({ workflow: name, node: n.id, err: errorMessage(e) }, 'log stream failed')));
       }
     };
     startNew();
@@ -127,7 +127,7 @@ export async function streamLogs(ctx: RouteContext, steps: StepAccess): Promise<
     }
     await Promise.all(tasks);
   } catch (e) {
-    if (!signal.aborted) ctx.opts.logger.warn({ workflow: name, err: (e as Error).message }, 'log stream ended with an error');
+    if (!signal.aborted) ctx.opts.logger.warn({ workflow: name, err: errorMessage(e) }, 'log stream ended with an error');
   } finally {
     inner.abort();
     if (!ctx.res.writableEnded) ctx.res.end();

@@ -93,8 +93,13 @@ export async function listResource(ctx: RouteContext, kind: KindName, namespace:
 
 export async function getResource(ctx: RouteContext, kind: KindName, namespace: string | undefined, name: string): Promise<StoredObject> {
   const o = await ctx.opts.store.get(kind, namespace, name);
-  if (!o) throw new WeirError('NOT_FOUND', `${KINDS[kind].plural} ${JSON.stringify(name)} not found${namespace ? ` in namespace ${namespace}` : ''}`);
+  if (!o) throw notFoundError(kind, namespace, name);
   return o;
+}
+
+/** The NOT_FOUND error for a missing object: the kind's plural, the name and the namespace. */
+export function notFoundError(kind: KindName, namespace: string | undefined, name: string): WeirError {
+  return new WeirError('NOT_FOUND', `${KINDS[kind].plural} ${JSON.stringify(name)} not found${namespace ? ` in namespace ${namespace}` : ''}`);
 }
 
 /**

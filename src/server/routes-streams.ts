@@ -3,7 +3,7 @@
 // step logs (GET /api/v1/workflows/{ns}/{name}/log and .../{podName}/log) with Argo's logOptions. Streams end when
 // the client leaves, the server drains, or (logs with follow) the workflow is finished and every log is read.
 import type { KindName } from '../api/kinds.js';
-import { WeirError } from '../core/errors.js';
+import { WeirError, errorMessage } from '../core/errors.js';
 import type { StoredObject } from '../store/types.js';
 import { applyFields, listOptionsFrom } from './http.js';
 import { STREAMED } from './router.js';
@@ -51,7 +51,7 @@ async function watchKind(ctx: RouteContext, kind: KindName): Promise<typeof STRE
       if (matches(ev.object)) await send(ev.type, ev.object);
     }
   } catch (e) {
-    if (!ctx.signal.aborted) ctx.opts.logger.warn({ err: (e as Error).message, kind }, 'watch stream ended with an error');
+    if (!ctx.signal.aborted) ctx.opts.logger.warn({ err: errorMessage(e), kind }, 'watch stream ended with an error');
   } finally {
     if (!ctx.res.writableEnded) ctx.res.end();
   }

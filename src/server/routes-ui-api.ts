@@ -3,7 +3,7 @@
 //       substring and creation time, paged with the store's keyset cursor (fast with 100,000 stored workflows)
 //   GET /api/v1/ui/cron-workflows/{ns}/{name}/next?count=N  the next scheduled times (cron zone and UTC)
 // plus the sensor routes of routes-ui-sensors.ts. Registered with one line in api-server.ts.
-import { WeirError } from '../core/errors.js';
+import { WeirError, errorMessage } from '../core/errors.js';
 import { compileSchedules, nextTick, scheduleExpressions } from '../cron/ticks.js';
 import type { CronSpecView } from '../cron/types.js';
 import { intParam } from './http.js';
@@ -68,7 +68,7 @@ async function nextRuns(ctx: RouteContext): Promise<unknown> {
   try {
     schedules = compileSchedules(scheduleExpressions(spec), spec.timezone);
   } catch (e) {
-    throw new WeirError('INVALID_SPEC', `cannot compute the schedule: ${e instanceof Error ? e.message : String(e)}`);
+    throw new WeirError('INVALID_SPEC', `cannot compute the schedule: ${errorMessage(e)}`);
   }
   const times: string[] = [];
   let t = new Date(ctx.opts.clock());

@@ -2,16 +2,17 @@
 // the store, the controller enqueued), list/get with listOptions and `fields`, delete (running steps are killed),
 // lint, submit from a (Cluster)WorkflowTemplate or CronWorkflow, and the manual operations (suspend, resume, stop,
 // terminate, set, retry, resubmit) applied as pure functions and saved with optimistic-concurrency retries.
-import { WeirError } from '../core/errors.js';
+import { WeirError, errorMessage } from '../core/errors.js';
 import { resumeWorkflow, setWorkflow, stopWorkflow, suspendWorkflow, terminateWorkflow } from '../controller/manual-ops.js';
 import type { OpResult } from '../controller/manual-ops.js';
 import { resubmitWorkflow, retryWorkflow } from '../controller/manual-retry.js';
 import type { NodePhase, WorkflowObject } from '../controller/types.js';
 import type { NewObject, StoredObject } from '../store/types.js';
+import { updateWithRetry } from '../store/update-retry.js';
 import { applyFields } from './http.js';
 import type { Router, RouteContext } from './router.js';
 import {
-  bodyObject, deleteResource, getResource, listResource, nameOf, namespaceOf, normalise, validate,
+  bodyObject, deleteResource, getResource, listResource, nameOf, namespaceOf, normalise, notFoundError, validate,
 } from './routes-common.js';
 import { submitFrom } from './submit.js';
 
@@ -47,18 +48,12 @@ export async function createWorkflow(ctx: RouteContext, obj: NewObject, namespac
 async function mutate(ctx: RouteContext, op: (wf: WorkflowObject) => OpResult | Promise<OpResult>): Promise<StoredObject> {
   const ns = namespaceOf(ctx);
   const name = nameOf(ctx);
-  for (let attempt = 0; ; attempt++) {
-    const cur = await getResource(ctx, 'Workflow', ns, name);
-    const r = await op(cur as unknown as WorkflowObject);
-    if (!r.changed) return cur;
-    try {
-      const saved = await ctx.opts.store.update('Workflow', r.workflow as unknown as StoredObject);
-      kick(ctx, saved);
-      return saved;
-    } catch (e) {
-      if (!(e instanceof WeirError) || e.code !== 'CONFLICT' || attempt >= 9) throw e;
-    }
-  }
+  const r = await updateWithRetry(ctx.opts.store, 'Workflow', ns, name, async (cur) => {
+    const res = await op(cur as unknown as WorkflowObject);
+    return res.changed ? (res.workflow as unknown as StoredObject) : undefined;
+  }, { attempts: 10, notFound: () => notFoundError('Workflow', ns, name) });
+  if (r.updated) kick(ctx, r.object);
+  return r.object;
 }
 
 function outputParameters(v: unknown): Record<string, string> | undefined {
@@ -84,7 +79,7 @@ async function killRunning(ctx: RouteContext, wf: StoredObject): Promise<void> {
   const nodes = Object.values((wf as unknown as WorkflowObject).status?.nodes ?? {}).filter((n) => n.type === 'Pod' && (n.phase === 'Running' || n.phase === 'Pending'));
   await Promise.all(nodes.map(async (n) => {
     const h = await steps.handleOf(wf, n.id);
-    if (h) await steps.executor.kill(h, 2000).catch((e: unknown) => ctx.opts.logger.warn({ workflow: wf.metadata.name, node: n.id, err: (e as Error).message }, 'kill failed'));
+    if (h) await steps.executor.kill(h, 2000).catch((e: unknown) => ctx.opts.logger.warn({ workflow: wf.metadata.name, node: n.id, err: errorMessage(e) }, 'kill failed'));
   }));
 }
 
@@ -148,7 +143,7 @@ export function workflowRoutes(r: Router): void {
       if (steps) {
         for (const id of res.deletedPodNodeIds) {
           const h = await steps.handleOf(wf as unknown as StoredObject, id);
-          if (h) await steps.executor.cleanup(h).catch((e: unknown) => ctx.opts.logger.warn({ workflow: wf.metadata.name, node: id, err: (e as Error).message }, 'step cleanup failed'));
+          if (h) await steps.executor.cleanup(h).catch((e: unknown) => ctx.opts.logger.warn({ workflow: wf.metadata.name, node: id, err: errorMessage(e) }, 'step cleanup failed'));
         }
       }
       return res;

@@ -3,7 +3,7 @@
 // authentication), and turns API Status failures into WeirErrors (404 NOT_FOUND, 409 ALREADY_EXISTS/CONFLICT,
 // 410 CONFLICT+Expired, 422 INVALID_SPEC, 400 INVALID_ARGUMENT, 401/403 UNAUTHORIZED, 413 PAYLOAD_TOO_LARGE).
 import { HttpMethod, IsomorphicFetchHttpLibrary, KubeConfig, RequestContext } from '@kubernetes/client-node';
-import { WeirError } from '../core/errors.js';
+import { WeirError, errorMessage } from '../core/errors.js';
 import type { ErrorCode } from '../core/errors.js';
 import { KIND_IDENTITY } from '../core/kinds.js';
 import type { KindName } from '../api/kinds.js';
@@ -23,14 +23,12 @@ export function loadKubeConfig(opts: KubeConnectOptions = {}): KubeConfig {
     else if (process.env.KUBERNETES_SERVICE_HOST && !process.env.KUBECONFIG) kc.loadFromCluster();
     else kc.loadFromDefault();
   } catch (e) {
-    throw new WeirError('INVALID_ARGUMENT', `cannot load kubeconfig${opts.kubeconfig ? ` ${opts.kubeconfig}` : ''}: ${messageOf(e)}`, { cause: e });
+    throw new WeirError('INVALID_ARGUMENT', `cannot load kubeconfig${opts.kubeconfig ? ` ${opts.kubeconfig}` : ''}: ${errorMessage(e)}`, { cause: e });
   }
   if (opts.context) kc.setCurrentContext(opts.context);
   if (!kc.getCurrentCluster()) throw new WeirError('INVALID_ARGUMENT', 'kubeconfig names no current cluster');
   return kc;
 }
-
-export const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** The API path of a kind's collection (namespace omitted: all namespaces) or of one object. */
 export function resourcePath(kind: KindName, namespace: string | undefined, name?: string): string {
@@ -105,7 +103,7 @@ export class KubeRest {
       text = await resp.body.text();
     } catch (e) {
       if (o.signal?.aborted) throw new WeirError('CANCELLED', `${method} ${path} cancelled`, { cause: e });
-      throw new WeirError('IO_ERROR', `Kubernetes API ${this.server} unreachable (${method} ${path}): ${messageOf(e)}`, { cause: e });
+      throw new WeirError('IO_ERROR', `Kubernetes API ${this.server} unreachable (${method} ${path}): ${errorMessage(e)}`, { cause: e });
     }
     let parsed: unknown;
     try {

@@ -4,13 +4,13 @@
 // again). When the history runs out later, mid-stream, the watch lists again itself and delivers what changed since
 // the last event (objects newer than it, DELETED for objects it had delivered that are gone), then goes on live.
 import { Watch } from '@kubernetes/client-node';
-import { WeirError } from '../core/errors.js';
+import { WeirError, errorMessage } from '../core/errors.js';
 import type { KindName } from '../api/kinds.js';
 import { compileLabelSelector } from './label-selector.js';
 import { storageKey } from './object-rules.js';
 import { normalize, serverFieldSelector } from './kubernetes-list.js';
 import type { KubeList } from './kubernetes-list.js';
-import { messageOf, resourcePath, statusError } from './kubernetes-rest.js';
+import { resourcePath, statusError } from './kubernetes-rest.js';
 import type { KubeRest } from './kubernetes-rest.js';
 import type { StoredObject, WatchEvent } from './types.js';
 
@@ -181,7 +181,7 @@ async function connect(rest: KubeRest, path: string, o: KubeWatchOptions, push: 
     if (err instanceof Error && err.name === 'TimeoutError') return end({ closed: true });
     if (err instanceof Error && err.name === 'AbortError') return end({ closed: true });
     const http = (err as { statusCode?: unknown }).statusCode;
-    if (typeof http === 'number') return end({ error: statusError(http, { message: messageOf(err) }, `watch ${path}`) });
-    end({ error: new WeirError('IO_ERROR', `watch ${path}: ${messageOf(err)}`, { cause: err }) });
+    if (typeof http === 'number') return end({ error: statusError(http, { message: errorMessage(err) }, `watch ${path}`) });
+    end({ error: new WeirError('IO_ERROR', `watch ${path}: ${errorMessage(err)}`, { cause: err }) });
   });
 }

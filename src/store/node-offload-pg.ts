@@ -4,7 +4,7 @@
 // deleted workflow's rows. Uses the `pg` client; the table is created when missing.
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { WeirError } from '../core/errors.js';
+import { WeirError, errorMessage } from '../core/errors.js';
 import type { NodeOffload } from './kubernetes-nodes.js';
 
 export interface PgNodeOffloadOptions {
@@ -85,5 +85,5 @@ export class PgNodeOffload implements NodeOffload {
 }
 
 function dbError(what: string, e: unknown): WeirError {
-  return new WeirError('IO_ERROR', `cannot ${what} in PostgreSQL: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  return new WeirError('IO_ERROR', `cannot ${what} in PostgreSQL: ${errorMessage(e)}`, { cause: e });
 }

@@ -11,7 +11,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { WeirError } from '../core/errors.js';
+import { WeirError, errorMessage } from '../core/errors.js';
 import type { KindName } from '../api/kinds.js';
 import { compileLabelSelector, parseLabelSelector } from './label-selector.js';
 import { cursorOf, decodeContinue, encodeContinue, listOrder } from './list-order.js';
@@ -93,7 +93,7 @@ function storeError(e: unknown): WeirError {
     const code = e.code === 'SQLITE_BUSY' || e.code === 'SQLITE_LOCKED' ? 'TIMEOUT' : 'IO_ERROR';
     return new WeirError(code, `sqlite store: ${e.message} (${e.code})`, { cause: e, details: { sqliteCode: e.code } });
   }
-  return new WeirError('INTERNAL', `sqlite store: ${(e as Error).message}`, { cause: e });
+  return new WeirError('INTERNAL', `sqlite store: ${errorMessage(e)}`, { cause: e });
 }
 
 /** Runs a synchronous body as a promise, so its throws become rejections (like every ResourceStore method). */
@@ -121,7 +121,7 @@ export class SqliteStore implements ResourceStore {
       mkdirSync(this.options.dataDir, { recursive: true });
       this.db = new Database(this.options.dbPath);
     } catch (e) {
-      throw new WeirError('IO_ERROR', `cannot open ${this.options.dbPath}: ${(e as Error).message}`, { cause: e });
+      throw new WeirError('IO_ERROR', `cannot open ${this.options.dbPath}: ${errorMessage(e)}`, { cause: e });
     }
     try {
       this.db.pragma(`busy_timeout = ${this.options.busyTimeoutMs}`);
@@ -132,7 +132,7 @@ export class SqliteStore implements ResourceStore {
       this.st = new SqliteStatements(this.db);
     } catch (e) {
       this.db.close();
-      throw e instanceof WeirError ? e : new WeirError('IO_ERROR', `cannot open ${this.options.dbPath}: ${(e as Error).message}`, { cause: e });
+      throw e instanceof WeirError ? e : new WeirError('IO_ERROR', `cannot open ${this.options.dbPath}: ${errorMessage(e)}`, { cause: e });
     }
     this.changes = {
       subscribe: (l) => {

@@ -8,19 +8,11 @@ import { makeCloudEvent } from '../../src/core/cloudevent.js';
 import type { CloudEvent } from '../../src/core/cloudevent.js';
 import { WeirError } from '../../src/core/errors.js';
 import type { BusMessage, ConsumerOptions, EventBus } from '../../src/bus/types.js';
+import { eventually } from '../helpers/eventually.js';
 
 export type MakeBus = (key: string) => Promise<EventBus>;
 
-/** Polls `fn` until it returns a truthy value. */
-export async function eventually<T>(fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`${what} not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+export { eventually };
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -159,7 +151,7 @@ export function runBusConformance(name: string, makeBus: MakeBus): void {
           fresh.push(e.id);
           await bus.publish(e);
           return c.received.length > 0;
-        }, 10_000);
+        }, { timeoutMs: 10_000 });
         assert.ok(!c.ids().includes(old.id));
         for (const id of c.ids()) assert.ok(fresh.includes(id));
         await c.stop();
@@ -192,7 +184,7 @@ export function runBusConformance(name: string, makeBus: MakeBus): void {
         await bus.publish(more);
         const c = collect(bus, { durableName: 'keep', filters: all, deliverPolicy: 'all', ackWaitMs: 1000 });
         const want = [evs[3].id, evs[4].id, evs[5].id, more.id];
-        await eventually(() => want.every((id) => c.ids().includes(id)), 15_000, 'redelivery of the unacked events after reopening');
+        await eventually(() => want.every((id) => c.ids().includes(id)), { timeoutMs: 15_000, what: 'redelivery of the unacked events after reopening' });
         assert.deepEqual([...new Set(c.ids())].sort(), [evs[3].id, evs[4].id, evs[5].id, more.id].sort());
         assert.ok(!c.ids().some((id) => [evs[0].id, evs[1].id, evs[2].id].includes(id)), 'acked events are not delivered again');
         await c.stop();
@@ -290,7 +282,7 @@ export function runBusConformance(name: string, makeBus: MakeBus): void {
         assert.deepEqual(c.received.map((r) => r.msg.deliveryCount), [1, 2]);
         await c.stop();
         const m = bus.metrics?.();
-        if (m) await eventually(() => (bus.metrics?.().maxDeliverExceeded ?? 0) >= 1, 5000, 'maxDeliverExceeded counted');
+        if (m) await eventually(() => (bus.metrics?.().maxDeliverExceeded ?? 0) >= 1, { timeoutMs: 5000, what: 'maxDeliverExceeded counted' });
       } finally {
         await bus.close();
       }
@@ -342,7 +334,7 @@ export function runBusConformance(name: string, makeBus: MakeBus): void {
         assert.equal(acks.length, 500);
         assert.equal(new Set(acks.map((a) => a.seq)).size, 500);
         assert.ok(acks.every((a) => !a.duplicate));
-        await eventually(() => c.received.length >= 500, 20_000);
+        await eventually(() => c.received.length >= 500, { timeoutMs: 20_000 });
         const marker = event('marker', 'e');
         await bus.publish(marker);
         await eventually(() => c.ids().includes(marker.id));

@@ -117,7 +117,7 @@ describe('embedded bus', () => {
       assert.equal(holder.c.received.length, 1);
       const next = collect(bus, opts);
       const rest = evs.slice(1).map((e) => e.id);
-      await eventually(() => rest.every((id) => next.ids().includes(id)), 8000, 'released messages delivered well before ackWait');
+      await eventually(() => rest.every((id) => next.ids().includes(id)), { timeoutMs: 8000, what: 'released messages delivered well before ackWait' });
       assert.ok(!next.ids().includes(evs[0].id));
       await next.stop();
     } finally {

@@ -46,7 +46,7 @@ describe('jetstream bus: server outages', () => {
       assert.ok(Date.now() - t0 < 1000, 'fails before the publish timeout');
       assert.ok(log.at('warn', 'disconnected').length >= 1);
       await srv.restart();
-      await eventually(() => bus.state() === 'up', 15_000, 'reconnected');
+      await eventually(() => bus.state() === 'up', { timeoutMs: 15_000, what: 'reconnected' });
       for (let i = 20; i < 40; i++) {
         const e = event('s', 'e', { i });
         await eventually(async () => {
@@ -59,7 +59,7 @@ describe('jetstream bus: server outages', () => {
         });
         acked.push(e.id);
       }
-      await eventually(() => acked.every((id) => c.ids().includes(id)), 20_000, 'every acked event delivered');
+      await eventually(() => acked.every((id) => c.ids().includes(id)), { timeoutMs: 20_000, what: 'every acked event delivered' });
       assert.ok((bus.metrics().disconnects) >= 1);
       await c.stop();
     } finally {

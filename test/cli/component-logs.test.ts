@@ -30,7 +30,7 @@ async function withHooks(run: (k: VerbKit, hook: string) => Promise<void>): Prom
   })));
   assert.equal(sn.code, 0, sn.err);
   const hook = `http://127.0.0.1:${port}/order`;
-  await eventually(async () => (await fetch(hook).then((r) => r.status, () => 0)) === 405, 'webhook endpoint', 15_000);
+  await eventually(async () => (await fetch(hook).then((r) => r.status, () => 0)) === 405, { timeoutMs: 15_000, what: 'webhook endpoint' });
   await run(k, hook);
 }
 
@@ -46,18 +46,18 @@ test('eventsource logs and sensor logs show the webhook event and the trigger fi
     const esOut = await eventually(async () => {
       const r = await k.weir('eventsource', 'logs', 'hooks');
       return r.code === 0 && /\[order\] event published/.test(r.out) ? r.out : undefined;
-    }, 'the event source record of the event');
+    }, { timeoutMs: 30_000, what: 'the event source record of the event' });
     assert.match(esOut, /^\d{4}-\d\d-\d\dT\S+Z info {2}\[order\] event published \(eventId=\S+ seq=\d+\)$/m);
     const snOut = await eventually(async () => {
       const r = await k.weir('sensor', 'logs', 'intake');
       return /\[submit\] trigger fired/.test(r.out) ? r.out : undefined;
-    }, 'the trigger firing');
+    }, { timeoutMs: 30_000, what: 'the trigger firing' });
     assert.match(snOut, /^\S+ info {2}\[submit\] trigger fired \(eventId=\S+ outcome=done workflow=intake-\S+\)$/m);
     assert.match((await k.weir('sensor', 'logs', 'intake', '--trigger', 'submit')).out, /trigger fired/);
     assert.equal((await k.weir('sensor', 'logs', 'intake', '--trigger', 'other')).out, '');
 
     assert.equal(await post(hook, { item: 'pear' }), 200);
-    await eventually(async () => ((await k.weir('eventsource', 'logs', 'hooks', '--grep', 'event published')).out.match(/event published/g) ?? []).length === 2, 'the second event');
+    await eventually(async () => ((await k.weir('eventsource', 'logs', 'hooks', '--grep', 'event published')).out.match(/event published/g) ?? []).length === 2, { timeoutMs: 30_000, what: 'the second event' });
     const grep = await k.weir('eventsource', 'logs', 'hooks', '--grep', 'published');
     assert.ok(grep.out.trim().split('\n').every((l) => l.includes('published')), grep.out);
     assert.equal((await k.weir('eventsource', 'logs', 'hooks', '--grep', 'no such text')).out, '');
@@ -98,7 +98,7 @@ test('logs -f prints new records as they come and stops on abort (in-process) an
     await eventually(async () => {
       await post(hook, { item: `follow-${n++}` });
       return io.out.includes('[order] event published');
-    }, 'a followed record');
+    }, { timeoutMs: 30_000, what: 'a followed record' });
     ac.abort();
     assert.equal(await running, 0);
 
@@ -115,7 +115,7 @@ test('logs -f prints new records as they come and stops on abort (in-process) an
       await eventually(async () => {
         await post(hook, { item: `proc-${n++}` });
         return out.includes('[submit] trigger fired');
-      }, 'the followed trigger firing');
+      }, { timeoutMs: 30_000, what: 'the followed trigger firing' });
       assert.equal(child.exitCode, null, 'still following');
       child.kill('SIGINT');
       assert.equal(await exited, 'SIGINT');

@@ -38,7 +38,7 @@ test('unsupported and refused events: lint warnings, then their state in eventso
   const get = await eventually(async () => {
     const r = await k.weir('eventsource', 'get', 'things');
     return /kafka\/plain: running/.test(r.out) && /webhook\/hook: running/.test(r.out) && r.out;
-  }, 'the runnable events run', 30_000, 200);
+  }, { timeoutMs: 30_000, everyMs: 200, what: 'the runnable events run' });
   assert.match(get, /nsq\/q: unsupported/);
   assert.match(get, /kafka\/refused: invalid: sasl\.mechanism: SASL mechanism GSSAPI is not supported/);
   const list = await k.weir('eventsource', 'list');
@@ -55,7 +55,7 @@ test('unsupported and refused events: lint warnings, then their state in eventso
       await producer.send({ topic, messages: [{ value: JSON.stringify({ n: 1 }) }] });
       const es = (await k.fetchJson('/api/v1/event-sources/default/things')) as { status?: { weir?: { eventName: string; published: number }[] } };
       return (es.status?.weir?.find((e) => e.eventName === 'plain')?.published ?? 0) > 0;
-    }, 'a message published by the kafka event without consumerGroup', 30_000, 500);
+    }, { timeoutMs: 30_000, everyMs: 500, what: 'a message published by the kafka event without consumerGroup' });
   } finally {
     await producer.disconnect();
   }

@@ -27,11 +27,11 @@ test('weir sensor history NAME goes through the API: decisions from the server, 
       return { code, out: io.out, err: io.err };
     };
     assert.equal((await run('apply', '-f', file)).code, 0);
-    await eventually(async () => (await post(`http://127.0.0.1:${port}/ping`, { id: 'h-1' })) === 200, 'webhook accepts an event', 20_000, 100);
+    await eventually(async () => (await post(`http://127.0.0.1:${port}/ping`, { id: 'h-1' })) === 200, { timeoutMs: 20_000, everyMs: 100, what: 'webhook accepts an event' });
     const text = await eventually(async () => {
       const r = await run('sensor', 'history', 'hist');
       return r.code === 0 && /TRIGGERED/.test(r.out) && r.out;
-    }, 'the trigger recorded', 20_000, 100);
+    }, { timeoutMs: 20_000, everyMs: 100, what: 'the trigger recorded' });
     assert.match(text, /matched dependency p/);
     assert.match(text, /events: 1, errors: 0/);
     const events = await run('sensor', 'history', 'hist', '--events');

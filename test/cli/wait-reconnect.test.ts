@@ -55,7 +55,7 @@ test('suspend then stop: the workflow ends Failed with its exit handler run, and
   const s = await serve(join(dir, 'data'), 0);
   try {
     await submit(s.srv.url, longStepWithExit);
-    await eventually(async () => (await s.weir('get', 'stopped-while-suspended', '-o', 'json')).out.includes('"nap"') && (await s.weir('get', 'stopped-while-suspended')).out.includes('Running'), 'the long step runs', 30_000, 100);
+    await eventually(async () => (await s.weir('get', 'stopped-while-suspended', '-o', 'json')).out.includes('"nap"') && (await s.weir('get', 'stopped-while-suspended')).out.includes('Running'), { timeoutMs: 30_000, everyMs: 100, what: 'the long step runs' });
     assert.equal((await s.weir('suspend', '@latest')).code, 0);
     assert.equal((await s.weir('stop', '@latest')).code, 0);
     const wait = await s.weir('wait', '@latest');
@@ -78,7 +78,7 @@ test('weir wait reconnects when the watch stream breaks (server restart) and rep
   const port = Number(new URL(s.srv.url).port);
   try {
     await submit(s.srv.url, gated);
-    await eventually(async () => (await s.weir('get', 'gated')).out.includes('Running'), 'the gate waits', 30_000, 100);
+    await eventually(async () => (await s.weir('get', 'gated')).out.includes('Running'), { timeoutMs: 30_000, everyMs: 100, what: 'the gate waits' });
     // waitForWorkflow is what `weir wait`, `--wait` and `weir watch` use; onUpdate tells when it has read the
     // workflow and is about to watch, so the restart below cuts its stream (or its connection) for sure.
     let phases: string[] = [];

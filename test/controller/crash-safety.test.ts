@@ -17,18 +17,9 @@ import { WorkflowController } from '../../src/controller/controller.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import type { NewObject, ResourceStore } from '../../src/store/types.js';
 import type { NodeStatus, WorkflowStatus } from '../../src/controller/types.js';
+import { eventually } from '../helpers/eventually.js';
 
 const childJs = fileURLToPath(new URL('./crash-child.js', import.meta.url));
-
-async function eventually<T>(fn: () => T | undefined | Promise<T | undefined>, ms: number, what: string): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 function threeSteps(log: string, sleeps: [number, number, number]): NewObject {
   const step = (n: string, s: number): unknown => ({
@@ -66,7 +57,7 @@ test('kill -9 of the controller while the 2nd of 3 steps runs: a new controller 
     await new JsonFileStore(storePath).create('Workflow', threeSteps(log, [0, 2, 0]));
     const first = await spawnChild(storePath, join(dir, 'data'));
     children.push(first);
-    await eventually(() => existsSync(log) && readFileSync(log, 'utf8').includes('start-b'), 60_000, 'step b to start');
+    await eventually(() => existsSync(log) && readFileSync(log, 'utf8').includes('start-b'), { timeoutMs: 60_000, what: 'step b to start' });
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
     const before = JSON.parse(readFileSync(storePath, 'utf8')) as { objects: Record<string, { status?: WorkflowStatus }> };
@@ -79,7 +70,7 @@ test('kill -9 of the controller while the 2nd of 3 steps runs: a new controller 
       const s = JSON.parse(readFileSync(storePath, 'utf8')) as { objects: Record<string, { status?: WorkflowStatus }> };
       const st = Object.values(s.objects)[0].status;
       return st?.phase === 'Succeeded' || st?.phase === 'Failed' || st?.phase === 'Error' ? st : undefined;
-    }, 20_000, 'the workflow to finish');
+    }, { timeoutMs: 20_000, what: 'the workflow to finish' });
     assert.equal(status.phase, 'Succeeded', JSON.stringify(status, null, 1));
     assert.deepEqual((await readFile(log, 'utf8')).trim().split('\n'), ['start-a', 'end-a', 'start-b', 'end-b', 'start-c', 'end-c']);
     const pods = podNodes(status);
@@ -125,11 +116,11 @@ for (const callThrough of [false, true]) {
       await store.create('Workflow', threeSteps(log, [0, 0, 0]));
       const first = hangingStart(new HostExecutor({ dataDir: join(dir, 'data'), bwrapPath: null, pollIntervalMs: 20 }), callThrough);
       void new WorkflowController({ store, executor: first }).run(ac1.signal);
-      await eventually(() => first.calls === 1 || undefined, 5000, 'the first start call');
+      await eventually(() => first.calls === 1 || undefined, { timeoutMs: 5000, what: 'the first start call' });
       const wf1 = await store.get('Workflow', 'default', 'crash');
       const a1 = podNodes(wf1?.status as WorkflowStatus)[0];
       assert.ok(a1.weir?.intent && !a1.weir.handle, 'intent saved, no handle');
-      if (callThrough) await eventually(() => existsSync(log) && readFileSync(log, 'utf8').includes('end-a'), 5000, 'step a to run');
+      if (callThrough) await eventually(() => existsSync(log) && readFileSync(log, 'utf8').includes('end-a'), { timeoutMs: 5000, what: 'step a to run' });
       ac1.abort();
       const c2 = new WorkflowController({ store, executor: new HostExecutor({ dataDir: join(dir, 'data'), bwrapPath: null, pollIntervalMs: 20 }) });
       const run2 = c2.run(ac2.signal);
@@ -137,7 +128,7 @@ for (const callThrough of [false, true]) {
         const wf = await store.get('Workflow', 'default', 'crash');
         const st = wf?.status as WorkflowStatus | undefined;
         return st?.phase === 'Succeeded' || st?.phase === 'Failed' ? st : undefined;
-      }, 60_000, 'the workflow to finish');
+      }, { timeoutMs: 60_000, what: 'the workflow to finish' });
       assert.equal(done.phase, 'Succeeded');
       assert.deepEqual((await readFile(log, 'utf8')).trim().split('\n'), ['start-a', 'end-a', 'start-b', 'end-b', 'start-c', 'end-c']);
       ac2.abort();

@@ -186,10 +186,10 @@ describe('cron controller', () => {
     const ac = new AbortController();
     const running = ctl.run(ac.signal);
     await store.create('CronWorkflow', cronManifest('loop', { schedules: ['@every 1s'] }));
-    await eventually(async () => (await cronStatus(store, 'loop')).phase === 'Active');
+    await eventually(async () => (await cronStatus(store, 'loop')).phase === 'Active', { timeoutMs: 5000 });
     for (let i = 1; i <= 3; i++) {
       clock.advance(1000);
-      await eventually(async () => (await children(store, 'loop')).length === i);
+      await eventually(async () => (await children(store, 'loop')).length === i, { timeoutMs: 5000 });
     }
     assert.equal((await children(store, 'loop')).length, 3);
     ac.abort();

@@ -2,6 +2,7 @@
 // and helpers that play the workflow controller's part (setting child phases) on a memory store.
 import type { Clock } from '../../src/cron/types.js';
 import type { NewObject, ResourceStore, StoredObject } from '../../src/store/types.js';
+import { eventually } from '../helpers/eventually.js';
 
 export class FakeClock implements Clock {
   private sleepers: { until: number; done: () => void }[] = [];
@@ -54,13 +55,4 @@ export async function cronStatus(store: ResourceStore, name: string): Promise<Re
   return (c?.status ?? {}) as Record<string, unknown> & { history?: Record<string, unknown>[] };
 }
 
-/** Polls `check` (real time) until it returns a value other than undefined/false, or fails after `ms`. */
-export async function eventually<T>(check: () => Promise<T | undefined | false> | T | undefined | false, ms = 5000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+export { eventually };

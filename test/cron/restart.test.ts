@@ -63,7 +63,7 @@ describe('catch-up across a weir server restart', () => {
       await writeFile(file, [cron('every-all', { catchup: 'all' }), cron('every-default', {})].map((d) => stringify(d)).join('---\n'));
       const data = join(dir, 'data');
       const first = await startServer(data, [file]);
-      await eventually(async () => (await seconds(first.url, 'every-all')).length >= 2 && (await seconds(first.url, 'every-default')).length >= 2, 15_000);
+      await eventually(async () => (await seconds(first.url, 'every-all')).length >= 2 && (await seconds(first.url, 'every-default')).length >= 2, { timeoutMs: 15_000 });
       await first.stop();
       const stoppedAt = Math.floor(Date.now() / 1000);
       // The downtime itself is what is tested: five ticks pass with no server.
@@ -74,7 +74,7 @@ describe('catch-up across a weir server restart', () => {
         await eventually(async () => {
           const s = await seconds(second.url, 'every-all');
           return s.length > 0 && s[s.length - 1] >= restartedAt + 1 && (await seconds(second.url, 'every-default')).some((x) => x >= restartedAt + 1);
-        }, 15_000);
+        }, { timeoutMs: 15_000 });
         const all = await seconds(second.url, 'every-all');
         const dflt = await seconds(second.url, 'every-default');
         for (const s of [all, dflt]) assert.equal(new Set(s).size, s.length);

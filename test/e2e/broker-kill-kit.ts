@@ -40,14 +40,14 @@ export async function runKillScenario(s: KillScenario): Promise<void> {
     weir = await spawnWeir({ dataDir, busUrl, manifests });
     await s.ready(weir);
     await s.send(0, N / 2);
-    await eventually(async () => (await workflowsOf(weir!.url, s.name)).length >= 5, 'the first workflows', 30_000, 5);
+    await eventually(async () => (await workflowsOf(weir!.url, s.name)).length >= 5, { timeoutMs: 30_000, everyMs: 5, what: 'the first workflows' });
     await weir.kill();
     await s.send(N / 2, N);
     weir = await spawnWeir({ dataDir, busUrl, manifests });
     const wfs = await eventually(async () => {
       const w = await workflowsOf(weir!.url, s.name);
       return w.length >= N && w;
-    }, `${N} workflows`, 60_000, 200);
+    }, { timeoutMs: 60_000, everyMs: 200, what: `${N} workflows` });
     // A quiet period: redeliveries of messages in flight at the kill must not add Workflows.
     await new Promise((r) => setTimeout(r, 3000));
     const final = await workflowsOf(weir.url, s.name);

@@ -38,7 +38,7 @@ test('weir server examples/, then a default-namespace workflow passing an artifa
     const wf = await eventually(async () => {
       const w = (await (await fetch(`${weir.url}/api/v1/workflows/default/${name}`)).json()) as Wf;
       return ['Succeeded', 'Failed', 'Error'].includes(w.status?.phase ?? '') && w;
-    }, `${name} finished`, 90_000, 200);
+    }, { timeoutMs: 90_000, everyMs: 200, what: `${name} finished` });
     assert.equal(wf.status?.phase, 'Succeeded', `${wf.status?.message ?? ''}\n${JSON.stringify(wf.status?.nodes, null, 1)}`);
     const use = Object.values(wf.status?.nodes ?? {}).find((n) => n.displayName === 'use');
     assert.equal(use?.outputs?.result, 'carried-over');

@@ -23,7 +23,7 @@ test('AMQP: 100 messages → exactly 100 Workflows across a SIGKILL of the serve
       ].join('\n'),
       dataKey: 'body.id',
       ready: async () => {
-        await eventually(async () => (await ch.checkQueue('weir-orders')).consumerCount > 0, 'a consumer on the queue', 30_000, 200);
+        await eventually(async () => (await ch.checkQueue('weir-orders')).consumerCount > 0, { timeoutMs: 30_000, everyMs: 200, what: 'a consumer on the queue' });
       },
       send: async (from, to) => {
         for (let i = from; i < to; i++) ch.publish('orders', 'orders.eu', Buffer.from(JSON.stringify({ id: msgId(i) })), { persistent: true });

@@ -31,14 +31,14 @@ for (const settle of ['ack', 'nak'] as const) {
     })();
     try {
       await bus.publish(ev('e1'));
-      await eventually(() => first, 'first delivery');
+      await eventually(() => first, { timeoutMs: 30_000, what: 'first delivery' });
       await nats.stop();
-      await eventually(() => bus.state() === 'down', 'client noticed the outage');
+      await eventually(() => bus.state() === 'down', { timeoutMs: 30_000, what: 'client noticed the outage' });
       const settled = settle === 'ack' ? first!.ack() : first!.nak(100);
       await nats.restart();
       await settled;
-      await eventually(async () => (await bus.publish(ev('e2')).then(() => true, () => false)), 'publish after the restart');
-      await eventually(() => got.includes('e2#1'), 'e2 delivered well before ackWait', 15_000);
+      await eventually(async () => (await bus.publish(ev('e2')).then(() => true, () => false)), { timeoutMs: 30_000, what: 'publish after the restart' });
+      await eventually(() => got.includes('e2#1'), { timeoutMs: 15_000, what: 'e2 delivered well before ackWait' });
       assert.deepEqual(got, settle === 'ack' ? ['e1#1', 'e2#1'] : ['e1#1', 'e1#2', 'e2#1']);
     } finally {
       ac.abort();

@@ -37,14 +37,14 @@ test('calendar interval 1s: one Workflow per tick, none twice across a restart; 
       for (const s of ['plain', 'catchup']) if ((await ticksOf(weir!.url, s)).filter((t) => t > after).length < n) return false;
       return true;
     };
-    await eventually(() => both(3), 'three ticks each', 20_000, 100);
+    await eventually(() => both(3), { timeoutMs: 20_000, everyMs: 100, what: 'three ticks each' });
     await weir.stop();
     const stoppedAt = Date.now();
     // The downtime is the subject: at least three ticks fall into it.
     await new Promise((r) => setTimeout(r, 3500));
     weir = await startWeir({ dataDir, busUrl: nats.url, manifests });
     const restartedAt = Date.now();
-    await eventually(() => both(2, restartedAt), 'two ticks each after the restart', 20_000, 100);
+    await eventually(() => both(2, restartedAt), { timeoutMs: 20_000, everyMs: 100, what: 'two ticks each after the restart' });
     // A snapshot while the clocks run: each sensor handles its ticks in order, so what is there is a prefix.
     const seen = { plain: await ticksOf(weir.url, 'plain'), catchup: await ticksOf(weir.url, 'catchup') };
     for (const s of ['plain', 'catchup'] as const) {

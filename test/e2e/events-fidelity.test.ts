@@ -33,11 +33,11 @@ void test('a webhook integer above 2^53 reaches the Workflow parameter with ever
   try {
     const hook = `http://127.0.0.1:${port}/ids`;
     const text = '{"id":12345678901234567890,"ratio":1.50,"n":[1e3,-0,7]}';
-    await eventually(async () => (await postText(hook, text, 'big-1')) === 200, 'the webhook accepted the event', 20_000, 100);
+    await eventually(async () => (await postText(hook, text, 'big-1')) === 200, { timeoutMs: 20_000, everyMs: 100, what: 'the webhook accepted the event' });
     const [wf] = await eventually(async () => {
       const w = await workflowsOf(weir.url, 'bigids');
       return w.length === 1 && w;
-    }, 'the workflow', 30_000, 100);
+    }, { timeoutMs: 30_000, everyMs: 100, what: 'the workflow' });
     const p = paramsOf(wf);
     assert.equal(p.id, '12345678901234567890');
     assert.equal(p.ratio, '1.5', 'a non-integer prints as Go prints its float64 (gjson Result.String)');

@@ -34,7 +34,7 @@ test('GitHub: a signed push → one Workflow; a wrong signature → 401 and none
   };
   try {
     weir = await startWeir({ dataDir: join(tmp.dir, 'data'), busUrl: nats.url, manifests });
-    await eventually(async () => (await fetch(`http://127.0.0.1:${port}/push`).then((r) => r.status, () => 0)) === 405, 'github endpoint', 20_000);
+    await eventually(async () => (await fetch(`http://127.0.0.1:${port}/push`).then((r) => r.status, () => 0)) === 405, { timeoutMs: 20_000, what: 'github endpoint' });
     const good = JSON.stringify({ ref: 'refs/heads/main', repository: { full_name: 'example/app' }, commits: [] });
     const delivery = randomUUID();
     const sig = `sha256=${createHmac('sha256', secret).update(good).digest('hex')}`;
@@ -42,7 +42,7 @@ test('GitHub: a signed push → one Workflow; a wrong signature → 401 and none
     const forged = JSON.stringify({ ref: 'refs/heads/evil' });
     assert.equal(await deliver(forged, `sha256=${createHmac('sha256', 'not-the-secret').update(forged).digest('hex')}`, randomUUID()), 401);
     assert.equal(await deliver(good, sig, delivery), 200, 'redelivery accepted');
-    await eventually(async () => (await workflowsOf(weir!.url, 'gh')).length >= 1, 'the workflow', 30_000);
+    await eventually(async () => (await workflowsOf(weir!.url, 'gh')).length >= 1, { timeoutMs: 30_000, what: 'the workflow' });
     await new Promise((r) => setTimeout(r, 1500));
     const wfs = await workflowsOf(weir.url, 'gh');
     assert.equal(wfs.length, 1, 'exactly one workflow');

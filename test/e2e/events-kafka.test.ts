@@ -53,17 +53,17 @@ test('Kafka: 100 messages → 100 Workflows with the body fields as parameters; 
     const before = await eventually(async () => {
       const w = await workflowsOf(weir!.url, 'orders');
       return w.length >= 10 && w;
-    }, 'the first workflows', 30_000, 20);
+    }, { timeoutMs: 30_000, everyMs: 20, what: 'the first workflows' });
     await weir.stop();
     await produce(60, N);
     weir = await startWeir({ dataDir, busUrl: nats.url, manifests });
-    await eventually(allCommitted, 'every message committed by the source', 40_000, 200);
+    await eventually(allCommitted, { timeoutMs: 40_000, everyMs: 200, what: 'every message committed by the source' });
     // Every message is on the bus now; a last one after them: once its Workflow exists, all were handled.
     await producer.send({ topic: TOPIC, messages: [{ key: 'barrier', value: JSON.stringify({ id: 'barrier', customer: 'none' }) }] });
     const wfs = await eventually(async () => {
       const w = await workflowsOf(weir!.url, 'orders');
       return w.some((x) => paramsOf(x).id === 'barrier') && w;
-    }, 'barrier workflow', 30_000);
+    }, { timeoutMs: 30_000, what: 'barrier workflow' });
     const ids = paramValues(wfs, 'id').filter((v) => v !== 'barrier');
     assert.ok(before.length < N, `the restart came mid-stream (${before.length} workflows before it)`);
     assert.deepEqual(duplicates(ids), [], 'no message twice');

@@ -10,16 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { memoryIo } from '../../src/cli/io.js';
 import { startServer } from '../../src/cli/server.js';
 import { repoRoot } from '../helpers/paths.js';
+import { eventually } from '../helpers/eventually.js';
 
-export async function eventually<T>(fn: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 30_000, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
+export { eventually };
 
 /** A temp dir removed on dispose. */
 export async function tempDir(prefix: string): Promise<{ dir: string; file(name: string, text: string): Promise<string>; [Symbol.asyncDispose](): Promise<void> }> {

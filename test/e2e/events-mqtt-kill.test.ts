@@ -20,7 +20,7 @@ test('MQTT: 100 messages → exactly 100 Workflows across a SIGKILL of the serve
       ].join('\n'),
       dataKey: 'body.id',
       // The session exists once the source subscribed: a retained probe is not needed, the log says so.
-      ready: (weir) => eventually(() => weir.log().includes('mqtt subscriber started'), 'the mqtt subscription', 30_000, 100).then(() => undefined),
+      ready: (weir) => eventually(() => weir.log().includes('mqtt subscriber started'), { timeoutMs: 30_000, everyMs: 100, what: 'the mqtt subscription' }).then(() => undefined),
       send: async (from, to) => {
         for (let i = from; i < to; i++) await pub.publishAsync(`orders/${i % 2 === 0 ? 'eu' : 'us'}/placed`, JSON.stringify({ id: msgId(i) }), { qos: 1 });
       },

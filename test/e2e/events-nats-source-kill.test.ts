@@ -24,7 +24,7 @@ test('NATS JetStream source: 100 messages → exactly 100 Workflows across a SIG
       ].join('\n'),
       dataKey: 'body.id',
       ready: async () => {
-        await eventually(async () => (await jsm.consumers.info('ORDERS', 'weir-orders').then(() => true, () => false)) || undefined, 'the durable consumer', 30_000, 100);
+        await eventually(async () => (await jsm.consumers.info('ORDERS', 'weir-orders').then(() => true, () => false)) || undefined, { timeoutMs: 30_000, everyMs: 100, what: 'the durable consumer' });
       },
       send: async (from, to) => {
         for (let i = from; i < to; i++) await js.publish('orders.placed', JSON.stringify({ id: msgId(i) }));

@@ -26,9 +26,9 @@ test('Redis pub/sub: 100 messages → exactly 100 Workflows', async () => {
   let weir: Weir | undefined;
   try {
     weir = await startWeir({ dataDir: join(tmp.dir, 'data'), busUrl: nats.url, manifests });
-    await eventually(async () => ((await client.pubsub('NUMSUB', 'news')) as [string, number])[1] > 0 || undefined, 'a subscriber on the channel', 30_000, 100);
+    await eventually(async () => ((await client.pubsub('NUMSUB', 'news')) as [string, number])[1] > 0 || undefined, { timeoutMs: 30_000, everyMs: 100, what: 'a subscriber on the channel' });
     for (let i = 0; i < N; i++) await client.publish('news', JSON.stringify({ id: msgId(i) }));
-    await eventually(async () => (await workflowsOf(weir!.url, 'redis-news')).length >= N, `${N} workflows`, 60_000, 200);
+    await eventually(async () => (await workflowsOf(weir!.url, 'redis-news')).length >= N, { timeoutMs: 60_000, everyMs: 200, what: `${N} workflows` });
     await new Promise((r) => setTimeout(r, 1000));
     const ids = paramValues(await workflowsOf(weir.url, 'redis-news'), 'id');
     assert.deepEqual(duplicates(ids), []);

@@ -19,7 +19,7 @@ test('Redis stream: 100 entries → exactly 100 Workflows across a SIGKILL of th
       ].join('\n'),
       dataKey: 'values.id',
       ready: async () => {
-        await eventually(async () => ((await client.exists('orders')) === 1 && ((await client.xinfo('GROUPS', 'orders')) as unknown[]).length > 0) || undefined, 'the consumer group', 30_000, 100);
+        await eventually(async () => ((await client.exists('orders')) === 1 && ((await client.xinfo('GROUPS', 'orders')) as unknown[]).length > 0) || undefined, { timeoutMs: 30_000, everyMs: 100, what: 'the consumer group' });
       },
       send: async (from, to) => {
         for (let i = from; i < to; i++) await client.xadd('orders', '*', 'id', msgId(i));

@@ -40,22 +40,22 @@ test('S3: 50 uploads, 20 match the suffix filter → exactly 20 Workflows, also 
   let weir: SpawnedWeir | undefined;
   try {
     weir = await spawnWeir({ dataDir, busUrl: nats.url, manifests });
-    await eventually(() => weir!.log().includes('s3 baseline recorded'), 'the s3 baseline', 20_000);
+    await eventually(() => weir!.log().includes('s3 baseline recorded'), { timeoutMs: 20_000, what: 'the s3 baseline' });
     for (const k of keys.slice(0, 25)) await put(k);
     // Killed while it is working through the first half (some events published, some not yet).
-    await eventually(async () => (await workflowsOf(weir!.url, 'csv')).length > 0, 'first workflow', 20_000, 20);
+    await eventually(async () => (await workflowsOf(weir!.url, 'csv')).length > 0, { timeoutMs: 20_000, everyMs: 20, what: 'first workflow' });
     await weir.kill();
     for (const k of keys.slice(25, 38)) await put(k);
     weir = await spawnWeir({ dataDir, busUrl: nats.url, manifests });
     for (const k of keys.slice(38)) await put(k);
 
-    await eventually(async () => (await workflowsOf(weir!.url, 'csv')).length >= expected.length, `${expected.length} workflows`, 40_000);
+    await eventually(async () => (await workflowsOf(weir!.url, 'csv')).length >= expected.length, { timeoutMs: 40_000, what: `${expected.length} workflows` });
     // A last matching object: once its Workflow exists, every earlier event has been handled.
     await put('in/zz-barrier.csv');
     const wfs = await eventually(async () => {
       const w = await workflowsOf(weir!.url, 'csv');
       return w.some((x) => paramValues([x], 'key')[0] === 'in/zz-barrier.csv') && w;
-    }, 'barrier workflow', 30_000);
+    }, { timeoutMs: 30_000, what: 'barrier workflow' });
     const got = paramValues(wfs, 'key').filter((k) => k !== 'in/zz-barrier.csv');
     assert.deepEqual(duplicates(got), [], 'no object twice');
     assert.deepEqual(got, expected);

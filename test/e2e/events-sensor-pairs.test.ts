@@ -48,7 +48,7 @@ test('a && b fires once per pair, also across a SIGKILL between a and b; weir se
   let weir: SpawnedWeir | undefined;
   const hook = (ev: string): string => `http://127.0.0.1:${port}/${ev}`;
   const send = async (ev: string, body: unknown, key: string): Promise<void> => {
-    await eventually(async () => (await post(hook(ev), body, key)) === 200, `POST /${ev} ${key}`, 20_000, 100);
+    await eventually(async () => (await post(hook(ev), body, key)) === 200, { timeoutMs: 20_000, everyMs: 100, what: `POST /${ev} ${key}` });
   };
   const phase = async (name: string): Promise<string | undefined> => {
     const r = await fetch(`${weir!.url}/api/v1/workflows/default/${name}`);
@@ -62,21 +62,21 @@ test('a && b fires once per pair, also across a SIGKILL between a and b; weir se
     const [first] = await eventually(async () => {
       const w = await workflowsOf(weir!.url, 'pairs');
       return w.length === 1 && w;
-    }, 'the first pair\'s workflow');
-    await eventually(async () => (await phase(first.metadata.name)) === 'Succeeded', 'first workflow succeeded', 30_000, 100);
+    }, { timeoutMs: 30_000, what: 'the first pair\'s workflow' });
+    await eventually(async () => (await phase(first.metadata.name)) === 'Succeeded', { timeoutMs: 30_000, everyMs: 100, what: 'first workflow succeeded' });
 
     await send('order', { id: 'o-2' }, 'order-2');
-    await eventually(async () => (await lastDecision()) === 'waiting', 'a of the second pair recorded as waiting', 20_000, 100);
+    await eventually(async () => (await lastDecision()) === 'waiting', { timeoutMs: 20_000, everyMs: 100, what: 'a of the second pair recorded as waiting' });
     await weir.kill();
     weir = await spawnWeir({ dataDir, busUrl: nats.url, manifests });
     await send('payment', { amount: 20 }, 'pay-20');
     const wfs = await eventually(async () => {
       const w = await workflowsOf(weir!.url, 'pairs');
       return w.length >= 2 && w;
-    }, 'the second pair\'s workflow', 30_000);
+    }, { timeoutMs: 30_000, what: 'the second pair\'s workflow' });
     // A lone b after both pairs: it waits for a new a (the pair's state was consumed), no third firing.
     await send('payment', { amount: 30 }, 'pay-30');
-    await eventually(async () => (await history()).filter((r) => r.stage === 'evaluate').length === 11, 'all events evaluated', 20_000, 100);
+    await eventually(async () => (await history()).filter((r) => r.stage === 'evaluate').length === 11, { timeoutMs: 20_000, everyMs: 100, what: 'all events evaluated' });
     assert.equal(await lastDecision(), 'waiting');
     assert.equal((await workflowsOf(weir.url, 'pairs')).length, 2, 'exactly one Workflow per pair');
     const byOrder = new Map(wfs.map((w) => [paramsOf(w).order, w]));
@@ -85,7 +85,7 @@ test('a && b fires once per pair, also across a SIGKILL between a and b; weir se
     for (const w of wfs) {
       assert.equal(w.metadata.labels?.['events.weir.dev/sensor'], 'pairs');
       assert.deepEqual(Object.keys(JSON.parse(String(w.metadata.annotations?.['events.weir.dev/events'])) as object), ['a', 'b']);
-      await eventually(async () => (await phase(w.metadata.name)) === 'Succeeded', `${w.metadata.name} succeeded`, 30_000, 100);
+      await eventually(async () => (await phase(w.metadata.name)) === 'Succeeded', { timeoutMs: 30_000, everyMs: 100, what: `${w.metadata.name} succeeded` });
     }
 
     // Offline replay of the recorded events gives the live decisions.

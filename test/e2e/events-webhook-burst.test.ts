@@ -23,7 +23,7 @@ test('200 concurrent webhook POSTs → exactly 200 Workflows; the same POSTs re-
   try {
     const hook = `http://127.0.0.1:${port}/order`;
     // The endpoint is up when a GET is refused with 405 (no event is emitted for it).
-    await eventually(async () => (await fetch(hook).then((r) => r.status, () => 0)) === 405, 'webhook endpoint', 15_000);
+    await eventually(async () => (await fetch(hook).then((r) => r.status, () => 0)) === 405, { timeoutMs: 15_000, what: 'webhook endpoint' });
     const values = Array.from({ length: N }, (_, i) => `item-${String(i).padStart(3, '0')}`);
     const send = (): Promise<number[]> => Promise.all(values.map((v) => post(hook, { item: v }, `key-${v}`)));
 
@@ -32,7 +32,7 @@ test('200 concurrent webhook POSTs → exactly 200 Workflows; the same POSTs re-
     const wfs = await eventually(async () => {
       const w = await workflowsOf(weir.url, 'burst');
       return w.length >= N && w;
-    }, `${N} workflows`, 60_000);
+    }, { timeoutMs: 60_000, what: `${N} workflows` });
     assert.equal(wfs.length, N);
     const got = paramValues(wfs, 'item');
     assert.deepEqual(duplicates(got), []);
@@ -52,7 +52,7 @@ test('200 concurrent webhook POSTs → exactly 200 Workflows; the same POSTs re-
     const after = await eventually(async () => {
       const w = await workflowsOf(weir.url, 'burst');
       return w.some((x) => paramValues([x], 'item')[0] === 'barrier') && w;
-    }, 'barrier workflow');
+    }, { timeoutMs: 30_000, what: 'barrier workflow' });
     assert.equal(after.length, N + 1, 're-sent POSTs created no Workflow');
   } finally {
     await weir.stop();

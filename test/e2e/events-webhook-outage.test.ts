@@ -24,7 +24,7 @@ test('NATS stopped mid-stream: every 2xx POST has its Workflow, every other POST
   const weir = await startWeir({ dataDir: join(tmp.dir, 'data'), busUrl: nats.url, manifests });
   try {
     const hook = `http://127.0.0.1:${port}/order`;
-    await eventually(async () => (await fetch(hook).then((r) => r.status, () => 0)) === 405, 'webhook endpoint', 15_000);
+    await eventually(async () => (await fetch(hook).then((r) => r.status, () => 0)) === 405, { timeoutMs: 15_000, what: 'webhook endpoint' });
     const values = Array.from({ length: N }, (_, i) => `item-${String(i).padStart(3, '0')}`);
     const started = Date.now();
     // The outage itself is the subject here: it is scheduled in wall-clock time against the stream of POSTs.
@@ -50,11 +50,11 @@ test('NATS stopped mid-stream: every 2xx POST has its Workflow, every other POST
     assert.deepEqual(statuses.slice(-10), Array(10).fill(200), 'the last POSTs, 2 s after the bus returned, are accepted');
     // A last event once the bus is back (a client retries a 503): the sensor handles events in order, so once its
     // Workflow exists every accepted event before it has been handled.
-    await eventually(async () => (await post(hook, { item: 'barrier' }, 'key-barrier')) === 200, 'a POST accepted after the outage', 30_000, 100);
+    await eventually(async () => (await post(hook, { item: 'barrier' }, 'key-barrier')) === 200, { timeoutMs: 30_000, everyMs: 100, what: 'a POST accepted after the outage' });
     const wfs = await eventually(async () => {
       const w = await workflowsOf(weir.url, 'outage');
       return w.some((x) => paramValues([x], 'item')[0] === 'barrier') && w;
-    }, 'barrier workflow', 60_000);
+    }, { timeoutMs: 60_000, what: 'barrier workflow' });
     const got = paramValues(wfs, 'item').filter((v) => v !== 'barrier');
     assert.deepEqual(duplicates(got), [], 'no value twice');
     assert.deepEqual(got, [...accepted].sort(), 'exactly the accepted POSTs have Workflows');

@@ -27,12 +27,12 @@ test('webhook POSTs re-sent after the bus de-duplication window → no new Workf
   const weir = await startWeir({ dataDir, busUrl: nats.url, manifests });
   try {
     const hook = `http://127.0.0.1:${port}/order`;
-    await eventually(async () => (await fetch(hook).then((r) => r.status, () => 0)) === 405, 'webhook endpoint', 15_000);
+    await eventually(async () => (await fetch(hook).then((r) => r.status, () => 0)) === 405, { timeoutMs: 15_000, what: 'webhook endpoint' });
     const values = Array.from({ length: N }, (_, i) => `item-${String(i).padStart(3, '0')}`);
     const send = (): Promise<number[]> => Promise.all(values.map((v) => post(hook, { item: v }, `key-${v}`)));
     assert.deepEqual((await send()).filter((s) => s !== 200), []);
     const sentAt = Date.now();
-    await eventually(async () => (await workflowsOf(weir.url, 'resend')).length >= N, `${N} workflows`, 30_000);
+    await eventually(async () => (await workflowsOf(weir.url, 'resend')).length >= N, { timeoutMs: 30_000, what: `${N} workflows` });
     // The window's expiry is the subject: re-send only once it has passed for every event.
     await new Promise((r) => setTimeout(r, Math.max(0, sentAt + 1500 - Date.now())));
     assert.deepEqual((await send()).filter((s) => s !== 200), []);
@@ -40,7 +40,7 @@ test('webhook POSTs re-sent after the bus de-duplication window → no new Workf
     const wfs = await eventually(async () => {
       const w = await workflowsOf(weir.url, 'resend');
       return w.some((x) => paramValues([x], 'item')[0] === 'barrier') && w;
-    }, 'barrier workflow', 30_000);
+    }, { timeoutMs: 30_000, what: 'barrier workflow' });
     assert.equal(wfs.length, N + 1, 'the re-sent POSTs created no Workflow');
     assert.deepEqual(duplicates(paramValues(wfs, 'item')), []);
     // The decision log (its cumulative counts) is written after the trigger ran: wait for the barrier's entry.
@@ -52,7 +52,7 @@ test('webhook POSTs re-sent after the bus de-duplication window → no new Workf
       } finally {
         await store.close();
       }
-    }, 'the barrier in the decision log', 15_000, 100);
+    }, { timeoutMs: 15_000, everyMs: 100, what: 'the barrier in the decision log' });
     assert.equal(counts.deduplicated, N, 'the bus stored the re-sends again; the sensor de-duplicated each');
     assert.equal(counts.matched, 2 * N + 1);
     assert.equal(counts.triggered, N + 1);

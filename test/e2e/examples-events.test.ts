@@ -22,12 +22,12 @@ test('examples/events/redis-stream.yaml: one stream entry → one Workflow with 
   let weir: Weir | undefined;
   try {
     weir = await startWeir({ dataDir: join(tmp.dir, 'data'), busUrl: nats.url, manifests: [await tmp.file('example.yaml', example)] });
-    await eventually(async () => (await client.exists('example:orders')) === 1 || undefined, 'the consumer group', 30_000, 100);
+    await eventually(async () => (await client.exists('example:orders')) === 1 || undefined, { timeoutMs: 30_000, everyMs: 100, what: 'the consumer group' });
     await client.xadd('example:orders', '*', 'id', 'o-42');
     const wfs = await eventually(async () => {
       const w = await workflowsOf(weir!.url, 'example-redis-stream-order');
       return w.length >= 1 && w;
-    }, 'the workflow', 30_000);
+    }, { timeoutMs: 30_000, what: 'the workflow' });
     assert.equal(wfs.length, 1);
     assert.equal(paramsOf(wfs[0])['order-id'], 'o-42');
   } finally {

@@ -36,13 +36,13 @@ test('examples/kafka-orders.yaml: Kafka message -> sensor -> Workflow, filtered 
       sent.push(`K-${n}`);
       const w = await workflowsOf(srv.url, SENSOR);
       return w.length > 0 && w;
-    }, 'a workflow from a Kafka message', 60_000, 500);
+    }, { timeoutMs: 60_000, everyMs: 500, what: 'a workflow from a Kafka message' });
     const first = wfs[wfs.length - 1];
     assert.ok(sent.includes(String(paramsOf(first)['order-id'])), `order id ${paramsOf(first)['order-id']} was sent`);
     await eventually(async () => {
       const w = (await (await fetch(`${srv.url}/api/v1/workflows/default/${first.metadata.name}`)).json()) as { status?: { phase?: string } };
       return w.status?.phase === 'Succeeded';
-    }, 'the workflow succeeded', 60_000, 200);
+    }, { timeoutMs: 60_000, everyMs: 200, what: 'the workflow succeeded' });
     const all = await workflowsOf(srv.url, SENSOR);
     assert.ok(all.every((w) => /^K-\d+$/.test(String(paramsOf(w)['order-id']))), 'no workflow for an order with amount 0');
   } catch (e) {

@@ -38,14 +38,14 @@ test('examples/upload-processing.yaml: one upload of incoming/sales.csv → one 
   const io = memoryIo();
   const srv = await startServer({ dataDir: join(tmp.dir, 'data'), authToken: undefined, port: 0, host: '127.0.0.1', manifests: [manifest], namespace: 'default' }, io);
   try {
-    await eventually(() => io.err.includes('s3 baseline recorded'), 'the s3 baseline', 20_000);
+    await eventually(() => io.err.includes('s3 baseline recorded'), { timeoutMs: 20_000, what: 'the s3 baseline' });
     await put('incoming/notes.txt', 'not a csv\n');
     await put('incoming/sales.csv', CSV);
 
     const done = await eventually(async () => {
       const wfs = await workflowsOf(srv.url, SENSOR);
       return wfs.length > 0 && FINAL.has(wfs[0].status?.phase ?? '') && wfs;
-    }, 'a finished Workflow', 60_000, 100);
+    }, { timeoutMs: 60_000, everyMs: 100, what: 'a finished Workflow' });
     const wf = done[0];
     assert.equal(wf.status?.phase, 'Succeeded', JSON.stringify(wf.status));
     assert.deepEqual(paramsOf(wf), { key: 'incoming/sales.csv' });
@@ -63,7 +63,7 @@ test('examples/upload-processing.yaml: one upload of incoming/sales.csv → one 
     const all = await eventually(async () => {
       const wfs = await workflowsOf(srv.url, SENSOR);
       return wfs.some((w: Wf) => paramsOf(w).key === 'incoming/z-barrier.csv') && wfs.every((w) => FINAL.has(w.status?.phase ?? '')) && wfs;
-    }, 'the barrier Workflow to finish', 30_000, 100);
+    }, { timeoutMs: 30_000, everyMs: 100, what: 'the barrier Workflow to finish' });
     assert.deepEqual(all.map((w) => [paramsOf(w).key, w.status?.phase]).sort(), [['incoming/sales.csv', 'Succeeded'], ['incoming/z-barrier.csv', 'Succeeded']]);
     assert.deepEqual(await keys('processed/'), ['processed/incoming/sales.csv', 'processed/incoming/z-barrier.csv']);
   } catch (e) {

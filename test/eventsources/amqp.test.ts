@@ -37,7 +37,7 @@ runEventSourceConformance({
     'queue arguments not YAML map': { url: 'amqp://h', exchangeName: 'e', exchangeType: 'fanout', routingKey: 'k', queueDeclare: { arguments: '[1, 2' } },
   },
   ready: async (r) => {
-    await eventually(() => r.log.records.some((l) => l.msg === 'amqp consumer started'), 20_000, 'consumer started');
+    await eventually(() => r.log.records.some((l) => l.msg === 'amqp consumer started'), { timeoutMs: 20_000, what: 'consumer started' });
   },
   trigger: (_spec, n) => publish(confExchange, 'x', 0, n),
   timeoutMs: 20_000,
@@ -63,16 +63,16 @@ describe('amqp event source against RabbitMQ', () => {
       }
     };
     let r = runAdapter({ adapter: createAmqpSource(), spec, bus, name: 'amqp-orders', eventName: 'orders' });
-    await eventually(() => r.log.records.some((l) => l.msg === 'amqp consumer started'), 20_000, 'consumer');
+    await eventually(() => r.log.records.some((l) => l.msg === 'amqp consumer started'), { timeoutMs: 20_000, what: 'consumer' });
     await publish(exchange, 'orders.eu', 0, 100, { messageId: undefined, headers: { origin: 'test' }, timestamp: 1_700_000_000, appId: 'shop' });
-    await eventually(() => bus.events.length >= 30, 20_000, '30 events');
+    await eventually(() => bus.events.length >= 30, { timeoutMs: 20_000, what: '30 events' });
     await r.stop();
     const first = bus.events.length;
     assert.ok(first < 100, `stopped mid-stream (${first})`);
     bus.gate = undefined;
     r = runAdapter({ adapter: createAmqpSource(), spec, bus, name: 'amqp-orders', eventName: 'orders' });
-    await eventually(() => bus.events.length >= 100, 30_000, '100 events after restart');
-    await eventually(async () => (await pub.checkQueue(queue)).messageCount === 0, 10_000, 'queue drained');
+    await eventually(() => bus.events.length >= 100, { timeoutMs: 30_000, what: '100 events after restart' });
+    await eventually(async () => (await pub.checkQueue(queue)).messageCount === 0, { timeoutMs: 10_000, what: 'queue drained' });
     await new Promise((res) => setTimeout(res, 300));
     await r.stop();
     assert.equal(bus.events.length, 100, 'every message exactly once');
@@ -97,16 +97,16 @@ describe('amqp event source against RabbitMQ', () => {
     const bus = new FakeBus();
     bus.down = true;
     const r = runAdapter({ adapter: createAmqpSource(), spec, bus, eventName: 'orders', backoffMs: 20 });
-    await eventually(() => r.log.records.some((l) => l.msg === 'amqp consumer started'), 20_000, 'consumer');
+    await eventually(() => r.log.records.some((l) => l.msg === 'amqp consumer started'), { timeoutMs: 20_000, what: 'consumer' });
     await publish(exchange, 'orders.us', 0, 5, { messageId: 'same' });
     await publish(exchange, 'orders.us', 7, 1, { messageId: 'other' });
-    await eventually(() => bus.publishes >= 5, 20_000, 'publish attempts');
+    await eventually(() => bus.publishes >= 5, { timeoutMs: 20_000, what: 'publish attempts' });
     await r.stop();
     assert.equal(bus.events.length, 0);
     assert.equal((await pub.checkQueue(queue)).messageCount, 6, 'all six back in the queue, none acknowledged');
     bus.down = false;
     const r2 = runAdapter({ adapter: createAmqpSource(), spec, bus, eventName: 'orders' });
-    await eventually(async () => (await pub.checkQueue(queue)).messageCount === 0 && bus.publishes >= 6, 20_000, 'drained');
+    await eventually(async () => (await pub.checkQueue(queue)).messageCount === 0 && bus.publishes >= 6, { timeoutMs: 20_000, what: 'drained' });
     await r2.stop();
     assert.deepEqual(bus.events.map((e) => e.id.split('/').pop()).sort(), ['msg:other', 'msg:same'], 'one event per message-id');
     const d = bus.events.find((e) => e.id.endsWith('msg:other'))?.data as Record<string, unknown>;

@@ -52,7 +52,7 @@ export function runEventSourceConformance(s: ConformanceSubject): void {
       try {
         await s.ready?.(r, spec);
         await s.trigger(spec, 2, clock);
-        await eventually(() => bus.events.length >= 2, s.timeoutMs ?? 10_000, `2 ${s.kind} events`);
+        await eventually(() => bus.events.length >= 2, { timeoutMs: s.timeoutMs ?? 10_000, what: `2 ${s.kind} events` });
         for (const e of bus.events) {
           assert.equal(e.specversion, '1.0');
           assert.equal(e.type, s.kind);

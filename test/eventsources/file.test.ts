@@ -13,7 +13,7 @@ import { FakeBus, eventually, runAdapter } from './kit.js';
 const root = await mkdtemp(join(tmpdir(), 'weir-file-src-'));
 after(() => rm(root, { recursive: true, force: true }));
 let seq = 0;
-const started = (r: { log: { records: { msg?: string }[] } }): Promise<unknown> => eventually(() => r.log.records.some((l) => l.msg === 'file watcher started'), 10_000, 'watcher');
+const started = (r: { log: { records: { msg?: string }[] } }): Promise<unknown> => eventually(() => r.log.records.some((l) => l.msg === 'file watcher started'), { timeoutMs: 10_000, what: 'watcher' });
 
 runEventSourceConformance({
   kind: 'file',
@@ -42,12 +42,12 @@ describe('file event source', () => {
       for (const r of rs) await started(r);
       await writeFile(join(dir, 'other.csv'), 'x');
       await writeFile(join(dir, 'data.csv'), 'a,b\n');
-      await eventually(() => bus.events.some((e) => e.subject === 'create'), 5000, 'create');
+      await eventually(() => bus.events.some((e) => e.subject === 'create'), { timeoutMs: 5000, what: 'create' });
       await appendFile(join(dir, 'data.csv'), '1,2\n');
-      await eventually(() => bus.events.some((e) => e.subject === 'write'), 5000, 'write');
+      await eventually(() => bus.events.some((e) => e.subject === 'write'), { timeoutMs: 5000, what: 'write' });
       await new Promise((res) => setTimeout(res, 200));
       await rm(join(dir, 'data.csv'));
-      await eventually(() => bus.events.some((e) => e.subject === 'remove'), 5000, 'remove');
+      await eventually(() => bus.events.some((e) => e.subject === 'remove'), { timeoutMs: 5000, what: 'remove' });
       await new Promise((res) => setTimeout(res, 200));
     } finally {
       for (const r of rs) await r.stop();

@@ -22,7 +22,7 @@ async function post(port: number, path: string, body: string, headers: Record<st
 }
 
 async function up(port: number, path: string): Promise<void> {
-  await eventually(async () => (await fetch(`http://127.0.0.1:${port}${path}`).then((r) => r.status, () => 0)) === 405, 10_000, 'endpoint');
+  await eventually(async () => (await fetch(`http://127.0.0.1:${port}${path}`).then((r) => r.status, () => 0)) === 405, { timeoutMs: 10_000, what: 'endpoint' });
 }
 
 const confPort = await freePort();
@@ -68,7 +68,7 @@ describe('github webhook source', () => {
       const form = `payload=${encodeURIComponent(body)}`;
       const f = await fetch(`http://127.0.0.1:${port}/push`, { method: 'POST', body: form, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-github-event': 'push', 'x-github-delivery': 'form-1', 'x-hub-signature-256': sign(form) } });
       assert.equal(f.status, 200);
-      await eventually(() => bus.events.length >= 3, 5000, '3 events');
+      await eventually(() => bus.events.length >= 3, { timeoutMs: 5000, what: '3 events' });
     } finally {
       await r.stop();
     }
@@ -96,7 +96,7 @@ describe('gitlab and bitbucket webhook sources', () => {
       assert.equal((await post(port, '/gl', body, { 'x-gitlab-token': SECRET, 'x-gitlab-event': 'Push Hook', 'x-gitlab-event-uuid': 'u-1' })).status, 200);
       assert.equal((await post(port, '/gl', body, { 'x-gitlab-token': 'nope', 'x-gitlab-event': 'Push Hook' })).status, 401);
       assert.match((await post(port, '/gl', body, { 'x-gitlab-token': SECRET, 'x-gitlab-event': 'Merge Request Hook' })).text, /ignored/);
-      await eventually(() => bus.events.length >= 1, 5000, 'event');
+      await eventually(() => bus.events.length >= 1, { timeoutMs: 5000, what: 'event' });
     } finally {
       await r.stop();
     }
@@ -119,7 +119,7 @@ describe('gitlab and bitbucket webhook sources', () => {
       assert.equal((await post(port, '/bbs', body, { 'x-event-key': 'repo:refs_changed', 'x-hub-signature': sign(body, 'sha256', 'x') })).status, 401);
       assert.equal((await post(port2, '/bbc', body, { 'x-event-key': 'repo:push', 'x-request-uuid': 'c1' })).status, 200);
       assert.match((await post(port2, '/bbc', body, { 'x-event-key': 'pullrequest:created' })).text, /ignored/);
-      await eventually(() => bus.events.length >= 2, 5000, 'events');
+      await eventually(() => bus.events.length >= 2, { timeoutMs: 5000, what: 'events' });
     } finally {
       await r1.stop();
       await r2.stop();

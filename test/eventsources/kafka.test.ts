@@ -77,7 +77,7 @@ describe('kafka event source against the kcat mock cluster', () => {
     await produce(topic, 0, 100);
     let r = runAdapter({ adapter: createKafkaSource(), spec, bus, name, eventName: 'orders' });
     try {
-      await eventually(() => r.counters.published >= 30, 20_000, '30 events');
+      await eventually(() => r.counters.published >= 30, { timeoutMs: 20_000, what: '30 events' });
     } finally {
       await r.stop();
     }
@@ -86,7 +86,7 @@ describe('kafka event source against the kcat mock cluster', () => {
     // The group rejoin after a restart waits out the old member's session (10 s) on the mock cluster.
     r = runAdapter({ adapter: createKafkaSource(), spec, bus, name, eventName: 'orders' });
     try {
-      await eventually(() => firstRun + r.counters.published + r.counters.duplicates >= 100 && r.counters.published > 0, 30_000, 'all events after restart');
+      await eventually(() => firstRun + r.counters.published + r.counters.duplicates >= 100 && r.counters.published > 0, { timeoutMs: 30_000, what: 'all events after restart' });
     } finally {
       await r.stop();
     }
@@ -113,12 +113,12 @@ describe('kafka event source against the kcat mock cluster', () => {
     fake.down = true;
     const r = runAdapter({ adapter: createKafkaSource(), spec: { url, topic, consumerGroup: { groupName: group, oldest: true } }, bus: fake, backoffMs: 20 });
     try {
-      await eventually(() => fake.publishes >= 3, 20_000, 'publish attempts');
+      await eventually(() => fake.publishes >= 3, { timeoutMs: 20_000, what: 'publish attempts' });
       assert.equal(fake.events.length, 0);
       assert.equal(await committed(group, topic), 0, 'nothing committed while the bus refuses');
       fake.down = false;
-      await eventually(() => fake.events.length === 10, 20_000, '10 events');
-      await eventually(async () => (await committed(group, topic)) === 10, 10_000, 'all committed');
+      await eventually(() => fake.events.length === 10, { timeoutMs: 20_000, what: '10 events' });
+      await eventually(async () => (await committed(group, topic)) === 10, { timeoutMs: 10_000, what: 'all committed' });
       // Without jsonBody the body is the bytes base64-encoded, as Go marshals []byte.
       const body = (fake.events[0].data as { body: string }).body;
       assert.match(Buffer.from(body, 'base64').toString('utf8'), /^\{"n":\d+\}$/);
@@ -133,12 +133,12 @@ describe('kafka event source against the kcat mock cluster', () => {
     await produce(topic, 0, 40);
     const r = runAdapter({ adapter: createKafkaSource(), spec: { url, topic, partition: '2', jsonBody: true }, bus: fake });
     try {
-      await eventually(() => r.log.at('info', 'kafka consumer started').length > 0, 10_000);
+      await eventually(() => r.log.at('info', 'kafka consumer started').length > 0, { timeoutMs: 10_000 });
       // A new group starts at the newest offset (as Argo's partition consumer): produce after it joined.
       await eventually(async () => {
         await produce(topic, 100, 8);
         return fake.events.length > 0;
-      }, 20_000, 'events from partition 2');
+      }, { timeoutMs: 20_000, what: 'events from partition 2' });
       assert.ok(fake.events.every((e) => (e.data as { partition: number }).partition === 2));
     } finally {
       await r.stop();

@@ -13,16 +13,9 @@ import { HttpMux } from '../../src/eventsource-host/http-mux.js';
 import { memoryKv, scopedState, stateScope } from '../../src/eventsource-host/state.js';
 import { systemClock } from '../../src/eventsource-host/clock.js';
 import type { AdapterState, Clock, EventSourceAdapter, Secrets } from '../../src/api/eventsource-adapter.js';
+import { eventually } from '../helpers/eventually.js';
 
-export async function eventually<T>(fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`${what} not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+export { eventually };
 
 /** Lets pending promise chains run (several macrotask turns). */
 export async function settle(turns = 20): Promise<void> {

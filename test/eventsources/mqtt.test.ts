@@ -17,7 +17,7 @@ after(async () => {
   await broker.close();
 });
 const uniq = (p: string): string => `${p}-${randomUUID().slice(0, 8)}`;
-const started = (r: { log: { records: { msg?: string }[] } }): Promise<unknown> => eventually(() => r.log.records.some((l) => l.msg === 'mqtt subscriber started'), 10_000, 'subscribed');
+const started = (r: { log: { records: { msg?: string }[] } }): Promise<unknown> => eventually(() => r.log.records.some((l) => l.msg === 'mqtt subscriber started'), { timeoutMs: 10_000, what: 'subscribed' });
 
 async function send(topic: string, from: number, n: number): Promise<void> {
   for (let i = from; i < from + n; i++) await pub.publishAsync(topic, JSON.stringify({ n: i }), { qos: 1 });
@@ -49,13 +49,13 @@ describe('mqtt event source against mosquitto', () => {
     await started(r);
     await send(`${base}/eu/placed`, 0, 60);
     await pub.publishAsync(`${base}/eu/shipped`, 'not matched', { qos: 1 });
-    await eventually(() => bus.events.length >= 30, 10_000, '30 events');
+    await eventually(() => bus.events.length >= 30, { timeoutMs: 10_000, what: '30 events' });
     await r.stop();
     assert.ok(bus.events.length < 60, 'stopped mid-stream');
     await send(`${base}/us/placed`, 60, 40);
     bus.gate = undefined;
     r = runAdapter({ adapter: createMqttSource(), spec, bus, name: 'mq-orders', eventName: 'orders' });
-    await eventually(() => bus.events.length >= 100, 20_000, '100 events');
+    await eventually(() => bus.events.length >= 100, { timeoutMs: 20_000, what: '100 events' });
     await new Promise((res) => setTimeout(res, 300));
     await r.stop();
     assert.equal(bus.events.length, 100);
@@ -72,7 +72,7 @@ describe('mqtt event source against mosquitto', () => {
     const r = runAdapter({ adapter: createMqttSource(), spec: { url: broker.url, topic, clientId: uniq('c') }, bus });
     await started(r);
     await pub.publishAsync(topic, 'hello', { qos: 1 });
-    await eventually(() => bus.events.length >= 1, 10_000, 'event');
+    await eventually(() => bus.events.length >= 1, { timeoutMs: 10_000, what: 'event' });
     await r.stop();
     assert.equal((bus.events[0].data as { body: string }).body, Buffer.from('hello').toString('base64'));
   });

@@ -19,7 +19,7 @@ after(async () => {
   await server.close();
 });
 const uniq = (p: string): string => `${p}_${randomUUID().slice(0, 8)}`;
-const started = (r: { log: { records: { msg?: string }[] } }, msg: string): Promise<unknown> => eventually(() => r.log.records.some((l) => l.msg === msg), 10_000, msg);
+const started = (r: { log: { records: { msg?: string }[] } }, msg: string): Promise<unknown> => eventually(() => r.log.records.some((l) => l.msg === msg), { timeoutMs: 10_000, what: msg });
 
 const confSubject = uniq('conf');
 runEventSourceConformance({
@@ -46,7 +46,7 @@ describe('nats event source', () => {
     nc.publish(subject, JSON.stringify({ a: 1 }), { headers: h });
     nc.publish(subject, JSON.stringify({ a: 2 }));
     await nc.flush();
-    await eventually(() => bus.publishes >= 3, 10_000, '3 publishes');
+    await eventually(() => bus.publishes >= 3, { timeoutMs: 10_000, what: '3 publishes' });
     await r.stop();
     assert.equal(bus.events.length, 2, 'the repeated Nats-Msg-Id is one event');
     assert.ok(bus.events[0].id.endsWith('/core/msgid:order-1'));
@@ -71,13 +71,13 @@ describe('nats event source', () => {
       }
     };
     let r = runAdapter({ adapter: createNatsSource(), spec, bus, name: 'jsorders', eventName: 'orders' });
-    await eventually(() => bus.events.length >= 30, 10_000, '30 events');
+    await eventually(() => bus.events.length >= 30, { timeoutMs: 10_000, what: '30 events' });
     await r.stop();
     assert.ok(bus.events.length < 100);
     bus.gate = undefined;
     r = runAdapter({ adapter: createNatsSource(), spec, bus, name: 'jsorders', eventName: 'orders' });
-    await eventually(() => bus.events.length >= 100, 40_000, '100 events');
-    await eventually(async () => (await jsm.consumers.info(stream, 'weir-jsorders-orders')).num_ack_pending === 0, 40_000, 'all acknowledged');
+    await eventually(() => bus.events.length >= 100, { timeoutMs: 40_000, what: '100 events' });
+    await eventually(async () => (await jsm.consumers.info(stream, 'weir-jsorders-orders')).num_ack_pending === 0, { timeoutMs: 40_000, what: 'all acknowledged' });
     await r.stop();
     assert.equal(bus.events.length, 100);
     assert.deepEqual(bus.events.map((e) => (e.data as { body: { n: number } }).body.n).sort((a, b) => a - b), Array.from({ length: 100 }, (_, i) => i));

@@ -19,7 +19,7 @@ after(async () => {
 });
 const hostAddress = `127.0.0.1:${redis.port}`;
 const uniq = (p: string): string => `${p}-${randomUUID().slice(0, 8)}`;
-const started = (r: { log: { records: { msg?: string }[] } }, msg: string): Promise<unknown> => eventually(() => r.log.records.some((l) => l.msg === msg), 10_000, msg);
+const started = (r: { log: { records: { msg?: string }[] } }, msg: string): Promise<unknown> => eventually(() => r.log.records.some((l) => l.msg === msg), { timeoutMs: 10_000, what: msg });
 
 const confStream = uniq('conf-stream');
 runEventSourceConformance({
@@ -61,7 +61,7 @@ describe('redisStream event source', () => {
     let r = runAdapter({ adapter: createRedisStreamSource(), spec, bus, name: 'rs-orders', eventName: 'orders' });
     await started(r, 'redisStream consumer started');
     for (let i = 0; i < 100; i++) await client.xadd(stream, '*', 'id', `m-${i}`, 'kind', 'order');
-    await eventually(() => bus.events.length >= 30, 10_000, '30 events');
+    await eventually(() => bus.events.length >= 30, { timeoutMs: 10_000, what: '30 events' });
     await r.stop();
     assert.ok(bus.events.length < 100, 'stopped mid-stream');
     // Whatever is acknowledged is on the bus (entries whose publish finished during the stop are acknowledged too).
@@ -72,8 +72,8 @@ describe('redisStream event source', () => {
     assert.ok(read - pending <= bus.events.length, `acknowledged ${read - pending}, on the bus ${bus.events.length}`);
     bus.gate = undefined;
     r = runAdapter({ adapter: createRedisStreamSource(), spec, bus, name: 'rs-orders', eventName: 'orders' });
-    await eventually(() => bus.events.length >= 100, 20_000, '100 events');
-    await eventually(async () => ((await client.xpending(stream, group)) as [number])[0] === 0, 10_000, 'nothing pending');
+    await eventually(() => bus.events.length >= 100, { timeoutMs: 20_000, what: '100 events' });
+    await eventually(async () => ((await client.xpending(stream, group)) as [number])[0] === 0, { timeoutMs: 10_000, what: 'nothing pending' });
     await r.stop();
     assert.equal(bus.events.length, 100);
     assert.deepEqual(bus.events.map((e) => (e.data as { values: { id: string } }).values.id).sort(), Array.from({ length: 100 }, (_, i) => `m-${i}`).sort());
@@ -94,7 +94,7 @@ describe('redisStream event source', () => {
     try {
       await started(r, 'redisStream consumer started');
       for (let i = 0; i < 3; i++) await client.xadd(stream, '*', 'n', String(i));
-      await eventually(() => bus.publishes >= 6, 10_000, 'attempts');
+      await eventually(() => bus.publishes >= 6, { timeoutMs: 10_000, what: 'attempts' });
     } finally {
       await r.stop();
     }
@@ -104,8 +104,8 @@ describe('redisStream event source', () => {
     bus.down = false;
     const r2 = runAdapter({ adapter: createRedisStreamSource(), spec, bus, name: 'rs-acks' });
     try {
-      await eventually(() => bus.events.length >= 3, 10_000, 'three events');
-      await eventually(async () => ((await client.xpending(stream, 'argo-events-cg')) as [number])[0] === 0, 10_000, 'acknowledged once the bus is back');
+      await eventually(() => bus.events.length >= 3, { timeoutMs: 10_000, what: 'three events' });
+      await eventually(async () => ((await client.xpending(stream, 'argo-events-cg')) as [number])[0] === 0, { timeoutMs: 10_000, what: 'acknowledged once the bus is back' });
     } finally {
       await r2.stop();
     }
@@ -120,7 +120,7 @@ describe('redis pub/sub event source', () => {
     const r = runAdapter({ adapter: createRedisSource(), spec: { hostAddress, channels: [channel], metadata: { k: 'v' } }, bus, eventName: 'pub' });
     await started(r, 'redis subscriber started');
     for (let i = 0; i < 100; i++) await client.publish(channel, `text-${i}`);
-    await eventually(() => bus.events.length >= 100, 10_000, '100 events');
+    await eventually(() => bus.events.length >= 100, { timeoutMs: 10_000, what: '100 events' });
     await r.stop();
     assert.deepEqual(bus.events.map((e) => (e.data as { body: string }).body), Array.from({ length: 100 }, (_, i) => `text-${i}`));
     assert.deepEqual(bus.events[0].data, { channel, pattern: '', body: 'text-0', metadata: { k: 'v' } });

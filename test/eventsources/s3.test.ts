@@ -33,7 +33,7 @@ const baselined = (r: RunningAdapter) => eventually(() => r.log.at('info', 's3 b
 /** Waits for `n` more completed polls. */
 async function polls(r: RunningAdapter, n: number): Promise<void> {
   const start = r.log.at('debug', 's3 poll done').length;
-  await eventually(() => r.log.at('debug', 's3 poll done').length >= start + n, 10_000, `${n} polls`);
+  await eventually(() => r.log.at('debug', 's3 poll done').length >= start + n, { timeoutMs: 10_000, what: `${n} polls` });
 }
 
 let conf = 0;
@@ -79,7 +79,7 @@ describe('s3 event source against s3rver', () => {
     let r = start();
     await baselined(r);
     for (let i = 0; i < 50; i++) await put(`run1/file-${String(i).padStart(2, '0')}${i % 5 < 2 ? '.csv' : '.json'}`, `content ${i}`);
-    await eventually(() => r.counters.published === 20, 15_000, '20 events');
+    await eventually(() => r.counters.published === 20, { timeoutMs: 15_000, what: '20 events' });
     await polls(r, 2);
     assert.equal(r.counters.published, 20);
     await r.stop();
@@ -104,7 +104,7 @@ describe('s3 event source against s3rver', () => {
     await client.send(new DeleteObjectsCommand({ Bucket: BUCKET, Delete: { Objects: [{ Key: 'run1/file-00.csv' }, { Key: 'run1/file-01.csv' }] } }));
     await put('run1/file-05.csv', 'changed content');
     r = start();
-    await eventually(() => r.counters.published === 6, 15_000, '6 events after restart');
+    await eventually(() => r.counters.published === 6, { timeoutMs: 15_000, what: '6 events after restart' });
     await polls(r, 2);
     await r.stop();
     assert.equal(r.counters.published, 6);

@@ -24,7 +24,7 @@ test('weir server serves EventSource webhooks through its bus', async () => {
     const res = await eventually(async () => {
       const r = await fetch(url, { method: 'POST', body: '{"hello":"world"}', headers: { 'idempotency-key': 'k1' } }).catch(() => undefined);
       return r?.status === 200 ? r : undefined;
-    }, 15_000, 'webhook answers 200');
+    }, { timeoutMs: 15_000, what: 'webhook answers 200' });
     assert.equal(await res.text(), 'success');
     assert.equal((await fetch(url, { method: 'POST', body: '{"hello":"world"}', headers: { 'idempotency-key': 'k1' } })).status, 200, 'a retry is accepted too');
   } finally {

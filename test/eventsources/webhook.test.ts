@@ -187,7 +187,7 @@ describe('webhook and the bus acknowledgement', () => {
       assert.match(await res.text(), /event bus unavailable/);
       assert.ok(r.counters.failed >= 1);
       await nats.restart();
-      await eventually(async () => (await fetch(url, { method: 'POST', body: '{}' })).status === 200, 15_000);
+      await eventually(async () => (await fetch(url, { method: 'POST', body: '{}' })).status === 200, { timeoutMs: 15_000 });
     } finally {
       await r.stop();
       await bus.close();

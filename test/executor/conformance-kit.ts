@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import type { LogLine, StepExecutor, StepHandle, StepSpec } from '../../src/executor/types.js';
+import { eventually } from '../helpers/eventually.js';
 
 export interface ConformanceEnv {
   executor: StepExecutor;
@@ -58,16 +59,7 @@ export async function collect(it: AsyncIterable<LogLine>): Promise<LogLine[]> {
   return out;
 }
 
-/** Polls `fn` until it returns a truthy value (or throws after `timeoutMs`). */
-export async function eventually<T>(fn: () => Promise<T> | T, timeoutMs = 10_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+export { eventually };
 
 /** Resolves once the step has printed `text` on stdout. */
 export async function waitForOutput(ex: StepExecutor, h: StepHandle, text: string): Promise<void> {

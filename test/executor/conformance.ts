@@ -261,7 +261,7 @@ export function runExecutorConformance(name: string, factory: ConformanceFactory
 
     test('logs of a finished step are complete even if nothing watched it', async () => {
       const h = await env.executor.start(sh('echo a; echo b >&2; printf c'));
-      await eventually(async () => (await env.reopen().adopt(h)) === 'exited', 10_000, 'step to exit');
+      await eventually(async () => (await env.reopen().adopt(h)) === 'exited', { timeoutMs: 10_000, what: 'step to exit' });
       const lines = await collect(env.reopen().logs(h));
       assert.deepEqual(lines.map((l) => l.line).sort(), ['a', 'b', 'c']);
     });

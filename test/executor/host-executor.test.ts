@@ -66,7 +66,7 @@ describe('host executor specifics', () => {
           return (e as NodeJS.ErrnoException).code === 'ESRCH';
         }
       };
-      await eventually(gone, 3000, 'the background sleep to be killed');
+      await eventually(gone, { timeoutMs: 3000, what: 'the background sleep to be killed' });
     } finally {
       await env.dispose();
     }

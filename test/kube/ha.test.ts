@@ -50,35 +50,35 @@ test('two replicas: the leader is SIGKILLed during step two; the other finishes 
   const replicas: Replica[] = [];
   try {
     replicas.push(await spawnReplica(kube.kubeconfig, ['--host', '127.0.0.1', ...common, ...manifests]));
-    await eventually(() => isLeader(replicas[0]), 'the first replica to lead', 30_000, 100);
+    await eventually(() => isLeader(replicas[0]), { timeoutMs: 30_000, everyMs: 100, what: 'the first replica to lead' });
     replicas.push(await spawnReplica(kube.kubeconfig, ['--host', '127.0.0.2', ...common, ...manifests]));
     const wfFile = await tmp.file('wf.yaml', workflowYaml(recorder.url));
     const applied = await kube.kubectl(['apply', '-f', wfFile]);
     assert.match(applied.stdout, /workflow\.argoproj\.io\/ha-steps created/);
 
-    await eventually(() => recorder.hits('two') === 1, 'step two running', 60_000, 50);
+    await eventually(() => recorder.hits('two') === 1, { timeoutMs: 60_000, everyMs: 50, what: 'step two running' });
     const leader = replicas.find(isLeader);
     assert.ok(leader, 'one replica leads');
     const survivor = replicas.find((r) => r !== leader)!;
     assert.ok(!isLeader(survivor), 'only one replica leads');
     await leader.kill();
     const killedAt = Date.now();
-    await eventually(() => isLeader(survivor), 'the survivor to take the Lease', 30_000, 100);
+    await eventually(() => isLeader(survivor), { timeoutMs: 30_000, everyMs: 100, what: 'the survivor to take the Lease' });
     const tookOver = Date.now() - killedAt;
     assert.ok(tookOver < 4000 + 3000, `took over after ${tookOver} ms (lease 4 s)`);
 
-    await eventually(async () => (await kube.kubectl(['get', 'wf', 'ha-steps', '-o', 'jsonpath={.status.phase}'])).stdout === 'Succeeded', 'Succeeded', 90_000, 250);
+    await eventually(async () => (await kube.kubectl(['get', 'wf', 'ha-steps', '-o', 'jsonpath={.status.phase}'])).stdout === 'Succeeded', { timeoutMs: 90_000, everyMs: 250, what: 'Succeeded' });
     assert.deepEqual(['one', 'two', 'three'].map((s) => recorder.hits(s)), [1, 1, 1], 'each step ran exactly once');
     const table = (await kube.kubectl(['get', 'wf'])).stdout;
     assert.match(table, /^NAME\s+STATUS\s+AGE\s+MESSAGE/m);
     assert.match(table, /^ha-steps\s+Succeeded\s+\d+[smh]/m);
 
     const host = survivor === replicas[0] ? '127.0.0.1' : '127.0.0.2';
-    await eventually(async () => (await fetch(`http://${host}:${hookPort}/order`).then((r) => r.status, () => 0)) === 405, 'webhook endpoint on the survivor', 30_000, 100);
+    await eventually(async () => (await fetch(`http://${host}:${hookPort}/order`).then((r) => r.status, () => 0)) === 405, { timeoutMs: 30_000, everyMs: 100, what: 'webhook endpoint on the survivor' });
     assert.equal(await post(`http://${host}:${hookPort}/order`, { item: 'after-failover' }, 'one-key'), 200);
     const list = async (): Promise<string[]> =>
       (await kube.kubectl(['get', 'wf', '-l', 'events.weir.dev/sensor=ha-sensor', '-o', 'name'])).stdout.split('\n').filter(Boolean);
-    await eventually(async () => (await list()).length >= 1, 'the webhook workflow', 30_000, 200);
+    await eventually(async () => (await list()).length >= 1, { timeoutMs: 30_000, everyMs: 200, what: 'the webhook workflow' });
     await new Promise((r) => setTimeout(r, 2000)); // a second workflow would show up within this time
     assert.equal((await list()).length, 1, 'exactly one workflow for the event');
   } catch (e) {

@@ -30,7 +30,7 @@ void test('a catastrophic regex over event data: the webhook answers and /health
   const weir = await spawnWeir({ dataDir: join(tmp.dir, 'data'), busUrl: nats.url, manifests });
   try {
     const hook = `http://127.0.0.1:${port}/names`;
-    await eventually(async () => (await post(hook, { name: 'warm up!' }, 'warm')) === 200, 'the webhook is up', 20_000, 100);
+    await eventually(async () => (await post(hook, { name: 'warm up!' }, 'warm')) === 200, { timeoutMs: 20_000, everyMs: 100, what: 'the webhook is up' });
     // 40 word characters and a "!": a backtracking engine tries ~2^40 paths (issue 11 measured 6.6 s for 27).
     let stop = false;
     const slowest: number[] = [];
@@ -50,7 +50,7 @@ void test('a catastrophic regex over event data: the webhook answers and /health
     const wfs = await eventually(async () => {
       const w = await workflowsOf(weir.url, 'redos');
       return w.length >= 1 && w;
-    }, 'the matching event\'s workflow', 30_000, 100);
+    }, { timeoutMs: 30_000, everyMs: 100, what: 'the matching event\'s workflow' });
     stop = true;
     await prober;
     assert.ok(slowest.length > 0);

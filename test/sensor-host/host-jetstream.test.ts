@@ -31,6 +31,7 @@ import { createSqliteStore } from '../../src/store/sqlite-store.js';
 import type { NewObject, ResourceStore, StoredObject } from '../../src/store/types.js';
 import { startNatsServer } from '../helpers/nats-server.js';
 import type { NatsServer } from '../helpers/nats-server.js';
+import { eventually } from '../helpers/eventually.js';
 
 const SENSOR_YAML = (name: string): string => `
 apiVersion: argoproj.io/v1alpha1
@@ -75,16 +76,6 @@ spec:
             - src: { dependencyName: b, dataTemplate: "{{ .Input.body.amount }} {{ .Input.body.currency | upper }}" }
               dest: spec.arguments.parameters.1.value
 `;
-
-async function eventually<T>(fn: () => Promise<T | undefined | false>, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const ev = (subject: string, data: unknown): CloudEvent =>
   makeCloudEvent({ id: randomUUID(), source: 'shop', subject, type: 'webhook', time: new Date().toISOString(), data });
@@ -136,8 +127,8 @@ for (const [kind, make] of stores) {
         await h.store.create('Sensor', parse(SENSOR_YAML(name)) as NewObject);
         const events = [ev('payment', { body: { amount: 0 } }), ev('order', { body: { id: 'o-1' } }), ev('payment', { body: { amount: 12.5, currency: 'eur' } }), ev('order', { body: { id: 'o-2' } })];
         for (const e of events) await bus.publish(e);
-        const wfs = await eventually(async () => { const w = await workflowsOf(h.store, name); return w.length === 1 && w; }, 'one workflow');
-        await eventually(() => Promise.resolve(records.filter((r) => r.stage === 'evaluate' && r.eventId === events[3].id).length > 0), 'last event processed');
+        const wfs = await eventually(async () => { const w = await workflowsOf(h.store, name); return w.length === 1 && w; }, { timeoutMs: 15_000, what: 'one workflow' });
+        await eventually(() => Promise.resolve(records.filter((r) => r.stage === 'evaluate' && r.eventId === events[3].id).length > 0), { timeoutMs: 15_000, what: 'last event processed' });
         const wf = wfs[0];
         const params = (wf.spec as { arguments: { parameters: { name: string; value: string }[] } }).arguments.parameters;
         assert.deepEqual(params.map((p) => p.value), ['o-1', '12.5 EUR']);
@@ -153,7 +144,7 @@ for (const [kind, make] of stores) {
         ]);
 
         // The recorded history exports events that `weir sensor test -o json` turns into the same decisions.
-        const hist = await eventually(async () => { const x = await readHistory(h.store, 'demo', name); return x.events.length === 4 && x; }, 'history written');
+        const hist = await eventually(async () => { const x = await readHistory(h.store, 'demo', name); return x.events.length === 4 && x; }, { timeoutMs: 15_000, what: 'history written' });
         assert.deepEqual(hist.decisions, records);
         assert.equal(hist.status.events, 4);
         const dir = await mkdtemp(join(tmpdir(), 'weir-sensor-test-'));
@@ -189,15 +180,15 @@ for (const [kind, make] of stores) {
       try {
         const a = ev('order', { body: { id: 'o-9' } });
         await bus.publish(a);
-        await eventually(() => Promise.resolve(records.some((r) => r.type === 'waiting' && r.eventId === a.id)), 'a waiting');
+        await eventually(() => Promise.resolve(records.some((r) => r.type === 'waiting' && r.eventId === a.id)), { timeoutMs: 15_000, what: 'a waiting' });
         await host.stop();
         await bus.close();
         bus = await newBus(busName);
         host = startHost(h.store, bus, records);
         const b = ev('payment', { body: { amount: 5, currency: 'usd' } });
         await bus.publish(b);
-        const wfs = await eventually(async () => { const w = await workflowsOf(h.store, name); return w.length > 0 && w; }, 'workflow after restart');
-        await eventually(() => Promise.resolve(records.some((r) => r.type === 'done')), 'done');
+        const wfs = await eventually(async () => { const w = await workflowsOf(h.store, name); return w.length > 0 && w; }, { timeoutMs: 15_000, what: 'workflow after restart' });
+        await eventually(() => Promise.resolve(records.some((r) => r.type === 'done')), { timeoutMs: 15_000, what: 'done' });
         assert.equal(wfs.length, 1);
         assert.deepEqual((wfs[0].spec as { arguments: { parameters: { value: string }[] } }).arguments.parameters.map((p) => p.value), ['o-9', '5 USD']);
         assert.equal(records.filter((r) => r.type === 'triggered').length, 1);
@@ -221,13 +212,13 @@ describe('sensor host on the embedded bus', () => {
       await store.create('Sensor', parse(SENSOR_YAML('embedded')) as NewObject);
       const a = ev('order', { body: { id: 'o-e' } });
       await bus.publish(a);
-      await eventually(() => Promise.resolve(records.some((r) => r.type === 'waiting' && r.eventId === a.id)), 'a waiting');
+      await eventually(() => Promise.resolve(records.some((r) => r.type === 'waiting' && r.eventId === a.id)), { timeoutMs: 15_000, what: 'a waiting' });
       await host.stop();
       await bus.close();
       bus = createEmbeddedBus({ dataDir: dir });
       host = startHost(store, bus, records);
       await bus.publish(ev('payment', { body: { amount: 3, currency: 'gbp' } }));
-      await eventually(() => Promise.resolve(records.some((r) => r.type === 'done')), 'done');
+      await eventually(() => Promise.resolve(records.some((r) => r.type === 'done')), { timeoutMs: 15_000, what: 'done' });
       const wfs = await workflowsOf(store, 'embedded');
       assert.equal(wfs.length, 1);
       assert.deepEqual((wfs[0].spec as { arguments: { parameters: { value: string }[] } }).arguments.parameters.map((p) => p.value), ['o-e', '3 GBP']);

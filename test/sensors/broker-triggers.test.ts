@@ -59,7 +59,7 @@ describe('amqp trigger against RabbitMQ', () => {
     input: () => input({ amqp: { url: rabbit.url, exchangeName: 'out', exchangeType: 'topic', routingKey: 'orders.placed', payload } }),
     runtime,
     verify: async () => {
-      await eventually(() => got.length >= 1, 10_000, 'the message');
+      await eventually(() => got.length >= 1, { timeoutMs: 10_000, what: 'the message' });
       const m = got[got.length - 1];
       assert.equal(m.content.toString(), JSON.stringify({ name: 'n1' }));
       assert.equal(m.fields.routingKey, 'orders.placed');
@@ -79,7 +79,7 @@ describe('mqtt trigger against mosquitto', () => {
     input: () => input({ mqtt: { url: mosq.url.replace('mqtt://', 'tcp://'), topic: 'shop/orders', payload } }),
     runtime,
     verify: async () => {
-      await eventually(() => mqttGot.length >= 1, 10_000, 'the message');
+      await eventually(() => mqttGot.length >= 1, { timeoutMs: 10_000, what: 'the message' });
       assert.deepEqual(mqttGot[mqttGot.length - 1], { topic: 'shop/orders', payload: JSON.stringify({ name: 'n1' }), retain: false });
     },
   });

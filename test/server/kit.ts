@@ -9,6 +9,7 @@ import type { ApiServerOptions } from '../../src/server/options.js';
 import type { LogLine, LogsOptions, StepExecutor, StepHandle } from '../../src/executor/types.js';
 import { createRecordingLogger } from '../../src/core/logger.js';
 import type { RecordingLogger } from '../../src/core/logger.js';
+import { eventually } from '../helpers/eventually.js';
 
 /** A fake executor whose steps are lists of log lines the test appends to and ends. */
 export class FakeSteps {
@@ -138,13 +139,4 @@ export const hello = (name?: string, extra: Record<string, unknown> = {}): Recor
   ...extra,
 });
 
-/** Polls `fn` until it returns a truthy value (no fixed sleeps). */
-export async function eventually<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+export { eventually };

@@ -48,7 +48,7 @@ describe('weir server (spawned)', () => {
     const dir = await mkdtemp(join(tmpdir(), 'weir-server-e2e-'));
     const p = weir(['server', '--port', '0', '--data-dir', join(dir, 'data')]);
     try {
-      const url = await eventually(() => /listening on (http:\/\/\S+)/.exec(p.out())?.[1], 20_000);
+      const url = await eventually(() => /listening on (http:\/\/\S+)/.exec(p.out())?.[1], { timeoutMs: 20_000 });
       assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
       const c = await fetch(`${url}/api/v1/workflows/default`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ workflow: steps }) });
       assert.equal(c.status, 200);
@@ -58,7 +58,7 @@ describe('weir server (spawned)', () => {
         const phase = g.status?.phase;
         if (phase === 'Failed' || phase === 'Error') throw new Error(`workflow ${phase}: ${JSON.stringify(g.status)}`);
         return phase === 'Succeeded' ? g : undefined;
-      }, 30_000);
+      }, { timeoutMs: 30_000 });
       const pods = Object.values(wf.status?.nodes ?? {}).filter((n) => n.type === 'Pod');
       assert.deepEqual(pods.map((n) => n.displayName).sort(), ['one', 'three', 'two']);
       const logText = await (await fetch(`${url}/api/v1/workflows/default/${name}/log?logOptions.container=main`)).text();
@@ -83,7 +83,7 @@ describe('weir server (spawned)', () => {
       assert.equal(refused.err().trim().split('\n').length, 1, 'one line');
       const p = weir(['server', '--host', '0.0.0.0', '--port', '0', '--data-dir', join(dir, 'd2')], { WEIR_AUTH_TOKEN: 'tok-123' });
       try {
-        const url = await eventually(() => /listening on http:\/\/\S+:(\d+)/.exec(p.out())?.[1], 20_000);
+        const url = await eventually(() => /listening on http:\/\/\S+:(\d+)/.exec(p.out())?.[1], { timeoutMs: 20_000 });
         const base = `http://127.0.0.1:${url}`;
         assert.equal((await fetch(`${base}/api/v1/workflows/default`)).status, 401);
         assert.equal((await fetch(`${base}/api/v1/workflows/default`, { headers: { authorization: 'Bearer tok-123' } })).status, 200);

@@ -54,24 +54,24 @@ test('container executor: kill -9 of the server mid-step, restart: the step is a
   const first = server(join(dir, 'data'), shared);
   let second: ReturnType<typeof server> | undefined;
   try {
-    const url1 = await eventually(() => /listening on (http:\/\/\S+)/.exec(first.out())?.[1], 120_000);
+    const url1 = await eventually(() => /listening on (http:\/\/\S+)/.exec(first.out())?.[1], { timeoutMs: 120_000 });
     assert.match(first.out(), /step executor: container \(podman /);
     const res = await fetch(`${url1}/api/v1/workflows/default`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ workflow: wf }) });
     assert.equal(res.status, 200, await res.text());
-    await eventually(() => existsSync(log) && readFileSync(log, 'utf8').includes('start two'), 120_000).catch(async (e: unknown) => {
+    await eventually(() => existsSync(log) && readFileSync(log, 'utf8').includes('start two'), { timeoutMs: 120_000 }).catch(async (e: unknown) => {
       const w = await (await fetch(`${url1}/api/v1/workflows/default/survivor-ctr`)).text();
       throw new Error(`step two did not start: ${String(e)}\n${w}\n${first.out()}`);
     });
     first.kill('SIGKILL');
     await first.exit;
     second = server(join(dir, 'data'), shared);
-    const url2 = await eventually(() => /listening on (http:\/\/\S+)/.exec(second?.out() ?? '')?.[1], 120_000);
+    const url2 = await eventually(() => /listening on (http:\/\/\S+)/.exec(second?.out() ?? '')?.[1], { timeoutMs: 120_000 });
     const done = await eventually(async () => {
       const w = (await (await fetch(`${url2}/api/v1/workflows/default/survivor-ctr`)).json()) as { status?: { phase?: string; nodes: Record<string, Node> } };
       const phase = w.status?.phase;
       if (phase === 'Failed' || phase === 'Error') throw new Error(`workflow ${phase}: ${JSON.stringify(w.status)}`);
       return phase === 'Succeeded' ? w.status : undefined;
-    }, 180_000);
+    }, { timeoutMs: 180_000 });
     assert.deepEqual((await readFile(log, 'utf8')).trim().split('\n'), ['start one', 'end one', 'start two', 'end two', 'start three', 'end three']);
     const pods = Object.values(done?.nodes ?? {}).filter((n) => n.type === 'Pod');
     assert.deepEqual(pods.map((n) => n.displayName).sort(), ['one', 'three', 'two'], 'no retry nodes, no second run');

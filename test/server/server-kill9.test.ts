@@ -52,23 +52,23 @@ test('kill -9 mid-workflow, restart: Succeeded, each step ran once, timestamps c
   const first = server(join(dir, 'data'), shared);
   let second: ReturnType<typeof server> | undefined;
   try {
-    const url1 = await eventually(() => /listening on (http:\/\/\S+)/.exec(first.out())?.[1], 30_000);
+    const url1 = await eventually(() => /listening on (http:\/\/\S+)/.exec(first.out())?.[1], { timeoutMs: 30_000 });
     const res = await fetch(`${url1}/api/v1/workflows/default`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ workflow: wf }) });
     assert.equal(res.status, 200, await res.text());
-    await eventually(() => existsSync(log) && readFileSync(log, 'utf8').includes('start two'), 60_000).catch(async (e: unknown) => {
+    await eventually(() => existsSync(log) && readFileSync(log, 'utf8').includes('start two'), { timeoutMs: 60_000 }).catch(async (e: unknown) => {
       const w = await (await fetch(`${url1}/api/v1/workflows/default/survivor`)).text();
       throw new Error(`step two did not start: ${String(e)}\n${w}\n${first.out()}`);
     });
     first.kill('SIGKILL');
     await first.exit;
     second = server(join(dir, 'data'), shared);
-    const url2 = await eventually(() => /listening on (http:\/\/\S+)/.exec(second?.out() ?? '')?.[1], 30_000);
+    const url2 = await eventually(() => /listening on (http:\/\/\S+)/.exec(second?.out() ?? '')?.[1], { timeoutMs: 30_000 });
     const done = await eventually(async () => {
       const w = (await (await fetch(`${url2}/api/v1/workflows/default/survivor`)).json()) as { status?: { phase?: string; startedAt: string; finishedAt: string; nodes: Record<string, Node> } };
       const phase = w.status?.phase;
       if (phase === 'Failed' || phase === 'Error') throw new Error(`workflow ${phase}: ${JSON.stringify(w.status)}`);
       return phase === 'Succeeded' ? w.status : undefined;
-    }, 60_000);
+    }, { timeoutMs: 60_000 });
     assert.deepEqual((await readFile(log, 'utf8')).trim().split('\n'), ['start one', 'end one', 'start two', 'end two', 'start three', 'end three']);
     const pods = Object.values(done?.nodes ?? {}).filter((n) => n.type === 'Pod');
     assert.deepEqual(pods.map((n) => n.displayName).sort(), ['one', 'three', 'two'], 'no retry nodes, no second run');

@@ -38,7 +38,7 @@ describe('web UI: event sources, sensors, lineage', () => {
       const res = await fetch(hook, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': key }, body: JSON.stringify(body) });
       assert.equal(res.status, 200, await res.text());
     };
-    await eventually(async () => { try { await post('order-ok-1', { id: 'A-1', amount: 5 }); return true; } catch { return false; } }, 20_000);
+    await eventually(async () => { try { await post('order-ok-1', { id: 'A-1', amount: 5 }); return true; } catch { return false; } }, { timeoutMs: 20_000 });
     await post('order-bad-2', { id: 'B-2', amount: -3 });
     b = await openBrowser();
   });
@@ -51,7 +51,7 @@ describe('web UI: event sources, sensors, lineage', () => {
     const { page } = b;
     await page.goto(`${weir.url}/events`);
     await page.locator('tr[data-event="shop/orders"] [data-state="running"]').waitFor();
-    await eventually(async () => ((await page.locator('tr[data-sensor="orders"]').textContent()) ?? '').includes('ago'), 20_000);
+    await eventually(async () => ((await page.locator('tr[data-sensor="orders"]').textContent()) ?? '').includes('ago'), { timeoutMs: 20_000 });
     assert.deepEqual(await axeViolations(page), []);
     await shot(page, 'events');
   });
@@ -98,7 +98,7 @@ describe('web UI: event sources, sensors, lineage', () => {
     await page.getByRole('searchbox').fill('order-ok-1');
     await page.getByRole('button', { name: 'Search' }).click();
     const res = page.getByTestId('lineage-results');
-    await eventually(async () => (await page.locator('[data-testid="lineage-results"] a[href^="/workflows/default/process-order-"]').count()) > 0 || (await page.reload(), false), 20_000);
+    await eventually(async () => (await page.locator('[data-testid="lineage-results"] a[href^="/workflows/default/process-order-"]').count()) > 0 || (await page.reload(), false), { timeoutMs: 20_000 });
     assert.match((await res.textContent()) ?? '', /triggered/);
     assert.match(page.url(), /q=order-ok-1/);
     assert.deepEqual(await axeViolations(page), []);

@@ -62,12 +62,12 @@ describe('web UI: templates and cron workflows', () => {
     const wf = await weir.api<Wf>(`/api/v1/workflows/default/${name}`);
     const params = Object.fromEntries((wf.spec.arguments?.parameters ?? []).map((p) => [p.name, p.value]));
     assert.deepEqual(params, { who: 'Ada Lovelace', tone: 'loud' });
-    await eventually(async () => ((await page.getByTestId('logs').textContent()) ?? '').includes('loud hello Ada Lovelace'), 30_000);
-    await eventually(async () => (await weir.api<Wf>(`/api/v1/workflows/default/${name}`)).status?.phase === 'Succeeded', 30_000);
+    await eventually(async () => ((await page.getByTestId('logs').textContent()) ?? '').includes('loud hello Ada Lovelace'), { timeoutMs: 30_000 });
+    await eventually(async () => (await weir.api<Wf>(`/api/v1/workflows/default/${name}`)).status?.phase === 'Succeeded', { timeoutMs: 30_000 });
 
     await page.goto(`${weir.url}/templates/default/greeter?tab=runs`);
     await page.locator(`a:text("${name}")`).waitFor();
-    await eventually(async () => ((await page.getByTestId('sparkline').textContent()) ?? '').includes('100% succeeded'), 15_000);
+    await eventually(async () => ((await page.getByTestId('sparkline').textContent()) ?? '').includes('100% succeeded'), { timeoutMs: 15_000 });
     assert.deepEqual(await axeViolations(page), []);
     await shot(page, 'template-runs');
 
@@ -83,7 +83,7 @@ describe('web UI: templates and cron workflows', () => {
     await page.goto(`${weir.url}/cron`);
     await page.getByRole('link', { name: 'hourly' }).click();
     await page.getByText('Europe/Berlin').first().waitFor();
-    await eventually(async () => (await page.locator('[data-testid="next-runs"] tr[data-time]').count()) === 5, 10_000);
+    await eventually(async () => (await page.locator('[data-testid="next-runs"] tr[data-time]').count()) === 5, { timeoutMs: 10_000 });
     const first = await page.locator('[data-testid="next-runs"] tr[data-time]').first().getAttribute('data-time');
     assert.match(first ?? '', /T\d\d:00:00\.000Z$/);
     assert.deepEqual(await axeViolations(page), []);
@@ -101,7 +101,7 @@ describe('web UI: templates and cron workflows', () => {
     await page.getByRole('button', { name: 'Start backfill' }).click();
     const bar = page.getByRole('progressbar');
     await bar.waitFor();
-    await eventually(async () => (await bar.getAttribute('aria-valuenow')) === '4', 60_000);
+    await eventually(async () => (await bar.getAttribute('aria-valuenow')) === '4', { timeoutMs: 60_000 });
     await page.locator('tr[data-job] [data-phase="Succeeded"]').waitFor({ timeout: 30_000 });
     await shot(page, 'cron-backfill', true);
   });
