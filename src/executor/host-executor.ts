@@ -38,6 +38,8 @@ export class HostExecutor implements StepExecutor {
   private readonly tracked = new Map<string, Tracked>();
   private readonly attaching = new Map<string, Promise<Tracked>>();
   private warned = false;
+  /** Starts in flight per step: a second start() of the same step while the first runs joins it (idempotent). */
+  private readonly starting = new Map<string, Promise<StepHandle>>();
 
   constructor(options: HostExecutorOptions) {
     this.options = resolveHostExecutorOptions(options);
@@ -48,12 +50,22 @@ export class HostExecutor implements StepExecutor {
     return this.options.bwrapPath !== null;
   }
 
-  async start(spec: StepSpec, signal?: AbortSignal): Promise<StepHandle> {
-    if (isAborted(signal)) throw cancelled(signal);
-    const o = this.options;
+  start(spec: StepSpec, signal?: AbortSignal): Promise<StepHandle> {
+    if (isAborted(signal)) return Promise.reject(cancelled(signal));
     if (typeof spec?.workflow?.uid !== 'string' || spec.workflow.uid === '' || typeof spec.nodeId !== 'string' || spec.nodeId === '') {
-      throw new WeirError('INVALID_SPEC', 'step spec needs workflow.uid and nodeId');
+      return Promise.reject(new WeirError('INVALID_SPEC', 'step spec needs workflow.uid and nodeId'));
     }
+    // Two calls for one step at once (say two controller passes) would both find no node dir and launch it twice.
+    const key = `${spec.workflow.uid}/${spec.nodeId}`;
+    const inFlight = this.starting.get(key);
+    if (inFlight) return inFlight;
+    const p = this.startOnce(spec, signal).finally(() => this.starting.delete(key));
+    this.starting.set(key, p);
+    return p;
+  }
+
+  private async startOnce(spec: StepSpec, signal?: AbortSignal): Promise<StepHandle> {
+    const o = this.options;
     const paths = nodePaths(nodeDirFor(o.stepsDir, spec.workflow.uid, spec.nodeId));
     if (existsSync(paths.dir)) {
       const existing = await readHandleFile(paths.handle);

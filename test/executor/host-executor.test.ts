@@ -72,6 +72,21 @@ describe('host executor specifics', () => {
     }
   });
 
+  test('start() called twice at once for one step launches it once and returns one handle', async () => {
+    const env = await makeHostEnv(hasBwrap ? {} : { bwrapPath: null });
+    try {
+      const spec = sh('echo run');
+      const [a, b] = await Promise.all([env.executor.start(spec), env.executor.start(spec)]);
+      assert.deepEqual(a, b, 'one launch: the same process in both handles');
+      const r = await env.executor.wait(a);
+      assert.equal(r.stdoutTail, 'run\n', 'the step ran exactly once');
+      const again = await env.executor.start(spec);
+      assert.deepEqual(again, a, 'a later start returns the recorded handle');
+    } finally {
+      await env.dispose();
+    }
+  });
+
   test('a step survives kill -9 of the Weir process and is adopted by a new one', async () => {
     const env = await makeHostEnv(hasBwrap ? {} : { bwrapPath: null });
     try {
