@@ -31,6 +31,8 @@ const k = (uid: string, nodeId: string): string => `${uid}/${nodeId}`;
 
 export class StepTracker {
   private readonly steps = new Map<string, Tracked>();
+  /** Steps whose executor.start is in flight: a second pass must not ask the executor again meanwhile. */
+  private readonly launching = new Set<string>();
   /** Output files to read when a step finishes, by step key. */
   private readonly outputs = new Map<string, string[]>();
   /** Output artifacts to save when a step finishes, by step key. */
@@ -92,7 +94,8 @@ export class StepTracker {
   /** Starts (idempotently) a step whose intent is already saved. Never throws: a failure becomes an Error outcome. */
   async start(workflowKey: string, uid: string, nodeId: string, spec: StepSpec, outputFiles: string[], outputArtifacts?: OutputArtifactPlan): Promise<void> {
     const key = k(uid, nodeId);
-    if (this.steps.has(key)) return;
+    if (this.steps.has(key) || this.launching.has(key)) return;
+    this.launching.add(key);
     this.outputs.set(key, outputFiles);
     if (outputArtifacts) this.artifactPlans.set(key, outputArtifacts);
     let handle: StepHandle;
@@ -102,6 +105,8 @@ export class StepTracker {
       const at = new Date(this.o.now()).toISOString();
       this.steps.set(key, { outcome: { exitCode: null, stdout: '', files: {}, startedAt: at, finishedAt: at, message: `failed to start step: ${errorMessage(e)}` } });
       return;
+    } finally {
+      this.launching.delete(key);
     }
     this.follow(workflowKey, key, nodeId, handle);
   }
