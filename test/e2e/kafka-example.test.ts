@@ -1,4 +1,4 @@
-// Runs examples/kafka-orders.yaml end to end (issue 11 item 25): the example against the Kafka cluster the test
+// Runs examples/events/kafka-orders.yaml end to end (issue 11 item 25): the example against the Kafka cluster the test
 // helpers start (kcat's mock cluster, broker address swapped in), a server with the example's manifests, JSON
 // messages on the topic: an order with a positive amount becomes one Succeeded Workflow carrying its id; an order
 // with amount 0 is filtered out.
@@ -15,10 +15,10 @@ import { eventually, paramsOf, tempDir, workflowsOf } from './events-kit.js';
 
 const SENSOR = 'kafka-order-intake';
 
-test('examples/kafka-orders.yaml: Kafka message -> sensor -> Workflow, filtered by amount', async () => {
+test('examples/events/kafka-orders.yaml: Kafka message -> sensor -> Workflow, filtered by amount', async () => {
   await using kafka = await startKafkaMock();
   await using tmp = await tempDir('kafka-example');
-  const example = await readFile(repoPath('examples', 'kafka-orders.yaml'), 'utf8');
+  const example = await readFile(repoPath('examples', 'events', 'kafka-orders.yaml'), 'utf8');
   assert.equal(example.match(/url: localhost:9092\n/g)?.length, 1, 'the example names localhost:9092 once');
   const manifest = await tmp.file('kafka-orders.yaml', example.replace('url: localhost:9092', `url: ${kafka.brokers.join(',')}`));
   const io = memoryIo();
