@@ -59,21 +59,9 @@ export interface Workflow {
   };
 }
 
-export interface WorkflowSummary {
-  name: string;
-  namespace: string;
-  uid: string;
-  resourceVersion: string;
-  creationTimestamp: string;
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  phase: string;
-  startedAt?: string;
-  finishedAt?: string;
-  message?: string;
-  progress?: string;
-  nodes: number;
-}
+// The list summary is the server's own type (src/server/ui-summary.ts), so the two cannot drift apart.
+import type { WorkflowSummary } from '../../src/server/ui-summary.js';
+export type { WorkflowSummary };
 
 export interface SummaryPage {
   items: WorkflowSummary[];
