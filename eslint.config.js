@@ -5,7 +5,19 @@ import tseslint from 'typescript-eslint';
 import { weirPlugin } from './scripts/lint/eslint-plugin.js';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'test-output/**', 'dist-*/**', 'node_modules/**', 'crds/**', 'bin/**', 'scripts/*.js', 'scripts/lint/*.js', 'eslint.config.js'] },
+  {
+    ignores: [
+      'dist/**',
+      'test-output/**',
+      'dist-*/**',
+      'node_modules/**',
+      'crds/**',
+      'bin/**',
+      'scripts/*.js',
+      'scripts/lint/*.js',
+      'eslint.config.js',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -15,9 +27,18 @@ export default tseslint.config(
     plugins: { weir: weirPlugin },
     rules: {
       // node:test's test()/describe() return promises the runner itself awaits.
-      '@typescript-eslint/no-floating-promises': ['error', {
-        allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] }],
-      }],
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          allowForKnownSafeCalls: [
+            {
+              from: 'package',
+              package: 'node:test',
+              name: ['test', 'describe', 'it', 'suite', 'before', 'after', 'beforeEach', 'afterEach'],
+            },
+          ],
+        },
+      ],
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',

@@ -48,7 +48,11 @@ async function roundTrip(st: State, up: () => Promise<void>, down: () => Promise
   const rate = (mb: number, ms: number) => Number((mb / (ms / 1000)).toFixed(1));
   return {
     value: rate(2 * SIZE_MB, t2 - t0),
-    figures: { uploadMiBps: rate(SIZE_MB, t1 - t0), downloadMiBps: rate(SIZE_MB, t2 - t1), peakRssMiB: Number((Math.max(st.peakRss, process.memoryUsage().rss) / MB).toFixed(1)) },
+    figures: {
+      uploadMiBps: rate(SIZE_MB, t1 - t0),
+      downloadMiBps: rate(SIZE_MB, t2 - t1),
+      peakRssMiB: Number((Math.max(st.peakRss, process.memoryUsage().rss) / MB).toFixed(1)),
+    },
   };
 }
 
@@ -76,14 +80,17 @@ async function generate(file: string, sizeMb: number): Promise<void> {
   const block = Buffer.alloc(MB);
   for (let i = 0; i < MB; i += 4) block.writeUInt32LE((Math.random() * 2 ** 32) >>> 0, i);
   let i = 0;
-  await pipeline(new Readable({
-    read() {
-      if (i >= sizeMb) return void this.push(null);
-      const b = Buffer.from(block);
-      b.writeUInt32LE(i++, 0);
-      this.push(b);
-    },
-  }), createWriteStream(file));
+  await pipeline(
+    new Readable({
+      read() {
+        if (i >= sizeMb) return void this.push(null);
+        const b = Buffer.from(block);
+        b.writeUInt32LE(i++, 0);
+        this.push(b);
+      },
+    }),
+    createWriteStream(file),
+  );
 }
 
 export const artifactBenchmark: Benchmark = {
@@ -104,13 +111,21 @@ export const artifactBenchmark: Benchmark = {
       dataDir: join(dir, 'data'),
       secrets: { get: (ref) => Promise.resolve(ref.key === 'ak' ? creds.accessKeyId : creds.secretAccessKey) },
     });
-    const repo: ArtifactRepository = { s3: { bucket: BUCKET, endpoint, accessKeySecret: { name: 's', key: 'ak' }, secretKeySecret: { name: 's', key: 'sk' } } };
+    const repo: ArtifactRepository = {
+      s3: { bucket: BUCKET, endpoint, accessKeySecret: { name: 's', key: 'ak' }, secretKeySecret: { name: 's', key: 'sk' } },
+    };
     const raw = new S3Client({
-      endpoint, region: 'us-east-1', forcePathStyle: true, credentials: creds,
-      requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
+      endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: creds,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
     });
     const state = { dir, src, child, endpoint, svc, repo, raw, peakRss: 0, runNo: 0 } as State;
-    state.sampler = setInterval(() => { state.peakRss = Math.max(state.peakRss, process.memoryUsage().rss); }, 25);
+    state.sampler = setInterval(() => {
+      state.peakRss = Math.max(state.peakRss, process.memoryUsage().rss);
+    }, 25);
     return state;
   },
   async baseline(s): Promise<Measurement> {
@@ -118,12 +133,18 @@ export const artifactBenchmark: Benchmark = {
     const key = `plain/${++st.runNo}.bin`;
     const dest = join(st.dir, 'plain-back.bin');
     try {
-      return await roundTrip(st, async () => {
-        await st.raw.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: createReadStream(st.src), ContentLength: statSync(st.src).size }));
-      }, async () => {
-        const r = await st.raw.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
-        await pipeline(r.Body as NodeReadable, createWriteStream(dest));
-      });
+      return await roundTrip(
+        st,
+        async () => {
+          await st.raw.send(
+            new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: createReadStream(st.src), ContentLength: statSync(st.src).size }),
+          );
+        },
+        async () => {
+          const r = await st.raw.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+          await pipeline(r.Body as NodeReadable, createWriteStream(dest));
+        },
+      );
     } finally {
       await rm(dest, { force: true });
     }
@@ -134,12 +155,19 @@ export const artifactBenchmark: Benchmark = {
     const artifact = { name: 'artifact', path: '/artifact.bin', archive: { none: {} } };
     let saved: Awaited<ReturnType<ArtifactService['saveOutput']>> | undefined;
     try {
-      return await roundTrip(st, async () => {
-        saved = await st.svc.saveOutput(artifact, st.src, { repository: st.repo, vars: { 'workflow.name': 'bench', 'pod.name': `run-${++st.runNo}` } });
-      }, async () => {
-        if (saved?.status !== 'saved') throw new Error('artifact not saved');
-        await st.svc.loadInput({ ...saved.artifact, path: '/in.bin' }, dest, { repository: st.repo });
-      });
+      return await roundTrip(
+        st,
+        async () => {
+          saved = await st.svc.saveOutput(artifact, st.src, {
+            repository: st.repo,
+            vars: { 'workflow.name': 'bench', 'pod.name': `run-${++st.runNo}` },
+          });
+        },
+        async () => {
+          if (saved?.status !== 'saved') throw new Error('artifact not saved');
+          await st.svc.loadInput({ ...saved.artifact, path: '/in.bin' }, dest, { repository: st.repo });
+        },
+      );
     } finally {
       await rm(dest, { force: true });
     }

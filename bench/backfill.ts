@@ -37,8 +37,13 @@ spec:
 `;
 
 const child = (i: number): NewObject => ({
-  apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow',
-  metadata: { name: `every-minute-${FROM / 1000 + i * 60}`, namespace: 'default', labels: { 'workflows.argoproj.io/cron-workflow': 'every-minute', 'weir.dev/backfill': 'bf-bench' } },
+  apiVersion: 'argoproj.io/v1alpha1',
+  kind: 'Workflow',
+  metadata: {
+    name: `every-minute-${FROM / 1000 + i * 60}`,
+    namespace: 'default',
+    labels: { 'workflows.argoproj.io/cron-workflow': 'every-minute', 'weir.dev/backfill': 'bf-bench' },
+  },
   spec: { entrypoint: 'main', suspend: true, templates: [{ name: 'main', container: { image: 'alpine:3.19', command: ['echo', 'x'] } }] },
 });
 
@@ -52,12 +57,16 @@ async function backfill(st: State): Promise<Measurement> {
   st.weir = weir;
   const t0 = performance.now();
   const res = await fetch(`${weir.url}/api/v1/cron-workflows/default/every-minute/backfill`, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ from: new Date(FROM).toISOString(), to: new Date(FROM + (TICKS - 1) * 60_000).toISOString(), maxActive: TICKS }),
   });
   const job = (await res.json()) as { total?: number };
   if (!res.ok || job.total !== TICKS) throw new Error(`backfill request: ${res.status} ${JSON.stringify(job).slice(0, 300)}`);
-  const count = weir.db().prepare("SELECT count(*) FROM objects WHERE kind = 'Workflow' AND name LIKE 'every-minute-%' AND created_ms < ?").pluck();
+  const count = weir
+    .db()
+    .prepare("SELECT count(*) FROM objects WHERE kind = 'Workflow' AND name LIKE 'every-minute-%' AND created_ms < ?")
+    .pluck();
   const deadline = Date.now() + 900_000;
   let firstMs = NaN;
   for (;;) {

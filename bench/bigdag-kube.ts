@@ -31,7 +31,9 @@ interface State {
 }
 
 const workflow = (name: string): unknown => ({
-  apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { name, namespace: 'default' },
+  apiVersion: 'argoproj.io/v1alpha1',
+  kind: 'Workflow',
+  metadata: { name, namespace: 'default' },
   spec: {
     entrypoint: 'main',
     templates: [
@@ -39,7 +41,10 @@ const workflow = (name: string): unknown => ({
         name: 'main',
         dag: {
           tasks: Array.from({ length: LAYERS }, (_, i) => ({
-            name: `layer-${i}`, template: 'step', withSequence: { count: String(WIDTH) }, ...(i > 0 ? { dependencies: [`layer-${i - 1}`] } : {}),
+            name: `layer-${i}`,
+            template: 'step',
+            withSequence: { count: String(WIDTH) },
+            ...(i > 0 ? { dependencies: [`layer-${i - 1}`] } : {}),
           })),
         },
       },
@@ -51,11 +56,17 @@ const workflow = (name: string): unknown => ({
 async function runBig(st: State): Promise<Measurement> {
   const name = `bigdag-kube-${st.run++}`;
   const t0 = performance.now();
-  const res = await fetch(`${st.replica.url}/api/v1/workflows/default`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ workflow: workflow(name) }) });
+  const res = await fetch(`${st.replica.url}/api/v1/workflows/default`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ workflow: workflow(name) }),
+  });
   if (!res.ok) throw new Error(`submit failed: ${res.status} ${await res.text()}`);
   await res.arrayBuffer();
   let peakRssMiB = 0;
-  let raw: { status?: { phase?: string; message?: string; progress?: string; compressedNodes?: string; offloadNodeStatusVersion?: string } };
+  let raw: {
+    status?: { phase?: string; message?: string; progress?: string; compressedNodes?: string; offloadNodeStatusVersion?: string };
+  };
   let text: string;
   let lastReport = Date.now();
   for (;;) {
@@ -65,8 +76,13 @@ async function runBig(st: State): Promise<Measurement> {
     const phase = raw.status?.phase ?? '';
     if (['Succeeded', 'Failed', 'Error'].includes(phase)) {
       if (phase !== 'Succeeded') {
-        const wf = (await st.store.get('Workflow', 'default', name)) as { status?: { nodes?: Record<string, { phase?: string; message?: string; name?: string }> } };
-        const bad = Object.values(wf.status?.nodes ?? {}).filter((n) => n.phase === 'Error' || n.phase === 'Failed').slice(0, 5).map((n) => `${n.name ?? ''}: ${n.message ?? ''}`);
+        const wf = (await st.store.get('Workflow', 'default', name)) as {
+          status?: { nodes?: Record<string, { phase?: string; message?: string; name?: string }> };
+        };
+        const bad = Object.values(wf.status?.nodes ?? {})
+          .filter((n) => n.phase === 'Error' || n.phase === 'Failed')
+          .slice(0, 5)
+          .map((n) => `${n.name ?? ''}: ${n.message ?? ''}`);
         throw new Error(`bigdag-kube ended ${phase}: ${raw.status?.message ?? ''}\n${bad.join('\n')}\n${st.replica.log().slice(-3000)}`);
       }
       break;
@@ -75,7 +91,9 @@ async function runBig(st: State): Promise<Measurement> {
     if (performance.now() - t0 > TIMEOUT_MS) throw new Error(`bigdag-kube did not finish within ${TIMEOUT_MS / 1000} s`);
     if (Date.now() - lastReport > 30_000) {
       lastReport = Date.now();
-      process.stderr.write(`  bigdag-kube: ${raw.status?.progress ?? '?'} after ${((performance.now() - t0) / 1000).toFixed(0)} s, object ${text.length} bytes\n`);
+      process.stderr.write(
+        `  bigdag-kube: ${raw.status?.progress ?? '?'} after ${((performance.now() - t0) / 1000).toFixed(0)} s, object ${text.length} bytes\n`,
+      );
     }
     await new Promise((r) => setTimeout(r, 1000));
   }
@@ -83,8 +101,12 @@ async function runBig(st: State): Promise<Measurement> {
   const read = (await st.store.get('Workflow', 'default', name)) as StoredObject;
   const nodes = Object.keys((read.status as { nodes?: object }).nodes ?? {}).length;
   const figures = {
-    storedBytes: text.length, nodes, peakRssMiB, stepsPerSec: (LAYERS * WIDTH) / (ms / 1000),
-    compressed: raw.status?.compressedNodes !== undefined ? 1 : 0, offloaded: raw.status?.offloadNodeStatusVersion !== undefined ? 1 : 0,
+    storedBytes: text.length,
+    nodes,
+    peakRssMiB,
+    stepsPerSec: (LAYERS * WIDTH) / (ms / 1000),
+    compressed: raw.status?.compressedNodes !== undefined ? 1 : 0,
+    offloaded: raw.status?.offloadNodeStatusVersion !== undefined ? 1 : 0,
   };
   process.stderr.write(`  bigdag-kube: ${JSON.stringify(figures)}\n`);
   return { value: ms, figures };
@@ -102,7 +124,10 @@ export const bigdagKubeBenchmark: Benchmark = {
     const db = await createTestDatabase('weir_bigdag');
     const dir = mkdtempSync(join(tmpdir(), 'weir-bench-bigdag-kube-'));
     const replica = await spawnReplica(kube.kubeconfig, ['--data-dir', join(dir, 'data'), '--offload-db', db.url]);
-    const store = new KubernetesStore({ kubeconfig: kube.kubeconfig, nodeStatus: { offload: new PgNodeOffload({ connectionString: db.url }) } });
+    const store = new KubernetesStore({
+      kubeconfig: kube.kubeconfig,
+      nodeStatus: { offload: new PgNodeOffload({ connectionString: db.url }) },
+    });
     return { replica, store, db, dir, run: 0 };
   },
   run: (s) => runBig(s as State),

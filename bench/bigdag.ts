@@ -17,7 +17,9 @@ interface State {
 }
 
 const workflow = (name: string): unknown => ({
-  apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { name },
+  apiVersion: 'argoproj.io/v1alpha1',
+  kind: 'Workflow',
+  metadata: { name },
   spec: {
     entrypoint: 'main',
     templates: [
@@ -25,7 +27,9 @@ const workflow = (name: string): unknown => ({
         name: 'main',
         dag: {
           tasks: Array.from({ length: LAYERS }, (_, i) => ({
-            name: `layer-${i}`, template: 'step', withSequence: { count: String(WIDTH) },
+            name: `layer-${i}`,
+            template: 'step',
+            withSequence: { count: String(WIDTH) },
             ...(i > 0 ? { dependencies: [`layer-${i - 1}`] } : {}),
           })),
         },
@@ -38,7 +42,11 @@ const workflow = (name: string): unknown => ({
 async function runBig(st: State): Promise<Measurement> {
   const name = `bigdag-${st.run++}`;
   const t0 = performance.now();
-  const res = await fetch(`${st.weir.url}/api/v1/workflows/default`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ workflow: workflow(name) }) });
+  const res = await fetch(`${st.weir.url}/api/v1/workflows/default`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ workflow: workflow(name) }),
+  });
   if (!res.ok) throw new Error(`submit failed: ${res.status} ${await res.text()}`);
   await res.arrayBuffer();
   const row = st.weir.db().prepare("SELECT phase, length(body) AS bytes FROM objects WHERE kind = 'Workflow' AND name = ?");
@@ -51,16 +59,28 @@ async function runBig(st: State): Promise<Measurement> {
       if (r.phase !== 'Succeeded') throw new Error(`bigdag ended ${r.phase}: ${st.weir.logTail()}`);
       break;
     }
-    if (performance.now() - t0 > TIMEOUT_MS) throw new Error(`bigdag did not finish within ${TIMEOUT_MS / 1000} s (phase ${r?.phase ?? '?'})`);
+    if (performance.now() - t0 > TIMEOUT_MS)
+      throw new Error(`bigdag did not finish within ${TIMEOUT_MS / 1000} s (phase ${r?.phase ?? '?'})`);
     if (Date.now() - lastReport > 30_000) {
       lastReport = Date.now();
-      const done = st.weir.db().prepare("SELECT json_extract(body, '$.status.progress') FROM objects WHERE kind = 'Workflow' AND name = ?").pluck().get(name);
-      process.stderr.write(`  bigdag: ${String(done)} after ${((performance.now() - t0) / 1000).toFixed(0)} s, peak RSS ${peakRssMiB.toFixed(0)} MiB\n`);
+      const done = st.weir
+        .db()
+        .prepare("SELECT json_extract(body, '$.status.progress') FROM objects WHERE kind = 'Workflow' AND name = ?")
+        .pluck()
+        .get(name);
+      process.stderr.write(
+        `  bigdag: ${String(done)} after ${((performance.now() - t0) / 1000).toFixed(0)} s, peak RSS ${peakRssMiB.toFixed(0)} MiB\n`,
+      );
     }
     await new Promise((r) => setTimeout(r, 250));
   }
   const ms = performance.now() - t0;
-  const final = st.weir.db().prepare("SELECT length(body) AS bytes, json_extract(body, '$.status.nodes') AS nodes FROM objects WHERE kind = 'Workflow' AND name = ?").get(name) as { bytes: number; nodes: string };
+  const final = st.weir
+    .db()
+    .prepare(
+      "SELECT length(body) AS bytes, json_extract(body, '$.status.nodes') AS nodes FROM objects WHERE kind = 'Workflow' AND name = ?",
+    )
+    .get(name) as { bytes: number; nodes: string };
   const nodes = Object.keys(JSON.parse(final.nodes) as object).length;
   return { value: ms, figures: { peakRssMiB, storedBytes: final.bytes, nodes, stepsPerSec: (LAYERS * WIDTH) / (ms / 1000) } };
 }

@@ -35,15 +35,24 @@ interface State {
 }
 
 const newEvent = (i: number): CloudEvent =>
-  makeCloudEvent({ id: randomUUID(), source: 'bench-source', subject: 'bench-event', type: 'webhook', time: new Date().toISOString(), data: { i, body: { repo: 'weir', ref: 'refs/heads/main', sha: randomUUID() } } });
+  makeCloudEvent({
+    id: randomUUID(),
+    source: 'bench-source',
+    subject: 'bench-event',
+    type: 'webhook',
+    time: new Date().toISOString(),
+    data: { i, body: { repo: 'weir', ref: 'refs/heads/main', sha: randomUUID() } },
+  });
 
 /** Runs `COUNT` calls of `one` with IN_FLIGHT at a time; returns elapsed ms. */
 async function pump(one: (i: number) => Promise<unknown>): Promise<number> {
   let next = 0;
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
-    while (next < COUNT) await one(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      while (next < COUNT) await one(next++);
+    }),
+  );
   return performance.now() - t0;
 }
 
@@ -89,6 +98,12 @@ export const busPublishBenchmark: Benchmark = {
   extra(state): Record<string, unknown> {
     const s = state as State;
     const rate = (xs: number[]): number | undefined => (xs.length > 0 ? Math.round(COUNT / (Math.min(...xs) / 1000)) : undefined);
-    return { events: COUNT, inFlight: IN_FLIGHT, busEventsPerSec: rate(s.runs), rawEventsPerSec: rate(s.base), embeddedEventsPerSec: Math.round(COUNT / (s.embeddedMs / 1000)) };
+    return {
+      events: COUNT,
+      inFlight: IN_FLIGHT,
+      busEventsPerSec: rate(s.runs),
+      rawEventsPerSec: rate(s.base),
+      embeddedEventsPerSec: Math.round(COUNT / (s.embeddedMs / 1000)),
+    };
   },
 };

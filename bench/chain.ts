@@ -10,7 +10,9 @@ import type { EngineState } from './engine-kit.js';
 const N = 100;
 
 const workflow = (): NewObject => ({
-  apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { generateName: 'chain-' },
+  apiVersion: 'argoproj.io/v1alpha1',
+  kind: 'Workflow',
+  metadata: { generateName: 'chain-' },
   spec: {
     entrypoint: 'main',
     templates: [

@@ -39,26 +39,44 @@ async function teardown(s: unknown): Promise<void> {
 /** `podman run` of the step as the executor runs it (init, all capabilities dropped, bridge network). */
 async function podmanRun(): Promise<number> {
   const t = performance.now();
-  await run('podman', ['run', '--rm', '--init', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges', '--log-driver', 'k8s-file', IMAGE, 'true']);
+  await run('podman', [
+    'run',
+    '--rm',
+    '--init',
+    '--cap-drop',
+    'ALL',
+    '--security-opt',
+    'no-new-privileges',
+    '--log-driver',
+    'k8s-file',
+    IMAGE,
+    'true',
+  ]);
   return performance.now() - t;
 }
 
 async function podmanRuns(n: number, parallel: number): Promise<number> {
   let next = 0;
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: parallel }, async () => {
-    while (next++ < n) await podmanRun();
-  }));
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      while (next++ < n) await podmanRun();
+    }),
+  );
   return performance.now() - t0;
 }
 
 const oneStep = (name: string): NewObject => ({
-  apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { name },
+  apiVersion: 'argoproj.io/v1alpha1',
+  kind: 'Workflow',
+  metadata: { name },
   spec: { entrypoint: 'main', templates: [{ name: 'main', container: { image: IMAGE, command: ['true'] } }] },
 });
 
 const chain = (): NewObject => ({
-  apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { generateName: 'chain-ctr-' },
+  apiVersion: 'argoproj.io/v1alpha1',
+  kind: 'Workflow',
+  metadata: { generateName: 'chain-ctr-' },
   spec: {
     entrypoint: 'main',
     templates: [
@@ -89,14 +107,18 @@ async function runWorkflows(s: State, wfs: NewObject[], inFlight: number): Promi
   let next = 0;
   const t0 = performance.now();
   await Promise.race([
-    watching.then(() => { throw new Error('watch ended early'); }),
-    Promise.all(Array.from({ length: inFlight }, async () => {
-      while (next < wfs.length) {
-        const wf = wfs[next++];
-        const created = await store.create('Workflow', wf);
-        await new Promise<void>((r) => done.set(created.metadata.name, r));
-      }
-    })),
+    watching.then(() => {
+      throw new Error('watch ended early');
+    }),
+    Promise.all(
+      Array.from({ length: inFlight }, async () => {
+        while (next < wfs.length) {
+          const wf = wfs[next++];
+          const created = await store.create('Workflow', wf);
+          await new Promise<void>((r) => done.set(created.metadata.name, r));
+        }
+      }),
+    ),
   ]);
   const ms = performance.now() - t0;
   ac.abort();
@@ -115,7 +137,14 @@ export const throughputContainerBenchmark: Benchmark = {
   setup,
   teardown,
   baseline: async () => N / ((await podmanRuns(N, IN_FLIGHT)) / 1000),
-  run: async (s) => N / ((await runWorkflows(s as State, Array.from({ length: N }, (_, i) => oneStep(`tpc-${(s as State).runs}-${i}`)), IN_FLIGHT)) / 1000),
+  run: async (s) =>
+    N /
+    ((await runWorkflows(
+      s as State,
+      Array.from({ length: N }, (_, i) => oneStep(`tpc-${(s as State).runs}-${i}`)),
+      IN_FLIGHT,
+    )) /
+      1000),
 };
 
 export const chainContainerBenchmark: Benchmark = {

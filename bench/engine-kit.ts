@@ -36,7 +36,11 @@ export async function runWorkflow(s: EngineState, wf: NewObject): Promise<{ ms: 
   const t0 = performance.now();
   const created = await store.create('Workflow', wf);
   let status: WorkflowStatus | undefined;
-  for await (const ev of store.watch('Workflow', { signal: ac.signal, sinceResourceVersion: created.metadata.resourceVersion, shared: true })) {
+  for await (const ev of store.watch('Workflow', {
+    signal: ac.signal,
+    sinceResourceVersion: created.metadata.resourceVersion,
+    shared: true,
+  })) {
     status = ev.object.status as WorkflowStatus | undefined;
     if (status?.phase === 'Succeeded' || status?.phase === 'Failed' || status?.phase === 'Error') break;
   }
@@ -49,7 +53,12 @@ export async function runWorkflow(s: EngineState, wf: NewObject): Promise<{ ms: 
 }
 
 /** `n` spawns of `command` straight through a HostExecutor, `parallelism` at a time; wall ms and each step's ms. */
-export async function directSpawns(s: EngineState, n: number, parallelism: number, command: string[]): Promise<{ ms: number; each: number[] }> {
+export async function directSpawns(
+  s: EngineState,
+  n: number,
+  parallelism: number,
+  command: string[],
+): Promise<{ ms: number; each: number[] }> {
   const executor = executorFor(s);
   const uid = randomUUID();
   const each: number[] = [];
@@ -58,7 +67,14 @@ export async function directSpawns(s: EngineState, n: number, parallelism: numbe
   const worker = async (): Promise<void> => {
     while (next < n) {
       const i = next++;
-      const spec: StepSpec = { workflow: { namespace: 'default', name: 'bench', uid }, nodeId: `n${i}`, command, env: {}, outputPaths: [], mounts: [] };
+      const spec: StepSpec = {
+        workflow: { namespace: 'default', name: 'bench', uid },
+        nodeId: `n${i}`,
+        command,
+        env: {},
+        outputPaths: [],
+        mounts: [],
+      };
       const t = performance.now();
       await executor.wait(await executor.start(spec));
       each.push(performance.now() - t);

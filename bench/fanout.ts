@@ -10,24 +10,22 @@ import type { EngineState } from './engine-kit.js';
 const TRUE_TEMPLATE = { name: 't', container: { image: 'alpine', command: ['true'] } };
 
 const dagWorkflow = (n: number): NewObject => ({
-  apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { generateName: 'fanout-' },
+  apiVersion: 'argoproj.io/v1alpha1',
+  kind: 'Workflow',
+  metadata: { generateName: 'fanout-' },
   spec: {
     entrypoint: 'main',
-    templates: [
-      { name: 'main', dag: { tasks: Array.from({ length: n }, (_, i) => ({ name: `t${i}`, template: 't' })) } },
-      TRUE_TEMPLATE,
-    ],
+    templates: [{ name: 'main', dag: { tasks: Array.from({ length: n }, (_, i) => ({ name: `t${i}`, template: 't' })) } }, TRUE_TEMPLATE],
   },
 });
 
 const stepsWorkflow = (n: number): NewObject => ({
-  apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { generateName: 'fanout-steps-' },
+  apiVersion: 'argoproj.io/v1alpha1',
+  kind: 'Workflow',
+  metadata: { generateName: 'fanout-steps-' },
   spec: {
     entrypoint: 'main',
-    templates: [
-      { name: 'main', steps: [[{ name: 'each', template: 't', withSequence: { count: String(n) } }]] },
-      TRUE_TEMPLATE,
-    ],
+    templates: [{ name: 'main', steps: [[{ name: 'each', template: 't', withSequence: { count: String(n) } }]] }, TRUE_TEMPLATE],
   },
 });
 
@@ -57,4 +55,10 @@ function fanout(name: string, n: number, wf: (n: number) => NewObject, target: B
 }
 
 export const fanoutBenchmark = fanout('fanout', 1000, dagWorkflow, { kind: 'ratio-max', max: 1.5 }, 'a DAG');
-export const fanout200Benchmark = fanout('fanout-200', 200, stepsWorkflow, { kind: 'absolute-ms', max: 5000 }, 'a 200-way steps fan-out (withSequence)');
+export const fanout200Benchmark = fanout(
+  'fanout-200',
+  200,
+  stepsWorkflow,
+  { kind: 'absolute-ms', max: 5000 },
+  'a 200-way steps fan-out (withSequence)',
+);

@@ -16,8 +16,13 @@ export interface CannonOptions {
 /** 2xx responses per second over the run, with p50/p99 latency (ms) and the error counts as figures. */
 export async function cannon(o: CannonOptions): Promise<Measurement> {
   const r = await autocannon({
-    url: o.url, connections: o.connections, duration: o.durationSec, method: 'POST', body: o.body,
-    headers: { 'content-type': 'application/json', ...(o.headers ?? {}) }, timeout: 10,
+    url: o.url,
+    connections: o.connections,
+    duration: o.durationSec,
+    method: 'POST',
+    body: o.body,
+    headers: { 'content-type': 'application/json', ...(o.headers ?? {}) },
+    timeout: 10,
   });
   const seconds = (r.finish.getTime() - r.start.getTime()) / 1000;
   return {
@@ -38,24 +43,31 @@ export async function postAll(url: string, bodies: readonly string[], inFlight: 
   const agent = new Agent({ keepAlive: true, maxSockets: inFlight });
   const out: Posted[] = new Array<Posted>(bodies.length);
   let next = 0;
-  const one = (i: number): Promise<void> => new Promise((done) => {
-    const sentAt = performance.now();
-    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(bodies[i]) } }, (res) => {
-      res.resume();
-      res.on('end', () => {
-        out[i] = { sentAt, doneAt: performance.now(), status: res.statusCode ?? 0 };
+  const one = (i: number): Promise<void> =>
+    new Promise((done) => {
+      const sentAt = performance.now();
+      const req = request(
+        url,
+        { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(bodies[i]) } },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            out[i] = { sentAt, doneAt: performance.now(), status: res.statusCode ?? 0 };
+            done();
+          });
+        },
+      );
+      req.on('error', () => {
+        out[i] = { sentAt, doneAt: NaN, status: 0 };
         done();
       });
+      req.end(bodies[i]);
     });
-    req.on('error', () => {
-      out[i] = { sentAt, doneAt: NaN, status: 0 };
-      done();
-    });
-    req.end(bodies[i]);
-  });
-  await Promise.all(Array.from({ length: Math.min(inFlight, bodies.length) }, async () => {
-    while (next < bodies.length) await one(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(inFlight, bodies.length) }, async () => {
+      while (next < bodies.length) await one(next++);
+    }),
+  );
   agent.destroy();
   return out;
 }

@@ -16,13 +16,16 @@ async function main(): Promise<void> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      js.publish('baseline.webhook.orders', Buffer.concat(chunks), { msgID: randomUUID() }).then(() => {
-        res.writeHead(200, { 'content-type': 'text/plain' });
-        res.end('success');
-      }, () => {
-        res.writeHead(503);
-        res.end();
-      });
+      js.publish('baseline.webhook.orders', Buffer.concat(chunks), { msgID: randomUUID() }).then(
+        () => {
+          res.writeHead(200, { 'content-type': 'text/plain' });
+          res.end('success');
+        },
+        () => {
+          res.writeHead(503);
+          res.end();
+        },
+      );
     });
   });
   server.keepAliveTimeout = 60_000;

@@ -23,7 +23,13 @@ const N = Number(process.env.WEIR_BENCH_BROKER_MESSAGES ?? 5000);
 const BODY = JSON.stringify({ id: 'order-1', amount: 42, customer: 'c-17', items: [{ sku: 'A-1', qty: 2 }] });
 const READ_COUNT = 100;
 
-interface State { nats: NatsServer; bus: EventBus; broker: Broker; amqp?: ChannelModel; redis?: Redis }
+interface State {
+  nats: NatsServer;
+  bus: EventBus;
+  broker: Broker;
+  amqp?: ChannelModel;
+  redis?: Redis;
+}
 
 async function common(broker: Broker): Promise<Pick<State, 'nats' | 'bus' | 'broker'>> {
   const nats = await startNatsServer();
@@ -62,7 +68,8 @@ async function fillQueue(conn: ChannelModel): Promise<string> {
   await ch.assertExchange('bench', 'direct', { durable: true });
   await ch.assertQueue(queue, { durable: true, exclusive: false, autoDelete: false });
   await ch.bindQueue(queue, 'bench', queue);
-  for (let i = 0; i < N; i++) ch.publish('bench', queue, Buffer.from(BODY), { contentType: 'application/json', messageId: `${queue}-${i}` });
+  for (let i = 0; i < N; i++)
+    ch.publish('bench', queue, Buffer.from(BODY), { contentType: 'application/json', messageId: `${queue}-${i}` });
   await ch.waitForConfirms();
   await ch.close();
   return queue;
@@ -90,12 +97,16 @@ export const ingestAmqpBenchmark: Benchmark = {
       await ch.prefetch(AMQP_PREFETCH);
       let n = 0;
       await new Promise<void>((resolve) => {
-        void ch.consume(queue, (m) => {
-          if (m === null) return;
-          JSON.parse(m.content.toString('utf8'));
-          ch.ack(m);
-          if (++n >= N) resolve();
-        }, { noAck: false });
+        void ch.consume(
+          queue,
+          (m) => {
+            if (m === null) return;
+            JSON.parse(m.content.toString('utf8'));
+            ch.ack(m);
+            if (++n >= N) resolve();
+          },
+          { noAck: false },
+        );
       });
       return rate(performance.now() - t0);
     } finally {
@@ -106,7 +117,11 @@ export const ingestAmqpBenchmark: Benchmark = {
     const st = s as State;
     const queue = await fillQueue(st.amqp!);
     return drain(st, createAmqpSource(), {
-      url: st.broker.url, exchangeName: 'bench', exchangeType: 'direct', routingKey: queue, jsonBody: true,
+      url: st.broker.url,
+      exchangeName: 'bench',
+      exchangeType: 'direct',
+      routingKey: queue,
+      jsonBody: true,
       queueDeclare: { name: queue, durable: true, exclusive: false },
     });
   },
@@ -145,7 +160,8 @@ export const ingestRedisStreamBenchmark: Benchmark = {
     try {
       let n = 0;
       while (n < N) {
-        const reply = (await c.xreadgroup('GROUP', group, 'raw', 'COUNT', READ_COUNT, 'BLOCK', 2000, 'STREAMS', stream, '>')) as [string, [string, string[]][]][] | null;
+        const reply = (await c.xreadgroup('GROUP', group, 'raw', 'COUNT', READ_COUNT, 'BLOCK', 2000, 'STREAMS', stream, '>')) as
+          [string, [string, string[]][]][] | null;
         const entries = reply?.[0]?.[1] ?? [];
         if (entries.length === 0) continue;
         await c.xack(stream, group, ...entries.map(([id]) => id));
@@ -159,7 +175,12 @@ export const ingestRedisStreamBenchmark: Benchmark = {
   async run(s): Promise<Measurement> {
     const st = s as State;
     const { stream, group } = await fillStream(st.redis!);
-    return drain(st, createRedisStreamSource(), { hostAddress: `127.0.0.1:${st.broker.port}`, streams: [stream], consumerGroup: group, maxMsgCountPerRead: READ_COUNT });
+    return drain(st, createRedisStreamSource(), {
+      hostAddress: `127.0.0.1:${st.broker.port}`,
+      streams: [stream],
+      consumerGroup: group,
+      maxMsgCountPerRead: READ_COUNT,
+    });
   },
   teardown,
 };

@@ -12,7 +12,15 @@ import type { Benchmark, Measurement } from './types.js';
 
 const CONNECTIONS = 50;
 export const SECONDS = Number(process.env.WEIR_BENCH_SECONDS ?? 5);
-const BODY = JSON.stringify({ id: 'order-1', amount: 42, customer: 'c-17', items: [{ sku: 'A-1', qty: 2 }, { sku: 'B-7', qty: 1 }] });
+const BODY = JSON.stringify({
+  id: 'order-1',
+  amount: 42,
+  customer: 'c-17',
+  items: [
+    { sku: 'A-1', qty: 2 },
+    { sku: 'B-7', qty: 1 },
+  ],
+});
 
 interface State {
   nats: NatsServer;
@@ -46,7 +54,13 @@ export const ingestBenchmark: Benchmark = {
     const weir = await startWeirServer({ name: 'ingest', busUrl: nats.url, manifests: [webhookSource(port)] });
     const hookUrl = `http://127.0.0.1:${port}/orders`;
     await untilServing(hookUrl);
-    const baseline = await startChild({ script: './ingest-baseline-proc.js', args: [nats.url], profileName: 'ingest-baseline', logFile: join(weir.dir, 'baseline.log'), readyPrefix: 'READY ' });
+    const baseline = await startChild({
+      script: './ingest-baseline-proc.js',
+      args: [nats.url],
+      profileName: 'ingest-baseline',
+      logFile: join(weir.dir, 'baseline.log'),
+      readyPrefix: 'READY ',
+    });
     await cannon({ url: baseline.ready, connections: CONNECTIONS, durationSec: 1, body: BODY });
     return { nats, weir, baseline, hookUrl, baseUrl: baseline.ready };
   },
@@ -54,7 +68,8 @@ export const ingestBenchmark: Benchmark = {
   async run(s): Promise<Measurement> {
     const st = s as State;
     const m = await cannon({ url: st.hookUrl, connections: CONNECTIONS, durationSec: SECONDS, body: BODY });
-    if ((m.figures?.non2xx ?? 0) > 0) process.stderr.write(`  ingest: ${m.figures?.non2xx} non-2xx answers: ${st.weir.logTail().slice(-500)}\n`);
+    if ((m.figures?.non2xx ?? 0) > 0)
+      process.stderr.write(`  ingest: ${m.figures?.non2xx} non-2xx answers: ${st.weir.logTail().slice(-500)}\n`);
     return m;
   },
   async teardown(s): Promise<void> {

@@ -29,11 +29,20 @@ interface State {
   rawWatch?: AbortController;
 }
 
-const wf = (name: string): { apiVersion: string; kind: string; metadata: { name: string; namespace: string; labels: Record<string, string> }; spec: Record<string, unknown> } => ({
-  apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow',
+const wf = (
+  name: string,
+): {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace: string; labels: Record<string, string> };
+  spec: Record<string, unknown>;
+} => ({
+  apiVersion: 'argoproj.io/v1alpha1',
+  kind: 'Workflow',
   metadata: { name, namespace: NS, labels: { bench: 'kube-store' } },
   spec: {
-    entrypoint: 'main', arguments: { parameters: [{ name: 'message', value: name }] },
+    entrypoint: 'main',
+    arguments: { parameters: [{ name: 'message', value: name }] },
     templates: [{ name: 'main', container: { image: 'alpine:3.19', command: ['echo'], args: ['{{workflow.parameters.message}}'] } }],
   },
 });
@@ -48,19 +57,35 @@ async function cycle(st: State, side: 'store' | 'raw'): Promise<Measurement> {
     let t = performance.now();
     let cur: Obj;
     if (side === 'store') cur = (await st.store.create('Workflow', wf(name))) as unknown as Obj;
-    else cur = (await st.api.createNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: NS, plural: 'workflows', body: wf(name) })) as Obj;
+    else
+      cur = (await st.api.createNamespacedCustomObject({
+        group: 'argoproj.io',
+        version: 'v1alpha1',
+        namespace: NS,
+        plural: 'workflows',
+        body: wf(name),
+      })) as Obj;
     sums.createMs += performance.now() - t;
     const seen = waitFor(side === 'store' ? st.waitingStore : st.waitingRaw, name);
     t = performance.now();
     const next = { ...cur, spec: { ...cur.spec, suspend: true } };
     if (side === 'store') await st.store.update('Workflow', next as unknown as StoredObject);
-    else await st.api.replaceNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: NS, plural: 'workflows', name, body: next });
+    else
+      await st.api.replaceNamespacedCustomObject({
+        group: 'argoproj.io',
+        version: 'v1alpha1',
+        namespace: NS,
+        plural: 'workflows',
+        name,
+        body: next,
+      });
     sums.updateMs += performance.now() - t;
     await seen;
     sums.watchMs += performance.now() - t;
     t = performance.now();
     if (side === 'store') await st.store.list('Workflow', { namespace: NS, limit: 50 });
-    else await st.api.listNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: NS, plural: 'workflows', limit: 50 });
+    else
+      await st.api.listNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: NS, plural: 'workflows', limit: 50 });
     sums.listMs += performance.now() - t;
   }
   const figures = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, Math.round((v / CYCLES) * 100) / 100]));
@@ -78,16 +103,29 @@ export const kubeStoreBenchmark: Benchmark = {
     await kube.ensureNamespace(NS);
     const store = new KubernetesStore({ kubeconfig: kube.kubeconfig });
     const api = store.rest.kc.makeApiClient(CustomObjectsApi);
-    const st: State = { store, api, watch: new Watch(store.rest.kc), run: 0, waitingStore: new Map(), waitingRaw: new Map(), stop: new AbortController() };
+    const st: State = {
+      store,
+      api,
+      watch: new Watch(store.rest.kc),
+      run: 0,
+      waitingStore: new Map(),
+      waitingRaw: new Map(),
+      stop: new AbortController(),
+    };
     const since = (await store.list('Workflow', { namespace: NS, limit: 1 })).resourceVersion;
     void (async () => {
       for await (const ev of store.watch('Workflow', { namespace: NS, sinceResourceVersion: since, signal: st.stop.signal })) {
         if (ev.type === 'MODIFIED') st.waitingStore.get(ev.object.metadata.name)?.();
       }
     })();
-    st.rawWatch = await st.watch.watch(`/apis/argoproj.io/v1alpha1/namespaces/${NS}/workflows`, { resourceVersion: since, allowWatchBookmarks: true }, (type: string, obj: { metadata?: { name?: string } }) => {
-      if (type === 'MODIFIED') st.waitingRaw.get(obj.metadata?.name ?? '')?.();
-    }, () => undefined);
+    st.rawWatch = await st.watch.watch(
+      `/apis/argoproj.io/v1alpha1/namespaces/${NS}/workflows`,
+      { resourceVersion: since, allowWatchBookmarks: true },
+      (type: string, obj: { metadata?: { name?: string } }) => {
+        if (type === 'MODIFIED') st.waitingRaw.get(obj.metadata?.name ?? '')?.();
+      },
+      () => undefined,
+    );
     return st;
   },
   baseline: (s) => cycle(s as State, 'raw'),

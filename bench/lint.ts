@@ -10,7 +10,8 @@ import type { Benchmark } from './types.js';
 async function sources(): Promise<string[]> {
   const dirs = [repoPath('examples'), repoPath('test/fixtures/argo-workflows'), repoPath('test/fixtures/argo-events')];
   const texts: string[] = [];
-  for (const d of dirs) for (const f of (await readdir(d)).filter((n) => n.endsWith('.yaml')).sort()) texts.push(await readFile(join(d, f), 'utf8'));
+  for (const d of dirs)
+    for (const f of (await readdir(d)).filter((n) => n.endsWith('.yaml')).sort()) texts.push(await readFile(join(d, f), 'utf8'));
   return texts;
 }
 

@@ -36,14 +36,17 @@ function main(): void {
   }
   const show = (title: string, m: Map<string, number>): void => {
     console.log(`${title} (total ${(total / 1000).toFixed(0)} ms sampled)`);
-    for (const [k, us] of [...m].sort((a, b) => b[1] - a[1]).slice(0, n)) console.log(`${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(6)} ms  ${k}`);
+    for (const [k, us] of [...m].sort((a, b) => b[1] - a[1]).slice(0, n))
+      console.log(`${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(6)} ms  ${k}`);
   };
   // Inclusive time: each node's subtree, counted once per function even when it recurses.
   const parent = new Map<number, number>();
   for (const x of p.nodes) for (const c of x.children ?? []) parent.set(c, x.id);
   const keyOf = (id: number): string => {
     const f = byId.get(id)?.callFrame;
-    return f ? `${f.functionName || '(anonymous)'} ${f.url.replace(/^file:\/\//, '').replace(/^.*\/(node_modules|dist[^/]*)\//, '$1/')}:${f.lineNumber + 1}` : '?';
+    return f
+      ? `${f.functionName || '(anonymous)'} ${f.url.replace(/^file:\/\//, '').replace(/^.*\/(node_modules|dist[^/]*)\//, '$1/')}:${f.lineNumber + 1}`
+      : '?';
   };
   const incl = new Map<string, number>();
   for (const [id, us] of self) {

@@ -27,19 +27,36 @@ import { formatTable } from './table.js';
 import type { Benchmark, Sample } from './types.js';
 
 const BENCHMARKS = {
-  lint: lintBenchmark, fanout: fanoutBenchmark, 'fanout-200': fanout200Benchmark, chain: chainBenchmark, 'store-list': storeListBenchmark, 'store-phase': storePhaseBenchmark,
-  'bus-publish': busPublishBenchmark, ingest: ingestBenchmark, 'ingest-amqp': ingestAmqpBenchmark, 'ingest-redis-stream': ingestRedisStreamBenchmark,
-  trigger: triggerBenchmark, throughput: throughputBenchmark,
-  bigdag: bigdagBenchmark, backfill: backfillBenchmark, artifact: artifactBenchmark, 'sqlite-driver': sqliteDriverBenchmark,
-  'throughput-container': throughputContainerBenchmark, 'chain-container': chainContainerBenchmark,
-  'ui-graph': uiGraphBenchmark, 'ui-update': uiUpdateBenchmark, 'ui-list': uiListBenchmark,
-  'kube-store': kubeStoreBenchmark, 'bigdag-kube': bigdagKubeBenchmark,
+  lint: lintBenchmark,
+  fanout: fanoutBenchmark,
+  'fanout-200': fanout200Benchmark,
+  chain: chainBenchmark,
+  'store-list': storeListBenchmark,
+  'store-phase': storePhaseBenchmark,
+  'bus-publish': busPublishBenchmark,
+  ingest: ingestBenchmark,
+  'ingest-amqp': ingestAmqpBenchmark,
+  'ingest-redis-stream': ingestRedisStreamBenchmark,
+  trigger: triggerBenchmark,
+  throughput: throughputBenchmark,
+  bigdag: bigdagBenchmark,
+  backfill: backfillBenchmark,
+  artifact: artifactBenchmark,
+  'sqlite-driver': sqliteDriverBenchmark,
+  'throughput-container': throughputContainerBenchmark,
+  'chain-container': chainContainerBenchmark,
+  'ui-graph': uiGraphBenchmark,
+  'ui-update': uiUpdateBenchmark,
+  'ui-list': uiListBenchmark,
+  'kube-store': kubeStoreBenchmark,
+  'bigdag-kube': bigdagKubeBenchmark,
 } satisfies Record<string, Benchmark>;
 
 /** Names that run several benchmarks. */
 const GROUPS: Readonly<Record<string, readonly string[]>> = { ui: ['ui-graph', 'ui-update', 'ui-list'] };
 
-const RUNS_ENV = process.env.WEIR_BENCH_RUNS === undefined || process.env.WEIR_BENCH_RUNS === '' ? undefined : Number(process.env.WEIR_BENCH_RUNS);
+const RUNS_ENV =
+  process.env.WEIR_BENCH_RUNS === undefined || process.env.WEIR_BENCH_RUNS === '' ? undefined : Number(process.env.WEIR_BENCH_RUNS);
 const DEFAULT_RUNS = 3;
 
 async function measure(b: Benchmark): Promise<Row> {
@@ -85,7 +102,8 @@ function save(rows: Row[]): void {
 
 async function main(): Promise<void> {
   const names = process.argv.slice(2).flatMap((n) => GROUPS[n] ?? [n]);
-  for (const n of names) if (!Object.hasOwn(BENCHMARKS, n)) throw new Error(`unknown benchmark ${n}; have ${Object.keys(BENCHMARKS).join(', ')}`);
+  for (const n of names)
+    if (!Object.hasOwn(BENCHMARKS, n)) throw new Error(`unknown benchmark ${n}; have ${Object.keys(BENCHMARKS).join(', ')}`);
   const selected: Benchmark[] = names.length > 0 ? names.map((n) => BENCHMARKS[n as keyof typeof BENCHMARKS]) : Object.values(BENCHMARKS);
   const rows: Row[] = [];
   const t0 = performance.now();
@@ -95,7 +113,17 @@ async function main(): Promise<void> {
       rows.push(await measure(b));
     } catch (e) {
       process.stderr.write(`bench: ${b.name} failed: ${(e as Error).stack ?? String(e)}\n`);
-      rows.push({ name: b.name, description: b.description, unit: b.unit, median: NaN, min: NaN, max: NaN, target: b.target, met: false, error: (e as Error).message });
+      rows.push({
+        name: b.name,
+        description: b.description,
+        unit: b.unit,
+        median: NaN,
+        min: NaN,
+        max: NaN,
+        target: b.target,
+        met: false,
+        error: (e as Error).message,
+      });
       process.exitCode = 1;
     }
     console.log(formatTable(rows.slice(-1)));

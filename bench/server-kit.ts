@@ -34,15 +34,22 @@ let profiles = 0;
 /** Starts a node child running one of the bench scripts; resolves when it prints its ready line. */
 export async function startChild(o: ChildOptions): Promise<Child> {
   const prof = process.env.WEIR_BENCH_PROFILE;
-  const execArgv = prof ? ['--cpu-prof', `--cpu-prof-dir=${resolve(prof)}`, `--cpu-prof-name=${o.profileName}-${process.pid}-${profiles++}.cpuprofile`] : [];
+  const execArgv = prof
+    ? ['--cpu-prof', `--cpu-prof-dir=${resolve(prof)}`, `--cpu-prof-name=${o.profileName}-${process.pid}-${profiles++}.cpuprofile`]
+    : [];
   if (prof) mkdirSync(resolve(prof), { recursive: true });
   const log = openSync(o.logFile, 'a');
-  const proc = spawn(process.execPath, [...execArgv, fileURLToPath(new URL(o.script, import.meta.url)), ...o.args], { stdio: ['ignore', 'pipe', log] });
+  const proc = spawn(process.execPath, [...execArgv, fileURLToPath(new URL(o.script, import.meta.url)), ...o.args], {
+    stdio: ['ignore', 'pipe', log],
+  });
   closeSync(log);
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
   const ready = await new Promise<string>((ok, fail) => {
     let out = '';
-    const t = setTimeout(() => fail(new Error(`${o.script} not ready after ${o.timeoutMs ?? 30_000} ms: ${tail(o.logFile)}`)), o.timeoutMs ?? 30_000);
+    const t = setTimeout(
+      () => fail(new Error(`${o.script} not ready after ${o.timeoutMs ?? 30_000} ms: ${tail(o.logFile)}`)),
+      o.timeoutMs ?? 30_000,
+    );
     proc.stdout?.on('data', (b: Buffer) => {
       out += b.toString();
       const line = out.split('\n').find((l) => l.startsWith(o.readyPrefix));
@@ -119,8 +126,11 @@ export async function startWeirServer(o: WeirServerOptions): Promise<WeirServer>
   let child: Child;
   try {
     child = await startChild({
-      script: './server-proc.js', args: [JSON.stringify({ dataDir, manifests, ...(o.busUrl ? { busUrl: o.busUrl } : {}) })],
-      profileName: `server-${o.name}`, logFile, readyPrefix: 'READY ',
+      script: './server-proc.js',
+      args: [JSON.stringify({ dataDir, manifests, ...(o.busUrl ? { busUrl: o.busUrl } : {}) })],
+      profileName: `server-${o.name}`,
+      logFile,
+      readyPrefix: 'READY ',
     });
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
@@ -130,11 +140,15 @@ export async function startWeirServer(o: WeirServerOptions): Promise<WeirServer>
   const open = (): Database.Database => (db ??= new Database(join(dataDir, 'weir.db'), { readonly: true, fileMustExist: true }));
   const pid = child.proc.pid ?? -1;
   return {
-    url: child.ready, pid, dir, dataDir,
+    url: child.ready,
+    pid,
+    dir,
+    dataDir,
     db: open,
-    countWorkflows: (phase) => (phase === undefined
-      ? open().prepare("SELECT count(*) FROM objects WHERE kind = 'Workflow'").pluck().get()
-      : open().prepare("SELECT count(*) FROM objects WHERE kind = 'Workflow' AND phase = ?").pluck().get(phase)) as number,
+    countWorkflows: (phase) =>
+      (phase === undefined
+        ? open().prepare("SELECT count(*) FROM objects WHERE kind = 'Workflow'").pluck().get()
+        : open().prepare("SELECT count(*) FROM objects WHERE kind = 'Workflow' AND phase = ?").pluck().get(phase)) as number,
     memory: () => memoryOf(pid),
     logTail: () => tail(logFile),
     stop: async () => {
@@ -146,7 +160,12 @@ export async function startWeirServer(o: WeirServerOptions): Promise<WeirServer>
 }
 
 /** Polls `check` every `everyMs` until it returns a value other than undefined; throws after `timeoutMs`. */
-export async function until<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs: number, everyMs = 20): Promise<T> {
+export async function until<T>(
+  what: string,
+  check: () => T | undefined | Promise<T | undefined>,
+  timeoutMs: number,
+  everyMs = 20,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
@@ -158,13 +177,18 @@ export async function until<T>(what: string, check: () => T | undefined | Promis
 
 /** Waits until an HTTP endpoint answers other than 404 / connection refused (a webhook route is active). */
 export async function untilServing(url: string, timeoutMs = 30_000): Promise<void> {
-  await until(`${url} to be served`, async () => {
-    try {
-      const res = await fetch(url, { method: 'GET', signal: AbortSignal.timeout(1000) });
-      await res.arrayBuffer();
-      return res.status === 404 ? undefined : true;
-    } catch {
-      return undefined;
-    }
-  }, timeoutMs, 100);
+  await until(
+    `${url} to be served`,
+    async () => {
+      try {
+        const res = await fetch(url, { method: 'GET', signal: AbortSignal.timeout(1000) });
+        await res.arrayBuffer();
+        return res.status === 404 ? undefined : true;
+      } catch {
+        return undefined;
+      }
+    },
+    timeoutMs,
+    100,
+  );
 }

@@ -12,17 +12,27 @@ interface ProcConfig {
 async function main(): Promise<void> {
   const cfg = JSON.parse(process.argv[2] ?? '{}') as ProcConfig;
   let logged = 0;
-  const srv = await startServer({
-    dataDir: cfg.dataDir, authToken: undefined, port: 0, host: '127.0.0.1', manifests: cfg.manifests, namespace: 'default',
-    ...(cfg.busUrl !== undefined ? { busUrl: cfg.busUrl } : {}),
-  }, {
-    stdout: (t) => void process.stdout.write(t),
-    // The server logs every event at info level; keep the first lines (start-up problems) and drop the rest.
-    stderr: (t) => {
-      if (logged++ < 40 || /error|warn/i.test(t.slice(0, 20))) process.stderr.write(t);
+  const srv = await startServer(
+    {
+      dataDir: cfg.dataDir,
+      authToken: undefined,
+      port: 0,
+      host: '127.0.0.1',
+      manifests: cfg.manifests,
+      namespace: 'default',
+      ...(cfg.busUrl !== undefined ? { busUrl: cfg.busUrl } : {}),
     },
-    env: {}, cwd: process.cwd(), isTTY: false,
-  });
+    {
+      stdout: (t) => void process.stdout.write(t),
+      // The server logs every event at info level; keep the first lines (start-up problems) and drop the rest.
+      stderr: (t) => {
+        if (logged++ < 40 || /error|warn/i.test(t.slice(0, 20))) process.stderr.write(t);
+      },
+      env: {},
+      cwd: process.cwd(),
+      isTTY: false,
+    },
+  );
   process.stdout.write(`READY ${srv.url}\n`);
   process.once('SIGTERM', () => {
     void srv.stop().finally(() => process.exit(0));

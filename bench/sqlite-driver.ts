@@ -23,10 +23,14 @@ const SCHEMA = `
 function body(i: number): string {
   const name = `wf-${i}`;
   return JSON.stringify({
-    apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow',
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Workflow',
     metadata: { name, namespace: `ns${i % 5}`, labels: { app: `app-${i % 40}`, 'workflows.argoproj.io/phase': 'Succeeded' } },
     spec: { entrypoint: 'main', templates: [{ name: 'main', container: { image: 'alpine:3.19', command: ['echo'], args: [`run ${i}`] } }] },
-    status: { phase: 'Succeeded', nodes: { [name]: { id: name, name, type: 'Pod', phase: 'Succeeded', outputs: { result: 'x'.repeat(1500) } } } },
+    status: {
+      phase: 'Succeeded',
+      nodes: { [name]: { id: name, name, type: 'Pod', phase: 'Succeeded', outputs: { result: 'x'.repeat(1500) } } },
+    },
   });
 }
 

@@ -41,7 +41,9 @@ const asMeasurement = (s: Sample): Measurement => (typeof s === 'number' ? { val
 /** Median of every named figure over the runs that have it. */
 export function figureMedians(samples: readonly Sample[]): Record<string, number> | undefined {
   const all = new Map<string, number[]>();
-  for (const s of samples) for (const [k, v] of Object.entries(asMeasurement(s).figures ?? {})) if (Number.isFinite(v)) (all.get(k) ?? all.set(k, []).get(k))?.push(v);
+  for (const s of samples)
+    for (const [k, v] of Object.entries(asMeasurement(s).figures ?? {}))
+      if (Number.isFinite(v)) (all.get(k) ?? all.set(k, []).get(k))?.push(v);
   if (all.size === 0) return undefined;
   return Object.fromEntries([...all].map(([k, xs]) => [k, round(median(xs))]));
 }

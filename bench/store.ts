@@ -26,7 +26,18 @@ interface Dataset {
   facts: Record<string, unknown>;
 }
 
-const PHASES = ['Succeeded', 'Succeeded', 'Succeeded', 'Succeeded', 'Succeeded', 'Succeeded', 'Succeeded', 'Succeeded', 'Failed', 'Running'];
+const PHASES = [
+  'Succeeded',
+  'Succeeded',
+  'Succeeded',
+  'Succeeded',
+  'Succeeded',
+  'Succeeded',
+  'Succeeded',
+  'Succeeded',
+  'Failed',
+  'Running',
+];
 
 function workflow(i: number): NewObject {
   const phase = PHASES[(i * 7) % PHASES.length];
@@ -36,22 +47,47 @@ function workflow(i: number): NewObject {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'Workflow',
     metadata: {
-      name, namespace: `ns${i % 5}`,
-      labels: { 'workflows.argoproj.io/completed': String(phase !== 'Running'), 'workflows.argoproj.io/phase': phase, app: `app-${i % 40}` },
+      name,
+      namespace: `ns${i % 5}`,
+      labels: {
+        'workflows.argoproj.io/completed': String(phase !== 'Running'),
+        'workflows.argoproj.io/phase': phase,
+        app: `app-${i % 40}`,
+      },
     },
     spec: {
       entrypoint: 'main',
       arguments: { parameters: [{ name: 'message', value: `run ${i}` }] },
       templates: [
-        { name: 'main', steps: [[{ name: 'hello', template: 'print', arguments: { parameters: [{ name: 'msg', value: '{{workflow.parameters.message}}' }] } }]] },
-        { name: 'print', inputs: { parameters: [{ name: 'msg' }] }, container: { image: 'alpine:3.19', command: ['echo'], args: ['{{inputs.parameters.msg}}'] } },
+        {
+          name: 'main',
+          steps: [
+            [{ name: 'hello', template: 'print', arguments: { parameters: [{ name: 'msg', value: '{{workflow.parameters.message}}' }] } }],
+          ],
+        },
+        {
+          name: 'print',
+          inputs: { parameters: [{ name: 'msg' }] },
+          container: { image: 'alpine:3.19', command: ['echo'], args: ['{{inputs.parameters.msg}}'] },
+        },
       ],
     },
     status: {
-      phase, startedAt: started, finishedAt: phase === 'Running' ? null : started, progress: '1/1',
+      phase,
+      startedAt: started,
+      finishedAt: phase === 'Running' ? null : started,
+      progress: '1/1',
       nodes: {
         [name]: { id: name, name, displayName: name, type: 'Steps', phase, startedAt: started, children: [`${name}-1`] },
-        [`${name}-1`]: { id: `${name}-1`, name: `${name}[0].hello`, displayName: 'hello', type: 'Pod', phase, startedAt: started, hostNodeName: 'node-1' },
+        [`${name}-1`]: {
+          id: `${name}-1`,
+          name: `${name}[0].hello`,
+          displayName: 'hello',
+          type: 'Pod',
+          phase,
+          startedAt: started,
+          hostNodeName: 'node-1',
+        },
       },
     },
   };
@@ -79,7 +115,14 @@ function dataset(): Promise<Dataset> {
     const dir = mkdtempSync(join(tmpdir(), 'weir-bench-store-'));
     process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
     // Durability does not change read timings; `normal` keeps building 100k rows quick.
-    let store = createSqliteStore({ dataDir: dir, synchronous: 'normal', clock: (() => { let t = Date.UTC(2024, 0, 1); return () => (t += 7000); })() });
+    let store = createSqliteStore({
+      dataDir: dir,
+      synchronous: 'normal',
+      clock: (() => {
+        let t = Date.UTC(2024, 0, 1);
+        return () => (t += 7000);
+      })(),
+    });
     const firstPage: ListOptions = { order: 'newest', limit: PAGE };
     const smallRate = await insert(store, 0, Math.min(SMALL, TOTAL));
     const at10k: number[] = [];
@@ -108,9 +151,10 @@ function dataset(): Promise<Dataset> {
 }
 
 function rawPage(d: Dataset, phase: string | undefined): number {
-  const sql = phase === undefined
-    ? 'SELECT body FROM objects WHERE kind = ? ORDER BY created_ms DESC, create_rv DESC LIMIT ?'
-    : 'SELECT body FROM objects WHERE kind = ? AND phase = ? ORDER BY created_ms DESC, create_rv DESC LIMIT ?';
+  const sql =
+    phase === undefined
+      ? 'SELECT body FROM objects WHERE kind = ? ORDER BY created_ms DESC, create_rv DESC LIMIT ?'
+      : 'SELECT body FROM objects WHERE kind = ? AND phase = ? ORDER BY created_ms DESC, create_rv DESC LIMIT ?';
   const stmt = d.raw.prepare(sql).pluck();
   const args = phase === undefined ? ['Workflow', PAGE] : ['Workflow', phase, PAGE];
   const t = performance.now();
@@ -145,11 +189,15 @@ function storeBenchmark(name: string, description: string, opts: ListOptions, ph
 }
 
 export const storeListBenchmark = storeBenchmark(
-  'store-list', `SQLite store: first page of Workflows, newest first (limit ${PAGE}), ${TOTAL} stored; mean of ${BATCH} calls`,
-  { order: 'newest', limit: PAGE }, undefined,
+  'store-list',
+  `SQLite store: first page of Workflows, newest first (limit ${PAGE}), ${TOTAL} stored; mean of ${BATCH} calls`,
+  { order: 'newest', limit: PAGE },
+  undefined,
 );
 
 export const storePhaseBenchmark = storeBenchmark(
-  'store-phase', `SQLite store: first page of status.phase=Failed Workflows, newest first (limit ${PAGE}), ${TOTAL} stored; mean of ${BATCH} calls`,
-  { order: 'newest', limit: PAGE, fieldSelector: { 'status.phase': 'Failed' } }, 'Failed',
+  'store-phase',
+  `SQLite store: first page of status.phase=Failed Workflows, newest first (limit ${PAGE}), ${TOTAL} stored; mean of ${BATCH} calls`,
+  { order: 'newest', limit: PAGE, fieldSelector: { 'status.phase': 'Failed' } },
+  'Failed',
 );

@@ -30,9 +30,19 @@ export function targetText(t: Target): string {
 export function formatTable(rows: readonly Row[]): string {
   const head = ['benchmark', 'unit', 'median', 'min', 'max', 'baseline', 'ratio', 'target', 'met', 'figures (median)'];
   const lines = rows.map((r) => [
-    r.name, r.unit, num(r.median), num(r.min), num(r.max), num(r.baseline?.median), r.ratio === undefined ? '-' : r.ratio.toFixed(3),
-    targetText(r.target), r.error !== undefined ? 'ERROR' : r.met === undefined ? '-' : r.met ? 'MET' : 'NOT MET',
-    r.error ?? Object.entries(r.figures ?? {}).map(([k, v]) => `${k}=${num(v)}`).join(' '),
+    r.name,
+    r.unit,
+    num(r.median),
+    num(r.min),
+    num(r.max),
+    num(r.baseline?.median),
+    r.ratio === undefined ? '-' : r.ratio.toFixed(3),
+    targetText(r.target),
+    r.error !== undefined ? 'ERROR' : r.met === undefined ? '-' : r.met ? 'MET' : 'NOT MET',
+    r.error ??
+      Object.entries(r.figures ?? {})
+        .map(([k, v]) => `${k}=${num(v)}`)
+        .join(' '),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const fmt = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ');

@@ -21,12 +21,15 @@ interface State {
   peakRunning: number;
 }
 
-const body = (tag: string, i: number): string => JSON.stringify({
-  workflow: {
-    apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { name: `tp-${tag}-${i}` },
-    spec: { entrypoint: 'main', templates: [{ name: 'main', container: { image: 'alpine:3.19', command: ['true'] } }] },
-  },
-});
+const body = (tag: string, i: number): string =>
+  JSON.stringify({
+    workflow: {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Workflow',
+      metadata: { name: `tp-${tag}-${i}` },
+      spec: { entrypoint: 'main', templates: [{ name: 'main', container: { image: 'alpine:3.19', command: ['true'] } }] },
+    },
+  });
 
 async function submitAll(st: State): Promise<Measurement> {
   const tag = `r${st.run++}`;
@@ -34,7 +37,11 @@ async function submitAll(st: State): Promise<Measurement> {
   const running = st.weir.db().prepare("SELECT count(*) FROM objects WHERE kind = 'Workflow' AND phase IN ('Running', 'Pending')").pluck();
   let peak = 0;
   const t0 = performance.now();
-  const posted = postAll(`${st.weir.url}/api/v1/workflows/default`, Array.from({ length: N }, (_, i) => body(tag, i)), IN_FLIGHT);
+  const posted = postAll(
+    `${st.weir.url}/api/v1/workflows/default`,
+    Array.from({ length: N }, (_, i) => body(tag, i)),
+    IN_FLIGHT,
+  );
   let submittedMs = NaN;
   void posted.then(() => (submittedMs = performance.now() - t0));
   const deadline = Date.now() + 600_000;
@@ -56,7 +63,8 @@ async function submitAll(st: State): Promise<Measurement> {
 export const throughputBenchmark: Benchmark = {
   name: 'throughput',
   description: `${N} one-step \`true\` Workflows submitted over REST: completed/s by weir server (host executor, bwrap)`,
-  baselineDescription: 'the same isolated step (bwrap + true) spawned directly through a HostExecutor at the concurrency the server reached',
+  baselineDescription:
+    'the same isolated step (bwrap + true) spawned directly through a HostExecutor at the concurrency the server reached',
   unit: 'per-s',
   target: { kind: 'ratio-min', min: 0.4 },
   async setup(): Promise<State> {

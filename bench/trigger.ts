@@ -89,9 +89,15 @@ interface State {
 /** Sends EVENTS events and watches their Workflows appear; rate and POST -> stored latencies. */
 async function fire(st: State): Promise<Measurement> {
   const tag = `r${st.run++}`;
-  const bodies = Array.from({ length: EVENTS }, (_, i) => JSON.stringify({ id: `${tag}-${i}`, amount: 10 + (i % 90), customer: `c-${i % 50}` }));
+  const bodies = Array.from({ length: EVENTS }, (_, i) =>
+    JSON.stringify({ id: `${tag}-${i}`, amount: 10 + (i % 90), customer: `c-${i % 50}` }),
+  );
   const seen = new Map<string, number>();
-  const poll = st.weir.db().prepare("SELECT id, json_extract(body, '$.spec.arguments.parameters[0].value') AS v FROM objects WHERE kind = 'Workflow' AND id > ? ORDER BY id");
+  const poll = st.weir
+    .db()
+    .prepare(
+      "SELECT id, json_extract(body, '$.spec.arguments.parameters[0].value') AS v FROM objects WHERE kind = 'Workflow' AND id > ? ORDER BY id",
+    );
   let done = false;
   const watcher = (async () => {
     const deadline = Date.now() + 300_000;
@@ -117,8 +123,12 @@ async function fire(st: State): Promise<Measurement> {
   return {
     value: EVENTS / ((last - t0) / 1000),
     figures: {
-      p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), acceptP50Ms: percentile(accept, 50), acceptP99Ms: percentile(accept, 99),
-      postsPerSec: EVENTS / ((Math.max(...posted.map((p) => p.doneAt)) - t0) / 1000), failedPosts: bad,
+      p50Ms: percentile(latencies, 50),
+      p99Ms: percentile(latencies, 99),
+      acceptP50Ms: percentile(accept, 50),
+      acceptP99Ms: percentile(accept, 99),
+      postsPerSec: EVENTS / ((Math.max(...posted.map((p) => p.doneAt)) - t0) / 1000),
+      failedPosts: bad,
     },
   };
 }
@@ -143,12 +153,14 @@ export const triggerBenchmark: Benchmark = {
     const st = s as State;
     let next = 0;
     const t0 = performance.now();
-    await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
-      while (next < RAW_COUNT) {
-        next++;
-        await st.js.publish('tb.shop.orders', JSON.stringify({ id: randomUUID(), amount: 42, customer: 'c-1' }), { msgID: randomUUID() });
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: IN_FLIGHT }, async () => {
+        while (next < RAW_COUNT) {
+          next++;
+          await st.js.publish('tb.shop.orders', JSON.stringify({ id: randomUUID(), amount: 42, customer: 'c-1' }), { msgID: randomUUID() });
+        }
+      }),
+    );
     return RAW_COUNT / ((performance.now() - t0) / 1000);
   },
   run: (s) => fire(s as State),

@@ -18,13 +18,40 @@ import { createSqliteStore } from '../src/store/sqlite-store.js';
 import type { NewObject, ResourceStore, StoredObject } from '../src/store/types.js';
 import type { Benchmark, Measurement } from './types.js';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 const T0 = '2026-01-01T00:00:00Z';
 
-interface NodeStatus { id: string; name: string; displayName: string; type: string; phase: string; templateName?: string; children?: string[]; startedAt: string; finishedAt?: string }
+interface NodeStatus {
+  id: string;
+  name: string;
+  displayName: string;
+  type: string;
+  phase: string;
+  templateName?: string;
+  children?: string[];
+  startedAt: string;
+  finishedAt?: string;
+}
 
-const node = (wf: string, id: string, display: string, type: string, children: string[] = [], phase = 'Succeeded'): NodeStatus =>
-  ({ id, name: `${wf}.${display}`, displayName: display, type, phase, templateName: type === 'Pod' ? 'work' : 'main', children, startedAt: T0, finishedAt: '2026-01-01T00:01:00Z' });
+const node = (wf: string, id: string, display: string, type: string, children: string[] = [], phase = 'Succeeded'): NodeStatus => ({
+  id,
+  name: `${wf}.${display}`,
+  displayName: display,
+  type,
+  phase,
+  templateName: type === 'Pod' ? 'work' : 'main',
+  children,
+  startedAt: T0,
+  finishedAt: '2026-01-01T00:01:00Z',
+});
 
 /** A loop fan-out: root → group → n items → group → final. */
 function fanout(wf: string, n: number): Record<string, NodeStatus> {
@@ -56,11 +83,21 @@ function tree(wf: string, n: number): Record<string, NodeStatus> {
 }
 
 const workflow = (name: string, nodes: Record<string, NodeStatus>): NewObject => ({
-  apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { name, namespace: 'default' },
-  spec: { entrypoint: 'main', templates: [{ name: 'main' }] }, status: { phase: 'Running', startedAt: T0, nodes },
+  apiVersion: 'argoproj.io/v1alpha1',
+  kind: 'Workflow',
+  metadata: { name, namespace: 'default' },
+  spec: { entrypoint: 'main', templates: [{ name: 'main' }] },
+  status: { phase: 'Running', startedAt: T0, nodes },
 });
 
-interface State { dir: string; store: ResourceStore; api: ApiServer; url: string; browser: Browser; page: Page }
+interface State {
+  dir: string;
+  store: ResourceStore;
+  api: ApiServer;
+  url: string;
+  browser: Browser;
+  page: Page;
+}
 
 async function setup(extra: (store: ResourceStore) => Promise<void>): Promise<State> {
   const dir = mkdtempSync(join(tmpdir(), 'weir-bench-ui-'));
@@ -109,11 +146,12 @@ export const uiGraphBenchmark: Benchmark = {
   target: { kind: 'absolute-ms', max: 2000 },
   baselineDescription: 'navigation to /healthz',
   runs: 3,
-  setup: () => setup(async (store) => {
-    await store.create('Workflow', workflow('graph-100', fanout('graph-100', 100)));
-    await store.create('Workflow', workflow('graph-2000', tree('graph-2000', 2000)));
-    await store.create('Workflow', workflow('graph-10000', fanout('graph-10000', 10_000)));
-  }),
+  setup: () =>
+    setup(async (store) => {
+      await store.create('Workflow', workflow('graph-100', fanout('graph-100', 100)));
+      await store.create('Workflow', workflow('graph-2000', tree('graph-2000', 2000)));
+      await store.create('Workflow', workflow('graph-10000', fanout('graph-10000', 10_000)));
+    }),
   baseline: blankToHealthz,
   async run(s): Promise<Measurement> {
     const st = s as State;
@@ -134,7 +172,9 @@ export const uiUpdateBenchmark: Benchmark = {
   baselineDescription: 'navigation to /healthz',
   runs: 5,
   setup: async () => {
-    const st = await setup(async (store) => { await store.create('Workflow', workflow('live', fanout('live', 10_000))); });
+    const st = await setup(async (store) => {
+      await store.create('Workflow', workflow('live', fanout('live', 10_000)));
+    });
     await openGraph(st, 'live');
     return st;
   },
@@ -165,17 +205,32 @@ export const uiListBenchmark: Benchmark = {
   target: { kind: 'absolute-ms', max: 1000 },
   baselineDescription: 'navigation to /healthz',
   runs: 5,
-  setup: () => setup(async (store) => {
-    const chunk = 2000;
-    for (let i = 0; i < LIST_COUNT; i += chunk) {
-      await Promise.all(Array.from({ length: Math.min(chunk, LIST_COUNT - i) }, (_, j) => store.create('Workflow', {
-        apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow',
-        metadata: { name: `wf-${i + j}`, namespace: 'default', labels: { 'workflows.argoproj.io/workflow-template': `t${(i + j) % 20}` } },
-        spec: { entrypoint: 'main', templates: [{ name: 'main', container: { image: 'busybox', command: ['echo', 'x'] } }] },
-        status: { phase: (i + j) % 10 === 0 ? 'Failed' : 'Succeeded', startedAt: T0, finishedAt: '2026-01-01T00:00:05Z', progress: '1/1' },
-      })));
-    }
-  }),
+  setup: () =>
+    setup(async (store) => {
+      const chunk = 2000;
+      for (let i = 0; i < LIST_COUNT; i += chunk) {
+        await Promise.all(
+          Array.from({ length: Math.min(chunk, LIST_COUNT - i) }, (_, j) =>
+            store.create('Workflow', {
+              apiVersion: 'argoproj.io/v1alpha1',
+              kind: 'Workflow',
+              metadata: {
+                name: `wf-${i + j}`,
+                namespace: 'default',
+                labels: { 'workflows.argoproj.io/workflow-template': `t${(i + j) % 20}` },
+              },
+              spec: { entrypoint: 'main', templates: [{ name: 'main', container: { image: 'busybox', command: ['echo', 'x'] } }] },
+              status: {
+                phase: (i + j) % 10 === 0 ? 'Failed' : 'Succeeded',
+                startedAt: T0,
+                finishedAt: '2026-01-01T00:00:05Z',
+                progress: '1/1',
+              },
+            }),
+          ),
+        );
+      }
+    }),
   baseline: blankToHealthz,
   async run(s): Promise<Measurement> {
     const st = s as State;

@@ -19,7 +19,9 @@ import type { EventSourceAdapter, SecretRef, StartContext } from '../src/api/eve
 /** Messages in flight at once (the channel prefetch): each is acknowledged on its own once the bus has it. */
 export const AMQP_PREFETCH = 64;
 
-interface Decl { [k: string]: unknown }
+interface Decl {
+  [k: string]: unknown;
+}
 
 function flag(o: Decl | undefined, k: string, dflt: boolean): boolean {
   const v = o?.[k];
@@ -43,10 +45,22 @@ export function amqpPayload(spec: Record<string, unknown>, m: ConsumeMessage): R
   const s = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : '');
   const ts = typeof p.timestamp === 'number' ? goTimeString(new Date(p.timestamp * 1000)) : GO_ZERO_TIME;
   const data: Record<string, unknown> = {
-    contentType: s(p.contentType), contentEncoding: s(p.contentEncoding), deliveryMode: Number(p.deliveryMode ?? 0), priority: Number(p.priority ?? 0),
-    correlationId: s(p.correlationId), replyTo: s(p.replyTo), expiration: s(p.expiration), messageId: s(p.messageId), timestamp: ts,
-    type: s(p.type), appId: s(p.appId), exchange: m.fields.exchange, routingKey: m.fields.routingKey,
-    headers: jsonSafe(p.headers ?? {}), deliveryTag: m.fields.deliveryTag, body: b.body,
+    contentType: s(p.contentType),
+    contentEncoding: s(p.contentEncoding),
+    deliveryMode: Number(p.deliveryMode ?? 0),
+    priority: Number(p.priority ?? 0),
+    correlationId: s(p.correlationId),
+    replyTo: s(p.replyTo),
+    expiration: s(p.expiration),
+    messageId: s(p.messageId),
+    timestamp: ts,
+    type: s(p.type),
+    appId: s(p.appId),
+    exchange: m.fields.exchange,
+    routingKey: m.fields.routingKey,
+    headers: jsonSafe(p.headers ?? {}),
+    deliveryTag: m.fields.deliveryTag,
+    body: b.body,
   };
   const metadata = stringMap(spec.metadata);
   if (metadata !== undefined) data.metadata = metadata;
@@ -78,13 +92,17 @@ async function declare(ch: Channel, spec: Record<string, unknown>): Promise<stri
   const exchange = text(spec.exchangeName) ?? '';
   if (exchange !== '') {
     await ch.assertExchange(exchange, text(spec.exchangeType) ?? 'direct', {
-      durable: flag(ex, 'durable', true), autoDelete: flag(ex, 'autoDelete', false), internal: flag(ex, 'internal', false),
+      durable: flag(ex, 'durable', true),
+      autoDelete: flag(ex, 'autoDelete', false),
+      internal: flag(ex, 'internal', false),
     });
   }
   const q = spec.queueDeclare as Decl | undefined;
   const args = text(q?.arguments);
   const opts: Options.AssertQueue = {
-    durable: flag(q, 'durable', false), autoDelete: flag(q, 'autoDelete', false), exclusive: flag(q, 'exclusive', q === undefined),
+    durable: flag(q, 'durable', false),
+    autoDelete: flag(q, 'autoDelete', false),
+    exclusive: flag(q, 'exclusive', q === undefined),
     ...(args !== undefined ? { arguments: parseYaml(args) as Record<string, unknown> } : {}),
   };
   const queue = (await ch.assertQueue(text(q?.name) ?? '', opts)).queue;
@@ -95,8 +113,10 @@ async function declare(ch: Channel, spec: Record<string, unknown>): Promise<stri
 async function run(ctx: StartContext): Promise<void> {
   const { spec, log, signal } = ctx;
   const consume = spec.consume as Decl | undefined;
-  if (consume?.autoAck === true) log.info({ field: 'consume.autoAck' }, 'amqp: consume.autoAck is ignored; Weir acknowledges each message after the bus has its event');
-  if (flag(consume, 'noLocal', false)) log.info({ field: 'consume.noLocal' }, 'amqp: consume.noLocal is not supported by RabbitMQ and is ignored');
+  if (consume?.autoAck === true)
+    log.info({ field: 'consume.autoAck' }, 'amqp: consume.autoAck is ignored; Weir acknowledges each message after the bus has its event');
+  if (flag(consume, 'noLocal', false))
+    log.info({ field: 'consume.noLocal' }, 'amqp: consume.noLocal is not supported by RabbitMQ and is ignored');
   const tls = await readTls(ctx, spec.tls);
   const conn = await connect(await brokerUrl(ctx), { ...(tls ?? {}) });
   let failure: ((e: Error) => void) | undefined;
@@ -125,18 +145,25 @@ async function run(ctx: StartContext): Promise<void> {
       if (!signal.aborted) ch.ack(m);
     };
     const tag = text(consume?.consumerTag);
-    const ok = await ch.consume(queue, (m) => {
-      if (m === null) {
-        failure?.(new WeirError('IO_ERROR', `amqp consumer of queue ${queue} was cancelled by the broker`));
-        return;
-      }
-      handle(m).catch((e: unknown) => {
-        if (signal.aborted) return;
-        log.error({ err: errorMessage(e) }, 'amqp: publishing a message failed; restarting the source (the message is redelivered)');
-        failure?.(e instanceof Error ? e : new Error(errorMessage(e)));
-      });
-    }, { noAck: false, exclusive: flag(consume, 'exclusive', false), ...(tag !== undefined ? { consumerTag: tag } : {}) });
-    log.info({ queue, exchange: text(spec.exchangeName), routingKey: text(spec.routingKey), consumerTag: ok.consumerTag }, 'amqp consumer started');
+    const ok = await ch.consume(
+      queue,
+      (m) => {
+        if (m === null) {
+          failure?.(new WeirError('IO_ERROR', `amqp consumer of queue ${queue} was cancelled by the broker`));
+          return;
+        }
+        handle(m).catch((e: unknown) => {
+          if (signal.aborted) return;
+          log.error({ err: errorMessage(e) }, 'amqp: publishing a message failed; restarting the source (the message is redelivered)');
+          failure?.(e instanceof Error ? e : new Error(errorMessage(e)));
+        });
+      },
+      { noAck: false, exclusive: flag(consume, 'exclusive', false), ...(tag !== undefined ? { consumerTag: tag } : {}) },
+    );
+    log.info(
+      { queue, exchange: text(spec.exchangeName), routingKey: text(spec.routingKey), consumerTag: ok.consumerTag },
+      'amqp consumer started',
+    );
     await Promise.race([untilAborted(signal), failed]);
   } finally {
     await conn.close().catch(() => undefined);

@@ -20,7 +20,8 @@ function startFor(kind: 'bitbucket' | 'bitbucketserver') {
         const secret = await hookSecret(ctx, ctx.spec.webhookSecret);
         if (secret !== undefined && secret !== '') {
           const expected = `sha256=${createHmac('sha256', secret).update(r.raw).digest('hex')}`;
-          if (!safeEqual(r.header('x-hub-signature').toLowerCase(), expected)) throw new HookFailure(401, 'payload signature does not match (X-Hub-Signature)');
+          if (!safeEqual(r.header('x-hub-signature').toLowerCase(), expected))
+            throw new HookFailure(401, 'payload signature does not match (X-Hub-Signature)');
         }
       }
       const event = r.header('x-event-key');

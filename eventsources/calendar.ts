@@ -73,7 +73,10 @@ async function run(ctx: StartContext): Promise<void> {
   const lastText = await state.get(LAST_TICK_KEY);
   const last = lastText !== undefined && !Number.isNaN(Date.parse(lastText)) ? Date.parse(lastText) : undefined;
   let from = startingPoint(clock.now(), last, catchup, maxDur !== undefined ? parseGoDuration(maxDur) : undefined);
-  log.info({ schedule: text(spec.schedule), interval: text(spec.interval), timezone: zone, lastTick: lastText, catchup }, 'calendar started');
+  log.info(
+    { schedule: text(spec.schedule), interval: text(spec.interval), timezone: zone, lastTick: lastText, catchup },
+    'calendar started',
+  );
 
   while (!signal.aborted) {
     const tick = ticker.next(new Date(from));

@@ -39,7 +39,7 @@ async function run(ctx: StartContext): Promise<void> {
   const re = text(cfg.pathRegexp) !== undefined ? new RegExp(text(cfg.pathRegexp) ?? '') : undefined;
   const wanted = text(spec.eventType) ?? '';
   const metadata = stringMap(spec.metadata) ?? null;
-  if (spec.polling === true) log.info({ field: 'polling' }, 'file: polling is not needed; Weir uses the kernel\'s file notifications');
+  if (spec.polling === true) log.info({ field: 'polling' }, "file: polling is not needed; Weir uses the kernel's file notifications");
   const st = await stat(directory).catch((e: unknown) => {
     throw new WeirError('INVALID_SPEC', `file: cannot watch ${directory}: ${errorMessage(e)}`);
   });
@@ -59,13 +59,15 @@ async function run(ctx: StartContext): Promise<void> {
     const rel = String(filename);
     if (!((path !== undefined && path === rel) || (re !== undefined && re.test(rel)))) return;
     const full = join(directory, rel);
-    chain = chain.then(async () => {
-      const c = await classify(full, kind === 'rename' ? 'rename' : 'change', wanted);
-      if (c === undefined || c.op !== wanted) return;
-      await emitAcked(ctx, { id: c.id, data: { name: full, op: FILE_OP_BITS[c.op], metadata } });
-    }).catch((e: unknown) => {
-      if (!signal.aborted) failure?.(e instanceof Error ? e : new WeirError('INTERNAL', errorMessage(e)));
-    });
+    chain = chain
+      .then(async () => {
+        const c = await classify(full, kind === 'rename' ? 'rename' : 'change', wanted);
+        if (c === undefined || c.op !== wanted) return;
+        await emitAcked(ctx, { id: c.id, data: { name: full, op: FILE_OP_BITS[c.op], metadata } });
+      })
+      .catch((e: unknown) => {
+        if (!signal.aborted) failure?.(e instanceof Error ? e : new WeirError('INTERNAL', errorMessage(e)));
+      });
   });
   log.info({ directory, path, pathRegexp: re?.source, eventType: wanted }, 'file watcher started');
   try {

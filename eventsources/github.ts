@@ -33,13 +33,17 @@ function parse(r: HookRequest): unknown {
 async function start(ctx: StartContext): Promise<void> {
   await serveGitHook(ctx, 'github', async (r) => {
     const secret = await hookSecret(ctx, ctx.spec.webhookSecret);
-    if (secret !== undefined && secret !== '') checkGithubSignature(secret, r.raw, r.header('x-hub-signature-256'), r.header('x-hub-signature'));
+    if (secret !== undefined && secret !== '')
+      checkGithubSignature(secret, r.raw, r.header('x-hub-signature-256'), r.header('x-hub-signature'));
     const event = r.header('x-github-event');
     const delivery = r.header('x-github-delivery');
     if (event === '') throw new HookFailure(400, 'missing X-GitHub-Event header');
     const body = parse(r);
     if (!eventWanted(ctx.spec.events, event)) return { body, ignored: `event type ${event} is not in events` };
-    const withHeaders = body !== null && typeof body === 'object' && !Array.isArray(body) ? { ...(body as Record<string, unknown>), 'X-GitHub-Event': event, 'X-GitHub-Delivery': delivery } : body;
+    const withHeaders =
+      body !== null && typeof body === 'object' && !Array.isArray(body)
+        ? { ...(body as Record<string, unknown>), 'X-GitHub-Event': event, 'X-GitHub-Delivery': delivery }
+        : body;
     return { body: withHeaders, ...(delivery !== '' ? { id: `delivery:${delivery}` } : {}) };
   });
 }

@@ -37,7 +37,8 @@ function wanted(events: unknown, header: string): boolean {
 async function start(ctx: StartContext): Promise<void> {
   await serveGitHook(ctx, 'gitlab', async (r) => {
     const secret = await hookSecret(ctx, ctx.spec.secretToken);
-    if (secret !== undefined && secret !== '' && !safeEqual(r.header('x-gitlab-token'), secret)) throw new HookFailure(401, 'token mismatch (X-Gitlab-Token)');
+    if (secret !== undefined && secret !== '' && !safeEqual(r.header('x-gitlab-token'), secret))
+      throw new HookFailure(401, 'token mismatch (X-Gitlab-Token)');
     const event = r.header('x-gitlab-event');
     const body = jsonBody(r.raw);
     if (!wanted(ctx.spec.events, event)) return { body, ignored: `event ${JSON.stringify(event)} is not in events` };

@@ -16,8 +16,22 @@ import { createRedisStreamSource } from './redis-stream.js';
 import { createS3Source } from './s3.js';
 import { createWebhookSource } from './webhook.js';
 
-export type RunnableEventSourceKind = 'webhook' | 'calendar' | 's3' | 'minio' | 'kafka' | 'amqp' | 'mqtt' | 'nats' | 'redis' | 'redisStream'
-  | 'github' | 'gitlab' | 'bitbucket' | 'bitbucketserver' | 'file';
+export type RunnableEventSourceKind =
+  | 'webhook'
+  | 'calendar'
+  | 's3'
+  | 'minio'
+  | 'kafka'
+  | 'amqp'
+  | 'mqtt'
+  | 'nats'
+  | 'redis'
+  | 'redisStream'
+  | 'github'
+  | 'gitlab'
+  | 'bitbucket'
+  | 'bitbucketserver'
+  | 'file';
 
 export const eventSourceRegistry = {
   webhook: createWebhookSource,
@@ -44,7 +58,10 @@ export function isRunnableKind(kind: string): kind is RunnableEventSourceKind {
 /** The adapter for `kind`; UNKNOWN_KIND names the kinds Weir runs. */
 export function adapterFor(kind: string): EventSourceAdapter {
   if (!isRunnableKind(kind)) {
-    throw new WeirError('UNKNOWN_KIND', `event source kind ${JSON.stringify(kind)} is not run by Weir (runnable: ${Object.keys(eventSourceRegistry).join(', ')})`);
+    throw new WeirError(
+      'UNKNOWN_KIND',
+      `event source kind ${JSON.stringify(kind)} is not run by Weir (runnable: ${Object.keys(eventSourceRegistry).join(', ')})`,
+    );
   }
   return eventSourceRegistry[kind]();
 }

@@ -20,17 +20,31 @@ import { goTimeString, stringMap, text } from '../src/core/adapter-kit.js';
 import type { Finding } from '../src/api/findings.js';
 import type { EventSourceAdapter, SecretRef, StartContext } from '../src/api/eventsource-adapter.js';
 
-interface TlsSpec { caCertSecret?: SecretRef; clientCertSecret?: SecretRef; clientKeySecret?: SecretRef; insecureSkipVerify?: boolean }
-interface SaslSpec { mechanism?: string; userSecret?: SecretRef; passwordSecret?: SecretRef }
-interface GroupSpec { groupName?: string; oldest?: boolean; rebalanceStrategy?: string }
+interface TlsSpec {
+  caCertSecret?: SecretRef;
+  clientCertSecret?: SecretRef;
+  clientKeySecret?: SecretRef;
+  insecureSkipVerify?: boolean;
+}
+interface SaslSpec {
+  mechanism?: string;
+  userSecret?: SecretRef;
+  passwordSecret?: SecretRef;
+}
+interface GroupSpec {
+  groupName?: string;
+  oldest?: boolean;
+  rebalanceStrategy?: string;
+}
 
 function kafkaLogger(log: Logger): KafkaConfig['logCreator'] {
-  return () => ({ namespace, level, log: entry }) => {
-    const { message, timestamp: _t, logger: _l, ...rest } = (entry ?? {}) as { message?: string } & Record<string, unknown>;
-    const fields: Record<string, unknown> = { kafka: namespace, ...rest };
-    if (level === logLevel.ERROR || level === logLevel.WARN) log.warn(fields, `kafka: ${message ?? ''}`);
-    else log.debug(fields, `kafka: ${message ?? ''}`);
-  };
+  return () =>
+    ({ namespace, level, log: entry }) => {
+      const { message, timestamp: _t, logger: _l, ...rest } = (entry ?? {}) as { message?: string } & Record<string, unknown>;
+      const fields: Record<string, unknown> = { kafka: namespace, ...rest };
+      if (level === logLevel.ERROR || level === logLevel.WARN) log.warn(fields, `kafka: ${message ?? ''}`);
+      else log.debug(fields, `kafka: ${message ?? ''}`);
+    };
 }
 
 async function clientConfig(ctx: StartContext, brokers: string[]): Promise<KafkaConfig> {
@@ -56,7 +70,8 @@ async function clientConfig(ctx: StartContext, brokers: string[]): Promise<Kafka
       'SCRAM-SHA-256': { mechanism: 'scram-sha-256', username, password },
       'SCRAM-SHA-512': { mechanism: 'scram-sha-512', username, password },
     };
-    if (!Object.hasOwn(byName, mechanism)) throw new WeirError('INVALID_SPEC', `SASL mechanism ${mechanism} is not supported (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)`);
+    if (!Object.hasOwn(byName, mechanism))
+      throw new WeirError('INVALID_SPEC', `SASL mechanism ${mechanism} is not supported (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)`);
     cfg.sasl = byName[mechanism];
   }
   const backoff = spec.connectionBackoff as { duration?: unknown; steps?: unknown; factor?: unknown } | undefined;
@@ -73,7 +88,12 @@ async function clientConfig(ctx: StartContext, brokers: string[]): Promise<Kafka
 }
 
 /** Argo's payload for one message; undefined when jsonBody is set and the value is not JSON. */
-export function kafkaPayload(spec: Record<string, unknown>, topic: string, partition: number, m: KafkaMessage): Record<string, unknown> | undefined {
+export function kafkaPayload(
+  spec: Record<string, unknown>,
+  topic: string,
+  partition: number,
+  m: KafkaMessage,
+): Record<string, unknown> | undefined {
   const value = m.value ?? Buffer.alloc(0);
   let body: unknown;
   if (spec.jsonBody === true) {
@@ -92,7 +112,12 @@ export function kafkaPayload(spec: Record<string, unknown>, topic: string, parti
     if (one !== undefined) headers[k] = Buffer.isBuffer(one) ? one.toString('utf8') : String(one);
   }
   const data: Record<string, unknown> = {
-    topic, key: m.key?.toString('utf8') ?? '', partition, body, timestamp: goTimeString(new Date(Number(m.timestamp))), headers,
+    topic,
+    key: m.key?.toString('utf8') ?? '',
+    partition,
+    body,
+    timestamp: goTimeString(new Date(Number(m.timestamp))),
+    headers,
   };
   const metadata = stringMap(spec.metadata);
   if (metadata !== undefined) data.metadata = metadata;
@@ -101,7 +126,10 @@ export function kafkaPayload(spec: Record<string, unknown>, topic: string, parti
 
 async function run(ctx: StartContext): Promise<void> {
   const { spec, log, signal, clock } = ctx;
-  const brokers = (text(spec.url) ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const brokers = (text(spec.url) ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   const topic = text(spec.topic) ?? '';
   const group = spec.consumerGroup as GroupSpec | undefined;
   const onlyPartition = group === undefined && text(spec.partition) !== undefined ? Number(text(spec.partition)) : undefined;
@@ -111,18 +139,24 @@ async function run(ctx: StartContext): Promise<void> {
     if (spec[unsupported] !== undefined) log.warn({ field: unsupported }, `kafka: ${unsupported} is not supported by Weir and is ignored`);
   }
   const strategy = group?.rebalanceStrategy;
-  if (strategy !== undefined && strategy !== 'roundrobin') log.info({ rebalanceStrategy: strategy }, 'kafka: using round robin partition assignment (the only one kafkajs has)');
+  if (strategy !== undefined && strategy !== 'roundrobin')
+    log.info({ rebalanceStrategy: strategy }, 'kafka: using round robin partition assignment (the only one kafkajs has)');
 
   const kafka = new Kafka(await clientConfig(ctx, brokers));
   // Session timeout as sarama's default (10 s): a replaced member is dropped sooner than with kafkajs' 30 s. Fetches
   // wait at most 1 s for data, so a stop (which waits for the fetch in flight) is quick.
   const consumer = kafka.consumer({
-    groupId, partitionAssigners: [PartitionAssigners.roundRobin], sessionTimeout: 10_000, maxWaitTimeInMs: 1000, retry: { retries: 5 },
+    groupId,
+    partitionAssigners: [PartitionAssigners.roundRobin],
+    sessionTimeout: 10_000,
+    maxWaitTimeInMs: 1000,
+    retry: { retries: 5 },
   });
   const crashed = new Promise<never>((_resolve, reject) => {
     consumer.on(consumer.events.CRASH, (ev) => {
       const payload = ev.payload as { error: Error; restart: boolean };
-      if (!payload.restart && !signal.aborted) reject(new WeirError('IO_ERROR', `kafka consumer crashed: ${payload.error.message}`, { cause: payload.error }));
+      if (!payload.restart && !signal.aborted)
+        reject(new WeirError('IO_ERROR', `kafka consumer crashed: ${payload.error.message}`, { cause: payload.error }));
     });
   });
   crashed.catch(() => undefined);
@@ -142,7 +176,10 @@ async function run(ctx: StartContext): Promise<void> {
           const data = kafkaPayload(spec, t, partition, message);
           const id = `${t}:${partition}:${message.offset}`;
           if (data === undefined) {
-            log.warn({ eventId: id }, `kafka: message body is not JSON or nests deeper than ${MAX_JSON_DEPTH} levels (jsonBody is set); skipping it`);
+            log.warn(
+              { eventId: id },
+              `kafka: message body is not JSON or nests deeper than ${MAX_JSON_DEPTH} levels (jsonBody is set); skipping it`,
+            );
           } else {
             try {
               await ctx.emit({ id, data, time: new Date(Number(message.timestamp)) }, { untilAcked: true });
@@ -169,7 +206,12 @@ export function createKafkaSource(): EventSourceAdapter {
       const out: Finding[] = [];
       const mech = (spec.sasl as SaslSpec | undefined)?.mechanism;
       if (mech !== undefined && !['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'].includes(mech.toUpperCase())) {
-        out.push({ severity: 'error', rule: 'kafka-sasl', path: ['sasl', 'mechanism'], message: `SASL mechanism ${mech} is not supported by Weir (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)` });
+        out.push({
+          severity: 'error',
+          rule: 'kafka-sasl',
+          path: ['sasl', 'mechanism'],
+          message: `SASL mechanism ${mech} is not supported by Weir (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)`,
+        });
       }
       return out;
     },

@@ -56,17 +56,27 @@ async function run(ctx: StartContext): Promise<void> {
       done();
       return;
     }
-    emitAcked(ctx, { id, data: { topic: packet.topic, messageId, body: b.body, ...(metadata !== undefined ? { metadata } : {}) } })
-      .then(() => done(), (e: unknown) => {
+    emitAcked(ctx, { id, data: { topic: packet.topic, messageId, body: b.body, ...(metadata !== undefined ? { metadata } : {}) } }).then(
+      () => done(),
+      (e: unknown) => {
         if (!signal.aborted) failure?.(e instanceof Error ? e : new WeirError('INTERNAL', errorMessage(e)));
         done(e instanceof Error ? e : new Error(errorMessage(e)));
-      });
+      },
+    );
   };
-  const client = await connectOnce(url, {
-    clientId, clean: false, protocolVersion: 4, keepalive: 30,
-    ...(auth !== undefined ? { username: auth.username, password: auth.password } : {}),
-    ...(tls !== undefined ? tls : {}),
-  }, onMessage, signal);
+  const client = await connectOnce(
+    url,
+    {
+      clientId,
+      clean: false,
+      protocolVersion: 4,
+      keepalive: 30,
+      ...(auth !== undefined ? { username: auth.username, password: auth.password } : {}),
+      ...(tls !== undefined ? tls : {}),
+    },
+    onMessage,
+    signal,
+  );
   client.on('error', (e: Error) => failure?.(new WeirError('IO_ERROR', `mqtt: ${e.message}`, { cause: e })));
   client.on('close', () => {
     if (!signal.aborted) failure?.(new WeirError('IO_ERROR', 'mqtt: connection closed'));

@@ -14,7 +14,11 @@ import { stringMap, text } from '../src/core/adapter-kit.js';
 import { argoBody, emitAcked, readBasicAuth, readTls } from './common/broker-kit.js';
 import type { EventSourceAdapter, SecretRef, StartContext } from '../src/api/eventsource-adapter.js';
 
-interface JetStreamSpec { stream?: string; consumer?: string; deliverPolicy?: string }
+interface JetStreamSpec {
+  stream?: string;
+  consumer?: string;
+  deliverPolicy?: string;
+}
 
 function headerMap(h: MsgHdrs | undefined): Record<string, string[]> | undefined {
   if (h === undefined) return undefined;
@@ -25,14 +29,25 @@ function headerMap(h: MsgHdrs | undefined): Record<string, string[]> | undefined
 
 async function connectOptions(ctx: StartContext): Promise<ConnectionOptions> {
   const spec = ctx.spec;
-  const opts: ConnectionOptions = { servers: (text(spec.url) ?? '').split(',').map((s) => s.trim()), name: `weir-${ctx.name}-${ctx.eventName}`, reconnect: true, maxReconnectAttempts: -1 };
+  const opts: ConnectionOptions = {
+    servers: (text(spec.url) ?? '').split(',').map((s) => s.trim()),
+    name: `weir-${ctx.name}-${ctx.eventName}`,
+    reconnect: true,
+    maxReconnectAttempts: -1,
+  };
   const auth = spec.auth as { basic?: unknown; token?: SecretRef; nkey?: unknown; credential?: unknown } | undefined;
-  if (auth?.nkey !== undefined || auth?.credential !== undefined) throw new WeirError('INVALID_SPEC', 'nats: auth.nkey and auth.credential are not supported by Weir yet (use basic or token)');
+  if (auth?.nkey !== undefined || auth?.credential !== undefined)
+    throw new WeirError('INVALID_SPEC', 'nats: auth.nkey and auth.credential are not supported by Weir yet (use basic or token)');
   const basic = await readBasicAuth(ctx, auth?.basic);
   if (basic !== undefined) Object.assign(opts, { user: basic.username, pass: basic.password });
   if (auth?.token !== undefined) opts.token = await ctx.secrets.get(auth.token);
   const tls = await readTls(ctx, spec.tls);
-  if (tls !== undefined) opts.tls = { ...(tls.ca !== undefined ? { ca: tls.ca[0] } : {}), ...(tls.cert !== undefined ? { cert: tls.cert } : {}), ...(tls.key !== undefined ? { key: tls.key } : {}) };
+  if (tls !== undefined)
+    opts.tls = {
+      ...(tls.ca !== undefined ? { ca: tls.ca[0] } : {}),
+      ...(tls.cert !== undefined ? { cert: tls.cert } : {}),
+      ...(tls.key !== undefined ? { key: tls.key } : {}),
+    };
   return opts;
 }
 
@@ -54,7 +69,10 @@ async function runJetStream(ctx: StartContext, nc: NatsConnection, subject: stri
     await jsm.consumers.info(stream, durable);
   } catch {
     await jsm.consumers.add(stream, {
-      durable_name: durable, ack_policy: AckPolicy.Explicit, filter_subject: subject, deliver_policy: DELIVER[js.deliverPolicy ?? 'all'] ?? DeliverPolicy.All,
+      durable_name: durable,
+      ack_policy: AckPolicy.Explicit,
+      filter_subject: subject,
+      deliver_policy: DELIVER[js.deliverPolicy ?? 'all'] ?? DeliverPolicy.All,
     });
   }
   const consumer = await jetstream(nc).consumers.get(stream, durable);
@@ -66,7 +84,8 @@ async function runJetStream(ctx: StartContext, nc: NatsConnection, subject: stri
     for await (const m of messages) {
       const data = payload(ctx, m.subject, m.data, m.headers);
       const id = `${stream}:${m.seq}`;
-      if (data === undefined) ctx.log.warn({ eventId: id }, 'nats: message body is not JSON (jsonBody is set); acknowledging and skipping it');
+      if (data === undefined)
+        ctx.log.warn({ eventId: id }, 'nats: message body is not JSON (jsonBody is set); acknowledging and skipping it');
       else await emitAcked(ctx, { id, data, time: new Date(m.info.timestampNanos / 1e6) });
       await m.ackAck();
     }

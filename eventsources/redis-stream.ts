@@ -55,11 +55,16 @@ async function run(ctx: StartContext): Promise<void> {
     const inFlight = new Set<Promise<void>>();
     let failed: unknown;
     const publish = async (stream: string, entries: Entry[]): Promise<void> => {
-      const done = await Promise.all(entries.map(async ([id, fields]) => {
-        if (fields === null) return id; // trimmed away while pending: nothing to publish
-        await emitAcked(ctx, { id: `${stream}:${id}`, data: { stream, message_id: id, values: valuesOf(fields), ...(metadata !== undefined ? { metadata } : {}) } });
-        return id;
-      }));
+      const done = await Promise.all(
+        entries.map(async ([id, fields]) => {
+          if (fields === null) return id; // trimmed away while pending: nothing to publish
+          await emitAcked(ctx, {
+            id: `${stream}:${id}`,
+            data: { stream, message_id: id, values: valuesOf(fields), ...(metadata !== undefined ? { metadata } : {}) },
+          });
+          return id;
+        }),
+      );
       if (done.length > 0) await acker.xack(stream, group, ...done);
     };
     try {
@@ -68,9 +73,11 @@ async function run(ctx: StartContext): Promise<void> {
         const pendingPhase = ids.some((i) => i !== '>');
         let reply: StreamReply;
         try {
-          reply = (pendingPhase
-            ? await client.xreadgroup('GROUP', group, REDIS_STREAM_CONSUMER, 'COUNT', count, 'STREAMS', ...streams, ...ids)
-            : await client.xreadgroup('GROUP', group, REDIS_STREAM_CONSUMER, 'COUNT', count, 'BLOCK', 2000, 'STREAMS', ...streams, ...ids)) as StreamReply;
+          reply = (
+            pendingPhase
+              ? await client.xreadgroup('GROUP', group, REDIS_STREAM_CONSUMER, 'COUNT', count, 'STREAMS', ...streams, ...ids)
+              : await client.xreadgroup('GROUP', group, REDIS_STREAM_CONSUMER, 'COUNT', count, 'BLOCK', 2000, 'STREAMS', ...streams, ...ids)
+          ) as StreamReply;
         } catch (e) {
           if (signal.aborted) break;
           throw e;
@@ -86,9 +93,11 @@ async function run(ctx: StartContext): Promise<void> {
             continue;
           }
           if (entries.length === 0) continue;
-          const p = publish(stream, entries).catch((e: unknown) => {
-            failed ??= e;
-          }).finally(() => inFlight.delete(p));
+          const p = publish(stream, entries)
+            .catch((e: unknown) => {
+              failed ??= e;
+            })
+            .finally(() => inFlight.delete(p));
           inFlight.add(p);
           if (inFlight.size >= MAX_BATCHES) await Promise.race(inFlight);
         }

@@ -27,20 +27,22 @@ async function run(ctx: StartContext): Promise<void> {
   let chain: Promise<void> = Promise.resolve();
   client.on('message', (channel: string, message: string) => {
     if (signal.aborted) return;
-    chain = chain.then(async () => {
-      let body: unknown = message;
-      if (spec.jsonBody === true) {
-        try {
-          body = JSON.parse(message) as unknown;
-        } catch {
-          log.warn({ channel }, 'redis: message is not JSON (jsonBody is set); skipping it');
-          return;
+    chain = chain
+      .then(async () => {
+        let body: unknown = message;
+        if (spec.jsonBody === true) {
+          try {
+            body = JSON.parse(message) as unknown;
+          } catch {
+            log.warn({ channel }, 'redis: message is not JSON (jsonBody is set); skipping it');
+            return;
+          }
         }
-      }
-      await emitAcked(ctx, { data: { channel, pattern: '', body, ...(metadata !== undefined ? { metadata } : {}) } });
-    }).catch((e: unknown) => {
-      if (!signal.aborted) failure?.(e instanceof Error ? e : new WeirError('INTERNAL', errorMessage(e)));
-    });
+        await emitAcked(ctx, { data: { channel, pattern: '', body, ...(metadata !== undefined ? { metadata } : {}) } });
+      })
+      .catch((e: unknown) => {
+        if (!signal.aborted) failure?.(e instanceof Error ? e : new WeirError('INTERNAL', errorMessage(e)));
+      });
   });
   try {
     await client.connect();

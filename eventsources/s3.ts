@@ -24,7 +24,11 @@ export const PAGE_SIZE = 1000;
 const META_KEY = 'meta';
 const OBJ = 'o:';
 
-interface Seen { e: string; s: number; m: string }
+interface Seen {
+  e: string;
+  s: number;
+  m: string;
+}
 
 /** Does the configured event list ask for `name`? `s3:ObjectCreated:*` matches every s3:ObjectCreated:... */
 export function wantsEvent(events: readonly string[], name: string): boolean {
@@ -56,7 +60,8 @@ async function makeClient(ctx: StartContext): Promise<S3Client> {
   if (ak !== undefined || sk !== undefined) {
     const accessKeyId = ak !== undefined ? await ctx.secrets.get(ak) : undefined;
     const secretAccessKey = sk !== undefined ? await ctx.secrets.get(sk) : undefined;
-    if (accessKeyId === undefined || secretAccessKey === undefined) throw new WeirError('INVALID_SPEC', 'accessKey and secretKey must both resolve');
+    if (accessKeyId === undefined || secretAccessKey === undefined)
+      throw new WeirError('INVALID_SPEC', 'accessKey and secretKey must both resolve');
     cfg.credentials = { accessKeyId, secretAccessKey };
   }
   const ca = spec.caCertificate as SecretRef | undefined;
@@ -67,15 +72,31 @@ async function makeClient(ctx: StartContext): Promise<S3Client> {
   return new S3Client(cfg);
 }
 
-interface Listed { e: string; s: number; m: string }
+interface Listed {
+  e: string;
+  s: number;
+  m: string;
+}
 
-async function listAll(client: S3Client, bucket: string, prefix: string, suffix: string, signal: AbortSignal): Promise<Map<string, Listed>> {
+async function listAll(
+  client: S3Client,
+  bucket: string,
+  prefix: string,
+  suffix: string,
+  signal: AbortSignal,
+): Promise<Map<string, Listed>> {
   const out = new Map<string, Listed>();
   let token: string | undefined;
   do {
-    const page = await client.send(new ListObjectsV2Command({
-      Bucket: bucket, MaxKeys: PAGE_SIZE, ...(prefix !== '' ? { Prefix: prefix } : {}), ...(token !== undefined ? { ContinuationToken: token } : {}),
-    }), { abortSignal: signal });
+    const page = await client.send(
+      new ListObjectsV2Command({
+        Bucket: bucket,
+        MaxKeys: PAGE_SIZE,
+        ...(prefix !== '' ? { Prefix: prefix } : {}),
+        ...(token !== undefined ? { ContinuationToken: token } : {}),
+      }),
+      { abortSignal: signal },
+    );
     for (const o of page.Contents ?? []) {
       if (o.Key === undefined || !o.Key.endsWith(suffix)) continue;
       out.set(o.Key, { e: (o.ETag ?? '').replace(/"/g, ''), s: o.Size ?? 0, m: (o.LastModified ?? new Date(0)).toISOString() });
@@ -85,7 +106,15 @@ async function listAll(client: S3Client, bucket: string, prefix: string, suffix:
   return out;
 }
 
-function record(kind: string, region: string, bucket: string, key: string, o: Seen, eventName: string, eventTime: string): Record<string, unknown> {
+function record(
+  kind: string,
+  region: string,
+  bucket: string,
+  key: string,
+  o: Seen,
+  eventName: string,
+  eventTime: string,
+): Record<string, unknown> {
   return {
     eventVersion: '2.0',
     eventSource: kind === 'minio' ? 'minio:s3' : 'aws:s3',
@@ -99,7 +128,12 @@ function record(kind: string, region: string, bucket: string, key: string, o: Se
       s3SchemaVersion: '1.0',
       configurationId: 'Config',
       bucket: { name: bucket, ownerIdentity: { principalId: '' }, arn: `arn:aws:s3:::${bucket}` },
-      object: { key: encodeNotificationKey(key), size: o.s, eTag: o.e, sequencer: Date.parse(o.m).toString(16).toUpperCase().padStart(16, '0') },
+      object: {
+        key: encodeNotificationKey(key),
+        size: o.s,
+        eTag: o.e,
+        sequencer: Date.parse(o.m).toString(16).toUpperCase().padStart(16, '0'),
+      },
     },
     source: { host: '', port: '', userAgent: '' },
   };
@@ -112,8 +146,13 @@ async function run(kind: string, ctx: StartContext): Promise<void> {
   const prefix = text(f.prefix) ?? '';
   const suffix = text(f.suffix) ?? '';
   const region = text(spec.region) ?? 'us-east-1';
-  const events = Array.isArray(spec.events) && spec.events.length > 0 ? spec.events.filter((e): e is string => typeof e === 'string') : ['s3:ObjectCreated:*'];
-  const pollMs = (typeof spec.pollIntervalSeconds === 'number' && spec.pollIntervalSeconds >= 1 ? spec.pollIntervalSeconds : DEFAULT_POLL_SECONDS) * 1000;
+  const events =
+    Array.isArray(spec.events) && spec.events.length > 0
+      ? spec.events.filter((e): e is string => typeof e === 'string')
+      : ['s3:ObjectCreated:*'];
+  const pollMs =
+    (typeof spec.pollIntervalSeconds === 'number' && spec.pollIntervalSeconds >= 1 ? spec.pollIntervalSeconds : DEFAULT_POLL_SECONDS) *
+    1000;
   const metadata = stringMap(spec.metadata);
   const fingerprint = JSON.stringify([endpointUrl(spec) ?? '', bucket, prefix, suffix]);
 
@@ -143,7 +182,9 @@ async function run(kind: string, ctx: StartContext): Promise<void> {
     while (!signal.aborted) {
       const listed = await listAll(client, bucket, prefix, suffix, signal);
       // Oldest first, so events come in the order the objects were written.
-      const changed = [...listed].filter(([k, o]) => seen.get(k)?.e !== o.e || seen.get(k)?.m !== o.m).sort(([ka, a], [kb, b]) => (a.m < b.m ? -1 : a.m > b.m ? 1 : ka < kb ? -1 : 1));
+      const changed = [...listed]
+        .filter(([k, o]) => seen.get(k)?.e !== o.e || seen.get(k)?.m !== o.m)
+        .sort(([ka, a], [kb, b]) => (a.m < b.m ? -1 : a.m > b.m ? 1 : ka < kb ? -1 : 1));
       for (const [key, o] of changed) {
         if (!baseline) await emit(key, o, o.e.includes('-') ? 's3:ObjectCreated:CompleteMultipartUpload' : 's3:ObjectCreated:Put', o.m);
         await state.put(OBJ + key, JSON.stringify(o));
@@ -178,7 +219,8 @@ export function createS3Source(kind: 's3' | 'minio' = 's3'): EventSourceAdapter 
       const out: Finding[] = [];
       if (kind === 'minio') {
         for (const field of ['accessKey', 'secretKey', 'endpoint'] as const) {
-          if (spec[field] === undefined || spec[field] === '') out.push({ severity: 'error', rule: 'required', path: [field], message: `${field} is required for the minio event source` });
+          if (spec[field] === undefined || spec[field] === '')
+            out.push({ severity: 'error', rule: 'required', path: [field], message: `${field} is required for the minio event source` });
         }
       }
       return out;

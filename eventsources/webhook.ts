@@ -17,10 +17,18 @@ import { parseJsonLossless } from '../src/core/json-lossless.js';
 export const DEFAULT_MAX_PAYLOAD_SIZE = 1_048_576;
 const MASKED = '*** Masked Auth Secret ***';
 
-interface HmacSpec { secret: SecretRef; header?: string; algorithm?: 'sha1' | 'sha256' | 'sha512'; prefix?: string }
+interface HmacSpec {
+  secret: SecretRef;
+  header?: string;
+  algorithm?: 'sha1' | 'sha256' | 'sha512';
+  prefix?: string;
+}
 
 class HttpFailure extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -107,7 +115,8 @@ function parseBody(req: IncomingMessage, raw: Buffer, url: URL): unknown {
   if (raw.length === 0) return null;
   const json = raw.toString('utf8');
   // Depth capped before the parse, so neither the parser nor a later walk of the payload can overflow the stack.
-  if (jsonDepthExceededAt(json) >= 0) throw new HttpFailure(400, `request body nests deeper than ${MAX_JSON_DEPTH} levels; flatten the data`);
+  if (jsonDepthExceededAt(json) >= 0)
+    throw new HttpFailure(400, `request body nests deeper than ${MAX_JSON_DEPTH} levels; flatten the data`);
   try {
     return parseJsonLossless(json);
   } catch {
@@ -134,7 +143,8 @@ async function checkAuth(ctx: StartContext, spec: Record<string, unknown>, req: 
   }
   const header = req.headers.authorization ?? '';
   if (!header.startsWith('Bearer ')) throw new HttpFailure(401, 'invalid Authorization header (expected "Bearer <token>")');
-  if (token === undefined || token === '' || !safeEqual(header.slice('Bearer '.length), token)) throw new HttpFailure(401, 'invalid auth token');
+  if (token === undefined || token === '' || !safeEqual(header.slice('Bearer '.length), token))
+    throw new HttpFailure(401, 'invalid auth token');
 }
 
 async function checkHmac(ctx: StartContext, hmac: HmacSpec | undefined, req: IncomingMessage, raw: Buffer): Promise<void> {
@@ -147,7 +157,8 @@ async function checkHmac(ctx: StartContext, hmac: HmacSpec | undefined, req: Inc
     throw new HttpFailure(500, 'error loading hmac secret');
   }
   // Fail closed: an optional secret that is missing (or empty) must not turn into an empty HMAC key anyone can sign with.
-  if (secret === undefined || secret === '') throw new HttpFailure(401, 'hmac secret is not configured (missing or empty); refusing every request');
+  if (secret === undefined || secret === '')
+    throw new HttpFailure(401, 'hmac secret is not configured (missing or empty); refusing every request');
   const algorithm = hmac.algorithm ?? 'sha256';
   const headerName = (hmac.header ?? `X-Hub-Signature-256`).toLowerCase();
   const got = req.headers[headerName];
@@ -197,13 +208,22 @@ function bodyHash(req: IncomingMessage, raw: Buffer, url: URL): string {
   return h.digest('hex');
 }
 
-async function handle(ctx: StartContext, spec: Record<string, unknown>, keys: KeyBodies, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  ctx: StartContext,
+  spec: Record<string, unknown>,
+  keys: KeyBodies,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const method = text(spec.method);
   const started = Date.now();
   try {
     if (ctx.signal.aborted) throw new HttpFailure(503, 'endpoint is inactive');
     if (req.method !== method) {
-      throw new HttpFailure(405, `method ${req.method ?? ''} not allowed; this endpoint accepts ${method ?? 'no method (set spec.webhook.<name>.method)'}`);
+      throw new HttpFailure(
+        405,
+        `method ${req.method ?? ''} not allowed; this endpoint accepts ${method ?? 'no method (set spec.webhook.<name>.method)'}`,
+      );
     }
     await checkAuth(ctx, spec, req);
     const limit = typeof spec.maxPayloadSize === 'number' && spec.maxPayloadSize > 0 ? spec.maxPayloadSize : DEFAULT_MAX_PAYLOAD_SIZE;
@@ -221,9 +241,15 @@ async function handle(ctx: StartContext, spec: Record<string, unknown>, keys: Ke
       const known = keys.get(id);
       if (!r.duplicate) keys.note(id, hash, true);
       else if (known !== undefined && known.hash !== hash) {
-        throw new HttpFailure(409, 'this Idempotency-Key/X-Request-Id was already used with a different body; the event was not stored again (use a new key for a new event)');
+        throw new HttpFailure(
+          409,
+          'this Idempotency-Key/X-Request-Id was already used with a different body; the event was not stored again (use a new key for a new event)',
+        );
       } else if (known?.stored !== true) {
-        ctx.log.warn({ eventId: r.id }, 'idempotency key seen again but its stored body is not known here (restarted?); answered as a retry');
+        ctx.log.warn(
+          { eventId: r.id },
+          'idempotency key seen again but its stored body is not known here (restarted?); answered as a retry',
+        );
       }
     }
     ctx.log.debug({ eventId: r.id, ms: Date.now() - started }, 'webhook request accepted');
@@ -255,7 +281,10 @@ export function createWebhookSource(): EventSourceAdapter {
       const endpoint = text(spec.endpoint);
       if (!Number.isInteger(port) || endpoint === undefined) throw new WeirError('INVALID_SPEC', 'webhook needs port and endpoint');
       if (spec.serverCertSecret !== undefined || spec.serverKeySecret !== undefined) {
-        ctx.log.warn({ port, endpoint }, 'webhook: serverCertSecret/serverKeySecret (TLS) are not supported yet; serving plain HTTP (terminate TLS in front)');
+        ctx.log.warn(
+          { port, endpoint },
+          'webhook: serverCertSecret/serverKeySecret (TLS) are not supported yet; serving plain HTTP (terminate TLS in front)',
+        );
       }
       const keys = new KeyBodies();
       await ctx.http.serve({ port, path: endpoint, signal: ctx.signal, handler: (req, res) => handle(ctx, spec, keys, req, res) });

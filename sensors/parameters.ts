@@ -37,7 +37,15 @@ export interface ResolvedValue {
 
 /** The CloudEvent context as Argo serialises it for `contextKey`/`contextTemplate`. */
 export function eventContext(e: CloudEvent): Record<string, string> {
-  return { id: e.id, source: e.source, specversion: e.specversion, type: e.type, datacontenttype: e.datacontenttype, subject: e.subject, time: goTime(e.time) };
+  return {
+    id: e.id,
+    source: e.source,
+    specversion: e.specversion,
+    type: e.type,
+    datacontenttype: e.datacontenttype,
+    subject: e.subject,
+    time: goTime(e.time),
+  };
 }
 
 /** metav1.Time's JSON form: RFC 3339 in UTC, whole seconds. */
@@ -51,7 +59,13 @@ function goTime(t: string): string {
  * the data is a byte slice in Go, so it is the base64 of the payload's JSON text.
  */
 export function wholeEventText(e: CloudEvent): string {
-  const data = e.data === undefined || e.data === null ? null : Buffer.from(typeof e.data === 'string' && e.datacontenttype !== 'application/json' ? e.data : JSON.stringify(e.data), 'utf8').toString('base64');
+  const data =
+    e.data === undefined || e.data === null
+      ? null
+      : Buffer.from(
+          typeof e.data === 'string' && e.datacontenttype !== 'application/json' ? e.data : JSON.stringify(e.data),
+          'utf8',
+        ).toString('base64');
   return JSON.stringify({ context: eventContext(e), data });
 }
 

@@ -5,10 +5,23 @@ import { createHash } from 'node:crypto';
 import { WeirError, isWeirError } from '../../src/core/errors.js';
 import type { EmitInput, EmitResult, SecretRef, StartContext } from '../../src/api/eventsource-adapter.js';
 
-export interface TlsSpec { caCertSecret?: SecretRef; clientCertSecret?: SecretRef; clientKeySecret?: SecretRef; insecureSkipVerify?: boolean }
-export interface BasicAuthSpec { username?: SecretRef; password?: SecretRef }
+export interface TlsSpec {
+  caCertSecret?: SecretRef;
+  clientCertSecret?: SecretRef;
+  clientKeySecret?: SecretRef;
+  insecureSkipVerify?: boolean;
+}
+export interface BasicAuthSpec {
+  username?: SecretRef;
+  password?: SecretRef;
+}
 
-export interface TlsOptions { ca?: string[]; cert?: string; key?: string; rejectUnauthorized: boolean }
+export interface TlsOptions {
+  ca?: string[];
+  cert?: string;
+  key?: string;
+  rejectUnauthorized: boolean;
+}
 
 /** Node TLS options from Argo's TLSConfig (secrets read through the host); undefined without tls. */
 export async function readTls(ctx: StartContext, tls: unknown): Promise<TlsOptions | undefined> {
@@ -18,7 +31,12 @@ export async function readTls(ctx: StartContext, tls: unknown): Promise<TlsOptio
   const ca = await read(t.caCertSecret);
   const cert = await read(t.clientCertSecret);
   const key = await read(t.clientKeySecret);
-  return { rejectUnauthorized: t.insecureSkipVerify !== true, ...(ca !== undefined ? { ca: [ca] } : {}), ...(cert !== undefined ? { cert } : {}), ...(key !== undefined ? { key } : {}) };
+  return {
+    rejectUnauthorized: t.insecureSkipVerify !== true,
+    ...(ca !== undefined ? { ca: [ca] } : {}),
+    ...(cert !== undefined ? { cert } : {}),
+    ...(key !== undefined ? { key } : {}),
+  };
 }
 
 /** Username and password from Argo's BasicAuth secrets; undefined without auth. */

@@ -13,7 +13,10 @@ import type { StartContext } from '../../src/api/eventsource-adapter.js';
 export const GIT_HOOK_MAX_PAYLOAD = 1_048_576;
 
 export class HookFailure extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -92,7 +95,8 @@ export async function serveGitHook(ctx: StartContext, kind: string, handler: Hoo
   const port = Number(text(hook.port));
   const endpoint = text(hook.endpoint);
   const method = text(hook.method) ?? 'POST';
-  if (!Number.isInteger(port) || endpoint === undefined) throw new WeirError('INVALID_SPEC', `${kind} needs webhook.port and webhook.endpoint`);
+  if (!Number.isInteger(port) || endpoint === undefined)
+    throw new WeirError('INVALID_SPEC', `${kind} needs webhook.port and webhook.endpoint`);
   const limit = typeof hook.maxPayloadSize === 'number' && hook.maxPayloadSize > 0 ? hook.maxPayloadSize : GIT_HOOK_MAX_PAYLOAD;
   const metadata = stringMap(ctx.spec.metadata);
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -110,7 +114,11 @@ export async function serveGitHook(ctx: StartContext, kind: string, handler: Hoo
         send(res, 200, `ignored: ${verdict.ignored}`);
         return;
       }
-      const data: Record<string, unknown> = { headers: goHeaders(req), body: verdict.body, ...(metadata !== undefined ? { metadata } : {}) };
+      const data: Record<string, unknown> = {
+        headers: goHeaders(req),
+        body: verdict.body,
+        ...(metadata !== undefined ? { metadata } : {}),
+      };
       await ctx.emit({ ...(verdict.id !== undefined ? { id: verdict.id } : {}), data });
       send(res, 200, 'success');
     } catch (e) {

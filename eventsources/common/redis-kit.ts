@@ -14,7 +14,10 @@ export async function redisOptions(ctx: StartContext): Promise<RedisOptions> {
   const password = spec.password !== undefined ? await ctx.secrets.get(spec.password as SecretRef) : undefined;
   const tls = await readTls(ctx, spec.tls);
   return {
-    host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]), db: typeof spec.db === 'number' ? spec.db : 0, lazyConnect: true,
+    host: m[1].replace(/^\[|\]$/g, ''),
+    port: Number(m[2]),
+    db: typeof spec.db === 'number' ? spec.db : 0,
+    lazyConnect: true,
     ...(text(spec.username) !== undefined ? { username: text(spec.username) } : {}),
     ...(password !== undefined ? { password } : {}),
     ...(tls !== undefined ? { tls } : {}),

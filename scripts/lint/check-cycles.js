@@ -61,7 +61,11 @@ const cycles = [];
 for (const start of files) {
   if (idx.has(start)) continue;
   const work = [[start, 0]];
-  idx.set(start, index); low.set(start, index); index++; stack.push(start); onStack.add(start);
+  idx.set(start, index);
+  low.set(start, index);
+  index++;
+  stack.push(start);
+  onStack.add(start);
   while (work.length) {
     const top = work[work.length - 1];
     const [v, i] = top;
@@ -71,16 +75,27 @@ for (const start of files) {
       const w = edges[i];
       if (!graph.has(w)) continue;
       if (!idx.has(w)) {
-        idx.set(w, index); low.set(w, index); index++; stack.push(w); onStack.add(w);
+        idx.set(w, index);
+        low.set(w, index);
+        index++;
+        stack.push(w);
+        onStack.add(w);
         work.push([w, 0]);
       } else if (onStack.has(w)) low.set(v, Math.min(low.get(v), idx.get(w)));
     } else {
       work.pop();
-      if (work.length) { const u = work[work.length - 1][0]; low.set(u, Math.min(low.get(u), low.get(v))); }
+      if (work.length) {
+        const u = work[work.length - 1][0];
+        low.set(u, Math.min(low.get(u), low.get(v)));
+      }
       if (low.get(v) === idx.get(v)) {
         const comp = [];
         let w;
-        do { w = stack.pop(); onStack.delete(w); comp.push(w); } while (w !== v);
+        do {
+          w = stack.pop();
+          onStack.delete(w);
+          comp.push(w);
+        } while (w !== v);
         if (comp.length > 1) cycles.push(comp);
       }
     }
@@ -88,7 +103,13 @@ for (const start of files) {
 }
 
 if (cycles.length) {
-  for (const c of cycles) console.error(`import cycle (value imports): ${c.map((f) => relative(root, f)).sort().join(' <-> ')}`);
+  for (const c of cycles)
+    console.error(
+      `import cycle (value imports): ${c
+        .map((f) => relative(root, f))
+        .sort()
+        .join(' <-> ')}`,
+    );
   process.exit(1);
 }
 console.log(`import cycles: none among ${files.length} files`);

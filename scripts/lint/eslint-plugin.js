@@ -34,7 +34,9 @@ const boundaries = {
     }
     const check = (node, source, typeOnly) => {
       if (!source || typeof source.value !== 'string' || !source.value.startsWith('.')) return;
-      const target = relative(root, resolve(dirname(context.filename), source.value)).split('\\').join('/');
+      const target = relative(root, resolve(dirname(context.filename), source.value))
+        .split('\\')
+        .join('/');
       const to = moduleOf(target);
       if (!to || to.module === own.module) return;
       if (own.imports.includes(to.module)) return;

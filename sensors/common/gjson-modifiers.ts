@@ -12,7 +12,8 @@ interface Result {
 type Modifier = (v: unknown, arg: unknown) => Result;
 
 const ok = (value: unknown): Result => ({ exists: true, value });
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && !isJsonNumber(v) && !isJsonText(v);
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !isJsonNumber(v) && !isJsonText(v);
 const optBool = (arg: unknown, k: string): boolean => isObj(arg) && arg[k] === true;
 
 function defineKey(o: Record<string, unknown>, k: string, v: unknown): void {
@@ -44,7 +45,14 @@ const MODIFIERS: Record<string, Modifier> = {
     const indent = isObj(arg) && typeof arg.indent === 'string' ? arg.indent : '  ';
     const prefix = isObj(arg) && typeof arg.prefix === 'string' ? arg.prefix : '';
     const text = JSON.stringify(optBool(arg, 'sortKeys') ? sortKeysDeep(v) : v, null, indent) ?? 'null';
-    return ok(new JsonText(`${text.split('\n').map((l) => prefix + l).join('\n')}\n`));
+    return ok(
+      new JsonText(
+        `${text
+          .split('\n')
+          .map((l) => prefix + l)
+          .join('\n')}\n`,
+      ),
+    );
   },
   reverse: (v) => {
     if (Array.isArray(v)) return ok([...(v as unknown[])].reverse());
@@ -62,7 +70,7 @@ const MODIFIERS: Record<string, Modifier> = {
   },
   keys: (v) => ok(isObj(v) ? Object.keys(v) : []),
   values: (v) => ok(isObj(v) ? Object.values(v) : Array.isArray(v) ? v : []),
-  tostr: (v) => ok(typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v) ?? ''),
+  tostr: (v) => ok(typeof v === 'string' ? JSON.stringify(v) : (JSON.stringify(v) ?? '')),
   fromstr: (v) => {
     if (typeof v !== 'string') return { exists: false, value: undefined };
     try {

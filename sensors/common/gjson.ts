@@ -225,7 +225,8 @@ function multipath(cur: unknown, comp: string, depth: number): unknown {
       path = p.slice(named[0].length);
     }
     const r = walk(cur, path, depth + 1);
-    if (r.exists) Object.defineProperty(out, key ?? memberName(path), { value: r.value, enumerable: true, writable: true, configurable: true });
+    if (r.exists)
+      Object.defineProperty(out, key ?? memberName(path), { value: r.value, enumerable: true, writable: true, configurable: true });
   }
   return out;
 }
@@ -276,13 +277,20 @@ function rhsString(rhs: string): string {
 function compare<T extends string | number | boolean>(a: T, op: Op, b: T): boolean {
   switch (op) {
     case '=':
-    case '==': return a === b;
-    case '!=': return a !== b;
-    case '<': return a < b;
-    case '<=': return a <= b;
-    case '>': return a > b;
-    case '>=': return a >= b;
-    default: return false;
+    case '==':
+      return a === b;
+    case '!=':
+      return a !== b;
+    case '<':
+      return a < b;
+    case '<=':
+      return a <= b;
+    case '>':
+      return a > b;
+    case '>=':
+      return a >= b;
+    default:
+      return false;
   }
 }
 

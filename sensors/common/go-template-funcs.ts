@@ -40,7 +40,10 @@ export function goPrint(v: unknown, top = true): string {
   if (Array.isArray(v)) return `[${v.map((x) => goPrint(x, false)).join(' ')}]`;
   if (typeof v === 'object') {
     const o = v as Record<string, unknown>;
-    return `map[${Object.keys(o).sort().map((k) => `${k}:${goPrint(o[k], false)}`).join(' ')}]`;
+    return `map[${Object.keys(o)
+      .sort()
+      .map((k) => `${k}:${goPrint(o[k], false)}`)
+      .join(' ')}]`;
   }
   return JSON.stringify(v) ?? '';
 }
@@ -69,19 +72,28 @@ function toJson(v: unknown, indent?: number): string {
 /** Minimal Go printf: %s %v %d %q %f %t %%; enough for the formats sensor authors write. */
 function printf(format: unknown, ...args: unknown[]): string {
   let i = 0;
-  return String(format).replace(/%([-+ 0#]*)(\d*)(?:\.(\d+))?([svdqftx%])/g, (_m, _flags: string, _w: string, prec: string | undefined, verb: string) => {
-    if (verb === '%') return '%';
-    if (i >= args.length) return `%!${verb}(MISSING)`;
-    const a = args[i++];
-    switch (verb) {
-      case 'd': return String(int(a));
-      case 'q': return JSON.stringify(str(a));
-      case 'f': return num(a).toFixed(prec === undefined ? 6 : Number(prec));
-      case 't': return String(truthy(a));
-      case 'x': return typeof a === 'number' ? int(a).toString(16) : Buffer.from(str(a)).toString('hex');
-      default: return goPrint(a, false);
-    }
-  });
+  return String(format).replace(
+    /%([-+ 0#]*)(\d*)(?:\.(\d+))?([svdqftx%])/g,
+    (_m, _flags: string, _w: string, prec: string | undefined, verb: string) => {
+      if (verb === '%') return '%';
+      if (i >= args.length) return `%!${verb}(MISSING)`;
+      const a = args[i++];
+      switch (verb) {
+        case 'd':
+          return String(int(a));
+        case 'q':
+          return JSON.stringify(str(a));
+        case 'f':
+          return num(a).toFixed(prec === undefined ? 6 : Number(prec));
+        case 't':
+          return String(truthy(a));
+        case 'x':
+          return typeof a === 'number' ? int(a).toString(16) : Buffer.from(str(a)).toString('hex');
+        default:
+          return goPrint(a, false);
+      }
+    },
+  );
 }
 
 function cmp(a: unknown, b: unknown): number {
@@ -118,7 +130,10 @@ function regex(pattern: unknown): GoRegexp {
   }
 }
 
-const hash = (alg: string) => (v: unknown): string => createHash(alg).update(str(v)).digest('hex');
+const hash =
+  (alg: string) =>
+  (v: unknown): string =>
+    createHash(alg).update(str(v)).digest('hex');
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]);
 
 export const FUNCS: Readonly<Record<string, TplFunc>> = Object.freeze({
@@ -143,7 +158,13 @@ export const FUNCS: Readonly<Record<string, TplFunc>> = Object.freeze({
   lower: (s: unknown) => str(s).toLowerCase(),
   title: (s: unknown) => str(s).replace(/(^|[^\p{L}\p{N}])(\p{L})/gu, (_m, a: string, b: string) => a + b.toUpperCase()),
   trim: (s: unknown) => str(s).trim(),
-  trimAll: (cut: unknown, s: unknown) => { const c = [...str(cut)]; let x = str(s); while (x && c.includes(x[0])) x = x.slice(1); while (x && c.includes(x[x.length - 1])) x = x.slice(0, -1); return x; },
+  trimAll: (cut: unknown, s: unknown) => {
+    const c = [...str(cut)];
+    let x = str(s);
+    while (x && c.includes(x[0])) x = x.slice(1);
+    while (x && c.includes(x[x.length - 1])) x = x.slice(0, -1);
+    return x;
+  },
   trimPrefix: (p: unknown, s: unknown) => (str(s).startsWith(str(p)) ? str(s).slice(str(p).length) : str(s)),
   trimSuffix: (p: unknown, s: unknown) => (str(p) !== '' && str(s).endsWith(str(p)) ? str(s).slice(0, -str(p).length) : str(s)),
   replace: (o: unknown, n: unknown, s: unknown) => str(s).split(str(o)).join(str(n)),
@@ -154,17 +175,49 @@ export const FUNCS: Readonly<Record<string, TplFunc>> = Object.freeze({
   substr: (a: unknown, b: unknown, s: unknown) => str(s).slice(int(a), int(b) < 0 ? undefined : int(b)),
   trunc: (n: unknown, s: unknown) => (int(n) >= 0 ? str(s).slice(0, int(n)) : str(s).slice(int(n))),
   nospace: (s: unknown) => str(s).replace(/\s+/g, ''),
-  quote: (...a: unknown[]) => a.filter((x) => x != null).map((x) => JSON.stringify(str(x))).join(' '),
-  squote: (...a: unknown[]) => a.filter((x) => x != null).map((x) => `'${str(x)}'`).join(' '),
-  cat: (...a: unknown[]) => a.filter((x) => x != null).map((x) => str(x)).join(' '),
-  indent: (n: unknown, s: unknown) => str(s).split('\n').map((l) => ' '.repeat(int(n)) + l).join('\n'),
-  nindent: (n: unknown, s: unknown) => '\n' + str(s).split('\n').map((l) => ' '.repeat(int(n)) + l).join('\n'),
-  split: (sep: unknown, s: unknown) => Object.fromEntries(str(s).split(str(sep)).map((p, i) => [`_${i}`, p])),
+  quote: (...a: unknown[]) =>
+    a
+      .filter((x) => x != null)
+      .map((x) => JSON.stringify(str(x)))
+      .join(' '),
+  squote: (...a: unknown[]) =>
+    a
+      .filter((x) => x != null)
+      .map((x) => `'${str(x)}'`)
+      .join(' '),
+  cat: (...a: unknown[]) =>
+    a
+      .filter((x) => x != null)
+      .map((x) => str(x))
+      .join(' '),
+  indent: (n: unknown, s: unknown) =>
+    str(s)
+      .split('\n')
+      .map((l) => ' '.repeat(int(n)) + l)
+      .join('\n'),
+  nindent: (n: unknown, s: unknown) =>
+    '\n' +
+    str(s)
+      .split('\n')
+      .map((l) => ' '.repeat(int(n)) + l)
+      .join('\n'),
+  split: (sep: unknown, s: unknown) =>
+    Object.fromEntries(
+      str(s)
+        .split(str(sep))
+        .map((p, i) => [`_${i}`, p]),
+    ),
   splitList: (sep: unknown, s: unknown) => str(s).split(str(sep)),
-  join: (sep: unknown, l: unknown) => list(l).map((x) => str(x)).join(str(sep)),
+  join: (sep: unknown, l: unknown) =>
+    list(l)
+      .map((x) => str(x))
+      .join(str(sep)),
   regexMatch: (re: unknown, s: unknown) => regex(re).test(str(s)),
   regexFind: (re: unknown, s: unknown) => regex(re).find(str(s))?.groups[0] ?? '',
-  regexFindAll: (re: unknown, s: unknown, n: unknown) => regex(re).findAll(str(s), int(n)).map((m) => m.groups[0] ?? ''),
+  regexFindAll: (re: unknown, s: unknown, n: unknown) =>
+    regex(re)
+      .findAll(str(s), int(n))
+      .map((m) => m.groups[0] ?? ''),
   regexReplaceAll: (re: unknown, s: unknown, r: unknown) => regex(re).replaceAll(str(s), str(r)),
   regexReplaceAllLiteral: (re: unknown, s: unknown, r: unknown) => regex(re).replaceAllLiteral(str(s), str(r)),
   regexSplit: (re: unknown, s: unknown, n: unknown) => regex(re).split(str(s), int(n)),
@@ -177,7 +230,13 @@ export const FUNCS: Readonly<Record<string, TplFunc>> = Object.freeze({
   toJson: (v: unknown) => toJson(v),
   toRawJson: (v: unknown) => toJson(v),
   toPrettyJson: (v: unknown) => toJson(v, 2),
-  fromJson: (s: unknown) => { try { return JSON.parse(str(s)) as unknown; } catch { return {}; } },
+  fromJson: (s: unknown) => {
+    try {
+      return JSON.parse(str(s)) as unknown;
+    } catch {
+      return {};
+    }
+  },
   int: (v: unknown) => int(v),
   int64: (v: unknown) => int(v),
   atoi: (v: unknown) => int(v),
@@ -192,8 +251,14 @@ export const FUNCS: Readonly<Record<string, TplFunc>> = Object.freeze({
   add1: (a: unknown) => int(a) + 1,
   sub: (a: unknown, b: unknown) => int(a) - int(b),
   mul: (...a: unknown[]) => a.reduce<number>((s, x) => s * int(x), 1),
-  div: (a: unknown, b: unknown) => { if (int(b) === 0) throw tplError('integer divide by zero'); return Math.trunc(int(a) / int(b)); },
-  mod: (a: unknown, b: unknown) => { if (int(b) === 0) throw tplError('integer divide by zero'); return int(a) % int(b); },
+  div: (a: unknown, b: unknown) => {
+    if (int(b) === 0) throw tplError('integer divide by zero');
+    return Math.trunc(int(a) / int(b));
+  },
+  mod: (a: unknown, b: unknown) => {
+    if (int(b) === 0) throw tplError('integer divide by zero');
+    return int(a) % int(b);
+  },
   max: (...a: unknown[]) => Math.max(...a.map(int)),
   min: (...a: unknown[]) => Math.min(...a.map(int)),
   // sprig: lists and dicts
@@ -201,8 +266,14 @@ export const FUNCS: Readonly<Record<string, TplFunc>> = Object.freeze({
   first: (l: unknown) => list(l)[0],
   last: (l: unknown) => list(l)[list(l).length - 1],
   has: (needle: unknown, l: unknown) => list(l).includes(needle),
-  dict: (...a: unknown[]) => { const o: Record<string, unknown> = {}; for (let i = 0; i + 1 < a.length; i += 2) Object.defineProperty(o, str(a[i]), { value: a[i + 1], enumerable: true, writable: true, configurable: true }); return o; },
-  get: (d: unknown, k: unknown) => (d !== null && typeof d === 'object' && Object.prototype.hasOwnProperty.call(d, str(k)) ? (d as Record<string, unknown>)[str(k)] : ''),
+  dict: (...a: unknown[]) => {
+    const o: Record<string, unknown> = {};
+    for (let i = 0; i + 1 < a.length; i += 2)
+      Object.defineProperty(o, str(a[i]), { value: a[i + 1], enumerable: true, writable: true, configurable: true });
+    return o;
+  },
+  get: (d: unknown, k: unknown) =>
+    d !== null && typeof d === 'object' && Object.prototype.hasOwnProperty.call(d, str(k)) ? (d as Record<string, unknown>)[str(k)] : '',
   hasKey: (d: unknown, k: unknown) => d !== null && typeof d === 'object' && Object.prototype.hasOwnProperty.call(d, str(k)),
   keys: (d: unknown) => (d !== null && typeof d === 'object' ? Object.keys(d).sort() : []),
 });

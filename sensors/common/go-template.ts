@@ -5,10 +5,7 @@
 import { FUNCS, goPrint, tplError, truthy } from './go-template-funcs.js';
 
 type Arg =
-  | { t: 'field'; base: 'dot' | 'root'; path: string[] }
-  | { t: 'lit'; v: unknown }
-  | { t: 'fn'; name: string }
-  | { t: 'pipe'; pipe: Pipe };
+  { t: 'field'; base: 'dot' | 'root'; path: string[] } | { t: 'lit'; v: unknown } | { t: 'fn'; name: string } | { t: 'pipe'; pipe: Pipe };
 type Cmd = Arg[];
 type Pipe = Cmd[];
 type Node =
@@ -33,7 +30,10 @@ function tokenizeAction(src: string): string[] {
   let i = 0;
   while (i < src.length) {
     const c = src[i];
-    if (/\s/.test(c)) { i++; continue; }
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
     if (c === '"') {
       let j = i + 1;
       while (j < src.length && src[j] !== '"') j += src[j] === '\\' ? 2 : 1;
@@ -110,22 +110,35 @@ function parseOperand(tok: string): Arg {
 
 // ---- parsing of the whole template ----
 
-interface Action { kind: 'text' | 'action'; s: string }
+interface Action {
+  kind: 'text' | 'action';
+  s: string;
+}
 
 function split(src: string): Action[] {
   const out: Action[] = [];
   let i = 0;
   while (i < src.length) {
     const open = src.indexOf('{{', i);
-    if (open < 0) { out.push({ kind: 'text', s: src.slice(i) }); break; }
+    if (open < 0) {
+      out.push({ kind: 'text', s: src.slice(i) });
+      break;
+    }
     let text = src.slice(i, open);
     let start = open + 2;
-    if (src.startsWith('- ', start) || src.startsWith('-\t', start) || src.startsWith('-\n', start)) { text = text.replace(/\s+$/, ''); start += 1; }
+    if (src.startsWith('- ', start) || src.startsWith('-\t', start) || src.startsWith('-\n', start)) {
+      text = text.replace(/\s+$/, '');
+      start += 1;
+    }
     const close = src.indexOf('}}', start);
     if (close < 0) throw tplError('unclosed action');
     let body = src.slice(start, close);
     let next = close + 2;
-    if (/\s-$/.test(body)) { body = body.slice(0, -1); const m = /^\s*/.exec(src.slice(next)); next += m ? m[0].length : 0; }
+    if (/\s-$/.test(body)) {
+      body = body.slice(0, -1);
+      const m = /^\s*/.exec(src.slice(next));
+      next += m ? m[0].length : 0;
+    }
     out.push({ kind: 'text', s: text });
     out.push({ kind: 'action', s: body.trim() });
     i = next;
@@ -137,9 +150,15 @@ function parseNodes(actions: Action[], at: { i: number }, stopAt: readonly strin
   const nodes: Node[] = [];
   while (at.i < actions.length) {
     const a = actions[at.i++];
-    if (a.kind === 'text') { nodes.push({ t: 'text', s: a.s }); continue; }
+    if (a.kind === 'text') {
+      nodes.push({ t: 'text', s: a.s });
+      continue;
+    }
     const s = a.s;
-    if (s.startsWith('/*')) { if (!s.endsWith('*/')) throw tplError('unclosed comment'); continue; }
+    if (s.startsWith('/*')) {
+      if (!s.endsWith('*/')) throw tplError('unclosed comment');
+      continue;
+    }
     const word = /^(\w+)\b/.exec(s)?.[1] ?? '';
     if (word === 'end' || word === 'else') {
       if (!stopAt.includes(word)) throw tplError(`unexpected {{${word}}}`);
@@ -194,13 +213,18 @@ export function renderTemplate(source: string, data: unknown): string {
 
 // ---- execution ----
 
-interface ExecState { out: string; steps: number; root: unknown }
+interface ExecState {
+  out: string;
+  steps: number;
+  root: unknown;
+}
 
 function field(base: unknown, path: readonly string[]): unknown {
   let cur = base;
   for (const k of path) {
     if (cur === undefined || cur === null) throw tplError(`nil pointer evaluating interface {}.${k}`);
-    if (typeof cur !== 'object' || Array.isArray(cur)) throw tplError(`can't evaluate field ${k} in type ${Array.isArray(cur) ? '[]interface {}' : typeof cur}`);
+    if (typeof cur !== 'object' || Array.isArray(cur))
+      throw tplError(`can't evaluate field ${k} in type ${Array.isArray(cur) ? '[]interface {}' : typeof cur}`);
     cur = Object.prototype.hasOwnProperty.call(cur, k) ? (cur as Record<string, unknown>)[k] : undefined;
   }
   return cur;
@@ -208,10 +232,14 @@ function field(base: unknown, path: readonly string[]): unknown {
 
 function evalArg(a: Arg, dot: unknown, st: ExecState): unknown {
   switch (a.t) {
-    case 'lit': return a.v;
-    case 'field': return field(a.base === 'dot' ? dot : st.root, a.path);
-    case 'pipe': return evalPipe(a.pipe, dot, st);
-    case 'fn': return FUNCS[a.name]();
+    case 'lit':
+      return a.v;
+    case 'field':
+      return field(a.base === 'dot' ? dot : st.root, a.path);
+    case 'pipe':
+      return evalPipe(a.pipe, dot, st);
+    case 'fn':
+      return FUNCS[a.name]();
   }
 }
 
@@ -242,8 +270,12 @@ function emit(st: ExecState, s: string): void {
 function run(nodes: readonly Node[], dot: unknown, st: ExecState): void {
   for (const n of nodes) {
     switch (n.t) {
-      case 'text': emit(st, n.s); break;
-      case 'out': emit(st, goPrint(evalPipe(n.pipe, dot, st))); break;
+      case 'text':
+        emit(st, n.s);
+        break;
+      case 'out':
+        emit(st, goPrint(evalPipe(n.pipe, dot, st)));
+        break;
       case 'if': {
         const v = evalPipe(n.pipe, dot, st);
         run(truthy(v) ? n.then : n.else, dot, st);
@@ -257,7 +289,13 @@ function run(nodes: readonly Node[], dot: unknown, st: ExecState): void {
       }
       case 'range': {
         const v = evalPipe(n.pipe, dot, st);
-        const items = Array.isArray(v) ? v : v !== null && typeof v === 'object' ? Object.keys(v).sort().map((k) => (v as Record<string, unknown>)[k]) : [];
+        const items = Array.isArray(v)
+          ? v
+          : v !== null && typeof v === 'object'
+            ? Object.keys(v)
+                .sort()
+                .map((k) => (v as Record<string, unknown>)[k])
+            : [];
         if (items.length === 0) run(n.else, dot, st);
         for (const item of items) {
           if (++st.steps > MAX_STEPS) throw tplError('template exhausted its step budget');

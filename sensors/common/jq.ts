@@ -24,7 +24,10 @@ export function loadJq(): Promise<void> {
   starting ??= new Promise<void>((resolve, reject) => {
     const control = new SharedArrayBuffer(8);
     const data = new SharedArrayBuffer(BUFFER_BYTES);
-    const worker = new Worker(new URL('./jq-worker.js', import.meta.url), { workerData: { control, data }, resourceLimits: { maxOldGenerationSizeMb: 128 } });
+    const worker = new Worker(new URL('./jq-worker.js', import.meta.url), {
+      workerData: { control, data },
+      resourceLimits: { maxOldGenerationSizeMb: 128 },
+    });
     worker.unref();
     worker.once('message', () => {
       slot = { worker, ctrl: new Int32Array(control), bytes: new Uint8Array(data) };

@@ -14,7 +14,6 @@ export interface PathResult {
   value: unknown;
 }
 
-
 /** Splits a path on unescaped dots; `\x` keeps `x` literally. */
 export function splitPath(path: string): string[] {
   const parts: string[] = [];
@@ -32,7 +31,8 @@ export function splitPath(path: string): string[] {
   return parts;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && !isJsonNumber(v) && !isJsonText(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !isJsonNumber(v) && !isJsonText(v);
 
 /** Reads `path` from a JSON value with gjson's full path syntax (gjson.ts). An empty path does not exist. */
 export function getPath(doc: unknown, path: string): PathResult {
@@ -57,7 +57,10 @@ export function formatFloatF(n: number): string {
   if (!m) return s;
   const digits = m[2] + (m[3] ?? '');
   const exp = Number(m[4]);
-  if (exp >= 0) return m[1] + digits + '0'.repeat(Math.max(0, exp - (digits.length - 1))) + (exp < digits.length - 1 ? '.' + digits.slice(exp + 1) : '');
+  if (exp >= 0)
+    return (
+      m[1] + digits + '0'.repeat(Math.max(0, exp - (digits.length - 1))) + (exp < digits.length - 1 ? '.' + digits.slice(exp + 1) : '')
+    );
   return `${m[1]}0.${'0'.repeat(-exp - 1)}${digits}`;
 }
 
@@ -129,7 +132,12 @@ function setIn(cur: unknown, parts: readonly string[], at: number, value: unknow
   if (isObject(cur)) {
     // Own properties only: `__proto__` and friends are ordinary keys, never the prototype.
     const existing = Object.prototype.hasOwnProperty.call(cur, key) ? cur[key] : undefined;
-    Object.defineProperty(cur, key, { value: setIn(existing, parts, at + 1, value, path), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(cur, key, {
+      value: setIn(existing, parts, at + 1, value, path),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
     return cur;
   }
   throw badPath(path, `${parts.slice(0, at).join('.') || 'the document'} is not an object or array`);

@@ -18,7 +18,20 @@ export interface DataFilterSpec {
   template?: string;
 }
 
-const GO_BOOL: Record<string, boolean> = { 1: true, t: true, T: true, TRUE: true, true: true, True: true, 0: false, f: false, F: false, FALSE: false, false: false, False: false };
+const GO_BOOL: Record<string, boolean> = {
+  1: true,
+  t: true,
+  T: true,
+  TRUE: true,
+  true: true,
+  True: true,
+  0: false,
+  f: false,
+  F: false,
+  FALSE: false,
+  false: false,
+  False: false,
+};
 
 /** One data filter: undefined when it matched, else why not (error = could not evaluate). */
 function one(f: DataFilterSpec, data: unknown): FilterOutcome {
@@ -53,7 +66,18 @@ function one(f: DataFilterSpec, data: unknown): FilterOutcome {
       for (const v of values) {
         const want = Number(v.trim());
         if (v.trim() === '' || Number.isNaN(want)) return failErr(`${JSON.stringify(v)} is not a number`);
-        const ok = cmp === '>=' ? got >= want : cmp === '>' ? got > want : cmp === '<' ? got < want : cmp === '<=' ? got <= want : cmp === '!=' ? got !== want : got === want;
+        const ok =
+          cmp === '>='
+            ? got >= want
+            : cmp === '>'
+              ? got > want
+              : cmp === '<'
+                ? got < want
+                : cmp === '<='
+                  ? got <= want
+                  : cmp === '!='
+                    ? got !== want
+                    : got === want;
         if (ok) return PASS;
       }
       return fail(`${f.path}=${got} is not ${cmp || '='} ${values.join(' or ')}`);
@@ -71,7 +95,9 @@ function one(f: DataFilterSpec, data: unknown): FilterOutcome {
         if ((cmp === '' || cmp === '=') && m) return PASS;
         if (cmp === '!=' && !m) return PASS;
       }
-      return fail(`${f.path}=${JSON.stringify(got)} ${cmp === '!=' ? 'matches one of' : 'matches none of'} ${values.map((v) => JSON.stringify(v)).join(', ')}`);
+      return fail(
+        `${f.path}=${JSON.stringify(got)} ${cmp === '!=' ? 'matches one of' : 'matches none of'} ${values.map((v) => JSON.stringify(v)).join(', ')}`,
+      );
     }
     default:
       return failErr(`unsupported JSON type '${f.type ?? ''}'`);

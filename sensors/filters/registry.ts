@@ -45,11 +45,16 @@ export interface FiltersResult {
 
 function runOne(k: FilterKindName, f: DependencyFilters, event: CloudEvent, ctx: FilterContext): FilterOutcome {
   switch (k) {
-    case 'exprs': return FILTERS.exprs.run(f.exprs ?? [], opOf(f.exprLogicalOperator), event, ctx);
-    case 'data': return FILTERS.data.run(f.data ?? [], opOf(f.dataLogicalOperator), event, ctx);
-    case 'context': return FILTERS.context.run(f.context ?? {}, 'and', event, ctx);
-    case 'time': return FILTERS.time.run(f.time as TimeFilterSpec, 'and', event, ctx);
-    case 'script': return FILTERS.script.run(f.script ?? '', 'and', event, ctx);
+    case 'exprs':
+      return FILTERS.exprs.run(f.exprs ?? [], opOf(f.exprLogicalOperator), event, ctx);
+    case 'data':
+      return FILTERS.data.run(f.data ?? [], opOf(f.dataLogicalOperator), event, ctx);
+    case 'context':
+      return FILTERS.context.run(f.context ?? {}, 'and', event, ctx);
+    case 'time':
+      return FILTERS.time.run(f.time as TimeFilterSpec, 'and', event, ctx);
+    case 'script':
+      return FILTERS.script.run(f.script ?? '', 'and', event, ctx);
   }
 }
 
@@ -57,7 +62,12 @@ const present = (k: FilterKindName, f: DependencyFilters): boolean =>
   k === 'script' ? typeof f.script === 'string' && f.script !== '' : f[k] !== undefined && f[k] !== null;
 
 /** Applies every configured filter group; `and` (default) needs all to pass, `or` any one. */
-export function applyFilters(filters: DependencyFilters | undefined, operator: string | undefined, event: CloudEvent, ctx: FilterContext): FiltersResult {
+export function applyFilters(
+  filters: DependencyFilters | undefined,
+  operator: string | undefined,
+  event: CloudEvent,
+  ctx: FilterContext,
+): FiltersResult {
   if (!filters) return { pass: true };
   const op = opOf(operator);
   const misses: { k: FilterKindName; r: FilterOutcome }[] = [];

@@ -17,7 +17,13 @@ function secondsOfDay(s: string): number | undefined {
 
 /** Seconds since local midnight of `t` in `zone`. */
 function localSeconds(t: Date, zone: string): number {
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour12: false, hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(t);
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone: zone,
+    hour12: false,
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(t);
   const get = (type: string): number => Number(parts.find((p) => p.type === type)?.value ?? 0) % (type === 'hour' ? 24 : 60);
   return get('hour') * 3600 + get('minute') * 60 + get('second');
 }

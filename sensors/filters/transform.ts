@@ -19,13 +19,15 @@ export function applyTransform(spec: TransformSpec | undefined, event: CloudEven
   if (spec.jq) {
     const r = runJq(spec.jq, event.data);
     if (!r.ok) return { ok: false, error: `transform: jq: ${r.error}` };
-    if (typeof r.value !== 'object' || r.value === null || Array.isArray(r.value)) return { ok: false, error: 'transform: jq transformation output must be a JSON object' };
+    if (typeof r.value !== 'object' || r.value === null || Array.isArray(r.value))
+      return { ok: false, error: 'transform: jq transformation output must be a JSON object' };
     return { ok: true, event: { ...event, data: r.value, datacontenttype: 'application/json' } };
   }
   if (spec.script) {
     const r = runLua(spec.script, event.data);
     if (!r.ok) return { ok: false, error: `transform: script: ${r.error}` };
-    if (typeof r.value !== 'object' || r.value === null) return { ok: false, error: 'transform: script: transformation script output type is not of lua table' };
+    if (typeof r.value !== 'object' || r.value === null)
+      return { ok: false, error: 'transform: script: transformation script output type is not of lua table' };
     return { ok: true, event: { ...event, data: sortKeys(r.value), datacontenttype: 'application/json' } };
   }
   return { ok: true, event };
@@ -37,6 +39,7 @@ function sortKeys(v: unknown): unknown {
   if (typeof v !== 'object' || v === null) return v;
   const src = v as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(src).sort()) Object.defineProperty(out, k, { value: sortKeys(src[k]), enumerable: true, writable: true, configurable: true });
+  for (const k of Object.keys(src).sort())
+    Object.defineProperty(out, k, { value: sortKeys(src[k]), enumerable: true, writable: true, configurable: true });
   return out;
 }

@@ -10,15 +10,35 @@ import type { AmqpTarget, TriggerAdapter } from './types.js';
 export const amqpTrigger: TriggerAdapter = {
   kind: 'amqp',
   plan(input) {
-    const t = (input.template.amqp ?? {}) as { url?: string; exchangeName?: string; exchangeType?: string; routingKey?: string; persistent?: boolean; payload?: Parameter[] };
+    const t = (input.template.amqp ?? {}) as {
+      url?: string;
+      exchangeName?: string;
+      exchangeType?: string;
+      routingKey?: string;
+      persistent?: boolean;
+      payload?: Parameter[];
+    };
     if (!t.url) throw new WeirError('INVALID_SPEC', 'amqp.url is required');
-    if (t.exchangeName === undefined && t.routingKey === undefined) throw new WeirError('INVALID_SPEC', 'amqp needs exchangeName and/or routingKey (routingKey alone publishes to the queue of that name)');
+    if (t.exchangeName === undefined && t.routingKey === undefined)
+      throw new WeirError(
+        'INVALID_SPEC',
+        'amqp needs exchangeName and/or routingKey (routingKey alone publishes to the queue of that name)',
+      );
     const target: AmqpTarget = {
-      url: t.url, exchange: t.exchangeName ?? '', routingKey: t.routingKey ?? '', persistent: t.persistent !== false, messageId: input.key,
+      url: t.url,
+      exchange: t.exchangeName ?? '',
+      routingKey: t.routingKey ?? '',
+      persistent: t.persistent !== false,
+      messageId: input.key,
       ...(t.exchangeType ? { exchangeType: t.exchangeType } : {}),
     };
-    const where = target.exchange === '' ? `queue ${target.routingKey}` : `exchange ${target.exchange} (${target.routingKey || 'no routing key'})`;
-    return { kind: 'amqp', summary: `publish an AMQP message to ${where}`, action: { ...target, payload: constructPayload(t.payload, input.events) } };
+    const where =
+      target.exchange === '' ? `queue ${target.routingKey}` : `exchange ${target.exchange} (${target.routingKey || 'no routing key'})`;
+    return {
+      kind: 'amqp',
+      summary: `publish an AMQP message to ${where}`,
+      action: { ...target, payload: constructPayload(t.payload, input.events) },
+    };
   },
   async execute(plan, rt) {
     if (rt.amqp === undefined) throw new WeirError('INTERNAL', 'this runtime has no AMQP publisher');

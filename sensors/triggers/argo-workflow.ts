@@ -42,10 +42,19 @@ function applyArgs(wf: Record<string, unknown>, args: readonly unknown[]): void 
         else params.push({ name: k, value: v });
         break;
       }
-      case '--entrypoint': spec.entrypoint = next(); break;
-      case '--serviceaccount': spec.serviceAccountName = next(); break;
-      case '--name': meta.name = next(); break;
-      case '--generate-name': meta.generateName = next(); delete meta.name; break;
+      case '--entrypoint':
+        spec.entrypoint = next();
+        break;
+      case '--serviceaccount':
+        spec.serviceAccountName = next();
+        break;
+      case '--name':
+        meta.name = next();
+        break;
+      case '--generate-name':
+        meta.generateName = next();
+        delete meta.name;
+        break;
       case '-l':
       case '--labels': {
         const labels = (meta.labels ??= {}) as Record<string, string>;
@@ -56,7 +65,10 @@ function applyArgs(wf: Record<string, unknown>, args: readonly unknown[]): void 
         break;
       }
       default:
-        throw new WeirError('INVALID_SPEC', `argoWorkflow.args: ${JSON.stringify(a)} is not supported by Weir (supported: -p, --parameter, --entrypoint, --serviceaccount, -l, --labels, --name, --generate-name)`);
+        throw new WeirError(
+          'INVALID_SPEC',
+          `argoWorkflow.args: ${JSON.stringify(a)} is not supported by Weir (supported: -p, --parameter, --entrypoint, --serviceaccount, -l, --labels, --name, --generate-name)`,
+        );
     }
   }
 }
@@ -66,34 +78,64 @@ export const argoWorkflowTrigger: TriggerAdapter = {
   plan(input): TriggerPlan {
     const t = (input.template.argoWorkflow ?? {}) as { source?: unknown; operation?: string; parameters?: Parameter[]; args?: unknown[] };
     const op = t.operation || 'submit';
-    if (!(OPS as readonly string[]).includes(op)) throw new WeirError('INVALID_SPEC', `argoWorkflow.operation ${JSON.stringify(op)} is not one of ${OPS.join(', ')}`);
+    if (!(OPS as readonly string[]).includes(op))
+      throw new WeirError('INVALID_SPEC', `argoWorkflow.operation ${JSON.stringify(op)} is not one of ${OPS.join(', ')}`);
     let resource = readSource(t.source, 'argoWorkflow');
     resource = applyParams(resource, t.parameters, input.events);
     const meta = metaOf(resource);
     if (op === 'submit') {
-      if (resource.kind !== undefined && resource.kind !== 'Workflow') throw new WeirError('INVALID_SPEC', `argoWorkflow submit needs a Workflow resource, got kind ${JSON.stringify(resource.kind)}`);
+      if (resource.kind !== undefined && resource.kind !== 'Workflow')
+        throw new WeirError('INVALID_SPEC', `argoWorkflow submit needs a Workflow resource, got kind ${JSON.stringify(resource.kind)}`);
       resource.apiVersion ??= 'argoproj.io/v1alpha1';
       resource.kind = 'Workflow';
       applyArgs(resource, t.args ?? []);
       const { name, namespace } = prepareForCreate(resource, input);
-      return { kind: 'argoWorkflow', summary: `submit Workflow ${namespace}/${name}`, action: { operation: op, key: input.key, workflow: resource } };
+      return {
+        kind: 'argoWorkflow',
+        summary: `submit Workflow ${namespace}/${name}`,
+        action: { operation: op, key: input.key, workflow: resource },
+      };
     }
     const name = typeof meta.name === 'string' ? meta.name : '';
     if (name === '') throw new WeirError('INVALID_SPEC', `argoWorkflow ${op} needs the resource's metadata.name`);
     const namespace = typeof meta.namespace === 'string' && meta.namespace !== '' ? meta.namespace : input.sensor.namespace;
     if (op === 'submit-from') {
       const kind = typeof resource.kind === 'string' ? resource.kind : '';
-      if (!['WorkflowTemplate', 'ClusterWorkflowTemplate', 'CronWorkflow'].includes(kind)) throw new WeirError('INVALID_SPEC', `argoWorkflow submit-from needs a WorkflowTemplate, ClusterWorkflowTemplate or CronWorkflow, got ${JSON.stringify(kind)}`);
-      const base: Record<string, unknown> = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { generateName: `${name}-` }, spec: {} };
+      if (!['WorkflowTemplate', 'ClusterWorkflowTemplate', 'CronWorkflow'].includes(kind))
+        throw new WeirError(
+          'INVALID_SPEC',
+          `argoWorkflow submit-from needs a WorkflowTemplate, ClusterWorkflowTemplate or CronWorkflow, got ${JSON.stringify(kind)}`,
+        );
+      const base: Record<string, unknown> = {
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Workflow',
+        metadata: { generateName: `${name}-` },
+        spec: {},
+      };
       applyArgs(base, t.args ?? []);
       const created = prepareForCreate(base, { ...input, sensor: { namespace } });
-      return { kind: 'argoWorkflow', summary: `submit Workflow ${created.namespace}/${created.name} from ${kind} ${name}`, action: { operation: op, key: input.key, from: { kind, name, namespace }, workflow: base } };
+      return {
+        kind: 'argoWorkflow',
+        summary: `submit Workflow ${created.namespace}/${created.name} from ${kind} ${name}`,
+        action: { operation: op, key: input.key, from: { kind, name, namespace }, workflow: base },
+      };
     }
     if ((t.args ?? []).length > 0) throw new WeirError('INVALID_SPEC', `argoWorkflow.args are only supported with submit and submit-from`);
-    return { kind: 'argoWorkflow', summary: `${op} Workflow ${namespace}/${name}`, action: { operation: op, key: input.key, namespace, name } };
+    return {
+      kind: 'argoWorkflow',
+      summary: `${op} Workflow ${namespace}/${name}`,
+      action: { operation: op, key: input.key, namespace, name },
+    };
   },
   async execute(plan, rt) {
-    const a = plan.action as { operation: string; key: string; workflow?: Record<string, unknown>; from?: { kind: string; name: string; namespace: string }; namespace?: string; name?: string };
+    const a = plan.action as {
+      operation: string;
+      key: string;
+      workflow?: Record<string, unknown>;
+      from?: { kind: string; name: string; namespace: string };
+      namespace?: string;
+      name?: string;
+    };
     const key = a.key;
     let r: { name: string; deduplicated: boolean };
     if (a.operation === 'submit') {

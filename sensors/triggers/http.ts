@@ -19,7 +19,17 @@ interface HttpAction {
 export const httpTrigger: TriggerAdapter = {
   kind: 'http',
   plan(input) {
-    const t = (input.template.http ?? {}) as { url?: string; method?: string; headers?: Record<string, unknown>; payload?: Parameter[]; timeout?: number; secureHeaders?: unknown; basicAuth?: unknown; tls?: unknown; dynamicHeaders?: unknown };
+    const t = (input.template.http ?? {}) as {
+      url?: string;
+      method?: string;
+      headers?: Record<string, unknown>;
+      payload?: Parameter[];
+      timeout?: number;
+      secureHeaders?: unknown;
+      basicAuth?: unknown;
+      tls?: unknown;
+      dynamicHeaders?: unknown;
+    };
     for (const k of ['secureHeaders', 'basicAuth', 'tls', 'dynamicHeaders'] as const) {
       if (t[k] !== undefined && t[k] !== null) throw new WeirError('INVALID_SPEC', `http.${k} is not supported by Weir yet`);
     }
@@ -29,7 +39,14 @@ export const httpTrigger: TriggerAdapter = {
     const body = constructPayload(t.payload, input.events);
     const headers: Record<string, string> = { 'content-type': 'application/json', 'idempotency-key': input.key };
     for (const [k, v] of Object.entries(t.headers ?? {})) headers[k.toLowerCase()] = String(v);
-    const action: HttpAction = { url, method, headers, body, timeoutMs: (t.timeout && t.timeout > 0 ? t.timeout : 60) * 1000, allow: input.policy?.status?.allow ?? [] };
+    const action: HttpAction = {
+      url,
+      method,
+      headers,
+      body,
+      timeoutMs: (t.timeout && t.timeout > 0 ? t.timeout : 60) * 1000,
+      allow: input.policy?.status?.allow ?? [],
+    };
     return { kind: 'http', summary: `${method} ${url}`, action: { ...action } };
   },
   async execute(plan, rt) {
@@ -41,7 +58,8 @@ export const httpTrigger: TriggerAdapter = {
     if (a.allow.length > 0 && !a.allow.includes(res.status)) {
       const msg = `${a.method} ${a.url} answered ${res.status}, allowed: ${a.allow.join(', ')}`;
       // Client errors other than 408/429 will not change on retry.
-      if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) throw new NonRetryableError('INVALID_ARGUMENT', msg);
+      if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429)
+        throw new NonRetryableError('INVALID_ARGUMENT', msg);
       throw new WeirError('IO_ERROR', msg);
     }
     return { outcome: 'done', detail: { status: res.status } };

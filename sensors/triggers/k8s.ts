@@ -18,7 +18,10 @@ export const k8sTrigger: TriggerAdapter = {
     const kind = typeof resource.kind === 'string' ? resource.kind : '';
     if (kind === '') throw new WeirError('INVALID_SPEC', 'k8s.source resource needs a kind');
     if (input.canStore !== undefined && !input.canStore(kind)) {
-      throw new WeirError('UNKNOWN_KIND', `cannot create a ${kind}: not a kind Weir stores (the embedded store holds Argo's kinds, ConfigMaps and Secrets)`);
+      throw new WeirError(
+        'UNKNOWN_KIND',
+        `cannot create a ${kind}: not a kind Weir stores (the embedded store holds Argo's kinds, ConfigMaps and Secrets)`,
+      );
     }
     const { name, namespace } = prepareForCreate(resource, input);
     return { kind: 'k8s', summary: `create ${kind} ${namespace}/${name}`, action: { operation: op, resource, key: input.key } };

@@ -8,14 +8,28 @@ import type { TriggerAdapter } from './types.js';
 export const kafkaTrigger: TriggerAdapter = {
   kind: 'kafka',
   plan(input) {
-    const t = (input.template.kafka ?? {}) as { url?: string; topic?: string; payload?: Parameter[]; partitioningKey?: string; headers?: Record<string, unknown>; tls?: unknown; sasl?: unknown; schemaRegistry?: unknown; secureHeaders?: unknown };
+    const t = (input.template.kafka ?? {}) as {
+      url?: string;
+      topic?: string;
+      payload?: Parameter[];
+      partitioningKey?: string;
+      headers?: Record<string, unknown>;
+      tls?: unknown;
+      sasl?: unknown;
+      schemaRegistry?: unknown;
+      secureHeaders?: unknown;
+    };
     for (const k of ['tls', 'sasl', 'schemaRegistry', 'secureHeaders'] as const) {
       if (t[k] !== undefined && t[k] !== null) throw new WeirError('INVALID_SPEC', `kafka.${k} is not supported by Weir yet`);
     }
     if (!t.url || !t.topic) throw new WeirError('INVALID_SPEC', 'kafka.url and kafka.topic are required');
     const headers = Object.fromEntries(Object.entries(t.headers ?? {}).map(([k, v]) => [k, String(v)]));
     const payload = constructPayload(t.payload, input.events);
-    return { kind: 'kafka', summary: `produce to kafka topic ${t.topic}`, action: { url: t.url, topic: t.topic, key: t.partitioningKey ?? '', headers, payload } };
+    return {
+      kind: 'kafka',
+      summary: `produce to kafka topic ${t.topic}`,
+      action: { url: t.url, topic: t.topic, key: t.partitioningKey ?? '', headers, payload },
+    };
   },
   async execute(plan, rt) {
     const a = plan.action as { url: string; topic: string; key: string; headers: Record<string, string>; payload: string };

@@ -5,8 +5,14 @@ import type { TriggerAdapter } from './types.js';
 export const logTrigger: TriggerAdapter = {
   kind: 'log',
   plan(input) {
-    const events = Object.fromEntries(Object.entries(input.events).map(([dep, e]) => [dep, { id: e.id, source: e.source, subject: e.subject, data: e.data ?? null }]));
-    return { kind: 'log', summary: `log ${Object.keys(events).length} event(s)`, action: { sensor: input.sensor.name, trigger: input.triggerName, events } };
+    const events = Object.fromEntries(
+      Object.entries(input.events).map(([dep, e]) => [dep, { id: e.id, source: e.source, subject: e.subject, data: e.data ?? null }]),
+    );
+    return {
+      kind: 'log',
+      summary: `log ${Object.keys(events).length} event(s)`,
+      action: { sensor: input.sensor.name, trigger: input.triggerName, events },
+    };
   },
   execute(plan, rt) {
     const a = plan.action as { sensor: string; trigger: string; events: Record<string, unknown> };

@@ -13,7 +13,11 @@ export const natsTrigger: TriggerAdapter = {
       if (t[k] !== undefined && t[k] !== null) throw new WeirError('INVALID_SPEC', `nats.${k} is not supported by Weir yet`);
     }
     if (!t.url || !t.subject) throw new WeirError('INVALID_SPEC', 'nats.url and nats.subject are required');
-    return { kind: 'nats', summary: `publish to nats subject ${t.subject}`, action: { url: t.url, subject: t.subject, payload: constructPayload(t.payload, input.events) } };
+    return {
+      kind: 'nats',
+      summary: `publish to nats subject ${t.subject}`,
+      action: { url: t.url, subject: t.subject, payload: constructPayload(t.payload, input.events) },
+    };
   },
   async execute(plan, rt) {
     const a = plan.action as { url: string; subject: string; payload: string };

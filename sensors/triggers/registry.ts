@@ -24,12 +24,33 @@ export const TRIGGERS = {
   mqtt: mqttTrigger,
 } satisfies Record<SupportedTriggerKind, TriggerAdapter>;
 
-const ARGO_KINDS = ['argoWorkflow', 'k8s', 'http', 'log', 'kafka', 'nats', 'awsLambda', 'slack', 'openWhisk', 'custom', 'azureEventHubs', 'azureServiceBus', 'pulsar', 'email', 'amqp', 'mqtt'];
+const ARGO_KINDS = [
+  'argoWorkflow',
+  'k8s',
+  'http',
+  'log',
+  'kafka',
+  'nats',
+  'awsLambda',
+  'slack',
+  'openWhisk',
+  'custom',
+  'azureEventHubs',
+  'azureServiceBus',
+  'pulsar',
+  'email',
+  'amqp',
+  'mqtt',
+];
 
 /** The adapter for a trigger template; UNKNOWN_KIND when it sets no kind or one Weir does not implement. */
 export function triggerAdapterFor(template: Record<string, unknown>): TriggerAdapter {
   const kind = ARGO_KINDS.find((k) => template[k] !== undefined && template[k] !== null);
-  if (kind === undefined) throw new WeirError('UNKNOWN_KIND', `trigger ${JSON.stringify(template.name)} sets no action (one of ${Object.keys(TRIGGERS).join(', ')})`);
+  if (kind === undefined)
+    throw new WeirError(
+      'UNKNOWN_KIND',
+      `trigger ${JSON.stringify(template.name)} sets no action (one of ${Object.keys(TRIGGERS).join(', ')})`,
+    );
   if (!Object.prototype.hasOwnProperty.call(TRIGGERS, kind)) {
     throw new WeirError('UNKNOWN_KIND', `trigger kind ${kind} is not supported by Weir (supported: ${Object.keys(TRIGGERS).join(', ')})`);
   }

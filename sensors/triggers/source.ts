@@ -6,7 +6,8 @@ import { WeirError, errorMessage } from '../../src/core/errors.js';
 export function readSource(source: unknown, where: string): Record<string, unknown> {
   const s = (source ?? {}) as Record<string, unknown>;
   if (s.resource !== undefined && s.resource !== null) {
-    if (typeof s.resource !== 'object' || Array.isArray(s.resource)) throw new WeirError('INVALID_SPEC', `${where}.source.resource must be an object`);
+    if (typeof s.resource !== 'object' || Array.isArray(s.resource))
+      throw new WeirError('INVALID_SPEC', `${where}.source.resource must be an object`);
     return structuredClone(s.resource as Record<string, unknown>);
   }
   if (typeof s.inline === 'string') {
@@ -16,11 +17,13 @@ export function readSource(source: unknown, where: string): Record<string, unkno
     } catch (e) {
       throw new WeirError('INVALID_SPEC', `${where}.source.inline is not valid YAML/JSON: ${errorMessage(e)}`);
     }
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new WeirError('INVALID_SPEC', `${where}.source.inline must hold one object`);
+    if (typeof v !== 'object' || v === null || Array.isArray(v))
+      throw new WeirError('INVALID_SPEC', `${where}.source.inline must hold one object`);
     return v as Record<string, unknown>;
   }
   const other = Object.keys(s).filter((k) => s[k] !== undefined);
-  if (other.length > 0) throw new WeirError('INVALID_SPEC', `${where}.source.${other[0]} is not supported by Weir; use source.resource or source.inline`);
+  if (other.length > 0)
+    throw new WeirError('INVALID_SPEC', `${where}.source.${other[0]} is not supported by Weir; use source.resource or source.inline`);
   throw new WeirError('INVALID_SPEC', `${where}.source is required`);
 }
 
@@ -41,14 +44,17 @@ export function metaOf(obj: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** Adds lineage labels/annotations and fixes name/namespace for creation. */
-export function prepareForCreate(obj: Record<string, unknown>, input: { key: string; sensor: { namespace: string }; lineage: { labels: Record<string, string>; annotations: Record<string, string> } }): { name: string; namespace: string } {
+export function prepareForCreate(
+  obj: Record<string, unknown>,
+  input: { key: string; sensor: { namespace: string }; lineage: { labels: Record<string, string>; annotations: Record<string, string> } },
+): { name: string; namespace: string } {
   const meta = metaOf(obj);
   const name = deterministicName(meta, input.key);
   const namespace = typeof meta.namespace === 'string' && meta.namespace !== '' ? meta.namespace : input.sensor.namespace;
   meta.name = name;
   delete meta.generateName;
   meta.namespace = namespace;
-  meta.labels = { ...((meta.labels) ?? {}), ...input.lineage.labels };
-  meta.annotations = { ...((meta.annotations) ?? {}), ...input.lineage.annotations };
+  meta.labels = { ...(meta.labels ?? {}), ...input.lineage.labels };
+  meta.annotations = { ...(meta.annotations ?? {}), ...input.lineage.annotations };
   return { name, namespace };
 }

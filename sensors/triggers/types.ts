@@ -49,11 +49,27 @@ export interface ResourceOps {
 }
 
 export interface Publisher {
-  publish(target: { url: string; topic: string; key?: string; headers?: Record<string, string> }, payload: string, signal: AbortSignal): Promise<void>;
+  publish(
+    target: { url: string; topic: string; key?: string; headers?: Record<string, string> },
+    payload: string,
+    signal: AbortSignal,
+  ): Promise<void>;
 }
 
-export interface AmqpTarget { url: string; exchange: string; exchangeType?: string; routingKey: string; persistent: boolean; messageId: string }
-export interface MqttTarget { url: string; topic: string; qos: 0 | 1 | 2; retain: boolean }
+export interface AmqpTarget {
+  url: string;
+  exchange: string;
+  exchangeType?: string;
+  routingKey: string;
+  persistent: boolean;
+  messageId: string;
+}
+export interface MqttTarget {
+  url: string;
+  topic: string;
+  qos: 0 | 1 | 2;
+  retain: boolean;
+}
 
 /** Publishes to an AMQP broker and resolves once the broker confirmed the message. */
 export interface AmqpPublisher {

@@ -5,7 +5,6 @@ import { AnyString, IntOrString, Obj, ObjectMeta, Opt, OpenObject, StringEnum, S
 import type { Static } from './schema-kit.js';
 import { KafkaConsumerGroup, PodMetadata, ResourceStatus, SASLConfig, SecretKeySelector, TLSConfig } from './events-common.js';
 
-
 export const ContainerTemplate = Obj(
   {
     resources: Opt(OpenObject()),

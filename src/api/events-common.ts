@@ -102,7 +102,9 @@ export const PodTemplate = Obj(
   {
     metadata: Opt(PodMetadata),
     serviceAccountName: Opt(Type.String()),
-    container: Opt(OpenObject({ description: 'Container overrides: resources, env, envFrom, volumeMounts, imagePullPolicy, securityContext.' })),
+    container: Opt(
+      OpenObject({ description: 'Container overrides: resources, env, envFrom, volumeMounts, imagePullPolicy, securityContext.' }),
+    ),
     volumes: Opt(Type.Array(OpenObject())),
     securityContext: Opt(OpenObject()),
     affinity: Opt(OpenObject()),
@@ -148,4 +150,3 @@ export const S3ArtifactProperties = {
   caCertificate: Opt(SecretKeySelector),
 };
 export const S3Artifact = Obj(S3ArtifactProperties, { description: 'S3 connection and bucket.' });
-

@@ -104,7 +104,10 @@ export const NATSEventSource = Obj(
           consumer: Opt(Type.String({ description: 'Durable consumer name (created when missing); default weir-<eventsource>-<event>.' })),
           deliverPolicy: Opt(Type.String({ description: 'For a new consumer: all (default), new or last.' })),
         },
-        { description: '(Weir) Consume the subject through a durable JetStream consumer of the stream (acknowledged after the bus has the event) instead of a core subscription.' },
+        {
+          description:
+            '(Weir) Consume the subject through a durable JetStream consumer of the stream (acknowledged after the bus has the event) instead of a core subscription.',
+        },
       ),
     ),
     connectionBackoff: Opt(Backoff),

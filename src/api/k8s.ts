@@ -44,13 +44,18 @@ const FileKeySelector = Obj({
 export const EnvVarSchema = Obj({
   name: Type.String({ description: 'Environment variable name.' }),
   value: Opt(Type.String({ description: 'Literal value.' })),
-  valueFrom: Opt(Obj({
-    configMapKeyRef: Opt(ConfigMapKeySelectorSchema),
-    secretKeyRef: Opt(SecretKeySelectorSchema),
-    fieldRef: Opt(ObjectFieldSelector),
-    resourceFieldRef: Opt(ResourceFieldSelector),
-    fileKeyRef: Opt(FileKeySelector),
-  }, { description: 'Where to read the value from instead of a literal.' })),
+  valueFrom: Opt(
+    Obj(
+      {
+        configMapKeyRef: Opt(ConfigMapKeySelectorSchema),
+        secretKeyRef: Opt(SecretKeySelectorSchema),
+        fieldRef: Opt(ObjectFieldSelector),
+        resourceFieldRef: Opt(ResourceFieldSelector),
+        fileKeyRef: Opt(FileKeySelector),
+      },
+      { description: 'Where to read the value from instead of a literal.' },
+    ),
+  ),
 });
 
 const EnvFromSource = Obj({
@@ -163,18 +168,24 @@ const SecretVolume = Obj({
 });
 
 const ProjectedVolume = Obj({
-  sources: Opt(Type.Array(Obj({
-    configMap: Opt(Obj({ name: Opt(Type.String()), items: Opt(Type.Array(KeyToPath)), optional: Opt(Type.Boolean()) })),
-    secret: Opt(Obj({ name: Opt(Type.String()), items: Opt(Type.Array(KeyToPath)), optional: Opt(Type.Boolean()) })),
-    downwardAPI: Opt(Obj({ items: Opt(Type.Array(DownwardAPIFile)) })),
-    serviceAccountToken: Opt(Obj({
-      audience: Opt(Type.String()),
-      expirationSeconds: Opt(Type.Integer()),
-      path: Type.String(),
-    })),
-    clusterTrustBundle: Opt(OpenObject()),
-    podCertificate: Opt(OpenObject()),
-  }))),
+  sources: Opt(
+    Type.Array(
+      Obj({
+        configMap: Opt(Obj({ name: Opt(Type.String()), items: Opt(Type.Array(KeyToPath)), optional: Opt(Type.Boolean()) })),
+        secret: Opt(Obj({ name: Opt(Type.String()), items: Opt(Type.Array(KeyToPath)), optional: Opt(Type.Boolean()) })),
+        downwardAPI: Opt(Obj({ items: Opt(Type.Array(DownwardAPIFile)) })),
+        serviceAccountToken: Opt(
+          Obj({
+            audience: Opt(Type.String()),
+            expirationSeconds: Opt(Type.Integer()),
+            path: Type.String(),
+          }),
+        ),
+        clusterTrustBundle: Opt(OpenObject()),
+        podCertificate: Opt(OpenObject()),
+      }),
+    ),
+  ),
   defaultMode: Opt(Type.Integer()),
 });
 
@@ -218,20 +229,27 @@ export const PersistentVolumeClaimSchema = Obj({
   apiVersion: Opt(Type.String()),
   kind: Opt(Type.String()),
   metadata: Opt(ObjectMeta),
-  spec: Opt(Obj({
-    accessModes: Opt(Type.Array(Type.String())),
-    resources: Opt(Obj({
-      requests: Opt(StringMap(IntOrString())),
-      limits: Opt(StringMap(IntOrString())),
-    })),
-    storageClassName: Opt(Type.String()),
-    volumeMode: Opt(Type.String()),
-    volumeName: Opt(Type.String()),
-    selector: Opt(OpenObject()),
-    dataSource: Opt(OpenObject()),
-    dataSourceRef: Opt(OpenObject()),
-    volumeAttributesClassName: Opt(Type.String()),
-  }, { 'x-kubernetes-preserve-unknown-fields': true })),
+  spec: Opt(
+    Obj(
+      {
+        accessModes: Opt(Type.Array(Type.String())),
+        resources: Opt(
+          Obj({
+            requests: Opt(StringMap(IntOrString())),
+            limits: Opt(StringMap(IntOrString())),
+          }),
+        ),
+        storageClassName: Opt(Type.String()),
+        volumeMode: Opt(Type.String()),
+        volumeName: Opt(Type.String()),
+        selector: Opt(OpenObject()),
+        dataSource: Opt(OpenObject()),
+        dataSourceRef: Opt(OpenObject()),
+        volumeAttributesClassName: Opt(Type.String()),
+      },
+      { 'x-kubernetes-preserve-unknown-fields': true },
+    ),
+  ),
   status: Opt(OpenObject()),
 });
 
@@ -259,31 +277,41 @@ export const PodSecurityContextSchema = OpenObject({ description: 'Pod-level sec
 export const PodDisruptionBudgetSpecSchema = OpenObject({ description: 'Kubernetes PodDisruptionBudget spec.' });
 export const LabelSelectorSchema = Obj({
   matchLabels: Opt(StringMap(Type.String())),
-  matchExpressions: Opt(Type.Array(Obj({
-    key: Type.String(),
-    operator: Type.String(),
-    values: Opt(Type.Array(Type.String())),
-  }))),
+  matchExpressions: Opt(
+    Type.Array(
+      Obj({
+        key: Type.String(),
+        operator: Type.String(),
+        values: Opt(Type.Array(Type.String())),
+      }),
+    ),
+  ),
 });
 
-export const ConfigMapSchema = Obj({
-  apiVersion: StringEnum(['v1']),
-  kind: StringEnum(['ConfigMap']),
-  metadata: ObjectMeta,
-  data: Opt(StringMap(Type.String(), { description: 'Text values by key.' })),
-  binaryData: Opt(StringMap(Type.String(), { description: 'Base64-encoded binary values by key.' })),
-  immutable: Opt(Type.Boolean()),
-}, { description: 'A Kubernetes ConfigMap.' });
+export const ConfigMapSchema = Obj(
+  {
+    apiVersion: StringEnum(['v1']),
+    kind: StringEnum(['ConfigMap']),
+    metadata: ObjectMeta,
+    data: Opt(StringMap(Type.String(), { description: 'Text values by key.' })),
+    binaryData: Opt(StringMap(Type.String(), { description: 'Base64-encoded binary values by key.' })),
+    immutable: Opt(Type.Boolean()),
+  },
+  { description: 'A Kubernetes ConfigMap.' },
+);
 
-export const SecretSchema = Obj({
-  apiVersion: StringEnum(['v1']),
-  kind: StringEnum(['Secret']),
-  metadata: ObjectMeta,
-  type: Opt(Type.String({ description: 'Secret type, e.g. Opaque.', default: 'Opaque' })),
-  data: Opt(StringMap(Type.String(), { description: 'Base64-encoded values by key.' })),
-  stringData: Opt(StringMap(Type.String(), { description: 'Plain-text values by key (write-only convenience).' })),
-  immutable: Opt(Type.Boolean()),
-}, { description: 'A Kubernetes Secret.' });
+export const SecretSchema = Obj(
+  {
+    apiVersion: StringEnum(['v1']),
+    kind: StringEnum(['Secret']),
+    metadata: ObjectMeta,
+    type: Opt(Type.String({ description: 'Secret type, e.g. Opaque.', default: 'Opaque' })),
+    data: Opt(StringMap(Type.String(), { description: 'Base64-encoded values by key.' })),
+    stringData: Opt(StringMap(Type.String(), { description: 'Plain-text values by key (write-only convenience).' })),
+    immutable: Opt(Type.Boolean()),
+  },
+  { description: 'A Kubernetes Secret.' },
+);
 
 export type Container = Static<typeof ContainerSchema>;
 export type UserContainer = Static<typeof UserContainerSchema>;

@@ -33,7 +33,8 @@ const age: PrinterColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.cre
 export const KINDS = {
   Workflow: {
     ...KIND_IDENTITY.Workflow,
-    schema: WorkflowSchema, statusSubresource: false,
+    schema: WorkflowSchema,
+    statusSubresource: false,
     printerColumns: [
       { name: 'Status', type: 'string', jsonPath: '.status.phase', description: 'Workflow phase' },
       age,
@@ -42,15 +43,20 @@ export const KINDS = {
   },
   WorkflowTemplate: {
     ...KIND_IDENTITY.WorkflowTemplate,
-    schema: WorkflowTemplateSchema, statusSubresource: false, printerColumns: [age],
+    schema: WorkflowTemplateSchema,
+    statusSubresource: false,
+    printerColumns: [age],
   },
   ClusterWorkflowTemplate: {
     ...KIND_IDENTITY.ClusterWorkflowTemplate,
-    schema: ClusterWorkflowTemplateSchema, statusSubresource: false, printerColumns: [age],
+    schema: ClusterWorkflowTemplateSchema,
+    statusSubresource: false,
+    printerColumns: [age],
   },
   CronWorkflow: {
     ...KIND_IDENTITY.CronWorkflow,
-    schema: CronWorkflowSchema, statusSubresource: false,
+    schema: CronWorkflowSchema,
+    statusSubresource: false,
     printerColumns: [
       { name: 'Schedules', type: 'string', jsonPath: '.spec.schedules' },
       { name: 'Suspended', type: 'boolean', jsonPath: '.spec.suspend' },
@@ -60,23 +66,33 @@ export const KINDS = {
   },
   EventSource: {
     ...KIND_IDENTITY.EventSource,
-    schema: EventSourceSchema, statusSubresource: false, printerColumns: [age],
+    schema: EventSourceSchema,
+    statusSubresource: false,
+    printerColumns: [age],
   },
   Sensor: {
     ...KIND_IDENTITY.Sensor,
-    schema: SensorSchema, statusSubresource: false, printerColumns: [age],
+    schema: SensorSchema,
+    statusSubresource: false,
+    printerColumns: [age],
   },
   EventBus: {
     ...KIND_IDENTITY.EventBus,
-    schema: EventBusSchema, statusSubresource: false, printerColumns: [age],
+    schema: EventBusSchema,
+    statusSubresource: false,
+    printerColumns: [age],
   },
   ConfigMap: {
     ...KIND_IDENTITY.ConfigMap,
-    schema: ConfigMapSchema, statusSubresource: false, printerColumns: [],
+    schema: ConfigMapSchema,
+    statusSubresource: false,
+    printerColumns: [],
   },
   Secret: {
     ...KIND_IDENTITY.Secret,
-    schema: SecretSchema, statusSubresource: false, printerColumns: [],
+    schema: SecretSchema,
+    statusSubresource: false,
+    printerColumns: [],
   },
 } as const satisfies Record<KindName, KindInfo>;
 

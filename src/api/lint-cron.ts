@@ -15,7 +15,15 @@ export function lintCronWorkflow(obj: Obj, ctx: LintContext): Finding[] {
   if (spec === undefined) return out;
   const tz = str(spec.timezone);
   const tzOk = tz === undefined || tz === '' || isValidTimeZone(tz);
-  if (!tzOk) out.push(finding('error', 'timezone', ['spec', 'timezone'], `unknown time zone ${JSON.stringify(tz)} (use an IANA name such as "America/New_York")`));
+  if (!tzOk)
+    out.push(
+      finding(
+        'error',
+        'timezone',
+        ['spec', 'timezone'],
+        `unknown time zone ${JSON.stringify(tz)} (use an IANA name such as "America/New_York")`,
+      ),
+    );
   const check = (expr: unknown, path: (string | number)[]): void => {
     const s = str(expr);
     if (s === undefined) return;
@@ -28,7 +36,9 @@ export function lintCronWorkflow(obj: Obj, ctx: LintContext): Finding[] {
   const schedules = asArr(spec.schedules);
   schedules.forEach((s, i) => check(s, ['spec', 'schedules', i]));
   if (spec.schedule !== undefined && spec.schedule !== null) {
-    out.push(finding('warning', 'deprecated', ['spec', 'schedule'], '"schedule" is deprecated since Argo Workflows v4; use "schedules: [...]"'));
+    out.push(
+      finding('warning', 'deprecated', ['spec', 'schedule'], '"schedule" is deprecated since Argo Workflows v4; use "schedules: [...]"'),
+    );
     check(spec.schedule, ['spec', 'schedule']);
   }
   if (schedules.length === 0 && str(spec.schedule) === undefined) {

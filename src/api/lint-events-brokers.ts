@@ -24,7 +24,8 @@ function required(c: Obj, path: FieldPath, out: Finding[], field: string, hint: 
 function checkAmqp(c: Obj, path: FieldPath, out: Finding[]): void {
   const url = present(c.url);
   const secret = asObj(c.urlSecret) !== undefined;
-  if (!url && !secret) out.push(finding('error', 'required', [...path, 'url'], 'set url (e.g. "amqp://guest:guest@rabbitmq:5672") or urlSecret'));
+  if (!url && !secret)
+    out.push(finding('error', 'required', [...path, 'url'], 'set url (e.g. "amqp://guest:guest@rabbitmq:5672") or urlSecret'));
   if (url && secret) out.push(finding('error', 'amqp-url', [...path, 'urlSecret'], 'set only one of url and urlSecret'));
   required(c, path, out, 'exchangeType', 'e.g. "fanout", "direct" or "topic"');
   required(c, path, out, 'routingKey', 'the binding key, e.g. "orders.#"');
@@ -34,11 +35,25 @@ function checkAmqp(c: Obj, path: FieldPath, out: Finding[]): void {
     try {
       v = parseYaml(args);
     } catch (e) {
-      out.push(finding('error', 'amqp-arguments', [...path, 'queueDeclare', 'arguments'], `arguments is not valid YAML: ${errorMessage(e).split('\n')[0]}`));
+      out.push(
+        finding(
+          'error',
+          'amqp-arguments',
+          [...path, 'queueDeclare', 'arguments'],
+          `arguments is not valid YAML: ${errorMessage(e).split('\n')[0]}`,
+        ),
+      );
       return;
     }
     if (v === null || typeof v !== 'object' || Array.isArray(v)) {
-      out.push(finding('error', 'amqp-arguments', [...path, 'queueDeclare', 'arguments'], 'arguments must be a YAML map such as "x-queue-type: quorum"'));
+      out.push(
+        finding(
+          'error',
+          'amqp-arguments',
+          [...path, 'queueDeclare', 'arguments'],
+          'arguments must be a YAML map such as "x-queue-type: quorum"',
+        ),
+      );
     }
   }
 }
@@ -52,47 +67,91 @@ function checkMqtt(c: Obj, path: FieldPath, out: Finding[]): void {
 function checkNats(c: Obj, path: FieldPath, out: Finding[]): void {
   required(c, path, out, 'url', 'e.g. "nats://nats:4222"');
   required(c, path, out, 'subject', 'subject, wildcards * and > allowed');
-  if (c.queue !== undefined && !present(c.queue)) out.push(finding('error', 'nats-queue', [...path, 'queue'], 'queue group cannot be empty if specified'));
+  if (c.queue !== undefined && !present(c.queue))
+    out.push(finding('error', 'nats-queue', [...path, 'queue'], 'queue group cannot be empty if specified'));
   const js = asObj(c.jetStream);
-  if (js !== undefined && !present(js.stream)) out.push(finding('error', 'required', [...path, 'jetStream', 'stream'], 'jetStream.stream is required (the stream holding the subject)'));
+  if (js !== undefined && !present(js.stream))
+    out.push(
+      finding('error', 'required', [...path, 'jetStream', 'stream'], 'jetStream.stream is required (the stream holding the subject)'),
+    );
 }
 
 function checkRedis(c: Obj, path: FieldPath, out: Finding[]): void {
   required(c, path, out, 'hostAddress', 'e.g. "redis:6379"');
-  if (asArr(c.channels).length === 0) out.push(finding('error', 'required', [...path, 'channels'], 'channels is required (one or more channel names or patterns)'));
+  if (asArr(c.channels).length === 0)
+    out.push(finding('error', 'required', [...path, 'channels'], 'channels is required (one or more channel names or patterns)'));
 }
 
 function checkRedisStream(c: Obj, path: FieldPath, out: Finding[]): void {
   required(c, path, out, 'hostAddress', 'e.g. "redis:6379"');
-  if (asArr(c.streams).length === 0) out.push(finding('error', 'required', [...path, 'streams'], 'streams is required (one or more stream keys)'));
+  if (asArr(c.streams).length === 0)
+    out.push(finding('error', 'required', [...path, 'streams'], 'streams is required (one or more stream keys)'));
 }
 
 export const FILE_OPS = ['CREATE', 'WRITE', 'REMOVE', 'RENAME', 'CHMOD'] as const;
 
 function checkFile(c: Obj, path: FieldPath, out: Finding[]): void {
   const type = str(c.eventType);
-  if (type === undefined || type.trim() === '') out.push(finding('error', 'required', [...path, 'eventType'], `eventType is required (one of ${FILE_OPS.join(', ')})`));
-  else if (!(FILE_OPS as readonly string[]).includes(type)) out.push(finding('error', 'file-event-type', [...path, 'eventType'], `eventType must be one of ${FILE_OPS.join(', ')}, got ${JSON.stringify(type)}`));
+  if (type === undefined || type.trim() === '')
+    out.push(finding('error', 'required', [...path, 'eventType'], `eventType is required (one of ${FILE_OPS.join(', ')})`));
+  else if (!(FILE_OPS as readonly string[]).includes(type))
+    out.push(
+      finding(
+        'error',
+        'file-event-type',
+        [...path, 'eventType'],
+        `eventType must be one of ${FILE_OPS.join(', ')}, got ${JSON.stringify(type)}`,
+      ),
+    );
   const w = asObj(c.watchPathConfig);
   if (w === undefined || !present(w.directory)) {
-    out.push(finding('error', 'required', [...path, 'watchPathConfig', 'directory'], 'watchPathConfig.directory is required (the directory to watch)'));
+    out.push(
+      finding(
+        'error',
+        'required',
+        [...path, 'watchPathConfig', 'directory'],
+        'watchPathConfig.directory is required (the directory to watch)',
+      ),
+    );
     return;
   }
   if (!present(w.path) && !present(w.pathRegexp)) {
-    out.push(finding('error', 'required', [...path, 'watchPathConfig', 'path'], 'set watchPathConfig.path (a file name) or watchPathConfig.pathRegexp'));
+    out.push(
+      finding(
+        'error',
+        'required',
+        [...path, 'watchPathConfig', 'path'],
+        'set watchPathConfig.path (a file name) or watchPathConfig.pathRegexp',
+      ),
+    );
   }
   const re = str(w.pathRegexp);
   if (re !== undefined && re !== '') {
     try {
       new RegExp(re);
     } catch (e) {
-      out.push(finding('error', 'file-regexp', [...path, 'watchPathConfig', 'pathRegexp'], `pathRegexp is not a valid regular expression: ${errorMessage(e)}`));
+      out.push(
+        finding(
+          'error',
+          'file-regexp',
+          [...path, 'watchPathConfig', 'pathRegexp'],
+          `pathRegexp is not a valid regular expression: ${errorMessage(e)}`,
+        ),
+      );
     }
   }
 }
 
 function checkGitHook(c: Obj, path: FieldPath, out: Finding[]): void {
-  if (asObj(c.webhook) === undefined) out.push(finding('error', 'required', [...path, 'webhook'], 'webhook is required (port and endpoint Weir listens on for the service\'s deliveries)'));
+  if (asObj(c.webhook) === undefined)
+    out.push(
+      finding(
+        'error',
+        'required',
+        [...path, 'webhook'],
+        "webhook is required (port and endpoint Weir listens on for the service's deliveries)",
+      ),
+    );
 }
 
 export const BROKER_KIND_CHECKS: Record<string, Checker> = {

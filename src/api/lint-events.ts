@@ -18,21 +18,50 @@ export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'C
 
 /** S3/MinIO bucket notification event names (AWS and MinIO extensions). `<prefix>:*` wildcards are included. */
 export const S3_EVENT_NAMES: ReadonlySet<string> = new Set([
-  's3:ObjectCreated:*', 's3:ObjectCreated:Put', 's3:ObjectCreated:Post', 's3:ObjectCreated:Copy',
-  's3:ObjectCreated:CompleteMultipartUpload', 's3:ObjectCreated:PutRetention', 's3:ObjectCreated:PutLegalHold',
-  's3:ObjectCreated:PutTagging', 's3:ObjectCreated:DeleteTagging',
-  's3:ObjectRemoved:*', 's3:ObjectRemoved:Delete', 's3:ObjectRemoved:DeleteMarkerCreated', 's3:ObjectRemoved:NoOP',
-  's3:ObjectAccessed:*', 's3:ObjectAccessed:Get', 's3:ObjectAccessed:Head', 's3:ObjectAccessed:GetRetention',
-  's3:ObjectAccessed:GetLegalHold', 's3:ObjectAccessed:Attributes',
-  's3:ObjectRestore:*', 's3:ObjectRestore:Post', 's3:ObjectRestore:Completed', 's3:ObjectRestore:Delete',
-  's3:ObjectTagging:*', 's3:ObjectTagging:Put', 's3:ObjectTagging:Delete', 's3:ObjectAcl:Put',
-  's3:ReducedRedundancyLostObject', 's3:LifecycleTransition', 's3:IntelligentTiering',
-  's3:LifecycleExpiration:*', 's3:LifecycleExpiration:Delete', 's3:LifecycleExpiration:DeleteMarkerCreated',
-  's3:Replication:*', 's3:Replication:OperationFailedReplication', 's3:Replication:OperationMissedThreshold',
-  's3:Replication:OperationReplicatedAfterThreshold', 's3:Replication:OperationNotTracked',
+  's3:ObjectCreated:*',
+  's3:ObjectCreated:Put',
+  's3:ObjectCreated:Post',
+  's3:ObjectCreated:Copy',
+  's3:ObjectCreated:CompleteMultipartUpload',
+  's3:ObjectCreated:PutRetention',
+  's3:ObjectCreated:PutLegalHold',
+  's3:ObjectCreated:PutTagging',
+  's3:ObjectCreated:DeleteTagging',
+  's3:ObjectRemoved:*',
+  's3:ObjectRemoved:Delete',
+  's3:ObjectRemoved:DeleteMarkerCreated',
+  's3:ObjectRemoved:NoOP',
+  's3:ObjectAccessed:*',
+  's3:ObjectAccessed:Get',
+  's3:ObjectAccessed:Head',
+  's3:ObjectAccessed:GetRetention',
+  's3:ObjectAccessed:GetLegalHold',
+  's3:ObjectAccessed:Attributes',
+  's3:ObjectRestore:*',
+  's3:ObjectRestore:Post',
+  's3:ObjectRestore:Completed',
+  's3:ObjectRestore:Delete',
+  's3:ObjectTagging:*',
+  's3:ObjectTagging:Put',
+  's3:ObjectTagging:Delete',
+  's3:ObjectAcl:Put',
+  's3:ReducedRedundancyLostObject',
+  's3:LifecycleTransition',
+  's3:IntelligentTiering',
+  's3:LifecycleExpiration:*',
+  's3:LifecycleExpiration:Delete',
+  's3:LifecycleExpiration:DeleteMarkerCreated',
+  's3:Replication:*',
+  's3:Replication:OperationFailedReplication',
+  's3:Replication:OperationMissedThreshold',
+  's3:Replication:OperationReplicatedAfterThreshold',
+  's3:Replication:OperationNotTracked',
   's3:Replication:OperationCompletedReplication',
-  's3:ObjectTransition:*', 's3:ObjectTransition:Failed', 's3:ObjectTransition:Complete',
-  's3:Scanner:ManyVersions', 's3:Scanner:BigPrefix',
+  's3:ObjectTransition:*',
+  's3:ObjectTransition:Failed',
+  's3:ObjectTransition:Complete',
+  's3:Scanner:ManyVersions',
+  's3:Scanner:BigPrefix',
 ]);
 const S3_EVENT_FORM = /^s3:[A-Za-z]+(:(\*|[A-Za-z]+))?$/;
 
@@ -53,7 +82,8 @@ function checkDuration(v: unknown, path: FieldPath, out: Finding[], what: string
   const s = str(v);
   if (s === undefined || s === '') return;
   try {
-    if (parseGoDuration(s) <= 0) out.push(finding('error', 'duration', path, `${what} must be greater than zero, got ${JSON.stringify(s)}`));
+    if (parseGoDuration(s) <= 0)
+      out.push(finding('error', 'duration', path, `${what} must be greater than zero, got ${JSON.stringify(s)}`));
   } catch (e) {
     out.push(finding('error', 'duration', path, `${errorMessage(e)} (Go duration such as "30s", "1m30s" or "2h")`));
   }
@@ -62,8 +92,10 @@ function checkDuration(v: unknown, path: FieldPath, out: Finding[], what: string
 /** Checks an Argo WebhookContext. `standalone` is true for the webhook kind itself (stricter about method). */
 export function checkWebhookContext(c: Obj, path: FieldPath, out: Finding[], standalone: boolean): void {
   const endpoint = nonEmpty(c.endpoint);
-  if (endpoint === undefined) out.push(finding('error', 'required', [...path, 'endpoint'], 'endpoint is required (the URL path to listen on, e.g. "/push")'));
-  else if (!endpoint.startsWith('/')) out.push(finding('error', 'webhook-endpoint', [...path, 'endpoint'], `endpoint must start with "/", got ${JSON.stringify(endpoint)}`));
+  if (endpoint === undefined)
+    out.push(finding('error', 'required', [...path, 'endpoint'], 'endpoint is required (the URL path to listen on, e.g. "/push")'));
+  else if (!endpoint.startsWith('/'))
+    out.push(finding('error', 'webhook-endpoint', [...path, 'endpoint'], `endpoint must start with "/", got ${JSON.stringify(endpoint)}`));
 
   if (c.port === undefined || c.port === null || c.port === '') {
     out.push(finding('error', 'required', [...path, 'port'], 'port is required (e.g. "12000")'));
@@ -73,10 +105,20 @@ export function checkWebhookContext(c: Obj, path: FieldPath, out: Finding[], sta
 
   const method = str(c.method);
   if (method === undefined || method === '') {
-    if (standalone) out.push(finding('warning', 'webhook-method', [...path, 'method'], 'method is not set; Argo rejects every request to an endpoint without a method (set e.g. POST)'));
+    if (standalone)
+      out.push(
+        finding(
+          'warning',
+          'webhook-method',
+          [...path, 'method'],
+          'method is not set; Argo rejects every request to an endpoint without a method (set e.g. POST)',
+        ),
+      );
   } else if (!(HTTP_METHODS as readonly string[]).includes(method)) {
     const upper = method.toUpperCase();
-    const hint = (HTTP_METHODS as readonly string[]).includes(upper) ? ` (methods are case-sensitive: use ${JSON.stringify(upper)})` : ` (one of ${HTTP_METHODS.join(', ')})`;
+    const hint = (HTTP_METHODS as readonly string[]).includes(upper)
+      ? ` (methods are case-sensitive: use ${JSON.stringify(upper)})`
+      : ` (one of ${HTTP_METHODS.join(', ')})`;
     out.push(finding('error', 'webhook-method', [...path, 'method'], `${JSON.stringify(method)} is not an HTTP method${hint}`));
   }
 
@@ -85,14 +127,22 @@ export function checkWebhookContext(c: Obj, path: FieldPath, out: Finding[], sta
   }
   const hmac = asObj(c.hmac);
   if (hmac !== undefined && hmac.header !== undefined && nonEmpty(hmac.header) === undefined) {
-    out.push(finding('error', 'webhook-hmac', [...path, 'hmac', 'header'], 'hmac.header must name the request header carrying the signature'));
+    out.push(
+      finding('error', 'webhook-hmac', [...path, 'hmac', 'header'], 'hmac.header must name the request header carrying the signature'),
+    );
   }
   for (const key of ['authSecret', 'hmac'] as const) {
     const ref = key === 'hmac' ? asObj(hmac?.secret) : asObj(c.authSecret);
     if (ref?.optional !== true) continue;
     const at = key === 'hmac' ? [...path, 'hmac', 'secret', 'optional'] : [...path, 'authSecret', 'optional'];
-    out.push(finding('warning', 'webhook-secret-optional', at,
-      `optional: true on ${key === 'hmac' ? 'the HMAC secret' : 'authSecret'} does not make the check optional: while the Secret or key is missing, every request is refused with 401`));
+    out.push(
+      finding(
+        'warning',
+        'webhook-secret-optional',
+        at,
+        `optional: true on ${key === 'hmac' ? 'the HMAC secret' : 'authSecret'} does not make the check optional: while the Secret or key is missing, every request is refused with 401`,
+      ),
+    );
   }
 }
 
@@ -102,12 +152,26 @@ function checkCalendar(c: Obj, path: FieldPath, out: Finding[]): void {
   const tz = nonEmpty(c.timezone);
   const tzUsable = tz !== undefined && tz !== 'Local' && isValidTimeZone(tz);
   if (tz !== undefined && tz !== 'Local' && !tzUsable) {
-    out.push(finding('error', 'timezone', [...path, 'timezone'], `unknown time zone ${JSON.stringify(tz)} (use an IANA name such as "Europe/Berlin")`));
+    out.push(
+      finding(
+        'error',
+        'timezone',
+        [...path, 'timezone'],
+        `unknown time zone ${JSON.stringify(tz)} (use an IANA name such as "Europe/Berlin")`,
+      ),
+    );
   }
   if (schedule === undefined && interval === undefined) {
     out.push(finding('error', 'calendar-schedule', path, 'set exactly one of schedule (cron) or interval (duration)'));
   } else if (schedule !== undefined && interval !== undefined) {
-    out.push(finding('warning', 'calendar-schedule', [...path, 'interval'], 'both schedule and interval are set; schedule wins and interval is ignored'));
+    out.push(
+      finding(
+        'warning',
+        'calendar-schedule',
+        [...path, 'interval'],
+        'both schedule and interval are set; schedule wins and interval is ignored',
+      ),
+    );
   }
   if (schedule !== undefined) {
     try {
@@ -119,7 +183,14 @@ function checkCalendar(c: Obj, path: FieldPath, out: Finding[]): void {
   if (interval !== undefined) checkDuration(interval, [...path, 'interval'], out, 'interval');
   asArr(c.exclusionDates).forEach((d, i) => {
     if (typeof d === 'string' && Number.isNaN(Date.parse(d))) {
-      out.push(finding('error', 'date', [...path, 'exclusionDates', i], `${JSON.stringify(d)} is not a date (use RFC 3339, e.g. "2025-12-25T00:00:00Z")`));
+      out.push(
+        finding(
+          'error',
+          'date',
+          [...path, 'exclusionDates', i],
+          `${JSON.stringify(d)} is not a date (use RFC 3339, e.g. "2025-12-25T00:00:00Z")`,
+        ),
+      );
     }
   });
   const catchup = asObj(asObj(c.persistence)?.catchup);
@@ -133,7 +204,14 @@ function checkS3(c: Obj, path: FieldPath, out: Finding[]): void {
   asArr(c.events).forEach((e, i) => {
     if (typeof e !== 'string') return;
     if (!S3_EVENT_FORM.test(e)) {
-      out.push(finding('error', 's3-event', [...path, 'events', i], `${JSON.stringify(e)} is not an S3 event name (e.g. "s3:ObjectCreated:*", "s3:ObjectRemoved:Delete")`));
+      out.push(
+        finding(
+          'error',
+          's3-event',
+          [...path, 'events', i],
+          `${JSON.stringify(e)} is not an S3 event name (e.g. "s3:ObjectCreated:*", "s3:ObjectRemoved:Delete")`,
+        ),
+      );
     } else if (!S3_EVENT_NAMES.has(e)) {
       out.push(finding('warning', 's3-event', [...path, 'events', i], `${JSON.stringify(e)} is not a known S3 event name`));
     }
@@ -144,19 +222,25 @@ function checkS3(c: Obj, path: FieldPath, out: Finding[]): void {
 }
 
 function checkKafka(c: Obj, path: FieldPath, out: Finding[]): void {
-  if (nonEmpty(c.url) === undefined) out.push(finding('error', 'required', [...path, 'url'], 'url is required (broker list, e.g. "kafka:9092")'));
+  if (nonEmpty(c.url) === undefined)
+    out.push(finding('error', 'required', [...path, 'url'], 'url is required (broker list, e.g. "kafka:9092")'));
   if (nonEmpty(c.topic) === undefined) out.push(finding('error', 'required', [...path, 'topic'], 'topic is required'));
   const p = c.partition;
   if (p !== undefined && p !== null && p !== '') {
     const ok = typeof p === 'number' ? Number.isInteger(p) && p >= 0 : typeof p === 'string' && /^\s*\d+\s*$/.test(p);
-    if (!ok) out.push(finding('error', 'kafka-partition', [...path, 'partition'], `partition must be a non-negative integer, got ${JSON.stringify(p)}`));
+    if (!ok)
+      out.push(
+        finding('error', 'kafka-partition', [...path, 'partition'], `partition must be a non-negative integer, got ${JSON.stringify(p)}`),
+      );
   }
   if (typeof c.limitEventsPerSecond === 'number' && c.limitEventsPerSecond < 0) {
     out.push(finding('error', 'kafka-rate', [...path, 'limitEventsPerSecond'], 'limitEventsPerSecond cannot be negative'));
   }
   const group = asObj(c.consumerGroup);
   if (group !== undefined && nonEmpty(group.groupName) === undefined) {
-    out.push(finding('warning', 'kafka-group', [...path, 'consumerGroup', 'groupName'], 'consumerGroup without groupName; set a group name'));
+    out.push(
+      finding('warning', 'kafka-group', [...path, 'consumerGroup', 'groupName'], 'consumerGroup without groupName; set a group name'),
+    );
   }
   if (typeof c.config === 'string' && c.config.trim() !== '') {
     try {
@@ -191,7 +275,14 @@ export function lintEventSource(doc: unknown): Finding[] {
       const path: FieldPath = ['spec', kind, name];
       const other = seen.get(name);
       if (other !== undefined) {
-        out.push(finding('warning', 'duplicate-event-name', path, `event name ${JSON.stringify(name)} is also used under ${other}; sensors pick events by name, so make it unique`));
+        out.push(
+          finding(
+            'warning',
+            'duplicate-event-name',
+            path,
+            `event name ${JSON.stringify(name)} is also used under ${other}; sensors pick events by name, so make it unique`,
+          ),
+        );
       } else seen.set(name, kind);
       const c = asObj(cfg);
       if (c === undefined) continue;
@@ -201,7 +292,14 @@ export function lintEventSource(doc: unknown): Finding[] {
     }
   }
   if (count === 0) {
-    out.push(finding('error', 'no-event-source', ['spec'], `no event source configured; add a kind such as webhook, calendar, s3 or kafka with at least one named entry`));
+    out.push(
+      finding(
+        'error',
+        'no-event-source',
+        ['spec'],
+        `no event source configured; add a kind such as webhook, calendar, s3 or kafka with at least one named entry`,
+      ),
+    );
   }
   return out;
 }

@@ -17,7 +17,15 @@ export function lintLabels(meta: Obj | undefined): Finding[] {
       continue;
     }
     const why = typeof value === 'string' ? labelValueProblem(value) : undefined;
-    if (why !== undefined) out.push(finding('error', 'label', ['metadata', 'labels', key], `invalid value ${JSON.stringify(value)} for label ${JSON.stringify(key)}: ${why}`));
+    if (why !== undefined)
+      out.push(
+        finding(
+          'error',
+          'label',
+          ['metadata', 'labels', key],
+          `invalid value ${JSON.stringify(value)} for label ${JSON.stringify(key)}: ${why}`,
+        ),
+      );
   }
   return out;
 }

@@ -21,7 +21,13 @@ interface Region {
   where: string;
 }
 
-export function lintPlaceholders(tpl: Obj, base: FieldPath, out: Finding[], opts: PlaceholderScopeOptions, resolve: (name: string) => Obj | undefined): void {
+export function lintPlaceholders(
+  tpl: Obj,
+  base: FieldPath,
+  out: Finding[],
+  opts: PlaceholderScopeOptions,
+  resolve: (name: string) => Obj | undefined,
+): void {
   const inputs = asObj(tpl.inputs);
   const inParams = names(inputs?.parameters);
   const inArts = names(inputs?.artifacts);
@@ -31,14 +37,15 @@ export function lintPlaceholders(tpl: Obj, base: FieldPath, out: Finding[], opts
   const groups = asArr(tpl.steps).map((g) => (Array.isArray(g) ? (g as unknown[]) : asArr(asObj(g)?.steps)));
   const allSteps = new Set<string>();
   const stepTemplate = new Map<string, Obj | undefined>();
-  for (const g of groups) for (const s of g) {
-    const o = asObj(s);
-    const n = str(o?.name);
-    if (o && n) {
-      allSteps.add(n);
-      stepTemplate.set(n, calleeOf(o, resolve));
+  for (const g of groups)
+    for (const s of g) {
+      const o = asObj(s);
+      const n = str(o?.name);
+      if (o && n) {
+        allSteps.add(n);
+        stepTemplate.set(n, calleeOf(o, resolve));
+      }
     }
-  }
   // DAG: every task's callee, for output-parameter checks.
   const tasks = asArr(asObj(tpl.dag)?.tasks);
   const allTasks = new Set<string>();
@@ -110,7 +117,12 @@ export function lintPlaceholders(tpl: Obj, base: FieldPath, out: Finding[], opts
       case 'item':
         return region.item ? undefined : 'is only available in a step or task with withItems, withParam or withSequence';
       case 'workflow':
-        if (opts.checkWorkflowParams && parts[1] === 'parameters' && parts.length >= 3 && !opts.globalParams.has(parts.slice(2).join('.'))) {
+        if (
+          opts.checkWorkflowParams &&
+          parts[1] === 'parameters' &&
+          parts.length >= 3 &&
+          !opts.globalParams.has(parts.slice(2).join('.'))
+        ) {
           return 'refers to a workflow parameter that spec.arguments does not declare';
         }
         return undefined;

@@ -31,7 +31,14 @@ function lintDataFilter(f: Obj, path: FieldPath, out: Finding[]): void {
   if (type === undefined || type === null || type === '') {
     out.push(finding('error', 'required', [...path, 'type'], `type is required (${DATA_FILTER_TYPES.join(', ')})`));
   } else if (!(DATA_FILTER_TYPES as readonly unknown[]).includes(type)) {
-    out.push(finding('error', 'data-filter-type', [...path, 'type'], `data filter type must be one of ${DATA_FILTER_TYPES.join(', ')}, got ${JSON.stringify(type)}`));
+    out.push(
+      finding(
+        'error',
+        'data-filter-type',
+        [...path, 'type'],
+        `data filter type must be one of ${DATA_FILTER_TYPES.join(', ')}, got ${JSON.stringify(type)}`,
+      ),
+    );
   }
   const values = asArr(f.value);
   if (values.length === 0) out.push(finding('error', 'required', [...path, 'value'], 'value needs at least one entry'));
@@ -44,14 +51,24 @@ function lintDataFilter(f: Obj, path: FieldPath, out: Finding[]): void {
     } else if (type === 'string') {
       const bad = goRegexpError(s);
       if (bad !== undefined) {
-        out.push(finding('error', 'data-filter-value', [...path, 'value', i], `${JSON.stringify(v)} is not a Go (RE2) regular expression: ${bad}`));
+        out.push(
+          finding('error', 'data-filter-value', [...path, 'value', i], `${JSON.stringify(v)} is not a Go (RE2) regular expression: ${bad}`),
+        );
       }
     }
   });
   const cmp = f.comparator;
   if (cmp !== undefined && cmp !== null && !(DATA_FILTER_COMPARATORS as readonly unknown[]).includes(cmp)) {
-    out.push(finding('error', 'data-filter-comparator', [...path, 'comparator'],
-      `comparator must be one of ${DATA_FILTER_COMPARATORS.filter((c) => c !== '').map((c) => JSON.stringify(c)).join(', ')}, got ${JSON.stringify(cmp)}`));
+    out.push(
+      finding(
+        'error',
+        'data-filter-comparator',
+        [...path, 'comparator'],
+        `comparator must be one of ${DATA_FILTER_COMPARATORS.filter((c) => c !== '')
+          .map((c) => JSON.stringify(c))
+          .join(', ')}, got ${JSON.stringify(cmp)}`,
+      ),
+    );
   }
 }
 
@@ -61,12 +78,21 @@ function lintFilters(filters: Obj, path: FieldPath, out: Finding[]): void {
     for (const key of ['start', 'stop'] as const) {
       const v = str(time[key]);
       if (v !== undefined && !isTimeOfDay(v)) {
-        out.push(finding('error', 'time-filter', [...path, 'time', key], `${key} must be a time of day HH:MM:SS, got ${JSON.stringify(v)}`));
+        out.push(
+          finding('error', 'time-filter', [...path, 'time', key], `${key} must be a time of day HH:MM:SS, got ${JSON.stringify(v)}`),
+        );
       }
     }
     const tz = str(time.timezone);
     if (tz !== undefined && tz !== '' && !isValidTimeZone(tz)) {
-      out.push(finding('error', 'timezone', [...path, 'time', 'timezone'], `unknown time zone ${JSON.stringify(tz)} (use an IANA name such as "Europe/Berlin")`));
+      out.push(
+        finding(
+          'error',
+          'timezone',
+          [...path, 'time', 'timezone'],
+          `unknown time zone ${JSON.stringify(tz)} (use an IANA name such as "Europe/Berlin")`,
+        ),
+      );
     }
   }
   asArr(filters.data).forEach((d, i) => {
@@ -76,7 +102,10 @@ function lintFilters(filters: Obj, path: FieldPath, out: Finding[]): void {
   asArr(filters.exprs).forEach((e, i) => {
     const expr = str(asObj(e)?.expr);
     const bad = expr === undefined ? undefined : checkGovaluateSyntax(expr);
-    if (bad !== undefined) out.push(finding('error', 'expression', [...path, 'exprs', i, 'expr'], `${bad} (exprs filters are govaluate expressions, as in Argo)`));
+    if (bad !== undefined)
+      out.push(
+        finding('error', 'expression', [...path, 'exprs', i, 'expr'], `${bad} (exprs filters are govaluate expressions, as in Argo)`),
+      );
   });
 }
 
@@ -95,16 +124,37 @@ function lintDurationLike(v: unknown, path: FieldPath, out: Finding[]): void {
  * 02-parameterization/sensor-05.yaml writes `argoWorkflow.parameters.0.src.dependencyName`): such a placeholder is
  * only noted (info). `overwritten` holds the trigger-level dests; `at` is this list's path inside the template.
  */
-function lintParameters(params: unknown, path: FieldPath, deps: ReadonlySet<string>, out: Finding[], overwritten: readonly string[] = [], at = ''): void {
+function lintParameters(
+  params: unknown,
+  path: FieldPath,
+  deps: ReadonlySet<string>,
+  out: Finding[],
+  overwritten: readonly string[] = [],
+  at = '',
+): void {
   asArr(params).forEach((p, i) => {
     const dep = str(asObj(asObj(p)?.src)?.dependencyName);
     if (dep === undefined || deps.has(dep)) return;
     const self = `${at}.${i}.src.dependencyName`;
     const rewritten = at !== '' && overwritten.some((d) => self === d || self.startsWith(`${d}.`));
     if (rewritten) {
-      out.push(finding('info', 'unknown-dependency', [...path, i, 'src', 'dependencyName'], `dependency ${JSON.stringify(dep)} is a placeholder: trigger-level parameters set it at run time`));
+      out.push(
+        finding(
+          'info',
+          'unknown-dependency',
+          [...path, i, 'src', 'dependencyName'],
+          `dependency ${JSON.stringify(dep)} is a placeholder: trigger-level parameters set it at run time`,
+        ),
+      );
     } else {
-      out.push(finding('error', 'unknown-dependency', [...path, i, 'src', 'dependencyName'], `parameter refers to unknown dependency ${JSON.stringify(dep)} (${list(deps)})`));
+      out.push(
+        finding(
+          'error',
+          'unknown-dependency',
+          [...path, i, 'src', 'dependencyName'],
+          `parameter refers to unknown dependency ${JSON.stringify(dep)} (${list(deps)})`,
+        ),
+      );
     }
   });
 }
@@ -115,7 +165,14 @@ function lintConditions(template: Obj, path: FieldPath, deps: ReadonlySet<string
     try {
       for (const { name } of conditionNames(parseConditions(conditions))) {
         if (!deps.has(name)) {
-          out.push(finding('error', 'unknown-dependency', [...path, 'conditions'], `conditions refer to unknown dependency ${JSON.stringify(name)} (${list(deps)})`));
+          out.push(
+            finding(
+              'error',
+              'unknown-dependency',
+              [...path, 'conditions'],
+              `conditions refer to unknown dependency ${JSON.stringify(name)} (${list(deps)})`,
+            ),
+          );
         }
       }
     } catch (e) {
@@ -128,7 +185,15 @@ function lintConditions(template: Obj, path: FieldPath, deps: ReadonlySet<string
     const p: FieldPath = [...path, 'conditionsReset', i, 'byTime'];
     const tz = str(byTime.timezone);
     const tzOk = tz === undefined || tz === '' || isValidTimeZone(tz);
-    if (!tzOk) out.push(finding('error', 'timezone', [...p, 'timezone'], `unknown time zone ${JSON.stringify(tz)} (use an IANA name such as "Europe/Berlin")`));
+    if (!tzOk)
+      out.push(
+        finding(
+          'error',
+          'timezone',
+          [...p, 'timezone'],
+          `unknown time zone ${JSON.stringify(tz)} (use an IANA name such as "Europe/Berlin")`,
+        ),
+      );
     const cron = str(byTime.cron);
     if (cron === undefined || cron.trim() === '') {
       out.push(finding('error', 'required', [...p, 'cron'], 'byTime.cron is required'));
@@ -153,9 +218,19 @@ function lintTrigger(trigger: Obj, path: FieldPath, deps: ReadonlySet<string>, o
     } else if (kinds.length > 1) {
       out.push(finding('warning', 'trigger-kind', tp, `trigger sets several actions (${kinds.join(', ')}); only one is used`));
     }
-    const overwritten = asArr(trigger.parameters).map((p) => str(asObj(p)?.dest)).filter((d): d is string => d !== undefined && d !== '');
+    const overwritten = asArr(trigger.parameters)
+      .map((p) => str(asObj(p)?.dest))
+      .filter((d): d is string => d !== undefined && d !== '');
     for (const k of kinds) {
-      if (UNSUPPORTED_TRIGGER_KINDS.includes(k)) out.push(finding('warning', 'trigger-unsupported', [...tp, k], `${k} triggers are not supported by Weir: this trigger fails at run time (see the README's events section)`));
+      if (UNSUPPORTED_TRIGGER_KINDS.includes(k))
+        out.push(
+          finding(
+            'warning',
+            'trigger-unsupported',
+            [...tp, k],
+            `${k} triggers are not supported by Weir: this trigger fails at run time (see the README's events section)`,
+          ),
+        );
       const body = asObj(template[k]) as Obj;
       lintParameters(body.parameters, [...tp, k, 'parameters'], deps, out, overwritten, `${k}.parameters`);
       lintParameters(body.payload, [...tp, k, 'payload'], deps, out, overwritten, `${k}.payload`);
@@ -165,10 +240,24 @@ function lintTrigger(trigger: Obj, path: FieldPath, deps: ReadonlySet<string>, o
     if (wf !== undefined) {
       const op = wf.operation;
       if (op !== undefined && op !== null && op !== '' && !(ARGO_WORKFLOW_OPERATIONS as readonly unknown[]).includes(op)) {
-        out.push(finding('error', 'trigger-operation', [...tp, 'argoWorkflow', 'operation'],
-          `argoWorkflow operation must be one of ${ARGO_WORKFLOW_OPERATIONS.join(', ')}, got ${JSON.stringify(op)}`));
+        out.push(
+          finding(
+            'error',
+            'trigger-operation',
+            [...tp, 'argoWorkflow', 'operation'],
+            `argoWorkflow operation must be one of ${ARGO_WORKFLOW_OPERATIONS.join(', ')}, got ${JSON.stringify(op)}`,
+          ),
+        );
       }
-      if (asObj(wf.source) === undefined) out.push(finding('error', 'required', [...tp, 'argoWorkflow', 'source'], 'argoWorkflow.source is required (the workflow to submit or operate on)'));
+      if (asObj(wf.source) === undefined)
+        out.push(
+          finding(
+            'error',
+            'required',
+            [...tp, 'argoWorkflow', 'source'],
+            'argoWorkflow.source is required (the workflow to submit or operate on)',
+          ),
+        );
     }
     const k8s = asObj(template.k8s);
     if (k8s !== undefined && asObj(k8s.source) === undefined) {
@@ -207,7 +296,15 @@ export function lintSensor(doc: unknown): Finding[] {
     if (dep === undefined) return;
     const name = str(dep.name);
     if (name !== undefined) {
-      if (deps.has(name)) out.push(finding('error', 'duplicate-dependency', ['spec', 'dependencies', i, 'name'], `dependency name ${JSON.stringify(name)} is used more than once`));
+      if (deps.has(name))
+        out.push(
+          finding(
+            'error',
+            'duplicate-dependency',
+            ['spec', 'dependencies', i, 'name'],
+            `dependency name ${JSON.stringify(name)} is used more than once`,
+          ),
+        );
       deps.add(name);
     }
     const filters = asObj(dep.filters);
@@ -224,7 +321,15 @@ export function lintSensor(doc: unknown): Finding[] {
     if (trigger === undefined) return;
     const name = str(asObj(trigger.template)?.name);
     if (name !== undefined) {
-      if (triggerNames.has(name)) out.push(finding('warning', 'duplicate-trigger', ['spec', 'triggers', i, 'template', 'name'], `trigger name ${JSON.stringify(name)} is used more than once`));
+      if (triggerNames.has(name))
+        out.push(
+          finding(
+            'warning',
+            'duplicate-trigger',
+            ['spec', 'triggers', i, 'template', 'name'],
+            `trigger name ${JSON.stringify(name)} is used more than once`,
+          ),
+        );
       triggerNames.add(name);
     }
     lintTrigger(trigger, ['spec', 'triggers', i], deps, out);

@@ -35,8 +35,14 @@ export function lintVolumeMounts(tpl: Obj, path: FieldPath, out: Finding[]): voi
       if (sub === undefined || sub === '' || sub.includes('{{')) return;
       const n = posix.normalize(sub);
       if (posix.isAbsolute(sub) || n === '..' || n.startsWith('../')) {
-        out.push(finding('error', 'volume-subpath', [...path, ...cp, 'volumeMounts', i, 'subPath'],
-          `subPath ${JSON.stringify(sub)} leaves its volume: it must be a relative path that stays inside the volume`));
+        out.push(
+          finding(
+            'error',
+            'volume-subpath',
+            [...path, ...cp, 'volumeMounts', i, 'subPath'],
+            `subPath ${JSON.stringify(sub)} leaves its volume: it must be a relative path that stays inside the volume`,
+          ),
+        );
       }
     });
   }

@@ -26,7 +26,15 @@ export function lintWorkflowSpec(spec: Obj, base: FieldPath, kind: SpecKind, ctx
     const tpl = asObj(t);
     const name = str(tpl?.name);
     if (tpl === undefined || name === undefined) return;
-    if (byName.has(name)) out.push(finding('error', 'duplicate-name', [...base, 'templates', i, 'name'], `template name ${JSON.stringify(name)} is used more than once`));
+    if (byName.has(name))
+      out.push(
+        finding(
+          'error',
+          'duplicate-name',
+          [...base, 'templates', i, 'name'],
+          `template name ${JSON.stringify(name)} is used more than once`,
+        ),
+      );
     byName.set(name, tpl);
   });
 
@@ -37,8 +45,14 @@ export function lintWorkflowSpec(spec: Obj, base: FieldPath, kind: SpecKind, ctx
     const target = refName === undefined ? undefined : ctx.findWorkflowTemplate(refName, wtRef.clusterScope === true);
     if (target === undefined) {
       // Usually stored in the cluster rather than in the same files, so only a warning.
-      out.push(finding('warning', 'missing-template', [...base, 'workflowTemplateRef', 'name'],
-        `${wtRef.clusterScope === true ? 'ClusterWorkflowTemplate' : 'WorkflowTemplate'} ${JSON.stringify(refName ?? '')} not found among the given files`));
+      out.push(
+        finding(
+          'warning',
+          'missing-template',
+          [...base, 'workflowTemplateRef', 'name'],
+          `${wtRef.clusterScope === true ? 'ClusterWorkflowTemplate' : 'WorkflowTemplate'} ${JSON.stringify(refName ?? '')} not found among the given files`,
+        ),
+      );
     } else {
       refTemplates = templateMap(target);
     }
@@ -49,14 +63,29 @@ export function lintWorkflowSpec(spec: Obj, base: FieldPath, kind: SpecKind, ctx
   const entry = str(spec.entrypoint);
   if (entry !== undefined) {
     if (haveAllTemplates && resolveLocal(entry) === undefined) {
-      out.push(finding('error', 'missing-template', [...base, 'entrypoint'], `entrypoint template ${JSON.stringify(entry)} is not defined${suggestName(entry, byName)}`));
+      out.push(
+        finding(
+          'error',
+          'missing-template',
+          [...base, 'entrypoint'],
+          `entrypoint template ${JSON.stringify(entry)} is not defined${suggestName(entry, byName)}`,
+        ),
+      );
     }
   } else if (kind === 'Workflow' || kind === 'CronWorkflow') {
-    if (wtRef === undefined) out.push(finding('error', 'required', [...base, 'entrypoint'], 'entrypoint is required (or workflowTemplateRef)'));
+    if (wtRef === undefined)
+      out.push(finding('error', 'required', [...base, 'entrypoint'], 'entrypoint is required (or workflowTemplateRef)'));
   }
   const onExit = str(spec.onExit);
   if (onExit !== undefined && haveAllTemplates && resolveLocal(onExit) === undefined) {
-    out.push(finding('error', 'missing-template', [...base, 'onExit'], `onExit template ${JSON.stringify(onExit)} is not defined${suggestName(onExit, byName)}`));
+    out.push(
+      finding(
+        'error',
+        'missing-template',
+        [...base, 'onExit'],
+        `onExit template ${JSON.stringify(onExit)} is not defined${suggestName(onExit, byName)}`,
+      ),
+    );
   }
   lintHooks(spec.hooks, [...base, 'hooks'], resolveLocal, haveAllTemplates, ctx, out);
 
@@ -97,12 +126,17 @@ function templateMap(wt: Obj): Map<string, Obj> {
 
 function suggestName(name: string, names: Map<string, unknown>): string {
   const lower = name.toLowerCase();
-  for (const n of names.keys()) if (n.toLowerCase() === lower || n.replace(/[-_]/g, '') === name.replace(/[-_]/g, '')) return ` (did you mean ${JSON.stringify(n)}?)`;
+  for (const n of names.keys())
+    if (n.toLowerCase() === lower || n.replace(/[-_]/g, '') === name.replace(/[-_]/g, '')) return ` (did you mean ${JSON.stringify(n)}?)`;
   return '';
 }
 
 /** Checks that a step/task/hook names a template that exists; returns the resolved template if local. */
-function checkTemplateTarget(caller: Obj, path: FieldPath, env: Pick<TemplateLintEnv, 'resolveLocal' | 'haveAllTemplates' | 'ctx' | 'out'>): Obj | undefined {
+function checkTemplateTarget(
+  caller: Obj,
+  path: FieldPath,
+  env: Pick<TemplateLintEnv, 'resolveLocal' | 'haveAllTemplates' | 'ctx' | 'out'>,
+): Obj | undefined {
   const name = str(caller.template);
   const ref = asObj(caller.templateRef);
   const inline = asObj(caller.inline);
@@ -127,19 +161,40 @@ function checkTemplateTarget(caller: Obj, path: FieldPath, env: Pick<TemplateLin
     const wt = wtName === undefined ? undefined : env.ctx.findWorkflowTemplate(wtName, cluster);
     if (wt === undefined) {
       // The referenced template usually lives in the cluster, not in the linted files: a warning, not an error.
-      env.out.push(finding('warning', 'missing-template', [...path, 'templateRef', 'name'], `${what} ${JSON.stringify(wtName ?? '')} not found among the given files`));
+      env.out.push(
+        finding(
+          'warning',
+          'missing-template',
+          [...path, 'templateRef', 'name'],
+          `${what} ${JSON.stringify(wtName ?? '')} not found among the given files`,
+        ),
+      );
       return undefined;
     }
     const t = tplName === undefined ? undefined : templateMap(wt).get(tplName);
     if (t === undefined) {
-      env.out.push(finding('error', 'missing-template', [...path, 'templateRef', 'template'], `${what} ${JSON.stringify(wtName)} has no template ${JSON.stringify(tplName ?? '')}`));
+      env.out.push(
+        finding(
+          'error',
+          'missing-template',
+          [...path, 'templateRef', 'template'],
+          `${what} ${JSON.stringify(wtName)} has no template ${JSON.stringify(tplName ?? '')}`,
+        ),
+      );
     }
     return undefined; // its placeholders are checked where it is defined
   }
   return inline;
 }
 
-function lintHooks(hooks: unknown, path: FieldPath, resolveLocal: (n: string) => Obj | undefined, haveAll: boolean, ctx: LintContext, out: Finding[]): void {
+function lintHooks(
+  hooks: unknown,
+  path: FieldPath,
+  resolveLocal: (n: string) => Obj | undefined,
+  haveAll: boolean,
+  ctx: LintContext,
+  out: Finding[],
+): void {
   const h = asObj(hooks);
   if (h === undefined) return;
   for (const [name, hook] of Object.entries(h)) {
@@ -151,8 +206,18 @@ function lintHooks(hooks: unknown, path: FieldPath, resolveLocal: (n: string) =>
 function lintTemplate(tpl: Obj, path: FieldPath, env: TemplateLintEnv): void {
   const steps = asArr(tpl.steps);
   const dag = asObj(tpl.dag);
-  const kinds = ['container', 'script', 'steps', 'dag', 'resource', 'suspend', 'http', 'containerSet', 'data', 'plugin'].filter((k) => tpl[k] !== undefined && tpl[k] !== null);
-  if (kinds.length > 1) env.out.push(finding('error', 'schema', path, `template ${JSON.stringify(str(tpl.name) ?? '')} sets more than one template type: ${kinds.join(', ')}`));
+  const kinds = ['container', 'script', 'steps', 'dag', 'resource', 'suspend', 'http', 'containerSet', 'data', 'plugin'].filter(
+    (k) => tpl[k] !== undefined && tpl[k] !== null,
+  );
+  if (kinds.length > 1)
+    env.out.push(
+      finding(
+        'error',
+        'schema',
+        path,
+        `template ${JSON.stringify(str(tpl.name) ?? '')} sets more than one template type: ${kinds.join(', ')}`,
+      ),
+    );
   if (steps.length > 0) lintSteps(tpl, steps, path, env);
   if (dag !== undefined) lintDag(tpl, dag, [...path, 'dag'], env);
   lintPlaceholders(tpl, path, env.out, env.scopeOpts, (calleeName) => env.resolveLocal(calleeName));
@@ -169,7 +234,15 @@ function lintSteps(tpl: Obj, groups: unknown[], path: FieldPath, env: TemplateLi
       const sp: FieldPath = [...path, 'steps', gi, si];
       const name = str(step.name);
       if (name !== undefined) {
-        if (seen.has(name)) env.out.push(finding('error', 'duplicate-name', [...sp, 'name'], `step name ${JSON.stringify(name)} is used more than once in template ${JSON.stringify(str(tpl.name) ?? '')}`));
+        if (seen.has(name))
+          env.out.push(
+            finding(
+              'error',
+              'duplicate-name',
+              [...sp, 'name'],
+              `step name ${JSON.stringify(name)} is used more than once in template ${JSON.stringify(str(tpl.name) ?? '')}`,
+            ),
+          );
         seen.add(name);
       }
       lintCaller(step, sp, env);
@@ -205,7 +278,15 @@ function lintDag(tpl: Obj, dag: Obj, path: FieldPath, env: TemplateLintEnv): voi
     const task = asObj(t);
     const name = str(task?.name);
     if (task === undefined || name === undefined) return;
-    if (names.has(name)) env.out.push(finding('error', 'duplicate-name', [...path, 'tasks', i, 'name'], `task name ${JSON.stringify(name)} is used more than once in template ${JSON.stringify(str(tpl.name) ?? '')}`));
+    if (names.has(name))
+      env.out.push(
+        finding(
+          'error',
+          'duplicate-name',
+          [...path, 'tasks', i, 'name'],
+          `task name ${JSON.stringify(name)} is used more than once in template ${JSON.stringify(str(tpl.name) ?? '')}`,
+        ),
+      );
     else names.set(name, i);
     if (asArr(task.dependencies).length > 0) usesDeps = true;
     if (str(task.depends) !== undefined) usesDepends = true;
@@ -213,12 +294,26 @@ function lintDag(tpl: Obj, dag: Obj, path: FieldPath, env: TemplateLintEnv): voi
   if (usesDepends) {
     tasks.forEach((t, i) => {
       if (asObj(t)?.continueOn !== undefined) {
-        env.out.push(finding('error', 'dag-continue-on', [...path, 'tasks', i, 'continueOn'], 'continueOn cannot be used in a DAG that uses "depends"; write "task.Failed" or "task.Errored" in depends instead'));
+        env.out.push(
+          finding(
+            'error',
+            'dag-continue-on',
+            [...path, 'tasks', i, 'continueOn'],
+            'continueOn cannot be used in a DAG that uses "depends"; write "task.Failed" or "task.Errored" in depends instead',
+          ),
+        );
       }
     });
   }
   if (usesDeps && usesDepends) {
-    env.out.push(finding('error', 'dag-mixed-deps', path, `template ${JSON.stringify(str(tpl.name) ?? '')} uses both "dependencies" and "depends"; use one of them for all tasks of a DAG`));
+    env.out.push(
+      finding(
+        'error',
+        'dag-mixed-deps',
+        path,
+        `template ${JSON.stringify(str(tpl.name) ?? '')} uses both "dependencies" and "depends"; use one of them for all tasks of a DAG`,
+      ),
+    );
   }
   const edges = new Map<string, string[]>();
   tasks.forEach((t, i) => {
@@ -230,14 +325,30 @@ function lintDag(tpl: Obj, dag: Obj, path: FieldPath, env: TemplateLintEnv): voi
     asArr(task.dependencies).forEach((d, di) => {
       const dn = str(d);
       if (dn === undefined) return;
-      if (!names.has(dn)) env.out.push(finding('error', 'missing-dependency', [...tp, 'dependencies', di], `task ${JSON.stringify(name)} depends on unknown task ${JSON.stringify(dn)}`));
+      if (!names.has(dn))
+        env.out.push(
+          finding(
+            'error',
+            'missing-dependency',
+            [...tp, 'dependencies', di],
+            `task ${JSON.stringify(name)} depends on unknown task ${JSON.stringify(dn)}`,
+          ),
+        );
       else deps.push(dn);
     });
     const depends = str(task.depends);
     if (depends !== undefined && depends.trim() !== '') {
       try {
         for (const dn of dependsTaskNames(parseDepends(depends))) {
-          if (!names.has(dn)) env.out.push(finding('error', 'missing-dependency', [...tp, 'depends'], `task ${JSON.stringify(name)} depends on unknown task ${JSON.stringify(dn)}`));
+          if (!names.has(dn))
+            env.out.push(
+              finding(
+                'error',
+                'missing-dependency',
+                [...tp, 'depends'],
+                `task ${JSON.stringify(name)} depends on unknown task ${JSON.stringify(dn)}`,
+              ),
+            );
           else deps.push(dn);
         }
       } catch (e) {
@@ -255,7 +366,8 @@ function lintDag(tpl: Obj, dag: Obj, path: FieldPath, env: TemplateLintEnv): voi
   // A target with placeholders is only known at run time (the engine checks it then).
   if (target !== undefined && !target.includes('{{')) {
     for (const tn of target.split(/\s+/).filter(Boolean)) {
-      if (!names.has(tn)) env.out.push(finding('error', 'missing-dependency', [...path, 'target'], `target task ${JSON.stringify(tn)} is not defined`));
+      if (!names.has(tn))
+        env.out.push(finding('error', 'missing-dependency', [...path, 'target'], `target task ${JSON.stringify(tn)} is not defined`));
     }
   }
 }

@@ -41,12 +41,25 @@ export function checkKind(obj: Obj, out: Finding[]): KindInfo | undefined {
   if (info === undefined && isForeignKubernetesKind(apiVersion)) {
     // Valid Kubernetes manifests (ServiceAccount, Role, Pod, Service, ...) often share a file with Argo's; Weir
     // does not model them, so they are skipped with a note instead of failing the file.
-    out.push(finding('info', 'kind-skipped', ['kind'], `${kind} (${String(apiVersion)}) is a Kubernetes kind Weir does not model; skipped`));
+    out.push(
+      finding('info', 'kind-skipped', ['kind'], `${kind} (${String(apiVersion)}) is a Kubernetes kind Weir does not model; skipped`),
+    );
     return undefined;
   }
   if (info === undefined) {
-    const hint = suggest(kind, KIND_LIST.map((k) => k.kind)) ?? findKind(kind)?.kind;
-    out.push(finding('error', 'kind', ['kind'], `unknown kind ${JSON.stringify(kind)}${hint ? ` (did you mean ${JSON.stringify(hint)}?)` : ''}; Weir understands ${KIND_LIST.map((k) => k.kind).join(', ')}`));
+    const hint =
+      suggest(
+        kind,
+        KIND_LIST.map((k) => k.kind),
+      ) ?? findKind(kind)?.kind;
+    out.push(
+      finding(
+        'error',
+        'kind',
+        ['kind'],
+        `unknown kind ${JSON.stringify(kind)}${hint ? ` (did you mean ${JSON.stringify(hint)}?)` : ''}; Weir understands ${KIND_LIST.map((k) => k.kind).join(', ')}`,
+      ),
+    );
     return undefined;
   }
   if (typeof apiVersion !== 'string' || apiVersion === '') {
@@ -54,7 +67,14 @@ export function checkKind(obj: Obj, out: Finding[]): KindInfo | undefined {
     return undefined;
   }
   if (apiVersion !== info.apiVersion) {
-    out.push(finding('error', 'api-version', ['apiVersion'], `apiVersion ${JSON.stringify(apiVersion)} is not supported for ${kind}; expected ${info.apiVersion}`));
+    out.push(
+      finding(
+        'error',
+        'api-version',
+        ['apiVersion'],
+        `apiVersion ${JSON.stringify(apiVersion)} is not supported for ${kind}; expected ${info.apiVersion}`,
+      ),
+    );
     return undefined;
   }
   return info;

@@ -90,9 +90,11 @@ const FLOAT_PLAIN = /^[-+]?(?=[0-9_]*\.?[0-9_]*[0-9])(?:[0-9][0-9_]*)?\.[0-9_]*$
 function goLikeTags(tags: Tags): Tags {
   return tags
     .filter((t) => typeof t === 'string' || (t.tag !== 'tag:yaml.org,2002:timestamp' && t.format !== 'TIME'))
-    .map((t) => (typeof t !== 'string' && t.tag === 'tag:yaml.org,2002:float' && t.format === undefined && t.test?.source.includes('\\.[0-9_]*$')
-      ? { ...t, test: FLOAT_PLAIN }
-      : t));
+    .map((t) =>
+      typeof t !== 'string' && t.tag === 'tag:yaml.org,2002:float' && t.format === undefined && t.test?.source.includes('\\.[0-9_]*$')
+        ? { ...t, test: FLOAT_PLAIN }
+        : t,
+    );
 }
 
 const PARSE_OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
@@ -147,8 +149,14 @@ export function loadText(text: string, file: string): LoadResult {
     if (object === null || object === undefined) return;
     const start = doc.contents.range?.[0] ?? 0;
     if (typeof object !== 'object' || Array.isArray(object)) {
-      result.errors.push({ file, ...at(start), severity: 'error', rule: 'parse', path: [],
-        message: 'a manifest must be a map with apiVersion and kind, not ' + (Array.isArray(object) ? 'a list' : 'a single value') });
+      result.errors.push({
+        file,
+        ...at(start),
+        severity: 'error',
+        rule: 'parse',
+        path: [],
+        message: 'a manifest must be a map with apiVersion and kind, not ' + (Array.isArray(object) ? 'a list' : 'a single value'),
+      });
       return;
     }
     const kindInfo = KIND_LIST.find((k) => k.kind === (object as Record<string, unknown>).kind);
@@ -178,7 +186,9 @@ function offsetOf(doc: Document.Parsed, path: FieldPath): number {
   let offset = node?.range?.[0] ?? 0;
   for (const seg of path) {
     if (node && isMap(node)) {
-      const pair: Pair<YamlNode, YamlNode | null> | undefined = (node.items as Pair<YamlNode, YamlNode | null>[]).find((it) => isPair(it) && isScalar(it.key) && String(it.key.value) === String(seg));
+      const pair: Pair<YamlNode, YamlNode | null> | undefined = (node.items as Pair<YamlNode, YamlNode | null>[]).find(
+        (it) => isPair(it) && isScalar(it.key) && String(it.key.value) === String(seg),
+      );
       if (!pair) break;
       offset = pair.key?.range?.[0] ?? offset;
       node = pair.value;

@@ -9,9 +9,7 @@ export type ConditionsAst =
   | { readonly kind: 'and' | 'or'; readonly left: ConditionsAst; readonly right: ConditionsAst };
 
 type Token =
-  | { type: 'name'; value: string; pos: number }
-  | { type: '&&' | '||' | '!' | '(' | ')'; pos: number }
-  | { type: 'end'; pos: number };
+  { type: 'name'; value: string; pos: number } | { type: '&&' | '||' | '!' | '(' | ')'; pos: number } | { type: 'end'; pos: number };
 
 const NAME_START = /[A-Za-z0-9_]/;
 const NAME_CHAR = /[A-Za-z0-9_.-]/;

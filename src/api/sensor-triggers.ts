@@ -289,7 +289,16 @@ export const TRIGGER_KINDS = [
 export type TriggerKind = (typeof TRIGGER_KINDS)[number];
 
 /** Argo trigger kinds Weir does not run: valid manifests, but lint warns, since the trigger would fail at run time. */
-export const UNSUPPORTED_TRIGGER_KINDS: readonly TriggerKind[] = ['awsLambda', 'slack', 'openWhisk', 'custom', 'azureEventHubs', 'azureServiceBus', 'pulsar', 'email'];
+export const UNSUPPORTED_TRIGGER_KINDS: readonly TriggerKind[] = [
+  'awsLambda',
+  'slack',
+  'openWhisk',
+  'custom',
+  'azureEventHubs',
+  'azureServiceBus',
+  'pulsar',
+  'email',
+];
 
 export const TriggerTemplate = Obj(
   {
@@ -327,4 +336,3 @@ export const TriggerTemplate = Obj(
   { description: 'What the trigger does and when.' },
 );
 export type TriggerTemplate = Static<typeof TriggerTemplate>;
-

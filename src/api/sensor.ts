@@ -10,8 +10,7 @@ export const DATA_FILTER_TYPES = ['string', 'number', 'bool'] as const;
 export const DATA_FILTER_COMPARATORS = ['>=', '>', '=', '!=', '<', '<=', ''] as const;
 export const RATE_LIMIT_UNITS = ['Second', 'Minute', 'Hour'] as const;
 
-const LogicalOperator = (what: string) =>
-  Opt(StringEnum(LOGICAL_OPERATORS, { description: `How ${what} combine: and (default) or or.` }));
+const LogicalOperator = (what: string) => Opt(StringEnum(LOGICAL_OPERATORS, { description: `How ${what} combine: and (default) or or.` }));
 
 export const DataFilter = Obj(
   {

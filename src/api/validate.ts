@@ -40,11 +40,16 @@ function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   switch (typeof v) {
-    case 'string': return `a string (${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)})`;
-    case 'number': return Number.isInteger(v) ? `an integer (${v})` : `a number (${v})`;
-    case 'boolean': return `a boolean (${v})`;
-    case 'object': return 'a map';
-    default: return typeof v;
+    case 'string':
+      return `a string (${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)})`;
+    case 'number':
+      return Number.isInteger(v) ? `an integer (${v})` : `a number (${v})`;
+    case 'boolean':
+      return `a boolean (${v})`;
+    case 'object':
+      return 'a map';
+    default:
+      return typeof v;
   }
 }
 
@@ -119,8 +124,14 @@ function walk(schema: JsonSchema, value: unknown, path: (string | number)[], out
       }
       if (schema.enum !== undefined && !schema.enum.includes(value)) {
         const hint = suggest(value, schema.enum.map(String));
-        out.push(finding('error', 'schema', path,
-          `${JSON.stringify(value)} is not one of ${schema.enum.map((e) => JSON.stringify(e)).join(', ')}${hint ? ` (did you mean ${JSON.stringify(hint)}?)` : ''}`));
+        out.push(
+          finding(
+            'error',
+            'schema',
+            path,
+            `${JSON.stringify(value)} is not one of ${schema.enum.map((e) => JSON.stringify(e)).join(', ')}${hint ? ` (did you mean ${JSON.stringify(hint)}?)` : ''}`,
+          ),
+        );
       }
       if (schema.pattern !== undefined && !new RegExp(schema.pattern).test(value)) {
         out.push(finding('error', 'schema', path, `${JSON.stringify(value)} does not match the pattern ${schema.pattern}`));
@@ -129,7 +140,9 @@ function walk(schema: JsonSchema, value: unknown, path: (string | number)[], out
     case 'integer':
     case 'number':
       if (typeof value !== 'number' || (schema.type === 'integer' && !Number.isInteger(value))) {
-        out.push(finding('error', 'schema', path, `expected ${schema.type === 'integer' ? 'an integer' : 'a number'}, got ${describe(value)}`));
+        out.push(
+          finding('error', 'schema', path, `expected ${schema.type === 'integer' ? 'an integer' : 'a number'}, got ${describe(value)}`),
+        );
         return;
       }
       if (schema.minimum !== undefined && value < schema.minimum) {
@@ -165,8 +178,14 @@ function walkObject(schema: JsonSchema, value: unknown, path: (string | number)[
     if (propSchema === undefined) {
       if (schema['x-kubernetes-preserve-unknown-fields'] || schema.additionalProperties === true) continue;
       const hint = props ? suggest(key, Object.keys(props)) : undefined;
-      out.push(finding('warning', 'unknown-field', [...path, key],
-        `unknown field ${JSON.stringify(key)}${hint ? ` (did you mean ${JSON.stringify(hint)}?)` : ''}`));
+      out.push(
+        finding(
+          'warning',
+          'unknown-field',
+          [...path, key],
+          `unknown field ${JSON.stringify(key)}${hint ? ` (did you mean ${JSON.stringify(hint)}?)` : ''}`,
+        ),
+      );
       continue;
     }
     if (v === null || v === undefined) continue; // null means unset, as in Kubernetes

@@ -3,9 +3,7 @@
 // Field names follow Argo Workflows' v1alpha1 API; parameter values are AnyString (YAML numbers are fine).
 import { Type, Obj, Opt, StringEnum, AnyString, OpenObject, StringMap } from './schema-kit.js';
 import type { Static } from './schema-kit.js';
-import {
-  ConfigMapKeySelectorSchema, SecretKeySelectorSchema, EnvVarSchema, VolumeSchema, VolumeMountSchema,
-} from './k8s.js';
+import { ConfigMapKeySelectorSchema, SecretKeySelectorSchema, EnvVarSchema, VolumeSchema, VolumeMountSchema } from './k8s.js';
 
 /** Pod labels and annotations. */
 export const MetadataSchema = Obj({
@@ -13,44 +11,56 @@ export const MetadataSchema = Obj({
   annotations: Opt(StringMap(Type.String())),
 });
 
-export const ValueFromSchema = Obj({
-  path: Opt(Type.String({ description: 'File in the container whose contents become the value.' })),
-  jsonPath: Opt(Type.String({ description: 'JSONPath into the resource (resource templates).' })),
-  jqFilter: Opt(Type.String({ description: 'jq filter over the resource (resource templates).' })),
-  event: Opt(Type.String({ description: 'Expression evaluated against the triggering event.' })),
-  parameter: Opt(Type.String({ description: 'Reference to another step or task output parameter.' })),
-  supplied: Opt(OpenObject({ description: 'Value is supplied later, e.g. when resuming a suspend node.' })),
-  configMapKeyRef: Opt(ConfigMapKeySelectorSchema),
-  default: Opt(AnyString({ description: 'Value used when the source cannot be read.' })),
-  expression: Opt(Type.String({ description: 'Expression whose result becomes the value.' })),
-}, { description: 'Where a parameter value comes from.' });
+export const ValueFromSchema = Obj(
+  {
+    path: Opt(Type.String({ description: 'File in the container whose contents become the value.' })),
+    jsonPath: Opt(Type.String({ description: 'JSONPath into the resource (resource templates).' })),
+    jqFilter: Opt(Type.String({ description: 'jq filter over the resource (resource templates).' })),
+    event: Opt(Type.String({ description: 'Expression evaluated against the triggering event.' })),
+    parameter: Opt(Type.String({ description: 'Reference to another step or task output parameter.' })),
+    supplied: Opt(OpenObject({ description: 'Value is supplied later, e.g. when resuming a suspend node.' })),
+    configMapKeyRef: Opt(ConfigMapKeySelectorSchema),
+    default: Opt(AnyString({ description: 'Value used when the source cannot be read.' })),
+    expression: Opt(Type.String({ description: 'Expression whose result becomes the value.' })),
+  },
+  { description: 'Where a parameter value comes from.' },
+);
 
-export const ParameterSchema = Obj({
-  name: Type.String({ description: 'Parameter name.' }),
-  value: Opt(AnyString({ description: 'Literal value.' })),
-  default: Opt(AnyString({ description: 'Value used when none is supplied.' })),
-  enum: Opt(Type.Array(AnyString(), { description: 'Allowed values.' })),
-  valueFrom: Opt(ValueFromSchema),
-  globalName: Opt(Type.String({ description: 'Also export the value as a workflow-level output.' })),
-  description: Opt(AnyString({ description: 'Human-readable description.' })),
-}, { description: 'A named string parameter.' });
+export const ParameterSchema = Obj(
+  {
+    name: Type.String({ description: 'Parameter name.' }),
+    value: Opt(AnyString({ description: 'Literal value.' })),
+    default: Opt(AnyString({ description: 'Value used when none is supplied.' })),
+    enum: Opt(Type.Array(AnyString(), { description: 'Allowed values.' })),
+    valueFrom: Opt(ValueFromSchema),
+    globalName: Opt(Type.String({ description: 'Also export the value as a workflow-level output.' })),
+    description: Opt(AnyString({ description: 'Human-readable description.' })),
+  },
+  { description: 'A named string parameter.' },
+);
 
 const HTTPArtifactAuth = Obj({
-  clientCert: Opt(Obj({
-    clientCertSecret: Opt(SecretKeySelectorSchema),
-    clientKeySecret: Opt(SecretKeySelectorSchema),
-  })),
-  oauth2: Opt(Obj({
-    clientIDSecret: Opt(SecretKeySelectorSchema),
-    clientSecretSecret: Opt(SecretKeySelectorSchema),
-    tokenURLSecret: Opt(SecretKeySelectorSchema),
-    scopes: Opt(Type.Array(Type.String())),
-    endpointParams: Opt(Type.Array(Obj({ key: Type.String(), value: Opt(Type.String()) }))),
-  })),
-  basicAuth: Opt(Obj({
-    usernameSecret: Opt(SecretKeySelectorSchema),
-    passwordSecret: Opt(SecretKeySelectorSchema),
-  })),
+  clientCert: Opt(
+    Obj({
+      clientCertSecret: Opt(SecretKeySelectorSchema),
+      clientKeySecret: Opt(SecretKeySelectorSchema),
+    }),
+  ),
+  oauth2: Opt(
+    Obj({
+      clientIDSecret: Opt(SecretKeySelectorSchema),
+      clientSecretSecret: Opt(SecretKeySelectorSchema),
+      tokenURLSecret: Opt(SecretKeySelectorSchema),
+      scopes: Opt(Type.Array(Type.String())),
+      endpointParams: Opt(Type.Array(Obj({ key: Type.String(), value: Opt(Type.String()) }))),
+    }),
+  ),
+  basicAuth: Opt(
+    Obj({
+      usernameSecret: Opt(SecretKeySelectorSchema),
+      passwordSecret: Opt(SecretKeySelectorSchema),
+    }),
+  ),
 });
 
 export const S3ArtifactSchema = Obj({
@@ -64,12 +74,14 @@ export const S3ArtifactSchema = Obj({
   roleARN: Opt(Type.String()),
   useSDKCreds: Opt(Type.Boolean({ description: 'Use the SDK default credential chain.' })),
   createBucketIfNotPresent: Opt(Obj({ objectLocking: Opt(Type.Boolean()) })),
-  encryptionOptions: Opt(Obj({
-    kmsKeyId: Opt(Type.String()),
-    kmsEncryptionContext: Opt(Type.String()),
-    enableEncryption: Opt(Type.Boolean()),
-    serverSideCustomerKeySecret: Opt(SecretKeySelectorSchema),
-  })),
+  encryptionOptions: Opt(
+    Obj({
+      kmsKeyId: Opt(Type.String()),
+      kmsEncryptionContext: Opt(Type.String()),
+      enableEncryption: Opt(Type.Boolean()),
+      serverSideCustomerKeySecret: Opt(SecretKeySelectorSchema),
+    }),
+  ),
   caSecret: Opt(SecretKeySelectorSchema),
   key: Opt(Type.String({ description: 'Object key.' })),
 });
@@ -131,10 +143,12 @@ export const OSSArtifactSchema = Obj({
   secretKeySecret: Opt(SecretKeySelectorSchema),
   createBucketIfNotPresent: Opt(Type.Boolean()),
   securityToken: Opt(Type.String()),
-  lifecycleRule: Opt(Obj({
-    markInfrequentAccessAfterDays: Opt(Type.Integer()),
-    markDeletionAfterDays: Opt(Type.Integer()),
-  })),
+  lifecycleRule: Opt(
+    Obj({
+      markInfrequentAccessAfterDays: Opt(Type.Integer()),
+      markDeletionAfterDays: Opt(Type.Integer()),
+    }),
+  ),
   useSDKCreds: Opt(Type.Boolean()),
   key: Opt(Type.String()),
 });
@@ -171,20 +185,26 @@ export const artifactLocationProperties = {
 
 export const ArtifactLocationSchema = Obj(artifactLocationProperties, { description: 'Where artifacts are stored.' });
 
-export const ArchiveStrategySchema = Obj({
-  none: Opt(OpenObject({ description: 'Upload files as they are.' })),
-  tar: Opt(Obj({ compressionLevel: Opt(Type.Integer({ description: 'gzip level.' })) })),
-  zip: Opt(OpenObject()),
-}, { description: 'How an artifact is packed when saved (default: tar+gzip).' });
+export const ArchiveStrategySchema = Obj(
+  {
+    none: Opt(OpenObject({ description: 'Upload files as they are.' })),
+    tar: Opt(Obj({ compressionLevel: Opt(Type.Integer({ description: 'gzip level.' })) })),
+    zip: Opt(OpenObject()),
+  },
+  { description: 'How an artifact is packed when saved (default: tar+gzip).' },
+);
 
-export const ArtifactGCSchema = Obj({
-  strategy: Opt(StringEnum(['', 'OnWorkflowCompletion', 'OnWorkflowDeletion', 'Never'])),
-  podMetadata: Opt(MetadataSchema),
-  serviceAccountName: Opt(Type.String()),
-  env: Opt(Type.Array(EnvVarSchema)),
-  volumes: Opt(Type.Array(VolumeSchema)),
-  volumeMounts: Opt(Type.Array(VolumeMountSchema)),
-}, { description: 'When and how artifacts are deleted.' });
+export const ArtifactGCSchema = Obj(
+  {
+    strategy: Opt(StringEnum(['', 'OnWorkflowCompletion', 'OnWorkflowDeletion', 'Never'])),
+    podMetadata: Opt(MetadataSchema),
+    serviceAccountName: Opt(Type.String()),
+    env: Opt(Type.Array(EnvVarSchema)),
+    volumes: Opt(Type.Array(VolumeSchema)),
+    volumeMounts: Opt(Type.Array(VolumeMountSchema)),
+  },
+  { description: 'When and how artifacts are deleted.' },
+);
 
 /** Artifact fields; exported so data templates can embed an artifact under another key. */
 export const artifactProperties = {
@@ -205,22 +225,31 @@ export const artifactProperties = {
 
 export const ArtifactSchema = Obj(artifactProperties, { description: 'A named file or directory.' });
 
-export const ArgumentsSchema = Obj({
-  parameters: Opt(Type.Array(ParameterSchema)),
-  artifacts: Opt(Type.Array(ArtifactSchema)),
-}, { description: 'Values passed to a template or workflow.' });
+export const ArgumentsSchema = Obj(
+  {
+    parameters: Opt(Type.Array(ParameterSchema)),
+    artifacts: Opt(Type.Array(ArtifactSchema)),
+  },
+  { description: 'Values passed to a template or workflow.' },
+);
 
-export const InputsSchema = Obj({
-  parameters: Opt(Type.Array(ParameterSchema)),
-  artifacts: Opt(Type.Array(ArtifactSchema)),
-}, { description: 'Parameters and artifacts a template accepts.' });
+export const InputsSchema = Obj(
+  {
+    parameters: Opt(Type.Array(ParameterSchema)),
+    artifacts: Opt(Type.Array(ArtifactSchema)),
+  },
+  { description: 'Parameters and artifacts a template accepts.' },
+);
 
-export const OutputsSchema = Obj({
-  parameters: Opt(Type.Array(ParameterSchema)),
-  artifacts: Opt(Type.Array(ArtifactSchema)),
-  result: Opt(Type.String()),
-  exitCode: Opt(Type.String()),
-}, { description: 'Parameters and artifacts a template produces.' });
+export const OutputsSchema = Obj(
+  {
+    parameters: Opt(Type.Array(ParameterSchema)),
+    artifacts: Opt(Type.Array(ArtifactSchema)),
+    result: Opt(Type.String()),
+    exitCode: Opt(Type.String()),
+  },
+  { description: 'Parameters and artifacts a template produces.' },
+);
 
 export type Parameter = Static<typeof ParameterSchema>;
 export type ValueFrom = Static<typeof ValueFromSchema>;

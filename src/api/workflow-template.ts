@@ -5,22 +5,37 @@
 import { Type, Obj, Opt, StringEnum, IntOrString, OpenObject, StringMap, registerRef } from './schema-kit.js';
 import type { Static } from './schema-kit.js';
 import {
-  containerProperties, ContainerSchema, UserContainerSchema, VolumeSchema, VolumeMountSchema, TolerationSchema,
-  HostAliasSchema, AffinitySchema, PodSecurityContextSchema, SecretKeySelectorSchema,
+  containerProperties,
+  ContainerSchema,
+  UserContainerSchema,
+  VolumeSchema,
+  VolumeMountSchema,
+  TolerationSchema,
+  HostAliasSchema,
+  AffinitySchema,
+  PodSecurityContextSchema,
+  SecretKeySelectorSchema,
 } from './k8s.js';
+import { InputsSchema, OutputsSchema, MetadataSchema, ArtifactLocationSchema, ArtifactSchema, artifactProperties } from './workflow-io.js';
 import {
-  InputsSchema, OutputsSchema, MetadataSchema, ArtifactLocationSchema, ArtifactSchema, artifactProperties,
-} from './workflow-io.js';
-import {
-  WorkflowStepSchema, DAGTemplateSchema, RetryStrategySchema, SynchronizationSchema, MemoizeSchema, MetricsSchema,
-  ExecutorConfigSchema, INLINE_TEMPLATE_REF,
+  WorkflowStepSchema,
+  DAGTemplateSchema,
+  RetryStrategySchema,
+  SynchronizationSchema,
+  MemoizeSchema,
+  MetricsSchema,
+  ExecutorConfigSchema,
+  INLINE_TEMPLATE_REF,
 } from './workflow-steps.js';
 
-export const ScriptTemplateSchema = Obj({
-  ...containerProperties,
-  // Argo's full CRD lists it as required, but the controller and `argo lint` accept a script without one.
-  source: Opt(Type.String({ description: 'Script text, written to a file and run with `command`.' })),
-}, { description: 'A container that runs an inline script.' });
+export const ScriptTemplateSchema = Obj(
+  {
+    ...containerProperties,
+    // Argo's full CRD lists it as required, but the controller and `argo lint` accept a script without one.
+    source: Opt(Type.String({ description: 'Script text, written to a file and run with `command`.' })),
+  },
+  { description: 'A container that runs an inline script.' },
+);
 
 export const ContainerNodeSchema = Obj({
   ...containerProperties,
@@ -28,55 +43,78 @@ export const ContainerNodeSchema = Obj({
   dependencies: Opt(Type.Array(Type.String(), { description: 'Containers that must finish first.' })),
 });
 
-export const ContainerSetTemplateSchema = Obj({
-  containers: Type.Array(ContainerNodeSchema),
-  volumeMounts: Opt(Type.Array(VolumeMountSchema)),
-  retryStrategy: Opt(Obj({
-    retries: IntOrString({ description: 'Retries per container.' }),
-    duration: Opt(Type.String()),
-  })),
-}, { description: 'Several containers in one pod, optionally ordered as a graph.' });
+export const ContainerSetTemplateSchema = Obj(
+  {
+    containers: Type.Array(ContainerNodeSchema),
+    volumeMounts: Opt(Type.Array(VolumeMountSchema)),
+    retryStrategy: Opt(
+      Obj({
+        retries: IntOrString({ description: 'Retries per container.' }),
+        duration: Opt(Type.String()),
+      }),
+    ),
+  },
+  { description: 'Several containers in one pod, optionally ordered as a graph.' },
+);
 
-export const ResourceTemplateSchema = Obj({
-  action: StringEnum(['get', 'create', 'apply', 'delete', 'replace', 'patch'], {
-    description: 'kubectl action to perform.',
-  }),
-  mergeStrategy: Opt(StringEnum(['strategic', 'merge', 'json'], { default: 'strategic' })),
-  manifest: Opt(Type.String({ description: 'Kubernetes manifest text.' })),
-  manifestFrom: Opt(Obj({ artifact: ArtifactSchema })),
-  setOwnerReference: Opt(Type.Boolean({ description: 'Make the workflow the owner of the resource.' })),
-  successCondition: Opt(Type.String({ description: 'Label-selector style condition for success.' })),
-  failureCondition: Opt(Type.String({ description: 'Label-selector style condition for failure.' })),
-  flags: Opt(Type.Array(Type.String(), { description: 'Extra kubectl flags.' })),
-}, { description: 'Create, change or watch a Kubernetes resource.' });
+export const ResourceTemplateSchema = Obj(
+  {
+    action: StringEnum(['get', 'create', 'apply', 'delete', 'replace', 'patch'], {
+      description: 'kubectl action to perform.',
+    }),
+    mergeStrategy: Opt(StringEnum(['strategic', 'merge', 'json'], { default: 'strategic' })),
+    manifest: Opt(Type.String({ description: 'Kubernetes manifest text.' })),
+    manifestFrom: Opt(Obj({ artifact: ArtifactSchema })),
+    setOwnerReference: Opt(Type.Boolean({ description: 'Make the workflow the owner of the resource.' })),
+    successCondition: Opt(Type.String({ description: 'Label-selector style condition for success.' })),
+    failureCondition: Opt(Type.String({ description: 'Label-selector style condition for failure.' })),
+    flags: Opt(Type.Array(Type.String(), { description: 'Extra kubectl flags.' })),
+  },
+  { description: 'Create, change or watch a Kubernetes resource.' },
+);
 
-export const SuspendTemplateSchema = Obj({
-  duration: Opt(Type.String({ description: 'Resume automatically after this long (seconds or "2m").' })),
-}, { description: 'Pause the workflow until resumed or the duration passes.' });
+export const SuspendTemplateSchema = Obj(
+  {
+    duration: Opt(Type.String({ description: 'Resume automatically after this long (seconds or "2m").' })),
+  },
+  { description: 'Pause the workflow until resumed or the duration passes.' },
+);
 
-export const HTTPTemplateSchema = Obj({
-  method: Opt(Type.String({ description: 'HTTP method.', default: 'GET' })),
-  url: Type.String({ description: 'Request URL.' }),
-  headers: Opt(Type.Array(Obj({
-    name: Type.String(),
-    value: Opt(Type.String()),
-    valueFrom: Opt(Obj({ secretKeyRef: Opt(SecretKeySelectorSchema) })),
-  }))),
-  timeoutSeconds: Opt(Type.Integer({ description: 'Request timeout.', default: 30 })),
-  body: Opt(Type.String({ description: 'Request body.' })),
-  bodyFrom: Opt(Obj({ bytes: Opt(Type.String({ description: 'Base64-encoded body.' })) })),
-  successCondition: Opt(Type.String({ description: 'Expression over the response deciding success.' })),
-  insecureSkipVerify: Opt(Type.Boolean({ description: 'Skip TLS certificate checks.' })),
-}, { description: 'Make an HTTP request without a pod.' });
+export const HTTPTemplateSchema = Obj(
+  {
+    method: Opt(Type.String({ description: 'HTTP method.', default: 'GET' })),
+    url: Type.String({ description: 'Request URL.' }),
+    headers: Opt(
+      Type.Array(
+        Obj({
+          name: Type.String(),
+          value: Opt(Type.String()),
+          valueFrom: Opt(Obj({ secretKeyRef: Opt(SecretKeySelectorSchema) })),
+        }),
+      ),
+    ),
+    timeoutSeconds: Opt(Type.Integer({ description: 'Request timeout.', default: 30 })),
+    body: Opt(Type.String({ description: 'Request body.' })),
+    bodyFrom: Opt(Obj({ bytes: Opt(Type.String({ description: 'Base64-encoded body.' })) })),
+    successCondition: Opt(Type.String({ description: 'Expression over the response deciding success.' })),
+    insecureSkipVerify: Opt(Type.Boolean({ description: 'Skip TLS certificate checks.' })),
+  },
+  { description: 'Make an HTTP request without a pod.' },
+);
 
-export const DataTemplateSchema = Obj({
-  source: Opt(Obj({
-    raw: Opt(Type.String()),
-    artifactPaths: Opt(Obj(artifactProperties)),
-  })),
-  transformation: Opt(Type.Array(Obj({ expression: Type.String() }))),
-  podPolicy: Opt(Type.String()),
-}, { description: 'Read data and transform it with expressions.' });
+export const DataTemplateSchema = Obj(
+  {
+    source: Opt(
+      Obj({
+        raw: Opt(Type.String()),
+        artifactPaths: Opt(Obj(artifactProperties)),
+      }),
+    ),
+    transformation: Opt(Type.Array(Obj({ expression: Type.String() }))),
+    podPolicy: Opt(Type.String()),
+  },
+  { description: 'Read data and transform it with expressions.' },
+);
 
 const templateProperties = {
   name: Type.String({ description: 'Template name, unique within the workflow.' }),
@@ -127,10 +165,13 @@ const templateProperties = {
 export const TemplateSchema = Obj(templateProperties, { description: 'A reusable unit of work.' });
 
 /** Same as TemplateSchema but `name` is optional (inline templates, templateDefaults). */
-export const InlineTemplateSchema = Obj({
-  ...templateProperties,
-  name: Opt(Type.String({ description: 'Template name.' })),
-}, { description: 'A template defined in place.' });
+export const InlineTemplateSchema = Obj(
+  {
+    ...templateProperties,
+    name: Opt(Type.String({ description: 'Template name.' })),
+  },
+  { description: 'A template defined in place.' },
+);
 
 registerRef('Template', TemplateSchema);
 registerRef(INLINE_TEMPLATE_REF, InlineTemplateSchema);

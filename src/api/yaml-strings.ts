@@ -8,7 +8,14 @@ import type { Node as YamlNode } from 'yaml';
 import type { TSchema } from '@sinclair/typebox';
 import { resolveRef } from './schema-kit.js';
 
-type S = TSchema & { type?: string; properties?: Record<string, S>; patternProperties?: Record<string, S>; items?: S; 'x-weir-ref'?: string; 'x-weir-keep-text'?: boolean };
+type S = TSchema & {
+  type?: string;
+  properties?: Record<string, S>;
+  patternProperties?: Record<string, S>;
+  items?: S;
+  'x-weir-ref'?: string;
+  'x-weir-keep-text'?: boolean;
+};
 
 const MAX_DEPTH = 200;
 

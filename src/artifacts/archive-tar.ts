@@ -41,10 +41,7 @@ export async function packTarGz(srcPath: string, destFile: string, opts: PackOpt
     pack.finalize();
   })();
   feed.catch((err: unknown) => pack.destroy(err as Error));
-  await Promise.all([
-    pipeline(pack, createGzip({ level }), createWriteStream(destFile), { signal: opts.signal }),
-    feed,
-  ]);
+  await Promise.all([pipeline(pack, createGzip({ level }), createWriteStream(destFile), { signal: opts.signal }), feed]);
 }
 
 function entry(pack: ReturnType<typeof tarPack>, h: TarHeaders): Promise<void> {

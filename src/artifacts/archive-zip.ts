@@ -19,7 +19,12 @@ export interface ZipPackOptions {
 export async function packZip(srcPath: string, destFile: string, opts: ZipPackOptions = {}): Promise<void> {
   const zip = new ZipFile();
   const base = basename(resolve(srcPath));
-  const fileOpts = opts.level === 0 ? { compress: false } : opts.level !== undefined && opts.level > 0 ? { compressionLevel: Math.min(9, opts.level) } : {};
+  const fileOpts =
+    opts.level === 0
+      ? { compress: false }
+      : opts.level !== undefined && opts.level > 0
+        ? { compressionLevel: Math.min(9, opts.level) }
+        : {};
   const out = pipeline(zip.outputStream, createWriteStream(destFile), { signal: opts.signal });
   try {
     for await (const e of walkTree(srcPath)) {

@@ -27,7 +27,10 @@ export function httpDriver(ctx: DriverContext): ArtifactDriver {
       }
       const auth = spec?.auth;
       if (auth?.oauth2 !== undefined || auth?.clientCert !== undefined) {
-        throw new WeirError('INVALID_SPEC', 'http artifact: oauth2 and clientCert authentication are not supported yet (use basicAuth or headers)');
+        throw new WeirError(
+          'INVALID_SPEC',
+          'http artifact: oauth2 and clientCert authentication are not supported yet (use basicAuth or headers)',
+        );
       }
       if (auth?.basicAuth !== undefined) {
         const { usernameSecret, passwordSecret } = auth.basicAuth;
@@ -48,11 +51,20 @@ export function httpDriver(ctx: DriverContext): ArtifactDriver {
           await res.body?.cancel();
           throw new WeirError('IO_ERROR', `http artifact ${url}: server answered ${res.status} ${res.statusText}`);
         }
-        await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), createWriteStream(dest, { flags: 'wx' }), { signal: opts.signal });
+        await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), createWriteStream(dest, { flags: 'wx' }), {
+          signal: opts.signal,
+        });
         return 'file';
       } catch (e) {
         const aborted = opts.signal?.aborted === true;
-        throw red.error(e, aborted ? { code: 'CANCELLED', context: `http artifact ${url}` } : e instanceof WeirError ? {} : { context: `http artifact ${url}` });
+        throw red.error(
+          e,
+          aborted
+            ? { code: 'CANCELLED', context: `http artifact ${url}` }
+            : e instanceof WeirError
+              ? {}
+              : { context: `http artifact ${url}` },
+        );
       }
     },
   };

@@ -30,7 +30,8 @@ export function localDriver(ctx: DriverContext): ArtifactDriver {
     for (;;) {
       try {
         const real = await realpath(probe);
-        if (!isInside(realRoot, real)) throw new WeirError('INVALID_SPEC', `illegal artifact key ${JSON.stringify(raw)}: resolves outside the repository`);
+        if (!isInside(realRoot, real))
+          throw new WeirError('INVALID_SPEC', `illegal artifact key ${JSON.stringify(raw)}: resolves outside the repository`);
         break;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
@@ -54,7 +55,8 @@ export function localDriver(ctx: DriverContext): ArtifactDriver {
     async load(loc, dest, opts: TransferOptions = {}): Promise<LoadedKind> {
       const p = await pathOf(loc);
       const st = await statOrUndefined(p);
-      if (st === undefined || !(st.isFile() || st.isDirectory())) throw new WeirError('NOT_FOUND', `artifact local:${loc.local?.key ?? ''} not found`);
+      if (st === undefined || !(st.isFile() || st.isDirectory()))
+        throw new WeirError('NOT_FOUND', `artifact local:${loc.local?.key ?? ''} not found`);
       return copyTree(p, dest, opts.signal);
     },
     async save(src, loc, opts: TransferOptions = {}): Promise<void> {
@@ -87,4 +89,3 @@ export function localDriver(ctx: DriverContext): ArtifactDriver {
     },
   };
 }
-

@@ -12,8 +12,15 @@ import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
-  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, DeleteObjectCommand,
-  GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, UploadPartCommand,
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { WeirError } from '../core/errors.js';
@@ -52,7 +59,11 @@ async function eachLimit<T>(items: Iterable<T> | AsyncIterable<T>, n: number, fn
   let failed: unknown;
   for await (const item of items) {
     if (failed !== undefined) break;
-    const p = fn(item).catch((e: unknown) => { failed ??= e; }).finally(() => running.delete(p));
+    const p = fn(item)
+      .catch((e: unknown) => {
+        failed ??= e;
+      })
+      .finally(() => running.delete(p));
     running.add(p);
     if (running.size >= n) await Promise.race(running);
   }
@@ -71,7 +82,9 @@ export function s3Driver(ctx: DriverContext, opts: S3DriverOptions = {}): Artifa
     const keys: string[] = [];
     let token: string | undefined;
     do {
-      const r = await t.client.send(new ListObjectsV2Command({ Bucket: t.bucket, Prefix: prefix, ContinuationToken: token }), { abortSignal: signal });
+      const r = await t.client.send(new ListObjectsV2Command({ Bucket: t.bucket, Prefix: prefix, ContinuationToken: token }), {
+        abortSignal: signal,
+      });
       for (const o of r.Contents ?? []) if (o.Key !== undefined) keys.push(o.Key);
       token = r.IsTruncated === true ? r.NextContinuationToken : undefined;
     } while (token !== undefined);
@@ -86,7 +99,13 @@ export function s3Driver(ctx: DriverContext, opts: S3DriverOptions = {}): Artifa
 
   async function putFile(t: S3Target, key: string, file: string, size: number, signal?: AbortSignal): Promise<void> {
     if (size <= threshold) {
-      await withBodyRetry(() => t.client.send(new PutObjectCommand({ Bucket: t.bucket, Key: key, Body: createReadStream(file), ContentLength: size }), { abortSignal: signal }), signal);
+      await withBodyRetry(
+        () =>
+          t.client.send(new PutObjectCommand({ Bucket: t.bucket, Key: key, Body: createReadStream(file), ContentLength: size }), {
+            abortSignal: signal,
+          }),
+        signal,
+      );
       return;
     }
     const partSize = Math.max(basePart, Math.ceil(size / 10_000));
@@ -99,14 +118,28 @@ export function s3Driver(ctx: DriverContext, opts: S3DriverOptions = {}): Artifa
       await eachLimit(numbers, concurrency, async (n) => {
         const start = (n - 1) * partSize;
         const end = Math.min(size, start + partSize);
-        const r = await withBodyRetry(() => t.client.send(new UploadPartCommand({
-          Bucket: t.bucket, Key: key, UploadId: uploadId, PartNumber: n,
-          Body: createReadStream(file, { start, end: end - 1 }), ContentLength: end - start,
-        }), { abortSignal: signal }), signal);
+        const r = await withBodyRetry(
+          () =>
+            t.client.send(
+              new UploadPartCommand({
+                Bucket: t.bucket,
+                Key: key,
+                UploadId: uploadId,
+                PartNumber: n,
+                Body: createReadStream(file, { start, end: end - 1 }),
+                ContentLength: end - start,
+              }),
+              { abortSignal: signal },
+            ),
+          signal,
+        );
         parts.push({ PartNumber: n, ETag: r.ETag });
       });
       parts.sort((a, b) => a.PartNumber - b.PartNumber);
-      await t.client.send(new CompleteMultipartUploadCommand({ Bucket: t.bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }), { abortSignal: signal });
+      await t.client.send(
+        new CompleteMultipartUploadCommand({ Bucket: t.bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }),
+        { abortSignal: signal },
+      );
     } catch (e) {
       await t.client.send(new AbortMultipartUploadCommand({ Bucket: t.bucket, Key: key, UploadId: uploadId })).catch(() => undefined);
       throw e;
@@ -133,11 +166,15 @@ export function s3Driver(ctx: DriverContext, opts: S3DriverOptions = {}): Artifa
         const keys = await listPrefix(t, prefix, o.signal);
         if (keys.length === 0) throw new WeirError('NOT_FOUND', `artifact ${where(t)} not found`);
         await mkdir(dest, { recursive: true });
-        await eachLimit(keys.filter((k) => !k.endsWith('/')), concurrency, async (k) => {
-          const target = safeJoin(dest, k.slice(prefix.length));
-          await mkdir(dirname(target), { recursive: true });
-          await getToFile(t.client, t.bucket, k, target, o.signal);
-        });
+        await eachLimit(
+          keys.filter((k) => !k.endsWith('/')),
+          concurrency,
+          async (k) => {
+            const target = safeJoin(dest, k.slice(prefix.length));
+            await mkdir(dirname(target), { recursive: true });
+            await getToFile(t.client, t.bucket, k, target, o.signal);
+          },
+        );
         return 'dir';
       } catch (e) {
         throw s3Error(e, t, `s3 load ${where(t)}`, o.signal);
@@ -198,7 +235,7 @@ export function s3Driver(ctx: DriverContext, opts: S3DriverOptions = {}): Artifa
             if (!isS3NotFound(e)) throw e;
           }
         }
-        return [...out, ...await listPrefix(t, dirPrefix(t.key), o.signal)];
+        return [...out, ...(await listPrefix(t, dirPrefix(t.key), o.signal))];
       } catch (e) {
         throw s3Error(e, t, `s3 list ${where(t)}`, o.signal);
       }

@@ -35,7 +35,11 @@ function lazyS3Driver(ctx: DriverContext, o?: S3DriverOptions): ArtifactDriver {
     delete: async (loc, t) => (await op('delete'))(loc, t),
     exists: async (loc, t) => (await op('exists'))(loc, t),
     list: async (loc, t) => (await op('list'))(loc, t),
-    close: () => void real?.then((d) => (d as { close?: () => void }).close?.(), () => undefined),
+    close: () =>
+      void real?.then(
+        (d) => (d as { close?: () => void }).close?.(),
+        () => undefined,
+      ),
   } as ArtifactDriver;
 }
 
@@ -49,7 +53,9 @@ const DRIVER_FACTORIES = {
 export type SupportedKind = keyof typeof DRIVER_FACTORIES;
 
 export function unsupportedKind(kind: string): WeirError {
-  return new WeirError('UNKNOWN_KIND', `artifact location ${kind} is not supported`, { details: { kind, supported: Object.keys(DRIVER_FACTORIES) } });
+  return new WeirError('UNKNOWN_KIND', `artifact location ${kind} is not supported`, {
+    details: { kind, supported: Object.keys(DRIVER_FACTORIES) },
+  });
 }
 
 export interface DriverRegistry {
@@ -60,7 +66,11 @@ export interface DriverRegistry {
   close(): void;
 }
 
-export function createDriverRegistry(ctx: DriverContext, opts: DriverOptions = {}, overrides: Partial<Record<LocationKind, ArtifactDriver>> = {}): DriverRegistry {
+export function createDriverRegistry(
+  ctx: DriverContext,
+  opts: DriverOptions = {},
+  overrides: Partial<Record<LocationKind, ArtifactDriver>> = {},
+): DriverRegistry {
   const built = new Map<string, ArtifactDriver>(Object.entries(overrides));
   const forKind = (kind: string): ArtifactDriver => {
     const have = built.get(kind);

@@ -46,7 +46,8 @@ export function safeJoin(root: string, name: string): string {
     throw new WeirError('INVALID_SPEC', `illegal path ${JSON.stringify(name)}: must stay inside its destination`);
   }
   const target = resolve(root, clean);
-  if (!isInside(resolve(root), target)) throw new WeirError('INVALID_SPEC', `illegal path ${JSON.stringify(name)}: must stay inside its destination`);
+  if (!isInside(resolve(root), target))
+    throw new WeirError('INVALID_SPEC', `illegal path ${JSON.stringify(name)}: must stay inside its destination`);
   return target;
 }
 
@@ -62,9 +63,10 @@ export async function ensureParentInside(root: string, target: string): Promise<
   for (const part of rel === '' ? [] : rel.split(sep)) {
     cur = join(cur, part);
     const st = await lstat(cur).catch(() => undefined);
-    if (st === undefined) await mkdir(cur).catch((e: NodeJS.ErrnoException) => {
-      if (e.code !== 'EEXIST') throw e;
-    });
+    if (st === undefined)
+      await mkdir(cur).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'EEXIST') throw e;
+      });
     if (!isInside(realRoot, await realpath(cur))) throw outsideError(root, target);
   }
 }
@@ -148,11 +150,13 @@ export async function freshSibling(p: string, suffix: string): Promise<string> {
 
 /** Normalises an object key: `/`-separated, no leading `/`, no empty or `.` segments; `..` refused. */
 export function normalizeKey(key: string): string {
-  const parts = key.replace(/\\/g, '/').split('/').filter((s) => s !== '' && s !== '.');
+  const parts = key
+    .replace(/\\/g, '/')
+    .split('/')
+    .filter((s) => s !== '' && s !== '.');
   if (parts.includes('..') || key.includes('\0')) throw new WeirError('INVALID_SPEC', `illegal artifact key ${JSON.stringify(key)}`);
   return parts.join('/');
 }
-
 
 /**
  * The regular files under `root` (or `root` itself when it is a file), as `{rel, abs}`. A symlink is followed

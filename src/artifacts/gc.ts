@@ -18,7 +18,7 @@ export interface SavedArtifactRecord {
 
 export function effectiveGCStrategy(a: Pick<Artifact, 'artifactGC'>, workflowStrategy?: string): ArtifactGCStrategy {
   const own = a.artifactGC?.strategy;
-  const s = own !== undefined && own !== '' ? own : workflowStrategy ?? '';
+  const s = own !== undefined && own !== '' ? own : (workflowStrategy ?? '');
   return s === 'OnWorkflowCompletion' || s === 'OnWorkflowDeletion' || s === 'Never' ? s : '';
 }
 
@@ -28,7 +28,11 @@ export interface GCPlan {
 }
 
 /** Pure: which artifacts `event` deletes. Artifacts already marked `deleted` are neither deleted nor kept. */
-export function planArtifactGC(o: { artifacts: readonly SavedArtifactRecord[]; workflowStrategy?: string; event: ArtifactGCEvent }): GCPlan {
+export function planArtifactGC(o: {
+  artifacts: readonly SavedArtifactRecord[];
+  workflowStrategy?: string;
+  event: ArtifactGCEvent;
+}): GCPlan {
   const plan: GCPlan = { delete: [], keep: [] };
   for (const r of o.artifacts) {
     if (r.artifact.deleted === true) continue;
@@ -45,7 +49,11 @@ export interface GCOutcome {
 }
 
 /** Deletes the planned artifacts one by one; failures are collected (with redacted messages), not thrown. */
-export async function runArtifactGC(plan: GCPlan, service: ArtifactService, o: { repository?: ArtifactRepository; signal?: AbortSignal } = {}): Promise<GCOutcome> {
+export async function runArtifactGC(
+  plan: GCPlan,
+  service: ArtifactService,
+  o: { repository?: ArtifactRepository; signal?: AbortSignal } = {},
+): Promise<GCOutcome> {
   const out: GCOutcome = { deleted: [], failed: [] };
   for (const r of plan.delete) {
     try {

@@ -10,12 +10,19 @@ import type { ArtifactRepository } from './repository-config.js';
 import { repositoryLocation } from './repository-config.js';
 
 type AnyLoc = Record<string, unknown>;
-const obj = (v: unknown): AnyLoc | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? v as AnyLoc : undefined);
+const obj = (v: unknown): AnyLoc | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as AnyLoc) : undefined);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 /** The field holding the key for each kind that has one. */
 const KEY_FIELD: Partial<Record<LocationKind, string>> = {
-  s3: 'key', gcs: 'key', oss: 'key', azure: 'blob', hdfs: 'path', plugin: 'key', local: 'key', artifactory: 'url',
+  s3: 'key',
+  gcs: 'key',
+  oss: 'key',
+  azure: 'blob',
+  hdfs: 'path',
+  plugin: 'key',
+  local: 'key',
+  artifactory: 'url',
 };
 
 /** What makes each kind "fully located" (beyond a key). */
@@ -85,16 +92,20 @@ export function archiveMode(a: Pick<Artifact, 'archive'>): ArchiveMode {
 /** Argo's file name for an output saved into a repository. */
 export function archiveFileName(a: Pick<Artifact, 'name' | 'path' | 'archive'>): string {
   switch (archiveMode(a)) {
-    case 'zip': return `${a.name}.zip`;
-    case 'none': return posix.basename(a.path ?? a.name) || a.name;
-    default: return `${a.name}.tgz`;
+    case 'zip':
+      return `${a.name}.zip`;
+    case 'none':
+      return posix.basename(a.path ?? a.name) || a.name;
+    default:
+      return `${a.name}.tgz`;
   }
 }
 
 /** Replaces `{{ var }}` in a key format; every referenced variable must be present. */
 export function substituteKeyFormat(format: string, vars: Readonly<Record<string, string>>): string {
   return format.replace(/\{\{\s*([^{}\s]+)\s*\}\}/g, (_m, name: string) => {
-    if (!Object.hasOwn(vars, name)) throw new WeirError('INVALID_SPEC', `artifact key format ${JSON.stringify(format)} references unknown variable ${name}`);
+    if (!Object.hasOwn(vars, name))
+      throw new WeirError('INVALID_SPEC', `artifact key format ${JSON.stringify(format)} references unknown variable ${name}`);
     return vars[name];
   });
 }
@@ -112,7 +123,10 @@ export function resolveArtifactLocation(
   if (hasLocation(artifact)) return locationOf(artifact);
   const repoLoc = repository !== undefined ? repositoryLocation(repository) : undefined;
   if (repoLoc === undefined) {
-    throw new WeirError('INVALID_SPEC', `artifact ${JSON.stringify(artifact.name)} has no location and no artifact repository is configured`);
+    throw new WeirError(
+      'INVALID_SPEC',
+      `artifact ${JSON.stringify(artifact.name)} has no location and no artifact repository is configured`,
+    );
   }
   const ownKey = getKey(artifact);
   if (ownKey !== undefined) return withKey(repoLoc, ownKey);
@@ -124,13 +138,19 @@ export function resolveArtifactLocation(
 /** A short human-readable name of a location for messages: `s3://bucket/key`, `local:key`, `http <url>`. */
 export function describeLocation(loc: WeirArtifactLocation): string {
   const kind = locationKind(loc);
-  const l = kind ? obj((loc as AnyLoc)[kind]) ?? {} : {};
+  const l = kind ? (obj((loc as AnyLoc)[kind]) ?? {}) : {};
   switch (kind) {
-    case 's3': return `s3://${str(l.bucket) ?? ''}/${str(l.key) ?? ''}`;
-    case 'local': return `local:${str(l.key) ?? ''}`;
-    case 'http': return `http ${str(l.url) ?? ''}`;
-    case 'raw': return 'raw data';
-    case undefined: return '(no location)';
-    default: return `${kind}:${getKey(loc) ?? ''}`;
+    case 's3':
+      return `s3://${str(l.bucket) ?? ''}/${str(l.key) ?? ''}`;
+    case 'local':
+      return `local:${str(l.key) ?? ''}`;
+    case 'http':
+      return `http ${str(l.url) ?? ''}`;
+    case 'raw':
+      return 'raw data';
+    case undefined:
+      return '(no location)';
+    default:
+      return `${kind}:${getKey(loc) ?? ''}`;
   }
 }

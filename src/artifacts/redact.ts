@@ -61,7 +61,7 @@ export class Redactor {
     const message = opts.context !== undefined ? `${this.text(opts.context)}: ${base}` : base;
     const cause = new Error(this.text(original.message));
     cause.name = original.name;
-    const details = isWeirError(e) && e.details !== undefined ? this.value(e.details) as Record<string, unknown> : undefined;
+    const details = isWeirError(e) && e.details !== undefined ? (this.value(e.details) as Record<string, unknown>) : undefined;
     return new WeirError(code, message, { cause, ...(details !== undefined ? { details } : {}) });
   }
 }

@@ -34,15 +34,16 @@ export interface ArtifactRepository {
 }
 
 /** Where a workflow's repository came from; store it in the workflow status so it never changes mid-run. */
-export type ArtifactRepositoryRefStatus =
-  | { default: true }
-  | { default?: false; namespace: string; configMap: string; key: string };
+export type ArtifactRepositoryRefStatus = { default: true } | { default?: false; namespace: string; configMap: string; key: string };
 
 /** The repository's location template: its kind's settings with the unresolved key format as the key. */
 export function repositoryLocation(repo: ArtifactRepository): WeirArtifactLocation | undefined {
   if (repo.s3) {
     const { keyFormat, keyPrefix, ...bucket } = repo.s3;
-    const key = keyFormat !== undefined && keyFormat !== '' ? keyFormat : [keyPrefix, DEFAULT_KEY_FORMAT].filter((s) => s !== undefined && s !== '').join('/');
+    const key =
+      keyFormat !== undefined && keyFormat !== ''
+        ? keyFormat
+        : [keyPrefix, DEFAULT_KEY_FORMAT].filter((s) => s !== undefined && s !== '').join('/');
     return { s3: { ...bucket, key } };
   }
   if (repo.local) return { local: { key: repo.local.keyFormat || DEFAULT_KEY_FORMAT } };
@@ -80,13 +81,15 @@ export function parseArtifactRepository(text: string, source: string): ArtifactR
   } catch (e) {
     throw new WeirError('INVALID_SPEC', `${source}: artifact repository is not valid YAML: ${errorMessage(e)}`, { cause: e });
   }
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new WeirError('INVALID_SPEC', `${source}: artifact repository must be a mapping`);
+  if (v === null || typeof v !== 'object' || Array.isArray(v))
+    throw new WeirError('INVALID_SPEC', `${source}: artifact repository must be a mapping`);
   const r = v as Record<string, unknown>;
   if (!REPO_KINDS.some((k) => r[k] !== undefined && r[k] !== null)) {
     throw new WeirError('INVALID_SPEC', `${source}: artifact repository names no supported kind (one of ${REPO_KINDS.join(', ')})`);
   }
   for (const k of REPO_KINDS) {
-    if (r[k] !== undefined && (r[k] === null || typeof r[k] !== 'object' || Array.isArray(r[k]))) throw new WeirError('INVALID_SPEC', `${source}: ${k} must be a mapping`);
+    if (r[k] !== undefined && (r[k] === null || typeof r[k] !== 'object' || Array.isArray(r[k])))
+      throw new WeirError('INVALID_SPEC', `${source}: ${k} must be a mapping`);
   }
   return r;
 }
@@ -126,11 +129,21 @@ export async function resolveArtifactRepository(o: ResolveRepositoryOptions): Pr
     const key = c.key ?? (annotated !== undefined ? String(annotated) : '');
     const text = cm.data?.[key];
     const where = `ConfigMap ${c.namespace}/${c.configMap}`;
-    if (text === undefined) throw new WeirError('INVALID_SPEC', `${where} has no key ${JSON.stringify(key)} for the artifact repository${c.key === undefined ? ` (set the ${DEFAULT_REPOSITORY_ANNOTATION} annotation)` : ''}`);
-    return { repository: parseArtifactRepository(text, `${where} key ${key}`), ref: { namespace: c.namespace, configMap: c.configMap, key } };
+    if (text === undefined)
+      throw new WeirError(
+        'INVALID_SPEC',
+        `${where} has no key ${JSON.stringify(key)} for the artifact repository${c.key === undefined ? ` (set the ${DEFAULT_REPOSITORY_ANNOTATION} annotation)` : ''}`,
+      );
+    return {
+      repository: parseArtifactRepository(text, `${where} key ${key}`),
+      ref: { namespace: c.namespace, configMap: c.configMap, key },
+    };
   }
   if (o.ref !== undefined) {
-    throw new WeirError('NOT_FOUND', `artifactRepositoryRef: ConfigMap ${JSON.stringify(o.ref.configMap || ARTIFACT_REPOSITORIES_CONFIGMAP)} not found in namespace ${o.workflowNamespace}`);
+    throw new WeirError(
+      'NOT_FOUND',
+      `artifactRepositoryRef: ConfigMap ${JSON.stringify(o.ref.configMap || ARTIFACT_REPOSITORIES_CONFIGMAP)} not found in namespace ${o.workflowNamespace}`,
+    );
   }
   return { repository: o.defaultRepository, ref: { default: true } };
 }
@@ -144,6 +157,10 @@ export async function repositoryFromRef(
   if (ref.default === true) return defaultRepository;
   const cm = await getConfigMap(ref.namespace, ref.configMap);
   const text = cm?.data?.[ref.key];
-  if (text === undefined) throw new WeirError('NOT_FOUND', `ConfigMap ${ref.namespace}/${ref.configMap} key ${ref.key} (the workflow's artifact repository) not found`);
+  if (text === undefined)
+    throw new WeirError(
+      'NOT_FOUND',
+      `ConfigMap ${ref.namespace}/${ref.configMap} key ${ref.key} (the workflow's artifact repository) not found`,
+    );
   return parseArtifactRepository(text, `ConfigMap ${ref.namespace}/${ref.configMap} key ${ref.key}`);
 }

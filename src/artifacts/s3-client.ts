@@ -34,13 +34,18 @@ export function isS3Transient(e: unknown): boolean {
   const { name, status } = s3ErrorInfo(e);
   if (name === 'AbortError') return false;
   if (status !== undefined) return status >= 500 || status === 429;
-  return ['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED', 'TimeoutError', 'RequestTimeout', 'SlowDown'].some((c) => name === c || (e as { code?: unknown }).code === c);
+  return ['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED', 'TimeoutError', 'RequestTimeout', 'SlowDown'].some(
+    (c) => name === c || (e as { code?: unknown }).code === c,
+  );
 }
 
 /** Caches clients by their full configuration (a hash, so secrets are not kept as map keys). */
 export class S3ClientCache {
   readonly #clients = new Map<string, S3Client>();
-  constructor(private readonly secrets: SecretSource, private readonly max = 16) {}
+  constructor(
+    private readonly secrets: SecretSource,
+    private readonly max = 16,
+  ) {}
 
   async target(loc: WeirArtifactLocation, op: string): Promise<S3Target> {
     const s3: S3Location | undefined = loc.s3;
@@ -48,7 +53,8 @@ export class S3ClientCache {
     const redactor = new Redactor();
     const bucket = s3.bucket ?? '';
     const key = s3.key ?? '';
-    if (bucket === '' || key === '') throw new WeirError('INVALID_SPEC', `s3 ${op}: artifact location needs bucket and key (s3://${bucket}/${key})`);
+    if (bucket === '' || key === '')
+      throw new WeirError('INVALID_SPEC', `s3 ${op}: artifact location needs bucket and key (s3://${bucket}/${key})`);
     const get = async (ref: S3Location['accessKeySecret']): Promise<string | undefined> => {
       if (ref === undefined) return undefined;
       try {
@@ -62,8 +68,14 @@ export class S3ClientCache {
     const sessionToken = await get(s3.sessionTokenSecret);
     redactor.add(accessKeyId, secretAccessKey, sessionToken);
     const endpoint = s3EndpointUrl(s3);
-    const pathStyle = typeof s3.forcePathStyle === 'boolean' ? s3.forcePathStyle
-      : s3.addressingStyle === 'path' ? true : s3.addressingStyle === 'virtual-hosted' ? false : endpoint !== undefined;
+    const pathStyle =
+      typeof s3.forcePathStyle === 'boolean'
+        ? s3.forcePathStyle
+        : s3.addressingStyle === 'path'
+          ? true
+          : s3.addressingStyle === 'virtual-hosted'
+            ? false
+            : endpoint !== undefined;
     const cfg: S3ClientConfig = {
       region: s3.region || 'us-east-1',
       forcePathStyle: pathStyle,
@@ -90,7 +102,9 @@ export class S3ClientCache {
       cfg.signer = { sign: (req) => Promise.resolve(req) };
       mode = 'anonymous';
     }
-    const id = createHash('sha256').update(JSON.stringify([endpoint, cfg.region, pathStyle, mode, accessKeyId, secretAccessKey, sessionToken])).digest('hex');
+    const id = createHash('sha256')
+      .update(JSON.stringify([endpoint, cfg.region, pathStyle, mode, accessKeyId, secretAccessKey, sessionToken]))
+      .digest('hex');
     let client = this.#clients.get(id);
     if (client === undefined) {
       if (this.#clients.size >= this.max) {
@@ -130,8 +144,15 @@ export function s3Error(e: unknown, t: { redactor: Redactor }, context: string, 
   let code: ErrorCode = 'IO_ERROR';
   if (signal?.aborted === true || name === 'AbortError') code = 'CANCELLED';
   else if (name === 'NoSuchKey' || name === 'NotFound' || name === 'NoSuchBucket' || status === 404) code = 'NOT_FOUND';
-  else if (['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'Forbidden', 'ExpiredToken', 'InvalidToken'].includes(name) || status === 401 || status === 403) code = 'UNAUTHORIZED';
+  else if (
+    ['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'Forbidden', 'ExpiredToken', 'InvalidToken'].includes(name) ||
+    status === 401 ||
+    status === 403
+  )
+    code = 'UNAUTHORIZED';
   const err = t.redactor.error(e, { code, context });
   // SDK "UnknownError"/empty messages say nothing; add the name and status.
-  return name !== '' && !err.message.includes(name) ? new WeirError(err.code, `${err.message} (${name}${status !== undefined ? ` ${status}` : ''})`, { cause: err.cause }) : err;
+  return name !== '' && !err.message.includes(name)
+    ? new WeirError(err.code, `${err.message} (${name}${status !== undefined ? ` ${status}` : ''})`, { cause: err.cause })
+    : err;
 }

@@ -14,7 +14,15 @@ import { createDriverRegistry } from './drivers.js';
 import type { DriverOptions, DriverRegistry } from './drivers.js';
 import { freshSibling, normalizeKey, pathExists, placeExtracted, safeJoin, walkTree } from './fs-util.js';
 import {
-  archiveFileName, archiveMode, describeLocation, getKey, hasLocationOrKey, isKeyOnly, locationOf, resolveArtifactLocation, withKey,
+  archiveFileName,
+  archiveMode,
+  describeLocation,
+  getKey,
+  hasLocationOrKey,
+  isKeyOnly,
+  locationOf,
+  resolveArtifactLocation,
+  withKey,
 } from './location.js';
 import type { ArtifactRepository } from './repository-config.js';
 import { LOCATION_KINDS } from './types.js';
@@ -36,12 +44,10 @@ export interface ArtifactServiceOptions {
 export type StatusArtifact = Artifact & WeirArtifactLocation;
 
 export type LoadInputResult =
-  | { status: 'loaded'; kind: LoadedKind; location: WeirArtifactLocation }
-  | { status: 'skipped'; reason: string };
+  { status: 'loaded'; kind: LoadedKind; location: WeirArtifactLocation } | { status: 'skipped'; reason: string };
 
 export type SaveOutputResult =
-  | { status: 'saved'; artifact: StatusArtifact; location: WeirArtifactLocation }
-  | { status: 'skipped'; reason: string };
+  { status: 'saved'; artifact: StatusArtifact; location: WeirArtifactLocation } | { status: 'skipped'; reason: string };
 
 export interface LoadInputOptions {
   /** The workflow's repository (needed for key-only artifacts). */
@@ -88,7 +94,8 @@ export class ArtifactService {
       if (a.mode !== undefined) await applyMode(dest, a.mode, a.recurseMode === true);
       return { status: 'loaded', kind, location: loc };
     } catch (e) {
-      if (a.optional === true && isNotFound(e)) return { status: 'skipped', reason: `optional input artifact ${a.name} not found at ${describeLocation(loc)}` };
+      if (a.optional === true && isNotFound(e))
+        return { status: 'skipped', reason: `optional input artifact ${a.name} not found at ${describeLocation(loc)}` };
       throw e;
     }
   }
@@ -110,7 +117,8 @@ export class ArtifactService {
     try {
       await this.#fetchAndUnpack(a, loc, whole, signal);
       const inner = safeJoin(whole, sub);
-      if (!(await pathExists(inner))) throw new WeirError('NOT_FOUND', `artifact ${a.name}: subPath ${sub} not found in ${describeLocation(loc)}`);
+      if (!(await pathExists(inner)))
+        throw new WeirError('NOT_FOUND', `artifact ${a.name}: subPath ${sub} not found in ${describeLocation(loc)}`);
       await rename(inner, dest);
       return (await lstat(dest)).isDirectory() ? 'dir' : 'file';
     } finally {
@@ -128,10 +136,16 @@ export class ArtifactService {
         await rename(tmp, dest);
         return 'dir';
       }
-      const unpack = a.archive?.none !== undefined ? 'none'
-        : a.archive?.zip !== undefined ? 'zip'
-          : a.archive?.tar !== undefined ? 'tar'
-            : await isTarGz(tmp) ? 'tar' : 'none'; // Argo auto-detects tarballs only, never zips
+      const unpack =
+        a.archive?.none !== undefined
+          ? 'none'
+          : a.archive?.zip !== undefined
+            ? 'zip'
+            : a.archive?.tar !== undefined
+              ? 'tar'
+              : (await isTarGz(tmp))
+                ? 'tar'
+                : 'none'; // Argo auto-detects tarballs only, never zips
       if (unpack === 'none') {
         await rename(tmp, dest);
         return 'file';
@@ -157,7 +171,8 @@ export class ArtifactService {
     }
     const loc = resolveArtifactLocation(a, o.repository, o.vars ?? {});
     const driver = this.#drivers.forLocation(loc);
-    if (driver.save === undefined) throw new WeirError('INVALID_SPEC', `output artifact '${a.name}': artifact location ${driver.kind} cannot store outputs`);
+    if (driver.save === undefined)
+      throw new WeirError('INVALID_SPEC', `output artifact '${a.name}': artifact location ${driver.kind} cannot store outputs`);
     const mode = archiveMode(a);
     if (mode === 'none') {
       await driver.save(src, loc, { signal: o.signal });
@@ -176,7 +191,7 @@ export class ArtifactService {
   }
 
   /** Deletes a saved artifact (status form; key-only ones resolve against `repository`). Absent is fine. */
-  async deleteArtifact(a: StatusArtifact | WeirArtifactLocation & { name?: string }, o: LoadInputOptions = {}): Promise<void> {
+  async deleteArtifact(a: StatusArtifact | (WeirArtifactLocation & { name?: string }), o: LoadInputOptions = {}): Promise<void> {
     const loc = resolveArtifactLocation({ name: 'artifact', ...a }, o.repository);
     const driver = this.#drivers.forLocation(loc);
     if (driver.delete === undefined) throw new WeirError('INVALID_SPEC', `artifact location ${driver.kind} cannot delete`);

@@ -13,9 +13,7 @@ export interface LocalArtifact {
 export type WeirArtifactLocation = ArtifactLocation & { local?: LocalArtifact };
 
 /** The location kinds a location object can carry (Argo's plus `local`). */
-export const LOCATION_KINDS = [
-  's3', 'gcs', 'git', 'http', 'artifactory', 'hdfs', 'raw', 'oss', 'azure', 'plugin', 'local',
-] as const;
+export const LOCATION_KINDS = ['s3', 'gcs', 'git', 'http', 'artifactory', 'hdfs', 'raw', 'oss', 'azure', 'plugin', 'local'] as const;
 export type LocationKind = (typeof LOCATION_KINDS)[number];
 
 /** Reads one key of a Secret (in the workflow's namespace). Undefined only for `optional` selectors. */

@@ -26,7 +26,19 @@ export function durationMs(component: string, field: string, v: string | number 
 }
 
 const SIZE_UNITS: Readonly<Record<string, number>> = {
-  '': 1, k: 1e3, K: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4, KB: 1e3, MB: 1e6, GB: 1e9,
+  '': 1,
+  k: 1e3,
+  K: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  Ki: 1024,
+  Mi: 1024 ** 2,
+  Gi: 1024 ** 3,
+  Ti: 1024 ** 4,
+  KB: 1e3,
+  MB: 1e6,
+  GB: 1e9,
 };
 
 /** Bytes from an integer or a Kubernetes-style quantity ("1Gi", "500M"); -1 means unlimited. */
@@ -69,7 +81,7 @@ export function resolveConsumerOptions(o: ConsumerOptions): ResolvedConsumerOpti
   if (!isList(given) || given.length === 0) throw badOption(c, 'filters', 'at least one { eventSourceName, eventName } pair is required');
   for (const f of given) {
     if (typeof f?.eventSourceName !== 'string' || f.eventSourceName === '' || typeof f.eventName !== 'string' || f.eventName === '') {
-      throw badOption(c, 'filters', 'each filter needs a non-empty eventSourceName and eventName (\'*\' for any)');
+      throw badOption(c, 'filters', "each filter needs a non-empty eventSourceName and eventName ('*' for any)");
     }
   }
   const ackWaitMs = o.ackWaitMs ?? 30_000;
@@ -82,11 +94,21 @@ export function resolveConsumerOptions(o: ConsumerOptions): ResolvedConsumerOpti
   if (!Number.isSafeInteger(maxAckPending) || maxAckPending < 1) throw badOption(c, 'maxAckPending', 'must be a positive integer');
   if (!(o.signal instanceof AbortSignal)) throw badOption(c, 'signal', 'an AbortSignal is required');
   const seen = new Set<string>();
-  const filters = given.filter((f) => {
-    const k = `${f.eventSourceName}\0${f.eventName}`;
-    return seen.has(k) ? false : (seen.add(k), true);
-  }).map((f) => Object.freeze({ eventSourceName: f.eventSourceName, eventName: f.eventName }));
-  return Object.freeze({ durableName: o.durableName, filters: Object.freeze(filters), ackWaitMs, maxDeliver, deliverPolicy, maxAckPending, signal: o.signal });
+  const filters = given
+    .filter((f) => {
+      const k = `${f.eventSourceName}\0${f.eventName}`;
+      return seen.has(k) ? false : (seen.add(k), true);
+    })
+    .map((f) => Object.freeze({ eventSourceName: f.eventSourceName, eventName: f.eventName }));
+  return Object.freeze({
+    durableName: o.durableName,
+    filters: Object.freeze(filters),
+    ackWaitMs,
+    maxDeliver,
+    deliverPolicy,
+    maxAckPending,
+    signal: o.signal,
+  });
 }
 
 /** Checks the fields the bus relies on; INVALID_ARGUMENT names the bad one. */

@@ -18,7 +18,17 @@ import type { LogLimits, PruneReport } from './embedded-log.js';
 import { GroupCommit } from './group-commit.js';
 import { newBusMetrics, snapshot } from './metrics.js';
 import { encodeToken } from './subject-codec.js';
-import type { BusMessage, BusMetrics, BusState, ConsumerOptions, EventBus, KeyValueStore, KvEntry, PublishAck, PublishOptions } from './types.js';
+import type {
+  BusMessage,
+  BusMetrics,
+  BusState,
+  ConsumerOptions,
+  EventBus,
+  KeyValueStore,
+  KvEntry,
+  PublishAck,
+  PublishOptions,
+} from './types.js';
 
 export interface EmbeddedBusOptions {
   /** Directory of the bus file (created if missing). Required unless `path` is given. */
@@ -62,18 +72,25 @@ export function resolveEmbeddedBusOptions(o: EmbeddedBusOptions): ResolvedEmbedd
   if (typeof name !== 'string' || name === '') throw badOption(C, 'name', 'must be a non-empty string');
   let path: string;
   if (o.path !== undefined) path = o.path === ':memory:' ? o.path : resolve(o.path);
-  else if (typeof o.dataDir === 'string' && o.dataDir !== '') path = join(resolve(o.dataDir), name === 'default' ? 'bus.db' : `bus-${encodeToken(name)}.db`);
+  else if (typeof o.dataDir === 'string' && o.dataDir !== '')
+    path = join(resolve(o.dataDir), name === 'default' ? 'bus.db' : `bus-${encodeToken(name)}.db`);
   else throw badOption(C, 'dataDir', 'a directory (or path) is required');
   const discard = o.discard ?? 'old';
   if (discard !== 'old' && discard !== 'new') throw badOption(C, 'discard', "must be 'old' or 'new'");
   const synchronous = o.synchronous ?? 'full';
   if (synchronous !== 'full' && synchronous !== 'normal') throw badOption(C, 'synchronous', "must be 'full' or 'normal'");
   const pollIntervalMs = o.pollIntervalMs ?? 1000;
-  if (!Number.isFinite(pollIntervalMs) || pollIntervalMs <= 0) throw badOption(C, 'pollIntervalMs', 'must be a positive number of milliseconds');
+  if (!Number.isFinite(pollIntervalMs) || pollIntervalMs <= 0)
+    throw badOption(C, 'pollIntervalMs', 'must be a positive number of milliseconds');
   const duplicateWindowMs = durationMs(C, 'duplicateWindow', o.duplicateWindow) ?? 120_000;
   if (duplicateWindowMs <= 0) throw badOption(C, 'duplicateWindow', 'must be positive');
   return Object.freeze({
-    path, name, discard, synchronous, pollIntervalMs, duplicateWindowMs,
+    path,
+    name,
+    discard,
+    synchronous,
+    pollIntervalMs,
+    duplicateWindowMs,
     maxAgeMs: durationMs(C, 'maxAge', o.maxAge) ?? 0,
     maxMsgs: limit(C, 'maxMsgs', o.maxMsgs),
     maxBytes: limit(C, 'maxBytes', byteSize(C, 'maxBytes', o.maxBytes)),
@@ -84,7 +101,11 @@ export function resolveEmbeddedBusOptions(o: EmbeddedBusOptions): ResolvedEmbedd
 
 function busDbError(e: unknown): Error {
   if (e instanceof WeirError) return e;
-  if (e instanceof Database.SqliteError) return new WeirError('BUS_UNAVAILABLE', `embedded bus: ${e.message} (${e.code})`, { cause: e, details: { reason: 'error', sqliteCode: e.code } });
+  if (e instanceof Database.SqliteError)
+    return new WeirError('BUS_UNAVAILABLE', `embedded bus: ${e.message} (${e.code})`, {
+      cause: e,
+      details: { reason: 'error', sqliteCode: e.code },
+    });
   return e instanceof Error ? e : new WeirError('INTERNAL', `embedded bus: ${String(e)}`);
 }
 
@@ -129,7 +150,10 @@ export class EmbeddedBus implements EventBus {
     this.writes = new GroupCommit(this.db, () => this.wake(), busDbError, this.options.synchronous);
     if (this.options.maxAgeMs > 0) {
       const every = Math.min(60_000, Math.max(1000, this.options.maxAgeMs / 10));
-      this.retentionTimer = setInterval(() => void this.writes.submit(() => this.pruneNow(), { durable: false }).catch(() => undefined), every);
+      this.retentionTimer = setInterval(
+        () => void this.writes.submit(() => this.pruneNow(), { durable: false }).catch(() => undefined),
+        every,
+      );
       this.retentionTimer.unref();
     }
   }
@@ -167,8 +191,10 @@ export class EmbeddedBus implements EventBus {
     let total = 0;
     for (const n of r.unconsumed.values()) total += n;
     this.counters.droppedUnconsumed += total;
-    this.options.logger.warn({ bus: this.name, removed: r.removed, consumers: Object.fromEntries(r.unconsumed) },
-      `event bus: ${total} event(s) removed by the retention limits before every consumer acked them`);
+    this.options.logger.warn(
+      { bus: this.name, removed: r.removed, consumers: Object.fromEntries(r.unconsumed) },
+      `event bus: ${total} event(s) removed by the retention limits before every consumer acked them`,
+    );
   }
 
   state(): BusState {
@@ -210,7 +236,8 @@ export class EmbeddedBus implements EventBus {
   }
 
   kv(bucket: string): Promise<KeyValueStore> {
-    if (typeof bucket !== 'string' || bucket === '') return Promise.reject(new WeirError('INVALID_ARGUMENT', 'kv: bucket name must be a non-empty string'));
+    if (typeof bucket !== 'string' || bucket === '')
+      return Promise.reject(new WeirError('INVALID_ARGUMENT', 'kv: bucket name must be a non-empty string'));
     if (this.closed) return Promise.reject(new WeirError('BUS_UNAVAILABLE', 'kv: bus closed', { details: { reason: 'closed' } }));
     const open = (what: string): void => {
       if (this.closed) throw new WeirError('BUS_UNAVAILABLE', `kv ${what}: bus closed`, { details: { reason: 'closed', bucket } });
@@ -228,7 +255,9 @@ export class EmbeddedBus implements EventBus {
       put: (key, value, o = {}) => {
         const exp = o.expectedRevision;
         if (exp !== undefined && (!Number.isSafeInteger(exp) || exp < 0)) {
-          return Promise.reject(new WeirError('INVALID_ARGUMENT', `kv put ${bucket}/${key}: expectedRevision must be a non-negative integer`));
+          return Promise.reject(
+            new WeirError('INVALID_ARGUMENT', `kv put ${bucket}/${key}: expectedRevision must be a non-negative integer`),
+          );
         }
         return this.writes.submit(() => (open('put'), this.log.kvPut(bucket, key, value, exp)));
       },

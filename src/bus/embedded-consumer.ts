@@ -51,7 +51,10 @@ export async function* consumeEmbedded(bus: EmbeddedBus, o: ResolvedConsumerOpti
       const r = await writes.submit(() => log.dispatch(cfg, o.filters, BATCH, options.clock()), ND);
       for (const seq of r.gaveUp) {
         counters.maxDeliverExceeded++;
-        options.logger.warn({ consumer: o.durableName, seq, deliveries: o.maxDeliver }, 'event bus: message given up after maxDeliver deliveries');
+        options.logger.warn(
+          { consumer: o.durableName, seq, deliveries: o.maxDeliver },
+          'event bus: message given up after maxDeliver deliveries',
+        );
       }
       const got = r.out.length;
       batch = [...r.out];
@@ -75,14 +78,17 @@ export async function* consumeEmbedded(bus: EmbeddedBus, o: ResolvedConsumerOpti
       await bus.waitForChange(Math.min(options.pollIntervalMs, untilDue), o.signal);
     }
   } catch (e) {
-    if (bus.isClosed() && !o.signal.aborted) throw new WeirError('BUS_UNAVAILABLE', 'consume: bus closed', { cause: e, details: { reason: 'closed' } });
+    if (bus.isClosed() && !o.signal.aborted)
+      throw new WeirError('BUS_UNAVAILABLE', 'consume: bus closed', { cause: e, details: { reason: 'closed' } });
     if (!o.signal.aborted) throw e;
   } finally {
     if (batch.length > 0 && !bus.isClosed()) {
       const left = batch.map((d) => d.seq);
-      await writes.submit(() => {
-        for (const seq of left) log.reschedule(o.durableName, seq, 0);
-      }, ND).catch(() => undefined);
+      await writes
+        .submit(() => {
+          for (const seq of left) log.reschedule(o.durableName, seq, 0);
+        }, ND)
+        .catch(() => undefined);
     }
   }
   if (bus.isClosed() && !o.signal.aborted) throw new WeirError('BUS_UNAVAILABLE', 'consume: bus closed', { details: { reason: 'closed' } });

@@ -87,7 +87,10 @@ function filterSql(filters: readonly { eventSourceName: string; eventName: strin
 export class EventLog {
   private readonly cache = new Map<string, Database.Statement>();
 
-  constructor(private readonly db: Database.Database, private readonly limits: LogLimits) {}
+  constructor(
+    private readonly db: Database.Database,
+    private readonly limits: LogLimits,
+  ) {}
 
   private st(sql: string): Database.Statement {
     let s = this.cache.get(sql);
@@ -117,11 +120,21 @@ export class EventLog {
     if (l.discard === 'new') {
       const t = this.totals();
       if ((l.maxMsgs > 0 && t.msgs + 1 > l.maxMsgs) || (l.maxBytes > 0 && t.bytes + size > l.maxBytes)) {
-        throw new WeirError('BUS_UNAVAILABLE', `publish: bus full (${t.msgs} events, ${t.bytes} bytes; discard: new)`, { details: { reason: 'full', eventId: e.id } });
+        throw new WeirError('BUS_UNAVAILABLE', `publish: bus full (${t.msgs} events, ${t.bytes} bytes; discard: new)`, {
+          details: { reason: 'full', eventId: e.id },
+        });
       }
     }
-    const seq = Number(this.st('INSERT INTO events (id, source, name, stored_ms, size, body) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(e.id, e.source, e.name, now, size, e.body).lastInsertRowid);
+    const seq = Number(
+      this.st('INSERT INTO events (id, source, name, stored_ms, size, body) VALUES (?, ?, ?, ?, ?, ?)').run(
+        e.id,
+        e.source,
+        e.name,
+        now,
+        size,
+        e.body,
+      ).lastInsertRowid,
+    );
     this.st('UPDATE totals SET msgs = msgs + 1, bytes = bytes + ? WHERE id = 1').run(size);
     this.st('INSERT OR REPLACE INTO dedup (id, seq, stored_ms) VALUES (?, ?, ?)').run(e.id, seq, now);
     return { seq, duplicate: false };
@@ -155,45 +168,68 @@ export class EventLog {
     if (upTo === 0) return { removed: 0, unconsumed, byLimits };
     for (const c of this.consumers()) {
       const f = filterSql(c.filters);
-      const unread = this.st(`SELECT COUNT(*) AS n FROM events WHERE seq > ? AND seq <= ? AND (${f.sql})`).get(c.cursor, upTo, ...f.args) as { n: number };
+      const unread = this.st(`SELECT COUNT(*) AS n FROM events WHERE seq > ? AND seq <= ? AND (${f.sql})`).get(
+        c.cursor,
+        upTo,
+        ...f.args,
+      ) as { n: number };
       const inFlight = this.st('DELETE FROM pending WHERE consumer = ? AND seq <= ?').run(c.name, upTo).changes;
       if (unread.n + inFlight > 0) unconsumed.set(c.name, unread.n + inFlight);
     }
-    const gone = this.st('SELECT COUNT(*) AS n, COALESCE(SUM(size), 0) AS b FROM events WHERE seq <= ?').get(upTo) as { n: number; b: number };
+    const gone = this.st('SELECT COUNT(*) AS n, COALESCE(SUM(size), 0) AS b FROM events WHERE seq <= ?').get(upTo) as {
+      n: number;
+      b: number;
+    };
     this.st('DELETE FROM events WHERE seq <= ?').run(upTo);
     this.st('UPDATE totals SET msgs = msgs - ?, bytes = bytes - ? WHERE id = 1').run(gone.n, gone.b);
     return { removed: gone.n, unconsumed, byLimits };
   }
 
   consumers(): ConsumerRow[] {
-    return (this.st('SELECT name, cursor, filters FROM consumers').all() as { name: string; cursor: number; filters: string }[])
-      .map((r) => ({ name: r.name, cursor: r.cursor, filters: JSON.parse(r.filters) as ConsumerRow['filters'] }));
+    return (this.st('SELECT name, cursor, filters FROM consumers').all() as { name: string; cursor: number; filters: string }[]).map(
+      (r) => ({ name: r.name, cursor: r.cursor, filters: JSON.parse(r.filters) as ConsumerRow['filters'] }),
+    );
   }
 
   /** Creates the consumer (cursor at the start or the end of the log) or updates its filters. */
   upsertConsumer(name: string, filters: ConsumerRow['filters'], deliverPolicy: 'all' | 'new', now: number): void {
     const json = JSON.stringify(filters);
     const r = this.st('UPDATE consumers SET filters = ? WHERE name = ?').run(json, name);
-    if (r.changes === 0) this.st('INSERT INTO consumers (name, cursor, filters, created_ms) VALUES (?, ?, ?, ?)').run(name, deliverPolicy === 'all' ? 0 : this.lastSeq(), json, now);
+    if (r.changes === 0)
+      this.st('INSERT INTO consumers (name, cursor, filters, created_ms) VALUES (?, ?, ?, ?)').run(
+        name,
+        deliverPolicy === 'all' ? 0 : this.lastSeq(),
+        json,
+        now,
+      );
   }
 
   /**
    * Hands out up to `max` messages: due redeliveries first (those past maxDeliver are dropped and reported), then
    * new events after the cursor, within maxAckPending. Returns them and when the next pending one falls due.
    */
-  dispatch(c: { name: string; ackWaitMs: number; maxDeliver: number; maxAckPending: number }, filters: readonly { eventSourceName: string; eventName: string }[], max: number, now: number):
-    { out: Delivery[]; gaveUp: number[]; nextDue: number | undefined } {
+  dispatch(
+    c: { name: string; ackWaitMs: number; maxDeliver: number; maxAckPending: number },
+    filters: readonly { eventSourceName: string; eventName: string }[],
+    max: number,
+    now: number,
+  ): { out: Delivery[]; gaveUp: number[]; nextDue: number | undefined } {
     const out: Delivery[] = [];
     const gaveUp: number[] = [];
-    const due = this.st('SELECT p.seq, p.deliveries, e.body FROM pending p LEFT JOIN events e ON e.seq = p.seq WHERE p.consumer = ? AND p.due_ms <= ? ORDER BY p.seq LIMIT ?')
-      .all(c.name, now, max) as { seq: number; deliveries: number; body: string | null }[];
+    const due = this.st(
+      'SELECT p.seq, p.deliveries, e.body FROM pending p LEFT JOIN events e ON e.seq = p.seq WHERE p.consumer = ? AND p.due_ms <= ? ORDER BY p.seq LIMIT ?',
+    ).all(c.name, now, max) as { seq: number; deliveries: number; body: string | null }[];
     for (const d of due) {
       if (d.body === null || (c.maxDeliver > 0 && d.deliveries >= c.maxDeliver)) {
         this.st('DELETE FROM pending WHERE consumer = ? AND seq = ?').run(c.name, d.seq);
         if (d.body !== null) gaveUp.push(d.seq);
         continue;
       }
-      this.st('UPDATE pending SET deliveries = deliveries + 1, due_ms = ? WHERE consumer = ? AND seq = ?').run(now + c.ackWaitMs, c.name, d.seq);
+      this.st('UPDATE pending SET deliveries = deliveries + 1, due_ms = ? WHERE consumer = ? AND seq = ?').run(
+        now + c.ackWaitMs,
+        c.name,
+        d.seq,
+      );
       out.push({ seq: d.seq, body: d.body, deliveries: d.deliveries + 1 });
     }
     const pendingCount = (this.st('SELECT COUNT(*) AS n FROM pending WHERE consumer = ?').get(c.name) as { n: number }).n;
@@ -202,9 +238,17 @@ export class EventLog {
       const cur = this.st('SELECT cursor FROM consumers WHERE name = ?').get(c.name) as { cursor: number } | undefined;
       if (cur !== undefined) {
         const f = filterSql(filters);
-        const rows = this.st(`SELECT seq, body FROM events WHERE seq > ? AND (${f.sql}) ORDER BY seq LIMIT ?`).all(cur.cursor, ...f.args, room) as { seq: number; body: string }[];
+        const rows = this.st(`SELECT seq, body FROM events WHERE seq > ? AND (${f.sql}) ORDER BY seq LIMIT ?`).all(
+          cur.cursor,
+          ...f.args,
+          room,
+        ) as { seq: number; body: string }[];
         for (const r of rows) {
-          this.st('INSERT OR REPLACE INTO pending (consumer, seq, deliveries, due_ms) VALUES (?, ?, 1, ?)').run(c.name, r.seq, now + c.ackWaitMs);
+          this.st('INSERT OR REPLACE INTO pending (consumer, seq, deliveries, due_ms) VALUES (?, ?, 1, ?)').run(
+            c.name,
+            r.seq,
+            now + c.ackWaitMs,
+          );
           out.push({ seq: r.seq, body: r.body, deliveries: 1 });
         }
         // Past the last match, or (nothing matched) up to the end of the log, so later reads skip what was scanned.
@@ -227,17 +271,24 @@ export class EventLog {
   }
 
   kvGet(bucket: string, key: string): { value: string; revision: number } | undefined {
-    return this.st('SELECT value, revision FROM kv WHERE bucket = ? AND key = ?').get(bucket, key) as { value: string; revision: number } | undefined;
+    return this.st('SELECT value, revision FROM kv WHERE bucket = ? AND key = ?').get(bucket, key) as
+      { value: string; revision: number } | undefined;
   }
 
   kvPut(bucket: string, key: string, value: string, expectedRevision: number | undefined): number {
     const cur = this.kvGet(bucket, key);
     if (expectedRevision !== undefined && (cur?.revision ?? 0) !== expectedRevision) {
-      throw new WeirError('CONFLICT', `kv ${bucket}/${key}: ${expectedRevision === 0 ? 'key exists already' : `key is no longer at revision ${expectedRevision}`}`, {
-        details: { bucket, key, expectedRevision, revision: cur?.revision ?? 0 },
-      });
+      throw new WeirError(
+        'CONFLICT',
+        `kv ${bucket}/${key}: ${expectedRevision === 0 ? 'key exists already' : `key is no longer at revision ${expectedRevision}`}`,
+        {
+          details: { bucket, key, expectedRevision, revision: cur?.revision ?? 0 },
+        },
+      );
     }
-    this.st('INSERT INTO kv_buckets (bucket, revision) VALUES (?, 1) ON CONFLICT (bucket) DO UPDATE SET revision = revision + 1').run(bucket);
+    this.st('INSERT INTO kv_buckets (bucket, revision) VALUES (?, 1) ON CONFLICT (bucket) DO UPDATE SET revision = revision + 1').run(
+      bucket,
+    );
     const rev = (this.st('SELECT revision FROM kv_buckets WHERE bucket = ?').get(bucket) as { revision: number }).revision;
     this.st('INSERT OR REPLACE INTO kv (bucket, key, value, revision) VALUES (?, ?, ?, ?)').run(bucket, key, value, rev);
     return rev;
@@ -250,7 +301,9 @@ export class EventLog {
   kvKeys(bucket: string, prefix: string): string[] {
     // Keys with the prefix are one contiguous range in the byte order of the primary key.
     const out: string[] = [];
-    for (const r of this.st('SELECT key FROM kv WHERE bucket = ? AND key >= ? ORDER BY key').iterate(bucket, prefix) as Iterable<{ key: string }>) {
+    for (const r of this.st('SELECT key FROM kv WHERE bucket = ? AND key >= ? ORDER BY key').iterate(bucket, prefix) as Iterable<{
+      key: string;
+    }>) {
       if (!r.key.startsWith(prefix)) break;
       out.push(r.key);
     }

@@ -13,9 +13,7 @@ import { jetStreamOptionsFromResource } from './jetstream-options.js';
 import type { JetStreamBusOptions } from './jetstream-options.js';
 import type { EventBus } from './types.js';
 
-export type BusConfig =
-  | { kind: 'embedded'; options: EmbeddedBusOptions }
-  | { kind: 'jetstream'; options: JetStreamBusOptions };
+export type BusConfig = { kind: 'embedded'; options: EmbeddedBusOptions } | { kind: 'jetstream'; options: JetStreamBusOptions };
 
 export type BusKind = BusConfig['kind'];
 
@@ -29,7 +27,9 @@ export const BUS_FACTORIES = {
 /** Builds the bus the config names; UNKNOWN_KIND for a kind outside the table. */
 export function createBus(config: BusConfig): Promise<EventBus> {
   if (!Object.hasOwn(BUS_FACTORIES, config.kind)) {
-    return Promise.reject(new WeirError('UNKNOWN_KIND', `unknown event bus kind ${JSON.stringify(config.kind)}; have ${Object.keys(BUS_FACTORIES).join(', ')}`));
+    return Promise.reject(
+      new WeirError('UNKNOWN_KIND', `unknown event bus kind ${JSON.stringify(config.kind)}; have ${Object.keys(BUS_FACTORIES).join(', ')}`),
+    );
   }
   const make = BUS_FACTORIES[config.kind] as BusFactory<BusKind>;
   return make(config.options);
@@ -55,7 +55,10 @@ export function busConfigFrom(sel: BusSelection): BusConfig {
   if (flag !== undefined && flag !== '') {
     if (flag === 'embedded') return embedded();
     if (!/^(nats|tls):\/\//.test(flag)) {
-      throw new WeirError('INVALID_ARGUMENT', `--bus / WEIR_BUS must be "embedded" or a NATS URL like nats://127.0.0.1:4222, got ${JSON.stringify(flag)}`);
+      throw new WeirError(
+        'INVALID_ARGUMENT',
+        `--bus / WEIR_BUS must be "embedded" or a NATS URL like nats://127.0.0.1:4222, got ${JSON.stringify(flag)}`,
+      );
     }
     if (res?.spec.jetstreamExotic) return { kind: 'jetstream', options: { ...jetStreamOptionsFromResource(res, { url: flag }), logger } };
     return { kind: 'jetstream', options: { url: flag, name, logger } };
@@ -63,6 +66,9 @@ export function busConfigFrom(sel: BusSelection): BusConfig {
   if (res === undefined) return embedded();
   if (res.spec.jetstreamExotic) return { kind: 'jetstream', options: { ...jetStreamOptionsFromResource(res), logger } };
   const kinds = Object.keys(res.spec).filter((k) => (res.spec as Record<string, unknown>)[k] !== undefined);
-  logger.warn({ eventBus: name, kinds }, `EventBus ${name}: Weir does not run ${kinds.join('/') || 'this'} buses; using the embedded bus in the data dir (set jetstreamExotic.url or --bus nats://... for NATS)`);
+  logger.warn(
+    { eventBus: name, kinds },
+    `EventBus ${name}: Weir does not run ${kinds.join('/') || 'this'} buses; using the embedded bus in the data dir (set jetstreamExotic.url or --bus nats://... for NATS)`,
+  );
   return embedded();
 }

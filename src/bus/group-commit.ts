@@ -64,15 +64,17 @@ export class GroupCommit {
     const relax = this.synchronous === 'full' && ops.every((op) => !op.durable);
     try {
       if (relax) this.db.pragma('synchronous = NORMAL');
-      this.db.transaction(() => {
-        for (const op of ops) {
-          try {
-            results.push({ ok: true, value: this.db.transaction(op.fn)() });
-          } catch (e) {
-            results.push({ ok: false, value: e });
+      this.db
+        .transaction(() => {
+          for (const op of ops) {
+            try {
+              results.push({ ok: true, value: this.db.transaction(op.fn)() });
+            } catch (e) {
+              results.push({ ok: false, value: e });
+            }
           }
-        }
-      }).immediate();
+        })
+        .immediate();
     } catch (e) {
       for (const op of ops) op.reject(this.toError(e));
       this.finish();

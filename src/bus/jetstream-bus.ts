@@ -77,7 +77,11 @@ export class JetStreamBus implements EventBus {
     this.name = options.name;
     const js = jetstream(nc, { timeout: options.publishTimeoutMs });
     this.ctx = {
-      options, nc, js, jsm, metrics: this.counters,
+      options,
+      nc,
+      js,
+      jsm,
+      metrics: this.counters,
       serverAtLeast: (v) => versionAtLeast(nc.info?.version, v),
       state: () => this.current,
       untilConnected: (signal) => this.untilConnected(signal),
@@ -94,7 +98,10 @@ export class JetStreamBus implements EventBus {
         } catch {
           // keep the count even when the advisory is unreadable
         }
-        options.logger.warn({ consumer: info.consumer, seq: info.stream_seq, deliveries: info.deliveries }, 'event bus: message given up after maxDeliver deliveries');
+        options.logger.warn(
+          { consumer: info.consumer, seq: info.stream_seq, deliveries: info.deliveries },
+          'event bus: message given up after maxDeliver deliveries',
+        );
       },
     });
   }
@@ -119,7 +126,10 @@ export class JetStreamBus implements EventBus {
         noAsyncTraces: true,
       });
     } catch (e) {
-      throw new WeirError('BUS_UNAVAILABLE', `cannot connect to NATS at ${o.servers.join(',')}: ${errorMessage(e)}`, { cause: e, details: { reason: 'disconnected' } });
+      throw new WeirError('BUS_UNAVAILABLE', `cannot connect to NATS at ${o.servers.join(',')}: ${errorMessage(e)}`, {
+        cause: e,
+        details: { reason: 'disconnected' },
+      });
     }
     try {
       const jsm = await jetstreamManager(nc, { timeout: o.publishTimeoutMs });
@@ -184,7 +194,9 @@ export class JetStreamBus implements EventBus {
           this.wakeWaiters();
           log.info({ server: s.server }, 'event bus: reconnected to NATS');
           // A memory-storage stream does not survive a server restart; put it back before publishing again.
-          this.ensureStream().catch((e: unknown) => log.error({ err: errorMessage(e) }, 'event bus: cannot re-create the stream after reconnecting'));
+          this.ensureStream().catch((e: unknown) =>
+            log.error({ err: errorMessage(e) }, 'event bus: cannot re-create the stream after reconnecting'),
+          );
           break;
         default:
           break;
@@ -198,8 +210,14 @@ export class JetStreamBus implements EventBus {
     try {
       const info = await this.ctx.jsm.streams.info(cfg.name);
       const c = info.config;
-      const same = c.max_age === cfg.max_age && c.max_msgs === cfg.max_msgs && c.max_bytes === cfg.max_bytes && c.discard === cfg.discard &&
-        c.duplicate_window === cfg.duplicate_window && c.num_replicas === cfg.num_replicas && (c.subjects ?? []).includes(cfg.subjects![0]);
+      const same =
+        c.max_age === cfg.max_age &&
+        c.max_msgs === cfg.max_msgs &&
+        c.max_bytes === cfg.max_bytes &&
+        c.discard === cfg.discard &&
+        c.duplicate_window === cfg.duplicate_window &&
+        c.num_replicas === cfg.num_replicas &&
+        (c.subjects ?? []).includes(cfg.subjects![0]);
       if (!same) {
         await this.ctx.jsm.streams.update(cfg.name, { ...cfg, subjects: [...new Set([...(c.subjects ?? []), ...cfg.subjects!])] });
         this.options.logger.info({ stream: cfg.name }, 'event bus: stream limits updated');
@@ -231,11 +249,19 @@ export class JetStreamBus implements EventBus {
     throwIfAborted(opts.signal, 'publish');
     if (this.current !== 'up') {
       const reason = this.current === 'closed' ? 'closed' : 'disconnected';
-      throw fail(new WeirError('BUS_UNAVAILABLE', `publish: ${reason === 'closed' ? 'bus closed' : 'not connected to NATS (reconnecting)'}`, { details: { ...details, reason } }));
+      throw fail(
+        new WeirError('BUS_UNAVAILABLE', `publish: ${reason === 'closed' ? 'bus closed' : 'not connected to NATS (reconnecting)'}`, {
+          details: { ...details, reason },
+        }),
+      );
     }
     const timeout = opts.timeoutMs ?? this.options.publishTimeoutMs;
     const subject = eventSubject(this.name, event.source, event.subject);
-    const pub = this.ctx.js.publish(subject, JSON.stringify(event), { msgID: event.id, timeout, expect: { streamName: this.options.streamName } });
+    const pub = this.ctx.js.publish(subject, JSON.stringify(event), {
+      msgID: event.id,
+      timeout,
+      expect: { streamName: this.options.streamName },
+    });
     let ack;
     try {
       ack = opts.signal === undefined ? await pub : await raceAbort(pub, opts.signal);
@@ -266,8 +292,11 @@ export class JetStreamBus implements EventBus {
       for await (const ci of this.ctx.jsm.consumers.list(o.streamName)) {
         if (ci.ack_floor.stream_seq + 1 < st.first_seq && ci.num_pending + ci.num_ack_pending > 0) lagging.push(ci.name);
       }
-      o.logger.warn({ stream: o.streamName, messages: st.messages, bytes: st.bytes, firstSeq: st.first_seq, laggingConsumers: lagging },
-        'event bus: stream is at its limits; the oldest events are discarded (discard: old)' + (lagging.length > 0 ? ' before these consumers acked them' : ''));
+      o.logger.warn(
+        { stream: o.streamName, messages: st.messages, bytes: st.bytes, firstSeq: st.first_seq, laggingConsumers: lagging },
+        'event bus: stream is at its limits; the oldest events are discarded (discard: old)' +
+          (lagging.length > 0 ? ' before these consumers acked them' : ''),
+      );
     })().catch((e: unknown) => o.logger.debug({ err: errorMessage(e) }, 'event bus: limit check failed'));
   }
 
@@ -277,7 +306,8 @@ export class JetStreamBus implements EventBus {
   }
 
   kv(bucket: string): Promise<KeyValueStore> {
-    if (this.current === 'closed') return Promise.reject(new WeirError('BUS_UNAVAILABLE', 'kv: bus closed', { details: { reason: 'closed' } }));
+    if (this.current === 'closed')
+      return Promise.reject(new WeirError('BUS_UNAVAILABLE', 'kv: bus closed', { details: { reason: 'closed' } }));
     return openJetStreamKv(this.ctx, bucket);
   }
 
@@ -291,7 +321,10 @@ export class JetStreamBus implements EventBus {
       if (nc.isClosed()) return;
       // Drain flushes pending acks; while disconnected it could wait for a reconnect, so it is bounded.
       let timer: NodeJS.Timeout | undefined;
-      const drained = nc.drain().then(() => true, () => false);
+      const drained = nc.drain().then(
+        () => true,
+        () => false,
+      );
       const ok = await Promise.race([drained, new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 2000)))]);
       clearTimeout(timer);
       if (!ok) await nc.close().catch(() => undefined);

@@ -39,9 +39,17 @@ async function ensureConsumer(ctx: JetStreamContext, o: ResolvedConsumerOptions,
   try {
     const ci = await ctx.jsm.consumers.info(stream, durable);
     const c = ci.config;
-    const filtersSame = (c.filter_subject ?? '') === (plan.fields.filter_subject ?? '') && sameList(c.filter_subjects, plan.fields.filter_subjects);
-    if (c.ack_wait !== tunables.ack_wait || c.max_deliver !== tunables.max_deliver || c.max_ack_pending !== tunables.max_ack_pending || !filtersSame) {
-      const filters = plan.fields.filter_subjects ? { filter_subjects: plan.fields.filter_subjects } : { filter_subject: plan.fields.filter_subject };
+    const filtersSame =
+      (c.filter_subject ?? '') === (plan.fields.filter_subject ?? '') && sameList(c.filter_subjects, plan.fields.filter_subjects);
+    if (
+      c.ack_wait !== tunables.ack_wait ||
+      c.max_deliver !== tunables.max_deliver ||
+      c.max_ack_pending !== tunables.max_ack_pending ||
+      !filtersSame
+    ) {
+      const filters = plan.fields.filter_subjects
+        ? { filter_subjects: plan.fields.filter_subjects }
+        : { filter_subject: plan.fields.filter_subject };
       await ctx.jsm.consumers.update(stream, durable, { ...tunables, ...filters });
     }
   } catch (e) {
@@ -59,12 +67,15 @@ async function ensureConsumer(ctx: JetStreamContext, o: ResolvedConsumerOptions,
 function wrap(ctx: JetStreamContext, o: ResolvedConsumerOptions, m: JsMsg, event: CloudEvent): BusMessage {
   const { metrics, options } = ctx;
   const ensureOpen = (what: string): void => {
-    if (ctx.nc.isClosed()) throw new WeirError('BUS_UNAVAILABLE', `${what}: bus closed`, { details: { reason: 'closed', eventId: event.id } });
+    if (ctx.nc.isClosed())
+      throw new WeirError('BUS_UNAVAILABLE', `${what}: bus closed`, { details: { reason: 'closed', eventId: event.id } });
   };
   const termWithReason = ctx.serverAtLeast('2.11.0');
   const confirm = async (): Promise<void> => {
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_r, reject) => (timer = setTimeout(() => reject(new WeirError('TIMEOUT', 'no answer from NATS')), options.publishTimeoutMs)));
+    const timeout = new Promise<never>(
+      (_r, reject) => (timer = setTimeout(() => reject(new WeirError('TIMEOUT', 'no answer from NATS')), options.publishTimeoutMs)),
+    );
     try {
       await Promise.race([ctx.nc.flush(), timeout]);
     } finally {

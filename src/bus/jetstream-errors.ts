@@ -1,6 +1,13 @@
 // Maps errors from the nats.js client to WeirError: connection loss, timeouts and missing responders are
 // BUS_UNAVAILABLE with a `reason` detail; a full stream (discard: new) is BUS_UNAVAILABLE with reason `full`.
-import { ClosedConnectionError, ConnectionError, DrainingConnectionError, NoRespondersError, RequestError, TimeoutError } from '@nats-io/nats-core';
+import {
+  ClosedConnectionError,
+  ConnectionError,
+  DrainingConnectionError,
+  NoRespondersError,
+  RequestError,
+  TimeoutError,
+} from '@nats-io/nats-core';
 import { JetStreamApiError } from '@nats-io/jetstream';
 import { WeirError, errorMessage } from '../core/errors.js';
 
@@ -17,12 +24,14 @@ export const JS_CODES = {
 export type BusFailureReason = 'disconnected' | 'timeout' | 'full' | 'no-stream' | 'closed' | 'error';
 
 export function isFullError(e: unknown): boolean {
-  if (e instanceof JetStreamApiError) return e.code === JS_CODES.maxMessagesExceeded || e.code === JS_CODES.maxBytesExceeded || /maximum (messages|bytes)/i.test(e.message);
+  if (e instanceof JetStreamApiError)
+    return e.code === JS_CODES.maxMessagesExceeded || e.code === JS_CODES.maxBytesExceeded || /maximum (messages|bytes)/i.test(e.message);
   return e instanceof Error && /maximum (messages|bytes)/i.test(e.message);
 }
 
 export function isWrongSequence(e: unknown): boolean {
-  if (e instanceof JetStreamApiError && (e.code === JS_CODES.wrongLastSequence || e.code === JS_CODES.wrongLastSequenceUnknown)) return true;
+  if (e instanceof JetStreamApiError && (e.code === JS_CODES.wrongLastSequence || e.code === JS_CODES.wrongLastSequenceUnknown))
+    return true;
   return e instanceof Error && /wrong last sequence|key exists/i.test(e.message);
 }
 

@@ -15,17 +15,29 @@ export function kvBucketName(bus: string, bucket: string): string {
 }
 
 function conflict(bucket: string, key: string, expected: number, cause: unknown): WeirError {
-  return new WeirError('CONFLICT', `kv ${bucket}/${key}: ${expected === 0 ? 'key exists already' : `key is no longer at revision ${expected}`}`, {
-    cause, details: { bucket, key, expectedRevision: expected },
-  });
+  return new WeirError(
+    'CONFLICT',
+    `kv ${bucket}/${key}: ${expected === 0 ? 'key exists already' : `key is no longer at revision ${expected}`}`,
+    {
+      cause,
+      details: { bucket, key, expectedRevision: expected },
+    },
+  );
 }
 
 class JetStreamKv implements KeyValueStore {
-  constructor(private readonly bucket: string, private readonly kv: KV, private readonly ctx: JetStreamContext) {}
+  constructor(
+    private readonly bucket: string,
+    private readonly kv: KV,
+    private readonly ctx: JetStreamContext,
+  ) {}
 
   private ensureUp(what: string): void {
     const s = this.ctx.state();
-    if (s !== 'up') throw new WeirError('BUS_UNAVAILABLE', `kv ${what}: ${s === 'closed' ? 'bus closed' : 'not connected to NATS'}`, { details: { reason: s === 'closed' ? 'closed' : 'disconnected', bucket: this.bucket } });
+    if (s !== 'up')
+      throw new WeirError('BUS_UNAVAILABLE', `kv ${what}: ${s === 'closed' ? 'bus closed' : 'not connected to NATS'}`, {
+        details: { reason: s === 'closed' ? 'closed' : 'disconnected', bucket: this.bucket },
+      });
   }
 
   async get(key: string): Promise<KvEntry | undefined> {

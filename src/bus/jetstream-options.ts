@@ -73,9 +73,13 @@ function positiveMs(field: string, v: number | undefined, dflt: number): number 
 
 export function resolveJetStreamBusOptions(o: JetStreamBusOptions): ResolvedJetStreamBusOptions {
   if (typeof o.url !== 'string' || o.url.trim() === '') throw badOption(C, 'url', 'a nats:// URL is required');
-  const servers = o.url.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const servers = o.url
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   for (const s of servers) {
-    if (!/^(nats|tls):\/\/[^\s/]+\/?$/.test(s) && !/^[^\s/:]+:\d+$/.test(s)) throw badOption(C, 'url', `not a NATS URL: ${JSON.stringify(s)} (use nats://host:port)`);
+    if (!/^(nats|tls):\/\/[^\s/]+\/?$/.test(s) && !/^[^\s/:]+:\d+$/.test(s))
+      throw badOption(C, 'url', `not a NATS URL: ${JSON.stringify(s)} (use nats://host:port)`);
   }
   const name = o.name ?? 'default';
   if (typeof name !== 'string' || name === '') throw badOption(C, 'name', 'must be a non-empty string');
@@ -117,13 +121,27 @@ export function jetStreamOptionsFromResource(bus: EventBusResource, extra: Parti
   const x = bus.spec.jetstreamExotic;
   const name = bus.metadata.name ?? 'default';
   if (x === undefined) {
-    throw new WeirError('INVALID_SPEC', `EventBus ${name}: Weir runs only the jetstreamExotic bus (an existing NATS JetStream server); nats, jetstream and kafka buses are not supported`, { details: { eventBus: name } });
+    throw new WeirError(
+      'INVALID_SPEC',
+      `EventBus ${name}: Weir runs only the jetstreamExotic bus (an existing NATS JetStream server); nats, jetstream and kafka buses are not supported`,
+      { details: { eventBus: name } },
+    );
   }
   const url = extra.url ?? x.url;
-  if (url === undefined) throw new WeirError('INVALID_SPEC', `EventBus ${name}: spec.jetstreamExotic.url is required`, { details: { eventBus: name } });
+  if (url === undefined)
+    throw new WeirError('INVALID_SPEC', `EventBus ${name}: spec.jetstreamExotic.url is required`, { details: { eventBus: name } });
   const drop = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
   return drop({
-    name, streamName: x.streamName, maxAge: x.maxAge, maxMsgs: x.maxMsgs, maxBytes: x.maxBytes, discard: x.discard,
-    duplicateWindow: x.duplicateWindow, storage: x.storage, replicas: x.replicas, ...extra, url,
+    name,
+    streamName: x.streamName,
+    maxAge: x.maxAge,
+    maxMsgs: x.maxMsgs,
+    maxBytes: x.maxBytes,
+    discard: x.discard,
+    duplicateWindow: x.duplicateWindow,
+    storage: x.storage,
+    replicas: x.replicas,
+    ...extra,
+    url,
   });
 }

@@ -3,8 +3,19 @@ import type { BusMetrics } from './types.js';
 
 export function newBusMetrics(): BusMetrics {
   return {
-    published: 0, duplicates: 0, publishFailures: 0, rejectedFull: 0, limitWarnings: 0, droppedUnconsumed: 0,
-    delivered: 0, redelivered: 0, acked: 0, nakked: 0, termed: 0, maxDeliverExceeded: 0, disconnects: 0,
+    published: 0,
+    duplicates: 0,
+    publishFailures: 0,
+    rejectedFull: 0,
+    limitWarnings: 0,
+    droppedUnconsumed: 0,
+    delivered: 0,
+    redelivered: 0,
+    acked: 0,
+    nakked: 0,
+    termed: 0,
+    maxDeliverExceeded: 0,
+    disconnects: 0,
   };
 }
 

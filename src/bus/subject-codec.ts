@@ -25,7 +25,7 @@ export function encodeToken(s: string): string {
 export function decodeToken(t: string): string {
   if (t === '_') return '';
   const bytes: number[] = [];
-  for (let i = 0; i < t.length; ) {
+  for (let i = 0; i < t.length;) {
     if (t[i] === '_') {
       const hex = t.slice(i + 1, i + 3);
       if (!/^[0-9A-F]{2}$/.test(hex)) throw new WeirError('INVALID_ARGUMENT', `not an encoded bus token: ${JSON.stringify(t)}`);

@@ -24,8 +24,11 @@ ${CLIENT_HELP}`;
 function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (v !== null && typeof v === 'object') {
-    return `{${Object.keys(v).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(v)
+      .sort()
+      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(v);
 }
@@ -47,7 +50,16 @@ async function getOrUndefined(client: WeirClient, path: string): Promise<StoredO
   }
 }
 
-const APPLIED = new Set<KindName>(['Workflow', 'WorkflowTemplate', 'ClusterWorkflowTemplate', 'CronWorkflow', 'EventSource', 'Sensor', 'ConfigMap', 'Secret']);
+const APPLIED = new Set<KindName>([
+  'Workflow',
+  'WorkflowTemplate',
+  'ClusterWorkflowTemplate',
+  'CronWorkflow',
+  'EventSource',
+  'Sensor',
+  'ConfigMap',
+  'Secret',
+]);
 
 export const verb: Verb = async (args, io) => {
   const { values, positionals } = parseFlags(args, {
@@ -60,7 +72,9 @@ export const verb: Verb = async (args, io) => {
   }
   const paths = [...(values.filename ?? []), ...positionals];
   if (paths.length === 0) throw usageError('apply needs -f FILE|DIR; run `weir apply --help`');
-  const docs = await readManifests(paths, io, (k) => (APPLIED.has(k as KindName) ? undefined : `weir apply cannot send ${k} to the server (it manages ${[...APPLIED].join(', ')})`));
+  const docs = await readManifests(paths, io, (k) =>
+    APPLIED.has(k as KindName) ? undefined : `weir apply cannot send ${k} to the server (it manages ${[...APPLIED].join(', ')})`,
+  );
   if (!docs) return 2;
   const client = clientFrom(values, io);
   const dry = values['dry-run'] === true ? ' (dry run)' : '';
@@ -81,7 +95,10 @@ export const verb: Verb = async (args, io) => {
       io.stdout(`${label(created?.metadata.name ?? meta.name)} created${dry}\n`);
       continue;
     }
-    const body = (o: Record<string, unknown>): Record<string, unknown> => ({ ...(r.clusterScoped ? {} : { namespace: ns }), [r.bodyKey]: o });
+    const body = (o: Record<string, unknown>): Record<string, unknown> => ({
+      ...(r.clusterScoped ? {} : { namespace: ns }),
+      [r.bodyKey]: o,
+    });
     const cur = meta.name === undefined ? undefined : await getOrUndefined(client, resourcePath(r, ns, meta.name));
     if (!cur) {
       if (!dry) await client.json('POST', resourcePath(r, ns), { body: body(obj) });

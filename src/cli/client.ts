@@ -44,10 +44,17 @@ export class WeirClient {
       body = JSON.stringify(o.body);
       headers['content-type'] = 'application/json';
     }
-    const signals = [this.signal, o.signal, timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs)].filter((s): s is AbortSignal => s !== undefined);
+    const signals = [this.signal, o.signal, timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs)].filter(
+      (s): s is AbortSignal => s !== undefined,
+    );
     let res: Response;
     try {
-      res = await fetch(this.url(path, o.query), { method, headers, body, signal: signals.length > 0 ? AbortSignal.any(signals) : undefined });
+      res = await fetch(this.url(path, o.query), {
+        method,
+        headers,
+        body,
+        signal: signals.length > 0 ? AbortSignal.any(signals) : undefined,
+      });
     } catch (e) {
       throw this.transportError(e);
     }
@@ -124,7 +131,13 @@ function codeOf(c: unknown): ErrorCode {
 }
 
 const STATUS_CODE: Readonly<Record<number, ErrorCode>> = {
-  400: 'INVALID_ARGUMENT', 401: 'UNAUTHORIZED', 403: 'UNAUTHORIZED', 404: 'NOT_FOUND', 409: 'CONFLICT', 413: 'PAYLOAD_TOO_LARGE', 504: 'TIMEOUT',
+  400: 'INVALID_ARGUMENT',
+  401: 'UNAUTHORIZED',
+  403: 'UNAUTHORIZED',
+  404: 'NOT_FOUND',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  504: 'TIMEOUT',
 };
 
 /** The server's `{code, message}` as a WeirError with the same code (exit status follows the code). */
@@ -137,7 +150,10 @@ async function errorFrom(res: Response): Promise<WeirError> {
     body = undefined;
   }
   const message = typeof body?.message === 'string' && body.message !== '' ? body.message : `the server answered HTTP ${res.status}`;
-  const code = typeof body?.code === 'string' && Object.hasOwn(ErrorCodes, body.code) ? (body.code as ErrorCode) : (STATUS_CODE[res.status] ?? 'INTERNAL');
+  const code =
+    typeof body?.code === 'string' && Object.hasOwn(ErrorCodes, body.code)
+      ? (body.code as ErrorCode)
+      : (STATUS_CODE[res.status] ?? 'INTERNAL');
   const hint = code === 'UNAUTHORIZED' ? ' (set --token or WEIR_AUTH_TOKEN)' : '';
   const details = body?.details !== null && typeof body?.details === 'object' ? (body.details as Record<string, unknown>) : undefined;
   return new WeirError(code, `${message}${hint}`, { details: { ...details, httpStatus: res.status } });

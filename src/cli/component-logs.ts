@@ -13,12 +13,14 @@ interface Target {
 }
 
 export const EVENT_SOURCE_LOGS: Target = {
-  noun: 'eventsource', path: 'event-sources',
+  noun: 'eventsource',
+  path: 'event-sources',
   narrow: { flag: 'event', param: 'eventName', field: 'eventName', help: 'only records of this event (a key under the kind in the spec)' },
 };
 
 export const SENSOR_LOGS: Target = {
-  noun: 'sensor', path: 'sensors',
+  noun: 'sensor',
+  path: 'sensors',
   narrow: { flag: 'trigger', param: 'triggerName', field: 'triggerName', help: 'only records of this trigger' },
 };
 

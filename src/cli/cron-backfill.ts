@@ -53,10 +53,12 @@ function progressLine(j: BackfillJob, elapsedMs: number, bar: boolean): string {
 
 function summary(name: string, j: BackfillJob): string {
   const took = j.finishedAt ? ` in ${shortDuration(Date.parse(j.finishedAt) - Date.parse(j.startedAt))}` : '';
-  return `Backfill ${j.id} of ${name}: ${j.state}${took}\n` +
+  return (
+    `Backfill ${j.id} of ${name}: ${j.state}${took}\n` +
     `  ${j.total} scheduled time(s) from ${j.from} to ${j.to}${j.reverse ? ' (newest first)' : ''}\n` +
     `  ${j.created} created, ${j.skipped} skipped (already ran or running), ${j.succeeded} succeeded, ${j.failed} failed${j.running > 0 ? `, ${j.running} running` : ''}\n` +
-    (j.message ? `  ${j.message}\n` : '');
+    (j.message ? `  ${j.message}\n` : '')
+  );
 }
 
 async function backfill(args: readonly string[], io: CliIo): Promise<number> {
@@ -68,7 +70,8 @@ async function backfill(args: readonly string[], io: CliIo): Promise<number> {
   needArgs(positionals, 'weir cron backfill NAME --from T1 --to T2', 1);
   if (values.from === undefined || values.to === undefined) throw usageError('weir cron backfill needs --from and --to');
   const reprocess = values.reprocess ?? 'missing';
-  if (!['missing', 'failed', 'all'].includes(reprocess)) throw usageError(`--reprocess must be missing, failed or all, got ${JSON.stringify(reprocess)}`);
+  if (!['missing', 'failed', 'all'].includes(reprocess))
+    throw usageError(`--reprocess must be missing, failed or all, got ${JSON.stringify(reprocess)}`);
   const ac = new AbortController();
   const onSignal = (): void => ac.abort();
   process.once('SIGINT', onSignal);
@@ -76,13 +79,23 @@ async function backfill(args: readonly string[], io: CliIo): Promise<number> {
     const client = clientFrom(values, io, ac.signal);
     const name = positionals[0];
     const body = {
-      from: values.from, to: values.to, maxActive: intFlag(values['max-active'], '--max-active') ?? 1,
-      reverse: values.reverse === true, reprocess, dryRun: values['dry-run'] === true,
+      from: values.from,
+      to: values.to,
+      maxActive: intFlag(values['max-active'], '--max-active') ?? 1,
+      reverse: values.reverse === true,
+      reprocess,
+      dryRun: values['dry-run'] === true,
     };
     if (body.dryRun) {
       const plan = await client.json<{ items: PlanItem[] }>('POST', pathOf(client.namespace, name), { body });
       if (plan.items.length === 0) io.stdout('No scheduled times in the range.\n');
-      else io.stdout(table(['TIME', 'WORKFLOW', 'ACTION', 'REASON'], plan.items.map((i) => [i.time, i.workflow, i.action, i.reason ?? ''])));
+      else
+        io.stdout(
+          table(
+            ['TIME', 'WORKFLOW', 'ACTION', 'REASON'],
+            plan.items.map((i) => [i.time, i.workflow, i.action, i.reason ?? '']),
+          ),
+        );
       const n = (a: string): number => plan.items.filter((i) => i.action === a).length;
       io.stdout(`Dry run: ${plan.items.length} time(s): would create ${n('create')}, re-create ${n('recreate')}, skip ${n('skip')}.\n`);
       return 0;
@@ -120,7 +133,10 @@ export function formatHistory(history: readonly HistoryEntry[], max = 20): strin
   const shown = history.slice(-max);
   const rows = shown.map((h) => [
     h.count !== undefined && h.count > 1 ? `${h.time} .. ${h.until ?? ''} (${h.count})` : h.time,
-    h.outcome, h.workflow ?? '', h.phase ?? '', [h.reason, h.backfill ? `backfill ${h.backfill}` : undefined].filter(Boolean).join('; '),
+    h.outcome,
+    h.workflow ?? '',
+    h.phase ?? '',
+    [h.reason, h.backfill ? `backfill ${h.backfill}` : undefined].filter(Boolean).join('; '),
   ]);
   const more = history.length > shown.length ? ` (newest ${shown.length} of ${history.length})` : '';
   return `History${more}:\n${table(['SCHEDULED', 'OUTCOME', 'WORKFLOW', 'PHASE', 'NOTE'], rows)}`;
@@ -128,9 +144,19 @@ export function formatHistory(history: readonly HistoryEntry[], max = 20): strin
 
 function formatBackfills(jobs: readonly BackfillJob[]): string {
   if (jobs.length === 0) return '';
-  return `Backfills:\n${table(['ID', 'STATE', 'FROM', 'TO', 'DONE', 'CREATED', 'SKIPPED', 'FAILED'], jobs.map((j) => [
-    j.id, j.state, j.from, j.to, `${j.skipped + j.succeeded + j.failed}/${j.total}`, String(j.created), String(j.skipped), String(j.failed),
-  ]))}`;
+  return `Backfills:\n${table(
+    ['ID', 'STATE', 'FROM', 'TO', 'DONE', 'CREATED', 'SKIPPED', 'FAILED'],
+    jobs.map((j) => [
+      j.id,
+      j.state,
+      j.from,
+      j.to,
+      `${j.skipped + j.succeeded + j.failed}/${j.total}`,
+      String(j.created),
+      String(j.skipped),
+      String(j.failed),
+    ]),
+  )}`;
 }
 
 /**
@@ -139,13 +165,26 @@ function formatBackfills(jobs: readonly BackfillJob[]): string {
  */
 export async function cronVerb(base: Verb, args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
-    args: [...args], allowPositionals: true, strict: false,
-    options: { ...CLIENT_OPTIONS, ...BACKFILL_OPTIONS, output: { type: 'string', short: 'o' }, all: { type: 'boolean' }, 'no-headers': { type: 'boolean' } },
+    args: [...args],
+    allowPositionals: true,
+    strict: false,
+    options: {
+      ...CLIENT_OPTIONS,
+      ...BACKFILL_OPTIONS,
+      output: { type: 'string', short: 'o' },
+      all: { type: 'boolean' },
+      'no-headers': { type: 'boolean' },
+    },
   });
   const [sub, ...names] = positionals;
-  if (sub === 'backfill') return backfill(args.filter((a, i) => i !== args.indexOf('backfill')), io);
+  if (sub === 'backfill')
+    return backfill(
+      args.filter((a, i) => i !== args.indexOf('backfill')),
+      io,
+    );
   const code = await base(args, io);
-  if (values.help === true && sub === undefined) io.stdout('  weir cron backfill NAME --from T1 --to T2   (see weir cron backfill --help)\n');
+  if (values.help === true && sub === undefined)
+    io.stdout('  weir cron backfill NAME --from T1 --to T2   (see weir cron backfill --help)\n');
   if (code !== 0 || sub !== 'get' || values.output !== undefined || values.help === true) return code;
   const client = clientFrom(values as { server?: string; token?: string; namespace?: string }, io);
   for (const name of names) {

@@ -36,9 +36,17 @@ export const verb: Verb = async (args, io) => {
     return 0;
   }
   const older = durationFlag(values.older, '--older');
-  const bulk = values.all === true || values.completed === true || older !== undefined || values.selector !== undefined || values.status !== undefined || values.prefix !== undefined;
-  if (bulk && positionals.length > 0) throw usageError('give workflow names or selection flags (--all, --completed, --older, -l, --status, --prefix), not both');
-  if (!bulk && positionals.length === 0) throw usageError('delete needs workflow names or --all, --completed, --older DUR or -l SEL; run `weir delete --help`');
+  const bulk =
+    values.all === true ||
+    values.completed === true ||
+    older !== undefined ||
+    values.selector !== undefined ||
+    values.status !== undefined ||
+    values.prefix !== undefined;
+  if (bulk && positionals.length > 0)
+    throw usageError('give workflow names or selection flags (--all, --completed, --older, -l, --status, --prefix), not both');
+  if (!bulk && positionals.length === 0)
+    throw usageError('delete needs workflow names or --all, --completed, --older DUR or -l SEL; run `weir delete --help`');
   const client = clientFrom(values, io);
   const ns = client.namespace;
   let names: string[];

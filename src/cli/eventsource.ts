@@ -10,6 +10,9 @@ const crud = resourceVerb(kindRow('EventSource'));
 export const verb: Verb = async (args, io) => {
   if (args[0] === 'logs') return componentLogs(EVENT_SOURCE_LOGS, args.slice(1), io);
   const code = await crud(args, io);
-  if (args.includes('--help') || args.includes('-h') || args[0] === 'help') io.stdout(`  weir eventsource logs NAME [-f] [--tail N] [--since DUR] [--grep TEXT] [--event E] [-o json]\n      Log records of an event source the server runs (see weir eventsource logs --help).\n`);
+  if (args.includes('--help') || args.includes('-h') || args[0] === 'help')
+    io.stdout(
+      `  weir eventsource logs NAME [-f] [--tail N] [--since DUR] [--grep TEXT] [--event E] [-o json]\n      Log records of an event source the server runs (see weir eventsource logs --help).\n`,
+    );
   return code;
 };

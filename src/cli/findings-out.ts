@@ -6,7 +6,10 @@ import type { LocatedFinding } from '../api/loader.js';
 import type { CliIo } from './io.js';
 
 /** A path relative to the working directory when it lies inside it. */
-export const relativeTo = (cwd: string) => (f: string): string => (f.startsWith(cwd + '/') ? f.slice(cwd.length + 1) : f);
+export const relativeTo =
+  (cwd: string) =>
+  (f: string): string =>
+    f.startsWith(cwd + '/') ? f.slice(cwd.length + 1) : f;
 
 export function findingLine(f: LocatedFinding, cwd: string): string {
   return `${relativeTo(cwd)(f.file)}:${f.line}:${f.column}: ${f.severity}: ${f.message}${f.path.length > 0 ? ` (${formatPath(f.path)})` : ''}`;

@@ -44,7 +44,8 @@ export function clientFrom(values: { server?: string; token?: string; namespace?
 /** `-o` value checked against the formats a verb supports. */
 export function outputFormat<const F extends string>(value: string | undefined, allowed: readonly F[]): F | undefined {
   if (value === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(value)) throw usageError(`unknown output format ${JSON.stringify(value)}; use ${allowed.join(', ')}`);
+  if (!(allowed as readonly string[]).includes(value))
+    throw usageError(`unknown output format ${JSON.stringify(value)}; use ${allowed.join(', ')}`);
   return value as F;
 }
 
@@ -81,7 +82,8 @@ export async function parameters(values: { parameter?: string[]; 'parameter-file
     } catch (e) {
       throw usageError(`--parameter-file ${file}: ${errorMessage(e).split('\n')[0]}`);
     }
-    if (data === null || typeof data !== 'object' || Array.isArray(data)) throw usageError(`--parameter-file ${file}: expected a map of parameter names to values`);
+    if (data === null || typeof data !== 'object' || Array.isArray(data))
+      throw usageError(`--parameter-file ${file}: expected a map of parameter names to values`);
     for (const [k, v] of Object.entries(data as Record<string, unknown>)) out.push(`${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
   }
   for (const p of values.parameter ?? []) {
@@ -108,6 +110,8 @@ export function labelPairs(list: readonly string[] | undefined, flag = '-l'): Re
 /** Exactly `n` positionals (or at least `min`), else a usage error naming the verb. */
 export function needArgs(positionals: readonly string[], usage: string, min: number, max = min): void {
   if (positionals.length < min || positionals.length > max) {
-    throw usageError(`${positionals.length < min ? 'missing arguments' : `unexpected argument ${JSON.stringify(positionals[max])}`}; usage: ${usage}`);
+    throw usageError(
+      `${positionals.length < min ? 'missing arguments' : `unexpected argument ${JSON.stringify(positionals[max])}`}; usage: ${usage}`,
+    );
   }
 }

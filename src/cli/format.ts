@@ -10,7 +10,16 @@ export function table(headers: readonly string[], rows: readonly (readonly strin
   const all = noHeaders ? rows : [headers, ...rows];
   if (all.length === 0) return '';
   const widths = headers.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
-  return all.map((r) => headers.map((_, i) => (r[i] ?? '').padEnd(i === headers.length - 1 ? 0 : widths[i])).join('   ').trimEnd()).join('\n') + '\n';
+  return (
+    all
+      .map((r) =>
+        headers
+          .map((_, i) => (r[i] ?? '').padEnd(i === headers.length - 1 ? 0 : widths[i]))
+          .join('   ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 /** A short span like kubectl prints: 42s, 5m, 3h12m, 2d, 1y. */
@@ -74,7 +83,10 @@ export function treeColumns(wide: boolean): TreeColumn[] {
   const cols: TreeColumn[] = [{ header: 'PODNAME', value: podName }];
   if (wide) {
     cols.push({ header: 'TYPE', value: (n) => n.type });
-    cols.push({ header: 'RESULT', value: (n) => oneLine(n.outputs?.result ?? (n.outputs?.exitCode !== undefined ? `exit ${n.outputs.exitCode}` : '')) });
+    cols.push({
+      header: 'RESULT',
+      value: (n) => oneLine(n.outputs?.result ?? (n.outputs?.exitCode !== undefined ? `exit ${n.outputs.exitCode}` : '')),
+    });
   }
   return cols;
 }
@@ -86,7 +98,10 @@ function oneLine(s: string, max = 40): string {
 
 function when(iso: string | undefined, now: number): string {
   if (!iso) return '';
-  return `${new Date(iso).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} (${age(iso, now)} ago)`;
+  return `${new Date(iso)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC')} (${age(iso, now)} ago)`;
 }
 
 /** The summary `argo get` prints above the tree. */

@@ -47,8 +47,12 @@ export function memoryIo(env: Record<string, string | undefined> = {}, cwd = pro
   const io = {
     out: '',
     err: '',
-    stdout(t: string) { io.out += t; },
-    stderr(t: string) { io.err += t; },
+    stdout(t: string) {
+      io.out += t;
+    },
+    stderr(t: string) {
+      io.err += t;
+    },
     env,
     cwd,
     isTTY: false,

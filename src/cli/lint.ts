@@ -37,12 +37,26 @@ export const verb: Verb = async (args, io) => {
   const errors = report.findings.filter((f) => f.severity === 'error' || (values.strict && f.severity === 'warning')).length;
   const warnings = report.findings.filter((f) => f.severity === 'warning').length;
   if (values.output === 'json') {
-    io.stdout(JSON.stringify({
-      findings: report.findings.map((f) => ({ file: rel(f.file), line: f.line, column: f.column, severity: f.severity, rule: f.rule, path: formatPath(f.path), message: f.message })),
-      documents: report.documents,
-      errors,
-      warnings,
-    }, null, 2) + '\n');
+    io.stdout(
+      JSON.stringify(
+        {
+          findings: report.findings.map((f) => ({
+            file: rel(f.file),
+            line: f.line,
+            column: f.column,
+            severity: f.severity,
+            rule: f.rule,
+            path: formatPath(f.path),
+            message: f.message,
+          })),
+          documents: report.documents,
+          errors,
+          warnings,
+        },
+        null,
+        2,
+      ) + '\n',
+    );
   } else {
     for (const f of report.findings) {
       const where = f.path.length > 0 ? ` (${formatPath(f.path)})` : '';

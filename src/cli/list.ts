@@ -27,12 +27,16 @@ ${CLIENT_HELP}`;
 const PHASES = ['Pending', 'Running', 'Succeeded', 'Failed', 'Error'];
 
 export function phaseFilter(status: string | undefined, running: boolean, completed: boolean): Set<string> | undefined {
-  if ([status !== undefined, running, completed].filter(Boolean).length > 1) throw usageError('use only one of --status, --running and --completed');
+  if ([status !== undefined, running, completed].filter(Boolean).length > 1)
+    throw usageError('use only one of --status, --running and --completed');
   if (running) return new Set(['Pending', 'Running']);
   if (completed) return new Set(['Succeeded', 'Failed', 'Error']);
   if (status === undefined) return undefined;
   const set = new Set<string>();
-  for (const s of status.split(',').map((x) => x.trim()).filter((x) => x !== '')) {
+  for (const s of status
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '')) {
     const p = PHASES.find((x) => x.toLowerCase() === s.toLowerCase());
     if (!p) throw usageError(`--status: unknown phase ${JSON.stringify(s)}; use ${PHASES.join(', ')}`);
     set.add(p);
@@ -75,7 +79,10 @@ export const verb: Verb = async (args, io) => {
   const client = clientFrom(values, io);
   const all = values['all-namespaces'] === true;
   const wfs = await listWorkflows(client, {
-    namespace: all ? undefined : client.namespace, labelSelector: values.selector, filter, limit: intFlag(values.limit, '--limit'),
+    namespace: all ? undefined : client.namespace,
+    labelSelector: values.selector,
+    filter,
+    limit: intFlag(values.limit, '--limit'),
   });
   if (output === 'json' || output === 'yaml' || output === 'name') {
     io.stdout(formatObjects(wfs, output));
@@ -86,11 +93,24 @@ export const verb: Verb = async (args, io) => {
     return 0;
   }
   const wide = output === 'wide';
-  const headers = [...(all ? ['NAMESPACE'] : []), 'NAME', 'STATUS', 'AGE', 'DURATION', 'PRIORITY', 'MESSAGE', ...(wide ? ['P/R/C', 'PARAMETERS'] : [])];
+  const headers = [
+    ...(all ? ['NAMESPACE'] : []),
+    'NAME',
+    'STATUS',
+    'AGE',
+    'DURATION',
+    'PRIORITY',
+    'MESSAGE',
+    ...(wide ? ['P/R/C', 'PARAMETERS'] : []),
+  ];
   const rows = wfs.map((wf) => [
     ...(all ? [wf.metadata.namespace ?? ''] : []),
-    wf.metadata.name, statusText(wf), age(wf.metadata.creationTimestamp, now), span(wf.status?.startedAt, wf.status?.finishedAt, now),
-    String(wf.spec?.priority ?? 0), wf.status?.message ?? '',
+    wf.metadata.name,
+    statusText(wf),
+    age(wf.metadata.creationTimestamp, now),
+    span(wf.status?.startedAt, wf.status?.finishedAt, now),
+    String(wf.spec?.priority ?? 0),
+    wf.status?.message ?? '',
     ...(wide ? [nodeCounts(wf), (wf.spec?.arguments?.parameters ?? []).map((p) => `${p.name}=${p.value ?? ''}`).join(',')] : []),
   ]);
   io.stdout(table(headers, rows, values['no-headers'] === true));

@@ -49,7 +49,10 @@ export const verb: Verb = async (args, io) => {
     const byDisplay = hits.length > 0 ? hits : pods.filter((n) => n.displayName === want);
     if (byDisplay.length === 1) podName = podOf(byDisplay[0]);
     else if (byDisplay.length > 1) {
-      throw new WeirError('INVALID_ARGUMENT', `${JSON.stringify(want)} names ${byDisplay.length} steps; use one of the pod names: ${byDisplay.map(podOf).join(', ')}`);
+      throw new WeirError(
+        'INVALID_ARGUMENT',
+        `${JSON.stringify(want)} names ${byDisplay.length} steps; use one of the pod names: ${byDisplay.map(podOf).join(', ')}`,
+      );
     } else if (values.follow) podName = want;
     else throw new WeirError('NOT_FOUND', `workflow ${name} has no step ${JSON.stringify(want)}`);
   }

@@ -42,7 +42,9 @@ export function verbTable(): { verb: string; subs: string[] }[] {
 function usage(): string {
   const width = Math.max(...Object.keys(VERBS).map((v) => v.length));
   const lines = Object.entries(VERBS).map(([name, v]) => `  ${name.padEnd(width)}  ${v.summary}`);
-  return ['Usage: weir <command> [flags]', '', 'Commands:', ...lines, '', 'Run `weir <command> --help` for the flags of a command.'].join('\n');
+  return ['Usage: weir <command> [flags]', '', 'Commands:', ...lines, '', 'Run `weir <command> --help` for the flags of a command.'].join(
+    '\n',
+  );
 }
 
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
@@ -81,7 +83,8 @@ function flagMessage(e: Error & { code?: string }, command: string | undefined):
   const unknown = /^Unknown option '([^']+)'/.exec(e.message);
   if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown) return `unknown flag ${unknown[1]}; ${help}`;
   const positional = /^Unexpected argument '([^']*)'/.exec(e.message);
-  if (e.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' && positional) return `unexpected argument ${JSON.stringify(positional[1])}; ${help}`;
+  if (e.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' && positional)
+    return `unexpected argument ${JSON.stringify(positional[1])}; ${help}`;
   return `${e.message.split('\n')[0].replace(/\.$/, '')}; ${help}`;
 }
 
@@ -93,7 +96,11 @@ export function reportError(e: unknown, io: CliIo, command?: string): number {
     return e.code === 'INVALID_ARGUMENT' || e.code === 'INVALID_SPEC' || e.code === 'PARSE_ERROR' ? 2 : 1;
   }
   const code = (e as { code?: string })?.code;
-  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' || code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+  if (
+    code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ||
+    code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' ||
+    code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL'
+  ) {
     io.stderr(`weir: ${flagMessage(e as Error & { code?: string }, command)}\n`);
     return 2;
   }

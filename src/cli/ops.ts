@@ -31,8 +31,10 @@ const FLAG_HELP: Record<OpDef['flags'][number], string> = {
   message: '      --message TEXT             with --node-field-selector: message recorded on the failed nodes',
   'restart-successful': '      --restart-successful       also run again the succeeded nodes matched by --node-field-selector',
   memoized: '      --memoized                 reuse the outputs of succeeded steps',
-  parameters: '  -p, --parameter NAME=VALUE     override a workflow argument (repeatable)\n  -f, --parameter-file F         YAML or JSON map of workflow arguments',
-  follow: '      --wait | --watch           follow the workflow until it finishes (exit 1 unless Succeeded)\n  -o, --output name|json|yaml|wide',
+  parameters:
+    '  -p, --parameter NAME=VALUE     override a workflow argument (repeatable)\n  -f, --parameter-file F         YAML or JSON map of workflow arguments',
+  follow:
+    '      --wait | --watch           follow the workflow until it finishes (exit 1 unless Succeeded)\n  -o, --output name|json|yaml|wide',
 };
 
 function body(def: OpDef, ns: string, name: string, v: OpValues, params: string[]): Record<string, unknown> {
@@ -63,9 +65,12 @@ export function opVerb(def: OpDef): Verb {
       io.stdout(help);
       return 0;
     }
-    const allowed = new Set<string>(def.flags.flatMap((f) => (f === 'parameters' ? ['parameter', 'parameter-file'] : f === 'follow' ? ['wait', 'watch', 'output'] : [f])));
+    const allowed = new Set<string>(
+      def.flags.flatMap((f) => (f === 'parameters' ? ['parameter', 'parameter-file'] : f === 'follow' ? ['wait', 'watch', 'output'] : [f])),
+    );
     for (const k of Object.keys(values)) {
-      if (!allowed.has(k) && !['server', 'token', 'namespace', 'help'].includes(k)) throw usageError(`weir ${def.op} has no flag --${k}; run \`weir ${def.op} --help\``);
+      if (!allowed.has(k) && !['server', 'token', 'namespace', 'help'].includes(k))
+        throw usageError(`weir ${def.op} has no flag --${k}; run \`weir ${def.op} --help\``);
     }
     needArgs(positionals, `weir ${def.op} NAME|@latest...`, 1, Infinity);
     if (values.wait && values.watch) throw usageError('--wait cannot be combined with --watch');
@@ -92,12 +97,32 @@ export function opVerb(def: OpDef): Verb {
 
 export const OPS = {
   suspend: { op: 'suspend', summary: 'Holds workflows before their next step (running steps finish).', done: 'suspended', flags: [] },
-  resume: { op: 'resume', summary: 'Resumes suspended workflows (or only the suspend nodes matched).', done: 'resumed', flags: ['node-field-selector'] },
-  stop: { op: 'stop', summary: 'Stops workflows: running steps are killed, exit handlers still run.', done: 'stopped', flags: ['node-field-selector', 'message'] },
-  terminate: { op: 'terminate', summary: 'Terminates workflows immediately: running steps are killed and exit handlers skipped.', done: 'terminated', flags: [] },
+  resume: {
+    op: 'resume',
+    summary: 'Resumes suspended workflows (or only the suspend nodes matched).',
+    done: 'resumed',
+    flags: ['node-field-selector'],
+  },
+  stop: {
+    op: 'stop',
+    summary: 'Stops workflows: running steps are killed, exit handlers still run.',
+    done: 'stopped',
+    flags: ['node-field-selector', 'message'],
+  },
+  terminate: {
+    op: 'terminate',
+    summary: 'Terminates workflows immediately: running steps are killed and exit handlers skipped.',
+    done: 'terminated',
+    flags: [],
+  },
   retry: {
-    op: 'retry', summary: 'Runs the failed parts of finished workflows again, keeping what succeeded.',
+    op: 'retry',
+    summary: 'Runs the failed parts of finished workflows again, keeping what succeeded.',
     flags: ['restart-successful', 'node-field-selector', 'parameters', 'follow'],
   },
-  resubmit: { op: 'resubmit', summary: 'Submits a new workflow with the spec of an existing one.', flags: ['memoized', 'parameters', 'follow'] },
+  resubmit: {
+    op: 'resubmit',
+    summary: 'Submits a new workflow with the spec of an existing one.',
+    flags: ['memoized', 'parameters', 'follow'],
+  },
 } as const satisfies Record<string, OpDef>;

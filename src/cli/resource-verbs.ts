@@ -11,7 +11,13 @@ import { readManifests, resourcePath, targetNamespace } from './resources.js';
 import type { ResourceKind } from './resources.js';
 
 function help(r: ResourceKind): string {
-  const ops = ['create FILE|DIR...', 'list', 'get NAME...', 'delete NAME...|--all', ...(r.suspendable ? ['suspend NAME...', 'resume NAME...'] : [])];
+  const ops = [
+    'create FILE|DIR...',
+    'list',
+    'get NAME...',
+    'delete NAME...|--all',
+    ...(r.suspendable ? ['suspend NAME...', 'resume NAME...'] : []),
+  ];
   return `Usage: weir ${r.verb} <command> [flags]
 
 Manages ${r.noun}s (${r.kind}) on a running Weir server.
@@ -27,7 +33,10 @@ ${CLIENT_HELP}`;
 function summary(r: ResourceKind, o: StoredObject, now: number): string {
   const rows: [string, string][] = [['Name:', o.metadata.name]];
   if (!r.clusterScoped) rows.push(['Namespace:', o.metadata.namespace ?? '']);
-  rows.push(['Created:', `${o.metadata.creationTimestamp} (${age(o.metadata.creationTimestamp, now)} ago)`], ...r.details(o, now).filter(([, v]) => v !== ''));
+  rows.push(
+    ['Created:', `${o.metadata.creationTimestamp} (${age(o.metadata.creationTimestamp, now)} ago)`],
+    ...r.details(o, now).filter(([, v]) => v !== ''),
+  );
   const labels = Object.entries(o.metadata.labels ?? {});
   if (labels.length > 0) rows.push(['Labels:', labels.map(([k, v]) => `${k}=${v}`).join(',')]);
   return rows.map(([k, v]) => `${k.padEnd(20)} ${v}`.trimEnd()).join('\n') + '\n';
@@ -37,7 +46,10 @@ async function listAll(client: WeirClient, r: ResourceKind, ns: string): Promise
   const out: StoredObject[] = [];
   let cont: string | undefined;
   do {
-    const page = await client.get<{ items?: StoredObject[] | null; metadata?: { continue?: string } }>(resourcePath(r, ns), { 'listOptions.limit': 500, 'listOptions.continue': cont });
+    const page = await client.get<{ items?: StoredObject[] | null; metadata?: { continue?: string } }>(resourcePath(r, ns), {
+      'listOptions.limit': 500,
+      'listOptions.continue': cont,
+    });
     out.push(...(page.items ?? []));
     cont = page.metadata?.continue;
   } while (cont);
@@ -58,7 +70,9 @@ export function resourceVerb(r: ResourceKind): Verb {
       return 0;
     }
     if (sub === undefined || !subs.has(sub)) {
-      throw usageError(`${sub === undefined ? 'missing command' : `unknown command ${JSON.stringify(sub)}`}; use weir ${r.verb} ${[...subs].join('|')}`);
+      throw usageError(
+        `${sub === undefined ? 'missing command' : `unknown command ${JSON.stringify(sub)}`}; use weir ${r.verb} ${[...subs].join('|')}`,
+      );
     }
     const client = clientFrom(values, io);
     const ns = client.namespace;
@@ -70,7 +84,14 @@ export function resourceVerb(r: ResourceKind): Verb {
         const items = await listAll(client, r, ns);
         if (output === 'json' || output === 'yaml' || output === 'name') io.stdout(formatObjects(items, output));
         else if (items.length === 0) io.stderr(`No ${r.noun}s found${r.clusterScoped ? '' : ` in namespace ${ns}`}.\n`);
-        else io.stdout(table(r.columns, items.map((o) => r.row(o, now)), values['no-headers'] === true));
+        else
+          io.stdout(
+            table(
+              r.columns,
+              items.map((o) => r.row(o, now)),
+              values['no-headers'] === true,
+            ),
+          );
         return 0;
       }
       case 'get': {
@@ -85,11 +106,17 @@ export function resourceVerb(r: ResourceKind): Verb {
       case 'create': {
         needArgs(names, `weir ${r.verb} create FILE|DIR...`, 1, Infinity);
         const output = outputFormat(values.output, ['json', 'yaml', 'name'] as const);
-        const docs = await readManifests(names, io, (k) => (k === r.kind ? undefined : `weir ${r.verb} create takes ${r.kind}s, not ${k} (use "weir apply" for mixed input)`));
+        const docs = await readManifests(names, io, (k) =>
+          k === r.kind ? undefined : `weir ${r.verb} create takes ${r.kind}s, not ${k} (use "weir apply" for mixed input)`,
+        );
         if (!docs) return 2;
         for (const d of docs) {
-          const target = r.clusterScoped ? ns : targetNamespace((d.object.metadata as { namespace?: unknown } | undefined)?.namespace, values.namespace, ns, d.where);
-          const o = await client.json<StoredObject>('POST', resourcePath(r, target), { body: { ...(r.clusterScoped ? {} : { namespace: target }), [r.bodyKey]: d.object } });
+          const target = r.clusterScoped
+            ? ns
+            : targetNamespace((d.object.metadata as { namespace?: unknown } | undefined)?.namespace, values.namespace, ns, d.where);
+          const o = await client.json<StoredObject>('POST', resourcePath(r, target), {
+            body: { ...(r.clusterScoped ? {} : { namespace: target }), [r.bodyKey]: d.object },
+          });
           io.stdout(output ? formatObjects(o, output) : summary(r, o, now));
         }
         return 0;

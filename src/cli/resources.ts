@@ -29,9 +29,17 @@ export interface ResourceKind {
   details(o: StoredObject, now: number): [string, string][];
 }
 
-const nameAge = { columns: ['NAME', 'AGE'], row: (o: StoredObject, now: number) => [o.metadata.name, age(o.metadata.creationTimestamp, now)] };
+const nameAge = {
+  columns: ['NAME', 'AGE'],
+  row: (o: StoredObject, now: number) => [o.metadata.name, age(o.metadata.creationTimestamp, now)],
+};
 
-interface CronSpec { schedule?: string; schedules?: string[]; timezone?: string; suspend?: boolean }
+interface CronSpec {
+  schedule?: string;
+  schedules?: string[];
+  timezone?: string;
+  suspend?: boolean;
+}
 
 function schedules(o: StoredObject): string[] {
   const s = (o.spec ?? {}) as CronSpec;
@@ -54,56 +62,133 @@ function nextRun(o: StoredObject, now: number): string {
   return best === undefined ? '' : shortDuration(best - now);
 }
 
-const lastRun = (o: StoredObject, now: number): string => age((o.status as { lastScheduledTime?: string } | undefined)?.lastScheduledTime, now);
+const lastRun = (o: StoredObject, now: number): string =>
+  age((o.status as { lastScheduledTime?: string } | undefined)?.lastScheduledTime, now);
 
 export const RESOURCE_KINDS: readonly ResourceKind[] = [
   {
-    kind: 'WorkflowTemplate', verb: 'template', noun: 'workflow template', path: '/api/v1/workflow-templates', bodyKey: 'template',
-    clusterScoped: false, suspendable: false, ...nameAge, details: () => [],
+    kind: 'WorkflowTemplate',
+    verb: 'template',
+    noun: 'workflow template',
+    path: '/api/v1/workflow-templates',
+    bodyKey: 'template',
+    clusterScoped: false,
+    suspendable: false,
+    ...nameAge,
+    details: () => [],
   },
   {
-    kind: 'ClusterWorkflowTemplate', verb: 'cluster-template', noun: 'cluster workflow template', path: '/api/v1/cluster-workflow-templates',
-    bodyKey: 'template', clusterScoped: true, suspendable: false, ...nameAge, details: () => [],
+    kind: 'ClusterWorkflowTemplate',
+    verb: 'cluster-template',
+    noun: 'cluster workflow template',
+    path: '/api/v1/cluster-workflow-templates',
+    bodyKey: 'template',
+    clusterScoped: true,
+    suspendable: false,
+    ...nameAge,
+    details: () => [],
   },
   {
-    kind: 'CronWorkflow', verb: 'cron', noun: 'cron workflow', path: '/api/v1/cron-workflows', bodyKey: 'cronWorkflow', clusterScoped: false, suspendable: true,
+    kind: 'CronWorkflow',
+    verb: 'cron',
+    noun: 'cron workflow',
+    path: '/api/v1/cron-workflows',
+    bodyKey: 'cronWorkflow',
+    clusterScoped: false,
+    suspendable: true,
     columns: ['NAME', 'AGE', 'LAST RUN', 'NEXT RUN', 'SCHEDULES', 'TIMEZONE', 'SUSPENDED'],
     row: (o, now) => {
       const s = (o.spec ?? {}) as CronSpec;
-      return [o.metadata.name, age(o.metadata.creationTimestamp, now), lastRun(o, now) || 'N/A', nextRun(o, now) || 'N/A', schedules(o).join(','), s.timezone ?? '', String(s.suspend === true)];
+      return [
+        o.metadata.name,
+        age(o.metadata.creationTimestamp, now),
+        lastRun(o, now) || 'N/A',
+        nextRun(o, now) || 'N/A',
+        schedules(o).join(','),
+        s.timezone ?? '',
+        String(s.suspend === true),
+      ];
     },
     details: (o, now) => {
       const s = (o.spec ?? {}) as CronSpec;
-      return [['Schedules:', schedules(o).join(', ')], ['Timezone:', s.timezone ?? ''], ['Suspended:', String(s.suspend === true)],
-        ['LastScheduledTime:', (o.status as { lastScheduledTime?: string } | undefined)?.lastScheduledTime ?? ''], ['NextScheduledTime:', nextRun(o, now) ? `in ${nextRun(o, now)}` : '']];
+      return [
+        ['Schedules:', schedules(o).join(', ')],
+        ['Timezone:', s.timezone ?? ''],
+        ['Suspended:', String(s.suspend === true)],
+        ['LastScheduledTime:', (o.status as { lastScheduledTime?: string } | undefined)?.lastScheduledTime ?? ''],
+        ['NextScheduledTime:', nextRun(o, now) ? `in ${nextRun(o, now)}` : ''],
+      ];
     },
   },
   {
-    kind: 'EventSource', verb: 'eventsource', noun: 'event source', path: '/api/v1/event-sources', bodyKey: 'eventSource', clusterScoped: false, suspendable: false,
+    kind: 'EventSource',
+    verb: 'eventsource',
+    noun: 'event source',
+    path: '/api/v1/event-sources',
+    bodyKey: 'eventSource',
+    clusterScoped: false,
+    suspendable: false,
     columns: ['NAME', 'AGE', 'TYPES', 'STATE'],
     row: (o, now) => [o.metadata.name, age(o.metadata.creationTimestamp, now), eventTypes(o).join(','), eventStates(o).summary],
-    details: (o) => [['Types:', eventTypes(o).join(', ')], ['State:', eventStates(o).summary], ...eventStates(o).lines.map((l): [string, string] => ['', l])],
+    details: (o) => [
+      ['Types:', eventTypes(o).join(', ')],
+      ['State:', eventStates(o).summary],
+      ...eventStates(o).lines.map((l): [string, string] => ['', l]),
+    ],
   },
   {
-    kind: 'Sensor', verb: 'sensor', noun: 'sensor', path: '/api/v1/sensors', bodyKey: 'sensor', clusterScoped: false, suspendable: false,
+    kind: 'Sensor',
+    verb: 'sensor',
+    noun: 'sensor',
+    path: '/api/v1/sensors',
+    bodyKey: 'sensor',
+    clusterScoped: false,
+    suspendable: false,
     columns: ['NAME', 'AGE', 'DEPENDENCIES', 'TRIGGERS'],
-    row: (o, now) => [o.metadata.name, age(o.metadata.creationTimestamp, now), String(sensorList(o, 'dependencies')), String(sensorList(o, 'triggers'))],
-    details: (o) => [['Dependencies:', String(sensorList(o, 'dependencies'))], ['Triggers:', String(sensorList(o, 'triggers'))]],
+    row: (o, now) => [
+      o.metadata.name,
+      age(o.metadata.creationTimestamp, now),
+      String(sensorList(o, 'dependencies')),
+      String(sensorList(o, 'triggers')),
+    ],
+    details: (o) => [
+      ['Dependencies:', String(sensorList(o, 'dependencies'))],
+      ['Triggers:', String(sensorList(o, 'triggers'))],
+    ],
   },
   // Stored for `weir apply` (no verbs of their own): the Secrets and ConfigMaps workflows and event sources read.
   {
-    kind: 'ConfigMap', verb: 'configmap', noun: 'config map', path: '/api/v1/configmaps', bodyKey: 'configMap', clusterScoped: false, suspendable: false,
-    ...nameAge, details: () => [],
+    kind: 'ConfigMap',
+    verb: 'configmap',
+    noun: 'config map',
+    path: '/api/v1/configmaps',
+    bodyKey: 'configMap',
+    clusterScoped: false,
+    suspendable: false,
+    ...nameAge,
+    details: () => [],
   },
   {
-    kind: 'Secret', verb: 'secret', noun: 'secret', path: '/api/v1/secrets', bodyKey: 'secret', clusterScoped: false, suspendable: false,
-    ...nameAge, details: () => [],
+    kind: 'Secret',
+    verb: 'secret',
+    noun: 'secret',
+    path: '/api/v1/secrets',
+    bodyKey: 'secret',
+    clusterScoped: false,
+    suspendable: false,
+    ...nameAge,
+    details: () => [],
   },
 ];
 
 const NOT_EVENT_TYPES = new Set(['template', 'service', 'replicas', 'eventBusName']);
 
-interface LiveEvent { eventName?: string; kind?: string; state?: string; lastError?: { message?: string } }
+interface LiveEvent {
+  eventName?: string;
+  kind?: string;
+  state?: string;
+  lastError?: { message?: string };
+}
 
 /**
  * What the server does with an EventSource's events (from status.weir, which the server adds on reads): `running`,
@@ -114,14 +199,22 @@ function eventStates(o: StoredObject): { summary: string; lines: string[] } {
   const live = (o.status as { weir?: unknown } | undefined)?.weir;
   const events = Array.isArray(live) ? (live as LiveEvent[]) : [];
   if (events.length === 0) return { summary: '-', lines: [] };
-  const label = (e: LiveEvent): string => (e.state === 'invalid' || e.state === 'backoff') && e.lastError?.message ? `${e.state}: ${e.lastError.message}` : (e.state ?? 'unknown');
+  const label = (e: LiveEvent): string =>
+    (e.state === 'invalid' || e.state === 'backoff') && e.lastError?.message
+      ? `${e.state}: ${e.lastError.message}`
+      : (e.state ?? 'unknown');
   const counts = new Map<string, number>();
   for (const e of events) counts.set(e.state ?? 'unknown', (counts.get(e.state ?? 'unknown') ?? 0) + 1);
-  const summary = counts.size === 1 && events.length === 1 ? label(events[0])
-    : counts.size === 1 ? [...counts.keys()][0] : [...counts].map(([k, n]) => `${n} ${k}`).join(', ');
+  const summary =
+    counts.size === 1 && events.length === 1
+      ? label(events[0])
+      : counts.size === 1
+        ? [...counts.keys()][0]
+        : [...counts].map(([k, n]) => `${n} ${k}`).join(', ');
   return { summary, lines: events.map((e) => `${e.kind ?? '?'}/${e.eventName ?? '?'}: ${label(e)}`) };
 }
-const eventTypes = (o: StoredObject): string[] => Object.keys((o.spec ?? {}) as Record<string, unknown>).filter((k) => !NOT_EVENT_TYPES.has(k));
+const eventTypes = (o: StoredObject): string[] =>
+  Object.keys((o.spec ?? {}) as Record<string, unknown>).filter((k) => !NOT_EVENT_TYPES.has(k));
 const sensorList = (o: StoredObject, key: string): number => {
   const v = ((o.spec ?? {}) as Record<string, unknown>)[key];
   return Array.isArray(v) ? v.length : 0;
@@ -167,7 +260,11 @@ export interface Manifest {
  * undefined is returned: exit 2)
  * (exit 2). `accept` reports documents the caller cannot take (message), located at their `kind`.
  */
-export async function readManifests(paths: readonly string[], io: CliIo, accept: (kind: string) => string | undefined): Promise<Manifest[] | undefined> {
+export async function readManifests(
+  paths: readonly string[],
+  io: CliIo,
+  accept: (kind: string) => string | undefined,
+): Promise<Manifest[] | undefined> {
   const loaded = await loadFiles(paths.map((p) => resolve(io.cwd, p)));
   const rel = (f: string): string => (f.startsWith(io.cwd + '/') ? f.slice(io.cwd.length + 1) : f);
   const errors = printFindings((await lintManifests(loaded)).findings, io);

@@ -3,9 +3,23 @@
 import type { NodeStatus, WorkflowStatus } from '../controller/types.js';
 
 const ICON: Record<string, string> = {
-  Succeeded: '✔', Failed: '✖', Error: '⚠', Running: '●', Pending: '◷', Skipped: '○', Omitted: '○',
+  Succeeded: '✔',
+  Failed: '✖',
+  Error: '⚠',
+  Running: '●',
+  Pending: '◷',
+  Skipped: '○',
+  Omitted: '○',
 };
-const COLOUR: Record<string, string> = { Succeeded: '32', Failed: '31', Error: '31', Running: '36', Pending: '33', Skipped: '90', Omitted: '90' };
+const COLOUR: Record<string, string> = {
+  Succeeded: '32',
+  Failed: '31',
+  Error: '31',
+  Running: '36',
+  Pending: '33',
+  Skipped: '90',
+  Omitted: '90',
+};
 
 function durationText(n: NodeStatus, now: number): string {
   if (!n.startedAt) return '';
@@ -19,7 +33,8 @@ function displayTree(nodes: Record<string, NodeStatus>): Map<string | undefined,
   const parent = new Map<string, string | undefined>();
   for (const n of Object.values(nodes)) parent.set(n.id, n.boundaryID);
   for (const n of Object.values(nodes)) {
-    if (n.type === 'Retry' || n.type === 'TaskGroup' || n.type === 'StepGroup') for (const c of n.children ?? []) if (nodes[c]?.boundaryID === n.boundaryID || n.type === 'StepGroup') parent.set(c, n.id);
+    if (n.type === 'Retry' || n.type === 'TaskGroup' || n.type === 'StepGroup')
+      for (const c of n.children ?? []) if (nodes[c]?.boundaryID === n.boundaryID || n.type === 'StepGroup') parent.set(c, n.id);
   }
   for (const n of Object.values(nodes)) if (n.type === 'StepGroup') parent.set(n.id, n.boundaryID);
   for (const n of Object.values(nodes)) {
@@ -32,7 +47,8 @@ function displayTree(nodes: Record<string, NodeStatus>): Map<string | undefined,
     list.push(n);
     kids.set(p, list);
   }
-  for (const list of kids.values()) list.sort((a, b) => (a.startedAt ?? '').localeCompare(b.startedAt ?? '') || a.name.localeCompare(b.name));
+  for (const list of kids.values())
+    list.sort((a, b) => (a.startedAt ?? '').localeCompare(b.startedAt ?? '') || a.name.localeCompare(b.name));
   return kids;
 }
 
@@ -72,7 +88,15 @@ export function renderTree(status: WorkflowStatus, opts: RenderOptions): string[
   const header = ['STEP', 'TEMPLATE', ...extra.map((c) => c.header), 'DURATION', 'MESSAGE'];
   const wx = extra.map((_, i) => Math.max(header[2 + i].length, ...rows.map((r) => r[2 + i].length)));
   const line = (r: string[]): string =>
-    [`${r[0]}${' '.repeat(w0 - visible(r[0]))}`, r[1].padEnd(w1), ...wx.map((w, i) => r[2 + i].padEnd(w)), r[2 + wx.length].padEnd(8), r[3 + wx.length]].join('  ').trimEnd();
+    [
+      `${r[0]}${' '.repeat(w0 - visible(r[0]))}`,
+      r[1].padEnd(w1),
+      ...wx.map((w, i) => r[2 + i].padEnd(w)),
+      r[2 + wx.length].padEnd(8),
+      r[3 + wx.length],
+    ]
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line)];
 }
 

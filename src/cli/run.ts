@@ -43,11 +43,13 @@ Exit status: 0 Succeeded, 1 Failed or Error, 2 invalid input.
 const REGISTERED = new Set(['ConfigMap', 'Secret', 'WorkflowTemplate', 'ClusterWorkflowTemplate']);
 
 function stderrLogger(io: CliIo): Logger {
-  const make = (level: string): LogFn => (obj, msg) => {
-    if (level === 'debug' && io.env.WEIR_DEBUG !== '1') return;
-    const extra = typeof obj.err === 'string' ? `: ${obj.err}` : '';
-    io.stderr(`weir: ${level === 'info' ? '' : `${level}: `}${msg ?? ''}${extra}\n`);
-  };
+  const make =
+    (level: string): LogFn =>
+    (obj, msg) => {
+      if (level === 'debug' && io.env.WEIR_DEBUG !== '1') return;
+      const extra = typeof obj.err === 'string' ? `: ${obj.err}` : '';
+      io.stderr(`weir: ${level === 'info' ? '' : `${level}: `}${msg ?? ''}${extra}\n`);
+    };
   return { debug: make('debug'), info: make('info'), warn: make('warn'), error: make('error') };
 }
 
@@ -130,7 +132,8 @@ export const verb: Verb = async (args, io) => {
   for (const d of loaded.documents) {
     const kind = String(d.object.kind);
     if (REGISTERED.has(kind) && isKindName(kind)) await store.create(kind, structuredClone(d.object) as unknown as NewObject);
-    else if (kind !== 'Workflow') logger.info({}, `${rel(d.file)}: ignoring ${kind} (weir run registers only ConfigMaps, Secrets and workflow templates)`);
+    else if (kind !== 'Workflow')
+      logger.info({}, `${rel(d.file)}: ignoring ${kind} (weir run registers only ConfigMaps, Secrets and workflow templates)`);
   }
   const wfDoc = structuredClone(workflows[0].object);
   applyParameters(wfDoc, params);
@@ -150,21 +153,30 @@ export const verb: Verb = async (args, io) => {
   let removeSteps: (() => Promise<void>) | undefined;
   try {
     const maxLogBytes = parseMaxLogBytes(io.env);
-    const { executor, description, removeWorkflow } = await createExecutor(executorKind, { dataDir, logger, ...(maxLogBytes !== undefined ? { maxLogBytes } : {}) });
+    const { executor, description, removeWorkflow } = await createExecutor(executorKind, {
+      dataDir,
+      logger,
+      ...(maxLogBytes !== undefined ? { maxLogBytes } : {}),
+    });
     if (ownDataDir) removeSteps = () => removeWorkflow(created.metadata.uid);
     logger.info({}, `step executor: ${description}`);
     const controller = new WorkflowController({
-      store, executor, logger, resyncMs: 2000,
+      store,
+      executor,
+      logger,
+      resyncMs: 2000,
       hostPaths: { allow: resolveHostPathAllowances(values['allow-host-path'], io.env), deny: [dataDir] },
       onStepStarted: values.logs
         ? ({ nodeId, handle, executor: ex }) => {
-          logStreams.push((async () => {
-            for await (const l of ex.logs(handle, { follow: true, signal: ac.signal })) {
-              progress.detach();
-              io.stderr(`${lastStatus?.nodes?.[nodeId]?.name ?? nodeId}: ${l.line}\n`);
-            }
-          })().catch(() => undefined));
-        }
+            logStreams.push(
+              (async () => {
+                for await (const l of ex.logs(handle, { follow: true, signal: ac.signal })) {
+                  progress.detach();
+                  io.stderr(`${lastStatus?.nodes?.[nodeId]?.name ?? nodeId}: ${l.line}\n`);
+                }
+              })().catch(() => undefined),
+            );
+          }
         : undefined,
     });
     const final = waitForEnd(store, key, created, ac.signal, (s) => {
@@ -176,7 +188,12 @@ export const verb: Verb = async (args, io) => {
     const wf = await final;
     // Give --logs followers a moment to print their last lines; the timer is cleared so it never delays exit.
     let grace: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.all(logStreams), new Promise((r) => { grace = setTimeout(r, 2000); })]);
+    await Promise.race([
+      Promise.all(logStreams),
+      new Promise((r) => {
+        grace = setTimeout(r, 2000);
+      }),
+    ]);
     clearTimeout(grace);
     ac.abort();
     await running;
@@ -189,14 +206,17 @@ export const verb: Verb = async (args, io) => {
   } finally {
     ac.abort();
     await store.close();
-    await removeSteps?.().catch((e: unknown) => logger.warn({ err: errorMessage(e) }, 'cannot remove the steps\' containers'));
+    await removeSteps?.().catch((e: unknown) => logger.warn({ err: errorMessage(e) }, "cannot remove the steps' containers"));
     if (ownDataDir) await rm(dataDir, { recursive: true, force: true }).catch(() => undefined);
   }
 };
 
 /** Resolves with the workflow once its phase is final, reporting every status change on the way. */
 async function waitForEnd(
-  store: ReturnType<typeof createMemoryStore>, key: string, created: StoredObject, signal: AbortSignal,
+  store: ReturnType<typeof createMemoryStore>,
+  key: string,
+  created: StoredObject,
+  signal: AbortSignal,
   onStatus: (s: WorkflowStatus | undefined) => void,
 ): Promise<StoredObject> {
   const [namespace, name] = key.split('/');

@@ -27,7 +27,9 @@ export function eventSourceRuntimeFindings(doc: Obj, { adapterFor, eventSourceRe
     if (entries === undefined) continue;
     if (!isRunnableKind(kind)) {
       out.push({
-        severity: 'warning', rule: 'unsupported-event-source', path: ['spec', kind],
+        severity: 'warning',
+        rule: 'unsupported-event-source',
+        path: ['spec', kind],
         message: `Weir does not run ${kind} event sources: the server stores this EventSource but starts none of its ${kind} events (state "unsupported"; Weir runs ${Object.keys(eventSourceRegistry).join(', ')})`,
       });
       continue;
@@ -47,7 +49,12 @@ export function eventSourceRuntimeFindings(doc: Obj, { adapterFor, eventSourceRe
         }
       }
       for (const f of refused) {
-        out.push({ severity: 'warning', rule: 'invalid-event-source', path: ['spec', kind, name, ...f.path], message: `the server will not start this event (state "invalid"): ${f.message}` });
+        out.push({
+          severity: 'warning',
+          rule: 'invalid-event-source',
+          path: ['spec', kind, name, ...f.path],
+          message: `the server will not start this event (state "invalid"): ${f.message}`,
+        });
       }
     }
   }

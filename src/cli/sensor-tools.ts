@@ -38,7 +38,8 @@ export function parseEventLines(text: string, file: string): { event: CloudEvent
     } catch (e) {
       throw new WeirError('PARSE_ERROR', `${file}:${i + 1}: not JSON: ${errorMessage(e)}`);
     }
-    if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new WeirError('PARSE_ERROR', `${file}:${i + 1}: expected a JSON object`);
+    if (typeof o !== 'object' || o === null || Array.isArray(o))
+      throw new WeirError('PARSE_ERROR', `${file}:${i + 1}: expected a JSON object`);
     const source = typeof o.source === 'string' ? o.source : o.eventSourceName;
     const subject = typeof o.subject === 'string' ? o.subject : o.eventName;
     if (typeof source !== 'string' || typeof subject !== 'string') {
@@ -46,8 +47,14 @@ export function parseEventLines(text: string, file: string): { event: CloudEvent
     }
     const time = typeof o.time === 'string' ? o.time : new Date().toISOString();
     const event: CloudEvent = {
-      specversion: '1.0', id: typeof o.id === 'string' ? o.id : `line-${i + 1}`, source, subject, type: typeof o.type === 'string' ? o.type : 'webhook',
-      time, datacontenttype: typeof o.datacontenttype === 'string' ? o.datacontenttype : 'application/json', data: o.data,
+      specversion: '1.0',
+      id: typeof o.id === 'string' ? o.id : `line-${i + 1}`,
+      source,
+      subject,
+      type: typeof o.type === 'string' ? o.type : 'webhook',
+      time,
+      datacontenttype: typeof o.datacontenttype === 'string' ? o.datacontenttype : 'application/json',
+      data: o.data,
     };
     const received = typeof o.weirreceivedat === 'string' ? o.weirreceivedat : time;
     out.push({ event, now: new Date(received) });
@@ -56,7 +63,10 @@ export function parseEventLines(text: string, file: string): { event: CloudEvent
 }
 
 /** Evaluates the events in order, carrying state as the server would when every trigger succeeds. */
-export function replay(sensor: Sensor, events: readonly { event: CloudEvent; now: Date }[]): { event: CloudEvent; decisions: Decision[] }[] {
+export function replay(
+  sensor: Sensor,
+  events: readonly { event: CloudEvent; now: Date }[],
+): { event: CloudEvent; decisions: Decision[] }[] {
   let state = emptySensorState();
   return events.map(({ event, now }) => {
     const r = evaluate(sensor, event, state, { now });
@@ -67,20 +77,34 @@ export function replay(sensor: Sensor, events: readonly { event: CloudEvent; now
 
 function describe(d: Decision | HistoryRecord): string {
   switch (d.type) {
-    case 'ignored': return `ignored: ${d.reason}`;
-    case 'matched': return `matched dependency ${d.dependency}`;
-    case 'filtered-out': return `filtered out of ${d.dependency} by ${d.filter}${d.error ? ' (error)' : ''}: ${d.reason}`;
-    case 'reset': return `trigger ${d.trigger}: conditions reset, dropped ${d.dropped.join(', ')}`;
-    case 'waiting': return `trigger ${d.trigger}: waiting for ${d.waitingFor.join(', ') || '(conditions)'} (have ${d.satisfied.join(', ')})`;
-    case 'triggered': return `trigger ${d.trigger}: TRIGGERED (key ${d.key}): ${d.plan.summary}`;
-    case 'deduplicated': return `trigger ${d.trigger}: deduplicated${d.key ? ` (key ${d.key})` : ''}: ${d.reason}`;
-    case 'failed': return `trigger ${d.trigger}: FAILED: ${d.error}${d.retry ? ' (will retry)' : ''}`;
-    case 'dead-lettered': return `trigger ${d.trigger}: dead-lettered after: ${d.error}`;
-    case 'done': return `trigger ${d.trigger}: done${d.detail ? ` ${JSON.stringify(d.detail)}` : ''}`;
+    case 'ignored':
+      return `ignored: ${d.reason}`;
+    case 'matched':
+      return `matched dependency ${d.dependency}`;
+    case 'filtered-out':
+      return `filtered out of ${d.dependency} by ${d.filter}${d.error ? ' (error)' : ''}: ${d.reason}`;
+    case 'reset':
+      return `trigger ${d.trigger}: conditions reset, dropped ${d.dropped.join(', ')}`;
+    case 'waiting':
+      return `trigger ${d.trigger}: waiting for ${d.waitingFor.join(', ') || '(conditions)'} (have ${d.satisfied.join(', ')})`;
+    case 'triggered':
+      return `trigger ${d.trigger}: TRIGGERED (key ${d.key}): ${d.plan.summary}`;
+    case 'deduplicated':
+      return `trigger ${d.trigger}: deduplicated${d.key ? ` (key ${d.key})` : ''}: ${d.reason}`;
+    case 'failed':
+      return `trigger ${d.trigger}: FAILED: ${d.error}${d.retry ? ' (will retry)' : ''}`;
+    case 'dead-lettered':
+      return `trigger ${d.trigger}: dead-lettered after: ${d.error}`;
+    case 'done':
+      return `trigger ${d.trigger}: done${d.detail ? ` ${JSON.stringify(d.detail)}` : ''}`;
   }
 }
 
-const indent = (s: string, n: number): string => s.split('\n').map((l) => ' '.repeat(n) + l).join('\n');
+const indent = (s: string, n: number): string =>
+  s
+    .split('\n')
+    .map((l) => ' '.repeat(n) + l)
+    .join('\n');
 
 async function loadSensor(file: string, io: CliIo): Promise<Sensor> {
   const loaded = await loadFiles([file]);
@@ -89,7 +113,10 @@ async function loadSensor(file: string, io: CliIo): Promise<Sensor> {
   const errors = findings.filter((f) => f.severity === 'error');
   if (errors.length > 0) {
     const first = errors[0];
-    throw new WeirError('INVALID_SPEC', `${first.file}:${first.line}:${first.column}: ${first.message}${first.path.length > 0 ? ` (${formatPath(first.path)})` : ''}${errors.length > 1 ? ` (and ${errors.length - 1} more; run weir lint)` : ''}`);
+    throw new WeirError(
+      'INVALID_SPEC',
+      `${first.file}:${first.line}:${first.column}: ${first.message}${first.path.length > 0 ? ` (${formatPath(first.path)})` : ''}${errors.length > 1 ? ` (and ${errors.length - 1} more; run weir lint)` : ''}`,
+    );
   }
   const doc = loaded.documents.find((d) => d.object.kind === 'Sensor');
   if (!doc) throw new WeirError('INVALID_ARGUMENT', `${file} holds no Sensor`);
@@ -109,15 +136,19 @@ the action each trigger would take (with resolved parameters). Nothing is sent t
 
 export async function sensorTest(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
-    args: [...args], allowPositionals: true, strict: true,
+    args: [...args],
+    allowPositionals: true,
+    strict: true,
     options: { events: { type: 'string' }, output: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } },
   });
   if (values.help) {
     io.stdout(TEST_HELP);
     return 0;
   }
-  if (positionals.length !== 1 || values.events === undefined) throw new WeirError('INVALID_ARGUMENT', 'usage: weir sensor test SENSOR.yaml --events EVENTS.jsonl [-o json]');
-  if (values.output !== undefined && values.output !== 'json') throw new WeirError('INVALID_ARGUMENT', `unknown output format ${JSON.stringify(values.output)}; use json`);
+  if (positionals.length !== 1 || values.events === undefined)
+    throw new WeirError('INVALID_ARGUMENT', 'usage: weir sensor test SENSOR.yaml --events EVENTS.jsonl [-o json]');
+  if (values.output !== undefined && values.output !== 'json')
+    throw new WeirError('INVALID_ARGUMENT', `unknown output format ${JSON.stringify(values.output)}; use json`);
   const sensor = await loadSensor(resolve(io.cwd, positionals[0]), io);
   const file = resolve(io.cwd, values.events);
   let text: string;
@@ -175,7 +206,9 @@ export async function sensorHistory(args: readonly string[], io: CliIo): Promise
     if (h.decisions.length === 0) io.stderr(`No decisions recorded for sensor ${ns}/${name}.\n`);
     for (const d of h.decisions) io.stdout(`${d.at} ${d.eventId} ${d.stage === 'execute' ? '[exec] ' : ''}${describe(d)}\n`);
     const s = h.status;
-    io.stdout(`events: ${s.events}, errors: ${s.errors}${s.lastEventTime ? `, last event ${s.lastEventTime}` : ''}${s.lastError ? `, last error: ${s.lastError}` : ''}\n`);
+    io.stdout(
+      `events: ${s.events}, errors: ${s.errors}${s.lastEventTime ? `, last event ${s.lastEventTime}` : ''}${s.lastError ? `, last error: ${s.lastError}` : ''}\n`,
+    );
   }
   return 0;
 }

@@ -14,6 +14,9 @@ export const verb: Verb = async (args, io) => {
   if (args[0] === 'history') return sensorHistory(args.slice(1), io);
   if (args[0] === 'logs') return componentLogs(SENSOR_LOGS, args.slice(1), io);
   const code = await crud(args, io);
-  if (args.includes('--help') || args.includes('-h') || args[0] === 'help') io.stdout(`${SENSOR_TOOLS_HELP}  weir sensor logs NAME [-f] [--tail N] [--since DUR] [--grep TEXT] [--trigger T] [-o json]\n      Log records of a sensor the server runs (see weir sensor logs --help).\n`);
+  if (args.includes('--help') || args.includes('-h') || args[0] === 'help')
+    io.stdout(
+      `${SENSOR_TOOLS_HELP}  weir sensor logs NAME [-f] [--tail N] [--since DUR] [--grep TEXT] [--trigger T] [-o json]\n      Log records of a sensor the server runs (see weir sensor logs --help).\n`,
+    );
   return code;
 };

@@ -56,9 +56,12 @@ export interface LeaderRunOptions {
 
 /** Runs `services` now (local store) or whenever this replica holds the Lease; resolves when `signal` aborts. */
 export async function runLeaderServices(o: LeaderRunOptions, signal: AbortSignal): Promise<void> {
-  const start = (s: AbortSignal): Promise<void>[] => o.services.map((svc) => svc.run(s).catch((e: unknown) => {
-    if (!s.aborted) o.logger.error({ service: svc.name, err: errorMessage(e) }, 'service stopped with an error');
-  }));
+  const start = (s: AbortSignal): Promise<void>[] =>
+    o.services.map((svc) =>
+      svc.run(s).catch((e: unknown) => {
+        if (!s.aborted) o.logger.error({ service: svc.name, err: errorMessage(e) }, 'service stopped with an error');
+      }),
+    );
   if (!o.kube) {
     await Promise.all(start(signal));
     return;

@@ -71,11 +71,15 @@ Stop with Ctrl-C or SIGTERM; running steps keep running and are picked up again 
 export type { BackgroundService };
 
 function stderrLogger(io: CliIo): Logger {
-  const make = (level: string): LogFn => (obj, msg) => {
-    if (level === 'debug' && io.env.WEIR_DEBUG !== '1') return;
-    const fields = Object.entries(obj).filter(([k, v]) => k !== 'stack' && v !== undefined).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
-    io.stderr(`weir: ${level === 'info' ? '' : `${level}: `}${msg ?? ''}${fields.length > 0 ? ` (${fields.join(' ')})` : ''}\n`);
-  };
+  const make =
+    (level: string): LogFn =>
+    (obj, msg) => {
+      if (level === 'debug' && io.env.WEIR_DEBUG !== '1') return;
+      const fields = Object.entries(obj)
+        .filter(([k, v]) => k !== 'stack' && v !== undefined)
+        .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+      io.stderr(`weir: ${level === 'info' ? '' : `${level}: `}${msg ?? ''}${fields.length > 0 ? ` (${fields.join(' ')})` : ''}\n`);
+    };
   return { debug: make('debug'), info: make('info'), warn: make('warn'), error: make('error') };
 }
 
@@ -89,7 +93,8 @@ async function pickUpWorkflows(store: ResourceStore, controller: WorkflowControl
   do {
     const page = await store.list('Workflow', { limit: 500, ...(cont ? { continue: cont } : {}) });
     since ??= page.resourceVersion;
-    for (const wf of page.items) if (!FINAL.has(String((wf.status as { phase?: string } | undefined)?.phase))) controller.enqueue(keyOf(wf));
+    for (const wf of page.items)
+      if (!FINAL.has(String((wf.status as { phase?: string } | undefined)?.phase))) controller.enqueue(keyOf(wf));
     cont = page.continue;
   } while (cont);
   for await (const ev of store.watch('Workflow', { signal, ...(since ? { sinceResourceVersion: since } : {}) })) {
@@ -118,7 +123,10 @@ async function applyManifests(paths: string[], store: ResourceStore, namespace: 
       log.info({ workflow: `${ns}/${obj.metadata.name}` }, 'workflow exists already; leaving it as it is');
       continue;
     } else {
-      const next = { ...obj, metadata: { ...existing.metadata, ...obj.metadata, resourceVersion: existing.metadata.resourceVersion } } as StoredObject;
+      const next = {
+        ...obj,
+        metadata: { ...existing.metadata, ...obj.metadata, resourceVersion: existing.metadata.resourceVersion },
+      } as StoredObject;
       if (next.status === undefined && existing.status !== undefined) next.status = existing.status;
       await store.update(kind, next);
     }
@@ -135,14 +143,15 @@ export interface RunningServer {
 }
 
 /** Builds and starts everything; used by the verb and by in-process tests. */
-export type ServerStartConfig = Omit<ServerConfig, 'store' | 'leaseDurationMs'> & Partial<Pick<ServerConfig, 'store' | 'leaseDurationMs'>> & {
-  manifests: string[];
-  namespace: string;
-  bus?: EventBus;
-  artifactRepository?: ArtifactRepository;
-  /** Called when this replica lost the leader Lease and stopped (the verb exits non-zero). */
-  onFatal?: (reason: string) => void;
-};
+export type ServerStartConfig = Omit<ServerConfig, 'store' | 'leaseDurationMs'> &
+  Partial<Pick<ServerConfig, 'store' | 'leaseDurationMs'>> & {
+    manifests: string[];
+    namespace: string;
+    bus?: EventBus;
+    artifactRepository?: ArtifactRepository;
+    /** Called when this replica lost the leader Lease and stopped (the verb exits non-zero). */
+    onFatal?: (reason: string) => void;
+  };
 
 export async function startServer(cfg: ServerStartConfig, io: CliIo): Promise<RunningServer> {
   if (cfg.authToken === undefined && !isLoopback(cfg.host)) {
@@ -151,7 +160,10 @@ export async function startServer(cfg: ServerStartConfig, io: CliIo): Promise<Ru
   const log = stderrLogger(io);
   await mkdir(cfg.dataDir, { recursive: true });
   const { store, kube } = await openStore({
-    store: cfg.store ?? 'sqlite', dataDir: cfg.dataDir, ...(cfg.kubeconfig ? { kubeconfig: cfg.kubeconfig } : {}), ...(cfg.offloadDb ? { offloadDb: cfg.offloadDb } : {}),
+    store: cfg.store ?? 'sqlite',
+    dataDir: cfg.dataDir,
+    ...(cfg.kubeconfig ? { kubeconfig: cfg.kubeconfig } : {}),
+    ...(cfg.offloadDb ? { offloadDb: cfg.offloadDb } : {}),
   });
   let ownBus: EventBus | undefined;
   try {
@@ -163,17 +175,29 @@ export async function startServer(cfg: ServerStartConfig, io: CliIo): Promise<Ru
     // in the namespace, else embedded in the data dir. Event-source and sensor hosts get it from `bus` below; this
     // process owns (and closes) a bus it created.
     if (cfg.bus === undefined) {
-      ownBus = await createBus(busConfigFrom({
-        busUrl: cfg.busUrl, dataDir: cfg.dataDir, logger: log,
-        eventBus: (await store.get('EventBus', cfg.namespace, 'default')) as EventBusResource | undefined,
-      }));
+      ownBus = await createBus(
+        busConfigFrom({
+          busUrl: cfg.busUrl,
+          dataDir: cfg.dataDir,
+          logger: log,
+          eventBus: (await store.get('EventBus', cfg.namespace, 'default')) as EventBusResource | undefined,
+        }),
+      );
     }
     const { executor, description: executorInfo } = await createExecutor(cfg.executor ?? 'host', {
-      dataDir: cfg.dataDir, logger: log, ...(cfg.maxLogBytes !== undefined ? { maxLogBytes: cfg.maxLogBytes } : {}),
+      dataDir: cfg.dataDir,
+      logger: log,
+      ...(cfg.maxLogBytes !== undefined ? { maxLogBytes: cfg.maxLogBytes } : {}),
     });
     log.info({}, `step executor: ${executorInfo}`);
     const hostPaths = { allow: cfg.allowHostPath ?? [], deny: [cfg.dataDir] };
-    const controller = new WorkflowController({ store, executor, logger: log, hostPaths, ...(cfg.artifactRepository ? { artifacts: { defaultRepository: cfg.artifactRepository } } : {}) });
+    const controller = new WorkflowController({
+      store,
+      executor,
+      logger: log,
+      hostPaths,
+      ...(cfg.artifactRepository ? { artifacts: { defaultRepository: cfg.artifactRepository } } : {}),
+    });
     const stepsDir = join(cfg.dataDir, 'steps');
     // Filled in once the event source and sensor hosts exist (below); the API shows it as status.weir.
     const live: LiveStatus = { eventSource: () => undefined, sensor: () => undefined };
@@ -181,13 +205,24 @@ export async function startServer(cfg: ServerStartConfig, io: CliIo): Promise<Ru
     const componentLogs = { eventSources: new ComponentLogs(), sensors: new ComponentLogs() };
     const debugLogs = process.env.WEIR_DEBUG === '1'; // debug records are kept only when they are logged at all
     const api = createApiServer({
-      store, controller, live, componentLogs, logger: log, host: cfg.host, port: cfg.port, authToken: cfg.authToken, namespace: cfg.namespace,
-      version: packageVersion(), executorInfo, processMetrics: true,
+      store,
+      controller,
+      live,
+      componentLogs,
+      logger: log,
+      host: cfg.host,
+      port: cfg.port,
+      authToken: cfg.authToken,
+      namespace: cfg.namespace,
+      version: packageVersion(),
+      executorInfo,
+      processMetrics: true,
       steps: {
         executor,
         // The controller knows the steps it started; after a restart the handle is read back from the step's dir.
-        handleOf: async (wf, id) => controller.handleOf(wf.metadata.uid, id)
-          ?? (await readHandleFile(nodePaths(nodeDirFor(stepsDir, wf.metadata.uid, id)).handle))?.handle,
+        handleOf: async (wf, id) =>
+          controller.handleOf(wf.metadata.uid, id) ??
+          (await readHandleFile(nodePaths(nodeDirFor(stepsDir, wf.metadata.uid, id)).handle))?.handle,
       },
     });
     const { url } = await api.listen();
@@ -201,10 +236,20 @@ export async function startServer(cfg: ServerStartConfig, io: CliIo): Promise<Ru
     const bus = cfg.bus ?? ownBus;
     if (bus) {
       // Webhook ports listen on the API's address (loopback unless --host says otherwise).
-      const eventSources = createEventSourceHost({ store, bus, logger: tapLogger(log, eventSourceLogTap(componentLogs.eventSources), { debug: debugLogs }), webhookHost: cfg.host });
+      const eventSources = createEventSourceHost({
+        store,
+        bus,
+        logger: tapLogger(log, eventSourceLogTap(componentLogs.eventSources), { debug: debugLogs }),
+        webhookHost: cfg.host,
+      });
       services.push({ name: 'eventsource-host', run: (s) => eventSources.run(s) });
 
-      const sensors = new SensorHost({ store, bus, logger: tapLogger(log, sensorLogTap(componentLogs.sensors), { debug: debugLogs }), onWorkflow: (ns, name) => controller.enqueue(`${ns}/${name}`) });
+      const sensors = new SensorHost({
+        store,
+        bus,
+        logger: tapLogger(log, sensorLogTap(componentLogs.sensors), { debug: debugLogs }),
+        onWorkflow: (ns, name) => controller.enqueue(`${ns}/${name}`),
+      });
       live.eventSource = (ns, name) => eventSources.eventSourceStatus(ns, name)?.events;
       live.sensor = (ns, name) => sensors.status()[`${ns}/${name}`];
       leaderServices.push({ name: 'sensor-host', run: (s) => sensors.run(s) });
@@ -212,25 +257,36 @@ export async function startServer(cfg: ServerStartConfig, io: CliIo): Promise<Ru
     const ac = new AbortController();
     services.push({
       name: 'leader',
-      run: (s) => runLeaderServices({
-        kube, namespace: cfg.namespace, leaseDurationMs: cfg.leaseDurationMs ?? 15_000, services: leaderServices, logger: log,
-        onLost: () => {
-          cfg.onFatal?.('lost the leader Lease');
-          void stop();
-        },
-      }, s),
+      run: (s) =>
+        runLeaderServices(
+          {
+            kube,
+            namespace: cfg.namespace,
+            leaseDurationMs: cfg.leaseDurationMs ?? 15_000,
+            services: leaderServices,
+            logger: log,
+            onLost: () => {
+              cfg.onFatal?.('lost the leader Lease');
+              void stop();
+            },
+          },
+          s,
+        ),
     });
-    const running = services.map((svc) => svc.run(ac.signal).catch((e: unknown) => {
-      if (!ac.signal.aborted) log.error({ service: svc.name, err: errorMessage(e) }, 'service stopped with an error');
-    }));
+    const running = services.map((svc) =>
+      svc.run(ac.signal).catch((e: unknown) => {
+        if (!ac.signal.aborted) log.error({ service: svc.name, err: errorMessage(e) }, 'service stopped with an error');
+      }),
+    );
     let stopping: Promise<void> | undefined;
-    const stop = (): Promise<void> => (stopping ??= (async () => {
-      await api.close();
-      ac.abort();
-      await Promise.all(running);
-      await ownBus?.close();
-      await store.close();
-    })());
+    const stop = (): Promise<void> =>
+      (stopping ??= (async () => {
+        await api.close();
+        ac.abort();
+        await Promise.all(running);
+        await ownBus?.close();
+        await store.close();
+      })());
     return { api, url, stop };
   } catch (e) {
     await ownBus?.close();
@@ -264,22 +320,41 @@ export const verb: Verb = async (args, io) => {
     io.stdout(HELP);
     return 0;
   }
-  const cfg = resolveServerConfig({
-    port: values.port, host: values.host, dataDir: values['data-dir'], authToken: values['auth-token'], bus: values.bus,
-    allowHostPath: values['allow-host-path'], executor: values.executor,
-    store: values.store, kubeconfig: values.kubeconfig, leaseDuration: values['lease-duration'], offloadDb: values['offload-db'],
-  }, io.env, io.cwd);
+  const cfg = resolveServerConfig(
+    {
+      port: values.port,
+      host: values.host,
+      dataDir: values['data-dir'],
+      authToken: values['auth-token'],
+      bus: values.bus,
+      allowHostPath: values['allow-host-path'],
+      executor: values.executor,
+      store: values.store,
+      kubeconfig: values.kubeconfig,
+      leaseDuration: values['lease-duration'],
+      offloadDb: values['offload-db'],
+    },
+    io.env,
+    io.cwd,
+  );
   const repoFile = values['artifact-repository'];
-  const artifactRepository = repoFile === undefined ? undefined : parseArtifactRepository(await readFile(resolve(io.cwd, repoFile), 'utf8'), repoFile);
+  const artifactRepository =
+    repoFile === undefined ? undefined : parseArtifactRepository(await readFile(resolve(io.cwd, repoFile), 'utf8'), repoFile);
   let fatal: string | undefined;
   let wakeOnFatal: (() => void) | undefined;
-  const srv = await startServer({
-    ...cfg, manifests: positionals.map((p) => resolve(io.cwd, p)), namespace: values.namespace ?? 'default', ...(artifactRepository ? { artifactRepository } : {}),
-    onFatal: (reason) => {
-      fatal = reason;
-      wakeOnFatal?.();
+  const srv = await startServer(
+    {
+      ...cfg,
+      manifests: positionals.map((p) => resolve(io.cwd, p)),
+      namespace: values.namespace ?? 'default',
+      ...(artifactRepository ? { artifactRepository } : {}),
+      onFatal: (reason) => {
+        fatal = reason;
+        wakeOnFatal?.();
+      },
     },
-  }, io);
+    io,
+  );
   io.stdout(`Weir server listening on ${srv.url}\n`);
   await new Promise<void>((done) => {
     wakeOnFatal = done;

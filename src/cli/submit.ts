@@ -64,14 +64,21 @@ async function submitFrom(client: WeirClient, ns: string, from: string, o: Submi
   if (i <= 0 || name === '' || !info || !FROM_KINDS.has(info.kind)) {
     throw usageError(`--from expects KIND/NAME with KIND workflowtemplate, clusterworkflowtemplate or cronwf, got ${JSON.stringify(from)}`);
   }
-  const labels = Object.entries(o.labels).map(([k, v]) => `${k}=${v}`).join(',');
+  const labels = Object.entries(o.labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
   return client.json<WorkflowObject>('POST', `${wfPath(ns)}/submit`, {
     body: {
-      namespace: ns, resourceKind: info.kind, resourceName: name,
+      namespace: ns,
+      resourceKind: info.kind,
+      resourceName: name,
       submitOptions: {
-        ...(o.params.length > 0 ? { parameters: o.params } : {}), ...(o.entrypoint ? { entrypoint: o.entrypoint } : {}),
-        ...(o.generateName ? { generateName: o.generateName } : {}), ...(o.name ? { name: o.name } : {}),
-        ...(labels ? { labels } : {}), ...(o.dryRun ? { serverDryRun: true } : {}),
+        ...(o.params.length > 0 ? { parameters: o.params } : {}),
+        ...(o.entrypoint ? { entrypoint: o.entrypoint } : {}),
+        ...(o.generateName ? { generateName: o.generateName } : {}),
+        ...(o.name ? { name: o.name } : {}),
+        ...(labels ? { labels } : {}),
+        ...(o.dryRun ? { serverDryRun: true } : {}),
       },
     },
   });
@@ -101,10 +108,15 @@ export const verb: Verb = async (args, io) => {
   if (dryRun && (values.wait || values.watch)) throw usageError('--server-dry-run cannot be combined with --wait or --watch');
   if (dryRun && output === undefined) throw usageError('--server-dry-run needs an output format (-o json, yaml or name)');
   if (values.from !== undefined && positionals.length > 0) throw usageError('give either files or --from, not both');
-  if (values.from === undefined && positionals.length === 0) throw usageError('submit needs a manifest file or --from KIND/NAME; run `weir submit --help`');
+  if (values.from === undefined && positionals.length === 0)
+    throw usageError('submit needs a manifest file or --from KIND/NAME; run `weir submit --help`');
   const opts: SubmitOpts = {
-    params: await parameters(values, io), entrypoint: values.entrypoint, generateName: values['generate-name'], name: values.name,
-    labels: labelPairs(values.labels), dryRun,
+    params: await parameters(values, io),
+    entrypoint: values.entrypoint,
+    generateName: values['generate-name'],
+    name: values.name,
+    labels: labelPairs(values.labels),
+    dryRun,
   };
   const client = clientFrom(values, io);
   const ns = client.namespace;
@@ -113,15 +125,26 @@ export const verb: Verb = async (args, io) => {
   if (values.from !== undefined) {
     created.push(await submitFrom(client, ns, values.from, opts));
   } else {
-    const docs = await readManifests(positionals, io, (k) => (k === 'Workflow' ? undefined : `weir submit takes Workflows, not ${k} (use "weir apply" for other kinds)`));
+    const docs = await readManifests(positionals, io, (k) =>
+      k === 'Workflow' ? undefined : `weir submit takes Workflows, not ${k} (use "weir apply" for other kinds)`,
+    );
     if (!docs) return 2;
     const wfs = docs.map((d) => d.object as unknown as WorkflowObject);
     if (values.watch && wfs.length > 1) throw usageError('--watch follows one workflow; the input has several');
     if (opts.name && wfs.length > 1) throw usageError('--name names one workflow; the input has several');
     for (const wf of wfs) {
       applySubmitOptions(wf, opts);
-      const target = targetNamespace(wf.metadata.namespace, values.namespace, ns, `workflow ${wf.metadata.name ?? String(wf.metadata.generateName)}`);
-      created.push(await client.json<WorkflowObject>('POST', wfPath(target), { body: { namespace: target, workflow: wf, ...(dryRun ? { serverDryRun: true } : {}) } }));
+      const target = targetNamespace(
+        wf.metadata.namespace,
+        values.namespace,
+        ns,
+        `workflow ${wf.metadata.name ?? String(wf.metadata.generateName)}`,
+      );
+      created.push(
+        await client.json<WorkflowObject>('POST', wfPath(target), {
+          body: { namespace: target, workflow: wf, ...(dryRun ? { serverDryRun: true } : {}) },
+        }),
+      );
     }
   }
 
@@ -130,5 +153,10 @@ export const verb: Verb = async (args, io) => {
   else if (output === 'name') io.stdout(formatObjects(created, 'name'));
   else if (!values.watch) for (const wf of created) io.stdout(workflowDetails(wf, { now, wide: output === 'wide', colour: false }));
   if (dryRun) return 0;
-  return waitOrWatch(client, io, created.map((w) => refOf(w, ns)), values.wait ? 'wait' : values.watch ? 'watch' : undefined);
+  return waitOrWatch(
+    client,
+    io,
+    created.map((w) => refOf(w, ns)),
+    values.wait ? 'wait' : values.watch ? 'watch' : undefined,
+  );
 };

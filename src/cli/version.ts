@@ -35,7 +35,10 @@ export const verb: Verb = async (args, io) => {
   if (output !== 'json') io.stdout(`weir ${packageVersion()}\n`);
   const server = await api.get<ServerVersion>('/api/v1/version');
   if (output === 'json') io.stdout(`${JSON.stringify({ client, server }, null, 2)}\n`);
-  else io.stdout(`server ${server.version ?? 'unknown'} at ${api.server}${server.compiler ? ` (${server.compiler}, ${server.platform ?? ''})` : ''}\n`);
+  else
+    io.stdout(
+      `server ${server.version ?? 'unknown'} at ${api.server}${server.compiler ? ` (${server.compiler}, ${server.platform ?? ''})` : ''}\n`,
+    );
   if (output !== 'json' && server.executor !== undefined) io.stdout(`executor ${server.executor}\n`);
   return 0;
 };

@@ -39,7 +39,8 @@ export function matchesFilter(wf: WorkflowObject, f: WorkflowFilter): boolean {
 
 /** Workflows newest first (the server's order), page by page, filtered; stops after `limit` matches. */
 export async function listWorkflows(
-  client: WeirClient, o: { namespace: string | undefined; labelSelector?: string; filter?: WorkflowFilter; limit?: number },
+  client: WeirClient,
+  o: { namespace: string | undefined; labelSelector?: string; filter?: WorkflowFilter; limit?: number },
 ): Promise<WorkflowObject[]> {
   const out: WorkflowObject[] = [];
   let cont: string | undefined;
@@ -47,7 +48,9 @@ export async function listWorkflows(
   const pageSize = o.filter === undefined && o.limit !== undefined ? Math.min(o.limit, 500) : 500;
   do {
     const page = await client.get<ListBody>(path, {
-      'listOptions.labelSelector': o.labelSelector, 'listOptions.limit': pageSize, 'listOptions.continue': cont,
+      'listOptions.labelSelector': o.labelSelector,
+      'listOptions.limit': pageSize,
+      'listOptions.continue': cont,
     });
     for (const wf of page.items ?? []) {
       if (o.filter && !matchesFilter(wf, o.filter)) continue;
@@ -82,7 +85,8 @@ const MAX_RECONNECT_DELAY_MS = 5_000;
 export const RECONNECT_GIVE_UP_MS = 10 * 60_000;
 
 /** A failure that a new connection can cure: the stream broke off or ended, the server restarted or timed out. */
-const isTransient = (e: unknown): boolean => e instanceof WeirError && (e.code === 'IO_ERROR' || e.code === 'TIMEOUT' || e.code === 'BUS_UNAVAILABLE');
+const isTransient = (e: unknown): boolean =>
+  e instanceof WeirError && (e.code === 'IO_ERROR' || e.code === 'TIMEOUT' || e.code === 'BUS_UNAVAILABLE');
 
 /**
  * Follows one workflow through the watch stream until its phase is final; reports every version on the way. A
@@ -91,7 +95,11 @@ const isTransient = (e: unknown): boolean => e instanceof WeirError && (e.code =
  * RECONNECT_GIVE_UP_MS. Until the workflow was read once nothing is retried, so a wrong --server fails at once.
  */
 export async function waitForWorkflow(
-  client: WeirClient, ns: string, name: string, onUpdate?: (wf: WorkflowObject) => void, signal?: AbortSignal,
+  client: WeirClient,
+  ns: string,
+  name: string,
+  onUpdate?: (wf: WorkflowObject) => void,
+  signal?: AbortSignal,
 ): Promise<WorkflowObject> {
   let reached = false;
   let failingSince: number | undefined;
@@ -111,7 +119,10 @@ export async function waitForWorkflow(
     if (signal?.aborted) throw new WeirError('CANCELLED', 'stopped waiting');
     failingSince ??= Date.now();
     if (Date.now() - failingSince > RECONNECT_GIVE_UP_MS) {
-      throw new WeirError('IO_ERROR', `lost the server while waiting for workflow ${name}; gave up after ${RECONNECT_GIVE_UP_MS / 60_000} minutes`);
+      throw new WeirError(
+        'IO_ERROR',
+        `lost the server while waiting for workflow ${name}; gave up after ${RECONNECT_GIVE_UP_MS / 60_000} minutes`,
+      );
     }
     await new Promise<void>((r) => setTimeout(r, delay));
     delay = Math.min(delay * 2, MAX_RECONNECT_DELAY_MS);
@@ -120,7 +131,11 @@ export async function waitForWorkflow(
 
 /** One read plus one watch; the final workflow, or undefined when the stream ended before the end. */
 async function watchOnce(
-  client: WeirClient, ns: string, name: string, onUpdate: (wf: WorkflowObject) => void, signal: AbortSignal | undefined,
+  client: WeirClient,
+  ns: string,
+  name: string,
+  onUpdate: (wf: WorkflowObject) => void,
+  signal: AbortSignal | undefined,
 ): Promise<WorkflowObject | undefined> {
   const now = await getWorkflow(client, ns, name);
   onUpdate(now);
@@ -157,10 +172,18 @@ export interface WorkflowRef {
   name: string;
 }
 
-export const refOf = (wf: WorkflowObject, fallbackNs: string): WorkflowRef => ({ namespace: wf.metadata.namespace ?? fallbackNs, name: wf.metadata.name });
+export const refOf = (wf: WorkflowObject, fallbackNs: string): WorkflowRef => ({
+  namespace: wf.metadata.namespace ?? fallbackNs,
+  name: wf.metadata.name,
+});
 
 /** `--wait` / `--watch` after a submit, retry or resubmit: the exit status (0 when every workflow succeeded). */
-export async function waitOrWatch(client: WeirClient, io: CliIo, refs: readonly WorkflowRef[], mode: 'wait' | 'watch' | undefined): Promise<number> {
+export async function waitOrWatch(
+  client: WeirClient,
+  io: CliIo,
+  refs: readonly WorkflowRef[],
+  mode: 'wait' | 'watch' | undefined,
+): Promise<number> {
   if (mode === undefined) return 0;
   if (mode === 'watch') return watchWorkflow(client, io, refs[0].namespace, refs[0].name);
   const done = await Promise.all(refs.map((r) => waitForWorkflow(client, r.namespace, r.name)));

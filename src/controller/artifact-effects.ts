@@ -50,8 +50,16 @@ export class ArtifactHost {
             const obj = await store.get('Secret', namespace, ref.name ?? '');
             const data = (obj?.data ?? {}) as Record<string, string>;
             const str = (obj?.stringData ?? {}) as Record<string, string>;
-            const v = Object.hasOwn(str, ref.key) ? str[ref.key] : Object.hasOwn(data, ref.key) ? Buffer.from(data[ref.key], 'base64').toString('utf8') : undefined;
-            if (v === undefined && ref.optional !== true) throw new WeirError('NOT_FOUND', `Secret ${JSON.stringify(ref.name ?? '')} key ${JSON.stringify(ref.key)} not found in namespace ${namespace}`);
+            const v = Object.hasOwn(str, ref.key)
+              ? str[ref.key]
+              : Object.hasOwn(data, ref.key)
+                ? Buffer.from(data[ref.key], 'base64').toString('utf8')
+                : undefined;
+            if (v === undefined && ref.optional !== true)
+              throw new WeirError(
+                'NOT_FOUND',
+                `Secret ${JSON.stringify(ref.name ?? '')} key ${JSON.stringify(ref.key)} not found in namespace ${namespace}`,
+              );
             return v;
           },
         },
@@ -71,7 +79,8 @@ export class ArtifactHost {
         getConfigMap: async (ns, name) => (await this.o.store.get('ConfigMap', ns, name)) as unknown as ConfigMap | undefined,
         defaultRepository: this.o.defaultRepository ?? { local: {} },
       });
-      const ref: ArtifactRepositoryRefStatus = r.ref.default === true ? { default: true } : { namespace: r.ref.namespace, configMap: r.ref.configMap, key: r.ref.key };
+      const ref: ArtifactRepositoryRefStatus =
+        r.ref.default === true ? { default: true } : { namespace: r.ref.namespace, configMap: r.ref.configMap, key: r.ref.key };
       if (r.repository) ref.artifactRepository = r.repository;
       return { ref };
     } catch (e) {
@@ -83,7 +92,12 @@ export class ArtifactHost {
   async loadInputs(namespace: string, plan: InputArtifactPlan, repository: ArtifactRepository | undefined): Promise<StepInputFile[]> {
     await rm(plan.stagingDir, { recursive: true, force: true });
     await mkdir(plan.stagingDir, { recursive: true });
-    const r = await loadStepInputs({ service: this.service(namespace), artifacts: plan.artifacts, stagingDir: plan.stagingDir, repository });
+    const r = await loadStepInputs({
+      service: this.service(namespace),
+      artifacts: plan.artifacts,
+      stagingDir: plan.stagingDir,
+      repository,
+    });
     return r.inputFiles;
   }
 
@@ -94,8 +108,12 @@ export class ArtifactHost {
     await mkdir(plan.stagingDir, { recursive: true });
     try {
       const r = await saveStepOutputs({
-        service: this.service(namespace), artifacts: plan.artifacts, copyOutput: (p, d) => result.copyOutput(p, d),
-        stagingDir: plan.stagingDir, repository: plan.repository, vars: plan.keyVars,
+        service: this.service(namespace),
+        artifacts: plan.artifacts,
+        copyOutput: (p, d) => result.copyOutput(p, d),
+        stagingDir: plan.stagingDir,
+        repository: plan.repository,
+        vars: plan.keyVars,
       });
       return { artifacts: r.saved, errors: r.errors };
     } finally {

@@ -51,7 +51,7 @@ export function parseArtifactRef(text: string | undefined): Partial<Artifact> | 
  * Returns undefined for an absent optional artifact, a message when a required one has no source.
  */
 export function mergeInputArtifact(decl: Artifact, arg: Artifact | undefined): Artifact | undefined | string {
-  const fromArg = arg === undefined ? undefined : parseArtifactRef(arg.from) ?? (hasAnyLocation(arg) ? locationPart(arg) : undefined);
+  const fromArg = arg === undefined ? undefined : (parseArtifactRef(arg.from) ?? (hasAnyLocation(arg) ? locationPart(arg) : undefined));
   const loc = fromArg ?? (hasAnyLocation(decl) ? locationPart(decl) : undefined);
   if (loc === undefined) {
     if (decl.optional === true) return undefined;
@@ -103,10 +103,14 @@ export function stagingDir(volumeRoot: string, nodeId: string, what: 'inputs' | 
 }
 
 const STRFTIME: Record<string, (d: Date) => string> = {
-  Y: (d) => String(d.getUTCFullYear()), m: (d) => String(d.getUTCMonth() + 1).padStart(2, '0'),
-  d: (d) => String(d.getUTCDate()).padStart(2, '0'), H: (d) => String(d.getUTCHours()).padStart(2, '0'),
-  M: (d) => String(d.getUTCMinutes()).padStart(2, '0'), S: (d) => String(d.getUTCSeconds()).padStart(2, '0'),
-  y: (d) => String(d.getUTCFullYear()).slice(2), j: (d) => String(Math.floor((d.getTime() - Date.UTC(d.getUTCFullYear(), 0, 1)) / 86_400_000) + 1).padStart(3, '0'),
+  Y: (d) => String(d.getUTCFullYear()),
+  m: (d) => String(d.getUTCMonth() + 1).padStart(2, '0'),
+  d: (d) => String(d.getUTCDate()).padStart(2, '0'),
+  H: (d) => String(d.getUTCHours()).padStart(2, '0'),
+  M: (d) => String(d.getUTCMinutes()).padStart(2, '0'),
+  S: (d) => String(d.getUTCSeconds()).padStart(2, '0'),
+  y: (d) => String(d.getUTCFullYear()).slice(2),
+  j: (d) => String(Math.floor((d.getTime() - Date.UTC(d.getUTCFullYear(), 0, 1)) / 86_400_000) + 1).padStart(3, '0'),
 };
 
 /**
@@ -129,6 +133,6 @@ export function keyFormatVars(vars: Vars, podName: string, repository: ArtifactR
 
 /** The save plan of a pod's output artifacts (undefined when it declares none). */
 export function outputPlan(arts: readonly Artifact[] | undefined, keyVars: Record<string, string>): OutputArtifactPlan | undefined {
-  const list = (arts ?? []).filter((a) => a.path !== undefined && a.path !== '' || hasAnyLocation(a));
+  const list = (arts ?? []).filter((a) => (a.path !== undefined && a.path !== '') || hasAnyLocation(a));
   return list.length === 0 ? undefined : { artifacts: list.map((a) => ({ ...a })), keyVars };
 }

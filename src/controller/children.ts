@@ -50,27 +50,54 @@ export function runChild(ex: Exec, c: ChildCall, canStart: boolean): NodeStatus 
         try {
           run = evaluateWhen(w);
         } catch (e) {
-          return ex.nodes.mark(ex.nodes.create({ name: c.name, displayName: c.displayName, type: 'Skipped', boundaryID: c.boundaryID }), 'Error', `invalid when ${JSON.stringify(w)}: ${errorMessage(e)}`);
+          return ex.nodes.mark(
+            ex.nodes.create({ name: c.name, displayName: c.displayName, type: 'Skipped', boundaryID: c.boundaryID }),
+            'Error',
+            `invalid when ${JSON.stringify(w)}: ${errorMessage(e)}`,
+          );
         }
         if (!run) {
-          const n = ex.nodes.create({ name: c.name, displayName: c.displayName, type: 'Skipped', boundaryID: c.boundaryID, templateName: c.step.template });
+          const n = ex.nodes.create({
+            name: c.name,
+            displayName: c.displayName,
+            type: 'Skipped',
+            boundaryID: c.boundaryID,
+            templateName: c.step.template,
+          });
           recordAbsentDefaults(ex, c.step, c.scope, n);
           return ex.nodes.mark(n, 'Skipped', `when '${w}' evaluated false`);
         }
       }
     }
-    const args = errors.length === 0 ? substDeep(dropAbsentOutputRefs(dropAbsentArtifacts(c.step.arguments ?? {}, c.vars), c.vars), c.vars, errors) : undefined;
+    const args =
+      errors.length === 0
+        ? substDeep(dropAbsentOutputRefs(dropAbsentArtifacts(c.step.arguments ?? {}, c.vars), c.vars), c.vars, errors)
+        : undefined;
     if (errors.length > 0) {
-      const n = ex.nodes.create({ name: c.name, displayName: c.displayName, type: 'Pod', boundaryID: c.boundaryID, templateName: c.step.template });
+      const n = ex.nodes.create({
+        name: c.name,
+        displayName: c.displayName,
+        type: 'Pod',
+        boundaryID: c.boundaryID,
+        templateName: c.step.template,
+      });
       return ex.nodes.mark(n, 'Error', errors[0]);
     }
     return ex.executeTemplate({
-      name: c.name, displayName: c.displayName, boundaryID: c.boundaryID, scope: c.scope, depth: c.depth + 1,
+      name: c.name,
+      displayName: c.displayName,
+      boundaryID: c.boundaryID,
+      scope: c.scope,
+      depth: c.depth + 1,
       call: { template: c.step.template, templateRef: c.step.templateRef, inline: c.step.inline as never, arguments: args },
     });
   }
   return ex.executeTemplate({
-    name: c.name, displayName: c.displayName, boundaryID: c.boundaryID, scope: c.scope, depth: c.depth + 1,
+    name: c.name,
+    displayName: c.displayName,
+    boundaryID: c.boundaryID,
+    scope: c.scope,
+    depth: c.depth + 1,
     call: { template: c.step.template, templateRef: c.step.templateRef, inline: c.step.inline as never },
   });
 }
@@ -93,7 +120,11 @@ export function runChildExitHandler(ex: Exec, c: ChildCall, child: NodeStatus, p
     return true;
   }
   const n = ex.executeTemplate({
-    name: exitName, displayName: `${c.displayName}.onExit`, boundaryID: c.boundaryID, scope: c.scope, depth: c.depth + 1,
+    name: exitName,
+    displayName: `${c.displayName}.onExit`,
+    boundaryID: c.boundaryID,
+    scope: c.scope,
+    depth: c.depth + 1,
     call: { template: hook.template, templateRef: hook.templateRef, arguments: args },
   });
   ex.nodes.addChild(child.id, n.id);
@@ -112,8 +143,12 @@ export function continues(step: WorkflowStep, phase: NodeStatus['phase']): boole
  * started hook still runs (its owner does not complete before it).
  */
 export function runHooks(
-  ex: Exec, hooks: Record<string, LifecycleHook> | undefined, owner: { name: string; displayName: string; boundaryID?: string; id: string },
-  vars: Vars, scope: Scope, depth: number,
+  ex: Exec,
+  hooks: Record<string, LifecycleHook> | undefined,
+  owner: { name: string; displayName: string; boundaryID?: string; id: string },
+  vars: Vars,
+  scope: Scope,
+  depth: number,
 ): boolean {
   let done = true;
   for (const [key, hook] of Object.entries(hooks ?? {})) {
@@ -132,7 +167,11 @@ export function runHooks(
     const errors: string[] = [];
     const args = existing ? undefined : substDeep(hook.arguments ?? {}, vars, errors);
     const n = ex.executeTemplate({
-      name, displayName: `${owner.displayName}.hooks.${key}`, boundaryID: owner.boundaryID, scope, depth: depth + 1,
+      name,
+      displayName: `${owner.displayName}.hooks.${key}`,
+      boundaryID: owner.boundaryID,
+      scope,
+      depth: depth + 1,
       call: { template: hook.template, templateRef: hook.templateRef, arguments: args },
     });
     if (owner.id !== ex.wf.metadata.name) ex.nodes.addChild(owner.id, n.id);

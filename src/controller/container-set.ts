@@ -15,7 +15,8 @@ import type { NodeStatus } from './types.js';
 import { errorMessage } from '../core/errors.js';
 
 /** Re-runs `"$@"` up to N more times, sleeping D seconds between tries, in the same process context. */
-const RETRY_WRAPPER = 'n=$1; d=$2; shift 2; i=0; while :; do "$@"; c=$?; [ "$c" -eq 0 ] && exit 0; i=$((i+1)); [ "$i" -gt "$n" ] && exit "$c"; sleep "$d"; done';
+const RETRY_WRAPPER =
+  'n=$1; d=$2; shift 2; i=0; while :; do "$@"; c=$?; [ "$c" -eq 0 ] && exit 0; i=$((i+1)); [ "$i" -gt "$n" ] && exit "$c"; sleep "$d"; done';
 
 type CsContainer = NonNullable<Template['containerSet']>['containers'][number];
 
@@ -27,13 +28,17 @@ export function executeContainerSet(ex: Exec, node: NodeStatus, tmpl: Template, 
   if (!cs) return node;
   const names = new Set(cs.containers.map((c) => c.name));
   for (const c of cs.containers) {
-    for (const d of c.dependencies ?? []) if (!names.has(d)) return ex.nodes.mark(node, 'Error', `container ${JSON.stringify(c.name)} depends on unknown container ${JSON.stringify(d)}`);
+    for (const d of c.dependencies ?? [])
+      if (!names.has(d))
+        return ex.nodes.mark(node, 'Error', `container ${JSON.stringify(c.name)} depends on unknown container ${JSON.stringify(d)}`);
   }
   node.phase = 'Running';
   const byName = new Map<string, NodeStatus>();
   for (const c of cs.containers) {
     const name = `${node.name}.${c.name}`;
-    const n = ex.nodes.byName(name) ?? ex.nodes.create({ name, displayName: c.name, type: 'Container', boundaryID: node.boundaryID, templateName: node.templateName });
+    const n =
+      ex.nodes.byName(name) ??
+      ex.nodes.create({ name, displayName: c.name, type: 'Container', boundaryID: node.boundaryID, templateName: node.templateName });
     ex.nodes.addChild(node.id, n.id);
     byName.set(c.name, n);
   }
@@ -81,13 +86,24 @@ export function executeContainerSet(ex: Exec, node: NodeStatus, tmpl: Template, 
 }
 
 /** Starts or advances one container; returns an error message that fails the whole pod. */
-function runContainer(ex: Exec, pod: NodeStatus, n: NodeStatus, t: Template, c: CsContainer, retry: { retries: number; delaySec: number }): string | undefined {
+function runContainer(
+  ex: Exec,
+  pod: NodeStatus,
+  n: NodeStatus,
+  t: Template,
+  c: CsContainer,
+  retry: { retries: number; delaySec: number },
+): string | undefined {
   const st = ex.ctx.pod(n.id);
   if (st === undefined || st.state === 'starting') {
     if (st === undefined && ex.spec.suspend === true) return undefined;
     const { name: _n, dependencies: _d, ...container } = c;
     const vms = [...(t.containerSet?.volumeMounts ?? []), ...(container.volumeMounts ?? [])];
-    const one: Template = { name: t.name, container: { ...container, ...(vms.length > 0 ? { volumeMounts: vms } : {}) }, volumes: t.volumes };
+    const one: Template = {
+      name: t.name,
+      container: { ...container, ...(vms.length > 0 ? { volumeMounts: vms } : {}) },
+      volumes: t.volumes,
+    };
     if (c.name === 'main') one.outputs = t.outputs;
     const wfm = ex.wf.metadata;
     const build = buildStepSpec(one, { namespace: wfm.namespace ?? 'default', name: wfm.name, uid: wfm.uid }, n.id, {
@@ -98,12 +114,23 @@ function runContainer(ex: Exec, pod: NodeStatus, n: NodeStatus, t: Template, c: 
     });
     if (build.error || !build.spec) return `container ${c.name}: ${build.error ?? 'cannot build step'}`;
     // Volumes belong to the pod: every container sees the same template-level volume dirs.
-    const plan = planMounts(one, ex.spec, pod.id, ex.ctx.volumeRoot, { configMap: (x) => ex.ctx.configMap(x), secret: (x) => ex.ctx.secret?.(x), hostPaths: ex.ctx.hostPaths });
+    const plan = planMounts(one, ex.spec, pod.id, ex.ctx.volumeRoot, {
+      configMap: (x) => ex.ctx.configMap(x),
+      secret: (x) => ex.ctx.secret?.(x),
+      hostPaths: ex.ctx.hostPaths,
+    });
     if (plan.error) return `container ${c.name}: ${plan.error}`;
     build.spec.mounts = plan.mounts;
     if (build.spec.container) build.spec.container.networkOf = pod.id; // the set's containers share one network namespace
-    if (retry.retries > 0) build.spec.command = ['sh', '-c', RETRY_WRAPPER, 'weir-retry', String(retry.retries), String(retry.delaySec), ...build.spec.command];
-    ex.actions.push({ type: 'start', nodeId: n.id, spec: build.spec, outputFiles: build.outputFiles, ...(plan.prepare.length > 0 ? { prepare: plan.prepare } : {}) });
+    if (retry.retries > 0)
+      build.spec.command = ['sh', '-c', RETRY_WRAPPER, 'weir-retry', String(retry.retries), String(retry.delaySec), ...build.spec.command];
+    ex.actions.push({
+      type: 'start',
+      nodeId: n.id,
+      spec: build.spec,
+      outputFiles: build.outputFiles,
+      ...(plan.prepare.length > 0 ? { prepare: plan.prepare } : {}),
+    });
     if (st === undefined) ex.activePods++;
     n.podName = pod.id;
     return undefined;

@@ -6,8 +6,20 @@ import type { ContainerSettings } from '../executor/types.js';
 type Obj = Record<string, unknown>;
 
 const UNITS: Record<string, number> = {
-  '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
-  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60, m: 1e-3,
+  '': 1,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
+  m: 1e-3,
 };
 
 /** A Kubernetes quantity (`64Mi`, `0.5`, `500m`, `1e3`) as a number; undefined when malformed. */
@@ -31,11 +43,16 @@ export interface ContainerLike {
 }
 
 /** Settings for one container; `pod` is the template's (pod-level) securityContext, overridden per container. */
-export function containerSettings(c: ContainerLike, pod: Obj | undefined, hostNetwork: boolean | undefined): { settings: ContainerSettings; error?: string } {
+export function containerSettings(
+  c: ContainerLike,
+  pod: Obj | undefined,
+  hostNetwork: boolean | undefined,
+): { settings: ContainerSettings; error?: string } {
   const s: ContainerSettings = {};
   if (c.command !== undefined && c.command.length > 0) s.command = [...c.command];
   if (c.args !== undefined && c.args.length > 0) s.args = [...c.args];
-  if (c.imagePullPolicy === 'Always' || c.imagePullPolicy === 'IfNotPresent' || c.imagePullPolicy === 'Never') s.imagePullPolicy = c.imagePullPolicy;
+  if (c.imagePullPolicy === 'Always' || c.imagePullPolicy === 'IfNotPresent' || c.imagePullPolicy === 'Never')
+    s.imagePullPolicy = c.imagePullPolicy;
   const sc: Obj = { ...(pod ?? {}), ...(c.securityContext ?? {}) };
   const user = num(sc.runAsUser);
   const group = num(sc.runAsGroup);
@@ -52,12 +69,14 @@ export function containerSettings(c: ContainerLike, pod: Obj | undefined, hostNe
   const limits = c.resources?.limits ?? {};
   if (limits.memory !== undefined) {
     const m = parseQuantity(limits.memory);
-    if (m === undefined || m <= 0) return { settings: s, error: `resources.limits.memory: invalid quantity ${JSON.stringify(limits.memory)}` };
+    if (m === undefined || m <= 0)
+      return { settings: s, error: `resources.limits.memory: invalid quantity ${JSON.stringify(limits.memory)}` };
     s.memoryBytes = Math.floor(m);
   }
   if (limits.cpu !== undefined) {
     const cpu = parseQuantity(limits.cpu);
-    if (cpu === undefined || cpu <= 0) return { settings: s, error: `resources.limits.cpu: invalid quantity ${JSON.stringify(limits.cpu)}` };
+    if (cpu === undefined || cpu <= 0)
+      return { settings: s, error: `resources.limits.cpu: invalid quantity ${JSON.stringify(limits.cpu)}` };
     s.cpus = cpu;
   }
   if (hostNetwork === true) s.hostNetwork = true;
@@ -73,7 +92,10 @@ export interface EnvFromSource {
 /** envFrom entries as variables (later sources win; explicit `env` is applied over them by the caller). */
 export function envFromSources(
   list: readonly EnvFromSource[],
-  lookups: { configMap: (name: string) => Record<string, string> | undefined; secret: (name: string) => Record<string, string> | undefined },
+  lookups: {
+    configMap: (name: string) => Record<string, string> | undefined;
+    secret: (name: string) => Record<string, string> | undefined;
+  },
 ): { env: Record<string, string>; error?: string } {
   const env: Record<string, string> = {};
   for (const [i, src] of list.entries()) {

@@ -62,7 +62,8 @@ export async function buildContext(d: ContextDeps, wf: WorkflowObject): Promise<
   ]);
   if (/synchronization|templateRef/.test(all)) d.held.release = await d.syncMutex.acquire();
   const locks = d.held.release ? await lockHoldersOf(s, wf) : undefined;
-  const artifactRepository = d.artifacts && wf.status?.artifactRepositoryRef === undefined ? await d.artifacts.resolveRepository(wf) : undefined;
+  const artifactRepository =
+    d.artifacts && wf.status?.artifactRepositoryRef === undefined ? await d.artifacts.resolveRepository(wf) : undefined;
   const wt = byName(wts.items);
   const cwt = byName(cwts.items);
   const cm = byName(cms.items);
@@ -75,7 +76,7 @@ export async function buildContext(d: ContextDeps, wf: WorkflowObject): Promise<
     ...(d.runsImages ? { runsImages: true } : {}),
     workflowTemplate: (name, cluster) => {
       const o = (cluster ? cwt : wt).get(name);
-      return o ? { spec: (o.spec ?? {}) } : undefined;
+      return o ? { spec: o.spec ?? {} } : undefined;
     },
     configMap: (name) => {
       const o = cm.get(name);
@@ -85,7 +86,8 @@ export async function buildContext(d: ContextDeps, wf: WorkflowObject): Promise<
       const o = sec.get(name);
       if (!o) return undefined;
       const out: Record<string, string> = {};
-      for (const [k, v] of Object.entries((o.data ?? {}) as Record<string, string>)) out[k] = Buffer.from(String(v), 'base64').toString('utf8');
+      for (const [k, v] of Object.entries((o.data ?? {}) as Record<string, string>))
+        out[k] = Buffer.from(String(v), 'base64').toString('utf8');
       for (const [k, v] of Object.entries((o.stringData ?? {}) as Record<string, string>)) out[k] = String(v);
       return out;
     },

@@ -17,13 +17,21 @@ import type { Action, OperateResult, WorkflowObject, WorkflowStatus } from './ty
 const FINAL = new Set(['Succeeded', 'Failed', 'Error']);
 
 /** Writes one memoization entry into its cache ConfigMap (created with Argo's cache label when missing). */
-export async function saveCacheEntry(store: ResourceStore, namespace: string, a: Extract<Action, { type: 'memoize' }>, log: Logger): Promise<void> {
+export async function saveCacheEntry(
+  store: ResourceStore,
+  namespace: string,
+  a: Extract<Action, { type: 'memoize' }>,
+  log: Logger,
+): Promise<void> {
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
       const cur = await store.get('ConfigMap', namespace, a.cacheName);
       if (!cur) {
         await store.create('ConfigMap', {
-          apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: a.cacheName, namespace, labels: { [CACHE_LABEL]: 'Cache' } }, data: { [a.key]: a.entry },
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: a.cacheName, namespace, labels: { [CACHE_LABEL]: 'Cache' } },
+          data: { [a.key]: a.entry },
         });
       } else {
         await store.update('ConfigMap', { ...cur, data: { ...(cur.data as Record<string, string> | undefined), [a.key]: a.entry } });
@@ -36,7 +44,6 @@ export async function saveCacheEntry(store: ResourceStore, namespace: string, a:
     }
   }
 }
-
 
 /** Whether `next` holds fewer locks than `prev`. */
 export function releasedLocks(prev: WorkflowStatus | undefined, next: WorkflowStatus): boolean {

@@ -23,12 +23,14 @@ export class ControllerRequests {
   private readonly aborts = new Map<string, AbortController>();
   private readonly stopAll = new AbortController();
 
-  constructor(private readonly o: {
-    store: ResourceStore;
-    artifacts: ArtifactHost | undefined;
-    /** Called with the workflow key when a request finished. */
-    done: (workflowKey: string) => void;
-  }) {}
+  constructor(
+    private readonly o: {
+      store: ResourceStore;
+      artifacts: ArtifactHost | undefined;
+      /** Called with the workflow key when a request finished. */
+      done: (workflowKey: string) => void;
+    },
+  ) {}
 
   /** The OperateContext look-ups of one workflow. */
   contextFor(uid: string): Pick<OperateContext, 'http' | 'resource' | 'dataList'> {
@@ -59,8 +61,12 @@ export class ControllerRequests {
     }
     if (a.type === 'resource' && !this.resources.has(reqKey)) {
       this.resources.set(reqKey, { state: 'running' });
-      const artifacts = this.o.artifacts ? { service: this.o.artifacts.service(namespace), ...(repository ? { repository } : {}) } : undefined;
-      void performResource(a.request, { store: this.o.store, signal: signal(), ...(artifacts ? { artifacts } : {}) }).then((st) => finish(this.resources, st));
+      const artifacts = this.o.artifacts
+        ? { service: this.o.artifacts.service(namespace), ...(repository ? { repository } : {}) }
+        : undefined;
+      void performResource(a.request, { store: this.o.store, signal: signal(), ...(artifacts ? { artifacts } : {}) }).then((st) =>
+        finish(this.resources, st),
+      );
     }
     if (a.type === 'data-list' && !this.listings.has(reqKey)) {
       this.listings.set(reqKey, { state: 'running' });

@@ -18,7 +18,15 @@ import { StepTracker } from './step-tracker.js';
 import { PassCache } from './pass-cache.js';
 import { Mutex, buildContext } from './controller-context.js';
 import { withStandInPath } from './image-stand-ins.js';
-import { missingCommand, prepareVolumes, releasedLocks, withResolvedMounts, saveCacheEntry, withPythonFallback, withWorkflowMetadata } from './controller-effects.js';
+import {
+  missingCommand,
+  prepareVolumes,
+  releasedLocks,
+  withResolvedMounts,
+  saveCacheEntry,
+  withPythonFallback,
+  withWorkflowMetadata,
+} from './controller-effects.js';
 import { splitStepId, subStepRecord, subStepsOf } from './sub-steps.js';
 import { ArtifactHost } from './artifact-effects.js';
 import { ControllerRequests } from './controller-requests.js';
@@ -123,18 +131,27 @@ export class WorkflowController {
     this.volumesDir = o.volumesDir ?? (typeof exDir === 'string' ? join(exDir, 'volumes') : undefined);
     const policy = o.hostPaths ?? NO_HOST_PATHS;
     this.hostPaths = Object.freeze({ allow: policy.allow, deny: [...policy.deny, ...(typeof exDir === 'string' ? [exDir] : [])] });
-    const artDir = o.artifacts === false ? undefined : o.artifacts?.dataDir ?? (typeof exDir === 'string' ? exDir : undefined);
-    if (o.artifacts !== false && artDir !== undefined) this.artifacts = new ArtifactHost({ store: o.store, dataDir: artDir, defaultRepository: o.artifacts?.defaultRepository, drivers: o.artifacts?.drivers });
+    const artDir = o.artifacts === false ? undefined : (o.artifacts?.dataDir ?? (typeof exDir === 'string' ? exDir : undefined));
+    if (o.artifacts !== false && artDir !== undefined)
+      this.artifacts = new ArtifactHost({
+        store: o.store,
+        dataDir: artDir,
+        defaultRepository: o.artifacts?.defaultRepository,
+        drivers: o.artifacts?.drivers,
+      });
     this.requests = new ControllerRequests({ store: o.store, artifacts: this.artifacts, done: (key) => this.enqueue(key) });
     this.steps = new StepTracker({
       executor: o.executor,
       log: this.log,
       now: this.clock,
       changed: (key) => this.enqueue(key),
-      saveArtifacts: (wfKey, plan, r) => this.artifacts
-        ? this.artifacts.saveOutputs(parseKey(wfKey).namespace, plan, r)
-        : Promise.resolve({ artifacts: [], errors: ['no artifact repository on this controller'] }),
-      onFollow: o.onStepStarted ? ({ workflowKey, nodeId, handle }) => o.onStepStarted?.({ workflow: workflowKey, nodeId, handle, executor: o.executor }) : undefined,
+      saveArtifacts: (wfKey, plan, r) =>
+        this.artifacts
+          ? this.artifacts.saveOutputs(parseKey(wfKey).namespace, plan, r)
+          : Promise.resolve({ artifacts: [], errors: ['no artifact repository on this controller'] }),
+      onFollow: o.onStepStarted
+        ? ({ workflowKey, nodeId, handle }) => o.onStepStarted?.({ workflow: workflowKey, nodeId, handle, executor: o.executor })
+        : undefined,
     });
   }
 
@@ -144,10 +161,13 @@ export class WorkflowController {
       if (this.stopped) return;
       const prev = this.timers.get(key);
       if (prev) clearTimeout(prev);
-      this.timers.set(key, setTimeout(() => {
-        this.timers.delete(key);
-        this.enqueue(key);
-      }, delayMs));
+      this.timers.set(
+        key,
+        setTimeout(() => {
+          this.timers.delete(key);
+          this.enqueue(key);
+        }, delayMs),
+      );
       return;
     }
     this.pending.add(key);
@@ -200,20 +220,26 @@ export class WorkflowController {
           const wait = (this.notBefore.get(key) ?? 0) - performance.now();
           if (wait > 0) {
             if (!this.gapTimers.has(key)) {
-              this.gapTimers.set(key, setTimeout(() => {
-                this.gapTimers.delete(key);
-                this.enqueue(key);
-              }, Math.ceil(wait)));
+              this.gapTimers.set(
+                key,
+                setTimeout(() => {
+                  this.gapTimers.delete(key);
+                  this.enqueue(key);
+                }, Math.ceil(wait)),
+              );
             }
             continue;
           }
-          inFlight.set(key, this.reconcile(key).finally(() => {
-            inFlight.delete(key);
-            const cost = this.costs.get(key) ?? 0;
-            if (cost >= EXPENSIVE_PASS_MS) this.notBefore.set(key, performance.now() + cost);
-            else this.notBefore.delete(key);
-            this.wakeUp();
-          }));
+          inFlight.set(
+            key,
+            this.reconcile(key).finally(() => {
+              inFlight.delete(key);
+              const cost = this.costs.get(key) ?? 0;
+              if (cost >= EXPENSIVE_PASS_MS) this.notBefore.set(key, performance.now() + cost);
+              else this.notBefore.delete(key);
+              this.wakeUp();
+            }),
+          );
         }
         if (this.woken) continue;
         await new Promise<void>((r) => {
@@ -266,10 +292,16 @@ export class WorkflowController {
     this.steps.forget(wf.metadata.uid, () => false);
     const root = this.volumeRoot(wf);
     if (root) void rm(root, { recursive: true, force: true }).catch(() => undefined);
-    void this.artifacts?.collect(wf, 'deletion').then((r) => {
-      for (const f of r?.failed ?? []) this.log.warn({ workflow: key, node: f.record.nodeId, err: f.message }, 'artifact garbage collection failed');
-    }, (e: unknown) => this.log.warn({ workflow: key, err: errorMessage(e) }, 'artifact garbage collection failed'));
-    const handles = Object.values(wf.status?.nodes ?? {}).flatMap((n) => [n.weir?.handle, ...subStepsOf(n).map((x) => x.record.handle)].map((h) => ({ n, h })));
+    void this.artifacts?.collect(wf, 'deletion').then(
+      (r) => {
+        for (const f of r?.failed ?? [])
+          this.log.warn({ workflow: key, node: f.record.nodeId, err: f.message }, 'artifact garbage collection failed');
+      },
+      (e: unknown) => this.log.warn({ workflow: key, err: errorMessage(e) }, 'artifact garbage collection failed'),
+    );
+    const handles = Object.values(wf.status?.nodes ?? {}).flatMap((n) =>
+      [n.weir?.handle, ...subStepsOf(n).map((x) => x.record.handle)].map((h) => ({ n, h })),
+    );
     for (const { n, h } of handles) {
       if (!h || h.executor !== this.o.executor.kind) continue;
       void this.o.executor.cleanup(h).catch((e: unknown) => {
@@ -310,7 +342,7 @@ export class WorkflowController {
     let obj: StoredObject | undefined;
     const mine = this.cache.copy(key);
     try {
-      obj = mine?.obj ?? await this.o.store.get('Workflow', namespace, name);
+      obj = mine?.obj ?? (await this.o.store.get('Workflow', namespace, name));
     } catch (e) {
       this.log.error({ workflow: key, err: errorMessage(e) }, 'cannot read workflow');
       this.enqueue(key, 1000);
@@ -333,11 +365,23 @@ export class WorkflowController {
     let opMs = 0;
     try {
       await this.steps.adoptFrom(wf, key);
-      const ctx = await buildContext({
-        store: this.o.store, now: this.clock(), maxDepth: this.o.maxDepth, volumeRoot: this.volumeRoot(wf), hostPaths: this.hostPaths, specText: this.cache.specText(key, wf),
-        runsImages: this.o.executor.kind !== 'host',
-        steps: this.steps, requests: this.requests, artifacts: this.artifacts, syncMutex: this.syncMutex, held,
-      }, wf);
+      const ctx = await buildContext(
+        {
+          store: this.o.store,
+          now: this.clock(),
+          maxDepth: this.o.maxDepth,
+          volumeRoot: this.volumeRoot(wf),
+          hostPaths: this.hostPaths,
+          specText: this.cache.specText(key, wf),
+          runsImages: this.o.executor.kind !== 'host',
+          steps: this.steps,
+          requests: this.requests,
+          artifacts: this.artifacts,
+          syncMutex: this.syncMutex,
+          held,
+        },
+        wf,
+      );
       const t1 = performance.now();
       result = operate(wf, ctx);
       opMs = performance.now() - t1;
@@ -345,7 +389,9 @@ export class WorkflowController {
       this.log.error({ workflow: key, err: errorMessage(e) }, 'reconcile failed; marking the workflow Error');
       const now = new Date(this.clock()).toISOString().replace(/\.\d{3}Z$/, 'Z');
       result = {
-        status: { ...wf.status, phase: 'Error', message: `internal error: ${errorMessage(e)}`, finishedAt: now }, actions: [], notes: [],
+        status: { ...wf.status, phase: 'Error', message: `internal error: ${errorMessage(e)}`, finishedAt: now },
+        actions: [],
+        notes: [],
         metadata: { labels: { ...wf.metadata.labels, [PHASE_LABEL]: 'Error', [COMPLETED_LABEL]: 'true' } },
       };
     }
@@ -372,7 +418,9 @@ export class WorkflowController {
       }
     }
     // Intents are saved before anything starts: a crash after this save repeats the (idempotent) start.
-    const starts = result.actions.filter((a): a is Extract<Action, { type: 'start' }> => a.type === 'start' && !this.steps.follows(uid, a.nodeId));
+    const starts = result.actions.filter(
+      (a): a is Extract<Action, { type: 'start' }> => a.type === 'start' && !this.steps.follows(uid, a.nodeId),
+    );
     const at = new Date(this.clock()).toISOString();
     for (const a of starts) {
       const sub = subStepRecord(nodes, a.nodeId, true);
@@ -380,7 +428,9 @@ export class WorkflowController {
       const n = nodes[a.nodeId];
       if (n) {
         n.weir = {
-          ...n.weir, intent: n.weir?.intent ?? at, ...(a.outputFiles.length > 0 ? { outputFiles: a.outputFiles } : {}),
+          ...n.weir,
+          intent: n.weir?.intent ?? at,
+          ...(a.outputFiles.length > 0 ? { outputFiles: a.outputFiles } : {}),
           ...(a.outputArtifacts ? { outputArtifacts: a.outputArtifacts } : {}),
         };
       }
@@ -410,7 +460,10 @@ export class WorkflowController {
     if (releasedLocks(wf.status, status)) for (const k of this.known) if (k !== key) this.enqueue(k);
     // Outcomes now saved: the cache need not remember finished steps.
     const killed = new Set(result.actions.filter((a) => a.type === 'kill').map((a) => a.nodeId));
-    this.steps.forget(uid, (id) => !killed.has(id) && !FINAL.has(String(status.phase)) && !isFinished(nodes[splitStepId(id).nodeId]?.phase));
+    this.steps.forget(
+      uid,
+      (id) => !killed.has(id) && !FINAL.has(String(status.phase)) && !isFinished(nodes[splitStepId(id).nodeId]?.phase),
+    );
     for (const a of result.actions) {
       if (a.type !== 'kill') continue;
       const h = this.steps.handle(uid, a.nodeId) ?? nodes[a.nodeId]?.weir?.handle ?? subStepRecord(nodes, a.nodeId)?.handle;
@@ -422,36 +475,49 @@ export class WorkflowController {
     }
     for (const a of result.actions) {
       if (a.type === 'memoize') await saveCacheEntry(this.o.store, namespace, a, this.log);
-      if (a.type === 'http' || a.type === 'resource' || a.type === 'data-list') this.requests.perform(key, namespace, uid, a, repositoryOf(status));
+      if (a.type === 'http' || a.type === 'resource' || a.type === 'data-list')
+        this.requests.perform(key, namespace, uid, a, repositoryOf(status));
     }
     if (FINAL.has(String(status.phase))) this.requests.forget(uid);
-    await Promise.all(starts.map(async (a) => {
-      const onHost = this.o.executor.kind === 'host';
-      let spec = onHost ? withStandInPath(withPythonFallback(a.spec), process.env.PATH) : a.spec;
-      try {
-        spec = withResolvedMounts(spec, await prepareVolumes(a.prepare ?? []));
-      } catch (e) {
-        this.steps.fail(uid, a.nodeId, null, `cannot mount volumes: ${errorMessage(e)}`);
-        return;
-      }
-      if (a.inputArtifacts) {
+    await Promise.all(
+      starts.map(async (a) => {
+        const onHost = this.o.executor.kind === 'host';
+        let spec = onHost ? withStandInPath(withPythonFallback(a.spec), process.env.PATH) : a.spec;
         try {
-          if (!this.artifacts) throw new Error('no artifact repository on this controller');
-          const files = await this.artifacts.loadInputs(namespace, a.inputArtifacts, repositoryOf(status));
-          spec = { ...spec, inputFiles: [...(spec.inputFiles ?? []), ...files] };
+          spec = withResolvedMounts(spec, await prepareVolumes(a.prepare ?? []));
         } catch (e) {
-          this.steps.fail(uid, a.nodeId, null, `failed to load input artifacts: ${errorMessage(e)}`);
+          this.steps.fail(uid, a.nodeId, null, `cannot mount volumes: ${errorMessage(e)}`);
           return;
         }
-      }
-      const missing = onHost ? missingCommand(spec) : undefined;
-      if (missing === undefined) return this.steps.start(key, uid, a.nodeId, spec, a.outputFiles, a.outputArtifacts);
-      this.steps.fail(uid, a.nodeId, 127, missing);
-      return Promise.resolve();
-    }));
-    if (FINAL.has(String(status.phase)) && !FINAL.has(String(wf.status?.phase))) await this.artifacts?.collectOnCompletion(key, current, this.log);
+        if (a.inputArtifacts) {
+          try {
+            if (!this.artifacts) throw new Error('no artifact repository on this controller');
+            const files = await this.artifacts.loadInputs(namespace, a.inputArtifacts, repositoryOf(status));
+            spec = { ...spec, inputFiles: [...(spec.inputFiles ?? []), ...files] };
+          } catch (e) {
+            this.steps.fail(uid, a.nodeId, null, `failed to load input artifacts: ${errorMessage(e)}`);
+            return;
+          }
+        }
+        const missing = onHost ? missingCommand(spec) : undefined;
+        if (missing === undefined) return this.steps.start(key, uid, a.nodeId, spec, a.outputFiles, a.outputArtifacts);
+        this.steps.fail(uid, a.nodeId, 127, missing);
+        return Promise.resolve();
+      }),
+    );
+    if (FINAL.has(String(status.phase)) && !FINAL.has(String(wf.status?.phase)))
+      await this.artifacts?.collectOnCompletion(key, current, this.log);
     // Started steps are recorded Running by a small save right away, or, for a big workflow, by its next pass.
-    if (starts.length > 0 && (cost >= EXPENSIVE_PASS_MS || !(await this.saveStarted(key, current, starts.map((a) => a.nodeId))))) this.enqueue(key);
+    if (
+      starts.length > 0 &&
+      (cost >= EXPENSIVE_PASS_MS ||
+        !(await this.saveStarted(
+          key,
+          current,
+          starts.map((a) => a.nodeId),
+        )))
+    )
+      this.enqueue(key);
     else if (result.requeueAfterMs !== undefined) this.enqueue(key, Math.max(1, result.requeueAfterMs));
   }
 
@@ -492,9 +558,9 @@ export class WorkflowController {
       this.cache.saved(key, saved, undefined);
       return true;
     } catch (e) {
-      if (!(e instanceof WeirError && e.code === 'CONFLICT')) this.log.warn({ workflow: key, err: errorMessage(e) }, 'cannot save started steps');
+      if (!(e instanceof WeirError && e.code === 'CONFLICT'))
+        this.log.warn({ workflow: key, err: errorMessage(e) }, 'cannot save started steps');
       return false;
     }
   }
 }
-

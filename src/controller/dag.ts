@@ -56,9 +56,10 @@ export function executeDag(ex: Exec, node: NodeStatus, tmpl: Template, vars: Var
   const targetText = dag.target !== undefined ? subst(dag.target, vars, errors) : undefined;
   if (errors.length > 0) return ex.nodes.mark(node, 'Error', errors[0]);
   const dependedOn = new Set([...infos.values()].flatMap((i) => i.deps));
-  const targets = targetText !== undefined && targetText.trim() !== ''
-    ? targetText.trim().split(/\s+/)
-    : dag.tasks.map((t) => t.name).filter((n) => !dependedOn.has(n));
+  const targets =
+    targetText !== undefined && targetText.trim() !== ''
+      ? targetText.trim().split(/\s+/)
+      : dag.tasks.map((t) => t.name).filter((n) => !dependedOn.has(n));
   for (const t of targets) if (!infos.has(t)) return ex.nodes.mark(node, 'Error', `target ${JSON.stringify(t)} is not a task of this DAG`);
   const needed = new Set<string>();
   const visit = (n: string): void => {
@@ -79,7 +80,11 @@ export function executeDag(ex: Exec, node: NodeStatus, tmpl: Template, vars: Var
     const n = taskNode(name);
     if (!n) return undefined;
     if (hooksRunning.has(name)) return { phase: 'Running' };
-    const r: TaskResult = { phase: n.phase, continueOn: infos.get(name)?.task.continueOn, ...(n.daemoned === true ? { daemoned: true } : {}) };
+    const r: TaskResult = {
+      phase: n.phase,
+      continueOn: infos.get(name)?.task.continueOn,
+      ...(n.daemoned === true ? { daemoned: true } : {}),
+    };
     if (n.type === 'TaskGroup') r.childPhases = (n.children ?? []).map((id) => ex.nodes.get(id)?.phase ?? 'Pending');
     return r;
   };
@@ -104,14 +109,17 @@ export function executeDag(ex: Exec, node: NodeStatus, tmpl: Template, vars: Var
     for (const r of info.refs) Object.assign(out, byTask.get(r));
     return out;
   };
-  const computeStop = (): boolean => failFast && [...needed].some((name) => {
-    const n = taskNode(name);
-    return n !== undefined && isFailed(n.phase) && !handled.has(name) && !continues(infos.get(name)?.task as DAGTask, n.phase);
-  });
-  const running = (): number => [...needed].filter((n) => {
-    const x = taskNode(n);
-    return x !== undefined && !isFinished(x.phase);
-  }).length;
+  const computeStop = (): boolean =>
+    failFast &&
+    [...needed].some((name) => {
+      const n = taskNode(name);
+      return n !== undefined && isFailed(n.phase) && !handled.has(name) && !continues(infos.get(name)?.task as DAGTask, n.phase);
+    });
+  const running = (): number =>
+    [...needed].filter((n) => {
+      const x = taskNode(n);
+      return x !== undefined && !isFinished(x.phase);
+    }).length;
   for (let pass = 0, progress = true; progress && pass < 10_000; pass++) {
     progress = false;
     refreshVars();
@@ -126,7 +134,13 @@ export function executeDag(ex: Exec, node: NodeStatus, tmpl: Template, vars: Var
         const ok = info.depends ? evaluateDepends(info.depends, result) : true;
         if (ok === undefined) continue;
         if (ok === false) {
-          const n = ex.nodes.create({ name: taskNodeName(node.name, t.name), displayName: t.name, type: 'Skipped', boundaryID: node.id, templateName: t.template });
+          const n = ex.nodes.create({
+            name: taskNodeName(node.name, t.name),
+            displayName: t.name,
+            type: 'Skipped',
+            boundaryID: node.id,
+            templateName: t.template,
+          });
           ex.nodes.mark(n, 'Omitted', 'omitted: depends condition not met');
           recordAbsentDefaults(ex, t, scope, n);
           link(ex, node, info, n, taskNode);
@@ -137,7 +151,15 @@ export function executeDag(ex: Exec, node: NodeStatus, tmpl: Template, vars: Var
         if (stopped) continue;
         if (tmpl.parallelism !== undefined && running() >= tmpl.parallelism) continue;
       }
-      const n = runTask(ex, node, info, varsFor(info), scope, depth, tmpl.parallelism === undefined ? Infinity : tmpl.parallelism - running());
+      const n = runTask(
+        ex,
+        node,
+        info,
+        varsFor(info),
+        scope,
+        depth,
+        tmpl.parallelism === undefined ? Infinity : tmpl.parallelism - running(),
+      );
       byTask.set(t.name, varsOf(t.name));
       if (n) {
         if (!existing) link(ex, node, info, n, taskNode);
@@ -155,18 +177,30 @@ export function executeDag(ex: Exec, node: NodeStatus, tmpl: Template, vars: Var
   if (hooksRunning.size > 0 || nodesNeeded.some((n) => n !== undefined && !isSettled(n))) return node;
   const unscheduled = nodesNeeded.some((n) => n === undefined);
   if (unscheduled && !computeStop()) return node;
-  node.outboundNodes = targets.map((t) => taskNode(t)).filter((n): n is NodeStatus => n !== undefined).flatMap((n) => ex.nodes.outbound(n.id));
-  const phase = assessDag(targets, infos, (name) => {
-    const n = taskNode(name);
-    return n !== undefined && n.daemoned === true && n.phase === 'Running' ? 'Succeeded' : n?.phase;
-  }, failFast);
+  node.outboundNodes = targets
+    .map((t) => taskNode(t))
+    .filter((n): n is NodeStatus => n !== undefined)
+    .flatMap((n) => ex.nodes.outbound(n.id));
+  const phase = assessDag(
+    targets,
+    infos,
+    (name) => {
+      const n = taskNode(name);
+      return n !== undefined && n.daemoned === true && n.phase === 'Running' ? 'Succeeded' : n?.phase;
+    },
+    failFast,
+  );
   if (phase === 'Succeeded') {
     const err = ex.templateOutputs(node, tmpl, { ...vars, ...taskVars });
     if (err) return ex.nodes.mark(node, 'Error', err);
     return ex.nodes.mark(node, 'Succeeded');
   }
   const failedTask = [...needed].map((n) => taskNode(n)).find((n) => n !== undefined && isFailed(n.phase));
-  return ex.nodes.mark(node, phase === 'Running' ? 'Failed' : phase, failedTask ? `child '${failedTask.id}' ${failedTask.phase === 'Error' ? 'errored' : 'failed'}` : undefined);
+  return ex.nodes.mark(
+    node,
+    phase === 'Running' ? 'Failed' : phase,
+    failedTask ? `child '${failedTask.id}' ${failedTask.phase === 'Error' ? 'errored' : 'failed'}` : undefined,
+  );
 }
 
 function link(ex: Exec, dagNode: NodeStatus, info: TaskInfo, n: NodeStatus, taskNode: (name: string) => NodeStatus | undefined): void {
@@ -175,7 +209,15 @@ function link(ex: Exec, dagNode: NodeStatus, info: TaskInfo, n: NodeStatus, task
   for (const p of parents) for (const out of ex.nodes.outbound(p.id)) ex.nodes.addChild(out, n.id);
 }
 
-function runTask(ex: Exec, dagNode: NodeStatus, info: TaskInfo, vars: Vars, scope: Scope, depth: number, slots: number): NodeStatus | undefined {
+function runTask(
+  ex: Exec,
+  dagNode: NodeStatus,
+  info: TaskInfo,
+  vars: Vars,
+  scope: Scope,
+  depth: number,
+  slots: number,
+): NodeStatus | undefined {
   const t = info.task;
   const name = taskNodeName(dagNode.name, t.name);
   const base: ChildCall = { step: t, name, displayName: t.name, boundaryID: dagNode.id, vars, scope, depth };
@@ -183,7 +225,14 @@ function runTask(ex: Exec, dagNode: NodeStatus, info: TaskInfo, vars: Vars, scop
   const hooks = (c: ChildCall, n: NodeStatus): boolean => {
     if (t.hooks === undefined && t.onExit === undefined) return true;
     const nv = nodeVars(`tasks.${t.name}`, n);
-    const hooksDone = runHooks(ex, t.hooks, { name: c.name, displayName: c.displayName, boundaryID: dagNode.id, id: n.id }, { ...c.vars, ...nv }, scope, depth);
+    const hooksDone = runHooks(
+      ex,
+      t.hooks,
+      { name: c.name, displayName: c.displayName, boundaryID: dagNode.id, id: n.id },
+      { ...c.vars, ...nv },
+      scope,
+      depth,
+    );
     return runChildExitHandler(ex, c, n, `tasks.${t.name}`, nv) && hooksDone;
   };
   if (!isLoop(t)) {
@@ -200,7 +249,9 @@ function runTask(ex: Exec, dagNode: NodeStatus, info: TaskInfo, vars: Vars, scop
     const skipped = ex.nodes.create({ name, displayName: t.name, type: 'Skipped', boundaryID: dagNode.id, templateName: t.template });
     return ex.nodes.mark(skipped, 'Skipped', EMPTY_PARAMS);
   }
-  const group = existing ?? ex.nodes.create({ name, displayName: t.name, type: 'TaskGroup', boundaryID: dagNode.id, phase: 'Running', templateName: t.template });
+  const group =
+    existing ??
+    ex.nodes.create({ name, displayName: t.name, type: 'TaskGroup', boundaryID: dagNode.id, phase: 'Running', templateName: t.template });
   if (errors.length > 0) return ex.nodes.mark(group, 'Error', errors[0]);
   let all = true;
   let failure: NodeStatus | undefined;
@@ -208,7 +259,13 @@ function runTask(ex: Exec, dagNode: NodeStatus, info: TaskInfo, vars: Vars, scop
   items.forEach((item, i) => {
     const dn = loopItemName(t.name, i, item);
     const wasNew = ex.nodes.byName(`${name}(${i}:`) === undefined && ex.nodes.byName(taskNodeName(dagNode.name, dn)) === undefined;
-    const call: ChildCall = { ...base, name: taskNodeName(dagNode.name, dn), displayName: dn, boundaryID: dagNode.id, vars: { ...vars, ...itemVars(item) } };
+    const call: ChildCall = {
+      ...base,
+      name: taskNodeName(dagNode.name, dn),
+      displayName: dn,
+      boundaryID: dagNode.id,
+      vars: { ...vars, ...itemVars(item) },
+    };
     const c = runChild(ex, call, free > 0);
     if (!c) {
       all = false;

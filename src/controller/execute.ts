@@ -6,7 +6,7 @@ import type { Template } from '../api/workflow-template.js';
 import type { Arguments, Artifact } from '../api/workflow-io.js';
 import type { RetryStrategy, TemplateRef } from '../api/workflow-steps.js';
 import type { WorkflowSpec } from '../api/workflow.js';
-import type { NodeMap} from './nodes.js';
+import type { NodeMap } from './nodes.js';
 import { isFinished, retryAttemptName } from './nodes.js';
 import { inputVars, resolveInputs, subst } from './params.js';
 import { substituteIntoExpression } from '../expr/template.js';
@@ -62,8 +62,7 @@ interface Resolved {
   templateRef?: TemplateRef;
 }
 
-const typeOf = (t: Template): NodeType =>
-  t.steps ? 'Steps' : t.dag ? 'DAG' : t.suspend ? 'Suspend' : t.http ? 'HTTP' : 'Pod';
+const typeOf = (t: Template): NodeType => (t.steps ? 'Steps' : t.dag ? 'DAG' : t.suspend ? 'Suspend' : t.http ? 'HTTP' : 'Pod');
 
 export class Exec {
   readonly actions: Action[] = [];
@@ -109,9 +108,8 @@ export class Exec {
       return { tmpl: withDefaults(t), scope: { kind: 'ref', name: ref.name ?? '', cluster: ref.clusterScope === true }, templateRef: ref };
     }
     const name = call.template ?? '';
-    const list = scope.kind === 'local'
-      ? (this.spec.templates ?? [])
-      : (this.ctx.workflowTemplate(scope.name, scope.cluster)?.spec.templates ?? []);
+    const list =
+      scope.kind === 'local' ? (this.spec.templates ?? []) : (this.ctx.workflowTemplate(scope.name, scope.cluster)?.spec.templates ?? []);
     const t = list.find((x) => x.name === name);
     if (!t) return { error: `template ${JSON.stringify(name)} not found` };
     return { tmpl: withDefaults(t), scope, templateName: name };
@@ -128,7 +126,10 @@ export class Exec {
     const existing = this.nodes.byName(o.name);
     if (existing && isFinished(existing.phase)) return existing;
     if (o.depth > (this.ctx.maxDepth ?? 100)) {
-      return this.errorNode(o, `maximum recursion depth exceeded (${this.ctx.maxDepth ?? 100} nested templates); is a template calling itself without end?`);
+      return this.errorNode(
+        o,
+        `maximum recursion depth exceeded (${this.ctx.maxDepth ?? 100} nested templates); is a template calling itself without end?`,
+      );
     }
     const r = this.resolve(o.call, o.scope);
     if ('error' in r) return this.errorNode(o, r.error);
@@ -159,7 +160,14 @@ export class Exec {
       memo = mk;
       const hit = lookupEntry(this.memoWrites.get(mk.cacheName) ?? this.ctx.configMap(mk.cacheName), mk.key, tmpl.memoize.maxAge, this.now);
       if (hit) {
-        const n = this.nodes.create({ name: o.name, displayName: o.displayName, type: typeOf(tmpl), boundaryID: o.boundaryID, ...ids, ...inputs });
+        const n = this.nodes.create({
+          name: o.name,
+          displayName: o.displayName,
+          type: typeOf(tmpl),
+          boundaryID: o.boundaryID,
+          ...ids,
+          ...inputs,
+        });
         n.memoizationStatus = { hit: true, ...mk };
         if (hit.outputs) n.outputs = hit.outputs;
         this.exportGlobals(n);
@@ -173,8 +181,15 @@ export class Exec {
   }
 
   private executeFresh(
-    o: ExecOptions, r: Resolved, tmpl: Template, ids: Partial<NodeStatus>, inputs: Partial<NodeStatus>, params: ParamValue[],
-    arts: InputArtifact[], existing: NodeStatus | undefined, memo: { key: string; cacheName: string } | undefined,
+    o: ExecOptions,
+    r: Resolved,
+    tmpl: Template,
+    ids: Partial<NodeStatus>,
+    inputs: Partial<NodeStatus>,
+    params: ParamValue[],
+    arts: InputArtifact[],
+    existing: NodeStatus | undefined,
+    memo: { key: string; cacheName: string } | undefined,
   ): NodeStatus {
     let strategy = tmpl.retryStrategy ?? o.retry;
     if (strategy?.expression?.includes('{{') === true) {
@@ -188,7 +203,9 @@ export class Exec {
       return rn;
     }
     if (strategy && o.attempt === undefined) return this.executeRetry(o, strategy, ids, inputs);
-    const node = existing ?? this.nodes.create({ name: o.name, displayName: o.displayName, type: typeOf(tmpl), boundaryID: o.boundaryID, ...ids, ...inputs });
+    const node =
+      existing ??
+      this.nodes.create({ name: o.name, displayName: o.displayName, type: typeOf(tmpl), boundaryID: o.boundaryID, ...ids, ...inputs });
     if (memo) node.memoizationStatus ??= { hit: false, ...memo };
     if (tmpl.synchronization) {
       const waiting = this.acquireLocks(tmpl, node);
@@ -228,12 +245,14 @@ export class Exec {
       ...inputArtifactVars(arts),
       ...outputArtifactPathVars(tmpl.outputs?.artifacts),
       'node.name': o.name,
-      'retries': String(o.attempt ?? 0),
+      retries: String(o.attempt ?? 0),
     };
     for (const f of KUBERNETES_ONLY_TEMPLATE_FIELDS) if (tmpl[f] !== undefined && f !== 'metadata') this.notes.add(`template field ${f}`);
     if (tmpl.container || tmpl.script) return executePod(this, node, tmpl, vars, arts);
     if (tmpl.steps || tmpl.dag) {
-      const done = tmpl.steps ? executeSteps(this, node, tmpl, vars, r.scope, o.depth) : executeDag(this, node, tmpl, vars, r.scope, o.depth);
+      const done = tmpl.steps
+        ? executeSteps(this, node, tmpl, vars, r.scope, o.depth)
+        : executeDag(this, node, tmpl, vars, r.scope, o.depth);
       if (isFinished(done.phase)) killDaemons(this, done.id);
       return done;
     }
@@ -242,19 +261,36 @@ export class Exec {
     if (tmpl.http) return executeHttp(this, node, tmpl, vars);
     if (tmpl.resource) return executeResource(this, node, tmpl, vars, arts);
     if (tmpl.data) return executeData(this, node, tmpl, vars);
-    const kind = tmpl.resource ? 'resource' : tmpl.http ? 'http' : tmpl.data ? 'data' : tmpl.containerSet ? 'containerSet' : tmpl.plugin ? 'plugin' : 'empty';
+    const kind = tmpl.resource
+      ? 'resource'
+      : tmpl.http
+        ? 'http'
+        : tmpl.data
+          ? 'data'
+          : tmpl.containerSet
+            ? 'containerSet'
+            : tmpl.plugin
+              ? 'plugin'
+              : 'empty';
     return this.nodes.mark(node, 'Error', `not supported yet: ${kind} templates`);
   }
 
   private executeRetry(o: ExecOptions, strategy: RetryStrategy, ids: Partial<NodeStatus>, inputs: Partial<NodeStatus>): NodeStatus {
-    const node = this.nodes.byName(o.name) ?? this.nodes.create({ name: o.name, displayName: o.displayName, type: 'Retry', boundaryID: o.boundaryID, ...ids, ...inputs });
+    const node =
+      this.nodes.byName(o.name) ??
+      this.nodes.create({ name: o.name, displayName: o.displayName, type: 'Retry', boundaryID: o.boundaryID, ...ids, ...inputs });
     node.phase = 'Running';
     for (let guard = 0; guard < 1000; guard++) {
       const attempts = (node.children ?? []).map((id) => this.nodes.get(id)).filter((n): n is NodeStatus => n !== undefined);
       const d = decideRetry(strategy, attempts, this.now);
       if (d.kind === 'running') {
         const n = attempts.length - 1;
-        const last = this.executeTemplate({ ...o, name: retryAttemptName(o.name, n), displayName: retryAttemptName(o.displayName, n), attempt: n });
+        const last = this.executeTemplate({
+          ...o,
+          name: retryAttemptName(o.name, n),
+          displayName: retryAttemptName(o.displayName, n),
+          attempt: n,
+        });
         if (!isFinished(last.phase)) {
           if (last.daemoned === true) node.daemoned = true;
           return node;
@@ -275,7 +311,7 @@ export class Exec {
         name: retryAttemptName(o.name, d.attempt),
         displayName: retryAttemptName(o.displayName, d.attempt),
         attempt: d.attempt,
-        call: { ...o.call, arguments: { parameters: (inputs.inputs?.parameters ?? []) } },
+        call: { ...o.call, arguments: { parameters: inputs.inputs?.parameters ?? [] } },
       });
       this.nodes.addChild(node.id, child.id);
       if (!isFinished(child.phase)) return node;
@@ -321,7 +357,7 @@ export class Exec {
     for (const a of node.outputs?.artifacts ?? []) {
       const g = a.globalName;
       if (typeof g !== 'string' || g === '' || !hasAnyLocation(a)) continue;
-      const list = (this.status.outputs ??= {}).artifacts ??= [];
+      const list = ((this.status.outputs ??= {}).artifacts ??= []);
       const entry = { ...a, name: g };
       delete entry.globalName;
       const i = list.findIndex((x) => x.name === g);
@@ -332,7 +368,7 @@ export class Exec {
     for (const p of node.outputs?.parameters ?? []) {
       const g = p.globalName;
       if (typeof g !== 'string' || g === '' || p.value === undefined) continue;
-      const list = (this.status.outputs ??= {}).parameters ??= [];
+      const list = ((this.status.outputs ??= {}).parameters ??= []);
       const cur = list.find((x) => x.name === g);
       if (cur) cur.value = p.value;
       else list.push({ name: g, value: p.value });
@@ -365,7 +401,12 @@ export class Exec {
     const arts: Artifact[] = [];
     for (const a of tmpl.outputs?.artifacts ?? []) {
       const errors: string[] = [];
-      const from = a.from !== undefined ? subst(a.from, vars, errors) : a.fromExpression !== undefined ? subst(`{{=${a.fromExpression}}}`, vars, errors) : undefined;
+      const from =
+        a.from !== undefined
+          ? subst(a.from, vars, errors)
+          : a.fromExpression !== undefined
+            ? subst(`{{=${a.fromExpression}}}`, vars, errors)
+            : undefined;
       const loc = errors.length === 0 ? parseArtifactRef(from) : undefined;
       if (loc === undefined) {
         if (a.optional === true) continue;

@@ -50,8 +50,7 @@ export function subPathRefusal(subPath: string): string | undefined {
 
 /** What to verify on the host just before a step starts, with symlinks resolved. */
 export type VolumeCheck =
-  | { kind: 'subPath'; base: string; subPath: string }
-  | { kind: 'hostPath'; path: string; readOnly: boolean; policy: HostPathPolicy };
+  { kind: 'subPath'; base: string; subPath: string } | { kind: 'hostPath'; path: string; readOnly: boolean; policy: HostPathPolicy };
 
 const realOr = (p: string): Promise<string> => realpath(p).catch(() => p);
 
@@ -64,7 +63,10 @@ export async function ensureSubPath(base: string, subPath: string, create: boole
   if (why !== undefined) throw new WeirError('INVALID_SPEC', why);
   const realBase = await realOr(base);
   let cur = realBase;
-  for (const part of posix.normalize(subPath).split('/').filter((s) => s !== '' && s !== '.')) {
+  for (const part of posix
+    .normalize(subPath)
+    .split('/')
+    .filter((s) => s !== '' && s !== '.')) {
     const next = posix.join(cur, part);
     const st = await lstat(next).catch(() => undefined);
     if (st === undefined) {
@@ -74,7 +76,8 @@ export async function ensureSubPath(base: string, subPath: string, create: boole
       });
     }
     const real = await realOr(next);
-    if (!under(real, realBase)) throw new WeirError('INVALID_SPEC', `subPath ${JSON.stringify(subPath)} leaves its volume (through a symlink)`);
+    if (!under(real, realBase))
+      throw new WeirError('INVALID_SPEC', `subPath ${JSON.stringify(subPath)} leaves its volume (through a symlink)`);
     cur = real;
   }
   return cur;

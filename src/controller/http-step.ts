@@ -38,14 +38,23 @@ export function executeHttp(ex: Exec, node: NodeStatus, tmpl: Template, vars: Va
       else if (x.valueFrom?.secretKeyRef) {
         const ref = x.valueFrom.secretKeyRef;
         const v = ex.ctx.secret?.(ref.name ?? '')?.[ref.key];
-        if (v === undefined) return ex.nodes.mark(node, 'Error', `header ${x.name}: Secret ${JSON.stringify(ref.name ?? '')} key ${JSON.stringify(ref.key)} not found`);
+        if (v === undefined)
+          return ex.nodes.mark(
+            node,
+            'Error',
+            `header ${x.name}: Secret ${JSON.stringify(ref.name ?? '')} key ${JSON.stringify(ref.key)} not found`,
+          );
         headers[x.name] = v;
       }
     }
     const body = h.body ?? (h.bodyFrom?.bytes !== undefined ? Buffer.from(h.bodyFrom.bytes, 'base64').toString('utf8') : undefined);
     const request: HttpRequestSpec = {
-      method: (h.method ?? 'GET').toUpperCase(), url: h.url, headers, timeoutMs: (h.timeoutSeconds ?? 30) * 1000,
-      insecureSkipVerify: h.insecureSkipVerify === true, ...(body !== undefined ? { body } : {}),
+      method: (h.method ?? 'GET').toUpperCase(),
+      url: h.url,
+      headers,
+      timeoutMs: (h.timeoutSeconds ?? 30) * 1000,
+      insecureSkipVerify: h.insecureSkipVerify === true,
+      ...(body !== undefined ? { body } : {}),
     };
     ex.actions.push({ type: 'http', nodeId: node.id, request });
     node.phase = 'Running';
@@ -70,14 +79,20 @@ export function executeHttp(ex: Exec, node: NodeStatus, tmpl: Template, vars: Va
     }
   }
   if (ok === true) return ex.nodes.mark(node, 'Succeeded');
-  return ex.nodes.mark(node, 'Failed', cond ? `successCondition '${cond}' evaluated false (status code ${st.statusCode})` : `received non-2xx response code: ${st.statusCode}`);
+  return ex.nodes.mark(
+    node,
+    'Failed',
+    cond ? `successCondition '${cond}' evaluated false (status code ${st.statusCode})` : `received non-2xx response code: ${st.statusCode}`,
+  );
 }
 
 /** Performs one request (never throws): the recorded state for the node. */
 export async function performHttp(r: HttpRequestSpec, signal: AbortSignal): Promise<HttpState> {
   try {
     const res = await fetch(r.url, {
-      method: r.method, headers: r.headers, ...(r.body !== undefined && r.method !== 'GET' && r.method !== 'HEAD' ? { body: r.body } : {}),
+      method: r.method,
+      headers: r.headers,
+      ...(r.body !== undefined && r.method !== 'GET' && r.method !== 'HEAD' ? { body: r.body } : {}),
       signal: AbortSignal.any([signal, AbortSignal.timeout(r.timeoutMs)]),
     });
     const body = await res.text();
@@ -88,6 +103,9 @@ export async function performHttp(r: HttpRequestSpec, signal: AbortSignal): Prom
     return { state: 'done', statusCode: res.status, body, headers };
   } catch (e) {
     const err = e as Error & { cause?: Error };
-    return { state: 'failed', message: `http request failed: ${err.name === 'TimeoutError' ? `timed out after ${r.timeoutMs} ms` : (err.cause?.message ?? err.message)}` };
+    return {
+      state: 'failed',
+      message: `http request failed: ${err.name === 'TimeoutError' ? `timed out after ${r.timeoutMs} ms` : (err.cause?.message ?? err.message)}`,
+    };
   }
 }

@@ -45,6 +45,9 @@ export function withStandInPath(spec: StepSpec, hostPath: string | undefined, bi
   // Inside the sandbox the host's /tmp is private, so an installation under /tmp is bound read-only at its own
   // path (unisolated, the executor accepts a mount onto the same path). Elsewhere the read-only host root shows it.
   const hidden = bin === '/tmp' || bin.startsWith('/tmp/');
-  const mounted = !hidden || spec.mounts.some((m) => m.containerPath === bin) ? spec.mounts : [...spec.mounts, { containerPath: bin, hostPath: bin, readOnly: true }];
+  const mounted =
+    !hidden || spec.mounts.some((m) => m.containerPath === bin)
+      ? spec.mounts
+      : [...spec.mounts, { containerPath: bin, hostPath: bin, readOnly: true }];
   return { ...spec, mounts: mounted, env: { ...spec.env, PATH: `${bin}:${base}` } };
 }

@@ -80,11 +80,20 @@ export function sprintfInt(format: string, n: number): string {
     let body: string;
     const abs = Math.abs(n);
     switch (verb) {
-      case 'x': body = abs.toString(16); break;
-      case 'X': body = abs.toString(16).toUpperCase(); break;
-      case 'o': body = abs.toString(8); break;
-      case 'b': body = abs.toString(2); break;
-      default: body = String(abs);
+      case 'x':
+        body = abs.toString(16);
+        break;
+      case 'X':
+        body = abs.toString(16).toUpperCase();
+        break;
+      case 'o':
+        body = abs.toString(8);
+        break;
+      case 'b':
+        body = abs.toString(2);
+        break;
+      default:
+        body = String(abs);
     }
     const sign = n < 0 ? '-' : flags.includes('+') ? '+' : '';
     const w = width === '' ? 0 : Number(width);

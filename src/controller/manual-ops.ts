@@ -9,7 +9,11 @@ export const LABEL_COMPLETED = 'workflows.argoproj.io/completed';
 export const LABEL_PHASE = 'workflows.argoproj.io/phase';
 export const LABEL_ARCHIVING = 'workflows.argoproj.io/workflow-archiving-status';
 export const LABEL_RESUBMITTED_FROM = 'workflows.argoproj.io/resubmitted-from-workflow';
-export const CREATOR_LABELS = ['workflows.argoproj.io/creator', 'workflows.argoproj.io/creator-email', 'workflows.argoproj.io/creator-preferred-username'];
+export const CREATOR_LABELS = [
+  'workflows.argoproj.io/creator',
+  'workflows.argoproj.io/creator-email',
+  'workflows.argoproj.io/creator-preferred-username',
+];
 
 export interface OpClock {
   /** Milliseconds since the epoch. Default: Date.now. */
@@ -140,7 +144,9 @@ export function resumeWorkflow(wf: WorkflowObject, opts: ResumeOptions = {}): Op
 
 function shutdown(wf: WorkflowObject, strategy: 'Stop' | 'Terminate'): OpResult {
   if (isCompleted(wf)) {
-    throw bad(`cannot shutdown a completed workflow: workflow: ${JSON.stringify(wf.metadata.name)}, namespace: ${JSON.stringify(wf.metadata.namespace ?? '')}`);
+    throw bad(
+      `cannot shutdown a completed workflow: workflow: ${JSON.stringify(wf.metadata.name)}, namespace: ${JSON.stringify(wf.metadata.namespace ?? '')}`,
+    );
   }
   if (wf.spec.shutdown === strategy && wf.spec.suspend !== true) return { workflow: wf, changed: false };
   const out = structuredClone(wf);
@@ -210,7 +216,8 @@ export function setWorkflow(wf: WorkflowObject, opts: SetOptions): OpResult {
       updated = true;
     }
   }
-  if (!updated) throw bad(`currently, set only targets suspend nodes: no suspend nodes matching nodeFieldSelector: ${opts.nodeFieldSelector}`);
+  if (!updated)
+    throw bad(`currently, set only targets suspend nodes: no suspend nodes matching nodeFieldSelector: ${opts.nodeFieldSelector}`);
   return { workflow: out, changed: true };
 }
 

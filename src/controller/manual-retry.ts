@@ -6,7 +6,16 @@ import type { NewObject } from '../store/types.js';
 import { nodeId } from './nodes.js';
 import type { NodePhase, NodeStatus, WorkflowObject } from './types.js';
 import {
-  CREATOR_LABELS, LABEL_ARCHIVING, LABEL_COMPLETED, LABEL_PHASE, LABEL_RESUBMITTED_FROM, bad, nodeMatches, nowOf, overrideParameters, parseFieldSelector,
+  CREATOR_LABELS,
+  LABEL_ARCHIVING,
+  LABEL_COMPLETED,
+  LABEL_PHASE,
+  LABEL_RESUBMITTED_FROM,
+  bad,
+  nodeMatches,
+  nowOf,
+  overrideParameters,
+  parseFieldSelector,
 } from './manual-ops.js';
 import type { OpClock, OpResult } from './manual-ops.js';
 
@@ -122,7 +131,8 @@ export function retryWorkflow(wf: WorkflowObject, opts: RetryOptions = {}): Retr
   const phase = wf.status?.phase;
   const selector = opts.nodeFieldSelector ?? '';
   if (phase === 'Succeeded') {
-    if (!opts.restartSuccessful || selector === '') throw bad('To retry a succeeded workflow, set the options restartSuccessful and nodeFieldSelector');
+    if (!opts.restartSuccessful || selector === '')
+      throw bad('To retry a succeeded workflow, set the options restartSuccessful and nodeFieldSelector');
   } else if (phase !== 'Failed' && phase !== 'Error') {
     throw bad(`Cannot retry a workflow in phase ${phase ?? 'Pending'}`);
   }
@@ -164,7 +174,11 @@ export function retryWorkflow(wf: WorkflowObject, opts: RetryOptions = {}): Retr
     const seen = new Set([rootId]);
     for (let i = 0, q = [rootId]; i < q.length; i++) {
       order.push(q[i]);
-      for (const c of old[q[i]]?.children ?? []) if (!seen.has(c) && old[c]) { seen.add(c); q.push(c); }
+      for (const c of old[q[i]]?.children ?? [])
+        if (!seen.has(c) && old[c]) {
+          seen.add(c);
+          q.push(c);
+        }
     }
   }
   const reset = new Set<string>();
@@ -216,7 +230,8 @@ export function resubmitWorkflow(wf: WorkflowObject, opts: ResubmitOptions = {})
     throw bad('workflow must be Failed/Error to resubmit in memoized mode');
   }
   const oldName = wf.metadata.name;
-  const generateName = typeof wf.metadata.generateName === 'string' && wf.metadata.generateName !== '' ? wf.metadata.generateName : `${oldName}-`;
+  const generateName =
+    typeof wf.metadata.generateName === 'string' && wf.metadata.generateName !== '' ? wf.metadata.generateName : `${oldName}-`;
   const labels: Record<string, string> = {};
   const skip = new Set([...CREATOR_LABELS, LABEL_PHASE, LABEL_COMPLETED, LABEL_ARCHIVING]);
   for (const [k, v] of Object.entries(wf.metadata.labels ?? {})) if (!skip.has(k)) labels[k] = v;

@@ -33,12 +33,18 @@ export function memoKey(m: Memoize, vars: Vars): { key: string; cacheName: strin
   if (errors.length > 0) return { error: `memoize.key: ${errors[0]}` };
   if (key === '') return { error: 'memoize.key is empty' };
   // ConfigMap data keys allow only these characters (Argo refuses others the same way).
-  if (!/^[-._a-zA-Z0-9]+$/.test(key)) return { error: `memoize.key ${JSON.stringify(key)} is not a valid ConfigMap key (only letters, digits, '-', '_' and '.')` };
+  if (!/^[-._a-zA-Z0-9]+$/.test(key))
+    return { error: `memoize.key ${JSON.stringify(key)} is not a valid ConfigMap key (only letters, digits, '-', '_' and '.')` };
   return { key, cacheName };
 }
 
 /** A cache entry that is still fresh under maxAge, or undefined. */
-export function lookupEntry(data: Record<string, string> | undefined, key: string, maxAge: string | undefined, now: number): CacheEntry | undefined {
+export function lookupEntry(
+  data: Record<string, string> | undefined,
+  key: string,
+  maxAge: string | undefined,
+  now: number,
+): CacheEntry | undefined {
   const text = data?.[key];
   if (text === undefined) return undefined;
   let e: CacheEntry;

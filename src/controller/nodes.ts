@@ -38,7 +38,9 @@ export function itemLabel(item: unknown): string {
   if (typeof item === 'string') return item;
   if (typeof item === 'number' || typeof item === 'boolean') return String(item);
   if (Array.isArray(item)) return JSON.stringify(item);
-  const vals = Object.entries(item as Record<string, unknown>).map(([k, v]) => `${k}:${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v as string)}`);
+  const vals = Object.entries(item as Record<string, unknown>).map(
+    ([k, v]) => `${k}:${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v as string)}`,
+  );
   return vals.sort().join(',');
 }
 
@@ -47,7 +49,8 @@ export const loopItemName = (base: string, i: number, item: unknown): string => 
 const DONE: ReadonlySet<NodePhase> = new Set(['Succeeded', 'Failed', 'Error', 'Skipped', 'Omitted']);
 export const isFinished = (p: NodePhase | undefined): boolean => p !== undefined && DONE.has(p);
 /** Finished, or a daemon that is up: what steps groups and DAG dependants wait for. */
-export const isSettled = (n: { phase: NodePhase; daemoned?: boolean }): boolean => isFinished(n.phase) || (n.daemoned === true && n.phase === 'Running');
+export const isSettled = (n: { phase: NodePhase; daemoned?: boolean }): boolean =>
+  isFinished(n.phase) || (n.daemoned === true && n.phase === 'Running');
 export const isFailed = (p: NodePhase | undefined): boolean => p === 'Failed' || p === 'Error';
 
 /** The mutable node map of one reconcile pass. */
@@ -73,7 +76,9 @@ export class NodeMap {
     return this.nodes[id];
   }
 
-  create(init: { name: string; displayName: string; type: NodeType; boundaryID?: string; phase?: NodePhase } & Partial<NodeStatus>): NodeStatus {
+  create(
+    init: { name: string; displayName: string; type: NodeType; boundaryID?: string; phase?: NodePhase } & Partial<NodeStatus>,
+  ): NodeStatus {
     const id = this.id(init.name);
     const node: NodeStatus = { ...init, id, phase: init.phase ?? 'Pending', startedAt: init.startedAt ?? this.now() };
     if (node.boundaryID === undefined || node.boundaryID === '') delete node.boundaryID;

@@ -11,14 +11,43 @@ import { killDaemons } from './pod-extras.js';
 import { NodeMap, isFailed, isFinished } from './nodes.js';
 import { fromConfigMap, paramString, substDeep, workflowVars } from './params.js';
 import { hasStep } from './types.js';
-import type { Action, NodeStatus, OperateContext, OperateResult, ParamValue, WorkflowObject, WorkflowPhase, WorkflowStatus } from './types.js';
+import type {
+  Action,
+  NodeStatus,
+  OperateContext,
+  OperateResult,
+  ParamValue,
+  WorkflowObject,
+  WorkflowPhase,
+  WorkflowStatus,
+} from './types.js';
 import { errorMessage } from '../core/errors.js';
 
 const KUBERNETES_ONLY_SPEC_FIELDS = [
-  'nodeSelector', 'affinity', 'tolerations', 'imagePullSecrets', 'hostNetwork', 'dnsPolicy', 'dnsConfig', 'hostAliases',
-  'securityContext', 'schedulerName', 'podSpecPatch', 'podPriorityClassName', 'podPriority', 'podDisruptionBudget',
-  'serviceAccountName', 'automountServiceAccountToken', 'executor', 'podMetadata', 'podGC', 'volumeClaimGC',
-  'archiveLogs', 'ttlStrategy', 'metrics', 'priority',
+  'nodeSelector',
+  'affinity',
+  'tolerations',
+  'imagePullSecrets',
+  'hostNetwork',
+  'dnsPolicy',
+  'dnsConfig',
+  'hostAliases',
+  'securityContext',
+  'schedulerName',
+  'podSpecPatch',
+  'podPriorityClassName',
+  'podPriority',
+  'podDisruptionBudget',
+  'serviceAccountName',
+  'automountServiceAccountToken',
+  'executor',
+  'podMetadata',
+  'podGC',
+  'volumeClaimGC',
+  'archiveLogs',
+  'ttlStrategy',
+  'metrics',
+  'priority',
 ] as const;
 
 export const DEADLINE_MESSAGE = 'Step exceeded its deadline';
@@ -30,11 +59,16 @@ export function effectiveSpec(wf: WorkflowObject, ctx: OperateContext): Workflow
   const ref = wf.spec.workflowTemplateRef;
   if (!ref) return wf.spec;
   const src = ctx.workflowTemplate(ref.name ?? '', ref.clusterScope === true);
-  if (!src) return { error: `${ref.clusterScope ? 'ClusterWorkflowTemplate' : 'WorkflowTemplate'} ${JSON.stringify(ref.name ?? '')} not found` };
+  if (!src)
+    return { error: `${ref.clusterScope ? 'ClusterWorkflowTemplate' : 'WorkflowTemplate'} ${JSON.stringify(ref.name ?? '')} not found` };
   const merged: WorkflowSpec = { ...src.spec, ...wf.spec };
   const own = wf.spec.arguments?.parameters ?? [];
   const base = src.spec.arguments?.parameters ?? [];
-  merged.arguments = { ...src.spec.arguments, ...wf.spec.arguments, parameters: [...base.filter((b) => !own.some((o) => o.name === b.name)), ...own] };
+  merged.arguments = {
+    ...src.spec.arguments,
+    ...wf.spec.arguments,
+    parameters: [...base.filter((b) => !own.some((o) => o.name === b.name)), ...own],
+  };
   merged.templates = [...(src.spec.templates ?? []), ...(wf.spec.templates ?? [])];
   delete merged.workflowTemplateRef;
   return merged;
@@ -52,7 +86,10 @@ export function globalParameters(spec: WorkflowSpec, ctx: OperateContext): { par
     }
     const allowed = (p.enum ?? []).map((e) => paramString(e));
     if (value !== undefined && allowed.length > 0 && !allowed.includes(value)) {
-      return { params, error: `spec.arguments.parameters.${p.name}: value ${JSON.stringify(value)} is not one of the enum values ${JSON.stringify(allowed)}` };
+      return {
+        params,
+        error: `spec.arguments.parameters.${p.name}: value ${JSON.stringify(value)} is not one of the enum values ${JSON.stringify(allowed)}`,
+      };
     }
     params.push(value === undefined ? { name: p.name } : { name: p.name, value });
   }
@@ -64,7 +101,11 @@ export function globalParameters(spec: WorkflowSpec, ctx: OperateContext): { par
  * the Workflow's own metadata. undefined metadata: nothing to set.
  */
 export function workflowMetadata(
-  wf: WorkflowObject, spec: WorkflowSpec, status: WorkflowStatus, params: ParamValue[], now: number,
+  wf: WorkflowObject,
+  spec: WorkflowSpec,
+  status: WorkflowStatus,
+  params: ParamValue[],
+  now: number,
 ): { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; error?: string } {
   const wm = spec.workflowMetadata;
   if (!wm) return {};
@@ -80,10 +121,14 @@ export function workflowMetadata(
     }
   }
   // The store refuses labels Kubernetes would refuse; say which field made one, instead of failing the save.
-  for (const [field, keys] of [['labels', Object.keys(wm.labels ?? {})], ['labelsFrom', Object.keys(wm.labelsFrom ?? {})]] as const) {
+  for (const [field, keys] of [
+    ['labels', Object.keys(wm.labels ?? {})],
+    ['labelsFrom', Object.keys(wm.labelsFrom ?? {})],
+  ] as const) {
     for (const k of keys) {
       const why = labelKeyProblem(k) ?? labelValueProblem(labels[k]);
-      if (why !== undefined) return { error: `spec.workflowMetadata.${field}.${k}: invalid label ${JSON.stringify(k)}=${JSON.stringify(labels[k])}: ${why}` };
+      if (why !== undefined)
+        return { error: `spec.workflowMetadata.${field}.${k}: invalid label ${JSON.stringify(k)}=${JSON.stringify(labels[k])}: ${why}` };
     }
   }
   return { metadata: { labels, annotations } };
@@ -102,9 +147,18 @@ function progress(nodes: Record<string, NodeStatus>): string {
 
 /** Failed/Errored Pod nodes as Argo's `workflow.failures` JSON. */
 export function failuresJson(nodes: Record<string, NodeStatus>): string {
-  return JSON.stringify(Object.values(nodes).filter((n) => n.type === 'Pod' && isFailed(n.phase)).map((n) => ({
-    displayName: n.displayName, message: n.message ?? '', templateName: n.templateName ?? '', phase: n.phase, podName: n.podName ?? n.id, finishedAt: n.finishedAt ?? '',
-  })));
+  return JSON.stringify(
+    Object.values(nodes)
+      .filter((n) => n.type === 'Pod' && isFailed(n.phase))
+      .map((n) => ({
+        displayName: n.displayName,
+        message: n.message ?? '',
+        templateName: n.templateName ?? '',
+        phase: n.phase,
+        podName: n.podName ?? n.id,
+        finishedAt: n.finishedAt ?? '',
+      })),
+  );
 }
 
 export const PHASE_LABEL = 'workflows.argoproj.io/phase';
@@ -170,16 +224,21 @@ function operatePass(wf: WorkflowObject, ctx: OperateContext): OperateResult {
   const stopAll = (message: string, reason: string): void => {
     for (const n of Object.values(status.nodes ?? {})) {
       if (isFinished(n.phase) || n.name.startsWith(exitName)) continue;
-      if (hasStep(n.type) && ctx.pod(n.id) !== undefined && ctx.pod(n.id)?.state !== 'done') actions.push({ type: 'kill', nodeId: n.id, reason });
+      if (hasStep(n.type) && ctx.pod(n.id) !== undefined && ctx.pod(n.id)?.state !== 'done')
+        actions.push({ type: 'kill', nodeId: n.id, reason });
       nodes.mark(n, 'Failed', message);
     }
     status.message = message;
   };
-  if (deadline !== undefined && now >= deadline && status.message !== DEADLINE_MESSAGE) stopAll(DEADLINE_MESSAGE, 'workflow activeDeadlineSeconds');
+  if (deadline !== undefined && now >= deadline && status.message !== DEADLINE_MESSAGE)
+    stopAll(DEADLINE_MESSAGE, 'workflow activeDeadlineSeconds');
   const shutdown = spec.shutdown;
   const shutdownMessage = shutdown ? `Stopped with strategy '${shutdown}'` : undefined;
   if (shutdownMessage !== undefined) stopAll(shutdownMessage, `workflow shutdown (${shutdown})`);
-  const forced = status.message === DEADLINE_MESSAGE || (shutdownMessage !== undefined && status.message === shutdownMessage) ? status.message : undefined;
+  const forced =
+    status.message === DEADLINE_MESSAGE || (shutdownMessage !== undefined && status.message === shutdownMessage)
+      ? status.message
+      : undefined;
   const entry = spec.entrypoint ?? '';
   if (spec.synchronization && forced === undefined && !nodes.byName(wf.metadata.name)) {
     // Workflow-level locks are taken before anything runs; until then the workflow is Pending and waits.
@@ -198,10 +257,17 @@ function operatePass(wf: WorkflowObject, ctx: OperateContext): OperateResult {
   }
   let root: NodeStatus;
   if (forced !== undefined && !nodes.byName(wf.metadata.name)) {
-    root = nodes.mark(nodes.create({ name: wf.metadata.name, displayName: wf.metadata.name, type: 'Pod', templateName: entry }), 'Failed', forced);
+    root = nodes.mark(
+      nodes.create({ name: wf.metadata.name, displayName: wf.metadata.name, type: 'Pod', templateName: entry }),
+      'Failed',
+      forced,
+    );
   } else {
     root = ex.executeTemplate({
-      name: wf.metadata.name, displayName: wf.metadata.name, scope: { kind: 'local' }, depth: 0,
+      name: wf.metadata.name,
+      displayName: wf.metadata.name,
+      scope: { kind: 'local' },
+      depth: 0,
       call: { template: entry, arguments: { parameters: g.params } },
       ...(spec.retryStrategy ? { retry: spec.retryStrategy } : {}),
     });
@@ -210,8 +276,16 @@ function operatePass(wf: WorkflowObject, ctx: OperateContext): OperateResult {
   let phase: WorkflowPhase | undefined;
   let message: string | undefined;
   const rootPhase = !isFinished(root.phase) ? 'Running' : root.phase === 'Failed' || root.phase === 'Error' ? root.phase : 'Succeeded';
-  const hooksDone = forced !== undefined || runHooks(ex, spec.hooks, { name: wf.metadata.name, displayName: wf.metadata.name, id: root.id },
-    { ...ex.globals, 'workflow.status': rootPhase, 'workflow.failures': failuresJson(status.nodes) }, { kind: 'local' }, 0);
+  const hooksDone =
+    forced !== undefined ||
+    runHooks(
+      ex,
+      spec.hooks,
+      { name: wf.metadata.name, displayName: wf.metadata.name, id: root.id },
+      { ...ex.globals, 'workflow.status': rootPhase, 'workflow.failures': failuresJson(status.nodes) },
+      { kind: 'local' },
+      0,
+    );
   if (isFinished(root.phase) && hooksDone) {
     phase = root.phase === 'Failed' || root.phase === 'Error' ? root.phase : 'Succeeded';
     message = phase === 'Succeeded' ? undefined : (forced ?? root.message);
@@ -222,12 +296,20 @@ function operatePass(wf: WorkflowObject, ctx: OperateContext): OperateResult {
       const errors: string[] = [];
       const own = substDeep(hook.arguments?.parameters ?? [], ex.globals, errors);
       const parameters = [...own, ...g.params.filter((p) => !own.some((o) => o.name === p.name))];
-      const exitNode = errors.length > 0 && !nodes.byName(exitName)
-        ? nodes.mark(nodes.create({ name: exitName, displayName: exitName, type: 'Pod' }), 'Error', errors[0])
-        : ex.executeTemplate({
-          name: exitName, displayName: exitName, scope: { kind: 'local' }, depth: 0,
-          call: { template: hook.template, templateRef: hook.templateRef, arguments: { parameters, artifacts: hook.arguments?.artifacts } },
-        });
+      const exitNode =
+        errors.length > 0 && !nodes.byName(exitName)
+          ? nodes.mark(nodes.create({ name: exitName, displayName: exitName, type: 'Pod' }), 'Error', errors[0])
+          : ex.executeTemplate({
+              name: exitName,
+              displayName: exitName,
+              scope: { kind: 'local' },
+              depth: 0,
+              call: {
+                template: hook.template,
+                templateRef: hook.templateRef,
+                arguments: { parameters, artifacts: hook.arguments?.artifacts },
+              },
+            });
       if (!isFinished(exitNode.phase)) phase = undefined;
       else if (isFailed(exitNode.phase) && phase === 'Succeeded') {
         phase = exitNode.phase === 'Error' ? 'Error' : 'Failed';

@@ -105,7 +105,10 @@ export function resolveInputs(
     if (value === undefined) return { parameters: out, error: `inputs.parameters.${p.name} was not supplied` };
     const allowed = (p.enum ?? []).map((e) => paramString(e));
     if (allowed.length > 0 && !allowed.includes(value)) {
-      return { parameters: out, error: `inputs.parameters.${p.name}: value ${JSON.stringify(value)} is not one of the enum values ${JSON.stringify(allowed)}` };
+      return {
+        parameters: out,
+        error: `inputs.parameters.${p.name}: value ${JSON.stringify(value)} is not one of the enum values ${JSON.stringify(allowed)}`,
+      };
     }
     out.push({ name: p.name, value });
   }
@@ -146,7 +149,10 @@ export function dropAbsentOutputRefs<T extends { parameters?: { name: string; va
   if (!args.parameters) return args;
   let changed = false;
   const parameters = args.parameters.map((p) => {
-    const m = typeof p.value === 'string' ? /^\{\{\s*((?:tasks|steps)\.[^\s{}]+?)\.outputs\.(?:parameters\.[^\s{}]+|result)\s*\}\}$/.exec(p.value) : null;
+    const m =
+      typeof p.value === 'string'
+        ? /^\{\{\s*((?:tasks|steps)\.[^\s{}]+?)\.outputs\.(?:parameters\.[^\s{}]+|result)\s*\}\}$/.exec(p.value)
+        : null;
     if (m === null || Object.hasOwn(vars, (p.value as string).slice(2, -2).trim())) return p;
     const status = vars[`${m[1]}.status`];
     if (status !== 'Skipped' && status !== 'Omitted') return p;
@@ -164,7 +170,8 @@ export function fromConfigMap(
 ): { value?: string; error?: string } {
   const data = configMap(ref.name ?? '');
   if (data === undefined) return ref.optional ? {} : { error: `ConfigMap ${JSON.stringify(ref.name ?? '')} not found` };
-  if (!Object.hasOwn(data, ref.key)) return ref.optional ? {} : { error: `ConfigMap ${JSON.stringify(ref.name)} has no key ${JSON.stringify(ref.key)}` };
+  if (!Object.hasOwn(data, ref.key))
+    return ref.optional ? {} : { error: `ConfigMap ${JSON.stringify(ref.name)} has no key ${JSON.stringify(ref.key)}` };
   return { value: data[ref.key] };
 }
 
@@ -184,7 +191,13 @@ const seconds = (from: string | undefined, now: number): string => {
 export const SCHEDULED_TIME_ANNOTATION = 'workflows.argoproj.io/scheduled-time';
 
 /** `workflow.*` variables. `statusPhase`/failures are only meaningful for exit handlers. */
-export function workflowVars(wf: WorkflowObject, status: WorkflowStatus, globals: readonly ParamValue[], now: number, exit?: { phase: string; failures: string }): Vars {
+export function workflowVars(
+  wf: WorkflowObject,
+  status: WorkflowStatus,
+  globals: readonly ParamValue[],
+  now: number,
+  exit?: { phase: string; failures: string },
+): Vars {
   const m = wf.metadata;
   const v: Vars = {
     'workflow.name': m.name,

@@ -19,17 +19,27 @@ const subName = (kind: 'init' | 'sidecar', c: UserContainer): string => `${kind}
 function startExtra(ex: Exec, node: NodeStatus, t: Template, c: UserContainer, stepId: string): string | undefined {
   const main = t.container ?? t.script;
   const { mirrorVolumeMounts, ...container } = c as UserContainer & { mirrorVolumeMounts?: boolean };
-  const vms = [...(mirrorVolumeMounts === true ? main?.volumeMounts ?? [] : []), ...(container.volumeMounts ?? [])];
+  const vms = [...(mirrorVolumeMounts === true ? (main?.volumeMounts ?? []) : []), ...(container.volumeMounts ?? [])];
   const one: Template = { name: t.name, container: { ...container, ...(vms.length > 0 ? { volumeMounts: vms } : {}) }, volumes: t.volumes };
   const wfm = ex.wf.metadata;
   const lookups = { configMap: (x: string) => ex.ctx.configMap(x), secret: (x: string) => ex.ctx.secret?.(x) };
-  const build = buildStepSpec(one, { namespace: wfm.namespace ?? 'default', name: wfm.name, uid: wfm.uid }, stepId, { ...lookups, runsImages: ex.ctx.runsImages, hostNetwork: ex.spec.hostNetwork });
+  const build = buildStepSpec(one, { namespace: wfm.namespace ?? 'default', name: wfm.name, uid: wfm.uid }, stepId, {
+    ...lookups,
+    runsImages: ex.ctx.runsImages,
+    hostNetwork: ex.spec.hostNetwork,
+  });
   if (build.error || !build.spec) return `container ${c.name}: ${build.error ?? 'cannot build step'}`;
   const plan = planMounts(one, ex.spec, node.id, ex.ctx.volumeRoot, { ...lookups, hostPaths: ex.ctx.hostPaths });
   if (plan.error) return `container ${c.name}: ${plan.error}`;
   build.spec.mounts = plan.mounts;
   if (build.spec.container) build.spec.container.networkOf = node.id; // one pod: main and extras share localhost
-  ex.actions.push({ type: 'start', nodeId: stepId, spec: build.spec, outputFiles: [], ...(plan.prepare.length > 0 ? { prepare: plan.prepare } : {}) });
+  ex.actions.push({
+    type: 'start',
+    nodeId: stepId,
+    spec: build.spec,
+    outputFiles: [],
+    ...(plan.prepare.length > 0 ? { prepare: plan.prepare } : {}),
+  });
   return undefined;
 }
 
@@ -53,7 +63,10 @@ export function runInitContainers(ex: Exec, node: NodeStatus, t: Template): 'don
     }
     const code = st.outcome.exitCode;
     if (code === 0) continue;
-    const why = code === null ? (st.outcome.message ?? 'vanished without an exit code') : `Error (exit code ${code})${st.outcome.message ? `: ${st.outcome.message}` : ''}`;
+    const why =
+      code === null
+        ? (st.outcome.message ?? 'vanished without an exit code')
+        : `Error (exit code ${code})${st.outcome.message ? `: ${st.outcome.message}` : ''}`;
     return ex.nodes.mark(node, code === null ? 'Error' : 'Failed', `init container ${c.name}: ${why}`);
   }
   return 'done';
@@ -89,7 +102,8 @@ export function killDaemons(ex: Exec, boundaryID: string | undefined): void {
     if (n.daemoned !== true || (boundaryID !== undefined && n.boundaryID !== boundaryID)) continue;
     delete n.daemoned;
     if (isFinished(n.phase)) continue;
-    if (ex.ctx.pod(n.id) !== undefined) ex.actions.push({ type: 'kill', nodeId: n.id, reason: 'daemon no longer needed: its template ended' });
+    if (ex.ctx.pod(n.id) !== undefined)
+      ex.actions.push({ type: 'kill', nodeId: n.id, reason: 'daemon no longer needed: its template ended' });
     ex.nodes.mark(n, 'Succeeded');
   }
 }

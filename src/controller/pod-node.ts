@@ -43,11 +43,16 @@ export function executePod(ex: Exec, node: NodeStatus, tmpl: Template, vars: Var
       hostNetwork: ex.spec.hostNetwork,
     });
     if (build.error || !build.spec) return ex.nodes.mark(node, 'Error', build.error ?? 'cannot build step');
-    const plan = planMounts(t, ex.spec, node.id, ex.ctx.volumeRoot, { configMap: (n) => ex.ctx.configMap(n), secret: (n) => ex.ctx.secret?.(n), hostPaths: ex.ctx.hostPaths });
+    const plan = planMounts(t, ex.spec, node.id, ex.ctx.volumeRoot, {
+      configMap: (n) => ex.ctx.configMap(n),
+      secret: (n) => ex.ctx.secret?.(n),
+      hostPaths: ex.ctx.hostPaths,
+    });
     if (plan.error) return ex.nodes.mark(node, 'Error', plan.error);
     build.spec.mounts = plan.mounts;
     // With sidecars or init containers the main container joins the pod's shared network namespace.
-    if (build.spec.container && ((t.sidecars ?? []).length > 0 || (t.initContainers ?? []).length > 0)) build.spec.container.networkOf = node.id;
+    if (build.spec.container && ((t.sidecars ?? []).length > 0 || (t.initContainers ?? []).length > 0))
+      build.spec.container.networkOf = node.id;
     const raws = arts.flatMap((a) => (a.raw !== undefined ? [{ name: a.name, path: a.path, mode: a.mode, raw: a.raw.data }] : []));
     if (raws.length > 0) {
       const raw = rawArtifactFiles(raws, node.id, ex.ctx.volumeRoot);
@@ -57,7 +62,14 @@ export function executePod(ex: Exec, node: NodeStatus, tmpl: Template, vars: Var
     }
     const io = artifactPlans(ex, node, t, vars, arts);
     if (typeof io === 'string') return ex.nodes.mark(node, 'Error', io);
-    ex.actions.push({ type: 'start', nodeId: node.id, spec: build.spec, outputFiles: build.outputFiles, ...(plan.prepare.length > 0 ? { prepare: plan.prepare } : {}), ...io });
+    ex.actions.push({
+      type: 'start',
+      nodeId: node.id,
+      spec: build.spec,
+      outputFiles: build.outputFiles,
+      ...(plan.prepare.length > 0 ? { prepare: plan.prepare } : {}),
+      ...io,
+    });
     const sidecarError = startSidecars(ex, node, t);
     if (sidecarError) {
       ex.actions.pop();
@@ -107,7 +119,13 @@ export function executePod(ex: Exec, node: NodeStatus, tmpl: Template, vars: Var
 }
 
 /** Load/save plans of a pod's non-raw input artifacts and its output artifacts; a message when impossible. */
-function artifactPlans(ex: Exec, node: NodeStatus, t: Template, vars: Vars, arts: readonly InputArtifact[]): Pick<Extract<Action, { type: 'start' }>, 'inputArtifacts' | 'outputArtifacts'> | string {
+function artifactPlans(
+  ex: Exec,
+  node: NodeStatus,
+  t: Template,
+  vars: Vars,
+  arts: readonly InputArtifact[],
+): Pick<Extract<Action, { type: 'start' }>, 'inputArtifacts' | 'outputArtifacts'> | string {
   const root = ex.ctx.volumeRoot;
   const inputs = arts.filter((a) => a.raw === undefined && a.path !== undefined && a.path !== '');
   const repository = repositoryOf(ex.status);

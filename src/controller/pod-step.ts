@@ -9,8 +9,20 @@ import type { NodeOutputs, NodePhase, PodOutcome } from './types.js';
 
 /** Pod settings that only mean something on Kubernetes; accepted and ignored by the host executor. */
 export const KUBERNETES_ONLY_TEMPLATE_FIELDS = [
-  'nodeSelector', 'affinity', 'tolerations', 'schedulerName', 'priorityClassName', 'priority', 'serviceAccountName',
-  'automountServiceAccountToken', 'executor', 'hostAliases', 'securityContext', 'podSpecPatch', 'metadata', 'archiveLocation',
+  'nodeSelector',
+  'affinity',
+  'tolerations',
+  'schedulerName',
+  'priorityClassName',
+  'priority',
+  'serviceAccountName',
+  'automountServiceAccountToken',
+  'executor',
+  'hostAliases',
+  'securityContext',
+  'podSpecPatch',
+  'metadata',
+  'archiveLocation',
   'metrics',
 ] as const;
 
@@ -42,7 +54,7 @@ export function buildStepSpec(
 ): StepBuild {
   const c = t.container ?? t.script;
   if (!c) return { outputFiles: [], error: 'template has no container or script' };
-  const from = envFromSources((c.envFrom ?? []), lookups);
+  const from = envFromSources(c.envFrom ?? [], lookups);
   if (from.error) return { outputFiles: [], error: from.error };
   const env: Record<string, string> = { ...from.env };
   for (const e of c.env ?? []) {
@@ -66,7 +78,8 @@ export function buildStepSpec(
   let command = [...(c.command ?? entrypoint ?? []), ...(t.script ? [] : args)];
   // Script templates run `command` + args + the script's path; with no command Argo uses the image's entrypoint.
   if (t.script) command = [...(c.command ?? entrypoint ?? ['sh']), ...(c.args ?? [])];
-  if (command.length === 0) return { outputFiles: [], error: 'container has neither command nor args (image entrypoints are not known on the host executor)' };
+  if (command.length === 0)
+    return { outputFiles: [], error: 'container has neither command nor args (image entrypoints are not known on the host executor)' };
   const { outputFiles, outputPaths } = outputPathsOf(t);
   const spec: StepSpec = { workflow: wf, nodeId, command, env, outputPaths, mounts: [] };
   if (c.image) spec.image = c.image;
@@ -77,18 +90,34 @@ export function buildStepSpec(
 }
 
 function outputPathsOf(t: Template): { outputFiles: string[]; outputPaths: string[] } {
-  const outputFiles = (t.outputs?.parameters ?? []).map((p) => p.valueFrom?.path).filter((p): p is string => typeof p === 'string' && p !== '');
+  const outputFiles = (t.outputs?.parameters ?? [])
+    .map((p) => p.valueFrom?.path)
+    .filter((p): p is string => typeof p === 'string' && p !== '');
   const artifactPaths = (t.outputs?.artifacts ?? []).map((a) => a.path).filter((p): p is string => typeof p === 'string' && p !== '');
   return { outputFiles: [...new Set(outputFiles)], outputPaths: [...new Set([...outputFiles, ...artifactPaths])] };
 }
 
 /** The spec for an executor that runs images: command/args as written, the rest in `spec.container`. */
-function imageStepSpec(t: Template, wf: StepSpec['workflow'], nodeId: string, env: Record<string, string>, hostNetwork: boolean | undefined): StepBuild {
+function imageStepSpec(
+  t: Template,
+  wf: StepSpec['workflow'],
+  nodeId: string,
+  env: Record<string, string>,
+  hostNetwork: boolean | undefined,
+): StepBuild {
   const c = (t.container ?? t.script) as NonNullable<Template['container']>;
   const cs = containerSettings(c, t.securityContext, hostNetwork);
   if (cs.error) return { outputFiles: [], error: cs.error };
   const { outputFiles, outputPaths } = outputPathsOf(t);
-  const spec: StepSpec = { workflow: wf, nodeId, command: [...(c.command ?? []), ...(c.args ?? [])], env, outputPaths, mounts: [], container: cs.settings };
+  const spec: StepSpec = {
+    workflow: wf,
+    nodeId,
+    command: [...(c.command ?? []), ...(c.args ?? [])],
+    env,
+    outputPaths,
+    mounts: [],
+    container: cs.settings,
+  };
   if (c.image) spec.image = c.image;
   if (c.workingDir) spec.workingDir = c.workingDir;
   if (t.script) spec.script = { source: t.script.source ?? '' };
@@ -113,7 +142,12 @@ export function finishPod(t: Template, o: PodOutcome): PodFinish {
   if (o.exitCode !== null) outputs.exitCode = String(o.exitCode);
   outputs.result = resultOf(o.stdout);
   let phase: NodePhase = o.exitCode === 0 ? 'Succeeded' : o.exitCode === null ? 'Error' : 'Failed';
-  let message: string | undefined = o.exitCode === 0 ? undefined : o.exitCode === null ? (o.message ?? 'step vanished without an exit code') : `Error (exit code ${o.exitCode})${o.message ? `: ${o.message}` : ''}`;
+  let message: string | undefined =
+    o.exitCode === 0
+      ? undefined
+      : o.exitCode === null
+        ? (o.message ?? 'step vanished without an exit code')
+        : `Error (exit code ${o.exitCode})${o.message ? `: ${o.message}` : ''}`;
   const params = [];
   for (const p of t.outputs?.parameters ?? []) {
     const vf = p.valueFrom;
@@ -121,8 +155,7 @@ export function finishPod(t: Template, o: PodOutcome): PodFinish {
     if (vf?.path) {
       const raw = o.files[vf.path];
       value = raw === undefined ? undefined : resultOf(raw);
-    }
-    else if (p.value !== undefined) value = paramString(p.value);
+    } else if (p.value !== undefined) value = paramString(p.value);
     if (value === undefined && vf?.default !== undefined) value = paramString(vf.default);
     if (value === undefined && vf?.path && phase === 'Succeeded') {
       phase = 'Error';

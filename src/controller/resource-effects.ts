@@ -32,8 +32,15 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
 export function jsonPatch(doc: unknown, ops: unknown): unknown {
   if (!Array.isArray(ops)) throw new Error('a json patch must be a list of operations');
   let out = structuredClone(doc);
-  const parse = (p: string): string[] => (p === '' ? [] : p.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')));
-  const get = (path: string[]): unknown => path.reduce<unknown>((c, k) => (Array.isArray(c) ? c[Number(k)] : isObj(c) ? c[k] : undefined), out);
+  const parse = (p: string): string[] =>
+    p === ''
+      ? []
+      : p
+          .split('/')
+          .slice(1)
+          .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const get = (path: string[]): unknown =>
+    path.reduce<unknown>((c, k) => (Array.isArray(c) ? c[Number(k)] : isObj(c) ? c[k] : undefined), out);
   const set = (path: string[], value: unknown, mode: 'add' | 'replace' | 'remove'): void => {
     if (path.length === 0) {
       out = value;
@@ -55,10 +62,18 @@ export function jsonPatch(doc: unknown, ops: unknown): unknown {
   for (const op of ops as { op: string; path: string; from?: string; value?: unknown }[]) {
     const path = parse(op.path);
     switch (op.op) {
-      case 'add': set(path, structuredClone(op.value), 'add'); break;
-      case 'replace': set(path, structuredClone(op.value), 'replace'); break;
-      case 'remove': set(path, undefined, 'remove'); break;
-      case 'copy': set(path, structuredClone(get(parse(op.from ?? ''))), 'add'); break;
+      case 'add':
+        set(path, structuredClone(op.value), 'add');
+        break;
+      case 'replace':
+        set(path, structuredClone(op.value), 'replace');
+        break;
+      case 'remove':
+        set(path, undefined, 'remove');
+        break;
+      case 'copy':
+        set(path, structuredClone(get(parse(op.from ?? ''))), 'add');
+        break;
       case 'move': {
         const v = get(parse(op.from ?? ''));
         set(parse(op.from ?? ''), undefined, 'remove');
@@ -68,7 +83,8 @@ export function jsonPatch(doc: unknown, ops: unknown): unknown {
       case 'test':
         if (JSON.stringify(get(path)) !== JSON.stringify(op.value)) throw new Error(`json patch: test of ${op.path} failed`);
         break;
-      default: throw new Error(`json patch: unknown op ${JSON.stringify(op.op)}`);
+      default:
+        throw new Error(`json patch: unknown op ${JSON.stringify(op.op)}`);
     }
   }
   return out;
@@ -81,7 +97,8 @@ export interface ResourceEffectsContext {
   signal: AbortSignal;
 }
 
-const metaOf = (o: unknown): { name?: string; namespace?: string; generateName?: string } => (isObj(o) && isObj(o.metadata) ? o.metadata : {});
+const metaOf = (o: unknown): { name?: string; namespace?: string; generateName?: string } =>
+  isObj(o) && isObj(o.metadata) ? o.metadata : {};
 
 async function loadManifest(req: ResourceRequest, ctx: ResourceEffectsContext): Promise<unknown> {
   if (!req.manifestArtifact) return req.manifest;
@@ -89,7 +106,10 @@ async function loadManifest(req: ResourceRequest, ctx: ResourceEffectsContext): 
   const dir = await mkdtemp(join(tmpdir(), 'weir-manifest-'));
   try {
     const file = join(dir, 'manifest');
-    await ctx.artifacts.service.loadInput({ ...req.manifestArtifact, mode: undefined }, file, { repository: ctx.artifacts.repository, signal: ctx.signal });
+    await ctx.artifacts.service.loadInput({ ...req.manifestArtifact, mode: undefined }, file, {
+      repository: ctx.artifacts.repository,
+      signal: ctx.signal,
+    });
     return parseYaml(await readFile(file, 'utf8')) as unknown;
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -97,17 +117,21 @@ async function loadManifest(req: ResourceRequest, ctx: ResourceEffectsContext): 
 }
 
 /** Performs the action; returns the object it ends with (undefined after a delete). */
-async function act(req: ResourceRequest, manifest: unknown, store: ResourceStore): Promise<{ kind: KindName; namespace: string; name: string; object?: StoredObject }> {
+async function act(
+  req: ResourceRequest,
+  manifest: unknown,
+  store: ResourceStore,
+): Promise<{ kind: KindName; namespace: string; name: string; object?: StoredObject }> {
   const jsonTarget = req.action === 'patch' && req.mergeStrategy === 'json' ? flagTarget(req.flags) : undefined;
   const kind = storeKind(jsonTarget !== undefined ? jsonTarget.split('/')[0] : isObj(manifest) ? manifest.kind : undefined);
   if (typeof kind !== 'string') throw new Error(kind.error);
   const m = metaOf(manifest);
   const namespace = m.namespace ?? req.namespace;
-  const name = jsonTarget !== undefined ? jsonTarget.split('/').slice(1).join('/') : m.name ?? '';
+  const name = jsonTarget !== undefined ? jsonTarget.split('/').slice(1).join('/') : (m.name ?? '');
   const withOwner = (o: Obj): Obj => {
     if (!req.ownerReference) return o;
     const meta = { ...(isObj(o.metadata) ? o.metadata : {}) };
-    const refs = Array.isArray(meta.ownerReferences) ? meta.ownerReferences as { uid?: string }[] : [];
+    const refs = Array.isArray(meta.ownerReferences) ? (meta.ownerReferences as { uid?: string }[]) : [];
     meta.ownerReferences = [...refs.filter((r) => r.uid !== req.ownerReference?.uid), req.ownerReference];
     return { ...o, metadata: meta };
   };
@@ -131,22 +155,38 @@ async function act(req: ResourceRequest, manifest: unknown, store: ResourceStore
       if (!isObj(manifest)) throw new Error('resource manifest must be a mapping');
       if (!existing) {
         if (req.action === 'replace') throw notFound();
-        const created = await store.create(kind, withOwner({ ...manifest, metadata: { ...metaOf(manifest), namespace } }) as unknown as NewObject);
+        const created = await store.create(
+          kind,
+          withOwner({ ...manifest, metadata: { ...metaOf(manifest), namespace } }) as unknown as NewObject,
+        );
         return { kind, namespace, name: created.metadata.name, object: created };
       }
       const em = existing.metadata as unknown as Obj;
       const mm = metaOf(manifest) as Obj;
-      const metadata = req.action === 'apply'
-        ? { ...em, ...mm, labels: { ...(em.labels as Obj | undefined), ...(mm.labels as Obj | undefined) }, annotations: { ...(em.annotations as Obj | undefined), ...(mm.annotations as Obj | undefined) } }
-        : { ...mm, uid: em.uid, creationTimestamp: em.creationTimestamp };
-      const next = withOwner({ ...(req.action === 'apply' ? existing : {}), ...manifest, metadata: { ...metadata, namespace, name, resourceVersion: existing.metadata.resourceVersion } });
+      const metadata =
+        req.action === 'apply'
+          ? {
+              ...em,
+              ...mm,
+              labels: { ...(em.labels as Obj | undefined), ...(mm.labels as Obj | undefined) },
+              annotations: { ...(em.annotations as Obj | undefined), ...(mm.annotations as Obj | undefined) },
+            }
+          : { ...mm, uid: em.uid, creationTimestamp: em.creationTimestamp };
+      const next = withOwner({
+        ...(req.action === 'apply' ? existing : {}),
+        ...manifest,
+        metadata: { ...metadata, namespace, name, resourceVersion: existing.metadata.resourceVersion },
+      });
       if (next.status === undefined && existing.status !== undefined) next.status = existing.status;
       return { kind, namespace, name, object: await store.update(kind, next as unknown as StoredObject) };
     }
     case 'patch': {
       if (!existing) throw notFound();
       const patched = (req.mergeStrategy === 'json' ? jsonPatch(existing, manifest) : mergePatch(existing, manifest)) as Obj;
-      const next = withOwner({ ...patched, metadata: { ...(patched.metadata as Obj), name, namespace, resourceVersion: existing.metadata.resourceVersion } });
+      const next = withOwner({
+        ...patched,
+        metadata: { ...(patched.metadata as Obj), name, namespace, resourceVersion: existing.metadata.resourceVersion },
+      });
       return { kind, namespace, name, object: await store.update(kind, next as unknown as StoredObject) };
     }
   }
@@ -158,7 +198,8 @@ function judge(req: ResourceRequest, obj: StoredObject | undefined): ResourceSta
   if (req.failureCondition && conditionHolds(req.failureCondition, o)) {
     return { state: 'done', phase: 'Failed', object: obj as Obj | undefined, message: `failure condition '${req.failureCondition}' met` };
   }
-  if (!req.successCondition || conditionHolds(req.successCondition, o)) return { state: 'done', phase: 'Succeeded', object: obj as Obj | undefined };
+  if (!req.successCondition || conditionHolds(req.successCondition, o))
+    return { state: 'done', phase: 'Succeeded', object: obj as Obj | undefined };
   return undefined;
 }
 
@@ -171,7 +212,11 @@ export async function performResource(req: ResourceRequest, ctx: ResourceEffects
     const first = judge(req, obj);
     if (first || req.action === 'delete') return first ?? { state: 'done', phase: 'Succeeded' };
     // Follow the object's changes until a condition holds.
-    for await (const ev of ctx.store.watch(r.kind, { namespace: r.namespace, signal: ctx.signal, ...(obj ? { sinceResourceVersion: obj.metadata.resourceVersion } : {}) })) {
+    for await (const ev of ctx.store.watch(r.kind, {
+      namespace: r.namespace,
+      signal: ctx.signal,
+      ...(obj ? { sinceResourceVersion: obj.metadata.resourceVersion } : {}),
+    })) {
       if (ev.object.metadata.name !== r.name) continue;
       obj = ev.type === 'DELETED' ? undefined : ev.object;
       const j = judge(req, obj);

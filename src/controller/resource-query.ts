@@ -53,7 +53,7 @@ function splitTop(s: string): string[] {
 export function parseCondition(text: string): Requirement[] {
   return splitTop(text).map((r) => {
     let m = /^(\S+?)\s*(==|!=|=|>|<)\s*(.*)$/.exec(r);
-    if (m) return { key: m[1], op: m[2] === '==' ? '=' : m[2] as Requirement['op'], values: [m[3].trim()] };
+    if (m) return { key: m[1], op: m[2] === '==' ? '=' : (m[2] as Requirement['op']), values: [m[3].trim()] };
     m = /^(\S+)\s+(in|notin)\s*\((.*)\)$/.exec(r);
     if (m) return { key: m[1], op: m[2] as 'in' | 'notin', values: m[3].split(',').map((x) => x.trim()) };
     m = /^!\s*(\S+)$/.exec(r);
@@ -70,12 +70,24 @@ export function conditionHolds(text: string, obj: Json): boolean {
     const t = asText(v);
     let ok: boolean;
     switch (r.op) {
-      case '=': ok = v !== undefined && t === r.values[0]; break;
-      case '!=': ok = t !== r.values[0]; break;
-      case 'in': ok = v !== undefined && r.values.includes(t); break;
-      case 'notin': ok = !r.values.includes(t); break;
-      case 'exists': ok = v !== undefined; break;
-      case '!': ok = v === undefined; break;
+      case '=':
+        ok = v !== undefined && t === r.values[0];
+        break;
+      case '!=':
+        ok = t !== r.values[0];
+        break;
+      case 'in':
+        ok = v !== undefined && r.values.includes(t);
+        break;
+      case 'notin':
+        ok = !r.values.includes(t);
+        break;
+      case 'exists':
+        ok = v !== undefined;
+        break;
+      case '!':
+        ok = v === undefined;
+        break;
       case '>':
       case '<': {
         const a = Number(t);
@@ -106,7 +118,10 @@ function evalPath(expr: string, obj: Json): Json[] {
   while (i < expr.length) {
     re.lastIndex = i;
     const m = re.exec(expr);
-    if (!m) throw new Error(`jsonPath ${JSON.stringify(expr)}: not supported at ${JSON.stringify(expr.slice(i))} (supported: .field, [n], [*], ['key'])`);
+    if (!m)
+      throw new Error(
+        `jsonPath ${JSON.stringify(expr)}: not supported at ${JSON.stringify(expr.slice(i))} (supported: .field, [n], [*], ['key'])`,
+      );
     i = re.lastIndex;
     const key = m[1] ?? m[3] ?? m[4];
     if (key !== undefined) cur = cur.flatMap((c) => (isObj(c) && c[key] !== undefined ? [c[key]] : []));
@@ -121,7 +136,8 @@ export function jqFilter(filter: string, obj: Json): string {
   const stages = filter.split('|').map((s) => s.trim());
   let cur: Json[] = [obj];
   for (const st of stages) {
-    if (st === 'length') cur = cur.map((v) => (Array.isArray(v) ? v.length : isObj(v) ? Object.keys(v).length : typeof v === 'string' ? v.length : 0));
+    if (st === 'length')
+      cur = cur.map((v) => (Array.isArray(v) ? v.length : isObj(v) ? Object.keys(v).length : typeof v === 'string' ? v.length : 0));
     else if (st === 'keys') cur = cur.map((v) => (isObj(v) ? Object.keys(v).sort() : Array.isArray(v) ? v.map((_x, i) => i) : []));
     else if (st.startsWith('.')) cur = cur.flatMap((v) => jqPath(st, v, filter));
     else throw new Error(`jqFilter ${JSON.stringify(filter)}: not supported (Weir supports paths like .a.b[0], .a[], | length, | keys)`);
@@ -140,7 +156,7 @@ function jqPath(path: string, obj: Json, filter: string): Json[] {
     if (!m) throw new Error(`jqFilter ${JSON.stringify(filter)}: not supported (Weir supports paths like .a.b[0], .a[], | length, | keys)`);
     i = re.lastIndex;
     const key = m[1] ?? m[2];
-    if (key !== undefined) cur = cur.map((c) => (isObj(c) ? c[key] ?? null : null));
+    if (key !== undefined) cur = cur.map((c) => (isObj(c) ? (c[key] ?? null) : null));
     else if (m[3] === '') cur = cur.flatMap((c): Json[] => (isObj(c) ? Object.values(c) : asList(c)));
     else cur = cur.map((c): Json => asList(c)[Number(m[3])] ?? null);
   }

@@ -55,7 +55,10 @@ export function executeResource(ex: Exec, node: NodeStatus, tmpl: Template, vars
   if (st === undefined) {
     if (ex.spec.suspend === true) return node;
     const req: ResourceRequest = {
-      action: res.action, mergeStrategy: res.mergeStrategy ?? 'strategic', namespace: ex.wf.metadata.namespace ?? 'default', flags: res.flags ?? [],
+      action: res.action,
+      mergeStrategy: res.mergeStrategy ?? 'strategic',
+      namespace: ex.wf.metadata.namespace ?? 'default',
+      flags: res.flags ?? [],
       ...(res.successCondition ? { successCondition: res.successCondition } : {}),
       ...(res.failureCondition ? { failureCondition: res.failureCondition } : {}),
     };
@@ -70,7 +73,8 @@ export function executeResource(ex: Exec, node: NodeStatus, tmpl: Template, vars
     }
     if (res.manifestFrom?.artifact) {
       const a = arts.find((x) => x.name === res.manifestFrom?.artifact.name);
-      if (!a) return ex.nodes.mark(node, 'Error', `manifestFrom: no input artifact named ${JSON.stringify(res.manifestFrom.artifact.name)}`);
+      if (!a)
+        return ex.nodes.mark(node, 'Error', `manifestFrom: no input artifact named ${JSON.stringify(res.manifestFrom.artifact.name)}`);
       req.manifestArtifact = a;
     } else {
       try {
@@ -78,7 +82,8 @@ export function executeResource(ex: Exec, node: NodeStatus, tmpl: Template, vars
       } catch (e) {
         return ex.nodes.mark(node, 'Error', `resource manifest is not valid YAML: ${errorMessage(e)}`);
       }
-      const target = req.mergeStrategy === 'json' && res.action === 'patch' ? flagTarget(req.flags) : (req.manifest as { kind?: unknown } | null)?.kind;
+      const target =
+        req.mergeStrategy === 'json' && res.action === 'patch' ? flagTarget(req.flags) : (req.manifest as { kind?: unknown } | null)?.kind;
       const kind = storeKind(typeof target === 'string' ? target.split('/')[0] : undefined);
       if (typeof kind !== 'string') return ex.nodes.mark(node, 'Error', kind.error);
     }

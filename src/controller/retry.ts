@@ -25,10 +25,14 @@ function parseLimit(limit: unknown): number | undefined {
 export function policyAllows(strategy: RetryStrategy, phase: NodeStatus['phase'], message: string | undefined): boolean {
   const policy = strategy.retryPolicy ?? (strategy.expression ? 'Always' : 'OnFailure');
   switch (policy) {
-    case 'Always': return phase === 'Failed' || phase === 'Error';
-    case 'OnFailure': return phase === 'Failed';
-    case 'OnError': return phase === 'Error';
-    case 'OnTransientError': return phase === 'Error' && /transient|timeout|connection reset|i\/o timeout/i.test(message ?? '');
+    case 'Always':
+      return phase === 'Failed' || phase === 'Error';
+    case 'OnFailure':
+      return phase === 'Failed';
+    case 'OnError':
+      return phase === 'Error';
+    case 'OnTransientError':
+      return phase === 'Error' && /transient|timeout|connection reset|i\/o timeout/i.test(message ?? '');
   }
 }
 
@@ -51,7 +55,8 @@ export function decideRetry(strategy: RetryStrategy, attempts: readonly NodeStat
   if (!isFailed(last.phase)) return { kind: 'done', phase: last.phase, from: last };
   const limit = parseLimit(strategy.limit);
   if (!policyAllows(strategy, last.phase, last.message)) return { kind: 'done', phase: last.phase, message: last.message, from: last };
-  if (limit !== undefined && attempts.length > limit) return { kind: 'done', phase: last.phase, message: 'No more retries left', from: last };
+  if (limit !== undefined && attempts.length > limit)
+    return { kind: 'done', phase: last.phase, message: 'No more retries left', from: last };
   if (strategy.expression) {
     const started = Date.parse(last.startedAt ?? '') || now;
     const finished = Date.parse(last.finishedAt ?? '') || now;

@@ -23,7 +23,11 @@ export interface StepTrackerOptions {
   /** Called once per step this process starts or adopts (log streaming). */
   onFollow?: (info: { workflowKey: string; nodeId: string; handle: StepHandle }) => void;
   /** Saves a finished step's output artifacts (before its outcome is reported). */
-  saveArtifacts?: (workflowKey: string, plan: OutputArtifactPlan, result: StepResult) => Promise<{ artifacts: Artifact[]; errors: string[] }>;
+  saveArtifacts?: (
+    workflowKey: string,
+    plan: OutputArtifactPlan,
+    result: StepResult,
+  ) => Promise<{ artifacts: Artifact[]; errors: string[] }>;
   now: () => number;
 }
 
@@ -64,35 +68,56 @@ export class StepTracker {
     const todo: { id: string; handle: StepHandle; outputFiles?: string[]; outputArtifacts?: OutputArtifactPlan }[] = [];
     for (const n of Object.values(wf.status?.nodes ?? {})) {
       if (!hasStep(n.type) || isFinished(n.phase)) continue;
-      if (n.weir?.handle !== undefined && !this.steps.has(k(uid, n.id))) todo.push({ id: n.id, handle: n.weir.handle, outputFiles: n.weir.outputFiles, outputArtifacts: n.weir.outputArtifacts });
-      for (const s of subStepsOf(n)) if (s.record.handle !== undefined && !this.steps.has(k(uid, s.stepId))) todo.push({ id: s.stepId, handle: s.record.handle });
+      if (n.weir?.handle !== undefined && !this.steps.has(k(uid, n.id)))
+        todo.push({ id: n.id, handle: n.weir.handle, outputFiles: n.weir.outputFiles, outputArtifacts: n.weir.outputArtifacts });
+      for (const s of subStepsOf(n))
+        if (s.record.handle !== undefined && !this.steps.has(k(uid, s.stepId))) todo.push({ id: s.stepId, handle: s.record.handle });
     }
-    await Promise.all(todo.map(async (n) => {
-      const handle = n.handle;
-      const key = k(uid, n.id);
-      let state: string;
-      try {
-        state = handle.executor === this.o.executor.kind ? await this.o.executor.adopt(handle) : 'lost';
-      } catch (e) {
-        state = 'lost';
-        this.o.log.warn({ workflow: workflowKey, node: n.id, err: errorMessage(e) }, 'cannot adopt step');
-      }
-      if (this.steps.has(key)) return;
-      if (state === 'lost') {
-        const at = new Date(this.o.now()).toISOString();
-        this.steps.set(key, { handle, outcome: { exitCode: null, stdout: '', files: {}, startedAt: handle.startedAt, finishedAt: at, message: 'step lost: its process is gone and left no exit status (host restarted, or its files were removed)' } });
-        this.o.changed(workflowKey);
-        return;
-      }
-      this.o.log.info({ workflow: workflowKey, node: n.id, state }, 'adopted step');
-      this.outputs.set(key, n.outputFiles ?? []);
-      if (n.outputArtifacts) this.artifactPlans.set(key, n.outputArtifacts);
-      this.follow(workflowKey, key, n.id, handle);
-    }));
+    await Promise.all(
+      todo.map(async (n) => {
+        const handle = n.handle;
+        const key = k(uid, n.id);
+        let state: string;
+        try {
+          state = handle.executor === this.o.executor.kind ? await this.o.executor.adopt(handle) : 'lost';
+        } catch (e) {
+          state = 'lost';
+          this.o.log.warn({ workflow: workflowKey, node: n.id, err: errorMessage(e) }, 'cannot adopt step');
+        }
+        if (this.steps.has(key)) return;
+        if (state === 'lost') {
+          const at = new Date(this.o.now()).toISOString();
+          this.steps.set(key, {
+            handle,
+            outcome: {
+              exitCode: null,
+              stdout: '',
+              files: {},
+              startedAt: handle.startedAt,
+              finishedAt: at,
+              message: 'step lost: its process is gone and left no exit status (host restarted, or its files were removed)',
+            },
+          });
+          this.o.changed(workflowKey);
+          return;
+        }
+        this.o.log.info({ workflow: workflowKey, node: n.id, state }, 'adopted step');
+        this.outputs.set(key, n.outputFiles ?? []);
+        if (n.outputArtifacts) this.artifactPlans.set(key, n.outputArtifacts);
+        this.follow(workflowKey, key, n.id, handle);
+      }),
+    );
   }
 
   /** Starts (idempotently) a step whose intent is already saved. Never throws: a failure becomes an Error outcome. */
-  async start(workflowKey: string, uid: string, nodeId: string, spec: StepSpec, outputFiles: string[], outputArtifacts?: OutputArtifactPlan): Promise<void> {
+  async start(
+    workflowKey: string,
+    uid: string,
+    nodeId: string,
+    spec: StepSpec,
+    outputFiles: string[],
+    outputArtifacts?: OutputArtifactPlan,
+  ): Promise<void> {
     const key = k(uid, nodeId);
     if (this.steps.has(key) || this.launching.has(key)) return;
     this.launching.add(key);
@@ -103,7 +128,16 @@ export class StepTracker {
       handle = await this.o.executor.start(spec);
     } catch (e) {
       const at = new Date(this.o.now()).toISOString();
-      this.steps.set(key, { outcome: { exitCode: null, stdout: '', files: {}, startedAt: at, finishedAt: at, message: `failed to start step: ${errorMessage(e)}` } });
+      this.steps.set(key, {
+        outcome: {
+          exitCode: null,
+          stdout: '',
+          files: {},
+          startedAt: at,
+          finishedAt: at,
+          message: `failed to start step: ${errorMessage(e)}`,
+        },
+      });
       return;
     } finally {
       this.launching.delete(key);
@@ -128,7 +162,14 @@ export class StepTracker {
       },
       (e: unknown) => {
         const at = new Date(this.o.now()).toISOString();
-        t.outcome = { exitCode: null, stdout: '', files: {}, startedAt: handle.startedAt, finishedAt: at, message: `lost track of step: ${errorMessage(e)}` };
+        t.outcome = {
+          exitCode: null,
+          stdout: '',
+          files: {},
+          startedAt: handle.startedAt,
+          finishedAt: at,
+          message: `lost track of step: ${errorMessage(e)}`,
+        };
         this.o.changed(workflowKey);
       },
     );
@@ -146,7 +187,11 @@ export class StepTracker {
       saved = await this.o.saveArtifacts(workflowKey, plan, r).catch((e: unknown) => ({ artifacts: [], errors: [errorMessage(e)] }));
     }
     return {
-      exitCode: r.exitCode, stdout: r.stdoutTail, files, startedAt: r.startedAt.toISOString(), finishedAt: r.finishedAt.toISOString(),
+      exitCode: r.exitCode,
+      stdout: r.stdoutTail,
+      files,
+      startedAt: r.startedAt.toISOString(),
+      finishedAt: r.finishedAt.toISOString(),
       ...(r.message !== undefined ? { message: r.message } : {}),
       ...(saved ? { artifacts: saved.artifacts, ...(saved.errors.length > 0 ? { artifactErrors: saved.errors } : {}) } : {}),
     };

@@ -17,7 +17,9 @@ export function executeSteps(ex: Exec, node: NodeStatus, tmpl: Template, vars: V
   let prev: NodeStatus | undefined;
   for (let i = 0; i < groups.length; i++) {
     const gName = stepGroupName(node.name, i);
-    const g = ex.nodes.byName(gName) ?? ex.nodes.create({ name: gName, displayName: `[${i}]`, type: 'StepGroup', boundaryID: node.id, phase: 'Running' });
+    const g =
+      ex.nodes.byName(gName) ??
+      ex.nodes.create({ name: gName, displayName: `[${i}]`, type: 'StepGroup', boundaryID: node.id, phase: 'Running' });
     if (!prev) ex.nodes.addChild(node.id, g.id);
     else if ((prev.children ?? []).length === 0) ex.nodes.addChild(prev.id, g.id);
     else for (const c of prev.children ?? []) for (const out of ex.nodes.outbound(c)) ex.nodes.addChild(out, g.id);
@@ -37,8 +39,14 @@ export function executeSteps(ex: Exec, node: NodeStatus, tmpl: Template, vars: V
 }
 
 function executeGroup(
-  ex: Exec, g: NodeStatus, steps: NonNullable<Template['steps']>[number], parent: NodeStatus, tmpl: Template,
-  vars: Vars, scope: Scope, depth: number,
+  ex: Exec,
+  g: NodeStatus,
+  steps: NonNullable<Template['steps']>[number],
+  parent: NodeStatus,
+  tmpl: Template,
+  vars: Vars,
+  scope: Scope,
+  depth: number,
 ): { vars: Vars } {
   const out: Vars = {};
   let running = 0;
@@ -59,12 +67,26 @@ function executeGroup(
       }
       if (items.length === 0) {
         const sName = stepNodeName(g.name, step.name);
-        const skipped = ex.nodes.byName(sName) ?? ex.nodes.mark(ex.nodes.create({ name: sName, displayName: step.name, type: 'Skipped', boundaryID: parent.id, templateName: step.template }), 'Skipped', EMPTY_PARAMS);
+        const skipped =
+          ex.nodes.byName(sName) ??
+          ex.nodes.mark(
+            ex.nodes.create({ name: sName, displayName: step.name, type: 'Skipped', boundaryID: parent.id, templateName: step.template }),
+            'Skipped',
+            EMPTY_PARAMS,
+          );
         ex.nodes.addChild(g.id, skipped.id);
       }
       items.forEach((item, i) => {
         const dn = loopItemName(step.name, i, item);
-        calls.push({ step, name: stepNodeName(g.name, dn), displayName: dn, boundaryID: parent.id, vars: { ...vars, ...itemVars(item) }, scope, depth });
+        calls.push({
+          step,
+          name: stepNodeName(g.name, dn),
+          displayName: dn,
+          boundaryID: parent.id,
+          vars: { ...vars, ...itemVars(item) },
+          scope,
+          depth,
+        });
       });
     } else {
       calls.push({ step, name: stepNodeName(g.name, step.name), displayName: step.name, boundaryID: parent.id, vars, scope, depth });
@@ -82,15 +104,29 @@ function executeGroup(
       if (wasNew && !isFinished(child.phase)) running++;
       const prefix = `steps.${step.name}`;
       // (vars are only assembled when there are hooks: copying the scope per step and pass is quadratic in long chains)
-      const hooksDone = step.hooks === undefined || runHooks(ex, step.hooks, { name: c.name, displayName: c.displayName, boundaryID: c.boundaryID, id: child.id }, { ...c.vars, ...nodeVars(prefix, child) }, c.scope, c.depth);
-      const hookDone = (step.hooks === undefined && step.onExit === undefined) ? hooksDone : runChildExitHandler(ex, c, child, prefix, nodeVars(prefix, child)) && hooksDone;
+      const hooksDone =
+        step.hooks === undefined ||
+        runHooks(
+          ex,
+          step.hooks,
+          { name: c.name, displayName: c.displayName, boundaryID: c.boundaryID, id: child.id },
+          { ...c.vars, ...nodeVars(prefix, child) },
+          c.scope,
+          c.depth,
+        );
+      const hookDone =
+        step.hooks === undefined && step.onExit === undefined
+          ? hooksDone
+          : runChildExitHandler(ex, c, child, prefix, nodeVars(prefix, child)) && hooksDone;
       children.push(child);
       if (!isSettled(child) || !hookDone) allDone = false;
       else if (!continues(step, child.phase)) failure ??= child;
     }
     const prefix = `steps.${step.name}`;
     if (isLoop(step)) {
-      const phase = children.every((c) => isSettled(c)) ? (children.find((c) => c.phase === 'Failed' || c.phase === 'Error')?.phase ?? 'Succeeded') : 'Running';
+      const phase = children.every((c) => isSettled(c))
+        ? (children.find((c) => c.phase === 'Failed' || c.phase === 'Error')?.phase ?? 'Succeeded')
+        : 'Running';
       Object.assign(out, aggregateVars(prefix, children, phase, g.id));
     } else if (children[0]) Object.assign(out, nodeVars(prefix, children[0]));
   }

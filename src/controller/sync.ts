@@ -20,7 +20,9 @@ interface Holding {
 
 /** The locks a synchronization block asks for, or an error (unknown ConfigMap, bad size). */
 export function locksOf(
-  s: Synchronization | undefined, namespace: string, configMap: (name: string) => Record<string, string> | undefined,
+  s: Synchronization | undefined,
+  namespace: string,
+  configMap: (name: string) => Record<string, string> | undefined,
 ): LockRef[] | { error: string } {
   if (!s) return [];
   const out: LockRef[] = [];
@@ -32,12 +34,15 @@ export function locksOf(
     const ref = sem.configMapKeyRef;
     if (sem.database || !ref) return { error: 'not supported yet: database semaphores' };
     const ns = sem.namespace ?? namespace;
-    if (ns !== namespace) return { error: `semaphore ConfigMap in namespace ${JSON.stringify(ns)}: only the workflow's own namespace is supported` };
+    if (ns !== namespace)
+      return { error: `semaphore ConfigMap in namespace ${JSON.stringify(ns)}: only the workflow's own namespace is supported` };
     const data = configMap(ref.name ?? '');
     const text = data?.[ref.key];
-    if (text === undefined) return { error: `semaphore: ConfigMap ${JSON.stringify(ref.name ?? '')} key ${JSON.stringify(ref.key)} not found` };
+    if (text === undefined)
+      return { error: `semaphore: ConfigMap ${JSON.stringify(ref.name ?? '')} key ${JSON.stringify(ref.key)} not found` };
     const limit = Number(text.trim());
-    if (!Number.isInteger(limit) || limit < 0) return { error: `semaphore ${ref.name}/${ref.key}: size ${JSON.stringify(text)} is not a non-negative integer` };
+    if (!Number.isInteger(limit) || limit < 0)
+      return { error: `semaphore ${ref.name}/${ref.key}: size ${JSON.stringify(text)} is not a non-negative integer` };
     out.push({ key: `${ns}/ConfigMap/${ref.name ?? ''}/${ref.key}`, kind: 'Semaphore', limit });
   }
   return out;

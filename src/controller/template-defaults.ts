@@ -8,8 +8,16 @@ const TYPE_FIELDS = ['container', 'containerSet', 'script', 'resource', 'steps',
 
 /** Merge keys of Kubernetes lists (strategic merge patch); lists not named here are replaced by the template's. */
 const MERGE_KEYS: Record<string, string> = {
-  env: 'name', volumeMounts: 'mountPath', volumes: 'name', ports: 'containerPort', volumeDevices: 'devicePath',
-  tolerations: 'key', hostAliases: 'ip', imagePullSecrets: 'name', sidecars: 'name', initContainers: 'name',
+  env: 'name',
+  volumeMounts: 'mountPath',
+  volumes: 'name',
+  ports: 'containerPort',
+  volumeDevices: 'devicePath',
+  tolerations: 'key',
+  hostAliases: 'ip',
+  imagePullSecrets: 'name',
+  sidecars: 'name',
+  initContainers: 'name',
 };
 
 const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);

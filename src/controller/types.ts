@@ -127,7 +127,15 @@ export interface WorkflowStatus {
 export interface WorkflowObject {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string; uid: string; creationTimestamp?: string; resourceVersion?: string; labels?: Record<string, string>; [k: string]: unknown };
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid: string;
+    creationTimestamp?: string;
+    resourceVersion?: string;
+    labels?: Record<string, string>;
+    [k: string]: unknown;
+  };
   spec: WorkflowSpec;
   status?: WorkflowStatus;
 }
@@ -152,7 +160,8 @@ export interface PodOutcome {
  * What the controller knows about a Pod node's step: `starting` (an intent was saved but no handle yet: start it again,
  * idempotently), `running`, or `done` with the recorded outcome. undefined: never started.
  */
-export type PodState = { state: 'starting' } | { state: 'running'; startedAt: string; ip?: string } | { state: 'done'; outcome: PodOutcome };
+export type PodState =
+  { state: 'starting' } | { state: 'running'; startedAt: string; ip?: string } | { state: 'done'; outcome: PodOutcome };
 
 export interface TemplateSource {
   /** Spec of a WorkflowTemplate (namespaced) or ClusterWorkflowTemplate. */
@@ -194,9 +203,14 @@ export type Action =
    * loaded on the host first (a failure fails the step); output artifacts are saved when it exits.
    */
   | {
-    type: 'start'; nodeId: string; spec: StepSpec; outputFiles: string[]; prepare?: VolumePrep[];
-    inputArtifacts?: InputArtifactPlan; outputArtifacts?: OutputArtifactPlan;
-  }
+      type: 'start';
+      nodeId: string;
+      spec: StepSpec;
+      outputFiles: string[];
+      prepare?: VolumePrep[];
+      inputArtifacts?: InputArtifactPlan;
+      outputArtifacts?: OutputArtifactPlan;
+    }
   | { type: 'kill'; nodeId: string; reason: string }
   /** Write a memoization entry (JSON text) under `key` of the cache ConfigMap `cacheName` (created when missing). */
   | { type: 'memoize'; cacheName: string; key: string; entry: string }

@@ -33,7 +33,13 @@ interface Lookups {
   hostPaths?: HostPathPolicy;
 }
 
-function dataVolume(dir: string, data: Record<string, string> | undefined, items: { key: string; path: string }[] | undefined, what: string, optional: boolean): VolumePrep | string {
+function dataVolume(
+  dir: string,
+  data: Record<string, string> | undefined,
+  items: { key: string; path: string }[] | undefined,
+  what: string,
+  optional: boolean,
+): VolumePrep | string {
   if (data === undefined) return optional ? { dir, files: {} } : `${what} not found`;
   const files: Record<string, string> = {};
   if (items && items.length > 0) {
@@ -52,7 +58,9 @@ export function planMounts(t: Template, spec: WorkflowSpec, nodeId: string, root
   const plan: MountPlan = { mounts: [], prepare: [] };
   if (vms.length === 0) return plan;
   if (root === undefined) return { ...plan, error: 'volumeMounts need a volume directory (controller option volumesDir)' };
-  const claimTemplates = new Set((spec.volumeClaimTemplates ?? []).map((p) => p.metadata?.name).filter((n): n is string => typeof n === 'string'));
+  const claimTemplates = new Set(
+    (spec.volumeClaimTemplates ?? []).map((p) => p.metadata?.name).filter((n): n is string => typeof n === 'string'),
+  );
   const find = (name: string): { v: Volume; scope: 'node' | 'wf' } | undefined => {
     const own = (t.volumes ?? []).find((v) => v.name === name);
     if (own) return { v: own, scope: 'node' };
@@ -67,7 +75,10 @@ export function planMounts(t: Template, spec: WorkflowSpec, nodeId: string, root
       hostDir = join(root, 'wf', safeName(vm.name));
       plan.prepare.push({ dir: hostDir });
     } else if (!found) {
-      return { ...plan, error: `volumeMount ${JSON.stringify(vm.name)}: no volume of that name in the template, spec.volumes or spec.volumeClaimTemplates` };
+      return {
+        ...plan,
+        error: `volumeMount ${JSON.stringify(vm.name)}: no volume of that name in the template, spec.volumes or spec.volumeClaimTemplates`,
+      };
     } else {
       const { v, scope } = found;
       const base = scope === 'node' ? join(root, 'node', safeName(nodeId)) : join(root, 'wf');
@@ -81,15 +92,26 @@ export function planMounts(t: Template, spec: WorkflowSpec, nodeId: string, root
         const refused = hostPathRefusal(hostDir, readOnly, policy);
         if (refused !== undefined) return { ...plan, error: `volume ${JSON.stringify(v.name)}: ${refused}` };
         plan.prepare.push({ dir: hostDir, create, check: { kind: 'hostPath', path: hostDir, readOnly, policy } });
-      }
-      else if (v.persistentVolumeClaim) {
+      } else if (v.persistentVolumeClaim) {
         hostDir = join(root, 'pvc', safeName(v.persistentVolumeClaim.claimName));
         plan.prepare.push({ dir: hostDir });
       } else if (v.configMap || v.secret) {
         hostDir = join(base, safeName(v.name));
         const prep = v.configMap
-          ? dataVolume(hostDir, lookups.configMap(v.configMap.name ?? ''), v.configMap.items, `ConfigMap ${JSON.stringify(v.configMap.name ?? '')}`, v.configMap.optional === true)
-          : dataVolume(hostDir, lookups.secret(v.secret?.secretName ?? ''), v.secret?.items, `Secret ${JSON.stringify(v.secret?.secretName ?? '')}`, v.secret?.optional === true);
+          ? dataVolume(
+              hostDir,
+              lookups.configMap(v.configMap.name ?? ''),
+              v.configMap.items,
+              `ConfigMap ${JSON.stringify(v.configMap.name ?? '')}`,
+              v.configMap.optional === true,
+            )
+          : dataVolume(
+              hostDir,
+              lookups.secret(v.secret?.secretName ?? ''),
+              v.secret?.items,
+              `Secret ${JSON.stringify(v.secret?.secretName ?? '')}`,
+              v.secret?.optional === true,
+            );
         if (typeof prep === 'string') return { ...plan, error: `volume ${JSON.stringify(v.name)}: ${prep}` };
         plan.prepare.push(prep);
         dataFiles = true;
@@ -116,7 +138,9 @@ export function planMounts(t: Template, spec: WorkflowSpec, nodeId: string, root
 
 /** Raw input artifacts as files under the node's volume dir, copied to their paths when the step starts. */
 export function rawArtifactFiles(
-  arts: readonly { name: string; path?: string; mode?: number; raw: string }[], nodeId: string, root: string | undefined,
+  arts: readonly { name: string; path?: string; mode?: number; raw: string }[],
+  nodeId: string,
+  root: string | undefined,
 ): { prepare: VolumePrep[]; inputFiles: StepInputFile[]; error?: string } {
   const out: { prepare: VolumePrep[]; inputFiles: StepInputFile[]; error?: string } = { prepare: [], inputFiles: [] };
   if (root === undefined) return { ...out, error: 'raw input artifacts need a volume directory (controller option volumesDir)' };

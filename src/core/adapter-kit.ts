@@ -34,18 +34,33 @@ function pad(n: number, width = 2): string {
 export function goTimeString(d: Date, timeZone?: string): string {
   const zone = timeZone === undefined || timeZone === '' || timeZone === 'Local' ? 'UTC' : timeZone;
   const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
-    hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'short',
+    timeZone: zone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    timeZoneName: 'short',
   }).formatToParts(d);
   const get = (t: string): string => parts.find((p) => p.type === t)?.value ?? '';
-  const local = Date.UTC(Number(get('year')), Number(get('month')) - 1, Number(get('day')), Number(get('hour')) % 24, Number(get('minute')), Number(get('second')));
+  const local = Date.UTC(
+    Number(get('year')),
+    Number(get('month')) - 1,
+    Number(get('day')),
+    Number(get('hour')) % 24,
+    Number(get('minute')),
+    Number(get('second')),
+  );
   const offsetMin = Math.round((local - Math.floor(d.getTime() / 1000) * 1000) / 60_000);
   const sign = offsetMin < 0 ? '-' : '+';
   const abs = Math.abs(offsetMin);
   const offset = `${sign}${pad(Math.floor(abs / 60))}${pad(abs % 60)}`;
   let abbr = get('timeZoneName');
   if (zone === 'UTC' || zone === 'Etc/UTC') abbr = 'UTC';
-  else if (/^(GMT|UTC)([+-]|$)/.test(abbr)) abbr = offsetMin === 0 ? 'GMT' : `${sign}${pad(Math.floor(abs / 60))}${abs % 60 === 0 ? '' : pad(abs % 60)}`;
+  else if (/^(GMT|UTC)([+-]|$)/.test(abbr))
+    abbr = offsetMin === 0 ? 'GMT' : `${sign}${pad(Math.floor(abs / 60))}${abs % 60 === 0 ? '' : pad(abs % 60)}`;
   const ms = d.getTime() % 1000;
   const frac = ms === 0 ? '' : `.${pad((ms + 1000) % 1000, 3)}`.replace(/0+$/, '');
   return `${get('year')}-${get('month')}-${get('day')} ${pad(Number(get('hour')) % 24)}:${get('minute')}:${get('second')}${frac} ${offset} ${abbr}`;

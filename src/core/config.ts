@@ -91,7 +91,8 @@ export function parseMaxLogBytes(env: Readonly<Record<string, string | undefined
   const v = nonEmpty(env[ENV.maxLogBytes]);
   if (v === undefined) return undefined;
   const m = /^(\d+)(Ki|Mi|Gi)?$/.exec(v.trim());
-  if (m === null) throw new WeirError('INVALID_ARGUMENT', `${ENV.maxLogBytes} must be a byte count such as 67108864 or 64Mi, got ${JSON.stringify(v)}`);
+  if (m === null)
+    throw new WeirError('INVALID_ARGUMENT', `${ENV.maxLogBytes} must be a byte count such as 67108864 or 64Mi, got ${JSON.stringify(v)}`);
   return Number(m[1]) * UNITS[m[2] ?? ''];
 }
 
@@ -99,15 +100,27 @@ export function parseMaxLogBytes(env: Readonly<Record<string, string | undefined
  * `PREFIX[:rw|:ro]` entries from --allow-host-path (repeatable) or, when no flag is given, WEIR_ALLOW_HOST_PATH
  * (comma-separated). A prefix must be absolute; it is normalised (`/srv/data/` and `/srv//data` are `/srv/data`).
  */
-export function resolveHostPathAllowances(flags: readonly string[] | undefined, env: Readonly<Record<string, string | undefined>>): HostPathAllowance[] {
+export function resolveHostPathAllowances(
+  flags: readonly string[] | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): HostPathAllowance[] {
   const fromFlags = (flags ?? []).filter((f) => f !== '');
   const source = fromFlags.length > 0 ? '--allow-host-path' : ENV.allowHostPath;
-  const items = fromFlags.length > 0 ? fromFlags : (nonEmpty(env[ENV.allowHostPath]) ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const items =
+    fromFlags.length > 0
+      ? fromFlags
+      : (nonEmpty(env[ENV.allowHostPath]) ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== '');
   return items.map((item) => {
     const m = /^(.*?)(?::(rw|ro))?$/.exec(item);
     const prefix = m?.[1] ?? '';
     if (!isAbsolute(prefix) || prefix.includes('\0')) {
-      throw new WeirError('INVALID_ARGUMENT', `${source} takes an absolute host path prefix with an optional :rw or :ro, got ${JSON.stringify(item)}`);
+      throw new WeirError(
+        'INVALID_ARGUMENT',
+        `${source} takes an absolute host path prefix with an optional :rw or :ro, got ${JSON.stringify(item)}`,
+      );
     }
     return Object.freeze({ prefix: normalize(prefix).replace(/(.)\/+$/, '$1'), readWrite: m?.[2] === 'rw' });
   });
@@ -118,13 +131,17 @@ export function resolveExecutorKind(flag: string | undefined, env: Readonly<Reco
   const flagV = nonEmpty(flag);
   const v = flagV ?? nonEmpty(env[ENV.executor]) ?? 'host';
   if (v !== 'host' && v !== 'container') {
-    throw new WeirError('INVALID_ARGUMENT', `${flagV !== undefined ? '--executor' : ENV.executor} must be host or container, got ${JSON.stringify(v)}`);
+    throw new WeirError(
+      'INVALID_ARGUMENT',
+      `${flagV !== undefined ? '--executor' : ENV.executor} must be host or container, got ${JSON.stringify(v)}`,
+    );
   }
   return v;
 }
 
 function parsePort(v: string, source: string): number {
-  if (!/^\d+$/.test(v.trim()) || Number(v) > 65535) throw new WeirError('INVALID_ARGUMENT', `${source} must be a port number from 0 to 65535, got ${JSON.stringify(v)}`);
+  if (!/^\d+$/.test(v.trim()) || Number(v) > 65535)
+    throw new WeirError('INVALID_ARGUMENT', `${source} must be a port number from 0 to 65535, got ${JSON.stringify(v)}`);
   return Number(v);
 }
 
@@ -139,17 +156,26 @@ export function resolveServerConfig(flags: ServerFlags, env: Readonly<Record<str
   const storeFlag = nonEmpty(flags.store);
   const store = storeFlag ?? nonEmpty(env[ENV.store]) ?? 'sqlite';
   if (!(STORE_KINDS as readonly string[]).includes(store)) {
-    throw new WeirError('INVALID_ARGUMENT', `${storeFlag !== undefined ? '--store' : ENV.store} must be one of ${STORE_KINDS.join(', ')}, got ${JSON.stringify(store)}`);
+    throw new WeirError(
+      'INVALID_ARGUMENT',
+      `${storeFlag !== undefined ? '--store' : ENV.store} must be one of ${STORE_KINDS.join(', ')}, got ${JSON.stringify(store)}`,
+    );
   }
   const leaseFlag = nonEmpty(flags.leaseDuration);
   const lease = leaseFlag ?? nonEmpty(env[ENV.leaseDuration]) ?? '15';
   if (!/^\d+(\.\d+)?$/.test(lease) || Number(lease) < 1 || Number(lease) > 3600) {
-    throw new WeirError('INVALID_ARGUMENT', `${leaseFlag !== undefined ? '--lease-duration' : ENV.leaseDuration} must be seconds from 1 to 3600, got ${JSON.stringify(lease)}`);
+    throw new WeirError(
+      'INVALID_ARGUMENT',
+      `${leaseFlag !== undefined ? '--lease-duration' : ENV.leaseDuration} must be seconds from 1 to 3600, got ${JSON.stringify(lease)}`,
+    );
   }
   const kubeconfig = nonEmpty(flags.kubeconfig);
   const offloadDb = nonEmpty(flags.offloadDb) ?? nonEmpty(env[ENV.offloadDb]);
   if (offloadDb !== undefined && !/^postgres(ql)?:\/\//.test(offloadDb)) {
-    throw new WeirError('INVALID_ARGUMENT', `${nonEmpty(flags.offloadDb) !== undefined ? '--offload-db' : ENV.offloadDb} must be a postgres:// URL`);
+    throw new WeirError(
+      'INVALID_ARGUMENT',
+      `${nonEmpty(flags.offloadDb) !== undefined ? '--offload-db' : ENV.offloadDb} must be a postgres:// URL`,
+    );
   }
   const allowHostPath = resolveHostPathAllowances(flags.allowHostPath, env);
   const maxLogBytes = parseMaxLogBytes(env);
@@ -201,7 +227,10 @@ export function resolveClientConfig(flags: ClientFlags, env: Readonly<Record<str
   }
   const namespace = nonEmpty(flags.namespace) ?? nonEmpty(env[ENV.namespace]) ?? DEFAULT_NAMESPACE;
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace) || namespace.length > 63) {
-    throw new WeirError('INVALID_ARGUMENT', `namespace must be a DNS label (lower-case letters, digits, -), got ${JSON.stringify(namespace)}`);
+    throw new WeirError(
+      'INVALID_ARGUMENT',
+      `namespace must be a DNS label (lower-case letters, digits, -), got ${JSON.stringify(namespace)}`,
+    );
   }
   return Object.freeze({
     server: `${url.origin}${url.pathname.replace(/\/+$/, '')}`,

@@ -51,7 +51,10 @@ export function parseSchedule(expression: string, timezone?: string): Schedule {
     try {
       ms = parseGoDuration(rest);
     } catch {
-      throw new WeirError('INVALID_SPEC', `invalid duration in ${JSON.stringify(expression)}: use a form like "@every 30s" or "@every 1h30m"`);
+      throw new WeirError(
+        'INVALID_SPEC',
+        `invalid duration in ${JSON.stringify(expression)}: use a form like "@every 30s" or "@every 1h30m"`,
+      );
     }
     if (!(ms > 0)) throw new WeirError('INVALID_SPEC', `${JSON.stringify(expression)}: the interval must be positive`);
     // As in robfig/cron: intervals under a second round up to one second, others down to whole seconds.
@@ -66,7 +69,10 @@ export function parseSchedule(expression: string, timezone?: string): Schedule {
   if (pattern.startsWith('@')) throw new WeirError('INVALID_SPEC', `unknown schedule descriptor ${JSON.stringify(expr)}`);
   const fields = pattern.split(/\s+/).length;
   if (fields !== 5) {
-    throw new WeirError('INVALID_SPEC', `cron expression ${JSON.stringify(expression)} has ${fields} fields; expected 5 (minute hour day-of-month month day-of-week)`);
+    throw new WeirError(
+      'INVALID_SPEC',
+      `cron expression ${JSON.stringify(expression)} has ${fields} fields; expected 5 (minute hour day-of-month month day-of-week)`,
+    );
   }
   let cron: Cron;
   try {

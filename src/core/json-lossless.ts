@@ -54,7 +54,8 @@ export function toPlainJson(v: unknown): unknown {
   if (v !== null && typeof v === 'object') {
     if (!needsPlain(v)) return v;
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) Object.defineProperty(out, k, { value: toPlainJson(x), enumerable: true, writable: true, configurable: true });
+    for (const [k, x] of Object.entries(v))
+      Object.defineProperty(out, k, { value: toPlainJson(x), enumerable: true, writable: true, configurable: true });
     return out;
   }
   return v;

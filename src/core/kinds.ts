@@ -3,8 +3,15 @@
 // in the core; src/api/kinds.ts adds each kind's schema and printer columns on top.
 
 export type KindName =
-  | 'Workflow' | 'WorkflowTemplate' | 'ClusterWorkflowTemplate' | 'CronWorkflow'
-  | 'EventSource' | 'Sensor' | 'EventBus' | 'ConfigMap' | 'Secret';
+  | 'Workflow'
+  | 'WorkflowTemplate'
+  | 'ClusterWorkflowTemplate'
+  | 'CronWorkflow'
+  | 'EventSource'
+  | 'Sensor'
+  | 'EventBus'
+  | 'ConfigMap'
+  | 'Secret';
 
 export interface KindIdentity {
   kind: KindName;
@@ -19,13 +26,38 @@ const ARGO = 'argoproj.io/v1alpha1';
 
 export const KIND_IDENTITY = {
   Workflow: { kind: 'Workflow', apiVersion: ARGO, plural: 'workflows', shortNames: ['wf'], categories: ['all', 'argo'], namespaced: true },
-  WorkflowTemplate: { kind: 'WorkflowTemplate', apiVersion: ARGO, plural: 'workflowtemplates', shortNames: ['wftmpl'], categories: ['argo'], namespaced: true },
-  ClusterWorkflowTemplate: {
-    kind: 'ClusterWorkflowTemplate', apiVersion: ARGO, plural: 'clusterworkflowtemplates', shortNames: ['clusterwftmpl', 'cwft'],
-    categories: ['argo'], namespaced: false,
+  WorkflowTemplate: {
+    kind: 'WorkflowTemplate',
+    apiVersion: ARGO,
+    plural: 'workflowtemplates',
+    shortNames: ['wftmpl'],
+    categories: ['argo'],
+    namespaced: true,
   },
-  CronWorkflow: { kind: 'CronWorkflow', apiVersion: ARGO, plural: 'cronworkflows', shortNames: ['cwf', 'cronwf'], categories: ['argo'], namespaced: true },
-  EventSource: { kind: 'EventSource', apiVersion: ARGO, plural: 'eventsources', shortNames: ['es'], categories: ['argo-events'], namespaced: true },
+  ClusterWorkflowTemplate: {
+    kind: 'ClusterWorkflowTemplate',
+    apiVersion: ARGO,
+    plural: 'clusterworkflowtemplates',
+    shortNames: ['clusterwftmpl', 'cwft'],
+    categories: ['argo'],
+    namespaced: false,
+  },
+  CronWorkflow: {
+    kind: 'CronWorkflow',
+    apiVersion: ARGO,
+    plural: 'cronworkflows',
+    shortNames: ['cwf', 'cronwf'],
+    categories: ['argo'],
+    namespaced: true,
+  },
+  EventSource: {
+    kind: 'EventSource',
+    apiVersion: ARGO,
+    plural: 'eventsources',
+    shortNames: ['es'],
+    categories: ['argo-events'],
+    namespaced: true,
+  },
   Sensor: { kind: 'Sensor', apiVersion: ARGO, plural: 'sensors', shortNames: ['sn'], categories: ['argo-events'], namespaced: true },
   EventBus: { kind: 'EventBus', apiVersion: ARGO, plural: 'eventbus', shortNames: ['eb'], categories: ['argo-events'], namespaced: true },
   ConfigMap: { kind: 'ConfigMap', apiVersion: 'v1', plural: 'configmaps', shortNames: ['cm'], categories: [], namespaced: true },

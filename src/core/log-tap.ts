@@ -20,13 +20,15 @@ export type LogTap = (level: LogLevel, obj: Readonly<Record<string, unknown>>, m
  * request).
  */
 export function tapLogger(log: Logger, tap: LogTap, opts: { debug?: boolean } = {}): Logger {
-  const make = (level: LogLevel): LogFn => (obj, msg) => {
-    try {
-      if (level !== 'debug' || opts.debug === true) tap(level, obj, msg);
-    } catch {
-      // An observer must not change what the logger does.
-    }
-    log[level](obj, msg);
-  };
+  const make =
+    (level: LogLevel): LogFn =>
+    (obj, msg) => {
+      try {
+        if (level !== 'debug' || opts.debug === true) tap(level, obj, msg);
+      } catch {
+        // An observer must not change what the logger does.
+      }
+      log[level](obj, msg);
+    };
   return { debug: make('debug'), info: make('info'), warn: make('warn'), error: make('error') };
 }

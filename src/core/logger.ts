@@ -46,8 +46,7 @@ export function createRecordingLogger(): RecordingLogger {
     info: make('info'),
     warn: make('warn'),
     error: make('error'),
-    at: (level, text) =>
-      records.filter((r) => r.level === level && (text === undefined || (r.msg ?? '').includes(text))),
+    at: (level, text) => records.filter((r) => r.level === level && (text === undefined || (r.msg ?? '').includes(text))),
     clear: () => {
       records.length = 0;
     },

@@ -36,14 +36,21 @@ export interface PlanItem {
 
 /** The scheduled times in [from, to] in processing order; INVALID_ARGUMENT when there are too many. */
 export function backfillTimes(schedules: readonly Schedule[], from: Date, to: Date, reverse: boolean): Date[] {
-  if (to.getTime() < from.getTime()) throw new WeirError('INVALID_ARGUMENT', `--to (${to.toISOString()}) is before --from (${from.toISOString()})`);
+  if (to.getTime() < from.getTime())
+    throw new WeirError('INVALID_ARGUMENT', `--to (${to.toISOString()}) is before --from (${from.toISOString()})`);
   const { ticks, truncated } = ticksBetween(schedules, new Date(from.getTime() - 1), to, MAX_BACKFILL_TICKS);
-  if (truncated) throw new WeirError('INVALID_ARGUMENT', `more than ${MAX_BACKFILL_TICKS} scheduled times in the range; backfill a shorter range`);
+  if (truncated)
+    throw new WeirError('INVALID_ARGUMENT', `more than ${MAX_BACKFILL_TICKS} scheduled times in the range; backfill a shorter range`);
   return reverse ? ticks.reverse() : ticks;
 }
 
 /** What a backfill does with one time, given the Workflow of that name (if any) and the history entry (if kept). */
-export function decide(existing: StoredObject | undefined, entry: HistoryEntry | undefined, mode: ReprocessMode, jobId?: string): { action: PlanAction | 'mine'; reason?: string } {
+export function decide(
+  existing: StoredObject | undefined,
+  entry: HistoryEntry | undefined,
+  mode: ReprocessMode,
+  jobId?: string,
+): { action: PlanAction | 'mine'; reason?: string } {
   if (existing) {
     if (jobId !== undefined && existing.metadata.labels?.[BACKFILL_LABEL] === jobId) return { action: 'mine' };
     if (!isFinished(existing)) return { action: 'skip', reason: `${phaseOf(existing)} now` };
@@ -53,7 +60,8 @@ export function decide(existing: StoredObject | undefined, entry: HistoryEntry |
   }
   const ranPhase = entry && (entry.outcome === 'Ran' || entry.outcome === 'Backfilled') ? entry.phase : undefined;
   if (ranPhase === 'Succeeded' && mode !== 'all') return { action: 'skip', reason: 'ran (Succeeded); workflow since deleted' };
-  if ((ranPhase === 'Failed' || ranPhase === 'Error') && mode === 'missing') return { action: 'skip', reason: `ran (${ranPhase}); workflow since deleted` };
+  if ((ranPhase === 'Failed' || ranPhase === 'Error') && mode === 'missing')
+    return { action: 'skip', reason: `ran (${ranPhase}); workflow since deleted` };
   return { action: 'create' };
 }
 
@@ -65,7 +73,9 @@ function compiled(cron: StoredObject): Schedule[] {
 /** The dry-run view: every time with what a backfill would do now. */
 export async function planBackfill(store: ResourceStore, cron: StoredObject, req: BackfillRequest): Promise<PlanItem[]> {
   const times = backfillTimes(compiled(cron), req.from, req.to, req.reverse === true);
-  const children = new Map((await listChildren(store, cron.metadata.namespace ?? 'default', cron.metadata.name)).map((c) => [c.metadata.name, c]));
+  const children = new Map(
+    (await listChildren(store, cron.metadata.namespace ?? 'default', cron.metadata.name)).map((c) => [c.metadata.name, c]),
+  );
   const history = ((cron.status ?? {}) as CronStatus).history ?? [];
   return times.map((t) => {
     const workflow = childName(cron.metadata.name, t);
@@ -76,10 +86,13 @@ export async function planBackfill(store: ResourceStore, cron: StoredObject, req
 
 function validateRequest(req: BackfillRequest): { maxActive: number; reprocess: ReprocessMode } {
   const maxActive = req.maxActive ?? 1;
-  if (!Number.isInteger(maxActive) || maxActive < 1) throw new WeirError('INVALID_ARGUMENT', `maxActive must be a positive integer, got ${String(req.maxActive)}`);
+  if (!Number.isInteger(maxActive) || maxActive < 1)
+    throw new WeirError('INVALID_ARGUMENT', `maxActive must be a positive integer, got ${String(req.maxActive)}`);
   const reprocess = req.reprocess ?? 'missing';
-  if (!['missing', 'failed', 'all'].includes(reprocess)) throw new WeirError('INVALID_ARGUMENT', `reprocess must be missing, failed or all, got ${JSON.stringify(reprocess)}`);
-  if (Number.isNaN(req.from.getTime()) || Number.isNaN(req.to.getTime())) throw new WeirError('INVALID_ARGUMENT', 'from and to must be valid times');
+  if (!['missing', 'failed', 'all'].includes(reprocess))
+    throw new WeirError('INVALID_ARGUMENT', `reprocess must be missing, failed or all, got ${JSON.stringify(reprocess)}`);
+  if (Number.isNaN(req.from.getTime()) || Number.isNaN(req.to.getTime()))
+    throw new WeirError('INVALID_ARGUMENT', 'from and to must be valid times');
   return { maxActive, reprocess };
 }
 
@@ -100,15 +113,34 @@ async function mutateStatus<T>(store: ResourceStore, ns: string, name: string, f
 }
 
 /** Stores a new backfill job for the controller to run; returns it. */
-export async function startBackfill(store: ResourceStore, ns: string, name: string, req: BackfillRequest, now: number): Promise<BackfillJob> {
+export async function startBackfill(
+  store: ResourceStore,
+  ns: string,
+  name: string,
+  req: BackfillRequest,
+  now: number,
+): Promise<BackfillJob> {
   const { maxActive, reprocess } = validateRequest(req);
   const cron = await store.get('CronWorkflow', ns, name);
   if (!cron) throw new WeirError('NOT_FOUND', `cronworkflows ${JSON.stringify(name)} not found in namespace ${ns}`);
   const total = backfillTimes(compiled(cron), req.from, req.to, req.reverse === true).length;
   const job: BackfillJob = {
-    id: `bf-${randomUUID().slice(0, 8)}`, from: req.from.toISOString(), to: req.to.toISOString(), reverse: req.reverse === true, maxActive, reprocess,
-    state: total === 0 ? 'Succeeded' : 'Running', total, next: 0, created: 0, skipped: 0, succeeded: 0, failed: 0, running: 0,
-    startedAt: new Date(now).toISOString(), ...(total === 0 ? { finishedAt: new Date(now).toISOString(), message: 'no scheduled times in the range' } : {}),
+    id: `bf-${randomUUID().slice(0, 8)}`,
+    from: req.from.toISOString(),
+    to: req.to.toISOString(),
+    reverse: req.reverse === true,
+    maxActive,
+    reprocess,
+    state: total === 0 ? 'Succeeded' : 'Running',
+    total,
+    next: 0,
+    created: 0,
+    skipped: 0,
+    succeeded: 0,
+    failed: 0,
+    running: 0,
+    startedAt: new Date(now).toISOString(),
+    ...(total === 0 ? { finishedAt: new Date(now).toISOString(), message: 'no scheduled times in the range' } : {}),
   };
   return mutateStatus(store, ns, name, (st) => {
     const jobs = [...(st.backfills ?? []), job];
@@ -126,7 +158,8 @@ export async function startBackfill(store: ResourceStore, ns: string, name: stri
 export async function getBackfill(store: ResourceStore, ns: string, name: string, id: string): Promise<BackfillJob> {
   const cron = await store.get('CronWorkflow', ns, name);
   const job = ((cron?.status ?? {}) as CronStatus).backfills?.find((j) => j.id === id);
-  if (!job) throw new WeirError('NOT_FOUND', `backfill ${JSON.stringify(id)} of cronworkflow ${JSON.stringify(name)} not found in namespace ${ns}`);
+  if (!job)
+    throw new WeirError('NOT_FOUND', `backfill ${JSON.stringify(id)} of cronworkflow ${JSON.stringify(name)} not found in namespace ${ns}`);
   return job;
 }
 
@@ -134,7 +167,11 @@ export async function getBackfill(store: ResourceStore, ns: string, name: string
 export async function cancelBackfill(store: ResourceStore, ns: string, name: string, id: string, now: number): Promise<BackfillJob> {
   return mutateStatus(store, ns, name, (st) => {
     const job = st.backfills?.find((j) => j.id === id);
-    if (!job) throw new WeirError('NOT_FOUND', `backfill ${JSON.stringify(id)} of cronworkflow ${JSON.stringify(name)} not found in namespace ${ns}`);
+    if (!job)
+      throw new WeirError(
+        'NOT_FOUND',
+        `backfill ${JSON.stringify(id)} of cronworkflow ${JSON.stringify(name)} not found in namespace ${ns}`,
+      );
     if (job.state === 'Running') Object.assign(job, { state: 'Cancelled', finishedAt: new Date(now).toISOString() });
     return job;
   });
@@ -186,15 +223,20 @@ export async function advanceBackfills(ctx: AdvanceContext): Promise<{ again: bo
         chunk.push({ t, name, existing, action });
         if (action === 'create' || action === 'recreate') slots--;
       }
-      const created = await Promise.all(chunk.map(async (c): Promise<{ wf?: StoredObject; err?: unknown } | undefined> => {
-        if (c.action !== 'create' && c.action !== 'recreate') return undefined;
-        if (c.action === 'recreate' && c.existing) await ctx.store.delete('Workflow', c.existing.metadata.namespace, c.name, { resourceVersion: c.existing.metadata.resourceVersion });
-        try {
-          return { wf: await ctx.store.create('Workflow', buildChild(ctx.cron, c.t, { backfill: job.id })) };
-        } catch (err) {
-          return { err };
-        }
-      }));
+      const created = await Promise.all(
+        chunk.map(async (c): Promise<{ wf?: StoredObject; err?: unknown } | undefined> => {
+          if (c.action !== 'create' && c.action !== 'recreate') return undefined;
+          if (c.action === 'recreate' && c.existing)
+            await ctx.store.delete('Workflow', c.existing.metadata.namespace, c.name, {
+              resourceVersion: c.existing.metadata.resourceVersion,
+            });
+          try {
+            return { wf: await ctx.store.create('Workflow', buildChild(ctx.cron, c.t, { backfill: job.id })) };
+          } catch (err) {
+            return { err };
+          }
+        }),
+      );
       for (let k = 0; k < chunk.length; k++) {
         const c = chunk[k];
         const r = created[k];
@@ -204,11 +246,19 @@ export async function advanceBackfills(ctx: AdvanceContext): Promise<{ again: bo
           byName.set(c.name, r.wf);
           job.created++;
           job.running++;
-          recordTick(history, { time: c.t.toISOString(), outcome: 'Backfilled', workflow: c.name, phase: phaseOf(r.wf), backfill: job.id }, ctx.historyLimit);
+          recordTick(
+            history,
+            { time: c.t.toISOString(), outcome: 'Backfilled', workflow: c.name, phase: phaseOf(r.wf), backfill: job.id },
+            ctx.historyLimit,
+          );
         } else {
           const e = r?.err;
           if (isWeirError(e) && e.code === 'ALREADY_EXISTS') return { again: true };
-          Object.assign(job, { state: 'Failed', message: `creating ${c.name}: ${errorMessage(e)}`, finishedAt: new Date(ctx.now).toISOString() });
+          Object.assign(job, {
+            state: 'Failed',
+            message: `creating ${c.name}: ${errorMessage(e)}`,
+            finishedAt: new Date(ctx.now).toISOString(),
+          });
           break advance;
         }
         job.next++;

@@ -33,7 +33,11 @@ export function buildChild(cron: StoredObject, scheduled: Date, opts: { backfill
   const spec = (cron.spec ?? {}) as CronSpecView;
   const ns = cron.metadata.namespace ?? 'default';
   const labels: Record<string, string> = { ...(spec.workflowMetadata?.labels ?? {}), [CRON_WORKFLOW_LABEL]: cron.metadata.name };
-  for (const k of ['workflows.argoproj.io/creator', 'workflows.argoproj.io/creator-email', 'workflows.argoproj.io/creator-preferred-username']) {
+  for (const k of [
+    'workflows.argoproj.io/creator',
+    'workflows.argoproj.io/creator-email',
+    'workflows.argoproj.io/creator-preferred-username',
+  ]) {
     const v = cron.metadata.labels?.[k];
     if (v !== undefined) labels[k] = v;
   }
@@ -61,7 +65,12 @@ export async function listChildren(store: ResourceStore, namespace: string, name
   const out: StoredObject[] = [];
   let cont: string | undefined;
   do {
-    const page = await store.list('Workflow', { namespace, labelSelector: `${CRON_WORKFLOW_LABEL}=${name}`, limit: 500, ...(cont ? { continue: cont } : {}) });
+    const page = await store.list('Workflow', {
+      namespace,
+      labelSelector: `${CRON_WORKFLOW_LABEL}=${name}`,
+      limit: 500,
+      ...(cont ? { continue: cont } : {}),
+    });
     out.push(...page.items);
     cont = page.continue;
   } while (cont);
@@ -85,16 +94,21 @@ export async function terminateChild(store: ResourceStore, namespace: string, na
   return false;
 }
 
-const finishedAt = (wf: StoredObject): number => Date.parse(String((wf.status as { finishedAt?: string } | undefined)?.finishedAt ?? wf.metadata.creationTimestamp)) || 0;
+const finishedAt = (wf: StoredObject): number =>
+  Date.parse(String((wf.status as { finishedAt?: string } | undefined)?.finishedAt ?? wf.metadata.creationTimestamp)) || 0;
 
 /** Deletes the oldest finished scheduled children beyond the limits (Argo defaults: 3 successful, 1 failed). */
 export async function enforceHistoryLimits(store: ResourceStore, children: readonly StoredObject[], spec: CronSpecView): Promise<string[]> {
-  const keepOk = spec.successfulJobsHistoryLimit !== undefined && spec.successfulJobsHistoryLimit >= 0 ? spec.successfulJobsHistoryLimit : 3;
+  const keepOk =
+    spec.successfulJobsHistoryLimit !== undefined && spec.successfulJobsHistoryLimit >= 0 ? spec.successfulJobsHistoryLimit : 3;
   const keepFailed = spec.failedJobsHistoryLimit !== undefined && spec.failedJobsHistoryLimit >= 0 ? spec.failedJobsHistoryLimit : 1;
   const scheduled = children.filter((w) => isFinished(w) && w.metadata.labels?.[BACKFILL_LABEL] === undefined);
   const byNewest = (a: StoredObject, b: StoredObject): number => finishedAt(b) - finishedAt(a);
   const victims = [
-    ...scheduled.filter((w) => phaseOf(w) === 'Succeeded').sort(byNewest).slice(keepOk),
+    ...scheduled
+      .filter((w) => phaseOf(w) === 'Succeeded')
+      .sort(byNewest)
+      .slice(keepOk),
     ...scheduled.filter(isFailed).sort(byNewest).slice(keepFailed),
   ];
   const deleted: string[] = [];

@@ -72,9 +72,18 @@ export class CronController {
   /** Reconciles one CronWorkflow now; returns when to look again (ms) and whether to go again at once. */
   async reconcile(key: string): Promise<{ nextWakeMs?: number; again?: boolean }> {
     const [ns, name] = key.split('/');
-    const r = await reconcileCron({
-      store: this.o.store, clock: this.clock, log: this.log, liveSince: this.liveSince, historyLimit: this.o.historyLimit, checkedUntil: this.checked.get(key),
-    }, ns, name);
+    const r = await reconcileCron(
+      {
+        store: this.o.store,
+        clock: this.clock,
+        log: this.log,
+        liveSince: this.liveSince,
+        historyLimit: this.o.historyLimit,
+        checkedUntil: this.checked.get(key),
+      },
+      ns,
+      name,
+    );
     if (r.checkedUntil !== undefined) this.checked.set(key, r.checkedUntil);
     return r;
   }
@@ -149,8 +158,7 @@ export class CronController {
           if (ev.type === 'DELETED') {
             this.wake.delete(keyOf(ev.object));
             this.checked.delete(keyOf(ev.object));
-          }
-          else this.enqueue(keyOf(ev.object));
+          } else this.enqueue(keyOf(ev.object));
         }
       } catch (e) {
         if (signal.aborted) return;

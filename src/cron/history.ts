@@ -10,7 +10,14 @@ const FINAL = new Set(['Succeeded', 'Failed', 'Error']);
 /** Appends `e` (in place), collapsing it into the previous entry when both are the same non-run outcome. */
 export function recordTick(history: HistoryEntry[], e: HistoryEntry, limit = DEFAULT_HISTORY_LIMIT): void {
   const last = history[history.length - 1];
-  if (last && COLLAPSIBLE.has(e.outcome) && last.outcome === e.outcome && last.reason === e.reason && last.workflow === undefined && e.workflow === undefined) {
+  if (
+    last &&
+    COLLAPSIBLE.has(e.outcome) &&
+    last.outcome === e.outcome &&
+    last.reason === e.reason &&
+    last.workflow === undefined &&
+    e.workflow === undefined
+  ) {
     last.count = (last.count ?? 1) + (e.count ?? 1);
     last.until = e.until ?? e.time;
   } else {

@@ -47,7 +47,8 @@ export function decideDue(i: DueInput): TickDecision[] {
     switch (i.catchup) {
       case undefined:
         if (t !== latest) reason = 'Weir was down; by default only the latest missed run may start';
-        else if (deadlineMs === undefined) reason = 'Weir was down; no startingDeadlineSeconds, so missed runs do not start (set catchup to change this)';
+        else if (deadlineMs === undefined)
+          reason = 'Weir was down; no startingDeadlineSeconds, so missed runs do not start (set catchup to change this)';
         else if (!inDeadline(t)) reason = 'Weir was down; startingDeadlineSeconds passed';
         break;
       case 'none':

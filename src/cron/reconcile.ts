@@ -48,8 +48,12 @@ function removeCondition(st: CronStatus, type: CronCondition['type']): void {
 }
 
 const refOf = (wf: StoredObject): ObjectReference => ({
-  kind: 'Workflow', apiVersion: wf.apiVersion, name: wf.metadata.name, namespace: wf.metadata.namespace ?? 'default',
-  uid: wf.metadata.uid, resourceVersion: wf.metadata.resourceVersion,
+  kind: 'Workflow',
+  apiVersion: wf.apiVersion,
+  name: wf.metadata.name,
+  namespace: wf.metadata.namespace ?? 'default',
+  uid: wf.metadata.uid,
+  resourceVersion: wf.metadata.resourceVersion,
 });
 
 /** Argo's reconcileActiveWfs: finished children leave `active` and bump the counters; unfinished ones join it. */
@@ -121,7 +125,12 @@ export async function reconcileCron(deps: ReconcileDeps, namespace: string, name
     const cursor = new Date(Math.max(stored, deps.checkedUntil ?? Number.NEGATIVE_INFINITY));
     const { ticks: due, truncated } = ticksBetween(schedules, cursor, new Date(now), MAX_TICKS_PER_PASS);
     const decisions = decideDue({
-      due, liveSince: deps.liveSince, now, catchup: spec.catchup, catchupLimit: spec.catchupLimit, startingDeadlineSeconds: spec.startingDeadlineSeconds,
+      due,
+      liveSince: deps.liveSince,
+      now,
+      catchup: spec.catchup,
+      catchupLimit: spec.catchupLimit,
+      startingDeadlineSeconds: spec.startingDeadlineSeconds,
     });
     for (const d of decisions) {
       const time = d.time.toISOString();
@@ -141,7 +150,8 @@ export async function reconcileCron(deps: ReconcileDeps, namespace: string, name
 
   async function runTick(t: Date): Promise<void> {
     const time = t.toISOString();
-    const skip = (outcome: HistoryEntry['outcome'], reason?: string): void => recordTick(history, { time, outcome, ...(reason ? { reason } : {}) }, limit);
+    const skip = (outcome: HistoryEntry['outcome'], reason?: string): void =>
+      recordTick(history, { time, outcome, ...(reason ? { reason } : {}) }, limit);
     if (st.phase === 'Stopped') return skip('Skipped', 'stopped: stopStrategy was met');
     if (spec.suspend === true) return skip('Suspended');
     const cur: StoredObject = { ...cron, status: st, metadata: { ...cron.metadata, labels } };
@@ -176,7 +186,11 @@ export async function reconcileCron(deps: ReconcileDeps, namespace: string, name
       }
     }
     if (wf) {
-      if (!isFinished(wf) && wf.metadata.labels?.[BACKFILL_LABEL] === undefined && !(st.active ?? []).some((a) => a.uid === wf.metadata.uid)) {
+      if (
+        !isFinished(wf) &&
+        wf.metadata.labels?.[BACKFILL_LABEL] === undefined &&
+        !(st.active ?? []).some((a) => a.uid === wf.metadata.uid)
+      ) {
         st.active = [...(st.active ?? []), refOf(wf)];
       }
       children = [...children.filter((c) => c.metadata.name !== wf.metadata.name), wf];
@@ -184,7 +198,11 @@ export async function reconcileCron(deps: ReconcileDeps, namespace: string, name
     if (!st.lastScheduledTime || Date.parse(st.lastScheduledTime) < t.getTime()) st.lastScheduledTime = time;
     removeCondition(st, 'SubmissionError');
     const wfName = String(child.metadata.name);
-    recordTick(history, { time, outcome: 'Ran', workflow: wfName, phase: wf ? phaseOf(wf) : 'Deleted', ...(reason ? { reason } : {}) }, limit);
+    recordTick(
+      history,
+      { time, outcome: 'Ran', workflow: wfName, phase: wf ? phaseOf(wf) : 'Deleted', ...(reason ? { reason } : {}) },
+      limit,
+    );
     log.info({ ...wfLog, workflow: `${namespace}/${wfName}` }, 'scheduled workflow');
   }
 
@@ -193,7 +211,8 @@ export async function reconcileCron(deps: ReconcileDeps, namespace: string, name
   try {
     await store.update('CronWorkflow', { ...cron, metadata: { ...cron.metadata, labels }, status: st });
   } catch (e) {
-    if (isWeirError(e) && (e.code === 'CONFLICT' || e.code === 'NOT_FOUND')) return { nextWakeMs: outcome.nextWakeMs, again: e.code === 'CONFLICT' };
+    if (isWeirError(e) && (e.code === 'CONFLICT' || e.code === 'NOT_FOUND'))
+      return { nextWakeMs: outcome.nextWakeMs, again: e.code === 'CONFLICT' };
     throw e;
   }
   return outcome;

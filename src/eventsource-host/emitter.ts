@@ -81,7 +81,12 @@ export function createEmit(o: EmitterOptions): Emit {
     }
     const time = input.time ?? new Date(o.clock.now());
     const event = makeCloudEvent({
-      id, source: o.eventSource, subject: input.subject ?? o.eventName, type: o.kind, time: time.toISOString(), data: input.data,
+      id,
+      source: o.eventSource,
+      subject: input.subject ?? o.eventName,
+      type: o.kind,
+      time: time.toISOString(),
+      data: input.data,
       ...(input.datacontenttype !== undefined ? { datacontenttype: input.datacontenttype } : {}),
     });
     let delay = o.backoffMs;

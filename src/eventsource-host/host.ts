@@ -58,10 +58,12 @@ export class EventSourceHost {
 
   /** Every event of every EventSource the host knows, grouped by EventSource, sorted by namespace/name. */
   status(): EventSourceStatus[] {
-    return [...this.sources].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([key, events]) => {
-      const [namespace, name] = key.split('/');
-      return { namespace, name, events: [...events.values()].map((r) => ({ ...r.runner.status })) };
-    });
+    return [...this.sources]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([key, events]) => {
+        const [namespace, name] = key.split('/');
+        return { namespace, name, events: [...events.values()].map((r) => ({ ...r.runner.status })) };
+      });
   }
 
   /** Status of one EventSource, or undefined when the host does not run it. */
@@ -127,7 +129,11 @@ export class EventSourceHost {
         let cont: string | undefined;
         let since: string | undefined;
         do {
-          const page = await this.o.store.list('EventSource', { limit: 500, ...(this.o.namespace !== undefined ? { namespace: this.o.namespace } : {}), ...(cont !== undefined ? { continue: cont } : {}) });
+          const page = await this.o.store.list('EventSource', {
+            limit: 500,
+            ...(this.o.namespace !== undefined ? { namespace: this.o.namespace } : {}),
+            ...(cont !== undefined ? { continue: cont } : {}),
+          });
           since ??= page.resourceVersion;
           for (const obj of page.items) {
             seen.add(keyOf(obj));
@@ -138,7 +144,11 @@ export class EventSourceHost {
         for (const key of [...this.sources.keys()]) if (!seen.has(key)) await this.remove(key);
         this.hostState = 'running';
         delay = this.o.restartBackoffMs;
-        for await (const ev of this.o.store.watch('EventSource', { signal, ...(this.o.namespace !== undefined ? { namespace: this.o.namespace } : {}), ...(since !== undefined ? { sinceResourceVersion: since } : {}) })) {
+        for await (const ev of this.o.store.watch('EventSource', {
+          signal,
+          ...(this.o.namespace !== undefined ? { namespace: this.o.namespace } : {}),
+          ...(since !== undefined ? { sinceResourceVersion: since } : {}),
+        })) {
           if (ev.type === 'DELETED') await this.remove(keyOf(ev.object));
           else await this.apply(kv, ev.object, signal);
         }
@@ -174,7 +184,12 @@ export class EventSourceHost {
     for (const [k, w] of wanted) {
       if (current.has(k)) continue;
       const factory = Object.hasOwn(this.registry, w.kind) ? this.registry[w.kind] : undefined;
-      const runner = new EventRunner({ o: this.o, kv, http: this.http, store: this.o.store }, { namespace, eventSource, eventName: w.eventName, kind: w.kind }, w.spec, factory?.());
+      const runner = new EventRunner(
+        { o: this.o, kv, http: this.http, store: this.o.store },
+        { namespace, eventSource, eventName: w.eventName, kind: w.kind },
+        w.spec,
+        factory?.(),
+      );
       current.set(k, { runner, config: w.config });
       runner.start(signal);
     }

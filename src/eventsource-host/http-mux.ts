@@ -62,16 +62,19 @@ export class HttpMux implements HttpRoutes {
   private open(port: number): PortServer {
     const routes = new Map<string, HttpHandler>();
     const server = createServer((req, res) => this.dispatch(routes, req, res));
-    const listening = (this.closing.get(port) ?? Promise.resolve()).then(() => new Promise<void>((resolve, reject) => {
-      server.once('error', (e: NodeJS.ErrnoException) => {
-        this.ports.delete(port);
-        reject(new WeirError('IO_ERROR', `cannot listen on ${this.host}:${port}: ${e.code ?? e.message}`, { cause: e }));
-      });
-      server.listen(port, this.host, () => {
-        this.o.logger.info({ port }, 'webhook server listening');
-        resolve();
-      });
-    }));
+    const listening = (this.closing.get(port) ?? Promise.resolve()).then(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          server.once('error', (e: NodeJS.ErrnoException) => {
+            this.ports.delete(port);
+            reject(new WeirError('IO_ERROR', `cannot listen on ${this.host}:${port}: ${e.code ?? e.message}`, { cause: e }));
+          });
+          server.listen(port, this.host, () => {
+            this.o.logger.info({ port }, 'webhook server listening');
+            resolve();
+          });
+        }),
+    );
     listening.catch(() => undefined);
     const ps: PortServer = { server, routes, listening };
     this.ports.set(port, ps);
@@ -108,10 +111,13 @@ export class HttpMux implements HttpRoutes {
 
   /** Closes every server (host shutdown). */
   async close(): Promise<void> {
-    const all = [...this.ports.values()].map((ps) => new Promise<void>((resolve) => {
-      ps.server.close(() => resolve());
-      ps.server.closeAllConnections();
-    }));
+    const all = [...this.ports.values()].map(
+      (ps) =>
+        new Promise<void>((resolve) => {
+          ps.server.close(() => resolve());
+          ps.server.closeAllConnections();
+        }),
+    );
     this.ports.clear();
     await Promise.all([...all, ...this.closing.values()]);
   }

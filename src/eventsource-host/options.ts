@@ -53,7 +53,8 @@ export interface ResolvedHostOptions {
 
 function positive(name: string, v: number | undefined, dflt: number, min = 1): number {
   if (v === undefined) return dflt;
-  if (!Number.isFinite(v) || v < min) throw new WeirError('INVALID_ARGUMENT', `event source host option ${name} must be a number >= ${min}, got ${v}`);
+  if (!Number.isFinite(v) || v < min)
+    throw new WeirError('INVALID_ARGUMENT', `event source host option ${name} must be a number >= ${min}, got ${v}`);
   return v;
 }
 

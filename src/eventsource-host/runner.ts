@@ -55,7 +55,14 @@ export class EventRunner {
     private readonly adapter: EventSourceAdapter | undefined,
   ) {
     this.status = {
-      ...key, state: 'starting', published: 0, duplicates: 0, filtered: 0, failed: 0, errors: 0, restarts: 0,
+      ...key,
+      state: 'starting',
+      published: 0,
+      duplicates: 0,
+      filtered: 0,
+      failed: 0,
+      errors: 0,
+      restarts: 0,
       since: new Date(deps.o.clock.now()).toISOString(),
     };
   }
@@ -111,10 +118,27 @@ export class EventRunner {
       this.status.state = 'running';
       try {
         await this.adapter.start({
-          namespace, name: eventSource, eventName, spec: this.spec, signal, log,
+          namespace,
+          name: eventSource,
+          eventName,
+          spec: this.spec,
+          signal,
+          log,
           emit: createEmit({
-            bus: o.bus, namespace, eventSource, eventName, kind, filter, counters: this.status, log, clock: o.clock, signal,
-            publishTimeoutMs: o.publishTimeoutMs, attempts: o.publishAttempts, backoffMs: o.publishBackoffMs, maxBackoffMs: o.maxPublishBackoffMs,
+            bus: o.bus,
+            namespace,
+            eventSource,
+            eventName,
+            kind,
+            filter,
+            counters: this.status,
+            log,
+            clock: o.clock,
+            signal,
+            publishTimeoutMs: o.publishTimeoutMs,
+            attempts: o.publishAttempts,
+            backoffMs: o.publishBackoffMs,
+            maxBackoffMs: o.maxPublishBackoffMs,
           }),
           state: scopedState(this.deps.kv, stateScope(namespace, eventSource, eventName)),
           secrets: storeSecrets(this.deps.store, namespace),

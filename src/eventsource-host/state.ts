@@ -43,7 +43,10 @@ export function scopedState(kv: KeyValueStore, scope: string): AdapterState {
     delete: (key) => kv.delete(scope + escapeKey(key)),
     keys: async (prefix = '') => {
       const all = await kv.keys(scope);
-      return all.filter((k) => k.startsWith(scope)).map((k) => unescapeKey(k.slice(scope.length))).filter((k) => k.startsWith(prefix));
+      return all
+        .filter((k) => k.startsWith(scope))
+        .map((k) => unescapeKey(k.slice(scope.length)))
+        .filter((k) => k.startsWith(prefix));
     },
   };
 }

@@ -21,7 +21,10 @@ export interface EngineRequest {
 /** An answer the engine gave with a non-2xx status; `status` is the HTTP status. */
 export class EngineStatusError extends WeirError {
   override readonly name = 'EngineStatusError';
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(status === 404 ? 'NOT_FOUND' : status === 409 ? 'CONFLICT' : 'STEP_FAILED', message, { details: { status } });
   }
 }
@@ -40,7 +43,10 @@ export class EngineApi {
         headers['content-type'] = 'application/json';
       } else if (req.contentType) headers['content-type'] = req.contentType;
       if (Buffer.isBuffer(payload)) headers['content-length'] = String(payload.length);
-      const r = request({ socketPath: this.socketPath, agent: this.agent, method: req.method ?? 'GET', path: req.path, headers, signal: req.signal }, resolve);
+      const r = request(
+        { socketPath: this.socketPath, agent: this.agent, method: req.method ?? 'GET', path: req.path, headers, signal: req.signal },
+        resolve,
+      );
       r.on('error', (e) => {
         if (req.signal?.aborted) reject(new WeirError('CANCELLED', 'engine request cancelled', { cause: e }));
         else reject(new WeirError('ENGINE_UNAVAILABLE', `container engine at ${this.socketPath}: ${errorMessage(e)}`, { cause: e }));
@@ -56,7 +62,8 @@ export class EngineApi {
     const res = await this.raw(req);
     const text = (await readAll(res)).toString('utf8');
     const status = res.statusCode ?? 0;
-    if (status < 200 || status >= 300) throw new EngineStatusError(status, `${req.method ?? 'GET'} ${req.path.split('?')[0]}: ${engineMessage(text) || `HTTP ${status}`}`);
+    if (status < 200 || status >= 300)
+      throw new EngineStatusError(status, `${req.method ?? 'GET'} ${req.path.split('?')[0]}: ${engineMessage(text) || `HTTP ${status}`}`);
     if (text === '') return undefined as T;
     try {
       return JSON.parse(text) as T;
@@ -108,7 +115,16 @@ export interface ContainerInspect {
   Id: string;
   Name: string;
   Created: string;
-  State: { Status: string; Running: boolean; ExitCode: number; OOMKilled: boolean; Error?: string; StartedAt: string; FinishedAt: string; Pid?: number };
+  State: {
+    Status: string;
+    Running: boolean;
+    ExitCode: number;
+    OOMKilled: boolean;
+    Error?: string;
+    StartedAt: string;
+    FinishedAt: string;
+    Pid?: number;
+  };
   Config: { Labels?: Record<string, string> | null; Image?: string; Entrypoint?: string[] | string | null };
   LogPath?: string;
   HostConfig?: { Memory?: number };

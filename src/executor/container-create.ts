@@ -31,9 +31,12 @@ export function resolveArgv(spec: StepSpec, image: ImageInspect | undefined): st
   if (!c) argv = [...spec.command];
   else {
     const entry = c.command !== undefined && c.command.length > 0 ? c.command : (image?.Config?.Entrypoint ?? []);
-    const args = c.args !== undefined && c.args.length > 0
-      ? c.args
-      : (c.command !== undefined && c.command.length > 0) || spec.script ? [] : (image?.Config?.Cmd ?? []);
+    const args =
+      c.args !== undefined && c.args.length > 0
+        ? c.args
+        : (c.command !== undefined && c.command.length > 0) || spec.script
+          ? []
+          : (image?.Config?.Cmd ?? []);
     argv = [...entry, ...args];
     if (argv.length === 0 && spec.script) argv = ['sh'];
   }
@@ -57,9 +60,19 @@ export interface CreateInput {
 export function createBody(i: CreateInput): Record<string, unknown> {
   const { spec } = i;
   const c = spec.container ?? {};
-  const mounts: Record<string, unknown>[] = spec.mounts.map((m) => ({ Type: 'bind', Source: m.hostPath, Target: m.containerPath, ReadOnly: m.readOnly === true }));
+  const mounts: Record<string, unknown>[] = spec.mounts.map((m) => ({
+    Type: 'bind',
+    Source: m.hostPath,
+    Target: m.containerPath,
+    ReadOnly: m.readOnly === true,
+  }));
   if (i.scriptHostPath) mounts.push({ Type: 'bind', Source: i.scriptHostPath, Target: SCRIPT_PATH, ReadOnly: true });
-  const user = c.runAsUser !== undefined ? `${c.runAsUser}${c.runAsGroup !== undefined ? `:${c.runAsGroup}` : ''}` : c.runAsGroup !== undefined ? `0:${c.runAsGroup}` : undefined;
+  const user =
+    c.runAsUser !== undefined
+      ? `${c.runAsUser}${c.runAsGroup !== undefined ? `:${c.runAsGroup}` : ''}`
+      : c.runAsGroup !== undefined
+        ? `0:${c.runAsGroup}`
+        : undefined;
   const host: Record<string, unknown> = {
     Init: true,
     LogConfig: { Type: i.logDriver, Config: {} },

@@ -44,7 +44,10 @@ async function probe(path: string, signal?: AbortSignal): Promise<Engine | undef
   try {
     // `_ping` answers at once; `/version` can take seconds on a loaded machine (podman gathers host info).
     await api.call({ path: '/_ping', signal: AbortSignal.any([AbortSignal.timeout(10_000), ...(signal ? [signal] : [])]) });
-    const v = await api.call<EngineVersion>({ path: '/version', signal: AbortSignal.any([AbortSignal.timeout(120_000), ...(signal ? [signal] : [])]) });
+    const v = await api.call<EngineVersion>({
+      path: '/version',
+      signal: AbortSignal.any([AbortSignal.timeout(120_000), ...(signal ? [signal] : [])]),
+    });
     const podman = (v.Components ?? []).some((c) => /podman/i.test(c.Name));
     return { api, description: `${podman ? 'podman' : 'docker'} ${v.Version}`, isPodman: podman, started: false };
   } catch {
@@ -90,9 +93,10 @@ async function findEngine(o: ConnectOptions): Promise<Engine> {
     if (e) return e;
     tried.push(`podman system service on ${target}`);
   }
-  const hint = podman === undefined
-    ? 'install podman (scripts/container-env.sh) or start Docker'
-    : 'check `podman info` (scripts/container-env.sh writes the containers.conf these machines need)';
+  const hint =
+    podman === undefined
+      ? 'install podman (scripts/container-env.sh) or start Docker'
+      : 'check `podman info` (scripts/container-env.sh writes the containers.conf these machines need)';
   throw new WeirError('ENGINE_UNAVAILABLE', `no container engine answers (tried ${tried.join(', ')}); ${hint}`);
 }
 

@@ -76,12 +76,14 @@ export class ContainerExecutor implements StepExecutor {
     const existing = await this.inspect(name);
     if (existing) return this.handleOf(api, existing, name);
     const imageRef = spec.image ?? this.o.defaultImage;
-    if (imageRef === undefined || imageRef === '') throw new WeirError('INVALID_SPEC', 'the container executor needs an image for every step (container.image)');
+    if (imageRef === undefined || imageRef === '')
+      throw new WeirError('INVALID_SPEC', 'the container executor needs an image for every step (container.image)');
     const image = normalImage(imageRef);
     const images = await this.images;
     const config = await images.ensure(image, spec.container?.imagePullPolicy ?? 'IfNotPresent', signal);
     const argv = resolveArgv(spec, config);
-    if (argv.length === 0) throw new WeirError('INVALID_SPEC', `image ${imageRef} has no ENTRYPOINT or CMD and the container sets no command`);
+    if (argv.length === 0)
+      throw new WeirError('INVALID_SPEC', `image ${imageRef} has no ENTRYPOINT or CMD and the container sets no command`);
     let scriptHostPath: string | undefined;
     if (spec.script) {
       await mkdir(this.stepDir(name), { recursive: true });
@@ -93,8 +95,20 @@ export class ContainerExecutor implements StepExecutor {
     const startedAt = new Date().toISOString();
     const podId = spec.container?.networkOf;
     const networkContainer = podId !== undefined ? await ensureInfra(api, spec, podId, image, this.o.labels ?? {}) : undefined;
-    const body = createBody({ spec: { ...spec, image }, argv, name, startedAt, scriptHostPath, networkContainer, logDriver: (await this.engine).isPodman ? 'k8s-file' : 'json-file' });
-    body.Labels = { ...(body.Labels as Record<string, string>), ...this.o.labels, ...(networkContainer ? { [LABEL_POD]: networkContainer } : {}) };
+    const body = createBody({
+      spec: { ...spec, image },
+      argv,
+      name,
+      startedAt,
+      scriptHostPath,
+      networkContainer,
+      logDriver: (await this.engine).isPodman ? 'k8s-file' : 'json-file',
+    });
+    body.Labels = {
+      ...(body.Labels as Record<string, string>),
+      ...this.o.labels,
+      ...(networkContainer ? { [LABEL_POD]: networkContainer } : {}),
+    };
     try {
       await api.call({ method: 'POST', path: `/containers/create${query({ name })}`, json: body, signal });
     } catch (e) {
@@ -122,13 +136,18 @@ export class ContainerExecutor implements StepExecutor {
   private async handleOf(api: EngineApi, c: ContainerInspect, name: string): Promise<StepHandle> {
     const startedAt = c.Config.Labels?.[LABEL_STARTED] ?? c.Created;
     const pod = c.Config.Labels?.[LABEL_POD];
-    const own = c.NetworkSettings?.IPAddress || Object.values(c.NetworkSettings?.Networks ?? {}).map((n) => n.IPAddress).find((x) => x);
+    const own =
+      c.NetworkSettings?.IPAddress ||
+      Object.values(c.NetworkSettings?.Networks ?? {})
+        .map((n) => n.IPAddress)
+        .find((x) => x);
     const ip = pod ? (c.State.Running ? await podAddress(api, pod) : undefined) : own;
     return { executor: this.kind, id: name, startedAt, details: { container: name, ...(pod ? { pod } : {}), ...(ip ? { ip } : {}) } };
   }
 
   private nameOf(h: StepHandle): string {
-    if (h.executor !== this.kind) throw new WeirError('INVALID_ARGUMENT', `handle of executor ${h.executor} given to the container executor`);
+    if (h.executor !== this.kind)
+      throw new WeirError('INVALID_ARGUMENT', `handle of executor ${h.executor} given to the container executor`);
     const c = h.details.container;
     return typeof c === 'string' ? c : h.id;
   }
@@ -230,8 +249,14 @@ export class ContainerExecutor implements StepExecutor {
       let gen: AsyncGenerator<LogLine> | undefined;
       let first: IteratorResult<LogLine> | undefined;
       try {
-        const waiter = ended || opts.follow !== true ? undefined : api.call({ method: 'POST', path: `/containers/${name}/wait${query({ condition: 'not-running' })}`, signal: opts.signal });
-        waiter?.then(() => (ended = true), () => (ended = true));
+        const waiter =
+          ended || opts.follow !== true
+            ? undefined
+            : api.call({ method: 'POST', path: `/containers/${name}/wait${query({ condition: 'not-running' })}`, signal: opts.signal });
+        waiter?.then(
+          () => (ended = true),
+          () => (ended = true),
+        );
         gen = readLogFile({ path: c.LogPath, finished: () => Promise.resolve(ended) }, opts);
         first = await gen.next();
       } catch (e) {
@@ -265,7 +290,10 @@ export class ContainerExecutor implements StepExecutor {
   }
 
   private async killMark(name: string): Promise<NodeJS.Signals | undefined> {
-    return readFile(this.killFile(name), 'utf8').then((s) => (s.trim() === '' ? undefined : (s.trim() as NodeJS.Signals)), () => undefined);
+    return readFile(this.killFile(name), 'utf8').then(
+      (s) => (s.trim() === '' ? undefined : (s.trim() as NodeJS.Signals)),
+      () => undefined,
+    );
   }
 
   async kill(handle: StepHandle, graceMs: number): Promise<void> {
@@ -276,10 +304,14 @@ export class ContainerExecutor implements StepExecutor {
     await writeFile(this.killFile(name), 'SIGTERM');
     const send = (sig: string): Promise<void> =>
       api.call<void>({ method: 'POST', path: `/containers/${name}/kill${query({ signal: sig })}` }).catch((e: unknown) => {
-        if (e instanceof EngineStatusError && (e.status === 404 || e.status === 409 || /not running|stopped|exited/i.test(e.message))) return;
+        if (e instanceof EngineStatusError && (e.status === 404 || e.status === 409 || /not running|stopped|exited/i.test(e.message)))
+          return;
         throw e;
       });
-    const gone = api.call({ method: 'POST', path: `/containers/${name}/wait${query({ condition: 'not-running' })}` }).then(() => true, () => true);
+    const gone = api.call({ method: 'POST', path: `/containers/${name}/wait${query({ condition: 'not-running' })}` }).then(
+      () => true,
+      () => true,
+    );
     if (graceMs > 0) {
       await send('SIGTERM');
       const stopped = await Promise.race([gone, new Promise<false>((r) => setTimeout(() => r(false), graceMs))]);
@@ -304,10 +336,14 @@ export class ContainerExecutor implements StepExecutor {
 
   async cleanup(handle: StepHandle): Promise<void> {
     const name = this.nameOf(handle);
-    await (await this.api()).call({ method: 'DELETE', path: `/containers/${name}${query({ force: true, v: true })}` }).catch((e: unknown) => {
-      if (e instanceof EngineStatusError && e.status === 404) return;
-      throw e;
-    });
+    await (
+      await this.api()
+    )
+      .call({ method: 'DELETE', path: `/containers/${name}${query({ force: true, v: true })}` })
+      .catch((e: unknown) => {
+        if (e instanceof EngineStatusError && e.status === 404) return;
+        throw e;
+      });
     this.killed.delete(name);
     await rm(this.stepDir(name), { recursive: true, force: true });
     const pod = handle.details.pod;
@@ -317,8 +353,13 @@ export class ContainerExecutor implements StepExecutor {
   /** Removes every container carrying `label=value` (test clean-up; Weir's own clean-up goes per step). */
   async removeLabelled(label: string, value: string): Promise<number> {
     const api = await this.api();
-    const list = await api.call<{ Id: string; Labels?: Record<string, string> | null }[]>({ path: `/containers/json${query({ all: true, filters: JSON.stringify({ label: [`${label}=${value}`] }) })}` });
-    const remove = (cs: typeof list): Promise<unknown> => Promise.all(cs.map((c) => api.call({ method: 'DELETE', path: `/containers/${c.Id}${query({ force: true, v: true })}` }).catch(() => undefined)));
+    const list = await api.call<{ Id: string; Labels?: Record<string, string> | null }[]>({
+      path: `/containers/json${query({ all: true, filters: JSON.stringify({ label: [`${label}=${value}`] }) })}`,
+    });
+    const remove = (cs: typeof list): Promise<unknown> =>
+      Promise.all(
+        cs.map((c) => api.call({ method: 'DELETE', path: `/containers/${c.Id}${query({ force: true, v: true })}` }).catch(() => undefined)),
+      );
     // Pod members first: a pod's infra container cannot go while members use its network namespace.
     const isInfra = (c: (typeof list)[number]): boolean => (c.Labels?.[LABEL_NODE] ?? '').endsWith('::pod');
     await remove(list.filter((c) => !isInfra(c)));

@@ -15,7 +15,10 @@ export class ImageResolver {
   private readonly cache = new Map<string, { at: number; image: ImageInspect }>();
   private readonly pulled = new Map<string, Promise<void>>();
 
-  constructor(private readonly api: EngineApi, private readonly log?: Logger) {}
+  constructor(
+    private readonly api: EngineApi,
+    private readonly log?: Logger,
+  ) {}
 
   /** The local image's config, after pulling as the policy says. Throws a clear STEP_FAILED when it is not there. */
   async ensure(image: string, policy: PullPolicy, signal?: AbortSignal): Promise<ImageInspect> {
@@ -27,12 +30,16 @@ export class ImageResolver {
         await this.pullOnce(image, signal);
         local = await this.inspect(image);
       } catch (e) {
-        if (local === undefined) throw new WeirError('STEP_FAILED', `image ${image} is not present and pulling it failed: ${errorMessage(e)}`, { cause: e });
+        if (local === undefined)
+          throw new WeirError('STEP_FAILED', `image ${image} is not present and pulling it failed: ${errorMessage(e)}`, { cause: e });
         this.log?.warn({ image, err: errorMessage(e) }, 'imagePullPolicy Always: pull failed, using the local image');
       }
     }
     if (local === undefined) {
-      throw new WeirError('STEP_FAILED', `image ${image} is not present${policy === 'Never' ? ' and imagePullPolicy is Never' : ''} (build the stand-ins with \`npm run images\`)`);
+      throw new WeirError(
+        'STEP_FAILED',
+        `image ${image} is not present${policy === 'Never' ? ' and imagePullPolicy is Never' : ''} (build the stand-ins with \`npm run images\`)`,
+      );
     }
     this.cache.set(image, { at: Date.now(), image: local });
     return local;

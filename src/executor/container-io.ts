@@ -155,7 +155,8 @@ async function extractUnder(source: Readable, dest: string, kind: 'file' | 'dir'
       const h = e.header;
       const rel = h.name.replace(/\/+$/, '').split('/').slice(1).join('/');
       if (kind === 'file') {
-        if (first && (h.type === 'file' || h.type === 'contiguous-file')) await pipeline(e, createWriteStream(dest, { mode: (h.mode ?? 0o644) & 0o777 }));
+        if (first && (h.type === 'file' || h.type === 'contiguous-file'))
+          await pipeline(e, createWriteStream(dest, { mode: (h.mode ?? 0o644) & 0o777 }));
         else e.resume();
         first = false;
         continue;

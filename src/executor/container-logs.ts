@@ -39,7 +39,10 @@ function parseRecord(line: string): LogRecord | undefined {
 
 /** Turns records into lines: partial records are joined to the next full record of the same stream. */
 class LineAssembler {
-  private readonly pending: Record<'stdout' | 'stderr', { time: Date; parts: string[] } | undefined> = { stdout: undefined, stderr: undefined };
+  private readonly pending: Record<'stdout' | 'stderr', { time: Date; parts: string[] } | undefined> = {
+    stdout: undefined,
+    stderr: undefined,
+  };
 
   push(r: LogRecord): LogLine | undefined {
     const p = this.pending[r.stream] ?? { time: r.time, parts: [] };
@@ -152,7 +155,13 @@ function pause(ms: number, signal?: AbortSignal): Promise<void> {
 
 /** Demultiplexes the engine's logs stream (8-byte frame headers: stream, size) into timestamped lines. */
 export async function* readLogApi(api: EngineApi, id: string, opts: LogsOptions = {}): AsyncGenerator<LogLine> {
-  const res = await api.stream({ path: `/containers/${id}/logs${query({ stdout: 1, stderr: 1, timestamps: 1, follow: opts.follow === true ? 1 : undefined })}`, signal: opts.signal }, true);
+  const res = await api.stream(
+    {
+      path: `/containers/${id}/logs${query({ stdout: 1, stderr: 1, timestamps: 1, follow: opts.follow === true ? 1 : undefined })}`,
+      signal: opts.signal,
+    },
+    true,
+  );
   if (!res) throw new WeirError('NOT_FOUND', `container ${id} is gone`);
   const since = opts.since?.getTime();
   const asm = new LineAssembler();

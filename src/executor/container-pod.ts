@@ -34,7 +34,13 @@ async function inspect(api: EngineApi, name: string): Promise<ContainerInspect |
 }
 
 /** Creates and starts the pod's infra container unless it runs already (idempotent, safe against a racing member). */
-export async function ensureInfra(api: EngineApi, spec: StepSpec, podId: string, image: string, extraLabels: Record<string, string>): Promise<string> {
+export async function ensureInfra(
+  api: EngineApi,
+  spec: StepSpec,
+  podId: string,
+  image: string,
+  extraLabels: Record<string, string>,
+): Promise<string> {
   const name = infraName(spec, podId);
   let c = await inspect(api, name);
   if (!c) {
@@ -63,7 +69,8 @@ export async function ensureInfra(api: EngineApi, spec: StepSpec, podId: string,
       await api.call({ method: 'POST', path: `/containers/create${query({ name })}`, json: body });
     } catch (e) {
       // Another member of the pod created it first (podman answers a name race with 409 or 500).
-      if (!(await inspect(api, name))) throw new WeirError('STEP_FAILED', `cannot create the pod's network holder: ${errorMessage(e)}`, { cause: e });
+      if (!(await inspect(api, name)))
+        throw new WeirError('STEP_FAILED', `cannot create the pod's network holder: ${errorMessage(e)}`, { cause: e });
     }
     c = await inspect(api, name);
   }
@@ -78,12 +85,20 @@ export async function ensureInfra(api: EngineApi, spec: StepSpec, podId: string,
 /** The pod's address (its infra container's IP on the engine's network). */
 export async function podAddress(api: EngineApi, infra: string): Promise<string | undefined> {
   const c = await inspect(api, infra);
-  return c?.NetworkSettings?.IPAddress || Object.values(c?.NetworkSettings?.Networks ?? {}).map((n) => n.IPAddress).find((x) => x) || undefined;
+  return (
+    c?.NetworkSettings?.IPAddress ||
+    Object.values(c?.NetworkSettings?.Networks ?? {})
+      .map((n) => n.IPAddress)
+      .find((x) => x) ||
+    undefined
+  );
 }
 
 /** Removes the pod's infra container once no other member container is left. */
 export async function releaseInfra(api: EngineApi, infra: string): Promise<void> {
-  const members = await api.call<{ Id: string; Names?: string[] }[]>({ path: `/containers/json${query({ all: true, filters: JSON.stringify({ label: [`${LABEL_POD}=${infra}`] }) })}` });
+  const members = await api.call<{ Id: string; Names?: string[] }[]>({
+    path: `/containers/json${query({ all: true, filters: JSON.stringify({ label: [`${LABEL_POD}=${infra}`] }) })}`,
+  });
   if (members.some((m) => !(m.Names ?? []).some((n) => n.replace(/^\//, '') === infra))) return;
   await api.call({ method: 'DELETE', path: `/containers/${infra}${query({ force: true })}` }).catch(() => undefined);
 }

@@ -113,7 +113,20 @@ interface SpawnInput {
   onSpawned: OnSpawned;
 }
 
-async function spawnStep({ spec, paths, o, lister, isolated, prepared, env, argv, dirs, out, err, onSpawned }: SpawnInput): Promise<Launched> {
+async function spawnStep({
+  spec,
+  paths,
+  o,
+  lister,
+  isolated,
+  prepared,
+  env,
+  argv,
+  dirs,
+  out,
+  err,
+  onSpawned,
+}: SpawnInput): Promise<Launched> {
   await Promise.all([
     isolated ? writeFile(paths.exit, '') : undefined, // bind source; unisolated, the wrapper creates it
     ...dirs.map((d) => mkdir(d, { recursive: true })),

@@ -130,7 +130,8 @@ export function resolveHostExecutorOptions(o: HostExecutorOptions): ResolvedHost
     disableUserns: bwrapPath !== null && bwrapCanDisableUserns(bwrapPath),
   });
   const maxLogBytes = o.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES;
-  if (!Number.isSafeInteger(maxLogBytes) || maxLogBytes < MIN_LOG_BYTES) throw invalid('maxLogBytes', `must be an integer >= ${MIN_LOG_BYTES}`);
+  if (!Number.isSafeInteger(maxLogBytes) || maxLogBytes < MIN_LOG_BYTES)
+    throw invalid('maxLogBytes', `must be an integer >= ${MIN_LOG_BYTES}`);
   return Object.freeze({
     dataDir,
     stepsDir: join(dataDir, 'steps'),

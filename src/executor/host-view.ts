@@ -66,7 +66,10 @@ export function mapToHost(view: ViewMap, containerPath: string): string | undefi
 /** Host path of what the step sees at `containerPath`, symlinks followed inside the view; undefined if absent. */
 export async function resolveInView(view: ViewMap, containerPath: string, hops = 0): Promise<string | undefined> {
   if (hops > 40) return undefined;
-  const parts = posix.normalize(containerPath).split('/').filter((s) => s !== '');
+  const parts = posix
+    .normalize(containerPath)
+    .split('/')
+    .filter((s) => s !== '');
   let cur = '/';
   for (let i = 0; i < parts.length; i++) {
     const next = posix.join(cur, parts[i]);
@@ -84,12 +87,7 @@ export async function resolveInView(view: ViewMap, containerPath: string, hops =
   return mapToHost(view, cur);
 }
 
-
-export async function prepareView(
-  spec: StepSpec,
-  paths: NodePaths,
-  opts: { isolated: boolean; dataDir: string },
-): Promise<PreparedView> {
+export async function prepareView(spec: StepSpec, paths: NodePaths, opts: { isolated: boolean; dataDir: string }): Promise<PreparedView> {
   for (const o of spec.outputPaths) checkPath(o, 'outputPaths entry');
   for (const m of spec.mounts) checkPath(m.containerPath, 'mounts[].containerPath');
   for (const f of spec.inputFiles ?? []) checkPath(f.containerPath, 'inputFiles[].containerPath');
@@ -119,7 +117,14 @@ async function prepareIsolated(spec: StepSpec, paths: NodePaths, dataDir: string
   let chdir = '/tmp';
   if (spec.workingDir !== undefined) {
     chdir = await canonicalContainerPath(spec.workingDir, stopAt);
-    if (covered(chdir) || !(await lstat(chdir).then((st) => st.isDirectory(), () => false))) wanted.push(chdir);
+    if (
+      covered(chdir) ||
+      !(await lstat(chdir).then(
+        (st) => st.isDirectory(),
+        () => false,
+      ))
+    )
+      wanted.push(chdir);
   }
   // Writing directly under `/` needs a host-backed root (slower: bwrap's mount points then hit the disk).
   const hostRoot = wanted.some((d) => d === '/');
@@ -128,7 +133,10 @@ async function prepareIsolated(spec: StepSpec, paths: NodePaths, dataDir: string
     for (const d of [...new Set(wanted)].sort((a, b) => a.length - b.length)) {
       if (covered(d) || writableDirs.some((w) => isUnder(d, w))) continue;
       writableDirs.push(d);
-      const populate = await lstat(d).then((st) => st.isDirectory(), () => false);
+      const populate = await lstat(d).then(
+        (st) => st.isDirectory(),
+        () => false,
+      );
       binds.push({ containerPath: d, hostPath: join(paths.work, d), readOnly: false, populate });
     }
   }
@@ -152,7 +160,13 @@ async function prepareIsolated(spec: StepSpec, paths: NodePaths, dataDir: string
   }
   return {
     view,
-    layout: { rootHostDir: hostRoot ? paths.root : null, binds, writableDirs: hostRoot ? [...new Set(wanted)] : [], hide: await hidden(dataDir), chdir },
+    layout: {
+      rootHostDir: hostRoot ? paths.root : null,
+      binds,
+      writableDirs: hostRoot ? [...new Set(wanted)] : [],
+      hide: await hidden(dataDir),
+      chdir,
+    },
     mkdirs: [...mkdirs],
     stickyDirs: [paths.tmp],
     copies,

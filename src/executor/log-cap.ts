@@ -67,8 +67,14 @@ async function firstLineEnd(path: string, lo: number, hi: number): Promise<numbe
   return undefined;
 }
 
-const punchArgs = (path: string, offset: number, length: number): string[] =>
-  ['--punch-hole', '--offset', String(offset), '--length', String(length), path];
+const punchArgs = (path: string, offset: number, length: number): string[] => [
+  '--punch-hole',
+  '--offset',
+  String(offset),
+  '--length',
+  String(length),
+  path,
+];
 
 const punch = async (path: string, offset: number, length: number): Promise<void> => {
   await promisify(execFile)('fallocate', punchArgs(path, offset, length));

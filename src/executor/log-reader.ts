@@ -45,7 +45,8 @@ export function readLogs(src: LogSource, opts: LogsOptions = {}): AsyncGenerator
     { stream: 'stderr', path: src.paths.stderr, pos: 0, partial: Buffer.alloc(0) },
   ];
   const since = opts.since?.getTime();
-  if (opts.tailLines === undefined) return scan(src, cursors, { follow: opts.follow === true, flushAtEnd: true, since, signal: opts.signal });
+  if (opts.tailLines === undefined)
+    return scan(src, cursors, { follow: opts.follow === true, flushAtEnd: true, since, signal: opts.signal });
   return readTailLines(src, cursors, opts.tailLines, opts);
 }
 

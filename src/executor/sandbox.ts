@@ -178,7 +178,10 @@ const depth = (p: string): number => (p === '/' ? 0 : p.split('/').length - 1);
 export async function canonicalContainerPath(p: string, stopAt: readonly string[], hops = 0): Promise<string> {
   if (hops > 40) return posix.normalize(p);
   let resolved = '/';
-  const parts = posix.normalize(p).split('/').filter((s) => s !== '');
+  const parts = posix
+    .normalize(p)
+    .split('/')
+    .filter((s) => s !== '');
   for (let i = 0; i < parts.length; i++) {
     const next = posix.join(resolved, parts[i]);
     if (stopAt.some((s) => s !== '/' && isUnder(next, s))) return posix.join(next, ...parts.slice(i + 1));

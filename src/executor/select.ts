@@ -26,11 +26,16 @@ export interface SelectedExecutor {
 }
 
 const factories = {
-  host: (o: ExecutorSetup): Promise<SelectedExecutor> => Promise.resolve({
-    executor: new HostExecutor({ dataDir: o.dataDir, logger: o.logger, ...(o.maxLogBytes !== undefined ? { maxLogBytes: o.maxLogBytes } : {}) }),
-    description: 'host',
-    removeWorkflow: () => Promise.resolve(), // its files live in the data dir
-  }),
+  host: (o: ExecutorSetup): Promise<SelectedExecutor> =>
+    Promise.resolve({
+      executor: new HostExecutor({
+        dataDir: o.dataDir,
+        logger: o.logger,
+        ...(o.maxLogBytes !== undefined ? { maxLogBytes: o.maxLogBytes } : {}),
+      }),
+      description: 'host',
+      removeWorkflow: () => Promise.resolve(), // its files live in the data dir
+    }),
   container: async (o: ExecutorSetup): Promise<SelectedExecutor> => {
     const executor = await ContainerExecutor.connect({ dataDir: o.dataDir, logger: o.logger });
     return {
@@ -49,6 +54,7 @@ export function isExecutorKind(s: string): s is ExecutorKind {
 
 /** Creates the executor of `kind`; ENGINE_UNAVAILABLE when the container executor finds no engine. */
 export function createExecutor(kind: string, o: ExecutorSetup): Promise<SelectedExecutor> {
-  if (!isExecutorKind(kind)) throw new WeirError('INVALID_ARGUMENT', `unknown executor ${JSON.stringify(kind)}; use ${EXECUTOR_KINDS.join(' or ')}`);
+  if (!isExecutorKind(kind))
+    throw new WeirError('INVALID_ARGUMENT', `unknown executor ${JSON.stringify(kind)}; use ${EXECUTOR_KINDS.join(' or ')}`);
   return factories[kind](o);
 }

@@ -87,10 +87,12 @@ export class StepMonitor {
   async start(known?: Outcome): Promise<void> {
     if (known !== undefined) {
       // Ended while no Weir process watched it: cap its logs now (log-cap.ts).
-      await Promise.all([this.o.paths.stdout, this.o.paths.stderr].map(async (p) => {
-        const size = (await stat(p).catch(() => undefined))?.size ?? 0;
-        await new LogCap(p, this.o.maxLogBytes, this.o.logger).enforce(size);
-      }));
+      await Promise.all(
+        [this.o.paths.stdout, this.o.paths.stderr].map(async (p) => {
+          const size = (await stat(p).catch(() => undefined))?.size ?? 0;
+          await new LogCap(p, this.o.maxLogBytes, this.o.logger).enforce(size);
+        }),
+      );
       return this.finish(known);
     }
     const index = await LogIndex.load(this.o.paths.logIndex);
@@ -202,5 +204,4 @@ export function raceAbort<T>(p: Promise<T>, signal: AbortSignal | undefined): Pr
   });
 }
 
-export const cancelled = (signal: AbortSignal): WeirError =>
-  new WeirError('CANCELLED', 'operation cancelled', { cause: signal.reason });
+export const cancelled = (signal: AbortSignal): WeirError => new WeirError('CANCELLED', 'operation cancelled', { cause: signal.reason });

@@ -134,8 +134,11 @@ function resultHolds(r: TaskResult, name: TaskResultName | undefined): boolean {
   switch (name) {
     case undefined:
       return (
-        resultHolds(r, 'Succeeded') || resultHolds(r, 'Skipped') || resultHolds(r, 'Daemoned') ||
-        (r.continueOn?.error === true && r.phase === 'Error') || (r.continueOn?.failed === true && r.phase === 'Failed')
+        resultHolds(r, 'Succeeded') ||
+        resultHolds(r, 'Skipped') ||
+        resultHolds(r, 'Daemoned') ||
+        (r.continueOn?.error === true && r.phase === 'Error') ||
+        (r.continueOn?.failed === true && r.phase === 'Failed')
       );
     case 'Succeeded':
     case 'Failed':

@@ -4,8 +4,21 @@ import { aggregate } from './expr-closures.js';
 import { jsonPathQuery } from './expr-jsonpath.js';
 import { parseDate } from './expr-time.js';
 import {
-  Callable, MAX_STRING, checkString, compare, exprError, fromJSONText, goString, hasOwn,
-  isMap, isNil, newMap, parseDuration, table, toJSONText, typeName,
+  Callable,
+  MAX_STRING,
+  checkString,
+  compare,
+  exprError,
+  fromJSONText,
+  goString,
+  hasOwn,
+  isMap,
+  isNil,
+  newMap,
+  parseDuration,
+  table,
+  toJSONText,
+  typeName,
 } from './expr-values.js';
 import type { CallContext } from './expr-values.js';
 
@@ -108,19 +121,27 @@ function sorted(a: unknown[], order: unknown, ctx: CallContext): unknown[] {
 }
 
 const defs: Record<string, [number, number, Fn]> = {
-  len: [1, 1, ([v]) => {
-    if (typeof v === 'string') return [...v].length;
-    if (Array.isArray(v)) return v.length;
-    if (isMap(v)) return Object.keys(v).length;
-    throw exprError(`len: invalid argument type ${typeName(v)}`);
-  }],
+  len: [
+    1,
+    1,
+    ([v]) => {
+      if (typeof v === 'string') return [...v].length;
+      if (Array.isArray(v)) return v.length;
+      if (isMap(v)) return Object.keys(v).length;
+      throw exprError(`len: invalid argument type ${typeName(v)}`);
+    },
+  ],
   abs: [1, 1, ([v]) => Math.abs(toFloatStrict(v, 'abs'))],
   ceil: [1, 1, ([v]) => Math.ceil(toFloatStrict(v, 'ceil'))],
   floor: [1, 1, ([v]) => Math.floor(toFloatStrict(v, 'floor'))],
-  round: [1, 1, ([v]) => {
-    const n = toFloatStrict(v, 'round');
-    return Math.sign(n) * Math.round(Math.abs(n));
-  }],
+  round: [
+    1,
+    1,
+    ([v]) => {
+      const n = toFloatStrict(v, 'round');
+      return Math.sign(n) * Math.round(Math.abs(n));
+    },
+  ],
   int: [1, 1, ([v]) => toInt(v)],
   float: [1, 1, ([v]) => toFloat(v)],
   asInt: [1, 1, ([v]) => toInt(v, 'asInt')],
@@ -129,31 +150,59 @@ const defs: Record<string, [number, number, Fn]> = {
   type: [1, 1, ([v]) => typeName(v)],
   trim: [1, 2, ([s, c]) => (c === undefined ? str(s, 'trim').trim() : trimChars(str(s, 'trim'), str(c, 'trim')))],
   trimPrefix: [2, 2, ([s, p]) => (str(s, 'trimPrefix').startsWith(str(p, 'trimPrefix')) ? (s as string).slice((p as string).length) : s)],
-  trimSuffix: [2, 2, ([s, p]) =>
-    str(s, 'trimSuffix').endsWith(str(p, 'trimSuffix')) && (p as string) !== '' ? (s as string).slice(0, -(p as string).length) : s],
+  trimSuffix: [
+    2,
+    2,
+    ([s, p]) =>
+      str(s, 'trimSuffix').endsWith(str(p, 'trimSuffix')) && (p as string) !== '' ? (s as string).slice(0, -(p as string).length) : s,
+  ],
   upper: [1, 1, ([s]) => str(s, 'upper').toUpperCase()],
   lower: [1, 1, ([s]) => str(s, 'lower').toLowerCase()],
   split: [2, 3, ([s, sep, n]) => goSplit(str(s, 'split'), str(sep, 'split'), n === undefined ? -1 : int(n, 'split'), false)],
-  splitAfter: [2, 3, ([s, sep, n]) => goSplit(str(s, 'splitAfter'), str(sep, 'splitAfter'), n === undefined ? -1 : int(n, 'splitAfter'), true)],
+  splitAfter: [
+    2,
+    3,
+    ([s, sep, n]) => goSplit(str(s, 'splitAfter'), str(sep, 'splitAfter'), n === undefined ? -1 : int(n, 'splitAfter'), true),
+  ],
   replace: [3, 3, ([s, o, n]) => checkString(str(s, 'replace').replaceAll(str(o, 'replace'), () => str(n, 'replace')))],
-  repeat: [2, 2, ([s, n]) => {
-    const count = int(n, 'repeat');
-    if (count < 0) throw exprError('repeat: negative repeat count');
-    if (str(s, 'repeat').length * count > MAX_STRING) throw exprError(`repeat: result longer than ${MAX_STRING} characters`);
-    return (s as string).repeat(count);
-  }],
+  repeat: [
+    2,
+    2,
+    ([s, n]) => {
+      const count = int(n, 'repeat');
+      if (count < 0) throw exprError('repeat: negative repeat count');
+      if (str(s, 'repeat').length * count > MAX_STRING) throw exprError(`repeat: result longer than ${MAX_STRING} characters`);
+      return (s as string).repeat(count);
+    },
+  ],
   indexOf: [2, 2, ([s, sub]) => str(s, 'indexOf').indexOf(str(sub, 'indexOf'))],
   lastIndexOf: [2, 2, ([s, sub]) => str(s, 'lastIndexOf').lastIndexOf(str(sub, 'lastIndexOf'))],
   hasPrefix: [2, 2, ([s, p]) => str(s, 'hasPrefix').startsWith(str(p, 'hasPrefix'))],
   hasSuffix: [2, 2, ([s, p]) => str(s, 'hasSuffix').endsWith(str(p, 'hasSuffix'))],
-  join: [1, 2, ([a, sep]) => checkString(arr(a, 'join').map((x) => (typeof x === 'string' ? x : goString(x))).join(sep === undefined ? '' : str(sep, 'join')))],
+  join: [
+    1,
+    2,
+    ([a, sep]) =>
+      checkString(
+        arr(a, 'join')
+          .map((x) => (typeof x === 'string' ? x : goString(x)))
+          .join(sep === undefined ? '' : str(sep, 'join')),
+      ),
+  ],
   keys: [1, 1, ([m]) => Object.keys(map(m, 'keys'))],
   values: [1, 1, ([m]) => Object.values(map(m, 'values'))],
   toPairs: [1, 1, ([m]) => Object.entries(map(m, 'toPairs'))],
-  fromPairs: [1, 1, ([a]) => newMap(arr(a, 'fromPairs').map((p) => {
-    if (!Array.isArray(p) || p.length !== 2) throw exprError('fromPairs: expected [key, value] pairs');
-    return [typeof p[0] === 'string' ? p[0] : goString(p[0]), p[1]] as [string, unknown];
-  }))],
+  fromPairs: [
+    1,
+    1,
+    ([a]) =>
+      newMap(
+        arr(a, 'fromPairs').map((p) => {
+          if (!Array.isArray(p) || p.length !== 2) throw exprError('fromPairs: expected [key, value] pairs');
+          return [typeof p[0] === 'string' ? p[0] : goString(p[0]), p[1]] as [string, unknown];
+        }),
+      ),
+  ],
   toJSON: [1, 1, ([v]) => toJSONText(v, '  ')],
   toJson: [1, 1, ([v]) => toJSONText(v)],
   fromJSON: [1, 1, ([s]) => fromJSONText(str(s, 'fromJSON'))],
@@ -161,37 +210,54 @@ const defs: Record<string, [number, number, Fn]> = {
   fromBase64: [1, 1, ([s]) => b64decode(str(s, 'fromBase64'))],
   now: [0, 0, (_a, ctx) => ctx.now()],
   duration: [1, 1, ([s]) => parseDuration(str(s, 'duration'))],
-  date: [1, 3, ([s, layout, tz]) => parseDate(str(s, 'date'), layout === undefined ? undefined : str(layout, 'date'), tz === undefined ? undefined : str(tz, 'date'))],
+  date: [
+    1,
+    3,
+    ([s, layout, tz]) =>
+      parseDate(str(s, 'date'), layout === undefined ? undefined : str(layout, 'date'), tz === undefined ? undefined : str(tz, 'date')),
+  ],
   first: [1, 1, ([a]) => (isNil(a) ? null : (arr(a, 'first')[0] ?? null))],
   last: [1, 1, ([a]) => (isNil(a) ? null : (arr(a, 'last').at(-1) ?? null))],
   take: [2, 2, ([a, n]) => arr(a, 'take').slice(0, Math.max(0, int(n, 'take')))],
   reverse: [1, 1, ([a]) => [...arr(a, 'reverse')].reverse()],
   sort: [1, 2, ([a, o], ctx) => sorted(arr(a, 'sort'), o ?? 'asc', ctx)],
-  concat: [1, 100, (args, ctx) => {
-    const out = args.flatMap((a) => arr(a, 'concat'));
-    ctx.charge(out.length);
-    return out;
-  }],
+  concat: [
+    1,
+    100,
+    (args, ctx) => {
+      const out = args.flatMap((a) => arr(a, 'concat'));
+      ctx.charge(out.length);
+      return out;
+    },
+  ],
   flatten: [1, 1, ([a], ctx) => flattenDeep(arr(a, 'flatten'), ctx)],
-  uniq: [1, 1, ([a], ctx) => {
-    const items = arr(a, 'uniq');
-    ctx.charge(items.length);
-    const seen = new Set<string>();
-    return items.filter((x) => {
-      const k = typeof x === 'object' && x !== null ? `o:${toJSONText(x)}` : `${typeof x}:${String(x)}`;
-      return seen.has(k) ? false : (seen.add(k), true);
-    });
-  }],
-  get: [2, 2, ([v, k]) => {
-    if (isNil(v)) return null;
-    if (isMap(v)) return typeof k === 'string' && hasOwn(v, k) ? v[k] : null;
-    if (Array.isArray(v) && typeof k === 'number' && Number.isInteger(k)) {
-      const items: unknown[] = v;
-      const i = k < 0 ? items.length + k : k;
-      return i >= 0 && i < items.length ? items[i] : null;
-    }
-    return null;
-  }],
+  uniq: [
+    1,
+    1,
+    ([a], ctx) => {
+      const items = arr(a, 'uniq');
+      ctx.charge(items.length);
+      const seen = new Set<string>();
+      return items.filter((x) => {
+        const k = typeof x === 'object' && x !== null ? `o:${toJSONText(x)}` : `${typeof x}:${String(x)}`;
+        return seen.has(k) ? false : (seen.add(k), true);
+      });
+    },
+  ],
+  get: [
+    2,
+    2,
+    ([v, k]) => {
+      if (isNil(v)) return null;
+      if (isMap(v)) return typeof k === 'string' && hasOwn(v, k) ? v[k] : null;
+      if (Array.isArray(v) && typeof k === 'number' && Number.isInteger(k)) {
+        const items: unknown[] = v;
+        const i = k < 0 ? items.length + k : k;
+        return i >= 0 && i < items.length ? items[i] : null;
+      }
+      return null;
+    },
+  ],
   jsonpath: [2, 2, ([s, p]) => jsonPathQuery(fromJSONText(str(s, 'jsonpath')), str(p, 'jsonpath'))],
   sum: [1, 1, ([a]) => aggregate('sum', nums(arr(a, 'sum'), 'sum'), 0)],
   mean: [1, 1, ([a]) => aggregate('mean', nums(arr(a, 'mean'), 'mean'), 0)],

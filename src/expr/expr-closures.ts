@@ -28,8 +28,7 @@ export function callPredicateBuiltin(it: Interpreter, name: string, args: ExprNo
     return name === 'min' ? Math.min(...all) : Math.max(...all);
   }
   const arr = arrayArg(first, name, pos);
-  const apply = (item: unknown, index: number, acc?: unknown): unknown =>
-    it.withFrame({ item, index, acc }, () => it.eval(closure.body));
+  const apply = (item: unknown, index: number, acc?: unknown): unknown => it.withFrame({ item, index, acc }, () => it.eval(closure.body));
   const test = (item: unknown, index: number): boolean => isTruthyBool(apply(item, index), name, pos);
   switch (name) {
     case 'all':
@@ -97,7 +96,11 @@ export function callPredicateBuiltin(it: Interpreter, name: string, args: ExprNo
     case 'median':
     case 'min':
     case 'max': {
-      const vals = numbers(arr.map((x, i) => apply(x, i)), name, pos);
+      const vals = numbers(
+        arr.map((x, i) => apply(x, i)),
+        name,
+        pos,
+      );
       return aggregate(name, vals, pos);
     }
   }

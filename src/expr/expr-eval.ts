@@ -7,8 +7,20 @@ import { callPredicateBuiltin } from './expr-closures.js';
 import { regexTest } from './expr-regex.js';
 import { SPRIG } from './expr-sprig.js';
 import {
-  Callable, Duration, checkString, compare, equal, exprError, getMember, hasOwn, isMap, isNil, isTruthyBool,
-  newMap, setKey, typeName,
+  Callable,
+  Duration,
+  checkString,
+  compare,
+  equal,
+  exprError,
+  getMember,
+  hasOwn,
+  isMap,
+  isNil,
+  isTruthyBool,
+  newMap,
+  setKey,
+  typeName,
 } from './expr-values.js';
 import type { CallContext } from './expr-values.js';
 

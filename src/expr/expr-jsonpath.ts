@@ -99,7 +99,10 @@ function child(v: unknown, k: string | number, strict: boolean): unknown[] {
 
 function members(v: unknown): unknown[] {
   if (Array.isArray(v)) return v;
-  if (isMap(v)) return Object.keys(v).sort().map((k) => v[k]);
+  if (isMap(v))
+    return Object.keys(v)
+      .sort()
+      .map((k) => v[k]);
   return [];
 }
 

@@ -89,7 +89,13 @@ export function tokenize(src: string): Token[] {
 
 function readNumber(src: string, i: number): [number, number] {
   const start = i;
-  const radix = /^0[xX]/.test(src.slice(i, i + 2)) ? 16 : /^0[oO]/.test(src.slice(i, i + 2)) ? 8 : /^0[bB]/.test(src.slice(i, i + 2)) ? 2 : 10;
+  const radix = /^0[xX]/.test(src.slice(i, i + 2))
+    ? 16
+    : /^0[oO]/.test(src.slice(i, i + 2))
+      ? 8
+      : /^0[bB]/.test(src.slice(i, i + 2))
+        ? 2
+        : 10;
   if (radix !== 10) {
     i += 2;
     const digits = /^[0-9a-fA-F_]*/.exec(src.slice(i))?.[0] ?? '';

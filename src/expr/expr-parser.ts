@@ -30,14 +30,29 @@ interface OpInfo {
 }
 
 const BINARY = table<OpInfo>({
-  or: { prec: 10 }, '||': { prec: 10 },
-  and: { prec: 15 }, '&&': { prec: 15 },
-  '==': { prec: 20 }, '!=': { prec: 20 }, '<': { prec: 20 }, '>': { prec: 20 }, '<=': { prec: 20 }, '>=': { prec: 20 },
-  in: { prec: 20 }, matches: { prec: 20 }, contains: { prec: 20 }, startsWith: { prec: 20 }, endsWith: { prec: 20 },
+  or: { prec: 10 },
+  '||': { prec: 10 },
+  and: { prec: 15 },
+  '&&': { prec: 15 },
+  '==': { prec: 20 },
+  '!=': { prec: 20 },
+  '<': { prec: 20 },
+  '>': { prec: 20 },
+  '<=': { prec: 20 },
+  '>=': { prec: 20 },
+  in: { prec: 20 },
+  matches: { prec: 20 },
+  contains: { prec: 20 },
+  startsWith: { prec: 20 },
+  endsWith: { prec: 20 },
   '..': { prec: 25 },
-  '+': { prec: 30 }, '-': { prec: 30 },
-  '*': { prec: 60 }, '/': { prec: 60 }, '%': { prec: 60 },
-  '**': { prec: 100, right: true }, '^': { prec: 100, right: true },
+  '+': { prec: 30 },
+  '-': { prec: 30 },
+  '*': { prec: 60 },
+  '/': { prec: 60 },
+  '%': { prec: 60 },
+  '**': { prec: 100, right: true },
+  '^': { prec: 100, right: true },
   '??': { prec: 500 },
 });
 const NEGATABLE = new Set(['in', 'matches', 'contains', 'startsWith', 'endsWith']);
@@ -45,8 +60,25 @@ const UNARY = table<number>({ not: 50, '!': 50, '-': 90, '+': 90 });
 
 /** Builtins whose second argument is a predicate (closure). */
 export const CLOSURE_BUILTINS = new Set([
-  'all', 'any', 'none', 'one', 'filter', 'map', 'count', 'find', 'findIndex', 'findLast', 'findLastIndex',
-  'groupBy', 'sortBy', 'reduce', 'sum', 'mean', 'median', 'min', 'max',
+  'all',
+  'any',
+  'none',
+  'one',
+  'filter',
+  'map',
+  'count',
+  'find',
+  'findIndex',
+  'findLast',
+  'findLastIndex',
+  'groupBy',
+  'sortBy',
+  'reduce',
+  'sum',
+  'mean',
+  'median',
+  'min',
+  'max',
 ]);
 
 class Parser {
@@ -325,17 +357,28 @@ class Parser {
 
 function children(n: ExprNode): (ExprNode | undefined)[] {
   switch (n.k) {
-    case 'member': return [n.obj, n.prop];
-    case 'slice': return [n.obj, n.from, n.to];
-    case 'call': return [n.callee, ...n.args];
-    case 'closure': return [n.body];
-    case 'unary': return [n.arg];
-    case 'binary': return [n.left, n.right];
-    case 'cond': return [n.test, n.then, n.else];
-    case 'array': return n.items;
-    case 'map': return n.entries.flat();
-    case 'let': return [n.value, n.body];
-    default: return [];
+    case 'member':
+      return [n.obj, n.prop];
+    case 'slice':
+      return [n.obj, n.from, n.to];
+    case 'call':
+      return [n.callee, ...n.args];
+    case 'closure':
+      return [n.body];
+    case 'unary':
+      return [n.arg];
+    case 'binary':
+      return [n.left, n.right];
+    case 'cond':
+      return [n.test, n.then, n.else];
+    case 'array':
+      return n.items;
+    case 'map':
+      return n.entries.flat();
+    case 'let':
+      return [n.value, n.body];
+    default:
+      return [];
   }
 }
 

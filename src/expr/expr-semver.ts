@@ -72,7 +72,11 @@ function check(op: string, c: Ver, v: Ver): boolean {
 export function semverCompare(constraint: string, version: string): boolean {
   const v = parseVer(version, false);
   return constraint.split('||').some((group) => {
-    const terms = group.trim().replace(/(=>|=<|>=|<=|!=|~>|[=<>~^])\s+/g, '$1').split(/[\s,]+/).filter(Boolean);
+    const terms = group
+      .trim()
+      .replace(/(=>|=<|>=|<=|!=|~>|[=<>~^])\s+/g, '$1')
+      .split(/[\s,]+/)
+      .filter(Boolean);
     if (terms.length === 0) throw exprError(`semverCompare: empty constraint`);
     return terms.every((t) => {
       const m = /^(=>|=<|>=|<=|!=|~>|[=<>~^])?(.*)$/.exec(t) as RegExpExecArray;

@@ -6,8 +6,19 @@ import { compileRegex } from './expr-regex.js';
 import type { GoRegexp } from '../core/go-regexp.js';
 import { semverCompare } from './expr-semver.js';
 import {
-  Callable, MAX_STRING, checkString, exprError, formatGoTime, fromJSONText, goString, hasOwn, isMap, isNil, newMap,
-  toJSONText, typeName,
+  Callable,
+  MAX_STRING,
+  checkString,
+  exprError,
+  formatGoTime,
+  fromJSONText,
+  goString,
+  hasOwn,
+  isMap,
+  isNil,
+  newMap,
+  toJSONText,
+  typeName,
 } from './expr-values.js';
 import type { CallContext } from './expr-values.js';
 
@@ -76,7 +87,8 @@ const fns: Record<string, Fn> = {
   trim: ([s]) => str(s, 'trim').trim(),
   trimAll: ([c, s]) => trimChars(str(s, 'trimAll'), str(c, 'trimAll')),
   trimPrefix: ([p, s]) => (str(s, 'trimPrefix').startsWith(str(p, 'trimPrefix')) ? (s as string).slice((p as string).length) : s),
-  trimSuffix: ([p, s]) => (str(s, 'trimSuffix').endsWith(str(p, 'trimSuffix')) && p !== '' ? (s as string).slice(0, -(p as string).length) : s),
+  trimSuffix: ([p, s]) =>
+    str(s, 'trimSuffix').endsWith(str(p, 'trimSuffix')) && p !== '' ? (s as string).slice(0, -(p as string).length) : s,
   upper: ([s]) => str(s, 'upper').toUpperCase(),
   lower: ([s]) => str(s, 'lower').toLowerCase(),
   title: ([s]) => title(str(s, 'title')),
@@ -89,9 +101,27 @@ const fns: Record<string, Fn> = {
   contains: ([sub, s]) => str(s, 'contains').includes(str(sub, 'contains')),
   hasPrefix: ([p, s]) => str(s, 'hasPrefix').startsWith(str(p, 'hasPrefix')),
   hasSuffix: ([p, s]) => str(s, 'hasSuffix').endsWith(str(p, 'hasSuffix')),
-  quote: (args) => checkString(args.filter((a) => !isNil(a)).map((a) => JSON.stringify(sv(a))).join(' ')),
-  squote: (args) => checkString(args.filter((a) => !isNil(a)).map((a) => `'${sv(a)}'`).join(' ')),
-  cat: (args) => checkString(args.filter((a) => !isNil(a)).map(sv).join(' ')),
+  quote: (args) =>
+    checkString(
+      args
+        .filter((a) => !isNil(a))
+        .map((a) => JSON.stringify(sv(a)))
+        .join(' '),
+    ),
+  squote: (args) =>
+    checkString(
+      args
+        .filter((a) => !isNil(a))
+        .map((a) => `'${sv(a)}'`)
+        .join(' '),
+    ),
+  cat: (args) =>
+    checkString(
+      args
+        .filter((a) => !isNil(a))
+        .map(sv)
+        .join(' '),
+    ),
   join: ([sep, l]) => checkString((typeof l === 'string' ? [l] : list(l, 'join')).map(sv).join(str(sep, 'join'))),
   splitList: ([sep, s]) => goSplit(str(s, 'splitList'), str(sep, 'splitList'), -1, false),
   split: ([sep, s]) => newMap(goSplit(str(s, 'split'), str(sep, 'split'), -1, false).map((p, i) => [`_${i}`, p])),
@@ -174,7 +204,8 @@ const fns: Record<string, Fn> = {
   list: (args) => [...args],
   dict: (args) => {
     const m = newMap();
-    for (let i = 0; i < args.length; i += 2) Object.defineProperty(m, sv(args[i]), { value: args[i + 1] ?? '', enumerable: true, writable: true, configurable: true });
+    for (let i = 0; i < args.length; i += 2)
+      Object.defineProperty(m, sv(args[i]), { value: args[i + 1] ?? '', enumerable: true, writable: true, configurable: true });
     return m;
   },
   get: ([d, k]) => {
@@ -242,7 +273,8 @@ const fns: Record<string, Fn> = {
   untilStep: ([a, b, s], ctx) => untilStep(toI(a), toI(b), toI(s), ctx),
   seq: (args, ctx) => {
     const p = args.map(toI);
-    const [start, step, end] = p.length === 1 ? [1, p[0] >= 1 ? 1 : -1, p[0]] : p.length === 2 ? [p[0], p[0] <= p[1] ? 1 : -1, p[1]] : [p[0], p[1], p[2]];
+    const [start, step, end] =
+      p.length === 1 ? [1, p[0] >= 1 ? 1 : -1, p[0]] : p.length === 2 ? [p[0], p[0] <= p[1] ? 1 : -1, p[1]] : [p[0], p[1], p[2]];
     if (step === 0 || (end - start) * step < 0) return '';
     return untilStep(start, end + step, step, ctx).join(' ');
   },

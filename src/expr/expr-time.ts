@@ -3,9 +3,16 @@
 import { exprError } from './expr-values.js';
 
 const LAYOUT_TOKENS: [string, string, string][] = [
-  ['2006', '(\\d{4})', 'Y'], ['01', '(\\d{2})', 'M'], ['02', '(\\d{2})', 'D'], ['15', '(\\d{2})', 'h'],
-  ['04', '(\\d{2})', 'm'], ['05', '(\\d{2})', 's'], ['.000', '\\.(\\d{3})', 'ms'],
-  ['Z07:00', '(Z|[+-]\\d{2}:\\d{2})', 'z'], ['-07:00', '([+-]\\d{2}:\\d{2})', 'z'], ['-0700', '([+-]\\d{4})', 'z'],
+  ['2006', '(\\d{4})', 'Y'],
+  ['01', '(\\d{2})', 'M'],
+  ['02', '(\\d{2})', 'D'],
+  ['15', '(\\d{2})', 'h'],
+  ['04', '(\\d{2})', 'm'],
+  ['05', '(\\d{2})', 's'],
+  ['.000', '\\.(\\d{3})', 'ms'],
+  ['Z07:00', '(Z|[+-]\\d{2}:\\d{2})', 'z'],
+  ['-07:00', '([+-]\\d{2}:\\d{2})', 'z'],
+  ['-0700', '([+-]\\d{4})', 'z'],
 ];
 
 function offsetMinutes(z: string): number {
@@ -19,7 +26,7 @@ function offsetMinutes(z: string): number {
 function parseLayout(s: string, layout: string): Date | undefined {
   let re = '^';
   const fields: string[] = [];
-  for (let i = 0; i < layout.length; ) {
+  for (let i = 0; i < layout.length;) {
     const tok = LAYOUT_TOKENS.find(([t]) => layout.startsWith(t, i));
     if (tok) {
       re += tok[1];

@@ -179,11 +179,20 @@ export function goString(v: unknown): string {
   if (typeof v === 'number') return goNumber(v);
   if (typeof v === 'boolean') return String(v);
   if (Array.isArray(v)) return `[${v.map(goString).join(' ')}]`;
-  if (v instanceof Date) return v.toISOString().replace('T', ' ').replace(/\.000Z$|Z$/, '') + ' +0000 UTC';
+  if (v instanceof Date)
+    return (
+      v
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.000Z$|Z$/, '') + ' +0000 UTC'
+    );
   if (v instanceof Duration) return formatDuration(v);
   if (v instanceof Callable) return `func ${v.name}`;
   if (isMap(v)) {
-    return `map[${Object.keys(v).sort().map((k) => `${k}:${goString(v[k])}`).join(' ')}]`;
+    return `map[${Object.keys(v)
+      .sort()
+      .map((k) => `${k}:${goString(v[k])}`)
+      .join(' ')}]`;
   }
   return '<unknown>';
 }
@@ -223,7 +232,13 @@ export function fromJSONText(s: string): unknown {
 }
 
 const UNITS: [string, number][] = [
-  ['h', 3.6e12], ['m', 6e10], ['s', 1e9], ['ms', 1e6], ['us', 1e3], ['µs', 1e3], ['ns', 1],
+  ['h', 3.6e12],
+  ['m', 6e10],
+  ['s', 1e9],
+  ['ms', 1e6],
+  ['us', 1e3],
+  ['µs', 1e3],
+  ['ns', 1],
 ];
 
 /** Parses Go duration strings like `1h30m`, `-2.5s`, `300ms`. */
@@ -259,17 +274,30 @@ export function formatGoTime(t: Date, layout: string): string {
   const days = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
   const h = t.getUTCHours();
   const table: [string, () => string][] = [
-    ['2006', () => p(t.getUTCFullYear(), 4)], ['January', () => months[t.getUTCMonth()]],
-    ['Jan', () => months[t.getUTCMonth()].slice(0, 3)], ['Monday', () => days[t.getUTCDay()]],
-    ['Mon', () => days[t.getUTCDay()].slice(0, 3)], ['MST', () => 'UTC'], ['Z07:00', () => 'Z'],
-    ['-07:00', () => '+00:00'], ['-0700', () => '+0000'], ['.000', () => `.${p(t.getUTCMilliseconds(), 3)}`],
-    ['01', () => p(t.getUTCMonth() + 1)], ['02', () => p(t.getUTCDate())], ['15', () => p(h)],
-    ['03', () => p(h % 12 || 12)], ['04', () => p(t.getUTCMinutes())], ['05', () => p(t.getUTCSeconds())],
-    ['06', () => p(t.getUTCFullYear() % 100)], ['PM', () => (h >= 12 ? 'PM' : 'AM')],
-    ['1', () => String(t.getUTCMonth() + 1)], ['2', () => String(t.getUTCDate())], ['3', () => String(h % 12 || 12)],
+    ['2006', () => p(t.getUTCFullYear(), 4)],
+    ['January', () => months[t.getUTCMonth()]],
+    ['Jan', () => months[t.getUTCMonth()].slice(0, 3)],
+    ['Monday', () => days[t.getUTCDay()]],
+    ['Mon', () => days[t.getUTCDay()].slice(0, 3)],
+    ['MST', () => 'UTC'],
+    ['Z07:00', () => 'Z'],
+    ['-07:00', () => '+00:00'],
+    ['-0700', () => '+0000'],
+    ['.000', () => `.${p(t.getUTCMilliseconds(), 3)}`],
+    ['01', () => p(t.getUTCMonth() + 1)],
+    ['02', () => p(t.getUTCDate())],
+    ['15', () => p(h)],
+    ['03', () => p(h % 12 || 12)],
+    ['04', () => p(t.getUTCMinutes())],
+    ['05', () => p(t.getUTCSeconds())],
+    ['06', () => p(t.getUTCFullYear() % 100)],
+    ['PM', () => (h >= 12 ? 'PM' : 'AM')],
+    ['1', () => String(t.getUTCMonth() + 1)],
+    ['2', () => String(t.getUTCDate())],
+    ['3', () => String(h % 12 || 12)],
   ];
   let out = '';
-  for (let i = 0; i < layout.length; ) {
+  for (let i = 0; i < layout.length;) {
     const hit = table.find(([k]) => layout.startsWith(k, i));
     if (hit) {
       out += hit[1]();

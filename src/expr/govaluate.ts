@@ -7,8 +7,20 @@ import { goNumber } from './expr-values.js';
 import { regexTest } from './expr-regex.js';
 
 type Kind =
-  | 'NUMERIC' | 'BOOLEAN' | 'STRING' | 'TIME' | 'VARIABLE' | 'ACCESSOR' | 'COMPARATOR' | 'LOGICALOP' | 'MODIFIER'
-  | 'PREFIX' | 'CLAUSE' | 'CLAUSE_CLOSE' | 'TERNARY' | 'SEPARATOR';
+  | 'NUMERIC'
+  | 'BOOLEAN'
+  | 'STRING'
+  | 'TIME'
+  | 'VARIABLE'
+  | 'ACCESSOR'
+  | 'COMPARATOR'
+  | 'LOGICALOP'
+  | 'MODIFIER'
+  | 'PREFIX'
+  | 'CLAUSE'
+  | 'CLAUSE_CLOSE'
+  | 'TERNARY'
+  | 'SEPARATOR';
 
 interface Tok {
   kind: Kind;
@@ -22,7 +34,23 @@ const OPERAND: Kind[] = ['PREFIX', 'NUMERIC', 'BOOLEAN', 'VARIABLE', 'ACCESSOR',
 const STATES: Record<Kind | 'START', { next: Kind[]; eof: boolean }> = {
   START: { next: OPERAND, eof: false },
   CLAUSE: { next: [...OPERAND, 'CLAUSE_CLOSE'], eof: false },
-  CLAUSE_CLOSE: { next: ['COMPARATOR', 'MODIFIER', 'NUMERIC', 'BOOLEAN', 'VARIABLE', 'STRING', 'TIME', 'CLAUSE', 'CLAUSE_CLOSE', 'LOGICALOP', 'TERNARY', 'SEPARATOR'], eof: true },
+  CLAUSE_CLOSE: {
+    next: [
+      'COMPARATOR',
+      'MODIFIER',
+      'NUMERIC',
+      'BOOLEAN',
+      'VARIABLE',
+      'STRING',
+      'TIME',
+      'CLAUSE',
+      'CLAUSE_CLOSE',
+      'LOGICALOP',
+      'TERNARY',
+      'SEPARATOR',
+    ],
+    eof: true,
+  },
   NUMERIC: { next: VALUE_NEXT, eof: true },
   BOOLEAN: { next: VALUE_NEXT, eof: true },
   STRING: { next: VALUE_NEXT, eof: true },
@@ -78,7 +106,10 @@ function tokenize(src: string): Tok[] {
     if (!state.next.includes(t.kind)) {
       const last = toks[toks.length - 1];
       if (last?.kind === 'VARIABLE' && t.kind === 'CLAUSE') throw fail(`Undefined function ${String(last.value)}`, src);
-      throw fail(`Cannot transition token types from ${last ? `${last.kind} [${String(last.value)}]` : 'START'} to ${t.kind} [${String(t.value)}]`, src);
+      throw fail(
+        `Cannot transition token types from ${last ? `${last.kind} [${String(last.value)}]` : 'START'} to ${t.kind} [${String(t.value)}]`,
+        src,
+      );
     }
     toks.push(t);
     state = STATES[t.kind];
@@ -169,7 +200,8 @@ function readEscaped(src: string, i: number, end: (c: string) => boolean): [stri
   return [out, -1];
 }
 
-type Node = { lit: unknown; pos: number } | { variable: string; pos: number } | { op: string; kind: Kind; left?: Node; right: Node; pos: number };
+type Node =
+  { lit: unknown; pos: number } | { variable: string; pos: number } | { op: string; kind: Kind; left?: Node; right: Node; pos: number };
 
 const LEVELS: { kinds: Kind[]; ops: Set<string> }[] = [
   { kinds: ['SEPARATOR'], ops: new Set([',']) },
@@ -238,7 +270,8 @@ function deepEqual(a: unknown, b: unknown): boolean {
 function evalNode(n: Node, src: string, params?: Readonly<Record<string, unknown>>): unknown {
   if ('lit' in n) return n.lit;
   if ('variable' in n) {
-    if (params === undefined || !Object.prototype.hasOwnProperty.call(params, n.variable)) throw fail(`No parameter '${n.variable}' found.`, src);
+    if (params === undefined || !Object.prototype.hasOwnProperty.call(params, n.variable))
+      throw fail(`No parameter '${n.variable}' found.`, src);
     return params[n.variable];
   }
   if (n.op === 'accessor') throw fail(`No parameter '${String((n.right as { lit: unknown }).lit).split('.')[0]}' found.`, src);
@@ -307,15 +340,24 @@ function evalNode(n: Node, src: string, params?: Readonly<Record<string, unknown
   const a = num(left, 'modifier');
   const b = num(right, 'modifier');
   switch (n.op) {
-    case '*': return a * b;
-    case '/': return a / b;
-    case '%': return a % b;
-    case '**': return a ** b;
-    case '&': return Number(BigInt.asIntN(64, BigInt(Math.trunc(a)) & BigInt(Math.trunc(b))));
-    case '|': return Number(BigInt.asIntN(64, BigInt(Math.trunc(a)) | BigInt(Math.trunc(b))));
-    case '^': return Number(BigInt.asIntN(64, BigInt(Math.trunc(a)) ^ BigInt(Math.trunc(b))));
-    case '<<': return Number(BigInt.asIntN(64, BigInt(Math.trunc(a)) << BigInt(Math.min(Math.max(0, Math.trunc(b)), 64))));
-    case '>>': return Number(BigInt(Math.trunc(a)) >> BigInt(Math.min(Math.max(0, Math.trunc(b)), 64)));
+    case '*':
+      return a * b;
+    case '/':
+      return a / b;
+    case '%':
+      return a % b;
+    case '**':
+      return a ** b;
+    case '&':
+      return Number(BigInt.asIntN(64, BigInt(Math.trunc(a)) & BigInt(Math.trunc(b))));
+    case '|':
+      return Number(BigInt.asIntN(64, BigInt(Math.trunc(a)) | BigInt(Math.trunc(b))));
+    case '^':
+      return Number(BigInt.asIntN(64, BigInt(Math.trunc(a)) ^ BigInt(Math.trunc(b))));
+    case '<<':
+      return Number(BigInt.asIntN(64, BigInt(Math.trunc(a)) << BigInt(Math.min(Math.max(0, Math.trunc(b)), 64))));
+    case '>>':
+      return Number(BigInt(Math.trunc(a)) >> BigInt(Math.min(Math.max(0, Math.trunc(b)), 64)));
   }
   throw fail(`unknown operator ${n.op}`, src);
 }
@@ -345,7 +387,8 @@ export function evaluateWithParams(src: string, params: Readonly<Record<string, 
     if (toks.length > 2000) throw fail('expression has too many tokens', src.slice(0, 80));
     return evalNode(plan(toks, src, true), src, params);
   } catch (e) {
-    if (e instanceof WeirError) throw new WeirError(e.code, e.message.replace(/^invalid 'when' expression/, 'invalid expression'), { cause: e, details: e.details });
+    if (e instanceof WeirError)
+      throw new WeirError(e.code, e.message.replace(/^invalid 'when' expression/, 'invalid expression'), { cause: e, details: e.details });
     throw e;
   }
 }

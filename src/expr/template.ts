@@ -114,11 +114,7 @@ export function makeExprEvaluator(vars: Record<string, unknown>, opts: EvalOptio
 }
 
 /** Convenience: substitute from a flat variable map, with `{{=...}}` support. */
-export function substituteVars(
-  text: string,
-  vars: Record<string, string>,
-  opts: { strict?: boolean } & EvalOptions = {},
-): string {
+export function substituteVars(text: string, vars: Record<string, string>, opts: { strict?: boolean } & EvalOptions = {}): string {
   return substitute(text, (name) => (hasOwn(vars, name) ? vars[name] : undefined), {
     strict: opts.strict,
     evalExpr: makeExprEvaluator(vars, opts),

@@ -58,8 +58,14 @@ export class LeaseElection {
     const renewDeadlineMs = o.renewDeadlineMs ?? Math.floor((leaseDurationMs * 2) / 3);
     if (renewDeadlineMs >= leaseDurationMs) throw new WeirError('INVALID_ARGUMENT', 'renewDeadlineMs must be shorter than leaseDurationMs');
     this.o = {
-      rest: o.rest, namespace: o.namespace, name: o.name ?? 'weir-controller', leaseDurationMs, renewDeadlineMs,
-      retryPeriodMs: o.retryPeriodMs ?? Math.max(200, Math.floor(leaseDurationMs / 7)), logger: o.logger ?? nullLogger, clock: o.clock ?? Date.now,
+      rest: o.rest,
+      namespace: o.namespace,
+      name: o.name ?? 'weir-controller',
+      leaseDurationMs,
+      renewDeadlineMs,
+      retryPeriodMs: o.retryPeriodMs ?? Math.max(200, Math.floor(leaseDurationMs / 7)),
+      logger: o.logger ?? nullLogger,
+      clock: o.clock ?? Date.now,
     };
     this.identity = o.identity ?? `${process.env.POD_NAME || hostname()}_${randomUUID().slice(0, 8)}`;
     this.path = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(o.namespace)}/leases`;
@@ -110,11 +116,22 @@ export class LeaseElection {
 
   private async tryAcquireOrRenew(signal: AbortSignal): Promise<boolean> {
     const now = this.o.clock();
-    const spec = { holderIdentity: this.identity, leaseDurationSeconds: Math.ceil(this.o.leaseDurationMs / 1000), acquireTime: microTime(now), renewTime: microTime(now), leaseTransitions: 0 };
+    const spec = {
+      holderIdentity: this.identity,
+      leaseDurationSeconds: Math.ceil(this.o.leaseDurationMs / 1000),
+      acquireTime: microTime(now),
+      renewTime: microTime(now),
+      leaseTransitions: 0,
+    };
     try {
       const cur = await this.get(signal);
       if (!cur) {
-        const body: Lease = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.o.name, namespace: this.o.namespace }, spec };
+        const body: Lease = {
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'Lease',
+          metadata: { name: this.o.name, namespace: this.o.namespace },
+          spec,
+        };
         await this.o.rest.request('POST', this.path, { body, signal });
         return true;
       }
@@ -146,7 +163,10 @@ export class LeaseElection {
     try {
       const cur = await this.get(AbortSignal.timeout(5000));
       if (!cur || cur.spec.holderIdentity !== this.identity) return;
-      const body: Lease = { ...cur, spec: { ...cur.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(this.o.clock()) } };
+      const body: Lease = {
+        ...cur,
+        spec: { ...cur.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(this.o.clock()) },
+      };
       await this.o.rest.request('PUT', `${this.path}/${this.o.name}`, { body, signal: AbortSignal.timeout(5000) });
     } catch {
       // Best effort: the Lease expires on its own.

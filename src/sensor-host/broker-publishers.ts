@@ -9,7 +9,6 @@ import { WeirError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { AmqpPublisher, MqttPublisher } from '../../sensors/triggers/types.js';
 
-
 export function amqpPublisher(log: Logger): AmqpPublisher & { close(): Promise<void> } {
   const conns = new Map<string, Promise<{ conn: ChannelModel; ch: ConfirmChannel; declared: Set<string> }>>();
   const open = (url: string): Promise<{ conn: ChannelModel; ch: ConfirmChannel; declared: Set<string> }> => {
@@ -41,11 +40,19 @@ export function amqpPublisher(log: Logger): AmqpPublisher & { close(): Promise<v
         await c.ch.assertExchange(t.exchange, t.exchangeType, { durable: true });
         c.declared.add(t.exchange);
       }
-      c.ch.publish(t.exchange, t.routingKey, Buffer.from(payload), { contentType: 'application/json', persistent: t.persistent, messageId: t.messageId, appId: 'weir' });
+      c.ch.publish(t.exchange, t.routingKey, Buffer.from(payload), {
+        contentType: 'application/json',
+        persistent: t.persistent,
+        messageId: t.messageId,
+        appId: 'weir',
+      });
       await c.ch.waitForConfirms();
     },
     async close() {
-      for (const p of conns.values()) await p.then((c) => c.conn.close()).catch((e: unknown) => log.warn({ err: errorMessage(e) }, 'amqp trigger connection close failed'));
+      for (const p of conns.values())
+        await p
+          .then((c) => c.conn.close())
+          .catch((e: unknown) => log.warn({ err: errorMessage(e) }, 'amqp trigger connection close failed'));
       conns.clear();
     },
   };
@@ -66,7 +73,8 @@ export function mqttPublisher(log: Logger): MqttPublisher & { close(): Promise<v
       await client.publishAsync(t.topic, payload, { qos: t.qos, retain: t.retain });
     },
     async close() {
-      for (const c of clients.values()) await c.then((x) => x.endAsync()).catch((e: unknown) => log.warn({ err: errorMessage(e) }, 'mqtt trigger client close failed'));
+      for (const c of clients.values())
+        await c.then((x) => x.endAsync()).catch((e: unknown) => log.warn({ err: errorMessage(e) }, 'mqtt trigger client close failed'));
       clients.clear();
     },
   };

@@ -80,7 +80,8 @@ export async function prepareSensor(sensor: Sensor): Promise<void> {
   if (deps.some((d) => !!d.transform?.jq)) await loadJq();
 }
 
-const push = (list: string[], items: readonly string[], max: number): string[] => [...list.filter((x) => !items.includes(x)), ...items].slice(-max);
+const push = (list: string[], items: readonly string[], max: number): string[] =>
+  [...list.filter((x) => !items.includes(x)), ...items].slice(-max);
 
 /** True when a reset tick fell between the oldest saved dependency and now. */
 function resetDue(ts: TriggerState, resets: readonly Schedule[], now: Date): boolean {
@@ -106,19 +107,35 @@ export function planTrigger(sensor: Sensor, trig: SensorTrigger, events: Record<
   const template = params !== undefined && params.length > 0 ? applyParams(structuredClone(own), params, events) : own;
   const adapter = triggerAdapterFor(template);
   return adapter.plan({
-    sensor: id, triggerName: trig.template.name, template, events, key, lineage: lineageOf(id, trig.template.name, eventIds, key), canStore: isKindName,
+    sensor: id,
+    triggerName: trig.template.name,
+    template,
+    events,
+    key,
+    lineage: lineageOf(id, trig.template.name, eventIds, key),
+    canStore: isKindName,
     ...(trig.policy ? { policy: trig.policy } : {}),
   });
 }
 
-function fire(sensor: Sensor, trig: SensorTrigger, ts: TriggerState, events: Record<string, CloudEvent>, event: CloudEvent, at: string): { decision: Decision; state: TriggerState } {
+function fire(
+  sensor: Sensor,
+  trig: SensorTrigger,
+  ts: TriggerState,
+  events: Record<string, CloudEvent>,
+  event: CloudEvent,
+  at: string,
+): { decision: Decision; state: TriggerState } {
   const id = { namespace: sensor.metadata.namespace ?? 'default', name: String(sensor.metadata.name) };
   const eventIds = Object.fromEntries(Object.entries(events).map(([d, e]) => [d, e.id]));
   const key = firingKey(id, trig.template.name, eventIds);
   const consumed = push(ts.consumed, Object.values(eventIds), MAX_CONSUMED);
   const state: TriggerState = { deps: {}, fired: push(ts.fired, [key], MAX_FIRED), consumed };
   if (ts.fired.includes(key)) {
-    return { decision: { type: 'deduplicated', at, eventId: event.id, trigger: trig.template.name, key, reason: 'already fired for these events' }, state };
+    return {
+      decision: { type: 'deduplicated', at, eventId: event.id, trigger: trig.template.name, key, reason: 'already fired for these events' },
+      state,
+    };
   }
   try {
     const plan = planTrigger(sensor, trig, events, key);
@@ -133,10 +150,14 @@ function fire(sensor: Sensor, trig: SensorTrigger, ts: TriggerState, events: Rec
  * is for); events for disjoint sets can be processed concurrently. All triggers when the spec does not compile.
  */
 export function triggersFor(sensor: Sensor, event: Pick<CloudEvent, 'source' | 'subject'>): string[] {
-  const deps = sensor.spec.dependencies.filter((d) => d.eventSourceName === event.source && d.eventName === event.subject).map((d) => d.name);
+  const deps = sensor.spec.dependencies
+    .filter((d) => d.eventSourceName === event.source && d.eventName === event.subject)
+    .map((d) => d.name);
   if (deps.length === 0) return [];
   try {
-    return compileTriggers(sensor).filter((ct) => ct.deps.some((d) => deps.includes(d))).map((ct) => ct.name);
+    return compileTriggers(sensor)
+      .filter((ct) => ct.deps.some((d) => deps.includes(d)))
+      .map((ct) => ct.name);
   } catch {
     return sensor.spec.triggers.map((t) => t.template.name);
   }
@@ -149,7 +170,11 @@ export function triggersFor(sensor: Sensor, event: Pick<CloudEvent, 'source' | '
  */
 export function independentTriggers(sensor: Sensor): Set<string> {
   try {
-    return new Set(compileTriggers(sensor).filter((ct) => !ct.requiresAnd).map((ct) => ct.name));
+    return new Set(
+      compileTriggers(sensor)
+        .filter((ct) => !ct.requiresAnd)
+        .map((ct) => ct.name),
+    );
   } catch {
     return new Set();
   }
@@ -172,7 +197,15 @@ export function evaluate(sensor: Sensor, event: CloudEvent, state: SensorState, 
   for (const dep of candidates) {
     const t = applyTransform(dep.transform, event);
     if (!t.ok) {
-      decisions.push({ type: 'filtered-out', at, eventId: event.id, dependency: dep.name, filter: 'transform', reason: t.error, error: true });
+      decisions.push({
+        type: 'filtered-out',
+        at,
+        eventId: event.id,
+        dependency: dep.name,
+        filter: 'transform',
+        reason: t.error,
+        error: true,
+      });
       continue;
     }
     const r = applyFilters(dep.filters, dep.filtersLogicalOperator, t.event, filterContext);
@@ -180,7 +213,15 @@ export function evaluate(sensor: Sensor, event: CloudEvent, state: SensorState, 
       decisions.push({ type: 'matched', at, eventId: event.id, dependency: dep.name });
       matched.push({ dep, event: t.event });
     } else {
-      decisions.push({ type: 'filtered-out', at, eventId: event.id, dependency: dep.name, filter: r.filter ?? 'filters', reason: r.reason ?? 'did not pass', ...(r.error ? { error: true } : {}) });
+      decisions.push({
+        type: 'filtered-out',
+        at,
+        eventId: event.id,
+        dependency: dep.name,
+        filter: r.filter ?? 'filters',
+        reason: r.reason ?? 'did not pass',
+        ...(r.error ? { error: true } : {}),
+      });
     }
   }
 
@@ -188,7 +229,8 @@ export function evaluate(sensor: Sensor, event: CloudEvent, state: SensorState, 
   try {
     triggers = compileTriggers(sensor);
   } catch (e) {
-    for (const t of sensor.spec.triggers) decisions.push({ type: 'failed', at, eventId: event.id, trigger: t.template.name, error: errorMessage(e) });
+    for (const t of sensor.spec.triggers)
+      decisions.push({ type: 'failed', at, eventId: event.id, trigger: t.template.name, error: errorMessage(e) });
     return { decisions, state: next, changed: [], firings };
   }
 
@@ -198,7 +240,13 @@ export function evaluate(sensor: Sensor, event: CloudEvent, state: SensorState, 
     for (const { dep, event: depEvent } of matched) {
       if (!ct.deps.includes(dep.name)) continue;
       if (ts.consumed.includes(event.id)) {
-        decisions.push({ type: 'deduplicated', at, eventId: event.id, trigger: ct.name, reason: `event already consumed by a firing of this trigger` });
+        decisions.push({
+          type: 'deduplicated',
+          at,
+          eventId: event.id,
+          trigger: ct.name,
+          reason: `event already consumed by a firing of this trigger`,
+        });
         continue;
       }
       if (resetDue(ts, ct.resets, opts.now)) {
@@ -226,7 +274,15 @@ export function evaluate(sensor: Sensor, event: CloudEvent, state: SensorState, 
       } else {
         ts = { ...ts, deps: { ...ts.deps, [dep.name]: { event: depEvent, at } } };
         const sat = [...satisfied].sort();
-        decisions.push({ type: 'waiting', at, eventId: event.id, trigger: ct.name, dependency: dep.name, satisfied: sat, waitingFor: ct.deps.filter((d) => !satisfied.has(d)) });
+        decisions.push({
+          type: 'waiting',
+          at,
+          eventId: event.id,
+          trigger: ct.name,
+          dependency: dep.name,
+          satisfied: sat,
+          waitingFor: ct.deps.filter((d) => !satisfied.has(d)),
+        });
       }
       changed.add(ct.name);
     }

@@ -63,8 +63,12 @@ export async function readHistory(store: ResourceStore, namespace: string, senso
     }
   };
   return {
-    decisions: lines(data['decisions.jsonl']).map((l) => parse<HistoryRecord>(l)).filter((x): x is HistoryRecord => x !== undefined),
-    events: lines(data['events.jsonl']).map((l) => parse<RecordedEvent>(l)).filter((x): x is RecordedEvent => x !== undefined),
+    decisions: lines(data['decisions.jsonl'])
+      .map((l) => parse<HistoryRecord>(l))
+      .filter((x): x is HistoryRecord => x !== undefined),
+    events: lines(data['events.jsonl'])
+      .map((l) => parse<RecordedEvent>(l))
+      .filter((x): x is RecordedEvent => x !== undefined),
     status: parse<SensorStatus>(data['status.json'] ?? '') ?? { events: 0, counts: {}, errors: 0 },
   };
 }
@@ -105,7 +109,11 @@ export class HistoryWriter {
   private readonly flushIntervalMs: number;
   private readonly flushEvery: number;
 
-  constructor(private readonly opts: HistoryOptions, private readonly namespace: string, private readonly sensor: string) {
+  constructor(
+    private readonly opts: HistoryOptions,
+    private readonly namespace: string,
+    private readonly sensor: string,
+  ) {
     this.maxDecisions = opts.maxDecisions ?? 500;
     this.maxEvents = opts.maxEvents ?? 200;
     this.maxBytes = opts.maxBytes ?? 512 * 1024;
@@ -147,9 +155,11 @@ export class HistoryWriter {
     if (this.pending.events0 === 0) return this.chain;
     const batch = this.pending;
     this.pending = emptyPending();
-    this.chain = this.chain.then(() => this.write(batch)).catch((e: unknown) => {
-      this.opts.log.warn({ sensor: this.sensor, err: errorMessage(e), events: batch.events0 }, 'could not record sensor decisions');
-    });
+    this.chain = this.chain
+      .then(() => this.write(batch))
+      .catch((e: unknown) => {
+        this.opts.log.warn({ sensor: this.sensor, err: errorMessage(e), events: batch.events0 }, 'could not record sensor decisions');
+      });
     return this.chain;
   }
 
@@ -185,7 +195,8 @@ export class HistoryWriter {
       }
       status.events += batch.events0;
       if (batch.lastEventTime !== undefined) status.lastEventTime = batch.lastEventTime;
-      for (const [t, n] of Object.entries(batch.counts)) status.counts[t as Decision['type']] = (status.counts[t as Decision['type']] ?? 0) + n;
+      for (const [t, n] of Object.entries(batch.counts))
+        status.counts[t as Decision['type']] = (status.counts[t as Decision['type']] ?? 0) + n;
       if (batch.errors > 0) {
         status.errors += batch.errors;
         status.lastError = batch.lastError;
@@ -196,7 +207,13 @@ export class HistoryWriter {
       data['status.json'] = JSON.stringify(status);
       try {
         if (cur) await store.update('ConfigMap', { ...cur, data });
-        else await store.create('ConfigMap', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: this.namespace, labels: { [LABEL]: 'true' } }, data });
+        else
+          await store.create('ConfigMap', {
+            apiVersion: 'v1',
+            kind: 'ConfigMap',
+            metadata: { name, namespace: this.namespace, labels: { [LABEL]: 'true' } },
+            data,
+          });
         return;
       } catch (e) {
         if (!isWeirError(e) || (e.code !== 'CONFLICT' && e.code !== 'ALREADY_EXISTS') || attempt >= 5) throw e;

@@ -125,10 +125,24 @@ export class SensorHost {
     const history = new HistoryWriter({ store: this.o.store, log, maxDecisions: this.o.maxDecisions }, namespace, obj.metadata.name);
     const kv = await this.kv();
     const runner = new SensorRunner({
-      sensor, bus: this.o.bus, kv, history, log, clock: this.o.clock ?? realClock,
+      sensor,
+      bus: this.o.bus,
+      kv,
+      history,
+      log,
+      clock: this.o.clock ?? realClock,
       runtime: {
-        resources: storeResourceOps({ store: this.o.store, log: this.o.logger, onWorkflow: this.o.onWorkflow, clock: () => (this.o.clock ?? realClock).now() }),
-        fetch: globalThis.fetch, kafka: this.kafka, nats: this.nats, amqp: this.amqp, mqtt: this.mqtt,
+        resources: storeResourceOps({
+          store: this.o.store,
+          log: this.o.logger,
+          onWorkflow: this.o.onWorkflow,
+          clock: () => (this.o.clock ?? realClock).now(),
+        }),
+        fetch: globalThis.fetch,
+        kafka: this.kafka,
+        nats: this.nats,
+        amqp: this.amqp,
+        mqtt: this.mqtt,
       },
       maxDeliveries: this.o.maxDeliveries ?? 5,
       redeliveryDelayMs: this.o.redeliveryDelayMs ?? ((n) => Math.min(30_000, 1000 * 2 ** Math.max(0, n - 1))),
@@ -166,7 +180,9 @@ export class SensorHost {
     }
     if (deleted) {
       const [ns, name] = key.split('/');
-      await dropState(await this.kv(), ns, name).catch((e: unknown) => this.o.logger.warn({ sensor: key, err: errorMessage(e) }, 'could not drop sensor state'));
+      await dropState(await this.kv(), ns, name).catch((e: unknown) =>
+        this.o.logger.warn({ sensor: key, err: errorMessage(e) }, 'could not drop sensor state'),
+      );
     }
   }
 }

@@ -15,7 +15,9 @@ const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
 
 /** 10 hex chars of sha256 over namespace/sensor, trigger and sorted dependency=eventId pairs. */
 export function firingKey(sensor: { namespace: string; name: string }, trigger: string, events: Record<string, string>): string {
-  const pairs = Object.keys(events).sort().map((d) => `${d}=${events[d]}`);
+  const pairs = Object.keys(events)
+    .sort()
+    .map((d) => `${d}=${events[d]}`);
   return sha([`${sensor.namespace}/${sensor.name}`, trigger, ...pairs].join('\n')).slice(0, 10);
 }
 
@@ -25,11 +27,19 @@ const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 export function labelValue(s: string): string {
   if (s.length <= 63 && LABEL_VALUE.test(s)) return s;
   const suffix = sha(s).slice(0, 8);
-  const cleaned = s.replace(/[^-A-Za-z0-9_.]/g, '-').slice(0, 54).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+  const cleaned = s
+    .replace(/[^-A-Za-z0-9_.]/g, '-')
+    .slice(0, 54)
+    .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
   return cleaned === '' ? suffix : `${cleaned}-${suffix}`;
 }
 
-export function lineageOf(sensor: { namespace: string; name: string }, trigger: string, events: Record<string, string>, key: string): { labels: Record<string, string>; annotations: Record<string, string> } {
+export function lineageOf(
+  sensor: { namespace: string; name: string },
+  trigger: string,
+  events: Record<string, string>,
+  key: string,
+): { labels: Record<string, string>; annotations: Record<string, string> } {
   return {
     labels: {
       [LABEL_SENSOR]: labelValue(sensor.name),
@@ -40,7 +50,13 @@ export function lineageOf(sensor: { namespace: string; name: string }, trigger: 
     annotations: {
       [ANNOTATION_SENSOR]: `${sensor.namespace}/${sensor.name}`,
       [ANNOTATION_TRIGGER]: trigger,
-      [ANNOTATION_EVENTS]: JSON.stringify(Object.fromEntries(Object.keys(events).sort().map((d) => [d, events[d]]))),
+      [ANNOTATION_EVENTS]: JSON.stringify(
+        Object.fromEntries(
+          Object.keys(events)
+            .sort()
+            .map((d) => [d, events[d]]),
+        ),
+      ),
       [ANNOTATION_FIRING_KEY]: key,
     },
   };

@@ -19,16 +19,17 @@ export interface PolicyClock {
 
 export const realClock: PolicyClock = {
   now: () => Date.now(),
-  sleep: (ms, signal) => new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  }),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve) => {
+      if (signal.aborted) return resolve();
+      const t = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(t);
+        signal.removeEventListener('abort', done);
+        resolve();
+      }
+      signal.addEventListener('abort', done, { once: true });
+    }),
   random: () => Math.random(),
 };
 
@@ -54,13 +55,19 @@ export function backoffDelays(b: BackoffSpec | undefined, random: () => number):
 }
 
 /** Runs `fn` with the retry strategy; NonRetryableError stops at once. Throws the last error. */
-export async function withRetries<T>(b: BackoffSpec | undefined, clock: PolicyClock, signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
+export async function withRetries<T>(
+  b: BackoffSpec | undefined,
+  clock: PolicyClock,
+  signal: AbortSignal,
+  fn: () => Promise<T>,
+): Promise<T> {
   const delays = backoffDelays(b, () => clock.random());
   for (let attempt = 0; ; attempt++) {
     try {
       return await fn();
     } catch (e) {
-      if (e instanceof NonRetryableError || (isWeirError(e) && e.code === 'INVALID_SPEC') || attempt >= delays.length || signal.aborted) throw e;
+      if (e instanceof NonRetryableError || (isWeirError(e) && e.code === 'INVALID_SPEC') || attempt >= delays.length || signal.aborted)
+        throw e;
       await clock.sleep(delays[attempt], signal);
     }
   }
@@ -74,7 +81,10 @@ export class RateLimiter {
   private readonly windowMs: number;
   private readonly max: number;
 
-  constructor(spec: { unit?: string; requestsPerUnit?: number } | undefined, private readonly clock: PolicyClock) {
+  constructor(
+    spec: { unit?: string; requestsPerUnit?: number } | undefined,
+    private readonly clock: PolicyClock,
+  ) {
     this.windowMs = UNIT_MS[(spec?.unit ?? 'Second') as keyof typeof UNIT_MS] ?? 1000;
     this.max = spec?.requestsPerUnit && spec.requestsPerUnit > 0 ? spec.requestsPerUnit : Infinity;
   }

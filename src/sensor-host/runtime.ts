@@ -25,7 +25,7 @@ export interface RuntimeOptions {
   clock?: () => number;
 }
 
-const annotationsOf = (o: StoredObject): Record<string, string> => (o.metadata.annotations ?? {});
+const annotationsOf = (o: StoredObject): Record<string, string> => o.metadata.annotations ?? {};
 
 /** Store-backed operations; errors no retry can fix are NonRetryableError. */
 export function storeResourceOps(o: RuntimeOptions): ResourceOps {
@@ -44,15 +44,26 @@ export function storeResourceOps(o: RuntimeOptions): ResourceOps {
       if (!isWeirError(e) || e.code !== 'ALREADY_EXISTS' || !meta.name) throw e;
       const existing = await store.get(kind, meta.namespace, meta.name);
       if (existing && annotationsOf(existing)[ANNOTATION_FIRING_KEY] === key) return { name: meta.name, deduplicated: true };
-      throw new NonRetryableError('ALREADY_EXISTS', `${kind} ${meta.namespace ?? ''}/${meta.name} already exists and was not created by this firing`, { cause: e });
+      throw new NonRetryableError(
+        'ALREADY_EXISTS',
+        `${kind} ${meta.namespace ?? ''}/${meta.name} already exists and was not created by this firing`,
+        { cause: e },
+      );
     }
   };
 
   const mutate = async (ns: string, name: string, fn: (wf: WorkflowObject) => OpResult): Promise<void> => {
-    const r = await updateWithRetry(store, 'Workflow', ns, name, (cur) => {
-      const res = fn(cur as unknown as WorkflowObject);
-      return res.changed ? (res.workflow as unknown as StoredObject) : undefined;
-    }, { attempts: 5, notFound: () => new NonRetryableError('NOT_FOUND', `Workflow ${ns}/${name} not found`) });
+    const r = await updateWithRetry(
+      store,
+      'Workflow',
+      ns,
+      name,
+      (cur) => {
+        const res = fn(cur as unknown as WorkflowObject);
+        return res.changed ? (res.workflow as unknown as StoredObject) : undefined;
+      },
+      { attempts: 5, notFound: () => new NonRetryableError('NOT_FOUND', `Workflow ${ns}/${name} not found`) },
+    );
     if (r.updated) kick(ns, name);
   };
 
@@ -62,11 +73,21 @@ export function storeResourceOps(o: RuntimeOptions): ResourceOps {
       throw e;
     };
     switch (op) {
-      case 'suspend': await mutate(ns, name, suspendWorkflow).catch(bad); break;
-      case 'resume': await mutate(ns, name, (wf) => resumeWorkflow(wf, clock)).catch(bad); break;
-      case 'stop': await mutate(ns, name, (wf) => stopWorkflow(wf, clock)).catch(bad); break;
-      case 'terminate': await mutate(ns, name, terminateWorkflow).catch(bad); break;
-      case 'retry': await mutate(ns, name, (wf) => retryWorkflow(wf, clock)).catch(bad); break;
+      case 'suspend':
+        await mutate(ns, name, suspendWorkflow).catch(bad);
+        break;
+      case 'resume':
+        await mutate(ns, name, (wf) => resumeWorkflow(wf, clock)).catch(bad);
+        break;
+      case 'stop':
+        await mutate(ns, name, (wf) => stopWorkflow(wf, clock)).catch(bad);
+        break;
+      case 'terminate':
+        await mutate(ns, name, terminateWorkflow).catch(bad);
+        break;
+      case 'retry':
+        await mutate(ns, name, (wf) => retryWorkflow(wf, clock)).catch(bad);
+        break;
       case 'resubmit': {
         const cur = await store.get('Workflow', ns, name);
         if (!cur) throw new NonRetryableError('NOT_FOUND', `Workflow ${ns}/${name} not found`);
@@ -128,7 +149,8 @@ export function kafkaPublisher(log: Logger): Publisher & { close(): Promise<void
       await producer.send({ topic: t.topic, messages: [{ key: t.key ?? null, value: payload, headers: t.headers ?? {} }] });
     },
     async close() {
-      for (const p of producers.values()) await p.then((x) => x.disconnect()).catch((e: unknown) => log.warn({ err: errorMessage(e) }, 'kafka producer close failed'));
+      for (const p of producers.values())
+        await p.then((x) => x.disconnect()).catch((e: unknown) => log.warn({ err: errorMessage(e) }, 'kafka producer close failed'));
       producers.clear();
     },
   };
@@ -151,7 +173,8 @@ export function natsPublisher(log: Logger): Publisher & { close(): Promise<void>
       await nc.flush();
     },
     async close() {
-      for (const c of conns.values()) await c.then((x) => x.drain()).catch((e: unknown) => log.warn({ err: errorMessage(e) }, 'nats connection close failed'));
+      for (const c of conns.values())
+        await c.then((x) => x.drain()).catch((e: unknown) => log.warn({ err: errorMessage(e) }, 'nats connection close failed'));
       conns.clear();
     },
   };

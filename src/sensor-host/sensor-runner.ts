@@ -93,7 +93,11 @@ export class SensorRunner {
     const deliverAll = this.o.sensor.spec.dependencies.some((d) => d.jetStream?.deliverPolicy === 'all');
     const maxInFlight = Math.max(1, this.o.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT);
     const consumer = this.o.bus.consume({
-      durableName: durableNameOf(this.namespace, this.name), filters, signal, ackWaitMs: this.o.ackWaitMs, maxAckPending: maxInFlight,
+      durableName: durableNameOf(this.namespace, this.name),
+      filters,
+      signal,
+      ackWaitMs: this.o.ackWaitMs,
+      maxAckPending: maxInFlight,
       deliverPolicy: deliverAll ? 'all' : 'new',
     });
     const inFlight = new Set<Promise<void>>();
@@ -116,13 +120,16 @@ export class SensorRunner {
   async handle(msg: BusMessage, signal: AbortSignal): Promise<void> {
     // While this process works on the event (waiting for its trigger lane included) it tells the bus so; the ack
     // deadline can then be short, and after a crash the event is redelivered within ackWait, not much later.
-    const beat = setInterval(() => {
-      try {
-        void msg.working().catch(() => undefined);
-      } catch {
-        // The bus is closing: the event is redelivered after ackWait anyway.
-      }
-    }, Math.max(50, Math.floor(this.o.ackWaitMs / 3)));
+    const beat = setInterval(
+      () => {
+        try {
+          void msg.working().catch(() => undefined);
+        } catch {
+          // The bus is closing: the event is redelivered after ackWait anyway.
+        }
+      },
+      Math.max(50, Math.floor(this.o.ackWaitMs / 3)),
+    );
     try {
       await this.process(msg, signal);
     } finally {
@@ -154,7 +161,12 @@ export class SensorRunner {
       this.forming.clear();
     }
     let settled!: () => void;
-    const batch: Batch = { msgs: [msg], ids: new Set([msg.event.id]), done: new Promise<void>((r) => (settled = r)), lock: this.lanes.acquire(names) };
+    const batch: Batch = {
+      msgs: [msg],
+      ids: new Set([msg.event.id]),
+      done: new Promise<void>((r) => (settled = r)),
+      lock: this.lanes.acquire(names),
+    };
     if (batchable) this.forming.set(key, batch);
     try {
       const release = await batch.lock;
@@ -177,7 +189,10 @@ export class SensorRunner {
     const rec = (it: Item, stage: HistoryRecord['stage'], d: Decision): void => void it.records.push({ ...d, stage });
     try {
       const loaded = await this.lanes.load(this.o.kv, this.namespace, this.name, names, (trigger, err) => {
-        log.error({ sensor: this.name, namespace: this.namespace, trigger, err }, 'stored trigger state is corrupt; the trigger starts again from an empty state');
+        log.error(
+          { sensor: this.name, namespace: this.namespace, trigger, err },
+          'stored trigger state is corrupt; the trigger starts again from an empty state',
+        );
       });
       let state = loaded.state;
       const changed = new Set<string>();
@@ -211,18 +226,35 @@ export class SensorRunner {
           continue;
         }
         try {
-          this.lanes.saved(tname, ts, await saveTriggerState(this.o.kv, this.namespace, this.name, tname, ts, loaded.revisions[tname] ?? 0));
+          this.lanes.saved(
+            tname,
+            ts,
+            await saveTriggerState(this.o.kv, this.namespace, this.name, tname, ts, loaded.revisions[tname] ?? 0),
+          );
         } catch (e) {
           this.lanes.forget(tname);
           if (!isWeirError(e) || e.code !== 'CONFLICT') throw e;
-          log.warn({ sensor: this.name, trigger: tname, eventId: msgs[0].event.id, events: msgs.length }, 'sensor state changed concurrently; events will be redelivered');
+          log.warn(
+            { sensor: this.name, trigger: tname, eventId: msgs[0].event.id, events: msgs.length },
+            'sensor state changed concurrently; events will be redelivered',
+          );
           for (const it of items) it.redeliver = true;
         }
       }
     } catch (e) {
-      log.error({ sensor: this.name, eventId: msgs[0].event.id, events: msgs.length, err: errorMessage(e) }, 'sensor could not process event');
+      log.error(
+        { sensor: this.name, eventId: msgs[0].event.id, events: msgs.length, err: errorMessage(e) },
+        'sensor could not process event',
+      );
       for (const it of items) {
-        rec(it, 'execute', { type: 'failed', at: now.toISOString(), eventId: it.msg.event.id, trigger: '', error: errorMessage(e), retry: true });
+        rec(it, 'execute', {
+          type: 'failed',
+          at: now.toISOString(),
+          eventId: it.msg.event.id,
+          trigger: '',
+          error: errorMessage(e),
+          retry: true,
+        });
         it.redeliver = true;
       }
       for (const n of names) this.lanes.forget(n);
@@ -235,14 +267,16 @@ export class SensorRunner {
       this.o.history.append(recorded, it.records);
       this.o.onDecisions?.(it.records);
     }
-    await Promise.all(items.map(async ({ msg, redeliver }) => {
-      try {
-        if (redeliver) await msg.nak(this.o.redeliveryDelayMs(msg.deliveryCount));
-        else await msg.ack();
-      } catch (e) {
-        log.warn({ sensor: this.name, eventId: msg.event.id, err: errorMessage(e) }, 'could not ack/nak event; it will be redelivered');
-      }
-    }));
+    await Promise.all(
+      items.map(async ({ msg, redeliver }) => {
+        try {
+          if (redeliver) await msg.nak(this.o.redeliveryDelayMs(msg.deliveryCount));
+          else await msg.ack();
+        } catch (e) {
+          log.warn({ sensor: this.name, eventId: msg.event.id, err: errorMessage(e) }, 'could not ack/nak event; it will be redelivered');
+        }
+      }),
+    );
   }
 
   /** Executes one event's firings, trigger by trigger in spec order; notes the triggers that need a redelivery. */
@@ -266,20 +300,40 @@ export class SensorRunner {
     return l;
   }
 
-  private async runPlan(trig: Trig, plan: TriggerPlan, signal: AbortSignal): Promise<{ outcome: 'done' | 'deduplicated'; detail?: Record<string, unknown> }> {
+  private async runPlan(
+    trig: Trig,
+    plan: TriggerPlan,
+    signal: AbortSignal,
+  ): Promise<{ outcome: 'done' | 'deduplicated'; detail?: Record<string, unknown> }> {
     const adapter = triggerAdapterFor(trig.template);
-    const rt: TriggerRuntime = { ...this.o.runtime, signal, log: childLogger(this.o.log, { sensor: this.name, trigger: trig.template.name }) };
+    const rt: TriggerRuntime = {
+      ...this.o.runtime,
+      signal,
+      log: childLogger(this.o.log, { sensor: this.name, trigger: trig.template.name }),
+    };
     await this.limiter(trig).take(signal);
     return withRetries(trig.retryStrategy as never, this.o.clock, signal, () => adapter.execute(plan, rt));
   }
 
   /** Executes one firing; 'redeliver' when the message must come again. */
-  private async execute(trig: Trig, plan: TriggerPlan, key: string, events: Record<string, CloudEvent>, msg: BusMessage, signal: AbortSignal, rec: (d: Decision) => void, now: Date): Promise<'ok' | 'redeliver'> {
+  private async execute(
+    trig: Trig,
+    plan: TriggerPlan,
+    key: string,
+    events: Record<string, CloudEvent>,
+    msg: BusMessage,
+    signal: AbortSignal,
+    rec: (d: Decision) => void,
+    now: Date,
+  ): Promise<'ok' | 'redeliver'> {
     const base = { at: now.toISOString(), eventId: msg.event.id, trigger: trig.template.name, key };
     try {
       const r = await this.runPlan(trig, plan, signal);
       const workflow = typeof r.detail?.workflow === 'string' ? r.detail.workflow : undefined;
-      this.o.log.info({ sensor: this.name, trigger: trig.template.name, eventId: msg.event.id, outcome: r.outcome, workflow }, r.outcome === 'deduplicated' ? 'trigger already fired for these events' : 'trigger fired');
+      this.o.log.info(
+        { sensor: this.name, trigger: trig.template.name, eventId: msg.event.id, outcome: r.outcome, workflow },
+        r.outcome === 'deduplicated' ? 'trigger already fired for these events' : 'trigger fired',
+      );
       if (r.outcome === 'deduplicated') rec({ ...base, type: 'deduplicated', reason: 'the action was already done for these events' });
       else rec({ ...base, type: 'done', ...(r.detail ? { detail: r.detail } : {}) });
       return 'ok';

@@ -31,7 +31,11 @@ function parse(v: string, trigger: string, onCorrupt: CorruptStateHandler): Trig
 }
 
 export async function loadState(
-  kv: KeyValueStore, namespace: string, sensor: string, triggers: readonly string[], onCorrupt: CorruptStateHandler,
+  kv: KeyValueStore,
+  namespace: string,
+  sensor: string,
+  triggers: readonly string[],
+  onCorrupt: CorruptStateHandler,
 ): Promise<LoadedState> {
   const state: SensorState = { triggers: {} };
   const revisions: Record<string, number> = {};
@@ -44,7 +48,14 @@ export async function loadState(
 }
 
 /** Writes one trigger's state if it is still at `revision`; CONFLICT otherwise. Returns the new revision. */
-export function saveTriggerState(kv: KeyValueStore, namespace: string, sensor: string, trigger: string, ts: TriggerState, revision: number): Promise<number> {
+export function saveTriggerState(
+  kv: KeyValueStore,
+  namespace: string,
+  sensor: string,
+  trigger: string,
+  ts: TriggerState,
+  revision: number,
+): Promise<number> {
   return kv.put(stateKey(namespace, sensor, trigger), JSON.stringify(ts), { expectedRevision: revision });
 }
 

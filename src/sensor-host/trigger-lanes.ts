@@ -28,9 +28,16 @@ export class TriggerLanes {
   }
 
   /** The states of `names` (held locks): from the cache, else from the KV store. */
-  async load(kv: KeyValueStore, namespace: string, sensor: string, names: readonly string[], onCorrupt: CorruptStateHandler): Promise<LoadedState> {
+  async load(
+    kv: KeyValueStore,
+    namespace: string,
+    sensor: string,
+    names: readonly string[],
+    onCorrupt: CorruptStateHandler,
+  ): Promise<LoadedState> {
     const missing = names.filter((n) => !this.cache.has(n));
-    const loaded = missing.length > 0 ? await loadState(kv, namespace, sensor, missing, onCorrupt) : { state: { triggers: {} }, revisions: {} };
+    const loaded =
+      missing.length > 0 ? await loadState(kv, namespace, sensor, missing, onCorrupt) : { state: { triggers: {} }, revisions: {} };
     for (const n of names) {
       const c = this.cache.get(n);
       if (!c) continue;

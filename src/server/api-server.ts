@@ -68,7 +68,9 @@ export function createApiServer(input: ApiServerOptions): ApiServer {
   let inFlight = 0;
   let idle: (() => void) | undefined;
   let resolveClosed!: () => void;
-  const closed = new Promise<void>((r) => { resolveClosed = r; });
+  const closed = new Promise<void>((r) => {
+    resolveClosed = r;
+  });
   let closing: Promise<void> | undefined;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -107,7 +109,11 @@ export function createApiServer(input: ApiServerOptions): ApiServer {
       assertJsonContentType(req);
       let bodyPromise: Promise<Record<string, unknown>> | undefined;
       const out = await m.handler({
-        req, res, params: m.params, query: u.searchParams, opts,
+        req,
+        res,
+        params: m.params,
+        query: u.searchParams,
+        opts,
         signal: AbortSignal.any([drain.signal, reqAc.signal]),
         body: () => (bodyPromise ??= readBody(req, opts.maxBodyBytes).then(parseJsonObject)),
       });
@@ -120,7 +126,10 @@ export function createApiServer(input: ApiServerOptions): ApiServer {
         return;
       }
       const id = randomUUID();
-      log.error({ err: errorMessage(e), stack: e instanceof Error ? e.stack : undefined, requestId: id, method: req.method, path: req.url }, 'unexpected error in API request');
+      log.error(
+        { err: errorMessage(e), stack: e instanceof Error ? e.stack : undefined, requestId: id, method: req.method, path: req.url },
+        'unexpected error in API request',
+      );
       sendError(res, new WeirError('INTERNAL', `internal error (request ${id}); see the server log`));
     }
   };
@@ -139,7 +148,9 @@ export function createApiServer(input: ApiServerOptions): ApiServer {
   });
 
   const api: ApiServer = {
-    get state() { return state; },
+    get state() {
+      return state;
+    },
     options: opts,
     metrics,
     get url() {
@@ -148,7 +159,8 @@ export function createApiServer(input: ApiServerOptions): ApiServer {
     },
     closed,
     listen() {
-      if (state !== 'starting' || server.listening) return Promise.reject(new WeirError('INVALID_ARGUMENT', `cannot listen in state ${state}`));
+      if (state !== 'starting' || server.listening)
+        return Promise.reject(new WeirError('INVALID_ARGUMENT', `cannot listen in state ${state}`));
       return new Promise((resolve, reject) => {
         const onError = (e: NodeJS.ErrnoException): void => {
           state = 'failed';
@@ -179,7 +191,10 @@ export function createApiServer(input: ApiServerOptions): ApiServer {
         if (inFlight > 0) {
           await new Promise<void>((r) => {
             const t = setTimeout(r, opts.drainTimeoutMs);
-            idle = () => { clearTimeout(t); r(); };
+            idle = () => {
+              clearTimeout(t);
+              r();
+            };
           });
         }
         server.closeAllConnections();
@@ -189,7 +204,9 @@ export function createApiServer(input: ApiServerOptions): ApiServer {
       })();
       return closing;
     },
-    [Symbol.asyncDispose]() { return api.close(); },
+    [Symbol.asyncDispose]() {
+      return api.close();
+    },
   };
   return api;
 }

@@ -120,7 +120,19 @@ export class ComponentLogs {
 }
 
 /** Fields of a log call that a record keeps (in this order, plain values only), appended to the message as `(k=v ...)`. */
-const KEPT_FIELDS = ['eventId', 'seq', 'duplicate', 'outcome', 'workflow', 'events', 'code', 'err', 'attempt', 'retryInMs', 'port'] as const;
+const KEPT_FIELDS = [
+  'eventId',
+  'seq',
+  'duplicate',
+  'outcome',
+  'workflow',
+  'events',
+  'code',
+  'err',
+  'attempt',
+  'retryInMs',
+  'port',
+] as const;
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
@@ -144,8 +156,13 @@ export function eventSourceLogTap(book: ComponentLogs): LogTap {
     const eventSourceType = str(obj.kind);
     const eventName = str(obj.eventName);
     book.append({
-      namespace, name, level, time: new Date(book.clock()).toISOString(), msg: render(msg, obj),
-      ...(eventSourceType !== undefined ? { eventSourceType } : {}), ...(eventName !== undefined ? { eventName } : {}),
+      namespace,
+      name,
+      level,
+      time: new Date(book.clock()).toISOString(),
+      msg: render(msg, obj),
+      ...(eventSourceType !== undefined ? { eventSourceType } : {}),
+      ...(eventName !== undefined ? { eventName } : {}),
     });
   };
 }
@@ -165,8 +182,13 @@ export function sensorLogTap(book: ComponentLogs): LogTap {
     const triggerName = str(obj.trigger);
     const dependencyName = str(obj.dependency);
     book.append({
-      namespace, name, level, time: new Date(book.clock()).toISOString(), msg: render(msg, obj),
-      ...(triggerName !== undefined ? { triggerName } : {}), ...(dependencyName !== undefined ? { dependencyName } : {}),
+      namespace,
+      name,
+      level,
+      time: new Date(book.clock()).toISOString(),
+      msg: render(msg, obj),
+      ...(triggerName !== undefined ? { triggerName } : {}),
+      ...(dependencyName !== undefined ? { dependencyName } : {}),
     });
   };
 }

@@ -73,7 +73,8 @@ export function boolParam(q: URLSearchParams, name: string): boolean {
 export function intParam(q: URLSearchParams, name: string): number | undefined {
   const v = q.get(name);
   if (v === null || v === '') return undefined;
-  if (!/^\d+$/.test(v)) throw new WeirError('INVALID_ARGUMENT', `query parameter ${name} must be a non-negative integer, got ${JSON.stringify(v)}`);
+  if (!/^\d+$/.test(v))
+    throw new WeirError('INVALID_ARGUMENT', `query parameter ${name} must be a non-negative integer, got ${JSON.stringify(v)}`);
   return Number(v);
 }
 
@@ -114,7 +115,11 @@ export function listOptionsFrom(q: URLSearchParams): Omit<ListOptions, 'namespac
 export function applyFields(value: unknown, fields: string | null): unknown {
   if (fields === null || fields.trim() === '') return value;
   const exclude = fields.startsWith('-');
-  const paths = (exclude ? fields.slice(1) : fields).split(',').map((p) => p.trim()).filter((p) => p !== '').map((p) => p.split('.'));
+  const paths = (exclude ? fields.slice(1) : fields)
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '')
+    .map((p) => p.split('.'));
   return exclude ? dropPaths(value, paths) : keepPaths(value, paths);
 }
 

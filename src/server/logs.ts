@@ -33,7 +33,8 @@ function parseQuery(ctx: RouteContext): LogQuery {
   let since: Date | undefined;
   if (sinceTime) {
     since = new Date(sinceTime);
-    if (Number.isNaN(since.getTime())) throw new WeirError('INVALID_ARGUMENT', `logOptions.sinceTime must be an RFC 3339 time, got ${JSON.stringify(sinceTime)}`);
+    if (Number.isNaN(since.getTime()))
+      throw new WeirError('INVALID_ARGUMENT', `logOptions.sinceTime must be an RFC 3339 time, got ${JSON.stringify(sinceTime)}`);
   }
   if (sinceSeconds !== undefined) {
     const s = new Date(ctx.opts.clock() - sinceSeconds * 1000);
@@ -111,13 +112,21 @@ export async function streamLogs(ctx: RouteContext, steps: StepAccess): Promise<
       for (const n of podNodes(latest, q.podName)) {
         if (started.has(n.id)) continue;
         started.add(n.id);
-        tasks.push(streamPod(n).catch((e: unknown) => ctx.opts.logger.warn({ workflow: name, node: n.id, err: errorMessage(e) }, 'log stream failed')));
+        tasks.push(
+          streamPod(n).catch((e: unknown) =>
+            ctx.opts.logger.warn({ workflow: name, node: n.id, err: errorMessage(e) }, 'log stream failed'),
+          ),
+        );
       }
     };
     startNew();
     const finished = (): boolean => FINAL.has(String((latest as unknown as WorkflowObject).status?.phase));
     if (!finished()) {
-      for await (const ev of ctx.opts.store.watch('Workflow', { namespace: ns, sinceResourceVersion: latest.metadata.resourceVersion, signal })) {
+      for await (const ev of ctx.opts.store.watch('Workflow', {
+        namespace: ns,
+        sinceResourceVersion: latest.metadata.resourceVersion,
+        signal,
+      })) {
         if (ev.object.metadata.name !== name) continue;
         if (ev.type === 'DELETED') break;
         latest = ev.object;

@@ -45,8 +45,12 @@ export function createServerMetrics(opts: ResolvedServerOptions): ServerMetrics 
   const depth = opts.controller?.queueDepth?.bind(opts.controller);
   if (depth) {
     new Gauge({
-      name: 'weir_controller_queue_depth', help: 'Workflow keys waiting for the controller.', registers: [registry],
-      collect() { this.set(depth()); },
+      name: 'weir_controller_queue_depth',
+      help: 'Workflow keys waiting for the controller.',
+      registers: [registry],
+      collect() {
+        this.set(depth());
+      },
     });
   }
   if (opts.processMetrics) collectDefaultMetrics({ register: registry, prefix: 'weir_' });

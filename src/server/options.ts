@@ -104,9 +104,11 @@ export function resolveServerOptions(o: ApiServerOptions): ResolvedServerOptions
   const token = o.authToken === undefined || o.authToken === '' ? undefined : o.authToken;
   if (token !== undefined && /\s/.test(token)) throw invalid('authToken', 'must not contain whitespace');
   if (token === undefined && !isLoopback(host)) {
-    throw new WeirError('INVALID_ARGUMENT',
+    throw new WeirError(
+      'INVALID_ARGUMENT',
       `refusing to listen on ${host} without an auth token: set --auth-token or WEIR_AUTH_TOKEN (or listen on 127.0.0.1)`,
-      { details: { field: 'authToken' } });
+      { details: { field: 'authToken' } },
+    );
   }
   const maxBodyBytes = o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1) throw invalid('maxBodyBytes', 'must be a positive integer');

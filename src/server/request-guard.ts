@@ -36,15 +36,19 @@ export function assertLoopbackRequest(req: IncomingMessage): void {
   const host = req.headers.host;
   const name = host === undefined ? undefined : hostOfHeader(host);
   if (host === undefined || name === undefined || !isLoopback(name)) {
-    throw new WeirError('FORBIDDEN',
+    throw new WeirError(
+      'FORBIDDEN',
       `refused: Host ${JSON.stringify(host ?? '')} is not a loopback address; without an auth token the API answers only requests to localhost, 127.0.0.0/8 or [::1] (set --auth-token to serve other names)`,
-      { details: { reason: 'host', host: host ?? '' } });
+      { details: { reason: 'host', host: host ?? '' } },
+    );
   }
   const origin = req.headers.origin;
   if (origin !== undefined && !isOwnOrigin(origin, host)) {
-    throw new WeirError('FORBIDDEN',
+    throw new WeirError(
+      'FORBIDDEN',
       `refused: cross-origin request from ${JSON.stringify(origin)}; without an auth token the API answers only its own origin (http://${host})`,
-      { details: { reason: 'origin', origin } });
+      { details: { reason: 'origin', origin } },
+    );
   }
 }
 
@@ -53,7 +57,9 @@ export function assertJsonContentType(req: IncomingMessage): void {
   if (!BODY_METHODS.has(req.method ?? '')) return;
   const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   if (type === 'application/json') return;
-  throw new WeirError('UNSUPPORTED_MEDIA_TYPE',
+  throw new WeirError(
+    'UNSUPPORTED_MEDIA_TYPE',
     `${req.method ?? ''} requests must send "Content-Type: application/json"${type === '' ? '' : `, got ${JSON.stringify(type)}`}`,
-    { details: { contentType: type } });
+    { details: { contentType: type } },
+  );
 }

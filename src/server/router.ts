@@ -43,10 +43,18 @@ export class Router {
     return this;
   }
 
-  get(p: string, h: Handler): this { return this.add('GET', p, h); }
-  post(p: string, h: Handler): this { return this.add('POST', p, h); }
-  put(p: string, h: Handler): this { return this.add('PUT', p, h); }
-  delete(p: string, h: Handler): this { return this.add('DELETE', p, h); }
+  get(p: string, h: Handler): this {
+    return this.add('GET', p, h);
+  }
+  post(p: string, h: Handler): this {
+    return this.add('POST', p, h);
+  }
+  put(p: string, h: Handler): this {
+    return this.add('PUT', p, h);
+  }
+  delete(p: string, h: Handler): this {
+    return this.add('DELETE', p, h);
+  }
 
   /** The route for `method path`; NOT_FOUND when none (naming the allowed methods when only the method differs). */
   match(method: string, path: string): RouteMatch {
@@ -58,7 +66,8 @@ export class Router {
       if (r.method === method || (method === 'HEAD' && r.method === 'GET')) return { handler: r.handler, params, pattern: r.pattern };
       allowed.push(r.method);
     }
-    if (allowed.length > 0) throw new WeirError('NOT_FOUND', `${method} is not supported on ${path}; use ${[...new Set(allowed)].join(', ')}`);
+    if (allowed.length > 0)
+      throw new WeirError('NOT_FOUND', `${method} is not supported on ${path}; use ${[...new Set(allowed)].join(', ')}`);
     throw new WeirError('NOT_FOUND', `no API route ${method} ${path}`);
   }
 }

@@ -48,18 +48,26 @@ export function normalise(kind: KindName, obj: Record<string, unknown>, namespac
   const meta = isObj(obj.metadata) ? obj.metadata : (obj.metadata = {});
   if (namespace !== undefined) {
     if (meta.namespace !== undefined && meta.namespace !== '' && meta.namespace !== namespace) {
-      throw new WeirError('INVALID_SPEC', `metadata.namespace ${JSON.stringify(meta.namespace)} does not match the namespace in the path (${namespace})`);
+      throw new WeirError(
+        'INVALID_SPEC',
+        `metadata.namespace ${JSON.stringify(meta.namespace)} does not match the namespace in the path (${namespace})`,
+      );
     }
     meta.namespace = namespace;
   } else delete meta.namespace;
   for (const k of ['uid', 'resourceVersion', 'creationTimestamp', 'generation', 'managedFields', 'selfLink']) delete meta[k];
   for (const k of ['name', 'generateName']) if (meta[k] === '') delete meta[k];
-  if (typeof meta.name === 'string' && !isValidName(meta.name)) throw new WeirError('INVALID_SPEC', `metadata.name ${JSON.stringify(meta.name)} is not a valid name`);
+  if (typeof meta.name === 'string' && !isValidName(meta.name))
+    throw new WeirError('INVALID_SPEC', `metadata.name ${JSON.stringify(meta.name)} is not a valid name`);
   return obj as unknown as NewObject;
 }
 
 /** Workflow templates visible from `namespace`, for resolving templateRefs during lint. */
-async function storeTemplateContext(store: ResourceStore, namespace: string | undefined, extra: Obj[]): Promise<ReturnType<typeof templateContext>> {
+async function storeTemplateContext(
+  store: ResourceStore,
+  namespace: string | undefined,
+  extra: Obj[],
+): Promise<ReturnType<typeof templateContext>> {
   const [wt, cwt] = await Promise.all([
     namespace === undefined ? Promise.resolve({ items: [] as StoredObject[] }) : store.list('WorkflowTemplate', { namespace }),
     store.list('ClusterWorkflowTemplate'),
@@ -70,7 +78,11 @@ async function storeTemplateContext(store: ResourceStore, namespace: string | un
 /** Schema + lint errors as one 400 (message lists `path: problem`; details.findings has them all). */
 export async function validate(store: ResourceStore, obj: NewObject, namespace: string | undefined): Promise<void> {
   const probe = structuredClone(obj) as unknown as Obj;
-  const ctx = await storeTemplateContext(store, namespace, obj.kind === 'WorkflowTemplate' || obj.kind === 'ClusterWorkflowTemplate' ? [probe] : []);
+  const ctx = await storeTemplateContext(
+    store,
+    namespace,
+    obj.kind === 'WorkflowTemplate' || obj.kind === 'ClusterWorkflowTemplate' ? [probe] : [],
+  );
   const errors = lintDocument(probe, ctx).filter((f) => f.severity === 'error');
   if (errors.length === 0) return;
   const shown = errors.slice(0, 10).map((f) => (f.path.length > 0 ? `${formatPath(f.path)}: ${f.message}` : f.message));
@@ -87,7 +99,11 @@ export function listBody(r: ListResult): { metadata: { resourceVersion: string; 
 
 export async function listResource(ctx: RouteContext, kind: KindName, namespace: string | undefined): Promise<unknown> {
   const { resourceVersion: _rv, ...lo } = listOptionsFrom(ctx.query);
-  const r = await ctx.opts.store.list(kind, { ...lo, ...(namespace ? { namespace } : {}), ...(kind === 'Workflow' ? { order: 'newest' as const } : {}) });
+  const r = await ctx.opts.store.list(kind, {
+    ...lo,
+    ...(namespace ? { namespace } : {}),
+    ...(kind === 'Workflow' ? { order: 'newest' as const } : {}),
+  });
   return applyFields(listBody(r), ctx.query.get('fields'));
 }
 
@@ -99,15 +115,27 @@ export async function getResource(ctx: RouteContext, kind: KindName, namespace: 
 
 /** The NOT_FOUND error for a missing object: the kind's plural, the name and the namespace. */
 export function notFoundError(kind: KindName, namespace: string | undefined, name: string): WeirError {
-  return new WeirError('NOT_FOUND', `${KINDS[kind].plural} ${JSON.stringify(name)} not found${namespace ? ` in namespace ${namespace}` : ''}`);
+  return new WeirError(
+    'NOT_FOUND',
+    `${KINDS[kind].plural} ${JSON.stringify(name)} not found${namespace ? ` in namespace ${namespace}` : ''}`,
+  );
 }
 
 /**
  * Replaces a stored object with `obj` (same name; resourceVersion, when given, must still match — 409 otherwise;
  * when absent the current one is used). uid and creationTimestamp are kept; status too unless `obj` has one.
  */
-export async function replaceResource(ctx: RouteContext, kind: KindName, namespace: string | undefined, name: string, raw: Record<string, unknown>): Promise<StoredObject> {
-  const rv = isObj(raw.metadata) && typeof raw.metadata.resourceVersion === 'string' && raw.metadata.resourceVersion !== '' ? raw.metadata.resourceVersion : undefined;
+export async function replaceResource(
+  ctx: RouteContext,
+  kind: KindName,
+  namespace: string | undefined,
+  name: string,
+  raw: Record<string, unknown>,
+): Promise<StoredObject> {
+  const rv =
+    isObj(raw.metadata) && typeof raw.metadata.resourceVersion === 'string' && raw.metadata.resourceVersion !== ''
+      ? raw.metadata.resourceVersion
+      : undefined;
   const obj = normalise(kind, raw, namespace);
   if (obj.metadata.name !== undefined && obj.metadata.name !== name) {
     throw new WeirError('INVALID_SPEC', `metadata.name ${JSON.stringify(obj.metadata.name)} does not match the name in the path (${name})`);
@@ -116,14 +144,32 @@ export async function replaceResource(ctx: RouteContext, kind: KindName, namespa
   delete obj.metadata.generateName;
   const cur = await getResource(ctx, kind, namespace, name);
   await validate(ctx.opts.store, obj, namespace);
-  const next = { ...obj, metadata: { ...obj.metadata, name, uid: cur.metadata.uid, creationTimestamp: cur.metadata.creationTimestamp, resourceVersion: rv ?? cur.metadata.resourceVersion } } as StoredObject;
+  const next = {
+    ...obj,
+    metadata: {
+      ...obj.metadata,
+      name,
+      uid: cur.metadata.uid,
+      creationTimestamp: cur.metadata.creationTimestamp,
+      resourceVersion: rv ?? cur.metadata.resourceVersion,
+    },
+  } as StoredObject;
   if (next.status === undefined && cur.status !== undefined) next.status = cur.status;
   return ctx.opts.store.update(kind, next);
 }
 
-export async function deleteResource(ctx: RouteContext, kind: KindName, namespace: string | undefined, name: string): Promise<Record<string, never>> {
+export async function deleteResource(
+  ctx: RouteContext,
+  kind: KindName,
+  namespace: string | undefined,
+  name: string,
+): Promise<Record<string, never>> {
   const rv = ctx.query.get('deleteOptions.preconditions.resourceVersion') ?? undefined;
   const gone = await ctx.opts.store.delete(kind, namespace, name, rv ? { resourceVersion: rv } : undefined);
-  if (!gone) throw new WeirError('NOT_FOUND', `${KINDS[kind].plural} ${JSON.stringify(name)} not found${namespace ? ` in namespace ${namespace}` : ''}`);
+  if (!gone)
+    throw new WeirError(
+      'NOT_FOUND',
+      `${KINDS[kind].plural} ${JSON.stringify(name)} not found${namespace ? ` in namespace ${namespace}` : ''}`,
+    );
   return {};
 }

@@ -24,14 +24,20 @@ interface Kind {
   result(e: ComponentLogEntry): Record<string, unknown>;
 }
 
-const opt = <K extends string>(k: K, v: string | undefined): Partial<Record<K, string>> => (v === undefined ? {} : ({ [k]: v } as Record<K, string>));
+const opt = <K extends string>(k: K, v: string | undefined): Partial<Record<K, string>> =>
+  v === undefined ? {} : ({ [k]: v } as Record<K, string>);
 
 const EVENT_SOURCES: Kind = {
   book: (ctx) => ctx.opts.componentLogs?.eventSources,
   fields: { eventSourceType: 'eventSourceType', eventName: 'eventName' },
   result: (e) => ({
-    namespace: e.namespace, eventSourceName: e.name, ...opt('eventSourceType', e.eventSourceType), ...opt('eventName', e.eventName),
-    level: e.level, time: e.time, msg: e.msg,
+    namespace: e.namespace,
+    eventSourceName: e.name,
+    ...opt('eventSourceType', e.eventSourceType),
+    ...opt('eventName', e.eventName),
+    level: e.level,
+    time: e.time,
+    msg: e.msg,
   }),
 };
 
@@ -39,8 +45,13 @@ const SENSORS: Kind = {
   book: (ctx) => ctx.opts.componentLogs?.sensors,
   fields: { triggerName: 'triggerName' },
   result: (e) => ({
-    namespace: e.namespace, sensorName: e.name, ...opt('triggerName', e.triggerName), ...opt('dependencyName', e.dependencyName),
-    level: e.level, time: e.time, msg: e.msg,
+    namespace: e.namespace,
+    sensorName: e.name,
+    ...opt('triggerName', e.triggerName),
+    ...opt('dependencyName', e.dependencyName),
+    level: e.level,
+    time: e.time,
+    msg: e.msg,
   }),
 };
 
@@ -68,24 +79,29 @@ async function streamComponentLogs(ctx: RouteContext, kind: Kind): Promise<typeo
   const follow = boolParam(q, 'podLogOptions.follow');
   const tail = intParam(q, 'podLogOptions.tailLines');
   const sinceSeconds = intParam(q, 'podLogOptions.sinceSeconds');
-  if (q.get('podLogOptions.sinceTime')) throw new WeirError('INVALID_ARGUMENT', 'podLogOptions.sinceTime is not supported here; use podLogOptions.sinceSeconds');
+  if (q.get('podLogOptions.sinceTime'))
+    throw new WeirError('INVALID_ARGUMENT', 'podLogOptions.sinceTime is not supported here; use podLogOptions.sinceSeconds');
   const since = sinceSeconds === undefined ? undefined : new Date(ctx.opts.clock() - sinceSeconds * 1000).toISOString();
   const matches = (e: ComponentLogEntry): boolean =>
-    e.namespace === ns && (name === undefined || e.name === name) && equal.every(([f, v]) => e[f] === v)
-    && (since === undefined || e.time >= since) && (grep === '' || e.msg.includes(grep));
+    e.namespace === ns &&
+    (name === undefined || e.name === name) &&
+    equal.every(([f, v]) => e[f] === v) &&
+    (since === undefined || e.time >= since) &&
+    (grep === '' || e.msg.includes(grep));
 
   const book = kind.book(ctx);
   const signal = ctx.signal;
   const queue: ComponentLogEntry[] = [];
   let wake: (() => void) | undefined;
-  const unsubscribe = follow && book !== undefined
-    ? book.subscribe((e) => {
-      if (!matches(e)) return;
-      queue.push(e);
-      if (queue.length > MAX_FOLLOW_QUEUE) queue.shift();
-      wake?.();
-    })
-    : undefined;
+  const unsubscribe =
+    follow && book !== undefined
+      ? book.subscribe((e) => {
+          if (!matches(e)) return;
+          queue.push(e);
+          if (queue.length > MAX_FOLLOW_QUEUE) queue.shift();
+          wake?.();
+        })
+      : undefined;
   startStream(ctx.res);
   try {
     const past = (book?.snapshot(ns, name) ?? []).filter(matches);

@@ -14,9 +14,11 @@ const BASE = '/api/v1/cron-workflows/:namespace/:name/backfill';
 
 function timeField(body: Record<string, unknown>, key: 'from' | 'to', zone: string | undefined): Date {
   const v = body[key];
-  if (typeof v !== 'string' || v.trim() === '') throw new WeirError('INVALID_ARGUMENT', `backfill needs "${key}" (a date like 2026-01-01 or an RFC 3339 time)`);
+  if (typeof v !== 'string' || v.trim() === '')
+    throw new WeirError('INVALID_ARGUMENT', `backfill needs "${key}" (a date like 2026-01-01 or an RFC 3339 time)`);
   const t = parseTimeInZone(v, zone, key === 'to');
-  if (t === undefined) throw new WeirError('INVALID_ARGUMENT', `invalid "${key}" ${JSON.stringify(v)}: use a date like 2026-01-01 or an RFC 3339 time`);
+  if (t === undefined)
+    throw new WeirError('INVALID_ARGUMENT', `invalid "${key}" ${JSON.stringify(v)}: use a date like 2026-01-01 or an RFC 3339 time`);
   return t;
 }
 

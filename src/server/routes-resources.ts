@@ -6,7 +6,15 @@ import type { KindName } from '../api/kinds.js';
 import type { StoredObject } from '../store/types.js';
 import type { Router, RouteContext } from './router.js';
 import {
-  bodyObject, deleteResource, getResource, listResource, nameOf, namespaceOf, normalise, replaceResource, validate,
+  bodyObject,
+  deleteResource,
+  getResource,
+  listResource,
+  nameOf,
+  namespaceOf,
+  normalise,
+  replaceResource,
+  validate,
 } from './routes-common.js';
 
 interface ResourceRoute {
@@ -53,7 +61,7 @@ function addResource(r: Router, d: ResourceRoute): void {
     if (d.live === undefined || typeof name !== 'string') return o; // e.g. trimmed away by `fields`
     const live = ctx.opts.live?.[d.live](o.metadata.namespace ?? 'default', name);
     if (live === undefined) return o;
-    return { ...o, status: { ...((o.status) ?? {}), weir: live } };
+    return { ...o, status: { ...(o.status ?? {}), weir: live } };
   };
   const list = async (ctx: RouteContext, namespace: string | undefined): Promise<unknown> => {
     const body = (await listResource(ctx, d.kind, namespace)) as { items?: unknown };
@@ -71,7 +79,10 @@ function addResource(r: Router, d: ResourceRoute): void {
   });
   r.delete(`${base}/:name`, (ctx) => deleteResource(ctx, d.kind, ns(ctx), nameOf(ctx)));
   if (d.suspendable) {
-    for (const [verb, value] of [['suspend', true], ['resume', false]] as const) {
+    for (const [verb, value] of [
+      ['suspend', true],
+      ['resume', false],
+    ] as const) {
       r.put(`${base}/:name/${verb}`, async (ctx) => {
         const cur = await getResource(ctx, d.kind, ns(ctx), nameOf(ctx));
         const spec = (cur.spec ?? {}) as Record<string, unknown>;

@@ -26,7 +26,8 @@ async function watchKind(ctx: RouteContext, kind: KindName): Promise<typeof STRE
   const lo = listOptionsFrom(ctx.query);
   const fields = ctx.query.get('fields');
   const matches = (o: StoredObject): boolean => Object.entries(lo.fieldSelector ?? {}).every(([k, v]) => fieldValue(o, k) === v);
-  const send = (type: string, object: StoredObject): Promise<void> => writeLine(ctx.res, applyFields({ result: { type, object } }, fields), ctx.signal);
+  const send = (type: string, object: StoredObject): Promise<void> =>
+    writeLine(ctx.res, applyFields({ result: { type, object } }, fields), ctx.signal);
   let since = lo.resourceVersion;
   startStream(ctx.res);
   try {
@@ -35,8 +36,11 @@ async function watchKind(ctx: RouteContext, kind: KindName): Promise<typeof STRE
       let cont: string | undefined;
       do {
         const page = await ctx.opts.store.list(kind, {
-          ...(namespace ? { namespace } : {}), ...(lo.labelSelector ? { labelSelector: lo.labelSelector } : {}),
-          ...(lo.fieldSelector ? { fieldSelector: lo.fieldSelector } : {}), limit: 500, ...(cont ? { continue: cont } : {}),
+          ...(namespace ? { namespace } : {}),
+          ...(lo.labelSelector ? { labelSelector: lo.labelSelector } : {}),
+          ...(lo.fieldSelector ? { fieldSelector: lo.fieldSelector } : {}),
+          limit: 500,
+          ...(cont ? { continue: cont } : {}),
         });
         since ??= page.resourceVersion;
         for (const o of page.items) await send('ADDED', o);
@@ -44,7 +48,9 @@ async function watchKind(ctx: RouteContext, kind: KindName): Promise<typeof STRE
       } while (cont && !ctx.signal.aborted);
     }
     const events = ctx.opts.store.watch(kind, {
-      signal: ctx.signal, ...(namespace ? { namespace } : {}), ...(lo.labelSelector ? { labelSelector: lo.labelSelector } : {}),
+      signal: ctx.signal,
+      ...(namespace ? { namespace } : {}),
+      ...(lo.labelSelector ? { labelSelector: lo.labelSelector } : {}),
       ...(since !== undefined ? { sinceResourceVersion: since } : {}),
     });
     for await (const ev of events) {

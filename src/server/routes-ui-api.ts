@@ -17,7 +17,8 @@ function timeParam(q: URLSearchParams, name: string): number | undefined {
   const v = q.get(name);
   if (v === null || v === '') return undefined;
   const t = Date.parse(v);
-  if (Number.isNaN(t)) throw new WeirError('INVALID_ARGUMENT', `query parameter ${name} must be an RFC 3339 time, got ${JSON.stringify(v)}`);
+  if (Number.isNaN(t))
+    throw new WeirError('INVALID_ARGUMENT', `query parameter ${name} must be an RFC 3339 time, got ${JSON.stringify(v)}`);
   return t;
 }
 
@@ -40,8 +41,12 @@ async function listSummaries(ctx: RouteContext): Promise<unknown> {
   let resourceVersion = '';
   do {
     const page = await ctx.opts.store.list('Workflow', {
-      order: 'newest', limit: thinned ? 500 : limit, ...(namespace ? { namespace } : {}), ...(labelSelector ? { labelSelector } : {}),
-      ...(phase ? { fieldSelector: { 'status.phase': phase } } : {}), ...(cont ? { continue: cont } : {}),
+      order: 'newest',
+      limit: thinned ? 500 : limit,
+      ...(namespace ? { namespace } : {}),
+      ...(labelSelector ? { labelSelector } : {}),
+      ...(phase ? { fieldSelector: { 'status.phase': phase } } : {}),
+      ...(cont ? { continue: cont } : {}),
     });
     if (resourceVersion === '') resourceVersion = page.resourceVersion;
     cont = page.continue;

@@ -29,16 +29,22 @@ function testEvent(v: unknown, i: number, now: Date): CloudEvent {
     throw new WeirError('INVALID_ARGUMENT', `events[${i}] needs source and subject (or eventSourceName and eventName)`);
   }
   return {
-    specversion: '1.0', id: typeof o.id === 'string' && o.id !== '' ? o.id : `test-${i + 1}`, source, subject,
-    type: typeof o.type === 'string' ? o.type : 'webhook', time: typeof o.time === 'string' ? o.time : now.toISOString(),
-    datacontenttype: 'application/json', data: o.data,
+    specversion: '1.0',
+    id: typeof o.id === 'string' && o.id !== '' ? o.id : `test-${i + 1}`,
+    source,
+    subject,
+    type: typeof o.type === 'string' ? o.type : 'webhook',
+    time: typeof o.time === 'string' ? o.time : now.toISOString(),
+    datacontenttype: 'application/json',
+    data: o.data,
   };
 }
 
 async function sensorTest(ctx: RouteContext): Promise<unknown> {
   const sensor = (await getResource(ctx, 'Sensor', namespaceOf(ctx), nameOf(ctx))) as unknown as Sensor;
   const body = await ctx.body();
-  if (!Array.isArray(body.events) || body.events.length === 0) throw new WeirError('INVALID_ARGUMENT', 'request body needs "events": a non-empty list of events');
+  if (!Array.isArray(body.events) || body.events.length === 0)
+    throw new WeirError('INVALID_ARGUMENT', 'request body needs "events": a non-empty list of events');
   if (body.events.length > MAX_TEST_EVENTS) throw new WeirError('INVALID_ARGUMENT', `at most ${MAX_TEST_EVENTS} events per test`);
   const now = new Date(ctx.opts.clock());
   let state = emptySensorState();
@@ -64,7 +70,11 @@ const MAX_HITS = 50;
 
 async function lineage(ctx: RouteContext): Promise<unknown> {
   const q = (ctx.query.get('q') ?? '').trim();
-  if (q.length < 2) throw new WeirError('INVALID_ARGUMENT', 'query parameter q needs at least 2 characters (an event id, S3 key, topic:partition:offset or Idempotency-Key)');
+  if (q.length < 2)
+    throw new WeirError(
+      'INVALID_ARGUMENT',
+      'query parameter q needs at least 2 characters (an event id, S3 key, topic:partition:offset or Idempotency-Key)',
+    );
   const sensors = await ctx.opts.store.list('Sensor');
   const hits: LineageHit[] = [];
   for (const s of sensors.items) {
@@ -73,7 +83,13 @@ async function lineage(ctx: RouteContext): Promise<unknown> {
     for (const ev of h.events) {
       if (hits.length >= MAX_HITS) break;
       if (!ev.id.includes(q) && !JSON.stringify(ev.data ?? null).includes(q)) continue;
-      hits.push({ sensor: s.metadata.name, namespace: ns, event: ev, decisions: h.decisions.filter((d) => d.eventId === ev.id), workflows: [] });
+      hits.push({
+        sensor: s.metadata.name,
+        namespace: ns,
+        event: ev,
+        decisions: h.decisions.filter((d) => d.eventId === ev.id),
+        workflows: [],
+      });
     }
   }
   if (hits.length > 0) {

@@ -31,7 +31,8 @@ const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
-  'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  'content-security-policy':
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
 };
 
 /** True for requests the UI answers: GET/HEAD outside the API, metrics and health paths. */
@@ -84,11 +85,18 @@ function send(req: IncomingMessage, res: ServerResponse, f: { path: string; size
     res.end();
     return;
   }
-  createReadStream(f.path).on('error', () => res.destroy()).pipe(res);
+  createReadStream(f.path)
+    .on('error', () => res.destroy())
+    .pipe(res);
 }
 
 /** Answers a UI request from `root`; false when the request is not for the UI (the API handles it). */
-export async function serveUiRequest(req: IncomingMessage, res: ServerResponse, pathname: string, root: string = DEFAULT_UI_DIR): Promise<boolean> {
+export async function serveUiRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  pathname: string,
+  root: string = DEFAULT_UI_DIR,
+): Promise<boolean> {
   if (!isUiRequest(req.method, pathname)) return false;
   const file = resolveUiPath(root, pathname);
   if (file === undefined) {

@@ -12,7 +12,15 @@ import { updateWithRetry } from '../store/update-retry.js';
 import { applyFields } from './http.js';
 import type { Router, RouteContext } from './router.js';
 import {
-  bodyObject, deleteResource, getResource, listResource, nameOf, namespaceOf, normalise, notFoundError, validate,
+  bodyObject,
+  deleteResource,
+  getResource,
+  listResource,
+  nameOf,
+  namespaceOf,
+  normalise,
+  notFoundError,
+  validate,
 } from './routes-common.js';
 import { submitFrom } from './submit.js';
 
@@ -26,7 +34,8 @@ const str = (v: unknown, field: string): string | undefined => {
 
 const strList = (v: unknown, field: string): string[] | undefined => {
   if (v === undefined || v === null) return undefined;
-  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new WeirError('INVALID_ARGUMENT', `${field} must be a list of NAME=VALUE strings`);
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))
+    throw new WeirError('INVALID_ARGUMENT', `${field} must be a list of NAME=VALUE strings`);
   return v as string[];
 };
 
@@ -35,7 +44,12 @@ function kick(ctx: RouteContext, wf: { metadata: { namespace?: string; name: str
 }
 
 /** Validates and stores a new Workflow (or only validates, for dry runs); enqueues it. */
-export async function createWorkflow(ctx: RouteContext, obj: NewObject, namespace: string, dryRun: boolean): Promise<StoredObject | NewObject> {
+export async function createWorkflow(
+  ctx: RouteContext,
+  obj: NewObject,
+  namespace: string,
+  dryRun: boolean,
+): Promise<StoredObject | NewObject> {
   delete obj.status;
   await validate(ctx.opts.store, obj, namespace);
   if (dryRun) return obj;
@@ -48,10 +62,17 @@ export async function createWorkflow(ctx: RouteContext, obj: NewObject, namespac
 async function mutate(ctx: RouteContext, op: (wf: WorkflowObject) => OpResult | Promise<OpResult>): Promise<StoredObject> {
   const ns = namespaceOf(ctx);
   const name = nameOf(ctx);
-  const r = await updateWithRetry(ctx.opts.store, 'Workflow', ns, name, async (cur) => {
-    const res = await op(cur as unknown as WorkflowObject);
-    return res.changed ? (res.workflow as unknown as StoredObject) : undefined;
-  }, { attempts: 10, notFound: () => notFoundError('Workflow', ns, name) });
+  const r = await updateWithRetry(
+    ctx.opts.store,
+    'Workflow',
+    ns,
+    name,
+    async (cur) => {
+      const res = await op(cur as unknown as WorkflowObject);
+      return res.changed ? (res.workflow as unknown as StoredObject) : undefined;
+    },
+    { attempts: 10, notFound: () => notFoundError('Workflow', ns, name) },
+  );
   if (r.updated) kick(ctx, r.object);
   return r.object;
 }
@@ -66,7 +87,8 @@ function outputParameters(v: unknown): Record<string, string> | undefined {
       throw new WeirError('INVALID_ARGUMENT', 'outputParameters must be a JSON object of parameter names to values');
     }
   }
-  if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new WeirError('INVALID_ARGUMENT', 'outputParameters must be a JSON object');
+  if (o === null || typeof o !== 'object' || Array.isArray(o))
+    throw new WeirError('INVALID_ARGUMENT', 'outputParameters must be a JSON object');
   return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, typeof x === 'string' ? x : JSON.stringify(x)]));
 }
 
@@ -76,15 +98,23 @@ const PHASES = new Set(['Pending', 'Running', 'Succeeded', 'Failed', 'Error', 'S
 async function killRunning(ctx: RouteContext, wf: StoredObject): Promise<void> {
   const steps = ctx.opts.steps;
   if (!steps) return;
-  const nodes = Object.values((wf as unknown as WorkflowObject).status?.nodes ?? {}).filter((n) => n.type === 'Pod' && (n.phase === 'Running' || n.phase === 'Pending'));
-  await Promise.all(nodes.map(async (n) => {
-    const h = await steps.handleOf(wf, n.id);
-    if (h) await steps.executor.kill(h, 2000).catch((e: unknown) => ctx.opts.logger.warn({ workflow: wf.metadata.name, node: n.id, err: errorMessage(e) }, 'kill failed'));
-  }));
+  const nodes = Object.values((wf as unknown as WorkflowObject).status?.nodes ?? {}).filter(
+    (n) => n.type === 'Pod' && (n.phase === 'Running' || n.phase === 'Pending'),
+  );
+  await Promise.all(
+    nodes.map(async (n) => {
+      const h = await steps.handleOf(wf, n.id);
+      if (h)
+        await steps.executor
+          .kill(h, 2000)
+          .catch((e: unknown) => ctx.opts.logger.warn({ workflow: wf.metadata.name, node: n.id, err: errorMessage(e) }, 'kill failed'));
+    }),
+  );
 }
 
 export function workflowRoutes(r: Router): void {
-  const list = (ctx: RouteContext): Promise<unknown> => listResource(ctx, 'Workflow', ctx.params.namespace === undefined ? undefined : namespaceOf(ctx));
+  const list = (ctx: RouteContext): Promise<unknown> =>
+    listResource(ctx, 'Workflow', ctx.params.namespace === undefined ? undefined : namespaceOf(ctx));
   r.get(WF, list);
   r.get('/api/v1/workflows/', list);
   r.post(WF, async (ctx) => {
@@ -105,7 +135,9 @@ export function workflowRoutes(r: Router): void {
     const { workflow, dryRun } = await submitFrom(ctx, ns, body);
     return createWorkflow(ctx, workflow, ns, dryRun);
   });
-  r.get(`${WF}/:name`, async (ctx) => applyFields(await getResource(ctx, 'Workflow', namespaceOf(ctx), nameOf(ctx)), ctx.query.get('fields')));
+  r.get(`${WF}/:name`, async (ctx) =>
+    applyFields(await getResource(ctx, 'Workflow', namespaceOf(ctx), nameOf(ctx)), ctx.query.get('fields')),
+  );
   r.delete(`${WF}/:name`, async (ctx) => {
     const wf = await getResource(ctx, 'Workflow', namespaceOf(ctx), nameOf(ctx));
     await killRunning(ctx, wf);
@@ -121,29 +153,48 @@ export function workflowRoutes(r: Router): void {
   });
   r.put(`${WF}/:name/stop`, async (ctx) => {
     const b = await ctx.body();
-    return mutate(ctx, (wf) => stopWorkflow(wf, { nodeFieldSelector: str(b.nodeFieldSelector, 'nodeFieldSelector'), message: str(b.message, 'message'), ...clock(ctx) }));
+    return mutate(ctx, (wf) =>
+      stopWorkflow(wf, {
+        nodeFieldSelector: str(b.nodeFieldSelector, 'nodeFieldSelector'),
+        message: str(b.message, 'message'),
+        ...clock(ctx),
+      }),
+    );
   });
   r.put(`${WF}/:name/set`, async (ctx) => {
     const b = await ctx.body();
     const phase = str(b.phase, 'phase');
-    if (phase !== undefined && !PHASES.has(phase)) throw new WeirError('INVALID_ARGUMENT', `phase must be one of ${[...PHASES].join(', ')}`);
-    return mutate(ctx, (wf) => setWorkflow(wf, {
-      nodeFieldSelector: str(b.nodeFieldSelector, 'nodeFieldSelector') ?? '', phase: phase as NodePhase | undefined,
-      message: str(b.message, 'message'), outputParameters: outputParameters(b.outputParameters), ...clock(ctx),
-    }));
+    if (phase !== undefined && !PHASES.has(phase))
+      throw new WeirError('INVALID_ARGUMENT', `phase must be one of ${[...PHASES].join(', ')}`);
+    return mutate(ctx, (wf) =>
+      setWorkflow(wf, {
+        nodeFieldSelector: str(b.nodeFieldSelector, 'nodeFieldSelector') ?? '',
+        phase: phase as NodePhase | undefined,
+        message: str(b.message, 'message'),
+        outputParameters: outputParameters(b.outputParameters),
+        ...clock(ctx),
+      }),
+    );
   });
   r.put(`${WF}/:name/retry`, async (ctx) => {
     const b = await ctx.body();
     return mutate(ctx, async (wf) => {
       const res = retryWorkflow(wf, {
-        restartSuccessful: b.restartSuccessful === true, nodeFieldSelector: str(b.nodeFieldSelector, 'nodeFieldSelector'),
-        parameters: strList(b.parameters, 'parameters'), ...clock(ctx),
+        restartSuccessful: b.restartSuccessful === true,
+        nodeFieldSelector: str(b.nodeFieldSelector, 'nodeFieldSelector'),
+        parameters: strList(b.parameters, 'parameters'),
+        ...clock(ctx),
       });
       const steps = ctx.opts.steps;
       if (steps) {
         for (const id of res.deletedPodNodeIds) {
           const h = await steps.handleOf(wf as unknown as StoredObject, id);
-          if (h) await steps.executor.cleanup(h).catch((e: unknown) => ctx.opts.logger.warn({ workflow: wf.metadata.name, node: id, err: errorMessage(e) }, 'step cleanup failed'));
+          if (h)
+            await steps.executor
+              .cleanup(h)
+              .catch((e: unknown) =>
+                ctx.opts.logger.warn({ workflow: wf.metadata.name, node: id, err: errorMessage(e) }, 'step cleanup failed'),
+              );
         }
       }
       return res;
@@ -153,7 +204,11 @@ export function workflowRoutes(r: Router): void {
     const b = await ctx.body();
     const ns = namespaceOf(ctx);
     const cur = await getResource(ctx, 'Workflow', ns, nameOf(ctx));
-    const next = resubmitWorkflow(cur as unknown as WorkflowObject, { memoized: b.memoized === true, parameters: strList(b.parameters, 'parameters'), ...clock(ctx) });
+    const next = resubmitWorkflow(cur as unknown as WorkflowObject, {
+      memoized: b.memoized === true,
+      parameters: strList(b.parameters, 'parameters'),
+      ...clock(ctx),
+    });
     next.metadata.namespace = ns;
     const created = await ctx.opts.store.create('Workflow', next);
     kick(ctx, created);

@@ -19,7 +19,11 @@ function parsePairs(s: unknown, field: string): Record<string, string> {
   return out;
 }
 
-export async function submitFrom(ctx: RouteContext, ns: string, body: Record<string, unknown>): Promise<{ workflow: NewObject; dryRun: boolean }> {
+export async function submitFrom(
+  ctx: RouteContext,
+  ns: string,
+  body: Record<string, unknown>,
+): Promise<{ workflow: NewObject; dryRun: boolean }> {
   const kind = body.resourceKind;
   const name = body.resourceName;
   if (typeof name !== 'string' || name === '') throw new WeirError('INVALID_ARGUMENT', 'resourceName is required');
@@ -44,7 +48,10 @@ export async function submitFrom(ctx: RouteContext, ns: string, body: Record<str
     case 'CronWorkflow':
     case 'cronworkflow': {
       const cron = await getResource(ctx, 'CronWorkflow', ns, name);
-      const cs = (cron.spec ?? {}) as { workflowSpec?: Record<string, unknown>; workflowMetadata?: { labels?: Record<string, string>; annotations?: Record<string, string> } };
+      const cs = (cron.spec ?? {}) as {
+        workflowSpec?: Record<string, unknown>;
+        workflowMetadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+      };
       spec = structuredClone(cs.workflowSpec ?? {});
       Object.assign(labels, cs.workflowMetadata?.labels ?? {});
       annotations = { ...(cs.workflowMetadata?.annotations ?? {}) };
@@ -52,7 +59,10 @@ export async function submitFrom(ctx: RouteContext, ns: string, body: Record<str
       break;
     }
     default:
-      throw new WeirError('INVALID_ARGUMENT', `resourceKind must be WorkflowTemplate, ClusterWorkflowTemplate or CronWorkflow, got ${JSON.stringify(kind)}`);
+      throw new WeirError(
+        'INVALID_ARGUMENT',
+        `resourceKind must be WorkflowTemplate, ClusterWorkflowTemplate or CronWorkflow, got ${JSON.stringify(kind)}`,
+      );
   }
   Object.assign(labels, parsePairs(so.labels, 'labels'));
   Object.assign(annotations, parsePairs(so.annotations, 'annotations'));
@@ -63,7 +73,10 @@ export async function submitFrom(ctx: RouteContext, ns: string, body: Record<str
     }
     overrideParameters(spec, so.parameters as string[]);
   }
-  const metadata: Record<string, unknown> = { generateName: typeof so.generateName === 'string' && so.generateName !== '' ? so.generateName : `${name}-`, labels };
+  const metadata: Record<string, unknown> = {
+    generateName: typeof so.generateName === 'string' && so.generateName !== '' ? so.generateName : `${name}-`,
+    labels,
+  };
   if (Object.keys(annotations).length > 0) metadata.annotations = annotations;
   if (typeof so.name === 'string' && so.name !== '') metadata.name = so.name;
   const wf = normalise('Workflow', { apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata, spec }, ns);

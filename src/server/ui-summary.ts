@@ -23,16 +23,28 @@ export interface WorkflowSummary {
 
 /** The fields of a workflow the list page shows. */
 export function summarise(o: StoredObject): WorkflowSummary {
-  const st = (o.status ?? {}) as { phase?: string; startedAt?: string; finishedAt?: string; message?: string; progress?: string; nodes?: Record<string, unknown> };
+  const st = (o.status ?? {}) as {
+    phase?: string;
+    startedAt?: string;
+    finishedAt?: string;
+    message?: string;
+    progress?: string;
+    nodes?: Record<string, unknown>;
+  };
   const ann = o.metadata.annotations ?? {};
   return {
-    name: o.metadata.name, namespace: o.metadata.namespace ?? '', uid: o.metadata.uid, resourceVersion: o.metadata.resourceVersion,
-    creationTimestamp: o.metadata.creationTimestamp, labels: o.metadata.labels ?? {},
+    name: o.metadata.name,
+    namespace: o.metadata.namespace ?? '',
+    uid: o.metadata.uid,
+    resourceVersion: o.metadata.resourceVersion,
+    creationTimestamp: o.metadata.creationTimestamp,
+    labels: o.metadata.labels ?? {},
     annotations: Object.fromEntries(Object.entries(ann).filter(([k]) => SHOWN_ANNOTATIONS.test(k))),
     phase: st.phase ?? 'Pending',
-    ...(st.startedAt ? { startedAt: st.startedAt } : {}), ...(st.finishedAt ? { finishedAt: st.finishedAt } : {}),
-    ...(st.message ? { message: st.message } : {}), ...(st.progress ? { progress: st.progress } : {}),
+    ...(st.startedAt ? { startedAt: st.startedAt } : {}),
+    ...(st.finishedAt ? { finishedAt: st.finishedAt } : {}),
+    ...(st.message ? { message: st.message } : {}),
+    ...(st.progress ? { progress: st.progress } : {}),
     nodes: st.nodes ? Object.keys(st.nodes).length : 0,
   };
 }
-

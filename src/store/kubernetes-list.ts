@@ -37,8 +37,13 @@ export function normalize(o: StoredObject, kind: KindName): StoredObject {
 export const SYSTEM_NAMESPACES: readonly string[] = ['kube-system', 'kube-public', 'kube-node-lease'];
 
 /** The server-side part of a field selector, as `a=b,c!=d`; `skip` adds `metadata.namespace!=` terms. */
-export function serverFieldSelector(fields: Readonly<Record<string, string>> | undefined, skip: readonly string[] = []): string | undefined {
-  const parts = Object.entries(fields ?? {}).filter(([k]) => SERVER_FIELDS.has(k)).map(([k, v]) => `${k}=${v}`);
+export function serverFieldSelector(
+  fields: Readonly<Record<string, string>> | undefined,
+  skip: readonly string[] = [],
+): string | undefined {
+  const parts = Object.entries(fields ?? {})
+    .filter(([k]) => SERVER_FIELDS.has(k))
+    .map(([k, v]) => `${k}=${v}`);
   for (const ns of skip) parts.push(`metadata.namespace!=${ns}`);
   return parts.length > 0 ? parts.join(',') : undefined;
 }
@@ -75,7 +80,7 @@ export async function kubeList(rest: KubeRest, r: ListRequest): Promise<ListResu
   }
   const cursor = opts.continue ? decodeContinue(opts.continue, order) : undefined;
   const limit = opts.limit ? opts.limit : undefined;
-  const skip = KIND_IDENTITY[kind].namespaced && namespace === undefined ? r.skipNamespaces ?? [] : [];
+  const skip = KIND_IDENTITY[kind].namespaced && namespace === undefined ? (r.skipNamespaces ?? []) : [];
   const base: Query = { labelSelector: opts.labelSelector || undefined, fieldSelector: serverFieldSelector(opts.fieldSelector, skip) };
   const keep = (o: StoredObject): boolean => matchesFields(o, opts.fieldSelector);
   const path = resourcePath(kind, namespace);
@@ -93,7 +98,11 @@ export async function kubeList(rest: KubeRest, r: ListRequest): Promise<ListResu
       const o = normalize(raw, kind);
       if (!keep(o)) continue;
       if (limit !== undefined && items.length === limit) {
-        return { items, continue: encodeContinue(cursorOf('name', sortKeyOf(items[items.length - 1]))), resourceVersion: resourceVersion ?? '0' };
+        return {
+          items,
+          continue: encodeContinue(cursorOf('name', sortKeyOf(items[items.length - 1]))),
+          resourceVersion: resourceVersion ?? '0',
+        };
       }
       items.push(o);
     }

@@ -34,7 +34,10 @@ const statusOf = (o: StoredObject | { status?: unknown }): Status | undefined =>
   o.status !== null && typeof o.status === 'object' ? (o.status as Status) : undefined;
 
 /** The Workflow as it should be written: unchanged when small enough, else with compressed or offloaded nodes. */
-export async function encodeNodes<T extends { status?: unknown; metadata: { name?: string; namespace?: string } }>(obj: T, o: NodeStatusOptions): Promise<T> {
+export async function encodeNodes<T extends { status?: unknown; metadata: { name?: string; namespace?: string } }>(
+  obj: T,
+  o: NodeStatusOptions,
+): Promise<T> {
   const status = statusOf(obj);
   if (!status || status.nodes === undefined) return obj;
   const max = o.maxObjectBytes ?? 500_000;
@@ -49,7 +52,10 @@ export async function encodeNodes<T extends { status?: unknown; metadata: { name
   const compressed = { ...obj, status: { ...rest, compressedNodes: gzipSync(nodesJson).toString('base64') } };
   if (Buffer.byteLength(JSON.stringify(compressed)) <= max) return compressed;
   if (!o.offload) {
-    throw new WeirError('PAYLOAD_TOO_LARGE', `workflow ${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}: node status exceeds ${max} bytes even compressed, and no node status offload database is configured (--offload-db)`);
+    throw new WeirError(
+      'PAYLOAD_TOO_LARGE',
+      `workflow ${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}: node status exceeds ${max} bytes even compressed, and no node status offload database is configured (--offload-db)`,
+    );
   }
   const version = await o.offload.save(obj.metadata.namespace ?? '', obj.metadata.name ?? '', nodesJson);
   return { ...obj, status: { ...rest, offloadNodeStatusVersion: version } };
@@ -64,7 +70,10 @@ export async function decodeNodes(obj: StoredObject, o: NodeStatusOptions): Prom
     obj.status = { ...rest, nodes: JSON.parse(gunzipSync(Buffer.from(compressedNodes, 'base64')).toString('utf8')) as unknown };
   } else if (typeof status.offloadNodeStatusVersion === 'string') {
     if (!o.offload) {
-      throw new WeirError('INTERNAL', `workflow ${obj.metadata.namespace ?? ''}/${obj.metadata.name}: its node status is offloaded (${status.offloadNodeStatusVersion}) but no offload database is configured (--offload-db)`);
+      throw new WeirError(
+        'INTERNAL',
+        `workflow ${obj.metadata.namespace ?? ''}/${obj.metadata.name}: its node status is offloaded (${status.offloadNodeStatusVersion}) but no offload database is configured (--offload-db)`,
+      );
     }
     const { offloadNodeStatusVersion, ...rest } = status;
     const json = await o.offload.load(obj.metadata.namespace ?? '', obj.metadata.name, offloadNodeStatusVersion);

@@ -23,7 +23,9 @@ export function loadKubeConfig(opts: KubeConnectOptions = {}): KubeConfig {
     else if (process.env.KUBERNETES_SERVICE_HOST && !process.env.KUBECONFIG) kc.loadFromCluster();
     else kc.loadFromDefault();
   } catch (e) {
-    throw new WeirError('INVALID_ARGUMENT', `cannot load kubeconfig${opts.kubeconfig ? ` ${opts.kubeconfig}` : ''}: ${errorMessage(e)}`, { cause: e });
+    throw new WeirError('INVALID_ARGUMENT', `cannot load kubeconfig${opts.kubeconfig ? ` ${opts.kubeconfig}` : ''}: ${errorMessage(e)}`, {
+      cause: e,
+    });
   }
   if (opts.context) kc.setCurrentContext(opts.context);
   if (!kc.getCurrentCluster()) throw new WeirError('INVALID_ARGUMENT', 'kubeconfig names no current cluster');
@@ -50,8 +52,16 @@ interface ApiStatus {
 }
 
 const CODE_BY_HTTP: Record<number, ErrorCode> = {
-  400: 'INVALID_ARGUMENT', 401: 'UNAUTHORIZED', 403: 'UNAUTHORIZED', 404: 'NOT_FOUND', 409: 'CONFLICT', 410: 'CONFLICT',
-  413: 'PAYLOAD_TOO_LARGE', 422: 'INVALID_SPEC', 429: 'TIMEOUT', 504: 'TIMEOUT',
+  400: 'INVALID_ARGUMENT',
+  401: 'UNAUTHORIZED',
+  403: 'UNAUTHORIZED',
+  404: 'NOT_FOUND',
+  409: 'CONFLICT',
+  410: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  422: 'INVALID_SPEC',
+  429: 'TIMEOUT',
+  504: 'TIMEOUT',
 };
 
 /** Maps an API server failure to a WeirError; `details.reason` keeps the Kubernetes reason (Expired, Conflict...). */
@@ -86,7 +96,11 @@ export class KubeRest {
   }
 
   /** Sends one request; resolves with the parsed JSON body, rejects with a WeirError built from the Status. */
-  async request<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, o: { query?: Query; body?: unknown; contentType?: string; signal?: AbortSignal } = {}): Promise<T> {
+  async request<T>(
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+    path: string,
+    o: { query?: Query; body?: unknown; contentType?: string; signal?: AbortSignal } = {},
+  ): Promise<T> {
     const ctx = new RequestContext(this.url(path, o.query), HttpMethod[method]);
     ctx.setHeaderParam('Accept', 'application/json');
     if (o.body !== undefined) {

@@ -140,7 +140,9 @@ export class KubernetesStore implements ResourceStore {
     assertKind(kind);
     this.checkOpen();
     const body = {
-      apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background',
+      apiVersion: 'v1',
+      kind: 'DeleteOptions',
+      propagationPolicy: 'Background',
       ...(opts.resourceVersion ? { preconditions: { resourceVersion: opts.resourceVersion } } : {}),
     };
     try {
@@ -163,7 +165,14 @@ export class KubernetesStore implements ResourceStore {
     const signal = AbortSignal.any([opts.signal, this.closing.signal]);
     const namespace = KIND_IDENTITY[kind].namespaced ? opts.namespace || undefined : undefined;
     const start = opts.sinceResourceVersion ?? (this.latestRv > 0 ? String(this.latestRv) : undefined);
-    return this.watchFrom(start, { kind, namespace, labelSelector: opts.labelSelector, since: '', signal, skipNamespaces: KIND_IDENTITY[kind].namespaced ? this.skipNamespaces : [] });
+    return this.watchFrom(start, {
+      kind,
+      namespace,
+      labelSelector: opts.labelSelector,
+      since: '',
+      signal,
+      skipNamespaces: KIND_IDENTITY[kind].namespaced ? this.skipNamespaces : [],
+    });
   }
 
   private async *watchFrom(start: string | undefined, o: KubeWatchOptions): AsyncGenerator<WatchEvent> {

@@ -89,8 +89,10 @@ export async function* kubeWatch(rest: KubeRest, o: KubeWatchOptions): AsyncGene
           if (!started) throw item.error;
           // The server's history no longer reaches our cursor: list again and deliver the difference.
           conn.abort();
-          const skip = o.namespace === undefined ? o.skipNamespaces ?? [] : [];
-          const list = await rest.request<KubeList>('GET', path, { query: { labelSelector: o.labelSelector || undefined, fieldSelector: serverFieldSelector(undefined, skip) } });
+          const skip = o.namespace === undefined ? (o.skipNamespaces ?? []) : [];
+          const list = await rest.request<KubeList>('GET', path, {
+            query: { labelSelector: o.labelSelector || undefined, fieldSelector: serverFieldSelector(undefined, skip) },
+          });
           const seen = new Set<string>();
           for (const raw of list.items ?? []) {
             const obj = normalize(raw, o.kind);
@@ -129,10 +131,20 @@ export async function* kubeWatch(rest: KubeRest, o: KubeWatchOptions): AsyncGene
 function tombstone(kind: KindName, key: string, rv: number): StoredObject {
   const slash = key.indexOf('/');
   const ns = key.slice(0, slash);
-  return normalize({
-    apiVersion: '', kind: '',
-    metadata: { name: key.slice(slash + 1), ...(ns ? { namespace: ns } : {}), uid: '', resourceVersion: String(rv), creationTimestamp: '' },
-  }, kind);
+  return normalize(
+    {
+      apiVersion: '',
+      kind: '',
+      metadata: {
+        name: key.slice(slash + 1),
+        ...(ns ? { namespace: ns } : {}),
+        uid: '',
+        resourceVersion: String(rv),
+        creationTimestamp: '',
+      },
+    },
+    kind,
+  );
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -157,31 +169,41 @@ interface KubeStatusObject {
 /** Opens one API watch; events, bookmarks, errors and the end of the connection arrive through `push`. */
 async function connect(rest: KubeRest, path: string, o: KubeWatchOptions, push: (i: Item) => void): Promise<AbortController> {
   const w = new Watch(rest.kc);
-  const skip = o.namespace === undefined ? o.skipNamespaces ?? [] : [];
-  const query = { resourceVersion: o.since, allowWatchBookmarks: true, labelSelector: o.labelSelector || undefined, fieldSelector: serverFieldSelector(undefined, skip) };
+  const skip = o.namespace === undefined ? (o.skipNamespaces ?? []) : [];
+  const query = {
+    resourceVersion: o.since,
+    allowWatchBookmarks: true,
+    labelSelector: o.labelSelector || undefined,
+    fieldSelector: serverFieldSelector(undefined, skip),
+  };
   let ended = false;
   const end = (i: Item): void => {
     if (ended) return;
     ended = true;
     push(i);
   };
-  return w.watch(path, query, (type: string, obj: unknown) => {
-    if (ended) return;
-    if (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED') {
-      push({ ev: { type, object: obj as StoredObject } });
-    } else if (type === 'BOOKMARK') {
-      const rv = (obj as StoredObject | undefined)?.metadata?.resourceVersion;
-      if (rv) push({ bookmark: rv });
-    } else if (type === 'ERROR') {
-      const st = obj as KubeStatusObject;
-      end({ error: statusError(st.code ?? 500, st, `watch ${path}`) });
-    }
-  }, (err: unknown) => {
-    if (err === null || err === undefined) return end({ closed: true });
-    if (err instanceof Error && err.name === 'TimeoutError') return end({ closed: true });
-    if (err instanceof Error && err.name === 'AbortError') return end({ closed: true });
-    const http = (err as { statusCode?: unknown }).statusCode;
-    if (typeof http === 'number') return end({ error: statusError(http, { message: errorMessage(err) }, `watch ${path}`) });
-    end({ error: new WeirError('IO_ERROR', `watch ${path}: ${errorMessage(err)}`, { cause: err }) });
-  });
+  return w.watch(
+    path,
+    query,
+    (type: string, obj: unknown) => {
+      if (ended) return;
+      if (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED') {
+        push({ ev: { type, object: obj as StoredObject } });
+      } else if (type === 'BOOKMARK') {
+        const rv = (obj as StoredObject | undefined)?.metadata?.resourceVersion;
+        if (rv) push({ bookmark: rv });
+      } else if (type === 'ERROR') {
+        const st = obj as KubeStatusObject;
+        end({ error: statusError(st.code ?? 500, st, `watch ${path}`) });
+      }
+    },
+    (err: unknown) => {
+      if (err === null || err === undefined) return end({ closed: true });
+      if (err instanceof Error && err.name === 'TimeoutError') return end({ closed: true });
+      if (err instanceof Error && err.name === 'AbortError') return end({ closed: true });
+      const http = (err as { statusCode?: unknown }).statusCode;
+      if (typeof http === 'number') return end({ error: statusError(http, { message: errorMessage(err) }, `watch ${path}`) });
+      end({ error: new WeirError('IO_ERROR', `watch ${path}: ${errorMessage(err)}`, { cause: err }) });
+    },
+  );
 }

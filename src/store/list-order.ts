@@ -4,9 +4,7 @@ import { WeirError } from '../core/errors.js';
 import type { ListOrder } from './types.js';
 
 /** Where a page ended: the last item's sort key in the list's order. */
-export type Cursor =
-  | { order: 'name'; key: string }
-  | { order: 'newest'; createdMs: number; createRv: number };
+export type Cursor = { order: 'name'; key: string } | { order: 'newest'; createdMs: number; createRv: number };
 
 /** Sort key of one item; `createRv` is the resourceVersion of its create (unique, breaks timestamp ties). */
 export interface SortKey {

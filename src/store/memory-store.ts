@@ -10,9 +10,25 @@ import { compileLabelSelector } from './label-selector.js';
 import { compareSortKeys, cursorOf, decodeContinue, encodeContinue, isAfter, listOrder } from './list-order.js';
 import type { SortKey } from './list-order.js';
 import {
-  alreadyExists, assertKind, assertValidLabels, buildCreated, buildDeleted, buildUpdated, clone, createdMs, expiredVersion, formatTimestamp,
-  generateNameExhausted, matchesFields, namespaceFor, notFound, parseResourceVersion, requestedName, randomSuffix,
-  staleVersion, storageKey,
+  alreadyExists,
+  assertKind,
+  assertValidLabels,
+  buildCreated,
+  buildDeleted,
+  buildUpdated,
+  clone,
+  createdMs,
+  expiredVersion,
+  formatTimestamp,
+  generateNameExhausted,
+  matchesFields,
+  namespaceFor,
+  notFound,
+  parseResourceVersion,
+  requestedName,
+  randomSuffix,
+  staleVersion,
+  storageKey,
 } from './object-rules.js';
 import { watchStream } from './watch-stream.js';
 import type { Change, ChangeListener, ChangeSource } from './watch-stream.js';

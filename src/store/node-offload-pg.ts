@@ -24,7 +24,8 @@ export class PgNodeOffload implements NodeOffload {
 
   constructor(o: PgNodeOffloadOptions) {
     const table = o.table ?? 'weir_node_status';
-    if (!/^[a-z_][a-z0-9_]*$/.test(table)) throw new WeirError('INVALID_ARGUMENT', `offload table name ${JSON.stringify(table)} is not a plain SQL identifier`);
+    if (!/^[a-z_][a-z0-9_]*$/.test(table))
+      throw new WeirError('INVALID_ARGUMENT', `offload table name ${JSON.stringify(table)} is not a plain SQL identifier`);
     this.table = table;
     this.keepMs = o.keepMs ?? 300_000;
     this.pool = new pg.Pool({ connectionString: o.connectionString, max: 4 });
@@ -32,12 +33,19 @@ export class PgNodeOffload implements NodeOffload {
   }
 
   private init(): Promise<void> {
-    this.ready ??= this.pool.query(`CREATE TABLE IF NOT EXISTS ${this.table} (
+    this.ready ??= this.pool
+      .query(
+        `CREATE TABLE IF NOT EXISTS ${this.table} (
       namespace text NOT NULL, name text NOT NULL, version text NOT NULL, nodes text NOT NULL,
-      updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (namespace, name, version))`).then(() => undefined, (e: unknown) => {
-      this.ready = undefined;
-      throw dbError('create the offload table', e);
-    });
+      updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (namespace, name, version))`,
+      )
+      .then(
+        () => undefined,
+        (e: unknown) => {
+          this.ready = undefined;
+          throw dbError('create the offload table', e);
+        },
+      );
     return this.ready;
   }
 
@@ -48,10 +56,12 @@ export class PgNodeOffload implements NodeOffload {
       await this.pool.query(
         `INSERT INTO ${this.table} (namespace, name, version, nodes) VALUES ($1, $2, $3, $4)
          ON CONFLICT (namespace, name, version) DO UPDATE SET updated_at = now()`,
-        [namespace, name, version, nodesJson]);
+        [namespace, name, version, nodesJson],
+      );
       await this.pool.query(
         `DELETE FROM ${this.table} WHERE namespace = $1 AND name = $2 AND version <> $3 AND updated_at < now() - ($4 || ' milliseconds')::interval`,
-        [namespace, name, version, String(this.keepMs)]);
+        [namespace, name, version, String(this.keepMs)],
+      );
     } catch (e) {
       throw dbError(`offload the node status of ${namespace}/${name}`, e);
     }
@@ -62,7 +72,10 @@ export class PgNodeOffload implements NodeOffload {
     await this.init();
     let rows: { nodes: string }[];
     try {
-      ({ rows } = await this.pool.query<{ nodes: string }>(`SELECT nodes FROM ${this.table} WHERE namespace = $1 AND name = $2 AND version = $3`, [namespace, name, version]));
+      ({ rows } = await this.pool.query<{ nodes: string }>(
+        `SELECT nodes FROM ${this.table} WHERE namespace = $1 AND name = $2 AND version = $3`,
+        [namespace, name, version],
+      ));
     } catch (e) {
       throw dbError(`load the offloaded node status of ${namespace}/${name}`, e);
     }

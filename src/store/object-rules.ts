@@ -21,7 +21,7 @@ export function randomSuffix(): string {
  * A deep copy of stored (JSON) data. A JSON round trip: faster than structuredClone for these plain trees, and it
  * gives exactly what a store that keeps JSON text would return (undefined fields dropped).
  */
-export const clone = <T>(v: T): T => (v === undefined ? v : JSON.parse(JSON.stringify(v)) as T);
+export const clone = <T>(v: T): T => (v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T));
 
 export function assertKind(kind: KindName): void {
   if (!Object.hasOwn(KIND_IDENTITY, kind)) throw new WeirError('UNKNOWN_KIND', `unknown kind ${JSON.stringify(kind)}`);
@@ -29,7 +29,7 @@ export function assertKind(kind: KindName): void {
 
 /** The namespace an object of `kind` lives in: `default` when omitted, none for cluster-scoped kinds. */
 export function namespaceFor(kind: KindName, namespace: string | undefined): string | undefined {
-  return KIND_IDENTITY[kind].namespaced ? (namespace || 'default') : undefined;
+  return KIND_IDENTITY[kind].namespaced ? namespace || 'default' : undefined;
 }
 
 /** The storage key `namespace/name` (`/name` for cluster-scoped); lists in name order sort by it, as etcd keys do. */
@@ -54,15 +54,17 @@ export function requestedName(kind: KindName, obj: NewObject): string | undefine
 export function assertValidLabels(kind: KindName, obj: { metadata?: { labels?: unknown } }): void {
   const labels = obj.metadata?.labels;
   if (labels === undefined || labels === null) return;
-  if (typeof labels !== 'object' || Array.isArray(labels)) throw new WeirError('INVALID_SPEC', `${kind}: metadata.labels must be a map of strings`);
+  if (typeof labels !== 'object' || Array.isArray(labels))
+    throw new WeirError('INVALID_SPEC', `${kind}: metadata.labels must be a map of strings`);
   for (const [key, value] of Object.entries(labels)) {
     const keyWhy = labelKeyProblem(key);
     const why = keyWhy === undefined ? labelValueProblem(value) : undefined;
     if (keyWhy === undefined && why === undefined) continue;
     const shown = typeof value === 'string' && value.length > 80 ? `${JSON.stringify(value.slice(0, 80))}...` : JSON.stringify(value);
-    const message = keyWhy !== undefined
-      ? `${kind}: invalid label key ${JSON.stringify(key)} in metadata.labels: ${keyWhy}`
-      : `${kind}: invalid value ${shown} for label ${JSON.stringify(key)} in metadata.labels: ${why ?? ''}`;
+    const message =
+      keyWhy !== undefined
+        ? `${kind}: invalid label key ${JSON.stringify(key)} in metadata.labels: ${keyWhy}`
+        : `${kind}: invalid value ${shown} for label ${JSON.stringify(key)} in metadata.labels: ${why ?? ''}`;
     throw new WeirError('INVALID_SPEC', message, { details: { field: `metadata.labels.${key}`, label: key } });
   }
 }
@@ -92,7 +94,13 @@ export function buildCreated(obj: NewObject, a: Assigned): StoredObject {
 }
 
 /** The object as stored by an update of `cur`: uid and creationTimestamp kept, generation bumped on spec change. */
-export function buildUpdated(cur: StoredObject, obj: StoredObject, namespace: string | undefined, resourceVersion: number, copy = true): StoredObject {
+export function buildUpdated(
+  cur: StoredObject,
+  obj: StoredObject,
+  namespace: string | undefined,
+  resourceVersion: number,
+  copy = true,
+): StoredObject {
   const next = copy ? clone(obj) : { ...obj };
   const specChanged = JSON.stringify(next.spec) !== JSON.stringify(cur.spec);
   next.metadata = {
@@ -146,9 +154,13 @@ export function notFound(kind: KindName, namespace: string | undefined, name: st
 }
 
 export function staleVersion(kind: KindName, namespace: string | undefined, name: string, given: string, current: string): WeirError {
-  return new WeirError('CONFLICT', `${kind} ${storageKey(namespace, name)} was modified (resourceVersion ${given} is stale; now ${current})`, {
-    details: { kind, namespace, name, resourceVersion: given, current },
-  });
+  return new WeirError(
+    'CONFLICT',
+    `${kind} ${storageKey(namespace, name)} was modified (resourceVersion ${given} is stale; now ${current})`,
+    {
+      details: { kind, namespace, name, resourceVersion: given, current },
+    },
+  );
 }
 
 /**

@@ -40,8 +40,10 @@ const LABEL_NO_MATCH = 'NOT EXISTS (SELECT 1 FROM labels l WHERE l.obj = o.id AN
 function labelClause(r: Requirement, params: (string | number)[]): string {
   params.push(r.key);
   switch (r.op) {
-    case 'exists': return `${LABEL_MATCH})`;
-    case 'notexists': return `${LABEL_NO_MATCH})`;
+    case 'exists':
+      return `${LABEL_MATCH})`;
+    case 'notexists':
+      return `${LABEL_NO_MATCH})`;
     case 'eq':
       params.push(r.value);
       return `${LABEL_MATCH} AND l.value = ?)`;

@@ -58,7 +58,8 @@ export function encodeObject(obj: { metadata?: unknown; [key: string]: unknown }
 /** The stored JSON body: the encoded members with `metadata` at its place. */
 export function bodyOf(e: EncodedObject, metadata: MetadataDraft): string {
   const meta = `"metadata":${JSON.stringify(metadata)}`;
-  const parts = e.metaAt === e.members.length ? [...e.members, meta] : [...e.members.slice(0, e.metaAt), meta, ...e.members.slice(e.metaAt)];
+  const parts =
+    e.metaAt === e.members.length ? [...e.members, meta] : [...e.members.slice(0, e.metaAt), meta, ...e.members.slice(e.metaAt)];
   return `{${parts.join(',')}}`;
 }
 

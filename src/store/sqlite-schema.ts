@@ -26,7 +26,14 @@ function backfillUpdateColumns(db: Database.Database): void {
     const o = JSON.parse(read.get(id) as string) as StoredObject;
     const m = o.metadata;
     const generation = typeof m.generation === 'number' ? m.generation : 1;
-    set.run(m.uid ?? null, m.creationTimestamp ?? null, generation, hashSpecJson(JSON.stringify(o.spec)), JSON.stringify(m.labels ?? {}), id);
+    set.run(
+      m.uid ?? null,
+      m.creationTimestamp ?? null,
+      generation,
+      hashSpecJson(JSON.stringify(o.spec)),
+      JSON.stringify(m.labels ?? {}),
+      id,
+    );
   }
 }
 
@@ -100,7 +107,10 @@ export function migrate(db: Database.Database, now: () => string): number[] {
   const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
   const unknown = [...applied].filter((v) => !MIGRATIONS.some((m) => m.version === v));
   if (unknown.length > 0) {
-    throw new WeirError('INVALID_ARGUMENT', `database schema version ${Math.max(...unknown)} is newer than this Weir supports (${SCHEMA_VERSION})`);
+    throw new WeirError(
+      'INVALID_ARGUMENT',
+      `database schema version ${Math.max(...unknown)} is newer than this Weir supports (${SCHEMA_VERSION})`,
+    );
   }
   const ran: number[] = [];
   const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');

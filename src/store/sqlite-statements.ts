@@ -58,7 +58,9 @@ export class SqliteStatements {
     this.insertChange = db.prepare('INSERT INTO changes (rv, kind, type, body, skey) VALUES (?, ?, ?, ?, ?)');
     this.pruneChanges = db.prepare('DELETE FROM changes WHERE rv <= ?');
     this.oldestChange = db.prepare('SELECT min(rv) FROM changes').pluck();
-    this.readChanges = db.prepare("SELECT rv, type, body FROM changes WHERE rv > ? AND kind = ? AND type <> 'COMPACTED' ORDER BY rv LIMIT ?");
+    this.readChanges = db.prepare(
+      "SELECT rv, type, body FROM changes WHERE rv > ? AND kind = ? AND type <> 'COMPACTED' ORDER BY rv LIMIT ?",
+    );
     // A superseded MODIFIED row keeps its rv (so the oldest kept version, hence Expired, is unchanged) but not its body.
     this.compactChanges = db.prepare(
       "UPDATE changes SET type = 'COMPACTED', body = '' WHERE kind = ? AND skey = ? AND type = 'MODIFIED' AND rv <= ?",

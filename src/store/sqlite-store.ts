@@ -16,8 +16,21 @@ import type { KindName } from '../api/kinds.js';
 import { compileLabelSelector, parseLabelSelector } from './label-selector.js';
 import { cursorOf, decodeContinue, encodeContinue, listOrder } from './list-order.js';
 import {
-  alreadyExists, assertKind, assertValidLabels, createdMs, expiredVersion, formatTimestamp, generateNameExhausted, matchesFields, namespaceFor,
-  notFound, parseResourceVersion, randomSuffix, requestedName, staleVersion, storageKey,
+  alreadyExists,
+  assertKind,
+  assertValidLabels,
+  createdMs,
+  expiredVersion,
+  formatTimestamp,
+  generateNameExhausted,
+  matchesFields,
+  namespaceFor,
+  notFound,
+  parseResourceVersion,
+  randomSuffix,
+  requestedName,
+  staleVersion,
+  storageKey,
 } from './object-rules.js';
 import { GroupCommit } from './sqlite-batch.js';
 import type { Applied } from './sqlite-batch.js';
@@ -30,9 +43,7 @@ import { SqliteStatements } from './sqlite-statements.js';
 import type { ObjectHead, ObjectRow } from './sqlite-statements.js';
 import { watchStream } from './watch-stream.js';
 import type { Change, ChangeListener, ChangeSource } from './watch-stream.js';
-import type {
-  ListOptions, ListResult, NewObject, ResourceStore, StoredObject, UpdateOptions, WatchEvent, WatchOptions,
-} from './types.js';
+import type { ListOptions, ListResult, NewObject, ResourceStore, StoredObject, UpdateOptions, WatchEvent, WatchOptions } from './types.js';
 
 export interface SqliteStoreOptions {
   /** Directory of the database file `weir.db` (created if missing). Required. */
@@ -83,7 +94,14 @@ export function resolveSqliteStoreOptions(opts: SqliteStoreOptions): ResolvedSql
   const synchronous = opts.synchronous ?? 'full';
   if (synchronous !== 'full' && synchronous !== 'normal') throw badOption('synchronous', 'must be full or normal');
   const dataDir = resolve(opts.dataDir);
-  return Object.freeze({ dataDir, dbPath: join(dataDir, 'weir.db'), clock: opts.clock ?? Date.now, historyLimit, busyTimeoutMs, synchronous });
+  return Object.freeze({
+    dataDir,
+    dbPath: join(dataDir, 'weir.db'),
+    clock: opts.clock ?? Date.now,
+    historyLimit,
+    busyTimeoutMs,
+    synchronous,
+  });
 }
 
 /** SQLite failures are IO_ERROR (TIMEOUT when another connection held the lock past busyTimeoutMs); bugs INTERNAL. */
@@ -143,7 +161,11 @@ export class SqliteStore implements ResourceStore {
       isClosed: () => this.closed,
     };
     this.writes = new GroupCommit({
-      db: this.db, maxBatch: MAX_BATCH_WRITES, toError: storeError, publish: (c) => this.publish(c), beforeCommit: () => this.pruneChanges(),
+      db: this.db,
+      maxBatch: MAX_BATCH_WRITES,
+      toError: storeError,
+      publish: (c) => this.publish(c),
+      beforeCommit: () => this.pruneChanges(),
     });
   }
 
@@ -197,7 +219,12 @@ export class SqliteStore implements ResourceStore {
     });
   }
 
-  private applyCreate(kind: KindName, namespace: string | undefined, wanted: string | undefined, enc: EncodedObject): Applied<StoredObject> {
+  private applyCreate(
+    kind: KindName,
+    namespace: string | undefined,
+    wanted: string | undefined,
+    enc: EncodedObject,
+  ): Applied<StoredObject> {
     let name = wanted;
     if (name === undefined) {
       for (let i = 0; name === undefined || this.st.exists.get(kind, storageKey(namespace, name)) !== undefined; i++) {
@@ -216,8 +243,19 @@ export class SqliteStore implements ResourceStore {
     const body = bodyOf(enc, meta);
     const stored = JSON.parse(body) as StoredObject;
     const { lastInsertRowid } = this.st.insertObject.run({
-      kind, namespace: namespace ?? '', name, skey: storageKey(namespace, name), phase: enc.phase, created_ms: createdMs(stored),
-      create_rv: rv, rv, body, uid, created: creationTimestamp, spec_hash: enc.specHash, labels: enc.labelsJson,
+      kind,
+      namespace: namespace ?? '',
+      name,
+      skey: storageKey(namespace, name),
+      phase: enc.phase,
+      created_ms: createdMs(stored),
+      create_rv: rv,
+      rv,
+      body,
+      uid,
+      created: creationTimestamp,
+      spec_hash: enc.specHash,
+      labels: enc.labelsJson,
     });
     this.writeLabels(lastInsertRowid, meta.labels);
     return { result: stored, change: this.logChange(kind, 'ADDED', storageKey(namespace, name), rv, body) };
@@ -244,8 +282,13 @@ export class SqliteStore implements ResourceStore {
   private listQuery(kind: KindName, opts: ListOptions, fetch: number | undefined): ListQuery {
     const order = listOrder(opts.order);
     return buildListQuery({
-      kind, namespace: opts.namespace, requirements: parseLabelSelector(opts.labelSelector ?? ''), fieldSelector: opts.fieldSelector,
-      order, after: opts.continue === undefined ? undefined : decodeContinue(opts.continue, order), fetch,
+      kind,
+      namespace: opts.namespace,
+      requirements: parseLabelSelector(opts.labelSelector ?? ''),
+      fieldSelector: opts.fieldSelector,
+      order,
+      after: opts.continue === undefined ? undefined : decodeContinue(opts.continue, order),
+      fetch,
     });
   }
 
@@ -255,31 +298,33 @@ export class SqliteStore implements ResourceStore {
       const limit = opts.limit !== undefined && opts.limit > 0 ? Math.floor(opts.limit) : undefined;
       const q = this.listQuery(kind, opts, limit === undefined ? undefined : limit + 1);
       const order = listOrder(opts.order);
-      return this.db.transaction((): ListResult => {
-        const resourceVersion = String(this.st.currentRv.get());
-        const items: StoredObject[] = [];
-        let last: ListRow | undefined;
-        let more = false;
-        for (const row of this.prepared(q.sql).iterate(...q.params) as IterableIterator<ListRow>) {
-          if (limit !== undefined && items.length >= limit && q.jsFields === undefined) {
-            more = true;
-            break;
+      return this.db
+        .transaction((): ListResult => {
+          const resourceVersion = String(this.st.currentRv.get());
+          const items: StoredObject[] = [];
+          let last: ListRow | undefined;
+          let more = false;
+          for (const row of this.prepared(q.sql).iterate(...q.params) as IterableIterator<ListRow>) {
+            if (limit !== undefined && items.length >= limit && q.jsFields === undefined) {
+              more = true;
+              break;
+            }
+            const obj = JSON.parse(row.body) as StoredObject;
+            if (q.jsFields !== undefined && !matchesFields(obj, q.jsFields)) continue;
+            if (limit !== undefined && items.length >= limit) {
+              more = true;
+              break;
+            }
+            items.push(obj);
+            last = row;
           }
-          const obj = JSON.parse(row.body) as StoredObject;
-          if (q.jsFields !== undefined && !matchesFields(obj, q.jsFields)) continue;
-          if (limit !== undefined && items.length >= limit) {
-            more = true;
-            break;
+          const result: ListResult = { items, resourceVersion };
+          if (more && last !== undefined) {
+            result.continue = encodeContinue(cursorOf(order, { key: last.skey, createdMs: last.created_ms, createRv: last.create_rv }));
           }
-          items.push(obj);
-          last = row;
-        }
-        const result: ListResult = { items, resourceVersion };
-        if (more && last !== undefined) {
-          result.continue = encodeContinue(cursorOf(order, { key: last.skey, createdMs: last.created_ms, createRv: last.create_rv }));
-        }
-        return result;
-      }).deferred();
+          return result;
+        })
+        .deferred();
     });
   }
 
@@ -306,7 +351,12 @@ export class SqliteStore implements ResourceStore {
   }
 
   private applyUpdate(
-    kind: KindName, namespace: string | undefined, name: string, given: string, enc: EncodedObject, handedOver: StoredObject | undefined,
+    kind: KindName,
+    namespace: string | undefined,
+    name: string,
+    given: string,
+    enc: EncodedObject,
+    handedOver: StoredObject | undefined,
   ): Applied<StoredObject> {
     const cur = this.st.getHead.get(kind, storageKey(namespace, name)) as ObjectHead | undefined;
     if (cur === undefined) throw notFound(kind, namespace, name);
@@ -316,7 +366,11 @@ export class SqliteStore implements ResourceStore {
     // generation bumped when the spec changed.
     const generation = cur.generation + (enc.specHash === cur.spec_hash ? 0 : 1);
     const meta: MetadataDraft = {
-      ...enc.metadata, uid: cur.uid ?? undefined, creationTimestamp: cur.created ?? undefined, resourceVersion: String(rv), generation,
+      ...enc.metadata,
+      uid: cur.uid ?? undefined,
+      creationTimestamp: cur.created ?? undefined,
+      resourceVersion: String(rv),
+      generation,
     };
     if (namespace !== undefined) meta.namespace = namespace;
     else delete meta.namespace;
@@ -327,7 +381,8 @@ export class SqliteStore implements ResourceStore {
       this.writeLabels(cur.id, meta.labels);
     }
     const skey = storageKey(namespace, name);
-    if (handedOver === undefined) return { result: JSON.parse(body) as StoredObject, change: this.logChange(kind, 'MODIFIED', skey, rv, body) };
+    if (handedOver === undefined)
+      return { result: JSON.parse(body) as StoredObject, change: this.logChange(kind, 'MODIFIED', skey, rv, body) };
     const stored: StoredObject = { ...handedOver, metadata: meta as StoredObject['metadata'] };
     return { result: stored, change: this.logChange(kind, 'MODIFIED', skey, rv, body, stored) };
   }
@@ -359,11 +414,13 @@ export class SqliteStore implements ResourceStore {
 
   private readAfter(kind: KindName, after: number, max: number): Change[] {
     try {
-      return this.db.transaction((): Change[] => {
-        this.expiredCheck(after);
-        const rows = this.st.readChanges.all(after, kind, max) as { rv: number; type: Change['type']; body: string }[];
-        return rows.map((r) => new CommittedChange(r.rv, kind, r.type, r.body));
-      }).deferred();
+      return this.db
+        .transaction((): Change[] => {
+          this.expiredCheck(after);
+          const rows = this.st.readChanges.all(after, kind, max) as { rv: number; type: Change['type']; body: string }[];
+          return rows.map((r) => new CommittedChange(r.rv, kind, r.type, r.body));
+        })
+        .deferred();
     } catch (e) {
       throw storeError(e);
     }
@@ -374,7 +431,8 @@ export class SqliteStore implements ResourceStore {
     const labels = compileLabelSelector(opts.labelSelector);
     let since: number;
     try {
-      since = opts.sinceResourceVersion === undefined ? (this.st.currentRv.get() as number) : parseResourceVersion(opts.sinceResourceVersion);
+      since =
+        opts.sinceResourceVersion === undefined ? (this.st.currentRv.get() as number) : parseResourceVersion(opts.sinceResourceVersion);
       this.expiredCheck(since);
     } catch (e) {
       throw storeError(e);

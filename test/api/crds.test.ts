@@ -12,7 +12,9 @@ import { structuralViolations } from '../helpers/structural-schema.js';
 const expected = renderCrds(KIND_LIST);
 
 test('crds/ matches the schemas (run `npm run gen:crds` after changing src/api)', () => {
-  const files = readdirSync(repoPath('crds')).filter((f) => f.endsWith('.yaml')).sort();
+  const files = readdirSync(repoPath('crds'))
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
   const all = [...expected, renderCrdKustomization(expected)];
   assert.deepEqual(files, all.map((c) => c.file).sort());
   for (const c of all) {
@@ -28,7 +30,10 @@ test('one CRD per argoproj kind, with short names and printer columns', () => {
   };
   assert.deepEqual(wf.spec.names.shortNames, ['wf']);
   assert.equal(wf.spec.scope, 'Namespaced');
-  assert.deepEqual(wf.spec.versions[0].additionalPrinterColumns.map((c) => c.name), ['Status', 'Age', 'Message']);
+  assert.deepEqual(
+    wf.spec.versions[0].additionalPrinterColumns.map((c) => c.name),
+    ['Status', 'Age', 'Message'],
+  );
   const cwft = parse(expected.find((c) => c.file === 'argoproj.io_clusterworkflowtemplates.yaml')!.text) as { spec: { scope: string } };
   assert.equal(cwft.spec.scope, 'Cluster');
 });
@@ -42,7 +47,14 @@ test('every CRD schema follows the structural-schema rules', () => {
 });
 
 test('the structural checker catches what an API server rejects', () => {
-  const bad = { type: 'object', properties: { a: { description: 'no type' }, b: { type: 'object', properties: {}, additionalProperties: { type: 'string' } }, c: { $ref: '#/x', type: 'string' } } };
+  const bad = {
+    type: 'object',
+    properties: {
+      a: { description: 'no type' },
+      b: { type: 'object', properties: {}, additionalProperties: { type: 'string' } },
+      c: { $ref: '#/x', type: 'string' },
+    },
+  };
   const v = structuralViolations(bad);
   assert.equal(v.length, 3, v.join('\n'));
 });

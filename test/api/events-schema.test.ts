@@ -58,7 +58,9 @@ void describe('Argo Events schemas: fixtures', () => {
     if (doc.kind !== 'EventBus') {
       void test(`${doc.file}#${doc.index} (${doc.kind}) passes the semantic lint`, () => {
         // Trigger kinds Weir does not run are a deliberate warning (the fixtures cover every Argo kind).
-        const findings = (doc.kind === 'Sensor' ? lintSensor(doc.value) : lintEventSource(doc.value)).filter((f) => f.rule !== 'trigger-unsupported');
+        const findings = (doc.kind === 'Sensor' ? lintSensor(doc.value) : lintEventSource(doc.value)).filter(
+          (f) => f.rule !== 'trigger-unsupported',
+        );
         assert.deepEqual(findings, [], show(findings, doc.loaded));
       });
     }
@@ -69,21 +71,42 @@ void describe('Argo Events schemas: fixtures', () => {
     const used = new Set<string>();
     for (const schema of Object.values(schemasByKind)) allFields(schema, defined);
     for (const doc of docs) usedFields(schemasByKind[doc.kind], doc.value, used);
-    const serverSet = ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp',
-      'deletionGracePeriodSeconds', 'finalizers', 'ownerReferences', 'managedFields'];
+    const serverSet = [
+      'uid',
+      'resourceVersion',
+      'generation',
+      'creationTimestamp',
+      'deletionTimestamp',
+      'deletionGracePeriodSeconds',
+      'finalizers',
+      'ownerReferences',
+      'managedFields',
+    ];
     const missing = [...defined].filter((f) => !used.has(f) && !serverSet.includes(f.split('|')[0]));
-    assert.deepEqual(missing.map((f) => f.slice(0, 160)), []);
+    assert.deepEqual(
+      missing.map((f) => f.slice(0, 160)),
+      [],
+    );
   });
 });
 
 const eventSource = (spec: Record<string, unknown>): Record<string, unknown> => ({
-  apiVersion: 'argoproj.io/v1alpha1', kind: 'EventSource', metadata: { name: 'es' }, spec,
+  apiVersion: 'argoproj.io/v1alpha1',
+  kind: 'EventSource',
+  metadata: { name: 'es' },
+  spec,
 });
 const sensor = (spec: Record<string, unknown>): Record<string, unknown> => ({
-  apiVersion: 'argoproj.io/v1alpha1', kind: 'Sensor', metadata: { name: 's' }, spec,
+  apiVersion: 'argoproj.io/v1alpha1',
+  kind: 'Sensor',
+  metadata: { name: 's' },
+  spec,
 });
 const errorPaths = (schema: TSchema, value: unknown): string[] =>
-  validateAgainst(schema, value).filter((f) => f.severity === 'error').map((f) => formatPath(f.path)).sort();
+  validateAgainst(schema, value)
+    .filter((f) => f.severity === 'error')
+    .map((f) => formatPath(f.path))
+    .sort();
 
 void describe('Argo Events schemas: mistakes are reported', () => {
   void test('wrong types inside an event source are errors at the exact path', () => {
@@ -125,8 +148,12 @@ void describe('Argo Events schemas: mistakes are reported', () => {
       'spec.webhook.hook.hmac.algorithm',
       'spec.webhook.hook.hmac.secret.key',
     ]);
-    const bus = { apiVersion: 'argoproj.io/v1alpha1', kind: 'EventBus', metadata: { name: 'b' },
-      spec: { jetstreamExotic: { url: 'nats://x', maxAge: '1h', maxMsgs: '10', maxBytes: '1Gi', discard: 'newest' } } };
+    const bus = {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'EventBus',
+      metadata: { name: 'b' },
+      spec: { jetstreamExotic: { url: 'nats://x', maxAge: '1h', maxMsgs: '10', maxBytes: '1Gi', discard: 'newest' } },
+    };
     assert.deepEqual(errorPaths(EventBusSchema, bus), ['spec.jetstreamExotic.discard', 'spec.jetstreamExotic.maxMsgs']);
   });
 
@@ -146,11 +173,13 @@ void describe('Argo Events schemas: mistakes are reported', () => {
   void test('enums: k8s operation, parameter operation, rate limit unit and logical operators', () => {
     const s = sensor({
       dependencies: [{ name: 'a', eventSourceName: 'es', eventName: 'e', filtersLogicalOperator: 'xor' }],
-      triggers: [{
-        template: { name: 't', k8s: { operation: 'apply', source: { inline: 'x' } } },
-        parameters: [{ src: { dependencyName: 'a' }, dest: 'x', operation: 'replace' }],
-        rateLimit: { unit: 'Day', requestsPerUnit: 1 },
-      }],
+      triggers: [
+        {
+          template: { name: 't', k8s: { operation: 'apply', source: { inline: 'x' } } },
+          parameters: [{ src: { dependencyName: 'a' }, dest: 'x', operation: 'replace' }],
+          rateLimit: { unit: 'Day', requestsPerUnit: 1 },
+        },
+      ],
     });
     assert.deepEqual(errorPaths(SensorSchema, s), [
       'spec.dependencies[0].filtersLogicalOperator',
@@ -174,8 +203,10 @@ void describe('Argo Events schemas: mistakes are reported', () => {
   void test('durations and backoff factors accept the forms Argo accepts', () => {
     const s = sensor({
       dependencies: [{ name: 'a', eventSourceName: 'es', eventName: 'e' }],
-      triggers: [{ template: { name: 't', log: {} }, retryStrategy: { duration: 1000000000, factor: '1.5', jitter: 0.2, steps: 2 } },
-        { template: { name: 'u', log: {} }, retryStrategy: { duration: '5s', factor: 2 } }],
+      triggers: [
+        { template: { name: 't', log: {} }, retryStrategy: { duration: 1000000000, factor: '1.5', jitter: 0.2, steps: 2 } },
+        { template: { name: 'u', log: {} }, retryStrategy: { duration: '5s', factor: 2 } },
+      ],
     });
     assert.deepEqual(validateAgainst(SensorSchema, s), []);
   });

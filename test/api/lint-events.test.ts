@@ -9,7 +9,11 @@ import type { Finding } from '../../src/api/findings.js';
 import { WeirError } from '../../src/core/errors.js';
 
 type Expect = [severity: 'error' | 'warning' | 'info', path: string, message: RegExp];
-interface Case { name: string; spec: Record<string, unknown>; expect: Expect[] }
+interface Case {
+  name: string;
+  spec: Record<string, unknown>;
+  expect: Expect[];
+}
 
 const es = (spec: Record<string, unknown>) => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'EventSource', metadata: { name: 'x' }, spec });
 const sensor = (spec: Record<string, unknown>) => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Sensor', metadata: { name: 'x' }, spec });
@@ -63,16 +67,28 @@ const eventSourceCases: Case[] = [
   },
   {
     name: 'calendar forms that are fine',
-    spec: { calendar: {
-      a: { schedule: '*/5 * * * *' }, b: { schedule: '@daily', timezone: 'America/New_York' }, c: { schedule: '@every 10s' },
-      d: { interval: '1m30s' }, e: { schedule: 'CRON_TZ=Asia/Tokyo 0 9 * * MON-FRI' }, f: { interval: '10s', timezone: 'Local' },
-      g: { schedule: '0 0 1 1 *', exclusionDates: ['2025-01-01T00:00:00Z'], persistence: { catchup: { enabled: true, maxDuration: '1h' } } },
-    } },
+    spec: {
+      calendar: {
+        a: { schedule: '*/5 * * * *' },
+        b: { schedule: '@daily', timezone: 'America/New_York' },
+        c: { schedule: '@every 10s' },
+        d: { interval: '1m30s' },
+        e: { schedule: 'CRON_TZ=Asia/Tokyo 0 9 * * MON-FRI' },
+        f: { interval: '10s', timezone: 'Local' },
+        g: {
+          schedule: '0 0 1 1 *',
+          exclusionDates: ['2025-01-01T00:00:00Z'],
+          persistence: { catchup: { enabled: true, maxDuration: '1h' } },
+        },
+      },
+    },
     expect: [],
   },
   {
     name: 'calendar needs exactly one of schedule/interval',
-    spec: { calendar: { none: { timezone: 'UTC' }, both: { schedule: '@hourly', interval: '1h' }, blank: { schedule: '', interval: ' ' } } },
+    spec: {
+      calendar: { none: { timezone: 'UTC' }, both: { schedule: '@hourly', interval: '1h' }, blank: { schedule: '', interval: ' ' } },
+    },
     expect: [
       ['error', 'spec.calendar.none', /exactly one of schedule/],
       ['warning', 'spec.calendar.both.interval', /schedule wins/],
@@ -81,11 +97,18 @@ const eventSourceCases: Case[] = [
   },
   {
     name: 'calendar schedule, interval, timezone and date errors',
-    spec: { calendar: {
-      a: { schedule: '61 * * * *' }, b: { schedule: '0 0 * *' }, c: { schedule: '@fortnightly' }, d: { interval: 'ten' },
-      e: { interval: '0s' }, f: { schedule: '@hourly', timezone: 'Mars/Olympus' }, g: { interval: '1h', exclusionDates: ['someday'] },
-      h: { interval: '1h', persistence: { catchup: { maxDuration: 'a while' } } },
-    } },
+    spec: {
+      calendar: {
+        a: { schedule: '61 * * * *' },
+        b: { schedule: '0 0 * *' },
+        c: { schedule: '@fortnightly' },
+        d: { interval: 'ten' },
+        e: { interval: '0s' },
+        f: { schedule: '@hourly', timezone: 'Mars/Olympus' },
+        g: { interval: '1h', exclusionDates: ['someday'] },
+        h: { interval: '1h', persistence: { catchup: { maxDuration: 'a while' } } },
+      },
+    },
     expect: [
       ['error', 'spec.calendar.a.schedule', /minute/],
       ['error', 'spec.calendar.b.schedule', /4 fields; expected 5/],
@@ -100,7 +123,10 @@ const eventSourceCases: Case[] = [
   {
     name: 's3 and minio: bucket name and event names',
     spec: {
-      s3: { a: { bucket: { name: 'b' }, events: ['s3:ObjectCreated:*', 's3:ObjectRemoved:Delete'] }, b: { bucket: { key: 'k' }, pollIntervalSeconds: 0 } },
+      s3: {
+        a: { bucket: { name: 'b' }, events: ['s3:ObjectCreated:*', 's3:ObjectRemoved:Delete'] },
+        b: { bucket: { key: 'k' }, pollIntervalSeconds: 0 },
+      },
       minio: { c: { events: ['ObjectCreated', 's3:ObjectExploded:Now'], bucket: { name: 'c' } } },
     },
     expect: [
@@ -112,11 +138,13 @@ const eventSourceCases: Case[] = [
   },
   {
     name: 'kafka: url/topic required, numeric partition, valid config YAML',
-    spec: { kafka: {
-      ok: { url: 'b:9092', topic: 't', partition: '3', config: 'consumer:\n  fetch:\n    min: 1\n' },
-      num: { url: 'b:9092', topic: 't', partition: 0 },
-      bad: { partition: 'first', limitEventsPerSecond: -1, consumerGroup: { oldest: true }, config: 'a: [1, 2' },
-    } },
+    spec: {
+      kafka: {
+        ok: { url: 'b:9092', topic: 't', partition: '3', config: 'consumer:\n  fetch:\n    min: 1\n' },
+        num: { url: 'b:9092', topic: 't', partition: 0 },
+        bad: { partition: 'first', limitEventsPerSecond: -1, consumerGroup: { oldest: true }, config: 'a: [1, 2' },
+      },
+    },
     expect: [
       ['error', 'spec.kafka.bad.url', /url is required/],
       ['error', 'spec.kafka.bad.topic', /topic is required/],
@@ -150,12 +178,31 @@ const sensorCases: Case[] = [
     name: 'a placeholder dependency that trigger-level parameters overwrite is a note (upstream 02-parameterization/sensor-05)',
     spec: {
       dependencies: [dep('test-dep')],
-      triggers: [{
-        template: { name: 't', argoWorkflow: { operation: 'submit', source: { resource: {} }, parameters: [{ src: { dependencyName: 'THIS_WILL_BE_REPLACED', dataKey: 'x' }, dest: 'x' }] } },
-        parameters: [{ src: { dependencyName: 'test-dep', dataKey: 'body.dependencyName' }, dest: 'argoWorkflow.parameters.0.src.dependencyName' }],
-      }, {
-        template: { name: 'u', argoWorkflow: { operation: 'submit', source: { resource: {} }, parameters: [{ src: { dependencyName: 'typo', dataKey: 'x' }, dest: 'x' }] } },
-      }],
+      triggers: [
+        {
+          template: {
+            name: 't',
+            argoWorkflow: {
+              operation: 'submit',
+              source: { resource: {} },
+              parameters: [{ src: { dependencyName: 'THIS_WILL_BE_REPLACED', dataKey: 'x' }, dest: 'x' }],
+            },
+          },
+          parameters: [
+            { src: { dependencyName: 'test-dep', dataKey: 'body.dependencyName' }, dest: 'argoWorkflow.parameters.0.src.dependencyName' },
+          ],
+        },
+        {
+          template: {
+            name: 'u',
+            argoWorkflow: {
+              operation: 'submit',
+              source: { resource: {} },
+              parameters: [{ src: { dependencyName: 'typo', dataKey: 'x' }, dest: 'x' }],
+            },
+          },
+        },
+      ],
     },
     expect: [
       ['info', 'spec.triggers[0].template.argoWorkflow.parameters[0].src.dependencyName', /placeholder: trigger-level parameters set it/],
@@ -165,11 +212,18 @@ const sensorCases: Case[] = [
   {
     name: 'exprs filters are govaluate: =~ and in (...) are clean, a syntax error is reported',
     spec: {
-      dependencies: [{ ...dep('a'), filters: { exprs: [
-        { expr: 'action =~ "start"', fields: [{ name: 'action', path: 'body.action' }] },
-        { expr: 'action in ("start","stop")', fields: [{ name: 'action', path: 'body.action' }] },
-        { expr: 'action ==', fields: [{ name: 'action', path: 'body.action' }] },
-      ] } }],
+      dependencies: [
+        {
+          ...dep('a'),
+          filters: {
+            exprs: [
+              { expr: 'action =~ "start"', fields: [{ name: 'action', path: 'body.action' }] },
+              { expr: 'action in ("start","stop")', fields: [{ name: 'action', path: 'body.action' }] },
+              { expr: 'action ==', fields: [{ name: 'action', path: 'body.action' }] },
+            ],
+          },
+        },
+      ],
       triggers: [logTrigger('t')],
     },
     expect: [['error', 'spec.dependencies[0].filters.exprs[2].expr', /Unexpected end of expression/]],
@@ -182,7 +236,10 @@ const sensorCases: Case[] = [
   {
     name: 'empty dependency and trigger lists',
     spec: { dependencies: [], triggers: [] },
-    expect: [['error', 'spec.dependencies', /at least one dependency/], ['error', 'spec.triggers', /at least one trigger/]],
+    expect: [
+      ['error', 'spec.dependencies', /at least one dependency/],
+      ['error', 'spec.triggers', /at least one trigger/],
+    ],
   },
   {
     name: 'duplicate dependency and trigger names',
@@ -194,12 +251,15 @@ const sensorCases: Case[] = [
   },
   {
     name: 'conditions naming undeclared dependencies, and syntax errors',
-    spec: { dependencies: [dep('a')], triggers: [
-      logTrigger('t1', { conditions: 'a || ghost' }),
-      logTrigger('t2', { conditions: 'a &&' }),
-      logTrigger('t3', { conditions: 'a & b' }),
-      logTrigger('t4', { conditions: '(a' }),
-    ] },
+    spec: {
+      dependencies: [dep('a')],
+      triggers: [
+        logTrigger('t1', { conditions: 'a || ghost' }),
+        logTrigger('t2', { conditions: 'a &&' }),
+        logTrigger('t3', { conditions: 'a & b' }),
+        logTrigger('t4', { conditions: '(a' }),
+      ],
+    },
     expect: [
       ['error', 'spec.triggers[0].template.conditions', /unknown dependency "ghost" \(declared: a\)/],
       ['error', 'spec.triggers[1].template.conditions', /expected a dependency name.*end of expression/],
@@ -209,15 +269,25 @@ const sensorCases: Case[] = [
   },
   {
     name: 'parameters must name declared dependencies (template kinds, payloads, dynamic headers, trigger level, dlq)',
-    spec: { dependencies: [dep('a')], triggers: [{
-      template: { name: 't', http: {
-        url: 'http://x', payload: [{ src: { dependencyName: 'b' }, dest: 'p' }],
-        parameters: [{ src: { dependencyName: 'a' }, dest: 'ok' }], dynamicHeaders: [{ src: { dependencyName: 'c' }, dest: 'H' }],
-      } },
-      parameters: [{ src: { dependencyName: 'd' }, dest: 'x' }],
-      atLeastOnce: true,
-      dlqTrigger: { template: { name: 'dlq', log: {} }, parameters: [{ src: { dependencyName: 'e' }, dest: 'x' }] },
-    }] },
+    spec: {
+      dependencies: [dep('a')],
+      triggers: [
+        {
+          template: {
+            name: 't',
+            http: {
+              url: 'http://x',
+              payload: [{ src: { dependencyName: 'b' }, dest: 'p' }],
+              parameters: [{ src: { dependencyName: 'a' }, dest: 'ok' }],
+              dynamicHeaders: [{ src: { dependencyName: 'c' }, dest: 'H' }],
+            },
+          },
+          parameters: [{ src: { dependencyName: 'd' }, dest: 'x' }],
+          atLeastOnce: true,
+          dlqTrigger: { template: { name: 'dlq', log: {} }, parameters: [{ src: { dependencyName: 'e' }, dest: 'x' }] },
+        },
+      ],
+    },
     expect: [
       ['error', 'spec.triggers[0].template.http.payload[0].src.dependencyName', /unknown dependency "b"/],
       ['error', 'spec.triggers[0].template.http.dynamicHeaders[0].src.dependencyName', /unknown dependency "c"/],
@@ -227,9 +297,19 @@ const sensorCases: Case[] = [
   },
   {
     name: 'conditionsReset cron and timezone',
-    spec: { dependencies: [dep('a')], triggers: [logTrigger('t', { conditionsReset: [
-      { byTime: { cron: '0 0 * * *', timezone: 'UTC' } }, { byTime: { cron: 'midnight' } }, { byTime: { timezone: 'Nowhere/City', cron: '@daily' } }, { byTime: {} },
-    ] })] },
+    spec: {
+      dependencies: [dep('a')],
+      triggers: [
+        logTrigger('t', {
+          conditionsReset: [
+            { byTime: { cron: '0 0 * * *', timezone: 'UTC' } },
+            { byTime: { cron: 'midnight' } },
+            { byTime: { timezone: 'Nowhere/City', cron: '@daily' } },
+            { byTime: {} },
+          ],
+        }),
+      ],
+    },
     expect: [
       ['error', 'spec.triggers[0].template.conditionsReset[1].byTime.cron', /1 fields; expected 5/],
       ['error', 'spec.triggers[0].template.conditionsReset[2].byTime.timezone', /unknown time zone/],
@@ -238,14 +318,23 @@ const sensorCases: Case[] = [
   },
   {
     name: 'data filter type, value and comparator',
-    spec: { dependencies: [dep('a', { filters: { data: [
-      { path: 'x', type: 'number', value: ['1', '2.5'], comparator: '>=' },
-      { path: 'x', type: 'int', value: ['1'] },
-      { path: 'x', type: 'number', value: ['ten'], comparator: '=>' },
-      { path: 'x', type: 'bool', value: ['yes'] },
-      { path: 'x', value: [] },
-      { path: 'x', type: 'string', value: ['(unclosed'], comparator: '' },
-    ] } })], triggers: [logTrigger('t')] },
+    spec: {
+      dependencies: [
+        dep('a', {
+          filters: {
+            data: [
+              { path: 'x', type: 'number', value: ['1', '2.5'], comparator: '>=' },
+              { path: 'x', type: 'int', value: ['1'] },
+              { path: 'x', type: 'number', value: ['ten'], comparator: '=>' },
+              { path: 'x', type: 'bool', value: ['yes'] },
+              { path: 'x', value: [] },
+              { path: 'x', type: 'string', value: ['(unclosed'], comparator: '' },
+            ],
+          },
+        }),
+      ],
+      triggers: [logTrigger('t')],
+    },
     expect: [
       ['error', 'spec.dependencies[0].filters.data[1].type', /one of string, number, bool, got "int"/],
       ['error', 'spec.dependencies[0].filters.data[2].value[0]', /not a number/],
@@ -258,7 +347,13 @@ const sensorCases: Case[] = [
   },
   {
     name: 'time filter bounds are HH:MM:SS',
-    spec: { dependencies: [dep('a', { filters: { time: { start: '9:00:00', stop: '24:00:00' } } }), dep('b', { filters: { time: { start: '08:00', stop: '17:00:00' } } })], triggers: [logTrigger('t')] },
+    spec: {
+      dependencies: [
+        dep('a', { filters: { time: { start: '9:00:00', stop: '24:00:00' } } }),
+        dep('b', { filters: { time: { start: '08:00', stop: '17:00:00' } } }),
+      ],
+      triggers: [logTrigger('t')],
+    },
     expect: [
       ['error', 'spec.dependencies[0].filters.time.stop', /HH:MM:SS, got "24:00:00"/],
       ['error', 'spec.dependencies[1].filters.time.start', /HH:MM:SS, got "08:00"/],
@@ -266,22 +361,26 @@ const sensorCases: Case[] = [
   },
   {
     name: 'time filter window may name its time zone',
-    spec: { dependencies: [
-      dep('a', { filters: { time: { start: '08:30:00', stop: '18:00:00', timezone: 'Asia/Kolkata' } } }),
-      dep('b', { filters: { time: { start: '08:30:00', stop: '18:00:00', timezone: 'Atlantis/Central' } } }),
-    ], triggers: [logTrigger('t')] },
-    expect: [
-      ['error', 'spec.dependencies[1].filters.time.timezone', /unknown time zone "Atlantis\/Central"/],
-    ],
+    spec: {
+      dependencies: [
+        dep('a', { filters: { time: { start: '08:30:00', stop: '18:00:00', timezone: 'Asia/Kolkata' } } }),
+        dep('b', { filters: { time: { start: '08:30:00', stop: '18:00:00', timezone: 'Atlantis/Central' } } }),
+      ],
+      triggers: [logTrigger('t')],
+    },
+    expect: [['error', 'spec.dependencies[1].filters.time.timezone', /unknown time zone "Atlantis\/Central"/]],
   },
   {
     name: 'argoWorkflow operation and source, k8s source, http url',
-    spec: { dependencies: [dep('a')], triggers: [
-      { template: { name: 'w1', argoWorkflow: { operation: 'submit-from', source: { inline: 'x' } } } },
-      { template: { name: 'w2', argoWorkflow: { operation: 'launch' } } },
-      { template: { name: 'k', k8s: { operation: 'create' } } },
-      { template: { name: 'h', http: { method: 'POST' } } },
-    ] },
+    spec: {
+      dependencies: [dep('a')],
+      triggers: [
+        { template: { name: 'w1', argoWorkflow: { operation: 'submit-from', source: { inline: 'x' } } } },
+        { template: { name: 'w2', argoWorkflow: { operation: 'launch' } } },
+        { template: { name: 'k', k8s: { operation: 'create' } } },
+        { template: { name: 'h', http: { method: 'POST' } } },
+      ],
+    },
     expect: [
       ['error', 'spec.triggers[1].template.argoWorkflow.operation', /one of submit, submit-from.*got "launch"/],
       ['error', 'spec.triggers[1].template.argoWorkflow.source', /required/],
@@ -291,12 +390,15 @@ const sensorCases: Case[] = [
   },
   {
     name: 'trigger without an action, with two actions, durations, dlq without atLeastOnce',
-    spec: { dependencies: [dep('a')], triggers: [
-      { template: { name: 'none' } },
-      { template: { name: 'two', log: {}, http: { url: 'http://x' } } },
-      { ...logTrigger('r'), retryStrategy: { duration: 'soon', steps: 2 }, policy: { k8s: { backoff: { duration: 1000 } } } },
-      { ...logTrigger('d'), policy: { k8s: { backoff: { duration: '1 s' } } }, dlqTrigger: logTrigger('dd') },
-    ] },
+    spec: {
+      dependencies: [dep('a')],
+      triggers: [
+        { template: { name: 'none' } },
+        { template: { name: 'two', log: {}, http: { url: 'http://x' } } },
+        { ...logTrigger('r'), retryStrategy: { duration: 'soon', steps: 2 }, policy: { k8s: { backoff: { duration: 1000 } } } },
+        { ...logTrigger('d'), policy: { k8s: { backoff: { duration: '1 s' } } }, dlqTrigger: logTrigger('dd') },
+      ],
+    },
     expect: [
       ['warning', 'spec.triggers[0].template', /no action/],
       ['warning', 'spec.triggers[1].template', /several actions \(log, http\)|several actions \(http, log\)/],
@@ -316,7 +418,10 @@ void describe('lintSensor', () => {
 });
 
 void describe('parseConditions / evaluateConditions', () => {
-  const truth = (names: string[]) => (n: string): boolean => names.includes(n);
+  const truth =
+    (names: string[]) =>
+    (n: string): boolean =>
+      names.includes(n);
   const table: [expr: string, satisfied: string[], expected: boolean][] = [
     ['a', ['a'], true],
     ['a', [], false],
@@ -339,7 +444,10 @@ void describe('parseConditions / evaluateConditions', () => {
   }
 
   void test('conditionNames lists each name once in order of appearance', () => {
-    assert.deepEqual(conditionNames(parseConditions('b && (a || b) && !c')).map((n) => n.name), ['b', 'a', 'c']);
+    assert.deepEqual(
+      conditionNames(parseConditions('b && (a || b) && !c')).map((n) => n.name),
+      ['b', 'a', 'c'],
+    );
   });
 
   const errors: [expr: string, message: RegExp][] = [
@@ -354,12 +462,15 @@ void describe('parseConditions / evaluateConditions', () => {
   ];
   for (const [expr, message] of errors) {
     void test(`${JSON.stringify(expr)} is a syntax error`, () => {
-      assert.throws(() => parseConditions(expr), (e: unknown) => {
-        assert.ok(e instanceof WeirError);
-        assert.equal(e.code, 'EXPRESSION_ERROR');
-        assert.match(e.message, message);
-        return true;
-      });
+      assert.throws(
+        () => parseConditions(expr),
+        (e: unknown) => {
+          assert.ok(e instanceof WeirError);
+          assert.equal(e.code, 'EXPRESSION_ERROR');
+          assert.match(e.message, message);
+          return true;
+        },
+      );
     });
   }
 });

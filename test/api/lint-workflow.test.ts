@@ -5,7 +5,12 @@ import { loadText } from '../../src/api/loader.js';
 import { lintLoaded } from '../../src/api/lint.js';
 
 function lint(yaml: string): { rule: string; line: number; message: string; severity: string }[] {
-  return lintLoaded(loadText(yaml, 'm.yaml')).findings.map((f) => ({ rule: f.rule, line: f.line, message: f.message, severity: f.severity }));
+  return lintLoaded(loadText(yaml, 'm.yaml')).findings.map((f) => ({
+    rule: f.rule,
+    line: f.line,
+    message: f.message,
+    severity: f.severity,
+  }));
 }
 const errors = (yaml: string) => lint(yaml).filter((f) => f.severity === 'error');
 
@@ -25,42 +30,63 @@ const cases: { name: string; yaml: string; expect: RegExp[] }[] = [
   },
   {
     name: 'duplicate template and step names',
-    yaml: wf(`  - name: main\n    steps:\n    - - {name: a, template: t}\n    - - {name: a, template: t}\n  - name: t\n    container: {image: a}\n  - name: t\n    container: {image: b}\n`),
+    yaml: wf(
+      `  - name: main\n    steps:\n    - - {name: a, template: t}\n    - - {name: a, template: t}\n  - name: t\n    container: {image: a}\n  - name: t\n    container: {image: b}\n`,
+    ),
     expect: [/template name "t" is used more than once/, /step name "a" is used more than once/],
   },
   {
     name: 'mixing dependencies and depends',
-    yaml: wf(`  - name: main\n    dag:\n      tasks:\n      - {name: a, template: t}\n      - {name: b, template: t, dependencies: [a]}\n      - {name: c, template: t, depends: a}\n  - name: t\n    container: {image: a}\n`),
+    yaml: wf(
+      `  - name: main\n    dag:\n      tasks:\n      - {name: a, template: t}\n      - {name: b, template: t, dependencies: [a]}\n      - {name: c, template: t, depends: a}\n  - name: t\n    container: {image: a}\n`,
+    ),
     expect: [/uses both "dependencies" and "depends"/],
   },
   {
     name: 'unknown dependency and bad depends syntax',
-    yaml: wf(`  - name: main\n    dag:\n      tasks:\n      - {name: a, template: t, depends: "ghost.Succeeded"}\n      - {name: b, template: t, depends: "a &&"}\n  - name: t\n    container: {image: a}\n`),
+    yaml: wf(
+      `  - name: main\n    dag:\n      tasks:\n      - {name: a, template: t, depends: "ghost.Succeeded"}\n      - {name: b, template: t, depends: "a &&"}\n  - name: t\n    container: {image: a}\n`,
+    ),
     expect: [/depends on unknown task "ghost"/, /invalid depends expression/],
   },
   {
     name: 'undeclared input parameter',
-    yaml: wf(`  - name: main\n    inputs: {parameters: [{name: x}]}\n    container: {image: a, args: ["{{inputs.parameters.x}}", "{{inputs.parameters.y}}"]}\n`),
+    yaml: wf(
+      `  - name: main\n    inputs: {parameters: [{name: x}]}\n    container: {image: a, args: ["{{inputs.parameters.x}}", "{{inputs.parameters.y}}"]}\n`,
+    ),
     expect: [/\{\{inputs\.parameters\.y\}\} refers to an input parameter that template "main" does not declare/],
   },
   {
     name: 'step references: later group, same group, unknown, and undeclared output',
-    yaml: wf(`  - name: main\n    steps:\n    - - name: a\n        template: t\n        arguments: {parameters: [{name: p, value: "{{steps.b.outputs.result}}"}]}\n      - name: c\n        template: t\n        arguments: {parameters: [{name: p, value: "{{steps.a.outputs.result}}"}]}\n    - - name: b\n        template: t\n        arguments: {parameters: [{name: p, value: "{{steps.zz.outputs.result}} {{steps.a.outputs.parameters.nope}}"}]}\n  - name: t\n    inputs: {parameters: [{name: p}]}\n    container: {image: a}\n`),
-    expect: [/step "b", which does not run before/, /step "a", which does not run before/, /names a step "zz"/, /output parameter that step "a" does not produce/],
+    yaml: wf(
+      `  - name: main\n    steps:\n    - - name: a\n        template: t\n        arguments: {parameters: [{name: p, value: "{{steps.b.outputs.result}}"}]}\n      - name: c\n        template: t\n        arguments: {parameters: [{name: p, value: "{{steps.a.outputs.result}}"}]}\n    - - name: b\n        template: t\n        arguments: {parameters: [{name: p, value: "{{steps.zz.outputs.result}} {{steps.a.outputs.parameters.nope}}"}]}\n  - name: t\n    inputs: {parameters: [{name: p}]}\n    container: {image: a}\n`,
+    ),
+    expect: [
+      /step "b", which does not run before/,
+      /step "a", which does not run before/,
+      /names a step "zz"/,
+      /output parameter that step "a" does not produce/,
+    ],
   },
   {
     name: 'task references must name a task of the DAG; continueOn is not allowed with depends',
-    yaml: wf(`  - name: main\n    dag:\n      tasks:\n      - {name: a, template: t}\n      - {name: b, template: t}\n      - name: c\n        depends: a\n        template: t\n        arguments: {parameters: [{name: p, value: "{{tasks.a.outputs.result}}{{tasks.x.outputs.result}}"}]}\n        continueOn: {failed: true}\n  - name: t\n    inputs: {parameters: [{name: p, default: x}]}\n    container: {image: a}\n`),
+    yaml: wf(
+      `  - name: main\n    dag:\n      tasks:\n      - {name: a, template: t}\n      - {name: b, template: t}\n      - name: c\n        depends: a\n        template: t\n        arguments: {parameters: [{name: p, value: "{{tasks.a.outputs.result}}{{tasks.x.outputs.result}}"}]}\n        continueOn: {failed: true}\n  - name: t\n    inputs: {parameters: [{name: p, default: x}]}\n    container: {image: a}\n`,
+    ),
     expect: [/names a task "x"/, /continueOn cannot be used/],
   },
   {
     name: 'item outside a loop; undeclared workflow parameter',
-    yaml: wf(`  - name: main\n    steps:\n    - - {name: a, template: t, arguments: {parameters: [{name: p, value: "{{item}} {{workflow.parameters.missing}}"}]}}\n  - name: t\n    inputs: {parameters: [{name: p}]}\n    container: {image: a}\n`),
+    yaml: wf(
+      `  - name: main\n    steps:\n    - - {name: a, template: t, arguments: {parameters: [{name: p, value: "{{item}} {{workflow.parameters.missing}}"}]}}\n  - name: t\n    inputs: {parameters: [{name: p}]}\n    container: {image: a}\n`,
+    ),
     expect: [/\{\{item\}\} is only available/, /workflow parameter that spec.arguments does not declare/],
   },
   {
     name: 'bad when and bad expression tag',
-    yaml: wf(`  - name: main\n    steps:\n    - - {name: a, template: t, when: "1 == (2"}\n  - name: t\n    container: {image: a, args: ["{{=1 +}}"]}\n`),
+    yaml: wf(
+      `  - name: main\n    steps:\n    - - {name: a, template: t, when: "1 == (2"}\n  - name: t\n    container: {image: a, args: ["{{=1 +}}"]}\n`,
+    ),
     expect: [/invalid when expression/, /invalid expression \{\{=1 \+\}\}/],
   },
   {
@@ -83,12 +109,19 @@ const cases: { name: string; yaml: string; expect: RegExp[] }[] = [
 for (const c of cases) {
   test(`lint: ${c.name}`, () => {
     const got = lint(c.yaml);
-    for (const re of c.expect) assert.ok(got.some((f) => re.test(f.message)), `expected ${re} in:\n${got.map((f) => f.message).join('\n')}`);
+    for (const re of c.expect)
+      assert.ok(
+        got.some((f) => re.test(f.message)),
+        `expected ${re} in:\n${got.map((f) => f.message).join('\n')}`,
+      );
   });
 }
 
 test('valid references produce no findings', () => {
-  const yaml = wf(`  - name: main\n    inputs: {parameters: [{name: x, value: "1"}]}\n    steps:\n    - - name: gen\n        template: t\n        arguments: {parameters: [{name: p, value: "{{inputs.parameters.x}}"}]}\n    - - name: use\n        template: t\n        arguments: {parameters: [{name: p, value: "{{steps.gen.outputs.parameters.out}} {{item}} {{workflow.parameters.g}}"}]}\n        withParam: "{{steps.gen.outputs.result}}"\n        when: "{{steps.gen.outputs.result}} != done"\n    outputs:\n      parameters: [{name: last, valueFrom: {parameter: "{{steps.use.outputs.parameters.out}}"}}]\n  - name: t\n    inputs: {parameters: [{name: p}]}\n    outputs: {parameters: [{name: out, valueFrom: {path: /tmp/o}}]}\n    script: {image: a, command: [sh], source: "echo {{inputs.parameters.p}} {{ .NotArgo }}"}\n`, `  arguments: {parameters: [{name: g, value: v}]}\n`);
+  const yaml = wf(
+    `  - name: main\n    inputs: {parameters: [{name: x, value: "1"}]}\n    steps:\n    - - name: gen\n        template: t\n        arguments: {parameters: [{name: p, value: "{{inputs.parameters.x}}"}]}\n    - - name: use\n        template: t\n        arguments: {parameters: [{name: p, value: "{{steps.gen.outputs.parameters.out}} {{item}} {{workflow.parameters.g}}"}]}\n        withParam: "{{steps.gen.outputs.result}}"\n        when: "{{steps.gen.outputs.result}} != done"\n    outputs:\n      parameters: [{name: last, valueFrom: {parameter: "{{steps.use.outputs.parameters.out}}"}}]\n  - name: t\n    inputs: {parameters: [{name: p}]}\n    outputs: {parameters: [{name: out, valueFrom: {path: /tmp/o}}]}\n    script: {image: a, command: [sh], source: "echo {{inputs.parameters.p}} {{ .NotArgo }}"}\n`,
+    `  arguments: {parameters: [{name: g, value: v}]}\n`,
+  );
   assert.deepEqual(lint(yaml), []);
 });
 
@@ -100,16 +133,28 @@ test('findings point at the offending line', () => {
 
 test('a template stored elsewhere (templateRef, workflowTemplateRef) is a warning, not an error', () => {
   const steps = lint(wf(`  - name: main\n    steps:\n    - - {name: a, templateRef: {name: lib, template: x}}\n`));
-  assert.deepEqual(steps.map((f) => [f.severity, f.rule]), [['warning', 'missing-template']]);
-  const byRef = lint(`apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {generateName: r-}\nspec:\n  workflowTemplateRef: {name: stored-in-cluster}\n`);
-  assert.deepEqual(byRef.map((f) => [f.severity, f.rule]), [['warning', 'missing-template']]);
+  assert.deepEqual(
+    steps.map((f) => [f.severity, f.rule]),
+    [['warning', 'missing-template']],
+  );
+  const byRef = lint(
+    `apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {generateName: r-}\nspec:\n  workflowTemplateRef: {name: stored-in-cluster}\n`,
+  );
+  assert.deepEqual(
+    byRef.map((f) => [f.severity, f.rule]),
+    [['warning', 'missing-template']],
+  );
 });
 
 test('a step hook may read the outputs of the step it belongs to', () => {
-  const yaml = wf(`  - name: main\n    steps:\n    - - name: produce\n        template: t\n        hooks:\n          exit:\n            template: report\n            arguments:\n              parameters: [{name: m, value: "{{steps.produce.outputs.parameters.out}}"}]\n              artifacts: [{name: f, from: "{{steps.produce.outputs.artifacts.file}}"}]\n  - name: t\n    outputs:\n      parameters: [{name: out, valueFrom: {path: /tmp/o}}]\n      artifacts: [{name: file, path: /tmp/f}]\n    container: {image: a}\n  - name: report\n    inputs:\n      parameters: [{name: m}]\n      artifacts: [{name: f, path: /tmp/f}]\n    container: {image: a}\n`);
+  const yaml = wf(
+    `  - name: main\n    steps:\n    - - name: produce\n        template: t\n        hooks:\n          exit:\n            template: report\n            arguments:\n              parameters: [{name: m, value: "{{steps.produce.outputs.parameters.out}}"}]\n              artifacts: [{name: f, from: "{{steps.produce.outputs.artifacts.file}}"}]\n  - name: t\n    outputs:\n      parameters: [{name: out, valueFrom: {path: /tmp/o}}]\n      artifacts: [{name: file, path: /tmp/f}]\n    container: {image: a}\n  - name: report\n    inputs:\n      parameters: [{name: m}]\n      artifacts: [{name: f, path: /tmp/f}]\n    container: {image: a}\n`,
+  );
   assert.deepEqual(errors(yaml), []);
   // Outside the hook, the same step is still not in scope of its own arguments.
-  const self = wf(`  - name: main\n    steps:\n    - - name: produce\n        template: t\n        arguments: {parameters: [{name: p, value: "{{steps.produce.outputs.result}}"}]}\n  - name: t\n    inputs: {parameters: [{name: p}]}\n    container: {image: a}\n`);
+  const self = wf(
+    `  - name: main\n    steps:\n    - - name: produce\n        template: t\n        arguments: {parameters: [{name: p, value: "{{steps.produce.outputs.result}}"}]}\n  - name: t\n    inputs: {parameters: [{name: p}]}\n    container: {image: a}\n`,
+  );
   assert.match(errors(self)[0]?.message ?? '', /does not run before this point/);
 });
 
@@ -123,16 +168,43 @@ test('label and annotation values written as YAML booleans or numbers are accept
 });
 
 test('a memoize cache ConfigMap needs only its name', () => {
-  const yaml = wf(`  - name: main\n    memoize:\n      key: "k"\n      maxAge: 10s\n      cache: {configMap: {name: memo-store}}\n    container: {image: a}\n`);
+  const yaml = wf(
+    `  - name: main\n    memoize:\n      key: "k"\n      maxAge: 10s\n      cache: {configMap: {name: memo-store}}\n    container: {image: a}\n`,
+  );
   assert.deepEqual(lint(yaml), []);
-  assert.match(errors(wf(`  - name: main\n    memoize: {key: k, cache: {configMap: {key: only-key}}}\n    container: {image: a}\n`))[0]?.message ?? '', /name is required/);
+  assert.match(
+    errors(wf(`  - name: main\n    memoize: {key: k, cache: {configMap: {key: only-key}}}\n    container: {image: a}\n`))[0]?.message ?? '',
+    /name is required/,
+  );
 });
 
 test('Kubernetes kinds Weir does not model (RBAC, Pod, Service) are skipped with an info note, not errors', () => {
-  const yaml = ['apiVersion: v1', 'kind: ServiceAccount', 'metadata: {name: sa}', '---', 'apiVersion: rbac.authorization.k8s.io/v1', 'kind: Role',
-    'metadata: {name: r}', 'rules: []', '---', 'apiVersion: apps/v1', 'kind: Deployment', 'metadata: {name: d}', '---',
-    'apiVersion: argoproj.io/v1alpha1', 'kind: Workfow', 'metadata: {name: typo}', ''].join('\n');
+  const yaml = [
+    'apiVersion: v1',
+    'kind: ServiceAccount',
+    'metadata: {name: sa}',
+    '---',
+    'apiVersion: rbac.authorization.k8s.io/v1',
+    'kind: Role',
+    'metadata: {name: r}',
+    'rules: []',
+    '---',
+    'apiVersion: apps/v1',
+    'kind: Deployment',
+    'metadata: {name: d}',
+    '---',
+    'apiVersion: argoproj.io/v1alpha1',
+    'kind: Workfow',
+    'metadata: {name: typo}',
+    '',
+  ].join('\n');
   const got = lint(yaml);
-  assert.deepEqual(got.filter((f) => f.severity === 'info').map((f) => f.rule), ['kind-skipped', 'kind-skipped', 'kind-skipped']);
-  assert.deepEqual(got.filter((f) => f.severity === 'error').map((f) => f.message.slice(0, 24)), ['unknown kind "Workfow" (']);
+  assert.deepEqual(
+    got.filter((f) => f.severity === 'info').map((f) => f.rule),
+    ['kind-skipped', 'kind-skipped', 'kind-skipped'],
+  );
+  assert.deepEqual(
+    got.filter((f) => f.severity === 'error').map((f) => f.message.slice(0, 24)),
+    ['unknown kind "Workfow" ('],
+  );
 });

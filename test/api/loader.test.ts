@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { loadText, loadFiles } from '../../src/api/loader.js';
 
 test('multi-document YAML keeps each document and maps paths to lines', () => {
-  const text = 'apiVersion: v1\nkind: ConfigMap\n---\napiVersion: argoproj.io/v1alpha1\nkind: Workflow\nspec:\n  templates:\n  - name: a\n    container:\n      image: x\n---\n';
+  const text =
+    'apiVersion: v1\nkind: ConfigMap\n---\napiVersion: argoproj.io/v1alpha1\nkind: Workflow\nspec:\n  templates:\n  - name: a\n    container:\n      image: x\n---\n';
   const r = loadText(text, 'f.yaml');
   assert.equal(r.errors.length, 0);
   assert.equal(r.documents.length, 2);
@@ -56,7 +57,7 @@ test('scalars Go reads as strings stay strings: a lone dot, clock times', () => 
   assert.deepEqual(r.documents[0].object, { args: ['build', '-o', '.', '-.'], at: '10:30', ratio: 0.5, count: 1000 });
 });
 
-test('flow and quoted content closed at the opening line\'s indentation is read as Go reads it', () => {
+test("flow and quoted content closed at the opening line's indentation is read as Go reads it", () => {
   const text = [
     'spec:',
     '  container:',
@@ -87,13 +88,25 @@ test('a block scalar containing brackets and quotes is left alone by the lenient
 
 test('string fields keep their text as written, as Kubernetes reads them; typed fields use YAML 1.1', () => {
   const yaml = [
-    'apiVersion: argoproj.io/v1alpha1', 'kind: Workflow', 'metadata: {name: x, labels: {enabled: yes, ver: 1.10}}',
-    'spec:', '  entrypoint: n', '  arguments: {parameters: [{name: n, value: yes}]}', '  templates:', '  - name: n',
-    '    inputs: {artifacts: [{name: a, path: /x, mode: 0755}]}', '    container: {image: a, args: [sleep, 10, 1.50, off]}', '',
+    'apiVersion: argoproj.io/v1alpha1',
+    'kind: Workflow',
+    'metadata: {name: x, labels: {enabled: yes, ver: 1.10}}',
+    'spec:',
+    '  entrypoint: n',
+    '  arguments: {parameters: [{name: n, value: yes}]}',
+    '  templates:',
+    '  - name: n',
+    '    inputs: {artifacts: [{name: a, path: /x, mode: 0755}]}',
+    '    container: {image: a, args: [sleep, 10, 1.50, off]}',
+    '',
   ].join('\n');
   const obj = loadText(yaml, 'x.yaml').documents[0].object as {
     metadata: { labels: Record<string, unknown> };
-    spec: { entrypoint: unknown; arguments: { parameters: { name: unknown; value: unknown }[] }; templates: { name: unknown; inputs: { artifacts: { mode: unknown }[] }; container: { args: unknown[] } }[] };
+    spec: {
+      entrypoint: unknown;
+      arguments: { parameters: { name: unknown; value: unknown }[] };
+      templates: { name: unknown; inputs: { artifacts: { mode: unknown }[] }; container: { args: unknown[] } }[];
+    };
   };
   assert.deepEqual(obj.metadata.labels, { enabled: 'yes', ver: '1.10' });
   assert.equal(obj.spec.entrypoint, 'n');

@@ -2,7 +2,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateAgainst } from '../../src/api/validate.js';
-import { Obj, Opt, Type, StringEnum, IntOrString, AnyString, OpenObject, AnyValue, StringMap, Ref, registerRef } from '../../src/api/schema-kit.js';
+import {
+  Obj,
+  Opt,
+  Type,
+  StringEnum,
+  IntOrString,
+  AnyString,
+  OpenObject,
+  AnyValue,
+  StringMap,
+  Ref,
+  registerRef,
+} from '../../src/api/schema-kit.js';
 
 const Node = Obj({
   name: Type.String(),
@@ -18,8 +30,17 @@ const Node = Obj({
 registerRef('TestNode', Node);
 
 test('a valid value has no findings', () => {
-  const v = { name: 'a', count: 2, mode: 'Always', limit: '3', value: 5, extra: { anything: [1] }, item: [1, { a: 2 }],
-    labels: { a: 'b' }, children: [{ name: 'b', value: true }] };
+  const v = {
+    name: 'a',
+    count: 2,
+    mode: 'Always',
+    limit: '3',
+    value: 5,
+    extra: { anything: [1] },
+    item: [1, { a: 2 }],
+    labels: { a: 'b' },
+    children: [{ name: 'b', value: true }],
+  };
   assert.deepEqual(validateAgainst(Node, v), []);
 });
 

@@ -9,9 +9,7 @@ import { validateAgainst } from '../../src/api/validate.js';
 import { formatPath } from '../../src/api/findings.js';
 import { allFields, usedFields, loadFixtureDocs, showFindings } from '../helpers/schema-coverage.js';
 import type { FixtureDoc } from '../helpers/schema-coverage.js';
-import {
-  WorkflowSchema, WorkflowTemplateSchema, ClusterWorkflowTemplateSchema,
-} from '../../src/api/workflow.js';
+import { WorkflowSchema, WorkflowTemplateSchema, ClusterWorkflowTemplateSchema } from '../../src/api/workflow.js';
 import { CronWorkflowSchema } from '../../src/api/cron-workflow.js';
 import { ConfigMapSchema, SecretSchema } from '../../src/api/k8s.js';
 
@@ -54,9 +52,7 @@ void describe('Argo Workflows schemas', () => {
     void test(`${doc.file}#${doc.index} (${doc.kind}) validates with no errors and no unknown fields`, () => {
       const schema = schemasByKind[doc.kind];
       assert.ok(schema, `no schema for kind ${doc.kind}`);
-      const problems = validateAgainst(schema, doc.value).filter(
-        (f) => f.severity === 'error' || f.rule === 'unknown-field',
-      );
+      const problems = validateAgainst(schema, doc.value).filter((f) => f.severity === 'error' || f.rule === 'unknown-field');
       assert.equal(problems.length, 0, show(problems, doc.loaded));
     });
   }
@@ -67,10 +63,22 @@ void describe('Argo Workflows schemas', () => {
     for (const schema of Object.values(schemasByKind)) allFields(schema, defined);
     for (const doc of docs) usedFields(schemasByKind[doc.kind], doc.value, used);
     // ObjectMeta bookkeeping fields are written by the API server, not by people.
-    const serverSet = ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp',
-      'deletionGracePeriodSeconds', 'finalizers', 'ownerReferences', 'managedFields'];
+    const serverSet = [
+      'uid',
+      'resourceVersion',
+      'generation',
+      'creationTimestamp',
+      'deletionTimestamp',
+      'deletionGracePeriodSeconds',
+      'finalizers',
+      'ownerReferences',
+      'managedFields',
+    ];
     const missing = [...defined].filter((f) => !used.has(f) && !serverSet.includes(f.split('|')[0]));
-    assert.deepEqual(missing.map((f) => f.slice(0, 160)), []);
+    assert.deepEqual(
+      missing.map((f) => f.slice(0, 160)),
+      [],
+    );
   });
 });
 
@@ -99,7 +107,9 @@ void describe('Argo Workflows schemas: mistakes are reported', () => {
       { name: 'dag', dag: { tasks: [{ template: 'x' }] } },
       { name: 'p', inputs: { parameters: [{ value: 1 }] }, container: { image: 'alpine' } },
     ]);
-    const paths = validateAgainst(WorkflowSchema, wf).filter((f) => f.severity === 'error').map((f) => formatPath(f.path));
+    const paths = validateAgainst(WorkflowSchema, wf)
+      .filter((f) => f.severity === 'error')
+      .map((f) => formatPath(f.path));
     assert.deepEqual(paths.sort(), [
       'spec.templates[0].name',
       'spec.templates[1].steps[0][0].name',
@@ -112,39 +122,58 @@ void describe('Argo Workflows schemas: mistakes are reported', () => {
     const wf = minimalWorkflow([{ name: 'main', steps: [[{ name: 's', inline: { container: { image: 7 } } }]] }]);
     (wf.spec as Record<string, unknown>).templateDefaults = { timeout: '1m' };
     const errors = validateAgainst(WorkflowSchema, wf).filter((f) => f.severity === 'error');
-    assert.deepEqual(errors.map((f) => formatPath(f.path)), ['spec.templates[0].steps[0][0].inline.container.image']);
+    assert.deepEqual(
+      errors.map((f) => formatPath(f.path)),
+      ['spec.templates[0].steps[0][0].inline.container.image'],
+    );
   });
 
   void test('AnyString and IntOrString fields accept YAML numbers and booleans where Argo does', () => {
-    const wf = minimalWorkflow([{
-      name: 'main',
-      activeDeadlineSeconds: '{{workflow.parameters.deadline}}',
-      retryStrategy: { limit: 3, backoff: { factor: '2' } },
-      inputs: { parameters: [{ name: 'n', value: 3, default: true, enum: [1, 'two', false] }] },
-      container: { image: 'alpine', resources: { limits: { cpu: 0.5, memory: '1Gi' } } },
-    }]);
+    const wf = minimalWorkflow([
+      {
+        name: 'main',
+        activeDeadlineSeconds: '{{workflow.parameters.deadline}}',
+        retryStrategy: { limit: 3, backoff: { factor: '2' } },
+        inputs: { parameters: [{ name: 'n', value: 3, default: true, enum: [1, 'two', false] }] },
+        container: { image: 'alpine', resources: { limits: { cpu: 0.5, memory: '1Gi' } } },
+      },
+    ]);
     assert.deepEqual(validateAgainst(WorkflowSchema, wf), []);
     const bad = minimalWorkflow([{ name: 'main', retryStrategy: { limit: true }, container: { image: 'alpine' } }]);
-    assert.deepEqual(validateAgainst(WorkflowSchema, bad).map((f) => formatPath(f.path)), ['spec.templates[0].retryStrategy.limit']);
+    assert.deepEqual(
+      validateAgainst(WorkflowSchema, bad).map((f) => formatPath(f.path)),
+      ['spec.templates[0].retryStrategy.limit'],
+    );
   });
 
   void test('enums are enforced: retryPolicy, concurrencyPolicy and catchup', () => {
     const wf = minimalWorkflow([{ name: 'main', retryStrategy: { retryPolicy: 'OnFail' }, container: { image: 'a' } }]);
-    assert.deepEqual(validateAgainst(WorkflowSchema, wf).map((f) => formatPath(f.path)), ['spec.templates[0].retryStrategy.retryPolicy']);
+    assert.deepEqual(
+      validateAgainst(WorkflowSchema, wf).map((f) => formatPath(f.path)),
+      ['spec.templates[0].retryStrategy.retryPolicy'],
+    );
     const cron = {
       apiVersion: 'argoproj.io/v1alpha1',
       kind: 'CronWorkflow',
       metadata: { name: 'c' },
       spec: { schedules: ['* * * * *'], concurrencyPolicy: 'Sometimes', catchup: 'everything', workflowSpec: {} },
     };
-    const paths = validateAgainst(CronWorkflowSchema, cron).map((f) => formatPath(f.path)).sort();
+    const paths = validateAgainst(CronWorkflowSchema, cron)
+      .map((f) => formatPath(f.path))
+      .sort();
     assert.deepEqual(paths, ['spec.catchup', 'spec.concurrencyPolicy']);
   });
 
   void test('a CronWorkflow without workflowSpec, and a Workflow without spec, are errors', () => {
     const cron = { apiVersion: 'argoproj.io/v1alpha1', kind: 'CronWorkflow', metadata: { name: 'c' }, spec: { schedule: '@daily' } };
-    assert.deepEqual(validateAgainst(CronWorkflowSchema, cron).map((f) => formatPath(f.path)), ['spec.workflowSpec']);
+    assert.deepEqual(
+      validateAgainst(CronWorkflowSchema, cron).map((f) => formatPath(f.path)),
+      ['spec.workflowSpec'],
+    );
     const wf = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { name: 'w' } };
-    assert.deepEqual(validateAgainst(WorkflowSchema, wf).map((f) => formatPath(f.path)), ['spec']);
+    assert.deepEqual(
+      validateAgainst(WorkflowSchema, wf).map((f) => formatPath(f.path)),
+      ['spec'],
+    );
   });
 });

@@ -13,7 +13,8 @@ export function fakeSecrets(values: Record<string, string>): SecretSource & { re
     get(ref: SecretKeySelector): Promise<string | undefined> {
       src.reads++;
       const v = values[`${ref.name ?? ''}/${ref.key}`];
-      if (v === undefined && ref.optional !== true) return Promise.reject(new WeirError('NOT_FOUND', `Secret ${ref.name ?? ''} has no key ${ref.key}`));
+      if (v === undefined && ref.optional !== true)
+        return Promise.reject(new WeirError('NOT_FOUND', `Secret ${ref.name ?? ''} has no key ${ref.key}`));
       return Promise.resolve(v);
     },
   };

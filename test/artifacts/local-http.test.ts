@@ -30,11 +30,15 @@ const coded = (code: string) => (e: unknown) => isWeirError(e) && e.code === cod
 
 before(async () => {
   work = await tempDir();
-  svc = createArtifactService({ dataDir: join(work.path, 'data'), secrets: fakeSecrets({ 'http-cred/user': 'alice', 'http-cred/pass': 'pa55-w0rd!' }) });
+  svc = createArtifactService({
+    dataDir: join(work.path, 'data'),
+    secrets: fakeSecrets({ 'http-cred/user': 'alice', 'http-cred/pass': 'pa55-w0rd!' }),
+  });
   server = createServer((req, res) => {
     seen.push({ url: req.url ?? '', auth: req.headers.authorization, token: req.headers['x-token'] as string | undefined });
     if (req.url === '/file.txt') res.end('served over http\n');
-    else if (req.url === '/slow') res.write('partial'); // never ends
+    else if (req.url === '/slow')
+      res.write('partial'); // never ends
     else if (req.url === '/private' && req.headers.authorization !== `Basic ${Buffer.from('alice:pa55-w0rd!').toString('base64')}`) {
       res.statusCode = 401;
       res.end('no');
@@ -106,7 +110,10 @@ describe('local repository', () => {
 describe('http and raw inputs', () => {
   test('http input is streamed to the destination with the declared headers', async () => {
     const dest = fresh('h');
-    const r = await svc.loadInput({ name: 'h', path: '/h', http: { url: `${base}/file.txt`, headers: [{ name: 'X-Token', value: 'tok-123' }] } }, dest);
+    const r = await svc.loadInput(
+      { name: 'h', path: '/h', http: { url: `${base}/file.txt`, headers: [{ name: 'X-Token', value: 'tok-123' }] } },
+      dest,
+    );
     assert.equal(r.status, 'loaded');
     assert.equal(await readFile(dest, 'utf8'), 'served over http\n');
     assert.equal(seen.at(-1)?.token, 'tok-123');
@@ -117,7 +124,9 @@ describe('http and raw inputs', () => {
     const auth = { basicAuth: { usernameSecret: { name: 'http-cred', key: 'user' }, passwordSecret: { name: 'http-cred', key: 'pass' } } };
     await svc.loadInput({ name: 'p', path: '/p', http: { url: `${base}/private`, auth } }, dest);
     assert.equal(await readFile(dest, 'utf8'), 'secret data');
-    const e = await svc.loadInput({ name: 'p', path: '/p', http: { url: `http://alice:pa55-w0rd!@127.0.0.1:1/private`, auth } }, fresh('p')).catch((x: unknown) => x);
+    const e = await svc
+      .loadInput({ name: 'p', path: '/p', http: { url: `http://alice:pa55-w0rd!@127.0.0.1:1/private`, auth } }, fresh('p'))
+      .catch((x: unknown) => x);
     assert.ok(isWeirError(e));
     assert.ok(!JSON.stringify([e.message, String(e.stack), (e.cause as Error).message]).includes('pa55-w0rd'), e.message);
   });
@@ -144,9 +153,14 @@ describe('http and raw inputs', () => {
   });
 
   test('unsupported kinds fail with a clear coded error', async () => {
-    await assert.rejects(svc.loadInput({ name: 'g', path: '/g', git: { repo: 'https://example.invalid/r.git' } }, fresh('g')),
-      (e: unknown) => isWeirError(e) && e.code === 'UNKNOWN_KIND' && e.message === 'artifact location git is not supported');
-    await assert.rejects(svc.saveOutput({ name: 'o', path: '/o', http: { url: `${base}/x` } }, (await tempDir()).path), /cannot store outputs/);
+    await assert.rejects(
+      svc.loadInput({ name: 'g', path: '/g', git: { repo: 'https://example.invalid/r.git' } }, fresh('g')),
+      (e: unknown) => isWeirError(e) && e.code === 'UNKNOWN_KIND' && e.message === 'artifact location git is not supported',
+    );
+    await assert.rejects(
+      svc.saveOutput({ name: 'o', path: '/o', http: { url: `${base}/x` } }, (await tempDir()).path),
+      /cannot store outputs/,
+    );
   });
 });
 

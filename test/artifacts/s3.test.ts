@@ -24,13 +24,24 @@ const vars = { 'workflow.name': 'wf-1', 'pod.name': 'wf-1-main-123' };
 
 before(async () => {
   s3 = await startS3rver({ buckets: [BUCKET] });
-  raw = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } });
+  raw = new S3Client({
+    endpoint: s3.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+  });
   work = await tempDir();
-  svc = createArtifactService({ dataDir: join(work.path, 'data'), secrets: fakeSecrets({ 'minio/ak': s3.accessKeyId, 'minio/sk': s3.secretAccessKey }) });
+  svc = createArtifactService({
+    dataDir: join(work.path, 'data'),
+    secrets: fakeSecrets({ 'minio/ak': s3.accessKeyId, 'minio/sk': s3.secretAccessKey }),
+  });
   repo = {
     s3: {
-      bucket: BUCKET, endpoint: s3.endpoint.replace(/^http:\/\//, ''), insecure: true,
-      accessKeySecret: { name: 'minio', key: 'ak' }, secretKeySecret: { name: 'minio', key: 'sk' },
+      bucket: BUCKET,
+      endpoint: s3.endpoint.replace(/^http:\/\//, ''),
+      insecure: true,
+      accessKeySecret: { name: 'minio', key: 'ak' },
+      secretKeySecret: { name: 'minio', key: 'sk' },
     },
   };
 });
@@ -85,7 +96,9 @@ describe('artifacts over s3', () => {
     assert.ok(saved.status === 'saved');
     assert.equal(saved.artifact.s3?.key, 'wf-1/wf-1-main-123/tree');
     assert.deepEqual(await keys('wf-1/wf-1-main-123/tree/'), [
-      'wf-1/wf-1-main-123/tree/a.txt', 'wf-1/wf-1-main-123/tree/sub/b.txt', 'wf-1/wf-1-main-123/tree/sub/deeper/c.bin',
+      'wf-1/wf-1-main-123/tree/a.txt',
+      'wf-1/wf-1-main-123/tree/sub/b.txt',
+      'wf-1/wf-1-main-123/tree/sub/deeper/c.bin',
     ]);
     const dest = fresh('in');
     const loaded = await svc.loadInput(saved.artifact, dest, { repository: repo });
@@ -138,11 +151,14 @@ describe('artifacts over s3', () => {
     assert.equal(await readFile(dest, 'utf8'), 'hello key-only\n');
   });
 
-  test('keyFormat from the repository is resolved with the caller\'s variables', async () => {
+  test("keyFormat from the repository is resolved with the caller's variables", async () => {
     const custom: ArtifactRepository = { s3: { ...repo.s3!, keyFormat: 'runs/{{workflow.namespace}}/{{workflow.name}}/{{pod.name}}' } };
     const src = fresh('f');
     await writeFile(src, 'x');
-    const saved = await svc.saveOutput({ name: 'f', path: '/f', archive: { none: {} } }, src, { repository: custom, vars: { ...vars, 'workflow.namespace': 'team-a' } });
+    const saved = await svc.saveOutput({ name: 'f', path: '/f', archive: { none: {} } }, src, {
+      repository: custom,
+      vars: { ...vars, 'workflow.namespace': 'team-a' },
+    });
     assert.ok(saved.status === 'saved');
     assert.equal(saved.artifact.s3?.key, 'runs/team-a/wf-1/wf-1-main-123/f', 'archive none keeps the base name of path');
   });
@@ -162,14 +178,20 @@ describe('artifacts over s3', () => {
   test('optional missing output is skipped; a required one fails', async () => {
     const r = await svc.saveOutput({ name: 'o', path: '/o', optional: true }, undefined, { repository: repo, vars });
     assert.equal(r.status, 'skipped');
-    await assert.rejects(svc.saveOutput({ name: 'o', path: '/o' }, fresh('not-there'), { repository: repo, vars }), (e: unknown) => isWeirError(e) && e.code === 'NOT_FOUND');
+    await assert.rejects(
+      svc.saveOutput({ name: 'o', path: '/o' }, fresh('not-there'), { repository: repo, vars }),
+      (e: unknown) => isWeirError(e) && e.code === 'NOT_FOUND',
+    );
   });
 
   test('subPath loads a sub path of a directory artifact (prefix and tgz)', async () => {
     const src = fresh('out');
     await makeDir(src);
     for (const archive of [{ none: {} }, undefined]) {
-      const saved = await svc.saveOutput({ name: 'd', path: '/d', ...(archive ? { archive } : {}) }, src, { repository: repo, vars: { ...vars, 'pod.name': `sp-${n}` } });
+      const saved = await svc.saveOutput({ name: 'd', path: '/d', ...(archive ? { archive } : {}) }, src, {
+        repository: repo,
+        vars: { ...vars, 'pod.name': `sp-${n}` },
+      });
       assert.ok(saved.status === 'saved');
       const destFile = fresh('b');
       await svc.loadInput({ ...saved.artifact, subPath: 'sub/b.txt' }, destFile, { repository: repo });
@@ -177,8 +199,15 @@ describe('artifacts over s3', () => {
       const destDir = fresh('sub');
       const r = await svc.loadInput({ ...saved.artifact, subPath: 'sub' }, destDir, { repository: repo });
       assert.ok(r.status === 'loaded' && r.kind === 'dir');
-      assert.deepEqual(await snapshot(destDir), { 'b.txt': 'bravo\n', deeper: '/', 'deeper/c.bin': await readFile(join(src, 'sub', 'deeper', 'c.bin'), 'utf8') });
-      await assert.rejects(svc.loadInput({ ...saved.artifact, subPath: 'sub/none' }, fresh('x'), { repository: repo }), (e: unknown) => isWeirError(e) && e.code === 'NOT_FOUND');
+      assert.deepEqual(await snapshot(destDir), {
+        'b.txt': 'bravo\n',
+        deeper: '/',
+        'deeper/c.bin': await readFile(join(src, 'sub', 'deeper', 'c.bin'), 'utf8'),
+      });
+      await assert.rejects(
+        svc.loadInput({ ...saved.artifact, subPath: 'sub/none' }, fresh('x'), { repository: repo }),
+        (e: unknown) => isWeirError(e) && e.code === 'NOT_FOUND',
+      );
     }
   });
 
@@ -208,7 +237,10 @@ describe('artifacts over s3', () => {
   test('delete removes an object and a directory prefix', async () => {
     const src = fresh('out');
     await makeDir(src);
-    const a = await svc.saveOutput({ name: 'gone', path: '/g', archive: { none: {} } }, src, { repository: repo, vars: { ...vars, 'pod.name': 'del' } });
+    const a = await svc.saveOutput({ name: 'gone', path: '/g', archive: { none: {} } }, src, {
+      repository: repo,
+      vars: { ...vars, 'pod.name': 'del' },
+    });
     const b = await svc.saveOutput({ name: 'gone2', path: '/g' }, src, { repository: repo, vars: { ...vars, 'pod.name': 'del' } });
     assert.ok(a.status === 'saved' && b.status === 'saved');
     assert.equal((await keys('wf-1/del/')).length, 4);
@@ -222,7 +254,10 @@ describe('artifacts over s3', () => {
     // s3rver checks access key ids (not v4 signatures), and echoes the key id in its error body.
     const badKey = 'AKIA-WRONG-ACCESS-KEY-77';
     const badSecret = 'sUp3r-s3cret-Value/With+Chars';
-    const bad = createArtifactService({ dataDir: join(work.path, 'bad'), secrets: fakeSecrets({ 'minio/ak': badKey, 'minio/sk': badSecret }) });
+    const bad = createArtifactService({
+      dataDir: join(work.path, 'bad'),
+      secrets: fakeSecrets({ 'minio/ak': badKey, 'minio/sk': badSecret }),
+    });
     const badRepo: ArtifactRepository = { s3: { ...repo.s3!, accessKeySecret: { name: 'minio', key: 'ak' } } };
     try {
       const src = fresh('f');
@@ -242,9 +277,17 @@ describe('artifacts over s3', () => {
         assert.ok(isWeirError(caught), `expected a WeirError, got ${String(caught)}`);
         assert.equal(caught.code, 'UNAUTHORIZED', caught.message);
         assert.match(caught.message, /InvalidAccessKeyId|Access Key Id/);
-        const everything = [caught.message, String(caught.stack), JSON.stringify(caught), JSON.stringify(caught.details ?? {}),
-          String((caught.cause as Error | undefined)?.message), String((caught.cause as Error | undefined)?.stack), JSON.stringify(caught.cause)].join('\n');
-        for (const s of [badKey, badSecret, encodeURIComponent(badSecret)]) assert.ok(!everything.includes(s), `leaked ${s} in ${everything}`);
+        const everything = [
+          caught.message,
+          String(caught.stack),
+          JSON.stringify(caught),
+          JSON.stringify(caught.details ?? {}),
+          String((caught.cause as Error | undefined)?.message),
+          String((caught.cause as Error | undefined)?.stack),
+          JSON.stringify(caught.cause),
+        ].join('\n');
+        for (const s of [badKey, badSecret, encodeURIComponent(badSecret)])
+          assert.ok(!everything.includes(s), `leaked ${s} in ${everything}`);
       }
     } finally {
       bad.close();

@@ -53,15 +53,23 @@ test('200 MB through s3 (multipart up, streamed down) with bounded RSS growth', 
   await pipeline(generated(SIZE), createWriteStream(src));
   // A low multipart threshold so the multipart path (not the default single PUT) is the one measured here.
   const svc = createArtifactService({
-    dataDir: join(work.path, 'data'), secrets: fakeSecrets({ 'c/a': s3.accessKeyId, 'c/s': s3.secretAccessKey }),
+    dataDir: join(work.path, 'data'),
+    secrets: fakeSecrets({ 'c/a': s3.accessKeyId, 'c/s': s3.secretAccessKey }),
     drivers: { s3: { multipartThreshold: 32 * MB, partSize: 16 * MB } },
   });
-  const repo = { s3: { bucket: 'big-art', endpoint: s3.endpoint, accessKeySecret: { name: 'c', key: 'a' }, secretKeySecret: { name: 'c', key: 's' } } };
+  const repo = {
+    s3: { bucket: 'big-art', endpoint: s3.endpoint, accessKeySecret: { name: 'c', key: 'a' }, secretKeySecret: { name: 'c', key: 's' } },
+  };
   const base = process.memoryUsage().rss;
   let peak = base;
-  const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 20);
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 20);
   try {
-    const saved = await svc.saveOutput({ name: 'big', path: '/big.bin', archive: { none: {} } }, src, { repository: repo, vars: { 'workflow.name': 'w', 'pod.name': 'p' } });
+    const saved = await svc.saveOutput({ name: 'big', path: '/big.bin', archive: { none: {} } }, src, {
+      repository: repo,
+      vars: { 'workflow.name': 'w', 'pod.name': 'p' },
+    });
     assert.ok(saved.status === 'saved');
     const dest = join(work.path, 'back.bin');
     const loaded = await svc.loadInput({ ...saved.artifact, path: '/in.bin' }, dest, { repository: repo });

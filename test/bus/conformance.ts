@@ -35,7 +35,11 @@ export interface Collector {
 }
 
 /** Consumes in the background; `handle` decides what to do with each message (default: ack). */
-export function collect(bus: EventBus, opts: Omit<ConsumerOptions, 'signal'>, handle: (m: BusMessage) => Promise<void> = (m) => m.ack()): Collector {
+export function collect(
+  bus: EventBus,
+  opts: Omit<ConsumerOptions, 'signal'>,
+  handle: (m: BusMessage) => Promise<void> = (m) => m.ack(),
+): Collector {
   const ac = new AbortController();
   const received: Received[] = [];
   let failure: unknown;
@@ -120,11 +124,23 @@ export function runBusConformance(name: string, makeBus: MakeBus): void {
     test('filters select by EventSource and event name, with * as a wildcard; names may hold any characters', async () => {
       const bus = await makeBus(`filt-${uniq()}`);
       try {
-        const evs = [event('a', 'e1'), event('a', 'e2'), event('b', 'e1'), event('c', 'e1'), event('we.ird *>', 'n am.e'), event('b', 'zz')];
+        const evs = [
+          event('a', 'e1'),
+          event('a', 'e2'),
+          event('b', 'e1'),
+          event('c', 'e1'),
+          event('we.ird *>', 'n am.e'),
+          event('b', 'zz'),
+        ];
         for (const e of evs) await bus.publish(e);
         const c = collect(bus, {
-          durableName: 'sensor.one dep', deliverPolicy: 'all',
-          filters: [{ eventSourceName: 'a', eventName: 'e1' }, { eventSourceName: 'b', eventName: '*' }, { eventSourceName: 'we.ird *>', eventName: 'n am.e' }],
+          durableName: 'sensor.one dep',
+          deliverPolicy: 'all',
+          filters: [
+            { eventSourceName: 'a', eventName: 'e1' },
+            { eventSourceName: 'b', eventName: '*' },
+            { eventSourceName: 'we.ird *>', eventName: 'n am.e' },
+          ],
         });
         await eventually(() => c.ids().includes(evs[5].id));
         assert.deepEqual(c.ids(), [evs[0].id, evs[2].id, evs[4].id, evs[5].id]);
@@ -146,12 +162,15 @@ export function runBusConformance(name: string, makeBus: MakeBus): void {
         const c = collect(bus, { durableName: 'late', filters: all });
         // The consumer exists once the loop has started; publish until one shows up (the first may race creation).
         const fresh: string[] = [];
-        await eventually(async () => {
-          const e = event('s', 'e');
-          fresh.push(e.id);
-          await bus.publish(e);
-          return c.received.length > 0;
-        }, { timeoutMs: 10_000 });
+        await eventually(
+          async () => {
+            const e = event('s', 'e');
+            fresh.push(e.id);
+            await bus.publish(e);
+            return c.received.length > 0;
+          },
+          { timeoutMs: 10_000 },
+        );
         assert.ok(!c.ids().includes(old.id));
         for (const id of c.ids()) assert.ok(fresh.includes(id));
         await c.stop();
@@ -184,7 +203,10 @@ export function runBusConformance(name: string, makeBus: MakeBus): void {
         await bus.publish(more);
         const c = collect(bus, { durableName: 'keep', filters: all, deliverPolicy: 'all', ackWaitMs: 1000 });
         const want = [evs[3].id, evs[4].id, evs[5].id, more.id];
-        await eventually(() => want.every((id) => c.ids().includes(id)), { timeoutMs: 15_000, what: 'redelivery of the unacked events after reopening' });
+        await eventually(() => want.every((id) => c.ids().includes(id)), {
+          timeoutMs: 15_000,
+          what: 'redelivery of the unacked events after reopening',
+        });
         assert.deepEqual([...new Set(c.ids())].sort(), [evs[3].id, evs[4].id, evs[5].id, more.id].sort());
         assert.ok(!c.ids().some((id) => [evs[0].id, evs[1].id, evs[2].id].includes(id)), 'acked events are not delivered again');
         await c.stop();
@@ -222,7 +244,10 @@ export function runBusConformance(name: string, makeBus: MakeBus): void {
         });
         await bus.publish(event('s', 'e'));
         await eventually(() => c.received.length >= 2);
-        assert.deepEqual(c.received.map((r) => r.msg.deliveryCount), [1, 2]);
+        assert.deepEqual(
+          c.received.map((r) => r.msg.deliveryCount),
+          [1, 2],
+        );
         assert.ok(c.received[1].at - c.received[0].at >= 250);
         await c.stop();
       } finally {
@@ -274,15 +299,21 @@ export function runBusConformance(name: string, makeBus: MakeBus): void {
     test('maxDeliver bounds the number of deliveries', async () => {
       const bus = await makeBus(`maxdeliver-${uniq()}`);
       try {
-        const c = collect(bus, { durableName: 'm', filters: all, deliverPolicy: 'all', ackWaitMs: 200, maxDeliver: 2 }, () => Promise.resolve());
+        const c = collect(bus, { durableName: 'm', filters: all, deliverPolicy: 'all', ackWaitMs: 200, maxDeliver: 2 }, () =>
+          Promise.resolve(),
+        );
         const e = event('s', 'e');
         await bus.publish(e);
         await eventually(() => c.received.length >= 2);
         await sleep(800);
-        assert.deepEqual(c.received.map((r) => r.msg.deliveryCount), [1, 2]);
+        assert.deepEqual(
+          c.received.map((r) => r.msg.deliveryCount),
+          [1, 2],
+        );
         await c.stop();
         const m = bus.metrics?.();
-        if (m) await eventually(() => (bus.metrics?.().maxDeliverExceeded ?? 0) >= 1, { timeoutMs: 5000, what: 'maxDeliverExceeded counted' });
+        if (m)
+          await eventually(() => (bus.metrics?.().maxDeliverExceeded ?? 0) >= 1, { timeoutMs: 5000, what: 'maxDeliverExceeded counted' });
       } finally {
         await bus.close();
       }
@@ -292,7 +323,9 @@ export function runBusConformance(name: string, makeBus: MakeBus): void {
       const bus = await makeBus(`maxpending-${uniq()}`);
       try {
         for (let i = 0; i < 5; i++) await bus.publish(event('s', 'e', { i }));
-        const c = collect(bus, { durableName: 'p', filters: all, deliverPolicy: 'all', ackWaitMs: 30_000, maxAckPending: 2 }, () => Promise.resolve());
+        const c = collect(bus, { durableName: 'p', filters: all, deliverPolicy: 'all', ackWaitMs: 30_000, maxAckPending: 2 }, () =>
+          Promise.resolve(),
+        );
         await eventually(() => c.received.length >= 2);
         await sleep(400);
         assert.equal(c.received.length, 2);
@@ -313,9 +346,15 @@ export function runBusConformance(name: string, makeBus: MakeBus): void {
         for (const e of evs) await bus.publish(e);
         const c = collect(bus, { durableName: 'o', filters: [{ eventSourceName: 's', eventName: 'ordered' }], deliverPolicy: 'all' });
         await eventually(() => c.received.length >= evs.length);
-        assert.deepEqual(c.ids(), evs.map((e) => e.id));
+        assert.deepEqual(
+          c.ids(),
+          evs.map((e) => e.id),
+        );
         const seqs = c.received.map((r) => r.msg.seq);
-        assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b));
+        assert.deepEqual(
+          seqs,
+          [...seqs].sort((a, b) => a - b),
+        );
         await c.stop();
       } finally {
         await bus.close();
@@ -326,11 +365,15 @@ export function runBusConformance(name: string, makeBus: MakeBus): void {
       const bus = await makeBus(`conc-${uniq()}`);
       try {
         const c = collect(bus, { durableName: 'all', filters: all, deliverPolicy: 'all', maxAckPending: 1000 });
-        const acks = (await Promise.all(Array.from({ length: 20 }, async (_, p) => {
-          const out = [];
-          for (let i = 0; i < 25; i++) out.push(await bus.publish(event(`src-${p % 4}`, 'e', { p, i })));
-          return out;
-        }))).flat();
+        const acks = (
+          await Promise.all(
+            Array.from({ length: 20 }, async (_, p) => {
+              const out = [];
+              for (let i = 0; i < 25; i++) out.push(await bus.publish(event(`src-${p % 4}`, 'e', { p, i })));
+              return out;
+            }),
+          )
+        ).flat();
         assert.equal(acks.length, 500);
         assert.equal(new Set(acks.map((a) => a.seq)).size, 500);
         assert.ok(acks.every((a) => !a.duplicate));
@@ -402,7 +445,10 @@ export function runBusConformance(name: string, makeBus: MakeBus): void {
       const bus = await makeBus(`bad-${uniq()}`);
       await rejectsWith(bus.publish({ ...event('s', 'e'), id: '' }), 'INVALID_ARGUMENT');
       await rejectsWith(bus.publish({ ...event('s', 'e'), source: '' }), 'INVALID_ARGUMENT');
-      assert.throws(() => bus.consume({ durableName: '', filters: all, signal: new AbortController().signal }), (e: unknown) => e instanceof WeirError && e.code === 'INVALID_ARGUMENT');
+      assert.throws(
+        () => bus.consume({ durableName: '', filters: all, signal: new AbortController().signal }),
+        (e: unknown) => e instanceof WeirError && e.code === 'INVALID_ARGUMENT',
+      );
       await bus.close();
       assert.equal(bus.state(), 'closed');
       await rejectsWith(bus.publish(event('s', 'e')), 'BUS_UNAVAILABLE');

@@ -39,7 +39,10 @@ describe('embedded bus', () => {
     const bus = createEmbeddedBus({ path: ':memory:', maxMsgs: 3, discard: 'new' });
     try {
       for (let i = 0; i < 3; i++) await bus.publish(event('s', 'e'));
-      await assert.rejects(bus.publish(event('s', 'e')), (e: unknown) => e instanceof WeirError && e.code === 'BUS_UNAVAILABLE' && e.details?.reason === 'full');
+      await assert.rejects(
+        bus.publish(event('s', 'e')),
+        (e: unknown) => e instanceof WeirError && e.code === 'BUS_UNAVAILABLE' && e.details?.reason === 'full',
+      );
       assert.equal(bus.metrics().rejectedFull, 1);
     } finally {
       await bus.close();
@@ -52,8 +55,14 @@ describe('embedded bus', () => {
     try {
       // 'fast' acks everything; 'lagging' exists but never reads.
       const fast = collect(bus, { durableName: 'fast', filters: all, deliverPolicy: 'all' });
-      const lagging = collect(bus, { durableName: 'lagging', filters: [{ eventSourceName: 'nobody', eventName: '*' }], deliverPolicy: 'all' });
-      const other = collect(bus, { durableName: 'b-only', filters: [{ eventSourceName: 'b', eventName: '*' }], deliverPolicy: 'all' }, () => Promise.resolve());
+      const lagging = collect(bus, {
+        durableName: 'lagging',
+        filters: [{ eventSourceName: 'nobody', eventName: '*' }],
+        deliverPolicy: 'all',
+      });
+      const other = collect(bus, { durableName: 'b-only', filters: [{ eventSourceName: 'b', eventName: '*' }], deliverPolicy: 'all' }, () =>
+        Promise.resolve(),
+      );
       for (let i = 0; i < 5; i++) {
         const e = event('a', 'e', { i });
         await bus.publish(e);
@@ -117,7 +126,10 @@ describe('embedded bus', () => {
       assert.equal(holder.c.received.length, 1);
       const next = collect(bus, opts);
       const rest = evs.slice(1).map((e) => e.id);
-      await eventually(() => rest.every((id) => next.ids().includes(id)), { timeoutMs: 8000, what: 'released messages delivered well before ackWait' });
+      await eventually(() => rest.every((id) => next.ids().includes(id)), {
+        timeoutMs: 8000,
+        what: 'released messages delivered well before ackWait',
+      });
       assert.ok(!next.ids().includes(evs[0].id));
       await next.stop();
     } finally {
@@ -127,7 +139,10 @@ describe('embedded bus', () => {
 
   test('options are checked and name the field', () => {
     const bad = (o: Parameters<typeof resolveEmbeddedBusOptions>[0], field: string): void => {
-      assert.throws(() => resolveEmbeddedBusOptions(o), (e: unknown) => e instanceof WeirError && e.code === 'INVALID_ARGUMENT' && e.details?.field === field);
+      assert.throws(
+        () => resolveEmbeddedBusOptions(o),
+        (e: unknown) => e instanceof WeirError && e.code === 'INVALID_ARGUMENT' && e.details?.field === field,
+      );
     };
     bad({}, 'dataDir');
     bad({ dataDir: '/x', discard: 'both' as 'old' }, 'discard');

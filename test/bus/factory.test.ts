@@ -14,8 +14,12 @@ import { WeirError } from '../../src/core/errors.js';
 import { createRecordingLogger } from '../../src/core/logger.js';
 import { event } from './conformance.js';
 
-const resource = (spec: EventBusResource['spec']): EventBusResource =>
-  ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'EventBus', metadata: { name: 'default', namespace: 'default' }, spec });
+const resource = (spec: EventBusResource['spec']): EventBusResource => ({
+  apiVersion: 'argoproj.io/v1alpha1',
+  kind: 'EventBus',
+  metadata: { name: 'default', namespace: 'default' },
+  spec,
+});
 
 describe('bus selection', () => {
   test('default: embedded in the data dir', () => {
@@ -28,8 +32,14 @@ describe('bus selection', () => {
     const c = busConfigFrom({ dataDir: '/d', busUrl: 'nats://10.0.0.1:4222' });
     assert.ok(c.kind === 'jetstream');
     assert.equal(c.options.url, 'nats://10.0.0.1:4222');
-    assert.equal(busConfigFrom({ dataDir: '/d', busUrl: 'embedded', eventBus: resource({ jetstreamExotic: { url: 'nats://x:1' } }) }).kind, 'embedded');
-    assert.throws(() => busConfigFrom({ dataDir: '/d', busUrl: 'kafka://x' }), (e: unknown) => e instanceof WeirError && e.code === 'INVALID_ARGUMENT');
+    assert.equal(
+      busConfigFrom({ dataDir: '/d', busUrl: 'embedded', eventBus: resource({ jetstreamExotic: { url: 'nats://x:1' } }) }).kind,
+      'embedded',
+    );
+    assert.throws(
+      () => busConfigFrom({ dataDir: '/d', busUrl: 'kafka://x' }),
+      (e: unknown) => e instanceof WeirError && e.code === 'INVALID_ARGUMENT',
+    );
   });
 
   test('an EventBus with jetstreamExotic gives URL and stream settings; the flag URL overrides its URL only', () => {
@@ -59,7 +69,10 @@ describe('bus selection', () => {
       assert.equal((await bus.publish(event('s', 'e'))).duplicate, false);
       await bus.close();
       assert.ok(existsSync(join(dir, 'bus.db')));
-      await assert.rejects(createBus({ kind: 'rabbit', options: {} } as unknown as BusConfig), (e: unknown) => e instanceof WeirError && e.code === 'UNKNOWN_KIND');
+      await assert.rejects(
+        createBus({ kind: 'rabbit', options: {} } as unknown as BusConfig),
+        (e: unknown) => e instanceof WeirError && e.code === 'UNKNOWN_KIND',
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -29,7 +29,14 @@ describe('jetstream bus: server outages', () => {
     // Its own server, so stopping it does not disturb the other tests.
     const srv = await startNatsServer();
     const log = createRecordingLogger();
-    const bus = await createJetStreamBus({ url: srv.url, name: `outage-${randomUUID().slice(0, 8)}`, publishTimeoutMs: 1000, reconnectMinMs: 50, reconnectMaxMs: 200, logger: log });
+    const bus = await createJetStreamBus({
+      url: srv.url,
+      name: `outage-${randomUUID().slice(0, 8)}`,
+      publishTimeoutMs: 1000,
+      reconnectMinMs: 50,
+      reconnectMaxMs: 200,
+      logger: log,
+    });
     try {
       const c = collect(bus, { durableName: 'through-outage', filters: [{ eventSourceName: '*', eventName: '*' }], deliverPolicy: 'all' });
       const acked: string[] = [];
@@ -42,7 +49,10 @@ describe('jetstream bus: server outages', () => {
       await srv.stop();
       await eventually(() => bus.state() === 'down');
       const t0 = Date.now();
-      await assert.rejects(bus.publish(event('s', 'e')), (e: unknown) => e instanceof WeirError && e.code === 'BUS_UNAVAILABLE' && e.details?.reason === 'disconnected');
+      await assert.rejects(
+        bus.publish(event('s', 'e')),
+        (e: unknown) => e instanceof WeirError && e.code === 'BUS_UNAVAILABLE' && e.details?.reason === 'disconnected',
+      );
       assert.ok(Date.now() - t0 < 1000, 'fails before the publish timeout');
       assert.ok(log.at('warn', 'disconnected').length >= 1);
       await srv.restart();
@@ -60,7 +70,7 @@ describe('jetstream bus: server outages', () => {
         acked.push(e.id);
       }
       await eventually(() => acked.every((id) => c.ids().includes(id)), { timeoutMs: 20_000, what: 'every acked event delivered' });
-      assert.ok((bus.metrics().disconnects) >= 1);
+      assert.ok(bus.metrics().disconnects >= 1);
       await c.stop();
     } finally {
       await bus.close();
@@ -72,7 +82,10 @@ describe('jetstream bus: server outages', () => {
     const srv = await startNatsServer();
     const url = srv.url;
     await srv.close();
-    await assert.rejects(createJetStreamBus({ url, connectTimeoutMs: 1000 }), (e: unknown) => e instanceof WeirError && e.code === 'BUS_UNAVAILABLE');
+    await assert.rejects(
+      createJetStreamBus({ url, connectTimeoutMs: 1000 }),
+      (e: unknown) => e instanceof WeirError && e.code === 'BUS_UNAVAILABLE',
+    );
   });
 });
 
@@ -81,7 +94,11 @@ describe('jetstream bus: limits', () => {
     const bus = await createJetStreamBus({ url: nats.url, name: `full-${randomUUID().slice(0, 8)}`, maxMsgs: 3, discard: 'new' });
     try {
       for (let i = 0; i < 3; i++) await bus.publish(event('s', 'e'));
-      await assert.rejects(bus.publish(event('s', 'e')), (e: unknown) => e instanceof WeirError && e.code === 'BUS_UNAVAILABLE' && e.details?.reason === 'full' && /bus full/.test(e.message));
+      await assert.rejects(
+        bus.publish(event('s', 'e')),
+        (e: unknown) =>
+          e instanceof WeirError && e.code === 'BUS_UNAVAILABLE' && e.details?.reason === 'full' && /bus full/.test(e.message),
+      );
       assert.equal(bus.metrics().rejectedFull, 1);
     } finally {
       await bus.close();
@@ -90,9 +107,18 @@ describe('jetstream bus: limits', () => {
 
   test('discard old: at the limits the bus warns (naming lagging consumers) and counts', async () => {
     const log = createRecordingLogger();
-    const bus: JetStreamBus = await createJetStreamBus({ url: nats.url, name: `old-${randomUUID().slice(0, 8)}`, maxMsgs: 5, discard: 'old', limitCheckIntervalMs: 1, logger: log });
+    const bus: JetStreamBus = await createJetStreamBus({
+      url: nats.url,
+      name: `old-${randomUUID().slice(0, 8)}`,
+      maxMsgs: 5,
+      discard: 'old',
+      limitCheckIntervalMs: 1,
+      logger: log,
+    });
     try {
-      const c = collect(bus, { durableName: 'slow', filters: [{ eventSourceName: '*', eventName: '*' }], deliverPolicy: 'all' }, () => Promise.resolve());
+      const c = collect(bus, { durableName: 'slow', filters: [{ eventSourceName: '*', eventName: '*' }], deliverPolicy: 'all' }, () =>
+        Promise.resolve(),
+      );
       await eventually(async () => {
         await bus.publish(event('s', 'e'));
         return bus.metrics().limitWarnings >= 1 && log.at('warn', 'at its limits').length >= 1;
@@ -132,7 +158,14 @@ describe('jetstream bus: options', () => {
     assert.equal(o.maxMsgs, -1);
     assert.equal(o.maxBytes, -1);
     assert.equal(o.maxAgeMs, 0);
-    const p = resolveJetStreamBusOptions({ url: 'nats://a:1, nats://b:2', name: 'my.bus', maxAge: '72h', maxBytes: '1Gi', maxMsgs: 10, discard: 'new' });
+    const p = resolveJetStreamBusOptions({
+      url: 'nats://a:1, nats://b:2',
+      name: 'my.bus',
+      maxAge: '72h',
+      maxBytes: '1Gi',
+      maxMsgs: 10,
+      discard: 'new',
+    });
     assert.deepEqual(p.servers, ['nats://a:1', 'nats://b:2']);
     assert.equal(p.streamName, 'weir-my_2Ebus');
     assert.equal(p.maxAgeMs, 72 * 3600_000);
@@ -141,7 +174,10 @@ describe('jetstream bus: options', () => {
 
   test('bad options name the field', () => {
     const bad = (o: Parameters<typeof resolveJetStreamBusOptions>[0], field: string): void => {
-      assert.throws(() => resolveJetStreamBusOptions(o), (e: unknown) => e instanceof WeirError && e.code === 'INVALID_ARGUMENT' && e.details?.field === field);
+      assert.throws(
+        () => resolveJetStreamBusOptions(o),
+        (e: unknown) => e instanceof WeirError && e.code === 'INVALID_ARGUMENT' && e.details?.field === field,
+      );
     };
     bad({ url: '' }, 'url');
     bad({ url: 'http://x:1' }, 'url');
@@ -154,7 +190,9 @@ describe('jetstream bus: options', () => {
 
   test('from an EventBus resource with jetstreamExotic', () => {
     const res = {
-      apiVersion: 'argoproj.io/v1alpha1', kind: 'EventBus', metadata: { name: 'default' },
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'EventBus',
+      metadata: { name: 'default' },
       spec: { jetstreamExotic: { url: 'nats://n:4222', maxMsgs: 1000, discard: 'new', duplicateWindow: '5m', streamName: 'events' } },
     } as EventBusResource;
     const o = resolveJetStreamBusOptions(jetStreamOptionsFromResource(res));
@@ -164,7 +202,10 @@ describe('jetstream bus: options', () => {
     assert.equal(o.duplicateWindowMs, 300_000);
     assert.deepEqual(o.servers, ['nats://n:4222']);
     const other = { ...res, spec: { kafka: { url: 'k:9092' } } } as EventBusResource;
-    assert.throws(() => jetStreamOptionsFromResource(other), (e: unknown) => e instanceof WeirError && e.code === 'INVALID_SPEC');
+    assert.throws(
+      () => jetStreamOptionsFromResource(other),
+      (e: unknown) => e instanceof WeirError && e.code === 'INVALID_SPEC',
+    );
   });
 
   test('server version comparison', () => {

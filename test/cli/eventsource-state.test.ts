@@ -16,7 +16,9 @@ test('unsupported and refused events: lint warnings, then their state in eventso
   const port = await freePort();
   const topic = `no-group-${Date.now()}`;
   const file = await k.manifest('things.yaml', {
-    apiVersion: 'argoproj.io/v1alpha1', kind: 'EventSource', metadata: { name: 'things' },
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'EventSource',
+    metadata: { name: 'things' },
     spec: {
       nsq: { q: { hostAddress: '127.0.0.1:4161', topic: 't', channel: 'c' } },
       kafka: {
@@ -29,16 +31,22 @@ test('unsupported and refused events: lint warnings, then their state in eventso
   const lint = await k.weir('lint', file);
   assert.equal(lint.code, 0, 'warnings only');
   assert.match(lint.out, /things\.yaml:\d+:\d+: warning: Weir does not run nsq event sources: .*\(spec\.nsq\)/);
-  assert.match(lint.out, /warning: the server will not start this event \(state "invalid"\): SASL mechanism GSSAPI is not supported by Weir .*\(spec\.kafka\.refused\.sasl\.mechanism\)/);
+  assert.match(
+    lint.out,
+    /warning: the server will not start this event \(state "invalid"\): SASL mechanism GSSAPI is not supported by Weir .*\(spec\.kafka\.refused\.sasl\.mechanism\)/,
+  );
   assert.doesNotMatch(lint.out, /plain|consumerGroup or partition/, 'kafka without consumerGroup is fine');
   const apply = await k.weir('apply', '-f', file);
   assert.equal(apply.code, 0, apply.err);
   assert.match(apply.err, /warning: Weir does not run nsq event sources/);
 
-  const get = await eventually(async () => {
-    const r = await k.weir('eventsource', 'get', 'things');
-    return /kafka\/plain: running/.test(r.out) && /webhook\/hook: running/.test(r.out) && r.out;
-  }, { timeoutMs: 30_000, everyMs: 200, what: 'the runnable events run' });
+  const get = await eventually(
+    async () => {
+      const r = await k.weir('eventsource', 'get', 'things');
+      return /kafka\/plain: running/.test(r.out) && /webhook\/hook: running/.test(r.out) && r.out;
+    },
+    { timeoutMs: 30_000, everyMs: 200, what: 'the runnable events run' },
+  );
   assert.match(get, /nsq\/q: unsupported/);
   assert.match(get, /kafka\/refused: invalid: sasl\.mechanism: SASL mechanism GSSAPI is not supported/);
   const list = await k.weir('eventsource', 'list');
@@ -51,11 +59,16 @@ test('unsupported and refused events: lint warnings, then their state in eventso
   const producer = new Kafka({ brokers: kafka.brokers, logLevel: logLevel.NOTHING }).producer();
   await producer.connect();
   try {
-    await eventually(async () => {
-      await producer.send({ topic, messages: [{ value: JSON.stringify({ n: 1 }) }] });
-      const es = (await k.fetchJson('/api/v1/event-sources/default/things')) as { status?: { weir?: { eventName: string; published: number }[] } };
-      return (es.status?.weir?.find((e) => e.eventName === 'plain')?.published ?? 0) > 0;
-    }, { timeoutMs: 30_000, everyMs: 500, what: 'a message published by the kafka event without consumerGroup' });
+    await eventually(
+      async () => {
+        await producer.send({ topic, messages: [{ value: JSON.stringify({ n: 1 }) }] });
+        const es = (await k.fetchJson('/api/v1/event-sources/default/things')) as {
+          status?: { weir?: { eventName: string; published: number }[] };
+        };
+        return (es.status?.weir?.find((e) => e.eventName === 'plain')?.published ?? 0) > 0;
+      },
+      { timeoutMs: 30_000, everyMs: 500, what: 'a message published by the kafka event without consumerGroup' },
+    );
   } finally {
     await producer.disconnect();
   }

@@ -58,11 +58,17 @@ test('a missing file exits 2; unknown flags exit 2 with one line', () => {
 test('-o json gives findings with file, line, column, path and rule', () => {
   const r = weir('lint', '-o', 'json', 'test/fixtures/lint/missing-template.yaml');
   assert.equal(r.code, 1);
-  const report = JSON.parse(r.stdout) as { errors: number; findings: { file: string; line: number; column: number; rule: string; path: string }[] };
+  const report = JSON.parse(r.stdout) as {
+    errors: number;
+    findings: { file: string; line: number; column: number; rule: string; path: string }[];
+  };
   assert.equal(report.errors, 1);
   assert.deepEqual(report.findings[0], {
     ...report.findings[0],
-    file: 'test/fixtures/lint/missing-template.yaml', line: 11, column: 13, rule: 'missing-template',
+    file: 'test/fixtures/lint/missing-template.yaml',
+    line: 11,
+    column: 13,
+    rule: 'missing-template',
     path: 'spec.templates[0].steps[0][0].template',
   });
 });

@@ -44,7 +44,13 @@ describe('lint warnings on every path that reads manifests', () => {
     try {
       const tpl = join(tdir, 'typo.yaml');
       await writeFile(tpl, typoWorkflow('WorkflowTemplate'));
-      for (const args of [['submit', wf], ['apply', '-f', wf], ['template', 'create', tpl], ['apply', '-f', tpl], ['run', wf]]) {
+      for (const args of [
+        ['submit', wf],
+        ['apply', '-f', wf],
+        ['template', 'create', tpl],
+        ['apply', '-f', tpl],
+        ['run', wf],
+      ]) {
         const r = await k.weir(...args);
         assert.equal(r.code, 0, `weir ${args.join(' ')}: ${r.err}`);
         assert.match(r.err, HINT, `weir ${args.join(' ')} prints the warning`);
@@ -59,11 +65,19 @@ describe('lint warnings on every path that reads manifests', () => {
     await using k = await startVerbKit();
     const wf = join(k.dir, 'bad.yaml');
     await writeFile(wf, entrypiont);
-    for (const args of [['submit', wf], ['apply', '-f', wf], ['run', wf]]) {
+    for (const args of [
+      ['submit', wf],
+      ['apply', '-f', wf],
+      ['run', wf],
+    ]) {
       const r = await k.weir(...args);
       assert.equal(r.code, 2, `weir ${args.join(' ')}`);
       assert.match(r.err, /error: entrypoint is required/);
-      assert.match(r.err, /bad\.yaml:6:3: warning: unknown field "entrypiont" \(did you mean "entrypoint"\?\)/, `weir ${args.join(' ')}: ${r.err}`);
+      assert.match(
+        r.err,
+        /bad\.yaml:6:3: warning: unknown field "entrypiont" \(did you mean "entrypoint"\?\)/,
+        `weir ${args.join(' ')}: ${r.err}`,
+      );
     }
   });
 
@@ -73,7 +87,10 @@ describe('lint warnings on every path that reads manifests', () => {
       const tpl = join(dir, 'typo.yaml');
       await writeFile(tpl, typoWorkflow('WorkflowTemplate'));
       const io = memoryIo({}, dir);
-      const srv = await startServer({ dataDir: join(dir, 'data'), authToken: undefined, port: 0, host: '127.0.0.1', manifests: [tpl], namespace: 'default' }, io);
+      const srv = await startServer(
+        { dataDir: join(dir, 'data'), authToken: undefined, port: 0, host: '127.0.0.1', manifests: [tpl], namespace: 'default' },
+        io,
+      );
       await srv.stop();
       assert.match(io.err, HINT);
     } finally {
@@ -84,7 +101,9 @@ describe('lint warnings on every path that reads manifests', () => {
   test('weir sensor test prints the warnings of the sensor file', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'weir-typo-sensor-'));
     try {
-      await writeFile(join(dir, 'typo.yaml'), `apiVersion: argoproj.io/v1alpha1
+      await writeFile(
+        join(dir, 'typo.yaml'),
+        `apiVersion: argoproj.io/v1alpha1
 kind: Sensor
 metadata: { name: s }
 spec:
@@ -94,7 +113,8 @@ spec:
       template:
         name: log
         log: {}
-`);
+`,
+      );
       await writeFile(join(dir, 'events.jsonl'), '{"eventSourceName":"src","eventName":"e","data":{}}\n');
       const io = memoryIo({}, dir);
       const code = await main(['sensor', 'test', 'typo.yaml', '--events', 'events.jsonl'], io);

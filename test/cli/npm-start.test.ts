@@ -43,7 +43,9 @@ test('SIGTERM to npm start stops the weir server it started', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'weir-npm-start-'));
   const port = await freePort();
   const npm = spawn('npm', ['start'], {
-    cwd: repoRoot, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: repoRoot,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, WEIR_PORT: String(port), WEIR_DATA_DIR: join(dir, 'data') },
   });
   let log = '';
@@ -52,15 +54,33 @@ test('SIGTERM to npm start stops the weir server it started', async () => {
   const npmExited = new Promise<void>((r) => npm.once('exit', () => r()));
   let servers: number[] = [];
   try {
-    await eventually(async () => (await fetch(`http://127.0.0.1:${port}/api/v1/version`).then((r) => r.ok, () => false)), { timeoutMs: 60_000, everyMs: 100, what: 'the server answers' });
+    await eventually(
+      async () =>
+        await fetch(`http://127.0.0.1:${port}/api/v1/version`).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      { timeoutMs: 60_000, everyMs: 100, what: 'the server answers' },
+    );
     // The first match in pre-order is the server (its own children, forked for steps, come after it).
     const first = descendants(npm.pid!).find((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('weir.js\0server'));
     assert.ok(first !== undefined, 'a weir server runs under npm start');
     servers = [first];
     process.kill(npm.pid!, 'SIGTERM');
     await npmExited;
-    await eventually(() => !alive(servers[0]), { timeoutMs: 30_000, everyMs: 100, what: `the server (pid ${servers[0]}) exits after npm does` });
-    await eventually(async () => (await fetch(`http://127.0.0.1:${port}/api/v1/version`).then(() => false, () => true)), { timeoutMs: 10_000, everyMs: 100, what: 'the port is closed' });
+    await eventually(() => !alive(servers[0]), {
+      timeoutMs: 30_000,
+      everyMs: 100,
+      what: `the server (pid ${servers[0]}) exits after npm does`,
+    });
+    await eventually(
+      async () =>
+        await fetch(`http://127.0.0.1:${port}/api/v1/version`).then(
+          () => false,
+          () => true,
+        ),
+      { timeoutMs: 10_000, everyMs: 100, what: 'the port is closed' },
+    );
   } catch (e) {
     throw new Error(`${(e as Error).message}\n--- npm start output ---\n${log.slice(-3000)}`, { cause: e });
   } finally {

@@ -19,10 +19,17 @@ test('a directory artifact (default tgz) and a file artifact (archive: none) flo
     const note = make.outputs?.artifacts?.find((a) => a.name === 'note');
     assert.deepEqual(note?.local, { key: `art-dir/${make.id}/note.txt` });
     assert.deepEqual(await readdir(join(dataDir, 'artifacts', 'art-dir', make.id)), ['note.txt', 'tree.tgz']);
-    assert.deepEqual(r.node('use').inputs?.artifacts?.map((a) => [a.name, a.path, a.local?.key]), [
-      ['tree', '/in/tree', `art-dir/${make.id}/tree.tgz`], ['note', '/in/note.txt', `art-dir/${make.id}/note.txt`],
-    ]);
-    assert.deepEqual(r.wf.status.outputs?.artifacts?.map((a) => [a.name, a.local?.key]), [['the-tree', `art-dir/${make.id}/tree.tgz`]]);
+    assert.deepEqual(
+      r.node('use').inputs?.artifacts?.map((a) => [a.name, a.path, a.local?.key]),
+      [
+        ['tree', '/in/tree', `art-dir/${make.id}/tree.tgz`],
+        ['note', '/in/note.txt', `art-dir/${make.id}/note.txt`],
+      ],
+    );
+    assert.deepEqual(
+      r.wf.status.outputs?.artifacts?.map((a) => [a.name, a.local?.key]),
+      [['the-tree', `art-dir/${make.id}/tree.tgz`]],
+    );
     assert.equal((r.wf.status.artifactRepositoryRef as { default?: boolean }).default, true);
   } finally {
     await rm(dataDir, { recursive: true, force: true });

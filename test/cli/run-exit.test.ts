@@ -16,7 +16,10 @@ await new Promise((r) => setImmediate(r));
 process.stdout.write(JSON.stringify({ code, resources: process.getActiveResourcesInfo() }));
 process.exit(0);`;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script, '--', ...args], { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script, '--', ...args], {
+      cwd: repoRoot,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     let out = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -36,6 +39,10 @@ for (const extra of [[], ['--logs']]) {
   test(`weir run examples/hello-world.yaml ${extra.join(' ')}: no timer or handle left when it returns`, async () => {
     const r = await leftovers(['run', repoPath('examples/hello-world.yaml'), ...extra]);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(r.resources.filter((x) => x !== 'TTYWrap' && x !== 'PipeWrap'), [], `still alive: ${r.resources.join(', ')}`);
+    assert.deepEqual(
+      r.resources.filter((x) => x !== 'TTYWrap' && x !== 'PipeWrap'),
+      [],
+      `still alive: ${r.resources.join(', ')}`,
+    );
   });
 }

@@ -7,10 +7,18 @@ import type { NodeStatus, WorkflowStatus } from '../../src/controller/types.js';
 
 const mainJs = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
-export async function runFixture(...args: string[]): Promise<{ code: number | null; wf: { metadata: { labels?: Record<string, string> }; status: WorkflowStatus }; stderr: string; node(display: string): NodeStatus }> {
+export async function runFixture(...args: string[]): Promise<{
+  code: number | null;
+  wf: { metadata: { labels?: Record<string, string> }; status: WorkflowStatus };
+  stderr: string;
+  node(display: string): NodeStatus;
+}> {
   const script = `import(${JSON.stringify(mainJs)}).then(async (m) => { process.exitCode = await m.main(process.argv.slice(1)); })`;
   const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script, 'run', ...args, '-o', 'json'], { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script, 'run', ...args, '-o', 'json'], {
+      cwd: repoRoot,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

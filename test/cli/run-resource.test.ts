@@ -35,7 +35,14 @@ test('jsonPath and jq subsets; unsupported jq is a clear error', () => {
 
 test('merge patch and json patch', () => {
   assert.deepEqual(mergePatch({ a: 1, b: { c: 2, d: 3 } }, { b: { c: null, e: 4 }, f: 5 }), { a: 1, b: { d: 3, e: 4 }, f: 5 });
-  assert.deepEqual(jsonPatch({ a: [1, 2], b: 1 }, [{ op: 'add', path: '/a/-', value: 3 }, { op: 'remove', path: '/b' }, { op: 'replace', path: '/a/0', value: 0 }]), { a: [0, 2, 3] });
+  assert.deepEqual(
+    jsonPatch({ a: [1, 2], b: 1 }, [
+      { op: 'add', path: '/a/-', value: 3 },
+      { op: 'remove', path: '/b' },
+      { op: 'replace', path: '/a/0', value: 0 },
+    ]),
+    { a: [0, 2, 3] },
+  );
   assert.throws(() => jsonPatch({ a: 1 }, [{ op: 'test', path: '/a', value: 2 }]), /test of \/a failed/);
 });
 

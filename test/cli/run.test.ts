@@ -17,7 +17,10 @@ interface RunResult {
 function weir(...args: string[]): Promise<RunResult> {
   const script = `import(${JSON.stringify(mainJs)}).then(async (m) => { process.exitCode = await m.main(process.argv.slice(1)); })`;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script, ...args], { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script, ...args], {
+      cwd: repoRoot,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -27,7 +30,10 @@ function weir(...args: string[]): Promise<RunResult> {
   });
 }
 
-async function runJson(file: string, ...extra: string[]): Promise<{ code: number | null; status: WorkflowStatus; nodes: NodeStatus[]; byName: (n: string) => NodeStatus; stderr: string }> {
+async function runJson(
+  file: string,
+  ...extra: string[]
+): Promise<{ code: number | null; status: WorkflowStatus; nodes: NodeStatus[]; byName: (n: string) => NodeStatus; stderr: string }> {
   const r = await weir('run', `test/fixtures/run/${file}`, '-o', 'json', ...extra);
   let wf: { status: WorkflowStatus };
   try {
@@ -97,7 +103,12 @@ test('parameter values with {{...}}, $(...) and backticks pass through literally
 test('loops: item node names and aggregated outputs as a JSON list', async () => {
   const r = await runJson('loops-aggregate.yaml');
   assert.equal(r.code, 0, r.stderr);
-  for (const [i, v] of [[0, 1], [1, 2], [2, 3]]) assert.equal(r.byName(`loops-aggregate[0].double(${i}:${v})`).outputs?.result, String(v * 2));
+  for (const [i, v] of [
+    [0, 1],
+    [1, 2],
+    [2, 3],
+  ])
+    assert.equal(r.byName(`loops-aggregate[0].double(${i}:${v})`).outputs?.result, String(v * 2));
   assert.equal(r.byName('loops-aggregate[1].sum').inputs?.parameters?.[0].value, '[2,4,6]');
 });
 
@@ -108,7 +119,10 @@ test('retries: failing twice then succeeding gives a Retry node with 3 children'
   assert.equal(retry.type, 'Retry');
   assert.equal(retry.phase, 'Succeeded');
   assert.equal(retry.children?.length, 3);
-  assert.deepEqual(['retry[0].flaky(0)', 'retry[0].flaky(1)', 'retry[0].flaky(2)'].map((n) => r.byName(n).phase), ['Failed', 'Failed', 'Succeeded']);
+  assert.deepEqual(
+    ['retry[0].flaky(0)', 'retry[0].flaky(1)', 'retry[0].flaky(2)'].map((n) => r.byName(n).phase),
+    ['Failed', 'Failed', 'Succeeded'],
+  );
   assert.equal(retry.outputs?.result, 'attempt 2');
 });
 
@@ -170,5 +184,11 @@ test('containerSet: shared volume across containers, in-place retry, result from
   assert.equal(r.code, 0, r.stderr);
   const root = r.nodes.find((n) => n.type === 'Pod');
   assert.equal(root?.outputs?.result, 'from-write');
-  assert.deepEqual(r.nodes.filter((n) => n.type === ('Container' as string)).map((n) => n.displayName).sort(), ['main', 'write']);
+  assert.deepEqual(
+    r.nodes
+      .filter((n) => n.type === ('Container' as string))
+      .map((n) => n.displayName)
+      .sort(),
+    ['main', 'write'],
+  );
 });

@@ -18,20 +18,32 @@ test('weir sensor history NAME goes through the API: decisions from the server, 
   try {
     const port = await freePort();
     const file = join(k.dir, 'pair.yaml');
-    await writeFile(file, `${webhookSourceYaml('hist-src', 'ping', port, '/ping')}---\n${sensorYaml({
-      name: 'hist', deps: [{ name: 'p', eventSourceName: 'hist-src', eventName: 'ping' }], params: { id: { dependencyName: 'p', dataKey: 'body.id' } },
-    })}`);
+    await writeFile(
+      file,
+      `${webhookSourceYaml('hist-src', 'ping', port, '/ping')}---\n${sensorYaml({
+        name: 'hist',
+        deps: [{ name: 'p', eventSourceName: 'hist-src', eventName: 'ping' }],
+        params: { id: { dependencyName: 'p', dataKey: 'body.id' } },
+      })}`,
+    );
     const run = async (...args: string[]): Promise<{ code: number; out: string; err: string }> => {
       const io = memoryIo({ WEIR_SERVER: k.url }, cwd);
       const code = await main([...args, '--token', 'history-token'], io);
       return { code, out: io.out, err: io.err };
     };
     assert.equal((await run('apply', '-f', file)).code, 0);
-    await eventually(async () => (await post(`http://127.0.0.1:${port}/ping`, { id: 'h-1' })) === 200, { timeoutMs: 20_000, everyMs: 100, what: 'webhook accepts an event' });
-    const text = await eventually(async () => {
-      const r = await run('sensor', 'history', 'hist');
-      return r.code === 0 && /TRIGGERED/.test(r.out) && r.out;
-    }, { timeoutMs: 20_000, everyMs: 100, what: 'the trigger recorded' });
+    await eventually(async () => (await post(`http://127.0.0.1:${port}/ping`, { id: 'h-1' })) === 200, {
+      timeoutMs: 20_000,
+      everyMs: 100,
+      what: 'webhook accepts an event',
+    });
+    const text = await eventually(
+      async () => {
+        const r = await run('sensor', 'history', 'hist');
+        return r.code === 0 && /TRIGGERED/.test(r.out) && r.out;
+      },
+      { timeoutMs: 20_000, everyMs: 100, what: 'the trigger recorded' },
+    );
     assert.match(text, /matched dependency p/);
     assert.match(text, /events: 1, errors: 0/);
     const events = await run('sensor', 'history', 'hist', '--events');

@@ -34,7 +34,10 @@ export interface VerbKit {
 export async function startVerbKit(opts: { token?: string } = {}): Promise<VerbKit> {
   const dir = await mkdtemp(join(tmpdir(), 'weir-verbs-'));
   const serverIo = memoryIo();
-  const srv = await startServer({ dataDir: join(dir, 'data'), authToken: opts.token, port: 0, host: '127.0.0.1', manifests: [], namespace: 'default' }, serverIo);
+  const srv = await startServer(
+    { dataDir: join(dir, 'data'), authToken: opts.token, port: 0, host: '127.0.0.1', manifests: [], namespace: 'default' },
+    serverIo,
+  );
   const weirEnv = async (env: Record<string, string>, ...args: string[]): Promise<Result> => {
     const io = memoryIo({ WEIR_SERVER: srv.url, NO_COLOR: '1', ...env }, repoRoot);
     const code = await main(args, io);
@@ -67,7 +70,10 @@ const mainJs = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 export function spawnWeir(args: string[], env: Record<string, string> = {}): Promise<Result> {
   const script = `import(${JSON.stringify(mainJs)}).then(async (m) => { process.exitCode = await m.main(process.argv.slice(1)); })`;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script, '--', ...args], { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1', ...env } });
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script, '--', ...args], {
+      cwd: repoRoot,
+      env: { ...process.env, NO_COLOR: '1', ...env },
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -77,7 +83,11 @@ export function spawnWeir(args: string[], env: Record<string, string> = {}): Pro
   });
 }
 
-const say = { name: 'say', inputs: { parameters: [{ name: 'm' }] }, container: { image: 'alpine', command: ['echo', '{{inputs.parameters.m}}'] } };
+const say = {
+  name: 'say',
+  inputs: { parameters: [{ name: 'm' }] },
+  container: { image: 'alpine', command: ['echo', '{{inputs.parameters.m}}'] },
+};
 const step = (name: string, m: string): unknown[] => [{ name, template: 'say', arguments: { parameters: [{ name: 'm', value: m }] } }];
 
 /** The acceptance workflow: three steps in sequence, each echoing a word. */
@@ -85,7 +95,10 @@ export const threeSteps = (generateName = 'three-'): Record<string, unknown> => 
   apiVersion: 'argoproj.io/v1alpha1',
   kind: 'Workflow',
   metadata: { generateName },
-  spec: { entrypoint: 'main', templates: [{ name: 'main', steps: [step('one', 'first'), step('two', 'second'), step('three', 'third')] }, say] },
+  spec: {
+    entrypoint: 'main',
+    templates: [{ name: 'main', steps: [step('one', 'first'), step('two', 'second'), step('three', 'third')] }, say],
+  },
 });
 
 /** A workflow that waits at a suspend step (until resumed), then echoes. */
@@ -95,7 +108,11 @@ export const gated = (name: string): Record<string, unknown> => ({
   metadata: { name },
   spec: {
     entrypoint: 'main',
-    templates: [{ name: 'main', steps: [[{ name: 'approve', template: 'gate' }], step('after', 'approved')] }, { name: 'gate', suspend: {} }, say],
+    templates: [
+      { name: 'main', steps: [[{ name: 'approve', template: 'gate' }], step('after', 'approved')] },
+      { name: 'gate', suspend: {} },
+      say,
+    ],
   },
 });
 

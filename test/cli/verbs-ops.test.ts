@@ -51,7 +51,10 @@ describe('workflow operations', () => {
     await atGate(k, 'gate-t');
     await atGate(k, 'gate-s');
     assert.equal((await k.weir('terminate', 'gate-t')).out, 'workflow gate-t terminated\n');
-    assert.equal((await k.weir('stop', 'gate-s', '--node-field-selector', 'displayName=approve', '--message', 'enough')).out, 'workflow gate-s stopped\n');
+    assert.equal(
+      (await k.weir('stop', 'gate-s', '--node-field-selector', 'displayName=approve', '--message', 'enough')).out,
+      'workflow gate-s stopped\n',
+    );
     const w = await k.weir('wait', 'gate-t', 'gate-s');
     assert.equal(w.code, 1);
     assert.match(w.out, /^gate-t Failed at .*Terminate.*\n^gate-s Failed at /m);

@@ -7,9 +7,12 @@ import { startVerbKit } from './verbs-kit.js';
 
 const A = 'argoproj.io/v1alpha1';
 const echoTemplate = (kind: string, name: string, word: string): Record<string, unknown> => ({
-  apiVersion: A, kind, metadata: { name },
+  apiVersion: A,
+  kind,
+  metadata: { name },
   spec: {
-    entrypoint: 'say', arguments: { parameters: [{ name: 'word', value: word }] },
+    entrypoint: 'say',
+    arguments: { parameters: [{ name: 'word', value: word }] },
     templates: [{ name: 'say', container: { image: 'alpine', command: ['echo', '{{workflow.parameters.word}}'] } }],
   },
 });
@@ -29,7 +32,10 @@ describe('resource verbs', () => {
     const name = sub.out.split('\n')[0];
     assert.match(name, /^echo-\w{5}$/);
     assert.match((await k.weir('logs', name)).out, /: bonjour\n$/);
-    const wf = JSON.parse((await k.weir('get', name, '-o', 'json')).out) as { spec: Record<string, unknown>; metadata: { labels: Record<string, string> } };
+    const wf = JSON.parse((await k.weir('get', name, '-o', 'json')).out) as {
+      spec: Record<string, unknown>;
+      metadata: { labels: Record<string, string> };
+    };
     assert.deepEqual(wf.spec.workflowTemplateRef, { name: 'echo' });
     assert.equal(wf.metadata.labels['workflows.argoproj.io/workflow-template'], 'echo');
 
@@ -41,7 +47,11 @@ describe('resource verbs', () => {
 
   test('cluster-template and submit --from cwft', async () => {
     await using k = await startVerbKit();
-    const c = await k.weir('cluster-template', 'create', await k.manifest('c.yaml', echoTemplate('ClusterWorkflowTemplate', 'shared', 'everyone')));
+    const c = await k.weir(
+      'cluster-template',
+      'create',
+      await k.manifest('c.yaml', echoTemplate('ClusterWorkflowTemplate', 'shared', 'everyone')),
+    );
     assert.equal(c.code, 0, c.err);
     assert.doesNotMatch(c.out, /Namespace:/);
     assert.equal((await k.weir('cluster-template', 'list', '-o', 'name')).out, 'shared\n');
@@ -62,7 +72,10 @@ describe('resource verbs', () => {
     assert.equal((await k.weir('cron', 'suspend', 'nightly-report')).out, "CronWorkflow 'nightly-report' suspended\n");
     assert.match((await k.weir('cron', 'get', 'nightly-report')).out, /^Suspended:\s+true$/m);
     await k.weir('cron', 'resume', 'nightly-report');
-    assert.equal(((await k.fetchJson('/api/v1/cron-workflows/default/nightly-report')) as { spec: { suspend?: boolean } }).spec.suspend, false);
+    assert.equal(
+      ((await k.fetchJson('/api/v1/cron-workflows/default/nightly-report')) as { spec: { suspend?: boolean } }).spec.suspend,
+      false,
+    );
     const sub = await k.weir('submit', '--from', 'cronwf/nightly-report', '-o', 'json');
     assert.equal(sub.code, 0, sub.err);
     const wf = JSON.parse(sub.out) as { metadata: { name: string; labels: Record<string, string> } };
@@ -97,18 +110,29 @@ describe('resource verbs', () => {
   test('apply creates, then updates in place (resourceVersion kept), then reports unchanged; workflows are not replaced', async () => {
     await using k = await startVerbKit();
     const v1 = await k.manifest('v1.yaml', echoTemplate('WorkflowTemplate', 'greet', 'one'), {
-      apiVersion: A, kind: 'Workflow', metadata: { name: 'greet-run' }, spec: { workflowTemplateRef: { name: 'greet' } },
+      apiVersion: A,
+      kind: 'Workflow',
+      metadata: { name: 'greet-run' },
+      spec: { workflowTemplateRef: { name: 'greet' } },
     });
     const first = await k.weir('apply', '-f', v1);
     assert.equal(first.code, 0, first.err);
     assert.equal(first.out, "WorkflowTemplate 'greet' created\nWorkflow 'greet-run' created\n");
-    const before = (await k.fetchJson('/api/v1/workflow-templates/default/greet')) as { metadata: { uid: string; resourceVersion: string } };
+    const before = (await k.fetchJson('/api/v1/workflow-templates/default/greet')) as {
+      metadata: { uid: string; resourceVersion: string };
+    };
 
     const v2 = await k.manifest('v2.yaml', echoTemplate('WorkflowTemplate', 'greet', 'two'));
     const second = await k.weir('apply', '-f', v2, '-f', v1);
     assert.equal(second.code, 0, second.err);
-    assert.equal(second.out, "WorkflowTemplate 'greet' configured\nWorkflowTemplate 'greet' configured\nWorkflow 'greet-run' unchanged (exists; workflows are runs and are not updated)\n");
-    const after = (await k.fetchJson('/api/v1/workflow-templates/default/greet')) as { metadata: { uid: string; resourceVersion: string }; spec: { arguments: { parameters: { value: string }[] } } };
+    assert.equal(
+      second.out,
+      "WorkflowTemplate 'greet' configured\nWorkflowTemplate 'greet' configured\nWorkflow 'greet-run' unchanged (exists; workflows are runs and are not updated)\n",
+    );
+    const after = (await k.fetchJson('/api/v1/workflow-templates/default/greet')) as {
+      metadata: { uid: string; resourceVersion: string };
+      spec: { arguments: { parameters: { value: string }[] } };
+    };
     assert.equal(after.metadata.uid, before.metadata.uid, 'updated, not recreated');
     assert.notEqual(after.metadata.resourceVersion, before.metadata.resourceVersion);
     assert.equal(after.spec.arguments.parameters[0].value, 'one', 'the last document applied wins');
@@ -117,7 +141,11 @@ describe('resource verbs', () => {
     assert.equal(third.out, "WorkflowTemplate 'greet' configured\n");
     const fourth = await k.weir('apply', '-f', v2);
     assert.equal(fourth.out, "WorkflowTemplate 'greet' unchanged\n");
-    assert.equal(((await k.fetchJson('/api/v1/workflow-templates/default/greet')) as { spec: { arguments: { parameters: { value: string }[] } } }).spec.arguments.parameters[0].value, 'two');
+    assert.equal(
+      ((await k.fetchJson('/api/v1/workflow-templates/default/greet')) as { spec: { arguments: { parameters: { value: string }[] } } }).spec
+        .arguments.parameters[0].value,
+      'two',
+    );
 
     const bus = await k.manifest('bus.yaml', { apiVersion: A, kind: 'EventBus', metadata: { name: 'default' }, spec: { jetstream: {} } });
     const refused = await k.weir('apply', '-f', bus);

@@ -132,12 +132,22 @@ describe('weir server verbs: errors', () => {
 
   test('invalid manifests are reported at file:line locally (exit 2); server errors print their message', async () => {
     await using k = await startVerbKit();
-    const bad = await k.manifest('bad.yaml', { apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { name: 'bad' }, spec: { templates: [] } });
+    const bad = await k.manifest('bad.yaml', {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Workflow',
+      metadata: { name: 'bad' },
+      spec: { templates: [] },
+    });
     const r = await k.weir('submit', bad);
     assert.equal(r.code, 2);
     assert.match(r.err, /bad\.yaml:\d+:\d+: error: .*entrypoint/);
     assert.match(r.err, /weir: nothing sent: 1 error\(s\) in the input\n$/);
-    const tmpl = await k.manifest('tmpl.yaml', { apiVersion: 'argoproj.io/v1alpha1', kind: 'WorkflowTemplate', metadata: { name: 't' }, spec: { templates: [] } });
+    const tmpl = await k.manifest('tmpl.yaml', {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'WorkflowTemplate',
+      metadata: { name: 't' },
+      spec: { templates: [] },
+    });
     const wrongKind = await k.weir('submit', tmpl);
     assert.equal(wrongKind.code, 2);
     assert.match(wrongKind.err, /tmpl\.yaml:2:1: error: weir submit takes Workflows, not WorkflowTemplate/);

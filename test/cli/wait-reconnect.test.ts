@@ -16,9 +16,12 @@ import { eventually } from '../e2e/events-kit.js';
 
 const A = 'argoproj.io/v1alpha1';
 const longStepWithExit = {
-  apiVersion: A, kind: 'Workflow', metadata: { name: 'stopped-while-suspended' },
+  apiVersion: A,
+  kind: 'Workflow',
+  metadata: { name: 'stopped-while-suspended' },
   spec: {
-    entrypoint: 'main', onExit: 'bye',
+    entrypoint: 'main',
+    onExit: 'bye',
     templates: [
       { name: 'main', steps: [[{ name: 'nap', template: 'nap' }], [{ name: 'after', template: 'bye' }]] },
       { name: 'nap', container: { image: 'busybox:1.36', command: ['sleep', '600'] } },
@@ -27,14 +30,28 @@ const longStepWithExit = {
   },
 };
 const gated = {
-  apiVersion: A, kind: 'Workflow', metadata: { name: 'gated' },
-  spec: { entrypoint: 'main', templates: [{ name: 'main', steps: [[{ name: 'gate', template: 'gate' }]] }, { name: 'gate', suspend: {} }] },
+  apiVersion: A,
+  kind: 'Workflow',
+  metadata: { name: 'gated' },
+  spec: {
+    entrypoint: 'main',
+    templates: [
+      { name: 'main', steps: [[{ name: 'gate', template: 'gate' }]] },
+      { name: 'gate', suspend: {} },
+    ],
+  },
 };
 
-interface Served { srv: RunningServer; weir(...args: string[]): Promise<{ code: number; out: string; err: string }> }
+interface Served {
+  srv: RunningServer;
+  weir(...args: string[]): Promise<{ code: number; out: string; err: string }>;
+}
 
 async function serve(dataDir: string, port: number): Promise<Served> {
-  const srv = await startServer({ dataDir, authToken: undefined, port, host: '127.0.0.1', manifests: [], namespace: 'default' }, memoryIo());
+  const srv = await startServer(
+    { dataDir, authToken: undefined, port, host: '127.0.0.1', manifests: [], namespace: 'default' },
+    memoryIo(),
+  );
   return {
     srv,
     async weir(...args) {
@@ -46,7 +63,11 @@ async function serve(dataDir: string, port: number): Promise<Served> {
 }
 
 const submit = async (url: string, wf: unknown): Promise<void> => {
-  const r = await fetch(`${url}/api/v1/workflows/default`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ workflow: wf }) });
+  const r = await fetch(`${url}/api/v1/workflows/default`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ workflow: wf }),
+  });
   assert.equal(r.status, 200, await r.text());
 };
 
@@ -55,12 +76,20 @@ test('suspend then stop: the workflow ends Failed with its exit handler run, and
   const s = await serve(join(dir, 'data'), 0);
   try {
     await submit(s.srv.url, longStepWithExit);
-    await eventually(async () => (await s.weir('get', 'stopped-while-suspended', '-o', 'json')).out.includes('"nap"') && (await s.weir('get', 'stopped-while-suspended')).out.includes('Running'), { timeoutMs: 30_000, everyMs: 100, what: 'the long step runs' });
+    await eventually(
+      async () =>
+        (await s.weir('get', 'stopped-while-suspended', '-o', 'json')).out.includes('"nap"') &&
+        (await s.weir('get', 'stopped-while-suspended')).out.includes('Running'),
+      { timeoutMs: 30_000, everyMs: 100, what: 'the long step runs' },
+    );
     assert.equal((await s.weir('suspend', '@latest')).code, 0);
     assert.equal((await s.weir('stop', '@latest')).code, 0);
     const wait = await s.weir('wait', '@latest');
     assert.match(wait.out, /^stopped-while-suspended Failed at \S+ \(Stopped with strategy 'Stop'\)\n$/);
-    const wf = JSON.parse((await s.weir('get', '@latest', '-o', 'json')).out) as { spec: { suspend?: boolean }; status: { nodes: Record<string, { displayName: string; phase: string }> } };
+    const wf = JSON.parse((await s.weir('get', '@latest', '-o', 'json')).out) as {
+      spec: { suspend?: boolean };
+      status: { nodes: Record<string, { displayName: string; phase: string }> };
+    };
     const exit = Object.values(wf.status.nodes).find((n) => n.displayName === 'stopped-while-suspended.onExit');
     assert.equal(exit?.phase, 'Succeeded', 'the exit handler ran');
     assert.equal(wf.spec.suspend, undefined);
@@ -78,7 +107,11 @@ test('weir wait reconnects when the watch stream breaks (server restart) and rep
   const port = Number(new URL(s.srv.url).port);
   try {
     await submit(s.srv.url, gated);
-    await eventually(async () => (await s.weir('get', 'gated')).out.includes('Running'), { timeoutMs: 30_000, everyMs: 100, what: 'the gate waits' });
+    await eventually(async () => (await s.weir('get', 'gated')).out.includes('Running'), {
+      timeoutMs: 30_000,
+      everyMs: 100,
+      what: 'the gate waits',
+    });
     // waitForWorkflow is what `weir wait`, `--wait` and `weir watch` use; onUpdate tells when it has read the
     // workflow and is about to watch, so the restart below cuts its stream (or its connection) for sure.
     let phases: string[] = [];

@@ -22,7 +22,12 @@ let raw: S3Client;
 
 before(async () => {
   s3 = await startS3rver({ buckets: [BUCKET] });
-  raw = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } });
+  raw = new S3Client({
+    endpoint: s3.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+  });
   await raw.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'input/hello.txt', Body: 'hello from the bucket\n' }));
   await raw.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'input/other.bin', Body: 'x' }));
 });
@@ -105,13 +110,28 @@ test('s3 repository from the artifact-repositories ConfigMap: inputs by key, tgz
   const ac = new AbortController();
   const endpoint = s3.endpoint.replace(/^http:\/\//, '');
   try {
-    await store.create('Secret', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's3creds', namespace: 'default' }, stringData: { ak: s3.accessKeyId, sk: s3.secretAccessKey } });
-    await store.create('ConfigMap', {
-      apiVersion: 'v1', kind: 'ConfigMap',
-      metadata: { name: 'artifact-repositories', namespace: 'default', annotations: { 'workflows.argoproj.io/default-artifact-repository': 'my-s3' } },
-      data: { 'my-s3': `s3:\n  bucket: ${BUCKET}\n  endpoint: ${endpoint}\n  insecure: true\n  accessKeySecret: { name: s3creds, key: ak }\n  secretKeySecret: { name: s3creds, key: sk }\n` },
+    await store.create('Secret', {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 's3creds', namespace: 'default' },
+      stringData: { ak: s3.accessKeyId, sk: s3.secretAccessKey },
     });
-    const controller = new WorkflowController({ store, executor: new HostExecutor({ dataDir: join(dir, 'data'), bwrapPath: null, pollIntervalMs: 20 }) });
+    await store.create('ConfigMap', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: 'artifact-repositories',
+        namespace: 'default',
+        annotations: { 'workflows.argoproj.io/default-artifact-repository': 'my-s3' },
+      },
+      data: {
+        'my-s3': `s3:\n  bucket: ${BUCKET}\n  endpoint: ${endpoint}\n  insecure: true\n  accessKeySecret: { name: s3creds, key: ak }\n  secretKeySecret: { name: s3creds, key: sk }\n`,
+      },
+    });
+    const controller = new WorkflowController({
+      store,
+      executor: new HostExecutor({ dataDir: join(dir, 'data'), bwrapPath: null, pollIntervalMs: 20 }),
+    });
     const running = controller.run(ac.signal);
     await store.create('Workflow', parse(wfYaml(endpoint)) as NewObject);
     let st: WorkflowStatus | undefined;
@@ -141,7 +161,9 @@ test('s3 repository from the artifact-repositories ConfigMap: inputs by key, tgz
     let deleted: boolean | undefined;
     for (let i = 0; i < 500 && deleted !== true; i++) {
       const s = (await store.get('Workflow', 'default', 's3wf'))?.status as WorkflowStatus;
-      deleted = Object.values(s.nodes ?? {}).find((n) => n.displayName === 'gen')?.outputs?.artifacts?.find((a) => a.name === 'file')?.deleted;
+      deleted = Object.values(s.nodes ?? {})
+        .find((n) => n.displayName === 'gen')
+        ?.outputs?.artifacts?.find((a) => a.name === 'file')?.deleted;
       if (deleted !== true) await new Promise((r) => setTimeout(r, 20));
     }
     assert.equal(deleted, true);

@@ -23,15 +23,20 @@ const childJs = fileURLToPath(new URL('./crash-child.js', import.meta.url));
 
 function threeSteps(log: string, sleeps: [number, number, number]): NewObject {
   const step = (n: string, s: number): unknown => ({
-    name: n, container: { image: 'alpine', command: ['sh', '-c', `echo start-${n} >> ${log}; sleep ${s}; echo end-${n} >> ${log}`] },
+    name: n,
+    container: { image: 'alpine', command: ['sh', '-c', `echo start-${n} >> ${log}; sleep ${s}; echo end-${n} >> ${log}`] },
   });
   return {
-    apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { name: 'crash', namespace: 'default' },
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Workflow',
+    metadata: { name: 'crash', namespace: 'default' },
     spec: {
       entrypoint: 'main',
       templates: [
         { name: 'main', steps: [[{ name: 'a', template: 'a' }], [{ name: 'b', template: 'b' }], [{ name: 'c', template: 'c' }]] },
-        step('a', sleeps[0]), step('b', sleeps[1]), step('c', sleeps[2]),
+        step('a', sleeps[0]),
+        step('b', sleeps[1]),
+        step('c', sleeps[2]),
       ],
     },
   };
@@ -57,20 +62,26 @@ test('kill -9 of the controller while the 2nd of 3 steps runs: a new controller 
     await new JsonFileStore(storePath).create('Workflow', threeSteps(log, [0, 2, 0]));
     const first = await spawnChild(storePath, join(dir, 'data'));
     children.push(first);
-    await eventually(() => existsSync(log) && readFileSync(log, 'utf8').includes('start-b'), { timeoutMs: 60_000, what: 'step b to start' });
+    await eventually(() => existsSync(log) && readFileSync(log, 'utf8').includes('start-b'), {
+      timeoutMs: 60_000,
+      what: 'step b to start',
+    });
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
     const before = JSON.parse(readFileSync(storePath, 'utf8')) as { objects: Record<string, { status?: WorkflowStatus }> };
     const wfBefore = Object.values(before.objects)[0].status as WorkflowStatus;
     const b0 = podNodes(wfBefore).find((n) => n.displayName === 'b');
-    assert.ok(b0?.weir?.intent !== undefined || b0?.weir?.handle !== undefined, 'b\'s intent or handle was saved');
+    assert.ok(b0?.weir?.intent !== undefined || b0?.weir?.handle !== undefined, "b's intent or handle was saved");
     const second = await spawnChild(storePath, join(dir, 'data'));
     children.push(second);
-    const status = await eventually(() => {
-      const s = JSON.parse(readFileSync(storePath, 'utf8')) as { objects: Record<string, { status?: WorkflowStatus }> };
-      const st = Object.values(s.objects)[0].status;
-      return st?.phase === 'Succeeded' || st?.phase === 'Failed' || st?.phase === 'Error' ? st : undefined;
-    }, { timeoutMs: 20_000, what: 'the workflow to finish' });
+    const status = await eventually(
+      () => {
+        const s = JSON.parse(readFileSync(storePath, 'utf8')) as { objects: Record<string, { status?: WorkflowStatus }> };
+        const st = Object.values(s.objects)[0].status;
+        return st?.phase === 'Succeeded' || st?.phase === 'Failed' || st?.phase === 'Error' ? st : undefined;
+      },
+      { timeoutMs: 20_000, what: 'the workflow to finish' },
+    );
     assert.equal(status.phase, 'Succeeded', JSON.stringify(status, null, 1));
     assert.deepEqual((await readFile(log, 'utf8')).trim().split('\n'), ['start-a', 'end-a', 'start-b', 'end-b', 'start-c', 'end-c']);
     const pods = podNodes(status);
@@ -100,7 +111,11 @@ function hangingStart(real: StepExecutor, callThrough: boolean): StepExecutor & 
       if (callThrough) await real.start(spec);
       return new Promise<StepHandle>(() => undefined);
     },
-    wait: real.wait.bind(real), logs: real.logs.bind(real), kill: real.kill.bind(real), adopt: real.adopt.bind(real), cleanup: real.cleanup.bind(real),
+    wait: real.wait.bind(real),
+    logs: real.logs.bind(real),
+    kill: real.kill.bind(real),
+    adopt: real.adopt.bind(real),
+    cleanup: real.cleanup.bind(real),
   };
   return w;
 }
@@ -120,15 +135,22 @@ for (const callThrough of [false, true]) {
       const wf1 = await store.get('Workflow', 'default', 'crash');
       const a1 = podNodes(wf1?.status as WorkflowStatus)[0];
       assert.ok(a1.weir?.intent && !a1.weir.handle, 'intent saved, no handle');
-      if (callThrough) await eventually(() => existsSync(log) && readFileSync(log, 'utf8').includes('end-a'), { timeoutMs: 5000, what: 'step a to run' });
+      if (callThrough)
+        await eventually(() => existsSync(log) && readFileSync(log, 'utf8').includes('end-a'), { timeoutMs: 5000, what: 'step a to run' });
       ac1.abort();
-      const c2 = new WorkflowController({ store, executor: new HostExecutor({ dataDir: join(dir, 'data'), bwrapPath: null, pollIntervalMs: 20 }) });
+      const c2 = new WorkflowController({
+        store,
+        executor: new HostExecutor({ dataDir: join(dir, 'data'), bwrapPath: null, pollIntervalMs: 20 }),
+      });
       const run2 = c2.run(ac2.signal);
-      const done = await eventually(async () => {
-        const wf = await store.get('Workflow', 'default', 'crash');
-        const st = wf?.status as WorkflowStatus | undefined;
-        return st?.phase === 'Succeeded' || st?.phase === 'Failed' ? st : undefined;
-      }, { timeoutMs: 60_000, what: 'the workflow to finish' });
+      const done = await eventually(
+        async () => {
+          const wf = await store.get('Workflow', 'default', 'crash');
+          const st = wf?.status as WorkflowStatus | undefined;
+          return st?.phase === 'Succeeded' || st?.phase === 'Failed' ? st : undefined;
+        },
+        { timeoutMs: 60_000, what: 'the workflow to finish' },
+      );
       assert.equal(done.phase, 'Succeeded');
       assert.deepEqual((await readFile(log, 'utf8')).trim().split('\n'), ['start-a', 'end-a', 'start-b', 'end-b', 'start-c', 'end-c']);
       ac2.abort();

@@ -21,7 +21,8 @@ const leaf = `
       container: { image: x, command: [echo, "{{inputs.parameters.x}}"] }`;
 
 test('an empty withParam makes a Skipped node "Skipped, empty params" (DAG and steps)', () => {
-  const d = new Sim(wf(`
+  const d = new Sim(
+    wf(`
   entrypoint: main
   templates:
     - name: main
@@ -29,19 +30,22 @@ test('an empty withParam makes a Skipped node "Skipped, empty params" (DAG and s
         tasks:
           - { name: each, template: t, withParam: "[]", arguments: { parameters: [{ name: x, value: "{{item}}" }] } }
           - { name: after, template: t, depends: each, arguments: { parameters: [{ name: x, value: "{{tasks.each.status}}" }] } }
-${leaf}`)).runToEnd();
+${leaf}`),
+  ).runToEnd();
   assert.equal(d.phase, 'Succeeded');
   assert.equal(d.node('each').type, 'Skipped');
   assert.equal(d.node('each').phase, 'Skipped');
   assert.equal(d.node('each').message, 'Skipped, empty params');
   assert.equal(d.node('after').phase, 'Succeeded');
-  const s = new Sim(wf(`
+  const s = new Sim(
+    wf(`
   entrypoint: main
   templates:
     - name: main
       steps:
         - - { name: each, template: t, withItems: [], arguments: { parameters: [{ name: x, value: "{{item}}" }] } }
-${leaf}`)).runToEnd();
+${leaf}`),
+  ).runToEnd();
   assert.equal(s.phase, 'Succeeded');
   assert.equal(s.node('w[0].each').phase, 'Skipped');
   assert.equal(s.node('w[0].each').message, 'Skipped, empty params');
@@ -49,7 +53,8 @@ ${leaf}`)).runToEnd();
 });
 
 test('workflow exit hook arguments are substituted with workflow.status', () => {
-  const s = new Sim(wf(`
+  const s = new Sim(
+    wf(`
   entrypoint: main
   arguments: { parameters: [{ name: g, value: G }] }
   hooks:
@@ -62,7 +67,8 @@ test('workflow exit hook arguments are substituted with workflow.status', () => 
     - name: report
       inputs: { parameters: [{ name: status }, { name: g }] }
       container: { image: x, command: [echo, "{{inputs.parameters.status}} {{inputs.parameters.g}}"] }
-`)).pass();
+`),
+  ).pass();
   s.finishAll();
   const start = s.actions.find((a) => a.type === 'start');
   assert.ok(start?.type === 'start');
@@ -72,12 +78,17 @@ test('workflow exit hook arguments are substituted with workflow.status', () => 
 });
 
 test('workflow.labels.json and workflow.annotations.json', () => {
-  const s = new Sim(wf(`
+  const s = new Sim(
+    wf(
+      `
   entrypoint: main
   templates:
     - name: main
       container: { image: x, command: [echo, "{{=jsonpath(workflow.labels.json, '$.color')}}", "{{=jsonpath(workflow.annotations.json, '$.note')}}"] }
-`, ', labels: { color: red }, annotations: { note: hi }')).pass();
+`,
+      ', labels: { color: red }, annotations: { note: hi }',
+    ),
+  ).pass();
   const start = s.actions.find((a) => a.type === 'start');
   assert.ok(start?.type === 'start');
   assert.deepEqual(start.spec.command, ['echo', 'red', 'hi']);
@@ -99,8 +110,13 @@ const targetWf = wf(`
 
 test('dag.target with a placeholder: lint accepts it, the engine runs only the target', () => {
   const errors = lintLoaded(loadText(targetWf, 'w.yaml')).findings.filter((f) => f.severity === 'error');
-  assert.deepEqual(errors.map((f) => f.message), []);
-  const bad = lintLoaded(loadText(targetWf.replace('"{{workflow.parameters.only}}"', 'zz'), 'w.yaml')).findings.filter((f) => f.severity === 'error');
+  assert.deepEqual(
+    errors.map((f) => f.message),
+    [],
+  );
+  const bad = lintLoaded(loadText(targetWf.replace('"{{workflow.parameters.only}}"', 'zz'), 'w.yaml')).findings.filter(
+    (f) => f.severity === 'error',
+  );
   assert.equal(bad.length, 1);
   const s = new Sim(targetWf).runToEnd();
   assert.equal(s.phase, 'Succeeded');
@@ -109,7 +125,8 @@ test('dag.target with a placeholder: lint accepts it, the engine runs only the t
 });
 
 test('raw input artifacts become input files; an absent optional artifact passed on with from is dropped', () => {
-  const s = new Sim(wf(`
+  const s = new Sim(
+    wf(`
   entrypoint: main
   templates:
     - name: main
@@ -124,7 +141,8 @@ test('raw input artifacts become input files; an absent optional artifact passed
       inputs:
         artifacts: [{ name: maybe, path: /tmp/maybe, optional: true }, { name: msg, path: /in/msg, mode: 0o600 }]
       container: { image: x, command: [cat, /in/msg] }
-`));
+`),
+  );
   s.extra = { volumeRoot: '/vol' };
   s.pass();
   const start = s.actions.find((a) => a.type === 'start');
@@ -135,36 +153,47 @@ test('raw input artifacts become input files; an absent optional artifact passed
   assert.equal(f?.mode, 0o600);
   const prep = start.prepare?.find((p) => f?.hostPath.startsWith(p.dir));
   assert.deepEqual(prep?.files, { data: 'hello' });
-  assert.deepEqual(s.node('use').inputs?.artifacts?.map((a) => a.name), ['msg']);
+  assert.deepEqual(
+    s.node('use').inputs?.artifacts?.map((a) => a.name),
+    ['msg'],
+  );
 });
 
 test('input artifacts: a required one without a source is an error; a located one becomes a load plan', () => {
-  const missing = new Sim(wf(`
+  const missing = new Sim(
+    wf(`
   entrypoint: main
   templates:
     - name: main
       inputs: { artifacts: [{ name: a, path: /a }] }
       container: { image: x, command: [x] }
-`)).pass();
+`),
+  ).pass();
   assert.equal(missing.phase, 'Error');
   assert.match(missing.node('w').message ?? '', /inputs\.artifacts\.a: required artifact 'a' not supplied/);
-  const s = new Sim(wf(`
+  const s = new Sim(
+    wf(`
   entrypoint: main
   templates:
     - name: main
       inputs: { artifacts: [{ name: a, path: /a, mode: 256, s3: { key: k } }] }
       container: { image: x, command: [x] }
-`));
+`),
+  );
   s.extra = { volumeRoot: '/vol' };
   s.pass();
   const start = s.actions.find((a) => a.type === 'start');
   assert.ok(start?.type === 'start');
-  assert.deepEqual(start.inputArtifacts, { artifacts: [{ name: 'a', path: '/a', mode: 0o400, s3: { key: 'k' } }], stagingDir: '/vol/node/w/inputs' });
+  assert.deepEqual(start.inputArtifacts, {
+    artifacts: [{ name: 'a', path: '/a', mode: 0o400, s3: { key: 'k' } }],
+    stagingDir: '/vol/node/w/inputs',
+  });
   assert.deepEqual(s.node('w').inputs?.artifacts, [{ name: 'a', path: '/a', mode: 0o400, s3: { key: 'k' } }]);
 });
 
 test('valueFrom.Parameter (capital P) is read like parameter', () => {
-  const s = new Sim(wf(`
+  const s = new Sim(
+    wf(`
   entrypoint: main
   templates:
     - name: main
@@ -172,20 +201,23 @@ test('valueFrom.Parameter (capital P) is read like parameter', () => {
       outputs: { parameters: [{ name: out, valueFrom: { Parameter: "{{steps.s.outputs.result}}" } }] }
     - name: t
       container: { image: x, command: [x] }
-`)).pass();
+`),
+  ).pass();
   s.finishAll({ s: 'hello\n' });
   assert.equal(s.phase, 'Succeeded');
   assert.deepEqual(s.node('w').outputs?.parameters, [{ name: 'out', value: 'hello' }]);
 });
 
 test('spec.retryStrategy: the root is a Retry node with attempt <wf>(0); a failed attempt is retried', () => {
-  const s = new Sim(wf(`
+  const s = new Sim(
+    wf(`
   entrypoint: main
   retryStrategy: { limit: 1 }
   templates:
     - name: main
       container: { image: x, command: [x] }
-`)).pass();
+`),
+  ).pass();
   assert.equal(s.node('w').type, 'Retry');
   assert.equal(s.node('w(0)').type, 'Pod');
   s.finish('w(0)', 1).pass();
@@ -197,7 +229,9 @@ test('spec.retryStrategy: the root is a Retry node with attempt <wf>(0); a faile
 });
 
 test('spec.workflowMetadata: labels and labelsFrom expressions are returned for the Workflow and visible as variables', () => {
-  const s = new Sim(wf(`
+  const s = new Sim(
+    wf(
+      `
   entrypoint: main
   arguments: { parameters: [{ name: team, value: blue }] }
   workflowMetadata:
@@ -207,9 +241,18 @@ test('spec.workflowMetadata: labels and labelsFrom expressions are returned for 
   templates:
     - name: main
       container: { image: x, command: [echo, "{{workflow.labels.team}}"] }
-`, ', labels: { own: o }'));
+`,
+      ', labels: { own: o }',
+    ),
+  );
   const r = operate(s.wf, { now: s.now, workflowTemplate: () => undefined, configMap: () => undefined, pod: () => undefined });
-  assert.deepEqual(r.metadata?.labels, { own: 'o', fixed: 'yes-it-is', team: 'blue-x', 'workflows.argoproj.io/phase': 'Running', 'workflows.argoproj.io/completed': 'false' });
+  assert.deepEqual(r.metadata?.labels, {
+    own: 'o',
+    fixed: 'yes-it-is',
+    team: 'blue-x',
+    'workflows.argoproj.io/phase': 'Running',
+    'workflows.argoproj.io/completed': 'false',
+  });
   const start = r.actions.find((a) => a.type === 'start');
   assert.ok(start?.type === 'start');
   assert.deepEqual(start.spec.command, ['echo', 'blue-x']);

@@ -85,8 +85,15 @@ ${producer}
 `).pass();
   dag.finish('gate').pass();
   dag.runToEnd();
-  assert.equal(dag.phase, 'Succeeded', JSON.stringify(Object.values(dag.wf.status?.nodes ?? {}).map((n) => [n.displayName, n.phase, n.message])));
-  assert.deepEqual(['a(0:a)', 'a(1:b)'].map((n) => dag.node(n).inputs?.parameters?.[0]?.value), ['a', 'b']);
+  assert.equal(
+    dag.phase,
+    'Succeeded',
+    JSON.stringify(Object.values(dag.wf.status?.nodes ?? {}).map((n) => [n.displayName, n.phase, n.message])),
+  );
+  assert.deepEqual(
+    ['a(0:a)', 'a(1:b)'].map((n) => dag.node(n).inputs?.parameters?.[0]?.value),
+    ['a', 'b'],
+  );
   assert.equal(dag.node('b').inputs?.parameters?.[0]?.value, '["a","b"]');
   const steps = new Sim(`
 ${HEADER}    - name: main
@@ -99,7 +106,7 @@ ${producer}
   assert.equal(steps.node('c').inputs?.parameters?.[0]?.value, '["a","b"]');
 });
 
-test('an argument that only references a skipped producer\'s missing output leaves the consuming input to its default', () => {
+test("an argument that only references a skipped producer's missing output leaves the consuming input to its default", () => {
   const s = new Sim(`
 ${HEADER}    - name: main
       dag:

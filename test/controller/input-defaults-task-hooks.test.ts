@@ -17,7 +17,8 @@ spec:
 ${spec}`;
 
 test('input parameter defaults: {{workflow.*}}, {{=expr}} and earlier inputs are substituted', () => {
-  const s = new Sim(wf(`
+  const s = new Sim(
+    wf(`
   entrypoint: main
   arguments: { parameters: [{ name: p, value: '{"a":"1"}' }] }
   templates:
@@ -28,27 +29,34 @@ test('input parameter defaults: {{workflow.*}}, {{=expr}} and earlier inputs are
           - { name: b, value: "{{workflow.mainEntrypoint}}-{{inputs.parameters.a}}" }
           - { name: c, value: "{{=1+2}}" }
       container: { image: x, command: [echo, "{{inputs.parameters.a}} {{inputs.parameters.b}} {{inputs.parameters.c}}"] }
-`)).pass();
+`),
+  ).pass();
   const start = s.actions.find((a) => a.type === 'start');
   assert.ok(start?.type === 'start');
   assert.deepEqual(start.spec.command, ['echo', '1 main-1 3']);
-  assert.deepEqual(s.node('w').inputs?.parameters?.map((p) => p.value), ['1', 'main-1', '3']);
+  assert.deepEqual(
+    s.node('w').inputs?.parameters?.map((p) => p.value),
+    ['1', 'main-1', '3'],
+  );
 });
 
 test('input parameter default that cannot be resolved is an Error, not a literal', () => {
-  const s = new Sim(wf(`
+  const s = new Sim(
+    wf(`
   entrypoint: main
   templates:
     - name: main
       inputs: { parameters: [{ name: a, value: "{{workflow.parameters.nope}}" }] }
       container: { image: x, command: [echo] }
-`)).pass();
+`),
+  ).pass();
   assert.equal(s.phase, 'Error');
   assert.match(s.node('w').message ?? '', /inputs\.parameters\.a: failed to resolve/);
 });
 
 test('DAG task onExit runs before the DAG completes; dependents wait for it', () => {
-  const s = new Sim(wf(`
+  const s = new Sim(
+    wf(`
   entrypoint: main
   templates:
     - name: main
@@ -60,7 +68,8 @@ test('DAG task onExit runs before the DAG completes; dependents wait for it', ()
       container: { image: x, command: [x] }
     - name: cleanup
       container: { image: x, command: [c] }
-`)).pass();
+`),
+  ).pass();
   s.finish('a').pass();
   assert.deepEqual(s.started(), ['a.onExit']);
   assert.equal(s.has('b'), false, 'b waits for a.onExit');
@@ -74,7 +83,8 @@ test('DAG task onExit runs before the DAG completes; dependents wait for it', ()
 });
 
 test('DAG withItems task: each item gets its own exit hook and expression hook', () => {
-  const s = new Sim(wf(`
+  const s = new Sim(
+    wf(`
   entrypoint: main
   templates:
     - name: main
@@ -88,7 +98,10 @@ test('DAG withItems task: each item gets its own exit hook and expression hook',
               running: { template: t, expression: 'tasks.looped.status == "Running"' }
     - name: t
       container: { image: x, command: [x] }
-`)).pass().pass();
+`),
+  )
+    .pass()
+    .pass();
   assert.equal(s.node('w.looped(0:1)').phase, 'Running');
   s.runToEnd();
   assert.equal(s.phase, 'Succeeded');
@@ -96,11 +109,15 @@ test('DAG withItems task: each item gets its own exit hook and expression hook',
     assert.equal(s.node(n).phase, 'Succeeded', n);
   }
   const pending = Object.values(s.wf.status?.nodes ?? {}).filter((n) => n.phase !== 'Succeeded');
-  assert.deepEqual(pending.map((n) => n.name), []);
+  assert.deepEqual(
+    pending.map((n) => n.name),
+    [],
+  );
 });
 
 test('templateDefaults: deep merge, template fields win, a steps template stays a steps template', () => {
-  const s = new Sim(wf(`
+  const s = new Sim(
+    wf(`
   entrypoint: main
   templateDefaults:
     container: { image: alpine, command: [sh, -c], workingDir: /tmp, env: [{ name: A, value: a }, { name: B, value: b }] }
@@ -115,7 +132,8 @@ test('templateDefaults: deep merge, template fields win, a steps template stays 
       container: { args: [pwd], env: [{ name: B, value: own }] }
     - name: sc
       script: { source: echo hi }
-`)).pass();
+`),
+  ).pass();
   assert.equal(s.node('w').type, 'Steps');
   const byName = new Map(s.actions.map((a) => [a.type === 'start' ? s.wf.status?.nodes?.[a.nodeId]?.displayName : '', a]));
   const t = byName.get('s');
@@ -151,7 +169,12 @@ test('image stand-ins: argosay images run their entrypoint; PATH gets the stand-
   const none = { configMap: () => undefined, secret: () => undefined };
   const b = buildStepSpec({ name: 't', container: { image: 'argoproj/argosay:v2', args: ['echo', 'x'] } }, wfr, 'id', none);
   assert.deepEqual(b.spec?.command, ['argosay', 'echo', 'x']);
-  const own = buildStepSpec({ name: 't', container: { image: 'argoproj/argosay:v2', command: ['sh'], args: ['-c', 'x'] } }, wfr, 'id', none);
+  const own = buildStepSpec(
+    { name: 't', container: { image: 'argoproj/argosay:v2', command: ['sh'], args: ['-c', 'x'] } },
+    wfr,
+    'id',
+    none,
+  );
   assert.deepEqual(own.spec?.command, ['sh', '-c', 'x']);
   const sc = buildStepSpec({ name: 't', script: { image: 'argoproj/argosay:v2', args: ['echo', '[]'] } }, wfr, 'id', none);
   assert.deepEqual(sc.spec?.command, ['argosay', 'echo', '[]']);
@@ -164,6 +187,9 @@ test('image stand-ins: argosay images run their entrypoint; PATH gets the stand-
   const spec = b.spec;
   assert.equal(withStandInPath(spec, '/usr/bin', '/x/bin').env.PATH, '/x/bin:/usr/bin');
   assert.equal(withStandInPath({ ...spec, env: { PATH: '/mine' } }, '/usr/bin', '/x/bin').env.PATH, '/x/bin:/mine');
-  assert.equal(missingCommand({ ...spec, command: ['exit', '1'], env: { PATH: '/usr/bin:/bin' } }), 'exit: executable file not found in $PATH');
+  assert.equal(
+    missingCommand({ ...spec, command: ['exit', '1'], env: { PATH: '/usr/bin:/bin' } }),
+    'exit: executable file not found in $PATH',
+  );
   assert.equal(missingCommand({ ...spec, command: ['sh'], env: { PATH: '/usr/bin:/bin' } }), undefined);
 });

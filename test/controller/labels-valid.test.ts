@@ -22,12 +22,17 @@ ${workflowMetadata}
 const ctx = (s: Sim) => ({ now: s.now, workflowTemplate: () => undefined, configMap: () => undefined, pod: () => undefined });
 
 test('a labelsFrom value that is not a valid label value is an Error naming the field', () => {
-  const s = new Sim(wf(`    labelsFrom:
-      team: { expression: "workflow.parameters.team" }`));
+  const s = new Sim(
+    wf(`    labelsFrom:
+      team: { expression: "workflow.parameters.team" }`),
+  );
   const r = operate(s.wf, ctx(s));
   assert.equal(r.status.phase, 'Error');
   assert.match(r.status.message ?? '', /spec\.workflowMetadata\.labelsFrom\.team: invalid label "team"="blue team!"/);
-  assert.deepEqual(r.actions.filter((a) => a.type === 'start'), []);
+  assert.deepEqual(
+    r.actions.filter((a) => a.type === 'start'),
+    [],
+  );
 });
 
 test('an invalid fixed label key is an Error too; valid ones run', () => {
@@ -35,8 +40,10 @@ test('an invalid fixed label key is an Error too; valid ones run', () => {
   const r = operate(bad.wf, ctx(bad));
   assert.equal(r.status.phase, 'Error');
   assert.match(r.status.message ?? '', /spec\.workflowMetadata\.labels\.bad key: invalid label/);
-  const good = new Sim(wf(`    labelsFrom:
-      team: { expression: "trimSuffix(replace(workflow.parameters.team, ' ', '-'), '!')" }`));
+  const good = new Sim(
+    wf(`    labelsFrom:
+      team: { expression: "trimSuffix(replace(workflow.parameters.team, ' ', '-'), '!')" }`),
+  );
   const ok = operate(good.wf, ctx(good));
   assert.notEqual(ok.status.phase, 'Error', ok.status.message);
 });

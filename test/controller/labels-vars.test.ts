@@ -21,10 +21,17 @@ spec:
 test('phase and completed labels follow the workflow phase; user labels are kept', () => {
   const s = new Sim(WF);
   const r1 = operate(s.wf, { now: s.now, workflowTemplate: () => undefined, configMap: () => undefined, pod: () => undefined });
-  assert.deepEqual(r1.metadata?.labels, { team: 'a', 'workflows.argoproj.io/phase': 'Running', 'workflows.argoproj.io/completed': 'false' });
+  assert.deepEqual(r1.metadata?.labels, {
+    team: 'a',
+    'workflows.argoproj.io/phase': 'Running',
+    'workflows.argoproj.io/completed': 'false',
+  });
   s.pass().finishAll();
   assert.equal(s.phase, 'Succeeded');
-  const r2 = operate({ ...s.wf, status: { ...s.wf.status, phase: 'Running', finishedAt: undefined } }, { now: s.now, workflowTemplate: () => undefined, configMap: () => undefined, pod: (id) => s.pods.get(id) });
+  const r2 = operate(
+    { ...s.wf, status: { ...s.wf.status, phase: 'Running', finishedAt: undefined } },
+    { now: s.now, workflowTemplate: () => undefined, configMap: () => undefined, pod: (id) => s.pods.get(id) },
+  );
   assert.equal(r2.status.phase, 'Succeeded');
   assert.equal(r2.metadata?.labels?.['workflows.argoproj.io/phase'], 'Succeeded');
   assert.equal(r2.metadata?.labels?.['workflows.argoproj.io/completed'], 'true');

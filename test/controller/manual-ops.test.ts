@@ -3,7 +3,13 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  parseFieldSelector, nodeMatches, resumeWorkflow, setWorkflow, stopWorkflow, suspendWorkflow, terminateWorkflow,
+  parseFieldSelector,
+  nodeMatches,
+  resumeWorkflow,
+  setWorkflow,
+  stopWorkflow,
+  suspendWorkflow,
+  terminateWorkflow,
 } from '../../src/controller/manual-ops.js';
 import { resubmitWorkflow, retryWorkflow } from '../../src/controller/manual-retry.js';
 import { nodeId } from '../../src/controller/nodes.js';
@@ -16,15 +22,44 @@ const T0 = '2024-05-01T09:00:00Z';
 
 function node(wf: string, name: string, type: NodeStatus['type'], phase: NodeStatus['phase'], extra: Partial<NodeStatus> = {}): NodeStatus {
   const display = name === wf ? wf : name.slice(name.lastIndexOf('.') + 1);
-  return { id: nodeId(wf, name), name, displayName: display, type, phase, startedAt: T0, ...(phase !== 'Running' && phase !== 'Pending' ? { finishedAt: T0 } : {}), ...extra };
+  return {
+    id: nodeId(wf, name),
+    name,
+    displayName: display,
+    type,
+    phase,
+    startedAt: T0,
+    ...(phase !== 'Running' && phase !== 'Pending' ? { finishedAt: T0 } : {}),
+    ...extra,
+  };
 }
 
-function workflow(name: string, phase: WorkflowPhase | undefined, nodes: NodeStatus[], spec: Partial<WorkflowObject['spec']> = {}): WorkflowObject {
+function workflow(
+  name: string,
+  phase: WorkflowPhase | undefined,
+  nodes: NodeStatus[],
+  spec: Partial<WorkflowObject['spec']> = {},
+): WorkflowObject {
   const wf: WorkflowObject = {
-    apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow',
-    metadata: { name, namespace: 'ns', uid: 'u1', labels: { team: 'a', 'workflows.argoproj.io/phase': String(phase), ...(phase === 'Running' || phase === undefined ? {} : { 'workflows.argoproj.io/completed': 'true' }) } },
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Workflow',
+    metadata: {
+      name,
+      namespace: 'ns',
+      uid: 'u1',
+      labels: {
+        team: 'a',
+        'workflows.argoproj.io/phase': String(phase),
+        ...(phase === 'Running' || phase === undefined ? {} : { 'workflows.argoproj.io/completed': 'true' }),
+      },
+    },
     spec: { entrypoint: 'main', templates: [], ...spec },
-    status: { phase, startedAt: T0, ...(phase === 'Running' ? {} : { finishedAt: T0 }), nodes: Object.fromEntries(nodes.map((n) => [n.id, n])) },
+    status: {
+      phase,
+      startedAt: T0,
+      ...(phase === 'Running' ? {} : { finishedAt: T0 }),
+      nodes: Object.fromEntries(nodes.map((n) => [n.id, n])),
+    },
   };
   if (phase === undefined) delete wf.status?.phase;
   return wf;
@@ -64,7 +99,13 @@ function expectBad(fn: () => unknown, text: RegExp): void {
 describe('node field selector', () => {
   const cases: { sel: string; want: { field: string; op: string; value: string }[] }[] = [
     { sel: 'displayName=approve', want: [{ field: 'displayName', op: '=', value: 'approve' }] },
-    { sel: 'phase!=Succeeded,templateName==t', want: [{ field: 'phase', op: '!=', value: 'Succeeded' }, { field: 'templateName', op: '=', value: 't' }] },
+    {
+      sel: 'phase!=Succeeded,templateName==t',
+      want: [
+        { field: 'phase', op: '!=', value: 'Succeeded' },
+        { field: 'templateName', op: '=', value: 't' },
+      ],
+    },
     { sel: 'inputs.parameters.x.value=a\\,b', want: [{ field: 'inputs.parameters.x.value', op: '=', value: 'a,b' }] },
     { sel: 'name=', want: [{ field: 'name', op: '=', value: '' }] },
   ];
@@ -73,16 +114,26 @@ describe('node field selector', () => {
 
   const n = node('wf', 'wf.approve', 'Suspend', 'Running', { templateName: 'wait', inputs: { parameters: [{ name: 'x', value: '1' }] } });
   const matches: [string, boolean][] = [
-    ['displayName=approve', true], ['displayName=other', false], ['templateName=wait,phase=Running', true],
-    ['inputs.parameters.x.value=1', true], ['inputs.parameters.x.value!=1', false], ['templateRef.name!=x', true],
-    [`id=${nodeId('wf', 'wf.approve')}`, true], ['name=wf.approve', true],
+    ['displayName=approve', true],
+    ['displayName=other', false],
+    ['templateName=wait,phase=Running', true],
+    ['inputs.parameters.x.value=1', true],
+    ['inputs.parameters.x.value!=1', false],
+    ['templateRef.name!=x', true],
+    [`id=${nodeId('wf', 'wf.approve')}`, true],
+    ['name=wf.approve', true],
   ];
   for (const [sel, want] of matches) test(`${sel} → ${want}`, () => assert.equal(nodeMatches(parseFieldSelector(sel), n), want));
 });
 
 describe('suspend, stop, terminate', () => {
   const running = (): WorkflowObject => workflow('wf', 'Running', [node('wf', 'wf', 'Steps', 'Running')]);
-  const table: { name: string; op: (w: WorkflowObject) => { workflow: WorkflowObject; changed: boolean }; check: (w: WorkflowObject) => unknown; expected: unknown }[] = [
+  const table: {
+    name: string;
+    op: (w: WorkflowObject) => { workflow: WorkflowObject; changed: boolean };
+    check: (w: WorkflowObject) => unknown;
+    expected: unknown;
+  }[] = [
     { name: 'suspend sets spec.suspend', op: suspendWorkflow, check: (w) => w.spec.suspend, expected: true },
     { name: 'stop sets shutdown=Stop', op: (w) => stopWorkflow(w), check: (w) => w.spec.shutdown, expected: 'Stop' },
     { name: 'terminate sets shutdown=Terminate', op: terminateWorkflow, check: (w) => w.spec.shutdown, expected: 'Terminate' },
@@ -113,7 +164,14 @@ describe('resume and set', () => {
     const w = 'wf';
     const nodes = [
       node(w, w, 'Steps', 'Running'),
-      node(w, 'wf[0].approve', 'Suspend', 'Running', { outputs: { parameters: [{ name: 'ok', valueFrom: { supplied: {}, default: 'no' } }, { name: 'why', valueFrom: { supplied: {} }, globalName: 'reason' }] } }),
+      node(w, 'wf[0].approve', 'Suspend', 'Running', {
+        outputs: {
+          parameters: [
+            { name: 'ok', valueFrom: { supplied: {}, default: 'no' } },
+            { name: 'why', valueFrom: { supplied: {} }, globalName: 'reason' },
+          ],
+        },
+      }),
       node(w, 'wf[0].other', 'Suspend', 'Running'),
       node(w, 'wf[0].done', 'Suspend', 'Succeeded'),
     ];
@@ -164,16 +222,27 @@ describe('resume and set', () => {
     assert.equal(r.workflow.spec.shutdown, undefined);
   });
   test('set supplies output parameters and publishes global ones', () => {
-    const r = setWorkflow(suspended(), { nodeFieldSelector: 'displayName=approve', outputParameters: { why: 'because', ok: 'yes' }, clock });
+    const r = setWorkflow(suspended(), {
+      nodeFieldSelector: 'displayName=approve',
+      outputParameters: { why: 'because', ok: 'yes' },
+      clock,
+    });
     const n = r.workflow.status?.nodes?.[id('wf[0].approve')];
-    assert.deepEqual(n?.outputs?.parameters, [{ name: 'ok', value: 'yes' }, { name: 'why', value: 'because', globalName: 'reason' }]);
+    assert.deepEqual(n?.outputs?.parameters, [
+      { name: 'ok', value: 'yes' },
+      { name: 'why', value: 'because', globalName: 'reason' },
+    ]);
     assert.equal(n?.phase, 'Running');
     assert.deepEqual(r.workflow.status?.outputs?.parameters, [{ name: 'reason', value: 'because' }]);
   });
   const setErrors: [string, Parameters<typeof setWorkflow>[1], RegExp][] = [
     ['no selector', { nodeFieldSelector: '' }, /only targets suspend nodes/],
     ['no matching node', { nodeFieldSelector: 'displayName=done', phase: 'Succeeded' }, /no suspend nodes matching/],
-    ['unknown parameter', { nodeFieldSelector: 'displayName=approve', outputParameters: { zzz: '1' } }, /not expecting output parameter 'zzz'/],
+    [
+      'unknown parameter',
+      { nodeFieldSelector: 'displayName=approve', outputParameters: { zzz: '1' } },
+      /not expecting output parameter 'zzz'/,
+    ],
     ['node without outputs', { nodeFieldSelector: 'displayName=other', outputParameters: { a: '1' } }, /not expecting any raw parameters/],
   ];
   for (const [name, opts, re] of setErrors) test(`set refuses: ${name}`, () => expectBad(() => setWorkflow(suspended(), opts), re));
@@ -257,9 +326,17 @@ describe('retry', () => {
 
   test('parameters override the workflow arguments, overridden first', () => {
     const wf = failedSteps();
-    wf.spec.arguments = { parameters: [{ name: 'x', value: '1' }, { name: 'y', value: '2' }] };
+    wf.spec.arguments = {
+      parameters: [
+        { name: 'x', value: '1' },
+        { name: 'y', value: '2' },
+      ],
+    };
     const r = retryWorkflow(wf, { parameters: ['y=3'], clock });
-    assert.deepEqual(r.workflow.spec.arguments?.parameters, [{ name: 'y', value: '3' }, { name: 'x', value: '1' }]);
+    assert.deepEqual(r.workflow.spec.arguments?.parameters, [
+      { name: 'y', value: '3' },
+      { name: 'x', value: '1' },
+    ]);
     expectBad(() => retryWorkflow(wf, { parameters: ['novalue'] }), /NAME=VALUE/);
   });
 
@@ -270,7 +347,8 @@ describe('retry', () => {
     ['Succeeded', { restartSuccessful: true }, /set the options restartSuccessful and nodeFieldSelector/],
   ];
   for (const [phase, opts, re] of refusals) {
-    test(`refuses ${phase ?? 'a new'} workflow with ${JSON.stringify(opts)}`, () => expectBad(() => retryWorkflow(workflow('wf', phase, []), opts), re));
+    test(`refuses ${phase ?? 'a new'} workflow with ${JSON.stringify(opts)}`, () =>
+      expectBad(() => retryWorkflow(workflow('wf', phase, []), opts), re));
   }
 });
 
@@ -278,7 +356,11 @@ describe('resubmit', () => {
   test('plain: a new object with generateName, the spec and user labels only', () => {
     const old = failedSteps();
     const r = resubmitWorkflow(old, { parameters: ['p=1'] });
-    assert.deepEqual(r.metadata, { generateName: 'wf-', namespace: 'ns', labels: { team: 'a', 'workflows.argoproj.io/resubmitted-from-workflow': 'wf' } });
+    assert.deepEqual(r.metadata, {
+      generateName: 'wf-',
+      namespace: 'ns',
+      labels: { team: 'a', 'workflows.argoproj.io/resubmitted-from-workflow': 'wf' },
+    });
     assert.equal(r.status, undefined);
     assert.equal((r.spec as WorkflowObject['spec']).shutdown, undefined);
     assert.equal((r.spec as WorkflowObject['spec']).activeDeadlineSeconds, undefined);
@@ -297,7 +379,10 @@ describe('resubmit', () => {
     const nid = (n: string): string => nodeId(nw, n);
     assert.deepEqual(Object.keys(nodes).sort(), [nid(nw), nid(`${nw}[0]`), nid(`${nw}[0].a`), nid(`${nw}[1]`), nid(`${nw}[1].b`)].sort());
     const a = nodes[nid(`${nw}[0].a`)];
-    assert.deepEqual([a.type, a.phase, a.message, a.outputs?.result], ['Skipped', 'Skipped', `original pod: ${nodeId('wf', 'wf[0].a')}`, 'A']);
+    assert.deepEqual(
+      [a.type, a.phase, a.message, a.outputs?.result],
+      ['Skipped', 'Skipped', `original pod: ${nodeId('wf', 'wf[0].a')}`, 'A'],
+    );
     const b = nodes[nid(`${nw}[1].b`)];
     assert.deepEqual([b.phase, b.startedAt, b.message], ['Pending', undefined, undefined]);
     assert.equal(nodes[nid(nw)].phase, 'Pending');

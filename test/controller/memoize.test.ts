@@ -53,7 +53,9 @@ test('memoize: an entry older than maxAge is a miss; a bad key is an error', () 
   assert.equal(s.node('first').memoizationStatus?.hit, false);
   assert.equal(lookupEntry({ k1: old }, 'k1', '1h', Date.parse('2023-12-31T00:30:00Z'))?.outputs?.result, 'old');
   assert.equal(lookupEntry({ k1: old }, 'k1', '1h', Date.parse('2023-12-31T02:00:00Z')), undefined);
-  assert.deepEqual(memoKey({ key: 'a b', cache: { configMap: { name: 'c' } } }, {}), { error: 'memoize.key "a b" is not a valid ConfigMap key (only letters, digits, \'-\', \'_\' and \'.\')' });
+  assert.deepEqual(memoKey({ key: 'a b', cache: { configMap: { name: 'c' } } }, {}), {
+    error: "memoize.key \"a b\" is not a valid ConfigMap key (only letters, digits, '-', '_' and '.')",
+  });
 });
 
 test('controller stores cache entries in a labelled ConfigMap; a second workflow hits them', async () => {
@@ -61,7 +63,10 @@ test('controller stores cache entries in a labelled ConfigMap; a second workflow
   const store = createMemoryStore();
   const ac = new AbortController();
   try {
-    const controller = new WorkflowController({ store, executor: new HostExecutor({ dataDir: join(dir, 'data'), bwrapPath: null, pollIntervalMs: 20 }) });
+    const controller = new WorkflowController({
+      store,
+      executor: new HostExecutor({ dataDir: join(dir, 'data'), bwrapPath: null, pollIntervalMs: 20 }),
+    });
     const running = controller.run(ac.signal);
     const { parse } = await import('yaml');
     const finished = async (name: string): Promise<WorkflowStatus> => {

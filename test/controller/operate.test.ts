@@ -20,7 +20,12 @@ test('node ids: root is the workflow name, others fnv32a of the node name', () =
 
 test('loop item labels in node names', () => {
   const cases: [unknown, string][] = [
-    ['x', 'x'], [3, '3'], [1.5, '1.5'], [true, 'true'], [{ b: 2, a: 'x' }, 'a:x,b:2'], [[1, 2], '[1,2]'],
+    ['x', 'x'],
+    [3, '3'],
+    [1.5, '1.5'],
+    [true, 'true'],
+    [{ b: 2, a: 'x' }, 'a:x,b:2'],
+    [[1, 2], '[1,2]'],
   ];
   for (const [item, want] of cases) assert.equal(itemLabel(item), want);
   assert.equal(loopItemName('step', 2, { os: 'linux' }), 'step(2:os:linux)');
@@ -46,12 +51,22 @@ test('result trims exactly one trailing newline', () => {
 });
 
 const attempt = (phase: NodeStatus['phase'], startedAt: string, finishedAt: string, message?: string): NodeStatus => ({
-  id: 'x', name: 'x', displayName: 'x', type: 'Pod', phase, startedAt, finishedAt, ...(message ? { message } : {}),
+  id: 'x',
+  name: 'x',
+  displayName: 'x',
+  type: 'Pod',
+  phase,
+  startedAt,
+  finishedAt,
+  ...(message ? { message } : {}),
 });
 
 test('retry backoff: duration * factor^(n-1), capped; decisions with an injected clock', () => {
   const s = { limit: '3', backoff: { duration: '10s', factor: '2', cap: '30s' } };
-  assert.deepEqual([1, 2, 3, 4].map((n) => backoffDelayMs(s, n)), [10_000, 20_000, 30_000, 30_000]);
+  assert.deepEqual(
+    [1, 2, 3, 4].map((n) => backoffDelayMs(s, n)),
+    [10_000, 20_000, 30_000, 30_000],
+  );
   assert.equal(backoffDelayMs({ backoff: { duration: '5' } }, 3), 5000);
   const t0 = Date.parse('2024-01-01T00:00:00Z');
   const a1 = attempt('Failed', '2024-01-01T00:00:00Z', '2024-01-01T00:00:01Z');
@@ -78,7 +93,11 @@ test('DAG phase: omitted tasks inherit their branch phase; continueOn tolerates 
 });
 
 /** Drives operate() with simulated steps: each started step finishes on the next pass with `exit(nodeName)`. */
-function drive(yaml: string, exit: (node: NodeStatus) => { code: number; stdout?: string }, extra: Partial<OperateContext> = {}): WorkflowObject {
+function drive(
+  yaml: string,
+  exit: (node: NodeStatus) => { code: number; stdout?: string },
+  extra: Partial<OperateContext> = {},
+): WorkflowObject {
   const wf = parse(yaml) as WorkflowObject;
   wf.metadata.uid = 'uid-1';
   wf.metadata.creationTimestamp = '2024-01-01T00:00:00Z';
@@ -92,7 +111,10 @@ function drive(yaml: string, exit: (node: NodeStatus) => { code: number; stdout?
       if (p.state !== 'running') continue;
       const node = r.status.nodes?.[id] as NodeStatus;
       const x = exit(node);
-      pods.set(id, { state: 'done', outcome: { exitCode: x.code, stdout: x.stdout ?? '', files: {}, startedAt: p.startedAt, finishedAt: new Date(now).toISOString() } });
+      pods.set(id, {
+        state: 'done',
+        outcome: { exitCode: x.code, stdout: x.stdout ?? '', files: {}, startedAt: p.startedAt, finishedAt: new Date(now).toISOString() },
+      });
     }
     for (const a of r.actions) if (a.type === 'start') pods.set(a.nodeId, { state: 'running', startedAt: new Date(now).toISOString() });
     now += r.requeueAfterMs ?? 1000;
@@ -104,7 +126,8 @@ const names = (wf: WorkflowObject): Record<string, string> =>
   Object.fromEntries(Object.values(wf.status?.nodes ?? {}).map((n) => [n.name, `${n.type}:${n.phase}`]));
 
 test('operate: steps with when, continueOn and a retried step (simulated clock, no sleeping)', () => {
-  const wf = drive(`
+  const wf = drive(
+    `
 apiVersion: argoproj.io/v1alpha1
 kind: Workflow
 metadata: { name: w }
@@ -121,11 +144,19 @@ spec:
     - name: retried
       retryStrategy: { limit: 2, backoff: { duration: 1m } }
       container: { image: x, command: [x] }
-`, (n) => ({ code: n.name === 'w[0].a' || n.name === 'w[1].r(0)' ? 1 : 0, stdout: `${n.displayName}\n` }));
+`,
+    (n) => ({ code: n.name === 'w[0].a' || n.name === 'w[1].r(0)' ? 1 : 0, stdout: `${n.displayName}\n` }),
+  );
   assert.equal(wf.status?.phase, 'Succeeded');
   assert.deepEqual(names(wf), {
-    w: 'Steps:Succeeded', 'w[0]': 'StepGroup:Succeeded', 'w[0].a': 'Pod:Failed', 'w[0].skip': 'Skipped:Skipped',
-    'w[1]': 'StepGroup:Succeeded', 'w[1].r': 'Retry:Succeeded', 'w[1].r(0)': 'Pod:Failed', 'w[1].r(1)': 'Pod:Succeeded',
+    w: 'Steps:Succeeded',
+    'w[0]': 'StepGroup:Succeeded',
+    'w[0].a': 'Pod:Failed',
+    'w[0].skip': 'Skipped:Skipped',
+    'w[1]': 'StepGroup:Succeeded',
+    'w[1].r': 'Retry:Succeeded',
+    'w[1].r(0)': 'Pod:Failed',
+    'w[1].r(1)': 'Pod:Succeeded',
   });
   const nodes = Object.values(wf.status?.nodes ?? {});
   const r0 = nodes.find((n) => n.name === 'w[1].r(0)') as NodeStatus;
@@ -158,7 +189,8 @@ spec:
 });
 
 test('operate: recursion is bounded with a clear error', () => {
-  const wf = drive(`
+  const wf = drive(
+    `
 apiVersion: argoproj.io/v1alpha1
 kind: Workflow
 metadata: { name: rec }
@@ -167,13 +199,17 @@ spec:
   templates:
     - name: loop
       steps: [[{ name: again, template: loop }]]
-`, () => ({ code: 0 }), { maxDepth: 5 });
+`,
+    () => ({ code: 0 }),
+    { maxDepth: 5 },
+  );
   assert.equal(wf.status?.phase, 'Error');
   assert.ok(Object.values(wf.status?.nodes ?? {}).some((n) => /maximum recursion depth exceeded/.test(n.message ?? '')));
 });
 
 test('operate: unsupported template kinds fail with "not supported yet"', () => {
-  const wf = drive(`
+  const wf = drive(
+    `
 apiVersion: argoproj.io/v1alpha1
 kind: Workflow
 metadata: { name: u }
@@ -182,10 +218,13 @@ spec:
   templates:
     - name: main
       plugin: { hello: {} }
-`, () => ({ code: 0 }));
+`,
+    () => ({ code: 0 }),
+  );
   assert.equal(wf.status?.phase, 'Error');
   assert.equal(wf.status?.message, 'not supported yet: plugin templates');
-  const res = drive(`
+  const res = drive(
+    `
 apiVersion: argoproj.io/v1alpha1
 kind: Workflow
 metadata: { name: u }
@@ -194,7 +233,9 @@ spec:
   templates:
     - name: main
       resource: { action: create, manifest: "{apiVersion: v1, kind: Pod, metadata: {name: p}}" }
-`, () => ({ code: 0 }));
+`,
+    () => ({ code: 0 }),
+  );
   assert.equal(res.status?.phase, 'Error');
   assert.equal(res.status?.message, 'resource kind Pod is not supported on this host');
 });

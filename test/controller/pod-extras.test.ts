@@ -38,7 +38,10 @@ test('daemon step: Running + daemoned once started, dependants go on, killed and
   assert.equal(s.phase, 'Succeeded');
   assert.equal(s.node('server').phase, 'Succeeded');
   assert.equal(s.node('server').daemoned, undefined);
-  assert.ok(s.actions.some((a) => a.type === 'kill' && a.nodeId === server.id), 'the daemon is stopped');
+  assert.ok(
+    s.actions.some((a) => a.type === 'kill' && a.nodeId === server.id),
+    'the daemon is stopped',
+  );
 });
 
 test('daemon in a DAG: .Daemoned in depends; a daemon that fails before it is no longer needed fails its node', () => {
@@ -59,7 +62,9 @@ spec:
       container: { image: x, command: [sleep, '100'] }
     - name: work
       container: { image: x, command: [true] }
-`).pass().pass();
+`)
+    .pass()
+    .pass();
   assert.equal(s.node('db').daemoned, true);
   assert.deepEqual(s.started(), ['use']);
   s.finish('use').pass();
@@ -95,18 +100,30 @@ test('init containers run in order before main; sidecars start with main and are
   const one = subStepId(node.id, 'init-one');
   const two = subStepId(node.id, 'init-two');
   const side = subStepId(node.id, 'sidecar-side');
-  assert.deepEqual(s.actions.map((a) => a.type === 'start' ? a.nodeId : ''), [one]);
+  assert.deepEqual(
+    s.actions.map((a) => (a.type === 'start' ? a.nodeId : '')),
+    [one],
+  );
   s.pass();
   assert.equal(s.actions.length, 0, 'nothing else starts while the first init container runs');
-  s.pods.set(one, { state: 'done', outcome: { exitCode: 0, stdout: '', files: {}, startedAt: '2024-01-01T00:00:00Z', finishedAt: '2024-01-01T00:00:00Z' } });
+  s.pods.set(one, {
+    state: 'done',
+    outcome: { exitCode: 0, stdout: '', files: {}, startedAt: '2024-01-01T00:00:00Z', finishedAt: '2024-01-01T00:00:00Z' },
+  });
   s.pass();
   const startTwo = s.actions.find((a) => a.type === 'start');
   assert.ok(startTwo?.type === 'start');
   assert.equal(startTwo.nodeId, two);
   assert.deepEqual(startTwo.spec.mounts, [{ containerPath: '/shared', hostPath: '/vol/node/sc/shared' }], 'mirrored volume mounts');
-  s.pods.set(two, { state: 'done', outcome: { exitCode: 0, stdout: '', files: {}, startedAt: '2024-01-01T00:00:00Z', finishedAt: '2024-01-01T00:00:00Z' } });
+  s.pods.set(two, {
+    state: 'done',
+    outcome: { exitCode: 0, stdout: '', files: {}, startedAt: '2024-01-01T00:00:00Z', finishedAt: '2024-01-01T00:00:00Z' },
+  });
   s.pass();
-  assert.deepEqual(s.actions.map((a) => a.type === 'start' ? a.nodeId : ''), [node.id, side]);
+  assert.deepEqual(
+    s.actions.map((a) => (a.type === 'start' ? a.nodeId : '')),
+    [node.id, side],
+  );
   s.finish('sc', 0, 'main\n').pass();
   assert.equal(s.phase, 'Succeeded');
   assert.equal(s.node('sc').outputs?.result, 'main');
@@ -118,7 +135,10 @@ test('a failing init container fails the node; main never starts', () => {
   s.extra = { volumeRoot: '/vol' };
   s.pass();
   const one = subStepId(s.node('sc').id, 'init-one');
-  s.pods.set(one, { state: 'done', outcome: { exitCode: 3, stdout: '', files: {}, startedAt: '2024-01-01T00:00:00Z', finishedAt: '2024-01-01T00:00:00Z' } });
+  s.pods.set(one, {
+    state: 'done',
+    outcome: { exitCode: 3, stdout: '', files: {}, startedAt: '2024-01-01T00:00:00Z', finishedAt: '2024-01-01T00:00:00Z' },
+  });
   s.pass();
   assert.equal(s.phase, 'Failed');
   assert.match(s.node('sc').message ?? '', /init container one: Error \(exit code 3\)/);

@@ -55,11 +55,14 @@ test('spec.suspend: running steps go on, nothing new starts until it is cleared'
   assert.equal(s.phase, 'Succeeded');
 });
 
-test('spec.shutdown Terminate: running step killed, nodes Failed with Argo\'s message, no exit handler', () => {
+test("spec.shutdown Terminate: running step killed, nodes Failed with Argo's message, no exit handler", () => {
   const s = new Sim(twoSteps('  onExit: exit')).pass();
   s.wf.spec.shutdown = 'Terminate';
   s.pass();
-  assert.deepEqual(s.actions.map((a) => a.type), ['kill']);
+  assert.deepEqual(
+    s.actions.map((a) => a.type),
+    ['kill'],
+  );
   assert.equal(s.phase, 'Failed');
   assert.equal(s.wf.status?.message, "Stopped with strategy 'Terminate'");
   assert.equal(s.node('a').phase, 'Failed');
@@ -72,7 +75,10 @@ test('spec.shutdown Stop: running step killed, the exit handler still runs, then
   s.wf.spec.shutdown = 'Stop';
   s.pass();
   assert.ok(s.actions.some((a) => a.type === 'kill'));
-  assert.ok(s.actions.some((a) => a.type === 'start'), 'exit handler started');
+  assert.ok(
+    s.actions.some((a) => a.type === 'start'),
+    'exit handler started',
+  );
   assert.equal(s.phase, 'Running');
   s.finish('w.onExit').pass();
   assert.equal(s.phase, 'Failed');
@@ -88,7 +94,10 @@ test('spec.shutdown Stop while spec.suspend: the workflow ends, the exit handler
   s.wf.spec.shutdown = 'Stop';
   s.pass();
   assert.ok(s.actions.some((a) => a.type === 'kill'));
-  assert.ok(s.actions.some((a) => a.type === 'start'), 'exit handler started although spec.suspend is set');
+  assert.ok(
+    s.actions.some((a) => a.type === 'start'),
+    'exit handler started although spec.suspend is set',
+  );
   s.finish('w.onExit').pass();
   assert.equal(s.phase, 'Failed');
   assert.equal(s.wf.status?.message, "Stopped with strategy 'Stop'");
@@ -107,13 +116,18 @@ test('spec.shutdown Terminate while spec.suspend and a suspend node waiting: Fai
 });
 
 test('template timeout kills a pod step once exceeded', () => {
-  const s = new Sim(twoSteps('').replace('container: { image: x, command: [x] }', 'timeout: 30s\n      container: { image: x, command: [x] }')).pass();
+  const s = new Sim(
+    twoSteps('').replace('container: { image: x, command: [x] }', 'timeout: 30s\n      container: { image: x, command: [x] }'),
+  ).pass();
   s.now += 10_000;
   s.pass();
   assert.equal(s.node('a').phase, 'Running');
   s.now += 25_000;
   s.pass();
-  assert.deepEqual(s.actions.map((a) => a.type), ['kill']);
+  assert.deepEqual(
+    s.actions.map((a) => a.type),
+    ['kill'],
+  );
   assert.equal(s.node('a').phase, 'Failed');
   assert.equal(s.phase, 'Failed');
 });

@@ -19,16 +19,28 @@ export class Sim {
   }
 
   pass(): this {
-    const r = operate(this.wf, { now: this.now, workflowTemplate: () => undefined, configMap: () => undefined, pod: (id) => this.pods.get(id), ...this.extra });
+    const r = operate(this.wf, {
+      now: this.now,
+      workflowTemplate: () => undefined,
+      configMap: () => undefined,
+      pod: (id) => this.pods.get(id),
+      ...this.extra,
+    });
     this.wf.status = r.status;
     this.actions = r.actions;
-    for (const a of r.actions) if (a.type === 'start') this.pods.set(a.nodeId, { state: 'running', startedAt: new Date(this.now).toISOString() });
+    for (const a of r.actions)
+      if (a.type === 'start') this.pods.set(a.nodeId, { state: 'running', startedAt: new Date(this.now).toISOString() });
     return this;
   }
 
   node(name: string): NodeStatus {
     const n = Object.values(this.wf.status?.nodes ?? {}).find((x) => x.displayName === name || x.name === name);
-    assert.ok(n, `no node ${name}: ${Object.values(this.wf.status?.nodes ?? {}).map((x) => x.name).join(', ')}`);
+    assert.ok(
+      n,
+      `no node ${name}: ${Object.values(this.wf.status?.nodes ?? {})
+        .map((x) => x.name)
+        .join(', ')}`,
+    );
     return n;
   }
 
@@ -40,7 +52,16 @@ export class Sim {
     const n = this.node(name);
     const p = this.pods.get(n.id);
     assert.equal(p?.state, 'running', `${name} is not running`);
-    this.pods.set(n.id, { state: 'done', outcome: { exitCode: code, stdout, files: {}, startedAt: (p as { startedAt: string }).startedAt, finishedAt: new Date(this.now).toISOString() } });
+    this.pods.set(n.id, {
+      state: 'done',
+      outcome: {
+        exitCode: code,
+        stdout,
+        files: {},
+        startedAt: (p as { startedAt: string }).startedAt,
+        finishedAt: new Date(this.now).toISOString(),
+      },
+    });
     return this;
   }
 

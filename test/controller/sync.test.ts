@@ -37,7 +37,9 @@ test('template mutex: one step at a time, the others Pending "Waiting for ... lo
   assert.deepEqual(s.started(), ['a']);
   assert.equal(s.node('b').phase, 'Pending');
   assert.equal(s.node('b').message, 'Waiting for ns/Mutex/m lock. Lock status: 0/1');
-  assert.deepEqual((s.wf.status?.synchronization as { mutex: unknown }).mutex, { holding: [{ mutex: 'ns/Mutex/m', holder: `ns/w/${s.node('a').id}` }] });
+  assert.deepEqual((s.wf.status?.synchronization as { mutex: unknown }).mutex, {
+    holding: [{ mutex: 'ns/Mutex/m', holder: `ns/w/${s.node('a').id}` }],
+  });
   s.finish('a').pass();
   assert.deepEqual(s.started(), ['b']);
   assert.equal(s.node('b').message, undefined);
@@ -46,7 +48,7 @@ test('template mutex: one step at a time, the others Pending "Waiting for ... lo
   assert.equal(s.wf.status?.synchronization, undefined, 'all released');
 });
 
-test('semaphore (v4 form) sized by a ConfigMap key; other workflows\' holders count', () => {
+test("semaphore (v4 form) sized by a ConfigMap key; other workflows' holders count", () => {
   const s = new Sim(par('{ semaphores: [{ configMapKeyRef: { name: cm, key: k } }] }'));
   s.extra = { configMap: (n: string) => (n === 'cm' ? { k: '2' } : undefined) };
   s.pass();
@@ -56,10 +58,14 @@ test('semaphore (v4 form) sized by a ConfigMap key; other workflows\' holders co
   t.extra = { configMap: (n: string) => (n === 'cm' ? { k: '2' } : undefined), lockHolders: () => 1 };
   t.pass();
   assert.deepEqual(t.started(), ['a']);
-  assert.deepEqual(locksOf({ semaphore: { configMapKeyRef: { name: 'nope', key: 'k' } } }, 'ns', () => undefined), { error: 'semaphore: ConfigMap "nope" key "k" not found' });
+  assert.deepEqual(
+    locksOf({ semaphore: { configMapKeyRef: { name: 'nope', key: 'k' } } }, 'ns', () => undefined),
+    { error: 'semaphore: ConfigMap "nope" key "k" not found' },
+  );
 });
 
-const wfLevel = (name: string, log: string): NewObject => parse(`
+const wfLevel = (name: string, log: string): NewObject =>
+  parse(`
 apiVersion: argoproj.io/v1alpha1
 kind: Workflow
 metadata: { name: ${name}, namespace: default }
@@ -73,13 +79,19 @@ spec:
 
 /** Runs `body` against a running controller over a memory store (host executor without bwrap); cleans up after. */
 async function withController(
-  body: (h: { store: ReturnType<typeof createMemoryStore>; log: string }) => Promise<void>, opts: { workers?: number } = {},
+  body: (h: { store: ReturnType<typeof createMemoryStore>; log: string }) => Promise<void>,
+  opts: { workers?: number } = {},
 ): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'weir-sync-'));
   const store = createMemoryStore();
   const ac = new AbortController();
   try {
-    const controller = new WorkflowController({ store, resyncMs: 60_000, ...opts, executor: new HostExecutor({ dataDir: join(dir, 'data'), bwrapPath: null, pollIntervalMs: 20 }) });
+    const controller = new WorkflowController({
+      store,
+      resyncMs: 60_000,
+      ...opts,
+      executor: new HostExecutor({ dataDir: join(dir, 'data'), bwrapPath: null, pollIntervalMs: 20 }),
+    });
     const running = controller.run(ac.signal);
     await body({ store, log: join(dir, 'log') });
     ac.abort();
@@ -91,10 +103,12 @@ async function withController(
   }
 }
 
-test('workflow-level mutex across two workflows: the second waits Pending, then runs; never overlapping', () => withController(async ({ store, log }) => {
+test('workflow-level mutex across two workflows: the second waits Pending, then runs; never overlapping', () =>
+  withController(async ({ store, log }) => {
     await store.create('Workflow', wfLevel('one', log));
     let sawWaiting = false;
-    const phase = async (n: string): Promise<WorkflowStatus | undefined> => (await store.get('Workflow', 'default', n))?.status as WorkflowStatus | undefined;
+    const phase = async (n: string): Promise<WorkflowStatus | undefined> =>
+      (await store.get('Workflow', 'default', n))?.status as WorkflowStatus | undefined;
     for (;;) {
       if ((await phase('one'))?.phase === 'Running') break;
       await new Promise((r) => setTimeout(r, 10));
@@ -110,20 +124,25 @@ test('workflow-level mutex across two workflows: the second waits Pending, then 
     assert.equal((await phase('one'))?.phase, 'Succeeded');
     assert.equal((await phase('two'))?.phase, 'Succeeded');
     assert.deepEqual((await readFile(log, 'utf8')).trim().split('\n'), ['start-one', 'end-one', 'start-two', 'end-two']);
-}));
+  }));
 
-test('workflow-level mutex: five workflows created at once and reconciled in parallel still run one at a time', () => withController(async ({ store, log }) => {
-    const names = ['w1', 'w2', 'w3', 'w4', 'w5'];
-    await Promise.all(names.map((n) => store.create('Workflow', wfLevel(n, log))));
-    const phase = async (n: string): Promise<string | undefined> => ((await store.get('Workflow', 'default', n))?.status as WorkflowStatus | undefined)?.phase;
-    for (;;) {
-      const phases = await Promise.all(names.map(phase));
-      if (phases.every((p) => p === 'Succeeded' || p === 'Failed' || p === 'Error')) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    for (const n of names) assert.equal(await phase(n), 'Succeeded');
-    const lines = (await readFile(log, 'utf8')).trim().split('\n');
-    assert.equal(lines.length, 10);
-    // Never overlapping: every start is directly followed by the same workflow's end.
-    for (let i = 0; i < lines.length; i += 2) assert.equal(lines[i + 1], lines[i].replace('start-', 'end-'), lines.join(' '));
-}, { workers: 8 }));
+test('workflow-level mutex: five workflows created at once and reconciled in parallel still run one at a time', () =>
+  withController(
+    async ({ store, log }) => {
+      const names = ['w1', 'w2', 'w3', 'w4', 'w5'];
+      await Promise.all(names.map((n) => store.create('Workflow', wfLevel(n, log))));
+      const phase = async (n: string): Promise<string | undefined> =>
+        ((await store.get('Workflow', 'default', n))?.status as WorkflowStatus | undefined)?.phase;
+      for (;;) {
+        const phases = await Promise.all(names.map(phase));
+        if (phases.every((p) => p === 'Succeeded' || p === 'Failed' || p === 'Error')) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      for (const n of names) assert.equal(await phase(n), 'Succeeded');
+      const lines = (await readFile(log, 'utf8')).trim().split('\n');
+      assert.equal(lines.length, 10);
+      // Never overlapping: every start is directly followed by the same workflow's end.
+      for (let i = 0; i < lines.length; i += 2) assert.equal(lines[i + 1], lines[i].replace('start-', 'end-'), lines.join(' '));
+    },
+    { workers: 8 },
+  ));

@@ -37,12 +37,15 @@ void describe('parseGoDuration', () => {
   const bad = ['', '   ', 's', 'abc', '10x', '1h 30m', '1d', '--1s', '-', '1m30', 'h1', '1.2.3s', '10S', 'ten seconds'];
   for (const input of bad) {
     void test(`${JSON.stringify(input)} is rejected with INVALID_SPEC`, () => {
-      assert.throws(() => parseGoDuration(input), (e: unknown) => {
-        assert.ok(e instanceof WeirError);
-        assert.equal(e.code, 'INVALID_SPEC');
-        assert.ok(e.message.includes(JSON.stringify(input)), e.message);
-        return true;
-      });
+      assert.throws(
+        () => parseGoDuration(input),
+        (e: unknown) => {
+          assert.ok(e instanceof WeirError);
+          assert.equal(e.code, 'INVALID_SPEC');
+          assert.ok(e.message.includes(JSON.stringify(input)), e.message);
+          return true;
+        },
+      );
     });
   }
 

@@ -26,12 +26,19 @@ async function setup(): Promise<{ store: ResourceStore; clock: FakeClock; ctl: C
  * Plays the workflow controller: each round, reconcile the cron, record how many backfill children are unfinished,
  * then finish one of them (Failed when `fail` says so). Returns the job when done and the most seen unfinished.
  */
-async function drive(store: ResourceStore, ctl: CronController, id: string, fail: (name: string) => boolean = () => false): Promise<{ job: BackfillJob; maxUnfinished: number }> {
+async function drive(
+  store: ResourceStore,
+  ctl: CronController,
+  id: string,
+  fail: (name: string) => boolean = () => false,
+): Promise<{ job: BackfillJob; maxUnfinished: number }> {
   let maxUnfinished = 0;
   for (let round = 0; round < 500; round++) {
     await ctl.reconcile('default/nightly');
     const mine = (await children(store, 'nightly')).filter((w) => w.metadata.labels?.['weir.dev/backfill'] === id);
-    const unfinished = mine.filter((w) => !['Succeeded', 'Failed', 'Error'].includes(String((w.status as { phase?: string } | undefined)?.phase)));
+    const unfinished = mine.filter(
+      (w) => !['Succeeded', 'Failed', 'Error'].includes(String((w.status as { phase?: string } | undefined)?.phase)),
+    );
     maxUnfinished = Math.max(maxUnfinished, unfinished.length);
     const job = await getBackfill(store, 'default', 'nightly', id);
     if (job.state !== 'Running') return { job, maxUnfinished };

@@ -17,7 +17,10 @@ function setup(): { clock: FakeClock; store: ReturnType<typeof createMemoryStore
 describe('cron controller', () => {
   test('a tick creates the child with Argo name, label, scheduled-time annotation and owner; status records it', async () => {
     const { clock, store } = setup();
-    await store.create('CronWorkflow', cronManifest('c', { schedules: ['@every 1s'], timezone: 'Europe/Berlin', workflowMetadata: { labels: { team: 'a' } } }));
+    await store.create(
+      'CronWorkflow',
+      cronManifest('c', { schedules: ['@every 1s'], timezone: 'Europe/Berlin', workflowMetadata: { labels: { team: 'a' } } }),
+    );
     const ctl = new CronController({ store, clock });
     await ctl.reconcileAll();
     assert.equal((await children(store, 'c')).length, 0);
@@ -32,8 +35,14 @@ describe('cron controller', () => {
     const st = await cronStatus(store, 'c');
     assert.equal(st.lastScheduledTime, '2026-01-01T00:00:01.000Z');
     assert.equal(st.phase, 'Active');
-    assert.deepEqual((st.active as { name: string }[]).map((a) => a.name), [wf.metadata.name]);
-    assert.deepEqual(st.history?.map((h) => [h.outcome, h.workflow]), [['Ran', wf.metadata.name]]);
+    assert.deepEqual(
+      (st.active as { name: string }[]).map((a) => a.name),
+      [wf.metadata.name],
+    );
+    assert.deepEqual(
+      st.history?.map((h) => [h.outcome, h.workflow]),
+      [['Ran', wf.metadata.name]],
+    );
   });
 
   test('Allow runs overlapping children; Forbid skips while one runs; Replace terminates then starts', async () => {
@@ -62,7 +71,10 @@ describe('cron controller', () => {
     assert.equal((await children(store, 'forbid')).length, 2);
     const st = await cronStatus(store, 'forbid');
     assert.equal(st.succeeded, 1);
-    assert.deepEqual((st.active as { name: string }[]).map((a) => a.name), [tickName('forbid', 3)]);
+    assert.deepEqual(
+      (st.active as { name: string }[]).map((a) => a.name),
+      [tickName('forbid', 3)],
+    );
   });
 
   test('suspend records Suspended ticks (collapsed) and runs nothing; when false skips', async () => {
@@ -75,14 +87,23 @@ describe('cron controller', () => {
       await ctl.reconcileAll();
     }
     assert.equal((await children(store, 's')).length, 0);
-    assert.deepEqual((await cronStatus(store, 's')).history?.map((h) => [h.outcome, h.count]), [['Suspended', 3]]);
+    assert.deepEqual(
+      (await cronStatus(store, 's')).history?.map((h) => [h.outcome, h.count]),
+      [['Suspended', 3]],
+    );
     assert.equal((await children(store, 'w')).length, 0);
-    assert.deepEqual((await cronStatus(store, 'w')).history?.map((h) => [h.outcome, h.reason, h.count]), [['Skipped', 'when is false', 3]]);
+    assert.deepEqual(
+      (await cronStatus(store, 'w')).history?.map((h) => [h.outcome, h.reason, h.count]),
+      [['Skipped', 'when is false', 3]],
+    );
   });
 
   test('stopStrategy: after a failed child the CronWorkflow is Stopped and schedules nothing more', async () => {
     const { clock, store } = setup();
-    await store.create('CronWorkflow', cronManifest('stop', { schedules: ['@every 1s'], stopStrategy: { expression: 'cronworkflow.failed >= 1' } }));
+    await store.create(
+      'CronWorkflow',
+      cronManifest('stop', { schedules: ['@every 1s'], stopStrategy: { expression: 'cronworkflow.failed >= 1' } }),
+    );
     const ctl = new CronController({ store, clock });
     clock.advance(1000);
     await ctl.reconcileAll();
@@ -99,7 +120,7 @@ describe('cron controller', () => {
     assert.equal(c?.metadata.labels?.['workflows.argoproj.io/cron-workflow-completed'], 'true');
   });
 
-  test('changing the schedules does not run the new schedule\'s past ticks', async () => {
+  test("changing the schedules does not run the new schedule's past ticks", async () => {
     const { clock, store } = setup();
     await store.create('CronWorkflow', cronManifest('chg', { schedules: ['0 0 * * *'] }));
     const ctl = new CronController({ store, clock });
@@ -118,16 +139,26 @@ describe('cron controller', () => {
   test('history limits delete the oldest finished children (3 successful, 1 failed by default; custom limits)', async () => {
     const { clock, store } = setup();
     await store.create('CronWorkflow', cronManifest('h', { schedules: ['@every 1s'] }));
-    await store.create('CronWorkflow', cronManifest('h2', { schedules: ['@every 1s'], successfulJobsHistoryLimit: 1, failedJobsHistoryLimit: 0 }));
+    await store.create(
+      'CronWorkflow',
+      cronManifest('h2', { schedules: ['@every 1s'], successfulJobsHistoryLimit: 1, failedJobsHistoryLimit: 0 }),
+    );
     const ctl = new CronController({ store, clock });
     for (let i = 1; i <= 7; i++) {
       clock.advance(1000);
       await ctl.reconcileAll();
-      for (const c of ['h', 'h2']) await setPhase(store, tickName(c, i), i <= 5 ? 'Succeeded' : 'Failed', new Date(clock.now()).toISOString());
+      for (const c of ['h', 'h2'])
+        await setPhase(store, tickName(c, i), i <= 5 ? 'Succeeded' : 'Failed', new Date(clock.now()).toISOString());
     }
     await ctl.reconcileAll();
-    assert.deepEqual((await children(store, 'h')).map((w) => w.metadata.name), [3, 4, 5, 7].map((i) => tickName('h', i)));
-    assert.deepEqual((await children(store, 'h2')).map((w) => w.metadata.name), [tickName('h2', 5)]);
+    assert.deepEqual(
+      (await children(store, 'h')).map((w) => w.metadata.name),
+      [3, 4, 5, 7].map((i) => tickName('h', i)),
+    );
+    assert.deepEqual(
+      (await children(store, 'h2')).map((w) => w.metadata.name),
+      [tickName('h2', 5)],
+    );
     const hist = (await cronStatus(store, 'h')).history ?? [];
     assert.equal(hist.find((e) => e.workflow === tickName('h', 1))?.phase, 'Succeeded');
     assert.equal((await cronStatus(store, 'h')).succeeded, 5);
@@ -136,7 +167,9 @@ describe('cron controller', () => {
 
   describe('catch-up after 5 missed ticks of an every-second CronWorkflow', () => {
     /** Runs tick 1 live, "stops" for 5 ticks, then starts a new controller; returns the child names (tick numbers). */
-    async function downtime(spec: Record<string, unknown>): Promise<{ ticks: number[]; history: Record<string, unknown>[]; again: number[] }> {
+    async function downtime(
+      spec: Record<string, unknown>,
+    ): Promise<{ ticks: number[]; history: Record<string, unknown>[]; again: number[] }> {
       const { clock, store } = setup();
       await store.create('CronWorkflow', cronManifest('d', { schedules: ['@every 1s'], ...spec }));
       const before = new CronController({ store, clock });
@@ -159,13 +192,24 @@ describe('cron controller', () => {
       const r = await downtime({ catchup: 'all' });
       assert.deepEqual(r.ticks, [1, 2, 3, 4, 5, 6]);
       assert.deepEqual(r.again, [1, 2, 3, 4, 5, 6, 7]);
-      assert.deepEqual(r.history.map((h) => h.outcome), ['Ran', 'Ran', 'Ran', 'Ran', 'Ran', 'Ran', 'Ran']);
+      assert.deepEqual(
+        r.history.map((h) => h.outcome),
+        ['Ran', 'Ran', 'Ran', 'Ran', 'Ran', 'Ran', 'Ran'],
+      );
     });
 
     test('default (Argo): nothing without startingDeadlineSeconds; only the latest within it', async () => {
       const none = await downtime({});
       assert.deepEqual(none.ticks, [1]);
-      assert.deepEqual(none.history.map((h) => [h.outcome, h.count ?? 1]), [['Ran', 1], ['Missed', 4], ['Missed', 1], ['Ran', 1]]);
+      assert.deepEqual(
+        none.history.map((h) => [h.outcome, h.count ?? 1]),
+        [
+          ['Ran', 1],
+          ['Missed', 4],
+          ['Missed', 1],
+          ['Ran', 1],
+        ],
+      );
       const latest = await downtime({ startingDeadlineSeconds: 30 });
       assert.deepEqual(latest.ticks, [1, 6]);
       assert.deepEqual(latest.again, [1, 6, 7]);

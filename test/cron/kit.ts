@@ -15,10 +15,14 @@ export class FakeClock implements Clock {
     return new Promise((resolve) => {
       const s = { until: this.t + ms, done: () => resolve() };
       this.sleepers.push(s);
-      signal.addEventListener('abort', () => {
-        this.sleepers = this.sleepers.filter((x) => x !== s);
-        resolve();
-      }, { once: true });
+      signal.addEventListener(
+        'abort',
+        () => {
+          this.sleepers = this.sleepers.filter((x) => x !== s);
+          resolve();
+        },
+        { once: true },
+      );
     });
   }
   advance(ms: number): void {
@@ -34,7 +38,10 @@ export function cronManifest(name: string, spec: Record<string, unknown>): NewOb
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'CronWorkflow',
     metadata: { name, namespace: 'default' },
-    spec: { workflowSpec: { entrypoint: 'main', templates: [{ name: 'main', container: { image: 'alpine', command: ['true'] } }] }, ...spec },
+    spec: {
+      workflowSpec: { entrypoint: 'main', templates: [{ name: 'main', container: { image: 'alpine', command: ['true'] } }] },
+      ...spec,
+    },
   };
 }
 
@@ -47,10 +54,16 @@ export async function setPhase(store: ResourceStore, name: string, phase: string
   const wf = await store.get('Workflow', 'default', name);
   if (!wf) throw new Error(`no workflow ${name}`);
   const final = phase === 'Succeeded' || phase === 'Failed' || phase === 'Error';
-  await store.update('Workflow', { ...wf, status: { ...(wf.status as object | undefined), phase, ...(final ? { finishedAt: finishedAt ?? new Date().toISOString() } : {}) } });
+  await store.update('Workflow', {
+    ...wf,
+    status: { ...(wf.status as object | undefined), phase, ...(final ? { finishedAt: finishedAt ?? new Date().toISOString() } : {}) },
+  });
 }
 
-export async function cronStatus(store: ResourceStore, name: string): Promise<Record<string, unknown> & { history?: Record<string, unknown>[] }> {
+export async function cronStatus(
+  store: ResourceStore,
+  name: string,
+): Promise<Record<string, unknown> & { history?: Record<string, unknown>[] }> {
   const c = await store.get('CronWorkflow', 'default', name);
   return (c?.status ?? {}) as Record<string, unknown> & { history?: Record<string, unknown>[] };
 }

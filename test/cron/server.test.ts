@@ -14,12 +14,18 @@ const cron = {
     timezone: 'UTC',
     workflowSpec: {
       entrypoint: 'main',
-      templates: [{ name: 'main', container: { image: 'alpine', command: ['sh', '-c', 'sleep 0.3; echo "run for {{workflow.scheduledTime}}"'] } }],
+      templates: [
+        { name: 'main', container: { image: 'alpine', command: ['sh', '-c', 'sleep 0.3; echo "run for {{workflow.scheduledTime}}"'] } },
+      ],
     },
   },
 };
 
-interface Wf { metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> }; status?: { phase?: string }; spec: unknown }
+interface Wf {
+  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  status?: { phase?: string };
+  spec: unknown;
+}
 
 describe('cron backfill through weir server', () => {
   test('backfill, max-active, re-run, dry-run, history', async () => {
@@ -31,7 +37,9 @@ describe('cron backfill through weir server', () => {
     let watching = true;
     const observer = (async () => {
       while (watching) {
-        const list = (await kit.fetchJson('/api/v1/workflows/default?listOptions.labelSelector=weir.dev/backfill')) as { items?: Wf[] | null };
+        const list = (await kit.fetchJson('/api/v1/workflows/default?listOptions.labelSelector=weir.dev/backfill')) as {
+          items?: Wf[] | null;
+        };
         const unfinished = (list.items ?? []).filter((w) => !['Succeeded', 'Failed', 'Error'].includes(String(w.status?.phase))).length;
         maxRunning = Math.max(maxRunning, unfinished);
         await new Promise((r) => setTimeout(r, 20));
@@ -46,7 +54,9 @@ describe('cron backfill through weir server', () => {
     assert.match(r.err, /\/5 done/);
     assert.ok(maxRunning >= 1 && maxRunning <= 2, `max running ${maxRunning}`);
 
-    const list = (await kit.fetchJson('/api/v1/workflows/default?listOptions.labelSelector=workflows.argoproj.io/cron-workflow=nightly')) as { items: Wf[] };
+    const list = (await kit.fetchJson(
+      '/api/v1/workflows/default?listOptions.labelSelector=workflows.argoproj.io/cron-workflow=nightly',
+    )) as { items: Wf[] };
     assert.equal(list.items.length, 5);
     const jan1 = list.items.find((w) => w.metadata.name === `nightly-${Date.parse('2026-01-01T02:00:00Z') / 1000}`);
     assert.ok(jan1);
@@ -67,9 +77,14 @@ describe('cron backfill through weir server', () => {
     assert.match(get.out, /Backfilled\s+nightly-\d+\s+Succeeded/);
     assert.match(get.out, /Backfills:\n.*\n.*Succeeded/);
 
-    const obj = (await kit.fetchJson('/api/v1/cron-workflows/default/nightly')) as { status: { history: unknown[]; backfills: { id: string }[] } };
+    const obj = (await kit.fetchJson('/api/v1/cron-workflows/default/nightly')) as {
+      status: { history: unknown[]; backfills: { id: string }[] };
+    };
     assert.equal(obj.status.history.length, 5);
-    const job = (await kit.fetchJson(`/api/v1/cron-workflows/default/nightly/backfill/${obj.status.backfills[0].id}`)) as { state: string; total: number };
+    const job = (await kit.fetchJson(`/api/v1/cron-workflows/default/nightly/backfill/${obj.status.backfills[0].id}`)) as {
+      state: string;
+      total: number;
+    };
     assert.deepEqual([job.state, job.total], ['Succeeded', 5]);
     const bad = (await kit.fetchJson('/api/v1/cron-workflows/default/nightly/backfill/nope')) as { code?: number; message?: string };
     assert.match(JSON.stringify(bad), /not found/);

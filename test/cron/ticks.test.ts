@@ -3,7 +3,14 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  childName, compileSchedules, formatScheduledTime, lastTickBetween, nextTick, parseTimeInZone, scheduleExpressions, ticksBetween,
+  childName,
+  compileSchedules,
+  formatScheduledTime,
+  lastTickBetween,
+  nextTick,
+  parseTimeInZone,
+  scheduleExpressions,
+  ticksBetween,
 } from '../../src/cron/ticks.js';
 
 const iso = (ds: Date[]): string[] => ds.map((d) => d.toISOString());
@@ -13,13 +20,19 @@ const between = (exprs: string[], tz: string | undefined, a: string, b: string):
 describe('ticks', () => {
   test('several schedules merge in order and coinciding ticks fire once', () => {
     assert.deepEqual(between(['0 * * * *', '*/30 * * * *', '15 1 * * *'], 'UTC', '2026-01-01T00:00:00Z', '2026-01-01T02:00:00Z'), [
-      '2026-01-01T00:30:00.000Z', '2026-01-01T01:00:00.000Z', '2026-01-01T01:15:00.000Z', '2026-01-01T01:30:00.000Z', '2026-01-01T02:00:00.000Z',
+      '2026-01-01T00:30:00.000Z',
+      '2026-01-01T01:00:00.000Z',
+      '2026-01-01T01:15:00.000Z',
+      '2026-01-01T01:30:00.000Z',
+      '2026-01-01T02:00:00.000Z',
     ]);
   });
 
   test('the interval is (after, until]', () => {
     assert.deepEqual(between(['@every 1s'], undefined, '2026-01-01T00:00:00Z', '2026-01-01T00:00:03Z'), [
-      '2026-01-01T00:00:01.000Z', '2026-01-01T00:00:02.000Z', '2026-01-01T00:00:03.000Z',
+      '2026-01-01T00:00:01.000Z',
+      '2026-01-01T00:00:02.000Z',
+      '2026-01-01T00:00:03.000Z',
     ]);
     const r = ticksBetween(compileSchedules(['@every 1s']), new Date('2026-01-01T00:00:00Z'), new Date('2026-01-01T00:01:00Z'), 5);
     assert.equal(r.ticks.length, 5);
@@ -36,7 +49,9 @@ describe('ticks', () => {
       '2026-03-30T00:30:00.000Z', // 02:30 CEST
       '2026-03-31T00:30:00.000Z',
     ]);
-    assert.deepEqual(between(['30 3 * * *'], 'Europe/Berlin', '2026-03-28T12:00:00Z', '2026-03-29T12:00:00Z'), ['2026-03-29T01:30:00.000Z']);
+    assert.deepEqual(between(['30 3 * * *'], 'Europe/Berlin', '2026-03-28T12:00:00Z', '2026-03-29T12:00:00Z'), [
+      '2026-03-29T01:30:00.000Z',
+    ]);
   });
 
   test('Europe/Berlin fall back: the repeated 02:30 fires once; hourly fires every real hour', () => {
@@ -45,7 +60,9 @@ describe('ticks', () => {
       '2026-10-26T01:30:00.000Z', // 02:30 CET
     ]);
     assert.deepEqual(between(['0 * * * *'], 'Europe/Berlin', '2026-10-24T23:30:00Z', '2026-10-25T02:00:00Z'), [
-      '2026-10-25T00:00:00.000Z', '2026-10-25T01:00:00.000Z', '2026-10-25T02:00:00.000Z',
+      '2026-10-25T00:00:00.000Z',
+      '2026-10-25T01:00:00.000Z',
+      '2026-10-25T02:00:00.000Z',
     ]);
   });
 
@@ -56,11 +73,13 @@ describe('ticks', () => {
       '2026-03-08T07:30:00.000Z',
     ]);
     assert.deepEqual(between(['30 2 * * *'], 'America/New_York', '2026-03-07T00:00:00Z', '2026-03-10T00:00:00Z'), [
-      '2026-03-07T07:30:00.000Z', '2026-03-09T06:30:00.000Z',
+      '2026-03-07T07:30:00.000Z',
+      '2026-03-09T06:30:00.000Z',
     ]);
     // Fall back (2026-11-01): 01:30 happens twice; a daily 01:30 runs once.
     assert.deepEqual(between(['30 1 * * *'], 'America/New_York', '2026-10-31T12:00:00Z', '2026-11-02T12:00:00Z'), [
-      '2026-11-01T05:30:00.000Z', '2026-11-02T06:30:00.000Z',
+      '2026-11-01T05:30:00.000Z',
+      '2026-11-02T06:30:00.000Z',
     ]);
   });
 

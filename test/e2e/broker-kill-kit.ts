@@ -32,7 +32,14 @@ export async function runKillScenario(s: KillScenario): Promise<void> {
   await using tmp = await tempDir(s.name);
   const manifests = [
     await tmp.file('es.yaml', s.eventSourceYaml),
-    await tmp.file('sensor.yaml', sensorYaml({ name: s.name, deps: [{ name: 'm', eventSourceName: s.name, eventName: 'msg' }], params: { id: { dependencyName: 'm', dataKey: s.dataKey } } })),
+    await tmp.file(
+      'sensor.yaml',
+      sensorYaml({
+        name: s.name,
+        deps: [{ name: 'm', eventSourceName: s.name, eventName: 'msg' }],
+        params: { id: { dependencyName: 'm', dataKey: s.dataKey } },
+      }),
+    ),
   ];
   const dataDir = join(tmp.dir, 'data');
   let weir: SpawnedWeir | undefined;
@@ -40,21 +47,31 @@ export async function runKillScenario(s: KillScenario): Promise<void> {
     weir = await spawnWeir({ dataDir, busUrl, manifests });
     await s.ready(weir);
     await s.send(0, N / 2);
-    await eventually(async () => (await workflowsOf(weir!.url, s.name)).length >= 5, { timeoutMs: 30_000, everyMs: 5, what: 'the first workflows' });
+    await eventually(async () => (await workflowsOf(weir!.url, s.name)).length >= 5, {
+      timeoutMs: 30_000,
+      everyMs: 5,
+      what: 'the first workflows',
+    });
     await weir.kill();
     await s.send(N / 2, N);
     weir = await spawnWeir({ dataDir, busUrl, manifests });
-    const wfs = await eventually(async () => {
-      const w = await workflowsOf(weir!.url, s.name);
-      return w.length >= N && w;
-    }, { timeoutMs: 60_000, everyMs: 200, what: `${N} workflows` });
+    const wfs = await eventually(
+      async () => {
+        const w = await workflowsOf(weir!.url, s.name);
+        return w.length >= N && w;
+      },
+      { timeoutMs: 60_000, everyMs: 200, what: `${N} workflows` },
+    );
     // A quiet period: redeliveries of messages in flight at the kill must not add Workflows.
     await new Promise((r) => setTimeout(r, 3000));
     const final = await workflowsOf(weir.url, s.name);
     const ids = paramValues(final, 'id');
     assert.deepEqual(duplicates(ids), [], 'no message twice');
     assert.equal(final.length, N, `exactly ${N} workflows (had ${wfs.length} when ${N} were first seen)`);
-    assert.deepEqual(ids, Array.from({ length: N }, (_, i) => msgId(i)));
+    assert.deepEqual(
+      ids,
+      Array.from({ length: N }, (_, i) => msgId(i)),
+    );
   } catch (e) {
     throw new Error(`${e instanceof Error ? e.message : String(e)}\n--- server log ---\n${weir?.log().slice(-4000) ?? ''}`, { cause: e });
   } finally {

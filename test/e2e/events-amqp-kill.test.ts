@@ -17,16 +17,32 @@ test('AMQP: 100 messages → exactly 100 Workflows across a SIGKILL of the serve
     await runKillScenario({
       name: 'rmq-orders',
       eventSourceYaml: [
-        'apiVersion: argoproj.io/v1alpha1', 'kind: EventSource', 'metadata:', '  name: rmq-orders', 'spec:', '  amqp:', '    msg:',
-        `      url: ${rabbit.url}`, '      exchangeName: orders', '      exchangeType: topic', '      routingKey: "orders.#"', '      jsonBody: true',
-        '      queueDeclare: { name: weir-orders, durable: true, exclusive: false }', '',
+        'apiVersion: argoproj.io/v1alpha1',
+        'kind: EventSource',
+        'metadata:',
+        '  name: rmq-orders',
+        'spec:',
+        '  amqp:',
+        '    msg:',
+        `      url: ${rabbit.url}`,
+        '      exchangeName: orders',
+        '      exchangeType: topic',
+        '      routingKey: "orders.#"',
+        '      jsonBody: true',
+        '      queueDeclare: { name: weir-orders, durable: true, exclusive: false }',
+        '',
       ].join('\n'),
       dataKey: 'body.id',
       ready: async () => {
-        await eventually(async () => (await ch.checkQueue('weir-orders')).consumerCount > 0, { timeoutMs: 30_000, everyMs: 200, what: 'a consumer on the queue' });
+        await eventually(async () => (await ch.checkQueue('weir-orders')).consumerCount > 0, {
+          timeoutMs: 30_000,
+          everyMs: 200,
+          what: 'a consumer on the queue',
+        });
       },
       send: async (from, to) => {
-        for (let i = from; i < to; i++) ch.publish('orders', 'orders.eu', Buffer.from(JSON.stringify({ id: msgId(i) })), { persistent: true });
+        for (let i = from; i < to; i++)
+          ch.publish('orders', 'orders.eu', Buffer.from(JSON.stringify({ id: msgId(i) })), { persistent: true });
         await ch.waitForConfirms();
       },
     });

@@ -10,7 +10,8 @@ import type { CloudEvent } from '../../src/core/cloudevent.js';
 import { startNatsServer } from '../helpers/nats-server.js';
 import { eventually } from './events-kit.js';
 
-const ev = (id: string): CloudEvent => makeCloudEvent({ id, source: 'src', subject: 'ev', type: 'test', time: new Date().toISOString(), data: { id } });
+const ev = (id: string): CloudEvent =>
+  makeCloudEvent({ id, source: 'src', subject: 'ev', type: 'test', time: new Date().toISOString(), data: { id } });
 
 for (const settle of ['ack', 'nak'] as const) {
   test(`${settle} while the bus is down is delivered after the reconnect (no ackWait stall)`, async () => {
@@ -20,7 +21,14 @@ for (const settle of ['ack', 'nak'] as const) {
     const got: string[] = [];
     let first: BusMessage | undefined;
     const loop = (async () => {
-      for await (const m of bus.consume({ durableName: 'c', filters: [{ eventSourceName: 'src', eventName: 'ev' }], signal: ac.signal, maxAckPending: 1, ackWaitMs: 60_000, deliverPolicy: 'all' })) {
+      for await (const m of bus.consume({
+        durableName: 'c',
+        filters: [{ eventSourceName: 'src', eventName: 'ev' }],
+        signal: ac.signal,
+        maxAckPending: 1,
+        ackWaitMs: 60_000,
+        deliverPolicy: 'all',
+      })) {
         got.push(`${m.event.id}#${m.deliveryCount}`);
         if (first === undefined) {
           first = m;
@@ -37,7 +45,14 @@ for (const settle of ['ack', 'nak'] as const) {
       const settled = settle === 'ack' ? first!.ack() : first!.nak(100);
       await nats.restart();
       await settled;
-      await eventually(async () => (await bus.publish(ev('e2')).then(() => true, () => false)), { timeoutMs: 30_000, what: 'publish after the restart' });
+      await eventually(
+        async () =>
+          await bus.publish(ev('e2')).then(
+            () => true,
+            () => false,
+          ),
+        { timeoutMs: 30_000, what: 'publish after the restart' },
+      );
       await eventually(() => got.includes('e2#1'), { timeoutMs: 15_000, what: 'e2 delivered well before ackWait' });
       assert.deepEqual(got, settle === 'ack' ? ['e1#1', 'e2#1'] : ['e1#1', 'e1#2', 'e2#1']);
     } finally {

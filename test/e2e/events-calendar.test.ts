@@ -11,13 +11,24 @@ import type { Weir } from './events-kit.js';
 /** Go's time.String() ("2026-01-02 15:04:05 +0000 UTC") → epoch ms. */
 const goTime = (s: string): number => Date.parse(s.replace(/ \+0000 UTC$/, 'Z').replace(' ', 'T'));
 
-const calendar = (name: string, catchup: boolean): string => [
-  'apiVersion: argoproj.io/v1alpha1', 'kind: EventSource', 'metadata:', `  name: ${name}`, 'spec:', '  calendar:', '    tick:', '      interval: 1s',
-  ...(catchup ? ['      persistence:', '        catchup: { enabled: true }'] : []), '',
-].join('\n');
+const calendar = (name: string, catchup: boolean): string =>
+  [
+    'apiVersion: argoproj.io/v1alpha1',
+    'kind: EventSource',
+    'metadata:',
+    `  name: ${name}`,
+    'spec:',
+    '  calendar:',
+    '    tick:',
+    '      interval: 1s',
+    ...(catchup ? ['      persistence:', '        catchup: { enabled: true }'] : []),
+    '',
+  ].join('\n');
 
 async function ticksOf(url: string, sensor: string): Promise<number[]> {
-  return paramValues(await workflowsOf(url, sensor), 'at').map(goTime).sort((a, b) => a - b);
+  return paramValues(await workflowsOf(url, sensor), 'at')
+    .map(goTime)
+    .sort((a, b) => a - b);
 }
 
 test('calendar interval 1s: one Workflow per tick, none twice across a restart; catch-up replays the missed ticks', async () => {
@@ -26,8 +37,22 @@ test('calendar interval 1s: one Workflow per tick, none twice across a restart; 
   const manifests = [
     await tmp.file('plain.yaml', calendar('plain-clock', false)),
     await tmp.file('catchup.yaml', calendar('catchup-clock', true)),
-    await tmp.file('plain-sensor.yaml', sensorYaml({ name: 'plain', deps: [{ name: 't', eventSourceName: 'plain-clock', eventName: 'tick' }], params: { at: { dependencyName: 't', dataKey: 'eventTime' } } })),
-    await tmp.file('catchup-sensor.yaml', sensorYaml({ name: 'catchup', deps: [{ name: 't', eventSourceName: 'catchup-clock', eventName: 'tick' }], params: { at: { dependencyName: 't', dataKey: 'eventTime' } } })),
+    await tmp.file(
+      'plain-sensor.yaml',
+      sensorYaml({
+        name: 'plain',
+        deps: [{ name: 't', eventSourceName: 'plain-clock', eventName: 'tick' }],
+        params: { at: { dependencyName: 't', dataKey: 'eventTime' } },
+      }),
+    ),
+    await tmp.file(
+      'catchup-sensor.yaml',
+      sensorYaml({
+        name: 'catchup',
+        deps: [{ name: 't', eventSourceName: 'catchup-clock', eventName: 'tick' }],
+        params: { at: { dependencyName: 't', dataKey: 'eventTime' } },
+      }),
+    ),
   ];
   const dataDir = join(tmp.dir, 'data');
   let weir: Weir | undefined;
@@ -51,7 +76,10 @@ test('calendar interval 1s: one Workflow per tick, none twice across a restart; 
       const ticks = seen[s];
       assert.deepEqual(duplicates(ticks.map(String)), [], `${s}: no tick twice`);
       const gaps = ticks.slice(1).map((t, i) => t - ticks[i]);
-      assert.ok(gaps.every((g) => g % 1000 === 0 && g >= 1000), `${s}: ticks on whole seconds: ${JSON.stringify(gaps)}`);
+      assert.ok(
+        gaps.every((g) => g % 1000 === 0 && g >= 1000),
+        `${s}: ticks on whole seconds: ${JSON.stringify(gaps)}`,
+      );
       const missing = gaps.filter((g) => g > 1000);
       if (s === 'catchup') {
         assert.deepEqual(missing, [], 'catch-up: every tick of the downtime was fired after the restart');

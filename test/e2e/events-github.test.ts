@@ -15,26 +15,61 @@ test('GitHub: a signed push → one Workflow; a wrong signature → 401 and none
   const port = await freePort();
   const secret = 'gh-hook-secret';
   const manifests = [
-    await tmp.file('secret.yaml', ['apiVersion: v1', 'kind: Secret', 'metadata:', '  name: github-access', 'stringData:', `  secret: ${secret}`, ''].join('\n')),
-    await tmp.file('es.yaml', [
-      'apiVersion: argoproj.io/v1alpha1', 'kind: EventSource', 'metadata:', '  name: github', 'spec:', '  github:', '    repo:',
-      '      repositories: [{ owner: example, names: [app] }]', '      events: [push]',
-      `      webhook: { endpoint: /push, port: "${port}", method: POST }`, '      webhookSecret: { name: github-access, key: secret }', '',
-    ].join('\n')),
-    await tmp.file('sensor.yaml', sensorYaml({ name: 'gh', deps: [{ name: 'p', eventSourceName: 'github', eventName: 'repo' }], params: { ref: { dependencyName: 'p', dataKey: 'body.ref' }, event: { dependencyName: 'p', dataKey: 'body.X-GitHub-Event' } } })),
+    await tmp.file(
+      'secret.yaml',
+      ['apiVersion: v1', 'kind: Secret', 'metadata:', '  name: github-access', 'stringData:', `  secret: ${secret}`, ''].join('\n'),
+    ),
+    await tmp.file(
+      'es.yaml',
+      [
+        'apiVersion: argoproj.io/v1alpha1',
+        'kind: EventSource',
+        'metadata:',
+        '  name: github',
+        'spec:',
+        '  github:',
+        '    repo:',
+        '      repositories: [{ owner: example, names: [app] }]',
+        '      events: [push]',
+        `      webhook: { endpoint: /push, port: "${port}", method: POST }`,
+        '      webhookSecret: { name: github-access, key: secret }',
+        '',
+      ].join('\n'),
+    ),
+    await tmp.file(
+      'sensor.yaml',
+      sensorYaml({
+        name: 'gh',
+        deps: [{ name: 'p', eventSourceName: 'github', eventName: 'repo' }],
+        params: { ref: { dependencyName: 'p', dataKey: 'body.ref' }, event: { dependencyName: 'p', dataKey: 'body.X-GitHub-Event' } },
+      }),
+    ),
   ];
   let weir: Weir | undefined;
   const deliver = async (body: string, signature: string, delivery: string): Promise<number> => {
     const res = await fetch(`http://127.0.0.1:${port}/push`, {
-      method: 'POST', body,
-      headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': delivery, 'x-hub-signature-256': signature },
+      method: 'POST',
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'push',
+        'x-github-delivery': delivery,
+        'x-hub-signature-256': signature,
+      },
     });
     await res.arrayBuffer();
     return res.status;
   };
   try {
     weir = await startWeir({ dataDir: join(tmp.dir, 'data'), busUrl: nats.url, manifests });
-    await eventually(async () => (await fetch(`http://127.0.0.1:${port}/push`).then((r) => r.status, () => 0)) === 405, { timeoutMs: 20_000, what: 'github endpoint' });
+    await eventually(
+      async () =>
+        (await fetch(`http://127.0.0.1:${port}/push`).then(
+          (r) => r.status,
+          () => 0,
+        )) === 405,
+      { timeoutMs: 20_000, what: 'github endpoint' },
+    );
     const good = JSON.stringify({ ref: 'refs/heads/main', repository: { full_name: 'example/app' }, commits: [] });
     const delivery = randomUUID();
     const sig = `sha256=${createHmac('sha256', secret).update(good).digest('hex')}`;

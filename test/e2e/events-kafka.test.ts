@@ -25,9 +25,14 @@ test('Kafka: 100 messages → 100 Workflows with the body fields as parameters; 
   const admin = kafka.admin();
   await admin.connect();
   const id = (i: number): string => `o-${String(i).padStart(3, '0')}`;
-  const produce = (from: number, to: number): Promise<unknown> => producer.send({
-    topic: TOPIC, messages: Array.from({ length: to - from }, (_, k) => ({ key: id(from + k), value: JSON.stringify({ id: id(from + k), customer: `c-${(from + k) % 7}` }) })),
-  });
+  const produce = (from: number, to: number): Promise<unknown> =>
+    producer.send({
+      topic: TOPIC,
+      messages: Array.from({ length: to - from }, (_, k) => ({
+        key: id(from + k),
+        value: JSON.stringify({ id: id(from + k), customer: `c-${(from + k) % 7}` }),
+      })),
+    });
   /** True when the group has committed every message (the source commits only after the bus acknowledged). */
   const allCommitted = async (): Promise<boolean> => {
     const ends = await admin.fetchTopicOffsets(TOPIC);
@@ -35,39 +40,65 @@ test('Kafka: 100 messages → 100 Workflows with the body fields as parameters; 
     return ends.every((e) => t.partitions.find((p) => p.partition === e.partition)?.offset === e.high);
   };
   const manifests = [
-    await tmp.file('es.yaml', [
-      'apiVersion: argoproj.io/v1alpha1', 'kind: EventSource', 'metadata:', '  name: orders', 'spec:', '  kafka:', '    placed:',
-      `      url: ${mock.brokers.join(',')}`, `      topic: ${TOPIC}`, '      jsonBody: true', '      limitEventsPerSecond: 40',
-      `      consumerGroup: { groupName: ${GROUP}, oldest: true }`, '',
-    ].join('\n')),
-    await tmp.file('sensor.yaml', sensorYaml({
-      name: 'orders', deps: [{ name: 'msg', eventSourceName: 'orders', eventName: 'placed' }],
-      params: { id: { dependencyName: 'msg', dataKey: 'body.id' }, customer: { dependencyName: 'msg', dataKey: 'body.customer' } },
-    })),
+    await tmp.file(
+      'es.yaml',
+      [
+        'apiVersion: argoproj.io/v1alpha1',
+        'kind: EventSource',
+        'metadata:',
+        '  name: orders',
+        'spec:',
+        '  kafka:',
+        '    placed:',
+        `      url: ${mock.brokers.join(',')}`,
+        `      topic: ${TOPIC}`,
+        '      jsonBody: true',
+        '      limitEventsPerSecond: 40',
+        `      consumerGroup: { groupName: ${GROUP}, oldest: true }`,
+        '',
+      ].join('\n'),
+    ),
+    await tmp.file(
+      'sensor.yaml',
+      sensorYaml({
+        name: 'orders',
+        deps: [{ name: 'msg', eventSourceName: 'orders', eventName: 'placed' }],
+        params: { id: { dependencyName: 'msg', dataKey: 'body.id' }, customer: { dependencyName: 'msg', dataKey: 'body.customer' } },
+      }),
+    ),
   ];
   const dataDir = join(tmp.dir, 'data');
   let weir: Weir | undefined;
   try {
     await produce(0, 60);
     weir = await startWeir({ dataDir, busUrl: nats.url, manifests });
-    const before = await eventually(async () => {
-      const w = await workflowsOf(weir!.url, 'orders');
-      return w.length >= 10 && w;
-    }, { timeoutMs: 30_000, everyMs: 20, what: 'the first workflows' });
+    const before = await eventually(
+      async () => {
+        const w = await workflowsOf(weir!.url, 'orders');
+        return w.length >= 10 && w;
+      },
+      { timeoutMs: 30_000, everyMs: 20, what: 'the first workflows' },
+    );
     await weir.stop();
     await produce(60, N);
     weir = await startWeir({ dataDir, busUrl: nats.url, manifests });
     await eventually(allCommitted, { timeoutMs: 40_000, everyMs: 200, what: 'every message committed by the source' });
     // Every message is on the bus now; a last one after them: once its Workflow exists, all were handled.
     await producer.send({ topic: TOPIC, messages: [{ key: 'barrier', value: JSON.stringify({ id: 'barrier', customer: 'none' }) }] });
-    const wfs = await eventually(async () => {
-      const w = await workflowsOf(weir!.url, 'orders');
-      return w.some((x) => paramsOf(x).id === 'barrier') && w;
-    }, { timeoutMs: 30_000, what: 'barrier workflow' });
+    const wfs = await eventually(
+      async () => {
+        const w = await workflowsOf(weir!.url, 'orders');
+        return w.some((x) => paramsOf(x).id === 'barrier') && w;
+      },
+      { timeoutMs: 30_000, what: 'barrier workflow' },
+    );
     const ids = paramValues(wfs, 'id').filter((v) => v !== 'barrier');
     assert.ok(before.length < N, `the restart came mid-stream (${before.length} workflows before it)`);
     assert.deepEqual(duplicates(ids), [], 'no message twice');
-    assert.deepEqual(ids, Array.from({ length: N }, (_, i) => id(i)));
+    assert.deepEqual(
+      ids,
+      Array.from({ length: N }, (_, i) => id(i)),
+    );
     for (const wf of wfs.filter((w) => paramsOf(w).id !== 'barrier')) {
       assert.equal(paramsOf(wf).customer, `c-${Number(paramsOf(wf).id?.slice(2)) % 7}`);
     }

@@ -15,7 +15,9 @@ import { eventually } from '../helpers/eventually.js';
 export { eventually };
 
 /** A temp dir removed on dispose. */
-export async function tempDir(prefix: string): Promise<{ dir: string; file(name: string, text: string): Promise<string>; [Symbol.asyncDispose](): Promise<void> }> {
+export async function tempDir(
+  prefix: string,
+): Promise<{ dir: string; file(name: string, text: string): Promise<string>; [Symbol.asyncDispose](): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), `weir-e2e-${prefix}-`));
   return {
     dir,
@@ -51,7 +53,18 @@ export interface SpawnedWeir extends Weir {
 /** `weir server` in this process, on a free port. */
 export async function startWeir(o: WeirOptions): Promise<Weir> {
   const io = memoryIo();
-  const srv = await startServer({ dataDir: o.dataDir, busUrl: o.busUrl, authToken: undefined, port: 0, host: '127.0.0.1', manifests: o.manifests, namespace: 'default' }, io);
+  const srv = await startServer(
+    {
+      dataDir: o.dataDir,
+      busUrl: o.busUrl,
+      authToken: undefined,
+      port: 0,
+      host: '127.0.0.1',
+      manifests: o.manifests,
+      namespace: 'default',
+    },
+    io,
+  );
   return { url: srv.url, log: () => io.err, stop: () => srv.stop() };
 }
 
@@ -65,15 +78,21 @@ process.on('exit', () => {
 export async function spawnWeir(o: WeirOptions): Promise<SpawnedWeir> {
   const script = `import(${JSON.stringify(mainJs)}).then(async (m) => { process.exitCode = await m.main(process.argv.slice(1)); })`;
   const args = ['server', '--port', '0', '--data-dir', o.dataDir, '--bus', o.busUrl, ...o.manifests];
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script, ...args], { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script, ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   live.add(child);
   let err = '';
   let out = '';
   child.stderr.on('data', (b: Buffer) => (err = (err + b.toString()).slice(-200_000)));
-  const exited = new Promise<void>((r) => child.once('exit', () => {
-    live.delete(child);
-    r();
-  }));
+  const exited = new Promise<void>((r) =>
+    child.once('exit', () => {
+      live.delete(child);
+      r();
+    }),
+  );
   const url = await new Promise<string>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`weir server did not start within 30 s:\n${err.slice(-3000)}`)), 30_000);
     child.stdout.on('data', (b: Buffer) => {
@@ -107,7 +126,9 @@ export interface Wf {
 
 /** Workflows a sensor created, through GET /api/v1/workflows/default (label events.weir.dev/sensor=NAME). */
 export async function workflowsOf(url: string, sensor: string): Promise<Wf[]> {
-  const res = await fetch(`${url}/api/v1/workflows/default?listOptions.labelSelector=${encodeURIComponent(`events.weir.dev/sensor=${sensor}`)}`);
+  const res = await fetch(
+    `${url}/api/v1/workflows/default?listOptions.labelSelector=${encodeURIComponent(`events.weir.dev/sensor=${sensor}`)}`,
+  );
   if (res.status !== 200) throw new Error(`listing workflows: HTTP ${res.status}: ${await res.text()}`);
   const body = (await res.json()) as { items?: Wf[] | null };
   return body.items ?? [];
@@ -134,7 +155,12 @@ export function duplicates(values: string[]): string[] {
 export interface SensorYamlOptions {
   name: string;
   /** Dependencies: name, eventSourceName, eventName (delivered from the start of the stream), data filters. */
-  deps: { name: string; eventSourceName: string; eventName: string; dataFilters?: { path: string; type: string; value: string[]; comparator?: string }[] }[];
+  deps: {
+    name: string;
+    eventSourceName: string;
+    eventName: string;
+    dataFilters?: { path: string; type: string; value: string[]; comparator?: string }[];
+  }[];
   /** Trigger conditions (default: all dependencies). */
   conditions?: string;
   /** Workflow parameters: name -> { dependency, dataKey }. */
@@ -147,18 +173,36 @@ export interface SensorYamlOptions {
 export function sensorYaml(o: SensorYamlOptions): string {
   const names = Object.keys(o.params);
   const lines = [
-    'apiVersion: argoproj.io/v1alpha1', 'kind: Sensor', 'metadata:', `  name: ${o.name}`, 'spec:', '  dependencies:',
+    'apiVersion: argoproj.io/v1alpha1',
+    'kind: Sensor',
+    'metadata:',
+    `  name: ${o.name}`,
+    'spec:',
+    '  dependencies:',
     ...o.deps.flatMap((d) => [
-      `    - name: ${d.name}`, `      eventSourceName: ${d.eventSourceName}`, `      eventName: ${d.eventName}`, '      jetStream: { deliverPolicy: all }',
+      `    - name: ${d.name}`,
+      `      eventSourceName: ${d.eventSourceName}`,
+      `      eventName: ${d.eventName}`,
+      '      jetStream: { deliverPolicy: all }',
       ...(d.dataFilters !== undefined ? ['      filters:', `        data: ${JSON.stringify(d.dataFilters)}`] : []),
     ]),
-    '  triggers:', '    - template:', '        name: submit',
+    '  triggers:',
+    '    - template:',
+    '        name: submit',
     ...(o.conditions !== undefined ? [`        conditions: ${JSON.stringify(o.conditions)}`] : []),
-    '        argoWorkflow:', '          operation: submit', '          source:', '            resource:',
-    '              apiVersion: argoproj.io/v1alpha1', '              kind: Workflow', `              metadata: { generateName: ${o.name}- }`,
-    '              spec:', ...(o.suspend === false ? [] : ['                suspend: true']), '                entrypoint: main',
+    '        argoWorkflow:',
+    '          operation: submit',
+    '          source:',
+    '            resource:',
+    '              apiVersion: argoproj.io/v1alpha1',
+    '              kind: Workflow',
+    `              metadata: { generateName: ${o.name}- }`,
+    '              spec:',
+    ...(o.suspend === false ? [] : ['                suspend: true']),
+    '                entrypoint: main',
     `                arguments: { parameters: [${names.map((n) => `{ name: ${n} }`).join(', ')}] }`,
-    '                templates:', '                  - name: main',
+    '                templates:',
+    '                  - name: main',
     `                    container: { image: alpine, command: [echo, ${JSON.stringify(names.map((n) => `${n}={{workflow.parameters.${n}}}`).join(' '))}] }`,
     '          parameters:',
     ...names.flatMap((n, i) => [
@@ -171,14 +215,29 @@ export function sensorYaml(o: SensorYamlOptions): string {
 
 /** An EventSource with one webhook event. */
 export function webhookSourceYaml(name: string, eventName: string, port: number, endpoint: string): string {
-  return ['apiVersion: argoproj.io/v1alpha1', 'kind: EventSource', 'metadata:', `  name: ${name}`, 'spec:', '  webhook:', `    ${eventName}:`,
-    `      port: "${port}"`, `      endpoint: ${endpoint}`, '      method: POST', ''].join('\n');
+  return [
+    'apiVersion: argoproj.io/v1alpha1',
+    'kind: EventSource',
+    'metadata:',
+    `  name: ${name}`,
+    'spec:',
+    '  webhook:',
+    `    ${eventName}:`,
+    `      port: "${port}"`,
+    `      endpoint: ${endpoint}`,
+    '      method: POST',
+    '',
+  ].join('\n');
 }
 
 /** POSTs JSON; resolves to the status (0 when the connection failed). */
 export async function post(url: string, body: unknown, key?: string): Promise<number> {
   try {
-    const res = await fetch(url, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...(key !== undefined ? { 'idempotency-key': key } : {}) } });
+    const res = await fetch(url, {
+      method: 'POST',
+      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json', ...(key !== undefined ? { 'idempotency-key': key } : {}) },
+    });
     await res.arrayBuffer();
     return res.status;
   } catch {

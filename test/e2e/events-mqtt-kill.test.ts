@@ -15,14 +15,30 @@ test('MQTT: 100 messages → exactly 100 Workflows across a SIGKILL of the serve
     await runKillScenario({
       name: 'mqtt-orders',
       eventSourceYaml: [
-        'apiVersion: argoproj.io/v1alpha1', 'kind: EventSource', 'metadata:', '  name: mqtt-orders', 'spec:', '  mqtt:', '    msg:',
-        `      url: tcp://127.0.0.1:${broker.port}`, '      topic: "orders/+/placed"', '      clientId: weir-orders', '      jsonBody: true', '',
+        'apiVersion: argoproj.io/v1alpha1',
+        'kind: EventSource',
+        'metadata:',
+        '  name: mqtt-orders',
+        'spec:',
+        '  mqtt:',
+        '    msg:',
+        `      url: tcp://127.0.0.1:${broker.port}`,
+        '      topic: "orders/+/placed"',
+        '      clientId: weir-orders',
+        '      jsonBody: true',
+        '',
       ].join('\n'),
       dataKey: 'body.id',
       // The session exists once the source subscribed: a retained probe is not needed, the log says so.
-      ready: (weir) => eventually(() => weir.log().includes('mqtt subscriber started'), { timeoutMs: 30_000, everyMs: 100, what: 'the mqtt subscription' }).then(() => undefined),
+      ready: (weir) =>
+        eventually(() => weir.log().includes('mqtt subscriber started'), {
+          timeoutMs: 30_000,
+          everyMs: 100,
+          what: 'the mqtt subscription',
+        }).then(() => undefined),
       send: async (from, to) => {
-        for (let i = from; i < to; i++) await pub.publishAsync(`orders/${i % 2 === 0 ? 'eu' : 'us'}/placed`, JSON.stringify({ id: msgId(i) }), { qos: 1 });
+        for (let i = from; i < to; i++)
+          await pub.publishAsync(`orders/${i % 2 === 0 ? 'eu' : 'us'}/placed`, JSON.stringify({ id: msgId(i) }), { qos: 1 });
       },
     });
   } finally {

@@ -19,12 +19,29 @@ test('NATS JetStream source: 100 messages → exactly 100 Workflows across a SIG
     await runKillScenario({
       name: 'nats-orders',
       eventSourceYaml: [
-        'apiVersion: argoproj.io/v1alpha1', 'kind: EventSource', 'metadata:', '  name: nats-orders', 'spec:', '  nats:', '    msg:',
-        `      url: ${users.url}`, '      subject: orders.placed', '      jsonBody: true', '      jetStream: { stream: ORDERS, consumer: weir-orders }', '',
+        'apiVersion: argoproj.io/v1alpha1',
+        'kind: EventSource',
+        'metadata:',
+        '  name: nats-orders',
+        'spec:',
+        '  nats:',
+        '    msg:',
+        `      url: ${users.url}`,
+        '      subject: orders.placed',
+        '      jsonBody: true',
+        '      jetStream: { stream: ORDERS, consumer: weir-orders }',
+        '',
       ].join('\n'),
       dataKey: 'body.id',
       ready: async () => {
-        await eventually(async () => (await jsm.consumers.info('ORDERS', 'weir-orders').then(() => true, () => false)) || undefined, { timeoutMs: 30_000, everyMs: 100, what: 'the durable consumer' });
+        await eventually(
+          async () =>
+            (await jsm.consumers.info('ORDERS', 'weir-orders').then(
+              () => true,
+              () => false,
+            )) || undefined,
+          { timeoutMs: 30_000, everyMs: 100, what: 'the durable consumer' },
+        );
       },
       send: async (from, to) => {
         for (let i = from; i < to; i++) await js.publish('orders.placed', JSON.stringify({ id: msgId(i) }));

@@ -14,12 +14,25 @@ test('Redis stream: 100 entries → exactly 100 Workflows across a SIGKILL of th
     await runKillScenario({
       name: 'redis-orders',
       eventSourceYaml: [
-        'apiVersion: argoproj.io/v1alpha1', 'kind: EventSource', 'metadata:', '  name: redis-orders', 'spec:', '  redisStream:', '    msg:',
-        `      hostAddress: 127.0.0.1:${redis.port}`, '      streams: [orders]', '      consumerGroup: weir', '',
+        'apiVersion: argoproj.io/v1alpha1',
+        'kind: EventSource',
+        'metadata:',
+        '  name: redis-orders',
+        'spec:',
+        '  redisStream:',
+        '    msg:',
+        `      hostAddress: 127.0.0.1:${redis.port}`,
+        '      streams: [orders]',
+        '      consumerGroup: weir',
+        '',
       ].join('\n'),
       dataKey: 'values.id',
       ready: async () => {
-        await eventually(async () => ((await client.exists('orders')) === 1 && ((await client.xinfo('GROUPS', 'orders')) as unknown[]).length > 0) || undefined, { timeoutMs: 30_000, everyMs: 100, what: 'the consumer group' });
+        await eventually(
+          async () =>
+            ((await client.exists('orders')) === 1 && ((await client.xinfo('GROUPS', 'orders')) as unknown[]).length > 0) || undefined,
+          { timeoutMs: 30_000, everyMs: 100, what: 'the consumer group' },
+        );
       },
       send: async (from, to) => {
         for (let i = from; i < to; i++) await client.xadd('orders', '*', 'id', msgId(i));

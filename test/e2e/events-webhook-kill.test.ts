@@ -17,7 +17,14 @@ test('SIGKILL while the sensor works through a backlog: exactly one Workflow per
   const port = await freePort();
   const manifests = [
     await tmp.file('es.yaml', webhookSourceYaml('kill-hooks', 'order', port, '/order')),
-    await tmp.file('sensor.yaml', sensorYaml({ name: 'kill', deps: [{ name: 'o', eventSourceName: 'kill-hooks', eventName: 'order' }], params: { item: { dependencyName: 'o', dataKey: 'body.item' } } })),
+    await tmp.file(
+      'sensor.yaml',
+      sensorYaml({
+        name: 'kill',
+        deps: [{ name: 'o', eventSourceName: 'kill-hooks', eventName: 'order' }],
+        params: { item: { dependencyName: 'o', dataKey: 'body.item' } },
+      }),
+    ),
   ];
   const dataDir = join(tmp.dir, 'data');
   const values = Array.from({ length: N }, (_, i) => `item-${String(i).padStart(2, '0')}`);
@@ -25,16 +32,33 @@ test('SIGKILL while the sensor works through a backlog: exactly one Workflow per
   try {
     weir = await spawnWeir({ dataDir, busUrl: nats.url, manifests });
     const hook = `http://127.0.0.1:${port}/order`;
-    await eventually(async () => (await fetch(hook).then((r) => r.status, () => 0)) === 405, { timeoutMs: 15_000, what: 'webhook endpoint' });
-    assert.deepEqual((await Promise.all(values.map((v) => post(hook, { item: v }, `key-${v}`)))).filter((s) => s !== 200), []);
-    await eventually(async () => (await workflowsOf(weir!.url, 'kill')).length >= 3, { timeoutMs: 20_000, everyMs: 5, what: 'the sensor at work' });
+    await eventually(
+      async () =>
+        (await fetch(hook).then(
+          (r) => r.status,
+          () => 0,
+        )) === 405,
+      { timeoutMs: 15_000, what: 'webhook endpoint' },
+    );
+    assert.deepEqual(
+      (await Promise.all(values.map((v) => post(hook, { item: v }, `key-${v}`)))).filter((s) => s !== 200),
+      [],
+    );
+    await eventually(async () => (await workflowsOf(weir!.url, 'kill')).length >= 3, {
+      timeoutMs: 20_000,
+      everyMs: 5,
+      what: 'the sensor at work',
+    });
     await weir.kill();
     const restarted = Date.now();
     weir = await spawnWeir({ dataDir, busUrl: nats.url, manifests });
-    const wfs = await eventually(async () => {
-      const w = await workflowsOf(weir!.url, 'kill');
-      return w.length >= N && w;
-    }, { timeoutMs: 40_000, everyMs: 100, what: `${N} workflows` });
+    const wfs = await eventually(
+      async () => {
+        const w = await workflowsOf(weir!.url, 'kill');
+        return w.length >= N && w;
+      },
+      { timeoutMs: 40_000, everyMs: 100, what: `${N} workflows` },
+    );
     const took = Date.now() - restarted;
     assert.ok(took < 30_000, `events in flight at the kill were redelivered in ${took} ms (the old 60 s ackWait would stall them)`);
     const got = paramValues(wfs, 'item');

@@ -22,7 +22,10 @@ test('examples/events/kafka-orders.yaml: Kafka message -> sensor -> Workflow, fi
   assert.equal(example.match(/url: localhost:9092\n/g)?.length, 1, 'the example names localhost:9092 once');
   const manifest = await tmp.file('kafka-orders.yaml', example.replace('url: localhost:9092', `url: ${kafka.brokers.join(',')}`));
   const io = memoryIo();
-  const srv = await startServer({ dataDir: join(tmp.dir, 'data'), authToken: undefined, port: 0, host: '127.0.0.1', manifests: [manifest], namespace: 'default' }, io);
+  const srv = await startServer(
+    { dataDir: join(tmp.dir, 'data'), authToken: undefined, port: 0, host: '127.0.0.1', manifests: [manifest], namespace: 'default' },
+    io,
+  );
   const producer = new Kafka({ brokers: kafka.brokers, logLevel: logLevel.NOTHING }).producer();
   await producer.connect();
   try {
@@ -30,21 +33,35 @@ test('examples/events/kafka-orders.yaml: Kafka message -> sensor -> Workflow, fi
     // amount is filtered out, every positive one is an order.
     let n = 0;
     const sent: string[] = [];
-    const wfs = await eventually(async () => {
-      n++;
-      await producer.send({ topic: 'orders', messages: [{ value: JSON.stringify({ id: `free-${n}`, amount: 0 }) }, { value: JSON.stringify({ id: `K-${n}`, amount: 5 }) }] });
-      sent.push(`K-${n}`);
-      const w = await workflowsOf(srv.url, SENSOR);
-      return w.length > 0 && w;
-    }, { timeoutMs: 60_000, everyMs: 500, what: 'a workflow from a Kafka message' });
+    const wfs = await eventually(
+      async () => {
+        n++;
+        await producer.send({
+          topic: 'orders',
+          messages: [{ value: JSON.stringify({ id: `free-${n}`, amount: 0 }) }, { value: JSON.stringify({ id: `K-${n}`, amount: 5 }) }],
+        });
+        sent.push(`K-${n}`);
+        const w = await workflowsOf(srv.url, SENSOR);
+        return w.length > 0 && w;
+      },
+      { timeoutMs: 60_000, everyMs: 500, what: 'a workflow from a Kafka message' },
+    );
     const first = wfs[wfs.length - 1];
     assert.ok(sent.includes(String(paramsOf(first)['order-id'])), `order id ${paramsOf(first)['order-id']} was sent`);
-    await eventually(async () => {
-      const w = (await (await fetch(`${srv.url}/api/v1/workflows/default/${first.metadata.name}`)).json()) as { status?: { phase?: string } };
-      return w.status?.phase === 'Succeeded';
-    }, { timeoutMs: 60_000, everyMs: 200, what: 'the workflow succeeded' });
+    await eventually(
+      async () => {
+        const w = (await (await fetch(`${srv.url}/api/v1/workflows/default/${first.metadata.name}`)).json()) as {
+          status?: { phase?: string };
+        };
+        return w.status?.phase === 'Succeeded';
+      },
+      { timeoutMs: 60_000, everyMs: 200, what: 'the workflow succeeded' },
+    );
     const all = await workflowsOf(srv.url, SENSOR);
-    assert.ok(all.every((w) => /^K-\d+$/.test(String(paramsOf(w)['order-id']))), 'no workflow for an order with amount 0');
+    assert.ok(
+      all.every((w) => /^K-\d+$/.test(String(paramsOf(w)['order-id']))),
+      'no workflow for an order with amount 0',
+    );
   } catch (e) {
     throw new Error(`${(e as Error).message}\n--- server log ---\n${io.err.slice(-4000)}`, { cause: e });
   } finally {

@@ -20,7 +20,8 @@ const pub = await conn.createConfirmChannel();
 const uniq = (p: string): string => `${p}-${randomUUID().slice(0, 8)}`;
 
 async function publish(exchange: string, key: string, from: number, n: number, props: Record<string, unknown> = {}): Promise<void> {
-  for (let i = from; i < from + n; i++) pub.publish(exchange, key, Buffer.from(JSON.stringify({ n: i })), { contentType: 'application/json', ...props });
+  for (let i = from; i < from + n; i++)
+    pub.publish(exchange, key, Buffer.from(JSON.stringify({ n: i })), { contentType: 'application/json', ...props });
   await pub.waitForConfirms();
 }
 
@@ -31,10 +32,22 @@ runEventSourceConformance({
   spec: () => ({ url: rabbit.url, exchangeName: confExchange, exchangeType: 'fanout', routingKey: 'x', jsonBody: true }),
   invalid: {
     'no url': { exchangeName: 'e', exchangeType: 'fanout', routingKey: 'k' },
-    'url and urlSecret': { url: 'amqp://h', urlSecret: { name: 's', key: 'k' }, exchangeName: 'e', exchangeType: 'fanout', routingKey: 'k' },
+    'url and urlSecret': {
+      url: 'amqp://h',
+      urlSecret: { name: 's', key: 'k' },
+      exchangeName: 'e',
+      exchangeType: 'fanout',
+      routingKey: 'k',
+    },
     'no routing key': { url: 'amqp://h', exchangeName: 'e', exchangeType: 'fanout' },
     'no exchange type': { url: 'amqp://h', exchangeName: 'e', routingKey: 'k' },
-    'queue arguments not YAML map': { url: 'amqp://h', exchangeName: 'e', exchangeType: 'fanout', routingKey: 'k', queueDeclare: { arguments: '[1, 2' } },
+    'queue arguments not YAML map': {
+      url: 'amqp://h',
+      exchangeName: 'e',
+      exchangeType: 'fanout',
+      routingKey: 'k',
+      queueDeclare: { arguments: '[1, 2' },
+    },
   },
   ready: async (r) => {
     await eventually(() => r.log.records.some((l) => l.msg === 'amqp consumer started'), { timeoutMs: 20_000, what: 'consumer started' });
@@ -45,8 +58,14 @@ runEventSourceConformance({
 
 describe('amqp event source against RabbitMQ', () => {
   const durable = (exchange: string, queue: string): Record<string, unknown> => ({
-    url: rabbit.url, exchangeName: exchange, exchangeType: 'topic', routingKey: 'orders.#', jsonBody: true, metadata: { src: 'rmq' },
-    queueDeclare: { name: queue, durable: true, exclusive: false, arguments: 'x-max-length: 100000' }, consume: { consumerTag: 'weir-test' },
+    url: rabbit.url,
+    exchangeName: exchange,
+    exchangeType: 'topic',
+    routingKey: 'orders.#',
+    jsonBody: true,
+    metadata: { src: 'rmq' },
+    queueDeclare: { name: queue, durable: true, exclusive: false, arguments: 'x-max-length: 100000' },
+    consume: { consumerTag: 'weir-test' },
   });
 
   test('100 messages -> 100 events with Argo payload; a restart mid-stream loses and doubles none', async () => {
@@ -64,7 +83,12 @@ describe('amqp event source against RabbitMQ', () => {
     };
     let r = runAdapter({ adapter: createAmqpSource(), spec, bus, name: 'amqp-orders', eventName: 'orders' });
     await eventually(() => r.log.records.some((l) => l.msg === 'amqp consumer started'), { timeoutMs: 20_000, what: 'consumer' });
-    await publish(exchange, 'orders.eu', 0, 100, { messageId: undefined, headers: { origin: 'test' }, timestamp: 1_700_000_000, appId: 'shop' });
+    await publish(exchange, 'orders.eu', 0, 100, {
+      messageId: undefined,
+      headers: { origin: 'test' },
+      timestamp: 1_700_000_000,
+      appId: 'shop',
+    });
     await eventually(() => bus.events.length >= 30, { timeoutMs: 20_000, what: '30 events' });
     await r.stop();
     const first = bus.events.length;
@@ -76,7 +100,10 @@ describe('amqp event source against RabbitMQ', () => {
     await new Promise((res) => setTimeout(res, 300));
     await r.stop();
     assert.equal(bus.events.length, 100, 'every message exactly once');
-    assert.deepEqual(bus.events.map((e) => (e.data as { body: { n: number } }).body.n).sort((a, b) => a - b), Array.from({ length: 100 }, (_, i) => i));
+    assert.deepEqual(
+      bus.events.map((e) => (e.data as { body: { n: number } }).body.n).sort((a, b) => a - b),
+      Array.from({ length: 100 }, (_, i) => i),
+    );
     const d = bus.events[0].data as Record<string, unknown>;
     assert.equal(d.exchange, exchange);
     assert.equal(d.routingKey, 'orders.eu');
@@ -106,7 +133,10 @@ describe('amqp event source against RabbitMQ', () => {
     assert.equal((await pub.checkQueue(queue)).messageCount, 6, 'all six back in the queue, none acknowledged');
     bus.down = false;
     const r2 = runAdapter({ adapter: createAmqpSource(), spec, bus, eventName: 'orders' });
-    await eventually(async () => (await pub.checkQueue(queue)).messageCount === 0 && bus.publishes >= 6, { timeoutMs: 20_000, what: 'drained' });
+    await eventually(async () => (await pub.checkQueue(queue)).messageCount === 0 && bus.publishes >= 6, {
+      timeoutMs: 20_000,
+      what: 'drained',
+    });
     await r2.stop();
     assert.deepEqual(bus.events.map((e) => e.id.split('/').pop()).sort(), ['msg:other', 'msg:same'], 'one event per message-id');
     const d = bus.events.find((e) => e.id.endsWith('msg:other'))?.data as Record<string, unknown>;

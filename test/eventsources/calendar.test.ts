@@ -33,10 +33,20 @@ describe('calendar event source', () => {
   test('cron schedule fires on each scheduled minute with Argo payload and tick-derived ids', async () => {
     const bus = new FakeBus();
     const clock = new FakeClock(T0);
-    const r = runAdapter({ adapter: createCalendarSource(), spec: { schedule: '* * * * *', metadata: { a: 'b' } }, bus, clock, name: 'cal', eventName: 'minutely' });
+    const r = runAdapter({
+      adapter: createCalendarSource(),
+      spec: { schedule: '* * * * *', metadata: { a: 'b' } },
+      bus,
+      clock,
+      name: 'cal',
+      eventName: 'minutely',
+    });
     await clock.advance(3 * 60_000);
     await r.stop();
-    assert.deepEqual(bus.events.map((e) => e.time), ['2025-03-01T10:01:00.000Z', '2025-03-01T10:02:00.000Z', '2025-03-01T10:03:00.000Z']);
+    assert.deepEqual(
+      bus.events.map((e) => e.time),
+      ['2025-03-01T10:01:00.000Z', '2025-03-01T10:02:00.000Z', '2025-03-01T10:03:00.000Z'],
+    );
     assert.deepEqual(bus.events[0].data, { eventTime: '2025-03-01 10:01:00 +0000 UTC', metadata: { a: 'b' } });
     assert.equal(bus.events[0].id, 'default/cal/minutely/2025-03-01T10:01:00.000Z');
     assert.equal(await r.state.get(LAST_TICK_KEY), '2025-03-01T10:03:00.000Z');
@@ -56,7 +66,10 @@ describe('calendar event source', () => {
     r = runAdapter({ adapter: createCalendarSource(), spec, bus, clock, kv, name: 'cal', eventName: 'e' });
     await clock.advance(60_000);
     await r.stop();
-    assert.deepEqual(bus.events.map((e) => e.time), ['2025-03-01T10:01:00.000Z', '2025-03-01T10:02:00.000Z', '2025-03-01T10:08:00.000Z']);
+    assert.deepEqual(
+      bus.events.map((e) => e.time),
+      ['2025-03-01T10:01:00.000Z', '2025-03-01T10:02:00.000Z', '2025-03-01T10:08:00.000Z'],
+    );
     assert.equal(bus.publishes, 3, 'nothing was published twice');
   });
 
@@ -74,7 +87,10 @@ describe('calendar event source', () => {
     await eventually(() => bus.events.length === 4);
     await r.stop();
     // maxDuration 3m: ticks after 10:07:30 only (10:08, 10:09, 10:10), not 10:02..10:07.
-    assert.deepEqual(bus.events.slice(1).map((e) => e.time), ['2025-03-01T10:08:00.000Z', '2025-03-01T10:09:00.000Z', '2025-03-01T10:10:00.000Z']);
+    assert.deepEqual(
+      bus.events.slice(1).map((e) => e.time),
+      ['2025-03-01T10:08:00.000Z', '2025-03-01T10:09:00.000Z', '2025-03-01T10:10:00.000Z'],
+    );
     assert.equal(bus.events[3].id, 'default/cal/e/2025-03-01T10:10:00.000Z');
   });
 
@@ -86,7 +102,10 @@ describe('calendar event source', () => {
     let r = runAdapter({ adapter: createCalendarSource(), spec, bus, clock, kv, name: 'cal', eventName: 'e' });
     await clock.advance(60_000);
     await r.stop();
-    assert.deepEqual(bus.events.map((e) => e.time), ['2025-03-01T10:01:30.000Z']);
+    assert.deepEqual(
+      bus.events.map((e) => e.time),
+      ['2025-03-01T10:01:30.000Z'],
+    );
     // Simulate a crash after the publish but before the checkpoint: the old checkpoint is back.
     await r.state.delete(LAST_TICK_KEY);
     await r.state.put(LAST_TICK_KEY, '2025-03-01T10:00:30.000Z');
@@ -94,7 +113,10 @@ describe('calendar event source', () => {
     r = runAdapter({ adapter: createCalendarSource(), spec, bus, clock, kv, name: 'cal', eventName: 'e' });
     await eventually(() => bus.events.length === 3);
     await r.stop();
-    assert.deepEqual(bus.events.map((e) => e.time), ['2025-03-01T10:01:30.000Z', '2025-03-01T10:02:30.000Z', '2025-03-01T10:03:30.000Z']);
+    assert.deepEqual(
+      bus.events.map((e) => e.time),
+      ['2025-03-01T10:01:30.000Z', '2025-03-01T10:02:30.000Z', '2025-03-01T10:03:30.000Z'],
+    );
     assert.equal(r.counters.duplicates, 1, 'the replayed 10:01:30 tick was a duplicate on the bus');
   });
 
@@ -118,14 +140,23 @@ describe('calendar event source', () => {
   test('exclusion dates skip whole days in the schedule time zone; timezone shifts cron and eventTime', () => {
     const t = calendarTicker({ schedule: '0 9 * * *', timezone: 'Europe/Berlin', exclusionDates: ['2025-03-02T00:00:00+01:00'] });
     const first = t.next(new Date(T0)) ?? new Date(0);
-    assert.equal(first.toISOString(), '2025-03-03T08:00:00.000Z', '09:00 Berlin on March 3rd; March 2nd excluded, March 1st 09:00 already passed');
+    assert.equal(
+      first.toISOString(),
+      '2025-03-03T08:00:00.000Z',
+      '09:00 Berlin on March 3rd; March 2nd excluded, March 1st 09:00 already passed',
+    );
     assert.equal(goTimeString(first, 'Europe/Berlin').slice(0, 25), '2025-03-03 09:00:00 +0100');
     assert.equal(goTimeString(new Date('2025-07-01T12:00:00.250Z')), '2025-07-01 12:00:00.25 +0000 UTC');
   });
 
   test('@every and interval forms; starting point rules', () => {
     assert.equal(calendarTicker({ schedule: '@every 90s' }).next(new Date(T0))?.toISOString(), '2025-03-01T10:02:00.000Z');
-    assert.equal(calendarTicker({ interval: '1m30s' }).next(new Date(T0 + 400))?.toISOString(), '2025-03-01T10:02:00.000Z');
+    assert.equal(
+      calendarTicker({ interval: '1m30s' })
+        .next(new Date(T0 + 400))
+        ?.toISOString(),
+      '2025-03-01T10:02:00.000Z',
+    );
     assert.equal(startingPoint(100, undefined, true, undefined), 100);
     assert.equal(startingPoint(100, 40, false, undefined), 100);
     assert.equal(startingPoint(100, 40, true, undefined), 40);

@@ -48,7 +48,16 @@ export function runEventSourceConformance(s: ConformanceSubject): void {
       const spec = s.spec();
       const clock = s.clock?.();
       const name = `conf-${s.kind}-${Date.now().toString(36)}`;
-      const r = runAdapter({ adapter: s.adapter(), spec, bus, kind: s.kind, name, eventName: EVENT_NAME, secrets: s.secrets, ...(clock ? { clock } : {}) });
+      const r = runAdapter({
+        adapter: s.adapter(),
+        spec,
+        bus,
+        kind: s.kind,
+        name,
+        eventName: EVENT_NAME,
+        secrets: s.secrets,
+        ...(clock ? { clock } : {}),
+      });
       try {
         await s.ready?.(r, spec);
         await s.trigger(spec, 2, clock);

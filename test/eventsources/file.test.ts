@@ -13,7 +13,8 @@ import { FakeBus, eventually, runAdapter } from './kit.js';
 const root = await mkdtemp(join(tmpdir(), 'weir-file-src-'));
 after(() => rm(root, { recursive: true, force: true }));
 let seq = 0;
-const started = (r: { log: { records: { msg?: string }[] } }): Promise<unknown> => eventually(() => r.log.records.some((l) => l.msg === 'file watcher started'), { timeoutMs: 10_000, what: 'watcher' });
+const started = (r: { log: { records: { msg?: string }[] } }): Promise<unknown> =>
+  eventually(() => r.log.records.some((l) => l.msg === 'file watcher started'), { timeoutMs: 10_000, what: 'watcher' });
 
 runEventSourceConformance({
   kind: 'file',
@@ -36,8 +37,14 @@ describe('file event source', () => {
   test('CREATE, WRITE and REMOVE of the watched file with Argo payload; other names are ignored', async () => {
     const dir = await mkdtemp(join(root, 'w-'));
     const bus = new FakeBus();
-    const spec = (eventType: string): Record<string, unknown> => ({ eventType, watchPathConfig: { directory: dir, path: 'data.csv' }, metadata: { k: 'v' } });
-    const rs = ['CREATE', 'WRITE', 'REMOVE'].map((t) => runAdapter({ adapter: createFileSource(), spec: spec(t), bus, name: 'files', eventName: t.toLowerCase() }));
+    const spec = (eventType: string): Record<string, unknown> => ({
+      eventType,
+      watchPathConfig: { directory: dir, path: 'data.csv' },
+      metadata: { k: 'v' },
+    });
+    const rs = ['CREATE', 'WRITE', 'REMOVE'].map((t) =>
+      runAdapter({ adapter: createFileSource(), spec: spec(t), bus, name: 'files', eventName: t.toLowerCase() }),
+    );
     try {
       for (const r of rs) await started(r);
       await writeFile(join(dir, 'other.csv'), 'x');

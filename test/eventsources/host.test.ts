@@ -31,7 +31,12 @@ function probe() {
   return { adapter, live, starts: () => starts };
 }
 
-const es = (name: string, spec: Record<string, unknown>) => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'EventSource', metadata: { name, namespace: 'default' }, spec });
+const es = (name: string, spec: Record<string, unknown>) => ({
+  apiVersion: 'argoproj.io/v1alpha1',
+  kind: 'EventSource',
+  metadata: { name, namespace: 'default' },
+  spec,
+});
 
 describe('event source host', () => {
   test('create, update and delete start, restart and stop only the affected events', async () => {
@@ -51,7 +56,11 @@ describe('event source host', () => {
     assert.equal(bus.events[0].type, 'probe');
     assert.equal(bus.events[0].source, 'src');
     assert.equal(bus.events[0].subject, 'a');
-    assert.ok(log.at('info', 'event published').some((r) => r.obj.eventSource === 'src' && r.obj.eventName === 'a' && r.obj.eventId === 'default/src/a/one'));
+    assert.ok(
+      log
+        .at('info', 'event published')
+        .some((r) => r.obj.eventSource === 'src' && r.obj.eventName === 'a' && r.obj.eventId === 'default/src/a/one'),
+    );
 
     const cur = await store.get('EventSource', 'default', 'src');
     assert.ok(cur);
@@ -74,10 +83,13 @@ describe('event source host', () => {
     const host = createEventSourceHost({ store, bus: new FakeBus(), registry: { probe: () => p.adapter } });
     const ac = new AbortController();
     const running = host.run(ac.signal);
-    await store.create('EventSource', es('mixed', {
-      probe: { ok: {}, invalid: { bad: true }, badfilter: { filter: { expression: 'body.x ==' } } },
-      github: { gh: { repositories: [] } },
-    }));
+    await store.create(
+      'EventSource',
+      es('mixed', {
+        probe: { ok: {}, invalid: { bad: true }, badfilter: { filter: { expression: 'body.x ==' } } },
+        github: { gh: { repositories: [] } },
+      }),
+    );
     await eventually(() => host.eventSourceStatus('default', 'mixed')?.events.length === 4 && p.live.size === 1);
     const by = Object.fromEntries((host.eventSourceStatus('default', 'mixed')?.events ?? []).map((e) => [e.eventName, e]));
     assert.equal(by.ok.state, 'running');
@@ -128,7 +140,10 @@ describe('event source host', () => {
     assert.equal(bus.events.length, 1);
     bus.down = true;
     const before = bus.publishes;
-    await assert.rejects(ctx.emit({ data: { body: { amount: 50 } } }), (e: unknown) => e instanceof WeirError && e.code === 'BUS_UNAVAILABLE');
+    await assert.rejects(
+      ctx.emit({ data: { body: { amount: 50 } } }),
+      (e: unknown) => e instanceof WeirError && e.code === 'BUS_UNAVAILABLE',
+    );
     assert.equal(bus.publishes - before, 3);
     const st = host.eventSourceStatus('default', 'filtered')?.events[0];
     assert.deepEqual([st?.published, st?.filtered, st?.failed], [1, 1, 1]);
@@ -150,10 +165,30 @@ describe('event source host', () => {
 
   test('the registry names the runnable kinds; an unknown kind is a coded error', () => {
     assert.deepEqual(Object.keys(eventSourceRegistry).sort(), [
-      'amqp', 'bitbucket', 'bitbucketserver', 'calendar', 'file', 'github', 'gitlab', 'kafka', 'minio', 'mqtt', 'nats', 'redis', 'redisStream', 's3', 'webhook',
+      'amqp',
+      'bitbucket',
+      'bitbucketserver',
+      'calendar',
+      'file',
+      'github',
+      'gitlab',
+      'kafka',
+      'minio',
+      'mqtt',
+      'nats',
+      'redis',
+      'redisStream',
+      's3',
+      'webhook',
     ]);
     assert.equal(adapterFor('minio').kind, 'minio');
-    assert.throws(() => adapterFor('sftp'), (e: unknown) => e instanceof WeirError && e.code === 'UNKNOWN_KIND');
-    assert.throws(() => adapterFor('toString'), (e: unknown) => e instanceof WeirError && e.code === 'UNKNOWN_KIND');
+    assert.throws(
+      () => adapterFor('sftp'),
+      (e: unknown) => e instanceof WeirError && e.code === 'UNKNOWN_KIND',
+    );
+    assert.throws(
+      () => adapterFor('toString'),
+      (e: unknown) => e instanceof WeirError && e.code === 'UNKNOWN_KIND',
+    );
   });
 });

@@ -5,7 +5,14 @@ import assert from 'node:assert/strict';
 import { kafkaPayload } from '../../eventsources/kafka.js';
 import { MAX_JSON_DEPTH } from '../../src/core/json-depth.js';
 
-const message = (value: string) => ({ key: null, value: Buffer.from(value), timestamp: '1700000000000', attributes: 0, offset: '7', headers: {} });
+const message = (value: string) => ({
+  key: null,
+  value: Buffer.from(value),
+  timestamp: '1700000000000',
+  attributes: 0,
+  offset: '7',
+  headers: {},
+});
 
 test('jsonBody: a body nested 100,000 deep is skipped; one at the cap is parsed', () => {
   assert.equal(kafkaPayload({ jsonBody: true }, 't', 0, message('['.repeat(100_000) + ']'.repeat(100_000))), undefined);

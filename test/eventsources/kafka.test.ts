@@ -30,7 +30,11 @@ const uniq = (p: string): string => `${p}-${randomUUID().slice(0, 8)}`;
 async function produce(topic: string, from: number, n: number): Promise<void> {
   await producer.send({
     topic,
-    messages: Array.from({ length: n }, (_, k) => ({ key: `k${from + k}`, value: JSON.stringify({ n: from + k }), headers: { origin: 'test' } })),
+    messages: Array.from({ length: n }, (_, k) => ({
+      key: `k${from + k}`,
+      value: JSON.stringify({ n: from + k }),
+      headers: { origin: 'test' },
+    })),
   });
 }
 
@@ -86,16 +90,30 @@ describe('kafka event source against the kcat mock cluster', () => {
     // The group rejoin after a restart waits out the old member's session (10 s) on the mock cluster.
     r = runAdapter({ adapter: createKafkaSource(), spec, bus, name, eventName: 'orders' });
     try {
-      await eventually(() => firstRun + r.counters.published + r.counters.duplicates >= 100 && r.counters.published > 0, { timeoutMs: 30_000, what: 'all events after restart' });
+      await eventually(() => firstRun + r.counters.published + r.counters.duplicates >= 100 && r.counters.published > 0, {
+        timeoutMs: 30_000,
+        what: 'all events after restart',
+      });
     } finally {
       await r.stop();
     }
     const events = await busEvents(bus, name, '*', 300, 100);
     assert.equal(events.length, 100, 'every message exactly once on the bus');
-    assert.deepEqual(events.map((e) => (e.data as { body: { n: number } }).body.n).sort((a, b) => a - b), Array.from({ length: 100 }, (_, i) => i));
+    assert.deepEqual(
+      events.map((e) => (e.data as { body: { n: number } }).body.n).sort((a, b) => a - b),
+      Array.from({ length: 100 }, (_, i) => i),
+    );
     const e = events.find((x) => (x.data as { key: string }).key === 'k7');
     assert.ok(e);
-    const d = e.data as { topic: string; key: string; partition: number; body: unknown; timestamp: string; headers: Record<string, string>; metadata: unknown };
+    const d = e.data as {
+      topic: string;
+      key: string;
+      partition: number;
+      body: unknown;
+      timestamp: string;
+      headers: Record<string, string>;
+      metadata: unknown;
+    };
     assert.equal(d.topic, topic);
     assert.deepEqual(d.body, { n: 7 });
     assert.deepEqual(d.headers, { origin: 'test' });
@@ -111,7 +129,12 @@ describe('kafka event source against the kcat mock cluster', () => {
     await produce(topic, 0, 10);
     const fake = new FakeBus();
     fake.down = true;
-    const r = runAdapter({ adapter: createKafkaSource(), spec: { url, topic, consumerGroup: { groupName: group, oldest: true } }, bus: fake, backoffMs: 20 });
+    const r = runAdapter({
+      adapter: createKafkaSource(),
+      spec: { url, topic, consumerGroup: { groupName: group, oldest: true } },
+      bus: fake,
+      backoffMs: 20,
+    });
     try {
       await eventually(() => fake.publishes >= 3, { timeoutMs: 20_000, what: 'publish attempts' });
       assert.equal(fake.events.length, 0);
@@ -135,10 +158,13 @@ describe('kafka event source against the kcat mock cluster', () => {
     try {
       await eventually(() => r.log.at('info', 'kafka consumer started').length > 0, { timeoutMs: 10_000 });
       // A new group starts at the newest offset (as Argo's partition consumer): produce after it joined.
-      await eventually(async () => {
-        await produce(topic, 100, 8);
-        return fake.events.length > 0;
-      }, { timeoutMs: 20_000, what: 'events from partition 2' });
+      await eventually(
+        async () => {
+          await produce(topic, 100, 8);
+          return fake.events.length > 0;
+        },
+        { timeoutMs: 20_000, what: 'events from partition 2' },
+      );
       assert.ok(fake.events.every((e) => (e.data as { partition: number }).partition === 2));
     } finally {
       await r.stop();

@@ -31,7 +31,12 @@ export async function busEvents(bus: EventBus, source: string, eventName = '*', 
   const ac = new AbortController();
   const out: CloudEvent[] = [];
   const loop = (async () => {
-    for await (const m of bus.consume({ durableName: `read-${randomUUID().slice(0, 8)}`, filters: [{ eventSourceName: source, eventName }], deliverPolicy: 'all', signal: ac.signal })) {
+    for await (const m of bus.consume({
+      durableName: `read-${randomUUID().slice(0, 8)}`,
+      filters: [{ eventSourceName: source, eventName }],
+      deliverPolicy: 'all',
+      signal: ac.signal,
+    })) {
       out.push(m.event);
       await m.ack();
     }
@@ -45,7 +50,10 @@ export async function busEvents(bus: EventBus, source: string, eventName = '*', 
   return out;
 }
 
-interface Timer { at: number; resolve: () => void }
+interface Timer {
+  at: number;
+  resolve: () => void;
+}
 
 /** A clock whose sleeps end only when advance() passes their time. */
 export class FakeClock implements Clock {
@@ -58,10 +66,13 @@ export class FakeClock implements Clock {
     if (signal.aborted) return Promise.reject(new WeirError('CANCELLED', 'stopped'));
     if (ms <= 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer: Timer = { at: this.t + ms, resolve: () => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      } };
+      const timer: Timer = {
+        at: this.t + ms,
+        resolve: () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
       const onAbort = (): void => {
         this.timers = this.timers.filter((x) => x !== timer);
         reject(new WeirError('CANCELLED', 'stopped'));
@@ -168,15 +179,27 @@ export function runAdapter(o: RunAdapterOptions): RunningAdapter {
   const secrets: Secrets = {
     get: (ref) => {
       const v = o.secrets?.[ref.name ?? '']?.[ref.key];
-      if (v === undefined && ref.optional !== true) return Promise.reject(new WeirError('NOT_FOUND', `secret ${ref.name}/${ref.key} not found`));
+      if (v === undefined && ref.optional !== true)
+        return Promise.reject(new WeirError('NOT_FOUND', `secret ${ref.name}/${ref.key} not found`));
       return Promise.resolve(v);
     },
   };
   const filterExpr = (o.spec.filter as { expression?: unknown } | undefined)?.expression;
   const emit = createEmit({
-    bus: o.bus, namespace, eventSource: name, eventName, kind: o.kind ?? o.adapter.kind, counters, log, clock, signal: ac.signal,
+    bus: o.bus,
+    namespace,
+    eventSource: name,
+    eventName,
+    kind: o.kind ?? o.adapter.kind,
+    counters,
+    log,
+    clock,
+    signal: ac.signal,
     filter: typeof filterExpr === 'string' ? filterExpr : undefined,
-    publishTimeoutMs: o.publishTimeoutMs ?? 2000, attempts: o.attempts ?? 2, backoffMs: o.backoffMs ?? 50, maxBackoffMs: 500,
+    publishTimeoutMs: o.publishTimeoutMs ?? 2000,
+    attempts: o.attempts ?? 2,
+    backoffMs: o.backoffMs ?? 50,
+    maxBackoffMs: 500,
   });
   let err: unknown;
   const done = o.adapter
@@ -185,7 +208,11 @@ export function runAdapter(o: RunAdapterOptions): RunningAdapter {
       err = e;
     });
   return {
-    counters, log, state, done, error: () => err,
+    counters,
+    log,
+    state,
+    done,
+    error: () => err,
     stop: async () => {
       ac.abort();
       await done;

@@ -17,7 +17,8 @@ after(async () => {
   await broker.close();
 });
 const uniq = (p: string): string => `${p}-${randomUUID().slice(0, 8)}`;
-const started = (r: { log: { records: { msg?: string }[] } }): Promise<unknown> => eventually(() => r.log.records.some((l) => l.msg === 'mqtt subscriber started'), { timeoutMs: 10_000, what: 'subscribed' });
+const started = (r: { log: { records: { msg?: string }[] } }): Promise<unknown> =>
+  eventually(() => r.log.records.some((l) => l.msg === 'mqtt subscriber started'), { timeoutMs: 10_000, what: 'subscribed' });
 
 async function send(topic: string, from: number, n: number): Promise<void> {
   for (let i = from; i < from + n; i++) await pub.publishAsync(topic, JSON.stringify({ n: i }), { qos: 1 });
@@ -28,7 +29,11 @@ runEventSourceConformance({
   kind: 'mqtt',
   adapter: createMqttSource,
   spec: () => ({ url: broker.url, topic: `${confTopic}/#`, clientId: uniq('c'), jsonBody: true }),
-  invalid: { 'no url': { topic: 't', clientId: 'c' }, 'no topic': { url: 'tcp://h:1883', clientId: 'c' }, 'no clientId': { url: 'tcp://h:1883', topic: 't' } },
+  invalid: {
+    'no url': { topic: 't', clientId: 'c' },
+    'no topic': { url: 'tcp://h:1883', clientId: 'c' },
+    'no clientId': { url: 'tcp://h:1883', topic: 't' },
+  },
   ready: (r) => started(r).then(() => undefined),
   trigger: (_spec, n) => send(`${confTopic}/a`, 0, n),
 });
@@ -36,7 +41,13 @@ runEventSourceConformance({
 describe('mqtt event source against mosquitto', () => {
   test('100 messages -> 100 events; stopped mid-stream, more sent while away, restarted: none lost, none doubled', async () => {
     const base = uniq('orders');
-    const spec = { url: broker.url.replace('mqtt://', 'tcp://'), topic: `${base}/+/placed`, clientId: uniq('weir'), jsonBody: true, metadata: { src: 'mqtt' } };
+    const spec = {
+      url: broker.url.replace('mqtt://', 'tcp://'),
+      topic: `${base}/+/placed`,
+      clientId: uniq('weir'),
+      jsonBody: true,
+      metadata: { src: 'mqtt' },
+    };
     const bus = new FakeBus();
     let stalled = false;
     bus.gate = async () => {
@@ -59,7 +70,10 @@ describe('mqtt event source against mosquitto', () => {
     await new Promise((res) => setTimeout(res, 300));
     await r.stop();
     assert.equal(bus.events.length, 100);
-    assert.deepEqual(bus.events.map((e) => (e.data as { body: { n: number } }).body.n).sort((a, b) => a - b), Array.from({ length: 100 }, (_, i) => i));
+    assert.deepEqual(
+      bus.events.map((e) => (e.data as { body: { n: number } }).body.n).sort((a, b) => a - b),
+      Array.from({ length: 100 }, (_, i) => i),
+    );
     const d = bus.events[0].data as { topic: string; messageId: number; body: unknown; metadata: unknown };
     assert.equal(d.topic, `${base}/eu/placed`);
     assert.ok(d.messageId > 0);

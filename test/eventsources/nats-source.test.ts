@@ -19,14 +19,20 @@ after(async () => {
   await server.close();
 });
 const uniq = (p: string): string => `${p}_${randomUUID().slice(0, 8)}`;
-const started = (r: { log: { records: { msg?: string }[] } }, msg: string): Promise<unknown> => eventually(() => r.log.records.some((l) => l.msg === msg), { timeoutMs: 10_000, what: msg });
+const started = (r: { log: { records: { msg?: string }[] } }, msg: string): Promise<unknown> =>
+  eventually(() => r.log.records.some((l) => l.msg === msg), { timeoutMs: 10_000, what: msg });
 
 const confSubject = uniq('conf');
 runEventSourceConformance({
   kind: 'nats',
   adapter: createNatsSource,
   spec: () => ({ url: server.url, subject: `${confSubject}.>`, jsonBody: true }),
-  invalid: { 'no url': { subject: 's' }, 'no subject': { url: 'nats://h:4222' }, 'empty queue': { url: 'nats://h:4222', subject: 's', queue: '' }, 'jetStream without stream': { url: 'nats://h:4222', subject: 's', jetStream: {} } },
+  invalid: {
+    'no url': { subject: 's' },
+    'no subject': { url: 'nats://h:4222' },
+    'empty queue': { url: 'nats://h:4222', subject: 's', queue: '' },
+    'jetStream without stream': { url: 'nats://h:4222', subject: 's', jetStream: {} },
+  },
   ready: (r) => started(r, 'nats subscriber started').then(() => undefined),
   trigger: async (_spec, n) => {
     for (let i = 0; i < n; i++) nc.publish(`${confSubject}.a`, JSON.stringify({ n: i }));
@@ -38,7 +44,12 @@ describe('nats event source', () => {
   test('core subject with a queue group: Argo payload with headers; Nats-Msg-Id makes the event id', async () => {
     const subject = uniq('core');
     const bus = new FakeBus();
-    const r = runAdapter({ adapter: createNatsSource(), spec: { url: server.url, subject, queue: 'workers', jsonBody: true, metadata: { m: '1' } }, bus, eventName: 'core' });
+    const r = runAdapter({
+      adapter: createNatsSource(),
+      spec: { url: server.url, subject, queue: 'workers', jsonBody: true, metadata: { m: '1' } },
+      bus,
+      eventName: 'core',
+    });
     await started(r, 'nats subscriber started');
     const h = headers();
     h.set('Nats-Msg-Id', 'order-1');
@@ -77,10 +88,16 @@ describe('nats event source', () => {
     bus.gate = undefined;
     r = runAdapter({ adapter: createNatsSource(), spec, bus, name: 'jsorders', eventName: 'orders' });
     await eventually(() => bus.events.length >= 100, { timeoutMs: 40_000, what: '100 events' });
-    await eventually(async () => (await jsm.consumers.info(stream, 'weir-jsorders-orders')).num_ack_pending === 0, { timeoutMs: 40_000, what: 'all acknowledged' });
+    await eventually(async () => (await jsm.consumers.info(stream, 'weir-jsorders-orders')).num_ack_pending === 0, {
+      timeoutMs: 40_000,
+      what: 'all acknowledged',
+    });
     await r.stop();
     assert.equal(bus.events.length, 100);
-    assert.deepEqual(bus.events.map((e) => (e.data as { body: { n: number } }).body.n).sort((a, b) => a - b), Array.from({ length: 100 }, (_, i) => i));
+    assert.deepEqual(
+      bus.events.map((e) => (e.data as { body: { n: number } }).body.n).sort((a, b) => a - b),
+      Array.from({ length: 100 }, (_, i) => i),
+    );
     assert.match(bus.events[0].id, new RegExp(`/orders/${stream}:\\d+$`));
   });
 });

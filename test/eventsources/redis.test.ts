@@ -19,7 +19,8 @@ after(async () => {
 });
 const hostAddress = `127.0.0.1:${redis.port}`;
 const uniq = (p: string): string => `${p}-${randomUUID().slice(0, 8)}`;
-const started = (r: { log: { records: { msg?: string }[] } }, msg: string): Promise<unknown> => eventually(() => r.log.records.some((l) => l.msg === msg), { timeoutMs: 10_000, what: msg });
+const started = (r: { log: { records: { msg?: string }[] } }, msg: string): Promise<unknown> =>
+  eventually(() => r.log.records.some((l) => l.msg === msg), { timeoutMs: 10_000, what: msg });
 
 const confStream = uniq('conf-stream');
 runEventSourceConformance({
@@ -67,16 +68,24 @@ describe('redisStream event source', () => {
     // Whatever is acknowledged is on the bus (entries whose publish finished during the stop are acknowledged too).
     const pending = ((await client.xpending(stream, group)) as [number])[0];
     const groups = (await client.xinfo('GROUPS', stream)) as unknown[][];
-    const info = Object.fromEntries(Array.from({ length: groups[0].length / 2 }, (_, i) => [String(groups[0][2 * i]), groups[0][2 * i + 1]]));
+    const info = Object.fromEntries(
+      Array.from({ length: groups[0].length / 2 }, (_, i) => [String(groups[0][2 * i]), groups[0][2 * i + 1]]),
+    );
     const read = Number(info['entries-read'] ?? 0);
     assert.ok(read - pending <= bus.events.length, `acknowledged ${read - pending}, on the bus ${bus.events.length}`);
     bus.gate = undefined;
     r = runAdapter({ adapter: createRedisStreamSource(), spec, bus, name: 'rs-orders', eventName: 'orders' });
     await eventually(() => bus.events.length >= 100, { timeoutMs: 20_000, what: '100 events' });
-    await eventually(async () => ((await client.xpending(stream, group)) as [number])[0] === 0, { timeoutMs: 10_000, what: 'nothing pending' });
+    await eventually(async () => ((await client.xpending(stream, group)) as [number])[0] === 0, {
+      timeoutMs: 10_000,
+      what: 'nothing pending',
+    });
     await r.stop();
     assert.equal(bus.events.length, 100);
-    assert.deepEqual(bus.events.map((e) => (e.data as { values: { id: string } }).values.id).sort(), Array.from({ length: 100 }, (_, i) => `m-${i}`).sort());
+    assert.deepEqual(
+      bus.events.map((e) => (e.data as { values: { id: string } }).values.id).sort(),
+      Array.from({ length: 100 }, (_, i) => `m-${i}`).sort(),
+    );
     const d = bus.events[0].data as { stream: string; message_id: string; values: Record<string, string>; metadata: unknown };
     assert.equal(d.stream, stream);
     assert.match(d.message_id, /^\d+-\d+$/);
@@ -105,7 +114,10 @@ describe('redisStream event source', () => {
     const r2 = runAdapter({ adapter: createRedisStreamSource(), spec, bus, name: 'rs-acks' });
     try {
       await eventually(() => bus.events.length >= 3, { timeoutMs: 10_000, what: 'three events' });
-      await eventually(async () => ((await client.xpending(stream, 'argo-events-cg')) as [number])[0] === 0, { timeoutMs: 10_000, what: 'acknowledged once the bus is back' });
+      await eventually(async () => ((await client.xpending(stream, 'argo-events-cg')) as [number])[0] === 0, {
+        timeoutMs: 10_000,
+        what: 'acknowledged once the bus is back',
+      });
     } finally {
       await r2.stop();
     }
@@ -117,12 +129,20 @@ describe('redis pub/sub event source', () => {
   test('100 messages published while subscribed -> 100 events in order with Argo payload', async () => {
     const channel = uniq('chan');
     const bus = new FakeBus();
-    const r = runAdapter({ adapter: createRedisSource(), spec: { hostAddress, channels: [channel], metadata: { k: 'v' } }, bus, eventName: 'pub' });
+    const r = runAdapter({
+      adapter: createRedisSource(),
+      spec: { hostAddress, channels: [channel], metadata: { k: 'v' } },
+      bus,
+      eventName: 'pub',
+    });
     await started(r, 'redis subscriber started');
     for (let i = 0; i < 100; i++) await client.publish(channel, `text-${i}`);
     await eventually(() => bus.events.length >= 100, { timeoutMs: 10_000, what: '100 events' });
     await r.stop();
-    assert.deepEqual(bus.events.map((e) => (e.data as { body: string }).body), Array.from({ length: 100 }, (_, i) => `text-${i}`));
+    assert.deepEqual(
+      bus.events.map((e) => (e.data as { body: string }).body),
+      Array.from({ length: 100 }, (_, i) => `text-${i}`),
+    );
     assert.deepEqual(bus.events[0].data, { channel, pattern: '', body: 'text-0', metadata: { k: 'v' } });
   });
 });

@@ -20,14 +20,24 @@ import type { RunningAdapter } from './kit.js';
 const BUCKET = 'weir-events';
 const s3 = await startS3rver({ buckets: [BUCKET] });
 after(() => s3.stop());
-const client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } });
+const client = new S3Client({
+  endpoint: s3.endpoint,
+  region: 'us-east-1',
+  forcePathStyle: true,
+  credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+});
 after(() => client.destroy());
 const secrets = { creds: { ak: s3.accessKeyId, sk: s3.secretAccessKey } };
 const put = (key: string, body = 'x') => client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
 
 const specFor = (prefix: string, extra: Record<string, unknown> = {}) => ({
-  endpoint: s3.endpoint, bucket: { name: BUCKET }, accessKey: { name: 'creds', key: 'ak' }, secretKey: { name: 'creds', key: 'sk' },
-  filter: { prefix }, pollIntervalSeconds: 1, ...extra,
+  endpoint: s3.endpoint,
+  bucket: { name: BUCKET },
+  accessKey: { name: 'creds', key: 'ak' },
+  secretKey: { name: 'creds', key: 'sk' },
+  filter: { prefix },
+  pollIntervalSeconds: 1,
+  ...extra,
 });
 const baselined = (r: RunningAdapter) => eventually(() => r.log.at('info', 's3 baseline recorded').length > 0);
 /** Waits for `n` more completed polls. */
@@ -73,7 +83,11 @@ describe('s3 event source against s3rver', () => {
 
   test('50 objects, 20 matching the suffix: 20 events; a restart repeats none and misses none', async () => {
     const name = `bucket-watch-${randomUUID().slice(0, 6)}`;
-    const spec = specFor('run1/', { filter: { prefix: 'run1/', suffix: '.csv' }, events: ['s3:ObjectCreated:*', 's3:ObjectRemoved:*'], metadata: { owner: 'data' } });
+    const spec = specFor('run1/', {
+      filter: { prefix: 'run1/', suffix: '.csv' },
+      events: ['s3:ObjectCreated:*', 's3:ObjectRemoved:*'],
+      metadata: { owner: 'data' },
+    });
     const start = () => runAdapter({ adapter: createS3Source('s3'), spec, bus, kv, secrets, name, eventName: 'csv' });
     await put('run1/before.csv'); // there before the first start: part of the baseline, no event
     let r = start();
@@ -87,7 +101,9 @@ describe('s3 event source against s3rver', () => {
     let events = await busEvents(bus, name);
     assert.equal(events.length, 20);
     const rec = (events[0].data as { notification: Record<string, unknown>[] }).notification[0] as {
-      eventName: string; eventSource: string; s3: { bucket: { name: string; arn: string }; object: { key: string; size: number; eTag: string } };
+      eventName: string;
+      eventSource: string;
+      s3: { bucket: { name: string; arn: string }; object: { key: string; size: number; eTag: string } };
     };
     assert.equal(rec.eventName, 's3:ObjectCreated:Put');
     assert.equal(rec.eventSource, 'aws:s3');
@@ -101,7 +117,9 @@ describe('s3 event source against s3rver', () => {
 
     // While stopped: 3 new, 2 removed, 1 overwritten.
     for (let i = 0; i < 3; i++) await put(`run1/late-${i}.csv`);
-    await client.send(new DeleteObjectsCommand({ Bucket: BUCKET, Delete: { Objects: [{ Key: 'run1/file-00.csv' }, { Key: 'run1/file-01.csv' }] } }));
+    await client.send(
+      new DeleteObjectsCommand({ Bucket: BUCKET, Delete: { Objects: [{ Key: 'run1/file-00.csv' }, { Key: 'run1/file-01.csv' }] } }),
+    );
     await put('run1/file-05.csv', 'changed content');
     r = start();
     await eventually(() => r.counters.published === 6, { timeoutMs: 15_000, what: '6 events after restart' });
@@ -111,19 +129,28 @@ describe('s3 event source against s3rver', () => {
     assert.equal(r.counters.duplicates, 0, 'nothing was replayed');
     events = await busEvents(bus, name);
     assert.equal(events.length, 26);
-    const names = events.slice(20).map((e) => {
-      const n = (e.data as { notification: { eventName: string; s3: { object: { key: string } } }[] }).notification[0];
-      return `${n.eventName} ${n.s3.object.key}`;
-    }).sort();
+    const names = events
+      .slice(20)
+      .map((e) => {
+        const n = (e.data as { notification: { eventName: string; s3: { object: { key: string } } }[] }).notification[0];
+        return `${n.eventName} ${n.s3.object.key}`;
+      })
+      .sort();
     assert.deepEqual(names, [
-      's3:ObjectCreated:Put run1/file-05.csv', 's3:ObjectCreated:Put run1/late-0.csv', 's3:ObjectCreated:Put run1/late-1.csv',
-      's3:ObjectCreated:Put run1/late-2.csv', 's3:ObjectRemoved:Delete run1/file-00.csv', 's3:ObjectRemoved:Delete run1/file-01.csv',
+      's3:ObjectCreated:Put run1/file-05.csv',
+      's3:ObjectCreated:Put run1/late-0.csv',
+      's3:ObjectCreated:Put run1/late-1.csv',
+      's3:ObjectCreated:Put run1/late-2.csv',
+      's3:ObjectRemoved:Delete run1/file-00.csv',
+      's3:ObjectRemoved:Delete run1/file-01.csv',
     ]);
   });
 
   test('minio kind: MinIO event source name, Argo-required fields validated', async () => {
     const a = createS3Source('minio');
-    const errors = validateConfig(a, { bucket: { name: BUCKET } }).filter((f) => f.severity === 'error').map((f) => f.path.join('.'));
+    const errors = validateConfig(a, { bucket: { name: BUCKET } })
+      .filter((f) => f.severity === 'error')
+      .map((f) => f.path.join('.'));
     assert.deepEqual(errors.sort(), ['accessKey', 'endpoint', 'secretKey']);
     const name = `minio-${randomUUID().slice(0, 6)}`;
     const r = runAdapter({ adapter: a, kind: 'minio', spec: specFor('minio/'), bus, kv, secrets, name });

@@ -14,19 +14,43 @@ test('weir server serves EventSource webhooks through its bus', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'weir-evsrv-'));
   const port = await freePort();
   const manifest = join(dir, 'es.yaml');
-  await writeFile(manifest, [
-    'apiVersion: argoproj.io/v1alpha1', 'kind: EventSource', 'metadata:', '  name: hooks', 'spec:', '  webhook:', '    push:',
-    `      port: "${port}"`, '      endpoint: /push', '      method: POST', '',
-  ].join('\n'));
-  const srv = await startServer({ dataDir: join(dir, 'data'), authToken: undefined, port: 0, host: '127.0.0.1', manifests: [manifest], namespace: 'default' }, memoryIo());
+  await writeFile(
+    manifest,
+    [
+      'apiVersion: argoproj.io/v1alpha1',
+      'kind: EventSource',
+      'metadata:',
+      '  name: hooks',
+      'spec:',
+      '  webhook:',
+      '    push:',
+      `      port: "${port}"`,
+      '      endpoint: /push',
+      '      method: POST',
+      '',
+    ].join('\n'),
+  );
+  const srv = await startServer(
+    { dataDir: join(dir, 'data'), authToken: undefined, port: 0, host: '127.0.0.1', manifests: [manifest], namespace: 'default' },
+    memoryIo(),
+  );
   try {
     const url = `http://127.0.0.1:${port}/push`;
-    const res = await eventually(async () => {
-      const r = await fetch(url, { method: 'POST', body: '{"hello":"world"}', headers: { 'idempotency-key': 'k1' } }).catch(() => undefined);
-      return r?.status === 200 ? r : undefined;
-    }, { timeoutMs: 15_000, what: 'webhook answers 200' });
+    const res = await eventually(
+      async () => {
+        const r = await fetch(url, { method: 'POST', body: '{"hello":"world"}', headers: { 'idempotency-key': 'k1' } }).catch(
+          () => undefined,
+        );
+        return r?.status === 200 ? r : undefined;
+      },
+      { timeoutMs: 15_000, what: 'webhook answers 200' },
+    );
     assert.equal(await res.text(), 'success');
-    assert.equal((await fetch(url, { method: 'POST', body: '{"hello":"world"}', headers: { 'idempotency-key': 'k1' } })).status, 200, 'a retry is accepted too');
+    assert.equal(
+      (await fetch(url, { method: 'POST', body: '{"hello":"world"}', headers: { 'idempotency-key': 'k1' } })).status,
+      200,
+      'a retry is accepted too',
+    );
   } finally {
     await srv.stop();
     await rm(dir, { recursive: true, force: true });

@@ -22,7 +22,11 @@ describe('webhook hardening', () => {
     bus = createEmbeddedBus({ path: ':memory:', name: `wh-${randomUUID().slice(0, 8)}` });
     port = await freePort();
     url = `http://127.0.0.1:${port}/in`;
-    hook = runAdapter({ adapter: createWebhookSource(), spec: { port: String(port), endpoint: '/in', method: 'POST', maxPayloadSize: 1000 }, bus });
+    hook = runAdapter({
+      adapter: createWebhookSource(),
+      spec: { port: String(port), endpoint: '/in', method: 'POST', maxPayloadSize: 1000 },
+      bus,
+    });
     await eventually(async () => (await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined))?.ok);
   });
   after(async () => {
@@ -36,15 +40,27 @@ describe('webhook hardening', () => {
   test('a body nested 100,000 deep is a 400 naming the limit, not a 503 counted as a bus failure', async () => {
     const deep = '['.repeat(100_000) + ']'.repeat(100_000);
     const deepPort = await freePort();
-    const deepHook = runAdapter({ adapter: createWebhookSource(), spec: { port: String(deepPort), endpoint: '/deep', method: 'POST', maxPayloadSize: 1_000_000 }, bus });
+    const deepHook = runAdapter({
+      adapter: createWebhookSource(),
+      spec: { port: String(deepPort), endpoint: '/deep', method: 'POST', maxPayloadSize: 1_000_000 },
+      bus,
+    });
     try {
       await eventually(async () => (await fetch(`http://127.0.0.1:${deepPort}/health`).catch(() => undefined))?.ok);
-      const res = await fetch(`http://127.0.0.1:${deepPort}/deep`, { method: 'POST', body: `{"a": ${deep}}`, headers: { 'content-type': 'application/json' } });
+      const res = await fetch(`http://127.0.0.1:${deepPort}/deep`, {
+        method: 'POST',
+        body: `{"a": ${deep}}`,
+        headers: { 'content-type': 'application/json' },
+      });
       assert.equal(res.status, 400);
       assert.match(await res.text(), new RegExp(`deeper than ${MAX_JSON_DEPTH} levels`));
       assert.equal(deepHook.counters.failed, 0, 'not counted as a bus failure');
       assert.equal(deepHook.counters.published, 0);
-      const ok = await fetch(`http://127.0.0.1:${deepPort}/deep`, { method: 'POST', body: '{"fine": [[1]]}', headers: { 'content-type': 'application/json' } });
+      const ok = await fetch(`http://127.0.0.1:${deepPort}/deep`, {
+        method: 'POST',
+        body: '{"fine": [[1]]}',
+        headers: { 'content-type': 'application/json' },
+      });
       assert.equal(ok.status, 200);
       assert.equal(deepHook.counters.published, 1);
     } finally {
@@ -87,7 +103,9 @@ describe('webhook hardening', () => {
   test('two different bodies sent at once with one key: one is stored (200), the other is a 409', async () => {
     const key = randomUUID();
     const before = hook.counters.published;
-    const statuses = (await Promise.all(['{"a": 1}', '{"b": 2}'].map((b) => post(b, { 'idempotency-key': key }).then((r) => r.status)))).sort();
+    const statuses = (
+      await Promise.all(['{"a": 1}', '{"b": 2}'].map((b) => post(b, { 'idempotency-key': key }).then((r) => r.status)))
+    ).sort();
     assert.deepEqual(statuses, [200, 409]);
     assert.equal(hook.counters.published, before + 1);
   });

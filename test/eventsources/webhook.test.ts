@@ -27,7 +27,8 @@ runEventSourceConformance({
     'port out of range': { port: '70000', endpoint: '/x', method: 'POST' },
     'lower-case method': { port: '12000', endpoint: '/x', method: 'post' },
   },
-  ready: () => eventually(async () => (await fetch(`http://127.0.0.1:${confPort}/health`).catch(() => undefined))?.ok).then(() => undefined),
+  ready: () =>
+    eventually(async () => (await fetch(`http://127.0.0.1:${confPort}/health`).catch(() => undefined))?.ok).then(() => undefined),
   trigger: async (_spec, n) => {
     for (let i = 0; i < n; i++) await fetch(`http://127.0.0.1:${confPort}/conf`, { method: 'POST', body: JSON.stringify({ i }) });
   },
@@ -45,8 +46,19 @@ describe('webhook through the host with a JetStream bus', () => {
   const es = `hooks-${randomUUID().slice(0, 6)}`;
   const spec = (endpoint = '/push') => ({
     webhook: {
-      push: { port: String(port), endpoint, method: 'POST', authSecret: { name: 'hook-token', key: 'token' }, metadata: { team: 'payments' } },
-      signed: { port: String(port), endpoint: '/signed', method: 'POST', hmac: { secret: { name: 'hook-token', key: 'hmac' }, header: 'X-Signature', prefix: 'sha256=' } },
+      push: {
+        port: String(port),
+        endpoint,
+        method: 'POST',
+        authSecret: { name: 'hook-token', key: 'token' },
+        metadata: { team: 'payments' },
+      },
+      signed: {
+        port: String(port),
+        endpoint: '/signed',
+        method: 'POST',
+        hmac: { secret: { name: 'hook-token', key: 'hmac' }, header: 'X-Signature', prefix: 'sha256=' },
+      },
       small: { port: String(port), endpoint: '/small', method: 'POST', maxPayloadSize: 100 },
       query: { port: String(port), endpoint: '/query', method: 'GET' },
     },
@@ -57,10 +69,28 @@ describe('webhook through the host with a JetStream bus', () => {
     bus = await createJetStreamBus({ url: nats.url, name: `wh-${randomUUID().slice(0, 8)}`, publishTimeoutMs: 2000 });
     port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    await store.create('Secret', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'hook-token', namespace: 'default' }, data: { token: Buffer.from('s3cret').toString('base64') }, stringData: { hmac: 'hmac-key' } });
-    host = createEventSourceHost({ store, bus, logger: createRecordingLogger(), publishTimeoutMs: 1000, publishAttempts: 2, publishBackoffMs: 50 });
+    await store.create('Secret', {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'hook-token', namespace: 'default' },
+      data: { token: Buffer.from('s3cret').toString('base64') },
+      stringData: { hmac: 'hmac-key' },
+    });
+    host = createEventSourceHost({
+      store,
+      bus,
+      logger: createRecordingLogger(),
+      publishTimeoutMs: 1000,
+      publishAttempts: 2,
+      publishBackoffMs: 50,
+    });
     running = host.run(ac.signal);
-    await store.create('EventSource', { apiVersion: 'argoproj.io/v1alpha1', kind: 'EventSource', metadata: { name: es, namespace: 'default' }, spec: spec() });
+    await store.create('EventSource', {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'EventSource',
+      metadata: { name: es, namespace: 'default' },
+      spec: spec(),
+    });
     await eventually(() => host.webhookRoutes().find((r) => r.port === port)?.paths.length === 4);
   });
   after(async () => {
@@ -139,7 +169,12 @@ describe('webhook through the host with a JetStream bus', () => {
     const cur = await store.get('EventSource', 'default', es);
     assert.ok(cur);
     await store.update('EventSource', { ...cur, spec: spec('/moved') });
-    await eventually(() => host.webhookRoutes().find((r) => r.port === port)?.paths.includes('/moved'));
+    await eventually(() =>
+      host
+        .webhookRoutes()
+        .find((r) => r.port === port)
+        ?.paths.includes('/moved'),
+    );
     assert.equal((await post('/push', '{}', { authorization: 'Bearer s3cret' })).status, 404);
     assert.equal((await post('/moved', '{}', { authorization: 'Bearer s3cret' })).status, 200);
     await store.delete('EventSource', 'default', es);
@@ -173,9 +208,21 @@ describe('webhook and the bus acknowledgement', () => {
 
   test('503 with a reason while NATS is stopped; 200 again after it is back', async () => {
     const nats = await startNatsServer();
-    const bus = await createJetStreamBus({ url: nats.url, name: `wh503-${randomUUID().slice(0, 8)}`, publishTimeoutMs: 1000, reconnectMinMs: 50, reconnectMaxMs: 200 });
+    const bus = await createJetStreamBus({
+      url: nats.url,
+      name: `wh503-${randomUUID().slice(0, 8)}`,
+      publishTimeoutMs: 1000,
+      reconnectMinMs: 50,
+      reconnectMaxMs: 200,
+    });
     const port = await freePort();
-    const r = runAdapter({ adapter: createWebhookSource(), spec: { port: String(port), endpoint: '/x', method: 'POST' }, bus, attempts: 2, backoffMs: 50 });
+    const r = runAdapter({
+      adapter: createWebhookSource(),
+      spec: { port: String(port), endpoint: '/x', method: 'POST' },
+      bus,
+      attempts: 2,
+      backoffMs: 50,
+    });
     try {
       const url = `http://127.0.0.1:${port}/x`;
       await eventually(async () => (await fetch(url, { method: 'POST', body: '{}' }).catch(() => undefined))?.status === 200);

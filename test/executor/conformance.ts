@@ -41,8 +41,14 @@ export function runExecutorConformance(name: string, factory: ConformanceFactory
       assert.equal(r.exitCode, 0);
       assert.equal(r.stdoutTail, 'out1\nout2\n\n');
       const lines = await collect(env.executor.logs(h));
-      assert.deepEqual(lines.filter((l) => l.stream === 'stderr').map((l) => l.line), ['err1']);
-      assert.deepEqual(lines.filter((l) => l.stream === 'stdout').map((l) => l.line), ['out1', 'out2', '']);
+      assert.deepEqual(
+        lines.filter((l) => l.stream === 'stderr').map((l) => l.line),
+        ['err1'],
+      );
+      assert.deepEqual(
+        lines.filter((l) => l.stream === 'stdout').map((l) => l.line),
+        ['out1', 'out2', ''],
+      );
     });
 
     test('stdoutTail keeps the last 256 KiB', async () => {
@@ -54,7 +60,19 @@ export function runExecutorConformance(name: string, factory: ConformanceFactory
       assert.ok(r.stdoutTail.endsWith('0\nEND\n'));
     });
 
-    const weird = ['$(echo pwned)', '`echo pwned`', '{{inputs.parameters.x}}', `a'b"c`, 'line1\nline2', ' sp ', '', '*', '~', '$HOME', '\\'];
+    const weird = [
+      '$(echo pwned)',
+      '`echo pwned`',
+      '{{inputs.parameters.x}}',
+      `a'b"c`,
+      'line1\nline2',
+      ' sp ',
+      '',
+      '*',
+      '~',
+      '$HOME',
+      '\\',
+    ];
 
     test('argv reaches the process byte-for-byte (no shell parsing)', async () => {
       const h = await env.executor.start(spec(['printf', '[%s]', ...weird]));
@@ -73,7 +91,9 @@ export function runExecutorConformance(name: string, factory: ConformanceFactory
 
     test('workingDir is the cwd, created when missing', async () => {
       const dir = `${scratch()}/work dir`;
-      const r = await env.executor.wait(await env.executor.start(sh('pwd; touch rel.txt', { workingDir: dir, outputPaths: [`${dir}/rel.txt`] })));
+      const r = await env.executor.wait(
+        await env.executor.start(sh('pwd; touch rel.txt', { workingDir: dir, outputPaths: [`${dir}/rel.txt`] })),
+      );
       assert.equal(r.exitCode, 0);
       assert.equal(r.stdoutTail, `${dir}\n`);
       assert.deepEqual(await r.readOutput(`${dir}/rel.txt`), Buffer.alloc(0));
@@ -114,7 +134,11 @@ export function runExecutorConformance(name: string, factory: ConformanceFactory
       await writeFile(join(dir, 'in.txt'), 'input data');
       const target = `${scratch()}/inputs/in.txt`;
       const r = await env.executor.wait(
-        await env.executor.start(sh(`cat ${target}; echo; stat -c %a ${target}`, { inputFiles: [{ containerPath: target, hostPath: join(dir, 'in.txt'), mode: 0o640 }] })),
+        await env.executor.start(
+          sh(`cat ${target}; echo; stat -c %a ${target}`, {
+            inputFiles: [{ containerPath: target, hostPath: join(dir, 'in.txt'), mode: 0o640 }],
+          }),
+        ),
       );
       assert.equal(r.stdoutTail, 'input data\n640\n');
     });
@@ -148,12 +172,18 @@ export function runExecutorConformance(name: string, factory: ConformanceFactory
       const h = await env.executor.start(sh('echo first; sleep 0.4; echo second >&2; sleep 0.4; echo third'));
       const r = await env.executor.wait(h);
       const lines = await collect(env.executor.logs(h));
-      assert.deepEqual(lines.map((l) => `${l.stream}:${l.line}`), ['stdout:first', 'stderr:second', 'stdout:third']);
+      assert.deepEqual(
+        lines.map((l) => `${l.stream}:${l.line}`),
+        ['stdout:first', 'stderr:second', 'stdout:third'],
+      );
       const [a, b, c] = lines.map((l) => l.time.getTime());
       assert.ok(b - a >= 300 && c - b >= 300, `timestamps too close: ${a} ${b} ${c}`);
       assert.ok(a >= r.startedAt.getTime() - 50 && c <= r.finishedAt.getTime() + 50, 'timestamps outside the run');
       const later = await collect(env.executor.logs(h, { since: new Date(b) }));
-      assert.deepEqual(later.map((l) => l.line), ['second', 'third']);
+      assert.deepEqual(
+        later.map((l) => l.line),
+        ['second', 'third'],
+      );
     });
 
     test('logs follow a running step until it ends', async () => {
@@ -161,7 +191,10 @@ export function runExecutorConformance(name: string, factory: ConformanceFactory
       const seen: { line: string; at: number }[] = [];
       for await (const l of env.executor.logs(h, { follow: true })) seen.push({ line: l.line, at: Date.now() });
       const r = await env.executor.wait(h);
-      assert.deepEqual(seen.map((s) => s.line), ['one', 'two']);
+      assert.deepEqual(
+        seen.map((s) => s.line),
+        ['one', 'two'],
+      );
       assert.ok(seen[0].at < r.finishedAt.getTime(), 'first line only delivered after the step ended');
       const ac = new AbortController();
       const running = await env.executor.start(sh('echo x; exec sleep 30'));
@@ -201,7 +234,10 @@ export function runExecutorConformance(name: string, factory: ConformanceFactory
       assert.equal(await again.adopt(running), 'exited');
       assert.equal((await again.wait(running)).exitCode, 4);
       const lines = await collect(again.logs(running));
-      assert.deepEqual(lines.map((l) => l.line), ['started', 'finished']);
+      assert.deepEqual(
+        lines.map((l) => l.line),
+        ['started', 'finished'],
+      );
       assert.ok(lines[1].time.getTime() - lines[0].time.getTime() >= 400, 'timestamps lost across restart');
     });
 
@@ -215,15 +251,21 @@ export function runExecutorConformance(name: string, factory: ConformanceFactory
     test('50 parallel steps all complete', async () => {
       const handles = await Promise.all(Array.from({ length: 50 }, (_, i) => env.executor.start(sh(`exit ${i % 7}`))));
       const results = await Promise.all(handles.map((h) => env.executor.wait(h)));
-      assert.deepEqual(results.map((r) => r.exitCode), handles.map((_, i) => i % 7));
+      assert.deepEqual(
+        results.map((r) => r.exitCode),
+        handles.map((_, i) => i % 7),
+      );
     });
 
     if (features.isolation) {
       test('isolation: parallel steps writing the same paths do not see each other', async () => {
         const mk = (v: string) =>
-          sh(`echo ${v} > /tmp/out.txt; mkdir -p /mnt/out; echo ${v} > /mnt/out/x.txt; sleep 0.3; cat /tmp/out.txt /mnt/out/x.txt; ls /tmp`, {
-            outputPaths: ['/tmp/out.txt', '/mnt/out/x.txt'],
-          });
+          sh(
+            `echo ${v} > /tmp/out.txt; mkdir -p /mnt/out; echo ${v} > /mnt/out/x.txt; sleep 0.3; cat /tmp/out.txt /mnt/out/x.txt; ls /tmp`,
+            {
+              outputPaths: ['/tmp/out.txt', '/mnt/out/x.txt'],
+            },
+          );
         const [a, b] = await Promise.all([env.executor.start(mk('A')), env.executor.start(mk('B'))]);
         const [ra, rb] = await Promise.all([env.executor.wait(a), env.executor.wait(b)]);
         assert.equal(ra.stdoutTail, 'A\nA\nout.txt\n');
@@ -248,10 +290,19 @@ export function runExecutorConformance(name: string, factory: ConformanceFactory
         const vol = await env.hostDir();
         const uid = `uid-${Date.now()}`;
         const wf = { namespace: 'conformance', name: 'wf', uid };
-        const w = await env.executor.wait(await env.executor.start(sh('echo shared > /mnt/vol/data', { workflow: wf, mounts: [{ containerPath: '/mnt/vol', hostPath: vol }] })));
+        const w = await env.executor.wait(
+          await env.executor.start(
+            sh('echo shared > /mnt/vol/data', { workflow: wf, mounts: [{ containerPath: '/mnt/vol', hostPath: vol }] }),
+          ),
+        );
         assert.equal(w.exitCode, 0);
         const r = await env.executor.wait(
-          await env.executor.start(sh('cat /mnt/vol/data; echo x > /mnt/vol/other', { workflow: wf, mounts: [{ containerPath: '/mnt/vol', hostPath: vol, readOnly: true }] })),
+          await env.executor.start(
+            sh('cat /mnt/vol/data; echo x > /mnt/vol/other', {
+              workflow: wf,
+              mounts: [{ containerPath: '/mnt/vol', hostPath: vol, readOnly: true }],
+            }),
+          ),
         );
         assert.equal(r.stdoutTail, 'shared\n');
         assert.notEqual(r.exitCode, 0, 'wrote to a read-only mount');

@@ -28,7 +28,10 @@ export function buildTestImages(): void {
     execFileSync('bash', [join(repoRoot(), 'scripts', 'images.sh')], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
   } catch (e) {
     const err = e as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`container tests need podman and the stand-in images (scripts/images.sh failed): ${err.stderr ?? ''}${err.stdout ?? ''}${err.message}`, { cause: e });
+    throw new Error(
+      `container tests need podman and the stand-in images (scripts/images.sh failed): ${err.stderr ?? ''}${err.stdout ?? ''}${err.message}`,
+      { cause: e },
+    );
   }
   imagesBuilt = true;
 }

@@ -29,18 +29,44 @@ describe('container executor: Argo container semantics', () => {
     spec([...(container.command ?? []), ...(container.args ?? [])], { image, container, ...extra });
 
   test("the image's ENTRYPOINT, CMD and WORKDIR apply by Kubernetes' rules", async () => {
-    assert.deepEqual(await run(inImage(TEST_IMAGE, {})), { code: 0, out: 'entry:from-cmd\n/srv/app\n' }, 'neither command nor args: ENTRYPOINT + CMD');
-    assert.deepEqual(await run(inImage(TEST_IMAGE, { args: ['a', 'b c'] })), { code: 0, out: 'entry:a b c\n/srv/app\n' }, 'args replace CMD');
-    assert.deepEqual(await run(inImage(TEST_IMAGE, { command: ['sh', '-c', 'echo own; pwd'] })), { code: 0, out: 'own\n/srv/app\n' }, 'command replaces ENTRYPOINT and drops CMD');
-    assert.deepEqual(await run(inImage(TEST_IMAGE, {}, { workingDir: '/tmp' })), { code: 0, out: 'entry:from-cmd\n/tmp\n' }, 'workingDir beats WORKDIR');
+    assert.deepEqual(
+      await run(inImage(TEST_IMAGE, {})),
+      { code: 0, out: 'entry:from-cmd\n/srv/app\n' },
+      'neither command nor args: ENTRYPOINT + CMD',
+    );
+    assert.deepEqual(
+      await run(inImage(TEST_IMAGE, { args: ['a', 'b c'] })),
+      { code: 0, out: 'entry:a b c\n/srv/app\n' },
+      'args replace CMD',
+    );
+    assert.deepEqual(
+      await run(inImage(TEST_IMAGE, { command: ['sh', '-c', 'echo own; pwd'] })),
+      { code: 0, out: 'own\n/srv/app\n' },
+      'command replaces ENTRYPOINT and drops CMD',
+    );
+    assert.deepEqual(
+      await run(inImage(TEST_IMAGE, {}, { workingDir: '/tmp' })),
+      { code: 0, out: 'entry:from-cmd\n/tmp\n' },
+      'workingDir beats WORKDIR',
+    );
     assert.deepEqual(await run(inImage('argoproj/argosay:v2', { args: ['echo', 'hi'] })), { code: 0, out: 'hi\n' });
   });
 
   test('a step over its memory limit is OOM-killed: exit 137 and a message saying so', async () => {
-    const r = await run(inImage('python:3.12', { command: ['python3', '-c', 'x = bytearray(400 * 1024 * 1024); print(len(x))'], memoryBytes: 64 * 1024 * 1024 }));
+    const r = await run(
+      inImage('python:3.12', {
+        command: ['python3', '-c', 'x = bytearray(400 * 1024 * 1024); print(len(x))'],
+        memoryBytes: 64 * 1024 * 1024,
+      }),
+    );
     assert.equal(r.code, 137);
     assert.match(r.message ?? '', /OOMKilled.*memory limit/);
-    const ok = await run(inImage('python:3.12', { command: ['python3', '-c', 'x = bytearray(8 * 1024 * 1024); print(len(x))'], memoryBytes: 64 * 1024 * 1024 }));
+    const ok = await run(
+      inImage('python:3.12', {
+        command: ['python3', '-c', 'x = bytearray(8 * 1024 * 1024); print(len(x))'],
+        memoryBytes: 64 * 1024 * 1024,
+      }),
+    );
     assert.deepEqual(ok, { code: 0, out: `${8 * 1024 * 1024}\n` });
   });
 
@@ -56,7 +82,10 @@ describe('container executor: Argo container semantics', () => {
   });
 
   test('a missing image with imagePullPolicy Never fails the start with a clear error', async () => {
-    await assert.rejects(env.executor.start(inImage('weir-test/no-such-image:0', { command: ['true'], imagePullPolicy: 'Never' })), /weir-test\/no-such-image:0 is not present and imagePullPolicy is Never/);
+    await assert.rejects(
+      env.executor.start(inImage('weir-test/no-such-image:0', { command: ['true'], imagePullPolicy: 'Never' })),
+      /weir-test\/no-such-image:0 is not present and imagePullPolicy is Never/,
+    );
   });
 });
 

@@ -47,7 +47,9 @@ async function bench(label: string, bwrapPath: string | null | undefined): Promi
   t = performance.now();
   for (let i = 0; i < 100; i++) await one();
   const chain = performance.now() - t;
-  console.log(`${label}: true start->exit median ${median(lat).toFixed(1)} ms; 200-way fan-out ${fan.toFixed(0)} ms; 100-step chain ${chain.toFixed(0)} ms`);
+  console.log(
+    `${label}: true start->exit median ${median(lat).toFixed(1)} ms; 200-way fan-out ${fan.toFixed(0)} ms; 100-step chain ${chain.toFixed(0)} ms`,
+  );
   await rm(root, { recursive: true, force: true });
 }
 

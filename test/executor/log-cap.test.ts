@@ -31,14 +31,25 @@ test('a step printing 30x the cap keeps its head and tail (about the cap on disk
     assert.equal(lines.filter((l) => l.startsWith('[weir:')).length, 1, 'one marker');
     const head = lines.slice(0, marker).map(Number);
     const tail = lines.slice(marker + 1).map(Number);
-    assert.deepEqual(head, head.map((_, i) => i + 1), 'the head is the first lines, whole');
+    assert.deepEqual(
+      head,
+      head.map((_, i) => i + 1),
+      'the head is the first lines, whole',
+    );
     assert.equal(tail[tail.length - 1], LINES);
-    assert.deepEqual(tail, tail.map((_, i) => LINES - tail.length + 1 + i), 'the tail is the last lines, whole');
+    assert.deepEqual(
+      tail,
+      tail.map((_, i) => LINES - tail.length + 1 + i),
+      'the tail is the last lines, whole',
+    );
     const keptBytes = lines.filter((_, i) => i !== marker).reduce((n, l) => n + l.length + 1, 0);
     assert.ok(keptBytes >= CAP * 0.9 && keptBytes <= CAP + CAP / 8, `kept ${keptBytes} bytes`);
 
     const last3 = await collect(env.executor.logs(h, { tailLines: 3 }));
-    assert.deepEqual(last3.map((l) => l.line), [pad(LINES - 2), pad(LINES - 1), pad(LINES)]);
+    assert.deepEqual(
+      last3.map((l) => l.line),
+      [pad(LINES - 2), pad(LINES - 1), pad(LINES)],
+    );
   } finally {
     await env.dispose();
   }
@@ -55,7 +66,10 @@ test('a step that ended while no Weir process watched gets its logs capped when 
     assert.equal(await later.adopt(h), 'exited');
     assert.ok((await stat(file)).blocks * 512 <= CAP + CAP / 8 + 64 * 1024);
     const last = await collect(later.logs(h, { tailLines: 1 }));
-    assert.deepEqual(last.map((l) => l.line), [pad(LINES)]);
+    assert.deepEqual(
+      last.map((l) => l.line),
+      [pad(LINES)],
+    );
   } finally {
     await env.dispose();
   }

@@ -27,9 +27,19 @@ const host = new FakeLister({
   ],
   '/mnt': [{ name: 'data', type: 'dir' }],
   '/var': [{ name: 'lib', type: 'dir' }],
-  '/var/lib': [{ name: 'weir', type: 'dir' }, { name: 'other', type: 'dir' }],
-  '/var/lib/weir': [{ name: 'weir.db', type: 'file' }, { name: 'weir.db-wal', type: 'file' }, { name: 'steps', type: 'dir' }],
-  '/tmp': [{ name: 'someone-elses-temp-dir', type: 'dir' }, { name: 'weir-install', type: 'dir' }],
+  '/var/lib': [
+    { name: 'weir', type: 'dir' },
+    { name: 'other', type: 'dir' },
+  ],
+  '/var/lib/weir': [
+    { name: 'weir.db', type: 'file' },
+    { name: 'weir.db-wal', type: 'file' },
+    { name: 'steps', type: 'dir' },
+  ],
+  '/tmp': [
+    { name: 'someone-elses-temp-dir', type: 'dir' },
+    { name: 'weir-install', type: 'dir' },
+  ],
   '/etc': [
     { name: 'hosts', type: 'file' },
     { name: 'ssl', type: 'dir' },
@@ -50,8 +60,20 @@ const layout = (over: Partial<SandboxLayout>): SandboxLayout => ({
 /** Splits bwrap args into [option, operands...] groups for readable assertions. */
 function ops(args: string[]): string[] {
   const out: string[] = [];
-  const arity: Record<string, number> = { '--bind': 2, '--ro-bind': 2, '--ro-bind-try': 2, '--symlink': 2, '--dev': 1, '--proc': 1, '--tmpfs': 1, '--chdir': 1, '--uid': 1, '--gid': 1, '--cap-drop': 1 };
-  for (let i = 0; i < args.length; ) {
+  const arity: Record<string, number> = {
+    '--bind': 2,
+    '--ro-bind': 2,
+    '--ro-bind-try': 2,
+    '--symlink': 2,
+    '--dev': 1,
+    '--proc': 1,
+    '--tmpfs': 1,
+    '--chdir': 1,
+    '--uid': 1,
+    '--gid': 1,
+    '--cap-drop': 1,
+  };
+  for (let i = 0; i < args.length;) {
     const n = arity[args[i]] ?? 0;
     out.push(args.slice(i, i + 1 + n).join(' '));
     i += 1 + n;
@@ -72,9 +94,27 @@ describe('planBwrap', () => {
       ID,
     );
     const o = ops(plan.args);
-    assert.deepEqual(o.slice(0, 7), ['--unshare-user', '--uid 65534', '--gid 65534', '--disable-userns', '--cap-drop ALL', '--unshare-pid', '--as-pid-1']);
+    assert.deepEqual(o.slice(0, 7), [
+      '--unshare-user',
+      '--uid 65534',
+      '--gid 65534',
+      '--disable-userns',
+      '--cap-drop ALL',
+      '--unshare-pid',
+      '--as-pid-1',
+    ]);
     assert.ok(!o.some((x) => x.startsWith('--bind') && x.endsWith(' /')), 'root must not be host-backed');
-    for (const want of ['--symlink usr/bin /bin', '--dev /dev', '--proc /proc', '--ro-bind-try /etc /etc', '--ro-bind-try /mnt/data /mnt/data', '--bind /d/n/tmp /tmp', '--bind /d/n/work/mnt/out /mnt/out', '--tmpfs /var/lib/weir', '--chdir /tmp']) {
+    for (const want of [
+      '--symlink usr/bin /bin',
+      '--dev /dev',
+      '--proc /proc',
+      '--ro-bind-try /etc /etc',
+      '--ro-bind-try /mnt/data /mnt/data',
+      '--bind /d/n/tmp /tmp',
+      '--bind /d/n/work/mnt/out /mnt/out',
+      '--tmpfs /var/lib/weir',
+      '--chdir /tmp',
+    ]) {
       assert.ok(o.includes(want), `missing ${want} in ${o.join(' | ')}`);
     }
     // /mnt is a shadow (a dir of the tmpfs root), never bound from the host, so /mnt/out is not created there.
@@ -122,7 +162,12 @@ describe('planBwrap', () => {
 describe('planBwrap hides the data dir', () => {
   test('a step path inside the data dir makes it a dir of mount points only, never re-bound from the host', async () => {
     const plan = await planBwrap(
-      layout({ binds: [{ containerPath: '/tmp', hostPath: '/d/n/tmp', readOnly: false }, { containerPath: '/var/lib/weir/out', hostPath: '/d/n/work/out', readOnly: false }] }),
+      layout({
+        binds: [
+          { containerPath: '/tmp', hostPath: '/d/n/tmp', readOnly: false },
+          { containerPath: '/var/lib/weir/out', hostPath: '/d/n/work/out', readOnly: false },
+        ],
+      }),
       host,
       ID,
     );

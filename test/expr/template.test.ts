@@ -15,17 +15,31 @@ const vars: Record<string, string> = {
 };
 
 const table: [string, string][] = [
-  ['hello {{inputs.parameters.name}}!', 'hello world!'], ['{{ inputs.parameters.name }}', 'world'],
-  ['{{workflow.name}}-{{inputs.parameters.n}}', 'wf-1-5'], ['{{unknown.var}}', '{{unknown.var}}'], ['no tags', 'no tags'],
-  ['{{ unclosed', '{{ unclosed'], ['{{}}', '{{}}'],
-  ['{{=asInt(inputs.parameters.n) * 2}}', '10'], ['{{=inputs.parameters.n + "x"}}', '5x'], ['{{=7 / 2}}', '3.5'],
-  ['{{=1.0 + 2}}', '3'], ['{{=true}}', 'true'], ['{{=[1, "a"]}}', '[1,"a"]'], ['{{={b: 1, a: 2}}}', '{"a":2,"b":1}'],
-  ["{{=inputs.parameters['my-param']}}", 'hyphen'], ['{{=sprig.upper(workflow.name)}}', 'WF-1'],
-  ['{{=jsonpath(steps.a.outputs.result, "$.k[1]")}}', '2'], ['{{=sprig.dict("a", "}}").a}}', '}}'],
-  ["{{= 'a}}b' }}", 'a}}b'], ['{{=inputs.parameters.missing}}', '{{=inputs.parameters.missing}}'], ['{{=nope}}', '{{=nope}}'],
+  ['hello {{inputs.parameters.name}}!', 'hello world!'],
+  ['{{ inputs.parameters.name }}', 'world'],
+  ['{{workflow.name}}-{{inputs.parameters.n}}', 'wf-1-5'],
+  ['{{unknown.var}}', '{{unknown.var}}'],
+  ['no tags', 'no tags'],
+  ['{{ unclosed', '{{ unclosed'],
+  ['{{}}', '{{}}'],
+  ['{{=asInt(inputs.parameters.n) * 2}}', '10'],
+  ['{{=inputs.parameters.n + "x"}}', '5x'],
+  ['{{=7 / 2}}', '3.5'],
+  ['{{=1.0 + 2}}', '3'],
+  ['{{=true}}', 'true'],
+  ['{{=[1, "a"]}}', '[1,"a"]'],
+  ['{{={b: 1, a: 2}}}', '{"a":2,"b":1}'],
+  ["{{=inputs.parameters['my-param']}}", 'hyphen'],
+  ['{{=sprig.upper(workflow.name)}}', 'WF-1'],
+  ['{{=jsonpath(steps.a.outputs.result, "$.k[1]")}}', '2'],
+  ['{{=sprig.dict("a", "}}").a}}', '}}'],
+  ["{{= 'a}}b' }}", 'a}}b'],
+  ['{{=inputs.parameters.missing}}', '{{=inputs.parameters.missing}}'],
+  ['{{=nope}}', '{{=nope}}'],
   ['{{=1 +}}', '{{=1 +}}'],
   // values are inserted literally and never re-scanned
-  ['{{inputs.parameters.evil}}', vars['inputs.parameters.evil']], ['{{=inputs.parameters.evil}}', vars['inputs.parameters.evil']],
+  ['{{inputs.parameters.evil}}', vars['inputs.parameters.evil']],
+  ['{{=inputs.parameters.evil}}', vars['inputs.parameters.evil']],
   ['[{{inputs.parameters.evil}}] [{{inputs.parameters.name}}]', `[${vars['inputs.parameters.evil']}] [world]`],
 ];
 
@@ -37,13 +51,18 @@ void describe('strict mode', () => {
   void test('reports every unresolved tag', () =>
     assert.throws(
       () => substituteVars('{{a}} {{inputs.parameters.name}} {{=nope}}', vars, { strict: true }),
-      (e: unknown) => e instanceof WeirError && e.code === 'EXPRESSION_ERROR' &&
+      (e: unknown) =>
+        e instanceof WeirError &&
+        e.code === 'EXPRESSION_ERROR' &&
         JSON.stringify(e.details?.unresolved) === JSON.stringify(['{{a}}', '{{=nope}}']),
     ));
   void test('resolves normally when everything is known', () =>
     assert.equal(substituteVars('{{inputs.parameters.name}}', vars, { strict: true }), 'world'));
   void test('expression tags without an evaluator are unresolved', () => {
-    assert.equal(substitute('{{=1}}', () => undefined), '{{=1}}');
+    assert.equal(
+      substitute('{{=1}}', () => undefined),
+      '{{=1}}',
+    );
     assert.throws(() => substitute('{{=1}}', () => undefined, { strict: true }), /failed to resolve \{\{=1\}\}/);
   });
 });

@@ -19,8 +19,14 @@ export interface Broker extends ServerProcess {
 export async function startMosquitto(): Promise<Broker> {
   const port = await freePort();
   const p = await startServerProcess({
-    name: 'mosquitto', command: process.env.WEIR_MOSQUITTO ?? 'mosquitto', debianPackage: 'mosquitto',
-    prepare: (dir) => writeFile(join(dir, 'mosquitto.conf'), [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'max_queued_messages 10000', ''].join('\n')),
+    name: 'mosquitto',
+    command: process.env.WEIR_MOSQUITTO ?? 'mosquitto',
+    debianPackage: 'mosquitto',
+    prepare: (dir) =>
+      writeFile(
+        join(dir, 'mosquitto.conf'),
+        [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'max_queued_messages 10000', ''].join('\n'),
+      ),
     args: (dir) => ['-c', join(dir, 'mosquitto.conf')],
     ready: () => tcpOpen(port),
   });
@@ -31,7 +37,9 @@ export async function startMosquitto(): Promise<Broker> {
 export async function startRedis(): Promise<Broker> {
   const port = await freePort();
   const p = await startServerProcess({
-    name: 'redis-server', command: process.env.WEIR_REDIS_SERVER ?? 'redis-server', debianPackage: 'redis-server',
+    name: 'redis-server',
+    command: process.env.WEIR_REDIS_SERVER ?? 'redis-server',
+    debianPackage: 'redis-server',
     args: (dir) => ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
     ready: async () => {
       if (!(await tcpOpen(port))) return false;
@@ -60,14 +68,25 @@ export async function startRabbitMq(): Promise<Broker> {
   const bin = process.env.WEIR_RABBITMQ_SERVER ?? '/usr/lib/rabbitmq/bin/rabbitmq-server';
   const url = `amqp://guest:guest@127.0.0.1:${port}`;
   const p = await startServerProcess({
-    name: 'rabbitmq-server', command: bin, debianPackage: 'rabbitmq-server', startTimeoutMs: 90_000,
+    name: 'rabbitmq-server',
+    command: bin,
+    debianPackage: 'rabbitmq-server',
+    startTimeoutMs: 90_000,
     prepare: (dir) => writeFile(join(dir, 'enabled_plugins'), '[].\n'),
     args: () => [],
     env: (dir) => ({
-      HOME: dir, RABBITMQ_NODENAME: node, RABBITMQ_NODE_IP_ADDRESS: '127.0.0.1', RABBITMQ_NODE_PORT: String(port),
-      RABBITMQ_DIST_PORT: String(dist), RABBITMQ_MNESIA_BASE: join(dir, 'mnesia'), RABBITMQ_LOG_BASE: join(dir, 'log'),
-      RABBITMQ_ENABLED_PLUGINS_FILE: join(dir, 'enabled_plugins'), RABBITMQ_ENABLED_PLUGINS: '', RABBITMQ_CONFIG_FILE: join(dir, 'rabbitmq'),
-      RABBITMQ_ADVANCED_CONFIG_FILE: join(dir, 'advanced.config'), RABBITMQ_CONF_ENV_FILE: join(dir, 'rabbitmq-env.conf'),
+      HOME: dir,
+      RABBITMQ_NODENAME: node,
+      RABBITMQ_NODE_IP_ADDRESS: '127.0.0.1',
+      RABBITMQ_NODE_PORT: String(port),
+      RABBITMQ_DIST_PORT: String(dist),
+      RABBITMQ_MNESIA_BASE: join(dir, 'mnesia'),
+      RABBITMQ_LOG_BASE: join(dir, 'log'),
+      RABBITMQ_ENABLED_PLUGINS_FILE: join(dir, 'enabled_plugins'),
+      RABBITMQ_ENABLED_PLUGINS: '',
+      RABBITMQ_CONFIG_FILE: join(dir, 'rabbitmq'),
+      RABBITMQ_ADVANCED_CONFIG_FILE: join(dir, 'advanced.config'),
+      RABBITMQ_CONF_ENV_FILE: join(dir, 'rabbitmq-env.conf'),
     }),
     ready: async () => {
       if (!(await tcpOpen(port))) return false;

@@ -37,8 +37,16 @@ export class JsonFileStore implements ResourceStore {
     const k = keyOf(kind, ns, name);
     if (this.state.objects[k]) return Promise.reject(new WeirError('ALREADY_EXISTS', `${kind} ${name} exists`));
     const stored = structuredClone({
-      ...obj, kind,
-      metadata: { ...obj.metadata, name, namespace: ns, uid: randomUUID(), resourceVersion: String(++this.state.rv), creationTimestamp: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') },
+      ...obj,
+      kind,
+      metadata: {
+        ...obj.metadata,
+        name,
+        namespace: ns,
+        uid: randomUUID(),
+        resourceVersion: String(++this.state.rv),
+        creationTimestamp: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      },
     }) as StoredObject;
     this.state.objects[k] = stored;
     this.persist();
@@ -52,7 +60,9 @@ export class JsonFileStore implements ResourceStore {
   }
 
   list(kind: KindName, opts: ListOptions = {}): Promise<ListResult> {
-    const items = Object.values(this.state.objects).filter((o) => o.kind === kind && (opts.namespace === undefined || o.metadata.namespace === opts.namespace));
+    const items = Object.values(this.state.objects).filter(
+      (o) => o.kind === kind && (opts.namespace === undefined || o.metadata.namespace === opts.namespace),
+    );
     return Promise.resolve({ items: structuredClone(items), resourceVersion: String(this.state.rv) });
   }
 
@@ -60,7 +70,8 @@ export class JsonFileStore implements ResourceStore {
     const k = keyOf(kind, obj.metadata.namespace ?? 'default', obj.metadata.name);
     const cur = this.state.objects[k];
     if (!cur) return Promise.reject(new WeirError('NOT_FOUND', `${kind} ${obj.metadata.name} not found`));
-    if (cur.metadata.resourceVersion !== obj.metadata.resourceVersion) return Promise.reject(new WeirError('CONFLICT', 'stale resourceVersion'));
+    if (cur.metadata.resourceVersion !== obj.metadata.resourceVersion)
+      return Promise.reject(new WeirError('CONFLICT', 'stale resourceVersion'));
     const stored = structuredClone({ ...obj, metadata: { ...obj.metadata, resourceVersion: String(++this.state.rv) } });
     this.state.objects[k] = stored;
     this.persist();

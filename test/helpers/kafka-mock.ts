@@ -24,10 +24,12 @@ export async function startKafkaMock(opts: { startTimeoutMs?: number } = {}): Pr
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   live.add(child);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => {
-    live.delete(child);
-    resolve();
-  }));
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      live.delete(child);
+      resolve();
+    }),
+  );
   let output = '';
   const address = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -37,9 +39,13 @@ export async function startKafkaMock(opts: { startTimeoutMs?: number } = {}): Pr
     child.once('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       live.delete(child);
-      reject(e.code === 'ENOENT'
-        ? new Error(`${BINARY} was not found on PATH. The Kafka integration tests need kcat (Debian package "kcat": apt-get install -y kcat) or WEIR_KCAT set to the binary.`)
-        : e);
+      reject(
+        e.code === 'ENOENT'
+          ? new Error(
+              `${BINARY} was not found on PATH. The Kafka integration tests need kcat (Debian package "kcat": apt-get install -y kcat) or WEIR_KCAT set to the binary.`,
+            )
+          : e,
+      );
     });
     child.once('exit', (code) => {
       clearTimeout(timer);

@@ -52,7 +52,9 @@ async function launch(): Promise<KubeEnv> {
   } catch (e) {
     const err = e as { stderr?: string; message?: string };
     const tail = (err.stderr ?? '').split('\n').slice(-40).join('\n');
-    throw new Error(`could not start the Kubernetes control plane: \`bash ${args.join(' ')}\` failed: ${err.message ?? ''}\n${tail}`, { cause: e });
+    throw new Error(`could not start the Kubernetes control plane: \`bash ${args.join(' ')}\` failed: ${err.message ?? ''}\n${tail}`, {
+      cause: e,
+    });
   }
   const env: Record<string, string> = {};
   for (const line of stdout.split('\n')) {
@@ -62,7 +64,10 @@ async function launch(): Promise<KubeEnv> {
   if (!env.KUBECONFIG || !env.WEIR_KUBE_SERVER) throw new Error(`kube-env.sh up printed no KUBECONFIG/WEIR_KUBE_SERVER:\n${stdout}`);
   pids = (env.WEIR_KUBE_PIDS ?? '').split(/\s+/).filter(Boolean).map(Number);
   const kubeconfig = env.KUBECONFIG;
-  const kubectl = async (a: readonly string[], o: { input?: string; timeoutMs?: number } = {}): Promise<{ stdout: string; stderr: string }> => {
+  const kubectl = async (
+    a: readonly string[],
+    o: { input?: string; timeoutMs?: number } = {},
+  ): Promise<{ stdout: string; stderr: string }> => {
     const child = run('kubectl', ['--kubeconfig', kubeconfig, ...a], { timeout: o.timeoutMs ?? 120_000, maxBuffer: 256 << 20 });
     if (o.input !== undefined) child.child.stdin?.end(o.input);
     try {
@@ -76,7 +81,8 @@ async function launch(): Promise<KubeEnv> {
   await kubectl(['wait', '--for', 'condition=Established', '--timeout', '120s', 'crd', '--all']);
   const ensureNamespace = async (name: string): Promise<void> => {
     await kubectl(['create', 'namespace', name, '--dry-run=client', '-o', 'yaml']).then(({ stdout: y }) =>
-      kubectl(['apply', '--server-side', '-f', '-'], { input: y }));
+      kubectl(['apply', '--server-side', '-f', '-'], { input: y }),
+    );
   };
   return { kubeconfig, server: env.WEIR_KUBE_SERVER, dir: env.WEIR_KUBE_DIR ?? '', kubectl, ensureNamespace };
 }

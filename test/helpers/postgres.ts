@@ -17,7 +17,10 @@ export async function createTestDatabase(prefix = 'weir_test'): Promise<TestData
     await admin.connect();
     await admin.query(`CREATE DATABASE ${name}`);
   } catch (e) {
-    throw new Error(`cannot create a test database on ${ADMIN_URL} (PostgreSQL must run there with trust auth): ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new Error(
+      `cannot create a test database on ${ADMIN_URL} (PostgreSQL must run there with trust auth): ${e instanceof Error ? e.message : String(e)}`,
+      { cause: e },
+    );
   } finally {
     await admin.end().catch(() => undefined);
   }

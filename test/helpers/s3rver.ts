@@ -25,7 +25,10 @@ export async function startS3rver(opts: { buckets?: string[] } = {}): Promise<S3
   const S3rver = require('s3rver') as S3rverCtor;
   const directory = await mkdtemp(join(tmpdir(), 'weir-s3rver-'));
   const server = new S3rver({
-    port: 0, address: '127.0.0.1', silent: true, directory,
+    port: 0,
+    address: '127.0.0.1',
+    silent: true,
+    directory,
     configureBuckets: (opts.buckets ?? []).map((name) => ({ name })),
   });
   const { port } = await server.run();

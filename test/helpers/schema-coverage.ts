@@ -71,12 +71,20 @@ export function usedFields(root: TSchema, value: unknown, out: Set<string>): voi
   }
 }
 
-export interface FixtureDoc { file: string; index: number; kind: string; value: Record<string, unknown>; loaded: LoadedDocument }
+export interface FixtureDoc {
+  file: string;
+  index: number;
+  kind: string;
+  value: Record<string, unknown>;
+  loaded: LoadedDocument;
+}
 
 /** Every document of the .yaml files in `dir`, read with Weir's own loader (as Kubernetes reads YAML). */
 export function loadFixtureDocs(dir: string): FixtureDoc[] {
   const docs: FixtureDoc[] = [];
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()) {
     const r = loadText(readFileSync(join(dir, file), 'utf8'), file);
     assert.deepEqual(r.errors, [], `${file}: YAML errors`);
     for (const d of r.documents) docs.push({ file, index: d.index, kind: String(d.object.kind), value: d.object, loaded: d });
@@ -85,7 +93,10 @@ export function loadFixtureDocs(dir: string): FixtureDoc[] {
 }
 
 /** Findings as readable lines, located in their document when it is given. */
-export const showFindings = (fs: Finding[], doc?: LoadedDocument): string => fs.map((f) => {
-  const at = doc ? doc.locate(f.path) : undefined;
-  return `${at ? `${at.file}:${at.line}:${at.column} ` : ''}${f.severity} ${formatPath(f.path)}: ${f.message}`;
-}).join('\n');
+export const showFindings = (fs: Finding[], doc?: LoadedDocument): string =>
+  fs
+    .map((f) => {
+      const at = doc ? doc.locate(f.path) : undefined;
+      return `${at ? `${at.file}:${at.line}:${at.column} ` : ''}${f.severity} ${formatPath(f.path)}: ${f.message}`;
+    })
+    .join('\n');

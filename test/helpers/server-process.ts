@@ -67,7 +67,12 @@ export async function startServerProcess(o: ServerProcessOptions): Promise<Serve
 
   const launch = async (): Promise<void> => {
     output = '';
-    const c = spawn(o.command, o.args(dir), { cwd: dir, env: { ...process.env, ...(o.env?.(dir) ?? {}) }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const c = spawn(o.command, o.args(dir), {
+      cwd: dir,
+      env: { ...process.env, ...(o.env?.(dir) ?? {}) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     child = c;
     live.add(c);
     const keep = (b: Buffer): void => {
@@ -79,9 +84,12 @@ export async function startServerProcess(o: ServerProcessOptions): Promise<Serve
     let spawnError: Error | undefined;
     exited = new Promise<void>((resolve) => {
       c.once('error', (e: NodeJS.ErrnoException) => {
-        spawnError = e.code === 'ENOENT'
-          ? new Error(`${o.command} was not found: the integration tests need a real ${o.name}; install the Debian package "${o.debianPackage}" (apt-get install -y ${o.debianPackage})`)
-          : e;
+        spawnError =
+          e.code === 'ENOENT'
+            ? new Error(
+                `${o.command} was not found: the integration tests need a real ${o.name}; install the Debian package "${o.debianPackage}" (apt-get install -y ${o.debianPackage})`,
+              )
+            : e;
         live.delete(c);
         resolve();
       });

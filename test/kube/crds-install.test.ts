@@ -11,15 +11,31 @@ import { repoPath } from '../helpers/paths.js';
 const kube = await startKube();
 
 test('every argoproj CRD is installed (server-side apply of crds/) and Established', async () => {
-  const argo = KIND_LIST.filter((k) => k.apiVersion.startsWith('argoproj.io/')).map((k) => `${k.plural}.argoproj.io`).sort();
-  const { stdout } = await kube.kubectl(['get', 'crd', '-o', 'jsonpath={range .items[*]}{.metadata.name} {.status.conditions[?(@.type=="Established")].status}{"\\n"}{end}']);
-  const got = stdout.trim().split('\n').filter((l) => l.includes('argoproj.io')).sort();
-  assert.deepEqual(got, argo.map((n) => `${n} True`));
+  const argo = KIND_LIST.filter((k) => k.apiVersion.startsWith('argoproj.io/'))
+    .map((k) => `${k.plural}.argoproj.io`)
+    .sort();
+  const { stdout } = await kube.kubectl([
+    'get',
+    'crd',
+    '-o',
+    'jsonpath={range .items[*]}{.metadata.name} {.status.conditions[?(@.type=="Established")].status}{"\\n"}{end}',
+  ]);
+  const got = stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.includes('argoproj.io'))
+    .sort();
+  assert.deepEqual(
+    got,
+    argo.map((n) => `${n} True`),
+  );
 });
 
 test('kubectl get wf shows NAME, STATUS, AGE and MESSAGE', async () => {
   const wf = {
-    apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { name: 'columns', namespace: 'default' },
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Workflow',
+    metadata: { name: 'columns', namespace: 'default' },
     spec: { entrypoint: 'main', templates: [{ name: 'main', container: { image: 'alpine', command: ['true'] } }] },
     status: { phase: 'Failed', message: 'step main exited 1' },
   };
@@ -27,7 +43,12 @@ test('kubectl get wf shows NAME, STATUS, AGE and MESSAGE', async () => {
   const { stdout } = await kube.kubectl(['get', 'wf', 'columns']);
   assert.match(stdout, /^NAME\s+STATUS\s+AGE\s+MESSAGE\n/);
   assert.match(stdout, /^columns\s+Failed\s+\d+[smh]\S*\s+step main exited 1$/m);
-  const bad = await kube.kubectl(['create', '-f', '-'], { input: JSON.stringify({ ...wf, metadata: { name: 'bad' }, spec: { entrypoint: 7 } }) }).then(() => '', (e: Error) => e.message);
+  const bad = await kube
+    .kubectl(['create', '-f', '-'], { input: JSON.stringify({ ...wf, metadata: { name: 'bad' }, spec: { entrypoint: 7 } }) })
+    .then(
+      () => '',
+      (e: Error) => e.message,
+    );
   assert.match(bad, /spec\.entrypoint/);
 });
 
@@ -40,8 +61,14 @@ test('kubectl apply --server-side --dry-run=server -k deploy/ is accepted', asyn
     /^statefulset\.apps\/weir-nats serverside-applied \(server dry run\)$/m,
     /^clusterrole\.rbac\.authorization\.k8s\.io\/weir serverside-applied \(server dry run\)$/m,
     /^customresourcedefinition\.apiextensions\.k8s\.io\/workflows\.argoproj\.io serverside-applied \(server dry run\)$/m,
-  ]) assert.match(stdout, want);
-  assert.ok(lines.every((l) => l.endsWith('(server dry run)')), stdout);
-  const docs = parseAllDocuments((await kube.kubectl(['kustomize', repoPath('deploy')])).stdout).map((d) => d.toJS() as { kind: string; spec?: { replicas?: number } });
+  ])
+    assert.match(stdout, want);
+  assert.ok(
+    lines.every((l) => l.endsWith('(server dry run)')),
+    stdout,
+  );
+  const docs = parseAllDocuments((await kube.kubectl(['kustomize', repoPath('deploy')])).stdout).map(
+    (d) => d.toJS() as { kind: string; spec?: { replicas?: number } },
+  );
   assert.equal(docs.find((d) => d.kind === 'Deployment')?.spec?.replicas, 2);
 });

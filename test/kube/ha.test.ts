@@ -43,7 +43,14 @@ test('two replicas: the leader is SIGKILLed during step two; the other finishes 
   const hookPort = await freePort();
   const manifests = [
     await tmp.file('es.yaml', webhookSourceYaml('ha-hooks', 'order', hookPort, '/order')),
-    await tmp.file('sensor.yaml', sensorYaml({ name: 'ha-sensor', deps: [{ name: 'o', eventSourceName: 'ha-hooks', eventName: 'order' }], params: { item: { dependencyName: 'o', dataKey: 'body.item' } } })),
+    await tmp.file(
+      'sensor.yaml',
+      sensorYaml({
+        name: 'ha-sensor',
+        deps: [{ name: 'o', eventSourceName: 'ha-hooks', eventName: 'order' }],
+        params: { item: { dependencyName: 'o', dataKey: 'body.item' } },
+      }),
+    ),
   ];
   const dataDir = join(tmp.dir, 'data');
   const common = ['--data-dir', dataDir, '--bus', nats.url, '--lease-duration', '4'];
@@ -67,14 +74,29 @@ test('two replicas: the leader is SIGKILLed during step two; the other finishes 
     const tookOver = Date.now() - killedAt;
     assert.ok(tookOver < 4000 + 3000, `took over after ${tookOver} ms (lease 4 s)`);
 
-    await eventually(async () => (await kube.kubectl(['get', 'wf', 'ha-steps', '-o', 'jsonpath={.status.phase}'])).stdout === 'Succeeded', { timeoutMs: 90_000, everyMs: 250, what: 'Succeeded' });
-    assert.deepEqual(['one', 'two', 'three'].map((s) => recorder.hits(s)), [1, 1, 1], 'each step ran exactly once');
+    await eventually(async () => (await kube.kubectl(['get', 'wf', 'ha-steps', '-o', 'jsonpath={.status.phase}'])).stdout === 'Succeeded', {
+      timeoutMs: 90_000,
+      everyMs: 250,
+      what: 'Succeeded',
+    });
+    assert.deepEqual(
+      ['one', 'two', 'three'].map((s) => recorder.hits(s)),
+      [1, 1, 1],
+      'each step ran exactly once',
+    );
     const table = (await kube.kubectl(['get', 'wf'])).stdout;
     assert.match(table, /^NAME\s+STATUS\s+AGE\s+MESSAGE/m);
     assert.match(table, /^ha-steps\s+Succeeded\s+\d+[smh]/m);
 
     const host = survivor === replicas[0] ? '127.0.0.1' : '127.0.0.2';
-    await eventually(async () => (await fetch(`http://${host}:${hookPort}/order`).then((r) => r.status, () => 0)) === 405, { timeoutMs: 30_000, everyMs: 100, what: 'webhook endpoint on the survivor' });
+    await eventually(
+      async () =>
+        (await fetch(`http://${host}:${hookPort}/order`).then(
+          (r) => r.status,
+          () => 0,
+        )) === 405,
+      { timeoutMs: 30_000, everyMs: 100, what: 'webhook endpoint on the survivor' },
+    );
     assert.equal(await post(`http://${host}:${hookPort}/order`, { item: 'after-failover' }, 'one-key'), 200);
     const list = async (): Promise<string[]> =>
       (await kube.kubectl(['get', 'wf', '-l', 'events.weir.dev/sensor=ha-sensor', '-o', 'name'])).stdout.split('\n').filter(Boolean);

@@ -31,15 +31,21 @@ export interface Replica {
 export async function spawnReplica(kubeconfig: string, args: readonly string[]): Promise<Replica> {
   const script = `import(${JSON.stringify(mainJs)}).then(async (m) => { process.exitCode = await m.main(process.argv.slice(1)); })`;
   const all = ['server', '--store', 'kubernetes', '--kubeconfig', kubeconfig, '--port', '0', ...args];
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script, ...all], { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script, ...all], {
+    cwd: repoRoot,
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   if (child.pid !== undefined) live.add(child.pid);
   let err = '';
   let out = '';
   child.stderr.on('data', (b: Buffer) => (err = (err + b.toString()).slice(-400_000)));
-  const exited = new Promise<void>((r) => child.once('exit', () => {
-    if (child.pid !== undefined) live.delete(child.pid);
-    r();
-  }));
+  const exited = new Promise<void>((r) =>
+    child.once('exit', () => {
+      if (child.pid !== undefined) live.delete(child.pid);
+      r();
+    }),
+  );
   const url = await new Promise<string>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`weir server did not start within 60 s:\n${err.slice(-3000)}`)), 60_000);
     child.stdout.on('data', (b: Buffer) => {
@@ -63,8 +69,12 @@ export async function spawnReplica(kubeconfig: string, args: readonly string[]):
     clearTimeout(t);
   };
   return {
-    url, pid: child.pid ?? -1, log: () => err, exited: () => child.exitCode !== null || child.signalCode !== null,
-    stop: () => end('SIGTERM'), kill: () => end('SIGKILL'),
+    url,
+    pid: child.pid ?? -1,
+    log: () => err,
+    exited: () => child.exitCode !== null || child.signalCode !== null,
+    stop: () => end('SIGTERM'),
+    kill: () => end('SIGKILL'),
   };
 }
 
@@ -81,9 +91,10 @@ export async function startRecorder(): Promise<{ url: string; hits(name: string)
   return {
     url: `http://127.0.0.1:${port}`,
     hits: (name) => counts.get(name) ?? 0,
-    close: () => new Promise((r) => {
-      srv.closeAllConnections();
-      srv.close(() => r());
-    }),
+    close: () =>
+      new Promise((r) => {
+        srv.closeAllConnections();
+        srv.close(() => r());
+      }),
   };
 }

@@ -8,7 +8,11 @@ import { join } from 'node:path';
 import { ESLint } from 'eslint';
 import tseslint from 'typescript-eslint';
 
-interface Row { module: string; imports: string[]; types: string[] }
+interface Row {
+  module: string;
+  imports: string[];
+  types: string[];
+}
 const root = join(fileURLToPath(import.meta.url), '..', '..', '..', '..');
 const script = (await import(join(root, 'scripts/lint/boundaries.js'))) as { BOUNDARIES: Row[] };
 const plugin = (await import(join(root, 'scripts/lint/eslint-plugin.js'))) as { weirPlugin: ESLint.Plugin };
@@ -17,12 +21,14 @@ async function lintAs(file: string, code: string): Promise<string[]> {
   const eslint = new ESLint({
     cwd: root,
     overrideConfigFile: true,
-    overrideConfig: [{
-      files: ['**/*.ts'],
-      languageOptions: { parser: tseslint.parser },
-      plugins: { weir: plugin.weirPlugin },
-      rules: { 'weir/boundaries': 'error' },
-    }],
+    overrideConfig: [
+      {
+        files: ['**/*.ts'],
+        languageOptions: { parser: tseslint.parser },
+        plugins: { weir: plugin.weirPlugin },
+        rules: { 'weir/boundaries': 'error' },
+      },
+    ],
   });
   const [res] = await eslint.lintText(code, { filePath: join(root, file) });
   return res.messages.map((m) => m.message);

@@ -28,14 +28,23 @@ describe('webhook HMAC with a missing or empty secret', () => {
       await using bus = memoryBus();
       const port = await freePort();
       const hook = runAdapter({
-        adapter: createWebhookSource(), bus, secrets,
-        spec: { port: String(port), endpoint: '/signed', method: 'POST', hmac: { secret: { name: 'hook-hmac', key: 'key', optional: true }, header: 'X-Signature' } },
+        adapter: createWebhookSource(),
+        bus,
+        secrets,
+        spec: {
+          port: String(port),
+          endpoint: '/signed',
+          method: 'POST',
+          hmac: { secret: { name: 'hook-hmac', key: 'key', optional: true }, header: 'X-Signature' },
+        },
       });
       try {
         await eventually(async () => (await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined))?.ok);
         const body = '{"deploy": "prod"}';
         const res = await fetch(`http://127.0.0.1:${port}/signed`, {
-          method: 'POST', body, headers: { 'content-type': 'application/json', 'x-signature': emptyKeySignature(body) },
+          method: 'POST',
+          body,
+          headers: { 'content-type': 'application/json', 'x-signature': emptyKeySignature(body) },
         });
         assert.equal(res.status, 401);
         assert.match(await res.text(), /hmac secret/i);
@@ -50,23 +59,42 @@ describe('webhook HMAC with a missing or empty secret', () => {
     await using bus = memoryBus();
     const port = await freePort();
     const hook = runAdapter({
-      adapter: createWebhookSource(), bus, secrets: { 'hook-hmac': { key: 'k3y' } },
-      spec: { port: String(port), endpoint: '/signed', method: 'POST', hmac: { secret: { name: 'hook-hmac', key: 'key', optional: true }, header: 'X-Signature' } },
+      adapter: createWebhookSource(),
+      bus,
+      secrets: { 'hook-hmac': { key: 'k3y' } },
+      spec: {
+        port: String(port),
+        endpoint: '/signed',
+        method: 'POST',
+        hmac: { secret: { name: 'hook-hmac', key: 'key', optional: true }, header: 'X-Signature' },
+      },
     });
     try {
       await eventually(async () => (await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined))?.ok);
       const body = '{"deploy": "prod"}';
       const sig = 'sha256=' + createHmac('sha256', 'k3y').update(body).digest('hex');
-      const ok = await fetch(`http://127.0.0.1:${port}/signed`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-signature': sig } });
+      const ok = await fetch(`http://127.0.0.1:${port}/signed`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', 'x-signature': sig },
+      });
       assert.equal(ok.status, 200);
-      const empty = await fetch(`http://127.0.0.1:${port}/signed`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-signature': emptyKeySignature(body) } });
+      const empty = await fetch(`http://127.0.0.1:${port}/signed`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', 'x-signature': emptyKeySignature(body) },
+      });
       assert.equal(empty.status, 401);
     } finally {
       await hook.stop();
     }
     const findings = lintEventSource({
-      apiVersion: 'argoproj.io/v1alpha1', kind: 'EventSource', metadata: { name: 'x' },
-      spec: { webhook: { a: { endpoint: '/in', port: '12000', method: 'POST', hmac: { secret: { name: 's', key: 'k', optional: true } } } } },
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'EventSource',
+      metadata: { name: 'x' },
+      spec: {
+        webhook: { a: { endpoint: '/in', port: '12000', method: 'POST', hmac: { secret: { name: 's', key: 'k', optional: true } } } },
+      },
     });
     const w = findings.find((f) => formatPath(f.path) === 'spec.webhook.a.hmac.secret.optional');
     assert.equal(w?.severity, 'warning', JSON.stringify(findings));

@@ -21,16 +21,25 @@ void test('a catastrophic regex over event data: the webhook answers and /health
   const port = await freePort();
   const manifests = [
     await tmp.file('es.yaml', webhookSourceYaml('hooks', 'names', port, '/names')),
-    await tmp.file('sensor.yaml', sensorYaml({
-      name: 'redos',
-      deps: [{ name: 'n', eventSourceName: 'hooks', eventName: 'names', dataFilters: [{ path: 'body.name', type: 'string', value: [EVIL] }] }],
-      params: { name: { dependencyName: 'n', dataKey: 'body.name' } },
-    })),
+    await tmp.file(
+      'sensor.yaml',
+      sensorYaml({
+        name: 'redos',
+        deps: [
+          { name: 'n', eventSourceName: 'hooks', eventName: 'names', dataFilters: [{ path: 'body.name', type: 'string', value: [EVIL] }] },
+        ],
+        params: { name: { dependencyName: 'n', dataKey: 'body.name' } },
+      }),
+    ),
   ];
   const weir = await spawnWeir({ dataDir: join(tmp.dir, 'data'), busUrl: nats.url, manifests });
   try {
     const hook = `http://127.0.0.1:${port}/names`;
-    await eventually(async () => (await post(hook, { name: 'warm up!' }, 'warm')) === 200, { timeoutMs: 20_000, everyMs: 100, what: 'the webhook is up' });
+    await eventually(async () => (await post(hook, { name: 'warm up!' }, 'warm')) === 200, {
+      timeoutMs: 20_000,
+      everyMs: 100,
+      what: 'the webhook is up',
+    });
     // 40 word characters and a "!": a backtracking engine tries ~2^40 paths (issue 11 measured 6.6 s for 27).
     let stop = false;
     const slowest: number[] = [];
@@ -47,10 +56,13 @@ void test('a catastrophic regex over event data: the webhook answers and /health
     const evilStatus = await post(hook, { name: `${'a'.repeat(40)}!` }, 'evil');
     assert.equal(evilStatus, 200);
     assert.equal(await post(hook, { name: 'hello world' }, 'good'), 200);
-    const wfs = await eventually(async () => {
-      const w = await workflowsOf(weir.url, 'redos');
-      return w.length >= 1 && w;
-    }, { timeoutMs: 30_000, everyMs: 100, what: 'the matching event\'s workflow' });
+    const wfs = await eventually(
+      async () => {
+        const w = await workflowsOf(weir.url, 'redos');
+        return w.length >= 1 && w;
+      },
+      { timeoutMs: 30_000, everyMs: 100, what: "the matching event's workflow" },
+    );
     stop = true;
     await prober;
     assert.ok(slowest.length > 0);
@@ -81,7 +93,12 @@ void describe('Go (RE2) regexp semantics for event data', () => {
   });
   void test('Go "All" semantics: empty matches abutting a match are skipped; $1x is the group named "1x"', () => {
     assert.equal(compileGoRegexp('a*').replaceAll('baaac', '-'), '-b-c-');
-    assert.deepEqual(compileGoRegexp('a*').findAll('baaac').map((m) => m.groups[0]), ['', 'aaa', '']);
+    assert.deepEqual(
+      compileGoRegexp('a*')
+        .findAll('baaac')
+        .map((m) => m.groups[0]),
+      ['', 'aaa', ''],
+    );
     assert.equal(compileGoRegexp('(a)').replaceAll('a', '$1x'), '');
     assert.deepEqual(compileGoRegexp(',').split('a,b,c', 2), ['a', 'b,c']);
   });
@@ -92,14 +109,22 @@ void describe('Go (RE2) regexp semantics for event data', () => {
     assert.equal(evaluate(`"${'a'.repeat(3000)}!" matches "(a+)+$"`, {}), false);
     assert.equal(evaluate(`sprig.regexReplaceAll("a(x*)b", "-ab-axxb-", "\${1}W")`, {}), '-W-xxW-');
     assert.equal(renderTemplate(`{{ regexMatch "^(\\\\w+\\\\s?)*$" .Input }}`, { Input: `${'a'.repeat(3000)}!` }), 'false');
-    assert.equal(renderTemplate(`{{ regexReplaceAll "a(x*)b" .Input "$1W" }}`, { Input: '-ab-axxb-' }), '---', '$1W names group "1W", as in Go');
+    assert.equal(
+      renderTemplate(`{{ regexReplaceAll "a(x*)b" .Input "$1W" }}`, { Input: '-ab-axxb-' }),
+      '---',
+      '$1W names group "1W", as in Go',
+    );
     assert.equal(renderTemplate(`{{ regexReplaceAll "a(x*)b" .Input "\${1}W" }}`, { Input: '-ab-axxb-' }), '-W-xxW-');
   });
   void test('lint: a data filter using a backreference is an error naming the field', () => {
-    const findings = lintSensor({ spec: {
-      dependencies: [{ name: 'd', eventSourceName: 'es', eventName: 'e', filters: { data: [{ path: 'body.a', type: 'string', value: ['(a)\\1'] }] } }],
-      triggers: [{ template: { name: 't', log: {} } }],
-    } });
+    const findings = lintSensor({
+      spec: {
+        dependencies: [
+          { name: 'd', eventSourceName: 'es', eventName: 'e', filters: { data: [{ path: 'body.a', type: 'string', value: ['(a)\\1'] }] } },
+        ],
+        triggers: [{ template: { name: 't', log: {} } }],
+      },
+    });
     const f = findings.find((x) => x.severity === 'error' && /RE2/.test(x.message));
     assert.ok(f, JSON.stringify(findings));
   });

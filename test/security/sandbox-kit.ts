@@ -37,7 +37,10 @@ export async function startSandboxKit(extra: Partial<ServerConfig> = {}, base = 
   const dir = await mkdtemp(join(base, 'weir-security-'));
   const dataDir = join(dir, 'data');
   const io = memoryIo({}, dir);
-  const srv = await startServer({ dataDir, authToken: undefined, port: 0, host: '127.0.0.1', manifests: [], namespace: 'default', ...extra }, io);
+  const srv = await startServer(
+    { dataDir, authToken: undefined, port: 0, host: '127.0.0.1', manifests: [], namespace: 'default', ...extra },
+    io,
+  );
   const api = async (method: string, path: string, body?: unknown): Promise<unknown> => {
     const r = await fetch(srv.url + path, {
       method,
@@ -53,7 +56,11 @@ export async function startSandboxKit(extra: Partial<ServerConfig> = {}, base = 
     dir,
     dataDir,
     async submit(wf) {
-      const r = await fetch(`${srv.url}/api/v1/workflows/default`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ workflow: wf }) });
+      const r = await fetch(`${srv.url}/api/v1/workflows/default`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ workflow: wf }),
+      });
       return { status: r.status, body: (await r.json()) as { code?: string; message?: string } };
     },
     async run(wf) {
@@ -75,7 +82,10 @@ export async function startSandboxKit(extra: Partial<ServerConfig> = {}, base = 
 }
 
 /** A one-step Workflow running `sh -c script` (a container template), with optional extras on the template/spec. */
-export function shellWorkflow(script: string, opts: { container?: Record<string, unknown>; spec?: Record<string, unknown>; outputs?: Record<string, unknown> } = {}): Record<string, unknown> {
+export function shellWorkflow(
+  script: string,
+  opts: { container?: Record<string, unknown>; spec?: Record<string, unknown>; outputs?: Record<string, unknown> } = {},
+): Record<string, unknown> {
   return {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'Workflow',
@@ -83,11 +93,13 @@ export function shellWorkflow(script: string, opts: { container?: Record<string,
     spec: {
       entrypoint: 'main',
       ...opts.spec,
-      templates: [{
-        name: 'main',
-        container: { image: 'alpine', command: ['sh', '-c', script], ...opts.container },
-        ...(opts.outputs ? { outputs: opts.outputs } : {}),
-      }],
+      templates: [
+        {
+          name: 'main',
+          container: { image: 'alpine', command: ['sh', '-c', script], ...opts.container },
+          ...(opts.outputs ? { outputs: opts.outputs } : {}),
+        },
+      ],
     },
   };
 }

@@ -22,8 +22,14 @@ const mounting = (subPath: string, script = 'touch /vol/pwned'): Record<string, 
 test('lint: a subPath with .. above its volume is an error (and the API answers 400 INVALID_SPEC)', async () => {
   const wf = mounting(escape('x'));
   const errors = lintDocument(wf, ctx).filter((f) => f.severity === 'error');
-  assert.ok(errors.some((f) => f.rule === 'volume-subpath' && f.path.join('.').endsWith('volumeMounts.0.subPath')), JSON.stringify(errors));
-  assert.ok(lintDocument(mounting('/abs'), ctx).some((f) => f.rule === 'volume-subpath'), 'absolute subPath');
+  assert.ok(
+    errors.some((f) => f.rule === 'volume-subpath' && f.path.join('.').endsWith('volumeMounts.0.subPath')),
+    JSON.stringify(errors),
+  );
+  assert.ok(
+    lintDocument(mounting('/abs'), ctx).some((f) => f.rule === 'volume-subpath'),
+    'absolute subPath',
+  );
   assert.ok(!lintDocument(mounting('a/../b'), ctx).some((f) => f.rule === 'volume-subpath'), 'a/../b stays inside');
   await using kit = await startSandboxKit();
   const r = await kit.submit(wf);
@@ -37,7 +43,7 @@ test('run time: a subPath filled in by a parameter that leaves the volume fails 
   const name = canaryName();
   try {
     const wf = mounting('{{workflow.parameters.sub}}');
-    ((wf.spec as { arguments: { parameters: { value: string }[] } }).arguments.parameters[0]).value = escape(name);
+    (wf.spec as { arguments: { parameters: { value: string }[] } }).arguments.parameters[0].value = escape(name);
     const done: FinishedWorkflow = await kit.run(wf);
     assert.notEqual(done.status.phase, 'Succeeded');
     assert.match(String(podNode(done).message), /subPath .* leaves its volume/);
@@ -59,8 +65,18 @@ test('run time: a subPath through a symlink an earlier step made in the volume i
       volumes: [{ name: 'v', emptyDir: {} }],
       templates: [
         { name: 'main', steps: [[{ name: 'plant', template: 'plant' }], [{ name: 'use', template: 'use' }]] },
-        { name: 'plant', container: { image: 'alpine', command: ['ln', '-s', '/', '/vol/up'], volumeMounts: [{ name: 'v', mountPath: '/vol' }] } },
-        { name: 'use', container: { image: 'alpine', command: ['touch', '/mnt/pwned'], volumeMounts: [{ name: 'v', mountPath: '/mnt', subPath: `up/var/tmp/${name}` }] } },
+        {
+          name: 'plant',
+          container: { image: 'alpine', command: ['ln', '-s', '/', '/vol/up'], volumeMounts: [{ name: 'v', mountPath: '/vol' }] },
+        },
+        {
+          name: 'use',
+          container: {
+            image: 'alpine',
+            command: ['touch', '/mnt/pwned'],
+            volumeMounts: [{ name: 'v', mountPath: '/mnt', subPath: `up/var/tmp/${name}` }],
+          },
+        },
       ],
     },
   };

@@ -29,7 +29,10 @@ async function tgz(entries: { h: Headers; body?: string }[]): Promise<Buffer> {
 
 const dir = (name: string): { h: Headers } => ({ h: { name, type: 'directory', mode: 0o755 } });
 const link = (name: string, linkname: string): { h: Headers } => ({ h: { name, type: 'symlink', linkname } });
-const file = (name: string, body: string): { h: Headers; body: string } => ({ h: { name, type: 'file', mode: 0o644, size: body.length }, body });
+const file = (name: string, body: string): { h: Headers; body: string } => ({
+  h: { name, type: 'file', mode: 0o644, size: body.length },
+  body,
+});
 
 async function attempt(entries: { h: Headers; body?: string }[]): Promise<{ err: unknown; outside: string[] }> {
   const root = await mkdtemp(join(tmpdir(), 'weir-tar-attack-'));
@@ -54,8 +57,13 @@ test('a symlink chain leading out of the destination is refused', async () => {
 
 test('entries below such a link create nothing outside the destination', async () => {
   const { err, outside } = await attempt([
-    dir('d1/'), dir('d1/d2/'), link('d1/d2/up', '..'), link('d1/x', 'd2/up/../..'),
-    dir('d1/x/pwned-dir/sub/'), file('d1/x/pwned-dir/f', 'owned'), file('d1/x/pwned', 'owned'),
+    dir('d1/'),
+    dir('d1/d2/'),
+    link('d1/d2/up', '..'),
+    link('d1/x', 'd2/up/../..'),
+    dir('d1/x/pwned-dir/sub/'),
+    file('d1/x/pwned-dir/f', 'owned'),
+    file('d1/x/pwned', 'owned'),
   ]);
   assert.ok(err instanceof WeirError && err.code === 'INVALID_SPEC', `not refused: ${String(err)}`);
   assert.deepEqual(outside, [], 'written outside the destination');
@@ -63,7 +71,11 @@ test('entries below such a link create nothing outside the destination', async (
 
 test('the same chain with the links in the other order is refused too', async () => {
   const { err, outside } = await attempt([
-    dir('d1/'), dir('d1/d2/'), link('d1/x', 'd2/up/../../..'), link('d1/d2/up', '..'), file('d1/x/pwned', 'owned'),
+    dir('d1/'),
+    dir('d1/d2/'),
+    link('d1/x', 'd2/up/../../..'),
+    link('d1/d2/up', '..'),
+    file('d1/x/pwned', 'owned'),
   ]);
   assert.ok(err instanceof WeirError && err.code === 'INVALID_SPEC', `not refused: ${String(err)}`);
   assert.deepEqual(outside, []);
@@ -76,7 +88,10 @@ test('the same chain with the links in the other order is refused too', async ()
 test('links that stay inside still extract', async () => {
   const root = await mkdtemp(join(tmpdir(), 'weir-tar-ok-'));
   try {
-    await extractTarGz(Readable.from(await tgz([dir('a/'), dir('a/b/'), file('a/b/f', 'x'), link('a/b/up', '..'), link('a/l', 'b/up/b/f')])), root);
+    await extractTarGz(
+      Readable.from(await tgz([dir('a/'), dir('a/b/'), file('a/b/f', 'x'), link('a/b/up', '..'), link('a/l', 'b/up/b/f')])),
+      root,
+    );
     assert.ok(existsSync(join(root, 'a/l')));
   } finally {
     await rm(root, { recursive: true, force: true });

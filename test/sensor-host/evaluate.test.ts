@@ -58,7 +58,12 @@ let seq = 0;
 export const ce = (subject: string, data: unknown, id = `ev-${++seq}`): CloudEvent =>
   makeCloudEvent({ id, source: 'src', subject, type: 'webhook', time: '2024-05-01T10:00:00Z', data });
 
-function run(sensor: Sensor, events: CloudEvent[], at = '2024-05-01T10:00:00Z', state: SensorState = emptySensorState()): { decisions: Decision[][]; state: SensorState } {
+function run(
+  sensor: Sensor,
+  events: CloudEvent[],
+  at = '2024-05-01T10:00:00Z',
+  state: SensorState = emptySensorState(),
+): { decisions: Decision[][]; state: SensorState } {
   const decisions: Decision[][] = [];
   for (const e of events) {
     const r = evaluate(sensor, e, state, { now: new Date(at) });
@@ -68,7 +73,8 @@ function run(sensor: Sensor, events: CloudEvent[], at = '2024-05-01T10:00:00Z', 
   return { decisions, state };
 }
 
-const types = (ds: Decision[]): string[] => ds.map((d) => `${d.type}${'trigger' in d ? `:${d.trigger}` : 'dependency' in d ? `:${d.dependency}` : ''}`);
+const types = (ds: Decision[]): string[] =>
+  ds.map((d) => `${d.type}${'trigger' in d ? `:${d.trigger}` : 'dependency' in d ? `:${d.dependency}` : ''}`);
 
 describe('evaluate', () => {
   const sensor = sensorFrom(SENSOR);
@@ -88,7 +94,10 @@ describe('evaluate', () => {
     assert.equal(wf.metadata.name, `pair-${t.key}`);
     assert.equal(wf.metadata.namespace, 'demo');
     assert.equal(wf.metadata.generateName, undefined);
-    assert.deepEqual(wf.spec.arguments.parameters.map((p) => p.value), ['ann', '3']);
+    assert.deepEqual(
+      wf.spec.arguments.parameters.map((p) => p.value),
+      ['ann', '3'],
+    );
     assert.equal((wf.metadata.labels as Record<string, string>)['events.weir.dev/sensor'], 'pair');
     assert.equal((wf.metadata.labels as Record<string, string>)['events.weir.dev/trigger'], 'both');
     assert.deepEqual(JSON.parse((wf.metadata.annotations as Record<string, string>)['events.weir.dev/events']), { a: a.id, b: b.id });
@@ -116,7 +125,9 @@ describe('evaluate', () => {
   });
 
   test('events no dependency waits for are ignored', () => {
-    const { decisions } = run(sensor, [makeCloudEvent({ id: 'x', source: 'other', subject: 'a', type: 't', time: '2024-05-01T10:00:00Z', data: {} })]);
+    const { decisions } = run(sensor, [
+      makeCloudEvent({ id: 'x', source: 'other', subject: 'a', type: 't', time: '2024-05-01T10:00:00Z', data: {} }),
+    ]);
     assert.deepEqual(types(decisions[0]), ['ignored']);
   });
 
@@ -126,7 +137,8 @@ describe('evaluate', () => {
     const afterA = run(sensor, [a]).state;
     const first = evaluate(sensor, b, afterA, { now: new Date('2024-05-01T10:00:00Z') });
     const again = evaluate(sensor, b, afterA, { now: new Date('2024-05-01T10:00:05Z') });
-    const key = (r: typeof first): string => (r.decisions.find((d) => d.type === 'triggered' && d.trigger === 'both') as { key: string }).key;
+    const key = (r: typeof first): string =>
+      (r.decisions.find((d) => d.type === 'triggered' && d.trigger === 'both') as { key: string }).key;
     assert.equal(key(first), key(again));
     const redeliveredA = evaluate(sensor, a, first.state, { now: new Date('2024-05-01T10:00:10Z') });
     assert.deepEqual(types(redeliveredA.decisions), ['matched:a', 'deduplicated:both', 'deduplicated:any']);

@@ -101,18 +101,38 @@ interface Harness {
 
 const stores: [string, () => Promise<Harness>][] = [
   ['memory', () => Promise.resolve({ store: createMemoryStore(), cleanup: () => Promise.resolve() })],
-  ['sqlite', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'weir-sensor-'));
-    const store = createSqliteStore({ dataDir: dir });
-    return { store, cleanup: async () => { await store.close(); await rm(dir, { recursive: true, force: true }); } };
-  }],
+  [
+    'sqlite',
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'weir-sensor-'));
+      const store = createSqliteStore({ dataDir: dir });
+      return {
+        store,
+        cleanup: async () => {
+          await store.close();
+          await rm(dir, { recursive: true, force: true });
+        },
+      };
+    },
+  ],
 ];
 
 function startHost(store: ResourceStore, bus: EventBus, records: HistoryRecord[]): { stop(): Promise<void> } {
   const ac = new AbortController();
-  const host = new SensorHost({ store, bus, logger: createRecordingLogger(), redeliveryDelayMs: () => 100, onDecisions: (_s, r) => void records.push(...r) });
+  const host = new SensorHost({
+    store,
+    bus,
+    logger: createRecordingLogger(),
+    redeliveryDelayMs: () => 100,
+    onDecisions: (_s, r) => void records.push(...r),
+  });
   const done = host.run(ac.signal);
-  return { stop: async () => { ac.abort(); await done; } };
+  return {
+    stop: async () => {
+      ac.abort();
+      await done;
+    },
+  };
 }
 
 for (const [kind, make] of stores) {
@@ -125,26 +145,53 @@ for (const [kind, make] of stores) {
       try {
         const name = `pair-${kind}`;
         await h.store.create('Sensor', parse(SENSOR_YAML(name)) as NewObject);
-        const events = [ev('payment', { body: { amount: 0 } }), ev('order', { body: { id: 'o-1' } }), ev('payment', { body: { amount: 12.5, currency: 'eur' } }), ev('order', { body: { id: 'o-2' } })];
+        const events = [
+          ev('payment', { body: { amount: 0 } }),
+          ev('order', { body: { id: 'o-1' } }),
+          ev('payment', { body: { amount: 12.5, currency: 'eur' } }),
+          ev('order', { body: { id: 'o-2' } }),
+        ];
         for (const e of events) await bus.publish(e);
-        const wfs = await eventually(async () => { const w = await workflowsOf(h.store, name); return w.length === 1 && w; }, { timeoutMs: 15_000, what: 'one workflow' });
-        await eventually(() => Promise.resolve(records.filter((r) => r.stage === 'evaluate' && r.eventId === events[3].id).length > 0), { timeoutMs: 15_000, what: 'last event processed' });
+        const wfs = await eventually(
+          async () => {
+            const w = await workflowsOf(h.store, name);
+            return w.length === 1 && w;
+          },
+          { timeoutMs: 15_000, what: 'one workflow' },
+        );
+        await eventually(() => Promise.resolve(records.filter((r) => r.stage === 'evaluate' && r.eventId === events[3].id).length > 0), {
+          timeoutMs: 15_000,
+          what: 'last event processed',
+        });
         const wf = wfs[0];
         const params = (wf.spec as { arguments: { parameters: { name: string; value: string }[] } }).arguments.parameters;
-        assert.deepEqual(params.map((p) => p.value), ['o-1', '12.5 EUR']);
+        assert.deepEqual(
+          params.map((p) => p.value),
+          ['o-1', '12.5 EUR'],
+        );
         assert.match(wf.metadata.name, /^fulfil-[0-9a-f]{10}$/);
         assert.equal(wf.metadata.labels?.['events.weir.dev/trigger'], 'fulfil');
         assert.deepEqual(JSON.parse(String(wf.metadata.annotations?.['events.weir.dev/events'])), { a: events[1].id, b: events[2].id });
         const kinds = records.map((r) => `${r.stage}:${r.type}`);
         assert.deepEqual(kinds, [
           'evaluate:filtered-out',
-          'evaluate:matched', 'evaluate:waiting',
-          'evaluate:matched', 'evaluate:triggered', 'execute:done',
-          'evaluate:matched', 'evaluate:waiting',
+          'evaluate:matched',
+          'evaluate:waiting',
+          'evaluate:matched',
+          'evaluate:triggered',
+          'execute:done',
+          'evaluate:matched',
+          'evaluate:waiting',
         ]);
 
         // The recorded history exports events that `weir sensor test -o json` turns into the same decisions.
-        const hist = await eventually(async () => { const x = await readHistory(h.store, 'demo', name); return x.events.length === 4 && x; }, { timeoutMs: 15_000, what: 'history written' });
+        const hist = await eventually(
+          async () => {
+            const x = await readHistory(h.store, 'demo', name);
+            return x.events.length === 4 && x;
+          },
+          { timeoutMs: 15_000, what: 'history written' },
+        );
         assert.deepEqual(hist.decisions, records);
         assert.equal(hist.status.events, 4);
         const dir = await mkdtemp(join(tmpdir(), 'weir-sensor-test-'));
@@ -153,8 +200,14 @@ for (const [kind, make] of stores) {
           await writeFile(join(dir, 'events.jsonl'), hist.events.map((e) => JSON.stringify(e)).join('\n') + '\n');
           const io = memoryIo({}, dir);
           assert.equal(await sensorTest(['sensor.yaml', '--events', 'events.jsonl', '-o', 'json'], io), 0, io.err);
-          const offline = io.out.trim().split('\n').map((l) => JSON.parse(l) as HistoryRecord);
-          assert.deepEqual(offline, hist.decisions.filter((d) => d.stage === 'evaluate'));
+          const offline = io.out
+            .trim()
+            .split('\n')
+            .map((l) => JSON.parse(l) as HistoryRecord);
+          assert.deepEqual(
+            offline,
+            hist.decisions.filter((d) => d.stage === 'evaluate'),
+          );
           const text = memoryIo({}, dir);
           assert.equal(await sensorTest(['sensor.yaml', '--events', 'events.jsonl'], text), 0);
           assert.match(text.out, new RegExp(`TRIGGERED \\(key [0-9a-f]{10}\\): submit Workflow demo/${wf.metadata.name}`));
@@ -180,17 +233,29 @@ for (const [kind, make] of stores) {
       try {
         const a = ev('order', { body: { id: 'o-9' } });
         await bus.publish(a);
-        await eventually(() => Promise.resolve(records.some((r) => r.type === 'waiting' && r.eventId === a.id)), { timeoutMs: 15_000, what: 'a waiting' });
+        await eventually(() => Promise.resolve(records.some((r) => r.type === 'waiting' && r.eventId === a.id)), {
+          timeoutMs: 15_000,
+          what: 'a waiting',
+        });
         await host.stop();
         await bus.close();
         bus = await newBus(busName);
         host = startHost(h.store, bus, records);
         const b = ev('payment', { body: { amount: 5, currency: 'usd' } });
         await bus.publish(b);
-        const wfs = await eventually(async () => { const w = await workflowsOf(h.store, name); return w.length > 0 && w; }, { timeoutMs: 15_000, what: 'workflow after restart' });
+        const wfs = await eventually(
+          async () => {
+            const w = await workflowsOf(h.store, name);
+            return w.length > 0 && w;
+          },
+          { timeoutMs: 15_000, what: 'workflow after restart' },
+        );
         await eventually(() => Promise.resolve(records.some((r) => r.type === 'done')), { timeoutMs: 15_000, what: 'done' });
         assert.equal(wfs.length, 1);
-        assert.deepEqual((wfs[0].spec as { arguments: { parameters: { value: string }[] } }).arguments.parameters.map((p) => p.value), ['o-9', '5 USD']);
+        assert.deepEqual(
+          (wfs[0].spec as { arguments: { parameters: { value: string }[] } }).arguments.parameters.map((p) => p.value),
+          ['o-9', '5 USD'],
+        );
         assert.equal(records.filter((r) => r.type === 'triggered').length, 1);
       } finally {
         await host.stop();
@@ -212,7 +277,10 @@ describe('sensor host on the embedded bus', () => {
       await store.create('Sensor', parse(SENSOR_YAML('embedded')) as NewObject);
       const a = ev('order', { body: { id: 'o-e' } });
       await bus.publish(a);
-      await eventually(() => Promise.resolve(records.some((r) => r.type === 'waiting' && r.eventId === a.id)), { timeoutMs: 15_000, what: 'a waiting' });
+      await eventually(() => Promise.resolve(records.some((r) => r.type === 'waiting' && r.eventId === a.id)), {
+        timeoutMs: 15_000,
+        what: 'a waiting',
+      });
       await host.stop();
       await bus.close();
       bus = createEmbeddedBus({ dataDir: dir });
@@ -221,7 +289,10 @@ describe('sensor host on the embedded bus', () => {
       await eventually(() => Promise.resolve(records.some((r) => r.type === 'done')), { timeoutMs: 15_000, what: 'done' });
       const wfs = await workflowsOf(store, 'embedded');
       assert.equal(wfs.length, 1);
-      assert.deepEqual((wfs[0].spec as { arguments: { parameters: { value: string }[] } }).arguments.parameters.map((p) => p.value), ['o-e', '3 GBP']);
+      assert.deepEqual(
+        (wfs[0].spec as { arguments: { parameters: { value: string }[] } }).arguments.parameters.map((p) => p.value),
+        ['o-e', '3 GBP'],
+      );
     } finally {
       await host.stop();
       await bus.close();
@@ -239,7 +310,8 @@ describe('delivery contract (runner with real KV)', () => {
       let failPuts = 0;
       const kv: KeyValueStore = {
         get: (k) => realKv.get(k),
-        put: (k, v, o) => (failPuts-- > 0 ? Promise.reject(new WeirError('BUS_UNAVAILABLE', 'simulated crash before the state write')) : realKv.put(k, v, o)),
+        put: (k, v, o) =>
+          failPuts-- > 0 ? Promise.reject(new WeirError('BUS_UNAVAILABLE', 'simulated crash before the state write')) : realKv.put(k, v, o),
         delete: (k) => realKv.delete(k),
         keys: (p) => realKv.keys(p),
       };
@@ -247,16 +319,36 @@ describe('delivery contract (runner with real KV)', () => {
       const log = createRecordingLogger();
       const records: HistoryRecord[] = [];
       const runner = new SensorRunner({
-        sensor, bus, kv, log, clock: realClock, maxDeliveries: 5, redeliveryDelayMs: () => 0, ackWaitMs: 30_000,
+        sensor,
+        bus,
+        kv,
+        log,
+        clock: realClock,
+        maxDeliveries: 5,
+        redeliveryDelayMs: () => 0,
+        ackWaitMs: 30_000,
         history: new HistoryWriter({ store, log }, 'demo', 'crashy'),
-        runtime: { resources: storeResourceOps({ store, log }), fetch, kafka: { publish: () => Promise.resolve() }, nats: { publish: () => Promise.resolve() } },
+        runtime: {
+          resources: storeResourceOps({ store, log }),
+          fetch,
+          kafka: { publish: () => Promise.resolve() },
+          nats: { publish: () => Promise.resolve() },
+        },
         onDecisions: (r) => void records.push(...r),
       });
       const acks: string[] = [];
       const msg = (event: CloudEvent, deliveryCount: number): BusMessage => ({
-        event, seq: 1, deliveryCount,
-        ack: () => { acks.push(`ack:${event.id}:${deliveryCount}`); return Promise.resolve(); },
-        nak: () => { acks.push(`nak:${event.id}:${deliveryCount}`); return Promise.resolve(); },
+        event,
+        seq: 1,
+        deliveryCount,
+        ack: () => {
+          acks.push(`ack:${event.id}:${deliveryCount}`);
+          return Promise.resolve();
+        },
+        nak: () => {
+          acks.push(`nak:${event.id}:${deliveryCount}`);
+          return Promise.resolve();
+        },
         term: () => Promise.resolve(),
         working: () => Promise.resolve(),
       });
@@ -271,7 +363,15 @@ describe('delivery contract (runner with real KV)', () => {
       assert.equal((await store.list('Workflow', {})).items.length, 1, 'no duplicate');
       assert.deepEqual(acks, [`ack:${a.id}:1`, `nak:${b.id}:1`, `ack:${b.id}:2`]);
       const second = records.filter((r) => r.eventId === b.id).map((r) => `${r.stage}:${r.type}`);
-      assert.deepEqual(second, ['evaluate:matched', 'evaluate:triggered', 'execute:done', 'execute:failed', 'evaluate:matched', 'evaluate:triggered', 'execute:deduplicated']);
+      assert.deepEqual(second, [
+        'evaluate:matched',
+        'evaluate:triggered',
+        'execute:done',
+        'execute:failed',
+        'evaluate:matched',
+        'evaluate:triggered',
+        'execute:deduplicated',
+      ]);
       // And the state is now clear: the next b waits for a new a.
       await runner.handle(msg(ev('payment', { body: { amount: 2, currency: 'x' } }), 1), signal);
       assert.equal(records[records.length - 1].type, 'waiting');

@@ -43,7 +43,14 @@ spec:
 `;
 
 const ev = (orderId: string): CloudEvent =>
-  makeCloudEvent({ id: randomUUID(), source: 'shop', subject: 'order', type: 'webhook', time: new Date().toISOString(), data: { body: { id: orderId } } });
+  makeCloudEvent({
+    id: randomUUID(),
+    source: 'shop',
+    subject: 'order',
+    type: 'webhook',
+    time: new Date().toISOString(),
+    data: { body: { id: orderId } },
+  });
 
 describe('a label value taken from event data', () => {
   let bus: EmbeddedBus;
@@ -59,17 +66,37 @@ describe('a label value taken from event data', () => {
     const log = createRecordingLogger();
     const records: HistoryRecord[] = [];
     const runner = new SensorRunner({
-      sensor: parse(SENSOR) as Sensor, bus, kv: await bus.kv(STATE_BUCKET), log, clock: realClock, maxDeliveries: 5, redeliveryDelayMs: () => 0, ackWaitMs: 30_000,
+      sensor: parse(SENSOR) as Sensor,
+      bus,
+      kv: await bus.kv(STATE_BUCKET),
+      log,
+      clock: realClock,
+      maxDeliveries: 5,
+      redeliveryDelayMs: () => 0,
+      ackWaitMs: 30_000,
       history: new HistoryWriter({ store, log }, 'demo', 'orders'),
-      runtime: { resources: storeResourceOps({ store, log }), fetch, kafka: { publish: () => Promise.resolve() }, nats: { publish: () => Promise.resolve() } },
+      runtime: {
+        resources: storeResourceOps({ store, log }),
+        fetch,
+        kafka: { publish: () => Promise.resolve() },
+        nats: { publish: () => Promise.resolve() },
+      },
       onDecisions: (r) => void records.push(...r),
     });
     const settled: string[] = [];
     const deliver = (event: CloudEvent): Promise<void> => {
       const msg: BusMessage = {
-        event, seq: 1, deliveryCount: 1,
-        ack: () => { settled.push('ack'); return Promise.resolve(); },
-        nak: () => { settled.push('nak'); return Promise.resolve(); },
+        event,
+        seq: 1,
+        deliveryCount: 1,
+        ack: () => {
+          settled.push('ack');
+          return Promise.resolve();
+        },
+        nak: () => {
+          settled.push('nak');
+          return Promise.resolve();
+        },
         term: () => Promise.resolve(),
         working: () => Promise.resolve(),
       };

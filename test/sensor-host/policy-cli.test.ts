@@ -13,9 +13,14 @@ import type { PolicyClock } from '../../src/sensor-host/policy.js';
 
 function fakeClock(): PolicyClock & { slept: number[]; t: number } {
   const c = {
-    t: 0, slept: [] as number[],
+    t: 0,
+    slept: [] as number[],
     now: () => c.t,
-    sleep: (ms: number) => { c.slept.push(ms); c.t += ms; return Promise.resolve(); },
+    sleep: (ms: number) => {
+      c.slept.push(ms);
+      c.t += ms;
+      return Promise.resolve();
+    },
     random: () => 0.5,
   };
   return c;
@@ -23,18 +28,35 @@ function fakeClock(): PolicyClock & { slept: number[]; t: number } {
 
 describe('trigger policies', () => {
   test('backoff: steps attempts, duration × factor, jitter fraction', () => {
-    assert.deepEqual(backoffDelays({ steps: 4, duration: '1s', factor: 2 }, () => 0), [1000, 2000, 4000]);
-    assert.deepEqual(backoffDelays({ steps: 2, duration: 500_000_000, jitter: 0.2 }, () => 0.5), [550]);
-    assert.deepEqual(backoffDelays(undefined, () => 0), []);
+    assert.deepEqual(
+      backoffDelays({ steps: 4, duration: '1s', factor: 2 }, () => 0),
+      [1000, 2000, 4000],
+    );
+    assert.deepEqual(
+      backoffDelays({ steps: 2, duration: 500_000_000, jitter: 0.2 }, () => 0.5),
+      [550],
+    );
+    assert.deepEqual(
+      backoffDelays(undefined, () => 0),
+      [],
+    );
   });
   test('withRetries retries transient errors and stops at non-retryable ones', async () => {
     const clock = fakeClock();
     let n = 0;
-    const r = await withRetries({ steps: 3, duration: '1s', factor: 3 }, clock, new AbortController().signal, () => (++n < 3 ? Promise.reject(new WeirError('IO_ERROR', 'flaky')) : Promise.resolve('ok')));
+    const r = await withRetries({ steps: 3, duration: '1s', factor: 3 }, clock, new AbortController().signal, () =>
+      ++n < 3 ? Promise.reject(new WeirError('IO_ERROR', 'flaky')) : Promise.resolve('ok'),
+    );
     assert.equal(r, 'ok');
     assert.deepEqual(clock.slept, [1000, 3000]);
     let m = 0;
-    await assert.rejects(withRetries({ steps: 5 }, clock, new AbortController().signal, () => { m++; return Promise.reject(new NonRetryableError('INVALID_ARGUMENT', 'no')); }), /no/);
+    await assert.rejects(
+      withRetries({ steps: 5 }, clock, new AbortController().signal, () => {
+        m++;
+        return Promise.reject(new NonRetryableError('INVALID_ARGUMENT', 'no'));
+      }),
+      /no/,
+    );
     assert.equal(m, 1);
   });
   test('rate limit: the third start in one second waits for the window', async () => {
@@ -53,7 +75,9 @@ describe('weir sensor test', () => {
   test('bare {eventSourceName, eventName, data} lines, text output with the Workflow it would create', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'weir-sensor-cli-'));
     try {
-      await writeFile(join(dir, 's.yaml'), `apiVersion: argoproj.io/v1alpha1
+      await writeFile(
+        join(dir, 's.yaml'),
+        `apiVersion: argoproj.io/v1alpha1
 kind: Sensor
 metadata: { name: hook }
 spec:
@@ -75,16 +99,26 @@ spec:
               spec: { entrypoint: main, templates: [{ name: main, container: { image: alpine } }] }
           parameters:
             - { src: { dependencyName: push, dataKey: body.after }, dest: metadata.labels.commit }
-`);
-      await writeFile(join(dir, 'e.jsonl'), [
-        JSON.stringify({ eventSourceName: 'github', eventName: 'repo', data: { body: { ref: 'refs/heads/dev', after: 'aaa' } } }),
-        '',
-        JSON.stringify({ eventSourceName: 'github', eventName: 'repo', data: { body: { ref: 'refs/heads/main', after: 'bbb' } } }),
-      ].join('\n'));
+`,
+      );
+      await writeFile(
+        join(dir, 'e.jsonl'),
+        [
+          JSON.stringify({ eventSourceName: 'github', eventName: 'repo', data: { body: { ref: 'refs/heads/dev', after: 'aaa' } } }),
+          '',
+          JSON.stringify({ eventSourceName: 'github', eventName: 'repo', data: { body: { ref: 'refs/heads/main', after: 'bbb' } } }),
+        ].join('\n'),
+      );
       const io = memoryIo({}, dir);
       assert.equal(await main(['sensor', 'test', 's.yaml', '--events', 'e.jsonl'], io), 0, io.err);
-      assert.match(io.out, /event line-1 \(github\/repo\):\n {2}filtered out of push by data: body\.ref="refs\/heads\/dev" matches none of/);
-      assert.match(io.out, /event line-3 \(github\/repo\):\n {2}matched dependency push\n {2}trigger build: TRIGGERED \(key [0-9a-f]{10}\): submit Workflow default\/build-[0-9a-f]{10}/);
+      assert.match(
+        io.out,
+        /event line-1 \(github\/repo\):\n {2}filtered out of push by data: body\.ref="refs\/heads\/dev" matches none of/,
+      );
+      assert.match(
+        io.out,
+        /event line-3 \(github\/repo\):\n {2}matched dependency push\n {2}trigger build: TRIGGERED \(key [0-9a-f]{10}\): submit Workflow default\/build-[0-9a-f]{10}/,
+      );
       assert.match(io.out, /"commit": "bbb"/);
       assert.match(io.out, /2 event\(s\), 1 trigger firing\(s\)\n$/);
       const bad = memoryIo({}, dir);
@@ -104,13 +138,16 @@ spec:
           source:
             resource: { apiVersion: ${apiVersion}, kind: ${kind}, metadata: { generateName: x- }, spec: {} }
 `;
-      await writeFile(join(dir, 's.yaml'), `apiVersion: argoproj.io/v1alpha1
+      await writeFile(
+        join(dir, 's.yaml'),
+        `apiVersion: argoproj.io/v1alpha1
 kind: Sensor
 metadata: { name: k8s }
 spec:
   dependencies: [{ name: d, eventSourceName: es, eventName: e }]
   triggers:
-${trigger('pod', 'Pod', 'v1')}${trigger('deploy', 'Deployment', 'apps/v1')}${trigger('cm', 'ConfigMap', 'v1')}`);
+${trigger('pod', 'Pod', 'v1')}${trigger('deploy', 'Deployment', 'apps/v1')}${trigger('cm', 'ConfigMap', 'v1')}`,
+      );
       await writeFile(join(dir, 'e.jsonl'), JSON.stringify({ eventSourceName: 'es', eventName: 'e', data: {} }));
       const io = memoryIo({}, dir);
       await main(['sensor', 'test', 's.yaml', '--events', 'e.jsonl'], io);

@@ -25,7 +25,8 @@ import type { ResourceStore } from '../../src/store/types.js';
 import { startNatsServer } from '../helpers/nats-server.js';
 import type { NatsServer } from '../helpers/nats-server.js';
 
-const SENSOR = (name: string, trigger: string): Sensor => parse(`
+const SENSOR = (name: string, trigger: string): Sensor =>
+  parse(`
 apiVersion: argoproj.io/v1alpha1
 kind: Sensor
 metadata: { name: ${name}, namespace: demo }
@@ -55,7 +56,14 @@ const SUBMIT = `        argoWorkflow:
 const LOG = '        log: {}';
 
 const ev = (orderId: string, id: string = randomUUID()): CloudEvent =>
-  makeCloudEvent({ id, source: 'shop', subject: 'order', type: 'webhook', time: new Date().toISOString(), data: { body: { id: orderId } } });
+  makeCloudEvent({
+    id,
+    source: 'shop',
+    subject: 'order',
+    type: 'webhook',
+    time: new Date().toISOString(),
+    data: { body: { id: orderId } },
+  });
 
 let nats: NatsServer;
 before(async () => {
@@ -86,7 +94,8 @@ async function rig(bus: EventBus, trigger: string, store: ResourceStore = create
   let failing = 0;
   const kv: KeyValueStore = {
     get: (k) => realKv.get(k),
-    put: (k, v, o) => (failing-- > 0 ? Promise.reject(new WeirError('BUS_UNAVAILABLE', 'simulated crash before the state write')) : realKv.put(k, v, o)),
+    put: (k, v, o) =>
+      failing-- > 0 ? Promise.reject(new WeirError('BUS_UNAVAILABLE', 'simulated crash before the state write')) : realKv.put(k, v, o),
     delete: (k) => realKv.delete(k),
     keys: (p) => realKv.keys(p),
   };
@@ -94,28 +103,54 @@ async function rig(bus: EventBus, trigger: string, store: ResourceStore = create
   const records: HistoryRecord[] = [];
   const settled: string[] = [];
   const runner = new SensorRunner({
-    sensor: SENSOR(name, trigger), bus, kv, log, clock: realClock, maxDeliveries: 5, redeliveryDelayMs: () => 0, ackWaitMs: 30_000,
+    sensor: SENSOR(name, trigger),
+    bus,
+    kv,
+    log,
+    clock: realClock,
+    maxDeliveries: 5,
+    redeliveryDelayMs: () => 0,
+    ackWaitMs: 30_000,
     history: new HistoryWriter({ store, log }, 'demo', name),
-    runtime: { resources: storeResourceOps({ store, log }), fetch, kafka: { publish: () => Promise.resolve() }, nats: { publish: () => Promise.resolve() } },
+    runtime: {
+      resources: storeResourceOps({ store, log }),
+      fetch,
+      kafka: { publish: () => Promise.resolve() },
+      nats: { publish: () => Promise.resolve() },
+    },
     onDecisions: (r) => void records.push(...r),
   });
   const msg = (event: CloudEvent, deliveryCount: number, seq: number): BusMessage => ({
-    event, seq, deliveryCount,
-    ack: () => { settled.push(`ack:${String((event.data as { body: { id: string } }).body.id)}`); return Promise.resolve(); },
-    nak: () => { settled.push(`nak:${String((event.data as { body: { id: string } }).body.id)}`); return Promise.resolve(); },
+    event,
+    seq,
+    deliveryCount,
+    ack: () => {
+      settled.push(`ack:${String((event.data as { body: { id: string } }).body.id)}`);
+      return Promise.resolve();
+    },
+    nak: () => {
+      settled.push(`nak:${String((event.data as { body: { id: string } }).body.id)}`);
+      return Promise.resolve();
+    },
     term: () => Promise.resolve(),
     working: () => Promise.resolve(),
   });
   const signal = new AbortController().signal;
   return {
-    runner, store, log, records, settled,
+    runner,
+    store,
+    log,
+    records,
+    settled,
     failPuts: (n) => void (failing = n),
     deliver: async (events, n = 1) => {
       await Promise.all(events.map((e, i) => runner.handle(msg(e, n, i + 1), signal)));
     },
     writeState: async (value) => void (await realKv.put(stateKey('demo', name, 'handle'), value)),
-    orders: async () => (await store.list('Workflow', { namespace: 'demo' })).items
-      .map((w) => String((w.spec as { arguments: { parameters: { value: string }[] } }).arguments.parameters[0].value)).sort(),
+    orders: async () =>
+      (await store.list('Workflow', { namespace: 'demo' })).items
+        .map((w) => String((w.spec as { arguments: { parameters: { value: string }[] } }).arguments.parameters[0].value))
+        .sort(),
   };
 }
 
@@ -157,7 +192,10 @@ describe('events handled at once for a trigger without &', () => {
     await r.deliver([events[2], events[0], events[4]], 2);
     assert.deepEqual([...r.settled].sort(), ['ack:o-1', 'ack:o-3', 'ack:o-5']);
     assert.deepEqual(await r.orders(), ['o-1', 'o-2', 'o-3', 'o-4', 'o-5']);
-    const again = r.records.filter((d) => d.type === 'deduplicated').map((d) => d.eventId).sort();
+    const again = r.records
+      .filter((d) => d.type === 'deduplicated')
+      .map((d) => d.eventId)
+      .sort();
     assert.deepEqual(again, [events[0].id, events[4].id].sort());
   });
 

@@ -27,9 +27,13 @@ await ch.assertExchange('out', 'topic', { durable: true });
 const q = (await ch.assertQueue('', { exclusive: true })).queue;
 await ch.bindQueue(q, 'out', 'orders.#');
 const got: ConsumeMessage[] = [];
-await ch.consume(q, (m) => {
-  if (m !== null) got.push(m);
-}, { noAck: true });
+await ch.consume(
+  q,
+  (m) => {
+    if (m !== null) got.push(m);
+  },
+  { noAck: true },
+);
 const sub = await connectAsync(mosq.url, { clientId: 'trigger-test-sub' });
 const mqttGot: { topic: string; payload: string; retain: boolean }[] = [];
 sub.on('message', (topic, payload, packet) => mqttGot.push({ topic, payload: payload.toString(), retain: packet.retain }));
@@ -43,14 +47,34 @@ after(async () => {
   await rabbit.close();
 });
 
-const events = { dep: makeCloudEvent({ id: 'e-1', source: 'src', subject: 'x', type: 'webhook', time: '2024-05-01T10:00:00Z', data: { body: { id: 7, name: 'n1' } } }) };
+const events = {
+  dep: makeCloudEvent({
+    id: 'e-1',
+    source: 'src',
+    subject: 'x',
+    type: 'webhook',
+    time: '2024-05-01T10:00:00Z',
+    data: { body: { id: 7, name: 'n1' } },
+  }),
+};
 const input = (template: Record<string, unknown>): TriggerInput => ({
-  sensor: { namespace: 'demo', name: 's' }, triggerName: 't', template: { name: 't', ...template }, events, key: 'abcdef0123',
+  sensor: { namespace: 'demo', name: 's' },
+  triggerName: 't',
+  template: { name: 't', ...template },
+  events,
+  key: 'abcdef0123',
   lineage: { labels: {}, annotations: {} },
 });
 const payload = [{ src: { dependencyName: 'dep', dataKey: 'body.name' }, dest: 'name' }];
 const runtime = (): TriggerRuntime => ({
-  signal: new AbortController().signal, log, resources: undefined as never, fetch, kafka: undefined as never, nats: undefined as never, amqp, mqtt,
+  signal: new AbortController().signal,
+  log,
+  resources: undefined as never,
+  fetch,
+  kafka: undefined as never,
+  nats: undefined as never,
+  amqp,
+  mqtt,
 });
 
 describe('amqp trigger against RabbitMQ', () => {
@@ -90,14 +114,30 @@ describe('mqtt trigger against mosquitto', () => {
 });
 
 test('lint warns on trigger kinds Weir does not run (slack, awsLambda, azure*, pulsar, email, custom), errors on none', () => {
-  const kinds = { slack: { channel: 'c' }, awsLambda: { functionName: 'f' }, azureEventHubs: { fqdn: 'x' }, azureServiceBus: { queueName: 'q' }, pulsar: { url: 'pulsar://x', topic: 't' }, email: { to: ['a@b.c'] }, custom: { serverURL: 'x:1' } };
+  const kinds = {
+    slack: { channel: 'c' },
+    awsLambda: { functionName: 'f' },
+    azureEventHubs: { fqdn: 'x' },
+    azureServiceBus: { queueName: 'q' },
+    pulsar: { url: 'pulsar://x', topic: 't' },
+    email: { to: ['a@b.c'] },
+    custom: { serverURL: 'x:1' },
+  };
   const sensor = {
-    apiVersion: 'argoproj.io/v1alpha1', kind: 'Sensor', metadata: { name: 's' },
-    spec: { dependencies: [{ name: 'd', eventSourceName: 'e', eventName: 'n' }], triggers: Object.entries(kinds).map(([k, v]) => ({ template: { name: k, [k]: v } })) },
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Sensor',
+    metadata: { name: 's' },
+    spec: {
+      dependencies: [{ name: 'd', eventSourceName: 'e', eventName: 'n' }],
+      triggers: Object.entries(kinds).map(([k, v]) => ({ template: { name: k, [k]: v } })),
+    },
   };
   const findings = lintSensor(sensor);
   const warned = findings.filter((f) => f.rule === 'trigger-unsupported');
   assert.deepEqual(warned.map((f) => f.path[4]).sort(), Object.keys(kinds).sort());
   assert.ok(warned.every((f) => f.severity === 'warning' && f.message.includes('not supported by Weir')));
-  assert.deepEqual(findings.filter((f) => f.severity === 'error'), []);
+  assert.deepEqual(
+    findings.filter((f) => f.severity === 'error'),
+    [],
+  );
 });

@@ -22,17 +22,81 @@ describe('filters', () => {
     ['string regexp', { data: [{ path: 'body.name', type: 'string', value: ['^order-\\d+$'] }] }, undefined, true],
     ['string != ', { data: [{ path: 'body.currency', type: 'string', value: ['USD'], comparator: '!=' }] }, undefined, true],
     ['bool', { data: [{ path: 'body.express', type: 'bool', value: ['true'] }] }, undefined, true],
-    ['template upper', { data: [{ path: 'body.country', type: 'string', value: ['^DE$'], template: '{{ .Input | upper }}' }] }, undefined, true],
+    [
+      'template upper',
+      { data: [{ path: 'body.country', type: 'string', value: ['^DE$'], template: '{{ .Input | upper }}' }] },
+      undefined,
+      true,
+    ],
     ['missing path errors', { data: [{ path: 'body.nope', type: 'string', value: ['x'] }] }, undefined, false, 'data'],
-    ['data or: one of two', { data: [{ path: 'body.total', type: 'number', value: ['1'] }, { path: 'body.currency', type: 'string', value: ['EUR'] }], dataLogicalOperator: 'or' }, undefined, true],
-    ['data and: one of two fails', { data: [{ path: 'body.total', type: 'number', value: ['1'] }, { path: 'body.currency', type: 'string', value: ['EUR'] }] }, undefined, false, 'data'],
-    ['expr', { exprs: [{ expr: 'total > 50 && currency == "EUR"', fields: [{ name: 'total', path: 'body.total' }, { name: 'currency', path: 'body.currency' }] }] }, undefined, true],
+    [
+      'data or: one of two',
+      {
+        data: [
+          { path: 'body.total', type: 'number', value: ['1'] },
+          { path: 'body.currency', type: 'string', value: ['EUR'] },
+        ],
+        dataLogicalOperator: 'or',
+      },
+      undefined,
+      true,
+    ],
+    [
+      'data and: one of two fails',
+      {
+        data: [
+          { path: 'body.total', type: 'number', value: ['1'] },
+          { path: 'body.currency', type: 'string', value: ['EUR'] },
+        ],
+      },
+      undefined,
+      false,
+      'data',
+    ],
+    [
+      'expr',
+      {
+        exprs: [
+          {
+            expr: 'total > 50 && currency == "EUR"',
+            fields: [
+              { name: 'total', path: 'body.total' },
+              { name: 'currency', path: 'body.currency' },
+            ],
+          },
+        ],
+      },
+      undefined,
+      true,
+    ],
     ['expr false', { exprs: [{ expr: 'total > 500', fields: [{ name: 'total', path: 'body.total' }] }] }, undefined, false, 'exprs'],
-    ['expr =~ (govaluate regex, Argo)', { exprs: [{ expr: 'action =~ "start"', fields: [{ name: 'action', path: 'body.action' }] }] }, undefined, true],
+    [
+      'expr =~ (govaluate regex, Argo)',
+      { exprs: [{ expr: 'action =~ "start"', fields: [{ name: 'action', path: 'body.action' }] }] },
+      undefined,
+      true,
+    ],
     ['expr !~', { exprs: [{ expr: 'action !~ "^re"', fields: [{ name: 'action', path: 'body.action' }] }] }, undefined, false, 'exprs'],
-    ['expr in (...) (govaluate)', { exprs: [{ expr: 'action in ("start","restart")', fields: [{ name: 'action', path: 'body.action' }] }] }, undefined, true],
-    ['expr in (...) miss', { exprs: [{ expr: 'action in ("start","stop")', fields: [{ name: 'action', path: 'body.action' }] }] }, undefined, false, 'exprs'],
-    ['expr unknown parameter is an error', { exprs: [{ expr: 'nope == 1', fields: [{ name: 'total', path: 'body.total' }] }] }, undefined, false, 'exprs'],
+    [
+      'expr in (...) (govaluate)',
+      { exprs: [{ expr: 'action in ("start","restart")', fields: [{ name: 'action', path: 'body.action' }] }] },
+      undefined,
+      true,
+    ],
+    [
+      'expr in (...) miss',
+      { exprs: [{ expr: 'action in ("start","stop")', fields: [{ name: 'action', path: 'body.action' }] }] },
+      undefined,
+      false,
+      'exprs',
+    ],
+    [
+      'expr unknown parameter is an error',
+      { exprs: [{ expr: 'nope == 1', fields: [{ name: 'total', path: 'body.total' }] }] },
+      undefined,
+      false,
+      'exprs',
+    ],
     ['expr without fields is skipped', { exprs: [{ expr: 'false' }] }, undefined, true],
     ['context', { context: { source: 'webhook', subject: 'example' } }, undefined, true],
     ['context mismatch', { context: { type: 'calendar' } }, undefined, false, 'context'],
@@ -41,8 +105,19 @@ describe('filters', () => {
     ['time window wraps midnight', { time: { start: '22:00:00', stop: '11:00:00' } }, undefined, true],
     ['time zone', { time: { start: '12:00:00', stop: '13:00:00', timezone: 'Europe/Berlin' } }, undefined, true],
     ['script refused', { script: 'return true' }, undefined, false, 'script'],
-    ['filters or: data fails, context passes', { data: [{ path: 'body.total', type: 'number', value: ['1'] }], context: { source: 'webhook' } }, 'or', true],
-    ['filters and: data passes, time fails', { data: [{ path: 'body.total', type: 'number', value: ['120'] }], time: { start: '00:00:00', stop: '01:00:00' } }, 'and', false, 'time'],
+    [
+      'filters or: data fails, context passes',
+      { data: [{ path: 'body.total', type: 'number', value: ['1'] }], context: { source: 'webhook' } },
+      'or',
+      true,
+    ],
+    [
+      'filters and: data passes, time fails',
+      { data: [{ path: 'body.total', type: 'number', value: ['120'] }], time: { start: '00:00:00', stop: '01:00:00' } },
+      'and',
+      false,
+      'time',
+    ],
   ];
   for (const [name, filters, op, pass, kind] of cases) {
     test(name, () => {
@@ -62,13 +137,22 @@ describe('filters', () => {
 describe('parameters', () => {
   const events = { dep: ev({ body: { id: 7, name: 'n1', obj: { a: 1 }, nil: null } }) };
   test('resolution order: template, then key, then default', () => {
-    assert.deepEqual(resolveParamValue({ dependencyName: 'dep', dataTemplate: '{{ .Input.body.name | upper }}', dataKey: 'body.id' }, events), { text: 'N1', kind: 'String' });
-    assert.deepEqual(resolveParamValue({ dependencyName: 'dep', dataTemplate: '{{ .Input.body.nope }}', dataKey: 'body.id' }, events), { text: '7', kind: 'Number' });
+    assert.deepEqual(
+      resolveParamValue({ dependencyName: 'dep', dataTemplate: '{{ .Input.body.name | upper }}', dataKey: 'body.id' }, events),
+      { text: 'N1', kind: 'String' },
+    );
+    assert.deepEqual(resolveParamValue({ dependencyName: 'dep', dataTemplate: '{{ .Input.body.nope }}', dataKey: 'body.id' }, events), {
+      text: '7',
+      kind: 'Number',
+    });
     assert.deepEqual(resolveParamValue({ dependencyName: 'dep', dataKey: 'body.nope', value: 'd' }, events), { text: 'd', kind: 'String' });
     assert.deepEqual(resolveParamValue({ dependencyName: 'dep', dataKey: 'body.obj' }, events), { text: '{"a":1}', kind: 'JSON' });
     assert.deepEqual(resolveParamValue({ dependencyName: 'dep', dataKey: 'body.nil' }, events), { text: 'null', kind: 'Null' });
     assert.deepEqual(resolveParamValue({ dependencyName: 'dep', contextKey: 'source' }, events), { text: 'webhook', kind: 'String' });
-    assert.deepEqual(resolveParamValue({ dependencyName: 'dep', contextTemplate: '{{ .Input.id }}-{{ .Input.subject }}' }, events), { text: 'e1-example', kind: 'String' });
+    assert.deepEqual(resolveParamValue({ dependencyName: 'dep', contextTemplate: '{{ .Input.id }}-{{ .Input.subject }}' }, events), {
+      text: 'e1-example',
+      kind: 'String',
+    });
   });
   test('missing event: default or skipped; unresolvable without default: error', () => {
     assert.deepEqual(resolveParamValue({ dependencyName: 'other', value: 'x' }, events), { text: 'x', kind: 'String' });
@@ -78,24 +162,45 @@ describe('parameters', () => {
   test('no selector and no default: the whole event as Argo marshals it (data is a []byte, so base64)', () => {
     const v = resolveParamValue({ dependencyName: 'dep' }, events);
     const dataText = '{"body":{"id":7,"name":"n1","obj":{"a":1},"nil":null}}';
-    assert.equal(v?.text, `{"context":{"id":"e1","source":"webhook","specversion":"1.0","type":"webhook","datacontenttype":"application/json","subject":"example","time":"2024-05-01T10:30:00Z"},"data":"${Buffer.from(dataText).toString('base64')}"}`);
+    assert.equal(
+      v?.text,
+      `{"context":{"id":"e1","source":"webhook","specversion":"1.0","type":"webhook","datacontenttype":"application/json","subject":"example","time":"2024-05-01T10:30:00Z"},"data":"${Buffer.from(dataText).toString('base64')}"}`,
+    );
     assert.equal(v?.kind, 'String');
     const ms = resolveParamValue({ dependencyName: 'dep' }, { dep: ev(null, { time: '2024-05-01T10:30:00.123Z' }) });
-    assert.equal(ms?.text, '{"context":{"id":"e1","source":"webhook","specversion":"1.0","type":"webhook","datacontenttype":"application/json","subject":"example","time":"2024-05-01T10:30:00Z"},"data":null}');
+    assert.equal(
+      ms?.text,
+      '{"context":{"id":"e1","source":"webhook","specversion":"1.0","type":"webhook","datacontenttype":"application/json","subject":"example","time":"2024-05-01T10:30:00Z"},"data":null}',
+    );
   });
   test('apply: overwrite, append, prepend, raw data, -1', () => {
     const obj = { spec: { args: ['a'], name: 'base', params: [{ value: 'old' }] } };
-    const out = applyParams(obj, [
-      { src: { dependencyName: 'dep', dataKey: 'body.name' }, dest: 'spec.params.0.value' },
-      { src: { dependencyName: 'dep', dataKey: 'body.name' }, dest: 'spec.name', operation: 'append' },
-      { src: { dependencyName: 'dep', value: 'pre-' }, dest: 'spec.prefixed', operation: 'prepend' },
-      { src: { dependencyName: 'dep', dataKey: 'body.id' }, dest: 'spec.idText' },
-      { src: { dependencyName: 'dep', dataKey: 'body.id', useRawData: true }, dest: 'spec.idRaw' },
-      { src: { dependencyName: 'dep', dataKey: 'body.obj', useRawData: true }, dest: 'spec.obj' },
-      { src: { dependencyName: 'dep', dataKey: 'body.obj' }, dest: 'spec.objText' },
-      { src: { dependencyName: 'dep', value: 'b' }, dest: 'spec.args.-1' },
-    ], events);
-    assert.deepEqual(out, { spec: { args: ['a', 'b'], name: 'basen1', params: [{ value: 'n1' }], prefixed: 'pre-', idText: '7', idRaw: 7, obj: { a: 1 }, objText: '{"a":1}' } });
+    const out = applyParams(
+      obj,
+      [
+        { src: { dependencyName: 'dep', dataKey: 'body.name' }, dest: 'spec.params.0.value' },
+        { src: { dependencyName: 'dep', dataKey: 'body.name' }, dest: 'spec.name', operation: 'append' },
+        { src: { dependencyName: 'dep', value: 'pre-' }, dest: 'spec.prefixed', operation: 'prepend' },
+        { src: { dependencyName: 'dep', dataKey: 'body.id' }, dest: 'spec.idText' },
+        { src: { dependencyName: 'dep', dataKey: 'body.id', useRawData: true }, dest: 'spec.idRaw' },
+        { src: { dependencyName: 'dep', dataKey: 'body.obj', useRawData: true }, dest: 'spec.obj' },
+        { src: { dependencyName: 'dep', dataKey: 'body.obj' }, dest: 'spec.objText' },
+        { src: { dependencyName: 'dep', value: 'b' }, dest: 'spec.args.-1' },
+      ],
+      events,
+    );
+    assert.deepEqual(out, {
+      spec: {
+        args: ['a', 'b'],
+        name: 'basen1',
+        params: [{ value: 'n1' }],
+        prefixed: 'pre-',
+        idText: '7',
+        idRaw: 7,
+        obj: { a: 1 },
+        objText: '{"a":1}',
+      },
+    });
     assert.deepEqual(obj.spec.params, [{ value: 'old' }], 'input untouched');
   });
   test('values are data: a template-looking value is inserted literally', () => {
@@ -103,12 +208,24 @@ describe('parameters', () => {
     assert.deepEqual(applyParams({}, [{ src: { dependencyName: 'dep', dataKey: 'x' }, dest: 'a' }], evs), { a: '{{ .Input.secret }}' });
   });
   test('payload: dests build a JSON object; empty dest is the whole payload', () => {
-    assert.equal(constructPayload([{ src: { dependencyName: 'dep', dataKey: 'body.id', useRawData: true }, dest: 'id' }, { src: { dependencyName: 'dep', dataKey: 'body.name' }, dest: 'who.name' }], events), '{"id":7,"who":{"name":"n1"}}');
+    assert.equal(
+      constructPayload(
+        [
+          { src: { dependencyName: 'dep', dataKey: 'body.id', useRawData: true }, dest: 'id' },
+          { src: { dependencyName: 'dep', dataKey: 'body.name' }, dest: 'who.name' },
+        ],
+        events,
+      ),
+      '{"id":7,"who":{"name":"n1"}}',
+    );
     assert.equal(constructPayload([{ src: { dependencyName: 'dep', dataKey: 'body.obj' }, dest: '' }], events), '{"a":1}');
     assert.equal(constructPayload([], events), '');
   });
   test('unsupported operation is an error', () => {
-    assert.throws(() => applyParams({}, [{ src: { dependencyName: 'dep', value: 'x' }, dest: 'a', operation: 'merge' }], events), /unsupported trigger parameter operation/);
+    assert.throws(
+      () => applyParams({}, [{ src: { dependencyName: 'dep', value: 'x' }, dest: 'a', operation: 'merge' }], events),
+      /unsupported trigger parameter operation/,
+    );
   });
 });
 
@@ -118,11 +235,32 @@ describe('lossless event numbers (Argo keeps the payload bytes)', () => {
     const e = { dep: ev(data) };
     assert.deepEqual(resolveParamValue({ dependencyName: 'dep', dataKey: 'body.id' }, e), { text: '12345678901234567890', kind: 'Number' });
     assert.deepEqual(resolveParamValue({ dependencyName: 'dep', dataKey: 'body.ratio' }, e), { text: '1.5', kind: 'Number' });
-    assert.deepEqual(resolveParamValue({ dependencyName: 'dep', dataKey: 'body' }, e), { text: '{"id":12345678901234567890,"ratio":1.50,"small":7}', kind: 'JSON' });
-    assert.equal(JSON.stringify(JSON.parse(JSON.stringify(ev(data)))), JSON.stringify(ev(JSON.parse('{"body":{"id":12345678901234567000,"ratio":1.5,"small":7}}'))), 'control: plain JSON.parse loses the digits');
+    assert.deepEqual(resolveParamValue({ dependencyName: 'dep', dataKey: 'body' }, e), {
+      text: '{"id":12345678901234567890,"ratio":1.50,"small":7}',
+      kind: 'JSON',
+    });
+    assert.equal(
+      JSON.stringify(JSON.parse(JSON.stringify(ev(data)))),
+      JSON.stringify(ev(JSON.parse('{"body":{"id":12345678901234567000,"ratio":1.5,"small":7}}'))),
+      'control: plain JSON.parse loses the digits',
+    );
     assert.equal(JSON.stringify(parseJsonLossless(JSON.stringify(ev(data)))), JSON.stringify(ev(data)), 'the bus round trip keeps them');
-    const f = applyFilters({ data: [{ path: 'body.id', type: 'string', value: ['^12345678901234567890$'] }, { path: 'body.id', type: 'number', value: ['1e19'], comparator: '>' }] }, undefined, ev(data), ctx);
+    const f = applyFilters(
+      {
+        data: [
+          { path: 'body.id', type: 'string', value: ['^12345678901234567890$'] },
+          { path: 'body.id', type: 'number', value: ['1e19'], comparator: '>' },
+        ],
+      },
+      undefined,
+      ev(data),
+      ctx,
+    );
     assert.equal(f.pass, true, f.reason);
-    assert.equal(applyFilters({ exprs: [{ expr: 'id > 10000000000000000000', fields: [{ name: 'id', path: 'body.id' }] }] }, undefined, ev(data), ctx).pass, true);
+    assert.equal(
+      applyFilters({ exprs: [{ expr: 'id > 10000000000000000000', fields: [{ name: 'id', path: 'body.id' }] }] }, undefined, ev(data), ctx)
+        .pass,
+      true,
+    );
   });
 });

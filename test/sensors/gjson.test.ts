@@ -9,22 +9,27 @@ import { makeCloudEvent } from '../../src/core/cloudevent.js';
 import { parseJsonLossless } from '../../src/core/json-lossless.js';
 import { evaluateWithParams } from '../../src/expr/govaluate.js';
 
-const doc = parseJsonLossless(JSON.stringify({
-  crew: { captain: 'Ada', pilot: 'Lin' },
-  year: 1999,
-  ports: ['Oslo', 'Bergen', 'Tromso'],
-  'ship.name': 'Gull',
-  '@type': 'Vessel',
-  members: [
-    { given: 'Kari', family: 'Berg', age: 31, tags: ['deck', 'radio'] },
-    { given: 'Ole', family: 'Dahl', age: 52, tags: ['radio'] },
-    { given: 'Siri', family: 'Berg', age: 44, tags: ['deck'] },
-  ],
-  matrix: [[1, 2], [3, [4, 5]]],
-  parts: [{ a: 1 }, { b: 2 }, { a: 3 }],
-  cols: { id: [1, 2], name: ['x', 'y'] },
-  encoded: '{"inner":[1,2]}',
-}));
+const doc = parseJsonLossless(
+  JSON.stringify({
+    crew: { captain: 'Ada', pilot: 'Lin' },
+    year: 1999,
+    ports: ['Oslo', 'Bergen', 'Tromso'],
+    'ship.name': 'Gull',
+    '@type': 'Vessel',
+    members: [
+      { given: 'Kari', family: 'Berg', age: 31, tags: ['deck', 'radio'] },
+      { given: 'Ole', family: 'Dahl', age: 52, tags: ['radio'] },
+      { given: 'Siri', family: 'Berg', age: 44, tags: ['deck'] },
+    ],
+    matrix: [
+      [1, 2],
+      [3, [4, 5]],
+    ],
+    parts: [{ a: 1 }, { b: 2 }, { a: 3 }],
+    cols: { id: [1, 2], name: ['x', 'y'] },
+    encoded: '{"inner":[1,2]}',
+  }),
+);
 
 /** path -> gjson's String() of the result, or undefined when it does not exist. */
 const table: [string, string | undefined][] = [
@@ -119,17 +124,41 @@ void describe('gjson paths', () => {
 
 void describe("Argo's data-filter cases with multipaths and queries", () => {
   const ctx = { evalExpr: (src: string, env: Record<string, unknown>) => evaluateWithParams(src, env) };
-  const ev = (text: string) => makeCloudEvent({ id: 'e', source: 's', subject: 'n', type: 'webhook', time: '2024-01-01T00:00:00Z', data: parseJsonLossless(text) });
+  const ev = (text: string) =>
+    makeCloudEvent({ id: 'e', source: 's', subject: 'n', type: 'webhook', time: '2024-01-01T00:00:00Z', data: parseJsonLossless(text) });
   void test('[k,k1.a.#(k2=="v2").k2] matches a regex over both values', () => {
-    const r = applyFilters({ data: [{ path: '[k,k1.a.#(k2=="v2").k2]', type: 'string', value: ['\\bv\\b.*\\bv2\\b'], comparator: '=' }] }, undefined, ev('{"k": "v", "k1": {"a": [{"k2": "v2"}]}}'), ctx);
+    const r = applyFilters(
+      { data: [{ path: '[k,k1.a.#(k2=="v2").k2]', type: 'string', value: ['\\bv\\b.*\\bv2\\b'], comparator: '=' }] },
+      undefined,
+      ev('{"k": "v", "k1": {"a": [{"k2": "v2"}]}}'),
+      ctx,
+    );
     assert.equal(r.pass, true, r.reason);
   });
   void test('an empty member and two queries', () => {
-    const r = applyFilters({ data: [{ path: '[k,k1.a.#(k2=="v2").k2,,k1.a.#(k2=="v3").k2]', type: 'string', value: ['(\\bz\\b.*\\bv2\\b)|(\\bv\\b.*(\\bv2\\b.*\\bv3\\b))'] }] }, undefined, ev('{"k": "v", "k1": {"a": [{"k2": "v2"}, {"k2": "v3"}]}}'), ctx);
+    const r = applyFilters(
+      {
+        data: [
+          {
+            path: '[k,k1.a.#(k2=="v2").k2,,k1.a.#(k2=="v3").k2]',
+            type: 'string',
+            value: ['(\\bz\\b.*\\bv2\\b)|(\\bv\\b.*(\\bv2\\b.*\\bv3\\b))'],
+          },
+        ],
+      },
+      undefined,
+      ev('{"k": "v", "k1": {"a": [{"k2": "v2"}, {"k2": "v3"}]}}'),
+      ctx,
+    );
     assert.equal(r.pass, true, r.reason);
   });
   void test('exprs fields use the same paths', () => {
-    const r = applyFilters({ exprs: [{ expr: 'n == 2', fields: [{ name: 'n', path: 'items.#(kind=="x")#|#' }] }] }, undefined, ev('{"items":[{"kind":"x"},{"kind":"y"},{"kind":"x"}]}'), ctx);
+    const r = applyFilters(
+      { exprs: [{ expr: 'n == 2', fields: [{ name: 'n', path: 'items.#(kind=="x")#|#' }] }] },
+      undefined,
+      ev('{"items":[{"kind":"x"},{"kind":"y"},{"kind":"x"}]}'),
+      ctx,
+    );
     assert.equal(r.pass, true, r.reason);
   });
 });

@@ -11,11 +11,14 @@ import { loadLua, runLua } from '../../sensors/common/lua-sandbox.js';
 import { loadJq, runJq } from '../../sensors/common/jq.js';
 import { emptyTriggerState } from '../../src/sensor-host/decisions.js';
 
-const ev = (data: unknown) => makeCloudEvent({ id: `e-${Math.random()}`, source: 'es', subject: 'e', type: 'webhook', time: '2024-01-01T00:00:00Z', data });
+const ev = (data: unknown) =>
+  makeCloudEvent({ id: `e-${Math.random()}`, source: 'es', subject: 'e', type: 'webhook', time: '2024-01-01T00:00:00Z', data });
 
 function sensor(dep: Record<string, unknown>): Sensor {
   return {
-    apiVersion: 'argoproj.io/v1alpha1', kind: 'Sensor', metadata: { name: 's', namespace: 'default' },
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Sensor',
+    metadata: { name: 's', namespace: 'default' },
     spec: {
       dependencies: [{ name: 'd', eventSourceName: 'es', eventName: 'e', ...dep }],
       triggers: [{ template: { name: 't', log: {} } }],
@@ -23,7 +26,8 @@ function sensor(dep: Record<string, unknown>): Sensor {
   };
 }
 
-const decide = (s: Sensor, data: unknown) => evaluate(s, ev(data), { triggers: { t: emptyTriggerState() } }, { now: new Date('2024-01-01T00:00:00Z') }).decisions;
+const decide = (s: Sensor, data: unknown) =>
+  evaluate(s, ev(data), { triggers: { t: emptyTriggerState() } }, { now: new Date('2024-01-01T00:00:00Z') }).decisions;
 
 void describe('Lua filters and transforms', () => {
   before(async () => {
@@ -45,7 +49,11 @@ void describe('Lua filters and transforms', () => {
       filters: { data: [{ path: 'body.out', type: 'number', value: ['84'] }] },
     });
     const ds = decide(s, parseJsonLossless('{"body":{"n":42}}'));
-    assert.deepEqual(ds.map((d) => d.type), ['matched', 'triggered'], JSON.stringify(ds));
+    assert.deepEqual(
+      ds.map((d) => d.type),
+      ['matched', 'triggered'],
+      JSON.stringify(ds),
+    );
     const trig = ds[1];
     assert.ok(trig.type === 'triggered');
     assert.match(JSON.stringify(trig.plan), /"data":\{"body":\{"n":42,"out":84\}\}/, 'the trigger gets the transformed event');
@@ -56,7 +64,14 @@ void describe('Lua filters and transforms', () => {
     assert.match('reason' in d ? String(d.reason) : '', /not of lua table/);
   });
   void test('no host access: io, os.execute, require, load, debug are gone', () => {
-    for (const probe of ['return io == nil', 'return os.execute == nil', 'return require == nil', 'return load == nil', 'return debug == nil', 'return dofile == nil']) {
+    for (const probe of [
+      'return io == nil',
+      'return os.execute == nil',
+      'return require == nil',
+      'return load == nil',
+      'return debug == nil',
+      'return dofile == nil',
+    ]) {
       assert.deepEqual(runLua(probe, {}), { ok: true, value: true }, probe);
     }
     assert.equal(runLua('return type(os.time())', {}).ok, true);
@@ -73,10 +88,17 @@ void describe('Lua filters and transforms', () => {
   });
   void test('jq transforms (real jq in a bounded worker): first output as the new data; loops are stopped', async () => {
     await loadJq();
-    const s = sensor({ transform: { jq: '.body.message *= 2' }, filters: { data: [{ path: 'body.message', type: 'string', value: ['^hihi$'] }] } });
+    const s = sensor({
+      transform: { jq: '.body.message *= 2' },
+      filters: { data: [{ path: 'body.message', type: 'string', value: ['^hihi$'] }] },
+    });
     await prepareSensor(s);
     const ds = decide(s, parseJsonLossless('{"body":{"message":"hi","id":12345678901234567890}}'));
-    assert.deepEqual(ds.map((d) => d.type), ['matched', 'triggered'], JSON.stringify(ds));
+    assert.deepEqual(
+      ds.map((d) => d.type),
+      ['matched', 'triggered'],
+      JSON.stringify(ds),
+    );
     assert.match(JSON.stringify(ds[1]), /"id":12345678901234567890/);
     const notObject = decide(sensor({ transform: { jq: '.body.message' } }), { body: { message: 'x' } })[0];
     assert.match('reason' in notObject ? String(notObject.reason) : '', /must be a JSON object/);

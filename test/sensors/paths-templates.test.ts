@@ -95,7 +95,15 @@ describe('Go template subset', () => {
     test(src, () => assert.equal(renderTemplate(src, input), want));
   }
   test('Go %v floats', () => {
-    assert.deepEqual([42, 1.5, 1e6, 1234567, 123456, 0.0001, 0.00001].map(goFloat), ['42', '1.5', '1e+06', '1.234567e+06', '123456', '0.0001', '1e-05']);
+    assert.deepEqual([42, 1.5, 1e6, 1234567, 123456, 0.0001, 0.00001].map(goFloat), [
+      '42',
+      '1.5',
+      '1e+06',
+      '1.234567e+06',
+      '123456',
+      '0.0001',
+      '1e-05',
+    ]);
   });
   test('errors: unknown function, field of nil, unclosed action', () => {
     assert.throws(() => renderTemplate('{{ nope .Input }}', input), /function "nope" not defined/);

@@ -12,13 +12,33 @@ import { triggerAdapterFor, TRIGGERS } from '../../sensors/triggers/registry.js'
 import type { Publisher, ResourceOps, TriggerInput, TriggerRuntime } from '../../sensors/triggers/types.js';
 import { runTriggerConformance } from './trigger-conformance.js';
 
-const events = { dep: makeCloudEvent({ id: 'e-1', source: 'src', subject: 'x', type: 'webhook', time: '2024-05-01T10:00:00Z', data: { body: { id: 7, name: 'n1' } } }) };
+const events = {
+  dep: makeCloudEvent({
+    id: 'e-1',
+    source: 'src',
+    subject: 'x',
+    type: 'webhook',
+    time: '2024-05-01T10:00:00Z',
+    data: { body: { id: 7, name: 'n1' } },
+  }),
+};
 const lineage = { labels: { 'events.weir.dev/sensor': 's' }, annotations: { 'events.weir.dev/firing-key': 'abcdef0123' } };
 const input = (template: Record<string, unknown>, extra: Partial<TriggerInput> = {}): TriggerInput => ({
-  sensor: { namespace: 'demo', name: 's' }, triggerName: 't', template: { name: 't', ...template }, events, key: 'abcdef0123', lineage, ...extra,
+  sensor: { namespace: 'demo', name: 's' },
+  triggerName: 't',
+  template: { name: 't', ...template },
+  events,
+  key: 'abcdef0123',
+  lineage,
+  ...extra,
 });
 
-interface Calls { created: { kind: string; obj: Record<string, unknown>; key: string }[]; ops: string[]; published: { url: string; topic: string; payload: string; key?: string }[]; fetched: { url: string; init: RequestInit }[] }
+interface Calls {
+  created: { kind: string; obj: Record<string, unknown>; key: string }[];
+  ops: string[];
+  published: { url: string; topic: string; payload: string; key?: string }[];
+  fetched: { url: string; init: RequestInit }[];
+}
 
 function runtime(calls: Calls, opts: { exists?: boolean; status?: number } = {}): TriggerRuntime {
   const resources: ResourceOps = {
@@ -32,7 +52,12 @@ function runtime(calls: Calls, opts: { exists?: boolean; status?: number } = {})
     },
     workflowFrom: (kind, _ns, name, base) => Promise.resolve({ ...base, spec: { workflowTemplateRef: { name } }, fromKind: kind }),
   };
-  const pub: Publisher = { publish: (t, payload) => { calls.published.push({ url: t.url, topic: t.topic, payload, ...(t.key ? { key: t.key } : {}) }); return Promise.resolve(); } };
+  const pub: Publisher = {
+    publish: (t, payload) => {
+      calls.published.push({ url: t.url, topic: t.topic, payload, ...(t.key ? { key: t.key } : {}) });
+      return Promise.resolve();
+    },
+  };
   const fakeFetch = ((url: string, init: RequestInit) => {
     calls.fetched.push({ url, init });
     return Promise.resolve(new Response('ok', { status: opts.status ?? 200 }));
@@ -41,13 +66,27 @@ function runtime(calls: Calls, opts: { exists?: boolean; status?: number } = {})
 }
 
 const fresh = (): Calls => ({ created: [], ops: [], published: [], fetched: [] });
-const wfSource = { resource: { apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { generateName: 'run-' }, spec: { entrypoint: 'main', templates: [{ name: 'main', container: { image: 'alpine' } }] } } };
+const wfSource = {
+  resource: {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Workflow',
+    metadata: { generateName: 'run-' },
+    spec: { entrypoint: 'main', templates: [{ name: 'main', container: { image: 'alpine' } }] },
+  },
+};
 
 describe('trigger conformance', () => {
   let calls = fresh();
   runTriggerConformance('argoWorkflow', {
     adapter: TRIGGERS.argoWorkflow,
-    input: () => input({ argoWorkflow: { source: wfSource, parameters: [{ src: { dependencyName: 'dep', dataKey: 'body.name' }, dest: 'spec.arguments.parameters.0.value' }], args: ['-p', 'extra=1', '--serviceaccount', 'sa'] } }),
+    input: () =>
+      input({
+        argoWorkflow: {
+          source: wfSource,
+          parameters: [{ src: { dependencyName: 'dep', dataKey: 'body.name' }, dest: 'spec.arguments.parameters.0.value' }],
+          args: ['-p', 'extra=1', '--serviceaccount', 'sa'],
+        },
+      }),
     runtime: () => runtime((calls = fresh())),
     verify: () => {
       assert.equal(calls.created.length, 1);
@@ -61,7 +100,14 @@ describe('trigger conformance', () => {
   });
   runTriggerConformance('k8s', {
     adapter: TRIGGERS.k8s,
-    input: () => input({ k8s: { operation: 'create', source: { inline: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  generateName: cm-\ndata:\n  k: v\n' }, parameters: [{ src: { dependencyName: 'dep', dataKey: 'body.id' }, dest: 'data.id' }] } }),
+    input: () =>
+      input({
+        k8s: {
+          operation: 'create',
+          source: { inline: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  generateName: cm-\ndata:\n  k: v\n' },
+          parameters: [{ src: { dependencyName: 'dep', dataKey: 'body.id' }, dest: 'data.id' }],
+        },
+      }),
     runtime: () => runtime((calls = fresh())),
     verify: () => {
       assert.equal(calls.created[0].kind, 'ConfigMap');
@@ -71,7 +117,15 @@ describe('trigger conformance', () => {
   });
   runTriggerConformance('http', {
     adapter: TRIGGERS.http,
-    input: () => input({ http: { url: 'http://127.0.0.1:9/hook', method: 'put', headers: { 'X-A': 'b' }, payload: [{ src: { dependencyName: 'dep', dataKey: 'body.id', useRawData: true }, dest: 'id' }] } }),
+    input: () =>
+      input({
+        http: {
+          url: 'http://127.0.0.1:9/hook',
+          method: 'put',
+          headers: { 'X-A': 'b' },
+          payload: [{ src: { dependencyName: 'dep', dataKey: 'body.id', useRawData: true }, dest: 'id' }],
+        },
+      }),
     runtime: () => runtime((calls = fresh())),
     verify: () => {
       assert.equal(calls.fetched[0].url, 'http://127.0.0.1:9/hook');
@@ -89,13 +143,24 @@ describe('trigger conformance', () => {
   });
   runTriggerConformance('kafka', {
     adapter: TRIGGERS.kafka,
-    input: () => input({ kafka: { url: 'localhost:9092', topic: 'out', partitioningKey: 'k', payload: [{ src: { dependencyName: 'dep', dataKey: 'body.name' }, dest: 'name' }] } }),
+    input: () =>
+      input({
+        kafka: {
+          url: 'localhost:9092',
+          topic: 'out',
+          partitioningKey: 'k',
+          payload: [{ src: { dependencyName: 'dep', dataKey: 'body.name' }, dest: 'name' }],
+        },
+      }),
     runtime: () => runtime((calls = fresh())),
     verify: () => assert.deepEqual(calls.published, [{ url: 'localhost:9092', topic: 'out', payload: '{"name":"n1"}', key: 'k' }]),
   });
   runTriggerConformance('nats', {
     adapter: TRIGGERS.nats,
-    input: () => input({ nats: { url: 'nats://127.0.0.1:4222', subject: 'out.x', payload: [{ src: { dependencyName: 'dep', dataKey: 'body' }, dest: '' }] } }),
+    input: () =>
+      input({
+        nats: { url: 'nats://127.0.0.1:4222', subject: 'out.x', payload: [{ src: { dependencyName: 'dep', dataKey: 'body' }, dest: '' }] },
+      }),
     runtime: () => runtime((calls = fresh())),
     verify: () => assert.deepEqual(calls.published, [{ url: 'nats://127.0.0.1:4222', topic: 'out.x', payload: '{"id":7,"name":"n1"}' }]),
   });
@@ -105,26 +170,51 @@ describe('argoWorkflow operations', () => {
   test('resume/retry/... act on the named workflow; submit-from uses the template', async () => {
     const calls = fresh();
     for (const op of ['resubmit', 'resume', 'retry', 'suspend', 'terminate', 'stop']) {
-      const p = TRIGGERS.argoWorkflow.plan(input({ argoWorkflow: { operation: op, source: { resource: { kind: 'Workflow', metadata: { name: 'wf-1' } } } } }));
+      const p = TRIGGERS.argoWorkflow.plan(
+        input({ argoWorkflow: { operation: op, source: { resource: { kind: 'Workflow', metadata: { name: 'wf-1' } } } } }),
+      );
       await TRIGGERS.argoWorkflow.execute(p, runtime(calls));
     }
-    assert.deepEqual(calls.ops, ['resubmit demo/wf-1', 'resume demo/wf-1', 'retry demo/wf-1', 'suspend demo/wf-1', 'terminate demo/wf-1', 'stop demo/wf-1']);
-    const p = TRIGGERS.argoWorkflow.plan(input({ argoWorkflow: { operation: 'submit-from', source: { resource: { kind: 'WorkflowTemplate', metadata: { name: 'tmpl' } } } } }));
+    assert.deepEqual(calls.ops, [
+      'resubmit demo/wf-1',
+      'resume demo/wf-1',
+      'retry demo/wf-1',
+      'suspend demo/wf-1',
+      'terminate demo/wf-1',
+      'stop demo/wf-1',
+    ]);
+    const p = TRIGGERS.argoWorkflow.plan(
+      input({ argoWorkflow: { operation: 'submit-from', source: { resource: { kind: 'WorkflowTemplate', metadata: { name: 'tmpl' } } } } }),
+    );
     await TRIGGERS.argoWorkflow.execute(p, runtime(calls));
     assert.equal((calls.created[0].obj.metadata as { name: string }).name, 'tmpl-abcdef0123');
     assert.deepEqual(calls.created[0].obj.spec, { workflowTemplateRef: { name: 'tmpl' } });
   });
   test('a fixed metadata.name is kept; ALREADY_EXISTS with the same key is deduplicated', async () => {
-    const p = TRIGGERS.argoWorkflow.plan(input({ argoWorkflow: { source: { resource: { kind: 'Workflow', metadata: { name: 'fixed' }, spec: {} } } } }));
+    const p = TRIGGERS.argoWorkflow.plan(
+      input({ argoWorkflow: { source: { resource: { kind: 'Workflow', metadata: { name: 'fixed' }, spec: {} } } } }),
+    );
     assert.equal((p.action.workflow as { metadata: { name: string } }).metadata.name, 'fixed');
     const r = await TRIGGERS.argoWorkflow.execute(p, runtime(fresh(), { exists: true }));
     assert.equal(r.outcome, 'deduplicated');
   });
   test('bad settings are INVALID_SPEC at plan time', () => {
     assert.throws(() => TRIGGERS.argoWorkflow.plan(input({ argoWorkflow: { operation: 'explode', source: wfSource } })), /not one of/);
-    assert.throws(() => TRIGGERS.argoWorkflow.plan(input({ argoWorkflow: { source: { s3: { bucket: { name: 'b' } } } } })), /source\.s3 is not supported/);
-    assert.throws(() => TRIGGERS.argoWorkflow.plan(input({ argoWorkflow: { source: wfSource, args: ['--watch'] } })), /not supported by Weir/);
-    assert.throws(() => TRIGGERS.argoWorkflow.plan(input({ argoWorkflow: { operation: 'resume', source: { resource: { kind: 'Workflow', metadata: { generateName: 'x-' } } } } })), /metadata\.name/);
+    assert.throws(
+      () => TRIGGERS.argoWorkflow.plan(input({ argoWorkflow: { source: { s3: { bucket: { name: 'b' } } } } })),
+      /source\.s3 is not supported/,
+    );
+    assert.throws(
+      () => TRIGGERS.argoWorkflow.plan(input({ argoWorkflow: { source: wfSource, args: ['--watch'] } })),
+      /not supported by Weir/,
+    );
+    assert.throws(
+      () =>
+        TRIGGERS.argoWorkflow.plan(
+          input({ argoWorkflow: { operation: 'resume', source: { resource: { kind: 'Workflow', metadata: { generateName: 'x-' } } } } }),
+        ),
+      /metadata\.name/,
+    );
     assert.throws(() => TRIGGERS.k8s.plan(input({ k8s: { operation: 'delete', source: wfSource } })), /only create/);
   });
 });
@@ -150,11 +240,20 @@ describe('http trigger against a local server', () => {
 
   const rt = (): TriggerRuntime => ({ ...runtime(fresh()), fetch });
   test('policy.status.allow: allowed codes succeed, 4xx are permanent, 5xx retryable', async () => {
-    const plan = (path: string) => TRIGGERS.http.plan(input({ http: { url: `${url}${path}`, payload: [{ src: { dependencyName: 'dep', value: 'v' }, dest: 'x' }] } }, { policy: { status: { allow: [200, 201] } } }));
+    const plan = (path: string) =>
+      TRIGGERS.http.plan(
+        input(
+          { http: { url: `${url}${path}`, payload: [{ src: { dependencyName: 'dep', value: 'v' }, dest: 'x' }] } },
+          { policy: { status: { allow: [200, 201] } } },
+        ),
+      );
     assert.deepEqual(await TRIGGERS.http.execute(plan('/ok'), rt()), { outcome: 'done', detail: { status: 201 } });
     assert.deepEqual(seen[0], { method: 'POST', body: '{"x":"v"}', key: 'abcdef0123' });
     await assert.rejects(TRIGGERS.http.execute(plan('/teapot'), rt()), (e) => e instanceof NonRetryableError && /418/.test(e.message));
-    await assert.rejects(TRIGGERS.http.execute(plan('/busy'), rt()), (e) => e instanceof WeirError && !(e instanceof NonRetryableError) && /503/.test(e.message));
+    await assert.rejects(
+      TRIGGERS.http.execute(plan('/busy'), rt()),
+      (e) => e instanceof WeirError && !(e instanceof NonRetryableError) && /503/.test(e.message),
+    );
   });
   test('without a policy any answer counts (as in Argo)', async () => {
     const p = TRIGGERS.http.plan(input({ http: { url: `${url}/teapot` } }));
@@ -164,8 +263,14 @@ describe('http trigger against a local server', () => {
 
 describe('trigger registry', () => {
   test('unknown and unsupported kinds are UNKNOWN_KIND', () => {
-    assert.throws(() => triggerAdapterFor({ name: 't' }), (e) => e instanceof WeirError && e.code === 'UNKNOWN_KIND');
-    assert.throws(() => triggerAdapterFor({ name: 't', slack: {} }), (e) => e instanceof WeirError && e.code === 'UNKNOWN_KIND' && /slack is not supported/.test(e.message));
+    assert.throws(
+      () => triggerAdapterFor({ name: 't' }),
+      (e) => e instanceof WeirError && e.code === 'UNKNOWN_KIND',
+    );
+    assert.throws(
+      () => triggerAdapterFor({ name: 't', slack: {} }),
+      (e) => e instanceof WeirError && e.code === 'UNKNOWN_KIND' && /slack is not supported/.test(e.message),
+    );
     assert.equal(triggerAdapterFor({ name: 't', log: {} }).kind, 'log');
   });
 });

@@ -42,8 +42,14 @@ export class FakeSteps {
     start: () => Promise.reject(new Error('not used')),
     wait: () => Promise.reject(new Error('not used')),
     adopt: () => Promise.resolve('running'),
-    kill: (h) => { this.killed.push(h.id); return Promise.resolve(); },
-    cleanup: (h) => { this.cleaned.push(h.id); return Promise.resolve(); },
+    kill: (h) => {
+      this.killed.push(h.id);
+      return Promise.resolve();
+    },
+    cleanup: (h) => {
+      this.cleaned.push(h.id);
+      return Promise.resolve();
+    },
     logs: (h: StepHandle, o: LogsOptions = {}) => this.stream(h.id, o),
   };
 
@@ -75,7 +81,12 @@ export interface Kit {
   enqueued: string[];
   steps: FakeSteps;
   logger: RecordingLogger;
-  req(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
+  req(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: any; headers: Headers }>;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
@@ -85,8 +96,13 @@ export async function startKit(extra: Partial<ApiServerOptions> = {}): Promise<K
   const steps = new FakeSteps();
   const logger = createRecordingLogger();
   const api = createApiServer({
-    store, logger, port: 0, controller: { enqueue: (k) => enqueued.push(k), queueDepth: () => 7 },
-    steps: { executor: steps.executor, handleOf: steps.handleOf }, clock: () => Date.parse('2024-05-01T10:00:00Z'), ...extra,
+    store,
+    logger,
+    port: 0,
+    controller: { enqueue: (k) => enqueued.push(k), queueDepth: () => 7 },
+    steps: { executor: steps.executor, handleOf: steps.handleOf },
+    clock: () => Date.parse('2024-05-01T10:00:00Z'),
+    ...extra,
   });
   const { url } = await api.listen();
   const req: Kit['req'] = async (method, path, body, headers = {}) => {
@@ -98,11 +114,21 @@ export async function startKit(extra: Partial<ApiServerOptions> = {}): Promise<K
     const r = await fetch(url + path, init);
     const text = await r.text();
     let parsed: unknown = text;
-    try { parsed = JSON.parse(text); } catch { /* not JSON */ }
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      /* not JSON */
+    }
     return { status: r.status, body: parsed, headers: r.headers };
   };
   return {
-    api, url, store, enqueued, steps, logger, req,
+    api,
+    url,
+    store,
+    enqueued,
+    steps,
+    logger,
+    req,
     async [Symbol.asyncDispose]() {
       await api.close();
       await store.close();

@@ -12,8 +12,10 @@ const sn = {
 
 test('status.weir shows the live status of event sources and sensors', async () => {
   const live = {
-    eventSource: (ns: string, name: string) => (ns === 'default' && name === 'hooks' ? [{ eventName: 'push', published: 3, lastEventTime: '2024-05-01T09:59:00Z' }] : undefined),
-    sensor: (ns: string, name: string) => (ns === 'default' && name === 'gate' ? { events: 3, errors: 0, counts: { triggered: 2 } } : undefined),
+    eventSource: (ns: string, name: string) =>
+      ns === 'default' && name === 'hooks' ? [{ eventName: 'push', published: 3, lastEventTime: '2024-05-01T09:59:00Z' }] : undefined,
+    sensor: (ns: string, name: string) =>
+      ns === 'default' && name === 'gate' ? { events: 3, errors: 0, counts: { triggered: 2 } } : undefined,
   };
   await using kit = await startKit({ live });
   assert.equal((await kit.req('POST', '/api/v1/event-sources/default', { eventSource: es })).status, 200);

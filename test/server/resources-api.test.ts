@@ -7,11 +7,40 @@ import { startKit } from './kit.js';
 
 const container = { image: 'a', command: ['true'] };
 const cases = [
-  { path: '/api/v1/workflow-templates/ns1', key: 'template', obj: { metadata: { name: 'r1' }, spec: { entrypoint: 'main', templates: [{ name: 'main', container }] } } },
-  { path: '/api/v1/cluster-workflow-templates', key: 'template', obj: { metadata: { name: 'r1' }, spec: { entrypoint: 'main', templates: [{ name: 'main', container }] } } },
-  { path: '/api/v1/cron-workflows/ns1', key: 'cronWorkflow', obj: { metadata: { name: 'r1' }, spec: { schedules: ['*/5 * * * *'], workflowSpec: { entrypoint: 'main', templates: [{ name: 'main', container }] } } } },
-  { path: '/api/v1/event-sources/ns1', key: 'eventSource', obj: { metadata: { name: 'r1' }, spec: { webhook: { example: { port: '12000', endpoint: '/example', method: 'POST' } } } } },
-  { path: '/api/v1/sensors/ns1', key: 'sensor', obj: { metadata: { name: 'r1' }, spec: { dependencies: [{ name: 'd', eventSourceName: 'r1', eventName: 'example' }], triggers: [{ template: { name: 't', log: {} } }] } } },
+  {
+    path: '/api/v1/workflow-templates/ns1',
+    key: 'template',
+    obj: { metadata: { name: 'r1' }, spec: { entrypoint: 'main', templates: [{ name: 'main', container }] } },
+  },
+  {
+    path: '/api/v1/cluster-workflow-templates',
+    key: 'template',
+    obj: { metadata: { name: 'r1' }, spec: { entrypoint: 'main', templates: [{ name: 'main', container }] } },
+  },
+  {
+    path: '/api/v1/cron-workflows/ns1',
+    key: 'cronWorkflow',
+    obj: {
+      metadata: { name: 'r1' },
+      spec: { schedules: ['*/5 * * * *'], workflowSpec: { entrypoint: 'main', templates: [{ name: 'main', container }] } },
+    },
+  },
+  {
+    path: '/api/v1/event-sources/ns1',
+    key: 'eventSource',
+    obj: { metadata: { name: 'r1' }, spec: { webhook: { example: { port: '12000', endpoint: '/example', method: 'POST' } } } },
+  },
+  {
+    path: '/api/v1/sensors/ns1',
+    key: 'sensor',
+    obj: {
+      metadata: { name: 'r1' },
+      spec: {
+        dependencies: [{ name: 'd', eventSourceName: 'r1', eventName: 'example' }],
+        triggers: [{ template: { name: 't', log: {} } }],
+      },
+    },
+  },
 ];
 
 describe('resource CRUD routes', () => {
@@ -24,7 +53,10 @@ describe('resource CRUD routes', () => {
       assert.equal(created.body.metadata.namespace, c.path.endsWith('ns1') ? 'ns1' : undefined);
       assert.equal((await k.req('POST', c.path, { [c.key]: c.obj })).status, 409);
       const list = await k.req('GET', c.path);
-      assert.deepEqual(list.body.items.map((i: { metadata: { name: string } }) => i.metadata.name), ['r1']);
+      assert.deepEqual(
+        list.body.items.map((i: { metadata: { name: string } }) => i.metadata.name),
+        ['r1'],
+      );
       const got = await k.req('GET', `${c.path}/r1`);
       assert.equal(got.body.metadata.uid, created.body.metadata.uid);
       const changed = structuredClone(got.body);
@@ -54,7 +86,9 @@ describe('resource CRUD routes', () => {
     await k.req('POST', cron.path, { cronWorkflow: cron.obj });
     assert.equal((await k.req('PUT', `${cron.path}/r1/suspend`, {})).body.spec.suspend, true);
     assert.equal((await k.req('PUT', `${cron.path}/r1/resume`, {})).body.spec.suspend, false);
-    const lint = await k.req('POST', `${cron.path}/lint`, { cronWorkflow: { ...cron.obj, spec: { ...cron.obj.spec, schedules: ['not a schedule'] } } });
+    const lint = await k.req('POST', `${cron.path}/lint`, {
+      cronWorkflow: { ...cron.obj, spec: { ...cron.obj.spec, schedules: ['not a schedule'] } },
+    });
     assert.equal(lint.status, 400);
     const ok = await k.req('POST', '/api/v1/workflow-templates/ns1/lint', { template: cases[0].obj });
     assert.equal(ok.status, 200);

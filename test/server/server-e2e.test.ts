@@ -37,8 +37,19 @@ const steps = {
   spec: {
     entrypoint: 'main',
     templates: [
-      { name: 'main', steps: [[{ name: 'one', template: 'say', arguments: { parameters: [{ name: 'm', value: 'first' }] } }], [{ name: 'two', template: 'say', arguments: { parameters: [{ name: 'm', value: 'second' }] } }], [{ name: 'three', template: 'say', arguments: { parameters: [{ name: 'm', value: 'third' }] } }]] },
-      { name: 'say', inputs: { parameters: [{ name: 'm' }] }, container: { image: 'alpine', command: ['echo', '{{inputs.parameters.m}}'] } },
+      {
+        name: 'main',
+        steps: [
+          [{ name: 'one', template: 'say', arguments: { parameters: [{ name: 'm', value: 'first' }] } }],
+          [{ name: 'two', template: 'say', arguments: { parameters: [{ name: 'm', value: 'second' }] } }],
+          [{ name: 'three', template: 'say', arguments: { parameters: [{ name: 'm', value: 'third' }] } }],
+        ],
+      },
+      {
+        name: 'say',
+        inputs: { parameters: [{ name: 'm' }] },
+        container: { image: 'alpine', command: ['echo', '{{inputs.parameters.m}}'] },
+      },
     ],
   },
 };
@@ -50,21 +61,35 @@ describe('weir server (spawned)', () => {
     try {
       const url = await eventually(() => /listening on (http:\/\/\S+)/.exec(p.out())?.[1], { timeoutMs: 20_000 });
       assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
-      const c = await fetch(`${url}/api/v1/workflows/default`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ workflow: steps }) });
+      const c = await fetch(`${url}/api/v1/workflows/default`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ workflow: steps }),
+      });
       assert.equal(c.status, 200);
       const name = ((await c.json()) as { metadata: { name: string } }).metadata.name;
-      const wf = await eventually(async () => {
-        const g = (await (await fetch(`${url}/api/v1/workflows/default/${name}`)).json()) as { status?: { phase?: string; nodes?: Record<string, { type: string; podName?: string; displayName: string }> } };
-        const phase = g.status?.phase;
-        if (phase === 'Failed' || phase === 'Error') throw new Error(`workflow ${phase}: ${JSON.stringify(g.status)}`);
-        return phase === 'Succeeded' ? g : undefined;
-      }, { timeoutMs: 30_000 });
+      const wf = await eventually(
+        async () => {
+          const g = (await (await fetch(`${url}/api/v1/workflows/default/${name}`)).json()) as {
+            status?: { phase?: string; nodes?: Record<string, { type: string; podName?: string; displayName: string }> };
+          };
+          const phase = g.status?.phase;
+          if (phase === 'Failed' || phase === 'Error') throw new Error(`workflow ${phase}: ${JSON.stringify(g.status)}`);
+          return phase === 'Succeeded' ? g : undefined;
+        },
+        { timeoutMs: 30_000 },
+      );
       const pods = Object.values(wf.status?.nodes ?? {}).filter((n) => n.type === 'Pod');
       assert.deepEqual(pods.map((n) => n.displayName).sort(), ['one', 'three', 'two']);
       const logText = await (await fetch(`${url}/api/v1/workflows/default/${name}/log?logOptions.container=main`)).text();
-      const contents = logText.trim().split('\n').map((l) => (JSON.parse(l) as { result: { content: string } }).result.content);
+      const contents = logText
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { result: { content: string } }).result.content);
       assert.deepEqual(contents, ['first', 'second', 'third']);
-      const list = (await (await fetch(`${url}/api/v1/workflows/default?fields=items.metadata.name,items.status.phase`)).json()) as { items: unknown[] };
+      const list = (await (await fetch(`${url}/api/v1/workflows/default?fields=items.metadata.name,items.status.phase`)).json()) as {
+        items: unknown[];
+      };
       assert.deepEqual(list.items, [{ metadata: { name }, status: { phase: 'Succeeded' } }]);
       p.child.kill('SIGTERM');
       assert.equal(await p.exit, 0, p.err());

@@ -17,21 +17,51 @@ const mainJs = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
 function server(dataDir: string, allowHostPath: string): { out: () => string; kill: (s: NodeJS.Signals) => void; exit: Promise<unknown> } {
   const script = `import(${JSON.stringify(mainJs)}).then(async (m) => { process.exitCode = await m.main(process.argv.slice(1)); })`;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script, 'server', '--port', '0', '--data-dir', dataDir, '--executor', 'container', '--allow-host-path', `${allowHostPath}:rw`], { cwd: repoRoot });
+  const child = spawn(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      script,
+      'server',
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--executor',
+      'container',
+      '--allow-host-path',
+      `${allowHostPath}:rw`,
+    ],
+    { cwd: repoRoot },
+  );
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   return { out: () => out, kill: (s) => child.kill(s), exit: new Promise((r) => child.on('close', r)) };
 }
 
-interface Node { displayName: string; type: string; phase: string }
+interface Node {
+  displayName: string;
+  type: string;
+  phase: string;
+}
 
 test('container executor: kill -9 of the server mid-step, restart: the step is adopted, not re-run', async () => {
   buildTestImages();
   const dir = await mkdtemp(join(tmpdir(), 'weir-kill9-ctr-'));
   const shared = join(dir, 'shared');
   const log = join(shared, 'log');
-  const step = (name: string, sleep: string) => ({ name, template: 'work', arguments: { parameters: [{ name: 'n', value: name }, { name: 's', value: sleep }] } });
+  const step = (name: string, sleep: string) => ({
+    name,
+    template: 'work',
+    arguments: {
+      parameters: [
+        { name: 'n', value: name },
+        { name: 's', value: sleep },
+      ],
+    },
+  });
   const wf = {
     metadata: { name: 'survivor-ctr' },
     spec: {
@@ -44,7 +74,13 @@ test('container executor: kill -9 of the server mid-step, restart: the step is a
           inputs: { parameters: [{ name: 'n' }, { name: 's' }] },
           container: {
             image: 'alpine:3.23',
-            command: ['sh', '-c', 'echo "start $0" >> /shared/log; sleep "$1"; echo "end $0" >> /shared/log', '{{inputs.parameters.n}}', '{{inputs.parameters.s}}'],
+            command: [
+              'sh',
+              '-c',
+              'echo "start $0" >> /shared/log; sleep "$1"; echo "end $0" >> /shared/log',
+              '{{inputs.parameters.n}}',
+              '{{inputs.parameters.s}}',
+            ],
             volumeMounts: [{ name: 'shared', mountPath: '/shared' }],
           },
         },
@@ -56,23 +92,41 @@ test('container executor: kill -9 of the server mid-step, restart: the step is a
   try {
     const url1 = await eventually(() => /listening on (http:\/\/\S+)/.exec(first.out())?.[1], { timeoutMs: 120_000 });
     assert.match(first.out(), /step executor: container \(podman /);
-    const res = await fetch(`${url1}/api/v1/workflows/default`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ workflow: wf }) });
-    assert.equal(res.status, 200, await res.text());
-    await eventually(() => existsSync(log) && readFileSync(log, 'utf8').includes('start two'), { timeoutMs: 120_000 }).catch(async (e: unknown) => {
-      const w = await (await fetch(`${url1}/api/v1/workflows/default/survivor-ctr`)).text();
-      throw new Error(`step two did not start: ${String(e)}\n${w}\n${first.out()}`);
+    const res = await fetch(`${url1}/api/v1/workflows/default`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ workflow: wf }),
     });
+    assert.equal(res.status, 200, await res.text());
+    await eventually(() => existsSync(log) && readFileSync(log, 'utf8').includes('start two'), { timeoutMs: 120_000 }).catch(
+      async (e: unknown) => {
+        const w = await (await fetch(`${url1}/api/v1/workflows/default/survivor-ctr`)).text();
+        throw new Error(`step two did not start: ${String(e)}\n${w}\n${first.out()}`);
+      },
+    );
     first.kill('SIGKILL');
     await first.exit;
     second = server(join(dir, 'data'), shared);
     const url2 = await eventually(() => /listening on (http:\/\/\S+)/.exec(second?.out() ?? '')?.[1], { timeoutMs: 120_000 });
-    const done = await eventually(async () => {
-      const w = (await (await fetch(`${url2}/api/v1/workflows/default/survivor-ctr`)).json()) as { status?: { phase?: string; nodes: Record<string, Node> } };
-      const phase = w.status?.phase;
-      if (phase === 'Failed' || phase === 'Error') throw new Error(`workflow ${phase}: ${JSON.stringify(w.status)}`);
-      return phase === 'Succeeded' ? w.status : undefined;
-    }, { timeoutMs: 180_000 });
-    assert.deepEqual((await readFile(log, 'utf8')).trim().split('\n'), ['start one', 'end one', 'start two', 'end two', 'start three', 'end three']);
+    const done = await eventually(
+      async () => {
+        const w = (await (await fetch(`${url2}/api/v1/workflows/default/survivor-ctr`)).json()) as {
+          status?: { phase?: string; nodes: Record<string, Node> };
+        };
+        const phase = w.status?.phase;
+        if (phase === 'Failed' || phase === 'Error') throw new Error(`workflow ${phase}: ${JSON.stringify(w.status)}`);
+        return phase === 'Succeeded' ? w.status : undefined;
+      },
+      { timeoutMs: 180_000 },
+    );
+    assert.deepEqual((await readFile(log, 'utf8')).trim().split('\n'), [
+      'start one',
+      'end one',
+      'start two',
+      'end two',
+      'start three',
+      'end three',
+    ]);
     const pods = Object.values(done?.nodes ?? {}).filter((n) => n.type === 'Pod');
     assert.deepEqual(pods.map((n) => n.displayName).sort(), ['one', 'three', 'two'], 'no retry nodes, no second run');
     const del = await fetch(`${url2}/api/v1/workflows/default/survivor-ctr`, { method: 'DELETE' });

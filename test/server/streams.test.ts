@@ -20,7 +20,14 @@ describe('watch', () => {
     await k.req('POST', '/api/v1/workflows/b', { workflow: hello('other2') });
     await k.req('DELETE', '/api/v1/workflows/a/w1');
     const lines = await got;
-    assert.deepEqual(lines.map((l) => [l.result.type, l.result.object.metadata.name]), [['ADDED', 'w1'], ['MODIFIED', 'w1'], ['DELETED', 'w1']]);
+    assert.deepEqual(
+      lines.map((l) => [l.result.type, l.result.object.metadata.name]),
+      [
+        ['ADDED', 'w1'],
+        ['MODIFIED', 'w1'],
+        ['DELETED', 'w1'],
+      ],
+    );
     assert.equal(lines[1].result.object.spec.suspend, true);
   });
 
@@ -29,7 +36,9 @@ describe('watch', () => {
     const c = await k.req('POST', '/api/v1/workflows/a', { workflow: hello('w1') });
     await k.req('POST', '/api/v1/workflows/a', { workflow: hello('w2') });
     const rv = c.body.metadata.resourceVersion as string;
-    const res = await fetch(`${k.url}/api/v1/workflow-events/a?listOptions.fieldSelector=metadata.name%3Dw2&listOptions.resourceVersion=${rv}&fields=result.type,result.object.metadata.name`);
+    const res = await fetch(
+      `${k.url}/api/v1/workflow-events/a?listOptions.fieldSelector=metadata.name%3Dw2&listOptions.resourceVersion=${rv}&fields=result.type,result.object.metadata.name`,
+    );
     const lines = readLines(res, (l) => l.length >= 2);
     await k.req('PUT', '/api/v1/workflows/a/w1/suspend', {});
     await k.req('PUT', '/api/v1/workflows/a/w2/suspend', {});
@@ -59,7 +68,8 @@ describe('logs', () => {
     await k.store.update('Workflow', {
       ...cur,
       status: {
-        phase, nodes: {
+        phase,
+        nodes: {
           [a]: { id: a, name: 'lw[0].a', displayName: 'a', type: 'Pod', phase: 'Succeeded', podName: a, startedAt: '2024-01-01T00:00:01Z' },
           [b]: { id: b, name: 'lw[1].b', displayName: 'b', type: 'Pod', phase: 'Running', podName: b, startedAt: '2024-01-01T00:00:02Z' },
         },
@@ -78,16 +88,33 @@ describe('logs', () => {
     assert.equal(all.status, 200);
     // One-line bodies arrive parsed already (the kit parses JSON bodies).
     const parse = (t: unknown): { content: string; podName: string }[] =>
-      typeof t === 'string' ? t.trim().split('\n').map((l) => JSON.parse(l).result) : [(t as { result: { content: string; podName: string } }).result];
+      typeof t === 'string'
+        ? t
+            .trim()
+            .split('\n')
+            .map((l) => JSON.parse(l).result)
+        : [(t as { result: { content: string; podName: string } }).result];
     assert.deepEqual(parse(all.body), [
-      { content: 'a1', podName: a }, { content: 'a2', podName: a }, { content: 'a3', podName: a }, { content: 'b1', podName: b },
+      { content: 'a1', podName: a },
+      { content: 'a2', podName: a },
+      { content: 'a3', podName: a },
+      { content: 'b1', podName: b },
     ]);
     const one = await k.req('GET', `/api/v1/workflows/default/lw/log?podName=${b}`);
-    assert.deepEqual(parse(one.body).map((r) => r.content), ['b1']);
+    assert.deepEqual(
+      parse(one.body).map((r) => r.content),
+      ['b1'],
+    );
     const path = await k.req('GET', `/api/v1/workflows/default/lw/${a}/log?logOptions.tailLines=2`);
-    assert.deepEqual(parse(path.body).map((r) => r.content), ['a2', 'a3']);
+    assert.deepEqual(
+      parse(path.body).map((r) => r.content),
+      ['a2', 'a3'],
+    );
     const grep = await k.req('GET', `/api/v1/workflows/default/lw/${a}/log?grep=3`);
-    assert.deepEqual(parse(grep.body).map((r) => r.content), ['a3']);
+    assert.deepEqual(
+      parse(grep.body).map((r) => r.content),
+      ['a3'],
+    );
     const ts = await k.req('GET', `/api/v1/workflows/default/lw/${b}/log?logOptions.timestamps=true`);
     assert.match(parse(ts.body)[0].content, /^\d{4}-\d\d-\d\dT[\d:.]+Z b1$/);
     assert.equal((await k.req('GET', '/api/v1/workflows/default/lw/log?logOptions.container=wait')).body, '');
@@ -103,7 +130,10 @@ describe('logs', () => {
     k.steps.push(b, 'b1');
     const res = await fetch(`${k.url}/api/v1/workflows/default/lw/log?logOptions.container=main&logOptions.follow=true`);
     const lines: { result: { content: string; podName: string } }[] = [];
-    const reading = readLines(res, (l) => { lines.splice(0, lines.length, ...l); return false; });
+    const reading = readLines(res, (l) => {
+      lines.splice(0, lines.length, ...l);
+      return false;
+    });
     await eventually(() => lines.length === 2);
     k.steps.push(b, 'b2');
     await eventually(() => lines.length === 3);
@@ -120,7 +150,10 @@ describe('logs', () => {
     const now = (await k.store.get('Workflow', 'default', 'lw')) as StoredObject;
     await k.store.update('Workflow', { ...now, status: { ...(now.status as object), phase: 'Succeeded' } });
     const all = await reading;
-    assert.deepEqual(all.map((l) => l.result.content), ['a1', 'b1', 'b2', 'c1']);
+    assert.deepEqual(
+      all.map((l) => l.result.content),
+      ['a1', 'b1', 'b2', 'c1'],
+    );
     assert.equal(all[3].result.podName, c);
   });
 });

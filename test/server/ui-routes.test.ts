@@ -12,7 +12,11 @@ import { join } from 'node:path';
 import { isUiRequest, resolveUiPath, serveUiRequest } from '../../src/server/routes-ui.js';
 import { startKit } from './kit.js';
 
-function rawGet(url: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+function rawGet(
+  url: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
     const r = request({ host: u.hostname, port: u.port, path, headers }, (res) => {
@@ -41,7 +45,10 @@ describe('UI static files', () => {
     server = createServer((req, res) => {
       const path = new URL(req.url ?? '/', 'http://x').pathname;
       void serveUiRequest(req, res, path, root).then((handled) => {
-        if (!handled) { res.writeHead(599); res.end('api'); }
+        if (!handled) {
+          res.writeHead(599);
+          res.end('api');
+        }
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -75,7 +82,14 @@ describe('UI static files', () => {
   });
 
   test('never serves outside the UI directory', async () => {
-    for (const p of ['/../../etc/passwd', '/%2e%2e/%2e%2e/etc/passwd', '/assets/..%2f..%2fetc/passwd', '/leak.txt', '/%00index.html', '/..%5c..%5cetc']) {
+    for (const p of [
+      '/../../etc/passwd',
+      '/%2e%2e/%2e%2e/etc/passwd',
+      '/assets/..%2f..%2fetc/passwd',
+      '/leak.txt',
+      '/%00index.html',
+      '/..%5c..%5cetc',
+    ]) {
       const r = await rawGet(url, p);
       // 200 only as the SPA fallback (index.html) after the URL parser removed the dot segments.
       assert.ok(r.status === 400 || r.status === 404 || (r.status === 200 && r.body.includes('<title>Weir')), `${p}: ${r.status}`);
@@ -99,7 +113,10 @@ describe('UI API routes', () => {
   test('pages are served without a token; the UI API needs it', async () => {
     await using k = await startKit({ authToken: 's3cret' });
     const page = await k.req('GET', '/workflows');
-    assert.ok(page.status === 200 || (page.status === 404 && /not built/.test(JSON.stringify(page.body))), `GET /workflows: ${page.status}`);
+    assert.ok(
+      page.status === 200 || (page.status === 404 && /not built/.test(JSON.stringify(page.body))),
+      `GET /workflows: ${page.status}`,
+    );
     assert.equal((await k.req('GET', '/api/v1/ui/workflows')).status, 401);
     assert.equal((await k.req('GET', '/api/v1/ui/workflows', undefined, { authorization: 'Bearer s3cret' })).status, 200);
   });
@@ -108,9 +125,15 @@ describe('UI API routes', () => {
     await using k = await startKit();
     for (let i = 0; i < 25; i++) {
       await k.store.create('Workflow', {
-        apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow',
-        metadata: { name: `wf-${String(i).padStart(2, '0')}${i % 5 === 0 ? '-special' : ''}`, namespace: 'default', labels: { team: i % 2 === 0 ? 'even' : 'odd' } },
-        spec: {}, status: { phase: i % 3 === 0 ? 'Failed' : 'Succeeded', nodes: { a: {}, b: {} } },
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Workflow',
+        metadata: {
+          name: `wf-${String(i).padStart(2, '0')}${i % 5 === 0 ? '-special' : ''}`,
+          namespace: 'default',
+          labels: { team: i % 2 === 0 ? 'even' : 'odd' },
+        },
+        spec: {},
+        status: { phase: i % 3 === 0 ? 'Failed' : 'Succeeded', nodes: { a: {}, b: {} } },
       });
     }
     const p1 = await k.req('GET', '/api/v1/ui/workflows/default?limit=10');
@@ -122,15 +145,26 @@ describe('UI API routes', () => {
     const p2 = await k.req('GET', `/api/v1/ui/workflows/default?limit=10&continue=${encodeURIComponent(p1.body.continue as string)}`);
     assert.equal(p2.body.items[0].name, 'wf-14');
     const special = await k.req('GET', '/api/v1/ui/workflows?search=SPECIAL');
-    assert.deepEqual(special.body.items.map((x: { name: string }) => x.name), ['wf-20-special', 'wf-15-special', 'wf-10-special', 'wf-05-special', 'wf-00-special']);
+    assert.deepEqual(
+      special.body.items.map((x: { name: string }) => x.name),
+      ['wf-20-special', 'wf-15-special', 'wf-10-special', 'wf-05-special', 'wf-00-special'],
+    );
     const failedEven = await k.req('GET', '/api/v1/ui/workflows/default?phase=Failed&labelSelector=team%3Deven');
-    assert.deepEqual(failedEven.body.items.map((x: { name: string }) => x.name), ['wf-24', 'wf-18', 'wf-12', 'wf-06', 'wf-00-special']);
+    assert.deepEqual(
+      failedEven.body.items.map((x: { name: string }) => x.name),
+      ['wf-24', 'wf-18', 'wf-12', 'wf-06', 'wf-00-special'],
+    );
     assert.equal((await k.req('GET', '/api/v1/ui/workflows?since=yesterday')).status, 400);
   });
 
   test('next cron runs in the cron zone', async () => {
     await using k = await startKit();
-    await k.store.create('CronWorkflow', { apiVersion: 'argoproj.io/v1alpha1', kind: 'CronWorkflow', metadata: { name: 'c', namespace: 'default' }, spec: { schedules: ['30 6 * * *'], timezone: 'America/New_York', workflowSpec: {} } });
+    await k.store.create('CronWorkflow', {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'CronWorkflow',
+      metadata: { name: 'c', namespace: 'default' },
+      spec: { schedules: ['30 6 * * *'], timezone: 'America/New_York', workflowSpec: {} },
+    });
     const r = await k.req('GET', '/api/v1/ui/cron-workflows/default/c/next?count=2');
     assert.equal(r.status, 200);
     assert.deepEqual(r.body.times, ['2024-05-01T10:30:00.000Z', '2024-05-02T10:30:00.000Z']);
@@ -139,11 +173,28 @@ describe('UI API routes', () => {
 
   test('sensor test replays events without creating anything; bad input is a 400', async () => {
     await using k = await startKit();
-    await k.store.create('Sensor', { apiVersion: 'argoproj.io/v1alpha1', kind: 'Sensor', metadata: { name: 's', namespace: 'default' }, spec: {
-      dependencies: [{ name: 'd', eventSourceName: 'src', eventName: 'e', filters: { data: [{ path: 'body.n', type: 'number', comparator: '>', value: ['1'] }] } }],
-      triggers: [{ template: { name: 't', log: {} } }],
-    } });
-    const r = await k.req('POST', '/api/v1/ui/sensors/default/s/test', { events: [{ eventSourceName: 'src', eventName: 'e', data: { body: { n: 0 } } }, { eventSourceName: 'src', eventName: 'e', data: { body: { n: 5 } } }] });
+    await k.store.create('Sensor', {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Sensor',
+      metadata: { name: 's', namespace: 'default' },
+      spec: {
+        dependencies: [
+          {
+            name: 'd',
+            eventSourceName: 'src',
+            eventName: 'e',
+            filters: { data: [{ path: 'body.n', type: 'number', comparator: '>', value: ['1'] }] },
+          },
+        ],
+        triggers: [{ template: { name: 't', log: {} } }],
+      },
+    });
+    const r = await k.req('POST', '/api/v1/ui/sensors/default/s/test', {
+      events: [
+        { eventSourceName: 'src', eventName: 'e', data: { body: { n: 0 } } },
+        { eventSourceName: 'src', eventName: 'e', data: { body: { n: 5 } } },
+      ],
+    });
     assert.equal(r.status, 200, JSON.stringify(r.body));
     const types = r.body.results.map((x: { decisions: { type: string }[] }) => x.decisions.map((d) => d.type));
     assert.deepEqual(types[0], ['filtered-out']);

@@ -25,7 +25,10 @@ describe('workflows API', () => {
     const l = await k.req('GET', '/api/v1/workflows/team-a');
     assert.equal(l.status, 200);
     assert.equal(typeof l.body.metadata.resourceVersion, 'string');
-    assert.deepEqual(l.body.items.map((i: StoredObject) => i.metadata.name), [name]);
+    assert.deepEqual(
+      l.body.items.map((i: StoredObject) => i.metadata.name),
+      [name],
+    );
     const empty = await k.req('GET', '/api/v1/workflows/other');
     assert.deepEqual(empty.body.items, []);
   });
@@ -53,7 +56,9 @@ describe('workflows API', () => {
     assert.equal(r.body.code, 'INVALID_SPEC');
     assert.match(r.body.message, /spec\.entrypoint: .*nope/);
     assert.equal(r.body.details.findings[0].path, 'spec.entrypoint');
-    const schema = await k.req('POST', '/api/v1/workflows/default', { workflow: { metadata: { name: 'x' }, spec: { entrypoint: 1, templates: 'no' } } });
+    const schema = await k.req('POST', '/api/v1/workflows/default', {
+      workflow: { metadata: { name: 'x' }, spec: { entrypoint: 1, templates: 'no' } },
+    });
     assert.equal(schema.status, 400);
     assert.match(schema.body.message, /spec\.templates: expected a list/);
     assert.equal((await k.req('GET', '/api/v1/workflows/default')).body.items.length, 0);
@@ -69,23 +74,38 @@ describe('workflows API', () => {
     const ok = await k.req('POST', '/api/v1/workflows/default/lint', { workflow: hello('l') });
     assert.equal(ok.status, 200);
     assert.equal(ok.body.metadata.name, 'l');
-    const bad = await k.req('POST', '/api/v1/workflows/default/lint', { workflow: { metadata: { name: 'l' }, spec: { templates: [{ name: 'a', steps: [[{ name: 's', template: 'missing' }]] }], entrypoint: 'a' } } });
+    const bad = await k.req('POST', '/api/v1/workflows/default/lint', {
+      workflow: {
+        metadata: { name: 'l' },
+        spec: { templates: [{ name: 'a', steps: [[{ name: 's', template: 'missing' }]] }], entrypoint: 'a' },
+      },
+    });
     assert.equal(bad.status, 400);
     assert.match(bad.body.message, /missing/);
   });
 
   test('a workflowTemplateRef resolves against templates in the store (same namespace only)', async () => {
     await using k = await startKit();
-    const tmpl = { metadata: { name: 't' }, spec: { entrypoint: 'main', templates: [{ name: 'main', container: { image: 'a', command: ['true'] } }] } };
+    const tmpl = {
+      metadata: { name: 't' },
+      spec: { entrypoint: 'main', templates: [{ name: 'main', container: { image: 'a', command: ['true'] } }] },
+    };
     assert.equal((await k.req('POST', '/api/v1/workflow-templates/default', { template: tmpl })).status, 200);
     const wf = { metadata: { name: 'fromref' }, spec: { workflowTemplateRef: { name: 't' } } };
     assert.equal((await k.req('POST', '/api/v1/workflows/default', { workflow: wf })).status, 200);
-    const sub = await k.req('POST', '/api/v1/workflows/default/submit', { resourceKind: 'WorkflowTemplate', resourceName: 't', submitOptions: { parameters: ['a=1'], labels: 'x=y' } });
+    const sub = await k.req('POST', '/api/v1/workflows/default/submit', {
+      resourceKind: 'WorkflowTemplate',
+      resourceName: 't',
+      submitOptions: { parameters: ['a=1'], labels: 'x=y' },
+    });
     assert.equal(sub.status, 200, JSON.stringify(sub.body));
     assert.match(sub.body.metadata.name, /^t-/);
     assert.deepEqual(sub.body.metadata.labels, { 'workflows.argoproj.io/workflow-template': 't', x: 'y' });
     assert.deepEqual(sub.body.spec.arguments.parameters, [{ name: 'a', value: '1' }]);
-    assert.equal((await k.req('POST', '/api/v1/workflows/other/submit', { resourceKind: 'WorkflowTemplate', resourceName: 't' })).status, 404);
+    assert.equal(
+      (await k.req('POST', '/api/v1/workflows/other/submit', { resourceKind: 'WorkflowTemplate', resourceName: 't' })).status,
+      404,
+    );
   });
 
   test('duplicate names are 409; delete is 200 then 404; running steps are killed on delete', async () => {
@@ -96,7 +116,10 @@ describe('workflows API', () => {
     assert.equal(again.body.code, 'ALREADY_EXISTS');
     const cur = (await k.store.get('Workflow', 'default', 'dup')) as StoredObject;
     const pod = nodeId('dup', 'dup');
-    await k.store.update('Workflow', { ...cur, status: { phase: 'Running', nodes: { [pod]: { id: pod, name: 'dup', displayName: 'dup', type: 'Pod', phase: 'Running' } } } });
+    await k.store.update('Workflow', {
+      ...cur,
+      status: { phase: 'Running', nodes: { [pod]: { id: pod, name: 'dup', displayName: 'dup', type: 'Pod', phase: 'Running' } } },
+    });
     k.steps.push(pod, 'x');
     assert.equal((await k.req('DELETE', '/api/v1/workflows/default/dup')).status, 200);
     assert.deepEqual(k.steps.killed, [pod]);
@@ -106,7 +129,9 @@ describe('workflows API', () => {
   test('fields filters, label selectors and pagination', async () => {
     await using k = await startKit();
     for (const n of ['a1', 'a2', 'a3']) {
-      await k.req('POST', '/api/v1/workflows/default', { workflow: { ...hello(n), metadata: { name: n, labels: { grp: n === 'a3' ? 'y' : 'x' } } } });
+      await k.req('POST', '/api/v1/workflows/default', {
+        workflow: { ...hello(n), metadata: { name: n, labels: { grp: n === 'a3' ? 'y' : 'x' } } },
+      });
     }
     const f = await k.req('GET', '/api/v1/workflows/default?fields=items.metadata.name,metadata.resourceVersion');
     assert.deepEqual(Object.keys(f.body.items[0]), ['metadata']);
@@ -117,11 +142,17 @@ describe('workflows API', () => {
     const sel = await k.req('GET', '/api/v1/workflows/default?listOptions.labelSelector=grp%3Dx');
     assert.deepEqual(sel.body.items.map((i: StoredObject) => i.metadata.name).sort(), ['a1', 'a2']);
     const byName = await k.req('GET', '/api/v1/workflows/default?listOptions.fieldSelector=metadata.name%3Da2');
-    assert.deepEqual(byName.body.items.map((i: StoredObject) => i.metadata.name), ['a2']);
+    assert.deepEqual(
+      byName.body.items.map((i: StoredObject) => i.metadata.name),
+      ['a2'],
+    );
     const p1 = await k.req('GET', '/api/v1/workflows/default?listOptions.limit=2');
     assert.equal(p1.body.items.length, 2);
     assert.equal(typeof p1.body.metadata.continue, 'string');
-    const p2 = await k.req('GET', `/api/v1/workflows/default?listOptions.limit=2&listOptions.continue=${encodeURIComponent(p1.body.metadata.continue)}`);
+    const p2 = await k.req(
+      'GET',
+      `/api/v1/workflows/default?listOptions.limit=2&listOptions.continue=${encodeURIComponent(p1.body.metadata.continue)}`,
+    );
     assert.equal(p2.body.items.length, 1);
     assert.equal(p2.body.metadata.continue, undefined);
     assert.equal((await k.req('GET', '/api/v1/workflows/default?listOptions.limit=x')).status, 400);
@@ -152,7 +183,15 @@ describe('workflows API', () => {
     const id = (n: string): string => nodeId('ops', n);
     const nodes = {
       [id('ops')]: { id: id('ops'), name: 'ops', displayName: 'ops', type: 'Steps', phase: 'Failed', children: [id('ops[0]')] },
-      [id('ops[0]')]: { id: id('ops[0]'), name: 'ops[0]', displayName: '[0]', type: 'StepGroup', phase: 'Failed', boundaryID: id('ops'), children: [id('ops[0].a')] },
+      [id('ops[0]')]: {
+        id: id('ops[0]'),
+        name: 'ops[0]',
+        displayName: '[0]',
+        type: 'StepGroup',
+        phase: 'Failed',
+        boundaryID: id('ops'),
+        children: [id('ops[0].a')],
+      },
       [id('ops[0].a')]: { id: id('ops[0].a'), name: 'ops[0].a', displayName: 'a', type: 'Pod', phase: 'Failed', boundaryID: id('ops') },
     };
     await k.store.update('Workflow', { ...cur, status: { phase: 'Failed', finishedAt: '2024-01-01T00:00:00Z', nodes } });
@@ -164,7 +203,10 @@ describe('workflows API', () => {
     assert.deepEqual(Object.keys(rt.body.status.nodes).sort(), [id('ops'), id('ops[0]')].sort());
     assert.deepEqual(k.steps.cleaned, [id('ops[0].a')], 'the deleted step is cleaned up so it can run again');
 
-    await k.store.update('Workflow', { ...((await k.store.get('Workflow', 'default', 'ops')) as StoredObject), status: { phase: 'Failed', nodes } });
+    await k.store.update('Workflow', {
+      ...((await k.store.get('Workflow', 'default', 'ops')) as StoredObject),
+      status: { phase: 'Failed', nodes },
+    });
     const rs = await k.req('PUT', '/api/v1/workflows/default/ops/resubmit', { memoized: true });
     assert.equal(rs.status, 200);
     assert.match(rs.body.metadata.name, /^ops-[a-z0-9]{5}$/);
@@ -200,13 +242,20 @@ describe('request handling', () => {
         c.close();
       },
     });
-    const r = await fetch(`${k.url}/api/v1/workflows/default`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, duplex: 'half' });
+    const r = await fetch(`${k.url}/api/v1/workflows/default`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+      duplex: 'half',
+    });
     assert.equal(r.status, 413);
   });
 
   test('unknown routes are 404 with {code, message}; unexpected errors are 500 without a stack', async () => {
     const store = (await import('../../src/store/memory-store.js')).createMemoryStore();
-    const broken = Object.assign(Object.create(store) as typeof store, { list: () => Promise.reject(new TypeError('boom at secret/place.ts:1')) });
+    const broken = Object.assign(Object.create(store) as typeof store, {
+      list: () => Promise.reject(new TypeError('boom at secret/place.ts:1')),
+    });
     await using k = await startKit({ store: broken });
     const nf = await k.req('GET', '/api/v1/nothing');
     assert.equal(nf.status, 404);

@@ -51,11 +51,23 @@ export function runLabelConformance(withStore: WithStore): void {
         return true;
       };
       await assert.rejects(s.create('ConfigMap', cm('bad', labels)), check, `create ${label}=${String(value)}`);
-      await assert.rejects(s.update('ConfigMap', { ...base, metadata: { ...base.metadata, labels } }), check, `update ${label}=${String(value)}`);
+      await assert.rejects(
+        s.update('ConfigMap', { ...base, metadata: { ...base.metadata, labels } }),
+        check,
+        `update ${label}=${String(value)}`,
+      );
     }
     assert.equal(await s.get('ConfigMap', 'default', 'bad'), undefined);
     assert.deepEqual((await s.get('ConfigMap', 'default', 'base'))?.metadata.labels, { app: 'x' });
     assert.equal((await s.list('ConfigMap', { labelSelector: 'app=x' })).items.length, 1);
-    await rejectsCode(s.create('Workflow', { apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { name: 'w', labels: ['x'] as unknown as Record<string, string> }, spec: {} }), 'INVALID_SPEC');
+    await rejectsCode(
+      s.create('Workflow', {
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Workflow',
+        metadata: { name: 'w', labels: ['x'] as unknown as Record<string, string> },
+        spec: {},
+      }),
+      'INVALID_SPEC',
+    );
   });
 }

@@ -48,33 +48,49 @@ export function runMoreConformance(withStore: WithStore): void {
     assert.equal(exact.continue, undefined, 'no continue token when nothing follows');
   });
 
-  withStore('newest order: creationTimestamp descending, later creates first within a second, paginated', async (s) => {
-    const clock = sharedClock;
-    const created: string[] = [];
-    for (let i = 0; i < 9; i++) {
-      // Three per second, so ties must be broken by creation order; names run against time order.
-      if (i % 3 === 0) clock.advance(1000);
-      await s.create('Workflow', wf(`w-${9 - i}`, i % 2 === 0 ? 'Failed' : 'Succeeded'));
-      created.push(`w-${9 - i}`);
-    }
-    const newest = [...created].reverse();
-    const first = await s.list('Workflow', { order: 'newest', limit: 4 });
-    assert.deepEqual(first.items.map((i) => i.metadata.name), newest.slice(0, 4));
-    const { names } = await listAll(s, 'Workflow', { order: 'newest', limit: 2 });
-    assert.deepEqual(names, newest);
-    const failed = await listAll(s, 'Workflow', { order: 'newest', limit: 2, fieldSelector: { 'status.phase': 'Failed' } });
-    assert.deepEqual(failed.names, newest.filter((_, i) => (8 - i) % 2 === 0));
-    const byName = await s.list('Workflow', {});
-    assert.deepEqual(byName.items.map((i) => i.metadata.name), [...created].sort());
-    const nameToken = (await s.list('Workflow', { limit: 1 })).continue;
-    await rejectsCode(s.list('Workflow', { order: 'newest', continue: nameToken }), 'INVALID_ARGUMENT');
-    await rejectsCode(s.list('Workflow', { continue: 'not-a-token' }), 'INVALID_ARGUMENT');
-  }, { clock: sharedClock.now });
+  withStore(
+    'newest order: creationTimestamp descending, later creates first within a second, paginated',
+    async (s) => {
+      const clock = sharedClock;
+      const created: string[] = [];
+      for (let i = 0; i < 9; i++) {
+        // Three per second, so ties must be broken by creation order; names run against time order.
+        if (i % 3 === 0) clock.advance(1000);
+        await s.create('Workflow', wf(`w-${9 - i}`, i % 2 === 0 ? 'Failed' : 'Succeeded'));
+        created.push(`w-${9 - i}`);
+      }
+      const newest = [...created].reverse();
+      const first = await s.list('Workflow', { order: 'newest', limit: 4 });
+      assert.deepEqual(
+        first.items.map((i) => i.metadata.name),
+        newest.slice(0, 4),
+      );
+      const { names } = await listAll(s, 'Workflow', { order: 'newest', limit: 2 });
+      assert.deepEqual(names, newest);
+      const failed = await listAll(s, 'Workflow', { order: 'newest', limit: 2, fieldSelector: { 'status.phase': 'Failed' } });
+      assert.deepEqual(
+        failed.names,
+        newest.filter((_, i) => (8 - i) % 2 === 0),
+      );
+      const byName = await s.list('Workflow', {});
+      assert.deepEqual(
+        byName.items.map((i) => i.metadata.name),
+        [...created].sort(),
+      );
+      const nameToken = (await s.list('Workflow', { limit: 1 })).continue;
+      await rejectsCode(s.list('Workflow', { order: 'newest', continue: nameToken }), 'INVALID_ARGUMENT');
+      await rejectsCode(s.list('Workflow', { continue: 'not-a-token' }), 'INVALID_ARGUMENT');
+    },
+    { clock: sharedClock.now },
+  );
 
   withStore('continue tokens stay valid while items are inserted and deleted between pages', async (s) => {
     for (let i = 0; i < 10; i++) await s.create('ConfigMap', cm(`m${i}`));
     const p1 = await s.list('ConfigMap', { limit: 4 });
-    assert.deepEqual(p1.items.map((i) => i.metadata.name), ['m0', 'm1', 'm2', 'm3']);
+    assert.deepEqual(
+      p1.items.map((i) => i.metadata.name),
+      ['m0', 'm1', 'm2', 'm3'],
+    );
     await s.create('ConfigMap', cm('a-before'));
     await s.create('ConfigMap', cm('m1x'));
     await s.create('ConfigMap', cm('z-after'));
@@ -100,7 +116,12 @@ export function runMoreConformance(withStore: WithStore): void {
     assert.deepEqual(await names({ fieldSelector: { 'metadata.namespace': 'default', 'metadata.name': 'b' } }), ['b']);
     assert.deepEqual(await names({ fieldSelector: { 'spec.entrypoint': 'one' }, limit: 1 }), ['a']);
     const next = await s.list('Workflow', { fieldSelector: { 'spec.entrypoint': 'one' }, limit: 1 });
-    assert.deepEqual((await s.list('Workflow', { fieldSelector: { 'spec.entrypoint': 'one' }, limit: 1, continue: next.continue })).items.map((i) => i.metadata.name), ['c']);
+    assert.deepEqual(
+      (await s.list('Workflow', { fieldSelector: { 'spec.entrypoint': 'one' }, limit: 1, continue: next.continue })).items.map(
+        (i) => i.metadata.name,
+      ),
+      ['c'],
+    );
     const a2 = await s.update('Workflow', { ...a, metadata: { ...a.metadata, labels: { team: 'blue' } }, status: { phase: 'Succeeded' } });
     assert.deepEqual(await names({ labelSelector: 'team=blue' }), ['a']);
     assert.deepEqual(await names({ fieldSelector: { 'status.phase': 'Running' } }), ['b']);
@@ -149,27 +170,44 @@ export function runMoreConformance(withStore: WithStore): void {
     }
     ac.abort();
     const rvs = got.map((e) => Number(e.object.metadata.resourceVersion));
-    assert.deepEqual(rvs, [...rvs].sort((x, y) => x - y));
+    assert.deepEqual(
+      rvs,
+      [...rvs].sort((x, y) => x - y),
+    );
     assert.equal(new Set(rvs).size, rvs.length);
     const names = got.map((e) => e.object.metadata.name);
-    assert.deepEqual(names.slice(0, 300), Array.from({ length: 300 }, (_, i) => `c${i}`));
+    assert.deepEqual(
+      names.slice(0, 300),
+      Array.from({ length: 300 }, (_, i) => `c${i}`),
+    );
     assert.deepEqual(names.slice(300).sort(), ['live0', 'live1', 'live2', 'live3', 'live4']);
   });
 
-  withStore('a watch from before the kept history fails as Expired; one within it works', async (s) => {
-    const made: StoredObject[] = [];
-    for (let i = 0; i < 12; i++) made.push(await s.create('ConfigMap', cm(`c${i}`)));
-    const isExpired = (e: unknown): boolean => e instanceof WeirError && e.code === 'CONFLICT' && e.details?.reason === 'Expired';
-    await assert.rejects(async () => {
-      for await (const ev of s.watch('ConfigMap', { sinceResourceVersion: '1', signal: AbortSignal.timeout(5000) })) assert.fail(`got ${ev.type}`);
-    }, isExpired);
-    const ac = new AbortController();
-    // After c6 (resourceVersion 7 in a store that starts at 0; a shared API server is further along).
-    const kept = await take(s.watch('ConfigMap', { sinceResourceVersion: made[6].metadata.resourceVersion, signal: ac.signal }), 5);
-    ac.abort();
-    assert.deepEqual(kept.map((e) => e.object.metadata.name), ['c7', 'c8', 'c9', 'c10', 'c11']);
-    await rejectsCode(Promise.resolve().then(() => s.watch('ConfigMap', { sinceResourceVersion: 'abc', signal: ac.signal })), 'INVALID_ARGUMENT');
-  }, { historyLimit: 5 });
+  withStore(
+    'a watch from before the kept history fails as Expired; one within it works',
+    async (s) => {
+      const made: StoredObject[] = [];
+      for (let i = 0; i < 12; i++) made.push(await s.create('ConfigMap', cm(`c${i}`)));
+      const isExpired = (e: unknown): boolean => e instanceof WeirError && e.code === 'CONFLICT' && e.details?.reason === 'Expired';
+      await assert.rejects(async () => {
+        for await (const ev of s.watch('ConfigMap', { sinceResourceVersion: '1', signal: AbortSignal.timeout(5000) }))
+          assert.fail(`got ${ev.type}`);
+      }, isExpired);
+      const ac = new AbortController();
+      // After c6 (resourceVersion 7 in a store that starts at 0; a shared API server is further along).
+      const kept = await take(s.watch('ConfigMap', { sinceResourceVersion: made[6].metadata.resourceVersion, signal: ac.signal }), 5);
+      ac.abort();
+      assert.deepEqual(
+        kept.map((e) => e.object.metadata.name),
+        ['c7', 'c8', 'c9', 'c10', 'c11'],
+      );
+      await rejectsCode(
+        Promise.resolve().then(() => s.watch('ConfigMap', { sinceResourceVersion: 'abc', signal: ac.signal })),
+        'INVALID_ARGUMENT',
+      );
+    },
+    { historyLimit: 5 },
+  );
 
   withStore('closing the store ends open watches', async (s) => {
     const ac = new AbortController();

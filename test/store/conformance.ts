@@ -99,7 +99,10 @@ export function runStoreConformance(name: string, makeStore: StoreFactory, conf:
       await s.create('Workflow', wf('w2', 'Succeeded'));
       await s.create('Workflow', wf('w3'));
       const failed = await s.list('Workflow', { fieldSelector: { 'status.phase': 'Failed' } });
-      assert.deepEqual(failed.items.map((i) => i.metadata.name), ['w1']);
+      assert.deepEqual(
+        failed.items.map((i) => i.metadata.name),
+        ['w1'],
+      );
       await rejectsCode(s.list('ConfigMap', { labelSelector: 'a in (' }), 'INVALID_ARGUMENT');
     });
 
@@ -130,7 +133,10 @@ export function runStoreConformance(name: string, makeStore: StoreFactory, conf:
       await s.delete('ConfigMap', 'default', 'a');
       const got = await events;
       ac.abort();
-      assert.deepEqual(got.map((e) => `${e.type} ${e.object.metadata.name}`), ['ADDED a', 'MODIFIED a', 'DELETED a']);
+      assert.deepEqual(
+        got.map((e) => `${e.type} ${e.object.metadata.name}`),
+        ['ADDED a', 'MODIFIED a', 'DELETED a'],
+      );
     });
 
     withStore('watch from a list resourceVersion replays later changes only', async (s) => {
@@ -141,7 +147,10 @@ export function runStoreConformance(name: string, makeStore: StoreFactory, conf:
       const ac = new AbortController();
       const got = await take(s.watch('ConfigMap', { sinceResourceVersion: listed.resourceVersion, signal: ac.signal }), 2);
       ac.abort();
-      assert.deepEqual(got.map((e) => e.object.metadata.name), ['new1', 'new2']);
+      assert.deepEqual(
+        got.map((e) => e.object.metadata.name),
+        ['new1', 'new2'],
+      );
     });
 
     withStore('aborting a watch ends the iteration', async (s) => {
@@ -160,7 +169,10 @@ export function runStoreConformance(name: string, makeStore: StoreFactory, conf:
 
     withStore('cluster-scoped kinds ignore namespaces', async (s) => {
       const o = await s.create('ClusterWorkflowTemplate', {
-        apiVersion: 'argoproj.io/v1alpha1', kind: 'ClusterWorkflowTemplate', metadata: { name: 'c', namespace: 'x' }, spec: {},
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'ClusterWorkflowTemplate',
+        metadata: { name: 'c', namespace: 'x' },
+        spec: {},
       });
       assert.equal(o.metadata.namespace, undefined);
       assert.ok(await s.get('ClusterWorkflowTemplate', undefined, 'c'));

@@ -14,11 +14,20 @@ import { createTestDatabase } from '../helpers/postgres.js';
 /** A Workflow with `n` nodes; `noise` adds incompressible bytes per node. */
 function bigWf(n: number, noise = 0): StoredObject {
   const nodes: Record<string, unknown> = {};
-  for (let i = 0; i < n; i++) nodes[`big-${i}`] = { id: `big-${i}`, name: `big[${i}]`, phase: 'Succeeded', type: 'Pod', ...(noise ? { x: randomBytes(noise).toString('base64') } : {}) };
+  for (let i = 0; i < n; i++)
+    nodes[`big-${i}`] = {
+      id: `big-${i}`,
+      name: `big[${i}]`,
+      phase: 'Succeeded',
+      type: 'Pod',
+      ...(noise ? { x: randomBytes(noise).toString('base64') } : {}),
+    };
   return {
-    apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow',
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Workflow',
     metadata: { name: 'big', namespace: 'default', uid: 'u', resourceVersion: '1', creationTimestamp: '2024-01-01T00:00:00Z' },
-    spec: { entrypoint: 'main' }, status: { phase: 'Running', nodes },
+    spec: { entrypoint: 'main' },
+    status: { phase: 'Running', nodes },
   };
 }
 

@@ -22,7 +22,12 @@ after(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-const cm = (name: string, v = name): NewObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data: { v } });
+const cm = (name: string, v = name): NewObject => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, namespace: 'default' },
+  data: { v },
+});
 const codeOf = (r: PromiseSettledResult<unknown>): string => (r.status === 'rejected' ? (r.reason as WeirError).code : 'ok');
 const names = (items: StoredObject[]): string[] => items.map((i) => i.metadata.name);
 
@@ -59,7 +64,11 @@ describe('SQLite store group commit', () => {
     const b = value(results[2]);
     const c = value(results[6]);
     const rvs = [won, b, c].map((o) => Number(o.metadata.resourceVersion));
-    assert.deepEqual(rvs, [...rvs].sort((p, q) => p - q), 'resourceVersions follow the order the writes were issued in');
+    assert.deepEqual(
+      rvs,
+      [...rvs].sort((p, q) => p - q),
+      'resourceVersions follow the order the writes were issued in',
+    );
     // Everything committed is visible now that the promises resolved; the failed writes left nothing behind.
     assert.deepEqual(names((await s.list('ConfigMap')).items), ['a', 'b', 'c']);
     assert.deepEqual(((await s.get('ConfigMap', 'default', 'a')) as StoredObject).data, { v: 'won' });
@@ -70,8 +79,11 @@ describe('SQLite store group commit', () => {
     const deletedRv = Number(b.metadata.resourceVersion) + 1;
     assert.equal(deletedRv, Number(c.metadata.resourceVersion) - 1);
     assert.deepEqual(live, [
-      `ADDED x ${x.metadata.resourceVersion}`, `MODIFIED a ${won.metadata.resourceVersion}`, `ADDED b ${b.metadata.resourceVersion}`,
-      `DELETED x ${deletedRv}`, `ADDED c ${c.metadata.resourceVersion}`,
+      `ADDED x ${x.metadata.resourceVersion}`,
+      `MODIFIED a ${won.metadata.resourceVersion}`,
+      `ADDED b ${b.metadata.resourceVersion}`,
+      `DELETED x ${deletedRv}`,
+      `ADDED c ${c.metadata.resourceVersion}`,
     ]);
     await s.close();
 
@@ -110,7 +122,7 @@ describe('SQLite store group commit', () => {
       ]);
       for (const r of results) {
         assert.equal(r.status, 'rejected');
-        const e = (r).reason as WeirError;
+        const e = r.reason as WeirError;
         assert.ok(e instanceof WeirError);
         assert.equal(e.code, 'IO_ERROR');
         assert.match(e.message, /boom refused.*commit of 4 write\(s\) failed, none of them was applied/);
@@ -136,7 +148,11 @@ describe('SQLite store group commit', () => {
       const other = new Database(join(dataDir, 'weir.db'));
       other.exec("CREATE TRIGGER refuse BEFORE INSERT ON objects WHEN NEW.name = 'refused' BEGIN SELECT RAISE(ABORT, 'refused here'); END");
       other.close();
-      const results = await Promise.allSettled([s.create('ConfigMap', cm('one')), s.create('ConfigMap', cm('refused')), s.create('ConfigMap', cm('two'))]);
+      const results = await Promise.allSettled([
+        s.create('ConfigMap', cm('one')),
+        s.create('ConfigMap', cm('refused')),
+        s.create('ConfigMap', cm('two')),
+      ]);
       assert.deepEqual(results.map(codeOf), ['ok', 'IO_ERROR', 'ok']);
       assert.match(((results[1] as PromiseRejectedResult).reason as Error).message, /refused here/);
       assert.deepEqual(names((await s.list('ConfigMap')).items), ['one', 'two']);
@@ -204,14 +220,25 @@ describe('SQLite store group commit', () => {
       }
       ac.abort();
       const rvs = got.map((e) => Number(e.object.metadata.resourceVersion));
-      assert.deepEqual(rvs, [...rvs].sort((p, q) => p - q));
+      assert.deepEqual(
+        rvs,
+        [...rvs].sort((p, q) => p - q),
+      );
       assert.equal(new Set(rvs).size, rvs.length);
       assert.equal(got[0].type, 'ADDED');
       assert.equal(got[0].object.metadata.resourceVersion, first);
-      const versions = got.filter((e) => e.object.metadata.name === 'a' && e.type === 'MODIFIED').map((e) => Number((e.object.data as { v: string }).v));
+      const versions = got
+        .filter((e) => e.object.metadata.name === 'a' && e.type === 'MODIFIED')
+        .map((e) => Number((e.object.data as { v: string }).v));
       // Every MODIFIED of `a` within the last 16 changes is kept, older ones it superseded are gone.
-      assert.deepEqual(versions, Array.from({ length: 40 - 25 + 1 }, (_, i) => 25 + i));
-      assert.deepEqual(got.filter((e) => e.object.metadata.name === 'b').map((e) => e.type), ['ADDED', 'DELETED']);
+      assert.deepEqual(
+        versions,
+        Array.from({ length: 40 - 25 + 1 }, (_, i) => 25 + i),
+      );
+      assert.deepEqual(
+        got.filter((e) => e.object.metadata.name === 'b').map((e) => e.type),
+        ['ADDED', 'DELETED'],
+      );
       // Compacted rows keep their place: a watch from the first version is not Expired (its first event is b's ADDED,
       // as a's versions before it were superseded).
       const ac2 = new AbortController();
@@ -233,7 +260,10 @@ describe('SQLite store group commit', () => {
     const s = createSqliteStore({ dataDir: tempDir() });
     try {
       const w = await s.create('Workflow', {
-        apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { name: 'w', labels: { a: '1' } }, spec: { entrypoint: 'main', n: 1 },
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Workflow',
+        metadata: { name: 'w', labels: { a: '1' } },
+        spec: { entrypoint: 'main', n: 1 },
       });
       assert.equal(w.metadata.generation, 1);
       const forged = { ...w.metadata, uid: 'forged', creationTimestamp: '1999-01-01T00:00:00Z', generation: 40 };
@@ -246,7 +276,9 @@ describe('SQLite store group commit', () => {
       assert.equal(w3.metadata.generation, 2);
       const w4 = await s.update('Workflow', { ...w3, metadata: { ...w3.metadata, labels: { a: '2' } } });
       assert.equal(w4.metadata.generation, 2);
-      assert.deepEqual(names((await s.list('Workflow', { labelSelector: 'a=2', fieldSelector: { 'status.phase': 'Running' } })).items), ['w']);
+      assert.deepEqual(names((await s.list('Workflow', { labelSelector: 'a=2', fieldSelector: { 'status.phase': 'Running' } })).items), [
+        'w',
+      ]);
       assert.deepEqual(names((await s.list('Workflow', { labelSelector: 'a=1' })).items), []);
       const w5 = await s.update('Workflow', { ...w4, spec: undefined });
       assert.equal(w5.metadata.generation, 3);

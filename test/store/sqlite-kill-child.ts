@@ -12,8 +12,17 @@ const ack = (o: StoredObject, v: string): StoredObject => {
   return o;
 };
 for (let i = 0; ; i += width) {
-  const created = await Promise.all(Array.from({ length: width }, (_, j) => store.create('ConfigMap', {
-    apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `k${i + j}`, labels: { n: String(i + j) } }, data: { v: '0' },
-  }).then((o) => ack(o, '0'))));
+  const created = await Promise.all(
+    Array.from({ length: width }, (_, j) =>
+      store
+        .create('ConfigMap', {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: `k${i + j}`, labels: { n: String(i + j) } },
+          data: { v: '0' },
+        })
+        .then((o) => ack(o, '0')),
+    ),
+  );
   await Promise.all(created.map((o) => store.update('ConfigMap', { ...o, data: { v: '1' } }).then((u) => ack(u, '1'))));
 }

@@ -37,8 +37,17 @@ const V1_SCHEMA = `
 
 function workflow(name: string, rv: number, generation: number, labels: Record<string, string>): StoredObject {
   return {
-    apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow',
-    metadata: { name, namespace: 'default', uid: `uid-${name}`, resourceVersion: String(rv), generation, creationTimestamp: '2024-05-01T10:00:00Z', labels },
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Workflow',
+    metadata: {
+      name,
+      namespace: 'default',
+      uid: `uid-${name}`,
+      resourceVersion: String(rv),
+      generation,
+      creationTimestamp: '2024-05-01T10:00:00Z',
+      labels,
+    },
     spec: { entrypoint: 'main', arguments: { parameters: [{ name: 'p', value: 'é\u2028"' }] } },
     status: { phase: 'Running', nodes: { [`${name}-1`]: { phase: 'Running' } } },
   };
@@ -58,11 +67,26 @@ function writeV1(dataDir: string): StoredObject[] {
     [4, 'ADDED', w2],
   ];
   for (const [rv, type, body] of log) db.prepare('INSERT INTO changes VALUES (?, ?, ?, ?)').run(rv, 'Workflow', type, JSON.stringify(body));
-  const insert = db.prepare('INSERT INTO objects (kind, namespace, name, skey, phase, created_ms, create_rv, rv, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
-  for (const [o, createRv] of [[w1, 1], [w2, 4]] as const) {
-    const { lastInsertRowid } = insert.run('Workflow', 'default', o.metadata.name, `default/${o.metadata.name}`, 'Running',
-      Date.parse(o.metadata.creationTimestamp), createRv, Number(o.metadata.resourceVersion), JSON.stringify(o));
-    for (const [k, v] of Object.entries(o.metadata.labels ?? {})) db.prepare('INSERT INTO labels VALUES (?, ?, ?)').run(lastInsertRowid, k, v);
+  const insert = db.prepare(
+    'INSERT INTO objects (kind, namespace, name, skey, phase, created_ms, create_rv, rv, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  for (const [o, createRv] of [
+    [w1, 1],
+    [w2, 4],
+  ] as const) {
+    const { lastInsertRowid } = insert.run(
+      'Workflow',
+      'default',
+      o.metadata.name,
+      `default/${o.metadata.name}`,
+      'Running',
+      Date.parse(o.metadata.creationTimestamp),
+      createRv,
+      Number(o.metadata.resourceVersion),
+      JSON.stringify(o),
+    );
+    for (const [k, v] of Object.entries(o.metadata.labels ?? {}))
+      db.prepare('INSERT INTO labels VALUES (?, ?, ?)').run(lastInsertRowid, k, v);
   }
   db.prepare('UPDATE revision SET rv = 4').run();
   db.close();
@@ -83,10 +107,16 @@ test('a version-1 weir.db is migrated on open and then read, updated, deleted an
     assert.equal(statusOnly.metadata.resourceVersion, '5');
     const specChanged = await s.update('Workflow', { ...w2, spec: { entrypoint: 'other' } });
     assert.equal(specChanged.metadata.generation, 2);
-    assert.deepEqual((await s.list('Workflow', { labelSelector: 'team=blue' })).items.map((i) => i.metadata.name), ['w1']);
+    assert.deepEqual(
+      (await s.list('Workflow', { labelSelector: 'team=blue' })).items.map((i) => i.metadata.name),
+      ['w1'],
+    );
     await s.update('Workflow', { ...statusOnly, metadata: { ...statusOnly.metadata, labels: { team: 'red' } } });
     assert.deepEqual((await s.list('Workflow', { labelSelector: 'team=blue' })).items, []);
-    assert.deepEqual((await s.list('Workflow', { fieldSelector: { 'status.phase': 'Succeeded' } })).items.map((i) => i.metadata.name), ['w1']);
+    assert.deepEqual(
+      (await s.list('Workflow', { fieldSelector: { 'status.phase': 'Succeeded' } })).items.map((i) => i.metadata.name),
+      ['w1'],
+    );
     assert.equal(await s.delete('Workflow', 'default', 'w2', { resourceVersion: specChanged.metadata.resourceVersion }), true);
 
     const ac = new AbortController();
@@ -99,15 +129,29 @@ test('a version-1 weir.db is migrated on open and then read, updated, deleted an
     }
     ac.abort();
     assert.deepEqual(events, [
-      'ADDED w1 1', 'MODIFIED w1 2', 'MODIFIED w1 3', 'ADDED w2 4', 'MODIFIED w1 5', 'MODIFIED w2 6', 'MODIFIED w1 7', 'DELETED w2 8',
+      'ADDED w1 1',
+      'MODIFIED w1 2',
+      'MODIFIED w1 3',
+      'ADDED w2 4',
+      'MODIFIED w1 5',
+      'MODIFIED w2 6',
+      'MODIFIED w1 7',
+      'DELETED w2 8',
     ]);
-    assert.deepEqual(deleted, { ...specChanged, metadata: { ...specChanged.metadata, resourceVersion: '8' } }, 'DELETED carries the last state');
+    assert.deepEqual(
+      deleted,
+      { ...specChanged, metadata: { ...specChanged.metadata, resourceVersion: '8' } },
+      'DELETED carries the last state',
+    );
   } finally {
     await s.close();
   }
   const check = new Database(join(dataDir, 'weir.db'), { readonly: true });
   try {
-    assert.deepEqual(check.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all(), Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1));
+    assert.deepEqual(
+      check.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all(),
+      Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1),
+    );
     assert.equal(check.pragma('integrity_check', { simple: true }), 'ok');
   } finally {
     check.close();

@@ -28,7 +28,10 @@ after(() => {
 runStoreConformance('sqlite', (opts) => createSqliteStore({ dataDir: tempDir(), ...opts }));
 
 const cm = (name: string, labels: Record<string, string> = {}): NewObject => ({
-  apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default', labels }, data: { v: name },
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, namespace: 'default', labels },
+  data: { v: name },
 });
 
 describe('SQLite store', () => {
@@ -70,7 +73,11 @@ describe('SQLite store', () => {
     }
   });
 
-  const killCases = [['full', 1], ['normal', 1], ['full', 16]] as const;
+  const killCases = [
+    ['full', 1],
+    ['normal', 1],
+    ['full', 16],
+  ] as const;
   for (const [synchronous, width] of killCases) {
     const what = width === 1 ? 'one at a time' : `${width} per group commit`;
     test(`synchronous=${synchronous}, ${what}: every write acknowledged before SIGKILL is there after reopening`, async () => {
@@ -127,7 +134,10 @@ describe('SQLite store', () => {
       const a = await s1.create('ConfigMap', cm('a'));
       const seen = (await s2.get('ConfigMap', 'default', 'a')) as StoredObject;
       const won = await s1.update('ConfigMap', { ...a, data: { v: 'one' } });
-      await assert.rejects(s2.update('ConfigMap', { ...seen, data: { v: 'two' } }), (e: unknown) => e instanceof WeirError && e.code === 'CONFLICT');
+      await assert.rejects(
+        s2.update('ConfigMap', { ...seen, data: { v: 'two' } }),
+        (e: unknown) => e instanceof WeirError && e.code === 'CONFLICT',
+      );
       const b = await s2.create('ConfigMap', cm('b'));
       assert.ok(Number(b.metadata.resourceVersion) > Number(won.metadata.resourceVersion));
       assert.equal(((await s2.get('ConfigMap', 'default', 'a')) as StoredObject).data !== undefined, true);
@@ -157,7 +167,13 @@ describe('SQLite store', () => {
         assert.doesNotMatch(p, /TEMP B-TREE|SCAN o\b/, `${JSON.stringify(opts)}:\n${p}`);
       }
       for (const name of ['w1', 'w2']) {
-        await s.create('Workflow', { apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { name }, spec: {}, status: { phase: 'Failed' } });
+        await s.create('Workflow', {
+          apiVersion: 'argoproj.io/v1alpha1',
+          kind: 'Workflow',
+          metadata: { name },
+          spec: {},
+          status: { phase: 'Failed' },
+        });
       }
       const failed: ListOptions = { order: 'newest', fieldSelector: { 'status.phase': 'Failed' }, limit: 1 };
       const cont = plan({ ...failed, continue: (await s.list('Workflow', failed)).continue });
@@ -190,8 +206,14 @@ describe('SQLite store', () => {
     db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'future', 'now')").run();
     db.close();
     assert.throws(() => createSqliteStore({ dataDir }), /schema version 99 is newer/);
-    assert.throws(() => resolveSqliteStoreOptions({ dataDir: '' }), (e: unknown) => e instanceof WeirError && e.details?.field === 'dataDir');
-    assert.throws(() => resolveSqliteStoreOptions({ dataDir, historyLimit: 0 }), (e: unknown) => e instanceof WeirError && e.details?.field === 'historyLimit');
+    assert.throws(
+      () => resolveSqliteStoreOptions({ dataDir: '' }),
+      (e: unknown) => e instanceof WeirError && e.details?.field === 'dataDir',
+    );
+    assert.throws(
+      () => resolveSqliteStoreOptions({ dataDir, historyLimit: 0 }),
+      (e: unknown) => e instanceof WeirError && e.details?.field === 'historyLimit',
+    );
     assert.equal(resolveSqliteStoreOptions({ dataDir }).dbPath, join(dataDir, 'weir.db'));
   });
 });

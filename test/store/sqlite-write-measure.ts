@@ -13,7 +13,9 @@ async function timed(name: string, n: number, fn: () => Promise<void>): Promise<
   const t0 = performance.now();
   await fn();
   const ms = performance.now() - t0;
-  process.stdout.write(`${JSON.stringify({ case: name, n, ms: Math.round(ms), perOpMs: Number((ms / n).toFixed(3)), perSec: Math.round(n / (ms / 1000)) })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ case: name, n, ms: Math.round(ms), perOpMs: Number((ms / n).toFixed(3)), perSec: Math.round(n / (ms / 1000)) })}\n`,
+  );
 }
 
 function bigWorkflow(name: string, nodes: number): Record<string, unknown> {
@@ -22,13 +24,29 @@ function bigWorkflow(name: string, nodes: number): Record<string, unknown> {
   for (let i = 0; i < nodes; i++) {
     const id = `${name}-${1000000000 + i}`;
     all[id] = {
-      id, name: `${name}[0].layer-${Math.floor(i / 100)}(${i % 100}:${i})`, displayName: `layer-${Math.floor(i / 100)}(${i % 100}:${i})`, type: 'Pod',
-      templateName: 'step', phase: 'Succeeded', boundaryID: name, startedAt: '2024-05-01T10:00:00Z', finishedAt: '2024-05-01T10:00:01Z',
-      progress: '1/1', resourcesDuration: { cpu: 1, memory: 1 }, outputs: { exitCode: '0' }, children: [`${name}-${1000000000 + i + 1}`],
+      id,
+      name: `${name}[0].layer-${Math.floor(i / 100)}(${i % 100}:${i})`,
+      displayName: `layer-${Math.floor(i / 100)}(${i % 100}:${i})`,
+      type: 'Pod',
+      templateName: 'step',
+      phase: 'Succeeded',
+      boundaryID: name,
+      startedAt: '2024-05-01T10:00:00Z',
+      finishedAt: '2024-05-01T10:00:01Z',
+      progress: '1/1',
+      resourcesDuration: { cpu: 1, memory: 1 },
+      outputs: { exitCode: '0' },
+      children: [`${name}-${1000000000 + i + 1}`],
       hostNodeName: 'localhost',
     };
   }
-  return { apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { name, namespace: 'default', labels: { app: 'big' } }, spec: { entrypoint: 'main', templates: [{ name: 'main', container: { image: 'x' } }] }, status };
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Workflow',
+    metadata: { name, namespace: 'default', labels: { app: 'big' } },
+    spec: { entrypoint: 'main', templates: [{ name: 'main', container: { image: 'x' } }] },
+    status,
+  };
 }
 
 for (let r = 0; r < rounds; r++) {
@@ -38,7 +56,16 @@ for (let r = 0; r < rounds; r++) {
     const N = 2000;
     let objs: StoredObject[] = [];
     await timed('2000 concurrent creates', N, async () => {
-      objs = await Promise.all(Array.from({ length: N }, (_, i) => store.create('ConfigMap', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `c${i}`, labels: { app: 'x' } }, data: { v: '0' } })));
+      objs = await Promise.all(
+        Array.from({ length: N }, (_, i) =>
+          store.create('ConfigMap', {
+            apiVersion: 'v1',
+            kind: 'ConfigMap',
+            metadata: { name: `c${i}`, labels: { app: 'x' } },
+            data: { v: '0' },
+          }),
+        ),
+      );
     });
     await timed('2000 concurrent updates', N, async () => {
       objs = await Promise.all(objs.map((o) => store.update('ConfigMap', { ...o, data: { v: '1' } })));
@@ -56,10 +83,13 @@ for (let r = 0; r < rounds; r++) {
       }
     });
     await timed('200 sequential updates of the same Workflow, handed over (UpdateOptions.handOver)', 200, async () => {
-      for (let i = 0; i < 200; i++) big = await store.update('Workflow', { ...big, status: { ...(big.status as object), progress: `${i}/200` } }, { handOver: true });
+      for (let i = 0; i < 200; i++)
+        big = await store.update('Workflow', { ...big, status: { ...(big.status as object), progress: `${i}/200` } }, { handOver: true });
     });
     const mib = (f: string): number => Math.round(statSync(join(dir, f), { throwIfNoEntry: false })?.size ?? 0) / 2 ** 20;
-    process.stdout.write(`${JSON.stringify({ case: 'files after the big updates', weirDbMiB: Math.round(mib('weir.db')), walMiB: Math.round(mib('weir.db-wal')) })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ case: 'files after the big updates', weirDbMiB: Math.round(mib('weir.db')), walMiB: Math.round(mib('weir.db-wal')) })}\n`,
+    );
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });

@@ -6,8 +6,16 @@ import { createMemoryStore } from '../../src/store/memory-store.js';
 import { updateWithRetry } from '../../src/store/update-retry.js';
 import type { StoredObject } from '../../src/store/types.js';
 
-const cm = (name: string, data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ns' }, data });
-const withData = (o: StoredObject, k: string, v: string): StoredObject => ({ ...o, data: { ...(o.data as Record<string, string>), [k]: v } });
+const cm = (name: string, data: Record<string, string>) => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, namespace: 'ns' },
+  data,
+});
+const withData = (o: StoredObject, k: string, v: string): StoredObject => ({
+  ...o,
+  data: { ...(o.data as Record<string, string>), [k]: v },
+});
 
 test('a concurrent write makes the change run again on the fresh object; both writes are kept', async () => {
   const store = createMemoryStore();
@@ -35,21 +43,37 @@ test('no change writes nothing and returns the current object', async () => {
   assert.equal((await store.get('ConfigMap', 'ns', 'b'))?.metadata.resourceVersion, created.metadata.resourceVersion);
 });
 
-test('a missing object is NOT_FOUND, or the caller\'s error', async () => {
+test("a missing object is NOT_FOUND, or the caller's error", async () => {
   const store = createMemoryStore();
-  await assert.rejects(updateWithRetry(store, 'ConfigMap', 'ns', 'none', (c) => c), { code: 'NOT_FOUND' });
-  await assert.rejects(updateWithRetry(store, 'ConfigMap', 'ns', 'none', (c) => c, { notFound: () => new Error('gone') }), /gone/);
+  await assert.rejects(
+    updateWithRetry(store, 'ConfigMap', 'ns', 'none', (c) => c),
+    { code: 'NOT_FOUND' },
+  );
+  await assert.rejects(
+    updateWithRetry(store, 'ConfigMap', 'ns', 'none', (c) => c, { notFound: () => new Error('gone') }),
+    /gone/,
+  );
 });
 
 test('a conflict on every attempt is thrown after `attempts` rounds', async () => {
   const store = createMemoryStore();
   await store.create('ConfigMap', cm('c', {}));
   let calls = 0;
-  await assert.rejects(updateWithRetry(store, 'ConfigMap', 'ns', 'c', async (cur) => {
-    calls++;
-    const other = await store.get('ConfigMap', 'ns', 'c');
-    await store.update('ConfigMap', withData(other!, 'n', String(calls)));
-    return withData(cur, 'mine', 'y');
-  }, { attempts: 3 }), { code: 'CONFLICT' });
+  await assert.rejects(
+    updateWithRetry(
+      store,
+      'ConfigMap',
+      'ns',
+      'c',
+      async (cur) => {
+        calls++;
+        const other = await store.get('ConfigMap', 'ns', 'c');
+        await store.update('ConfigMap', withData(other!, 'n', String(calls)));
+        return withData(cur, 'mine', 'y');
+      },
+      { attempts: 3 },
+    ),
+    { code: 'CONFLICT' },
+  );
   assert.equal(calls, 3);
 });

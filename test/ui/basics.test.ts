@@ -11,7 +11,15 @@ describe('web UI: token, deep links, theme, keyboard, errors', () => {
   let b: Browser;
   before(async () => {
     weir = await startWeir({ token: 'ui-test-token' });
-    await weir.api('/api/v1/workflows/default', { method: 'POST', body: { workflow: { metadata: { name: 'tokened' }, spec: { entrypoint: 'main', templates: [{ name: 'main', container: { image: 'busybox', command: ['echo', 'hi'] } }] } } } });
+    await weir.api('/api/v1/workflows/default', {
+      method: 'POST',
+      body: {
+        workflow: {
+          metadata: { name: 'tokened' },
+          spec: { entrypoint: 'main', templates: [{ name: 'main', container: { image: 'busybox', command: ['echo', 'hi'] } }] },
+        },
+      },
+    });
     b = await openBrowser();
   });
   after(async () => {
@@ -22,7 +30,9 @@ describe('web UI: token, deep links, theme, keyboard, errors', () => {
   test('asks for the token once, then sends it; deep links, back/forward, theme and keyboard work', async () => {
     const { page } = b;
     const auth: string[] = [];
-    page.on('request', (r) => { if (r.url().includes('/api/v1/')) auth.push(r.headers().authorization ?? ''); });
+    page.on('request', (r) => {
+      if (r.url().includes('/api/v1/')) auth.push(r.headers().authorization ?? '');
+    });
     await page.goto(`${weir.url}/workflows?phase=Succeeded`);
     await page.getByRole('heading', { name: 'Server token' }).waitFor();
     await page.getByText('Unauthorised').first().waitFor();

@@ -26,19 +26,82 @@ describe('web UI: event sources, sensors, lineage', () => {
     const port = await freePort();
     hook = `http://127.0.0.1:${port}/orders`;
     weir = await startWeir();
-    await weir.api('/api/v1/event-sources/default', { method: 'POST', body: { eventSource: { metadata: { name: 'shop' }, spec: { webhook: { orders: { port: String(port), endpoint: '/orders', method: 'POST' } } } } } });
-    await weir.api('/api/v1/sensors/default', { method: 'POST', body: { sensor: { metadata: { name: 'orders' }, spec: {
-      dependencies: [{ name: 'order', eventSourceName: 'shop', eventName: 'orders', filters: { data: [{ path: 'body.amount', type: 'number', comparator: '>', value: ['0'] }] } }],
-      triggers: [{ template: { name: 'process', conditions: 'order', argoWorkflow: { operation: 'submit', source: { resource: {
-        apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { generateName: 'process-order-' },
-        spec: { entrypoint: 'main', arguments: { parameters: [{ name: 'id', value: 'none' }] }, templates: [{ name: 'main', inputs: { parameters: [{ name: 'id' }] }, container: { image: 'busybox', command: ['echo', 'order {{inputs.parameters.id}}'] } }] },
-      } }, parameters: [{ src: { dependencyName: 'order', dataKey: 'body.id' }, dest: 'spec.arguments.parameters.0.value' }] } } }],
-    } } } });
+    await weir.api('/api/v1/event-sources/default', {
+      method: 'POST',
+      body: {
+        eventSource: {
+          metadata: { name: 'shop' },
+          spec: { webhook: { orders: { port: String(port), endpoint: '/orders', method: 'POST' } } },
+        },
+      },
+    });
+    await weir.api('/api/v1/sensors/default', {
+      method: 'POST',
+      body: {
+        sensor: {
+          metadata: { name: 'orders' },
+          spec: {
+            dependencies: [
+              {
+                name: 'order',
+                eventSourceName: 'shop',
+                eventName: 'orders',
+                filters: { data: [{ path: 'body.amount', type: 'number', comparator: '>', value: ['0'] }] },
+              },
+            ],
+            triggers: [
+              {
+                template: {
+                  name: 'process',
+                  conditions: 'order',
+                  argoWorkflow: {
+                    operation: 'submit',
+                    source: {
+                      resource: {
+                        apiVersion: 'argoproj.io/v1alpha1',
+                        kind: 'Workflow',
+                        metadata: { generateName: 'process-order-' },
+                        spec: {
+                          entrypoint: 'main',
+                          arguments: { parameters: [{ name: 'id', value: 'none' }] },
+                          templates: [
+                            {
+                              name: 'main',
+                              inputs: { parameters: [{ name: 'id' }] },
+                              container: { image: 'busybox', command: ['echo', 'order {{inputs.parameters.id}}'] },
+                            },
+                          ],
+                        },
+                      },
+                    },
+                    parameters: [{ src: { dependencyName: 'order', dataKey: 'body.id' }, dest: 'spec.arguments.parameters.0.value' }],
+                  },
+                },
+              },
+            ],
+          },
+        },
+      },
+    });
     const post = async (key: string, body: unknown): Promise<void> => {
-      const res = await fetch(hook, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': key }, body: JSON.stringify(body) });
+      const res = await fetch(hook, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': key },
+        body: JSON.stringify(body),
+      });
       assert.equal(res.status, 200, await res.text());
     };
-    await eventually(async () => { try { await post('order-ok-1', { id: 'A-1', amount: 5 }); return true; } catch { return false; } }, { timeoutMs: 20_000 });
+    await eventually(
+      async () => {
+        try {
+          await post('order-ok-1', { id: 'A-1', amount: 5 });
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { timeoutMs: 20_000 },
+    );
     await post('order-bad-2', { id: 'B-2', amount: -3 });
     b = await openBrowser();
   });
@@ -51,7 +114,9 @@ describe('web UI: event sources, sensors, lineage', () => {
     const { page } = b;
     await page.goto(`${weir.url}/events`);
     await page.locator('tr[data-event="shop/orders"] [data-state="running"]').waitFor();
-    await eventually(async () => ((await page.locator('tr[data-sensor="orders"]').textContent()) ?? '').includes('ago'), { timeoutMs: 20_000 });
+    await eventually(async () => ((await page.locator('tr[data-sensor="orders"]').textContent()) ?? '').includes('ago'), {
+      timeoutMs: 20_000,
+    });
     assert.deepEqual(await axeViolations(page), []);
     await shot(page, 'events');
   });
@@ -72,10 +137,12 @@ describe('web UI: event sources, sensors, lineage', () => {
     await page.locator('[data-testid="graph"] g.gn[data-label="process"]').waitFor();
 
     await page.getByRole('tab', { name: 'Test' }).click();
-    await page.getByLabel('Events').fill(JSON.stringify([
-      { eventSourceName: 'shop', eventName: 'orders', data: { body: { id: 'T-1', amount: -1 } } },
-      { eventSourceName: 'shop', eventName: 'orders', data: { body: { id: 'T-2', amount: 10 } } },
-    ]));
+    await page.getByLabel('Events').fill(
+      JSON.stringify([
+        { eventSourceName: 'shop', eventName: 'orders', data: { body: { id: 'T-1', amount: -1 } } },
+        { eventSourceName: 'shop', eventName: 'orders', data: { body: { id: 'T-2', amount: 10 } } },
+      ]),
+    );
     const before = await weir.api<{ items: unknown[] | null }>('/api/v1/workflows/default');
     await page.getByRole('button', { name: 'Run test' }).click();
     const results = page.getByTestId('test-results');
@@ -98,7 +165,12 @@ describe('web UI: event sources, sensors, lineage', () => {
     await page.getByRole('searchbox').fill('order-ok-1');
     await page.getByRole('button', { name: 'Search' }).click();
     const res = page.getByTestId('lineage-results');
-    await eventually(async () => (await page.locator('[data-testid="lineage-results"] a[href^="/workflows/default/process-order-"]').count()) > 0 || (await page.reload(), false), { timeoutMs: 20_000 });
+    await eventually(
+      async () =>
+        (await page.locator('[data-testid="lineage-results"] a[href^="/workflows/default/process-order-"]').count()) > 0 ||
+        (await page.reload(), false),
+      { timeoutMs: 20_000 },
+    );
     assert.match((await res.textContent()) ?? '', /triggered/);
     assert.match(page.url(), /q=order-ok-1/);
     assert.deepEqual(await axeViolations(page), []);

@@ -15,7 +15,15 @@ import { eventually } from '../server/kit.js';
 export { eventually };
 
 export const CHROMIUM = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 export interface Weir {
   url: string;
@@ -31,7 +39,10 @@ export async function startWeir(opts: { manifests?: string[]; token?: string; da
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'weir-ui-'));
   const args = [repoPath('bin/weir.js'), 'server', ...(opts.manifests ?? []).map((m) => repoPath(m)), '--port', '0', '--data-dir', dataDir];
   if (opts.token) args.push('--auth-token', opts.token);
-  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, args, { cwd: repoRoot, env: { ...process.env, WEIR_AUTH_TOKEN: '' } });
+  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, args, {
+    cwd: repoRoot,
+    env: { ...process.env, WEIR_AUTH_TOKEN: '' },
+  });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -43,12 +54,21 @@ export async function startWeir(opts: { manifests?: string[]; token?: string; da
     child.kill('SIGKILL');
     throw new Error(`weir server did not start:\n${out}`);
   }
-  const headers = (json: boolean): Record<string, string> => ({ ...(json ? { 'content-type': 'application/json' } : {}), ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}) });
+  const headers = (json: boolean): Record<string, string> => ({
+    ...(json ? { 'content-type': 'application/json' } : {}),
+    ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+  });
   return {
-    url, dataDir, out: () => out,
+    url,
+    dataDir,
+    out: () => out,
     async api<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
       const json = init.body !== undefined;
-      const res = await fetch(url + path, { method: init.method ?? 'GET', headers: headers(json), ...(json ? { body: JSON.stringify(init.body) } : {}) });
+      const res = await fetch(url + path, {
+        method: init.method ?? 'GET',
+        headers: headers(json),
+        ...(json ? { body: JSON.stringify(init.body) } : {}),
+      });
       const text = await res.text();
       if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path}: ${res.status} ${text}`);
       return JSON.parse(text) as T;
@@ -73,12 +93,17 @@ export interface Browser {
 export async function openBrowser(): Promise<Browser> {
   const profile = mkdtempSync(join(tmpdir(), 'weir-ui-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, bypassCSP: true, viewport: { width: 1440, height: 900 },
+    executablePath: CHROMIUM,
+    args: CHROMIUM_ARGS,
+    headless: true,
+    bypassCSP: true,
+    viewport: { width: 1440, height: 900 },
   });
-  const page = context.pages()[0] ?? await context.newPage();
+  const page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(15_000);
   return {
-    context, page,
+    context,
+    page,
     async close() {
       await context.close();
       rmSync(profile, { recursive: true, force: true });
@@ -89,14 +114,23 @@ export async function openBrowser(): Promise<Browser> {
 const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
-interface AxeResult { violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }
+interface AxeResult {
+  violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[];
+}
 
 /** Runs axe-core on the page; returns the serious and critical violations as readable lines. */
 export async function axeViolations(page: Page): Promise<string[]> {
   if (!(await page.evaluate(() => 'axe' in globalThis))) await page.addScriptTag({ content: axeSource });
-  const r = await page.evaluate(async () => (globalThis as unknown as { axe: { run(): Promise<unknown> } }).axe.run()) as AxeResult;
-  return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact}: ${v.id} (${v.help}) at ${v.nodes.slice(0, 3).map((n) => JSON.stringify(n.target)).join(', ')}`);
+  const r = (await page.evaluate(async () => (globalThis as unknown as { axe: { run(): Promise<unknown> } }).axe.run())) as AxeResult;
+  return r.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map(
+      (v) =>
+        `${v.impact}: ${v.id} (${v.help}) at ${v.nodes
+          .slice(0, 3)
+          .map((n) => JSON.stringify(n.target))
+          .join(', ')}`,
+    );
 }
 
 /** Saves a screenshot as test-output/ui/NAME.png. */

@@ -7,19 +7,41 @@ import assert from 'node:assert/strict';
 import { axeViolations, eventually, openBrowser, shot, startWeir } from './kit.js';
 import type { Browser, Weir } from './kit.js';
 
-interface Wf { metadata: { name: string }; spec: { arguments?: { parameters?: { name: string; value?: string }[] } }; status?: { phase?: string } }
+interface Wf {
+  metadata: { name: string };
+  spec: { arguments?: { parameters?: { name: string; value?: string }[] } };
+  status?: { phase?: string };
+}
 
 const template = {
   metadata: { name: 'greeter' },
   spec: {
     entrypoint: 'main',
-    arguments: { parameters: [
-      { name: 'who', value: 'world', description: 'Whom to greet' },
-      { name: 'tone', value: 'calm', enum: ['calm', 'loud'], description: 'How to greet' },
-    ] },
+    arguments: {
+      parameters: [
+        { name: 'who', value: 'world', description: 'Whom to greet' },
+        { name: 'tone', value: 'calm', enum: ['calm', 'loud'], description: 'How to greet' },
+      ],
+    },
     templates: [
-      { name: 'main', steps: [[{ name: 'greet', template: 'say', arguments: { parameters: [{ name: 'msg', value: '{{workflow.parameters.tone}} hello {{workflow.parameters.who}}' }] } }], [{ name: 'bye', template: 'say', arguments: { parameters: [{ name: 'msg', value: 'bye' }] } }]] },
-      { name: 'say', inputs: { parameters: [{ name: 'msg' }] }, container: { image: 'busybox', command: ['echo', '{{inputs.parameters.msg}}'] } },
+      {
+        name: 'main',
+        steps: [
+          [
+            {
+              name: 'greet',
+              template: 'say',
+              arguments: { parameters: [{ name: 'msg', value: '{{workflow.parameters.tone}} hello {{workflow.parameters.who}}' }] },
+            },
+          ],
+          [{ name: 'bye', template: 'say', arguments: { parameters: [{ name: 'msg', value: 'bye' }] } }],
+        ],
+      },
+      {
+        name: 'say',
+        inputs: { parameters: [{ name: 'msg' }] },
+        container: { image: 'busybox', command: ['echo', '{{inputs.parameters.msg}}'] },
+      },
     ],
   },
 };
@@ -27,7 +49,9 @@ const template = {
 const cron = {
   metadata: { name: 'hourly' },
   spec: {
-    schedules: ['0 * * * *'], timezone: 'Europe/Berlin', suspend: true,
+    schedules: ['0 * * * *'],
+    timezone: 'Europe/Berlin',
+    suspend: true,
     workflowSpec: { entrypoint: 'main', templates: [{ name: 'main', container: { image: 'busybox', command: ['echo', 'tick'] } }] },
   },
 };
@@ -62,18 +86,26 @@ describe('web UI: templates and cron workflows', () => {
     const wf = await weir.api<Wf>(`/api/v1/workflows/default/${name}`);
     const params = Object.fromEntries((wf.spec.arguments?.parameters ?? []).map((p) => [p.name, p.value]));
     assert.deepEqual(params, { who: 'Ada Lovelace', tone: 'loud' });
-    await eventually(async () => ((await page.getByTestId('logs').textContent()) ?? '').includes('loud hello Ada Lovelace'), { timeoutMs: 30_000 });
-    await eventually(async () => (await weir.api<Wf>(`/api/v1/workflows/default/${name}`)).status?.phase === 'Succeeded', { timeoutMs: 30_000 });
+    await eventually(async () => ((await page.getByTestId('logs').textContent()) ?? '').includes('loud hello Ada Lovelace'), {
+      timeoutMs: 30_000,
+    });
+    await eventually(async () => (await weir.api<Wf>(`/api/v1/workflows/default/${name}`)).status?.phase === 'Succeeded', {
+      timeoutMs: 30_000,
+    });
 
     await page.goto(`${weir.url}/templates/default/greeter?tab=runs`);
     await page.locator(`a:text("${name}")`).waitFor();
-    await eventually(async () => ((await page.getByTestId('sparkline').textContent()) ?? '').includes('100% succeeded'), { timeoutMs: 15_000 });
+    await eventually(async () => ((await page.getByTestId('sparkline').textContent()) ?? '').includes('100% succeeded'), {
+      timeoutMs: 15_000,
+    });
     assert.deepEqual(await axeViolations(page), []);
     await shot(page, 'template-runs');
 
     await page.getByRole('tab', { name: 'Planned graph' }).click();
     await page.locator('[data-testid="graph"][data-ready="true"]').waitFor();
-    const boxes = await page.locator('[data-testid="graph"] g.gn[data-phase="Planned"]').evaluateAll((els: { getAttribute(n: string): string | null }[]) => els.map((e) => e.getAttribute('data-label')));
+    const boxes = await page
+      .locator('[data-testid="graph"] g.gn[data-phase="Planned"]')
+      .evaluateAll((els: { getAttribute(n: string): string | null }[]) => els.map((e) => e.getAttribute('data-label')));
     assert.ok(boxes.includes('greet') && boxes.includes('bye'), `planned boxes: ${boxes.join(', ')}`);
     assert.deepEqual(await axeViolations(page), []);
   });
@@ -92,8 +124,15 @@ describe('web UI: templates and cron workflows', () => {
     await page.getByRole('textbox', { name: 'To', exact: true }).fill('2026-03-01T03:00:00+01:00');
     await page.getByRole('button', { name: 'Preview (dry run)' }).click();
     await page.getByTestId('backfill-preview').waitFor();
-    const times = await page.locator('[data-testid="backfill-preview"] tr[data-time]').evaluateAll((els: { getAttribute(n: string): string | null }[]) => els.map((e) => e.getAttribute('data-time')));
-    assert.deepEqual(times, ['2026-02-28T23:00:00.000Z', '2026-03-01T00:00:00.000Z', '2026-03-01T01:00:00.000Z', '2026-03-01T02:00:00.000Z']);
+    const times = await page
+      .locator('[data-testid="backfill-preview"] tr[data-time]')
+      .evaluateAll((els: { getAttribute(n: string): string | null }[]) => els.map((e) => e.getAttribute('data-time')));
+    assert.deepEqual(times, [
+      '2026-02-28T23:00:00.000Z',
+      '2026-03-01T00:00:00.000Z',
+      '2026-03-01T01:00:00.000Z',
+      '2026-03-01T02:00:00.000Z',
+    ]);
     const cells = await page.locator('[data-testid="backfill-preview"] tbody tr').first().textContent();
     assert.match(cells ?? '', /2026-03-01 00:00:00/); // shown in the cron's zone
     assert.deepEqual(await axeViolations(page), []);

@@ -23,7 +23,9 @@ describe('web UI: workflows', () => {
     await page.getByRole('heading', { name: 'Workflows' }).waitFor();
     await page.locator('tr[data-name^="steps-"]').waitFor();
     await page.locator('tr[data-name^="dag-diamond-"]').waitFor();
-    await eventually(async () => (await page.locator('tr[data-name^="steps-"] [data-phase="Succeeded"]').count()) === 1, { timeoutMs: 30_000 });
+    await eventually(async () => (await page.locator('tr[data-name^="steps-"] [data-phase="Succeeded"]').count()) === 1, {
+      timeoutMs: 30_000,
+    });
     assert.deepEqual(await axeViolations(page), []);
     await shot(page, 'workflows-list');
 
@@ -31,9 +33,19 @@ describe('web UI: workflows', () => {
     await page.locator('[data-testid="graph"][data-ready="true"]').waitFor();
     const boxes = page.locator('[data-testid="graph"] g.gn[data-phase="Succeeded"]');
     await eventually(async () => (await boxes.count()) >= 3, { timeoutMs: 20_000 });
-    const labels = await page.locator('[data-testid="graph"] g.gn').evaluateAll((els: { getAttribute(n: string): string | null }[]) => els.map((e) => `${e.getAttribute('data-label') ?? ''}=${e.getAttribute('data-phase') ?? ''}`));
-    for (const step of ['prepare', 'left', 'right', 'finish']) assert.ok(labels.includes(`${step}=Succeeded`), `graph boxes: ${labels.join(' | ')}`);
-    await eventually(async () => /\S/.test((await page.getByTestId('logs').textContent()) ?? '') && !(await page.getByTestId('logs').textContent())?.includes('No log lines'), { timeoutMs: 20_000 });
+    const labels = await page
+      .locator('[data-testid="graph"] g.gn')
+      .evaluateAll((els: { getAttribute(n: string): string | null }[]) =>
+        els.map((e) => `${e.getAttribute('data-label') ?? ''}=${e.getAttribute('data-phase') ?? ''}`),
+      );
+    for (const step of ['prepare', 'left', 'right', 'finish'])
+      assert.ok(labels.includes(`${step}=Succeeded`), `graph boxes: ${labels.join(' | ')}`);
+    await eventually(
+      async () =>
+        /\S/.test((await page.getByTestId('logs').textContent()) ?? '') &&
+        !(await page.getByTestId('logs').textContent())?.includes('No log lines'),
+      { timeoutMs: 20_000 },
+    );
     assert.deepEqual(await axeViolations(page), []);
     await shot(page, 'workflow-graph');
 

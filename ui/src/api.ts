@@ -4,7 +4,11 @@
 const TOKEN_KEY = 'weir.token';
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'ApiError';
   }
@@ -34,7 +38,9 @@ async function failure(res: Response): Promise<ApiError> {
     const b = (await res.json()) as { code?: string; message?: string };
     if (b.code) code = b.code;
     if (b.message) message = b.message;
-  } catch { /* not JSON */ }
+  } catch {
+    /* not JSON */
+  }
   if (res.status === 401) window.dispatchEvent(new Event(UNAUTHORIZED_EVENT));
   return new ApiError(res.status, code, message);
 }
@@ -52,7 +58,10 @@ export async function api<T>(path: string, opts: { method?: string; body?: unkno
   const method = opts.method ?? 'GET';
   const json = method !== 'GET' && method !== 'DELETE';
   const res = await send(path, {
-    method, headers: headers(json), ...(json ? { body: JSON.stringify(opts.body ?? {}) } : {}), ...(opts.signal ? { signal: opts.signal } : {}),
+    method,
+    headers: headers(json),
+    ...(json ? { body: JSON.stringify(opts.body ?? {}) } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
   });
   if (!res.ok) throw await failure(res);
   return (await res.json()) as T;

@@ -30,19 +30,43 @@ const ROUTES: [string, Page, boolean][] = [
   ['/lineage', LineagePage, false],
 ];
 
-const NAV: [string, string][] = [['/workflows', 'Workflows'], ['/templates', 'Templates'], ['/cron', 'Cron'], ['/events', 'Events'], ['/lineage', 'Lineage']];
+const NAV: [string, string][] = [
+  ['/workflows', 'Workflows'],
+  ['/templates', 'Templates'],
+  ['/cron', 'Cron'],
+  ['/events', 'Events'],
+  ['/lineage', 'Lineage'],
+];
 
 function TokenDialog({ onClose }: { onClose: () => void }) {
   const [value, setValue] = useState(getToken());
   return (
     <div class="modal-back" role="dialog" aria-modal="true" aria-labelledby="tok-title">
-      <form class="modal" onSubmit={(e) => { e.preventDefault(); setToken(value.trim()); onClose(); location.reload(); }}>
+      <form
+        class="modal"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setToken(value.trim());
+          onClose();
+          location.reload();
+        }}
+      >
         <h2 id="tok-title">Server token</h2>
-        <p class="help">This Weir server requires a bearer token (its --auth-token / WEIR_AUTH_TOKEN). It is kept in this browser only and sent as "Authorization: Bearer".</p>
-        <label>Token<input type="password" autoFocus value={value} onInput={(e) => setValue(e.currentTarget.value)} /></label>
+        <p class="help">
+          This Weir server requires a bearer token (its --auth-token / WEIR_AUTH_TOKEN). It is kept in this browser only and sent as
+          "Authorization: Bearer".
+        </p>
+        <label>
+          Token
+          <input type="password" autoFocus value={value} onInput={(e) => setValue(e.currentTarget.value)} />
+        </label>
         <div class="row" style={{ marginTop: 12 }}>
-          <button class="primary" type="submit">Save</button>
-          <button type="button" onClick={onClose}>Cancel</button>
+          <button class="primary" type="submit">
+            Save
+          </button>
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
         </div>
       </form>
     </div>
@@ -64,7 +88,11 @@ export function App() {
     localStorage.setItem('weir.theme', next);
     setTheme(next);
   };
-  let page: JSX.Element = <div class="state">No page here. <Link href="/workflows">Go to workflows</Link></div>;
+  let page: JSX.Element = (
+    <div class="state">
+      No page here. <Link href="/workflows">Go to workflows</Link>
+    </div>
+  );
   let full = false;
   for (const [pattern, P, isFull] of ROUTES) {
     const params = match(pattern, loc.path);
@@ -75,17 +103,28 @@ export function App() {
     }
   }
   const section = '/' + (loc.path.split('/')[1] ?? '');
-  const current = (href: string): boolean => section === href || (href === '/workflows' && section === '/')
-    || (href === '/templates' && section === '/cluster-templates') || (href === '/events' && (section === '/sensors' || section === '/event-sources'));
+  const current = (href: string): boolean =>
+    section === href ||
+    (href === '/workflows' && section === '/') ||
+    (href === '/templates' && section === '/cluster-templates') ||
+    (href === '/events' && (section === '/sensors' || section === '/event-sources'));
   return (
     <>
       <header class="top">
-        <Link href="/" class="brand">Weir</Link>
+        <Link href="/" class="brand">
+          Weir
+        </Link>
         <nav aria-label="Main">
-          {NAV.map(([href, label]) => <Link key={href} href={href} {...(current(href) ? { 'aria-current': 'page' as const } : {})}>{label}</Link>)}
+          {NAV.map(([href, label]) => (
+            <Link key={href} href={href} {...(current(href) ? { 'aria-current': 'page' as const } : {})}>
+              {label}
+            </Link>
+          ))}
         </nav>
         <button onClick={() => setAsking(true)}>Token</button>
-        <button onClick={toggleTheme} aria-label={`Switch to ${theme === 'dark' ? 'light' : 'dark'} theme`}>{theme === 'dark' ? '☀ Light' : '☾ Dark'}</button>
+        <button onClick={toggleTheme} aria-label={`Switch to ${theme === 'dark' ? 'light' : 'dark'} theme`}>
+          {theme === 'dark' ? '☀ Light' : '☾ Dark'}
+        </button>
       </header>
       <main class={full ? 'full' : ''}>{page}</main>
       {asking && <TokenDialog onClose={() => setAsking(false)} />}

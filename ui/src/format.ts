@@ -24,7 +24,14 @@ export function span(start: string | undefined, end: string | undefined, now = D
 export function inZone(iso: string, zone: string | undefined): string {
   try {
     return new Intl.DateTimeFormat('sv-SE', {
-      timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'short',
+      timeZone: zone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      timeZoneName: 'short',
     }).format(new Date(iso));
   } catch {
     return iso;
@@ -34,7 +41,16 @@ export function inZone(iso: string, zone: string | undefined): string {
 export const browserZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone;
 
 const SYMBOL: Record<string, string> = {
-  Succeeded: '✔', Failed: '✖', Error: '⚠', Running: '●', Pending: '○', Skipped: '➜', Omitted: '➜', Suspended: '⏸', Planned: '◇', Unknown: '?',
+  Succeeded: '✔',
+  Failed: '✖',
+  Error: '⚠',
+  Running: '●',
+  Pending: '○',
+  Skipped: '➜',
+  Omitted: '➜',
+  Suspended: '⏸',
+  Planned: '◇',
+  Unknown: '?',
 };
 
 export const phaseSymbol = (p: string | undefined): string => SYMBOL[p ?? 'Pending'] ?? '•';

@@ -19,8 +19,12 @@ export function useApi<T>(path: string | undefined, pollMs?: number): Loaded<T> 
     const ac = new AbortController();
     setState((s) => ({ ...s, loading: true }));
     api<T>(path, { signal: ac.signal }).then(
-      (data) => { if (!ac.signal.aborted) setState({ data, loading: false }); },
-      (error: Error) => { if (!ac.signal.aborted) setState((s) => ({ data: s.data, error, loading: false })); },
+      (data) => {
+        if (!ac.signal.aborted) setState({ data, loading: false });
+      },
+      (error: Error) => {
+        if (!ac.signal.aborted) setState((s) => ({ data: s.data, error, loading: false }));
+      },
     );
     return () => ac.abort();
   }, [path, tick]);

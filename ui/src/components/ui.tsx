@@ -6,15 +6,28 @@ import { phaseClass, phaseSymbol } from '../format';
 
 export function Phase({ phase }: { phase: string | undefined }) {
   const p = phase ?? 'Pending';
-  return <span class={`badge ${phaseClass(p)}`} data-phase={p}><span aria-hidden="true">{phaseSymbol(p)}</span>{p}</span>;
+  return (
+    <span class={`badge ${phaseClass(p)}`} data-phase={p}>
+      <span aria-hidden="true">{phaseSymbol(p)}</span>
+      {p}
+    </span>
+  );
 }
 
 export function Loading({ what }: { what: string }) {
-  return <div class="state" role="status">Loading {what}…</div>;
+  return (
+    <div class="state" role="status">
+      Loading {what}…
+    </div>
+  );
 }
 
 export function Empty({ children }: { children: ComponentChildren }) {
-  return <div class="state" role="status">{children}</div>;
+  return (
+    <div class="state" role="status">
+      {children}
+    </div>
+  );
 }
 
 export function ErrorState({ error, retry }: { error: Error; retry?: () => void }) {
@@ -33,7 +46,9 @@ export function Tabs<T extends string>({ tabs, value, onChange }: { tabs: readon
   return (
     <div class="tabs" role="tablist">
       {tabs.map(([id, label]) => (
-        <button key={id} role="tab" aria-selected={value === id} onClick={() => onChange(id)}>{label}</button>
+        <button key={id} role="tab" aria-selected={value === id} onClick={() => onChange(id)}>
+          {label}
+        </button>
       ))}
     </div>
   );
@@ -42,7 +57,9 @@ export function Tabs<T extends string>({ tabs, value, onChange }: { tabs: readon
 export function KV({ rows }: { rows: [string, ComponentChildren][] }) {
   return (
     <dl class="kv">
-      {rows.filter(([, v]) => v !== undefined && v !== '' && v !== null).map(([k, v]) => [<dt key={`k${k}`}>{k}</dt>, <dd key={`v${k}`}>{v}</dd>])}
+      {rows
+        .filter(([, v]) => v !== undefined && v !== '' && v !== null)
+        .map(([k, v]) => [<dt key={`k${k}`}>{k}</dt>, <dd key={`v${k}`}>{v}</dd>])}
     </dl>
   );
 }
@@ -50,11 +67,17 @@ export function KV({ rows }: { rows: [string, ComponentChildren][] }) {
 /** An in-app link: pushes history instead of reloading. */
 export function Link({ href, children, ...rest }: { href: string; children: ComponentChildren; class?: string; 'aria-current'?: 'page' }) {
   return (
-    <a href={href} {...rest} onClick={(e) => {
-      if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey) return;
-      e.preventDefault();
-      history.pushState(null, '', href);
-      window.dispatchEvent(new Event('weir:navigate'));
-    }}>{children}</a>
+    <a
+      href={href}
+      {...rest}
+      onClick={(e) => {
+        if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey) return;
+        e.preventDefault();
+        history.pushState(null, '', href);
+        window.dispatchEvent(new Event('weir:navigate'));
+      }}
+    >
+      {children}
+    </a>
   );
 }

@@ -7,7 +7,11 @@ import { phaseSymbol } from '../format';
 import { GRID_COLS, TILE_GAP, TILE_H, TILE_W } from './model';
 import type { GNode, Graph } from './model';
 
-interface View { tx: number; ty: number; k: number }
+interface View {
+  tx: number;
+  ty: number;
+  k: number;
+}
 
 export interface GraphViewProps {
   graph: Graph;
@@ -40,31 +44,86 @@ function keyActivate(fn: () => void): (e: KeyboardEvent) => void {
   };
 }
 
-function Box({ n, phase, sel, onSelect, onToggle }: { n: GNode; phase: string; sel: boolean; onSelect: (id: string) => void; onToggle: (id: string) => void }) {
+function Box({
+  n,
+  phase,
+  sel,
+  onSelect,
+  onToggle,
+}: {
+  n: GNode;
+  phase: string;
+  sel: boolean;
+  onSelect: (id: string) => void;
+  onToggle: (id: string) => void;
+}) {
   const act = (): void => (n.kind === 'group' ? onToggle(n.id) : onSelect(n.id));
   const small = n.label === '' && n.kind === 'node';
-  const counts = n.counts ? Object.entries(n.counts).map(([p, c]) => `${c} ${p}`).join(', ') : '';
+  const counts = n.counts
+    ? Object.entries(n.counts)
+        .map(([p, c]) => `${c} ${p}`)
+        .join(', ')
+    : '';
   return (
-    <g class={`gn ph-${phase}${sel ? ' sel' : ''}`} transform={`translate(${n.x - n.w / 2},${n.y - n.h / 2})`} role="button" tabIndex={0}
-      data-node-id={n.id} data-phase={phase} data-label={n.label}
-      onClick={(e) => { e.stopPropagation(); act(); }} onKeyDown={keyActivate(act)} onPointerDown={(e) => e.stopPropagation()}>
+    <g
+      class={`gn ph-${phase}${sel ? ' sel' : ''}`}
+      transform={`translate(${n.x - n.w / 2},${n.y - n.h / 2})`}
+      role="button"
+      tabIndex={0}
+      data-node-id={n.id}
+      data-phase={phase}
+      data-label={n.label}
+      onClick={(e) => {
+        e.stopPropagation();
+        act();
+      }}
+      onKeyDown={keyActivate(act)}
+      onPointerDown={(e) => e.stopPropagation()}
+    >
       <title>{n.kind === 'group' ? `Group ${n.label}: ${counts}. Press Enter to expand` : `${n.label || n.id} ${n.sub}: ${phase}`}</title>
       <rect width={n.w} height={n.h} rx={small ? 11 : 6} />
-      {small ? <text class="sym" x={n.w / 2} y={n.h / 2 + 4} text-anchor="middle">{phaseSymbol(phase)}</text> : (
+      {small ? (
+        <text class="sym" x={n.w / 2} y={n.h / 2 + 4} text-anchor="middle">
+          {phaseSymbol(phase)}
+        </text>
+      ) : (
         <>
-          <text class="sym" x={10} y={19}>{phaseSymbol(phase)}</text>
-          <text x={26} y={19} font-weight="600">{cut(n.label, n.kind === 'group' ? 26 : 22)}</text>
-          <text x={26} y={35} class="sub">{cut(n.kind === 'group' ? counts : n.sub, 28)}</text>
-          {n.kind === 'group' && <text x={n.w - 18} y={19}>+</text>}
+          <text class="sym" x={10} y={19}>
+            {phaseSymbol(phase)}
+          </text>
+          <text x={26} y={19} font-weight="600">
+            {cut(n.label, n.kind === 'group' ? 26 : 22)}
+          </text>
+          <text x={26} y={35} class="sub">
+            {cut(n.kind === 'group' ? counts : n.sub, 28)}
+          </text>
+          {n.kind === 'group' && (
+            <text x={n.w - 18} y={19}>
+              +
+            </text>
+          )}
         </>
       )}
     </g>
   );
 }
 
-function Grid({ n, phases, labelOf, selected, onSelect, onToggle, vis }: {
-  n: GNode; phases: ReadonlyMap<string, string>; labelOf: (id: string) => string; selected?: string;
-  onSelect: (id: string) => void; onToggle: (id: string) => void; vis: { x0: number; y0: number; x1: number; y1: number };
+function Grid({
+  n,
+  phases,
+  labelOf,
+  selected,
+  onSelect,
+  onToggle,
+  vis,
+}: {
+  n: GNode;
+  phases: ReadonlyMap<string, string>;
+  labelOf: (id: string) => string;
+  selected?: string;
+  onSelect: (id: string) => void;
+  onToggle: (id: string) => void;
+  vis: { x0: number; y0: number; x1: number; y1: number };
 }) {
   const left = n.x - n.w / 2;
   const top = n.y - n.h / 2;
@@ -84,12 +143,30 @@ function Grid({ n, phases, labelOf, selected, onSelect, onToggle, vis }: {
       const y = top + 24 + TILE_GAP + r * (TILE_H + TILE_GAP);
       const label = labelOf(id);
       tiles.push(
-        <g key={id} class={`gn ph-${p}${selected === id ? ' sel' : ''}`} transform={`translate(${x},${y})`} role="button" tabIndex={0} data-node-id={id} data-phase={p} data-label={label}
-          onClick={(e) => { e.stopPropagation(); onSelect(id); }} onKeyDown={keyActivate(() => onSelect(id))} onPointerDown={(e) => e.stopPropagation()}>
+        <g
+          key={id}
+          class={`gn ph-${p}${selected === id ? ' sel' : ''}`}
+          transform={`translate(${x},${y})`}
+          role="button"
+          tabIndex={0}
+          data-node-id={id}
+          data-phase={p}
+          data-label={label}
+          onClick={(e) => {
+            e.stopPropagation();
+            onSelect(id);
+          }}
+          onKeyDown={keyActivate(() => onSelect(id))}
+          onPointerDown={(e) => e.stopPropagation()}
+        >
           <title>{`${label}: ${p}`}</title>
           <rect width={TILE_W} height={TILE_H} rx={4} />
-          <text class="sym" x={7} y={19}>{phaseSymbol(p)}</text>
-          <text x={22} y={19}>{cut(label, 19)}</text>
+          <text class="sym" x={7} y={19}>
+            {phaseSymbol(p)}
+          </text>
+          <text x={22} y={19}>
+            {cut(label, 19)}
+          </text>
         </g>,
       );
     }
@@ -97,10 +174,23 @@ function Grid({ n, phases, labelOf, selected, onSelect, onToggle, vis }: {
   return (
     <g>
       <rect class="grid-bg" x={left} y={top} width={n.w} height={n.h} rx={8} />
-      <g class="gn" role="button" tabIndex={0} data-node-id={n.id} transform={`translate(${left + 8},${top + 4})`}
-        onClick={(e) => { e.stopPropagation(); onToggle(n.id); }} onKeyDown={keyActivate(() => onToggle(n.id))} onPointerDown={(e) => e.stopPropagation()}>
+      <g
+        class="gn"
+        role="button"
+        tabIndex={0}
+        data-node-id={n.id}
+        transform={`translate(${left + 8},${top + 4})`}
+        onClick={(e) => {
+          e.stopPropagation();
+          onToggle(n.id);
+        }}
+        onKeyDown={keyActivate(() => onToggle(n.id))}
+        onPointerDown={(e) => e.stopPropagation()}
+      >
         <title>{`Collapse group ${n.label}`}</title>
-        <text x={0} y={14} font-weight="600">− {n.label} ({members.length})</text>
+        <text x={0} y={14} font-weight="600">
+          − {n.label} ({members.length})
+        </text>
       </g>
       {tiles}
     </g>
@@ -137,19 +227,40 @@ export function GraphView(p: GraphViewProps) {
   const pan = (dx: number, dy: number): void => setView({ ...v, tx: v.tx + dx, ty: v.ty + dy });
   const m = 200;
   const vis = { x0: -v.tx / v.k - m, y0: -v.ty / v.k - m, x1: (size.W - v.tx) / v.k + m, y1: (size.H - v.ty) / v.k + m };
-  const inView = (n: GNode): boolean => n.x + n.w / 2 >= vis.x0 && n.x - n.w / 2 <= vis.x1 && n.y + n.h / 2 >= vis.y0 && n.y - n.h / 2 <= vis.y1;
+  const inView = (n: GNode): boolean =>
+    n.x + n.w / 2 >= vis.x0 && n.x - n.w / 2 <= vis.x1 && n.y + n.h / 2 >= vis.y0 && n.y - n.h / 2 <= vis.y1;
   const shown = view === undefined ? [] : p.graph.nodes.filter(inView);
-  const edges = view === undefined ? [] : p.graph.edges.filter((e) => (e.points ?? []).some((q) => q.x >= vis.x0 && q.x <= vis.x1 && q.y >= vis.y0 && q.y <= vis.y1)).slice(0, 4000);
+  const edges =
+    view === undefined
+      ? []
+      : p.graph.edges
+          .filter((e) => (e.points ?? []).some((q) => q.x >= vis.x0 && q.x <= vis.x1 && q.y >= vis.y0 && q.y <= vis.y1))
+          .slice(0, 4000);
   return (
-    <div class="graph" ref={ref} tabIndex={0} role="group" aria-label={`${p.label}. Arrow keys pan, plus and minus zoom, 0 fits.`} data-testid="graph"
+    <div
+      class="graph"
+      ref={ref}
+      tabIndex={0}
+      role="group"
+      aria-label={`${p.label}. Arrow keys pan, plus and minus zoom, 0 fits.`}
+      data-testid="graph"
       onKeyDown={(e) => {
         const step = 80;
         const keys: Record<string, () => void> = {
-          ArrowLeft: () => pan(step, 0), ArrowRight: () => pan(-step, 0), ArrowUp: () => pan(0, step), ArrowDown: () => pan(0, -step),
-          '+': () => zoom(1.25), '=': () => zoom(1.25), '-': () => zoom(0.8), '0': () => setView(fit(p.graph, size.W, size.H)),
+          ArrowLeft: () => pan(step, 0),
+          ArrowRight: () => pan(-step, 0),
+          ArrowUp: () => pan(0, step),
+          ArrowDown: () => pan(0, -step),
+          '+': () => zoom(1.25),
+          '=': () => zoom(1.25),
+          '-': () => zoom(0.8),
+          '0': () => setView(fit(p.graph, size.W, size.H)),
         };
         const fn = keys[e.key];
-        if (fn && e.target === e.currentTarget) { e.preventDefault(); fn(); }
+        if (fn && e.target === e.currentTarget) {
+          e.preventDefault();
+          fn();
+        }
       }}
       onWheel={(e) => {
         e.preventDefault();
@@ -164,21 +275,52 @@ export function GraphView(p: GraphViewProps) {
         const d = drag.current;
         if (d) setView({ ...v, tx: d.tx + e.clientX - d.x, ty: d.ty + e.clientY - d.y });
       }}
-      onPointerUp={() => { drag.current = undefined; }}>
+      onPointerUp={() => {
+        drag.current = undefined;
+      }}
+    >
       <svg aria-hidden={view === undefined ? 'true' : undefined}>
         <g transform={`translate(${v.tx},${v.ty}) scale(${v.k})`}>
-          {edges.map((e) => <path key={`${e.from}>${e.to}`} class="edge" d={`M${(e.points ?? []).map((q) => `${q.x},${q.y}`).join('L')}`} />)}
-          {shown.map((n) => n.kind === 'grid'
-            ? <Grid key={n.id} n={n} phases={p.phases} labelOf={p.labelOf} selected={p.selected} onSelect={p.onSelect} onToggle={p.onToggle} vis={vis} />
-            : <Box key={n.id} n={n} phase={p.phases.get(n.id) ?? n.phase} sel={p.selected === n.id} onSelect={p.onSelect} onToggle={p.onToggle} />)}
+          {edges.map((e) => (
+            <path key={`${e.from}>${e.to}`} class="edge" d={`M${(e.points ?? []).map((q) => `${q.x},${q.y}`).join('L')}`} />
+          ))}
+          {shown.map((n) =>
+            n.kind === 'grid' ? (
+              <Grid
+                key={n.id}
+                n={n}
+                phases={p.phases}
+                labelOf={p.labelOf}
+                selected={p.selected}
+                onSelect={p.onSelect}
+                onToggle={p.onToggle}
+                vis={vis}
+              />
+            ) : (
+              <Box
+                key={n.id}
+                n={n}
+                phase={p.phases.get(n.id) ?? n.phase}
+                sel={p.selected === n.id}
+                onSelect={p.onSelect}
+                onToggle={p.onToggle}
+              />
+            ),
+          )}
         </g>
       </svg>
       <div class="hud" onPointerDown={(e) => e.stopPropagation()}>
-        <button onClick={() => zoom(1.25)} aria-label="Zoom in">+</button>
-        <button onClick={() => zoom(0.8)} aria-label="Zoom out">−</button>
+        <button onClick={() => zoom(1.25)} aria-label="Zoom in">
+          +
+        </button>
+        <button onClick={() => zoom(0.8)} aria-label="Zoom out">
+          −
+        </button>
         <button onClick={() => setView(fit(p.graph, size.W, size.H))}>Fit</button>
       </div>
-      <div class="legend">{p.graph.nodes.length} boxes · {shown.length} drawn</div>
+      <div class="legend">
+        {p.graph.nodes.length} boxes · {shown.length} drawn
+      </div>
     </div>
   );
 }

@@ -82,7 +82,13 @@ function layered(g: Graph): void {
   for (const e of g.edges) {
     const a = byId.get(e.from);
     const b = byId.get(e.to);
-    e.points = a && b ? [{ x: a.x, y: a.y + a.h / 2 }, { x: b.x, y: b.y - b.h / 2 }] : [];
+    e.points =
+      a && b
+        ? [
+            { x: a.x, y: a.y + a.h / 2 },
+            { x: b.x, y: b.y - b.h / 2 },
+          ]
+        : [];
   }
   g.width = width + 2 * MARGIN;
   g.height = y - RANKSEP + MARGIN;

@@ -56,8 +56,15 @@ function box(n: NodeStatus): GNode {
   const small = SMALL.has(n.type);
   const label = n.displayName ?? n.name;
   return {
-    id: n.id, kind: 'node', label: small ? '' : label, sub: small ? '' : n.type === 'Pod' ? (n.templateName ?? '') : n.type,
-    phase: shownPhase(n), w: small ? 22 : 180, h: small ? 22 : 44, x: 0, y: 0,
+    id: n.id,
+    kind: 'node',
+    label: small ? '' : label,
+    sub: small ? '' : n.type === 'Pod' ? (n.templateName ?? '') : n.type,
+    phase: shownPhase(n),
+    w: small ? 22 : 180,
+    h: small ? 22 : 44,
+    x: 0,
+    y: 0,
   };
 }
 
@@ -74,7 +81,8 @@ export function buildGraph(nodes: Record<string, NodeStatus>, isExpanded: (group
     for (const c of n.children ?? []) {
       if (!nodes[c]) continue;
       const p = parents.get(c);
-      if (p) p.push(n.id); else parents.set(c, [n.id]);
+      if (p) p.push(n.id);
+      else parents.set(c, [n.id]);
     }
   }
   const owner = new Map<string, string>();
@@ -100,7 +108,18 @@ export function buildGraph(nodes: Record<string, NodeStatus>, isExpanded: (group
     for (const id of members) owner.set(id, gid);
     const isOpen = isExpanded(gid);
     const size = isOpen ? gridSize(members.length) : { w: 220, h: 54 };
-    out.push({ id: gid, kind: isOpen ? 'grid' : 'group', label: `${kids.length} × ${nodes[kids[0]]?.displayName?.replace(/\(\d+.*$/, '') ?? 'items'}`, sub: '', phase: 'Pending', w: size.w, h: size.h, x: 0, y: 0, members });
+    out.push({
+      id: gid,
+      kind: isOpen ? 'grid' : 'group',
+      label: `${kids.length} × ${nodes[kids[0]]?.displayName?.replace(/\(\d+.*$/, '') ?? 'items'}`,
+      sub: '',
+      phase: 'Pending',
+      w: size.w,
+      h: size.h,
+      x: 0,
+      y: 0,
+      members,
+    });
   }
   for (const n of Object.values(nodes)) {
     if (owner.has(n.id)) continue;
@@ -140,7 +159,16 @@ export function phasesOf(g: Graph, nodes: Record<string, NodeStatus>): Map<strin
       m.set(id, p);
     }
     b.counts = counts;
-    const p = counts.Failed || counts.Error ? 'Failed' : counts.Running || counts.Suspended ? 'Running' : counts.Pending ? 'Pending' : counts.Succeeded ? 'Succeeded' : 'Skipped';
+    const p =
+      counts.Failed || counts.Error
+        ? 'Failed'
+        : counts.Running || counts.Suspended
+          ? 'Running'
+          : counts.Pending
+            ? 'Pending'
+            : counts.Succeeded
+              ? 'Succeeded'
+              : 'Skipped';
     m.set(b.id, p);
   }
   return m;

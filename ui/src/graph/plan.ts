@@ -3,14 +3,25 @@
 import type { NodeStatus, TemplateSpec } from '../types';
 
 const depsOf = (t: { dependencies?: string[]; depends?: string }): string[] =>
-  t.dependencies ?? (t.depends ? [...t.depends.matchAll(/[A-Za-z0-9_-]+(?=\.|\s|$|\))/g)].map((m) => m[0]).filter((x) => !['Succeeded', 'Failed', 'Errored', 'Skipped', 'Daemoned', 'AnySucceeded', 'AllFailed'].includes(x)) : []);
+  t.dependencies ??
+  (t.depends
+    ? [...t.depends.matchAll(/[A-Za-z0-9_-]+(?=\.|\s|$|\))/g)]
+        .map((m) => m[0])
+        .filter((x) => !['Succeeded', 'Failed', 'Errored', 'Skipped', 'Daemoned', 'AnySucceeded', 'AllFailed'].includes(x))
+    : []);
 
 export function plannedNodes(templates: readonly TemplateSpec[], entrypoint: string | undefined): Record<string, NodeStatus> {
   const nodes: Record<string, NodeStatus> = {};
   const entry = templates.find((t) => t.name === entrypoint) ?? templates[0];
   if (!entry) return nodes;
-  const add = (id: string, n: Omit<NodeStatus, 'id' | 'name' | 'phase'>): NodeStatus => (nodes[id] = { id, name: id, phase: 'Planned', ...n });
-  const root = add('root', { displayName: entry.name, type: entry.steps ? 'Steps' : entry.dag ? 'DAG' : 'Pod', templateName: entry.name, children: [] });
+  const add = (id: string, n: Omit<NodeStatus, 'id' | 'name' | 'phase'>): NodeStatus =>
+    (nodes[id] = { id, name: id, phase: 'Planned', ...n });
+  const root = add('root', {
+    displayName: entry.name,
+    type: entry.steps ? 'Steps' : entry.dag ? 'DAG' : 'Pod',
+    templateName: entry.name,
+    children: [],
+  });
   if (entry.steps) {
     let prev: string[] = ['root'];
     entry.steps.forEach((group, gi) => {

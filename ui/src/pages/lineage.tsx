@@ -10,7 +10,13 @@ import type { Loc } from '../router';
 import type { Decision, RecordedEvent, WorkflowSummary } from '../types';
 import { DecisionBadge, describe } from './sensor';
 
-interface Hit { sensor: string; namespace: string; event: RecordedEvent; decisions: Decision[]; workflows: WorkflowSummary[] }
+interface Hit {
+  sensor: string;
+  namespace: string;
+  event: RecordedEvent;
+  decisions: Decision[];
+  workflows: WorkflowSummary[];
+}
 
 export function LineagePage({ loc }: { loc: Loc }) {
   const q = loc.query.get('q') ?? '';
@@ -19,32 +25,74 @@ export function LineagePage({ loc }: { loc: Loc }) {
   return (
     <section>
       <h1>Lineage</h1>
-      <form class="row card" role="search" onSubmit={(e) => { e.preventDefault(); navigate(`/lineage${qs({ q: text.trim() })}`); }}>
-        <label style={{ flex: 1 }}>Event id, S3 key, Kafka topic:partition:offset or Idempotency-Key
-          <input type="search" value={text} onInput={(e) => setText(e.currentTarget.value)} placeholder="e.g. incoming/report.csv or orders:0:42" /></label>
-        <button class="primary" type="submit">Search</button>
+      <form
+        class="row card"
+        role="search"
+        onSubmit={(e) => {
+          e.preventDefault();
+          navigate(`/lineage${qs({ q: text.trim() })}`);
+        }}
+      >
+        <label style={{ flex: 1 }}>
+          Event id, S3 key, Kafka topic:partition:offset or Idempotency-Key
+          <input
+            type="search"
+            value={text}
+            onInput={(e) => setText(e.currentTarget.value)}
+            placeholder="e.g. incoming/report.csv or orders:0:42"
+          />
+        </label>
+        <button class="primary" type="submit">
+          Search
+        </button>
       </form>
-      {q.length < 2 ? <Empty>Type at least two characters to search the events the sensors recorded.</Empty>
-        : r.error ? <ErrorState error={r.error} retry={r.reload} /> : !r.data ? <Loading what="lineage" /> : r.data.hits.length === 0 ? <Empty>No recorded event matches “{q}”.</Empty> : (
-          <div data-testid="lineage-results">
-            {r.data.hits.map((h) => {
-              const data = JSON.stringify(h.event.data ?? null);
-              return (
-                <article class="card" key={`${h.sensor}/${h.event.id}`}>
-                  <h2 style={{ marginTop: 0 }}>{h.event.source}/{h.event.subject} <span class="muted mono">{h.event.id}</span></h2>
-                  <p>Received {h.event.weirreceivedat ?? h.event.time} by sensor <Link href={`/sensors/${enc(h.namespace)}/${enc(h.sensor)}`}>{h.sensor}</Link></p>
-                  <pre tabIndex={0}>{data.length > 600 ? `${data.slice(0, 600)}…` : data}</pre>
-                  <h2>Decisions</h2>
-                  <ul>{h.decisions.map((d, i) => <li key={i}><DecisionBadge type={d.type} /> {describe(d)}</li>)}</ul>
-                  <h2>Workflows started</h2>
-                  {h.workflows.length === 0 ? <p class="muted">none</p> : (
-                    <ul>{h.workflows.map((w) => <li key={w.uid}><Phase phase={w.phase} /> <Link href={`/workflows/${enc(w.namespace)}/${enc(w.name)}`}>{w.name}</Link></li>)}</ul>
-                  )}
-                </article>
-              );
-            })}
-          </div>
-        )}
+      {q.length < 2 ? (
+        <Empty>Type at least two characters to search the events the sensors recorded.</Empty>
+      ) : r.error ? (
+        <ErrorState error={r.error} retry={r.reload} />
+      ) : !r.data ? (
+        <Loading what="lineage" />
+      ) : r.data.hits.length === 0 ? (
+        <Empty>No recorded event matches “{q}”.</Empty>
+      ) : (
+        <div data-testid="lineage-results">
+          {r.data.hits.map((h) => {
+            const data = JSON.stringify(h.event.data ?? null);
+            return (
+              <article class="card" key={`${h.sensor}/${h.event.id}`}>
+                <h2 style={{ marginTop: 0 }}>
+                  {h.event.source}/{h.event.subject} <span class="muted mono">{h.event.id}</span>
+                </h2>
+                <p>
+                  Received {h.event.weirreceivedat ?? h.event.time} by sensor{' '}
+                  <Link href={`/sensors/${enc(h.namespace)}/${enc(h.sensor)}`}>{h.sensor}</Link>
+                </p>
+                <pre tabIndex={0}>{data.length > 600 ? `${data.slice(0, 600)}…` : data}</pre>
+                <h2>Decisions</h2>
+                <ul>
+                  {h.decisions.map((d, i) => (
+                    <li key={i}>
+                      <DecisionBadge type={d.type} /> {describe(d)}
+                    </li>
+                  ))}
+                </ul>
+                <h2>Workflows started</h2>
+                {h.workflows.length === 0 ? (
+                  <p class="muted">none</p>
+                ) : (
+                  <ul>
+                    {h.workflows.map((w) => (
+                      <li key={w.uid}>
+                        <Phase phase={w.phase} /> <Link href={`/workflows/${enc(w.namespace)}/${enc(w.name)}`}>{w.name}</Link>
+                      </li>
+                    ))}
+                  </ul>
+                )}
+              </article>
+            );
+          })}
+        </div>
+      )}
     </section>
   );
 }

@@ -18,7 +18,11 @@ import { Timeline } from './timeline';
 import { YamlView } from './yaml-view';
 
 type Tab = 'graph' | 'timeline' | 'yaml';
-const TABS: [Tab, string][] = [['graph', 'Graph'], ['timeline', 'Timeline'], ['yaml', 'YAML']];
+const TABS: [Tab, string][] = [
+  ['graph', 'Graph'],
+  ['timeline', 'Timeline'],
+  ['yaml', 'YAML'],
+];
 
 function Actions({ wf, onError }: { wf: Workflow; onError: (m: string) => void }) {
   const ns = wf.metadata.namespace ?? 'default';
@@ -44,13 +48,32 @@ function Actions({ wf, onError }: { wf: Workflow; onError: (m: string) => void }
   };
   return (
     <div class="toolbar">
-      <button disabled={running} onClick={() => void run('retry')}>Retry</button>
+      <button disabled={running} onClick={() => void run('retry')}>
+        Retry
+      </button>
       <button onClick={() => void run('resubmit', { memoized: memo })}>Resubmit</button>
-      <label style={{ flexDirection: 'row', alignItems: 'center' }}><input type="checkbox" checked={memo} onChange={() => setMemo(!memo)} />memoized</label>
-      {suspended ? <button disabled={!running} onClick={() => void run('resume')}>Resume</button> : <button disabled={!running} onClick={() => void run('suspend')}>Suspend</button>}
-      <button disabled={!running} onClick={() => void run('stop')}>Stop</button>
-      <button disabled={!running} onClick={() => void run('terminate')}>Terminate</button>
-      <button class="danger" onClick={() => void run('delete')}>Delete</button>
+      <label style={{ flexDirection: 'row', alignItems: 'center' }}>
+        <input type="checkbox" checked={memo} onChange={() => setMemo(!memo)} />
+        memoized
+      </label>
+      {suspended ? (
+        <button disabled={!running} onClick={() => void run('resume')}>
+          Resume
+        </button>
+      ) : (
+        <button disabled={!running} onClick={() => void run('suspend')}>
+          Suspend
+        </button>
+      )}
+      <button disabled={!running} onClick={() => void run('stop')}>
+        Stop
+      </button>
+      <button disabled={!running} onClick={() => void run('terminate')}>
+        Terminate
+      </button>
+      <button class="danger" onClick={() => void run('delete')}>
+        Delete
+      </button>
     </div>
   );
 }
@@ -68,10 +91,18 @@ export function WorkflowPage({ params, loc }: { params: Record<string, string>; 
     setWf(undefined);
     setError(undefined);
     const ac = new AbortController();
-    api<Workflow>(`/api/v1/workflows/${enc(ns)}/${enc(name)}`, { signal: ac.signal }).then((w) => { setWf(w); setRv(w.metadata.resourceVersion); }, (e: Error) => setError(e));
+    api<Workflow>(`/api/v1/workflows/${enc(ns)}/${enc(name)}`, { signal: ac.signal }).then(
+      (w) => {
+        setWf(w);
+        setRv(w.metadata.resourceVersion);
+      },
+      (e: Error) => setError(e),
+    );
     return () => ac.abort();
   }, [ns, name]);
-  const watch = rv ? `/api/v1/workflow-events/${enc(ns)}${qs({ 'listOptions.fieldSelector': `metadata.name=${name}`, 'listOptions.resourceVersion': rv })}` : undefined;
+  const watch = rv
+    ? `/api/v1/workflow-events/${enc(ns)}${qs({ 'listOptions.fieldSelector': `metadata.name=${name}`, 'listOptions.resourceVersion': rv })}`
+    : undefined;
   useStream<WatchLine<Workflow>>(watch, (l) => {
     const ev = l.result;
     if (!ev || ev.object.metadata.name !== name) return;
@@ -87,7 +118,12 @@ export function WorkflowPage({ params, loc }: { params: Record<string, string>; 
   if (error) return <ErrorState error={error} />;
   if (!wf) return <Loading what={`workflow ${name}`} />;
   const setQuery = (k: string, v: string | undefined): void => {
-    const q: Record<string, string | undefined> = { tab: loc.query.get('tab') ?? undefined, expand: loc.query.get('expand') ?? undefined, node: selected, [k]: v };
+    const q: Record<string, string | undefined> = {
+      tab: loc.query.get('tab') ?? undefined,
+      expand: loc.query.get('expand') ?? undefined,
+      node: selected,
+      [k]: v,
+    };
     navigate(`/workflows/${enc(ns)}/${enc(name)}${qs(q)}`);
   };
   const node: NodeStatus | undefined = selected ? nodes[selected] : undefined;
@@ -97,33 +133,67 @@ export function WorkflowPage({ params, loc }: { params: Record<string, string>; 
     <>
       <div style={{ padding: '12px 16px 0', flex: 'none' }}>
         <div class="row" style={{ justifyContent: 'space-between', alignItems: 'center' }}>
-          <h1 style={{ margin: 0 }}><Link href="/workflows">Workflows</Link> / {name} <Phase phase={st.phase} /></h1>
+          <h1 style={{ margin: 0 }}>
+            <Link href="/workflows">Workflows</Link> / {name} <Phase phase={st.phase} />
+          </h1>
           <Actions wf={wf} onError={setActionError} />
         </div>
         <div class="muted" style={{ margin: '6px 0' }}>
-          {ns} · created {age(wf.metadata.creationTimestamp)} ago · duration {span(st.startedAt, st.finishedAt)}{st.progress ? ` · progress ${st.progress}` : ''}
-          {by !== '' && <> · started by {by}</>}{st.message ? ` · ${st.message}` : ''}
+          {ns} · created {age(wf.metadata.creationTimestamp)} ago · duration {span(st.startedAt, st.finishedAt)}
+          {st.progress ? ` · progress ${st.progress}` : ''}
+          {by !== '' && <> · started by {by}</>}
+          {st.message ? ` · ${st.message}` : ''}
         </div>
-        {actionError && <div class="state error" role="alert" style={{ padding: 6 }}>{actionError}</div>}
+        {actionError && (
+          <div class="state error" role="alert" style={{ padding: 6 }}>
+            {actionError}
+          </div>
+        )}
         <Tabs tabs={TABS} value={tab} onChange={(t) => setQuery('tab', t === 'graph' ? undefined : t)} />
       </div>
       <div class="split">
         <div class="graph-pane">
-          {tab === 'graph' && (count === 0 ? <div class="state">No nodes yet: the workflow has not started.</div> : (
-            <GraphView graph={graph} phases={phases} selected={selected} label={`Graph of workflow ${name}`}
-              labelOf={(id) => nodes[id]?.displayName ?? id}
-              onSelect={(id) => setQuery('node', id === selected ? undefined : id)}
-              onToggle={(gid) => setExpanded((cur) => { const n = new Set(cur); if (n.has(gid)) n.delete(gid); else n.add(gid); return n; })} />
-          ))}
+          {tab === 'graph' &&
+            (count === 0 ? (
+              <div class="state">No nodes yet: the workflow has not started.</div>
+            ) : (
+              <GraphView
+                graph={graph}
+                phases={phases}
+                selected={selected}
+                label={`Graph of workflow ${name}`}
+                labelOf={(id) => nodes[id]?.displayName ?? id}
+                onSelect={(id) => setQuery('node', id === selected ? undefined : id)}
+                onToggle={(gid) =>
+                  setExpanded((cur) => {
+                    const n = new Set(cur);
+                    if (n.has(gid)) n.delete(gid);
+                    else n.add(gid);
+                    return n;
+                  })
+                }
+              />
+            ))}
           {tab === 'timeline' && <Timeline nodes={nodes} onSelect={(id) => setQuery('node', id)} />}
           {tab === 'yaml' && <YamlView value={wf} />}
         </div>
         <aside aria-label="Details">
-          {node ? <NodePanel wf={wf} node={node} /> : (
+          {node ? (
+            <NodePanel wf={wf} node={node} />
+          ) : (
             <>
               <h2 style={{ marginTop: 0 }}>Workflow</h2>
-              <KV rows={[['Name', name], ['Namespace', ns], ['Phase', st.phase ?? 'Pending'], ['Started', st.startedAt], ['Finished', st.finishedAt],
-                ['Entrypoint', typeof wf.spec?.entrypoint === 'string' ? wf.spec.entrypoint : ''], ['Nodes', String(count)]]} />
+              <KV
+                rows={[
+                  ['Name', name],
+                  ['Namespace', ns],
+                  ['Phase', st.phase ?? 'Pending'],
+                  ['Started', st.startedAt],
+                  ['Finished', st.finishedAt],
+                  ['Entrypoint', typeof wf.spec?.entrypoint === 'string' ? wf.spec.entrypoint : ''],
+                  ['Nodes', String(count)],
+                ]}
+              />
               <p class="help">Select a node in the graph to see its inputs, outputs and logs.</p>
               <Logs ns={ns} name={name} live={st.phase === 'Running' || st.phase === 'Pending' || st.phase === undefined} />
             </>

@@ -28,15 +28,39 @@ function labelSelector(f: Filters): string {
 function summaryOf(w: Workflow): WorkflowSummary {
   const st = w.status ?? {};
   return {
-    name: w.metadata.name, namespace: w.metadata.namespace ?? '', uid: w.metadata.uid ?? '', resourceVersion: w.metadata.resourceVersion ?? '',
-    creationTimestamp: w.metadata.creationTimestamp ?? '', labels: w.metadata.labels ?? {}, annotations: w.metadata.annotations ?? {},
-    phase: st.phase ?? 'Pending', startedAt: st.startedAt, finishedAt: st.finishedAt, message: st.message, progress: st.progress, nodes: 0,
+    name: w.metadata.name,
+    namespace: w.metadata.namespace ?? '',
+    uid: w.metadata.uid ?? '',
+    resourceVersion: w.metadata.resourceVersion ?? '',
+    creationTimestamp: w.metadata.creationTimestamp ?? '',
+    labels: w.metadata.labels ?? {},
+    annotations: w.metadata.annotations ?? {},
+    phase: st.phase ?? 'Pending',
+    startedAt: st.startedAt,
+    finishedAt: st.finishedAt,
+    message: st.message,
+    progress: st.progress,
+    nodes: 0,
   };
 }
 
-const WATCH_FIELDS = ['type', 'object.metadata.name', 'object.metadata.namespace', 'object.metadata.uid', 'object.metadata.resourceVersion',
-  'object.metadata.creationTimestamp', 'object.metadata.labels', 'object.metadata.annotations', 'object.status.phase', 'object.status.startedAt',
-  'object.status.finishedAt', 'object.status.message', 'object.status.progress'].map((f) => `result.${f}`).join(',');
+const WATCH_FIELDS = [
+  'type',
+  'object.metadata.name',
+  'object.metadata.namespace',
+  'object.metadata.uid',
+  'object.metadata.resourceVersion',
+  'object.metadata.creationTimestamp',
+  'object.metadata.labels',
+  'object.metadata.annotations',
+  'object.status.phase',
+  'object.status.startedAt',
+  'object.status.finishedAt',
+  'object.status.message',
+  'object.status.progress',
+]
+  .map((f) => `result.${f}`)
+  .join(',');
 
 function matchesClient(s: WorkflowSummary, f: Filters): boolean {
   if (f.phase && s.phase !== f.phase) return false;
@@ -54,7 +78,13 @@ export function WorkflowsPage({ loc }: { loc: Loc }) {
   const sel = labelSelector(f);
   const toIso = (v: string): string => (v ? new Date(v).toISOString() : '');
   const path = `/api/v1/ui/workflows${f.namespace ? `/${enc(f.namespace)}` : ''}${qs({
-    limit: '50', phase: f.phase, labelSelector: sel, search: f.search, since: toIso(f.since), until: toIso(f.until), continue: cont,
+    limit: '50',
+    phase: f.phase,
+    labelSelector: sel,
+    search: f.search,
+    since: toIso(f.since),
+    until: toIso(f.until),
+    continue: cont,
   })}`;
   const list = useApi<SummaryPage>(path);
   const { data, error, loading } = list;
@@ -63,7 +93,9 @@ export function WorkflowsPage({ loc }: { loc: Loc }) {
   const [checked, setChecked] = useState<Set<string>>(new Set());
   const [busy, setBusy] = useState('');
   const searchRef = useRef<HTMLInputElement>(null);
-  useEffect(() => { if (data) setRows(data.items); }, [data]);
+  useEffect(() => {
+    if (data) setRows(data.items);
+  }, [data]);
   useEffect(() => {
     const on = (e: KeyboardEvent): void => {
       if (e.key === '/' && document.activeElement?.tagName !== 'INPUT' && document.activeElement?.tagName !== 'TEXTAREA') {
@@ -75,9 +107,13 @@ export function WorkflowsPage({ loc }: { loc: Loc }) {
     return () => window.removeEventListener('keydown', on);
   }, []);
 
-  const watchPath = data ? `/api/v1/workflow-events/${f.namespace ? enc(f.namespace) : ''}${qs({
-    'listOptions.resourceVersion': data.resourceVersion, 'listOptions.labelSelector': sel, fields: WATCH_FIELDS,
-  })}` : undefined;
+  const watchPath = data
+    ? `/api/v1/workflow-events/${f.namespace ? enc(f.namespace) : ''}${qs({
+        'listOptions.resourceVersion': data.resourceVersion,
+        'listOptions.labelSelector': sel,
+        fields: WATCH_FIELDS,
+      })}`
+    : undefined;
   useStream<WatchLine<Workflow>>(watchPath, (line) => {
     const ev = line.result;
     if (!ev) return;
@@ -107,16 +143,20 @@ export function WorkflowsPage({ loc }: { loc: Loc }) {
     if (targets.length === 0) return;
     if (verb === 'delete' && !confirm(`Delete ${targets.length} workflow(s)?`)) return;
     setBusy(`${verb}…`);
-    const results = await Promise.allSettled(targets.map((r) => {
-      const base = `/api/v1/workflows/${enc(r.namespace)}/${enc(r.name)}`;
-      return verb === 'delete' ? api(base, { method: 'DELETE' }) : api(`${base}/${verb}`, { method: 'PUT', body: {} });
-    }));
+    const results = await Promise.allSettled(
+      targets.map((r) => {
+        const base = `/api/v1/workflows/${enc(r.namespace)}/${enc(r.name)}`;
+        return verb === 'delete' ? api(base, { method: 'DELETE' }) : api(`${base}/${verb}`, { method: 'PUT', body: {} });
+      }),
+    );
     const failed = results.filter((x) => x.status === 'rejected').length;
     setBusy(failed > 0 ? `${verb}: ${failed} of ${targets.length} failed` : `${verb}: done for ${targets.length}`);
     setChecked(new Set());
     reload();
   };
-  const nextPage = (): void => { if (data?.continue) navigate(`/workflows${qs({ ...f, continue: data.continue, page: String(page + 1) })}`); };
+  const nextPage = (): void => {
+    if (data?.continue) navigate(`/workflows${qs({ ...f, continue: data.continue, page: String(page + 1) })}`);
+  };
   const now = Date.now();
   const count = useMemo(() => rows.length, [rows]);
 
@@ -124,55 +164,144 @@ export function WorkflowsPage({ loc }: { loc: Loc }) {
     <section aria-labelledby="wf-title">
       <h1 id="wf-title">Workflows</h1>
       <form class="row card" role="search" onSubmit={(e) => e.preventDefault()}>
-        <label>Search name<input ref={searchRef} type="search" value={f.search} placeholder="press / to focus" onChange={(e) => setFilter('search', e.currentTarget.value)} /></label>
-        <label>Namespace<input value={f.namespace} size={10} onChange={(e) => setFilter('namespace', e.currentTarget.value)} /></label>
-        <label>Phase<select value={f.phase} onChange={(e) => setFilter('phase', e.currentTarget.value)}>{PHASES.map((p) => <option key={p} value={p}>{p || 'any'}</option>)}</select></label>
-        <label>Label selector<input value={f.label} size={14} placeholder="k=v,k2" onChange={(e) => setFilter('label', e.currentTarget.value)} /></label>
-        <label>Template<input value={f.template} size={10} onChange={(e) => setFilter('template', e.currentTarget.value)} /></label>
-        <label>Cron workflow<input value={f.cron} size={10} onChange={(e) => setFilter('cron', e.currentTarget.value)} /></label>
-        <label>Sensor<input value={f.sensor} size={10} onChange={(e) => setFilter('sensor', e.currentTarget.value)} /></label>
-        <label>Created after<input type="datetime-local" value={f.since} onChange={(e) => setFilter('since', e.currentTarget.value)} /></label>
-        <label>Created before<input type="datetime-local" value={f.until} onChange={(e) => setFilter('until', e.currentTarget.value)} /></label>
+        <label>
+          Search name
+          <input
+            ref={searchRef}
+            type="search"
+            value={f.search}
+            placeholder="press / to focus"
+            onChange={(e) => setFilter('search', e.currentTarget.value)}
+          />
+        </label>
+        <label>
+          Namespace
+          <input value={f.namespace} size={10} onChange={(e) => setFilter('namespace', e.currentTarget.value)} />
+        </label>
+        <label>
+          Phase
+          <select value={f.phase} onChange={(e) => setFilter('phase', e.currentTarget.value)}>
+            {PHASES.map((p) => (
+              <option key={p} value={p}>
+                {p || 'any'}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Label selector
+          <input value={f.label} size={14} placeholder="k=v,k2" onChange={(e) => setFilter('label', e.currentTarget.value)} />
+        </label>
+        <label>
+          Template
+          <input value={f.template} size={10} onChange={(e) => setFilter('template', e.currentTarget.value)} />
+        </label>
+        <label>
+          Cron workflow
+          <input value={f.cron} size={10} onChange={(e) => setFilter('cron', e.currentTarget.value)} />
+        </label>
+        <label>
+          Sensor
+          <input value={f.sensor} size={10} onChange={(e) => setFilter('sensor', e.currentTarget.value)} />
+        </label>
+        <label>
+          Created after
+          <input type="datetime-local" value={f.since} onChange={(e) => setFilter('since', e.currentTarget.value)} />
+        </label>
+        <label>
+          Created before
+          <input type="datetime-local" value={f.until} onChange={(e) => setFilter('until', e.currentTarget.value)} />
+        </label>
       </form>
       <div class="toolbar" style={{ marginBottom: 8 }}>
-        <button disabled={checked.size === 0} onClick={() => void bulk('retry')}>Retry</button>
-        <button disabled={checked.size === 0} onClick={() => void bulk('resubmit')}>Resubmit</button>
-        <button class="danger" disabled={checked.size === 0} onClick={() => void bulk('delete')}>Delete</button>
-        <span class="muted" role="status">{checked.size > 0 ? `${checked.size} selected. ` : ''}{busy}</span>
+        <button disabled={checked.size === 0} onClick={() => void bulk('retry')}>
+          Retry
+        </button>
+        <button disabled={checked.size === 0} onClick={() => void bulk('resubmit')}>
+          Resubmit
+        </button>
+        <button class="danger" disabled={checked.size === 0} onClick={() => void bulk('delete')}>
+          Delete
+        </button>
+        <span class="muted" role="status">
+          {checked.size > 0 ? `${checked.size} selected. ` : ''}
+          {busy}
+        </span>
       </div>
-      {error && !data ? <ErrorState error={error} retry={reload} /> : !data && loading ? <Loading what="workflows" /> : count === 0 ? (
-        <Empty>No workflows{Object.values(f).some(Boolean) ? ' match these filters' : ' yet'}. Submit one from <Link href="/templates">Templates</Link> or with <code>weir submit</code>.</Empty>
+      {error && !data ? (
+        <ErrorState error={error} retry={reload} />
+      ) : !data && loading ? (
+        <Loading what="workflows" />
+      ) : count === 0 ? (
+        <Empty>
+          No workflows{Object.values(f).some(Boolean) ? ' match these filters' : ' yet'}. Submit one from{' '}
+          <Link href="/templates">Templates</Link> or with <code>weir submit</code>.
+        </Empty>
       ) : (
         <table aria-label="Workflows" data-testid="wf-table">
-          <thead><tr>
-            <th style={{ width: 32 }}><input type="checkbox" aria-label="Select all" checked={allChecked} onChange={() => setChecked(allChecked ? new Set() : new Set(rows.map(keyOf)))} /></th>
-            <th>Status</th><th>Name</th><th>Namespace</th><th>Created</th><th>Duration</th><th>Progress</th><th>Started by</th><th>Message</th>
-          </tr></thead>
+          <thead>
+            <tr>
+              <th style={{ width: 32 }}>
+                <input
+                  type="checkbox"
+                  aria-label="Select all"
+                  checked={allChecked}
+                  onChange={() => setChecked(allChecked ? new Set() : new Set(rows.map(keyOf)))}
+                />
+              </th>
+              <th>Status</th>
+              <th>Name</th>
+              <th>Namespace</th>
+              <th>Created</th>
+              <th>Duration</th>
+              <th>Progress</th>
+              <th>Started by</th>
+              <th>Message</th>
+            </tr>
+          </thead>
           <tbody>
             {rows.map((r) => (
               <tr key={r.uid || keyOf(r)} data-name={r.name}>
-                <td><input type="checkbox" aria-label={`Select ${r.name}`} checked={checked.has(keyOf(r))} onChange={() => {
-                  const next = new Set(checked);
-                  if (next.has(keyOf(r))) next.delete(keyOf(r)); else next.add(keyOf(r));
-                  setChecked(next);
-                }} /></td>
-                <td><Phase phase={r.phase} /></td>
-                <td><Link href={`/workflows/${enc(r.namespace)}/${enc(r.name)}`}>{r.name}</Link></td>
+                <td>
+                  <input
+                    type="checkbox"
+                    aria-label={`Select ${r.name}`}
+                    checked={checked.has(keyOf(r))}
+                    onChange={() => {
+                      const next = new Set(checked);
+                      if (next.has(keyOf(r))) next.delete(keyOf(r));
+                      else next.add(keyOf(r));
+                      setChecked(next);
+                    }}
+                  />
+                </td>
+                <td>
+                  <Phase phase={r.phase} />
+                </td>
+                <td>
+                  <Link href={`/workflows/${enc(r.namespace)}/${enc(r.name)}`}>{r.name}</Link>
+                </td>
                 <td>{r.namespace}</td>
                 <td title={r.creationTimestamp}>{age(r.creationTimestamp, now)} ago</td>
                 <td>{span(r.startedAt, r.finishedAt, now)}</td>
                 <td>{r.progress ?? ''}</td>
                 <td>{startedBy(r.labels, r.annotations, r.namespace, true)}</td>
-                <td class="muted" title={r.message}>{r.message ?? ''}</td>
+                <td class="muted" title={r.message}>
+                  {r.message ?? ''}
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
       <nav class="pager" aria-label="Pages">
-        <button disabled={page <= 1} onClick={() => history.back()}>Previous</button>
+        <button disabled={page <= 1} onClick={() => history.back()}>
+          Previous
+        </button>
         <span>Page {page}</span>
-        <button disabled={!data?.continue} onClick={nextPage}>Next</button>
+        <button disabled={!data?.continue} onClick={nextPage}>
+          Next
+        </button>
         {data && <span class="muted">{data.scanned > data.items.length ? `(${data.scanned} scanned)` : ''}</span>}
       </nav>
     </section>
