@@ -111,7 +111,7 @@ export class HostExecutor implements StepExecutor {
     const t = this.track(handle, paths, launched.view);
     this.tracked.set(handle.id, t);
     t.monitor.startFresh();
-    t.monitor.onLeaderExit(launched.leaderExited);
+    t.monitor.onLeaderExit(launched.leaderExited, this.isolated);
     return handle;
   }
 

@@ -28,13 +28,21 @@ export const WRAPPER = 'f=$1; shift; trap : TERM INT HUP; "$@"; c=$?; echo "$c" 
 /**
  * Isolated, the wrapper is pid 1 of the step's own pid namespace (bwrap --unshare-pid --as-pid-1): when it
  * exits, the kernel kills whatever is left in the namespace, and bwrap's monitor reaps it (no orphan zombies).
+ * It exits with the step's code, which bwrap passes on: a second record of the code, used when the exit file
+ * is missing (step-monitor.ts).
  */
-export const WRAPPER_ISOLATED = 'f=$1; shift; trap : TERM INT HUP; "$@"; c=$?; echo "$c" >"$f"';
+export const WRAPPER_ISOLATED = 'f=$1; shift; trap : TERM INT HUP; "$@"; c=$?; echo "$c" >"$f"; exit "$c"';
+
+/** How the process Weir spawned (the wrapper, or bwrap's monitor) ended. */
+export interface LeaderExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
 
 export interface Launched {
   child: ChildProcess;
   /** Resolves when the spawned leader process exits (listener attached right at spawn, so never missed). */
-  leaderExited: Promise<void>;
+  leaderExited: Promise<LeaderExit>;
   identity: GroupIdentity;
   view: ViewMap;
   startedAt: number;
@@ -160,7 +168,7 @@ async function spawnStep({
   let child: ChildProcess;
   let info: ReturnType<typeof readProcInfo>;
   let spawnError: Error | undefined;
-  let leaderExited: Promise<void>;
+  let leaderExited: Promise<LeaderExit>;
   const startedAt = o.clock();
   try {
     child = spawn(command, args, {
@@ -170,7 +178,7 @@ async function spawnStep({
       cwd: prepared.hostCwd ?? paths.dir,
     });
     const c = child;
-    leaderExited = new Promise((resolve) => c.once('exit', () => resolve()));
+    leaderExited = new Promise((resolve) => c.once('exit', (code, signal) => resolve({ code, signal })));
     child.on('error', (e) => {
       spawnError = e;
       o.logger.warn({ err: e, node: spec.nodeId }, 'step process error');

@@ -17,13 +17,26 @@ export interface Outcome {
   signal?: NodeJS.Signals;
   finishedAt: Date;
   message?: string;
+  /** The exit file was missing; the code came from the leader's exit status (logged as a warning). */
+  recordMissing?: boolean;
 }
 
 const signalName = (n: number): NodeJS.Signals | undefined =>
   (Object.entries(osConstants.signals) as [NodeJS.Signals, number][]).find(([, v]) => v === n)?.[0];
 
+/**
+ * How the leader Weir spawned ended, when this process spawned it. Isolated, the leader is bwrap's monitor, which
+ * exits with the wrapper's code (the step's, see WRAPPER_ISOLATED): `codeIsStep` says the code can stand in for a
+ * missing exit file.
+ */
+export interface LeaderStatus {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  codeIsStep: boolean;
+}
+
 /** The step's outcome, or undefined while it still runs. */
-export async function determineOutcome(paths: NodePaths, id: GroupIdentity): Promise<Outcome | undefined> {
+export async function determineOutcome(paths: NodePaths, id: GroupIdentity, leader?: LeaderStatus): Promise<Outcome | undefined> {
   let exit = readExit(paths.exit);
   if (exit === undefined) {
     if (stepGroupAlive(id)) return undefined;
@@ -49,7 +62,14 @@ export async function determineOutcome(paths: NodePaths, id: GroupIdentity): Pro
   }
   const lastErr = (await readTail(paths.stderr, 4096)).trimEnd().split('\n').pop() ?? '';
   if (lastErr.startsWith('bwrap:')) return { exitCode: null, finishedAt, message: `sandbox setup failed: ${lastErr}` };
-  return { exitCode: null, finishedAt, message: 'the step disappeared without recording an exit code' };
+  if (leader?.codeIsStep === true && leader.code !== null) return { exitCode: leader.code, finishedAt, recordMissing: true };
+  const how =
+    leader === undefined
+      ? ''
+      : leader.signal !== null
+        ? ` (its process got ${leader.signal} from outside Weir)`
+        : ` (its process exited with ${leader.code})`;
+  return { exitCode: null, finishedAt, message: `the step disappeared without recording an exit code${how}` };
 }
 
 export interface StepMonitorOptions {
@@ -71,6 +91,7 @@ export class StepMonitor {
   private checking: Promise<void> | undefined;
   private recheck = false;
   private readonly listeners = new Set<() => void>();
+  private leader: LeaderStatus | undefined;
 
   constructor(private readonly o: StepMonitorOptions) {
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
@@ -112,9 +133,12 @@ export class StepMonitor {
     this.notify();
   }
 
-  /** Re-checks as soon as the launched leader process exits. */
-  onLeaderExit(exited: Promise<void>): void {
-    void exited.then(() => this.check());
+  /** Re-checks as soon as the launched leader process exits; its status is a fallback for a missing exit file. */
+  onLeaderExit(exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>, codeIsStep: boolean): void {
+    void exited.then((e) => {
+      this.leader = { ...e, codeIsStep };
+      return this.check();
+    });
   }
 
   /** Re-evaluates whether the step ended. Concurrent calls coalesce. */
@@ -128,7 +152,7 @@ export class StepMonitor {
       try {
         do {
           this.recheck = false;
-          const out = await determineOutcome(this.o.paths, this.o.identity);
+          const out = await determineOutcome(this.o.paths, this.o.identity, this.leader);
           if (out !== undefined) {
             await this.finish(out);
             return;
@@ -145,6 +169,15 @@ export class StepMonitor {
 
   private async finish(out: Outcome): Promise<void> {
     if (this.outcome !== undefined) return;
+    if (out.recordMissing === true || out.exitCode === null) {
+      const stderrTail = (await readTail(this.o.paths.stderr, 512)).trimEnd();
+      this.o.logger.warn(
+        { dir: this.o.paths.dir, leader: this.leader, exitCode: out.exitCode, message: out.message, stderrTail },
+        out.recordMissing === true
+          ? 'step exit file missing; its code comes from the sandbox exit status'
+          : 'step ended without an exit code',
+      );
+    }
     await this.watch?.close();
     this.outcome = out;
     this.resolveDone(out);

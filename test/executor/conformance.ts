@@ -251,8 +251,9 @@ export function runExecutorConformance(name: string, factory: ConformanceFactory
     test('50 parallel steps all complete', async () => {
       const handles = await Promise.all(Array.from({ length: 50 }, (_, i) => env.executor.start(sh(`exit ${i % 7}`))));
       const results = await Promise.all(handles.map((h) => env.executor.wait(h)));
+      // Each result with its message, so a failure says why a step has no code.
       assert.deepEqual(
-        results.map((r) => r.exitCode),
+        results.map((r) => (r.message === undefined ? r.exitCode : `${r.exitCode}: ${r.message}`)),
         handles.map((_, i) => i % 7),
       );
     });
