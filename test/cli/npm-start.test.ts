@@ -30,14 +30,18 @@ function descendants(pid: number): number[] {
   return out;
 }
 
-const alive = (pid: number): boolean => {
+/** Field 22 of /proc/<pid>/stat (start time): tells a process from a later one that reused its pid. */
+const startTicks = (pid: number): string | undefined => {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
   } catch {
-    return false;
+    return undefined;
   }
 };
+
+/** Whether the process first seen with `ticks` still runs (pids wrap quickly on a busy machine: 32768 here). */
+const alive = (pid: number, ticks: string | undefined): boolean => ticks !== undefined && startTicks(pid) === ticks;
 
 test('SIGTERM to npm start stops the weir server it started', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'weir-npm-start-'));
@@ -52,7 +56,7 @@ test('SIGTERM to npm start stops the weir server it started', async () => {
   npm.stdout.on('data', (d: Buffer) => (log += d.toString()));
   npm.stderr.on('data', (d: Buffer) => (log += d.toString()));
   const npmExited = new Promise<void>((r) => npm.once('exit', () => r()));
-  let servers: number[] = [];
+  let servers: { pid: number; ticks: string | undefined }[] = [];
   try {
     await eventually(
       async () =>
@@ -65,13 +69,13 @@ test('SIGTERM to npm start stops the weir server it started', async () => {
     // The first match in pre-order is the server (its own children, forked for steps, come after it).
     const first = descendants(npm.pid!).find((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('weir.js\0server'));
     assert.ok(first !== undefined, 'a weir server runs under npm start');
-    servers = [first];
+    servers = [{ pid: first, ticks: startTicks(first) }];
     process.kill(npm.pid!, 'SIGTERM');
     await npmExited;
-    await eventually(() => !alive(servers[0]), {
+    await eventually(() => !alive(servers[0].pid, servers[0].ticks), {
       timeoutMs: 30_000,
       everyMs: 100,
-      what: `the server (pid ${servers[0]}) exits after npm does`,
+      what: `the server (pid ${servers[0].pid}) exits after npm does`,
     });
     await eventually(
       async () =>
@@ -84,11 +88,14 @@ test('SIGTERM to npm start stops the weir server it started', async () => {
   } catch (e) {
     throw new Error(`${(e as Error).message}\n--- npm start output ---\n${log.slice(-3000)}`, { cause: e });
   } finally {
-    for (const p of servers) if (alive(p)) process.kill(p, 'SIGKILL');
-    try {
-      process.kill(-npm.pid!, 'SIGKILL');
-    } catch {
-      // already gone
+    for (const p of servers) if (alive(p.pid, p.ticks)) process.kill(p.pid, 'SIGKILL');
+    // Only while npm itself still runs: once it has exited, its group id may belong to an unrelated process.
+    if (npm.exitCode === null && npm.signalCode === null) {
+      try {
+        process.kill(-npm.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
     }
     await rm(dir, { recursive: true, force: true });
   }
