@@ -203,6 +203,10 @@ export class WorkflowController {
     return this.life.stop();
   }
 
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.life.stop();
+  }
+
   private async serve(signal: AbortSignal): Promise<void> {
     const resync = setInterval(() => {
       for (const k of this.known) this.enqueue(k);

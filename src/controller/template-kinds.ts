@@ -28,7 +28,7 @@ export interface TemplateRun {
   depth: number;
 }
 
-export type TemplateKind = 'pod' | 'steps' | 'dag' | 'suspend' | 'containerSet' | 'http' | 'resource' | 'data';
+type TemplateKind = 'pod' | 'steps' | 'dag' | 'suspend' | 'containerSet' | 'http' | 'resource' | 'data';
 
 /** Template fields that decide the kind, in the order they are checked. */
 const KIND_FIELDS: readonly (readonly [keyof Template, TemplateKind])[] = [
@@ -61,7 +61,7 @@ const TEMPLATE_KINDS = {
 } satisfies Record<TemplateKind, (ex: Exec, r: TemplateRun) => NodeStatus>;
 
 /** The kind of `t`, or undefined when Weir cannot run it. */
-export function templateKind(t: Template): TemplateKind | undefined {
+function templateKind(t: Template): TemplateKind | undefined {
   return KIND_FIELDS.find(([field]) => Boolean(t[field]))?.[1];
 }
 

@@ -119,6 +119,10 @@ export class CronController {
     return this.life.stop();
   }
 
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.life.stop();
+  }
+
   /** The timer loop: reconciles queued keys, then sleeps until the earliest wake-up, a resync or an enqueue. */
   private async schedule(signal: AbortSignal): Promise<void> {
     const resyncMs = this.o.resyncMs ?? 30_000;
