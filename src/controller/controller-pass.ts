@@ -2,10 +2,11 @@
 //   read → operate → record handles → save → side effects → start → requeue.
 // Crash safety rests on this order, stated here once: a step's intent (and the handle of a step this process
 // already follows) is recorded in the status BEFORE the save, and nothing starts until that save succeeded; so a
-// crash after the save repeats an idempotent start (the executor joins a start in flight, or adopts the step from
-// its directory), and a crash before it leaves nothing running that the store does not know about. A started step
-// is recorded Running with its handle by a small save right away (saveStarted), or by the next full pass.
-// A failed or conflicting save ends the pass before any side effect: the next pass computes them again.
+// crash after the save makes the restarted controller start the step again, which re-attaches (executor.start is
+// idempotent per workflow uid and node id, see WeirNodeState in types.ts), and a crash before it leaves nothing
+// running that the store does not know about. A started step is recorded Running with its handle by a small save
+// right away (saveStarted), or by the next full pass. A failed or conflicting save ends the pass before any side
+// effect: the next pass computes them again.
 import { WeirError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { StepExecutor } from '../executor/types.js';
