@@ -5,6 +5,7 @@
 // import only from src/core (src/core/adapter-kit.ts has their helpers) and types from src/api (this file).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Finding } from './findings.js';
+import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 
 /** What an adapter hands to `emit`. The host turns it into a CloudEvent. */
@@ -65,13 +66,6 @@ export interface SecretRef {
 export interface Secrets {
   /** The value of one key of a Secret in the EventSource's namespace; NOT_FOUND when missing (undefined if optional). */
   get(ref: SecretRef): Promise<string | undefined>;
-}
-
-/** Time, injectable so tests never sleep for real. */
-export interface Clock {
-  now(): number;
-  /** Resolves after `ms` (or at once when ms <= 0); rejects with CANCELLED when `signal` aborts first. */
-  sleep(ms: number, signal: AbortSignal): Promise<void>;
 }
 
 export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;

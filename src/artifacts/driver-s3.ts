@@ -6,6 +6,7 @@
 // to disk. Memory stays bounded either way.
 // Config keys: s3.{endpoint,bucket,region,insecure,key,accessKeySecret,secretKeySecret,sessionTokenSecret,
 // useSDKCreds,forcePathStyle,addressingStyle}.
+import { sleep } from '../core/clock.js';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { lstat, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -48,7 +49,7 @@ async function withBodyRetry<T>(fn: () => Promise<T>, signal?: AbortSignal): Pro
       return await fn();
     } catch (e) {
       if (attempt >= BODY_ATTEMPTS || signal?.aborted === true || !isS3Transient(e)) throw e;
-      await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+      await sleep(100 * 2 ** attempt);
     }
   }
 }

@@ -7,6 +7,7 @@ import { nanos } from '@nats-io/nats-core';
 import { AckPolicy, DeliverPolicy } from '@nats-io/jetstream';
 import type { ConsumerConfig, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import type { CloudEvent } from '../core/cloudevent.js';
+import { pause, systemClock } from '../core/clock.js';
 import { WeirError, errorMessage } from '../core/errors.js';
 import type { ResolvedConsumerOptions } from './bus-options.js';
 import { busError, isNotFound, JS_CODES } from './jetstream-errors.js';
@@ -104,7 +105,7 @@ function wrap(ctx: JetStreamContext, o: ResolvedConsumerOptions, m: JsMsg, event
       } catch (e) {
         if (o.signal.aborted || ctx.nc.isClosed() || Date.now() + delay > deadline) throw busError(e, what, { eventId: event.id });
         if (ctx.state() === 'up') {
-          await sleep(delay, o.signal);
+          await pause(systemClock, delay, o.signal);
           delay = Math.min(delay * 2, 2000);
         }
       }
@@ -149,17 +150,6 @@ function parseEvent(m: JsMsg): CloudEvent | undefined {
     return undefined;
   }
 }
-
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 
 /**
  * Pulled messages land in our own queue (consume() in callback mode; the server's maxAckPending bounds it), so that
@@ -261,7 +251,7 @@ export async function* consumeJetStream(ctx: JetStreamContext, o: ResolvedConsum
       }
     }
     if (!o.signal.aborted && ctx.state() !== 'closed') {
-      await sleep(backoff, o.signal);
+      await pause(systemClock, backoff, o.signal);
       backoff = Math.min(options.reconnectMaxMs, backoff * 2);
     }
   }

@@ -2,6 +2,7 @@
 // and the history table `weir cron get NAME` prints. The backfill runs in the server (POST .../backfill); this
 // verb follows its progress (a bar with counts and ETA on a terminal, plain lines otherwise) and prints a summary.
 // Leaving with Ctrl-C does not stop the backfill; `--no-wait` returns right after starting it.
+import { sleep } from '../core/clock.js';
 import { parseArgs } from 'node:util';
 import type { StoredObject } from '../store/types.js';
 import type { BackfillJob, HistoryEntry } from '../cron/types.js';
@@ -110,7 +111,7 @@ async function backfill(args: readonly string[], io: CliIo): Promise<number> {
       if (io.isTTY) io.stderr(`\r${line}\x1b[K`);
       else if (line.replace(/ ETA .*/, '') !== last.replace(/ ETA .*/, '')) io.stderr(`${line}\n`);
       last = line;
-      await new Promise((r) => setTimeout(r, 500));
+      await sleep(500);
       job = await client.json<BackfillJob>('GET', pathOf(client.namespace, name, job.id));
     }
     if (io.isTTY) io.stderr(`\r${progressLine(job, Date.now() - started, true)}\x1b[K\n`);

@@ -1,5 +1,6 @@
 // Workflow helpers shared by the server verbs: paths, `@latest`, paged listing with client-side filters (phase,
 // age, name prefix), waiting for the end through the watch stream (reconnected when it breaks), and the live tree of `weir watch` / `--watch`.
+import { sleep } from '../core/clock.js';
 import type { WorkflowObject } from '../controller/types.js';
 import { WeirError } from '../core/errors.js';
 import type { WeirClient } from './client.js';
@@ -124,7 +125,7 @@ export async function waitForWorkflow(
         `lost the server while waiting for workflow ${name}; gave up after ${RECONNECT_GIVE_UP_MS / 60_000} minutes`,
       );
     }
-    await new Promise<void>((r) => setTimeout(r, delay));
+    await sleep(delay, signal);
     delay = Math.min(delay * 2, MAX_RECONNECT_DELAY_MS);
   }
 }

@@ -1,7 +1,6 @@
 // The recursive template executor of one reconcile pass (Argo's executeTemplate): resolves a template call
 // (local, templateRef, inline), resolves inputs, wraps retries, and dispatches to pod, steps, DAG and suspend
-// handling (pod nodes: pod-node.ts). Everything here is pure over the OperateContext; side effects are collected as actions.
-import { parseGoDuration } from '../core/duration.js';
+// handling (the kind table: template-kinds.ts). Everything here is pure over the OperateContext; side effects are collected as actions.
 import type { Template } from '../api/workflow-template.js';
 import type { Arguments, Artifact } from '../api/workflow-io.js';
 import type { RetryStrategy, TemplateRef } from '../api/workflow-steps.js';
@@ -19,15 +18,7 @@ import { LockTable, locksOf } from './sync.js';
 import { applyTemplateDefaults } from './template-defaults.js';
 import { hasStep } from './types.js';
 import type { Action, NodeStatus, NodeType, OperateContext, ParamValue, WorkflowObject, WorkflowStatus } from './types.js';
-import { executeSteps } from './steps.js';
-import { executeDag } from './dag.js';
-import { executeContainerSet } from './container-set.js';
-import { executeHttp } from './http-step.js';
-import { executeResource } from './resource-step.js';
-import { executeData } from './data-step.js';
-import { executePod } from './pod-node.js';
-import { killDaemons } from './pod-extras.js';
-import { errorMessage } from '../core/errors.js';
+import { runTemplateKind } from './template-kinds.js';
 
 /** Where plain `template: x` names resolve: the workflow's own templates or those of a (cluster) workflow template. */
 export type Scope = { kind: 'local' } | { kind: 'ref'; name: string; cluster: boolean };
@@ -60,6 +51,22 @@ interface Resolved {
   scope: Scope;
   templateName?: string;
   templateRef?: TemplateRef;
+}
+
+/** One template call past its memoization check: the call, its template and the node fields decided so far. */
+interface TemplateCall {
+  o: ExecOptions;
+  r: Resolved;
+  /** templateName or templateRef of the node. */
+  ids: Partial<NodeStatus>;
+  /** The node's `inputs` (empty when it has none). */
+  inputs: Partial<NodeStatus>;
+  params: ParamValue[];
+  arts: InputArtifact[];
+  /** The node when an earlier pass created it. */
+  existing: NodeStatus | undefined;
+  /** Cache key of a memoized template that missed. */
+  memo: { key: string; cacheName: string } | undefined;
 }
 
 const typeOf = (t: Template): NodeType => (t.steps ? 'Steps' : t.dag ? 'DAG' : t.suspend ? 'Suspend' : t.http ? 'HTTP' : 'Pod');
@@ -174,23 +181,15 @@ export class Exec {
         return this.nodes.mark(n, 'Succeeded');
       }
     }
-    const done = this.executeFresh(o, r, tmpl, ids, inputs, params, arts, existing, memo);
+    const done = this.executeFresh({ o, r, ids, inputs, params, arts, existing, memo });
     const ms = done.memoizationStatus;
     if (ms && !ms.hit && done.phase === 'Succeeded') this.saveMemo(ms, done);
     return done;
   }
 
-  private executeFresh(
-    o: ExecOptions,
-    r: Resolved,
-    tmpl: Template,
-    ids: Partial<NodeStatus>,
-    inputs: Partial<NodeStatus>,
-    params: ParamValue[],
-    arts: InputArtifact[],
-    existing: NodeStatus | undefined,
-    memo: { key: string; cacheName: string } | undefined,
-  ): NodeStatus {
+  private executeFresh(c: TemplateCall): NodeStatus {
+    const { o, ids, inputs, params, existing, memo } = c;
+    const tmpl = c.r.tmpl;
     let strategy = tmpl.retryStrategy ?? o.retry;
     if (strategy?.expression?.includes('{{') === true) {
       // Argo fills the template's variables (inputs...) into the expression first; here values go in as data.
@@ -202,7 +201,6 @@ export class Exec {
       if (memo) rn.memoizationStatus ??= { hit: false, ...memo };
       return rn;
     }
-    if (strategy && o.attempt === undefined) return this.executeRetry(o, strategy, ids, inputs);
     const node =
       existing ??
       this.nodes.create({ name: o.name, displayName: o.displayName, type: typeOf(tmpl), boundaryID: o.boundaryID, ...ids, ...inputs });
@@ -210,11 +208,11 @@ export class Exec {
     if (tmpl.synchronization) {
       const waiting = this.acquireLocks(tmpl, node);
       if (waiting !== undefined) return waiting;
-      const done = this.dispatch(node, tmpl, r, o, params, arts);
+      const done = this.dispatch(node, c);
       if (isFinished(done.phase)) this.locks.release(this.holder(node.id));
       return done;
     }
-    return this.dispatch(node, tmpl, r, o, params, arts);
+    return this.dispatch(node, c);
   }
 
   /** The lock holder name of a node (Argo's `<namespace>/<workflow>/<node id>`; the workflow itself without a node). */
@@ -237,7 +235,9 @@ export class Exec {
     return undefined;
   }
 
-  private dispatch(node: NodeStatus, tmpl: Template, r: Resolved, o: ExecOptions, params: ParamValue[], arts: InputArtifact[]): NodeStatus {
+  private dispatch(node: NodeStatus, c: TemplateCall): NodeStatus {
+    const { o, r, params, arts } = c;
+    const tmpl = r.tmpl;
     const vars: Vars = {
       ...this.globals,
       ...o.extraVars,
@@ -248,31 +248,7 @@ export class Exec {
       retries: String(o.attempt ?? 0),
     };
     for (const f of KUBERNETES_ONLY_TEMPLATE_FIELDS) if (tmpl[f] !== undefined && f !== 'metadata') this.notes.add(`template field ${f}`);
-    if (tmpl.container || tmpl.script) return executePod(this, node, tmpl, vars, arts);
-    if (tmpl.steps || tmpl.dag) {
-      const done = tmpl.steps
-        ? executeSteps(this, node, tmpl, vars, r.scope, o.depth)
-        : executeDag(this, node, tmpl, vars, r.scope, o.depth);
-      if (isFinished(done.phase)) killDaemons(this, done.id);
-      return done;
-    }
-    if (tmpl.suspend) return this.executeSuspend(node, tmpl, vars);
-    if (tmpl.containerSet) return executeContainerSet(this, node, tmpl, vars);
-    if (tmpl.http) return executeHttp(this, node, tmpl, vars);
-    if (tmpl.resource) return executeResource(this, node, tmpl, vars, arts);
-    if (tmpl.data) return executeData(this, node, tmpl, vars);
-    const kind = tmpl.resource
-      ? 'resource'
-      : tmpl.http
-        ? 'http'
-        : tmpl.data
-          ? 'data'
-          : tmpl.containerSet
-            ? 'containerSet'
-            : tmpl.plugin
-              ? 'plugin'
-              : 'empty';
-    return this.nodes.mark(node, 'Error', `not supported yet: ${kind} templates`);
+    return runTemplateKind(this, { node, tmpl, vars, arts, scope: r.scope, depth: o.depth });
   }
 
   private executeRetry(o: ExecOptions, strategy: RetryStrategy, ids: Partial<NodeStatus>, inputs: Partial<NodeStatus>): NodeStatus {
@@ -317,28 +293,6 @@ export class Exec {
       if (!isFinished(child.phase)) return node;
     }
     return this.nodes.mark(node, 'Error', 'retry loop did not settle');
-  }
-
-  private executeSuspend(node: NodeStatus, tmpl: Template, vars: Vars): NodeStatus {
-    const errors: string[] = [];
-    const duration = tmpl.suspend?.duration === undefined ? undefined : subst(String(tmpl.suspend.duration), vars, errors);
-    if (errors.length > 0) return this.nodes.mark(node, 'Error', errors[0]);
-    if (duration === undefined || duration === '') {
-      // Stays Running until resumed: something else (manual-ops resume) sets this node's phase to Succeeded.
-      node.phase = 'Running';
-      return node;
-    }
-    let ms: number;
-    try {
-      ms = parseGoDuration(duration);
-    } catch (e) {
-      return this.nodes.mark(node, 'Error', errorMessage(e));
-    }
-    node.phase = 'Running';
-    const until = Date.parse(node.startedAt ?? '') + ms;
-    if (this.now >= until) return this.nodes.mark(node, 'Succeeded');
-    this.requeueAfter(until - this.now);
-    return node;
   }
 
   /** Cache entries written in this pass, by cache name (seen before the controller stores them). */

@@ -11,12 +11,6 @@ import type { NodeOutputs } from './types.js';
 
 export const CACHE_LABEL = 'workflows.argoproj.io/configmap-type';
 
-export interface MemoizationStatus {
-  hit: boolean;
-  key: string;
-  cacheName: string;
-}
-
 export interface CacheEntry {
   nodeID: string;
   outputs?: NodeOutputs;

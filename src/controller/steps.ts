@@ -23,7 +23,7 @@ export function executeSteps(ex: Exec, node: NodeStatus, tmpl: Template, vars: V
     if (!prev) ex.nodes.addChild(node.id, g.id);
     else if ((prev.children ?? []).length === 0) ex.nodes.addChild(prev.id, g.id);
     else for (const c of prev.children ?? []) for (const out of ex.nodes.outbound(c)) ex.nodes.addChild(out, g.id);
-    const r = executeGroup(ex, g, groups[i], node, tmpl, scopeVars, scope, depth);
+    const r = executeGroup(ex, { group: g, steps: groups[i], parent: node, tmpl, vars: scopeVars, scope, depth });
     Object.assign(scopeVars, r.vars); // one growing map (copying it per group is quadratic in long chains)
     if (!isFinished(g.phase)) return node;
     if (g.phase === 'Failed' || g.phase === 'Error') {
@@ -38,16 +38,21 @@ export function executeSteps(ex: Exec, node: NodeStatus, tmpl: Template, vars: V
   return ex.nodes.mark(node, 'Succeeded');
 }
 
-function executeGroup(
-  ex: Exec,
-  g: NodeStatus,
-  steps: NonNullable<Template['steps']>[number],
-  parent: NodeStatus,
-  tmpl: Template,
-  vars: Vars,
-  scope: Scope,
-  depth: number,
-): { vars: Vars } {
+/** One step group of a Steps node: its StepGroup node, its steps, and the Steps node and template around it. */
+interface GroupRun {
+  group: NodeStatus;
+  steps: NonNullable<Template['steps']>[number];
+  /** The Steps node (boundary of the steps' nodes). */
+  parent: NodeStatus;
+  tmpl: Template;
+  vars: Vars;
+  scope: Scope;
+  depth: number;
+}
+
+/** Runs (or advances) the steps of one group in parallel; returns the `steps.*` variables it produced. */
+function executeGroup(ex: Exec, run: GroupRun): { vars: Vars } {
+  const { group: g, steps, parent, tmpl, vars, scope, depth } = run;
   const out: Vars = {};
   let running = 0;
   for (const id of g.children ?? []) {

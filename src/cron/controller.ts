@@ -2,13 +2,15 @@
 // keys fed by a list+watch of CronWorkflows, a watch of their child Workflows (phase changes), and one timer loop
 // that sleeps (abortably, on the injected clock) until the earliest next tick or resync. Each key is reconciled
 // by reconcileCron (one at a time); errors are logged and retried after a second, never fatal.
-import { setTimeout as delay } from 'node:timers/promises';
+import { pause, systemClock } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
+import { Lifecycle } from '../core/lifecycle.js';
+import type { LifecycleState } from '../core/lifecycle.js';
 import { nullLogger } from '../core/logger.js';
 import type { Logger } from '../core/logger.js';
 import type { ResourceStore, StoredObject } from '../store/types.js';
 import { reconcileCron } from './reconcile.js';
 import { CRON_WORKFLOW_LABEL } from './ticks.js';
-import type { Clock } from './types.js';
 import { errorMessage } from '../core/errors.js';
 
 export interface CronControllerOptions {
@@ -27,16 +29,6 @@ export interface CronControllerOptions {
   liveSince?: number;
 }
 
-export type CronControllerState = 'starting' | 'running' | 'stopped' | 'failed';
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: async (ms, signal) => {
-    if (signal.aborted || ms <= 0) return;
-    await delay(Math.min(ms, 2_147_000_000), undefined, { signal }).catch(() => undefined);
-  },
-};
-
 const keyOf = (o: StoredObject): string => `${o.metadata.namespace ?? 'default'}/${o.metadata.name}`;
 const FINAL = new Set(['Succeeded', 'Failed', 'Error']);
 
@@ -48,7 +40,7 @@ export class CronController {
   private readonly queue = new Set<string>();
   private readonly wake = new Map<string, number>();
   private kick: AbortController | undefined;
-  private currentState: CronControllerState = 'starting';
+  private readonly life = new Lifecycle('the cron controller');
   /** Last phase seen per child workflow key: only changes wake the CronWorkflow. */
   private readonly childPhase = new Map<string, string>();
   /** Per key: ticks up to this instant are decided by this process (see ReconcileDeps.checkedUntil). */
@@ -60,8 +52,8 @@ export class CronController {
     this.liveSince = o.liveSince ?? this.clock.now();
   }
 
-  get state(): CronControllerState {
-    return this.currentState;
+  get state(): LifecycleState {
+    return this.life.state;
   }
 
   enqueue(key: string): void {
@@ -106,46 +98,64 @@ export class CronController {
     return keys;
   }
 
-  /** Schedules until `signal` aborts. */
-  async run(signal: AbortSignal): Promise<void> {
-    if (this.o.liveSince === undefined) this.liveSince = this.clock.now();
-    this.currentState = 'running';
-    const watches = [this.watchCrons(signal), this.watchChildren(signal)];
+  /** Schedules until `signal` aborts or stop(); a controller runs once (a second run() is refused). */
+  run(signal: AbortSignal): Promise<void> {
+    let watches: Promise<void>[] = [];
+    return this.life.run(signal, {
+      body: async (inner) => {
+        if (this.o.liveSince === undefined) this.liveSince = this.clock.now();
+        this.life.markRunning();
+        watches = [this.watchCrons(inner), this.watchChildren(inner)];
+        await this.schedule(inner);
+      },
+      drain: async () => {
+        await Promise.allSettled(watches);
+      },
+    });
+  }
+
+  /** Stops the controller and waits until its loops have ended; idempotent, and allowed before run(). */
+  stop(): Promise<void> {
+    return this.life.stop();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.life.stop();
+  }
+
+  /** The timer loop: reconciles queued keys, then sleeps until the earliest wake-up, a resync or an enqueue. */
+  private async schedule(signal: AbortSignal): Promise<void> {
     const resyncMs = this.o.resyncMs ?? 30_000;
-    try {
-      while (!signal.aborted) {
-        const key = this.queue.values().next().value;
-        if (key !== undefined) {
-          this.queue.delete(key);
-          const now = this.clock.now();
-          let next = now + resyncMs;
-          try {
-            const r = await this.reconcile(key);
-            if (r.again) this.queue.add(key);
-            if (r.nextWakeMs !== undefined) next = Math.min(next, r.nextWakeMs);
-          } catch (e) {
-            this.log.error({ cronWorkflow: key, err: errorMessage(e) }, 'cron reconcile failed; retrying in 1s');
-            next = now + 1000;
-          }
-          this.wake.set(key, next);
-          continue;
-        }
+    while (!signal.aborted) {
+      const key = this.queue.values().next().value;
+      if (key !== undefined) {
+        this.queue.delete(key);
         const now = this.clock.now();
-        let earliest = now + resyncMs;
-        for (const [k, t] of this.wake) {
-          if (t <= now) {
-            this.wake.delete(k);
-            this.queue.add(k);
-          } else earliest = Math.min(earliest, t);
+        let next = now + resyncMs;
+        try {
+          const r = await this.reconcile(key);
+          if (r.again) this.queue.add(key);
+          if (r.nextWakeMs !== undefined) next = Math.min(next, r.nextWakeMs);
+        } catch (e) {
+          this.log.error({ cronWorkflow: key, err: errorMessage(e) }, 'cron reconcile failed; retrying in 1s');
+          next = now + 1000;
         }
-        if (this.queue.size > 0) continue;
-        this.kick = new AbortController();
-        await this.clock.sleep(earliest - now, AbortSignal.any([signal, this.kick.signal]));
-        this.kick = undefined;
+        this.wake.set(key, next);
+        continue;
       }
-    } finally {
-      await Promise.allSettled(watches);
-      this.currentState = 'stopped';
+      const now = this.clock.now();
+      let earliest = now + resyncMs;
+      for (const [k, t] of this.wake) {
+        if (t <= now) {
+          this.wake.delete(k);
+          this.queue.add(k);
+        } else earliest = Math.min(earliest, t);
+      }
+      if (this.queue.size > 0) continue;
+      this.kick = new AbortController();
+      const woken = AbortSignal.any([signal, this.kick.signal]);
+      await pause(this.clock, earliest - now, woken);
+      this.kick = undefined;
     }
   }
 
@@ -163,7 +173,7 @@ export class CronController {
       } catch (e) {
         if (signal.aborted) return;
         this.log.warn({ err: errorMessage(e) }, 'cron workflow watch failed; listing again in 1s');
-        await this.clock.sleep(1000, signal);
+        await pause(this.clock, 1000, signal);
       }
     }
   }
@@ -184,7 +194,7 @@ export class CronController {
       } catch (e) {
         if (signal.aborted) return;
         this.log.warn({ err: errorMessage(e) }, 'cron child watch failed; watching again in 1s');
-        await this.clock.sleep(1000, signal);
+        await pause(this.clock, 1000, signal);
       }
     }
   }

@@ -3,6 +3,7 @@
 // see policy.ts), run the ones that should run (suspend, when, concurrencyPolicy, deterministic child names), move
 // backfill jobs on, and save the status once (optimistic concurrency; a CONFLICT just means "again").
 import { isWeirError, errorMessage } from '../core/errors.js';
+import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { ResourceStore, StoredObject } from '../store/types.js';
 import { advanceBackfills } from './backfill.js';
@@ -10,7 +11,7 @@ import { BACKFILL_LABEL, buildChild, enforceHistoryLimits, isFinished, listChild
 import { DEFAULT_HISTORY_LIMIT, recordTick, refreshPhases } from './history.js';
 import { decideDue, evalStop, evalWhen } from './policy.js';
 import { CRON_COMPLETED_LABEL, compileSchedules, nextTick, scheduleExpressions, ticksBetween } from './ticks.js';
-import type { Clock, CronCondition, CronSpecView, CronStatus, HistoryEntry, ObjectReference } from './types.js';
+import type { CronCondition, CronSpecView, CronStatus, HistoryEntry, ObjectReference } from './types.js';
 
 export interface ReconcileDeps {
   store: ResourceStore;

@@ -1,12 +1,6 @@
 // Shapes of CronWorkflow status as Weir writes it: Argo's fields (active, lastScheduledTime, succeeded, failed,
 // phase, conditions) plus Weir's `lastProcessedTime` (scheduling cursor), bounded `history` of what happened at each
-// scheduled time, and `backfills` (durable backfill jobs the cron controller executes). Also the injected Clock.
-
-export interface Clock {
-  now(): number;
-  /** Resolves after `ms` or when `signal` aborts (never rejects). */
-  sleep(ms: number, signal: AbortSignal): Promise<void>;
-}
+// scheduled time, and `backfills` (durable backfill jobs the cron controller executes).
 
 export interface ObjectReference {
   kind: 'Workflow';

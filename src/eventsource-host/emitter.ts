@@ -8,7 +8,8 @@ import { NonRetryableError, toWeirError, WeirError, errorMessage } from '../core
 import type { Logger } from '../core/logger.js';
 import { evalExpr, parseExpr } from '../expr/expr.js';
 import type { ExprNode } from '../expr/expr.js';
-import type { Clock, Emit, EmitInput } from '../api/eventsource-adapter.js';
+import type { Clock } from '../core/clock.js';
+import type { Emit, EmitInput } from '../api/eventsource-adapter.js';
 import { toPlainJson } from '../core/json-lossless.js';
 
 /** Counters and last-seen facts of one running event. */

@@ -4,7 +4,10 @@
 // Drain order on abort: the watch ends, every event's signal aborts and its adapter returns (webhook routes are
 // removed, consumers disconnect), then the shared webhook servers close.
 import type { KeyValueStore } from '../bus/types.js';
+import { pause } from '../core/clock.js';
 import { WeirError, errorMessage } from '../core/errors.js';
+import { Lifecycle } from '../core/lifecycle.js';
+import type { LifecycleState } from '../core/lifecycle.js';
 import type { StoredObject } from '../store/types.js';
 import { eventSourceRegistry } from '../../eventsources/index.js';
 import { HttpMux } from './http-mux.js';
@@ -14,8 +17,6 @@ import { EventRunner } from './runner.js';
 import type { EventStatus } from './runner.js';
 import { STATE_BUCKET } from './state.js';
 import type { EventSourceFactory } from '../api/eventsource-adapter.js';
-
-export type HostState = 'starting' | 'running' | 'draining' | 'stopped' | 'failed';
 
 /** Status of one EventSource object: its events. */
 export interface EventSourceStatus {
@@ -39,21 +40,21 @@ export class EventSourceHost {
   private readonly http: HttpMux;
   /** ns/name -> (kind/event -> running) */
   private readonly sources = new Map<string, Map<string, Running>>();
-  private hostState: HostState = 'stopped';
-  private resolveClosed: () => void = () => undefined;
-  /** Settles when run() has returned. */
-  readonly closed: Promise<void>;
-  private readonly ac = new AbortController();
+  private readonly life = new Lifecycle('the event source host');
 
   constructor(opts: EventSourceHostOptions) {
     this.o = resolveHostOptions(opts);
     this.registry = this.o.registry ?? eventSourceRegistry;
     this.http = new HttpMux({ host: this.o.webhookHost, logger: this.o.logger });
-    this.closed = new Promise((r) => (this.resolveClosed = r));
   }
 
-  state(): HostState {
-    return this.hostState;
+  state(): LifecycleState {
+    return this.life.state;
+  }
+
+  /** Settles when run() has returned (or at once after a stop() before run()). */
+  get closed(): Promise<void> {
+    return this.life.closed;
   }
 
   /** Every event of every EventSource the host knows, grouped by EventSource, sorted by namespace/name. */
@@ -76,34 +77,27 @@ export class EventSourceHost {
     return this.http.routes();
   }
 
-  async run(signal: AbortSignal): Promise<void> {
-    if (this.hostState !== 'stopped') throw new WeirError('CONFLICT', 'the event source host is already running');
-    this.hostState = 'starting';
-    const onAbort = (): void => this.ac.abort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    if (signal.aborted) this.ac.abort();
-    const inner = this.ac.signal;
-    try {
-      const kv = this.o.kv ?? (await this.openKv(inner));
-      if (kv !== undefined) await this.watchLoop(kv, inner);
-    } catch (e) {
-      if (!inner.aborted) {
-        this.hostState = 'failed';
-        throw e;
-      }
-    } finally {
-      if (this.hostState !== 'failed') this.hostState = 'draining';
-      signal.removeEventListener('abort', onAbort);
-      await Promise.all([...this.sources.values()].flatMap((m) => [...m.values()].map((r) => r.runner.stop())));
-      await this.http.close();
-      if (this.hostState !== 'failed') this.hostState = 'stopped';
-      this.resolveClosed();
-    }
+  /** Runs every event source until `signal` aborts or stop(); a host runs once (a second run() is refused). */
+  run(signal: AbortSignal): Promise<void> {
+    return this.life.run(signal, {
+      body: async (inner) => {
+        const kv = this.o.kv ?? (await this.openKv(inner));
+        if (kv !== undefined) await this.watchLoop(kv, inner);
+      },
+      drain: async () => {
+        await Promise.all([...this.sources.values()].flatMap((m) => [...m.values()].map((r) => r.runner.stop())));
+        await this.http.close();
+      },
+    });
+  }
+
+  /** Stops the host and waits for the drain; idempotent, and allowed before run(). */
+  stop(): Promise<void> {
+    return this.life.stop();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    this.ac.abort();
-    if (this.hostState !== 'stopped' && this.hostState !== 'failed') await this.closed;
+    await this.life.stop();
   }
 
   private async openKv(signal: AbortSignal): Promise<KeyValueStore | undefined> {
@@ -113,7 +107,7 @@ export class EventSourceHost {
         return await this.o.bus.kv(STATE_BUCKET);
       } catch (e) {
         this.o.logger.warn({ err: errorMessage(e), retryInMs: delay }, 'event source state bucket unavailable; retrying');
-        await this.o.clock.sleep(delay, signal).catch(() => undefined);
+        await pause(this.o.clock, delay, signal);
         delay = Math.min(Math.max(delay * 2, 1), this.o.maxRestartBackoffMs);
       }
     }
@@ -142,7 +136,7 @@ export class EventSourceHost {
           cont = page.continue;
         } while (cont !== undefined && cont !== '');
         for (const key of [...this.sources.keys()]) if (!seen.has(key)) await this.remove(key);
-        this.hostState = 'running';
+        this.life.markRunning();
         delay = this.o.restartBackoffMs;
         for await (const ev of this.o.store.watch('EventSource', {
           signal,
@@ -157,7 +151,7 @@ export class EventSourceHost {
       } catch (e) {
         if (signal.aborted) return;
         this.o.logger.warn({ err: errorMessage(e), retryInMs: delay }, 'EventSource watch failed; listing again');
-        await this.o.clock.sleep(delay, signal).catch(() => undefined);
+        await pause(this.o.clock, delay, signal);
         delay = Math.min(Math.max(delay * 2, 1), this.o.maxRestartBackoffMs);
       }
     }

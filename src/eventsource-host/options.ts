@@ -5,8 +5,9 @@ import { WeirError } from '../core/errors.js';
 import { nullLogger } from '../core/logger.js';
 import type { Logger } from '../core/logger.js';
 import type { ResourceStore } from '../store/types.js';
-import { systemClock } from './clock.js';
-import type { Clock, EventSourceFactory } from '../api/eventsource-adapter.js';
+import { systemClock } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
+import type { EventSourceFactory } from '../api/eventsource-adapter.js';
 
 export interface EventSourceHostOptions {
   store: ResourceStore;

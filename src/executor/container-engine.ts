@@ -2,6 +2,7 @@
 // DOCKER_HOST, else podman's and Docker's standard sockets. When podman is installed but no socket answers, Weir
 // starts `podman system service` itself on podman's standard socket (detached, no idle timeout, so it outlives a
 // restart of Weir like the systemd socket unit would). No engine usable: ENGINE_UNAVAILABLE saying what was tried.
+import { sleep } from '../core/clock.js';
 import { spawn } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, openSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
@@ -117,7 +118,7 @@ async function startPodmanService(podman: string, socket: string, o: ConnectOpti
     if (o.signal?.aborted) throw new WeirError('CANCELLED', 'connecting to the container engine was cancelled');
     const e = await probe(socket, o.signal);
     if (e) return { ...e, started: true };
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100, o.signal);
   }
   return undefined;
 }

@@ -2,6 +2,7 @@
 // Docker (one HTTP client, no process spawned per step). The container's name derives from workflow uid + node id,
 // so start is idempotent and a restarted Weir finds its steps again (adopt); the engine keeps exit codes, logs and
 // the stopped container's filesystem until cleanup removes the container. See README "Container executor".
+import { sleep } from '../core/clock.js';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WeirError, errorMessage } from '../core/errors.js';
@@ -160,7 +161,7 @@ export class ContainerExecutor implements StepExecutor {
         if (e instanceof EngineStatusError && e.status === 404) return undefined;
         // A transient podman race with a container that is exiting: ask again.
         if (attempt < 3 && e instanceof EngineStatusError && /no such process/.test(e.message)) {
-          await new Promise((r) => setTimeout(r, 50));
+          await sleep(50);
           continue;
         }
         throw e;

@@ -1,6 +1,7 @@
 // StepExecutor that runs steps as detached host processes, isolated with bubblewrap when available.
 // Each step owns <dataDir>/steps/<workflow-uid>/<node-id>/; everything needed to wait for it, read its logs
 // and outputs, or kill it after a restart of Weir is in that directory and in the serialisable handle.
+import { sleep } from '../core/clock.js';
 import { existsSync, writeFileSync } from 'node:fs';
 import { cp, lstat, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -248,7 +249,7 @@ export class HostExecutor implements StepExecutor {
     for (;;) {
       if (!stepGroupAlive(t.identity)) return true;
       if (Date.now() >= deadline) return false;
-      await new Promise((r) => setTimeout(r, Math.min(20, Math.max(1, deadline - Date.now()))));
+      await sleep(Math.min(20, Math.max(1, deadline - Date.now())));
     }
   }
 

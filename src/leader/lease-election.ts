@@ -5,7 +5,7 @@
 // before anyone else may take over). On abort the holder releases the Lease so a successor starts at once.
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { setTimeout as delay } from 'node:timers/promises';
+import { pause, systemClock } from '../core/clock.js';
 import { WeirError, errorMessage } from '../core/errors.js';
 import { nullLogger } from '../core/logger.js';
 import type { Logger } from '../core/logger.js';
@@ -80,7 +80,7 @@ export class LeaseElection {
     const log = this.o.logger;
     while (!signal.aborted) {
       if (!(await this.tryAcquireOrRenew(signal))) {
-        await delay(this.o.retryPeriodMs, undefined, { signal }).catch(() => undefined);
+        await pause(systemClock, this.o.retryPeriodMs, signal);
         continue;
       }
       this.leading = true;
@@ -89,7 +89,7 @@ export class LeaseElection {
       cb.onStartedLeading(AbortSignal.any([term.signal, signal]));
       let lastRenew = this.o.clock();
       while (!signal.aborted) {
-        await delay(this.o.retryPeriodMs, undefined, { signal }).catch(() => undefined);
+        await pause(systemClock, this.o.retryPeriodMs, signal);
         if (signal.aborted) break;
         if (await this.tryAcquireOrRenew(signal)) lastRenew = this.o.clock();
         else if (this.o.clock() - lastRenew >= this.o.renewDeadlineMs) break;

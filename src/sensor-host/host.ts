@@ -1,6 +1,6 @@
 // The sensor host: lists and watches Sensor objects in the store and runs one SensorRunner (one durable bus
 // consumer) per sensor; a changed spec restarts its runner, a deleted sensor stops it and drops its partial state.
-// Lifecycle: run(signal) until aborted; status() reports per-sensor counts for the API and CLI.
+// Lifecycle (src/core/lifecycle.ts): run(signal) once, until aborted or stop(); status() reports per-sensor counts for the API and CLI.
 // Options: store, bus, logger, onWorkflow (controller enqueue), clock, maxDeliveries, ackWaitMs, history bounds.
 import type { Sensor } from '../api/sensor.js';
 import type { EventBus, KeyValueStore } from '../bus/types.js';
@@ -18,6 +18,8 @@ import { SensorRunner } from './sensor-runner.js';
 import { STATE_BUCKET, dropState } from './state-store.js';
 import { prepareSensor } from './evaluate.js';
 import { errorMessage } from '../core/errors.js';
+import { Lifecycle } from '../core/lifecycle.js';
+import type { LifecycleState } from '../core/lifecycle.js';
 
 export interface SensorHostOptions {
   store: ResourceStore;
@@ -42,8 +44,6 @@ export interface SensorHostOptions {
   onDecisions?: (sensor: string, records: readonly HistoryRecord[]) => void;
 }
 
-export type HostState = 'starting' | 'running' | 'draining' | 'stopped' | 'failed';
-
 interface Running {
   specJson: string;
   ac: AbortController;
@@ -61,7 +61,7 @@ export class SensorHost {
   private readonly nats;
   private readonly amqp;
   private readonly mqtt;
-  private hostState: HostState = 'stopped';
+  private readonly life = new Lifecycle('the sensor host');
 
   constructor(private readonly o: SensorHostOptions) {
     this.kafka = kafkaPublisher(o.logger);
@@ -70,8 +70,8 @@ export class SensorHost {
     this.mqtt = mqttPublisher(o.logger);
   }
 
-  state(): HostState {
-    return this.hostState;
+  state(): LifecycleState {
+    return this.life.state;
   }
 
   /** Per-sensor status (namespace/name → counts, last event, errors) of the sensors running in this process. */
@@ -83,30 +83,35 @@ export class SensorHost {
     return (this.kvPromise ??= this.o.bus.kv(STATE_BUCKET));
   }
 
-  async run(signal: AbortSignal): Promise<void> {
-    this.hostState = 'starting';
-    try {
-      const page = await this.o.store.list('Sensor', {});
-      for (const s of page.items) await this.apply(s);
-      this.hostState = 'running';
-      for await (const ev of this.o.store.watch('Sensor', { signal, sinceResourceVersion: page.resourceVersion })) {
-        if (ev.type === 'DELETED') await this.remove(keyOf(ev.object), true);
-        else await this.apply(ev.object);
-      }
-    } catch (e) {
-      if (!signal.aborted) {
-        this.hostState = 'failed';
-        throw e;
-      }
-    } finally {
-      if (this.hostState !== 'failed') this.hostState = 'draining';
-      for (const k of [...this.running.keys()]) await this.remove(k, false);
-      await this.kafka.close();
-      await this.nats.close();
-      await this.amqp.close();
-      await this.mqtt.close();
-      if (this.hostState === 'draining') this.hostState = 'stopped';
-    }
+  /** Runs every stored sensor until `signal` aborts or stop(); a host runs once (a second run() is refused). */
+  run(signal: AbortSignal): Promise<void> {
+    return this.life.run(signal, {
+      body: async (inner) => {
+        const page = await this.o.store.list('Sensor', {});
+        for (const s of page.items) await this.apply(s);
+        this.life.markRunning();
+        for await (const ev of this.o.store.watch('Sensor', { signal: inner, sinceResourceVersion: page.resourceVersion })) {
+          if (ev.type === 'DELETED') await this.remove(keyOf(ev.object), true);
+          else await this.apply(ev.object);
+        }
+      },
+      drain: async () => {
+        for (const k of [...this.running.keys()]) await this.remove(k, false);
+        await this.kafka.close();
+        await this.nats.close();
+        await this.amqp.close();
+        await this.mqtt.close();
+      },
+    });
+  }
+
+  /** Stops the host and waits for the drain; idempotent, and allowed before run(). */
+  stop(): Promise<void> {
+    return this.life.stop();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.life.stop();
   }
 
   private async apply(obj: StoredObject): Promise<void> {

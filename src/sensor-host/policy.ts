@@ -1,6 +1,8 @@
 // Trigger execution policies from the Sensor spec: retryStrategy (Argo Backoff: steps, duration as nanoseconds or a
 // Go duration, factor, jitter) and rateLimit (requestsPerUnit per Second/Minute/Hour). Time and randomness are
 // injected so tests never sleep.
+import { pause, systemClock } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
 import { parseGoDuration } from '../core/duration.js';
 import { isWeirError, NonRetryableError } from '../core/errors.js';
 
@@ -11,27 +13,12 @@ export interface BackoffSpec {
   steps?: number;
 }
 
-export interface PolicyClock {
-  now(): number;
-  sleep(ms: number, signal: AbortSignal): Promise<void>;
+/** The one Clock (src/core/clock.ts) plus the randomness of jitter. */
+export interface PolicyClock extends Clock {
   random(): number;
 }
 
-export const realClock: PolicyClock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve) => {
-      if (signal.aborted) return resolve();
-      const t = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(t);
-        signal.removeEventListener('abort', done);
-        resolve();
-      }
-      signal.addEventListener('abort', done, { once: true });
-    }),
-  random: () => Math.random(),
-};
+export const realClock: PolicyClock = { ...systemClock, random: () => Math.random() };
 
 function durationMs(v: string | number | undefined): number {
   if (v === undefined || v === '') return 1000;
@@ -68,7 +55,10 @@ export async function withRetries<T>(
     } catch (e) {
       if (e instanceof NonRetryableError || (isWeirError(e) && e.code === 'INVALID_SPEC') || attempt >= delays.length || signal.aborted)
         throw e;
-      await clock.sleep(delays[attempt], signal);
+      // Stopped while waiting: the last error is the answer (no attempt after the abort).
+      await clock.sleep(delays[attempt], signal).catch(() => {
+        throw e;
+      });
     }
   }
 }
@@ -98,7 +88,7 @@ export class RateLimiter {
         this.starts.push(now);
         return;
       }
-      await this.clock.sleep(this.starts[0] + this.windowMs - now, signal);
+      await pause(this.clock, this.starts[0] + this.windowMs - now, signal);
     }
   }
 }

@@ -66,6 +66,22 @@ interface Item {
   redeliver: boolean;
 }
 
+/** One firing of one trigger: the trigger, its plan, and the events (by dependency) it fired for, under `key`. */
+interface Firing {
+  trig: Trig;
+  plan: TriggerPlan;
+  key: string;
+  events: Record<string, CloudEvent>;
+}
+
+/** The delivery a firing belongs to: its message, the stop signal, the decision recorder and the evaluation time. */
+interface Delivery {
+  msg: BusMessage;
+  signal: AbortSignal;
+  rec: (d: Decision) => void;
+  now: Date;
+}
+
 /** A durable consumer name from namespace and sensor name (bus implementations encode it as needed). */
 export const durableNameOf = (namespace: string, name: string): string => `sensor-${namespace}-${name}`;
 
@@ -285,7 +301,8 @@ export class SensorRunner {
       const tname = trig.template.name;
       for (const d of res.decisions) {
         if (d.type !== 'triggered' || d.trigger !== tname) continue;
-        const outcome = await this.execute(trig, d.plan, d.key, res.firings[d.key] ?? {}, it.msg, signal, rec, now);
+        const firing = { trig, plan: d.plan, key: d.key, events: res.firings[d.key] ?? {} };
+        const outcome = await this.execute(firing, { msg: it.msg, signal, rec, now });
         if (outcome === 'redeliver') it.failed.add(tname);
       }
     }
@@ -316,16 +333,9 @@ export class SensorRunner {
   }
 
   /** Executes one firing; 'redeliver' when the message must come again. */
-  private async execute(
-    trig: Trig,
-    plan: TriggerPlan,
-    key: string,
-    events: Record<string, CloudEvent>,
-    msg: BusMessage,
-    signal: AbortSignal,
-    rec: (d: Decision) => void,
-    now: Date,
-  ): Promise<'ok' | 'redeliver'> {
+  private async execute(f: Firing, dv: Delivery): Promise<'ok' | 'redeliver'> {
+    const { trig, plan, key, events } = f;
+    const { msg, signal, rec, now } = dv;
     const base = { at: now.toISOString(), eventId: msg.event.id, trigger: trig.template.name, key };
     try {
       const r = await this.runPlan(trig, plan, signal);

@@ -2,9 +2,9 @@
 // for one pod (podName = node id) or every Pod node of the workflow. logOptions: container (only "main" has output
 // here), follow (new steps are picked up until the workflow is finished), sinceSeconds, sinceTime, tailLines,
 // timestamps; `grep` is a plain substring filter (not a regular expression: no ReDoS on user input).
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { NodeStatus, WorkflowObject } from '../controller/types.js';
 import { WeirError, errorMessage } from '../core/errors.js';
+import { pause, systemClock } from '../core/clock.js';
 import type { StepHandle } from '../executor/types.js';
 import type { StoredObject } from '../store/types.js';
 import { boolParam, intParam } from './http.js';
@@ -84,7 +84,7 @@ export async function streamLogs(ctx: RouteContext, steps: StepAccess): Promise<
     for (;;) {
       h = await steps.handleOf(latest, node.id);
       if (h || !q.follow || signal.aborted || NODE_DONE.has(String(nodeNow(node.id)?.phase))) break;
-      await sleep(200, undefined, { signal }).catch(() => undefined);
+      await pause(systemClock, 200, signal);
     }
     h ??= await steps.handleOf(latest, node.id);
     if (!h || signal.aborted) return;

@@ -4,6 +4,7 @@
 // again). When the history runs out later, mid-stream, the watch lists again itself and delivers what changed since
 // the last event (objects newer than it, DELETED for objects it had delivered that are gone), then goes on live.
 import { Watch } from '@kubernetes/client-node';
+import { pause, systemClock } from '../core/clock.js';
 import { WeirError, errorMessage } from '../core/errors.js';
 import type { KindName } from '../api/kinds.js';
 import { compileLabelSelector } from './label-selector.js';
@@ -115,7 +116,7 @@ export async function* kubeWatch(rest: KubeRest, o: KubeWatchOptions): AsyncGene
           reconnect = true;
         } else {
           if (++retries > MAX_RETRIES) throw item.error;
-          await sleep(Math.min(250 * 2 ** retries, 4000), o.signal);
+          await pause(systemClock, Math.min(250 * 2 ** retries, 4000), o.signal);
           reconnect = true;
         }
       }
@@ -145,18 +146,6 @@ function tombstone(kind: KindName, key: string, rv: number): StoredObject {
     },
     kind,
   );
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 interface KubeStatusObject {

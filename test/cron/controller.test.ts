@@ -3,6 +3,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { CronController } from '../../src/cron/controller.js';
+import { WeirError } from '../../src/core/errors.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import { FakeClock, children, cronManifest, cronStatus, eventually, setPhase } from './kit.js';
 
@@ -239,5 +240,21 @@ describe('cron controller', () => {
     ac.abort();
     await running;
     assert.equal(ctl.state, 'stopped');
+    await ctl.stop(); // idempotent
+    await assert.rejects(ctl.run(new AbortController().signal), (e: unknown) => e instanceof WeirError && e.code === 'CONFLICT');
+  });
+
+  test('stop() ends run() without an abort signal; stop() before run() means it never runs', async () => {
+    const { clock, store } = setup();
+    const ctl = new CronController({ store, clock });
+    const running = ctl.run(new AbortController().signal);
+    await eventually(() => ctl.state === 'running', { timeoutMs: 5000 });
+    await ctl.stop();
+    await running;
+    assert.equal(ctl.state, 'stopped');
+    const never = new CronController({ store, clock });
+    await never.stop();
+    assert.equal(never.state, 'stopped');
+    await assert.rejects(never.run(new AbortController().signal), (e: unknown) => e instanceof WeirError && e.code === 'CONFLICT');
   });
 });

@@ -1,6 +1,7 @@
 // Test kit for the cron controller: a fake clock whose sleeps end when time is advanced, CronWorkflow manifests,
 // and helpers that play the workflow controller's part (setting child phases) on a memory store.
-import type { Clock } from '../../src/cron/types.js';
+import type { Clock } from '../../src/core/clock.js';
+import { WeirError } from '../../src/core/errors.js';
 import type { NewObject, ResourceStore, StoredObject } from '../../src/store/types.js';
 import { eventually } from '../helpers/eventually.js';
 
@@ -10,16 +11,18 @@ export class FakeClock implements Clock {
   now(): number {
     return this.t;
   }
+  /** Follows the Clock rule: an aborted sleep rejects with CANCELLED. */
   sleep(ms: number, signal: AbortSignal): Promise<void> {
-    if (signal.aborted || ms <= 0) return Promise.resolve();
-    return new Promise((resolve) => {
+    if (signal.aborted) return Promise.reject(new WeirError('CANCELLED', 'stopped'));
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
       const s = { until: this.t + ms, done: () => resolve() };
       this.sleepers.push(s);
       signal.addEventListener(
         'abort',
         () => {
           this.sleepers = this.sleepers.filter((x) => x !== s);
-          resolve();
+          reject(new WeirError('CANCELLED', 'stopped'));
         },
         { once: true },
       );

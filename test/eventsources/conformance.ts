@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EventSourceAdapter } from '../../src/api/eventsource-adapter.js';
 import { validateConfig } from '../../src/eventsource-host/validate.js';
-import type { Clock } from '../../src/api/eventsource-adapter.js';
+import type { Clock } from '../../src/core/clock.js';
 import { FakeBus, eventually, runAdapter } from './kit.js';
 import type { RunningAdapter } from './kit.js';
 

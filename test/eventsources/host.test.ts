@@ -75,6 +75,8 @@ describe('event source host', () => {
     ac.abort();
     await running;
     assert.equal(host.state(), 'stopped');
+    await host.stop(); // idempotent
+    await assert.rejects(host.run(new AbortController().signal), (e: unknown) => e instanceof WeirError && e.code === 'CONFLICT');
   });
 
   test('unknown kinds, invalid specs and bad filters show in status without stopping the rest', async () => {

@@ -11,8 +11,9 @@ import { createEmit } from '../../src/eventsource-host/emitter.js';
 import type { EventCounters } from '../../src/eventsource-host/emitter.js';
 import { HttpMux } from '../../src/eventsource-host/http-mux.js';
 import { memoryKv, scopedState, stateScope } from '../../src/eventsource-host/state.js';
-import { systemClock } from '../../src/eventsource-host/clock.js';
-import type { AdapterState, Clock, EventSourceAdapter, Secrets } from '../../src/api/eventsource-adapter.js';
+import { systemClock } from '../../src/core/clock.js';
+import type { Clock } from '../../src/core/clock.js';
+import type { AdapterState, EventSourceAdapter, Secrets } from '../../src/api/eventsource-adapter.js';
 import { eventually } from '../helpers/eventually.js';
 
 export { eventually };

@@ -1,0 +1,383 @@
+// One reconcile pass over one workflow, as named steps (Argo's operate() with its deferred persist):
+//   read → operate → record handles → save → side effects → start → requeue.
+// Crash safety rests on this order, stated here once: a step's intent (and the handle of a step this process
+// already follows) is recorded in the status BEFORE the save, and nothing starts until that save succeeded; so a
+// crash after the save makes the restarted controller start the step again, which re-attaches (executor.start is
+// idempotent per workflow uid and node id, see WeirNodeState in types.ts), and a crash before it leaves nothing
+// running that the store does not know about. A started step is recorded Running with its handle by a small save
+// right away (saveStarted), or by the next full pass. A failed or conflicting save ends the pass before any side
+// effect: the next pass computes them again.
+import { WeirError, errorMessage } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { StepExecutor } from '../executor/types.js';
+import type { ResourceStore, StoredObject } from '../store/types.js';
+import { isFinished } from './nodes.js';
+import { COMPLETED_LABEL, PHASE_LABEL, operate } from './operate.js';
+import type { StepTracker } from './step-tracker.js';
+import type { PassCache, OwnedCopy } from './pass-cache.js';
+import { buildContext } from './controller-context.js';
+import type { Mutex } from './controller-context.js';
+import { withStandInPath } from './image-stand-ins.js';
+import {
+  missingCommand,
+  prepareVolumes,
+  releasedLocks,
+  withResolvedMounts,
+  saveCacheEntry,
+  withPythonFallback,
+  withWorkflowMetadata,
+} from './controller-effects.js';
+import { splitStepId, subStepRecord } from './sub-steps.js';
+import type { ArtifactHost } from './artifact-effects.js';
+import type { ControllerRequests } from './controller-requests.js';
+import { repositoryOf } from './artifacts.js';
+import { hasStep } from './types.js';
+import type { HostPathPolicy } from './host-paths.js';
+import type { Action, NodeStatus, OperateResult, WorkflowObject, WorkflowStatus } from './types.js';
+
+export const FINAL = new Set(['Succeeded', 'Failed', 'Error']);
+
+/**
+ * A pass whose read-operate-save part took at least this long (a big workflow: the cost grows with its node count)
+ * makes the next pass of the same workflow wait as long again, so that step completions arriving meanwhile are
+ * handled together instead of one pass each (which is quadratic), and the controller leaves at least half of its
+ * thread to starting steps. Passes of small workflows stay immediate.
+ */
+export const EXPENSIVE_PASS_MS = 3;
+
+/** What a pass uses of its controller. */
+export interface PassDeps {
+  store: ResourceStore;
+  executor: StepExecutor;
+  log: Logger;
+  now: () => number;
+  maxDepth: number | undefined;
+  killGraceMs: number;
+  hostPaths: HostPathPolicy;
+  cache: PassCache;
+  steps: StepTracker;
+  requests: ControllerRequests;
+  artifacts: ArtifactHost | undefined;
+  syncMutex: Mutex;
+  /** Notes already logged, by `<uid>:<note>`. */
+  noted: Set<string>;
+  /** Keys the controller knows (a released lock wakes the others). */
+  known: ReadonlySet<string>;
+  /** Cost (ms) of the last pass's read-operate-save part, per key (see EXPENSIVE_PASS_MS). */
+  costs: Map<string, number>;
+  volumeRoot(wf: WorkflowObject): string | undefined;
+  enqueue(key: string, delayMs?: number): void;
+  forgetKey(key: string): void;
+}
+
+type StartAction = Extract<Action, { type: 'start' }>;
+
+/** The state of one pass, filled in step by step. */
+interface Pass {
+  key: string;
+  namespace: string;
+  obj: StoredObject;
+  wf: WorkflowObject;
+  uid: string;
+  /** The controller's own copy of the last saved object, when it has one. */
+  mine: OwnedCopy | undefined;
+  held: { release?: () => void };
+  result: OperateResult;
+  opMs: number;
+}
+
+/** Splits `namespace/name`. */
+export function parseKey(key: string): { namespace: string; name: string } {
+  const i = key.indexOf('/');
+  return i < 0 ? { namespace: 'default', name: key } : { namespace: key.slice(0, i), name: key.slice(i + 1) };
+}
+
+/** Runs one pass over `key`; `held` receives the sync mutex's release when the pass took it. */
+export async function runPass(d: PassDeps, key: string, held: { release?: () => void }): Promise<void> {
+  const read = await readWorkflow(d, key);
+  if (!read) return;
+  const p: Pass = { ...read, key, held, ...(await operateWorkflow(d, read.wf, key, held)) };
+  logNotes(d, p);
+  recordHandles(d, p);
+  const starts = recordIntents(d, p);
+  const saved = await save(d, p);
+  if (!saved) return;
+  await sideEffects(d, p);
+  await startSteps(d, p, starts);
+  const { status } = p.result;
+  if (FINAL.has(String(status.phase)) && !FINAL.has(String(p.wf.status?.phase)))
+    await d.artifacts?.collectOnCompletion(key, saved.current, d.log);
+  await requeue(d, p, starts, saved);
+}
+
+/** Read: the controller's own last save, else the store. Finished or deleted workflows are forgotten. */
+async function readWorkflow(
+  d: PassDeps,
+  key: string,
+): Promise<{ namespace: string; obj: StoredObject; wf: WorkflowObject; uid: string; mine: OwnedCopy | undefined } | undefined> {
+  const { namespace, name } = parseKey(key);
+  let obj: StoredObject | undefined;
+  const mine = d.cache.copy(key);
+  try {
+    obj = mine?.obj ?? (await d.store.get('Workflow', namespace, name));
+  } catch (e) {
+    d.log.error({ workflow: key, err: errorMessage(e) }, 'cannot read workflow');
+    d.enqueue(key, 1000);
+    return undefined;
+  }
+  if (!obj) {
+    d.forgetKey(key);
+    return undefined;
+  }
+  const wf = obj as unknown as WorkflowObject;
+  const uid = wf.metadata.uid;
+  if (FINAL.has(String(wf.status?.phase))) {
+    d.forgetKey(key);
+    d.steps.forget(uid, () => false);
+    return undefined;
+  }
+  // Taken: until a save succeeds, the next pass reads the store.
+  d.cache.drop(key);
+  return { namespace, obj, wf, uid, mine };
+}
+
+/** Operate: adopt saved steps, build the context, compute the next status. A throw marks the workflow Error. */
+async function operateWorkflow(
+  d: PassDeps,
+  wf: WorkflowObject,
+  key: string,
+  held: { release?: () => void },
+): Promise<{ result: OperateResult; opMs: number }> {
+  try {
+    await d.steps.adoptFrom(wf, key);
+    const ctx = await buildContext(
+      {
+        store: d.store,
+        now: d.now(),
+        maxDepth: d.maxDepth,
+        volumeRoot: d.volumeRoot(wf),
+        hostPaths: d.hostPaths,
+        specText: d.cache.specText(key, wf),
+        runsImages: d.executor.kind !== 'host',
+        steps: d.steps,
+        requests: d.requests,
+        artifacts: d.artifacts,
+        syncMutex: d.syncMutex,
+        held,
+      },
+      wf,
+    );
+    const t1 = performance.now();
+    const result = operate(wf, ctx);
+    return { result, opMs: performance.now() - t1 };
+  } catch (e) {
+    d.log.error({ workflow: key, err: errorMessage(e) }, 'reconcile failed; marking the workflow Error');
+    const now = new Date(d.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    return {
+      result: {
+        status: { ...wf.status, phase: 'Error', message: `internal error: ${errorMessage(e)}`, finishedAt: now },
+        actions: [],
+        notes: [],
+        metadata: { labels: { ...wf.metadata.labels, [PHASE_LABEL]: 'Error', [COMPLETED_LABEL]: 'true' } },
+      },
+      opMs: 0,
+    };
+  }
+}
+
+/** Settings the workflow uses that Weir ignores are logged once per workflow. */
+function logNotes(d: PassDeps, p: Pass): void {
+  const fresh = p.result.notes.filter((n) => !d.noted.has(`${p.uid}:${n}`));
+  if (fresh.length === 0) return;
+  for (const n of fresh) d.noted.add(`${p.uid}:${n}`);
+  d.log.info({ workflow: p.key, ignored: fresh }, `ignoring Kubernetes-only or unsupported settings: ${fresh.join(', ')}`);
+}
+
+/** Record handles: those of steps this process follows go into the same save that records the node Running (or finished). */
+function recordHandles(d: PassDeps, p: Pass): void {
+  const nodes = p.result.status.nodes ?? {};
+  for (const n of Object.values(nodes)) {
+    const h = hasStep(n.type) ? d.steps.handle(p.uid, n.id) : undefined;
+    if (h && n.weir?.handle === undefined) {
+      n.weir = { ...n.weir, handle: h };
+      delete n.weir.intent;
+    }
+  }
+  for (const [stepId, h] of d.steps.subHandles(p.uid)) {
+    const rec = subStepRecord(nodes, stepId, true);
+    if (rec && rec.handle === undefined) {
+      rec.handle = h;
+      delete rec.intent;
+    }
+  }
+}
+
+/** Intents of the steps to start are saved before anything starts: a crash after the save repeats the (idempotent) start. */
+function recordIntents(d: PassDeps, p: Pass): StartAction[] {
+  const nodes = p.result.status.nodes ?? {};
+  const starts = p.result.actions.filter((a): a is StartAction => a.type === 'start' && !d.steps.follows(p.uid, a.nodeId));
+  const at = new Date(d.now()).toISOString();
+  for (const a of starts) {
+    const sub = subStepRecord(nodes, a.nodeId, true);
+    if (sub) sub.intent ??= at;
+    const n = nodes[a.nodeId];
+    if (n) {
+      n.weir = {
+        ...n.weir,
+        intent: n.weir?.intent ?? at,
+        ...(a.outputFiles.length > 0 ? { outputFiles: a.outputFiles } : {}),
+        ...(a.outputArtifacts ? { outputArtifacts: a.outputArtifacts } : {}),
+      };
+    }
+  }
+  return starts;
+}
+
+/**
+ * Save: once, with optimistic concurrency, when the status or metadata changed. Undefined when the pass must end
+ * here (a CONFLICT goes again at once, another failure after a second).
+ */
+async function save(d: PassDeps, p: Pass): Promise<{ current: StoredObject; cost: number } | undefined> {
+  const { key, obj, result } = p;
+  const status = result.status;
+  let current: StoredObject = obj;
+  const metadata = withWorkflowMetadata(obj.metadata, result.metadata);
+  const t2 = performance.now();
+  const statusJson = JSON.stringify(status);
+  // What the pass cost this thread: operate, and serialising the status (about what the store's save costs again).
+  const cost = p.opMs + 2 * (performance.now() - t2);
+  if (statusJson !== (p.mine?.statusJson ?? JSON.stringify(p.wf.status ?? {})) || metadata !== obj.metadata) {
+    try {
+      current = await d.store.update('Workflow', { ...obj, metadata, status }, { handOver: true });
+      d.cache.saved(key, current, statusJson);
+    } catch (e) {
+      if (e instanceof WeirError && e.code === 'CONFLICT') {
+        d.enqueue(key);
+        return undefined;
+      }
+      d.log.error({ workflow: key, err: errorMessage(e) }, 'cannot save workflow status');
+      d.enqueue(key, 1000);
+      return undefined;
+    }
+  } else d.cache.unchanged(key, { obj, statusJson }); // still the stored version
+  d.costs.set(key, cost);
+  return { current, cost };
+}
+
+/** Side effects of the saved status: waking lock waiters, forgetting finished steps, kills, cache entries, requests. */
+async function sideEffects(d: PassDeps, p: Pass): Promise<void> {
+  const { key, uid, namespace, result } = p;
+  const status = result.status;
+  const nodes = status.nodes ?? {};
+  // Locks released: other workflows waiting for them may go on now.
+  if (releasedLocks(p.wf.status, status)) for (const k of d.known) if (k !== key) d.enqueue(k);
+  // Outcomes now saved: the cache need not remember finished steps.
+  const killed = new Set(result.actions.filter((a) => a.type === 'kill').map((a) => a.nodeId));
+  d.steps.forget(uid, (id) => !killed.has(id) && !FINAL.has(String(status.phase)) && !isFinished(nodes[splitStepId(id).nodeId]?.phase));
+  for (const a of result.actions) {
+    if (a.type !== 'kill') continue;
+    const h = d.steps.handle(uid, a.nodeId) ?? nodes[a.nodeId]?.weir?.handle ?? subStepRecord(nodes, a.nodeId)?.handle;
+    if (!h) continue;
+    d.log.info({ workflow: key, node: a.nodeId, reason: a.reason }, 'stopping step');
+    void d.executor.kill(h, d.killGraceMs).catch((e: unknown) => {
+      d.log.warn({ workflow: key, node: a.nodeId, err: errorMessage(e) }, 'kill failed');
+    });
+  }
+  for (const a of result.actions) {
+    if (a.type === 'memoize') await saveCacheEntry(d.store, namespace, a, d.log);
+    if (a.type === 'http' || a.type === 'resource' || a.type === 'data-list')
+      d.requests.perform(key, namespace, uid, a, repositoryOf(status));
+  }
+  if (FINAL.has(String(status.phase))) d.requests.forget(uid);
+}
+
+/** Start: volumes and input artifacts first (a failure fails the step), then the executor. */
+async function startSteps(d: PassDeps, p: Pass, starts: StartAction[]): Promise<void> {
+  const { key, uid, namespace } = p;
+  const status = p.result.status;
+  const onHost = d.executor.kind === 'host';
+  await Promise.all(
+    starts.map(async (a) => {
+      let spec = onHost ? withStandInPath(withPythonFallback(a.spec), process.env.PATH) : a.spec;
+      try {
+        spec = withResolvedMounts(spec, await prepareVolumes(a.prepare ?? []));
+      } catch (e) {
+        d.steps.fail(uid, a.nodeId, null, `cannot mount volumes: ${errorMessage(e)}`);
+        return;
+      }
+      if (a.inputArtifacts) {
+        try {
+          if (!d.artifacts) throw new Error('no artifact repository on this controller');
+          const files = await d.artifacts.loadInputs(namespace, a.inputArtifacts, repositoryOf(status));
+          spec = { ...spec, inputFiles: [...(spec.inputFiles ?? []), ...files] };
+        } catch (e) {
+          d.steps.fail(uid, a.nodeId, null, `failed to load input artifacts: ${errorMessage(e)}`);
+          return;
+        }
+      }
+      const missing = onHost ? missingCommand(spec) : undefined;
+      if (missing === undefined) return d.steps.start(key, uid, a.nodeId, spec, a.outputFiles, a.outputArtifacts);
+      d.steps.fail(uid, a.nodeId, 127, missing);
+      return Promise.resolve();
+    }),
+  );
+}
+
+/** Requeue: started steps are recorded Running by a small save right away, or, for a big workflow, by its next pass. */
+async function requeue(d: PassDeps, p: Pass, starts: StartAction[], saved: { current: StoredObject; cost: number }): Promise<void> {
+  if (
+    starts.length > 0 &&
+    (saved.cost >= EXPENSIVE_PASS_MS ||
+      !(await saveStarted(
+        d,
+        p.key,
+        saved.current,
+        starts.map((a) => a.nodeId),
+      )))
+  )
+    d.enqueue(p.key);
+  else if (p.result.requeueAfterMs !== undefined) d.enqueue(p.key, Math.max(1, p.result.requeueAfterMs));
+}
+
+/**
+ * Records freshly started steps as Running with their handles, without a full pass. Returns false when a full
+ * pass is needed instead (a step already finished or failed to start, or the save conflicted).
+ */
+async function saveStarted(d: PassDeps, key: string, obj: StoredObject, nodeIds: string[]): Promise<boolean> {
+  const wf = obj as unknown as WorkflowObject;
+  const uid = wf.metadata.uid;
+  // `obj` is the store's (read-only): the nodes changed are copied, the rest of the status is shared.
+  const nodes = { ...(wf.status?.nodes ?? {}) };
+  const copied = new Set<string>();
+  for (const id of nodeIds) {
+    const nodeKey = splitStepId(id).nodeId;
+    const n0 = nodes[nodeKey];
+    const st = d.steps.podState(wf, id);
+    const h = d.steps.handle(uid, id);
+    if (!n0 || !h || st?.state !== 'running' || isFinished(n0.phase)) return false;
+    if (!copied.has(nodeKey)) {
+      nodes[nodeKey] = JSON.parse(JSON.stringify(n0)) as NodeStatus;
+      copied.add(nodeKey);
+    }
+    const n = nodes[nodeKey];
+    n.phase = 'Running';
+    const sub = subStepRecord(nodes, id, true);
+    if (sub) {
+      sub.handle = h;
+      delete sub.intent;
+      continue;
+    }
+    n.weir = { ...n.weir, handle: h };
+    delete n.weir.intent;
+  }
+  const next: WorkflowStatus = { ...wf.status, nodes };
+  try {
+    const saved = await d.store.update('Workflow', { ...obj, status: next }, { handOver: true });
+    d.cache.saved(key, saved, undefined);
+    return true;
+  } catch (e) {
+    if (!(e instanceof WeirError && e.code === 'CONFLICT'))
+      d.log.warn({ workflow: key, err: errorMessage(e) }, 'cannot save started steps');
+    return false;
+  }
+}
