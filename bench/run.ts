@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { repoPath } from '../test/helpers/paths.js';
 import { lintBenchmark } from './lint.js';
+import { cliStartupBenchmark } from './cli-startup.js';
 import { fanout200Benchmark, fanoutBenchmark } from './fanout.js';
 import { chainBenchmark } from './chain.js';
 import { storeListBenchmark, storePhaseBenchmark } from './store.js';
@@ -28,6 +29,7 @@ import type { Benchmark, Sample } from './types.js';
 
 const BENCHMARKS = {
   lint: lintBenchmark,
+  'cli-startup': cliStartupBenchmark,
   fanout: fanoutBenchmark,
   'fanout-200': fanout200Benchmark,
   chain: chainBenchmark,

@@ -12,6 +12,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { WeirError, errorMessage } from '../src/core/errors.js';
+import { compileGoRegexp } from '../src/core/go-regexp.js';
 import { stringMap, text } from '../src/core/adapter-kit.js';
 import { emitAcked, untilAborted } from './common/broker-kit.js';
 import type { EventSourceAdapter, StartContext } from '../src/api/eventsource-adapter.js';
@@ -36,7 +37,8 @@ async function run(ctx: StartContext): Promise<void> {
   const directory = text(cfg.directory);
   if (directory === undefined) throw new WeirError('INVALID_SPEC', 'file needs watchPathConfig.directory');
   const path = text(cfg.path);
-  const re = text(cfg.pathRegexp) !== undefined ? new RegExp(text(cfg.pathRegexp) ?? '') : undefined;
+  // File names are event data (anyone who can write the directory picks them): Go's RE2, linear in the name.
+  const re = text(cfg.pathRegexp) !== undefined ? compileGoRegexp(text(cfg.pathRegexp) ?? '') : undefined;
   const wanted = text(spec.eventType) ?? '';
   const metadata = stringMap(spec.metadata) ?? null;
   if (spec.polling === true) log.info({ field: 'polling' }, "file: polling is not needed; Weir uses the kernel's file notifications");

@@ -8,6 +8,7 @@ import type { FieldPath, Finding } from './findings.js';
 import { asArr, asObj, str } from './walk.js';
 import type { Obj } from './walk.js';
 import { errorMessage } from '../core/errors.js';
+import { compileGoRegexp } from '../core/go-regexp.js';
 
 type Checker = (cfg: Obj, path: FieldPath, out: Finding[]) => void;
 
@@ -128,7 +129,7 @@ function checkFile(c: Obj, path: FieldPath, out: Finding[]): void {
   const re = str(w.pathRegexp);
   if (re !== undefined && re !== '') {
     try {
-      new RegExp(re);
+      compileGoRegexp(re); // what the source matches file names with (RE2 syntax, as in Argo)
     } catch (e) {
       out.push(
         finding(

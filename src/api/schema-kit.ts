@@ -5,7 +5,7 @@
 //   x-kubernetes-preserve-unknown-fields   contents are not checked (free-form objects / any JSON)
 //   x-weir-scalar                string, number or boolean accepted (Argo's AnyString: `value: 1` is fine)
 //   x-weir-ref                   recursive reference to a named schema registered with registerRef()
-import { Type } from '@sinclair/typebox';
+import { Type } from './schema-type.js';
 import type { TSchema, TProperties, ObjectOptions, SchemaOptions, TObject, TUnsafe } from '@sinclair/typebox';
 
 export { Type };

@@ -8,8 +8,6 @@ import { chmod, lstat, mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 import { WeirError, isWeirError } from '../core/errors.js';
 import type { Artifact } from '../api/workflow-io.js';
-import { extractTarGzFile, isTarGz, packTarGz } from './archive-tar.js';
-import { extractZipFile, packZip } from './archive-zip.js';
 import { createDriverRegistry } from './drivers.js';
 import type { DriverOptions, DriverRegistry } from './drivers.js';
 import { freshSibling, normalizeKey, pathExists, placeExtracted, safeJoin, walkTree } from './fs-util.js';
@@ -27,6 +25,10 @@ import {
 import type { ArtifactRepository } from './repository-config.js';
 import { LOCATION_KINDS } from './types.js';
 import type { ArtifactDriver, LoadedKind, LocationKind, SecretSource, WeirArtifactLocation } from './types.js';
+
+// The archive modules (tar-stream, yauzl, yazl, zlib) load on first use: most runs pass no artifacts.
+const tar = () => import('./archive-tar.js');
+const zip = () => import('./archive-zip.js');
 
 export interface ArtifactServiceOptions {
   /** Weir's data directory (the local repository is `<dataDir>/artifacts/`). */
@@ -143,7 +145,7 @@ export class ArtifactService {
             ? 'zip'
             : a.archive?.tar !== undefined
               ? 'tar'
-              : (await isTarGz(tmp))
+              : (await (await tar()).isTarGz(tmp))
                 ? 'tar'
                 : 'none'; // Argo auto-detects tarballs only, never zips
       if (unpack === 'none') {
@@ -151,8 +153,8 @@ export class ArtifactService {
         return 'file';
       }
       await mkdir(tmpDir, { recursive: true });
-      if (unpack === 'tar') await extractTarGzFile(tmp, tmpDir, signal);
-      else await extractZipFile(tmp, tmpDir, signal);
+      if (unpack === 'tar') await (await tar()).extractTarGzFile(tmp, tmpDir, signal);
+      else await (await zip()).extractZipFile(tmp, tmpDir, signal);
       return await placeExtracted(tmpDir, dest);
     } finally {
       await rm(tmp, { recursive: true, force: true });
@@ -180,8 +182,8 @@ export class ArtifactService {
       await mkdir(this.#tmpDir, { recursive: true });
       const staged = join(this.#tmpDir, `${randomUUID()}-${archiveFileName(a)}`);
       try {
-        if (mode === 'zip') await packZip(src, staged, { signal: o.signal });
-        else await packTarGz(src, staged, { level: a.archive?.tar?.compressionLevel, signal: o.signal });
+        if (mode === 'zip') await (await zip()).packZip(src, staged, { signal: o.signal });
+        else await (await tar()).packTarGz(src, staged, { level: a.archive?.tar?.compressionLevel, signal: o.signal });
         await driver.save(staged, loc, { signal: o.signal });
       } finally {
         await rm(staged, { force: true });

@@ -11,13 +11,17 @@ import type { LoadResult } from '../api/loader.js';
 import type { Obj } from '../api/walk.js';
 import type * as Adapters from '../../eventsources/index.js';
 import { asObj } from '../api/walk.js';
-import { compileFilter } from '../eventsource-host/emitter.js';
 import { errorMessage } from '../core/errors.js';
 
-type Registry = Pick<typeof Adapters, 'adapterFor' | 'eventSourceRegistry' | 'isRunnableKind'>;
+type Registry = Pick<typeof Adapters, 'adapterFor' | 'eventSourceRegistry' | 'isRunnableKind'> & {
+  compileFilter: (expression: string) => unknown;
+};
 
 /** Warnings for the events of one EventSource document that the server would not run. */
-export function eventSourceRuntimeFindings(doc: Obj, { adapterFor, eventSourceRegistry, isRunnableKind }: Registry): Finding[] {
+export function eventSourceRuntimeFindings(
+  doc: Obj,
+  { adapterFor, eventSourceRegistry, isRunnableKind, compileFilter }: Registry,
+): Finding[] {
   if (doc.kind !== 'EventSource') return [];
   const spec = asObj(doc.spec);
   if (spec === undefined) return [];
@@ -63,10 +67,15 @@ export function eventSourceRuntimeFindings(doc: Obj, { adapterFor, eventSourceRe
 
 /**
  * lintLoaded plus the server-side checks above: what every CLI path that reads manifests uses. The adapters (and
- * the SDKs they load) are imported only when there is an EventSource to check, so `weir run` stays quick.
+ * the SDKs they load) and the event filter compiler are imported only when there is an EventSource to check, so
+ * `weir run` stays quick.
  */
 export async function lintManifests(loaded: LoadResult): Promise<LintReport> {
   if (!loaded.documents.some((d) => d.object.kind === 'EventSource')) return lintLoaded(loaded);
-  const registry = await import('../../eventsources/index.js');
+  const [adapters, { compileFilter }] = await Promise.all([
+    import('../../eventsources/index.js'),
+    import('../eventsource-host/emitter.js'),
+  ]);
+  const registry: Registry = { ...adapters, compileFilter };
   return lintLoaded(loaded, (doc) => eventSourceRuntimeFindings(doc, registry));
 }

@@ -1,10 +1,9 @@
 // Choosing the step executor (`--executor host|container`, WEIR_EXECUTOR): a typed table of factories, each
 // returning the executor and a one-line description for start-up logs and `weir version` (container: the engine).
+// Each factory imports its executor when called, so a process loads only the one it runs (the container executor
+// pulls in node:http, whose ESM facade alone costs ~100 ms of `weir run` start-up).
 import { WeirError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { LABEL_UID } from './container-create.js';
-import { ContainerExecutor } from './container-executor.js';
-import { HostExecutor } from './host-executor.js';
 import type { StepExecutor } from './types.js';
 
 export const EXECUTOR_KINDS = ['host', 'container'] as const;
@@ -26,8 +25,9 @@ export interface SelectedExecutor {
 }
 
 const factories = {
-  host: (o: ExecutorSetup): Promise<SelectedExecutor> =>
-    Promise.resolve({
+  host: async (o: ExecutorSetup): Promise<SelectedExecutor> => {
+    const { HostExecutor } = await import('./host-executor.js');
+    return {
       executor: new HostExecutor({
         dataDir: o.dataDir,
         logger: o.logger,
@@ -35,8 +35,10 @@ const factories = {
       }),
       description: 'host',
       removeWorkflow: () => Promise.resolve(), // its files live in the data dir
-    }),
+    };
+  },
   container: async (o: ExecutorSetup): Promise<SelectedExecutor> => {
+    const [{ ContainerExecutor }, { LABEL_UID }] = await Promise.all([import('./container-executor.js'), import('./container-create.js')]);
     const executor = await ContainerExecutor.connect({ dataDir: o.dataDir, logger: o.logger });
     return {
       executor,
