@@ -209,6 +209,7 @@ export async function startServer(cfg: ServerStartConfig, io: CliIo): Promise<Ru
       controller,
       live,
       componentLogs,
+      dataDir: cfg.dataDir,
       logger: log,
       host: cfg.host,
       port: cfg.port,

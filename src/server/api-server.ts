@@ -24,6 +24,7 @@ import { componentLogRoutes } from './routes-component-logs.js';
 import { sensorHistoryRoutes } from './routes-sensor-history.js';
 import { serveUiRequest } from './routes-ui.js';
 import { uiApiRoutes } from './routes-ui-api.js';
+import { artifactRoutes } from './routes-artifacts.js';
 
 export type ServerState = 'starting' | 'running' | 'draining' | 'stopped' | 'failed';
 
@@ -53,6 +54,7 @@ export function buildRouter(): Router {
   cronRoutes(r);
   sensorHistoryRoutes(r);
   uiApiRoutes(r);
+  artifactRoutes(r);
   return r;
 }
 

@@ -36,6 +36,8 @@ export interface ApiServerOptions {
   /** Enqueued after every change the API makes to a workflow. */
   controller?: WorkflowKicker;
   steps?: StepAccess;
+  /** Weir's data directory: artifact downloads read the local repository (`<dataDir>/artifacts`) and stage there. */
+  dataDir?: string;
   logger?: Logger;
   /** Default 127.0.0.1. Any non-loopback address requires `authToken`. */
   host?: string;
@@ -65,6 +67,7 @@ export interface ResolvedServerOptions {
   readonly componentLogs: { eventSources: ComponentLogs; sensors: ComponentLogs } | undefined;
   readonly controller: WorkflowKicker | undefined;
   readonly steps: StepAccess | undefined;
+  readonly dataDir: string | undefined;
   readonly logger: Logger;
   readonly host: string;
   readonly port: number;
@@ -122,6 +125,7 @@ export function resolveServerOptions(o: ApiServerOptions): ResolvedServerOptions
     componentLogs: o.componentLogs,
     controller: o.controller,
     steps: o.steps,
+    dataDir: o.dataDir,
     logger: o.logger ?? nullLogger,
     host,
     port,

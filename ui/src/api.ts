@@ -96,3 +96,31 @@ export async function streamLines<T>(path: string, onItem: (item: T) => void, si
 }
 
 export const enc = encodeURIComponent;
+
+/**
+ * Downloads a file served by the API (an artifact). Without a token the browser fetches the link itself (streamed to
+ * disk) after a HEAD check; with a token the body is fetched with the bearer header and saved from a blob.
+ */
+export async function downloadFile(path: string): Promise<void> {
+  const save = (url: string, name: string): void => {
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = name;
+    document.body.append(a);
+    a.click();
+    a.remove();
+  };
+  if (getToken() === '') {
+    const head = await send(path, { method: 'HEAD', headers: headers(false) });
+    // A HEAD answer has no body: the GET repeats the failure with the server's reason.
+    if (!head.ok) throw await failure(await send(path, { headers: headers(false) }));
+    save(path, '');
+    return;
+  }
+  const res = await send(path, { headers: headers(false) });
+  if (!res.ok) throw await failure(res);
+  const m = /filename\*=UTF-8''([^;]+)/.exec(res.headers.get('content-disposition') ?? '');
+  const url = URL.createObjectURL(await res.blob());
+  save(url, m ? decodeURIComponent(m[1]) : (path.split('/').pop() ?? 'artifact'));
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}

@@ -22,7 +22,11 @@ export interface Artifact {
   name: string;
   path?: string;
   s3?: { key?: string; bucket?: string };
+  local?: { key?: string };
+  http?: { url?: string };
+  raw?: { data?: string };
   key?: string;
+  deleted?: boolean;
 }
 
 export interface NodeStatus {
