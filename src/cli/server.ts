@@ -210,6 +210,7 @@ export async function startServer(cfg: ServerStartConfig, io: CliIo): Promise<Ru
       live,
       componentLogs,
       dataDir: cfg.dataDir,
+      bus: cfg.bus ?? ownBus,
       logger: log,
       host: cfg.host,
       port: cfg.port,

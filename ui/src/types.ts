@@ -102,6 +102,21 @@ export interface WatchLine<T> {
   error?: { message?: string };
 }
 
+/** A line of the workflow page's node-level stream (GET /api/v1/ui/workflow-patches/NS/NAME). */
+export interface PatchLine {
+  result?:
+    | { type: 'SNAPSHOT'; object: Workflow }
+    | { type: 'DELETED' }
+    | {
+        type: 'PATCH';
+        metadata: Workflow['metadata'];
+        spec?: Workflow['spec'];
+        status: Omit<NonNullable<Workflow['status']>, 'nodes'>;
+        nodes: Record<string, NodeStatus>;
+        removed: string[];
+      };
+}
+
 export interface Decision {
   at: string;
   eventId: string;
