@@ -3,6 +3,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
 import type { Loc } from './router';
+import { ApiError } from './api';
 import { ErrorState, Loading } from './components/ui';
 
 export type Page = (p: { params: Record<string, string>; loc: Loc }) => JSX.Element;
@@ -21,9 +22,17 @@ export function lazyPage(load: () => Promise<Page>): Page {
           loaded = p;
           if (live) setReady(1);
         },
-        (e: Error) => {
+        () => {
+          // The page's script could not be fetched: the server is gone (or was updated: a reload fixes that).
           loading = undefined;
-          if (live) setError(e);
+          if (live)
+            setError(
+              new ApiError(
+                0,
+                'UNREACHABLE',
+                'Cannot load this page from the Weir server. Is `weir server` running? (Reload after an upgrade.)',
+              ),
+            );
         },
       );
       return () => {
