@@ -54,8 +54,25 @@ async function send(path: string, init: RequestInit): Promise<Response> {
   }
 }
 
+/** GETs started before their page's script arrived (see prefetch); each is handed to the first api() call for it. */
+const early = new Map<string, Promise<unknown>>();
+
+/** Starts a GET now, while the page that needs it is still loading its chunk; the page's api() call takes it over. */
+export function prefetch(path: string): void {
+  if (early.has(path)) return;
+  const p = api(path);
+  p.catch(() => undefined); // the page's own call reports the failure
+  early.set(path, p);
+}
+
 export async function api<T>(path: string, opts: { method?: string; body?: unknown; signal?: AbortSignal } = {}): Promise<T> {
   const method = opts.method ?? 'GET';
+  const started = method === 'GET' ? early.get(path) : undefined;
+  if (started) {
+    early.delete(path);
+    // A failed early GET is made again by the page, so its error (a 401 asking for the token) is the page's own.
+    return (started as Promise<T>).catch(() => api<T>(path, opts));
+  }
   const json = method !== 'GET' && method !== 'DELETE';
   const res = await send(path, {
     method,
