@@ -3,9 +3,13 @@
 // - ui-graph: navigation → interactive graph (the graph reports ready and a box is clickable) for workflows of 100,
 //   2,000 (a tree of fan-outs of 10: 2,000 boxes through the layout) and 10,000 nodes (a loop fan-out, collapsed;
 //   also measured expanded into its 10,000 tiles). Target: 10,000 nodes under 2 s.
-// - ui-update: a node's phase committed to the store → its new colour on screen, on the open 10,000-node workflow
-//   (the store's own write time of the 10,000-node object is reported beside it as storeWriteMs). Target: under 500 ms.
-// - ui-list: navigation → the workflow list interactive with 100,000 stored workflows. Target: under 1 s.
+// - ui-update: a node's phase committed to the store → its new colour on screen (the first animation frame after
+//   the box changed, timed in the page), on the open 10,000-node workflow; the store's own write time of the object
+//   (storeWriteMs) and the driver's waitFor (waitForMs, which adds playwright's polling) are reported beside it.
+//   Target: under 500 ms.
+// - ui-list: navigation → the workflow list interactive with 100,000 stored workflows (the first animation frame
+//   after the newest workflow's link is in the page, timed in the page; the driver's waitFor as waitForMs). Target:
+//   under 1 s.
 // Baseline, same run: navigation to the API's /healthz (the browser's own floor for a page load).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -186,12 +190,33 @@ export const uiUpdateBenchmark: Benchmark = {
     const nodes = (cur.status as { nodes: Record<string, NodeStatus> }).nodes;
     const next = nodes['live-final'].phase === 'Failed' ? 'Succeeded' : 'Failed';
     nodes['live-final'] = { ...nodes['live-final'], phase: next };
+    const selector = `[data-testid="graph"] g.gn[data-node-id="live-final"][data-phase="${next}"]`;
+    // In the page: the wall-clock time of the first animation frame after the box got its new phase (what the user
+    // sees), free of the driver's own polling delay (reported beside it as waitForMs).
+    await st.page.evaluate(`(() => {
+      const sel = ${JSON.stringify(selector)};
+      globalThis.__seen = new Promise((resolve) => {
+        const done = () => requestAnimationFrame(() => resolve(Date.now()));
+        if (document.querySelector(sel)) return done();
+        const obs = new MutationObserver(() => {
+          if (!document.querySelector(sel)) return;
+          obs.disconnect();
+          done();
+        });
+        obs.observe(document.body, { attributes: true, subtree: true, childList: true });
+      });
+    })()`);
     const t0 = performance.now();
     await st.store.update('Workflow', cur);
     const committed = performance.now();
-    await st.page.locator(`[data-testid="graph"] g.gn[data-node-id="live-final"][data-phase="${next}"]`).waitFor();
+    const committedWall = Date.now();
+    await st.page.locator(selector).waitFor();
     const end = performance.now();
-    return { value: end - committed, figures: { storeWriteMs: committed - t0, totalMs: end - t0 } };
+    const seenWall = await st.page.evaluate<number>('globalThis.__seen');
+    return {
+      value: Math.max(0, seenWall - committedWall),
+      figures: { storeWriteMs: committed - t0, waitForMs: end - committed, totalMs: end - t0 },
+    };
   },
   teardown,
 };
@@ -205,8 +230,8 @@ export const uiListBenchmark: Benchmark = {
   target: { kind: 'absolute-ms', max: 1000 },
   baselineDescription: 'navigation to /healthz',
   runs: 5,
-  setup: () =>
-    setup(async (store) => {
+  setup: async () => {
+    const st = await setup(async (store) => {
       const chunk = 2000;
       for (let i = 0; i < LIST_COUNT; i += chunk) {
         await Promise.all(
@@ -230,7 +255,20 @@ export const uiListBenchmark: Benchmark = {
           ),
         );
       }
-    }),
+    });
+    // In every page: the wall-clock time of the first animation frame after the newest workflow's link is in the
+    // list (what the user sees), free of the driver's own polling delay (reported beside it as waitForMs).
+    await st.page.addInitScript(`(() => {
+      const sel = 'tr[data-name="wf-${LIST_COUNT - 1}"] a';
+      const obs = new MutationObserver(() => {
+        if (!document.querySelector(sel)) return;
+        obs.disconnect();
+        requestAnimationFrame(() => { globalThis.__listSeen = Date.now(); });
+      });
+      obs.observe(document, { subtree: true, childList: true });
+    })()`);
+    return st;
+  },
   baseline: blankToHealthz,
   async run(s): Promise<Measurement> {
     const st = s as State;
@@ -240,12 +278,17 @@ export const uiListBenchmark: Benchmark = {
     const apiMs = performance.now() - a0;
     await st.page.goto('about:blank');
     const t0 = performance.now();
+    const wall0 = Date.now();
     await st.page.goto(`${st.url}/workflows`);
     await st.page.getByRole('link', { name: `wf-${LIST_COUNT - 1}`, exact: true }).waitFor();
-    const ms = performance.now() - t0;
+    const waitForMs = performance.now() - t0;
+    const seen = await st.page.evaluate<number>(
+      'new Promise((r) => { const f = () => (globalThis.__listSeen ? r(globalThis.__listSeen) : requestAnimationFrame(f)); f(); })',
+    );
+    const ms = seen - wall0;
     await st.page.getByRole('button', { name: 'Next' }).click();
     await st.page.locator(`tr[data-name="wf-${LIST_COUNT - 51}"]`).waitFor();
-    return { value: ms, figures: { firstPageApiMs: apiMs } };
+    return { value: ms, figures: { firstPageApiMs: apiMs, waitForMs } };
   },
   teardown,
 };

@@ -209,6 +209,8 @@ export async function startServer(cfg: ServerStartConfig, io: CliIo): Promise<Ru
       controller,
       live,
       componentLogs,
+      dataDir: cfg.dataDir,
+      bus: cfg.bus ?? ownBus,
       logger: log,
       host: cfg.host,
       port: cfg.port,

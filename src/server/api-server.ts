@@ -24,6 +24,7 @@ import { componentLogRoutes } from './routes-component-logs.js';
 import { sensorHistoryRoutes } from './routes-sensor-history.js';
 import { serveUiRequest } from './routes-ui.js';
 import { uiApiRoutes } from './routes-ui-api.js';
+import { artifactRoutes } from './routes-artifacts.js';
 
 export type ServerState = 'starting' | 'running' | 'draining' | 'stopped' | 'failed';
 
@@ -53,6 +54,7 @@ export function buildRouter(): Router {
   cronRoutes(r);
   sensorHistoryRoutes(r);
   uiApiRoutes(r);
+  artifactRoutes(r);
   return r;
 }
 
@@ -72,6 +74,7 @@ export function createApiServer(input: ApiServerOptions): ApiServer {
     resolveClosed = r;
   });
   let closing: Promise<void> | undefined;
+  let indexing: Promise<void> | undefined;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = process.hrtime.bigint();
@@ -176,6 +179,9 @@ export function createApiServer(input: ApiServerOptions): ApiServer {
           url = `http://${host}:${a.port}`;
           state = 'running';
           log.info({ url }, 'API server listening');
+          indexing = opts.lineage?.run(drain.signal).catch((e: unknown) => {
+            if (!drain.signal.aborted) log.warn({ err: errorMessage(e) }, 'lineage index stopped');
+          });
           resolve({ url, host: a.address, port: a.port });
         });
       });
@@ -199,6 +205,7 @@ export function createApiServer(input: ApiServerOptions): ApiServer {
         }
         server.closeAllConnections();
         await stopped;
+        await indexing;
         state = 'stopped';
         resolveClosed();
       })();

@@ -5,7 +5,9 @@ import { nullLogger } from '../core/logger.js';
 import type { Logger } from '../core/logger.js';
 import type { StepExecutor, StepHandle } from '../executor/types.js';
 import type { ResourceStore, StoredObject } from '../store/types.js';
+import type { EventBus } from '../bus/types.js';
 import type { ComponentLogs } from './component-logs.js';
+import { LineageIndex } from './ui-lineage-index.js';
 
 /** What the server needs of the workflow controller: a way to make it look at a workflow now. */
 export interface WorkflowKicker {
@@ -36,6 +38,10 @@ export interface ApiServerOptions {
   /** Enqueued after every change the API makes to a workflow. */
   controller?: WorkflowKicker;
   steps?: StepAccess;
+  /** The event bus: the server indexes its events for lineage search (src/server/ui-lineage-index.ts). */
+  bus?: EventBus;
+  /** Weir's data directory: artifact downloads read the local repository (`<dataDir>/artifacts`) and stage there. */
+  dataDir?: string;
   logger?: Logger;
   /** Default 127.0.0.1. Any non-loopback address requires `authToken`. */
   host?: string;
@@ -65,6 +71,9 @@ export interface ResolvedServerOptions {
   readonly componentLogs: { eventSources: ComponentLogs; sensors: ComponentLogs } | undefined;
   readonly controller: WorkflowKicker | undefined;
   readonly steps: StepAccess | undefined;
+  readonly dataDir: string | undefined;
+  /** The bus-wide lineage index, when the server has a bus. */
+  readonly lineage: LineageIndex | undefined;
   readonly logger: Logger;
   readonly host: string;
   readonly port: number;
@@ -122,6 +131,8 @@ export function resolveServerOptions(o: ApiServerOptions): ResolvedServerOptions
     componentLogs: o.componentLogs,
     controller: o.controller,
     steps: o.steps,
+    dataDir: o.dataDir,
+    lineage: o.bus ? new LineageIndex({ bus: o.bus, logger: o.logger ?? nullLogger }) : undefined,
     logger: o.logger ?? nullLogger,
     host,
     port,

@@ -9,6 +9,7 @@ import type { CronSpecView } from '../cron/types.js';
 import { intParam } from './http.js';
 import type { Router, RouteContext } from './router.js';
 import { getResource, nameOf, namespaceOf } from './routes-common.js';
+import { uiPatchRoutes } from './routes-ui-patches.js';
 import { uiSensorRoutes } from './routes-ui-sensors.js';
 import { summarise } from './ui-summary.js';
 import type { WorkflowSummary } from './ui-summary.js';
@@ -91,4 +92,5 @@ export function uiApiRoutes(r: Router): void {
   r.get('/api/v1/ui/workflows/:namespace', listSummaries);
   r.get('/api/v1/ui/cron-workflows/:namespace/:name/next', nextRuns);
   uiSensorRoutes(r);
+  uiPatchRoutes(r);
 }

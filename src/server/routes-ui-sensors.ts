@@ -1,8 +1,9 @@
 // Sensor routes for the web UI: the decision log (GET /api/v1/ui/sensors/{ns}/{name}/history, the ConfigMap the
 // sensor host writes), an in-browser sensor test (POST .../test with {events: [...]}: the same pure evaluate() the
 // host runs, replayed in order as `weir sensor test` does; nothing is created), and lineage search
-// (GET /api/v1/ui/lineage?q=TEXT: recorded events whose id or payload contains TEXT, their decisions and the
-// workflows they started, found by the events.weir.dev/events annotation).
+// (GET /api/v1/ui/lineage?q=TEXT: events on the bus with that id, Idempotency-Key or S3 key — the server's lineage
+// index — and events the sensors recorded whose id or payload contains TEXT; each with the sensors' decisions
+// about it and the workflows it started, found by the events.weir.dev/events annotation).
 import type { Sensor } from '../api/sensor.js';
 import type { CloudEvent } from '../core/cloudevent.js';
 import { WeirError } from '../core/errors.js';
@@ -15,6 +16,7 @@ import { ANNOTATION_EVENTS, LABEL_SENSOR } from '../sensor-host/lineage.js';
 import type { Router, RouteContext } from './router.js';
 import { getResource, nameOf, namespaceOf } from './routes-common.js';
 import { summarise } from './ui-summary.js';
+import type { IndexedEvent } from './ui-lineage-index.js';
 import type { WorkflowSummary } from './ui-summary.js';
 
 const MAX_TEST_EVENTS = 200;
@@ -59,14 +61,31 @@ async function sensorTest(ctx: RouteContext): Promise<unknown> {
 }
 
 interface LineageHit {
+  /** The sensor that recorded or decided about the event; '' for an event found only on the bus. */
   sensor: string;
   namespace: string;
-  event: RecordedEvent;
+  event: RecordedEvent | (Omit<IndexedEvent, 'excerpt'> & { data: unknown });
+  /** Where the event was found: a sensor's history, the bus-wide index, or both. */
+  onBus?: { seq: number };
   decisions: HistoryRecord[];
   workflows: WorkflowSummary[];
 }
 
 const MAX_HITS = 50;
+
+/** An indexed event with its excerpt parsed back (a cut excerpt stays a string). */
+function busEvent(e: IndexedEvent): Omit<IndexedEvent, 'excerpt'> & { data: unknown } {
+  const { excerpt, ...rest } = e;
+  let data: unknown = excerpt;
+  if (e.truncated !== true) {
+    try {
+      data = JSON.parse(excerpt);
+    } catch {
+      data = excerpt;
+    }
+  }
+  return { ...rest, data };
+}
 
 async function lineage(ctx: RouteContext): Promise<unknown> {
   const q = (ctx.query.get('q') ?? '').trim();
@@ -75,22 +94,38 @@ async function lineage(ctx: RouteContext): Promise<unknown> {
       'INVALID_ARGUMENT',
       'query parameter q needs at least 2 characters (an event id, S3 key, topic:partition:offset or Idempotency-Key)',
     );
+  // The bus-wide index first (exact id, Idempotency-Key or S3 key), then the sensors' histories (also substrings).
+  const onBus = new Map((await (ctx.opts.lineage?.lookup(q) ?? Promise.resolve([]))).map((e) => [e.id, e]));
   const sensors = await ctx.opts.store.list('Sensor');
   const hits: LineageHit[] = [];
+  const decided = new Set<string>();
   for (const s of sensors.items) {
     const ns = s.metadata.namespace ?? 'default';
     const h = await readHistory(ctx.opts.store, ns, s.metadata.name);
-    for (const ev of h.events) {
+    const recorded = new Map(h.events.map((ev) => [ev.id, ev]));
+    const ids = new Set<string>();
+    for (const ev of h.events) if (ev.id.includes(q) || JSON.stringify(ev.data ?? null).includes(q)) ids.add(ev.id);
+    for (const d of h.decisions) if (onBus.has(d.eventId)) ids.add(d.eventId);
+    for (const id of ids) {
       if (hits.length >= MAX_HITS) break;
-      if (!ev.id.includes(q) && !JSON.stringify(ev.data ?? null).includes(q)) continue;
+      const indexed = onBus.get(id);
+      const event = recorded.get(id) ?? (indexed ? busEvent(indexed) : undefined);
+      if (!event) continue;
+      decided.add(id);
       hits.push({
         sensor: s.metadata.name,
         namespace: ns,
-        event: ev,
-        decisions: h.decisions.filter((d) => d.eventId === ev.id),
+        event,
+        ...(indexed ? { onBus: { seq: indexed.seq } } : {}),
+        decisions: h.decisions.filter((d) => d.eventId === id),
         workflows: [],
       });
     }
+  }
+  for (const e of onBus.values()) {
+    if (hits.length >= MAX_HITS) break;
+    if (!decided.has(e.id))
+      hits.push({ sensor: '', namespace: '', event: busEvent(e), onBus: { seq: e.seq }, decisions: [], workflows: [] });
   }
   if (hits.length > 0) {
     const ids = new Set(hits.map((h) => h.event.id));
@@ -108,7 +143,7 @@ async function lineage(ctx: RouteContext): Promise<unknown> {
       }
     }
   }
-  return { query: q, hits };
+  return { query: q, indexed: ctx.opts.lineage !== undefined, hits };
 }
 
 export function uiSensorRoutes(r: Router): void {

@@ -1,5 +1,5 @@
 // Serves the built web UI (dist/ui, made by `npm run build:ui` at install) at `/` on the API's port: GET/HEAD of any
-// path outside /api/, /metrics and /healthz. Hashed files under /assets/ are cached for a year, everything else is
+// path outside /api/, /artifacts/, /input-artifacts/, /metrics and /healthz. Hashed files under /assets/ are cached for a year, everything else is
 // revalidated; a path without a file extension falls back to index.html (the UI routes in the browser). Paths are
 // resolved inside the UI directory only (no `..`, no NUL, no symlink escape). Served without a token: the pages hold
 // no data; the UI asks for the token and sends it on its API calls.
@@ -38,7 +38,14 @@ const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 /** True for requests the UI answers: GET/HEAD outside the API, metrics and health paths. */
 export function isUiRequest(method: string | undefined, pathname: string): boolean {
   if (method !== 'GET' && method !== 'HEAD') return false;
-  return !(pathname === '/api' || pathname.startsWith('/api/') || pathname === '/metrics' || pathname === '/healthz');
+  return !(
+    pathname === '/api' ||
+    pathname.startsWith('/api/') ||
+    pathname.startsWith('/artifacts/') ||
+    pathname.startsWith('/input-artifacts/') ||
+    pathname === '/metrics' ||
+    pathname === '/healthz'
+  );
 }
 
 /** The file under `root` for a URL path, or undefined when the path tries to leave it or is malformed. */

@@ -1,6 +1,7 @@
 // Web UI, events: a real webhook EventSource and Sensor in `weir server`; the events page shows the source running
 // and the sensor's counts, the sensor's decision log shows a filtered-out event with its filter and the value seen,
-// the in-browser test replays pasted events (nothing created), and lineage search finds the workflow an event started.
+// the in-browser test replays pasted events (nothing created), and lineage search finds the workflow an event started
+// and, through the bus-wide index, an event of a source no sensor subscribes to.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
@@ -31,7 +32,12 @@ describe('web UI: event sources, sensors, lineage', () => {
       body: {
         eventSource: {
           metadata: { name: 'shop' },
-          spec: { webhook: { orders: { port: String(port), endpoint: '/orders', method: 'POST' } } },
+          spec: {
+            webhook: {
+              orders: { port: String(port), endpoint: '/orders', method: 'POST' },
+              audit: { port: String(port), endpoint: '/audit', method: 'POST' },
+            },
+          },
         },
       },
     });
@@ -83,8 +89,8 @@ describe('web UI: event sources, sensors, lineage', () => {
         },
       },
     });
-    const post = async (key: string, body: unknown): Promise<void> => {
-      const res = await fetch(hook, {
+    const post = async (key: string, body: unknown, url = hook): Promise<void> => {
+      const res = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'idempotency-key': key },
         body: JSON.stringify(body),
@@ -103,6 +109,7 @@ describe('web UI: event sources, sensors, lineage', () => {
       { timeoutMs: 20_000 },
     );
     await post('order-bad-2', { id: 'B-2', amount: -3 });
+    await post('audit-9', { who: 'ops' }, hook.replace('/orders', '/audit'));
     b = await openBrowser();
   });
   after(async () => {
@@ -119,6 +126,10 @@ describe('web UI: event sources, sensors, lineage', () => {
     });
     assert.deepEqual(await axeViolations(page), []);
     await shot(page, 'events');
+    await page.goto(`${weir.url}/event-sources/default/shop`);
+    await page.getByRole('heading', { name: /shop/ }).first().waitFor();
+    assert.deepEqual(await axeViolations(page), []);
+    await shot(page, 'event-source');
   });
 
   test('the decision log shows a filtered-out event with its filter and value; the test replays pasted events', async () => {
@@ -175,5 +186,18 @@ describe('web UI: event sources, sensors, lineage', () => {
     assert.match(page.url(), /q=order-ok-1/);
     assert.deepEqual(await axeViolations(page), []);
     await shot(page, 'lineage');
+
+    // An event no sensor subscribes to is found on the bus by its Idempotency-Key.
+    await page.getByRole('searchbox').fill('audit-9');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await eventually(
+      async () =>
+        (await page.locator('[data-testid="lineage-results"]', { hasText: 'shop/audit' }).count()) > 0 || (await page.reload(), false),
+      { timeoutMs: 20_000 },
+    );
+    const text = (await res.textContent()) ?? '';
+    assert.match(text, /on the bus at position \d+/);
+    assert.match(text, /no sensor decided about this event/);
+    assert.match(text, /"who":"ops"/);
   });
 });

@@ -49,7 +49,7 @@ export async function startWeir(opts: { manifests?: string[]; token?: string; da
   const exited = new Promise<void>((r) => child.on('close', () => r()));
   let url: string;
   try {
-    url = await eventually(() => /listening on (http:\/\/\S+)/.exec(out)?.[1], { timeoutMs: 30_000 });
+    url = await eventually(() => /listening on (http:\/\/\S+)/.exec(out)?.[1], { timeoutMs: 90_000 });
   } catch {
     child.kill('SIGKILL');
     throw new Error(`weir server did not start:\n${out}`);

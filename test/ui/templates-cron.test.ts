@@ -73,6 +73,8 @@ describe('web UI: templates and cron workflows', () => {
   test('the submit form creates a workflow with the typed parameter and lands on it; runs show it', async () => {
     const { page } = b;
     await page.goto(`${weir.url}/templates`);
+    await page.getByRole('link', { name: 'greeter' }).waitFor();
+    await shot(page, 'templates');
     await page.getByRole('link', { name: 'greeter' }).click();
     await page.getByText('Whom to greet').waitFor();
     assert.equal(await page.locator('input[name="who"]').inputValue(), 'world');
@@ -108,11 +110,14 @@ describe('web UI: templates and cron workflows', () => {
       .evaluateAll((els: { getAttribute(n: string): string | null }[]) => els.map((e) => e.getAttribute('data-label')));
     assert.ok(boxes.includes('greet') && boxes.includes('bye'), `planned boxes: ${boxes.join(', ')}`);
     assert.deepEqual(await axeViolations(page), []);
+    await shot(page, 'template-planned-graph');
   });
 
   test('the cron page shows next runs in both zones and the backfill preview lists the right times', async () => {
     const { page } = b;
     await page.goto(`${weir.url}/cron`);
+    await page.getByRole('link', { name: 'hourly' }).waitFor();
+    await shot(page, 'crons');
     await page.getByRole('link', { name: 'hourly' }).click();
     await page.getByText('Europe/Berlin').first().waitFor();
     await eventually(async () => (await page.locator('[data-testid="next-runs"] tr[data-time]').count()) === 5, { timeoutMs: 10_000 });

@@ -56,5 +56,14 @@ describe('web UI: workflows', () => {
     await shot(page, 'workflow-node-logs');
     await page.goBack();
     await page.getByText('Select a node in the graph').waitFor();
+
+    await page.getByRole('tab', { name: 'Timeline' }).click();
+    await page.waitForURL(/tab=timeline/);
+    await page.getByRole('button', { name: /^prepare: Succeeded/ }).waitFor();
+    assert.deepEqual(await axeViolations(page), []);
+    await shot(page, 'workflow-timeline');
+    await page.getByRole('tab', { name: 'YAML' }).click();
+    await eventually(async () => ((await page.getByTestId('yaml').textContent()) ?? '').includes('entrypoint:'), { timeoutMs: 10_000 });
+    await shot(page, 'workflow-yaml');
   });
 });

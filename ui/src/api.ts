@@ -54,8 +54,25 @@ async function send(path: string, init: RequestInit): Promise<Response> {
   }
 }
 
+/** GETs started before their page's script arrived (see prefetch); each is handed to the first api() call for it. */
+const early = new Map<string, Promise<unknown>>();
+
+/** Starts a GET now, while the page that needs it is still loading its chunk; the page's api() call takes it over. */
+export function prefetch(path: string): void {
+  if (early.has(path)) return;
+  const p = api(path);
+  p.catch(() => undefined); // the page's own call reports the failure
+  early.set(path, p);
+}
+
 export async function api<T>(path: string, opts: { method?: string; body?: unknown; signal?: AbortSignal } = {}): Promise<T> {
   const method = opts.method ?? 'GET';
+  const started = method === 'GET' ? early.get(path) : undefined;
+  if (started) {
+    early.delete(path);
+    // A failed early GET is made again by the page, so its error (a 401 asking for the token) is the page's own.
+    return (started as Promise<T>).catch(() => api<T>(path, opts));
+  }
   const json = method !== 'GET' && method !== 'DELETE';
   const res = await send(path, {
     method,
@@ -96,3 +113,31 @@ export async function streamLines<T>(path: string, onItem: (item: T) => void, si
 }
 
 export const enc = encodeURIComponent;
+
+/**
+ * Downloads a file served by the API (an artifact). Without a token the browser fetches the link itself (streamed to
+ * disk) after a HEAD check; with a token the body is fetched with the bearer header and saved from a blob.
+ */
+export async function downloadFile(path: string): Promise<void> {
+  const save = (url: string, name: string): void => {
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = name;
+    document.body.append(a);
+    a.click();
+    a.remove();
+  };
+  if (getToken() === '') {
+    const head = await send(path, { method: 'HEAD', headers: headers(false) });
+    // A HEAD answer has no body: the GET repeats the failure with the server's reason.
+    if (!head.ok) throw await failure(await send(path, { headers: headers(false) }));
+    save(path, '');
+    return;
+  }
+  const res = await send(path, { headers: headers(false) });
+  if (!res.ok) throw await failure(res);
+  const m = /filename\*=UTF-8''([^;]+)/.exec(res.headers.get('content-disposition') ?? '');
+  const url = URL.createObjectURL(await res.blob());
+  save(url, m ? decodeURIComponent(m[1]) : (path.split('/').pop() ?? 'artifact'));
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}

@@ -5,15 +5,19 @@ import type { JSX } from 'preact';
 import { UNAUTHORIZED_EVENT, getToken, setToken } from './api';
 import { Link } from './components/ui';
 import { match, useLocation } from './router';
-import type { Loc } from './router';
+import { lazyPage } from './lazy';
+import type { Page } from './lazy';
 import { WorkflowsPage } from './pages/workflows';
-import { WorkflowPage } from './pages/workflow';
-import { TemplatesPage, TemplatePage } from './pages/templates';
-import { CronsPage, CronPage } from './pages/crons';
-import { EventsPage, SensorPage, EventSourcePage } from './pages/events';
-import { LineagePage } from './pages/lineage';
 
-type Page = (p: { params: Record<string, string>; loc: Loc }) => JSX.Element;
+const WorkflowPage = lazyPage(() => import('./pages/workflow').then((m) => m.WorkflowPage));
+const TemplatesPage = lazyPage(() => import('./pages/templates').then((m) => m.TemplatesPage));
+const TemplatePage = lazyPage(() => import('./pages/templates').then((m) => m.TemplatePage));
+const CronsPage = lazyPage(() => import('./pages/crons').then((m) => m.CronsPage));
+const CronPage = lazyPage(() => import('./pages/crons').then((m) => m.CronPage));
+const EventsPage = lazyPage(() => import('./pages/events').then((m) => m.EventsPage));
+const SensorPage = lazyPage(() => import('./pages/events').then((m) => m.SensorPage));
+const EventSourcePage = lazyPage(() => import('./pages/events').then((m) => m.EventSourcePage));
+const LineagePage = lazyPage(() => import('./pages/lineage').then((m) => m.LineagePage));
 
 const ROUTES: [string, Page, boolean][] = [
   ['/', WorkflowsPage, false],

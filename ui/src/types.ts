@@ -22,7 +22,11 @@ export interface Artifact {
   name: string;
   path?: string;
   s3?: { key?: string; bucket?: string };
+  local?: { key?: string };
+  http?: { url?: string };
+  raw?: { data?: string };
   key?: string;
+  deleted?: boolean;
 }
 
 export interface NodeStatus {
@@ -96,6 +100,21 @@ export interface TemplateSpec {
 export interface WatchLine<T> {
   result?: { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: T };
   error?: { message?: string };
+}
+
+/** A line of the workflow page's node-level stream (GET /api/v1/ui/workflow-patches/NS/NAME). */
+export interface PatchLine {
+  result?:
+    | { type: 'SNAPSHOT'; object: Workflow }
+    | { type: 'DELETED' }
+    | {
+        type: 'PATCH';
+        metadata: Workflow['metadata'];
+        spec?: Workflow['spec'];
+        status: Omit<NonNullable<Workflow['status']>, 'nodes'>;
+        nodes: Record<string, NodeStatus>;
+        removed: string[];
+      };
 }
 
 export interface Decision {

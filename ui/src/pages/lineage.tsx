@@ -1,6 +1,6 @@
 // Lineage search: one box for an S3 key, a Kafka topic:partition:offset, a webhook Idempotency-Key or an event id;
-// shows each matching recorded event (source, id, payload excerpt), the sensor's decisions about it and the
-// workflows it started.
+// shows each matching event — found on the bus (the server's lineage index, every source) or in a sensor's history —
+// with its source, id and payload excerpt, the sensors' decisions about it and the workflows it started.
 import { useState } from 'preact/hooks';
 import { enc } from '../api';
 import { Empty, ErrorState, Link, Loading, Phase } from '../components/ui';
@@ -11,9 +11,11 @@ import type { Decision, RecordedEvent, WorkflowSummary } from '../types';
 import { DecisionBadge, describe } from './sensor';
 
 interface Hit {
+  /** '' for an event found on the bus that no sensor decided about. */
   sensor: string;
   namespace: string;
-  event: RecordedEvent;
+  event: Omit<RecordedEvent, 'weirreceivedat'> & { weirreceivedat?: string };
+  onBus?: { seq: number };
   decisions: Decision[];
   workflows: WorkflowSummary[];
 }
@@ -47,7 +49,7 @@ export function LineagePage({ loc }: { loc: Loc }) {
         </button>
       </form>
       {q.length < 2 ? (
-        <Empty>Type at least two characters to search the events the sensors recorded.</Empty>
+        <Empty>Type at least two characters to search the events on the bus and those the sensors recorded.</Empty>
       ) : r.error ? (
         <ErrorState error={r.error} retry={r.reload} />
       ) : !r.data ? (
@@ -57,18 +59,27 @@ export function LineagePage({ loc }: { loc: Loc }) {
       ) : (
         <div data-testid="lineage-results">
           {r.data.hits.map((h) => {
-            const data = JSON.stringify(h.event.data ?? null);
+            const data = typeof h.event.data === 'string' ? h.event.data : JSON.stringify(h.event.data ?? null);
             return (
               <article class="card" key={`${h.sensor}/${h.event.id}`}>
                 <h2 style={{ marginTop: 0 }}>
                   {h.event.source}/{h.event.subject} <span class="muted mono">{h.event.id}</span>
                 </h2>
                 <p>
-                  Received {h.event.weirreceivedat ?? h.event.time} by sensor{' '}
-                  <Link href={`/sensors/${enc(h.namespace)}/${enc(h.sensor)}`}>{h.sensor}</Link>
+                  {h.event.weirreceivedat ?? h.event.time}
+                  {h.onBus && <> · on the bus at position {h.onBus.seq}</>}
+                  {h.sensor !== '' ? (
+                    <>
+                      {' '}
+                      · sensor <Link href={`/sensors/${enc(h.namespace)}/${enc(h.sensor)}`}>{h.sensor}</Link>
+                    </>
+                  ) : (
+                    <> · no sensor decided about this event (none subscribes to it, or its decisions rolled over)</>
+                  )}
                 </p>
                 <pre tabIndex={0}>{data.length > 600 ? `${data.slice(0, 600)}…` : data}</pre>
                 <h2>Decisions</h2>
+                {h.decisions.length === 0 && <p class="muted">none</p>}
                 <ul>
                   {h.decisions.map((d, i) => (
                     <li key={i}>

@@ -3,7 +3,7 @@
 // workflow's summary and the live logs of all its steps. A waiting Suspend node can be resumed with its
 // intermediate parameters here.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, enc } from '../api';
+import { api, downloadFile, enc } from '../api';
 import { KV, Phase } from '../components/ui';
 import { span } from '../format';
 import { useStream } from '../hooks';
@@ -47,8 +47,12 @@ export function Logs({ ns, name, podName, live }: { ns: string; name: string; po
   );
 }
 
-/** Where an artifact is stored (the API has no artifact download route yet, so the location is shown). */
-const artifactWhere = (a: Artifact): string => (a.s3 ? `s3://${a.s3.bucket ?? ''}/${a.s3.key ?? ''}` : (a.key ?? a.path ?? ''));
+/** Where an artifact is stored, shown beside its download link. */
+const artifactWhere = (a: Artifact): string =>
+  a.s3 ? `s3://${a.s3.bucket ?? ''}/${a.s3.key ?? ''}` : a.local ? `local:${a.local.key ?? ''}` : (a.key ?? a.http?.url ?? a.path ?? '');
+
+/** True when the server can fetch the artifact from a repository (raw data and plain paths cannot be downloaded). */
+const downloadable = (a: Artifact): boolean => a.deleted !== true && (a.s3 !== undefined || a.local !== undefined || a.key !== undefined);
 
 function ResumeForm({ wf, node }: { wf: Workflow; node: NodeStatus }) {
   const params = node.outputs?.parameters ?? [];
@@ -96,6 +100,33 @@ function ResumeForm({ wf, node }: { wf: Workflow; node: NodeStatus }) {
         <span role="status">{msg}</span>
       </div>
     </form>
+  );
+}
+
+/** A download link: the server streams the artifact from its repository; errors are shown beside the link. */
+function ArtifactLink({ href, name }: { href: string; name: string }) {
+  const [err, setErr] = useState('');
+  return (
+    <>
+      <a
+        href={href}
+        download
+        data-testid="artifact-link"
+        onClick={(e) => {
+          e.preventDefault();
+          setErr('');
+          downloadFile(href).catch((x: unknown) => setErr((x as Error).message));
+        }}
+      >
+        <strong>{name}</strong> (download)
+      </a>
+      {err !== '' && (
+        <span role="alert" class="inline-error">
+          {' '}
+          {err}
+        </span>
+      )}
+    </>
   );
 }
 
@@ -148,7 +179,16 @@ export function NodePanel({ wf, node }: { wf: Workflow; node: NodeStatus }) {
               <ul>
                 {(node[io]?.artifacts ?? []).map((a) => (
                   <li key={a.name}>
-                    <strong>{a.name}</strong> <code class="muted">{artifactWhere(a)}</code>
+                    {downloadable(a) ? (
+                      <ArtifactLink
+                        href={`/${io === 'inputs' ? 'input-artifacts' : 'artifacts'}/${enc(ns)}/${enc(wf.metadata.name)}/${enc(node.id)}/${enc(a.name)}`}
+                        name={a.name}
+                      />
+                    ) : (
+                      <strong>{a.name}</strong>
+                    )}{' '}
+                    <code class="muted">{artifactWhere(a)}</code>
+                    {a.deleted === true && <span class="muted"> (deleted by artifactGC)</span>}
                   </li>
                 ))}
               </ul>

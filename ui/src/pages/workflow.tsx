@@ -8,7 +8,7 @@ import { age, span } from '../format';
 import { useStream } from '../hooks';
 import { navigate, qs } from '../router';
 import type { Loc } from '../router';
-import type { NodeStatus, WatchLine, Workflow } from '../types';
+import type { NodeStatus, PatchLine, Workflow } from '../types';
 import { GraphView } from '../graph/graph-view';
 import { buildGraph, phasesOf } from '../graph/model';
 import { layout } from '../graph/layout';
@@ -100,14 +100,20 @@ export function WorkflowPage({ params, loc }: { params: Record<string, string>; 
     );
     return () => ac.abort();
   }, [ns, name]);
-  const watch = rv
-    ? `/api/v1/workflow-events/${enc(ns)}${qs({ 'listOptions.fieldSelector': `metadata.name=${name}`, 'listOptions.resourceVersion': rv })}`
-    : undefined;
-  useStream<WatchLine<Workflow>>(watch, (l) => {
-    const ev = l.result;
-    if (!ev || ev.object.metadata.name !== name) return;
-    if (ev.type === 'DELETED') setError(new ApiError(404, 'NOT_FOUND', `workflow ${name} was deleted`));
-    else setWf(ev.object);
+  // Node-level patches after the version the GET returned: a phase change costs bytes, not the whole object.
+  const watch = rv ? `/api/v1/ui/workflow-patches/${enc(ns)}/${enc(name)}${qs({ resourceVersion: rv })}` : undefined;
+  useStream<PatchLine>(watch, (l) => {
+    const p = l.result;
+    if (!p) return;
+    if (p.type === 'DELETED') setError(new ApiError(404, 'NOT_FOUND', `workflow ${name} was deleted`));
+    else if (p.type === 'SNAPSHOT') setWf(p.object);
+    else
+      setWf((cur) => {
+        if (!cur) return cur;
+        const nodes = { ...cur.status?.nodes, ...p.nodes };
+        for (const id of p.removed) delete nodes[id];
+        return { ...cur, metadata: p.metadata, spec: p.spec ?? cur.spec, status: { ...p.status, nodes } };
+      });
   });
   const nodes = wf?.status?.nodes ?? {};
   const count = Object.keys(nodes).length;

@@ -1,0 +1,48 @@
+// Pages loaded on first use: each becomes its own chunk (the graph layout library goes with the pages that draw
+// graphs), so the first page — the workflow list — starts with the least script to fetch, parse and run.
+import { useEffect, useState } from 'preact/hooks';
+import type { JSX } from 'preact';
+import type { Loc } from './router';
+import { ApiError } from './api';
+import { ErrorState, Loading } from './components/ui';
+
+export type Page = (p: { params: Record<string, string>; loc: Loc }) => JSX.Element;
+
+export function lazyPage(load: () => Promise<Page>): Page {
+  let loaded: Page | undefined;
+  let loading: Promise<Page> | undefined;
+  return function LazyPage(props) {
+    const [, setReady] = useState(0);
+    const [error, setError] = useState<Error | undefined>();
+    useEffect(() => {
+      if (loaded) return;
+      let live = true;
+      (loading ??= load()).then(
+        (p) => {
+          loaded = p;
+          if (live) setReady(1);
+        },
+        () => {
+          // The page's script could not be fetched: the server is gone (or was updated: a reload fixes that).
+          loading = undefined;
+          if (live)
+            setError(
+              new ApiError(
+                0,
+                'UNREACHABLE',
+                'Cannot load this page from the Weir server. Is `weir server` running? (Reload after an upgrade.)',
+              ),
+            );
+        },
+      );
+      return () => {
+        live = false;
+      };
+    }, []);
+    if (loaded) {
+      const P = loaded;
+      return <P {...props} />;
+    }
+    return error ? <ErrorState error={error} /> : <Loading what="page" />;
+  };
+}
