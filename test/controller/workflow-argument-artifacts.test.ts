@@ -1,0 +1,45 @@
+// spec.arguments.artifacts reach the entrypoint's (and the exit handler's) input artifacts, as Argo passes the
+// workflow's arguments to both: a raw artifact declared once for the workflow becomes the entry step's input file.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Sim } from './sim.js';
+
+const wf = `
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: w }
+spec:
+  entrypoint: count
+  onExit: report
+  arguments:
+    parameters: [{ name: n, value: "2" }]
+    artifacts: [{ name: lines, raw: { data: "x\\ny\\nz\\n" } }]
+  templates:
+    - name: count
+      inputs:
+        parameters: [{ name: n }]
+        artifacts: [{ name: lines, path: /data/lines.txt }]
+      container: { image: x, command: [sh, -c, "head -n {{inputs.parameters.n}} {{inputs.artifacts.lines.path}}"] }
+    - name: report
+      inputs:
+        artifacts: [{ name: lines, path: /report/in }]
+      container: { image: x, command: [cat, /report/in] }
+`;
+
+test('workflow argument artifacts are the entrypoint and exit handler inputs', () => {
+  const s = new Sim(wf);
+  s.extra = { volumeRoot: '/vol' };
+  s.pass();
+  const start = s.actions.find((a) => a.type === 'start');
+  assert.ok(start?.type === 'start', JSON.stringify(s.wf.status));
+  assert.deepEqual(start.spec.command, ['sh', '-c', 'head -n 2 /data/lines.txt']);
+  const f = start.spec.inputFiles?.[0];
+  assert.equal(f?.containerPath, '/data/lines.txt');
+  assert.deepEqual(start.prepare?.find((p) => f?.hostPath.startsWith(p.dir))?.files, { data: 'x\ny\nz\n' });
+  s.runToEnd();
+  assert.equal(s.phase, 'Succeeded', JSON.stringify(s.wf.status));
+  assert.deepEqual(
+    s.node('w.onExit').inputs?.artifacts?.map((a) => [a.name, a.path]),
+    [['lines', '/report/in']],
+  );
+});
