@@ -1,5 +1,5 @@
 // spec.arguments.artifacts reach the entrypoint's (and the exit handler's) input artifacts, as Argo passes the
-// workflow's arguments to both: a raw artifact declared once for the workflow becomes the entry step's input file.
+// workflow's arguments to both; {{steps.name}} / {{tasks.name}} in a called template.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Sim } from './sim.js';
@@ -42,4 +42,40 @@ test('workflow argument artifacts are the entrypoint and exit handler inputs', (
     s.node('w.onExit').inputs?.artifacts?.map((a) => [a.name, a.path]),
     [['lines', '/report/in']],
   );
+});
+
+test('{{steps.name}} and {{tasks.name}} are the calling step or task name (loop items included), as Argo sets them', () => {
+  const s = new Sim(`
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: n }
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      steps:
+        - - { name: first, template: say-step }
+        - - { name: graph, template: g }
+    - name: g
+      dag:
+        tasks:
+          - { name: fan, template: say-task, withItems: [a, b] }
+    - name: say-step
+      container: { image: x, command: [echo, "step={{steps.name}} node={{node.name}}"] }
+    - name: say-task
+      container: { image: x, command: [echo, "task={{tasks.name}}"] }
+`);
+  const commands: (string | undefined)[] = [];
+  const collect = (): void => {
+    for (const a of s.actions) if (a.type === 'start') commands.push(a.spec.command?.join(' '));
+  };
+  s.pass();
+  collect();
+  for (let i = 0; i < 20 && s.phase === 'Running'; i++) {
+    s.finishAll();
+    collect();
+  }
+  assert.equal(s.phase, 'Succeeded', JSON.stringify(s.wf.status));
+  assert.ok(commands.includes('echo step=first node=n[0].first'), commands.join('\n'));
+  assert.equal(commands.filter((c) => c === 'echo task=fan').length, 2, commands.join('\n'));
 });
