@@ -1,5 +1,5 @@
-// spec.arguments.artifacts reach the entrypoint's (and the exit handler's) input artifacts, as Argo passes the
-// workflow's arguments to both; {{steps.name}} / {{tasks.name}} in a called template.
+// Engine gaps found running Argo's examples: spec.arguments.artifacts reach the entrypoint's (and exit handler's)
+// input artifacts; {{steps.name}} / {{tasks.name}}; {{outputs.parameters.X.path}} in the template that declares X.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Sim } from './sim.js';
@@ -78,4 +78,25 @@ spec:
   assert.equal(s.phase, 'Succeeded', JSON.stringify(s.wf.status));
   assert.ok(commands.includes('echo step=first node=n[0].first'), commands.join('\n'));
   assert.equal(commands.filter((c) => c === 'echo task=fan').length, 2, commands.join('\n'));
+});
+
+test('{{outputs.parameters.X.path}} is the valueFrom.path of output parameter X, next to {{outputs.artifacts.Y.path}}', () => {
+  const s = new Sim(`
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: p }
+spec:
+  entrypoint: t
+  templates:
+    - name: t
+      outputs:
+        parameters: [{ name: total, valueFrom: { path: /out/total.txt } }]
+        artifacts: [{ name: rows, path: /out/rows.csv }]
+      container: { image: x, command: [sh, -c, "seq 3 | tee {{outputs.artifacts.rows.path}} | wc -l > {{outputs.parameters.total.path}}"] }
+`);
+  s.extra = { volumeRoot: '/vol' };
+  s.pass();
+  const start = s.actions.find((a) => a.type === 'start');
+  assert.ok(start?.type === 'start', JSON.stringify(s.wf.status));
+  assert.deepEqual(start.spec.command, ['sh', '-c', 'seq 3 | tee /out/rows.csv | wc -l > /out/total.txt']);
 });
