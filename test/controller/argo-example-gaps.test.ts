@@ -100,3 +100,35 @@ spec:
   assert.ok(start?.type === 'start', JSON.stringify(s.wf.status));
   assert.deepEqual(start.spec.command, ['sh', '-c', 'seq 3 | tee /out/rows.csv | wc -l > /out/total.txt']);
 });
+
+const skippedProducer = (expression: string): string => `
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: f }
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      dag:
+        tasks:
+          - { name: maker, template: make, when: "1 == 2" }
+      outputs:
+        parameters: [{ name: chosen, valueFrom: { expression: "${expression}" } }]
+    - name: make
+      outputs:
+        parameters: [{ name: word, valueFrom: { path: /tmp/word } }]
+      container: { image: x, command: [sh, -c, "echo made > /tmp/word"] }
+`;
+
+test('an output of a skipped task with no default is nil in expressions: ?? picks the fallback, a bare use is an error', () => {
+  const ok = new Sim(skippedProducer("tasks.maker.outputs.parameters.word ?? 'plan-b'"));
+  ok.extra = { volumeRoot: '/vol' };
+  ok.runToEnd();
+  assert.equal(ok.phase, 'Succeeded', JSON.stringify(ok.wf.status));
+  assert.deepEqual(ok.node('f').outputs?.parameters, [{ name: 'chosen', value: 'plan-b' }]);
+  const bare = new Sim(skippedProducer('tasks.maker.outputs.parameters.word'));
+  bare.extra = { volumeRoot: '/vol' };
+  bare.runToEnd();
+  assert.equal(bare.phase, 'Error', JSON.stringify(bare.wf.status));
+  assert.match(bare.node('f').message ?? '', /chosen|nil/);
+});
