@@ -121,6 +121,7 @@ export function lintPlaceholders(
           opts.checkWorkflowParams &&
           parts[1] === 'parameters' &&
           parts.length >= 3 &&
+          tag !== 'workflow.parameters.json' && // Argo's variable: every workflow parameter as a JSON list
           !opts.globalParams.has(parts.slice(2).join('.'))
         ) {
           return 'refers to a workflow parameter that spec.arguments does not declare';

@@ -79,10 +79,14 @@ export function inputArtifactVars(arts: readonly Artifact[]): Vars {
   return v;
 }
 
-/** `outputs.artifacts.X.path` of a template's output declarations. */
-export function outputArtifactPathVars(arts: readonly Artifact[] | undefined): Vars {
+/** `outputs.artifacts.X.path` and `outputs.parameters.X.path` (valueFrom.path) of a template's output declarations. */
+export function outputArtifactPathVars(
+  arts: readonly Artifact[] | undefined,
+  params?: readonly { name: string; valueFrom?: { path?: string } }[],
+): Vars {
   const v: Vars = {};
   for (const a of arts ?? []) if (a.path !== undefined) v[`outputs.artifacts.${a.name}.path`] = a.path;
+  for (const p of params ?? []) if (p.valueFrom?.path !== undefined) v[`outputs.parameters.${p.name}.path`] = p.valueFrom.path;
   return v;
 }
 

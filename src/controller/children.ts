@@ -20,7 +20,12 @@ export interface ChildCall {
   vars: Vars;
   scope: Scope;
   depth: number;
+  /** A DAG task (its template sees `tasks.name`) rather than a step (`steps.name`). */
+  inDag?: boolean;
 }
+
+/** `steps.name` / `tasks.name` for the called template, as Argo sets them: the step's or task's own name. */
+const nameVars = (c: ChildCall): Vars => ({ [c.inDag === true ? 'tasks.name' : 'steps.name']: c.step.name });
 
 /**
  * Notes on a node that will not run (Skipped, Omitted) the output parameter defaults its template declares
@@ -90,6 +95,7 @@ export function runChild(ex: Exec, c: ChildCall, canStart: boolean): NodeStatus 
       scope: c.scope,
       depth: c.depth + 1,
       call: { template: c.step.template, templateRef: c.step.templateRef, inline: c.step.inline as never, arguments: args },
+      extraVars: nameVars(c),
     });
   }
   return ex.executeTemplate({
@@ -99,6 +105,7 @@ export function runChild(ex: Exec, c: ChildCall, canStart: boolean): NodeStatus 
     scope: c.scope,
     depth: c.depth + 1,
     call: { template: c.step.template, templateRef: c.step.templateRef, inline: c.step.inline as never },
+    extraVars: nameVars(c),
   });
 }
 

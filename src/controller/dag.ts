@@ -220,7 +220,7 @@ function runTask(
 ): NodeStatus | undefined {
   const t = info.task;
   const name = taskNodeName(dagNode.name, t.name);
-  const base: ChildCall = { step: t, name, displayName: t.name, boundaryID: dagNode.id, vars, scope, depth };
+  const base: ChildCall = { step: t, name, displayName: t.name, boundaryID: dagNode.id, vars, scope, depth, inDag: true };
   /** Runs a child's hooks; false while any of them still runs. */
   const hooks = (c: ChildCall, n: NodeStatus): boolean => {
     if (t.hooks === undefined && t.onExit === undefined) return true;

@@ -243,7 +243,7 @@ export class Exec {
       ...o.extraVars,
       ...inputVars(params),
       ...inputArtifactVars(arts),
-      ...outputArtifactPathVars(tmpl.outputs?.artifacts),
+      ...outputArtifactPathVars(tmpl.outputs?.artifacts, tmpl.outputs?.parameters),
       'node.name': o.name,
       retries: String(o.attempt ?? 0),
     };

@@ -268,7 +268,8 @@ function operatePass(wf: WorkflowObject, ctx: OperateContext): OperateResult {
       displayName: wf.metadata.name,
       scope: { kind: 'local' },
       depth: 0,
-      call: { template: entry, arguments: { parameters: g.params } },
+      // As Argo: the entrypoint gets the workflow's arguments, artifacts included (spec.arguments.artifacts).
+      call: { template: entry, arguments: { parameters: g.params, artifacts: spec.arguments?.artifacts } },
       ...(spec.retryStrategy ? { retry: spec.retryStrategy } : {}),
     });
   }
@@ -296,6 +297,8 @@ function operatePass(wf: WorkflowObject, ctx: OperateContext): OperateResult {
       const errors: string[] = [];
       const own = substDeep(hook.arguments?.parameters ?? [], ex.globals, errors);
       const parameters = [...own, ...g.params.filter((p) => !own.some((o) => o.name === p.name))];
+      const ownArts = hook.arguments?.artifacts ?? [];
+      const artifacts = [...ownArts, ...(spec.arguments?.artifacts ?? []).filter((a) => !ownArts.some((o) => o.name === a.name))];
       const exitNode =
         errors.length > 0 && !nodes.byName(exitName)
           ? nodes.mark(nodes.create({ name: exitName, displayName: exitName, type: 'Pod' }), 'Error', errors[0])
@@ -307,7 +310,7 @@ function operatePass(wf: WorkflowObject, ctx: OperateContext): OperateResult {
               call: {
                 template: hook.template,
                 templateRef: hook.templateRef,
-                arguments: { parameters, artifacts: hook.arguments?.artifacts },
+                arguments: { parameters, artifacts },
               },
             });
       if (!isFinished(exitNode.phase)) phase = undefined;

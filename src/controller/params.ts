@@ -13,8 +13,26 @@ export type Vars = Record<string, string>;
 const MUST_RESOLVE = /^(inputs\.|steps\.|tasks\.|item$|item\.|workflow\.parameters\.|workflow\.outputs\.)/;
 
 /** Replaces placeholders once; unresolvable variables Argo would refuse are collected into `errors`. */
+/**
+ * The variables an expression tag sees: a Skipped or Omitted step's or task's outputs are an empty map there, so a
+ * reference to one of its outputs without a default is nil (Argo 3.7.16+: `?? 'fallback'` picks the fallback; a
+ * bare `{{= ...}}` of it evaluates to nil and is an error, as is an operation on the nil).
+ */
+function exprVars(vars: Vars): Record<string, unknown> {
+  let out: Record<string, unknown> | undefined;
+  for (const k of Object.keys(vars)) {
+    if (!k.endsWith('.status') || (vars[k] !== 'Skipped' && vars[k] !== 'Omitted')) continue;
+    const m = /^((?:steps|tasks)\.[^.]+)\.status$/.exec(k);
+    if (m === null || Object.hasOwn(vars, `${m[1]}.outputs.parameters`)) continue;
+    out ??= { ...vars };
+    out[`${m[1]}.outputs.parameters`] = {};
+  }
+  return out ?? vars;
+}
+
 export function subst(text: string, vars: Vars, errors: string[]): string {
-  const evalExpr = makeExprEvaluator(vars);
+  let evaluator: ((src: string) => string) | undefined;
+  const evalExpr = (src: string): string => (evaluator ??= makeExprEvaluator(exprVars(vars)))(src);
   return substitute(
     text,
     (name) => {

@@ -74,8 +74,8 @@ export class ContainerExecutor implements StepExecutor {
   async start(spec: StepSpec, signal?: AbortSignal): Promise<StepHandle> {
     const api = await this.api();
     const name = containerName(spec);
-    const existing = await this.inspect(name);
-    if (existing) return this.handleOf(api, existing, name);
+    // No inspect first: a container that already exists (a start in flight, or one to adopt after a restart) makes
+    // the create below fail, and that path inspects it. One engine round trip less per step.
     const imageRef = spec.image ?? this.o.defaultImage;
     if (imageRef === undefined || imageRef === '')
       throw new WeirError('INVALID_SPEC', 'the container executor needs an image for every step (container.image)');

@@ -1,7 +1,10 @@
 // The JSONPath subset Argo users write in `jsonpath(json, path)`: `$.a.b`, `$['a-b']`, `$.items[0]`, `[-1]`,
-// `[*]`/`.*`, slices `[1:3]`, unions `[0,2]`, recursive `..name`, and filters `[?(@.x == 'y')]` / `[?(@.x)]`.
+// `[*]`/`.*`, slices `[1:3]`, unions `[0,2]`, recursive `..name`, and filters `[?(...)]` (expr-jsonpath-filter.ts:
+// `@.x == 'y'`, `@.x`, `@.a > 1 && @.a < 3`, `||`, `!`, `=~`).
 // Definite paths return one value (missing keys are errors); others return an array of matches.
-import { exprError, getMember, hasOwn, isMap } from './expr-values.js';
+import { exprError, hasOwn, isMap } from './expr-values.js';
+import { filterMatches, parseFilter } from './expr-jsonpath-filter.js';
+import type { FilterExpr } from './expr-jsonpath-filter.js';
 
 type Seg =
   | { t: 'key'; name: string }
@@ -10,7 +13,7 @@ type Seg =
   | { t: 'slice'; a?: number; b?: number }
   | { t: 'union'; keys: (string | number)[] }
   | { t: 'deep'; name: string }
-  | { t: 'filter'; path: string[]; op?: string; lit?: unknown };
+  | { t: 'filter'; e: FilterExpr };
 
 function parsePath(path: string): Seg[] {
   if (!path.startsWith('$')) throw exprError(`jsonpath: path must start with $: ${path}`);
@@ -71,9 +74,7 @@ function literal(s: string, path: string): unknown {
 function parseBracket(body: string, path: string): Seg {
   if (body === '*') return { t: 'wild' };
   if (body.startsWith('?(') && body.endsWith(')')) {
-    const m = /^@((?:\.[A-Za-z0-9_-]+)*)\s*(?:(==|!=|<=|>=|<|>)\s*(.+))?$/s.exec(body.slice(2, -1).trim());
-    if (!m) throw exprError(`jsonpath: unsupported filter ${body}`);
-    return { t: 'filter', path: m[1].split('.').filter(Boolean), op: m[2], lit: m[3] === undefined ? undefined : literal(m[3], path) };
+    return { t: 'filter', e: parseFilter(body.slice(2, -1), path) };
   }
   const slice = /^(-?\d*)\s*:\s*(-?\d*)$/.exec(body);
   if (slice) return { t: 'slice', a: slice[1] ? Number(slice[1]) : undefined, b: slice[2] ? Number(slice[2]) : undefined };
@@ -112,26 +113,6 @@ function deep(v: unknown, name: string, out: unknown[], depth: number): void {
   for (const m of members(v)) deep(m, name, out, depth + 1);
 }
 
-function filterMatch(item: unknown, seg: Extract<Seg, { t: 'filter' }>): boolean {
-  let v: unknown = item;
-  for (const k of seg.path) {
-    if (!isMap(v) || !hasOwn(v, k)) return false;
-    v = getMember(v, k);
-  }
-  if (seg.op === undefined) return true;
-  const lit = seg.lit;
-  switch (seg.op) {
-    case '==':
-      return v === lit;
-    case '!=':
-      return v !== lit;
-  }
-  if (typeof v !== typeof lit || (typeof v !== 'number' && typeof v !== 'string')) return false;
-  const a: number | string = v;
-  const b = lit as number | string;
-  return seg.op === '<' ? a < b : seg.op === '<=' ? a <= b : seg.op === '>' ? a > b : a >= b;
-}
-
 export function jsonPathQuery(doc: unknown, path: string): unknown {
   const segs = parsePath(path);
   const definite = segs.every((s) => s.t === 'key' || s.t === 'index');
@@ -159,7 +140,7 @@ export function jsonPathQuery(doc: unknown, path: string): unknown {
           deep(v, seg.name, next, 0);
           break;
         case 'filter':
-          next.push(...members(v).filter((m) => filterMatch(m, seg)));
+          next.push(...members(v).filter((m) => filterMatches(seg.e, m, doc)));
           break;
       }
     }

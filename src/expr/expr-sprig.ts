@@ -67,11 +67,20 @@ function dict(v: unknown, name: string): Record<string, unknown> {
   return v;
 }
 
-function toTime(v: unknown): Date {
+/**
+ * A time argument of sprig's date functions. Times and Unix seconds (numbers, digit strings) as sprig takes them; an
+ * RFC 3339 string (how Argo passes `workflow.creationTimestamp` and other timestamps to expressions) is that time;
+ * any other value is the current time, as sprig's dateInZone falls back to time.Now().
+ */
+function toTime(v: unknown, ctx: CallContext): Date {
   if (v instanceof Date) return v;
   if (typeof v === 'number') return new Date(v * 1000);
   if (typeof v === 'string' && /^\d+$/.test(v)) return new Date(Number(v) * 1000);
-  throw exprError(`date: cannot use ${typeName(v)} as a time`);
+  if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(v)) {
+    const t = Date.parse(v);
+    if (!Number.isNaN(t)) return new Date(t);
+  }
+  return ctx.now();
 }
 
 /** Compiles a sprig regex argument for one subject (both must be strings). */
@@ -197,10 +206,10 @@ const fns: Record<string, Fn> = {
     const [re, t] = rx('regexSplit', p, s);
     return re.split(t, toI(n ?? -1));
   },
-  date: ([layout, t]) => formatGoTime(toTime(t), str(layout, 'date')),
-  dateInZone: ([layout, t]) => formatGoTime(toTime(t), str(layout, 'dateInZone')),
+  date: ([layout, t], ctx) => formatGoTime(toTime(t, ctx), str(layout, 'date')),
+  dateInZone: ([layout, t], ctx) => formatGoTime(toTime(t, ctx), str(layout, 'dateInZone')),
   now: (_a, ctx) => ctx.now(),
-  unixEpoch: ([t]) => String(Math.floor(toTime(t).getTime() / 1000)),
+  unixEpoch: ([t], ctx) => String(Math.floor(toTime(t, ctx).getTime() / 1000)),
   list: (args) => [...args],
   dict: (args) => {
     const m = newMap();

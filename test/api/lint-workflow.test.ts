@@ -208,3 +208,14 @@ test('Kubernetes kinds Weir does not model (RBAC, Pod, Service) are skipped with
     ['unknown kind "Workfow" ('],
   );
 });
+
+test('{{workflow.parameters.json}} (every workflow parameter as JSON, an Argo variable) is not an undeclared parameter', () => {
+  const yaml = wf(
+    `  - name: main\n    container: {image: a, args: ["{{workflow.parameters.json}}", "{{workflow.parameters.p}}", "{{workflow.parameters.json.x}}"]}\n`,
+    `  arguments: {parameters: [{name: p, value: v}]}\n`,
+  );
+  assert.deepEqual(
+    errors(yaml).map((f) => f.message.replace(/ \(.*$/, '')),
+    ['{{workflow.parameters.json.x}} refers to a workflow parameter that spec.arguments does not declare'],
+  );
+});
