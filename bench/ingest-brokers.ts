@@ -22,6 +22,8 @@ import type { Benchmark, Measurement } from './types.js';
 const N = Number(process.env.WEIR_BENCH_BROKER_MESSAGES ?? 5000);
 const BODY = JSON.stringify({ id: 'order-1', amount: 42, customer: 'c-17', items: [{ sku: 'A-1', qty: 2 }] });
 const READ_COUNT = 100;
+/** Runs are about a second each and the 2-core machine is noisy: more runs steady the median. */
+const RUNS = 5;
 
 interface State {
   nats: NatsServer;
@@ -81,6 +83,7 @@ export const ingestAmqpBenchmark: Benchmark = {
   baselineDescription: `amqplib consuming and acking the same ${N} messages (prefetch ${AMQP_PREFETCH}), no bus, same RabbitMQ`,
   unit: 'per-s',
   target: { kind: 'ratio-min', min: 0.5 },
+  runs: RUNS,
   async setup(): Promise<State> {
     const broker = await startRabbitMq();
     const st: State = { ...(await common(broker)) };
@@ -146,6 +149,7 @@ export const ingestRedisStreamBenchmark: Benchmark = {
   baselineDescription: `ioredis XREADGROUP COUNT ${READ_COUNT} + XACK over the same ${N} entries, no bus, same redis-server`,
   unit: 'per-s',
   target: { kind: 'ratio-min', min: 0.5 },
+  runs: RUNS,
   async setup(): Promise<State> {
     const broker = await startRedis();
     const st: State = { ...(await common(broker)) };
