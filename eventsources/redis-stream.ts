@@ -38,8 +38,7 @@ async function run(ctx: StartContext): Promise<void> {
   const onAbort = (): void => client.disconnect();
   signal.addEventListener('abort', onAbort, { once: true });
   try {
-    await client.connect();
-    await acker.connect();
+    await Promise.all([client.connect(), acker.connect()]);
     for (const s of streams) {
       try {
         await client.xgroup('CREATE', s, group, '$', 'MKSTREAM');
