@@ -1,13 +1,13 @@
 // Redis Streams event source (ioredis), Argo's `redisStream`: reads `streams` through a consumer group and publishes
 // every entry. Config keys: hostAddress, db, username, password (secret), tls, streams, maxMsgCountPerRead (default
 // 10), consumerGroup (default "argo-events-cg", created at the stream's end when missing, with MKSTREAM), metadata,
-// filter (host). Emits Argo's RedisStreamEventData `{stream, message_id, values, metadata}`; event id
+// filter (host). Each read is published as one bus batch. Emits Argo's RedisStreamEventData `{stream, message_id, values, metadata}`; event id
 // `<stream>:<entry id>`. An entry is XACKed only after the bus acknowledged its event; on start the consumer first
 // re-reads its own pending entries (delivered before a crash, never acknowledged), then new ones, so a restart
 // resumes without loss and the bus drops the replays by id. The consumer name is Argo's "argo-events-worker".
 import { Redis } from 'ioredis';
 import { stringMap } from '../src/core/adapter-kit.js';
-import { emitAcked } from './common/broker-kit.js';
+import { emitAckedBatch } from './common/broker-kit.js';
 import { redisOptions } from './common/redis-kit.js';
 import type { EventSourceAdapter, StartContext } from '../src/api/eventsource-adapter.js';
 import { errorMessage } from '../src/core/errors.js';
@@ -38,8 +38,7 @@ async function run(ctx: StartContext): Promise<void> {
   const onAbort = (): void => client.disconnect();
   signal.addEventListener('abort', onAbort, { once: true });
   try {
-    await client.connect();
-    await acker.connect();
+    await Promise.all([client.connect(), acker.connect()]);
     for (const s of streams) {
       try {
         await client.xgroup('CREATE', s, group, '$', 'MKSTREAM');
@@ -55,17 +54,16 @@ async function run(ctx: StartContext): Promise<void> {
     const inFlight = new Set<Promise<void>>();
     let failed: unknown;
     const publish = async (stream: string, entries: Entry[]): Promise<void> => {
-      const done = await Promise.all(
-        entries.map(async ([id, fields]) => {
-          if (fields === null) return id; // trimmed away while pending: nothing to publish
-          await emitAcked(ctx, {
-            id: `${stream}:${id}`,
-            data: { stream, message_id: id, values: valuesOf(fields), ...(metadata !== undefined ? { metadata } : {}) },
-          });
-          return id;
-        }),
+      // One bus batch per read; entries trimmed away while pending (fields null) have nothing to publish.
+      const live = entries.filter(([, fields]) => fields !== null);
+      await emitAckedBatch(
+        ctx,
+        live.map(([id, fields]) => ({
+          id: `${stream}:${id}`,
+          data: { stream, message_id: id, values: valuesOf(fields), ...(metadata !== undefined ? { metadata } : {}) },
+        })),
       );
-      if (done.length > 0) await acker.xack(stream, group, ...done);
+      if (entries.length > 0) await acker.xack(stream, group, ...entries.map(([id]) => id));
     };
     try {
       while (!signal.aborted && failed === undefined) {

@@ -1,6 +1,6 @@
 // Shared helpers for the message-broker event sources (amqp, mqtt, nats, redis, redisStream): secrets-backed TLS and
 // basic auth, Argo's body encoding (parsed JSON with jsonBody, else the bytes base64-encoded as Go marshals []byte),
-// content-hash ids, an emit that waits for the bus acknowledgement and a promise that settles when the source stops.
+// content-hash ids, an emit (single or batch) that waits for the bus acknowledgement and a promise that settles when the source stops.
 import { createHash } from 'node:crypto';
 import { WeirError, isWeirError } from '../../src/core/errors.js';
 import type { EmitInput, EmitResult, SecretRef, StartContext } from '../../src/api/eventsource-adapter.js';
@@ -79,6 +79,16 @@ export function contentId(...parts: (string | Uint8Array)[]): string {
 export async function emitAcked(ctx: StartContext, input: EmitInput): Promise<EmitResult> {
   try {
     return await ctx.emit(input, { untilAcked: true });
+  } catch (e) {
+    if (ctx.signal.aborted || (isWeirError(e) && e.code === 'CANCELLED')) throw new WeirError('CANCELLED', 'event source stopping');
+    throw e;
+  }
+}
+
+/** emitAcked for many events with one bus batch; results in input order. */
+export async function emitAckedBatch(ctx: StartContext, inputs: readonly EmitInput[]): Promise<EmitResult[]> {
+  try {
+    return await ctx.emitBatch(inputs, { untilAcked: true });
   } catch (e) {
     if (ctx.signal.aborted || (isWeirError(e) && e.code === 'CANCELLED')) throw new WeirError('CANCELLED', 'event source stopping');
     throw e;

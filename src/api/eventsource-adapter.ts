@@ -47,6 +47,14 @@ export interface EmitResult {
 /** Resolves only after the bus acknowledged (or the filter dropped the event); throws WeirError otherwise. */
 export type Emit = (event: EmitInput, opts?: EmitOptions) => Promise<EmitResult>;
 
+/**
+ * Emits several events as one bus batch (about one bus round trip / commit for all), each with the same guarantee as
+ * `emit`. Resolves with the results in input order once every event is acknowledged or filtered out; failed events
+ * are retried as a smaller batch (until acknowledged with `untilAcked`, else a few quick attempts). Throws the first
+ * error that no retry can fix; events of the batch acknowledged before that are on the bus (ids de-duplicate a resend).
+ */
+export type EmitBatch = (events: readonly EmitInput[], opts?: EmitOptions) => Promise<EmitResult[]>;
+
 /** A small key-value store for adapter checkpoints, scoped to one event of one EventSource. Keys are any strings. */
 export interface AdapterState {
   get(key: string): Promise<string | undefined>;
@@ -95,6 +103,8 @@ export interface StartContext<TSpec = Record<string, unknown>> {
   /** Aborts when the source must stop (EventSource changed or deleted, process draining). */
   signal: AbortSignal;
   emit: Emit;
+  /** `emit` for many events at once (a broker read of N messages). */
+  emitBatch: EmitBatch;
   /** Already carries eventSource and eventName fields. */
   log: Logger;
   state: AdapterState;

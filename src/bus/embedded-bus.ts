@@ -19,6 +19,7 @@ import { GroupCommit } from './group-commit.js';
 import { newBusMetrics, snapshot } from './metrics.js';
 import { encodeToken } from './subject-codec.js';
 import type {
+  BatchPublishResult,
   BusMessage,
   BusMetrics,
   BusState,
@@ -228,6 +229,17 @@ export class EmbeddedBus implements EventBus {
       if (e instanceof WeirError && e.details?.reason === 'full') this.counters.rejectedFull++;
       throw e;
     }
+  }
+
+  /** The events' writes are submitted together, so they share one group-commit transaction (one fsync). */
+  async publishBatch(events: readonly CloudEvent[], opts: PublishOptions = {}): Promise<BatchPublishResult[]> {
+    throwIfAborted(opts.signal, 'publish');
+    const settled = await Promise.allSettled(events.map((e) => this.publish(e)));
+    return settled.map((r) =>
+      r.status === 'fulfilled'
+        ? { ok: true, ack: r.value }
+        : { ok: false, error: r.reason instanceof Error ? r.reason : new Error(String(r.reason)) },
+    );
   }
 
   consume(opts: ConsumerOptions): AsyncIterable<BusMessage> {

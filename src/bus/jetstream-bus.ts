@@ -18,7 +18,19 @@ import { resolveJetStreamBusOptions } from './jetstream-options.js';
 import type { JetStreamBusOptions, ResolvedJetStreamBusOptions } from './jetstream-options.js';
 import { newBusMetrics, snapshot } from './metrics.js';
 import { encodeToken, eventSubject } from './subject-codec.js';
-import type { BusMessage, BusMetrics, BusState, ConsumerOptions, EventBus, KeyValueStore, PublishAck, PublishOptions } from './types.js';
+import { JetStreamPublisher } from './jetstream-publisher.js';
+import type { OutgoingMessage } from './jetstream-publisher.js';
+import type {
+  BatchPublishResult,
+  BusMessage,
+  BusMetrics,
+  BusState,
+  ConsumerOptions,
+  EventBus,
+  KeyValueStore,
+  PublishAck,
+  PublishOptions,
+} from './types.js';
 
 /** What the consumer and KV modules need from the bus. */
 export interface JetStreamContext {
@@ -65,6 +77,7 @@ export class JetStreamBus implements EventBus {
   private readonly counters = newBusMetrics();
   private readonly ctx: JetStreamContext;
   private readonly advisories: Subscription;
+  private readonly publisher: JetStreamPublisher;
   private lastLimitCheck = 0;
   /** When the connection was lost (Date.now()); undefined while connected. */
   private downSince: number | undefined;
@@ -86,6 +99,7 @@ export class JetStreamBus implements EventBus {
       state: () => this.current,
       untilConnected: (signal) => this.untilConnected(signal),
     };
+    this.publisher = new JetStreamPublisher(nc, options.streamName);
     this.current = 'up';
     void this.watchStatus();
     // The server reports every message a consumer gave up on after max_deliver deliveries.
@@ -238,41 +252,59 @@ export class JetStreamBus implements EventBus {
   }
 
   async publish(event: CloudEvent, opts: PublishOptions = {}): Promise<PublishAck> {
-    checkEvent(event);
-    const details = { eventId: event.id, eventSource: event.source, eventName: event.subject };
-    const fail = (e: unknown): WeirError => {
-      this.counters.publishFailures++;
-      const err = busError(e, 'publish', details);
-      if (err.details?.reason === 'full') this.counters.rejectedFull++;
-      return err;
-    };
+    const [r] = await this.publishBatch([event], opts);
+    if (!r.ok) throw r.error;
+    return r.ack;
+  }
+
+  async publishBatch(events: readonly CloudEvent[], opts: PublishOptions = {}): Promise<BatchPublishResult[]> {
     throwIfAborted(opts.signal, 'publish');
-    if (this.current !== 'up') {
-      const reason = this.current === 'closed' ? 'closed' : 'disconnected';
-      throw fail(
-        new WeirError('BUS_UNAVAILABLE', `publish: ${reason === 'closed' ? 'bus closed' : 'not connected to NATS (reconnecting)'}`, {
-          details: { ...details, reason },
-        }),
-      );
-    }
-    const timeout = opts.timeoutMs ?? this.options.publishTimeoutMs;
-    const subject = eventSubject(this.name, event.source, event.subject);
-    const pub = this.ctx.js.publish(subject, JSON.stringify(event), {
-      msgID: event.id,
-      timeout,
-      expect: { streamName: this.options.streamName },
+    const out = new Array<BatchPublishResult | undefined>(events.length);
+    const fail = (e: unknown, event: CloudEvent | undefined): BatchPublishResult => {
+      this.counters.publishFailures++;
+      const err = busError(e, 'publish', { eventId: event?.id, eventSource: event?.source, eventName: event?.subject });
+      if (err.details?.reason === 'full') this.counters.rejectedFull++;
+      return { ok: false, error: err };
+    };
+    const down =
+      this.current === 'up'
+        ? undefined
+        : new WeirError(
+            'BUS_UNAVAILABLE',
+            `publish: ${this.current === 'closed' ? 'bus closed' : 'not connected to NATS (reconnecting)'}`,
+            { details: { reason: this.current === 'closed' ? 'closed' : 'disconnected' } },
+          );
+    const sent: number[] = [];
+    const messages: OutgoingMessage[] = [];
+    events.forEach((event, i) => {
+      try {
+        checkEvent(event);
+      } catch (e) {
+        out[i] = { ok: false, error: e instanceof Error ? e : new Error(errorMessage(e)) };
+        return;
+      }
+      if (down !== undefined) {
+        out[i] = fail(new WeirError(down.code, down.message, { details: { ...down.details, eventId: event.id } }), event);
+        return;
+      }
+      sent.push(i);
+      messages.push({ subject: eventSubject(this.name, event.source, event.subject), payload: JSON.stringify(event), msgId: event.id });
     });
-    let ack;
-    try {
-      ack = opts.signal === undefined ? await pub : await raceAbort(pub, opts.signal);
-    } catch (e) {
-      if (e instanceof WeirError && e.code === 'CANCELLED') throw e;
-      throw fail(e);
+    if (messages.length > 0) {
+      const outcomes = await this.publisher.publish(messages, opts.timeoutMs ?? this.options.publishTimeoutMs, opts.signal);
+      outcomes.forEach((o, k) => {
+        const i = sent[k];
+        if ('error' in o) {
+          out[i] = fail(o.error, events[i]);
+          return;
+        }
+        if (o.duplicate) this.counters.duplicates++;
+        else this.counters.published++;
+        out[i] = { ok: true, ack: { seq: o.seq, duplicate: o.duplicate } };
+      });
+      this.maybeCheckLimits();
     }
-    if (ack.duplicate) this.counters.duplicates++;
-    else this.counters.published++;
-    this.maybeCheckLimits();
-    return { seq: ack.seq, duplicate: ack.duplicate };
+    return out as BatchPublishResult[];
   }
 
   /** discard: old never drops silently: when the stream sits at its limits, warn (naming lagging consumers) and count. */
@@ -317,6 +349,7 @@ export class JetStreamBus implements EventBus {
       this.current = 'closed';
       this.wakeWaiters();
       this.advisories.unsubscribe();
+      this.publisher.close();
       const nc = this.ctx.nc;
       if (nc.isClosed()) return;
       // Drain flushes pending acks; while disconnected it could wait for a reconnect, so it is bounded.
@@ -334,15 +367,6 @@ export class JetStreamBus implements EventBus {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
-}
-
-function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new WeirError('CANCELLED', 'publish cancelled', { cause: signal.reason }));
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
 
 /** Connects and prepares the stream; see JetStreamBusOptions for the defaults. */

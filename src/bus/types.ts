@@ -17,6 +17,9 @@ export interface PublishAck {
   duplicate: boolean;
 }
 
+/** One event's outcome in a batch publish: its ack, or the error (a WeirError, as publish() would have thrown). */
+export type BatchPublishResult = { ok: true; ack: PublishAck } | { ok: false; error: Error };
+
 export interface BusMessage {
   event: CloudEvent;
   /** Stream position. */
@@ -96,6 +99,13 @@ export interface EventBus {
   state(): BusState;
   /** Stores the event durably (subject `<bus>.<source>.<subject>`) and resolves with the ack; BUS_UNAVAILABLE otherwise. */
   publish(event: CloudEvent, opts?: PublishOptions): Promise<PublishAck>;
+  /**
+   * Stores several events with the same guarantee per event as publish() (each result is an ack only once that
+   * event is durable), at the cost of about one round trip / one commit for the batch. Results are in input order;
+   * one event failing does not fail the others. Rejects only with CANCELLED when `opts.signal` aborts. Optional so
+   * test fakes need not (callers fall back to publish() per event).
+   */
+  publishBatch?(events: readonly CloudEvent[], opts?: PublishOptions): Promise<BatchPublishResult[]>;
   /** Delivers matching events until `opts.signal` aborts; each message must be acked, nakked or termed by the handler. */
   consume(opts: ConsumerOptions): AsyncIterable<BusMessage>;
   kv(bucket: string): Promise<KeyValueStore>;

@@ -5,7 +5,7 @@ import type { KeyValueStore } from '../bus/types.js';
 import { WeirError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { ResourceStore } from '../store/types.js';
-import { compileFilter, createEmit } from './emitter.js';
+import { compileFilter, createEmitter } from './emitter.js';
 import type { EventCounters } from './emitter.js';
 import type { HttpMux } from './http-mux.js';
 import type { ResolvedHostOptions } from './options.js';
@@ -124,7 +124,7 @@ export class EventRunner {
           spec: this.spec,
           signal,
           log,
-          emit: createEmit({
+          ...createEmitter({
             bus: o.bus,
             namespace,
             eventSource,

@@ -60,7 +60,7 @@ export async function runKillScenario(s: KillScenario): Promise<void> {
         const w = await workflowsOf(weir!.url, s.name);
         return w.length >= N && w;
       },
-      { timeoutMs: 60_000, everyMs: 200, what: `${N} workflows` },
+      { timeoutMs: 120_000, everyMs: 200, what: `${N} workflows` },
     );
     // A quiet period: redeliveries of messages in flight at the kill must not add Workflows.
     await new Promise((r) => setTimeout(r, 3000));

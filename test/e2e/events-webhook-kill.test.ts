@@ -50,8 +50,9 @@ test('SIGKILL while the sensor works through a backlog: exactly one Workflow per
       what: 'the sensor at work',
     });
     await weir.kill();
-    const restarted = Date.now();
     weir = await spawnWeir({ dataDir, busUrl: nats.url, manifests });
+    // From the restarted server listening, not from the kill: a start alone took over 30 s on the loaded machine.
+    const restarted = Date.now();
     const wfs = await eventually(
       async () => {
         const w = await workflowsOf(weir!.url, 'kill');

@@ -1,6 +1,6 @@
 // Event source host unit tests (in-memory store, fake bus, fake clock, a test adapter): EventSources created,
 // updated and deleted start/restart/stop only the affected events; unknown kinds and invalid specs show in status;
-// a failing adapter restarts with backoff; the filter expression drops events; CloudEvent ids and log fields;
+// a failing adapter restarts with backoff; the filter expression drops events; emitBatch's order and retries; CloudEvent ids and log fields;
 // checkpoint state scoping; the registry's coded error for unknown kinds.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -149,6 +149,57 @@ describe('event source host', () => {
     assert.equal(bus.publishes - before, 3);
     const st = host.eventSourceStatus('default', 'filtered')?.events[0];
     assert.deepEqual([st?.published, st?.filtered, st?.failed], [1, 1, 1]);
+    ac.abort();
+    await running;
+  });
+
+  test('emitBatch: the filter per event, results in input order; until-acked retries only the failed events', async () => {
+    const store = createMemoryStore();
+    const bus = new FakeBus();
+    const p = probe();
+    const host = createEventSourceHost({ store, bus, registry: { probe: () => p.adapter }, publishBackoffMs: 1, publishAttempts: 2 });
+    const ac = new AbortController();
+    const running = host.run(ac.signal);
+    await store.create('EventSource', es('batched', { probe: { b: { filter: { expression: 'n != 2' } } } }));
+    await eventually(() => p.live.size === 1);
+    const ctx = p.live.get('b');
+    assert.ok(ctx);
+    // Events 3 and 5 fail on their first two attempts (more than publishAttempts): only until-acked gets them through.
+    const failures = new Map<string, number>();
+    bus.gate = (e) => {
+      const n = (e.data as { n: number }).n;
+      const seen = failures.get(e.id) ?? 0;
+      if ((n === 3 || n === 5) && seen < 2) {
+        failures.set(e.id, seen + 1);
+        return Promise.reject(new WeirError('BUS_UNAVAILABLE', 'flaky'));
+      }
+      return Promise.resolve();
+    };
+    const inputs = [0, 1, 2, 3, 4, 5].map((n) => ({ id: `m-${n}`, data: { n } }));
+    const results = await ctx.emitBatch(inputs, { untilAcked: true });
+    assert.deepEqual(
+      results.map((r) => [r.id, r.filtered]),
+      inputs.map((i) => [`default/batched/b/${i.id}`, i.data.n === 2]),
+    );
+    assert.deepEqual(
+      bus.events.map((e) => (e.data as { n: number }).n),
+      [0, 1, 4, 3, 5],
+      'the failed ones were published by the retry',
+    );
+    assert.equal(bus.publishes, 5 + 2 + 2, 'five publishes, then the two failed events twice more');
+    // A resend of the same ids is acknowledged as duplicates; without untilAcked a lasting failure is thrown.
+    const again = await ctx.emitBatch(inputs.slice(0, 2));
+    assert.deepEqual(
+      again.map((r) => r.duplicate),
+      [true, true],
+    );
+    bus.down = true;
+    await assert.rejects(
+      ctx.emitBatch([{ id: 'x', data: { n: 9 } }]),
+      (e: unknown) => e instanceof WeirError && e.code === 'BUS_UNAVAILABLE',
+    );
+    const st = host.eventSourceStatus('default', 'batched')?.events[0];
+    assert.deepEqual([st?.published, st?.duplicates, st?.filtered, st?.failed], [5, 2, 1, 1]);
     ac.abort();
     await running;
   });

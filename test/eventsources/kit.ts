@@ -7,7 +7,7 @@ import type { CloudEvent } from '../../src/core/cloudevent.js';
 import { WeirError } from '../../src/core/errors.js';
 import { createRecordingLogger } from '../../src/core/logger.js';
 import type { RecordingLogger } from '../../src/core/logger.js';
-import { createEmit } from '../../src/eventsource-host/emitter.js';
+import { createEmitter } from '../../src/eventsource-host/emitter.js';
 import type { EventCounters } from '../../src/eventsource-host/emitter.js';
 import { HttpMux } from '../../src/eventsource-host/http-mux.js';
 import { memoryKv, scopedState, stateScope } from '../../src/eventsource-host/state.js';
@@ -186,7 +186,7 @@ export function runAdapter(o: RunAdapterOptions): RunningAdapter {
     },
   };
   const filterExpr = (o.spec.filter as { expression?: unknown } | undefined)?.expression;
-  const emit = createEmit({
+  const { emit, emitBatch } = createEmitter({
     bus: o.bus,
     namespace,
     eventSource: name,
@@ -204,7 +204,7 @@ export function runAdapter(o: RunAdapterOptions): RunningAdapter {
   });
   let err: unknown;
   const done = o.adapter
-    .start({ namespace, name, eventName, spec: o.spec, signal: ac.signal, emit, log, state, secrets, clock, http })
+    .start({ namespace, name, eventName, spec: o.spec, signal: ac.signal, emit, emitBatch, log, state, secrets, clock, http })
     .catch((e: unknown) => {
       err = e;
     });
