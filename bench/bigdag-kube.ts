@@ -77,10 +77,12 @@ async function runBig(st: State): Promise<Measurement> {
     if (['Succeeded', 'Failed', 'Error'].includes(phase)) {
       if (phase !== 'Succeeded') {
         const wf = (await st.store.get('Workflow', 'default', name)) as {
-          status?: { nodes?: Record<string, { phase?: string; message?: string; name?: string }> };
+          status?: { nodes?: Record<string, { phase?: string; message?: string; name?: string; type?: string }> };
         };
+        // The steps' own errors first: their parents only say "child ... errored".
         const bad = Object.values(wf.status?.nodes ?? {})
           .filter((n) => n.phase === 'Error' || n.phase === 'Failed')
+          .sort((a, b) => Number(b.type === 'Pod') - Number(a.type === 'Pod'))
           .slice(0, 5)
           .map((n) => `${n.name ?? ''}: ${n.message ?? ''}`);
         throw new Error(`bigdag-kube ended ${phase}: ${raw.status?.message ?? ''}\n${bad.join('\n')}\n${st.replica.log().slice(-3000)}`);

@@ -56,7 +56,15 @@ async function runBig(st: State): Promise<Measurement> {
     const r = row.get(name) as { phase: string; bytes: number } | undefined;
     peakRssMiB = Math.max(peakRssMiB, st.weir.memory().peakRssMiB);
     if (r && ['Succeeded', 'Failed', 'Error'].includes(r.phase)) {
-      if (r.phase !== 'Succeeded') throw new Error(`bigdag ended ${r.phase}: ${st.weir.logTail()}`);
+      if (r.phase !== 'Succeeded') {
+        const body = st.weir.db().prepare("SELECT body FROM objects WHERE kind = 'Workflow' AND name = ?").pluck().get(name) as string;
+        type N = { phase?: string; message?: string; name?: string; type?: string };
+        const nodes = Object.values((JSON.parse(body) as { status?: { nodes?: Record<string, N> } }).status?.nodes ?? {});
+        // The steps' own errors: their parents only say "child ... errored".
+        const bad = nodes.filter((n) => n.type === 'Pod' && (n.phase === 'Error' || n.phase === 'Failed')).slice(0, 5);
+        const lines = bad.map((n) => `${n.name ?? ''}: ${n.message ?? ''}`).join('\n');
+        throw new Error(`bigdag ended ${r.phase}:\n${lines}\n${st.weir.logTail()}`);
+      }
       break;
     }
     if (performance.now() - t0 > TIMEOUT_MS)

@@ -22,6 +22,7 @@ import { chainContainerBenchmark, throughputContainerBenchmark } from './contain
 import { uiGraphBenchmark, uiListBenchmark, uiUpdateBenchmark } from './ui.js';
 import { kubeStoreBenchmark } from './kube-store.js';
 import { bigdagKubeBenchmark } from './bigdag-kube.js';
+import { throughputKubeBenchmark } from './throughput-kube.js';
 import { judge, sharedFigures, summarize } from './stats.js';
 import type { Row } from './stats.js';
 import { formatTable } from './table.js';
@@ -52,6 +53,7 @@ const BENCHMARKS = {
   'ui-list': uiListBenchmark,
   'kube-store': kubeStoreBenchmark,
   'bigdag-kube': bigdagKubeBenchmark,
+  'throughput-kube': throughputKubeBenchmark,
 } satisfies Record<string, Benchmark>;
 
 /** Names that run several benchmarks. */

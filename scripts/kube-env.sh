@@ -181,6 +181,7 @@ KUBECONFIG
     echo "export WEIR_KUBE_DIR=$d"
     echo "export WEIR_KUBE_SERVER=$server"
     echo "export WEIR_KUBE_PIDS='$etcd_pid $api_pid'"
+    echo "export WEIR_ETCD_URL=http://127.0.0.1:$ep"
     echo "export WEIR_KUBE_BIN=$BIN_DIR"
   fi
   echo "export KUBECONFIG=$d/kubeconfig"

@@ -308,6 +308,8 @@ export class WorkflowController {
   private onDeleted(key: string, obj: StoredObject): void {
     this.forgetKey(key);
     const wf = obj as unknown as WorkflowObject;
+    // Steps this process follows are stopped too: their handles may not have reached the stored status yet.
+    const followed = this.steps.handlesOf(wf.metadata.uid);
     this.steps.forget(wf.metadata.uid, () => false);
     const root = this.volumeRoot(wf);
     if (root) void rm(root, { recursive: true, force: true }).catch(() => undefined);
@@ -321,10 +323,13 @@ export class WorkflowController {
     const handles = Object.values(wf.status?.nodes ?? {}).flatMap((n) =>
       [n.weir?.handle, ...subStepsOf(n).map((x) => x.record.handle)].map((h) => ({ n, h })),
     );
-    for (const { n, h } of handles) {
-      if (!h || h.executor !== this.o.executor.kind) continue;
+    const seen = new Set<string>();
+    const all = [...handles.map(({ n, h }) => ({ node: n.id, h })), ...followed.map((h) => ({ node: h.id, h }))];
+    for (const { node, h } of all) {
+      if (!h || h.executor !== this.o.executor.kind || seen.has(h.id)) continue;
+      seen.add(h.id);
       void this.o.executor.cleanup(h).catch((e: unknown) => {
-        this.log.warn({ workflow: key, node: n.id, err: errorMessage(e) }, 'step cleanup failed');
+        this.log.warn({ workflow: key, node, err: errorMessage(e) }, 'step cleanup failed');
       });
     }
   }

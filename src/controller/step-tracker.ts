@@ -208,6 +208,13 @@ export class StepTracker {
     return out;
   }
 
+  /** Handles of every step of a workflow this process follows (started or adopted), sub-steps included. */
+  handlesOf(uid: string): StepHandle[] {
+    const out: StepHandle[] = [];
+    for (const [key, t] of this.steps) if (key.startsWith(`${uid}/`) && t.handle !== undefined) out.push(t.handle);
+    return out;
+  }
+
   /** Whether this process follows the step (started or adopted it). */
   follows(uid: string, nodeId: string): boolean {
     return this.steps.has(k(uid, nodeId));

@@ -165,6 +165,7 @@ async function prepareIsolated(spec: StepSpec, paths: NodePaths, dataDir: string
       binds,
       writableDirs: hostRoot ? [...new Set(wanted)] : [],
       hide: await hidden(dataDir),
+      avoid: await existing(CONTAINER_ENGINE_DIRS),
       chdir,
     },
     mkdirs: [...mkdirs],
@@ -175,6 +176,21 @@ async function prepareIsolated(spec: StepSpec, paths: NodePaths, dataDir: string
     hostCwd: undefined,
     extraEnv: {},
   };
+}
+
+/** Container engines' state (podman, Docker): not shown to host steps, and never inside a recursive bind. */
+const CONTAINER_ENGINE_DIRS = ['/var/lib/containers', '/var/lib/docker', '/run/containers', '/run/docker', '/run/netns'];
+
+async function existing(paths: readonly string[]): Promise<string[]> {
+  const found = await Promise.all(
+    paths.map((p) =>
+      lstat(p).then(
+        (st) => (st.isDirectory() ? p : undefined),
+        () => undefined,
+      ),
+    ),
+  );
+  return found.filter((p): p is string => p !== undefined);
 }
 
 /** The data dir as named and as it really is (symlinks resolved): neither may show in the view. */

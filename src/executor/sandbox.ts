@@ -79,6 +79,13 @@ export interface SandboxLayout {
    * the view would show them, never re-bound entry by entry, and covered inside any bind whose source contains them.
    */
   hide: readonly string[];
+  /**
+   * Host paths left out of the view without ever being inside a recursive bind: their ancestors become shadows
+   * (children re-bound one by one) and they themselves are not bound. For container engines' storage, whose
+   * mounts (overlays, network namespaces) come and go with containers: bwrap's read-only remount of a recursive
+   * bind fails the step ("Can't bind mount ... No such file or directory") when one vanishes during its setup.
+   */
+  avoid?: readonly string[];
   chdir: string;
 }
 
@@ -124,6 +131,8 @@ export async function planBwrap(layout: SandboxLayout, lister: HostLister, ident
     for (let q = p; q !== '/'; q = posix.dirname(q)) if (!inBind(q) && !bindTargets.has(q)) shadows.add(q);
   };
   for (const b of binds) addChain(posix.dirname(b.containerPath));
+  const avoid = new Set(layout.avoid ?? []);
+  for (const a of avoid) addChain(posix.dirname(a));
   if (layout.rootHostDir !== null) for (const d of layout.writableDirs) addChain(d);
   const roBound: string[] = [];
 
@@ -139,7 +148,7 @@ export async function planBwrap(layout: SandboxLayout, lister: HostLister, ident
     }
     for (const e of entries) {
       const p = posix.join(dir, e.name);
-      if (shadows.has(p) || bindTargets.has(p)) continue;
+      if (shadows.has(p) || bindTargets.has(p) || avoid.has(p)) continue;
       const special = SPECIAL[p];
       if (special !== undefined) args.push(...special);
       else if (e.type === 'symlink') args.push('--symlink', e.target ?? '', p);

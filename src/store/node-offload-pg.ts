@@ -1,7 +1,9 @@
 // Node status offload to PostgreSQL (Argo's "offloadNodeStatus"): one row per workflow namespace/name and content
 // version (a SHA-256 prefix of the nodes JSON). Versions other than the newest are kept for `keepMs` (default five
 // minutes) so a reader holding an older object can still load its nodes, then dropped; remove() drops all of a
-// deleted workflow's rows. Uses the `pg` client; the table is created when missing.
+// deleted workflow's rows. Uses the `pg` client; the table is created when missing. The newest version this process
+// saved of each of the last 16 workflows it saved is also kept in memory, so reading back its own writes (the update's answer, its own watch
+// events) costs no query.
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { WeirError, errorMessage } from '../core/errors.js';
@@ -16,11 +18,16 @@ export interface PgNodeOffloadOptions {
   keepMs?: number;
 }
 
+/** Workflows whose newest saved nodes stay in memory (the most recently saved ones). */
+const KEEP_IN_MEMORY = 16;
+
 export class PgNodeOffload implements NodeOffload {
   private readonly pool: pg.Pool;
   private readonly table: string;
   private readonly keepMs: number;
   private ready: Promise<void> | undefined;
+  /** The newest version this process saved, per workflow `namespace/name`. */
+  private readonly last = new Map<string, { version: string; json: string }>();
 
   constructor(o: PgNodeOffloadOptions) {
     const table = o.table ?? 'weir_node_status';
@@ -65,10 +72,19 @@ export class PgNodeOffload implements NodeOffload {
     } catch (e) {
       throw dbError(`offload the node status of ${namespace}/${name}`, e);
     }
+    const key = `${namespace}/${name}`;
+    this.last.delete(key);
+    this.last.set(key, { version, json: nodesJson });
+    for (const old of this.last.keys()) {
+      if (this.last.size <= KEEP_IN_MEMORY) break;
+      this.last.delete(old);
+    }
     return version;
   }
 
   async load(namespace: string, name: string, version: string): Promise<string> {
+    const mine = this.last.get(`${namespace}/${name}`);
+    if (mine?.version === version) return mine.json;
     await this.init();
     let rows: { nodes: string }[];
     try {
@@ -84,6 +100,7 @@ export class PgNodeOffload implements NodeOffload {
   }
 
   async remove(namespace: string, name: string): Promise<void> {
+    this.last.delete(`${namespace}/${name}`);
     await this.init();
     try {
       await this.pool.query(`DELETE FROM ${this.table} WHERE namespace = $1 AND name = $2`, [namespace, name]);

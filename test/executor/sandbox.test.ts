@@ -82,6 +82,15 @@ function ops(args: string[]): string[] {
 }
 
 describe('planBwrap', () => {
+  test('container engine storage (avoid): never inside a recursive bind, left out; its ancestors re-bound entry by entry', async () => {
+    const plan = await planBwrap(layout({ hide: [], avoid: ['/var/lib/other'] }), host, ID);
+    const o = ops(plan.args);
+    for (const gone of ['--ro-bind-try /var /var', '--ro-bind-try /var/lib /var/lib', '--ro-bind-try /var/lib/other /var/lib/other'])
+      assert.ok(!o.includes(gone), `${gone} must not be in ${o.join(' | ')}`);
+    assert.ok(o.includes('--ro-bind-try /var/lib/weir /var/lib/weir'), 'its siblings stay visible');
+    assert.ok(o.includes('--ro-bind-try /etc /etc'), 'unrelated top-level dirs stay one bind');
+  });
+
   test('ephemeral root: host entries bound read-only, /tmp and output dirs bound from the node dir', async () => {
     const plan = await planBwrap(
       layout({

@@ -15,6 +15,13 @@ export interface KubeEnv {
   readonly server: string;
   /** The state dir (certificates, logs, etcd data). */
   readonly dir: string;
+  /** http://127.0.0.1:<port>: etcd's client URL (its v3 JSON gateway answers there). */
+  readonly etcd: string;
+  /**
+   * Compacts etcd's history up to its current revision (physically), as the API server does every 5 minutes: a
+   * watch from an older resourceVersion then gets 410 Expired. Returns that revision.
+   */
+  compact(): Promise<number>;
   /** Runs kubectl against this server; rejects with its stderr on a non-zero exit. */
   kubectl(args: readonly string[], opts?: { input?: string; timeoutMs?: number }): Promise<{ stdout: string; stderr: string }>;
   /** Creates a namespace unless it exists. */
@@ -61,7 +68,8 @@ async function launch(): Promise<KubeEnv> {
     const m = /^export ([A-Z_]+)='?([^']*)'?$/.exec(line.trim());
     if (m) env[m[1]] = m[2];
   }
-  if (!env.KUBECONFIG || !env.WEIR_KUBE_SERVER) throw new Error(`kube-env.sh up printed no KUBECONFIG/WEIR_KUBE_SERVER:\n${stdout}`);
+  if (!env.KUBECONFIG || !env.WEIR_KUBE_SERVER || !env.WEIR_ETCD_URL)
+    throw new Error(`kube-env.sh up printed no KUBECONFIG/WEIR_KUBE_SERVER/WEIR_ETCD_URL:\n${stdout}`);
   pids = (env.WEIR_KUBE_PIDS ?? '').split(/\s+/).filter(Boolean).map(Number);
   const kubeconfig = env.KUBECONFIG;
   const kubectl = async (
@@ -84,5 +92,21 @@ async function launch(): Promise<KubeEnv> {
       kubectl(['apply', '--server-side', '-f', '-'], { input: y }),
     );
   };
-  return { kubeconfig, server: env.WEIR_KUBE_SERVER, dir: env.WEIR_KUBE_DIR ?? '', kubectl, ensureNamespace };
+  const etcd = env.WEIR_ETCD_URL;
+  const compact = async (): Promise<number> => {
+    const range = await etcdCall<{ header?: { revision?: string } }>(etcd, '/v3/kv/range', { key: Buffer.from('/').toString('base64') });
+    const revision = Number(range.header?.revision);
+    if (!Number.isSafeInteger(revision) || revision < 1) throw new Error(`etcd answered no revision: ${JSON.stringify(range)}`);
+    await etcdCall(etcd, '/v3/kv/compaction', { revision: String(revision), physical: true });
+    return revision;
+  };
+  return { kubeconfig, server: env.WEIR_KUBE_SERVER, dir: env.WEIR_KUBE_DIR ?? '', etcd, compact, kubectl, ensureNamespace };
+}
+
+/** One call of etcd's v3 JSON gateway (gRPC over HTTP/JSON); rejects with its answer when it fails. */
+async function etcdCall<T>(base: string, path: string, body: unknown): Promise<T> {
+  const res = await fetch(base + path, { method: 'POST', body: JSON.stringify(body), signal: AbortSignal.timeout(30_000) });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`etcd ${path}: HTTP ${res.status} ${text.slice(0, 500)}`);
+  return JSON.parse(text) as T;
 }
