@@ -8,6 +8,7 @@ import { chmod, lstat, mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 import { WeirError, isWeirError } from '../core/errors.js';
 import type { Artifact } from '../api/workflow-io.js';
+import type { StatusArtifact } from '../api/artifact-status.js';
 import { extractTarGzFile, isTarGz, packTarGz } from './archive-tar.js';
 import { extractZipFile, packZip } from './archive-zip.js';
 import { createDriverRegistry } from './drivers.js';
@@ -40,8 +41,7 @@ export interface ArtifactServiceOptions {
   driverOverrides?: Partial<Record<LocationKind, ArtifactDriver>>;
 }
 
-/** An artifact as it is recorded in node status: its fields plus a location (key-only stays key-only). */
-export type StatusArtifact = Artifact & WeirArtifactLocation;
+export type { StatusArtifact } from '../api/artifact-status.js';
 
 export type LoadInputResult =
   { status: 'loaded'; kind: LoadedKind; location: WeirArtifactLocation } | { status: 'skipped'; reason: string };

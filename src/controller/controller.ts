@@ -12,6 +12,7 @@ import type { Logger } from '../core/logger.js';
 import { safeName } from '../executor/node-dir.js';
 import type { StepExecutor, StepHandle } from '../executor/types.js';
 import type { ResourceStore, StoredObject } from '../store/types.js';
+import type { StoredWorkflow } from '../api/objects.js';
 import { isFinished } from './nodes.js';
 import { COMPLETED_LABEL, PHASE_LABEL, operate } from './operate.js';
 import { StepTracker } from './step-tracker.js';
@@ -264,7 +265,7 @@ export class WorkflowController {
         do {
           const page = await this.o.store.list('Workflow', { limit: 500, continue: cont });
           rv ??= page.resourceVersion;
-          for (const o of page.items) if (!FINAL.has(String((o.status as WorkflowStatus | undefined)?.phase))) this.enqueue(keyOf(o));
+          for (const o of page.items) if (!FINAL.has(String(o.status?.phase))) this.enqueue(keyOf(o));
           cont = page.continue;
         } while (cont !== undefined && !signal.aborted);
         for await (const ev of this.o.store.watch('Workflow', { signal, sinceResourceVersion: rv, shared: true })) {
@@ -275,7 +276,7 @@ export class WorkflowController {
             continue;
           }
           if (own) continue;
-          if (!FINAL.has(String((ev.object.status as WorkflowStatus | undefined)?.phase))) this.enqueue(key);
+          if (!FINAL.has(String(ev.object.status?.phase))) this.enqueue(key);
         }
       } catch (e) {
         if (signal.aborted) return;
@@ -286,9 +287,9 @@ export class WorkflowController {
   }
 
   /** A deleted Workflow: forget it and free its steps' files (logs included; they are kept until now on purpose). */
-  private onDeleted(key: string, obj: StoredObject): void {
+  private onDeleted(key: string, obj: StoredWorkflow): void {
     this.forgetKey(key);
-    const wf = obj as unknown as WorkflowObject;
+    const wf: WorkflowObject = obj;
     this.steps.forget(wf.metadata.uid, () => false);
     const root = this.volumeRoot(wf);
     if (root) void rm(root, { recursive: true, force: true }).catch(() => undefined);
@@ -339,7 +340,7 @@ export class WorkflowController {
   private async pass(key: string, held: { release?: () => void }): Promise<void> {
     this.passes++;
     const { namespace, name } = parseKey(key);
-    let obj: StoredObject | undefined;
+    let obj: StoredWorkflow | undefined;
     const mine = this.cache.copy(key);
     try {
       obj = mine?.obj ?? (await this.o.store.get('Workflow', namespace, name));
@@ -352,7 +353,7 @@ export class WorkflowController {
       this.forgetKey(key);
       return;
     }
-    const wf = obj as unknown as WorkflowObject;
+    const wf: WorkflowObject = obj;
     const uid = wf.metadata.uid;
     if (FINAL.has(String(wf.status?.phase))) {
       this.forgetKey(key);
@@ -435,7 +436,7 @@ export class WorkflowController {
         };
       }
     }
-    let current: StoredObject = obj;
+    let current: StoredWorkflow = obj;
     const metadata = withWorkflowMetadata(obj.metadata, result.metadata);
     const t2 = performance.now();
     const statusJson = JSON.stringify(status);
@@ -525,8 +526,8 @@ export class WorkflowController {
    * Records freshly started steps as Running with their handles, without a full pass. Returns false when a full
    * pass is needed instead (a step already finished or failed to start, or the save conflicted).
    */
-  private async saveStarted(key: string, obj: StoredObject, nodeIds: string[]): Promise<boolean> {
-    const wf = obj as unknown as WorkflowObject;
+  private async saveStarted(key: string, obj: StoredWorkflow, nodeIds: string[]): Promise<boolean> {
+    const wf: WorkflowObject = obj;
     const uid = wf.metadata.uid;
     // `obj` is the store's (read-only): the nodes changed are copied, the rest of the status is shared.
     const nodes = { ...(wf.status?.nodes ?? {}) };
