@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSqliteStore } from '../src/store/sqlite-store.js';
-import type { NewObject } from '../src/store/types.js';
+import type { NewObjectOf } from '../src/store/types.js';
 import { startWeirServer } from './server-kit.js';
 import type { WeirServer } from './server-kit.js';
 import { sharedFigures } from './stats.js';
@@ -36,7 +36,7 @@ spec:
           command: [echo, "{{workflow.scheduledTime}}"]
 `;
 
-const child = (i: number): NewObject => ({
+const child = (i: number): NewObjectOf<'Workflow'> => ({
   apiVersion: 'argoproj.io/v1alpha1',
   kind: 'Workflow',
   metadata: {

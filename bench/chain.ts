@@ -3,13 +3,13 @@
 // Controller overhead per step = value − baseline; target (benchmarks issue): at most 5 ms. The engine issue's
 // reading (under 20 ms beyond process start) is the figure `overheadBeyondStepMs`: (wall − Σ node durations) / 100.
 import type { Benchmark } from './types.js';
-import type { NewObject } from '../src/store/types.js';
+import type { NewObjectOf } from '../src/store/types.js';
 import { directSpawns, engineSetup, engineTeardown, runWorkflow } from './engine-kit.js';
 import type { EngineState } from './engine-kit.js';
 
 const N = 100;
 
-const workflow = (): NewObject => ({
+const workflow = (): NewObjectOf<'Workflow'> => ({
   apiVersion: 'argoproj.io/v1alpha1',
   kind: 'Workflow',
   metadata: { generateName: 'chain-' },

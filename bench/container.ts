@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ContainerExecutor } from '../src/executor/container-executor.js';
 import { WorkflowController } from '../src/controller/controller.js';
-import type { WorkflowStatus } from '../src/controller/types.js';
+
 import { createMemoryStore } from '../src/store/memory-store.js';
-import type { NewObject } from '../src/store/types.js';
+import type { NewObjectOf } from '../src/store/types.js';
 import { buildTestImages } from '../test/executor/container-env.js';
 import type { Benchmark } from './types.js';
 
@@ -66,14 +66,14 @@ async function podmanRuns(n: number, parallel: number): Promise<number> {
   return performance.now() - t0;
 }
 
-const oneStep = (name: string): NewObject => ({
+const oneStep = (name: string): NewObjectOf<'Workflow'> => ({
   apiVersion: 'argoproj.io/v1alpha1',
   kind: 'Workflow',
   metadata: { name },
   spec: { entrypoint: 'main', templates: [{ name: 'main', container: { image: IMAGE, command: ['true'] } }] },
 });
 
-const chain = (): NewObject => ({
+const chain = (): NewObjectOf<'Workflow'> => ({
   apiVersion: 'argoproj.io/v1alpha1',
   kind: 'Workflow',
   metadata: { generateName: 'chain-ctr-' },
@@ -87,7 +87,7 @@ const chain = (): NewObject => ({
 });
 
 /** Runs the workflows through one controller, `inFlight` at a time; wall ms from the first create to the last end. */
-async function runWorkflows(s: State, wfs: NewObject[], inFlight: number): Promise<number> {
+async function runWorkflows(s: State, wfs: NewObjectOf<'Workflow'>[], inFlight: number): Promise<number> {
   const store = createMemoryStore();
   const dataDir = join(s.dir, `data-${s.runs++}`);
   const executor = new ContainerExecutor({ dataDir, labels: { 'io.weir.bench': dataDir } });
@@ -97,7 +97,7 @@ async function runWorkflows(s: State, wfs: NewObject[], inFlight: number): Promi
   const done = new Map<string, () => void>();
   const watching = (async () => {
     for await (const ev of store.watch('Workflow', { signal: ac.signal })) {
-      const st = ev.object.status as WorkflowStatus | undefined;
+      const st = ev.object.status;
       if (st?.phase === 'Failed' || st?.phase === 'Error') throw new Error(`benchmark workflow ended ${st.phase}: ${st.message ?? ''}`);
       if (st?.phase === 'Succeeded') done.get(ev.object.metadata.name)?.();
     }

@@ -8,7 +8,7 @@ import { HostExecutor } from '../src/executor/host-executor.js';
 import type { StepSpec } from '../src/executor/types.js';
 import { WorkflowController } from '../src/controller/controller.js';
 import { createMemoryStore } from '../src/store/memory-store.js';
-import type { NewObject } from '../src/store/types.js';
+import type { NewObjectOf } from '../src/store/types.js';
 import type { WorkflowStatus } from '../src/controller/types.js';
 
 export interface EngineState {
@@ -27,7 +27,10 @@ export async function engineTeardown(s: EngineState): Promise<void> {
 const executorFor = (s: EngineState): HostExecutor => new HostExecutor({ dataDir: join(s.dir, `data-${s.run++}`) });
 
 /** Runs `wf` to the end; returns wall time (ms, create → final phase) and the final status. */
-export async function runWorkflow(s: EngineState, wf: NewObject): Promise<{ ms: number; status: WorkflowStatus; passes: number }> {
+export async function runWorkflow(
+  s: EngineState,
+  wf: NewObjectOf<'Workflow'>,
+): Promise<{ ms: number; status: WorkflowStatus; passes: number }> {
   const store = createMemoryStore();
   const executor = executorFor(s);
   const controller = new WorkflowController({ store, executor });
@@ -41,7 +44,7 @@ export async function runWorkflow(s: EngineState, wf: NewObject): Promise<{ ms: 
     sinceResourceVersion: created.metadata.resourceVersion,
     shared: true,
   })) {
-    status = ev.object.status as WorkflowStatus | undefined;
+    status = ev.object.status;
     if (status?.phase === 'Succeeded' || status?.phase === 'Failed' || status?.phase === 'Error') break;
   }
   const ms = performance.now() - t0;

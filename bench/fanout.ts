@@ -3,13 +3,13 @@
 //   directly through the HostExecutor at the same parallelism (all at once). Target: at most 1.5x the baseline.
 // - `fanout-200` (engine issue): one steps group fanned out 200 ways (withSequence); target: under 5 s on 2 cores.
 import type { Benchmark } from './types.js';
-import type { NewObject } from '../src/store/types.js';
+import type { NewObjectOf } from '../src/store/types.js';
 import { directSpawns, engineSetup, engineTeardown, runWorkflow } from './engine-kit.js';
 import type { EngineState } from './engine-kit.js';
 
 const TRUE_TEMPLATE = { name: 't', container: { image: 'alpine', command: ['true'] } };
 
-const dagWorkflow = (n: number): NewObject => ({
+const dagWorkflow = (n: number): NewObjectOf<'Workflow'> => ({
   apiVersion: 'argoproj.io/v1alpha1',
   kind: 'Workflow',
   metadata: { generateName: 'fanout-' },
@@ -19,7 +19,7 @@ const dagWorkflow = (n: number): NewObject => ({
   },
 });
 
-const stepsWorkflow = (n: number): NewObject => ({
+const stepsWorkflow = (n: number): NewObjectOf<'Workflow'> => ({
   apiVersion: 'argoproj.io/v1alpha1',
   kind: 'Workflow',
   metadata: { generateName: 'fanout-steps-' },
@@ -31,7 +31,7 @@ const stepsWorkflow = (n: number): NewObject => ({
 
 type FanoutState = EngineState & { passes?: number };
 
-function fanout(name: string, n: number, wf: (n: number) => NewObject, target: Benchmark['target'], what: string): Benchmark {
+function fanout(name: string, n: number, wf: (n: number) => NewObjectOf<'Workflow'>, target: Benchmark['target'], what: string): Benchmark {
   return {
     name,
     description: `${what} of ${n} \`true\` steps through the controller (wall ms); baseline: ${n} direct HostExecutor spawns, all in parallel`,

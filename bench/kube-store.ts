@@ -5,7 +5,8 @@
 // Target: at most 1.5x the raw client.
 import { CustomObjectsApi, Watch } from '@kubernetes/client-node';
 import { KubernetesStore } from '../src/store/kubernetes-store.js';
-import type { StoredObject } from '../src/store/types.js';
+
+import type { StoredWorkflow } from '../src/api/objects.js';
 import { startKube } from '../test/helpers/kube.js';
 import type { Benchmark, Measurement } from './types.js';
 
@@ -56,7 +57,7 @@ async function cycle(st: State, side: 'store' | 'raw'): Promise<Measurement> {
     const name = `${tag}-${i}`;
     let t = performance.now();
     let cur: Obj;
-    if (side === 'store') cur = (await st.store.create('Workflow', wf(name))) as unknown as Obj;
+    if (side === 'store') cur = await st.store.create('Workflow', wf(name));
     else
       cur = (await st.api.createNamespacedCustomObject({
         group: 'argoproj.io',
@@ -69,7 +70,7 @@ async function cycle(st: State, side: 'store' | 'raw'): Promise<Measurement> {
     const seen = waitFor(side === 'store' ? st.waitingStore : st.waitingRaw, name);
     t = performance.now();
     const next = { ...cur, spec: { ...cur.spec, suspend: true } };
-    if (side === 'store') await st.store.update('Workflow', next as unknown as StoredObject);
+    if (side === 'store') await st.store.update('Workflow', next as unknown as StoredWorkflow);
     else
       await st.api.replaceNamespacedCustomObject({
         group: 'argoproj.io',

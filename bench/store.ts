@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createSqliteStore } from '../src/store/sqlite-store.js';
 import type { SqliteStore } from '../src/store/sqlite-store.js';
-import type { ListOptions, NewObject } from '../src/store/types.js';
+import type { ListOptions, NewObject, NewObjectOf } from '../src/store/types.js';
 import type { Benchmark } from './types.js';
 
 const TOTAL = Number(process.env.WEIR_BENCH_STORE_TOTAL ?? 100_000);
@@ -95,7 +95,7 @@ function workflow(i: number): NewObject {
 
 async function insert(store: SqliteStore, from: number, to: number): Promise<number> {
   const t = performance.now();
-  for (let i = from; i < to; i++) await store.create('Workflow', workflow(i));
+  for (let i = from; i < to; i++) await store.create('Workflow', workflow(i) as NewObjectOf<'Workflow'>);
   return (to - from) / ((performance.now() - t) / 1000);
 }
 

@@ -19,7 +19,8 @@ import type { Browser, Page } from 'playwright-core';
 import { createApiServer } from '../src/server/api-server.js';
 import type { ApiServer } from '../src/server/api-server.js';
 import { createSqliteStore } from '../src/store/sqlite-store.js';
-import type { NewObject, ResourceStore, StoredObject } from '../src/store/types.js';
+import type { WorkflowStatus } from '../src/api/workflow-status.js';
+import type { NewObjectOf, ResourceStore } from '../src/store/types.js';
 import type { Benchmark, Measurement } from './types.js';
 
 const CHROMIUM_ARGS = [
@@ -86,12 +87,12 @@ function tree(wf: string, n: number): Record<string, NodeStatus> {
   return nodes;
 }
 
-const workflow = (name: string, nodes: Record<string, NodeStatus>): NewObject => ({
+const workflow = (name: string, nodes: Record<string, NodeStatus>): NewObjectOf<'Workflow'> => ({
   apiVersion: 'argoproj.io/v1alpha1',
   kind: 'Workflow',
   metadata: { name, namespace: 'default' },
   spec: { entrypoint: 'main', templates: [{ name: 'main' }] },
-  status: { phase: 'Running', startedAt: T0, nodes },
+  status: { phase: 'Running', startedAt: T0, nodes: nodes as WorkflowStatus['nodes'] },
 });
 
 interface State {
@@ -186,7 +187,7 @@ export const uiUpdateBenchmark: Benchmark = {
   async run(s): Promise<Measurement> {
     const st = s as State;
     if (!st.page.url().includes('/workflows/default/live')) await openGraph(st, 'live');
-    const cur = (await st.store.get('Workflow', 'default', 'live')) as StoredObject;
+    const cur = (await st.store.get('Workflow', 'default', 'live'))!;
     const nodes = (cur.status as { nodes: Record<string, NodeStatus> }).nodes;
     const next = nodes['live-final'].phase === 'Failed' ? 'Succeeded' : 'Failed';
     nodes['live-final'] = { ...nodes['live-final'], phase: next };

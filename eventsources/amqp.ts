@@ -71,7 +71,7 @@ export function amqpPayload(spec: Record<string, unknown>, m: ConsumeMessage): R
 export function amqpEventId(m: ConsumeMessage): string {
   const mid = m.properties.messageId as unknown;
   if (typeof mid === 'string' && mid !== '') return `msg:${mid}`;
-  const { deliveryTag: _t, redelivered: _r, consumerTag: _c, ...fields } = m.fields as unknown as Record<string, unknown>;
+  const { deliveryTag: _t, redelivered: _r, consumerTag: _c, ...fields } = m.fields;
   return `sha:${contentId(JSON.stringify(fields), JSON.stringify(jsonSafe(m.properties)), m.content)}`;
 }
 

@@ -9,8 +9,7 @@ export class JsonText {
     return this.text;
   }
   toJSON(): unknown {
-    const raw = (JSON as unknown as { rawJSON?: (t: string) => unknown }).rawJSON;
-    return raw ? raw(this.text.trim()) : (JSON.parse(this.text) as unknown);
+    return JSON.rawJSON ? JSON.rawJSON(this.text.trim()) : (JSON.parse(this.text) as unknown);
   }
 }
 

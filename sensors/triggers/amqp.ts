@@ -7,7 +7,7 @@ import { constructPayload } from '../parameters.js';
 import type { Parameter } from '../parameters.js';
 import type { AmqpTarget, TriggerAdapter } from './types.js';
 
-export const amqpTrigger: TriggerAdapter = {
+export const amqpTrigger: TriggerAdapter<'amqp'> = {
   kind: 'amqp',
   plan(input) {
     const t = (input.template.amqp ?? {}) as {
@@ -42,7 +42,7 @@ export const amqpTrigger: TriggerAdapter = {
   },
   async execute(plan, rt) {
     if (rt.amqp === undefined) throw new WeirError('INTERNAL', 'this runtime has no AMQP publisher');
-    const { payload, ...target } = plan.action as unknown as AmqpTarget & { payload: string };
+    const { payload, ...target } = plan.action;
     await rt.amqp.publish(target, payload, rt.signal);
     return { outcome: 'done' };
   },

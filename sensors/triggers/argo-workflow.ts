@@ -8,9 +8,10 @@ import { WeirError } from '../../src/core/errors.js';
 import { applyParams } from '../parameters.js';
 import type { Parameter } from '../parameters.js';
 import { metaOf, prepareForCreate, readSource } from './source.js';
-import type { TriggerAdapter, TriggerPlan } from './types.js';
+import type { TriggerAdapter } from './types.js';
 
 const OPS = ['submit', 'submit-from', 'resubmit', 'resume', 'retry', 'suspend', 'terminate', 'stop'] as const;
+const isOperation = (op: string): op is (typeof OPS)[number] => (OPS as readonly string[]).includes(op);
 
 function pair(s: string, flag: string): [string, string] {
   const i = s.indexOf('=');
@@ -73,12 +74,12 @@ function applyArgs(wf: Record<string, unknown>, args: readonly unknown[]): void 
   }
 }
 
-export const argoWorkflowTrigger: TriggerAdapter = {
+export const argoWorkflowTrigger: TriggerAdapter<'argoWorkflow'> = {
   kind: 'argoWorkflow',
-  plan(input): TriggerPlan {
+  plan(input) {
     const t = (input.template.argoWorkflow ?? {}) as { source?: unknown; operation?: string; parameters?: Parameter[]; args?: unknown[] };
     const op = t.operation || 'submit';
-    if (!(OPS as readonly string[]).includes(op))
+    if (!isOperation(op))
       throw new WeirError('INVALID_SPEC', `argoWorkflow.operation ${JSON.stringify(op)} is not one of ${OPS.join(', ')}`);
     let resource = readSource(t.source, 'argoWorkflow');
     resource = applyParams(resource, t.parameters, input.events);
@@ -128,23 +129,15 @@ export const argoWorkflowTrigger: TriggerAdapter = {
     };
   },
   async execute(plan, rt) {
-    const a = plan.action as {
-      operation: string;
-      key: string;
-      workflow?: Record<string, unknown>;
-      from?: { kind: string; name: string; namespace: string };
-      namespace?: string;
-      name?: string;
-    };
-    const key = a.key;
+    const a = plan.action;
     let r: { name: string; deduplicated: boolean };
     if (a.operation === 'submit') {
-      r = await rt.resources.create('Workflow', structuredClone(a.workflow ?? {}), key);
-    } else if (a.operation === 'submit-from' && a.from) {
-      const wf = await rt.resources.workflowFrom(a.from.kind, a.from.namespace, a.from.name, structuredClone(a.workflow ?? {}));
-      r = await rt.resources.create('Workflow', wf, key);
+      r = await rt.resources.create('Workflow', structuredClone(a.workflow), a.key);
+    } else if (a.operation === 'submit-from') {
+      const wf = await rt.resources.workflowFrom(a.from.kind, a.from.namespace, a.from.name, structuredClone(a.workflow));
+      r = await rt.resources.create('Workflow', wf, a.key);
     } else {
-      r = await rt.resources.workflowOp(a.operation, a.namespace ?? 'default', a.name ?? '', key);
+      r = await rt.resources.workflowOp(a.operation, a.namespace, a.name, a.key);
     }
     return { outcome: r.deduplicated ? 'deduplicated' : 'done', detail: { workflow: r.name } };
   },

@@ -5,18 +5,9 @@
 import { WeirError, NonRetryableError } from '../../src/core/errors.js';
 import { constructPayload } from '../parameters.js';
 import type { Parameter } from '../parameters.js';
-import type { TriggerAdapter } from './types.js';
+import type { HttpAction, TriggerAdapter } from './types.js';
 
-interface HttpAction {
-  url: string;
-  method: string;
-  headers: Record<string, string>;
-  body: string;
-  timeoutMs: number;
-  allow: number[];
-}
-
-export const httpTrigger: TriggerAdapter = {
+export const httpTrigger: TriggerAdapter<'http'> = {
   kind: 'http',
   plan(input) {
     const t = (input.template.http ?? {}) as {
@@ -47,10 +38,10 @@ export const httpTrigger: TriggerAdapter = {
       timeoutMs: (t.timeout && t.timeout > 0 ? t.timeout : 60) * 1000,
       allow: input.policy?.status?.allow ?? [],
     };
-    return { kind: 'http', summary: `${method} ${url}`, action: { ...action } };
+    return { kind: 'http', summary: `${method} ${url}`, action };
   },
   async execute(plan, rt) {
-    const a = plan.action as unknown as HttpAction;
+    const a = plan.action;
     const signal = AbortSignal.any([rt.signal, AbortSignal.timeout(a.timeoutMs)]);
     const hasBody = a.method !== 'GET' && a.method !== 'HEAD';
     const res = await rt.fetch(a.url, { method: a.method, headers: a.headers, body: hasBody ? a.body : undefined, signal });

@@ -8,7 +8,7 @@ import type { Parameter } from '../parameters.js';
 import { prepareForCreate, readSource } from './source.js';
 import type { TriggerAdapter } from './types.js';
 
-export const k8sTrigger: TriggerAdapter = {
+export const k8sTrigger: TriggerAdapter<'k8s'> = {
   kind: 'k8s',
   plan(input) {
     const t = (input.template.k8s ?? {}) as { source?: unknown; operation?: string; parameters?: Parameter[] };
@@ -27,7 +27,7 @@ export const k8sTrigger: TriggerAdapter = {
     return { kind: 'k8s', summary: `create ${kind} ${namespace}/${name}`, action: { operation: op, resource, key: input.key } };
   },
   async execute(plan, rt) {
-    const a = plan.action as { resource: Record<string, unknown>; key: string };
+    const a = plan.action;
     const r = await rt.resources.create(String(a.resource.kind), structuredClone(a.resource), a.key);
     return { outcome: r.deduplicated ? 'deduplicated' : 'done', detail: { name: r.name } };
   },

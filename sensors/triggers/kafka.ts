@@ -5,7 +5,7 @@ import { constructPayload } from '../parameters.js';
 import type { Parameter } from '../parameters.js';
 import type { TriggerAdapter } from './types.js';
 
-export const kafkaTrigger: TriggerAdapter = {
+export const kafkaTrigger: TriggerAdapter<'kafka'> = {
   kind: 'kafka',
   plan(input) {
     const t = (input.template.kafka ?? {}) as {
@@ -32,7 +32,7 @@ export const kafkaTrigger: TriggerAdapter = {
     };
   },
   async execute(plan, rt) {
-    const a = plan.action as { url: string; topic: string; key: string; headers: Record<string, string>; payload: string };
+    const a = plan.action;
     await rt.kafka.publish({ url: a.url, topic: a.topic, key: a.key || undefined, headers: a.headers }, a.payload, rt.signal);
     return { outcome: 'done' };
   },

@@ -2,7 +2,7 @@
 // firing, with the event ids and data). `intervalSeconds` is accepted; every firing is logged.
 import type { TriggerAdapter } from './types.js';
 
-export const logTrigger: TriggerAdapter = {
+export const logTrigger: TriggerAdapter<'log'> = {
   kind: 'log',
   plan(input) {
     const events = Object.fromEntries(
@@ -15,7 +15,7 @@ export const logTrigger: TriggerAdapter = {
     };
   },
   execute(plan, rt) {
-    const a = plan.action as { sensor: string; trigger: string; events: Record<string, unknown> };
+    const a = plan.action;
     rt.log.info({ sensor: a.sensor, trigger: a.trigger, events: a.events }, 'log trigger');
     return Promise.resolve({ outcome: 'done' });
   },

@@ -5,7 +5,7 @@ import { constructPayload } from '../parameters.js';
 import type { Parameter } from '../parameters.js';
 import type { MqttTarget, TriggerAdapter } from './types.js';
 
-export const mqttTrigger: TriggerAdapter = {
+export const mqttTrigger: TriggerAdapter<'mqtt'> = {
   kind: 'mqtt',
   plan(input) {
     const t = (input.template.mqtt ?? {}) as { url?: string; topic?: string; qos?: number; retain?: boolean; payload?: Parameter[] };
@@ -23,7 +23,7 @@ export const mqttTrigger: TriggerAdapter = {
   },
   async execute(plan, rt) {
     if (rt.mqtt === undefined) throw new WeirError('INTERNAL', 'this runtime has no MQTT publisher');
-    const { payload, ...target } = plan.action as unknown as MqttTarget & { payload: string };
+    const { payload, ...target } = plan.action;
     await rt.mqtt.publish(target, payload, rt.signal);
     return { outcome: 'done' };
   },

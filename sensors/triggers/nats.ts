@@ -5,7 +5,7 @@ import { constructPayload } from '../parameters.js';
 import type { Parameter } from '../parameters.js';
 import type { TriggerAdapter } from './types.js';
 
-export const natsTrigger: TriggerAdapter = {
+export const natsTrigger: TriggerAdapter<'nats'> = {
   kind: 'nats',
   plan(input) {
     const t = (input.template.nats ?? {}) as { url?: string; subject?: string; payload?: Parameter[]; tls?: unknown; auth?: unknown };
@@ -20,7 +20,7 @@ export const natsTrigger: TriggerAdapter = {
     };
   },
   async execute(plan, rt) {
-    const a = plan.action as { url: string; subject: string; payload: string };
+    const a = plan.action;
     await rt.nats.publish({ url: a.url, topic: a.subject }, a.payload, rt.signal);
     return { outcome: 'done' };
   },

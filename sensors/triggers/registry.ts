@@ -9,11 +9,11 @@ import { kafkaTrigger } from './kafka.js';
 import { logTrigger } from './log.js';
 import { mqttTrigger } from './mqtt.js';
 import { natsTrigger } from './nats.js';
-import type { TriggerAdapter } from './types.js';
+import type { AnyTriggerAdapter, TriggerAdapter, TriggerKind, TriggerPlan, TriggerPlanOf, TriggerResult, TriggerRuntime } from './types.js';
 
-export type SupportedTriggerKind = 'argoWorkflow' | 'k8s' | 'http' | 'log' | 'kafka' | 'nats' | 'amqp' | 'mqtt';
+export type SupportedTriggerKind = TriggerKind;
 
-export const TRIGGERS = {
+export const TRIGGERS: { readonly [K in TriggerKind]: TriggerAdapter<K> } = {
   argoWorkflow: argoWorkflowTrigger,
   k8s: k8sTrigger,
   http: httpTrigger,
@@ -22,7 +22,7 @@ export const TRIGGERS = {
   nats: natsTrigger,
   amqp: amqpTrigger,
   mqtt: mqttTrigger,
-} satisfies Record<SupportedTriggerKind, TriggerAdapter>;
+};
 
 const ARGO_KINDS = [
   'argoWorkflow',
@@ -44,7 +44,7 @@ const ARGO_KINDS = [
 ];
 
 /** The adapter for a trigger template; UNKNOWN_KIND when it sets no kind or one Weir does not implement. */
-export function triggerAdapterFor(template: Record<string, unknown>): TriggerAdapter {
+export function triggerAdapterFor(template: Record<string, unknown>): AnyTriggerAdapter {
   const kind = ARGO_KINDS.find((k) => template[k] !== undefined && template[k] !== null);
   if (kind === undefined)
     throw new WeirError(
@@ -55,4 +55,14 @@ export function triggerAdapterFor(template: Record<string, unknown>): TriggerAda
     throw new WeirError('UNKNOWN_KIND', `trigger kind ${kind} is not supported by Weir (supported: ${Object.keys(TRIGGERS).join(', ')})`);
   }
   return TRIGGERS[kind as SupportedTriggerKind];
+}
+
+/** Executes a plan with the adapter of its kind. */
+export function executePlan(plan: TriggerPlan, rt: TriggerRuntime): Promise<TriggerResult> {
+  return executeWith(plan, rt);
+}
+
+function executeWith<K extends TriggerKind>(plan: TriggerPlanOf<K>, rt: TriggerRuntime): Promise<TriggerResult> {
+  const adapter: TriggerAdapter<K> = TRIGGERS[plan.kind];
+  return adapter.execute(plan, rt);
 }

@@ -24,13 +24,49 @@ export interface TriggerInput {
   canStore?: (kind: string) => boolean;
 }
 
-/** JSON-safe description of what a trigger will do. */
-export interface TriggerPlan {
-  kind: string;
+/** The argoWorkflow operations on an existing Workflow. */
+export type WorkflowOperation = 'resubmit' | 'resume' | 'retry' | 'suspend' | 'terminate' | 'stop';
+
+/** A Workflow operation of the argoWorkflow trigger: submit, submit-from a template, or an operation on a Workflow. */
+export type ArgoWorkflowAction =
+  | { operation: 'submit'; key: string; workflow: Record<string, unknown> }
+  | { operation: 'submit-from'; key: string; from: { kind: string; name: string; namespace: string }; workflow: Record<string, unknown> }
+  | { operation: WorkflowOperation; key: string; namespace: string; name: string };
+
+export interface HttpAction {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body: string;
+  timeoutMs: number;
+  /** Status codes that count as success; empty: any. */
+  allow: number[];
+}
+
+/** The action of each trigger kind's plan (JSON-safe). */
+export interface TriggerActions {
+  argoWorkflow: ArgoWorkflowAction;
+  k8s: { operation: string; resource: Record<string, unknown>; key: string };
+  http: HttpAction;
+  log: { sensor: string; trigger: string; events: Record<string, unknown> };
+  kafka: { url: string; topic: string; key: string; headers: Record<string, string>; payload: string };
+  nats: { url: string; subject: string; payload: string };
+  amqp: AmqpTarget & { payload: string };
+  mqtt: MqttTarget & { payload: string };
+}
+
+export type TriggerKind = keyof TriggerActions;
+
+/** JSON-safe description of what a trigger of kind K will do. */
+export interface TriggerPlanOf<K extends TriggerKind> {
+  kind: K;
   /** One line for humans. */
   summary: string;
-  action: Record<string, unknown>;
+  action: TriggerActions[K];
 }
+
+/** A plan of any kind, discriminated by `kind`. */
+export type TriggerPlan = { [K in TriggerKind]: TriggerPlanOf<K> }[TriggerKind];
 
 export interface TriggerResult {
   /** `deduplicated`: the action had already been done for this firing key (e.g. the workflow exists). */
@@ -93,9 +129,12 @@ export interface TriggerRuntime {
   mqtt?: MqttPublisher;
 }
 
-export interface TriggerAdapter {
-  readonly kind: string;
+export interface TriggerAdapter<K extends TriggerKind> {
+  readonly kind: K;
   /** Pure. Throws WeirError (INVALID_SPEC for bad or unsupported settings, parameter errors). */
-  plan(input: TriggerInput): TriggerPlan;
-  execute(plan: TriggerPlan, rt: TriggerRuntime): Promise<TriggerResult>;
+  plan(input: TriggerInput): TriggerPlanOf<K>;
+  execute(plan: TriggerPlanOf<K>, rt: TriggerRuntime): Promise<TriggerResult>;
 }
+
+/** The adapter of some kind (a union: its plan is a TriggerPlan; execute a plan with executePlan in registry.ts). */
+export type AnyTriggerAdapter = { [K in TriggerKind]: TriggerAdapter<K> }[TriggerKind];

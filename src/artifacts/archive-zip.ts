@@ -4,6 +4,7 @@
 import { createWriteStream } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ZipFile } from 'yazl';
 import { openPromise as openZip } from 'yauzl';
@@ -34,7 +35,8 @@ export async function packZip(srcPath: string, destFile: string, opts: ZipPackOp
     }
     zip.end();
   } catch (err) {
-    (zip.outputStream as unknown as { destroy(e: unknown): void }).destroy(err);
+    // yazl's output is a stream.PassThrough (typed as the NodeJS.ReadableStream interface, which has no destroy).
+    if (zip.outputStream instanceof Readable) zip.outputStream.destroy(err instanceof Error ? err : undefined);
     throw err;
   }
   await out;

@@ -6,8 +6,7 @@
 import { parse as parseYaml } from 'yaml';
 import { WeirError, errorMessage } from '../core/errors.js';
 import type { ConfigMap } from '../api/k8s.js';
-import type { S3ArtifactSchema } from '../api/workflow-io.js';
-import type { Static } from '../api/schema-kit.js';
+import type { ArtifactRepository } from '../api/artifact-status.js';
 import type { WeirArtifactLocation } from './types.js';
 
 export const ARTIFACT_REPOSITORIES_CONFIGMAP = 'artifact-repositories';
@@ -15,23 +14,10 @@ export const DEFAULT_REPOSITORY_ANNOTATION = 'workflows.argoproj.io/default-arti
 /** Argo's default key format. Outputs are saved as `<resolved format>/<name>.tgz` (or .zip, or the base name). */
 export const DEFAULT_KEY_FORMAT = '{{workflow.name}}/{{pod.name}}';
 
-type S3Bucket = Omit<Static<typeof S3ArtifactSchema>, 'key'> & {
-  /** Weir extension: force path-style URLs (default: on when `endpoint` is set, as minio-go does). */
-  forcePathStyle?: boolean;
-};
+export type { ArtifactRepository } from '../api/artifact-status.js';
 
-/** Argo's ArtifactRepository (the kinds Weir can store to) plus Weir's embedded `local` repository. */
-export interface ArtifactRepository {
-  archiveLogs?: boolean;
-  s3?: S3Bucket & { keyFormat?: string; /** deprecated in Argo: prefix joined before the default format */ keyPrefix?: string };
-  /** Weir: objects under `<dataDir>/artifacts/`. */
-  local?: { keyFormat?: string };
-  gcs?: { bucket?: string; keyFormat?: string; [k: string]: unknown };
-  oss?: { bucket?: string; keyFormat?: string; [k: string]: unknown };
-  azure?: { container?: string; blobNameFormat?: string; [k: string]: unknown };
-  artifactory?: { repoURL?: string; keyFormat?: string; [k: string]: unknown };
-  hdfs?: { pathFormat?: string; [k: string]: unknown };
-}
+/** What resolution reads of a ConfigMap (a manifest or a stored one). */
+export type ConfigMapData = Pick<ConfigMap, 'data'> & { metadata?: { annotations?: Record<string, string | number | boolean> } };
 
 /** Where a workflow's repository came from; store it in the workflow status so it never changes mid-run. */
 export type ArtifactRepositoryRefStatus = { default: true } | { default?: false; namespace: string; configMap: string; key: string };
@@ -100,7 +86,7 @@ export interface ResolveRepositoryOptions {
   workflowNamespace: string;
   /** Where Weir itself "runs" (Argo's controller namespace); checked after the workflow's when a ref is given. */
   controllerNamespace?: string;
-  getConfigMap(namespace: string, name: string): Promise<ConfigMap | undefined>;
+  getConfigMap(namespace: string, name: string): Promise<ConfigMapData | undefined>;
   /** Server-configured default (Weir's embedded default is `{ local: {} }`). */
   defaultRepository?: ArtifactRepository;
 }

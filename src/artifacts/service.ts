@@ -8,6 +8,7 @@ import { chmod, lstat, mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 import { WeirError, isWeirError } from '../core/errors.js';
 import type { Artifact } from '../api/workflow-io.js';
+import type { StatusArtifact } from '../api/artifact-status.js';
 import { createDriverRegistry } from './drivers.js';
 import type { DriverOptions, DriverRegistry } from './drivers.js';
 import { freshSibling, normalizeKey, pathExists, placeExtracted, safeJoin, walkTree } from './fs-util.js';
@@ -42,8 +43,7 @@ export interface ArtifactServiceOptions {
   driverOverrides?: Partial<Record<LocationKind, ArtifactDriver>>;
 }
 
-/** An artifact as it is recorded in node status: its fields plus a location (key-only stays key-only). */
-export type StatusArtifact = Artifact & WeirArtifactLocation;
+export type { StatusArtifact } from '../api/artifact-status.js';
 
 export type LoadInputResult =
   { status: 'loaded'; kind: LoadedKind; location: WeirArtifactLocation } | { status: 'skipped'; reason: string };

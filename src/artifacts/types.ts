@@ -1,16 +1,10 @@
 // Artifact library contracts: the driver interface every repository kind implements, the Weir location type
 // (Argo's ArtifactLocation plus Weir's embedded `local` repository), secret look-ups and per-call options.
 // Drivers move bytes only; archiving, key formats and optional/missing handling live in service.ts.
-import type { ArtifactLocation } from '../api/workflow-io.js';
 import type { SecretKeySelector } from '../api/k8s.js';
+import type { WeirArtifactLocation } from '../api/artifact-status.js';
 
-/** Weir's embedded filesystem repository: objects under `<dataDir>/artifacts/<key>`. */
-export interface LocalArtifact {
-  key?: string;
-}
-
-/** Argo's location (one kind key set) plus Weir's `local` kind. */
-export type WeirArtifactLocation = ArtifactLocation & { local?: LocalArtifact };
+export type { LocalArtifact, WeirArtifactLocation } from '../api/artifact-status.js';
 
 /** The location kinds a location object can carry (Argo's plus `local`). */
 export const LOCATION_KINDS = ['s3', 'gcs', 'git', 'http', 'artifactory', 'hdfs', 'raw', 'oss', 'azure', 'plugin', 'local'] as const;

@@ -96,8 +96,8 @@ export class WeirClient {
     const decoder = new TextDecoder();
     let buf = '';
     try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buf += decoder.decode(chunk, { stream: true });
+      for await (const chunk of res.body) {
+        buf += decoder.decode(chunk as Uint8Array, { stream: true });
         let i: number;
         while ((i = buf.indexOf('\n')) >= 0) {
           const line = buf.slice(0, i).trim();

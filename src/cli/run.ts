@@ -16,7 +16,8 @@ import type { Logger, LogFn } from '../core/logger.js';
 import { resolveExecutorKind } from '../core/config.js';
 import { createExecutor } from '../executor/select.js';
 import { createMemoryStore } from '../store/memory-store.js';
-import type { NewObject, StoredObject } from '../store/types.js';
+import type { StoredObject } from '../store/types.js';
+import { toNewObject, toNewObjectOf } from '../api/objects.js';
 import { WorkflowController } from '../controller/controller.js';
 import type { WorkflowStatus } from '../controller/types.js';
 import { printFindings } from './findings-out.js';
@@ -131,7 +132,7 @@ export const verb: Verb = async (args, io) => {
   const store = createMemoryStore();
   for (const d of loaded.documents) {
     const kind = String(d.object.kind);
-    if (REGISTERED.has(kind) && isKindName(kind)) await store.create(kind, structuredClone(d.object) as unknown as NewObject);
+    if (REGISTERED.has(kind) && isKindName(kind)) await store.create(kind, toNewObject(structuredClone(d.object), `${rel(d.file)}: `));
     else if (kind !== 'Workflow')
       logger.info({}, `${rel(d.file)}: ignoring ${kind} (weir run registers only ConfigMaps, Secrets and workflow templates)`);
   }
@@ -139,7 +140,7 @@ export const verb: Verb = async (args, io) => {
   applyParameters(wfDoc, params);
   if (values.entrypoint) (wfDoc.spec as { entrypoint?: string }).entrypoint = values.entrypoint;
   delete wfDoc.status;
-  const created = await store.create('Workflow', wfDoc as unknown as NewObject);
+  const created = await store.create('Workflow', toNewObjectOf('Workflow', wfDoc, `${rel(workflows[0].file)}: `));
   const key = `${created.metadata.namespace ?? 'default'}/${created.metadata.name}`;
 
   const executorKind = resolveExecutorKind(values.executor, io.env);
@@ -222,7 +223,7 @@ async function waitForEnd(
   const [namespace, name] = key.split('/');
   for await (const ev of store.watch('Workflow', { namespace, sinceResourceVersion: created.metadata.resourceVersion, signal })) {
     if (ev.object.metadata.name !== name) continue;
-    const status = ev.object.status as WorkflowStatus | undefined;
+    const status = ev.object.status;
     onStatus(status);
     if (status?.phase === 'Succeeded' || status?.phase === 'Failed' || status?.phase === 'Error') return ev.object;
   }

@@ -9,6 +9,7 @@ import { formatPath } from '../api/findings.js';
 import { lintLoaded } from '../api/lint.js';
 import { loadFiles } from '../api/loader.js';
 import type { Sensor } from '../api/sensor.js';
+import { toManifestOf } from '../api/objects.js';
 import type { CloudEvent } from '../core/cloudevent.js';
 import { WeirError, errorMessage } from '../core/errors.js';
 import { emptySensorState } from '../sensor-host/decisions.js';
@@ -120,7 +121,7 @@ async function loadSensor(file: string, io: CliIo): Promise<Sensor> {
   }
   const doc = loaded.documents.find((d) => d.object.kind === 'Sensor');
   if (!doc) throw new WeirError('INVALID_ARGUMENT', `${file} holds no Sensor`);
-  const s = structuredClone(doc.object) as unknown as Sensor;
+  const s = toManifestOf('Sensor', structuredClone(doc.object), `${file}: `);
   s.metadata.namespace ??= 'default';
   return s;
 }

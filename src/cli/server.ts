@@ -30,11 +30,11 @@ import { openStore, runLeaderServices } from './server-store.js';
 import type { BackgroundService } from './server-store.js';
 import type { EventBus } from '../bus/types.js';
 import { busConfigFrom, createBus } from '../bus/factory.js';
-import type { EventBus as EventBusResource } from '../api/eventbus.js';
 import { SensorHost } from '../sensor-host/host.js';
 import { createEventSourceHost } from '../eventsource-host/host.js';
 import { CronController } from '../cron/controller.js';
-import type { NewObject, ResourceStore, StoredObject } from '../store/types.js';
+import type { ResourceStore, StoredObject } from '../store/types.js';
+import { toNewObject } from '../api/objects.js';
 import type { CliIo, Verb } from './io.js';
 import { packageVersion } from '../core/package-version.js';
 import { parseArtifactRepository } from '../artifacts/repository-config.js';
@@ -112,21 +112,21 @@ async function applyManifests(paths: string[], store: ResourceStore, namespace: 
   for (const d of loaded.documents) {
     const kind = String(d.object.kind);
     if (!isKindName(kind)) continue;
-    const obj = structuredClone(d.object) as unknown as NewObject;
+    const obj = toNewObject(structuredClone(d.object), `${d.file}: `);
     const ns = KINDS[kind].namespaced ? (obj.metadata.namespace ?? namespace) : undefined;
     if (ns === undefined) delete obj.metadata.namespace;
     else obj.metadata.namespace = ns;
-    const existing = obj.metadata.name ? await store.get(kind, ns, obj.metadata.name) : undefined;
+    const existing: StoredObject | undefined = obj.metadata.name ? await store.get(kind, ns, obj.metadata.name) : undefined;
     if (!existing) {
       await store.create(kind, obj);
     } else if (kind === 'Workflow') {
       log.info({ workflow: `${ns}/${obj.metadata.name}` }, 'workflow exists already; leaving it as it is');
       continue;
     } else {
-      const next = {
+      const next: StoredObject = {
         ...obj,
         metadata: { ...existing.metadata, ...obj.metadata, resourceVersion: existing.metadata.resourceVersion },
-      } as StoredObject;
+      };
       if (next.status === undefined && existing.status !== undefined) next.status = existing.status;
       await store.update(kind, next);
     }
@@ -180,7 +180,7 @@ export async function startServer(cfg: ServerStartConfig, io: CliIo): Promise<Ru
           busUrl: cfg.busUrl,
           dataDir: cfg.dataDir,
           logger: log,
-          eventBus: (await store.get('EventBus', cfg.namespace, 'default')) as EventBusResource | undefined,
+          eventBus: await store.get('EventBus', cfg.namespace, 'default'),
         }),
       );
     }

@@ -4,7 +4,9 @@
 // (POST .../submit), as argo-server does. --wait / --watch follow the workflows to the end (exit 1 unless Succeeded).
 import { findKind } from '../api/kinds.js';
 import { overrideParameters } from '../controller/manual-ops.js';
-import type { WorkflowObject } from '../controller/types.js';
+import type { WorkflowObject } from '../api/workflow-status.js';
+import type { Workflow } from '../api/workflow.js';
+import { toManifestOf } from '../api/objects.js';
 import type { WeirClient } from './client.js';
 import { CLIENT_HELP, clientFrom, labelPairs, outputFormat, parameters, parseFlags, usageError } from './flags.js';
 import { formatObjects, workflowDetails } from './format.js';
@@ -43,7 +45,7 @@ interface SubmitOpts {
 }
 
 /** Applies the submit options to a Workflow read from a file (as Argo's client does before creating it). */
-export function applySubmitOptions(wf: WorkflowObject, o: SubmitOpts): void {
+export function applySubmitOptions(wf: Workflow, o: SubmitOpts): void {
   delete wf.status;
   wf.spec ??= {} as WorkflowObject['spec'];
   overrideParameters(wf.spec, o.params);
@@ -129,7 +131,7 @@ export const verb: Verb = async (args, io) => {
       k === 'Workflow' ? undefined : `weir submit takes Workflows, not ${k} (use "weir apply" for other kinds)`,
     );
     if (!docs) return 2;
-    const wfs = docs.map((d) => d.object as unknown as WorkflowObject);
+    const wfs = docs.map((d) => toManifestOf('Workflow', d.object, `${d.where}: `));
     if (values.watch && wfs.length > 1) throw usageError('--watch follows one workflow; the input has several');
     if (opts.name && wfs.length > 1) throw usageError('--name names one workflow; the input has several');
     for (const wf of wfs) {

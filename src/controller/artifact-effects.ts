@@ -6,7 +6,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { WeirError, errorMessage } from '../core/errors.js';
 import type { SecretKeySelector } from '../api/k8s.js';
-import type { ConfigMap } from '../api/k8s.js';
+
 import type { Artifact } from '../api/workflow-io.js';
 import { createArtifactService } from '../artifacts/service.js';
 import type { ArtifactService } from '../artifacts/service.js';
@@ -18,7 +18,8 @@ import { resolveArtifactLocation } from '../artifacts/location.js';
 import { planArtifactGC, runArtifactGC } from '../artifacts/gc.js';
 import type { ArtifactGCEvent, GCOutcome, SavedArtifactRecord } from '../artifacts/gc.js';
 import type { StepInputFile, StepResult } from '../executor/types.js';
-import type { ResourceStore, StoredObject } from '../store/types.js';
+import type { ResourceStore } from '../store/types.js';
+import type { StoredWorkflow } from '../api/objects.js';
 import type { Logger } from '../core/logger.js';
 import type { ArtifactRepositoryRefStatus } from './artifacts.js';
 import type { InputArtifactPlan, OutputArtifactPlan, WorkflowObject } from './types.js';
@@ -76,7 +77,7 @@ export class ArtifactHost {
       const r = await resolveArtifactRepository({
         ref: wf.spec.artifactRepositoryRef,
         workflowNamespace: namespace,
-        getConfigMap: async (ns, name) => (await this.o.store.get('ConfigMap', ns, name)) as unknown as ConfigMap | undefined,
+        getConfigMap: (ns, name) => this.o.store.get('ConfigMap', ns, name),
         defaultRepository: this.o.defaultRepository ?? { local: {} },
       });
       const ref: ArtifactRepositoryRefStatus =
@@ -144,8 +145,8 @@ export class ArtifactHost {
   }
 
   /** artifactGC OnWorkflowCompletion: deletes the due artifacts and records them `deleted: true` in the stored status. */
-  async collectOnCompletion(key: string, obj: StoredObject, log: Logger): Promise<void> {
-    const wf = structuredClone(obj) as unknown as WorkflowObject;
+  async collectOnCompletion(key: string, obj: StoredWorkflow, log: Logger): Promise<void> {
+    const wf: WorkflowObject = structuredClone(obj);
     try {
       const r = await this.collect(wf, 'completion');
       if (!r) return;

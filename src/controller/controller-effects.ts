@@ -34,7 +34,7 @@ export async function saveCacheEntry(
           data: { [a.key]: a.entry },
         });
       } else {
-        await store.update('ConfigMap', { ...cur, data: { ...(cur.data as Record<string, string> | undefined), [a.key]: a.entry } });
+        await store.update('ConfigMap', { ...cur, data: { ...cur.data, [a.key]: a.entry } });
       }
       return;
     } catch (e) {
@@ -117,7 +117,7 @@ export async function lockHoldersOf(store: ResourceStore, self: WorkflowObject):
   do {
     const page = await store.list('Workflow', { limit: 500, continue: cont });
     for (const o of page.items) {
-      const st = o.status as WorkflowStatus | undefined;
+      const st = o.status;
       if (o.metadata.uid === self.metadata.uid || FINAL.has(String(st?.phase))) continue;
       for (const [k, hs] of holdersIn(st)) out.set(k, (out.get(k) ?? 0) + hs.length);
     }

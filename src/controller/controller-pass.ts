@@ -10,7 +10,8 @@
 import { WeirError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { StepExecutor } from '../executor/types.js';
-import type { ResourceStore, StoredObject } from '../store/types.js';
+import type { ResourceStore } from '../store/types.js';
+import type { StoredWorkflow } from '../api/objects.js';
 import { isFinished } from './nodes.js';
 import { COMPLETED_LABEL, PHASE_LABEL, operate } from './operate.js';
 import type { StepTracker } from './step-tracker.js';
@@ -76,7 +77,7 @@ type StartAction = Extract<Action, { type: 'start' }>;
 interface Pass {
   key: string;
   namespace: string;
-  obj: StoredObject;
+  obj: StoredWorkflow;
   wf: WorkflowObject;
   uid: string;
   /** The controller's own copy of the last saved object, when it has one. */
@@ -114,9 +115,9 @@ export async function runPass(d: PassDeps, key: string, held: { release?: () => 
 async function readWorkflow(
   d: PassDeps,
   key: string,
-): Promise<{ namespace: string; obj: StoredObject; wf: WorkflowObject; uid: string; mine: OwnedCopy | undefined } | undefined> {
+): Promise<{ namespace: string; obj: StoredWorkflow; wf: WorkflowObject; uid: string; mine: OwnedCopy | undefined } | undefined> {
   const { namespace, name } = parseKey(key);
-  let obj: StoredObject | undefined;
+  let obj: StoredWorkflow | undefined;
   const mine = d.cache.copy(key);
   try {
     obj = mine?.obj ?? (await d.store.get('Workflow', namespace, name));
@@ -129,7 +130,7 @@ async function readWorkflow(
     d.forgetKey(key);
     return undefined;
   }
-  const wf = obj as unknown as WorkflowObject;
+  const wf: WorkflowObject = obj;
   const uid = wf.metadata.uid;
   if (FINAL.has(String(wf.status?.phase))) {
     d.forgetKey(key);
@@ -237,10 +238,10 @@ function recordIntents(d: PassDeps, p: Pass): StartAction[] {
  * Save: once, with optimistic concurrency, when the status or metadata changed. Undefined when the pass must end
  * here (a CONFLICT goes again at once, another failure after a second).
  */
-async function save(d: PassDeps, p: Pass): Promise<{ current: StoredObject; cost: number } | undefined> {
+async function save(d: PassDeps, p: Pass): Promise<{ current: StoredWorkflow; cost: number } | undefined> {
   const { key, obj, result } = p;
   const status = result.status;
-  let current: StoredObject = obj;
+  let current: StoredWorkflow = obj;
   const metadata = withWorkflowMetadata(obj.metadata, result.metadata);
   const t2 = performance.now();
   const statusJson = JSON.stringify(status);
@@ -324,7 +325,7 @@ async function startSteps(d: PassDeps, p: Pass, starts: StartAction[]): Promise<
 }
 
 /** Requeue: started steps are recorded Running by a small save right away, or, for a big workflow, by its next pass. */
-async function requeue(d: PassDeps, p: Pass, starts: StartAction[], saved: { current: StoredObject; cost: number }): Promise<void> {
+async function requeue(d: PassDeps, p: Pass, starts: StartAction[], saved: { current: StoredWorkflow; cost: number }): Promise<void> {
   if (
     starts.length > 0 &&
     (saved.cost >= EXPENSIVE_PASS_MS ||
@@ -343,8 +344,8 @@ async function requeue(d: PassDeps, p: Pass, starts: StartAction[], saved: { cur
  * Records freshly started steps as Running with their handles, without a full pass. Returns false when a full
  * pass is needed instead (a step already finished or failed to start, or the save conflicted).
  */
-async function saveStarted(d: PassDeps, key: string, obj: StoredObject, nodeIds: string[]): Promise<boolean> {
-  const wf = obj as unknown as WorkflowObject;
+async function saveStarted(d: PassDeps, key: string, obj: StoredWorkflow, nodeIds: string[]): Promise<boolean> {
+  const wf: WorkflowObject = obj;
   const uid = wf.metadata.uid;
   // `obj` is the store's (read-only): the nodes changed are copied, the rest of the status is shared.
   const nodes = { ...(wf.status?.nodes ?? {}) };

@@ -14,6 +14,7 @@ import type { Logger } from '../core/logger.js';
 import { safeName } from '../executor/node-dir.js';
 import type { StepExecutor, StepHandle } from '../executor/types.js';
 import type { ResourceStore, StoredObject } from '../store/types.js';
+import type { StoredWorkflow } from '../api/objects.js';
 import { StepTracker } from './step-tracker.js';
 import { PassCache } from './pass-cache.js';
 import { Mutex } from './controller-context.js';
@@ -25,7 +26,7 @@ import { NO_HOST_PATHS } from './host-paths.js';
 import type { HostPathPolicy } from './host-paths.js';
 import { EXPENSIVE_PASS_MS, FINAL, parseKey, runPass } from './controller-pass.js';
 import type { PassDeps } from './controller-pass.js';
-import type { WorkflowObject, WorkflowStatus } from './types.js';
+import type { WorkflowObject } from './types.js';
 
 export interface WorkflowControllerOptions {
   store: ResourceStore;
@@ -283,7 +284,7 @@ export class WorkflowController {
         do {
           const page = await this.o.store.list('Workflow', { limit: 500, continue: cont });
           rv ??= page.resourceVersion;
-          for (const o of page.items) if (!FINAL.has(String((o.status as WorkflowStatus | undefined)?.phase))) this.enqueue(keyOf(o));
+          for (const o of page.items) if (!FINAL.has(String(o.status?.phase))) this.enqueue(keyOf(o));
           cont = page.continue;
         } while (cont !== undefined && !signal.aborted);
         for await (const ev of this.o.store.watch('Workflow', { signal, sinceResourceVersion: rv, shared: true })) {
@@ -294,7 +295,7 @@ export class WorkflowController {
             continue;
           }
           if (own) continue;
-          if (!FINAL.has(String((ev.object.status as WorkflowStatus | undefined)?.phase))) this.enqueue(key);
+          if (!FINAL.has(String(ev.object.status?.phase))) this.enqueue(key);
         }
       } catch (e) {
         if (signal.aborted) return;
@@ -305,9 +306,9 @@ export class WorkflowController {
   }
 
   /** A deleted Workflow: forget it and free its steps' files (logs included; they are kept until now on purpose). */
-  private onDeleted(key: string, obj: StoredObject): void {
+  private onDeleted(key: string, obj: StoredWorkflow): void {
     this.forgetKey(key);
-    const wf = obj as unknown as WorkflowObject;
+    const wf: WorkflowObject = obj;
     // Steps this process follows are stopped too: their handles may not have reached the stored status yet.
     const followed = this.steps.handlesOf(wf.metadata.uid);
     this.steps.forget(wf.metadata.uid, () => false);

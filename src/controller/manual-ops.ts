@@ -20,8 +20,9 @@ export interface OpClock {
   clock?: () => number;
 }
 
-export interface OpResult {
-  workflow: WorkflowObject;
+/** The workflow keeps its own type (a stored Workflow stays one, ready to save). */
+export interface OpResult<W extends WorkflowObject = WorkflowObject> {
+  workflow: W;
   /** False when the operation had nothing to do (the caller need not save). */
   changed: boolean;
 }
@@ -96,7 +97,7 @@ export function nodeMatches(reqs: readonly FieldRequirement[], node: NodeStatus)
 // ---- suspend / resume / stop / terminate / set ----
 
 /** spec.suspend = true. Completed workflows cannot be suspended. */
-export function suspendWorkflow(wf: WorkflowObject): OpResult {
+export function suspendWorkflow<W extends WorkflowObject>(wf: W): OpResult<W> {
   if (isCompleted(wf)) throw bad('cannot suspend completed workflows');
   if (wf.spec.suspend === true) return { workflow: wf, changed: false };
   const out = structuredClone(wf);
@@ -123,7 +124,7 @@ export interface ResumeOptions extends OpClock {
 }
 
 /** Clears spec.suspend and marks every running Suspend node Succeeded (or only the selected ones). */
-export function resumeWorkflow(wf: WorkflowObject, opts: ResumeOptions = {}): OpResult {
+export function resumeWorkflow<W extends WorkflowObject>(wf: W, opts: ResumeOptions = {}): OpResult<W> {
   if (opts.nodeFieldSelector) return setWorkflow(wf, { nodeFieldSelector: opts.nodeFieldSelector, phase: 'Succeeded', clock: opts.clock });
   const out = structuredClone(wf);
   let changed = false;
@@ -142,7 +143,7 @@ export function resumeWorkflow(wf: WorkflowObject, opts: ResumeOptions = {}): Op
   return changed ? { workflow: out, changed } : { workflow: wf, changed };
 }
 
-function shutdown(wf: WorkflowObject, strategy: 'Stop' | 'Terminate'): OpResult {
+function shutdown<W extends WorkflowObject>(wf: W, strategy: 'Stop' | 'Terminate'): OpResult<W> {
   if (isCompleted(wf)) {
     throw bad(
       `cannot shutdown a completed workflow: workflow: ${JSON.stringify(wf.metadata.name)}, namespace: ${JSON.stringify(wf.metadata.namespace ?? '')}`,
@@ -164,7 +165,7 @@ export interface StopOptions extends OpClock {
 }
 
 /** spec.shutdown = 'Stop' (exit handlers still run), or, with a selector, fails the matching suspended nodes. */
-export function stopWorkflow(wf: WorkflowObject, opts: StopOptions = {}): OpResult {
+export function stopWorkflow<W extends WorkflowObject>(wf: W, opts: StopOptions = {}): OpResult<W> {
   if (opts.nodeFieldSelector) {
     return setWorkflow(wf, { nodeFieldSelector: opts.nodeFieldSelector, phase: 'Failed', message: opts.message, clock: opts.clock });
   }
@@ -172,7 +173,7 @@ export function stopWorkflow(wf: WorkflowObject, opts: StopOptions = {}): OpResu
 }
 
 /** spec.shutdown = 'Terminate' (running steps are killed, exit handlers skipped). */
-export function terminateWorkflow(wf: WorkflowObject): OpResult {
+export function terminateWorkflow<W extends WorkflowObject>(wf: W): OpResult<W> {
   return shutdown(wf, 'Terminate');
 }
 
@@ -186,7 +187,7 @@ export interface SetOptions extends OpClock {
 }
 
 /** Updates phase, message and supplied output parameters of the running Suspend nodes matching the selector. */
-export function setWorkflow(wf: WorkflowObject, opts: SetOptions): OpResult {
+export function setWorkflow<W extends WorkflowObject>(wf: W, opts: SetOptions): OpResult<W> {
   if (!opts.nodeFieldSelector) throw bad("'set' currently only targets suspend nodes, use a node field selector to target them");
   const reqs = parseFieldSelector(opts.nodeFieldSelector);
   const out = structuredClone(wf);

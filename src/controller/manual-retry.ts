@@ -2,7 +2,7 @@
 // FormulateResubmitWorkflow semantics, from its workflow/util): retry resets the failed branch of the node tree in
 // place; resubmit builds a new workflow object, optionally re-using succeeded steps (memoized). Split from
 // manual-ops.ts, which holds the shared node-selector helpers and the suspend/resume/stop/set operations.
-import type { NewObject } from '../store/types.js';
+import type { NewObjectMeta, NewObjectOf } from '../api/objects.js';
 import { nodeId } from './nodes.js';
 import type { NodePhase, NodeStatus, WorkflowObject } from './types.js';
 import {
@@ -29,7 +29,7 @@ export interface RetryOptions extends OpClock {
   parameters?: readonly string[];
 }
 
-export interface RetryResult extends OpResult {
+export interface RetryResult<W extends WorkflowObject = WorkflowObject> extends OpResult<W> {
   /** Pod nodes removed from the status: their steps must be cleaned up so they can run again (Argo deletes the pods). */
   deletedPodNodeIds: string[];
 }
@@ -127,7 +127,7 @@ function resetNode(node: NodeStatus, now: string): NodeStatus {
 }
 
 /** Argo's FormulateRetryWorkflow: re-runs failed steps of a Failed/Error workflow, keeping what succeeded. */
-export function retryWorkflow(wf: WorkflowObject, opts: RetryOptions = {}): RetryResult {
+export function retryWorkflow<W extends WorkflowObject>(wf: W, opts: RetryOptions = {}): RetryResult<W> {
   const phase = wf.status?.phase;
   const selector = opts.nodeFieldSelector ?? '';
   if (phase === 'Succeeded') {
@@ -224,7 +224,7 @@ function defaultSuffix(): string {
 }
 
 /** Argo's FormulateResubmitWorkflow: a NEW workflow object from the old one's spec (to be created by the caller). */
-export function resubmitWorkflow(wf: WorkflowObject, opts: ResubmitOptions = {}): NewObject {
+export function resubmitWorkflow(wf: WorkflowObject, opts: ResubmitOptions = {}): NewObjectOf<'Workflow'> {
   const memoized = opts.memoized === true;
   if (memoized && wf.status?.phase !== 'Failed' && wf.status?.phase !== 'Error') {
     throw bad('workflow must be Failed/Error to resubmit in memoized mode');
@@ -240,11 +240,11 @@ export function resubmitWorkflow(wf: WorkflowObject, opts: ResubmitOptions = {})
   delete spec.shutdown;
   if (spec.activeDeadlineSeconds === 0) delete spec.activeDeadlineSeconds;
   overrideParameters(spec, opts.parameters);
-  const metadata: NewObject['metadata'] = { generateName, labels };
+  const metadata: NewObjectMeta = { generateName, labels };
   if (wf.metadata.namespace !== undefined) metadata.namespace = wf.metadata.namespace;
   const annotations = wf.metadata.annotations as Record<string, string> | undefined;
   if (annotations && Object.keys(annotations).length > 0) metadata.annotations = { ...annotations };
-  const out: NewObject = { apiVersion: wf.apiVersion, kind: wf.kind, metadata, spec };
+  const out: NewObjectOf<'Workflow'> = { apiVersion: wf.apiVersion, kind: wf.kind, metadata, spec };
   if (!memoized) return out;
 
   const newName = generateName + (opts.randomSuffix ?? defaultSuffix)();

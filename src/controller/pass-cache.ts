@@ -2,11 +2,11 @@
 // starts from it instead of reading the store, while the watch shows nothing newer; a stale copy only makes the save
 // conflict), the newest resourceVersion seen, its own last write (whose watch event needs no pass), and the spec's
 // JSON text per generation.
-import type { StoredObject } from '../store/types.js';
+import type { StoredWorkflow } from '../api/objects.js';
 import type { WorkflowObject } from './types.js';
 
 export interface OwnedCopy {
-  obj: StoredObject;
+  obj: StoredWorkflow;
   /** JSON of obj.status when known (saves a serialisation when the next pass compares). */
   statusJson: string | undefined;
 }
@@ -39,7 +39,7 @@ export class PassCache {
   }
 
   /** The object a save of ours returned. */
-  saved(key: string, obj: StoredObject, statusJson: string | undefined): void {
+  saved(key: string, obj: StoredWorkflow, statusJson: string | undefined): void {
     this.written.set(key, obj.metadata.resourceVersion);
     this.latest.set(key, obj.metadata.resourceVersion);
     this.owned.set(key, { obj, statusJson });

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { isWeirError, errorMessage } from '../core/errors.js';
 import type { KindName } from '../api/kinds.js';
-import type { ResourceStore, StoredObject, NewObject } from '../store/types.js';
+import type { ResourceStore, StoredObject } from '../store/types.js';
+import { toNewObject } from '../api/objects.js';
 import type { ArtifactService } from '../artifacts/service.js';
 import type { ArtifactRepository } from '../artifacts/repository-config.js';
 import { conditionHolds } from './resource-query.js';
@@ -116,6 +117,16 @@ async function loadManifest(req: ResourceRequest, ctx: ResourceEffectsContext): 
   }
 }
 
+/**
+ * A changed copy of `existing` as the object to save: the identity the store keeps (uid, creationTimestamp) is
+ * existing's, name, namespace and resourceVersion are set by the caller. INVALID_SPEC when it is not an object.
+ */
+function toUpdate(next: Obj, existing: StoredObject): StoredObject {
+  const obj = toNewObject(next);
+  const { uid, creationTimestamp, resourceVersion } = existing.metadata;
+  return { ...obj, metadata: { uid, creationTimestamp, ...obj.metadata, name: existing.metadata.name, resourceVersion } };
+}
+
 /** Performs the action; returns the object it ends with (undefined after a delete). */
 async function act(
   req: ResourceRequest,
@@ -135,7 +146,7 @@ async function act(
     meta.ownerReferences = [...refs.filter((r) => r.uid !== req.ownerReference?.uid), req.ownerReference];
     return { ...o, metadata: meta };
   };
-  const existing = name !== '' ? await store.get(kind, namespace, name) : undefined;
+  const existing: StoredObject | undefined = name !== '' ? await store.get(kind, namespace, name) : undefined;
   const notFound = (): Error => new Error(`${kind} ${JSON.stringify(name)} not found in namespace ${namespace}`);
   switch (req.action) {
     case 'get':
@@ -146,7 +157,7 @@ async function act(
       return { kind, namespace, name };
     case 'create': {
       if (!isObj(manifest)) throw new Error('resource manifest must be a mapping');
-      const obj = withOwner({ ...manifest, metadata: { ...metaOf(manifest), namespace } }) as unknown as NewObject;
+      const obj = toNewObject(withOwner({ ...manifest, metadata: { ...metaOf(manifest), namespace } }));
       const created = await store.create(kind, obj);
       return { kind, namespace, name: created.metadata.name, object: created };
     }
@@ -155,13 +166,10 @@ async function act(
       if (!isObj(manifest)) throw new Error('resource manifest must be a mapping');
       if (!existing) {
         if (req.action === 'replace') throw notFound();
-        const created = await store.create(
-          kind,
-          withOwner({ ...manifest, metadata: { ...metaOf(manifest), namespace } }) as unknown as NewObject,
-        );
+        const created = await store.create(kind, toNewObject(withOwner({ ...manifest, metadata: { ...metaOf(manifest), namespace } })));
         return { kind, namespace, name: created.metadata.name, object: created };
       }
-      const em = existing.metadata as unknown as Obj;
+      const em: Obj = existing.metadata;
       const mm = metaOf(manifest) as Obj;
       const metadata =
         req.action === 'apply'
@@ -178,7 +186,7 @@ async function act(
         metadata: { ...metadata, namespace, name, resourceVersion: existing.metadata.resourceVersion },
       });
       if (next.status === undefined && existing.status !== undefined) next.status = existing.status;
-      return { kind, namespace, name, object: await store.update(kind, next as unknown as StoredObject) };
+      return { kind, namespace, name, object: await store.update(kind, toUpdate(next, existing)) };
     }
     case 'patch': {
       if (!existing) throw notFound();
@@ -187,7 +195,7 @@ async function act(
         ...patched,
         metadata: { ...(patched.metadata as Obj), name, namespace, resourceVersion: existing.metadata.resourceVersion },
       });
-      return { kind, namespace, name, object: await store.update(kind, next as unknown as StoredObject) };
+      return { kind, namespace, name, object: await store.update(kind, toUpdate(next, existing)) };
     }
   }
 }

@@ -23,8 +23,14 @@ export class JsonNumber {
   }
 }
 
-type RawJson = (text: string) => unknown;
-const rawJSON: RawJson | undefined = (JSON as unknown as { rawJSON?: RawJson }).rawJSON;
+declare global {
+  interface JSON {
+    /** JSON.rawJSON (ES2026; Node 21+): a value that JSON.stringify writes as the given text. Absent on older runtimes. */
+    rawJSON?(text: string): unknown;
+  }
+}
+
+const rawJSON: ((text: string) => unknown) | undefined = JSON.rawJSON?.bind(JSON);
 
 export const isJsonNumber = (v: unknown): v is JsonNumber => v instanceof JsonNumber;
 

@@ -3,7 +3,7 @@
 // finished ones beyond the history limits. Backfill children carry `weir.dev/backfill` and are exempt from limits.
 import { ARGO_API_VERSION } from '../api/workflow.js';
 import { isWeirError } from '../core/errors.js';
-import type { NewObject, ResourceStore, StoredObject } from '../store/types.js';
+import type { NewObjectOf, ResourceStore, StoredObject } from '../store/types.js';
 import { CRON_WORKFLOW_LABEL, SCHEDULED_TIME_ANNOTATION, childName, formatScheduledTime } from './ticks.js';
 import type { CronSpecView } from './types.js';
 
@@ -21,15 +21,15 @@ export const isFailed = (wf: StoredObject): boolean => phaseOf(wf) === 'Failed' 
  * Replaces `{{workflow.scheduledTime}}` in every string of `v`. Argo's controller derives that global variable
  * from the scheduled-time annotation; Weir's engine does not (yet), so the cron controller fills it in here.
  */
-function withScheduledTime(v: unknown, value: string): unknown {
-  if (typeof v === 'string') return v.replace(/\{\{\s*workflow\.scheduledTime\s*\}\}/g, value);
-  if (Array.isArray(v)) return v.map((x) => withScheduledTime(x, value));
-  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withScheduledTime(x, value)]));
-  return v;
+function withScheduledTime<T>(v: T, value: string): T {
+  const replace = (_key: string, x: unknown): unknown =>
+    typeof x === 'string' ? x.replace(/\{\{\s*workflow\.scheduledTime\s*\}\}/g, value) : x;
+  // A JSON copy with every string value replaced: the same shape as `v`.
+  return JSON.parse(JSON.stringify(v), replace) as T;
 }
 
 /** The Workflow to create for `scheduled` (not yet stored). */
-export function buildChild(cron: StoredObject, scheduled: Date, opts: { backfill?: string } = {}): NewObject {
+export function buildChild(cron: StoredObject, scheduled: Date, opts: { backfill?: string } = {}): NewObjectOf<'Workflow'> {
   const spec = (cron.spec ?? {}) as CronSpecView;
   const ns = cron.metadata.namespace ?? 'default';
   const labels: Record<string, string> = { ...(spec.workflowMetadata?.labels ?? {}), [CRON_WORKFLOW_LABEL]: cron.metadata.name };

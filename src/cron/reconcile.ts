@@ -78,7 +78,7 @@ export async function reconcileCron(deps: ReconcileDeps, namespace: string, name
   const { store, clock, log } = deps;
   const found = await store.get('CronWorkflow', namespace, name);
   if (!found) return {};
-  const cron: StoredObject = found;
+  const cron = found;
   const spec = (cron.spec ?? {}) as CronSpecView;
   const before = JSON.stringify([cron.status ?? {}, cron.metadata.labels ?? {}]);
   const st = structuredClone((cron.status ?? {}) as CronStatus);

@@ -1,6 +1,7 @@
 // Shapes of CronWorkflow status as Weir writes it: Argo's fields (active, lastScheduledTime, succeeded, failed,
 // phase, conditions) plus Weir's `lastProcessedTime` (scheduling cursor), bounded `history` of what happened at each
 // scheduled time, and `backfills` (durable backfill jobs the cron controller executes).
+import type { WorkflowSpec } from '../api/workflow.js';
 
 export interface ObjectReference {
   kind: 'Workflow';
@@ -89,7 +90,7 @@ export interface CronSpecView {
   suspend?: boolean;
   stopStrategy?: { expression?: string; condition?: string };
   when?: string;
-  workflowSpec?: Record<string, unknown>;
+  workflowSpec?: WorkflowSpec;
   workflowMetadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
   catchup?: 'none' | 'last' | 'all';
   catchupLimit?: number;

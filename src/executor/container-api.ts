@@ -96,7 +96,7 @@ function engineMessage(text: string): string {
   }
 }
 
-export async function readAll(s: Readable): Promise<Buffer> {
+export async function readAll(s: AsyncIterable<unknown>): Promise<Buffer> {
   const parts: Buffer[] = [];
   for await (const c of s) parts.push(c as Buffer);
   return Buffer.concat(parts);

@@ -77,7 +77,7 @@ export async function putInputs(api: EngineApi, id: string, inputs: readonly Ste
     pack.finalize();
   })();
   feed.catch((err: unknown) => pack.destroy(err as Error));
-  const body = await readAll(pack as unknown as Readable);
+  const body = await readAll(pack);
   await feed;
   await api.call({ method: 'PUT', path: `/containers/${id}/archive${query({ path: '/' })}`, body, contentType: 'application/x-tar' });
 }
@@ -97,7 +97,7 @@ async function firstEntry(api: EngineApi, id: string, path: string): Promise<Fir
     for await (const e of ex) {
       if (found === undefined) {
         found = { header: e.header };
-        if (e.header.type === 'file' || e.header.type === 'contiguous-file') found.data = await readAll(e as unknown as Readable);
+        if (e.header.type === 'file' || e.header.type === 'contiguous-file') found.data = await readAll(e);
         else e.resume();
       } else e.resume();
     }

@@ -2,6 +2,7 @@
 // Implementations: host processes (host-executor.ts) and, later, Kubernetes pods. Every implementation
 // runs the conformance suite in test/executor/conformance.ts. Handles are plain JSON so the controller
 // can persist them and re-adopt running steps after a restart (including kill -9 of the server).
+import type { StepHandle } from '../api/workflow-status.js';
 
 /** A fully resolved step: no `{{...}}` placeholders left. */
 export interface StepSpec {
@@ -66,22 +67,7 @@ export interface StepInputFile {
   mode?: number;
 }
 
-export type JsonScalar = string | number | boolean | null;
-
-/**
- * Serialisable reference to a started step. Persist it verbatim; pass it back to any executor instance of
- * the same kind (even in a new process) to wait, stream logs, kill, adopt or clean up.
- */
-export interface StepHandle {
-  /** Which implementation owns the handle ('host', 'pod'). */
-  readonly executor: string;
-  /** Stable id, derived from workflow uid + node id. */
-  readonly id: string;
-  /** ISO-8601 time the step was launched. */
-  readonly startedAt: string;
-  /** Implementation-specific, opaque to the controller (host: pid, process start ticks, boot id, dir). */
-  readonly details: Readonly<Record<string, JsonScalar>>;
-}
+export type { JsonScalar, StepHandle } from '../api/workflow-status.js';
 
 export interface StepResult {
   /**

@@ -103,7 +103,7 @@ export function planTrigger(sensor: Sensor, trig: SensorTrigger, events: Record<
   // Trigger parameters rewrite a copy of the template; without them the adapters only read it (they copy what they
   // change, e.g. readSource), so the spec's own object is passed and no per-event deep copy is made.
   const params = trig.parameters as Parameter[] | undefined;
-  const own = trig.template as unknown as Record<string, unknown>;
+  const own: Record<string, unknown> = trig.template;
   const template = params !== undefined && params.length > 0 ? applyParams(structuredClone(own), params, events) : own;
   const adapter = triggerAdapterFor(template);
   return adapter.plan({

@@ -6,7 +6,7 @@ import type { Sensor } from '../api/sensor.js';
 import type { EventBus, KeyValueStore } from '../bus/types.js';
 import type { Logger } from '../core/logger.js';
 import { childLogger } from '../core/log-tap.js';
-import type { ResourceStore, StoredObject } from '../store/types.js';
+import type { ObjectOf, ResourceStore } from '../store/types.js';
 import type { HistoryRecord } from './history.js';
 import { HistoryWriter } from './history.js';
 import type { SensorStatus } from './history.js';
@@ -114,13 +114,13 @@ export class SensorHost {
     await this.life.stop();
   }
 
-  private async apply(obj: StoredObject): Promise<void> {
+  private async apply(obj: ObjectOf<'Sensor'>): Promise<void> {
     const key = keyOf(obj);
     const specJson = JSON.stringify(obj.spec ?? {});
     const cur = this.running.get(key);
     if (cur && cur.specJson === specJson) return;
     if (cur) await this.remove(key, false);
-    const sensor = structuredClone(obj) as unknown as Sensor;
+    const sensor: Sensor = structuredClone(obj);
     await prepareSensor(sensor);
     const namespace = obj.metadata.namespace ?? 'default';
     const status: SensorStatus = { events: 0, counts: {}, errors: 0 };

@@ -11,8 +11,9 @@ import type { Logger } from '../core/logger.js';
 import { resumeWorkflow, stopWorkflow, suspendWorkflow, terminateWorkflow } from '../controller/manual-ops.js';
 import type { OpResult } from '../controller/manual-ops.js';
 import { resubmitWorkflow, retryWorkflow } from '../controller/manual-retry.js';
-import type { WorkflowObject } from '../controller/types.js';
-import type { NewObject, ResourceStore, StoredObject } from '../store/types.js';
+import { isNewObject, newObjectProblem } from '../api/objects.js';
+import type { NewObjectOf, StoredWorkflow } from '../api/objects.js';
+import type { ResourceStore, StoredObject } from '../store/types.js';
 import { updateWithRetry } from '../store/update-retry.js';
 import type { Publisher, ResourceOps } from '../../sensors/triggers/types.js';
 import { ANNOTATION_FIRING_KEY } from './lineage.js';
@@ -35,9 +36,10 @@ export function storeResourceOps(o: RuntimeOptions): ResourceOps {
 
   const create: ResourceOps['create'] = async (kind, obj, key) => {
     if (!isKindName(kind)) throw new NonRetryableError('UNKNOWN_KIND', `cannot create a ${kind}: not a kind Weir stores`);
-    const meta = (obj.metadata ?? {}) as { name?: string; namespace?: string };
+    if (!isNewObject(obj)) throw new NonRetryableError('INVALID_SPEC', `cannot create the ${kind}: ${newObjectProblem(obj) ?? ''}`);
+    const meta = obj.metadata;
     try {
-      const created = await store.create(kind, obj as unknown as NewObject);
+      const created = await store.create(kind, obj);
       if (kind === 'Workflow') kick(created.metadata.namespace ?? 'default', created.metadata.name);
       return { name: created.metadata.name, deduplicated: false };
     } catch (e) {
@@ -52,15 +54,15 @@ export function storeResourceOps(o: RuntimeOptions): ResourceOps {
     }
   };
 
-  const mutate = async (ns: string, name: string, fn: (wf: WorkflowObject) => OpResult): Promise<void> => {
+  const mutate = async (ns: string, name: string, fn: (wf: StoredWorkflow) => OpResult<StoredWorkflow>): Promise<void> => {
     const r = await updateWithRetry(
       store,
       'Workflow',
       ns,
       name,
       (cur) => {
-        const res = fn(cur as unknown as WorkflowObject);
-        return res.changed ? (res.workflow as unknown as StoredObject) : undefined;
+        const res = fn(cur);
+        return res.changed ? res.workflow : undefined;
       },
       { attempts: 5, notFound: () => new NonRetryableError('NOT_FOUND', `Workflow ${ns}/${name} not found`) },
     );
@@ -91,9 +93,9 @@ export function storeResourceOps(o: RuntimeOptions): ResourceOps {
       case 'resubmit': {
         const cur = await store.get('Workflow', ns, name);
         if (!cur) throw new NonRetryableError('NOT_FOUND', `Workflow ${ns}/${name} not found`);
-        let next: NewObject;
+        let next: NewObjectOf<'Workflow'>;
         try {
-          next = resubmitWorkflow(cur as unknown as WorkflowObject, clock);
+          next = resubmitWorkflow(cur, clock);
         } catch (e) {
           return bad(e);
         }

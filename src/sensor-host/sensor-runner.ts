@@ -14,7 +14,7 @@ import { NonRetryableError, isWeirError, errorMessage } from '../core/errors.js'
 import type { Logger } from '../core/logger.js';
 import { childLogger } from '../core/log-tap.js';
 import type { TriggerPlan, TriggerRuntime } from '../../sensors/triggers/types.js';
-import { triggerAdapterFor } from '../../sensors/triggers/registry.js';
+import { executePlan } from '../../sensors/triggers/registry.js';
 import type { Decision } from './decisions.js';
 import { evaluate, independentTriggers, planTrigger, triggersFor } from './evaluate.js';
 import type { EvaluateResult } from './evaluate.js';
@@ -322,14 +322,13 @@ export class SensorRunner {
     plan: TriggerPlan,
     signal: AbortSignal,
   ): Promise<{ outcome: 'done' | 'deduplicated'; detail?: Record<string, unknown> }> {
-    const adapter = triggerAdapterFor(trig.template);
     const rt: TriggerRuntime = {
       ...this.o.runtime,
       signal,
       log: childLogger(this.o.log, { sensor: this.name, trigger: trig.template.name }),
     };
     await this.limiter(trig).take(signal);
-    return withRetries(trig.retryStrategy as never, this.o.clock, signal, () => adapter.execute(plan, rt));
+    return withRetries(trig.retryStrategy as never, this.o.clock, signal, () => executePlan(plan, rt));
   }
 
   /** Executes one firing; 'redeliver' when the message must come again. */

@@ -2,11 +2,12 @@
 // for one pod (podName = node id) or every Pod node of the workflow. logOptions: container (only "main" has output
 // here), follow (new steps are picked up until the workflow is finished), sinceSeconds, sinceTime, tailLines,
 // timestamps; `grep` is a plain substring filter (not a regular expression: no ReDoS on user input).
-import type { NodeStatus, WorkflowObject } from '../controller/types.js';
+import type { NodeStatus } from '../api/workflow-status.js';
+import type { StoredWorkflow } from '../api/objects.js';
 import { WeirError, errorMessage } from '../core/errors.js';
 import { pause, systemClock } from '../core/clock.js';
 import type { StepHandle } from '../executor/types.js';
-import type { StoredObject } from '../store/types.js';
+
 import { boolParam, intParam } from './http.js';
 import type { StepAccess } from './options.js';
 import type { RouteContext } from './router.js';
@@ -52,8 +53,8 @@ function parseQuery(ctx: RouteContext): LogQuery {
 }
 
 const podNameOf = (n: NodeStatus): string => n.podName ?? n.id;
-const podNodes = (wf: StoredObject, podName: string): NodeStatus[] =>
-  Object.values((wf as unknown as WorkflowObject).status?.nodes ?? {})
+const podNodes = (wf: StoredWorkflow, podName: string): NodeStatus[] =>
+  Object.values(wf.status?.nodes ?? {})
     .filter((n) => n.type === 'Pod' && (podName === '' || podName === podNameOf(n) || podName === n.id))
     .sort((a, b) => (a.startedAt ?? '').localeCompare(b.startedAt ?? '') || a.name.localeCompare(b.name));
 
@@ -77,7 +78,7 @@ export async function streamLogs(ctx: RouteContext, steps: StepAccess): Promise<
   startStream(ctx.res);
   const inner = new AbortController();
   const signal = AbortSignal.any([ctx.signal, inner.signal]);
-  const nodeNow = (id: string): NodeStatus | undefined => (latest as unknown as WorkflowObject).status?.nodes?.[id];
+  const nodeNow = (id: string): NodeStatus | undefined => latest.status?.nodes?.[id];
 
   const streamPod = async (node: NodeStatus): Promise<void> => {
     let h: StepHandle | undefined;
@@ -120,7 +121,7 @@ export async function streamLogs(ctx: RouteContext, steps: StepAccess): Promise<
       }
     };
     startNew();
-    const finished = (): boolean => FINAL.has(String((latest as unknown as WorkflowObject).status?.phase));
+    const finished = (): boolean => FINAL.has(String(latest.status?.phase));
     if (!finished()) {
       for await (const ev of ctx.opts.store.watch('Workflow', {
         namespace: ns,

@@ -5,6 +5,8 @@ import { lintDocument, templateContext } from '../api/lint.js';
 import { formatPath } from '../api/findings.js';
 import { KINDS } from '../api/kinds.js';
 import type { KindName } from '../api/kinds.js';
+import { toNewObject } from '../api/objects.js';
+import type { ObjectOf } from '../api/objects.js';
 import type { Obj } from '../api/walk.js';
 import { WeirError } from '../core/errors.js';
 import type { ListResult, NewObject, ResourceStore, StoredObject } from '../store/types.js';
@@ -59,7 +61,7 @@ export function normalise(kind: KindName, obj: Record<string, unknown>, namespac
   for (const k of ['name', 'generateName']) if (meta[k] === '') delete meta[k];
   if (typeof meta.name === 'string' && !isValidName(meta.name))
     throw new WeirError('INVALID_SPEC', `metadata.name ${JSON.stringify(meta.name)} is not a valid name`);
-  return obj as unknown as NewObject;
+  return toNewObject(obj, `${info.kind}: `);
 }
 
 /** Workflow templates visible from `namespace`, for resolving templateRefs during lint. */
@@ -77,7 +79,7 @@ async function storeTemplateContext(
 
 /** Schema + lint errors as one 400 (message lists `path: problem`; details.findings has them all). */
 export async function validate(store: ResourceStore, obj: NewObject, namespace: string | undefined): Promise<void> {
-  const probe = structuredClone(obj) as unknown as Obj;
+  const probe: Obj = structuredClone(obj);
   const ctx = await storeTemplateContext(
     store,
     namespace,
@@ -107,7 +109,12 @@ export async function listResource(ctx: RouteContext, kind: KindName, namespace:
   return applyFields(listBody(r), ctx.query.get('fields'));
 }
 
-export async function getResource(ctx: RouteContext, kind: KindName, namespace: string | undefined, name: string): Promise<StoredObject> {
+export async function getResource<K extends KindName>(
+  ctx: RouteContext,
+  kind: K,
+  namespace: string | undefined,
+  name: string,
+): Promise<ObjectOf<K>> {
   const o = await ctx.opts.store.get(kind, namespace, name);
   if (!o) throw notFoundError(kind, namespace, name);
   return o;
@@ -142,9 +149,9 @@ export async function replaceResource(
   }
   obj.metadata.name = name;
   delete obj.metadata.generateName;
-  const cur = await getResource(ctx, kind, namespace, name);
+  const cur: StoredObject = await getResource(ctx, kind, namespace, name);
   await validate(ctx.opts.store, obj, namespace);
-  const next = {
+  const next: StoredObject = {
     ...obj,
     metadata: {
       ...obj.metadata,
@@ -153,7 +160,7 @@ export async function replaceResource(
       creationTimestamp: cur.metadata.creationTimestamp,
       resourceVersion: rv ?? cur.metadata.resourceVersion,
     },
-  } as StoredObject;
+  };
   if (next.status === undefined && cur.status !== undefined) next.status = cur.status;
   return ctx.opts.store.update(kind, next);
 }

@@ -84,7 +84,7 @@ function addResource(r: Router, d: ResourceRoute): void {
       ['resume', false],
     ] as const) {
       r.put(`${base}/:name/${verb}`, async (ctx) => {
-        const cur = await getResource(ctx, d.kind, ns(ctx), nameOf(ctx));
+        const cur: StoredObject = await getResource(ctx, d.kind, ns(ctx), nameOf(ctx));
         const spec = (cur.spec ?? {}) as Record<string, unknown>;
         if (spec.suspend === value || (!value && spec.suspend === undefined)) return cur;
         return ctx.opts.store.update(d.kind, { ...cur, spec: { ...spec, suspend: value } });

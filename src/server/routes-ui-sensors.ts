@@ -43,7 +43,7 @@ function testEvent(v: unknown, i: number, now: Date): CloudEvent {
 }
 
 async function sensorTest(ctx: RouteContext): Promise<unknown> {
-  const sensor = (await getResource(ctx, 'Sensor', namespaceOf(ctx), nameOf(ctx))) as unknown as Sensor;
+  const sensor: Sensor = await getResource(ctx, 'Sensor', namespaceOf(ctx), nameOf(ctx));
   const body = await ctx.body();
   if (!Array.isArray(body.events) || body.events.length === 0)
     throw new WeirError('INVALID_ARGUMENT', 'request body needs "events": a non-empty list of events');

@@ -6,8 +6,10 @@ import { WeirError, errorMessage } from '../core/errors.js';
 import { resumeWorkflow, setWorkflow, stopWorkflow, suspendWorkflow, terminateWorkflow } from '../controller/manual-ops.js';
 import type { OpResult } from '../controller/manual-ops.js';
 import { resubmitWorkflow, retryWorkflow } from '../controller/manual-retry.js';
-import type { NodePhase, WorkflowObject } from '../controller/types.js';
+import type { NodePhase } from '../api/workflow-status.js';
 import type { NewObject, StoredObject } from '../store/types.js';
+import { toNewObjectOf } from '../api/objects.js';
+import type { StoredWorkflow } from '../api/objects.js';
 import { updateWithRetry } from '../store/update-retry.js';
 import { applyFields } from './http.js';
 import type { Router, RouteContext } from './router.js';
@@ -53,13 +55,16 @@ export async function createWorkflow(
   delete obj.status;
   await validate(ctx.opts.store, obj, namespace);
   if (dryRun) return obj;
-  const created = await ctx.opts.store.create('Workflow', obj);
+  const created = await ctx.opts.store.create('Workflow', toNewObjectOf('Workflow', obj));
   kick(ctx, created);
   return created;
 }
 
 /** get → op → update, again on CONFLICT (the controller saves status concurrently). */
-async function mutate(ctx: RouteContext, op: (wf: WorkflowObject) => OpResult | Promise<OpResult>): Promise<StoredObject> {
+async function mutate(
+  ctx: RouteContext,
+  op: (wf: StoredWorkflow) => OpResult<StoredWorkflow> | Promise<OpResult<StoredWorkflow>>,
+): Promise<StoredWorkflow> {
   const ns = namespaceOf(ctx);
   const name = nameOf(ctx);
   const r = await updateWithRetry(
@@ -68,8 +73,8 @@ async function mutate(ctx: RouteContext, op: (wf: WorkflowObject) => OpResult | 
     ns,
     name,
     async (cur) => {
-      const res = await op(cur as unknown as WorkflowObject);
-      return res.changed ? (res.workflow as unknown as StoredObject) : undefined;
+      const res = await op(cur);
+      return res.changed ? res.workflow : undefined;
     },
     { attempts: 10, notFound: () => notFoundError('Workflow', ns, name) },
   );
@@ -95,12 +100,10 @@ function outputParameters(v: unknown): Record<string, string> | undefined {
 const PHASES = new Set(['Pending', 'Running', 'Succeeded', 'Failed', 'Error', 'Skipped', 'Omitted']);
 
 /** Kills running Pod nodes of a workflow (best effort; used before delete). */
-async function killRunning(ctx: RouteContext, wf: StoredObject): Promise<void> {
+async function killRunning(ctx: RouteContext, wf: StoredWorkflow): Promise<void> {
   const steps = ctx.opts.steps;
   if (!steps) return;
-  const nodes = Object.values((wf as unknown as WorkflowObject).status?.nodes ?? {}).filter(
-    (n) => n.type === 'Pod' && (n.phase === 'Running' || n.phase === 'Pending'),
-  );
+  const nodes = Object.values(wf.status?.nodes ?? {}).filter((n) => n.type === 'Pod' && (n.phase === 'Running' || n.phase === 'Pending'));
   await Promise.all(
     nodes.map(async (n) => {
       const h = await steps.handleOf(wf, n.id);
@@ -188,7 +191,7 @@ export function workflowRoutes(r: Router): void {
       const steps = ctx.opts.steps;
       if (steps) {
         for (const id of res.deletedPodNodeIds) {
-          const h = await steps.handleOf(wf as unknown as StoredObject, id);
+          const h = await steps.handleOf(wf, id);
           if (h)
             await steps.executor
               .cleanup(h)
@@ -204,7 +207,7 @@ export function workflowRoutes(r: Router): void {
     const b = await ctx.body();
     const ns = namespaceOf(ctx);
     const cur = await getResource(ctx, 'Workflow', ns, nameOf(ctx));
-    const next = resubmitWorkflow(cur as unknown as WorkflowObject, {
+    const next = resubmitWorkflow(cur, {
       memoized: b.memoized === true,
       parameters: strList(b.parameters, 'parameters'),
       ...clock(ctx),

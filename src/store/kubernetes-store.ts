@@ -14,7 +14,18 @@ import type { NodeStatusOptions } from './kubernetes-nodes.js';
 import { kubeWatch } from './kubernetes-watch.js';
 import type { KubeWatchOptions } from './kubernetes-watch.js';
 import { parseLabelSelector } from './label-selector.js';
-import type { ListOptions, ListResult, NewObject, ResourceStore, StoredObject, UpdateOptions, WatchEvent, WatchOptions } from './types.js';
+import type {
+  ListOptions,
+  ListResult,
+  NewObject,
+  NewObjectOf,
+  ObjectOf,
+  ResourceStore,
+  StoredObject,
+  UpdateOptions,
+  WatchEvent,
+  WatchOptions,
+} from './types.js';
 
 export interface KubernetesStoreOptions extends KubeConnectOptions {
   /** Big Workflows: compression threshold and the offload database (kubernetes-nodes.ts). */
@@ -80,7 +91,7 @@ export class KubernetesStore implements ResourceStore {
     if (this.closing.signal.aborted) throw new WeirError('CANCELLED', 'the Kubernetes store is closed');
   }
 
-  async create(kind: KindName, obj: NewObject): Promise<StoredObject> {
+  async create<K extends KindName>(kind: K, obj: NewObjectOf<K>): Promise<ObjectOf<K>> {
     assertKind(kind);
     this.checkOpen();
     // The same label rules and message as every store (the API server would refuse them too, in its own words).
@@ -95,33 +106,33 @@ export class KubernetesStore implements ResourceStore {
     const body = await this.encode(kind, { ...obj, apiVersion: k.apiVersion, kind: k.kind, metadata });
     const out = normalize(await this.rest.request<StoredObject>('POST', resourcePath(kind, namespace), { body }), kind);
     this.seen(out);
-    return this.decode(kind, out);
+    return (await this.decode(kind, out)) as ObjectOf<K>;
   }
 
-  async get(kind: KindName, namespace: string | undefined, name: string): Promise<StoredObject | undefined> {
+  async get<K extends KindName>(kind: K, namespace: string | undefined, name: string): Promise<ObjectOf<K> | undefined> {
     assertKind(kind);
     this.checkOpen();
     try {
       const out = normalize(await this.rest.request<StoredObject>('GET', resourcePath(kind, namespaceFor(kind, namespace), name)), kind);
       this.seen(out);
-      return await this.decode(kind, out);
+      return (await this.decode(kind, out)) as ObjectOf<K>;
     } catch (e) {
       if (e instanceof WeirError && e.code === 'NOT_FOUND') return undefined;
       throw e;
     }
   }
 
-  async list(kind: KindName, opts: ListOptions = {}): Promise<ListResult> {
+  async list<K extends KindName>(kind: K, opts: ListOptions = {}): Promise<ListResult<ObjectOf<K>>> {
     assertKind(kind);
     this.checkOpen();
     const namespace = KIND_IDENTITY[kind].namespaced ? opts.namespace || undefined : undefined;
     const out = await kubeList(this.rest, { kind, namespace, opts, skipNamespaces: this.skipNamespaces });
     this.seen({ metadata: { resourceVersion: out.resourceVersion } });
     if (kind === 'Workflow') for (const o of out.items) await this.decode(kind, o);
-    return out;
+    return { ...out, items: out.items as ObjectOf<K>[] };
   }
 
-  async update(kind: KindName, obj: StoredObject, _opts?: UpdateOptions): Promise<StoredObject> {
+  async update<K extends KindName>(kind: K, obj: ObjectOf<K>, _opts?: UpdateOptions): Promise<ObjectOf<K>> {
     assertKind(kind);
     this.checkOpen();
     assertValidLabels(kind, obj);
@@ -133,7 +144,7 @@ export class KubernetesStore implements ResourceStore {
     const body = await this.encode(kind, { ...obj, apiVersion: k.apiVersion, kind: k.kind, metadata });
     const out = normalize(await this.rest.request<StoredObject>('PUT', resourcePath(kind, namespace, obj.metadata.name), { body }), kind);
     this.seen(out);
-    return this.decode(kind, out);
+    return (await this.decode(kind, out)) as ObjectOf<K>;
   }
 
   async delete(kind: KindName, namespace: string | undefined, name: string, opts: { resourceVersion?: string } = {}): Promise<boolean> {
@@ -157,7 +168,7 @@ export class KubernetesStore implements ResourceStore {
     }
   }
 
-  watch(kind: KindName, opts: WatchOptions): AsyncIterable<WatchEvent> {
+  watch<K extends KindName>(kind: K, opts: WatchOptions): AsyncIterable<WatchEvent<ObjectOf<K>>> {
     assertKind(kind);
     this.checkOpen();
     if (opts.sinceResourceVersion !== undefined) parseResourceVersion(opts.sinceResourceVersion);
@@ -175,10 +186,14 @@ export class KubernetesStore implements ResourceStore {
     });
   }
 
-  private async *watchFrom(start: string | undefined, o: KubeWatchOptions): AsyncGenerator<WatchEvent> {
+  private async *watchFrom<K extends KindName>(
+    start: string | undefined,
+    o: KubeWatchOptions & { kind: K },
+  ): AsyncGenerator<WatchEvent<ObjectOf<K>>> {
     const since = start ?? (await this.currentVersion(o.signal));
     for await (const ev of kubeWatch(this.rest, { ...o, since })) {
-      yield o.kind === 'Workflow' ? { type: ev.type, object: await this.decode(o.kind, ev.object, ev.type === 'DELETED') } : ev;
+      const object = o.kind === 'Workflow' ? await this.decode(o.kind, ev.object, ev.type === 'DELETED') : ev.object;
+      yield { type: ev.type, object: object as ObjectOf<K> };
     }
   }
 

@@ -32,7 +32,17 @@ import {
 } from './object-rules.js';
 import { watchStream } from './watch-stream.js';
 import type { Change, ChangeListener, ChangeSource } from './watch-stream.js';
-import type { ListOptions, ListResult, NewObject, ResourceStore, StoredObject, UpdateOptions, WatchEvent, WatchOptions } from './types.js';
+import type {
+  ListOptions,
+  ListResult,
+  NewObjectOf,
+  ObjectOf,
+  ResourceStore,
+  StoredObject,
+  UpdateOptions,
+  WatchEvent,
+  WatchOptions,
+} from './types.js';
 
 export interface MemoryStoreOptions {
   /** Current time for creationTimestamp. Default: Date.now. */
@@ -140,7 +150,7 @@ export class MemoryStore implements ResourceStore {
     return out;
   }
 
-  create(kind: KindName, obj: NewObject): Promise<StoredObject> {
+  create<K extends KindName>(kind: K, obj: NewObjectOf<K>): Promise<ObjectOf<K>> {
     return Promise.resolve().then(() => {
       this.assertOpen();
       const t = this.table(kind);
@@ -161,19 +171,19 @@ export class MemoryStore implements ResourceStore {
       const key = storageKey(namespace, name);
       t.set(key, { obj: stored, sort: { key, createdMs: createdMs(stored), createRv: this.rv } });
       this.emit(kind, 'ADDED', stored);
-      return clone(stored);
+      return clone(stored) as ObjectOf<K>;
     });
   }
 
-  get(kind: KindName, namespace: string | undefined, name: string): Promise<StoredObject | undefined> {
+  get<K extends KindName>(kind: K, namespace: string | undefined, name: string): Promise<ObjectOf<K> | undefined> {
     return Promise.resolve().then(() => {
       this.assertOpen();
       const e = this.table(kind).get(storageKey(namespaceFor(kind, namespace), name));
-      return e === undefined ? undefined : clone(e.obj);
+      return e === undefined ? undefined : (clone(e.obj) as ObjectOf<K>);
     });
   }
 
-  list(kind: KindName, opts: ListOptions = {}): Promise<ListResult> {
+  list<K extends KindName>(kind: K, opts: ListOptions = {}): Promise<ListResult<ObjectOf<K>>> {
     return Promise.resolve().then(() => {
       this.assertOpen();
       const t = this.table(kind);
@@ -189,13 +199,13 @@ export class MemoryStore implements ResourceStore {
         .sort((a, b) => cmp(a.sort, b.sort));
       const limit = opts.limit !== undefined && opts.limit > 0 ? opts.limit : Infinity;
       const page = all.slice(0, limit);
-      const result: ListResult = { items: page.map((e) => clone(e.obj)), resourceVersion: String(this.rv) };
+      const result: ListResult<ObjectOf<K>> = { items: page.map((e) => clone(e.obj) as ObjectOf<K>), resourceVersion: String(this.rv) };
       if (page.length < all.length && page.length > 0) result.continue = encodeContinue(cursorOf(order, page[page.length - 1].sort));
       return result;
     });
   }
 
-  update(kind: KindName, obj: StoredObject, opts: UpdateOptions = {}): Promise<StoredObject> {
+  update<K extends KindName>(kind: K, obj: ObjectOf<K>, opts: UpdateOptions = {}): Promise<ObjectOf<K>> {
     return Promise.resolve().then(() => {
       this.assertOpen();
       const t = this.table(kind);
@@ -213,7 +223,7 @@ export class MemoryStore implements ResourceStore {
       const next = buildUpdated(cur.obj, obj, namespace, this.rv, !handOver);
       t.set(key, { obj: next, sort: cur.sort });
       this.emit(kind, 'MODIFIED', next);
-      return handOver ? next : clone(next);
+      return (handOver ? next : clone(next)) as ObjectOf<K>;
     });
   }
 
@@ -235,7 +245,7 @@ export class MemoryStore implements ResourceStore {
     });
   }
 
-  watch(kind: KindName, opts: WatchOptions): AsyncIterable<WatchEvent> {
+  watch<K extends KindName>(kind: K, opts: WatchOptions): AsyncIterable<WatchEvent<ObjectOf<K>>> {
     this.assertOpen();
     assertKind(kind);
     const labels = compileLabelSelector(opts.labelSelector);

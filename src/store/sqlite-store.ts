@@ -43,7 +43,17 @@ import { SqliteStatements } from './sqlite-statements.js';
 import type { ObjectHead, ObjectRow } from './sqlite-statements.js';
 import { watchStream } from './watch-stream.js';
 import type { Change, ChangeListener, ChangeSource } from './watch-stream.js';
-import type { ListOptions, ListResult, NewObject, ResourceStore, StoredObject, UpdateOptions, WatchEvent, WatchOptions } from './types.js';
+import type {
+  ListOptions,
+  ListResult,
+  NewObjectOf,
+  ObjectOf,
+  ResourceStore,
+  StoredObject,
+  UpdateOptions,
+  WatchEvent,
+  WatchOptions,
+} from './types.js';
 
 export interface SqliteStoreOptions {
   /** Directory of the database file `weir.db` (created if missing). Required. */
@@ -209,13 +219,13 @@ export class SqliteStore implements ResourceStore {
     for (const [k, v] of Object.entries(labels ?? {})) this.st.insertLabel.run(id, k, String(v));
   }
 
-  create(kind: KindName, obj: NewObject): Promise<StoredObject> {
-    return this.write(kind, () => {
+  create<K extends KindName>(kind: K, obj: NewObjectOf<K>): Promise<ObjectOf<K>> {
+    return this.write(kind, (): (() => Applied<ObjectOf<K>>) => {
       const namespace = namespaceFor(kind, obj.metadata?.namespace);
       const wanted = requestedName(kind, obj);
       assertValidLabels(kind, obj);
       const enc = encodeObject(obj);
-      return () => this.applyCreate(kind, namespace, wanted, enc);
+      return () => this.applyCreate(kind, namespace, wanted, enc) as Applied<ObjectOf<K>>;
     });
   }
 
@@ -261,11 +271,11 @@ export class SqliteStore implements ResourceStore {
     return { result: stored, change: this.logChange(kind, 'ADDED', storageKey(namespace, name), rv, body) };
   }
 
-  get(kind: KindName, namespace: string | undefined, name: string): Promise<StoredObject | undefined> {
+  get<K extends KindName>(kind: K, namespace: string | undefined, name: string): Promise<ObjectOf<K> | undefined> {
     return run(() => {
       this.assertOpen(kind);
       const row = this.st.getObject.get(kind, storageKey(namespaceFor(kind, namespace), name)) as ObjectRow | undefined;
-      return row === undefined ? undefined : (JSON.parse(row.body) as StoredObject);
+      return row === undefined ? undefined : (JSON.parse(row.body) as ObjectOf<K>);
     });
   }
 
@@ -292,16 +302,16 @@ export class SqliteStore implements ResourceStore {
     });
   }
 
-  list(kind: KindName, opts: ListOptions = {}): Promise<ListResult> {
+  list<K extends KindName>(kind: K, opts: ListOptions = {}): Promise<ListResult<ObjectOf<K>>> {
     return run(() => {
       this.assertOpen(kind);
       const limit = opts.limit !== undefined && opts.limit > 0 ? Math.floor(opts.limit) : undefined;
       const q = this.listQuery(kind, opts, limit === undefined ? undefined : limit + 1);
       const order = listOrder(opts.order);
       return this.db
-        .transaction((): ListResult => {
+        .transaction((): ListResult<ObjectOf<K>> => {
           const resourceVersion = String(this.st.currentRv.get());
-          const items: StoredObject[] = [];
+          const items: ObjectOf<K>[] = [];
           let last: ListRow | undefined;
           let more = false;
           for (const row of this.prepared(q.sql).iterate(...q.params) as IterableIterator<ListRow>) {
@@ -309,7 +319,7 @@ export class SqliteStore implements ResourceStore {
               more = true;
               break;
             }
-            const obj = JSON.parse(row.body) as StoredObject;
+            const obj = JSON.parse(row.body) as ObjectOf<K>;
             if (q.jsFields !== undefined && !matchesFields(obj, q.jsFields)) continue;
             if (limit !== undefined && items.length >= limit) {
               more = true;
@@ -318,7 +328,7 @@ export class SqliteStore implements ResourceStore {
             items.push(obj);
             last = row;
           }
-          const result: ListResult = { items, resourceVersion };
+          const result: ListResult<ObjectOf<K>> = { items, resourceVersion };
           if (more && last !== undefined) {
             result.continue = encodeContinue(cursorOf(order, { key: last.skey, createdMs: last.created_ms, createRv: last.create_rv }));
           }
@@ -339,14 +349,14 @@ export class SqliteStore implements ResourceStore {
    * With `handOver` (the caller will not change `obj` and takes the result read-only), the result is `obj` with the
    * stored metadata, shared with watchers, instead of a copy parsed from the stored JSON (one parse of the body less).
    */
-  update(kind: KindName, obj: StoredObject, opts: UpdateOptions = {}): Promise<StoredObject> {
-    return this.write(kind, () => {
+  update<K extends KindName>(kind: K, obj: ObjectOf<K>, opts: UpdateOptions = {}): Promise<ObjectOf<K>> {
+    return this.write(kind, (): (() => Applied<ObjectOf<K>>) => {
       const namespace = namespaceFor(kind, obj.metadata?.namespace);
       const name = obj.metadata?.name;
       const given = obj.metadata?.resourceVersion;
       assertValidLabels(kind, obj);
       const enc = encodeObject(obj);
-      return () => this.applyUpdate(kind, namespace, name, given, enc, opts.handOver === true ? obj : undefined);
+      return () => this.applyUpdate(kind, namespace, name, given, enc, opts.handOver === true ? obj : undefined) as Applied<ObjectOf<K>>;
     });
   }
 
@@ -426,7 +436,7 @@ export class SqliteStore implements ResourceStore {
     }
   }
 
-  watch(kind: KindName, opts: WatchOptions): AsyncIterable<WatchEvent> {
+  watch<K extends KindName>(kind: K, opts: WatchOptions): AsyncIterable<WatchEvent<ObjectOf<K>>> {
     this.assertOpen(kind);
     const labels = compileLabelSelector(opts.labelSelector);
     let since: number;

@@ -2,42 +2,9 @@
 // label selectors, paginated lists, and watches from a resource version. Implementations: in-memory (weir run),
 // SQLite (embedded server) and Kubernetes (CRDs); all run the conformance suite in test/store/.
 import type { KindName } from '../api/kinds.js';
+import type { NewObjectOf, ObjectOf, StoredObject } from '../api/objects.js';
 
-export interface ObjectMeta {
-  name: string;
-  namespace?: string;
-  generateName?: string;
-  uid: string;
-  resourceVersion: string;
-  generation?: number;
-  creationTimestamp: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  [key: string]: unknown;
-}
-
-/** A stored object: apiVersion, kind, metadata as stored, and any other top-level fields (spec, status, data...). */
-export interface StoredObject {
-  apiVersion: string;
-  kind: string;
-  metadata: ObjectMeta;
-  [key: string]: unknown;
-}
-
-/** An object to create: metadata.name or metadata.generateName; uid/resourceVersion are assigned. */
-export interface NewObject {
-  apiVersion: string;
-  kind: string;
-  metadata: {
-    name?: string;
-    generateName?: string;
-    namespace?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    [key: string]: unknown;
-  };
-  [key: string]: unknown;
-}
+export type { ObjectMeta, StoredObject, NewObject, NewObjectMeta, ObjectOf, NewObjectOf, KindObjects } from '../api/objects.js';
 
 /**
  * `name`: by `namespace/name` (Kubernetes' etcd key order; the default). `newest`: creationTimestamp descending,
@@ -59,17 +26,17 @@ export interface ListOptions {
   order?: ListOrder;
 }
 
-export interface ListResult {
-  items: StoredObject[];
+export interface ListResult<T = StoredObject> {
+  items: T[];
   /** Present when more items follow. */
   continue?: string;
   /** The store's resource version at the time of listing (start a watch from here). */
   resourceVersion: string;
 }
 
-export interface WatchEvent {
+export interface WatchEvent<T = StoredObject> {
   type: 'ADDED' | 'MODIFIED' | 'DELETED';
-  object: StoredObject;
+  object: T;
 }
 
 export interface WatchOptions {
@@ -94,15 +61,19 @@ export interface UpdateOptions {
   handOver?: boolean;
 }
 
+/**
+ * Typed per kind: `get('Workflow', ...)` resolves to a StoredWorkflow (src/api/objects.ts maps each kind to its type).
+ * Stores keep whatever JSON they are given (they check metadata and labels, not the spec against the schema).
+ */
 export interface ResourceStore {
   /** Fails with ALREADY_EXISTS when the name is taken, INVALID_SPEC when neither name nor generateName is set. */
-  create(kind: KindName, obj: NewObject): Promise<StoredObject>;
-  get(kind: KindName, namespace: string | undefined, name: string): Promise<StoredObject | undefined>;
-  list(kind: KindName, opts?: ListOptions): Promise<ListResult>;
+  create<K extends KindName>(kind: K, obj: NewObjectOf<K>): Promise<ObjectOf<K>>;
+  get<K extends KindName>(kind: K, namespace: string | undefined, name: string): Promise<ObjectOf<K> | undefined>;
+  list<K extends KindName>(kind: K, opts?: ListOptions): Promise<ListResult<ObjectOf<K>>>;
   /** Replaces the object. metadata.resourceVersion must match the stored one, else CONFLICT; NOT_FOUND if gone. */
-  update(kind: KindName, obj: StoredObject, opts?: UpdateOptions): Promise<StoredObject>;
+  update<K extends KindName>(kind: K, obj: ObjectOf<K>, opts?: UpdateOptions): Promise<ObjectOf<K>>;
   /** Deletes; with `resourceVersion`, only if it still matches (CONFLICT otherwise). Returns false if absent. */
   delete(kind: KindName, namespace: string | undefined, name: string, opts?: { resourceVersion?: string }): Promise<boolean>;
-  watch(kind: KindName, opts: WatchOptions): AsyncIterable<WatchEvent>;
+  watch<K extends KindName>(kind: K, opts: WatchOptions): AsyncIterable<WatchEvent<ObjectOf<K>>>;
   close(): Promise<void>;
 }

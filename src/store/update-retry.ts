@@ -3,7 +3,7 @@
 // change, a bounded number of times; the last CONFLICT is thrown.
 import type { KindName } from '../api/kinds.js';
 import { WeirError, isWeirError } from '../core/errors.js';
-import type { ResourceStore, StoredObject } from './types.js';
+import type { ObjectOf, ResourceStore, StoredObject } from './types.js';
 
 export interface UpdateWithRetryOptions {
   /** How many get → change → update rounds in all (default 5). */
@@ -12,21 +12,21 @@ export interface UpdateWithRetryOptions {
   notFound?: () => Error;
 }
 
-export interface UpdateWithRetryResult {
+export interface UpdateWithRetryResult<T = StoredObject> {
   /** The saved object, or the current one when `change` changed nothing. */
-  object: StoredObject;
+  object: T;
   updated: boolean;
 }
 
 /** `change` gets the current object and returns the one to save, or undefined when nothing changes (nothing is written). */
-export async function updateWithRetry(
+export async function updateWithRetry<K extends KindName>(
   store: ResourceStore,
-  kind: KindName,
+  kind: K,
   namespace: string | undefined,
   name: string,
-  change: (cur: StoredObject) => StoredObject | undefined | Promise<StoredObject | undefined>,
+  change: (cur: ObjectOf<K>) => ObjectOf<K> | undefined | Promise<ObjectOf<K> | undefined>,
   opts: UpdateWithRetryOptions = {},
-): Promise<UpdateWithRetryResult> {
+): Promise<UpdateWithRetryResult<ObjectOf<K>>> {
   const attempts = opts.attempts ?? 5;
   for (let attempt = 1; ; attempt++) {
     const cur = await store.get(kind, namespace, name);

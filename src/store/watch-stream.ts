@@ -5,7 +5,7 @@ import { KIND_IDENTITY } from '../core/kinds.js';
 import type { KindName } from '../api/kinds.js';
 import type { LabelPredicate } from './label-selector.js';
 import { clone } from './object-rules.js';
-import type { StoredObject, WatchEvent } from './types.js';
+import type { ObjectOf, StoredObject, WatchEvent } from './types.js';
 
 /** One committed change; `rv` is the store-wide resourceVersion the write produced. */
 export interface Change {
@@ -26,8 +26,8 @@ export interface ChangeSource {
   isClosed(): boolean;
 }
 
-export interface WatchStreamOptions {
-  kind: KindName;
+export interface WatchStreamOptions<K extends KindName = KindName> {
+  kind: K;
   /** Deliver changes with rv greater than this. */
   since: number;
   namespace: string | undefined;
@@ -39,7 +39,10 @@ export interface WatchStreamOptions {
 
 const REPLAY_CHUNK = 256;
 
-export async function* watchStream(src: ChangeSource, o: WatchStreamOptions): AsyncGenerator<WatchEvent> {
+export async function* watchStream<K extends KindName>(
+  src: ChangeSource,
+  o: WatchStreamOptions<K>,
+): AsyncGenerator<WatchEvent<ObjectOf<K>>> {
   const live: Change[] = [];
   let wake: (() => void) | undefined;
   let storeClosed = false;
@@ -54,7 +57,8 @@ export async function* watchStream(src: ChangeSource, o: WatchStreamOptions): As
   const ns = KIND_IDENTITY[o.kind].namespaced ? o.namespace : undefined;
   const wanted = (c: Change): boolean =>
     c.kind === o.kind && (ns === undefined || c.object.metadata.namespace === ns) && o.labels(c.object.metadata.labels);
-  const copy = (x: StoredObject): StoredObject => (o.shared === true ? x : clone(x));
+  // Changes are filtered by kind (wanted), so each object is one of kind K.
+  const copy = (x: StoredObject): ObjectOf<K> => (o.shared === true ? x : clone(x)) as ObjectOf<K>;
   let cursor = o.since;
   try {
     for (;;) {

@@ -13,7 +13,7 @@ import type { S3rverInstance } from '../helpers/s3rver.js';
 import { HostExecutor } from '../../src/executor/host-executor.js';
 import { WorkflowController } from '../../src/controller/controller.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
-import type { NewObject } from '../../src/store/types.js';
+import type { NewObjectOf } from '../../src/store/types.js';
 import type { NodeStatus, WorkflowStatus } from '../../src/controller/types.js';
 
 const BUCKET = 'weir-wf';
@@ -133,10 +133,10 @@ test('s3 repository from the artifact-repositories ConfigMap: inputs by key, tgz
       executor: new HostExecutor({ dataDir: join(dir, 'data'), bwrapPath: null, pollIntervalMs: 20 }),
     });
     const running = controller.run(ac.signal);
-    await store.create('Workflow', parse(wfYaml(endpoint)) as NewObject);
+    await store.create('Workflow', parse(wfYaml(endpoint)) as NewObjectOf<'Workflow'>);
     let st: WorkflowStatus | undefined;
     for (let i = 0; i < 3000; i++) {
-      st = (await store.get('Workflow', 'default', 's3wf'))?.status as WorkflowStatus | undefined;
+      st = (await store.get('Workflow', 'default', 's3wf'))?.status;
       if (st?.phase === 'Succeeded' || st?.phase === 'Failed' || st?.phase === 'Error') break;
       await new Promise((r) => setTimeout(r, 20));
     }

@@ -15,14 +15,15 @@ import { HostExecutor } from '../../src/executor/host-executor.js';
 import type { StepExecutor, StepHandle, StepSpec } from '../../src/executor/types.js';
 import { WorkflowController } from '../../src/controller/controller.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
-import type { NewObject, ResourceStore } from '../../src/store/types.js';
+import type { NewObjectOf, ResourceStore } from '../../src/store/types.js';
 import type { NodeStatus, WorkflowStatus } from '../../src/controller/types.js';
+import type { Template } from '../../src/api/workflow-template.js';
 import { eventually } from '../helpers/eventually.js';
 
 const childJs = fileURLToPath(new URL('./crash-child.js', import.meta.url));
 
-function threeSteps(log: string, sleeps: [number, number, number]): NewObject {
-  const step = (n: string, s: number): unknown => ({
+function threeSteps(log: string, sleeps: [number, number, number]): NewObjectOf<'Workflow'> {
+  const step = (n: string, s: number): Template => ({
     name: n,
     container: { image: 'alpine', command: ['sh', '-c', `echo start-${n} >> ${log}; sleep ${s}; echo end-${n} >> ${log}`] },
   });
@@ -146,7 +147,7 @@ for (const callThrough of [false, true]) {
       const done = await eventually(
         async () => {
           const wf = await store.get('Workflow', 'default', 'crash');
-          const st = wf?.status as WorkflowStatus | undefined;
+          const st = wf?.status;
           return st?.phase === 'Succeeded' || st?.phase === 'Failed' ? st : undefined;
         },
         { timeoutMs: 60_000, what: 'the workflow to finish' },

@@ -13,7 +13,7 @@ import type { HttpState } from '../../src/controller/http-step.js';
 import { HostExecutor } from '../../src/executor/host-executor.js';
 import { WorkflowController } from '../../src/controller/controller.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
-import type { NewObject } from '../../src/store/types.js';
+import type { NewObjectOf } from '../../src/store/types.js';
 import type { WorkflowStatus } from '../../src/controller/types.js';
 
 const httpWf = (url: string, cond = ''): string => `
@@ -75,10 +75,10 @@ test('http template against a real server through the controller', async () => {
   try {
     const controller = new WorkflowController({ store, executor: new HostExecutor({ dataDir: join(dir, 'd'), bwrapPath: null }) });
     const running = controller.run(ac.signal);
-    await store.create('Workflow', parse(httpWf(`http://127.0.0.1:${port}/p`, 'response.statusCode == 200')) as NewObject);
+    await store.create('Workflow', parse(httpWf(`http://127.0.0.1:${port}/p`, 'response.statusCode == 200')) as NewObjectOf<'Workflow'>);
     let st: WorkflowStatus | undefined;
     for (;;) {
-      st = (await store.get('Workflow', 'default', 'h'))?.status as WorkflowStatus | undefined;
+      st = (await store.get('Workflow', 'default', 'h'))?.status;
       if (st?.phase === 'Succeeded' || st?.phase === 'Failed' || st?.phase === 'Error') break;
       await new Promise((r) => setTimeout(r, 10));
     }

@@ -9,7 +9,7 @@ import { WorkflowController } from '../../src/controller/controller.js';
 import { WeirError } from '../../src/core/errors.js';
 import { HostExecutor } from '../../src/executor/host-executor.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
-import type { NewObject } from '../../src/store/types.js';
+import type { NewObjectOf } from '../../src/store/types.js';
 import { eventually } from '../helpers/eventually.js';
 
 const isConflict = (e: unknown): boolean => e instanceof WeirError && e.code === 'CONFLICT';
@@ -25,15 +25,14 @@ test('controller lifecycle: runs a workflow, stop() ends run(), a second run() i
     });
     assert.equal(controller.state(), 'new');
     const running = controller.run(new AbortController().signal);
-    const wf: NewObject = {
+    const wf: NewObjectOf<'Workflow'> = {
       apiVersion: 'argoproj.io/v1alpha1',
       kind: 'Workflow',
       metadata: { name: 'life', namespace: 'default' },
       spec: { entrypoint: 'main', templates: [{ name: 'main', container: { image: 'alpine', command: ['sh', '-c', 'echo hi'] } }] },
     };
     await store.create('Workflow', wf);
-    const phase = async (): Promise<string | undefined> =>
-      ((await store.get('Workflow', 'default', 'life'))?.status as { phase?: string } | undefined)?.phase;
+    const phase = async (): Promise<string | undefined> => (await store.get('Workflow', 'default', 'life'))?.status?.phase;
     await eventually(async () => (await phase()) === 'Succeeded', { timeoutMs: 60_000, what: 'workflow Succeeded' });
     assert.equal(controller.state(), 'running');
     await Promise.all([controller.stop(), controller.stop()]);

@@ -362,9 +362,9 @@ describe('resubmit', () => {
       labels: { team: 'a', 'workflows.argoproj.io/resubmitted-from-workflow': 'wf' },
     });
     assert.equal(r.status, undefined);
-    assert.equal((r.spec as WorkflowObject['spec']).shutdown, undefined);
-    assert.equal((r.spec as WorkflowObject['spec']).activeDeadlineSeconds, undefined);
-    assert.deepEqual((r.spec as WorkflowObject['spec']).arguments?.parameters, [{ name: 'p', value: '1' }]);
+    assert.equal(r.spec.shutdown, undefined);
+    assert.equal(r.spec.activeDeadlineSeconds, undefined);
+    assert.deepEqual(r.spec.arguments?.parameters, [{ name: 'p', value: '1' }]);
   });
   test('keeps the original generateName', () => {
     const old = failedSteps();

@@ -10,7 +10,7 @@ import { HostExecutor } from '../../src/executor/host-executor.js';
 import { WorkflowController } from '../../src/controller/controller.js';
 import { lookupEntry, memoKey } from '../../src/controller/memoize.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
-import type { NewObject } from '../../src/store/types.js';
+import type { NewObjectOf } from '../../src/store/types.js';
 import type { NodeStatus, WorkflowStatus } from '../../src/controller/types.js';
 
 const memoWf = (name: string): string => `
@@ -70,9 +70,9 @@ test('controller stores cache entries in a labelled ConfigMap; a second workflow
     const running = controller.run(ac.signal);
     const { parse } = await import('yaml');
     const finished = async (name: string): Promise<WorkflowStatus> => {
-      await store.create('Workflow', parse(memoWf(name)) as NewObject);
+      await store.create('Workflow', parse(memoWf(name)) as NewObjectOf<'Workflow'>);
       for (;;) {
-        const st = (await store.get('Workflow', 'default', name))?.status as WorkflowStatus | undefined;
+        const st = (await store.get('Workflow', 'default', name))?.status;
         if (st?.phase === 'Succeeded' || st?.phase === 'Failed' || st?.phase === 'Error') return st;
         await new Promise((r) => setTimeout(r, 20));
       }

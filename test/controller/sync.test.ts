@@ -11,7 +11,7 @@ import { Sim } from './sim.js';
 import { HostExecutor } from '../../src/executor/host-executor.js';
 import { WorkflowController } from '../../src/controller/controller.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
-import type { NewObject } from '../../src/store/types.js';
+import type { NewObjectOf } from '../../src/store/types.js';
 import type { WorkflowStatus } from '../../src/controller/types.js';
 import { locksOf } from '../../src/controller/sync.js';
 
@@ -64,7 +64,7 @@ test("semaphore (v4 form) sized by a ConfigMap key; other workflows' holders cou
   );
 });
 
-const wfLevel = (name: string, log: string): NewObject =>
+const wfLevel = (name: string, log: string): NewObjectOf<'Workflow'> =>
   parse(`
 apiVersion: argoproj.io/v1alpha1
 kind: Workflow
@@ -75,7 +75,7 @@ spec:
   templates:
     - name: main
       container: { image: alpine, command: [sh, -c, "echo start-${name} >> ${log}; sleep 0.3; echo end-${name} >> ${log}"] }
-`) as NewObject;
+`) as NewObjectOf<'Workflow'>;
 
 /** Runs `body` against a running controller over a memory store (host executor without bwrap); cleans up after. */
 async function withController(
@@ -107,8 +107,7 @@ test('workflow-level mutex across two workflows: the second waits Pending, then 
   withController(async ({ store, log }) => {
     await store.create('Workflow', wfLevel('one', log));
     let sawWaiting = false;
-    const phase = async (n: string): Promise<WorkflowStatus | undefined> =>
-      (await store.get('Workflow', 'default', n))?.status as WorkflowStatus | undefined;
+    const phase = async (n: string): Promise<WorkflowStatus | undefined> => (await store.get('Workflow', 'default', n))?.status;
     for (;;) {
       if ((await phase('one'))?.phase === 'Running') break;
       await new Promise((r) => setTimeout(r, 10));
@@ -131,8 +130,7 @@ test('workflow-level mutex: five workflows created at once and reconciled in par
     async ({ store, log }) => {
       const names = ['w1', 'w2', 'w3', 'w4', 'w5'];
       await Promise.all(names.map((n) => store.create('Workflow', wfLevel(n, log))));
-      const phase = async (n: string): Promise<string | undefined> =>
-        ((await store.get('Workflow', 'default', n))?.status as WorkflowStatus | undefined)?.phase;
+      const phase = async (n: string): Promise<string | undefined> => (await store.get('Workflow', 'default', n))?.status?.phase;
       for (;;) {
         const phases = await Promise.all(names.map(phase));
         if (phases.every((p) => p === 'Succeeded' || p === 'Failed' || p === 'Error')) break;

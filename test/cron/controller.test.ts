@@ -129,7 +129,7 @@ describe('cron controller', () => {
     clock.advance(3_600_000 * 5);
     await ctl.reconcileAll();
     const cur = (await store.get('CronWorkflow', 'default', 'chg'))!;
-    await store.update('CronWorkflow', { ...cur, spec: { ...(cur.spec as object), schedules: ['@every 1s'] } });
+    await store.update('CronWorkflow', { ...cur, spec: { ...cur.spec, schedules: ['@every 1s'] } });
     await ctl.reconcileAll();
     assert.equal((await children(store, 'chg')).length, 0);
     clock.advance(1000);

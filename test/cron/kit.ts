@@ -2,7 +2,9 @@
 // and helpers that play the workflow controller's part (setting child phases) on a memory store.
 import type { Clock } from '../../src/core/clock.js';
 import { WeirError } from '../../src/core/errors.js';
-import type { NewObject, ResourceStore, StoredObject } from '../../src/store/types.js';
+import type { NewObjectOf, ResourceStore, StoredObject } from '../../src/store/types.js';
+import type { CronWorkflowSpec } from '../../src/api/cron-workflow.js';
+import type { WorkflowPhase } from '../../src/api/workflow-status.js';
 import { eventually } from '../helpers/eventually.js';
 
 export class FakeClock implements Clock {
@@ -36,7 +38,7 @@ export class FakeClock implements Clock {
   }
 }
 
-export function cronManifest(name: string, spec: Record<string, unknown>): NewObject {
+export function cronManifest(name: string, spec: Partial<CronWorkflowSpec>): NewObjectOf<'CronWorkflow'> {
   return {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'CronWorkflow',
@@ -59,7 +61,7 @@ export async function setPhase(store: ResourceStore, name: string, phase: string
   const final = phase === 'Succeeded' || phase === 'Failed' || phase === 'Error';
   await store.update('Workflow', {
     ...wf,
-    status: { ...(wf.status as object | undefined), phase, ...(final ? { finishedAt: finishedAt ?? new Date().toISOString() } : {}) },
+    status: { ...wf.status, phase: phase as WorkflowPhase, ...(final ? { finishedAt: finishedAt ?? new Date().toISOString() } : {}) },
   });
 }
 
@@ -68,7 +70,7 @@ export async function cronStatus(
   name: string,
 ): Promise<Record<string, unknown> & { history?: Record<string, unknown>[] }> {
   const c = await store.get('CronWorkflow', 'default', name);
-  return (c?.status ?? {}) as Record<string, unknown> & { history?: Record<string, unknown>[] };
+  return c?.status ?? {};
 }
 
 export { eventually };

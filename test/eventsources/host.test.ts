@@ -64,7 +64,7 @@ describe('event source host', () => {
 
     const cur = await store.get('EventSource', 'default', 'src');
     assert.ok(cur);
-    await store.update('EventSource', { ...cur, spec: { probe: { a: { v: 1 }, b: { v: 2 } } } });
+    await store.update('EventSource', { ...cur, spec: { probe: { a: { v: 1 }, b: { v: 2 } } } as typeof cur.spec });
     await eventually(() => p.starts() === 3 && p.live.size === 2);
     assert.equal(p.live.get('a'), a1, 'unchanged event kept running');
     const st = host.eventSourceStatus('default', 'src');

@@ -199,9 +199,16 @@ export function runExecutorConformance(name: string, factory: ConformanceFactory
       const ac = new AbortController();
       const running = await env.executor.start(sh('echo x; exec sleep 30'));
       const got: string[] = [];
-      setTimeout(() => ac.abort(), 300);
-      for await (const l of env.executor.logs(running, { follow: true, signal: ac.signal })) got.push(l.line);
+      // The follow must deliver the line while the step still runs; aborting it then ends the iteration. (A
+      // follow that never delivers fails at the safety abort, which only bounds a broken run.)
+      const safety = setTimeout(() => ac.abort(), 120_000);
+      for await (const l of env.executor.logs(running, { follow: true, signal: ac.signal })) {
+        got.push(l.line);
+        ac.abort();
+      }
+      clearTimeout(safety);
       assert.deepEqual(got, ['x']);
+      assert.equal(await env.executor.adopt(running), 'running', 'the step was still running when its line arrived');
       await env.executor.kill(running, 0);
     });
 

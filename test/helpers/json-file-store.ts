@@ -5,7 +5,17 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { WeirError } from '../../src/core/errors.js';
 import type { KindName } from '../../src/api/kinds.js';
-import type { ListOptions, ListResult, NewObject, ResourceStore, StoredObject, WatchEvent, WatchOptions } from '../../src/store/types.js';
+import type {
+  ListOptions,
+  ListResult,
+  NewObject,
+  NewObjectOf,
+  ObjectOf,
+  ResourceStore,
+  StoredObject,
+  WatchEvent,
+  WatchOptions,
+} from '../../src/store/types.js';
 
 interface FileState {
   rv: number;
@@ -31,13 +41,14 @@ export class JsonFileStore implements ResourceStore {
     for (const l of this.listeners) l(kind, { type, object: structuredClone(object) });
   }
 
-  create(kind: KindName, obj: NewObject): Promise<StoredObject> {
+  create<K extends KindName>(kind: K, obj: NewObjectOf<K>): Promise<ObjectOf<K>> {
     const name = obj.metadata.name ?? `${obj.metadata.generateName ?? ''}${randomUUID().slice(0, 5)}`;
     const ns = obj.metadata.namespace ?? 'default';
     const k = keyOf(kind, ns, name);
     if (this.state.objects[k]) return Promise.reject(new WeirError('ALREADY_EXISTS', `${kind} ${name} exists`));
-    const stored = structuredClone({
-      ...obj,
+    const given: NewObject = obj;
+    const stored: StoredObject = structuredClone({
+      ...given,
       kind,
       metadata: {
         ...obj.metadata,
@@ -47,26 +58,26 @@ export class JsonFileStore implements ResourceStore {
         resourceVersion: String(++this.state.rv),
         creationTimestamp: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
       },
-    }) as StoredObject;
+    });
     this.state.objects[k] = stored;
     this.persist();
     this.emit(kind, 'ADDED', stored);
-    return Promise.resolve(structuredClone(stored));
+    return Promise.resolve(structuredClone(stored) as ObjectOf<K>);
   }
 
-  get(kind: KindName, namespace: string | undefined, name: string): Promise<StoredObject | undefined> {
+  get<K extends KindName>(kind: K, namespace: string | undefined, name: string): Promise<ObjectOf<K> | undefined> {
     const o = this.state.objects[keyOf(kind, namespace ?? 'default', name)];
-    return Promise.resolve(o ? structuredClone(o) : undefined);
+    return Promise.resolve(o ? (structuredClone(o) as ObjectOf<K>) : undefined);
   }
 
-  list(kind: KindName, opts: ListOptions = {}): Promise<ListResult> {
+  list<K extends KindName>(kind: K, opts: ListOptions = {}): Promise<ListResult<ObjectOf<K>>> {
     const items = Object.values(this.state.objects).filter(
       (o) => o.kind === kind && (opts.namespace === undefined || o.metadata.namespace === opts.namespace),
     );
-    return Promise.resolve({ items: structuredClone(items), resourceVersion: String(this.state.rv) });
+    return Promise.resolve({ items: structuredClone(items) as ObjectOf<K>[], resourceVersion: String(this.state.rv) });
   }
 
-  update(kind: KindName, obj: StoredObject): Promise<StoredObject> {
+  update<K extends KindName>(kind: K, obj: ObjectOf<K>): Promise<ObjectOf<K>> {
     const k = keyOf(kind, obj.metadata.namespace ?? 'default', obj.metadata.name);
     const cur = this.state.objects[k];
     if (!cur) return Promise.reject(new WeirError('NOT_FOUND', `${kind} ${obj.metadata.name} not found`));
@@ -76,7 +87,7 @@ export class JsonFileStore implements ResourceStore {
     this.state.objects[k] = stored;
     this.persist();
     this.emit(kind, 'MODIFIED', stored);
-    return Promise.resolve(structuredClone(stored));
+    return Promise.resolve(structuredClone(stored) as ObjectOf<K>);
   }
 
   delete(kind: KindName, namespace: string | undefined, name: string): Promise<boolean> {
@@ -90,12 +101,12 @@ export class JsonFileStore implements ResourceStore {
     return Promise.resolve(true);
   }
 
-  watch(kind: KindName, opts: WatchOptions): AsyncIterable<WatchEvent> {
-    const queue: WatchEvent[] = [];
+  watch<K extends KindName>(kind: K, opts: WatchOptions): AsyncIterable<WatchEvent<ObjectOf<K>>> {
+    const queue: WatchEvent<ObjectOf<K>>[] = [];
     let wake: (() => void) | undefined;
     const listener = (k: string, ev: WatchEvent): void => {
       if (k !== kind || (opts.namespace !== undefined && ev.object.metadata.namespace !== opts.namespace)) return;
-      queue.push(ev);
+      queue.push({ type: ev.type, object: ev.object as ObjectOf<K> });
       wake?.();
     };
     this.listeners.add(listener);

@@ -90,7 +90,10 @@ describe('evaluate', () => {
     const t = decisions[1][1] as Extract<Decision, { type: 'triggered' }>;
     assert.deepEqual(t.events, { a: a.id, b: b.id });
     assert.equal(t.key, firingKey({ namespace: 'demo', name: 'pair' }, 'both', { a: a.id, b: b.id }));
-    const wf = t.plan.action.workflow as { metadata: Record<string, unknown>; spec: { arguments: { parameters: { value?: string }[] } } };
+    const wf = (t.plan.action as { workflow: unknown }).workflow as {
+      metadata: Record<string, unknown>;
+      spec: { arguments: { parameters: { value?: string }[] } };
+    };
     assert.equal(wf.metadata.name, `pair-${t.key}`);
     assert.equal(wf.metadata.namespace, 'demo');
     assert.equal(wf.metadata.generateName, undefined);
@@ -189,7 +192,7 @@ spec:
     await prepareSensor(s);
     const { decisions } = run(s, [ce('a', { path: '/more' }), ce('j', {})]);
     const t = decisions[0][1] as Extract<Decision, { type: 'triggered' }>;
-    assert.equal(t.plan.action.url, 'http://127.0.0.1:1/base/more');
+    assert.equal((t.plan.action as { url: string }).url, 'http://127.0.0.1:1/base/more');
     assert.deepEqual(types(decisions[1]), ['filtered-out:j']);
     assert.match((decisions[1][0] as { reason: string }).reason, /jq transformation output must be a JSON object/);
   });

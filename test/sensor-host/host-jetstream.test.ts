@@ -28,7 +28,7 @@ import { SensorRunner } from '../../src/sensor-host/sensor-runner.js';
 import { STATE_BUCKET } from '../../src/sensor-host/state-store.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import { createSqliteStore } from '../../src/store/sqlite-store.js';
-import type { NewObject, ResourceStore, StoredObject } from '../../src/store/types.js';
+import type { NewObjectOf, ResourceStore, StoredObject } from '../../src/store/types.js';
 import { startNatsServer } from '../helpers/nats-server.js';
 import type { NatsServer } from '../helpers/nats-server.js';
 import { eventually } from '../helpers/eventually.js';
@@ -144,7 +144,7 @@ for (const [kind, make] of stores) {
       const host = startHost(h.store, bus, records);
       try {
         const name = `pair-${kind}`;
-        await h.store.create('Sensor', parse(SENSOR_YAML(name)) as NewObject);
+        await h.store.create('Sensor', parse(SENSOR_YAML(name)) as NewObjectOf<'Sensor'>);
         const events = [
           ev('payment', { body: { amount: 0 } }),
           ev('order', { body: { id: 'o-1' } }),
@@ -226,7 +226,7 @@ for (const [kind, make] of stores) {
       const h = await make();
       const busName = `sn-${randomUUID().slice(0, 8)}`;
       const name = `restart-${kind}`;
-      await h.store.create('Sensor', parse(SENSOR_YAML(name)) as NewObject);
+      await h.store.create('Sensor', parse(SENSOR_YAML(name)) as NewObjectOf<'Sensor'>);
       const records: HistoryRecord[] = [];
       let bus = await newBus(busName);
       let host = startHost(h.store, bus, records);
@@ -274,7 +274,7 @@ describe('sensor host on the embedded bus', () => {
     let bus: EventBus = createEmbeddedBus({ dataDir: dir });
     let host = startHost(store, bus, records);
     try {
-      await store.create('Sensor', parse(SENSOR_YAML('embedded')) as NewObject);
+      await store.create('Sensor', parse(SENSOR_YAML('embedded')) as NewObjectOf<'Sensor'>);
       const a = ev('order', { body: { id: 'o-e' } });
       await bus.publish(a);
       await eventually(() => Promise.resolve(records.some((r) => r.type === 'waiting' && r.eventId === a.id)), {

@@ -168,7 +168,8 @@ describe('events handled at once for a trigger without &', () => {
     let failNext = true;
     // A store whose create fails once for order o-3 (say a transient disk error).
     const create: ResourceStore['create'] = (kind, obj) => {
-      const value = (obj.spec as { arguments?: { parameters?: { value?: string }[] } } | undefined)?.arguments?.parameters?.[0]?.value;
+      const value = ((obj as { spec?: unknown }).spec as { arguments?: { parameters?: { value?: string }[] } } | undefined)?.arguments
+        ?.parameters?.[0]?.value;
       if (kind === 'Workflow' && value === 'o-3' && failNext) {
         failNext = false;
         return Promise.reject(new WeirError('IO_ERROR', 'simulated disk error'));

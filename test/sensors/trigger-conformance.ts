@@ -3,17 +3,17 @@
 // plan through the injected runtime, resolving with done/deduplicated.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { TriggerAdapter, TriggerInput, TriggerResult, TriggerRuntime } from '../../sensors/triggers/types.js';
+import type { TriggerAdapter, TriggerInput, TriggerKind, TriggerResult, TriggerRuntime } from '../../sensors/triggers/types.js';
 
-export interface TriggerCase {
-  adapter: TriggerAdapter;
+export interface TriggerCase<K extends TriggerKind> {
+  adapter: TriggerAdapter<K>;
   input: () => TriggerInput;
   runtime: () => TriggerRuntime;
   /** Checks what the runtime saw after execute. */
   verify: (result: TriggerResult) => void | Promise<void>;
 }
 
-export function runTriggerConformance(name: string, c: TriggerCase): void {
+export function runTriggerConformance<K extends TriggerKind>(name: string, c: TriggerCase<K>): void {
   test(`${name}: plan is deterministic and leaves its input alone`, () => {
     const input = c.input();
     const before = JSON.stringify(input);

@@ -194,7 +194,8 @@ describe('argoWorkflow operations', () => {
     const p = TRIGGERS.argoWorkflow.plan(
       input({ argoWorkflow: { source: { resource: { kind: 'Workflow', metadata: { name: 'fixed' }, spec: {} } } } }),
     );
-    assert.equal((p.action.workflow as { metadata: { name: string } }).metadata.name, 'fixed');
+    assert.ok('workflow' in p.action);
+    assert.equal((p.action.workflow.metadata as { name: string }).name, 'fixed');
     const r = await TRIGGERS.argoWorkflow.execute(p, runtime(fresh(), { exists: true }));
     assert.equal(r.outcome, 'deduplicated');
   });

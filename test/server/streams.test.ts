@@ -5,7 +5,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startKit, readLines, hello, eventually } from './kit.js';
 import { nodeId } from '../../src/controller/nodes.js';
-import type { StoredObject } from '../../src/store/types.js';
+
+import type { NodeStatus, WorkflowPhase } from '../../src/api/workflow-status.js';
 
 describe('watch', () => {
   test('workflow-events streams ADDED for existing objects, then changes, only in the namespace asked for', async () => {
@@ -64,11 +65,11 @@ describe('logs', () => {
     await k.req('POST', '/api/v1/workflows/default', { workflow: hello('lw') });
     const a = nodeId('lw', 'lw[0].a');
     const b = nodeId('lw', 'lw[1].b');
-    const cur = (await k.store.get('Workflow', 'default', 'lw')) as StoredObject;
+    const cur = (await k.store.get('Workflow', 'default', 'lw'))!;
     await k.store.update('Workflow', {
       ...cur,
       status: {
-        phase,
+        phase: phase as WorkflowPhase,
         nodes: {
           [a]: { id: a, name: 'lw[0].a', displayName: 'a', type: 'Pod', phase: 'Succeeded', podName: a, startedAt: '2024-01-01T00:00:01Z' },
           [b]: { id: b, name: 'lw[1].b', displayName: 'b', type: 'Pod', phase: 'Running', podName: b, startedAt: '2024-01-01T00:00:02Z' },
@@ -139,16 +140,16 @@ describe('logs', () => {
     await eventually(() => lines.length === 3);
     // A new step appears in the status, writes, and the workflow finishes.
     const c = nodeId('lw', 'lw[2].c');
-    const cur = (await k.store.get('Workflow', 'default', 'lw')) as StoredObject;
-    const status = cur.status as { nodes: Record<string, unknown>; phase: string };
+    const cur = (await k.store.get('Workflow', 'default', 'lw'))!;
+    const status = cur.status as { nodes: Record<string, NodeStatus>; phase: WorkflowPhase };
     status.nodes[c] = { id: c, name: 'lw[2].c', displayName: 'c', type: 'Pod', phase: 'Running', startedAt: '2024-01-01T00:00:03Z' };
     await k.store.update('Workflow', { ...cur, status });
     k.steps.push(c, 'c1');
     await eventually(() => lines.length === 4);
     k.steps.end(b);
     k.steps.end(c);
-    const now = (await k.store.get('Workflow', 'default', 'lw')) as StoredObject;
-    await k.store.update('Workflow', { ...now, status: { ...(now.status as object), phase: 'Succeeded' } });
+    const now = (await k.store.get('Workflow', 'default', 'lw'))!;
+    await k.store.update('Workflow', { ...now, status: { ...now.status, phase: 'Succeeded' } });
     const all = await reading;
     assert.deepEqual(
       all.map((l) => l.result.content),

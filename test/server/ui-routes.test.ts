@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isUiRequest, resolveUiPath, serveUiRequest } from '../../src/server/routes-ui.js';
+import type { NodeStatus } from '../../src/api/workflow-status.js';
 import { startKit } from './kit.js';
 
 function rawGet(
@@ -133,7 +134,7 @@ describe('UI API routes', () => {
           labels: { team: i % 2 === 0 ? 'even' : 'odd' },
         },
         spec: {},
-        status: { phase: i % 3 === 0 ? 'Failed' : 'Succeeded', nodes: { a: {}, b: {} } },
+        status: { phase: i % 3 === 0 ? 'Failed' : 'Succeeded', nodes: { a: {} as NodeStatus, b: {} as NodeStatus } },
       });
     }
     const p1 = await k.req('GET', '/api/v1/ui/workflows/default?limit=10');

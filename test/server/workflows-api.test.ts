@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { startKit, hello } from './kit.js';
 import { nodeId } from '../../src/controller/nodes.js';
 import type { StoredObject } from '../../src/store/types.js';
+import type { NodeStatus } from '../../src/api/workflow-status.js';
 
 describe('workflows API', () => {
   test('create applies generateName, stores, enqueues; get and list return Argo shapes', async () => {
@@ -114,7 +115,7 @@ describe('workflows API', () => {
     const again = await k.req('POST', '/api/v1/workflows/default', { workflow: hello('dup') });
     assert.equal(again.status, 409);
     assert.equal(again.body.code, 'ALREADY_EXISTS');
-    const cur = (await k.store.get('Workflow', 'default', 'dup')) as StoredObject;
+    const cur = (await k.store.get('Workflow', 'default', 'dup'))!;
     const pod = nodeId('dup', 'dup');
     await k.store.update('Workflow', {
       ...cur,
@@ -179,9 +180,9 @@ describe('workflows API', () => {
     assert.match(early.body.message, /Cannot retry a workflow in phase/);
 
     // Make it a failed run: root Steps → [0] → pod a (Failed).
-    const cur = (await k.store.get('Workflow', 'default', 'ops')) as StoredObject;
+    const cur = (await k.store.get('Workflow', 'default', 'ops'))!;
     const id = (n: string): string => nodeId('ops', n);
-    const nodes = {
+    const nodes: Record<string, NodeStatus> = {
       [id('ops')]: { id: id('ops'), name: 'ops', displayName: 'ops', type: 'Steps', phase: 'Failed', children: [id('ops[0]')] },
       [id('ops[0]')]: {
         id: id('ops[0]'),
@@ -204,7 +205,7 @@ describe('workflows API', () => {
     assert.deepEqual(k.steps.cleaned, [id('ops[0].a')], 'the deleted step is cleaned up so it can run again');
 
     await k.store.update('Workflow', {
-      ...((await k.store.get('Workflow', 'default', 'ops')) as StoredObject),
+      ...(await k.store.get('Workflow', 'default', 'ops'))!,
       status: { phase: 'Failed', nodes },
     });
     const rs = await k.req('PUT', '/api/v1/workflows/default/ops/resubmit', { memoized: true });

@@ -1,7 +1,8 @@
 // Fixtures and helpers shared by the store conformance suite files.
 import assert from 'node:assert/strict';
 import { WeirError } from '../../src/core/errors.js';
-import type { NewObject, ResourceStore, WatchEvent } from '../../src/store/types.js';
+import type { NewObject, NewObjectOf, ResourceStore, WatchEvent } from '../../src/store/types.js';
+import type { WorkflowPhase } from '../../src/api/workflow-status.js';
 
 /** What a conformance test may ask of a fresh store: a fake clock and a small change history. */
 export interface StoreFactoryOptions {
@@ -18,7 +19,7 @@ export const cm = (name: string, labels: Record<string, string> = {}, namespace 
   data: { k: name },
 });
 
-export const wf = (name: string, phase?: string): NewObject => ({
+export const wf = (name: string, phase?: WorkflowPhase): NewObjectOf<'Workflow'> => ({
   apiVersion: 'argoproj.io/v1alpha1',
   kind: 'Workflow',
   metadata: { name, namespace: 'default' },

@@ -11,6 +11,8 @@ import Database from 'better-sqlite3';
 import { WeirError } from '../../src/core/errors.js';
 import { createSqliteStore } from '../../src/store/sqlite-store.js';
 import type { NewObject, StoredObject, WatchEvent } from '../../src/store/types.js';
+import type { WorkflowSpec } from '../../src/api/workflow.js';
+import type { StoredWorkflow } from '../../src/api/objects.js';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -263,7 +265,7 @@ describe('SQLite store group commit', () => {
         apiVersion: 'argoproj.io/v1alpha1',
         kind: 'Workflow',
         metadata: { name: 'w', labels: { a: '1' } },
-        spec: { entrypoint: 'main', n: 1 },
+        spec: { entrypoint: 'main', n: 1 } as WorkflowSpec,
       });
       assert.equal(w.metadata.generation, 1);
       const forged = { ...w.metadata, uid: 'forged', creationTimestamp: '1999-01-01T00:00:00Z', generation: 40 };
@@ -272,7 +274,7 @@ describe('SQLite store group commit', () => {
       assert.equal(w2.metadata.uid, w.metadata.uid);
       assert.equal(w2.metadata.creationTimestamp, w.metadata.creationTimestamp);
       assert.deepEqual(w2, await s.get('Workflow', 'default', 'w'));
-      const w3 = await s.update('Workflow', { ...w2, spec: { entrypoint: 'main', n: 2 } });
+      const w3 = await s.update('Workflow', { ...w2, spec: { entrypoint: 'main', n: 2 } as WorkflowSpec });
       assert.equal(w3.metadata.generation, 2);
       const w4 = await s.update('Workflow', { ...w3, metadata: { ...w3.metadata, labels: { a: '2' } } });
       assert.equal(w4.metadata.generation, 2);
@@ -280,7 +282,7 @@ describe('SQLite store group commit', () => {
         'w',
       ]);
       assert.deepEqual(names((await s.list('Workflow', { labelSelector: 'a=1' })).items), []);
-      const w5 = await s.update('Workflow', { ...w4, spec: undefined });
+      const w5 = await s.update('Workflow', { ...w4, spec: undefined } as StoredObject as StoredWorkflow);
       assert.equal(w5.metadata.generation, 3);
       assert.equal('spec' in w5, false);
       // Handed over: the result is the given object with the stored metadata, equal to what get returns.

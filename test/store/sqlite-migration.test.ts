@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import { createSqliteStore } from '../../src/store/sqlite-store.js';
 import { SCHEMA_VERSION } from '../../src/store/sqlite-schema.js';
 import type { StoredObject } from '../../src/store/types.js';
+import type { StoredWorkflow } from '../../src/api/objects.js';
 
 const dirs: string[] = [];
 after(() => {
@@ -100,7 +101,7 @@ test('a version-1 weir.db is migrated on open and then read, updated, deleted an
   const s = createSqliteStore({ dataDir });
   try {
     assert.deepEqual(await s.get('Workflow', 'default', 'w1'), w1);
-    const statusOnly = await s.update('Workflow', { ...w1, status: { phase: 'Succeeded' } });
+    const statusOnly = await s.update('Workflow', { ...w1, status: { phase: 'Succeeded' } } as StoredWorkflow);
     assert.equal(statusOnly.metadata.generation, 3, 'same spec as stored before the migration: generation kept');
     assert.equal(statusOnly.metadata.uid, 'uid-w1');
     assert.equal(statusOnly.metadata.creationTimestamp, '2024-05-01T10:00:00Z');
