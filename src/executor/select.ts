@@ -1,13 +1,15 @@
-// Choosing the step executor (`--executor host|container`, WEIR_EXECUTOR): a typed table of factories, each
+// Choosing the step executor (`--executor host|container|pod`, WEIR_EXECUTOR): a typed table of factories, each
 // returning the executor and a one-line description for start-up logs and `weir version` (container: the engine).
 import { WeirError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { LABEL_UID } from './container-create.js';
 import { ContainerExecutor } from './container-executor.js';
 import { HostExecutor } from './host-executor.js';
+import { PodApi } from './pod-kube.js';
+import { PodExecutor } from './pod-executor.js';
 import type { StepExecutor } from './types.js';
 
-export const EXECUTOR_KINDS = ['host', 'container'] as const;
+export const EXECUTOR_KINDS = ['host', 'container', 'pod'] as const;
 export type ExecutorKind = (typeof EXECUTOR_KINDS)[number];
 
 export interface ExecutorSetup {
@@ -15,6 +17,10 @@ export interface ExecutorSetup {
   logger: Logger;
   /** Bytes of stdout (and of stderr) the host executor keeps per step (head and tail); default its own. */
   maxLogBytes?: number;
+  /** The pod executor's kubeconfig (default: KUBECONFIG, the in-cluster service account, ~/.kube/config). */
+  kubeconfig?: string;
+  /** The pod executor's image for steps that name none and for its wait container (default busybox / the step's). */
+  podImage?: string;
 }
 
 export interface SelectedExecutor {
@@ -46,6 +52,11 @@ const factories = {
       },
     };
   },
+  pod: (o: ExecutorSetup): Promise<SelectedExecutor> => {
+    const api = PodApi.connect(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {});
+    const executor = new PodExecutor({ api, dataDir: o.dataDir, logger: o.logger, ...(o.podImage ? { defaultImage: o.podImage } : {}) });
+    return Promise.resolve({ executor, description: `pod (${api.server})`, removeWorkflow: (uid) => executor.removeWorkflow(uid) });
+  },
 } satisfies Record<ExecutorKind, (o: ExecutorSetup) => Promise<SelectedExecutor>>;
 
 export function isExecutorKind(s: string): s is ExecutorKind {
@@ -55,6 +66,6 @@ export function isExecutorKind(s: string): s is ExecutorKind {
 /** Creates the executor of `kind`; ENGINE_UNAVAILABLE when the container executor finds no engine. */
 export function createExecutor(kind: string, o: ExecutorSetup): Promise<SelectedExecutor> {
   if (!isExecutorKind(kind))
-    throw new WeirError('INVALID_ARGUMENT', `unknown executor ${JSON.stringify(kind)}; use ${EXECUTOR_KINDS.join(' or ')}`);
+    throw new WeirError('INVALID_ARGUMENT', `unknown executor ${JSON.stringify(kind)}; use ${EXECUTOR_KINDS.join(', ')}`);
   return factories[kind](o);
 }
