@@ -303,7 +303,7 @@ export class PodExecutor implements StepExecutor {
     await untilPod(this.o.api, d.namespace, d.pod, (p) => {
       if (!p) return true;
       const all = p.status?.containerStatuses ?? [];
-      if (!p.spec?.nodeName) return true;
+      if (!p.spec?.nodeName || p.status?.phase === 'Failed' || p.status?.phase === 'Succeeded') return true;
       return all.length > 0 && all.every((c) => c.state?.terminated) ? true : undefined;
     });
   }

@@ -229,6 +229,7 @@ export class PodRunner {
     await writeFile(c.termFile, '', { mode: 0o666 });
     await chmod(c.termFile, 0o666);
     const args = ['create', '--name', c.name, '--label', `io.weir.test-node=${this.nodeLabel}`, '--pull', 'never'];
+    if (network === 'bridge') args.push('--hostname', this.pod.metadata.name);
     args.push('--log-driver', 'k8s-file', '--log-opt', `path=${c.logFile}`, '--network', network, ...env);
     args.push('-v', `${c.termFile}:${s.terminationMessagePath ?? '/dev/termination-log'}`);
     for (const m of s.volumeMounts ?? []) {
@@ -254,9 +255,8 @@ export class PodRunner {
       return -1;
     }
     await podman(['start', c.name]);
-    const [info] = JSON.parse(await podman(['inspect', c.name])) as { State: { StartedAt: string } }[];
-    c.state = { running: { startedAt: rfc(info.State.StartedAt) } };
-    await this.pushStatus();
+    c.state = { running: { startedAt: rfc(new Date().toISOString()) } };
+    void this.pushStatus();
     const code = Number((await podman(['wait', c.name])).trim());
     const [done] = JSON.parse(await podman(['inspect', c.name])) as {
       State: { StartedAt: string; FinishedAt: string; OOMKilled?: boolean };
@@ -339,21 +339,23 @@ export class PodRunner {
       }
     }
     const mains = this.pod.spec.containers.map((s) => this.containers.get(s.name) as CState);
-    const created: CState[] = [];
-    for (const c of mains) {
-      if (this.stopping) return;
-      try {
-        await this.create(c, vols, network);
-        created.push(c);
-      } catch (e) {
-        this.fail(
-          c,
-          /image not known|no such image|unable to find/i.test(String(e)) ? 'ErrImageNeverPull' : 'CreateContainerError',
-          String(e),
-        );
-      }
-    }
-    if (created.length < mains.length) {
+    if (this.stopping) return;
+    const created = await Promise.all(
+      mains.map((c) =>
+        this.create(c, vols, network).then(
+          () => true,
+          (e: unknown) => {
+            this.fail(
+              c,
+              /image not known|no such image|unable to find/i.test(String(e)) ? 'ErrImageNeverPull' : 'CreateContainerError',
+              String(e),
+            );
+            return false;
+          },
+        ),
+      ),
+    );
+    if (created.includes(false)) {
       this.phase = 'Failed';
       return this.pushStatus();
     }
@@ -373,9 +375,16 @@ export class PodRunner {
           .filter((c) => c.id && !c.exited)
           .map((c) => podman(['stop', '-t', String(graceSeconds), c.name]).catch(() => undefined)),
       );
-      for (const c of this.containers.values()) if (!c.id && !c.exited) this.fail(c, 'ContainerCreating', 'pod deleted');
       await this.running;
-      for (const c of this.containers.values()) if (!c.exited) this.fail(c, 'ContainerCreating', 'pod deleted');
+      // As the kubelet reports containers of a deleted pod that never ran.
+      for (const c of this.containers.values())
+        if (!('terminated' in c.state)) {
+          c.state = {
+            terminated: { exitCode: 137, reason: 'ContainerStatusUnknown', message: 'the pod was deleted before the container ran' },
+          };
+          c.exited = true;
+        }
+      if (this.phase !== 'Succeeded') this.phase = 'Failed';
       await this.pushStatus();
       const p = this.pod.metadata;
       await this.api
