@@ -114,7 +114,13 @@ export class PodApi {
     o: { query?: Query; body?: unknown; contentType?: string; signal?: AbortSignal } = {},
   ): Promise<T> {
     const res = await this.open(method, path, o);
-    const t = await text(res);
+    let t: string;
+    try {
+      t = await text(res);
+    } catch (e) {
+      if (o.signal?.aborted) throw new WeirError('CANCELLED', `${method} ${path} cancelled`, { cause: e });
+      throw new WeirError('IO_ERROR', `${method} ${path}: the response broke off: ${errorMessage(e)}`, { cause: e });
+    }
     return (t === '' ? undefined : JSON.parse(t)) as T;
   }
 }

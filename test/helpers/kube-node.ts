@@ -108,6 +108,11 @@ export class TestNode {
       },
     };
     await this.api.request('PATCH', `/api/v1/nodes/${this.name}/status`, { body: { status }, contentType: 'application/merge-patch+json' });
+    // The not-ready taint the API server adds to new nodes; the node lifecycle controller (absent here) lifts it.
+    await this.api.request('PATCH', `/api/v1/nodes/${this.name}`, {
+      body: { spec: { taints: null } },
+      contentType: 'application/merge-patch+json',
+    });
   }
 
   /** List, then watch from the list's version; on any end of the watch, list again. */
