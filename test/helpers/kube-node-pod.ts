@@ -247,6 +247,12 @@ export class PodRunner {
     if (s.command) args.push('--entrypoint', JSON.stringify(s.command.map((a) => expand(a, vars))));
     args.push(normalImage(s.image), ...(s.args ?? []).map((a) => expand(a, vars)));
     c.id = (await podman(args)).trim();
+    if (s.workingDir) {
+      // The runtime creates a missing working directory (runc does; podman 4 refuses to start instead).
+      const root = (await podman(['mount', c.name])).trim();
+      await mkdir(join(root, s.workingDir), { recursive: true });
+      await podman(['unmount', c.name]);
+    }
   }
 
   private async startAndWait(c: CState): Promise<number> {
@@ -254,7 +260,18 @@ export class PodRunner {
       this.fail(c, 'ContainerCreating', 'pod deleted');
       return -1;
     }
-    await podman(['start', c.name]);
+    try {
+      await podman(['start', c.name]);
+    } catch (e) {
+      c.state = { terminated: { exitCode: 128, reason: 'StartError', message: String(e).slice(0, 1000) } };
+      c.exited = true;
+      await Promise.all(
+        [...this.containers.values()]
+          .filter((o) => o.id && !o.exited)
+          .map((o) => podman(['stop', '-t', '0', o.name]).catch(() => undefined)),
+      );
+      return 128;
+    }
     c.state = { running: { startedAt: rfc(new Date().toISOString()) } };
     void this.pushStatus();
     const code = Number((await podman(['wait', c.name])).trim());
