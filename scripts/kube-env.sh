@@ -2,8 +2,11 @@
 # A real Kubernetes control plane for tests: builds kube-apiserver (k8s.io/kubernetes) and etcd (go.etcd.io/etcd)
 # from the Go module proxy once per machine (cached by version), then starts them on loopback ports in a temp dir.
 #   scripts/kube-env.sh build               build (or find cached) binaries, print their directory
-#   scripts/kube-env.sh up [--print-env]    build if needed, start etcd + kube-apiserver, wait for /readyz; the last
-#                                           stdout line is `export KUBECONFIG=<path>` (--print-env adds WEIR_KUBE_* lines)
+#   scripts/kube-env.sh up [--print-env] [--with-node]
+#                                           build if needed, start etcd + kube-apiserver, wait for /readyz; the last
+#                                           stdout line is `export KUBECONFIG=<path>` (--print-env adds WEIR_KUBE_* lines);
+#                                           --with-node also starts the test node (test/helpers/kube-node.ts, compiled
+#                                           in dist/: a Ready Node that runs bound pods with podman)
 #   scripts/kube-env.sh down [<state dir>]  stop what `up` started (default: the last `up`)
 set -euo pipefail
 
@@ -103,10 +106,11 @@ wait_ready() {
 }
 
 cmd_up() {
-  local print_env=0 owner=""
+  local print_env=0 owner="" with_node=0
   while [ $# -gt 0 ]; do
     case "$1" in
       --print-env) print_env=1 ;;
+      --with-node) with_node=1 ;;
       --owner-pid) owner="$2"; shift ;;
       *) die "unknown flag $1" ;;
     esac
@@ -142,7 +146,7 @@ cmd_up() {
     --service-account-issuer https://kubernetes.default.svc.cluster.local \
     --service-account-key-file "$d/sa.pub" --service-account-signing-key-file "$d/sa.key" \
     --service-cluster-ip-range 10.96.0.0/16 --enable-priority-and-fairness=false \
-    --endpoint-reconciler-type none --v 1 \
+    --endpoint-reconciler-type none --feature-gates PodLogsQuerySplitStreams=true --v 1 \
     >"$d/apiserver.log" 2>&1 </dev/null &
   local api_pid=$!
   echo "$api_pid" > "$d/apiserver.pid"
@@ -169,6 +173,7 @@ contexts:
 current-context: weir-kube
 KUBECONFIG
   chmod 600 "$d/kubeconfig"
+  if [ "$with_node" = 1 ]; then start_node "$d"; fi
   echo "$d" > "$LAST_FILE"
   if [ -n "$owner" ]; then
     # Stop the control plane when the owning process goes away, however it ends.
@@ -187,6 +192,21 @@ KUBECONFIG
   echo "export KUBECONFIG=$d/kubeconfig"
 }
 
+start_node() {
+  local d="$1" main
+  main="$(cd "$(dirname "$0")/.." && pwd)/dist/test/helpers/kube-node-main.js"
+  [ -f "$main" ] || die "test node not built: $main (run npx tsc -p tsconfig.json)"
+  setsid "${WEIR_NODE_BIN:-node}" "$main" --kubeconfig "$d/kubeconfig" --kube-dir "$d" >"$d/node.log" 2>&1 </dev/null &
+  local pid=$!
+  echo "$pid" > "$d/node.pid"
+  for _ in $(seq 1 240); do
+    grep -q ' ready$' "$d/node.log" 2>/dev/null && { log "test node ready (log: $d/node.log)"; return 0; }
+    kill -0 "$pid" 2>/dev/null || { tail -n 40 "$d/node.log" >&2; die "test node exited (log: $d/node.log)"; }
+    sleep 0.25
+  done
+  die "timed out waiting for the test node (log: $d/node.log)"
+}
+
 stop_pid() {
   local pid="$1" i
   kill -TERM "$pid" 2>/dev/null || return 0
@@ -200,7 +220,7 @@ cmd_down() {
   [ -n "$d" ] && [ -d "$d" ] || { log "nothing to stop"; return 0; }
   [ -f "$d/kubeconfig" ] || [ -f "$d/etcd.pid" ] || die "$d is not a kube-env state directory"
   local f
-  for f in apiserver etcd; do
+  for f in node apiserver etcd; do
     [ -f "$d/$f.pid" ] && stop_pid "$(cat "$d/$f.pid")"
   done
   rm -rf "$d"
@@ -212,5 +232,5 @@ case "${1:-}" in
   build) cmd_build ;;
   up) shift; cmd_up "$@" ;;
   down) shift; cmd_down "$@" ;;
-  *) die "usage: $0 build | up [--print-env] [--owner-pid PID] | down [<state dir>]" ;;
+  *) die "usage: $0 build | up [--print-env] [--with-node] [--owner-pid PID] | down [<state dir>]" ;;
 esac

@@ -52,8 +52,8 @@ Manifests (files or directories) given as arguments are created or updated at st
       --namespace NS    namespace for manifests that name none (default: default)
       --allow-host-path PREFIX[:rw]  host path prefix that hostPath volumes may mount, read-only unless :rw
                         (repeatable; env WEIR_ALLOW_HOST_PATH, comma-separated). Default: hostPath volumes are refused
-      --executor E      step executor: host (default; sandboxed host processes) or container (podman/Docker;
-                        env WEIR_EXECUTOR)
+      --executor E      step executor: host (default; sandboxed host processes), container (podman/Docker) or pod
+                        (one Kubernetes Pod per step, through --kubeconfig's API server; env WEIR_EXECUTOR)
       --bus B           event bus: "embedded" (default: <data-dir>/bus.db) or nats://host:4222 (env WEIR_BUS);
                         without it, an EventBus "default" with jetstreamExotic.url is used when applied
       --artifact-repository F  YAML file with the default artifact repository (Argo's ArtifactRepository, e.g.
@@ -61,7 +61,7 @@ Manifests (files or directories) given as arguments are created or updated at st
                         artifact-repositories ConfigMap and spec.artifactRepositoryRef take precedence
       --store S         sqlite (default) or kubernetes (env WEIR_STORE): resources as CRDs, ConfigMaps and Secrets in
                         a cluster; replicas elect a leader on a Lease that runs the controllers (all serve the API)
-      --kubeconfig F    kubeconfig of --store kubernetes (default: KUBECONFIG, in-cluster service account, ~/.kube/config)
+      --kubeconfig F    kubeconfig of --store kubernetes and --executor pod (default: KUBECONFIG, in-cluster service account, ~/.kube/config)
       --lease-duration S  seconds the leader Lease lasts without renewal (env WEIR_LEASE_DURATION; default 15)
       --offload-db URL  postgres:// database for the node status of workflows too big for the cluster even
                         compressed (env WEIR_OFFLOAD_DB; Argo's node status offload)
@@ -188,6 +188,7 @@ export async function startServer(cfg: ServerStartConfig, io: CliIo): Promise<Ru
       dataDir: cfg.dataDir,
       logger: log,
       ...(cfg.maxLogBytes !== undefined ? { maxLogBytes: cfg.maxLogBytes } : {}),
+      ...(cfg.kubeconfig ? { kubeconfig: cfg.kubeconfig } : {}),
     });
     log.info({}, `step executor: ${executorInfo}`);
     const hostPaths = { allow: cfg.allowHostPath ?? [], deny: [cfg.dataDir] };

@@ -130,10 +130,10 @@ export function resolveHostPathAllowances(
 export function resolveExecutorKind(flag: string | undefined, env: Readonly<Record<string, string | undefined>>): string {
   const flagV = nonEmpty(flag);
   const v = flagV ?? nonEmpty(env[ENV.executor]) ?? 'host';
-  if (v !== 'host' && v !== 'container') {
+  if (v !== 'host' && v !== 'container' && v !== 'pod') {
     throw new WeirError(
       'INVALID_ARGUMENT',
-      `${flagV !== undefined ? '--executor' : ENV.executor} must be host or container, got ${JSON.stringify(v)}`,
+      `${flagV !== undefined ? '--executor' : ENV.executor} must be host, container or pod, got ${JSON.stringify(v)}`,
     );
   }
   return v;

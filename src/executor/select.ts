@@ -1,4 +1,4 @@
-// Choosing the step executor (`--executor host|container`, WEIR_EXECUTOR): a typed table of factories, each
+// Choosing the step executor (`--executor host|container|pod`, WEIR_EXECUTOR): a typed table of factories, each
 // returning the executor and a one-line description for start-up logs and `weir version` (container: the engine).
 // Each factory imports its executor when called, so a process loads only the one it runs (the container executor
 // pulls in node:http, whose ESM facade alone costs ~100 ms of `weir run` start-up).
@@ -6,7 +6,7 @@ import { WeirError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { StepExecutor } from './types.js';
 
-export const EXECUTOR_KINDS = ['host', 'container'] as const;
+export const EXECUTOR_KINDS = ['host', 'container', 'pod'] as const;
 export type ExecutorKind = (typeof EXECUTOR_KINDS)[number];
 
 export interface ExecutorSetup {
@@ -14,6 +14,10 @@ export interface ExecutorSetup {
   logger: Logger;
   /** Bytes of stdout (and of stderr) the host executor keeps per step (head and tail); default its own. */
   maxLogBytes?: number;
+  /** The pod executor's kubeconfig (default: KUBECONFIG, the in-cluster service account, ~/.kube/config). */
+  kubeconfig?: string;
+  /** The pod executor's image for steps that name none and for its wait container (default busybox / the step's). */
+  podImage?: string;
 }
 
 export interface SelectedExecutor {
@@ -48,6 +52,12 @@ const factories = {
       },
     };
   },
+  pod: async (o: ExecutorSetup): Promise<SelectedExecutor> => {
+    const [{ PodApi }, { PodExecutor }] = await Promise.all([import('./pod-kube.js'), import('./pod-executor.js')]);
+    const api = PodApi.connect(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {});
+    const executor = new PodExecutor({ api, dataDir: o.dataDir, logger: o.logger, ...(o.podImage ? { defaultImage: o.podImage } : {}) });
+    return { executor, description: `pod (${api.server})`, removeWorkflow: (uid) => executor.removeWorkflow(uid) };
+  },
 } satisfies Record<ExecutorKind, (o: ExecutorSetup) => Promise<SelectedExecutor>>;
 
 export function isExecutorKind(s: string): s is ExecutorKind {
@@ -57,6 +67,6 @@ export function isExecutorKind(s: string): s is ExecutorKind {
 /** Creates the executor of `kind`; ENGINE_UNAVAILABLE when the container executor finds no engine. */
 export function createExecutor(kind: string, o: ExecutorSetup): Promise<SelectedExecutor> {
   if (!isExecutorKind(kind))
-    throw new WeirError('INVALID_ARGUMENT', `unknown executor ${JSON.stringify(kind)}; use ${EXECUTOR_KINDS.join(' or ')}`);
+    throw new WeirError('INVALID_ARGUMENT', `unknown executor ${JSON.stringify(kind)}; use ${EXECUTOR_KINDS.join(', ')}`);
   return factories[kind](o);
 }

@@ -44,18 +44,30 @@ process.on('exit', () => {
 /** How long a cold build of the control plane may take (once per machine; the binaries are cached). */
 const BUILD_TIMEOUT_MS = Number(process.env.WEIR_KUBE_BUILD_TIMEOUT_MS ?? 60 * 60_000);
 
-/** The API server of this test process (started on first use). */
-export function startKube(): Promise<KubeEnv> {
-  started ??= launch();
+let withNode = false;
+
+/**
+ * The API server of this test process (started on first use). `node: true` also starts the test node
+ * (test/helpers/kube-node.ts) so pods run; the first call of a process decides.
+ */
+export function startKube(o: { node?: boolean } = {}): Promise<KubeEnv> {
+  if (started && o.node && !withNode) throw new Error('startKube({ node: true }) after the control plane was started without a node');
+  withNode ||= o.node === true;
+  started ??= launch(withNode);
   return started;
 }
 
-async function launch(): Promise<KubeEnv> {
+async function launch(node: boolean): Promise<KubeEnv> {
   const script = repoPath('scripts', 'kube-env.sh');
-  const args = [script, 'up', '--print-env', '--owner-pid', String(process.pid)];
+  const args = [script, 'up', '--print-env', ...(node ? ['--with-node'] : []), '--owner-pid', String(process.pid)];
   let stdout: string;
   try {
-    ({ stdout } = await run('bash', args, { timeout: BUILD_TIMEOUT_MS, maxBuffer: 64 << 20, killSignal: 'SIGKILL' }));
+    ({ stdout } = await run('bash', args, {
+      timeout: BUILD_TIMEOUT_MS,
+      maxBuffer: 64 << 20,
+      killSignal: 'SIGKILL',
+      env: { ...process.env, WEIR_NODE_BIN: process.execPath },
+    }));
   } catch (e) {
     const err = e as { stderr?: string; message?: string };
     const tail = (err.stderr ?? '').split('\n').slice(-40).join('\n');

@@ -76,8 +76,9 @@ describe('resolveServerConfig', () => {
   test('the executor: --executor over WEIR_EXECUTOR over host; anything else names its source', () => {
     assert.equal(resolveServerConfig({}, { WEIR_EXECUTOR: 'container' }, '/').executor, 'container');
     assert.equal(resolveServerConfig({ executor: 'host' }, { WEIR_EXECUTOR: 'container' }, '/').executor, 'host');
-    assert.throws(() => resolveServerConfig({}, { WEIR_EXECUTOR: 'pod' }, '/'), /WEIR_EXECUTOR must be host or container/);
-    assert.throws(() => resolveServerConfig({ executor: 'docker' }, {}, '/'), /--executor must be host or container/);
+    assert.equal(resolveServerConfig({}, { WEIR_EXECUTOR: 'pod' }, '/').executor, 'pod');
+    assert.throws(() => resolveServerConfig({}, { WEIR_EXECUTOR: 'kubelet' }, '/'), /WEIR_EXECUTOR must be host, container or pod/);
+    assert.throws(() => resolveServerConfig({ executor: 'docker' }, {}, '/'), /--executor must be host, container or pod/);
   });
   test('a bad port names its source', () => {
     assert.throws(() => resolveServerConfig({}, { WEIR_PORT: 'abc' }, '/'), /WEIR_PORT must be a port number/);

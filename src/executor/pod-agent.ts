@@ -1,0 +1,66 @@
+// The in-pod agent: POSIX sh programs (any image with /bin/sh, tar and cp; Argo's emissary is a static binary
+// instead) that wrap a step's main container and report through the Kubernetes API, never through the controller:
+// - `main` runs as `sh -c MAIN weir-agent N out1..outN argv...`: places the input files (a tar from the step's
+//   Secret), writes a script template's source, runs the user's argv unchanged as a child (SIGTERM/SIGINT are passed
+//   on: sh is PID 1), then copies the N output paths into the shared volume and writes its report to the
+//   termination message (exit code, whether outputs were saved, why a command could not run). The kubelet keeps
+//   that message in the pod status, so it survives a controller restart and any lost watch event.
+// - `wait` (only when the step has output paths) waits for the saved outputs and prints them as a base64 tar:
+//   the executor reads it from the pods/log API of the `wait` container.
+// Stdout (`result`) and the step's logs are read from the pods/log API of `main`, split by stream.
+
+/** The shared emptyDir volume (agent state, outputs) and where the inputs Secret is mounted. */
+export const AGENT_DIR = '/var/run/weir';
+export const INPUTS_DIR = '/var/run/weir-inputs';
+export const INPUTS_KEY = 'inputs.tar';
+export const SCRIPT_FILE = `${AGENT_DIR}/script`;
+/** The env var carrying a script template's source (removed before the user's command runs). */
+export const SCRIPT_ENV = 'WEIR_SCRIPT_SOURCE';
+/** Written to the termination message when the outputs were saved: the wait container will print them. */
+export const SAVED_MARK = 'weir-agent: outputs saved';
+
+export const MAIN_SCRIPT = `set -u
+d=${AGENT_DIR}
+n=$1; shift
+i=0
+while [ "$i" -lt "$n" ]; do eval "o$i=\\$1"; shift; i=$((i+1)); done
+msg=
+if [ -f ${INPUTS_DIR}/${INPUTS_KEY} ]; then
+  tar -xpf ${INPUTS_DIR}/${INPUTS_KEY} -C / 2>$d/tar.err || { printf 'weir-agent: cannot place input files: %s' "$(cat $d/tar.err)" >/dev/termination-log; exit 1; }
+fi
+if [ -n "\${${SCRIPT_ENV}+x}" ]; then
+  printf '%s' "$${SCRIPT_ENV}" >${SCRIPT_FILE}
+  unset ${SCRIPT_ENV}
+  set -- "$@" ${SCRIPT_FILE}
+fi
+if [ "$1" = python ] && ! command -v python >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1; then
+  shift; set -- python3 "$@"
+fi
+trap 'kill -TERM "$c" 2>/dev/null' TERM
+trap 'kill -INT "$c" 2>/dev/null' INT
+"$@" <&0 &
+c=$!
+while :; do
+  wait "$c"; rc=$?
+  kill -0 "$c" 2>/dev/null || break
+done
+if [ "$rc" = 127 ] && ! command -v "$1" >/dev/null 2>&1; then msg="$1: command not found"; fi
+if [ "$rc" = 126 ] && [ -e "$1" ]; then msg="$1: permission denied"; fi
+mkdir -p $d/out
+i=0
+while [ "$i" -lt "$n" ]; do
+  eval "p=\\$o$i"
+  if [ -e "$p" ] || [ -L "$p" ]; then cp -a "$p" "$d/out/$i" 2>/dev/null || cp -R "$p" "$d/out/$i" 2>/dev/null; fi
+  i=$((i+1))
+done
+if [ "$n" -gt 0 ]; then : >$d/done; msg="${SAVED_MARK}\${msg:+
+$msg}"; fi
+printf '%s' "$msg" >/dev/termination-log 2>/dev/null
+exit "$rc"
+`;
+
+export const WAIT_SCRIPT = `d=${AGENT_DIR}
+trap 'exit 0' TERM
+while [ ! -e $d/done ]; do sleep 0.05; done
+cd $d/out && tar -cf - . | base64
+`;

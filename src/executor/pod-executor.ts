@@ -1,0 +1,373 @@
+// Runs each step as one Kubernetes Pod (Argo's model): created through the API server in the workflow's namespace,
+// scheduled by the cluster, its outcome read back from the pod itself — the exit code and the agent's report from
+// the main container's termination message, stdout and logs from pods/log, output files from the wait container's
+// log. Everything lives in the API server, so a restarted Weir (or the standby leader) adopts running pods from
+// their handles. A finalizer keeps a finished or killed pod readable until cleanup() releases it.
+import { cp, lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { join, relative } from 'node:path';
+import { WeirError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { SAVED_MARK } from './pod-agent.js';
+import { MAX_INPUT_BYTES, packInputs, unpackReport } from './pod-io.js';
+import { podPath, secretPath } from './pod-kube.js';
+import type { PodApi } from './pod-kube.js';
+import { containerLogs, containerText, lastLineTime, stdoutTail } from './pod-logs.js';
+import type { LogTarget } from './pod-logs.js';
+import {
+  agentArgv,
+  ANNOTATION_KILLED,
+  ANNOTATION_NODE_ID,
+  ANNOTATION_OUTPUTS,
+  FINALIZER,
+  LABEL_COMPLETED,
+  LABEL_UID,
+  podManifest,
+  podName,
+} from './pod-manifest.js';
+import type { PodSettings } from './pod-manifest.js';
+import { containerStatus, getPod, untilPod } from './pod-watch.js';
+import type { Pod } from './pod-watch.js';
+import type { AdoptState, LogLine, LogsOptions, StepExecutor, StepHandle, StepResult, StepSpec } from './types.js';
+
+export interface PodExecutorOptions {
+  api: PodApi;
+  /** Where finished steps' output files are unpacked (`<dataDir>/pod-outputs/<pod uid>`). */
+  dataDir: string;
+  logger: Logger;
+  /** Image of a step that names none (default busybox). */
+  defaultImage?: string;
+  /** Image of the wait container (sh, tar, base64); default the step's own image. */
+  agentImage?: string;
+  /** Extra labels on every pod (tests use one to find theirs). */
+  labels?: Record<string, string>;
+  /** Pod-level settings per step (the template's nodeSelector, tolerations, ...), when the caller has any. */
+  podSettings?: (spec: StepSpec) => PodSettings | undefined;
+}
+
+/** Waiting reasons after which a container will never start on its own. */
+const FATAL_WAITING = new Set([
+  'ErrImageNeverPull',
+  'InvalidImageName',
+  'CreateContainerConfigError',
+  'CreateContainerError',
+  'RunContainerError',
+]);
+
+type Ended = { pod: Pod | undefined; why?: string };
+
+export class PodExecutor implements StepExecutor {
+  readonly kind = 'pod';
+  private readonly o: PodExecutorOptions;
+
+  constructor(o: PodExecutorOptions) {
+    this.o = o;
+  }
+
+  private details(h: StepHandle): { namespace: string; pod: string } {
+    const d = h.details;
+    if (h.executor !== this.kind || typeof d.namespace !== 'string' || typeof d.pod !== 'string')
+      throw new WeirError('INVALID_ARGUMENT', `not a pod executor handle: ${h.id}`);
+    return { namespace: d.namespace, pod: d.pod };
+  }
+
+  private target(h: StepHandle, container = 'main'): LogTarget {
+    const d = this.details(h);
+    return { api: this.o.api, namespace: d.namespace, pod: d.pod, container };
+  }
+
+  private handleOf(spec: StepSpec, name: string, startedAt: string): StepHandle {
+    const id = createHash('sha256').update(`${spec.workflow.uid}\0${spec.nodeId}`).digest('hex').slice(0, 24);
+    return { executor: this.kind, id, startedAt, details: { namespace: spec.workflow.namespace, pod: name } };
+  }
+
+  async start(spec: StepSpec, signal?: AbortSignal): Promise<StepHandle> {
+    if (!agentArgv(spec) && (spec.outputPaths.length > 0 || spec.inputFiles?.length))
+      throw new WeirError(
+        'INVALID_SPEC',
+        `step ${spec.nodeId}: the pod executor needs the template's \`command\` to place inputs and collect outputs (image entrypoints are not looked up)`,
+      );
+    const name = podName(spec);
+    const ns = spec.workflow.namespace;
+    const startedAt = new Date().toISOString();
+    const sig = signal ? { signal } : {};
+    let inputsSecret: string | undefined;
+    if (spec.inputFiles?.length) {
+      const tar = await packInputs(spec.inputFiles);
+      if (tar.length > MAX_INPUT_BYTES) throw new WeirError('PAYLOAD_TOO_LARGE', 'input files too large for a Secret');
+      inputsSecret = `${name}-inputs`;
+      const secret = {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: inputsSecret, namespace: ns, labels: { [LABEL_UID]: spec.workflow.uid } },
+        data: { 'inputs.tar': tar.toString('base64') },
+      };
+      try {
+        await this.o.api.request('POST', secretPath(ns), { body: secret, ...sig });
+      } catch (e) {
+        if (!(e instanceof WeirError && e.code === 'ALREADY_EXISTS')) throw e;
+      }
+    }
+    const manifest = podManifest({
+      spec,
+      name,
+      image: spec.image ?? this.o.defaultImage ?? 'busybox',
+      agentImage: this.o.agentImage ?? spec.image ?? this.o.defaultImage ?? 'busybox',
+      startedAt,
+      ...(inputsSecret ? { inputsSecret } : {}),
+      ...(this.o.labels ? { labels: this.o.labels } : {}),
+      ...(this.o.podSettings?.(spec) ? { pod: this.o.podSettings(spec) } : {}),
+      terminationGraceSeconds: 30,
+    });
+    try {
+      await this.o.api.request('POST', podPath(ns), { body: manifest, ...sig });
+      return this.handleOf(spec, name, startedAt);
+    } catch (e) {
+      if (!(e instanceof WeirError && e.code === 'ALREADY_EXISTS')) throw e;
+    }
+    const existing = await getPod(this.o.api, ns, name, signal);
+    const a = existing?.metadata.annotations ?? {};
+    if (!existing || existing.metadata.labels?.[LABEL_UID] !== spec.workflow.uid || a[ANNOTATION_NODE_ID] !== spec.nodeId)
+      throw new WeirError('CONFLICT', `pod ${ns}/${name} exists and belongs to another step`);
+    return this.handleOf(spec, name, a['weir.io/started-at'] ?? startedAt);
+  }
+
+  /** The pod once its step has ended (main terminated and the report, if any, written), or gone. */
+  private ended(h: StepHandle, signal?: AbortSignal): Promise<Ended> {
+    const d = this.details(h);
+    return untilPod<Ended>(
+      this.o.api,
+      d.namespace,
+      d.pod,
+      (pod) => {
+        if (!pod) return { pod, why: `pod ${d.pod} was deleted` };
+        const main = containerStatus(pod, 'main')?.state;
+        if (main?.terminated) {
+          const saved = (main.terminated.message ?? '').startsWith(SAVED_MARK);
+          const wait = containerStatus(pod, 'wait');
+          if (!saved || !wait || wait.state?.terminated) return { pod };
+          return undefined;
+        }
+        if (main?.waiting?.reason && FATAL_WAITING.has(main.waiting.reason))
+          return { pod, why: `${main.waiting.reason}: ${main.waiting.message ?? ''}`.trim() };
+        if (pod.status?.phase === 'Failed' || pod.status?.phase === 'Succeeded')
+          return { pod, why: `pod ${pod.status.phase}${pod.status.reason ? ` (${pod.status.reason})` : ''}: ${pod.status.message ?? ''}` };
+        if (pod.metadata.deletionTimestamp && !pod.spec?.nodeName) return { pod, why: `pod ${d.pod} was deleted before it was scheduled` };
+        return undefined;
+      },
+      signal,
+    );
+  }
+
+  async wait(h: StepHandle, signal?: AbortSignal): Promise<StepResult> {
+    const { pod, why } = await this.ended(h, signal);
+    const t = containerStatus(pod, 'main')?.state?.terminated;
+    const started = new Date(h.startedAt);
+    if (!pod || !t) {
+      const now = new Date();
+      return {
+        exitCode: null,
+        startedAt: started,
+        finishedAt: now,
+        stdoutTail: '',
+        message: why ?? 'the step ended without an exit code',
+        ...noOutputs,
+      };
+    }
+    const main = this.target(h);
+    const [tail, last] = await Promise.all([stdoutTail(main), lastLineTime(main).catch(() => undefined)]);
+    const startedAt = t.startedAt ? new Date(t.startedAt) : started;
+    let finishedAt = t.finishedAt ? new Date(t.finishedAt) : new Date();
+    if (last && last > finishedAt) finishedAt = last;
+    const lines = (t.message ?? '').split('\n').filter((l) => l !== SAVED_MARK && l !== '');
+    let message = lines.join('\n') || undefined;
+    if (!message && t.reason && t.reason !== 'Completed' && t.reason !== 'Error') message = `${t.reason} (exit code ${t.exitCode})`;
+    const killed = pod.metadata.annotations?.[ANNOTATION_KILLED];
+    const signalName: NodeJS.Signals | undefined = killed
+      ? ({ 143: 'SIGTERM', 137: 'SIGKILL', 130: 'SIGINT' } as const)[t.exitCode]
+      : undefined;
+    const saved = (t.message ?? '').startsWith(SAVED_MARK) && containerStatus(pod, 'wait')?.state?.terminated?.exitCode === 0;
+    const outDir = saved ? await this.outputs(h, pod) : undefined;
+    await this.markCompleted(h, pod);
+    return {
+      exitCode: t.exitCode,
+      ...(signalName ? { signal: signalName } : {}),
+      startedAt,
+      finishedAt,
+      stdoutTail: tail,
+      ...(message ? { message } : {}),
+      ...(outDir ? this.readers(outDir) : noOutputs),
+    };
+  }
+
+  private outDir(pod: Pod): string {
+    return join(this.o.dataDir, 'pod-outputs', pod.metadata.uid ?? pod.metadata.name);
+  }
+
+  /** Unpacks the wait container's report once per pod. */
+  private async outputs(h: StepHandle, pod: Pod): Promise<string> {
+    const dir = this.outDir(pod);
+    if (await exists(join(dir, '.complete'))) return dir;
+    const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
+    await unpackReport(await containerText(this.target(h, 'wait')), tmp);
+    await writeFile(join(tmp, 'paths.json'), pod.metadata.annotations?.[ANNOTATION_OUTPUTS] ?? '[]');
+    await mkdir(join(tmp, '.complete'));
+    try {
+      await rename(tmp, dir);
+    } catch {
+      await rm(tmp, { recursive: true, force: true }); // another wait() unpacked it first
+    }
+    return dir;
+  }
+
+  private readers(dir: string): Pick<StepResult, 'readOutput' | 'copyOutput'> {
+    return {
+      readOutput: async (p) => {
+        const f = await this.locate(dir, p);
+        if (!f || !(await lstat(f)).isFile()) return undefined;
+        return readFile(f);
+      },
+      copyOutput: async (p, dest) => {
+        const f = await this.locate(dir, p);
+        if (!f) return undefined;
+        const st = await lstat(f);
+        if (!st.isFile() && !st.isDirectory()) return undefined;
+        await cp(f, dest, { recursive: true, errorOnExist: false, verbatimSymlinks: true });
+        return st.isDirectory() ? 'dir' : 'file';
+      },
+    };
+  }
+
+  /** The unpacked copy of `containerPath` (an output path or a path inside one); undefined when absent. */
+  private async locate(dir: string, containerPath: string): Promise<string | undefined> {
+    const paths = await readFile(join(dir, 'paths.json'), 'utf8').then((s) => JSON.parse(s) as string[]);
+    for (const [i, p] of paths.entries()) {
+      const rel = containerPath === p ? '' : containerPath.startsWith(`${p}/`) ? containerPath.slice(p.length + 1) : undefined;
+      if (rel === undefined) continue;
+      const f = join(dir, String(i), rel);
+      if (relative(join(dir, String(i)), f).startsWith('..')) return undefined;
+      if (await exists(f)) return f;
+    }
+    return undefined;
+  }
+
+  private async markCompleted(h: StepHandle, pod: Pod): Promise<void> {
+    if (pod.metadata.labels?.[LABEL_COMPLETED] === 'true') return;
+    const d = this.details(h);
+    await this.o.api
+      .request('PATCH', podPath(d.namespace, d.pod), {
+        body: { metadata: { labels: { [LABEL_COMPLETED]: 'true' } } },
+        contentType: 'application/merge-patch+json',
+      })
+      .catch(() => undefined);
+  }
+
+  async *logs(h: StepHandle, opts: LogsOptions = {}): AsyncIterable<LogLine> {
+    const d = this.details(h);
+    const ready = await untilPod(
+      this.o.api,
+      d.namespace,
+      d.pod,
+      (pod) => {
+        if (!pod) return false;
+        const s = containerStatus(pod, 'main')?.state;
+        if (s?.running || s?.terminated) return true;
+        if (s?.waiting?.reason && FATAL_WAITING.has(s.waiting.reason)) return false;
+        if (pod.status?.phase === 'Failed' || pod.status?.phase === 'Succeeded') return false;
+        return undefined;
+      },
+      opts.signal,
+    ).catch((e: unknown) => {
+      if (e instanceof WeirError && e.code === 'CANCELLED') return false;
+      throw e;
+    });
+    if (!ready) return;
+    yield* containerLogs(this.target(h), opts);
+  }
+
+  async kill(h: StepHandle, graceMs: number): Promise<void> {
+    const d = this.details(h);
+    const pod = await getPod(this.o.api, d.namespace, d.pod);
+    if (!pod) return;
+    if (!pod.metadata.deletionTimestamp) {
+      await this.o.api
+        .request('PATCH', podPath(d.namespace, d.pod), {
+          body: { metadata: { annotations: { [ANNOTATION_KILLED]: 'SIGTERM' } } },
+          contentType: 'application/merge-patch+json',
+        })
+        .catch(notFound);
+      await this.o.api
+        .request('DELETE', podPath(d.namespace, d.pod), { query: { gracePeriodSeconds: Math.ceil(Math.max(0, graceMs) / 1000) } })
+        .catch(notFound);
+    }
+    await untilPod(this.o.api, d.namespace, d.pod, (p) => {
+      if (!p) return true;
+      const all = p.status?.containerStatuses ?? [];
+      if (!p.spec?.nodeName || p.status?.phase === 'Failed' || p.status?.phase === 'Succeeded') return true;
+      return all.length > 0 && all.every((c) => c.state?.terminated) ? true : undefined;
+    });
+  }
+
+  async adopt(h: StepHandle): Promise<AdoptState> {
+    const d = this.details(h);
+    const pod = await getPod(this.o.api, d.namespace, d.pod);
+    if (!pod) return 'lost';
+    return containerStatus(pod, 'main')?.state?.terminated ? 'exited' : 'running';
+  }
+
+  async cleanup(h: StepHandle): Promise<void> {
+    const d = this.details(h);
+    const pod = await getPod(this.o.api, d.namespace, d.pod);
+    for (let p = pod; p?.metadata.finalizers?.includes(FINALIZER); p = await getPod(this.o.api, d.namespace, d.pod)) {
+      const finalizers = p.metadata.finalizers.filter((f) => f !== FINALIZER);
+      const done = await this.o.api
+        .request('PATCH', podPath(d.namespace, d.pod), {
+          body: { metadata: { finalizers, resourceVersion: p.metadata.resourceVersion } },
+          contentType: 'application/merge-patch+json',
+        })
+        .then(
+          () => true,
+          (e: unknown) => {
+            if (e instanceof WeirError && (e.code === 'CONFLICT' || e.code === 'NOT_FOUND')) return e.code === 'NOT_FOUND';
+            throw e;
+          },
+        );
+      if (done) break;
+    }
+    await this.o.api.request('DELETE', podPath(d.namespace, d.pod), { query: { gracePeriodSeconds: 0 } }).catch(notFound);
+    await this.o.api.request('DELETE', secretPath(d.namespace, `${d.pod}-inputs`)).catch(notFound);
+    if (pod) await rm(this.outDir(pod), { recursive: true, force: true });
+  }
+
+  /** Deletes every pod and inputs Secret of a workflow, in any namespace (`weir run` with a temporary data dir). */
+  async removeWorkflow(uid: string): Promise<void> {
+    const list = await this.o.api.request<{ items: Pod[] }>('GET', '/api/v1/pods', { query: { labelSelector: `${LABEL_UID}=${uid}` } });
+    await Promise.all(
+      list.items.map((p) =>
+        this.cleanup({
+          executor: this.kind,
+          id: p.metadata.name,
+          startedAt: '',
+          details: { namespace: p.metadata.namespace ?? '', pod: p.metadata.name },
+        }),
+      ),
+    );
+  }
+}
+
+const noOutputs: Pick<StepResult, 'readOutput' | 'copyOutput'> = {
+  readOutput: () => Promise.resolve(undefined),
+  copyOutput: () => Promise.resolve(undefined),
+};
+
+function notFound(e: unknown): undefined {
+  if (e instanceof WeirError && e.code === 'NOT_FOUND') return undefined;
+  throw e;
+}
+
+async function exists(p: string): Promise<boolean> {
+  return lstat(p).then(
+    () => true,
+    () => false,
+  );
+}

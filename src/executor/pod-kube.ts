@@ -1,0 +1,140 @@
+// The pod executor's Kubernetes transport: a kubeconfig loaded as kubectl would (file, KUBECONFIG, in-cluster,
+// ~/.kube/config) with @kubernetes/client-node, JSON requests and raw streams (pods/log, watches) over node:https
+// with the client's TLS and credentials. API `Status` failures become WeirErrors (404 NOT_FOUND, 409
+// ALREADY_EXISTS/CONFLICT, 422 INVALID_SPEC, 401/403 UNAUTHORIZED, other 4xx INVALID_ARGUMENT).
+import { request as httpsRequest } from 'node:https';
+import { request as httpRequest } from 'node:http';
+import type { IncomingMessage, RequestOptions } from 'node:http';
+import { KubeConfig } from '@kubernetes/client-node';
+import { WeirError, errorMessage } from '../core/errors.js';
+import type { ErrorCode } from '../core/errors.js';
+
+export interface PodApiOptions {
+  /** Path of a kubeconfig file. Default: $KUBECONFIG, else the in-cluster service account, else ~/.kube/config. */
+  kubeconfig?: string;
+  context?: string;
+}
+
+export type Query = Record<string, string | number | boolean | undefined>;
+
+interface ApiStatus {
+  code?: number;
+  reason?: string;
+  message?: string;
+}
+
+const CODE_BY_HTTP: Record<number, ErrorCode> = {
+  401: 'UNAUTHORIZED',
+  403: 'UNAUTHORIZED',
+  404: 'NOT_FOUND',
+  409: 'CONFLICT',
+  410: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  422: 'INVALID_SPEC',
+  504: 'TIMEOUT',
+};
+
+function apiError(http: number, text: string, what: string): WeirError {
+  let st: ApiStatus;
+  try {
+    st = JSON.parse(text) as ApiStatus;
+  } catch {
+    st = { message: text.slice(0, 300) };
+  }
+  let code: ErrorCode = CODE_BY_HTTP[http] ?? (http >= 400 && http < 500 ? 'INVALID_ARGUMENT' : 'INTERNAL');
+  if (st.reason === 'AlreadyExists') code = 'ALREADY_EXISTS';
+  return new WeirError(code, `${what}: ${st.message ?? `HTTP ${http}`}`, { details: { reason: st.reason ?? '', httpStatus: http } });
+}
+
+export class PodApi {
+  readonly kc: KubeConfig;
+  readonly server: string;
+
+  constructor(kc: KubeConfig) {
+    this.kc = kc;
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new WeirError('INVALID_ARGUMENT', 'kubeconfig names no current cluster');
+    this.server = cluster.server.replace(/\/+$/, '');
+  }
+
+  static connect(o: PodApiOptions = {}): PodApi {
+    const kc = new KubeConfig();
+    try {
+      if (o.kubeconfig) kc.loadFromFile(o.kubeconfig);
+      else if (process.env.KUBERNETES_SERVICE_HOST && !process.env.KUBECONFIG) kc.loadFromCluster();
+      else kc.loadFromDefault();
+    } catch (e) {
+      throw new WeirError('INVALID_ARGUMENT', `cannot load kubeconfig${o.kubeconfig ? ` ${o.kubeconfig}` : ''}: ${errorMessage(e)}`, {
+        cause: e,
+      });
+    }
+    if (o.context) kc.setCurrentContext(o.context);
+    return new PodApi(kc);
+  }
+
+  /** Opens a request and resolves with the response once its status is 2xx (rejects with the API's Status otherwise). */
+  async open(
+    method: string,
+    path: string,
+    o: { query?: Query; body?: unknown; contentType?: string; signal?: AbortSignal } = {},
+  ): Promise<IncomingMessage> {
+    const u = new URL(this.server + path);
+    for (const [k, v] of Object.entries(o.query ?? {})) if (v !== undefined) u.searchParams.set(k, String(v));
+    const body = o.body === undefined ? undefined : typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
+    const opts: RequestOptions & { signal?: AbortSignal } = {
+      method,
+      hostname: u.hostname,
+      port: u.port,
+      path: u.pathname + u.search,
+      headers: {
+        Accept: 'application/json, */*',
+        ...(body !== undefined ? { 'Content-Type': o.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(body) } : {}),
+      },
+      ...(o.signal ? { signal: o.signal } : {}),
+    };
+    await this.kc.applyToHTTPSOptions(opts);
+    const what = `${method} ${u.pathname}`;
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = (u.protocol === 'http:' ? httpRequest : httpsRequest)(opts, resolve);
+      req.on('error', (e) => {
+        if (o.signal?.aborted) reject(new WeirError('CANCELLED', `${what} cancelled`, { cause: e }));
+        else reject(new WeirError('IO_ERROR', `Kubernetes API ${this.server} unreachable (${what}): ${errorMessage(e)}`, { cause: e }));
+      });
+      req.end(body);
+    });
+    const status = res.statusCode ?? 0;
+    if (status >= 200 && status < 300) return res;
+    throw apiError(status, await text(res), what);
+  }
+
+  /** One JSON request; resolves with the parsed body. */
+  async request<T>(
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+    path: string,
+    o: { query?: Query; body?: unknown; contentType?: string; signal?: AbortSignal } = {},
+  ): Promise<T> {
+    const res = await this.open(method, path, o);
+    let t: string;
+    try {
+      t = await text(res);
+    } catch (e) {
+      if (o.signal?.aborted) throw new WeirError('CANCELLED', `${method} ${path} cancelled`, { cause: e });
+      throw new WeirError('IO_ERROR', `${method} ${path}: the response broke off: ${errorMessage(e)}`, { cause: e });
+    }
+    return (t === '' ? undefined : JSON.parse(t)) as T;
+  }
+}
+
+export async function text(res: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of res) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export function podPath(namespace: string, name?: string, sub?: string): string {
+  return `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods${name === undefined ? '' : `/${encodeURIComponent(name)}`}${sub ? `/${sub}` : ''}`;
+}
+
+export function secretPath(namespace: string, name?: string): string {
+  return `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
+}
