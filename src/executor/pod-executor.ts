@@ -179,6 +179,8 @@ export class PodExecutor implements StepExecutor {
     const startedAt = t.startedAt ? new Date(t.startedAt) : started;
     let finishedAt = t.finishedAt ? new Date(t.finishedAt) : new Date();
     if (last && last > finishedAt) finishedAt = last;
+    // Kubernetes states times in whole seconds: never report an end before the start.
+    if (finishedAt < startedAt) finishedAt = startedAt;
     const lines = (t.message ?? '').split('\n').filter((l) => l !== SAVED_MARK && l !== '');
     let message = lines.join('\n') || undefined;
     if (!message && t.reason && t.reason !== 'Completed' && t.reason !== 'Error') message = `${t.reason} (exit code ${t.exitCode})`;

@@ -22,13 +22,13 @@ spec:
     - name: main
       steps:
         - - name: make
-          template: make
+            template: make
         - - name: use
-          template: use
-          arguments:
-            parameters:
-              - { name: word, value: "{{steps.make.outputs.parameters.word}}" }
-              - { name: said, value: "{{steps.make.outputs.result}}" }
+            template: use
+            arguments:
+              parameters:
+                - { name: word, value: "{{steps.make.outputs.parameters.word}}" }
+                - { name: said, value: "{{steps.make.outputs.result}}" }
     - name: make
       container:
         image: python:3.12
