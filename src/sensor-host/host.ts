@@ -17,7 +17,8 @@ import { amqpPublisher, mqttPublisher } from './broker-publishers.js';
 import { SensorRunner } from './sensor-runner.js';
 import { STATE_BUCKET, dropState } from './state-store.js';
 import { prepareSensor } from './evaluate.js';
-import { errorMessage } from '../core/errors.js';
+import { WeirError, errorMessage } from '../core/errors.js';
+import { pause } from '../core/clock.js';
 import { Lifecycle } from '../core/lifecycle.js';
 import type { LifecycleState } from '../core/lifecycle.js';
 
@@ -51,6 +52,10 @@ interface Running {
   status: SensorStatus;
   history: HistoryWriter;
 }
+
+/** Backoff of a failed list/watch: 1 s doubling, at most 30 s. */
+const LIST_RETRY_MIN_MS = 1000;
+const LIST_RETRY_MAX_MS = 30_000;
 
 const keyOf = (o: { metadata: { namespace?: string; name: string } }): string => `${o.metadata.namespace ?? 'default'}/${o.metadata.name}`;
 
@@ -86,15 +91,7 @@ export class SensorHost {
   /** Runs every stored sensor until `signal` aborts or stop(); a host runs once (a second run() is refused). */
   run(signal: AbortSignal): Promise<void> {
     return this.life.run(signal, {
-      body: async (inner) => {
-        const page = await this.o.store.list('Sensor', {});
-        for (const s of page.items) await this.apply(s);
-        this.life.markRunning();
-        for await (const ev of this.o.store.watch('Sensor', { signal: inner, sinceResourceVersion: page.resourceVersion })) {
-          if (ev.type === 'DELETED') await this.remove(keyOf(ev.object), true);
-          else await this.apply(ev.object);
-        }
-      },
+      body: (inner) => this.watchLoop(inner),
       drain: async () => {
         for (const k of [...this.running.keys()]) await this.remove(k, false);
         await this.kafka.close();
@@ -103,6 +100,47 @@ export class SensorHost {
         await this.mqtt.close();
       },
     });
+  }
+
+  /**
+   * List, then watch from the list's version; after a failed or ended watch (an API server restart, a watch the
+   * server timed out, a version it no longer keeps) list again, so the running sensors match the store
+   * (level-triggered, as the event-source host and the controller do). Sensors gone from the new list stop; their
+   * state is kept, as it would be for a restart (only a DELETED event drops it).
+   */
+  private async watchLoop(signal: AbortSignal): Promise<void> {
+    const clock = this.o.clock ?? realClock;
+    let delay = LIST_RETRY_MIN_MS;
+    while (!signal.aborted) {
+      try {
+        const seen = new Set<string>();
+        let cont: string | undefined;
+        let since: string | undefined;
+        do {
+          const page = await this.o.store.list('Sensor', { limit: 500, ...(cont !== undefined ? { continue: cont } : {}) });
+          since ??= page.resourceVersion;
+          for (const s of page.items) {
+            seen.add(keyOf(s));
+            await this.apply(s);
+          }
+          cont = page.continue;
+        } while (cont !== undefined && cont !== '');
+        for (const key of [...this.running.keys()]) if (!seen.has(key)) await this.remove(key, false);
+        this.life.markRunning();
+        delay = LIST_RETRY_MIN_MS;
+        for await (const ev of this.o.store.watch('Sensor', { signal, sinceResourceVersion: since })) {
+          if (ev.type === 'DELETED') await this.remove(keyOf(ev.object), true);
+          else await this.apply(ev.object);
+        }
+        if (signal.aborted) return;
+        throw new WeirError('IO_ERROR', 'the Sensor watch ended');
+      } catch (e) {
+        if (signal.aborted) return;
+        this.o.logger.warn({ err: errorMessage(e), retryInMs: delay }, 'Sensor watch failed; listing again');
+        await pause(clock, delay, signal);
+        delay = Math.min(delay * 2, LIST_RETRY_MAX_MS);
+      }
+    }
   }
 
   /** Stops the host and waits for the drain; idempotent, and allowed before run(). */
