@@ -59,7 +59,9 @@ export async function startVerbKit(opts: { token?: string } = {}): Promise<VerbK
     },
     async [Symbol.asyncDispose]() {
       await srv.stop();
-      await rm(dir, { recursive: true, force: true });
+      // Host steps outlive a stopped server by design: one may still be writing into its step dir while it is
+      // removed (ENOTEMPTY), so the removal is retried.
+      await rm(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 });
     },
   };
 }
