@@ -5,10 +5,11 @@
 // removed, consumers disconnect), then the shared webhook servers close.
 import type { KeyValueStore } from '../bus/types.js';
 import { pause } from '../core/clock.js';
-import { WeirError, errorMessage } from '../core/errors.js';
+import { errorMessage } from '../core/errors.js';
 import { Lifecycle } from '../core/lifecycle.js';
 import type { LifecycleState } from '../core/lifecycle.js';
 import type { StoredObject } from '../store/types.js';
+import { listThenWatch, objectKey as keyOf } from '../store/list-watch.js';
 import { eventSourceRegistry } from '../../eventsources/index.js';
 import { HttpMux } from './http-mux.js';
 import { resolveHostOptions } from './options.js';
@@ -115,46 +116,28 @@ export class EventSourceHost {
   }
 
   /** List, then watch from the list's version; after a watch failure, list again (level-triggered). */
-  private async watchLoop(kv: KeyValueStore, signal: AbortSignal): Promise<void> {
-    let delay = this.o.restartBackoffMs;
-    while (!signal.aborted) {
-      try {
-        const seen = new Set<string>();
-        let cont: string | undefined;
-        let since: string | undefined;
-        do {
-          const page = await this.o.store.list('EventSource', {
-            limit: 500,
-            ...(this.o.namespace !== undefined ? { namespace: this.o.namespace } : {}),
-            ...(cont !== undefined ? { continue: cont } : {}),
-          });
-          since ??= page.resourceVersion;
-          for (const obj of page.items) {
-            seen.add(keyOf(obj));
-            await this.apply(kv, obj, signal);
-          }
-          cont = page.continue;
-        } while (cont !== undefined && cont !== '');
-        for (const key of [...this.sources.keys()]) if (!seen.has(key)) await this.remove(key);
-        this.life.markRunning();
-        delay = this.o.restartBackoffMs;
-        for await (const ev of this.o.store.watch('EventSource', {
-          signal,
-          ...(this.o.namespace !== undefined ? { namespace: this.o.namespace } : {}),
-          ...(since !== undefined ? { sinceResourceVersion: since } : {}),
-        })) {
-          if (ev.type === 'DELETED') await this.remove(keyOf(ev.object));
-          else await this.apply(kv, ev.object, signal);
-        }
-        if (signal.aborted) return;
-        throw new WeirError('IO_ERROR', 'the EventSource watch ended');
-      } catch (e) {
-        if (signal.aborted) return;
-        this.o.logger.warn({ err: errorMessage(e), retryInMs: delay }, 'EventSource watch failed; listing again');
-        await pause(this.o.clock, delay, signal);
-        delay = Math.min(Math.max(delay * 2, 1), this.o.maxRestartBackoffMs);
-      }
-    }
+  private watchLoop(kv: KeyValueStore, signal: AbortSignal): Promise<void> {
+    const { clock, logger, namespace } = this.o;
+    return listThenWatch(
+      this.o.store,
+      'EventSource',
+      {
+        signal,
+        clock,
+        logger,
+        minDelayMs: this.o.restartBackoffMs,
+        maxDelayMs: this.o.maxRestartBackoffMs,
+        ...(namespace !== undefined ? { namespace } : {}),
+      },
+      {
+        apply: (obj) => this.apply(kv, obj, signal),
+        remove: (obj) => this.remove(keyOf(obj)),
+        listed: async (keys) => {
+          for (const key of [...this.sources.keys()]) if (!keys.has(key)) await this.remove(key);
+          this.life.markRunning();
+        },
+      },
+    );
   }
 
   /** Starts, restarts or stops the events of one EventSource to match its spec. */
@@ -198,8 +181,6 @@ export class EventSourceHost {
     await Promise.all([...current.values()].map((r) => r.runner.stop()));
   }
 }
-
-const keyOf = (o: StoredObject): string => `${o.metadata.namespace ?? 'default'}/${o.metadata.name}`;
 
 /** Builds a host; the composition root runs it as a BackgroundService (`run(signal)`). */
 export function createEventSourceHost(opts: EventSourceHostOptions): EventSourceHost {

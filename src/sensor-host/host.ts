@@ -17,8 +17,8 @@ import { amqpPublisher, mqttPublisher } from './broker-publishers.js';
 import { SensorRunner } from './sensor-runner.js';
 import { STATE_BUCKET, dropState } from './state-store.js';
 import { prepareSensor } from './evaluate.js';
-import { WeirError, errorMessage } from '../core/errors.js';
-import { pause } from '../core/clock.js';
+import { errorMessage } from '../core/errors.js';
+import { listThenWatch, objectKey as keyOf } from '../store/list-watch.js';
 import { Lifecycle } from '../core/lifecycle.js';
 import type { LifecycleState } from '../core/lifecycle.js';
 
@@ -56,8 +56,6 @@ interface Running {
 /** Backoff of a failed list/watch: 1 s doubling, at most 30 s. */
 const LIST_RETRY_MIN_MS = 1000;
 const LIST_RETRY_MAX_MS = 30_000;
-
-const keyOf = (o: { metadata: { namespace?: string; name: string } }): string => `${o.metadata.namespace ?? 'default'}/${o.metadata.name}`;
 
 export class SensorHost {
   private readonly running = new Map<string, Running>();
@@ -108,39 +106,22 @@ export class SensorHost {
    * (level-triggered, as the event-source host and the controller do). Sensors gone from the new list stop; their
    * state is kept, as it would be for a restart (only a DELETED event drops it).
    */
-  private async watchLoop(signal: AbortSignal): Promise<void> {
-    const clock = this.o.clock ?? realClock;
-    let delay = LIST_RETRY_MIN_MS;
-    while (!signal.aborted) {
-      try {
-        const seen = new Set<string>();
-        let cont: string | undefined;
-        let since: string | undefined;
-        do {
-          const page = await this.o.store.list('Sensor', { limit: 500, ...(cont !== undefined ? { continue: cont } : {}) });
-          since ??= page.resourceVersion;
-          for (const s of page.items) {
-            seen.add(keyOf(s));
-            await this.apply(s);
-          }
-          cont = page.continue;
-        } while (cont !== undefined && cont !== '');
-        for (const key of [...this.running.keys()]) if (!seen.has(key)) await this.remove(key, false);
+  private watchLoop(signal: AbortSignal): Promise<void> {
+    const o = {
+      signal,
+      clock: this.o.clock ?? realClock,
+      logger: this.o.logger,
+      minDelayMs: LIST_RETRY_MIN_MS,
+      maxDelayMs: LIST_RETRY_MAX_MS,
+    };
+    return listThenWatch(this.o.store, 'Sensor', o, {
+      apply: (obj) => this.apply(obj),
+      remove: (obj) => this.remove(keyOf(obj), true),
+      listed: async (keys) => {
+        for (const key of [...this.running.keys()]) if (!keys.has(key)) await this.remove(key, false);
         this.life.markRunning();
-        delay = LIST_RETRY_MIN_MS;
-        for await (const ev of this.o.store.watch('Sensor', { signal, sinceResourceVersion: since })) {
-          if (ev.type === 'DELETED') await this.remove(keyOf(ev.object), true);
-          else await this.apply(ev.object);
-        }
-        if (signal.aborted) return;
-        throw new WeirError('IO_ERROR', 'the Sensor watch ended');
-      } catch (e) {
-        if (signal.aborted) return;
-        this.o.logger.warn({ err: errorMessage(e), retryInMs: delay }, 'Sensor watch failed; listing again');
-        await pause(clock, delay, signal);
-        delay = Math.min(delay * 2, LIST_RETRY_MAX_MS);
-      }
-    }
+      },
+    });
   }
 
   /** Stops the host and waits for the drain; idempotent, and allowed before run(). */
