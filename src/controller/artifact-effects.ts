@@ -8,14 +8,14 @@ import { WeirError, errorMessage } from '../core/errors.js';
 import type { SecretKeySelector } from '../api/k8s.js';
 
 import type { Artifact } from '../api/workflow-io.js';
-import { createArtifactService } from '../artifacts/service.js';
 import type { ArtifactService } from '../artifacts/service.js';
+import type * as Service from '../artifacts/service.js';
+import type * as StepIo from '../artifacts/step-io.js';
+import type * as Location from '../artifacts/location.js';
+import type * as Gc from '../artifacts/gc.js';
 import type { DriverOptions } from '../artifacts/drivers.js';
 import { resolveArtifactRepository } from '../artifacts/repository-config.js';
 import type { ArtifactRepository } from '../artifacts/repository-config.js';
-import { loadStepInputs, saveStepOutputs } from '../artifacts/step-io.js';
-import { resolveArtifactLocation } from '../artifacts/location.js';
-import { planArtifactGC, runArtifactGC } from '../artifacts/gc.js';
 import type { ArtifactGCEvent, GCOutcome, SavedArtifactRecord } from '../artifacts/gc.js';
 import type { StepInputFile, StepResult } from '../executor/types.js';
 import type { ResourceStore } from '../store/types.js';
@@ -23,6 +23,20 @@ import type { StoredWorkflow } from '../api/objects.js';
 import type { Logger } from '../core/logger.js';
 import type { ArtifactRepositoryRefStatus } from './artifacts.js';
 import type { InputArtifactPlan, OutputArtifactPlan, WorkflowObject } from './types.js';
+
+/**
+ * The artifact library (services, drivers, step I/O, GC), imported the first time a workflow moves an artifact:
+ * most runs move none, and `weir run` would otherwise load a dozen modules it does not use at start-up.
+ */
+const library = async (): Promise<typeof Service & typeof StepIo & typeof Location & typeof Gc> => {
+  const [service, stepIo, location, gc] = await Promise.all([
+    import('../artifacts/service.js'),
+    import('../artifacts/step-io.js'),
+    import('../artifacts/location.js'),
+    import('../artifacts/gc.js'),
+  ]);
+  return { ...service, ...stepIo, ...location, ...gc };
+};
 
 export interface ArtifactHostOptions {
   store: ResourceStore;
@@ -39,7 +53,8 @@ export class ArtifactHost {
   constructor(private readonly o: ArtifactHostOptions) {}
 
   /** The service for a namespace (its Secrets are that namespace's). */
-  service(namespace: string): ArtifactService {
+  async service(namespace: string): Promise<ArtifactService> {
+    const { createArtifactService } = await library();
     let s = this.services.get(namespace);
     if (!s) {
       const store = this.o.store;
@@ -91,10 +106,11 @@ export class ArtifactHost {
 
   /** Loads a step's input artifacts into its staging dir; the files to place into the step's view. Throws on failure. */
   async loadInputs(namespace: string, plan: InputArtifactPlan, repository: ArtifactRepository | undefined): Promise<StepInputFile[]> {
+    const { loadStepInputs } = await library();
     await rm(plan.stagingDir, { recursive: true, force: true });
     await mkdir(plan.stagingDir, { recursive: true });
     const r = await loadStepInputs({
-      service: this.service(namespace),
+      service: await this.service(namespace),
       artifacts: plan.artifacts,
       stagingDir: plan.stagingDir,
       repository,
@@ -105,11 +121,12 @@ export class ArtifactHost {
   /** Copies a finished step's output artifacts out and saves them; the staging copy is removed afterwards. */
   async saveOutputs(namespace: string, plan: OutputArtifactPlan, result: StepResult): Promise<{ artifacts: Artifact[]; errors: string[] }> {
     if (plan.stagingDir === undefined) return { artifacts: [], errors: ['no staging directory for output artifacts'] };
+    const { saveStepOutputs } = await library();
     await rm(plan.stagingDir, { recursive: true, force: true });
     await mkdir(plan.stagingDir, { recursive: true });
     try {
       const r = await saveStepOutputs({
-        service: this.service(namespace),
+        service: await this.service(namespace),
         artifacts: plan.artifacts,
         copyOutput: (p, d) => result.copyOutput(p, d),
         stagingDir: plan.stagingDir,
@@ -124,8 +141,9 @@ export class ArtifactHost {
 
   /** The file keys under an artifact location (a `data` template's source). */
   async listKeys(namespace: string, a: Artifact, repository: ArtifactRepository | undefined): Promise<string[]> {
+    const { resolveArtifactLocation } = await library();
     const loc = resolveArtifactLocation(a, repository);
-    const driver = this.service(namespace).driverFor(loc);
+    const driver = (await this.service(namespace)).driverFor(loc);
     if (!driver.list) throw new WeirError('INVALID_SPEC', `artifact location ${driver.kind} cannot list its files`);
     return driver.list(loc);
   }
@@ -136,10 +154,12 @@ export class ArtifactHost {
     for (const n of Object.values(wf.status?.nodes ?? {})) {
       for (const a of n.outputs?.artifacts ?? []) records.push({ nodeId: n.id, artifact: a });
     }
+    if (records.length === 0) return undefined;
+    const { planArtifactGC, runArtifactGC } = await library();
     const plan = planArtifactGC({ artifacts: records, workflowStrategy: wf.spec.artifactGC?.strategy, event });
     if (plan.delete.length === 0) return undefined;
     const repository = (wf.status?.artifactRepositoryRef as ArtifactRepositoryRefStatus | undefined)?.artifactRepository;
-    const out = await runArtifactGC(plan, this.service(wf.metadata.namespace ?? 'default'), { repository });
+    const out = await runArtifactGC(plan, await this.service(wf.metadata.namespace ?? 'default'), { repository });
     for (const r of out.deleted) r.artifact.deleted = true;
     return out;
   }

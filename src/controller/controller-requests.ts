@@ -9,7 +9,6 @@ import type { ArtifactHost } from './artifact-effects.js';
 import type { DataListState } from './data-step.js';
 import { performHttp } from './http-step.js';
 import type { HttpState } from './http-step.js';
-import { performResource } from './resource-effects.js';
 import type { ResourceState } from './resource-step.js';
 import type { Action, OperateContext } from './types.js';
 import { errorMessage } from '../core/errors.js';
@@ -61,12 +60,15 @@ export class ControllerRequests {
     }
     if (a.type === 'resource' && !this.resources.has(reqKey)) {
       this.resources.set(reqKey, { state: 'running' });
-      const artifacts = this.o.artifacts
-        ? { service: this.o.artifacts.service(namespace), ...(repository ? { repository } : {}) }
-        : undefined;
-      void performResource(a.request, { store: this.o.store, signal: signal(), ...(artifacts ? { artifacts } : {}) }).then((st) =>
-        finish(this.resources, st),
-      );
+      const host = this.o.artifacts;
+      const sig = signal();
+      void (async (): Promise<ResourceState> => {
+        const [{ performResource }, service] = await Promise.all([import('./resource-effects.js'), host?.service(namespace)]);
+        const artifacts = service ? { service, ...(repository ? { repository } : {}) } : undefined;
+        return performResource(a.request, { store: this.o.store, signal: sig, ...(artifacts ? { artifacts } : {}) });
+      })()
+        .catch((e: unknown): ResourceState => ({ state: 'failed', message: errorMessage(e) }))
+        .then((st) => finish(this.resources, st));
     }
     if (a.type === 'data-list' && !this.listings.has(reqKey)) {
       this.listings.set(reqKey, { state: 'running' });

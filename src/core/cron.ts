@@ -1,9 +1,15 @@
 // Cron schedules with the semantics Argo users rely on (robfig/cron's standard parser): five fields, the
 // descriptors @yearly/@annually/@monthly/@weekly/@daily/@midnight/@hourly, `@every <duration>`, and an optional
 // `CRON_TZ=<zone>` / `TZ=<zone>` prefix. Next-tick computation is DST-correct in IANA time zones (croner).
-import { Cron } from 'croner';
+import { createRequire } from 'node:module';
+import type * as Croner from 'croner';
+import type { Cron } from 'croner';
 import { WeirError, errorMessage } from './errors.js';
 import { parseGoDuration } from './duration.js';
+
+/** croner, loaded when the first schedule is parsed (through its CommonJS build: this API is synchronous). */
+let croner: typeof Croner | undefined;
+const cronClass = (): typeof Cron => (croner ??= createRequire(import.meta.url)('croner') as typeof Croner).Cron;
 
 export interface Schedule {
   readonly expression: string;
@@ -76,7 +82,8 @@ export function parseSchedule(expression: string, timezone?: string): Schedule {
   }
   let cron: Cron;
   try {
-    cron = new Cron(pattern, { timezone: zone, paused: true, mode: '5-part' });
+    const CronClass = cronClass();
+    cron = new CronClass(pattern, { timezone: zone, paused: true, mode: '5-part' });
   } catch (e) {
     const why = errorMessage(e).replace(/^CronPattern:\s*/, '');
     throw new WeirError('INVALID_SPEC', `invalid cron expression ${JSON.stringify(expression)}: ${why}`, { cause: e });

@@ -3,8 +3,17 @@
 // time linear in the subject, so no pattern can freeze the server (no backtracking, no backreferences, no
 // lookaround: those are syntax errors, as in Go). The "All" functions skip empty matches abutting a previous match,
 // and replacements expand `$1`, `${1}`, `$name`, `${name}` as Go's Regexp.Expand does.
-import { RE2JS } from 're2js';
+import { createRequire } from 'node:module';
+import type * as Re2js from 're2js';
+import type { RE2JS } from 're2js';
 import { WeirError, errorMessage } from './errors.js';
+
+/**
+ * re2js (260 KB of code, the largest module a `weir run` would load) is loaded when the first pattern is compiled:
+ * most processes never compile one, and this API is synchronous, so it is required through re2js's CommonJS build.
+ */
+let re2js: typeof Re2js | undefined;
+const engine = (): typeof RE2JS => (re2js ??= createRequire(import.meta.url)('re2js') as typeof Re2js).RE2JS;
 
 /** Longest pattern accepted (Go has no limit; ours keeps compile time and memory small). */
 export const MAX_PATTERN = 10_000;
@@ -149,7 +158,7 @@ export function compileGoRegexp(pattern: string): GoRegexp {
   if (pattern.length > MAX_PATTERN) throw new WeirError('INVALID_SPEC', `regular expression longer than ${MAX_PATTERN} characters`);
   let re: RE2JS;
   try {
-    re = RE2JS.compile(pattern);
+    re = engine().compile(pattern);
   } catch (e) {
     const msg = errorMessage(e);
     throw new WeirError('INVALID_SPEC', msg.startsWith('error parsing regexp') ? msg : `error parsing regexp: ${msg}`, { cause: e });

@@ -154,7 +154,7 @@ async function spawnStep({
   let args: string[];
   const wrapped = ['-c', isolated ? WRAPPER_ISOLATED : WRAPPER, 'weir-step', prepared.exitPath, ...argv];
   if (prepared.layout !== null && o.bwrapPath !== null) {
-    const plan = await planBwrap(prepared.layout, lister, o.sandboxIdentity);
+    const plan = await planBwrap(prepared.layout, lister, await o.sandboxIdentity);
     if (plan.truncated.length > 0) {
       o.logger.warn({ node: spec.nodeId, dirs: plan.truncated }, 'host dirs too large to re-bind; their contents are hidden from the step');
     }

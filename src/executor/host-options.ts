@@ -1,6 +1,7 @@
 // Options of the host-process step executor, validated and resolved once (resolveHostExecutorOptions).
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { WeirError } from '../core/errors.js';
 import { nullLogger } from '../core/logger.js';
@@ -43,8 +44,11 @@ export interface ResolvedHostExecutorOptions {
   readonly inheritEnv: readonly string[];
   readonly shellPath: string;
   readonly pollIntervalMs: number;
-  /** Isolated: the step's user-namespace identity and whether bwrap can forbid nested user namespaces. */
-  readonly sandboxIdentity: SandboxIdentity;
+  /**
+   * Isolated: the step's user-namespace identity and whether bwrap can forbid nested user namespaces. A promise:
+   * asking bwrap takes a process start, which runs while the caller does other work (it never rejects).
+   */
+  readonly sandboxIdentity: Promise<SandboxIdentity>;
   readonly maxLogBytes: number;
 }
 
@@ -59,13 +63,32 @@ export interface SandboxIdentity {
 export const MIN_LOG_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_LOG_BYTES = 64 * 1024 * 1024;
 
-const probed = new Map<string, boolean>();
-/** Whether this bwrap knows `--disable-userns` (asked once per binary). */
-function bwrapCanDisableUserns(bwrap: string): boolean {
+const probed = new Map<string, Promise<boolean>>();
+/** The option's own text: bwrap compares each argument with it, so a bwrap that knows the option contains it. */
+const DISABLE_USERNS = Buffer.from('--disable-userns');
+/** Larger files are not read into memory to look for the option (bwrap itself is under 100 KiB). */
+const MAX_SCAN_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Whether this bwrap knows `--disable-userns` (asked once per binary). An ELF executable is searched for the option's
+ * text, which costs a file read; anything else (say a wrapper script) is asked with `bwrap --help`. Both run without
+ * blocking: a synchronous `--help` probe held up every `weir run` by a process start (a fork of the whole Weir
+ * process). Never rejects: a bwrap that cannot be read or asked counts as not knowing the option.
+ */
+function bwrapCanDisableUserns(bwrap: string): Promise<boolean> {
   let known = probed.get(bwrap);
   if (known === undefined) {
-    const r = spawnSync(bwrap, ['--help'], { encoding: 'utf8', timeout: 5000 });
-    known = `${r.stdout ?? ''}${r.stderr ?? ''}`.includes('--disable-userns');
+    known = (async (): Promise<boolean> => {
+      const bin = await stat(bwrap)
+        .then((st) => (st.size <= MAX_SCAN_BYTES ? readFile(bwrap) : undefined))
+        .catch(() => undefined);
+      if (bin !== undefined && bin.subarray(0, 4).toString('latin1') === '\x7fELF') return bin.includes(DISABLE_USERNS);
+      return new Promise<boolean>((resolve) => {
+        execFile(bwrap, ['--help'], { encoding: 'utf8', timeout: 5000 }, (_err, stdout, stderr) => {
+          resolve(`${stdout ?? ''}${stderr ?? ''}`.includes('--disable-userns'));
+        });
+      });
+    })();
     probed.set(bwrap, known);
   }
   return known;
@@ -124,11 +147,11 @@ export function resolveHostExecutorOptions(o: HostExecutorOptions): ResolvedHost
   if (!isAbsolute(shellPath)) throw invalid('shellPath', 'must be absolute');
   if (o.inheritEnv !== undefined && !Array.isArray(o.inheritEnv)) throw invalid('inheritEnv', 'must be an array');
   const root = process.getuid?.() === 0;
-  const sandboxIdentity: SandboxIdentity = Object.freeze({
-    uid: idOption(o.sandboxUid, 'sandboxUid', root ? 65534 : (process.getuid?.() ?? 65534)),
-    gid: idOption(o.sandboxGid, 'sandboxGid', root ? 65534 : (process.getgid?.() ?? 65534)),
-    disableUserns: bwrapPath !== null && bwrapCanDisableUserns(bwrapPath),
-  });
+  const uid = idOption(o.sandboxUid, 'sandboxUid', root ? 65534 : (process.getuid?.() ?? 65534));
+  const gid = idOption(o.sandboxGid, 'sandboxGid', root ? 65534 : (process.getgid?.() ?? 65534));
+  const sandboxIdentity = (bwrapPath === null ? Promise.resolve(false) : bwrapCanDisableUserns(bwrapPath)).then(
+    (disableUserns): SandboxIdentity => Object.freeze({ uid, gid, disableUserns }),
+  );
   const maxLogBytes = o.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES;
   if (!Number.isSafeInteger(maxLogBytes) || maxLogBytes < MIN_LOG_BYTES)
     throw invalid('maxLogBytes', `must be an integer >= ${MIN_LOG_BYTES}`);

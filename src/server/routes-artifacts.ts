@@ -64,7 +64,7 @@ async function download(ctx: RouteContext, io: 'inputs' | 'outputs'): Promise<ty
     throw new WeirError('NOT_FOUND', `artifact ${JSON.stringify(artName)} was deleted by artifactGC`);
   if (!hasLocationOrKey(art)) throw new WeirError('NOT_FOUND', `artifact ${JSON.stringify(artName)} has no stored location`);
   const loc = resolveArtifactLocation(art, status.artifactRepositoryRef?.artifactRepository);
-  const driver = hostFor(ctx, dataDir).service(ns).driverFor(loc);
+  const driver = (await hostFor(ctx, dataDir).service(ns)).driverFor(loc);
   const tmp = join(dataDir, 'tmp', 'downloads', randomUUID());
   await mkdir(tmp, { recursive: true });
   try {
