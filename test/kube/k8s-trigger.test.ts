@@ -14,10 +14,18 @@ import { storeResourceOps } from '../../src/sensor-host/runtime.js';
 import { TRIGGERS } from '../../sensors/triggers/registry.js';
 import type { TriggerInput, TriggerRuntime } from '../../sensors/triggers/types.js';
 import { startKube } from '../helpers/kube.js';
+import type { KubeEnv } from '../helpers/kube.js';
 import { freePort } from '../helpers/nats-server.js';
 import { eventually, post, tempDir, webhookSourceYaml } from '../e2e/events-kit.js';
 import { spawnReplica } from './kit.js';
 import type { Replica } from './kit.js';
+
+/** Pods need their namespace's `default` ServiceAccount (admission); without a controller-manager nobody makes it. */
+async function defaultServiceAccount(kube: KubeEnv, namespace: string): Promise<void> {
+  await kube.kubectl(['create', 'serviceaccount', 'default', '-n', namespace]).catch((e: unknown) => {
+    if (!String(e instanceof Error ? e.message : e).includes('AlreadyExists') && !String(e).includes('already exists')) throw e;
+  });
+}
 
 const events = {
   d: makeCloudEvent({
@@ -47,6 +55,7 @@ function input(k8s: Record<string, unknown>, key: string): TriggerInput {
 test('k8s trigger on the API server: any kind, create/update/patch/delete, exactly once per firing', async () => {
   const kube = await startKube();
   await kube.ensureNamespace('k8s-trigger');
+  await defaultServiceAccount(kube, 'k8s-trigger');
   const store = new KubernetesStore({ kubeconfig: kube.kubeconfig });
   try {
     assert.ok(store.anyKind, 'the Kubernetes store offers objects of any kind');
@@ -192,10 +201,17 @@ test('weir server --store kubernetes: a webhook event makes a k8s trigger create
   const port = await freePort();
   let replica: Replica | undefined;
   try {
+    await defaultServiceAccount(kube, 'default');
     await kube.kubectl(['create', 'configmap', 'last-event', '--from-literal=msg=before', '--from-literal=keep=yes']);
     const manifests = [await tmp.file('es.yaml', webhookSourceYaml('k8s-hooks', 'go', port, '/go')), await tmp.file('s.yaml', sensorYaml)];
     replica = await spawnReplica(kube.kubeconfig, ['--data-dir', join(tmp.dir, 'data'), ...manifests]);
     const url = `http://127.0.0.1:${port}/go`;
+    // The sensor's consumer starts with the events published from then on.
+    await eventually(() => replica!.log().includes('sensor started (sensor=default/pod-maker)'), {
+      timeoutMs: 30_000,
+      everyMs: 100,
+      what: 'the sensor to start',
+    });
     await eventually(async () => (await post(url, { msg: 'hi-from-webhook' }, 'key-1')) === 200, {
       timeoutMs: 30_000,
       everyMs: 200,
