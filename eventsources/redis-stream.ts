@@ -14,7 +14,9 @@ import { errorMessage } from '../src/core/errors.js';
 
 export const REDIS_STREAM_CONSUMER = 'argo-events-worker';
 /** Reads of new entries on their way to the bus at once. */
-const MAX_BATCHES = 4;
+const MAX_BATCHES = 8;
+/** Non-blocking reads outstanding while the stream is behind. */
+const READ_AHEAD = 4;
 type Entry = [id: string, fields: string[]];
 type StreamReply = [stream: string, entries: Entry[]][] | null;
 
@@ -22,6 +24,47 @@ function valuesOf(fields: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (let i = 0; i + 1 < fields.length; i += 2) out[fields[i]] = fields[i + 1];
   return out;
+}
+
+/**
+ * XACKs of entries the bus acknowledged, off the publish path: while one XACK round is on its way, the ids of
+ * batches acknowledged meanwhile collect and go in the next round (one XACK per stream), so a slot for the next
+ * read frees as soon as the bus acknowledged, and a burst needs fewer XACKs. A failed XACK stops the source (the
+ * entries stay pending and are re-read, and dropped by the bus as duplicates, on the next start).
+ */
+class AckQueue {
+  private readonly waiting = new Map<string, string[]>();
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly send: (stream: string, ids: string[]) => Promise<unknown>,
+    private readonly onError: (e: unknown) => void,
+  ) {}
+
+  add(stream: string, entries: readonly Entry[]): void {
+    let ids = this.waiting.get(stream);
+    if (ids === undefined) this.waiting.set(stream, (ids = []));
+    for (const [id] of entries) ids.push(id);
+    this.running ??= this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    while (this.waiting.size > 0) {
+      const round = [...this.waiting];
+      this.waiting.clear();
+      try {
+        await Promise.all(round.map(([stream, ids]) => this.send(stream, ids)));
+      } catch (e) {
+        this.onError(e);
+      }
+    }
+    this.running = undefined;
+  }
+
+  /** Resolves once every id added so far was sent (or failed). */
+  async drain(): Promise<void> {
+    while (this.running !== undefined) await this.running;
+  }
 }
 
 async function run(ctx: StartContext): Promise<void> {
@@ -53,6 +96,10 @@ async function run(ctx: StartContext): Promise<void> {
     const cursor = new Map(streams.map((s) => [s, '0']));
     const inFlight = new Set<Promise<void>>();
     let failed: unknown;
+    const acks = new AckQueue(
+      (stream, ids) => acker.xack(stream, group, ...ids),
+      (e) => (failed ??= e),
+    );
     const publish = async (stream: string, entries: Entry[]): Promise<void> => {
       // One bus batch per read; entries trimmed away while pending (fields null) have nothing to publish.
       const live = entries.filter(([, fields]) => fields !== null);
@@ -63,22 +110,55 @@ async function run(ctx: StartContext): Promise<void> {
           data: { stream, message_id: id, values: valuesOf(fields), ...(metadata !== undefined ? { metadata } : {}) },
         })),
       );
-      if (entries.length > 0) await acker.xack(stream, group, ...entries.map(([id]) => id));
+      if (entries.length > 0) acks.add(stream, entries);
+    };
+    // Reads of new entries: while the stream is behind (a read came back full), up to READ_AHEAD non-blocking reads
+    // are outstanding on the connection (Redis answers them in order, each with the next entries), so the read
+    // round trips overlap instead of adding up; once caught up (a read came back short), one blocking read waits.
+    type Read = { reply: StreamReply } | { error: unknown };
+    const reads: Promise<Read>[] = [];
+    const newIds = streams.map(() => '>');
+    const readNew = (block: boolean): void => {
+      const read = block
+        ? client.xreadgroup('GROUP', group, REDIS_STREAM_CONSUMER, 'COUNT', count, 'BLOCK', 2000, 'STREAMS', ...streams, ...newIds)
+        : client.xreadgroup('GROUP', group, REDIS_STREAM_CONSUMER, 'COUNT', count, 'STREAMS', ...streams, ...newIds);
+      reads.push(
+        read.then(
+          (reply): Read => ({ reply: reply as StreamReply }),
+          (error: unknown): Read => ({ error }),
+        ),
+      );
     };
     try {
       while (!signal.aborted && failed === undefined) {
         const ids = streams.map((s) => cursor.get(s) ?? '>');
         const pendingPhase = ids.some((i) => i !== '>');
         let reply: StreamReply;
-        try {
-          reply = (
-            pendingPhase
-              ? await client.xreadgroup('GROUP', group, REDIS_STREAM_CONSUMER, 'COUNT', count, 'STREAMS', ...streams, ...ids)
-              : await client.xreadgroup('GROUP', group, REDIS_STREAM_CONSUMER, 'COUNT', count, 'BLOCK', 2000, 'STREAMS', ...streams, ...ids)
-          ) as StreamReply;
-        } catch (e) {
-          if (signal.aborted) break;
-          throw e;
+        if (pendingPhase) {
+          try {
+            reply = (await client.xreadgroup(
+              'GROUP',
+              group,
+              REDIS_STREAM_CONSUMER,
+              'COUNT',
+              count,
+              'STREAMS',
+              ...streams,
+              ...ids,
+            )) as StreamReply;
+          } catch (e) {
+            if (signal.aborted) break;
+            throw e;
+          }
+        } else {
+          if (reads.length === 0) readNew(true);
+          const r = await reads.shift()!;
+          if ('error' in r) {
+            if (signal.aborted) break;
+            throw r.error;
+          }
+          reply = r.reply;
+          if ((reply ?? []).some(([, entries]) => entries.length >= count)) while (reads.length < READ_AHEAD) readNew(false);
         }
         for (const [stream, entries] of reply ?? []) {
           if (cursor.get(stream) !== '>') {
@@ -101,7 +181,10 @@ async function run(ctx: StartContext): Promise<void> {
         }
       }
     } finally {
-      await Promise.allSettled([...inFlight]);
+      // Reads still outstanding hold entries delivered to this consumer: they stay pending and are re-read (and
+      // published) by the next start's pending phase.
+      await Promise.allSettled([...inFlight, ...reads]);
+      await acks.drain();
     }
     if (failed !== undefined && !signal.aborted) throw failed instanceof Error ? failed : new Error(errorMessage(failed));
   } finally {

@@ -126,25 +126,48 @@ function valueOf(v: ResolvedValue, raw: boolean): unknown {
   }
 }
 
-/** Applies parameters to a JSON object (a resource or a trigger template); returns the new object. */
-export function applyParams<T>(obj: T, params: readonly Parameter[] | undefined, events: EventsByDependency): T {
-  let doc: unknown = obj;
+/** One parameter's resolved value and where it goes (the pure half of applying a parameter). */
+export interface ParamWrite {
+  dest: string;
+  operation: 'overwrite' | 'append' | 'prepend';
+  value: ResolvedValue;
+  useRawData: boolean;
+}
+
+/** Resolves each parameter against the events (those without a value are skipped). Throws on bad operations. */
+export function resolveParamWrites(params: readonly Parameter[] | undefined, events: EventsByDependency): ParamWrite[] {
+  const out: ParamWrite[] = [];
   for (const p of params ?? []) {
-    let v = resolveParamValue(p.src, events);
-    if (v === undefined) continue;
-    const op = p.operation ?? '';
-    if (op === 'append' || op === 'prepend') {
-      const cur = getPath(doc, p.dest);
+    const value = resolveParamValue(p.src, events);
+    if (value === undefined) continue;
+    const op = p.operation || 'overwrite';
+    if (op !== 'append' && op !== 'prepend' && op !== 'overwrite')
+      throw new WeirError('INVALID_SPEC', `unsupported trigger parameter operation: ${op}`);
+    out.push({ dest: p.dest, operation: op, value, useRawData: p.src.useRawData === true });
+  }
+  return out;
+}
+
+/** Writes resolved parameters into a document (append/prepend against the value already there). */
+export function applyParamWrites<T>(obj: T, writes: readonly ParamWrite[]): T {
+  let doc: unknown = obj;
+  for (const w of writes) {
+    let v = w.value;
+    if (w.operation !== 'overwrite') {
+      const cur = getPath(doc, w.dest);
       if (cur.exists) {
         const curText = resultString(cur.value);
-        v = { text: op === 'append' ? curText + v.text : v.text + curText, kind: 'String' };
+        v = { text: w.operation === 'append' ? curText + v.text : v.text + curText, kind: 'String' };
       }
-    } else if (op !== '' && op !== 'overwrite') {
-      throw new WeirError('INVALID_SPEC', `unsupported trigger parameter operation: ${op}`);
     }
-    doc = setPath(doc, p.dest, valueOf(v, p.src.useRawData === true));
+    doc = setPath(doc, w.dest, valueOf(v, w.useRawData));
   }
   return doc as T;
+}
+
+/** Applies parameters to a JSON object (a resource or a trigger template); returns the new object. */
+export function applyParams<T>(obj: T, params: readonly Parameter[] | undefined, events: EventsByDependency): T {
+  return applyParamWrites(obj, resolveParamWrites(params, events));
 }
 
 /**

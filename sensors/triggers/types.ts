@@ -3,7 +3,7 @@
 // runtime the host injects (store operations, fetch, brokers). Retries, rate limits, dead-lettering and
 // de-duplication live once, in the host.
 import type { Logger } from '../../src/core/logger.js';
-import type { EventsByDependency } from '../parameters.js';
+import type { EventsByDependency, ParamWrite } from '../parameters.js';
 
 export interface TriggerInput {
   sensor: { namespace: string; name: string };
@@ -18,10 +18,26 @@ export interface TriggerInput {
   /** Labels and annotations naming the sensor, trigger and events (for created resources). */
   lineage: { labels: Record<string, string>; annotations: Record<string, string> };
   /**
-   * Whether the store behind this host can hold a kind (`k8s` create): the embedded store holds Weir's kinds only.
-   * Planning refuses other kinds, so `weir sensor test` and the server agree. Absent: any kind.
+   * Set when the host's store is the embedded one (SQLite or memory): a `k8s` trigger may only create, and only the
+   * kinds it holds (`holds(apiVersion, kind)`); planning refuses anything else, so `weir sensor test` and the server
+   * agree. Absent: the store is a Kubernetes API server (any kind, every operation; what the service account may do
+   * is the API server's answer at execution).
    */
-  canStore?: (kind: string) => boolean;
+  embedded?: { holds: (apiVersion: string, kind: string) => boolean };
+}
+
+/** Argo's `k8s` trigger operations. */
+export type K8sOperation = 'create' | 'update' | 'patch' | 'delete';
+
+export interface K8sAction {
+  operation: K8sOperation;
+  /** The source object with the trigger's parameters applied (name, namespace and, for create, lineage set). */
+  resource: Record<string, unknown>;
+  key: string;
+  /** patch: the Content-Type (default application/merge-patch+json). */
+  patchStrategy?: string;
+  /** update with `liveObject`: the parameters are written into the live object instead of merging `resource`. */
+  liveWrites?: ParamWrite[];
 }
 
 /** The argoWorkflow operations on an existing Workflow. */
@@ -46,7 +62,7 @@ export interface HttpAction {
 /** The action of each trigger kind's plan (JSON-safe). */
 export interface TriggerActions {
   argoWorkflow: ArgoWorkflowAction;
-  k8s: { operation: string; resource: Record<string, unknown>; key: string };
+  k8s: K8sAction;
   http: HttpAction;
   log: { sensor: string; trigger: string; events: Record<string, unknown> };
   kafka: { url: string; topic: string; key: string; headers: Record<string, string>; payload: string };
@@ -82,6 +98,11 @@ export interface ResourceOps {
   workflowOp(op: string, namespace: string, name: string, key: string): Promise<{ name: string; deduplicated: boolean }>;
   /** A Workflow from a WorkflowTemplate / ClusterWorkflowTemplate / CronWorkflow (submit-from). */
   workflowFrom(kind: string, namespace: string, name: string, base: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /**
+   * A `k8s` action on an object of any kind through the API server (Kubernetes mode). Absent when the store is the
+   * embedded one. `result` says what happened (created, updated, patched, deleted, absent: nothing to delete).
+   */
+  anyKind?(action: K8sAction, signal: AbortSignal): Promise<{ name: string; deduplicated: boolean; result: string }>;
 }
 
 export interface Publisher {

@@ -6,10 +6,13 @@
 import { WeirError } from '../core/errors.js';
 
 const PLAIN = /^[A-Za-z0-9-]$/;
+const ALL_PLAIN = /^[A-Za-z0-9-]+$/;
 
 /** Encodes any string as a NATS-safe token (see the file comment). */
 export function encodeToken(s: string): string {
   if (s === '') return '_';
+  // The common case (called per published event): nothing to encode.
+  if (ALL_PLAIN.test(s)) return s;
   let out = '';
   for (const ch of s) {
     if (PLAIN.test(ch)) {

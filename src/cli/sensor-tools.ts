@@ -15,13 +15,14 @@ import { WeirError, errorMessage } from '../core/errors.js';
 import { emptySensorState } from '../sensor-host/decisions.js';
 import type { Decision } from '../sensor-host/decisions.js';
 import { evaluate, prepareSensor } from '../sensor-host/evaluate.js';
+import type { StoreMode } from '../sensor-host/evaluate.js';
 import type { HistoryRecord, SensorHistory } from '../sensor-host/history.js';
 import { findingLine } from './findings-out.js';
 import { CLIENT_HELP, clientFrom, needArgs, outputFormat, parseFlags } from './flags.js';
 import type { CliIo } from './io.js';
 import { parseJsonLossless } from '../core/json-lossless.js';
 
-export const SENSOR_TOOLS_HELP = `  weir sensor test SENSOR.yaml --events EVENTS.jsonl [-o json]
+export const SENSOR_TOOLS_HELP = `  weir sensor test SENSOR.yaml --events EVENTS.jsonl [--store kubernetes] [-o json]
       Replays events (one CloudEvent per line, or {eventSourceName, eventName, data}) through the sensor offline.
   weir sensor history NAME [--events] [-o json]
       Recorded decisions of a sensor from the server (newest last); --events prints the recorded events as JSONL
@@ -67,10 +68,11 @@ export function parseEventLines(text: string, file: string): { event: CloudEvent
 export function replay(
   sensor: Sensor,
   events: readonly { event: CloudEvent; now: Date }[],
+  store: StoreMode = 'embedded',
 ): { event: CloudEvent; decisions: Decision[] }[] {
   let state = emptySensorState();
   return events.map(({ event, now }) => {
-    const r = evaluate(sensor, event, state, { now });
+    const r = evaluate(sensor, event, state, { now, store });
     state = r.state;
     return { event, decisions: r.decisions };
   });
@@ -126,12 +128,16 @@ async function loadSensor(file: string, io: CliIo): Promise<Sensor> {
   return s;
 }
 
-const TEST_HELP = `Usage: weir sensor test SENSOR.yaml --events EVENTS.jsonl [-o json]
+const TEST_HELP = `Usage: weir sensor test SENSOR.yaml --events EVENTS.jsonl [--store kubernetes] [-o json]
 
 Replays events through the sensor offline, with the same evaluation the server runs, and prints each decision and
 the action each trigger would take (with resolved parameters). Nothing is sent to a server.
       --events FILE       one event per line: a CloudEvent, or {eventSourceName, eventName, data}
                           (weir sensor history NAME --events prints recorded events in this form)
+      --store MODE        embedded (default): as weir server with its embedded store, where k8s triggers only
+                          create Argo's kinds, ConfigMaps and Secrets; kubernetes: as weir server --store kubernetes,
+                          where k8s triggers create, update, patch or delete any kind (whether the API server serves
+                          the kind and the service account may is known only when the server runs the trigger)
   -o, --output json       the decisions as JSON, one per line
 `;
 
@@ -140,14 +146,22 @@ export async function sensorTest(args: readonly string[], io: CliIo): Promise<nu
     args: [...args],
     allowPositionals: true,
     strict: true,
-    options: { events: { type: 'string' }, output: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      events: { type: 'string' },
+      store: { type: 'string' },
+      output: { type: 'string', short: 'o' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help) {
     io.stdout(TEST_HELP);
     return 0;
   }
   if (positionals.length !== 1 || values.events === undefined)
-    throw new WeirError('INVALID_ARGUMENT', 'usage: weir sensor test SENSOR.yaml --events EVENTS.jsonl [-o json]');
+    throw new WeirError('INVALID_ARGUMENT', 'usage: weir sensor test SENSOR.yaml --events EVENTS.jsonl [--store kubernetes] [-o json]');
+  const store = values.store ?? 'embedded';
+  if (store !== 'embedded' && store !== 'kubernetes')
+    throw new WeirError('INVALID_ARGUMENT', `unknown --store ${JSON.stringify(store)}; use embedded or kubernetes`);
   if (values.output !== undefined && values.output !== 'json')
     throw new WeirError('INVALID_ARGUMENT', `unknown output format ${JSON.stringify(values.output)}; use json`);
   const sensor = await loadSensor(resolve(io.cwd, positionals[0]), io);
@@ -159,7 +173,7 @@ export async function sensorTest(args: readonly string[], io: CliIo): Promise<nu
     throw new WeirError('IO_ERROR', `cannot read ${values.events}: ${errorMessage(e)}`, { cause: e });
   }
   await prepareSensor(sensor);
-  const results = replay(sensor, parseEventLines(text, values.events));
+  const results = replay(sensor, parseEventLines(text, values.events), store);
   if (values.output === 'json') {
     for (const r of results) for (const d of r.decisions) io.stdout(JSON.stringify({ ...d, stage: 'evaluate' }) + '\n');
     return 0;

@@ -9,7 +9,7 @@ import { parseSchedule } from '../core/cron.js';
 import type { Schedule } from '../core/cron.js';
 import { evaluateWithParams } from '../expr/govaluate.js';
 import type { Sensor, EventDependency } from '../api/sensor.js';
-import { isKindName } from '../api/kinds.js';
+import { KIND_IDENTITY, isKindName } from '../core/kinds.js';
 import { conditionNames, evaluateConditions, parseConditions } from '../api/sensor-conditions.js';
 import type { ConditionsAst } from '../api/sensor-conditions.js';
 import { applyFilters } from '../../sensors/filters/registry.js';
@@ -29,7 +29,20 @@ import { errorMessage } from '../core/errors.js';
 export interface EvaluateOptions {
   /** The processing time (decides conditionsReset and is stamped on decisions). */
   now: Date;
+  /**
+   * The store the triggers act on: `embedded` (default; `k8s` triggers only create Weir's kinds) or `kubernetes` (an
+   * API server: any kind, every operation). The server passes its own; `weir sensor test --store kubernetes` too.
+   */
+  store?: StoreMode;
 }
+
+export type StoreMode = 'embedded' | 'kubernetes';
+
+/** What the embedded store holds: Weir's kinds (by kind, and apiVersion when given). */
+const embeddedStore = {
+  holds: (apiVersion: string, kind: string): boolean =>
+    isKindName(kind) && (apiVersion === '' || KIND_IDENTITY[kind].apiVersion === apiVersion),
+};
 
 export interface EvaluateResult {
   decisions: Decision[];
@@ -97,7 +110,13 @@ function resetDue(ts: TriggerState, resets: readonly Schedule[], now: Date): boo
 type SensorTrigger = Sensor['spec']['triggers'][number];
 
 /** Plans one trigger for a set of events (trigger parameters first, then the kind's own). Throws on bad specs. */
-export function planTrigger(sensor: Sensor, trig: SensorTrigger, events: Record<string, CloudEvent>, key: string): TriggerPlan {
+export function planTrigger(
+  sensor: Sensor,
+  trig: SensorTrigger,
+  events: Record<string, CloudEvent>,
+  key: string,
+  store: StoreMode = 'embedded',
+): TriggerPlan {
   const id = { namespace: sensor.metadata.namespace ?? 'default', name: String(sensor.metadata.name) };
   const eventIds = Object.fromEntries(Object.entries(events).map(([d, e]) => [d, e.id]));
   // Trigger parameters rewrite a copy of the template; without them the adapters only read it (they copy what they
@@ -113,7 +132,7 @@ export function planTrigger(sensor: Sensor, trig: SensorTrigger, events: Record<
     events,
     key,
     lineage: lineageOf(id, trig.template.name, eventIds, key),
-    canStore: isKindName,
+    ...(store === 'embedded' ? { embedded: embeddedStore } : {}),
     ...(trig.policy ? { policy: trig.policy } : {}),
   });
 }
@@ -125,6 +144,7 @@ function fire(
   events: Record<string, CloudEvent>,
   event: CloudEvent,
   at: string,
+  store: StoreMode,
 ): { decision: Decision; state: TriggerState } {
   const id = { namespace: sensor.metadata.namespace ?? 'default', name: String(sensor.metadata.name) };
   const eventIds = Object.fromEntries(Object.entries(events).map(([d, e]) => [d, e.id]));
@@ -138,7 +158,7 @@ function fire(
     };
   }
   try {
-    const plan = planTrigger(sensor, trig, events, key);
+    const plan = planTrigger(sensor, trig, events, key, store);
     return { decision: { type: 'triggered', at, eventId: event.id, trigger: trig.template.name, key, events: eventIds, plan }, state };
   } catch (e) {
     return { decision: { type: 'failed', at, eventId: event.id, trigger: trig.template.name, key, error: errorMessage(e) }, state };
@@ -255,7 +275,7 @@ export function evaluate(sensor: Sensor, event: CloudEvent, state: SensorState, 
         changed.add(ct.name);
       }
       if (!ct.requiresAnd) {
-        const r = fire(sensor, trig, ts, { [dep.name]: depEvent }, event, at);
+        const r = fire(sensor, trig, ts, { [dep.name]: depEvent }, event, at, opts.store ?? 'embedded');
         if (r.decision.type === 'triggered') firings[r.decision.key] = { [dep.name]: depEvent };
         decisions.push(r.decision);
         ts = r.state;
@@ -267,7 +287,7 @@ export function evaluate(sensor: Sensor, event: CloudEvent, state: SensorState, 
         const events: Record<string, CloudEvent> = {};
         for (const [d, saved] of Object.entries(ts.deps)) events[d] = saved.event;
         events[dep.name] = depEvent;
-        const r = fire(sensor, trig, ts, events, event, at);
+        const r = fire(sensor, trig, ts, events, event, at, opts.store ?? 'embedded');
         if (r.decision.type === 'triggered') firings[r.decision.key] = events;
         decisions.push(r.decision);
         ts = r.state;

@@ -1,5 +1,6 @@
 // What trigger adapters act through: store-backed resource operations (create with firing-key de-duplication,
-// manual workflow operations as the pure functions of src/controller, workflows from templates) and cached Kafka and
+// manual workflow operations as the pure functions of src/controller, workflows from templates, and on a Kubernetes
+// store the k8s trigger's actions on any kind: k8s-any-kind.ts) and cached Kafka and
 // NATS publishers. Built once per host; close() drops broker connections.
 import { Kafka, logLevel } from 'kafkajs';
 import type { Producer } from 'kafkajs';
@@ -17,6 +18,7 @@ import type { ResourceStore, StoredObject } from '../store/types.js';
 import { updateWithRetry } from '../store/update-retry.js';
 import type { Publisher, ResourceOps } from '../../sensors/triggers/types.js';
 import { ANNOTATION_FIRING_KEY } from './lineage.js';
+import { anyKindAction } from './k8s-any-kind.js';
 
 export interface RuntimeOptions {
   store: ResourceStore;
@@ -130,7 +132,7 @@ export function storeResourceOps(o: RuntimeOptions): ResourceOps {
     return base;
   };
 
-  return { create, workflowOp, workflowFrom };
+  return { create, workflowOp, workflowFrom, ...(store.anyKind ? { anyKind: anyKindAction(store.anyKind) } : {}) };
 }
 
 /** Kafka producers (kafkajs), one per broker list, connected on first use. */

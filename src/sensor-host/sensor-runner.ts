@@ -17,7 +17,7 @@ import type { TriggerPlan, TriggerRuntime } from '../../sensors/triggers/types.j
 import { executePlan } from '../../sensors/triggers/registry.js';
 import type { Decision } from './decisions.js';
 import { evaluate, independentTriggers, planTrigger, triggersFor } from './evaluate.js';
-import type { EvaluateResult } from './evaluate.js';
+import type { EvaluateResult, StoreMode } from './evaluate.js';
 import type { HistoryRecord, HistoryWriter, RecordedEvent } from './history.js';
 import { RateLimiter, withRetries } from './policy.js';
 import type { PolicyClock } from './policy.js';
@@ -94,8 +94,11 @@ export class SensorRunner {
   private readonly forming = new Map<string, Batch>();
   private independent: Set<string> | undefined;
   private readonly maxBatch: number;
+  /** Planned as the store acts: a runtime that reaches any kind is an API server's. */
+  private readonly storeMode: StoreMode;
 
   constructor(private readonly o: SensorRunnerOptions) {
+    this.storeMode = o.runtime.resources.anyKind ? 'kubernetes' : 'embedded';
     this.namespace = o.sensor.metadata.namespace ?? 'default';
     this.name = String(o.sensor.metadata.name);
     this.maxBatch = Math.max(1, Math.ceil((o.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT) / 2));
@@ -213,7 +216,7 @@ export class SensorRunner {
       let state = loaded.state;
       const changed = new Set<string>();
       const results = items.map((it) => {
-        const res = evaluate(sensor, it.msg.event, state, { now });
+        const res = evaluate(sensor, it.msg.event, state, { now, store: this.storeMode });
         state = res.state;
         for (const c of res.changed) changed.add(c);
         for (const d of res.decisions) rec(it, 'evaluate', d);
@@ -231,7 +234,7 @@ export class SensorRunner {
           let partChanged = false;
           for (const it of items) {
             if (it.failed.has(tname)) continue;
-            const res = evaluate(sensor, it.msg.event, part, { now });
+            const res = evaluate(sensor, it.msg.event, part, { now, store: this.storeMode });
             part = res.state;
             partChanged ||= res.changed.includes(tname);
           }
@@ -361,7 +364,7 @@ export class SensorRunner {
       }
       if (trig.dlqTrigger) {
         try {
-          const dlqPlan = planTrigger(this.o.sensor, trig.dlqTrigger, events, key);
+          const dlqPlan = planTrigger(this.o.sensor, trig.dlqTrigger, events, key, this.storeMode);
           await this.runPlan(trig.dlqTrigger, dlqPlan, signal);
           rec({ ...base, type: 'dead-lettered', error, plan: dlqPlan });
           return 'ok';

@@ -53,7 +53,7 @@ async function sensorTest(ctx: RouteContext): Promise<unknown> {
   const results: { event: CloudEvent; decisions: Decision[] }[] = [];
   (body.events as unknown[]).forEach((v, i) => {
     const event = testEvent(v, i, now);
-    const r = evaluate(sensor, event, state, { now });
+    const r = evaluate(sensor, event, state, { now, store: ctx.opts.store.anyKind ? 'kubernetes' : 'embedded' });
     state = r.state;
     results.push({ event, decisions: r.decisions });
   });

@@ -12,9 +12,11 @@ import type { KubeConnectOptions } from './kubernetes-rest.js';
 import { decodeNodes, encodeNodes } from './kubernetes-nodes.js';
 import type { NodeStatusOptions } from './kubernetes-nodes.js';
 import { kubeWatch } from './kubernetes-watch.js';
+import { KubeObjects } from './kubernetes-objects.js';
 import type { KubeWatchOptions } from './kubernetes-watch.js';
 import { parseLabelSelector } from './label-selector.js';
 import type {
+  AnyKindObjects,
   ListOptions,
   ListResult,
   NewObject,
@@ -39,6 +41,8 @@ export interface KubernetesStoreOptions extends KubeConnectOptions {
 
 export class KubernetesStore implements ResourceStore {
   readonly rest: KubeRest;
+  /** Objects of any kind (the sensors' `k8s` trigger), with this store's credentials. */
+  readonly anyKind: AnyKindObjects;
   private readonly closing = new AbortController();
   /**
    * The newest resourceVersion this store has seen in a response. A watch without a start version starts here, so
@@ -50,6 +54,7 @@ export class KubernetesStore implements ResourceStore {
 
   constructor(opts: KubernetesStoreOptions = {}) {
     this.rest = new KubeRest(loadKubeConfig(opts));
+    this.anyKind = new KubeObjects(this.rest);
     this.nodes = opts.nodeStatus ?? {};
     this.skipNamespaces = opts.skipNamespaces ?? SYSTEM_NAMESPACES;
   }

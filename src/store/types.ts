@@ -76,4 +76,46 @@ export interface ResourceStore {
   delete(kind: KindName, namespace: string | undefined, name: string, opts?: { resourceVersion?: string }): Promise<boolean>;
   watch<K extends KindName>(kind: K, opts: WatchOptions): AsyncIterable<WatchEvent<ObjectOf<K>>>;
   close(): Promise<void>;
+  /**
+   * Objects of any kind the API server serves (Pods, Deployments, Jobs, other CRDs), by apiVersion/kind: present only
+   * on a store backed by a Kubernetes API server (the sensors' `k8s` trigger uses it; absent on SQLite and memory).
+   */
+  readonly anyKind?: AnyKindObjects;
+}
+
+/** An object of any kind as the API server speaks it (apiVersion, kind, metadata.name/namespace at least). */
+export interface AnyObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> } & Record<
+    string,
+    unknown
+  >;
+  [field: string]: unknown;
+}
+
+/** Which object: apiVersion, kind, namespace (ignored for cluster-scoped kinds) and name. */
+export interface AnyObjectRef {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+/**
+ * Create, read, replace, patch and delete objects of any kind on the API server, with the store's credentials (what
+ * its service account may do). Failures are WeirErrors mapped from the API's Status as the store's own (404
+ * NOT_FOUND, 409 ALREADY_EXISTS/CONFLICT, 422 INVALID_SPEC, 403 UNAUTHORIZED); a kind the server does not serve is
+ * UNKNOWN_KIND. Objects travel as plain JSON (no client-side model, so no field is dropped).
+ */
+export interface AnyKindObjects {
+  create(obj: AnyObject, signal?: AbortSignal): Promise<AnyObject>;
+  /** Undefined when absent. */
+  read(ref: AnyObjectRef, signal?: AbortSignal): Promise<AnyObject | undefined>;
+  /** PUT: metadata.resourceVersion must match, else CONFLICT. */
+  replace(obj: AnyObject, signal?: AbortSignal): Promise<AnyObject>;
+  /** PATCH with `contentType` (application/merge-patch+json, strategic-merge-patch+json or json-patch+json). */
+  patch(ref: AnyObjectRef, body: unknown, contentType: string, signal?: AbortSignal): Promise<AnyObject>;
+  /** False when it was absent. */
+  delete(ref: AnyObjectRef, signal?: AbortSignal): Promise<boolean>;
 }

@@ -164,12 +164,30 @@ export interface RunAdapterOptions {
   publishTimeoutMs?: number;
   attempts?: number;
   backoffMs?: number;
+  /**
+   * Keep about the newest N log records (as the server's per-source log ring keeps 1,000) instead of all of them:
+   * for benchmarks, where tens of thousands of retained per-event records would make the run mostly garbage
+   * collection of the test logger.
+   */
+  maxLogRecords?: number;
+}
+
+/** A recording logger that drops its oldest records beyond about `max`. */
+function boundedRecordingLogger(max: number): RecordingLogger {
+  const log = createRecordingLogger();
+  const trim =
+    (fn: RecordingLogger['info']): RecordingLogger['info'] =>
+    (obj, msg) => {
+      fn(obj, msg);
+      if (log.records.length > 2 * max) log.records.splice(0, log.records.length - max);
+    };
+  return { ...log, debug: trim(log.debug), info: trim(log.info), warn: trim(log.warn), error: trim(log.error) };
 }
 
 /** Starts one adapter as the host would (same emitter, state scope, HTTP mux). */
 export function runAdapter(o: RunAdapterOptions): RunningAdapter {
   const ac = new AbortController();
-  const log = createRecordingLogger();
+  const log = o.maxLogRecords !== undefined ? boundedRecordingLogger(o.maxLogRecords) : createRecordingLogger();
   const counters: EventCounters = { published: 0, duplicates: 0, filtered: 0, failed: 0 };
   const namespace = o.namespace ?? 'default';
   const name = o.name ?? `es-${randomUUID().slice(0, 8)}`;

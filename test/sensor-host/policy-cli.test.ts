@@ -151,9 +151,18 @@ ${trigger('pod', 'Pod', 'v1')}${trigger('deploy', 'Deployment', 'apps/v1')}${tri
       await writeFile(join(dir, 'e.jsonl'), JSON.stringify({ eventSourceName: 'es', eventName: 'e', data: {} }));
       const io = memoryIo({}, dir);
       await main(['sensor', 'test', 's.yaml', '--events', 'e.jsonl'], io);
-      assert.match(io.out, /trigger pod: FAILED[^\n]*cannot create a Pod: not a kind Weir stores/, io.out);
-      assert.match(io.out, /trigger deploy: FAILED[^\n]*cannot create a Deployment: not a kind Weir stores/, io.out);
+      assert.match(io.out, /trigger pod: FAILED[^\n]*cannot create a Pod \(v1\): the embedded store holds only/, io.out);
+      assert.match(io.out, /trigger deploy: FAILED[^\n]*cannot create a Deployment \(apps\/v1\): the embedded store/, io.out);
       assert.match(io.out, /trigger cm: TRIGGERED/, io.out);
+      // As `weir server --store kubernetes` would: every kind is planned.
+      const kube = memoryIo({}, dir);
+      assert.equal(await main(['sensor', 'test', 's.yaml', '--events', 'e.jsonl', '--store', 'kubernetes'], kube), 0);
+      assert.match(kube.out, /trigger pod: TRIGGERED[^\n]*create Pod default\/x-/, kube.out);
+      assert.match(kube.out, /trigger deploy: TRIGGERED[^\n]*create Deployment default\/x-/, kube.out);
+      assert.match(kube.out, /trigger cm: TRIGGERED/, kube.out);
+      const bad = memoryIo({}, dir);
+      assert.equal(await main(['sensor', 'test', 's.yaml', '--events', 'e.jsonl', '--store', 'etcd'], bad), 2);
+      assert.match(bad.err, /unknown --store "etcd"/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

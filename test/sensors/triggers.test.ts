@@ -216,7 +216,74 @@ describe('argoWorkflow operations', () => {
         ),
       /metadata\.name/,
     );
-    assert.throws(() => TRIGGERS.k8s.plan(input({ k8s: { operation: 'delete', source: wfSource } })), /only create/);
+    const embedded = { embedded: { holds: (_v: string, kind: string) => kind === 'Workflow' || kind === 'ConfigMap' } };
+    assert.throws(
+      () => TRIGGERS.k8s.plan(input({ k8s: { operation: 'delete', source: wfSource } }, embedded)),
+      /runs only with --store kubernetes/,
+    );
+    assert.throws(() => TRIGGERS.k8s.plan(input({ k8s: { operation: 'explode', source: wfSource } })), /unknown k8s\.operation/);
+    assert.throws(() => TRIGGERS.k8s.plan(input({ k8s: { operation: 'delete', source: wfSource } })), /needs metadata\.name/);
+  });
+  test('k8s: the embedded store refuses kinds it does not hold; an API server store plans any kind and operation', () => {
+    const embedded = { embedded: { holds: (_v: string, kind: string) => kind === 'ConfigMap' } };
+    const pod = { resource: { apiVersion: 'v1', kind: 'Pod', metadata: { generateName: 'p-' }, spec: {} } };
+    assert.throws(
+      () => TRIGGERS.k8s.plan(input({ k8s: { source: pod } }, embedded)),
+      (e) => e instanceof WeirError && e.code === 'UNKNOWN_KIND' && /cannot create a Pod \(v1\): the embedded store/.test(e.message),
+    );
+    const created = TRIGGERS.k8s.plan(
+      input({ k8s: { source: pod, parameters: [{ src: { dependencyName: 'dep', dataKey: 'body.name' }, dest: 'metadata.labels.n' }] } }),
+    );
+    assert.equal(created.summary, 'create Pod demo/p-abcdef0123');
+    assert.equal((created.action.resource.metadata as { labels: Record<string, string> }).labels.n, 'n1');
+    const deploy = { resource: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { replicas: 1 } } };
+    const patched = TRIGGERS.k8s.plan(
+      input({
+        k8s: {
+          operation: 'patch',
+          source: deploy,
+          parameters: [{ src: { dependencyName: 'dep', dataKey: 'body.id', useRawData: true }, dest: 'spec.replicas' }],
+        },
+      }),
+    );
+    assert.equal(patched.summary, 'patch Deployment demo/web');
+    assert.equal(patched.action.patchStrategy, 'application/merge-patch+json');
+    assert.deepEqual(patched.action.resource.spec, { replicas: 7 });
+    const live = TRIGGERS.k8s.plan(
+      input({
+        k8s: {
+          operation: 'update',
+          liveObject: true,
+          source: deploy,
+          parameters: [{ src: { dependencyName: 'dep', dataKey: 'body.id', useRawData: true }, dest: 'spec.replicas' }],
+        },
+      }),
+    );
+    assert.deepEqual(live.action.resource.spec, { replicas: 1 }, 'liveObject: the parameters go into the live object');
+    assert.equal(live.action.liveWrites?.length, 1);
+    assert.throws(
+      () => TRIGGERS.k8s.plan(input({ k8s: { source: { resource: { kind: 'Pod', metadata: { name: 'p' } } } } })),
+      /needs an apiVersion/,
+    );
+  });
+  test("k8s: create of a non-Weir kind goes to the store's anyKind action; without it the firing fails for good", async () => {
+    const calls = fresh();
+    const rt = runtime(calls);
+    const pod = { resource: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' } } };
+    const plan = TRIGGERS.k8s.plan(input({ k8s: { source: pod } }));
+    await assert.rejects(
+      TRIGGERS.k8s.execute(plan, rt),
+      (e) => e instanceof NonRetryableError && /not a Kubernetes API server/.test(e.message),
+    );
+    const seen: string[] = [];
+    rt.resources.anyKind = (a) => {
+      seen.push(`${a.operation} ${String(a.resource.kind)}`);
+      return Promise.resolve({ name: 'p', deduplicated: false, result: 'created' });
+    };
+    const r = await TRIGGERS.k8s.execute(plan, rt);
+    assert.deepEqual(seen, ['create Pod']);
+    assert.deepEqual(r.detail, { name: 'p', result: 'created' });
+    assert.equal(calls.created.length, 0);
   });
 });
 
