@@ -160,6 +160,7 @@ async function operateWorkflow(
         hostPaths: d.hostPaths,
         specText: d.cache.specText(key, wf),
         runsImages: d.executor.kind !== 'host',
+        runsPods: d.executor.kind === 'pod',
         steps: d.steps,
         requests: d.requests,
         artifacts: d.artifacts,

@@ -10,6 +10,7 @@ import { isFinished } from './nodes.js';
 import { buildStepSpec } from './pod-step.js';
 import { subStepId } from './sub-steps.js';
 import { planMounts } from './volumes.js';
+import { podSettingsOf } from './pod-settings.js';
 import type { NodeStatus } from './types.js';
 
 /** Sub-step name of an init container or sidecar. */
@@ -32,6 +33,8 @@ function startExtra(ex: Exec, node: NodeStatus, t: Template, c: UserContainer, s
   const plan = planMounts(one, ex.spec, node.id, ex.ctx.volumeRoot, { ...lookups, hostPaths: ex.ctx.hostPaths });
   if (plan.error) return `container ${c.name}: ${plan.error}`;
   build.spec.mounts = plan.mounts;
+  const pod = podSettingsOf(t, ex.spec, { main: false, resources: container.resources });
+  if (pod.settings) build.spec.pod = pod.settings;
   if (build.spec.container) build.spec.container.networkOf = node.id; // one pod: main and extras share localhost
   ex.actions.push({
     type: 'start',

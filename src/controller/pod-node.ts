@@ -10,6 +10,7 @@ import type { InputArtifact, Vars } from './params.js';
 import { buildStepSpec, finishPod, unsupportedPodFeature } from './pod-step.js';
 import { runInitContainers, startSidecars, stopSidecars } from './pod-extras.js';
 import { planMounts, rawArtifactFiles } from './volumes.js';
+import { podSettingsOf } from './pod-settings.js';
 import type { Action, NodeStatus } from './types.js';
 import { errorMessage } from '../core/errors.js';
 
@@ -50,6 +51,11 @@ export function executePod(ex: Exec, node: NodeStatus, tmpl: Template, vars: Var
     });
     if (plan.error) return ex.nodes.mark(node, 'Error', plan.error);
     build.spec.mounts = plan.mounts;
+    const patch = ex.spec.podSpecPatch === undefined ? undefined : substDeep(ex.spec.podSpecPatch, vars, errors);
+    if (errors.length > 0) return ex.nodes.mark(node, 'Error', errors[0]);
+    const podCfg = podSettingsOf(t, { ...ex.spec, podSpecPatch: patch }, { main: true, resources: (t.container ?? t.script)?.resources });
+    if (podCfg.error) return ex.nodes.mark(node, 'Error', podCfg.error);
+    if (podCfg.settings) build.spec.pod = podCfg.settings;
     // With sidecars or init containers the main container joins the pod's shared network namespace.
     if (build.spec.container && ((t.sidecars ?? []).length > 0 || (t.initContainers ?? []).length > 0))
       build.spec.container.networkOf = node.id;

@@ -91,6 +91,8 @@ export interface OperateContext {
   maxDepth?: number;
   /** The executor runs images (container executor): commands come from the images, not host stand-ins. */
   runsImages?: boolean;
+  /** The executor runs each step as a Kubernetes Pod: the templates' pod-level fields are applied, not ignored. */
+  runsPods?: boolean;
 }
 
 export type Action =

@@ -116,7 +116,7 @@ export class PodExecutor implements StepExecutor {
       startedAt,
       ...(inputsSecret ? { inputsSecret } : {}),
       ...(this.o.labels ? { labels: this.o.labels } : {}),
-      ...(this.o.podSettings?.(spec) ? { pod: this.o.podSettings(spec) } : {}),
+      ...(spec.pod || this.o.podSettings ? { pod: { ...spec.pod, ...this.o.podSettings?.(spec) } } : {}),
       terminationGraceSeconds: 30,
     });
     try {

@@ -1,8 +1,10 @@
 // The Pod of one step, as Argo names and labels it: the workflow label, `completed`, the node id annotation, an
 // ownerReference to the Workflow, the main container wrapped by the in-pod agent (pod-agent.ts), a `wait` container
-// when the step has output paths, the input files as a Secret, and the template's pod-level fields.
+// when the step has output paths, the input files as a Secret, and the template's pod-level fields (PodSettings), with
+// the podSpecPatches applied last (as Argo does, after everything else).
 import { createHash } from 'node:crypto';
-import type { StepSpec } from './types.js';
+import type { PodSettings, StepSpec } from './types.js';
+import { strategicMerge } from './pod-patch.js';
 import { AGENT_DIR, INPUTS_DIR, INPUTS_KEY, MAIN_SCRIPT, SCRIPT_ENV, WAIT_SCRIPT } from './pod-agent.js';
 
 export const LABEL_WORKFLOW = 'workflows.argoproj.io/workflow';
@@ -16,22 +18,7 @@ export const ANNOTATION_KILLED = 'weir.io/killed';
 /** Keeps a stopped pod (status, logs) until the executor has read it; removed by cleanup(). */
 export const FINALIZER = 'weir.io/step';
 
-/** Pod-level settings of a template (Argo's template fields applied to the step's Pod), passed through as JSON. */
-export interface PodSettings {
-  nodeSelector?: Record<string, string>;
-  affinity?: unknown;
-  tolerations?: unknown[];
-  serviceAccountName?: string;
-  automountServiceAccountToken?: boolean;
-  securityContext?: unknown;
-  priorityClassName?: string;
-  priority?: number;
-  schedulerName?: string;
-  imagePullSecrets?: unknown[];
-  hostAliases?: unknown[];
-  activeDeadlineSeconds?: number;
-  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
-}
+export type { PodSettings } from './types.js';
 
 /** A pod name for the step: its node id when that is a valid DNS label, else a hash (stable per uid + node id). */
 export function podName(spec: Pick<StepSpec, 'workflow' | 'nodeId'>): string {
@@ -124,7 +111,7 @@ export function podManifest(i: ManifestInput): Json {
     ...(spec.workingDir ? { workingDir: spec.workingDir } : {}),
     ...(c?.imagePullPolicy ? { imagePullPolicy: c.imagePullPolicy } : {}),
     ...(Object.keys(securityContext).length ? { securityContext } : {}),
-    ...(Object.keys(limits).length ? { resources: { limits } } : {}),
+    ...(i.pod?.resources !== undefined ? { resources: i.pod.resources } : Object.keys(limits).length ? { resources: { limits } } : {}),
   };
   const containers: Json[] = [main];
   if (argv && spec.outputPaths.length > 0)
@@ -154,10 +141,14 @@ export function podManifest(i: ManifestInput): Json {
     'schedulerName',
     'imagePullSecrets',
     'hostAliases',
+    'dnsPolicy',
+    'dnsConfig',
     'activeDeadlineSeconds',
   ] as const)
     if (p[k] !== undefined) podSpec[k] = p[k];
   if (c?.hostNetwork) podSpec.hostNetwork = true;
+  let finalSpec: Json = podSpec;
+  for (const patch of p.podSpecPatches ?? []) finalSpec = strategicMerge(finalSpec, patch) as Json;
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -182,6 +173,6 @@ export function podManifest(i: ManifestInput): Json {
         { apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', name: spec.workflow.name, uid: spec.workflow.uid, controller: true },
       ],
     },
-    spec: podSpec,
+    spec: finalSpec,
   };
 }

@@ -31,6 +31,34 @@ export interface StepSpec {
    * instead of using `command` above.
    */
   container?: ContainerSettings;
+  /** Settings of the step's Pod (the template's and the workflow's pod-level fields); only the pod executor uses them. */
+  pod?: PodSettings;
+}
+
+/**
+ * Pod-level settings of a step (Argo's template and workflow fields applied to its Pod), JSON as written; the pod
+ * executor puts them into the Pod it creates, other executors ignore them.
+ */
+export interface PodSettings {
+  nodeSelector?: Record<string, string>;
+  affinity?: unknown;
+  tolerations?: unknown[];
+  serviceAccountName?: string;
+  automountServiceAccountToken?: boolean;
+  securityContext?: unknown;
+  priorityClassName?: string;
+  priority?: number;
+  schedulerName?: string;
+  imagePullSecrets?: unknown[];
+  hostAliases?: unknown[];
+  dnsPolicy?: string;
+  dnsConfig?: unknown;
+  activeDeadlineSeconds?: number;
+  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+  /** The main container's `resources` as written (requests and limits); replaces the limits of `container`. */
+  resources?: unknown;
+  /** Strategic merge patches of the pod spec, applied in order (the workflow's `podSpecPatch`, then the template's). */
+  podSpecPatches?: Record<string, unknown>[];
 }
 
 /** What a Kubernetes container spec says beyond argv/env/workingDir (resolved: quantities are numbers). */

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { agentArgv, escapeDollars, podManifest, podName } from '../../src/executor/pod-manifest.js';
 import type { StepSpec } from '../../src/executor/types.js';
+import { strategicMerge } from '../../src/executor/pod-patch.js';
 import { expand } from '../helpers/kube-node-pod.js';
 
 const spec = (extra: Partial<StepSpec> = {}): StepSpec => ({
@@ -92,4 +93,73 @@ test('escaped values come out of $(VAR) expansion byte for byte', () => {
   for (const v of ['$(HOME)', '$$(X)', '$HOME', 'a$', '$', '$$', '$(', 'plain', '$((1+2))'])
     assert.equal(expand(escapeDollars(v), vars), v, JSON.stringify(v));
   assert.equal(expand('$(HOME)/x $(NOPE) $$(X)', vars), '/root/x $(NOPE) $(X)');
+});
+
+test("pod settings: scheduling fields, labels and annotations, and the main container's resources as written", () => {
+  const m = manifest(spec({ container: { memoryBytes: 1024 } }), {
+    nodeSelector: { 'kubernetes.io/os': 'linux' },
+    tolerations: [{ key: 'k', operator: 'Exists' }],
+    serviceAccountName: 'runner',
+    priorityClassName: 'high',
+    schedulerName: 'default-scheduler',
+    imagePullSecrets: [{ name: 'regcred' }],
+    dnsPolicy: 'Default',
+    metadata: { labels: { team: 'a' }, annotations: { note: 'n' } },
+    resources: { requests: { cpu: '100m' }, limits: { memory: '64Mi' } },
+  }) as unknown as {
+    metadata: { labels: Record<string, string>; annotations: Record<string, string> };
+    spec: Record<string, unknown> & { containers: { name: string; resources?: unknown }[] };
+  };
+  assert.deepEqual(m.spec.tolerations, [{ key: 'k', operator: 'Exists' }]);
+  assert.equal(m.spec.serviceAccountName, 'runner');
+  assert.equal(m.spec.priorityClassName, 'high');
+  assert.equal(m.spec.dnsPolicy, 'Default');
+  assert.deepEqual(m.spec.imagePullSecrets, [{ name: 'regcred' }]);
+  assert.equal(m.metadata.labels.team, 'a');
+  assert.equal(m.metadata.annotations.note, 'n');
+  assert.deepEqual(m.spec.containers[0].resources, { requests: { cpu: '100m' }, limits: { memory: '64Mi' } });
+  // Argo's own labels are not overridden by the template's.
+  const own = manifest(spec(), { metadata: { labels: { 'workflows.argoproj.io/workflow': 'other' } } });
+  assert.equal(own.metadata.labels['workflows.argoproj.io/workflow'], 'hello');
+});
+
+test('podSpecPatches are strategic merge patches applied in order: containers and env merge by name, null deletes', () => {
+  const m = manifest(spec({ env: { A: '1' } }), {
+    podSpecPatches: [
+      { containers: [{ name: 'main', env: [{ name: 'B', value: '2' }], resources: { limits: { cpu: '1' } } }], enableServiceLinks: null },
+      {
+        containers: [{ name: 'main', env: [{ name: 'A', value: 'patched' }] }],
+        tolerations: [{ key: 'x', operator: 'Exists' }],
+        volumes: [{ name: 'extra', emptyDir: {} }],
+      },
+    ],
+  }) as unknown as {
+    spec: Record<string, unknown> & {
+      containers: { name: string; env: { name: string; value: string }[]; resources?: unknown; command?: string[] }[];
+      volumes: { name: string }[];
+    };
+  };
+  assert.equal(m.spec.containers.length, 1);
+  const main = m.spec.containers[0];
+  assert.deepEqual(main.env, [
+    { name: 'A', value: 'patched' },
+    { name: 'B', value: '2' },
+  ]);
+  assert.deepEqual(main.resources, { limits: { cpu: '1' } });
+  assert.ok(main.command?.includes('weir-agent'), 'the rest of main is kept');
+  assert.equal('enableServiceLinks' in m.spec, false);
+  assert.deepEqual(m.spec.tolerations, [{ key: 'x', operator: 'Exists' }]);
+  assert.deepEqual(
+    m.spec.volumes.map((v) => v.name),
+    ['weir-agent', 'extra'],
+  );
+});
+
+test('strategic merge directives: $patch replace and delete', () => {
+  assert.deepEqual(strategicMerge({ a: { x: 1, y: 2 } }, { a: { $patch: 'replace', z: 3 } }), { a: { z: 3 } });
+  assert.deepEqual(
+    strategicMerge({ containers: [{ name: 'main' }, { name: 'side' }] }, { containers: [{ name: 'side', $patch: 'delete' }] }),
+    { containers: [{ name: 'main' }] },
+  );
+  assert.deepEqual(strategicMerge({ args: ['a', 'b'] }, { args: ['c'] }), { args: ['c'] }, 'lists without a merge key are replaced');
 });
