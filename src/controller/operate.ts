@@ -177,6 +177,8 @@ export function operate(wf: WorkflowObject, ctx: OperateContext): OperateResult 
     [COMPLETED_LABEL]: phase === 'Succeeded' || phase === 'Failed' || phase === 'Error' ? 'true' : 'false',
   };
   r.metadata = { ...r.metadata, labels };
+  const eff = wf.spec.workflowTemplateRef ? effectiveSpec(wf, ctx) : wf.spec;
+  if (!('error' in eff) && eff.podGC?.strategy) r.podGC = eff.podGC;
   return r;
 }
 

@@ -128,6 +128,8 @@ export interface OperateResult {
   notes: string[];
   /** Labels/annotations to set on the Workflow itself (spec.workflowMetadata), saved with the status. */
   metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+  /** The spec's podGC (a workflowTemplateRef's included), when it names a strategy (pod-gc.ts acts on it). */
+  podGC?: NonNullable<WorkflowSpec['podGC']>;
 }
 
 export type { Template };

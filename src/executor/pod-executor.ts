@@ -140,8 +140,12 @@ export class PodExecutor implements StepExecutor {
       d.namespace,
       d.pod,
       (pod) => {
-        if (!pod) return { pod, why: `pod ${d.pod} was deleted` };
+        if (!pod) return { pod: undefined, why: 'pod deleted' };
         const main = containerStatus(pod, 'main')?.state;
+        // Deleted (kubectl delete, a drain) or evicted by someone else: Argo's Error, which retryPolicy OnError retries.
+        const mine = pod.metadata.annotations?.[ANNOTATION_KILLED] !== undefined;
+        if (pod.metadata.deletionTimestamp && !mine && main?.terminated?.exitCode !== 0) return { pod: undefined, why: 'pod deleted' };
+        if (pod.status?.reason === 'Evicted' && !mine) return { pod: undefined, why: pod.status.message || 'pod evicted' };
         if (main?.terminated) {
           const saved = (main.terminated.message ?? '').startsWith(SAVED_MARK);
           const wait = containerStatus(pod, 'wait');
@@ -317,9 +321,28 @@ export class PodExecutor implements StepExecutor {
     return containerStatus(pod, 'main')?.state?.terminated ? 'exited' : 'running';
   }
 
+  /**
+   * The step's outcome is saved: drops the finalizer, the inputs Secret and the unpacked outputs; the pod itself
+   * stays (logs, status) until podGC or its Workflow's deletion.
+   */
+  async release(h: StepHandle): Promise<void> {
+    const d = this.details(h);
+    const pod = await getPod(this.o.api, d.namespace, d.pod);
+    await this.dropFinalizer(d, pod);
+    await this.o.api.request('DELETE', secretPath(d.namespace, `${d.pod}-inputs`)).catch(notFound);
+    if (pod) await rm(this.outDir(pod), { recursive: true, force: true });
+  }
+
   async cleanup(h: StepHandle): Promise<void> {
     const d = this.details(h);
     const pod = await getPod(this.o.api, d.namespace, d.pod);
+    await this.dropFinalizer(d, pod);
+    await this.o.api.request('DELETE', podPath(d.namespace, d.pod), { query: { gracePeriodSeconds: 0 } }).catch(notFound);
+    await this.o.api.request('DELETE', secretPath(d.namespace, `${d.pod}-inputs`)).catch(notFound);
+    if (pod) await rm(this.outDir(pod), { recursive: true, force: true });
+  }
+
+  private async dropFinalizer(d: { namespace: string; pod: string }, pod: Pod | undefined): Promise<void> {
     for (let p = pod; p?.metadata.finalizers?.includes(FINALIZER); p = await getPod(this.o.api, d.namespace, d.pod)) {
       const finalizers = p.metadata.finalizers.filter((f) => f !== FINALIZER);
       const done = await this.o.api
@@ -336,9 +359,6 @@ export class PodExecutor implements StepExecutor {
         );
       if (done) break;
     }
-    await this.o.api.request('DELETE', podPath(d.namespace, d.pod), { query: { gracePeriodSeconds: 0 } }).catch(notFound);
-    await this.o.api.request('DELETE', secretPath(d.namespace, `${d.pod}-inputs`)).catch(notFound);
-    if (pod) await rm(this.outDir(pod), { recursive: true, force: true });
   }
 
   /** Deletes every pod and inputs Secret of a workflow, in any namespace (`weir run` with a temporary data dir). */

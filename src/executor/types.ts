@@ -155,6 +155,11 @@ export interface StepExecutor {
   adopt(handle: StepHandle): Promise<AdoptState>;
   /** Frees everything the step left behind (logs, private dirs). Kills it first if it still runs. */
   cleanup(handle: StepHandle): Promise<void>;
+  /**
+   * Executors whose steps stay visible after they ended (pods): the step's outcome is saved, drop what held it for
+   * the executor (the pod's finalizer) and keep the rest. The controller then deletes it per podGC (cleanup).
+   */
+  release?(handle: StepHandle): Promise<void>;
 }
 
 /** Size of the stdout tail kept for `result` (Argo: 256 KiB). */
