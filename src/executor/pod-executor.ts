@@ -54,7 +54,7 @@ const FATAL_WAITING = new Set([
   'RunContainerError',
 ]);
 
-type Ended = { pod: Pod | undefined; why?: string };
+type Ended = { pod: Pod | undefined; why?: string; exitCode?: number };
 
 export class PodExecutor implements StepExecutor {
   readonly kind = 'pod';
@@ -87,6 +87,12 @@ export class PodExecutor implements StepExecutor {
         'INVALID_SPEC',
         `step ${spec.nodeId}: the pod executor needs the template's \`command\` to place inputs and collect outputs (image entrypoints are not looked up)`,
       );
+    for (const m of spec.pod?.sidecars ?? [])
+      if (!agentArgv(m.spec) || !agentArgv(spec))
+        throw new WeirError(
+          'INVALID_SPEC',
+          `step ${spec.nodeId}: sidecar ${m.name}: the pod executor needs the sidecar's and the main container's \`command\` to stop the sidecar once main exits`,
+        );
     const name = podName(spec);
     const ns = spec.workflow.namespace;
     const startedAt = new Date().toISOString();
@@ -152,6 +158,9 @@ export class PodExecutor implements StepExecutor {
           if (!saved || !wait || wait.state?.terminated) return { pod };
           return undefined;
         }
+        const init = pod.status?.initContainerStatuses?.find((c) => (c.state?.terminated?.exitCode ?? 0) !== 0);
+        const code = init?.state?.terminated?.exitCode;
+        if (init && code !== undefined) return { pod: undefined, exitCode: code, why: `init container ${init.name} failed` };
         if (main?.waiting?.reason && FATAL_WAITING.has(main.waiting.reason))
           return { pod, why: `${main.waiting.reason}: ${main.waiting.message ?? ''}`.trim() };
         if (pod.status?.phase === 'Failed' || pod.status?.phase === 'Succeeded')
@@ -164,13 +173,13 @@ export class PodExecutor implements StepExecutor {
   }
 
   async wait(h: StepHandle, signal?: AbortSignal): Promise<StepResult> {
-    const { pod, why } = await this.ended(h, signal);
+    const { pod, why, exitCode } = await this.ended(h, signal);
     const t = containerStatus(pod, 'main')?.state?.terminated;
     const started = new Date(h.startedAt);
     if (!pod || !t) {
       const now = new Date();
       return {
-        exitCode: null,
+        exitCode: exitCode ?? null,
         startedAt: started,
         finishedAt: now,
         stdoutTail: '',

@@ -28,7 +28,14 @@ export interface Pod {
     finalizers?: string[];
   };
   spec?: { nodeName?: string };
-  status?: { phase?: string; reason?: string; message?: string; podIP?: string; containerStatuses?: ContainerStatus[] };
+  status?: {
+    phase?: string;
+    reason?: string;
+    message?: string;
+    podIP?: string;
+    containerStatuses?: ContainerStatus[];
+    initContainerStatuses?: ContainerStatus[];
+  };
 }
 
 export function containerStatus(pod: Pod | undefined, name: string): ContainerStatus | undefined {

@@ -59,6 +59,15 @@ export interface PodSettings {
   resources?: unknown;
   /** Strategic merge patches of the pod spec, applied in order (the workflow's `podSpecPatch`, then the template's). */
   podSpecPatches?: Record<string, unknown>[];
+  /** The template's init containers (run in order before main) and sidecars (beside main, stopped once it exits). */
+  initContainers?: PodMember[];
+  sidecars?: PodMember[];
+}
+
+/** One more container of the step's Pod: its name and what it runs (a step of its own, resolved the same way). */
+export interface PodMember {
+  name: string;
+  spec: StepSpec;
 }
 
 /** What a Kubernetes container spec says beyond argv/env/workingDir (resolved: quantities are numbers). */

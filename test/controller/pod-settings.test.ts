@@ -102,3 +102,46 @@ spec:
     podSpecPatches: [{ containers: [{ name: 'main', resources: { limits: { cpu: '250m' } } }] }],
   });
 });
+
+test('operate under the pod executor: init containers and sidecars are containers of the one pod, not steps', () => {
+  const yaml = `
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: side }
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      initContainers: [{ name: prep, image: busybox, command: [echo, init] }]
+      sidecars: [{ name: db, image: redis, command: [redis-server] }]
+      container: { image: busybox, command: [echo, hi] }
+`;
+  const s = new Sim(yaml);
+  s.extra = { runsImages: true, runsPods: true };
+  s.pass();
+  const starts = s.actions.filter((a) => a.type === 'start');
+  assert.equal(starts.length, 1);
+  const start = starts[0];
+  assert.ok(start.type === 'start');
+  assert.deepEqual(
+    start.spec.pod?.initContainers?.map((m) => [m.name, m.spec.image, m.spec.container?.command]),
+    [['prep', 'busybox', ['echo', 'init']]],
+  );
+  assert.deepEqual(
+    start.spec.pod?.sidecars?.map((m) => [m.name, m.spec.image]),
+    [['db', 'redis']],
+  );
+  s.finishAll();
+  assert.equal(s.phase, 'Succeeded');
+  assert.equal(
+    s.actions.some((a) => a.type === 'kill'),
+    false,
+    'no sidecar steps to stop',
+  );
+  // Other executors still run them as steps of their own (init first).
+  const host = new Sim(yaml).pass();
+  assert.deepEqual(
+    host.actions.filter((a) => a.type === 'start').map((a) => a.type === 'start' && a.nodeId.split('::')[1]),
+    ['init-prep'],
+  );
+});

@@ -163,3 +163,43 @@ test('strategic merge directives: $patch replace and delete', () => {
   );
   assert.deepEqual(strategicMerge({ args: ['a', 'b'] }, { args: ['c'] }), { args: ['c'] }, 'lists without a merge key are replaced');
 });
+
+test('init containers run as written before main; sidecars are wrapped to stop once main exits; volumes shared', () => {
+  const member = (nodeId: string, extra: Partial<StepSpec>): StepSpec => spec({ nodeId, ...extra });
+  const m = manifest(spec({ mounts: [{ containerPath: '/work', hostPath: '/host/vol' }] }), {
+    initContainers: [
+      {
+        name: 'prep',
+        spec: member('n::init-prep', {
+          container: { command: ['sh', '-c'], args: ['echo $(X)'] },
+          mounts: [{ containerPath: '/w', hostPath: '/host/vol' }],
+        }),
+      },
+    ],
+    sidecars: [
+      { name: 'db', spec: member('n::sidecar-db', { image: 'redis', container: { command: ['redis-server'] }, env: { P: '1' } }) },
+    ],
+  }) as unknown as {
+    spec: {
+      initContainers: { name: string; command: string[]; volumeMounts: { name: string; mountPath: string }[] }[];
+      containers: { name: string; image: string; command: string[]; env: unknown[]; volumeMounts: { name: string }[] }[];
+      volumes: { name: string }[];
+    };
+  };
+  assert.deepEqual(m.spec.initContainers[0].command, ['sh', '-c', 'echo $$(X)']);
+  assert.deepEqual(m.spec.initContainers[0].volumeMounts, [{ name: 'weir-mount-0', mountPath: '/w' }]);
+  assert.deepEqual(
+    m.spec.volumes.map((v) => v.name),
+    ['weir-agent', 'weir-mount-0'],
+    'one volume per host directory',
+  );
+  const db = m.spec.containers.find((c) => c.name === 'db');
+  assert.equal(db?.image, 'redis');
+  assert.deepEqual(db?.command.slice(3), ['weir-sidecar', 'redis-server']);
+  assert.match(db?.command[2] ?? '', /main-exited/);
+  assert.deepEqual(db?.env, [{ name: 'P', value: '1' }]);
+  assert.deepEqual(
+    m.spec.containers.map((c) => c.name),
+    ['main', 'db'],
+  );
+});
