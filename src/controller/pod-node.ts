@@ -56,6 +56,7 @@ export function executePod(ex: Exec, node: NodeStatus, tmpl: Template, vars: Var
     const podCfg = podSettingsOf(t, { ...ex.spec, podSpecPatch: patch }, { main: true, resources: (t.container ?? t.script)?.resources });
     if (podCfg.error) return ex.nodes.mark(node, 'Error', podCfg.error);
     if (podCfg.settings) build.spec.pod = podCfg.settings;
+    if (ex.ctx.runsPods === true && t.daemon === true) build.spec.pod = { ...build.spec.pod, daemon: true };
     if (ex.ctx.runsPods === true && ((t.initContainers ?? []).length > 0 || (t.sidecars ?? []).length > 0)) {
       const members = podMembers(ex, node, t);
       if (typeof members === 'string') return ex.nodes.mark(node, 'Error', members);

@@ -26,7 +26,7 @@ import {
   podName,
 } from './pod-manifest.js';
 import type { PodSettings } from './pod-manifest.js';
-import { containerStatus, getPod, untilPod } from './pod-watch.js';
+import { containerStatus, getPod, podAddress, untilPod } from './pod-watch.js';
 import type { Pod } from './pod-watch.js';
 import type { AdoptState, LogLine, LogsOptions, StepExecutor, StepHandle, StepResult, StepSpec } from './types.js';
 
@@ -127,7 +127,7 @@ export class PodExecutor implements StepExecutor {
     });
     try {
       await this.o.api.request('POST', podPath(ns), { body: manifest, ...sig });
-      return this.handleOf(spec, name, startedAt);
+      return await this.withAddress(spec, this.handleOf(spec, name, startedAt), signal);
     } catch (e) {
       if (!(e instanceof WeirError && e.code === 'ALREADY_EXISTS')) throw e;
     }
@@ -135,7 +135,15 @@ export class PodExecutor implements StepExecutor {
     const a = existing?.metadata.annotations ?? {};
     if (!existing || existing.metadata.labels?.[LABEL_UID] !== spec.workflow.uid || a[ANNOTATION_NODE_ID] !== spec.nodeId)
       throw new WeirError('CONFLICT', `pod ${ns}/${name} exists and belongs to another step`);
-    return this.handleOf(spec, name, a['weir.io/started-at'] ?? startedAt);
+    return this.withAddress(spec, this.handleOf(spec, name, a['weir.io/started-at'] ?? startedAt), signal);
+  }
+
+  /** A daemon step's handle carries its pod's IP (Argo's `{{steps.x.ip}}`), once the pod has one. */
+  private async withAddress(spec: StepSpec, h: StepHandle, signal?: AbortSignal): Promise<StepHandle> {
+    if (spec.pod?.daemon !== true) return h;
+    const d = this.details(h);
+    const ip = await podAddress(this.o.api, d.namespace, d.pod, signal);
+    return ip ? { ...h, details: { ...h.details, ip } } : h;
   }
 
   /** The pod once its step has ended (main terminated and the report, if any, written), or gone. */

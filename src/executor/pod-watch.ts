@@ -111,3 +111,18 @@ function pause(ms: number, signal: AbortSignal | undefined, why: string): Promis
     });
   });
 }
+
+/** The pod's IP once it has one; '' when the pod ended (or is gone) without one. */
+export function podAddress(api: PodApi, namespace: string, name: string, signal?: AbortSignal): Promise<string> {
+  return untilPod(
+    api,
+    namespace,
+    name,
+    (p) => {
+      if (!p || containerStatus(p, 'main')?.state?.terminated) return '';
+      if (p.status?.phase === 'Failed' || p.status?.phase === 'Succeeded') return '';
+      return p.status?.podIP || undefined;
+    },
+    signal,
+  );
+}

@@ -62,6 +62,8 @@ export interface PodSettings {
   /** The template's init containers (run in order before main) and sidecars (beside main, stopped once it exits). */
   initContainers?: PodMember[];
   sidecars?: PodMember[];
+  /** A daemon step: start() returns once the pod has an IP, in the handle's `details.ip` (`{{steps.x.ip}}`). */
+  daemon?: boolean;
 }
 
 /** One more container of the step's Pod: its name and what it runs (a step of its own, resolved the same way). */

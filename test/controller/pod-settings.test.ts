@@ -145,3 +145,22 @@ spec:
     ['init-prep'],
   );
 });
+
+test('operate under the pod executor: a daemon step asks for its pod IP (pod.daemon)', () => {
+  const s = new Sim(`
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: dm }
+spec:
+  entrypoint: server
+  templates:
+    - name: server
+      daemon: true
+      container: { image: busybox, command: [sleep, '100'] }
+`);
+  s.extra = { runsImages: true, runsPods: true };
+  s.pass();
+  const start = s.actions.find((a) => a.type === 'start');
+  assert.ok(start?.type === 'start');
+  assert.equal(start.spec.pod?.daemon, true);
+});

@@ -3,7 +3,7 @@
 // annotations, resources, a podSpecPatch the step sees), the finalizer dropped once the outcome is saved, podGC
 // OnPodSuccess with deleteDelayDuration (the Succeeded step's pod goes, the Failed one stays), and a pod deleted
 // with kubectl under a running step: Argo's Error "pod deleted", retried under retryPolicy OnError; an init container
-// and a sidecar in the step's one pod (the sidecar stopped once main exits).
+// and a sidecar in the step's one pod (the sidecar stopped once main exits); a daemon's pod IP as {{steps.x.ip}}.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -87,6 +87,24 @@ spec:
         volumeMounts: [{ name: shared, mountPath: /shared }]
 `;
 
+const daemonYaml = `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: pods-daemon, namespace: default }
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      steps:
+        - - { name: server, template: server }
+        - - { name: client, template: client, arguments: { parameters: [{ name: ip, value: "{{steps.server.ip}}" }] } }
+    - name: server
+      daemon: true
+      container: { image: python:3.12, command: [sh, -c, 'sleep 300'] }
+    - name: client
+      inputs: { parameters: [{ name: ip }] }
+      container: { image: python:3.12, command: [echo, "ip={{inputs.parameters.ip}}"] }
+`;
+
 type PodJson = {
   metadata: { name: string; labels: Record<string, string>; annotations: Record<string, string>; finalizers?: string[] };
   spec: {
@@ -94,7 +112,7 @@ type PodJson = {
     tolerations?: { key?: string }[];
     containers: { name: string; resources?: unknown; env?: { name: string; value?: string }[] }[];
   };
-  status?: { phase?: string };
+  status?: { phase?: string; podIP?: string };
 };
 
 async function podsOf(kube: KubeEnv, wf: string): Promise<PodJson[]> {
@@ -130,7 +148,7 @@ test('pod executor: pod-level fields, podGC OnPodSuccess with a delay, a kubectl
   let replica: Replica | undefined;
   try {
     replica = await spawnReplica(kube.kubeconfig, ['--host', '127.0.0.1', '--executor', 'pod', '--data-dir', join(tmp.dir, 'data')]);
-    for (const y of [specYaml, gcYaml, deletedYaml, sideYaml]) await kube.kubectl(['create', '-f', '-'], { input: y });
+    for (const y of [specYaml, gcYaml, deletedYaml, sideYaml, daemonYaml]) await kube.kubectl(['create', '-f', '-'], { input: y });
 
     // A pod deleted under the running step: wait for it to run, delete it, expect Error 'pod deleted' and a retry.
     let first = '';
@@ -193,6 +211,20 @@ test('pod executor: pod-level fields, podGC OnPodSuccess with a delay, a kubectl
       everyMs: 500,
       what: 'the sidecar to be stopped (pod Succeeded)',
     });
+
+    // A daemon's pod IP is {{steps.server.ip}}; the daemon is stopped when its steps end.
+    assert.equal(await ended(kube, 'pods-daemon'), 'Succeeded');
+    const dPods = await podsOf(kube, 'pods-daemon');
+    const wfD = JSON.parse((await kube.kubectl(['get', 'wf', 'pods-daemon', '-o', 'json'])).stdout) as {
+      status: { nodes: Record<string, { id: string; displayName: string; podIP?: string }> };
+    };
+    const nodes = Object.values(wfD.status.nodes);
+    const serverNode = nodes.find((n) => n.displayName === 'server');
+    const clientNode = nodes.find((n) => n.displayName === 'client');
+    assert.ok(serverNode?.podIP, JSON.stringify(serverNode));
+    const clientPod = dPods.find((p) => p.metadata.annotations['workflows.argoproj.io/node-id'] === clientNode?.id);
+    assert.ok(clientPod, 'the client pod');
+    assert.equal((await kube.kubectl(['logs', clientPod.metadata.name, '-c', 'main'])).stdout, `ip=${serverNode.podIP}\n`);
 
     // The deleted pod: its attempt is Error 'pod deleted', the retry Succeeded.
     assert.equal(await ended(kube, 'pods-deleted'), 'Succeeded');
