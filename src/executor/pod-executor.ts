@@ -64,6 +64,11 @@ export class PodExecutor implements StepExecutor {
     this.o = o;
   }
 
+  /** Its data dir (the controller puts workflow volumes under it: hostPath volumes of the pods). */
+  get options(): { dataDir: string } {
+    return { dataDir: this.o.dataDir };
+  }
+
   private details(h: StepHandle): { namespace: string; pod: string } {
     const d = h.details;
     if (h.executor !== this.kind || typeof d.namespace !== 'string' || typeof d.pod !== 'string')
