@@ -34,6 +34,8 @@ export interface ContextDeps {
   hostPaths: HostPathPolicy;
   /** The executor runs images (any executor but the host one). */
   runsImages?: boolean;
+  /** The executor runs steps as Pods. */
+  runsPods?: boolean;
   /** The workflow spec's JSON text (cached per generation). */
   specText: string;
   steps: StepTracker;
@@ -74,6 +76,7 @@ export async function buildContext(d: ContextDeps, wf: WorkflowObject): Promise<
     volumeRoot: d.volumeRoot,
     hostPaths: d.hostPaths,
     ...(d.runsImages ? { runsImages: true } : {}),
+    ...(d.runsPods ? { runsPods: true } : {}),
     workflowTemplate: (name, cluster) => {
       const o = (cluster ? cwt : wt).get(name);
       return o ? { spec: o.spec ?? {} } : undefined;

@@ -33,6 +33,8 @@ import type { ArtifactHost } from './artifact-effects.js';
 import type { ControllerRequests } from './controller-requests.js';
 import { repositoryOf } from './artifacts.js';
 import { hasStep } from './types.js';
+import { podGcPlan } from './pod-gc.js';
+import type { PodCollector } from './pod-gc.js';
 import type { HostPathPolicy } from './host-paths.js';
 import type { Action, NodeStatus, OperateResult, WorkflowObject, WorkflowStatus } from './types.js';
 
@@ -59,6 +61,8 @@ export interface PassDeps {
   steps: StepTracker;
   requests: ControllerRequests;
   artifacts: ArtifactHost | undefined;
+  /** podGC of the pod executor's pods (pod-gc.ts). */
+  podGc: PodCollector;
   syncMutex: Mutex;
   /** Notes already logged, by `<uid>:<note>`. */
   noted: Set<string>;
@@ -160,6 +164,7 @@ async function operateWorkflow(
         hostPaths: d.hostPaths,
         specText: d.cache.specText(key, wf),
         runsImages: d.executor.kind !== 'host',
+        runsPods: d.executor.kind === 'pod',
         steps: d.steps,
         requests: d.requests,
         artifacts: d.artifacts,
@@ -290,6 +295,8 @@ async function sideEffects(d: PassDeps, p: Pass): Promise<void> {
       d.requests.perform(key, namespace, uid, a, repositoryOf(status));
   }
   if (FINAL.has(String(status.phase))) d.requests.forget(uid);
+  // Pods of steps whose outcome is now saved: released, and deleted per spec.podGC.
+  if (d.podGc.active) d.podGc.apply(key, podGcPlan(p.wf.status, status, result.podGC));
 }
 
 /** Start: volumes and input artifacts first (a failure fails the step), then the executor. */

@@ -27,6 +27,7 @@ import type { HostPathPolicy } from './host-paths.js';
 import { EXPENSIVE_PASS_MS, FINAL, parseKey, runPass } from './controller-pass.js';
 import type { PassDeps } from './controller-pass.js';
 import type { WorkflowObject } from './types.js';
+import { PodCollector } from './pod-gc.js';
 
 export interface WorkflowControllerOptions {
   store: ResourceStore;
@@ -98,6 +99,7 @@ export class WorkflowController {
   private readonly requests: ControllerRequests;
   private readonly artifacts: ArtifactHost | undefined;
   private readonly passDeps: PassDeps;
+  private readonly podGc: PodCollector;
 
   constructor(private readonly o: WorkflowControllerOptions) {
     this.log = o.logger ?? nullLogger;
@@ -129,6 +131,7 @@ export class WorkflowController {
         ? ({ workflowKey, nodeId, handle }) => o.onStepStarted?.({ workflow: workflowKey, nodeId, handle, executor: o.executor })
         : undefined,
     });
+    this.podGc = new PodCollector({ executor: o.executor, log: this.log });
     this.passDeps = {
       store: o.store,
       executor: o.executor,
@@ -141,6 +144,7 @@ export class WorkflowController {
       steps: this.steps,
       requests: this.requests,
       artifacts: this.artifacts,
+      podGc: this.podGc,
       syncMutex: this.syncMutex,
       noted: this.noted,
       known: this.known,
@@ -216,6 +220,7 @@ export class WorkflowController {
       this.requests.close();
       clearInterval(resync);
       this.artifacts?.close();
+      this.podGc.close();
       for (const t of this.timers.values()) clearTimeout(t);
       this.timers.clear();
       for (const t of this.gapTimers.values()) clearTimeout(t);

@@ -247,7 +247,9 @@ export class Exec {
       'node.name': o.name,
       retries: String(o.attempt ?? 0),
     };
-    for (const f of KUBERNETES_ONLY_TEMPLATE_FIELDS) if (tmpl[f] !== undefined && f !== 'metadata') this.notes.add(`template field ${f}`);
+    // The pod executor applies them (pod-settings.ts); other executors ignore them, said once in the log.
+    if (this.ctx.runsPods !== true)
+      for (const f of KUBERNETES_ONLY_TEMPLATE_FIELDS) if (tmpl[f] !== undefined && f !== 'metadata') this.notes.add(`template field ${f}`);
     return runTemplateKind(this, { node, tmpl, vars, arts, scope: r.scope, depth: o.depth });
   }
 

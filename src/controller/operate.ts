@@ -50,6 +50,26 @@ const KUBERNETES_ONLY_SPEC_FIELDS = [
   'priority',
 ] as const;
 
+/** The spec fields the pod executor applies (pod-settings.ts, pod-gc.ts): not "ignored" there. */
+const APPLIED_TO_PODS = new Set<string>([
+  'nodeSelector',
+  'affinity',
+  'tolerations',
+  'imagePullSecrets',
+  'dnsPolicy',
+  'dnsConfig',
+  'hostAliases',
+  'securityContext',
+  'schedulerName',
+  'podSpecPatch',
+  'podPriorityClassName',
+  'podPriority',
+  'serviceAccountName',
+  'automountServiceAccountToken',
+  'podMetadata',
+  'podGC',
+]);
+
 export const DEADLINE_MESSAGE = 'Step exceeded its deadline';
 
 const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -177,6 +197,8 @@ export function operate(wf: WorkflowObject, ctx: OperateContext): OperateResult 
     [COMPLETED_LABEL]: phase === 'Succeeded' || phase === 'Failed' || phase === 'Error' ? 'true' : 'false',
   };
   r.metadata = { ...r.metadata, labels };
+  const eff = wf.spec.workflowTemplateRef ? effectiveSpec(wf, ctx) : wf.spec;
+  if (!('error' in eff) && eff.podGC?.strategy) r.podGC = eff.podGC;
   return r;
 }
 
@@ -216,7 +238,8 @@ function operatePass(wf: WorkflowObject, ctx: OperateContext): OperateResult {
   const wfView: WorkflowObject = meta.metadata ? { ...wf, metadata: { ...wf.metadata, ...meta.metadata } } : wf;
   const nodes = new NodeMap(wf.metadata.name, status.nodes, () => iso(now));
   const ex = new Exec(wf, spec, status, ctx, nodes, workflowVars(wfView, status, g.params, now));
-  for (const f of KUBERNETES_ONLY_SPEC_FIELDS) if (spec[f] !== undefined) ex.notes.add(`spec.${f}`);
+  for (const f of KUBERNETES_ONLY_SPEC_FIELDS)
+    if (spec[f] !== undefined && !(ctx.runsPods === true && APPLIED_TO_PODS.has(f))) ex.notes.add(`spec.${f}`);
   const exitName = `${wf.metadata.name}.onExit`;
   const ads = spec.activeDeadlineSeconds;
   const deadline = ads === undefined ? undefined : Date.parse(status.startedAt) + ads * 1000;

@@ -10,13 +10,22 @@ import { isFinished } from './nodes.js';
 import { buildStepSpec } from './pod-step.js';
 import { subStepId } from './sub-steps.js';
 import { planMounts } from './volumes.js';
+import { podSettingsOf } from './pod-settings.js';
 import type { NodeStatus } from './types.js';
+import type { VolumePrep } from './volumes.js';
+import type { PodMember, StepSpec } from '../executor/types.js';
 
 /** Sub-step name of an init container or sidecar. */
 const subName = (kind: 'init' | 'sidecar', c: UserContainer): string => `${kind}-${c.name}`;
 
-/** The start action of one extra container of `node` (same volumes as main); an error message when it cannot run. */
-function startExtra(ex: Exec, node: NodeStatus, t: Template, c: UserContainer, stepId: string): string | undefined {
+/** The step of one extra container of `node` (same volumes as main); an error message when it cannot run. */
+function buildExtra(
+  ex: Exec,
+  node: NodeStatus,
+  t: Template,
+  c: UserContainer,
+  stepId: string,
+): { spec: StepSpec; prepare: VolumePrep[] } | string {
   const main = t.container ?? t.script;
   const { mirrorVolumeMounts, ...container } = c as UserContainer & { mirrorVolumeMounts?: boolean };
   const vms = [...(mirrorVolumeMounts === true ? (main?.volumeMounts ?? []) : []), ...(container.volumeMounts ?? [])];
@@ -32,15 +41,50 @@ function startExtra(ex: Exec, node: NodeStatus, t: Template, c: UserContainer, s
   const plan = planMounts(one, ex.spec, node.id, ex.ctx.volumeRoot, { ...lookups, hostPaths: ex.ctx.hostPaths });
   if (plan.error) return `container ${c.name}: ${plan.error}`;
   build.spec.mounts = plan.mounts;
+  const pod = podSettingsOf(t, ex.spec, { main: false, resources: container.resources });
+  if (pod.settings) build.spec.pod = pod.settings;
   if (build.spec.container) build.spec.container.networkOf = node.id; // one pod: main and extras share localhost
+  return { spec: build.spec, prepare: plan.prepare };
+}
+
+/** The start action of one extra container of `node`; an error message when it cannot run. */
+function startExtra(ex: Exec, node: NodeStatus, t: Template, c: UserContainer, stepId: string): string | undefined {
+  const b = buildExtra(ex, node, t, c, stepId);
+  if (typeof b === 'string') return b;
   ex.actions.push({
     type: 'start',
     nodeId: stepId,
-    spec: build.spec,
+    spec: b.spec,
     outputFiles: [],
-    ...(plan.prepare.length > 0 ? { prepare: plan.prepare } : {}),
+    ...(b.prepare.length > 0 ? { prepare: b.prepare } : {}),
   });
   return undefined;
+}
+
+/**
+ * Under the pod executor the init containers and sidecars are containers of the node's own Pod (Argo's layout), not
+ * steps of their own: their specs for PodSettings, and the volume preparations they need.
+ */
+export function podMembers(
+  ex: Exec,
+  node: NodeStatus,
+  t: Template,
+): { initContainers: PodMember[]; sidecars: PodMember[]; prepare: VolumePrep[] } | string {
+  const out = { initContainers: [] as PodMember[], sidecars: [] as PodMember[], prepare: [] as VolumePrep[] };
+  for (const [kind, list] of [
+    ['init', t.initContainers ?? []],
+    ['sidecar', t.sidecars ?? []],
+  ] as const)
+    for (const c of list) {
+      const b = buildExtra(ex, node, t, c, subStepId(node.id, subName(kind, c)));
+      if (typeof b === 'string') return `${kind} ${b}`;
+      (kind === 'init' ? out.initContainers : out.sidecars).push({
+        name: c.name ?? `${kind}-${out.sidecars.length + out.initContainers.length}`,
+        spec: b.spec,
+      });
+      out.prepare.push(...b.prepare);
+    }
+  return out;
 }
 
 /**

@@ -8,8 +8,9 @@ import { keyFormatVars, outputPlan, repositoryOf, stagingDir } from './artifacts
 import { substDeep } from './params.js';
 import type { InputArtifact, Vars } from './params.js';
 import { buildStepSpec, finishPod, unsupportedPodFeature } from './pod-step.js';
-import { runInitContainers, startSidecars, stopSidecars } from './pod-extras.js';
+import { podMembers, runInitContainers, startSidecars, stopSidecars } from './pod-extras.js';
 import { planMounts, rawArtifactFiles } from './volumes.js';
+import { podSettingsOf } from './pod-settings.js';
 import type { Action, NodeStatus } from './types.js';
 import { errorMessage } from '../core/errors.js';
 
@@ -27,7 +28,7 @@ export function executePod(ex: Exec, node: NodeStatus, tmpl: Template, vars: Var
       node.message = 'Waiting for workflow parallelism';
       return node;
     }
-    if ((t.initContainers ?? []).length > 0) {
+    if ((t.initContainers ?? []).length > 0 && ex.ctx.runsPods !== true) {
       const init = runInitContainers(ex, node, t);
       if (init !== 'done') {
         if (fresh) ex.activePods++;
@@ -50,6 +51,18 @@ export function executePod(ex: Exec, node: NodeStatus, tmpl: Template, vars: Var
     });
     if (plan.error) return ex.nodes.mark(node, 'Error', plan.error);
     build.spec.mounts = plan.mounts;
+    const patch = ex.spec.podSpecPatch === undefined ? undefined : substDeep(ex.spec.podSpecPatch, vars, errors);
+    if (errors.length > 0) return ex.nodes.mark(node, 'Error', errors[0]);
+    const podCfg = podSettingsOf(t, { ...ex.spec, podSpecPatch: patch }, { main: true, resources: (t.container ?? t.script)?.resources });
+    if (podCfg.error) return ex.nodes.mark(node, 'Error', podCfg.error);
+    if (podCfg.settings) build.spec.pod = podCfg.settings;
+    if (ex.ctx.runsPods === true && t.daemon === true) build.spec.pod = { ...build.spec.pod, daemon: true };
+    if (ex.ctx.runsPods === true && ((t.initContainers ?? []).length > 0 || (t.sidecars ?? []).length > 0)) {
+      const members = podMembers(ex, node, t);
+      if (typeof members === 'string') return ex.nodes.mark(node, 'Error', members);
+      build.spec.pod = { ...build.spec.pod, initContainers: members.initContainers, sidecars: members.sidecars };
+      plan.prepare.push(...members.prepare);
+    }
     // With sidecars or init containers the main container joins the pod's shared network namespace.
     if (build.spec.container && ((t.sidecars ?? []).length > 0 || (t.initContainers ?? []).length > 0))
       build.spec.container.networkOf = node.id;
@@ -70,7 +83,7 @@ export function executePod(ex: Exec, node: NodeStatus, tmpl: Template, vars: Var
       ...(plan.prepare.length > 0 ? { prepare: plan.prepare } : {}),
       ...io,
     });
-    const sidecarError = startSidecars(ex, node, t);
+    const sidecarError = ex.ctx.runsPods === true ? undefined : startSidecars(ex, node, t);
     if (sidecarError) {
       ex.actions.pop();
       return ex.nodes.mark(node, 'Error', sidecarError);

@@ -91,6 +91,8 @@ export interface OperateContext {
   maxDepth?: number;
   /** The executor runs images (container executor): commands come from the images, not host stand-ins. */
   runsImages?: boolean;
+  /** The executor runs each step as a Kubernetes Pod: the templates' pod-level fields are applied, not ignored. */
+  runsPods?: boolean;
 }
 
 export type Action =
@@ -126,6 +128,8 @@ export interface OperateResult {
   notes: string[];
   /** Labels/annotations to set on the Workflow itself (spec.workflowMetadata), saved with the status. */
   metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+  /** The spec's podGC (a workflowTemplateRef's included), when it names a strategy (pod-gc.ts acts on it). */
+  podGC?: NonNullable<WorkflowSpec['podGC']>;
 }
 
 export type { Template };

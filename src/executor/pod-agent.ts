@@ -7,6 +7,7 @@
 //   that message in the pod status, so it survives a controller restart and any lost watch event.
 // - `wait` (only when the step has output paths) waits for the saved outputs and prints them as a base64 tar:
 //   the executor reads it from the pods/log API of the `wait` container.
+// - sidecars run as `sh -c SIDECAR weir-sidecar argv...`, stopped once main has exited.
 // Stdout (`result`) and the step's logs are read from the pods/log API of `main`, split by stream.
 
 /** The shared emptyDir volume (agent state, outputs) and where the inputs Secret is mounted. */
@@ -56,7 +57,24 @@ done
 if [ "$n" -gt 0 ]; then : >$d/done; msg="${SAVED_MARK}\${msg:+
 $msg}"; fi
 printf '%s' "$msg" >/dev/termination-log 2>/dev/null
+: >$d/main-exited
 exit "$rc"
+`;
+
+/**
+ * A sidecar runs as `sh -c SIDECAR weir-sidecar argv...`: the user's argv as a child, stopped (SIGTERM, SIGKILL
+ * after 10 s) once main has exited, as Argo's wait container kills sidecars; its own exit code does not count.
+ */
+export const SIDECAR_SCRIPT = `d=${AGENT_DIR}
+"$@" <&0 &
+c=$!
+trap 'kill -TERM "$c" 2>/dev/null' TERM
+while [ ! -e $d/main-exited ] && kill -0 "$c" 2>/dev/null; do sleep 0.2; done
+kill -TERM "$c" 2>/dev/null
+i=0
+while kill -0 "$c" 2>/dev/null && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+kill -KILL "$c" 2>/dev/null
+exit 0
 `;
 
 export const WAIT_SCRIPT = `d=${AGENT_DIR}

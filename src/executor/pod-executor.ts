@@ -26,7 +26,7 @@ import {
   podName,
 } from './pod-manifest.js';
 import type { PodSettings } from './pod-manifest.js';
-import { containerStatus, getPod, untilPod } from './pod-watch.js';
+import { containerStatus, getPod, podAddress, untilPod } from './pod-watch.js';
 import type { Pod } from './pod-watch.js';
 import type { AdoptState, LogLine, LogsOptions, StepExecutor, StepHandle, StepResult, StepSpec } from './types.js';
 
@@ -54,7 +54,7 @@ const FATAL_WAITING = new Set([
   'RunContainerError',
 ]);
 
-type Ended = { pod: Pod | undefined; why?: string };
+type Ended = { pod: Pod | undefined; why?: string; exitCode?: number };
 
 export class PodExecutor implements StepExecutor {
   readonly kind = 'pod';
@@ -62,6 +62,11 @@ export class PodExecutor implements StepExecutor {
 
   constructor(o: PodExecutorOptions) {
     this.o = o;
+  }
+
+  /** Its data dir (the controller puts workflow volumes under it: hostPath volumes of the pods). */
+  get options(): { dataDir: string } {
+    return { dataDir: this.o.dataDir };
   }
 
   private details(h: StepHandle): { namespace: string; pod: string } {
@@ -87,6 +92,12 @@ export class PodExecutor implements StepExecutor {
         'INVALID_SPEC',
         `step ${spec.nodeId}: the pod executor needs the template's \`command\` to place inputs and collect outputs (image entrypoints are not looked up)`,
       );
+    for (const m of spec.pod?.sidecars ?? [])
+      if (!agentArgv(m.spec) || !agentArgv(spec))
+        throw new WeirError(
+          'INVALID_SPEC',
+          `step ${spec.nodeId}: sidecar ${m.name}: the pod executor needs the sidecar's and the main container's \`command\` to stop the sidecar once main exits`,
+        );
     const name = podName(spec);
     const ns = spec.workflow.namespace;
     const startedAt = new Date().toISOString();
@@ -116,12 +127,12 @@ export class PodExecutor implements StepExecutor {
       startedAt,
       ...(inputsSecret ? { inputsSecret } : {}),
       ...(this.o.labels ? { labels: this.o.labels } : {}),
-      ...(this.o.podSettings?.(spec) ? { pod: this.o.podSettings(spec) } : {}),
+      ...(spec.pod || this.o.podSettings ? { pod: { ...spec.pod, ...this.o.podSettings?.(spec) } } : {}),
       terminationGraceSeconds: 30,
     });
     try {
       await this.o.api.request('POST', podPath(ns), { body: manifest, ...sig });
-      return this.handleOf(spec, name, startedAt);
+      return await this.withAddress(spec, this.handleOf(spec, name, startedAt), signal);
     } catch (e) {
       if (!(e instanceof WeirError && e.code === 'ALREADY_EXISTS')) throw e;
     }
@@ -129,7 +140,15 @@ export class PodExecutor implements StepExecutor {
     const a = existing?.metadata.annotations ?? {};
     if (!existing || existing.metadata.labels?.[LABEL_UID] !== spec.workflow.uid || a[ANNOTATION_NODE_ID] !== spec.nodeId)
       throw new WeirError('CONFLICT', `pod ${ns}/${name} exists and belongs to another step`);
-    return this.handleOf(spec, name, a['weir.io/started-at'] ?? startedAt);
+    return this.withAddress(spec, this.handleOf(spec, name, a['weir.io/started-at'] ?? startedAt), signal);
+  }
+
+  /** A daemon step's handle carries its pod's IP (Argo's `{{steps.x.ip}}`), once the pod has one. */
+  private async withAddress(spec: StepSpec, h: StepHandle, signal?: AbortSignal): Promise<StepHandle> {
+    if (spec.pod?.daemon !== true) return h;
+    const d = this.details(h);
+    const ip = await podAddress(this.o.api, d.namespace, d.pod, signal);
+    return ip ? { ...h, details: { ...h.details, ip } } : h;
   }
 
   /** The pod once its step has ended (main terminated and the report, if any, written), or gone. */
@@ -140,14 +159,21 @@ export class PodExecutor implements StepExecutor {
       d.namespace,
       d.pod,
       (pod) => {
-        if (!pod) return { pod, why: `pod ${d.pod} was deleted` };
+        if (!pod) return { pod: undefined, why: 'pod deleted' };
         const main = containerStatus(pod, 'main')?.state;
+        // Deleted (kubectl delete, a drain) or evicted by someone else: Argo's Error, which retryPolicy OnError retries.
+        const mine = pod.metadata.annotations?.[ANNOTATION_KILLED] !== undefined;
+        if (pod.metadata.deletionTimestamp && !mine && main?.terminated?.exitCode !== 0) return { pod: undefined, why: 'pod deleted' };
+        if (pod.status?.reason === 'Evicted' && !mine) return { pod: undefined, why: pod.status.message || 'pod evicted' };
         if (main?.terminated) {
           const saved = (main.terminated.message ?? '').startsWith(SAVED_MARK);
           const wait = containerStatus(pod, 'wait');
           if (!saved || !wait || wait.state?.terminated) return { pod };
           return undefined;
         }
+        const init = pod.status?.initContainerStatuses?.find((c) => (c.state?.terminated?.exitCode ?? 0) !== 0);
+        const code = init?.state?.terminated?.exitCode;
+        if (init && code !== undefined) return { pod: undefined, exitCode: code, why: `init container ${init.name} failed` };
         if (main?.waiting?.reason && FATAL_WAITING.has(main.waiting.reason))
           return { pod, why: `${main.waiting.reason}: ${main.waiting.message ?? ''}`.trim() };
         if (pod.status?.phase === 'Failed' || pod.status?.phase === 'Succeeded')
@@ -160,13 +186,13 @@ export class PodExecutor implements StepExecutor {
   }
 
   async wait(h: StepHandle, signal?: AbortSignal): Promise<StepResult> {
-    const { pod, why } = await this.ended(h, signal);
+    const { pod, why, exitCode } = await this.ended(h, signal);
     const t = containerStatus(pod, 'main')?.state?.terminated;
     const started = new Date(h.startedAt);
     if (!pod || !t) {
       const now = new Date();
       return {
-        exitCode: null,
+        exitCode: exitCode ?? null,
         startedAt: started,
         finishedAt: now,
         stdoutTail: '',
@@ -317,9 +343,28 @@ export class PodExecutor implements StepExecutor {
     return containerStatus(pod, 'main')?.state?.terminated ? 'exited' : 'running';
   }
 
+  /**
+   * The step's outcome is saved: drops the finalizer, the inputs Secret and the unpacked outputs; the pod itself
+   * stays (logs, status) until podGC or its Workflow's deletion.
+   */
+  async release(h: StepHandle): Promise<void> {
+    const d = this.details(h);
+    const pod = await getPod(this.o.api, d.namespace, d.pod);
+    await this.dropFinalizer(d, pod);
+    await this.o.api.request('DELETE', secretPath(d.namespace, `${d.pod}-inputs`)).catch(notFound);
+    if (pod) await rm(this.outDir(pod), { recursive: true, force: true });
+  }
+
   async cleanup(h: StepHandle): Promise<void> {
     const d = this.details(h);
     const pod = await getPod(this.o.api, d.namespace, d.pod);
+    await this.dropFinalizer(d, pod);
+    await this.o.api.request('DELETE', podPath(d.namespace, d.pod), { query: { gracePeriodSeconds: 0 } }).catch(notFound);
+    await this.o.api.request('DELETE', secretPath(d.namespace, `${d.pod}-inputs`)).catch(notFound);
+    if (pod) await rm(this.outDir(pod), { recursive: true, force: true });
+  }
+
+  private async dropFinalizer(d: { namespace: string; pod: string }, pod: Pod | undefined): Promise<void> {
     for (let p = pod; p?.metadata.finalizers?.includes(FINALIZER); p = await getPod(this.o.api, d.namespace, d.pod)) {
       const finalizers = p.metadata.finalizers.filter((f) => f !== FINALIZER);
       const done = await this.o.api
@@ -336,9 +381,6 @@ export class PodExecutor implements StepExecutor {
         );
       if (done) break;
     }
-    await this.o.api.request('DELETE', podPath(d.namespace, d.pod), { query: { gracePeriodSeconds: 0 } }).catch(notFound);
-    await this.o.api.request('DELETE', secretPath(d.namespace, `${d.pod}-inputs`)).catch(notFound);
-    if (pod) await rm(this.outDir(pod), { recursive: true, force: true });
   }
 
   /** Deletes every pod and inputs Secret of a workflow, in any namespace (`weir run` with a temporary data dir). */

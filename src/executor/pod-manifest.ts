@@ -1,9 +1,11 @@
 // The Pod of one step, as Argo names and labels it: the workflow label, `completed`, the node id annotation, an
 // ownerReference to the Workflow, the main container wrapped by the in-pod agent (pod-agent.ts), a `wait` container
-// when the step has output paths, the input files as a Secret, and the template's pod-level fields.
+// when the step has output paths, the input files as a Secret, and the template's pod-level fields (PodSettings), with
+// the podSpecPatches applied last (as Argo does, after everything else).
 import { createHash } from 'node:crypto';
-import type { StepSpec } from './types.js';
-import { AGENT_DIR, INPUTS_DIR, INPUTS_KEY, MAIN_SCRIPT, SCRIPT_ENV, WAIT_SCRIPT } from './pod-agent.js';
+import type { PodMember, PodSettings, StepMount, StepSpec } from './types.js';
+import { strategicMerge } from './pod-patch.js';
+import { AGENT_DIR, INPUTS_DIR, INPUTS_KEY, MAIN_SCRIPT, SCRIPT_ENV, SIDECAR_SCRIPT, WAIT_SCRIPT } from './pod-agent.js';
 
 export const LABEL_WORKFLOW = 'workflows.argoproj.io/workflow';
 export const LABEL_COMPLETED = 'workflows.argoproj.io/completed';
@@ -16,22 +18,7 @@ export const ANNOTATION_KILLED = 'weir.io/killed';
 /** Keeps a stopped pod (status, logs) until the executor has read it; removed by cleanup(). */
 export const FINALIZER = 'weir.io/step';
 
-/** Pod-level settings of a template (Argo's template fields applied to the step's Pod), passed through as JSON. */
-export interface PodSettings {
-  nodeSelector?: Record<string, string>;
-  affinity?: unknown;
-  tolerations?: unknown[];
-  serviceAccountName?: string;
-  automountServiceAccountToken?: boolean;
-  securityContext?: unknown;
-  priorityClassName?: string;
-  priority?: number;
-  schedulerName?: string;
-  imagePullSecrets?: unknown[];
-  hostAliases?: unknown[];
-  activeDeadlineSeconds?: number;
-  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
-}
+export type { PodSettings } from './types.js';
 
 /** A pod name for the step: its node id when that is a valid DNS label, else a hash (stable per uid + node id). */
 export function podName(spec: Pick<StepSpec, 'workflow' | 'nodeId'>): string {
@@ -85,27 +72,13 @@ export function podManifest(i: ManifestInput): Json {
   const argv = agentArgv(spec);
   const env = Object.entries(spec.env).map(([name, value]) => ({ name, value: escapeDollars(value) }));
   if (spec.script) env.push({ name: SCRIPT_ENV, value: escapeDollars(spec.script.source) });
-  const volumeMounts: Json[] = [{ name: 'weir-agent', mountPath: AGENT_DIR }];
-  const volumes: Json[] = [{ name: 'weir-agent', emptyDir: {} }];
-  spec.mounts.forEach((m, n) => {
-    volumes.push({ name: `weir-mount-${n}`, hostPath: { path: m.hostPath, type: 'DirectoryOrCreate' } });
-    volumeMounts.push({ name: `weir-mount-${n}`, mountPath: m.containerPath, ...(m.readOnly ? { readOnly: true } : {}) });
-  });
+  const vols = new PodVolumes();
+  const volumeMounts: Json[] = [AGENT_MOUNT, ...spec.mounts.map((m) => vols.mount(m))];
+  const volumes = vols.list;
   if (i.inputsSecret) {
     volumes.push({ name: 'weir-inputs', secret: { secretName: i.inputsSecret, items: [{ key: INPUTS_KEY, path: INPUTS_KEY }] } });
     volumeMounts.push({ name: 'weir-inputs', mountPath: INPUTS_DIR, readOnly: true });
   }
-  const c = spec.container;
-  const securityContext: Json = {};
-  if (c?.runAsUser !== undefined) securityContext.runAsUser = c.runAsUser;
-  if (c?.runAsGroup !== undefined) securityContext.runAsGroup = c.runAsGroup;
-  if (c?.runAsNonRoot !== undefined) securityContext.runAsNonRoot = c.runAsNonRoot;
-  if (c?.readOnlyRootFilesystem !== undefined) securityContext.readOnlyRootFilesystem = c.readOnlyRootFilesystem;
-  if (c?.privileged !== undefined) securityContext.privileged = c.privileged;
-  if (c?.capabilitiesAdd?.length) securityContext.capabilities = { add: c.capabilitiesAdd };
-  const limits: Json = {};
-  if (c?.memoryBytes !== undefined) limits.memory = String(c.memoryBytes);
-  if (c?.cpus !== undefined) limits.cpu = `${Math.max(1, Math.round(c.cpus * 1000))}m`;
   const main: Json = {
     name: 'main',
     image: i.image,
@@ -122,11 +95,12 @@ export function podManifest(i: ManifestInput): Json {
     volumeMounts,
     terminationMessagePolicy: 'File',
     ...(spec.workingDir ? { workingDir: spec.workingDir } : {}),
-    ...(c?.imagePullPolicy ? { imagePullPolicy: c.imagePullPolicy } : {}),
-    ...(Object.keys(securityContext).length ? { securityContext } : {}),
-    ...(Object.keys(limits).length ? { resources: { limits } } : {}),
+    ...containerSettings(spec, i.pod?.resources),
   };
   const containers: Json[] = [main];
+  const p = i.pod ?? {};
+  for (const m of p.sidecars ?? []) containers.push(memberContainer(m, 'sidecar', vols, i.image));
+  const initContainers = (p.initContainers ?? []).map((m) => memberContainer(m, 'init', vols, i.image));
   if (argv && spec.outputPaths.length > 0)
     containers.push({
       name: 'wait',
@@ -134,9 +108,9 @@ export function podManifest(i: ManifestInput): Json {
       command: ['sh', '-c', escapeDollars(WAIT_SCRIPT)],
       volumeMounts: [{ name: 'weir-agent', mountPath: AGENT_DIR }],
     });
-  const p = i.pod ?? {};
   const podSpec: Json = {
     restartPolicy: 'Never',
+    ...(initContainers.length > 0 ? { initContainers } : {}),
     containers,
     volumes,
     terminationGracePeriodSeconds: i.terminationGraceSeconds,
@@ -154,10 +128,14 @@ export function podManifest(i: ManifestInput): Json {
     'schedulerName',
     'imagePullSecrets',
     'hostAliases',
+    'dnsPolicy',
+    'dnsConfig',
     'activeDeadlineSeconds',
   ] as const)
     if (p[k] !== undefined) podSpec[k] = p[k];
-  if (c?.hostNetwork) podSpec.hostNetwork = true;
+  if (spec.container?.hostNetwork) podSpec.hostNetwork = true;
+  let finalSpec: Json = podSpec;
+  for (const patch of p.podSpecPatches ?? []) finalSpec = strategicMerge(finalSpec, patch) as Json;
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -182,6 +160,68 @@ export function podManifest(i: ManifestInput): Json {
         { apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', name: spec.workflow.name, uid: spec.workflow.uid, controller: true },
       ],
     },
-    spec: podSpec,
+    spec: finalSpec,
+  };
+}
+
+const AGENT_MOUNT: Json = { name: 'weir-agent', mountPath: AGENT_DIR };
+
+/** The pod's volumes: the agent's emptyDir, and one hostPath volume per host directory any container mounts. */
+class PodVolumes {
+  readonly list: Json[] = [{ name: 'weir-agent', emptyDir: {} }];
+  private readonly byPath = new Map<string, string>();
+
+  mount(m: StepMount): Json {
+    let name = this.byPath.get(m.hostPath);
+    if (name === undefined) {
+      name = `weir-mount-${this.byPath.size}`;
+      this.byPath.set(m.hostPath, name);
+      this.list.push({ name, hostPath: { path: m.hostPath, type: 'DirectoryOrCreate' } });
+    }
+    return { name, mountPath: m.containerPath, ...(m.readOnly ? { readOnly: true } : {}) };
+  }
+}
+
+/** A container's imagePullPolicy, securityContext and resources (as written when given, else the parsed limits). */
+function containerSettings(spec: StepSpec, resources: unknown): Json {
+  const c = spec.container;
+  const securityContext: Json = {};
+  if (c?.runAsUser !== undefined) securityContext.runAsUser = c.runAsUser;
+  if (c?.runAsGroup !== undefined) securityContext.runAsGroup = c.runAsGroup;
+  if (c?.runAsNonRoot !== undefined) securityContext.runAsNonRoot = c.runAsNonRoot;
+  if (c?.readOnlyRootFilesystem !== undefined) securityContext.readOnlyRootFilesystem = c.readOnlyRootFilesystem;
+  if (c?.privileged !== undefined) securityContext.privileged = c.privileged;
+  if (c?.capabilitiesAdd?.length) securityContext.capabilities = { add: c.capabilitiesAdd };
+  const limits: Json = {};
+  if (c?.memoryBytes !== undefined) limits.memory = String(c.memoryBytes);
+  if (c?.cpus !== undefined) limits.cpu = `${Math.max(1, Math.round(c.cpus * 1000))}m`;
+  return {
+    ...(c?.imagePullPolicy ? { imagePullPolicy: c.imagePullPolicy } : {}),
+    ...(Object.keys(securityContext).length ? { securityContext } : {}),
+    ...(resources !== undefined ? { resources } : Object.keys(limits).length ? { resources: { limits } } : {}),
+  };
+}
+
+/**
+ * An init container (its command as written) or a sidecar (wrapped by the agent's SIDECAR script, which stops it once
+ * main has exited; the executor refuses a sidecar without a command, which nothing could stop).
+ */
+function memberContainer(m: PodMember, kind: 'init' | 'sidecar', vols: PodVolumes, image: string): Json {
+  const s = m.spec;
+  const argv = agentArgv(s);
+  const run =
+    kind === 'sidecar' && argv
+      ? { command: ['sh', '-c', ...[SIDECAR_SCRIPT, 'weir-sidecar', ...argv].map(escapeDollars)] }
+      : argv
+        ? { command: argv.map(escapeDollars) }
+        : { args: (s.container?.args ?? []).map(escapeDollars) };
+  return {
+    name: m.name,
+    image: s.image ?? image,
+    ...run,
+    env: Object.entries(s.env).map(([name, value]) => ({ name, value: escapeDollars(value) })),
+    volumeMounts: [...(kind === 'sidecar' ? [AGENT_MOUNT] : []), ...s.mounts.map((x) => vols.mount(x))],
+    ...(s.workingDir ? { workingDir: s.workingDir } : {}),
+    ...containerSettings(s, s.pod?.resources),
   };
 }

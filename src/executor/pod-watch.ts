@@ -28,7 +28,14 @@ export interface Pod {
     finalizers?: string[];
   };
   spec?: { nodeName?: string };
-  status?: { phase?: string; reason?: string; message?: string; podIP?: string; containerStatuses?: ContainerStatus[] };
+  status?: {
+    phase?: string;
+    reason?: string;
+    message?: string;
+    podIP?: string;
+    containerStatuses?: ContainerStatus[];
+    initContainerStatuses?: ContainerStatus[];
+  };
 }
 
 export function containerStatus(pod: Pod | undefined, name: string): ContainerStatus | undefined {
@@ -103,4 +110,19 @@ function pause(ms: number, signal: AbortSignal | undefined, why: string): Promis
       resolve();
     });
   });
+}
+
+/** The pod's IP once it has one; '' when the pod ended (or is gone) without one. */
+export function podAddress(api: PodApi, namespace: string, name: string, signal?: AbortSignal): Promise<string> {
+  return untilPod(
+    api,
+    namespace,
+    name,
+    (p) => {
+      if (!p || containerStatus(p, 'main')?.state?.terminated) return '';
+      if (p.status?.phase === 'Failed' || p.status?.phase === 'Succeeded') return '';
+      return p.status?.podIP || undefined;
+    },
+    signal,
+  );
 }

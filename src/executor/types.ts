@@ -31,6 +31,45 @@ export interface StepSpec {
    * instead of using `command` above.
    */
   container?: ContainerSettings;
+  /** Settings of the step's Pod (the template's and the workflow's pod-level fields); only the pod executor uses them. */
+  pod?: PodSettings;
+}
+
+/**
+ * Pod-level settings of a step (Argo's template and workflow fields applied to its Pod), JSON as written; the pod
+ * executor puts them into the Pod it creates, other executors ignore them.
+ */
+export interface PodSettings {
+  nodeSelector?: Record<string, string>;
+  affinity?: unknown;
+  tolerations?: unknown[];
+  serviceAccountName?: string;
+  automountServiceAccountToken?: boolean;
+  securityContext?: unknown;
+  priorityClassName?: string;
+  priority?: number;
+  schedulerName?: string;
+  imagePullSecrets?: unknown[];
+  hostAliases?: unknown[];
+  dnsPolicy?: string;
+  dnsConfig?: unknown;
+  activeDeadlineSeconds?: number;
+  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+  /** The main container's `resources` as written (requests and limits); replaces the limits of `container`. */
+  resources?: unknown;
+  /** Strategic merge patches of the pod spec, applied in order (the workflow's `podSpecPatch`, then the template's). */
+  podSpecPatches?: Record<string, unknown>[];
+  /** The template's init containers (run in order before main) and sidecars (beside main, stopped once it exits). */
+  initContainers?: PodMember[];
+  sidecars?: PodMember[];
+  /** A daemon step: start() returns once the pod has an IP, in the handle's `details.ip` (`{{steps.x.ip}}`). */
+  daemon?: boolean;
+}
+
+/** One more container of the step's Pod: its name and what it runs (a step of its own, resolved the same way). */
+export interface PodMember {
+  name: string;
+  spec: StepSpec;
 }
 
 /** What a Kubernetes container spec says beyond argv/env/workingDir (resolved: quantities are numbers). */
@@ -127,6 +166,11 @@ export interface StepExecutor {
   adopt(handle: StepHandle): Promise<AdoptState>;
   /** Frees everything the step left behind (logs, private dirs). Kills it first if it still runs. */
   cleanup(handle: StepHandle): Promise<void>;
+  /**
+   * Executors whose steps stay visible after they ended (pods): the step's outcome is saved, drop what held it for
+   * the executor (the pod's finalizer) and keep the rest. The controller then deletes it per podGC (cleanup).
+   */
+  release?(handle: StepHandle): Promise<void>;
 }
 
 /** Size of the stdout tail kept for `result` (Argo: 256 KiB). */

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { agentArgv, escapeDollars, podManifest, podName } from '../../src/executor/pod-manifest.js';
 import type { StepSpec } from '../../src/executor/types.js';
+import { strategicMerge } from '../../src/executor/pod-patch.js';
 import { expand } from '../helpers/kube-node-pod.js';
 
 const spec = (extra: Partial<StepSpec> = {}): StepSpec => ({
@@ -92,4 +93,113 @@ test('escaped values come out of $(VAR) expansion byte for byte', () => {
   for (const v of ['$(HOME)', '$$(X)', '$HOME', 'a$', '$', '$$', '$(', 'plain', '$((1+2))'])
     assert.equal(expand(escapeDollars(v), vars), v, JSON.stringify(v));
   assert.equal(expand('$(HOME)/x $(NOPE) $$(X)', vars), '/root/x $(NOPE) $(X)');
+});
+
+test("pod settings: scheduling fields, labels and annotations, and the main container's resources as written", () => {
+  const m = manifest(spec({ container: { memoryBytes: 1024 } }), {
+    nodeSelector: { 'kubernetes.io/os': 'linux' },
+    tolerations: [{ key: 'k', operator: 'Exists' }],
+    serviceAccountName: 'runner',
+    priorityClassName: 'high',
+    schedulerName: 'default-scheduler',
+    imagePullSecrets: [{ name: 'regcred' }],
+    dnsPolicy: 'Default',
+    metadata: { labels: { team: 'a' }, annotations: { note: 'n' } },
+    resources: { requests: { cpu: '100m' }, limits: { memory: '64Mi' } },
+  }) as unknown as {
+    metadata: { labels: Record<string, string>; annotations: Record<string, string> };
+    spec: Record<string, unknown> & { containers: { name: string; resources?: unknown }[] };
+  };
+  assert.deepEqual(m.spec.tolerations, [{ key: 'k', operator: 'Exists' }]);
+  assert.equal(m.spec.serviceAccountName, 'runner');
+  assert.equal(m.spec.priorityClassName, 'high');
+  assert.equal(m.spec.dnsPolicy, 'Default');
+  assert.deepEqual(m.spec.imagePullSecrets, [{ name: 'regcred' }]);
+  assert.equal(m.metadata.labels.team, 'a');
+  assert.equal(m.metadata.annotations.note, 'n');
+  assert.deepEqual(m.spec.containers[0].resources, { requests: { cpu: '100m' }, limits: { memory: '64Mi' } });
+  // Argo's own labels are not overridden by the template's.
+  const own = manifest(spec(), { metadata: { labels: { 'workflows.argoproj.io/workflow': 'other' } } });
+  assert.equal(own.metadata.labels['workflows.argoproj.io/workflow'], 'hello');
+});
+
+test('podSpecPatches are strategic merge patches applied in order: containers and env merge by name, null deletes', () => {
+  const m = manifest(spec({ env: { A: '1' } }), {
+    podSpecPatches: [
+      { containers: [{ name: 'main', env: [{ name: 'B', value: '2' }], resources: { limits: { cpu: '1' } } }], enableServiceLinks: null },
+      {
+        containers: [{ name: 'main', env: [{ name: 'A', value: 'patched' }] }],
+        tolerations: [{ key: 'x', operator: 'Exists' }],
+        volumes: [{ name: 'extra', emptyDir: {} }],
+      },
+    ],
+  }) as unknown as {
+    spec: Record<string, unknown> & {
+      containers: { name: string; env: { name: string; value: string }[]; resources?: unknown; command?: string[] }[];
+      volumes: { name: string }[];
+    };
+  };
+  assert.equal(m.spec.containers.length, 1);
+  const main = m.spec.containers[0];
+  assert.deepEqual(main.env, [
+    { name: 'A', value: 'patched' },
+    { name: 'B', value: '2' },
+  ]);
+  assert.deepEqual(main.resources, { limits: { cpu: '1' } });
+  assert.ok(main.command?.includes('weir-agent'), 'the rest of main is kept');
+  assert.equal('enableServiceLinks' in m.spec, false);
+  assert.deepEqual(m.spec.tolerations, [{ key: 'x', operator: 'Exists' }]);
+  assert.deepEqual(
+    m.spec.volumes.map((v) => v.name),
+    ['weir-agent', 'extra'],
+  );
+});
+
+test('strategic merge directives: $patch replace and delete', () => {
+  assert.deepEqual(strategicMerge({ a: { x: 1, y: 2 } }, { a: { $patch: 'replace', z: 3 } }), { a: { z: 3 } });
+  assert.deepEqual(
+    strategicMerge({ containers: [{ name: 'main' }, { name: 'side' }] }, { containers: [{ name: 'side', $patch: 'delete' }] }),
+    { containers: [{ name: 'main' }] },
+  );
+  assert.deepEqual(strategicMerge({ args: ['a', 'b'] }, { args: ['c'] }), { args: ['c'] }, 'lists without a merge key are replaced');
+});
+
+test('init containers run as written before main; sidecars are wrapped to stop once main exits; volumes shared', () => {
+  const member = (nodeId: string, extra: Partial<StepSpec>): StepSpec => spec({ nodeId, ...extra });
+  const m = manifest(spec({ mounts: [{ containerPath: '/work', hostPath: '/host/vol' }] }), {
+    initContainers: [
+      {
+        name: 'prep',
+        spec: member('n::init-prep', {
+          container: { command: ['sh', '-c'], args: ['echo $(X)'] },
+          mounts: [{ containerPath: '/w', hostPath: '/host/vol' }],
+        }),
+      },
+    ],
+    sidecars: [
+      { name: 'db', spec: member('n::sidecar-db', { image: 'redis', container: { command: ['redis-server'] }, env: { P: '1' } }) },
+    ],
+  }) as unknown as {
+    spec: {
+      initContainers: { name: string; command: string[]; volumeMounts: { name: string; mountPath: string }[] }[];
+      containers: { name: string; image: string; command: string[]; env: unknown[]; volumeMounts: { name: string }[] }[];
+      volumes: { name: string }[];
+    };
+  };
+  assert.deepEqual(m.spec.initContainers[0].command, ['sh', '-c', 'echo $$(X)']);
+  assert.deepEqual(m.spec.initContainers[0].volumeMounts, [{ name: 'weir-mount-0', mountPath: '/w' }]);
+  assert.deepEqual(
+    m.spec.volumes.map((v) => v.name),
+    ['weir-agent', 'weir-mount-0'],
+    'one volume per host directory',
+  );
+  const db = m.spec.containers.find((c) => c.name === 'db');
+  assert.equal(db?.image, 'redis');
+  assert.deepEqual(db?.command.slice(3), ['weir-sidecar', 'redis-server']);
+  assert.match(db?.command[2] ?? '', /main-exited/);
+  assert.deepEqual(db?.env, [{ name: 'P', value: '1' }]);
+  assert.deepEqual(
+    m.spec.containers.map((c) => c.name),
+    ['main', 'db'],
+  );
 });

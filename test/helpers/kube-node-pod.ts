@@ -376,9 +376,11 @@ export class PodRunner {
       this.phase = 'Failed';
       return this.pushStatus();
     }
+    // A pod without an infra container (one container) has no address of its own here: loopback, known while it runs
+    // (a daemon's {{steps.x.ip}} is read then).
+    if (!this.podIP && !this.pod.spec.hostNetwork) this.podIP = '127.0.0.1';
     this.phase = 'Running';
     const codes = await Promise.all(mains.map((c) => this.startAndWait(c).catch(() => -1)));
-    if (!this.podIP && !this.pod.spec.hostNetwork) this.podIP = '127.0.0.1';
     this.phase = codes.every((c) => c === 0) ? 'Succeeded' : 'Failed';
     await this.pushStatus();
     if (this.infra) await podman(['rm', '-f', this.infra]).catch(() => undefined);

@@ -1,0 +1,59 @@
+// podGC (pure plan): which finished steps' pods are released and which deleted, per strategy, when a saved status
+// moves from one pass to the next; deleteDelayDuration as a delay.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { podGcPlan } from '../../src/controller/pod-gc.js';
+import type { NodeStatus, WorkflowStatus } from '../../src/controller/types.js';
+
+const h = (id: string): NodeStatus['weir'] => ({ handle: { executor: 'pod', id, startedAt: 'T', details: {} } });
+const node = (id: string, phase: NodeStatus['phase'], extra: Partial<NodeStatus> = {}): NodeStatus => ({
+  id,
+  name: id,
+  displayName: id,
+  type: 'Pod',
+  phase,
+  weir: h(id),
+  ...extra,
+});
+const status = (phase: WorkflowStatus['phase'], nodes: NodeStatus[]): WorkflowStatus => ({
+  phase,
+  nodes: Object.fromEntries(nodes.map((n) => [n.id, n])),
+});
+const ids = (hs: { id: string }[]): string[] => hs.map((x) => x.id).sort();
+
+const prev = status('Running', [node('a', 'Running'), node('b', 'Running'), node('c', 'Succeeded')]);
+const next = status('Running', [node('a', 'Succeeded'), node('b', 'Failed'), node('c', 'Succeeded')]);
+
+test('every step that ended in this save is released; none is deleted without a strategy', () => {
+  const p = podGcPlan(prev, next, undefined);
+  assert.deepEqual(ids(p.release), ['a', 'b']);
+  assert.deepEqual(p.remove, []);
+  assert.deepEqual(podGcPlan(next, next, undefined).release, [], 'nothing twice');
+});
+
+test('OnPodCompletion deletes every ended step, OnPodSuccess only the Succeeded ones', () => {
+  assert.deepEqual(ids(podGcPlan(prev, next, { strategy: 'OnPodCompletion' }).remove), ['a', 'b']);
+  assert.deepEqual(ids(podGcPlan(prev, next, { strategy: 'OnPodSuccess' }).remove), ['a']);
+});
+
+test('OnWorkflowCompletion / OnWorkflowSuccess delete all pods once the workflow ends (Success: only if it Succeeded)', () => {
+  const ended = status('Failed', next.nodes ? Object.values(next.nodes) : []);
+  assert.deepEqual(podGcPlan(prev, next, { strategy: 'OnWorkflowCompletion' }).remove, [], 'not before the end');
+  assert.deepEqual(ids(podGcPlan(next, ended, { strategy: 'OnWorkflowCompletion' }).remove), ['a', 'b', 'c']);
+  assert.deepEqual(podGcPlan(next, ended, { strategy: 'OnWorkflowSuccess' }).remove, []);
+  const ok = status('Succeeded', [node('a', 'Succeeded'), node('c', 'Succeeded')]);
+  assert.deepEqual(ids(podGcPlan(next, ok, { strategy: 'OnWorkflowSuccess' }).remove), ['a', 'c']);
+  assert.deepEqual(ids(podGcPlan(next, ok, { strategy: 'OnWorkflowSuccess' }).release), ['a', 'c'], 'all released at the end');
+});
+
+test('sub-steps (init containers, sidecars) go with their node; deleteDelayDuration delays; a bad one is reported', () => {
+  const withSide = node('a', 'Succeeded', {
+    weir: { ...h('a'), steps: { 'sidecar-s': { handle: { executor: 'pod', id: 'a-side', startedAt: 'T', details: {} } } } },
+  });
+  const p = podGcPlan(prev, status('Running', [withSide]), { strategy: 'OnPodCompletion', deleteDelayDuration: '2m' });
+  assert.deepEqual(ids(p.remove), ['a', 'a-side']);
+  assert.equal(p.delayMs, 120_000);
+  const bad = podGcPlan(prev, next, { strategy: 'OnPodCompletion', deleteDelayDuration: 'soon' });
+  assert.equal(bad.delayMs, 0);
+  assert.match(bad.error ?? '', /deleteDelayDuration/);
+});
