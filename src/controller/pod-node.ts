@@ -62,12 +62,14 @@ export function executePod(ex: Exec, node: NodeStatus, tmpl: Template, vars: Var
     }
     const io = artifactPlans(ex, node, t, vars, arts);
     if (typeof io === 'string') return ex.nodes.mark(node, 'Error', io);
+    const readiness = t.daemon === true ? (t.container ?? t.script)?.readinessProbe : undefined;
     ex.actions.push({
       type: 'start',
       nodeId: node.id,
       spec: build.spec,
       outputFiles: build.outputFiles,
       ...(plan.prepare.length > 0 ? { prepare: plan.prepare } : {}),
+      ...(readiness ? { readiness } : {}),
       ...io,
     });
     const sidecarError = startSidecars(ex, node, t);
@@ -83,7 +85,8 @@ export function executePod(ex: Exec, node: NodeStatus, tmpl: Template, vars: Var
   }
   if (pod.state === 'running') {
     node.phase = 'Running';
-    if (t.daemon === true) {
+    // A daemon with a readinessProbe holds its dependants back until the probe passed (the tracker requeues then).
+    if (t.daemon === true && pod.ready !== false) {
       if (node.daemoned !== true) ex.requeueAfter(0); // dependants may start now
       node.daemoned = true;
       node.podIP = pod.ip ?? '127.0.0.1';
