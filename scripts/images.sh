@@ -47,7 +47,7 @@ recipe_argosay=$(hash argosay-v2 "$bbsum" "$(cat images/bin/argosay)" "$(cat ima
 recipe_debian=$(hash debian-v1 "$suite" "$(cat "$sources")" "$(cat images/bin/cowsay)")
 recipe_test=$(hash weir-test-v1 "$bbsum")
 tools_pkgs="curl ca-certificates nginx-light influxdb nodejs"
-recipe_tools=$(hash tools-v1 "$suite" "$(cat "$sources")" "$tools_pkgs" "$(cat images/nginx.conf)")
+recipe_tools=$(hash tools-v2 "$suite" "$(cat "$sources")" "$tools_pkgs" "$(cat images/nginx.conf)" "$bbsum")
 work=$(mktemp -d /tmp/weir-images-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
@@ -129,16 +129,22 @@ if ! have "$recipe_tools" $CURL_TAGS $NGINX_TAGS $INFLUXDB_TAGS $NODE_TAGS; then
     --customize-hook='chown -R 0:0 "$1"/var/lib/influxdb "$1"/var/lib/nginx "$1"/var/log/nginx' \
     "$suite" "$work/tools.tar" "$sources"
   import "$recipe" "$work/tools.tar" 'CMD ["bash"]' 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' -- localhost/weir-tools:base
-  derive() { # derive CMD TAGS...: the tools rootfs with its own CMD
-    local cmd=$1; shift
-    printf 'FROM localhost/weir-tools:base\nCMD %s\nLABEL weir.recipe=%s\n' "$cmd" "$recipe" > "$work/Containerfile.tools"
+  cp "$bb" "$work/busybox"
+  derive() { # derive SHELL CMD TAGS...: the tools rootfs with its own CMD; SHELL busybox: /bin/sh is BusyBox's ash
+    local sh=$1 cmd=$2; shift 2
+    {
+      echo "FROM localhost/weir-tools:base"
+      [ "$sh" = busybox ] && printf 'COPY busybox /bin/busybox\nRUN ["/bin/busybox", "ln", "-sf", "busybox", "/bin/sh"]\n'
+      printf 'CMD %s\nLABEL weir.recipe=%s\n' "$cmd" "$recipe"
+    } > "$work/Containerfile.tools"
     tag_all "$(podman build -q --pull=never -f "$work/Containerfile.tools" "$work")" "$@"
     echo "images: built $*"
   }
-  derive '["curl"]' $CURL_TAGS
-  derive '["nginx", "-g", "daemon off;"]' $NGINX_TAGS
-  derive '["influxd"]' $INFLUXDB_TAGS
-  derive '["node"]' $NODE_TAGS
+  # curl and node stand in for Alpine images: their /bin/sh is BusyBox's ash (Debian's dash refuses `>& FILE`).
+  derive busybox '["curl"]' $CURL_TAGS
+  derive dash '["nginx", "-g", "daemon off;"]' $NGINX_TAGS
+  derive dash '["influxd"]' $INFLUXDB_TAGS
+  derive busybox '["node"]' $NODE_TAGS
   podman untag localhost/weir-tools:base
 fi
 # Weir's own test image: ENTRYPOINT, CMD and WORKDIR that the container executor's tests check.
