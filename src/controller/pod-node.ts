@@ -53,6 +53,7 @@ export function executePod(ex: Exec, node: NodeStatus, tmpl: Template, vars: Var
     // With sidecars or init containers the main container joins the pod's shared network namespace.
     if (build.spec.container && ((t.sidecars ?? []).length > 0 || (t.initContainers ?? []).length > 0))
       build.spec.container.networkOf = node.id;
+    if (build.spec.container && t.daemon === true) build.spec.container.address = true; // {{steps.X.ip}}, readiness
     const raws = arts.flatMap((a) => (a.raw !== undefined ? [{ name: a.name, path: a.path, mode: a.mode, raw: a.raw.data }] : []));
     if (raws.length > 0) {
       const raw = rawArtifactFiles(raws, node.id, ex.ctx.volumeRoot);
