@@ -68,12 +68,21 @@ function templatesOf(spec: Record<string, unknown> | undefined): Template[] {
 /**
  * Why a Workflow that Argo's e2e suite runs cannot succeed on one machine without a cluster, or undefined.
  * `resource` templates act on Kubernetes objects (Pods, ConfigMaps) through a Kubernetes API; `http` templates (and
- * lifecycle hooks that run one) fetch URLs on the internet, which this machine does not reach.
+ * lifecycle hooks that run one) fetch URLs on the internet, which this machine does not reach. `plugin` artifacts go
+ * through an artifact driver plugin, an image (ghcr.io/argoproj-labs/artifact-driver-s3 in Argo's e2e) that the
+ * cluster's controller config names (`artifactDrivers`) and runs beside the step; it has no Weir counterpart.
  */
 export function clusterOnly(wf: Doc): string | undefined {
   const spec = wf.spec as Record<string, unknown> | undefined;
   const templates = templatesOf(spec);
   if (templates.some((t) => t.resource !== undefined)) return 'resource template: needs a Kubernetes API';
+  const artifacts = templates.flatMap((t) =>
+    (['inputs', 'outputs'] as const).flatMap((io) => {
+      const list = (t[io] as { artifacts?: unknown } | undefined)?.artifacts;
+      return Array.isArray(list) ? (list as Record<string, unknown>[]) : [];
+    }),
+  );
+  if (artifacts.some((a) => a?.plugin !== undefined)) return 'plugin artifact: needs an artifact driver plugin image';
   const http = templates.find((t) => t.http !== undefined) as { http?: { url?: string } } | undefined;
   if (http) {
     const url = String(http.http?.url ?? '');

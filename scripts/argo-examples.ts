@@ -65,13 +65,15 @@ type Status = {
   nodes?: Record<string, { displayName?: string; phase?: string; message?: string; type?: string }>;
 };
 
-/** The workflow's message, else the first failed leaf node's, so a row says why. */
+const GROUPS = new Set(['Steps', 'DAG', 'StepGroup', 'TaskGroup', 'Retry']);
+
+/** The workflow's message, else the first failed step's (not a group's "child ... failed"), so a row says why. */
 function why(status: Status | undefined): string {
   const failed = Object.values(status?.nodes ?? {}).find(
-    (n) => (n.phase === 'Failed' || n.phase === 'Error') && n.message && n.type !== 'Steps' && n.type !== 'DAG',
+    (n) => (n.phase === 'Failed' || n.phase === 'Error') && n.message && !GROUPS.has(n.type ?? ''),
   );
-  const parts = [status?.message, failed ? `${failed.displayName}: ${failed.message}` : undefined];
-  return parts.filter((p) => p !== undefined && p !== '').join(' | ');
+  if (failed) return `${failed.displayName}: ${failed.message}`;
+  return status?.message ?? '';
 }
 
 function repositoryText(s3: { endpoint: string } | undefined): string {
@@ -206,16 +208,7 @@ async function main(): Promise<number> {
     writeFileSync(clusterFile, docs.map((d) => stringifyYaml(d)).join('---\n'));
     if (values.server) {
       const r = await runProcess(
-        [
-          'apply',
-          '--server',
-          values.server,
-          '-n',
-          values.namespace,
-          '-f',
-          clusterFile,
-          ...(values.token ? ['--token', values.token] : []),
-        ],
+        ['apply', '--server', values.server, '-n', values.namespace, '-f', clusterFile, ...(values.token ? ['--token', values.token] : [])],
         AbortSignal.timeout(120_000),
       );
       if (r.code !== 0) throw new Error(`weir apply of the examples' templates and ConfigMaps failed: ${lastLine(r.stderr)}`);

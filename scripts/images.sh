@@ -18,9 +18,14 @@ ARGOSAY_TAGS="docker.io/argoproj/argosay:v2 docker.io/argoproj/argosay:v1"
 DEBIAN_TAGS="docker.io/library/debian:latest docker.io/library/debian:bookworm docker.io/library/debian:9.4 docker.io/library/ubuntu:latest docker.io/library/ubuntu:22.04 docker.io/library/ubuntu:24.04"
 PYTHON_TAGS="docker.io/library/python:3 docker.io/library/python:3.13 docker.io/library/python:3.12 docker.io/library/python:3.11 docker.io/library/python:3.10 docker.io/library/python:3.9 docker.io/library/python:3.8 docker.io/library/python:3.7 docker.io/library/python:3.6 docker.io/library/python:alpine docker.io/library/python:alpine3.23 docker.io/library/python:alpine3.22 docker.io/library/python:alpine3.21 docker.io/library/python:alpine3.20 docker.io/library/python:alpine3.7 docker.io/library/python:3.8-alpine docker.io/library/python:3.12-alpine"
 WHALESAY_TAGS="docker.io/docker/whalesay:latest"
+# Service and tool images of Argo's daemon/sidecar/script examples, from one Debian rootfs with the tools installed.
+CURL_TAGS="docker.io/curlimages/curl:latest docker.io/appropriate/curl:latest"
+NGINX_TAGS="docker.io/library/nginx:latest docker.io/library/nginx:1.13"
+INFLUXDB_TAGS="docker.io/library/influxdb:latest docker.io/library/influxdb:1.2"
+NODE_TAGS="docker.io/library/node:latest docker.io/library/node:9.1-alpine"
 TEST_TAGS="localhost/weir-test/entrypoint:1"
 if [ "${list:-0}" = 1 ]; then
-  for t in $BUSYBOX_TAGS $ALPINE_TAGS $ARGOSAY_TAGS $DEBIAN_TAGS $PYTHON_TAGS $WHALESAY_TAGS $TEST_TAGS; do echo "$t"; done
+  for t in $BUSYBOX_TAGS $ALPINE_TAGS $ARGOSAY_TAGS $DEBIAN_TAGS $PYTHON_TAGS $WHALESAY_TAGS $CURL_TAGS $NGINX_TAGS $INFLUXDB_TAGS $NODE_TAGS $TEST_TAGS; do echo "$t"; done
   exit 0
 fi
 command -v podman >/dev/null || { echo "images: podman is not installed (run scripts/container-env.sh)" >&2; exit 1; }
@@ -41,6 +46,8 @@ recipe_bb=$(hash busybox-v1 "$bbsum")
 recipe_argosay=$(hash argosay-v2 "$bbsum" "$(cat images/bin/argosay)" "$(cat images/bin/cowsay)")
 recipe_debian=$(hash debian-v1 "$suite" "$(cat "$sources")" "$(cat images/bin/cowsay)")
 recipe_test=$(hash weir-test-v1 "$bbsum")
+tools_pkgs="curl ca-certificates nginx-light influxdb nodejs"
+recipe_tools=$(hash tools-v2 "$suite" "$(cat "$sources")" "$tools_pkgs" "$(cat images/nginx.conf)" "$bbsum")
 work=$(mktemp -d /tmp/weir-images-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
@@ -108,6 +115,37 @@ if ! have "$recipe_debian" $DEBIAN_TAGS $PYTHON_TAGS $WHALESAY_TAGS; then
   id=$(podman build -q --pull=never "$work/whalesay")
   tag_all "$id" $WHALESAY_TAGS
   echo "images: built $WHALESAY_TAGS"
+fi
+if ! have "$recipe_tools" $CURL_TAGS $NGINX_TAGS $INFLUXDB_TAGS $NODE_TAGS; then
+  recipe=$recipe_tools
+  command -v mmdebstrap >/dev/null || { echo "images: mmdebstrap is not installed (run scripts/container-env.sh)" >&2; exit 1; }
+  echo "images: mmdebstrap $suite with $tools_pkgs (a few minutes)"
+  # Steps run with every capability dropped: nginx gets a config that needs none (images/nginx.conf: one process,
+  # user root, logs to stdout/stderr), influxd's data dir belongs to root, and nothing is started by maintainer scripts.
+  cp images/nginx.conf "$work/nginx.conf"
+  mmdebstrap --quiet --variant=minbase --include="${tools_pkgs// /,}" --aptopt='APT::Install-Recommends "false"' \
+    --customize-hook='rm -rf "$1"/var/cache/apt/* "$1"/var/lib/apt/lists/*' \
+    --customize-hook="cp $work/nginx.conf \"\$1/etc/nginx/nginx.conf\"" \
+    --customize-hook='chown -R 0:0 "$1"/var/lib/influxdb "$1"/var/lib/nginx "$1"/var/log/nginx' \
+    "$suite" "$work/tools.tar" "$sources"
+  import "$recipe" "$work/tools.tar" 'CMD ["bash"]' 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' -- localhost/weir-tools:base
+  cp "$bb" "$work/busybox"
+  derive() { # derive SHELL CMD TAGS...: the tools rootfs with its own CMD; SHELL busybox: /bin/sh is BusyBox's ash
+    local sh=$1 cmd=$2; shift 2
+    {
+      echo "FROM localhost/weir-tools:base"
+      [ "$sh" = busybox ] && printf 'COPY busybox /bin/busybox\nRUN ["/bin/busybox", "ln", "-sf", "busybox", "/bin/sh"]\n'
+      printf 'CMD %s\nLABEL weir.recipe=%s\n' "$cmd" "$recipe"
+    } > "$work/Containerfile.tools"
+    tag_all "$(podman build -q --pull=never -f "$work/Containerfile.tools" "$work")" "$@"
+    echo "images: built $*"
+  }
+  # curl and node stand in for Alpine images: their /bin/sh is BusyBox's ash (Debian's dash refuses `>& FILE`).
+  derive busybox '["curl"]' $CURL_TAGS
+  derive dash '["nginx", "-g", "daemon off;"]' $NGINX_TAGS
+  derive dash '["influxd"]' $INFLUXDB_TAGS
+  derive busybox '["node"]' $NODE_TAGS
+  podman untag localhost/weir-tools:base
 fi
 # Weir's own test image: ENTRYPOINT, CMD and WORKDIR that the container executor's tests check.
 if ! have "$recipe_test" $TEST_TAGS; then

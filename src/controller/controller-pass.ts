@@ -324,7 +324,7 @@ async function startSteps(d: PassDeps, p: Pass, starts: StartAction[]): Promise<
         }
       }
       const missing = onHost ? missingCommand(spec) : undefined;
-      if (missing === undefined) return d.steps.start(key, uid, a.nodeId, spec, a.outputFiles, a.outputArtifacts);
+      if (missing === undefined) return d.steps.start(key, uid, a.nodeId, spec, a.outputFiles, a.outputArtifacts, a.readiness);
       d.steps.fail(uid, a.nodeId, 127, missing);
       return Promise.resolve();
     }),

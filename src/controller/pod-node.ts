@@ -66,6 +66,7 @@ export function executePod(ex: Exec, node: NodeStatus, tmpl: Template, vars: Var
     // With sidecars or init containers the main container joins the pod's shared network namespace.
     if (build.spec.container && ((t.sidecars ?? []).length > 0 || (t.initContainers ?? []).length > 0))
       build.spec.container.networkOf = node.id;
+    if (build.spec.container && t.daemon === true) build.spec.container.address = true; // {{steps.X.ip}}, readiness
     const raws = arts.flatMap((a) => (a.raw !== undefined ? [{ name: a.name, path: a.path, mode: a.mode, raw: a.raw.data }] : []));
     if (raws.length > 0) {
       const raw = rawArtifactFiles(raws, node.id, ex.ctx.volumeRoot);
@@ -75,12 +76,14 @@ export function executePod(ex: Exec, node: NodeStatus, tmpl: Template, vars: Var
     }
     const io = artifactPlans(ex, node, t, vars, arts);
     if (typeof io === 'string') return ex.nodes.mark(node, 'Error', io);
+    const readiness = t.daemon === true ? (t.container ?? t.script)?.readinessProbe : undefined;
     ex.actions.push({
       type: 'start',
       nodeId: node.id,
       spec: build.spec,
       outputFiles: build.outputFiles,
       ...(plan.prepare.length > 0 ? { prepare: plan.prepare } : {}),
+      ...(readiness ? { readiness } : {}),
       ...io,
     });
     const sidecarError = ex.ctx.runsPods === true ? undefined : startSidecars(ex, node, t);
@@ -96,7 +99,8 @@ export function executePod(ex: Exec, node: NodeStatus, tmpl: Template, vars: Var
   }
   if (pod.state === 'running') {
     node.phase = 'Running';
-    if (t.daemon === true) {
+    // A daemon with a readinessProbe holds its dependants back until the probe passed (the tracker requeues then).
+    if (t.daemon === true && pod.ready !== false) {
       if (node.daemoned !== true) ex.requeueAfter(0); // dependants may start now
       node.daemoned = true;
       node.podIP = pod.ip ?? '127.0.0.1';

@@ -9,10 +9,14 @@ import { hasStep } from './types.js';
 import type { Artifact } from '../api/workflow-io.js';
 import type { OutputArtifactPlan, PodOutcome, PodState, WorkflowObject } from './types.js';
 import { errorMessage } from '../core/errors.js';
+import { compileProbe, waitReady, type ReadinessProbe } from './readiness.js';
 
 interface Tracked {
   handle?: StepHandle;
   outcome?: PodOutcome;
+  /** Set while a daemon's readinessProbe runs: false until it first passed. */
+  ready?: boolean;
+  stopProbe?: () => void;
 }
 
 export interface StepTrackerOptions {
@@ -52,7 +56,7 @@ export class StepTracker {
   podState(wf: WorkflowObject, nodeId: string): PodState | undefined {
     const t = this.steps.get(k(wf.metadata.uid, nodeId));
     if (t?.outcome) return { state: 'done', outcome: t.outcome };
-    if (t?.handle) return running(t.handle);
+    if (t?.handle) return running(t.handle, t.ready);
     const w = subStepRecord(wf.status?.nodes ?? {}, nodeId) ?? wf.status?.nodes?.[nodeId]?.weir;
     if (w?.handle) return running(w.handle);
     if (w?.intent) return { state: 'starting' };
@@ -117,6 +121,7 @@ export class StepTracker {
     spec: StepSpec,
     outputFiles: string[],
     outputArtifacts?: OutputArtifactPlan,
+    readiness?: ReadinessProbe,
   ): Promise<void> {
     const key = k(uid, nodeId);
     if (this.steps.has(key) || this.launching.has(key)) return;
@@ -142,7 +147,19 @@ export class StepTracker {
     } finally {
       this.launching.delete(key);
     }
-    this.follow(workflowKey, key, nodeId, handle);
+    const t = this.follow(workflowKey, key, nodeId, handle);
+    const probe = compileProbe(readiness);
+    if (probe) {
+      t.ready = false;
+      const ended = new AbortController();
+      t.stopProbe = () => ended.abort();
+      const ip = handle.details.ip;
+      void waitReady(probe, typeof ip === 'string' && ip !== '' ? ip : '127.0.0.1', ended.signal).then((ok) => {
+        if (!ok) return;
+        t.ready = true;
+        this.o.changed(workflowKey);
+      });
+    }
   }
 
   /** Records a step that never started (e.g. its command does not exist) with the given outcome. */
@@ -151,16 +168,18 @@ export class StepTracker {
     this.steps.set(k(uid, nodeId), { outcome: { exitCode, stdout: '', files: {}, startedAt: at, finishedAt: at, message } });
   }
 
-  private follow(workflowKey: string, key: string, nodeId: string, handle: StepHandle): void {
+  private follow(workflowKey: string, key: string, nodeId: string, handle: StepHandle): Tracked {
     const t: Tracked = { handle };
     this.steps.set(key, t);
     this.o.onFollow?.({ workflowKey, nodeId, handle });
     void this.o.executor.wait(handle).then(
       async (r) => {
+        t.stopProbe?.();
         t.outcome = await this.outcomeOf(workflowKey, key, r);
         this.o.changed(workflowKey);
       },
       (e: unknown) => {
+        t.stopProbe?.();
         const at = new Date(this.o.now()).toISOString();
         t.outcome = {
           exitCode: null,
@@ -173,6 +192,7 @@ export class StepTracker {
         this.o.changed(workflowKey);
       },
     );
+    return t;
   }
 
   private async outcomeOf(workflowKey: string, key: string, r: StepResult): Promise<PodOutcome> {
@@ -235,7 +255,12 @@ export class StepTracker {
 }
 
 /** A running step's state; `ip` when the executor gave the step its own address (container executor). */
-function running(h: StepHandle): PodState {
+function running(h: StepHandle, ready?: boolean): PodState {
   const ip = h.details.ip;
-  return { state: 'running', startedAt: h.startedAt, ...(typeof ip === 'string' && ip !== '' ? { ip } : {}) };
+  return {
+    state: 'running',
+    startedAt: h.startedAt,
+    ...(typeof ip === 'string' && ip !== '' ? { ip } : {}),
+    ...(ready !== undefined ? { ready } : {}),
+  };
 }

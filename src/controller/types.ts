@@ -57,7 +57,10 @@ export interface PodOutcome {
  * idempotently), `running`, or `done` with the recorded outcome. undefined: never started.
  */
 export type PodState =
-  { state: 'starting' } | { state: 'running'; startedAt: string; ip?: string } | { state: 'done'; outcome: PodOutcome };
+  | { state: 'starting' }
+  /** `ready`: set for a daemon with a readinessProbe, false until the probe first passed. */
+  | { state: 'running'; startedAt: string; ip?: string; ready?: boolean }
+  | { state: 'done'; outcome: PodOutcome };
 
 export interface TemplateSource {
   /** Spec of a WorkflowTemplate (namespaced) or ClusterWorkflowTemplate. */
@@ -108,6 +111,8 @@ export type Action =
       prepare?: VolumePrep[];
       inputArtifacts?: InputArtifactPlan;
       outputArtifacts?: OutputArtifactPlan;
+      /** A daemon's readinessProbe (Kubernetes Probe): its dependants wait until it passes. */
+      readiness?: Record<string, unknown>;
     }
   | { type: 'kill'; nodeId: string; reason: string }
   /** Write a memoization entry (JSON text) under `key` of the cache ConfigMap `cacheName` (created when missing). */

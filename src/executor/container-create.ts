@@ -1,7 +1,7 @@
 // The container executor's translation of a StepSpec into an engine `POST /containers/create` body: Kubernetes'
 // command rules against the image's ENTRYPOINT/CMD, env, working dir, user, bind mounts, limits and the security
 // defaults (all capabilities dropped unless asked for, never privileged unless asked, no new privileges, an init
-// process as PID 1 so SIGTERM reaches the step, bridge network unless hostNetwork).
+// process as PID 1 so SIGTERM reaches the step, bridge network unless hostNetwork, where any port may be bound).
 import { createHash } from 'node:crypto';
 import type { ImageInspect } from './container-api.js';
 import type { StepSpec } from './types.js';
@@ -12,6 +12,13 @@ export const LABEL_WORKFLOW = 'io.weir.workflow';
 export const LABEL_UID = 'io.weir.workflow-uid';
 export const LABEL_NODE = 'io.weir.node';
 export const LABEL_STARTED = 'io.weir.started-at';
+
+/**
+ * Any port may be bound without CAP_NET_BIND_SERVICE inside a step's own network namespace, as Docker (20.10+) and
+ * containerd's CRI set it: every capability is dropped here, and a server on port 80 (nginx) must still start.
+ * Containers joining a pod's namespace get it from the pod's infra container.
+ */
+export const UNPRIVILEGED_PORTS = { 'net.ipv4.ip_unprivileged_port_start': '0' } as const;
 
 /** Where a script template's source is mounted (Argo mounts it under /argo/staging too). */
 export const SCRIPT_PATH = '/argo/staging/script';
@@ -84,6 +91,7 @@ export function createBody(i: CreateInput): Record<string, unknown> {
     SecurityOpt: c.privileged === true ? [] : ['no-new-privileges'],
     NetworkMode: i.networkContainer ? `container:${i.networkContainer}` : c.hostNetwork === true ? 'host' : 'bridge',
   };
+  if (host.NetworkMode === 'bridge') host.Sysctls = UNPRIVILEGED_PORTS;
   if (c.memoryBytes !== undefined) {
     host.Memory = c.memoryBytes;
     host.MemorySwap = c.memoryBytes; // no swap on top: exceeding the limit is an OOM kill, as on Kubernetes

@@ -4,6 +4,7 @@
 // restart of Weir like the systemd socket unit would). No engine usable: ENGINE_UNAVAILABLE saying what was tried.
 import { sleep } from '../core/clock.js';
 import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
 import { accessSync, constants, existsSync, mkdirSync, openSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { WeirError, errorMessage } from '../core/errors.js';
@@ -39,12 +40,12 @@ function socketPathOf(s: string): string {
   return s.startsWith('unix://') ? s.slice('unix://'.length) : s;
 }
 
-async function probe(path: string, signal?: AbortSignal): Promise<Engine | undefined> {
+async function probe(path: string, signal?: AbortSignal, pingMs = 10_000): Promise<Engine | undefined> {
   if (!existsSync(path)) return undefined;
   const api = new EngineApi(path);
   try {
     // `_ping` answers at once; `/version` can take seconds on a loaded machine (podman gathers host info).
-    await api.call({ path: '/_ping', signal: AbortSignal.any([AbortSignal.timeout(10_000), ...(signal ? [signal] : [])]) });
+    await api.call({ path: '/_ping', signal: AbortSignal.any([AbortSignal.timeout(pingMs), ...(signal ? [signal] : [])]) });
     const v = await api.call<EngineVersion>({
       path: '/version',
       signal: AbortSignal.any([AbortSignal.timeout(120_000), ...(signal ? [signal] : [])]),
@@ -88,6 +89,12 @@ async function findEngine(o: ConnectOptions): Promise<Engine> {
   }
   const podman = findOnPath('podman', env.PATH);
   const target = explicit ? socketPathOf(explicit) : PODMAN_SOCKET;
+  // A service that accepts connections but did not answer in time is busy (a loaded machine), not absent: wait for
+  // it instead of starting a second service on its socket (which would take the socket over and orphan the first).
+  if (await accepts(target)) {
+    const e = await probe(target, o.signal, 120_000);
+    if (e) return e;
+  }
   if (podman !== undefined && o.startPodman !== false) {
     o.logger?.info({ socket: target }, 'no container engine answers; starting podman system service');
     const e = await startPodmanService(podman, target, o);
@@ -121,6 +128,21 @@ async function startPodmanService(podman: string, socket: string, o: ConnectOpti
     await sleep(100, o.signal);
   }
   return undefined;
+}
+
+/** Whether something listens on the unix socket (a connection is accepted). */
+function accepts(path: string): Promise<boolean> {
+  if (!existsSync(path)) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const s = connect({ path, timeout: 10_000 });
+    const done = (ok: boolean): void => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.on('connect', () => done(true));
+    s.on('timeout', () => done(false));
+    s.on('error', () => done(false));
+  });
 }
 
 /** Default log file of a podman service Weir starts for a data dir. */

@@ -124,10 +124,18 @@ export class ContainerExecutor implements StepExecutor {
       await api.call({ method: 'DELETE', path: `/containers/${name}${query({ force: true })}` }).catch(() => undefined);
       throw new WeirError('STEP_FAILED', `cannot start container for ${imageRef}: ${errorMessage(e)}`, { cause: e });
     }
+    const bare: StepHandle = {
+      executor: this.kind,
+      id: name,
+      startedAt,
+      details: { container: name, ...(networkContainer ? { pod: networkContainer } : {}) },
+    };
+    // Only a step whose address is asked for (a daemon) is inspected for it: one engine round trip less per step.
+    if (spec.container?.address !== true) return bare;
     // podman can fail an inspect of a container that is just exiting ("read /proc/N/cgroup: no such process"): the
     // container runs (or ran), so the handle without an address is right then.
     const after = await this.inspect(name).catch(() => undefined);
-    return after ? this.handleOf(api, after, name) : { executor: this.kind, id: name, startedAt, details: { container: name } };
+    return after ? this.handleOf(api, after, name) : bare;
   }
 
   /**

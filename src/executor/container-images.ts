@@ -1,12 +1,12 @@
 // Images for the container executor: imagePullPolicy applied (Never: local only; IfNotPresent: pull when missing;
 // Always: pull, and keep using a local copy when the registry cannot be reached, with a warning), and each image's
-// config (ENTRYPOINT, CMD, WORKDIR) cached briefly so a burst of steps inspects an image once.
+// config (ENTRYPOINT, CMD, WORKDIR) cached for 30 s so a stream of steps inspects an image about once.
 import { WeirError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { EngineStatusError, query, readAll } from './container-api.js';
 import type { EngineApi, ImageInspect } from './container-api.js';
 
-const CACHE_MS = 5000;
+const CACHE_MS = 30_000;
 const PULL_TIMEOUT_MS = 10 * 60_000;
 
 export type PullPolicy = 'Always' | 'IfNotPresent' | 'Never';

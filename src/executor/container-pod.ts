@@ -6,7 +6,15 @@ import { existsSync, realpathSync } from 'node:fs';
 import { WeirError, errorMessage } from '../core/errors.js';
 import { EngineStatusError, query } from './container-api.js';
 import type { ContainerInspect, EngineApi } from './container-api.js';
-import { LABEL_MANAGED, LABEL_NODE, LABEL_STARTED, LABEL_UID, LABEL_WORKFLOW, containerName } from './container-create.js';
+import {
+  LABEL_MANAGED,
+  LABEL_NODE,
+  LABEL_STARTED,
+  LABEL_UID,
+  LABEL_WORKFLOW,
+  UNPRIVILEGED_PORTS,
+  containerName,
+} from './container-create.js';
 import type { StepSpec } from './types.js';
 
 /** Label on pod members and the infra container: the infra container's name. */
@@ -62,6 +70,7 @@ export async function ensureInfra(
         CapDrop: ['ALL'],
         SecurityOpt: ['no-new-privileges'],
         NetworkMode: spec.container?.hostNetwork === true ? 'host' : 'bridge',
+        ...(spec.container?.hostNetwork === true ? {} : { Sysctls: UNPRIVILEGED_PORTS }),
         ReadonlyRootfs: true,
       },
     };

@@ -91,6 +91,11 @@ export interface ContainerSettings {
   hostNetwork?: boolean;
   /** Pod members (main + sidecars, containerSet containers) name their pod (its node id): they share one network namespace. */
   networkOf?: string;
+  /**
+   * The step's address is needed while it runs (daemons: `{{steps.X.ip}}`, readinessProbe): the handle carries it as
+   * `details.ip`. Otherwise the executor may leave it out (one engine round trip less per step).
+   */
+  address?: boolean;
 }
 
 export interface StepMount {

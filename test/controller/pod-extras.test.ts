@@ -44,6 +44,25 @@ test('daemon step: Running + daemoned once started, dependants go on, killed and
   );
 });
 
+test('daemon with a readinessProbe: its dependants wait until the probe passed (the probe goes with the start)', () => {
+  const s = new Sim(
+    DAEMON_STEPS.replace(
+      "container: { image: x, command: [sleep, '100'] }",
+      "container: { image: x, command: [sleep, '100'], readinessProbe: { httpGet: { path: /, port: 80 } } }",
+    ),
+  ).pass();
+  const start = s.actions.find((a) => a.type === 'start');
+  assert.ok(start?.type === 'start');
+  assert.deepEqual(start.readiness, { httpGet: { path: '/', port: 80 } });
+  s.pass();
+  assert.equal(s.node('server').phase, 'Running');
+  assert.equal(s.node('server').daemoned, undefined);
+  assert.equal(s.has('client'), false, 'the client waits for the daemon to be ready');
+  s.ready('server').pass();
+  assert.equal(s.node('server').daemoned, true);
+  assert.deepEqual(s.started(), ['client']);
+});
+
 test('daemon in a DAG: .Daemoned in depends; a daemon that fails before it is no longer needed fails its node', () => {
   const s = new Sim(`
 apiVersion: argoproj.io/v1alpha1

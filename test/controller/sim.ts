@@ -29,7 +29,20 @@ export class Sim {
     this.wf.status = r.status;
     this.actions = r.actions;
     for (const a of r.actions)
-      if (a.type === 'start') this.pods.set(a.nodeId, { state: 'running', startedAt: new Date(this.now).toISOString() });
+      if (a.type === 'start')
+        this.pods.set(a.nodeId, {
+          state: 'running',
+          startedAt: new Date(this.now).toISOString(),
+          ...(a.readiness ? { ready: false } : {}),
+        });
+    return this;
+  }
+
+  /** A running step's readinessProbe passed (as the step tracker reports it). */
+  ready(name: string): this {
+    const p = this.pods.get(this.node(name).id);
+    assert.ok(p?.state === 'running', `${name} is not running`);
+    p.ready = true;
     return this;
   }
 
