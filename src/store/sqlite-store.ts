@@ -6,9 +6,9 @@
 // do not see it; it is visible from the commit on, which is before its promise resolves (watchers are told right after
 // the commit, so a watcher may see a change just before the writer's `await` returns). Reads see committed data only.
 // update() never parses the stored body: the row keeps uid, creationTimestamp, generation, a spec hash and labels.
+// Options and error mapping: sqlite-options.ts.
 // Lists use indexed columns (kind, namespace/name key, phase, creation time) and keyset continue tokens.
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { WeirError, errorMessage } from '../core/errors.js';
@@ -33,6 +33,8 @@ import {
   storageKey,
 } from './object-rules.js';
 import { GroupCommit } from './sqlite-batch.js';
+import { resolveSqliteStoreOptions, run, storeError } from './sqlite-options.js';
+import type { ResolvedSqliteStoreOptions, SqliteStoreOptions } from './sqlite-options.js';
 import type { Applied } from './sqlite-batch.js';
 import { migrate } from './sqlite-schema.js';
 import { buildListQuery } from './sqlite-query.js';
@@ -55,32 +57,6 @@ import type {
   WatchOptions,
 } from './types.js';
 
-export interface SqliteStoreOptions {
-  /** Directory of the database file `weir.db` (created if missing). Required. */
-  dataDir: string;
-  /** Current time (ms) for creationTimestamp. Default: Date.now. */
-  clock?: () => number;
-  /** Change-log rows kept for watches from an old resourceVersion. Default: 10,000. */
-  historyLimit?: number;
-  /** How long a write waits for another connection's lock before failing. Default: 5000 ms. */
-  busyTimeoutMs?: number;
-  /**
-   * `full` (default): every commit is fsynced before it is acknowledged, so acknowledged writes survive a process
-   * kill and a power loss. `normal`: commits reach the OS before they are acknowledged (survive `kill -9`, may be
-   * lost with the machine); about 5x faster writes.
-   */
-  synchronous?: 'full' | 'normal';
-}
-
-export interface ResolvedSqliteStoreOptions {
-  readonly dataDir: string;
-  readonly dbPath: string;
-  readonly clock: () => number;
-  readonly historyLimit: number;
-  readonly busyTimeoutMs: number;
-  readonly synchronous: 'full' | 'normal';
-}
-
 const MAX_GENERATE_TRIES = 100;
 /** Most writes one group commit applies; the rest go in the next turn, so one commit does not block the loop long. */
 const MAX_BATCH_WRITES = 1000;
@@ -90,48 +66,6 @@ const MAX_BATCH_WRITES = 1000;
  * one. Without it the log holds up to historyLimit full versions of one big Workflow (10,000 x several MB on disk).
  */
 const KEEP_ALL_RECENT = 16;
-
-function badOption(field: string, why: string): WeirError {
-  return new WeirError('INVALID_ARGUMENT', `sqlite store option ${field}: ${why}`, { details: { field } });
-}
-
-export function resolveSqliteStoreOptions(opts: SqliteStoreOptions): ResolvedSqliteStoreOptions {
-  if (typeof opts.dataDir !== 'string' || opts.dataDir === '') throw badOption('dataDir', 'a directory is required');
-  const historyLimit = opts.historyLimit ?? 10_000;
-  if (!Number.isSafeInteger(historyLimit) || historyLimit < 1) throw badOption('historyLimit', 'must be a positive integer');
-  const busyTimeoutMs = opts.busyTimeoutMs ?? 5000;
-  if (!Number.isSafeInteger(busyTimeoutMs) || busyTimeoutMs < 0) throw badOption('busyTimeoutMs', 'must be a non-negative integer');
-  const synchronous = opts.synchronous ?? 'full';
-  if (synchronous !== 'full' && synchronous !== 'normal') throw badOption('synchronous', 'must be full or normal');
-  const dataDir = resolve(opts.dataDir);
-  return Object.freeze({
-    dataDir,
-    dbPath: join(dataDir, 'weir.db'),
-    clock: opts.clock ?? Date.now,
-    historyLimit,
-    busyTimeoutMs,
-    synchronous,
-  });
-}
-
-/** SQLite failures are IO_ERROR (TIMEOUT when another connection held the lock past busyTimeoutMs); bugs INTERNAL. */
-function storeError(e: unknown): WeirError {
-  if (e instanceof WeirError) return e;
-  if (e instanceof Database.SqliteError) {
-    const code = e.code === 'SQLITE_BUSY' || e.code === 'SQLITE_LOCKED' ? 'TIMEOUT' : 'IO_ERROR';
-    return new WeirError(code, `sqlite store: ${e.message} (${e.code})`, { cause: e, details: { sqliteCode: e.code } });
-  }
-  return new WeirError('INTERNAL', `sqlite store: ${errorMessage(e)}`, { cause: e });
-}
-
-/** Runs a synchronous body as a promise, so its throws become rejections (like every ResourceStore method). */
-function run<T>(fn: () => T): Promise<T> {
-  try {
-    return Promise.resolve(fn());
-  } catch (e) {
-    return Promise.reject(storeError(e));
-  }
-}
 
 export class SqliteStore implements ResourceStore {
   readonly options: ResolvedSqliteStoreOptions;
@@ -476,3 +410,6 @@ function staleOrThrow(kind: KindName, namespace: string | undefined, name: strin
 export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
   return new SqliteStore(opts);
 }
+
+export { resolveSqliteStoreOptions };
+export type { ResolvedSqliteStoreOptions, SqliteStoreOptions };
