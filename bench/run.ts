@@ -23,6 +23,7 @@ import { uiGraphBenchmark, uiListBenchmark, uiUpdateBenchmark } from './ui.js';
 import { kubeStoreBenchmark } from './kube-store.js';
 import { bigdagKubeBenchmark } from './bigdag-kube.js';
 import { throughputKubeBenchmark } from './throughput-kube.js';
+import { chainPodsBenchmark, fanoutPodsBenchmark } from './pods.js';
 import { judge, sharedFigures, summarize } from './stats.js';
 import type { Row } from './stats.js';
 import { formatTable } from './table.js';
@@ -54,6 +55,8 @@ const BENCHMARKS = {
   'kube-store': kubeStoreBenchmark,
   'bigdag-kube': bigdagKubeBenchmark,
   'throughput-kube': throughputKubeBenchmark,
+  'fanout-pods': fanoutPodsBenchmark,
+  'chain-pods': chainPodsBenchmark,
 } satisfies Record<string, Benchmark>;
 
 /** Names that run several benchmarks. */

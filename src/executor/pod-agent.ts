@@ -31,6 +31,7 @@ if [ -f ${INPUTS_DIR}/${INPUTS_KEY} ]; then
 fi
 if [ -n "\${${SCRIPT_ENV}+x}" ]; then
   printf '%s' "$${SCRIPT_ENV}" >${SCRIPT_FILE}
+  chmod 755 ${SCRIPT_FILE}
   unset ${SCRIPT_ENV}
   set -- "$@" ${SCRIPT_FILE}
 fi

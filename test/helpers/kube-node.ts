@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Server } from 'node:https';
 import { WeirError } from '../../src/core/errors.js';
 import { PodApi } from '../../src/executor/pod-kube.js';
@@ -33,6 +33,11 @@ export class TestNode {
   private readonly ac = new AbortController();
   private server: Server | undefined;
   private dir = '';
+  /**
+   * The value of the `io.weir.test-node` label on this node's containers: unique per instance (its temp dir), since
+   * several test processes each run a node named `weir-test-node` on one machine, and stop() removes by label.
+   */
+  private containerLabel = '';
   private readonly labels: Record<string, string>;
   private loops: Promise<void>[] = [];
 
@@ -55,6 +60,7 @@ export class TestNode {
 
   private async init(o: TestNodeOptions): Promise<void> {
     this.dir = await mkdtemp(join(tmpdir(), 'weir-node-'));
+    this.containerLabel = `${this.name}.${basename(this.dir)}`;
     const tls = { cert: await readFile(join(o.kubeDir, 'apiserver.crt')), key: await readFile(join(o.kubeDir, 'apiserver.key')) };
     const { server, port } = await startLogServer(
       {
@@ -178,7 +184,7 @@ export class TestNode {
     let r = known;
     if (!r) {
       if (pod.metadata.deletionTimestamp && !known) return;
-      r = new PodRunner({ api: this.api, pod, dir: join(this.dir, uid), nodeLabel: this.name });
+      r = new PodRunner({ api: this.api, pod, dir: join(this.dir, uid), nodeLabel: this.containerLabel });
       this.runners.set(uid, r);
       void r.run();
     }
@@ -202,7 +208,7 @@ export class TestNode {
     this.ac.abort();
     await Promise.all(this.loops);
     await Promise.all([...this.runners.values()].map((r) => r.remove()));
-    await podman(['rm', '-f', '-i', '-t', '0', '--filter', `label=io.weir.test-node=${this.name}`]).catch(() => undefined);
+    await podman(['rm', '-f', '-i', '-t', '0', '--filter', `label=io.weir.test-node=${this.containerLabel}`]).catch(() => undefined);
     await this.api.request('DELETE', `/api/v1/nodes/${this.name}`).catch(() => undefined);
     this.server?.close();
   }
