@@ -79,6 +79,7 @@ export class LeaseElection {
   async run(signal: AbortSignal, cb: LeaderCallbacks): Promise<void> {
     const log = this.o.logger;
     while (!signal.aborted) {
+      const acquiredAt = this.o.clock();
       if (!(await this.tryAcquireOrRenew(signal))) {
         await pause(systemClock, this.o.retryPeriodMs, signal);
         continue;
@@ -87,11 +88,16 @@ export class LeaseElection {
       log.info({ lease: `${this.o.namespace}/${this.o.name}`, identity: this.identity }, 'became the leader');
       const term = new AbortController();
       cb.onStartedLeading(AbortSignal.any([term.signal, signal]));
-      let lastRenew = this.o.clock();
+      // A renewal counts from when its request was sent (the API server wrote it later, and the other replicas
+      // measure the lease from when they saw it), and a request still hanging at the deadline is given up: a slow
+      // API server must not keep this replica leading past the point where another one may take over.
+      let lastRenew = acquiredAt;
       while (!signal.aborted) {
         await pause(systemClock, this.o.retryPeriodMs, signal);
         if (signal.aborted) break;
-        if (await this.tryAcquireOrRenew(signal)) lastRenew = this.o.clock();
+        const sent = this.o.clock();
+        const left = Math.max(1, lastRenew + this.o.renewDeadlineMs - sent);
+        if (await this.tryAcquireOrRenew(AbortSignal.any([signal, AbortSignal.timeout(left)]))) lastRenew = sent;
         else if (this.o.clock() - lastRenew >= this.o.renewDeadlineMs) break;
       }
       this.leading = false;
