@@ -305,7 +305,9 @@ export class WorkflowController {
             continue;
           }
           if (own) continue;
-          if (!FINAL.has(String(ev.object.status?.phase))) this.enqueue(key);
+          if (FINAL.has(String(ev.object.status?.phase))) continue;
+          this.cache.seen(key, ev.object); // the pass needs no read of what the event carries
+          this.enqueue(key);
         }
       } catch (e) {
         if (signal.aborted) return;
