@@ -79,7 +79,6 @@ export class LeaseElection {
   async run(signal: AbortSignal, cb: LeaderCallbacks): Promise<void> {
     const log = this.o.logger;
     while (!signal.aborted) {
-      const acquiredAt = this.o.clock();
       if (!(await this.tryAcquireOrRenew(signal))) {
         await pause(systemClock, this.o.retryPeriodMs, signal);
         continue;
@@ -88,16 +87,14 @@ export class LeaseElection {
       log.info({ lease: `${this.o.namespace}/${this.o.name}`, identity: this.identity }, 'became the leader');
       const term = new AbortController();
       cb.onStartedLeading(AbortSignal.any([term.signal, signal]));
-      // A renewal counts from when its request was sent (the API server wrote it later, and the other replicas
-      // measure the lease from when they saw it), and a request still hanging at the deadline is given up: a slow
-      // API server must not keep this replica leading past the point where another one may take over.
-      let lastRenew = acquiredAt;
+      // As client-go: each renewal gets the renew deadline, counted from the last success; a request still hanging
+      // then is given up, so a stalled API server connection cannot keep this replica leading past the deadline.
+      let lastRenew = this.o.clock();
       while (!signal.aborted) {
         await pause(systemClock, this.o.retryPeriodMs, signal);
         if (signal.aborted) break;
-        const sent = this.o.clock();
-        const left = Math.max(1, lastRenew + this.o.renewDeadlineMs - sent);
-        if (await this.tryAcquireOrRenew(AbortSignal.any([signal, AbortSignal.timeout(left)]))) lastRenew = sent;
+        const left = Math.max(1, lastRenew + this.o.renewDeadlineMs - this.o.clock());
+        if (await this.tryAcquireOrRenew(AbortSignal.any([signal, AbortSignal.timeout(left)]))) lastRenew = this.o.clock();
         else if (this.o.clock() - lastRenew >= this.o.renewDeadlineMs) break;
       }
       this.leading = false;
