@@ -87,14 +87,11 @@ export class LeaseElection {
       log.info({ lease: `${this.o.namespace}/${this.o.name}`, identity: this.identity }, 'became the leader');
       const term = new AbortController();
       cb.onStartedLeading(AbortSignal.any([term.signal, signal]));
-      // As client-go: each renewal gets the renew deadline, counted from the last success; a request still hanging
-      // then is given up, so a stalled API server connection cannot keep this replica leading past the deadline.
       let lastRenew = this.o.clock();
       while (!signal.aborted) {
         await pause(systemClock, this.o.retryPeriodMs, signal);
         if (signal.aborted) break;
-        const left = Math.max(1, lastRenew + this.o.renewDeadlineMs - this.o.clock());
-        if (await this.tryAcquireOrRenew(AbortSignal.any([signal, AbortSignal.timeout(left)]))) lastRenew = this.o.clock();
+        if (await this.tryAcquireOrRenew(signal)) lastRenew = this.o.clock();
         else if (this.o.clock() - lastRenew >= this.o.renewDeadlineMs) break;
       }
       this.leading = false;
