@@ -251,6 +251,15 @@ export async function startServer(cfg: ServerStartConfig, io: CliIo): Promise<Ru
       { name: 'workflow-pickup', run: (s) => pickUpWorkflows(store, controller, log, s) },
       { name: 'cron-controller', run: (s) => new CronController({ store, logger: log }).run(s) },
     ];
+    // Offloaded node status of Workflows deleted while no replica watched (their DELETED event drops it otherwise).
+    if (kube && cfg.offloadDb)
+      leaderServices.push({
+        name: 'offload-collection',
+        run: async () => {
+          const n = await kube.collectOffloadedNodes();
+          if (n > 0) log.info({ workflows: n }, 'dropped the offloaded node status of deleted workflows');
+        },
+      });
     const services: BackgroundService[] = [];
     const bus = cfg.bus ?? ownBus;
     if (bus) {
