@@ -72,6 +72,7 @@ async function runBig(st: State): Promise<Measurement> {
   for (;;) {
     text = JSON.stringify(await st.store.rest.request<unknown>('GET', resourcePath('Workflow', 'default', name)));
     raw = JSON.parse(text) as typeof raw;
+    if (st.replica.exited()) throw new Error(`weir server exited: ${st.replica.log().slice(-3000)}`);
     peakRssMiB = Math.max(peakRssMiB, memoryOf(st.replica.pid).peakRssMiB);
     const phase = raw.status?.phase ?? '';
     if (['Succeeded', 'Failed', 'Error'].includes(phase)) {
@@ -89,7 +90,6 @@ async function runBig(st: State): Promise<Measurement> {
       }
       break;
     }
-    if (st.replica.exited()) throw new Error(`weir server exited: ${st.replica.log().slice(-3000)}`);
     if (performance.now() - t0 > TIMEOUT_MS) throw new Error(`bigdag-kube did not finish within ${TIMEOUT_MS / 1000} s`);
     if (Date.now() - lastReport > 30_000) {
       lastReport = Date.now();

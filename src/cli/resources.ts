@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { lintManifests } from './runtime-lint.js';
 import { loadFiles } from '../api/loader.js';
 import type { KindName } from '../api/kinds.js';
-import { parseSchedule } from '../core/cron.js';
+import { compileSchedule } from '../cron/ticks.js';
 import { WeirError } from '../core/errors.js';
 import type { StoredObject } from '../store/types.js';
 import { printFindings } from './findings-out.js';
@@ -53,7 +53,7 @@ function nextRun(o: StoredObject, now: number): string {
   let best: number | undefined;
   for (const expr of schedules(o)) {
     try {
-      const t = parseSchedule(expr, s.timezone).next(new Date(now))?.getTime();
+      const t = compileSchedule(expr, s.timezone).next(new Date(now))?.getTime();
       if (t !== undefined && (best === undefined || t < best)) best = t;
     } catch {
       // an invalid schedule shows no next run

@@ -27,6 +27,8 @@ import type { LiveStatus } from '../server/options.js';
 import { ComponentLogs, eventSourceLogTap, sensorLogTap } from '../server/component-logs.js';
 import { tapLogger } from '../core/log-tap.js';
 import { openStore, runLeaderServices } from './server-store.js';
+import { listThenWatch } from '../store/list-watch.js';
+import { systemClock } from '../core/clock.js';
 import type { BackgroundService } from './server-store.js';
 import type { EventBus } from '../bus/types.js';
 import { busConfigFrom, createBus } from '../bus/factory.js';
@@ -86,20 +88,34 @@ function stderrLogger(io: CliIo): Logger {
 const FINAL = new Set(['Succeeded', 'Failed', 'Error']);
 const keyOf = (o: StoredObject): string => `${o.metadata.namespace ?? 'default'}/${o.metadata.name}`;
 
-/** Enqueues unfinished workflows at start and every workflow created later (until the controller watches itself). */
-async function pickUpWorkflows(store: ResourceStore, controller: WorkflowController, signal: AbortSignal): Promise<void> {
-  let cont: string | undefined;
-  let since: string | undefined;
-  do {
-    const page = await store.list('Workflow', { limit: 500, ...(cont ? { continue: cont } : {}) });
-    since ??= page.resourceVersion;
-    for (const wf of page.items)
-      if (!FINAL.has(String((wf.status as { phase?: string } | undefined)?.phase))) controller.enqueue(keyOf(wf));
-    cont = page.continue;
-  } while (cont);
-  for await (const ev of store.watch('Workflow', { signal, ...(since ? { sinceResourceVersion: since } : {}) })) {
-    if (ev.type === 'ADDED') controller.enqueue(keyOf(ev.object));
-  }
+/** Enqueues each unfinished workflow once when first seen (listed or created; not on every change: the controller's
+ * own saves would double its passes). Failed lists and watches are retried with a fresh list (list-watch.ts). */
+function pickUpWorkflows(store: ResourceStore, controller: WorkflowController, log: Logger, signal: AbortSignal): Promise<void> {
+  const seen = new Map<string, string>(); // key → uid of the unfinished workflows seen
+  return listThenWatch(
+    store,
+    'Workflow',
+    { signal, clock: systemClock, logger: log, minDelayMs: 1000, maxDelayMs: 30_000 },
+    {
+      apply: (wf) => {
+        const key = keyOf(wf);
+        if (FINAL.has(String((wf.status as { phase?: string } | undefined)?.phase))) seen.delete(key);
+        else if (seen.get(key) !== wf.metadata.uid) {
+          seen.set(key, wf.metadata.uid);
+          controller.enqueue(key);
+        }
+        return Promise.resolve();
+      },
+      remove: (wf) => {
+        seen.delete(keyOf(wf));
+        return Promise.resolve();
+      },
+      listed: (keys) => {
+        for (const key of [...seen.keys()]) if (!keys.has(key)) seen.delete(key);
+        return Promise.resolve();
+      },
+    },
+  );
 }
 
 /** Creates or updates every manifest; Workflows that already exist are left alone (they are runs, not config). */
@@ -232,9 +248,18 @@ export async function startServer(cfg: ServerStartConfig, io: CliIo): Promise<Ru
     // Leader-only services (with a local store: this process is the leader); event sources run on every replica.
     const leaderServices: BackgroundService[] = [
       { name: 'workflow-controller', run: (s) => controller.run(s) },
-      { name: 'workflow-pickup', run: (s) => pickUpWorkflows(store, controller, s) },
+      { name: 'workflow-pickup', run: (s) => pickUpWorkflows(store, controller, log, s) },
       { name: 'cron-controller', run: (s) => new CronController({ store, logger: log }).run(s) },
     ];
+    // Offloaded node status of Workflows deleted while no replica watched (their DELETED event drops it otherwise).
+    if (kube && cfg.offloadDb)
+      leaderServices.push({
+        name: 'offload-collection',
+        run: async () => {
+          const n = await kube.collectOffloadedNodes();
+          if (n > 0) log.info({ workflows: n }, 'dropped the offloaded node status of deleted workflows');
+        },
+      });
     const services: BackgroundService[] = [];
     const bus = cfg.bus ?? ownBus;
     if (bus) {

@@ -73,6 +73,8 @@ export interface PassDeps {
   volumeRoot(wf: WorkflowObject): string | undefined;
   enqueue(key: string, delayMs?: number): void;
   forgetKey(key: string): void;
+  /** The workflow is gone from the store (see WorkflowController.workflowGone). */
+  gone(key: string, obj?: StoredWorkflow, keepUid?: string): void;
 }
 
 type StartAction = Extract<Action, { type: 'start' }>;
@@ -131,11 +133,13 @@ async function readWorkflow(
     return undefined;
   }
   if (!obj) {
-    d.forgetKey(key);
+    d.gone(key);
     return undefined;
   }
   const wf: WorkflowObject = obj;
   const uid = wf.metadata.uid;
+  d.gone(key, undefined, uid); // steps of an earlier workflow of this name, deleted unseen
+
   if (FINAL.has(String(wf.status?.phase))) {
     d.forgetKey(key);
     d.steps.forget(uid, () => false);
@@ -261,6 +265,10 @@ async function save(d: PassDeps, p: Pass): Promise<{ current: StoredWorkflow; co
         d.enqueue(key);
         return undefined;
       }
+      if (e instanceof WeirError && e.code === 'NOT_FOUND') {
+        d.gone(key, obj); // deleted while the pass ran: stop operating it
+        return undefined;
+      }
       d.log.error({ workflow: key, err: errorMessage(e) }, 'cannot save workflow status');
       d.enqueue(key, 1000);
       return undefined;
@@ -384,7 +392,7 @@ async function saveStarted(d: PassDeps, key: string, obj: StoredWorkflow, nodeId
     d.cache.saved(key, saved, undefined);
     return true;
   } catch (e) {
-    if (!(e instanceof WeirError && e.code === 'CONFLICT'))
+    if (!(e instanceof WeirError && (e.code === 'CONFLICT' || e.code === 'NOT_FOUND')))
       d.log.warn({ workflow: key, err: errorMessage(e) }, 'cannot save started steps');
     return false;
   }

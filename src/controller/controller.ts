@@ -79,6 +79,8 @@ export class WorkflowController {
   private readonly notBefore = new Map<string, number>();
   private readonly gapTimers = new Map<string, NodeJS.Timeout>();
   private readonly noted = new Set<string>();
+  /** Uids of deleted workflows whose volumes and artifacts were collected (the newest 1000). */
+  private readonly collected = new Set<string>();
   private readonly known = new Set<string>();
   /** Last saved objects, newest versions seen, own writes, spec texts (see pass-cache.ts). */
   private readonly cache: PassCache;
@@ -152,6 +154,7 @@ export class WorkflowController {
       volumeRoot: (wf) => this.volumeRoot(wf),
       enqueue: (key, delayMs) => this.enqueue(key, delayMs),
       forgetKey: (key) => this.forgetKey(key),
+      gone: (key, obj, keepUid) => this.workflowGone(key, obj, keepUid),
     };
   }
 
@@ -286,21 +289,30 @@ export class WorkflowController {
       try {
         let rv: string | undefined;
         let cont: string | undefined;
+        const listed = new Set<string>();
         do {
           const page = await this.o.store.list('Workflow', { limit: 500, continue: cont });
           rv ??= page.resourceVersion;
-          for (const o of page.items) if (!FINAL.has(String(o.status?.phase))) this.enqueue(keyOf(o));
+          for (const o of page.items) {
+            listed.add(keyOf(o));
+            if (!FINAL.has(String(o.status?.phase))) this.enqueue(keyOf(o));
+          }
           cont = page.continue;
         } while (cont !== undefined && !signal.aborted);
+        // Known workflows missing from a list again (after a failed watch) were deleted meanwhile: their next pass
+        // finds them gone and stops their steps (no DELETED event will come for them).
+        for (const k of this.known) if (!listed.has(k)) this.enqueue(k);
         for await (const ev of this.o.store.watch('Workflow', { signal, sinceResourceVersion: rv, shared: true })) {
           const key = keyOf(ev.object);
           const own = this.cache.observed(key, ev.object.metadata.resourceVersion);
           if (ev.type === 'DELETED') {
-            this.onDeleted(key, ev.object);
+            this.workflowGone(key, ev.object);
             continue;
           }
           if (own) continue;
-          if (!FINAL.has(String(ev.object.status?.phase))) this.enqueue(key);
+          if (FINAL.has(String(ev.object.status?.phase))) continue;
+          this.cache.seen(key, ev.object); // the pass needs no read of what the event carries
+          this.enqueue(key);
         }
       } catch (e) {
         if (signal.aborted) return;
@@ -310,13 +322,34 @@ export class WorkflowController {
     }
   }
 
-  /** A deleted Workflow: forget it and free its steps' files (logs included; they are kept until now on purpose). */
-  private onDeleted(key: string, obj: StoredWorkflow): void {
+  /**
+   * A Workflow gone from the store: from the watch's DELETED event, or a pass that found it missing (a read, or a
+   * save answered NOT_FOUND; a watch that had to list again never reports the delete). The controller forgets it,
+   * stops its steps through the executor (those it follows, also ones whose start is still in flight, and those
+   * recorded in `obj`'s status) and frees their files, its volumes and, given the object, its artifacts (deletion
+   * strategy). Without `obj` the steps this process follows under `key` are stopped (but not those of `keepUid`,
+   * the workflow now stored under that name). Once per uid for the parts that need `obj`.
+   */
+  private workflowGone(key: string, obj?: StoredWorkflow, keepUid?: string): void {
+    if (obj === undefined) {
+      if (keepUid === undefined) this.forgetKey(key);
+      for (const uid of this.steps.uidsOf(key)) if (uid !== keepUid) this.stopSteps(key, uid, []);
+      return;
+    }
     this.forgetKey(key);
     const wf: WorkflowObject = obj;
-    // Steps this process follows are stopped too: their handles may not have reached the stored status yet.
-    const followed = this.steps.handlesOf(wf.metadata.uid);
-    this.steps.forget(wf.metadata.uid, () => false);
+    const uid = wf.metadata.uid;
+    this.requests.forget(uid);
+    const handles = Object.values(wf.status?.nodes ?? {}).flatMap((n) =>
+      [n.weir?.handle, ...subStepsOf(n).map((x) => x.record.handle)].flatMap((h) => (h ? [{ node: n.id, h }] : [])),
+    );
+    this.stopSteps(key, uid, handles);
+    if (this.collected.has(uid)) return;
+    this.collected.add(uid);
+    for (const old of this.collected) {
+      if (this.collected.size <= 1000) break;
+      this.collected.delete(old);
+    }
     const root = this.volumeRoot(wf);
     if (root) void rm(root, { recursive: true, force: true }).catch(() => undefined);
     void this.artifacts?.collect(wf, 'deletion').then(
@@ -326,14 +359,17 @@ export class WorkflowController {
       },
       (e: unknown) => this.log.warn({ workflow: key, err: errorMessage(e) }, 'artifact garbage collection failed'),
     );
-    const handles = Object.values(wf.status?.nodes ?? {}).flatMap((n) =>
-      [n.weir?.handle, ...subStepsOf(n).map((x) => x.record.handle)].map((h) => ({ n, h })),
-    );
+  }
+
+  /** Stops (SIGKILL) and frees the steps of a deleted workflow: those followed, and `recorded` (from its status). */
+  private stopSteps(key: string, uid: string, recorded: { node: string; h: StepHandle }[]): void {
+    // Steps this process follows too: their handles may not have reached the stored status yet.
+    const followed = this.steps.abandon(uid).map((h) => ({ node: h.id, h }));
     const seen = new Set<string>();
-    const all = [...handles.map(({ n, h }) => ({ node: n.id, h })), ...followed.map((h) => ({ node: h.id, h }))];
-    for (const { node, h } of all) {
-      if (!h || h.executor !== this.o.executor.kind || seen.has(h.id)) continue;
+    for (const { node, h } of [...recorded, ...followed]) {
+      if (h.executor !== this.o.executor.kind || seen.has(h.id)) continue;
       seen.add(h.id);
+      if (seen.size === 1) this.log.info({ workflow: key }, 'workflow deleted; stopping its steps');
       void this.o.executor.cleanup(h).catch((e: unknown) => {
         this.log.warn({ workflow: key, node, err: errorMessage(e) }, 'step cleanup failed');
       });

@@ -45,6 +45,11 @@ export class PassCache {
     this.owned.set(key, { obj, statusJson });
   }
 
+  /** Another writer's version, from the watch: the next pass starts from it instead of reading the store. */
+  seen(key: string, obj: StoredWorkflow): void {
+    if (this.enabled && this.latest.get(key) === obj.metadata.resourceVersion) this.owned.set(key, { obj, statusJson: undefined });
+  }
+
   /** The stored object, read or reused, that a pass left unchanged. */
   unchanged(key: string, copy: OwnedCopy): void {
     this.owned.set(key, copy);

@@ -37,6 +37,9 @@ export interface StepTrackerOptions {
 
 const k = (uid: string, nodeId: string): string => `${uid}/${nodeId}`;
 
+/** Deleted workflows remembered (by uid) to stop steps whose start was in flight when the delete was seen. */
+const GONE_KEPT = 1000;
+
 export class StepTracker {
   private readonly steps = new Map<string, Tracked>();
   /** Steps whose executor.start is in flight: a second pass must not ask the executor again meanwhile. */
@@ -45,6 +48,10 @@ export class StepTracker {
   private readonly outputs = new Map<string, string[]>();
   /** Output artifacts to save when a step finishes, by step key. */
   private readonly artifactPlans = new Map<string, OutputArtifactPlan>();
+  /** Workflow key per uid this process started or adopted steps of (a workflow found gone by key is stopped by uid). */
+  private readonly keyOfUid = new Map<string, string>();
+  /** Uids of deleted workflows (the newest GONE_KEPT): a start or adoption finishing later stops its step at once. */
+  private readonly gone = new Set<string>();
 
   constructor(private readonly o: StepTrackerOptions) {}
 
@@ -69,6 +76,7 @@ export class StepTracker {
    */
   async adoptFrom(wf: WorkflowObject, workflowKey: string): Promise<void> {
     const uid = wf.metadata.uid;
+    if (this.gone.has(uid)) return;
     const todo: { id: string; handle: StepHandle; outputFiles?: string[]; outputArtifacts?: OutputArtifactPlan }[] = [];
     for (const n of Object.values(wf.status?.nodes ?? {})) {
       if (!hasStep(n.type) || isFinished(n.phase)) continue;
@@ -89,6 +97,8 @@ export class StepTracker {
           this.o.log.warn({ workflow: workflowKey, node: n.id, err: errorMessage(e) }, 'cannot adopt step');
         }
         if (this.steps.has(key)) return;
+        if (this.gone.has(uid)) return this.stopGone(workflowKey, n.id, handle);
+        this.keyOfUid.set(uid, workflowKey);
         if (state === 'lost') {
           const at = new Date(this.o.now()).toISOString();
           this.steps.set(key, {
@@ -124,7 +134,8 @@ export class StepTracker {
     readiness?: ReadinessProbe,
   ): Promise<void> {
     const key = k(uid, nodeId);
-    if (this.steps.has(key) || this.launching.has(key)) return;
+    if (this.steps.has(key) || this.launching.has(key) || this.gone.has(uid)) return;
+    this.keyOfUid.set(uid, workflowKey);
     this.launching.add(key);
     this.outputs.set(key, outputFiles);
     if (outputArtifacts) this.artifactPlans.set(key, outputArtifacts);
@@ -147,6 +158,7 @@ export class StepTracker {
     } finally {
       this.launching.delete(key);
     }
+    if (this.gone.has(uid)) return this.stopGone(workflowKey, nodeId, handle); // deleted while it started
     const t = this.follow(workflowKey, key, nodeId, handle);
     const probe = compileProbe(readiness);
     if (probe) {
@@ -242,6 +254,7 @@ export class StepTracker {
 
   /** Drops cache entries of nodes whose outcome is saved (finished in the stored status) or of a gone workflow. */
   forget(uid: string, keep: (nodeId: string) => boolean): void {
+    let kept = false;
     for (const key of [...this.steps.keys()]) {
       if (!key.startsWith(`${uid}/`)) continue;
       const nodeId = key.slice(uid.length + 1);
@@ -249,8 +262,36 @@ export class StepTracker {
         this.steps.delete(key);
         this.outputs.delete(key);
         this.artifactPlans.delete(key);
-      }
+      } else kept = true;
     }
+    if (!kept) this.keyOfUid.delete(uid);
+  }
+
+  /** Uids of `workflowKey` this process follows steps of (a deleted and re-created workflow has two). */
+  uidsOf(workflowKey: string): string[] {
+    return [...this.keyOfUid].filter(([, key]) => key === workflowKey).map(([uid]) => uid);
+  }
+
+  /**
+   * The workflow is deleted: returns the handles of the steps followed (the caller stops and frees them) and
+   * forgets them; a start or adoption of its steps still in flight, or asked for later, stops its step at once.
+   */
+  abandon(uid: string): StepHandle[] {
+    const handles = this.handlesOf(uid);
+    this.gone.add(uid);
+    for (const old of this.gone) {
+      if (this.gone.size <= GONE_KEPT) break;
+      this.gone.delete(old);
+    }
+    this.forget(uid, () => false);
+    return handles;
+  }
+
+  private stopGone(workflowKey: string, nodeId: string, handle: StepHandle): void {
+    this.o.log.info({ workflow: workflowKey, node: nodeId }, 'stopping a step of a deleted workflow');
+    void this.o.executor.cleanup(handle).catch((e: unknown) => {
+      this.o.log.warn({ workflow: workflowKey, node: nodeId, err: errorMessage(e) }, 'step cleanup failed');
+    });
   }
 }
 

@@ -1,6 +1,7 @@
 // Pure schedule arithmetic for CronWorkflows: the scheduled times ("ticks") of several schedules in one zone,
 // merged and de-duplicated; Argo's child naming (`<cron>-<unix seconds of the scheduled time>`) and the
 // `workflows.argoproj.io/scheduled-time` annotation (RFC 3339 in the schedule's zone, as Go's time.RFC3339 prints it).
+// `@every D` ticks at the multiples of D since the Unix epoch (deterministic across replicas and restarts).
 // DST: a wall-clock time that does not exist (spring forward) is SKIPPED, as robfig/cron (Argo) does — croner would
 // shift it to the end of the gap; a repeated wall-clock time (fall back) fires once, at its first occurrence.
 import { parseSchedule } from '../core/cron.js';
@@ -57,7 +58,13 @@ export function childName(cronName: string, scheduled: Date): string {
 export function compileSchedule(expression: string, timezone?: string): Schedule {
   const s = parseSchedule(expression, timezone);
   const bare = expression.trim().replace(/^(?:CRON_TZ|TZ)=\S+\s+/, '');
-  if (bare.startsWith('@every')) return s;
+  if (bare.startsWith('@every')) {
+    // Ticks at the multiples of the interval since the Unix epoch, not counted from whenever a pass happened to
+    // run: every replica and every restart derives the same times from nothing but the schedule, so a new leader
+    // re-firing a tick the old one already created gets the same child name (AlreadyExists de-duplicates it).
+    const step = s.next(new Date(0))?.getTime() ?? 1000;
+    return { expression: s.expression, timezone: s.timezone, next: (after) => new Date((Math.floor(after.getTime() / step) + 1) * step) };
+  }
   const wall = parseSchedule(bare, 'UTC');
   const matches = (t: Date): boolean => {
     const w = wallClockAsUtc(t, s.timezone);

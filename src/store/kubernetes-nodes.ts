@@ -13,8 +13,12 @@ export interface NodeOffload {
   save(namespace: string, name: string, nodesJson: string): Promise<string>;
   /** NOT_FOUND when that version is gone. */
   load(namespace: string, name: string, version: string): Promise<string>;
-  /** Drops every version of a deleted workflow. */
-  remove(namespace: string, name: string): Promise<void>;
+  /** Drops every version of a deleted workflow (with `savedUpTo`: those saved at or before it, by now()'s clock). */
+  remove(namespace: string, name: string, savedUpTo?: Date): Promise<void>;
+  /** The offload database's clock. */
+  now(): Promise<Date>;
+  /** Every workflow with rows. */
+  workflows(): Promise<{ namespace: string; name: string }[]>;
   close(): Promise<void>;
 }
 

@@ -147,7 +147,15 @@ export class KubernetesStore implements ResourceStore {
     if (namespace === undefined) delete metadata.namespace;
     else metadata.namespace = namespace;
     const body = await this.encode(kind, { ...obj, apiVersion: k.apiVersion, kind: k.kind, metadata });
-    const out = normalize(await this.rest.request<StoredObject>('PUT', resourcePath(kind, namespace, obj.metadata.name), { body }), kind);
+    let out: StoredObject;
+    try {
+      out = normalize(await this.rest.request<StoredObject>('PUT', resourcePath(kind, namespace, obj.metadata.name), { body }), kind);
+    } catch (e) {
+      // A save racing with a delete may have offloaded its nodes just before the API server refused it.
+      if (kind === 'Workflow' && e instanceof WeirError && e.code === 'NOT_FOUND' && offloaded(body))
+        await this.dropOffloadedNodes(namespace ?? '', obj.metadata.name).catch(() => undefined);
+      throw e;
+    }
     this.seen(out);
     return (await this.decode(kind, out)) as ObjectOf<K>;
   }
@@ -165,7 +173,7 @@ export class KubernetesStore implements ResourceStore {
       const ns = namespaceFor(kind, namespace);
       const out = await this.rest.request<StoredObject>('DELETE', resourcePath(kind, ns, name), { body });
       this.seen(out);
-      if (kind === 'Workflow') await this.nodes.offload?.remove(ns ?? '', name);
+      if (kind === 'Workflow') await this.dropOffloadedNodes(ns ?? '', name);
       return true;
     } catch (e) {
       if (e instanceof WeirError && e.code === 'NOT_FOUND') return false;
@@ -197,9 +205,51 @@ export class KubernetesStore implements ResourceStore {
   ): AsyncGenerator<WatchEvent<ObjectOf<K>>> {
     const since = start ?? (await this.currentVersion(o.signal));
     for await (const ev of kubeWatch(this.rest, { ...o, since })) {
+      // Deleted by anyone (kubectl delete too): its offloaded nodes go. Failures are left to the startup collection.
+      if (ev.type === 'DELETED' && o.kind === 'Workflow' && offloaded(ev.object) && this.onceFor(ev.object.metadata.uid))
+        void this.dropOffloadedNodes(ev.object.metadata.namespace ?? '', ev.object.metadata.name).catch(() => undefined);
       const object = o.kind === 'Workflow' ? await this.decode(o.kind, ev.object, ev.type === 'DELETED') : ev.object;
       yield { type: ev.type, object: object as ObjectOf<K> };
     }
+  }
+
+  /** Uids whose offloaded nodes were dropped after their DELETED event (every watch sees it; the first one acts). */
+  private readonly dropped = new Set<string>();
+
+  private onceFor(uid: string): boolean {
+    if (this.dropped.has(uid)) return false;
+    this.dropped.add(uid);
+    for (const old of this.dropped) {
+      if (this.dropped.size <= 1000) break;
+      this.dropped.delete(old);
+    }
+    return true;
+  }
+
+  /**
+   * Drops the offloaded node status of a deleted Workflow: the rows saved up to now by the database's clock, when no
+   * Workflow of that name exists. One re-created under the name existed before it saved a row, so this check sees
+   * it; rows saved after the clock was read are kept either way.
+   */
+  async dropOffloadedNodes(namespace: string, name: string): Promise<boolean> {
+    const offload = this.nodes.offload;
+    if (!offload) return false;
+    const upTo = await offload.now();
+    try {
+      await this.rest.request('GET', resourcePath('Workflow', namespace, name), { signal: this.closing.signal });
+      return false;
+    } catch (e) {
+      if (!(e instanceof WeirError && e.code === 'NOT_FOUND')) throw e;
+    }
+    await offload.remove(namespace, name, upTo);
+    return true;
+  }
+
+  /** Drops the offloaded nodes of every Workflow that no longer exists (a collection at startup); returns how many. */
+  async collectOffloadedNodes(): Promise<number> {
+    let n = 0;
+    for (const w of (await this.nodes.offload?.workflows()) ?? []) if (await this.dropOffloadedNodes(w.namespace, w.name)) n++;
+    return n;
   }
 
   async close(): Promise<void> {
@@ -207,3 +257,6 @@ export class KubernetesStore implements ResourceStore {
     await this.nodes.offload?.close();
   }
 }
+
+const offloaded = (o: object): boolean =>
+  typeof ((o as { status?: unknown }).status as { offloadNodeStatusVersion?: unknown } | undefined)?.offloadNodeStatusVersion === 'string';

@@ -1,7 +1,7 @@
 // Node status offload to PostgreSQL (Argo's "offloadNodeStatus"): one row per workflow namespace/name and content
 // version (a SHA-256 prefix of the nodes JSON). Versions other than the newest are kept for `keepMs` (default five
-// minutes) so a reader holding an older object can still load its nodes, then dropped; remove() drops all of a
-// deleted workflow's rows. Uses the `pg` client; the table is created when missing. The newest version this process
+// minutes) so a reader holding an older object can still load its nodes, then dropped; remove() drops the rows of
+// a deleted workflow (those saved up to a given database time: see KubernetesStore.dropOffloadedNodes). Uses the `pg` client; the table is created when missing. The newest version this process
 // saved of each of the last 16 workflows it saved is also kept in memory, so reading back its own writes (the update's answer, its own watch
 // events) costs no query.
 import { createHash } from 'node:crypto';
@@ -99,13 +99,39 @@ export class PgNodeOffload implements NodeOffload {
     return rows[0].nodes;
   }
 
-  async remove(namespace: string, name: string): Promise<void> {
+  async remove(namespace: string, name: string, savedUpTo?: Date): Promise<void> {
     this.last.delete(`${namespace}/${name}`);
     await this.init();
     try {
-      await this.pool.query(`DELETE FROM ${this.table} WHERE namespace = $1 AND name = $2`, [namespace, name]);
+      if (savedUpTo === undefined) await this.pool.query(`DELETE FROM ${this.table} WHERE namespace = $1 AND name = $2`, [namespace, name]);
+      else
+        await this.pool.query(`DELETE FROM ${this.table} WHERE namespace = $1 AND name = $2 AND updated_at <= $3`, [
+          namespace,
+          name,
+          savedUpTo,
+        ]);
     } catch (e) {
       throw dbError(`remove the offloaded node status of ${namespace}/${name}`, e);
+    }
+  }
+
+  async now(): Promise<Date> {
+    await this.init();
+    try {
+      const { rows } = await this.pool.query<{ now: Date }>('SELECT now() AS now');
+      return rows[0].now;
+    } catch (e) {
+      throw dbError('read the database clock', e);
+    }
+  }
+
+  async workflows(): Promise<{ namespace: string; name: string }[]> {
+    await this.init();
+    try {
+      const { rows } = await this.pool.query<{ namespace: string; name: string }>(`SELECT DISTINCT namespace, name FROM ${this.table}`);
+      return rows;
+    } catch (e) {
+      throw dbError('list the workflows with offloaded node status', e);
     }
   }
 

@@ -88,6 +88,17 @@ describe('ticks', () => {
     assert.equal(nextTick(s, new Date('2026-01-01T00:00:00Z'))?.toISOString(), '2026-01-02T00:00:00.000Z');
   });
 
+  test('@every ticks are the multiples of the interval since the epoch, wherever the enumeration starts', () => {
+    const s = compileSchedules(['@every 10s']);
+    for (const after of ['2026-01-01T00:00:00Z', '2026-01-01T00:00:03.400Z', '2026-01-01T00:00:09.999Z'])
+      assert.equal(nextTick(s, new Date(after))?.toISOString(), '2026-01-01T00:00:10.000Z', `after ${after}`);
+    assert.equal(nextTick(s, new Date('2026-01-01T00:00:10Z'))?.toISOString(), '2026-01-01T00:00:20.000Z');
+    assert.deepEqual(between(['@every 1h30m'], 'Europe/Berlin', '2026-01-01T00:10:00Z', '2026-01-01T03:00:00Z'), [
+      '2026-01-01T01:30:00.000Z',
+      '2026-01-01T03:00:00.000Z',
+    ]);
+  });
+
   test('child names and scheduled-time annotation follow Argo', () => {
     const t = new Date('2026-03-29T01:00:00Z');
     assert.equal(childName('nightly', t), 'nightly-1774746000');

@@ -59,59 +59,56 @@ spec:
         command: [sh, -c, 'curl -fsS ${recorder}/new']
 `;
 
-// TODO (known failure, kept visible): in the full suite the steps were still running 30 s after the delete (the
-// controller logged a failed status save for the deleted workflow). Not yet diagnosed; see the closing note.
-test(
-  'kubectl delete wf of a running Workflow stops its steps; the controller forgets it',
-  { todo: 'steps kept running after the delete in a full-suite run; cause not yet found' },
-  async () => {
-    const kube = await startKube();
-    await using tmp = await tempDir('kube-delete');
-    const recorder = await startRecorder();
-    // An argument no other process on the machine uses: the steps' sleeps are found by it.
-    const sleep = `${900 + Math.floor(Math.random() * 90)}.${process.pid}`;
-    let replica: Replica | undefined;
-    try {
-      replica = await spawnReplica(kube.kubeconfig, ['--data-dir', join(tmp.dir, 'data')]);
-      await kube.kubectl(['apply', '-f', await tmp.file('wf.yaml', runningYaml(recorder.url, sleep))]);
-      await eventually(() => recorder.hits('old-a') === 1 && recorder.hits('old-b') === 1 && sleepers(sleep).length === 2, {
-        timeoutMs: 60_000,
-        everyMs: 100,
-        what: 'both steps sleeping',
-      });
+// Once failed in a full-suite run (the steps still ran 30 s after the delete, with 'cannot save workflow status ...
+// not found'): a watch that re-listed never reported the delete, and a pass that found the workflow gone only forgot
+// it. Now a DELETED event, a read that finds it gone or a save answered NOT_FOUND all stop its steps.
+test('kubectl delete wf of a running Workflow stops its steps; the controller forgets it', async () => {
+  const kube = await startKube();
+  await using tmp = await tempDir('kube-delete');
+  const recorder = await startRecorder();
+  // An argument no other process on the machine uses: the steps' sleeps are found by it.
+  const sleep = `${900 + Math.floor(Math.random() * 90)}.${process.pid}`;
+  let replica: Replica | undefined;
+  try {
+    replica = await spawnReplica(kube.kubeconfig, ['--data-dir', join(tmp.dir, 'data')]);
+    await kube.kubectl(['apply', '-f', await tmp.file('wf.yaml', runningYaml(recorder.url, sleep))]);
+    await eventually(() => recorder.hits('old-a') === 1 && recorder.hits('old-b') === 1 && sleepers(sleep).length === 2, {
+      timeoutMs: 60_000,
+      everyMs: 100,
+      what: 'both steps sleeping',
+    });
 
-      const deleted = await kube.kubectl(['delete', 'wf', 'doomed']);
-      assert.match(deleted.stdout, /workflow\.argoproj\.io "doomed" deleted/);
-      await eventually(() => sleepers(sleep).length === 0, { timeoutMs: 30_000, everyMs: 100, what: 'the steps to stop' });
+    const deleted = await kube.kubectl(['delete', 'wf', 'doomed']);
+    assert.match(deleted.stdout, /workflow\.argoproj\.io "doomed" deleted/);
+    await eventually(() => sleepers(sleep).length === 0, { timeoutMs: 30_000, everyMs: 100, what: 'the steps to stop' });
 
-      // Forgotten: the same name again is a new Workflow that runs from scratch.
-      await kube.kubectl(['apply', '-f', await tmp.file('again.yaml', againYaml(recorder.url))]);
-      await eventually(async () => (await kube.kubectl(['get', 'wf', 'doomed', '-o', 'jsonpath={.status.phase}'])).stdout === 'Succeeded', {
-        timeoutMs: 60_000,
-        everyMs: 250,
-        what: 'the new Workflow of that name to succeed',
-      });
-      const wf = JSON.parse((await kube.kubectl(['get', 'wf', 'doomed', '-o', 'json'])).stdout) as {
-        status: { nodes: Record<string, { displayName?: string }> };
-      };
-      assert.deepEqual(
-        Object.values(wf.status.nodes).map((n) => n.displayName),
-        ['doomed'],
-        'only the new Workflow’s node',
-      );
-      assert.equal(recorder.hits('new'), 1);
-      assert.deepEqual(
-        ['old-a', 'old-b', 'old-after'].map((s) => recorder.hits(s)),
-        [1, 1, 0],
-        'the deleted Workflow’s steps ran once and its next step never started',
-      );
-      assert.deepEqual(sleepers(sleep), []);
-    } catch (e) {
-      throw new Error(`${e instanceof Error ? e.message : String(e)}\n--- replica ---\n${replica?.log().slice(-4000) ?? ''}`, { cause: e });
-    } finally {
-      await replica?.stop();
-      for (const pid of sleepers(sleep)) process.kill(pid, 'SIGKILL'); // left by a failed run: this test's own steps
-      await recorder.close();
-    }
-  },
-);
+    // Forgotten: the same name again is a new Workflow that runs from scratch.
+    await kube.kubectl(['apply', '-f', await tmp.file('again.yaml', againYaml(recorder.url))]);
+    await eventually(async () => (await kube.kubectl(['get', 'wf', 'doomed', '-o', 'jsonpath={.status.phase}'])).stdout === 'Succeeded', {
+      timeoutMs: 60_000,
+      everyMs: 250,
+      what: 'the new Workflow of that name to succeed',
+    });
+    const wf = JSON.parse((await kube.kubectl(['get', 'wf', 'doomed', '-o', 'json'])).stdout) as {
+      status: { nodes: Record<string, { displayName?: string }> };
+    };
+    assert.deepEqual(
+      Object.values(wf.status.nodes).map((n) => n.displayName),
+      ['doomed'],
+      'only the new Workflow’s node',
+    );
+    assert.equal(recorder.hits('new'), 1);
+    assert.deepEqual(
+      ['old-a', 'old-b', 'old-after'].map((s) => recorder.hits(s)),
+      [1, 1, 0],
+      'the deleted Workflow’s steps ran once and its next step never started',
+    );
+    assert.deepEqual(sleepers(sleep), []);
+  } catch (e) {
+    throw new Error(`${e instanceof Error ? e.message : String(e)}\n--- replica ---\n${replica?.log().slice(-4000) ?? ''}`, { cause: e });
+  } finally {
+    await replica?.stop();
+    for (const pid of sleepers(sleep)) process.kill(pid, 'SIGKILL'); // left by a failed run: this test's own steps
+    await recorder.close();
+  }
+});

@@ -62,6 +62,12 @@ test('beyond compression the nodes go to PostgreSQL and come back; remove() drop
     assert.notEqual((enc2.status as Record<string, unknown>).offloadNodeStatusVersion, st.offloadNodeStatusVersion);
     // The superseded version is still readable (a reader may hold the older object).
     assert.deepEqual((await decodeNodes(structuredClone(enc), { offload })).status, big.status);
+    assert.deepEqual(await offload.workflows(), [{ namespace: 'default', name: 'big' }]);
+    // Rows saved after the given database time are kept (a workflow re-created under the name saved them).
+    await offload.remove('default', 'big', new Date((await offload.now()).getTime() - 3_600_000));
+    assert.deepEqual((await decodeNodes(structuredClone(enc2), { offload })).status, next.status);
+    await offload.remove('default', 'big', await offload.now());
+    assert.deepEqual(await offload.workflows(), []);
     await offload.remove('default', 'big');
     await rejectsCode(decodeNodes(structuredClone(enc2), { offload }), 'NOT_FOUND');
     await rejectsCode(decodeNodes(structuredClone(enc2), {}), 'INTERNAL');
