@@ -114,7 +114,8 @@ export class ContainerExecutor implements StepExecutor {
       await api.call({ method: 'POST', path: `/containers/create${query({ name })}`, json: body, signal });
     } catch (e) {
       const again = await this.inspect(name);
-      if (again) return this.handleOf(api, again, name); // a concurrent start won the race (409, or 500 from podman)
+      // A concurrent start won the race (409, or 500 from podman): the same handle as that start returned.
+      if (again) return this.handleOf(api, again, name, spec.container?.address === true);
       throw new WeirError('STEP_FAILED', `cannot create container for ${imageRef}: ${errorMessage(e)}`, { cause: e });
     }
     try {
@@ -135,16 +136,18 @@ export class ContainerExecutor implements StepExecutor {
     // podman can fail an inspect of a container that is just exiting ("read /proc/N/cgroup: no such process"): the
     // container runs (or ran), so the handle without an address is right then.
     const after = await this.inspect(name).catch(() => undefined);
-    return after ? this.handleOf(api, after, name) : bare;
+    return after ? this.handleOf(api, after, name, true) : bare;
   }
 
   /**
    * The handle of a container; `ip` (its address on the engine's network, for `{{steps.X.ip}}`: the pod's for a pod
-   * member) while it runs; `pod`: the pod's infra container.
+   * member) while it runs, only when `withAddress` (as start() gives it: for steps whose address is asked for);
+   * `pod`: the pod's infra container.
    */
-  private async handleOf(api: EngineApi, c: ContainerInspect, name: string): Promise<StepHandle> {
+  private async handleOf(api: EngineApi, c: ContainerInspect, name: string, withAddress: boolean): Promise<StepHandle> {
     const startedAt = c.Config.Labels?.[LABEL_STARTED] ?? c.Created;
     const pod = c.Config.Labels?.[LABEL_POD];
+    if (!withAddress) return { executor: this.kind, id: name, startedAt, details: { container: name, ...(pod ? { pod } : {}) } };
     const own =
       c.NetworkSettings?.IPAddress ||
       Object.values(c.NetworkSettings?.Networks ?? {})

@@ -26,7 +26,8 @@ export async function tempDir(
       await writeFile(p, text);
       return p;
     },
-    [Symbol.asyncDispose]: () => rm(dir, { recursive: true, force: true }),
+    // A host step of a stopped server may still write into its step dir for a moment (ENOTEMPTY): retried.
+    [Symbol.asyncDispose]: () => rm(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 }),
   };
 }
 
