@@ -23,12 +23,12 @@ import type {
 } from './types.js';
 import { errorMessage } from '../core/errors.js';
 
-const KUBERNETES_ONLY_SPEC_FIELDS = [
+/** Spec fields the pod executor applies (pod-settings.ts, pod-gc.ts): "ignored" only under other executors. */
+const APPLIED_TO_PODS = [
   'nodeSelector',
   'affinity',
   'tolerations',
   'imagePullSecrets',
-  'hostNetwork',
   'dnsPolicy',
   'dnsConfig',
   'hostAliases',
@@ -37,38 +37,24 @@ const KUBERNETES_ONLY_SPEC_FIELDS = [
   'podSpecPatch',
   'podPriorityClassName',
   'podPriority',
-  'podDisruptionBudget',
   'serviceAccountName',
   'automountServiceAccountToken',
-  'executor',
   'podMetadata',
   'podGC',
+] as const;
+const APPLIED_TO_PODS_SET = new Set<string>(APPLIED_TO_PODS);
+
+const KUBERNETES_ONLY_SPEC_FIELDS = [
+  ...APPLIED_TO_PODS,
+  'hostNetwork',
+  'podDisruptionBudget',
+  'executor',
   'volumeClaimGC',
   'archiveLogs',
   'ttlStrategy',
   'metrics',
   'priority',
 ] as const;
-
-/** The spec fields the pod executor applies (pod-settings.ts, pod-gc.ts): not "ignored" there. */
-const APPLIED_TO_PODS = new Set<string>([
-  'nodeSelector',
-  'affinity',
-  'tolerations',
-  'imagePullSecrets',
-  'dnsPolicy',
-  'dnsConfig',
-  'hostAliases',
-  'securityContext',
-  'schedulerName',
-  'podSpecPatch',
-  'podPriorityClassName',
-  'podPriority',
-  'serviceAccountName',
-  'automountServiceAccountToken',
-  'podMetadata',
-  'podGC',
-]);
 
 export const DEADLINE_MESSAGE = 'Step exceeded its deadline';
 
@@ -189,7 +175,8 @@ export const COMPLETED_LABEL = 'workflows.argoproj.io/completed';
  * carries Argo's `workflows.argoproj.io/phase` and `workflows.argoproj.io/completed` labels for the new phase.
  */
 export function operate(wf: WorkflowObject, ctx: OperateContext): OperateResult {
-  const r = operatePass(wf, ctx);
+  const eff = effectiveSpec(wf, ctx); // once per pass: the pass and podGC below both read it
+  const r = operatePass(wf, ctx, eff);
   const phase = r.status.phase ?? 'Pending';
   const labels = {
     ...(r.metadata?.labels ?? wf.metadata.labels),
@@ -197,12 +184,11 @@ export function operate(wf: WorkflowObject, ctx: OperateContext): OperateResult 
     [COMPLETED_LABEL]: phase === 'Succeeded' || phase === 'Failed' || phase === 'Error' ? 'true' : 'false',
   };
   r.metadata = { ...r.metadata, labels };
-  const eff = wf.spec.workflowTemplateRef ? effectiveSpec(wf, ctx) : wf.spec;
   if (!('error' in eff) && eff.podGC?.strategy) r.podGC = eff.podGC;
   return r;
 }
 
-function operatePass(wf: WorkflowObject, ctx: OperateContext): OperateResult {
+function operatePass(wf: WorkflowObject, ctx: OperateContext, eff: WorkflowSpec | { error: string }): OperateResult {
   const status: WorkflowStatus = JSON.parse(JSON.stringify(wf.status ?? {})) as WorkflowStatus; // (faster than structuredClone for this JSON tree)
   const actions: Action[] = [];
   if (status.phase && status.phase !== 'Running' && status.phase !== 'Pending') return { status, actions, notes: [] };
@@ -210,7 +196,6 @@ function operatePass(wf: WorkflowObject, ctx: OperateContext): OperateResult {
   status.phase = 'Running';
   status.startedAt ??= iso(now);
   status.nodes ??= {};
-  const eff = effectiveSpec(wf, ctx);
   if ('error' in eff) {
     finish(status, 'Error', now, eff.error);
     return { status, actions, notes: [] };
@@ -239,7 +224,7 @@ function operatePass(wf: WorkflowObject, ctx: OperateContext): OperateResult {
   const nodes = new NodeMap(wf.metadata.name, status.nodes, () => iso(now));
   const ex = new Exec(wf, spec, status, ctx, nodes, workflowVars(wfView, status, g.params, now));
   for (const f of KUBERNETES_ONLY_SPEC_FIELDS)
-    if (spec[f] !== undefined && !(ctx.runsPods === true && APPLIED_TO_PODS.has(f))) ex.notes.add(`spec.${f}`);
+    if (spec[f] !== undefined && !(ctx.runsPods === true && APPLIED_TO_PODS_SET.has(f))) ex.notes.add(`spec.${f}`);
   const exitName = `${wf.metadata.name}.onExit`;
   const ads = spec.activeDeadlineSeconds;
   const deadline = ads === undefined ? undefined : Date.parse(status.startedAt) + ads * 1000;
