@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Runs every compiled test file (dist/**/*.test.js, or under the dir in WEIR_TEST_DIST) with node's test runner.
 // Optional arguments filter test files by substring: `node scripts/run-tests.js lint expr`.
-import { readdirSync, statSync } from 'node:fs';
+// Files start longest first, by the durations in scripts/test-timings.json (files it does not list go first: they
+// are new and their length is unknown); WEIR_TEST_TIMINGS=<path> writes this run's durations there, in that format.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -20,6 +22,12 @@ if (files.length === 0) {
   console.error(`no test files found under ${root}/`);
   process.exit(1);
 }
-files.sort();
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
+const timingsFile = new URL('./test-timings.json', import.meta.url);
+const known = existsSync(timingsFile) ? JSON.parse(readFileSync(timingsFile, 'utf8')) : {};
+const msOf = (p) => known[p.slice(root.length + 1)] ?? Infinity;
+files.sort((a, b) => msOf(b) - msOf(a) || a.localeCompare(b));
+const reporters = ['--test-reporter=spec', '--test-reporter-destination=stdout'];
+if (process.env.WEIR_TEST_TIMINGS)
+  reporters.push(`--test-reporter=${new URL('./test-timings.js', import.meta.url).href}`, '--test-reporter-destination=stdout');
+const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...reporters, ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);
