@@ -92,6 +92,8 @@ export interface WeirNodeState {
   outputArtifacts?: OutputArtifactPlan;
   /** Records of the node's init containers and sidecars, by sub-step name (see sub-steps.ts). */
   steps?: Record<string, { intent?: string; handle?: StepHandle }>;
+  /** The labels the node's pod got from podMetadata and the template (kept only when podGC has a labelSelector). */
+  podLabels?: Record<string, string>;
   /**
    * A Skipped/Omitted node: its template's output parameters that declare `valueFrom.default`, which references to
    * the node's outputs resolve to (Argo: outputs of skipped and omitted nodes).

@@ -56,6 +56,9 @@ export function executePod(ex: Exec, node: NodeStatus, tmpl: Template, vars: Var
     const podCfg = podSettingsOf(t, { ...ex.spec, podSpecPatch: patch }, { main: true, resources: (t.container ?? t.script)?.resources });
     if (podCfg.error) return ex.nodes.mark(node, 'Error', podCfg.error);
     if (podCfg.settings) build.spec.pod = podCfg.settings;
+    const podLabels = podCfg.settings?.metadata?.labels;
+    if (ex.ctx.runsPods === true && ex.spec.podGC?.labelSelector !== undefined && podLabels)
+      node.weir = { ...node.weir, podLabels: { ...podLabels } };
     if (ex.ctx.runsPods === true && t.daemon === true) build.spec.pod = { ...build.spec.pod, daemon: true };
     if (ex.ctx.runsPods === true && ((t.initContainers ?? []).length > 0 || (t.sidecars ?? []).length > 0)) {
       const members = podMembers(ex, node, t);

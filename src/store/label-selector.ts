@@ -98,3 +98,30 @@ export function compileLabelSelector(selector: string | undefined): LabelPredica
   const reqs = parseLabelSelector(selector ?? '');
   return (labels) => matchesRequirements(reqs, labels);
 }
+
+/** A Kubernetes LabelSelector object (`matchLabels`, `matchExpressions`), as manifests write it. */
+export interface LabelSelectorObject {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: string; values?: string[] }[];
+}
+
+const OPERATORS: Record<string, Requirement['op']> = { In: 'in', NotIn: 'notin', Exists: 'exists', DoesNotExist: 'notexists' };
+
+/** Requirements of a LabelSelector object (all must hold; an empty one matches everything), INVALID_ARGUMENT when bad. */
+export function labelSelectorRequirements(sel: LabelSelectorObject): Requirement[] {
+  const reqs: Requirement[] = Object.entries(sel.matchLabels ?? {}).map(([key, value]) => ({ key, op: 'eq', value }));
+  for (const e of sel.matchExpressions ?? []) {
+    const op = OPERATORS[e.operator];
+    if (op === undefined)
+      throw new WeirError(
+        'INVALID_ARGUMENT',
+        `invalid label selector: operator ${JSON.stringify(e.operator)} of key ${JSON.stringify(e.key)} is not In, NotIn, Exists or DoesNotExist`,
+      );
+    if (op === 'in' || op === 'notin') {
+      if ((e.values ?? []).length === 0)
+        throw new WeirError('INVALID_ARGUMENT', `invalid label selector: ${e.operator} on ${JSON.stringify(e.key)} needs values`);
+      reqs.push({ key: e.key, op, values: [...(e.values ?? [])] });
+    } else reqs.push({ key: e.key, op: op as 'exists' | 'notexists' });
+  }
+  return reqs;
+}

@@ -57,3 +57,38 @@ test('sub-steps (init containers, sidecars) go with their node; deleteDelayDurat
   assert.equal(bad.delayMs, 0);
   assert.match(bad.error ?? '', /deleteDelayDuration/);
 });
+
+test('labelSelector: only pods whose labels match are deleted (all are still released); a bad selector deletes none', () => {
+  const labelled = (id: string, phase: NodeStatus['phase'], podLabels?: Record<string, string>): NodeStatus =>
+    node(id, phase, { weir: { ...h(id), ...(podLabels ? { podLabels } : {}) } });
+  const before = status('Running', [labelled('a', 'Running'), labelled('b', 'Running'), labelled('c', 'Running')]);
+  const after = status('Running', [
+    labelled('a', 'Succeeded', { 'should-be-deleted': 'true' }),
+    labelled('b', 'Succeeded', { 'should-be-deleted': 'false' }),
+    labelled('c', 'Succeeded'),
+  ]);
+  const byLabel = podGcPlan(before, after, { strategy: 'OnPodSuccess', labelSelector: { matchLabels: { 'should-be-deleted': 'true' } } });
+  assert.deepEqual(ids(byLabel.remove), ['a']);
+  assert.deepEqual(ids(byLabel.release), ['a', 'b', 'c']);
+  const notIn = podGcPlan(before, after, {
+    strategy: 'OnPodCompletion',
+    labelSelector: { matchExpressions: [{ key: 'should-be-deleted', operator: 'NotIn', values: ['false'] }] },
+  });
+  assert.deepEqual(ids(notIn.remove), ['a', 'c']);
+  const absent = podGcPlan(before, after, {
+    strategy: 'OnPodCompletion',
+    labelSelector: { matchExpressions: [{ key: 'should-be-deleted', operator: 'DoesNotExist' }] },
+  });
+  assert.deepEqual(ids(absent.remove), ['c']);
+  const completed = podGcPlan(before, after, {
+    strategy: 'OnPodCompletion',
+    labelSelector: { matchLabels: { 'workflows.argoproj.io/completed': 'true' } },
+  });
+  assert.deepEqual(ids(completed.remove), ['a', 'b', 'c'], 'the completed label is on every finished pod');
+  const bad = podGcPlan(before, after, {
+    strategy: 'OnPodCompletion',
+    labelSelector: { matchExpressions: [{ key: 'x', operator: 'Near' }] },
+  });
+  assert.deepEqual(bad.remove, []);
+  assert.match(bad.error ?? '', /labelSelector.*Near/);
+});

@@ -164,3 +164,27 @@ spec:
   assert.ok(start?.type === 'start');
   assert.equal(start.spec.pod?.daemon, true);
 });
+
+test('operate under the pod executor keeps a pod’s labels in the node only when podGC has a labelSelector', () => {
+  const yaml = (selector: string): string => `
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: gc }
+spec:
+  entrypoint: main
+  podMetadata: { labels: { team: a } }
+  podGC: { strategy: OnPodSuccess${selector} }
+  templates:
+    - name: main
+      metadata: { labels: { should-be-deleted: "true" } }
+      container: { image: busybox, command: [echo, hi] }
+`;
+  const s = new Sim(yaml(', labelSelector: { matchLabels: { should-be-deleted: "true" } }'));
+  s.extra = { runsImages: true, runsPods: true };
+  s.pass();
+  assert.deepEqual(s.node('gc').weir?.podLabels, { team: 'a', 'should-be-deleted': 'true' });
+  const plain = new Sim(yaml(''));
+  plain.extra = { runsImages: true, runsPods: true };
+  plain.pass();
+  assert.equal(plain.node('gc').weir?.podLabels, undefined);
+});
