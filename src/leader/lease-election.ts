@@ -79,7 +79,9 @@ export class LeaseElection {
   async run(signal: AbortSignal, cb: LeaderCallbacks): Promise<void> {
     const log = this.o.logger;
     while (!signal.aborted) {
-      if (!(await this.tryAcquireOrRenew(signal))) {
+      // An attempt to acquire may take at most a lease duration, however slow the API server is.
+      let lastRenew = this.o.clock();
+      if (!(await this.tryAcquireOrRenew(this.bounded(signal, this.o.leaseDurationMs)))) {
         await pause(systemClock, this.o.retryPeriodMs, signal);
         continue;
       }
@@ -87,11 +89,15 @@ export class LeaseElection {
       log.info({ lease: `${this.o.namespace}/${this.o.name}`, identity: this.identity }, 'became the leader');
       const term = new AbortController();
       cb.onStartedLeading(AbortSignal.any([term.signal, signal]));
-      let lastRenew = this.o.clock();
       while (!signal.aborted) {
         await pause(systemClock, this.o.retryPeriodMs, signal);
         if (signal.aborted) break;
-        if (await this.tryAcquireOrRenew(signal)) lastRenew = this.o.clock();
+        // A renewal that has not succeeded by the renew deadline (counted from the start of the last successful
+        // attempt) is abandoned: a hung request must not keep this replica leading past the point where another
+        // may take the Lease.
+        const attempt = this.o.clock();
+        const left = lastRenew + this.o.renewDeadlineMs - attempt;
+        if (left > 0 && (await this.tryAcquireOrRenew(this.bounded(signal, left)))) lastRenew = attempt;
         else if (this.o.clock() - lastRenew >= this.o.renewDeadlineMs) break;
       }
       this.leading = false;
@@ -103,6 +109,11 @@ export class LeaseElection {
       log.warn({ lease: `${this.o.namespace}/${this.o.name}`, identity: this.identity }, 'lost the leader lease');
       cb.onStoppedLeading();
     }
+  }
+
+  /** `signal`, also aborted after `ms`. */
+  private bounded(signal: AbortSignal, ms: number): AbortSignal {
+    return AbortSignal.any([signal, AbortSignal.timeout(Math.max(1, Math.ceil(ms)))]);
   }
 
   private async get(signal: AbortSignal): Promise<Lease | undefined> {
@@ -151,7 +162,9 @@ export class LeaseElection {
       this.observed = { holder: this.identity, renew: saved.spec.renewTime ?? '', at: now };
       return true;
     } catch (e) {
-      if (!signal.aborted && !(e instanceof WeirError && (e.code === 'CONFLICT' || e.code === 'ALREADY_EXISTS'))) {
+      const timedOut = signal.aborted && (signal.reason as { name?: string } | undefined)?.name === 'TimeoutError';
+      if (timedOut) this.o.logger.warn({ lease: `${this.o.namespace}/${this.o.name}` }, 'lease request timed out');
+      else if (!signal.aborted && !(e instanceof WeirError && (e.code === 'CONFLICT' || e.code === 'ALREADY_EXISTS'))) {
         this.o.logger.warn({ lease: `${this.o.namespace}/${this.o.name}`, err: errorMessage(e) }, 'lease update failed');
       }
       return false;
