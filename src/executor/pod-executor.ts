@@ -4,7 +4,6 @@
 // log. Everything lives in the API server, so a restarted Weir (or the standby leader) adopts running pods from
 // their handles. A finalizer keeps a finished or killed pod readable until cleanup() releases it.
 import { cp, lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { createHash } from 'node:crypto';
 import { join, relative } from 'node:path';
 import { WeirError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -27,8 +26,9 @@ import {
 } from './pod-manifest.js';
 import type { PodSettings } from './pod-manifest.js';
 import { containerStatus, getPod, podAddress, untilPod } from './pod-watch.js';
+import { keptPods, podHandle, workflowPods } from './pod-handles.js';
 import type { Pod } from './pod-watch.js';
-import type { AdoptState, LogLine, LogsOptions, StepExecutor, StepHandle, StepResult, StepSpec } from './types.js';
+import type { AdoptState, KeptStep, LogLine, LogsOptions, StepExecutor, StepHandle, StepResult, StepSpec } from './types.js';
 
 export interface PodExecutorOptions {
   api: PodApi;
@@ -82,8 +82,7 @@ export class PodExecutor implements StepExecutor {
   }
 
   private handleOf(spec: StepSpec, name: string, startedAt: string): StepHandle {
-    const id = createHash('sha256').update(`${spec.workflow.uid}\0${spec.nodeId}`).digest('hex').slice(0, 24);
-    return { executor: this.kind, id, startedAt, details: { namespace: spec.workflow.namespace, pod: name } };
+    return podHandle(this.kind, spec.workflow.uid, spec.nodeId, spec.workflow.namespace, name, startedAt);
   }
 
   async start(spec: StepSpec, signal?: AbortSignal): Promise<StepHandle> {
@@ -383,19 +382,15 @@ export class PodExecutor implements StepExecutor {
     }
   }
 
+  /** The pods labelled completed (this executor's labels, any namespace), with whether the finalizer still holds them. */
+  kept(signal?: AbortSignal): Promise<KeptStep[]> {
+    return keptPods(this.o.api, this.kind, this.o.labels ?? {}, signal);
+  }
+
   /** Deletes every pod and inputs Secret of a workflow, in any namespace (`weir run` with a temporary data dir). */
   async removeWorkflow(uid: string): Promise<void> {
-    const list = await this.o.api.request<{ items: Pod[] }>('GET', '/api/v1/pods', { query: { labelSelector: `${LABEL_UID}=${uid}` } });
-    await Promise.all(
-      list.items.map((p) =>
-        this.cleanup({
-          executor: this.kind,
-          id: p.metadata.name,
-          startedAt: '',
-          details: { namespace: p.metadata.namespace ?? '', pod: p.metadata.name },
-        }),
-      ),
-    );
+    const pods = await workflowPods(this.o.api, this.kind, uid);
+    await Promise.all(pods.map((h) => this.cleanup(h)));
   }
 }
 

@@ -176,6 +176,20 @@ export interface StepExecutor {
    * the executor (the pod's finalizer) and keep the rest. The controller then deletes it per podGC (cleanup).
    */
   release?(handle: StepHandle): Promise<void>;
+  /**
+   * Executors with release(): the finished steps they still keep (pods labelled completed), so a restarted
+   * controller can release and delete what a crash left behind (podGC is level-triggered through it).
+   */
+  kept?(signal?: AbortSignal): Promise<KeptStep[]>;
+}
+
+/** A finished step an executor still keeps (see StepExecutor.kept). */
+export interface KeptStep {
+  handle: StepHandle;
+  workflow: { namespace: string; name: string; uid: string };
+  nodeId: string;
+  /** The executor still holds it for the controller (release() has not run). */
+  held: boolean;
 }
 
 /** Size of the stdout tail kept for `result` (Argo: 256 KiB). */

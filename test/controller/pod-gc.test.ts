@@ -2,7 +2,8 @@
 // moves from one pass to the next; deleteDelayDuration as a delay.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { podGcPlan } from '../../src/controller/pod-gc.js';
+import { keptStepPlan, podGcPlan } from '../../src/controller/pod-gc.js';
+import type { KeptStep } from '../../src/executor/types.js';
 import type { NodeStatus, WorkflowStatus } from '../../src/controller/types.js';
 
 const h = (id: string): NodeStatus['weir'] => ({ handle: { executor: 'pod', id, startedAt: 'T', details: {} } });
@@ -91,4 +92,37 @@ test('labelSelector: only pods whose labels match are deleted (all are still rel
   });
   assert.deepEqual(bad.remove, []);
   assert.match(bad.error ?? '', /labelSelector.*Near/);
+});
+
+test('a controller start handles the finished pods an earlier one left (keptStepPlan)', () => {
+  const handle = { executor: 'pod', id: 'h-a', startedAt: 'T', details: { namespace: 'ns', pod: 'p-a' } };
+  const kept = (held: boolean): KeptStep => ({ handle, workflow: { namespace: 'ns', name: 'w', uid: 'u1' }, nodeId: 'a', held });
+  const done = (
+    podGC: { strategy?: 'OnPodSuccess' | 'OnWorkflowCompletion'; deleteDelayDuration?: string } | undefined,
+    phase: WorkflowStatus['phase'] = 'Succeeded',
+  ) => ({
+    uid: 'u1',
+    spec: podGC ? { podGC } : {},
+    status: {
+      phase,
+      finishedAt: '2026-01-01T00:01:00Z',
+      nodes: { a: node('a', 'Succeeded', { finishedAt: '2026-01-01T00:00:00Z' }) },
+    } as WorkflowStatus,
+  });
+  const t0 = Date.parse('2026-01-01T00:00:00Z');
+  assert.deepEqual(keptStepPlan(kept(false), undefined, t0)?.remove, [handle], 'workflow gone: deleted');
+  assert.deepEqual(keptStepPlan(kept(false), { ...done(undefined), uid: 'other' }, t0)?.remove, [handle], 'replaced: deleted');
+  assert.equal(keptStepPlan(kept(false), done(undefined), t0), undefined, 'released, no podGC: left alone');
+  assert.deepEqual(keptStepPlan(kept(true), done(undefined), t0), { release: [handle], remove: [], delayMs: 0 }, 'still held: released');
+  const running = done(undefined);
+  if (running.status.nodes?.a) running.status.nodes.a.phase = 'Running';
+  assert.equal(keptStepPlan(kept(true), running, t0), undefined, 'not saved finished: the pass reads it');
+  const delayed = keptStepPlan(kept(false), done({ strategy: 'OnPodSuccess', deleteDelayDuration: '5m' }), t0 + 60_000);
+  assert.deepEqual(delayed?.remove, [handle]);
+  assert.equal(delayed?.delayMs, 4 * 60_000, 'the delay counts from the node’s end');
+  const past = keptStepPlan(kept(false), done({ strategy: 'OnPodSuccess', deleteDelayDuration: '5m' }), t0 + 600_000);
+  assert.equal(past?.delayMs, 0);
+  const wfWide = keptStepPlan(kept(false), done({ strategy: 'OnWorkflowCompletion', deleteDelayDuration: '2m' }), t0 + 60_000);
+  assert.equal(wfWide?.delayMs, 2 * 60_000, 'OnWorkflow*: from the workflow’s end');
+  assert.equal(keptStepPlan(kept(false), done({ strategy: 'OnWorkflowCompletion' }, 'Running'), t0), undefined, 'workflow still running');
 });
