@@ -110,7 +110,7 @@ export function buildGraph(nodes: Record<string, NodeStatus>, isExpanded: (group
     }
     for (const id of members) owner.set(id, gid);
     const isOpen = isExpanded(gid);
-    const size = isOpen ? gridSize(members.length) : { w: 220, h: 54, cols: undefined };
+    const size = isOpen ? gridSize(members.length) : { w: 240, h: 54, cols: undefined };
     out.push({
       id: gid,
       kind: isOpen ? 'grid' : 'group',
