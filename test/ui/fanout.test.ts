@@ -1,7 +1,7 @@
 // Web UI, a loop fan-out against a real `weir server`: the graph shows the 30 loop items as one collapsed group with
 // their phase counts; clicking it opens the group in place into a grid of 30 tiles that are all on screen, each with
-// its phase, next to the rest of the graph; a tile selects its node (its logs in the side panel); the group's header
-// closes it again.
+// its phase, next to the rest of the graph; a tile selects its node (its logs in the side panel), also zoomed far
+// out where tiles are plain coloured rects; the group's header closes it again.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { axeViolations, eventually, openBrowser, shot, startWeir } from './kit.js';
@@ -104,6 +104,17 @@ describe('web UI: fan-out groups', () => {
     await page.getByTestId('node-panel').waitFor();
     await eventually(async () => ((await page.getByTestId('logs').textContent()) ?? '').includes('item 7 done'), { timeoutMs: 20_000 });
     assert.equal((await page.locator('[data-testid="graph"] [data-label="work(7:7)"]').getAttribute('class'))?.includes('sel'), true);
+
+    // Zoomed far out the tiles are a heat map of plain rects: still buttons with the item and its phase.
+    await graph.focus();
+    for (let i = 0; i < 4; i++) await page.keyboard.press('-');
+    const far = page.locator('[data-testid="graph"] rect.gn.far[data-label="work(12:12)"]');
+    await far.waitFor();
+    assert.equal(await far.getAttribute('aria-label'), 'work(12:12): Succeeded');
+    assert.deepEqual(await axeViolations(page), []);
+    await far.click();
+    await page.waitForURL(/node=/);
+    await eventually(async () => ((await page.getByTestId('logs').textContent()) ?? '').includes('item 12 done'), { timeoutMs: 20_000 });
 
     await page.getByRole('button', { name: `Collapse group ${ITEMS} × work` }).click();
     await eventually(async () => (await tiles.count()) === 0, { timeoutMs: 10_000 });
