@@ -36,6 +36,7 @@ describe('web UI: token, deep links, theme, keyboard, errors', () => {
     await page.goto(`${weir.url}/workflows?phase=Succeeded`);
     await page.getByRole('heading', { name: 'Server token' }).waitFor();
     await page.getByText('Unauthorised').first().waitFor();
+    assert.deepEqual(await axeViolations(page), []);
     await shot(page, 'token-dialog');
     await page.getByRole('textbox', { name: 'Token' }).fill('ui-test-token');
     await page.getByRole('button', { name: 'Save' }).click();
@@ -50,6 +51,10 @@ describe('web UI: token, deep links, theme, keyboard, errors', () => {
     await page.waitForURL(/\/workflows\?phase=Succeeded/);
     await page.goForward();
     await page.waitForURL(/\/workflows\/default\/tokened/);
+    await page.locator('[data-testid="graph"][data-ready="true"]').waitFor();
+    await page.getByRole('button', { name: /Switch to dark theme/ }).click();
+    assert.deepEqual(await axeViolations(page), [], 'the workflow page in the dark theme');
+    await page.getByRole('button', { name: /Switch to light theme/ }).click();
     await page.goBack();
 
     await page.getByRole('button', { name: /Switch to dark theme/ }).click();
@@ -72,6 +77,7 @@ describe('web UI: token, deep links, theme, keyboard, errors', () => {
     await weir.stop();
     await page.getByRole('link', { name: 'Templates' }).click();
     await page.getByText('Server unreachable').waitFor();
+    assert.deepEqual(await axeViolations(page), []);
     await shot(page, 'server-unreachable');
   });
 });

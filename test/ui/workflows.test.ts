@@ -53,6 +53,7 @@ describe('web UI: workflows', () => {
     await page.getByTestId('node-panel').waitFor();
     await eventually(async () => ((await page.getByTestId('logs').textContent()) ?? '').includes('preparing'), { timeoutMs: 20_000 });
     assert.match(page.url(), /node=/);
+    assert.deepEqual(await axeViolations(page), []);
     await shot(page, 'workflow-node-logs');
     await page.goBack();
     await page.getByText('Select a node in the graph').waitFor();
@@ -64,6 +65,7 @@ describe('web UI: workflows', () => {
     await shot(page, 'workflow-timeline');
     await page.getByRole('tab', { name: 'YAML' }).click();
     await eventually(async () => ((await page.getByTestId('yaml').textContent()) ?? '').includes('entrypoint:'), { timeoutMs: 10_000 });
+    assert.deepEqual(await axeViolations(page), []);
     await shot(page, 'workflow-yaml');
   });
 });

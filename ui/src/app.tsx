@@ -64,7 +64,7 @@ function TokenDialog({ onClose }: { onClose: () => void }) {
           Token
           <input type="password" autoFocus value={value} onInput={(e) => setValue(e.currentTarget.value)} />
         </label>
-        <div class="row" style={{ marginTop: 12 }}>
+        <div class="row" style={{ marginTop: '12px' }}>
           <button class="primary" type="submit">
             Save
           </button>

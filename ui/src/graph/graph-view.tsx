@@ -1,10 +1,9 @@
 // A virtualised graph renderer: SVG, but only the boxes, tiles and edges inside the viewport (plus a margin) are
 // in the DOM, so 10,000 nodes pan and zoom smoothly. Drag or arrow keys pan, wheel or +/- zoom, 0 fits; boxes are
-// buttons (Enter/click selects; a collapsed group expands, an expanded group's header collapses it).
+// buttons (Enter/click selects; a collapsed group expands, an expanded group's header collapses it). A group that
+// opens or closes keeps its place on screen (zoomed out to fit its width when needed), so the user does not lose it.
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
-import type { JSX } from 'preact';
-import { phaseSymbol } from '../format';
-import { GRID_COLS, TILE_GAP, TILE_H, TILE_W } from './model';
+import { Box, FAR_ZOOM, Grid } from './graph-boxes';
 import type { GNode, Graph } from './model';
 
 interface View {
@@ -26,7 +25,6 @@ export interface GraphViewProps {
 }
 
 const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v));
-const cut = (s: string, n: number): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
 function fit(g: Graph, W: number, H: number): View {
   if (g.width === 0 || W === 0) return { tx: 0, ty: 0, k: 1 };
@@ -34,174 +32,20 @@ function fit(g: Graph, W: number, H: number): View {
   return { k, tx: Math.max(10, (W - g.width * k) / 2), ty: g.height * k < H ? (H - g.height * k) / 2 : 10 };
 }
 
-function keyActivate(fn: () => void): (e: KeyboardEvent) => void {
-  return (e) => {
-    if (e.key === 'Enter' || e.key === ' ') {
-      e.preventDefault();
-      e.stopPropagation();
-      fn();
-    }
-  };
-}
-
-function Box({
-  n,
-  phase,
-  sel,
-  onSelect,
-  onToggle,
-}: {
-  n: GNode;
-  phase: string;
-  sel: boolean;
-  onSelect: (id: string) => void;
-  onToggle: (id: string) => void;
-}) {
-  const act = (): void => (n.kind === 'group' ? onToggle(n.id) : onSelect(n.id));
-  const small = n.label === '' && n.kind === 'node';
-  const counts = n.counts
+const countsText = (n: GNode): string =>
+  n.counts
     ? Object.entries(n.counts)
         .map(([p, c]) => `${c} ${p}`)
         .join(', ')
     : '';
-  return (
-    <g
-      class={`gn ph-${phase}${sel ? ' sel' : ''}`}
-      transform={`translate(${n.x - n.w / 2},${n.y - n.h / 2})`}
-      role="button"
-      tabIndex={0}
-      data-node-id={n.id}
-      data-phase={phase}
-      data-label={n.label}
-      onClick={(e) => {
-        e.stopPropagation();
-        act();
-      }}
-      onKeyDown={keyActivate(act)}
-      onPointerDown={(e) => e.stopPropagation()}
-    >
-      <title>{n.kind === 'group' ? `Group ${n.label}: ${counts}. Press Enter to expand` : `${n.label || n.id} ${n.sub}: ${phase}`}</title>
-      <rect width={n.w} height={n.h} rx={small ? 11 : 6} />
-      {small ? (
-        <text class="sym" x={n.w / 2} y={n.h / 2 + 4} text-anchor="middle">
-          {phaseSymbol(phase)}
-        </text>
-      ) : (
-        <>
-          <text class="sym" x={10} y={19}>
-            {phaseSymbol(phase)}
-          </text>
-          <text x={26} y={19} font-weight="600">
-            {cut(n.label, n.kind === 'group' ? 26 : 22)}
-          </text>
-          <text x={26} y={35} class="sub">
-            {cut(n.kind === 'group' ? counts : n.sub, 28)}
-          </text>
-          {n.kind === 'group' && (
-            <text x={n.w - 18} y={19}>
-              +
-            </text>
-          )}
-        </>
-      )}
-    </g>
-  );
-}
-
-function Grid({
-  n,
-  phases,
-  labelOf,
-  selected,
-  onSelect,
-  onToggle,
-  vis,
-}: {
-  n: GNode;
-  phases: ReadonlyMap<string, string>;
-  labelOf: (id: string) => string;
-  selected?: string;
-  onSelect: (id: string) => void;
-  onToggle: (id: string) => void;
-  vis: { x0: number; y0: number; x1: number; y1: number };
-}) {
-  const left = n.x - n.w / 2;
-  const top = n.y - n.h / 2;
-  const members = n.members ?? [];
-  const c0 = clamp(Math.floor((vis.x0 - left) / (TILE_W + TILE_GAP)), 0, GRID_COLS);
-  const c1 = clamp(Math.ceil((vis.x1 - left) / (TILE_W + TILE_GAP)), 0, GRID_COLS);
-  const r0 = Math.max(0, Math.floor((vis.y0 - top - 24) / (TILE_H + TILE_GAP)));
-  const r1 = Math.max(0, Math.ceil((vis.y1 - top - 24) / (TILE_H + TILE_GAP)));
-  const tiles: JSX.Element[] = [];
-  for (let r = r0; r < r1; r++) {
-    for (let c = c0; c < c1; c++) {
-      const i = r * GRID_COLS + c;
-      if (i >= members.length) break;
-      const id = members[i];
-      const p = phases.get(id) ?? 'Pending';
-      const x = left + TILE_GAP + c * (TILE_W + TILE_GAP);
-      const y = top + 24 + TILE_GAP + r * (TILE_H + TILE_GAP);
-      const label = labelOf(id);
-      tiles.push(
-        <g
-          key={id}
-          class={`gn ph-${p}${selected === id ? ' sel' : ''}`}
-          transform={`translate(${x},${y})`}
-          role="button"
-          tabIndex={0}
-          data-node-id={id}
-          data-phase={p}
-          data-label={label}
-          onClick={(e) => {
-            e.stopPropagation();
-            onSelect(id);
-          }}
-          onKeyDown={keyActivate(() => onSelect(id))}
-          onPointerDown={(e) => e.stopPropagation()}
-        >
-          <title>{`${label}: ${p}`}</title>
-          <rect width={TILE_W} height={TILE_H} rx={4} />
-          <text class="sym" x={7} y={19}>
-            {phaseSymbol(p)}
-          </text>
-          <text x={22} y={19}>
-            {cut(label, 19)}
-          </text>
-        </g>,
-      );
-    }
-  }
-  return (
-    <g>
-      <rect class="grid-bg" x={left} y={top} width={n.w} height={n.h} rx={8} />
-      <g
-        class="gn"
-        role="button"
-        tabIndex={0}
-        data-node-id={n.id}
-        transform={`translate(${left + 8},${top + 4})`}
-        onClick={(e) => {
-          e.stopPropagation();
-          onToggle(n.id);
-        }}
-        onKeyDown={keyActivate(() => onToggle(n.id))}
-        onPointerDown={(e) => e.stopPropagation()}
-      >
-        <title>{`Collapse group ${n.label}`}</title>
-        <text x={0} y={14} font-weight="600">
-          − {n.label} ({members.length})
-        </text>
-      </g>
-      {tiles}
-    </g>
-  );
-}
 
 export function GraphView(p: GraphViewProps) {
   const ref = useRef<HTMLDivElement>(null);
   const [size, setSize] = useState({ W: 0, H: 0 });
   const [view, setView] = useState<View | undefined>(undefined);
   const drag = useRef<{ x: number; y: number; tx: number; ty: number } | undefined>(undefined);
+  // A group opened or closed stays where the user clicked it: its screen position before the toggle (centre x, top).
+  const anchor = useRef<{ id: string; sx: number; sy: number } | undefined>(undefined);
   useLayoutEffect(() => {
     const el = ref.current;
     if (!el) return;
@@ -219,7 +63,24 @@ export function GraphView(p: GraphViewProps) {
       (window as unknown as { __weirGraphReady?: number }).__weirGraphReady = performance.now();
     }
   }, [view]);
+  useLayoutEffect(() => {
+    const a = anchor.current;
+    const n = a && p.graph.nodes.find((x) => x.id === a.id);
+    anchor.current = undefined;
+    if (!a || !n || view === undefined) return;
+    // Zoomed out just enough for its width (not below 0.3), top where it was, kept inside the pane when it fits.
+    const k = Math.min(view.k, Math.max(0.3, (size.W - 20) / n.w));
+    const w = n.w * k;
+    const left = w <= size.W - 20 ? clamp(a.sx - w / 2, 10, size.W - 10 - w) : 10;
+    const top = clamp(a.sy, 10, Math.max(10, size.H - 60));
+    setView({ k, tx: left - (n.x - n.w / 2) * k, ty: top - (n.y - n.h / 2) * k });
+  }, [p.graph]);
   const v = view ?? { tx: 0, ty: 0, k: 1 };
+  const toggle = (id: string): void => {
+    const n = p.graph.nodes.find((x) => x.id === id);
+    if (n) anchor.current = { id, sx: n.x * v.k + v.tx, sy: (n.y - n.h / 2) * v.k + v.ty };
+    p.onToggle(id);
+  };
   const zoom = (f: number, cx = size.W / 2, cy = size.H / 2): void => {
     const k = clamp(v.k * f, 0.05, 3);
     setView({ k, tx: cx - ((cx - v.tx) * k) / v.k, ty: cy - ((cy - v.ty) * k) / v.k });
@@ -293,17 +154,19 @@ export function GraphView(p: GraphViewProps) {
                 labelOf={p.labelOf}
                 selected={p.selected}
                 onSelect={p.onSelect}
-                onToggle={p.onToggle}
+                onToggle={toggle}
                 vis={vis}
+                far={v.k < FAR_ZOOM}
               />
             ) : (
               <Box
                 key={n.id}
                 n={n}
                 phase={p.phases.get(n.id) ?? n.phase}
+                counts={countsText(n)}
                 sel={p.selected === n.id}
                 onSelect={p.onSelect}
-                onToggle={p.onToggle}
+                onToggle={toggle}
               />
             ),
           )}

@@ -20,6 +20,8 @@ export interface GNode {
   y: number;
   /** group/grid: the member node ids in order. */
   members?: string[];
+  /** grid: tiles per row. */
+  cols?: number;
   /** group: phase → count. */
   counts?: Record<string, number>;
 }
@@ -39,6 +41,7 @@ export interface Graph {
   height: number;
 }
 
+/** At most this many tiles per row; a smaller group gets about √n per row (30 items: 6 × 5, not 24 × 2). */
 export const GRID_COLS = 24;
 export const TILE_W = 150;
 export const TILE_H = 30;
@@ -68,10 +71,10 @@ function box(n: NodeStatus): GNode {
   };
 }
 
-export function gridSize(count: number): { w: number; h: number } {
-  const cols = Math.min(count, GRID_COLS);
-  const rows = Math.ceil(count / GRID_COLS);
-  return { w: cols * (TILE_W + TILE_GAP) + TILE_GAP, h: rows * (TILE_H + TILE_GAP) + TILE_GAP + 24 };
+export function gridSize(count: number): { w: number; h: number; cols: number } {
+  const cols = Math.max(1, Math.min(count, GRID_COLS, Math.ceil(Math.sqrt(count))));
+  const rows = Math.ceil(count / cols);
+  return { w: cols * (TILE_W + TILE_GAP) + TILE_GAP, h: rows * (TILE_H + TILE_GAP) + TILE_GAP + 24, cols };
 }
 
 /** Structure of the graph (which boxes, which edges); phases are read separately so a phase change keeps the layout. */
@@ -107,7 +110,7 @@ export function buildGraph(nodes: Record<string, NodeStatus>, isExpanded: (group
     }
     for (const id of members) owner.set(id, gid);
     const isOpen = isExpanded(gid);
-    const size = isOpen ? gridSize(members.length) : { w: 220, h: 54 };
+    const size = isOpen ? gridSize(members.length) : { w: 240, h: 54, cols: undefined };
     out.push({
       id: gid,
       kind: isOpen ? 'grid' : 'group',
@@ -119,6 +122,7 @@ export function buildGraph(nodes: Record<string, NodeStatus>, isExpanded: (group
       x: 0,
       y: 0,
       members,
+      cols: size.cols,
     });
   }
   for (const n of Object.values(nodes)) {

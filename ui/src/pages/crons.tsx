@@ -162,7 +162,7 @@ function Backfill({ base, zone, jobs, onChange }: { base: string; zone: string |
             max={100}
             value={form.maxActive}
             onInput={(e) => set('maxActive', e.currentTarget.value)}
-            style={{ width: 80 }}
+            style={{ width: '80px' }}
           />
         </label>
         <label>
@@ -173,7 +173,7 @@ function Backfill({ base, zone, jobs, onChange }: { base: string; zone: string |
             <option value="all">all finished</option>
           </select>
         </label>
-        <label style={{ flexDirection: 'row', alignItems: 'center', gap: 4 }}>
+        <label style={{ flexDirection: 'row', alignItems: 'center', gap: '4px' }}>
           <input type="checkbox" checked={form.reverse} onChange={(e) => set('reverse', e.currentTarget.checked)} />
           newest first
         </label>
@@ -187,7 +187,7 @@ function Backfill({ base, zone, jobs, onChange }: { base: string; zone: string |
         are.
       </p>
       {error && (
-        <div class="state error" role="alert" style={{ padding: 6 }}>
+        <div class="state error" role="alert" style={{ padding: '6px' }}>
           {error}
         </div>
       )}
@@ -222,7 +222,7 @@ function Backfill({ base, zone, jobs, onChange }: { base: string; zone: string |
         </table>
       )}
       {jobs.length > 0 && (
-        <table aria-label="Backfill jobs" style={{ marginTop: 12 }}>
+        <table aria-label="Backfill jobs" style={{ marginTop: '12px' }}>
           <thead>
             <tr>
               <th>Job</th>
@@ -327,7 +327,7 @@ export function CronPage({ params }: { params: Record<string, string> }) {
             ],
           ]}
         />
-        <div class="row" style={{ marginTop: 8 }}>
+        <div class="row" style={{ marginTop: '8px' }}>
           <button onClick={() => void toggle()}>{spec.suspend ? 'Resume' : 'Suspend'}</button>
           <span role="status">{msg}</span>
         </div>

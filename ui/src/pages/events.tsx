@@ -272,7 +272,7 @@ export function EventSourcePage({ params }: { params: Record<string, string> }) 
       <h2>Logs</h2>
       <ComponentLogs kind="event-sources" ns={params.namespace} name={params.name} />
       <h2>Manifest</h2>
-      <div style={{ maxHeight: 400, display: 'flex' }}>
+      <div style={{ maxHeight: '400px', display: 'flex' }}>
         <YamlView value={r.data} />
       </div>
     </section>

@@ -93,7 +93,7 @@ function ResumeForm({ wf, node }: { wf: Workflow; node: NodeStatus }) {
           )}
         </label>
       ))}
-      <div class="row" style={{ marginTop: 8 }}>
+      <div class="row" style={{ marginTop: '8px' }}>
         <button class="primary" type="submit">
           Resume this node
         </button>

@@ -112,7 +112,7 @@ function DecisionLog({ ns, name }: { ns: string; name: string }) {
   const rows = [...h.data.decisions].reverse().filter((d) => type === '' || d.type === type);
   return (
     <div>
-      <div class="row" style={{ marginBottom: 8 }}>
+      <div class="row" style={{ marginBottom: '8px' }}>
         <label>
           Decision
           <select value={type} onChange={(e) => setType(e.currentTarget.value)}>
@@ -210,7 +210,7 @@ function SensorTest({ ns, name, spec }: { ns: string; name: string; spec: Sensor
         Paste events (a JSON list of CloudEvents or {'{eventSourceName, eventName, data}'}) or pick recorded ones. They run through this
         sensor's filters, conditions and parameters as the server would; no workflow is created.
       </p>
-      <div class="row" style={{ marginBottom: 8 }}>
+      <div class="row" style={{ marginBottom: '8px' }}>
         <button disabled={recorded.length === 0} onClick={() => setText(JSON.stringify(recorded.slice(-5), null, 2))}>
           Use the last {Math.min(5, recorded.length)} recorded events
         </button>
@@ -231,7 +231,7 @@ function SensorTest({ ns, name, spec }: { ns: string; name: string; spec: Sensor
         </button>
       </div>
       {error && (
-        <div class="state error" role="alert" style={{ padding: 6 }}>
+        <div class="state error" role="alert" style={{ padding: '6px' }}>
           {error}
         </div>
       )}
@@ -292,7 +292,7 @@ export function SensorPage({ params, loc }: { params: Record<string, string>; lo
       <Tabs tabs={TABS} value={tab} onChange={(t) => navigate(`${loc.path}${qs({ tab: t === 'decisions' ? undefined : t })}`)} />
       {tab === 'decisions' && <DecisionLog ns={ns} name={name} />}
       {tab === 'graph' && (
-        <div style={{ height: 460, display: 'flex' }}>
+        <div style={{ height: '460px', display: 'flex' }}>
           <GraphView
             graph={graph}
             phases={new Map()}

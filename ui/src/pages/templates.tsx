@@ -120,7 +120,7 @@ function SubmitForm({ t, cluster, ns }: { t: Resource; cluster: boolean; ns: str
   return (
     <form
       class="card"
-      style={{ maxWidth: 640, display: 'flex', flexDirection: 'column', gap: 10 }}
+      style={{ maxWidth: '640px', display: 'flex', flexDirection: 'column', gap: '10px' }}
       onSubmit={(e) => {
         e.preventDefault();
         void submit();
@@ -185,7 +185,7 @@ function SubmitForm({ t, cluster, ns }: { t: Resource; cluster: boolean; ns: str
         </button>
       </div>
       {error && (
-        <div class="state error" role="alert" style={{ padding: 6 }}>
+        <div class="state error" role="alert" style={{ padding: '6px' }}>
           {error}
         </div>
       )}
@@ -254,7 +254,7 @@ function Planned({ spec }: { spec: Spec }) {
   const graph = useMemo(() => layout(buildGraph(nodes, () => false)), [nodes]);
   const phases = useMemo(() => phasesOf(graph, nodes), [graph, nodes]);
   return (
-    <div style={{ height: 520, display: 'flex' }}>
+    <div style={{ height: '520px', display: 'flex' }}>
       <GraphView
         graph={graph}
         phases={phases}

@@ -151,7 +151,7 @@ export function WorkflowPage({ params, loc }: { params: Record<string, string>; 
           {st.message ? ` · ${st.message}` : ''}
         </div>
         {actionError && (
-          <div class="state error" role="alert" style={{ padding: 6 }}>
+          <div class="state error" role="alert" style={{ padding: '6px' }}>
             {actionError}
           </div>
         )}

@@ -213,7 +213,7 @@ export function WorkflowsPage({ loc }: { loc: Loc }) {
           <input type="datetime-local" value={f.until} onChange={(e) => setFilter('until', e.currentTarget.value)} />
         </label>
       </form>
-      <div class="toolbar" style={{ marginBottom: 8 }}>
+      <div class="toolbar" style={{ marginBottom: '8px' }}>
         <button disabled={checked.size === 0} onClick={() => void bulk('retry')}>
           Retry
         </button>
@@ -241,7 +241,7 @@ export function WorkflowsPage({ loc }: { loc: Loc }) {
         <table aria-label="Workflows" data-testid="wf-table">
           <thead>
             <tr>
-              <th style={{ width: 32 }}>
+              <th style={{ width: '32px' }}>
                 <input
                   type="checkbox"
                   aria-label="Select all"
