@@ -1,6 +1,7 @@
 // Pipelined JetStream publishing for the JetStream bus: every message is a core NATS publish whose reply subject is a
 // token under ONE long-lived inbox subscription of the bus, so a batch of N events costs N writes (flushed together),
-// one timer, one abort listener and one headers object, and each event still gets its own stream acknowledgement (seq, duplicate) or error.
+// one timer, one abort listener and one headers object, and each event still gets its own stream acknowledgement
+// (seq, duplicate) or error.
 // nats.js's js.publish() does the same over its request mux but pays a timer, a deferred and a discarded error object
 // per message (profiled: about half of the client's CPU per publish). Durability is unchanged: a result is a PubAck
 // the server sent after storing the message, exactly what js.publish() waits for.
