@@ -14,6 +14,7 @@ import { createNatsSource } from './nats.js';
 import { createRedisSource } from './redis.js';
 import { createRedisStreamSource } from './redis-stream.js';
 import { createS3Source } from './s3.js';
+import { createSftpSource } from './sftp.js';
 import { createWebhookSource } from './webhook.js';
 
 export type RunnableEventSourceKind =
@@ -31,7 +32,8 @@ export type RunnableEventSourceKind =
   | 'gitlab'
   | 'bitbucket'
   | 'bitbucketserver'
-  | 'file';
+  | 'file'
+  | 'sftp';
 
 export const eventSourceRegistry = {
   webhook: createWebhookSource,
@@ -49,6 +51,7 @@ export const eventSourceRegistry = {
   bitbucket: createBitbucketSource,
   bitbucketserver: createBitbucketServerSource,
   file: createFileSource,
+  sftp: createSftpSource,
 } as const satisfies Record<RunnableEventSourceKind, EventSourceFactory>;
 
 export function isRunnableKind(kind: string): kind is RunnableEventSourceKind {

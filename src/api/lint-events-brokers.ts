@@ -1,5 +1,5 @@
 // Semantic checks for the broker, file and Git-host event sources Weir runs (amqp, mqtt, nats, redis, redisStream,
-// file, github, gitlab, bitbucket, bitbucketserver):
+// file, sftp, github, gitlab, bitbucket, bitbucketserver):
 // the fields Argo requires, mutually exclusive settings, and values Weir parses (YAML queue arguments, regexps).
 // Merged into lint-events.ts's per-kind table; pure functions over parsed documents.
 import { parse as parseYaml } from 'yaml';
@@ -9,6 +9,7 @@ import { asArr, asObj, str } from './walk.js';
 import type { Obj } from './walk.js';
 import { errorMessage } from '../core/errors.js';
 import { compileGoRegexp } from '../core/go-regexp.js';
+import { tryParseGoDuration } from '../core/duration.js';
 
 type Checker = (cfg: Obj, path: FieldPath, out: Finding[]) => void;
 
@@ -91,19 +92,50 @@ function checkRedisStream(c: Obj, path: FieldPath, out: Finding[]): void {
 
 export const FILE_OPS = ['CREATE', 'WRITE', 'REMOVE', 'RENAME', 'CHMOD'] as const;
 
-function checkFile(c: Obj, path: FieldPath, out: Finding[]): void {
+function checkEventType(c: Obj, path: FieldPath, out: Finding[], ops: readonly string[]): void {
   const type = str(c.eventType);
   if (type === undefined || type.trim() === '')
-    out.push(finding('error', 'required', [...path, 'eventType'], `eventType is required (one of ${FILE_OPS.join(', ')})`));
-  else if (!(FILE_OPS as readonly string[]).includes(type))
+    out.push(finding('error', 'required', [...path, 'eventType'], `eventType is required (one of ${ops.join(', ')})`));
+  else if (!ops.includes(type))
     out.push(
       finding(
         'error',
         'file-event-type',
         [...path, 'eventType'],
-        `eventType must be one of ${FILE_OPS.join(', ')}, got ${JSON.stringify(type)}`,
+        `eventType must be one of ${ops.join(', ')}, got ${JSON.stringify(type)}`,
       ),
     );
+}
+
+function checkFile(c: Obj, path: FieldPath, out: Finding[]): void {
+  checkEventType(c, path, out, FILE_OPS);
+  checkWatchPath(c, path, out);
+}
+
+/** Argo's sftp poller sees files appear (or change) and disappear only. */
+export const SFTP_OPS = ['CREATE', 'REMOVE'] as const;
+
+function checkSftp(c: Obj, path: FieldPath, out: Finding[]): void {
+  checkEventType(c, path, out, SFTP_OPS);
+  checkWatchPath(c, path, out);
+  for (const field of ['address', 'username'])
+    if (asObj(c[field]) === undefined)
+      out.push(finding('error', 'required', [...path, field], `${field} is required (a secret reference {name, key})`));
+  if (asObj(c.password) === undefined && asObj(c.sshKeySecret) === undefined)
+    out.push(finding('error', 'required', [...path, 'password'], 'set password or sshKeySecret (secret references {name, key})'));
+  const poll = str(c.pollIntervalDuration);
+  if (poll !== undefined && poll.trim() !== '' && !((tryParseGoDuration(poll) ?? 0) > 0))
+    out.push(
+      finding(
+        'error',
+        'sftp-poll-interval',
+        [...path, 'pollIntervalDuration'],
+        `pollIntervalDuration must be a positive Go duration such as "10s", got ${JSON.stringify(poll)}`,
+      ),
+    );
+}
+
+function checkWatchPath(c: Obj, path: FieldPath, out: Finding[]): void {
   const w = asObj(c.watchPathConfig);
   if (w === undefined || !present(w.directory)) {
     out.push(
@@ -166,4 +198,5 @@ export const BROKER_KIND_CHECKS: Record<string, Checker> = {
   redis: checkRedis,
   redisStream: checkRedisStream,
   file: checkFile,
+  sftp: checkSftp,
 };

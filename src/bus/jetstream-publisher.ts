@@ -1,6 +1,7 @@
 // Pipelined JetStream publishing for the JetStream bus: every message is a core NATS publish whose reply subject is a
 // token under ONE long-lived inbox subscription of the bus, so a batch of N events costs N writes (flushed together),
-// one timer and one abort listener, and each event still gets its own stream acknowledgement (seq, duplicate) or error.
+// one timer, one abort listener and one headers object, and each event still gets its own stream acknowledgement
+// (seq, duplicate) or error.
 // nats.js's js.publish() does the same over its request mux but pays a timer, a deferred and a discarded error object
 // per message (profiled: about half of the client's CPU per publish). Durability is unchanged: a result is a PubAck
 // the server sent after storing the message, exactly what js.publish() waits for.
@@ -26,10 +27,17 @@ interface ApiReply {
   error?: { code: number; err_code: number; description: string };
 }
 
+/** One publish() call: its messages' tokens are the consecutive numbers first, first + 1, ... */
+interface Batch {
+  first: number;
+  settle(i: number, o: PublishOutcome): void;
+}
+
 export class JetStreamPublisher {
   private readonly prefix: string;
   private readonly sub: Subscription;
-  private readonly waiting = new Map<string, (o: PublishOutcome) => void>();
+  /** Batches by the token (base 36) of each of their messages still waiting. */
+  private readonly waiting = new Map<string, Batch>();
   private next = 0;
 
   constructor(
@@ -50,12 +58,16 @@ export class JetStreamPublisher {
     if (messages.length === 0) return Promise.resolve([]);
     return new Promise<PublishOutcome[]>((resolve, reject) => {
       const out = new Array<PublishOutcome | undefined>(messages.length);
-      const tokens: string[] = [];
+      const first = this.next;
+      this.next += messages.length;
       let open = messages.length;
       const finish = (): void => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
-        for (const t of tokens) this.waiting.delete(t);
+      };
+      // A reply removes its own token; a message that ends without one removes it here.
+      const forgetUnsettled = (): void => {
+        for (let i = 0; i < messages.length; i++) if (out[i] === undefined) this.waiting.delete((first + i).toString(36));
       };
       const settle = (i: number, o: PublishOutcome): void => {
         if (out[i] !== undefined) return;
@@ -65,28 +77,32 @@ export class JetStreamPublisher {
           resolve(out as PublishOutcome[]);
         }
       };
+      const batch: Batch = { first, settle };
       const onAbort = (): void => {
+        forgetUnsettled();
         finish();
         reject(new WeirError('CANCELLED', 'publish cancelled', { cause: signal?.reason }));
       };
       const timer = setTimeout(() => {
+        forgetUnsettled();
         for (let i = 0; i < messages.length; i++) if (out[i] === undefined) settle(i, { error: new TimeoutError() });
       }, timeoutMs);
       signal?.addEventListener('abort', onAbort, { once: true });
-      messages.forEach((m, i) => {
-        const token = (this.next++).toString(36);
-        const h = headers();
+      // One headers object for the batch: publish() encodes it before it returns, so the next message may change it.
+      const h = headers();
+      h.set(PubHeaders.ExpectedStreamHdr, this.streamName);
+      for (let i = 0; i < messages.length; i++) {
+        const m = messages[i];
+        const token = (first + i).toString(36);
         h.set(PubHeaders.MsgIdHdr, m.msgId);
-        h.set(PubHeaders.ExpectedStreamHdr, this.streamName);
-        this.waiting.set(token, (o) => settle(i, o));
-        tokens.push(token);
+        this.waiting.set(token, batch);
         try {
           this.nc.publish(m.subject, m.payload, { reply: `${this.prefix}.${token}`, headers: h });
         } catch (e) {
           this.waiting.delete(token);
           settle(i, { error: e });
         }
-      });
+      }
     });
   }
 
@@ -96,10 +112,10 @@ export class JetStreamPublisher {
 
   private onReply(m: Msg): void {
     const token = m.subject.slice(this.prefix.length + 1);
-    const waiter = this.waiting.get(token);
-    if (waiter === undefined) return;
+    const batch = this.waiting.get(token);
+    if (batch === undefined) return;
     this.waiting.delete(token);
-    waiter(outcomeOf(m));
+    batch.settle(parseInt(token, 36) - batch.first, outcomeOf(m));
   }
 }
 

@@ -1,6 +1,7 @@
 // Turns an adapter's `emit()` into a bus publish: EventSource filter expression, CloudEvent envelope with a
 // deterministic id (`<namespace>/<eventSource>/<event>/<adapter id>`), bounded or until-acked retries, and the
 // per-event counters behind the host's status. `emitBatch` does the same for many events with one bus batch publish.
+// Published events are logged through publish-log.ts (one info line each while quiet, a count per window when busy).
 import { randomUUID } from 'node:crypto';
 import type { BatchPublishResult, EventBus, PublishAck } from '../bus/types.js';
 import { makeCloudEvent } from '../core/cloudevent.js';
@@ -12,6 +13,7 @@ import type { ExprNode } from '../expr/expr.js';
 import type { Clock } from '../core/clock.js';
 import type { Emit, EmitBatch, EmitInput, EmitOptions, EmitResult } from '../api/eventsource-adapter.js';
 import { toPlainJson } from '../core/json-lossless.js';
+import { createPublishLog } from './publish-log.js';
 
 /** Counters and last-seen facts of one running event. */
 export interface EventCounters {
@@ -62,6 +64,8 @@ export function createEmitter(o: EmitterOptions): { emit: Emit; emitBatch: EmitB
   const prefix = `${o.namespace}/${o.eventSource}/${o.eventName}/`;
   const fields = { eventSource: o.eventSource, eventName: o.eventName };
   const now = (): string => new Date(o.clock.now()).toISOString();
+  // One info line per event at low rates, a count per window at high ones (publish-log.ts).
+  const logPublished = createPublishLog({ log: o.log, clock: o.clock, signal: o.signal, fields });
 
   const passes = (input: EmitInput, id: string): boolean => {
     if (filter === undefined) return true;
@@ -76,21 +80,20 @@ export function createEmitter(o: EmitterOptions): { emit: Emit; emitBatch: EmitB
     }
   };
 
-  /** The CloudEvent for an input, or undefined when the filter drops it. */
-  const envelope = (input: EmitInput): { id: string; event?: CloudEvent } => {
+  /** The CloudEvent for an input, or undefined when the filter drops it; `received`: the time of one without its own. */
+  const envelope = (input: EmitInput, received?: string): { id: string; event?: CloudEvent } => {
     const id = input.id !== undefined ? prefix + input.id : randomUUID();
     if (!passes(input, id)) {
       o.counters.filtered++;
       o.log.debug({ ...fields, eventId: id }, 'event filtered out');
       return { id };
     }
-    const time = input.time ?? new Date(o.clock.now());
     const event = makeCloudEvent({
       id,
       source: o.eventSource,
       subject: input.subject ?? o.eventName,
       type: o.kind,
-      time: time.toISOString(),
+      time: input.time !== undefined ? input.time.toISOString() : (received ?? now()),
       data: input.data,
       ...(input.datacontenttype !== undefined ? { datacontenttype: input.datacontenttype } : {}),
     });
@@ -102,7 +105,7 @@ export function createEmitter(o: EmitterOptions): { emit: Emit; emitBatch: EmitB
     else o.counters.published++;
     o.counters.lastEventTime = event.time;
     o.counters.lastEventId = event.id;
-    o.log.info({ ...fields, eventId: event.id, seq: ack.seq, duplicate: ack.duplicate || undefined }, 'event published');
+    logPublished(event.id, ack.seq, ack.duplicate);
     return { id: event.id, duplicate: ack.duplicate, filtered: false };
   };
 
@@ -159,8 +162,10 @@ export function createEmitter(o: EmitterOptions): { emit: Emit; emitBatch: EmitB
   const emitBatch: EmitBatch = async (inputs, opts = {}) => {
     const results = new Array<EmitResult>(inputs.length);
     let pending: { i: number; event: CloudEvent }[] = [];
+    // The events of one batch were received together: one timestamp for those that carry none.
+    const received = now();
     inputs.forEach((input, i) => {
-      const { id, event } = envelope(input);
+      const { id, event } = envelope(input, received);
       if (event === undefined) results[i] = { id, duplicate: false, filtered: true };
       else pending.push({ i, event });
     });

@@ -124,6 +124,7 @@ const KEPT_FIELDS = [
   'eventId',
   'seq',
   'duplicate',
+  'duplicates',
   'outcome',
   'workflow',
   'events',

@@ -232,11 +232,12 @@ describe('event source host', () => {
       'redis',
       'redisStream',
       's3',
+      'sftp',
       'webhook',
     ]);
     assert.equal(adapterFor('minio').kind, 'minio');
     assert.throws(
-      () => adapterFor('sftp'),
+      () => adapterFor('hdfs'),
       (e: unknown) => e instanceof WeirError && e.code === 'UNKNOWN_KIND',
     );
     assert.throws(

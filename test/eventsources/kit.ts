@@ -165,14 +165,15 @@ export interface RunAdapterOptions {
   attempts?: number;
   backoffMs?: number;
   /**
-   * Keep about the newest N log records (as the server's per-source log ring keeps 1,000) instead of all of them:
-   * for benchmarks, where tens of thousands of retained per-event records would make the run mostly garbage
-   * collection of the test logger.
+   * Log as the server does by default: keep about the newest N records (as its per-source log ring keeps 1,000)
+   * instead of all of them, and drop debug records (the server logs them only with WEIR_DEBUG=1). For benchmarks,
+   * where tens of thousands of retained per-event records would make the run mostly garbage collection of the test
+   * logger.
    */
   maxLogRecords?: number;
 }
 
-/** A recording logger that drops its oldest records beyond about `max`. */
+/** A recording logger that drops debug records and its oldest records beyond about `max`. */
 function boundedRecordingLogger(max: number): RecordingLogger {
   const log = createRecordingLogger();
   const trim =
@@ -181,7 +182,7 @@ function boundedRecordingLogger(max: number): RecordingLogger {
       fn(obj, msg);
       if (log.records.length > 2 * max) log.records.splice(0, log.records.length - max);
     };
-  return { ...log, debug: trim(log.debug), info: trim(log.info), warn: trim(log.warn), error: trim(log.error) };
+  return { ...log, debug: () => undefined, info: trim(log.info), warn: trim(log.warn), error: trim(log.error) };
 }
 
 /** Starts one adapter as the host would (same emitter, state scope, HTTP mux). */
