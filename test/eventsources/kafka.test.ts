@@ -4,12 +4,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
-import type { Producer } from 'kafkajs';
 import { createKafkaSource } from '../../eventsources/kafka.js';
 import { createJetStreamBus } from '../../src/bus/jetstream-bus.js';
 import type { EventBus } from '../../src/bus/types.js';
 import { startKafkaMock } from '../helpers/kafka-mock.js';
+import { kafkaTestClient } from '../helpers/kafka-client.js';
 import { startNatsServer } from '../helpers/nats-server.js';
 import type { NatsServer } from '../helpers/nats-server.js';
 import { runEventSourceConformance } from './conformance.js';
@@ -20,34 +19,21 @@ const nats: NatsServer = await startNatsServer();
 after(() => nats.close());
 const mock = await startKafkaMock();
 after(() => mock.stop());
-const kafka = new Kafka({ clientId: 'weir-test', brokers: mock.brokers, logLevel: logLevel.NOTHING });
-const producer: Producer = kafka.producer();
-await producer.connect();
-after(() => producer.disconnect());
+const kafka = kafkaTestClient(mock.brokers);
+after(() => kafka.close());
 const url = mock.brokers.join(',');
 const uniq = (p: string): string => `${p}-${randomUUID().slice(0, 8)}`;
 
 async function produce(topic: string, from: number, n: number): Promise<void> {
-  await producer.send({
+  await kafka.produce(
     topic,
-    messages: Array.from({ length: n }, (_, k) => ({
-      key: `k${from + k}`,
-      value: JSON.stringify({ n: from + k }),
-      headers: { origin: 'test' },
-    })),
-  });
+    Array.from({ length: n }, (_, k) => ({ key: `k${from + k}`, value: JSON.stringify({ n: from + k }), headers: { origin: 'test' } })),
+  );
 }
 
 /** Committed offsets of a group summed over partitions (-1 = none counts as 0). */
 async function committed(groupId: string, topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const [t] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    return t.partitions.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
-  } finally {
-    await admin.disconnect();
-  }
+  return (await kafka.committed(groupId, topic)).reduce((sum, o) => sum + Math.max(0, o), 0);
 }
 
 const confTopic = uniq('conf');
