@@ -2,7 +2,7 @@
 // manual workflow operations as the pure functions of src/controller, workflows from templates, and on a Kubernetes
 // store the k8s trigger's actions on any kind: k8s-any-kind.ts) and cached Kafka and
 // NATS publishers. Built once per host; close() drops broker connections.
-import { Producer } from '@platformatic/kafka';
+import { ProduceAcks, Producer } from '@platformatic/kafka';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { isKindName } from '../api/kinds.js';
@@ -146,7 +146,8 @@ export function kafkaPublisher(log: Logger): Publisher & { close(): Promise<void
           .split(',')
           .map((s) => s.trim())
           .filter((s) => s !== '');
-        producer = new Producer({ clientId: 'weir-sensor', bootstrapBrokers, autocreateTopics: true });
+        // Every in-sync replica acknowledges (as kafkajs did; the client's own default is the leader only).
+        producer = new Producer({ clientId: 'weir-sensor', bootstrapBrokers, autocreateTopics: true, acks: ProduceAcks.ALL });
         producers.set(t.url, producer);
       }
       const headers = new Map(Object.entries(t.headers ?? {}).map(([k, v]) => [Buffer.from(k), Buffer.from(v)] as const));
