@@ -99,18 +99,25 @@ async function run(ctx: StartContext): Promise<void> {
   const consumer = capListOffsets(
     new Consumer({ ...(await kafkaClientOptions(ctx, `weir-${ctx.name}`)), groupId, sessionTimeout: 10_000, heartbeatInterval: 1000 }),
   );
-  // The client reports group trouble as 'error' events (an EventEmitter without a listener would throw them).
-  consumer.on('error', (e: Error) => log.warn({ err: errorMessage(e) }, 'kafka: consumer error'));
+  let stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
+  // The client reports a failed group rejoin as an 'error' event (unheard, an EventEmitter throws it): the consumer
+  // is out of the group then, so the stream is ended with the error and the host starts the source again.
+  consumer.on('error', (e: Error) => {
+    log.warn({ err: errorMessage(e) }, 'kafka: consumer error');
+    stream?.destroy(e);
+  });
   consumer.on('consumer:group:join', (p: { memberId: string; generationId?: number }) =>
     log.debug({ memberId: p.memberId, generation: p.generationId }, 'kafka: joined the consumer group'),
   );
-  let stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
   // A stop ends the stream (the loop then ends); a commit cut short by the stop is not waited for (the client does
   // not settle it once the stream closes; the message comes again after a restart and the bus drops the repeat).
-  const stopped = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-  const onAbort = (): void => {
-    void stream?.close().catch(() => undefined);
-  };
+  let onAbort = (): void => undefined;
+  const stopped = new Promise<void>((resolve) => {
+    onAbort = () => {
+      resolve();
+      void stream?.close().catch(() => undefined);
+    };
+  });
   signal.addEventListener('abort', onAbort, { once: true });
   try {
     if (signal.aborted) return;
@@ -149,6 +156,7 @@ async function run(ctx: StartContext): Promise<void> {
       if (limit > 0) await clock.sleep(1000 / limit, signal).catch(() => undefined);
       if (signal.aborted) return;
     }
+    if (!signal.aborted) throw new WeirError('IO_ERROR', 'kafka consumer stream ended');
   } catch (e) {
     if (signal.aborted) return;
     if (isWeirError(e)) throw e;
