@@ -1,6 +1,6 @@
 // Kafka event source against librdkafka's mock cluster (kcat): 100 messages -> 100 events with Argo's payload,
-// a restart mid-stream loses nothing (the bus de-duplicates replays by id), offsets are committed only after the
-// bus acknowledged, single-partition mode, and the conformance suite.
+// a restart mid-stream loses nothing (the bus de-duplicates replays by id), messages read again are not published
+// twice, offsets are committed only after the bus acknowledged, single-partition mode, and the conformance suite.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -107,6 +107,28 @@ describe('kafka event source against the kcat mock cluster', () => {
     assert.match(d.timestamp, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)? \+0000 UTC$/);
     assert.match(e.id, new RegExp(`^default/${name}/orders/${topic}:${d.partition}:\\d+$`));
     assert.equal(await committed(`${topic}-g`, topic), 100);
+  });
+
+  test('messages read again (published, offsets not committed, as after a kill -9) are not published twice', async () => {
+    const topic = uniq('replay');
+    const name = uniq('kafka-replay');
+    await produce(topic, 0, 10);
+    const spec = (group: string) => ({ url, topic, jsonBody: true, consumerGroup: { groupName: group, oldest: true } });
+    let r = runAdapter({ adapter: createKafkaSource(), spec: spec(`${topic}-a`), bus, name, eventName: 'replay' });
+    try {
+      await eventually(() => r.counters.published === 10, { timeoutMs: 20_000, what: '10 events' });
+    } finally {
+      await r.stop();
+    }
+    // A group with no commits reads every message again, as a restart does after a kill between ack and commit.
+    r = runAdapter({ adapter: createKafkaSource(), spec: spec(`${topic}-b`), bus, name, eventName: 'replay' });
+    try {
+      await eventually(() => r.counters.duplicates === 10, { timeoutMs: 20_000, what: '10 duplicates' });
+      assert.equal(r.counters.published, 0, 'the same ids: the bus drops every repeat');
+    } finally {
+      await r.stop();
+    }
+    assert.equal((await busEvents(bus, name, '*', 100, 10)).length, 10);
   });
 
   test('offsets are committed only after the bus acknowledged', async () => {
