@@ -1,91 +1,33 @@
-// Kafka event source (kafkajs): consumes one topic and publishes every message.
+// Kafka event source (@platformatic/kafka): consumes one topic and publishes every message.
 // Config keys: url (brokers, comma separated), topic, partition (read only this partition when there is no
 // consumerGroup), consumerGroup {groupName, oldest, rebalanceStrategy}, limitEventsPerSecond, jsonBody, tls
 // {caCertSecret, clientCertSecret, clientKeySecret, insecureSkipVerify}, sasl {mechanism PLAIN|SCRAM-SHA-256|
 // SCRAM-SHA-512, userSecret, passwordSecret}, connectionBackoff, metadata, filter (host). Not supported (warned):
-// version, config, schemaRegistry, rebalanceStrategy other than round robin (kafkajs has no range/sticky).
+// version, config, schemaRegistry, rebalanceStrategy other than round robin.
 // Emits Argo's KafkaEventData `{topic, key, partition, body, timestamp, headers, metadata}`: body is the parsed JSON
 // with jsonBody (invalid JSON is skipped and counted), else the bytes base64-encoded as Go marshals []byte; timestamp
 // in Go's time.String() form. Event id `topic:partition:offset`. Offsets are committed only after the bus
-// acknowledged (autoCommit off, one commit per message), so a restart resumes at the first unpublished message.
+// acknowledged (autocommit off, one commit per message), so a restart resumes at the first unpublished message.
 // Without a consumerGroup the source uses its own group `weir.<namespace>.<eventSource>.<event>` (Argo reads from
 // the newest offset on every start; Weir resumes where it stopped).
-import { Kafka, logLevel, PartitionAssigners } from 'kafkajs';
-import type { KafkaConfig, KafkaMessage, SASLOptions } from 'kafkajs';
+import { Consumer, MessagesStreamFallbackModes, MessagesStreamModes } from '@platformatic/kafka';
+import type { Message, MessagesStream } from '@platformatic/kafka';
 import { isWeirError, WeirError, errorMessage } from '../src/core/errors.js';
 import { jsonDepthExceededAt, MAX_JSON_DEPTH } from '../src/core/json-depth.js';
-import type { Logger } from '../src/core/logger.js';
-import { parseGoDuration } from '../src/core/duration.js';
 import { goTimeString, stringMap, text } from '../src/core/adapter-kit.js';
 import type { Finding } from '../src/api/findings.js';
-import type { EventSourceAdapter, SecretRef, StartContext } from '../src/api/eventsource-adapter.js';
+import type { EventSourceAdapter, StartContext } from '../src/api/eventsource-adapter.js';
+import { brokerList, capListOffsets, kafkaClientOptions, SASL_MECHANISMS } from './common/kafka-kit.js';
+import type { SaslSpec } from './common/kafka-kit.js';
 
-interface TlsSpec {
-  caCertSecret?: SecretRef;
-  clientCertSecret?: SecretRef;
-  clientKeySecret?: SecretRef;
-  insecureSkipVerify?: boolean;
-}
-interface SaslSpec {
-  mechanism?: string;
-  userSecret?: SecretRef;
-  passwordSecret?: SecretRef;
-}
 interface GroupSpec {
   groupName?: string;
   oldest?: boolean;
   rebalanceStrategy?: string;
 }
 
-function kafkaLogger(log: Logger): KafkaConfig['logCreator'] {
-  return () =>
-    ({ namespace, level, log: entry }) => {
-      const { message, timestamp: _t, logger: _l, ...rest } = (entry ?? {}) as { message?: string } & Record<string, unknown>;
-      const fields: Record<string, unknown> = { kafka: namespace, ...rest };
-      if (level === logLevel.ERROR || level === logLevel.WARN) log.warn(fields, `kafka: ${message ?? ''}`);
-      else log.debug(fields, `kafka: ${message ?? ''}`);
-    };
-}
-
-async function clientConfig(ctx: StartContext, brokers: string[]): Promise<KafkaConfig> {
-  const spec = ctx.spec;
-  const cfg: KafkaConfig = { clientId: `weir-${ctx.name}`, brokers, logCreator: kafkaLogger(ctx.log), logLevel: logLevel.WARN };
-  const tls = spec.tls as TlsSpec | undefined;
-  if (tls !== undefined) {
-    const read = async (r?: SecretRef): Promise<string | undefined> => (r !== undefined ? ctx.secrets.get(r) : undefined);
-    cfg.ssl = {
-      rejectUnauthorized: tls.insecureSkipVerify !== true,
-      ...(tls.caCertSecret !== undefined ? { ca: [(await read(tls.caCertSecret)) ?? ''] } : {}),
-      ...(tls.clientCertSecret !== undefined ? { cert: await read(tls.clientCertSecret) } : {}),
-      ...(tls.clientKeySecret !== undefined ? { key: await read(tls.clientKeySecret) } : {}),
-    };
-  }
-  const sasl = spec.sasl as SaslSpec | undefined;
-  if (sasl !== undefined) {
-    const mechanism = (sasl.mechanism ?? 'PLAIN').toUpperCase();
-    const username = sasl.userSecret !== undefined ? ((await ctx.secrets.get(sasl.userSecret)) ?? '') : '';
-    const password = sasl.passwordSecret !== undefined ? ((await ctx.secrets.get(sasl.passwordSecret)) ?? '') : '';
-    const byName: Record<string, SASLOptions> = {
-      PLAIN: { mechanism: 'plain', username, password },
-      'SCRAM-SHA-256': { mechanism: 'scram-sha-256', username, password },
-      'SCRAM-SHA-512': { mechanism: 'scram-sha-512', username, password },
-    };
-    if (!Object.hasOwn(byName, mechanism))
-      throw new WeirError('INVALID_SPEC', `SASL mechanism ${mechanism} is not supported (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)`);
-    cfg.sasl = byName[mechanism];
-  }
-  const backoff = spec.connectionBackoff as { duration?: unknown; steps?: unknown; factor?: unknown } | undefined;
-  if (backoff !== undefined) {
-    const d = backoff.duration;
-    const initial = typeof d === 'number' ? d / 1e6 : typeof d === 'string' ? parseGoDuration(d) : undefined;
-    cfg.retry = {
-      ...(initial !== undefined ? { initialRetryTime: Math.max(1, initial) } : {}),
-      ...(typeof backoff.steps === 'number' ? { retries: backoff.steps } : {}),
-      ...(backoff.factor !== undefined && Number.isFinite(Number(backoff.factor)) ? { multiplier: Number(backoff.factor) } : {}),
-    };
-  }
-  return cfg;
-}
+/** The parts of a consumed message the payload is built from. */
+export type KafkaMessage = Pick<Message, 'key' | 'value' | 'timestamp' | 'headers'>;
 
 /** Argo's payload for one message; undefined when jsonBody is set and the value is not JSON. */
 export function kafkaPayload(
@@ -94,7 +36,7 @@ export function kafkaPayload(
   partition: number,
   m: KafkaMessage,
 ): Record<string, unknown> | undefined {
-  const value = m.value ?? Buffer.alloc(0);
+  const value = Buffer.isBuffer(m.value) ? m.value : Buffer.alloc(0);
   let body: unknown;
   if (spec.jsonBody === true) {
     const json = value.toString('utf8');
@@ -107,13 +49,11 @@ export function kafkaPayload(
     }
   } else body = value.toString('base64');
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(m.headers ?? {})) {
-    const one = Array.isArray(v) ? v[v.length - 1] : v;
-    if (one !== undefined) headers[k] = Buffer.isBuffer(one) ? one.toString('utf8') : String(one);
-  }
+  // A header repeated in the record: the last one wins, as in Argo's map.
+  for (const [k, v] of m.headers) headers[k.toString('utf8')] = Buffer.isBuffer(v) ? v.toString('utf8') : '';
   const data: Record<string, unknown> = {
     topic,
-    key: m.key?.toString('utf8') ?? '',
+    key: Buffer.isBuffer(m.key) ? m.key.toString('utf8') : '',
     partition,
     body,
     timestamp: goTimeString(new Date(Number(m.timestamp))),
@@ -124,12 +64,24 @@ export function kafkaPayload(
   return data;
 }
 
+const CLOSE_TIMEOUT_MS = 5000;
+
+/** Leaves the group and closes the connections, giving up after `ms` (a broker that went away must not block a stop). */
+async function closeWithin(consumer: Consumer, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new WeirError('TIMEOUT', `kafka consumer did not close within ${ms} ms`)), ms);
+  });
+  try {
+    await Promise.race([consumer.close(true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function run(ctx: StartContext): Promise<void> {
   const { spec, log, signal, clock } = ctx;
-  const brokers = (text(spec.url) ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
+  const brokers = brokerList(spec.url);
   const topic = text(spec.topic) ?? '';
   const group = spec.consumerGroup as GroupSpec | undefined;
   const onlyPartition = group === undefined && text(spec.partition) !== undefined ? Number(text(spec.partition)) : undefined;
@@ -140,62 +92,78 @@ async function run(ctx: StartContext): Promise<void> {
   }
   const strategy = group?.rebalanceStrategy;
   if (strategy !== undefined && strategy !== 'roundrobin')
-    log.info({ rebalanceStrategy: strategy }, 'kafka: using round robin partition assignment (the only one kafkajs has)');
+    log.info({ rebalanceStrategy: strategy }, 'kafka: using round robin partition assignment (the only one Weir uses)');
 
-  const kafka = new Kafka(await clientConfig(ctx, brokers));
-  // Session timeout as sarama's default (10 s): a replaced member is dropped sooner than with kafkajs' 30 s. Fetches
-  // wait at most 1 s for data, so a stop (which waits for the fetch in flight) is quick.
-  const consumer = kafka.consumer({
-    groupId,
-    partitionAssigners: [PartitionAssigners.roundRobin],
-    sessionTimeout: 10_000,
-    maxWaitTimeInMs: 1000,
-    retry: { retries: 5 },
+  // Session timeout as sarama's default (10 s): a replaced member is dropped soon. Fetches wait at most 1 s for data,
+  // so a stop (which waits for the fetch in flight) is quick.
+  const consumer = capListOffsets(
+    new Consumer({ ...(await kafkaClientOptions(ctx, `weir-${ctx.name}`)), groupId, sessionTimeout: 10_000, heartbeatInterval: 1000 }),
+  );
+  let stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
+  // The client reports a failed group rejoin as an 'error' event (unheard, an EventEmitter throws it): the consumer
+  // is out of the group then, so the stream is ended with the error and the host starts the source again.
+  consumer.on('error', (e: Error) => {
+    log.warn({ err: errorMessage(e) }, 'kafka: consumer error');
+    stream?.destroy(e);
   });
-  const crashed = new Promise<never>((_resolve, reject) => {
-    consumer.on(consumer.events.CRASH, (ev) => {
-      const payload = ev.payload as { error: Error; restart: boolean };
-      if (!payload.restart && !signal.aborted)
-        reject(new WeirError('IO_ERROR', `kafka consumer crashed: ${payload.error.message}`, { cause: payload.error }));
-    });
-  });
-  crashed.catch(() => undefined);
+  consumer.on('consumer:group:join', (p: { memberId: string; generationId?: number }) =>
+    log.debug({ memberId: p.memberId, generation: p.generationId }, 'kafka: joined the consumer group'),
+  );
+  // A stop ends the stream (the loop then ends); a commit cut short by the stop is not waited for (the client does
+  // not settle it once the stream closes; the message comes again after a restart and the bus drops the repeat).
+  let onAbort = (): void => undefined;
   const stopped = new Promise<void>((resolve) => {
-    if (signal.aborted) resolve();
-    else signal.addEventListener('abort', () => resolve(), { once: true });
+    onAbort = () => {
+      resolve();
+      void stream?.close().catch(() => undefined);
+    };
   });
+  signal.addEventListener('abort', onAbort, { once: true });
   try {
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: group?.oldest === true });
+    if (signal.aborted) return;
+    stream = await consumer.consume({
+      topics: [topic],
+      mode: MessagesStreamModes.COMMITTED,
+      fallbackMode: group?.oldest === true ? MessagesStreamFallbackModes.EARLIEST : MessagesStreamFallbackModes.LATEST,
+      autocommit: false,
+      maxWaitTime: 1000,
+    });
     log.info({ brokers, topic, groupId, partition: onlyPartition }, 'kafka consumer started');
-    await consumer.run({
-      autoCommit: false,
-      eachMessage: async ({ topic: t, partition, message }) => {
-        const next = (BigInt(message.offset) + 1n).toString();
-        if (onlyPartition === undefined || partition === onlyPartition) {
-          const data = kafkaPayload(spec, t, partition, message);
-          const id = `${t}:${partition}:${message.offset}`;
-          if (data === undefined) {
-            log.warn(
-              { eventId: id },
-              `kafka: message body is not JSON or nests deeper than ${MAX_JSON_DEPTH} levels (jsonBody is set); skipping it`,
-            );
-          } else {
-            try {
-              await ctx.emit({ id, data, time: new Date(Number(message.timestamp)) }, { untilAcked: true });
-            } catch (e) {
-              if (signal.aborted || (isWeirError(e) && e.code === 'CANCELLED')) throw new WeirError('CANCELLED', 'stopping');
-              throw e;
-            }
+    for await (const message of stream) {
+      const { partition, offset } = message;
+      if (onlyPartition === undefined || partition === onlyPartition) {
+        const data = kafkaPayload(spec, message.topic, partition, message);
+        const id = `${message.topic}:${partition}:${offset}`;
+        if (data === undefined) {
+          log.warn(
+            { eventId: id },
+            `kafka: message body is not JSON or nests deeper than ${MAX_JSON_DEPTH} levels (jsonBody is set); skipping it`,
+          );
+        } else {
+          try {
+            await ctx.emit({ id, data, time: new Date(Number(message.timestamp)) }, { untilAcked: true });
+          } catch (e) {
+            if (signal.aborted || (isWeirError(e) && e.code === 'CANCELLED')) return;
+            throw e;
           }
         }
-        await consumer.commitOffsets([{ topic: t, partition, offset: next }]);
-        if (limit > 0) await clock.sleep(1000 / limit, signal).catch(() => undefined);
-      },
-    });
-    await Promise.race([stopped, crashed]);
+      }
+      // Committed only now: the event is on the bus (or deliberately skipped). A failed commit ends the stream; the
+      // host restarts the source, which reads the message again and the bus drops the repeat by its id.
+      const commit = Promise.resolve(message.commit());
+      commit.catch(() => undefined);
+      await Promise.race([commit, stopped]);
+      if (limit > 0) await clock.sleep(1000 / limit, signal).catch(() => undefined);
+      if (signal.aborted) return;
+    }
+    if (!signal.aborted) throw new WeirError('IO_ERROR', 'kafka consumer stream ended');
+  } catch (e) {
+    if (signal.aborted) return;
+    if (isWeirError(e)) throw e;
+    throw new WeirError('IO_ERROR', `kafka consumer failed: ${errorMessage(e)}`, { cause: e });
   } finally {
-    await consumer.disconnect().catch((e: unknown) => log.warn({ err: errorMessage(e) }, 'kafka: disconnect failed'));
+    signal.removeEventListener('abort', onAbort);
+    await closeWithin(consumer, CLOSE_TIMEOUT_MS).catch((e: unknown) => log.warn({ err: errorMessage(e) }, 'kafka: close failed'));
   }
 }
 
@@ -205,12 +173,12 @@ export function createKafkaSource(): EventSourceAdapter {
     validate: (spec) => {
       const out: Finding[] = [];
       const mech = (spec.sasl as SaslSpec | undefined)?.mechanism;
-      if (mech !== undefined && !['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'].includes(mech.toUpperCase())) {
+      if (mech !== undefined && !(SASL_MECHANISMS as readonly string[]).includes(mech.toUpperCase())) {
         out.push({
           severity: 'error',
           rule: 'kafka-sasl',
           path: ['sasl', 'mechanism'],
-          message: `SASL mechanism ${mech} is not supported by Weir (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)`,
+          message: `SASL mechanism ${mech} is not supported by Weir (${SASL_MECHANISMS.join(', ')})`,
         });
       }
       return out;

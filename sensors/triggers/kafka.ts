@@ -1,5 +1,5 @@
 // kafka trigger: produces one message (payload parameters as JSON, `partitioningKey` as the key, `headers`) to
-// `topic` at `url` through the runtime's Kafka publisher (kafkajs). tls, sasl and schemaRegistry are refused.
+// `topic` at `url` through the runtime's Kafka publisher (@platformatic/kafka). tls, sasl and schemaRegistry are refused.
 import { WeirError } from '../../src/core/errors.js';
 import { constructPayload } from '../parameters.js';
 import type { Parameter } from '../parameters.js';

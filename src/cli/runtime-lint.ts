@@ -1,8 +1,8 @@
 // What the server will not run, as lint warnings where the user looks (`weir lint` and every verb that reads
 // manifests): an EventSource kind Weir has no adapter for (the server keeps the object but starts nothing), and an
 // event whose configuration the adapter refuses at start (its extra checks beyond the schema, e.g. a Kafka SASL
-// mechanism kafkajs lacks, or a filter expression that does not compile). Both are warnings: the manifest is valid
-// Argo and is stored; it just does nothing in Weir.
+// mechanism other than PLAIN and SCRAM, or a filter expression that does not compile). Both are warnings: the
+// manifest is valid Argo and is stored; it just does nothing in Weir.
 import { lintLoaded } from '../api/lint.js';
 import type { LintReport } from '../api/lint.js';
 import type { Finding } from '../api/findings.js';

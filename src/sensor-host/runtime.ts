@@ -2,8 +2,7 @@
 // manual workflow operations as the pure functions of src/controller, workflows from templates, and on a Kubernetes
 // store the k8s trigger's actions on any kind: k8s-any-kind.ts) and cached Kafka and
 // NATS publishers. Built once per host; close() drops broker connections.
-import { Kafka, logLevel } from 'kafkajs';
-import type { Producer } from 'kafkajs';
+import { ProduceAcks, Producer } from '@platformatic/kafka';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { isKindName } from '../api/kinds.js';
@@ -135,26 +134,30 @@ export function storeResourceOps(o: RuntimeOptions): ResourceOps {
   return { create, workflowOp, workflowFrom, ...(store.anyKind ? { anyKind: anyKindAction(store.anyKind) } : {}) };
 }
 
-/** Kafka producers (kafkajs), one per broker list, connected on first use. */
+/** Kafka producers (@platformatic/kafka), one per broker list; each connects on its first send. */
 export function kafkaPublisher(log: Logger): Publisher & { close(): Promise<void> } {
-  const producers = new Map<string, Promise<Producer>>();
+  const producers = new Map<string, Producer>();
   return {
     async publish(t, payload, signal) {
       if (signal.aborted) throw new WeirError('CANCELLED', 'kafka publish cancelled');
-      let p = producers.get(t.url);
-      if (!p) {
-        const kafka = new Kafka({ clientId: 'weir-sensor', brokers: t.url.split(',').map((s) => s.trim()), logLevel: logLevel.NOTHING });
-        const producer = kafka.producer({ allowAutoTopicCreation: true });
-        p = producer.connect().then(() => producer);
-        producers.set(t.url, p);
-        p.catch(() => producers.delete(t.url));
+      let producer = producers.get(t.url);
+      if (!producer) {
+        const bootstrapBrokers = t.url
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== '');
+        // Every in-sync replica acknowledges (as kafkajs did; the client's own default is the leader only).
+        producer = new Producer({ clientId: 'weir-sensor', bootstrapBrokers, autocreateTopics: true, acks: ProduceAcks.ALL });
+        producers.set(t.url, producer);
       }
-      const producer = await p;
-      await producer.send({ topic: t.topic, messages: [{ key: t.key ?? null, value: payload, headers: t.headers ?? {} }] });
+      const headers = new Map(Object.entries(t.headers ?? {}).map(([k, v]) => [Buffer.from(k), Buffer.from(v)] as const));
+      await producer.send({
+        messages: [{ topic: t.topic, ...(t.key !== undefined ? { key: Buffer.from(t.key) } : {}), value: Buffer.from(payload), headers }],
+      });
     },
     async close() {
       for (const p of producers.values())
-        await p.then((x) => x.disconnect()).catch((e: unknown) => log.warn({ err: errorMessage(e) }, 'kafka producer close failed'));
+        await p.close(true).catch((e: unknown) => log.warn({ err: errorMessage(e) }, 'kafka producer close failed'));
       producers.clear();
     },
   };

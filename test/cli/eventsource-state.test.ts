@@ -4,9 +4,9 @@
 // runs with Weir's own group, as the README says (it was refused at run time).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Kafka, logLevel } from 'kafkajs';
 import { eventually } from '../e2e/events-kit.js';
 import { startKafkaMock } from '../helpers/kafka-mock.js';
+import { kafkaTestClient } from '../helpers/kafka-client.js';
 import { freePort } from '../helpers/nats-server.js';
 import { startVerbKit } from './verbs-kit.js';
 
@@ -56,12 +56,11 @@ test('unsupported and refused events: lint warnings, then their state in eventso
   for (const part of ['2 running', '1 unsupported', '1 invalid']) assert.ok(row.includes(part), `${part} in: ${row}`);
 
   // The Kafka event without consumerGroup consumes with Weir's own group.
-  const producer = new Kafka({ brokers: kafka.brokers, logLevel: logLevel.NOTHING }).producer();
-  await producer.connect();
+  const producer = kafkaTestClient(kafka.brokers);
   try {
     await eventually(
       async () => {
-        await producer.send({ topic, messages: [{ value: JSON.stringify({ n: 1 }) }] });
+        await producer.produce(topic, [{ value: JSON.stringify({ n: 1 }) }]);
         const es = (await k.fetchJson('/api/v1/event-sources/default/things')) as {
           status?: { weir?: { eventName: string; published: number }[] };
         };
@@ -70,6 +69,6 @@ test('unsupported and refused events: lint warnings, then their state in eventso
       { timeoutMs: 30_000, everyMs: 500, what: 'a message published by the kafka event without consumerGroup' },
     );
   } finally {
-    await producer.disconnect();
+    await producer.close();
   }
 });

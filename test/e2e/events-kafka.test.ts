@@ -4,8 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
 import { startKafkaMock } from '../helpers/kafka-mock.js';
+import { kafkaTestClient } from '../helpers/kafka-client.js';
 import { startNatsServer } from '../helpers/nats-server.js';
 import { duplicates, eventually, paramsOf, paramValues, sensorYaml, startWeir, tempDir, workflowsOf } from './events-kit.js';
 import type { Weir } from './events-kit.js';
@@ -19,25 +19,21 @@ test('Kafka: 100 messages → 100 Workflows with the body fields as parameters; 
   await using nats = await startNatsServer();
   await using mock = await startKafkaMock();
   await using tmp = await tempDir('kafka');
-  const kafka = new Kafka({ clientId: 'e2e', brokers: mock.brokers, logLevel: logLevel.NOTHING });
-  const producer = kafka.producer();
-  await producer.connect();
-  const admin = kafka.admin();
-  await admin.connect();
+  const kafka = kafkaTestClient(mock.brokers);
   const id = (i: number): string => `o-${String(i).padStart(3, '0')}`;
   const produce = (from: number, to: number): Promise<unknown> =>
-    producer.send({
-      topic: TOPIC,
-      messages: Array.from({ length: to - from }, (_, k) => ({
+    kafka.produce(
+      TOPIC,
+      Array.from({ length: to - from }, (_, k) => ({
         key: id(from + k),
         value: JSON.stringify({ id: id(from + k), customer: `c-${(from + k) % 7}` }),
       })),
-    });
+    );
   /** True when the group has committed every message (the source commits only after the bus acknowledged). */
   const allCommitted = async (): Promise<boolean> => {
-    const ends = await admin.fetchTopicOffsets(TOPIC);
-    const [t] = await admin.fetchOffsets({ groupId: GROUP, topics: [TOPIC] });
-    return ends.every((e) => t.partitions.find((p) => p.partition === e.partition)?.offset === e.high);
+    const ends = await kafka.endOffsets(TOPIC);
+    const committed = await kafka.committed(GROUP, TOPIC);
+    return ends.length > 0 && ends.every((end, partition) => committed[partition] === end || (end === 0 && committed[partition] === -1));
   };
   const manifests = [
     await tmp.file(
@@ -84,7 +80,7 @@ test('Kafka: 100 messages → 100 Workflows with the body fields as parameters; 
     weir = await startWeir({ dataDir, busUrl: nats.url, manifests });
     await eventually(allCommitted, { timeoutMs: 40_000, everyMs: 200, what: 'every message committed by the source' });
     // Every message is on the bus now; a last one after them: once its Workflow exists, all were handled.
-    await producer.send({ topic: TOPIC, messages: [{ key: 'barrier', value: JSON.stringify({ id: 'barrier', customer: 'none' }) }] });
+    await kafka.produce(TOPIC, [{ key: 'barrier', value: JSON.stringify({ id: 'barrier', customer: 'none' }) }]);
     const wfs = await eventually(
       async () => {
         const w = await workflowsOf(weir!.url, 'orders');
@@ -106,7 +102,6 @@ test('Kafka: 100 messages → 100 Workflows with the body fields as parameters; 
     throw new Error(`${(e as Error).message}\n--- server log ---\n${weir?.log().slice(-4000) ?? ''}`, { cause: e });
   } finally {
     await weir?.stop();
-    await admin.disconnect();
-    await producer.disconnect();
+    await kafka.close();
   }
 });

@@ -6,10 +6,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Kafka, logLevel } from 'kafkajs';
 import { memoryIo } from '../../src/cli/io.js';
 import { startServer } from '../../src/cli/server.js';
 import { startKafkaMock } from '../helpers/kafka-mock.js';
+import { kafkaTestClient } from '../helpers/kafka-client.js';
 import { repoPath } from '../helpers/paths.js';
 import { eventually, paramsOf, tempDir, workflowsOf } from './events-kit.js';
 
@@ -26,8 +26,7 @@ test('examples/events/kafka-orders.yaml: Kafka message -> sensor -> Workflow, fi
     { dataDir: join(tmp.dir, 'data'), authToken: undefined, port: 0, host: '127.0.0.1', manifests: [manifest], namespace: 'default' },
     io,
   );
-  const producer = new Kafka({ brokers: kafka.brokers, logLevel: logLevel.NOTHING }).producer();
-  await producer.connect();
+  const producer = kafkaTestClient(kafka.brokers);
   try {
     // A new consumer group starts at the newest offset, so keep sending until the source has joined; every zero
     // amount is filtered out, every positive one is an order.
@@ -36,10 +35,10 @@ test('examples/events/kafka-orders.yaml: Kafka message -> sensor -> Workflow, fi
     const wfs = await eventually(
       async () => {
         n++;
-        await producer.send({
-          topic: 'orders',
-          messages: [{ value: JSON.stringify({ id: `free-${n}`, amount: 0 }) }, { value: JSON.stringify({ id: `K-${n}`, amount: 5 }) }],
-        });
+        await producer.produce('orders', [
+          { value: JSON.stringify({ id: `free-${n}`, amount: 0 }) },
+          { value: JSON.stringify({ id: `K-${n}`, amount: 5 }) },
+        ]);
         sent.push(`K-${n}`);
         const w = await workflowsOf(srv.url, SENSOR);
         return w.length > 0 && w;
@@ -65,7 +64,7 @@ test('examples/events/kafka-orders.yaml: Kafka message -> sensor -> Workflow, fi
   } catch (e) {
     throw new Error(`${(e as Error).message}\n--- server log ---\n${io.err.slice(-4000)}`, { cause: e });
   } finally {
-    await producer.disconnect();
+    await producer.close();
     await srv.stop();
   }
 });

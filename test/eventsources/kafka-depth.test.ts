@@ -6,12 +6,10 @@ import { kafkaPayload } from '../../eventsources/kafka.js';
 import { MAX_JSON_DEPTH } from '../../src/core/json-depth.js';
 
 const message = (value: string) => ({
-  key: null,
+  key: Buffer.alloc(0),
   value: Buffer.from(value),
-  timestamp: '1700000000000',
-  attributes: 0,
-  offset: '7',
-  headers: {},
+  timestamp: 1700000000000n,
+  headers: new Map<Buffer, Buffer>(),
 });
 
 test('jsonBody: a body nested 100,000 deep is skipped; one at the cap is parsed', () => {

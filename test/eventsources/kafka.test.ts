@@ -1,15 +1,14 @@
 // Kafka event source against librdkafka's mock cluster (kcat): 100 messages -> 100 events with Argo's payload,
-// a restart mid-stream loses nothing (the bus de-duplicates replays by id), offsets are committed only after the
-// bus acknowledged, single-partition mode, and the conformance suite.
+// a restart mid-stream loses nothing (the bus de-duplicates replays by id), messages read again are not published
+// twice, offsets are committed only after the bus acknowledged, single-partition mode, and the conformance suite.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
-import type { Producer } from 'kafkajs';
 import { createKafkaSource } from '../../eventsources/kafka.js';
 import { createJetStreamBus } from '../../src/bus/jetstream-bus.js';
 import type { EventBus } from '../../src/bus/types.js';
 import { startKafkaMock } from '../helpers/kafka-mock.js';
+import { kafkaTestClient } from '../helpers/kafka-client.js';
 import { startNatsServer } from '../helpers/nats-server.js';
 import type { NatsServer } from '../helpers/nats-server.js';
 import { runEventSourceConformance } from './conformance.js';
@@ -20,34 +19,21 @@ const nats: NatsServer = await startNatsServer();
 after(() => nats.close());
 const mock = await startKafkaMock();
 after(() => mock.stop());
-const kafka = new Kafka({ clientId: 'weir-test', brokers: mock.brokers, logLevel: logLevel.NOTHING });
-const producer: Producer = kafka.producer();
-await producer.connect();
-after(() => producer.disconnect());
+const kafka = kafkaTestClient(mock.brokers);
+after(() => kafka.close());
 const url = mock.brokers.join(',');
 const uniq = (p: string): string => `${p}-${randomUUID().slice(0, 8)}`;
 
 async function produce(topic: string, from: number, n: number): Promise<void> {
-  await producer.send({
+  await kafka.produce(
     topic,
-    messages: Array.from({ length: n }, (_, k) => ({
-      key: `k${from + k}`,
-      value: JSON.stringify({ n: from + k }),
-      headers: { origin: 'test' },
-    })),
-  });
+    Array.from({ length: n }, (_, k) => ({ key: `k${from + k}`, value: JSON.stringify({ n: from + k }), headers: { origin: 'test' } })),
+  );
 }
 
 /** Committed offsets of a group summed over partitions (-1 = none counts as 0). */
 async function committed(groupId: string, topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const [t] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    return t.partitions.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
-  } finally {
-    await admin.disconnect();
-  }
+  return (await kafka.committed(groupId, topic)).reduce((sum, o) => sum + Math.max(0, o), 0);
 }
 
 const confTopic = uniq('conf');
@@ -121,6 +107,28 @@ describe('kafka event source against the kcat mock cluster', () => {
     assert.match(d.timestamp, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)? \+0000 UTC$/);
     assert.match(e.id, new RegExp(`^default/${name}/orders/${topic}:${d.partition}:\\d+$`));
     assert.equal(await committed(`${topic}-g`, topic), 100);
+  });
+
+  test('messages read again (published, offsets not committed, as after a kill -9) are not published twice', async () => {
+    const topic = uniq('replay');
+    const name = uniq('kafka-replay');
+    await produce(topic, 0, 10);
+    const spec = (group: string) => ({ url, topic, jsonBody: true, consumerGroup: { groupName: group, oldest: true } });
+    let r = runAdapter({ adapter: createKafkaSource(), spec: spec(`${topic}-a`), bus, name, eventName: 'replay' });
+    try {
+      await eventually(() => r.counters.published === 10, { timeoutMs: 20_000, what: '10 events' });
+    } finally {
+      await r.stop();
+    }
+    // A group with no commits reads every message again, as a restart does after a kill between ack and commit.
+    r = runAdapter({ adapter: createKafkaSource(), spec: spec(`${topic}-b`), bus, name, eventName: 'replay' });
+    try {
+      await eventually(() => r.counters.duplicates === 10, { timeoutMs: 20_000, what: '10 duplicates' });
+      assert.equal(r.counters.published, 0, 'the same ids: the bus drops every repeat');
+    } finally {
+      await r.stop();
+    }
+    assert.equal((await busEvents(bus, name, '*', 100, 10)).length, 10);
   });
 
   test('offsets are committed only after the bus acknowledged', async () => {
