@@ -9,8 +9,8 @@ import type { Exec, Scope } from './execute.js';
 import { isFinished } from './nodes.js';
 import { subst } from './params.js';
 import type { InputArtifact, Vars } from './params.js';
-import { executeSteps } from './steps.js';
-import { executeDag } from './dag.js';
+import type * as Steps from './steps.js';
+import type * as Dag from './dag.js';
 import type * as ContainerSet from './container-set.js';
 import type * as HttpStep from './http-step.js';
 import type * as ResourceStep from './resource-step.js';
@@ -44,7 +44,10 @@ const KIND_FIELDS: readonly (readonly [keyof Template, TemplateKind])[] = [
   ['data', 'data'],
 ];
 
-// The rarer kinds' handlers load with the first template of their kind (a CLI run of a plain workflow skips them).
+// The handlers of the kinds other than pod and suspend load with the first template of their kind (a CLI run of a
+// single-container workflow skips them; steps and dag bring loops, depends and the child runner).
+const steps = lazyModule<typeof Steps>(import.meta.url, './steps.js');
+const dag = lazyModule<typeof Dag>(import.meta.url, './dag.js');
 const containerSet = lazyModule<typeof ContainerSet>(import.meta.url, './container-set.js');
 const httpStep = lazyModule<typeof HttpStep>(import.meta.url, './http-step.js');
 const resourceStep = lazyModule<typeof ResourceStep>(import.meta.url, './resource-step.js');
@@ -58,8 +61,8 @@ function withDaemonsStopped(ex: Exec, done: NodeStatus): NodeStatus {
 
 const TEMPLATE_KINDS = {
   pod: (ex, r) => executePod(ex, r.node, r.tmpl, r.vars, r.arts),
-  steps: (ex, r) => withDaemonsStopped(ex, executeSteps(ex, r.node, r.tmpl, r.vars, r.scope, r.depth)),
-  dag: (ex, r) => withDaemonsStopped(ex, executeDag(ex, r.node, r.tmpl, r.vars, r.scope, r.depth)),
+  steps: (ex, r) => withDaemonsStopped(ex, steps().executeSteps(ex, r.node, r.tmpl, r.vars, r.scope, r.depth)),
+  dag: (ex, r) => withDaemonsStopped(ex, dag().executeDag(ex, r.node, r.tmpl, r.vars, r.scope, r.depth)),
   suspend: (ex, r) => executeSuspend(ex, r.node, r.tmpl, r.vars),
   containerSet: (ex, r) => containerSet().executeContainerSet(ex, r.node, r.tmpl, r.vars),
   http: (ex, r) => httpStep().executeHttp(ex, r.node, r.tmpl, r.vars),
