@@ -6,7 +6,6 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { pause, systemClock } from '../core/clock.js';
-import type { Clock } from '../core/clock.js';
 import { WeirError, errorMessage } from '../core/errors.js';
 import { nullLogger } from '../core/logger.js';
 import type { Logger } from '../core/logger.js';
@@ -26,8 +25,7 @@ export interface LeaseElectionOptions {
   /** Default 1/7 of the lease duration (2 s for 15 s). */
   retryPeriodMs?: number;
   logger?: Logger;
-  /** Lease times (`now`) and the waits between tries (`sleep`). Default: the system clock. */
-  clock?: Clock;
+  clock?: () => number;
 }
 
 export interface LeaderCallbacks {
@@ -67,7 +65,7 @@ export class LeaseElection {
       renewDeadlineMs,
       retryPeriodMs: o.retryPeriodMs ?? Math.max(200, Math.floor(leaseDurationMs / 7)),
       logger: o.logger ?? nullLogger,
-      clock: o.clock ?? systemClock,
+      clock: o.clock ?? Date.now,
     };
     this.identity = o.identity ?? `${process.env.POD_NAME || hostname()}_${randomUUID().slice(0, 8)}`;
     this.path = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(o.namespace)}/leases`;
@@ -82,19 +80,19 @@ export class LeaseElection {
     const log = this.o.logger;
     while (!signal.aborted) {
       if (!(await this.tryAcquireOrRenew(signal))) {
-        await pause(this.o.clock, this.o.retryPeriodMs, signal);
+        await pause(systemClock, this.o.retryPeriodMs, signal);
         continue;
       }
       this.leading = true;
       log.info({ lease: `${this.o.namespace}/${this.o.name}`, identity: this.identity }, 'became the leader');
       const term = new AbortController();
       cb.onStartedLeading(AbortSignal.any([term.signal, signal]));
-      let lastRenew = this.o.clock.now();
+      let lastRenew = this.o.clock();
       while (!signal.aborted) {
-        await pause(this.o.clock, this.o.retryPeriodMs, signal);
+        await pause(systemClock, this.o.retryPeriodMs, signal);
         if (signal.aborted) break;
-        if (await this.tryAcquireOrRenew(signal)) lastRenew = this.o.clock.now();
-        else if (this.o.clock.now() - lastRenew >= this.o.renewDeadlineMs) break;
+        if (await this.tryAcquireOrRenew(signal)) lastRenew = this.o.clock();
+        else if (this.o.clock() - lastRenew >= this.o.renewDeadlineMs) break;
       }
       this.leading = false;
       term.abort();
@@ -117,7 +115,7 @@ export class LeaseElection {
   }
 
   private async tryAcquireOrRenew(signal: AbortSignal): Promise<boolean> {
-    const now = this.o.clock.now();
+    const now = this.o.clock();
     const spec = {
       holderIdentity: this.identity,
       leaseDurationSeconds: Math.ceil(this.o.leaseDurationMs / 1000),
@@ -167,7 +165,7 @@ export class LeaseElection {
       if (!cur || cur.spec.holderIdentity !== this.identity) return;
       const body: Lease = {
         ...cur,
-        spec: { ...cur.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(this.o.clock.now()) },
+        spec: { ...cur.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(this.o.clock()) },
       };
       await this.o.rest.request('PUT', `${this.path}/${this.o.name}`, { body, signal: AbortSignal.timeout(5000) });
     } catch {
