@@ -12,6 +12,7 @@ import { createSqliteStore } from '../src/store/sqlite-store.js';
 import type { SqliteStore } from '../src/store/sqlite-store.js';
 import type { ListOptions, NewObject, NewObjectOf } from '../src/store/types.js';
 import type { Benchmark } from './types.js';
+import { clockAt } from '../src/core/clock.js';
 
 const TOTAL = Number(process.env.WEIR_BENCH_STORE_TOTAL ?? 100_000);
 const SMALL = 10_000;
@@ -118,10 +119,12 @@ function dataset(): Promise<Dataset> {
     let store = createSqliteStore({
       dataDir: dir,
       synchronous: 'normal',
-      clock: (() => {
-        let t = Date.UTC(2024, 0, 1);
-        return () => (t += 7000);
-      })(),
+      clock: clockAt(
+        (() => {
+          let t = Date.UTC(2024, 0, 1);
+          return () => (t += 7000);
+        })(),
+      ),
     });
     const firstPage: ListOptions = { order: 'newest', limit: PAGE };
     const smallRate = await insert(store, 0, Math.min(SMALL, TOTAL));

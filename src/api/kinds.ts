@@ -5,11 +5,12 @@ import type { TSchema } from '@sinclair/typebox';
 import { KIND_IDENTITY, isKindName } from '../core/kinds.js';
 import type { KindIdentity, KindName } from '../core/kinds.js';
 import { WorkflowSchema, WorkflowTemplateSchema, ClusterWorkflowTemplateSchema } from './workflow.js';
-import { CronWorkflowSchema } from './cron-workflow.js';
 import { ConfigMapSchema, SecretSchema } from './k8s.js';
-import { EventSourceSchema } from './eventsource.js';
-import { SensorSchema } from './sensor.js';
-import { EventBusSchema } from './eventbus.js';
+import { lazyModule } from '../core/lazy-module.js';
+import type * as CronWorkflowApi from './cron-workflow.js';
+import type * as EventSourceApi from './eventsource.js';
+import type * as SensorApi from './sensor.js';
+import type * as EventBusApi from './eventbus.js';
 
 export interface PrinterColumn {
   name: string;
@@ -27,6 +28,13 @@ export interface KindInfo extends KindIdentity {
   printerColumns: readonly PrinterColumn[];
   statusSubresource: boolean;
 }
+
+// The schemas of CronWorkflow and of the event kinds (an EventSource's has some 30 event kinds; 9 modules in all) are
+// built on first read, so that linting or running plain workflows does not build them.
+const cronWorkflowApi = lazyModule<typeof CronWorkflowApi>(import.meta.url, './cron-workflow.js');
+const eventSourceApi = lazyModule<typeof EventSourceApi>(import.meta.url, './eventsource.js');
+const sensorApi = lazyModule<typeof SensorApi>(import.meta.url, './sensor.js');
+const eventBusApi = lazyModule<typeof EventBusApi>(import.meta.url, './eventbus.js');
 
 const age: PrinterColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
 
@@ -55,7 +63,9 @@ export const KINDS = {
   },
   CronWorkflow: {
     ...KIND_IDENTITY.CronWorkflow,
-    schema: CronWorkflowSchema,
+    get schema(): TSchema {
+      return cronWorkflowApi().CronWorkflowSchema;
+    },
     statusSubresource: false,
     printerColumns: [
       { name: 'Schedules', type: 'string', jsonPath: '.spec.schedules' },
@@ -66,19 +76,25 @@ export const KINDS = {
   },
   EventSource: {
     ...KIND_IDENTITY.EventSource,
-    schema: EventSourceSchema,
+    get schema(): TSchema {
+      return eventSourceApi().EventSourceSchema;
+    },
     statusSubresource: false,
     printerColumns: [age],
   },
   Sensor: {
     ...KIND_IDENTITY.Sensor,
-    schema: SensorSchema,
+    get schema(): TSchema {
+      return sensorApi().SensorSchema;
+    },
     statusSubresource: false,
     printerColumns: [age],
   },
   EventBus: {
     ...KIND_IDENTITY.EventBus,
-    schema: EventBusSchema,
+    get schema(): TSchema {
+      return eventBusApi().EventBusSchema;
+    },
     statusSubresource: false,
     printerColumns: [age],
   },

@@ -5,11 +5,16 @@ import { finding } from './findings.js';
 import type { FieldPath, Finding } from './findings.js';
 import { lintPlaceholders } from './lint-placeholders.js';
 import { lintVolumeMounts } from './lint-volumes.js';
-import { checkWhenSyntax } from '../expr/govaluate.js';
-import { parseDepends, dependsTaskNames } from '../expr/depends.js';
+import type * as Govaluate from '../expr/govaluate.js';
+import type * as Depends from '../expr/depends.js';
+import { lazyModule } from '../core/lazy-module.js';
 import { asObj, asArr, str } from './walk.js';
 import type { Obj } from './walk.js';
 import { errorMessage } from '../core/errors.js';
+
+// The `when` and `depends` parsers load with the first template that has such a field.
+const govaluate = lazyModule<typeof Govaluate>(import.meta.url, '../expr/govaluate.js');
+const dependsParser = lazyModule<typeof Depends>(import.meta.url, '../expr/depends.js');
 
 export interface LintContext {
   /** Finds a WorkflowTemplate (or ClusterWorkflowTemplate when clusterScope) among the linted documents. */
@@ -265,7 +270,7 @@ function lintCaller(caller: Obj, path: FieldPath, env: TemplateLintEnv): void {
 function lintWhen(when: unknown, path: FieldPath, out: Finding[]): void {
   const w = str(when);
   if (w === undefined || w.trim() === '') return;
-  const err = checkWhenSyntax(w);
+  const err = govaluate().checkWhenSyntax(w);
   if (err !== undefined) out.push(finding('error', 'when-syntax', path, `invalid when expression: ${err}`));
 }
 
@@ -339,7 +344,7 @@ function lintDag(tpl: Obj, dag: Obj, path: FieldPath, env: TemplateLintEnv): voi
     const depends = str(task.depends);
     if (depends !== undefined && depends.trim() !== '') {
       try {
-        for (const dn of dependsTaskNames(parseDepends(depends))) {
+        for (const dn of dependsParser().dependsTaskNames(dependsParser().parseDepends(depends))) {
           if (!names.has(dn))
             env.out.push(
               finding(

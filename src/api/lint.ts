@@ -5,15 +5,21 @@ import { findKind, KIND_LIST } from './kinds.js';
 import type { KindInfo } from './kinds.js';
 import { lintWorkflowSpec } from './lint-workflow.js';
 import type { LintContext } from './lint-workflow.js';
-import { lintEventSource, lintSensor } from './lint-events.js';
-import { lintCronWorkflow } from './lint-cron.js';
+import type * as LintEvents from './lint-events.js';
+import type * as LintCron from './lint-cron.js';
 import { lintLabels } from './lint-labels.js';
 import { finding } from './findings.js';
 import type { Finding } from './findings.js';
 import type { LoadedDocument, LoadResult, LocatedFinding } from './loader.js';
 import { suggest } from '../core/suggest.js';
+import { lazyModule } from '../core/lazy-module.js';
 import { asObj, str } from './walk.js';
 import type { Obj } from './walk.js';
+
+// The linters of CronWorkflows and of the event kinds (with the event schemas' constants: 12 modules) load with the
+// first such document, so linting or running plain workflows skips them.
+const lintEvents = lazyModule<typeof LintEvents>(import.meta.url, './lint-events.js');
+const lintCron = lazyModule<typeof LintCron>(import.meta.url, './lint-cron.js');
 
 export interface LintReport {
   findings: LocatedFinding[];
@@ -99,13 +105,13 @@ export function lintDocument(obj: Obj, ctx: LintContext): Finding[] {
       if (spec) out.push(...lintWorkflowSpec(spec, ['spec'], info.kind, ctx));
       break;
     case 'CronWorkflow':
-      out.push(...lintCronWorkflow(obj, ctx));
+      out.push(...lintCron().lintCronWorkflow(obj, ctx));
       break;
     case 'EventSource':
-      out.push(...lintEventSource(obj));
+      out.push(...lintEvents().lintEventSource(obj));
       break;
     case 'Sensor':
-      out.push(...lintSensor(obj));
+      out.push(...lintEvents().lintSensor(obj));
       break;
     default:
       break;

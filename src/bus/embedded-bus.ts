@@ -7,6 +7,8 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { systemClock } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
 import type { CloudEvent } from '../core/cloudevent.js';
 import { WeirError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -52,8 +54,8 @@ export interface EmbeddedBusOptions {
   synchronous?: 'full' | 'normal';
   /** Safety-net poll for consumers. Default 1000 ms. */
   pollIntervalMs?: number;
-  /** Current time in ms. Default Date.now. */
-  clock?: () => number;
+  /** Current time (`now`, ms since the epoch). Default: the system clock. */
+  clock?: Clock;
   logger?: Logger;
 }
 
@@ -62,7 +64,7 @@ export interface ResolvedEmbeddedBusOptions extends LogLimits {
   readonly name: string;
   readonly synchronous: 'full' | 'normal';
   readonly pollIntervalMs: number;
-  readonly clock: () => number;
+  readonly clock: Clock;
   readonly logger: Logger;
 }
 
@@ -95,7 +97,7 @@ export function resolveEmbeddedBusOptions(o: EmbeddedBusOptions): ResolvedEmbedd
     maxAgeMs: durationMs(C, 'maxAge', o.maxAge) ?? 0,
     maxMsgs: limit(C, 'maxMsgs', o.maxMsgs),
     maxBytes: limit(C, 'maxBytes', byteSize(C, 'maxBytes', o.maxBytes)),
-    clock: o.clock ?? Date.now,
+    clock: o.clock ?? systemClock,
     logger: o.logger ?? nullLogger,
   });
 }
@@ -185,7 +187,7 @@ export class EmbeddedBus implements EventBus {
 
   /** Inside a write: applies retention and reports what it removed before consumers acked it. */
   private pruneNow(): void {
-    const r: PruneReport = this.log.prune(this.options.clock());
+    const r: PruneReport = this.log.prune(this.options.clock.now());
     if (r.removed === 0) return;
     if (r.byLimits) this.counters.limitWarnings++;
     if (r.unconsumed.size === 0) return;
@@ -216,7 +218,7 @@ export class EmbeddedBus implements EventBus {
     const body = JSON.stringify(event);
     try {
       const ack = await this.writes.submit(() => {
-        const a = this.log.append({ id: event.id, source: event.source, name: event.subject, body }, this.options.clock());
+        const a = this.log.append({ id: event.id, source: event.source, name: event.subject, body }, this.options.clock.now());
         // Retention and the de-dup window are applied on every write (indexed deletes; usually nothing to do).
         if (!a.duplicate) this.pruneNow();
         return a;

@@ -27,7 +27,7 @@ function message(bus: EmbeddedBus, o: ResolvedConsumerOptions, d: Delivery, even
     },
     nak: async (delayMs) => {
       const delay = Math.max(0, delayMs ?? o.ackWaitMs);
-      await writes.submit(() => log.reschedule(name, d.seq, options.clock() + delay), ND);
+      await writes.submit(() => log.reschedule(name, d.seq, options.clock.now() + delay), ND);
       counters.nakked++;
     },
     term: async (reason) => {
@@ -36,7 +36,7 @@ function message(bus: EmbeddedBus, o: ResolvedConsumerOptions, d: Delivery, even
       options.logger.debug({ consumer: name, eventId: event.id, seq: d.seq, reason }, 'event bus: message terminated');
     },
     working: async () => {
-      await writes.submit(() => log.reschedule(name, d.seq, options.clock() + o.ackWaitMs), ND);
+      await writes.submit(() => log.reschedule(name, d.seq, options.clock.now() + o.ackWaitMs), ND);
     },
   };
 }
@@ -44,11 +44,11 @@ function message(bus: EmbeddedBus, o: ResolvedConsumerOptions, d: Delivery, even
 export async function* consumeEmbedded(bus: EmbeddedBus, o: ResolvedConsumerOptions): AsyncGenerator<BusMessage> {
   const { log, writes, options, counters } = bus;
   const cfg = { name: o.durableName, ackWaitMs: o.ackWaitMs, maxDeliver: o.maxDeliver, maxAckPending: o.maxAckPending };
-  await writes.submit(() => log.upsertConsumer(o.durableName, [...o.filters], o.deliverPolicy, options.clock()));
+  await writes.submit(() => log.upsertConsumer(o.durableName, [...o.filters], o.deliverPolicy, options.clock.now()));
   let batch: Delivery[] = [];
   try {
     while (!o.signal.aborted && !bus.isClosed()) {
-      const r = await writes.submit(() => log.dispatch(cfg, o.filters, BATCH, options.clock()), ND);
+      const r = await writes.submit(() => log.dispatch(cfg, o.filters, BATCH, options.clock.now()), ND);
       for (const seq of r.gaveUp) {
         counters.maxDeliverExceeded++;
         options.logger.warn(
@@ -74,7 +74,7 @@ export async function* consumeEmbedded(bus: EmbeddedBus, o: ResolvedConsumerOpti
         yield message(bus, o, d, event);
       }
       if (got > 0 || r.gaveUp.length > 0) continue;
-      const untilDue = r.nextDue === undefined ? Infinity : r.nextDue - options.clock();
+      const untilDue = r.nextDue === undefined ? Infinity : r.nextDue - options.clock.now();
       await bus.waitForChange(Math.min(options.pollIntervalMs, untilDue), o.signal);
     }
   } catch (e) {

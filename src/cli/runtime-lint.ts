@@ -6,27 +6,29 @@
 import { lintLoaded } from '../api/lint.js';
 import type { LintReport } from '../api/lint.js';
 import type { Finding } from '../api/findings.js';
-import { EVENT_SOURCE_KINDS } from '../api/eventsource.js';
 import type { LoadResult } from '../api/loader.js';
 import type { Obj } from '../api/walk.js';
 import type * as Adapters from '../../eventsources/index.js';
+import type * as EventSourceApi from '../api/eventsource.js';
 import { asObj } from '../api/walk.js';
 import { errorMessage } from '../core/errors.js';
 
 type Registry = Pick<typeof Adapters, 'adapterFor' | 'eventSourceRegistry' | 'isRunnableKind'> & {
   compileFilter: (expression: string) => unknown;
+  /** Every event kind of the EventSource schema (src/api/eventsource.ts). */
+  eventSourceKinds: typeof EventSourceApi.EVENT_SOURCE_KINDS;
 };
 
 /** Warnings for the events of one EventSource document that the server would not run. */
 export function eventSourceRuntimeFindings(
   doc: Obj,
-  { adapterFor, eventSourceRegistry, isRunnableKind, compileFilter }: Registry,
+  { adapterFor, eventSourceRegistry, isRunnableKind, compileFilter, eventSourceKinds }: Registry,
 ): Finding[] {
   if (doc.kind !== 'EventSource') return [];
   const spec = asObj(doc.spec);
   if (spec === undefined) return [];
   const out: Finding[] = [];
-  for (const kind of EVENT_SOURCE_KINDS) {
+  for (const kind of eventSourceKinds) {
     const entries = asObj(spec[kind]);
     if (entries === undefined) continue;
     if (!isRunnableKind(kind)) {
@@ -72,10 +74,11 @@ export function eventSourceRuntimeFindings(
  */
 export async function lintManifests(loaded: LoadResult): Promise<LintReport> {
   if (!loaded.documents.some((d) => d.object.kind === 'EventSource')) return lintLoaded(loaded);
-  const [adapters, { compileFilter }] = await Promise.all([
+  const [adapters, { compileFilter }, { EVENT_SOURCE_KINDS }] = await Promise.all([
     import('../../eventsources/index.js'),
     import('../eventsource-host/emitter.js'),
+    import('../api/eventsource.js'),
   ]);
-  const registry: Registry = { ...adapters, compileFilter };
+  const registry: Registry = { ...adapters, compileFilter, eventSourceKinds: EVENT_SOURCE_KINDS };
   return lintLoaded(loaded, (doc) => eventSourceRuntimeFindings(doc, registry));
 }

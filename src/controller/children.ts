@@ -1,6 +1,7 @@
 // Calling a child from a steps group or a DAG: `when` (after substitution, govaluate semantics), argument
 // substitution, Skipped nodes, step/task-level exit handlers (onExit / hooks.exit) and continueOn.
-import { evaluateWhen } from '../expr/govaluate.js';
+import type * as Govaluate from '../expr/govaluate.js';
+import { lazyModule } from '../core/lazy-module.js';
 import { envFromFlat, evaluate } from '../expr/expr.js';
 import type { LifecycleHook } from '../api/workflow-steps.js';
 import type { WorkflowStep } from '../api/workflow-steps.js';
@@ -10,6 +11,9 @@ import { dropAbsentArtifacts, dropAbsentOutputRefs, subst, substDeep } from './p
 import type { Vars } from './params.js';
 import type { NodeStatus } from './types.js';
 import { errorMessage } from '../core/errors.js';
+
+/** The `when` evaluator (govaluate) loads with the first step or task that has a `when`. */
+const govaluate = lazyModule<typeof Govaluate>(import.meta.url, '../expr/govaluate.js');
 
 export interface ChildCall {
   /** The step or task (loop already expanded: `vars` holds the item). */
@@ -53,7 +57,7 @@ export function runChild(ex: Exec, c: ChildCall, canStart: boolean): NodeStatus 
       if (errors.length === 0) {
         let run: boolean;
         try {
-          run = evaluateWhen(w);
+          run = govaluate().evaluateWhen(w);
         } catch (e) {
           return ex.nodes.mark(
             ex.nodes.create({ name: c.name, displayName: c.displayName, type: 'Skipped', boundaryID: c.boundaryID }),

@@ -7,7 +7,6 @@ import type { ArtifactRepository } from '../artifacts/repository-config.js';
 import type { ResourceStore } from '../store/types.js';
 import type { ArtifactHost } from './artifact-effects.js';
 import type { DataListState } from './data-step.js';
-import { performHttp } from './http-step.js';
 import type { HttpState } from './http-step.js';
 import type { ResourceState } from './resource-step.js';
 import type { Action, OperateContext } from './types.js';
@@ -56,7 +55,9 @@ export class ControllerRequests {
     };
     if (a.type === 'http' && !this.http.has(reqKey)) {
       this.http.set(reqKey, { state: 'running' });
-      void performHttp(a.request, signal()).then((st) => finish(this.http, st));
+      const sig = signal();
+      // http-step.js loads with the first http template (a run without one skips it)
+      void import('./http-step.js').then(({ performHttp }) => performHttp(a.request, sig)).then((st) => finish(this.http, st));
     }
     if (a.type === 'resource' && !this.resources.has(reqKey)) {
       this.resources.set(reqKey, { state: 'running' });

@@ -6,6 +6,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pause, systemClock } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
 import { Lifecycle } from '../core/lifecycle.js';
 import type { LifecycleState } from '../core/lifecycle.js';
@@ -33,8 +34,8 @@ export interface WorkflowControllerOptions {
   store: ResourceStore;
   executor: StepExecutor;
   logger?: Logger;
-  /** Milliseconds since the epoch. Default: Date.now. */
-  clock?: () => number;
+  /** Milliseconds since the epoch (`now`) and the controller's waits (`sleep`). Default: the system clock. */
+  clock?: Clock;
   /** Grace period between SIGTERM and SIGKILL when a step is stopped. Default 2000 ms. */
   killGraceMs?: number;
   /** Template nesting limit. Default 100. */
@@ -93,7 +94,7 @@ export class WorkflowController {
   /** Reconcile passes so far (benchmarks and tests read it). */
   passes = 0;
   private readonly log: Logger;
-  private readonly clock: () => number;
+  private readonly clock: Clock;
   private readonly steps: StepTracker;
   private readonly volumesDir: string | undefined;
   private readonly hostPaths: HostPathPolicy;
@@ -106,7 +107,7 @@ export class WorkflowController {
   constructor(private readonly o: WorkflowControllerOptions) {
     this.log = o.logger ?? nullLogger;
     this.cache = new PassCache(o.watch !== false);
-    this.clock = o.clock ?? ((): number => systemClock.now());
+    this.clock = o.clock ?? systemClock;
     const exDir = (o.executor as { options?: { dataDir?: unknown } }).options?.dataDir;
     this.volumesDir = o.volumesDir ?? (typeof exDir === 'string' ? join(exDir, 'volumes') : undefined);
     const policy = o.hostPaths ?? NO_HOST_PATHS;
@@ -123,7 +124,7 @@ export class WorkflowController {
     this.steps = new StepTracker({
       executor: o.executor,
       log: this.log,
-      now: this.clock,
+      now: () => this.clock.now(),
       changed: (key) => this.enqueue(key),
       saveArtifacts: (wfKey, plan, r) =>
         this.artifacts
@@ -138,7 +139,7 @@ export class WorkflowController {
       store: o.store,
       executor: o.executor,
       log: this.log,
-      now: this.clock,
+      now: () => this.clock.now(),
       maxDepth: o.maxDepth,
       killGraceMs: o.killGraceMs ?? 2000,
       hostPaths: this.hostPaths,
@@ -317,7 +318,7 @@ export class WorkflowController {
       } catch (e) {
         if (signal.aborted) return;
         this.log.warn({ err: errorMessage(e) }, 'workflow watch failed; listing again in 1s');
-        await pause(systemClock, 1000, signal);
+        await pause(this.clock, 1000, signal);
       }
     }
   }

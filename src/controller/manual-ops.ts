@@ -2,6 +2,8 @@
 // retry and resubmit semantics, from its workflow/util): each returns a new object and never touches the input.
 // The API server stores the result and enqueues the workflow; the controller honours spec.suspend, spec.shutdown and
 // Suspend nodes marked Succeeded/Failed here. Node field selectors follow docs/node-field-selector.md.
+import { systemClock } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
 import { WeirError } from '../core/errors.js';
 import type { NodePhase, NodeStatus, ParamValue, WorkflowObject } from './types.js';
 
@@ -16,8 +18,8 @@ export const CREATOR_LABELS = [
 ];
 
 export interface OpClock {
-  /** Milliseconds since the epoch. Default: Date.now. */
-  clock?: () => number;
+  /** Milliseconds since the epoch (`now`). Default: the system clock. */
+  clock?: Clock;
 }
 
 /** The workflow keeps its own type (a stored Workflow stays one, ready to save). */
@@ -28,7 +30,7 @@ export interface OpResult<W extends WorkflowObject = WorkflowObject> {
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-export const nowOf = (o: OpClock | undefined): string => iso((o?.clock ?? Date.now)());
+export const nowOf = (o: OpClock | undefined): string => iso((o?.clock ?? systemClock).now());
 export const bad = (message: string): WeirError => new WeirError('INVALID_ARGUMENT', message);
 
 const FULFILLED = new Set(['Succeeded', 'Failed', 'Error']);

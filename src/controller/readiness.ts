@@ -2,9 +2,8 @@
 // probe passed (Argo waits for the daemon pod to be Ready). httpGet (2xx/3xx) and tcpSocket against the step's
 // address; after initialDelaySeconds, every periodSeconds (default 10), each try bounded by timeoutSeconds (default
 // 1). exec and grpc probes are not run here: such a step counts as ready once it runs, as without a probe.
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { connect } from 'node:net';
+// node:http, node:https and node:net are imported on the first probe: an ESM import of node:http costs ~35 ms of
+// start-up (it loads Node's bundled undici for its WebSocket getters), which `weir run` of a plain workflow skips.
 
 export type ReadinessProbe = Record<string, unknown>;
 
@@ -34,9 +33,10 @@ function httpAttempt(get: Record<string, unknown>): Probe['attempt'] | undefined
   if (Array.isArray(get.httpHeaders))
     for (const h of get.httpHeaders as { name?: unknown; value?: unknown }[])
       if (typeof h?.name === 'string') headers[h.name] = typeof h.value === 'string' ? h.value : '';
-  return (host, timeoutMs) =>
-    new Promise((resolve) => {
-      const req = (https ? httpsRequest : httpRequest)(
+  return async (host, timeoutMs) => {
+    const { request } = https ? await import('node:https') : await import('node:http');
+    return new Promise((resolve) => {
+      const req = request(
         {
           host: typeof get.host === 'string' && get.host !== '' ? get.host : host,
           port: p,
@@ -54,13 +54,15 @@ function httpAttempt(get: Record<string, unknown>): Probe['attempt'] | undefined
       req.on('error', () => resolve(false));
       req.end();
     });
+  };
 }
 
 function tcpAttempt(tcp: Record<string, unknown>): Probe['attempt'] | undefined {
   const p = port(tcp.port);
   if (p === undefined) return undefined;
-  return (host, timeoutMs) =>
-    new Promise((resolve) => {
+  return async (host, timeoutMs) => {
+    const { connect } = await import('node:net');
+    return new Promise((resolve) => {
       const s = connect({ host: typeof tcp.host === 'string' && tcp.host !== '' ? tcp.host : host, port: p, timeout: timeoutMs });
       const done = (ok: boolean): void => {
         s.destroy();
@@ -70,6 +72,7 @@ function tcpAttempt(tcp: Record<string, unknown>): Probe['attempt'] | undefined 
       s.on('timeout', () => done(false));
       s.on('error', () => done(false));
     });
+  };
 }
 
 /** The probe this controller can run, or undefined (no probe, or only kinds it does not run). */

@@ -9,7 +9,12 @@ import { hasStep } from './types.js';
 import type { Artifact } from '../api/workflow-io.js';
 import type { OutputArtifactPlan, PodOutcome, PodState, WorkflowObject } from './types.js';
 import { errorMessage } from '../core/errors.js';
-import { compileProbe, waitReady, type ReadinessProbe } from './readiness.js';
+import type * as Readiness from './readiness.js';
+import type { ReadinessProbe } from './readiness.js';
+import { lazyModule } from '../core/lazy-module.js';
+
+/** Readiness probes (daemon steps that declare one) load with the first such step. */
+const readinessModule = lazyModule<typeof Readiness>(import.meta.url, './readiness.js');
 
 interface Tracked {
   handle?: StepHandle;
@@ -160,17 +165,19 @@ export class StepTracker {
     }
     if (this.gone.has(uid)) return this.stopGone(workflowKey, nodeId, handle); // deleted while it started
     const t = this.follow(workflowKey, key, nodeId, handle);
-    const probe = compileProbe(readiness);
+    const probe = readiness === undefined ? undefined : readinessModule().compileProbe(readiness);
     if (probe) {
       t.ready = false;
       const ended = new AbortController();
       t.stopProbe = () => ended.abort();
       const ip = handle.details.ip;
-      void waitReady(probe, typeof ip === 'string' && ip !== '' ? ip : '127.0.0.1', ended.signal).then((ok) => {
-        if (!ok) return;
-        t.ready = true;
-        this.o.changed(workflowKey);
-      });
+      void readinessModule()
+        .waitReady(probe, typeof ip === 'string' && ip !== '' ? ip : '127.0.0.1', ended.signal)
+        .then((ok) => {
+          if (!ok) return;
+          t.ready = true;
+          this.o.changed(workflowKey);
+        });
     }
   }
 

@@ -3,17 +3,18 @@
 // A template with none of the fields (or a plugin template) is an Error node, never a silent no-op.
 import { parseGoDuration } from '../core/duration.js';
 import { errorMessage } from '../core/errors.js';
+import { lazyModule } from '../core/lazy-module.js';
 import type { Template } from '../api/workflow-template.js';
 import type { Exec, Scope } from './execute.js';
 import { isFinished } from './nodes.js';
 import { subst } from './params.js';
 import type { InputArtifact, Vars } from './params.js';
-import { executeSteps } from './steps.js';
-import { executeDag } from './dag.js';
-import { executeContainerSet } from './container-set.js';
-import { executeHttp } from './http-step.js';
-import { executeResource } from './resource-step.js';
-import { executeData } from './data-step.js';
+import type * as Steps from './steps.js';
+import type * as Dag from './dag.js';
+import type * as ContainerSet from './container-set.js';
+import type * as HttpStep from './http-step.js';
+import type * as ResourceStep from './resource-step.js';
+import type * as DataStep from './data-step.js';
 import { executePod } from './pod-node.js';
 import { killDaemons } from './pod-extras.js';
 import type { NodeStatus } from './types.js';
@@ -43,6 +44,15 @@ const KIND_FIELDS: readonly (readonly [keyof Template, TemplateKind])[] = [
   ['data', 'data'],
 ];
 
+// The handlers of the kinds other than pod and suspend load with the first template of their kind (a CLI run of a
+// single-container workflow skips them; steps and dag bring loops, depends and the child runner).
+const steps = lazyModule<typeof Steps>(import.meta.url, './steps.js');
+const dag = lazyModule<typeof Dag>(import.meta.url, './dag.js');
+const containerSet = lazyModule<typeof ContainerSet>(import.meta.url, './container-set.js');
+const httpStep = lazyModule<typeof HttpStep>(import.meta.url, './http-step.js');
+const resourceStep = lazyModule<typeof ResourceStep>(import.meta.url, './resource-step.js');
+const dataStep = lazyModule<typeof DataStep>(import.meta.url, './data-step.js');
+
 /** A steps or DAG node that finished stops the daemons started under it. */
 function withDaemonsStopped(ex: Exec, done: NodeStatus): NodeStatus {
   if (isFinished(done.phase)) killDaemons(ex, done.id);
@@ -51,13 +61,13 @@ function withDaemonsStopped(ex: Exec, done: NodeStatus): NodeStatus {
 
 const TEMPLATE_KINDS = {
   pod: (ex, r) => executePod(ex, r.node, r.tmpl, r.vars, r.arts),
-  steps: (ex, r) => withDaemonsStopped(ex, executeSteps(ex, r.node, r.tmpl, r.vars, r.scope, r.depth)),
-  dag: (ex, r) => withDaemonsStopped(ex, executeDag(ex, r.node, r.tmpl, r.vars, r.scope, r.depth)),
+  steps: (ex, r) => withDaemonsStopped(ex, steps().executeSteps(ex, r.node, r.tmpl, r.vars, r.scope, r.depth)),
+  dag: (ex, r) => withDaemonsStopped(ex, dag().executeDag(ex, r.node, r.tmpl, r.vars, r.scope, r.depth)),
   suspend: (ex, r) => executeSuspend(ex, r.node, r.tmpl, r.vars),
-  containerSet: (ex, r) => executeContainerSet(ex, r.node, r.tmpl, r.vars),
-  http: (ex, r) => executeHttp(ex, r.node, r.tmpl, r.vars),
-  resource: (ex, r) => executeResource(ex, r.node, r.tmpl, r.vars, r.arts),
-  data: (ex, r) => executeData(ex, r.node, r.tmpl, r.vars),
+  containerSet: (ex, r) => containerSet().executeContainerSet(ex, r.node, r.tmpl, r.vars),
+  http: (ex, r) => httpStep().executeHttp(ex, r.node, r.tmpl, r.vars),
+  resource: (ex, r) => resourceStep().executeResource(ex, r.node, r.tmpl, r.vars, r.arts),
+  data: (ex, r) => dataStep().executeData(ex, r.node, r.tmpl, r.vars),
 } satisfies Record<TemplateKind, (ex: Exec, r: TemplateRun) => NodeStatus>;
 
 /** The kind of `t`, or undefined when Weir cannot run it. */

@@ -33,6 +33,11 @@ export async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 export const systemClock: Clock = { now, sleep };
 
+/** A Clock that reads its time from `now` (say a fixed or hand-advanced time in a test) and sleeps on the real timer. */
+export function clockAt(now: () => number): Clock {
+  return { now, sleep };
+}
+
 /** `clock.sleep` that resolves (instead of rejecting) when `signal` aborts: for waits that may end early on purpose. */
 export async function pause(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
   try {

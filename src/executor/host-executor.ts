@@ -148,7 +148,7 @@ export class HostExecutor implements StepExecutor {
     const t = await this.attach(handle);
     if (t.monitor.outcome !== undefined || !stepGroupAlive(t.identity)) return;
     const mark = (signal: NodeJS.Signals): Promise<void> =>
-      writeFile(t.paths.killed, JSON.stringify({ at: new Date(this.options.clock()).toISOString(), signal }));
+      writeFile(t.paths.killed, JSON.stringify({ at: new Date(this.options.clock.now()).toISOString(), signal }));
     await mark('SIGTERM');
     this.options.logger.info({ node: handle.id, graceMs }, 'terminating step');
     signalStep(t.identity.pid, 'SIGTERM', t.isolated);

@@ -169,7 +169,7 @@ async function spawnStep({
   let info: ReturnType<typeof readProcInfo>;
   let spawnError: Error | undefined;
   let leaderExited: Promise<LeaderExit>;
-  const startedAt = o.clock();
+  const startedAt = o.clock.now();
   try {
     child = spawn(command, args, {
       detached: true,

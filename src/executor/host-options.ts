@@ -3,6 +3,8 @@ import { execFile } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { systemClock } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
 import { WeirError } from '../core/errors.js';
 import { nullLogger } from '../core/logger.js';
 import type { Logger } from '../core/logger.js';
@@ -14,8 +16,8 @@ export interface HostExecutorOptions {
   logger?: Logger;
   /** Path of bubblewrap. Default (undefined): `bwrap` looked up on PATH. `null`: run steps unisolated. */
   bwrapPath?: string | null;
-  /** Milliseconds since the epoch; stamps log lines and start times. Default: Date.now. */
-  clock?: () => number;
+  /** Milliseconds since the epoch (`now`); stamps log lines and start times. Default: the system clock. */
+  clock?: Clock;
   /** Names of Weir's own environment variables passed to steps (spec.env wins). Default: see DEFAULT_INHERIT_ENV. */
   inheritEnv?: readonly string[];
   /** POSIX shell running the fixed exit-code wrapper. Default: /bin/sh. */
@@ -40,7 +42,7 @@ export interface ResolvedHostExecutorOptions {
   readonly bwrapPath: string | null;
   /** Why bwrap is not used (for the one warning), when bwrapPath is null. */
   readonly unisolatedReason: string | null;
-  readonly clock: () => number;
+  readonly clock: Clock;
   readonly inheritEnv: readonly string[];
   readonly shellPath: string;
   readonly pollIntervalMs: number;
@@ -161,7 +163,7 @@ export function resolveHostExecutorOptions(o: HostExecutorOptions): ResolvedHost
     logger: o.logger ?? nullLogger,
     bwrapPath,
     unisolatedReason,
-    clock: o.clock ?? Date.now,
+    clock: o.clock ?? systemClock,
     inheritEnv: Object.freeze([...(o.inheritEnv ?? DEFAULT_INHERIT_ENV)]),
     shellPath,
     pollIntervalMs,

@@ -2,6 +2,7 @@
 // Weir spawned it itself, and polls process-group liveness while someone waits. Decides the outcome from the
 // step directory alone, so a new Weir process reaches the same verdict as the one that launched the step.
 import { constants as osConstants } from 'node:os';
+import type { Clock } from '../core/clock.js';
 import { WeirError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { stat } from 'node:fs/promises';
@@ -75,7 +76,7 @@ export async function determineOutcome(paths: NodePaths, id: GroupIdentity, lead
 export interface StepMonitorOptions {
   paths: NodePaths;
   identity: GroupIdentity;
-  clock: () => number;
+  clock: Clock;
   logger: Logger;
   pollIntervalMs: number;
   /** Bytes kept per stream (log-cap.ts). */

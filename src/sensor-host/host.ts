@@ -160,7 +160,7 @@ export class SensorHost {
           store: this.o.store,
           log: this.o.logger,
           onWorkflow: this.o.onWorkflow,
-          clock: () => (this.o.clock ?? realClock).now(),
+          clock: this.o.clock ?? realClock,
         }),
         fetch: globalThis.fetch,
         kafka: this.kafka,

@@ -6,6 +6,7 @@ import { ProduceAcks, Producer } from '@platformatic/kafka';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { isKindName } from '../api/kinds.js';
+import type { Clock } from '../core/clock.js';
 import { WeirError, NonRetryableError, isWeirError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { resumeWorkflow, stopWorkflow, suspendWorkflow, terminateWorkflow } from '../controller/manual-ops.js';
@@ -24,7 +25,8 @@ export interface RuntimeOptions {
   log: Logger;
   /** Called after a Workflow was created or changed (e.g. the controller's enqueue). */
   onWorkflow?: (namespace: string, name: string) => void;
-  clock?: () => number;
+  /** Time (`now`) of resume/stop/retry/resubmit. Default: the system clock. */
+  clock?: Clock;
 }
 
 const annotationsOf = (o: StoredObject): Record<string, string> => o.metadata.annotations ?? {};

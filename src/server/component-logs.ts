@@ -3,6 +3,8 @@
 // written dropped first), fed by a tap on the hosts' logger (the same records the server log shows), plus live
 // subscribers. A record keeps its message and a fixed list of fields (ids, error text, retry facts), never the
 // rest of the logged object, so nothing reaches the API that the log call did not name in that list.
+import { systemClock } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
 import type { LogLevel } from '../core/logger.js';
 import type { LogTap } from '../core/log-tap.js';
 
@@ -31,8 +33,8 @@ export interface ComponentLogsOptions {
   maxNames?: number;
   /** Longer messages are cut (with an ellipsis). Default 4,096 characters. */
   maxMsgChars?: number;
-  /** Milliseconds since the epoch. Default Date.now. */
-  clock?: () => number;
+  /** Milliseconds since the epoch (`now`). Default: the system clock. */
+  clock?: Clock;
 }
 
 class Ring {
@@ -60,7 +62,7 @@ export class ComponentLogs {
   readonly perName: number;
   readonly maxNames: number;
   readonly maxMsgChars: number;
-  readonly clock: () => number;
+  readonly clock: Clock;
   private seq = 0;
   /** Map order is write order: the first key is the least recently written. */
   private readonly rings = new Map<string, Ring>();
@@ -71,7 +73,7 @@ export class ComponentLogs {
     this.perName = Math.max(1, o.perName ?? 1000);
     this.maxNames = Math.max(1, o.maxNames ?? 4096);
     this.maxMsgChars = Math.max(16, o.maxMsgChars ?? 4096);
-    this.clock = o.clock ?? Date.now;
+    this.clock = o.clock ?? systemClock;
   }
 
   append(input: NewComponentLogEntry): void {
@@ -160,7 +162,7 @@ export function eventSourceLogTap(book: ComponentLogs): LogTap {
       namespace,
       name,
       level,
-      time: new Date(book.clock()).toISOString(),
+      time: new Date(book.clock.now()).toISOString(),
       msg: render(msg, obj),
       ...(eventSourceType !== undefined ? { eventSourceType } : {}),
       ...(eventName !== undefined ? { eventName } : {}),
@@ -186,7 +188,7 @@ export function sensorLogTap(book: ComponentLogs): LogTap {
       namespace,
       name,
       level,
-      time: new Date(book.clock()).toISOString(),
+      time: new Date(book.clock.now()).toISOString(),
       msg: render(msg, obj),
       ...(triggerName !== undefined ? { triggerName } : {}),
       ...(dependencyName !== undefined ? { dependencyName } : {}),

@@ -38,7 +38,7 @@ function parseQuery(ctx: RouteContext): LogQuery {
       throw new WeirError('INVALID_ARGUMENT', `logOptions.sinceTime must be an RFC 3339 time, got ${JSON.stringify(sinceTime)}`);
   }
   if (sinceSeconds !== undefined) {
-    const s = new Date(ctx.opts.clock() - sinceSeconds * 1000);
+    const s = new Date(ctx.opts.clock.now() - sinceSeconds * 1000);
     if (since === undefined || s > since) since = s;
   }
   return {

@@ -1,5 +1,7 @@
 // Options of the REST API server, compiled once by resolveServerOptions (validates, names the bad field) into
 // readonly ResolvedServerOptions. Security rule: listening on anything but a loopback address needs a bearer token.
+import { systemClock } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
 import { WeirError } from '../core/errors.js';
 import { nullLogger } from '../core/logger.js';
 import type { Logger } from '../core/logger.js';
@@ -57,8 +59,8 @@ export interface ApiServerOptions {
   version?: string;
   /** The step executor for /api/v1/version (e.g. `container (podman 4.3.1)`). */
   executorInfo?: string;
-  /** Milliseconds since the epoch. Default Date.now. */
-  clock?: () => number;
+  /** Milliseconds since the epoch (`now`). Default: the system clock. */
+  clock?: Clock;
   /** How long close() waits for in-flight requests before cutting connections. Default 5000 ms. */
   drainTimeoutMs?: number;
   /** Also export Node.js process metrics on /metrics. Default false. */
@@ -83,7 +85,7 @@ export interface ResolvedServerOptions {
   readonly version: string;
   /** The step executor as shown by /api/v1/version (e.g. `container (podman 4.3.1)`). */
   readonly executorInfo: string | undefined;
-  readonly clock: () => number;
+  readonly clock: Clock;
   readonly drainTimeoutMs: number;
   readonly processMetrics: boolean;
 }
@@ -141,7 +143,7 @@ export function resolveServerOptions(o: ApiServerOptions): ResolvedServerOptions
     namespace,
     version: o.version ?? '0.0.0',
     executorInfo: o.executorInfo,
-    clock: o.clock ?? Date.now,
+    clock: o.clock ?? systemClock,
     drainTimeoutMs,
     processMetrics: o.processMetrics === true,
   });

@@ -81,7 +81,7 @@ async function streamComponentLogs(ctx: RouteContext, kind: Kind): Promise<typeo
   const sinceSeconds = intParam(q, 'podLogOptions.sinceSeconds');
   if (q.get('podLogOptions.sinceTime'))
     throw new WeirError('INVALID_ARGUMENT', 'podLogOptions.sinceTime is not supported here; use podLogOptions.sinceSeconds');
-  const since = sinceSeconds === undefined ? undefined : new Date(ctx.opts.clock() - sinceSeconds * 1000).toISOString();
+  const since = sinceSeconds === undefined ? undefined : new Date(ctx.opts.clock.now() - sinceSeconds * 1000).toISOString();
   const matches = (e: ComponentLogEntry): boolean =>
     e.namespace === ns &&
     (name === undefined || e.name === name) &&

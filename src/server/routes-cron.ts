@@ -45,12 +45,14 @@ export function cronRoutes(r: Router): void {
       const items = await planBackfill(ctx.opts.store, await getResource(ctx, 'CronWorkflow', ns, name), req);
       return { dryRun: true, from: req.from.toISOString(), to: req.to.toISOString(), items };
     }
-    return startBackfill(ctx.opts.store, ns, name, req, ctx.opts.clock());
+    return startBackfill(ctx.opts.store, ns, name, req, ctx.opts.clock.now());
   });
   r.get(BASE, async (ctx) => {
     const cron = await getResource(ctx, 'CronWorkflow', namespaceOf(ctx), nameOf(ctx));
     return { items: ((cron.status ?? {}) as CronStatus).backfills ?? [] };
   });
   r.get(`${BASE}/:id`, (ctx) => getBackfill(ctx.opts.store, namespaceOf(ctx), nameOf(ctx), ctx.params.id ?? ''));
-  r.delete(`${BASE}/:id`, (ctx) => cancelBackfill(ctx.opts.store, namespaceOf(ctx), nameOf(ctx), ctx.params.id ?? '', ctx.opts.clock()));
+  r.delete(`${BASE}/:id`, (ctx) =>
+    cancelBackfill(ctx.opts.store, namespaceOf(ctx), nameOf(ctx), ctx.params.id ?? '', ctx.opts.clock.now()),
+  );
 }

@@ -77,7 +77,7 @@ async function nextRuns(ctx: RouteContext): Promise<unknown> {
     throw new WeirError('INVALID_SPEC', `cannot compute the schedule: ${errorMessage(e)}`);
   }
   const times: string[] = [];
-  let t = new Date(ctx.opts.clock());
+  let t = new Date(ctx.opts.clock.now());
   for (let i = 0; i < count; i++) {
     const n = nextTick(schedules, t);
     if (!n) break;

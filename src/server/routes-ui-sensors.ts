@@ -48,7 +48,7 @@ async function sensorTest(ctx: RouteContext): Promise<unknown> {
   if (!Array.isArray(body.events) || body.events.length === 0)
     throw new WeirError('INVALID_ARGUMENT', 'request body needs "events": a non-empty list of events');
   if (body.events.length > MAX_TEST_EVENTS) throw new WeirError('INVALID_ARGUMENT', `at most ${MAX_TEST_EVENTS} events per test`);
-  const now = new Date(ctx.opts.clock());
+  const now = new Date(ctx.opts.clock.now());
   let state = emptySensorState();
   const results: { event: CloudEvent; decisions: Decision[] }[] = [];
   (body.events as unknown[]).forEach((v, i) => {

@@ -2,6 +2,7 @@
 // the store, the controller enqueued), list/get with listOptions and `fields`, delete (running steps are killed),
 // lint, submit from a (Cluster)WorkflowTemplate or CronWorkflow, and the manual operations (suspend, resume, stop,
 // terminate, set, retry, resubmit) applied as pure functions and saved with optimistic-concurrency retries.
+import type { Clock } from '../core/clock.js';
 import { WeirError, errorMessage } from '../core/errors.js';
 import { resumeWorkflow, setWorkflow, stopWorkflow, suspendWorkflow, terminateWorkflow } from '../controller/manual-ops.js';
 import type { OpResult } from '../controller/manual-ops.js';
@@ -147,7 +148,7 @@ export function workflowRoutes(r: Router): void {
     return deleteResource(ctx, 'Workflow', namespaceOf(ctx), nameOf(ctx));
   });
 
-  const clock = (ctx: RouteContext): { clock: () => number } => ({ clock: ctx.opts.clock });
+  const clock = (ctx: RouteContext): { clock: Clock } => ({ clock: ctx.opts.clock });
   r.put(`${WF}/:name/suspend`, (ctx) => mutate(ctx, suspendWorkflow));
   r.put(`${WF}/:name/terminate`, (ctx) => mutate(ctx, terminateWorkflow));
   r.put(`${WF}/:name/resume`, async (ctx) => {

@@ -3,6 +3,8 @@
 // updates, label and field selectors, limit/continue pagination (name or newest order) and watches that replay
 // changes since a version. Object rules, continue tokens and the watch loop are shared with the other stores.
 import { randomUUID } from 'node:crypto';
+import { systemClock } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
 import { WeirError } from '../core/errors.js';
 import { KIND_IDENTITY } from '../core/kinds.js';
 import type { KindName } from '../api/kinds.js';
@@ -45,8 +47,8 @@ import type {
 } from './types.js';
 
 export interface MemoryStoreOptions {
-  /** Current time for creationTimestamp. Default: Date.now. */
-  clock?: () => number;
+  /** Current time (`now`) for creationTimestamp. Default: the system clock. */
+  clock?: Clock;
   /** Maximum change events kept for watches that start from an old version. Default: 10,000. */
   historyLimit?: number;
 }
@@ -81,12 +83,12 @@ export class MemoryStore implements ResourceStore {
   private readonly listeners = new Set<ChangeListener>();
   private rv = 0;
   private closed = false;
-  private readonly clock: () => number;
+  private readonly clock: Clock;
   private readonly historyLimit: number;
   private readonly changes: ChangeSource;
 
   constructor(opts: MemoryStoreOptions = {}) {
-    this.clock = opts.clock ?? Date.now;
+    this.clock = opts.clock ?? systemClock;
     this.historyLimit = opts.historyLimit ?? 10_000;
     this.changes = {
       subscribe: (l) => {
@@ -166,7 +168,7 @@ export class MemoryStore implements ResourceStore {
         throw alreadyExists(kind, namespace, name);
       }
       this.rv++;
-      const creationTimestamp = formatTimestamp(this.clock());
+      const creationTimestamp = formatTimestamp(this.clock.now());
       const stored = buildCreated(obj, { name, namespace, uid: randomUUID(), resourceVersion: this.rv, creationTimestamp });
       const key = storageKey(namespace, name);
       t.set(key, { obj: stored, sort: { key, createdMs: createdMs(stored), createRv: this.rv } });

@@ -1,13 +1,15 @@
 // Options of the SQLite store (validated once, frozen) and the mapping of SQLite failures to coded errors.
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { systemClock } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
 import { WeirError, errorMessage } from '../core/errors.js';
 
 export interface SqliteStoreOptions {
   /** Directory of the database file `weir.db` (created if missing). Required. */
   dataDir: string;
-  /** Current time (ms) for creationTimestamp. Default: Date.now. */
-  clock?: () => number;
+  /** Current time (`now`, ms) for creationTimestamp. Default: the system clock. */
+  clock?: Clock;
   /** Change-log rows kept for watches from an old resourceVersion. Default: 10,000. */
   historyLimit?: number;
   /** How long a write waits for another connection's lock before failing. Default: 5000 ms. */
@@ -23,7 +25,7 @@ export interface SqliteStoreOptions {
 export interface ResolvedSqliteStoreOptions {
   readonly dataDir: string;
   readonly dbPath: string;
-  readonly clock: () => number;
+  readonly clock: Clock;
   readonly historyLimit: number;
   readonly busyTimeoutMs: number;
   readonly synchronous: 'full' | 'normal';
@@ -45,7 +47,7 @@ export function resolveSqliteStoreOptions(opts: SqliteStoreOptions): ResolvedSql
   return Object.freeze({
     dataDir,
     dbPath: join(dataDir, 'weir.db'),
-    clock: opts.clock ?? Date.now,
+    clock: opts.clock ?? systemClock,
     historyLimit,
     busyTimeoutMs,
     synchronous,

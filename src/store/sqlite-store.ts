@@ -90,7 +90,7 @@ export class SqliteStore implements ResourceStore {
       const mode = this.db.pragma('journal_mode = WAL', { simple: true });
       if (mode !== 'wal') throw new WeirError('IO_ERROR', `${this.options.dbPath}: cannot use WAL journal mode (got ${String(mode)})`);
       this.db.pragma(`synchronous = ${this.options.synchronous.toUpperCase()}`);
-      migrate(this.db, () => formatTimestamp(this.options.clock()));
+      migrate(this.db, () => formatTimestamp(this.options.clock.now()));
       this.st = new SqliteStatements(this.db);
     } catch (e) {
       this.db.close();
@@ -179,7 +179,7 @@ export class SqliteStore implements ResourceStore {
       throw alreadyExists(kind, namespace, name);
     }
     const rv = this.st.bumpRv.get() as number;
-    const creationTimestamp = formatTimestamp(this.options.clock());
+    const creationTimestamp = formatTimestamp(this.options.clock.now());
     const uid = randomUUID();
     const meta: MetadataDraft = { ...enc.metadata, name, uid, resourceVersion: String(rv), generation: 1, creationTimestamp };
     if (namespace !== undefined) meta.namespace = namespace;

@@ -12,6 +12,7 @@ import { WeirError } from '../../src/core/errors.js';
 import { createRecordingLogger } from '../../src/core/logger.js';
 import { collect, event, eventually, runBusConformance } from './conformance.js';
 import type { Collector } from './conformance.js';
+import { clockAt } from '../../src/core/clock.js';
 
 let root: string;
 before(async () => {
@@ -87,7 +88,7 @@ describe('embedded bus', () => {
 
   test('the de-duplication window follows the clock; maxAge removes old events', async () => {
     let now = 1_000_000;
-    const bus = createEmbeddedBus({ path: ':memory:', duplicateWindow: '1m', maxAge: '1h', clock: () => now });
+    const bus = createEmbeddedBus({ path: ':memory:', duplicateWindow: '1m', maxAge: '1h', clock: clockAt(() => now) });
     try {
       const e = event('s', 'e');
       const a = await bus.publish(e);

@@ -15,8 +15,9 @@ import { resubmitWorkflow, retryWorkflow } from '../../src/controller/manual-ret
 import { nodeId } from '../../src/controller/nodes.js';
 import type { NodeStatus, WorkflowObject, WorkflowPhase } from '../../src/controller/types.js';
 import { isWeirError } from '../../src/core/errors.js';
+import { clockAt } from '../../src/core/clock.js';
 
-const clock = (): number => Date.parse('2024-05-01T10:00:00Z');
+const clock = clockAt(() => Date.parse('2024-05-01T10:00:00Z'));
 const NOW = '2024-05-01T10:00:00Z';
 const T0 = '2024-05-01T09:00:00Z';
 

@@ -17,7 +17,7 @@ const JAN: BackfillRequest = { from: parseTimeInZone('2026-01-01', ZONE)!, to: p
 
 async function setup(): Promise<{ store: ResourceStore; clock: FakeClock; ctl: CronController }> {
   const clock = new FakeClock(Date.parse('2026-02-10T12:00:00Z'));
-  const store = createMemoryStore({ clock: () => clock.now() });
+  const store = createMemoryStore({ clock });
   await store.create('CronWorkflow', cronManifest('nightly', { schedules: ['0 2 * * *'], timezone: ZONE }));
   return { store, clock, ctl: new CronController({ store, clock }) };
 }

@@ -12,7 +12,7 @@ const tickName = (cron: string, secondsAfterT0: number): string => `${cron}-${Ma
 
 function setup(): { clock: FakeClock; store: ReturnType<typeof createMemoryStore> } {
   const clock = new FakeClock(T0);
-  return { clock, store: createMemoryStore({ clock: () => clock.now() }) };
+  return { clock, store: createMemoryStore({ clock }) };
 }
 
 describe('cron controller', () => {

@@ -10,6 +10,7 @@ import type { LogLine, LogsOptions, StepExecutor, StepHandle } from '../../src/e
 import { createRecordingLogger } from '../../src/core/logger.js';
 import type { RecordingLogger } from '../../src/core/logger.js';
 import { eventually } from '../helpers/eventually.js';
+import { clockAt } from '../../src/core/clock.js';
 
 /** A fake executor whose steps are lists of log lines the test appends to and ends. */
 export class FakeSteps {
@@ -101,7 +102,7 @@ export async function startKit(extra: Partial<ApiServerOptions> = {}): Promise<K
     port: 0,
     controller: { enqueue: (k) => enqueued.push(k), queueDepth: () => 7 },
     steps: { executor: steps.executor, handleOf: steps.handleOf },
-    clock: () => Date.parse('2024-05-01T10:00:00Z'),
+    clock: clockAt(() => Date.parse('2024-05-01T10:00:00Z')),
     ...extra,
   });
   const { url } = await api.listen();

@@ -3,10 +3,11 @@ import assert from 'node:assert/strict';
 import { WeirError } from '../../src/core/errors.js';
 import type { NewObject, NewObjectOf, ResourceStore, WatchEvent } from '../../src/store/types.js';
 import type { WorkflowPhase } from '../../src/api/workflow-status.js';
+import type { Clock } from '../../src/core/clock.js';
 
 /** What a conformance test may ask of a fresh store: a fake clock and a small change history. */
 export interface StoreFactoryOptions {
-  clock?: () => number;
+  clock?: Clock;
   historyLimit?: number;
 }
 

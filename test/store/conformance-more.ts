@@ -6,6 +6,7 @@ import { WeirError } from '../../src/core/errors.js';
 import type { ListOptions, ResourceStore, StoredObject, WatchEvent } from '../../src/store/types.js';
 import { cm, rejectsCode, take, wf } from './conformance-kit.js';
 import type { WithStore } from './conformance-kit.js';
+import { clockAt } from '../../src/core/clock.js';
 
 async function listAll(s: ResourceStore, kind: 'ConfigMap' | 'Workflow', opts: ListOptions): Promise<{ names: string[]; pages: number }> {
   const names: string[] = [];
@@ -81,7 +82,7 @@ export function runMoreConformance(withStore: WithStore): void {
       await rejectsCode(s.list('Workflow', { order: 'newest', continue: nameToken }), 'INVALID_ARGUMENT');
       await rejectsCode(s.list('Workflow', { continue: 'not-a-token' }), 'INVALID_ARGUMENT');
     },
-    { clock: sharedClock.now },
+    { clock: clockAt(sharedClock.now) },
   );
 
   withStore('continue tokens stay valid while items are inserted and deleted between pages', async (s) => {
