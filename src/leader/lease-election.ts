@@ -6,6 +6,7 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { pause, systemClock } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
 import { WeirError, errorMessage } from '../core/errors.js';
 import { nullLogger } from '../core/logger.js';
 import type { Logger } from '../core/logger.js';
@@ -25,7 +26,7 @@ export interface LeaseElectionOptions {
   /** Default 1/7 of the lease duration (2 s for 15 s). */
   retryPeriodMs?: number;
   logger?: Logger;
-  clock?: () => number;
+  clock?: Clock;
 }
 
 export interface LeaderCallbacks {
@@ -65,7 +66,7 @@ export class LeaseElection {
       renewDeadlineMs,
       retryPeriodMs: o.retryPeriodMs ?? Math.max(200, Math.floor(leaseDurationMs / 7)),
       logger: o.logger ?? nullLogger,
-      clock: o.clock ?? Date.now,
+      clock: o.clock ?? systemClock,
     };
     this.identity = o.identity ?? `${process.env.POD_NAME || hostname()}_${randomUUID().slice(0, 8)}`;
     this.path = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(o.namespace)}/leases`;
@@ -80,9 +81,9 @@ export class LeaseElection {
     const log = this.o.logger;
     while (!signal.aborted) {
       // An attempt to acquire may take at most a lease duration, however slow the API server is.
-      let lastRenew = this.o.clock();
+      let lastRenew = this.o.clock.now();
       if (!(await this.tryAcquireOrRenew(this.bounded(signal, this.o.leaseDurationMs)))) {
-        await pause(systemClock, this.o.retryPeriodMs, signal);
+        await pause(this.o.clock, this.o.retryPeriodMs, signal);
         continue;
       }
       this.leading = true;
@@ -90,15 +91,15 @@ export class LeaseElection {
       const term = new AbortController();
       cb.onStartedLeading(AbortSignal.any([term.signal, signal]));
       while (!signal.aborted) {
-        await pause(systemClock, this.o.retryPeriodMs, signal);
+        await pause(this.o.clock, this.o.retryPeriodMs, signal);
         if (signal.aborted) break;
         // A renewal that has not succeeded by the renew deadline (counted from the start of the last successful
         // attempt) is abandoned: a hung request must not keep this replica leading past the point where another
         // may take the Lease.
-        const attempt = this.o.clock();
+        const attempt = this.o.clock.now();
         const left = lastRenew + this.o.renewDeadlineMs - attempt;
         if (left > 0 && (await this.tryAcquireOrRenew(this.bounded(signal, left)))) lastRenew = attempt;
-        else if (this.o.clock() - lastRenew >= this.o.renewDeadlineMs) break;
+        else if (this.o.clock.now() - lastRenew >= this.o.renewDeadlineMs) break;
       }
       this.leading = false;
       term.abort();
@@ -126,7 +127,7 @@ export class LeaseElection {
   }
 
   private async tryAcquireOrRenew(signal: AbortSignal): Promise<boolean> {
-    const now = this.o.clock();
+    const now = this.o.clock.now();
     const spec = {
       holderIdentity: this.identity,
       leaseDurationSeconds: Math.ceil(this.o.leaseDurationMs / 1000),
@@ -178,7 +179,7 @@ export class LeaseElection {
       if (!cur || cur.spec.holderIdentity !== this.identity) return;
       const body: Lease = {
         ...cur,
-        spec: { ...cur.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(this.o.clock()) },
+        spec: { ...cur.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(this.o.clock.now()) },
       };
       await this.o.rest.request('PUT', `${this.path}/${this.o.name}`, { body, signal: AbortSignal.timeout(5000) });
     } catch {
