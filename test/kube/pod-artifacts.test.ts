@@ -24,12 +24,12 @@ spec:
       steps:
         - - { name: make, template: make }
         - - name: use
-          template: use
-          arguments:
-            artifacts: [{ name: in, from: "{{steps.make.outputs.artifacts.out}}" }]
-            parameters:
-              - { name: result, value: "{{steps.make.outputs.result}}" }
-              - { name: param, value: "{{steps.make.outputs.parameters.p}}" }
+            template: use
+            arguments:
+              artifacts: [{ name: in, from: "{{steps.make.outputs.artifacts.out}}" }]
+              parameters:
+                - { name: result, value: "{{steps.make.outputs.result}}" }
+                - { name: param, value: "{{steps.make.outputs.parameters.p}}" }
     - name: make
       script:
         image: python:3.12
@@ -139,7 +139,7 @@ test('pod executor: an output artifact saved to the repository and loaded into t
     );
 
     // 1.2 MB of random bytes: saved from the pod (the wait container's report), too big to ship back in.
-    assert.equal(await ended(kube, 'pods-art-big'), 'Failed');
+    assert.equal(await ended(kube, 'pods-art-big'), 'Error', 'an Error node makes the workflow Error, as in Argo');
     const big = Object.values((await workflow(kube, 'pods-art-big')).status.nodes ?? {});
     assert.equal(big.find((n) => n.displayName === 'make')?.phase, 'Succeeded');
     const useBig = big.find((n) => n.displayName === 'use');
