@@ -6,7 +6,7 @@
 import { cp, lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join, relative } from 'node:path';
-import { WeirError } from '../core/errors.js';
+import { WeirError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { SAVED_MARK } from './pod-agent.js';
 import { withImageCommand } from './pod-images.js';
@@ -242,7 +242,14 @@ export class PodExecutor implements StepExecutor {
     const dir = this.outDir(pod);
     if (await exists(join(dir, '.complete'))) return dir;
     const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
-    await unpackReport(await containerText(this.target(h, 'wait')), tmp);
+    await unpackReport(await containerText(this.target(h, 'wait')), tmp).catch(async (e: unknown) => {
+      await rm(tmp, { recursive: true, force: true });
+      throw new WeirError(
+        'STEP_FAILED',
+        `cannot read the step's outputs from its wait container's log (a kubelet rotates container logs at containerLogMaxSize, 10 MiB by default: outputs above about 7 MiB are cut): ${errorMessage(e)}`,
+        { cause: e },
+      );
+    });
     await writeFile(join(tmp, 'paths.json'), pod.metadata.annotations?.[ANNOTATION_OUTPUTS] ?? '[]');
     await mkdir(join(tmp, '.complete'));
     try {
