@@ -275,9 +275,16 @@ export class PodRunner {
       return 128;
     }
     c.state = { running: { startedAt: rfc(new Date().toISOString()) } };
-    if (this.ownAddress && !this.podIP)
-      this.podIP = (await podman(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', c.name]).catch(() => '')).trim() || '127.0.0.1';
     void this.pushStatus();
+    // The address follows in a second status update: reading it must not hold back the Running state (log follows).
+    if (this.ownAddress && !this.podIP)
+      void podman(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', c.name])
+        .catch(() => '')
+        .then((ip) => {
+          if (this.podIP) return;
+          this.podIP = ip.trim() || '127.0.0.1';
+          return this.pushStatus();
+        });
     const code = Number((await podman(['wait', c.name])).trim());
     const [done] = JSON.parse(await podman(['inspect', c.name])) as {
       State: { StartedAt: string; FinishedAt: string; OOMKilled?: boolean };
