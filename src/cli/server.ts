@@ -41,6 +41,8 @@ import type { CliIo, Verb } from './io.js';
 import { packageVersion } from '../core/package-version.js';
 import { parseArtifactRepository } from '../artifacts/repository-config.js';
 import type { ArtifactRepository } from '../artifacts/repository-config.js';
+import { parseImageCommands } from '../executor/pod-images.js';
+import type { ImageCommands } from '../executor/pod-images.js';
 
 const HELP = `Usage: weir server [MANIFEST_PATH...] [--port 2746] [--host 127.0.0.1] [--data-dir D] [--auth-token T] [--bus B]
 
@@ -64,6 +66,8 @@ Manifests (files or directories) given as arguments are created or updated at st
       --store S         sqlite (default) or kubernetes (env WEIR_STORE): resources as CRDs, ConfigMaps and Secrets in
                         a cluster; replicas elect a leader on a Lease that runs the controllers (all serve the API)
       --kubeconfig F    kubeconfig of --store kubernetes and --executor pod (default: KUBECONFIG, in-cluster service account, ~/.kube/config)
+      --pod-images F    YAML map image -> {entrypoint, cmd} for --executor pod: the command of templates that name none
+                        (Argo's \`images\` setting; the executor does not query registries)
       --lease-duration S  seconds the leader Lease lasts without renewal (env WEIR_LEASE_DURATION; default 15)
       --offload-db URL  postgres:// database for the node status of workflows too big for the cluster even
                         compressed (env WEIR_OFFLOAD_DB; Argo's node status offload)
@@ -165,6 +169,8 @@ export type ServerStartConfig = Omit<ServerConfig, 'store' | 'leaseDurationMs'> 
     namespace: string;
     bus?: EventBus;
     artifactRepository?: ArtifactRepository;
+    /** --pod-images: ENTRYPOINT/CMD of images for the pod executor. */
+    podImages?: ImageCommands;
     /** Called when this replica lost the leader Lease and stopped (the verb exits non-zero). */
     onFatal?: (reason: string) => void;
   };
@@ -205,6 +211,7 @@ export async function startServer(cfg: ServerStartConfig, io: CliIo): Promise<Ru
       logger: log,
       ...(cfg.maxLogBytes !== undefined ? { maxLogBytes: cfg.maxLogBytes } : {}),
       ...(cfg.kubeconfig ? { kubeconfig: cfg.kubeconfig } : {}),
+      ...(cfg.podImages ? { podImages: cfg.podImages } : {}),
     });
     log.info({}, `step executor: ${executorInfo}`);
     const hostPaths = { allow: cfg.allowHostPath ?? [], deny: [cfg.dataDir] };
@@ -341,6 +348,7 @@ export const verb: Verb = async (args, io) => {
       kubeconfig: { type: 'string' },
       'lease-duration': { type: 'string' },
       'offload-db': { type: 'string' },
+      'pod-images': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -368,6 +376,9 @@ export const verb: Verb = async (args, io) => {
   const repoFile = values['artifact-repository'];
   const artifactRepository =
     repoFile === undefined ? undefined : parseArtifactRepository(await readFile(resolve(io.cwd, repoFile), 'utf8'), repoFile);
+  const imagesFile = values['pod-images'];
+  const podImages =
+    imagesFile === undefined ? undefined : parseImageCommands(await readFile(resolve(io.cwd, imagesFile), 'utf8'), imagesFile);
   let fatal: string | undefined;
   let wakeOnFatal: (() => void) | undefined;
   const srv = await startServer(
@@ -376,6 +387,7 @@ export const verb: Verb = async (args, io) => {
       manifests: positionals.map((p) => resolve(io.cwd, p)),
       namespace: values.namespace ?? 'default',
       ...(artifactRepository ? { artifactRepository } : {}),
+      ...(podImages ? { podImages } : {}),
       onFatal: (reason) => {
         fatal = reason;
         wakeOnFatal?.();

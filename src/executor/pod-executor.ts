@@ -5,9 +5,11 @@
 // their handles. A finalizer keeps a finished or killed pod readable until cleanup() releases it.
 import { cp, lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { WeirError } from '../core/errors.js';
+import { WeirError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { SAVED_MARK } from './pod-agent.js';
+import { withImageCommand } from './pod-images.js';
+import type { ImageCommands } from './pod-images.js';
 import { MAX_INPUT_BYTES, packInputs, unpackReport } from './pod-io.js';
 import { podPath, secretPath } from './pod-kube.js';
 import type { PodApi } from './pod-kube.js';
@@ -41,6 +43,8 @@ export interface PodExecutorOptions {
   agentImage?: string;
   /** Extra labels on every pod (tests use one to find theirs). */
   labels?: Record<string, string>;
+  /** ENTRYPOINT/CMD of images whose templates name no command (Argo's `images` setting; src/executor/pod-images.ts). */
+  images?: ImageCommands;
   /** Pod-level settings per step (the template's nodeSelector, tolerations, ...), when the caller has any. */
   podSettings?: (spec: StepSpec) => PodSettings | undefined;
 }
@@ -85,11 +89,12 @@ export class PodExecutor implements StepExecutor {
     return podHandle(this.kind, spec.workflow.uid, spec.nodeId, spec.workflow.namespace, name, startedAt);
   }
 
-  async start(spec: StepSpec, signal?: AbortSignal): Promise<StepHandle> {
+  async start(given: StepSpec, signal?: AbortSignal): Promise<StepHandle> {
+    const spec = withImageCommand(given, this.o.images);
     if (!agentArgv(spec) && (spec.outputPaths.length > 0 || spec.inputFiles?.length))
       throw new WeirError(
         'INVALID_SPEC',
-        `step ${spec.nodeId}: the pod executor needs the template's \`command\` to place inputs and collect outputs (image entrypoints are not looked up)`,
+        `step ${spec.nodeId}: the pod executor needs the template's \`command\` to place inputs and collect outputs (image entrypoints are not looked up in registries: list the image in \`weir server --pod-images\`)`,
       );
     for (const m of spec.pod?.sidecars ?? [])
       if (!agentArgv(m.spec) || !agentArgv(spec))
@@ -236,7 +241,14 @@ export class PodExecutor implements StepExecutor {
     const dir = this.outDir(pod);
     if (await exists(join(dir, '.complete'))) return dir;
     const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
-    await unpackReport(await containerText(this.target(h, 'wait')), tmp);
+    await unpackReport(await containerText(this.target(h, 'wait')), tmp).catch(async (e: unknown) => {
+      await rm(tmp, { recursive: true, force: true });
+      throw new WeirError(
+        'STEP_FAILED',
+        `cannot read the step's outputs from its wait container's log (a kubelet rotates container logs at containerLogMaxSize, 10 MiB by default: outputs above about 7 MiB are cut): ${errorMessage(e)}`,
+        { cause: e },
+      );
+    });
     await writeFile(join(tmp, 'paths.json'), pod.metadata.annotations?.[ANNOTATION_OUTPUTS] ?? '[]');
     await mkdir(join(tmp, '.complete'));
     try {

@@ -1,7 +1,8 @@
 // Files in and out of a step's pod. Inputs: one tar (container paths, modes) stored in a Secret the pod mounts;
-// the agent unpacks it before the step runs (Secrets hold at most 1 MiB: larger inputs belong in an artifact
-// repository). Outputs: the wait container's base64 tar of the copied output paths (`<index>/...`), unpacked into
-// a private directory — regular files and directories only, never links, never outside that directory.
+// the agent unpacks it before the step runs (Secrets hold at most 1 MiB: bigger inputs fail the step with a
+// PAYLOAD_TOO_LARGE message naming the size and the limit). Outputs: the wait container's base64 tar of the copied
+// output paths (`<index>/...`), unpacked into a private directory — regular files and directories only, never
+// links, never outside that directory.
 import { createReadStream, createWriteStream } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { lstat, mkdir, readdir } from 'node:fs/promises';
@@ -36,6 +37,11 @@ function addEntry(pack: Pack, h: Partial<Header> & { name: string }, abs?: strin
 
 /** The input files as one tar, entries named by their container path without the leading `/`. */
 export async function packInputs(inputs: readonly StepInputFile[]): Promise<Buffer> {
+  // Sizes first: a big artifact is refused before it is read into memory.
+  let bytes = 0;
+  for (const inp of inputs)
+    for await (const f of walk(inp.hostPath, '')) bytes += 512 + (f.stat.isFile() ? Math.ceil(f.stat.size / 512) * 512 : 0);
+  if (bytes > MAX_INPUT_BYTES) throw tooLarge(bytes);
   const pack = tarPack();
   const chunks: Buffer[] = [];
   const collected = (async () => {
@@ -57,12 +63,15 @@ export async function packInputs(inputs: readonly StepInputFile[]): Promise<Buff
   pack.finalize();
   await collected;
   const tar = Buffer.concat(chunks);
-  if (tar.length > MAX_INPUT_BYTES)
-    throw new WeirError(
-      'PAYLOAD_TOO_LARGE',
-      `the step's input files take ${tar.length} bytes; the pod executor passes at most ${MAX_INPUT_BYTES} through a Secret (use an artifact repository)`,
-    );
+  if (tar.length > MAX_INPUT_BYTES) throw tooLarge(tar.length);
   return tar;
+}
+
+function tooLarge(bytes: number): WeirError {
+  return new WeirError(
+    'PAYLOAD_TOO_LARGE',
+    `the step's input files (its input artifacts, raw ones included) take ${bytes} bytes as a tar; the pod executor ships them into the pod through one Secret, at most ${MAX_INPUT_BYTES} bytes (Kubernetes objects are limited to 1 MiB)`,
+  );
 }
 
 function inside(dest: string, rel: string): string {

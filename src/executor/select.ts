@@ -5,6 +5,7 @@
 import { WeirError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { StepExecutor } from './types.js';
+import type { ImageCommands } from './pod-images.js';
 
 export const EXECUTOR_KINDS = ['host', 'container', 'pod'] as const;
 export type ExecutorKind = (typeof EXECUTOR_KINDS)[number];
@@ -18,6 +19,8 @@ export interface ExecutorSetup {
   kubeconfig?: string;
   /** The pod executor's image for steps that name none and for its wait container (default busybox / the step's). */
   podImage?: string;
+  /** The pod executor's ENTRYPOINT/CMD of images whose templates name no command (Argo's `images` setting). */
+  podImages?: ImageCommands;
 }
 
 export interface SelectedExecutor {
@@ -55,7 +58,13 @@ const factories = {
   pod: async (o: ExecutorSetup): Promise<SelectedExecutor> => {
     const [{ PodApi }, { PodExecutor }] = await Promise.all([import('./pod-kube.js'), import('./pod-executor.js')]);
     const api = PodApi.connect(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {});
-    const executor = new PodExecutor({ api, dataDir: o.dataDir, logger: o.logger, ...(o.podImage ? { defaultImage: o.podImage } : {}) });
+    const executor = new PodExecutor({
+      api,
+      dataDir: o.dataDir,
+      logger: o.logger,
+      ...(o.podImage ? { defaultImage: o.podImage } : {}),
+      ...(o.podImages ? { images: o.podImages } : {}),
+    });
     return { executor, description: `pod (${api.server})`, removeWorkflow: (uid) => executor.removeWorkflow(uid) };
   },
 } satisfies Record<ExecutorKind, (o: ExecutorSetup) => Promise<SelectedExecutor>>;

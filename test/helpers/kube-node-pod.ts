@@ -118,6 +118,8 @@ export class PodRunner {
   private readonly inits: CState[] = [];
   private phase = 'Pending';
   private podIP = '';
+  /** A pod without an infra container on podman's bridge: its one container's address is the pod's. */
+  private ownAddress = false;
   private infra: string | undefined;
   private stopping: Promise<void> | undefined;
   private statusChain: Promise<void> = Promise.resolve();
@@ -274,6 +276,15 @@ export class PodRunner {
     }
     c.state = { running: { startedAt: rfc(new Date().toISOString()) } };
     void this.pushStatus();
+    // The address follows in a second status update: reading it must not hold back the Running state (log follows).
+    if (this.ownAddress && !this.podIP)
+      void podman(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', c.name])
+        .catch(() => '')
+        .then((ip) => {
+          if (this.podIP) return;
+          this.podIP = ip.trim() || '127.0.0.1';
+          return this.pushStatus();
+        });
     const code = Number((await podman(['wait', c.name])).trim());
     const [done] = JSON.parse(await podman(['inspect', c.name])) as {
       State: { StartedAt: string; FinishedAt: string; OOMKilled?: boolean };
@@ -376,9 +387,9 @@ export class PodRunner {
       this.phase = 'Failed';
       return this.pushStatus();
     }
-    // A pod without an infra container (one container) has no address of its own here: loopback, known while it runs
-    // (a daemon's {{steps.x.ip}} is read then).
-    if (!this.podIP && !this.pod.spec.hostNetwork) this.podIP = '127.0.0.1';
+    // A pod without an infra container (one container) has its container's bridge address, known once it runs (a
+    // daemon's {{steps.x.ip}} is read then; its readinessProbe is sent there).
+    this.ownAddress = network === 'bridge';
     this.phase = 'Running';
     const codes = await Promise.all(mains.map((c) => this.startAndWait(c).catch(() => -1)));
     this.phase = codes.every((c) => c === 0) ? 'Succeeded' : 'Failed';
