@@ -18,6 +18,7 @@ import { buildTestImages } from '../test/executor/container-env.js';
 import { spawnReplica } from '../test/kube/kit.js';
 import type { Replica } from '../test/kube/kit.js';
 import type { Benchmark, Measurement } from './types.js';
+import { Timeline } from './pod-trace.js';
 
 const NS = 'bench-pods';
 const IMAGE = 'alpine:3.19';
@@ -91,6 +92,7 @@ interface State {
   custom: CustomObjectsApi;
   workflows: Ends;
   pods: Ends;
+  timeline: Timeline;
   dir: string;
   run: number;
 }
@@ -119,7 +121,7 @@ const podsLeft = async (st: State, labelSelector: string): Promise<boolean> =>
   (await st.core.listNamespacedPod({ namespace: NS, labelSelector })).items.length === 0;
 
 /** Creates `n` pods at once (or one after the other when `sequential`), awaits every end; wall ms and each pod's ms. */
-async function directPods(st: State, n: number, sequential: boolean): Promise<{ ms: number; each: number[] }> {
+async function directPods(st: State, n: number, sequential: boolean): Promise<{ ms: number; each: number[]; batch: string }> {
   const batch = `d${st.run++}`;
   const each: number[] = [];
   const one = async (i: number): Promise<void> => {
@@ -137,7 +139,7 @@ async function directPods(st: State, n: number, sequential: boolean): Promise<{ 
   await st.core.deleteCollectionNamespacedPod({ namespace: NS, labelSelector: `weir.bench/direct=${batch}`, gracePeriodSeconds: 0 });
   await until(`the direct pods of ${batch} to go`, () => podsLeft(st, `weir.bench/direct=${batch}`));
   for (let i = 0; i < n; i++) st.pods.forget(`${batch}-${i}`);
-  return { ms, each };
+  return { ms, each, batch };
 }
 
 const trueTemplate = { name: 't', container: { image: IMAGE, command: ['true'] } };
@@ -159,6 +161,16 @@ async function runWorkflow(st: State, name: string, main: Record<string, unknown
   await until(`the pods of ${name} to go`, () => podsLeft(st, `workflows.argoproj.io/workflow=${name}`));
   st.workflows.forget(name);
   return ms;
+}
+
+/** Median ms of each stage per pod (pod-trace.ts), on stderr next to the results. */
+function stagesOut(st: State, what: string, label: string): void {
+  const s = st.timeline.stages(label);
+  process.stderr.write(
+    `  stages of ${what} (median ms): ${Object.entries(s)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}\n`,
+  );
 }
 
 async function setup(): Promise<State> {
@@ -183,10 +195,11 @@ async function setup(): Promise<State> {
     custom: kc.makeApiClient(CustomObjectsApi),
     workflows: new Ends(watch, `/apis/argoproj.io/v1alpha1/namespaces/${NS}/workflows`, {}, ['Succeeded', 'Failed', 'Error']),
     pods: new Ends(watch, `/api/v1/namespaces/${NS}/pods`, { labelSelector: 'weir.bench/direct' }, ['Succeeded', 'Failed']),
+    timeline: new Timeline(watch, NS),
     dir,
     run: 0,
   };
-  await Promise.all([st.workflows.start(), st.pods.start()]);
+  await Promise.all([st.workflows.start(), st.pods.start(), st.timeline.start()]);
   // Warm up both paths once (first podman use of the image, the controller's first pass), untimed.
   await directPods(st, 2, false);
   await runWorkflow(st, `warm-${st.run++}`, { dag: { tasks: [{ name: 'a', template: 't' }] } });
@@ -197,6 +210,7 @@ async function teardown(s: unknown): Promise<void> {
   const st = s as State;
   st.workflows.stop();
   st.pods.stop();
+  st.timeline.stop();
   await st.replica.stop();
   rmSync(st.dir, { recursive: true, force: true });
 }
@@ -234,12 +248,17 @@ export const chainPodsBenchmark: Benchmark = {
   setup,
   teardown,
   baseline: async (s) => {
-    const { each } = await directPods(s as State, 5, true);
+    const st = s as State;
+    const { each, batch } = await directPods(st, 5, true);
+    stagesOut(st, `direct pods ${batch}`, batch);
     return [...each].sort((a, b) => a - b)[2];
   },
   run: async (s) => {
     const st = s as State;
     const steps = Array.from({ length: CHAIN }, (_, i) => [{ name: `s${i}`, template: 't' }]);
-    return (await runWorkflow(st, `chain-pods-${st.run++}`, { steps })) / CHAIN;
+    const name = `chain-pods-${st.run++}`;
+    const ms = await runWorkflow(st, name, { steps });
+    stagesOut(st, name, name);
+    return ms / CHAIN;
   },
 };

@@ -28,6 +28,8 @@ import {
 import type { PodSettings } from './pod-manifest.js';
 import { containerStatus, getPod, podAddress, untilPod } from './pod-watch.js';
 import type { Pod } from './pod-watch.js';
+import { endOf, FATAL_WAITING, memberResults } from './pod-outcome.js';
+import type { Ended, PodShape } from './pod-outcome.js';
 import type { AdoptState, LogLine, LogsOptions, StepExecutor, StepHandle, StepResult, StepSpec } from './types.js';
 
 export interface PodExecutorOptions {
@@ -44,17 +46,6 @@ export interface PodExecutorOptions {
   /** Pod-level settings per step (the template's nodeSelector, tolerations, ...), when the caller has any. */
   podSettings?: (spec: StepSpec) => PodSettings | undefined;
 }
-
-/** Waiting reasons after which a container will never start on its own. */
-const FATAL_WAITING = new Set([
-  'ErrImageNeverPull',
-  'InvalidImageName',
-  'CreateContainerConfigError',
-  'CreateContainerError',
-  'RunContainerError',
-]);
-
-type Ended = { pod: Pod | undefined; why?: string; exitCode?: number };
 
 export class PodExecutor implements StepExecutor {
   readonly kind = 'pod';
@@ -76,14 +67,26 @@ export class PodExecutor implements StepExecutor {
     return { namespace: d.namespace, pod: d.pod };
   }
 
-  private target(h: StepHandle, container = 'main'): LogTarget {
+  /** The outcome container (`main`, or a containerSet's) and a containerSet's members, from the handle. */
+  private shape(h: StepHandle): PodShape {
+    const { main, members } = h.details;
+    return {
+      podName: this.details(h).pod,
+      main: typeof main === 'string' ? main : 'main',
+      ...(typeof members === 'string' ? { members: members.split(',') } : {}),
+    };
+  }
+
+  private target(h: StepHandle, container = this.shape(h).main): LogTarget {
     const d = this.details(h);
     return { api: this.o.api, namespace: d.namespace, pod: d.pod, container };
   }
 
   private handleOf(spec: StepSpec, name: string, startedAt: string): StepHandle {
     const id = createHash('sha256').update(`${spec.workflow.uid}\0${spec.nodeId}`).digest('hex').slice(0, 24);
-    return { executor: this.kind, id, startedAt, details: { namespace: spec.workflow.namespace, pod: name } };
+    const cs = spec.pod?.containerSet;
+    const set: Record<string, string> = cs ? { main: cs.outcome, members: cs.members.map((m) => m.name).join(',') } : {};
+    return { executor: this.kind, id, startedAt, details: { namespace: spec.workflow.namespace, pod: name, ...set } };
   }
 
   async start(spec: StepSpec, signal?: AbortSignal): Promise<StepHandle> {
@@ -92,6 +95,12 @@ export class PodExecutor implements StepExecutor {
         'INVALID_SPEC',
         `step ${spec.nodeId}: the pod executor needs the template's \`command\` to place inputs and collect outputs (image entrypoints are not looked up)`,
       );
+    for (const m of spec.pod?.containerSet?.members ?? [])
+      if (!agentArgv(m.spec))
+        throw new WeirError(
+          'INVALID_SPEC',
+          `step ${spec.nodeId}: container ${m.name}: the pod executor needs each containerSet container's \`command\` to run it after its dependencies`,
+        );
     for (const m of spec.pod?.sidecars ?? [])
       if (!agentArgv(m.spec) || !agentArgv(spec))
         throw new WeirError(
@@ -151,44 +160,19 @@ export class PodExecutor implements StepExecutor {
     return ip ? { ...h, details: { ...h.details, ip } } : h;
   }
 
-  /** The pod once its step has ended (main terminated and the report, if any, written), or gone. */
+  /** The pod once its step has ended (pod-outcome.ts), or gone. */
   private ended(h: StepHandle, signal?: AbortSignal): Promise<Ended> {
     const d = this.details(h);
-    return untilPod<Ended>(
-      this.o.api,
-      d.namespace,
-      d.pod,
-      (pod) => {
-        if (!pod) return { pod: undefined, why: 'pod deleted' };
-        const main = containerStatus(pod, 'main')?.state;
-        // Deleted (kubectl delete, a drain) or evicted by someone else: Argo's Error, which retryPolicy OnError retries.
-        const mine = pod.metadata.annotations?.[ANNOTATION_KILLED] !== undefined;
-        if (pod.metadata.deletionTimestamp && !mine && main?.terminated?.exitCode !== 0) return { pod: undefined, why: 'pod deleted' };
-        if (pod.status?.reason === 'Evicted' && !mine) return { pod: undefined, why: pod.status.message || 'pod evicted' };
-        if (main?.terminated) {
-          const saved = (main.terminated.message ?? '').startsWith(SAVED_MARK);
-          const wait = containerStatus(pod, 'wait');
-          if (!saved || !wait || wait.state?.terminated) return { pod };
-          return undefined;
-        }
-        const init = pod.status?.initContainerStatuses?.find((c) => (c.state?.terminated?.exitCode ?? 0) !== 0);
-        const code = init?.state?.terminated?.exitCode;
-        if (init && code !== undefined) return { pod: undefined, exitCode: code, why: `init container ${init.name} failed` };
-        if (main?.waiting?.reason && FATAL_WAITING.has(main.waiting.reason))
-          return { pod, why: `${main.waiting.reason}: ${main.waiting.message ?? ''}`.trim() };
-        if (pod.status?.phase === 'Failed' || pod.status?.phase === 'Succeeded')
-          return { pod, why: `pod ${pod.status.phase}${pod.status.reason ? ` (${pod.status.reason})` : ''}: ${pod.status.message ?? ''}` };
-        if (pod.metadata.deletionTimestamp && !pod.spec?.nodeName) return { pod, why: `pod ${d.pod} was deleted before it was scheduled` };
-        return undefined;
-      },
-      signal,
-    );
+    const shape = this.shape(h);
+    return untilPod<Ended>(this.o.api, d.namespace, d.pod, (pod) => endOf(pod, shape), signal);
   }
 
   async wait(h: StepHandle, signal?: AbortSignal): Promise<StepResult> {
     const { pod, why, exitCode } = await this.ended(h, signal);
-    const t = containerStatus(pod, 'main')?.state?.terminated;
+    const shape = this.shape(h);
+    const t = containerStatus(pod, shape.main)?.state?.terminated;
     const started = new Date(h.startedAt);
+    const members = shape.members ? { members: memberResults(pod, shape.members, started, why) } : {};
     if (!pod || !t) {
       const now = new Date();
       return {
@@ -197,6 +181,7 @@ export class PodExecutor implements StepExecutor {
         finishedAt: now,
         stdoutTail: '',
         message: why ?? 'the step ended without an exit code',
+        ...members,
         ...noOutputs,
       };
     }
@@ -224,6 +209,7 @@ export class PodExecutor implements StepExecutor {
       finishedAt,
       stdoutTail: tail,
       ...(message ? { message } : {}),
+      ...members,
       ...(outDir ? this.readers(outDir) : noOutputs),
     };
   }
@@ -298,7 +284,7 @@ export class PodExecutor implements StepExecutor {
       d.pod,
       (pod) => {
         if (!pod) return false;
-        const s = containerStatus(pod, 'main')?.state;
+        const s = containerStatus(pod, this.shape(h).main)?.state;
         if (s?.running || s?.terminated) return true;
         if (s?.waiting?.reason && FATAL_WAITING.has(s.waiting.reason)) return false;
         if (pod.status?.phase === 'Failed' || pod.status?.phase === 'Succeeded') return false;
@@ -340,7 +326,7 @@ export class PodExecutor implements StepExecutor {
     const d = this.details(h);
     const pod = await getPod(this.o.api, d.namespace, d.pod);
     if (!pod) return 'lost';
-    return containerStatus(pod, 'main')?.state?.terminated ? 'exited' : 'running';
+    return containerStatus(pod, this.shape(h).main)?.state?.terminated ? 'exited' : 'running';
   }
 
   /**
