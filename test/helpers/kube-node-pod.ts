@@ -4,25 +4,15 @@
 // env, the termination message file, CRI-format logs. Every change is written to the pod's status (phase,
 // containerStatuses with exit codes, reasons and times, podIP). Deleting the pod stops its containers with the
 // pod's grace period (SIGTERM, then SIGKILL), then confirms the deletion as the kubelet does.
-import { execFile } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { normalImage } from '../../src/executor/container-create.js';
 import type { PodApi } from '../../src/executor/pod-kube.js';
+import { podman } from './kube-node-exits.js';
+import type { ContainerExits } from './kube-node-exits.js';
 
-const run = promisify(execFile);
-
-export async function podman(args: string[]): Promise<string> {
-  try {
-    const { stdout } = await run('podman', args, { maxBuffer: 64 << 20 });
-    return stdout;
-  } catch (e) {
-    const err = e as { stderr?: string; message: string };
-    throw new Error(`podman ${args[0]}: ${(err.stderr ?? '').trim() || err.message}`, { cause: e });
-  }
-}
+export { podman };
 
 type Json = Record<string, unknown>;
 interface EnvVar {
@@ -123,7 +113,10 @@ export class PodRunner {
   private statusChain: Promise<void> = Promise.resolve();
   private readonly startTime = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 
-  constructor(o: { api: PodApi; pod: PodObject; dir: string; nodeLabel: string }) {
+  private readonly exits: ContainerExits;
+
+  constructor(o: { api: PodApi; pod: PodObject; dir: string; nodeLabel: string; exits: ContainerExits }) {
+    this.exits = o.exits;
     this.api = o.api;
     this.pod = o.pod;
     this.dir = o.dir;
@@ -260,9 +253,11 @@ export class PodRunner {
       this.fail(c, 'ContainerCreating', 'pod deleted');
       return -1;
     }
+    const exited = this.exits.exit(c.name);
     try {
       await podman(['start', c.name]);
     } catch (e) {
+      this.exits.forget(c.name);
       c.state = { terminated: { exitCode: 128, reason: 'StartError', message: String(e).slice(0, 1000) } };
       c.exited = true;
       await Promise.all(
@@ -274,7 +269,7 @@ export class PodRunner {
     }
     c.state = { running: { startedAt: rfc(new Date().toISOString()) } };
     void this.pushStatus();
-    const code = Number((await podman(['wait', c.name])).trim());
+    const code = await exited;
     const [done] = JSON.parse(await podman(['inspect', c.name])) as {
       State: { StartedAt: string; FinishedAt: string; OOMKilled?: boolean };
     }[];
