@@ -3,6 +3,7 @@
 // executor has read its outcome) and released (finalizer dropped), and when each node of the Workflow was first seen
 // Running / Succeeded in its status. `chain-pods` prints the median of each stage per step, so the overhead beyond
 // the direct pod's create→Succeeded can be attributed (node agent, executor, controller pass, next create).
+import { readFileSync } from 'node:fs';
 import type { Watch } from '@kubernetes/client-node';
 
 interface PodEvent {
@@ -118,10 +119,72 @@ export class Timeline {
     return out;
   }
 
+  /**
+   * Median ms between the test node's stages (its WEIR_TEST_NODE_TRACE file) for the pods of `workflow`: run (pod
+   * bound, seen) → pending-pushed → volumes → created → started:main → exited:main → inspected → ended-pushed.
+   */
+  nodeStages(file: string, workflow: string): Record<string, number> {
+    const byPod = new Map<string, Map<string, number>>();
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      return {};
+    }
+    for (const line of text.split('\n')) {
+      const [t, pod, stage] = line.split(' ');
+      if (!stage) continue;
+      const name = pod.slice(pod.indexOf('/') + 1);
+      if (this.pods.get(name)?.workflow !== workflow) continue;
+      let m = byPod.get(name);
+      if (!m) byPod.set(name, (m = new Map<string, number>()));
+      if (!m.has(stage)) m.set(stage, Number(t));
+    }
+    const order = ['run', 'pending-pushed', 'volumes', 'created', 'started:main', 'exited:main', 'inspected', 'ended-pushed'];
+    const gaps: Record<string, number[]> = {};
+    for (const m of byPod.values())
+      for (let i = 1; i < order.length; i++) {
+        const a = m.get(order[i - 1]);
+        const b = m.get(order[i]);
+        if (a !== undefined && b !== undefined) (gaps[`${order[i - 1]}→${order[i]}`] ??= []).push(b - a);
+      }
+    const out: Record<string, number> = {};
+    for (const [k, v] of Object.entries(gaps)) out[k] = Math.round(median(v));
+    return out;
+  }
+
   stop(): void {
     this.stopped = true;
     for (const ac of this.acs) ac.abort();
   }
+}
+
+/**
+ * Median ms of Weir's own stages per step, from its `step timing` debug records (WEIR_DEBUG=1) at or after `since`
+ * (epoch ms): pod end seen → outcome read (pods/log) → the pass begins → operated → status saved → next pod created.
+ */
+export function weirStages(log: string, since: number): Record<string, number> {
+  const recs: { stage: string; at: number }[] = [];
+  for (const line of log.split('\n')) {
+    const m = /step timing: ([^(]+) \(.*\bat=(\d+)/.exec(line);
+    if (m && Number(m[2]) >= since) recs.push({ stage: m[1].trim(), at: Number(m[2]) });
+  }
+  const chain = ['pod end seen', 'outcome read', 'pass begins', 'pass operated', 'pass saved', 'pass started steps'];
+  const gaps: Record<string, number[]> = {};
+  for (let i = 0; i < recs.length; i++) {
+    if (recs[i].stage !== chain[0]) continue;
+    let at = recs[i].at;
+    let j = i;
+    for (let k = 1; k < chain.length; k++) {
+      while (j < recs.length && recs[j].stage !== chain[k]) j++;
+      if (j >= recs.length) break;
+      (gaps[`${chain[k - 1]}→${chain[k]}`] ??= []).push(recs[j].at - at);
+      at = recs[j].at;
+    }
+  }
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(gaps)) out[k] = Math.round(median(v));
+  return out;
 }
 
 function median(v: number[]): number {

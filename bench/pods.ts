@@ -18,7 +18,7 @@ import { buildTestImages } from '../test/executor/container-env.js';
 import { spawnReplica } from '../test/kube/kit.js';
 import type { Replica } from '../test/kube/kit.js';
 import type { Benchmark, Measurement } from './types.js';
-import { Timeline } from './pod-trace.js';
+import { Timeline, weirStages } from './pod-trace.js';
 
 const NS = 'bench-pods';
 const IMAGE = 'alpine:3.19';
@@ -165,15 +165,20 @@ async function runWorkflow(st: State, name: string, main: Record<string, unknown
 
 /** Median ms of each stage per pod (pod-trace.ts), on stderr next to the results. */
 function stagesOut(st: State, what: string, label: string): void {
-  const s = st.timeline.stages(label);
-  process.stderr.write(
-    `  stages of ${what} (median ms): ${Object.entries(s)
+  const line = (s: Record<string, number>): string =>
+    Object.entries(s)
       .map(([k, v]) => `${k} ${v}`)
-      .join(', ')}\n`,
-  );
+      .join(', ');
+  process.stderr.write(`  stages of ${what} (median ms): ${line(st.timeline.stages(label))}\n`);
+  process.stderr.write(`  test node stages of ${what} (median ms): ${line(st.timeline.nodeStages(NODE_TRACE, label))}\n`);
 }
 
+/** The test node's trace file (its WEIR_TEST_NODE_TRACE), set before the node starts. */
+const NODE_TRACE = join(tmpdir(), `weir-bench-pods-node-${process.pid}.trace`);
+
 async function setup(): Promise<State> {
+  process.env.WEIR_TEST_NODE_TRACE ??= NODE_TRACE;
+  process.env.WEIR_DEBUG ??= '1'; // the replica's `step timing` records (pod-trace.ts weirStages)
   buildTestImages();
   const kube = await startKube({ node: true });
   await kube.ensureNamespace(NS);
@@ -213,6 +218,7 @@ async function teardown(s: unknown): Promise<void> {
   st.timeline.stop();
   await st.replica.stop();
   rmSync(st.dir, { recursive: true, force: true });
+  rmSync(NODE_TRACE, { force: true });
 }
 
 export const fanoutPodsBenchmark: Benchmark = {
@@ -257,8 +263,15 @@ export const chainPodsBenchmark: Benchmark = {
     const st = s as State;
     const steps = Array.from({ length: CHAIN }, (_, i) => [{ name: `s${i}`, template: 't' }]);
     const name = `chain-pods-${st.run++}`;
+    const since = Date.now();
     const ms = await runWorkflow(st, name, { steps });
     stagesOut(st, name, name);
+    const w = weirStages(st.replica.log(), since);
+    process.stderr.write(
+      `  weir stages of ${name} (median ms): ${Object.entries(w)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}\n`,
+    );
     return ms / CHAIN;
   },
 };

@@ -169,6 +169,7 @@ export class PodExecutor implements StepExecutor {
 
   async wait(h: StepHandle, signal?: AbortSignal): Promise<StepResult> {
     const { pod, why, exitCode } = await this.ended(h, signal);
+    this.o.logger.debug({ pod: this.details(h).pod, at: Date.now() }, 'step timing: pod end seen');
     const shape = this.shape(h);
     const t = containerStatus(pod, shape.main)?.state?.terminated;
     const started = new Date(h.startedAt);
@@ -201,7 +202,7 @@ export class PodExecutor implements StepExecutor {
       : undefined;
     const saved = (t.message ?? '').startsWith(SAVED_MARK) && containerStatus(pod, 'wait')?.state?.terminated?.exitCode === 0;
     const outDir = saved ? await this.outputs(h, pod) : undefined;
-    await this.markCompleted(h, pod);
+    this.o.logger.debug({ pod: this.details(h).pod, at: Date.now() }, 'step timing: outcome read');
     return {
       exitCode: t.exitCode,
       ...(signalName ? { signal: signalName } : {}),
@@ -265,17 +266,6 @@ export class PodExecutor implements StepExecutor {
     return undefined;
   }
 
-  private async markCompleted(h: StepHandle, pod: Pod): Promise<void> {
-    if (pod.metadata.labels?.[LABEL_COMPLETED] === 'true') return;
-    const d = this.details(h);
-    await this.o.api
-      .request('PATCH', podPath(d.namespace, d.pod), {
-        body: { metadata: { labels: { [LABEL_COMPLETED]: 'true' } } },
-        contentType: 'application/merge-patch+json',
-      })
-      .catch(() => undefined);
-  }
-
   async *logs(h: StepHandle, opts: LogsOptions = {}): AsyncIterable<LogLine> {
     const d = this.details(h);
     const ready = await untilPod(
@@ -330,14 +320,16 @@ export class PodExecutor implements StepExecutor {
   }
 
   /**
-   * The step's outcome is saved: drops the finalizer, the inputs Secret and the unpacked outputs; the pod itself
-   * stays (logs, status) until podGC or its Workflow's deletion.
+   * The step's outcome is saved: labels the pod completed (Argo's `workflows.argoproj.io/completed=true`, once the
+   * controller has recorded it) and drops the finalizer in one patch, then the inputs Secret (when the pod mounts
+   * one) and the unpacked outputs; the pod itself stays (logs, status) until podGC or its Workflow's deletion.
    */
   async release(h: StepHandle): Promise<void> {
     const d = this.details(h);
     const pod = await getPod(this.o.api, d.namespace, d.pod);
-    await this.dropFinalizer(d, pod);
-    await this.o.api.request('DELETE', secretPath(d.namespace, `${d.pod}-inputs`)).catch(notFound);
+    await this.dropFinalizer(d, pod, true);
+    if (!pod || pod.spec?.volumes?.some((v) => v.name === 'weir-inputs'))
+      await this.o.api.request('DELETE', secretPath(d.namespace, `${d.pod}-inputs`)).catch(notFound);
     if (pod) await rm(this.outDir(pod), { recursive: true, force: true });
   }
 
@@ -350,12 +342,17 @@ export class PodExecutor implements StepExecutor {
     if (pod) await rm(this.outDir(pod), { recursive: true, force: true });
   }
 
-  private async dropFinalizer(d: { namespace: string; pod: string }, pod: Pod | undefined): Promise<void> {
-    for (let p = pod; p?.metadata.finalizers?.includes(FINALIZER); p = await getPod(this.o.api, d.namespace, d.pod)) {
-      const finalizers = p.metadata.finalizers.filter((f) => f !== FINALIZER);
+  /** Drops the executor's finalizer (and, with `completed`, labels the pod completed) in one patch per try. */
+  private async dropFinalizer(d: { namespace: string; pod: string }, pod: Pod | undefined, completed = false): Promise<void> {
+    const pending = (p: Pod | undefined): p is Pod =>
+      p !== undefined &&
+      ((p.metadata.finalizers ?? []).includes(FINALIZER) || (completed && p.metadata.labels?.[LABEL_COMPLETED] !== 'true'));
+    for (let p = pod; pending(p); p = await getPod(this.o.api, d.namespace, d.pod)) {
+      const finalizers = (p.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
+      const labels = completed ? { labels: { [LABEL_COMPLETED]: 'true' } } : {};
       const done = await this.o.api
         .request('PATCH', podPath(d.namespace, d.pod), {
-          body: { metadata: { finalizers, resourceVersion: p.metadata.resourceVersion } },
+          body: { metadata: { finalizers, ...labels, resourceVersion: p.metadata.resourceVersion } },
           contentType: 'application/merge-patch+json',
         })
         .then(

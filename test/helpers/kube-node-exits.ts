@@ -70,7 +70,7 @@ export class ContainerExits {
         } catch {
           continue;
         }
-        if (ev.Status === 'died' && ev.Name) this.resolve(ev.Name, ev.ContainerExitCode ?? -1);
+        if (ev.Status === 'died' && ev.Name) this.resolve(ev.Name, ev.ContainerExitCode ?? 0); // omitted when 0
       }
     });
     child.once('exit', () => {

@@ -5,6 +5,7 @@
 // containerStatuses with exit codes, reasons and times, podIP). Deleting the pod stops its containers with the
 // pod's grace period (SIGTERM, then SIGKILL), then confirms the deletion as the kubelet does.
 import { existsSync, realpathSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { normalImage } from '../../src/executor/container-create.js';
@@ -268,8 +269,10 @@ export class PodRunner {
       return 128;
     }
     c.state = { running: { startedAt: rfc(new Date().toISOString()) } };
-    void this.pushStatus();
+    this.trace(`started:${c.spec.name}`);
+    void this.pushStatus().then(() => this.trace(`running-pushed:${c.spec.name}`));
     const code = await exited;
+    this.trace(`exited:${c.spec.name}`);
     const [done] = JSON.parse(await podman(['inspect', c.name])) as {
       State: { StartedAt: string; FinishedAt: string; OOMKilled?: boolean };
     }[];
@@ -303,12 +306,21 @@ export class PodRunner {
     return this.running;
   }
 
+  /** WEIR_TEST_NODE_TRACE=FILE: a line `<epoch ms> <namespace>/<pod> <stage>` per step of running the pod (benchmarks). */
+  private trace(stage: string): void {
+    const f = process.env.WEIR_TEST_NODE_TRACE;
+    if (f) appendFileSync(f, `${Date.now()} ${this.pod.metadata.namespace}/${this.pod.metadata.name} ${stage}\n`);
+  }
+
   private async runPod(): Promise<void> {
+    this.trace('run');
     await mkdir(this.dir, { recursive: true });
     await this.pushStatus();
+    this.trace('pending-pushed');
     let vols: Map<string, string>;
     try {
       vols = await this.volumes();
+      this.trace('volumes');
     } catch (e) {
       for (const c of this.containers.values()) this.fail(c, 'CreateContainerConfigError', String(e));
       return this.pushStatus();
@@ -375,9 +387,12 @@ export class PodRunner {
     // (a daemon's {{steps.x.ip}} is read then).
     if (!this.podIP && !this.pod.spec.hostNetwork) this.podIP = '127.0.0.1';
     this.phase = 'Running';
+    this.trace('created');
     const codes = await Promise.all(mains.map((c) => this.startAndWait(c).catch(() => -1)));
     this.phase = codes.every((c) => c === 0) ? 'Succeeded' : 'Failed';
+    this.trace('inspected');
     await this.pushStatus();
+    this.trace('ended-pushed');
     if (this.infra) await podman(['rm', '-f', this.infra]).catch(() => undefined);
   }
 
