@@ -117,7 +117,7 @@ test('pod executor: a containerSet is ONE pod, its containers in dependency orde
     assert.equal((await kube.kubectl(['logs', setPod.metadata.name, '-c', 'main'])).stdout, 'first second main ');
     const use = pods.find((p) => p !== setPod);
     assert.ok(use);
-    assert.equal((await kube.kubectl(['logs', use.metadata.name, '-c', 'main'])).stdout, 'order=first second main\n');
+    assert.equal((await kube.kubectl(['logs', use.metadata.name, '-c', 'main'])).stdout, 'order=first second main \n');
 
     const bad = await ended(kube, 'pods-set-fail');
     assert.equal(bad.phase, 'Failed', JSON.stringify(bad.nodes));
