@@ -8,7 +8,9 @@
 // - `chain-pods`: WEIR_BENCH_CHAIN_PODS (default 20) sequential `true` steps, wall ms per step; baseline: one direct
 //   pod create → Succeeded, median of 5 sequential pods. Target: at most 50 ms more per step (controller overhead).
 // Between runs the Workflow is deleted (Weir deletes its pods) and the direct pods too, untimed, until none is left.
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, CustomObjectsApi, KubeConfig, Watch } from '@kubernetes/client-node';
@@ -20,6 +22,7 @@ import type { Replica } from '../test/kube/kit.js';
 import type { Benchmark, Measurement } from './types.js';
 import { Timeline, weirStages } from './pod-trace.js';
 
+const run = promisify(execFile);
 const NS = 'bench-pods';
 const IMAGE = 'alpine:3.19';
 const FANOUT = Number(process.env.WEIR_BENCH_PODS ?? 1000);
@@ -117,6 +120,18 @@ async function until(what: string, check: () => Promise<boolean>): Promise<void>
   }
 }
 
+/**
+ * Waits until the test node has removed the containers of these pods (`wn-<uid prefix>-...`): it removes them after
+ * the pod objects are gone, and that podman work must not overlap the next timed run.
+ */
+async function containersGone(uids: string[]): Promise<void> {
+  const prefixes = uids.filter(Boolean).map((u) => `wn-${u.slice(0, 18)}-`);
+  await until('the test node to remove the containers', async () => {
+    const { stdout } = await run('podman', ['ps', '-a', '--format', '{{.Names}}'], { maxBuffer: 64 << 20 });
+    return !stdout.split('\n').some((n) => prefixes.some((p) => n.startsWith(p)));
+  });
+}
+
 const podsLeft = async (st: State, labelSelector: string): Promise<boolean> =>
   (await st.core.listNamespacedPod({ namespace: NS, labelSelector })).items.length === 0;
 
@@ -124,10 +139,12 @@ const podsLeft = async (st: State, labelSelector: string): Promise<boolean> =>
 async function directPods(st: State, n: number, sequential: boolean): Promise<{ ms: number; each: number[]; batch: string }> {
   const batch = `d${st.run++}`;
   const each: number[] = [];
+  const uids: string[] = [];
   const one = async (i: number): Promise<void> => {
     const name = `${batch}-${i}`;
     const t = performance.now();
-    await st.core.createNamespacedPod({ namespace: NS, body: directPod(name, batch) });
+    const made = await st.core.createNamespacedPod({ namespace: NS, body: directPod(name, batch) });
+    uids.push(made.metadata?.uid ?? '');
     const phase = await st.pods.until(name);
     if (!phase.startsWith('Succeeded')) throw new Error(`direct pod ${name} ended ${phase}`);
     each.push(performance.now() - t);
@@ -138,6 +155,7 @@ async function directPods(st: State, n: number, sequential: boolean): Promise<{ 
   const ms = performance.now() - t0;
   await st.core.deleteCollectionNamespacedPod({ namespace: NS, labelSelector: `weir.bench/direct=${batch}`, gracePeriodSeconds: 0 });
   await until(`the direct pods of ${batch} to go`, () => podsLeft(st, `weir.bench/direct=${batch}`));
+  await containersGone(uids);
   for (let i = 0; i < n; i++) st.pods.forget(`${batch}-${i}`);
   return { ms, each, batch };
 }
@@ -218,7 +236,7 @@ async function teardown(s: unknown): Promise<void> {
   st.timeline.stop();
   await st.replica.stop();
   rmSync(st.dir, { recursive: true, force: true });
-  rmSync(NODE_TRACE, { force: true });
+  if (process.env.WEIR_TEST_NODE_TRACE === NODE_TRACE) rmSync(NODE_TRACE, { force: true }); // a trace the caller named is kept
 }
 
 export const fanoutPodsBenchmark: Benchmark = {
