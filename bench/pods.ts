@@ -8,7 +8,9 @@
 // - `chain-pods`: WEIR_BENCH_CHAIN_PODS (default 20) sequential `true` steps, wall ms per step; baseline: one direct
 //   pod create → Succeeded, median of 5 sequential pods. Target: at most 50 ms more per step (controller overhead).
 // Between runs the Workflow is deleted (Weir deletes its pods) and the direct pods too, untimed, until none is left.
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, CustomObjectsApi, KubeConfig, Watch } from '@kubernetes/client-node';
@@ -18,7 +20,9 @@ import { buildTestImages } from '../test/executor/container-env.js';
 import { spawnReplica } from '../test/kube/kit.js';
 import type { Replica } from '../test/kube/kit.js';
 import type { Benchmark, Measurement } from './types.js';
+import { Timeline, weirStages } from './pod-trace.js';
 
+const run = promisify(execFile);
 const NS = 'bench-pods';
 const IMAGE = 'alpine:3.19';
 const FANOUT = Number(process.env.WEIR_BENCH_PODS ?? 1000);
@@ -91,6 +95,7 @@ interface State {
   custom: CustomObjectsApi;
   workflows: Ends;
   pods: Ends;
+  timeline: Timeline;
   dir: string;
   run: number;
 }
@@ -115,17 +120,31 @@ async function until(what: string, check: () => Promise<boolean>): Promise<void>
   }
 }
 
+/**
+ * Waits until the test node has removed the containers of these pods (`wn-<uid prefix>-...`): it removes them after
+ * the pod objects are gone, and that podman work must not overlap the next timed run.
+ */
+async function containersGone(uids: string[]): Promise<void> {
+  const prefixes = uids.filter(Boolean).map((u) => `wn-${u.slice(0, 18)}-`);
+  await until('the test node to remove the containers', async () => {
+    const { stdout } = await run('podman', ['ps', '-a', '--format', '{{.Names}}'], { maxBuffer: 64 << 20 });
+    return !stdout.split('\n').some((n) => prefixes.some((p) => n.startsWith(p)));
+  });
+}
+
 const podsLeft = async (st: State, labelSelector: string): Promise<boolean> =>
   (await st.core.listNamespacedPod({ namespace: NS, labelSelector })).items.length === 0;
 
 /** Creates `n` pods at once (or one after the other when `sequential`), awaits every end; wall ms and each pod's ms. */
-async function directPods(st: State, n: number, sequential: boolean): Promise<{ ms: number; each: number[] }> {
+async function directPods(st: State, n: number, sequential: boolean): Promise<{ ms: number; each: number[]; batch: string }> {
   const batch = `d${st.run++}`;
   const each: number[] = [];
+  const uids: string[] = [];
   const one = async (i: number): Promise<void> => {
     const name = `${batch}-${i}`;
     const t = performance.now();
-    await st.core.createNamespacedPod({ namespace: NS, body: directPod(name, batch) });
+    const made = await st.core.createNamespacedPod({ namespace: NS, body: directPod(name, batch) });
+    uids.push(made.metadata?.uid ?? '');
     const phase = await st.pods.until(name);
     if (!phase.startsWith('Succeeded')) throw new Error(`direct pod ${name} ended ${phase}`);
     each.push(performance.now() - t);
@@ -136,8 +155,9 @@ async function directPods(st: State, n: number, sequential: boolean): Promise<{ 
   const ms = performance.now() - t0;
   await st.core.deleteCollectionNamespacedPod({ namespace: NS, labelSelector: `weir.bench/direct=${batch}`, gracePeriodSeconds: 0 });
   await until(`the direct pods of ${batch} to go`, () => podsLeft(st, `weir.bench/direct=${batch}`));
+  await containersGone(uids);
   for (let i = 0; i < n; i++) st.pods.forget(`${batch}-${i}`);
-  return { ms, each };
+  return { ms, each, batch };
 }
 
 const trueTemplate = { name: 't', container: { image: IMAGE, command: ['true'] } };
@@ -161,7 +181,22 @@ async function runWorkflow(st: State, name: string, main: Record<string, unknown
   return ms;
 }
 
+/** Median ms of each stage per pod (pod-trace.ts), on stderr next to the results. */
+function stagesOut(st: State, what: string, label: string): void {
+  const line = (s: Record<string, number>): string =>
+    Object.entries(s)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+  process.stderr.write(`  stages of ${what} (median ms): ${line(st.timeline.stages(label))}\n`);
+  process.stderr.write(`  test node stages of ${what} (median ms): ${line(st.timeline.nodeStages(NODE_TRACE, label))}\n`);
+}
+
+/** The test node's trace file (its WEIR_TEST_NODE_TRACE), set before the node starts. */
+const NODE_TRACE = join(tmpdir(), `weir-bench-pods-node-${process.pid}.trace`);
+
 async function setup(): Promise<State> {
+  process.env.WEIR_TEST_NODE_TRACE ??= NODE_TRACE;
+  process.env.WEIR_DEBUG ??= '1'; // the replica's `step timing` records (pod-trace.ts weirStages)
   buildTestImages();
   const kube = await startKube({ node: true });
   await kube.ensureNamespace(NS);
@@ -183,10 +218,11 @@ async function setup(): Promise<State> {
     custom: kc.makeApiClient(CustomObjectsApi),
     workflows: new Ends(watch, `/apis/argoproj.io/v1alpha1/namespaces/${NS}/workflows`, {}, ['Succeeded', 'Failed', 'Error']),
     pods: new Ends(watch, `/api/v1/namespaces/${NS}/pods`, { labelSelector: 'weir.bench/direct' }, ['Succeeded', 'Failed']),
+    timeline: new Timeline(watch, NS),
     dir,
     run: 0,
   };
-  await Promise.all([st.workflows.start(), st.pods.start()]);
+  await Promise.all([st.workflows.start(), st.pods.start(), st.timeline.start()]);
   // Warm up both paths once (first podman use of the image, the controller's first pass), untimed.
   await directPods(st, 2, false);
   await runWorkflow(st, `warm-${st.run++}`, { dag: { tasks: [{ name: 'a', template: 't' }] } });
@@ -197,8 +233,10 @@ async function teardown(s: unknown): Promise<void> {
   const st = s as State;
   st.workflows.stop();
   st.pods.stop();
+  st.timeline.stop();
   await st.replica.stop();
   rmSync(st.dir, { recursive: true, force: true });
+  if (process.env.WEIR_TEST_NODE_TRACE === NODE_TRACE) rmSync(NODE_TRACE, { force: true }); // a trace the caller named is kept
 }
 
 export const fanoutPodsBenchmark: Benchmark = {
@@ -234,12 +272,24 @@ export const chainPodsBenchmark: Benchmark = {
   setup,
   teardown,
   baseline: async (s) => {
-    const { each } = await directPods(s as State, 5, true);
+    const st = s as State;
+    const { each, batch } = await directPods(st, 5, true);
+    stagesOut(st, `direct pods ${batch}`, batch);
     return [...each].sort((a, b) => a - b)[2];
   },
   run: async (s) => {
     const st = s as State;
     const steps = Array.from({ length: CHAIN }, (_, i) => [{ name: `s${i}`, template: 't' }]);
-    return (await runWorkflow(st, `chain-pods-${st.run++}`, { steps })) / CHAIN;
+    const name = `chain-pods-${st.run++}`;
+    const since = Date.now();
+    const ms = await runWorkflow(st, name, { steps });
+    stagesOut(st, name, name);
+    const w = weirStages(st.replica.log(), since);
+    process.stderr.write(
+      `  weir stages of ${name} (median ms): ${Object.entries(w)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}\n`,
+    );
+    return ms / CHAIN;
   },
 };

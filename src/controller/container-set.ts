@@ -1,7 +1,8 @@
 // containerSet templates: several containers of one "pod", ordered by their `dependencies`. The template's node is
 // a Pod node; each container is a child node of type Container (`<pod>.<container>`) run by the executor as its own
 // step, all sharing the template's volumes (planned once per pod node). The pod's result and output files come from
-// the container named `main`; containerSet.retryStrategy retries a failing container in place (same scratch dir).
+// the container named `main`, else the last one; containerSet.retryStrategy retries a failing container in place
+// (same scratch dir). The pod executor runs the whole set as one pod instead (container-set-pod.ts).
 import { parseGoDuration } from '../core/duration.js';
 import type { Template } from '../api/workflow-template.js';
 import type { Exec } from './execute.js';
@@ -13,6 +14,7 @@ import { paramString } from './params.js';
 import { planMounts } from './volumes.js';
 import type { NodeStatus } from './types.js';
 import { errorMessage } from '../core/errors.js';
+import { executeContainerSetPod, outcomeContainer } from './container-set-pod.js';
 
 /** Re-runs `"$@"` up to N more times, sleeping D seconds between tries, in the same process context. */
 const RETRY_WRAPPER =
@@ -51,6 +53,9 @@ export function executeContainerSet(ex: Exec, node: NodeStatus, tmpl: Template, 
       return ex.nodes.mark(node, 'Error', `containerSet.retryStrategy.duration: ${errorMessage(e)}`);
     }
   }
+  const safeRetries = Number.isFinite(retries) ? Math.max(0, retries) : 0;
+  if (ex.ctx.runsPods === true)
+    return executeContainerSetPod(ex, node, t, vars, byName, { retries: safeRetries, delaySec: retryDelay, wrapper: RETRY_WRAPPER });
   const visited = new Set<string>();
   for (let changed = true; changed;) {
     changed = false;
@@ -66,14 +71,14 @@ export function executeContainerSet(ex: Exec, node: NodeStatus, tmpl: Template, 
       if (!deps.every((d) => d.phase === 'Succeeded')) continue;
       visited.add(c.name);
       const before = n.phase;
-      const r = runContainer(ex, node, n, t, c, { retries: Number.isFinite(retries) ? Math.max(0, retries) : 0, delaySec: retryDelay });
+      const r = runContainer(ex, node, n, t, c, { retries: safeRetries, delaySec: retryDelay });
       if (r !== undefined) return ex.nodes.mark(node, 'Error', r);
       if (n.phase !== before && isFinished(n.phase)) changed = true;
     }
   }
   const all = [...byName.values()];
   if (!all.every((n) => isFinished(n.phase))) return node;
-  const main = byName.get('main');
+  const main = byName.get(outcomeContainer(cs));
   const mainOutcome = main ? ex.ctx.pod(main.id) : undefined;
   if (mainOutcome?.state === 'done') {
     const fin = finishPod(t, mainOutcome.outcome);
@@ -104,7 +109,7 @@ function runContainer(
       container: { ...container, ...(vms.length > 0 ? { volumeMounts: vms } : {}) },
       volumes: t.volumes,
     };
-    if (c.name === 'main') one.outputs = t.outputs;
+    if (c.name === outcomeContainer(t.containerSet ?? { containers: [] })) one.outputs = t.outputs;
     const wfm = ex.wf.metadata;
     const build = buildStepSpec(one, { namespace: wfm.namespace ?? 'default', name: wfm.name, uid: wfm.uid }, n.id, {
       configMap: (x) => ex.ctx.configMap(x),

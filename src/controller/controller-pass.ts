@@ -101,16 +101,21 @@ export function parseKey(key: string): { namespace: string; name: string } {
 
 /** Runs one pass over `key`; `held` receives the sync mutex's release when the pass took it. */
 export async function runPass(d: PassDeps, key: string, held: { release?: () => void }): Promise<void> {
+  const timing = (stage: string): void => d.log.debug({ workflow: key, at: Date.now() }, `step timing: ${stage}`);
+  timing('pass begins');
   const read = await readWorkflow(d, key);
   if (!read) return;
   const p: Pass = { ...read, key, held, ...(await operateWorkflow(d, read.wf, key, held)) };
   logNotes(d, p);
   recordHandles(d, p);
   const starts = recordIntents(d, p);
+  timing('pass operated');
   const saved = await save(d, p);
   if (!saved) return;
+  timing('pass saved');
   await sideEffects(d, p);
   await startSteps(d, p, starts);
+  if (starts.length > 0) timing('pass started steps');
   const { status } = p.result;
   if (FINAL.has(String(status.phase)) && !FINAL.has(String(p.wf.status?.phase)))
     await d.artifacts?.collectOnCompletion(key, saved.current, d.log);

@@ -4,7 +4,7 @@
 // OnPodCompletion (every finished step), OnPodSuccess (the Succeeded ones), OnWorkflowCompletion (all, when the
 // workflow ends), OnWorkflowSuccess (all, when it ends Succeeded). No strategy keeps every pod (Argo's default).
 // The plans are pure (podGcPlan, keptStepPlan); PodCollector carries them out. Delayed deletions live in memory; a
-// controller start sweeps the finished pods the executor still keeps (kept()): it releases those a crash left held,
+// controller start sweeps the pods the executor still keeps (kept()): of the steps saved finished, it releases those a crash left held,
 // deletes those podGC wanted gone (the delay counted from the end), and those whose workflow no longer exists. podGC.labelSelector limits deletion to the
 // pods whose labels (podMetadata and template metadata, recorded at start, plus `completed: true`) match it.
 import { parseGoDuration } from '../core/duration.js';

@@ -232,6 +232,15 @@ export class StepTracker {
       startedAt: r.startedAt.toISOString(),
       finishedAt: r.finishedAt.toISOString(),
       ...(r.message !== undefined ? { message: r.message } : {}),
+      ...(r.members
+        ? {
+            members: r.members.map((m) => ({
+              ...m,
+              startedAt: m.startedAt.toISOString(),
+              finishedAt: m.finishedAt.toISOString(),
+            })),
+          }
+        : {}),
       ...(saved ? { artifacts: saved.artifacts, ...(saved.errors.length > 0 ? { artifactErrors: saved.errors } : {}) } : {}),
     };
   }

@@ -50,6 +50,8 @@ export interface PodOutcome {
   artifacts?: Artifact[];
   /** `<name>: <message>` per output artifact that could not be saved. */
   artifactErrors?: string[];
+  /** A containerSet run as one pod: how each container ended (times as ISO strings). */
+  members?: { name: string; exitCode: number | null; omitted?: boolean; startedAt: string; finishedAt: string; message?: string }[];
 }
 
 /**

@@ -83,3 +83,44 @@ trap 'exit 0' TERM
 while [ ! -e $d/done ]; do sleep 0.05; done
 cd $d/out && tar -cf - . | base64
 `;
+
+/** Written to the termination message of a containerSet member skipped because a dependency did not succeed. */
+export const OMITTED_MARK = 'weir-agent: omitted';
+
+/**
+ * A containerSet member runs as `sh -c DEPS weir-deps NAME OUTCOME N dep1..depN argv...`: it waits for the exit
+ * files (`ctr/<dep>.exit` in the shared volume) of the containers it depends on, runs argv (main's agent for the
+ * outcome member, else the user's argv) as a child, and writes its own exit file. When a dependency did not
+ * succeed, it runs nothing: it reports OMITTED_MARK, writes `omitted` as its exit file (its dependants are skipped
+ * too) and, for the outcome member (OUTCOME=1), marks the outputs done so the wait container ends.
+ */
+export const DEPS_SCRIPT = `d=${AGENT_DIR}
+trap 'exit 143' TERM
+trap 'exit 130' INT
+me=$1; outcome=$2; n=$3; shift 3
+mkdir -p $d/ctr
+skip=
+i=0
+while [ "$i" -lt "$n" ]; do
+  f=$d/ctr/$1.exit
+  while [ ! -e "$f" ]; do sleep 0.05; done
+  [ "$(cat "$f")" = 0 ] || skip=1
+  shift; i=$((i+1))
+done
+if [ -n "$skip" ]; then
+  printf '%s' '${OMITTED_MARK}' >/dev/termination-log 2>/dev/null
+  echo omitted >$d/ctr/$me.tmp && mv $d/ctr/$me.tmp $d/ctr/$me.exit
+  if [ "$outcome" = 1 ]; then mkdir -p $d/out; : >$d/done; fi
+  exit 0
+fi
+trap 'kill -TERM "$c" 2>/dev/null' TERM
+trap 'kill -INT "$c" 2>/dev/null' INT
+"$@" <&0 &
+c=$!
+while :; do
+  wait "$c"; rc=$?
+  kill -0 "$c" 2>/dev/null || break
+done
+echo "$rc" >$d/ctr/$me.tmp && mv $d/ctr/$me.tmp $d/ctr/$me.exit
+exit "$rc"
+`;

@@ -30,6 +30,8 @@ import type { PodSettings } from './pod-manifest.js';
 import { containerStatus, getPod, podAddress, untilPod } from './pod-watch.js';
 import { keptPods, podHandle, workflowPods } from './pod-handles.js';
 import type { Pod } from './pod-watch.js';
+import { endOf, FATAL_WAITING, memberResults } from './pod-outcome.js';
+import type { Ended, PodShape } from './pod-outcome.js';
 import type { AdoptState, KeptStep, LogLine, LogsOptions, StepExecutor, StepHandle, StepResult, StepSpec } from './types.js';
 
 export interface PodExecutorOptions {
@@ -48,17 +50,6 @@ export interface PodExecutorOptions {
   /** Pod-level settings per step (the template's nodeSelector, tolerations, ...), when the caller has any. */
   podSettings?: (spec: StepSpec) => PodSettings | undefined;
 }
-
-/** Waiting reasons after which a container will never start on its own. */
-const FATAL_WAITING = new Set([
-  'ErrImageNeverPull',
-  'InvalidImageName',
-  'CreateContainerConfigError',
-  'CreateContainerError',
-  'RunContainerError',
-]);
-
-type Ended = { pod: Pod | undefined; why?: string; exitCode?: number };
 
 export class PodExecutor implements StepExecutor {
   readonly kind = 'pod';
@@ -80,13 +71,25 @@ export class PodExecutor implements StepExecutor {
     return { namespace: d.namespace, pod: d.pod };
   }
 
-  private target(h: StepHandle, container = 'main'): LogTarget {
+  /** The outcome container (`main`, or a containerSet's) and a containerSet's members, from the handle. */
+  private shape(h: StepHandle): PodShape {
+    const { main, members } = h.details;
+    return {
+      podName: this.details(h).pod,
+      main: typeof main === 'string' ? main : 'main',
+      ...(typeof members === 'string' ? { members: members.split(',') } : {}),
+    };
+  }
+
+  private target(h: StepHandle, container = this.shape(h).main): LogTarget {
     const d = this.details(h);
     return { api: this.o.api, namespace: d.namespace, pod: d.pod, container };
   }
 
   private handleOf(spec: StepSpec, name: string, startedAt: string): StepHandle {
-    return podHandle(this.kind, spec.workflow.uid, spec.nodeId, spec.workflow.namespace, name, startedAt);
+    const h = podHandle(this.kind, spec.workflow.uid, spec.nodeId, spec.workflow.namespace, name, startedAt);
+    const cs = spec.pod?.containerSet;
+    return cs ? { ...h, details: { ...h.details, main: cs.outcome, members: cs.members.map((m) => m.name).join(',') } } : h;
   }
 
   async start(given: StepSpec, signal?: AbortSignal): Promise<StepHandle> {
@@ -96,6 +99,12 @@ export class PodExecutor implements StepExecutor {
         'INVALID_SPEC',
         `step ${spec.nodeId}: the pod executor needs the template's \`command\` to place inputs and collect outputs (image entrypoints are not looked up in registries: list the image in \`weir server --pod-images\`)`,
       );
+    for (const m of spec.pod?.containerSet?.members ?? [])
+      if (!agentArgv(m.spec))
+        throw new WeirError(
+          'INVALID_SPEC',
+          `step ${spec.nodeId}: container ${m.name}: the pod executor needs each containerSet container's \`command\` to run it after its dependencies`,
+        );
     for (const m of spec.pod?.sidecars ?? [])
       if (!agentArgv(m.spec) || !agentArgv(spec))
         throw new WeirError(
@@ -155,44 +164,20 @@ export class PodExecutor implements StepExecutor {
     return ip ? { ...h, details: { ...h.details, ip } } : h;
   }
 
-  /** The pod once its step has ended (main terminated and the report, if any, written), or gone. */
+  /** The pod once its step has ended (pod-outcome.ts), or gone. */
   private ended(h: StepHandle, signal?: AbortSignal): Promise<Ended> {
     const d = this.details(h);
-    return untilPod<Ended>(
-      this.o.api,
-      d.namespace,
-      d.pod,
-      (pod) => {
-        if (!pod) return { pod: undefined, why: 'pod deleted' };
-        const main = containerStatus(pod, 'main')?.state;
-        // Deleted (kubectl delete, a drain) or evicted by someone else: Argo's Error, which retryPolicy OnError retries.
-        const mine = pod.metadata.annotations?.[ANNOTATION_KILLED] !== undefined;
-        if (pod.metadata.deletionTimestamp && !mine && main?.terminated?.exitCode !== 0) return { pod: undefined, why: 'pod deleted' };
-        if (pod.status?.reason === 'Evicted' && !mine) return { pod: undefined, why: pod.status.message || 'pod evicted' };
-        if (main?.terminated) {
-          const saved = (main.terminated.message ?? '').startsWith(SAVED_MARK);
-          const wait = containerStatus(pod, 'wait');
-          if (!saved || !wait || wait.state?.terminated) return { pod };
-          return undefined;
-        }
-        const init = pod.status?.initContainerStatuses?.find((c) => (c.state?.terminated?.exitCode ?? 0) !== 0);
-        const code = init?.state?.terminated?.exitCode;
-        if (init && code !== undefined) return { pod: undefined, exitCode: code, why: `init container ${init.name} failed` };
-        if (main?.waiting?.reason && FATAL_WAITING.has(main.waiting.reason))
-          return { pod, why: `${main.waiting.reason}: ${main.waiting.message ?? ''}`.trim() };
-        if (pod.status?.phase === 'Failed' || pod.status?.phase === 'Succeeded')
-          return { pod, why: `pod ${pod.status.phase}${pod.status.reason ? ` (${pod.status.reason})` : ''}: ${pod.status.message ?? ''}` };
-        if (pod.metadata.deletionTimestamp && !pod.spec?.nodeName) return { pod, why: `pod ${d.pod} was deleted before it was scheduled` };
-        return undefined;
-      },
-      signal,
-    );
+    const shape = this.shape(h);
+    return untilPod<Ended>(this.o.api, d.namespace, d.pod, (pod) => endOf(pod, shape), signal);
   }
 
   async wait(h: StepHandle, signal?: AbortSignal): Promise<StepResult> {
     const { pod, why, exitCode } = await this.ended(h, signal);
-    const t = containerStatus(pod, 'main')?.state?.terminated;
+    this.o.logger.debug({ pod: this.details(h).pod, at: Date.now() }, 'step timing: pod end seen');
+    const shape = this.shape(h);
+    const t = containerStatus(pod, shape.main)?.state?.terminated;
     const started = new Date(h.startedAt);
+    const members = shape.members ? { members: memberResults(pod, shape.members, started, why) } : {};
     if (!pod || !t) {
       const now = new Date();
       return {
@@ -201,6 +186,7 @@ export class PodExecutor implements StepExecutor {
         finishedAt: now,
         stdoutTail: '',
         message: why ?? 'the step ended without an exit code',
+        ...members,
         ...noOutputs,
       };
     }
@@ -220,7 +206,7 @@ export class PodExecutor implements StepExecutor {
       : undefined;
     const saved = (t.message ?? '').startsWith(SAVED_MARK) && containerStatus(pod, 'wait')?.state?.terminated?.exitCode === 0;
     const outDir = saved ? await this.outputs(h, pod) : undefined;
-    await this.markCompleted(h, pod);
+    this.o.logger.debug({ pod: this.details(h).pod, at: Date.now() }, 'step timing: outcome read');
     return {
       exitCode: t.exitCode,
       ...(signalName ? { signal: signalName } : {}),
@@ -228,6 +214,7 @@ export class PodExecutor implements StepExecutor {
       finishedAt,
       stdoutTail: tail,
       ...(message ? { message } : {}),
+      ...members,
       ...(outDir ? this.readers(outDir) : noOutputs),
     };
   }
@@ -290,17 +277,6 @@ export class PodExecutor implements StepExecutor {
     return undefined;
   }
 
-  private async markCompleted(h: StepHandle, pod: Pod): Promise<void> {
-    if (pod.metadata.labels?.[LABEL_COMPLETED] === 'true') return;
-    const d = this.details(h);
-    await this.o.api
-      .request('PATCH', podPath(d.namespace, d.pod), {
-        body: { metadata: { labels: { [LABEL_COMPLETED]: 'true' } } },
-        contentType: 'application/merge-patch+json',
-      })
-      .catch(() => undefined);
-  }
-
   async *logs(h: StepHandle, opts: LogsOptions = {}): AsyncIterable<LogLine> {
     const d = this.details(h);
     const ready = await untilPod(
@@ -309,7 +285,7 @@ export class PodExecutor implements StepExecutor {
       d.pod,
       (pod) => {
         if (!pod) return false;
-        const s = containerStatus(pod, 'main')?.state;
+        const s = containerStatus(pod, this.shape(h).main)?.state;
         if (s?.running || s?.terminated) return true;
         if (s?.waiting?.reason && FATAL_WAITING.has(s.waiting.reason)) return false;
         if (pod.status?.phase === 'Failed' || pod.status?.phase === 'Succeeded') return false;
@@ -351,18 +327,20 @@ export class PodExecutor implements StepExecutor {
     const d = this.details(h);
     const pod = await getPod(this.o.api, d.namespace, d.pod);
     if (!pod) return 'lost';
-    return containerStatus(pod, 'main')?.state?.terminated ? 'exited' : 'running';
+    return containerStatus(pod, this.shape(h).main)?.state?.terminated ? 'exited' : 'running';
   }
 
   /**
-   * The step's outcome is saved: drops the finalizer, the inputs Secret and the unpacked outputs; the pod itself
-   * stays (logs, status) until podGC or its Workflow's deletion.
+   * The step's outcome is saved: labels the pod completed (Argo's `workflows.argoproj.io/completed=true`, once the
+   * controller has recorded it) and drops the finalizer in one patch, then the inputs Secret (when the pod mounts
+   * one) and the unpacked outputs; the pod itself stays (logs, status) until podGC or its Workflow's deletion.
    */
   async release(h: StepHandle): Promise<void> {
     const d = this.details(h);
     const pod = await getPod(this.o.api, d.namespace, d.pod);
-    await this.dropFinalizer(d, pod);
-    await this.o.api.request('DELETE', secretPath(d.namespace, `${d.pod}-inputs`)).catch(notFound);
+    await this.dropFinalizer(d, pod, true);
+    if (!pod || pod.spec?.volumes?.some((v) => v.name === 'weir-inputs'))
+      await this.o.api.request('DELETE', secretPath(d.namespace, `${d.pod}-inputs`)).catch(notFound);
     if (pod) await rm(this.outDir(pod), { recursive: true, force: true });
   }
 
@@ -375,12 +353,17 @@ export class PodExecutor implements StepExecutor {
     if (pod) await rm(this.outDir(pod), { recursive: true, force: true });
   }
 
-  private async dropFinalizer(d: { namespace: string; pod: string }, pod: Pod | undefined): Promise<void> {
-    for (let p = pod; p?.metadata.finalizers?.includes(FINALIZER); p = await getPod(this.o.api, d.namespace, d.pod)) {
-      const finalizers = p.metadata.finalizers.filter((f) => f !== FINALIZER);
+  /** Drops the executor's finalizer (and, with `completed`, labels the pod completed) in one patch per try. */
+  private async dropFinalizer(d: { namespace: string; pod: string }, pod: Pod | undefined, completed = false): Promise<void> {
+    const pending = (p: Pod | undefined): p is Pod =>
+      p !== undefined &&
+      ((p.metadata.finalizers ?? []).includes(FINALIZER) || (completed && p.metadata.labels?.[LABEL_COMPLETED] !== 'true'));
+    for (let p = pod; pending(p); p = await getPod(this.o.api, d.namespace, d.pod)) {
+      const finalizers = (p.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
+      const labels = completed ? { labels: { [LABEL_COMPLETED]: 'true' } } : {};
       const done = await this.o.api
         .request('PATCH', podPath(d.namespace, d.pod), {
-          body: { metadata: { finalizers, resourceVersion: p.metadata.resourceVersion } },
+          body: { metadata: { finalizers, ...labels, resourceVersion: p.metadata.resourceVersion } },
           contentType: 'application/merge-patch+json',
         })
         .then(

@@ -1,6 +1,6 @@
 // Handles of the pod executor's steps, and the finished pods it still keeps (for podGC after a controller restart).
 import { createHash } from 'node:crypto';
-import { ANNOTATION_NODE_ID, FINALIZER, LABEL_COMPLETED, LABEL_UID, LABEL_WORKFLOW } from './pod-manifest.js';
+import { ANNOTATION_NODE_ID, FINALIZER, LABEL_UID, LABEL_WORKFLOW } from './pod-manifest.js';
 import type { PodApi } from './pod-kube.js';
 import type { Pod } from './pod-watch.js';
 import type { KeptStep, StepHandle } from './types.js';
@@ -11,19 +11,30 @@ export function podHandle(kind: string, uid: string, nodeId: string, namespace: 
   return { executor: kind, id, startedAt, details: { namespace, pod } };
 }
 
-/** Pods labelled completed (and with `labels`), in any namespace, as KeptSteps; pods without Weir's labels are skipped. */
+/**
+ * Weir's pods (with `labels`), in any namespace, as KeptSteps: the finished ones a controller may still have to
+ * release or delete; which are finished is for the caller to tell from the saved status (a pod is labelled completed
+ * only at release, so one whose release a crash prevented carries completed=false).
+ */
 export async function keptPods(
   api: PodApi,
   kind: string,
   labels: Readonly<Record<string, string>>,
   signal?: AbortSignal,
 ): Promise<KeptStep[]> {
-  const selector = [`${LABEL_COMPLETED}=true`, ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)].join(',');
-  const list = await api.request<{ items: Pod[] }>('GET', '/api/v1/pods', {
-    query: { labelSelector: selector },
-    ...(signal ? { signal } : {}),
-  });
-  return list.items.flatMap((p) => {
+  const selector = [LABEL_UID, ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)].join(',');
+  const items: Pod[] = [];
+  let next: string | undefined;
+  do {
+    // Pages of 500: a 10,000-step workflow's pods in one answer would be tens of megabytes.
+    const page: { items: Pod[]; metadata?: { continue?: string } } = await api.request('GET', '/api/v1/pods', {
+      query: { labelSelector: selector, limit: 500, ...(next ? { continue: next } : {}) },
+      ...(signal ? { signal } : {}),
+    });
+    items.push(...page.items);
+    next = page.metadata?.continue || undefined;
+  } while (next);
+  return items.flatMap((p) => {
     const uid = p.metadata.labels?.[LABEL_UID];
     const name = p.metadata.labels?.[LABEL_WORKFLOW];
     const nodeId = p.metadata.annotations?.[ANNOTATION_NODE_ID];

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { PodMember, PodSettings, StepMount, StepSpec } from './types.js';
 import { strategicMerge } from './pod-patch.js';
-import { AGENT_DIR, INPUTS_DIR, INPUTS_KEY, MAIN_SCRIPT, SCRIPT_ENV, SIDECAR_SCRIPT, WAIT_SCRIPT } from './pod-agent.js';
+import { AGENT_DIR, DEPS_SCRIPT, INPUTS_DIR, INPUTS_KEY, MAIN_SCRIPT, SCRIPT_ENV, SIDECAR_SCRIPT, WAIT_SCRIPT } from './pod-agent.js';
 
 export const LABEL_WORKFLOW = 'workflows.argoproj.io/workflow';
 export const LABEL_COMPLETED = 'workflows.argoproj.io/completed';
@@ -79,12 +79,14 @@ export function podManifest(i: ManifestInput): Json {
     volumes.push({ name: 'weir-inputs', secret: { secretName: i.inputsSecret, items: [{ key: INPUTS_KEY, path: INPUTS_KEY }] } });
     volumeMounts.push({ name: 'weir-inputs', mountPath: INPUTS_DIR, readOnly: true });
   }
+  const cs = i.pod?.containerSet;
   const main: Json = {
-    name: 'main',
+    name: cs?.outcome ?? 'main',
     image: i.image,
     ...(argv
       ? {
           command: [
+            ...(cs ? depsPrefix(cs, cs.outcome) : []),
             'sh',
             '-c',
             ...[MAIN_SCRIPT, 'weir-agent', String(spec.outputPaths.length), ...spec.outputPaths, ...argv].map(escapeDollars),
@@ -97,7 +99,9 @@ export function podManifest(i: ManifestInput): Json {
     ...(spec.workingDir ? { workingDir: spec.workingDir } : {}),
     ...containerSettings(spec, i.pod?.resources),
   };
-  const containers: Json[] = [main];
+  const containers: Json[] = cs
+    ? cs.members.map((m) => (m.name === cs.outcome ? main : setContainer(m, depsPrefix(cs, m.name), vols, i.image)))
+    : [main];
   const p = i.pod ?? {};
   for (const m of p.sidecars ?? []) containers.push(memberContainer(m, 'sidecar', vols, i.image));
   const initContainers = (p.initContainers ?? []).map((m) => memberContainer(m, 'init', vols, i.image));
@@ -199,6 +203,31 @@ function containerSettings(spec: StepSpec, resources: unknown): Json {
     ...(c?.imagePullPolicy ? { imagePullPolicy: c.imagePullPolicy } : {}),
     ...(Object.keys(securityContext).length ? { securityContext } : {}),
     ...(resources !== undefined ? { resources } : Object.keys(limits).length ? { resources: { limits } } : {}),
+  };
+}
+
+/** `sh -c DEPS weir-deps NAME OUTCOME N deps...`: the wrapper that orders a containerSet member after its dependencies. */
+function depsPrefix(cs: NonNullable<PodSettings['containerSet']>, name: string): string[] {
+  const deps = cs.members.find((m) => m.name === name)?.dependencies ?? [];
+  return [
+    'sh',
+    '-c',
+    ...[DEPS_SCRIPT, 'weir-deps', name, name === cs.outcome ? '1' : '0', String(deps.length), ...deps].map(escapeDollars),
+  ];
+}
+
+/** A containerSet member other than the outcome one: its argv behind the dependency wrapper (the executor refuses one without a command). */
+function setContainer(m: { name: string; spec: StepSpec }, prefix: string[], vols: PodVolumes, image: string): Json {
+  const s = m.spec;
+  return {
+    name: m.name,
+    image: s.image ?? image,
+    command: [...prefix, ...(agentArgv(s) ?? []).map(escapeDollars)],
+    env: Object.entries(s.env).map(([name, value]) => ({ name, value: escapeDollars(value) })),
+    volumeMounts: [AGENT_MOUNT, ...s.mounts.map((x) => vols.mount(x))],
+    terminationMessagePolicy: 'File',
+    ...(s.workingDir ? { workingDir: s.workingDir } : {}),
+    ...containerSettings(s, s.pod?.resources),
   };
 }
 

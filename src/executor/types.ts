@@ -64,6 +64,31 @@ export interface PodSettings {
   sidecars?: PodMember[];
   /** A daemon step: start() returns once the pod has an IP, in the handle's `details.ip` (`{{steps.x.ip}}`). */
   daemon?: boolean;
+  /**
+   * A containerSet template run as ONE pod (Argo's model): every container of the set, each started once the
+   * containers it depends on succeeded (skipped when one did not). The step's own spec is the member whose outcome
+   * (exit code, stdout, output files) is the step's: the one named `main`, else the last; its name is `outcome`.
+   */
+  containerSet?: { members: ContainerSetMember[]; outcome: string };
+}
+
+/** One container of a containerSet pod: its name, what it runs, and the names of the containers it waits for. */
+export interface ContainerSetMember {
+  name: string;
+  spec: StepSpec;
+  dependencies: string[];
+}
+
+/** How one container of a containerSet pod ended (StepResult.members). */
+export interface MemberResult {
+  name: string;
+  /** null when it never ran (the pod was deleted first) or was skipped (`omitted`). */
+  exitCode: number | null;
+  /** Not run because a container it depends on did not succeed. */
+  omitted?: boolean;
+  startedAt: Date;
+  finishedAt: Date;
+  message?: string;
 }
 
 /** One more container of the step's Pod: its name and what it runs (a step of its own, resolved the same way). */
@@ -127,6 +152,8 @@ export interface StepResult {
   stdoutTail: string;
   /** Human-readable reason when something other than the step's own exit code decided the outcome. */
   message?: string;
+  /** A containerSet pod (PodSettings.containerSet): how each of its containers ended. */
+  members?: MemberResult[];
   /** Contents of a file the step wrote at `containerPath`, or undefined when there is no such file. */
   readOutput(containerPath: string): Promise<Buffer | undefined>;
   /** Copies a file or directory the step wrote at `containerPath` to `hostDest` (created; parent must exist). */
@@ -177,8 +204,8 @@ export interface StepExecutor {
    */
   release?(handle: StepHandle): Promise<void>;
   /**
-   * Executors with release(): the finished steps they still keep (pods labelled completed), so a restarted
-   * controller can release and delete what a crash left behind (podGC is level-triggered through it).
+   * Executors with release(): the steps they still keep (every pod, finished or not: the controller tells the finished
+   * ones from the saved status), so a restarted controller can release and delete what a crash left behind.
    */
   kept?(signal?: AbortSignal): Promise<KeptStep[]>;
 }

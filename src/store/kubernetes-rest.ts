@@ -76,11 +76,22 @@ export function statusError(http: number, status: ApiStatus | undefined, what: s
   return new WeirError(code, message, { details: { reason: http === 410 ? 'Expired' : reason, httpStatus: http } });
 }
 
+/**
+ * How long one connection pool serves the store's requests. The client builds a new pool (a new TLS connection with
+ * the client certificate) for every request; reusing one keeps its connections alive across requests (a handshake
+ * per request cost tens of ms on a loaded machine, on both ends), and renewing it now and then still picks up
+ * rotated credentials (an exec plugin's client certificate).
+ */
+const POOL_REUSE_MS = 5 * 60_000;
+
+type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
+
 /** JSON over the client's HTTP layer; one instance per store. */
 export class KubeRest {
   readonly kc: KubeConfig;
   readonly server: string;
   private readonly http = new IsomorphicFetchHttpLibrary();
+  private pool: { dispatcher: Dispatcher; until: number } | undefined;
 
   constructor(kc: KubeConfig) {
     this.kc = kc;
@@ -109,6 +120,7 @@ export class KubeRest {
     }
     if (o.signal) ctx.setSignal(o.signal);
     await this.kc.applySecurityAuthentication(ctx);
+    this.reusePool(ctx);
     let status: number;
     let text: string;
     try {
@@ -128,5 +140,18 @@ export class KubeRest {
     if (status >= 200 && status < 300) return parsed as T;
     const st = parsed !== null && typeof parsed === 'object' ? (parsed as ApiStatus) : { message: text.slice(0, 300) };
     throw statusError(status, st, `${method} ${path}`);
+  }
+
+  /** Sends the request through the shared pool (see POOL_REUSE_MS); an expired pool closes once its requests ended. */
+  private reusePool(ctx: RequestContext): void {
+    const fresh = ctx.getDispatcher();
+    if (fresh === undefined) return;
+    const now = Date.now();
+    if (this.pool === undefined || now >= this.pool.until) {
+      const old = this.pool?.dispatcher;
+      this.pool = { dispatcher: fresh, until: now + POOL_REUSE_MS };
+      if (old) void old.close().catch(() => undefined);
+    }
+    ctx.setDispatcher(this.pool.dispatcher);
   }
 }

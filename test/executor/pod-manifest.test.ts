@@ -203,3 +203,27 @@ test('init containers run as written before main; sidecars are wrapped to stop o
     ['main', 'db'],
   );
 });
+
+test('a containerSet is one pod: every member under its own name behind the dependency wrapper, main with the agent', () => {
+  const member = (name: string, command: string[]): StepSpec => spec({ nodeId: 'hello-123', command });
+  const main = member('main', ['echo', 'two']);
+  const m = manifest(main, {
+    containerSet: {
+      outcome: 'main',
+      members: [
+        { name: 'first', spec: member('first', ['echo', 'one']), dependencies: [] },
+        { name: 'main', spec: main, dependencies: ['first'] },
+      ],
+    },
+  });
+  assert.deepEqual(
+    m.spec.containers.map((c) => c.name),
+    ['first', 'main'],
+  );
+  const [first, mainC] = m.spec.containers;
+  assert.deepEqual(first.command?.slice(0, 2), ['sh', '-c']);
+  assert.deepEqual(first.command?.slice(3), ['weir-deps', 'first', '0', '0', 'echo', 'one']);
+  assert.deepEqual(mainC.command?.slice(3, 8), ['weir-deps', 'main', '1', '1', 'first']);
+  assert.deepEqual(mainC.command?.slice(8, 10), ['sh', '-c']);
+  assert.equal(mainC.command?.at(-1), 'two');
+});

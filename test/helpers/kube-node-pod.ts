@@ -4,25 +4,16 @@
 // env, the termination message file, CRI-format logs. Every change is written to the pod's status (phase,
 // containerStatuses with exit codes, reasons and times, podIP). Deleting the pod stops its containers with the
 // pod's grace period (SIGTERM, then SIGKILL), then confirms the deletion as the kubelet does.
-import { execFile } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { normalImage } from '../../src/executor/container-create.js';
 import type { PodApi } from '../../src/executor/pod-kube.js';
+import { podman } from './kube-node-exits.js';
+import type { ContainerExits } from './kube-node-exits.js';
 
-const run = promisify(execFile);
-
-export async function podman(args: string[]): Promise<string> {
-  try {
-    const { stdout } = await run('podman', args, { maxBuffer: 64 << 20 });
-    return stdout;
-  } catch (e) {
-    const err = e as { stderr?: string; message: string };
-    throw new Error(`podman ${args[0]}: ${(err.stderr ?? '').trim() || err.message}`, { cause: e });
-  }
-}
+export { podman };
 
 type Json = Record<string, unknown>;
 interface EnvVar {
@@ -125,7 +116,10 @@ export class PodRunner {
   private statusChain: Promise<void> = Promise.resolve();
   private readonly startTime = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 
-  constructor(o: { api: PodApi; pod: PodObject; dir: string; nodeLabel: string }) {
+  private readonly exits: ContainerExits;
+
+  constructor(o: { api: PodApi; pod: PodObject; dir: string; nodeLabel: string; exits: ContainerExits }) {
+    this.exits = o.exits;
     this.api = o.api;
     this.pod = o.pod;
     this.dir = o.dir;
@@ -262,9 +256,11 @@ export class PodRunner {
       this.fail(c, 'ContainerCreating', 'pod deleted');
       return -1;
     }
+    const exited = this.exits.exit(c.name);
     try {
       await podman(['start', c.name]);
     } catch (e) {
+      this.exits.forget(c.name);
       c.state = { terminated: { exitCode: 128, reason: 'StartError', message: String(e).slice(0, 1000) } };
       c.exited = true;
       await Promise.all(
@@ -275,7 +271,8 @@ export class PodRunner {
       return 128;
     }
     c.state = { running: { startedAt: rfc(new Date().toISOString()) } };
-    void this.pushStatus();
+    this.trace(`started:${c.spec.name}`);
+    void this.pushStatus().then(() => this.trace(`running-pushed:${c.spec.name}`));
     // The address follows in a second status update: reading it must not hold back the Running state (log follows).
     if (this.ownAddress && !this.podIP)
       void podman(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', c.name])
@@ -285,7 +282,8 @@ export class PodRunner {
           this.podIP = ip.trim() || '127.0.0.1';
           return this.pushStatus();
         });
-    const code = Number((await podman(['wait', c.name])).trim());
+    const code = await exited;
+    this.trace(`exited:${c.spec.name}`);
     const [done] = JSON.parse(await podman(['inspect', c.name])) as {
       State: { StartedAt: string; FinishedAt: string; OOMKilled?: boolean };
     }[];
@@ -319,12 +317,21 @@ export class PodRunner {
     return this.running;
   }
 
+  /** WEIR_TEST_NODE_TRACE=FILE: a line `<epoch ms> <namespace>/<pod> <stage>` per step of running the pod (benchmarks). */
+  private trace(stage: string): void {
+    const f = process.env.WEIR_TEST_NODE_TRACE;
+    if (f) appendFileSync(f, `${Date.now()} ${this.pod.metadata.namespace}/${this.pod.metadata.name} ${stage}\n`);
+  }
+
   private async runPod(): Promise<void> {
+    this.trace('run');
     await mkdir(this.dir, { recursive: true });
     await this.pushStatus();
+    this.trace('pending-pushed');
     let vols: Map<string, string>;
     try {
       vols = await this.volumes();
+      this.trace('volumes');
     } catch (e) {
       for (const c of this.containers.values()) this.fail(c, 'CreateContainerConfigError', String(e));
       return this.pushStatus();
@@ -391,9 +398,12 @@ export class PodRunner {
     // daemon's {{steps.x.ip}} is read then; its readinessProbe is sent there).
     this.ownAddress = network === 'bridge';
     this.phase = 'Running';
+    this.trace('created');
     const codes = await Promise.all(mains.map((c) => this.startAndWait(c).catch(() => -1)));
     this.phase = codes.every((c) => c === 0) ? 'Succeeded' : 'Failed';
+    this.trace('inspected');
     await this.pushStatus();
+    this.trace('ended-pushed');
     if (this.infra) await podman(['rm', '-f', this.infra]).catch(() => undefined);
   }
 

@@ -11,7 +11,8 @@ import type { Server } from 'node:https';
 import { WeirError } from '../../src/core/errors.js';
 import { PodApi } from '../../src/executor/pod-kube.js';
 import { startLogServer } from './kube-node-logs.js';
-import { PodRunner, podman } from './kube-node-pod.js';
+import { PodRunner } from './kube-node-pod.js';
+import { ContainerExits, podman } from './kube-node-exits.js';
 import type { PodObject } from './kube-node-pod.js';
 
 export interface TestNodeOptions {
@@ -40,6 +41,7 @@ export class TestNode {
   private containerLabel = '';
   private readonly labels: Record<string, string>;
   private loops: Promise<void>[] = [];
+  private exits: ContainerExits | undefined;
 
   private constructor(o: TestNodeOptions) {
     this.name = o.name ?? 'weir-test-node';
@@ -61,6 +63,8 @@ export class TestNode {
   private async init(o: TestNodeOptions): Promise<void> {
     this.dir = await mkdtemp(join(tmpdir(), 'weir-node-'));
     this.containerLabel = `${this.name}.${basename(this.dir)}`;
+    this.exits = new ContainerExits(this.containerLabel);
+    this.exits.start();
     const tls = { cert: await readFile(join(o.kubeDir, 'apiserver.crt')), key: await readFile(join(o.kubeDir, 'apiserver.key')) };
     const { server, port } = await startLogServer(
       {
@@ -184,7 +188,13 @@ export class TestNode {
     let r = known;
     if (!r) {
       if (pod.metadata.deletionTimestamp && !known) return;
-      r = new PodRunner({ api: this.api, pod, dir: join(this.dir, uid), nodeLabel: this.containerLabel });
+      r = new PodRunner({
+        api: this.api,
+        pod,
+        dir: join(this.dir, uid),
+        nodeLabel: this.containerLabel,
+        exits: this.exits as ContainerExits,
+      });
       this.runners.set(uid, r);
       void r.run();
     }
@@ -206,6 +216,7 @@ export class TestNode {
   /** Stops watching, removes every container this node started and the Node object. */
   async stop(): Promise<void> {
     this.ac.abort();
+    this.exits?.stop();
     await Promise.all(this.loops);
     await Promise.all([...this.runners.values()].map((r) => r.remove()));
     await podman(['rm', '-f', '-i', '-t', '0', '--filter', `label=io.weir.test-node=${this.containerLabel}`]).catch(() => undefined);
