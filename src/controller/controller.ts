@@ -233,6 +233,7 @@ export class WorkflowController {
     };
     signal.addEventListener('abort', onAbort);
     const watching = this.o.watch === false ? Promise.resolve() : this.watchStore(signal);
+    if (this.podGc.active) this.podGc.startSweep(this.o.store, this.clock.now(), signal);
     const workers = Math.max(1, this.o.workers ?? 16);
     const inFlight = new Map<string, Promise<void>>();
     try {

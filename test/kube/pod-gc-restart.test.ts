@@ -74,7 +74,9 @@ test('podGC after a controller restart: the new controller deletes the pods the 
     await eventually(async () => (await pods(kube)).length === 1, {
       timeoutMs: 180_000,
       everyMs: 500,
-      what: `the labelled pod to be deleted by the second server\n${second.log().slice(-3000)}`,
+      what: 'the labelled pod to be deleted by the second server',
+    }).catch((e: unknown) => {
+      throw new Error(`${String(e)}\npods: ${JSON.stringify(left)}\nsecond server:\n${second.log().slice(-4000)}`);
     });
     const rest = await pods(kube);
     assert.equal(rest[0].gc, 'no', 'the pod the selector does not match stays');
