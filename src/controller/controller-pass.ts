@@ -56,6 +56,8 @@ export interface PassDeps {
   now: () => number;
   maxDepth: number | undefined;
   killGraceMs: number;
+  /** Kills in flight: a stopping controller waits for them (a step's SIGKILL comes after its grace). */
+  kills: Set<Promise<void>>;
   hostPaths: HostPathPolicy;
   cache: PassCache;
   steps: StepTracker;
@@ -296,11 +298,18 @@ async function sideEffects(d: PassDeps, p: Pass): Promise<void> {
   for (const a of result.actions) {
     if (a.type !== 'kill') continue;
     const h = d.steps.handle(uid, a.nodeId) ?? nodes[a.nodeId]?.weir?.handle ?? subStepRecord(nodes, a.nodeId)?.handle;
-    if (!h) continue;
+    if (!h) {
+      // Its start is still in flight (a stop right after the start): killed as soon as the start returns.
+      if (d.steps.stopWhenStarted(uid, a.nodeId, d.killGraceMs))
+        d.log.info({ workflow: key, node: a.nodeId, reason: a.reason }, 'stopping step once its start returns');
+      continue;
+    }
     d.log.info({ workflow: key, node: a.nodeId, reason: a.reason }, 'stopping step');
-    void d.executor.kill(h, d.killGraceMs).catch((e: unknown) => {
-      d.log.warn({ workflow: key, node: a.nodeId, err: errorMessage(e) }, 'kill failed');
-    });
+    const killing: Promise<void> = d.executor
+      .kill(h, d.killGraceMs)
+      .catch((e: unknown) => d.log.warn({ workflow: key, node: a.nodeId, err: errorMessage(e) }, 'kill failed'))
+      .finally(() => d.kills.delete(killing));
+    d.kills.add(killing);
   }
   for (const a of result.actions) {
     if (a.type === 'memoize') await saveCacheEntry(d.store, namespace, a, d.log);

@@ -142,6 +142,7 @@ export class WorkflowController {
       now: () => this.clock.now(),
       maxDepth: o.maxDepth,
       killGraceMs: o.killGraceMs ?? 2000,
+      kills: new Set(),
       hostPaths: this.hostPaths,
       cache: this.cache,
       steps: this.steps,
@@ -266,6 +267,8 @@ export class WorkflowController {
       onAbort();
       signal.removeEventListener('abort', onAbort);
       await watching;
+      // Steps being stopped get their SIGKILL (after the grace) before the controller reports itself stopped.
+      await Promise.allSettled([...this.passDeps.kills]);
     }
   }
 

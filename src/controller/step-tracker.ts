@@ -57,6 +57,8 @@ export class StepTracker {
   private readonly keyOfUid = new Map<string, string>();
   /** Uids of deleted workflows (the newest GONE_KEPT): a start or adoption finishing later stops its step at once. */
   private readonly gone = new Set<string>();
+  /** Steps asked to stop while their start was in flight (a stop racing the start): the grace of the kill to send. */
+  private readonly killOnStart = new Map<string, number>();
 
   constructor(private readonly o: StepTrackerOptions) {}
 
@@ -148,6 +150,7 @@ export class StepTracker {
     try {
       handle = await this.o.executor.start(spec);
     } catch (e) {
+      this.killOnStart.delete(key);
       const at = new Date(this.o.now()).toISOString();
       this.steps.set(key, {
         outcome: {
@@ -165,6 +168,16 @@ export class StepTracker {
     }
     if (this.gone.has(uid)) return this.stopGone(workflowKey, nodeId, handle); // deleted while it started
     const t = this.follow(workflowKey, key, nodeId, handle);
+    const grace = this.killOnStart.get(key);
+    if (grace !== undefined) {
+      // Stopped (workflow stop/terminate, a deadline) while it started: its node has ended already.
+      this.killOnStart.delete(key);
+      this.o.log.info({ workflow: workflowKey, node: nodeId }, 'stopping a step whose stop came while it started');
+      void this.o.executor.kill(handle, grace).catch((e: unknown) => {
+        this.o.log.warn({ workflow: workflowKey, node: nodeId, err: errorMessage(e) }, 'kill failed');
+      });
+      return;
+    }
     const probe = readiness === undefined ? undefined : readinessModule().compileProbe(readiness);
     if (probe) {
       t.ready = false;
@@ -179,6 +192,14 @@ export class StepTracker {
           this.o.changed(workflowKey);
         });
     }
+  }
+
+  /** A kill for a step whose start is in flight: sent once the start returns its handle. False when none is in flight. */
+  stopWhenStarted(uid: string, nodeId: string, graceMs: number): boolean {
+    const key = k(uid, nodeId);
+    if (!this.launching.has(key)) return false;
+    this.killOnStart.set(key, graceMs);
+    return true;
   }
 
   /** Records a step that never started (e.g. its command does not exist) with the given outcome. */

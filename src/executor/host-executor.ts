@@ -5,7 +5,7 @@ import { sleep } from '../core/clock.js';
 import { existsSync, writeFileSync } from 'node:fs';
 import { cp, lstat, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { WeirError } from '../core/errors.js';
+import { WeirError, errorMessage } from '../core/errors.js';
 import { launchStep } from './host-launch.js';
 import { resolveHostExecutorOptions } from './host-options.js';
 import type { HostExecutorOptions, ResolvedHostExecutorOptions } from './host-options.js';
@@ -147,8 +147,11 @@ export class HostExecutor implements StepExecutor {
   async kill(handle: StepHandle, graceMs: number): Promise<void> {
     const t = await this.attach(handle);
     if (t.monitor.outcome !== undefined || !stepGroupAlive(t.identity)) return;
+    // The mark tells the outcome it was a kill; failing to write it (the dir removed meanwhile) must not stop the kill.
     const mark = (signal: NodeJS.Signals): Promise<void> =>
-      writeFile(t.paths.killed, JSON.stringify({ at: new Date(this.options.clock.now()).toISOString(), signal }));
+      writeFile(t.paths.killed, JSON.stringify({ at: new Date(this.options.clock.now()).toISOString(), signal })).catch((e: unknown) =>
+        this.options.logger.warn({ node: handle.id, err: errorMessage(e) }, 'cannot record the kill'),
+      );
     await mark('SIGTERM');
     this.options.logger.info({ node: handle.id, graceMs }, 'terminating step');
     signalStep(t.identity.pid, 'SIGTERM', t.isolated);
