@@ -9,10 +9,8 @@ import type { RecordingLogger } from '../../src/core/logger.js';
 import { PodApi } from '../../src/executor/pod-kube.js';
 import { PodExecutor } from '../../src/executor/pod-executor.js';
 import type { PodExecutorOptions } from '../../src/executor/pod-executor.js';
-import { startKube } from '../helpers/kube.js';
 import type { KubeEnv } from '../helpers/kube.js';
-import { eventually } from '../helpers/eventually.js';
-import { buildTestImages } from './container-env.js';
+import { startPodCluster } from '../kube/kit.js';
 import type { ConformanceEnv } from './conformance-kit.js';
 
 export const POD_TEST_IMAGE = 'docker.io/library/python:3.12';
@@ -28,20 +26,7 @@ export interface PodEnv extends ConformanceEnv {
 
 /** Starts (once per process) the control plane with the test node; `namespace` gets its default ServiceAccount. */
 export async function makePodEnv(namespace = 'conformance', opts: Partial<PodExecutorOptions> = {}): Promise<PodEnv> {
-  buildTestImages();
-  const kube = await startKube({ node: true });
-  await kube.ensureNamespace(namespace);
-  await eventually(
-    async () =>
-      await kube.kubectl(['get', 'serviceaccount', 'default', '-n', namespace]).then(
-        () => true,
-        () => false,
-      ),
-    {
-      timeoutMs: 30_000,
-      what: `the default ServiceAccount of ${namespace}`,
-    },
-  );
+  const kube = await startPodCluster(namespace, 30_000);
   const root = await mkdtemp(join(tmpdir(), 'weir-pod-test-'));
   const logger = createRecordingLogger();
   const api = PodApi.connect({ kubeconfig: kube.kubeconfig });

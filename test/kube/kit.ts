@@ -5,6 +5,10 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { repoRoot } from '../helpers/paths.js';
+import { startKube } from '../helpers/kube.js';
+import type { KubeEnv } from '../helpers/kube.js';
+import { eventually } from '../helpers/eventually.js';
+import { buildTestImages } from '../executor/container-env.js';
 
 const mainJs = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const live = new Set<number>();
@@ -97,4 +101,23 @@ export async function startRecorder(): Promise<{ url: string; hits(name: string)
         srv.close(() => r());
       }),
   };
+}
+
+/**
+ * The control plane with the test node (the stand-in images built first), once `namespace` has its `default`
+ * ServiceAccount: pods created before it exists are refused, so every pod test starts here.
+ */
+export async function startPodCluster(namespace = 'default', timeoutMs = 60_000): Promise<KubeEnv> {
+  buildTestImages();
+  const kube = await startKube({ node: true });
+  await kube.ensureNamespace(namespace);
+  await eventually(
+    async () =>
+      await kube.kubectl(['get', 'serviceaccount', 'default', '-n', namespace]).then(
+        () => true,
+        () => false,
+      ),
+    { timeoutMs, what: `the default ServiceAccount of ${namespace}` },
+  );
+  return kube;
 }

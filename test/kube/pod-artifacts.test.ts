@@ -7,11 +7,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startKube } from '../helpers/kube.js';
 import type { KubeEnv } from '../helpers/kube.js';
-import { buildTestImages } from '../executor/container-env.js';
 import { eventually, tempDir } from '../e2e/events-kit.js';
-import { spawnReplica } from './kit.js';
+import { spawnReplica, startPodCluster } from './kit.js';
 import type { Replica } from './kit.js';
 
 const passingYaml = `apiVersion: argoproj.io/v1alpha1
@@ -103,16 +101,7 @@ async function ended(kube: KubeEnv, wf: string): Promise<string> {
 }
 
 test('pod executor: an output artifact saved to the repository and loaded into the next pod, a raw input, a script result and a file parameter; an input too big for a Secret', async () => {
-  buildTestImages();
-  const kube = await startKube({ node: true });
-  await eventually(
-    async () =>
-      await kube.kubectl(['get', 'serviceaccount', 'default', '-n', 'default']).then(
-        () => true,
-        () => false,
-      ),
-    { timeoutMs: 30_000, what: 'the default ServiceAccount' },
-  );
+  const kube = await startPodCluster();
   await using tmp = await tempDir('kube-pod-art');
   let replica: Replica | undefined;
   try {

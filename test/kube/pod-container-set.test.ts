@@ -5,11 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startKube } from '../helpers/kube.js';
 import type { KubeEnv } from '../helpers/kube.js';
-import { buildTestImages } from '../executor/container-env.js';
 import { eventually, tempDir } from '../e2e/events-kit.js';
-import { spawnReplica } from './kit.js';
+import { spawnReplica, startPodCluster } from './kit.js';
 import type { Replica } from './kit.js';
 
 const setYaml = (name: string, firstExit: number): string => `apiVersion: argoproj.io/v1alpha1
@@ -85,16 +83,7 @@ const phases = (nodes: NodeJson[]): Record<string, string> =>
   Object.fromEntries(nodes.filter((n) => n.type === 'Container').map((n) => [n.displayName, n.phase]));
 
 test('pod executor: a containerSet is ONE pod, its containers in dependency order, outputs from main; a failure omits dependants', async () => {
-  buildTestImages();
-  const kube = await startKube({ node: true });
-  await eventually(
-    async () =>
-      await kube.kubectl(['get', 'serviceaccount', 'default', '-n', 'default']).then(
-        () => true,
-        () => false,
-      ),
-    { timeoutMs: 30_000, what: 'the default ServiceAccount' },
-  );
+  const kube = await startPodCluster();
   await using tmp = await tempDir('kube-pod-set');
   let replica: Replica | undefined;
   try {

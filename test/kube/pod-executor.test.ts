@@ -5,10 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startKube } from '../helpers/kube.js';
-import { buildTestImages } from '../executor/container-env.js';
 import { eventually, tempDir } from '../e2e/events-kit.js';
-import { spawnReplica } from './kit.js';
+import { spawnReplica, startPodCluster } from './kit.js';
 import type { Replica } from './kit.js';
 
 const workflowYaml = `apiVersion: argoproj.io/v1alpha1
@@ -48,19 +46,7 @@ spec:
 `;
 
 test('weir server --executor pod: a 2-step workflow runs as 2 pods; kubectl lists them and prints their logs', async () => {
-  buildTestImages();
-  const kube = await startKube({ node: true });
-  await eventually(
-    async () =>
-      await kube.kubectl(['get', 'serviceaccount', 'default', '-n', 'default']).then(
-        () => true,
-        () => false,
-      ),
-    {
-      timeoutMs: 30_000,
-      what: 'the default ServiceAccount',
-    },
-  );
+  const kube = await startPodCluster();
   await using tmp = await tempDir('kube-pods');
   let replica: Replica | undefined;
   try {

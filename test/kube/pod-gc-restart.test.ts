@@ -5,11 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startKube } from '../helpers/kube.js';
 import type { KubeEnv } from '../helpers/kube.js';
-import { buildTestImages } from '../executor/container-env.js';
 import { eventually, tempDir } from '../e2e/events-kit.js';
-import { spawnReplica } from './kit.js';
+import { spawnReplica, startPodCluster } from './kit.js';
 import type { Replica } from './kit.js';
 
 const yaml = `apiVersion: argoproj.io/v1alpha1
@@ -41,16 +39,7 @@ async function pods(kube: KubeEnv): Promise<{ gc: string; finalizers: string[] }
 }
 
 test('podGC after a controller restart: the new controller deletes the pods the old one meant to delete later', async () => {
-  buildTestImages();
-  const kube = await startKube({ node: true });
-  await eventually(
-    async () =>
-      await kube.kubectl(['get', 'serviceaccount', 'default', '-n', 'default']).then(
-        () => true,
-        () => false,
-      ),
-    { timeoutMs: 60_000, what: 'the default ServiceAccount' },
-  );
+  const kube = await startPodCluster();
   await using tmp = await tempDir('kube-gc-restart');
   const dir = tmp.dir;
   const replicas: Replica[] = [];

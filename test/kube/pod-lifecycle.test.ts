@@ -7,11 +7,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startKube } from '../helpers/kube.js';
 import type { KubeEnv } from '../helpers/kube.js';
-import { buildTestImages } from '../executor/container-env.js';
 import { eventually, tempDir } from '../e2e/events-kit.js';
-import { spawnReplica } from './kit.js';
+import { spawnReplica, startPodCluster } from './kit.js';
 import type { Replica } from './kit.js';
 
 const specYaml = `apiVersion: argoproj.io/v1alpha1
@@ -134,16 +132,7 @@ async function ended(kube: KubeEnv, wf: string): Promise<string> {
 }
 
 test('pod executor: pod-level fields, podGC OnPodSuccess with a delay, a kubectl-deleted pod retried OnError, init + sidecar in one pod', async () => {
-  buildTestImages();
-  const kube = await startKube({ node: true });
-  await eventually(
-    async () =>
-      await kube.kubectl(['get', 'serviceaccount', 'default', '-n', 'default']).then(
-        () => true,
-        () => false,
-      ),
-    { timeoutMs: 30_000, what: 'the default ServiceAccount' },
-  );
+  const kube = await startPodCluster();
   await using tmp = await tempDir('kube-pod-life');
   let replica: Replica | undefined;
   try {
