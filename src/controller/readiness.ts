@@ -2,8 +2,10 @@
 // probe passed (Argo waits for the daemon pod to be Ready). httpGet (2xx/3xx) and tcpSocket against the step's
 // address; after initialDelaySeconds, every periodSeconds (default 10), each try bounded by timeoutSeconds (default
 // 1). exec and grpc probes are not run here: such a step counts as ready once it runs, as without a probe.
-// node:http, node:https and node:net are imported on the first probe: an ESM import of node:http costs ~35 ms of
-// start-up (it loads Node's bundled undici for its WebSocket getters), which `weir run` of a plain workflow skips.
+// node:http and node:https are imported on the first probe: an ESM import of node:http costs ~35 ms of start-up (it
+// loads Node's bundled undici for its WebSocket getters), which `weir run` of a plain workflow skips (this module
+// itself is loaded on first use, see step-tracker.ts).
+import { connects } from '../core/connects.js';
 
 export type ReadinessProbe = Record<string, unknown>;
 
@@ -60,19 +62,8 @@ function httpAttempt(get: Record<string, unknown>): Probe['attempt'] | undefined
 function tcpAttempt(tcp: Record<string, unknown>): Probe['attempt'] | undefined {
   const p = port(tcp.port);
   if (p === undefined) return undefined;
-  return async (host, timeoutMs) => {
-    const { connect } = await import('node:net');
-    return new Promise((resolve) => {
-      const s = connect({ host: typeof tcp.host === 'string' && tcp.host !== '' ? tcp.host : host, port: p, timeout: timeoutMs });
-      const done = (ok: boolean): void => {
-        s.destroy();
-        resolve(ok);
-      };
-      s.on('connect', () => done(true));
-      s.on('timeout', () => done(false));
-      s.on('error', () => done(false));
-    });
-  };
+  return (host, timeoutMs) =>
+    connects({ host: typeof tcp.host === 'string' && tcp.host !== '' ? tcp.host : host, port: p, timeout: timeoutMs });
 }
 
 /** The probe this controller can run, or undefined (no probe, or only kinds it does not run). */

@@ -4,7 +4,7 @@
 // restart of Weir like the systemd socket unit would). No engine usable: ENGINE_UNAVAILABLE saying what was tried.
 import { sleep } from '../core/clock.js';
 import { spawn } from 'node:child_process';
-import { connect } from 'node:net';
+import { connects } from '../core/connects.js';
 import { accessSync, constants, existsSync, mkdirSync, openSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { WeirError, errorMessage } from '../core/errors.js';
@@ -133,16 +133,7 @@ async function startPodmanService(podman: string, socket: string, o: ConnectOpti
 /** Whether something listens on the unix socket (a connection is accepted). */
 function accepts(path: string): Promise<boolean> {
   if (!existsSync(path)) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const s = connect({ path, timeout: 10_000 });
-    const done = (ok: boolean): void => {
-      s.destroy();
-      resolve(ok);
-    };
-    s.on('connect', () => done(true));
-    s.on('timeout', () => done(false));
-    s.on('error', () => done(false));
-  });
+  return connects({ path, timeout: 10_000 });
 }
 
 /** Default log file of a podman service Weir starts for a data dir. */
