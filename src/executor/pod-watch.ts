@@ -78,19 +78,10 @@ export async function untilPod<T>(
         },
         signal: both,
       });
-      let rest = '';
-      for await (const chunk of res) {
-        rest += (chunk as Buffer).toString('utf8');
-        let nl: number;
-        while ((nl = rest.indexOf('\n')) >= 0) {
-          const line = rest.slice(0, nl);
-          rest = rest.slice(nl + 1);
-          if (line.trim() === '') continue;
-          const ev = JSON.parse(line) as { type: string; object: Pod };
-          if (ev.type === 'ERROR') break;
-          const r = decide(ev.type === 'DELETED' ? undefined : ev.object);
-          if (r !== undefined) return r;
-        }
+      for await (const ev of watchEvents<Pod>(res)) {
+        if (ev.type === 'ERROR') break;
+        const r = decide(ev.type === 'DELETED' ? undefined : ev.object);
+        if (r !== undefined) return r;
       }
     } catch (e) {
       if (signal?.aborted) throw new WeirError('CANCELLED', `waiting for pod ${namespace}/${name} cancelled`, { cause: e });
@@ -125,4 +116,18 @@ export function podAddress(api: PodApi, namespace: string, name: string, signal?
     },
     signal,
   );
+}
+
+/** The events of a Kubernetes watch response (one JSON object per line; blank lines skipped). */
+export async function* watchEvents<T>(res: AsyncIterable<unknown>): AsyncGenerator<{ type: string; object: T }> {
+  let rest = '';
+  for await (const chunk of res) {
+    rest += (chunk as Buffer).toString('utf8');
+    let nl: number;
+    while ((nl = rest.indexOf('\n')) >= 0) {
+      const line = rest.slice(0, nl);
+      rest = rest.slice(nl + 1);
+      if (line.trim() !== '') yield JSON.parse(line) as { type: string; object: T };
+    }
+  }
 }

@@ -10,6 +10,7 @@ import { basename, join } from 'node:path';
 import type { Server } from 'node:https';
 import { WeirError } from '../../src/core/errors.js';
 import { PodApi } from '../../src/executor/pod-kube.js';
+import { watchEvents } from '../../src/executor/pod-watch.js';
 import { startLogServer } from './kube-node-logs.js';
 import { PodRunner } from './kube-node-pod.js';
 import { ContainerExits, podman } from './kube-node-exits.js';
@@ -139,18 +140,9 @@ export class TestNode {
           query: { watch: true, resourceVersion: list.metadata.resourceVersion, timeoutSeconds: 300 },
           signal,
         });
-        let rest = '';
-        for await (const chunk of res) {
-          rest += (chunk as Buffer).toString('utf8');
-          let nl: number;
-          while ((nl = rest.indexOf('\n')) >= 0) {
-            const line = rest.slice(0, nl);
-            rest = rest.slice(nl + 1);
-            if (!line.trim()) continue;
-            const ev = JSON.parse(line) as { type: string; object: T };
-            if (ev.type === 'ERROR') throw new Error('watch expired');
-            on(ev.type, ev.object);
-          }
+        for await (const ev of watchEvents<T>(res)) {
+          if (ev.type === 'ERROR') throw new Error('watch expired');
+          on(ev.type, ev.object);
         }
       } catch {
         if (!signal.aborted) await new Promise((ok) => setTimeout(ok, 200));

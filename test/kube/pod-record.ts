@@ -5,7 +5,7 @@ import { WeirError } from '../../src/core/errors.js';
 import { podPath } from '../../src/executor/pod-kube.js';
 import type { PodApi } from '../../src/executor/pod-kube.js';
 import { ANNOTATION_NODE_ID } from '../../src/executor/pod-manifest.js';
-import { containerStatus } from '../../src/executor/pod-watch.js';
+import { containerStatus, watchEvents } from '../../src/executor/pod-watch.js';
 import type { Pod } from '../../src/executor/pod-watch.js';
 
 export interface PodRecord {
@@ -46,18 +46,9 @@ export function recordPods(api: PodApi, namespace: string, labelSelector: string
           query: { watch: true, labelSelector, resourceVersion: list.metadata.resourceVersion, timeoutSeconds: 120 },
           signal: ac.signal,
         });
-        let rest = '';
-        for await (const chunk of res) {
-          rest += (chunk as Buffer).toString('utf8');
-          let nl: number;
-          while ((nl = rest.indexOf('\n')) >= 0) {
-            const line = rest.slice(0, nl);
-            rest = rest.slice(nl + 1);
-            if (line.trim() === '') continue;
-            const ev = JSON.parse(line) as { type: string; object: Pod };
-            if (ev.type === 'ERROR') throw new WeirError('CONFLICT', 'pod watch expired');
-            see(ev.type, ev.object);
-          }
+        for await (const ev of watchEvents<Pod>(res)) {
+          if (ev.type === 'ERROR') throw new WeirError('CONFLICT', 'pod watch expired');
+          see(ev.type, ev.object);
         }
       } catch {
         if (!ac.signal.aborted) await new Promise((r) => setTimeout(r, 200));
