@@ -73,7 +73,9 @@ cmd_build() {
 free_port() {
   local p
   for _ in $(seq 1 200); do
-    p=$(( 20000 + RANDOM % 40000 ))
+    # Below Linux's ephemeral range (32768-60999 by default): a port from it can be taken by any outgoing
+    # connection between this check and the server's bind (seen: etcd and kube-apiserver "address already in use").
+    p=$(( 20000 + RANDOM % 12000 ))
     ss -Htln "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return 0; }
   done
   die "no free loopback port found"
