@@ -3,7 +3,7 @@
 // and the other 50 files are created while it is down: the listing the last published diff was taken against is in
 // the server's state, so the restart publishes what changed meanwhile and repeats of a diff carry the same event ids.
 import { test } from 'node:test';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSshd } from '../helpers/sshd.js';
@@ -57,7 +57,12 @@ test('sftp: 100 files → exactly 100 Workflows across a SIGKILL of the server',
         });
       },
       send: async (from, to) => {
-        for (let i = from; i < to; i++) await writeFile(join(dir, msgId(i)), JSON.stringify({ id: msgId(i) }));
+        // Written under another name and renamed: a poll that lands mid-write would see the file twice (empty, then
+        // full), which the sftp source reports as a create and a change, as Argo's does.
+        for (let i = from; i < to; i++) {
+          await writeFile(join(dir, `.tmp-${msgId(i)}`), JSON.stringify({ id: msgId(i) }));
+          await rename(join(dir, `.tmp-${msgId(i)}`), join(dir, msgId(i)));
+        }
       },
     });
   } finally {
