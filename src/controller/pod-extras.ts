@@ -128,6 +128,28 @@ export function startSidecars(ex: Exec, node: NodeStatus, t: Template): string |
   return undefined;
 }
 
+/**
+ * What kept the node's sidecars from starting (e.g. their image could not be run), for the message of a node whose
+ * main container failed: main waiting for a service that never came up is otherwise a bare exit code.
+ */
+export function sidecarStartFailures(ex: Exec, node: NodeStatus, t: Template): string[] {
+  const out: string[] = [];
+  for (const c of t.sidecars ?? []) {
+    const st = ex.ctx.pod(subStepId(node.id, subName('sidecar', c)));
+    if (st?.state === 'done' && st.outcome.exitCode === null && st.outcome.message?.startsWith('failed to start') === true)
+      out.push(`sidecar ${c.name}: ${st.outcome.message}`);
+  }
+  return out;
+}
+
+/**
+ * Whether a sidecar's start is still in flight. A Pod's containers are all started (or failed to) before its status
+ * reports main's end, so the node waits for them: its message can then say why a sidecar never ran.
+ */
+export function sidecarsStarting(ex: Exec, node: NodeStatus, t: Template): boolean {
+  return (t.sidecars ?? []).some((c) => ex.ctx.pod(subStepId(node.id, subName('sidecar', c)))?.state === 'starting');
+}
+
 /** Stops the node's sidecars that still run (main has exited). */
 export function stopSidecars(ex: Exec, node: NodeStatus, t: Template): void {
   for (const c of t.sidecars ?? []) {

@@ -8,7 +8,7 @@ import { keyFormatVars, outputPlan, repositoryOf, stagingDir } from './artifacts
 import { substDeep } from './params.js';
 import type { InputArtifact, Vars } from './params.js';
 import { buildStepSpec, finishPod, unsupportedPodFeature } from './pod-step.js';
-import { podMembers, runInitContainers, startSidecars, stopSidecars } from './pod-extras.js';
+import { podMembers, runInitContainers, sidecarStartFailures, sidecarsStarting, startSidecars, stopSidecars } from './pod-extras.js';
 import { planMounts, rawArtifactFiles } from './volumes.js';
 import { podSettingsOf } from './pod-settings.js';
 import type { Action, NodeStatus } from './types.js';
@@ -128,6 +128,10 @@ export function executePod(ex: Exec, node: NodeStatus, tmpl: Template, vars: Var
     }
     return node;
   }
+  if (sidecarsStarting(ex, node, t)) {
+    ex.requeueAfter(100);
+    return node;
+  }
   stopSidecars(ex, node, t);
   const fin = finishPod(t, pod.outcome);
   node.outputs = fin.outputs;
@@ -135,7 +139,8 @@ export function executePod(ex: Exec, node: NodeStatus, tmpl: Template, vars: Var
   // Exit times come from filesystem stamps (coarser clock): never before the start.
   node.finishedAt = Date.parse(pod.outcome.finishedAt) < Date.parse(pod.outcome.startedAt) ? pod.outcome.startedAt : pod.outcome.finishedAt;
   ex.exportGlobals(node);
-  return ex.nodes.mark(node, fin.phase, fin.message);
+  const unstarted = fin.phase === 'Succeeded' ? [] : sidecarStartFailures(ex, node, t);
+  return ex.nodes.mark(node, fin.phase, [fin.message, ...unstarted].filter((x) => x !== undefined && x !== '').join('; '));
 }
 
 /** Load/save plans of a pod's non-raw input artifacts and its output artifacts; a message when impossible. */

@@ -3,6 +3,7 @@
 // holds it, so members reach each other on localhost and the pod has one address. The infra container runs
 // catatonit's pause mode (the static binary podman ships as its init, bind-mounted read-only) in a member's image.
 import { existsSync, realpathSync } from 'node:fs';
+import { sleep } from '../core/clock.js';
 import { WeirError, errorMessage } from '../core/errors.js';
 import { EngineStatusError, query } from './container-api.js';
 import type { ContainerInspect, EngineApi } from './container-api.js';
@@ -84,8 +85,16 @@ export async function ensureInfra(
     c = await inspect(api, name);
   }
   if (c && !c.State.Running) {
-    await api.call({ method: 'POST', path: `/containers/${name}/start` }).catch((e: unknown) => {
-      if (!(e instanceof EngineStatusError && /already running|304/.test(`${e.status} ${e.message}`))) throw e;
+    // Members of one pod start together: two starts of the infra container race. podman answers the second with 304
+    // when the first has finished, but with 500 "container state improper" while it is still starting; either way
+    // the container runs once the other start returns, which a fresh inspect shows.
+    await api.call({ method: 'POST', path: `/containers/${name}/start` }).catch(async (e: unknown) => {
+      if (e instanceof EngineStatusError && e.status === 304) return;
+      for (let i = 0; i < 20; i++) {
+        if ((await inspect(api, name))?.State.Running === true) return;
+        await sleep(50);
+      }
+      throw new WeirError('STEP_FAILED', `cannot start the pod's network holder: ${errorMessage(e)}`, { cause: e });
     });
   }
   return name;

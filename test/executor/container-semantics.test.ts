@@ -104,6 +104,14 @@ describe('container executor through weir run', () => {
     assert.equal(r.wf.status.nodes?.[Object.keys(r.wf.status.nodes ?? {})[0]]?.outputs?.result, 'hello-from-sidecar');
   });
 
+  test("a sidecar that cannot start is named in the failed node's message", async () => {
+    const r = await runFixture('test/fixtures/container/sidecar-unstartable.yaml', '--executor', 'container');
+    assert.notEqual(r.code, 0);
+    const main = Object.values(r.wf.status.nodes ?? {})[0];
+    assert.equal(main?.phase, 'Failed');
+    assert.match(main?.message ?? '', /^Error \(exit code 3\); sidecar web: failed to start step: .*no-such-sidecar:0 is not present/);
+  });
+
   test("a daemon step's service is reachable by a later step at {{steps.X.ip}}", async () => {
     const r = await runFixture('test/fixtures/container/daemon.yaml', '--executor', 'container');
     assert.equal(r.code, 0, r.stderr);
