@@ -1,12 +1,16 @@
 // Layout of a step's private directory under <dataDir>/steps/<workflow-uid>/<node-id>/ and the small files
 // in it: handle.json (handle + view), stdout/stderr (written by the OS), exit (written by the wrapper),
 // killed (written by kill()), log-index (log timestamps). The directory is the source of truth after a restart.
-import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ViewMap } from './host-view.js';
 import type { StepHandle } from './types.js';
+import { lazyModule } from '../core/lazy-module.js';
+import type * as NodeCrypto from 'node:crypto';
+
+// Only ids that are not already safe names need a hash (uids and node ids are): node:crypto loads on that first use.
+const nodeCrypto = lazyModule<typeof NodeCrypto>(import.meta.url, 'node:crypto');
 
 export interface NodePaths {
   dir: string;
@@ -30,7 +34,7 @@ export interface NodePaths {
 export function safeName(id: string): string {
   const cleaned = id.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 100);
   if (cleaned === id && id !== '.' && id !== '..' && id !== '') return id;
-  return `${cleaned}-${createHash('sha256').update(id).digest('hex').slice(0, 10)}`;
+  return `${cleaned}-${nodeCrypto().createHash('sha256').update(id).digest('hex').slice(0, 10)}`;
 }
 
 export function nodeDirFor(stepsDir: string, workflowUid: string, nodeId: string): string {

@@ -2,10 +2,10 @@
 // lowercase alphanumerics, uids, one monotonically increasing resourceVersion for the whole store, CONFLICT on stale
 // updates, label and field selectors, limit/continue pagination (name or newest order) and watches that replay
 // changes since a version. Object rules, continue tokens and the watch loop are shared with the other stores.
-import { randomUUID } from 'node:crypto';
 import { systemClock } from '../core/clock.js';
 import type { Clock } from '../core/clock.js';
 import { WeirError } from '../core/errors.js';
+import { randomUUID } from '../core/random.js';
 import { KIND_IDENTITY } from '../core/kinds.js';
 import type { KindName } from '../api/kinds.js';
 import { compileLabelSelector } from './label-selector.js';

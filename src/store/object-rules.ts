@@ -1,8 +1,8 @@
 // Kubernetes object semantics shared by every ResourceStore implementation: namespace defaulting, generateName
 // suffixes, label key/value rules, the metadata a create/update/delete assigns, field selector values, sort keys and
 // the store's coded errors. Stores keep only their storage and indexing logic.
-import { randomInt } from 'node:crypto';
 import { WeirError } from '../core/errors.js';
+import { randomIndex } from '../core/random.js';
 import { KIND_IDENTITY } from '../core/kinds.js';
 import type { KindName } from '../api/kinds.js';
 import type { NewObject, StoredObject } from './types.js';
@@ -13,7 +13,7 @@ const SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 /** Kubernetes' generateName suffix: 5 characters from its consonant/digit alphabet. */
 export function randomSuffix(): string {
   let s = '';
-  for (let i = 0; i < 5; i++) s += SUFFIX_ALPHABET[randomInt(SUFFIX_ALPHABET.length)];
+  for (let i = 0; i < 5; i++) s += SUFFIX_ALPHABET[randomIndex(SUFFIX_ALPHABET.length)];
   return s;
 }
 
