@@ -1,29 +1,35 @@
 // Benchmarks `ingest-amqp` and `ingest-redis-stream`: messages -> events acknowledged on the bus per second. Per run
 // N messages are queued first (untimed), then the event source (the host's real emitter, a NATS JetStream bus)
-// drains them. The rate is the steady one: messages from the first one on the bus (subject) / acknowledged (baseline)
-// to the N-th, over that time; connecting, declaring and the first read are reported as `startupMs`, not in the rate.
-// Baseline, same run, same broker: the raw client (amqplib / ioredis) consuming and acknowledging the same number of
-// messages the same way (prefetch 64 / XREADGROUP COUNT 100), without a bus. Brokers are own instances on free ports (test/helpers/brokers.ts). Target:
-// ratio >= 0.5.
+// drains them. Baseline, same run, same broker: the raw client (amqplib / ioredis) consuming the same number of
+// messages the way the source does (prefetch 64 / XREADGROUP COUNT 100 with the source's read-ahead, XACK per read on
+// a second connection), turning each into an object and acknowledging it, without a bus. Both sides are measured by
+// bench/ingest-broker-kit.ts (steady rate from the first done batch to the N-th message, no polling), both warmed up
+// once. Brokers are own instances on free ports (test/helpers/brokers.ts). Target: ratio >= 0.5. ingest-redis-stream
+// also measures, after each baseline, a plain-client bridge to JetStream (bench/ingest-stream-bridge.ts): its rate is
+// the baseline's figure `bridgePerSec`, and the subject's figure `vsBridge` is subject / bridge of the same round.
 import { randomUUID } from 'node:crypto';
 import { connect } from 'amqplib';
 import type { ChannelModel } from 'amqplib';
 import { Redis } from 'ioredis';
 import { AMQP_PREFETCH, createAmqpSource } from '../eventsources/amqp.js';
-import { createRedisStreamSource } from '../eventsources/redis-stream.js';
+import { REDIS_STREAM_READ_AHEAD, createRedisStreamSource } from '../eventsources/redis-stream.js';
 import { createJetStreamBus } from '../src/bus/jetstream-bus.js';
 import type { EventBus } from '../src/bus/types.js';
 import { startRabbitMq, startRedis } from '../test/helpers/brokers.js';
 import type { Broker } from '../test/helpers/brokers.js';
 import { startNatsServer } from '../test/helpers/nats-server.js';
 import type { NatsServer } from '../test/helpers/nats-server.js';
-import { eventually, runAdapter } from '../test/eventsources/kit.js';
+import { Meter, drain, messagesPerRun, printRun } from './ingest-broker-kit.js';
+import { startStreamBridge } from './ingest-stream-bridge.js';
+import type { StreamBridge } from './ingest-stream-bridge.js';
 import type { Benchmark, Measurement } from './types.js';
 
-const N = Number(process.env.WEIR_BENCH_BROKER_MESSAGES ?? 5000);
 const BODY = JSON.stringify({ id: 'order-1', amount: 42, customer: 'c-17', items: [{ sku: 'A-1', qty: 2 }] });
 const READ_COUNT = 100;
-/** Runs are about a second each and the 2-core machine is noisy: more runs steady the median. */
+/** Messages per run: about a second each on the 2-core machine (the raw redis consumer reads ~20,000-80,000/s). */
+const AMQP_N = messagesPerRun(5000);
+const STREAM_N = messagesPerRun(20_000);
+/** The 2-core machine is noisy: more runs steady the median. */
 const RUNS = 5;
 
 interface State {
@@ -32,6 +38,9 @@ interface State {
   broker: Broker;
   amqp?: ChannelModel;
   redis?: Redis;
+  bridge?: StreamBridge;
+  /** The bridge's rate in the latest baseline round (for the subject's `vsBridge`). */
+  bridgePerSec?: number;
 }
 
 async function common(broker: Broker): Promise<Pick<State, 'nats' | 'bus' | 'broker'>> {
@@ -40,54 +49,58 @@ async function common(broker: Broker): Promise<Pick<State, 'nats' | 'bus' | 'bro
   return { nats, bus, broker };
 }
 
-/** Steady rate between the first observation (`first` messages done at `tFirst`) and the N-th, after start `t0`. */
-function rate(t0: number, tFirst: number, first: number, tEnd: number): Measurement {
-  const ms = Math.max(1, tEnd - tFirst);
-  return { value: ((N - first) * 1000) / ms, figures: { ms: Math.round(ms), startupMs: Math.round(tFirst - t0) } };
-}
-
-async function drain(st: State, adapter: ReturnType<typeof createAmqpSource>, spec: Record<string, unknown>): Promise<Measurement> {
-  const t0 = performance.now();
-  // The source's log records are kept as the server keeps them (a ring of about 1,000), not all of them.
-  const r = runAdapter({ adapter, spec, bus: st.bus, name: `bench-${randomUUID().slice(0, 6)}`, eventName: 'msg', maxLogRecords: 1000 });
-  try {
-    // Polled every 2 ms so the reading adds little to the time (the baselines stop exactly at their last ack).
-    const first = await eventually(() => r.counters.published > 0 && r.counters.published, { timeoutMs: 120_000, everyMs: 2 });
-    const tFirst = performance.now();
-    await eventually(() => r.counters.published >= N, { timeoutMs: 600_000, everyMs: 2, what: `${N} events` });
-    return rate(t0, tFirst, first, performance.now());
-  } finally {
-    await r.stop();
-  }
-}
-
 async function teardown(s: unknown): Promise<void> {
   const st = s as State;
   await st.amqp?.close().catch(() => undefined);
+  await st.bridge?.close().catch(() => undefined);
   st.redis?.disconnect();
   await st.bus.close();
   await st.nats.close();
   await st.broker.close();
 }
 
-/** Fills a fresh durable queue bound to the `bench` exchange with N messages; returns its name. */
+/** Fills a fresh durable queue bound to the `bench` exchange with AMQP_N messages; returns its name. */
 async function fillQueue(conn: ChannelModel): Promise<string> {
   const ch = await conn.createConfirmChannel();
   const queue = `bench-${randomUUID().slice(0, 8)}`;
   await ch.assertExchange('bench', 'direct', { durable: true });
   await ch.assertQueue(queue, { durable: true, exclusive: false, autoDelete: false });
   await ch.bindQueue(queue, 'bench', queue);
-  for (let i = 0; i < N; i++)
+  for (let i = 0; i < AMQP_N; i++)
     ch.publish('bench', queue, Buffer.from(BODY), { contentType: 'application/json', messageId: `${queue}-${i}` });
   await ch.waitForConfirms();
   await ch.close();
   return queue;
 }
 
+/** The raw consumer: prefetch AMQP_PREFETCH, each body parsed, each message acked as it arrives. */
+async function rawAmqpConsume(url: string, queue: string): Promise<Measurement> {
+  const meter = new Meter(AMQP_N);
+  const conn = await connect(url);
+  try {
+    const ch = await conn.createChannel();
+    await ch.prefetch(AMQP_PREFETCH);
+    await ch.consume(
+      queue,
+      (m) => {
+        if (m === null) return;
+        JSON.parse(m.content.toString('utf8'));
+        ch.ack(m);
+        meter.add(1);
+      },
+      { noAck: false },
+    );
+    await meter.finished;
+    return meter.measurement();
+  } finally {
+    await conn.close();
+  }
+}
+
 export const ingestAmqpBenchmark: Benchmark = {
   name: 'ingest-amqp',
-  description: `amqp event source: ${N} queued RabbitMQ messages -> events acknowledged on a NATS JetStream bus, per second`,
-  baselineDescription: `amqplib consuming and acking the same ${N} messages (prefetch ${AMQP_PREFETCH}), no bus, same RabbitMQ`,
+  description: `amqp event source: ${AMQP_N} queued RabbitMQ messages -> events acknowledged on a NATS JetStream bus, per second`,
+  baselineDescription: `amqplib consuming and acking the same ${AMQP_N} messages (prefetch ${AMQP_PREFETCH}), no bus, same RabbitMQ`,
   unit: 'per-s',
   target: { kind: 'ratio-min', min: 0.5 },
   runs: RUNS,
@@ -95,47 +108,30 @@ export const ingestAmqpBenchmark: Benchmark = {
     const broker = await startRabbitMq();
     const st: State = { ...(await common(broker)) };
     st.amqp = await connect(broker.url);
+    await rawAmqpConsume(broker.url, await fillQueue(st.amqp)); // warm-up
     return st;
   },
   async baseline(s): Promise<Measurement> {
     const st = s as State;
-    const queue = await fillQueue(st.amqp!);
-    const t0 = performance.now();
-    const conn = await connect(st.broker.url);
-    try {
-      const ch = await conn.createChannel();
-      await ch.prefetch(AMQP_PREFETCH);
-      let n = 0;
-      let tFirst = 0;
-      await new Promise<void>((resolve) => {
-        void ch.consume(
-          queue,
-          (m) => {
-            if (m === null) return;
-            JSON.parse(m.content.toString('utf8'));
-            ch.ack(m);
-            if (++n === 1) tFirst = performance.now();
-            if (n >= N) resolve();
-          },
-          { noAck: false },
-        );
-      });
-      return rate(t0, tFirst, 1, performance.now());
-    } finally {
-      await conn.close();
-    }
+    return printRun('ingest-amqp', 'baseline', await rawAmqpConsume(st.broker.url, await fillQueue(st.amqp!)));
   },
   async run(s): Promise<Measurement> {
     const st = s as State;
     const queue = await fillQueue(st.amqp!);
-    return drain(st, createAmqpSource(), {
-      url: st.broker.url,
-      exchangeName: 'bench',
-      exchangeType: 'direct',
-      routingKey: queue,
-      jsonBody: true,
-      queueDeclare: { name: queue, durable: true, exclusive: false },
-    });
+    const m = await drain(
+      st.bus,
+      createAmqpSource(),
+      {
+        url: st.broker.url,
+        exchangeName: 'bench',
+        exchangeType: 'direct',
+        routingKey: queue,
+        jsonBody: true,
+        queueDeclare: { name: queue, durable: true, exclusive: false },
+      },
+      AMQP_N,
+    );
+    return printRun('ingest-amqp', 'subject', m);
   },
   teardown,
 };
@@ -144,18 +140,59 @@ async function fillStream(r: Redis): Promise<{ stream: string; group: string }> 
   const stream = `bench-${randomUUID().slice(0, 8)}`;
   const group = 'bench';
   await r.xgroup('CREATE', stream, group, '$', 'MKSTREAM');
-  for (let i = 0; i < N; i += 500) {
+  for (let i = 0; i < STREAM_N; i += 500) {
     const p = r.pipeline();
-    for (let k = i; k < Math.min(N, i + 500); k++) p.xadd(stream, '*', 'id', `o-${k}`, 'body', BODY);
+    for (let k = i; k < Math.min(STREAM_N, i + 500); k++) p.xadd(stream, '*', 'id', `o-${k}`, 'body', BODY);
     await p.exec();
   }
   return { stream, group };
 }
 
+type StreamReply = [stream: string, entries: [id: string, fields: string[]][]][] | null;
+
+/**
+ * The raw consumer, reading the way the source does: XREADGROUP COUNT READ_COUNT with REDIS_STREAM_READ_AHEAD reads
+ * outstanding on one connection (the stream is full), each entry's fields turned into an object, one XACK per read on
+ * a second connection as soon as the read is in; a message is done when its XACK is answered.
+ */
+async function rawStreamConsume(port: number, { stream, group }: { stream: string; group: string }): Promise<Measurement> {
+  const meter = new Meter(STREAM_N);
+  const reader = new Redis({ host: '127.0.0.1', port, lazyConnect: true });
+  const acker = reader.duplicate();
+  try {
+    await Promise.all([reader.connect(), acker.connect()]);
+    const reads: Promise<unknown>[] = [];
+    const acks: Promise<void>[] = [];
+    let received = 0;
+    let fieldCount = 0;
+    while (received < STREAM_N) {
+      while (reads.length < REDIS_STREAM_READ_AHEAD)
+        reads.push(reader.xreadgroup('GROUP', group, 'raw', 'COUNT', READ_COUNT, 'STREAMS', stream, '>'));
+      const entries = ((await reads.shift()) as StreamReply)?.[0]?.[1] ?? [];
+      if (entries.length === 0) continue;
+      received += entries.length;
+      const ids: string[] = [];
+      for (const [id, fields] of entries) {
+        const values: Record<string, string> = {};
+        for (let i = 0; i + 1 < fields.length; i += 2) values[fields[i]] = fields[i + 1];
+        fieldCount += Object.keys(values).length;
+        ids.push(id);
+      }
+      acks.push(acker.xack(stream, group, ...ids).then(() => meter.add(ids.length)));
+    }
+    await Promise.all([...acks, ...reads]);
+    if (fieldCount !== 2 * STREAM_N) throw new Error(`raw consumer saw ${fieldCount} fields, expected ${2 * STREAM_N}`);
+    return meter.measurement();
+  } finally {
+    reader.disconnect();
+    acker.disconnect();
+  }
+}
+
 export const ingestRedisStreamBenchmark: Benchmark = {
   name: 'ingest-redis-stream',
-  description: `redisStream event source: ${N} stream entries -> events acknowledged on a NATS JetStream bus, per second (maxMsgCountPerRead ${READ_COUNT})`,
-  baselineDescription: `ioredis XREADGROUP COUNT ${READ_COUNT} + XACK over the same ${N} entries, no bus, same redis-server`,
+  description: `redisStream event source: ${STREAM_N} stream entries -> events acknowledged on a NATS JetStream bus, per second (maxMsgCountPerRead ${READ_COUNT})`,
+  baselineDescription: `ioredis XREADGROUP COUNT ${READ_COUNT} (${REDIS_STREAM_READ_AHEAD} reads ahead) + XACK per read on a second connection over the same ${STREAM_N} entries, no bus, same redis-server`,
   unit: 'per-s',
   target: { kind: 'ratio-min', min: 0.5 },
   runs: RUNS,
@@ -163,40 +200,38 @@ export const ingestRedisStreamBenchmark: Benchmark = {
     const broker = await startRedis();
     const st: State = { ...(await common(broker)) };
     st.redis = new Redis({ host: '127.0.0.1', port: broker.port });
+    st.bridge = await startStreamBridge(st.nats.url, broker.port);
+    // Warm-up of both references (the runner warms the subject up).
+    await rawStreamConsume(broker.port, await fillStream(st.redis));
+    await st.bridge.run({ ...(await fillStream(st.redis)), n: STREAM_N, readCount: READ_COUNT });
     return st;
   },
   async baseline(s): Promise<Measurement> {
     const st = s as State;
-    const { stream, group } = await fillStream(st.redis!);
-    const t0 = performance.now();
-    const c = new Redis({ host: '127.0.0.1', port: st.broker.port });
-    try {
-      let n = 0;
-      let tFirst = 0;
-      let first = 0;
-      while (n < N) {
-        const reply = (await c.xreadgroup('GROUP', group, 'raw', 'COUNT', READ_COUNT, 'BLOCK', 2000, 'STREAMS', stream, '>')) as
-          [string, [string, string[]][]][] | null;
-        const entries = reply?.[0]?.[1] ?? [];
-        if (entries.length === 0) continue;
-        await c.xack(stream, group, ...entries.map(([id]) => id));
-        n += entries.length;
-        if (first === 0) [first, tFirst] = [n, performance.now()];
-      }
-      return rate(t0, tFirst, first, performance.now());
-    } finally {
-      c.disconnect();
-    }
+    const m = await rawStreamConsume(st.broker.port, await fillStream(st.redis!));
+    const bridged = await st.bridge!.run({ ...(await fillStream(st.redis!)), n: STREAM_N, readCount: READ_COUNT });
+    st.bridgePerSec = bridged.value;
+    return printRun('ingest-redis-stream', 'baseline', {
+      value: m.value,
+      figures: { ...m.figures, bridgePerSec: Math.round(bridged.value) },
+    });
   },
   async run(s): Promise<Measurement> {
     const st = s as State;
     const { stream, group } = await fillStream(st.redis!);
-    return drain(st, createRedisStreamSource(), {
-      hostAddress: `127.0.0.1:${st.broker.port}`,
-      streams: [stream],
-      consumerGroup: group,
-      maxMsgCountPerRead: READ_COUNT,
-    });
+    const m = await drain(
+      st.bus,
+      createRedisStreamSource(),
+      {
+        hostAddress: `127.0.0.1:${st.broker.port}`,
+        streams: [stream],
+        consumerGroup: group,
+        maxMsgCountPerRead: READ_COUNT,
+      },
+      STREAM_N,
+    );
+    if (st.bridgePerSec !== undefined) m.figures = { ...m.figures, vsBridge: Math.round((m.value / st.bridgePerSec) * 100) / 100 };
+    return printRun('ingest-redis-stream', 'subject', m);
   },
   teardown,
 };

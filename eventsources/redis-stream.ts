@@ -14,9 +14,9 @@ import { errorMessage } from '../src/core/errors.js';
 
 export const REDIS_STREAM_CONSUMER = 'argo-events-worker';
 /** Reads of new entries on their way to the bus at once. */
-const MAX_BATCHES = 8;
+export const REDIS_STREAM_MAX_BATCHES = 8;
 /** Non-blocking reads outstanding while the stream is behind. */
-const READ_AHEAD = 4;
+export const REDIS_STREAM_READ_AHEAD = 4;
 type Entry = [id: string, fields: string[]];
 type StreamReply = [stream: string, entries: Entry[]][] | null;
 
@@ -91,7 +91,7 @@ async function run(ctx: StartContext): Promise<void> {
     }
     log.info({ streams, consumerGroup: group }, 'redisStream consumer started');
     // Per stream: "0" re-reads this consumer's pending entries until none are left, then ">" reads new ones. Up to
-    // MAX_BATCHES reads are on their way to the bus at once; XACKs go over a second connection, since a blocked
+    // REDIS_STREAM_MAX_BATCHES reads are on their way to the bus at once; XACKs go over a second connection, since a blocked
     // XREADGROUP holds the first.
     const cursor = new Map(streams.map((s) => [s, '0']));
     const inFlight = new Set<Promise<void>>();
@@ -112,7 +112,7 @@ async function run(ctx: StartContext): Promise<void> {
       );
       if (entries.length > 0) acks.add(stream, entries);
     };
-    // Reads of new entries: while the stream is behind (a read came back full), up to READ_AHEAD non-blocking reads
+    // Reads of new entries: while the stream is behind (a read came back full), up to REDIS_STREAM_READ_AHEAD non-blocking reads
     // are outstanding on the connection (Redis answers them in order, each with the next entries), so the read
     // round trips overlap instead of adding up; once caught up (a read came back short), one blocking read waits.
     type Read = { reply: StreamReply } | { error: unknown };
@@ -158,7 +158,7 @@ async function run(ctx: StartContext): Promise<void> {
             throw r.error;
           }
           reply = r.reply;
-          if ((reply ?? []).some(([, entries]) => entries.length >= count)) while (reads.length < READ_AHEAD) readNew(false);
+          if ((reply ?? []).some(([, entries]) => entries.length >= count)) while (reads.length < REDIS_STREAM_READ_AHEAD) readNew(false);
         }
         for (const [stream, entries] of reply ?? []) {
           if (cursor.get(stream) !== '>') {
@@ -177,7 +177,7 @@ async function run(ctx: StartContext): Promise<void> {
             })
             .finally(() => inFlight.delete(p));
           inFlight.add(p);
-          if (inFlight.size >= MAX_BATCHES) await Promise.race(inFlight);
+          if (inFlight.size >= REDIS_STREAM_MAX_BATCHES) await Promise.race(inFlight);
         }
       }
     } finally {
