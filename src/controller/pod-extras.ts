@@ -129,15 +129,18 @@ export function startSidecars(ex: Exec, node: NodeStatus, t: Template): string |
 }
 
 /**
- * What kept the node's sidecars from starting (e.g. their image could not be run), for the message of a node whose
- * main container failed: main waiting for a service that never came up is otherwise a bare exit code.
+ * Sidecars that could not start or ended before main (with an error), for the message of a node whose main
+ * container failed: main waiting for a service that never came up is otherwise a bare exit code.
  */
-export function sidecarStartFailures(ex: Exec, node: NodeStatus, t: Template): string[] {
+export function sidecarFailures(ex: Exec, node: NodeStatus, t: Template): string[] {
   const out: string[] = [];
   for (const c of t.sidecars ?? []) {
     const st = ex.ctx.pod(subStepId(node.id, subName('sidecar', c)));
-    if (st?.state === 'done' && st.outcome.exitCode === null && st.outcome.message?.startsWith('failed to start') === true)
-      out.push(`sidecar ${c.name}: ${st.outcome.message}`);
+    if (st?.state !== 'done' || st.outcome.exitCode === 0) continue;
+    const o = st.outcome;
+    const last = o.stdout.trimEnd().split('\n').pop()?.slice(0, 200) ?? '';
+    if (o.exitCode === null) out.push(`sidecar ${c.name}: ${o.message ?? 'vanished without an exit code'}`);
+    else out.push(`sidecar ${c.name} exited early (exit code ${o.exitCode})${last !== '' ? `: ${last}` : ''}`);
   }
   return out;
 }

@@ -8,7 +8,7 @@ import { keyFormatVars, outputPlan, repositoryOf, stagingDir } from './artifacts
 import { substDeep } from './params.js';
 import type { InputArtifact, Vars } from './params.js';
 import { buildStepSpec, finishPod, unsupportedPodFeature } from './pod-step.js';
-import { podMembers, runInitContainers, sidecarStartFailures, sidecarsStarting, startSidecars, stopSidecars } from './pod-extras.js';
+import { podMembers, runInitContainers, sidecarFailures, sidecarsStarting, startSidecars, stopSidecars } from './pod-extras.js';
 import { planMounts, rawArtifactFiles } from './volumes.js';
 import { podSettingsOf } from './pod-settings.js';
 import type { Action, NodeStatus } from './types.js';
@@ -139,8 +139,8 @@ export function executePod(ex: Exec, node: NodeStatus, tmpl: Template, vars: Var
   // Exit times come from filesystem stamps (coarser clock): never before the start.
   node.finishedAt = Date.parse(pod.outcome.finishedAt) < Date.parse(pod.outcome.startedAt) ? pod.outcome.startedAt : pod.outcome.finishedAt;
   ex.exportGlobals(node);
-  const unstarted = fin.phase === 'Succeeded' ? [] : sidecarStartFailures(ex, node, t);
-  return ex.nodes.mark(node, fin.phase, [fin.message, ...unstarted].filter((x) => x !== undefined && x !== '').join('; '));
+  const sidecarNotes = fin.phase === 'Succeeded' ? [] : sidecarFailures(ex, node, t);
+  return ex.nodes.mark(node, fin.phase, [fin.message, ...sidecarNotes].filter((x) => x !== undefined && x !== '').join('; '));
 }
 
 /** Load/save plans of a pod's non-raw input artifacts and its output artifacts; a message when impossible. */
