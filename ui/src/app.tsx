@@ -82,6 +82,11 @@ export function App() {
   const [asking, setAsking] = useState(false);
   const [theme, setTheme] = useState(document.documentElement.dataset.theme ?? 'light');
   useEffect(() => {
+    // The workflow page's script once the first page is up and the browser idle (see lazy.tsx).
+    if (typeof window.requestIdleCallback === 'function') window.requestIdleCallback(() => WorkflowPage.preload());
+    else window.setTimeout(() => WorkflowPage.preload(), 300);
+  }, []);
+  useEffect(() => {
     const on = (): void => setAsking(true);
     window.addEventListener(UNAUTHORIZED_EVENT, on);
     return () => window.removeEventListener(UNAUTHORIZED_EVENT, on);
