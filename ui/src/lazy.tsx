@@ -1,8 +1,7 @@
 // Pages loaded on first use: each becomes its own chunk (the graph layout library goes with the pages that draw
 // graphs), so the first page — the workflow list — starts with the least script to fetch, parse and run. The
 // workflow page, the one opened most, is fetched once the browser is idle after the first page is up, so a click on a
-// workflow does not wait for it. (A back and forward while that fetch was in flight left the page on "Loading page…"
-// in about 1 of 30 test runs under load; the browser-side cause was not found, so the fetch now happens earlier.)
+// workflow does not wait for it.
 import { useEffect, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
 import type { Loc } from './router';
@@ -23,7 +22,12 @@ export function lazyPage(load: () => Promise<Page>): LazyPage {
     const [, setReady] = useState(0);
     const [error, setError] = useState<Error | undefined>();
     useEffect(() => {
-      if (loaded) return;
+      // Loaded between this render and this effect (another mount's fetch finished meanwhile): render it now. Without
+      // this a page mounted while its script was arriving stayed on "Loading page…" (CI: a click, back and forward).
+      if (loaded) {
+        setReady(1);
+        return;
+      }
       let live = true;
       (loading ??= load()).then(
         (p) => {
