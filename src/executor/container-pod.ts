@@ -42,6 +42,15 @@ async function inspect(api: EngineApi, name: string): Promise<ContainerInspect |
   }
 }
 
+/** Whether the container `name` exists within a few seconds (another create of it in flight). */
+async function appears(api: EngineApi, name: string): Promise<boolean> {
+  for (let i = 0; i < 100; i++) {
+    if (await inspect(api, name)) return true;
+    await sleep(50);
+  }
+  return false;
+}
+
 /** Creates and starts the pod's infra container unless it runs already (idempotent, safe against a racing member). */
 export async function ensureInfra(
   api: EngineApi,
@@ -78,8 +87,10 @@ export async function ensureInfra(
     try {
       await api.call({ method: 'POST', path: `/containers/create${query({ name })}`, json: body });
     } catch (e) {
-      // Another member of the pod created it first (podman answers a name race with 409 or 500).
-      if (!(await inspect(api, name)))
+      // Another member of the pod created it first (podman answers a name race with 409 or 500). podman reserves the
+      // name before the other create has finished, so for a while the name is taken and an inspect still finds
+      // nothing: wait for that create to land.
+      if (!(await appears(api, name)))
         throw new WeirError('STEP_FAILED', `cannot create the pod's network holder: ${errorMessage(e)}`, { cause: e });
     }
     c = await inspect(api, name);
