@@ -54,17 +54,18 @@ async function fileEntry(pack: Pack, h: TarHeaders, abs: string): Promise<void> 
 export const ROOT_MODE = 0o755;
 
 /**
- * Sets the created container's `/` to ROOT_MODE through the engine host's filesystem: podman 4 presents an imported
- * image's root as 0555 (every layer's diff directory inherits it), which a root step without CAP_DAC_OVERRIDE could
- * not write to. Its overlay upper directory is that root; changing it here costs one inspect instead of an archive
- * PUT (a copier process in podman, about a second on a loaded machine). False when the engine's storage is not
- * reachable from here (a remote or rootless engine, another driver): the caller sets the mode with putInputs then.
+ * Sets the created container's `/` to ROOT_MODE through the engine host's filesystem: podman 4 creates image layers'
+ * and containers' overlay directories 0555, a `/` that a root step without CAP_DAC_OVERRIDE could not write to. The
+ * container's overlay upper directory (a directory named `diff`, as the engine's inspect gives it) is that `/`;
+ * changing it here costs one inspect instead of an archive PUT (a copier process in podman, about a second on a
+ * loaded machine). False when the engine's storage is not reachable from here (a remote or rootless engine, another
+ * driver): the caller sets the mode with putInputs then.
  */
 export async function openRootOnHost(api: EngineApi, id: string): Promise<boolean> {
   try {
     const c = await api.call<ContainerInspect>({ path: `/containers/${id}/json` });
     const upper = c.GraphDriver?.Name === 'overlay' ? c.GraphDriver.Data?.UpperDir : undefined;
-    if (typeof upper !== 'string' || !isAbsolute(upper)) return false;
+    if (typeof upper !== 'string' || !isAbsolute(upper) || posix.basename(upper) !== 'diff') return false;
     const st = await lstat(upper);
     if (!st.isDirectory()) return false;
     if ((st.mode & 0o7777) !== ROOT_MODE) await chmod(upper, ROOT_MODE);
