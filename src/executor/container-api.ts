@@ -129,6 +129,8 @@ export interface ContainerInspect {
   LogPath?: string;
   HostConfig?: { Memory?: number };
   NetworkSettings?: { IPAddress?: string; Networks?: Record<string, { IPAddress?: string }> | null };
+  /** Storage of the container; podman's overlay driver names its upper directory (the container's `/`). */
+  GraphDriver?: { Name?: string; Data?: Record<string, string> | null };
 }
 
 /** The subset of `GET /images/{name}/json` the executor reads. */

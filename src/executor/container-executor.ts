@@ -9,13 +9,14 @@ import { WeirError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { EngineStatusError, query } from './container-api.js';
 import type { ContainerInspect, EngineApi } from './container-api.js';
-import { LABEL_NODE, LABEL_STARTED, containerName, createBody, normalImage, resolveArgv } from './container-create.js';
+import { LABEL_MANAGED, LABEL_NODE, LABEL_STARTED, containerName, createBody, normalImage, resolveArgv } from './container-create.js';
 import { connectEngine, serviceLogFor } from './container-engine.js';
 import type { Engine } from './container-engine.js';
 import { ImageResolver } from './container-images.js';
 import { LABEL_POD, ensureInfra, podAddress, releaseInfra } from './container-pod.js';
-import { copyContainerPath, putInputs, readContainerFile } from './container-io.js';
-import { readLogApi, readLogFile, stdoutTailFromFile } from './container-logs.js';
+import { ROOT_MODE, copyContainerPath, openRootOnHost, putInputs, readContainerFile } from './container-io.js';
+import { exitWatchOf } from './container-exits.js';
+import { containerLines, stdoutTailOf } from './container-logs.js';
 import type { AdoptState, LogLine, LogsOptions, StepExecutor, StepHandle, StepResult, StepSpec } from './types.js';
 
 export interface ContainerExecutorOptions {
@@ -72,8 +73,11 @@ export class ContainerExecutor implements StepExecutor {
   }
 
   async start(spec: StepSpec, signal?: AbortSignal): Promise<StepHandle> {
-    const api = await this.api();
+    const engine = await this.engine;
+    const api = engine.api;
     const name = containerName(spec);
+    // The exit events' stream is open before the container can exit (see wait()).
+    if (engine.isPodman) exitWatchOf(api, LABEL_MANAGED).ensure();
     // No inspect first: a container that already exists (a start in flight, or one to adopt after a restart) makes
     // the create below fail, and that path inspects it. One engine round trip less per step.
     const imageRef = spec.image ?? this.o.defaultImage;
@@ -103,7 +107,7 @@ export class ContainerExecutor implements StepExecutor {
       startedAt,
       scriptHostPath,
       networkContainer,
-      logDriver: (await this.engine).isPodman ? 'k8s-file' : 'json-file',
+      logDriver: engine.isPodman ? 'k8s-file' : 'json-file',
     });
     body.Labels = {
       ...(body.Labels as Record<string, string>),
@@ -119,7 +123,10 @@ export class ContainerExecutor implements StepExecutor {
       throw new WeirError('STEP_FAILED', `cannot create container for ${imageRef}: ${errorMessage(e)}`, { cause: e });
     }
     try {
-      await putInputs(api, name, spec.inputFiles ?? [], (await this.engine).isPodman ? 0o755 : undefined);
+      // podman: `/` made writable for root as on Docker (container-io.ts), through the archive PUT only when the
+      // engine's storage is not reachable from here.
+      const rootMode = engine.isPodman && !(await openRootOnHost(api, name)) ? ROOT_MODE : undefined;
+      await putInputs(api, name, spec.inputFiles ?? [], rootMode);
       await api.call({ method: 'POST', path: `/containers/${name}/start`, signal });
     } catch (e) {
       await api.call({ method: 'DELETE', path: `/containers/${name}${query({ force: true })}` }).catch(() => undefined);
@@ -181,24 +188,58 @@ export class ContainerExecutor implements StepExecutor {
   }
 
   async wait(handle: StepHandle, signal?: AbortSignal): Promise<StepResult> {
-    const api = await this.api();
+    const engine = await this.engine;
     const name = this.nameOf(handle);
+    const waited = engine.api
+      .call({ method: 'POST', path: `/containers/${name}/wait${query({ condition: 'not-running' })}`, signal })
+      .then(() => undefined);
+    waited.catch(() => undefined); // raced with exit events below, and awaited before files are read
+    let c: ContainerInspect | undefined;
     try {
-      await api.call({ method: 'POST', path: `/containers/${name}/wait${query({ condition: 'not-running' })}`, signal });
+      c = engine.isPodman ? await this.exited(engine.api, name, waited) : await waited;
     } catch (e) {
       if (signal?.aborted) throw new WeirError('CANCELLED', 'wait cancelled', { cause: e });
       if (e instanceof EngineStatusError && e.status === 404) throw new WeirError('NOT_FOUND', `container ${name} is gone`, { cause: e });
       throw e;
     }
-    const c = await this.inspect(name);
+    c ??= await this.inspect(name);
     if (!c) throw new WeirError('NOT_FOUND', `container ${name} is gone`);
-    return this.resultOf(api, name, c);
+    // Files are read once the engine's wait has answered: podman's clean-up, still running after an exit event,
+    // unmounts the container's filesystem under a read (seen as a missing output file).
+    return this.resultOf(engine.api, name, c, () => waited.catch(() => undefined));
   }
 
-  private async resultOf(api: EngineApi, name: string, c: ContainerInspect): Promise<StepResult> {
+  /**
+   * Resolves once the container no longer runs: with its inspect when podman's `die` event came first (podman's wait
+   * answers only after the container's clean-up, see container-exits.ts), else with undefined when its wait
+   * (`waited`) answered.
+   */
+  private async exited(api: EngineApi, name: string, waited: Promise<undefined>): Promise<ContainerInspect | undefined> {
+    const exits = exitWatchOf(api, LABEL_MANAGED);
+    exits.ensure();
+    let died = false;
+    let wake: (() => void) | undefined;
+    const off = exits.watch(name, () => {
+      died = true;
+      wake?.();
+    });
+    try {
+      for (;;) {
+        const hint = new Promise<'died'>((r) => (died ? r('died') : (wake = () => r('died'))));
+        if ((await Promise.race([waited, hint])) !== 'died') return undefined;
+        died = false;
+        const c = await this.inspect(name).catch(() => undefined);
+        if (c && !c.State.Running && c.State.Status !== 'created' && c.State.Status !== 'configured') return c;
+      }
+    } finally {
+      off();
+    }
+  }
+
+  private async resultOf(api: EngineApi, name: string, c: ContainerInspect, settled?: () => Promise<unknown>): Promise<StepResult> {
     let exitCode: number | null = c.State.ExitCode;
     let message: string | undefined;
-    const stdoutTail = await this.stdoutTail(api, name, c);
+    const stdoutTail = await stdoutTailOf(api, name, c);
     // podman on cgroup v1 does not always flag an OOM kill: a SIGKILL Weir did not send, under a memory limit, is one.
     const limit = c.HostConfig?.Memory ?? 0;
     const oom = c.State.OOMKilled || (exitCode === 137 && limit > 0 && !this.killed.has(name) && (await this.killMark(name)) === undefined);
@@ -223,8 +264,14 @@ export class ContainerExecutor implements StepExecutor {
       startedAt,
       finishedAt: finishedAt.getTime() < startedAt.getTime() ? startedAt : finishedAt,
       stdoutTail,
-      readOutput: (p) => readContainerFile(api, name, p),
-      copyOutput: (p, dest) => copyContainerPath(api, name, p, dest),
+      readOutput: async (p) => {
+        await settled?.();
+        return readContainerFile(api, name, p);
+      },
+      copyOutput: async (p, dest) => {
+        await settled?.();
+        return copyContainerPath(api, name, p, dest);
+      },
     };
     if (signal && (exitCode === 143 || exitCode === 137) && !oom) res.signal = exitCode === 143 ? 'SIGTERM' : 'SIGKILL';
     if (message !== undefined) res.message = message;
@@ -237,64 +284,15 @@ export class ContainerExecutor implements StepExecutor {
   }
 
   private async firstStderr(name: string, c: ContainerInspect): Promise<string | undefined> {
-    for await (const l of this.lines(name, c, {})) if (l.stream === 'stderr') return l.line;
+    for await (const l of containerLines(await this.api(), name, c, {})) if (l.stream === 'stderr') return l.line;
     return undefined;
-  }
-
-  private async stdoutTail(api: EngineApi, name: string, c: ContainerInspect): Promise<string> {
-    if (c.LogPath) {
-      try {
-        return await stdoutTailFromFile(c.LogPath);
-      } catch {
-        // not readable from here: the engine's endpoint below
-      }
-    }
-    const parts: string[] = [];
-    for await (const l of readLogApi(api, name)) if (l.stream === 'stdout') parts.push(`${l.line}\n`);
-    return parts.join('').slice(-256 * 1024);
-  }
-
-  private async *lines(name: string, c: ContainerInspect, opts: LogsOptions): AsyncGenerator<LogLine> {
-    const api = await this.api();
-    if (c.LogPath) {
-      let ended = !c.State.Running;
-      let gen: AsyncGenerator<LogLine> | undefined;
-      let first: IteratorResult<LogLine> | undefined;
-      try {
-        const waiter =
-          ended || opts.follow !== true
-            ? undefined
-            : api.call({ method: 'POST', path: `/containers/${name}/wait${query({ condition: 'not-running' })}`, signal: opts.signal });
-        waiter?.then(
-          () => (ended = true),
-          () => (ended = true),
-        );
-        gen = readLogFile({ path: c.LogPath, finished: () => Promise.resolve(ended) }, opts);
-        first = await gen.next();
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code !== 'ENOENT' && code !== 'EACCES') throw e;
-        gen = undefined; // not readable from here: the engine's endpoint below
-      }
-      if (gen && first) {
-        try {
-          if (first.done) return;
-          yield first.value;
-          yield* gen;
-        } finally {
-          await gen.return(undefined);
-        }
-        return;
-      }
-    }
-    yield* readLogApi(api, name, opts);
   }
 
   async *logs(handle: StepHandle, opts: LogsOptions = {}): AsyncIterable<LogLine> {
     const name = this.nameOf(handle);
     const c = await this.inspect(name);
     if (!c) return;
-    yield* this.lines(name, c, opts);
+    yield* containerLines(await this.api(), name, c, opts);
   }
 
   private killFile(name: string): string {

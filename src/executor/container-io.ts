@@ -4,7 +4,7 @@
 // skip links and refuse entries that would leave the destination.
 import { createReadStream, createWriteStream } from 'node:fs';
 import type { Stats } from 'node:fs';
-import { lstat, mkdir, readdir, stat } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, stat } from 'node:fs/promises';
 import { isAbsolute, join, posix, relative, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -12,7 +12,7 @@ import { extract as tarExtract, pack as tarPack } from 'tar-stream';
 import type { Header } from 'tar-stream';
 import { WeirError } from '../core/errors.js';
 import { query, readAll } from './container-api.js';
-import type { EngineApi } from './container-api.js';
+import type { ContainerInspect, EngineApi } from './container-api.js';
 import type { StepInputFile } from './types.js';
 
 type TarHeaders = Partial<Header> & Pick<Header, 'name'>;
@@ -50,10 +50,34 @@ async function fileEntry(pack: Pack, h: TarHeaders, abs: string): Promise<void> 
   await Promise.all([pipeline(createReadStream(abs), sink), done]);
 }
 
+/** The mode Docker and Kubernetes give a container's `/`. */
+export const ROOT_MODE = 0o755;
+
+/**
+ * Sets the created container's `/` to ROOT_MODE through the engine host's filesystem: podman 4 creates image layers'
+ * and containers' overlay directories 0555, a `/` that a root step without CAP_DAC_OVERRIDE could not write to. The
+ * container's overlay upper directory (a directory named `diff`, as the engine's inspect gives it) is that `/`;
+ * changing it here costs one inspect instead of an archive PUT (a copier process in podman, about a second on a
+ * loaded machine). False when the engine's storage is not reachable from here (a remote or rootless engine, another
+ * driver): the caller sets the mode with putInputs then.
+ */
+export async function openRootOnHost(api: EngineApi, id: string): Promise<boolean> {
+  try {
+    const c = await api.call<ContainerInspect>({ path: `/containers/${id}/json` });
+    const upper = c.GraphDriver?.Name === 'overlay' ? c.GraphDriver.Data?.UpperDir : undefined;
+    if (typeof upper !== 'string' || !isAbsolute(upper) || posix.basename(upper) !== 'diff') return false;
+    const st = await lstat(upper);
+    if (!st.isDirectory()) return false;
+    if ((st.mode & 0o7777) !== ROOT_MODE) await chmod(upper, ROOT_MODE);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Places input files/dirs at their container paths (missing parents are created by the engine). `rootMode`
- * also sets the mode of `/`: podman 4 presents an imported image's root as 0555, which a root step without
- * CAP_DAC_OVERRIDE (all capabilities are dropped) could not write to, unlike on Docker or Kubernetes.
+ * also sets the mode of `/` (podman, when openRootOnHost could not), which costs an archive PUT even without inputs.
  */
 export async function putInputs(api: EngineApi, id: string, inputs: readonly StepInputFile[], rootMode?: number): Promise<void> {
   if (inputs.length === 0 && rootMode === undefined) return;

@@ -4,7 +4,7 @@
 import { open } from 'node:fs/promises';
 import { WeirError } from '../core/errors.js';
 import { query } from './container-api.js';
-import type { EngineApi } from './container-api.js';
+import type { ContainerInspect, EngineApi } from './container-api.js';
 import type { LogLine, LogsOptions } from './types.js';
 import { STDOUT_TAIL_BYTES } from './types.js';
 
@@ -188,4 +188,54 @@ export async function* readLogApi(api: EngineApi, id: string, opts: LogsOptions 
     return;
   }
   for (const line of asm.flush()) if (since === undefined || line.time.getTime() >= since) yield line;
+}
+
+/** The stdout tail (`result`) of a stopped container: from its log file, else from the engine's logs endpoint. */
+export async function stdoutTailOf(api: EngineApi, name: string, c: ContainerInspect): Promise<string> {
+  if (c.LogPath) {
+    try {
+      return await stdoutTailFromFile(c.LogPath);
+    } catch {
+      // not readable from here: the engine's endpoint below
+    }
+  }
+  const parts: string[] = [];
+  for await (const l of readLogApi(api, name)) if (l.stream === 'stdout') parts.push(`${l.line}\n`);
+  return parts.join('').slice(-256 * 1024);
+}
+
+/** A container's log lines (followed while it runs when asked): its log file when readable, else the endpoint. */
+export async function* containerLines(api: EngineApi, name: string, c: ContainerInspect, opts: LogsOptions): AsyncGenerator<LogLine> {
+  if (c.LogPath) {
+    let ended = !c.State.Running;
+    let gen: AsyncGenerator<LogLine> | undefined;
+    let first: IteratorResult<LogLine> | undefined;
+    try {
+      const waiter =
+        ended || opts.follow !== true
+          ? undefined
+          : api.call({ method: 'POST', path: `/containers/${name}/wait${query({ condition: 'not-running' })}`, signal: opts.signal });
+      waiter?.then(
+        () => (ended = true),
+        () => (ended = true),
+      );
+      gen = readLogFile({ path: c.LogPath, finished: () => Promise.resolve(ended) }, opts);
+      first = await gen.next();
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'EACCES') throw e;
+      gen = undefined; // not readable from here: the engine's endpoint below
+    }
+    if (gen && first) {
+      try {
+        if (first.done) return;
+        yield first.value;
+        yield* gen;
+      } finally {
+        await gen.return(undefined);
+      }
+      return;
+    }
+  }
+  yield* readLogApi(api, name, opts);
 }

@@ -1,7 +1,8 @@
 // Argo's container semantics on the container executor (podman here): the image's ENTRYPOINT/CMD/WORKDIR under
 // Kubernetes' command rules, a memory limit enforced as an OOM kill (137 with a message), runAsUser/runAsGroup,
-// capabilities dropped, a missing image with imagePullPolicy Never as a clear error; and through `weir run`,
-// outputs outside any volume, a daemon step's service reached by a later step, and a sidecar on localhost.
+// capabilities dropped, `/` 0755 for root (host chmod or archive PUT), exits seen from die events, a missing image
+// with imagePullPolicy Never as a clear error; and through `weir run`, outputs outside any volume, a daemon step's
+// service reached by a later step, and a sidecar on localhost.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spec } from './conformance-kit.js';
@@ -9,6 +10,13 @@ import { makeContainerEnv } from './container-env.js';
 import type { ContainerEnv } from './container-env.js';
 import type { ContainerSettings, StepSpec } from '../../src/executor/types.js';
 import { runFixture } from '../cli/run-kit.js';
+import { eventually } from '../helpers/eventually.js';
+import { LABEL_MANAGED, containerName } from '../../src/executor/container-create.js';
+import { connectEngine } from '../../src/executor/container-engine.js';
+import { exitWatchOf } from '../../src/executor/container-exits.js';
+import { ROOT_MODE, putInputs } from '../../src/executor/container-io.js';
+import { stdoutTailOf } from '../../src/executor/container-logs.js';
+import type { ContainerInspect } from '../../src/executor/container-api.js';
 
 const TEST_IMAGE = 'localhost/weir-test/entrypoint:1';
 
@@ -79,6 +87,36 @@ describe('container executor: Argo container semantics', () => {
     assert.equal(added.out, 'CapEff:\t0000000000002000\n');
     const ro = await run(inImage('busybox', { command: ['sh', '-c', 'echo x > /etc/probe'], readOnlyRootFilesystem: true }));
     assert.notEqual(ro.code, 0, 'wrote to a read-only root filesystem');
+  });
+
+  test("a root step without capabilities writes to `/` (0755, as on Docker); the engine's die event reports its exit", async () => {
+    const { api } = await connectEngine();
+    const s = inImage('busybox', { command: ['sh', '-c', 'stat -c %a /; echo x > /probe && cat /probe'] });
+    let died = 0;
+    const off = exitWatchOf(api, LABEL_MANAGED).watch(containerName(s), () => died++);
+    try {
+      assert.deepEqual(await run(s), { code: 0, out: '755\nx\n' });
+      await eventually(() => died > 0, { what: "the step's die event" });
+    } finally {
+      off();
+    }
+  });
+
+  test('the archive PUT (used when the engine storage is not reachable from here) also makes `/` 0755', async () => {
+    const { api } = await connectEngine();
+    const name = `weir-root-put-${process.pid}`;
+    const HostConfig = { CapDrop: ['ALL'], LogConfig: { Type: 'k8s-file', Config: {} } };
+    const body = { Image: 'docker.io/library/busybox:latest', Entrypoint: ['stat'], Cmd: ['-c', '%a', '/'], HostConfig };
+    await api.call({
+      method: 'POST',
+      path: `/containers/create?name=${name}`,
+      json: { ...body, Labels: { 'io.weir.test-env': env.root } },
+    });
+    await putInputs(api, name, [], ROOT_MODE);
+    await api.call({ method: 'POST', path: `/containers/${name}/start` });
+    await api.call({ method: 'POST', path: `/containers/${name}/wait?condition=not-running` });
+    const c = await api.call<ContainerInspect>({ path: `/containers/${name}/json` });
+    assert.equal(await stdoutTailOf(api, name, c), '755\n');
   });
 
   test('a missing image with imagePullPolicy Never fails the start with a clear error', async () => {
