@@ -13,6 +13,8 @@ import { LABEL_NODE, LABEL_STARTED, containerName, createBody, normalImage, reso
 import { connectEngine, serviceLogFor } from './container-engine.js';
 import type { Engine } from './container-engine.js';
 import { ImageResolver } from './container-images.js';
+import { withImageCommand } from './pod-images.js';
+import type { ImageCommands } from './pod-images.js';
 import { LABEL_POD, ensureInfra, podAddress, releaseInfra } from './container-pod.js';
 import { copyContainerPath, putInputs, readContainerFile } from './container-io.js';
 import { readLogApi, readLogFile, stdoutTailFromFile } from './container-logs.js';
@@ -30,6 +32,8 @@ export interface ContainerExecutorOptions {
   engine?: Engine;
   /** Extra labels on every container (e.g. to find a test's containers). */
   labels?: Record<string, string>;
+  /** ENTRYPOINT/CMD of listed images, used instead of the image's own for templates without `command` (pod-images.ts). */
+  images?: ImageCommands;
 }
 
 export class ContainerExecutor implements StepExecutor {
@@ -71,7 +75,8 @@ export class ContainerExecutor implements StepExecutor {
     return join(this.o.dataDir, 'container-steps', name);
   }
 
-  async start(spec: StepSpec, signal?: AbortSignal): Promise<StepHandle> {
+  async start(given: StepSpec, signal?: AbortSignal): Promise<StepHandle> {
+    const spec = withImageCommand(given, this.o.images);
     const api = await this.api();
     const name = containerName(spec);
     // No inspect first: a container that already exists (a start in flight, or one to adopt after a restart) makes
