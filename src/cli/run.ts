@@ -15,6 +15,7 @@ import { WeirError, errorMessage } from '../core/errors.js';
 import type { Logger, LogFn } from '../core/logger.js';
 import { resolveExecutorKind } from '../core/config.js';
 import { createExecutor } from '../executor/select.js';
+import { loadImageCommands } from '../executor/pod-images.js';
 import { createMemoryStore } from '../store/memory-store.js';
 import type { StoredObject } from '../store/types.js';
 import { toNewObject, toNewObjectOf } from '../api/objects.js';
@@ -36,8 +37,10 @@ ClusterWorkflowTemplate) are registered first so the workflow can refer to them.
       --data-dir D            keep step data here (default: a temporary directory, removed afterwards)
       --allow-host-path PREFIX[:rw]  host path prefix hostPath volumes may mount, read-only unless :rw (repeatable;
                               env WEIR_ALLOW_HOST_PATH, comma-separated). Default: hostPath volumes are refused
-      --executor E            host (default) or container: every step in its image via podman/Docker
-                              (env WEIR_EXECUTOR)
+      --executor E            host (default), container (every step in its image via podman/Docker) or pod
+                              (one Kubernetes Pod per step through KUBECONFIG's API server) (env WEIR_EXECUTOR)
+      --pod-images F          YAML map image -> {entrypoint, cmd}: the command of templates that name none
+                              (Argo's \`images\` setting; used by the pod and container executors)
 Exit status: 0 Succeeded, 1 Failed or Error, 2 invalid input.
 `;
 
@@ -99,6 +102,7 @@ export const verb: Verb = async (args, io) => {
       'data-dir': { type: 'string' },
       'allow-host-path': { type: 'string', multiple: true },
       executor: { type: 'string' },
+      'pod-images': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -111,6 +115,8 @@ export const verb: Verb = async (args, io) => {
   if (output !== undefined && output !== 'json' && output !== 'yaml') {
     throw new WeirError('INVALID_ARGUMENT', `unknown output format ${JSON.stringify(output)}; use json or yaml`);
   }
+  const imagesFile = values['pod-images'];
+  const podImages = imagesFile === undefined ? undefined : await loadImageCommands(resolve(io.cwd, imagesFile), imagesFile);
   const params: [string, string][] = [];
   if (values['parameter-file']) params.push(...(await readParameterFile(resolve(io.cwd, values['parameter-file']))));
   for (const p of values.parameter ?? []) params.push(parseParam(p));
@@ -158,6 +164,7 @@ export const verb: Verb = async (args, io) => {
       dataDir,
       logger,
       ...(maxLogBytes !== undefined ? { maxLogBytes } : {}),
+      ...(podImages ? { podImages } : {}),
     });
     if (ownDataDir) removeSteps = () => removeWorkflow(created.metadata.uid);
     logger.info({}, `step executor: ${description}`);

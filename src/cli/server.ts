@@ -1,7 +1,8 @@
 // `weir server [MANIFEST_DIR...] [--port 2746] [--host 127.0.0.1] [--data-dir D] [--auth-token T] [--bus B] [--store S]`: the
 // composition root of the long-running process — store (SQLite in the data dir, or Kubernetes: server-store.ts), host
 // executor in the data dir, workflow controller (with Kubernetes: on the Lease holder only), REST API.
-// Manifests in the given paths are applied (created or updated) at start. Drain order on SIGINT/SIGTERM:
+// Manifests in the given paths are applied (created or updated) at start (server-workflows.ts).
+// Drain order on SIGINT/SIGTERM:
 //   1. the API stops accepting requests (streams end, in-flight requests get drainTimeoutMs),
 //   2. background services stop (controller loop; running steps keep running detached and are re-adopted later),
 //   3. the event bus closes (when this process created it: pending acks are flushed),
@@ -9,10 +10,6 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { lintManifests } from './runtime-lint.js';
-import { loadFiles } from '../api/loader.js';
-import { printFindings } from './findings-out.js';
-import { isKindName, KINDS } from '../api/kinds.js';
 import { resolveServerConfig } from '../core/config.js';
 import type { ServerConfig } from '../core/config.js';
 import { WeirError, errorMessage } from '../core/errors.js';
@@ -27,21 +24,18 @@ import type { LiveStatus } from '../server/options.js';
 import { ComponentLogs, eventSourceLogTap, sensorLogTap } from '../server/component-logs.js';
 import { tapLogger } from '../core/log-tap.js';
 import { openStore, runLeaderServices } from './server-store.js';
-import { listThenWatch } from '../store/list-watch.js';
-import { systemClock } from '../core/clock.js';
+import { applyManifests, pickUpWorkflows } from './server-workflows.js';
 import type { BackgroundService } from './server-store.js';
 import type { EventBus } from '../bus/types.js';
 import { busConfigFrom, createBus } from '../bus/factory.js';
 import { SensorHost } from '../sensor-host/host.js';
 import { createEventSourceHost } from '../eventsource-host/host.js';
 import { CronController } from '../cron/controller.js';
-import type { ResourceStore, StoredObject } from '../store/types.js';
-import { toNewObject } from '../api/objects.js';
 import type { CliIo, Verb } from './io.js';
 import { packageVersion } from '../core/package-version.js';
 import { parseArtifactRepository } from '../artifacts/repository-config.js';
 import type { ArtifactRepository } from '../artifacts/repository-config.js';
-import { parseImageCommands } from '../executor/pod-images.js';
+import { loadImageCommands } from '../executor/pod-images.js';
 import type { ImageCommands } from '../executor/pod-images.js';
 
 const HELP = `Usage: weir server [MANIFEST_PATH...] [--port 2746] [--host 127.0.0.1] [--data-dir D] [--auth-token T] [--bus B]
@@ -66,8 +60,9 @@ Manifests (files or directories) given as arguments are created or updated at st
       --store S         sqlite (default) or kubernetes (env WEIR_STORE): resources as CRDs, ConfigMaps and Secrets in
                         a cluster; replicas elect a leader on a Lease that runs the controllers (all serve the API)
       --kubeconfig F    kubeconfig of --store kubernetes and --executor pod (default: KUBECONFIG, in-cluster service account, ~/.kube/config)
-      --pod-images F    YAML map image -> {entrypoint, cmd} for --executor pod: the command of templates that name none
-                        (Argo's \`images\` setting; the executor does not query registries)
+      --pod-images F    YAML map image -> {entrypoint, cmd}: the command of templates that name none (Argo's
+                        \`images\` setting; --executor pod does not query registries; --executor container uses it
+                        instead of the image's own ENTRYPOINT/CMD)
       --lease-duration S  seconds the leader Lease lasts without renewal (env WEIR_LEASE_DURATION; default 15)
       --offload-db URL  postgres:// database for the node status of workflows too big for the cluster even
                         compressed (env WEIR_OFFLOAD_DB; Argo's node status offload)
@@ -89,72 +84,6 @@ function stderrLogger(io: CliIo): Logger {
   return { debug: make('debug'), info: make('info'), warn: make('warn'), error: make('error') };
 }
 
-const FINAL = new Set(['Succeeded', 'Failed', 'Error']);
-const keyOf = (o: StoredObject): string => `${o.metadata.namespace ?? 'default'}/${o.metadata.name}`;
-
-/** Enqueues each unfinished workflow once when first seen (listed or created; not on every change: the controller's
- * own saves would double its passes). Failed lists and watches are retried with a fresh list (list-watch.ts). */
-function pickUpWorkflows(store: ResourceStore, controller: WorkflowController, log: Logger, signal: AbortSignal): Promise<void> {
-  const seen = new Map<string, string>(); // key → uid of the unfinished workflows seen
-  return listThenWatch(
-    store,
-    'Workflow',
-    { signal, clock: systemClock, logger: log, minDelayMs: 1000, maxDelayMs: 30_000 },
-    {
-      apply: (wf) => {
-        const key = keyOf(wf);
-        if (FINAL.has(String((wf.status as { phase?: string } | undefined)?.phase))) seen.delete(key);
-        else if (seen.get(key) !== wf.metadata.uid) {
-          seen.set(key, wf.metadata.uid);
-          controller.enqueue(key);
-        }
-        return Promise.resolve();
-      },
-      remove: (wf) => {
-        seen.delete(keyOf(wf));
-        return Promise.resolve();
-      },
-      listed: (keys) => {
-        for (const key of [...seen.keys()]) if (!keys.has(key)) seen.delete(key);
-        return Promise.resolve();
-      },
-    },
-  );
-}
-
-/** Creates or updates every manifest; Workflows that already exist are left alone (they are runs, not config). */
-async function applyManifests(paths: string[], store: ResourceStore, namespace: string, log: Logger, io: CliIo): Promise<number> {
-  const loaded = await loadFiles(paths);
-  const report = await lintManifests(loaded);
-  const errors = printFindings(report.findings, io);
-  if (errors > 0) throw new WeirError('INVALID_SPEC', `not starting: ${errors} error(s) in the manifests`);
-  let applied = 0;
-  for (const d of loaded.documents) {
-    const kind = String(d.object.kind);
-    if (!isKindName(kind)) continue;
-    const obj = toNewObject(structuredClone(d.object), `${d.file}: `);
-    const ns = KINDS[kind].namespaced ? (obj.metadata.namespace ?? namespace) : undefined;
-    if (ns === undefined) delete obj.metadata.namespace;
-    else obj.metadata.namespace = ns;
-    const existing: StoredObject | undefined = obj.metadata.name ? await store.get(kind, ns, obj.metadata.name) : undefined;
-    if (!existing) {
-      await store.create(kind, obj);
-    } else if (kind === 'Workflow') {
-      log.info({ workflow: `${ns}/${obj.metadata.name}` }, 'workflow exists already; leaving it as it is');
-      continue;
-    } else {
-      const next: StoredObject = {
-        ...obj,
-        metadata: { ...existing.metadata, ...obj.metadata, resourceVersion: existing.metadata.resourceVersion },
-      };
-      if (next.status === undefined && existing.status !== undefined) next.status = existing.status;
-      await store.update(kind, next);
-    }
-    applied++;
-  }
-  return applied;
-}
-
 export interface RunningServer {
   api: ApiServer;
   url: string;
@@ -169,7 +98,7 @@ export type ServerStartConfig = Omit<ServerConfig, 'store' | 'leaseDurationMs'> 
     namespace: string;
     bus?: EventBus;
     artifactRepository?: ArtifactRepository;
-    /** --pod-images: ENTRYPOINT/CMD of images for the pod executor. */
+    /** --pod-images: ENTRYPOINT/CMD of images for the pod and container executors. */
     podImages?: ImageCommands;
     /** Called when this replica lost the leader Lease and stopped (the verb exits non-zero). */
     onFatal?: (reason: string) => void;
@@ -377,8 +306,7 @@ export const verb: Verb = async (args, io) => {
   const artifactRepository =
     repoFile === undefined ? undefined : parseArtifactRepository(await readFile(resolve(io.cwd, repoFile), 'utf8'), repoFile);
   const imagesFile = values['pod-images'];
-  const podImages =
-    imagesFile === undefined ? undefined : parseImageCommands(await readFile(resolve(io.cwd, imagesFile), 'utf8'), imagesFile);
+  const podImages = imagesFile === undefined ? undefined : await loadImageCommands(resolve(io.cwd, imagesFile), imagesFile);
   let fatal: string | undefined;
   let wakeOnFatal: (() => void) | undefined;
   const srv = await startServer(

@@ -13,6 +13,8 @@ import { LABEL_MANAGED, LABEL_NODE, LABEL_STARTED, containerName, createBody, no
 import { connectEngine, serviceLogFor } from './container-engine.js';
 import type { Engine } from './container-engine.js';
 import { ImageResolver } from './container-images.js';
+import { withImageCommand } from './pod-images.js';
+import type { ImageCommands } from './pod-images.js';
 import { LABEL_POD, ensureInfra, podAddress, releaseInfra } from './container-pod.js';
 import { ROOT_MODE, copyContainerPath, openRootOnHost, putInputs, readContainerFile } from './container-io.js';
 import { exitWatchOf } from './container-exits.js';
@@ -31,6 +33,8 @@ export interface ContainerExecutorOptions {
   engine?: Engine;
   /** Extra labels on every container (e.g. to find a test's containers). */
   labels?: Record<string, string>;
+  /** ENTRYPOINT/CMD of listed images, used instead of the image's own for templates without `command` (pod-images.ts). */
+  images?: ImageCommands;
 }
 
 export class ContainerExecutor implements StepExecutor {
@@ -72,7 +76,8 @@ export class ContainerExecutor implements StepExecutor {
     return join(this.o.dataDir, 'container-steps', name);
   }
 
-  async start(spec: StepSpec, signal?: AbortSignal): Promise<StepHandle> {
+  async start(given: StepSpec, signal?: AbortSignal): Promise<StepHandle> {
+    const spec = withImageCommand(given, this.o.images);
     const engine = await this.engine;
     const api = engine.api;
     const name = containerName(spec);

@@ -1,8 +1,8 @@
 // The in-pod agent: POSIX sh programs (any image with /bin/sh, tar and cp; Argo's emissary is a static binary
 // instead) that wrap a step's main container and report through the Kubernetes API, never through the controller:
-// - `main` runs as `sh -c MAIN weir-agent N out1..outN argv...`: places the input files (a tar from the step's
-//   Secret), writes a script template's source, runs the user's argv unchanged as a child (SIGTERM/SIGINT are passed
-//   on: sh is PID 1), then copies the N output paths into the shared volume and writes its report to the
+// - `main` runs as `sh -c MAIN weir-agent N out1..outN argv...`: places the input files (a tar cut into the step's
+//   Secrets, mounted at INPUTS_DIR/0, /1, ...: joined in order), writes a script template's source, runs the user's
+//   argv unchanged as a child (SIGTERM/SIGINT are passed on: sh is PID 1), then copies the N output paths into the shared volume and writes its report to the
 //   termination message (exit code, whether outputs were saved, why a command could not run). The kubelet keeps
 //   that message in the pod status, so it survives a controller restart and any lost watch event.
 // - `wait` (only when the step has output paths) waits for the saved outputs and prints them as a base64 tar:
@@ -10,7 +10,7 @@
 // - sidecars run as `sh -c SIDECAR weir-sidecar argv...`, stopped once main has exited.
 // Stdout (`result`) and the step's logs are read from the pods/log API of `main`, split by stream.
 
-/** The shared emptyDir volume (agent state, outputs) and where the inputs Secret is mounted. */
+/** The shared emptyDir volume (agent state, outputs) and where the inputs Secrets are mounted (chunk i at INPUTS_DIR/i). */
 export const AGENT_DIR = '/var/run/weir';
 export const INPUTS_DIR = '/var/run/weir-inputs';
 export const INPUTS_KEY = 'inputs.tar';
@@ -26,8 +26,9 @@ n=$1; shift
 i=0
 while [ "$i" -lt "$n" ]; do eval "o$i=\\$1"; shift; i=$((i+1)); done
 msg=
-if [ -f ${INPUTS_DIR}/${INPUTS_KEY} ]; then
-  tar -xpf ${INPUTS_DIR}/${INPUTS_KEY} -C / 2>$d/tar.err || { printf 'weir-agent: cannot place input files: %s' "$(cat $d/tar.err)" >/dev/termination-log; exit 1; }
+if [ -f ${INPUTS_DIR}/0/${INPUTS_KEY} ]; then
+  i=0
+  while [ -f ${INPUTS_DIR}/$i/${INPUTS_KEY} ]; do cat ${INPUTS_DIR}/$i/${INPUTS_KEY}; i=$((i+1)); done | tar -xpf - -C / 2>$d/tar.err || { printf 'weir-agent: cannot place input files: %s' "$(cat $d/tar.err)" >/dev/termination-log; exit 1; }
 fi
 if [ -n "\${${SCRIPT_ENV}+x}" ]; then
   printf '%s' "$${SCRIPT_ENV}" >${SCRIPT_FILE}

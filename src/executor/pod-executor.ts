@@ -2,16 +2,18 @@
 // scheduled by the cluster, its outcome read back from the pod itself — the exit code and the agent's report from
 // the main container's termination message, stdout and logs from pods/log, output files from the wait container's
 // log. Everything lives in the API server, so a restarted Weir (or the standby leader) adopts running pods from
-// their handles. A finalizer keeps a finished or killed pod readable until cleanup() releases it.
-import { cp, lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
-import { WeirError, errorMessage } from '../core/errors.js';
+// their handles. A finalizer keeps a finished or killed pod readable until cleanup() releases it. Input files go in
+// through Secrets (pod-inputs.ts); output files are unpacked on Weir's side by pod-outputs.ts.
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { WeirError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { SAVED_MARK } from './pod-agent.js';
 import { withImageCommand } from './pod-images.js';
 import type { ImageCommands } from './pod-images.js';
-import { MAX_INPUT_BYTES, packInputs, unpackReport } from './pod-io.js';
-import { podPath, secretPath } from './pod-kube.js';
+import { outputReaders, unpackOutputs } from './pod-outputs.js';
+import { createInputSecrets, deleteInputSecrets } from './pod-inputs.js';
+import { podPath } from './pod-kube.js';
 import type { PodApi } from './pod-kube.js';
 import { containerLogs, containerText, lastLineTime, stdoutTail } from './pod-logs.js';
 import type { LogTarget } from './pod-logs.js';
@@ -19,8 +21,8 @@ import {
   agentArgv,
   ANNOTATION_KILLED,
   ANNOTATION_NODE_ID,
-  ANNOTATION_OUTPUTS,
   FINALIZER,
+  isInputsVolume,
   LABEL_COMPLETED,
   LABEL_UID,
   podManifest,
@@ -47,6 +49,8 @@ export interface PodExecutorOptions {
   labels?: Record<string, string>;
   /** ENTRYPOINT/CMD of images whose templates name no command (Argo's `images` setting; src/executor/pod-images.ts). */
   images?: ImageCommands;
+  /** Cap on a step's input files as a tar, shipped in Secrets of 900 KiB (default 32 MiB: src/executor/pod-io.ts). */
+  maxInputBytes?: number;
   /** Pod-level settings per step (the template's nodeSelector, tolerations, ...), when the caller has any. */
   podSettings?: (spec: StepSpec) => PodSettings | undefined;
 }
@@ -97,7 +101,7 @@ export class PodExecutor implements StepExecutor {
     if (!agentArgv(spec) && (spec.outputPaths.length > 0 || spec.inputFiles?.length))
       throw new WeirError(
         'INVALID_SPEC',
-        `step ${spec.nodeId}: the pod executor needs the template's \`command\` to place inputs and collect outputs (image entrypoints are not looked up in registries: list the image in \`weir server --pod-images\`)`,
+        `step ${spec.nodeId}: the pod executor needs the template's \`command\` to place inputs and collect outputs (image entrypoints are not looked up in registries: list the image in the \`--pod-images\` file of weir server or weir run)`,
       );
     for (const m of spec.pod?.containerSet?.members ?? [])
       if (!agentArgv(m.spec))
@@ -115,30 +119,14 @@ export class PodExecutor implements StepExecutor {
     const ns = spec.workflow.namespace;
     const startedAt = new Date().toISOString();
     const sig = signal ? { signal } : {};
-    let inputsSecret: string | undefined;
-    if (spec.inputFiles?.length) {
-      const tar = await packInputs(spec.inputFiles);
-      if (tar.length > MAX_INPUT_BYTES) throw new WeirError('PAYLOAD_TOO_LARGE', 'input files too large for a Secret');
-      inputsSecret = `${name}-inputs`;
-      const secret = {
-        apiVersion: 'v1',
-        kind: 'Secret',
-        metadata: { name: inputsSecret, namespace: ns, labels: { [LABEL_UID]: spec.workflow.uid } },
-        data: { 'inputs.tar': tar.toString('base64') },
-      };
-      try {
-        await this.o.api.request('POST', secretPath(ns), { body: secret, ...sig });
-      } catch (e) {
-        if (!(e instanceof WeirError && e.code === 'ALREADY_EXISTS')) throw e;
-      }
-    }
+    const inputsSecrets = await createInputSecrets(this.o.api, spec, name, this.o.maxInputBytes, signal);
     const manifest = podManifest({
       spec,
       name,
       image: spec.image ?? this.o.defaultImage ?? 'busybox',
       agentImage: this.o.agentImage ?? spec.image ?? this.o.defaultImage ?? 'busybox',
       startedAt,
-      ...(inputsSecret ? { inputsSecret } : {}),
+      ...(inputsSecrets.length ? { inputsSecrets } : {}),
       ...(this.o.labels ? { labels: this.o.labels } : {}),
       ...(spec.pod || this.o.podSettings ? { pod: { ...spec.pod, ...this.o.podSettings?.(spec) } } : {}),
       terminationGraceSeconds: 30,
@@ -205,7 +193,7 @@ export class PodExecutor implements StepExecutor {
       ? ({ 143: 'SIGTERM', 137: 'SIGKILL', 130: 'SIGINT' } as const)[t.exitCode]
       : undefined;
     const saved = (t.message ?? '').startsWith(SAVED_MARK) && containerStatus(pod, 'wait')?.state?.terminated?.exitCode === 0;
-    const outDir = saved ? await this.outputs(h, pod) : undefined;
+    const outDir = saved ? await unpackOutputs(this.outDir(pod), pod, () => containerText(this.target(h, 'wait'))) : undefined;
     this.o.logger.debug({ pod: this.details(h).pod, at: Date.now() }, 'step timing: outcome read');
     return {
       exitCode: t.exitCode,
@@ -215,66 +203,13 @@ export class PodExecutor implements StepExecutor {
       stdoutTail: tail,
       ...(message ? { message } : {}),
       ...members,
-      ...(outDir ? this.readers(outDir) : noOutputs),
+      ...(outDir ? outputReaders(outDir) : noOutputs),
     };
   }
 
+  /** Where a finished pod's output files are unpacked. */
   private outDir(pod: Pod): string {
     return join(this.o.dataDir, 'pod-outputs', pod.metadata.uid ?? pod.metadata.name);
-  }
-
-  /** Unpacks the wait container's report once per pod. */
-  private async outputs(h: StepHandle, pod: Pod): Promise<string> {
-    const dir = this.outDir(pod);
-    if (await exists(join(dir, '.complete'))) return dir;
-    const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
-    await unpackReport(await containerText(this.target(h, 'wait')), tmp).catch(async (e: unknown) => {
-      await rm(tmp, { recursive: true, force: true });
-      throw new WeirError(
-        'STEP_FAILED',
-        `cannot read the step's outputs from its wait container's log (a kubelet rotates container logs at containerLogMaxSize, 10 MiB by default: outputs above about 7 MiB are cut): ${errorMessage(e)}`,
-        { cause: e },
-      );
-    });
-    await writeFile(join(tmp, 'paths.json'), pod.metadata.annotations?.[ANNOTATION_OUTPUTS] ?? '[]');
-    await mkdir(join(tmp, '.complete'));
-    try {
-      await rename(tmp, dir);
-    } catch {
-      await rm(tmp, { recursive: true, force: true }); // another wait() unpacked it first
-    }
-    return dir;
-  }
-
-  private readers(dir: string): Pick<StepResult, 'readOutput' | 'copyOutput'> {
-    return {
-      readOutput: async (p) => {
-        const f = await this.locate(dir, p);
-        if (!f || !(await lstat(f)).isFile()) return undefined;
-        return readFile(f);
-      },
-      copyOutput: async (p, dest) => {
-        const f = await this.locate(dir, p);
-        if (!f) return undefined;
-        const st = await lstat(f);
-        if (!st.isFile() && !st.isDirectory()) return undefined;
-        await cp(f, dest, { recursive: true, errorOnExist: false, verbatimSymlinks: true });
-        return st.isDirectory() ? 'dir' : 'file';
-      },
-    };
-  }
-
-  /** The unpacked copy of `containerPath` (an output path or a path inside one); undefined when absent. */
-  private async locate(dir: string, containerPath: string): Promise<string | undefined> {
-    const paths = await readFile(join(dir, 'paths.json'), 'utf8').then((s) => JSON.parse(s) as string[]);
-    for (const [i, p] of paths.entries()) {
-      const rel = containerPath === p ? '' : containerPath.startsWith(`${p}/`) ? containerPath.slice(p.length + 1) : undefined;
-      if (rel === undefined) continue;
-      const f = join(dir, String(i), rel);
-      if (relative(join(dir, String(i)), f).startsWith('..')) return undefined;
-      if (await exists(f)) return f;
-    }
-    return undefined;
   }
 
   async *logs(h: StepHandle, opts: LogsOptions = {}): AsyncIterable<LogLine> {
@@ -332,15 +267,14 @@ export class PodExecutor implements StepExecutor {
 
   /**
    * The step's outcome is saved: labels the pod completed (Argo's `workflows.argoproj.io/completed=true`, once the
-   * controller has recorded it) and drops the finalizer in one patch, then the inputs Secret (when the pod mounts
-   * one) and the unpacked outputs; the pod itself stays (logs, status) until podGC or its Workflow's deletion.
+   * controller has recorded it) and drops the finalizer in one patch, then the inputs Secrets (when the pod mounts
+   * any) and the unpacked outputs; the pod itself stays (logs, status) until podGC or its Workflow's deletion.
    */
   async release(h: StepHandle): Promise<void> {
     const d = this.details(h);
     const pod = await getPod(this.o.api, d.namespace, d.pod);
     await this.dropFinalizer(d, pod, true);
-    if (!pod || pod.spec?.volumes?.some((v) => v.name === 'weir-inputs'))
-      await this.o.api.request('DELETE', secretPath(d.namespace, `${d.pod}-inputs`)).catch(notFound);
+    if (!pod || pod.spec?.volumes?.some((v) => isInputsVolume(v.name))) await deleteInputSecrets(this.o.api, d.namespace, d.pod, pod);
     if (pod) await rm(this.outDir(pod), { recursive: true, force: true });
   }
 
@@ -349,7 +283,7 @@ export class PodExecutor implements StepExecutor {
     const pod = await getPod(this.o.api, d.namespace, d.pod);
     await this.dropFinalizer(d, pod);
     await this.o.api.request('DELETE', podPath(d.namespace, d.pod), { query: { gracePeriodSeconds: 0 } }).catch(notFound);
-    await this.o.api.request('DELETE', secretPath(d.namespace, `${d.pod}-inputs`)).catch(notFound);
+    await deleteInputSecrets(this.o.api, d.namespace, d.pod, pod);
     if (pod) await rm(this.outDir(pod), { recursive: true, force: true });
   }
 
@@ -382,7 +316,7 @@ export class PodExecutor implements StepExecutor {
     return keptPods(this.o.api, this.kind, this.o.labels ?? {}, signal);
   }
 
-  /** Deletes every pod and inputs Secret of a workflow, in any namespace (`weir run` with a temporary data dir). */
+  /** Deletes every pod of a workflow and their inputs Secrets, in any namespace (`weir run` with a temporary data dir). */
   async removeWorkflow(uid: string): Promise<void> {
     const pods = await workflowPods(this.o.api, this.kind, uid);
     await Promise.all(pods.map((h) => this.cleanup(h)));
@@ -397,11 +331,4 @@ const noOutputs: Pick<StepResult, 'readOutput' | 'copyOutput'> = {
 function notFound(e: unknown): undefined {
   if (e instanceof WeirError && e.code === 'NOT_FOUND') return undefined;
   throw e;
-}
-
-async function exists(p: string): Promise<boolean> {
-  return lstat(p).then(
-    () => true,
-    () => false,
-  );
 }

@@ -1,9 +1,11 @@
 // The images' ENTRYPOINT and CMD for the pod executor (Argo's `images` setting of workflow-controller-configmap):
 // a template that names no `command` still needs the agent around its argv when it has inputs, outputs or a script,
-// and the executor cannot look the image up in a registry (Argo's emissary does when the image is not listed).
-// `weir server --pod-images FILE`: a YAML map `image: { entrypoint: [...], cmd: [...] }` (Argo also accepts `cmd`
+// and the executor cannot look the image up in a registry (Argo's emissary does when the image is not listed). The
+// container executor honours the same file: a listed image's command wins over the image's own config, as in Argo.
+// `weir server --pod-images FILE` and `weir run --pod-images FILE`: a YAML map `image: { entrypoint: [...], cmd: [...] }` (Argo also accepts `cmd`
 // alone, meaning the argv to run). Names match as written, else with Docker's defaults (`docker.io/`, `library/`,
 // `:latest`) applied on both sides.
+import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { WeirError, errorMessage } from '../core/errors.js';
 import type { StepSpec } from './types.js';
@@ -43,6 +45,17 @@ export function parseImageCommands(text: string, source: string): ImageCommands 
     out[image] = { ...(entrypoint ? { entrypoint } : {}), ...(cmd ? { cmd } : {}) };
   }
   return out;
+}
+
+/** Reads and parses the images file (`--pod-images`); INVALID_ARGUMENT when it cannot be read. */
+export async function loadImageCommands(path: string, shown = path): Promise<ImageCommands> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new WeirError('INVALID_ARGUMENT', `--pod-images ${shown}: cannot read it: ${errorMessage(e)}`, { cause: e });
+  }
+  return parseImageCommands(text, shown);
 }
 
 /** Docker's defaults applied: `alpine` → `docker.io/library/alpine:latest`. */

@@ -1,6 +1,7 @@
-// Files in and out of a step's pod. Inputs: one tar (container paths, modes) stored in a Secret the pod mounts;
-// the agent unpacks it before the step runs (Secrets hold at most 1 MiB: bigger inputs fail the step with a
-// PAYLOAD_TOO_LARGE message naming the size and the limit). Outputs: the wait container's base64 tar of the copied
+// Files in and out of a step's pod. Inputs: one tar (container paths, modes), cut into Secrets the pod mounts
+// (pod-inputs.ts); the agent joins and unpacks it before the step runs (a Secret holds at most 1 MiB, so the tar
+// goes in chunks of INPUT_CHUNK_BYTES; inputs over MAX_INPUT_BYTES in all fail the step with a PAYLOAD_TOO_LARGE
+// message naming the size and the limit). Outputs: the wait container's base64 tar of the copied
 // output paths (`<index>/...`), unpacked into a private directory — regular files and directories only, never
 // links, never outside that directory.
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -16,8 +17,13 @@ import type { StepInputFile } from './types.js';
 
 type Pack = ReturnType<typeof tarPack>;
 
-/** What a Secret can carry after its own overhead. */
-export const MAX_INPUT_BYTES = 900 * 1024;
+/** What one Secret carries of the inputs tar (a Secret holds 1 MiB, base64 and metadata included in etcd's limit). */
+export const INPUT_CHUNK_BYTES = 900 * 1024;
+/**
+ * The default cap on a step's inputs tar: 32 MiB, 37 Secrets. The chunks sit in etcd while the step runs and in the
+ * node's memory (Secret volumes are tmpfs); bigger inputs belong in a volume the pod mounts.
+ */
+export const MAX_INPUT_BYTES = 32 * 1024 * 1024;
 
 async function* walk(abs: string, rel: string): AsyncGenerator<{ rel: string; abs: string; stat: Stats }> {
   const st = await lstat(abs);
@@ -35,13 +41,13 @@ function addEntry(pack: Pack, h: Partial<Header> & { name: string }, abs?: strin
   return Promise.all([pipeline(createReadStream(abs), sink), done]).then(() => undefined);
 }
 
-/** The input files as one tar, entries named by their container path without the leading `/`. */
-export async function packInputs(inputs: readonly StepInputFile[]): Promise<Buffer> {
+/** The input files as one tar, entries named by their container path without the leading `/`; at most `max` bytes. */
+export async function packInputs(inputs: readonly StepInputFile[], max = MAX_INPUT_BYTES): Promise<Buffer> {
   // Sizes first: a big artifact is refused before it is read into memory.
   let bytes = 0;
   for (const inp of inputs)
     for await (const f of walk(inp.hostPath, '')) bytes += 512 + (f.stat.isFile() ? Math.ceil(f.stat.size / 512) * 512 : 0);
-  if (bytes > MAX_INPUT_BYTES) throw tooLarge(bytes);
+  if (bytes > max) throw tooLarge(bytes, max);
   const pack = tarPack();
   const chunks: Buffer[] = [];
   const collected = (async () => {
@@ -63,15 +69,22 @@ export async function packInputs(inputs: readonly StepInputFile[]): Promise<Buff
   pack.finalize();
   await collected;
   const tar = Buffer.concat(chunks);
-  if (tar.length > MAX_INPUT_BYTES) throw tooLarge(tar.length);
+  if (tar.length > max) throw tooLarge(tar.length, max);
   return tar;
 }
 
-function tooLarge(bytes: number): WeirError {
+function tooLarge(bytes: number, max: number): WeirError {
   return new WeirError(
     'PAYLOAD_TOO_LARGE',
-    `the step's input files (its input artifacts, raw ones included) take ${bytes} bytes as a tar; the pod executor ships them into the pod through one Secret, at most ${MAX_INPUT_BYTES} bytes (Kubernetes objects are limited to 1 MiB)`,
+    `the step's input files (its input artifacts, raw ones included) take ${bytes} bytes as a tar; the pod executor ships them into the pod through Secrets of ${INPUT_CHUNK_BYTES} bytes, at most ${max} bytes in all (pass bigger data through a volume)`,
   );
+}
+
+/** The tar cut into pieces of at most INPUT_CHUNK_BYTES (one Secret each); at least one piece. */
+export function inputChunks(tar: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  for (let at = 0; at < tar.length || out.length === 0; at += INPUT_CHUNK_BYTES) out.push(tar.subarray(at, at + INPUT_CHUNK_BYTES));
+  return out;
 }
 
 function inside(dest: string, rel: string): string {

@@ -1,6 +1,6 @@
 // The Pod of one step, as Argo names and labels it: the workflow label, `completed`, the node id annotation, an
 // ownerReference to the Workflow, the main container wrapped by the in-pod agent (pod-agent.ts), a `wait` container
-// when the step has output paths, the input files as a Secret, and the template's pod-level fields (PodSettings), with
+// when the step has output paths, the input files as Secrets (one per chunk), and the template's pod-level fields (PodSettings), with
 // the podSpecPatches applied last (as Argo does, after everything else).
 import { createHash } from 'node:crypto';
 import type { PodMember, PodSettings, StepMount, StepSpec } from './types.js';
@@ -19,6 +19,16 @@ export const ANNOTATION_KILLED = 'weir.io/killed';
 export const FINALIZER = 'weir.io/step';
 
 export type { PodSettings } from './types.js';
+
+/** The volume of the inputs tar's chunk `n` (`weir-inputs`, then `weir-inputs-1`, ...). */
+export function inputsVolume(n: number): string {
+  return n === 0 ? 'weir-inputs' : `weir-inputs-${n}`;
+}
+
+/** Whether a pod volume is one of the inputs Secrets (pods made before the chunks had only `weir-inputs`). */
+export function isInputsVolume(name: string): boolean {
+  return name === 'weir-inputs' || /^weir-inputs-[0-9]+$/.test(name);
+}
 
 /** A pod name for the step: its node id when that is a valid DNS label, else a hash (stable per uid + node id). */
 export function podName(spec: Pick<StepSpec, 'workflow' | 'nodeId'>): string {
@@ -45,8 +55,8 @@ export interface ManifestInput {
   /** Image of the `wait` container (needs sh, tar and base64). */
   agentImage: string;
   startedAt: string;
-  /** Name of the Secret holding the input files tar, when the step has inputs. */
-  inputsSecret?: string;
+  /** Names of the Secrets holding the input files tar, chunk by chunk, when the step has inputs. */
+  inputsSecrets?: readonly string[];
   pod?: PodSettings;
   labels?: Record<string, string>;
   /** Seconds the kubelet waits between SIGTERM and SIGKILL when the pod is deleted. */
@@ -75,9 +85,9 @@ export function podManifest(i: ManifestInput): Json {
   const vols = new PodVolumes();
   const volumeMounts: Json[] = [AGENT_MOUNT, ...spec.mounts.map((m) => vols.mount(m))];
   const volumes = vols.list;
-  if (i.inputsSecret) {
-    volumes.push({ name: 'weir-inputs', secret: { secretName: i.inputsSecret, items: [{ key: INPUTS_KEY, path: INPUTS_KEY }] } });
-    volumeMounts.push({ name: 'weir-inputs', mountPath: INPUTS_DIR, readOnly: true });
+  for (const [n, secretName] of (i.inputsSecrets ?? []).entries()) {
+    volumes.push({ name: inputsVolume(n), secret: { secretName, items: [{ key: INPUTS_KEY, path: INPUTS_KEY }] } });
+    volumeMounts.push({ name: inputsVolume(n), mountPath: `${INPUTS_DIR}/${n}`, readOnly: true });
   }
   const cs = i.pod?.containerSet;
   const main: Json = {

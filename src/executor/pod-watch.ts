@@ -27,7 +27,7 @@ export interface Pod {
     annotations?: Record<string, string>;
     finalizers?: string[];
   };
-  spec?: { nodeName?: string; volumes?: { name: string }[] };
+  spec?: { nodeName?: string; volumes?: { name: string; secret?: { secretName?: string } }[] };
   status?: {
     phase?: string;
     reason?: string;

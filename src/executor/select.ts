@@ -19,7 +19,7 @@ export interface ExecutorSetup {
   kubeconfig?: string;
   /** The pod executor's image for steps that name none and for its wait container (default busybox / the step's). */
   podImage?: string;
-  /** The pod executor's ENTRYPOINT/CMD of images whose templates name no command (Argo's `images` setting). */
+  /** ENTRYPOINT/CMD of images whose templates name no command (Argo's `images` setting): pod and container executors. */
   podImages?: ImageCommands;
 }
 
@@ -46,7 +46,11 @@ const factories = {
   },
   container: async (o: ExecutorSetup): Promise<SelectedExecutor> => {
     const [{ ContainerExecutor }, { LABEL_UID }] = await Promise.all([import('./container-executor.js'), import('./container-create.js')]);
-    const executor = await ContainerExecutor.connect({ dataDir: o.dataDir, logger: o.logger });
+    const executor = await ContainerExecutor.connect({
+      dataDir: o.dataDir,
+      logger: o.logger,
+      ...(o.podImages ? { images: o.podImages } : {}),
+    });
     return {
       executor,
       description: `container (${await executor.engineDescription()})`,

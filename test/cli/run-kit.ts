@@ -7,7 +7,15 @@ import type { NodeStatus, WorkflowStatus } from '../../src/controller/types.js';
 
 const mainJs = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
-export async function runFixture(...args: string[]): Promise<{
+export function runFixture(...args: string[]): ReturnType<typeof runFixtureWith> {
+  return runFixtureWith({}, ...args);
+}
+
+/** runFixture with extra environment variables for the CLI (e.g. KUBECONFIG). */
+export async function runFixtureWith(
+  env: Record<string, string>,
+  ...args: string[]
+): Promise<{
   code: number | null;
   wf: { metadata: { labels?: Record<string, string> }; status: WorkflowStatus };
   stderr: string;
@@ -17,7 +25,7 @@ export async function runFixture(...args: string[]): Promise<{
   const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
     const child = spawn(process.execPath, ['--input-type=module', '-e', script, 'run', ...args, '-o', 'json'], {
       cwd: repoRoot,
-      env: { ...process.env, NO_COLOR: '1' },
+      env: { ...process.env, NO_COLOR: '1', ...env },
     });
     let stdout = '';
     let stderr = '';

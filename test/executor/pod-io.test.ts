@@ -1,12 +1,12 @@
 // The pod executor's file transport without a cluster: the inputs tar (container paths, modes, nested directories),
-// an input too big for a Secret refused with its size before it is read, and the wait container's report unpacked
-// back (an entry escaping the destination refused).
+// inputs over the cap refused with their size before they are read, the tar cut into Secret-sized chunks, and the
+// wait container's report unpacked back (an entry escaping the destination refused).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { extract as tarExtract, pack as tarPack } from 'tar-stream';
-import { MAX_INPUT_BYTES, packInputs, unpackReport } from '../../src/executor/pod-io.js';
+import { INPUT_CHUNK_BYTES, inputChunks, MAX_INPUT_BYTES, packInputs, unpackReport } from '../../src/executor/pod-io.js';
 import { WeirError } from '../../src/core/errors.js';
 import { tempDir } from '../e2e/events-kit.js';
 
@@ -36,15 +36,33 @@ test('pod io: input files become one tar named by container path, with the artif
   assert.deepEqual(await entries(tar), ['work/in/ 755', 'work/in/sub/ 755', 'work/in/sub/b.txt 644', 'work/raw.sh 755']);
 });
 
-test('pod io: inputs bigger than a Secret can carry are refused with their size and the limit', async () => {
+test('pod io: inputs over the cap are refused with their size and the cap, before they are read', async () => {
   await using tmp = await tempDir('pod-io');
-  await writeFile(join(tmp.dir, 'big'), Buffer.alloc(MAX_INPUT_BYTES + 1));
+  await writeFile(join(tmp.dir, 'big'), Buffer.alloc(64 * 1024));
   await assert.rejects(
-    packInputs([{ hostPath: join(tmp.dir, 'big'), containerPath: '/tmp/big' }]),
+    packInputs([{ hostPath: join(tmp.dir, 'big'), containerPath: '/tmp/big' }], 32 * 1024),
     (e: unknown) =>
       e instanceof WeirError &&
       e.code === 'PAYLOAD_TOO_LARGE' &&
-      /take \d+ bytes as a tar; the pod executor ships them into the pod through one Secret, at most 921600 bytes/.test(e.message),
+      /take \d+ bytes as a tar; the pod executor ships them into the pod through Secrets of 921600 bytes, at most 32768 bytes in all/.test(
+        e.message,
+      ),
+  );
+  assert.equal(MAX_INPUT_BYTES, 32 * 1024 * 1024, 'the default cap');
+});
+
+test('pod io: the inputs tar is cut into chunks of at most one Secret each, joined back in order', () => {
+  const tar = Buffer.alloc(2 * INPUT_CHUNK_BYTES + 5, 7);
+  tar[INPUT_CHUNK_BYTES] = 1;
+  const chunks = inputChunks(tar);
+  assert.deepEqual(
+    chunks.map((c) => c.length),
+    [INPUT_CHUNK_BYTES, INPUT_CHUNK_BYTES, 5],
+  );
+  assert.ok(Buffer.concat(chunks).equals(tar));
+  assert.deepEqual(
+    inputChunks(Buffer.alloc(INPUT_CHUNK_BYTES)).map((c) => c.length),
+    [INPUT_CHUNK_BYTES],
   );
 });
 

@@ -1,8 +1,9 @@
 // The pod executor's Pod manifest (pure): Argo's names, labels, annotations and ownerReference, the agent wrapping,
-// the wait container only for steps with outputs, and `$` escaping that survives Kubernetes' `$(VAR)` expansion.
+// the wait container only for steps with outputs, the inputs Secrets' volumes, and `$` escaping that survives
+// Kubernetes' `$(VAR)` expansion.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { agentArgv, escapeDollars, podManifest, podName } from '../../src/executor/pod-manifest.js';
+import { agentArgv, escapeDollars, isInputsVolume, podManifest, podName } from '../../src/executor/pod-manifest.js';
 import type { StepSpec } from '../../src/executor/types.js';
 import { strategicMerge } from '../../src/executor/pod-patch.js';
 import { expand } from '../helpers/kube-node-pod.js';
@@ -226,4 +227,37 @@ test('a containerSet is one pod: every member under its own name behind the depe
   assert.deepEqual(mainC.command?.slice(3, 8), ['weir-deps', 'main', '1', '1', 'first']);
   assert.deepEqual(mainC.command?.slice(8, 10), ['sh', '-c']);
   assert.equal(mainC.command?.at(-1), 'two');
+});
+
+test('the inputs Secrets: one volume per chunk, mounted read-only in order under /var/run/weir-inputs', () => {
+  const s = spec();
+  const m = podManifest({
+    spec: s,
+    name: podName(s),
+    image: 'busybox',
+    agentImage: 'busybox',
+    startedAt: 'T',
+    terminationGraceSeconds: 30,
+    inputsSecrets: ['hello-123-inputs', 'hello-123-inputs-1'],
+  }) as {
+    spec: {
+      volumes: { name: string; secret?: { secretName: string } }[];
+      containers: { volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[] }[];
+    };
+  };
+  assert.deepEqual(
+    m.spec.volumes.filter((v) => isInputsVolume(v.name)).map((v) => [v.name, v.secret?.secretName]),
+    [
+      ['weir-inputs', 'hello-123-inputs'],
+      ['weir-inputs-1', 'hello-123-inputs-1'],
+    ],
+  );
+  assert.deepEqual(
+    m.spec.containers[0].volumeMounts.filter((v) => isInputsVolume(v.name)),
+    [
+      { name: 'weir-inputs', mountPath: '/var/run/weir-inputs/0', readOnly: true },
+      { name: 'weir-inputs-1', mountPath: '/var/run/weir-inputs/1', readOnly: true },
+    ],
+  );
+  assert.equal(isInputsVolume('weir-inputs-x'), false);
 });
