@@ -17,6 +17,6 @@ export default async function* timings(source) {
   const out = process.env.WEIR_TEST_TIMINGS;
   if (!out) return;
   const sorted = [...byFile].sort((a, b) => b[1] - a[1]).map(([file, ms]) => [file.replace(/^dist\//, ''), Math.round(ms)]);
-  writeFileSync(out, JSON.stringify(Object.fromEntries(sorted), null, 1) + '\n');
+  writeFileSync(out, JSON.stringify(Object.fromEntries(sorted), null, 2) + '\n');
   yield '';
 }
