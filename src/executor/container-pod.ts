@@ -42,10 +42,11 @@ async function inspect(api: EngineApi, name: string): Promise<ContainerInspect |
   }
 }
 
-/** Whether the container `name` exists within a few seconds (another create of it in flight). */
-async function appears(api: EngineApi, name: string): Promise<boolean> {
+/** Whether the container `name` reaches the state `ok` within a few seconds (another member's create or start). */
+async function becomes(api: EngineApi, name: string, ok: (c: ContainerInspect) => boolean): Promise<boolean> {
   for (let i = 0; i < 100; i++) {
-    if (await inspect(api, name)) return true;
+    const c = await inspect(api, name);
+    if (c && ok(c)) return true;
     await sleep(50);
   }
   return false;
@@ -90,21 +91,17 @@ export async function ensureInfra(
       // Another member of the pod created it first (podman answers a name race with 409 or 500). podman reserves the
       // name before the other create has finished, so for a while the name is taken and an inspect still finds
       // nothing: wait for that create to land.
-      if (!(await appears(api, name)))
+      if (!(await becomes(api, name, () => true)))
         throw new WeirError('STEP_FAILED', `cannot create the pod's network holder: ${errorMessage(e)}`, { cause: e });
     }
     c = await inspect(api, name);
   }
   if (c && !c.State.Running) {
-    // Members of one pod start together: two starts of the infra container race. podman answers the second with 304
-    // when the first has finished, but with 500 "container state improper" while it is still starting; either way
-    // the container runs once the other start returns, which a fresh inspect shows.
+    // Members of one pod start together: two starts of the infra container race. podman answered the second with 304
+    // in every try here; should it refuse one otherwise, the container still runs once the other start returns.
     await api.call({ method: 'POST', path: `/containers/${name}/start` }).catch(async (e: unknown) => {
       if (e instanceof EngineStatusError && e.status === 304) return;
-      for (let i = 0; i < 20; i++) {
-        if ((await inspect(api, name))?.State.Running === true) return;
-        await sleep(50);
-      }
+      if (await becomes(api, name, (c) => c.State.Running)) return;
       throw new WeirError('STEP_FAILED', `cannot start the pod's network holder: ${errorMessage(e)}`, { cause: e });
     });
   }
