@@ -29,7 +29,9 @@ type Obj = Record<string, never> & {
   spec: { containers: { name: string; command?: string[]; args?: string[] }[]; nodeSelector?: unknown; restartPolicy: string };
 };
 
-const manifest = (s: StepSpec, pod?: Parameters<typeof podManifest>[0]['pod']): Obj =>
+type ManifestInput = Parameters<typeof podManifest>[0];
+
+const manifest = (s: StepSpec, pod?: ManifestInput['pod'], extra: Partial<ManifestInput> = {}): Obj =>
   podManifest({
     spec: s,
     name: podName(s),
@@ -38,6 +40,7 @@ const manifest = (s: StepSpec, pod?: Parameters<typeof podManifest>[0]['pod']): 
     startedAt: 'T',
     terminationGraceSeconds: 30,
     ...(pod ? { pod } : {}),
+    ...extra,
   }) as Obj;
 
 test('pod names: the node id when it is a DNS label, else a stable hash under the workflow name', () => {
@@ -230,16 +233,7 @@ test('a containerSet is one pod: every member under its own name behind the depe
 });
 
 test('the inputs Secrets: one volume per chunk, mounted read-only in order under /var/run/weir-inputs', () => {
-  const s = spec();
-  const m = podManifest({
-    spec: s,
-    name: podName(s),
-    image: 'busybox',
-    agentImage: 'busybox',
-    startedAt: 'T',
-    terminationGraceSeconds: 30,
-    inputsSecrets: ['hello-123-inputs', 'hello-123-inputs-1'],
-  }) as {
+  const m = manifest(spec(), undefined, { inputsSecrets: ['hello-123-inputs', 'hello-123-inputs-1'] }) as unknown as {
     spec: {
       volumes: { name: string; secret?: { secretName: string } }[];
       containers: { volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[] }[];
