@@ -5,6 +5,7 @@
 import { Agent, request } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
+import { sleep } from '../core/clock.js';
 import { WeirError, errorMessage } from '../core/errors.js';
 
 export interface EngineRequest {
@@ -143,4 +144,41 @@ export interface EngineVersion {
   Version: string;
   ApiVersion?: string;
   Components?: { Name: string; Version: string }[];
+}
+
+/**
+ * The container's inspect, or undefined when there is none. podman can fail an inspect of a container that is just
+ * exiting ("read /proc/N/cgroup: no such process"): that is asked again a few times.
+ */
+export async function inspectContainer(api: EngineApi, name: string): Promise<ContainerInspect | undefined> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await api.call<ContainerInspect>({ path: `/containers/${name}/json` });
+    } catch (e) {
+      if (e instanceof EngineStatusError && e.status === 404) return undefined;
+      if (attempt < 3 && e instanceof EngineStatusError && /no such process/.test(e.message)) {
+        await sleep(50);
+        continue;
+      }
+      throw e;
+    }
+  }
+}
+
+/**
+ * The container `name` once it reaches the state `ok`, within about 5 s, else undefined. For the creates and starts
+ * that race on one name: podman reserves a name before its create has landed, so for a while the name is taken and
+ * an inspect still finds nothing.
+ */
+export async function untilContainer(
+  api: EngineApi,
+  name: string,
+  ok: (c: ContainerInspect) => boolean,
+): Promise<ContainerInspect | undefined> {
+  for (let i = 0; i < 100; i++) {
+    const c = await inspectContainer(api, name);
+    if (c && ok(c)) return c;
+    await sleep(50);
+  }
+  return undefined;
 }

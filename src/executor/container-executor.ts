@@ -2,12 +2,11 @@
 // Docker (one HTTP client, no process spawned per step). The container's name derives from workflow uid + node id,
 // so start is idempotent and a restarted Weir finds its steps again (adopt); the engine keeps exit codes, logs and
 // the stopped container's filesystem until cleanup removes the container. See README "Container executor".
-import { sleep } from '../core/clock.js';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WeirError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { EngineStatusError, query } from './container-api.js';
+import { EngineStatusError, inspectContainer, query, untilContainer } from './container-api.js';
 import type { ContainerInspect, EngineApi } from './container-api.js';
 import { LABEL_MANAGED, LABEL_NODE, LABEL_STARTED, containerName, createBody, normalImage, resolveArgv } from './container-create.js';
 import { connectEngine, serviceLogFor } from './container-engine.js';
@@ -122,8 +121,9 @@ export class ContainerExecutor implements StepExecutor {
     try {
       await api.call({ method: 'POST', path: `/containers/create${query({ name })}`, json: body, signal });
     } catch (e) {
-      const again = await this.inspect(name);
-      // A concurrent start won the race (409, or 500 from podman): the same handle as that start returned.
+      // A concurrent start won the race (409, or 500 from podman): the same handle as that start returned. podman
+      // reserves the name before that create has landed, so an inspect right away can still find nothing.
+      const again = (await this.inspect(name)) ?? (nameTaken(e) ? await untilContainer(api, name, () => true) : undefined);
       if (again) return this.handleOf(api, again, name, spec.container?.address === true);
       throw new WeirError('STEP_FAILED', `cannot create container for ${imageRef}: ${errorMessage(e)}`, { cause: e });
     }
@@ -177,19 +177,7 @@ export class ContainerExecutor implements StepExecutor {
   }
 
   private async inspect(name: string): Promise<ContainerInspect | undefined> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await (await this.api()).call<ContainerInspect>({ path: `/containers/${name}/json` });
-      } catch (e) {
-        if (e instanceof EngineStatusError && e.status === 404) return undefined;
-        // A transient podman race with a container that is exiting: ask again.
-        if (attempt < 3 && e instanceof EngineStatusError && /no such process/.test(e.message)) {
-          await sleep(50);
-          continue;
-        }
-        throw e;
-      }
-    }
+    return inspectContainer(await this.api(), name);
   }
 
   async wait(handle: StepHandle, signal?: AbortSignal): Promise<StepResult> {
@@ -386,4 +374,9 @@ export class ContainerExecutor implements StepExecutor {
   close(): void {
     this.log?.debug({}, 'container executor closed');
   }
+}
+
+/** Whether a failed create says the name is taken (Docker: 409; podman: 409 or 500 "…name … is already in use"). */
+function nameTaken(e: unknown): boolean {
+  return e instanceof EngineStatusError && (e.status === 409 || /already in use/.test(e.message));
 }

@@ -3,10 +3,9 @@
 // holds it, so members reach each other on localhost and the pod has one address. The infra container runs
 // catatonit's pause mode (the static binary podman ships as its init, bind-mounted read-only) in a member's image.
 import { existsSync, realpathSync } from 'node:fs';
-import { sleep } from '../core/clock.js';
 import { WeirError, errorMessage } from '../core/errors.js';
-import { EngineStatusError, query } from './container-api.js';
-import type { ContainerInspect, EngineApi } from './container-api.js';
+import { EngineStatusError, inspectContainer as inspect, query, untilContainer } from './container-api.js';
+import type { EngineApi } from './container-api.js';
 import {
   LABEL_MANAGED,
   LABEL_NODE,
@@ -31,25 +30,6 @@ function pauseBinary(): string {
 /** The infra container's name for the pod `podId` of the spec's workflow. */
 export function infraName(spec: Pick<StepSpec, 'workflow'>, podId: string): string {
   return containerName({ workflow: spec.workflow, nodeId: `${podId}::pod` });
-}
-
-async function inspect(api: EngineApi, name: string): Promise<ContainerInspect | undefined> {
-  try {
-    return await api.call<ContainerInspect>({ path: `/containers/${name}/json` });
-  } catch (e) {
-    if (e instanceof EngineStatusError && e.status === 404) return undefined;
-    throw e;
-  }
-}
-
-/** Whether the container `name` reaches the state `ok` within a few seconds (another member's create or start). */
-async function becomes(api: EngineApi, name: string, ok: (c: ContainerInspect) => boolean): Promise<boolean> {
-  for (let i = 0; i < 100; i++) {
-    const c = await inspect(api, name);
-    if (c && ok(c)) return true;
-    await sleep(50);
-  }
-  return false;
 }
 
 /** Creates and starts the pod's infra container unless it runs already (idempotent, safe against a racing member). */
@@ -91,7 +71,7 @@ export async function ensureInfra(
       // Another member of the pod created it first (podman answers a name race with 409 or 500). podman reserves the
       // name before the other create has finished, so for a while the name is taken and an inspect still finds
       // nothing: wait for that create to land.
-      if (!(await becomes(api, name, () => true)))
+      if (!(await untilContainer(api, name, () => true)))
         throw new WeirError('STEP_FAILED', `cannot create the pod's network holder: ${errorMessage(e)}`, { cause: e });
     }
     c = await inspect(api, name);
@@ -101,7 +81,7 @@ export async function ensureInfra(
     // in every try here; should it refuse one otherwise, the container still runs once the other start returns.
     await api.call({ method: 'POST', path: `/containers/${name}/start` }).catch(async (e: unknown) => {
       if (e instanceof EngineStatusError && e.status === 304) return;
-      if (await becomes(api, name, (c) => c.State.Running)) return;
+      if (await untilContainer(api, name, (c) => c.State.Running)) return;
       throw new WeirError('STEP_FAILED', `cannot start the pod's network holder: ${errorMessage(e)}`, { cause: e });
     });
   }

@@ -227,6 +227,15 @@ export function runExecutorConformance(name: string, factory: ConformanceFactory
       assert.equal(String(await r.readOutput(`${base}.count`)), 'run\n');
     });
 
+    test('concurrent starts of one step run it once and give one handle', async () => {
+      const base = scratch();
+      const s = sh(`echo run >> ${base}.count; sleep 0.2`, { outputPaths: [`${base}.count`] });
+      const handles = await Promise.all(Array.from({ length: 16 }, () => env.executor.start(s)));
+      for (const h of handles.slice(1)) assert.deepEqual(h, handles[0]);
+      const r = await env.executor.wait(handles[0]);
+      assert.equal(String(await r.readOutput(`${base}.count`)), 'run\n');
+    });
+
     test('adopt after a restart: running, then exited; handles are plain JSON', async () => {
       const started = await env.executor.start(sh('echo started; sleep 0.6; echo finished; exit 4'));
       const running = JSON.parse(JSON.stringify(started)) as StepHandle;
