@@ -6,13 +6,19 @@
 // bench/ingest-broker-kit.ts (steady rate from the first done batch to the N-th message, no polling), both warmed up
 // once. Brokers are own instances on free ports (test/helpers/brokers.ts). Target: ratio >= 0.5. ingest-redis-stream
 // also measures, after each baseline, a plain-client bridge to JetStream (bench/ingest-stream-bridge.ts): its rate is
-// the baseline's figure `bridgePerSec`, and the subject's figure `vsBridge` is subject / bridge of the same round.
+// the baseline's figure `bridgePerSec`, and the subject's figure `vsBridge` is subject / bridge of the same round
+// (above 1: Weir is faster than the plain bridge). `ingest-redis-stream-embedded` is the same with the embedded SQLite
+// bus (Weir's default mode, synchronous FULL, in a temp dir) instead of JetStream, against the same raw baseline.
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect } from 'amqplib';
 import type { ChannelModel } from 'amqplib';
 import { Redis } from 'ioredis';
 import { AMQP_PREFETCH, createAmqpSource } from '../eventsources/amqp.js';
 import { REDIS_STREAM_READ_AHEAD, createRedisStreamSource } from '../eventsources/redis-stream.js';
+import { createEmbeddedBus } from '../src/bus/embedded-bus.js';
 import { createJetStreamBus } from '../src/bus/jetstream-bus.js';
 import type { EventBus } from '../src/bus/types.js';
 import { startRabbitMq, startRedis } from '../test/helpers/brokers.js';
@@ -33,7 +39,9 @@ const STREAM_N = messagesPerRun(20_000);
 const RUNS = 5;
 
 interface State {
-  nats: NatsServer;
+  nats?: NatsServer;
+  /** The embedded bus's data dir (removed in teardown). */
+  busDir?: string;
   bus: EventBus;
   broker: Broker;
   amqp?: ChannelModel;
@@ -49,14 +57,20 @@ async function common(broker: Broker): Promise<Pick<State, 'nats' | 'bus' | 'bro
   return { nats, bus, broker };
 }
 
+async function embedded(broker: Broker): Promise<Pick<State, 'busDir' | 'bus' | 'broker'>> {
+  const busDir = await mkdtemp(join(tmpdir(), 'weir-bench-bus-'));
+  return { busDir, bus: createEmbeddedBus({ dataDir: busDir }), broker };
+}
+
 async function teardown(s: unknown): Promise<void> {
   const st = s as State;
   await st.amqp?.close().catch(() => undefined);
   await st.bridge?.close().catch(() => undefined);
   st.redis?.disconnect();
   await st.bus.close();
-  await st.nats.close();
+  await st.nats?.close();
   await st.broker.close();
+  if (st.busDir !== undefined) await rm(st.busDir, { recursive: true, force: true });
 }
 
 /** Fills a fresh durable queue bound to the `bench` exchange with AMQP_N messages; returns its name. */
@@ -189,49 +203,53 @@ async function rawStreamConsume(port: number, { stream, group }: { stream: strin
   }
 }
 
-export const ingestRedisStreamBenchmark: Benchmark = {
-  name: 'ingest-redis-stream',
-  description: `redisStream event source: ${STREAM_N} stream entries -> events acknowledged on a NATS JetStream bus, per second (maxMsgCountPerRead ${READ_COUNT})`,
-  baselineDescription: `ioredis XREADGROUP COUNT ${READ_COUNT} (${REDIS_STREAM_READ_AHEAD} reads ahead) + XACK per read on a second connection over the same ${STREAM_N} entries, no bus, same redis-server`,
-  unit: 'per-s',
-  target: { kind: 'ratio-min', min: 0.5 },
-  runs: RUNS,
-  async setup(): Promise<State> {
-    const broker = await startRedis();
-    const st: State = { ...(await common(broker)) };
-    st.redis = new Redis({ host: '127.0.0.1', port: broker.port });
-    st.bridge = await startStreamBridge(st.nats.url, broker.port);
-    // Warm-up of both references (the runner warms the subject up).
-    await rawStreamConsume(broker.port, await fillStream(st.redis));
-    await st.bridge.run({ ...(await fillStream(st.redis)), n: STREAM_N, readCount: READ_COUNT });
-    return st;
-  },
-  async baseline(s): Promise<Measurement> {
-    const st = s as State;
-    const m = await rawStreamConsume(st.broker.port, await fillStream(st.redis!));
-    const bridged = await st.bridge!.run({ ...(await fillStream(st.redis!)), n: STREAM_N, readCount: READ_COUNT });
-    st.bridgePerSec = bridged.value;
-    return printRun('ingest-redis-stream', 'baseline', {
-      value: m.value,
-      figures: { ...m.figures, bridgePerSec: Math.round(bridged.value) },
-    });
-  },
-  async run(s): Promise<Measurement> {
-    const st = s as State;
-    const { stream, group } = await fillStream(st.redis!);
-    const m = await drain(
-      st.bus,
-      createRedisStreamSource(),
-      {
-        hostAddress: `127.0.0.1:${st.broker.port}`,
-        streams: [stream],
-        consumerGroup: group,
-        maxMsgCountPerRead: READ_COUNT,
-      },
-      STREAM_N,
-    );
-    if (st.bridgePerSec !== undefined) m.figures = { ...m.figures, vsBridge: Math.round((m.value / st.bridgePerSec) * 100) / 100 };
-    return printRun('ingest-redis-stream', 'subject', m);
-  },
-  teardown,
-};
+function redisStreamBenchmark(onEmbeddedBus: boolean): Benchmark {
+  const name = onEmbeddedBus ? 'ingest-redis-stream-embedded' : 'ingest-redis-stream';
+  return {
+    name,
+    description: `redisStream event source: ${STREAM_N} stream entries -> events acknowledged on ${onEmbeddedBus ? 'the embedded SQLite bus' : 'a NATS JetStream bus'}, per second (maxMsgCountPerRead ${READ_COUNT})`,
+    baselineDescription: `ioredis XREADGROUP COUNT ${READ_COUNT} (${REDIS_STREAM_READ_AHEAD} reads ahead) + XACK per read on a second connection over the same ${STREAM_N} entries, no bus, same redis-server`,
+    unit: 'per-s',
+    target: { kind: 'ratio-min', min: 0.5 },
+    runs: RUNS,
+    async setup(): Promise<State> {
+      const broker = await startRedis();
+      const st: State = onEmbeddedBus ? await embedded(broker) : { ...(await common(broker)) };
+      st.redis = new Redis({ host: '127.0.0.1', port: broker.port });
+      if (st.nats !== undefined) st.bridge = await startStreamBridge(st.nats.url, broker.port);
+      // Warm-up of both references (the runner warms the subject up).
+      await rawStreamConsume(broker.port, await fillStream(st.redis));
+      await st.bridge?.run({ ...(await fillStream(st.redis)), n: STREAM_N, readCount: READ_COUNT });
+      return st;
+    },
+    async baseline(s): Promise<Measurement> {
+      const st = s as State;
+      const m = await rawStreamConsume(st.broker.port, await fillStream(st.redis!));
+      if (st.bridge === undefined) return printRun(name, 'baseline', m);
+      const bridged = await st.bridge.run({ ...(await fillStream(st.redis!)), n: STREAM_N, readCount: READ_COUNT });
+      st.bridgePerSec = bridged.value;
+      return printRun(name, 'baseline', { value: m.value, figures: { ...m.figures, bridgePerSec: Math.round(bridged.value) } });
+    },
+    async run(s): Promise<Measurement> {
+      const st = s as State;
+      const { stream, group } = await fillStream(st.redis!);
+      const m = await drain(
+        st.bus,
+        createRedisStreamSource(),
+        {
+          hostAddress: `127.0.0.1:${st.broker.port}`,
+          streams: [stream],
+          consumerGroup: group,
+          maxMsgCountPerRead: READ_COUNT,
+        },
+        STREAM_N,
+      );
+      if (st.bridgePerSec !== undefined) m.figures = { ...m.figures, vsBridge: Math.round((m.value / st.bridgePerSec) * 100) / 100 };
+      return printRun(name, 'subject', m);
+    },
+    teardown,
+  };
+}
+
+export const ingestRedisStreamBenchmark = redisStreamBenchmark(false);
+export const ingestRedisStreamEmbeddedBenchmark = redisStreamBenchmark(true);

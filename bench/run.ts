@@ -12,7 +12,7 @@ import { storeListBenchmark, storePhaseBenchmark } from './store.js';
 import { busPublishBenchmark } from './bus-publish.js';
 import { artifactBenchmark } from './artifact.js';
 import { ingestBenchmark } from './ingest.js';
-import { ingestAmqpBenchmark, ingestRedisStreamBenchmark } from './ingest-brokers.js';
+import { ingestAmqpBenchmark, ingestRedisStreamBenchmark, ingestRedisStreamEmbeddedBenchmark } from './ingest-brokers.js';
 import { triggerBenchmark } from './trigger.js';
 import { throughputBenchmark } from './throughput.js';
 import { bigdagBenchmark } from './bigdag.js';
@@ -41,6 +41,7 @@ const BENCHMARKS = {
   ingest: ingestBenchmark,
   'ingest-amqp': ingestAmqpBenchmark,
   'ingest-redis-stream': ingestRedisStreamBenchmark,
+  'ingest-redis-stream-embedded': ingestRedisStreamEmbeddedBenchmark,
   trigger: triggerBenchmark,
   throughput: throughputBenchmark,
   bigdag: bigdagBenchmark,

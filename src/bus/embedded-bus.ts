@@ -154,7 +154,13 @@ export class EmbeddedBus implements EventBus {
     if (this.options.maxAgeMs > 0) {
       const every = Math.min(60_000, Math.max(1000, this.options.maxAgeMs / 10));
       this.retentionTimer = setInterval(
-        () => void this.writes.submit(() => this.pruneNow(), { durable: false }).catch(() => undefined),
+        () =>
+          void this.writes
+            .submit(() => this.log.prune(this.options.clock.now()), { durable: false })
+            .then(
+              (r) => this.reportPrune(r),
+              () => undefined,
+            ),
         every,
       );
       this.retentionTimer.unref();
@@ -185,10 +191,9 @@ export class EmbeddedBus implements EventBus {
     return this.closed;
   }
 
-  /** Inside a write: applies retention and reports what it removed before consumers acked it. */
-  private pruneNow(): void {
-    const r: PruneReport = this.log.prune(this.options.clock.now());
-    if (r.removed === 0) return;
+  /** After the commit of a prune (EventLog.prune): counts and warns about what it removed before consumers acked it. */
+  private reportPrune(r: PruneReport | undefined): void {
+    if (r === undefined || r.removed === 0) return;
     if (r.byLimits) this.counters.limitWarnings++;
     if (r.unconsumed.size === 0) return;
     let total = 0;
@@ -217,12 +222,14 @@ export class EmbeddedBus implements EventBus {
     }
     const body = JSON.stringify(event);
     try {
-      const ack = await this.writes.submit(() => {
-        const a = this.log.append({ id: event.id, source: event.source, name: event.subject, body }, this.options.clock.now());
-        // Retention and the de-dup window are applied on every write (indexed deletes; usually nothing to do).
-        if (!a.duplicate) this.pruneNow();
-        return a;
+      const { ack, pruned } = await this.writes.submit(() => {
+        const now = this.options.clock.now();
+        const a = this.log.append({ id: event.id, source: event.source, name: event.subject, body }, now);
+        // Retention and the de-dup window are applied on every write (indexed deletes; usually nothing to do). What
+        // was removed is reported after the commit (a write has no effects outside the database, see group-commit.ts).
+        return { ack: a, pruned: a.duplicate ? undefined : this.log.prune(now) };
       });
+      this.reportPrune(pruned);
       if (ack.duplicate) this.counters.duplicates++;
       else this.counters.published++;
       return ack;

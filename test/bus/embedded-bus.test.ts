@@ -138,6 +138,47 @@ describe('embedded bus', () => {
     }
   });
 
+  test('a burst commits in one transaction; a failing write reruns it so the rest still commit, with effects reported once', async () => {
+    const bus = createEmbeddedBus({ path: ':memory:', maxMsgs: 3, discard: 'new' });
+    try {
+      // No write fails: one transaction, no rerun in savepoints.
+      const ok = await bus.publishBatch([event('s', 'e'), event('s', 'e')]);
+      assert.ok(ok.every((r) => r.ok));
+      assert.deepEqual(bus.writes.stats(), { transactions: 1, retried: 0 });
+      // The third fits, the fourth and fifth do not: the batch is rolled back and rerun; only the full ones fail.
+      const rs = await bus.publishBatch([event('s', 'e'), event('s', 'e'), event('s', 'e')]);
+      assert.deepEqual(
+        rs.map((r) => r.ok),
+        [true, false, false],
+      );
+      assert.deepEqual(bus.writes.stats(), { transactions: 2, retried: 1 });
+      assert.equal(bus.metrics().published, 3);
+      assert.equal(bus.log.totals().msgs, 3);
+    } finally {
+      await bus.close();
+    }
+    const log = createRecordingLogger();
+    const old = createEmbeddedBus({ path: ':memory:', maxMsgs: 2, discard: 'old', logger: log });
+    try {
+      const lag = collect(old, { durableName: 'lag', filters: all, deliverPolicy: 'all' }, () => Promise.resolve());
+      await old.publishBatch([event('s', 'e'), event('s', 'e')]);
+      await eventually(() => lag.received.length === 2);
+      // One publish pushing an unacked event out, and a failing KV write, in the same transaction: the rerun
+      // must not count or warn about the removal twice.
+      const kv = await old.kv('b');
+      const [ack, put] = await Promise.allSettled([old.publish(event('s', 'e')), kv.put('k', 'v', { expectedRevision: 7 })]);
+      assert.equal(ack.status, 'fulfilled');
+      assert.equal(put.status, 'rejected');
+      assert.equal(old.writes.stats().retried, 1);
+      assert.equal(old.metrics().limitWarnings, 1);
+      assert.equal(old.metrics().droppedUnconsumed, 1);
+      assert.equal(log.at('warn', 'before every consumer acked').length, 1);
+      await lag.stop();
+    } finally {
+      await old.close();
+    }
+  });
+
   test('options are checked and name the field', () => {
     const bad = (o: Parameters<typeof resolveEmbeddedBusOptions>[0], field: string): void => {
       assert.throws(
