@@ -15,7 +15,6 @@ import { WeirError, errorMessage } from '../core/errors.js';
 import type { Logger, LogFn } from '../core/logger.js';
 import { resolveExecutorKind } from '../core/config.js';
 import { createExecutor } from '../executor/select.js';
-import { loadImageCommands } from '../executor/pod-images.js';
 import { createMemoryStore } from '../store/memory-store.js';
 import type { StoredObject } from '../store/types.js';
 import { toNewObject, toNewObjectOf } from '../api/objects.js';
@@ -116,7 +115,11 @@ export const verb: Verb = async (args, io) => {
     throw new WeirError('INVALID_ARGUMENT', `unknown output format ${JSON.stringify(output)}; use json or yaml`);
   }
   const imagesFile = values['pod-images'];
-  const podImages = imagesFile === undefined ? undefined : await loadImageCommands(resolve(io.cwd, imagesFile), imagesFile);
+  // Loaded only for --pod-images: a plain `weir run` does not need the module.
+  const podImages =
+    imagesFile === undefined
+      ? undefined
+      : await (await import('../executor/pod-images.js')).loadImageCommands(resolve(io.cwd, imagesFile), imagesFile);
   const params: [string, string][] = [];
   if (values['parameter-file']) params.push(...(await readParameterFile(resolve(io.cwd, values['parameter-file']))));
   for (const p of values.parameter ?? []) params.push(parseParam(p));

@@ -12,13 +12,17 @@ import { substituteIntoExpression } from '../expr/template.js';
 import { artifactRefJson, hasAnyLocation, inputArtifactVars, outputArtifactPathVars, parseArtifactRef } from './artifacts.js';
 import type { InputArtifact, Vars } from './params.js';
 import { KUBERNETES_ONLY_TEMPLATE_FIELDS } from './pod-step.js';
-import { decideRetry } from './retry.js';
+import type * as Retry from './retry.js';
+import { lazyModule } from '../core/lazy-module.js';
 import { lookupEntry, memoKey } from './memoize.js';
 import { LockTable, locksOf } from './sync.js';
 import { applyTemplateDefaults } from './template-defaults.js';
 import { hasStep } from './types.js';
 import type { Action, NodeStatus, NodeType, OperateContext, ParamValue, WorkflowObject, WorkflowStatus } from './types.js';
 import { runTemplateKind } from './template-kinds.js';
+
+/** Retry decisions load with the first retryStrategy met. */
+const retryModule = lazyModule<typeof Retry>(import.meta.url, './retry.js');
 
 /** Where plain `template: x` names resolve: the workflow's own templates or those of a (cluster) workflow template. */
 export type Scope = { kind: 'local' } | { kind: 'ref'; name: string; cluster: boolean };
@@ -260,7 +264,7 @@ export class Exec {
     node.phase = 'Running';
     for (let guard = 0; guard < 1000; guard++) {
       const attempts = (node.children ?? []).map((id) => this.nodes.get(id)).filter((n): n is NodeStatus => n !== undefined);
-      const d = decideRetry(strategy, attempts, this.now);
+      const d = retryModule().decideRetry(strategy, attempts, this.now);
       if (d.kind === 'running') {
         const n = attempts.length - 1;
         const last = this.executeTemplate({

@@ -6,8 +6,9 @@ import { systemClock } from '../core/clock.js';
 import type { Clock } from '../core/clock.js';
 import { WeirError } from '../core/errors.js';
 import type { NodePhase, NodeStatus, ParamValue, WorkflowObject } from './types.js';
+import { LABEL_COMPLETED } from './types.js';
 
-export const LABEL_COMPLETED = 'workflows.argoproj.io/completed';
+export { LABEL_COMPLETED };
 export const LABEL_PHASE = 'workflows.argoproj.io/phase';
 export const LABEL_ARCHIVING = 'workflows.argoproj.io/workflow-archiving-status';
 export const LABEL_RESUBMITTED_FROM = 'workflows.argoproj.io/resubmitted-from-workflow';

@@ -6,7 +6,8 @@ import { envFromFlat, evaluate } from '../expr/expr.js';
 import { labelKeyProblem, labelValueProblem } from '../core/labels.js';
 import { Exec } from './execute.js';
 import { locksOf } from './sync.js';
-import { runHooks } from './children.js';
+import type * as Children from './children.js';
+import { lazyModule } from '../core/lazy-module.js';
 import { killDaemons } from './pod-extras.js';
 import { NodeMap, isFailed, isFinished } from './nodes.js';
 import { fromConfigMap, paramString, substDeep, workflowVars } from './params.js';
@@ -22,6 +23,9 @@ import type {
   WorkflowStatus,
 } from './types.js';
 import { errorMessage } from '../core/errors.js';
+
+/** Child and hook handling (steps and DAGs load it too) is loaded when a workflow has hooks: most have none. */
+const children = lazyModule<typeof Children>(import.meta.url, './children.js');
 
 /** Spec fields the pod executor applies (pod-settings.ts, pod-gc.ts): "ignored" only under other executors. */
 const APPLIED_TO_PODS = [
@@ -287,7 +291,8 @@ function operatePass(wf: WorkflowObject, ctx: OperateContext, eff: WorkflowSpec 
   const rootPhase = !isFinished(root.phase) ? 'Running' : root.phase === 'Failed' || root.phase === 'Error' ? root.phase : 'Succeeded';
   const hooksDone =
     forced !== undefined ||
-    runHooks(
+    spec.hooks === undefined ||
+    children().runHooks(
       ex,
       spec.hooks,
       { name: wf.metadata.name, displayName: wf.metadata.name, id: root.id },

@@ -13,10 +13,9 @@ import type { Logger } from '../core/logger.js';
 import type { ResourceStore } from '../store/types.js';
 import type { KeptStep, StepExecutor, StepHandle } from '../executor/types.js';
 import { labelSelectorRequirements, matchesRequirements } from '../store/label-selector.js';
-import { LABEL_COMPLETED } from './manual-ops.js';
 import { isFinished } from './nodes.js';
 import { subStepsOf } from './sub-steps.js';
-import { hasStep } from './types.js';
+import { LABEL_COMPLETED, hasStep } from './types.js';
 import type { NodeStatus, OperateResult, WorkflowStatus } from './types.js';
 
 const FINAL = new Set(['Succeeded', 'Failed', 'Error']);

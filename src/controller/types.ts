@@ -25,6 +25,12 @@ export type {
   WorkflowObject,
 } from '../api/workflow-status.js';
 
+/**
+ * The workflow label Argo sets once a workflow is done. Here rather than in manual-ops.ts (which re-exports it) so
+ * that pod-gc.ts, loaded by every controller, does not load the manual operations for one string.
+ */
+export const LABEL_COMPLETED = 'workflows.argoproj.io/completed';
+
 /** Node types whose work is a step run by the executor (a Pod, or one container of a containerSet). */
 export const hasStep = (t: NodeType): boolean => t === 'Pod' || t === 'Container';
 

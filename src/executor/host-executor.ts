@@ -11,7 +11,6 @@ import { resolveHostExecutorOptions } from './host-options.js';
 import type { HostExecutorOptions, ResolvedHostExecutorOptions } from './host-options.js';
 import { resolveInView } from './host-view.js';
 import type { ViewMap } from './host-view.js';
-import { readLogs } from './log-reader.js';
 import { nodeDirFor, nodePaths, readHandleFile, readTail } from './node-dir.js';
 import type { HandleFile, NodePaths } from './node-dir.js';
 import { signalStep, stepGroupAlive } from './proc.js';
@@ -128,6 +127,8 @@ export class HostExecutor implements StepExecutor {
 
   private async *streamLogs(handle: StepHandle, opts: LogsOptions): AsyncGenerator<LogLine> {
     const t = await this.attach(handle);
+    // Imported on the first logs request: a `weir run` without --logs never reads logs through it.
+    const { readLogs } = await import('./log-reader.js');
     yield* readLogs(
       {
         paths: t.paths,

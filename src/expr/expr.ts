@@ -5,12 +5,19 @@ import { WeirError, errorMessage } from '../core/errors.js';
 import { lazyModule } from '../core/lazy-module.js';
 import type * as Eval from './expr-eval.js';
 import type { EvalOptions } from './expr-eval.js';
-import { parseExpr } from './expr-parser.js';
+import type * as Parser from './expr-parser.js';
 import type { ExprNode } from './expr-parser.js';
 import { Duration, goNumber, isMap, newMap, setKey, toJSONText } from './expr-values.js';
 
 export type { ExprNode, EvalOptions };
-export { parseExpr };
+
+/** The parser (with its lexer) loads on the first parse: a workflow without `{{=...}}` or expressions never parses one. */
+const parserModule = lazyModule<typeof Parser>(import.meta.url, './expr-parser.js');
+
+/** Parses one expression (expr-parser.ts; its errors unchanged). */
+export function parseExpr(src: string): ExprNode {
+  return parserModule().parseExpr(src);
+}
 
 /**
  * The interpreter with Argo's function library (builtins, sprig, jsonpath, dates, semver: 9 modules, ~12 ms of a
