@@ -141,6 +141,9 @@ cmd_up() {
     kill -0 "$etcd_pid" 2>/dev/null || { tail -n 40 "$d/etcd.log" >&2; die "etcd exited (log: $d/etcd.log)"; }
     sleep 0.5
   done
+  # Extra kube-apiserver flags from the caller, e.g. --watch-cache-sizes=configmaps#0 (test/store/kubernetes-store.test.ts).
+  local extra=()
+  read -ra extra <<< "${WEIR_KUBE_APISERVER_ARGS:-}"
   setsid "$BIN_DIR/kube-apiserver" --etcd-servers "http://127.0.0.1:$ep" \
     --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$ap" --cert-dir "$d" \
     --tls-cert-file "$d/apiserver.crt" --tls-private-key-file "$d/apiserver.key" --client-ca-file "$d/ca.crt" \
@@ -148,7 +151,7 @@ cmd_up() {
     --service-account-issuer https://kubernetes.default.svc.cluster.local \
     --service-account-key-file "$d/sa.pub" --service-account-signing-key-file "$d/sa.key" \
     --service-cluster-ip-range 10.96.0.0/16 --enable-priority-and-fairness=false \
-    --endpoint-reconciler-type none --feature-gates PodLogsQuerySplitStreams=true --v 1 \
+    --endpoint-reconciler-type none --feature-gates PodLogsQuerySplitStreams=true --v 1 ${extra[@]+"${extra[@]}"} \
     >"$d/apiserver.log" 2>&1 </dev/null &
   local api_pid=$!
   echo "$api_pid" > "$d/apiserver.pid"

@@ -69,12 +69,18 @@ export function statusError(http: number, status: ApiStatus | undefined, what: s
   const reason = status?.reason ?? '';
   let code: ErrorCode = CODE_BY_HTTP[http] ?? 'INTERNAL';
   if (reason === 'AlreadyExists') code = 'ALREADY_EXISTS';
-  if (reason === 'Expired' || reason === 'Gone' || http === 410) code = 'CONFLICT';
-  if (reason === 'RequestEntityTooLarge' || /too large/i.test(status?.message ?? '')) code = 'PAYLOAD_TOO_LARGE';
+  // The history a version or continue token needs is gone: 410 with reason Expired (watch cache: "too old resource
+  // version: X (Y)"; etcd: "The resourceVersion for the provided watch is too old.") or Gone.
+  const expired = http === 410 || reason === 'Expired' || reason === 'Gone' || TOO_OLD.test(status?.message ?? '');
+  if (expired) code = 'CONFLICT';
+  // Not "Too large resource version" (504: a version newer than the watch cache has seen yet; TIMEOUT, retry).
+  if (reason === 'RequestEntityTooLarge' || /too large(?! resource version)/i.test(status?.message ?? '')) code = 'PAYLOAD_TOO_LARGE';
   const causes = (status?.details?.causes ?? []).map((c) => `${c.field ?? ''}: ${c.message ?? ''}`).join('; ');
   const message = `${what}: ${status?.message ?? `HTTP ${http}`}${causes && !(status?.message ?? '').includes(causes) ? ` (${causes})` : ''}`;
-  return new WeirError(code, message, { details: { reason: http === 410 ? 'Expired' : reason, httpStatus: http } });
+  return new WeirError(code, message, { details: { reason: expired ? 'Expired' : reason, httpStatus: http } });
 }
+
+const TOO_OLD = /too old resource version|(resourceVersion|continue parameter) .*is too old/i;
 
 /**
  * How long one connection pool serves the store's requests. The client builds a new pool (a new TLS connection with

@@ -50,23 +50,40 @@ export async function spawnReplica(kubeconfig: string, args: readonly string[]):
       r();
     }),
   );
-  const url = await new Promise<string>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`weir server did not start within 60 s:\n${err.slice(-3000)}`)), 60_000);
-    child.stdout.on('data', (b: Buffer) => {
-      out += b.toString();
-      const m = /listening on (\S+)/.exec(out);
-      if (m) {
+  const alive = (): boolean => child.exitCode === null && child.signalCode === null;
+  let url: string;
+  try {
+    url = await new Promise<string>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`weir server did not start within 60 s:\n${err.slice(-3000)}`)), 60_000);
+      child.stdout.on('data', (b: Buffer) => {
+        out += b.toString();
+        const m = /listening on (\S+)/.exec(out);
+        if (m) {
+          clearTimeout(t);
+          resolve(m[1]);
+        }
+      });
+      child.once('error', (e) => {
         clearTimeout(t);
-        resolve(m[1]);
-      }
+        reject(new Error(`weir server could not be spawned: ${e.message}`, { cause: e }));
+      });
+      child.once('exit', (code, signal) => {
+        clearTimeout(t);
+        reject(new Error(`weir server exited with ${code ?? signal} while starting:\n${err.slice(-3000)}`));
+      });
     });
-    child.once('exit', (code) => {
-      clearTimeout(t);
-      reject(new Error(`weir server exited with ${code} while starting:\n${err.slice(-3000)}`));
-    });
-  });
+  } catch (e) {
+    // Every failure path (timeout, spawn error, early exit): no child is left behind to keep this process alive.
+    if (alive() && child.pid !== undefined) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    child.stdout.destroy();
+    child.stderr.destroy();
+    throw e;
+  }
   const end = async (sig: NodeJS.Signals): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return exited;
+    if (!alive()) return exited;
     child.kill(sig);
     const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
     await exited;
@@ -76,7 +93,7 @@ export async function spawnReplica(kubeconfig: string, args: readonly string[]):
     url,
     pid: child.pid ?? -1,
     log: () => err,
-    exited: () => child.exitCode !== null || child.signalCode !== null,
+    exited: () => !alive(),
     stop: () => end('SIGTERM'),
     kill: () => end('SIGKILL'),
   };

@@ -11,6 +11,17 @@ export interface StoreFactoryOptions {
   historyLimit?: number;
 }
 
+export interface ConformanceOptions {
+  /** Cases that cannot be checked against an implementation, each with the reason (shown as the skip reason). */
+  notApplicable?: Readonly<Record<string, string>>;
+  /**
+   * Makes the store forget the changes up to `keepAfterVersion`: a watch from that version must still work, one from
+   * an older version must fail as Expired. For a store whose kept history StoreFactoryOptions.historyLimit cannot set
+   * (Kubernetes: compacting etcd at that revision). Without it, the case relies on historyLimit alone.
+   */
+  trimHistory?: (s: ResourceStore, keepAfterVersion: string) => Promise<void>;
+}
+
 export type StoreFactory = (opts?: StoreFactoryOptions) => Promise<ResourceStore> | ResourceStore;
 
 export const cm = (name: string, labels: Record<string, string> = {}, namespace = 'default'): NewObject => ({

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { WeirError } from '../../src/core/errors.js';
 import type { ListOptions, ResourceStore, StoredObject, WatchEvent } from '../../src/store/types.js';
 import { cm, rejectsCode, take, wf } from './conformance-kit.js';
-import type { WithStore } from './conformance-kit.js';
+import type { ConformanceOptions, WithStore } from './conformance-kit.js';
 import { clockAt } from '../../src/core/clock.js';
 
 async function listAll(s: ResourceStore, kind: 'ConfigMap' | 'Workflow', opts: ListOptions): Promise<{ names: string[]; pages: number }> {
@@ -30,7 +30,7 @@ function manualClock(start = Date.parse('2024-05-01T10:00:00Z')): { now: () => n
 
 const sharedClock = manualClock();
 
-export function runMoreConformance(withStore: WithStore): void {
+export function runMoreConformance(withStore: WithStore, conf: ConformanceOptions = {}): void {
   withStore('continue pages through 23 items in name order, filtered, in key order, each exactly once', async (s) => {
     const want: string[] = [];
     for (let i = 0; i < 23; i++) {
@@ -189,6 +189,8 @@ export function runMoreConformance(withStore: WithStore): void {
     async (s) => {
       const made: StoredObject[] = [];
       for (let i = 0; i < 12; i++) made.push(await s.create('ConfigMap', cm(`c${i}`)));
+      // A store that honours historyLimit 5 now keeps c7..c11, the changes after c6; any other store is trimmed there.
+      await conf.trimHistory?.(s, made[6].metadata.resourceVersion);
       const isExpired = (e: unknown): boolean => e instanceof WeirError && e.code === 'CONFLICT' && e.details?.reason === 'Expired';
       await assert.rejects(async () => {
         for await (const ev of s.watch('ConfigMap', { sinceResourceVersion: '1', signal: AbortSignal.timeout(5000) }))

@@ -4,16 +4,11 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ResourceStore } from '../../src/store/types.js';
 import { cm, rejectsCode, take, wf } from './conformance-kit.js';
-import type { StoreFactory, StoreFactoryOptions } from './conformance-kit.js';
+import type { ConformanceOptions, StoreFactory, StoreFactoryOptions } from './conformance-kit.js';
 import { runMoreConformance } from './conformance-more.js';
 import { runLabelConformance } from './conformance-labels.js';
 
-export type { StoreFactory, StoreFactoryOptions };
-
-/** Cases that cannot be checked against an implementation, each with the reason (shown as the skip reason). */
-export interface ConformanceOptions {
-  notApplicable?: Readonly<Record<string, string>>;
-}
+export type { ConformanceOptions, StoreFactory, StoreFactoryOptions };
 
 export function runStoreConformance(name: string, makeStore: StoreFactory, conf: ConformanceOptions = {}): void {
   describe(`ResourceStore conformance: ${name}`, () => {
@@ -179,7 +174,7 @@ export function runStoreConformance(name: string, makeStore: StoreFactory, conf:
       assert.ok(await s.get('ClusterWorkflowTemplate', 'anything', 'c'));
     });
 
-    runMoreConformance(withStore);
+    runMoreConformance(withStore, conf);
     runLabelConformance(withStore);
   });
 }
