@@ -31,27 +31,37 @@ export interface NodeTable {
 
 type Json = Record<string, unknown>;
 
-/** A column holds interned strings when at most this share of its values are distinct. */
+/** A column holds interned strings when it has at most this many distinct ones per node. */
 const INTERN_SHARE = 0.5;
 
-function modeOf(key: string, nodeKeys: readonly string[], nodes: readonly Json[], index: ReadonlyMap<string, number>): ColumnMode {
+/** A field's values by node index; a hole (undefined: JSON has none) where the node lacks the field. */
+type Raw = unknown[];
+
+function modeOf(raw: Raw, nodeKeys: readonly string[], index: ReadonlyMap<string, number>): ColumnMode {
   let own = true;
   let strings = true;
   let ids = true;
   const distinct = new Set<string>();
+  // Interned only when at most this many distinct strings (counted until the limit is passed).
+  const limit = Math.max(8, raw.length * INTERN_SHARE);
+  let last: unknown;
   let present = 0;
-  for (let i = 0; i < nodes.length; i++) {
-    if (!Object.hasOwn(nodes[i], key)) continue;
-    const v = nodes[i][key];
-    present++;
-    if (v !== nodeKeys[i]) own = false;
-    if (typeof v === 'string') distinct.add(v);
-    else strings = false;
-    if (!Array.isArray(v) || !v.every((c) => typeof c === 'string' && index.has(c))) ids = false;
-    if (!own && !strings && !ids) return 'r';
+  for (let i = 0; i < raw.length; i++) {
+    const v = raw[i];
+    if (v === undefined) continue;
+    // Mostly distinct from the start (names, ids, messages): not worth hashing every one to find out.
+    if (++present === 64 && distinct.size * 2 > present) strings = false;
+    if (own && v !== nodeKeys[i]) own = false;
+    if (strings) {
+      if (typeof v !== 'string') strings = false;
+      else if (v !== last && distinct.size <= limit) distinct.add(v); // a run of equal values is hashed once
+      last = v;
+    }
+    if (ids && !(Array.isArray(v) && v.every((c) => typeof c === 'string' && index.has(c)))) ids = false;
+    if (!own && !ids && (!strings || distinct.size > limit)) return 'r';
   }
   if (own) return 'k';
-  if (strings && distinct.size <= Math.max(8, present * INTERN_SHARE)) return 's';
+  if (strings && distinct.size <= limit) return 's';
   return ids ? 'i' : 'r';
 }
 
@@ -60,52 +70,53 @@ const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' 
 /** Encodes a node map (Argo's status.nodes) as columns, or undefined (see above); `decodeNodes` gives it back. */
 export function encodeNodes(map: Readonly<Record<string, unknown>>): NodeTable | undefined {
   const keys = Object.keys(map);
-  const nodes: Json[] = [];
-  for (const k of keys) {
-    const n = map[k];
-    if (!isObject(n) || k === '__proto__') return undefined;
-    nodes.push(n);
-  }
-  const index = new Map(keys.map((k, i) => [k, i]));
-  const fields: string[] = [];
-  const seen = new Set<string>();
-  for (const n of nodes)
-    for (const f of Object.keys(n)) {
+  const n = keys.length;
+  const index = new Map<string, number>();
+  // One pass over the nodes, field by field into columns (in the order fields first appear).
+  const raws = new Map<string, Raw>();
+  for (let i = 0; i < n; i++) {
+    const k = keys[i];
+    const node = map[k];
+    if (!isObject(node) || k === '__proto__') return undefined;
+    index.set(k, i);
+    for (const f in node) {
       if (f === '__proto__') return undefined;
-      if (!seen.has(f)) {
-        seen.add(f);
-        fields.push(f);
-      }
+      let raw = raws.get(f);
+      if (raw === undefined) raws.set(f, (raw = new Array<unknown>(n)));
+      raw[i] = node[f];
     }
+  }
   const strings: string[] = [];
   const stringIndex = new Map<string, number>();
+  let last = '';
+  let lastIndex = -1;
   const intern = (s: string): number => {
+    if (s === last && lastIndex >= 0) return lastIndex; // runs of one phase, type or time: no hashing
     let i = stringIndex.get(s);
     if (i === undefined) {
       i = strings.length;
       strings.push(s);
       stringIndex.set(s, i);
     }
+    last = s;
+    lastIndex = i;
     return i;
   };
-  const columns = fields.map((key): NodeColumn => {
-    const mode = modeOf(key, keys, nodes, index);
-    const values: unknown[] = [];
+  const columns: NodeColumn[] = [];
+  for (const [key, raw] of raws) {
+    const mode = modeOf(raw, keys, index);
     const missing: number[] = [];
-    for (let i = 0; i < nodes.length; i++) {
-      const has = Object.hasOwn(nodes[i], key);
-      const v = nodes[i][key];
-      if (mode === 'k') {
-        if (!has) missing.push(i);
-      } else if (mode === 's') values.push(has ? intern(v as string) : -1);
-      else if (mode === 'i') values.push(has ? (v as string[]).map((c) => index.get(c)) : null);
-      else {
-        if (!has) missing.push(i);
-        values.push(has ? v : null);
+    let values: unknown[] = [];
+    if (mode === 's') values = Array.from(raw, (v) => (v === undefined ? -1 : intern(v as string)));
+    else if (mode === 'i') values = Array.from(raw, (v) => (v === undefined ? null : (v as string[]).map((c) => index.get(c))));
+    else
+      for (let i = 0; i < n; i++) {
+        const v = raw[i];
+        if (v === undefined) missing.push(i);
+        if (mode === 'r') values.push(v === undefined ? null : v);
       }
-    }
-    return missing.length > 0 ? { key, mode, values, missing } : { key, mode, values };
-  });
+    columns.push(missing.length > 0 ? { key, mode, values, missing } : { key, mode, values });
+  }
   return { keys, strings, columns };
 }
 
