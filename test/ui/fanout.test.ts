@@ -63,9 +63,16 @@ describe('web UI: fan-out groups', () => {
 
   test('a loop of 30 is one group box that opens in place into 30 tiles on screen; a tile shows its logs', async () => {
     const { page } = b;
+    const requested: string[] = [];
+    const onRequest = (r: { url(): string }): void => void requested.push(new URL(r.url()).pathname);
+    page.on('request', onRequest);
     await page.goto(`${weir.url}/workflows/default/${name}`);
     const graph = page.getByTestId('graph');
     await page.locator('[data-testid="graph"][data-ready="true"]').waitFor();
+    page.off('request', onRequest);
+    // The page reads the workflow as node columns, not through the REST GET with Argo's node map.
+    assert.ok(requested.includes(`/api/v1/ui/workflow/default/${name}`), requested.join(' '));
+    assert.ok(!requested.includes(`/api/v1/workflows/default/${name}`), requested.join(' '));
     const group = page.locator('[data-testid="graph"] g.gn[data-node-id^="group:"]');
     await group.waitFor();
     assert.equal(await group.getAttribute('data-label'), `${ITEMS} × work`);

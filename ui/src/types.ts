@@ -63,6 +63,13 @@ export interface Workflow {
   };
 }
 
+/** GET /api/v1/ui/workflow/{ns}/{name}: the workflow with its nodes as columns (src/server/ui-node-table.ts). */
+export interface WorkflowView {
+  workflow: Workflow;
+  nodeTable?: NodeTable;
+}
+import type { NodeTable } from '../../src/server/ui-node-table.js';
+
 // The list summary is the server's own type (src/server/ui-summary.ts), so the two cannot drift apart.
 import type { WorkflowSummary } from '../../src/server/ui-summary.js';
 export type { WorkflowSummary };

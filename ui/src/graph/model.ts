@@ -77,23 +77,27 @@ export function gridSize(count: number): { w: number; h: number; cols: number } 
   return { w: cols * (TILE_W + TILE_GAP) + TILE_GAP, h: rows * (TILE_H + TILE_GAP) + TILE_GAP + 24, cols };
 }
 
-/** Structure of the graph (which boxes, which edges); phases are read separately so a phase change keeps the layout. */
+/**
+ * Structure of the graph (which boxes, which edges); phases are read separately so a phase change keeps the layout.
+ * Linear in the nodes and edges, with as few allocations per node as possible (a 10,000-node fan-out is read on
+ * every page load of it).
+ */
 export function buildGraph(nodes: Record<string, NodeStatus>, isExpanded: (groupId: string) => boolean): Graph {
-  const parents = new Map<string, string[]>();
-  for (const n of Object.values(nodes)) {
-    for (const c of n.children ?? []) {
-      if (!nodes[c]) continue;
-      const p = parents.get(c);
-      if (p) p.push(n.id);
-      else parents.set(c, [n.id]);
-    }
+  const all = Object.values(nodes);
+  // How many (present) parents each node has: a fan-out member takes along the descendants only it leads to.
+  const parentCount = new Map<string, number>();
+  for (const n of all) {
+    const cs = n.children;
+    if (cs === undefined) continue;
+    for (const c of cs) if (nodes[c]) parentCount.set(c, (parentCount.get(c) ?? 0) + 1);
   }
   const owner = new Map<string, string>();
   const out: GNode[] = [];
   // Fan-outs, outermost first (a node hidden in one group does not start another).
-  for (const n of Object.values(nodes)) {
+  for (const n of all) {
+    if ((n.children?.length ?? 0) <= FANOUT || owner.has(n.id)) continue;
     const kids = (n.children ?? []).filter((c) => nodes[c]);
-    if (kids.length <= FANOUT || owner.has(n.id)) continue;
+    if (kids.length <= FANOUT) continue;
     const gid = `group:${n.id}`;
     const members: string[] = [];
     const queue = [...kids];
@@ -103,10 +107,7 @@ export function buildGraph(nodes: Record<string, NodeStatus>, isExpanded: (group
       if (hidden.has(id) || owner.has(id)) continue;
       hidden.add(id);
       members.push(id);
-      for (const c of nodes[id]?.children ?? []) {
-        const ps = parents.get(c) ?? [];
-        if (ps.length === 1 && nodes[c] && !hidden.has(c)) queue.push(c);
-      }
+      for (const c of nodes[id]?.children ?? []) if (parentCount.get(c) === 1 && !hidden.has(c)) queue.push(c);
     }
     for (const id of members) owner.set(id, gid);
     const isOpen = isExpanded(gid);
@@ -125,28 +126,32 @@ export function buildGraph(nodes: Record<string, NodeStatus>, isExpanded: (group
       cols: size.cols,
     });
   }
-  for (const n of Object.values(nodes)) {
+  for (const n of all) {
     if (owner.has(n.id)) continue;
     owner.set(n.id, n.id);
     out.push(box(n));
   }
-  const seen = new Set<string>();
+  // One edge per pair of boxes (10,000 members joining into one node are one edge).
+  const seen = new Map<string, Set<string>>();
   const edges: GEdge[] = [];
-  for (const n of Object.values(nodes)) {
+  for (const n of all) {
+    const cs = n.children;
+    if (cs === undefined) continue;
     const from = owner.get(n.id) as string;
-    for (const c of n.children ?? []) {
+    let done = seen.get(from);
+    for (const c of cs) {
       const to = owner.get(c);
       if (to === undefined || to === from) continue;
-      const k = `${from}\u0000${to}`;
-      if (seen.has(k)) continue;
-      seen.add(k);
+      if (done === undefined) seen.set(from, (done = new Set()));
+      else if (done.has(to)) continue;
+      done.add(to);
       edges.push({ from, to });
     }
   }
   return { nodes: out, edges, owner, width: 0, height: 0 };
 }
 
-/** Phases of the graph's boxes from current node statuses (cheap: no layout). */
+/** Phases of the graph's boxes, and of the tiles of open groups, from current node statuses (cheap: no layout). */
 export function phasesOf(g: Graph, nodes: Record<string, NodeStatus>): Map<string, string> {
   const m = new Map<string, string>();
   for (const b of g.nodes) {
@@ -156,11 +161,12 @@ export function phasesOf(g: Graph, nodes: Record<string, NodeStatus>): Map<strin
       continue;
     }
     const counts: Record<string, number> = {};
+    const tiles = b.kind === 'grid';
     for (const id of b.members ?? []) {
       const n = nodes[id];
       const p = n ? shownPhase(n) : 'Pending';
       counts[p] = (counts[p] ?? 0) + 1;
-      m.set(id, p);
+      if (tiles) m.set(id, p);
     }
     b.counts = counts;
     const p =

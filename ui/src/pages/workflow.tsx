@@ -2,13 +2,14 @@
 // node side panel with live logs, a timeline (Gantt) of the steps, and the YAML. The watch stream keeps it live; a
 // phase change only recolours boxes, the layout is recomputed only when nodes appear or a group opens/closes.
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { api, enc, ApiError } from '../api';
+import { api, enc, ApiError, workflowViewPath } from '../api';
 import { ErrorState, KV, Link, Loading, Phase, Tabs } from '../components/ui';
 import { age, span } from '../format';
 import { useStream } from '../hooks';
 import { navigate, qs } from '../router';
 import type { Loc } from '../router';
-import type { NodeStatus, PatchLine, Workflow } from '../types';
+import type { NodeStatus, PatchLine, Workflow, WorkflowView } from '../types';
+import { decodeNodes } from '../../../src/server/ui-node-table.js';
 import { GraphView } from '../graph/graph-view';
 import { buildGraph, phasesOf } from '../graph/model';
 import { layout } from '../graph/layout';
@@ -78,6 +79,11 @@ function Actions({ wf, onError }: { wf: Workflow; onError: (m: string) => void }
   );
 }
 
+function fromView(v: WorkflowView): Workflow {
+  if (!v.nodeTable) return v.workflow;
+  return { ...v.workflow, status: { ...v.workflow.status, nodes: decodeNodes<NodeStatus>(v.nodeTable) } };
+}
+
 export function WorkflowPage({ params, loc }: { params: Record<string, string>; loc: Loc }) {
   const { namespace: ns, name } = params;
   const tab = (loc.query.get('tab') ?? 'graph') as Tab;
@@ -91,8 +97,9 @@ export function WorkflowPage({ params, loc }: { params: Record<string, string>; 
     setWf(undefined);
     setError(undefined);
     const ac = new AbortController();
-    api<Workflow>(`/api/v1/workflows/${enc(ns)}/${enc(name)}`, { signal: ac.signal }).then(
-      (w) => {
+    api<WorkflowView>(workflowViewPath(ns, name), { signal: ac.signal }).then(
+      (v) => {
+        const w = fromView(v);
         setWf(w);
         setRv(w.metadata.resourceVersion);
       },
