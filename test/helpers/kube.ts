@@ -1,7 +1,8 @@
 // A real Kubernetes API server (etcd + kube-apiserver built from the Go module proxy by scripts/kube-env.sh) for
-// tests: started once per test process, with our CRDs installed by server-side apply, stopped when the process
-// ends (kube-env.sh's owner watchdog also stops it after a SIGKILL). It never skips: when the control plane cannot
-// be built or started, startKube() rejects with the command and its stderr.
+// tests: started once per test process, with our CRDs installed, stopped when the process ends (kube-env.sh's owner
+// watchdog also stops it after a SIGKILL). The CRDs come from kube-env.sh's seed (etcd data of a control plane that
+// had crds/ applied by kubectl, made once per content of crds/) unless a test asks to apply them itself. It never
+// skips: when the control plane cannot be built or started, startKube() rejects with the command and its stderr.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { repoPath } from './paths.js';
@@ -45,21 +46,41 @@ process.on('exit', () => {
 const BUILD_TIMEOUT_MS = Number(process.env.WEIR_KUBE_BUILD_TIMEOUT_MS ?? 60 * 60_000);
 
 let withNode = false;
+let crdMode: 'seed' | 'apply' | undefined;
 
-/**
- * The API server of this test process (started on first use). `node: true` also starts the test node
- * (test/helpers/kube-node.ts) so pods run; the first call of a process decides.
- */
-export function startKube(o: { node?: boolean } = {}): Promise<KubeEnv> {
+export interface StartKubeOptions {
+  /** Also start the test node (test/helpers/kube-node.ts) so pods run. */
+  node?: boolean;
+  /**
+   * How crds/ gets installed: 'seed' (default) starts etcd from a copy of kube-env.sh's CRD seed (applied by
+   * kubectl once per content of crds/); 'apply' applies them here with `kubectl apply --server-side -k crds/` and
+   * waits until they are Established (the test that proves the CRDs install).
+   */
+  crds?: 'seed' | 'apply';
+}
+
+/** The API server of this test process (started on first use); the first call of a process decides its options. */
+export function startKube(o: StartKubeOptions = {}): Promise<KubeEnv> {
   if (started && o.node && !withNode) throw new Error('startKube({ node: true }) after the control plane was started without a node');
+  const crds = o.crds ?? 'seed';
+  if (started && crdMode !== crds) throw new Error(`startKube({ crds: '${crds}' }) after the control plane was started with '${crdMode}'`);
   withNode ||= o.node === true;
-  started ??= launch(withNode);
+  crdMode = crds;
+  started ??= launch(withNode, crds);
   return started;
 }
 
-async function launch(node: boolean): Promise<KubeEnv> {
+async function launch(node: boolean, crds: 'seed' | 'apply'): Promise<KubeEnv> {
   const script = repoPath('scripts', 'kube-env.sh');
-  const args = [script, 'up', '--print-env', ...(node ? ['--with-node'] : []), '--owner-pid', String(process.pid)];
+  const args = [
+    script,
+    'up',
+    '--print-env',
+    ...(crds === 'seed' ? ['--crds'] : []),
+    ...(node ? ['--with-node'] : []),
+    '--owner-pid',
+    String(process.pid),
+  ];
   let stdout: string;
   try {
     ({ stdout } = await run('bash', args, {
@@ -97,12 +118,14 @@ async function launch(node: boolean): Promise<KubeEnv> {
       throw new Error(`kubectl ${a.join(' ')} failed: ${err.stderr || err.message}`, { cause: e });
     }
   };
-  await kubectl(['apply', '--server-side', '--field-manager', 'weir-tests', '-k', repoPath('crds')], { timeoutMs: 300_000 });
-  await kubectl(['wait', '--for', 'condition=Established', '--timeout', '120s', 'crd', '--all']);
+  if (crds === 'apply') {
+    await kubectl(['apply', '--server-side', '--field-manager', 'weir-tests', '-k', repoPath('crds')], { timeoutMs: 300_000 });
+    await kubectl(['wait', '--for', 'condition=Established', '--timeout', '120s', 'crd', '--all']);
+  }
   const ensureNamespace = async (name: string): Promise<void> => {
-    await kubectl(['create', 'namespace', name, '--dry-run=client', '-o', 'yaml']).then(({ stdout: y }) =>
-      kubectl(['apply', '--server-side', '-f', '-'], { input: y }),
-    );
+    await kubectl(['create', 'namespace', name]).catch((e: Error) => {
+      if (!/\(AlreadyExists\)/.test(e.message)) throw e;
+    });
   };
   const etcd = env.WEIR_ETCD_URL;
   const compact = async (): Promise<number> => {

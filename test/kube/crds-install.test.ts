@@ -8,7 +8,7 @@ import { KIND_LIST } from '../../src/api/kinds.js';
 import { startKube } from '../helpers/kube.js';
 import { repoPath } from '../helpers/paths.js';
 
-const kube = await startKube();
+const kube = await startKube({ crds: 'apply' });
 
 test('every argoproj CRD is installed (server-side apply of crds/) and Established', async () => {
   const argo = KIND_LIST.filter((k) => k.apiVersion.startsWith('argoproj.io/'))
