@@ -29,7 +29,12 @@ if [ "${list:-0}" = 1 ]; then
   exit 0
 fi
 command -v podman >/dev/null || { echo "images: podman is not installed (run scripts/container-env.sh)" >&2; exit 1; }
-podman info >/dev/null 2>&1 || { echo "images: podman does not work here: $(podman info 2>&1 | tail -1) (run scripts/container-env.sh)" >&2; exit 1; }
+# One listing of the images built here (tag and recipe label), read by have(): one podman call instead of one per
+# group plus `podman info` (this script runs at the start of every container and pod test process).
+if ! built=$(podman images --filter label=weir.recipe --format '{{.Repository}}:{{.Tag}} {{index .Labels "weir.recipe"}}' 2>/dev/null); then
+  echo "images: podman does not work here: $(podman info 2>&1 | tail -1) (run scripts/container-env.sh)" >&2
+  exit 1
+fi
 
 bb=/bin/busybox
 [ -x "$bb" ] && file_is_static=$(ldd "$bb" 2>&1 | grep -c "not a dynamic" || true) || file_is_static=0
@@ -54,9 +59,8 @@ trap 'rm -rf "$work"' EXIT
 have() { # have RECIPE IMAGE...: every image exists with this recipe label
   local recipe=$1; shift
   [ "$force" = 0 ] || return 1
-  local current
-  current=" $(podman images --filter "label=weir.recipe=$recipe" --format '{{.Repository}}:{{.Tag}}' | tr '\n' ' ') "
-  for t in "$@"; do [[ "$current" == *" $t "* ]] || return 1; done
+  local current=$'\n'"$built"$'\n'
+  for t in "$@"; do [[ "$current" == *$'\n'"$t $recipe"$'\n'* ]] || return 1; done
 }
 tag_all() { local id=$1; shift; for t in "$@"; do podman tag "$id" "$t"; done; }
 
