@@ -2,7 +2,8 @@
 // TCP relay of the test's own so a test can count the connections, hold the server's bytes back and cut them: many
 // waiters share one LIST and one WATCH; a waiter is called on every change of its pod and resolved by the one it
 // waits for; a deleted or never created pod is reported gone; a broken stream (while a pod changed and another was
-// deleted) is followed by a re-list that shows both; close() rejects the waiters and ends the watch. Pods here never
+// deleted) is followed by a re-list that shows both; close() rejects the waiters and ends the watch. Also PodApi's
+// connection bound (maxSockets, long streams apart). Pods here never
 // run (a nodeSelector no node has), so they only change when the test patches or deletes them.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -34,6 +35,7 @@ interface Relay {
   hold(): void;
   /** Destroys the connections open now. */
   cut(): void;
+  /** Stops listening and cuts what is open. */
   close(): Promise<void>;
 }
 
@@ -57,7 +59,11 @@ async function relay(target: URL): Promise<Relay> {
         c.server.destroy();
       }
     },
-    close: () => new Promise<void>((resolve) => srv.close(() => resolve())),
+    close: () => {
+      const done = new Promise<void>((resolve) => srv.close(() => resolve()));
+      r.cut();
+      return done;
+    },
   };
   const srv = createServer((client) => {
     r.opened++;
@@ -80,7 +86,7 @@ async function relay(target: URL): Promise<Relay> {
 }
 
 /** A PodApi whose every connection goes through a fresh relay. */
-async function relayedApi(): Promise<{ api: PodApi; relay: Relay }> {
+async function relayedApi(maxSockets?: number): Promise<{ api: PodApi; relay: Relay }> {
   const kc = new KubeConfig();
   kc.loadFromFile(kube.kubeconfig);
   const rl = await relay(new URL(kube.server));
@@ -91,7 +97,7 @@ async function relayedApi(): Promise<{ api: PodApi; relay: Relay }> {
     contexts: kc.contexts,
     currentContext: kc.currentContext,
   });
-  return { api: new PodApi(alt), relay: rl };
+  return { api: new PodApi(alt, maxSockets !== undefined ? { maxSockets } : {}), relay: rl };
 }
 
 const uid = randomUUID();
@@ -245,6 +251,26 @@ test('pod informer: an aborted wait rejects with CANCELLED and leaves the other 
     assert.equal(await other, 'go inf-e-0');
   } finally {
     await informer.close();
+    await rl.close();
+  }
+});
+
+test('PodApi: 40 requests at once share maxSockets (4) connections, while 4 open watches hold connections of their own', async () => {
+  const { api, relay: rl } = await relayedApi(4);
+  const ac = new AbortController();
+  try {
+    await createPod('inf-f-0');
+    const watches = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        api.open('GET', podPath(NS), { query: { watch: true, labelSelector: `${LABEL_UID}=${uid}` }, signal: ac.signal, long: true }),
+      ),
+    );
+    const got = await Promise.all(Array.from({ length: 40 }, () => api.request<Pod>('GET', podPath(NS, 'inf-f-0'))));
+    assert.ok(got.every((p) => p.metadata.name === 'inf-f-0'));
+    assert.ok(rl.opened <= 8, `connections opened: ${rl.opened} (4 watches + at most 4 for the requests)`);
+    for (const w of watches) w.destroy();
+  } finally {
+    ac.abort();
     await rl.close();
   }
 });
