@@ -24,6 +24,14 @@ const NS = 'informer-test';
 const kube = await startKube();
 await kube.ensureNamespace(NS);
 const direct = PodApi.connect({ kubeconfig: kube.kubeconfig });
+// The default ServiceAccount pods need (no controller manager runs here to create it).
+await direct
+  .request('POST', `/api/v1/namespaces/${NS}/serviceaccounts`, {
+    body: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: NS } },
+  })
+  .catch((e: unknown) => {
+    if (!(e instanceof WeirError && e.code === 'ALREADY_EXISTS')) throw e;
+  });
 
 /** A TCP relay to the API server (TLS passes through: the certificate names 127.0.0.1, whatever the port). */
 interface Relay {
