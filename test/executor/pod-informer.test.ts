@@ -224,9 +224,13 @@ test('pod informer: close() rejects pending waiters with CANCELLED, ends the wat
     const seen: (string | undefined)[] = [];
     const w = waitGo(informer, 'inf-d-0', seen);
     await eventually(() => seen.length > 0, { what: 'the waiter shown its pod', timeoutMs: 60_000 });
+    // A change seen through the watch: its connection is open now.
+    await annotate('inf-d-0', { go: 'not yet' });
+    await eventually(() => seen.includes('not yet'), { what: 'the change seen', timeoutMs: 60_000 });
     const open = rl.open;
+    const rejected = assert.rejects(w, (e: unknown) => e instanceof WeirError && e.code === 'CANCELLED');
     await informer.close();
-    await assert.rejects(w, (e: unknown) => e instanceof WeirError && e.code === 'CANCELLED');
+    await rejected;
     // The watch's connection is closed (the LIST's idle keep-alive connection may stay).
     await eventually(() => rl.open < open, { what: 'the watch connection closed', timeoutMs: 30_000 });
     await assert.rejects(waitGo(informer, 'inf-d-0'), (e: unknown) => e instanceof WeirError && e.code === 'CANCELLED');
