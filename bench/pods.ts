@@ -94,7 +94,39 @@ class Ends {
   }
 }
 
+/**
+ * The replica's established TCP connections to the API server, sampled every 250 ms while `work` runs (`ss -tnp`):
+ * the most at once, and how many distinct ones it opened. Both count the store's connections too.
+ */
+async function apiConnections<T>(st: State, work: () => Promise<T>): Promise<{ value: T; maxConns: number; conns: number }> {
+  const port = new URL(st.server).port;
+  const seen = new Set<string>();
+  let maxConns = 0;
+  let stop = false;
+  const sample = async (): Promise<void> => {
+    const { stdout } = await run('ss', ['-tnpH', 'state', 'established', 'dport', `:${port}`], { maxBuffer: 64 << 20 });
+    const mine = stdout.split('\n').filter((l) => l.includes(`pid=${st.replica.pid},`));
+    for (const l of mine) seen.add(l.trim().split(/\s+/)[2] ?? l);
+    maxConns = Math.max(maxConns, mine.length);
+  };
+  const sampler = (async () => {
+    while (!stop) {
+      await sample();
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  })();
+  try {
+    const value = await work();
+    return { value, maxConns, conns: seen.size };
+  } finally {
+    stop = true;
+    await sampler;
+  }
+}
+
 interface State {
+  /** The API server's URL. */
+  server: string;
   replica: Replica;
   core: CoreV1Api;
   custom: CustomObjectsApi;
@@ -225,6 +257,7 @@ async function setup(): Promise<State> {
   const replica = await spawnReplica(kube.kubeconfig, ['--executor', 'pod', '--data-dir', join(dir, 'data')]);
   const watch = new Watch(kc);
   const st: State = {
+    server: kube.server,
     replica,
     core,
     custom: kc.makeApiClient(CustomObjectsApi),
@@ -268,8 +301,9 @@ export const fanoutPodsBenchmark: Benchmark = {
   run: async (s): Promise<Measurement> => {
     const st = s as State;
     const tasks = Array.from({ length: FANOUT }, (_, i) => ({ name: `t${i}`, template: 't' }));
-    const ms = await runWorkflow(st, `fanout-pods-${st.run++}`, { dag: { tasks } });
-    return { value: ms, figures: { podsPerSec: FANOUT / (ms / 1000) } };
+    const c = await apiConnections(st, () => runWorkflow(st, `fanout-pods-${st.run++}`, { dag: { tasks } }));
+    process.stderr.write(`  weir's API server connections during the run: at most ${c.maxConns} at once, ${c.conns} distinct\n`);
+    return { value: c.value, figures: { podsPerSec: FANOUT / (c.value / 1000), maxApiConns: c.maxConns, apiConns: c.conns } };
   },
 };
 

@@ -30,6 +30,7 @@ import {
 } from './pod-manifest.js';
 import type { PodSettings } from './pod-manifest.js';
 import { containerStatus, getPod, podAddress, untilPod } from './pod-watch.js';
+import { PodInformer } from './pod-informer.js';
 import { keptPods, podHandle, workflowPods } from './pod-handles.js';
 import type { Pod } from './pod-watch.js';
 import { endOf, FATAL_WAITING, memberResults } from './pod-outcome.js';
@@ -58,9 +59,17 @@ export interface PodExecutorOptions {
 export class PodExecutor implements StepExecutor {
   readonly kind = 'pod';
   private readonly o: PodExecutorOptions;
+  /** Every wait on a pod goes through one LIST+WATCH per namespace (started on first use, stopped by close()). */
+  private readonly pods: PodInformer;
 
   constructor(o: PodExecutorOptions) {
     this.o = o;
+    this.pods = new PodInformer({ api: o.api, logger: o.logger });
+  }
+
+  /** Stops the pod watches; waits still pending reject with CANCELLED. */
+  close(): Promise<void> {
+    return this.pods.close();
   }
 
   /** Its data dir (the controller puts workflow volumes under it: hostPath volumes of the pods). */
@@ -148,7 +157,7 @@ export class PodExecutor implements StepExecutor {
   private async withAddress(spec: StepSpec, h: StepHandle, signal?: AbortSignal): Promise<StepHandle> {
     if (spec.pod?.daemon !== true) return h;
     const d = this.details(h);
-    const ip = await podAddress(this.o.api, d.namespace, d.pod, signal);
+    const ip = await podAddress(this.pods, d.namespace, d.pod, signal);
     return ip ? { ...h, details: { ...h.details, ip } } : h;
   }
 
@@ -156,7 +165,7 @@ export class PodExecutor implements StepExecutor {
   private ended(h: StepHandle, signal?: AbortSignal): Promise<Ended> {
     const d = this.details(h);
     const shape = this.shape(h);
-    return untilPod<Ended>(this.o.api, d.namespace, d.pod, (pod) => endOf(pod, shape), signal);
+    return untilPod<Ended>(this.pods, d.namespace, d.pod, (pod) => endOf(pod, shape), signal);
   }
 
   async wait(h: StepHandle, signal?: AbortSignal): Promise<StepResult> {
@@ -215,7 +224,7 @@ export class PodExecutor implements StepExecutor {
   async *logs(h: StepHandle, opts: LogsOptions = {}): AsyncIterable<LogLine> {
     const d = this.details(h);
     const ready = await untilPod(
-      this.o.api,
+      this.pods,
       d.namespace,
       d.pod,
       (pod) => {
@@ -250,7 +259,7 @@ export class PodExecutor implements StepExecutor {
         .request('DELETE', podPath(d.namespace, d.pod), { query: { gracePeriodSeconds: Math.ceil(Math.max(0, graceMs) / 1000) } })
         .catch(notFound);
     }
-    await untilPod(this.o.api, d.namespace, d.pod, (p) => {
+    await untilPod(this.pods, d.namespace, d.pod, (p) => {
       if (!p) return true;
       const all = p.status?.containerStatuses ?? [];
       if (!p.spec?.nodeName || p.status?.phase === 'Failed' || p.status?.phase === 'Succeeded') return true;

@@ -13,6 +13,24 @@ export interface PodApiOptions {
   /** Path of a kubeconfig file. Default: $KUBECONFIG, else the in-cluster service account, else ~/.kube/config. */
   kubeconfig?: string;
   context?: string;
+  /**
+   * Connections to the API server for ordinary requests (creates, gets, patches, deletes, log reads), per TLS
+   * identity; more wait for a free one. Default 32. Long-lived streams (watches, followed logs) use a pool of their
+   * own (`open(..., { long: true })`) so they never hold these.
+   */
+  maxSockets?: number;
+}
+
+/** Default PodApiOptions.maxSockets. */
+export const DEFAULT_MAX_SOCKETS = 32;
+
+export interface OpenOptions {
+  query?: Query;
+  body?: unknown;
+  contentType?: string;
+  signal?: AbortSignal;
+  /** A long-lived stream (a watch, a followed log): served by its own pool, outside maxSockets. */
+  long?: boolean;
 }
 
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -51,9 +69,12 @@ export class PodApi {
   readonly server: string;
   /** Keep-alive agents by TLS material (the client's agent closes its connection after each request). */
   private readonly agents = new Map<string, HttpAgent>();
+  private readonly maxSockets: number;
 
-  constructor(kc: KubeConfig) {
+  constructor(kc: KubeConfig, o: { maxSockets?: number } = {}) {
     this.kc = kc;
+    this.maxSockets = o.maxSockets ?? DEFAULT_MAX_SOCKETS;
+    if (!(this.maxSockets >= 1)) throw new WeirError('INVALID_ARGUMENT', `maxSockets must be at least 1, not ${this.maxSockets}`);
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new WeirError('INVALID_ARGUMENT', 'kubeconfig names no current cluster');
     this.server = cluster.server.replace(/\/+$/, '');
@@ -71,15 +92,11 @@ export class PodApi {
       });
     }
     if (o.context) kc.setCurrentContext(o.context);
-    return new PodApi(kc);
+    return new PodApi(kc, o.maxSockets !== undefined ? { maxSockets: o.maxSockets } : {});
   }
 
   /** Opens a request and resolves with the response once its status is 2xx (rejects with the API's Status otherwise). */
-  async open(
-    method: string,
-    path: string,
-    o: { query?: Query; body?: unknown; contentType?: string; signal?: AbortSignal } = {},
-  ): Promise<IncomingMessage> {
+  async open(method: string, path: string, o: OpenOptions = {}): Promise<IncomingMessage> {
     const u = new URL(this.server + path);
     for (const [k, v] of Object.entries(o.query ?? {})) if (v !== undefined) u.searchParams.set(k, String(v));
     const body = o.body === undefined ? undefined : typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
@@ -95,7 +112,7 @@ export class PodApi {
       ...(o.signal ? { signal: o.signal } : {}),
     };
     await this.kc.applyToHTTPSOptions(opts);
-    opts.agent = this.keepAlive(opts, u.protocol === 'http:');
+    opts.agent = this.keepAlive(opts, u.protocol === 'http:', o.long === true);
     const what = `${method} ${u.pathname}`;
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
       const req = (u.protocol === 'http:' ? httpRequest : httpsRequest)(opts, resolve);
@@ -113,7 +130,9 @@ export class PodApi {
   /**
    * A keep-alive agent with the request's TLS settings: one TLS handshake per connection instead of one per request
    * (tens of ms each on a loaded machine, on both ends). Keyed by the TLS material, so rotated credentials get a
-   * fresh agent.
+   * fresh agent. Two pools per identity: ordinary requests share at most maxSockets connections (a burst of 1,000
+   * creates would otherwise open 1,000 TLS connections, each a handshake on both ends); long-lived streams get a
+   * connection each, apart, so they cannot starve requests.
    */
   private keepAlive(
     o: RequestOptions & {
@@ -126,6 +145,7 @@ export class PodApi {
       servername?: string;
     },
     plain: boolean,
+    long: boolean,
   ): HttpAgent {
     const tls = {
       ca: o.ca,
@@ -137,13 +157,13 @@ export class PodApi {
       servername: o.servername,
     };
     const text = (v: unknown): unknown => (Buffer.isBuffer(v) ? v.toString('base64') : v);
-    const id = plain ? 'http' : JSON.stringify(Object.values(tls).map(text));
+    const id = (long ? 'long ' : 'req ') + (plain ? 'http' : JSON.stringify(Object.values(tls).map(text)));
     let agent = this.agents.get(id);
     if (!agent) {
-      if (this.agents.size >= 4) this.agents.clear(); // old credentials: their idle connections close on their own
+      if (this.agents.size >= 8) this.agents.clear(); // old credentials: their idle connections close on their own
       const clean = Object.fromEntries(Object.entries(tls).filter(([, v]) => v !== undefined));
       // Idle connections close after 30 s (before the API server's own idle timeout could race a new request).
-      const keep = { keepAlive: true, timeout: 30_000 };
+      const keep = { keepAlive: true, timeout: 30_000, ...(long ? {} : { maxSockets: this.maxSockets, maxFreeSockets: this.maxSockets }) };
       agent = plain ? new HttpAgent(keep) : new HttpsAgent({ ...keep, ...clean });
       this.agents.set(id, agent);
     }
@@ -151,11 +171,7 @@ export class PodApi {
   }
 
   /** One JSON request; resolves with the parsed body. */
-  async request<T>(
-    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
-    path: string,
-    o: { query?: Query; body?: unknown; contentType?: string; signal?: AbortSignal } = {},
-  ): Promise<T> {
+  async request<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, o: Omit<OpenOptions, 'long'> = {}): Promise<T> {
     const res = await this.open(method, path, o);
     let t: string;
     try {

@@ -23,6 +23,7 @@ async function open(t: LogTarget, q: Record<string, string | boolean | undefined
     return await t.api.open('GET', podPath(t.namespace, t.pod, 'log'), {
       query: { container: t.container, ...q },
       ...(signal ? { signal } : {}),
+      ...(q.follow === true ? { long: true } : {}),
     });
   } catch (e) {
     if (q.stream && e instanceof WeirError && /stream.*may not be specified/.test(e.message))

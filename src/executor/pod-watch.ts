@@ -1,7 +1,6 @@
-// Waiting on one pod: GET, then a watch from that resource version until a predicate decides; a watch that ends
-// (server timeout, 410 Expired, broken connection) is followed by a fresh GET, so a lost event only delays the
-// answer, never loses it. The pod's shape as far as the executor reads it is declared here too.
-import { WeirError, errorMessage } from '../core/errors.js';
+// The pod's shape as far as the executor reads it, a GET of one pod, waiting on a pod through a PodSource (the
+// executor's shared informer, pod-informer.ts) and the event stream of a Kubernetes watch.
+import { WeirError } from '../core/errors.js';
 import { podPath } from './pod-kube.js';
 import type { PodApi } from './pod-kube.js';
 
@@ -51,62 +50,30 @@ export async function getPod(api: PodApi, namespace: string, name: string, signa
   }
 }
 
+/** Where waiters learn about pods: the pod executor's shared informer (pod-informer.ts). */
+export interface PodSource {
+  /**
+   * Calls `decide` with the pod (undefined once it is gone) now and after every change until it returns a value; a
+   * lost event only delays the answer, never loses it. Aborting `signal` rejects with CANCELLED.
+   */
+  until<T>(namespace: string, name: string, decide: (pod: Pod | undefined) => T | undefined, signal?: AbortSignal): Promise<T>;
+}
+
 /** Calls `decide` with the pod (undefined once it is gone) after every change until it returns a value. */
-export async function untilPod<T>(
-  api: PodApi,
+export function untilPod<T>(
+  pods: PodSource,
   namespace: string,
   name: string,
   decide: (pod: Pod | undefined) => T | undefined,
   signal?: AbortSignal,
 ): Promise<T> {
-  for (;;) {
-    if (signal?.aborted) throw new WeirError('CANCELLED', `waiting for pod ${namespace}/${name} cancelled`);
-    const pod = await getPod(api, namespace, name, signal);
-    const first = decide(pod);
-    if (first !== undefined) return first;
-    if (!pod) throw new WeirError('INTERNAL', `untilPod: no decision for the missing pod ${name}`);
-    const ac = new AbortController();
-    const both = signal ? AbortSignal.any([signal, ac.signal]) : ac.signal;
-    try {
-      const res = await api.open('GET', podPath(namespace), {
-        query: {
-          watch: true,
-          fieldSelector: `metadata.name=${name}`,
-          resourceVersion: pod.metadata.resourceVersion,
-          allowWatchBookmarks: false,
-          timeoutSeconds: 60,
-        },
-        signal: both,
-      });
-      for await (const ev of watchEvents<Pod>(res)) {
-        if (ev.type === 'ERROR') break;
-        const r = decide(ev.type === 'DELETED' ? undefined : ev.object);
-        if (r !== undefined) return r;
-      }
-    } catch (e) {
-      if (signal?.aborted) throw new WeirError('CANCELLED', `waiting for pod ${namespace}/${name} cancelled`, { cause: e });
-      if (!(e instanceof WeirError) || e.code !== 'CONFLICT') await pause(500, signal, errorMessage(e));
-    } finally {
-      ac.abort();
-    }
-  }
-}
-
-function pause(ms: number, signal: AbortSignal | undefined, why: string): Promise<void> {
-  void why;
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    });
-  });
+  return pods.until(namespace, name, decide, signal);
 }
 
 /** The pod's IP once it has one; '' when the pod ended (or is gone) without one. */
-export function podAddress(api: PodApi, namespace: string, name: string, signal?: AbortSignal): Promise<string> {
+export function podAddress(pods: PodSource, namespace: string, name: string, signal?: AbortSignal): Promise<string> {
   return untilPod(
-    api,
+    pods,
     namespace,
     name,
     (p) => {
