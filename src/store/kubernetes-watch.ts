@@ -1,16 +1,14 @@
 // Watches for KubernetesStore: one API watch from a resource version with bookmarks, reconnected from the last
 // version seen whenever the connection ends (idle timeouts, server-side closes), so the reader sees every change once
-// and in order. A start version older than the server's history fails as Expired (CONFLICT, reason Expired: list
-// again). When the history runs out later, mid-stream, the watch lists again itself and delivers what changed since
-// the last event (objects newer than it, DELETED for objects it had delivered that are gone), then goes on live.
+// and in order. When the server's history no longer reaches the watch's version (410 Gone), at the start or later
+// while reconnecting, the watch fails as Expired (CONFLICT, reason Expired): the reader lists again and watches from
+// the list's version, as a Kubernetes informer does. The watch cannot list again for the reader: an object the reader
+// had from its own list and that was deleted meanwhile would never be reported (it never passed through the watch).
 import { Watch } from '@kubernetes/client-node';
 import { pause, systemClock } from '../core/clock.js';
 import { WeirError, errorMessage } from '../core/errors.js';
 import type { KindName } from '../api/kinds.js';
-import { compileLabelSelector } from './label-selector.js';
-import { storageKey } from './object-rules.js';
 import { normalize, serverFieldSelector } from './kubernetes-list.js';
-import type { KubeList } from './kubernetes-list.js';
 import { resourcePath, statusError } from './kubernetes-rest.js';
 import type { KubeRest } from './kubernetes-rest.js';
 import type { StoredObject, WatchEvent } from './types.js';
@@ -35,7 +33,6 @@ const isExpired = (e: WeirError): boolean => e.code === 'CONFLICT' && e.details?
 
 export async function* kubeWatch(rest: KubeRest, o: KubeWatchOptions): AsyncGenerator<WatchEvent> {
   const path = resourcePath(o.kind, o.namespace);
-  const matches = compileLabelSelector(o.labelSelector ?? '');
   const queue: Item[] = [];
   let wake: (() => void) | undefined;
   const push = (i: Item): void => {
@@ -45,10 +42,7 @@ export async function* kubeWatch(rest: KubeRest, o: KubeWatchOptions): AsyncGene
   const onAbort = (): void => wake?.();
   o.signal.addEventListener('abort', onAbort);
   let cursor = Number(o.since);
-  let started = false;
   let retries = 0;
-  /** Objects delivered by this watch and not deleted since: key -> resourceVersion (for a re-list after Expired). */
-  const delivered = new Map<string, number>();
   let conn: AbortController | undefined;
   let generation = 0;
   try {
@@ -71,49 +65,19 @@ export async function* kubeWatch(rest: KubeRest, o: KubeWatchOptions): AsyncGene
           continue;
         }
         if ('ev' in item) {
-          started = true;
           retries = 0;
           const rv = Number(item.ev.object.metadata.resourceVersion);
           if (rv <= cursor) continue;
           cursor = rv;
-          const key = storageKey(item.ev.object.metadata.namespace, item.ev.object.metadata.name);
-          if (item.ev.type === 'DELETED') delivered.delete(key);
-          else delivered.set(key, rv);
           yield { type: item.ev.type, object: normalize(item.ev.object, o.kind) };
         } else if ('bookmark' in item) {
-          started = true;
           retries = 0;
           cursor = Math.max(cursor, Number(item.bookmark));
         } else if ('closed' in item) {
           reconnect = true;
         } else if (isExpired(item.error)) {
-          if (!started) throw item.error;
-          // The server's history no longer reaches our cursor: list again and deliver the difference.
-          conn.abort();
-          const skip = o.namespace === undefined ? (o.skipNamespaces ?? []) : [];
-          const list = await rest.request<KubeList>('GET', path, {
-            query: { labelSelector: o.labelSelector || undefined, fieldSelector: serverFieldSelector(undefined, skip) },
-          });
-          const seen = new Set<string>();
-          for (const raw of list.items ?? []) {
-            const obj = normalize(raw, o.kind);
-            const key = storageKey(obj.metadata.namespace, obj.metadata.name);
-            seen.add(key);
-            const rv = Number(obj.metadata.resourceVersion);
-            if (rv > cursor && matches(obj.metadata.labels)) {
-              const type = delivered.has(key) ? 'MODIFIED' : 'ADDED';
-              delivered.set(key, rv);
-              yield { type, object: obj };
-            }
-          }
-          for (const [key, rv] of [...delivered]) {
-            if (seen.has(key)) continue;
-            delivered.delete(key);
-            yield { type: 'DELETED', object: tombstone(o.kind, key, rv) };
-          }
-          cursor = Number(list.metadata?.resourceVersion ?? cursor);
-          queue.length = 0;
-          reconnect = true;
+          // At the start or mid-stream alike: the reader lists again (see the file's head).
+          throw item.error;
         } else {
           if (++retries > MAX_RETRIES) throw item.error;
           await pause(systemClock, Math.min(250 * 2 ** retries, 4000), o.signal);
@@ -126,26 +90,6 @@ export async function* kubeWatch(rest: KubeRest, o: KubeWatchOptions): AsyncGene
     conn?.abort();
     o.signal.removeEventListener('abort', onAbort);
   }
-}
-
-/** The last known identity of an object that vanished while the history was out of reach. */
-function tombstone(kind: KindName, key: string, rv: number): StoredObject {
-  const slash = key.indexOf('/');
-  const ns = key.slice(0, slash);
-  return normalize(
-    {
-      apiVersion: '',
-      kind: '',
-      metadata: {
-        name: key.slice(slash + 1),
-        ...(ns ? { namespace: ns } : {}),
-        uid: '',
-        resourceVersion: String(rv),
-        creationTimestamp: '',
-      },
-    },
-    kind,
-  );
 }
 
 interface KubeStatusObject {

@@ -1,6 +1,9 @@
 // Issue 11 item 23: stopping `npm start` (SIGTERM to npm, as a process manager or `kill` does) stops the server it
-// started; no `node bin/weir.js server` is left behind re-parented to PID 1.
-import { spawn } from 'node:child_process';
+// started; no `node bin/weir.js server` is left behind re-parented to PID 1. Item 24: neither `npm start` nor
+// `npx weir --version` prints a warning (npm's "Unknown project config", Node's process warnings such as the AWS
+// SDK's Node-version notice).
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,6 +13,9 @@ import assert from 'node:assert/strict';
 import { eventually } from '../e2e/events-kit.js';
 import { freePort } from '../helpers/nats-server.js';
 import { repoRoot } from '../helpers/paths.js';
+
+/** Lines of npm's warnings (`npm warn ...`) and of Node's process warnings (`(node:PID) SomeWarning: ...`). */
+const warnings = (out: string): string[] => out.split('\n').filter((l) => /^npm warn/i.test(l) || /\(node:\d+\) \w*Warning/.test(l));
 
 /** Every descendant pid of `pid` (Linux /proc). */
 function descendants(pid: number): number[] {
@@ -69,6 +75,7 @@ test('SIGTERM to npm start stops the weir server it started', async () => {
     // The first match in pre-order is the server (its own children, forked for steps, come after it).
     const first = descendants(npm.pid!).find((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('weir.js\0server'));
     assert.ok(first !== undefined, 'a weir server runs under npm start');
+    assert.deepEqual(warnings(log), [], 'npm start printed warnings');
     servers = [{ pid: first, ticks: startTicks(first) }];
     process.kill(npm.pid!, 'SIGTERM');
     await npmExited;
@@ -99,4 +106,10 @@ test('SIGTERM to npm start stops the weir server it started', async () => {
     }
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('npx weir --version prints the version and no warning', async () => {
+  const { stdout, stderr } = await promisify(execFile)('npx', ['weir', '--version'], { cwd: repoRoot, timeout: 60_000 });
+  assert.match(stdout, /^weir \d+\.\d+\.\d+/);
+  assert.deepEqual(warnings(stdout + stderr), []);
 });
