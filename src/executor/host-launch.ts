@@ -23,15 +23,22 @@ import type { StepSpec } from './types.js';
  * so the step itself gets default signal dispositions. After recording, `kill -KILL 0` ends background
  * processes the step left in its group, as a container runtime does when the main process exits.
  * `$0` is "weir-step" so the shell's own messages (e.g. "not found") name it.
+ *
+ * Both wrappers first wait for a line on stdin (a pipe from the Weir process), sent only once the step's handle is
+ * on disk: a Weir process killed between the spawn and that write (on a loaded machine the spawning process can be
+ * descheduled there while the child runs on) leaves a wrapper that reads EOF and exits 97 without running the step,
+ * so the next Weir, finding no handle, may launch it again without running it twice. The step gets /dev/null.
  */
-export const WRAPPER = 'f=$1; shift; trap : TERM INT HUP; "$@"; c=$?; echo "$c" >"$f"; kill -KILL 0';
+export const WRAPPER =
+  'read -r go || exit 97; exec </dev/null; f=$1; shift; trap : TERM INT HUP; "$@"; c=$?; echo "$c" >"$f"; kill -KILL 0';
 /**
  * Isolated, the wrapper is pid 1 of the step's own pid namespace (bwrap --unshare-pid --as-pid-1): when it
  * exits, the kernel kills whatever is left in the namespace, and bwrap's monitor reaps it (no orphan zombies).
  * It exits with the step's code, which bwrap passes on: a second record of the code, used when the exit file
  * is missing (step-monitor.ts).
  */
-export const WRAPPER_ISOLATED = 'f=$1; shift; trap : TERM INT HUP; "$@"; c=$?; echo "$c" >"$f"; exit "$c"';
+export const WRAPPER_ISOLATED =
+  'read -r go || exit 97; exec </dev/null; f=$1; shift; trap : TERM INT HUP; "$@"; c=$?; echo "$c" >"$f"; exit "$c"';
 
 /** How the process Weir spawned (the wrapper, or bwrap's monitor) ended. */
 export interface LeaderExit {
@@ -173,7 +180,7 @@ async function spawnStep({
   try {
     child = spawn(command, args, {
       detached: true,
-      stdio: ['ignore', out.fd, err.fd],
+      stdio: ['pipe', out.fd, err.fd],
       env,
       cwd: prepared.hostCwd ?? paths.dir,
     });
@@ -194,7 +201,15 @@ async function spawnStep({
     throw new WeirError('IO_ERROR', `cannot spawn ${command}: ${spawnError?.message ?? 'unknown error'}`, { cause: spawnError });
   }
   const identity: GroupIdentity = { pid, startTicks: info?.startTicks ?? null, bootId: readBootId() };
-  onSpawned({ identity, view: prepared.view, startedAt });
+  try {
+    onSpawned({ identity, view: prepared.view, startedAt });
+  } catch (e) {
+    child.stdin?.destroy(); // EOF: the wrapper exits without running the step
+    throw e;
+  }
+  // The handle is on disk: the step may run (see WRAPPER).
+  child.stdin?.on('error', () => undefined);
+  child.stdin?.end('go\n');
   child.unref();
   return { child, leaderExited, identity, view: prepared.view, startedAt };
 }
