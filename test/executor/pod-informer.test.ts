@@ -7,8 +7,6 @@
 // run (a nodeSelector no node has), so they only change when the test patches or deletes them.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, connect } from 'node:net';
-import type { AddressInfo, Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
 import { createRecordingLogger } from '../../src/core/logger.js';
@@ -19,6 +17,8 @@ import { LABEL_UID } from '../../src/executor/pod-manifest.js';
 import type { Pod } from '../../src/executor/pod-watch.js';
 import { startKube } from '../helpers/kube.js';
 import { eventually } from '../helpers/eventually.js';
+import { relay } from '../helpers/tcp-relay.js';
+import type { Relay } from '../helpers/tcp-relay.js';
 
 const NS = 'informer-test';
 const kube = await startKube();
@@ -32,66 +32,6 @@ await direct
   .catch((e: unknown) => {
     if (!(e instanceof WeirError && e.code === 'ALREADY_EXISTS')) throw e;
   });
-
-/** A TCP relay to the API server (TLS passes through: the certificate names 127.0.0.1, whatever the port). */
-interface Relay {
-  url: string;
-  /** Connections opened so far / open now. */
-  opened: number;
-  readonly open: number;
-  /** Stops passing the server's bytes to the client on the connections open now (they queue). */
-  hold(): void;
-  /** Destroys the connections open now. */
-  cut(): void;
-  /** Stops listening and cuts what is open. */
-  close(): Promise<void>;
-}
-
-async function relay(target: URL): Promise<Relay> {
-  const live = new Set<{ client: Socket; server: Socket }>();
-  const r = {
-    url: '',
-    opened: 0,
-    get open() {
-      return live.size;
-    },
-    hold: () => {
-      for (const c of live) {
-        c.server.unpipe(c.client);
-        c.server.pause();
-      }
-    },
-    cut: () => {
-      for (const c of live) {
-        c.client.destroy();
-        c.server.destroy();
-      }
-    },
-    close: () => {
-      const done = new Promise<void>((resolve) => srv.close(() => resolve()));
-      r.cut();
-      return done;
-    },
-  };
-  const srv = createServer((client) => {
-    r.opened++;
-    const server = connect(Number(target.port), target.hostname);
-    const pair = { client, server };
-    live.add(pair);
-    client.pipe(server);
-    server.pipe(client);
-    const end = (): void => {
-      live.delete(pair);
-      client.destroy();
-      server.destroy();
-    };
-    client.on('close', end).on('error', end);
-    server.on('close', end).on('error', end);
-  });
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  r.url = `https://127.0.0.1:${(srv.address() as AddressInfo).port}`;
-  return r;
-}
 
 /** A PodApi whose every connection goes through a fresh relay. */
 async function relayedApi(maxSockets?: number): Promise<{ api: PodApi; relay: Relay }> {

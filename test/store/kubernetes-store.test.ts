@@ -86,7 +86,7 @@ test('kubernetes: a watch whose version is compacted away while it reconnects fa
     await direct.create('ConfigMap', cm('b'));
     assert.deepEqual([await next(), await next()], ['ADDED a', 'ADDED b']);
     // The watch sees nothing from here until its connection is cut, and its cursor (b) is compacted away meanwhile.
-    proxy.freeze();
+    proxy.hold();
     await direct.update('ConfigMap', { ...a, data: { k: 'changed' } });
     await direct.delete('ConfigMap', 'default', 'b');
     await direct.delete('ConfigMap', 'default', 'x');
