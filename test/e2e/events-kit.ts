@@ -1,15 +1,12 @@
 // Kit for the events acceptance tests: a real `weir server` with a JetStream bus, either in-process (startServer) or
 // spawned as its own process (for SIGKILL), manifests written to a temp dir, Workflows read back through the REST
 // API (what a user sees), `eventually()` polling, and small YAML builders for webhook-to-Workflow sensors.
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { memoryIo } from '../../src/cli/io.js';
 import { startServer } from '../../src/cli/server.js';
-import { repoRoot } from '../helpers/paths.js';
+import { spawnWeirChild } from '../helpers/weir-child.js';
 import { eventually } from '../helpers/eventually.js';
 
 export { eventually };
@@ -69,60 +66,12 @@ export async function startWeir(o: WeirOptions): Promise<Weir> {
   return { url: srv.url, log: () => io.err, stop: () => srv.stop() };
 }
 
-const mainJs = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
-const live = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const c of live) c.kill('SIGKILL');
-});
-
-const START_TIMEOUT_MS = 120_000;
-
 /** `weir server` as a child process of this build (like bin/weir.js); resolves once it printed its URL. */
-export async function spawnWeir(o: WeirOptions): Promise<SpawnedWeir> {
-  const script = `import(${JSON.stringify(mainJs)}).then(async (m) => { process.exitCode = await m.main(process.argv.slice(1)); })`;
-  const args = ['server', '--port', '0', '--data-dir', o.dataDir, '--bus', o.busUrl, ...o.manifests];
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script, ...args], {
-    cwd: repoRoot,
-    env: { ...process.env, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+export function spawnWeir(o: WeirOptions): Promise<SpawnedWeir> {
+  return spawnWeirChild(['server', '--port', '0', '--data-dir', o.dataDir, '--bus', o.busUrl, ...o.manifests], {
+    startTimeoutMs: 120_000,
+    keepBytes: 200_000,
   });
-  live.add(child);
-  let err = '';
-  let out = '';
-  child.stderr.on('data', (b: Buffer) => (err = (err + b.toString()).slice(-200_000)));
-  const exited = new Promise<void>((r) =>
-    child.once('exit', () => {
-      live.delete(child);
-      r();
-    }),
-  );
-  // A liveness bound, not a speed check: on the shared 2-core machine under load a start has taken over 30 s.
-  const url = await new Promise<string>((resolve, reject) => {
-    const t = setTimeout(() => {
-      child.kill('SIGKILL'); // never leave a half-started server behind
-      reject(new Error(`weir server did not start within ${START_TIMEOUT_MS / 1000} s:\n${err.slice(-3000)}`));
-    }, START_TIMEOUT_MS);
-    child.stdout.on('data', (b: Buffer) => {
-      out += b.toString();
-      const m = /listening on (\S+)/.exec(out);
-      if (m) {
-        clearTimeout(t);
-        resolve(m[1]);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(t);
-      reject(new Error(`weir server exited with ${code} while starting:\n${err.slice(-3000)}`));
-    });
-  });
-  const end = async (sig: NodeJS.Signals): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return exited;
-    child.kill(sig);
-    const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(t);
-  };
-  return { url, pid: child.pid ?? -1, log: () => err, stop: () => end('SIGTERM'), kill: () => end('SIGKILL') };
 }
 
 export interface Wf {
