@@ -161,6 +161,7 @@ export const verb: Verb = async (args, io) => {
   const logStreams: Promise<void>[] = [];
   let lastStatus: WorkflowStatus | undefined;
   let removeSteps: (() => Promise<void>) | undefined;
+  let closeExecutor: (() => Promise<void> | void) | undefined;
   try {
     const maxLogBytes = parseMaxLogBytes(io.env);
     const { executor, description, removeWorkflow } = await createExecutor(executorKind, {
@@ -170,6 +171,7 @@ export const verb: Verb = async (args, io) => {
       ...(podImages ? { podImages } : {}),
     });
     if (ownDataDir) removeSteps = () => removeWorkflow(created.metadata.uid);
+    closeExecutor = () => executor.close?.();
     logger.info({}, `step executor: ${description}`);
     const controller = new WorkflowController({
       store,
@@ -218,6 +220,7 @@ export const verb: Verb = async (args, io) => {
     ac.abort();
     await store.close();
     await removeSteps?.().catch((e: unknown) => logger.warn({ err: errorMessage(e) }, "cannot remove the steps' containers"));
+    await closeExecutor?.();
     if (ownDataDir) await rm(dataDir, { recursive: true, force: true }).catch(() => undefined);
   }
 };

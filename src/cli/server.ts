@@ -5,6 +5,7 @@
 // Drain order on SIGINT/SIGTERM:
 //   1. the API stops accepting requests (streams end, in-flight requests get drainTimeoutMs),
 //   2. background services stop (controller loop; running steps keep running detached and are re-adopted later),
+//      then the executor closes (the pod executor's watches and API connections),
 //   3. the event bus closes (when this process created it: pending acks are flushed),
 //   4. the store closes.
 import { mkdir, readFile } from 'node:fs/promises';
@@ -141,6 +142,7 @@ export async function startServer(cfg: ServerStartConfig, io: CliIo): Promise<Ru
       ...(cfg.maxLogBytes !== undefined ? { maxLogBytes: cfg.maxLogBytes } : {}),
       ...(cfg.kubeconfig ? { kubeconfig: cfg.kubeconfig } : {}),
       ...(cfg.podImages ? { podImages: cfg.podImages } : {}),
+      workflowsInCluster: kube !== undefined,
     });
     log.info({}, `step executor: ${executorInfo}`);
     const hostPaths = { allow: cfg.allowHostPath ?? [], deny: [cfg.dataDir] };
@@ -248,6 +250,7 @@ export async function startServer(cfg: ServerStartConfig, io: CliIo): Promise<Ru
         await api.close();
         ac.abort();
         await Promise.all(running);
+        await executor.close?.(); // after the controller: its watches and connections (steps keep running)
         await ownBus?.close();
         await store.close();
       })());

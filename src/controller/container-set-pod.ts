@@ -11,7 +11,7 @@ import { substDeep } from './params.js';
 import type { Vars } from './params.js';
 import { buildStepSpec, finishPod } from './pod-step.js';
 import { podSettingsOf } from './pod-settings.js';
-import { planMounts } from './volumes.js';
+import { planStepVolumes } from './pod-volumes.js';
 import type { NodeStatus, PodOutcome } from './types.js';
 import type { VolumePrep } from './volumes.js';
 
@@ -56,13 +56,10 @@ export function executeContainerSetPod(
         hostNetwork: ex.spec.hostNetwork,
       });
       if (build.error || !build.spec) return ex.nodes.mark(node, 'Error', `container ${c.name}: ${build.error ?? 'cannot build step'}`);
-      const plan = planMounts(one, ex.spec, node.id, ex.ctx.volumeRoot, {
-        configMap: (x) => ex.ctx.configMap(x),
-        secret: (x) => ex.ctx.secret?.(x),
-        hostPaths: ex.ctx.hostPaths,
-      });
+      const plan = planStepVolumes(one, ex, node.id);
       if (plan.error) return ex.nodes.mark(node, 'Error', `container ${c.name}: ${plan.error}`);
       build.spec.mounts = plan.mounts;
+      if (plan.podVolumes?.length) build.spec.podVolumes = plan.podVolumes;
       prepare.push(...plan.prepare);
       if (c.resources !== undefined) build.spec.pod = { resources: c.resources };
       if (retry.retries > 0) withRetry(build.spec, retry);

@@ -77,6 +77,7 @@ export async function buildContext(d: ContextDeps, wf: WorkflowObject): Promise<
     hostPaths: d.hostPaths,
     ...(d.runsImages ? { runsImages: true } : {}),
     ...(d.runsPods ? { runsPods: true } : {}),
+    ...(d.runsPods && d.store.anyKind ? { createsClaims: true } : {}),
     workflowTemplate: (name, cluster) => {
       const o = (cluster ? cwt : wt).get(name);
       return o ? { spec: o.spec ?? {} } : undefined;

@@ -35,6 +35,7 @@ import { repositoryOf } from './artifacts.js';
 import { hasStep } from './types.js';
 import { podGcPlan } from './pod-gc.js';
 import type { PodCollector } from './pod-gc.js';
+import type { ClaimEffects } from './claim-effects.js';
 import type { HostPathPolicy } from './host-paths.js';
 import type { Action, NodeStatus, OperateResult, WorkflowObject, WorkflowStatus } from './types.js';
 
@@ -65,6 +66,8 @@ export interface PassDeps {
   artifacts: ArtifactHost | undefined;
   /** podGC of the pod executor's pods (pod-gc.ts). */
   podGc: PodCollector;
+  /** volumeClaimTemplates' claims: created before steps start, deleted per volumeClaimGC (claim-effects.ts). */
+  claims: ClaimEffects;
   syncMutex: Mutex;
   /** Notes already logged, by `<uid>:<note>`. */
   noted: Set<string>;
@@ -121,6 +124,8 @@ export async function runPass(d: PassDeps, key: string, held: { release?: () => 
   const { status } = p.result;
   if (FINAL.has(String(status.phase)) && !FINAL.has(String(p.wf.status?.phase)))
     await d.artifacts?.collectOnCompletion(key, saved.current, d.log);
+  const collected = p.result.collectClaims ? await d.claims.collect(key, saved.current, p.result.collectClaims) : undefined;
+  if (collected) d.cache.saved(key, collected, undefined);
   await requeue(d, p, starts, saved);
 }
 
@@ -148,6 +153,8 @@ async function readWorkflow(
   d.gone(key, undefined, uid); // steps of an earlier workflow of this name, deleted unseen
 
   if (FINAL.has(String(wf.status?.phase))) {
+    const collected = d.executor.kind === 'pod' ? await d.claims.collectEnded(key, obj) : undefined;
+    if (collected) d.cache.saved(key, collected, undefined);
     d.forgetKey(key);
     d.steps.forget(uid, () => false);
     return undefined;
@@ -326,6 +333,10 @@ async function startSteps(d: PassDeps, p: Pass, starts: StartAction[]): Promise<
   const { key, uid, namespace } = p;
   const status = p.result.status;
   const onHost = d.executor.kind === 'host';
+  const claims = p.result.actions.find((a) => a.type === 'claims');
+  const refused = claims && starts.length > 0 ? await d.claims.ensure(key, uid, claims.claims) : undefined;
+  if (refused !== undefined) for (const a of starts) d.steps.fail(uid, a.nodeId, null, refused);
+  if (refused !== undefined) return;
   await Promise.all(
     starts.map(async (a) => {
       let spec = onHost ? withStandInPath(withPythonFallback(a.spec), process.env.PATH) : a.spec;

@@ -28,6 +28,7 @@ import type { HostPathPolicy } from './host-paths.js';
 import { EXPENSIVE_PASS_MS, FINAL, parseKey, runPass } from './controller-pass.js';
 import type { PassDeps } from './controller-pass.js';
 import type { WorkflowObject } from './types.js';
+import { ClaimEffects } from './claim-effects.js';
 import { PodCollector } from './pod-gc.js';
 
 export interface WorkflowControllerOptions {
@@ -149,6 +150,7 @@ export class WorkflowController {
       requests: this.requests,
       artifacts: this.artifacts,
       podGc: this.podGc,
+      claims: new ClaimEffects(o.store, this.log),
       syncMutex: this.syncMutex,
       noted: this.noted,
       known: this.known,

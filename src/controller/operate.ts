@@ -9,6 +9,7 @@ import { locksOf } from './sync.js';
 import type * as Children from './children.js';
 import { lazyModule } from '../core/lazy-module.js';
 import { killDaemons } from './pod-extras.js';
+import { claimManifests, claimVolumes, claimsToCollect, statusClaims } from './pod-volumes.js';
 import { NodeMap, isFailed, isFinished } from './nodes.js';
 import { fromConfigMap, paramString, substDeep, workflowVars } from './params.js';
 import { hasStep } from './types.js';
@@ -189,6 +190,12 @@ export function operate(wf: WorkflowObject, ctx: OperateContext): OperateResult 
   };
   r.metadata = { ...r.metadata, labels };
   if (!('error' in eff) && eff.podGC?.strategy) r.podGC = eff.podGC;
+  const claims = 'error' in eff ? [] : statusClaims(r.status);
+  if (claims.length > 0 && !('error' in eff)) {
+    if (r.actions.some((a) => a.type === 'start')) r.actions.push({ type: 'claims', claims: claimManifests(wf, eff, claims) });
+    const gc = claimsToCollect(eff, r.status.phase, claims);
+    if (gc.length > 0) r.collectClaims = gc;
+  }
   return r;
 }
 
@@ -224,11 +231,30 @@ function operatePass(wf: WorkflowObject, ctx: OperateContext, eff: WorkflowSpec 
     finish(status, 'Error', now, meta.error);
     return { status, actions, notes: [] };
   }
+  // volumeClaimTemplates (pod executor, Kubernetes store): the claims are named before anything runs, as Argo does;
+  // the controller creates them before the first step starts (the `claims` action, see operate()).
+  if (
+    ctx.runsPods === true &&
+    ctx.createsClaims === true &&
+    (spec.volumeClaimTemplates ?? []).length > 0 &&
+    status.persistentVolumeClaims === undefined
+  ) {
+    const claims = claimVolumes(wf.metadata.name, spec);
+    if ('error' in claims) {
+      finish(status, 'Error', now, claims.error);
+      return { status, actions, notes: [] };
+    }
+    status.persistentVolumeClaims = claims;
+  }
   const wfView: WorkflowObject = meta.metadata ? { ...wf, metadata: { ...wf.metadata, ...meta.metadata } } : wf;
   const nodes = new NodeMap(wf.metadata.name, status.nodes, () => iso(now));
   const ex = new Exec(wf, spec, status, ctx, nodes, workflowVars(wfView, status, g.params, now));
   for (const f of KUBERNETES_ONLY_SPEC_FIELDS)
-    if (spec[f] !== undefined && !(ctx.runsPods === true && APPLIED_TO_PODS_SET.has(f))) ex.notes.add(`spec.${f}`);
+    if (
+      spec[f] !== undefined &&
+      !(ctx.runsPods === true && (APPLIED_TO_PODS_SET.has(f) || (f === 'volumeClaimGC' && ctx.createsClaims === true)))
+    )
+      ex.notes.add(`spec.${f}`);
   const exitName = `${wf.metadata.name}.onExit`;
   const ads = spec.activeDeadlineSeconds;
   const deadline = ads === undefined ? undefined : Date.parse(status.startedAt) + ads * 1000;

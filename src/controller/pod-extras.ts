@@ -9,7 +9,7 @@ import type { Exec } from './execute.js';
 import { isFinished } from './nodes.js';
 import { buildStepSpec } from './pod-step.js';
 import { subStepId } from './sub-steps.js';
-import { planMounts } from './volumes.js';
+import { planStepVolumes } from './pod-volumes.js';
 import { podSettingsOf } from './pod-settings.js';
 import type { NodeStatus } from './types.js';
 import type { VolumePrep } from './volumes.js';
@@ -38,9 +38,10 @@ function buildExtra(
     hostNetwork: ex.spec.hostNetwork,
   });
   if (build.error || !build.spec) return `container ${c.name}: ${build.error ?? 'cannot build step'}`;
-  const plan = planMounts(one, ex.spec, node.id, ex.ctx.volumeRoot, { ...lookups, hostPaths: ex.ctx.hostPaths });
+  const plan = planStepVolumes(one, ex, node.id);
   if (plan.error) return `container ${c.name}: ${plan.error}`;
   build.spec.mounts = plan.mounts;
+  if (plan.podVolumes?.length) build.spec.podVolumes = plan.podVolumes;
   const pod = podSettingsOf(t, ex.spec, { main: false, resources: container.resources });
   if (pod.settings) build.spec.pod = pod.settings;
   if (build.spec.container) build.spec.container.networkOf = node.id; // one pod: main and extras share localhost

@@ -9,7 +9,8 @@ import { substDeep } from './params.js';
 import type { InputArtifact, Vars } from './params.js';
 import { buildStepSpec, finishPod, unsupportedPodFeature } from './pod-step.js';
 import { podMembers, runInitContainers, sidecarFailures, sidecarsStarting, startSidecars, stopSidecars } from './pod-extras.js';
-import { planMounts, rawArtifactFiles } from './volumes.js';
+import { rawArtifactFiles } from './volumes.js';
+import { planStepVolumes } from './pod-volumes.js';
 import { podSettingsOf } from './pod-settings.js';
 import type { Action, NodeStatus } from './types.js';
 import { errorMessage } from '../core/errors.js';
@@ -44,13 +45,10 @@ export function executePod(ex: Exec, node: NodeStatus, tmpl: Template, vars: Var
       hostNetwork: ex.spec.hostNetwork,
     });
     if (build.error || !build.spec) return ex.nodes.mark(node, 'Error', build.error ?? 'cannot build step');
-    const plan = planMounts(t, ex.spec, node.id, ex.ctx.volumeRoot, {
-      configMap: (n) => ex.ctx.configMap(n),
-      secret: (n) => ex.ctx.secret?.(n),
-      hostPaths: ex.ctx.hostPaths,
-    });
+    const plan = planStepVolumes(t, ex, node.id);
     if (plan.error) return ex.nodes.mark(node, 'Error', plan.error);
     build.spec.mounts = plan.mounts;
+    if (plan.podVolumes?.length) build.spec.podVolumes = plan.podVolumes;
     const patch = ex.spec.podSpecPatch === undefined ? undefined : substDeep(ex.spec.podSpecPatch, vars, errors);
     if (errors.length > 0) return ex.nodes.mark(node, 'Error', errors[0]);
     const podCfg = podSettingsOf(t, { ...ex.spec, podSpecPatch: patch }, { main: true, resources: (t.container ?? t.script)?.resources });

@@ -104,6 +104,11 @@ export interface OperateContext {
   runsImages?: boolean;
   /** The executor runs each step as a Kubernetes Pod: the templates' pod-level fields are applied, not ignored. */
   runsPods?: boolean;
+  /**
+   * With runsPods: the store is the cluster's API server, so the controller creates the volumeClaimTemplates' claims
+   * (status.persistentVolumeClaims; the `claims` action). Otherwise a step mounting one is an error.
+   */
+  createsClaims?: boolean;
 }
 
 export type Action =
@@ -130,7 +135,12 @@ export type Action =
   /** Perform a `resource` template's action (its outcome is reported through OperateContext.resource). */
   | { type: 'resource'; nodeId: string; request: ResourceRequest }
   /** List the file keys under an artifact location for a `data` template (reported through OperateContext.dataList). */
-  | { type: 'data-list'; nodeId: string; artifact: Artifact };
+  | { type: 'data-list'; nodeId: string; artifact: Artifact }
+  /**
+   * Make sure these PersistentVolumeClaims exist (volumeClaimTemplates) before the steps of this pass start: created,
+   * or adopted when one of the name is already owned by the workflow. A failure fails those steps.
+   */
+  | { type: 'claims'; claims: Record<string, unknown>[] };
 
 export interface OperateResult {
   status: WorkflowStatus;
@@ -143,6 +153,8 @@ export interface OperateResult {
   metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
   /** The spec's podGC (a workflowTemplateRef's included), when it names a strategy (pod-gc.ts acts on it). */
   podGC?: NonNullable<WorkflowSpec['podGC']>;
+  /** Names of the PersistentVolumeClaims volumeClaimGC deletes now (the workflow ended; pod-volumes.ts). */
+  collectClaims?: string[];
 }
 
 export type { Template };

@@ -54,6 +54,12 @@ export interface PodExecutorOptions {
   maxInputBytes?: number;
   /** Pod-level settings per step (the template's nodeSelector, tolerations, ...), when the caller has any. */
   podSettings?: (spec: StepSpec) => PodSettings | undefined;
+  /**
+   * Whether the Workflows are objects of this cluster (the Kubernetes store): only then do pods and input Secrets get
+   * the Workflow as ownerReference (`weir run` and the SQLite store: false, else the cluster's garbage collector
+   * would delete them at once, their owner being absent). Default true.
+   */
+  ownedByWorkflow?: boolean;
 }
 
 export class PodExecutor implements StepExecutor {
@@ -67,9 +73,10 @@ export class PodExecutor implements StepExecutor {
     this.pods = new PodInformer({ api: o.api, logger: o.logger });
   }
 
-  /** Stops the pod watches; waits still pending reject with CANCELLED. */
-  close(): Promise<void> {
-    return this.pods.close();
+  /** Stops the pod watches and closes the API connections; waits still pending reject with CANCELLED. */
+  async close(): Promise<void> {
+    await this.pods.close();
+    this.o.api.close();
   }
 
   /** Its data dir (the controller puts workflow volumes under it: hostPath volumes of the pods). */
@@ -128,7 +135,8 @@ export class PodExecutor implements StepExecutor {
     const ns = spec.workflow.namespace;
     const startedAt = new Date().toISOString();
     const sig = signal ? { signal } : {};
-    const inputsSecrets = await createInputSecrets(this.o.api, spec, name, this.o.maxInputBytes, signal);
+    const owned = this.o.ownedByWorkflow !== false;
+    const inputsSecrets = await createInputSecrets(this.o.api, spec, name, { maxBytes: this.o.maxInputBytes, owned, signal });
     const manifest = podManifest({
       spec,
       name,
@@ -139,6 +147,7 @@ export class PodExecutor implements StepExecutor {
       ...(this.o.labels ? { labels: this.o.labels } : {}),
       ...(spec.pod || this.o.podSettings ? { pod: { ...spec.pod, ...this.o.podSettings?.(spec) } } : {}),
       terminationGraceSeconds: 30,
+      owned,
     });
     try {
       await this.o.api.request('POST', podPath(ns), { body: manifest, ...sig });

@@ -1,14 +1,14 @@
 // A step's input files on their way into its pod: the inputs tar (pod-io.ts) cut into chunks of INPUT_CHUNK_BYTES,
 // one Secret each (`POD-inputs`, `POD-inputs-1`, ...), created before the pod, which mounts them in order (the agent
 // joins them: pod-agent.ts). Each Secret carries the workflow-uid label, a label naming its pod (to find them when
-// the pod is gone) and the Workflow as owner, like the pod, so deleting the Workflow in a cluster with a garbage
+// the pod is gone) and the Workflow as owner (when it is a cluster object), like the pod, so deleting the Workflow in a cluster with a garbage
 // collector removes them too; the executor deletes them itself when it releases or cleans up the step.
 import { WeirError } from '../core/errors.js';
 import type { PodApi } from './pod-kube.js';
 import { secretPath } from './pod-kube.js';
 import { INPUTS_KEY } from './pod-agent.js';
 import { inputChunks, packInputs } from './pod-io.js';
-import { isInputsVolume, LABEL_UID } from './pod-manifest.js';
+import { isInputsVolume, LABEL_UID, workflowOwner } from './pod-manifest.js';
 import type { Pod } from './pod-watch.js';
 import type { StepSpec } from './types.js';
 
@@ -25,15 +25,15 @@ export function inputsSecretName(pod: string, n: number): string {
 /**
  * Packs the step's input files and stores them as Secrets for pod `pod`; resolves with their names in order (none
  * without input files). A Secret that exists already (start() again after a crash) is kept. PAYLOAD_TOO_LARGE above
- * `maxBytes`, before anything is stored.
+ * `maxBytes`, before anything is stored. `owned: false`: no ownerReference (the Workflow is not a cluster object).
  */
 export async function createInputSecrets(
   api: PodApi,
   spec: StepSpec,
   pod: string,
-  maxBytes: number | undefined,
-  signal?: AbortSignal,
+  o: { maxBytes?: number; owned?: boolean; signal?: AbortSignal },
 ): Promise<string[]> {
+  const { maxBytes, owned, signal } = o;
   if (!spec.inputFiles?.length) return [];
   const chunks = inputChunks(await packInputs(spec.inputFiles, maxBytes));
   const ns = spec.workflow.namespace;
@@ -46,7 +46,7 @@ export async function createInputSecrets(
         name: names[n],
         namespace: ns,
         labels: { [LABEL_UID]: spec.workflow.uid, [LABEL_INPUTS_OF]: pod },
-        ownerReferences: [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', name: spec.workflow.name, uid: spec.workflow.uid }],
+        ...workflowOwner(spec, owned, false),
       },
       data: { [INPUTS_KEY]: chunks[n].toString('base64') },
     };

@@ -170,6 +170,12 @@ export class PodApi {
     return agent;
   }
 
+  /** Closes every connection (idle or not) of the keep-alive pools; a later request opens new ones. */
+  close(): void {
+    for (const a of this.agents.values()) a.destroy();
+    this.agents.clear();
+  }
+
   /** One JSON request; resolves with the parsed body. */
   async request<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, o: Omit<OpenOptions, 'long'> = {}): Promise<T> {
     const res = await this.open(method, path, o);

@@ -1,9 +1,9 @@
 // The Pod of one step, as Argo names and labels it: the workflow label, `completed`, the node id annotation, an
-// ownerReference to the Workflow, the main container wrapped by the in-pod agent (pod-agent.ts), a `wait` container
+// ownerReference to the Workflow (when it is a cluster object), the workflow's volumes as Kubernetes volumes, the main container wrapped by the in-pod agent (pod-agent.ts), a `wait` container
 // when the step has output paths, the input files as Secrets (one per chunk), and the template's pod-level fields (PodSettings), with
 // the podSpecPatches applied last (as Argo does, after everything else).
 import { createHash } from 'node:crypto';
-import type { PodMember, PodSettings, StepMount, StepSpec } from './types.js';
+import type { PodMember, PodSettings, PodVolumeMount, StepMount, StepSpec } from './types.js';
 import { strategicMerge } from './pod-patch.js';
 import { AGENT_DIR, DEPS_SCRIPT, INPUTS_DIR, INPUTS_KEY, MAIN_SCRIPT, SCRIPT_ENV, SIDECAR_SCRIPT, WAIT_SCRIPT } from './pod-agent.js';
 
@@ -61,6 +61,18 @@ export interface ManifestInput {
   labels?: Record<string, string>;
   /** Seconds the kubelet waits between SIGTERM and SIGKILL when the pod is deleted. */
   terminationGraceSeconds: number;
+  /**
+   * Whether the Workflow is an object of the cluster (Kubernetes store): only then is the pod owned by it (an owner
+   * that does not exist makes the garbage collector delete the pod at once). Default true.
+   */
+  owned?: boolean;
+}
+
+/** The ownerReferences of a step's pod or Secret: the Workflow, when it is a cluster object. */
+export function workflowOwner(spec: StepSpec, owned: boolean | undefined, controller: boolean): Json {
+  if (owned === false) return {};
+  const ref = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', name: spec.workflow.name, uid: spec.workflow.uid };
+  return { ownerReferences: [controller ? { ...ref, controller: true } : ref] };
 }
 
 type Json = Record<string, unknown>;
@@ -83,7 +95,7 @@ export function podManifest(i: ManifestInput): Json {
   const env = Object.entries(spec.env).map(([name, value]) => ({ name, value: escapeDollars(value) }));
   if (spec.script) env.push({ name: SCRIPT_ENV, value: escapeDollars(spec.script.source) });
   const vols = new PodVolumes();
-  const volumeMounts: Json[] = [AGENT_MOUNT, ...spec.mounts.map((m) => vols.mount(m))];
+  const volumeMounts: Json[] = [AGENT_MOUNT, ...vols.mountsOf(spec)];
   const volumes = vols.list;
   for (const [n, secretName] of (i.inputsSecrets ?? []).entries()) {
     volumes.push({ name: inputsVolume(n), secret: { secretName, items: [{ key: INPUTS_KEY, path: INPUTS_KEY }] } });
@@ -170,9 +182,7 @@ export function podManifest(i: ManifestInput): Json {
         ...(spec.outputPaths.length ? { [ANNOTATION_OUTPUTS]: JSON.stringify(spec.outputPaths) } : {}),
       },
       finalizers: [FINALIZER],
-      ownerReferences: [
-        { apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', name: spec.workflow.name, uid: spec.workflow.uid, controller: true },
-      ],
+      ...workflowOwner(spec, i.owned, true),
     },
     spec: finalSpec,
   };
@@ -180,10 +190,27 @@ export function podManifest(i: ManifestInput): Json {
 
 const AGENT_MOUNT: Json = { name: 'weir-agent', mountPath: AGENT_DIR };
 
-/** The pod's volumes: the agent's emptyDir, and one hostPath volume per host directory any container mounts. */
+/**
+ * The pod's volumes: the agent's emptyDir, one hostPath volume per host directory any container mounts, and the
+ * workflow's Kubernetes volumes as given (once per name: the first container naming it brings it).
+ */
 class PodVolumes {
   readonly list: Json[] = [{ name: 'weir-agent', emptyDir: {} }];
   private readonly byPath = new Map<string, string>();
+  private readonly named = new Set<string>();
+
+  /** The volumeMounts of a step's container: its host mounts, then its Kubernetes volumes. */
+  mountsOf(s: StepSpec): Json[] {
+    return [...s.mounts.map((m) => this.mount(m)), ...(s.podVolumes ?? []).map((v) => this.podVolume(v))];
+  }
+
+  podVolume(v: PodVolumeMount): Json {
+    if (!this.named.has(v.volume.name)) {
+      this.named.add(v.volume.name);
+      this.list.push(structuredClone(v.volume));
+    }
+    return { ...v.mount };
+  }
 
   mount(m: StepMount): Json {
     let name = this.byPath.get(m.hostPath);
@@ -234,7 +261,7 @@ function setContainer(m: { name: string; spec: StepSpec }, prefix: string[], vol
     image: s.image ?? image,
     command: [...prefix, ...(agentArgv(s) ?? []).map(escapeDollars)],
     env: Object.entries(s.env).map(([name, value]) => ({ name, value: escapeDollars(value) })),
-    volumeMounts: [AGENT_MOUNT, ...s.mounts.map((x) => vols.mount(x))],
+    volumeMounts: [AGENT_MOUNT, ...vols.mountsOf(s)],
     terminationMessagePolicy: 'File',
     ...(s.workingDir ? { workingDir: s.workingDir } : {}),
     ...containerSettings(s, s.pod?.resources),
@@ -259,7 +286,7 @@ function memberContainer(m: PodMember, kind: 'init' | 'sidecar', vols: PodVolume
     image: s.image ?? image,
     ...run,
     env: Object.entries(s.env).map(([name, value]) => ({ name, value: escapeDollars(value) })),
-    volumeMounts: [...(kind === 'sidecar' ? [AGENT_MOUNT] : []), ...s.mounts.map((x) => vols.mount(x))],
+    volumeMounts: [...(kind === 'sidecar' ? [AGENT_MOUNT] : []), ...vols.mountsOf(s)],
     ...(s.workingDir ? { workingDir: s.workingDir } : {}),
     ...containerSettings(s, s.pod?.resources),
   };

@@ -21,6 +21,11 @@ export interface ExecutorSetup {
   podImage?: string;
   /** ENTRYPOINT/CMD of images whose templates name no command (Argo's `images` setting): pod and container executors. */
   podImages?: ImageCommands;
+  /**
+   * The pod executor: whether the Workflows are objects of its cluster (the Kubernetes store), so that pods may name
+   * them as owner (default false: `weir run` and the SQLite store keep Workflows outside the cluster).
+   */
+  workflowsInCluster?: boolean;
 }
 
 export interface SelectedExecutor {
@@ -68,6 +73,7 @@ const factories = {
       logger: o.logger,
       ...(o.podImage ? { defaultImage: o.podImage } : {}),
       ...(o.podImages ? { images: o.podImages } : {}),
+      ownedByWorkflow: o.workflowsInCluster === true,
     });
     return { executor, description: `pod (${api.server})`, removeWorkflow: (uid) => executor.removeWorkflow(uid) };
   },

@@ -23,6 +23,11 @@ export interface StepSpec {
   outputPaths: string[];
   /** Volumes: `hostPath` is a directory the controller owns (per-workflow for emptyDir/named volumes). */
   mounts: StepMount[];
+  /**
+   * Kubernetes volumes as the workflow names them (pod executor only; the controller leaves `mounts` empty then):
+   * each goes into the pod spec as given, once per name, with its volumeMount.
+   */
+  podVolumes?: PodVolumeMount[];
   /** Input artifacts, placed into the step's view before it starts (copied; `mode` applied to files). */
   inputFiles?: StepInputFile[];
   /**
@@ -129,6 +134,12 @@ export interface StepMount {
   readOnly?: boolean;
 }
 
+/** One volumeMount of a container and the Kubernetes volume it names (`volume.name === mount.name`). */
+export interface PodVolumeMount {
+  volume: { name: string } & Record<string, unknown>;
+  mount: { name: string; mountPath: string; readOnly?: boolean; subPath?: string } & Record<string, unknown>;
+}
+
 export interface StepInputFile {
   containerPath: string;
   /** A file or a directory on the Weir host. */
@@ -208,6 +219,11 @@ export interface StepExecutor {
    * ones from the saved status), so a restarted controller can release and delete what a crash left behind.
    */
   kept?(signal?: AbortSignal): Promise<KeptStep[]>;
+  /**
+   * Releases what the executor holds open (the pod executor's watches and connections); steps keep running. Called
+   * once its controller has stopped; the executor is not used afterwards.
+   */
+  close?(): Promise<void> | void;
 }
 
 /** A finished step an executor still keeps (see StepExecutor.kept). */
