@@ -12,6 +12,7 @@ import { normalImage } from '../../src/executor/container-create.js';
 import type { PodApi } from '../../src/executor/pod-kube.js';
 import { podman } from './kube-node-exits.js';
 import type { ContainerExits } from './kube-node-exits.js';
+import type { ClaimVolumes } from './kube-node-volumes.js';
 
 export { podman };
 
@@ -51,6 +52,7 @@ interface Volume {
   hostPath?: { path: string };
   secret?: { secretName: string; items?: { key: string; path: string }[] };
   configMap?: { name: string; items?: { key: string; path: string }[] };
+  persistentVolumeClaim?: { claimName: string };
 }
 export interface PodObject {
   metadata: { name: string; namespace: string; uid: string; deletionTimestamp?: string; deletionGracePeriodSeconds?: number };
@@ -117,9 +119,11 @@ export class PodRunner {
   private readonly startTime = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 
   private readonly exits: ContainerExits;
+  private readonly claims: ClaimVolumes | undefined;
 
-  constructor(o: { api: PodApi; pod: PodObject; dir: string; nodeLabel: string; exits: ContainerExits }) {
+  constructor(o: { api: PodApi; pod: PodObject; dir: string; nodeLabel: string; exits: ContainerExits; claims?: ClaimVolumes }) {
     this.exits = o.exits;
+    this.claims = o.claims;
     this.api = o.api;
     this.pod = o.pod;
     this.dir = o.dir;
@@ -184,6 +188,17 @@ export class PodRunner {
     const ns = this.pod.metadata.namespace;
     for (const v of this.pod.spec.volumes ?? []) {
       const d = join(this.dir, 'volumes', v.name);
+      if (v.persistentVolumeClaim && this.claims) {
+        const claim = await this.claims.dir(
+          ns,
+          v.persistentVolumeClaim.claimName,
+          (why) => this.waitFor(why),
+          () => this.stopping !== undefined,
+        );
+        if (claim === undefined) throw new Error('the pod was deleted while waiting for its claim');
+        out.set(v.name, claim);
+        continue;
+      }
       if (v.hostPath) {
         await mkdir(v.hostPath.path, { recursive: true });
         out.set(v.name, v.hostPath.path);
@@ -198,7 +213,8 @@ export class PodRunner {
           ? { path: `/api/v1/namespaces/${ns}/configmaps/${v.configMap.name}`, items: v.configMap.items, b64: false }
           : undefined;
       if (!src) {
-        if (v.emptyDir === undefined) throw new Error(`volume ${v.name}: only emptyDir, hostPath, secret and configMap are supported`);
+        if (v.emptyDir === undefined)
+          throw new Error(`volume ${v.name}: only emptyDir, hostPath, secret, configMap and persistentVolumeClaim are supported`);
         continue;
       }
       const obj = await this.api.request<{ data?: Record<string, string>; binaryData?: Record<string, string> }>('GET', src.path);
@@ -231,6 +247,7 @@ export class PodRunner {
     for (const m of s.volumeMounts ?? []) {
       const host = vols.get(m.name);
       if (!host) throw new Error(`container ${s.name}: volume ${m.name} is not defined`);
+      if (m.subPath) await mkdir(join(host, m.subPath), { recursive: true, mode: 0o777 }); // as the kubelet does
       args.push('-v', `${m.subPath ? join(host, m.subPath) : host}:${m.mountPath}${m.readOnly ? ':ro' : ''}`);
     }
     if (s.workingDir) args.push('--workdir', s.workingDir);
@@ -302,6 +319,12 @@ export class PodRunner {
     };
     c.exited = true;
     return code;
+  }
+
+  /** The pod cannot start yet (a volume is missing): every container waits in ContainerCreating with the reason. */
+  private waitFor(message: string): Promise<void> {
+    for (const c of this.containers.values()) c.state = { waiting: { reason: 'ContainerCreating', message } };
+    return this.pushStatus();
   }
 
   private fail(c: CState, reason: string, message: string): void {

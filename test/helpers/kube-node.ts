@@ -1,6 +1,7 @@
 // A test node for the real API server of scripts/kube-env.sh (issue 17, option b: there is no kubelet here). It
 // registers a Ready Node whose kubelet endpoint is this process's HTTPS log server, plays the scheduler for pods
 // that fit it (binds pending pods whose nodeSelector matches), runs bound pods with podman (kube-node-pod.ts),
+// provisions and releases PersistentVolumeClaims (kube-node-volumes.ts),
 // and creates each namespace's `default` ServiceAccount, which the control plane's controller manager would.
 // Weir talks only to the API server and cannot tell this node from a kubelet.
 import { readFile } from 'node:fs/promises';
@@ -15,6 +16,7 @@ import { startLogServer } from './kube-node-logs.js';
 import { PodRunner } from './kube-node-pod.js';
 import { ContainerExits, podman } from './kube-node-exits.js';
 import type { PodObject } from './kube-node-pod.js';
+import { ClaimVolumes } from './kube-node-volumes.js';
 
 export interface TestNodeOptions {
   kubeconfig: string;
@@ -43,6 +45,7 @@ export class TestNode {
   private readonly labels: Record<string, string>;
   private loops: Promise<void>[] = [];
   private exits: ContainerExits | undefined;
+  private claims: ClaimVolumes | undefined;
 
   private constructor(o: TestNodeOptions) {
     this.name = o.name ?? 'weir-test-node';
@@ -82,6 +85,8 @@ export class TestNode {
       ),
     );
     this.loops.push(this.watch<WatchedPod>('/api/v1/pods', (type, pod) => this.onPod(type, pod)));
+    this.claims = new ClaimVolumes(this.api, join(this.dir, 'claims'), this.ac.signal);
+    this.loops.push(this.claims.run());
   }
 
   private async register(port: number): Promise<void> {
@@ -186,6 +191,7 @@ export class TestNode {
         dir: join(this.dir, uid),
         nodeLabel: this.containerLabel,
         exits: this.exits as ContainerExits,
+        ...(this.claims ? { claims: this.claims } : {}),
       });
       this.runners.set(uid, r);
       void r.run();
