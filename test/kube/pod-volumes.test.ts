@@ -158,6 +158,51 @@ test('pod executor: volumeClaimTemplates as an owned PersistentVolumeClaim share
       what: 'status.persistentVolumeClaims to be emptied',
     });
 
+    // The test node as a kubelet: a pod whose claim does not exist waits in ContainerCreating with the reason and
+    // runs once the claim appears; the deleted claim goes once no unfinished pod uses it.
+    const late = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'late-claim-pod', namespace: 'default' },
+      spec: {
+        restartPolicy: 'Never',
+        automountServiceAccountToken: false,
+        containers: [
+          { name: 'main', image: 'python:3.12', command: ['sh', '-c', 'echo ran'], volumeMounts: [{ name: 'c', mountPath: '/c' }] },
+        ],
+        volumes: [{ name: 'c', persistentVolumeClaim: { claimName: 'late-claim' } }],
+      },
+    };
+    await kube.kubectl(['create', '-f', '-'], { input: JSON.stringify(late) });
+    const podState = async (): Promise<{ phase?: string; containerStatuses?: unknown[] }> =>
+      (JSON.parse((await kube.kubectl(['get', 'pod', 'late-claim-pod', '-o', 'json'])).stdout) as { status?: { phase?: string } }).status ??
+      {};
+    await eventually(
+      async () => {
+        const st = await podState();
+        return (
+          st.phase === 'Pending' && JSON.stringify(st.containerStatuses ?? []).includes('persistentvolumeclaim \\"late-claim\\" not found')
+        );
+      },
+      { timeoutMs: 60_000, everyMs: 300, what: 'the pod to wait for its claim with the reason' },
+    );
+    const pvc = {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: 'late-claim', namespace: 'default' },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Mi' } } },
+    };
+    await kube.kubectl(['create', '-f', '-'], { input: JSON.stringify(pvc) });
+    await eventually(async () => (await podState()).phase === 'Succeeded', { timeoutMs: 120_000, everyMs: 300, what: 'the pod to run' });
+    assert.equal(await logsOf(kube, 'late-claim-pod'), 'ran\n');
+    assert.equal((await kube.kubectl(['get', 'pvc', 'late-claim', '-o', 'jsonpath={.status.phase}'])).stdout, 'Bound');
+    await kube.kubectl(['delete', 'pvc', 'late-claim', '--wait=false']);
+    await eventually(async () => (await kube.kubectl(['get', 'pvc', '-o', 'name'])).stdout.trim() === '', {
+      timeoutMs: 30_000,
+      everyMs: 300,
+      what: 'the claim its finished pod used to go',
+    });
+
     // A workflow-level emptyDir is per pod: the second step does not see the first one's file.
     assert.equal(await ended(kube, 'vol-empty'), 'Succeeded');
     const emptyPods = await podsOf(kube, 'vol-empty');
