@@ -4,6 +4,7 @@
 // (volumeClaimGC default OnWorkflowSuccess); a workflow-level emptyDir is per pod, as in Argo. And two lifecycle
 // defects: with Workflows outside the cluster (`weir run`, the SQLite store) pods name no owner; `weir server`
 // closes the pod executor on stop (its watch and API connections end, seen through a TCP relay of the test's own).
+// Restart cases of the claims (adopt, refuse, collect a finished workflow's) through ClaimEffects on the real server.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -13,6 +14,10 @@ import { promisify } from 'node:util';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { memoryIo } from '../../src/cli/io.js';
 import { startServer } from '../../src/cli/server.js';
+import { createRecordingLogger } from '../../src/core/logger.js';
+import { ClaimEffects } from '../../src/controller/claim-effects.js';
+import { claimManifests } from '../../src/controller/pod-volumes.js';
+import { KubernetesStore } from '../../src/store/kubernetes-store.js';
 import type { KubeEnv } from '../helpers/kube.js';
 import { relay } from '../helpers/tcp-relay.js';
 import { repoRoot } from '../helpers/paths.js';
@@ -275,5 +280,47 @@ test('Workflows outside the cluster: weir run and the SQLite store create pods w
     }
   } finally {
     await rl.close();
+  }
+});
+
+test("claims across a controller restart: a claim owned by the workflow is adopted, another's refused; a finished workflow's claims are collected when read again", async () => {
+  const kube = await startPodCluster();
+  const store = new KubernetesStore({ kubeconfig: kube.kubeconfig });
+  try {
+    const wf = `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: vol-restart, namespace: default }
+spec:
+  entrypoint: main
+  volumeClaimGC: { strategy: OnWorkflowCompletion }
+  volumeClaimTemplates: [{ metadata: { name: w }, spec: { accessModes: [ReadWriteOnce], resources: { requests: { storage: 1Mi } } } }]
+  templates: [{ name: main, container: { image: python:3.12, command: [sh, -c, 'true'] } }]
+`;
+    await kube.kubectl(['create', '-f', '-'], { input: wf });
+    const obj = await store.get('Workflow', 'default', 'vol-restart');
+    assert.ok(obj);
+    const claims = [{ name: 'w', persistentVolumeClaim: { claimName: 'vol-restart-w' } }];
+    const manifests = claimManifests(obj, obj.spec, claims);
+    // A first controller created the claim and died; the next one adopts it.
+    await store.anyKind.create(manifests[0] as never);
+    assert.equal(
+      await new ClaimEffects(store, createRecordingLogger()).ensure('default/vol-restart', obj.metadata.uid, manifests),
+      undefined,
+    );
+    // A claim of that name owned by another workflow is refused.
+    const other = await new ClaimEffects(store, createRecordingLogger()).ensure('default/vol-restart', 'another-uid', manifests);
+    assert.match(other ?? '', /already exists and is not owned by this workflow/);
+
+    // Finished, with the claim still listed (the controller died between the deletion and the status update).
+    const ended = await store.update('Workflow', { ...obj, status: { phase: 'Failed', persistentVolumeClaims: claims } });
+    const saved = await new ClaimEffects(store, createRecordingLogger()).collectEnded('default/vol-restart', ended);
+    assert.equal(saved?.status?.persistentVolumeClaims, undefined);
+    await eventually(async () => (await kube.kubectl(['get', 'pvc', '-o', 'name'])).stdout.trim() === '', {
+      timeoutMs: 30_000,
+      everyMs: 300,
+      what: 'the claim to go (OnWorkflowCompletion, workflow Failed)',
+    });
+  } finally {
+    await store.close();
   }
 });
