@@ -52,7 +52,7 @@ export function statusClaims(status: WorkflowStatus | undefined): ClaimVolume[] 
 export function claimManifests(wf: WorkflowObject, spec: WorkflowSpec, claims: readonly ClaimVolume[]): Record<string, unknown>[] {
   const templates = spec.volumeClaimTemplates ?? [];
   return claims.map((c) => {
-    const t = structuredClone(templates.find((x) => x.metadata?.name === c.name) ?? {});
+    const { status: _status, ...t } = structuredClone(templates.find((x) => x.metadata?.name === c.name) ?? {}) as Record<string, unknown>;
     const meta = (t.metadata ?? {}) as Record<string, unknown>;
     return {
       ...t,
