@@ -11,6 +11,8 @@ import type { PodVolumeMount } from '../executor/types.js';
 import type { OperateContext, WorkflowObject, WorkflowPhase, WorkflowStatus } from './types.js';
 import { planMounts } from './volumes.js';
 import type { MountPlan } from './volumes.js';
+import { hostPathRefusal, NO_HOST_PATHS } from './host-paths.js';
+import type { HostPathPolicy } from './host-paths.js';
 
 /** A volume of status.persistentVolumeClaims: the claim template's name, the claim Weir created for it. */
 export interface ClaimVolume {
@@ -95,12 +97,14 @@ export function claimsToCollect(
 
 /**
  * The pod volumes of a (substituted) container/script template's volumeMounts. `claims`: the workflow's claims, or
- * undefined when this controller cannot create them (a store other than Kubernetes).
+ * undefined when this controller cannot create them (a store other than Kubernetes). `hostPaths`: the operator's
+ * `--allow-host-path` policy, which holds for hostPath volumes in pods as everywhere else (default: none allowed).
  */
 export function planPodVolumes(
   t: Template,
   spec: WorkflowSpec,
   claims: readonly ClaimVolume[] | undefined,
+  hostPaths: HostPathPolicy = NO_HOST_PATHS,
 ): { podVolumes: PodVolumeMount[]; error?: string } {
   const c = t.container ?? t.script;
   const podVolumes: PodVolumeMount[] = [];
@@ -120,6 +124,13 @@ export function planPodVolumes(
     }
     if (RESERVED.test(v.name))
       return { podVolumes, error: `volume ${JSON.stringify(v.name)}: the name is reserved for Weir's own volumes` };
+    const hostPath = (v as Volume).hostPath;
+    if (hostPath !== undefined) {
+      // As in the host plan: DirectoryOrCreate writes to the node, so it needs a read-write prefix.
+      const readOnly = vm.readOnly === true && hostPath.type !== 'DirectoryOrCreate';
+      const refused = hostPathRefusal(hostPath.path, readOnly, hostPaths);
+      if (refused !== undefined) return { podVolumes, error: `volume ${JSON.stringify(v.name)}: ${refused}` };
+    }
     podVolumes.push({ volume: structuredClone(v) as PodVolumeMount['volume'], mount: { ...vm } });
   }
   return { podVolumes };
@@ -143,6 +154,6 @@ export function planStepVolumes(t: Template, ex: VolumeScope, nodeId: string): M
       secret: (n) => ex.ctx.secret?.(n),
       hostPaths: ex.ctx.hostPaths,
     });
-  const r = planPodVolumes(t, ex.spec, ex.ctx.createsClaims === true ? statusClaims(ex.status) : undefined);
+  const r = planPodVolumes(t, ex.spec, ex.ctx.createsClaims === true ? statusClaims(ex.status) : undefined, ex.ctx.hostPaths);
   return { mounts: [], prepare: [], podVolumes: r.podVolumes, ...(r.error !== undefined ? { error: r.error } : {}) };
 }

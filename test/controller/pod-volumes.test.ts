@@ -39,7 +39,13 @@ spec:
 
 test('pod executor with the Kubernetes store: every volumeMount names a Kubernetes volume, claims come from status.persistentVolumeClaims', () => {
   const s = new Sim(yaml());
-  s.extra = { runsImages: true, runsPods: true, createsClaims: true, volumeRoot: '/vol' };
+  s.extra = {
+    runsImages: true,
+    runsPods: true,
+    createsClaims: true,
+    volumeRoot: '/vol',
+    hostPaths: { allow: [{ prefix: '/data', readWrite: true }], deny: [] },
+  };
   s.pass();
   assert.deepEqual(s.wf.status?.persistentVolumeClaims, [{ name: 'work', persistentVolumeClaim: { claimName: 'vols-work' } }]);
   const start = s.actions.find((a) => a.type === 'start');
@@ -76,7 +82,8 @@ test('pod executor with the Kubernetes store: every volumeMount names a Kubernet
 });
 
 test('volumeClaimGC: OnWorkflowSuccess (the default) keeps the claims of a failed workflow; OnWorkflowCompletion does not', () => {
-  const ctx = { runsImages: true, runsPods: true, createsClaims: true };
+  const hostPaths = { allow: [{ prefix: '/data', readWrite: true }], deny: [] };
+  const ctx = { runsImages: true, runsPods: true, createsClaims: true, hostPaths };
   for (const [gc, code, expected] of [
     ['', 0, ['vols-work']],
     ['', 1, []],
@@ -117,6 +124,36 @@ test('host executor: volumes keep their host plan (directories under the volume 
   assert.ok(start?.type === 'start', JSON.stringify(s.wf.status?.nodes));
   assert.equal(start.spec.podVolumes, undefined);
   assert.ok(start.spec.mounts.some((m) => m.containerPath === '/work' && m.hostPath.startsWith('/vol/')));
+});
+
+test('pod executor: a hostPath volume is held to --allow-host-path as in every other mode (none allowed by default)', () => {
+  const t = {
+    name: 't',
+    volumes: [{ name: 'h', hostPath: { path: '/etc' } }],
+    container: { image: 'b', volumeMounts: [{ name: 'h', mountPath: '/h', readOnly: true }] },
+  };
+  assert.match(planPodVolumes(t, {}, []).error ?? '', /volume "h": hostPath volumes are disabled on this server/);
+  const ro = { allow: [{ prefix: '/etc', readWrite: false }], deny: [] };
+  assert.equal(planPodVolumes(t, {}, [], ro).error, undefined);
+  assert.deepEqual(planPodVolumes(t, {}, [], ro).podVolumes[0].volume, { name: 'h', hostPath: { path: '/etc' } });
+  const rw = { ...t, container: { image: 'b', volumeMounts: [{ name: 'h', mountPath: '/h' }] } };
+  assert.match(planPodVolumes(rw, {}, [], ro).error ?? '', /may only be mounted read-only/);
+  const s = new Sim(`
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: { name: hp, namespace: ns1 }
+spec:
+  entrypoint: main
+  volumes: [{ name: h, hostPath: { path: /var/run } }]
+  templates:
+    - name: main
+      container: { image: busybox, command: [sh, -c, 'true'], volumeMounts: [{ name: h, mountPath: /h }] }
+`);
+  s.extra = { runsImages: true, runsPods: true, createsClaims: true, volumeRoot: '/vol' };
+  s.pass();
+  assert.equal(s.node('hp').phase, 'Error');
+  assert.match(s.node('hp').message ?? '', /hostPath volumes are disabled on this server/);
+  assert.equal(s.actions.filter((a) => a.type === 'start').length, 0, 'no pod');
 });
 
 test('unknown and reserved volume names are refused', () => {
