@@ -29,7 +29,10 @@ export function parseFastReply(rest: string): { id: string; seq: number } | unde
 }
 
 export interface FastReplyBody {
+  /** "ack" (flow control: `seq` stored so far, next one after `msgs` more), "gap" (`last_seq` expected), "err". */
   type?: string;
+  msgs?: number;
+  last_seq?: number;
   stream?: string;
   seq?: number;
   duplicate?: boolean;
