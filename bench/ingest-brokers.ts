@@ -9,6 +9,7 @@
 // the baseline's figure `bridgePerSec`, and the subject's figure `vsBridge` is subject / bridge of the same round
 // (above 1: Weir is faster than the plain bridge). `ingest-redis-stream-embedded` is the same with the embedded SQLite
 // bus (Weir's default mode, synchronous FULL, in a temp dir) instead of JetStream, against the same raw baseline.
+// nats-server: WEIR_BENCH_NATS_SERVER, else the cached newer build (scripts/nats-env.sh build), else PATH's.
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,7 +24,7 @@ import { createJetStreamBus } from '../src/bus/jetstream-bus.js';
 import type { EventBus } from '../src/bus/types.js';
 import { startRabbitMq, startRedis } from '../test/helpers/brokers.js';
 import type { Broker } from '../test/helpers/brokers.js';
-import { startNatsServer } from '../test/helpers/nats-server.js';
+import { natsServerVersion, newerNatsServerBinary, startNatsServer } from '../test/helpers/nats-server.js';
 import type { NatsServer } from '../test/helpers/nats-server.js';
 import { Meter, drain, messagesPerRun, printRun } from './ingest-broker-kit.js';
 import { startStreamBridge } from './ingest-stream-bridge.js';
@@ -51,9 +52,17 @@ interface State {
   bridgePerSec?: number;
 }
 
+/**
+ * nats-server for the bus: WEIR_BENCH_NATS_SERVER, else the newer one scripts/nats-env.sh built (cached), else the
+ * one on PATH; its version and whether the bus publishes fast-ingest batches are printed.
+ */
 async function common(broker: Broker): Promise<Pick<State, 'nats' | 'bus' | 'broker'>> {
-  const nats = await startNatsServer();
+  const binary = process.env.WEIR_BENCH_NATS_SERVER ?? newerNatsServerBinary();
+  const nats = await startNatsServer(binary !== undefined ? { binary } : {});
   const bus = await createJetStreamBus({ url: nats.url, name: `bench-${randomUUID().slice(0, 6)}` });
+  process.stderr.write(
+    `  nats-server ${await natsServerVersion(nats)} (${binary ?? 'nats-server on PATH'}), fast ingest ${bus.fastIngest()}\n`,
+  );
   return { nats, bus, broker };
 }
 

@@ -52,6 +52,8 @@ export type Emit = (event: EmitInput, opts?: EmitOptions) => Promise<EmitResult>
  * `emit`. Resolves with the results in input order once every event is acknowledged or filtered out; failed events
  * are retried as a smaller batch (until acknowledged with `untilAcked`, else a few quick attempts). Throws the first
  * error that no retry can fix; events of the batch acknowledged before that are on the bus (ids de-duplicate a resend).
+ * The bus may acknowledge the batch as a whole (JetStream fast ingest): a result's `duplicate` is then false even for
+ * an event the bus already had (it is still stored once).
  */
 export type EmitBatch = (events: readonly EmitInput[], opts?: EmitOptions) => Promise<EmitResult[]>;
 

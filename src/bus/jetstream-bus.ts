@@ -46,6 +46,9 @@ export interface JetStreamContext {
   untilConnected(signal: AbortSignal): Promise<boolean>;
 }
 
+/** The first nats-server with fast-ingest batch publishing. */
+export const FAST_INGEST_SERVER = '2.14.0';
+
 /** Compares dotted versions numerically ("2.9.10" < "2.10.0"). */
 export function versionAtLeast(have: string | undefined, want: string): boolean {
   if (have === undefined) return false;
@@ -218,9 +221,14 @@ export class JetStreamBus implements EventBus {
     }
   }
 
-  /** Creates the stream, or updates its limits when they differ from the options. */
+  /**
+   * Creates the stream, or updates its limits when they differ from the options; on nats-server 2.14+ (with the
+   * fastIngest option) it also allows fast-ingest batches, and the publisher uses them while the stream allows them.
+   */
   async ensureStream(): Promise<void> {
-    const cfg = streamConfig(this.options);
+    const batched = this.options.fastIngest && this.ctx.serverAtLeast(FAST_INGEST_SERVER);
+    const cfg: Partial<StreamConfig> & { name: string } = { ...streamConfig(this.options), ...(batched ? { allow_batched: true } : {}) };
+    let allowed: boolean;
     try {
       const info = await this.ctx.jsm.streams.info(cfg.name);
       const c = info.config;
@@ -231,16 +239,29 @@ export class JetStreamBus implements EventBus {
         c.discard === cfg.discard &&
         c.duplicate_window === cfg.duplicate_window &&
         c.num_replicas === cfg.num_replicas &&
+        (!batched || c.allow_batched === true) &&
         (c.subjects ?? []).includes(cfg.subjects![0]);
+      allowed = c.allow_batched === true;
       if (!same) {
-        await this.ctx.jsm.streams.update(cfg.name, { ...cfg, subjects: [...new Set([...(c.subjects ?? []), ...cfg.subjects!])] });
+        const next = {
+          ...cfg,
+          ...(allowed ? { allow_batched: true } : {}),
+          subjects: [...new Set([...(c.subjects ?? []), ...cfg.subjects!])],
+        };
+        allowed = (await this.ctx.jsm.streams.update(cfg.name, next)).config.allow_batched === true;
         this.options.logger.info({ stream: cfg.name }, 'event bus: stream limits updated');
       }
     } catch (e) {
       if (!isNotFound(e, JS_CODES.streamNotFound)) throw e;
-      await this.ctx.jsm.streams.add(cfg);
+      allowed = (await this.ctx.jsm.streams.add(cfg)).config.allow_batched === true;
       this.options.logger.info({ stream: cfg.name }, 'event bus: stream created');
     }
+    this.publisher.fastIngest = this.options.fastIngest && allowed && this.ctx.serverAtLeast(FAST_INGEST_SERVER);
+  }
+
+  /** True while batches go to the stream as fast-ingest batches. */
+  fastIngest(): boolean {
+    return this.publisher.fastIngest;
   }
 
   state(): BusState {
@@ -291,7 +312,11 @@ export class JetStreamBus implements EventBus {
       messages.push({ subject: eventSubject(this.name, event.source, event.subject), payload: JSON.stringify(event), msgId: event.id });
     });
     if (messages.length > 0) {
-      const outcomes = await this.publisher.publish(messages, opts.timeoutMs ?? this.options.publishTimeoutMs, opts.signal);
+      const outcomes = await this.publisher.publish(messages, {
+        timeoutMs: opts.timeoutMs ?? this.options.publishTimeoutMs,
+        signal: opts.signal,
+        ackPerBatch: opts.ackPerBatch === true,
+      });
       outcomes.forEach((o, k) => {
         const i = sent[k];
         if ('error' in o) {
@@ -300,7 +325,7 @@ export class JetStreamBus implements EventBus {
         }
         if (o.duplicate) this.counters.duplicates++;
         else this.counters.published++;
-        out[i] = { ok: true, ack: { seq: o.seq, duplicate: o.duplicate } };
+        out[i] = { ok: true, ack: { seq: o.seq, duplicate: o.duplicate, ...(o.batched ? { batched: true } : {}) } };
       });
       this.maybeCheckLimits();
     }

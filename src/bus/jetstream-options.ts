@@ -40,6 +40,12 @@ export interface JetStreamBusOptions {
   reconnectMaxMs?: number;
   /** How often (at most) a publish checks the stream against its limits for the discard-old warning. Default 5000 ms. */
   limitCheckIntervalMs?: number;
+  /**
+   * Publish batches of events as fast-ingest batches when the server is nats-server 2.14 or later (the stream gets
+   * `allow_batched`): one acknowledgement per batch instead of one per event. Default true; on older servers the
+   * bus publishes one by one whatever this says.
+   */
+  fastIngest?: boolean;
   logger?: Logger;
 }
 
@@ -60,6 +66,7 @@ export interface ResolvedJetStreamBusOptions {
   readonly reconnectMinMs: number;
   readonly reconnectMaxMs: number;
   readonly limitCheckIntervalMs: number;
+  readonly fastIngest: boolean;
   readonly logger: Logger;
 }
 
@@ -112,6 +119,7 @@ export function resolveJetStreamBusOptions(o: JetStreamBusOptions): ResolvedJetS
     reconnectMinMs,
     reconnectMaxMs,
     limitCheckIntervalMs: positiveMs('limitCheckIntervalMs', o.limitCheckIntervalMs, 5000),
+    fastIngest: o.fastIngest ?? true,
     logger: o.logger ?? nullLogger,
   });
 }

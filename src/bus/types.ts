@@ -8,6 +8,12 @@ export interface PublishOptions {
   signal?: AbortSignal;
   /** How long to wait for the durable acknowledgement before failing with BUS_UNAVAILABLE. */
   timeoutMs?: number;
+  /**
+   * publishBatch only: the caller needs to know that each event is stored, not its position nor whether it was a
+   * duplicate, so the bus may acknowledge the batch as a whole (the JetStream bus on nats-server 2.14+ then sends it
+   * as one fast-ingest batch; such acks say `batched: true`). Default false: exact per-event acks.
+   */
+  ackPerBatch?: boolean;
 }
 
 export interface PublishAck {
@@ -15,6 +21,12 @@ export interface PublishAck {
   seq: number;
   /** True when an event with the same id was already stored within the de-duplication window (nothing new stored). */
   duplicate: boolean;
+  /**
+   * Stored as part of a fast-ingest batch (JetStream bus, nats-server 2.14+, publishBatch with `ackPerBatch`): the
+   * server acknowledges the batch, not each event, so `seq` is the batch's last stream sequence (0 when every event was a duplicate) and `duplicate` is
+   * false even for an event the server skipped as a duplicate. Storage and de-duplication are as for any event.
+   */
+  batched?: true;
 }
 
 /** One event's outcome in a batch publish: its ack, or the error (a WeirError, as publish() would have thrown). */

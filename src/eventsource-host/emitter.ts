@@ -130,7 +130,8 @@ export function createEmitter(o: EmitterOptions): { emit: Emit; emitBatch: EmitB
     });
 
   const publishAll = (events: readonly CloudEvent[]): Promise<BatchPublishResult[]> => {
-    const po = { signal: o.signal, timeoutMs: o.publishTimeoutMs };
+    // Adapters need each event stored, not its position: the bus may acknowledge the batch as a whole.
+    const po = { signal: o.signal, timeoutMs: o.publishTimeoutMs, ackPerBatch: true };
     if (o.bus.publishBatch !== undefined) return o.bus.publishBatch(events, po);
     return Promise.all(
       events.map((e) =>

@@ -3,10 +3,11 @@
 // bus mid-stream); close() stops and removes the dir. A missing binary is a loud error, never a skip.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export interface NatsServerOptions {
@@ -16,6 +17,8 @@ export interface NatsServerOptions {
   args?: string[];
   /** How long to wait for readiness. Default 15 s. */
   startTimeoutMs?: number;
+  /** The nats-server binary. Default WEIR_NATS_SERVER, else `nats-server` on PATH. */
+  binary?: string;
 }
 
 export interface NatsServer {
@@ -54,9 +57,30 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function missingBinary(): Error {
+/**
+ * The newer nats-server that scripts/nats-env.sh builds (fast-ingest batches need 2.14+): WEIR_NATS_SERVER when set
+ * (a missing binary is then a loud error), else the cached build when present, else undefined.
+ */
+export function newerNatsServerBinary(): string | undefined {
+  if (process.env.WEIR_NATS_SERVER !== undefined) return process.env.WEIR_NATS_SERVER;
+  const cached = join(process.env.WEIR_CACHE ?? join(homedir(), '.cache', 'weir'), 'nats', `v${NEWER_NATS_VERSION}`, 'nats-server');
+  return existsSync(cached) ? cached : undefined;
+}
+
+/** The version scripts/nats-env.sh builds by default. */
+export const NEWER_NATS_VERSION = '2.15.3';
+
+/** The running server's version, from its monitor port (/varz). */
+export async function natsServerVersion(server: NatsServer): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${server.monitorPort}/varz`, { signal: AbortSignal.timeout(5000) });
+  const v = ((await res.json()) as { version?: unknown }).version;
+  if (typeof v !== 'string') throw new Error('nats-server /varz has no version');
+  return v;
+}
+
+function missingBinary(binary: string): Error {
   return new Error(
-    `${BINARY} was not found on PATH. The bus integration tests need a real NATS server: install the Debian package ` +
+    `${binary} was not found on PATH. The bus integration tests need a real NATS server: install the Debian package ` +
       `"nats-server" (apt-get install -y nats-server) or set WEIR_NATS_SERVER to the binary.`,
   );
 }
@@ -77,6 +101,7 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
   let port = await freePort();
   let monitorPort = await freePort();
   const startTimeoutMs = opts.startTimeoutMs ?? 15_000;
+  const binary = opts.binary ?? BINARY;
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
   let output = '';
@@ -84,7 +109,7 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
   const launch = async (): Promise<void> => {
     output = '';
     const args = ['-js', '-a', '127.0.0.1', '-p', String(port), '-m', String(monitorPort), '-sd', storeDir, ...(opts.args ?? [])];
-    const c = spawn(BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = c;
     live.add(c);
     const keep = (b: Buffer): void => {
@@ -96,7 +121,7 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
     let spawnError: Error | undefined;
     exited = new Promise<void>((resolve) => {
       c.once('error', (e: NodeJS.ErrnoException) => {
-        spawnError = e.code === 'ENOENT' ? missingBinary() : e;
+        spawnError = e.code === 'ENOENT' ? missingBinary(binary) : e;
         live.delete(c);
         resolve();
       });
