@@ -1,8 +1,8 @@
 // The JetStream bus on the newer nats-server that scripts/nats-env.sh builds (fast-ingest batches, 2.14+): the whole
 // bus conformance suite, and publishBatch with ackPerBatch going out as fast-ingest batches that keep Nats-Msg-Id
 // de-duplication, falling back to one-by-one publishes when the stream refuses them. The binary: WEIR_NATS_SERVER
-// (a missing one fails loudly), else the cached build, else Debian's nats-server, on which the same tests check that
-// the bus publishes one by one (no fast ingest before 2.14).
+// (a missing one fails loudly), else the cached build (none cached is a loud failure: .ci/run builds it); with
+// WEIR_NATS_SERVER=/usr/sbin/nats-server (Debian's 2.9.10) the same tests check that the bus publishes one by one.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -10,7 +10,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { createJetStreamBus, FAST_INGEST_SERVER, versionAtLeast } from '../../src/bus/jetstream-bus.js';
 import type { JetStreamBus } from '../../src/bus/jetstream-bus.js';
-import { natsServerVersion, newerNatsServerBinary, startNatsServer } from '../helpers/nats-server.js';
+import { NEWER_NATS_VERSION, natsServerVersion, newerNatsServerBinary, startNatsServer } from '../helpers/nats-server.js';
 import type { NatsServer } from '../helpers/nats-server.js';
 import { collect, event, eventually, runBusConformance, sleep } from './conformance.js';
 
@@ -19,7 +19,12 @@ let version = '';
 let fast = false;
 before(async () => {
   const binary = newerNatsServerBinary();
-  nats = await startNatsServer(binary !== undefined ? { binary } : {});
+  // .ci/run builds it; without it this file would quietly test only the fallback, so it is a loud failure instead.
+  if (binary === undefined)
+    throw new Error(
+      `no nats-server ${NEWER_NATS_VERSION} is cached: run "bash scripts/nats-env.sh build" (or set WEIR_NATS_SERVER to a nats-server binary; Debian's 2.9.10 checks the one-by-one fallback)`,
+    );
+  nats = await startNatsServer({ binary });
   version = await natsServerVersion(nats);
   fast = versionAtLeast(version, FAST_INGEST_SERVER);
   process.stderr.write(`jetstream-fast-ingest: nats-server ${version} (${binary ?? 'nats-server on PATH'}), fast ingest ${fast}\n`);
