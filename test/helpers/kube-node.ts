@@ -13,8 +13,8 @@ import { PodApi } from '../../src/executor/pod-kube.js';
 import { watchEvents } from '../../src/executor/pod-watch.js';
 import { startLogServer } from './kube-node-logs.js';
 import { PodRunner } from './kube-node-pod.js';
-import { ContainerExits, podman } from './kube-node-exits.js';
-import type { PodObject } from './kube-node-pod.js';
+import { ContainerExits, addressBatch, podman, removeBatch } from './kube-node-exits.js';
+import type { PodObject, Runtime } from './kube-node-pod.js';
 
 export interface TestNodeOptions {
   kubeconfig: string;
@@ -42,7 +42,7 @@ export class TestNode {
   private containerLabel = '';
   private readonly labels: Record<string, string>;
   private loops: Promise<void>[] = [];
-  private exits: ContainerExits | undefined;
+  private runtime: Runtime | undefined;
 
   private constructor(o: TestNodeOptions) {
     this.name = o.name ?? 'weir-test-node';
@@ -64,8 +64,8 @@ export class TestNode {
   private async init(o: TestNodeOptions): Promise<void> {
     this.dir = await mkdtemp(join(tmpdir(), 'weir-node-'));
     this.containerLabel = `${this.name}.${basename(this.dir)}`;
-    this.exits = new ContainerExits(this.containerLabel);
-    this.exits.start();
+    this.runtime = { exits: new ContainerExits(this.containerLabel), remover: removeBatch(), addresses: addressBatch() };
+    this.runtime.exits.start();
     const tls = { cert: await readFile(join(o.kubeDir, 'apiserver.crt')), key: await readFile(join(o.kubeDir, 'apiserver.key')) };
     const { server, port } = await startLogServer(
       {
@@ -185,7 +185,7 @@ export class TestNode {
         pod,
         dir: join(this.dir, uid),
         nodeLabel: this.containerLabel,
-        exits: this.exits as ContainerExits,
+        runtime: this.runtime as Runtime,
       });
       this.runners.set(uid, r);
       void r.run();
@@ -208,10 +208,12 @@ export class TestNode {
   /** Stops watching, removes every container this node started and the Node object. */
   async stop(): Promise<void> {
     this.ac.abort();
-    this.exits?.stop();
+    this.runtime?.exits.stop();
     await Promise.all(this.loops);
     await Promise.all([...this.runners.values()].map((r) => r.remove()));
-    await podman(['rm', '-f', '-i', '-t', '0', '--filter', `label=io.weir.test-node=${this.containerLabel}`]).catch(() => undefined);
+    // Twice: a pod's infra container can only go once the containers that join its network are gone.
+    for (let i = 0; i < 2; i++)
+      await podman(['rm', '-f', '-i', '-t', '0', '--filter', `label=io.weir.test-node=${this.containerLabel}`]).catch(() => undefined);
     await this.api.request('DELETE', `/api/v1/nodes/${this.name}`).catch(() => undefined);
     this.server?.close();
   }
