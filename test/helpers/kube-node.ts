@@ -4,7 +4,7 @@
 // and creates each namespace's `default` ServiceAccount, which the control plane's controller manager would.
 // Weir talks only to the API server and cannot tell this node from a kubelet.
 import { readFile } from 'node:fs/promises';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Server } from 'node:https';
@@ -205,7 +205,7 @@ export class TestNode {
     await this.api.request('POST', `/api/v1/namespaces/${p.namespace}/pods/${p.name}/binding`, { body: binding }).catch(() => undefined);
   }
 
-  /** Stops watching, removes every container this node started and the Node object. */
+  /** Stops watching, removes every container this node started, its files and the Node object. */
   async stop(): Promise<void> {
     this.ac.abort();
     this.runtime?.exits.stop();
@@ -216,5 +216,6 @@ export class TestNode {
       await podman(['rm', '-f', '-i', '-t', '0', '--filter', `label=io.weir.test-node=${this.containerLabel}`]).catch(() => undefined);
     await this.api.request('DELETE', `/api/v1/nodes/${this.name}`).catch(() => undefined);
     this.server?.close();
+    if (this.dir) await rm(this.dir, { recursive: true, force: true });
   }
 }
