@@ -5,14 +5,13 @@
 // containerStatuses with exit codes, reasons and times, podIP). Deleting the pod stops its containers with the
 // pod's grace period (SIGTERM, then SIGKILL), then confirms the deletion as the kubelet does. Once the pod has
 // ended, its containers are removed from podman (their log files stay for pods/log until the pod object is gone).
-import { appendFileSync, realpathSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { normalImage } from '../../src/executor/container-create.js';
 import type { PodApi } from '../../src/executor/pod-kube.js';
 import { podman } from './kube-node-exits.js';
 import type { Batched, ContainerExits } from './kube-node-exits.js';
-import { PAUSE, createArgs, prepareVolumes, rfc } from './kube-node-spec.js';
+import { PAUSE, createArgs, infraArgs, prepareVolumes, rfc } from './kube-node-spec.js';
 import type { ContainerSpec, Json, PodObject } from './kube-node-spec.js';
 
 export { podman };
@@ -49,6 +48,8 @@ export class PodRunner {
   private ownAddress = false;
   private infra: string | undefined;
   private stopping: Promise<void> | undefined;
+  /** The grace period (seconds) of the deletion, once terminate() was called. */
+  private grace = 0;
   private statusChain: Promise<void> = Promise.resolve();
   private readonly startTime = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 
@@ -179,6 +180,8 @@ export class PodRunner {
       );
       return 128;
     }
+    // Deleted while its start waited for a podman slot: terminate() found nothing running to stop, so stop it now.
+    if (this.stopping) void podman(['stop', '-t', String(this.grace), c.name]).catch(() => undefined);
     c.startedAt = rfc(new Date().toISOString());
     c.state = { running: { startedAt: c.startedAt } };
     this.trace(`started:${c.spec.name}`);
@@ -256,22 +259,7 @@ export class PodRunner {
     let network = this.pod.spec.hostNetwork ? 'host' : 'bridge';
     if (this.containers.size > 1 && !this.pod.spec.hostNetwork && PAUSE) {
       this.infra = `wn-${this.pod.metadata.uid.slice(0, 18)}-infra`;
-      const img = normalImage(this.pod.spec.containers[0].image);
-      await podman([
-        'run',
-        '-d',
-        '--name',
-        this.infra,
-        '--label',
-        `io.weir.test-node=${this.nodeLabel}`,
-        '--pull',
-        'never',
-        '-v',
-        `${realpathSync(PAUSE)}:/weir-pause:ro`,
-        '--entrypoint',
-        '["/weir-pause","-P"]',
-        img,
-      ]).catch(() => undefined);
+      await podman(infraArgs(this.infra, this.nodeLabel, this.pod.spec.containers[0].image)).catch(() => undefined);
       network = `container:${this.infra}`;
     }
     if (this.infra) this.podIP = (await podman(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', this.infra]).catch(() => '')).trim();
@@ -352,6 +340,7 @@ export class PodRunner {
 
   /** The pod was deleted (deletionTimestamp set): stop what runs with the grace period, then confirm the deletion. */
   terminate(graceSeconds: number): Promise<void> {
+    if (!this.stopping) this.grace = graceSeconds;
     this.stopping ??= (async () => {
       await Promise.all(
         [...this.containers.values()]

@@ -1,7 +1,7 @@
 // The pod spec as the test node reads it (kube-node-pod.ts runs it): the fields it supports, Kubernetes' `$(VAR)`
 // expansion, the volumes prepared on the host (emptyDir, hostPath, secret, configMap) and the `podman create`
 // arguments of one container (env, mounts, termination message file, security context, memory limit, CRI-format log).
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { normalImage } from '../../src/executor/container-create.js';
@@ -153,6 +153,12 @@ export function createArgs(o: {
   if (s.command) args.push('--entrypoint', JSON.stringify(s.command.map((a) => expand(a, vars))));
   args.push(normalImage(s.image), ...(s.args ?? []).map((a) => expand(a, vars)));
   return args;
+}
+
+/** The `podman run` arguments of a pod's infra container: catatonit's pause mode holding the network namespace. */
+export function infraArgs(name: string, label: string, image: string): string[] {
+  const pause = ['-v', `${realpathSync(PAUSE ?? '')}:/weir-pause:ro`, '--entrypoint', '["/weir-pause","-P"]'];
+  return ['run', '-d', '--name', name, '--label', `io.weir.test-node=${label}`, '--pull', 'never', ...pause, normalImage(image)];
 }
 
 /** podman's times (`2026-01-02T03:04:05.123456789Z` or with an offset) as metav1.Time (seconds). */
