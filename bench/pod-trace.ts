@@ -121,7 +121,9 @@ export class Timeline {
 
   /**
    * Median ms between the test node's stages (its WEIR_TEST_NODE_TRACE file) for the pods of `workflow`: run (pod
-   * bound, seen) → pending-pushed → volumes → created → started:main → exited:main → inspected → ended-pushed.
+   * bound, seen) → pending-pushed → volumes → created → started:main → exited:main → inspected → ended-pushed →
+   * removed (its containers removed from podman). A one-container pod is created and started by one `podman run -d`:
+   * its `created` is when that command is queued, so created→started:main holds the wait for a podman slot.
    */
   nodeStages(file: string, workflow: string): Record<string, number> {
     const byPod = new Map<string, Map<string, number>>();
@@ -140,7 +142,7 @@ export class Timeline {
       if (!m) byPod.set(name, (m = new Map<string, number>()));
       if (!m.has(stage)) m.set(stage, Number(t));
     }
-    const order = ['run', 'pending-pushed', 'volumes', 'created', 'started:main', 'exited:main', 'inspected', 'ended-pushed'];
+    const order = ['run', 'pending-pushed', 'volumes', 'created', 'started:main', 'exited:main', 'inspected', 'ended-pushed', 'removed'];
     const gaps: Record<string, number[]> = {};
     for (const m of byPod.values())
       for (let i = 1; i < order.length; i++) {

@@ -232,7 +232,9 @@ function stagesOut(st: State, what: string, label: string): void {
       .map(([k, v]) => `${k} ${v}`)
       .join(', ');
   process.stderr.write(`  stages of ${what} (median ms): ${line(st.timeline.stages(label))}\n`);
-  process.stderr.write(`  test node stages of ${what} (median ms): ${line(st.timeline.nodeStages(NODE_TRACE, label))}\n`);
+  process.stderr.write(
+    `  test node stages of ${what} (median ms): ${line(st.timeline.nodeStages(process.env.WEIR_TEST_NODE_TRACE ?? NODE_TRACE, label))}\n`,
+  );
 }
 
 /** The test node's trace file (its WEIR_TEST_NODE_TRACE), set before the node starts. */

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { agentArgv, escapeDollars, isInputsVolume, podManifest, podName } from '../../src/executor/pod-manifest.js';
 import type { StepSpec } from '../../src/executor/types.js';
 import { strategicMerge } from '../../src/executor/pod-patch.js';
-import { expand } from '../helpers/kube-node-pod.js';
+import { expand } from '../helpers/kube-node-spec.js';
 
 const spec = (extra: Partial<StepSpec> = {}): StepSpec => ({
   workflow: { namespace: 'argo', name: 'hello', uid: 'u-1' },

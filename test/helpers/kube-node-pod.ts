@@ -3,94 +3,20 @@
 // container running catatonit's pause mode, as the pause container does), `$(VAR)` expansion in command, args and
 // env, the termination message file, CRI-format logs. Every change is written to the pod's status (phase,
 // containerStatuses with exit codes, reasons and times, podIP). Deleting the pod stops its containers with the
-// pod's grace period (SIGTERM, then SIGKILL), then confirms the deletion as the kubelet does.
-import { existsSync, realpathSync } from 'node:fs';
+// pod's grace period (SIGTERM, then SIGKILL), then confirms the deletion as the kubelet does. Once the pod has
+// ended, its containers are removed from podman (their log files stay for pods/log until the pod object is gone).
 import { appendFileSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { normalImage } from '../../src/executor/container-create.js';
 import type { PodApi } from '../../src/executor/pod-kube.js';
 import { podman } from './kube-node-exits.js';
-import type { ContainerExits } from './kube-node-exits.js';
+import type { Batched, ContainerExits } from './kube-node-exits.js';
 import type { ClaimVolumes } from './kube-node-volumes.js';
+import { PAUSE, createArgs, infraArgs, prepareVolumes, rfc } from './kube-node-spec.js';
+import type { ContainerSpec, Json, PodObject } from './kube-node-spec.js';
 
 export { podman };
-
-type Json = Record<string, unknown>;
-interface EnvVar {
-  name: string;
-  value?: string;
-}
-interface Mount {
-  name: string;
-  mountPath: string;
-  readOnly?: boolean;
-  subPath?: string;
-}
-export interface ContainerSpec {
-  name: string;
-  image: string;
-  command?: string[];
-  args?: string[];
-  env?: EnvVar[];
-  workingDir?: string;
-  volumeMounts?: Mount[];
-  terminationMessagePath?: string;
-  terminationMessagePolicy?: string;
-  securityContext?: {
-    runAsUser?: number;
-    runAsGroup?: number;
-    privileged?: boolean;
-    readOnlyRootFilesystem?: boolean;
-    capabilities?: { add?: string[] };
-  };
-  resources?: { limits?: { memory?: string; cpu?: string } };
-}
-interface Volume {
-  name: string;
-  emptyDir?: unknown;
-  hostPath?: { path: string };
-  secret?: { secretName: string; items?: { key: string; path: string }[] };
-  configMap?: { name: string; items?: { key: string; path: string }[] };
-  persistentVolumeClaim?: { claimName: string };
-}
-export interface PodObject {
-  metadata: { name: string; namespace: string; uid: string; deletionTimestamp?: string; deletionGracePeriodSeconds?: number };
-  spec: {
-    nodeName?: string;
-    hostNetwork?: boolean;
-    initContainers?: ContainerSpec[];
-    containers: ContainerSpec[];
-    volumes?: Volume[];
-    terminationGracePeriodSeconds?: number;
-    securityContext?: { runAsUser?: number; runAsGroup?: number };
-  };
-}
-
-/** Kubernetes' `$(VAR)` expansion: defined names are replaced, `$$` is a literal `$`, anything else stays. */
-export function expand(s: string, vars: Map<string, string>): string {
-  let out = '';
-  for (let i = 0; i < s.length; i++) {
-    if (s[i] !== '$' || i + 1 >= s.length) {
-      out += s[i];
-      continue;
-    }
-    if (s[i + 1] === '$') {
-      out += '$';
-      i++;
-    } else if (s[i + 1] === '(') {
-      const end = s.indexOf(')', i + 2);
-      const name = end < 0 ? undefined : s.slice(i + 2, end);
-      if (name !== undefined && vars.has(name)) {
-        out += vars.get(name);
-        i = end;
-      } else out += '$';
-    } else out += '$';
-  }
-  return out;
-}
-
-const PAUSE = ['/usr/libexec/podman/catatonit', '/usr/bin/catatonit', '/usr/libexec/catatonit/catatonit'].find((p) => existsSync(p));
+export type { ContainerSpec, PodObject };
 
 interface CState {
   spec: ContainerSpec;
@@ -100,6 +26,16 @@ interface CState {
   state: Json;
   id?: string;
   exited: boolean;
+  startedAt?: string;
+}
+
+/** The node's shared runtime helpers: the exit stream and the batched removals and address reads. */
+export interface Runtime {
+  exits: ContainerExits;
+  remover: Batched;
+  addresses: Batched;
+  /** The node's PersistentVolumeClaims (kube-node-volumes.ts). */
+  claims?: ClaimVolumes;
 }
 
 export class PodRunner {
@@ -115,15 +51,17 @@ export class PodRunner {
   private ownAddress = false;
   private infra: string | undefined;
   private stopping: Promise<void> | undefined;
+  /** The grace period (seconds) of the deletion, once terminate() was called. */
+  private grace = 0;
   private statusChain: Promise<void> = Promise.resolve();
   private readonly startTime = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 
-  private readonly exits: ContainerExits;
-  private readonly claims: ClaimVolumes | undefined;
+  private readonly rt: Runtime;
+  /** Set once the pod's containers were removed (after its end status was written). */
+  private removed: Promise<void> | undefined;
 
-  constructor(o: { api: PodApi; pod: PodObject; dir: string; nodeLabel: string; exits: ContainerExits; claims?: ClaimVolumes }) {
-    this.exits = o.exits;
-    this.claims = o.claims;
+  constructor(o: { api: PodApi; pod: PodObject; dir: string; nodeLabel: string; runtime: Runtime }) {
+    this.rt = o.runtime;
     this.api = o.api;
     this.pod = o.pod;
     this.dir = o.dir;
@@ -183,101 +121,63 @@ export class PodRunner {
     return this.statusChain;
   }
 
-  private async volumes(): Promise<Map<string, string>> {
-    const out = new Map<string, string>();
-    const ns = this.pod.metadata.namespace;
-    for (const v of this.pod.spec.volumes ?? []) {
-      const d = join(this.dir, 'volumes', v.name);
-      if (v.persistentVolumeClaim && this.claims) {
-        const claim = await this.claims.dir(
-          ns,
-          v.persistentVolumeClaim.claimName,
-          (why) => this.waitFor(why),
-          () => this.stopping !== undefined,
-        );
-        if (claim === undefined) throw new Error('the pod was deleted while waiting for its claim');
-        out.set(v.name, claim);
-        continue;
-      }
-      if (v.hostPath) {
-        await mkdir(v.hostPath.path, { recursive: true });
-        out.set(v.name, v.hostPath.path);
-        continue;
-      }
-      await mkdir(d, { recursive: true });
-      await chmod(d, 0o777);
-      out.set(v.name, d);
-      const src = v.secret
-        ? { path: `/api/v1/namespaces/${ns}/secrets/${v.secret.secretName}`, items: v.secret.items, b64: true }
-        : v.configMap
-          ? { path: `/api/v1/namespaces/${ns}/configmaps/${v.configMap.name}`, items: v.configMap.items, b64: false }
-          : undefined;
-      if (!src) {
-        if (v.emptyDir === undefined)
-          throw new Error(`volume ${v.name}: only emptyDir, hostPath, secret, configMap and persistentVolumeClaim are supported`);
-        continue;
-      }
-      const obj = await this.api.request<{ data?: Record<string, string>; binaryData?: Record<string, string> }>('GET', src.path);
-      const data: Record<string, Buffer> = {};
-      for (const [k, val] of Object.entries(obj.data ?? {})) data[k] = src.b64 ? Buffer.from(val, 'base64') : Buffer.from(val);
-      for (const [k, val] of Object.entries(obj.binaryData ?? {})) data[k] = Buffer.from(val, 'base64');
-      const items = src.items ?? Object.keys(data).map((k) => ({ key: k, path: k }));
-      for (const it of items) if (data[it.key]) await writeFile(join(d, it.path), data[it.key], { mode: 0o644 });
-    }
-    return out;
-  }
-
-  private async create(c: CState, vols: Map<string, string>, network: string): Promise<void> {
-    const s = c.spec;
-    const vars = new Map<string, string>();
-    const env: string[] = [];
-    for (const e of s.env ?? []) {
-      const v = expand(e.value ?? '', vars);
-      vars.set(e.name, v);
-      env.push('--env', `${e.name}=${v}`);
-    }
+  /** The container's `podman create` arguments, once its log and termination message files are in place. */
+  private async prepare(c: CState, vols: Map<string, string>, network: string): Promise<string[]> {
     await mkdir(join(this.dir, 'logs'), { recursive: true });
     await mkdir(join(this.dir, 'term'), { recursive: true });
     await writeFile(c.termFile, '', { mode: 0o666 });
     await chmod(c.termFile, 0o666);
-    const args = ['create', '--name', c.name, '--label', `io.weir.test-node=${this.nodeLabel}`, '--pull', 'never'];
-    if (network === 'bridge') args.push('--hostname', this.pod.metadata.name);
-    args.push('--log-driver', 'k8s-file', '--log-opt', `path=${c.logFile}`, '--network', network, ...env);
-    args.push('-v', `${c.termFile}:${s.terminationMessagePath ?? '/dev/termination-log'}`);
-    for (const m of s.volumeMounts ?? []) {
+    for (const m of c.spec.volumeMounts ?? []) {
       const host = vols.get(m.name);
-      if (!host) throw new Error(`container ${s.name}: volume ${m.name} is not defined`);
-      if (m.subPath) await mkdir(join(host, m.subPath), { recursive: true, mode: 0o777 }); // as the kubelet does
-      args.push('-v', `${m.subPath ? join(host, m.subPath) : host}:${m.mountPath}${m.readOnly ? ':ro' : ''}`);
+      if (host && m.subPath) await mkdir(join(host, m.subPath), { recursive: true, mode: 0o777 }); // as the kubelet does
     }
-    if (s.workingDir) args.push('--workdir', s.workingDir);
-    const sc = { ...this.pod.spec.securityContext, ...s.securityContext };
-    if (sc.runAsUser !== undefined) args.push('--user', `${sc.runAsUser}${sc.runAsGroup !== undefined ? `:${sc.runAsGroup}` : ''}`);
-    if (s.securityContext?.privileged) args.push('--privileged');
-    if (s.securityContext?.readOnlyRootFilesystem) args.push('--read-only');
-    for (const cap of s.securityContext?.capabilities?.add ?? []) args.push('--cap-add', cap);
-    if (s.resources?.limits?.memory) args.push('--memory', s.resources.limits.memory.replace(/i$/, '').toLowerCase());
-    if (s.command) args.push('--entrypoint', JSON.stringify(s.command.map((a) => expand(a, vars))));
-    args.push(normalImage(s.image), ...(s.args ?? []).map((a) => expand(a, vars)));
-    c.id = (await podman(args)).trim();
-    if (s.workingDir) {
+    return createArgs({
+      pod: this.pod,
+      spec: c.spec,
+      name: c.name,
+      label: this.nodeLabel,
+      logFile: c.logFile,
+      termFile: c.termFile,
+      vols,
+      network,
+    });
+  }
+
+  private async create(c: CState, vols: Map<string, string>, network: string): Promise<void> {
+    c.id = (await podman(await this.prepare(c, vols, network))).trim();
+    if (c.spec.workingDir) {
       // The runtime creates a missing working directory (runc does; podman 4 refuses to start instead).
       const root = (await podman(['mount', c.name])).trim();
-      await mkdir(join(root, s.workingDir), { recursive: true });
+      await mkdir(join(root, c.spec.workingDir), { recursive: true });
       await podman(['unmount', c.name]);
     }
   }
 
-  private async startAndWait(c: CState): Promise<number> {
+  /**
+   * Starts the created container (or, given `run`, its `podman run -d` arguments: creates and starts it in one
+   * podman command) and waits for its end; returns its exit code (-1: it never ran).
+   */
+  private async startAndWait(c: CState, run?: string[]): Promise<number> {
     if (this.stopping) {
       this.fail(c, 'ContainerCreating', 'pod deleted');
       return -1;
     }
-    const exited = this.exits.exit(c.name);
+    const exited = this.rt.exits.exit(c.name);
     try {
-      await podman(['start', c.name]);
+      if (run) c.id = (await podman(run)).trim();
+      else await podman(['start', c.name]);
     } catch (e) {
-      this.exits.forget(c.name);
+      this.rt.exits.forget(c.name);
+      if (
+        run &&
+        !(await podman(['container', 'exists', c.name]).then(
+          () => true,
+          () => false,
+        ))
+      ) {
+        this.fail(c, createFailure(e), String(e));
+        return -1;
+      }
       c.state = { terminated: { exitCode: 128, reason: 'StartError', message: String(e).slice(0, 1000) } };
       c.exited = true;
       await Promise.all(
@@ -287,32 +187,40 @@ export class PodRunner {
       );
       return 128;
     }
-    c.state = { running: { startedAt: rfc(new Date().toISOString()) } };
+    // Deleted while its start waited for a podman slot: terminate() found nothing running to stop, so stop it now.
+    if (this.stopping) void podman(['stop', '-t', String(this.grace), c.name]).catch(() => undefined);
+    c.startedAt = rfc(new Date().toISOString());
+    c.state = { running: { startedAt: c.startedAt } };
     this.trace(`started:${c.spec.name}`);
     void this.pushStatus().then(() => this.trace(`running-pushed:${c.spec.name}`));
     // The address follows in a second status update: reading it must not hold back the Running state (log follows).
     if (this.ownAddress && !this.podIP)
-      void podman(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', c.name])
-        .catch(() => '')
-        .then((ip) => {
-          if (this.podIP) return;
-          this.podIP = ip.trim() || '127.0.0.1';
-          return this.pushStatus();
-        });
-    const code = await exited;
+      void this.rt.addresses.run([c.name]).then((out) => {
+        if (this.podIP) return;
+        const line = out.split('\n').find((l) => l.startsWith(`${c.name} `));
+        this.podIP = line?.slice(c.name.length + 1).trim() || '127.0.0.1';
+        return this.pushStatus();
+      });
+    const { code, finishedAt } = await exited;
     this.trace(`exited:${c.spec.name}`);
-    const [done] = JSON.parse(await podman(['inspect', c.name])) as {
-      State: { StartedAt: string; FinishedAt: string; OOMKilled?: boolean };
-    }[];
+    // The died event carries the code and time; inspect only to tell OOMKilled (or for times a sweep did not give).
+    const done =
+      code !== 0 || !finishedAt
+        ? (
+            JSON.parse(await podman(['inspect', c.name]).catch(() => '[{}]')) as {
+              State?: { StartedAt: string; FinishedAt: string; OOMKilled?: boolean };
+            }[]
+          )[0]
+        : undefined;
     let message = (await readFile(c.termFile, 'utf8').catch(() => '')).slice(0, 4096);
     if (message === '' && code !== 0 && c.spec.terminationMessagePolicy === 'FallbackToLogsOnError')
       message = (await readFile(c.logFile, 'utf8').catch(() => '')).split('\n').slice(-80).join('\n').slice(-2048);
     c.state = {
       terminated: {
         exitCode: code,
-        reason: done.State.OOMKilled ? 'OOMKilled' : code === 0 ? 'Completed' : 'Error',
-        startedAt: rfc(done.State.StartedAt),
-        finishedAt: rfc(done.State.FinishedAt),
+        reason: done?.State?.OOMKilled ? 'OOMKilled' : code === 0 ? 'Completed' : 'Error',
+        startedAt: rfc(done?.State?.StartedAt ?? c.startedAt ?? ''),
+        finishedAt: rfc(done?.State?.FinishedAt ?? finishedAt ?? ''),
         containerID: `podman://${c.id ?? ''}`,
         ...(message ? { message } : {}),
       },
@@ -336,7 +244,9 @@ export class PodRunner {
 
   /** Runs the pod to its end (or until it is deleted). */
   run(): Promise<void> {
-    this.running = this.runPod().catch(() => undefined);
+    this.running = this.runPod()
+      .catch(() => undefined)
+      .then(() => this.removeContainers());
     return this.running;
   }
 
@@ -353,7 +263,23 @@ export class PodRunner {
     this.trace('pending-pushed');
     let vols: Map<string, string>;
     try {
-      vols = await this.volumes();
+      const claims = this.rt.claims;
+      vols = await prepareVolumes(
+        this.api,
+        this.pod,
+        this.dir,
+        claims &&
+          (async (name) => {
+            const d = await claims.dir(
+              this.pod.metadata.namespace,
+              name,
+              (why) => this.waitFor(why),
+              () => this.stopping !== undefined,
+            );
+            if (d === undefined) throw new Error('the pod was deleted while waiting for its claim');
+            return d;
+          }),
+      );
       this.trace('volumes');
     } catch (e) {
       for (const c of this.containers.values()) this.fail(c, 'CreateContainerConfigError', String(e));
@@ -362,22 +288,7 @@ export class PodRunner {
     let network = this.pod.spec.hostNetwork ? 'host' : 'bridge';
     if (this.containers.size > 1 && !this.pod.spec.hostNetwork && PAUSE) {
       this.infra = `wn-${this.pod.metadata.uid.slice(0, 18)}-infra`;
-      const img = normalImage(this.pod.spec.containers[0].image);
-      await podman([
-        'run',
-        '-d',
-        '--name',
-        this.infra,
-        '--label',
-        `io.weir.test-node=${this.nodeLabel}`,
-        '--pull',
-        'never',
-        '-v',
-        `${realpathSync(PAUSE)}:/weir-pause:ro`,
-        '--entrypoint',
-        '["/weir-pause","-P"]',
-        img,
-      ]).catch(() => undefined);
+      await podman(infraArgs(this.infra, this.nodeLabel, this.pod.spec.containers[0].image)).catch(() => undefined);
       network = `container:${this.infra}`;
     }
     if (this.infra) this.podIP = (await podman(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', this.infra]).catch(() => '')).trim();
@@ -398,22 +309,35 @@ export class PodRunner {
     }
     const mains = this.pod.spec.containers.map((s) => this.containers.get(s.name) as CState);
     if (this.stopping) return;
-    const created = await Promise.all(
-      mains.map((c) =>
-        this.create(c, vols, network).then(
-          () => true,
-          (e: unknown) => {
-            this.fail(
-              c,
-              /image not known|no such image|unable to find/i.test(String(e)) ? 'ErrImageNeverPull' : 'CreateContainerError',
-              String(e),
-            );
-            return false;
-          },
-        ),
-      ),
-    );
-    if (created.includes(false)) {
+    // One container (no init containers, so no infra container) without a working directory to make: `podman run -d`
+    // creates and starts it in one command instead of two (podman's own start-up is most of a command's cost).
+    const single = mains.length === 1 && this.containers.size === 1 && !mains[0].spec.workingDir;
+    let run: string[] | undefined;
+    let created = true;
+    if (single)
+      run = await this.prepare(mains[0], vols, network).then(
+        (a) => ['run', '-d', ...a.slice(1)],
+        (e: unknown) => {
+          this.fail(mains[0], 'CreateContainerError', String(e));
+          created = false;
+          return undefined;
+        },
+      );
+    else
+      created = (
+        await Promise.all(
+          mains.map((c) =>
+            this.create(c, vols, network).then(
+              () => true,
+              (e: unknown) => {
+                this.fail(c, createFailure(e), String(e));
+                return false;
+              },
+            ),
+          ),
+        )
+      ).every(Boolean);
+    if (!created) {
       this.phase = 'Failed';
       return this.pushStatus();
     }
@@ -422,16 +346,30 @@ export class PodRunner {
     this.ownAddress = network === 'bridge';
     this.phase = 'Running';
     this.trace('created');
-    const codes = await Promise.all(mains.map((c) => this.startAndWait(c).catch(() => -1)));
+    const codes = await Promise.all(mains.map((c) => this.startAndWait(c, run).catch(() => -1)));
     this.phase = codes.every((c) => c === 0) ? 'Succeeded' : 'Failed';
     this.trace('inspected');
     await this.pushStatus();
     this.trace('ended-pushed');
-    if (this.infra) await podman(['rm', '-f', this.infra]).catch(() => undefined);
+  }
+
+  /**
+   * Removes the pod's containers, then its infra container (which they join, so podman refuses it before them),
+   * once: when the pod has ended (its end status written) or is removed, as a kubelet's garbage collection would.
+   * Their log files stay (podman does not delete a k8s-file log at a given path) until the pod object is gone.
+   */
+  private removeContainers(): Promise<void> {
+    this.removed ??= (async () => {
+      await this.rt.remover.run([...this.containers.values()].map((c) => c.name));
+      if (this.infra) await this.rt.remover.run([this.infra]);
+      this.trace('removed');
+    })();
+    return this.removed;
   }
 
   /** The pod was deleted (deletionTimestamp set): stop what runs with the grace period, then confirm the deletion. */
   terminate(graceSeconds: number): Promise<void> {
+    if (!this.stopping) this.grace = graceSeconds;
     this.stopping ??= (async () => {
       await Promise.all(
         [...this.containers.values()]
@@ -463,15 +401,12 @@ export class PodRunner {
   /** The pod object is gone: remove its containers and files. */
   async remove(): Promise<void> {
     this.stopping ??= Promise.resolve();
-    const names = [...this.containers.values()].map((c) => c.name);
-    if (this.infra) names.push(this.infra);
-    await podman(['rm', '-f', '-i', '-t', '0', ...names]).catch(() => undefined);
+    await this.removeContainers();
     await rm(this.dir, { recursive: true, force: true });
   }
 }
 
-/** podman's times (`2026-01-02T03:04:05.123456789Z` or with an offset) as metav1.Time (seconds). */
-function rfc(t: string): string {
-  const d = new Date(t);
-  return Number.isNaN(d.getTime()) ? new Date().toISOString().replace(/\.\d+Z$/, 'Z') : d.toISOString().replace(/\.\d+Z$/, 'Z');
+/** The waiting reason of a container podman could not create. */
+function createFailure(e: unknown): string {
+  return /image not known|no such image|unable to find/i.test(String(e)) ? 'ErrImageNeverPull' : 'CreateContainerError';
 }

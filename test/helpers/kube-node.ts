@@ -5,7 +5,7 @@
 // and creates each namespace's `default` ServiceAccount, which the control plane's controller manager would.
 // Weir talks only to the API server and cannot tell this node from a kubelet.
 import { readFile } from 'node:fs/promises';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Server } from 'node:https';
@@ -14,8 +14,8 @@ import { PodApi } from '../../src/executor/pod-kube.js';
 import { watchEvents } from '../../src/executor/pod-watch.js';
 import { startLogServer } from './kube-node-logs.js';
 import { PodRunner } from './kube-node-pod.js';
-import { ContainerExits, podman } from './kube-node-exits.js';
-import type { PodObject } from './kube-node-pod.js';
+import { ContainerExits, addressBatch, podman, removeBatch } from './kube-node-exits.js';
+import type { PodObject, Runtime } from './kube-node-pod.js';
 import { ClaimVolumes } from './kube-node-volumes.js';
 
 export interface TestNodeOptions {
@@ -44,8 +44,7 @@ export class TestNode {
   private containerLabel = '';
   private readonly labels: Record<string, string>;
   private loops: Promise<void>[] = [];
-  private exits: ContainerExits | undefined;
-  private claims: ClaimVolumes | undefined;
+  private runtime: Runtime | undefined;
 
   private constructor(o: TestNodeOptions) {
     this.name = o.name ?? 'weir-test-node';
@@ -67,8 +66,8 @@ export class TestNode {
   private async init(o: TestNodeOptions): Promise<void> {
     this.dir = await mkdtemp(join(tmpdir(), 'weir-node-'));
     this.containerLabel = `${this.name}.${basename(this.dir)}`;
-    this.exits = new ContainerExits(this.containerLabel);
-    this.exits.start();
+    this.runtime = { exits: new ContainerExits(this.containerLabel), remover: removeBatch(), addresses: addressBatch() };
+    this.runtime.exits.start();
     const tls = { cert: await readFile(join(o.kubeDir, 'apiserver.crt')), key: await readFile(join(o.kubeDir, 'apiserver.key')) };
     const { server, port } = await startLogServer(
       {
@@ -84,9 +83,11 @@ export class TestNode {
         this.ensureServiceAccount(type, ns.metadata.name),
       ),
     );
+    // Claims before pods: a pod that arrives first must find its claim's directory.
+    const claims = new ClaimVolumes(this.api, join(this.dir, 'claims'), this.ac.signal);
+    this.runtime.claims = claims;
+    this.loops.push(claims.run());
     this.loops.push(this.watch<WatchedPod>('/api/v1/pods', (type, pod) => this.onPod(type, pod)));
-    this.claims = new ClaimVolumes(this.api, join(this.dir, 'claims'), this.ac.signal);
-    this.loops.push(this.claims.run());
   }
 
   private async register(port: number): Promise<void> {
@@ -190,8 +191,7 @@ export class TestNode {
         pod,
         dir: join(this.dir, uid),
         nodeLabel: this.containerLabel,
-        exits: this.exits as ContainerExits,
-        ...(this.claims ? { claims: this.claims } : {}),
+        runtime: this.runtime as Runtime,
       });
       this.runners.set(uid, r);
       void r.run();
@@ -211,14 +211,17 @@ export class TestNode {
     await this.api.request('POST', `/api/v1/namespaces/${p.namespace}/pods/${p.name}/binding`, { body: binding }).catch(() => undefined);
   }
 
-  /** Stops watching, removes every container this node started and the Node object. */
+  /** Stops watching, removes every container this node started, its files and the Node object. */
   async stop(): Promise<void> {
     this.ac.abort();
-    this.exits?.stop();
+    this.runtime?.exits.stop();
     await Promise.all(this.loops);
     await Promise.all([...this.runners.values()].map((r) => r.remove()));
-    await podman(['rm', '-f', '-i', '-t', '0', '--filter', `label=io.weir.test-node=${this.containerLabel}`]).catch(() => undefined);
+    // Twice: a pod's infra container can only go once the containers that join its network are gone.
+    for (let i = 0; i < 2; i++)
+      await podman(['rm', '-f', '-i', '-t', '0', '--filter', `label=io.weir.test-node=${this.containerLabel}`]).catch(() => undefined);
     await this.api.request('DELETE', `/api/v1/nodes/${this.name}`).catch(() => undefined);
     this.server?.close();
+    if (this.dir) await rm(this.dir, { recursive: true, force: true });
   }
 }
