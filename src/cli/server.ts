@@ -8,6 +8,8 @@
 //      then the executor closes (the pod executor's watches and API connections),
 //   3. the event bus closes (when this process created it: pending acks are flushed),
 //   4. the store closes.
+// A start that fails part-way (e.g. the API port is taken) closes what it had opened, last opened first: API server,
+// executor, event bus, store. A close that fails is logged and the others still close.
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -85,6 +87,27 @@ function stderrLogger(io: CliIo): Logger {
   return { debug: make('debug'), info: make('info'), warn: make('warn'), error: make('error') };
 }
 
+/** Something start-up opened, to close when the server stops or its start fails. */
+interface Opened {
+  name: string;
+  close(): Promise<void> | void;
+}
+
+/** Closes `opened` last opened first and empties it; a failure is logged and the rest still close. */
+async function closeAll(opened: Opened[], log: Logger): Promise<{ error: unknown } | undefined> {
+  let failed: { error: unknown } | undefined;
+  for (const o of opened.splice(0).reverse()) {
+    try {
+      await o.close();
+      log.debug({}, `closed the ${o.name}`);
+    } catch (e) {
+      log.error({ err: errorMessage(e) }, `cannot close the ${o.name}`);
+      failed ??= { error: e };
+    }
+  }
+  return failed;
+}
+
 export interface RunningServer {
   api: ApiServer;
   url: string;
@@ -111,14 +134,15 @@ export async function startServer(cfg: ServerStartConfig, io: CliIo): Promise<Ru
   }
   const log = stderrLogger(io);
   await mkdir(cfg.dataDir, { recursive: true });
-  const { store, kube } = await openStore({
-    store: cfg.store ?? 'sqlite',
-    dataDir: cfg.dataDir,
-    ...(cfg.kubeconfig ? { kubeconfig: cfg.kubeconfig } : {}),
-    ...(cfg.offloadDb ? { offloadDb: cfg.offloadDb } : {}),
-  });
-  let ownBus: EventBus | undefined;
+  const opened: Opened[] = [];
   try {
+    const { store, kube } = await openStore({
+      store: cfg.store ?? 'sqlite',
+      dataDir: cfg.dataDir,
+      ...(cfg.kubeconfig ? { kubeconfig: cfg.kubeconfig } : {}),
+      ...(cfg.offloadDb ? { offloadDb: cfg.offloadDb } : {}),
+    });
+    opened.push({ name: 'store', close: () => store.close() });
     if (cfg.manifests.length > 0) {
       const n = await applyManifests(cfg.manifests, store, cfg.namespace, log, io);
       log.info({}, `applied ${n} manifest(s)`);
@@ -126,8 +150,9 @@ export async function startServer(cfg: ServerStartConfig, io: CliIo): Promise<Ru
     // The event bus (src/bus/factory.ts): an injected one (tests), else --bus / WEIR_BUS, else the EventBus "default"
     // in the namespace, else embedded in the data dir. Event-source and sensor hosts get it from `bus` below; this
     // process owns (and closes) a bus it created.
+    let ownBus: EventBus | undefined;
     if (cfg.bus === undefined) {
-      ownBus = await createBus(
+      const created = await createBus(
         busConfigFrom({
           busUrl: cfg.busUrl,
           dataDir: cfg.dataDir,
@@ -135,6 +160,8 @@ export async function startServer(cfg: ServerStartConfig, io: CliIo): Promise<Ru
           eventBus: await store.get('EventBus', cfg.namespace, 'default'),
         }),
       );
+      ownBus = created;
+      opened.push({ name: 'event bus', close: () => created.close() });
     }
     const { executor, description: executorInfo } = await createExecutor(cfg.executor ?? 'host', {
       dataDir: cfg.dataDir,
@@ -144,6 +171,7 @@ export async function startServer(cfg: ServerStartConfig, io: CliIo): Promise<Ru
       ...(cfg.podImages ? { podImages: cfg.podImages } : {}),
       workflowsInCluster: kube !== undefined,
     });
+    opened.push({ name: 'step executor', close: () => executor.close?.() });
     log.info({}, `step executor: ${executorInfo}`);
     const hostPaths = { allow: cfg.allowHostPath ?? [], deny: [cfg.dataDir] };
     const controller = new WorkflowController({
@@ -183,6 +211,7 @@ export async function startServer(cfg: ServerStartConfig, io: CliIo): Promise<Ru
       },
     });
     const { url } = await api.listen();
+    opened.push({ name: 'API server', close: () => api.close() });
     // Leader-only services (with a local store: this process is the leader); event sources run on every replica.
     const leaderServices: BackgroundService[] = [
       { name: 'workflow-controller', run: (s) => controller.run(s) },
@@ -250,14 +279,13 @@ export async function startServer(cfg: ServerStartConfig, io: CliIo): Promise<Ru
         await api.close();
         ac.abort();
         await Promise.all(running);
-        await executor.close?.(); // after the controller: its watches and connections (steps keep running)
-        await ownBus?.close();
-        await store.close();
+        // Then the executor (after the controller: its watches and connections; steps keep running), bus, store.
+        const failed = await closeAll(opened, log);
+        if (failed) throw failed.error;
       })());
     return { api, url, stop };
   } catch (e) {
-    await ownBus?.close();
-    await store.close();
+    await closeAll(opened, log);
     throw e;
   }
 }

@@ -1,5 +1,5 @@
 // One reconcile pass over one workflow, as named steps (Argo's operate() with its deferred persist):
-//   read → operate → record handles → save → side effects → start → requeue.
+//   read → operate → record handles → save → side effects → start → requeue (recording and saving: pass-save.ts).
 // Crash safety rests on this order, stated here once: a step's intent (and the handle of a step this process
 // already follows) is recorded in the status BEFORE the save, and nothing starts until that save succeeded; so a
 // crash after the save makes the restarted controller start the step again, which re-attaches (executor.start is
@@ -7,15 +7,11 @@
 // running that the store does not know about. A started step is recorded Running with its handle by a small save
 // right away (saveStarted), or by the next full pass. A failed or conflicting save ends the pass before any side
 // effect: the next pass computes them again.
-import { WeirError, errorMessage } from '../core/errors.js';
-import type { Logger } from '../core/logger.js';
+import { errorMessage } from '../core/errors.js';
 import type { StepExecutor } from '../executor/types.js';
-import type { ResourceStore } from '../store/types.js';
 import type { StoredWorkflow } from '../api/objects.js';
 import { isFinished } from './nodes.js';
 import { COMPLETED_LABEL, PHASE_LABEL, operate } from './operate.js';
-import type { StepTracker } from './step-tracker.js';
-import type { PassCache, OwnedCopy } from './pass-cache.js';
 import { buildContext } from './controller-context.js';
 import type { Mutex } from './controller-context.js';
 import { withStandInPath } from './image-stand-ins.js';
@@ -26,18 +22,19 @@ import {
   withResolvedMounts,
   saveCacheEntry,
   withPythonFallback,
-  withWorkflowMetadata,
 } from './controller-effects.js';
 import { splitStepId, subStepRecord } from './sub-steps.js';
 import type { ArtifactHost } from './artifact-effects.js';
 import type { ControllerRequests } from './controller-requests.js';
 import { repositoryOf } from './artifacts.js';
-import { hasStep } from './types.js';
 import { podGcPlan } from './pod-gc.js';
 import type { PodCollector } from './pod-gc.js';
 import type { ClaimEffects } from './claim-effects.js';
 import type { HostPathPolicy } from './host-paths.js';
-import type { Action, NodeStatus, OperateResult, WorkflowObject, WorkflowStatus } from './types.js';
+import { recordHandles, recordIntents, save, saveStarted } from './pass-save.js';
+import type { PassToSave, SaveDeps, SavedPass, StartAction } from './pass-save.js';
+import type { OwnedCopy } from './pass-cache.js';
+import type { OperateResult, WorkflowObject } from './types.js';
 
 export const FINAL = new Set(['Succeeded', 'Failed', 'Error']);
 
@@ -49,19 +46,14 @@ export const FINAL = new Set(['Succeeded', 'Failed', 'Error']);
  */
 export const EXPENSIVE_PASS_MS = 3;
 
-/** What a pass uses of its controller. */
-export interface PassDeps {
-  store: ResourceStore;
+/** What a pass uses of its controller (SaveDeps: what saving uses, pass-save.ts). */
+export interface PassDeps extends SaveDeps {
   executor: StepExecutor;
-  log: Logger;
-  now: () => number;
   maxDepth: number | undefined;
   killGraceMs: number;
   /** Kills in flight: a stopping controller waits for them (a step's SIGKILL comes after its grace). */
   kills: Set<Promise<void>>;
   hostPaths: HostPathPolicy;
-  cache: PassCache;
-  steps: StepTracker;
   requests: ControllerRequests;
   artifacts: ArtifactHost | undefined;
   /** podGC of the pod executor's pods (pod-gc.ts). */
@@ -73,29 +65,14 @@ export interface PassDeps {
   noted: Set<string>;
   /** Keys the controller knows (a released lock wakes the others). */
   known: ReadonlySet<string>;
-  /** Cost (ms) of the last pass's read-operate-save part, per key (see EXPENSIVE_PASS_MS). */
-  costs: Map<string, number>;
   volumeRoot(wf: WorkflowObject): string | undefined;
-  enqueue(key: string, delayMs?: number): void;
   forgetKey(key: string): void;
-  /** The workflow is gone from the store (see WorkflowController.workflowGone). */
-  gone(key: string, obj?: StoredWorkflow, keepUid?: string): void;
 }
 
-type StartAction = Extract<Action, { type: 'start' }>;
-
 /** The state of one pass, filled in step by step. */
-interface Pass {
-  key: string;
+interface Pass extends PassToSave {
   namespace: string;
-  obj: StoredWorkflow;
-  wf: WorkflowObject;
-  uid: string;
-  /** The controller's own copy of the last saved object, when it has one. */
-  mine: OwnedCopy | undefined;
   held: { release?: () => void };
-  result: OperateResult;
-  opMs: number;
 }
 
 /** Splits `namespace/name`. */
@@ -217,81 +194,6 @@ function logNotes(d: PassDeps, p: Pass): void {
   d.log.info({ workflow: p.key, ignored: fresh }, `ignoring Kubernetes-only or unsupported settings: ${fresh.join(', ')}`);
 }
 
-/** Record handles: those of steps this process follows go into the same save that records the node Running (or finished). */
-function recordHandles(d: PassDeps, p: Pass): void {
-  const nodes = p.result.status.nodes ?? {};
-  for (const n of Object.values(nodes)) {
-    const h = hasStep(n.type) ? d.steps.handle(p.uid, n.id) : undefined;
-    if (h && n.weir?.handle === undefined) {
-      n.weir = { ...n.weir, handle: h };
-      delete n.weir.intent;
-    }
-  }
-  for (const [stepId, h] of d.steps.subHandles(p.uid)) {
-    const rec = subStepRecord(nodes, stepId, true);
-    if (rec && rec.handle === undefined) {
-      rec.handle = h;
-      delete rec.intent;
-    }
-  }
-}
-
-/** Intents of the steps to start are saved before anything starts: a crash after the save repeats the (idempotent) start. */
-function recordIntents(d: PassDeps, p: Pass): StartAction[] {
-  const nodes = p.result.status.nodes ?? {};
-  const starts = p.result.actions.filter((a): a is StartAction => a.type === 'start' && !d.steps.follows(p.uid, a.nodeId));
-  const at = new Date(d.now()).toISOString();
-  for (const a of starts) {
-    const sub = subStepRecord(nodes, a.nodeId, true);
-    if (sub) sub.intent ??= at;
-    const n = nodes[a.nodeId];
-    if (n) {
-      n.weir = {
-        ...n.weir,
-        intent: n.weir?.intent ?? at,
-        ...(a.outputFiles.length > 0 ? { outputFiles: a.outputFiles } : {}),
-        ...(a.outputArtifacts ? { outputArtifacts: a.outputArtifacts } : {}),
-      };
-    }
-  }
-  return starts;
-}
-
-/**
- * Save: once, with optimistic concurrency, when the status or metadata changed. Undefined when the pass must end
- * here (a CONFLICT goes again at once, another failure after a second).
- */
-async function save(d: PassDeps, p: Pass): Promise<{ current: StoredWorkflow; cost: number } | undefined> {
-  const { key, obj, result } = p;
-  const status = result.status;
-  let current: StoredWorkflow = obj;
-  const metadata = withWorkflowMetadata(obj.metadata, result.metadata);
-  const t2 = performance.now();
-  const statusJson = JSON.stringify(status);
-  // What the pass cost this thread: operate, and serialising the status (about what the store's save costs again).
-  const cost = p.opMs + 2 * (performance.now() - t2);
-  if (statusJson !== (p.mine?.statusJson ?? JSON.stringify(p.wf.status ?? {})) || metadata !== obj.metadata) {
-    try {
-      current = await d.store.update('Workflow', { ...obj, metadata, status }, { handOver: true });
-      d.cache.saved(key, current, statusJson);
-    } catch (e) {
-      if (e instanceof WeirError && e.code === 'CONFLICT') {
-        d.enqueue(key);
-        return undefined;
-      }
-      if (e instanceof WeirError && e.code === 'NOT_FOUND') {
-        d.gone(key, obj); // deleted while the pass ran: stop operating it
-        return undefined;
-      }
-      d.log.error({ workflow: key, err: errorMessage(e) }, 'cannot save workflow status');
-      d.enqueue(key, 1000);
-      return undefined;
-    }
-  } else d.cache.unchanged(key, { obj, statusJson }); // still the stored version
-  d.costs.set(key, cost);
-  return { current, cost };
-}
-
 /** Side effects of the saved status: waking lock waiters, forgetting finished steps, kills, cache entries, requests. */
 async function sideEffects(d: PassDeps, p: Pass): Promise<void> {
   const { key, uid, namespace, result } = p;
@@ -365,7 +267,7 @@ async function startSteps(d: PassDeps, p: Pass, starts: StartAction[]): Promise<
 }
 
 /** Requeue: started steps are recorded Running by a small save right away, or, for a big workflow, by its next pass. */
-async function requeue(d: PassDeps, p: Pass, starts: StartAction[], saved: { current: StoredWorkflow; cost: number }): Promise<void> {
+async function requeue(d: PassDeps, p: Pass, starts: StartAction[], saved: SavedPass): Promise<void> {
   if (
     starts.length > 0 &&
     (saved.cost >= EXPENSIVE_PASS_MS ||
@@ -378,47 +280,4 @@ async function requeue(d: PassDeps, p: Pass, starts: StartAction[], saved: { cur
   )
     d.enqueue(p.key);
   else if (p.result.requeueAfterMs !== undefined) d.enqueue(p.key, Math.max(1, p.result.requeueAfterMs));
-}
-
-/**
- * Records freshly started steps as Running with their handles, without a full pass. Returns false when a full
- * pass is needed instead (a step already finished or failed to start, or the save conflicted).
- */
-async function saveStarted(d: PassDeps, key: string, obj: StoredWorkflow, nodeIds: string[]): Promise<boolean> {
-  const wf: WorkflowObject = obj;
-  const uid = wf.metadata.uid;
-  // `obj` is the store's (read-only): the nodes changed are copied, the rest of the status is shared.
-  const nodes = { ...(wf.status?.nodes ?? {}) };
-  const copied = new Set<string>();
-  for (const id of nodeIds) {
-    const nodeKey = splitStepId(id).nodeId;
-    const n0 = nodes[nodeKey];
-    const st = d.steps.podState(wf, id);
-    const h = d.steps.handle(uid, id);
-    if (!n0 || !h || st?.state !== 'running' || isFinished(n0.phase)) return false;
-    if (!copied.has(nodeKey)) {
-      nodes[nodeKey] = JSON.parse(JSON.stringify(n0)) as NodeStatus;
-      copied.add(nodeKey);
-    }
-    const n = nodes[nodeKey];
-    n.phase = 'Running';
-    const sub = subStepRecord(nodes, id, true);
-    if (sub) {
-      sub.handle = h;
-      delete sub.intent;
-      continue;
-    }
-    n.weir = { ...n.weir, handle: h };
-    delete n.weir.intent;
-  }
-  const next: WorkflowStatus = { ...wf.status, nodes };
-  try {
-    const saved = await d.store.update('Workflow', { ...obj, status: next }, { handOver: true });
-    d.cache.saved(key, saved, undefined);
-    return true;
-  } catch (e) {
-    if (!(e instanceof WeirError && (e.code === 'CONFLICT' || e.code === 'NOT_FOUND')))
-      d.log.warn({ workflow: key, err: errorMessage(e) }, 'cannot save started steps');
-    return false;
-  }
 }
