@@ -4,7 +4,8 @@
 // address (secret, host:port), username (secret), password (secret) or sshKeySecret (secret: a private key), eventType
 // (CREATE or REMOVE), watchPathConfig {directory, path (a file name), pathRegexp (Go RE2 on the file name)},
 // pollIntervalDuration, metadata, filter (host). Emits Argo's fsevent `{name, op, metadata}`: name the file name as
-// the server lists it, op Go's bitmask (CREATE 1, REMOVE 4). The host key is not verified (as Argo).
+// the server lists it, op Go's bitmask (CREATE 1, REMOVE 4). The host key is not verified (as Argo). A failed login
+// is UNAUTHORIZED (user and method named, never the secret); the host restarts the source with its backoff.
 // Exactly once: the listing the last diff was taken against is kept in the host's state with a generation number;
 // event ids are (generation, op, name, size, mtime), and the new listing is saved only after the diff's events were
 // acknowledged, so a restart (also after kill -9) computes the same diff again (same ids: the bus drops the repeats)
@@ -52,7 +53,15 @@ function connect(config: ConnectConfig, signal: AbortSignal): Promise<{ client: 
     const fail = (e: unknown): void => {
       signal.removeEventListener('abort', onAbort);
       client.end();
-      reject(new WeirError('IO_ERROR', `sftp: connecting to ${config.host}:${config.port}: ${errorMessage(e)}`, { cause: e }));
+      const where = `${config.host}:${config.port}`;
+      // ssh2 marks a failed login (refused by the server, or a key it cannot use) with this level. The message names
+      // the user and the method, never the secret.
+      if ((e as { level?: unknown } | null)?.level === 'client-authentication') {
+        const method = config.privateKey !== undefined ? 'the key from sshKeySecret' : 'the password';
+        const msg = `sftp: login to ${where} as user ${JSON.stringify(config.username)} with ${method} failed`;
+        return reject(new WeirError('UNAUTHORIZED', `${msg}: ${errorMessage(e)}`, { cause: e }));
+      }
+      reject(new WeirError('IO_ERROR', `sftp: connecting to ${where}: ${errorMessage(e)}`, { cause: e }));
     };
     const onAbort = (): void => fail(new WeirError('CANCELLED', 'event source stopped'));
     signal.addEventListener('abort', onAbort, { once: true });
