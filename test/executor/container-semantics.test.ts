@@ -20,7 +20,10 @@ import type { ContainerInspect } from '../../src/executor/container-api.js';
 
 const TEST_IMAGE = 'localhost/weir-test/entrypoint:1';
 
-describe('container executor: Argo container semantics', () => {
+// The cases are independent (unique step and container names, one `weir run` data dir each) and mostly wait on
+// podman, so each suite runs a few at a time, and the steps of one case start together.
+
+describe('container executor: Argo container semantics', { concurrency: 3 }, () => {
   let env: ContainerEnv;
   before(async () => {
     env = await makeContainerEnv();
@@ -37,55 +40,50 @@ describe('container executor: Argo container semantics', () => {
     spec([...(container.command ?? []), ...(container.args ?? [])], { image, container, ...extra });
 
   test("the image's ENTRYPOINT, CMD and WORKDIR apply by Kubernetes' rules", async () => {
-    assert.deepEqual(
-      await run(inImage(TEST_IMAGE, {})),
-      { code: 0, out: 'entry:from-cmd\n/srv/app\n' },
-      'neither command nor args: ENTRYPOINT + CMD',
-    );
-    assert.deepEqual(
-      await run(inImage(TEST_IMAGE, { args: ['a', 'b c'] })),
-      { code: 0, out: 'entry:a b c\n/srv/app\n' },
-      'args replace CMD',
-    );
-    assert.deepEqual(
-      await run(inImage(TEST_IMAGE, { command: ['sh', '-c', 'echo own; pwd'] })),
-      { code: 0, out: 'own\n/srv/app\n' },
-      'command replaces ENTRYPOINT and drops CMD',
-    );
-    assert.deepEqual(
-      await run(inImage(TEST_IMAGE, {}, { workingDir: '/tmp' })),
-      { code: 0, out: 'entry:from-cmd\n/tmp\n' },
-      'workingDir beats WORKDIR',
-    );
-    assert.deepEqual(await run(inImage('argoproj/argosay:v2', { args: ['echo', 'hi'] })), { code: 0, out: 'hi\n' });
+    const [bare, args, command, workingDir, argosay] = await Promise.all([
+      run(inImage(TEST_IMAGE, {})),
+      run(inImage(TEST_IMAGE, { args: ['a', 'b c'] })),
+      run(inImage(TEST_IMAGE, { command: ['sh', '-c', 'echo own; pwd'] })),
+      run(inImage(TEST_IMAGE, {}, { workingDir: '/tmp' })),
+      run(inImage('argoproj/argosay:v2', { args: ['echo', 'hi'] })),
+    ]);
+    assert.deepEqual(bare, { code: 0, out: 'entry:from-cmd\n/srv/app\n' }, 'neither command nor args: ENTRYPOINT + CMD');
+    assert.deepEqual(args, { code: 0, out: 'entry:a b c\n/srv/app\n' }, 'args replace CMD');
+    assert.deepEqual(command, { code: 0, out: 'own\n/srv/app\n' }, 'command replaces ENTRYPOINT and drops CMD');
+    assert.deepEqual(workingDir, { code: 0, out: 'entry:from-cmd\n/tmp\n' }, 'workingDir beats WORKDIR');
+    assert.deepEqual(argosay, { code: 0, out: 'hi\n' });
   });
 
   test('a step over its memory limit is OOM-killed: exit 137 and a message saying so', async () => {
-    const r = await run(
-      inImage('python:3.12', {
-        command: ['python3', '-c', 'x = bytearray(400 * 1024 * 1024); print(len(x))'],
-        memoryBytes: 64 * 1024 * 1024,
-      }),
-    );
+    const [r, ok] = await Promise.all([
+      run(
+        inImage('python:3.12', {
+          command: ['python3', '-c', 'x = bytearray(400 * 1024 * 1024); print(len(x))'],
+          memoryBytes: 64 * 1024 * 1024,
+        }),
+      ),
+      run(
+        inImage('python:3.12', {
+          command: ['python3', '-c', 'x = bytearray(8 * 1024 * 1024); print(len(x))'],
+          memoryBytes: 64 * 1024 * 1024,
+        }),
+      ),
+    ]);
     assert.equal(r.code, 137);
     assert.match(r.message ?? '', /OOMKilled.*memory limit/);
-    const ok = await run(
-      inImage('python:3.12', {
-        command: ['python3', '-c', 'x = bytearray(8 * 1024 * 1024); print(len(x))'],
-        memoryBytes: 64 * 1024 * 1024,
-      }),
-    );
     assert.deepEqual(ok, { code: 0, out: `${8 * 1024 * 1024}\n` });
   });
 
   test('runAsUser and runAsGroup set the process identity; capabilities are dropped unless added', async () => {
-    const id = await run(inImage('busybox', { command: ['sh', '-c', 'id -u; id -g'], runAsUser: 1234, runAsGroup: 5678 }));
+    const [id, caps, added, ro] = await Promise.all([
+      run(inImage('busybox', { command: ['sh', '-c', 'id -u; id -g'], runAsUser: 1234, runAsGroup: 5678 })),
+      run(inImage('busybox', { command: ['sh', '-c', 'grep CapEff /proc/self/status'] })),
+      run(inImage('busybox', { command: ['sh', '-c', 'grep CapEff /proc/self/status'], capabilitiesAdd: ['NET_RAW'] })),
+      run(inImage('busybox', { command: ['sh', '-c', 'echo x > /etc/probe'], readOnlyRootFilesystem: true })),
+    ]);
     assert.deepEqual(id, { code: 0, out: '1234\n5678\n' });
-    const caps = await run(inImage('busybox', { command: ['sh', '-c', 'grep CapEff /proc/self/status'] }));
     assert.equal(caps.out, 'CapEff:\t0000000000000000\n');
-    const added = await run(inImage('busybox', { command: ['sh', '-c', 'grep CapEff /proc/self/status'], capabilitiesAdd: ['NET_RAW'] }));
     assert.equal(added.out, 'CapEff:\t0000000000002000\n');
-    const ro = await run(inImage('busybox', { command: ['sh', '-c', 'echo x > /etc/probe'], readOnlyRootFilesystem: true }));
     assert.notEqual(ro.code, 0, 'wrote to a read-only root filesystem');
   });
 
@@ -127,7 +125,7 @@ describe('container executor: Argo container semantics', () => {
   });
 });
 
-describe('container executor through weir run', () => {
+describe('container executor through weir run', { concurrency: 2 }, () => {
   test('outputs outside any volume are collected; declared output dirs are not pre-created', async () => {
     const r = await runFixture('test/fixtures/container/outputs-outside-volumes.yaml', '--executor', 'container');
     assert.equal(r.code, 0, r.stderr);

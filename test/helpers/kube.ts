@@ -1,7 +1,7 @@
 // A real Kubernetes API server (etcd + kube-apiserver built from the Go module proxy by scripts/kube-env.sh) for
 // tests: started once per test process, with our CRDs installed, stopped when the process ends (kube-env.sh's owner
 // watchdog also stops it after a SIGKILL). The CRDs come from kube-env.sh's seed (etcd data of a control plane that
-// had crds/ applied by kubectl, made once per content of crds/) unless a test asks to apply them itself. It never
+// had crds/ applied by kubectl, made once per content of crds/) unless a test installs them itself. It never
 // skips: when the control plane cannot be built or started, startKube() rejects with the command and its stderr.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -46,17 +46,16 @@ process.on('exit', () => {
 const BUILD_TIMEOUT_MS = Number(process.env.WEIR_KUBE_BUILD_TIMEOUT_MS ?? 60 * 60_000);
 
 let withNode = false;
-let crdMode: 'seed' | 'apply' | undefined;
+let crdMode: 'seed' | 'none' | undefined;
 
 export interface StartKubeOptions {
   /** Also start the test node (test/helpers/kube-node.ts) so pods run. */
   node?: boolean;
   /**
    * How crds/ gets installed: 'seed' (default) starts etcd from a copy of kube-env.sh's CRD seed (applied by
-   * kubectl once per content of crds/); 'apply' applies them here with `kubectl apply --server-side -k crds/` and
-   * waits until they are Established (the test that proves the CRDs install).
+   * kubectl once per content of crds/); 'none' starts without them (test/kube/crds-install installs them itself).
    */
-  crds?: 'seed' | 'apply';
+  crds?: 'seed' | 'none';
 }
 
 /** The API server of this test process (started on first use); the first call of a process decides its options. */
@@ -70,7 +69,7 @@ export function startKube(o: StartKubeOptions = {}): Promise<KubeEnv> {
   return started;
 }
 
-async function launch(node: boolean, crds: 'seed' | 'apply'): Promise<KubeEnv> {
+async function launch(node: boolean, crds: 'seed' | 'none'): Promise<KubeEnv> {
   const script = repoPath('scripts', 'kube-env.sh');
   const args = [
     script,
@@ -118,10 +117,6 @@ async function launch(node: boolean, crds: 'seed' | 'apply'): Promise<KubeEnv> {
       throw new Error(`kubectl ${a.join(' ')} failed: ${err.stderr || err.message}`, { cause: e });
     }
   };
-  if (crds === 'apply') {
-    await kubectl(['apply', '--server-side', '--field-manager', 'weir-tests', '-k', repoPath('crds')], { timeoutMs: 300_000 });
-    await kubectl(['wait', '--for', 'condition=Established', '--timeout', '120s', 'crd', '--all']);
-  }
   const ensureNamespace = async (name: string): Promise<void> => {
     await kubectl(['create', 'namespace', name]).catch((e: Error) => {
       if (!/\(AlreadyExists\)/.test(e.message)) throw e;
