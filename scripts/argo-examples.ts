@@ -13,7 +13,10 @@
 // Secret, as Argo's quick-start does. `--artifact-repository FILE` uses that repository (YAML) for both keys instead.
 //
 // Usage (after `npx tsc -p .`): node dist/scripts/argo-examples.js --argo DIR [--executor host|container|pod]
-//   [--server URL [--token T] [--namespace NS]] [--timeout S] [--jobs N] [--only SUBSTRING]... [--all] [--list]
+//   [--server URL [--token T] [--namespace NS] [--kubeconfig F]] [--timeout S] [--jobs N] [--only SUBSTRING]... [--all]
+//   [--list]
+// --kubeconfig (a server with the Kubernetes store and the pod executor): the examples' PersistentVolumeClaims are
+// created in that cluster with kubectl, as Argo's e2e suite does (pods mount them there; weir apply keeps no PVCs).
 // Local mode runs `weir run --executor E` per example; --server submits to a running Weir server (any store) and polls
 // it. Example files are read from DIR and written only to a temporary directory, never into this repository.
 // Exit 0 when every selected example Succeeded.
@@ -43,6 +46,7 @@ const { values } = parseArgs({
     all: { type: 'boolean', default: false },
     list: { type: 'boolean', default: false },
     'artifact-repository': { type: 'string' },
+    kubeconfig: { type: 'string' },
   },
 });
 if (!values.argo) {
@@ -108,6 +112,16 @@ function clusterDocs(applied: readonly Doc[], repoText: string, server: boolean)
   // weir run and weir apply register ConfigMaps and templates; a PVC is a Kubernetes object they do not manage.
   for (const d of applied) if (d.kind !== 'PersistentVolumeClaim' || !server) docs.push(d);
   return docs;
+}
+
+function runCommand(command: string, args: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.on('error', (e) => resolve({ code: null, stderr: e.message }));
+    child.on('close', (code) => resolve({ code, stderr }));
+  });
 }
 
 function runProcess(args: string[], signal: AbortSignal): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -212,6 +226,13 @@ async function main(): Promise<number> {
         AbortSignal.timeout(120_000),
       );
       if (r.code !== 0) throw new Error(`weir apply of the examples' templates and ConfigMaps failed: ${lastLine(r.stderr)}`);
+      const claims = sel.applied.filter((d) => d.kind === 'PersistentVolumeClaim');
+      if (values.kubeconfig && claims.length > 0) {
+        const claimsFile = join(dir, 'claims.yaml');
+        writeFileSync(claimsFile, claims.map((d) => stringifyYaml(d)).join('---\n'));
+        const k = await runCommand('kubectl', ['--kubeconfig', values.kubeconfig, 'apply', '-n', values.namespace, '-f', claimsFile]);
+        if (k.code !== 0) throw new Error(`kubectl apply of the examples' PersistentVolumeClaims failed: ${lastLine(k.stderr)}`);
+      }
     }
     const mode = values.server ? `server ${values.server}` : `weir run --executor ${values.executor}`;
     process.stderr.write(`argo-examples: ${toRun.length} examples, ${mode}, ${jobs} at a time, timeout ${values.timeout} s\n`);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { WeirError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { SAVED_MARK } from './pod-agent.js';
-import { withImageCommand } from './pod-images.js';
+import { withImageCommands } from './pod-images.js';
 import type { ImageCommands } from './pod-images.js';
 import { outputReaders, unpackOutputs } from './pod-outputs.js';
 import { createInputSecrets, deleteInputSecrets } from './pod-inputs.js';
@@ -113,7 +113,7 @@ export class PodExecutor implements StepExecutor {
   }
 
   async start(given: StepSpec, signal?: AbortSignal): Promise<StepHandle> {
-    const spec = withImageCommand(given, this.o.images);
+    const spec = withImageCommands(given, this.o.images);
     if (!agentArgv(spec) && (spec.outputPaths.length > 0 || spec.inputFiles?.length))
       throw new WeirError(
         'INVALID_SPEC',

@@ -88,3 +88,29 @@ export function withImageCommand(spec: StepSpec, images: ImageCommands | undefin
   const command = [...(known.entrypoint ?? []), ...(c.args?.length ? c.args : (known.cmd ?? []))];
   return command.length === 0 ? spec : { ...spec, container: { ...c, command, args: [] } };
 }
+
+/**
+ * withImageCommand for a pod step and every container of its pod that runs behind the agent: the containerSet's
+ * members and the sidecars (each looked up by its own image, as Argo's emissary does for every container it wraps).
+ */
+export function withImageCommands(spec: StepSpec, images: ImageCommands | undefined): StepSpec {
+  if (!images) return spec;
+  const out = withImageCommand(spec, images);
+  const pod = out.pod;
+  if (!pod || (!pod.containerSet && !pod.sidecars?.length)) return out;
+  return {
+    ...out,
+    pod: {
+      ...pod,
+      ...(pod.containerSet
+        ? {
+            containerSet: {
+              ...pod.containerSet,
+              members: pod.containerSet.members.map((m) => ({ ...m, spec: withImageCommand(m.spec, images) })),
+            },
+          }
+        : {}),
+      ...(pod.sidecars ? { sidecars: pod.sidecars.map((m) => ({ ...m, spec: withImageCommand(m.spec, images) })) } : {}),
+    },
+  };
+}

@@ -2,7 +2,7 @@
 // without `command`, Docker's name defaults when matching, and the file's validation.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canonicalImage, parseImageCommands, withImageCommand } from '../../src/executor/pod-images.js';
+import { canonicalImage, parseImageCommands, withImageCommand, withImageCommands } from '../../src/executor/pod-images.js';
 import type { StepSpec } from '../../src/executor/types.js';
 import { WeirError } from '../../src/core/errors.js';
 
@@ -36,6 +36,37 @@ test('pod images: the listed image command fills in a template without one (ENTR
   assert.equal(withImageCommand(own, images), own, 'a template with a command keeps it');
   const other = step('argoproj/argosay:v1', { args: ['x'] });
   assert.equal(withImageCommand(other, images), other, 'another tag is another image');
+});
+
+test("pod images: a containerSet's members and the sidecars get their own image's command too (Argo's containerSet examples name none)", () => {
+  const a = step('argoproj/argosay:v2', {});
+  const b = step('docker/whalesay', {});
+  const side = step('x.io/t', {});
+  const own = step('busybox', { command: ['sleep'], args: ['1'] });
+  const main = {
+    ...a,
+    pod: {
+      containerSet: {
+        members: [
+          { name: 'a', spec: a, dependencies: [] },
+          { name: 'b', spec: b, dependencies: ['a'] },
+          { name: 'c', spec: own, dependencies: ['a'] },
+        ],
+        outcome: 'a',
+      },
+      sidecars: [{ name: 's', spec: side }],
+    },
+  };
+  const out = withImageCommands(main, images);
+  assert.deepEqual(out.container?.command, ['/argosay']);
+  const members = out.pod?.containerSet?.members ?? [];
+  assert.deepEqual(
+    members.map((m) => m.spec.container?.command),
+    [['/argosay'], ['cowsay'], ['sleep']],
+  );
+  assert.deepEqual(members[1].dependencies, ['a']);
+  assert.deepEqual(out.pod?.sidecars?.[0].spec.container?.command, ['/e', 'd']);
+  assert.equal(withImageCommands(main, undefined), main, 'no images file: unchanged');
 });
 
 test('pod images: Docker name defaults', () => {
