@@ -229,7 +229,7 @@ export const uiUpdateBenchmark: Benchmark = {
       nodes['live-final'] = { ...nodes['live-final'], phase };
       await st.store.update('Workflow', cur);
     });
-    // As the controller writes (controller-pass.ts): the object it saved last, only the changed node replaced, the
+    // As the controller writes (pass-save.ts): the object it saved last, only the changed node replaced, the
     // others kept by reference, handed over to the store (no copy parsed back; the watch shares it). The first such
     // write after the plain one brings the stream onto the controller's objects; the second is the one measured.
     let last = (await st.store.get('Workflow', 'default', 'live'))!;
