@@ -120,6 +120,18 @@ export class Timeline {
   }
 
   /**
+   * Median ms from one pod of `workflow` first seen to the next one first seen (a chain's step interval: one pod's
+   * create → Succeeded plus what it takes to create the next), the same for Weir's steps and for direct pods.
+   */
+  medianInterval(workflow: string): number {
+    const seen = [...this.pods.values()]
+      .filter((r) => r.workflow === workflow && r.added !== undefined)
+      .map((r) => r.added ?? 0)
+      .sort((a, b) => a - b);
+    return Math.round(median(seen.slice(1).map((t, i) => t - seen[i])));
+  }
+
+  /**
    * Median ms between the test node's stages (its WEIR_TEST_NODE_TRACE file) for the pods of `workflow`: run (pod
    * bound, seen) → pending-pushed → volumes → created → started:main → exited:main → inspected → ended-pushed →
    * removed (its containers removed from podman). A one-container pod is created and started by one `podman run -d`:

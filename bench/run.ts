@@ -76,8 +76,14 @@ async function measure(b: Benchmark): Promise<Row> {
     const runs: Sample[] = [];
     const base: Sample[] = [];
     for (let i = 0; i < runsN; i++) {
-      if (b.baseline) base.push(await b.baseline(state));
-      runs.push(await b.run(state));
+      if (b.pair) {
+        const p = await b.pair(state);
+        base.push(p.baseline);
+        runs.push(p.run);
+      } else {
+        if (b.baseline) base.push(await b.baseline(state));
+        runs.push(await b.run(state));
+      }
       process.stderr.write(`  ${b.name} run ${i + 1}/${runsN} done\n`);
     }
     const row = summarize(b, runs, base);

@@ -38,6 +38,12 @@ export interface Benchmark {
   baselineDescription?: string;
   /** One measurement of the subject. */
   run(state: unknown): Sample | Promise<Sample>;
+  /**
+   * One measurement of the subject and of its baseline together, interleaved as the benchmark chooses (e.g.
+   * baseline, subject, baseline again, so that a change of load reaches both sides). When present, the runner
+   * calls it instead of baseline() and run() for each timed repetition.
+   */
+  pair?(state: unknown): Promise<{ run: Sample; baseline: Sample }>;
   teardown(state: unknown): Promise<void>;
   target: Target;
   /** `ms`: lower is better; `per-s`: a rate, higher is better. */

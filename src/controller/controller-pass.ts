@@ -96,7 +96,11 @@ export async function runPass(d: PassDeps, key: string, held: { release?: () => 
   if (!saved) return;
   timing('pass saved');
   await sideEffects(d, p);
-  await startSteps(d, p, starts);
+  try {
+    await startSteps(d, p, starts);
+  } finally {
+    collectPods(d, p);
+  }
   if (starts.length > 0) timing('pass started steps');
   const { status } = p.result;
   if (FINAL.has(String(status.phase)) && !FINAL.has(String(p.wf.status?.phase)))
@@ -226,8 +230,14 @@ async function sideEffects(d: PassDeps, p: Pass): Promise<void> {
       d.requests.perform(key, namespace, uid, a, repositoryOf(status));
   }
   if (FINAL.has(String(status.phase))) d.requests.forget(uid);
-  // Pods of steps whose outcome is now saved: released, and deleted per spec.podGC.
-  if (d.podGc.active) d.podGc.apply(key, podGcPlan(p.wf.status, status, result.podGC));
+}
+
+/**
+ * Pods of steps whose outcome is now saved: released, and deleted per spec.podGC. Sent after the next steps' creates,
+ * so that a chain's next pod does not share the API server with the finished pod's read and patch.
+ */
+function collectPods(d: PassDeps, p: Pass): void {
+  if (d.podGc.active) d.podGc.apply(p.key, podGcPlan(p.wf.status, p.result.status, p.result.podGC));
 }
 
 /** Start: volumes and input artifacts first (a failure fails the step), then the executor. */

@@ -15,7 +15,7 @@ import { outputReaders, unpackOutputs } from './pod-outputs.js';
 import { createInputSecrets, deleteInputSecrets } from './pod-inputs.js';
 import { podPath } from './pod-kube.js';
 import type { PodApi } from './pod-kube.js';
-import { containerLogs, containerText, lastLineTime, stdoutTail } from './pod-logs.js';
+import { containerLogs, containerText, stdoutOutcome } from './pod-logs.js';
 import type { LogTarget } from './pod-logs.js';
 import {
   agentArgv,
@@ -197,7 +197,8 @@ export class PodExecutor implements StepExecutor {
       };
     }
     const main = this.target(h);
-    const [tail, last] = await Promise.all([stdoutTail(main), lastLineTime(main).catch(() => undefined)]);
+    // One pods/log request: the stdout tail and its last line's time (a last line on stderr is not looked at).
+    const { tail, lastLine: last } = await stdoutOutcome(main);
     const startedAt = t.startedAt ? new Date(t.startedAt) : started;
     let finishedAt = t.finishedAt ? new Date(t.finishedAt) : new Date();
     if (last && last > finishedAt) finishedAt = last;

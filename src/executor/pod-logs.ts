@@ -1,7 +1,7 @@
 // Step logs of the pod executor, read through the API server's pods/log endpoint (served by the node's kubelet):
 // stdout and stderr separately (`stream=Stdout|Stderr`, Kubernetes' split log streams) with per-line timestamps,
-// merged in time order; `follow` streams both until the container ends. Also the raw stdout tail (`result`) and the
-// wait container's report.
+// merged in time order; `follow` streams both until the container ends. Also the raw stdout tail (`result`) with the
+// time of the last stdout line, and the wait container's report.
 import type { IncomingMessage } from 'node:http';
 import { WeirError } from '../core/errors.js';
 import { podPath } from './pod-kube.js';
@@ -135,18 +135,81 @@ export async function* containerLogs(t: LogTarget, opts: LogsOptions = {}): Asyn
   }
 }
 
+/** Keeps the last `limit` bytes of what is pushed (whole chunks, trimmed once at the end). */
+class Tail {
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  constructor(private readonly limit: number) {}
+
+  push(b: Buffer): void {
+    if (b.length === 0) return;
+    this.chunks.push(b);
+    this.size += b.length;
+    while (this.chunks.length > 1 && this.size - this.chunks[0].length >= this.limit) this.size -= this.chunks.shift()?.length ?? 0;
+  }
+
+  text(): string {
+    const buf = Buffer.concat(this.chunks);
+    return buf.subarray(Math.max(0, buf.length - this.limit)).toString('utf8');
+  }
+}
+
 /** The raw last 256 KiB of the container's stdout. */
 export async function stdoutTail(t: LogTarget): Promise<string> {
   const res = await open(t, { stream: 'Stdout' });
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of res) {
-    chunks.push(c as Buffer);
-    size += (c as Buffer).length;
-    while (chunks.length > 1 && size - chunks[0].length >= STDOUT_TAIL_BYTES) size -= chunks.shift()?.length ?? 0;
+  const tail = new Tail(STDOUT_TAIL_BYTES);
+  for await (const c of res) tail.push(c as Buffer);
+  return tail.text();
+}
+
+/** A line's stamp as the kubelet writes it: RFC 3339 with fractional seconds, in UTC or with an offset. */
+const STAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
+const STAMP_MAX_BYTES = 64;
+
+/**
+ * A finished step's stdout from one pods/log request: its raw last 256 KiB (the step's `result`, byte for byte what
+ * stdoutTail returns) and the time of its last stdout line (status times are whole seconds). Asked with
+ * `timestamps=true`, the kubelet starts every line with `<RFC 3339 time> ` (once per line, not per partial record
+ * of the runtime, since Kubernetes 1.26); the stamps are cut out here. A stream whose lines do not start with a valid
+ * stamp is read again plainly (and gives no time).
+ */
+export async function stdoutOutcome(t: LogTarget): Promise<{ tail: string; lastLine?: Date }> {
+  const res = await open(t, { stream: 'Stdout', timestamps: true });
+  const tail = new Tail(STDOUT_TAIL_BYTES);
+  let stamp: Buffer | undefined = Buffer.alloc(0); // the stamp being read; undefined inside a line's text
+  let last = '';
+  let bad = false;
+  try {
+    for await (const c of res) {
+      const b = c as Buffer;
+      const text: Buffer[] = [];
+      for (let i = 0; i < b.length && !bad;) {
+        if (stamp === undefined) {
+          const nl = b.indexOf(0x0a, i);
+          const end = nl < 0 ? b.length : nl + 1;
+          text.push(b.subarray(i, end));
+          if (nl >= 0) stamp = Buffer.alloc(0);
+          i = end;
+          continue;
+        }
+        const sp = b.indexOf(0x20, i);
+        stamp = Buffer.concat([stamp, b.subarray(i, sp < 0 ? b.length : sp)]);
+        if (stamp.length > STAMP_MAX_BYTES) bad = true;
+        if (sp < 0 || bad) break;
+        last = stamp.toString('latin1');
+        bad = !STAMP.test(last);
+        stamp = undefined;
+        i = sp + 1;
+      }
+      if (bad) break;
+      tail.push(text.length === 1 ? text[0] : Buffer.concat(text));
+    }
+  } finally {
+    res.destroy();
   }
-  const buf = Buffer.concat(chunks);
-  return buf.subarray(Math.max(0, buf.length - STDOUT_TAIL_BYTES)).toString('utf8');
+  if (bad || (stamp !== undefined && stamp.length > 0)) return { tail: await stdoutTail(t) };
+  const lastLine = last === '' ? undefined : new Date(last);
+  return { tail: tail.text(), ...(lastLine && !Number.isNaN(lastLine.getTime()) ? { lastLine } : {}) };
 }
 
 /** The whole log of a container (the wait container's report). */
@@ -155,14 +218,4 @@ export async function containerText(t: LogTarget): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of res) chunks.push(c as Buffer);
   return Buffer.concat(chunks).toString('utf8');
-}
-
-/** Time of the container's last log line (either stream), to refine second-precision status times. */
-export async function lastLineTime(t: LogTarget): Promise<Date | undefined> {
-  const res = await open(t, { timestamps: true, tailLines: '1' });
-  const chunks: Buffer[] = [];
-  for await (const c of res) chunks.push(c as Buffer);
-  const s = Buffer.concat(chunks).toString('utf8');
-  const d = new Date(s.slice(0, s.indexOf(' ')));
-  return Number.isNaN(d.getTime()) ? undefined : d;
 }
