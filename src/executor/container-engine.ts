@@ -113,7 +113,13 @@ async function startPodmanService(podman: string, socket: string, o: ConnectOpti
     mkdirSync(dirname(socket), { recursive: true });
     if (o.serviceLog) mkdirSync(dirname(o.serviceLog), { recursive: true });
     const out = o.serviceLog ? openSync(o.serviceLog, 'a') : 'ignore';
-    const child = spawn(podman, ['system', 'service', '--time=0', `unix://${socket}`], { detached: true, stdio: ['ignore', out, out] });
+    // cwd '/': the service outlives this process, and one whose working directory is later removed (a temp or
+    // checkout dir Weir was started from) fails every container start with "write child: broken pipe".
+    const child = spawn(podman, ['system', 'service', '--time=0', `unix://${socket}`], {
+      cwd: '/',
+      detached: true,
+      stdio: ['ignore', out, out],
+    });
     child.on('error', () => undefined);
     child.unref();
   } catch (e) {
