@@ -41,7 +41,7 @@ spec:
     - name: write
       container:
         image: python:3.12
-        command: [sh, -c, 'echo through-the-claim > /work/sub/f.txt']
+        command: [sh, -c, 'sleep 3; echo through-the-claim > /work/sub/f.txt']
         volumeMounts: [{ name: work, mountPath: /work/sub, subPath: dir }]
     - name: read
       container:
@@ -134,9 +134,17 @@ test('pod executor: volumeClaimTemplates as an owned PersistentVolumeClaim share
     assert.deepEqual(claim.metadata.ownerReferences, [
       { apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', name: 'vol-claims', uid, controller: true, blockOwnerDeletion: true },
     ]);
-    assert.deepEqual((await wfJson(kube, 'vol-claims')).status?.persistentVolumeClaims, [
-      { name: 'work', persistentVolumeClaim: { claimName: 'vol-claims-work' } },
-    ]);
+    // The claim is made before the pass that lists it is saved: wait for the status, while the first step still runs
+    // (it sleeps 3 s first, so the test looks before the claim is collected).
+    const running = await eventually(
+      async () => {
+        const wf = await wfJson(kube, 'vol-claims');
+        return wf.status?.persistentVolumeClaims !== undefined || wf.status?.phase !== 'Running' ? wf : undefined;
+      },
+      { timeoutMs: 60_000, everyMs: 200, what: 'status.persistentVolumeClaims while the workflow runs' },
+    );
+    assert.equal(running.status?.phase, 'Running', 'looked while the workflow runs');
+    assert.deepEqual(running.status?.persistentVolumeClaims, [{ name: 'work', persistentVolumeClaim: { claimName: 'vol-claims-work' } }]);
 
     assert.equal(await ended(kube, 'vol-claims'), 'Succeeded', JSON.stringify((await wfJson(kube, 'vol-claims')).status));
     const pods = await podsOf(kube, 'vol-claims');
