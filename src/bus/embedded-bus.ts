@@ -16,8 +16,11 @@ import { nullLogger } from '../core/logger.js';
 import { badOption, byteSize, checkEvent, durationMs, limit, resolveConsumerOptions, throwIfAborted } from './bus-options.js';
 import { consumeEmbedded } from './embedded-consumer.js';
 import { EventLog, migrateBusDb } from './embedded-log.js';
-import type { LogLimits, PruneReport } from './embedded-log.js';
+import type { AppendInput, LogLimits, PruneReport } from './embedded-log.js';
 import { GroupCommit } from './group-commit.js';
+import { WalCheckpointer } from './wal-checkpointer.js';
+import { WalSync } from './wal-sync.js';
+import type { FsyncFn } from './wal-sync.js';
 import { newBusMetrics, snapshot } from './metrics.js';
 import { encodeToken } from './subject-codec.js';
 import type {
@@ -57,6 +60,8 @@ export interface EmbeddedBusOptions {
   /** Current time (`now`, ms since the epoch). Default: the system clock. */
   clock?: Clock;
   logger?: Logger;
+  /** @internal tests: replaces fs.fsync of the WAL under synchronous: full (wal-sync.ts). */
+  walFsync?: FsyncFn;
 }
 
 export interface ResolvedEmbeddedBusOptions extends LogLimits {
@@ -122,6 +127,11 @@ export class EmbeddedBus implements EventBus {
   /** @internal */
   readonly counters = newBusMetrics();
   private readonly db: Database.Database;
+  private readonly walSync: WalSync | undefined;
+  /** An event was stored in the running transaction (retention is applied before it commits). */
+  private appended = false;
+  /** @internal tests */
+  readonly checkpointer: WalCheckpointer | undefined;
   private readonly wakers = new Set<() => void>();
   private readonly retentionTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -143,14 +153,32 @@ export class EmbeddedBus implements EventBus {
         const mode = this.db.pragma('journal_mode = WAL', { simple: true });
         if (mode !== 'wal') throw new WeirError('IO_ERROR', `${path}: cannot use WAL journal mode (got ${String(mode)})`);
       }
-      this.db.pragma(`synchronous = ${this.options.synchronous.toUpperCase()}`);
+      // synchronous: full on a file: commits are made durable off the main thread (wal-sync.ts), so the connection
+      // itself runs with NORMAL.
+      this.walSync = path !== ':memory:' && this.options.synchronous === 'full' ? new WalSync(`${path}-wal`, opts.walFsync) : undefined;
+      this.db.pragma(`synchronous = ${this.walSync !== undefined ? 'NORMAL' : this.options.synchronous.toUpperCase()}`);
       migrateBusDb(this.db, path);
     } catch (e) {
       this.db.close();
       throw e instanceof WeirError ? e : new WeirError('IO_ERROR', `cannot open ${path}: ${errorMessage(e)}`, { cause: e });
     }
     this.log = new EventLog(this.db, this.options);
-    this.writes = new GroupCommit(this.db, () => this.wake(), busDbError, this.options.synchronous);
+    if (this.walSync !== undefined) this.log.visibleUpTo = this.log.lastSeq();
+    this.checkpointer = path !== ':memory:' ? new WalCheckpointer(this.db, path, this.options.logger) : undefined;
+    // Retention and the de-dup window are applied once per transaction that stored an event (indexed deletes; usually
+    // nothing to do), after its writes. What was removed is reported after the commit (a write has no effects outside
+    // the database, see group-commit.ts).
+    const beforeCommit = (): PruneReport | undefined => {
+      const r = this.appended ? this.log.prune(this.options.clock.now()) : undefined;
+      this.appended = false;
+      return r;
+    };
+    const committed = (pruned: unknown): void => {
+      this.reportPrune(pruned as PruneReport | undefined);
+      this.wake();
+      this.checkpointer?.afterCommit();
+    };
+    this.writes = new GroupCommit(this.db, committed, busDbError, this.options.synchronous, this.walSync, beforeCommit);
     if (this.options.maxAgeMs > 0) {
       const every = Math.min(60_000, Math.max(1000, this.options.maxAgeMs / 10));
       this.retentionTimer = setInterval(
@@ -205,6 +233,11 @@ export class EmbeddedBus implements EventBus {
     );
   }
 
+  /** A write acknowledged (durable): consumers may now be handed events up to its seq. */
+  private reveal(seq: number): void {
+    if (this.walSync !== undefined && seq > this.log.visibleUpTo) this.log.visibleUpTo = seq;
+  }
+
   state(): BusState {
     return this.closed ? 'closed' : 'up';
   }
@@ -222,14 +255,12 @@ export class EmbeddedBus implements EventBus {
     }
     const body = JSON.stringify(event);
     try {
-      const { ack, pruned } = await this.writes.submit(() => {
-        const now = this.options.clock.now();
-        const a = this.log.append({ id: event.id, source: event.source, name: event.subject, body }, now);
-        // Retention and the de-dup window are applied on every write (indexed deletes; usually nothing to do). What
-        // was removed is reported after the commit (a write has no effects outside the database, see group-commit.ts).
-        return { ack: a, pruned: a.duplicate ? undefined : this.log.prune(now) };
+      const ack = await this.writes.submit(() => {
+        const a = this.log.append({ id: event.id, source: event.source, name: event.subject, body }, this.options.clock.now());
+        if (!a.duplicate) this.appended = true;
+        return a;
       });
-      this.reportPrune(pruned);
+      this.reveal(ack.seq);
       if (ack.duplicate) this.counters.duplicates++;
       else this.counters.published++;
       return ack;
@@ -240,15 +271,50 @@ export class EmbeddedBus implements EventBus {
     }
   }
 
-  /** The events' writes are submitted together, so they share one group-commit transaction (one fsync). */
+  /**
+   * The events go in as one write (one group-commit transaction, one fsync; retention applied once for the batch);
+   * results in input order. An event that is malformed or does not fit (discard: new) fails alone; a database error
+   * fails the batch.
+   */
   async publishBatch(events: readonly CloudEvent[], opts: PublishOptions = {}): Promise<BatchPublishResult[]> {
     throwIfAborted(opts.signal, 'publish');
-    const settled = await Promise.allSettled(events.map((e) => this.publish(e)));
-    return settled.map((r) =>
-      r.status === 'fulfilled'
-        ? { ok: true, ack: r.value }
-        : { ok: false, error: r.reason instanceof Error ? r.reason : new Error(String(r.reason)) },
-    );
+    const results = new Array<BatchPublishResult>(events.length);
+    const rows: AppendInput[] = [];
+    const at: number[] = [];
+    const fail = (i: number, e: unknown): void => {
+      this.counters.publishFailures++;
+      if (e instanceof WeirError && e.details?.reason === 'full') this.counters.rejectedFull++;
+      results[i] = { ok: false, error: e instanceof Error ? e : new Error(String(e)) };
+    };
+    events.forEach((event, i) => {
+      try {
+        checkEvent(event);
+        if (this.closed)
+          throw new WeirError('BUS_UNAVAILABLE', 'publish: bus closed', { details: { reason: 'closed', eventId: event.id } });
+        rows.push({ id: event.id, source: event.source, name: event.subject, body: JSON.stringify(event) });
+        at.push(i);
+      } catch (e) {
+        fail(i, e);
+      }
+    });
+    if (rows.length === 0) return results;
+    try {
+      const acks = await this.writes.submit(() => {
+        const r = this.log.appendMany(rows, this.options.clock.now());
+        if (r.some((a) => !(a instanceof WeirError) && !a.duplicate)) this.appended = true;
+        return r;
+      });
+      acks.forEach((ack, k) => {
+        if (ack instanceof WeirError) return fail(at[k], ack);
+        this.reveal(ack.seq);
+        if (ack.duplicate) this.counters.duplicates++;
+        else this.counters.published++;
+        results[at[k]] = { ok: true, ack };
+      });
+    } catch (e) {
+      for (const i of at) fail(i, e);
+    }
+    return results;
   }
 
   consume(opts: ConsumerOptions): AsyncIterable<BusMessage> {
@@ -304,6 +370,8 @@ export class EmbeddedBus implements EventBus {
       if (this.retentionTimer) clearInterval(this.retentionTimer);
       this.wake();
       await this.writes.settled();
+      await this.checkpointer?.close();
+      this.walSync?.close();
       this.db.close();
     })());
   }

@@ -27,6 +27,14 @@ export interface Delivery {
   deliveries: number;
 }
 
+/** An event as the log stores it: its id (the de-duplication key), subject parts and JSON body. */
+export interface AppendInput {
+  id: string;
+  source: string;
+  name: string;
+  body: string;
+}
+
 export interface PruneReport {
   removed: number;
   /** Per consumer: events removed before it acked them. */
@@ -86,6 +94,11 @@ function filterSql(filters: readonly { eventSourceName: string; eventName: strin
 
 export class EventLog {
   private readonly cache = new Map<string, Database.Statement>();
+  /**
+   * Consumers are handed events up to this seq only: with the WAL flushed off the main thread (wal-sync.ts) the bus
+   * raises it as commits become durable, so nothing a power loss could take back is delivered.
+   */
+  visibleUpTo = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly db: Database.Database,
@@ -112,32 +125,53 @@ export class EventLog {
   }
 
   /** Appends unless the id was stored within the window. Throws BUS_UNAVAILABLE (full) under discard: new. */
-  append(e: { id: string; source: string; name: string; body: string }, now: number): { seq: number; duplicate: boolean } {
-    const seen = this.st('SELECT seq, stored_ms FROM dedup WHERE id = ?').get(e.id) as { seq: number; stored_ms: number } | undefined;
-    if (seen && seen.stored_ms >= now - this.limits.duplicateWindowMs) return { seq: seen.seq, duplicate: true };
-    const size = Buffer.byteLength(e.body);
+  append(e: AppendInput, now: number): { seq: number; duplicate: boolean } {
+    const [r] = this.appendMany([e], now);
+    if (r instanceof WeirError) throw r;
+    return r;
+  }
+
+  /**
+   * `append` for many events in order (one statement each, the size totals updated once): per event its seq, or
+   * BUS_UNAVAILABLE (full) when it does not fit under discard: new (the others are still stored). A later event with
+   * the id of an earlier one in the same call is a duplicate of it.
+   */
+  appendMany(es: readonly AppendInput[], now: number): ({ seq: number; duplicate: boolean } | WeirError)[] {
     const l = this.limits;
-    if (l.discard === 'new') {
-      const t = this.totals();
-      if ((l.maxMsgs > 0 && t.msgs + 1 > l.maxMsgs) || (l.maxBytes > 0 && t.bytes + size > l.maxBytes)) {
-        throw new WeirError('BUS_UNAVAILABLE', `publish: bus full (${t.msgs} events, ${t.bytes} bytes; discard: new)`, {
-          details: { reason: 'full', eventId: e.id },
-        });
+    const seen = this.st('SELECT seq, stored_ms FROM dedup WHERE id = ?');
+    const insert = this.st('INSERT INTO events (id, source, name, stored_ms, size, body) VALUES (?, ?, ?, ?, ?, ?)');
+    const remember = this.st('INSERT OR REPLACE INTO dedup (id, seq, stored_ms) VALUES (?, ?, ?)');
+    // Under discard: new, the totals as they will be with this call's events so far.
+    const before = l.discard === 'new' ? this.totals() : undefined;
+    let msgs = 0;
+    let bytes = 0;
+    const out: ({ seq: number; duplicate: boolean } | WeirError)[] = [];
+    for (const e of es) {
+      const hit = seen.get(e.id) as { seq: number; stored_ms: number } | undefined;
+      if (hit && hit.stored_ms >= now - l.duplicateWindowMs) {
+        out.push({ seq: hit.seq, duplicate: true });
+        continue;
       }
+      const size = Buffer.byteLength(e.body);
+      if (before !== undefined) {
+        const t = { msgs: before.msgs + msgs, bytes: before.bytes + bytes };
+        if ((l.maxMsgs > 0 && t.msgs + 1 > l.maxMsgs) || (l.maxBytes > 0 && t.bytes + size > l.maxBytes)) {
+          out.push(
+            new WeirError('BUS_UNAVAILABLE', `publish: bus full (${t.msgs} events, ${t.bytes} bytes; discard: new)`, {
+              details: { reason: 'full', eventId: e.id },
+            }),
+          );
+          continue;
+        }
+      }
+      const seq = Number(insert.run(e.id, e.source, e.name, now, size, e.body).lastInsertRowid);
+      remember.run(e.id, seq, now);
+      msgs++;
+      bytes += size;
+      out.push({ seq, duplicate: false });
     }
-    const seq = Number(
-      this.st('INSERT INTO events (id, source, name, stored_ms, size, body) VALUES (?, ?, ?, ?, ?, ?)').run(
-        e.id,
-        e.source,
-        e.name,
-        now,
-        size,
-        e.body,
-      ).lastInsertRowid,
-    );
-    this.st('UPDATE totals SET msgs = msgs + 1, bytes = bytes + ? WHERE id = 1').run(size);
-    this.st('INSERT OR REPLACE INTO dedup (id, seq, stored_ms) VALUES (?, ?, ?)').run(e.id, seq, now);
-    return { seq, duplicate: false };
+    if (msgs > 0) this.st('UPDATE totals SET msgs = msgs + ?, bytes = bytes + ? WHERE id = 1').run(msgs, bytes);
+    return out;
   }
 
   /** Removes events past maxAge, and the oldest beyond maxMsgs/maxBytes (discard: old); expired de-dup ids. */
@@ -238,8 +272,10 @@ export class EventLog {
       const cur = this.st('SELECT cursor FROM consumers WHERE name = ?').get(c.name) as { cursor: number } | undefined;
       if (cur !== undefined) {
         const f = filterSql(filters);
-        const rows = this.st(`SELECT seq, body FROM events WHERE seq > ? AND (${f.sql}) ORDER BY seq LIMIT ?`).all(
+        const upTo = Math.min(this.visibleUpTo, Number.MAX_SAFE_INTEGER);
+        const rows = this.st(`SELECT seq, body FROM events WHERE seq > ? AND seq <= ? AND (${f.sql}) ORDER BY seq LIMIT ?`).all(
           cur.cursor,
+          upTo,
           ...f.args,
           room,
         ) as { seq: number; body: string }[];
@@ -252,7 +288,7 @@ export class EventLog {
           out.push({ seq: r.seq, body: r.body, deliveries: 1 });
         }
         // Past the last match, or (nothing matched) up to the end of the log, so later reads skip what was scanned.
-        const next = rows.length === room ? rows[rows.length - 1].seq : this.lastSeq();
+        const next = rows.length === room ? rows[rows.length - 1].seq : Math.min(this.lastSeq(), upTo);
         if (next > cur.cursor) this.st('UPDATE consumers SET cursor = ? WHERE name = ?').run(next, c.name);
       }
     }

@@ -6,8 +6,12 @@
 // whole and the batch runs again with each operation in its own savepoint. Operations must therefore have no
 // effects outside the database (return what should happen after the commit instead). Operations submitted as `durable: false` (consumer
 // bookkeeping: dispatch, ack, nak) whose loss only means a redelivery commit without the fsync when the batch holds
-// nothing else (synchronous=NORMAL in WAL mode: they survive a process kill; a power loss may redeliver).
+// nothing else (synchronous=NORMAL in WAL mode: they survive a process kill; a power loss may redeliver). With a
+// WalSync (wal-sync.ts) the connection always commits with synchronous=NORMAL and a batch holding a durable operation
+// settles after the WAL's fsync on the thread pool instead, so the main thread goes on while the disk flushes; durable
+// writes submitted meanwhile commit together when it ends.
 import type Database from 'better-sqlite3';
+import type { WalSync } from './wal-sync.js';
 
 interface Op {
   fn: () => unknown;
@@ -24,14 +28,27 @@ export class GroupCommit {
   private stoppedWith: (() => Error) | undefined;
   private readonly counts = { transactions: 0, retried: 0 };
 
-  /** `onCommitted` runs after each successful commit (e.g. to wake consumers). */
+  /** `onCommitted` runs after each successful commit (e.g. to wake consumers) with what beforeCommit returned. */
   constructor(
     private readonly db: Database.Database,
-    private readonly onCommitted: () => void,
+    private readonly onCommitted: (before: unknown) => void,
     private readonly toError: (e: unknown) => Error,
     /** The connection's synchronous setting ('full' makes non-durable batches worth relaxing). */
     private readonly synchronous: 'full' | 'normal' = 'full',
+    /** Makes durable batches durable after their commit (the connection then runs with synchronous=NORMAL). */
+    private readonly walSync?: WalSync,
+    /**
+     * Runs inside each transaction after its operations (again when the batch reruns in savepoints); what it returns
+     * for the transaction that committed goes to `onCommitted`.
+     */
+    private readonly beforeCommit?: () => unknown,
   ) {}
+
+  /** What beforeCommit returned in the transaction that just ran (read right after it, in the same flush). */
+  private lastBefore: unknown;
+
+  /** Batches committed and waiting for their fsync. */
+  private syncing = 0;
 
   submit<T>(fn: () => T, opts: { durable?: boolean } = {}): Promise<T> {
     if (this.stoppedWith) return Promise.reject(this.stoppedWith());
@@ -61,16 +78,19 @@ export class GroupCommit {
   }
 
   private flush(): void {
+    this.scheduled = false;
+    // While a flush of the WAL runs, durable writes wait: they could not be acknowledged before the next flush anyway,
+    // and committed together then they cost one transaction instead of one per tick. Other writes go at once.
+    if (this.syncing > 0 && !this.stoppedWith && this.queue.every((op) => op.durable)) return;
     const ops = this.queue;
     this.queue = [];
-    this.scheduled = false;
     if (this.stoppedWith) {
       for (const op of ops) op.reject(this.stoppedWith());
       this.finish();
       return;
     }
     let results: { ok: boolean; value: unknown }[];
-    const relax = this.synchronous === 'full' && ops.every((op) => !op.durable);
+    const relax = this.walSync === undefined && this.synchronous === 'full' && ops.every((op) => !op.durable);
     try {
       if (relax) this.db.pragma('synchronous = NORMAL');
       const all = this.runTogether(ops);
@@ -87,9 +107,28 @@ export class GroupCommit {
     } finally {
       if (relax) this.db.pragma('synchronous = FULL');
     }
-    ops.forEach((op, i) => (results[i].ok ? op.resolve(results[i].value) : op.reject(this.toError(results[i].value))));
-    this.onCommitted();
-    this.finish();
+    const before = this.lastBefore;
+    this.lastBefore = undefined;
+    const settle = (syncError?: Error): void => {
+      ops.forEach((op, i) => {
+        if (syncError !== undefined && op.durable) op.reject(this.toError(syncError));
+        else if (results[i].ok) op.resolve(results[i].value);
+        else op.reject(this.toError(results[i].value));
+      });
+      this.onCommitted(before);
+    };
+    if (this.walSync === undefined || !ops.some((op) => op.durable)) {
+      settle();
+      this.finish();
+      return;
+    }
+    this.syncing++;
+    this.walSync.after((err) => {
+      this.syncing--;
+      settle(err);
+      if (this.syncing === 0 && this.queue.length > 0 && !this.scheduled) this.flush();
+      this.finish();
+    });
   }
 
   /** The batch in one transaction without savepoints; undefined (rolled back) when an operation threw. */
@@ -107,6 +146,7 @@ export class GroupCommit {
               throw e;
             }
           }
+          this.lastBefore = this.beforeCommit?.();
         })
         .immediate();
     } catch (e) {
@@ -128,13 +168,14 @@ export class GroupCommit {
             results.push({ ok: false, value: e });
           }
         }
+        this.lastBefore = this.beforeCommit?.();
       })
       .immediate();
     return results;
   }
 
   private finish(): void {
-    if (!this.scheduled && this.markIdle) {
+    if (!this.scheduled && this.syncing === 0 && this.markIdle) {
       const m = this.markIdle;
       this.markIdle = undefined;
       m();

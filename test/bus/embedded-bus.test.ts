@@ -145,17 +145,30 @@ describe('embedded bus', () => {
       const ok = await bus.publishBatch([event('s', 'e'), event('s', 'e')]);
       assert.ok(ok.every((r) => r.ok));
       assert.deepEqual(bus.writes.stats(), { transactions: 1, retried: 0 });
-      // The third fits, the fourth and fifth do not: the batch is rolled back and rerun; only the full ones fail.
-      const rs = await bus.publishBatch([event('s', 'e'), event('s', 'e'), event('s', 'e')]);
-      assert.deepEqual(
-        rs.map((r) => r.ok),
-        [true, false, false],
-      );
+      // Separate publishes in one tick share a transaction: the second does not fit, so the transaction is rerun
+      // with each write in a savepoint and only that one fails.
+      const [a, b] = await Promise.allSettled([bus.publish(event('s', 'e')), bus.publish(event('s', 'e'))]);
+      assert.equal(a.status, 'fulfilled');
+      assert.equal(b.status, 'rejected');
       assert.deepEqual(bus.writes.stats(), { transactions: 2, retried: 1 });
       assert.equal(bus.metrics().published, 3);
       assert.equal(bus.log.totals().msgs, 3);
     } finally {
       await bus.close();
+    }
+    // A batch is one write that checks its events one by one: those that do not fit fail alone, without a rerun.
+    const batch = createEmbeddedBus({ path: ':memory:', maxMsgs: 2, discard: 'new' });
+    try {
+      const rs = await batch.publishBatch([event('s', 'e'), event('s', 'e'), event('s', 'e')]);
+      assert.deepEqual(
+        rs.map((r) => r.ok),
+        [true, true, false],
+      );
+      assert.deepEqual(batch.writes.stats(), { transactions: 1, retried: 0 });
+      assert.equal(batch.metrics().rejectedFull, 1);
+      assert.equal(batch.log.totals().msgs, 2);
+    } finally {
+      await batch.close();
     }
     const log = createRecordingLogger();
     const old = createEmbeddedBus({ path: ':memory:', maxMsgs: 2, discard: 'old', logger: log });
