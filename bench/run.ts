@@ -12,7 +12,12 @@ import { storeListBenchmark, storePhaseBenchmark } from './store.js';
 import { busPublishBenchmark } from './bus-publish.js';
 import { artifactBenchmark } from './artifact.js';
 import { ingestBenchmark } from './ingest.js';
-import { ingestAmqpBenchmark, ingestRedisStreamBenchmark, ingestRedisStreamEmbeddedBenchmark } from './ingest-brokers.js';
+import {
+  ingestAmqpBenchmark,
+  ingestAmqpEmbeddedBenchmark,
+  ingestRedisStreamBenchmark,
+  ingestRedisStreamEmbeddedBenchmark,
+} from './ingest-brokers.js';
 import { triggerBenchmark } from './trigger.js';
 import { throughputBenchmark } from './throughput.js';
 import { bigdagBenchmark } from './bigdag.js';
@@ -40,6 +45,7 @@ const BENCHMARKS = {
   'bus-publish': busPublishBenchmark,
   ingest: ingestBenchmark,
   'ingest-amqp': ingestAmqpBenchmark,
+  'ingest-amqp-embedded': ingestAmqpEmbeddedBenchmark,
   'ingest-redis-stream': ingestRedisStreamBenchmark,
   'ingest-redis-stream-embedded': ingestRedisStreamEmbeddedBenchmark,
   trigger: triggerBenchmark,

@@ -5,7 +5,8 @@
 // jsonBody, metadata, filter (host); defaults as Argo's (durable exchange; server-named exclusive queue).
 // Emits Argo's AMQPEventData `{contentType, contentEncoding, deliveryMode, priority, correlationId, replyTo,
 // expiration, messageId, timestamp, type, appId, exchange, routingKey, body, metadata}` plus `headers` and
-// `deliveryTag` (Weir). Every message is acknowledged only after the bus acknowledged its event (autoAck is ignored);
+// `deliveryTag` (Weir). Every message is acknowledged only after the bus acknowledged its event (autoAck is ignored),
+// in delivery order with `multiple` acks (AckWindow);
 // event id `msg:<message-id>`, or `sha:<hash of exchange, routing key, properties and body>` without a message-id,
 // so a redelivery after a crash is the same event and the bus drops it.
 import { connect } from 'amqplib';
@@ -13,11 +14,53 @@ import type { Channel, ConsumeMessage, Options } from 'amqplib';
 import { parse as parseYaml } from 'yaml';
 import { WeirError, errorMessage } from '../src/core/errors.js';
 import { goTimeString, stringMap, text } from '../src/core/adapter-kit.js';
-import { GO_ZERO_TIME, argoBody, contentId, emitAcked, readBasicAuth, readTls, untilAborted } from './common/broker-kit.js';
-import type { EventSourceAdapter, SecretRef, StartContext } from '../src/api/eventsource-adapter.js';
+import { GO_ZERO_TIME, argoBody, contentId, emitAckedBatch, readBasicAuth, readTls, untilAborted } from './common/broker-kit.js';
+import type { EmitInput, EventSourceAdapter, SecretRef, StartContext } from '../src/api/eventsource-adapter.js';
 
-/** Messages in flight at once (the channel prefetch): each is acknowledged on its own once the bus has it. */
-export const AMQP_PREFETCH = 64;
+/**
+ * Messages in flight at once (the channel prefetch; Argo sets none, so RabbitMQ's is unlimited): enough that a bus
+ * commit and its flush do not leave the consumer waiting for deliveries.
+ */
+export const AMQP_PREFETCH = 1024;
+
+/**
+ * Acknowledgements in delivery order: a message is acknowledged once the bus has its event and every message delivered
+ * before it is acknowledged too, so the done messages at the front go in one `multiple` ack per tick (RabbitMQ's
+ * delivery tags rise in delivery order on a channel) instead of one ack each.
+ */
+export class AckWindow {
+  private readonly order: ConsumeMessage[] = [];
+  private head = 0;
+  private readonly done = new Set<number>();
+  private scheduled = false;
+
+  constructor(
+    private readonly ack: (last: ConsumeMessage) => void,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  delivered(m: ConsumeMessage): void {
+    this.order.push(m);
+  }
+
+  complete(m: ConsumeMessage): void {
+    this.done.add(m.fields.deliveryTag);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    let last: ConsumeMessage | undefined;
+    while (this.head < this.order.length && this.done.delete(this.order[this.head].fields.deliveryTag)) last = this.order[this.head++];
+    if (this.head > 4096 && this.head * 2 > this.order.length) {
+      this.order.splice(0, this.head);
+      this.head = 0;
+    }
+    if (last !== undefined && !this.signal.aborted) this.ack(last);
+  }
+}
 
 interface Decl {
   [k: string]: unknown;
@@ -133,16 +176,30 @@ async function run(ctx: StartContext): Promise<void> {
     ch.on('error', (e: Error) => failure?.(new WeirError('IO_ERROR', `amqp channel error: ${e.message}`, { cause: e })));
     await ch.prefetch(AMQP_PREFETCH);
     const queue = await declare(ch, spec);
-    const handle = async (m: ConsumeMessage): Promise<void> => {
+    const acks = new AckWindow((last) => ch.ack(last, true), signal);
+    // Deliveries that arrive in the same tick go to the bus as one batch (one commit, or one JetStream batch).
+    let pending: { m: ConsumeMessage; input: EmitInput }[] = [];
+    const emitPending = async (): Promise<void> => {
+      const batch = pending;
+      pending = [];
+      await emitAckedBatch(
+        ctx,
+        batch.map((p) => p.input),
+      );
+      for (const p of batch) acks.complete(p.m);
+    };
+    const handle = (m: ConsumeMessage): Promise<void> | undefined => {
       const id = amqpEventId(m);
       const data = amqpPayload(spec, m);
       if (data === undefined) {
         log.warn({ eventId: id }, 'amqp: message body is not JSON (jsonBody is set); acknowledging and skipping it');
-      } else {
-        const ts = m.properties.timestamp as unknown;
-        await emitAcked(ctx, { id, data, ...(typeof ts === 'number' && ts > 0 ? { time: new Date(ts * 1000) } : {}) });
+        acks.complete(m);
+        return undefined;
       }
-      if (!signal.aborted) ch.ack(m);
+      const ts = m.properties.timestamp as unknown;
+      pending.push({ m, input: { id, data, ...(typeof ts === 'number' && ts > 0 ? { time: new Date(ts * 1000) } : {}) } });
+      if (pending.length > 1) return undefined;
+      return new Promise<void>((resolve) => setImmediate(resolve)).then(emitPending);
     };
     const tag = text(consume?.consumerTag);
     const ok = await ch.consume(
@@ -152,7 +209,8 @@ async function run(ctx: StartContext): Promise<void> {
           failure?.(new WeirError('IO_ERROR', `amqp consumer of queue ${queue} was cancelled by the broker`));
           return;
         }
-        handle(m).catch((e: unknown) => {
+        acks.delivered(m);
+        handle(m)?.catch((e: unknown) => {
           if (signal.aborted) return;
           log.error({ err: errorMessage(e) }, 'amqp: publishing a message failed; restarting the source (the message is redelivered)');
           failure?.(e instanceof Error ? e : new Error(errorMessage(e)));
