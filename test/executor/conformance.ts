@@ -27,11 +27,12 @@ export function runExecutorConformance(name: string, factory: ConformanceFactory
     // each mostly waits on its steps, and none depends on another's (unique node ids, scratch paths, host dirs).
     describe('timed cases, one at a time', () => {
       test('kill: SIGTERM ends a normal process long before the grace period', async () => {
-        const h = await env.executor.start(sh('echo ready; exec sleep 30'));
+        const h = await env.executor.start(sh('echo ready; exec sleep 120'));
         await waitForOutput(env.executor, h, 'ready');
         const t0 = Date.now();
-        await env.executor.kill(h, 10_000);
-        assert.ok(Date.now() - t0 < 5000, 'kill waited for the grace period');
+        // The bounds tell "ended on SIGTERM" from "waited out the grace period", with room for a loaded machine.
+        await env.executor.kill(h, 60_000);
+        assert.ok(Date.now() - t0 < 20_000, 'kill waited for the grace period');
         const r = await env.executor.wait(h);
         assert.equal(r.exitCode, 143);
         assert.equal(r.signal, 'SIGTERM');
@@ -43,7 +44,9 @@ export function runExecutorConformance(name: string, factory: ConformanceFactory
         const t0 = Date.now();
         await env.executor.kill(h, 400);
         const took = Date.now() - t0;
-        assert.ok(took >= 380 && took < 5000, `kill took ${took} ms`);
+        // At least the grace period; the upper bound only tells "SIGKILL after it" from "never" on a loaded machine
+        // (5 s was exceeded once with three test files at a time: 5,104 ms on the pod executor).
+        assert.ok(took >= 380 && took < 20_000, `kill took ${took} ms`);
         const r = await env.executor.wait(h);
         assert.equal(r.exitCode, 137);
         assert.equal(r.signal, 'SIGKILL');
