@@ -26,7 +26,8 @@ export class WalCheckpointer {
   private worker: Worker | undefined;
   private running = false;
   private fellBack = false;
-  private lastRequest = 0;
+  /** When afterCommit last looked (asked for a checkpoint or read the WAL's size). */
+  private lastCheck = 0;
   private exited: Promise<void> = Promise.resolve();
   /** The worker's latest checkpoint found a WAL of RESTART_BYTES or more. */
   private restartDue = false;
@@ -57,9 +58,10 @@ export class WalCheckpointer {
       return;
     }
     const now = performance.now();
-    if (now - this.lastRequest < CHECK_MS) return;
+    if (now - this.lastCheck < CHECK_MS) return;
+    // Until the worker exists this is a stat of the WAL, at most every CHECK_MS (not on every commit).
+    this.lastCheck = now;
     if (this.worker === undefined && walBytes(this.path) < START_BYTES) return;
-    this.lastRequest = now;
     this.running = true;
     try {
       (this.worker ??= this.start()).postMessage('checkpoint');

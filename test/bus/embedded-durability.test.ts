@@ -38,14 +38,20 @@ function controlledFsync(): { fn: FsyncFn; hold: boolean; fail: boolean; held: (
   return c;
 }
 
+/** A file bus whose WAL flushes `f` controls, with consumer `c` registered (and its registration flushed). */
+async function busWithConsumer(dir: string) {
+  const f = controlledFsync();
+  const bus = createEmbeddedBus({ dataDir: join(root, dir), walFsync: f.fn, pollIntervalMs: 20 });
+  const c = collect(bus, { durableName: 'c', filters: all, deliverPolicy: 'all' });
+  await eventually(() => bus.log.consumers().length === 1, { what: 'consumer registered' });
+  await bus.writes.settled();
+  return { f, bus, c };
+}
+
 describe('embedded bus durability', () => {
   test('synchronous full: a publish is acknowledged, and its event delivered, only once the WAL is flushed', async () => {
-    const f = controlledFsync();
-    const bus = createEmbeddedBus({ dataDir: join(root, 'held'), walFsync: f.fn, pollIntervalMs: 20 });
-    const c = collect(bus, { durableName: 'c', filters: all, deliverPolicy: 'all' });
+    const { f, bus, c } = await busWithConsumer('held');
     try {
-      await eventually(() => bus.log.consumers().length === 1, { what: 'consumer registered' });
-      await bus.writes.settled();
       f.hold = true;
       let acked = false;
       const published = bus.publishBatch([event('s', 'e'), event('s', 'e')]).then((rs) => ((acked = true), rs));
@@ -66,12 +72,8 @@ describe('embedded bus durability', () => {
   });
 
   test('a failed WAL flush fails the publish with BUS_UNAVAILABLE; the retry finds the event stored, delivered once', async () => {
-    const f = controlledFsync();
-    const bus = createEmbeddedBus({ dataDir: join(root, 'failed'), walFsync: f.fn, pollIntervalMs: 20 });
-    const c = collect(bus, { durableName: 'c', filters: all, deliverPolicy: 'all' });
+    const { f, bus, c } = await busWithConsumer('failed');
     try {
-      await eventually(() => bus.log.consumers().length === 1, { what: 'consumer registered' });
-      await bus.writes.settled();
       const e = event('s', 'e');
       f.fail = true;
       const [r] = await bus.publishBatch([e]);
